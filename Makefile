@@ -1,0 +1,86 @@
+# klartext — GNU make + pkg-config.
+#   make            release build  -> build/klartext
+#   make asan       ASan+UBSan     -> build-asan/klartext
+#   make test       build (asan) and run every test; last line: "tests: N passed, N failed"
+#   make fuzz       libFuzzer targets (clang-14) -> build-fuzz/
+# Options: WERROR=1 (CI), WITH_ISAL=0 to build without ISA-L.
+
+PKGS      := libsodium sqlite3 jansson libpcre2-8 zlib libzstd libcurl libmicrohttpd
+WITH_ISAL ?= $(shell pkg-config --exists libisal && echo 1 || echo 0)
+ifeq ($(WITH_ISAL),1)
+PKGS      += libisal
+DEFS      += -DHAVE_ISAL=1
+endif
+
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CC        ?= cc
+BUILD     ?= build
+OPT       ?= -O2
+SAN       ?=
+WFLAGS    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wvla -Wformat=2
+ifeq ($(WERROR),1)
+WFLAGS    += -Werror
+endif
+CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) -g $(WFLAGS) $(SAN) $(DEFS) \
+             -DKLARTEXT_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/gen \
+             -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+             $(shell pkg-config --cflags $(PKGS))
+LDLIBS    += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+LDFLAGS   += $(SAN)
+
+# Every .c under src/<module>/ goes into libklartext.a; src/main.c is the binary.
+LIBSRC    := $(sort $(wildcard src/*/*.c))
+LIBOBJ    := $(LIBSRC:%.c=$(BUILD)/%.o)
+UNITSRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNITBIN   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all asan test unit fuzz clean
+all: $(BUILD)/klartext $(UNITBIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# bundled demo files become C string literals (included by src/cli/cmd_demo.c)
+DEMOFILES := $(wildcard data/demo/*)
+DEMOINC   := $(DEMOFILES:data/demo/%=$(BUILD)/gen/demo_%.inc)
+$(BUILD)/gen/demo_%.inc: data/demo/%
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(BUILD)/src/cli/cmd_demo.o: $(DEMOINC)
+
+$(BUILD)/libklartext.a: $(LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/klartext: $(BUILD)/src/main.o $(BUILD)/libklartext.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libklartext.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+# The test command: ASan+UBSan build, then unit tests and command-line tests.
+test: asan
+	tests/run --build build-asan
+
+unit: all
+	tests/run --build $(BUILD) unit
+
+FUZZSRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang-14 OPT=-O1 \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" build-fuzz/libklartext.a
+	@mkdir -p build-fuzz/fuzz
+	@for f in $(FUZZSRC); do n=$$(basename $$f .c); \
+	  echo "clang-14 $$f -> build-fuzz/fuzz/$$n"; \
+	  clang-14 $(filter-out -fstack-protector-strong,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
+	    -o build-fuzz/fuzz/$$n $$f build-fuzz/libklartext.a $(LDLIBS) || exit 1; done
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIBOBJ:.o=.d) $(BUILD)/src/main.d

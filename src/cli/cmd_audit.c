@@ -1,0 +1,87 @@
+/* cmd_audit.c — `klartext audit [ID]`: the append-only audit trail. */
+#include "cli/cli.h"
+#include "util/ktime.h"
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
+{
+    static const char usage[] = "klartext audit [ID] [--limit N]";
+    struct opt o[] = {{"limit", "N", "show only the last N entries"}, {0}};
+    char *pos[1];
+    int npos, rc = opt_parse(usage, "Every change to the register: when, who, which command, what changed from what to what.\n"
+                                    "With ID, only the entries of that incident.", o, argc, argv, pos, 1, &npos);
+    if (rc) { opt_free(o); return rc; }
+    long long limit = -1;
+    if (o[0].value) {
+        char *end;
+        limit = strtoll(o[0].value, &end, 10);
+        if (*end || limit <= 0) { opt_free(o); return kt_error(2, "--limit: '%s' is not a positive number", o[0].value); }
+    }
+    opt_free(o);
+    reg *r;
+    if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
+    db_stmt *s = db_prepare(reg_db(r),
+        npos ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
+               "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
+             : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
+               "WHERE ? IS NULL ORDER BY id DESC LIMIT ?");
+    if (!s) { rc = kt_error(1, "%s", db_errmsg(reg_db(r))); reg_close(r); return rc; }
+    db_bind_text(s, 1, npos ? pos[0] : NULL);
+    db_bind_int(s, 2, limit);
+    /* rows come newest first (for LIMIT); print oldest first */
+    size_t n = 0, cap = 64;
+    json_t *rows = json_array();
+    while ((rc = db_step(s)) == DB_ROW) {
+        json_t *e = json_object();
+        json_object_set_new(e, "id", json_integer(db_col_int(s, 0)));
+        json_object_set_new(e, "at", kt_json_time(db_col_int(s, 1)));
+        json_object_set_new(e, "at_unix", json_integer(db_col_int(s, 1)));
+        json_object_set_new(e, "actor", json_string(db_col_text(s, 2)));
+        json_object_set_new(e, "command", json_string(db_col_text(s, 3)));
+        for (int c = 4; c <= 8; c++) {
+            static const char *names[] = {"incident", "action", "field", "old", "new"};
+            const char *v = db_col_text(s, c);
+            json_object_set_new(e, names[c - 4], v ? json_string(v) : json_null());
+        }
+        json_array_insert_new(rows, 0, e);
+        n++;
+    }
+    (void)cap;
+    if (rc == DB_ERR) { rc = kt_error(1, "%s", db_errmsg(reg_db(r))); json_decref(rows); reg_close(r); return rc; }
+    if (ctx->json) {
+        json_t *e;
+        size_t i;
+        json_array_foreach(rows, i, e) json_object_del(e, "at_unix");
+        kt_json_print(rows);
+    } else {
+        if (!n) printf("No audit entries%s%s.\n", npos ? " for " : "", npos ? pos[0] : "");
+        size_t i;
+        json_t *e;
+        const char *lastcmd = NULL;
+        json_array_foreach(rows, i, e) {
+            char t[64];
+            kt_fmt_time(ctx, r, json_integer_value(json_object_get(e, "at_unix")), t, sizeof t);
+            const char *cmd = json_string_value(json_object_get(e, "command"));
+            if (!lastcmd || strcmp(lastcmd, cmd))
+                printf("%s  %s  %s\n", t, json_string_value(json_object_get(e, "actor")), cmd);
+            lastcmd = cmd;
+            const char *inc = json_string_value(json_object_get(e, "incident"));
+            const char *field = json_string_value(json_object_get(e, "field"));
+            const char *old = json_string_value(json_object_get(e, "old"));
+            const char *nw = json_string_value(json_object_get(e, "new"));
+            printf("    #%-5lld %-16s %s%s%s", (long long)json_integer_value(json_object_get(e, "id")),
+                   json_string_value(json_object_get(e, "action")), inc ? inc : "", inc && field ? " " : "", field ? field : "");
+            if (old || nw) {
+                printf(": ");
+                if (old) printf("'%.60s%s' -> ", old, strlen(old) > 60 ? "…" : "");
+                printf("'%.60s%s'", nw ? nw : "", nw && strlen(nw) > 60 ? "…" : "");
+            }
+            printf("\n");
+        }
+    }
+    if (ctx->json) rows = NULL;
+    json_decref(rows);
+    reg_close(r);
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* db.h — the one narrow storage interface of the register.
+ *
+ * Everything above this layer (register.c, the commands) speaks only this API and portable
+ * SQL: '?' placeholders, INTEGER/BIGINT/TEXT/BLOB values, INSERT … RETURNING, ON CONFLICT.
+ * Backends: SQLite (db_sqlite.c, the embedded default) and, later, PostgreSQL (libpq; '?' is
+ * rewritten to $n there). Backend-specific DDL lives in the backend's migration list.
+ *
+ * Errors: every call that can fail returns DB_ERR (or NULL) and leaves a message for
+ * db_errmsg(); db_errkind() tells whether the cause was a lock (DB_EBUSY), a damaged file
+ * (DB_ECORRUPT), a constraint (DB_ECONSTRAINT) or anything else (DB_EIO).
+ * Statements are cached per connection by SQL text: db_prepare returns the same handle for
+ * the same text, already reset and with bindings cleared; do not finalize it yourself. */
+#ifndef KT_DB_H
+#define KT_DB_H
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+
+enum { DB_OK = 0, DB_ROW = 1, DB_DONE = 2, DB_ERR = -1 };
+enum { DB_EIO = 1, DB_EBUSY, DB_ECORRUPT, DB_ECONSTRAINT, DB_ENOTFOUND };
+enum { DB_OPEN_CREATE = 1, DB_OPEN_READONLY = 2 };
+
+/* Open a register. target: a file path (SQLite). With DB_OPEN_CREATE the file must not exist.
+ * Returns NULL on failure with the message in err and the kind in *kind. */
+db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind);
+void db_close(db *d);
+const char *db_backend(const db *d);          /* "sqlite" */
+const char *db_target(const db *d);           /* path as given */
+
+int db_exec(db *d, const char *sql);          /* one or more statements, no parameters */
+int db_begin(db *d);                           /* a write transaction (BEGIN IMMEDIATE) */
+int db_commit(db *d);
+int db_rollback(db *d);                        /* safe to call when no transaction is open */
+int db_in_tx(const db *d);
+
+db_stmt *db_prepare(db *d, const char *sql);  /* NULL on error; cached, see above */
+int db_bind_int(db_stmt *s, int idx, int64_t v);   /* idx from 1 */
+int db_bind_text(db_stmt *s, int idx, const char *v);  /* NULL binds NULL; copied */
+int db_bind_blob(db_stmt *s, int idx, const void *v, size_t n);
+int db_bind_null(db_stmt *s, int idx);
+int db_step(db_stmt *s);                       /* DB_ROW, DB_DONE or DB_ERR */
+int db_reset(db_stmt *s);
+int64_t db_col_int(db_stmt *s, int i);         /* columns from 0 */
+const char *db_col_text(db_stmt *s, int i);    /* NULL for NULL; valid until next step/reset */
+const void *db_col_blob(db_stmt *s, int i, size_t *n);
+int db_col_is_null(db_stmt *s, int i);
+int db_changes(db *d);
+
+const char *db_errmsg(const db *d);
+int db_errkind(const db *d);
+
+/* convenience: run SQL with printf-free binding of up to N int/text args and return the
+ * first column of the first row as int64 (*found = 0 when no row). */
+int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found);
+#endif

@@ -1,0 +1,217 @@
+/* db_sqlite.c — the SQLite backend of db.h: WAL, foreign keys, busy timeout, a cache of
+ * prepared statements keyed by SQL text. */
+#include "register/db.h"
+#include "util/xalloc.h"
+#include <sqlite3.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct db_stmt {
+    sqlite3_stmt *st;
+    db *owner;
+    char *sql;
+    struct db_stmt *next;
+};
+
+struct db {
+    sqlite3 *h;
+    char *target;
+    char err[512];
+    int kind;
+    int in_tx;
+    struct db_stmt *cache;
+};
+
+static int kind_of(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY: case SQLITE_LOCKED: return DB_EBUSY;
+    case SQLITE_CORRUPT: case SQLITE_NOTADB: return DB_ECORRUPT;
+    case SQLITE_CONSTRAINT: return DB_ECONSTRAINT;
+    default: return DB_EIO;
+    }
+}
+
+static int set_err(db *d, int rc)
+{
+    d->kind = kind_of(rc);
+    const char *m = sqlite3_errmsg(d->h);
+    if (d->kind == DB_EBUSY)
+        snprintf(d->err, sizeof d->err, "register '%s' is locked by another klartext process (try again when it has finished)", d->target);
+    else if (d->kind == DB_ECORRUPT)
+        snprintf(d->err, sizeof d->err, "register '%s' is damaged or not a klartext register (%s)", d->target, m);
+    else
+        snprintf(d->err, sizeof d->err, "register '%s': %s", d->target, m);
+    return DB_ERR;
+}
+
+db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
+{
+    struct stat st;
+    int exists = stat(target, &st) == 0;
+    *kind = DB_EIO;
+    if ((flags & DB_OPEN_CREATE) && exists) {
+        snprintf(err, errlen, "'%s' already exists: klartext will not initialise over an existing register", target);
+        return NULL;
+    }
+    if (!(flags & DB_OPEN_CREATE) && !exists) {
+        *kind = DB_ENOTFOUND;
+        snprintf(err, errlen, "no register at '%s' (create one with 'klartext init', or name it with --db PATH)", target);
+        return NULL;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "'%s' is not a regular file", target);
+        return NULL;
+    }
+    db *d = xcalloc(1, sizeof *d);
+    d->target = xstrdup(target);
+    int oflags = (flags & DB_OPEN_READONLY) ? SQLITE_OPEN_READONLY
+               : SQLITE_OPEN_READWRITE | ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(target, &d->h, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) goto fail;
+    /* the register holds personal data: only its owner may read it (SQLite gives its
+       -wal and -shm files the same mode) */
+    if ((flags & DB_OPEN_CREATE) && chmod(target, 0600)) {
+        snprintf(err, errlen, "cannot restrict the permissions of '%s': %s", target, strerror(errno));
+        db_close(d);
+        unlink(target);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(d->h, 1);
+    sqlite3_busy_timeout(d->h, 3000);
+    /* a quick read forces SQLite to look at the file header: corrupt/not-a-db shows here */
+    rc = sqlite3_exec(d->h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) goto fail;
+    if (!(flags & DB_OPEN_READONLY)) {
+        rc = sqlite3_exec(d->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) goto fail;
+    }
+    return d;
+fail:
+    set_err(d, rc);
+    snprintf(err, errlen, "%s", d->err);
+    *kind = d->kind;
+    db_close(d);
+    if ((flags & DB_OPEN_CREATE)) unlink(target);
+    return NULL;
+}
+
+void db_close(db *d)
+{
+    if (!d) return;
+    for (struct db_stmt *s = d->cache, *n; s; s = n) {
+        n = s->next;
+        sqlite3_finalize(s->st);
+        free(s->sql);
+        free(s);
+    }
+    if (d->in_tx) sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(d->h);
+    free(d->target);
+    free(d);
+}
+
+const char *db_backend(const db *d) { (void)d; return "sqlite"; }
+const char *db_target(const db *d) { return d->target; }
+const char *db_errmsg(const db *d) { return d->err; }
+int db_errkind(const db *d) { return d->kind; }
+int db_in_tx(const db *d) { return d->in_tx; }
+int db_changes(db *d) { return sqlite3_changes(d->h); }
+
+int db_exec(db *d, const char *sql)
+{
+    int rc = sqlite3_exec(d->h, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? DB_OK : set_err(d, rc);
+}
+
+int db_begin(db *d)
+{
+    if (d->in_tx) { snprintf(d->err, sizeof d->err, "internal error: nested transaction"); d->kind = DB_EIO; return DB_ERR; }
+    if (db_exec(d, "BEGIN IMMEDIATE")) return DB_ERR;
+    d->in_tx = 1;
+    return DB_OK;
+}
+
+int db_commit(db *d)
+{
+    int rc = db_exec(d, "COMMIT");
+    if (rc == DB_OK) d->in_tx = 0;
+    return rc;
+}
+
+int db_rollback(db *d)
+{
+    if (!d || !d->in_tx) return DB_OK;
+    for (struct db_stmt *s = d->cache; s; s = s->next) sqlite3_reset(s->st);
+    sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+    d->in_tx = 0;
+    return DB_OK;
+}
+
+db_stmt *db_prepare(db *d, const char *sql)
+{
+    for (struct db_stmt *s = d->cache; s; s = s->next)
+        if (strcmp(s->sql, sql) == 0) {
+            sqlite3_reset(s->st);
+            sqlite3_clear_bindings(s->st);
+            return s;
+        }
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(d->h, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) { set_err(d, rc); return NULL; }
+    struct db_stmt *s = xcalloc(1, sizeof *s);
+    s->st = st; s->owner = d; s->sql = xstrdup(sql);
+    s->next = d->cache; d->cache = s;
+    return s;
+}
+
+static int bind_rc(db_stmt *s, int rc) { return rc == SQLITE_OK ? DB_OK : set_err(s->owner, rc); }
+int db_bind_int(db_stmt *s, int i, int64_t v) { return bind_rc(s, sqlite3_bind_int64(s->st, i, v)); }
+int db_bind_text(db_stmt *s, int i, const char *v)
+{
+    return bind_rc(s, v ? sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s->st, i));
+}
+int db_bind_blob(db_stmt *s, int i, const void *v, size_t n)
+{
+    return bind_rc(s, sqlite3_bind_blob64(s->st, i, v, n, SQLITE_TRANSIENT));
+}
+int db_bind_null(db_stmt *s, int i) { return bind_rc(s, sqlite3_bind_null(s->st, i)); }
+
+int db_step(db_stmt *s)
+{
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_ROW) return DB_ROW;
+    if (rc == SQLITE_DONE) { sqlite3_reset(s->st); return DB_DONE; }
+    set_err(s->owner, rc);
+    sqlite3_reset(s->st);
+    return DB_ERR;
+}
+
+int db_reset(db_stmt *s) { sqlite3_reset(s->st); return DB_OK; }
+int64_t db_col_int(db_stmt *s, int i) { return sqlite3_column_int64(s->st, i); }
+const char *db_col_text(db_stmt *s, int i) { return (const char *)sqlite3_column_text(s->st, i); }
+const void *db_col_blob(db_stmt *s, int i, size_t *n)
+{
+    const void *p = sqlite3_column_blob(s->st, i);
+    *n = (size_t)sqlite3_column_bytes(s->st, i);
+    return p;
+}
+int db_col_is_null(db_stmt *s, int i) { return sqlite3_column_type(s->st, i) == SQLITE_NULL; }
+
+int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
+{
+    db_stmt *s = db_prepare(d, sql);
+    if (!s) return DB_ERR;
+    if (text_arg && db_bind_text(s, 1, text_arg)) return DB_ERR;
+    int rc = db_step(s);
+    if (rc == DB_ERR) return DB_ERR;
+    *found = rc == DB_ROW;
+    *out = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    return DB_OK;
+}

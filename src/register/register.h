@@ -1,0 +1,73 @@
+/* register.h — the incident register (Art. 33(5) GDPR) on top of db.h.
+ *
+ * A reg handle is one open register plus the context of the command that uses it: the
+ * actor (who), the command line (what) and the clock (when), which every audit entry
+ * records. Functions return 0, or an exit code (1 failure, 2 bad input) with the message in
+ * reg_err(). Changing functions must run inside reg_begin/reg_commit; on any error the
+ * caller calls reg_rollback and nothing is stored.
+ *
+ * Ownership: strings returned by reg_* getters belong to the reg (or to the struct they
+ * came in) and live until reg_close / the matching _release. */
+#ifndef KT_REGISTER_H
+#define KT_REGISTER_H
+#include <stdint.h>
+#include <stddef.h>
+#include "register/db.h"
+
+#define REG_SCHEMA_VERSION 1
+#define REG_ERRLEN 1024
+
+typedef struct reg reg;
+
+enum { REG_OPEN_CREATE = 1, REG_OPEN_READONLY = 2 };
+
+/* Open (or with REG_OPEN_CREATE create) a register. Migrates an older schema forward in one
+ * transaction; refuses a newer one. Returns 0 or an exit code with err filled. */
+int reg_open(const char *path, int flags, const char *actor, const char *command, int64_t now,
+             reg **out, char *err, size_t errlen);
+void reg_close(reg *r);
+db *reg_db(reg *r);
+const char *reg_path(const reg *r);
+const char *reg_err(const reg *r);
+int64_t reg_now(const reg *r);
+const char *reg_actor(const reg *r);
+/* set the message and return code (1 or 2) — for modules built on the register */
+int reg_fail(reg *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* turn the last db error into a message, return 1 */
+int reg_dberr(reg *r);
+
+int reg_begin(reg *r);
+int reg_commit(reg *r);
+void reg_rollback(reg *r);
+
+/* schema version stored in the file */
+int reg_schema_version(reg *r, int64_t *v);
+/* for tests of the migration path: create at an older version (KLARTEXT_TEST_SCHEMA) */
+int reg_migrate_to(reg *r, int64_t target);
+
+/* ---- audit trail: append-only ---- */
+int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field,
+              const char *old_value, const char *new_value);
+
+/* ---- organisation (controller details) ---- */
+struct org_key {
+    const char *key;       /* "dpo.email" */
+    const char *label;     /* "DPO e-mail" */
+    int kind;              /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE */
+    int required;          /* needed before reports and notices */
+    const char *placeholder;
+};
+enum { ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE };
+extern const struct org_key org_keys[];
+extern const size_t org_nkeys;
+const struct org_key *org_key_find(const char *key);
+/* validate a value for a key; returns 0 or 2 with err ("'x' is not an e-mail address") */
+int org_validate(const char *key, const char *value, char *canon, size_t canonlen, char *err, size_t errlen);
+/* value or NULL; never placeholder-substituted */
+const char *reg_org_get(reg *r, const char *key);
+int reg_org_set(reg *r, const char *key, const char *value);   /* validates, audits */
+/* is the value still the placeholder written by init without --org? */
+int reg_org_is_placeholder(reg *r, const char *key);
+/* the organisation's time zone (never NULL; "UTC" when unset) */
+const char *reg_org_zone(reg *r);
+#endif

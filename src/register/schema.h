@@ -1,0 +1,14 @@
+/* schema.h — forward migrations of the register (see schema.c) */
+#ifndef KT_SCHEMA_H
+#define KT_SCHEMA_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct schema_step {
+    int64_t version;          /* the version this step produces */
+    const char *what;         /* one line, shown in the audit trail */
+    const char *sql;          /* SQLite DDL */
+};
+extern const struct schema_step schema_steps[];
+extern const size_t schema_nsteps;
+#endif

@@ -1,0 +1,50 @@
+# tests/cli/lib.sh — git t/-style helpers for command-line tests. Source it first:
+#   . "$(dirname "$0")/lib.sh"
+#   test_expect_success 'title' 'commands'       # passes when the commands exit 0
+#   test_expect_code 2 'title' 'commands'         # passes when they exit with that code
+#   test_done
+# Each script runs in a fresh trash directory ($TRASH, removed at the end unless it failed
+# and KEEP_TRASH=1). $KLARTEXT is the binary under test; `klartext` is a function calling it.
+# KLARTEXT_NOW is fixed so that output is deterministic. Output is TAP.
+set -u
+: "${KLARTEXT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build-asan/klartext}"
+export KLARTEXT
+TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=$(cd "$TEST_DIR/../.." && pwd)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/klartext-t.XXXXXX")
+cd "$TRASH" || exit 1
+export HOME="$TRASH"
+export KLARTEXT_NOW=${KLARTEXT_NOW:-2026-11-21T10:00:00Z}
+unset KLARTEXT_DB
+export LC_ALL=C.UTF-8
+test_count=0 test_failures=0
+
+klartext() { "$KLARTEXT" "$@"; }
+
+say_result() {  # say_result OK TITLE
+    test_count=$((test_count + 1))
+    if [ "$1" = 0 ]; then echo "ok $test_count - $2"
+    else test_failures=$((test_failures + 1)); echo "not ok $test_count - $2"
+         sed 's/^/#   /' "$TRASH/.out" | tail -40
+    fi
+}
+test_expect_success() {  # TITLE SCRIPT
+    ( eval "$2" ) >"$TRASH/.out" 2>&1; local rc=$?
+    [ $rc -eq 0 ] || echo "(exit $rc)" >>"$TRASH/.out"
+    say_result $rc "$1"
+}
+test_expect_code() {  # CODE TITLE SCRIPT
+    ( eval "$3" ) >"$TRASH/.out" 2>&1; local rc=$?
+    if [ $rc -eq "$1" ]; then say_result 0 "$2"
+    else echo "(exit $rc, expected $1)" >>"$TRASH/.out"; say_result 1 "$2"; fi
+}
+# check that a file contains a fixed string / regex
+grep_q()  { grep -q -- "$@" || { echo "expected to find '$1' in ${2:-stdin}:"; cat "${2:-/dev/stdin}" 2>/dev/null | head -40; return 1; }; }
+not_grep_q() { if grep -q -- "$@"; then echo "did not expect '$1' in ${2:-stdin}"; return 1; fi; }
+# dump a register's content for before/after comparisons
+db_dump() { sqlite3 "${1:-klartext.db}" .dump; }
+test_done() {
+    echo "1..$test_count"
+    if [ "$test_failures" -eq 0 ] || [ "${KEEP_TRASH:-0}" != 1 ]; then rm -rf "$TRASH"; fi
+    [ "$test_failures" -eq 0 ]
+}
