@@ -327,7 +327,16 @@ static int next_ref(reg *r, int64_t aware, char ref[16], int64_t *year, int64_t 
     return 0;
 }
 
+static int create_record(reg *r, char *const vals[IF_COUNT], struct incident *inc);
+
 int incident_create(reg *r, char *const vals[IF_COUNT], struct incident *inc)
+{
+    int rc = create_record(r, vals, inc);
+    if (rc) incident_release(inc);
+    return rc;
+}
+
+static int create_record(reg *r, char *const vals[IF_COUNT], struct incident *inc)
 {
     memset(inc, 0, sizeof *inc);
     for (int i = 0; i < IF_COUNT; i++) {
@@ -389,8 +398,9 @@ int incident_update(reg *r, struct incident *inc, char *const vals[IF_COUNT])
 {
     struct incident after = *inc;
     int rc = 0, changed = 0;
+    int auto_notified = 0;
+    for (int i = 0; i < IF_COUNT; i++) after.v[i] = inc->v[i] ? xstrdup(inc->v[i]) : NULL;
     for (int i = 0; i < IF_COUNT; i++) {
-        after.v[i] = inc->v[i] ? xstrdup(inc->v[i]) : NULL;
         if (!vals[i]) continue;
         if (!*vals[i] && (inc_fields[i].flags & F_REQUIRED)) { rc = reg_fail(r, 2, "%s is required and cannot be cleared", inc_fields[i].name); goto out; }
         free(after.v[i]);
@@ -401,8 +411,9 @@ int incident_update(reg *r, struct incident *inc, char *const vals[IF_COUNT])
         (!strcmp(after.v[IF_STATUS], "suspected") || !strcmp(after.v[IF_STATUS], "confirmed"))) {
         free(after.v[IF_STATUS]);
         after.v[IF_STATUS] = xstrdup("notified");
+        auto_notified = 1;
     }
-    if (!inc_status_allowed(inc->v[IF_STATUS], after.v[IF_STATUS])) {
+    if (!auto_notified && !inc_status_allowed(inc->v[IF_STATUS], after.v[IF_STATUS])) {
         if (!strcmp(after.v[IF_STATUS], "notified"))
             rc = reg_fail(r, 2, "status cannot change from %s to notified directly: record the notification with --notified-at TIME", inc->v[IF_STATUS]);
         else

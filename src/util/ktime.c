@@ -138,7 +138,7 @@ void kt_duration_short(int64_t s, char *out, size_t len)
     if (s < 60) snprintf(out, len, "%lld s", (long long)s);
     else if (s < 3600) snprintf(out, len, "%lld min", (long long)m);
     else if (s < 96 * 3600) snprintf(out, len, "%lld h %02lld min", (long long)(s / 3600), (long long)m);
-    else snprintf(out, len, "%lld d %lld h", (long long)d, (long long)h);
+    else snprintf(out, len, "%lld d %lld h %02lld min", (long long)d, (long long)h, (long long)m);
 }
 
 int kt_now(int64_t *out, char *err, size_t errlen)
