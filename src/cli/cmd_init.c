@@ -60,7 +60,12 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
         if (!vals[i]) missing++;
         if ((rc = reg_org_set(r, org_keys[i].key, v))) goto fail;
     }
-    if ((rc = sign_keypair_create(keypath, pubpath, err, sizeof err))) {
+    const char *orgname = reg_org_get(r, "organisation.name");
+    char *comment = xasprintf("klartext secret key for %.200s; keep private", orgname ? orgname : "this register");
+    for (char *c = comment; *c; c++) if ((unsigned char)*c < ' ') *c = ' ';
+    rc = sign_keypair_create_comment(keypath, pubpath, comment, err, sizeof err);
+    free(comment);
+    if (rc) {
         rc = kt_error(1, "cannot create the signing key: %s", err);
         goto rollback;
     }
