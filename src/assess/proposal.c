@@ -1,0 +1,502 @@
+/* proposal.c — from severity and context to a proposed Art. 33 / Art. 34 outcome. */
+#include "assess/proposal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void proposal_config_default(struct proposal_config *cfg)
+{
+    cfg->risk_se_q = 8;
+    cfg->high_risk_se_q = 12;
+    cfg->many_subjects = 1000;
+    cfg->special_raises = 1;
+    cfg->vulnerable_raises = 1;
+    cfg->permanent_raises = 1;
+    cfg->many_raises = 1;
+    cfg->voluntary_notice = 1;
+}
+
+int proposal_config_validate(const struct proposal_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->risk_se_q < 1 || cfg->risk_se_q > 24)
+        return fail(err, errlen, "risk threshold out of range (expected 0.25..6.0)");
+    if (cfg->high_risk_se_q < cfg->risk_se_q || cfg->high_risk_se_q > 24)
+        return fail(err, errlen, "high-risk threshold must lie between the risk threshold "
+                    "and 6.0");
+    if (cfg->many_subjects < 1)
+        return fail(err, errlen, "many_subjects must be at least 1");
+    return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) { *out = 1; return 0; }
+    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) { *out = 0; return 0; }
+    return -1;
+}
+
+int proposal_config_set(struct proposal_config *cfg, const char *key, const char *value,
+                        char *err, size_t errlen)
+{
+    static const struct { const char *name; size_t off; } bools[] = {
+        { "special_categories_raise", offsetof(struct proposal_config, special_raises) },
+        { "vulnerable_raise", offsetof(struct proposal_config, vulnerable_raises) },
+        { "permanence_raise", offsetof(struct proposal_config, permanent_raises) },
+        { "many_subjects_raise", offsetof(struct proposal_config, many_raises) },
+        { "voluntary_notice", offsetof(struct proposal_config, voluntary_notice) },
+    };
+    if (!strcmp(key, "risk_threshold") || !strcmp(key, "high_risk_threshold")) {
+        int q;
+        if (enisa_parse_quarters(value, &q) || q < 1 || q > 24)
+            return fail(err, errlen, "invalid value '%.60s' for '%s' (expected an ENISA "
+                        "score 0.25..6.0 in steps of 0.25)", value, key);
+        if (key[0] == 'r') cfg->risk_se_q = q;
+        else cfg->high_risk_se_q = q;
+        return 0;
+    }
+    if (!strcmp(key, "many_subjects")) {
+        long long n = 0;
+        const char *p = value;
+        if (!*p) goto bad_count;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9') goto bad_count;
+            n = n * 10 + (*p - '0');
+            if (n > ENISA_SUBJECTS_MAX) goto bad_count;
+        }
+        if (n < 1) goto bad_count;
+        cfg->many_subjects = n;
+        return 0;
+bad_count:
+        return fail(err, errlen, "invalid value '%.60s' for 'many_subjects' (expected a "
+                    "number of people, at least 1)", value);
+    }
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+        if (strcmp(key, bools[i].name)) continue;
+        int b;
+        if (parse_bool(value, &b))
+            return fail(err, errlen, "invalid value '%.60s' for '%s' (expected yes or no)",
+                        value, key);
+        *(int *)((char *)cfg + bools[i].off) = b;
+        return 0;
+    }
+    return fail(err, errlen, "unknown key '%.60s'", key);
+}
+
+const char *proposal_level_name(enum proposal_level l)
+{
+    static const char *const n[] = { "no risk", "risk", "high risk" };
+    return (int)l >= 0 && l <= PROPOSAL_HIGH_RISK ? n[l] : "?";
+}
+
+const char *proposal_level_name_de(enum proposal_level l)
+{
+    static const char *const n[] = { "kein Risiko", "Risiko", "hohes Risiko" };
+    return (int)l >= 0 && l <= PROPOSAL_HIGH_RISK ? n[l] : "?";
+}
+
+const char *proposal_people_name(enum proposal_people pp)
+{
+    switch (pp) {
+    case PROPOSAL_PEOPLE_NO:     return "no";
+    case PROPOSAL_PEOPLE_YES:    return "yes";
+    case PROPOSAL_PEOPLE_PUBLIC: return "public";
+    }
+    return "?";
+}
+
+const char *proposal_rule_name(enum proposal_rule r)
+{
+    static const char *const n[PROPOSAL_R_COUNT] = {
+        "severity", "no-effect", "unintelligible", "unintelligible-partial", "trusted-recipient",
+        "special-categories", "vulnerable", "permanent", "many-subjects", "unknown-count",
+        "authority", "people", "risk-no-longer-likely", "disproportionate-effort",
+        "unreachable", "voluntary-notice" };
+    return (int)r >= 0 && r < PROPOSAL_R_COUNT ? n[r] : "?";
+}
+
+/* Adds an empty reason for rule r; NULL when the list is full. */
+static struct proposal_reason *add(struct proposal *p, enum proposal_rule r)
+{
+    if (p->nreasons >= PROPOSAL_MAX_REASONS) return NULL;
+    struct proposal_reason *x = &p->reasons[p->nreasons++];
+    x->rule = r;
+    x->en[0] = x->de[0] = 0;
+    return x;
+}
+
+static void say(struct proposal *p, enum proposal_rule r, const char *en, const char *de)
+{
+    struct proposal_reason *x = add(p, r);
+    if (!x) return;
+    snprintf(x->en, sizeof x->en, "%s", en);
+    snprintf(x->de, sizeof x->de, "%s", de);
+}
+
+static void quarters(int q, char sep, char *buf, size_t n)
+{
+    enisa_format_quarters(q, sep, buf, n);
+}
+
+static void severity_reason(struct proposal *p, const struct proposal_config *cfg)
+{
+    const struct enisa_result *s = &p->severity;
+    char ei[16], cb[16], se[16], risk[16], high[16];
+    char ei_de[16], cb_de[16], se_de[16], risk_de[16], high_de[16];
+    quarters(s->ei_q, '.', ei, sizeof ei);
+    quarters(s->cb_q, '.', cb, sizeof cb);
+    quarters(s->se_q, '.', se, sizeof se);
+    quarters(cfg->risk_se_q, '.', risk, sizeof risk);
+    quarters(cfg->high_risk_se_q, '.', high, sizeof high);
+    quarters(s->ei_q, ',', ei_de, sizeof ei_de);
+    quarters(s->cb_q, ',', cb_de, sizeof cb_de);
+    quarters(s->se_q, ',', se_de, sizeof se_de);
+    quarters(cfg->risk_se_q, ',', risk_de, sizeof risk_de);
+    quarters(cfg->high_risk_se_q, ',', high_de, sizeof high_de);
+    struct proposal_reason *x = add(p, PROPOSAL_R_SEVERITY);
+    if (!x) return;
+    int n = snprintf(x->en, sizeof x->en, "ENISA severity: DPC %d × EI %s + CB %s = %s (%s); ",
+                     s->dpc, ei, cb, se, enisa_band_name(s->band));
+    int m = snprintf(x->de, sizeof x->de, "ENISA-Schweregrad: DPC %d × EI %s + CB %s = %s "
+                     "(%s); ", s->dpc, ei_de, cb_de, se_de, enisa_band_name_de(s->band));
+    if (n < 0 || m < 0 || (size_t)n >= sizeof x->en || (size_t)m >= sizeof x->de) return;
+    switch (p->enisa_level) {
+    case PROPOSAL_HIGH_RISK:
+        snprintf(x->en + n, sizeof x->en - (size_t)n, "at or above the high-risk threshold %s, "
+                 "the breach is likely to result in a high risk (Art. 34(1) GDPR).", high);
+        snprintf(x->de + m, sizeof x->de - (size_t)m, "ab der Schwelle %s für ein hohes "
+                 "Risiko führt die Verletzung voraussichtlich zu einem hohen Risiko "
+                 "(Art. 34 Abs. 1 DSGVO).", high_de);
+        break;
+    case PROPOSAL_RISK:
+        snprintf(x->en + n, sizeof x->en - (size_t)n, "at or above the risk threshold %s and "
+                 "below the high-risk threshold %s, the breach is likely to result in a risk "
+                 "(Art. 33(1) GDPR).", risk, high);
+        snprintf(x->de + m, sizeof x->de - (size_t)m, "ab der Risikoschwelle %s und unter der "
+                 "Schwelle %s für ein hohes Risiko führt die Verletzung voraussichtlich zu "
+                 "einem Risiko (Art. 33 Abs. 1 DSGVO).", risk_de, high_de);
+        break;
+    case PROPOSAL_NO_RISK:
+        snprintf(x->en + n, sizeof x->en - (size_t)n, "below the risk threshold %s, the score "
+                 "alone indicates that the breach is unlikely to result in a risk "
+                 "(Art. 33(1) GDPR).", risk);
+        snprintf(x->de + m, sizeof x->de - (size_t)m, "unter der Risikoschwelle %s spricht der "
+                 "Wert allein dafür, dass die Verletzung voraussichtlich nicht zu einem Risiko "
+                 "führt (Art. 33 Abs. 1 DSGVO).", risk_de);
+        break;
+    }
+}
+
+int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg,
+                  struct proposal *out, char *err, size_t errlen)
+{
+    struct proposal_config defcfg;
+    memset(out, 0, sizeof *out);
+    if (!cfg) {
+        proposal_config_default(&defcfg);
+        cfg = &defcfg;
+    }
+    if (proposal_config_validate(cfg, err, errlen)) return -1;
+    if (enisa_compute(in, &out->severity, err, errlen)) return -1;
+
+    struct proposal *p = out;
+    const struct enisa_value *v = in->v;
+    long long C = v[ENISA_K_CONFIDENTIALITY].value, I = v[ENISA_K_INTEGRITY].value,
+              A = v[ENISA_K_AVAILABILITY].value, subjects = v[ENISA_K_SUBJECTS].value;
+    int ei = (int)v[ENISA_K_EI].value;
+    int vulnerable = v[ENISA_K_VULNERABLE].value == 1, special = v[ENISA_K_SPECIAL].value == 1,
+        unintelligible = v[ENISA_K_UNINTELLIGIBLE].value == 1,
+        no_longer_likely = v[ENISA_K_NO_LONGER_LIKELY].value == 1,
+        disproportionate = v[ENISA_K_DISPROPORTIONATE].value == 1,
+        trusted = v[ENISA_K_TRUSTED].value == 1,
+        contacts_known = v[ENISA_K_CONTACTS_KNOWN].value != 0;
+    int se_q = p->severity.se_q;
+
+    /* 1. the score against the thresholds */
+    p->enisa_level = se_q >= cfg->high_risk_se_q ? PROPOSAL_HIGH_RISK
+                   : se_q >= cfg->risk_se_q ? PROPOSAL_RISK : PROPOSAL_NO_RISK;
+    severity_reason(p, cfg);
+    enum proposal_level level = p->enisa_level;
+
+    /* 2. guideline exceptions: no risk whatever the score */
+    int neutral = 1;
+    if (C == ENISA_C_NONE && I == ENISA_I_NONE && A == ENISA_A_NONE) {
+        say(p, PROPOSAL_R_NO_EFFECT,
+            "No data was disclosed or altered and the data was recovered without difficulty, "
+            "so there was no lasting loss of confidentiality, integrity or availability: the "
+            "breach is unlikely to result in a risk, whatever the score (Art. 33(1) GDPR; EDPB "
+            "Guidelines 9/2022, Annex B ex. 4 with backup).",
+            "Es wurden keine Daten offengelegt oder verändert und die Daten ließen sich ohne "
+            "Schwierigkeiten wiederherstellen, Vertraulichkeit, Integrität und Verfügbarkeit "
+            "sind also nicht dauerhaft beeinträchtigt: Die Verletzung führt unabhängig vom Wert "
+            "voraussichtlich nicht zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien "
+            "9/2022, Anhang B Bsp. 4 mit Sicherung).");
+    } else if (unintelligible && I == ENISA_I_NONE && A == ENISA_A_NONE) {
+        say(p, PROPOSAL_R_UNINTELLIGIBLE,
+            "The data was unintelligible to anyone not authorised to see it (for example "
+            "state-of-the-art encryption with the key not compromised) and only its "
+            "confidentiality was affected: the breach is unlikely to result in a risk, so "
+            "neither the authority nor the people need to be told (Art. 33(1), Art. 34(3)(a) "
+            "GDPR; EDPB Guidelines 9/2022, Annex B ex. 1).",
+            "Die Daten waren für Unbefugte unverständlich (zum Beispiel Verschlüsselung nach "
+            "dem Stand der Technik, Schlüssel nicht kompromittiert) und nur ihre "
+            "Vertraulichkeit war betroffen: Die Verletzung führt voraussichtlich nicht zu "
+            "einem Risiko, weder die Aufsichtsbehörde noch die Betroffenen müssen informiert "
+            "werden (Art. 33 Abs. 1, Art. 34 Abs. 3 lit. a DSGVO; EDSA-Leitlinien 9/2022, "
+            "Anhang B Bsp. 1).");
+    } else if (trusted && C == ENISA_C_KNOWN && I == ENISA_I_NONE && A == ENISA_A_NONE) {
+        say(p, PROPOSAL_R_TRUSTED,
+            "The data reached only known, trusted recipients who are bound to confidentiality "
+            "and did not keep or use it: the breach is unlikely to result in a risk (Art. 33(1) "
+            "GDPR; EDPB Guidelines 9/2022, section IV.B; EDPB Guidelines 01/2021, case 9).",
+            "Die Daten erreichten nur bekannte, vertrauenswürdige und zur Verschwiegenheit "
+            "verpflichtete Empfänger, die sie weder behalten noch verwendet haben: Die "
+            "Verletzung führt voraussichtlich nicht zu einem Risiko (Art. 33 Abs. 1 DSGVO; "
+            "EDSA-Leitlinien 9/2022, Abschnitt IV.B; EDSA-Leitlinien 01/2021, Fall 9).");
+    } else {
+        neutral = 0;
+    }
+
+    /* 3. raises */
+    if (neutral) {
+        level = PROPOSAL_NO_RISK;
+    } else {
+        int touched = C != ENISA_C_NONE || I != ENISA_I_NONE || A == ENISA_A_TOTAL;
+        int permanent = I == ENISA_I_UNRECOVERABLE || A == ENISA_A_TOTAL;
+        if (unintelligible)
+            say(p, PROPOSAL_R_UNINTELLIGIBLE_PARTIAL,
+                "The data was unintelligible to others, but the breach also affected its "
+                "integrity or availability, which encryption does not protect: the exemption "
+                "of Art. 34(3)(a) GDPR covers the disclosure only, so it is not applied.",
+                "Die Daten waren für Unbefugte unverständlich, die Verletzung betraf aber auch "
+                "ihre Integrität oder Verfügbarkeit, die eine Verschlüsselung nicht schützt: "
+                "Die Ausnahme des Art. 34 Abs. 3 lit. a DSGVO deckt nur die Offenlegung ab und "
+                "wird daher nicht angewandt.");
+        if (cfg->special_raises && special && touched && level < PROPOSAL_HIGH_RISK) {
+            level = PROPOSAL_HIGH_RISK;
+            say(p, PROPOSAL_R_SPECIAL,
+                "Special categories of personal data (Art. 9 or Art. 10 GDPR) were disclosed, "
+                "altered or lost: damage is considered likely, so klartext treats the breach "
+                "as a high risk (Art. 34(1) GDPR; EDPB Guidelines 9/2022, section IV.B).",
+                "Besondere Kategorien personenbezogener Daten (Art. 9 oder Art. 10 DSGVO) "
+                "wurden offengelegt, verändert oder gingen verloren: Ein Schaden gilt als "
+                "wahrscheinlich, klartext behandelt die Verletzung daher als hohes Risiko "
+                "(Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B).");
+        }
+        if (cfg->permanent_raises && permanent && level < PROPOSAL_RISK) {
+            level = PROPOSAL_RISK;
+            say(p, PROPOSAL_R_PERMANENT,
+                "The loss is permanent (data destroyed without a usable backup, or altered "
+                "beyond recovery): the breach is likely to result in at least a risk "
+                "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B ex. 4).",
+                "Der Verlust ist dauerhaft (Daten ohne brauchbare Sicherung zerstört oder nicht "
+                "wiederherstellbar verändert): Die Verletzung führt voraussichtlich mindestens "
+                "zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B "
+                "und Anhang B Bsp. 4).");
+        }
+        if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED &&
+            subjects >= cfg->many_subjects && level < PROPOSAL_RISK) {
+            level = PROPOSAL_RISK;
+            struct proposal_reason *x = add(p, PROPOSAL_R_MANY);
+            if (x) {
+                snprintf(x->en, sizeof x->en,
+                         "%lld people are affected, at least the %lld that klartext counts as a "
+                         "large number: the breach is likely to result in at least a risk "
+                         "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B "
+                         "ex. 9 and 10).", subjects, cfg->many_subjects);
+                snprintf(x->de, sizeof x->de,
+                         "Es sind %lld Personen betroffen, mindestens %lld, die klartext als "
+                         "große Zahl wertet: Die Verletzung führt voraussichtlich mindestens zu "
+                         "einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt "
+                         "IV.B und Anhang B Bsp. 9 und 10).", subjects, cfg->many_subjects);
+            }
+        }
+        if (cfg->vulnerable_raises && vulnerable && touched && level < PROPOSAL_HIGH_RISK) {
+            enum proposal_level from = level;
+            level = (enum proposal_level)(level + 1);
+            struct proposal_reason *x = add(p, PROPOSAL_R_VULNERABLE);
+            if (x) {
+                snprintf(x->en, sizeof x->en,
+                         "Vulnerable people (for example children or patients) are affected: "
+                         "klartext raises the assessment by one level, from %s to %s "
+                         "(Art. 33(1), Art. 34(1) GDPR, Recital 75; EDPB Guidelines 9/2022, "
+                         "section IV.B).", proposal_level_name(from), proposal_level_name(level));
+                snprintf(x->de, sizeof x->de,
+                         "Schutzbedürftige Personen (zum Beispiel Kinder oder Patienten) sind "
+                         "betroffen: klartext hebt die Einschätzung um eine Stufe an, von %s auf "
+                         "%s (Art. 33 Abs. 1, Art. 34 Abs. 1 DSGVO, Erwägungsgrund 75; "
+                         "EDSA-Leitlinien 9/2022, Abschnitt IV.B).",
+                         proposal_level_name_de(from), proposal_level_name_de(level));
+            }
+        }
+        if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED && subjects < 0 &&
+            level == PROPOSAL_NO_RISK)
+        {
+            struct proposal_reason *x = add(p, PROPOSAL_R_UNKNOWN_COUNT);
+            if (x) {
+                snprintf(x->en, sizeof x->en,
+                         "The number of people is not known yet; if it reaches %lld, the breach "
+                         "counts as a risk and must be notified, in phases if need be "
+                         "(Art. 33(1), Art. 33(4) GDPR).", cfg->many_subjects);
+                snprintf(x->de, sizeof x->de,
+                         "Die Zahl der Betroffenen ist noch nicht bekannt; erreicht sie %lld, "
+                         "gilt die Verletzung als Risiko und ist zu melden, nötigenfalls "
+                         "schrittweise (Art. 33 Abs. 1, Art. 33 Abs. 4 DSGVO).",
+                         cfg->many_subjects);
+            }
+        }
+    }
+    p->level = level;
+
+    /* 4. the authority */
+    p->notify_authority = level >= PROPOSAL_RISK;
+    if (p->notify_authority)
+        say(p, PROPOSAL_R_AUTHORITY,
+            "Notify the supervisory authority without undue delay and, where feasible, within "
+            "72 hours of becoming aware of the breach (Art. 33(1) GDPR).",
+            "Melden Sie die Verletzung unverzüglich und möglichst binnen 72 Stunden, nachdem "
+            "sie Ihnen bekannt wurde, der zuständigen Aufsichtsbehörde (Art. 33 Abs. 1 DSGVO).");
+    else
+        say(p, PROPOSAL_R_AUTHORITY,
+            "The supervisory authority need not be notified; document the breach and this "
+            "reasoning in the register of breaches (Art. 33(1), Art. 33(5) GDPR).",
+            "Eine Meldung an die Aufsichtsbehörde ist nicht erforderlich; dokumentieren Sie "
+            "die Verletzung und diese Begründung (Art. 33 Abs. 1, Art. 33 Abs. 5 DSGVO).");
+
+    /* 4. the people */
+    p->people = PROPOSAL_PEOPLE_NO;
+    if (level == PROPOSAL_HIGH_RISK) {
+        if (no_longer_likely) {
+            say(p, PROPOSAL_R_NO_LONGER_LIKELY,
+                "Measures taken after the breach ensure that the high risk is no longer likely "
+                "to materialise, so the people need not be told; the authority may still "
+                "require it (Art. 34(3)(b), Art. 34(4) GDPR).",
+                "Nach der Verletzung getroffene Maßnahmen stellen sicher, dass das hohe Risiko "
+                "aller Wahrscheinlichkeit nach nicht mehr besteht; eine Benachrichtigung ist "
+                "daher nicht erforderlich, die Aufsichtsbehörde kann sie aber verlangen "
+                "(Art. 34 Abs. 3 lit. b, Art. 34 Abs. 4 DSGVO).");
+        } else if (disproportionate) {
+            p->people = PROPOSAL_PEOPLE_PUBLIC;
+            say(p, PROPOSAL_R_DISPROPORTIONATE,
+                "Telling each person would involve disproportionate effort: make a public "
+                "communication or a similar measure that informs the people in an equally "
+                "effective manner instead (Art. 34(3)(c) GDPR).",
+                "Eine Benachrichtigung jeder einzelnen Person wäre mit einem unverhältnismäßigen "
+                "Aufwand verbunden: Informieren Sie stattdessen durch eine öffentliche "
+                "Bekanntmachung oder eine ähnlich wirksame Maßnahme (Art. 34 Abs. 3 lit. c DSGVO).");
+        } else {
+            p->people = PROPOSAL_PEOPLE_YES;
+            say(p, PROPOSAL_R_PEOPLE,
+                "The breach is likely to result in a high risk: tell the people without undue "
+                "delay, in clear and plain language and in a dedicated message (Art. 34(1), "
+                "Art. 34(2) GDPR).",
+                "Die Verletzung führt voraussichtlich zu einem hohen Risiko: Benachrichtigen Sie "
+                "die betroffenen Personen unverzüglich in klarer und einfacher Sprache mit einer "
+                "eigenen Nachricht (Art. 34 Abs. 1 und 2 DSGVO).");
+            if (!contacts_known) {
+                p->also_public = 1;
+                say(p, PROPOSAL_R_UNREACHABLE,
+                    "Contact data is not known for everyone affected: tell those you can reach "
+                    "directly and the others by a public communication (Art. 34(3)(c) GDPR; "
+                    "EDPB Guidelines 9/2022, section III).",
+                    "Nicht für alle Betroffenen sind Kontaktdaten bekannt: Benachrichtigen Sie "
+                    "die Erreichbaren direkt und die übrigen durch eine öffentliche "
+                    "Bekanntmachung (Art. 34 Abs. 3 lit. c DSGVO; EDSA-Leitlinien 9/2022, "
+                    "Abschnitt III).");
+            }
+        }
+    } else {
+        say(p, PROPOSAL_R_PEOPLE,
+            "The breach is not likely to result in a high risk, so the law does not require "
+            "telling the people (Art. 34(1) GDPR).",
+            "Die Verletzung führt voraussichtlich nicht zu einem hohen Risiko, eine "
+            "Benachrichtigung der Betroffenen ist daher nicht vorgeschrieben (Art. 34 Abs. 1 "
+            "DSGVO).");
+    }
+
+    /* 5. a voluntary notice */
+    if (cfg->voluntary_notice && p->people == PROPOSAL_PEOPLE_NO && !neutral &&
+        !unintelligible && C == ENISA_C_UNKNOWN && ei == ENISA_EI_MAXIMUM) {
+        p->voluntary = 1;
+        say(p, PROPOSAL_R_VOLUNTARY,
+            "Not required by law, but recommended: data that directly identifies the people "
+            "reached an unknown number of others, which invites targeted phishing and fraud "
+            "(as after the Amazon disclosure of November 2018); tell the people so that they "
+            "can recognise such messages (Art. 34(1) GDPR; EDPB Guidelines 01/2021: informing "
+            "people can be good practice below high risk).",
+            "Nicht vorgeschrieben, aber empfohlen: Daten, die die Personen direkt "
+            "identifizieren, erreichten eine unbekannte Zahl Dritter; das begünstigt gezieltes "
+            "Phishing und Betrug (wie nach der Amazon-Offenlegung vom November 2018). "
+            "Informieren Sie die Betroffenen, damit sie solche Nachrichten erkennen (Art. 34 "
+            "Abs. 1 DSGVO; EDSA-Leitlinien 01/2021: eine Information kann auch unterhalb eines "
+            "hohen Risikos gute Praxis sein).");
+    }
+    return 0;
+}
+
+int proposal_has_rule(const struct proposal *p, enum proposal_rule r)
+{
+    for (size_t i = 0; i < p->nreasons; i++)
+        if (p->reasons[i].rule == r) return 1;
+    return 0;
+}
+
+enum proposal_people proposal_recommended_people(const struct proposal *p)
+{
+    if (p->people == PROPOSAL_PEOPLE_NO && p->voluntary) return PROPOSAL_PEOPLE_YES;
+    return p->people;
+}
+
+static const char *people_text(enum proposal_people pp)
+{
+    switch (pp) {
+    case PROPOSAL_PEOPLE_NO:     return "no";
+    case PROPOSAL_PEOPLE_YES:    return "yes";
+    case PROPOSAL_PEOPLE_PUBLIC: return "a public communication";
+    }
+    return "?";
+}
+
+int proposal_check(const struct proposal *p, const struct proposal_decision *d,
+                   char *msg, size_t msglen)
+{
+    char buf[256];
+    size_t n = 0;
+    int differs = 0;
+    buf[0] = 0;
+    if (!!d->notify_authority != !!p->notify_authority) {
+        differs = 1;
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "authority: proposed %s, decided %s",
+                              p->notify_authority ? "yes" : "no",
+                              d->notify_authority ? "yes" : "no");
+    }
+    enum proposal_people want = proposal_recommended_people(p);
+    if (d->people != want && n < sizeof buf) {
+        differs = 1;
+        snprintf(buf + n, sizeof buf - n, "%speople: proposed %s, decided %s",
+                 n ? "; " : "", p->voluntary ? "a voluntary notice" : people_text(want),
+                 people_text(d->people));
+    }
+    if (!differs) {
+        if (msg && msglen) snprintf(msg, msglen, "decision matches the proposal");
+        return 0;
+    }
+    int has_reason = d->reason && d->reason[strspn(d->reason, " \t\r\n")];
+    if (msg && msglen)
+        snprintf(msg, msglen, "%s%s", buf,
+                 has_reason ? "" : "; the decision differs from the proposal: give a reason");
+    return has_reason ? 1 : -1;
+}
