@@ -1,0 +1,254 @@
+/* fuzz_mime.c — the MIME writer and reader, without Python: byte 0 picks a mode.
+ *   0  quoted-printable encode (text mode) → decode: same bytes (line ends as CRLF), lines
+ *      ≤ 76, and no UTF-8 character split by a soft break
+ *   1  quoted-printable encode (binary mode) → decode: same bytes
+ *   2  RFC 2047 header text: encode → unfold → decode: same text; lines ≤ 78
+ *   3  address header: display name round trip (white space collapsed as documented)
+ *   4  the .eml attachment extractor on arbitrary bytes
+ *   5  build a notice from NUL-separated fields → every line CRLF and ≤ 78 → extract:
+ *      the attachments come back byte for byte
+ *   6  base64 encode → decode, and decode of arbitrary bytes */
+#include "notify/mime.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char err[256];
+
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t k;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) k = 2;
+        else if (c >= 0xE0 && c <= 0xEF) { k = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+        else if (c >= 0xF0 && c <= 0xF4) { k = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+        else return 0;
+        if (n - i < k || s[i + 1] < lo || s[i + 1] > hi) return 0;
+        for (size_t j = 2; j < k; j++) if (s[i + j] < 0x80 || s[i + j] > 0xBF) return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* all lines end in CRLF (the last may be unterminated) and have at most max characters */
+static void check_lines(const char *s, size_t n, size_t max)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\r') {
+            if (i + 1 >= n || s[i + 1] != '\n') abort();
+            i++;
+            col = 0;
+        } else if (s[i] == '\n' || ++col > max) {
+            abort();
+        }
+    }
+}
+
+static void qp_roundtrip(const uint8_t *d, size_t n, unsigned mode)
+{
+    struct mime_buf e = {0}, o = {0}, want = {0};
+    if (mime_qp_encode(&e, d, n, mode)) abort();
+    const char *ep = e.p ? e.p : "";
+    check_lines(ep, e.len, 76);
+    if (mime_qp_decode(&o, ep, e.len, err, sizeof err)) abort();
+    for (size_t i = 0; i < n; i++) {
+        if (mode == MIME_QP_TEXT && d[i] == '\r' && i + 1 < n && d[i + 1] == '\n') continue;
+        if (mode == MIME_QP_TEXT && d[i] == '\n') { want.len += 2; continue; }
+        want.len++;
+    }
+    if (o.len != want.len) abort();
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (mode == MIME_QP_TEXT && d[i] == '\r' && i + 1 < n && d[i + 1] == '\n') continue;
+        if (mode == MIME_QP_TEXT && d[i] == '\n') {
+            if (o.p[k] != '\r' || o.p[k + 1] != '\n') abort();
+            k += 2;
+            continue;
+        }
+        if ((uint8_t)o.p[k++] != d[i]) abort();
+    }
+    /* UTF-8 input: each soft-broken piece decodes to whole characters */
+    if (mode == MIME_QP_TEXT && utf8_ok(d, n)) {
+        const char *p = ep, *end = ep + e.len;
+        while (p < end) {
+            const char *sb = memmem(p, (size_t)(end - p), "=\r\n", 3);
+            const char *pe = sb ? sb : end;
+            struct mime_buf seg = {0};
+            if (mime_qp_decode(&seg, p, (size_t)(pe - p), err, sizeof err)) abort();
+            if (!utf8_ok((const unsigned char *)(seg.p ? seg.p : ""), seg.len)) abort();
+            mime_buf_release(&seg);
+            p = sb ? sb + 3 : end;
+        }
+    }
+    mime_buf_release(&e);
+    mime_buf_release(&o);
+}
+
+/* unfold a header field, drop the final CRLF and "Name:" plus one space */
+static size_t unfold_value(const char *h, size_t n, const char *name, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h[i] == '\r' && i + 1 < n && h[i + 1] == '\n') { i++; continue; }
+        out[k++] = h[i];
+    }
+    size_t nl = strlen(name);
+    if (k < nl + 1 || memcmp(out, name, nl) != 0 || out[nl] != ':') abort();
+    size_t st = nl + 1 + (k > nl + 1 && out[nl + 1] == ' ');
+    memmove(out, out + st, k - st);
+    return k - st;
+}
+
+static void header_roundtrip(const uint8_t *d, size_t n)
+{
+    if (n > 2000) return;
+    char v[2001];
+    memcpy(v, d, n);
+    v[n] = 0;
+    if (strlen(v) != n) return;   /* NUL inside: not a C string */
+    struct mime_buf h = {0}, o = {0};
+    if (mime_header_text(&h, "Subject", v, err, sizeof err) == 0) {
+        check_lines(h.p, h.len, 78);
+        char *u = malloc(h.len + 1);
+        size_t ul = unfold_value(h.p, h.len, "Subject", u);
+        if (mime_header_decode(&o, u, ul, err, sizeof err)) abort();
+        if (o.len != n || (n && memcmp(o.p, v, n) != 0)) abort();
+        free(u);
+    }
+    mime_buf_release(&h);
+    mime_buf_release(&o);
+}
+
+static void address_roundtrip(const uint8_t *d, size_t n)
+{
+    if (n > 400) return;
+    char v[401], want[401];
+    memcpy(v, d, n);
+    v[n] = 0;
+    if (strlen(v) != n) return;
+    size_t wn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == ' ' && (wn == 0 || want[wn - 1] == ' ')) continue;
+        want[wn++] = v[i];
+    }
+    if (wn && want[wn - 1] == ' ') wn--;
+    want[wn] = 0;
+    struct mime_buf h = {0}, o = {0};
+    const char *addr = "person@example.org";
+    if (mime_header_address(&h, "To", v, addr, err, sizeof err) == 0) {
+        check_lines(h.p, h.len, 78);
+        char *u = malloc(h.len + 1);
+        size_t ul = unfold_value(h.p, h.len, "To", u);
+        u[ul] = 0;
+        if (wn == 0) {
+            if (strcmp(u, addr) != 0) abort();
+        } else {
+            const char *tail = " <person@example.org>";
+            size_t tl = strlen(tail);
+            if (ul < tl || strcmp(u + ul - tl, tail) != 0) abort();
+            ul -= tl;
+            u[ul] = 0;
+            if (u[0] == '"') {   /* quoted-string */
+                size_t k = 0;
+                if (ul < 2 || u[ul - 1] != '"') abort();
+                for (size_t i = 1; i + 1 < ul; i++) {
+                    if (u[i] == '\\') i++;
+                    u[k++] = u[i];
+                }
+                if (k != wn || memcmp(u, want, wn) != 0) abort();
+            } else {
+                if (mime_header_decode(&o, u, ul, err, sizeof err)) abort();
+                if (o.len != wn || memcmp(o.p, want, wn) != 0) abort();
+            }
+        }
+        free(u);
+    }
+    mime_buf_release(&h);
+    mime_buf_release(&o);
+}
+
+static void extract(const uint8_t *d, size_t n)
+{
+    struct mime_parts p;
+    if (mime_extract_notice((const char *)d, n, &p, err, sizeof err) == 0) {
+        if (!p.notice_txt || !p.minisig || p.notice_txt_len > MIME_PART_MAX ||
+            p.minisig_len > MIME_PART_MAX)
+            abort();
+        mime_parts_release(&p);
+    } else if (p.notice_txt || p.minisig || !err[0]) {
+        abort();
+    }
+}
+
+static void build_extract(const uint8_t *d, size_t n)
+{
+    /* fields: subject, from name, to name, text, html, notice.txt, minisig */
+    const char *f[7] = { "", "", "", "", "", "", "" };
+    size_t fl[7] = { 0 };
+    char *copy = malloc(n + 1);
+    memcpy(copy, d, n);
+    copy[n] = 0;
+    size_t st = 0;
+    int k = 0;
+    for (size_t i = 0; i <= n && k < 7; i++) {
+        if (i == n || copy[i] == 0) {
+            copy[i] = 0;
+            f[k] = copy + st;
+            fl[k] = i - st;
+            k++;
+            st = i + 1;
+        }
+    }
+    struct mime_notice m = {
+        .from = { f[1], "dpo@example.org" }, .to = { f[2], "person@example.org" },
+        .reply_to = { "Service", "service@example.org" }, .subject = f[0], .date = 1542035000,
+        .message_id = "fuzz@example.org", .text = f[3], .text_len = fl[3], .html = f[4],
+        .html_len = fl[4], .notice_txt = f[5], .notice_txt_len = fl[5], .minisig = f[6],
+        .minisig_len = fl[6],
+    };
+    struct mime_buf b = {0};
+    if (mime_build_notice(&m, &b, err, sizeof err) == 0) {
+        check_lines(b.p, b.len, 78);
+        struct mime_parts p;
+        if (mime_extract_notice(b.p, b.len, &p, err, sizeof err)) abort();
+        if (p.notice_txt_len != fl[5] || memcmp(p.notice_txt, f[5], fl[5]) != 0) abort();
+        if (p.minisig_len != fl[6] || memcmp(p.minisig, f[6], fl[6]) != 0) abort();
+        mime_parts_release(&p);
+    }
+    mime_buf_release(&b);
+    free(copy);
+}
+
+static void b64(const uint8_t *d, size_t n)
+{
+    struct mime_buf e = {0}, o = {0};
+    if (mime_b64_encode(&e, d, n)) abort();
+    check_lines(e.p ? e.p : "", e.len, 76);
+    if (mime_b64_decode(&o, e.p ? e.p : "", e.len, err, sizeof err)) abort();
+    if (o.len != n || (n && memcmp(o.p, d, n) != 0)) abort();
+    o.len = 0;
+    mime_b64_decode(&o, (const char *)d, n, err, sizeof err);   /* arbitrary: must not crash */
+    mime_buf_release(&e);
+    mime_buf_release(&o);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) return 0;
+    const uint8_t *d = data + 1;
+    size_t n = size - 1;
+    switch (data[0] % 7) {
+    case 0: qp_roundtrip(d, n, MIME_QP_TEXT); break;
+    case 1: qp_roundtrip(d, n, MIME_QP_BINARY); break;
+    case 2: header_roundtrip(d, n); break;
+    case 3: address_roundtrip(d, n); break;
+    case 4: extract(d, n); break;
+    case 5: build_extract(d, n); break;
+    default: b64(d, n); break;
+    }
+    return 0;
+}
