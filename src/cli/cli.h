@@ -82,4 +82,10 @@ int cmd_incident(struct kt_ctx *, int, char **);
 int cmd_status(struct kt_ctx *, int, char **);
 int cmd_audit(struct kt_ctx *, int, char **);
 int cmd_demo(struct kt_ctx *, int, char **);
+int cmd_scan(struct kt_ctx *, int, char **);
+int cmd_exposure(struct kt_ctx *, int, char **);
+int cmd_subjects(struct kt_ctx *, int, char **);
+int cmd_assess(struct kt_ctx *, int, char **);
+int cmd_report(struct kt_ctx *, int, char **);
+int cmd_log(struct kt_ctx *, int, char **);
 #endif

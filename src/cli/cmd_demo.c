@@ -5,6 +5,8 @@
  * so every command can be tried afterwards with --db DIR/klartext.db. Times are relative to
  * now (KLARTEXT_NOW fixes them). DIR is replaced on a re-run only if it holds the demo marker. */
 #include "cli/cli.h"
+#include "cli/demo_data.h"
+#include "util/buf.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <dirent.h>
@@ -20,6 +22,9 @@
 
 static const char demo_org[] =
 #include "demo_org.ini.inc"
+    ;
+static const char demo_assessment[] =
+#include "demo_assessment.ini.inc"
     ;
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -60,7 +65,14 @@ static int run(struct kt_ctx *base, const char *dir, ...)
     ctx.json = 0;
     char *dbp = xasprintf("%s/klartext.db", dir);
     ctx.db_path = dbp;
-    ctx.cmdline = xasprintf("klartext demo: %s", argv[0]);
+    struct buf cl;
+    buf_init(&cl, 4096);
+    buf_adds(&cl, "klartext demo:");
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (buf_addf(&cl, " %.*s%s", n > 200 ? 200 : (int)n, argv[i], n > 200 ? "…" : "")) break;
+    }
+    ctx.cmdline = buf_detach(&cl);
     int rc = 2;
     for (size_t i = 0; i < kt_ncommands; i++)
         if (!strcmp(kt_commands[i].name, argv[0])) rc = kt_commands[i].fn(&ctx, argc, argv);
@@ -107,6 +119,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
     /* the story, relative to now: the error went live 9 days ago, a customer reported it
        yesterday morning, it was fixed two hours later */
     int64_t now = ctx->now;
+    char err[512];
     int64_t day0 = now - now % 3600;
     int64_t live = day0 - 9 * 86400 + 3 * 60, aware = day0 - 22 * 3600 - 43 * 60, fixed = aware + 2 * 3600 + 11 * 60;
     char t_live[KT_ISO_LEN], t_aware[KT_ISO_LEN], t_fixed[KT_ISO_LEN];
@@ -148,15 +161,78 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
     if ((rc = run(ctx, dir, "incident", "event", ref, "--at", t_note, "--kind", "finding",
                   "--text", "Reproduced: the profile page was cached for all visitors since the deployment 9 days ago. "
                             "Access logs of the web servers are kept for 30 days and cover the whole period.", NULL))) goto out2;
+    struct demo_times dt = {live - 5 * 86400, live, fixed, aware + 20 * 3600};
+    if (dt.logs_until > now - 60) dt.logs_until = now - 60;
+    if (demo_write_data(dir, &dt, err, sizeof err)) { rc = kt_error(1, "%s", err); goto out2; }
+    printf("\nThe shop's web servers kept access logs: %s/logs/access.log.1.gz (rotated) and\n"
+           "%s/logs/access.log. The rule %s/rule.conf says which requests showed whose data.\n", dir, dir, dir);
+    char *rule = xasprintf("%s/rule.conf", dir), *log1 = xasprintf("%s/logs/access.log.1.gz", dir),
+         *log2 = xasprintf("%s/logs/access.log", dir), *csv = xasprintf("%s/exposures.csv", dir);
+    rc = run(ctx, dir, "scan", "--rule", rule, "--incident", ref, "--hash-inputs", "--csv", csv, log1, log2, NULL);
+    free(rule); free(log1); free(log2); free(csv);
+    if (rc) goto out2;
+    /* show the customer whose profile was seen most often */
+    {
+        char subject[64] = "";
+        reg *r;
+        struct kt_ctx c2 = *ctx;
+        char *dbp = xasprintf("%s/klartext.db", dir);
+        c2.db_path = dbp;
+        if (!kt_open(&c2, REG_OPEN_READONLY, &r)) {
+            db_stmt *q = db_prepare(reg_db(r), "SELECT e.subject FROM exposure e JOIN scan s ON s.id = e.scan_id"
+                                                " WHERE s.current = 1 ORDER BY e.viewers DESC, e.views DESC, e.subject LIMIT 1");
+            if (q && db_step(q) == DB_ROW) snprintf(subject, sizeof subject, "%s", db_col_text(q, 0));
+            if (q) db_reset(q);
+            reg_close(r);
+        }
+        free(dbp);
+        if (*subject && (rc = run(ctx, dir, "exposure", ref, "--subject", subject, NULL))) goto out2;
+    }
+    /* who can be told, how bad is it, what must be done, and the report to the authority */
+    {
+        char *subj = xasprintf("%s/subjects.csv", dir), *ain = xasprintf("%s/assessment.ini", dir),
+             *rep_en = xasprintf("%s/report.en.txt", dir), *rep_de = xasprintf("%s/meldung.de.html", dir);
+        char t_filed[KT_ISO_LEN];
+        iso(now - 10 * 60, t_filed);
+        printf("\nThe customer directory %s/subjects.csv holds names, e-mail addresses, languages and time zones.\n"
+               "The DPO's assessment inputs are in %s/assessment.ini.\n", dir, dir);
+        if (write_file(ain, demo_assessment, 0644)) rc = kt_error(1, "cannot write '%s': %s", ain, strerror(errno));
+        if (!rc) rc = run(ctx, dir, "subjects", "import", ref, subj, NULL);
+        if (!rc) rc = run(ctx, dir, "assess", ref, "--input", ain, NULL);
+        if (!rc) rc = run(ctx, dir, "assess", ref, "--decide", "authority=yes,subjects=yes", "--by", "Dr. Jana Schreiber (DPO)",
+                          "--reason", "As in the Amazon case of November 2018, names with e-mail addresses invite targeted phishing; "
+                                      "we inform the authority and every customer.", NULL);
+        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", "--out", rep_en, NULL);
+        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--out", rep_de, NULL);
+        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed,
+                          "--ref", "BlnBDI-511/2026-0815", NULL);
+        if (!rc) rc = run(ctx, dir, "incident", "publish", ref, "--lang", "de", "--statement",
+                          "Durch einen Fehler im Zwischenspeicher (Cache) unserer Website waren acht Tage lang die Profilseiten "
+                          "von Kundinnen und Kunden für andere Besucher sichtbar. Sichtbar waren Name und E-Mail-Adresse, keine "
+                          "Passwörter, Zahlungs- oder Bestelldaten. Der Fehler ist behoben. Jede betroffene Person erhält eine "
+                          "persönliche, signierte Nachricht; ihre Echtheit lässt sich unter verify.beispiel-versand.example prüfen.", NULL);
+        if (!rc) rc = run(ctx, dir, "log", "checkpoint", NULL);
+        if (!rc) rc = run(ctx, dir, "log", "verify", NULL);
+        free(subj); free(ain); free(rep_en); free(rep_de);
+        if (rc) goto out2;
+    }
     if ((rc = run(ctx, dir, "status", NULL))) goto out2;
-    printf("\nWhat you can try next (the demo register stays in %s/):\n"
-           "  klartext --db %s/klartext.db incident show %s      the record and its timeline\n"
-           "  klartext --db %s/klartext.db incident update %s --notified-at <TIME> \\\n"
-           "           (after 72 h also --delay-reason TEXT)       record the notification\n"
-           "  klartext --db %s/klartext.db audit                 who changed what, and when\n"
-           "  klartext --db %s/klartext.db org show              the organisation's details\n"
-           "  klartext --db %s/klartext.db status --json         the same clocks for scripts\n",
-           dir, dir, ref, dir, ref, dir, dir, dir);
+    printf("\nWhat you can try next (the demo register stays in %s/):\n", dir);
+    {
+        static const struct { const char *cmd; int with_ref; const char *what; } steps[] = {
+            {"incident show", 1, "the record, its deadlines and its timeline"},
+            {"exposure", 1, "every affected customer (--format csv|json|text)"},
+            {"report", 1, "the report to the supervisory authority (--lang de|en, --format text|html|json|veris)"},
+            {"report --register", 0, "the Art. 33(5) register of every incident"},
+            {"log prove --inclusion 2", 0, "a proof that the published statement (log entry 2) is in the transparency log"},
+            {"audit", 0, "who changed what, and when"},
+            {"org show", 0, "the organisation's details"},
+            {"status --json", 0, "the same clocks, for scripts"},
+        };
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            printf("  # %s\n  klartext --db %s/klartext.db %s%s%s\n", steps[i].what, dir, steps[i].cmd,
+                   steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
+    }
 out2:
     free(orgpath);
 out:

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char group_usage[] = "klartext incident (new|list|show|update|event) [ARGS]";
+static const char group_usage[] = "klartext incident (new|list|show|update|event|publish) [ARGS]";
+
+int incident_publish(struct kt_ctx *ctx, int argc, char **argv);   /* cmd_publish.c */
 
 /* options for every record field, plus extras; returned array ends with {0} */
 static struct opt *field_opts(const struct opt *extra, size_t nextra)
@@ -332,6 +334,7 @@ int cmd_incident(struct kt_ctx *ctx, int argc, char **argv)
         {"show", inc_show, "show an incident's record, deadlines and timeline"},
         {"update", inc_update, "change an incident's fields (audited)"},
         {"event", inc_event, "append an entry to the timeline"},
+        {"publish", incident_publish, "publish the public statement (a new revision, in the transparency log)"},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *f = argc < 2 ? stderr : stdout;
@@ -342,7 +345,7 @@ int cmd_incident(struct kt_ctx *ctx, int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
         if (!strcmp(argv[1], sub[i].name)) return sub[i].fn(ctx, argc - 1, argv + 1);
-    kt_error(2, "'%s' is not an incident command (new, list, show, update, event)", argv[1]);
+    kt_error(2, "'%s' is not an incident command (new, list, show, update, event, publish)", argv[1]);
     usage_line(group_usage);
     return 2;
 }

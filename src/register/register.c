@@ -1,6 +1,7 @@
 /* register.c — opening, migrating, the audit trail and the organisation's details. */
 #include "register/register.h"
 #include "register/schema.h"
+#include "register/tlog_store.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <ctype.h>
@@ -85,6 +86,7 @@ int reg_migrate_to(reg *r, int64_t target)
         const struct schema_step *st = &schema_steps[i];
         if (st->version <= v || st->version > target) continue;
         if (db_exec(r->d, st->sql)) goto dberr;
+        if (st->fn && st->fn(r->d)) goto dberr;
         char ver[32];
         snprintf(ver, sizeof ver, "%lld", (long long)st->version);
         db_stmt *s = db_prepare(r->d, "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
@@ -131,8 +133,8 @@ int reg_open(const char *path, int flags, const char *actor, const char *command
             goto fail;
         }
         if (v > REG_SCHEMA_VERSION) {
-            rc = reg_fail(r, 1, "register '%s' has schema version %lld, but this klartext (%s) knows only up to %d: use a newer klartext",
-                          path, (long long)v, KLARTEXT_VERSION, REG_SCHEMA_VERSION);
+            rc = reg_fail(r, 1, "register '%s' has schema version %lld, but this klartext (%s) knows only up to %lld: use a newer klartext",
+                          path, (long long)v, KLARTEXT_VERSION, (long long)REG_SCHEMA_VERSION);
             goto fail;
         }
     }
@@ -151,18 +153,61 @@ fail:
 int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field,
               const char *old_value, const char *new_value)
 {
-    db_stmt *s = db_prepare(r->d, "INSERT INTO audit(at, actor, command, incident_ref, action, field, old_value, new_value) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) return reg_dberr(r);
-    db_bind_int(s, 1, r->now);
-    db_bind_text(s, 2, r->actor);
-    db_bind_text(s, 3, r->command);
-    db_bind_text(s, 4, incident_ref);
-    db_bind_text(s, 5, action);
-    db_bind_text(s, 6, field);
-    db_bind_text(s, 7, old_value);
-    db_bind_text(s, 8, new_value);
-    return db_step(s) == DB_DONE ? 0 : reg_dberr(r);
+    /* from the schema version of tlog_audit_chain_migrate on, every row is hash-chained to the
+       one before it (tlog_audit_hash; `klartext log verify` checks the chain) */
+    int64_t v;
+    int rc;
+    if ((rc = reg_schema_version(r, &v))) return rc;
+    if (v < tlog_audit_chain_version()) {
+        db_stmt *s = db_prepare(r->d, "INSERT INTO audit(at, actor, command, incident_ref, action, field, old_value, new_value) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!s) return reg_dberr(r);
+        db_bind_int(s, 1, r->now);
+        db_bind_text(s, 2, r->actor);
+        db_bind_text(s, 3, r->command);
+        db_bind_text(s, 4, incident_ref);
+        db_bind_text(s, 5, action);
+        db_bind_text(s, 6, field);
+        db_bind_text(s, 7, old_value);
+        db_bind_text(s, 8, new_value);
+        return db_step(s) == DB_DONE ? 0 : reg_dberr(r);
+    }
+    int own_tx = !db_in_tx(r->d);
+    if (own_tx && (rc = reg_begin(r))) return rc;
+    uint8_t prev[MERKLE_HASH_LEN] = {0}, hash[MERKLE_HASH_LEN];
+    int64_t id = 1;
+    db_stmt *s = db_prepare(r->d, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    if (!s) goto dberr;
+    int st = db_step(s);
+    if (st == DB_ERR) goto dberr;
+    if (st == DB_ROW) {
+        size_t n = 0;
+        const void *h = db_col_blob(s, 1, &n);
+        id = db_col_int(s, 0) + 1;
+        if (h && n == sizeof prev) memcpy(prev, h, sizeof prev);   /* else a broken chain: log verify reports it */
+    }
+    db_reset(s);
+    tlog_audit_hash(prev, id, r->now, r->actor, r->command, incident_ref, action, field, old_value, new_value, hash);
+    s = db_prepare(r->d, "INSERT INTO audit(id, at, actor, command, incident_ref, action, field, old_value, new_value, prev_hash, hash) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) goto dberr;
+    db_bind_int(s, 1, id);
+    db_bind_int(s, 2, r->now);
+    db_bind_text(s, 3, r->actor);
+    db_bind_text(s, 4, r->command);
+    db_bind_text(s, 5, incident_ref);
+    db_bind_text(s, 6, action);
+    db_bind_text(s, 7, field);
+    db_bind_text(s, 8, old_value);
+    db_bind_text(s, 9, new_value);
+    db_bind_blob(s, 10, prev, sizeof prev);
+    db_bind_blob(s, 11, hash, sizeof hash);
+    if (db_step(s) != DB_DONE) goto dberr;
+    return own_tx ? reg_commit(r) : 0;
+dberr:
+    rc = reg_dberr(r);
+    if (own_tx) reg_rollback(r);
+    return rc;
 }
 
 /* ---------------- organisation ---------------- */

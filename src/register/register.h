@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "register/db.h"
+#include "register/schema.h"
 
-#define REG_SCHEMA_VERSION 1
+/* the newest schema version this klartext knows: the last step in schema.c */
+#define REG_SCHEMA_VERSION ((int64_t)schema_latest())
 #define REG_ERRLEN 1024
 
 typedef struct reg reg;

@@ -2,10 +2,11 @@
  *
  * Version N's step turns a version N-1 file into version N. A register is migrated step by
  * step inside one transaction when a newer klartext opens it; a file with a version above
- * REG_SCHEMA_VERSION is refused. Never edit a released step: add a new one.
+ * the last step's version is refused. Never edit a released step: add a new one.
  * Append-only tables (event, audit) are guarded by triggers, so not even a bug in klartext
  * can edit or delete a timeline entry. */
 #include "register/schema.h"
+#include "register/tlog_store.h"
 #include <stddef.h>
 
 static const char v1[] =
@@ -49,7 +50,244 @@ static const char v1[] =
     "CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
     "CREATE INDEX audit_incident ON audit(incident_ref);\n";
 
+
+/* v2: exposure scans. A scan is a version; re-scans add versions, earlier ones stay because
+   sent notices and filed reports refer to the version they used. */
+static const char v2[] =
+    "CREATE TABLE scan (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  version INTEGER NOT NULL,\n"
+    "  current INTEGER NOT NULL DEFAULT 0,\n"
+    "  created_at INTEGER NOT NULL, actor TEXT NOT NULL,\n"
+    "  rule_text TEXT NOT NULL, rule_sha256 TEXT NOT NULL,\n"
+    "  keep_viewers INTEGER NOT NULL, check_all INTEGER NOT NULL,\n"
+    "  lines INTEGER NOT NULL, lines_parsed INTEGER NOT NULL, lines_matched INTEGER NOT NULL,\n"
+    "  malformed INTEGER NOT NULL, odd_requests INTEGER NOT NULL, out_of_window INTEGER NOT NULL,\n"
+    "  self_views INTEGER NOT NULL, files_failed INTEGER NOT NULL,\n"
+    "  people INTEGER NOT NULL, records INTEGER NOT NULL, views INTEGER NOT NULL,\n"
+    "  viewers INTEGER NOT NULL,\n"
+    "  bytes INTEGER NOT NULL,\n"
+    "  first_seen INTEGER, last_seen INTEGER,\n"
+    "  UNIQUE (incident_id, version)\n"
+    ") STRICT;\n"
+    "CREATE TABLE scan_input (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id), idx INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL, compression TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,\n"
+    "  sha256 TEXT, lines INTEGER NOT NULL, malformed INTEGER NOT NULL, error TEXT,\n"
+    "  PRIMARY KEY (scan_id, idx)\n"
+    ") STRICT;\n"
+    "CREATE TABLE scan_sample (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id), seq INTEGER NOT NULL,\n"
+    "  file TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, seq)\n"
+    ") STRICT;\n"
+    "CREATE TABLE exposure (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  subject TEXT NOT NULL,\n"
+    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,\n"
+    "  views INTEGER NOT NULL, viewers INTEGER NOT NULL,\n"
+    "  signed_in_viewers INTEGER NOT NULL, anonymous_viewers INTEGER NOT NULL,\n"
+    "  pages TEXT NOT NULL, fields TEXT NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, subject)\n"
+    ") STRICT;\n"
+    "CREATE TABLE exposure_viewer (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  subject TEXT NOT NULL,\n"
+    "  viewer TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  identity TEXT,\n"
+    "  views INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, subject, viewer)\n"
+    ") STRICT;\n"
+    "CREATE TABLE scan_hour (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id), hour INTEGER NOT NULL, views INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, hour)\n"
+    ") STRICT;\n";
+
+/* v3: contact data of affected people (subject directory imports), risk assessments, the
+   decisions taken on them and the filings with the supervisory authority. Assessments,
+   their inputs and reasons, decisions and filings are evidence (Art. 33(5)): append-only. */
+static const char v3[] =
+    "CREATE TABLE subject_import (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  version INTEGER NOT NULL,\n"
+    "  current INTEGER NOT NULL DEFAULT 0,\n"
+    "  created_at INTEGER NOT NULL, actor TEXT NOT NULL,\n"
+    "  file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL, nrows INTEGER NOT NULL,\n"
+    "  scan_id INTEGER REFERENCES scan(id),\n"
+    "  exposed INTEGER NOT NULL, reachable INTEGER NOT NULL, unknown INTEGER NOT NULL,\n"
+    "  UNIQUE (incident_id, version)\n"
+    ") STRICT;\n"
+    "CREATE TABLE subject (\n"
+    "  import_id INTEGER NOT NULL REFERENCES subject_import(id),\n"
+    "  subject TEXT NOT NULL, line INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL, email TEXT NOT NULL, language TEXT NOT NULL, timezone TEXT NOT NULL,\n"
+    "  salutation TEXT,\n"
+    "  PRIMARY KEY (import_id, subject)\n"
+    ") STRICT;\n"
+    "CREATE TABLE assessment (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  created_at INTEGER NOT NULL, actor TEXT NOT NULL,\n"
+    "  scan_id INTEGER REFERENCES scan(id),\n"
+    "  config TEXT NOT NULL,\n"
+    "  dpc INTEGER NOT NULL, dpc_base INTEGER NOT NULL, ei_q INTEGER NOT NULL, cb_q INTEGER NOT NULL,\n"
+    "  se_q INTEGER NOT NULL, band INTEGER NOT NULL, score_level INTEGER NOT NULL, level INTEGER NOT NULL,\n"
+    "  notify_authority INTEGER NOT NULL, people INTEGER NOT NULL, also_public INTEGER NOT NULL,\n"
+    "  voluntary INTEGER NOT NULL,\n"
+    "  UNIQUE (incident_id, seq)\n"
+    ") STRICT;\n"
+    "CREATE TABLE assessment_input (\n"
+    "  assessment_id INTEGER NOT NULL REFERENCES assessment(id),\n"
+    "  name TEXT NOT NULL, value INTEGER NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL,\n"
+    "  PRIMARY KEY (assessment_id, name)\n"
+    ") STRICT;\n"
+    "CREATE TABLE assessment_reason (\n"
+    "  assessment_id INTEGER NOT NULL REFERENCES assessment(id),\n"
+    "  idx INTEGER NOT NULL, rule TEXT NOT NULL, text_en TEXT NOT NULL, text_de TEXT NOT NULL,\n"
+    "  PRIMARY KEY (assessment_id, idx)\n"
+    ") STRICT;\n"
+    "CREATE TABLE decision (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  assessment_id INTEGER NOT NULL REFERENCES assessment(id),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  created_at INTEGER NOT NULL, actor TEXT NOT NULL, decided_by TEXT NOT NULL,\n"
+    "  notify_authority INTEGER NOT NULL, people INTEGER NOT NULL,\n"
+    "  differs INTEGER NOT NULL, difference TEXT NOT NULL, reason TEXT,\n"
+    "  UNIQUE (incident_id, seq)\n"
+    ") STRICT;\n"
+    "CREATE TABLE filing (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  follow_up INTEGER NOT NULL,\n"
+    "  filed_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, actor TEXT NOT NULL,\n"
+    "  case_ref TEXT NOT NULL, lang TEXT NOT NULL, format TEXT NOT NULL,\n"
+    "  sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,\n"
+    "  assessment_id INTEGER REFERENCES assessment(id), decision_id INTEGER REFERENCES decision(id),\n"
+    "  scan_id INTEGER REFERENCES scan(id),\n"
+    "  UNIQUE (incident_id, seq)\n"
+    ") STRICT;\n"
+    "CREATE TRIGGER assessment_append_only_u BEFORE UPDATE ON assessment BEGIN SELECT RAISE(ABORT, 'assessments are append-only'); END;\n"
+    "CREATE TRIGGER assessment_append_only_d BEFORE DELETE ON assessment BEGIN SELECT RAISE(ABORT, 'assessments are append-only'); END;\n"
+    "CREATE TRIGGER assessment_input_append_only_u BEFORE UPDATE ON assessment_input BEGIN SELECT RAISE(ABORT, 'assessments are append-only'); END;\n"
+    "CREATE TRIGGER assessment_input_append_only_d BEFORE DELETE ON assessment_input BEGIN SELECT RAISE(ABORT, 'assessments are append-only'); END;\n"
+    "CREATE TRIGGER assessment_reason_append_only_u BEFORE UPDATE ON assessment_reason BEGIN SELECT RAISE(ABORT, 'assessments are append-only'); END;\n"
+    "CREATE TRIGGER assessment_reason_append_only_d BEFORE DELETE ON assessment_reason BEGIN SELECT RAISE(ABORT, 'assessments are append-only'); END;\n"
+    "CREATE TRIGGER decision_append_only_u BEFORE UPDATE ON decision BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;\n"
+    "CREATE TRIGGER decision_append_only_d BEFORE DELETE ON decision BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;\n"
+    "CREATE TRIGGER filing_append_only_u BEFORE UPDATE ON filing BEGIN SELECT RAISE(ABORT, 'filings are append-only'); END;\n"
+    "CREATE TRIGGER filing_append_only_d BEFORE DELETE ON filing BEGIN SELECT RAISE(ABORT, 'filings are append-only'); END;\n";
+
+/* v4: the transparency log (docs/tlog.md) — its entries (the exact public bytes; salts and
+   internal refs of commitments stay here), its signed checkpoints, the public statements of
+   incidents, and the audit trail's hash chain (prev_hash/hash, filled for existing rows by
+   tlog_audit_chain_migrate, which then restores the audit table's update guard). */
+static const char v4[] =
+    "CREATE TABLE tlog_entry (\n"
+    "  idx INTEGER PRIMARY KEY CHECK (idx >= 0),\n"
+    "  kind TEXT NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  entry BLOB NOT NULL,\n"
+    "  leaf_hash BLOB NOT NULL,\n"
+    "  salt BLOB,\n"
+    "  ref TEXT\n"
+    ") STRICT;\n"
+    "CREATE INDEX tlog_entry_ref ON tlog_entry(kind, ref);\n"
+    "CREATE TABLE tlog_checkpoint (\n"
+    "  size INTEGER PRIMARY KEY,\n"
+    "  root BLOB NOT NULL, note TEXT NOT NULL, created_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE TABLE incident_statement (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  lang TEXT NOT NULL, revision INTEGER NOT NULL,\n"
+    "  title TEXT NOT NULL, statement TEXT NOT NULL, facts TEXT NOT NULL,\n"
+    "  published_at INTEGER NOT NULL, actor TEXT NOT NULL,\n"
+    "  tlog_idx INTEGER NOT NULL UNIQUE REFERENCES tlog_entry(idx),\n"
+    "  UNIQUE (incident_id, lang, revision)\n"
+    ") STRICT;\n"
+    "CREATE TRIGGER tlog_entry_append_only_u BEFORE UPDATE ON tlog_entry BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;\n"
+    "CREATE TRIGGER tlog_entry_append_only_d BEFORE DELETE ON tlog_entry BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;\n"
+    "CREATE TRIGGER tlog_checkpoint_append_only_u BEFORE UPDATE ON tlog_checkpoint BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n"
+    "CREATE TRIGGER tlog_checkpoint_append_only_d BEFORE DELETE ON tlog_checkpoint BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n"
+    "CREATE TRIGGER incident_statement_append_only_u BEFORE UPDATE ON incident_statement BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;\n"
+    "CREATE TRIGGER incident_statement_append_only_d BEFORE DELETE ON incident_statement BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;\n"
+    "DROP TRIGGER audit_append_only_u;\n"
+    "ALTER TABLE audit ADD COLUMN prev_hash BLOB;\n"
+    "ALTER TABLE audit ADD COLUMN hash BLOB;\n";
+
+/* v5: personal notices (docs/notify.md). notice_approval: who approved which content (hash of
+   the templates, the data model version and the incident's and organisation's texts), append-
+   only. notice: one rendered, signed message per person and incident, kept as evidence and for
+   resends with the same Message-ID (zstd-compressed; it holds the person's notice code, which
+   is otherwise stored only as a keyed lookup hash), append-only. outbox: the sending state of
+   each notice (queued, sending, sent, failed, written, cancelled, superseded); notice_event: every
+   state change with the server's reply, append-only. */
+static const char v5[] =
+    "CREATE TABLE notice_approval (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  created_at INTEGER NOT NULL, actor TEXT NOT NULL, approved_by TEXT NOT NULL,\n"
+    "  content_sha256 TEXT NOT NULL, model_version INTEGER NOT NULL,\n"
+    "  templates TEXT NOT NULL, manifest TEXT NOT NULL,\n"
+    "  UNIQUE (incident_id, seq)\n"
+    ") STRICT;\n"
+    "CREATE TABLE notice (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  notice_id TEXT NOT NULL UNIQUE,\n"
+    "  subject TEXT NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  approval_id INTEGER NOT NULL REFERENCES notice_approval(id),\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  import_id INTEGER NOT NULL REFERENCES subject_import(id),\n"
+    "  lang TEXT NOT NULL, rcpt TEXT NOT NULL, rcpt_masked TEXT NOT NULL,\n"
+    "  code_hash BLOB NOT NULL UNIQUE,\n"
+    "  message_id TEXT NOT NULL UNIQUE,\n"
+    "  text_sha256 TEXT NOT NULL,\n"
+    "  message BLOB NOT NULL, message_len INTEGER NOT NULL, message_codec TEXT NOT NULL,\n"
+    "  UNIQUE (incident_id, seq)\n"
+    ") STRICT;\n"
+    "CREATE INDEX notice_subject ON notice(incident_id, subject);\n"
+    "CREATE TABLE outbox (\n"
+    "  notice INTEGER PRIMARY KEY REFERENCES notice(id),\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  state TEXT NOT NULL CHECK (state IN ('queued','sending','sent','failed','written','cancelled','superseded')),\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  permanent INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_at INTEGER NOT NULL DEFAULT 0,\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  sent_at INTEGER, reply TEXT\n"
+    ") STRICT;\n"
+    "CREATE INDEX outbox_state ON outbox(incident_id, state, next_at);\n"
+    "CREATE TABLE notice_event (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  notice INTEGER NOT NULL REFERENCES notice(id),\n"
+    "  at INTEGER NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL, reply TEXT\n"
+    ") STRICT;\n"
+    "CREATE INDEX notice_event_notice ON notice_event(notice);\n"
+    "CREATE TRIGGER notice_approval_append_only_u BEFORE UPDATE ON notice_approval BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;\n"
+    "CREATE TRIGGER notice_approval_append_only_d BEFORE DELETE ON notice_approval BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;\n"
+    "CREATE TRIGGER notice_append_only_u BEFORE UPDATE ON notice BEGIN SELECT RAISE(ABORT, 'notices are append-only'); END;\n"
+    "CREATE TRIGGER notice_append_only_d BEFORE DELETE ON notice BEGIN SELECT RAISE(ABORT, 'notices are append-only'); END;\n"
+    "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'outbox rows are never deleted'); END;\n"
+    "CREATE TRIGGER notice_event_append_only_u BEFORE UPDATE ON notice_event BEGIN SELECT RAISE(ABORT, 'notice events are append-only'); END;\n"
+    "CREATE TRIGGER notice_event_append_only_d BEFORE DELETE ON notice_event BEGIN SELECT RAISE(ABORT, 'notice events are append-only'); END;\n";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
+    {2, "exposure scans", v2},
+    {3, "subject directory, assessments, decisions, filings", v3},
+    {4, "transparency log, public statements, audit hash chain", v4, tlog_audit_chain_migrate},
+    {5, "personal notices: approvals, signed messages, outbox", v5},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
+
+int64_t schema_latest(void) { return schema_steps[schema_nsteps - 1].version; }

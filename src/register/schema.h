@@ -3,12 +3,16 @@
 #define KT_SCHEMA_H
 #include <stddef.h>
 #include <stdint.h>
+#include "register/db.h"
 
 struct schema_step {
     int64_t version;          /* the version this step produces */
     const char *what;         /* one line, shown in the audit trail */
     const char *sql;          /* SQLite DDL */
+    int (*fn)(db *);          /* optional: run after sql, in the same transaction; 0 or -1 (db_errmsg) */
 };
 extern const struct schema_step schema_steps[];
 extern const size_t schema_nsteps;
+/* the version of the last step */
+int64_t schema_latest(void);
 #endif

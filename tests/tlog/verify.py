@@ -25,6 +25,22 @@ python3-nacl); run it with /usr/bin/python3.
       print a checkpoint signed with the Ed25519 key of that 32-byte seed
   verify.py pubkey --seed HEX
 
+klartext's stored log (see docs/tlog.md; KEY is --vkey VKEY as `klartext log pubkey` prints it,
+or --name NAME --pubkey HEX):
+  verify.py log-proof FILE KEY [--require-checkpoint]
+      check proofs as `klartext --json log prove` prints them (FILE holds one or more JSON
+      objects, - for stdin): the entry's leaf hash, the RFC 9162 proof, and the signed
+      checkpoint(s) it names (signature, size and root)
+  verify.py log-entries FILE KEY [--checkpoint NOTE]...
+      check `klartext --json log entries` output: every entry canonical JSON of its kind, its
+      leaf hash, statement revisions linked; the root of each checkpoint's size recomputed
+  verify.py register DB KEY
+      check a register file (sqlite3) on its own: entries, leaf hashes, every checkpoint's
+      signature and root, consistency of successive checkpoints, the audit trail's hash chain
+      and every audit-head commitment
+  verify.py canonical FILE
+      exit 0 if FILE's bytes are canonical JSON (sorted keys, no white space)
+
 Exit status: 0 verified, 1 verification failed, 2 bad usage or input.
 """
 import base64
@@ -630,13 +646,263 @@ def check_batch_lines(lines):
     return 1 if bad else 0
 
 
+# ---------------------------------------------------------------- klartext's stored log
+def canonical_json(obj):
+    """The canonical form klartext writes: sorted keys, no insignificant white space, UTF-8."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def check_canonical(data, what):
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise VerifyError(f"{what}: not JSON")
+    if canonical_json(obj) != data:
+        raise VerifyError(f"{what}: not canonical JSON")
+    if not isinstance(obj, dict):
+        raise VerifyError(f"{what}: not a JSON object")
+    return obj
+
+
+def parse_vkey(vkey):
+    """<name>+<key id hex>+<base64(0x01 || pk)> (signed-note verifier key)."""
+    parts = vkey.split("+", 2)
+    if len(parts) != 3:
+        raise VerifyError("verifier key: not name+id+key")
+    name, kid, b64 = parts
+    check_name(name)
+    raw = b64_strict(b64, "verifier key")
+    if len(raw) != 33 or raw[0] != 1:
+        raise VerifyError("verifier key: not an Ed25519 key")
+    pk = raw[1:]
+    if key_id(name, pk).hex() != kid:
+        raise VerifyError("verifier key: key id does not match")
+    return name, pk
+
+
+ISO_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+HEX64_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def check_entry(idx, data, statements):
+    """Check one entry's bytes by its kind; returns the parsed object."""
+    obj = check_canonical(data, f"entry {idx}")
+    kind = obj.get("kind")
+    if not isinstance(kind, str) or not re.fullmatch(r"[a-z0-9-]{1,32}", kind):
+        raise VerifyError(f"entry {idx}: bad kind")
+    if not isinstance(obj.get("logged_at"), str) or not ISO_RE.fullmatch(obj["logged_at"]):
+        raise VerifyError(f"entry {idx}: bad logged_at")
+    if "commitment" in obj:
+        if set(obj) != {"commitment", "kind", "logged_at"} or not HEX64_RE.fullmatch(str(obj["commitment"])):
+            raise VerifyError(f"entry {idx}: a commitment must hold exactly commitment, kind and logged_at")
+        if kind == "statement":
+            raise VerifyError(f"entry {idx}: a statement cannot be a commitment")
+    elif kind == "audit-head":
+        raise VerifyError(f"entry {idx}: an audit-head entry must be a commitment")
+    elif kind == "statement":
+        want = {"facts", "incident", "kind", "lang", "logged_at", "previous_entry", "published_at", "revision",
+                "statement", "title"}
+        if set(obj) != want:
+            raise VerifyError(f"entry {idx}: statement fields {sorted(obj)}")
+        f = obj["facts"]
+        if set(f) != {"approx_people", "approx_records", "breach_types", "exposure_from", "exposure_until"}:
+            raise VerifyError(f"entry {idx}: statement facts {sorted(f)}")
+        if obj["lang"] not in ("de", "en") or not isinstance(obj["revision"], int) or obj["revision"] < 1:
+            raise VerifyError(f"entry {idx}: statement lang or revision")
+        key = (obj["incident"], obj["lang"])
+        prev = statements.get(key)
+        want_prev = prev[0] if prev else None
+        want_rev = prev[1] + 1 if prev else 1
+        if obj["previous_entry"] != want_prev or obj["revision"] != want_rev:
+            raise VerifyError(f"entry {idx}: revision {obj['revision']} of {key} does not follow entry {want_prev}")
+        statements[key] = (idx, obj["revision"])
+    return obj
+
+
+def key_opts(o):
+    if "vkey" in o:
+        return parse_vkey(o["vkey"])
+    need(o, "name", "pubkey")
+    pk = hx(o["pubkey"])
+    if len(pk) != 32:
+        raise VerifyError("--pubkey must be 32 bytes of hex")
+    return o["name"], pk
+
+
+def json_stream(text):
+    dec, i, out = json.JSONDecoder(), 0, []
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return out
+        obj, i = dec.raw_decode(text, i)
+        out.append(obj)
+
+
+def checked_note(note, name, pk, size, root, what):
+    origin, nsize, nroot, _ = verify_checkpoint(note.encode(), name, pk, name)
+    if nsize != size or nroot != root:
+        raise VerifyError(f"{what}: the checkpoint says size {nsize} root {nroot.hex()[:16]}…, the proof size {size} "
+                          f"root {root.hex()[:16]}…")
+
+
+def check_log_proof(p, name, pk, require_ckpt):
+    if p.get("type") == "inclusion":
+        i, n = p["index"], p["size"]
+        leaf, root = hx(p["leaf_hash"]), hx(p["root"])
+        if p.get("entry") is not None:
+            data = p["entry"].encode()
+            if leaf_hash(data) != leaf:
+                raise VerifyError(f"inclusion {i}/{n}: leaf hash is not the hash of the entry")
+            check_canonical(data, f"entry {i}")
+        verify_inclusion(leaf, i, n, [hx(x) for x in p["proof"]], root)
+        if p.get("checkpoint"):
+            checked_note(p["checkpoint"], name, pk, n, root, f"inclusion {i}/{n}")
+        elif require_ckpt:
+            raise VerifyError(f"inclusion {i}/{n}: no checkpoint")
+        return "inclusion"
+    if p.get("type") == "consistency":
+        m, n = p["size1"], p["size2"]
+        r1, r2 = hx(p["root1"]), hx(p["root2"])
+        verify_consistency(m, n, r1, r2, [hx(x) for x in p["proof"]])
+        for key, size, root in (("checkpoint1", m, r1), ("checkpoint2", n, r2)):
+            if p.get(key):
+                checked_note(p[key], name, pk, size, root, f"consistency {m}->{n}")
+            elif require_ckpt and size > 0:
+                raise VerifyError(f"consistency {m}->{n}: no {key}")
+        return "consistency"
+    raise VerifyError("not a proof")
+
+
+def cmd_log_proof(path, o, flags):
+    name, pk = key_opts(o)
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    counts = {"inclusion": 0, "consistency": 0}
+    for p in json_stream(text):
+        counts[check_log_proof(p, name, pk, "require-checkpoint" in flags)] += 1
+    print(f"verified {counts['inclusion']} inclusion and {counts['consistency']} consistency proofs")
+    return 0
+
+
+def cmd_log_entries(path, o, notes):
+    name, pk = key_opts(o)
+    doc = json.load(sys.stdin if path == "-" else open(path, encoding="utf-8"))
+    entries = doc["entries"]
+    statements, hashes = {}, []
+    for k, e in enumerate(entries):
+        if e["index"] != k:
+            raise VerifyError(f"entry {k} is missing")
+        data = e["entry"].encode()
+        if leaf_hash(data) != hx(e["leaf_hash"]):
+            raise VerifyError(f"entry {k}: leaf hash is not the hash of its bytes")
+        obj = check_entry(k, data, statements)
+        if obj["kind"] != e["kind"] or obj["logged_at"] != e["logged_at"]:
+            raise VerifyError(f"entry {k}: kind or time differ from the listing")
+        if ("commitment" in obj) != ("commitment" in e) or obj.get("commitment") != e.get("commitment"):
+            raise VerifyError(f"entry {k}: commitment differs from the listing")
+        for secret in ("salt", "ref"):
+            if secret in e or secret in obj:
+                raise VerifyError(f"entry {k}: publishes its {secret}")
+        hashes.append(hx(e["leaf_hash"]))
+    for note in notes:
+        origin, size, root, _ = verify_checkpoint(open(note, "rb").read(), name, pk, name)
+        if size > len(hashes):
+            raise VerifyError(f"checkpoint of size {size}: only {len(hashes)} entries listed")
+        if mth(hashes[:size]) != root:
+            raise VerifyError(f"checkpoint of size {size}: root differs from the entries' root")
+    kinds = {}
+    for e in entries:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    print(f"checked {len(entries)} entries ({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}) "
+          f"and {len(notes)} checkpoints")
+    return 0
+
+
+def audit_hash(prev, row):
+    """hash = SHA-256("klartext audit v1" 0x00 || prev || id || at || 7 texts); ints 0x02 + 8 bytes BE,
+    text 0x01 + 8-byte BE length + bytes, NULL 0x00."""
+    h = hashlib.sha256(b"klartext audit v1\x00" + prev)
+    for k, v in enumerate(row):
+        if k < 2:
+            h.update(b"\x02" + (v & (1 << 64) - 1).to_bytes(8, "big"))
+        elif v is None:
+            h.update(b"\x00")
+        else:
+            b = v.encode() if isinstance(v, str) else bytes(v)
+            h.update(b"\x01" + len(b).to_bytes(8, "big") + b)
+    return h.digest()
+
+
+def cmd_register(path, o):
+    import sqlite3
+    name, pk = key_opts(o)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.text_factory = bytes
+    rows = db.execute("SELECT idx, kind, created_at, entry, leaf_hash, salt, ref FROM tlog_entry ORDER BY idx").fetchall()
+    hashes, statements, heads = [], {}, []
+    for k, (idx, kind, at, data, lh, salt, ref) in enumerate(rows):
+        if idx != k:
+            raise VerifyError(f"entry {k} is missing")
+        if leaf_hash(bytes(data)) != bytes(lh):
+            raise VerifyError(f"entry {k}: stored leaf hash is not the hash of its bytes")
+        obj = check_entry(k, bytes(data), statements)
+        if obj["kind"] != kind.decode():
+            raise VerifyError(f"entry {k}: stored kind differs")
+        if ("commitment" in obj) != (salt is not None) or (salt is not None and len(salt) != 32):
+            raise VerifyError(f"entry {k}: commitment without a 32-byte salt, or a salt without commitment")
+        if obj["kind"] == "audit-head":
+            heads.append((k, int(ref), bytes(salt), bytes.fromhex(obj["commitment"])))
+        hashes.append(leaf_hash(bytes(data)))
+    ckpts = db.execute("SELECT size, root, note FROM tlog_checkpoint ORDER BY size").fetchall()
+    prev = None
+    for size, root, note in ckpts:
+        _, nsize, nroot, _ = verify_checkpoint(bytes(note), name, pk, name)
+        if nsize != size or nroot != bytes(root):
+            raise VerifyError(f"checkpoint of size {size}: stored size or root differ from the signed note")
+        if size > len(hashes) or mth(hashes[:size]) != nroot:
+            raise VerifyError(f"checkpoint of size {size}: root is not the root of the stored entries")
+        if rows[size - 1][1] != b"audit-head":
+            raise VerifyError(f"checkpoint of size {size}: does not end with an audit-head entry")
+        if prev:
+            verify_consistency(prev[0], size, prev[1], nroot, ref_consistency(prev[0], hashes[:size]))
+        prev = (size, nroot)
+    chain, last = {}, b"\0" * 32
+    for row in db.execute("SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value, "
+                          "prev_hash, hash FROM audit ORDER BY id"):
+        ph, h = row[9], row[10]
+        if ph is None or h is None or bytes(ph) != last:
+            raise VerifyError(f"audit entry #{row[0]}: chain broken")
+        if audit_hash(last, row[:9]) != bytes(h):
+            raise VerifyError(f"audit entry #{row[0]}: content does not match its hash")
+        last = bytes(h)
+        chain[row[0]] = last
+    for (k, aid, salt, commit) in heads:
+        if aid not in chain:
+            raise VerifyError(f"entry {k}: audit entry #{aid} is missing")
+        content = canonical_json({"hash": chain[aid].hex(), "id": aid})
+        if sha256(salt + content) != commit:
+            raise VerifyError(f"entry {k}: audit-head commitment does not open to audit entry #{aid}")
+    print(f"register verified: {len(rows)} entries, {len(ckpts)} checkpoints, {len(chain)} audit entries chained, "
+          f"{len(heads)} audit heads open")
+    return 0
+
+
 # ---------------------------------------------------------------- command line
-def opts(argv, names):
+def opts(argv, names, flags=(), multi=()):
     out, i = {}, 0
     pos = []
     while i < len(argv):
         a = argv[i]
-        if a.startswith("--") and a[2:] in names:
+        if a.startswith("--") and a[2:] in flags:
+            out[a[2:]] = True
+            i += 1
+        elif a.startswith("--") and a[2:] in multi:
+            if i + 1 >= len(argv):
+                raise SystemExit(usage(f"{a} needs a value"))
+            out.setdefault(a[2:], []).append(argv[i + 1])
+            i += 2
+        elif a.startswith("--") and a[2:] in names:
             if i + 1 >= len(argv):
                 raise SystemExit(usage(f"{a} needs a value"))
             out[a[2:]] = argv[i + 1]
@@ -723,6 +989,26 @@ def main(argv):
             need(o, "origin", "size", "root", "name", "seed")
             sys.stdout.write(sign_checkpoint(o["origin"], int(o["size"]), hx(o["root"]),
                                              o["name"], hx(o["seed"])))
+            return 0
+        if cmd == "log-proof":
+            o, pos = opts(rest, {"vkey", "name", "pubkey"}, flags={"require-checkpoint"})
+            if len(pos) != 1:
+                return usage("log-proof needs one FILE")
+            return cmd_log_proof(pos[0], o, o)
+        if cmd == "log-entries":
+            o, pos = opts(rest, {"vkey", "name", "pubkey"}, multi={"checkpoint"})
+            if len(pos) != 1:
+                return usage("log-entries needs one FILE")
+            return cmd_log_entries(pos[0], o, o.get("checkpoint", []))
+        if cmd == "register":
+            o, pos = opts(rest, {"vkey", "name", "pubkey"})
+            if len(pos) != 1:
+                return usage("register needs one DB")
+            return cmd_register(pos[0], o)
+        if cmd == "canonical" and len(rest) == 1:
+            data = sys.stdin.buffer.read() if rest[0] == "-" else open(rest[0], "rb").read()
+            check_canonical(data, rest[0])
+            print("canonical")
             return 0
         if cmd == "pubkey":
             o, _ = opts(rest, {"seed"})

@@ -1,0 +1,192 @@
+/* cmd_exposure.c — `klartext exposure ID`: what the register holds about exposed people. */
+#include "cli/cli.h"
+#include "register/scans.h"
+#include "util/buf.h"
+#include "util/ktime.h"
+#include "util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "klartext exposure ID [--subject S] [--format csv|json|text] [--scan VERSION]";
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
+    fputc('"', f);
+    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
+    fputc('"', f);
+}
+
+/* the same bytes as `scan --csv` (DESIGN.md "Exposure CSV") */
+static void print_csv(const struct exposure_row *e, size_t n)
+{
+    fputs("subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n", stdout);
+    for (size_t i = 0; i < n; i++) {
+        char a[KT_ISO_LEN], b[KT_ISO_LEN];
+        kt_time_iso(e[i].first_seen, a);
+        kt_time_iso(e[i].last_seen, b);
+        csv_field(stdout, e[i].subject);
+        printf(",%s,%s,%lld,%lld,%lld,%lld,", a, b, (long long)e[i].views, (long long)e[i].viewers,
+               (long long)e[i].signed_in_viewers, (long long)e[i].anonymous_viewers);
+        csv_field(stdout, e[i].pages);
+        fputc(',', stdout);
+        csv_field(stdout, e[i].fields);
+        fputc('\n', stdout);
+    }
+}
+
+static const char *field_word(const char *f)
+{
+    static const struct { const char *k, *w; } m[] = {
+        {"email", "e-mail"}, {"name", "name"}, {"address", "postal address"}, {"phone", "phone number"},
+        {"dob", "date of birth"}, {"birthdate", "date of birth"}, {"iban", "bank account"},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (!strcmp(m[i].k, f)) return m[i].w;
+    return f;
+}
+
+static void words_duration(int64_t s, char *out, size_t len)
+{
+    int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+    if (d) snprintf(out, len, "%lld day%s %lld h", (long long)d, d == 1 ? "" : "s", (long long)h);
+    else if (h) snprintf(out, len, "%lld h %lld min", (long long)h, (long long)m);
+    else if (m) snprintf(out, len, "%lld min", (long long)m);
+    else snprintf(out, len, "less than a minute");
+}
+
+static void short_time(struct kt_ctx *ctx, reg *r, int64_t t, char *out, size_t len, int with_zone)
+{
+    char full[64];
+    kt_fmt_time(ctx, r, t, full, sizeof full);     /* "Fri 20 Nov 2026 09:17 CET" */
+    char wd[8], mon[8], hm[8], zone[24];
+    int day, year;
+    if (sscanf(full, "%7s %d %7s %d %7s %23s", wd, &day, mon, &year, hm, zone) == 6)
+        snprintf(out, len, "%d %s %s%s%s", day, mon, hm, with_zone ? " " : "", with_zone ? zone : "");
+    else
+        snprintf(out, len, "%s", full);
+}
+
+static void list_words(struct buf *b, const char *semi, int fields)
+{
+    char *t = xstrdup(semi);
+    int first = 1;
+    for (char *save, *tok = strtok_r(t, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        buf_addf(b, "%s%s", first ? "" : ", ", fields ? field_word(tok) : tok);
+        first = 0;
+    }
+    free(t);
+}
+
+/* "C0012345678: name, e-mail visible on /gp/profile/C0012345678 from 12 Nov 14:03 to
+   20 Nov 22:41 UTC (8 days 8 h), 17 views by 4 other people: 3 signed-in customers,
+   1 anonymous visitor" */
+static void print_text(struct kt_ctx *ctx, reg *r, const struct exposure_row *e)
+{
+    struct buf b;
+    char a[64], z[64], d[48];
+    buf_init(&b, 0);
+    buf_addf(&b, "%s: ", e->subject);
+    list_words(&b, e->fields, 1);
+    buf_adds(&b, " visible on ");
+    list_words(&b, e->pages, 0);
+    short_time(ctx, r, e->first_seen, a, sizeof a, 0);
+    short_time(ctx, r, e->last_seen, z, sizeof z, 1);
+    words_duration(e->last_seen - e->first_seen, d, sizeof d);
+    buf_addf(&b, " from %s to %s (%s), %lld view%s by ", a, z, d, (long long)e->views, e->views == 1 ? "" : "s");
+    long long si = e->signed_in_viewers, an = e->anonymous_viewers;
+    if (e->viewers == 1)
+        buf_addf(&b, "1 other person (%s)", si ? "a signed-in customer" : "an anonymous visitor");
+    else if (si && an)
+        buf_addf(&b, "%lld other people: %lld signed-in customer%s, %lld anonymous visitor%s", (long long)e->viewers,
+                 si, si == 1 ? "" : "s", an, an == 1 ? "" : "s");
+    else
+        buf_addf(&b, "%lld other people, all %s", (long long)e->viewers, si ? "signed-in customers" : "anonymous visitors");
+    kt_print_wrapped(stdout, buf_str(&b), 2, 100);
+    buf_release(&b);
+}
+
+int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
+{
+    struct opt o[] = {
+        {"subject", "S", "only this person"},
+        {"format", "FMT", "csv (as scan --csv), json, or text (default; --json = --format json)"},
+        {"scan", "VERSION", "an earlier scan version (default: the current one)"},
+        {0},
+    };
+    char *pos[1];
+    int npos, rc = opt_parse(usage, "Show the exposures stored for an incident: per person, which data, when, where, how\n"
+                                    "many views and other people.", o, argc, argv, pos, 1, &npos);
+    if (rc) { opt_free(o); return rc; }
+    const char *fmt = opt_get(o, "format")->value, *subject = opt_get(o, "subject")->value, *ver = opt_get(o, "scan")->value;
+    if (!fmt) fmt = ctx->json ? "json" : "text";
+    int64_t version = 0;
+    reg *r = NULL;
+    struct incident inc = {0};
+    struct exposure_row *rows = NULL;
+    size_t n = 0;
+    int loaded = 0;
+    if (npos != 1) { rc = kt_error(2, "exposure needs the incident's ID"); usage_line(usage); goto out; }
+    if (strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "text")) { rc = kt_error(2, "--format: '%s' is not csv, json or text", fmt); goto out; }
+    if (ver) {
+        char *end;
+        version = strtoll(ver, &end, 10);
+        if (*end || version < 1) { rc = kt_error(2, "--scan: '%s' is not a scan version", ver); goto out; }
+    }
+    if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) goto out;
+    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    loaded = 1;
+    struct scan_info si;
+    if ((rc = scans_get(r, &inc, version, &si))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = scans_exposures(r, si.id, subject, &rows, &n))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if (subject && !n) { rc = kt_error(1, "no exposure of '%s' in scan version %lld of %s", subject, (long long)si.version, inc.ref); goto out; }
+    if (!strcmp(fmt, "csv")) print_csv(rows, n);
+    else if (!strcmp(fmt, "json")) {
+        json_t *j = json_object(), *a = json_array();
+        json_object_set_new(j, "incident", json_string(inc.ref));
+        json_t *s = json_object();
+        json_object_set_new(s, "version", json_integer(si.version));
+        json_object_set_new(s, "created_at", kt_json_time(si.created_at));
+        json_object_set_new(s, "rule_sha256", json_string(si.rule_sha256));
+        json_object_set_new(s, "people", json_integer(si.people));
+        json_object_set_new(s, "records", json_integer(si.records));
+        json_object_set_new(s, "views", json_integer(si.views));
+        json_object_set_new(s, "first_seen", kt_json_time(si.first_seen));
+        json_object_set_new(s, "last_seen", kt_json_time(si.last_seen));
+        json_object_set_new(j, "scan", s);
+        for (size_t i = 0; i < n; i++) {
+            json_t *e = json_object(), *pg = json_array(), *fl = json_array();
+            json_object_set_new(e, "subject", json_string(rows[i].subject));
+            json_object_set_new(e, "first_seen", kt_json_time(rows[i].first_seen));
+            json_object_set_new(e, "last_seen", kt_json_time(rows[i].last_seen));
+            json_object_set_new(e, "views", json_integer(rows[i].views));
+            json_object_set_new(e, "viewers", json_integer(rows[i].viewers));
+            json_object_set_new(e, "signed_in_viewers", json_integer(rows[i].signed_in_viewers));
+            json_object_set_new(e, "anonymous_viewers", json_integer(rows[i].anonymous_viewers));
+            char *t = xstrdup(rows[i].pages);
+            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv)) json_array_append_new(pg, json_string(tok));
+            free(t);
+            t = xstrdup(rows[i].fields);
+            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv)) json_array_append_new(fl, json_string(tok));
+            free(t);
+            json_object_set_new(e, "pages", pg);
+            json_object_set_new(e, "fields", fl);
+            json_array_append_new(a, e);
+        }
+        json_object_set_new(j, "exposures", a);
+        kt_json_print(j);
+    } else {
+        char t[64];
+        kt_fmt_time(ctx, r, si.created_at, t, sizeof t);
+        if (!subject)
+            printf("Incident %s, scan version %lld (%s; rule SHA-256 %.16s…): %lld people, %lld records, %lld views\n\n",
+                   inc.ref, (long long)si.version, t, si.rule_sha256, (long long)si.people, (long long)si.records, (long long)si.views);
+        for (size_t i = 0; i < n; i++) print_text(ctx, r, &rows[i]);
+    }
+out:
+    exposure_rows_free(rows, n);
+    if (loaded) incident_release(&inc);
+    reg_close(r);
+    opt_free(o);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/* cmd_scan.c — `klartext scan`: find exposures in logs; write the CSV and/or store them. */
+#include "cli/cli.h"
+#include "register/scans.h"
+#include "scan/scan.h"
+#include "sign/keys.h"
+#include "sign/subkey.h"
+#include "util/xalloc.h"
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] = "klartext scan --rule RULE [--incident ID] [--csv FILE|-] [--threads N] [OPTIONS] LOG...";
+static const char desc[] =
+    "Find, for every person, which data was visible, first and last time, pages, views and how\n"
+    "many other people saw it, from access logs (plain, .gz, .zst, or - for stdin) and an\n"
+    "exposure rule (docs/scan.md). --csv writes the exposure CSV; --incident stores the result in\n"
+    "the register as the incident's next scan version. A summary always goes to stderr.";
+
+struct progress {
+    int on;
+    struct timespec start;
+    int drawn;
+};
+
+static double since(const struct timespec *a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void human(double bytes, char *out, size_t len)
+{
+    if (bytes >= 1e9) snprintf(out, len, "%.2f GB", bytes / 1e9);
+    else if (bytes >= 1e6) snprintf(out, len, "%.1f MB", bytes / 1e6);
+    else snprintf(out, len, "%.0f kB", bytes / 1e3);
+}
+
+static void on_progress(void *vctx, uint64_t done, uint64_t total, uint64_t matches)
+{
+    struct progress *p = vctx;
+    if (!p->on) return;
+    double s = since(&p->start);
+    double rate = s > 0 ? (double)done / s : 0;
+    char d[32], t[32], line[160];
+    human((double)done, d, sizeof d);
+    if (total) {
+        human((double)total, t, sizeof t);
+        int pct = (int)(100.0 * (double)done / (double)total);
+        if (pct > 100) pct = 100;
+        char bar[31];
+        int fill = pct * 30 / 100;
+        for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+        bar[30] = 0;
+        double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
+        snprintf(line, sizeof line, "[%s] %3d%%  %s of %s  %.0f MB/s  ETA %d:%02d  %llu matches", bar, pct, d, t,
+                 rate / 1e6, (int)eta / 60, (int)eta % 60, (unsigned long long)matches);
+    } else {
+        snprintf(line, sizeof line, "%s read  %.0f MB/s  %llu matches", d, rate / 1e6, (unsigned long long)matches);
+    }
+    fprintf(stderr, "\r%-100s", line);
+    p->drawn = 1;
+}
+
+static int read_small(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno)); return errno == ENOENT ? 2 : 1; }
+    char *b = xmalloc(max + 1);
+    size_t n = fread(b, 1, max + 1, f);
+    int e = ferror(f);
+    fclose(f);
+    if (e) { free(b); snprintf(err, errlen, "cannot read '%s'", path); return 1; }
+    if (n > max) { free(b); snprintf(err, errlen, "'%s' is larger than %zu bytes: not a rule file", path, max); return 2; }
+    b[n] = 0;
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+/* write the CSV atomically: FILE.tmp then rename, so a failed scan never leaves half a file */
+static int write_csv(const scan_result *res, const char *path)
+{
+    if (!strcmp(path, "-")) {
+        if (scan_write_csv(res, stdout) || fflush(stdout)) return kt_error(1, "cannot write the CSV to stdout: %s", strerror(errno));
+        return 0;
+    }
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wx");
+    if (!f) { int rc = kt_error(1, "cannot create '%s': %s", tmp, strerror(errno)); free(tmp); return rc; }
+    int bad = scan_write_csv(res, f) != 0;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path)) {
+        int rc = kt_error(1, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return rc;
+    }
+    free(tmp);
+    return 0;
+}
+
+int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
+{
+    struct opt o[] = {
+        {"rule", "FILE", "the exposure rule (required)"},
+        {"incident", "ID", "store the result in the register as the incident's next scan version"},
+        {"csv", "FILE|-", "write the exposure CSV (DESIGN.md) to FILE or stdout"},
+        {"threads", "N", "worker threads (default: all cores)"},
+        {"strict", NULL, "a malformed line is an error (exit 2) instead of being counted"},
+        {"check-all", NULL, "parse every line in full, not only lines with the rule's prefilter"},
+        {"keep-going", NULL, "go on after a corrupt or unreadable file, reporting the loss"},
+        {"keep-viewers", NULL, "also store raw viewer identities (default: keyed hashes only)"},
+        {"hash-inputs", NULL, "record each input file's SHA-256 (computed in the same pass)"},
+        {"progress", NULL, "draw the progress bar even when stderr is not a terminal"},
+        {"no-progress", NULL, "never draw the progress bar"},
+        {0},
+    };
+    int maxpos = argc;
+    char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
+    int npos, rc = opt_parse(usage, desc, o, argc, argv, pos, maxpos, &npos);
+    reg *r = NULL;
+    scan_rule *rule = NULL;
+    scan_result *res = NULL;
+    char *ruletext = NULL;
+    struct incident inc = {0};
+    int have_inc = 0;
+    char err[1024];
+    if (rc) goto out;
+    const char *rulepath = opt_get(o, "rule")->value, *incid = opt_get(o, "incident")->value;
+    const char *csv = opt_get(o, "csv")->value, *thr = opt_get(o, "threads")->value;
+    if (!rulepath) { rc = kt_error(2, "missing --rule FILE"); usage_line(usage); goto out; }
+    if (npos == 0) { rc = kt_error(2, "no log files given (use - for stdin)"); usage_line(usage); goto out; }
+    struct scan_opts so;
+    scan_opts_init(&so);
+    if (thr) {
+        char *end;
+        long n = strtol(thr, &end, 10);
+        if (*end || n < 1 || n > 256) { rc = kt_error(2, "--threads: '%s' is not a number from 1 to 256", thr); goto out; }
+        so.threads = (int)n;
+    }
+    so.strict = opt_get(o, "strict")->given > 0;
+    so.check_all = opt_get(o, "check-all")->given > 0;
+    so.keep_going = opt_get(o, "keep-going")->given > 0;
+    so.keep_viewers = opt_get(o, "keep-viewers")->given > 0;
+    so.hash_inputs = opt_get(o, "hash-inputs")->given > 0;
+    if (so.keep_viewers && !incid) { rc = kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)"); goto out; }
+
+    /* the rule first: a bad rule is rejected before any log is read */
+    size_t rlen;
+    if ((rc = read_small(rulepath, 1 << 20, &ruletext, &rlen, err, sizeof err))) { kt_error(rc, "%s", err); goto out; }
+    if (!(rule = scan_rule_parse(ruletext, rlen, rulepath, err, sizeof err))) { rc = kt_error(2, "%s", err); goto out; }
+
+    if (incid) {
+        if ((rc = kt_open(ctx, 0, &r))) goto out;
+        if ((rc = incident_load(r, incid, &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+        have_inc = 1;
+        char *kp = kt_key_path(ctx->db_path, ".key");
+        sign_key *k = sign_key_load(kp, err, sizeof err);
+        free(kp);
+        if (!k) { rc = kt_error(1, "%s", err); goto out; }
+        sign_subkey(k, SUBKEY_VIEWER, so.viewer_key);
+        sign_key_free(k);
+    } else {
+        /* no register: a one-off key; the counts do not depend on it */
+        randombytes_buf(so.viewer_key, sizeof so.viewer_key);
+    }
+    struct progress pr = {0};
+    pr.on = !opt_get(o, "no-progress")->given && (opt_get(o, "progress")->given || isatty(2));
+    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    so.progress = on_progress;
+    so.progress_ctx = &pr;
+    rc = scan_run(rule, (const char *const *)pos, (size_t)npos, &so, &res, err, sizeof err);
+    sodium_memzero(so.viewer_key, sizeof so.viewer_key);
+    if (pr.drawn) fprintf(stderr, "\r%-100s\r", "");
+    if (rc != SCAN_OK) { rc = kt_error(rc == SCAN_EINPUT ? 2 : 1, "%s", err); goto out; }
+
+    char summary[8192];
+    scan_summary_format(res, summary, sizeof summary);
+    fputs(summary, stderr);
+    if (csv && (rc = write_csv(res, csv))) goto out;
+    if (have_inc) {
+        int64_t version;
+        if ((rc = reg_begin(r)) || (rc = scans_store(r, &inc, rule, res, so.keep_viewers, so.check_all, &version)) ||
+            (rc = reg_commit(r))) {
+            kt_error(rc, "%s", reg_err(r));
+            reg_rollback(r);
+            goto out;
+        }
+        struct scan_totals t;
+        scan_result_totals(res, &t);
+        fprintf(stderr, "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
+                        "See them with 'klartext exposure %s' (--format csv|json|text).\n",
+                (long long)version, inc.ref, (unsigned long long)t.people, (unsigned long long)t.records, inc.ref);
+    }
+    if (!csv && !have_inc) {
+        if (scan_write_csv(res, stdout)) rc = kt_error(1, "cannot write the CSV");
+    }
+out:
+    if (have_inc) incident_release(&inc);
+    scan_result_free(res);
+    scan_rule_free(rule);
+    free(ruletext);
+    reg_close(r);
+    opt_free(o);
+    free(pos);
+    return rc;
+}

@@ -1,0 +1,221 @@
+/* demo_data.c — deterministic sample data for `klartext demo`.
+ *
+ * The story: customers' profile pages (/account/profile/<id>) are meant to answer 403 to
+ * anyone but their owner. A deployment at t->live broke that check and the pages answered
+ * 200 to everyone, signed in or not, until t->fixed. The logs also hold ordinary shop
+ * traffic, the owners' own views, near misses (the owner's edit page, the profiles list,
+ * the profile path in a referer), 304s, a few malformed lines and IPv6 clients. */
+#include "cli/demo_data.h"
+#include "util/buf.h"
+#include "util/ktime.h"
+#include "util/xalloc.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define NCUST 5000
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    return rng_state = x;
+}
+static uint64_t below(uint64_t n) { return rnd() % n; }
+
+static void cust_id(unsigned i, char out[16]) { snprintf(out, 16, "C%010u", 10000000u + i * 7919u % 90000000u); }
+
+static const char *const first_de[] = {"Anna", "Jonas", "Lena", "Lukas", "Marie", "Felix", "Sophie", "Paul", "Emma", "Jürgen",
+                                       "Özlem", "Björn", "Hannah", "Maximilian", "Clara", "Tobias"};
+static const char *const last_de[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
+                                      "Schulz", "Hoffmann", "Koch", "Yılmaz", "Weiß", "Groß", "Krüger", "Lange"};
+static const char *const first_en[] = {"Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Mia", "Liam", "Chloé"};
+static const char *const last_en[] = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "O'Brien", "Davies", "Walsh"};
+static const char *const zones_de[] = {"Europe/Berlin", "Europe/Berlin", "Europe/Berlin", "Europe/Vienna", "Europe/Zurich"};
+static const char *const zones_en[] = {"Europe/London", "Europe/Dublin", "Europe/Berlin", "America/New_York"};
+static const char *const agents[] = {
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15",
+    "curl/8.4.0", "Mozilla/5.0 (compatible; \\\"Quoted\\\" Bot/1.0)"};
+static const char *const pages[] = {"/", "/search?q=kaffee", "/product/4711", "/product/0815", "/cart", "/checkout",
+                                    "/account/orders", "/help/shipping", "/static/app.js", "/static/style.css"};
+
+struct line { int64_t t; char *text; };
+static int cmp_line(const void *a, const void *b)
+{
+    const struct line *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static void fmt_time(int64_t t, char *out, size_t len)
+{
+    static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct tm tm;
+    kt_gmtime(t + 3600, &tm);   /* the servers log in +0100 */
+    snprintf(out, len, "%02d/%s/%04d:%02d:%02d:%02d +0100", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void client_ip(unsigned who, char *out, size_t len)
+{
+    if (who % 11 == 0) snprintf(out, len, "2001:db8:%x::%x", 0x100 + who % 200, who);
+    else snprintf(out, len, "%u.%u.%u.%u", 81 + who % 90, (who * 7) % 250 + 1, (who * 13) % 250 + 1, who % 250 + 2);
+}
+
+static char *mkline(int64_t t, const char *ip, const char *user, const char *method, const char *target, int status,
+                    int bytes, const char *ref, const char *ua)
+{
+    char ts[40];
+    fmt_time(t, ts, sizeof ts);
+    char b[16];
+    if (bytes < 0) snprintf(b, sizeof b, "-"); else snprintf(b, sizeof b, "%d", bytes);
+    return xasprintf("%s - %s [%s] \"%s %s HTTP/1.1\" %d %s \"%s\" \"%s\"\n", ip, user, ts, method, target, status, b, ref, ua);
+}
+
+int demo_write_data(const char *dir, const struct demo_times *t, char *err, size_t errlen)
+{
+    rng_state = 0x6b6c61727465787full;
+    size_t cap = 80000, n = 0;
+    struct line *L = xcalloc(cap, sizeof *L);
+    int64_t span = t->logs_until - t->logs_from;
+#define ADD(tt, s) do { if (n == cap) { cap *= 2; L = xrealloc(L, cap * sizeof *L); } L[n].t = (tt); L[n].text = (s); n++; } while (0)
+    char ip[64], cid[16], cid2[16], tgt[96];
+    /* ordinary shop traffic */
+    for (int i = 0; i < 52000; i++) {
+        int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
+        unsigned who = (unsigned)below(9000);
+        client_ip(who, ip, sizeof ip);
+        const char *user = "-";
+        if (who < NCUST && below(3) == 0) { cust_id(who, cid); user = cid; }
+        const char *pg = pages[below(sizeof pages / sizeof pages[0])];
+        ADD(tt, mkline(tt, ip, user, below(20) ? "GET" : "POST", pg, below(30) ? 200 : 304, (int)below(40000) + 300,
+                       below(2) ? "-" : "https://shop.example/", agents[below(6)]));
+    }
+    /* owners looking at their own profile (not an exposure), and their edit page (a near miss) */
+    for (int i = 0; i < 3000; i++) {
+        int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
+        unsigned c = (unsigned)below(NCUST);
+        cust_id(c, cid);
+        client_ip(c, ip, sizeof ip);
+        snprintf(tgt, sizeof tgt, below(5) ? "/account/profile/%s" : "/account/profile/%s/edit", cid);
+        ADD(tt, mkline(tt, ip, cid, "GET", tgt, 200, 5120, "https://shop.example/account", agents[c % 4]));
+    }
+    /* other people's profiles: 403 before and after the bug, 200/304 while it lasted */
+    unsigned exposed[420];
+    for (unsigned i = 0; i < 420; i++) exposed[i] = (unsigned)below(NCUST);
+    for (int i = 0; i < 2600; i++) {
+        int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
+        unsigned victim = exposed[below(420)];
+        unsigned who = 6000 + (unsigned)below(260);          /* 260 distinct viewers */
+        cust_id(victim, cid);
+        client_ip(who, ip, sizeof ip);
+        const char *user = "-";
+        if (who % 3 == 0) { cust_id(who % NCUST, cid2); user = cid2; }   /* a third are signed in */
+        int during = tt >= t->live && tt < t->fixed;
+        snprintf(tgt, sizeof tgt, below(10) ? "/account/profile/%s" : "/account/profile/%s?tab=overview", cid);
+        int status = during ? (below(8) ? 200 : 304) : 403;
+        ADD(tt, mkline(tt, ip, user, "GET", tgt, status, status == 200 ? 5120 : 0, "-", agents[who % 6]));
+        if (below(6) == 0) {   /* the next click carries the profile in its referer: not an exposure */
+            char ref[96];
+            snprintf(ref, sizeof ref, "https://shop.example/account/profile/%s", cid);
+            ADD(tt + 7, mkline(tt + 7, ip, user, "GET", "/product/4711", 200, 9000, ref, agents[who % 6]));
+        }
+    }
+    /* near misses and odd requests */
+    for (int i = 0; i < 300; i++) {
+        int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
+        client_ip((unsigned)below(9000), ip, sizeof ip);
+        ADD(tt, mkline(tt, ip, "-", "GET", "/account/profiles/", 404, 230, "-", agents[4]));
+    }
+    {
+        int64_t tt = t->live + 4000;
+        char ts[40];
+        fmt_time(tt, ts, sizeof ts);
+        ADD(tt, xasprintf("203.0.113.9 - - [%s] \"\\x16\\x03\\x01\\x02\\x00\\x01\" 400 157 \"-\" \"-\"\n", ts));
+        ADD(tt + 1, xasprintf("203.0.113.9 - - [31/Nov/2026:10:00:00 +0100] \"GET / HTTP/1.1\" 200 10 \"-\" \"-\"\n"));
+        ADD(tt + 2, xasprintf("203.0.113.9 - - [%s] \"GET /account/profile/C0010000000 HTTP/1.1\" 200\n", ts));
+        ADD(tt + 3, xasprintf("198.51.100.4 - - [%.11s\n", ts));
+    }
+    qsort(L, n, sizeof *L, cmp_line);
+    /* a little jitter, as several workers write one log */
+    for (size_t i = 1; i + 1 < n; i += 97) { struct line x = L[i]; L[i] = L[i + 1]; L[i + 1] = x; }
+
+    int rc = -1;
+    char *p = xasprintf("%s/logs", dir);
+    if (mkdir(p, 0700) && errno != EEXIST) { snprintf(err, errlen, "cannot create '%s': %s", p, strerror(errno)); free(p); goto out; }
+    free(p);
+    /* everything before the fix's day goes to the rotated, gzipped file */
+    int64_t rot = t->fixed - t->fixed % 86400;
+    p = xasprintf("%s/logs/access.log.1.gz", dir);
+    gzFile gz = gzopen(p, "wb9");
+    char *p2 = xasprintf("%s/logs/access.log", dir);
+    FILE *f = fopen(p2, "w");
+    if (!gz || !f) { snprintf(err, errlen, "cannot write the demo logs in '%s/logs'", dir); if (gz) gzclose(gz); if (f) fclose(f); free(p); free(p2); goto out; }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(L[i].text);
+        if (L[i].t < rot) gzwrite(gz, L[i].text, (unsigned)len);
+        else fwrite(L[i].text, 1, len, f);
+    }
+    int bad = gzclose(gz) != Z_OK;
+    bad |= fclose(f) != 0;
+    /* the files look as the servers left them: modified when their last line was written
+       (and the demo stays byte-for-byte reproducible, mtimes included) */
+    struct timespec ts1[2] = {{(time_t)rot, 0}, {(time_t)rot, 0}}, ts2[2] = {{(time_t)t->logs_until, 0}, {(time_t)t->logs_until, 0}};
+    if (!bad) bad |= utimensat(AT_FDCWD, p, ts1, 0) != 0 || utimensat(AT_FDCWD, p2, ts2, 0) != 0;
+    free(p); free(p2);
+    if (bad) { snprintf(err, errlen, "cannot write the demo logs"); goto out; }
+
+    /* the rule */
+    char a[KT_ISO_LEN], b[KT_ISO_LEN];
+    kt_time_iso(t->live - 3600, a);
+    kt_time_iso(t->fixed + 3600, b);
+    p = xasprintf("%s/rule.conf", dir);
+    f = fopen(p, "w");
+    free(p);
+    if (!f) { snprintf(err, errlen, "cannot write the rule"); goto out; }
+    fprintf(f, "# Which requests showed whose data: a profile page shows its owner's name and e-mail address.\n"
+               "# The window starts an hour before the faulty deployment and ends an hour after the fix.\n"
+               "format = combined\nfrom   = %s\nuntil  = %s\n\n"
+               "[exposure \"profile-page\"]\n"
+               "method  = GET\n"
+               "# group 1 is the customer number; the query string may follow\n"
+               "request = ^/account/profile/(C[0-9]{10})(\\?|$)\n"
+               "# 403 is the correct answer; 200 and 304 mean the page was shown\n"
+               "status  = 200,304\n"
+               "viewer  = user|ip\n"
+               "self    = user\n"
+               "fields  = name,email\n", a, b);
+    if (fclose(f)) { snprintf(err, errlen, "cannot write the rule"); goto out; }
+
+    /* the customer directory: everyone but a few whose contact data is unknown */
+    p = xasprintf("%s/subjects.csv", dir);
+    f = fopen(p, "w");
+    free(p);
+    if (!f) { snprintf(err, errlen, "cannot write subjects.csv"); goto out; }
+    fprintf(f, "subject,name,email,language,timezone,salutation\n");
+    for (unsigned i = 0; i < NCUST; i++) {
+        if (i % 997 == 13) continue;   /* no contact data: never dropped, listed as unreachable */
+        cust_id(i, cid);
+        int de = i % 4 != 0;
+        const char *fn = de ? first_de[i % 16] : first_en[i % 10], *ln = de ? last_de[(i / 16) % 16] : last_en[(i / 10) % 10];
+        char email[128];
+        snprintf(email, sizeof email, "kunde%u@mail.example", i);
+        const char *zone = de ? zones_de[i % 5] : zones_en[i % 4];
+        const char *sal = de ? (i % 2 ? "Sehr geehrte Frau" : "Sehr geehrter Herr") : (i % 2 ? "Dear Ms" : "Dear Mr");
+        if (strchr(ln, '\'')) fprintf(f, "%s,%s %s,%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
+        else fprintf(f, "%s,\"%s %s\",%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
+    }
+    if (fclose(f)) { snprintf(err, errlen, "cannot write subjects.csv"); goto out; }
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++) free(L[i].text);
+    free(L);
+    return rc;
+}

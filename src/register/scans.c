@@ -1,0 +1,285 @@
+/* scans.c — storing and reading exposure scans. */
+#include "register/scans.h"
+#include "util/buf.h"
+#include "util/ktime.h"
+#include "util/xalloc.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+    static const char h[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) { out[2 * i] = h[b[i] >> 4]; out[2 * i + 1] = h[b[i] & 15]; }
+    out[2 * n] = 0;
+}
+
+static void join(struct buf *b, size_t n, const char *const *items)
+{
+    for (size_t i = 0; i < n; i++) { if (i) buf_addc(b, ';'); buf_adds(b, items[i]); }
+}
+
+int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
+                int keep_viewers, int check_all, int64_t *version)
+{
+    db *d = reg_db(r);
+    struct scan_totals t;
+    scan_result_totals(res, &t);
+    char rulehex[65];
+    hex(scan_rule_digest(rule), 32, rulehex);
+    int64_t first = 0, last = 0;
+    size_t nexp = scan_result_exposures(res);
+    for (size_t i = 0; i < nexp; i++) {
+        struct scan_exposure e;
+        scan_result_exposure(res, i, &e);
+        if (!first || e.first_seen < first) first = e.first_seen;
+        if (e.last_seen > last) last = e.last_seen;
+    }
+    db_stmt *s = db_prepare(d, "UPDATE scan SET current = 0 WHERE incident_id = ?");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    if (db_step(s) != DB_DONE) return reg_dberr(r);
+    s = db_prepare(d,
+        "INSERT INTO scan(incident_id, version, current, created_at, actor, rule_text, rule_sha256, keep_viewers, check_all,"
+        " lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window, self_views, files_failed,"
+        " people, records, views, viewers, bytes, first_seen, last_seen)"
+        " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM scan WHERE incident_id = ?1), 1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) RETURNING id, version");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    db_bind_int(s, 2, reg_now(r));
+    db_bind_text(s, 3, reg_actor(r));
+    db_bind_text(s, 4, scan_rule_text(rule));
+    db_bind_text(s, 5, rulehex);
+    db_bind_int(s, 6, keep_viewers);
+    db_bind_int(s, 7, check_all);
+    db_bind_int(s, 8, (int64_t)t.lines);
+    db_bind_int(s, 9, (int64_t)t.lines_parsed);
+    db_bind_int(s, 10, (int64_t)t.lines_matched);
+    db_bind_int(s, 11, (int64_t)t.malformed);
+    db_bind_int(s, 12, (int64_t)t.odd_requests);
+    db_bind_int(s, 13, (int64_t)t.out_of_window);
+    db_bind_int(s, 14, (int64_t)t.self_views);
+    db_bind_int(s, 15, (int64_t)t.files_failed);
+    db_bind_int(s, 16, (int64_t)t.people);
+    db_bind_int(s, 17, (int64_t)t.records);
+    db_bind_int(s, 18, (int64_t)t.views);
+    db_bind_int(s, 19, (int64_t)t.viewer_pairs);
+    db_bind_int(s, 20, (int64_t)t.bytes_out);
+    if (first) db_bind_int(s, 21, first); else db_bind_null(s, 21);
+    if (last) db_bind_int(s, 22, last); else db_bind_null(s, 22);
+    if (db_step(s) != DB_ROW) return reg_dberr(r);
+    int64_t scan_id = db_col_int(s, 0);
+    *version = db_col_int(s, 1);
+    db_reset(s);
+
+    /* inputs */
+    struct buf ev;
+    buf_init(&ev, 0);
+    buf_addf(&ev, "Exposure scan version %lld: %llu lines read (%llu parsed in full), %llu matched, %llu malformed; "
+                  "%llu people, %llu records, %llu views. Rule SHA-256 %s. Inputs:",
+             (long long)*version, (unsigned long long)t.lines, (unsigned long long)t.lines_parsed,
+             (unsigned long long)t.lines_matched, (unsigned long long)t.malformed, (unsigned long long)t.people,
+             (unsigned long long)t.records, (unsigned long long)t.views, rulehex);
+    s = db_prepare(d, "INSERT INTO scan_input(scan_id, idx, name, compression, size, mtime, sha256, lines, malformed, error)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) goto dberr;
+    for (size_t i = 0; i < scan_result_files(res); i++) {
+        struct scan_file f;
+        scan_result_file(res, i, &f);
+        char sh[65] = "";
+        if (f.has_sha256) hex(f.sha256, 32, sh);
+        db_bind_int(s, 1, scan_id);
+        db_bind_int(s, 2, f.index);
+        db_bind_text(s, 3, f.name);
+        db_bind_text(s, 4, f.compression);
+        db_bind_int(s, 5, (int64_t)f.size);
+        db_bind_int(s, 6, f.mtime);
+        db_bind_text(s, 7, f.has_sha256 ? sh : NULL);
+        db_bind_int(s, 8, (int64_t)f.lines);
+        db_bind_int(s, 9, (int64_t)f.malformed);
+        db_bind_text(s, 10, f.error);
+        if (db_step(s) != DB_DONE) goto dberr;
+        char mt[KT_ISO_LEN];
+        kt_time_iso(f.mtime, mt);
+        buf_addf(&ev, " %s (%llu bytes, %s, modified %s%s%s%s%s)", f.name, (unsigned long long)f.size, f.compression, mt,
+                 f.has_sha256 ? ", SHA-256 " : "", f.has_sha256 ? sh : "", f.error ? ", LOST: " : "", f.error ? f.error : "");
+        buf_addc(&ev, i + 1 < scan_result_files(res) ? ';' : '.');
+    }
+    s = db_prepare(d, "INSERT INTO scan_sample(scan_id, seq, file, line, reason) VALUES (?, ?, ?, ?, ?)");
+    if (!s) goto dberr;
+    for (size_t i = 0; i < scan_result_samples(res); i++) {
+        struct scan_sample sm;
+        scan_result_sample(res, i, &sm);
+        db_bind_int(s, 1, scan_id);
+        db_bind_int(s, 2, (int64_t)i + 1);
+        db_bind_text(s, 3, sm.file);
+        db_bind_int(s, 4, (int64_t)sm.line);
+        db_bind_text(s, 5, sm.reason);
+        if (db_step(s) != DB_DONE) goto dberr;
+    }
+    /* exposures */
+    s = db_prepare(d, "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,"
+                      " anonymous_viewers, pages, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) goto dberr;
+    struct buf pb, fb;
+    buf_init(&pb, 0);
+    buf_init(&fb, 0);
+    for (size_t i = 0; i < nexp; i++) {
+        struct scan_exposure e;
+        scan_result_exposure(res, i, &e);
+        buf_reset(&pb);
+        buf_reset(&fb);
+        join(&pb, e.npages, e.pages);
+        join(&fb, e.nfields, e.fields);
+        db_bind_int(s, 1, scan_id);
+        db_bind_text(s, 2, e.subject);
+        db_bind_int(s, 3, e.first_seen);
+        db_bind_int(s, 4, e.last_seen);
+        db_bind_int(s, 5, (int64_t)e.views);
+        db_bind_int(s, 6, (int64_t)e.viewers);
+        db_bind_int(s, 7, (int64_t)e.signed_in_viewers);
+        db_bind_int(s, 8, (int64_t)e.anonymous_viewers);
+        db_bind_text(s, 9, buf_str(&pb));
+        db_bind_text(s, 10, buf_str(&fb));
+        if (db_step(s) != DB_DONE) { buf_release(&pb); buf_release(&fb); goto dberr; }
+    }
+    buf_release(&pb);
+    buf_release(&fb);
+    s = db_prepare(d, "INSERT INTO exposure_viewer(scan_id, subject, viewer, kind, identity, views, first_seen, last_seen)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) goto dberr;
+    for (size_t i = 0; i < scan_result_pairs(res); i++) {
+        struct scan_pair p;
+        scan_result_pair(res, i, &p);
+        char vh[2 * SCAN_HASH_LEN + 1];
+        hex(p.hash, SCAN_HASH_LEN, vh);
+        db_bind_int(s, 1, scan_id);
+        db_bind_text(s, 2, p.subject);
+        db_bind_text(s, 3, vh);
+        db_bind_text(s, 4, p.kind == SCAN_VIEWER_USER ? "signed-in" : "anonymous");
+        db_bind_text(s, 5, keep_viewers ? p.identity : NULL);
+        db_bind_int(s, 6, (int64_t)p.views);
+        db_bind_int(s, 7, p.first_seen);
+        db_bind_int(s, 8, p.last_seen);
+        if (db_step(s) != DB_DONE) goto dberr;
+    }
+    s = db_prepare(d, "INSERT INTO scan_hour(scan_id, hour, views) VALUES (?, ?, ?)");
+    if (!s) goto dberr;
+    for (size_t i = 0; i < scan_result_hours(res); i++) {
+        int64_t h;
+        uint64_t v;
+        scan_result_hour(res, i, &h, &v);
+        db_bind_int(s, 1, scan_id);
+        db_bind_int(s, 2, h);
+        db_bind_int(s, 3, (int64_t)v);
+        if (db_step(s) != DB_DONE) goto dberr;
+    }
+    int rc;
+    if (keep_viewers) buf_adds(&ev, " Raw viewer identities were kept (--keep-viewers).");
+    else buf_adds(&ev, " Viewer identities are stored as keyed hashes only.");
+    if (first) {
+        char a[KT_ISO_LEN], b[KT_ISO_LEN];
+        kt_time_iso(first, a);
+        kt_time_iso(last, b);
+        buf_addf(&ev, " Observed exposure from %s to %s.", a, b);
+    }
+    if ((rc = incident_event_add(r, inc, reg_now(r), "scan", buf_str(&ev), 0, NULL))) { buf_release(&ev); return rc; }
+    buf_release(&ev);
+    char *rt = xasprintf("Rule of scan version %lld (SHA-256 %s):\n%s", (long long)*version, rulehex, scan_rule_text(rule));
+    rc = incident_event_add(r, inc, reg_now(r), "evidence", rt, 0, NULL);
+    free(rt);
+    if (rc) return rc;
+    /* the incident's approximate numbers follow the current scan */
+    char *vals[IF_COUNT] = {0};
+    char ppl[32], rec[32];
+    snprintf(ppl, sizeof ppl, "%llu", (unsigned long long)t.people);
+    snprintf(rec, sizeof rec, "%llu", (unsigned long long)t.records);
+    int changes = 0;
+    if (!inc->v[IF_APPROX_SUBJECTS] || strcmp(inc->v[IF_APPROX_SUBJECTS], ppl)) { vals[IF_APPROX_SUBJECTS] = ppl; changes++; }
+    if (!inc->v[IF_APPROX_RECORDS] || strcmp(inc->v[IF_APPROX_RECORDS], rec)) { vals[IF_APPROX_RECORDS] = rec; changes++; }
+    if (changes && (rc = incident_update(r, inc, vals))) return rc;
+    char ver[32];
+    snprintf(ver, sizeof ver, "%lld", (long long)*version);
+    return reg_audit(r, inc->ref, "scan.store", "version", NULL, ver);
+dberr:
+    buf_release(&ev);
+    return reg_dberr(r);
+}
+
+int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_info *out)
+{
+    db_stmt *s = db_prepare(reg_db(r),
+        "SELECT id, version, created_at, people, records, views, viewers, lines, lines_parsed, lines_matched, malformed,"
+        " odd_requests, coalesce(first_seen, 0), coalesce(last_seen, 0), keep_viewers, rule_sha256 FROM scan"
+        " WHERE incident_id = ? AND (CASE WHEN ? > 0 THEN version = ? ELSE current = 1 END)");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    db_bind_int(s, 2, version);
+    db_bind_int(s, 3, version);
+    int rc = db_step(s);
+    if (rc == DB_ERR) return reg_dberr(r);
+    if (rc == DB_DONE) {
+        if (version > 0) return reg_fail(r, 2, "incident %s has no scan version %lld", inc->ref, (long long)version);
+        return reg_fail(r, 2, "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...'",
+                        inc->ref, inc->ref);
+    }
+    memset(out, 0, sizeof *out);
+    out->id = db_col_int(s, 0); out->version = db_col_int(s, 1); out->created_at = db_col_int(s, 2);
+    out->people = db_col_int(s, 3); out->records = db_col_int(s, 4); out->views = db_col_int(s, 5);
+    out->viewers = db_col_int(s, 6); out->lines = db_col_int(s, 7); out->lines_parsed = db_col_int(s, 8);
+    out->lines_matched = db_col_int(s, 9); out->malformed = db_col_int(s, 10); out->odd_requests = db_col_int(s, 11);
+    out->first_seen = db_col_int(s, 12); out->last_seen = db_col_int(s, 13); out->keep_viewers = (int)db_col_int(s, 14);
+    snprintf(out->rule_sha256, sizeof out->rule_sha256, "%s", db_col_text(s, 15));
+    db_reset(s);
+    return 0;
+}
+
+int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n)
+{
+    db_stmt *s = db_prepare(reg_db(r),
+        "SELECT subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, fields"
+        " FROM exposure WHERE scan_id = ? AND (? IS NULL OR subject = ?) ORDER BY subject COLLATE BINARY");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, scan_id);
+    db_bind_text(s, 2, subject);
+    db_bind_text(s, 3, subject);
+    size_t cap = 64;
+    *n = 0;
+    *out = xcalloc(cap, sizeof **out);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) { cap *= 2; *out = xrealloc(*out, cap * sizeof **out); }
+        struct exposure_row *e = &(*out)[(*n)++];
+        e->subject = xstrdup(db_col_text(s, 0));
+        e->first_seen = db_col_int(s, 1); e->last_seen = db_col_int(s, 2);
+        e->views = db_col_int(s, 3); e->viewers = db_col_int(s, 4);
+        e->signed_in_viewers = db_col_int(s, 5); e->anonymous_viewers = db_col_int(s, 6);
+        e->pages = xstrdup(db_col_text(s, 7)); e->fields = xstrdup(db_col_text(s, 8));
+    }
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+void exposure_rows_free(struct exposure_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) { free(rows[i].subject); free(rows[i].pages); free(rows[i].fields); }
+    free(rows);
+}
+
+int scans_hours(reg *r, int64_t scan_id, int64_t **hours, int64_t **views, size_t *n)
+{
+    db_stmt *s = db_prepare(reg_db(r), "SELECT hour, views FROM scan_hour WHERE scan_id = ? ORDER BY hour");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, scan_id);
+    size_t cap = 64;
+    *n = 0;
+    *hours = xcalloc(cap, sizeof **hours);
+    *views = xcalloc(cap, sizeof **views);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) { cap *= 2; *hours = xrealloc(*hours, cap * sizeof **hours); *views = xrealloc(*views, cap * sizeof **views); }
+        (*hours)[*n] = db_col_int(s, 0);
+        (*views)[(*n)++] = db_col_int(s, 1);
+    }
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}

@@ -1,0 +1,36 @@
+/* scans.h — exposure scans in the register: store a scan_result as a new scan version,
+ * read exposures back. */
+#ifndef KT_SCANS_H
+#define KT_SCANS_H
+#include <stdint.h>
+#include "register/incident.h"
+#include "scan/scan.h"
+
+/* Store RES as the incident's next scan version and make it current; update the incident's
+ * approximate numbers of people and records (audited) and append a timeline event with the
+ * rule (text and SHA-256), each input file, and the line counts. Must run in a transaction.
+ * Returns 0 (and *version) or an exit code with reg_err. */
+int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
+                int keep_viewers, int check_all, int64_t *version);
+
+struct scan_info {
+    int64_t id, version, created_at, people, records, views, viewers, lines, lines_parsed,
+            lines_matched, malformed, odd_requests, first_seen, last_seen;
+    int keep_viewers;
+    char rule_sha256[65];
+};
+/* the current scan of the incident (or version V when V > 0). Returns 0, or 2 when there is
+ * none ("incident 2026-0001 has no scan yet: run 'klartext scan --incident …'") */
+int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_info *out);
+
+struct exposure_row {
+    char *subject, *pages, *fields;          /* pages/fields ';'-separated, sorted */
+    int64_t first_seen, last_seen;
+    int64_t views, viewers, signed_in_viewers, anonymous_viewers;
+};
+/* rows of a scan, sorted by subject bytewise (only SUBJECT when non-NULL) */
+int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n);
+void exposure_rows_free(struct exposure_row *rows, size_t n);
+/* hourly histogram of a scan: hour start -> views */
+int scans_hours(reg *r, int64_t scan_id, int64_t **hours, int64_t **views, size_t *n);
+#endif

@@ -1,0 +1,484 @@
+/* subjects.c — the subject directory: parse and validate the CSV, store the rows of exposed
+ * people, compare an import with the current scan. */
+#include "register/subjects.h"
+#include "register/scans.h"
+#include "util/buf.h"
+#include "util/csv.h"
+#include "util/ktime.h"
+#include "util/xalloc.h"
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------- parsing ---------------- */
+
+enum { C_SUBJECT, C_NAME, C_EMAIL, C_LANGUAGE, C_TIMEZONE, C_SALUTATION, C_COUNT };
+static const char *const col_names[C_COUNT] = {"subject", "name", "email", "language", "timezone", "salutation"};
+
+#define ZONE_CACHE 128
+
+struct id_line { char *subject; long line; };
+
+struct pctx {
+    int col[C_COUNT];
+    struct id_line *ids;            /* every row's subject id, valid row or not: duplicates */
+    size_t nids, capids;
+    struct subject_rec *rows;
+    size_t n, cap;
+    struct subjects_errors *errs;
+    char *zone_name[ZONE_CACHE];
+    int zone_ok[ZONE_CACHE];
+    size_t nzones;
+};
+
+static void err_addv(struct subjects_errors *e, long line, const char *field, const char *fmt, va_list ap)
+{
+    e->total++;
+    if (e->n >= SUBJECTS_MAX_ERRORS) return;
+    char *m = e->msg[e->n++];
+    int k = field ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld, field '%s': ", line, field)
+                  : snprintf(m, SUBJECTS_ERR_LEN, "line %ld: ", line);
+    if (k < 0 || k >= SUBJECTS_ERR_LEN) return;
+    vsnprintf(m + k, SUBJECTS_ERR_LEN - (size_t)k, fmt, ap);
+}
+
+static void err_add(struct subjects_errors *e, long line, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void err_add(struct subjects_errors *e, long line, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_addv(e, line, field, fmt, ap);
+    va_end(ap);
+}
+
+int subjects_email_ok(const char *s)
+{
+    const char *at = strrchr(s, '@');
+    if (!at || at == s || !at[1] || strlen(s) > 254 || at - s > 64) return 0;
+    for (const char *c = s; c < at; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u <= ' ' || u >= 0x7f || strchr("\"(),:;<>[\\]@", u)) return 0;
+    }
+    if (s[0] == '.' || at[-1] == '.' || strstr(s, "..")) return 0;
+    const char *dom = at + 1;
+    size_t dl = strlen(dom);
+    if (!strchr(dom, '.') || dom[0] == '.' || dom[0] == '-' || dom[dl - 1] == '.' || dom[dl - 1] == '-' ||
+        strstr(dom, "..") || strstr(dom, ".-") || strstr(dom, "-."))
+        return 0;
+    for (const char *c = dom; *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '.')) return 0;
+    return 1;
+}
+
+static int zone_ok(struct pctx *p, const char *z)
+{
+    for (size_t i = 0; i < p->nzones; i++)
+        if (!strcmp(p->zone_name[i], z)) return p->zone_ok[i];
+    int ok = kt_zone_valid(z);
+    if (p->nzones < ZONE_CACHE) {
+        p->zone_name[p->nzones] = xstrdup(z);
+        p->zone_ok[p->nzones++] = ok;
+    }
+    return ok;
+}
+
+/* one line of text without control characters */
+static int line_ok(const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < ' ' || *c == 0x7f) return 0;
+    return 1;
+}
+
+static int header_cb(struct pctx *p, const struct csv_record *rec, char *err, size_t errlen)
+{
+    for (int c = 0; c < C_COUNT; c++) p->col[c] = -1;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        int found = -1;
+        for (int c = 0; c < C_COUNT; c++)
+            if (!strcmp(rec->field[i], col_names[c])) found = c;
+        if (found < 0) {
+            snprintf(err, errlen, "unknown column '%.60s' (expected subject, name, email, language, timezone "
+                                  "and optionally salutation)", rec->field[i]);
+            return -1;
+        }
+        p->col[found] = (int)i;
+    }
+    for (int c = 0; c < C_SALUTATION; c++)
+        if (p->col[c] < 0) {
+            snprintf(err, errlen, "missing column '%s' (the header needs subject, name, email, language, timezone)",
+                     col_names[c]);
+            return -1;
+        }
+    return 0;
+}
+
+static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t errlen)
+{
+    struct pctx *p = ctx;
+    if (rec->index == 0) return header_cb(p, rec, err, errlen);
+    const char *v[C_COUNT];
+    for (int c = 0; c < C_COUNT; c++) v[c] = p->col[c] >= 0 ? rec->field[p->col[c]] : "";
+    long line = rec->line;
+    struct subjects_errors *e = p->errs;
+    long long before = e->total;
+    /* subject */
+    const char *s = v[C_SUBJECT];
+    if (*s && strlen(s) <= SUBJECT_ID_MAX) {
+        if (p->nids == p->capids) {
+            p->capids = p->capids ? p->capids * 2 : 256;
+            p->ids = xrealloc(p->ids, p->capids * sizeof *p->ids);
+        }
+        p->ids[p->nids].subject = xstrdup(s);
+        p->ids[p->nids++].line = line;
+    }
+    if (!*s) err_add(e, line, "subject", "empty subject id");
+    else if (strlen(s) > SUBJECT_ID_MAX) err_add(e, line, "subject", "subject id longer than %d bytes", SUBJECT_ID_MAX);
+    else {
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+            if (*c <= ' ' || *c == 0x7f) { err_add(e, line, "subject", "'%.60s' holds a space or control character", s); break; }
+    }
+    /* name, salutation */
+    static const int texts[] = {C_NAME, C_SALUTATION};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *t = v[texts[i]];
+        if (strlen(t) > SUBJECT_TEXT_MAX) err_add(e, line, col_names[texts[i]], "longer than %d bytes", SUBJECT_TEXT_MAX);
+        else if (!line_ok(t)) err_add(e, line, col_names[texts[i]], "holds a line break or control character");
+    }
+    /* email: empty = no contact data */
+    if (*v[C_EMAIL] && !subjects_email_ok(v[C_EMAIL]))
+        err_add(e, line, "email", "'%.80s' is not an e-mail address", v[C_EMAIL]);
+    /* language */
+    char lang[3] = "";
+    const char *l = v[C_LANGUAGE];
+    if (strlen(l) == 2) { lang[0] = (char)tolower((unsigned char)l[0]); lang[1] = (char)tolower((unsigned char)l[1]); }
+    if (strcmp(lang, "de") && strcmp(lang, "en"))
+        err_add(e, line, "language", "'%.40s' is not a supported language (de, en)", l);
+    /* timezone */
+    const char *z = v[C_TIMEZONE];
+    if (!*z) err_add(e, line, "timezone", "empty time zone (an IANA name such as Europe/Berlin)");
+    else if (!zone_ok(p, z)) err_add(e, line, "timezone", "'%.60s' is not an IANA time zone (e.g. Europe/Berlin)", z);
+    if (e->total != before) return 0;   /* keep checking the other rows */
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
+    }
+    struct subject_rec *r = &p->rows[p->n++];
+    r->subject = xstrdup(s);
+    r->name = xstrdup(v[C_NAME]);
+    r->email = xstrdup(v[C_EMAIL]);
+    r->language = xstrdup(lang);
+    r->timezone = xstrdup(z);
+    r->salutation = *v[C_SALUTATION] ? xstrdup(v[C_SALUTATION]) : NULL;
+    r->line = line;
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    const struct id_line *x = a, *y = b;
+    int c = strcmp(x->subject, y->subject);
+    if (c) return c;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const struct subject_rec *x = a, *y = b;
+    int c = strcmp(x->subject, y->subject);
+    if (c) return c;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+void subject_rec_release(struct subject_rec *s)
+{
+    free(s->subject); free(s->name); free(s->email); free(s->language); free(s->timezone); free(s->salutation);
+    memset(s, 0, sizeof *s);
+}
+
+void subject_recs_free(struct subject_rec *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) subject_rec_release(&rows[i]);
+    free(rows);
+}
+
+void subjects_file_release(struct subjects_file *f)
+{
+    subject_recs_free(f->rows, f->n);
+    f->rows = NULL;
+    f->n = 0;
+}
+
+int subjects_parse(const char *data, size_t len, struct subjects_file *out, struct subjects_errors *errs)
+{
+    memset(out, 0, sizeof *out);
+    memset(errs, 0, sizeof *errs);
+    if (len > SUBJECTS_MAX_FILE) {
+        err_add(errs, 1, NULL, "file larger than %zu bytes", SUBJECTS_MAX_FILE);
+        return 2;
+    }
+    struct pctx p;
+    memset(&p, 0, sizeof p);
+    p.errs = errs;
+    struct csv_options opt;
+    csv_options_default(&opt);
+    opt.max_columns = 64;
+    opt.max_field = 4096;
+    opt.max_record = 65536;
+    char err[SUBJECTS_ERR_LEN];
+    if (csv_parse(data, len, &opt, record_cb, &p, err, sizeof err)) {
+        /* csv errors start with "line N"; keep them after the row errors found before */
+        errs->total++;
+        if (errs->n < SUBJECTS_MAX_ERRORS) snprintf(errs->msg[errs->n++], SUBJECTS_ERR_LEN, "%s", err);
+    }
+    for (size_t i = 0; i < p.nzones; i++) free(p.zone_name[i]);
+    if (p.n > 1) qsort(p.rows, p.n, sizeof *p.rows, cmp_rec);
+    if (p.nids > 1) qsort(p.ids, p.nids, sizeof *p.ids, cmp_id);
+    for (size_t i = 1, first = 0; i < p.nids; i++) {
+        if (strcmp(p.ids[i].subject, p.ids[i - 1].subject)) { first = i; continue; }
+        err_add(errs, p.ids[i].line, "subject", "'%.60s' is already on line %ld (subject ids must be distinct)",
+                p.ids[i].subject, p.ids[first].line);
+    }
+    for (size_t i = 0; i < p.nids; i++) free(p.ids[i].subject);
+    free(p.ids);
+    if (errs->total) {
+        subject_recs_free(p.rows, p.n);
+        return 2;
+    }
+    out->rows = p.rows;
+    out->n = p.n;
+    return 0;
+}
+
+/* ---------------- storage ---------------- */
+
+void subjects_summary_release(struct subjects_summary *s)
+{
+    for (size_t i = 0; i < s->nunreachable; i++) free(s->unreachable[i]);
+    free(s->unreachable);
+    free(s->file_name); free(s->file_sha256); free(s->actor);
+    memset(s, 0, sizeof *s);
+}
+
+static void add_unreachable(struct subjects_summary *sum, const char *subject, size_t *cap)
+{
+    if (sum->nunreachable == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        sum->unreachable = xrealloc(sum->unreachable, *cap * sizeof *sum->unreachable);
+    }
+    sum->unreachable[sum->nunreachable++] = xstrdup(subject);
+}
+
+static int store(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
+                 const struct subjects_file *f, struct subjects_summary *sum);
+
+int subjects_store(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
+                   const struct subjects_file *f, struct subjects_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    int rc = store(r, inc, file_name, file_sha256, f, sum);
+    if (rc) subjects_summary_release(sum);
+    return rc;
+}
+
+static int store(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
+                 const struct subjects_file *f, struct subjects_summary *sum)
+{
+    struct scan_info si;
+    int rc = scans_get(r, inc, 0, &si);
+    if (rc == 2)
+        return reg_fail(r, 2, "incident %s has no exposure scan yet: run 'klartext scan --incident %s' first; "
+                        "klartext keeps contact data only of people who were exposed", inc->ref, inc->ref);
+    if (rc) return rc;
+    struct exposure_row *ex = NULL;
+    size_t nex = 0;
+    if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) { exposure_rows_free(ex, nex); return rc; }
+    db *d = reg_db(r);
+    db_stmt *s = db_prepare(d, "UPDATE subject_import SET current = 0 WHERE incident_id = ?");
+    if (!s) goto dberr;
+    db_bind_int(s, 1, inc->id);
+    if (db_step(s) != DB_DONE) goto dberr;
+    /* merge the sorted lists: exposures (by subject, bytewise) and rows (likewise) */
+    size_t cap = 0, i = 0, j = 0;
+    long long stored = 0;
+    sum->rows = (long long)f->n;
+    sum->exposed = (long long)nex;
+    sum->scan_version = si.version;
+    size_t *keep = xcalloc(f->n ? f->n : 1, sizeof *keep);
+    while (i < nex || j < f->n) {
+        int c = i >= nex ? 1 : j >= f->n ? -1 : strcmp(ex[i].subject, f->rows[j].subject);
+        if (c < 0) { add_unreachable(sum, ex[i].subject, &cap); i++; }
+        else if (c > 0) { sum->unknown++; j++; }
+        else {
+            if (*f->rows[j].email) sum->reachable++;
+            else add_unreachable(sum, ex[i].subject, &cap);
+            keep[stored++] = j;
+            i++; j++;
+        }
+    }
+    s = db_prepare(d, "INSERT INTO subject_import(incident_id, version, current, created_at, actor, file_name, file_sha256,"
+                      " nrows, scan_id, exposed, reachable, unknown)"
+                      " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM subject_import WHERE incident_id = ?1), 1,"
+                      " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version");
+    if (!s) { free(keep); goto dberr; }
+    db_bind_int(s, 1, inc->id);
+    db_bind_int(s, 2, reg_now(r));
+    db_bind_text(s, 3, reg_actor(r));
+    db_bind_text(s, 4, file_name);
+    db_bind_text(s, 5, file_sha256);
+    db_bind_int(s, 6, sum->rows);
+    db_bind_int(s, 7, si.id);
+    db_bind_int(s, 8, sum->exposed);
+    db_bind_int(s, 9, sum->reachable);
+    db_bind_int(s, 10, sum->unknown);
+    if (db_step(s) != DB_ROW) { free(keep); goto dberr; }
+    int64_t import_id = db_col_int(s, 0);
+    sum->version = db_col_int(s, 1);
+    db_reset(s);
+    s = db_prepare(d, "INSERT INTO subject(import_id, subject, line, name, email, language, timezone, salutation)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) { free(keep); goto dberr; }
+    for (long long k = 0; k < stored; k++) {
+        const struct subject_rec *row = &f->rows[keep[k]];
+        db_bind_int(s, 1, import_id);
+        db_bind_text(s, 2, row->subject);
+        db_bind_int(s, 3, row->line);
+        db_bind_text(s, 4, row->name);
+        db_bind_text(s, 5, row->email);
+        db_bind_text(s, 6, row->language);
+        db_bind_text(s, 7, row->timezone);
+        db_bind_text(s, 8, row->salutation);
+        if (db_step(s) != DB_DONE) { free(keep); goto dberr; }
+    }
+    free(keep);
+    sum->created_at = reg_now(r);
+    sum->file_name = xstrdup(file_name);
+    sum->file_sha256 = xstrdup(file_sha256);
+    sum->actor = xstrdup(reg_actor(r));
+    char *t = xasprintf("Contact data of the affected people imported (version %lld) from %s (SHA-256 %s, %lld rows): "
+                        "%lld of the %lld people exposed in scan version %lld can be told individually by e-mail, "
+                        "%zu cannot (not reachable individually; Art. 34(3)(c) GDPR). %lld row%s of the file concern%s people "
+                        "who were not exposed; %s not stored.",
+                        (long long)sum->version, file_name, file_sha256, sum->rows, sum->reachable, sum->exposed,
+                        (long long)si.version, sum->nunreachable, sum->unknown, sum->unknown == 1 ? "" : "s",
+                        sum->unknown == 1 ? "s" : "", sum->unknown == 1 ? "it was" : "they were");
+    rc = incident_event_add(r, inc, reg_now(r), "subjects", t, 0, NULL);
+    free(t);
+    if (rc) goto out;
+    char v[32], a[64];
+    snprintf(v, sizeof v, "%lld", (long long)sum->version);
+    if ((rc = reg_audit(r, inc->ref, "subjects.import", "version", NULL, v))) goto out;
+    t = xasprintf("%s (SHA-256 %s, %lld rows)", file_name, file_sha256, sum->rows);
+    rc = reg_audit(r, inc->ref, "subjects.import", "file", NULL, t);
+    free(t);
+    if (rc) goto out;
+    snprintf(a, sizeof a, "%lld", sum->reachable);
+    if ((rc = reg_audit(r, inc->ref, "subjects.import", "reachable", NULL, a))) goto out;
+    snprintf(a, sizeof a, "%zu", sum->nunreachable);
+    if ((rc = reg_audit(r, inc->ref, "subjects.import", "not_reachable", NULL, a))) goto out;
+    snprintf(a, sizeof a, "%lld", sum->unknown);
+    rc = reg_audit(r, inc->ref, "subjects.import", "unknown_subjects", NULL, a);
+out:
+    exposure_rows_free(ex, nex);
+    return rc;
+dberr:
+    exposure_rows_free(ex, nex);
+    return reg_dberr(r);
+}
+
+int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    db *d = reg_db(r);
+    db_stmt *s = db_prepare(d, "SELECT id, version, created_at, actor, file_name, file_sha256, nrows, unknown"
+                               " FROM subject_import WHERE incident_id = ? AND current = 1");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    int rc = db_step(s);
+    if (rc == DB_ERR) return reg_dberr(r);
+    int64_t import_id = 0;
+    if (rc == DB_ROW) {
+        import_id = db_col_int(s, 0);
+        sum->version = db_col_int(s, 1);
+        sum->created_at = db_col_int(s, 2);
+        sum->actor = xstrdup(db_col_text(s, 3));
+        sum->file_name = xstrdup(db_col_text(s, 4));
+        sum->file_sha256 = xstrdup(db_col_text(s, 5));
+        sum->rows = db_col_int(s, 6);
+        sum->unknown = db_col_int(s, 7);
+        db_reset(s);
+    }
+    struct scan_info si;
+    rc = scans_get(r, inc, 0, &si);
+    if (rc == 2) return 0;   /* no scan: nobody known to be exposed */
+    if (rc) { subjects_summary_release(sum); return rc; }
+    sum->scan_version = si.version;
+    s = db_prepare(d, "SELECT e.subject, s.email FROM exposure e LEFT JOIN subject s ON s.import_id = ? AND s.subject = e.subject"
+                      " WHERE e.scan_id = ? ORDER BY e.subject COLLATE BINARY");
+    if (!s) { subjects_summary_release(sum); return reg_dberr(r); }
+    db_bind_int(s, 1, import_id);
+    db_bind_int(s, 2, si.id);
+    size_t cap = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        sum->exposed++;
+        const char *email = db_col_text(s, 1);
+        if (email && *email) sum->reachable++;
+        else add_unreachable(sum, db_col_text(s, 0), &cap);
+    }
+    if (rc == DB_ERR) { subjects_summary_release(sum); return reg_dberr(r); }
+    return 0;
+}
+
+static void row_from(db_stmt *s, struct subject_rec *o)
+{
+    o->subject = xstrdup(db_col_text(s, 0));
+    o->line = (long)db_col_int(s, 1);
+    o->name = xstrdup(db_col_text(s, 2));
+    o->email = xstrdup(db_col_text(s, 3));
+    o->language = xstrdup(db_col_text(s, 4));
+    o->timezone = xstrdup(db_col_text(s, 5));
+    o->salutation = db_col_is_null(s, 6) ? NULL : xstrdup(db_col_text(s, 6));
+}
+
+int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows, size_t *n)
+{
+    /* on error the caller still frees *rows with subject_recs_free(*rows, *n) */
+    *rows = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(reg_db(r),
+        "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
+        " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1"
+        " ORDER BY s.subject COLLATE BINARY");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) { cap = cap ? cap * 2 : 64; *rows = xrealloc(*rows, cap * sizeof **rows); }
+        row_from(s, &(*rows)[(*n)++]);
+    }
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int subjects_get(reg *r, const struct incident *inc, const char *subject, struct subject_rec *out, int *found)
+{
+    memset(out, 0, sizeof *out);
+    *found = 0;
+    db_stmt *s = db_prepare(reg_db(r),
+        "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
+        " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1 AND s.subject = ?");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    db_bind_text(s, 2, subject);
+    int rc = db_step(s);
+    if (rc == DB_ERR) return reg_dberr(r);
+    if (rc == DB_ROW) {
+        row_from(s, out);
+        *found = 1;
+        db_reset(s);
+    }
+    return 0;
+}

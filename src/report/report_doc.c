@@ -1,0 +1,613 @@
+/* report_doc.c — what the notification says, in English and German: the document that the
+ * text and HTML writers lay out. Every sentence here is written for the caseworker at the
+ * supervisory authority and the DPO; the structure follows Art. 33(3) GDPR (a)–(d), then the
+ * time limits, the assessment and decision, the communication to the people, the exposure over
+ * time, the timeline and the earlier filings under the same reference. */
+#include "report/report_int.h"
+#include "notify/i18n.h"
+#include "util/ktime.h"
+#include "util/xalloc.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T(en, de) (L ? (de) : (en))
+
+static void add(struct doc *d, enum doc_kind k, const char *label, const char *text)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->items = xrealloc(d->items, d->cap * sizeof *d->items);
+    }
+    struct doc_item *it = &d->items[d->n++];
+    it->kind = k;
+    it->label = label ? xstrdup(label) : NULL;
+    it->text = xstrdup(text ? text : "");
+}
+
+static void addf(struct doc *d, enum doc_kind k, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void addf(struct doc *d, enum doc_kind k, const char *label, const char *fmt, ...)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    add(d, k, label, buf_str(&b));
+    buf_release(&b);
+}
+
+void report_doc_release(struct doc *d)
+{
+    for (size_t i = 0; i < d->n; i++) { free(d->items[i].label); free(d->items[i].text); }
+    free(d->items);
+    free(d->title);
+    free(d->subtitle);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- words ---- */
+
+static const char *word(const char *const (*tab)[3], size_t n, const char *key, int L)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(tab[i][0], key)) return tab[i][L ? 2 : 1];
+    return key;
+}
+
+static const char *const field_words[][3] = {
+    {"name", "name", "Name"}, {"first-name", "first name", "Vorname"}, {"last-name", "last name", "Nachname"},
+    {"email", "e-mail address", "E-Mail-Adresse"}, {"e-mail", "e-mail address", "E-Mail-Adresse"},
+    {"phone", "phone number", "Telefonnummer"}, {"mobile", "mobile number", "Mobilfunknummer"},
+    {"address", "postal address", "Postanschrift"}, {"postal-address", "postal address", "Postanschrift"},
+    {"dob", "date of birth", "Geburtsdatum"}, {"date-of-birth", "date of birth", "Geburtsdatum"},
+    {"birthdate", "date of birth", "Geburtsdatum"}, {"account", "customer account details", "Daten des Kundenkontos"},
+    {"username", "user name", "Benutzername"}, {"password", "password", "Passwort"},
+    {"payment-card", "payment card data", "Zahlungskartendaten"}, {"bank-account", "bank account details", "Bankverbindung"},
+    {"iban", "IBAN", "IBAN"}, {"order-history", "order history", "Bestellhistorie"}, {"orders", "orders", "Bestellungen"},
+    {"location", "location data", "Standortdaten"}, {"health", "health data", "Gesundheitsdaten"},
+    {"gender", "gender", "Geschlecht"}, {"customer-number", "customer number", "Kundennummer"},
+    {"ip-address", "IP address", "IP-Adresse"}, {"preferences", "preferences", "Präferenzen"},
+};
+static const char *const subject_words[][3] = {
+    {"customers", "customers", "Kundinnen und Kunden"}, {"users", "users", "Nutzerinnen und Nutzer"},
+    {"subscribers", "subscribers", "Abonnentinnen und Abonnenten"}, {"employees", "employees", "Beschäftigte"},
+    {"students", "students", "Schülerinnen, Schüler und Studierende"}, {"patients", "patients", "Patientinnen und Patienten"},
+    {"children", "children", "Kinder"}, {"vulnerable-adults", "vulnerable adults", "schutzbedürftige Erwachsene"},
+    {"prospects", "prospective customers", "Interessentinnen und Interessenten"}, {"members", "members", "Mitglieder"},
+    {"other", "others", "sonstige Personen"},
+};
+static const char *const cause_words[][3] = {
+    {"programming-error", "a programming error", "ein Programmierfehler"},
+    {"misconfiguration", "a misconfiguration", "eine Fehlkonfiguration"},
+    {"publishing-error", "a publishing error", "ein Veröffentlichungsfehler"},
+    {"misdelivery", "misdelivery (sent to the wrong recipient)", "ein Fehlversand"},
+    {"lost-device", "a lost device", "ein verlorenes Gerät"}, {"theft", "theft", "ein Diebstahl"},
+    {"hacking", "an attack on the systems (hacking)", "ein Angriff auf die Systeme (Hacking)"},
+    {"malware", "malware", "Schadsoftware"}, {"social-engineering", "social engineering", "Social Engineering"},
+    {"insider-misuse", "misuse by an insider", "Missbrauch durch eine befugte Person"},
+    {"processor", "an incident at a processor", "ein Vorfall bei einem Auftragsverarbeiter"},
+    {"physical", "a physical incident", "ein physischer Vorfall"}, {"other", "other", "sonstige"},
+    {"unknown", "not known yet", "noch nicht bekannt"},
+};
+static const char *const event_words[][3] = {
+    {"aware", "became aware", "Kenntnis erlangt"}, {"created", "recorded", "erfasst"}, {"status", "status", "Status"},
+    {"notified", "authority notified", "Behörde benachrichtigt"}, {"contained", "contained", "eingedämmt"},
+    {"nis2", "NIS2", "NIS2"}, {"update", "record updated", "Eintrag geändert"}, {"scan", "log analysis", "Protokollauswertung"},
+    {"evidence", "evidence", "Beweismittel"}, {"finding", "finding", "Befund"}, {"subjects", "contact data", "Kontaktdaten"},
+    {"assessment", "assessment", "Bewertung"}, {"decision", "decision", "Entscheidung"}, {"filing", "filing", "Meldung"},
+    {"note", "note", "Notiz"}, {"measure", "measure", "Maßnahme"}, {"contact", "contact", "Kontakt"},
+};
+#define N(t) (sizeof t / sizeof t[0])
+
+/* "name, e-mail address" from a ','/';'-separated list */
+static void words_list(struct buf *b, const char *list, const char *const (*tab)[3], size_t n, int L)
+{
+    char *t = xstrdup(list);
+    int first = 1;
+    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
+        buf_addf(b, "%s%s", first ? "" : ", ", word(tab, n, tok, L));
+        first = 0;
+    }
+    free(t);
+}
+
+static void num(int L, long long v, char *out, size_t len)
+{
+    i18n_format_int(L ? I18N_DE : I18N_EN, v, out, len);
+}
+
+static void dur(int L, int64_t secs, char *out, size_t len)
+{
+    if (i18n_format_duration(L ? I18N_DE : I18N_EN, secs < 0 ? 0 : secs, out, len)) snprintf(out, len, "?");
+}
+
+static const char *people_decided(enum proposal_people p, int L)
+{
+    switch (p) {
+    case PROPOSAL_PEOPLE_YES: return T("each person is told directly (Art. 34(1) GDPR)",
+                                       "jede Person wird direkt benachrichtigt (Art. 34 Abs. 1 DSGVO)");
+    case PROPOSAL_PEOPLE_PUBLIC: return T("a public communication instead of individual messages (Art. 34(3)(c) GDPR)",
+                                          "öffentliche Bekanntmachung statt einzelner Nachrichten (Art. 34 Abs. 3 lit. c DSGVO)");
+    default: return T("no communication to the people", "keine Benachrichtigung der betroffenen Personen");
+    }
+}
+
+static const char *people_proposed(const struct proposal *p, int L)
+{
+    switch (p->people) {
+    case PROPOSAL_PEOPLE_YES:
+        return p->also_public ? T("tell each person directly, and those without contact data by a public communication "
+                                  "(Art. 34(1), 34(3)(c) GDPR)",
+                                  "jede Person direkt benachrichtigen, Personen ohne Kontaktdaten durch eine öffentliche "
+                                  "Bekanntmachung (Art. 34 Abs. 1, Abs. 3 lit. c DSGVO)")
+                              : T("tell each person directly, without undue delay (Art. 34(1) GDPR)",
+                                  "jede Person unverzüglich direkt benachrichtigen (Art. 34 Abs. 1 DSGVO)");
+    case PROPOSAL_PEOPLE_PUBLIC:
+        return T("a public communication instead (Art. 34(3)(c) GDPR)",
+                 "stattdessen eine öffentliche Bekanntmachung (Art. 34 Abs. 3 lit. c DSGVO)");
+    default:
+        return p->voluntary ? T("not required by law; a voluntary notice is recommended",
+                                "gesetzlich nicht vorgeschrieben; eine freiwillige Benachrichtigung wird empfohlen")
+                            : T("not required (Art. 34(1) GDPR)", "nicht erforderlich (Art. 34 Abs. 1 DSGVO)");
+    }
+}
+
+static const char *level_name(enum proposal_level l, int L)
+{
+    return L ? proposal_level_name_de(l) : proposal_level_name(l);
+}
+
+static const char *band_name(enum enisa_band b, int L)
+{
+    return L ? enisa_band_name_de(b) : enisa_band_name(b);
+}
+
+/* the first line of an event text, at most max bytes (cut at a character boundary) */
+static char *event_excerpt(const char *text, size_t max)
+{
+    size_t n = strcspn(text, "\n");
+    int cut = n > max;
+    if (cut) {
+        n = max;
+        while (n > 0 && text[n] != ' ') n--;   /* at a word boundary */
+        if (n < max / 2) {                       /* one very long word: at a character boundary */
+            n = max;
+            while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
+        }
+    }
+    char *s = xstrndup(text, n);
+    if (cut || text[strcspn(text, "\n")]) {
+        char *t = xasprintf("%s …", s);
+        free(s);
+        return t;
+    }
+    return s;
+}
+
+/* ---- sections ---- */
+
+static void head(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    const struct incident *inc = &m->inc;
+    char t[128];
+    add(d, DOC_HEAD, T("To", "An"), m->authority ? m->authority : T("the competent supervisory authority", "die zuständige Aufsichtsbehörde"));
+    struct buf b;
+    buf_init(&b, 0);
+    buf_adds(&b, m->org_name ? m->org_name : T("(organisation not set)", "(Organisation nicht angegeben)"));
+    if (m->org_address) buf_addf(&b, ", %s", m->org_address);
+    add(d, DOC_HEAD, T("Controller", "Verantwortlicher"), buf_str(&b));
+    buf_release(&b);
+    add(d, DOC_HEAD, T("Our reference", "Unser Zeichen"), inc->ref);
+    const char *case_ref;
+    int64_t fu = report_next_follow_up(m, &case_ref);
+    if (!fu) {
+        add(d, DOC_HEAD, T("Type of notification", "Art der Meldung"), T("initial notification", "Erstmeldung"));
+    } else {
+        report_time((enum report_lang)L, zone, m->filings[0].filed_at, t, sizeof t);
+        addf(d, DOC_HEAD, T("Type of notification", "Art der Meldung"),
+             L ? "Folgemeldung Nr. %lld (Art. 33 Abs. 4 DSGVO) zu unserer Meldung vom %s, Ihr Aktenzeichen %s"
+               : "follow-up notification no. %lld (Art. 33(4) GDPR) to our notification of %s, your reference %s",
+             (long long)fu, t, case_ref);
+    }
+    report_time((enum report_lang)L, zone, m->as_of, t, sizeof t);
+    add(d, DOC_HEAD, T("Status as of", "Stand"), t);
+}
+
+static void nature(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    const struct incident *inc = &m->inc;
+    char t1[128], t2[128], n1[I18N_TEXT_MAX], n2[I18N_TEXT_MAX], du[I18N_TEXT_MAX];
+    struct buf b;
+    add(d, DOC_SECTION, NULL, T("Nature of the breach (Art. 33(3)(a) GDPR)", "Art der Verletzung (Art. 33 Abs. 3 lit. a DSGVO)"));
+    add(d, DOC_ROW, T("What happened", "Was geschehen ist"),
+        inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("not described yet", "noch nicht beschrieben"));
+    buf_init(&b, 0);
+    if (inc->v[IF_BREACH_TYPES]) {
+        static const char *const types[][3] = {
+            {"confidentiality", "breach of confidentiality: personal data was disclosed to, or accessed by, people not entitled to it",
+             "Verletzung der Vertraulichkeit: Unbefugte erhielten Kenntnis von personenbezogenen Daten oder Zugang zu ihnen"},
+            {"integrity", "breach of integrity: personal data was altered without authorisation or by accident",
+             "Verletzung der Integrität: personenbezogene Daten wurden unbefugt oder unbeabsichtigt verändert"},
+            {"availability", "breach of availability: access to personal data was lost, or the data was destroyed",
+             "Verletzung der Verfügbarkeit: der Zugang zu personenbezogenen Daten ging verloren oder die Daten wurden vernichtet"},
+        };
+        char *t = xstrdup(inc->v[IF_BREACH_TYPES]);
+        for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv))
+            buf_addf(&b, "%s%s", b.len ? "\n" : "", word(types, N(types), tok, L));
+        free(t);
+    } else {
+        buf_adds(&b, T("not recorded yet", "noch nicht erfasst"));
+    }
+    add(d, DOC_ROW, T("Type of breach", "Art der Verletzung"), buf_str(&b));
+    buf_release(&b);
+    if (inc->v[IF_CAUSE]) add(d, DOC_ROW, T("Cause", "Ursache"), word(cause_words, N(cause_words), inc->v[IF_CAUSE], L));
+    int64_t from = inc_time(inc, IF_OCCURRED_FROM), until = inc_time(inc, IF_OCCURRED_UNTIL);
+    if (from && until) {
+        report_time((enum report_lang)L, zone, from, t1, sizeof t1);
+        report_time((enum report_lang)L, zone, until, t2, sizeof t2);
+        dur(L, until - from, du, sizeof du);
+        addf(d, DOC_ROW, T("Period", "Zeitraum"), L ? "vom %s bis %s (Dauer: %s)" : "from %s to %s (%s)", t1, t2, du);
+    } else if (from) {
+        report_time((enum report_lang)L, zone, from, t1, sizeof t1);
+        addf(d, DOC_ROW, T("Period", "Zeitraum"), L ? "seit %s; das Ende ist noch nicht erfasst" : "since %s; the end is not recorded yet", t1);
+    }
+    if (inc->v[IF_CONTAINED_AT]) {
+        report_time((enum report_lang)L, zone, inc_time(inc, IF_CONTAINED_AT), t1, sizeof t1);
+        add(d, DOC_ROW, T("Contained", "Eingedämmt"), t1);
+    }
+    if (m->nrules) {
+        buf_init(&b, 0);
+        for (size_t i = 0; i < m->nrules; i++) {
+            if (i) buf_addc(&b, '\n');
+            if (m->rules[i].where)
+                buf_addf(&b, L ? "%s: Anfragen, die auf %s passen" : "%s: requests matching %s", m->rules[i].name, m->rules[i].where);
+            else buf_adds(&b, m->rules[i].name);
+        }
+        add(d, DOC_ROW, T("Where", "Wo"), buf_str(&b));
+        buf_release(&b);
+    }
+    const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
+    buf_init(&b, 0);
+    if (cats && *cats) words_list(&b, cats, field_words, N(field_words), L);
+    else buf_adds(&b, T("not recorded yet", "noch nicht erfasst"));
+    add(d, DOC_ROW, T("Personal data affected", "Betroffene Daten"), buf_str(&b));
+    buf_release(&b);
+    if (inc->v[IF_DATA_NOT_AFFECTED]) {
+        buf_init(&b, 0);
+        words_list(&b, inc->v[IF_DATA_NOT_AFFECTED], field_words, N(field_words), L);
+        add(d, DOC_ROW, T("Not affected", "Nicht betroffen"), buf_str(&b));
+        buf_release(&b);
+    }
+    const struct assessment *a = report_latest_assessment(m);
+    if (a) add(d, DOC_ROW, T("Special categories (Art. 9, 10 GDPR)", "Besondere Kategorien (Art. 9, 10 DSGVO)"),
+               a->in.v[ENISA_K_SPECIAL].value ? T("yes", "ja") : T("no", "nein"));
+    if (inc->v[IF_SUBJECT_CATEGORIES]) {
+        buf_init(&b, 0);
+        words_list(&b, inc->v[IF_SUBJECT_CATEGORIES], subject_words, N(subject_words), L);
+        add(d, DOC_ROW, T("Categories of people", "Kategorien betroffener Personen"), buf_str(&b));
+        buf_release(&b);
+    }
+    if (m->has_scan) {
+        num(L, m->scan.people, n1, sizeof n1);
+        addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"),
+             L ? "%s (aus den Zugriffsprotokollen gezählt: jede Person, deren Daten jemand anderes als sie selbst abgerufen hat; "
+                 "Auswertung Version %lld)"
+               : "%s (counted from the access logs: every person whose data someone other than themselves viewed; "
+                 "analysis version %lld)", n1, (long long)m->scan.version);
+        num(L, m->scan.records, n2, sizeof n2);
+        addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"),
+             L ? "%s (ein Datensatz ist eine Angabe zu einer Person, die offengelegt wurde, etwa die E-Mail-Adresse einer Person)"
+               : "%s (a record is one item of one person's data that was disclosed, such as one person's e-mail address)", n2);
+        char v1[I18N_TEXT_MAX], v2[I18N_TEXT_MAX], v3[I18N_TEXT_MAX], v4[I18N_TEXT_MAX];
+        num(L, m->scan.views, v1, sizeof v1);
+        num(L, m->facts.viewers, v2, sizeof v2);
+        num(L, m->facts.viewers - m->facts.anonymous_viewers, v3, sizeof v3);
+        num(L, m->facts.anonymous_viewers, v4, sizeof v4);
+        buf_init(&b, 0);
+        buf_addf(&b, L ? "%s Abrufe durch %s andere Personen oder Geräte: %s angemeldete Konten und %s nur über eine IP-Adresse "
+                         "erkennbare Besucher"
+                       : "%s views by %s other people or devices: %s signed-in accounts and %s visitors known only by an "
+                         "IP address", v1, v2, v3, v4);
+        if (m->scan.first_seen) {
+            report_time((enum report_lang)L, zone, m->scan.first_seen, t1, sizeof t1);
+            report_time((enum report_lang)L, zone, m->scan.last_seen, t2, sizeof t2);
+            buf_addf(&b, L ? "; erster Abruf am %s, letzter am %s" : "; the first on %s, the last on %s", t1, t2);
+        }
+        if (m->scan.keep_viewers)
+            buf_adds(&b, L ? ". Die Kennungen der Abrufenden wurden für die Untersuchung aufbewahrt."
+                           : ". The identities of the viewers were kept for the investigation.");
+        else
+            buf_adds(&b, L ? ". Wer die Daten abrief, speichert klartext nur als Hash mit geheimem Schlüssel."
+                           : ". klartext keeps who viewed the data only as keyed hashes.");
+        add(d, DOC_ROW, T("Views", "Abrufe"), buf_str(&b));
+        buf_release(&b);
+    } else {
+        if (inc->v[IF_APPROX_SUBJECTS]) {
+            num(L, strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10), n1, sizeof n1);
+            addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n1);
+        } else {
+            add(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), T("not known yet", "noch nicht bekannt"));
+        }
+        if (inc->v[IF_APPROX_RECORDS]) {
+            num(L, strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10), n2, sizeof n2);
+            addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n2);
+        }
+    }
+    if (inc->v[IF_CROSS_BORDER])
+        add(d, DOC_ROW, T("Cross-border", "Grenzüberschreitend"),
+            inc_bool(inc, IF_CROSS_BORDER) ? T("yes: people in more than one EU/EEA member state are affected",
+                                               "ja: Betroffene in mehr als einem Mitgliedstaat der EU bzw. des EWR")
+                                           : T("no", "nein"));
+}
+
+static void contact(const struct report *m, struct doc *d, int L)
+{
+    add(d, DOC_SECTION, NULL, T("Contact point (Art. 33(3)(b) GDPR)", "Kontaktstelle (Art. 33 Abs. 3 lit. b DSGVO)"));
+    add(d, DOC_ROW, T("Data protection officer", "Datenschutzbeauftragte/r"), m->dpo_name ? m->dpo_name : T("not set", "nicht angegeben"));
+    if (m->dpo_email) add(d, DOC_ROW, T("E-mail", "E-Mail"), m->dpo_email);
+    if (m->dpo_phone) add(d, DOC_ROW, T("Phone", "Telefon"), m->dpo_phone);
+}
+
+static void consequences(const struct report *m, struct doc *d, int L)
+{
+    add(d, DOC_SECTION, NULL, T("Likely consequences (Art. 33(3)(c) GDPR)", "Wahrscheinliche Folgen (Art. 33 Abs. 3 lit. c DSGVO)"));
+    add(d, DOC_PARA, NULL, m->inc.v[IF_CONSEQUENCES] ? m->inc.v[IF_CONSEQUENCES]
+                                                      : T("The likely consequences have not been described yet.",
+                                                          "Die wahrscheinlichen Folgen sind noch nicht beschrieben."));
+    const struct assessment *a = report_latest_assessment(m);
+    if (a) {
+        char f[128];
+        assessment_formula(&a->in, &a->p.severity, L ? ',' : '.', f, sizeof f);
+        addf(d, DOC_PARA, NULL, L ? "Schwere nach der ENISA-Methode: SE = %s, %s (%s); Einzelheiten in Abschnitt 6."
+                                  : "Severity by the ENISA method: SE = %s, %s (%s); see section 6 for the details.",
+             f, band_name(a->p.severity.band, L), assessment_band_meaning(a->p.severity.band, L));
+    }
+}
+
+static void measures(const struct report *m, struct doc *d, int L)
+{
+    add(d, DOC_SECTION, NULL, T("Measures taken and proposed (Art. 33(3)(d) GDPR)",
+                                "Ergriffene und vorgeschlagene Maßnahmen (Art. 33 Abs. 3 lit. d DSGVO)"));
+    add(d, DOC_ROW, T("Measures taken", "Ergriffene Maßnahmen"),
+        m->inc.v[IF_MEASURES_TAKEN] ? m->inc.v[IF_MEASURES_TAKEN] : T("not recorded yet", "noch nicht erfasst"));
+    add(d, DOC_ROW, T("Measures proposed", "Vorgeschlagene Maßnahmen"),
+        m->inc.v[IF_MEASURES_PROPOSED] ? m->inc.v[IF_MEASURES_PROPOSED] : T("not recorded yet", "noch nicht erfasst"));
+}
+
+static void limits(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    const struct incident *inc = &m->inc;
+    char t1[128], t2[128], du[I18N_TEXT_MAX];
+    add(d, DOC_SECTION, NULL, T("Time limits (Art. 33(1) GDPR)", "Fristen (Art. 33 Abs. 1 DSGVO)"));
+    int64_t aware = inc_time(inc, IF_AWARE_AT), notified = inc_time(inc, IF_NOTIFIED_AT);
+    report_time((enum report_lang)L, zone, aware, t1, sizeof t1);
+    add(d, DOC_ROW, T("Became aware", "Kenntnis erlangt"), t1);
+    add(d, DOC_ROW, T("How", "Wie"), inc->v[IF_AWARE_HOW]);
+    report_time((enum report_lang)L, zone, m->dl.authority, t1, sizeof t1);
+    report_time((enum report_lang)L, zone, m->dl.fristen_end, t2, sizeof t2);
+    addf(d, DOC_ROW, T("72-hour deadline", "72-Stunden-Frist"),
+         L ? "%s (Fristende nach der Verordnung (EWG, Euratom) Nr. 1182/71, ab der nächsten vollen Stunde gezählt: %s)"
+           : "%s (end of the period counted under Regulation (EEC, Euratom) No 1182/71, from the next full hour: %s)", t1, t2);
+    if (notified) {
+        report_time((enum report_lang)L, zone, notified, t1, sizeof t1);
+        dur(L, notified - aware, du, sizeof du);
+        if (notified > m->dl.authority) {
+            char late[I18N_TEXT_MAX];
+            dur(L, notified - m->dl.authority, late, sizeof late);
+            addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
+                 L ? "%s, %s nach Kenntniserlangung und %s nach Ablauf der 72 Stunden"
+                   : "%s, %s after becoming aware and %s after the 72 hours had passed", t1, du, late);
+        } else {
+            addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
+                 L ? "%s, %s nach Kenntniserlangung (innerhalb von 72 Stunden)"
+                   : "%s, %s after becoming aware (within 72 hours)", t1, du);
+        }
+    }
+    if (inc->v[IF_DELAY_REASON]) add(d, DOC_ROW, T("Reasons for the delay", "Gründe für die Verzögerung"), inc->v[IF_DELAY_REASON]);
+}
+
+static void decision_rows(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    const struct decision *dc = report_latest_decision(m);
+    if (!dc) {
+        add(d, DOC_ROW, T("Decision", "Entscheidung"), T("No decision has been recorded yet.", "Eine Entscheidung ist noch nicht erfasst."));
+        return;
+    }
+    char t[128];
+    report_time((enum report_lang)L, zone, dc->created_at, t, sizeof t);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_addf(&b, L ? "Nr. %lld vom %s durch %s, zu Bewertung Nr. %lld:\n" : "no. %lld of %s by %s, on assessment no. %lld:\n",
+             (long long)dc->seq, t, dc->by, (long long)dc->assessment_seq);
+    buf_addf(&b, L ? "Meldung an die Aufsichtsbehörde: %s; Betroffene: %s." : "notify the supervisory authority: %s; the people: %s.",
+             dc->notify_authority ? T("yes", "ja") : T("no", "nein"), people_decided(dc->people, L));
+    const struct assessment *a = report_assessment_by_id(m, dc->assessment_id);
+    if (!dc->differs) {
+        buf_adds(&b, T("\nThe decision follows the proposal.", "\nDie Entscheidung folgt dem Vorschlag."));
+    } else {
+        buf_adds(&b, T("\nThe decision differs from the proposal", "\nDie Entscheidung weicht vom Vorschlag ab"));
+        if (a) {
+            int first = 1;
+            if (!!dc->notify_authority != !!a->p.notify_authority) {
+                buf_addf(&b, L ? " (Aufsichtsbehörde: vorgeschlagen %s, entschieden %s" : " (authority: proposed %s, decided %s",
+                         a->p.notify_authority ? T("yes", "ja") : T("no", "nein"), dc->notify_authority ? T("yes", "ja") : T("no", "nein"));
+                first = 0;
+            }
+            enum proposal_people want = proposal_recommended_people(&a->p);
+            if (dc->people != want) {
+                static const char *const pw[][2] = {{"no", "nein"}, {"yes", "ja"}, {"a public communication", "öffentliche Bekanntmachung"}};
+                buf_addf(&b, "%s%s", first ? " (" : "; ", L ? "Betroffene: vorgeschlagen " : "people: proposed ");
+                buf_adds(&b, a->p.voluntary ? T("a voluntary notice", "freiwillige Benachrichtigung") : pw[want][L]);
+                buf_addf(&b, L ? ", entschieden %s" : ", decided %s", pw[dc->people][L]);
+                first = 0;
+            }
+            if (!first) buf_addc(&b, ')');
+        }
+        buf_adds(&b, ".");
+    }
+    if (dc->reason) buf_addf(&b, L ? "\nBegründung: %s" : "\nReason: %s", dc->reason);
+    add(d, DOC_ROW, T("Decision", "Entscheidung"), buf_str(&b));
+    buf_release(&b);
+}
+
+static void assessment(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    add(d, DOC_SECTION, NULL, T("Risk assessment and decision", "Risikobewertung und Entscheidung"));
+    const struct assessment *a = report_latest_assessment(m);
+    if (!a) {
+        add(d, DOC_PARA, NULL, T("No risk assessment has been recorded yet.", "Eine Risikobewertung ist noch nicht erfasst."));
+        decision_rows(m, d, L, zone);
+        return;
+    }
+    char t[128], f[128], num_[32];
+    add(d, DOC_ROW, T("Method", "Methode"),
+        T("ENISA, Recommendations for a methodology of the assessment of severity of personal data breaches (2013), "
+          "cited by the EDPB Guidelines 9/2022: SE = DPC × EI + CB (DPC: data processing context, EI: ease of identification, "
+          "CB: circumstances of the breach)",
+          "ENISA, Recommendations for a methodology of the assessment of severity of personal data breaches (2013), auf die "
+          "die EDSA-Leitlinien 9/2022 verweisen: SE = DPC × EI + CB (DPC: Kontext der Datenverarbeitung, EI: Identifizierbarkeit, "
+          "CB: Umstände der Verletzung)"));
+    report_time((enum report_lang)L, zone, a->created_at, t, sizeof t);
+    addf(d, DOC_ROW, T("Assessment", "Bewertung"), L ? "Nr. %lld vom %s" : "no. %lld of %s", (long long)a->seq, t);
+    assessment_formula(&a->in, &a->p.severity, L ? ',' : '.', f, sizeof f);
+    addf(d, DOC_ROW, T("Severity", "Schwere"), "SE = %s: %s (%s)", f, band_name(a->p.severity.band, L),
+         assessment_band_meaning(a->p.severity.band, L));
+    for (int k = 0; k < ENISA_K_COUNT; k++) {
+        const struct enisa_value *v = &a->in.v[k];
+        if (v->source == ENISA_SRC_UNSET && !v->value && k != ENISA_K_CONFIDENTIALITY && k != ENISA_K_INTEGRITY &&
+            k != ENISA_K_AVAILABILITY && k != ENISA_K_MALICIOUS)
+            continue;   /* flags nobody set: not worth a line */
+        if (k == ENISA_K_DPC && !v->value) continue;
+        struct buf b;
+        buf_init(&b, 0);
+        buf_addf(&b, "%s (%s)", assessment_value_label((enum enisa_key)k, v->value, L, num_, sizeof num_),
+                 assessment_source_label(v->source, L));
+        if (v->reason[0]) buf_addf(&b, ": %s", v->reason);
+        char lbl[96];
+        snprintf(lbl, sizeof lbl, "%s", assessment_key_label((enum enisa_key)k, L));
+        if (lbl[0] >= 'a' && lbl[0] <= 'z') lbl[0] = (char)(lbl[0] - 'a' + 'A');
+        add(d, DOC_ROW, lbl, buf_str(&b));
+        buf_release(&b);
+    }
+    addf(d, DOC_ROW, T("Proposed level", "Vorgeschlagene Einstufung"), L ? "%s (nach dem Wert allein: %s)" : "%s (by the score alone: %s)",
+         level_name(a->p.level, L), level_name(a->p.enisa_level, L));
+    add(d, DOC_ROW, T("Proposal: authority", "Vorschlag: Aufsichtsbehörde"),
+        a->p.notify_authority ? T("notify (Art. 33(1) GDPR)", "melden (Art. 33 Abs. 1 DSGVO)")
+                              : T("no notification; document (Art. 33(5) GDPR)", "keine Meldung; dokumentieren (Art. 33 Abs. 5 DSGVO)"));
+    add(d, DOC_ROW, T("Proposal: the people", "Vorschlag: Betroffene"), people_proposed(&a->p, L));
+    add(d, DOC_PARA, NULL, T("The reasons of the proposal:", "Die Gründe des Vorschlags:"));
+    for (size_t i = 0; i < a->p.nreasons; i++) add(d, DOC_ITEM, NULL, L ? a->p.reasons[i].de : a->p.reasons[i].en);
+    decision_rows(m, d, L, zone);
+}
+
+static void communication(const struct report *m, struct doc *d, int L)
+{
+    char n1[I18N_TEXT_MAX], n2[I18N_TEXT_MAX], n3[I18N_TEXT_MAX];
+    add(d, DOC_SECTION, NULL, T("Communication to the people affected (Art. 34 GDPR)",
+                                "Benachrichtigung der betroffenen Personen (Art. 34 DSGVO)"));
+    const struct decision *dc = report_latest_decision(m);
+    add(d, DOC_ROW, T("Decision", "Entscheidung"), dc ? people_decided(dc->people, L) : T("not decided yet", "noch nicht entschieden"));
+    if (!m->has_scan) {
+        add(d, DOC_ROW, T("People affected", "Betroffene"), T("not counted yet (no log analysis)", "noch nicht gezählt (keine Protokollauswertung)"));
+        return;
+    }
+    num(L, m->exposed, n1, sizeof n1);
+    add(d, DOC_ROW, T("People affected", "Betroffene"), n1);
+    if (!m->subj_version) {
+        add(d, DOC_ROW, T("Contact data", "Kontaktdaten"),
+            T("not imported yet: how many can be told individually is not known", "noch nicht eingelesen: wie viele direkt "
+              "benachrichtigt werden können, ist noch nicht bekannt"));
+        return;
+    }
+    num(L, m->reachable, n2, sizeof n2);
+    num(L, m->unreachable, n3, sizeof n3);
+    addf(d, DOC_ROW, T("Reachable individually", "Direkt erreichbar"), L ? "%s, per E-Mail" : "%s, by e-mail", n2);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_adds(&b, n3);
+    if (m->unreachable) {
+        int one = m->unreachable == 1, told = dc && dc->people != PROPOSAL_PEOPLE_NO;
+        if (L) buf_adds(&b, one ? ": für diese Person sind keine Kontaktdaten bekannt" : ": für diese Personen sind keine Kontaktdaten bekannt");
+        else buf_adds(&b, one ? ": no contact data is known for this person" : ": no contact data is known for them");
+        if (told && L) buf_adds(&b, one ? "; sie wird durch eine öffentliche Bekanntmachung informiert (Art. 34 Abs. 3 lit. c DSGVO)"
+                                        : "; sie werden durch eine öffentliche Bekanntmachung informiert (Art. 34 Abs. 3 lit. c DSGVO)");
+        else if (told) buf_adds(&b, one ? ", who is informed by a public communication (Art. 34(3)(c) GDPR)"
+                                        : "; they are informed by a public communication (Art. 34(3)(c) GDPR)");
+    }
+    add(d, DOC_ROW, T("Not reachable individually", "Nicht direkt erreichbar"), buf_str(&b));
+    buf_release(&b);
+}
+
+static void timeline(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    add(d, DOC_SECTION, NULL, T("Timeline", "Chronologie"));
+    add(d, DOC_PARA, NULL, T("Entries of the incident's append-only timeline, as recorded.",
+                             "Einträge der nur fortschreibbaren Chronologie des Vorfalls, im erfassten Wortlaut (englisch)."));
+    for (size_t i = 0; i < m->nevents; i++) {
+        const struct inc_event *e = &m->events[i];
+        char t[128];
+        report_time((enum report_lang)L, zone, e->at, t, sizeof t);
+        char *x = event_excerpt(e->text, 700);
+        char *lbl = xasprintf("#%lld  %s — %s", (long long)e->seq, t, word(event_words, N(event_words), e->kind, L));
+        if (e->corrects) addf(d, DOC_EVENT, lbl, L ? "%s (Berichtigung von Eintrag %lld)" : "%s (corrects entry %lld)", x, (long long)e->corrects);
+        else add(d, DOC_EVENT, lbl, x);
+        free(lbl);
+        free(x);
+    }
+}
+
+static void filings(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    if (!m->nfilings) return;
+    add(d, DOC_SECTION, NULL, T("Notifications filed under this reference", "Bisherige Meldungen zu diesem Vorgang"));
+    for (size_t i = 0; i < m->nfilings; i++) {
+        const struct filing *f = &m->filings[i];
+        char t[128];
+        report_time((enum report_lang)L, zone, f->filed_at, t, sizeof t);
+        struct buf b;
+        buf_init(&b, 0);
+        if (f->follow_up) buf_addf(&b, L ? "Folgemeldung Nr. %lld" : "follow-up notification no. %lld", (long long)f->follow_up);
+        else buf_adds(&b, T("initial notification", "Erstmeldung"));
+        buf_addf(&b, L ? ", Aktenzeichen %s; %s, Format %s, SHA-256 %s" : ", case reference %s; %s, format %s, SHA-256 %s", f->case_ref,
+                 !strcmp(f->lang, "de") ? T("in German", "deutsch") : T("in English", "englisch"), f->format, f->sha256);
+        add(d, DOC_EVENT, t, buf_str(&b));
+        buf_release(&b);
+    }
+}
+
+
+int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    char e[128];
+    if (!i18n_zone_get(zone, e, sizeof e)) { snprintf(err, errlen, "%s", e); return -1; }
+    int L = lang == REPORT_DE;
+    snprintf(d->lang, sizeof d->lang, "%s", L ? "de" : "en");
+    d->title = xstrdup(T("Notification of a personal data breach", "Meldung einer Verletzung des Schutzes personenbezogener Daten"));
+    d->subtitle = xstrdup(T("to the supervisory authority under Article 33 of the General Data Protection Regulation (GDPR)",
+                            "an die Aufsichtsbehörde gemäß Art. 33 der Datenschutz-Grundverordnung (DSGVO)"));
+    head(m, d, L, zone);
+    add(d, DOC_HEAD, T("Incident", "Vorfall"), m->inc.v[IF_TITLE]);
+    nature(m, d, L, zone);
+    contact(m, d, L);
+    consequences(m, d, L);
+    measures(m, d, L);
+    limits(m, d, L, zone);
+    assessment(m, d, L, zone);
+    communication(m, d, L);
+    if (m->has_scan && m->nhours) {
+        add(d, DOC_SECTION, NULL, T("Views of the exposed data over time", "Zeitlicher Verlauf der Abrufe"));
+        add(d, DOC_CHART, NULL, NULL);
+    }
+    timeline(m, d, L, zone);
+    filings(m, d, L, zone);
+    add(d, DOC_FOOT, NULL, T("This notification contains no personal data of the people affected: only numbers and categories. "
+                             "Prepared with klartext from the register of breaches.",
+                             "Diese Meldung enthält keine personenbezogenen Daten der betroffenen Personen, nur Zahlen und "
+                             "Kategorien. Erstellt mit klartext aus dem Verzeichnis der Datenschutzverletzungen."));
+    return 0;
+}

@@ -1,0 +1,78 @@
+/* report_util.c — escaping, wrapping and times for the report writers. */
+#include "report/report_int.h"
+#include "notify/i18n.h"
+#include "util/ktime.h"
+#include <stdio.h>
+#include <string.h>
+
+void html_escape(struct buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': buf_adds(b, "&amp;"); break;
+        case '<': buf_adds(b, "&lt;"); break;
+        case '>': buf_adds(b, "&gt;"); break;
+        case '"': buf_adds(b, "&quot;"); break;
+        case '\'': buf_adds(b, "&#39;"); break;
+        default: buf_addc(b, *s);
+        }
+    }
+}
+
+size_t utf8_width(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80) n++;
+    return n;
+}
+
+static size_t utf8_width_n(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
+    return n;
+}
+
+void wrap_text(struct buf *b, const char *text, size_t first_col, size_t indent, size_t width)
+{
+    size_t col = first_col;
+    int line_start = 1;
+    const char *p = text ? text : "";
+    while (*p) {
+        if (*p == '\n') {
+            buf_addc(b, '\n');
+            for (size_t i = 0; i < indent; i++) buf_addc(b, ' ');
+            col = indent;
+            line_start = 1;
+            p++;
+            continue;
+        }
+        if (*p == ' ') { p++; continue; }
+        const char *w = p;
+        while (*p && *p != ' ' && *p != '\n') p++;
+        size_t wl = (size_t)(p - w), ww = utf8_width_n(w, wl);
+        if (!line_start && col + 1 + ww > width) {
+            buf_addc(b, '\n');
+            for (size_t i = 0; i < indent; i++) buf_addc(b, ' ');
+            col = indent;
+            line_start = 1;
+        }
+        if (!line_start) { buf_addc(b, ' '); col++; }
+        buf_add(b, w, wl);
+        col += ww;
+        line_start = 0;
+    }
+}
+
+void report_time(enum report_lang lang, const char *zone, int64_t t, char *out, size_t len)
+{
+    char err[128];
+    if (i18n_format_utc(lang == REPORT_DE ? I18N_DE : I18N_EN, t, zone, I18N_DATE | I18N_TIME | I18N_ZONE, out, len, err,
+                        sizeof err)) {
+        char iso[KT_ISO_LEN];
+        kt_time_iso(t, iso);
+        snprintf(out, len, "%s", iso);
+    }
+}

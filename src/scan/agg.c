@@ -1,0 +1,1023 @@
+/* agg.c — aggregation of views per person and per (person, viewer), the canonical result,
+ * its associative merge and its serialisation.
+ *
+ * A worker thread owns one `struct agg` (hash tables, no locks). agg_finish turns it into a
+ * canonical scan_result: every list sorted bytewise, so that results merge with a linear
+ * merge-join and serialise identically whatever the thread count or merge order. */
+#include "scan/scan_int.h"
+#include "util/xalloc.h"
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- string arena (stable pointers) ---- */
+struct ablk { struct ablk *next; size_t used, cap; char data[]; };
+struct arena { struct ablk *head; };
+
+static char *arena_alloc(struct arena *a, size_t n)
+{
+    struct ablk *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        b = xmalloc(sizeof *b + cap);
+        b->cap = cap; b->used = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    char *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static char *arena_dup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* moves all of src's blocks into dst (strings keep their addresses) */
+static void arena_adopt(struct arena *dst, struct arena *src)
+{
+    if (!src->head) return;
+    struct ablk *b = src->head;
+    while (b->next) b = b->next;
+    b->next = dst->head;
+    dst->head = src->head;
+    src->head = NULL;
+}
+
+static void arena_free(struct arena *a)
+{
+    for (struct ablk *b = a->head, *n; b; b = n) { n = b->next; free(b); }
+    a->head = NULL;
+}
+
+static inline uint64_t hash_bytes(const void *p, size_t n)
+{
+    /* FNV-1a 64 with a final mix; only for table placement, never for output order */
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) { h ^= s[i]; h *= 1099511628211ull; }
+    h ^= h >> 29; h *= 0xbf58476d1ce4e5b9ull; h ^= h >> 32;
+    return h;
+}
+
+/* ---- working aggregation ---- */
+struct asubj {
+    const char *id; uint32_t len;
+    uint32_t page_head;          /* index+1 into pages, 0 = none */
+    uint64_t hash;
+    int64_t first, last;
+    uint64_t views, fields;
+};
+struct apage { const char *p; uint32_t len; uint32_t next; };
+struct apair {
+    uint32_t subj; uint8_t kind; uint8_t h[SCAN_HASH_LEN];
+    uint64_t views; int64_t first, last;
+    const char *raw;
+};
+struct ahour { int64_t hour; uint64_t views; };
+
+struct agg {
+    int keep_viewers;
+    unsigned char key[SCAN_KEY_LEN];
+    unsigned char key_fp[8];
+    unsigned char digest[32];
+    struct arena ar;
+    char *fname[SCAN_MAX_FIELDS]; size_t fname_len[SCAN_MAX_FIELDS]; int nf;
+    struct asubj *subj; uint32_t nsubj, capsubj;
+    uint32_t *stab; uint32_t smask;
+    struct apage *pages; uint32_t npages, cappages;
+    struct apair *pairs; uint32_t npairs, cappairs;
+    uint32_t *ptab; uint32_t pmask;
+    struct ahour *hours; uint32_t nhours, caphours;
+    /* viewer hash cache: the same viewer often makes many requests in a row */
+    int ckind; size_t clen; char cident[256]; uint8_t ch[SCAN_HASH_LEN]; int cvalid;
+    int64_t lasthour; uint32_t lasthour_i;
+};
+
+static void key_fingerprint(const unsigned char key[SCAN_KEY_LEN], unsigned char fp[8])
+{
+    static const char msg[] = "klartext scan viewer key check";
+    crypto_generichash(fp, 8, (const unsigned char *)msg, sizeof msg - 1, key, SCAN_KEY_LEN);
+}
+
+struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers)
+{
+    struct agg *a = xcalloc(1, sizeof *a);
+    a->keep_viewers = keep_viewers;
+    memcpy(a->key, key, SCAN_KEY_LEN);
+    key_fingerprint(key, a->key_fp);
+    memcpy(a->digest, r->digest, 32);
+    for (int i = 0; i < r->nfields; i++) {
+        a->fname_len[i] = strlen(r->fieldnames[i]);
+        a->fname[i] = arena_dup(&a->ar, r->fieldnames[i], a->fname_len[i]);
+    }
+    a->nf = r->nfields;
+    a->smask = 4095; a->stab = xcalloc(a->smask + 1, sizeof *a->stab);
+    a->pmask = 4095; a->ptab = xcalloc(a->pmask + 1, sizeof *a->ptab);
+    a->lasthour = INT64_MIN;
+    return a;
+}
+
+void agg_free(struct agg *a)
+{
+    if (!a) return;
+    arena_free(&a->ar);
+    free(a->subj); free(a->stab); free(a->pages); free(a->pairs); free(a->ptab); free(a->hours);
+    free(a);
+}
+
+uint64_t agg_people(const struct agg *a) { return a->nsubj; }
+
+int agg_field(struct agg *a, const char *name, size_t len)
+{
+    for (int i = 0; i < a->nf; i++)
+        if (a->fname_len[i] == len && !memcmp(a->fname[i], name, len)) return i;
+    if (a->nf >= SCAN_MAX_FIELDS) return -1;
+    a->fname[a->nf] = arena_dup(&a->ar, name, len);
+    a->fname_len[a->nf] = len;
+    return a->nf++;
+}
+
+static void subj_grow(struct agg *a)
+{
+    uint32_t nm = a->smask * 2 + 1;
+    uint32_t *t = xcalloc((size_t)nm + 1, sizeof *t);
+    for (uint32_t i = 0; i <= a->smask; i++) {
+        uint32_t v = a->stab[i];
+        if (!v) continue;
+        uint32_t j = (uint32_t)a->subj[v - 1].hash & nm;
+        while (t[j]) j = (j + 1) & nm;
+        t[j] = v;
+    }
+    free(a->stab);
+    a->stab = t; a->smask = nm;
+}
+
+static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
+{
+    uint32_t j = (uint32_t)h & a->smask;
+    for (;;) {
+        uint32_t v = a->stab[j];
+        if (!v) break;
+        struct asubj *x = &a->subj[v - 1];
+        if (x->hash == h && x->len == n && !memcmp(x->id, s, n)) return v - 1;
+        j = (j + 1) & a->smask;
+    }
+    if (a->nsubj == a->capsubj) {
+        a->capsubj = a->capsubj ? a->capsubj * 2 : 1024;
+        a->subj = xrealloc(a->subj, (size_t)a->capsubj * sizeof *a->subj);
+    }
+    struct asubj *x = &a->subj[a->nsubj];
+    memset(x, 0, sizeof *x);
+    x->id = arena_dup(&a->ar, s, n);
+    x->len = (uint32_t)n;
+    x->hash = h;
+    x->first = INT64_MAX; x->last = INT64_MIN;
+    a->stab[j] = ++a->nsubj;
+    if ((uint64_t)a->nsubj * 2 > a->smask) subj_grow(a);
+    return a->nsubj - 1;
+}
+
+/* table position of a (person, viewer) pair: from the person's string hash (known before
+ * the person's index, so that the slot can be prefetched) and the viewer hash */
+static uint64_t pair_hash(uint64_t subj_hash, const uint8_t h[SCAN_HASH_LEN])
+{
+    uint64_t x;
+    memcpy(&x, h, 8);
+    return x ^ (subj_hash * 0x9E3779B97F4A7C15ull);
+}
+
+static void pair_grow(struct agg *a)
+{
+    uint32_t nm = a->pmask * 2 + 1;
+    uint32_t *t = xcalloc((size_t)nm + 1, sizeof *t);
+    for (uint32_t i = 0; i <= a->pmask; i++) {
+        uint32_t v = a->ptab[i];
+        if (!v) continue;
+        uint32_t j = (uint32_t)pair_hash(a->subj[a->pairs[v - 1].subj].hash, a->pairs[v - 1].h) & nm;
+        while (t[j]) j = (j + 1) & nm;
+        t[j] = v;
+    }
+    free(a->ptab);
+    a->ptab = t; a->pmask = nm;
+}
+
+int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t,
+            const char *page, size_t page_len, uint64_t fields,
+            int kind, const char *ident, size_t ident_len)
+{
+    /* memory latency first: the person's slot is fetched while the viewer is hashed */
+    uint64_t sh = hash_bytes(subj, subj_len);
+    __builtin_prefetch(&a->stab[(uint32_t)sh & a->smask]);
+    /* viewer hash: BLAKE2b-128 keyed, over kind byte || identity */
+    uint8_t h[SCAN_HASH_LEN];
+    if (a->cvalid && a->ckind == kind && a->clen == ident_len && !memcmp(a->cident, ident, ident_len)) {
+        memcpy(h, a->ch, sizeof h);
+    } else {
+        crypto_generichash_state st;
+        unsigned char kb = kind == SCAN_VIEWER_USER ? 'u' : 'a';
+        if (crypto_generichash_init(&st, a->key, SCAN_KEY_LEN, SCAN_HASH_LEN) ||
+            crypto_generichash_update(&st, &kb, 1) ||
+            crypto_generichash_update(&st, (const unsigned char *)ident, ident_len) ||
+            crypto_generichash_final(&st, h, SCAN_HASH_LEN))
+            return -1;
+        if (ident_len <= sizeof a->cident) {
+            a->cvalid = 1; a->ckind = kind; a->clen = ident_len;
+            memcpy(a->cident, ident, ident_len);
+            memcpy(a->ch, h, sizeof h);
+        }
+    }
+    uint64_t ph = pair_hash(sh, h);
+    uint32_t j = (uint32_t)ph & a->pmask;
+    __builtin_prefetch(&a->ptab[j]);
+    uint32_t si = subj_get(a, subj, subj_len, sh);
+    struct asubj *s = &a->subj[si];
+    if (t < s->first) s->first = t;
+    if (t > s->last) s->last = t;
+    s->views++;
+    s->fields |= fields;
+    if (page_len) {
+        uint32_t pi = s->page_head;
+        while (pi) {
+            struct apage *pg = &a->pages[pi - 1];
+            if (pg->len == page_len && !memcmp(pg->p, page, page_len)) break;
+            pi = pg->next;
+        }
+        if (!pi) {
+            if (a->npages == a->cappages) {
+                a->cappages = a->cappages ? a->cappages * 2 : 1024;
+                a->pages = xrealloc(a->pages, (size_t)a->cappages * sizeof *a->pages);
+            }
+            struct apage *pg = &a->pages[a->npages++];
+            pg->p = arena_dup(&a->ar, page, page_len);
+            pg->len = (uint32_t)page_len;
+            pg->next = s->page_head;
+            s->page_head = a->npages;
+        }
+    }
+    j = (uint32_t)ph & a->pmask;
+    struct apair *p = NULL;
+    for (;;) {
+        uint32_t v = a->ptab[j];
+        if (!v) break;
+        struct apair *x = &a->pairs[v - 1];
+        if (x->subj == si && !memcmp(x->h, h, sizeof h)) { p = x; break; }
+        j = (j + 1) & a->pmask;
+    }
+    if (!p) {
+        if (a->npairs == a->cappairs) {
+            a->cappairs = a->cappairs ? a->cappairs * 2 : 1024;
+            a->pairs = xrealloc(a->pairs, (size_t)a->cappairs * sizeof *a->pairs);
+        }
+        p = &a->pairs[a->npairs];
+        memset(p, 0, sizeof *p);
+        p->subj = si; p->kind = (uint8_t)kind; memcpy(p->h, h, sizeof h);
+        p->first = INT64_MAX; p->last = INT64_MIN;
+        if (a->keep_viewers) p->raw = arena_dup(&a->ar, ident, ident_len);
+        a->ptab[j] = ++a->npairs;
+        if ((uint64_t)a->npairs * 2 > a->pmask) pair_grow(a);
+        p = &a->pairs[a->npairs - 1];
+    }
+    p->views++;
+    if (t < p->first) p->first = t;
+    if (t > p->last) p->last = t;
+    /* hourly histogram (times are nearly ordered: remember the last hour) */
+    int64_t hr = t >= 0 ? t - t % 3600 : t - ((t % 3600) + 3600) % 3600;
+    if (hr == a->lasthour) { a->hours[a->lasthour_i].views++; return 0; }
+    uint32_t i;
+    for (i = 0; i < a->nhours; i++) if (a->hours[i].hour == hr) break;
+    if (i == a->nhours) {
+        if (a->nhours == a->caphours) {
+            a->caphours = a->caphours ? a->caphours * 2 : 256;
+            a->hours = xrealloc(a->hours, (size_t)a->caphours * sizeof *a->hours);
+        }
+        a->hours[i].hour = hr; a->hours[i].views = 0;
+        a->nhours++;
+    }
+    a->hours[i].views++;
+    a->lasthour = hr; a->lasthour_i = i;
+    return 0;
+}
+
+/* ---- canonical result ---- */
+struct rsubj {
+    const char *id;
+    int64_t first, last;
+    uint64_t views, fields;
+    uint32_t page_off, npages, pair_off, npairs;
+    uint64_t viewers, signed_in, anon;
+};
+struct rpair {
+    uint32_t subj; uint8_t kind; uint8_t h[SCAN_HASH_LEN];
+    uint64_t views; int64_t first, last;
+    const char *raw;
+};
+struct rhour { int64_t hour; uint64_t views; };
+
+struct scan_result {
+    struct arena ar;
+    unsigned char digest[32];
+    unsigned char key_fp[8];
+    int keep_viewers;
+    int nfields; const char *fieldnames[SCAN_MAX_FIELDS];
+    size_t nsubj; struct rsubj *subj;
+    size_t npages; const char **pages;
+    size_t npairs; struct rpair *pairs;
+    size_t nhours; struct rhour *hours;
+    size_t nfiles; struct res_file *files;
+    size_t nsamples; struct res_sample samples[SCAN_MAX_SAMPLES];
+    double seconds; int threads;
+};
+
+static scan_result *res_new(void) { return xcalloc(1, sizeof(scan_result)); }
+
+void scan_result_free(scan_result *r)
+{
+    if (!r) return;
+    arena_free(&r->ar);
+    free(r->subj); free(r->pages); free(r->pairs); free(r->hours); free(r->files);
+    free(r);
+}
+
+static int cmp_cstr(const void *x, const void *y) { return strcmp(*(const char *const *)x, *(const char *const *)y); }
+
+/* per-subject pair ranges and viewer counts from the sorted pair list */
+static void res_index_pairs(scan_result *r)
+{
+    for (size_t i = 0; i < r->nsubj; i++) {
+        r->subj[i].pair_off = 0; r->subj[i].npairs = 0;
+        r->subj[i].viewers = r->subj[i].signed_in = r->subj[i].anon = 0;
+    }
+    for (size_t k = 0; k < r->npairs; k++) {
+        struct rsubj *s = &r->subj[r->pairs[k].subj];
+        if (!s->npairs) s->pair_off = (uint32_t)k;
+        s->npairs++;
+        s->viewers++;
+        if (r->pairs[k].kind == SCAN_VIEWER_USER) s->signed_in++; else s->anon++;
+    }
+}
+
+/* sort key: the first 8 bytes big-endian (zero-padded), then the whole id on ties */
+struct skey { uint64_t pre; uint32_t idx; };
+static int cmp_skey(const void *x, const void *y, void *ctx)
+{
+    const struct skey *ka = x, *kb = y;
+    if (ka->pre != kb->pre) return ka->pre < kb->pre ? -1 : 1;
+    const struct agg *g = ctx;
+    const struct asubj *a = &g->subj[ka->idx], *b = &g->subj[kb->idx];
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->id, b->id, n);
+    if (c) return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+static uint64_t prefix_key(const char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < 8; i++) k = k << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return k;
+}
+static int cmp_rpair(const void *x, const void *y)
+{
+    const struct rpair *a = x, *b = y;
+    if (a->subj != b->subj) return a->subj < b->subj ? -1 : 1;
+    return memcmp(a->h, b->h, SCAN_HASH_LEN);
+}
+static int cmp_rhour(const void *x, const void *y)
+{
+    const struct rhour *a = x, *b = y;
+    return a->hour < b->hour ? -1 : a->hour > b->hour;
+}
+
+static uint64_t remap_bits(uint64_t bits, const int *map)
+{
+    uint64_t o = 0;
+    for (int i = 0; bits; i++, bits >>= 1) if (bits & 1) o |= (uint64_t)1 << map[i];
+    return o;
+}
+
+scan_result *agg_finish(struct agg *a)
+{
+    scan_result *r = res_new();
+    memcpy(r->digest, a->digest, 32);
+    memcpy(r->key_fp, a->key_fp, 8);
+    r->keep_viewers = a->keep_viewers;
+    arena_adopt(&r->ar, &a->ar);   /* every string stays where the agg put it (NUL-terminated) */
+    /* fields: sorted names, map old bit -> new bit */
+    int order[SCAN_MAX_FIELDS], map[SCAN_MAX_FIELDS];
+    const char *names[SCAN_MAX_FIELDS];
+    for (int i = 0; i < a->nf; i++) names[i] = a->fname[i];
+    for (int i = 0; i < a->nf; i++) order[i] = i;
+    for (int i = 1; i < a->nf; i++)           /* insertion sort, at most 64 */
+        for (int k = i; k > 0 && strcmp(names[order[k - 1]], names[order[k]]) > 0; k--) {
+            int t = order[k]; order[k] = order[k - 1]; order[k - 1] = t;
+        }
+    for (int i = 0; i < a->nf; i++) {
+        map[order[i]] = i;
+        r->fieldnames[i] = names[order[i]];
+    }
+    r->nfields = a->nf;
+    /* subjects sorted bytewise */
+    struct skey *keys = xmalloc(((size_t)a->nsubj + 1) * sizeof *keys);
+    uint32_t *idx = xmalloc(((size_t)a->nsubj + 1) * sizeof *idx);
+    uint32_t *newi = xmalloc(((size_t)a->nsubj + 1) * sizeof *newi);
+    for (uint32_t i = 0; i < a->nsubj; i++) { keys[i].pre = prefix_key(a->subj[i].id, a->subj[i].len); keys[i].idx = i; }
+    qsort_r(keys, a->nsubj, sizeof *keys, cmp_skey, a);
+    for (uint32_t i = 0; i < a->nsubj; i++) idx[i] = keys[i].idx;
+    free(keys);
+    r->nsubj = a->nsubj;
+    r->subj = xcalloc(a->nsubj + 1, sizeof *r->subj);
+    r->npages = a->npages;
+    r->pages = xcalloc(a->npages + 1, sizeof *r->pages);
+    size_t pg = 0;
+    for (uint32_t k = 0; k < a->nsubj; k++) {
+        const struct asubj *s = &a->subj[idx[k]];
+        struct rsubj *o = &r->subj[k];
+        newi[idx[k]] = k;
+        o->id = s->id;
+        o->first = s->first; o->last = s->last;
+        o->views = s->views;
+        o->fields = remap_bits(s->fields, map);
+        o->page_off = (uint32_t)pg;
+        for (uint32_t p = s->page_head; p; p = a->pages[p - 1].next)
+            r->pages[pg++] = a->pages[p - 1].p;
+        o->npages = (uint32_t)(pg - o->page_off);
+        qsort(r->pages + o->page_off, o->npages, sizeof *r->pages, cmp_cstr);
+    }
+    r->npairs = a->npairs;
+    r->pairs = xcalloc(a->npairs + 1, sizeof *r->pairs);
+    uint32_t *start = xcalloc((size_t)a->nsubj + 1, sizeof *start);
+    for (uint32_t k = 0; k < a->npairs; k++) start[newi[a->pairs[k].subj] + 1]++;
+    for (uint32_t k = 0; k < a->nsubj; k++) start[k + 1] += start[k];
+    for (uint32_t k = 0; k < a->npairs; k++) {
+        const struct apair *p = &a->pairs[k];
+        uint32_t si = newi[p->subj];
+        struct rpair *o = &r->pairs[start[si]++];
+        o->subj = si; o->kind = p->kind; memcpy(o->h, p->h, SCAN_HASH_LEN);
+        o->views = p->views; o->first = p->first; o->last = p->last;
+        o->raw = p->raw;
+    }
+    free(start);
+    for (size_t k = 0; k < r->npairs;) {   /* each person's few viewers, by hash */
+        size_t e = k + 1;
+        while (e < r->npairs && r->pairs[e].subj == r->pairs[k].subj) e++;
+        if (e - k > 1) qsort(r->pairs + k, e - k, sizeof *r->pairs, cmp_rpair);
+        k = e;
+    }
+    res_index_pairs(r);
+    r->nhours = a->nhours;
+    r->hours = xcalloc(a->nhours + 1, sizeof *r->hours);
+    for (uint32_t k = 0; k < a->nhours; k++) { r->hours[k].hour = a->hours[k].hour; r->hours[k].views = a->hours[k].views; }
+    qsort(r->hours, r->nhours, sizeof *r->hours, cmp_rhour);
+    free(idx); free(newi);
+    agg_free(a);
+    return r;
+}
+
+/* ---- files, samples, run data ---- */
+static int cmp_file_key(uint32_t ia, const char *na, uint32_t ib, const char *nb)
+{
+    if (ia != ib) return ia < ib ? -1 : 1;
+    return strcmp(na, nb);
+}
+
+static void file_sum(struct res_file *d, const struct res_file *s)
+{
+    d->bytes_in += s->bytes_in; d->bytes_out += s->bytes_out;
+    d->lines += s->lines; d->lines_parsed += s->lines_parsed; d->lines_matched += s->lines_matched;
+    d->malformed += s->malformed; d->odd_requests += s->odd_requests;
+    d->out_of_window += s->out_of_window; d->self_views += s->self_views; d->views += s->views;
+}
+
+static void file_copy(scan_result *r, struct res_file *d, const struct res_file *s)
+{
+    *d = *s;
+    d->name = arena_dup(&r->ar, s->name, strlen(s->name));
+    d->compression = !strcmp(s->compression, "gzip") ? "gzip" : !strcmp(s->compression, "zstd") ? "zstd" : "none";
+    d->error = s->error ? arena_dup(&r->ar, s->error, strlen(s->error)) : NULL;
+}
+
+void res_add_file(scan_result *r, const struct res_file *f)
+{
+    size_t i = 0;
+    while (i < r->nfiles && cmp_file_key(r->files[i].index, r->files[i].name, f->index, f->name) < 0) i++;
+    if (i < r->nfiles && !cmp_file_key(r->files[i].index, r->files[i].name, f->index, f->name)) {
+        file_sum(&r->files[i], f);
+        if (!r->files[i].error && f->error) r->files[i].error = arena_dup(&r->ar, f->error, strlen(f->error));
+        return;
+    }
+    r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof *r->files);
+    memmove(r->files + i + 1, r->files + i, (r->nfiles - i) * sizeof *r->files);
+    file_copy(r, &r->files[i], f);
+    r->nfiles++;
+}
+
+static int cmp_sample(uint32_t fa, const char *na, uint64_t la, const char *ra,
+                      uint32_t fb, const char *nb, uint64_t lb, const char *rb)
+{
+    if (fa != fb) return fa < fb ? -1 : 1;
+    int c = strcmp(na, nb);
+    if (c) return c;
+    if (la != lb) return la < lb ? -1 : 1;
+    return strcmp(ra, rb);
+}
+
+void res_add_sample(scan_result *r, uint32_t file_index, const char *file, uint64_t line, const char *reason)
+{
+    size_t i = 0;
+    while (i < r->nsamples && cmp_sample(r->samples[i].file_index, r->samples[i].file, r->samples[i].line,
+                                         r->samples[i].reason, file_index, file, line, reason) <= 0) i++;
+    if (i >= SCAN_MAX_SAMPLES) return;
+    if (r->nsamples == SCAN_MAX_SAMPLES) r->nsamples--;
+    memmove(r->samples + i + 1, r->samples + i, (r->nsamples - i) * sizeof *r->samples);
+    r->samples[i].file_index = file_index;
+    r->samples[i].file = arena_dup(&r->ar, file, strlen(file));
+    r->samples[i].line = line;
+    r->samples[i].reason = arena_dup(&r->ar, reason, strlen(reason));
+    r->nsamples++;
+}
+
+void res_set_run(scan_result *r, double seconds, int threads)
+{
+    r->seconds = seconds;
+    r->threads = threads;
+}
+
+/* ---- merge ----
+ * steal: a and b are about to be freed: adopt their strings instead of copying them */
+static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen);
+
+scan_result *scan_result_merge(const scan_result *a, const scan_result *b, char *err, size_t errlen)
+{
+    return res_merge((scan_result *)a, (scan_result *)b, 0, err, errlen);
+}
+
+scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t errlen)
+{
+    scan_result *c = res_merge(a, b, 1, err, errlen);
+    scan_result_free(a);
+    scan_result_free(b);
+    return c;
+}
+
+#define MDUP(s) (steal ? (s) : arena_dup(&c->ar, (s), strlen(s)))
+
+static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen)
+{
+    if (memcmp(a->digest, b->digest, 32)) {
+        snprintf(err, errlen, "cannot merge partial results of different rules");
+        return NULL;
+    }
+    if (memcmp(a->key_fp, b->key_fp, 8)) {
+        snprintf(err, errlen, "cannot merge partial results made with different viewer keys");
+        return NULL;
+    }
+    scan_result *c = res_new();
+    memcpy(c->digest, a->digest, 32);
+    memcpy(c->key_fp, a->key_fp, 8);
+    c->keep_viewers = a->keep_viewers || b->keep_viewers;
+    if (steal) { arena_adopt(&c->ar, &a->ar); arena_adopt(&c->ar, &b->ar); }
+    /* field names */
+    int ma[SCAN_MAX_FIELDS], mb[SCAN_MAX_FIELDS], i = 0, j = 0, n = 0;
+    while (i < a->nfields || j < b->nfields) {
+        int cmp = i >= a->nfields ? 1 : j >= b->nfields ? -1 : strcmp(a->fieldnames[i], b->fieldnames[j]);
+        if (n >= SCAN_MAX_FIELDS) {
+            snprintf(err, errlen, "cannot merge: more than %d distinct field names", SCAN_MAX_FIELDS);
+            scan_result_free(c);
+            return NULL;
+        }
+        const char *nm = cmp <= 0 ? a->fieldnames[i] : b->fieldnames[j];
+        c->fieldnames[n] = MDUP(nm);
+        if (cmp <= 0) ma[i++] = n;
+        if (cmp >= 0) mb[j++] = n;
+        n++;
+    }
+    c->nfields = n;
+    /* subjects */
+    size_t na = a->nsubj, nb = b->nsubj, x = 0, y = 0, k = 0;
+    uint32_t *ia = xmalloc((na + 1) * sizeof *ia), *ib = xmalloc((nb + 1) * sizeof *ib);
+    c->subj = xcalloc(na + nb + 1, sizeof *c->subj);
+    c->pages = xcalloc(a->npages + b->npages + 1, sizeof *c->pages);
+    size_t pg = 0;
+    while (x < na || y < nb) {
+        int cmp = x >= na ? 1 : y >= nb ? -1 : strcmp(a->subj[x].id, b->subj[y].id);
+        struct rsubj *o = &c->subj[k];
+        const struct rsubj *sa = cmp <= 0 ? &a->subj[x] : NULL, *sb = cmp >= 0 ? &b->subj[y] : NULL;
+        const struct rsubj *s0 = sa ? sa : sb;
+        o->id = MDUP(s0->id);
+        o->first = INT64_MAX; o->last = INT64_MIN;
+        o->page_off = (uint32_t)pg;
+        const char *const *pa = sa ? a->pages + sa->page_off : NULL, *const *pb = sb ? b->pages + sb->page_off : NULL;
+        size_t npa = sa ? sa->npages : 0, npb = sb ? sb->npages : 0, u = 0, v = 0;
+        if (sa) { o->first = sa->first; o->last = sa->last; o->views += sa->views; o->fields |= remap_bits(sa->fields, ma); ia[x++] = (uint32_t)k; }
+        if (sb) {
+            if (sb->first < o->first) o->first = sb->first;
+            if (sb->last > o->last) o->last = sb->last;
+            o->views += sb->views; o->fields |= remap_bits(sb->fields, mb); ib[y++] = (uint32_t)k;
+        }
+        while (u < npa || v < npb) {
+            int pc = u >= npa ? 1 : v >= npb ? -1 : strcmp(pa[u], pb[v]);
+            const char *s = pc <= 0 ? pa[u] : pb[v];
+            c->pages[pg++] = MDUP(s);
+            if (pc <= 0) u++;
+            if (pc >= 0) v++;
+        }
+        o->npages = (uint32_t)(pg - o->page_off);
+        k++;
+    }
+    c->nsubj = k;
+    c->npages = pg;
+    /* pairs: subject maps are monotonic, so (mapped subject, hash) order is kept */
+    c->pairs = xcalloc(a->npairs + b->npairs + 1, sizeof *c->pairs);
+    x = y = k = 0;
+    while (x < a->npairs || y < b->npairs) {
+        int cmp;
+        if (x >= a->npairs) cmp = 1;
+        else if (y >= b->npairs) cmp = -1;
+        else {
+            uint32_t s1 = ia[a->pairs[x].subj], s2 = ib[b->pairs[y].subj];
+            cmp = s1 != s2 ? (s1 < s2 ? -1 : 1) : memcmp(a->pairs[x].h, b->pairs[y].h, SCAN_HASH_LEN);
+        }
+        struct rpair *o = &c->pairs[k++];
+        const struct rpair *pa = cmp <= 0 ? &a->pairs[x] : NULL, *pb = cmp >= 0 ? &b->pairs[y] : NULL;
+        const struct rpair *p0 = pa ? pa : pb;
+        *o = *p0;
+        o->subj = pa ? ia[pa->subj] : ib[pb->subj];
+        o->views = 0; o->first = INT64_MAX; o->last = INT64_MIN; o->raw = NULL;
+        for (int t = 0; t < 2; t++) {
+            const struct rpair *p = t ? pb : pa;
+            if (!p) continue;
+            o->views += p->views;
+            if (p->first < o->first) o->first = p->first;
+            if (p->last > o->last) o->last = p->last;
+            if (!o->raw && p->raw) o->raw = MDUP(p->raw);
+        }
+        if (pa) x++;
+        if (pb) y++;
+    }
+    c->npairs = k;
+    res_index_pairs(c);
+    free(ia); free(ib);
+    /* hours */
+    c->hours = xcalloc(a->nhours + b->nhours + 1, sizeof *c->hours);
+    x = y = k = 0;
+    while (x < a->nhours || y < b->nhours) {
+        int cmp = x >= a->nhours ? 1 : y >= b->nhours ? -1 : cmp_rhour(&a->hours[x], &b->hours[y]);
+        c->hours[k].hour = cmp <= 0 ? a->hours[x].hour : b->hours[y].hour;
+        c->hours[k].views = (cmp <= 0 ? a->hours[x].views : 0) + (cmp >= 0 ? b->hours[y].views : 0);
+        if (cmp <= 0) x++;
+        if (cmp >= 0) y++;
+        k++;
+    }
+    c->nhours = k;
+    /* files, samples, run data */
+    for (size_t f = 0; f < a->nfiles; f++) res_add_file(c, &a->files[f]);
+    for (size_t f = 0; f < b->nfiles; f++) res_add_file(c, &b->files[f]);
+    for (size_t s = 0; s < a->nsamples; s++)
+        res_add_sample(c, a->samples[s].file_index, a->samples[s].file, a->samples[s].line, a->samples[s].reason);
+    for (size_t s = 0; s < b->nsamples; s++)
+        res_add_sample(c, b->samples[s].file_index, b->samples[s].file, b->samples[s].line, b->samples[s].reason);
+    c->seconds = a->seconds > b->seconds ? a->seconds : b->seconds;
+    c->threads = a->threads > b->threads ? a->threads : b->threads;
+    return c;
+}
+
+#undef MDUP
+
+/* ---- accessors ---- */
+size_t scan_result_exposures(const scan_result *r) { return r->nsubj; }
+
+void scan_result_exposure(const scan_result *r, size_t i, struct scan_exposure *o)
+{
+    const struct rsubj *s = &r->subj[i];
+    memset(o, 0, sizeof *o);
+    o->subject = s->id;
+    o->first_seen = s->first; o->last_seen = s->last;
+    o->views = s->views;
+    o->viewers = s->viewers; o->signed_in_viewers = s->signed_in; o->anonymous_viewers = s->anon;
+    o->npages = s->npages; o->pages = r->pages + s->page_off;
+    for (int f = 0; f < r->nfields; f++)
+        if (s->fields >> f & 1) o->fields[o->nfields++] = r->fieldnames[f];
+    o->pair_first = s->pair_off; o->npairs = s->npairs;
+}
+
+size_t scan_result_pairs(const scan_result *r) { return r->npairs; }
+
+void scan_result_pair(const scan_result *r, size_t i, struct scan_pair *o)
+{
+    const struct rpair *p = &r->pairs[i];
+    o->subject = r->subj[p->subj].id;
+    o->exposure = p->subj;
+    memcpy(o->hash, p->h, SCAN_HASH_LEN);
+    o->kind = p->kind == SCAN_VIEWER_USER ? SCAN_VIEWER_USER : SCAN_VIEWER_IP;
+    o->views = p->views; o->first_seen = p->first; o->last_seen = p->last;
+    o->identity = p->raw;
+}
+
+size_t scan_result_hours(const scan_result *r) { return r->nhours; }
+void scan_result_hour(const scan_result *r, size_t i, int64_t *hour_start, uint64_t *views)
+{
+    *hour_start = r->hours[i].hour;
+    *views = r->hours[i].views;
+}
+
+size_t scan_result_files(const scan_result *r) { return r->nfiles; }
+void scan_result_file(const scan_result *r, size_t i, struct scan_file *o)
+{
+    const struct res_file *f = &r->files[i];
+    memset(o, 0, sizeof *o);
+    o->index = f->index; o->name = f->name; o->compression = f->compression;
+    o->size = f->size; o->mtime = f->mtime;
+    o->has_sha256 = f->has_sha256; memcpy(o->sha256, f->sha256, 32);
+    o->bytes_in = f->bytes_in; o->bytes_out = f->bytes_out;
+    o->lines = f->lines; o->lines_parsed = f->lines_parsed; o->lines_matched = f->lines_matched;
+    o->malformed = f->malformed; o->odd_requests = f->odd_requests; o->out_of_window = f->out_of_window;
+    o->self_views = f->self_views; o->views = f->views;
+    o->error = f->error;
+}
+
+size_t scan_result_samples(const scan_result *r) { return r->nsamples; }
+void scan_result_sample(const scan_result *r, size_t i, struct scan_sample *o)
+{
+    o->file_index = r->samples[i].file_index;
+    o->file = r->samples[i].file;
+    o->line = r->samples[i].line;
+    o->reason = r->samples[i].reason;
+}
+
+void scan_result_totals(const scan_result *r, struct scan_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < r->nfiles; i++) {
+        const struct res_file *f = &r->files[i];
+        t->files++;
+        if (f->error) t->files_failed++;
+        t->bytes_in += f->bytes_in; t->bytes_out += f->bytes_out;
+        t->lines += f->lines; t->lines_parsed += f->lines_parsed; t->lines_matched += f->lines_matched;
+        t->malformed += f->malformed; t->odd_requests += f->odd_requests;
+        t->out_of_window += f->out_of_window; t->self_views += f->self_views;
+    }
+    for (size_t i = 0; i < r->nsubj; i++) {
+        t->views += r->subj[i].views;
+        t->records += (uint64_t)__builtin_popcountll(r->subj[i].fields);
+    }
+    t->people = r->nsubj;
+    t->viewer_pairs = r->npairs;
+    t->seconds = r->seconds;
+    t->threads = r->threads;
+}
+
+/* ---- serialisation ----
+ * "KTSCANP1", then little-endian fields; strings as u32 length + bytes. Everything that
+ * merge needs, in canonical order; read back with full bounds and order checks. */
+struct wbuf { unsigned char *p; size_t n, cap; };
+static void wb_put(struct wbuf *w, const void *d, size_t n)
+{
+    if (w->n + n > w->cap) {
+        while (w->n + n > w->cap) w->cap = w->cap ? w->cap * 2 : 4096;
+        w->p = xrealloc(w->p, w->cap);
+    }
+    memcpy(w->p + w->n, d, n);
+    w->n += n;
+}
+static void wb_u64(struct wbuf *w, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wb_put(w, b, 8);
+}
+static void wb_u32(struct wbuf *w, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wb_put(w, b, 4);
+}
+static void wb_str(struct wbuf *w, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    wb_u32(w, (uint32_t)n);
+    wb_put(w, s, n);
+}
+
+#define SER_MAGIC "KTSCANP1"
+
+int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
+{
+    struct wbuf w = {0};
+    (void)err; (void)errlen;
+    wb_put(&w, SER_MAGIC, 8);
+    wb_put(&w, r->digest, 32);
+    wb_put(&w, r->key_fp, 8);
+    wb_u32(&w, (uint32_t)r->keep_viewers);
+    wb_u32(&w, (uint32_t)r->nfields);
+    for (int i = 0; i < r->nfields; i++) wb_str(&w, r->fieldnames[i]);
+    wb_u64(&w, r->nsubj);
+    for (size_t i = 0; i < r->nsubj; i++) {
+        const struct rsubj *s = &r->subj[i];
+        wb_str(&w, s->id);
+        wb_u64(&w, (uint64_t)s->first); wb_u64(&w, (uint64_t)s->last);
+        wb_u64(&w, s->views); wb_u64(&w, s->fields);
+        wb_u32(&w, s->npages);
+        for (uint32_t p = 0; p < s->npages; p++) wb_str(&w, r->pages[s->page_off + p]);
+    }
+    wb_u64(&w, r->npairs);
+    for (size_t i = 0; i < r->npairs; i++) {
+        const struct rpair *p = &r->pairs[i];
+        wb_u32(&w, p->subj);
+        wb_put(&w, &p->kind, 1);
+        wb_put(&w, p->h, SCAN_HASH_LEN);
+        wb_u64(&w, p->views); wb_u64(&w, (uint64_t)p->first); wb_u64(&w, (uint64_t)p->last);
+        unsigned char has = p->raw != NULL;
+        wb_put(&w, &has, 1);
+        if (has) wb_str(&w, p->raw);
+    }
+    wb_u64(&w, r->nhours);
+    for (size_t i = 0; i < r->nhours; i++) { wb_u64(&w, (uint64_t)r->hours[i].hour); wb_u64(&w, r->hours[i].views); }
+    wb_u32(&w, (uint32_t)r->nfiles);
+    for (size_t i = 0; i < r->nfiles; i++) {
+        const struct res_file *f = &r->files[i];
+        wb_u32(&w, f->index);
+        wb_str(&w, f->name);
+        wb_str(&w, f->compression);
+        wb_u64(&w, f->size); wb_u64(&w, (uint64_t)f->mtime);
+        unsigned char hs = (unsigned char)f->has_sha256;
+        wb_put(&w, &hs, 1);
+        wb_put(&w, f->sha256, 32);
+        uint64_t c[10] = {f->bytes_in, f->bytes_out, f->lines, f->lines_parsed, f->lines_matched,
+                          f->malformed, f->odd_requests, f->out_of_window, f->self_views, f->views};
+        for (int k = 0; k < 10; k++) wb_u64(&w, c[k]);
+        unsigned char he = f->error != NULL;
+        wb_put(&w, &he, 1);
+        if (he) wb_str(&w, f->error);
+    }
+    wb_u32(&w, (uint32_t)r->nsamples);
+    for (size_t i = 0; i < r->nsamples; i++) {
+        wb_u32(&w, r->samples[i].file_index);
+        wb_str(&w, r->samples[i].file);
+        wb_u64(&w, r->samples[i].line);
+        wb_str(&w, r->samples[i].reason);
+    }
+    uint64_t secs_us = (uint64_t)(r->seconds * 1e6 + 0.5);
+    wb_u64(&w, secs_us);
+    wb_u32(&w, (uint32_t)r->threads);
+    *out = w.p;
+    *outlen = w.n;
+    return 0;
+}
+
+struct rbuf { const unsigned char *p; size_t n, off; int bad; };
+static int rb_get(struct rbuf *b, void *d, size_t n)
+{
+    if (b->bad || b->n - b->off < n) { b->bad = 1; if (n) memset(d, 0, n); return -1; }
+    memcpy(d, b->p + b->off, n);
+    b->off += n;
+    return 0;
+}
+static uint64_t rb_u64(struct rbuf *b)
+{
+    unsigned char x[8]; uint64_t v = 0;
+    if (rb_get(b, x, 8)) return 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | x[i];
+    return v;
+}
+static uint32_t rb_u32(struct rbuf *b)
+{
+    unsigned char x[4]; uint32_t v = 0;
+    if (rb_get(b, x, 4)) return 0;
+    for (int i = 3; i >= 0; i--) v = v << 8 | x[i];
+    return v;
+}
+static char *rb_str(struct rbuf *b, struct arena *ar)
+{
+    uint32_t n = rb_u32(b);
+    if (b->bad || b->n - b->off < n) { b->bad = 1; return arena_dup(ar, "", 0); }
+    if (memchr(b->p + b->off, 0, n)) { b->bad = 1; return arena_dup(ar, "", 0); }
+    char *s = arena_dup(ar, (const char *)b->p + b->off, n);
+    b->off += n;
+    return s;
+}
+
+scan_result *scan_result_deserialize(const void *data, size_t len, char *err, size_t errlen)
+{
+    struct rbuf b = {data, len, 0, 0};
+    char magic[8];
+    scan_result *r = res_new();
+    const char *why = "partial is truncated";
+    if (rb_get(&b, magic, 8) || memcmp(magic, SER_MAGIC, 8)) { why = "not a klartext partial scan result"; goto bad; }
+    rb_get(&b, r->digest, 32);
+    rb_get(&b, r->key_fp, 8);
+    r->keep_viewers = rb_u32(&b) != 0;
+    uint32_t nf = rb_u32(&b);
+    if (nf > SCAN_MAX_FIELDS) { why = "partial has too many field names"; goto bad; }
+    for (uint32_t i = 0; i < nf && !b.bad; i++) {
+        r->fieldnames[i] = rb_str(&b, &r->ar);
+        r->nfields = (int)i + 1;
+        if (i && strcmp(r->fieldnames[i - 1], r->fieldnames[i]) >= 0) { why = "partial is not canonical"; goto bad; }
+    }
+    uint64_t ns = rb_u64(&b);
+    if (b.bad) goto bad;
+    if (ns > len / 36) goto bad;   /* each subject takes at least 36 bytes */
+    r->subj = xcalloc(ns + 1, sizeof *r->subj);
+    size_t capp = 16;
+    r->pages = xmalloc(capp * sizeof *r->pages);
+    for (uint64_t i = 0; i < ns && !b.bad; i++) {
+        struct rsubj *s = &r->subj[i];
+        s->id = rb_str(&b, &r->ar);
+        s->first = (int64_t)rb_u64(&b); s->last = (int64_t)rb_u64(&b);
+        s->views = rb_u64(&b); s->fields = rb_u64(&b);
+        if (nf < 64 && s->fields >> nf) { why = "partial has an unknown field"; goto bad; }
+        uint32_t np = rb_u32(&b);
+        if (b.bad) goto bad;
+        if (np > len) goto bad;
+        s->page_off = (uint32_t)r->npages;
+        for (uint32_t p = 0; p < np && !b.bad; p++) {
+            if (r->npages == capp) { capp *= 2; r->pages = xrealloc(r->pages, capp * sizeof *r->pages); }
+            r->pages[r->npages] = rb_str(&b, &r->ar);
+            if (p && strcmp(r->pages[r->npages - 1], r->pages[r->npages]) >= 0) { why = "partial is not canonical"; goto bad; }
+            r->npages++;
+        }
+        s->npages = np;
+        r->nsubj = i + 1;
+        if (i && strcmp(r->subj[i - 1].id, s->id) >= 0) { why = "partial is not canonical"; goto bad; }
+    }
+    uint64_t npairs = rb_u64(&b);
+    if (b.bad) goto bad;
+    if (npairs > len / 46) goto bad;
+    r->pairs = xcalloc(npairs + 1, sizeof *r->pairs);
+    for (uint64_t i = 0; i < npairs && !b.bad; i++) {
+        struct rpair *p = &r->pairs[i];
+        p->subj = rb_u32(&b);
+        rb_get(&b, &p->kind, 1);
+        rb_get(&b, p->h, SCAN_HASH_LEN);
+        p->views = rb_u64(&b); p->first = (int64_t)rb_u64(&b); p->last = (int64_t)rb_u64(&b);
+        unsigned char has = 0;
+        rb_get(&b, &has, 1);
+        if (has) p->raw = rb_str(&b, &r->ar);
+        if (b.bad) goto bad;
+        r->npairs = i + 1;
+        if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) { why = "partial is not canonical"; goto bad; }
+        if (i && cmp_rpair(&r->pairs[i - 1], p) >= 0) { why = "partial is not canonical"; goto bad; }
+    }
+    uint64_t nh = rb_u64(&b);
+    if (b.bad) goto bad;
+    if (nh > len / 16) goto bad;
+    r->hours = xcalloc(nh + 1, sizeof *r->hours);
+    for (uint64_t i = 0; i < nh && !b.bad; i++) {
+        r->hours[i].hour = (int64_t)rb_u64(&b);
+        r->hours[i].views = rb_u64(&b);
+        r->nhours = i + 1;
+        if (i && r->hours[i - 1].hour >= r->hours[i].hour) { why = "partial is not canonical"; goto bad; }
+    }
+    uint32_t nfiles = rb_u32(&b);
+    if (b.bad) goto bad;
+    if (nfiles > len / 64) goto bad;
+    for (uint32_t i = 0; i < nfiles && !b.bad; i++) {
+        struct res_file f;
+        memset(&f, 0, sizeof f);
+        f.index = rb_u32(&b);
+        f.name = rb_str(&b, &r->ar);
+        const char *comp = rb_str(&b, &r->ar);
+        f.compression = comp;
+        f.size = rb_u64(&b); f.mtime = (int64_t)rb_u64(&b);
+        unsigned char hs = 0;
+        rb_get(&b, &hs, 1);
+        f.has_sha256 = hs != 0;
+        rb_get(&b, f.sha256, 32);
+        uint64_t *c[10] = {&f.bytes_in, &f.bytes_out, &f.lines, &f.lines_parsed, &f.lines_matched,
+                           &f.malformed, &f.odd_requests, &f.out_of_window, &f.self_views, &f.views};
+        for (int k = 0; k < 10; k++) *c[k] = rb_u64(&b);
+        unsigned char he = 0;
+        rb_get(&b, &he, 1);
+        if (he) f.error = rb_str(&b, &r->ar);
+        if (b.bad) goto bad;
+        if (r->nfiles && cmp_file_key(r->files[r->nfiles - 1].index, r->files[r->nfiles - 1].name, f.index, f.name) >= 0) {
+            why = "partial is not canonical"; goto bad;
+        }
+        res_add_file(r, &f);
+    }
+    uint32_t nsm = rb_u32(&b);
+    if (nsm > SCAN_MAX_SAMPLES) goto bad;
+    for (uint32_t i = 0; i < nsm && !b.bad; i++) {
+        uint32_t fi = rb_u32(&b);
+        const char *file = rb_str(&b, &r->ar);
+        uint64_t line = rb_u64(&b);
+        const char *reason = rb_str(&b, &r->ar);
+        if (b.bad) goto bad;
+        res_add_sample(r, fi, file, line, reason);
+    }
+    uint64_t us = rb_u64(&b);
+    r->seconds = (double)us / 1e6;
+    r->threads = (int)rb_u32(&b);
+    if (b.bad) goto bad;
+    if (b.off != len) { why = "partial has trailing data"; goto bad; }
+    res_index_pairs(r);
+    return r;
+bad:
+    snprintf(err, errlen, "%s", why);
+    scan_result_free(r);
+    return NULL;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# scan --incident: the register holds exactly what scan --csv writes; versions; privacy;
+# nothing stored when the scan fails.
+. "$(dirname "$0")/lib.sh"
+export KLARTEXT_NOW=2018-11-22T10:00:00Z
+klartext init >/dev/null 2>&1
+klartext incident new --title "Profile pages" --aware-at 2018-11-21T09:12:00Z --aware-how "customer" >/dev/null
+
+cat >rule.conf <<'R'
+format = combined
+from   = 2018-11-12T14:00:00Z
+until  = 2018-11-21T09:12:00Z
+[exposure "profile-page"]
+method  = GET
+request = ^/gp/profile/([A-Z0-9]{10,14})(\?|$)
+status  = 200,304
+viewer  = user|ip
+self    = user
+fields  = name,email
+R
+cat >access.log <<'L'
+10.0.0.1 - C0000000001 [12/Nov/2018:14:03:00 +0000] "GET /gp/profile/C0012345678 HTTP/1.1" 200 512 "-" "Mozilla"
+10.0.0.2 - - [12/Nov/2018:15:03:00 +0100] "GET /gp/profile/C0012345678?ref=x HTTP/1.1" 200 512 "-" "Mozilla"
+10.0.0.3 - C0012345678 [13/Nov/2018:10:00:00 +0000] "GET /gp/profile/C0012345678 HTTP/1.1" 200 512 "-" "Mozilla"
+10.0.0.2 - - [20/Nov/2018:22:41:00 +0000] "GET /gp/profile/C0012345678 HTTP/1.1" 304 0 "-" "Mozilla"
+2001:db8::7 - C0000000009 [14/Nov/2018:10:00:00 +0000] "GET /gp/profile/C0099999999 HTTP/1.1" 200 512 "-" "Mo \"zilla\""
+10.0.0.9 - - [21/Nov/2018:09:12:00 +0000] "GET /gp/profile/C0099999999 HTTP/1.1" 200 512 "-" "late"
+L
+
+test_expect_success 'scan --csv - writes the exposure CSV and a summary on stderr' '
+    klartext scan --rule rule.conf --csv - access.log >out.csv 2>err &&
+    head -1 out.csv | grep_q "^subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields$" &&
+    grep_q "^C0012345678,2018-11-12T14:03:00Z,2018-11-20T22:41:00Z,3,2,1,1,/gp/profile/C0012345678,email;name$" out.csv &&
+    grep_q "^C0099999999,2018-11-14T10:00:00Z,2018-11-14T10:00:00Z,1,1,1,0,/gp/profile/C0099999999,email;name$" out.csv &&
+    [ $(wc -l <out.csv) = 3 ] && grep_q "lines read 6" err
+'
+test_expect_success 'scan --incident stores a scan version; exposure --format csv gives the same bytes' '
+    klartext scan --rule rule.conf --incident 2018-0001 --hash-inputs access.log 2>err &&
+    grep_q "Stored as scan version 1 of incident 2018-0001: 2 people, 4 records" err &&
+    klartext exposure 2018-0001 --format csv >reg.csv && cmp out.csv reg.csv
+'
+test_expect_success 'the incident holds the counts, the timeline the rule, its SHA-256 and the inputs' '
+    klartext --json incident show 2018-0001 >j && /usr/bin/python3 -c "
+import json,hashlib; j=json.load(open(\"j\"))
+assert j[\"approx_subjects\"]==2 and j[\"approx_records\"]==4, j
+texts=\" \".join(e[\"text\"] for e in j[\"timeline\"])
+rule=open(\"rule.conf\",\"rb\").read(); log=open(\"access.log\",\"rb\").read()
+assert hashlib.sha256(rule).hexdigest() in texts
+assert hashlib.sha256(log).hexdigest() in texts, \"input sha256 missing\"
+assert \"access.log (%d bytes\" % len(log) in texts
+assert \"keyed hashes only\" in texts
+"
+'
+test_expect_success 'exposure text form reads like a sentence for the DPO' '
+    klartext exposure 2018-0001 --subject C0012345678 --utc >t &&
+    tr -s " \n" " " <t | grep_q "C0012345678: e-mail, name visible on /gp/profile/C0012345678 from 12 Nov 14:03 to 20 Nov 22:41 UTC (8 days 8 h), 3 views by 2 other people: 1 signed-in customer, 1 anonymous visitor"
+'
+test_expect_success 'exposure --format json' '
+    klartext exposure 2018-0001 --format json >j && /usr/bin/python3 -c "
+import json; j=json.load(open(\"j\")); e=j[\"exposures\"][0]
+assert j[\"scan\"][\"version\"]==1 and e[\"subject\"]==\"C0012345678\" and e[\"fields\"]==[\"email\",\"name\"] and e[\"views\"]==3"
+'
+test_expect_success 'viewer identities are keyed hashes, not addresses or accounts' '
+    ! sqlite3 klartext.db "SELECT * FROM exposure_viewer" | grep -q -e 10.0.0 -e C0000000001 -e 2001:db8 &&
+    [ "$(sqlite3 klartext.db "SELECT count(*) FROM exposure_viewer WHERE identity IS NULL")" = 3 ]
+'
+test_expect_success 'a re-scan is a new version; the old one stays; --keep-viewers is recorded' '
+    klartext scan --rule rule.conf --incident 2018-0001 --keep-viewers access.log 2>/dev/null &&
+    [ "$(sqlite3 klartext.db "SELECT group_concat(version || \":\" || current) FROM scan")" = "1:0,2:1" ] &&
+    klartext exposure 2018-0001 --scan 1 --format csv | cmp - out.csv &&
+    klartext incident show 2018-0001 | grep_q "Raw viewer identities were kept" &&
+    [ "$(sqlite3 klartext.db "SELECT count(*) FROM exposure_viewer e JOIN scan s ON s.id=e.scan_id WHERE s.version=2 AND identity IS NOT NULL")" = 3 ]
+'
+test_expect_code 2 'a bad rule is rejected before any log is read, naming the line' '
+    printf "format = combined\nfrom = 2018-11-12T14:00:00Z\nuntil = 2018-11-21T09:12:00Z\n[exposure \"x\"]\nrequest = ^/gp/profile/[A-Z]+\nstatus = 200\n" >bad.rule
+    klartext scan --rule bad.rule --csv - /nonexistent.log 2>err; rc=$?
+    grep_q "bad.rule line 5" err && not_grep_q nonexistent err; exit $rc
+'
+test_expect_code 2 'a truncated gzip: error naming the file, nothing stored' '
+    gzip -c access.log >a.gz; head -c $(( $(stat -c %s a.gz) - 12 )) a.gz >trunc.gz
+    before=$(db_dump)
+    klartext scan --rule rule.conf --incident 2018-0001 trunc.gz 2>err; rc=$?
+    grep_q "trunc.gz" err && [ "$before" = "$(db_dump)" ]; exit $rc
+'
+test_expect_code 2 'scan --incident of an unknown incident' 'klartext scan --rule rule.conf --incident 2018-0042 access.log'
+test_expect_code 2 'exposure of an incident without a scan' '
+    klartext incident new --title U --aware-at 2018-11-21T09:00:00Z --aware-how x >/dev/null
+    klartext exposure 2018-0002 2>err; rc=$?; grep_q "no exposure scan yet" err; exit $rc
+'
+test_done

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# t3001-scan — the scanner against a reference answer (a log from bench/gen with the true
+# exposure CSV), on the real Apache sample log, and its exit codes and limits.
+# $SCAN is the command under test: the scanner driver until `klartext scan` exists.
+. "$(dirname "$0")/lib.sh"
+if [ -z "${SCAN:-}" ]; then
+    b=${KLARTEXT_BUILD:-build-asan}; case $b in /*) ;; *) b=$SRC_DIR/$b ;; esac
+    SCAN="$b/tests/test_scan run"
+fi
+DATA=$SRC_DIR/tests/scan/data
+cat >profile.rule <<'RULE'
+format = combined
+from   = 2018-11-12T14:00:00Z
+until  = 2018-11-21T09:12:00Z
+[exposure "profile-page"]
+method  = GET
+request = ^/gp/profile/([A-Z0-9]{10,14})(\?|$)
+status  = 200,304
+viewer  = user|ip
+self    = user
+fields  = name,email
+RULE
+cat >slides.rule <<'RULE'
+format = combined
+[exposure "slides"]
+method  = GET
+request = ^/presentations/([^/?]+)/
+status  = 200,304
+fields  = talk
+RULE
+
+test_expect_success 'generated log: the true answer, 1 thread' '
+    zcat "$DATA/gen-small.log.gz" >gen.log &&
+    $SCAN --rule profile.rule --csv out1.csv --threads 1 gen.log 2>err &&
+    diff -u "$DATA/gen-small.truth.csv" out1.csv
+'
+test_expect_success 'generated log: byte-identical with 2 threads and small ranges' '
+    KLARTEXT_SCAN_SPLIT=100000 $SCAN --rule profile.rule --csv out2.csv --threads 2 gen.log 2>err &&
+    cmp "$DATA/gen-small.truth.csv" out2.csv &&
+    grep -q "2 threads" err
+'
+test_expect_success 'generated log: same answer from the gzip file and with --check-all' '
+    $SCAN --rule profile.rule --csv out3.csv --check-all "$DATA/gen-small.log.gz" 2>err &&
+    cmp "$DATA/gen-small.truth.csv" out3.csv &&
+    grep -q "lines read 6000, parsed in full 6000" err
+'
+test_expect_success 'generated log: --strict accepts it when no candidate line is malformed' '
+    $SCAN --rule profile.rule --csv out4.csv --strict gen.log 2>err &&
+    cmp "$DATA/gen-small.truth.csv" out4.csv
+'
+test_expect_success 'real Apache log: --check-all reports the truncated line 8899' '
+    $SCAN --rule slides.rule --csv slides.csv --check-all "$DATA/apache_logs_2015.log.gz" 2>err &&
+    grep -qF "lines read 10000, parsed in full 10000" err &&
+    grep -qF "malformed 1," err &&
+    grep -qF "apache_logs_2015.log.gz line 8899: unterminated quote" err &&
+    grep -q "^logstash-monitorama-2013," slides.csv
+'
+test_expect_success 'real Apache log: without --check-all only candidate lines are parsed' '
+    $SCAN --rule slides.rule --csv slides2.csv "$DATA/apache_logs_2015.log.gz" 2>err &&
+    cmp slides.csv slides2.csv &&
+    grep -qF "malformed 0," err &&
+    ! grep -qF "parsed in full 10000" err
+'
+test_expect_success 'real Apache log: --strict --check-all fails naming the line' '
+    test_code=0
+    $SCAN --rule slides.rule --csv x.csv --strict --check-all "$DATA/apache_logs_2015.log.gz" 2>err || test_code=$?
+    test "$test_code" = 2 &&
+    grep -qF "cannot parse '\''$DATA/apache_logs_2015.log.gz'\'' line 8899: unterminated quote" err
+'
+test_expect_code 1 'a missing log file is a failure (exit 1)' '
+    $SCAN --rule profile.rule --csv x.csv gen.log no-such.log
+'
+test_expect_code 2 'an unsupported compression is bad input (exit 2)' '
+    printf "BZh91AY&SY" >x.bz2 && $SCAN --rule profile.rule --csv x.csv x.bz2
+'
+test_expect_success 'a 100 MB line is one malformed line and memory stays bounded' '
+    { zcat "$DATA/gen-small.log.gz" | head -n 100; head -c 100000000 /dev/zero | tr "\0" "x"; echo;
+      zcat "$DATA/gen-small.log.gz" | tail -n 100; } >long.log &&
+    if [ -x /usr/bin/time ]; then /usr/bin/time -v $SCAN --rule profile.rule --csv x.csv long.log 2>err; else $SCAN --rule profile.rule --csv x.csv long.log 2>err; fi &&
+    grep -qF "long.log line 101: line longer than 1 MiB" err &&
+    grep -qF "lines read 201," err &&
+    if [ -x /usr/bin/time ]; then
+        kb=$(sed -n "s/.*Maximum resident set size (kbytes): //p" err) && test "$kb" -lt 200000
+    fi
+'
+test_done

@@ -1,0 +1,249 @@
+/* test_report.c — the pieces of the report and the register modules that need no register:
+ * the ENISA arithmetic as printed, field categories, the subject directory parser, the chart
+ * (bins, axis, SVG), escaping and wrapping. */
+#include "check.h"
+#include "register/assessments.h"
+#include "register/subjects.h"
+#include "report/report_int.h"
+#include <stdlib.h>
+
+static void set(struct enisa_input *in, enum enisa_key k, long long v)
+{
+    char err[128];
+    enisa_set(in, k, v, ENISA_SRC_PERSON, "", err, sizeof err);
+}
+
+static void formula(long long cat, long long dpc, long long ei, long long c, long long i, long long a, long long m,
+                    char sep, const char *want)
+{
+    struct enisa_input in;
+    struct enisa_result res;
+    char err[256], out[128];
+    enisa_input_init(&in);
+    set(&in, ENISA_K_CATEGORY, cat);
+    if (dpc) {
+        char r[] = "context";
+        enisa_set(&in, ENISA_K_DPC, dpc, ENISA_SRC_PERSON, r, err, sizeof err);
+    }
+    set(&in, ENISA_K_EI, ei);
+    set(&in, ENISA_K_CONFIDENTIALITY, c);
+    set(&in, ENISA_K_INTEGRITY, i);
+    set(&in, ENISA_K_AVAILABILITY, a);
+    set(&in, ENISA_K_MALICIOUS, m);
+    CHECK_INT(enisa_compute(&in, &res, err, sizeof err), 0);
+    assessment_formula(&in, &res, sep, out, sizeof out);
+    CHECK_STR(out, want);
+}
+
+static void test_formula(void)
+{
+    /* the ENISA test vectors of REGULATION.md §4, as the report prints them */
+    formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_MAXIMUM, ENISA_C_UNKNOWN, 0, 0, 0, '.', "1 × 1 + 0.5 = 1.5");
+    formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_MAXIMUM, ENISA_C_UNKNOWN, 0, 0, 1, '.', "1 × 1 + 0.5 + 0.5 = 2.0");
+    formula(ENISA_CAT_FINANCIAL, 4, ENISA_EI_MAXIMUM, ENISA_C_UNKNOWN, 0, 0, 1, '.', "4 × 1 + 0.5 + 0.5 = 5.0");
+    formula(ENISA_CAT_SENSITIVE, 0, ENISA_EI_MAXIMUM, ENISA_C_KNOWN, 0, 0, 0, '.', "4 × 1 + 0.25 = 4.25");
+    formula(ENISA_CAT_BEHAVIOURAL, 0, ENISA_EI_NEGLIGIBLE, ENISA_C_KNOWN, 0, 0, 0, '.', "2 × 0.25 + 0.25 = 0.75");
+    formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_MAXIMUM, 0, 0, ENISA_A_TOTAL, 1, '.', "1 × 1 + 0.5 + 0.5 = 2.0");
+    formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_SIGNIFICANT, 0, 0, 0, 0, ',', "1 × 0,75 + 0 = 0,75");
+    formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_MAXIMUM, ENISA_C_UNKNOWN, 0, 0, 0, ',', "1 × 1 + 0,5 = 1,5");
+    char q[16];
+    assessment_quarters_short(4, '.', q, sizeof q); CHECK_STR(q, "1");
+    assessment_quarters_short(2, ',', q, sizeof q); CHECK_STR(q, "0,5");
+}
+
+static void test_config_text(void)
+{
+    struct proposal_config c, d;
+    char t[512], u[512], err[256];
+    proposal_config_default(&c);
+    assessment_config_text(&c, t, sizeof t);
+    CHECK_STR(t, "risk_threshold=2.0,high_risk_threshold=3.0,many_subjects=1000,special_categories_raise=yes,"
+                 "vulnerable_raise=yes,permanence_raise=yes,many_subjects_raise=yes,voluntary_notice=yes");
+    c.risk_se_q = 6;
+    c.many_subjects = 250;
+    c.voluntary_notice = 0;
+    assessment_config_text(&c, t, sizeof t);
+    CHECK_INT(assessment_config_parse(t, &d, err, sizeof err), 0);
+    assessment_config_text(&d, u, sizeof u);
+    CHECK_STR(u, t);
+    CHECK(assessment_config_parse("risk_threshold=9", &d, err, sizeof err) != 0);
+}
+
+static void test_field_category(void)
+{
+    int known, special;
+    CHECK_INT(assessment_field_category("email", &known, &special), ENISA_CAT_SIMPLE); CHECK(known && !special);
+    CHECK_INT(assessment_field_category("Order_History", &known, &special), ENISA_CAT_BEHAVIOURAL); CHECK(known);
+    CHECK_INT(assessment_field_category("iban", &known, &special), ENISA_CAT_FINANCIAL);
+    CHECK_INT(assessment_field_category("payment-card", &known, &special), ENISA_CAT_FINANCIAL);
+    CHECK_INT(assessment_field_category("health", &known, &special), ENISA_CAT_SENSITIVE); CHECK(special);
+    CHECK_INT(assessment_field_category("shoe-size", &known, &special), ENISA_CAT_SIMPLE); CHECK(!known);
+    CHECK(assessment_field_identifies("name") && assessment_field_identifies("E-Mail") && !assessment_field_identifies("orders"));
+}
+
+static void test_subjects_parse(void)
+{
+    struct subjects_file f;
+    struct subjects_errors *e = calloc(1, sizeof *e);
+    const char ok[] = "subject,name,email,language,timezone,salutation\n"
+                      "B2,\"Doe, John\",john@example.com,EN,Europe/London,Dear Mr\n"
+                      "A1,Erika,,de,Europe/Berlin,\n";
+    CHECK_INT(subjects_parse(ok, sizeof ok - 1, &f, e), 0);
+    CHECK_INT(f.n, 2);
+    if (f.n == 2) {
+        CHECK_STR(f.rows[0].subject, "A1");          /* sorted */
+        CHECK_STR(f.rows[0].email, "");
+        CHECK(f.rows[0].salutation == NULL);
+        CHECK_INT(f.rows[0].line, 3);
+        CHECK_STR(f.rows[1].name, "Doe, John");
+        CHECK_STR(f.rows[1].language, "en");
+        CHECK_STR(f.rows[1].salutation, "Dear Mr");
+    }
+    subjects_file_release(&f);
+    const char bad[] = "subject,name,email,language,timezone\nA,x,bad@,de,UTC\nA,y,y@example.org,xx,Mars/Olympus\n";
+    CHECK_INT(subjects_parse(bad, sizeof bad - 1, &f, e), 2);
+    CHECK_INT(e->total, 4);
+    CHECK_STR(e->msg[0], "line 2, field 'email': 'bad@' is not an e-mail address");
+    CHECK_STR(e->msg[1], "line 3, field 'language': 'xx' is not a supported language (de, en)");
+    CHECK_STR(e->msg[2], "line 3, field 'timezone': 'Mars/Olympus' is not an IANA time zone (e.g. Europe/Berlin)");
+    CHECK_STR(e->msg[3], "line 3, field 'subject': 'A' is already on line 2 (subject ids must be distinct)");
+    CHECK(f.rows == NULL && f.n == 0);
+    const char quote[] = "subject,name,email,language,timezone\nA,\"x,e@example.org,de,UTC\n";
+    CHECK_INT(subjects_parse(quote, sizeof quote - 1, &f, e), 2);
+    CHECK_STR(e->msg[0], "line 2: unterminated quote");
+    const char col[] = "subject,name,email,language,tz\n";
+    CHECK_INT(subjects_parse(col, sizeof col - 1, &f, e), 2);
+    CHECK(strstr(e->msg[0], "line 1: unknown column 'tz'") == e->msg[0]);
+    /* many errors: all counted, the first SUBJECTS_MAX_ERRORS kept */
+    char many[4096] = "subject,name,email,language,timezone\n";
+    for (int i = 0; i < 30; i++) snprintf(many + strlen(many), sizeof many - strlen(many), "S%d,n,x,de,UTC\n", i);
+    CHECK_INT(subjects_parse(many, strlen(many), &f, e), 2);
+    CHECK_INT(e->total, 30);
+    CHECK_INT(e->n, SUBJECTS_MAX_ERRORS);
+    free(e);
+}
+
+static void test_email(void)
+{
+    CHECK(subjects_email_ok("a.b+c@mail.example.org"));
+    CHECK(!subjects_email_ok("a@b"));
+    CHECK(!subjects_email_ok("a b@example.org"));
+    CHECK(!subjects_email_ok("@example.org"));
+    CHECK(!subjects_email_ok("a@.example.org"));
+    CHECK(!subjects_email_ok("a..b@example.org"));
+    CHECK(!subjects_email_ok("a@example..org"));
+    CHECK(!subjects_email_ok("a@exa_mple.org"));
+}
+
+static void test_axis(void)
+{
+    int64_t top, step;
+    chart_axis(0, &top, &step); CHECK_INT(top, 1); CHECK_INT(step, 1);
+    chart_axis(2, &top, &step); CHECK_INT(top, 2); CHECK_INT(step, 1);
+    chart_axis(7, &top, &step); CHECK_INT(top, 8); CHECK_INT(step, 2);
+    chart_axis(57, &top, &step); CHECK_INT(top, 60); CHECK_INT(step, 20);
+    chart_axis(202, &top, &step); CHECK_INT(top, 250); CHECK_INT(step, 50);
+    chart_axis(1000, &top, &step); CHECK_INT(top, 1000); CHECK_INT(step, 200);
+}
+
+static void test_chart_bins(void)
+{
+    /* 2018-11-12 14:00Z (15:00 CET) .. 2018-11-14 22:00Z, sparse */
+    int64_t h0 = 1542031200;
+    int64_t hours[] = {h0, h0 + 3600, h0 + 10 * 3600, h0 + 56 * 3600};
+    int64_t views[] = {2, 1, 5, 3};
+    struct chart c;
+    CHECK_INT(chart_bin(hours, views, 4, "Europe/Berlin", 744, &c), 0);
+    CHECK_INT(c.per_day, 0);
+    CHECK_INT(c.n, 57);
+    CHECK_INT(c.max, 5);
+    CHECK_INT(c.total, 11);
+    CHECK_INT(c.value[10], 5);
+    CHECK_INT(c.value[2], 0);
+    chart_release(&c);
+    /* per local day: 12 Nov 15:00, 16:00, 13 Nov 00:00 CET (= 12 Nov 23:00Z), 14 Nov 23:00 CET */
+    CHECK_INT(chart_bin(hours, views, 4, "Europe/Berlin", 0, &c), 0);
+    CHECK_INT(c.per_day, 1);
+    CHECK_INT(c.n, 3);
+    CHECK_INT(c.value[0], 3);
+    CHECK_INT(c.value[1], 5);   /* 00:00 CET on the 13th */
+    CHECK_INT(c.value[2], 3);
+    CHECK_INT(c.start[0], 1541980800);   /* 2018-11-12 as a civil date */
+    chart_release(&c);
+    CHECK_INT(chart_bin(hours, views, 0, "UTC", 10, &c), 0);
+    CHECK_INT(c.n, 0);
+}
+
+static void test_svg(void)
+{
+    int64_t h0 = 1542031200;
+    int64_t hours[] = {h0, h0 + 30 * 3600};
+    int64_t views[] = {2, 7};
+    struct chart c;
+    struct buf b;
+    buf_init(&b, 0);
+    CHECK_INT(chart_bin(hours, views, 2, "Europe/Berlin", 744, &c), 0);
+    chart_svg(&c, REPORT_EN, "Europe/Berlin", &b);
+    const char *s = buf_str(&b);
+    CHECK(strstr(s, "<svg xmlns=\"http://www.w3.org/2000/svg\"") == s);
+    CHECK(strstr(s, "<title id=\"chart-title\">Views of the exposed data per hour</title>") != NULL);
+    CHECK(strstr(s, "9 views from 12 November 2018, 15:00 CET") != NULL);
+    CHECK(strstr(s, ">13 Nov</text>") != NULL);            /* the midnight tick */
+    CHECK(strstr(s, ">8</text>") != NULL);                 /* axis top for 7 */
+    CHECK(strstr(s, ">views</text>") != NULL);
+    CHECK(strstr(s, "<script") == NULL);
+    CHECK(strstr(s, "</svg>\n") != NULL);
+    buf_reset(&b);
+    chart_svg(&c, REPORT_DE, "Europe/Berlin", &b);
+    CHECK(strstr(buf_str(&b), ">13.11.</text>") != NULL);
+    CHECK(strstr(buf_str(&b), "Abrufe der offengelegten Daten je Stunde") != NULL);
+    chart_release(&c);
+    /* more than max_hours: one bar per local day */
+    CHECK_INT(chart_bin(hours, views, 2, "Europe/Berlin", 10, &c), 0);
+    CHECK_INT(c.per_day, 1);
+    buf_reset(&b);
+    chart_svg(&c, REPORT_EN, "Europe/Berlin", &b);
+    CHECK(strstr(buf_str(&b), "Views of the exposed data per day") != NULL);
+    CHECK(strstr(buf_str(&b), "one bar per day") != NULL);
+    CHECK(strstr(buf_str(&b), ">12 Nov</text>") != NULL);
+    chart_release(&c);
+    buf_release(&b);
+}
+
+static void test_text_helpers(void)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    html_escape(&b, "<a href=\"x\">Tom & Jerry's</a>");
+    CHECK_STR(buf_str(&b), "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+    CHECK_INT(utf8_width("Maßnahmen ×"), 11);
+    buf_reset(&b);
+    wrap_text(&b, "one two three four five", 0, 2, 11);
+    CHECK_STR(buf_str(&b), "one two\n  three\n  four five");
+    buf_reset(&b);
+    wrap_text(&b, "Größe über\nneu", 4, 4, 12);
+    CHECK_STR(buf_str(&b), "Größe\n    über\n    neu");
+    buf_release(&b);
+    char t[128];
+    report_time(REPORT_DE, "Europe/Berlin", 1542031200, t, sizeof t);
+    CHECK_STR(t, "12. November 2018, 15:00 Uhr MEZ");
+    report_time(REPORT_EN, "UTC", 1542031200, t, sizeof t);
+    CHECK_STR(t, "12 November 2018, 14:00 UTC");
+    enum report_format f;
+    CHECK(report_format_parse("veris", &f) == 0 && f == REPORT_VERIS);
+    CHECK(report_format_parse("pdf", &f) != 0);
+}
+
+int main(void)
+{
+    RUN(test_formula);
+    RUN(test_config_text);
+    RUN(test_field_category);
+    RUN(test_subjects_parse);
+    RUN(test_email);
+    RUN(test_axis);
+    RUN(test_chart_bins);
+    RUN(test_svg);
+    RUN(test_text_helpers);
+    return check_done();
+}

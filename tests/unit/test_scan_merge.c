@@ -1,0 +1,261 @@
+/* test_scan_merge.c — partial results: serialise, deserialise, merge. The merge must be
+ * associative and commutative in its serialised bytes, and merging the partials of shards
+ * must give what one scan over all the inputs gives. */
+#include "check.h"
+#include "scan/scan.h"
+#include <stdlib.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+
+static const char *RULE =
+    "format = combined\n"
+    "from   = 2018-11-12T14:00:00Z\n"
+    "until  = 2018-11-21T09:12:00Z\n"
+    "[exposure \"profile\"]\n"
+    "method  = GET\n"
+    "request = ^/p/([A-Z0-9]+)(\\?|$)\n"
+    "status  = 200,304\n"
+    "self    = user\n"
+    "fields  = name,email\n"
+    "[exposure \"orders\"]\n"
+    "request = ^/o/([A-Z0-9]+)/\n"
+    "status  = 200\n"
+    "fields  = address\n";
+
+static const char *path_of(int k)
+{
+    static char b[4][128];
+    snprintf(b[k], sizeof b[k], "%s/part%d.log", tmpdir, k);
+    return b[k];
+}
+
+/* shard k: overlapping subjects and viewers, a malformed line, different hours */
+static void write_shard(int k, int lines)
+{
+    FILE *f = fopen(path_of(k), "w");
+    unsigned x = 1234u + (unsigned)k * 77u;
+    for (int i = 0; i < lines; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned s = (x >> 9) % 23, v = (x >> 17) % 9, h = (x >> 5) % 5;
+        if (i % 53 == 17) { fprintf(f, "garbage \"GET /p/X line\n"); continue; }
+        const char *path = (x >> 3) % 3 == 0 ? "/o/" : "/p/";
+        if (v < 3)
+            fprintf(f, "10.%d.0.%u - U%u [1%u/Nov/2018:1%u:%02d:00 +0000] \"GET %sS%u%s HTTP/1.1\" 200 1 \"-\" \"UA\"\n",
+                    k, v, v, 3 + k, h, i % 60, path, s, *path == '/' && path[1] == 'o' ? "/list" : "?v=1");
+        else
+            fprintf(f, "10.%d.0.%u - - [1%u/Nov/2018:1%u:%02d:00 +0000] \"GET %sS%u%s HTTP/1.1\" 304 1 \"-\" \"UA\"\n",
+                    v % 2, v, 3 + k, h, i % 60, path, s, path[1] == 'o' ? "/x" : "");
+    }
+    fclose(f);
+}
+
+static scan_result *scan_paths(scan_rule *r, const char **paths, size_t n, uint32_t base, int kv)
+{
+    struct scan_opts o;
+    scan_opts_init(&o);
+    o.threads = 2;
+    o.file_index_base = base;
+    o.keep_viewers = kv;
+    memset(o.viewer_key, 7, sizeof o.viewer_key);
+    scan_result *res = NULL;
+    char err[512];
+    if (scan_run(r, paths, n, &o, &res, err, sizeof err)) printf("#   %s\n", err);
+    return res;
+}
+
+static unsigned char *ser(const scan_result *r, size_t *n)
+{
+    unsigned char *b = NULL;
+    char err[256];
+    if (scan_result_serialize(r, &b, n, err, sizeof err)) return NULL;
+    return b;
+}
+
+/* serialised bytes without the run data (seconds, threads: the last 12 bytes) */
+static int same_data(const scan_result *a, const scan_result *b)
+{
+    size_t na, nb;
+    unsigned char *sa = ser(a, &na), *sb = ser(b, &nb);
+    int ok = na == nb && !memcmp(sa, sb, na - 12);
+    free(sa); free(sb);
+    return ok;
+}
+static int same_bytes(const scan_result *a, const scan_result *b)
+{
+    size_t na, nb;
+    unsigned char *sa = ser(a, &na), *sb = ser(b, &nb);
+    int ok = na == nb && !memcmp(sa, sb, na);
+    free(sa); free(sb);
+    return ok;
+}
+
+static char *csv_of(const scan_result *r)
+{
+    char *b = NULL; size_t n = 0;
+    FILE *f = open_memstream(&b, &n);
+    scan_write_csv(r, f);
+    fclose(f);
+    return b;
+}
+
+static scan_result *M(const scan_result *a, const scan_result *b)
+{
+    char err[256];
+    scan_result *m = scan_result_merge(a, b, err, sizeof err);
+    if (!m) printf("#   merge: %s\n", err);
+    return m;
+}
+
+static scan_rule *rule;
+static scan_result *pa, *pb, *pc, *all;
+
+static void test_setup(void)
+{
+    char err[512];
+    rule = scan_rule_parse(RULE, strlen(RULE), "rule.conf", err, sizeof err);
+    CHECK(rule != NULL);
+    write_shard(0, 900);
+    write_shard(1, 700);
+    write_shard(2, 500);
+    const char *p0[] = {path_of(0)}, *p1[] = {path_of(1)}, *p2[] = {path_of(2)};
+    const char *p012[] = {path_of(0), path_of(1), path_of(2)};
+    pa = scan_paths(rule, p0, 1, 0, 0);
+    pb = scan_paths(rule, p1, 1, 1, 0);
+    pc = scan_paths(rule, p2, 1, 2, 0);
+    all = scan_paths(rule, p012, 3, 0, 0);
+    CHECK(pa && pb && pc && all);
+    CHECK(scan_result_exposures(pa) > 10);
+    CHECK(scan_result_samples(pa) > 0);
+}
+
+static void test_associative(void)
+{
+    scan_result *bc = M(pb, pc), *ab = M(pa, pb);
+    scan_result *l = M(pa, bc), *r = M(ab, pc);
+    CHECK(same_bytes(l, r));
+    scan_result *ba = M(pb, pa), *cab = M(pc, ab), *cb = M(pc, pb), *acb = M(pa, cb);
+    CHECK(same_bytes(ab, ba));          /* commutative */
+    CHECK(same_bytes(l, cab));
+    CHECK(same_bytes(l, acb));
+    /* the merged shards equal one scan over all files (apart from run data) */
+    CHECK(same_data(l, all));
+    char *c1 = csv_of(l), *c2 = csv_of(all);
+    CHECK_STR(c1, c2);
+    struct scan_totals t1, t2;
+    scan_result_totals(l, &t1);
+    scan_result_totals(all, &t2);
+    CHECK_INT(t1.lines, t2.lines);
+    CHECK_INT(t1.malformed, t2.malformed);
+    CHECK_INT(t1.views, t2.views);
+    CHECK_INT(t1.files, 3);
+    CHECK_INT(scan_result_samples(l), SCAN_MAX_SAMPLES);
+    struct scan_sample s0, s9;
+    scan_result_sample(l, 0, &s0);
+    scan_result_sample(l, 9, &s9);
+    CHECK_INT(s0.file_index, 0);
+    CHECK_INT(s0.line, 18);
+    CHECK(s9.file_index >= s0.file_index);
+    free(c1); free(c2);
+    scan_result_free(bc); scan_result_free(ab); scan_result_free(l); scan_result_free(r);
+    scan_result_free(ba); scan_result_free(cab); scan_result_free(cb); scan_result_free(acb);
+}
+
+static void test_roundtrip(void)
+{
+    size_t n;
+    unsigned char *b = ser(all, &n);
+    char err[256];
+    scan_result *r = scan_result_deserialize(b, n, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) { printf("#   %s\n", err); free(b); return; }
+    CHECK(same_bytes(r, all));
+    char *c1 = csv_of(r), *c2 = csv_of(all);
+    CHECK_STR(c1, c2);
+    /* accessors agree */
+    CHECK_INT(scan_result_pairs(r), scan_result_pairs(all));
+    CHECK_INT(scan_result_hours(r), scan_result_hours(all));
+    for (size_t i = 0; i < scan_result_pairs(r); i++) {
+        struct scan_pair p, q;
+        scan_result_pair(r, i, &p);
+        scan_result_pair(all, i, &q);
+        CHECK(!strcmp(p.subject, q.subject) && !memcmp(p.hash, q.hash, SCAN_HASH_LEN) && p.views == q.views);
+    }
+    /* every truncation is refused cleanly */
+    for (size_t k = 0; k < n; k += (k < 200 ? 1 : 97)) {
+        scan_result *t = scan_result_deserialize(b, k, err, sizeof err);
+        CHECK(t == NULL);
+        scan_result_free(t);
+    }
+    /* bit flips never crash; the result, if any, is canonical enough to merge */
+    for (size_t k = 0; k < n; k += 31) {
+        b[k] ^= 0x5a;
+        scan_result *t = scan_result_deserialize(b, n, err, sizeof err);
+        if (t) { scan_result *m = scan_result_merge(t, t, err, sizeof err); scan_result_free(m); }
+        scan_result_free(t);
+        b[k] ^= 0x5a;
+    }
+    CHECK(scan_result_deserialize("KTSCANP0", 8, err, sizeof err) == NULL);
+    CHECK_STR(err, "not a klartext partial scan result");
+    free(c1); free(c2); free(b);
+    scan_result_free(r);
+}
+
+static void test_refuse_mismatch(void)
+{
+    char err[512];
+    const char *other = "format = combined\n[exposure \"x\"]\nrequest = ^/p/(\\w+)\nstatus = 200\nfields = name\n";
+    scan_rule *r2 = scan_rule_parse(other, strlen(other), NULL, err, sizeof err);
+    const char *p0[] = {path_of(0)};
+    scan_result *x = scan_paths(r2, p0, 1, 0, 0);
+    CHECK(scan_result_merge(pa, x, err, sizeof err) == NULL);
+    CHECK_STR(err, "cannot merge partial results of different rules");
+    struct scan_opts o;
+    scan_opts_init(&o);
+    scan_result *y = NULL;
+    CHECK_INT(scan_run(rule, p0, 1, &o, &y, err, sizeof err), 0);
+    CHECK(scan_result_merge(pa, y, err, sizeof err) == NULL);
+    CHECK_STR(err, "cannot merge partial results made with different viewer keys");
+    scan_result_free(x); scan_result_free(y);
+    scan_rule_free(r2);
+}
+
+static void test_keep_viewers_merge(void)
+{
+    const char *p0[] = {path_of(0)}, *p1[] = {path_of(1)};
+    scan_result *a = scan_paths(rule, p0, 1, 0, 1), *b = scan_paths(rule, p1, 1, 1, 1);
+    scan_result *m = M(a, b), *m2 = M(pa, pb);
+    char *c1 = csv_of(m), *c2 = csv_of(m2);
+    CHECK_STR(c1, c2);
+    CHECK_INT(scan_result_pairs(m), scan_result_pairs(m2));
+    size_t with = 0;
+    for (size_t i = 0; i < scan_result_pairs(m); i++) {
+        struct scan_pair p;
+        scan_result_pair(m, i, &p);
+        with += p.identity != NULL;
+    }
+    CHECK_INT(with, scan_result_pairs(m));
+    free(c1); free(c2);
+    scan_result_free(a); scan_result_free(b); scan_result_free(m); scan_result_free(m2);
+}
+
+static void test_teardown(void)
+{
+    scan_result_free(pa); scan_result_free(pb); scan_result_free(pc); scan_result_free(all);
+    scan_rule_free(rule);
+    for (int k = 0; k < 3; k++) unlink(path_of(k));
+    rmdir(tmpdir);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/kt-merge.XXXXXX");
+    if (!mkdtemp(tmpdir)) return 1;
+    RUN(test_setup);
+    RUN(test_associative);
+    RUN(test_roundtrip);
+    RUN(test_refuse_mismatch);
+    RUN(test_keep_viewers_merge);
+    RUN(test_teardown);
+    return check_done();
+}
