@@ -4,6 +4,7 @@
  * in full and aggregate into a per-thread struct agg. At the end the per-thread aggregates are
  * canonicalised and merged (the same merge that combines serialised partials). */
 #include "scan/scan_int.h"
+#include "util/sha256.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -604,10 +605,10 @@ static void run_stream(struct worker *w, struct item *it)
     struct jfile *f = &j->files[it->file];
     int comp = f->comp, detected = !f->is_stdin && f->regular;
     struct in_dec *d = NULL;
-    crypto_hash_sha256_state sha;
+    struct sha256_ctx sha;
     uint64_t off = 0, out = 0;
     char e2[200];
-    if (j->o->hash_inputs) crypto_hash_sha256_init(&sha);
+    if (j->o->hash_inputs) sha256_init(&sha);
     if (!detected) comp = IN_NONE;
     for (;;) {
         if (atomic_load_explicit(&j->stop, memory_order_relaxed)) goto out;
@@ -642,7 +643,7 @@ static void run_stream(struct worker *w, struct item *it)
         }
         off += (uint64_t)n;
         progress_tick(w, (uint64_t)n);
-        if (j->o->hash_inputs) crypto_hash_sha256_update(&sha, comp == IN_NONE ? dst : w->cbuf, (unsigned long long)n);
+        if (j->o->hash_inputs) sha256_update(&sha, comp == IN_NONE ? dst : w->cbuf, (size_t)n);
         if (comp == IN_NONE) { out += (uint64_t)n; sink_commit(w, (size_t)n); continue; }
         if (!d && !(d = in_dec_new(comp))) { item_fail(w, SCAN_EFAIL, "cannot start decompressing '%s'", f->name); goto out; }
         const unsigned char *in = w->cbuf;
@@ -678,7 +679,7 @@ static void run_stream(struct worker *w, struct item *it)
         }
     }
     sink_end(w);
-    if (j->o->hash_inputs) { crypto_hash_sha256_final(&sha, it->st.sha); it->st.has_sha = 1; }
+    if (j->o->hash_inputs) { sha256_final(&sha, it->st.sha); it->st.has_sha = 1; }
 out:
     if (it->st.fail) { w->len = 0; w->skipping = 0; }
     it->st.bytes_in = off;
@@ -728,12 +729,12 @@ static void *pipe_producer(void *arg)
     struct job *j = w->job;
     struct jfile *f = P->f;
     struct in_dec *d = NULL;
-    crypto_hash_sha256_state sha;
+    struct sha256_ctx sha;
     const unsigned char *in = NULL;
     size_t inlen = 0, fill = 0;
     int slot = -1, hashing = j->o->hash_inputs;
     char e2[200];
-    if (hashing) crypto_hash_sha256_init(&sha);
+    if (hashing) sha256_init(&sha);
     if (f->comp != IN_NONE && !(d = in_dec_new(f->comp))) {
         item_fail(w, SCAN_EFAIL, "cannot start decompressing '%s'", f->name);
         goto end;
@@ -752,7 +753,7 @@ static void *pipe_producer(void *arg)
                 goto end;
             }
             if (n == 0) break;
-            if (hashing) crypto_hash_sha256_update(&sha, rd, (unsigned long long)n);
+            if (hashing) sha256_update(&sha, rd, (size_t)n);
             P->off += (uint64_t)n;
             progress_tick(w, (uint64_t)n);
             if (!d) {
@@ -786,7 +787,7 @@ static void *pipe_producer(void *arg)
             goto end;
         }
     }
-    if (hashing) { crypto_hash_sha256_final(&sha, P->it->st.sha); P->it->st.has_sha = 1; }
+    if (hashing) { sha256_final(&sha, P->it->st.sha); P->it->st.has_sha = 1; }
 end:
     /* what was decoded (also before an error: those lines count, as on the plain path) */
     if (slot >= 0 && fill) pipe_push(P, slot, fill);

@@ -3,7 +3,7 @@
 # no personal data of the people affected; byte-identical output; VERIS validates.
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
-SCHEMA="$SRC_DIR/../shared/schemas/veris-1.4.0-merged.schema.json"
+SCHEMA="$SRC_DIR/tests/data/schemas/veris-1.4.0-merged.schema.json"
 cat >org.ini <<'O'
 [organisation]
 name = Beispiel Shop GmbH
