@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — klartext's scanner against what a user would otherwise use, on one file.
 #   bench/run.sh [SIZE]            SIZE of the generated log, default 2G (e.g. 200M while developing)
-# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_THREADS (2), SCAN (the scanner command; default the
-# driver build/tests/test_scan run, later `build/klartext scan`).
+# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_THREADS (2), SCAN (the scanner command; default
+# `build/klartext scan --no-progress`; `build/tests/test_scan run` is the library driver).
 # Generates bench/out/access-SIZE-SEED.log (+ the true answer, + an igzip copy) once, then runs
 # each contender BENCH_RUNS times, checks every answer against the truth, and prints medians,
 # ratios and peak RSS. Generated files stay in bench/out/ (git-ignored).
@@ -13,7 +13,7 @@ SIZE=${1:-${BENCH_SIZE:-2G}}
 SEED=${BENCH_SEED:-1}
 RUNS=${BENCH_RUNS:-3}
 T=${BENCH_THREADS:-2}
-SCAN=${SCAN:-build/tests/test_scan run}
+SCAN=${SCAN:-build/klartext scan --no-progress}
 NEEDLE='"GET /gp/profile/'
 mkdir -p "$OUT"
 command -v igzip >/dev/null || { echo "bench: igzip not found (apt-get install isal)"; exit 1; }
