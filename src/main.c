@@ -84,6 +84,7 @@ static char *default_actor(void)
 int main(int argc, char **argv)
 {
     struct kt_ctx ctx = {0};
+    ctx.prog = argc > 0 && argv[0] && strchr(argv[0], '/') ? argv[0] : "klartext";
     char **args = xcalloc((size_t)argc + 1, sizeof *args);
     int nargs = 0, rc;
     char *actor = NULL;

@@ -18,6 +18,7 @@ struct kt_ctx {
     const char *actor;        /* --actor, else the OS user */
     char *cmdline;            /* for the audit trail */
     int64_t now;              /* KLARTEXT_NOW or the clock */
+    const char *prog;         /* how the binary was invoked (argv[0]), for hints */
 };
 
 struct kt_cmd {

@@ -54,7 +54,7 @@ static int run(struct kt_ctx *base, const char *dir, ...)
     for (const char *a; (a = va_arg(ap, const char *)) && argc < 63;) argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    printf("\n$ klartext --db %s/klartext.db", dir);
+    printf("\n$ %s --db %s/klartext.db", base->prog ? base->prog : "klartext", dir);
     for (int i = 0; i < argc; i++) {
         if (argc > 8 && argv[i][0] == '-' && argv[i][1] == '-') printf(" \\\n   ");
         printf(strchr(argv[i], ' ') || strchr(argv[i], '\'') ? " \"%s\"" : " %s", argv[i]);
@@ -230,7 +230,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
             {"status --json", 0, "the same clocks, for scripts"},
         };
         for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-            printf("  # %s\n  klartext --db %s/klartext.db %s%s%s\n", steps[i].what, dir, steps[i].cmd,
+            printf("  # %s\n  %s --db %s/klartext.db %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", dir, steps[i].cmd,
                    steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
     }
 out2:
