@@ -50,6 +50,8 @@ $(BUILD)/gen/demo_%.inc: data/demo/%
 	@mkdir -p $(dir $@)
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 $(BUILD)/src/cli/cmd_demo.o: $(DEMOINC)
+# the built-in notice templates are assembled into the binary (src/notify/notice.c)
+$(BUILD)/src/notify/notice.o: $(wildcard templates/*.mustache)
 
 $(BUILD)/libklartext.a: $(LIBOBJ)
 	@rm -f $@

@@ -89,4 +89,8 @@ int cmd_subjects(struct kt_ctx *, int, char **);
 int cmd_assess(struct kt_ctx *, int, char **);
 int cmd_report(struct kt_ctx *, int, char **);
 int cmd_log(struct kt_ctx *, int, char **);
+int cmd_notify(struct kt_ctx *, int, char **);
+int cmd_verify(struct kt_ctx *, int, char **);
+int cmd_serve(struct kt_ctx *, int, char **);
+int cmd_agent(struct kt_ctx *, int, char **);
 #endif

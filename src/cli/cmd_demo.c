@@ -84,6 +84,41 @@ static int run(struct kt_ctx *base, const char *dir, ...)
 
 static void iso(int64_t t, char *out) { kt_time_iso(t, out); }
 
+
+/* find the notice code (XXXX-XXXX-XXXX-XXXX) and the recipient in the first notice */
+static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *ref)
+{
+    char *path = xasprintf("%s/notices/%s-000001.eml", dir, ref);
+    FILE *f = fopen(path, "rb");
+    char code[20] = "", to[256] = "", line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        if (!to[0] && !strncmp(line, "To:", 3)) {
+            char *lt = strchr(line, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+            if (lt && gt) snprintf(to, sizeof to, "%.*s", (int)(gt - lt - 1), lt + 1);
+        }
+        for (char *p = line; !code[0] && *p && strlen(p) >= 19; p++) {
+            int ok = 1;
+            for (int i = 0; i < 19 && ok; i++)
+                ok = (i % 5 == 4) ? p[i] == '-' : (strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ", p[i]) && p[i]);
+            if (ok && (p == line || p[-1] == ' ' || p[-1] == ':')) snprintf(code, sizeof code, "%.19s", p);
+        }
+    }
+    if (f) fclose(f);
+    printf("\nEach customer's letter is in %s/notices/ (open one in a mail program). To check a letter\n"
+           "without klartext: save its attachments notice.txt and notice.txt.minisig, then\n"
+           "  minisign -Vm notice.txt -p %s/klartext.pub\n", dir, dir);
+    printf("\nThe portal: public incident page, verification, agent console (Ctrl-C stops it):\n"
+           "  %s --db %s/klartext.db serve\n"
+           "  then open http://127.0.0.1:8080/incident/%s and http://127.0.0.1:8080/verify\n",
+           ctx->prog ? ctx->prog : "klartext", dir, ref);
+    if (code[0])
+        printf("  and enter the code %s%s%s%s to see that this letter is genuine%s.\n", code,
+               to[0] ? " (with the address " : "", to, to[0] ? ")" : "", to[0] ? " and that person's own exposure" : "");
+    printf("  Agents: %s --db %s/klartext.db agent add alice, then sign in at http://127.0.0.1:8080/agent\n",
+           ctx->prog ? ctx->prog : "klartext", dir);
+    free(path);
+}
+
 int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
 {
     static const char usage[] = "klartext demo [--dir DIR]";
@@ -172,8 +207,8 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
     free(rule); free(log1); free(log2); free(csv);
     if (rc) goto out2;
     /* show the customer whose profile was seen most often */
+    char subject[64] = "";
     {
-        char subject[64] = "";
         reg *r;
         struct kt_ctx c2 = *ctx;
         char *dbp = xasprintf("%s/klartext.db", dir);
@@ -206,6 +241,14 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
         if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--out", rep_de, NULL);
         if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed,
                           "--ref", "BlnBDI-511/2026-0815", NULL);
+        /* the personal notices: one letter previewed, the content approved, all written as .eml */
+        char *outdir = xasprintf("%s/notices", dir), *eml = xasprintf("%s/notices/%s-000001.eml", dir, ref);
+        if (!rc && *subject) rc = run(ctx, dir, "notify", ref, "--preview", subject, NULL);
+        if (!rc) rc = run(ctx, dir, "notify", ref, "--approve", "--by", "Dr. Jana Schreiber (DPO)", NULL);
+        if (!rc) rc = run(ctx, dir, "notify", ref, "--out", outdir, NULL);
+        if (!rc) rc = run(ctx, dir, "verify", eml, NULL);
+        free(outdir);
+        free(eml);
         if (!rc) rc = run(ctx, dir, "incident", "publish", ref, "--lang", "de", "--statement",
                           "Durch einen Fehler im Zwischenspeicher (Cache) unserer Website waren acht Tage lang die Profilseiten "
                           "von Kundinnen und Kunden für andere Besucher sichtbar. Sichtbar waren Name und E-Mail-Adresse, keine "
@@ -217,6 +260,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
         if (rc) goto out2;
     }
     if ((rc = run(ctx, dir, "status", NULL))) goto out2;
+    print_portal_hint(ctx, dir, ref);
     printf("\nWhat you can try next (the demo register stays in %s/):\n", dir);
     {
         static const struct { const char *cmd; int with_ref; const char *what; } steps[] = {
@@ -224,7 +268,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
             {"exposure", 1, "every affected customer (--format csv|json|text)"},
             {"report", 1, "the report to the supervisory authority (--lang de|en, --format text|html|json|veris)"},
             {"report --register", 0, "the Art. 33(5) register of every incident"},
-            {"log prove --inclusion 2", 0, "a proof that the published statement (log entry 2) is in the transparency log"},
+            {"log prove --inclusion 3", 0, "a proof that the published statement (log entry 3) is in the transparency log"},
             {"audit", 0, "who changed what, and when"},
             {"org show", 0, "the organisation's details"},
             {"status --json", 0, "the same clocks, for scripts"},

@@ -208,7 +208,8 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
         char email[128];
         snprintf(email, sizeof email, "kunde%u@mail.example", i);
         const char *zone = de ? zones_de[i % 5] : zones_en[i % 4];
-        const char *sal = de ? (i % 2 ? "Sehr geehrte Frau" : "Sehr geehrter Herr") : (i % 2 ? "Dear Ms" : "Dear Mr");
+        /* the first names alternate: German lists start with a woman's name, English with a man's */
+        const char *sal = de ? (i % 2 ? "Sehr geehrter Herr" : "Sehr geehrte Frau") : (i % 2 ? "Dear Ms" : "Dear Mr");
         if (strchr(ln, '\'')) fprintf(f, "%s,%s %s,%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
         else fprintf(f, "%s,\"%s %s\",%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
     }

@@ -227,7 +227,9 @@ static const char v4[] =
    resends with the same Message-ID (zstd-compressed; it holds the person's notice code, which
    is otherwise stored only as a keyed lookup hash), append-only. outbox: the sending state of
    each notice (queued, sending, sent, failed, written, cancelled, superseded); notice_event: every
-   state change with the server's reply, append-only. */
+   state change after the notice was made, with the server's reply, append-only. Notice ids
+   ("2026-0001-000042") are unique and carry the incident and the number; the Message-ID is
+   derived from the notice id. */
 static const char v5[] =
     "CREATE TABLE notice_approval (\n"
     "  id INTEGER PRIMARY KEY,\n"
@@ -250,10 +252,9 @@ static const char v5[] =
     "  import_id INTEGER NOT NULL REFERENCES subject_import(id),\n"
     "  lang TEXT NOT NULL, rcpt TEXT NOT NULL, rcpt_masked TEXT NOT NULL,\n"
     "  code_hash BLOB NOT NULL UNIQUE,\n"
-    "  message_id TEXT NOT NULL UNIQUE,\n"
+    "  message_id TEXT NOT NULL,\n"
     "  text_sha256 TEXT NOT NULL,\n"
-    "  message BLOB NOT NULL, message_len INTEGER NOT NULL, message_codec TEXT NOT NULL,\n"
-    "  UNIQUE (incident_id, seq)\n"
+    "  message BLOB NOT NULL, message_len INTEGER NOT NULL, message_codec TEXT NOT NULL\n"
     ") STRICT;\n"
     "CREATE INDEX notice_subject ON notice(incident_id, subject);\n"
     "CREATE TABLE outbox (\n"
@@ -266,13 +267,12 @@ static const char v5[] =
     "  updated_at INTEGER NOT NULL,\n"
     "  sent_at INTEGER, reply TEXT\n"
     ") STRICT;\n"
-    "CREATE INDEX outbox_state ON outbox(incident_id, state, next_at);\n"
+    "CREATE INDEX outbox_state ON outbox(incident_id, state, notice);\n"
     "CREATE TABLE notice_event (\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  notice INTEGER NOT NULL REFERENCES notice(id),\n"
     "  at INTEGER NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL, reply TEXT\n"
     ") STRICT;\n"
-    "CREATE INDEX notice_event_notice ON notice_event(notice);\n"
     "CREATE TRIGGER notice_approval_append_only_u BEFORE UPDATE ON notice_approval BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;\n"
     "CREATE TRIGGER notice_approval_append_only_d BEFORE DELETE ON notice_approval BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;\n"
     "CREATE TRIGGER notice_append_only_u BEFORE UPDATE ON notice BEGIN SELECT RAISE(ABORT, 'notices are append-only'); END;\n"
@@ -281,12 +281,28 @@ static const char v5[] =
     "CREATE TRIGGER notice_event_append_only_u BEFORE UPDATE ON notice_event BEGIN SELECT RAISE(ABORT, 'notice events are append-only'); END;\n"
     "CREATE TRIGGER notice_event_append_only_d BEFORE DELETE ON notice_event BEGIN SELECT RAISE(ABORT, 'notice events are append-only'); END;\n";
 
+/* v6: customer-service agents of the portal (docs/agent.md): one row per agent with the
+   BLAKE2b-256 hash of their 256-bit token (the token itself is shown once and never stored).
+   Removing an agent marks the row; rows are never deleted, so the audit trail's names stay
+   resolvable. */
+static const char v6[] =
+    "CREATE TABLE agent (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL,\n"
+    "  token_hash BLOB NOT NULL UNIQUE,\n"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,\n"
+    "  removed_at INTEGER, removed_by TEXT\n"
+    ") STRICT;\n"
+    "CREATE UNIQUE INDEX agent_active_name ON agent(name) WHERE removed_at IS NULL;\n"
+    "CREATE TRIGGER agent_no_delete BEFORE DELETE ON agent BEGIN SELECT RAISE(ABORT, 'agents are never deleted, only removed'); END;\n";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
     {3, "subject directory, assessments, decisions, filings", v3},
     {4, "transparency log, public statements, audit hash chain", v4, tlog_audit_chain_migrate},
     {5, "personal notices: approvals, signed messages, outbox", v5},
+    {6, "portal agents (token hashes)", v6},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

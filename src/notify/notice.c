@@ -1,0 +1,1030 @@
+/* notice.c — the personal notice: data model, templates, rendering, signing, MIME.
+ *
+ * The built-in templates are the files in templates/ of the source tree, embedded into the
+ * binary with the assembler's .incbin (paths relative to the directory make runs in), so that
+ * the klartext binary needs no data files. */
+#include "notify/notice.h"
+#include "notify/i18n.h"
+#include "util/ktime.h"
+#include "util/sha256.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- built-in templates */
+
+#define KT_INCBIN(sym, file)                                                                   \
+    __asm__(".section .rodata\n"                                                               \
+            ".global " #sym "\n.hidden " #sym "\n.type " #sym ", @object\n.balign 16\n"       \
+            #sym ":\n.incbin \"" file "\"\n.byte 0\n"                                          \
+            ".global " #sym "_end\n.hidden " #sym "_end\n" #sym "_end:\n.previous\n");         \
+    extern const char sym[], sym##_end[]
+
+KT_INCBIN(kt_tmpl_de_subject, "templates/notice.de.subject.mustache");
+KT_INCBIN(kt_tmpl_de_txt, "templates/notice.de.txt.mustache");
+KT_INCBIN(kt_tmpl_de_html, "templates/notice.de.html.mustache");
+KT_INCBIN(kt_tmpl_en_subject, "templates/notice.en.subject.mustache");
+KT_INCBIN(kt_tmpl_en_txt, "templates/notice.en.txt.mustache");
+KT_INCBIN(kt_tmpl_en_html, "templates/notice.en.html.mustache");
+
+static const char *const tmpl_names[NOTICE_NLANGS][NOTICE_NPARTS] = {
+    [NOTICE_EN] = {"notice.en.subject.mustache", "notice.en.txt.mustache", "notice.en.html.mustache"},
+    [NOTICE_DE] = {"notice.de.subject.mustache", "notice.de.txt.mustache", "notice.de.html.mustache"},
+};
+
+static const char *builtin_start(enum notice_lang l, enum notice_part p, size_t *len)
+{
+    const char *s = NULL, *e = NULL;
+    if (l == NOTICE_DE) {
+        if (p == NOTICE_SUBJECT) { s = kt_tmpl_de_subject; e = kt_tmpl_de_subject_end; }
+        else if (p == NOTICE_TXT) { s = kt_tmpl_de_txt; e = kt_tmpl_de_txt_end; }
+        else { s = kt_tmpl_de_html; e = kt_tmpl_de_html_end; }
+    } else {
+        if (p == NOTICE_SUBJECT) { s = kt_tmpl_en_subject; e = kt_tmpl_en_subject_end; }
+        else if (p == NOTICE_TXT) { s = kt_tmpl_en_txt; e = kt_tmpl_en_txt_end; }
+        else { s = kt_tmpl_en_html; e = kt_tmpl_en_html_end; }
+    }
+    *len = (size_t)(e - s) - 1;   /* without the NUL the assembler appended */
+    return s;
+}
+
+const char *notice_template_name(enum notice_lang lang, enum notice_part part)
+{
+    if ((unsigned)lang >= NOTICE_NLANGS || (unsigned)part >= NOTICE_NPARTS) return "";
+    return tmpl_names[lang][part];
+}
+
+const char *notice_builtin_template(const char *name, size_t *len)
+{
+    for (int l = 0; l < NOTICE_NLANGS; l++)
+        for (int p = 0; p < NOTICE_NPARTS; p++)
+            if (!strcmp(tmpl_names[l][p], name)) return builtin_start((enum notice_lang)l, (enum notice_part)p, len);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- the data model */
+
+const char *const notice_placeholders[] = {
+    "lang", "test", "preview", "voluntary",
+    "person.name", "person.salutation", "person.timezone",
+    "org.name", "org.address", "org.dpo.name", "org.dpo.email", "org.dpo.phone",
+    "org.service.phone", "org.service.hours", "org.portal.url", "org.portal.host",
+    "org.authority", "org.key_id",
+    "incident.ref", "incident.title", "incident.description",
+    "incident.consequences", "incident.measures_taken", "incident.measures_proposed",
+    "incident.cause", "incident.started", "incident.ended", "incident.duration",
+    "incident.fixed", "incident.reported", "incident.not_affected", "incident.not_affected_text",
+    "exposure.fields", "exposure.fields_text", "exposure.first", "exposure.last", "exposure.once",
+    "exposure.span", "exposure.views", "exposure.viewers", "exposure.viewers_words",
+    "exposure.signed_in", "exposure.signed_in_words", "exposure.anonymous",
+    "exposure.anonymous_words", "exposure.both", "exposure.pages", "exposure.pages_text",
+    "exposure.page_count",
+    "consequences", "advice",
+    "notice.id", "notice.code", "notice.date",
+    NULL
+};
+
+const char *const notice_placeholder_help[] = {
+    "the notice's language: de or en",
+    "yes for a TEST sample sent with --test-to",
+    "yes for --preview (no code issued)",
+    "yes for a voluntary notice (the law does not require it)",
+    "the person's name (subject directory)",
+    "the salutation (subject directory), absent when empty: use a section",
+    "the person's time zone, an IANA name (Europe/Berlin)",
+    "organisation.name", "organisation.address", "dpo.name", "dpo.email", "dpo.phone",
+    "service.phone (where people call to check a notice)", "service.hours",
+    "portal.url, written as text", "the host of portal.url",
+    "the lead supervisory authority (the incident's, else authority.lead)",
+    "the signing key's id, as minisign shows it",
+    "the incident's id (2026-0001)",
+    "the incident's title, as recorded (free text; not used by the built-in templates)",
+    "what happened, as recorded (free text: check its language and audience before using it)",
+    "likely consequences, as recorded (free text)", "measures taken, as recorded (free text)",
+    "measures proposed, as recorded (free text)",
+    "the cause in words (\"a programming error\"), absent when unknown",
+    "when the error began (occurred_from), in the person's language and zone",
+    "when it ended (occurred_until, else contained_at)",
+    "how long it existed, in words (\"8 days 8 hours\")",
+    "when it was fixed (contained_at)",
+    "when the supervisory authority was notified (notified_at)",
+    "list: data known NOT to be affected (data_not_affected), in words",
+    "the same as one phrase (\"password and payment card data\"), absent when none",
+    "list: this person's disclosed data, in words",
+    "the same as one phrase (\"your name and your e-mail address\")",
+    "first view of their data (date, time, zone)", "last view",
+    "yes when first and last view are the same moment",
+    "time from the first to the last view, in words",
+    "number of views", "number of other people who saw it", "that number in words (0..12)",
+    "of those, signed in (counted by account)", "in words",
+    "of those, not signed in (counted by IP address)", "in words",
+    "yes when there were both signed-in and anonymous viewers",
+    "list: the pages (paths) that showed their data", "the pages as one phrase",
+    "number of pages",
+    "list: likely consequences, one sentence each, from the disclosed data",
+    "list: concrete advice, one sentence each",
+    "the notice's id (2026-0001-000042)", "the notice code (K7QM-2D9X-PH4T-W3RC)",
+    "the date of the notice, in words",
+    NULL
+};
+
+/* field keyword -> {category, en plain, en with "your", de plain, de with "Ihr"} */
+enum fcat { FC_NAME, FC_EMAIL, FC_PHONE, FC_ADDRESS, FC_DOB, FC_PAYMENT, FC_ACCOUNT, FC_SECRET,
+            FC_ORDERS, FC_SENSITIVE, FC_OTHER, FC_N };
+static const struct fword {
+    const char *key;
+    enum fcat cat;
+    const char *en, *en_your, *de, *de_your;
+} field_words[] = {
+    {"name", FC_NAME, "name", "your name", "Name", "Ihr Name"},
+    {"first-name", FC_NAME, "first name", "your first name", "Vorname", "Ihr Vorname"},
+    {"last-name", FC_NAME, "last name", "your last name", "Nachname", "Ihr Nachname"},
+    {"email", FC_EMAIL, "e-mail address", "your e-mail address", "E-Mail-Adresse", "Ihre E-Mail-Adresse"},
+    {"e-mail", FC_EMAIL, "e-mail address", "your e-mail address", "E-Mail-Adresse", "Ihre E-Mail-Adresse"},
+    {"phone", FC_PHONE, "phone number", "your phone number", "Telefonnummer", "Ihre Telefonnummer"},
+    {"mobile", FC_PHONE, "mobile number", "your mobile number", "Mobilfunknummer", "Ihre Mobilfunknummer"},
+    {"address", FC_ADDRESS, "postal address", "your postal address", "Postanschrift", "Ihre Postanschrift"},
+    {"postal-address", FC_ADDRESS, "postal address", "your postal address", "Postanschrift", "Ihre Postanschrift"},
+    {"dob", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
+    {"date-of-birth", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
+    {"birthdate", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
+    {"customer-number", FC_ACCOUNT, "customer number", "your customer number", "Kundennummer", "Ihre Kundennummer"},
+    {"account", FC_ACCOUNT, "customer account details", "the details of your customer account", "Daten des Kundenkontos", "die Daten Ihres Kundenkontos"},
+    {"username", FC_ACCOUNT, "user name", "your user name", "Benutzername", "Ihr Benutzername"},
+    {"password", FC_SECRET, "password", "your password", "Passwort", "Ihr Passwort"},
+    {"payment-card", FC_PAYMENT, "payment card data", "your payment card data", "Zahlungskartendaten", "Ihre Zahlungskartendaten"},
+    {"payment", FC_PAYMENT, "payment details", "your payment details", "Zahlungsdaten", "Ihre Zahlungsdaten"},
+    {"bank-account", FC_PAYMENT, "bank account details", "your bank account details", "Bankverbindung", "Ihre Bankverbindung"},
+    {"iban", FC_PAYMENT, "IBAN", "your IBAN", "IBAN", "Ihre IBAN"},
+    {"order-history", FC_ORDERS, "order history", "your order history", "Bestellhistorie", "Ihre Bestellhistorie"},
+    {"orders", FC_ORDERS, "orders", "your orders", "Bestellungen", "Ihre Bestellungen"},
+    {"preferences", FC_ORDERS, "preferences", "your preferences", "Präferenzen", "Ihre Präferenzen"},
+    {"location", FC_SENSITIVE, "location data", "your location data", "Standortdaten", "Ihre Standortdaten"},
+    {"health", FC_SENSITIVE, "health data", "your health data", "Gesundheitsdaten", "Ihre Gesundheitsdaten"},
+    {"gender", FC_NAME, "gender", "your gender", "Geschlecht", "Ihr Geschlecht"},
+    {"ip-address", FC_OTHER, "IP address", "your IP address", "IP-Adresse", "Ihre IP-Adresse"},
+};
+#define NFIELDS (sizeof field_words / sizeof field_words[0])
+
+static const char *const cause_words[][3] = {
+    {"programming-error", "a programming error", "ein Programmierfehler"},
+    {"misconfiguration", "a misconfiguration", "eine Fehlkonfiguration"},
+    {"publishing-error", "a publishing error", "ein Veröffentlichungsfehler"},
+    {"misdelivery", "data sent to the wrong recipient", "ein Fehlversand"},
+    {"lost-device", "a lost device", "ein verlorenes Gerät"},
+    {"theft", "a theft", "ein Diebstahl"},
+    {"hacking", "an attack on our systems", "ein Angriff auf unsere Systeme"},
+    {"malware", "malicious software", "Schadsoftware"},
+    {"social-engineering", "a deception of our staff (social engineering)", "eine Täuschung unserer Beschäftigten (Social Engineering)"},
+    {"insider-misuse", "misuse by a person with access", "der Missbrauch durch eine befugte Person"},
+    {"processor", "an error at a service provider working for us", "ein Fehler bei einem für uns tätigen Dienstleister"},
+    {"physical", "a physical incident", "ein physischer Vorfall"},
+};
+
+/* consequences and advice (en, de), chosen by the categories of the disclosed data */
+enum { K_EMAIL, K_NAME, K_PHONE, K_ADDRESS, K_DOB, K_PAYMENT, K_ACCOUNT, K_ORDERS, K_SENSITIVE, K_GENERIC, K_N };
+static const char *const conseq[K_N][2] = {
+    [K_EMAIL] = {"You may receive more unwanted e-mail, including fraudulent messages (phishing) that pretend to come from us or from another company you know.",
+                 "Sie könnten mehr unerwünschte E-Mails erhalten, auch betrügerische Nachrichten (Phishing), die vorgeben, von uns oder einem anderen Ihnen bekannten Unternehmen zu stammen."},
+    [K_NAME] = {"Fraudsters could address you by your name, which makes fake messages look more convincing (targeted phishing).",
+                "Betrüger könnten Sie mit Ihrem Namen ansprechen; gefälschte Nachrichten wirken dadurch glaubwürdiger (gezieltes Phishing)."},
+    [K_PHONE] = {"You could receive fraudulent calls or text messages.",
+                 "Sie könnten betrügerische Anrufe oder SMS erhalten."},
+    [K_ADDRESS] = {"Someone could misuse your postal address, for example to order goods in your name.",
+                   "Jemand könnte Ihre Postanschrift missbrauchen, etwa um in Ihrem Namen Waren zu bestellen."},
+    [K_DOB] = {"Together with other details, your date of birth could help someone pretend to be you (identity theft).",
+               "Zusammen mit anderen Angaben könnte Ihr Geburtsdatum jemandem helfen, sich als Sie auszugeben (Identitätsdiebstahl)."},
+    [K_PAYMENT] = {"Your payment details could be misused for payments or direct debits that you did not authorise.",
+                   "Ihre Zahlungsdaten könnten für Zahlungen oder Lastschriften missbraucht werden, die Sie nicht veranlasst haben."},
+    [K_ACCOUNT] = {"Someone could try to sign in to your account or to pass themselves off as you to our customer service.",
+                   "Jemand könnte versuchen, sich in Ihr Konto einzuloggen oder sich bei unserem Kundenservice als Sie auszugeben."},
+    [K_ORDERS] = {"Details of your orders could be quoted in fake messages to make them look genuine.",
+                  "Angaben zu Ihren Bestellungen könnten in gefälschten Nachrichten zitiert werden, damit diese echt wirken."},
+    [K_SENSITIVE] = {"This data is particularly sensitive: others could draw conclusions about your private life from it.",
+                     "Diese Daten sind besonders schutzwürdig: Andere könnten daraus Schlüsse über Ihr Privatleben ziehen."},
+    [K_GENERIC] = {"Someone who saw your data could use it to make fraudulent messages to you look genuine.",
+                   "Wer Ihre Daten gesehen hat, könnte sie nutzen, um betrügerische Nachrichten an Sie echt wirken zu lassen."},
+};
+enum { A_CAREFUL, A_LINKS, A_PHONE, A_PAYMENT, A_PASSWORD, A_PASSWORD_SAFE, A_GOODS, A_N };
+static const char *const advice[A_N][2] = {
+    [A_CAREFUL] = {"Be careful with e-mails, calls and letters that refer to this incident or ask for passwords, codes or payment details. We never ask for them.",
+                   "Seien Sie vorsichtig bei E-Mails, Anrufen und Briefen, die sich auf diesen Vorfall beziehen oder nach Passwörtern, Codes oder Zahlungsdaten fragen. Danach fragen wir nie."},
+    [A_LINKS] = {"Do not open links or attachments in unexpected messages; type our web address into your browser yourself instead.",
+                 "Öffnen Sie keine Links oder Anhänge in unerwarteten Nachrichten; tippen Sie unsere Webadresse lieber selbst in den Browser ein."},
+    [A_PHONE] = {"If someone calls you about this incident, hang up and call us back on the number in this letter.",
+                 "Ruft Sie jemand wegen dieses Vorfalls an, legen Sie auf und rufen Sie uns unter der Nummer in diesem Schreiben zurück."},
+    [A_PAYMENT] = {"Check your account and card statements over the coming months, and tell your bank at once about any payment you do not recognise.",
+                   "Prüfen Sie in den nächsten Monaten Ihre Konto- und Kartenauszüge und melden Sie Ihrer Bank sofort jede Zahlung, die Sie nicht kennen."},
+    [A_PASSWORD] = {"Change your password, and also everywhere else you use the same password.",
+                    "Ändern Sie Ihr Passwort, auch überall dort, wo Sie dasselbe Passwort verwenden."},
+    [A_PASSWORD_SAFE] = {"Your password was not affected: you do not need to change it because of this incident.",
+                         "Ihr Passwort war nicht betroffen: Sie müssen es wegen dieses Vorfalls nicht ändern."},
+    [A_GOODS] = {"If you receive goods, invoices or reminders for orders you did not place, tell the sender and us.",
+                 "Erhalten Sie Waren, Rechnungen oder Mahnungen zu Bestellungen, die Sie nicht aufgegeben haben, informieren Sie den Absender und uns."},
+};
+
+/* ---------------------------------------------------------------- templates */
+
+struct notice_templates {
+    struct tmpl *t[NOTICE_NLANGS][NOTICE_NPARTS];
+    char *manifest;
+    char *tags;                    /* the text of every tag of every template, '\n'-separated */
+    size_t tags_len;
+};
+
+/* append the inside of every {{…}} tag of src to t->tags */
+static int collect_tags(struct notice_templates *t, const char *src, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (src[i] != '{' || src[i + 1] != '{') continue;
+        size_t j = i + 2;
+        while (j + 1 < n && !(src[j] == '}' && src[j + 1] == '}')) j++;
+        if (j + 1 >= n) break;
+        char *nt = realloc(t->tags, t->tags_len + (j - i - 2) + 2);
+        if (!nt) return -1;
+        t->tags = nt;
+        memcpy(t->tags + t->tags_len, src + i + 2, j - i - 2);
+        t->tags_len += j - i - 2;
+        t->tags[t->tags_len++] = '\n';
+        t->tags[t->tags_len] = 0;
+        i = j + 1;
+    }
+    return 0;
+}
+
+int notice_templates_use(const struct notice_templates *t, const char *name)
+{
+    const char *last = strrchr(name, '.');
+    last = last ? last + 1 : name;
+    return t->tags && strstr(t->tags, last) != NULL;
+}
+
+static int utf8_valid(const unsigned char *s, size_t n, size_t *bad)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t k;
+        unsigned min;
+        if (c < 0x80) { if (c == 0) goto fail; i++; continue; }
+        if ((c & 0xE0) == 0xC0) { k = 1; min = 0x80; c &= 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { k = 2; min = 0x800; c &= 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { k = 3; min = 0x10000; c &= 0x07; }
+        else goto fail;
+        for (size_t j = 1; j <= k; j++) {
+            if (i + j >= n || (s[i + j] & 0xC0) != 0x80) goto fail;
+            c = (c << 6) | (s[i + j] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) goto fail;
+        i += k + 1;
+    }
+    return 1;
+fail:
+    *bad = i;
+    return 0;
+}
+
+static size_t line_of(const char *s, size_t off)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < off; i++) if (s[i] == '\n') line++;
+    return line;
+}
+
+/* read DIR/NAME into a malloc'd buffer: 1 loaded, 0 not there, -1 error */
+static int read_template(const char *dir, const char *name, char **out, size_t *len, char *err, size_t errlen)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+        snprintf(err, errlen, "template directory name too long");
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return 0;
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "'%s' is not a regular file", path);
+        return -1;
+    }
+    if ((size_t)st.st_size > TMPL_MAX_SOURCE) {
+        close(fd);
+        snprintf(err, errlen, "'%s' is larger than %zu bytes", path, (size_t)TMPL_MAX_SOURCE);
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *p = malloc(cap);
+    if (!p) { close(fd); snprintf(err, errlen, "out of memory"); return -1; }
+    for (;;) {
+        if (n == cap - 1) break;
+        ssize_t k = read(fd, p + n, cap - 1 - n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+            free(p);
+            close(fd);
+            return -1;
+        }
+        if (k == 0) break;
+        n += (size_t)k;
+    }
+    close(fd);
+    p[n] = 0;
+    *out = p;
+    *len = n;
+    return 1;
+}
+
+struct notice_templates *notice_templates_load(const char *dir, char *err, size_t errlen)
+{
+    struct notice_templates *t = calloc(1, sizeof *t);
+    char *man = NULL;
+    size_t manlen = 0;
+    if (!t) { snprintf(err, errlen, "out of memory"); return NULL; }
+    if (dir) {
+        struct stat st;
+        if (stat(dir, &st)) {
+            snprintf(err, errlen, "template directory '%s': %s", dir, strerror(errno));
+            goto fail;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "template directory '%s': not a directory", dir);
+            goto fail;
+        }
+    }
+    /* manifest lines sorted by name: de before en, html < subject < txt */
+    static const enum notice_part order[NOTICE_NPARTS] = {NOTICE_HTML, NOTICE_SUBJECT, NOTICE_TXT};
+    static const enum notice_lang lorder[NOTICE_NLANGS] = {NOTICE_DE, NOTICE_EN};
+    for (int li = 0; li < NOTICE_NLANGS; li++) {
+        for (int pi = 0; pi < NOTICE_NPARTS; pi++) {
+            enum notice_lang l = lorder[li];
+            enum notice_part p = order[pi];
+            const char *name = tmpl_names[l][p];
+            char *own = NULL;
+            size_t len = 0;
+            const char *src;
+            int got = dir ? read_template(dir, name, &own, &len, err, errlen) : 0;
+            if (got < 0) goto fail;
+            if (got) src = own;
+            else src = builtin_start(l, p, &len);
+            size_t bad;
+            if (!utf8_valid((const unsigned char *)src, len, &bad)) {
+                snprintf(err, errlen, "%s line %zu: not valid UTF-8", name, line_of(src, bad));
+                free(own);
+                goto fail;
+            }
+            t->t[l][p] = tmpl_compile(name, src, len, p == NOTICE_HTML ? TMPL_HTML : 0, notice_placeholders, err, errlen);
+            if (t->t[l][p] && collect_tags(t, src, len)) {
+                snprintf(err, errlen, "out of memory");
+                tmpl_free(t->t[l][p]);
+                t->t[l][p] = NULL;
+            }
+            uint8_t dg[SHA256_DIGEST_LEN];
+            char hex[SHA256_HEX_LEN + 1];
+            sha256_hash(src, len, dg);
+            sha256_to_hex(dg, hex);
+            free(own);
+            if (!t->t[l][p]) goto fail;
+            char line[4096 + 200];
+            int k = snprintf(line, sizeof line, "%s %s%s%s %s\n", name, got ? dir : "built-in", got ? "/" : "",
+                             got ? name : "", hex);
+            if (k < 0 || (size_t)k >= sizeof line) { snprintf(err, errlen, "template directory name too long"); goto fail; }
+            char *nm = realloc(man, manlen + (size_t)k + 1);
+            if (!nm) { snprintf(err, errlen, "out of memory"); goto fail; }
+            man = nm;
+            memcpy(man + manlen, line, (size_t)k + 1);
+            manlen += (size_t)k;
+        }
+    }
+    t->manifest = man;
+    return t;
+fail:
+    free(man);
+    notice_templates_free(t);
+    return NULL;
+}
+
+void notice_templates_free(struct notice_templates *t)
+{
+    if (!t) return;
+    for (int l = 0; l < NOTICE_NLANGS; l++)
+        for (int p = 0; p < NOTICE_NPARTS; p++) tmpl_free(t->t[l][p]);
+    free(t->manifest);
+    free(t->tags);
+    free(t);
+}
+
+const char *notice_templates_manifest(const struct notice_templates *t) { return t->manifest ? t->manifest : ""; }
+
+/* ---------------------------------------------------------------- helpers */
+
+int notice_lang_parse(const char *s)
+{
+    if (!s) return -1;
+    if (!strcasecmp(s, "de")) return NOTICE_DE;
+    if (!strcasecmp(s, "en")) return NOTICE_EN;
+    return -1;
+}
+
+const char *notice_lang_code(enum notice_lang l) { return l == NOTICE_DE ? "de" : "en"; }
+
+void notice_make_id(const char *incident_ref, int64_t seq, char *out, size_t len)
+{
+    snprintf(out, len, "%s-%06lld", incident_ref, (long long)seq);
+}
+
+int notice_url_host(const char *url, char *out, size_t len)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    const char *at = NULL;
+    for (const char *q = p; *q && *q != '/' && *q != '?' && *q != '#'; q++) if (*q == '@') at = q;
+    if (at) p = at + 1;
+    size_t n = 0;
+    while (p[n] && p[n] != '/' && p[n] != ':' && p[n] != '?' && p[n] != '#') n++;
+    if (n == 0 || n >= len) { if (len) out[0] = 0; return -1; }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (!(isalnum(c) || c == '-' || c == '.')) { out[0] = 0; return -1; }
+        out[i] = (char)tolower(c);
+    }
+    out[n] = 0;
+    return 0;
+}
+
+void notice_mask_address(const char *addr, char *out, size_t len)
+{
+    if (!len) return;
+    out[0] = 0;
+    if (!addr) return;
+    const char *at = strrchr(addr, '@');
+    if (!at || at == addr || !at[1]) return;
+    /* the first character of the local part (one UTF-8 character), "***@", the domain */
+    size_t first = 1;
+    while (addr + first < at && ((unsigned char)addr[first] & 0xC0) == 0x80) first++;
+    snprintf(out, len, "%.*s***@%s", (int)first, addr, at + 1);
+}
+
+void notice_trusted_comment(const char *incident_ref, const char *notice_id, int64_t t, int test,
+                            char *out, size_t len)
+{
+    char iso[KT_ISO_LEN];
+    kt_time_iso(t, iso);
+    snprintf(out, len, "klartext notice\tincident:%s\tnotice:%s\ttime:%s%s", incident_ref, notice_id, iso,
+             test ? "\ttest:yes" : "");
+}
+
+static int field_copy(const char *v, size_t n, char *out, size_t len)
+{
+    if (n == 0 || n >= len) return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x21 || v[i] == 0x7f) return -1;
+    memcpy(out, v, n);
+    out[n] = 0;
+    return 0;
+}
+
+int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t reflen,
+                         char *notice_id, size_t idlen, int64_t *t, int *test)
+{
+    static const char pre[] = "klartext notice\t";
+    if (n < sizeof pre - 1 || memcmp(s, pre, sizeof pre - 1)) return -1;
+    int have_i = 0, have_n = 0, have_t = 0;
+    *test = 0;
+    size_t i = sizeof pre - 1;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && s[j] != '\t') j++;
+        const char *f = s + i;
+        size_t fl = j - i;
+        const char *colon = memchr(f, ':', fl);
+        if (!colon) return -1;
+        size_t kl = (size_t)(colon - f), vl = fl - kl - 1;
+        const char *v = colon + 1;
+        if (kl == 8 && !memcmp(f, "incident", 8)) { if (field_copy(v, vl, incident_ref, reflen)) return -1; have_i = 1; }
+        else if (kl == 6 && !memcmp(f, "notice", 6)) { if (field_copy(v, vl, notice_id, idlen)) return -1; have_n = 1; }
+        else if (kl == 4 && !memcmp(f, "time", 4)) {
+            char tb[64], e[64];
+            if (field_copy(v, vl, tb, sizeof tb) || kt_time_parse(tb, t, e, sizeof e)) return -1;
+            have_t = 1;
+        } else if (kl == 4 && !memcmp(f, "test", 4)) *test = vl == 3 && !memcmp(v, "yes", 3);
+        i = j + 1;
+    }
+    return have_i && have_n && have_t ? 0 : -1;
+}
+
+/* ---- text wrapping ---- */
+
+static size_t u8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) if (((unsigned char)s[i] & 0xC0) != 0x80) c++;
+    return c;
+}
+
+/* hanging indent of a list line: "- ", "* ", "12. " (after leading spaces); 0 if none */
+static size_t list_indent(const char *s, size_t n, size_t lead)
+{
+    size_t i = lead;
+    if (i + 1 < n && (s[i] == '-' || s[i] == '*') && s[i + 1] == ' ') return lead + 2;
+    size_t d = i;
+    while (d < n && d - i < 3 && isdigit((unsigned char)s[d])) d++;
+    if (d > i && d + 1 < n && s[d] == '.' && s[d + 1] == ' ') return d + 2;
+    return 0;
+}
+
+int notice_wrap(struct tmpl_buf *b, int width)
+{
+    if (!b->p || !b->len) return 0;
+    struct tmpl_buf o = {0};
+    size_t cap = b->len + b->len / 16 + 64;
+    o.p = malloc(cap);
+    if (!o.p) return -1;
+    o.cap = cap;
+#define PUT(ptr, n) do { size_t n_ = (n); if (o.len + n_ + 1 > o.cap) { size_t nc = (o.len + n_ + 1) * 2; \
+        char *np_ = realloc(o.p, nc); if (!np_) { free(o.p); return -1; } o.p = np_; o.cap = nc; } \
+        memcpy(o.p + o.len, (ptr), n_); o.len += n_; } while (0)
+    const char *s = b->p;
+    size_t n = b->len, i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && s[e] != '\n') e++;
+        size_t end = e;
+        while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r')) end--;
+        const char *ln = s + i;
+        size_t ll = end - i;
+        if (u8_chars(ln, ll) <= (size_t)width) {
+            PUT(ln, ll);
+        } else {
+            size_t lead = 0;
+            while (lead < ll && ln[lead] == ' ') lead++;
+            size_t hang = list_indent(ln, ll, lead);
+            if (!hang) hang = lead;
+            if (hang > (size_t)width / 2) hang = lead > (size_t)width / 2 ? 0 : lead;
+            size_t pos = 0, col = 0;
+            int first = 1;
+            /* the first line keeps the leading text up to the first word as is */
+            PUT(ln, lead);
+            col = lead;
+            pos = lead;
+            while (pos < ll) {
+                size_t ws = pos;
+                while (ws < ll && ln[ws] == ' ') ws++;
+                if (ws >= ll) break;
+                size_t we = ws;
+                while (we < ll && ln[we] != ' ') we++;
+                size_t wl = u8_chars(ln + ws, we - ws);
+                size_t gap = ws - pos;
+                if (first && pos == lead) gap = 0;
+                if (!first && col + gap + wl > (size_t)width && col > hang) {
+                    PUT("\n", 1);
+                    for (size_t k = 0; k < hang; k++) PUT(" ", 1);
+                    col = hang;
+                    gap = 0;
+                }
+                for (size_t k = 0; k < gap; k++) PUT(" ", 1);
+                PUT(ln + ws, we - ws);
+                col += gap + wl;
+                first = 0;
+                pos = we;
+            }
+        }
+        if (e < n) PUT("\n", 1);
+        i = e + 1;
+    }
+#undef PUT
+    o.p[o.len] = 0;
+    free(b->p);
+    *b = o;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+struct notice_renderer {
+    const struct notice_templates *t;
+    struct tmpl_ctx *c;
+    struct tmpl_buf sb, tb, hb;
+};
+
+struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
+{
+    struct notice_renderer *rr = calloc(1, sizeof *rr);
+    if (!rr) return NULL;
+    rr->t = t;
+    rr->c = tmpl_ctx_new();
+    if (!rr->c) { free(rr); return NULL; }
+    return rr;
+}
+
+void notice_renderer_free(struct notice_renderer *rr)
+{
+    if (!rr) return;
+    tmpl_ctx_free(rr->c);
+    tmpl_buf_release(&rr->sb);
+    tmpl_buf_release(&rr->tb);
+    tmpl_buf_release(&rr->hb);
+    free(rr);
+}
+
+void notice_result_release(struct notice_result *res)
+{
+    free(res->subject);
+    free(res->text);
+    free(res->html);
+    mime_buf_release(&res->eml);
+    memset(res, 0, sizeof *res);
+}
+
+static const struct fword *field_find(const char *key, size_t n)
+{
+    char k[64];
+    if (n >= sizeof k) return NULL;
+    for (size_t i = 0; i < n; i++) k[i] = key[i] == '_' ? '-' : (char)tolower((unsigned char)key[i]);
+    k[n] = 0;
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (!strcmp(field_words[i].key, k)) return &field_words[i];
+    return NULL;
+}
+
+/* a small bounded string builder on the stack */
+struct sb {
+    char *p;
+    size_t len, cap;
+    int over;
+};
+static void sb_add(struct sb *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) { b->over = 1; return; }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+static void sb_adds(struct sb *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+/* join items "a, b and c" / "a, b und c" */
+static void sb_join(struct sb *b, const char *const *items, size_t n, enum notice_lang l)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i) sb_adds(b, i + 1 == n ? (l == NOTICE_DE ? " und " : " and ") : ", ");
+        sb_adds(b, items[i]);
+    }
+}
+
+#define MAXITEMS 64
+
+/* split a ';' or ',' list into (pointer, length) tokens */
+static size_t split_list(const char *s, const char **tok, size_t *tl, size_t max)
+{
+    size_t n = 0;
+    if (!s) return 0;
+    while (*s && n < max) {
+        while (*s == ';' || *s == ',' || *s == ' ') s++;
+        if (!*s) break;
+        const char *e = s;
+        while (*e && *e != ';' && *e != ',') e++;
+        const char *te = e;
+        while (te > s && te[-1] == ' ') te--;
+        if (te > s) { tok[n] = s; tl[n] = (size_t)(te - s); n++; }
+        s = e;
+    }
+    return n;
+}
+
+static int fmt_time(enum notice_lang l, int64_t t, const char *zone, char *out, size_t len, char *err, size_t errlen)
+{
+    return i18n_format_utc(l == NOTICE_DE ? I18N_DE : I18N_EN, t, zone, I18N_FULL, out, len, err, errlen);
+}
+
+static void set_num(struct tmpl_node *m, const char *key, enum notice_lang l, int64_t v)
+{
+    char t[I18N_TEXT_MAX];
+    i18n_format_int(l == NOTICE_DE ? I18N_DE : I18N_EN, v, t, sizeof t);
+    tmpl_set_num(m, key, v, t);
+}
+
+static void set_words(struct tmpl_node *m, const char *key, enum notice_lang l, int64_t v)
+{
+    char t[I18N_TEXT_MAX];
+    i18n_format_count(l == NOTICE_DE ? I18N_DE : I18N_EN, v, I18N_FEM, t, sizeof t);
+    tmpl_set_num(m, key, v, t);
+}
+
+static int build_context(struct notice_renderer *rr, const struct notice_org *org,
+                         const struct notice_incident *inc, const struct notice_person *p,
+                         const struct notice_meta *m, char *err, size_t errlen)
+{
+    enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
+    int de = L == NOTICE_DE;
+    char tbuf[I18N_TEXT_MAX], tb2[I18N_TEXT_MAX];
+    char big[8192];
+    struct sb b;
+
+    tmpl_ctx_reset(rr->c);
+    struct tmpl_node *r = tmpl_ctx_root(rr->c);
+    tmpl_set_str(r, "lang", notice_lang_code(L));
+    tmpl_set_bool(r, "test", m->test);
+    tmpl_set_bool(r, "preview", m->preview);
+    tmpl_set_bool(r, "voluntary", inc->voluntary);
+
+    struct tmpl_node *pn = tmpl_set_map(r, "person");
+    tmpl_set_str(pn, "name", p->name ? p->name : "");
+    if (p->salutation && *p->salutation) tmpl_set_str(pn, "salutation", p->salutation);
+    tmpl_set_str(pn, "timezone", p->timezone ? p->timezone : "UTC");
+
+    struct tmpl_node *o = tmpl_set_map(r, "org");
+    tmpl_set_str(o, "name", org->name ? org->name : "");
+    tmpl_set_str(o, "address", org->address ? org->address : "");
+    struct tmpl_node *dpo = tmpl_set_map(o, "dpo");
+    tmpl_set_str(dpo, "name", org->dpo_name ? org->dpo_name : "");
+    tmpl_set_str(dpo, "email", org->dpo_email ? org->dpo_email : "");
+    tmpl_set_str(dpo, "phone", org->dpo_phone ? org->dpo_phone : "");
+    struct tmpl_node *svc = tmpl_set_map(o, "service");
+    tmpl_set_str(svc, "phone", org->service_phone ? org->service_phone : "");
+    tmpl_set_str(svc, "hours", org->service_hours ? org->service_hours : "");
+    struct tmpl_node *portal = tmpl_set_map(o, "portal");
+    tmpl_set_str(portal, "url", org->portal_url ? org->portal_url : "");
+    char host[256];
+    if (org->portal_url && !notice_url_host(org->portal_url, host, sizeof host)) tmpl_set_str(portal, "host", host);
+    else tmpl_set_str(portal, "host", "");
+    tmpl_set_str(o, "authority", org->authority ? org->authority : "");
+    tmpl_set_str(o, "key_id", org->key_id ? org->key_id : "");
+
+    /* ---- incident ---- */
+    const char *zone = p->timezone && *p->timezone ? p->timezone : "UTC";
+    struct tmpl_node *in = tmpl_set_map(r, "incident");
+    tmpl_set_str(in, "ref", inc->ref ? inc->ref : "");
+    /* the register's free texts, as recorded (in whatever language, for whatever reader they were
+       written): only for templates that an organisation writes itself */
+    if (inc->title && *inc->title) tmpl_set_str(in, "title", inc->title);
+    if (inc->description && *inc->description) tmpl_set_str(in, "description", inc->description);
+    if (inc->consequences && *inc->consequences) tmpl_set_str(in, "consequences", inc->consequences);
+    if (inc->measures_taken && *inc->measures_taken) tmpl_set_str(in, "measures_taken", inc->measures_taken);
+    if (inc->measures_proposed && *inc->measures_proposed) tmpl_set_str(in, "measures_proposed", inc->measures_proposed);
+    if (inc->cause)
+        for (size_t i = 0; i < sizeof cause_words / sizeof cause_words[0]; i++)
+            if (!strcmp(cause_words[i][0], inc->cause)) tmpl_set_str(in, "cause", cause_words[i][de ? 2 : 1]);
+    int64_t ended = inc->occurred_until ? inc->occurred_until : inc->contained_at;
+    if (inc->occurred_from) {
+        if (fmt_time(L, inc->occurred_from, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+        tmpl_set_str(in, "started", tbuf);
+        if (ended && ended >= inc->occurred_from) {
+            if (i18n_format_duration(de ? I18N_DE : I18N_EN, ended - inc->occurred_from, tb2, sizeof tb2) == 0)
+                tmpl_set_str(in, "duration", tb2);
+        }
+    }
+    if (ended) {
+        if (fmt_time(L, ended, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+        tmpl_set_str(in, "ended", tbuf);
+    }
+    if (inc->contained_at) {
+        if (fmt_time(L, inc->contained_at, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+        tmpl_set_str(in, "fixed", tbuf);
+    }
+    if (inc->notified_at) {
+        if (fmt_time(L, inc->notified_at, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+        tmpl_set_str(in, "reported", tbuf);
+    }
+    const char *tok[MAXITEMS];
+    size_t tl[MAXITEMS];
+    const char *items[MAXITEMS];
+    char unk[MAXITEMS][96];
+    int password_safe = 0;
+    size_t nna = split_list(inc->data_not_affected, tok, tl, MAXITEMS);
+    if (nna) {
+        struct tmpl_node *lst = tmpl_set_list(in, "not_affected");
+        for (size_t i = 0; i < nna; i++) {
+            const struct fword *f = field_find(tok[i], tl[i]);
+            if (f && f->cat == FC_SECRET) password_safe = 1;
+            if (f) { tmpl_add_str(lst, de ? f->de : f->en); items[i] = de ? f->de_your : f->en_your; }
+            else {
+                snprintf(unk[i], sizeof unk[i], "%.*s", (int)tl[i], tok[i]);
+                tmpl_add_str(lst, unk[i]);
+                items[i] = unk[i];
+            }
+        }
+        b = (struct sb){big, 0, sizeof big, 0};
+        big[0] = 0;
+        sb_join(&b, items, nna, L);
+        tmpl_set_str(in, "not_affected_text", big);
+    }
+
+    /* ---- exposure ---- */
+    struct tmpl_node *ex = tmpl_set_map(r, "exposure");
+    size_t nf = split_list(p->fields, tok, tl, MAXITEMS);
+    /* order: as in field_words (name before e-mail), unknown ones after, in their order */
+    const struct fword *fw[MAXITEMS];
+    size_t order[MAXITEMS], no = 0;
+    int cats[FC_N] = {0};
+    for (size_t i = 0; i < nf; i++) fw[i] = field_find(tok[i], tl[i]);
+    for (size_t k = 0; k < NFIELDS; k++)
+        for (size_t i = 0; i < nf; i++)
+            if (fw[i] == &field_words[k]) {
+                int dup = 0;
+                for (size_t j = 0; j < no; j++) if (fw[order[j]] && !strcmp(de ? fw[order[j]]->de : fw[order[j]]->en, de ? fw[i]->de : fw[i]->en)) dup = 1;
+                if (!dup) order[no++] = i;
+            }
+    for (size_t i = 0; i < nf; i++) if (!fw[i]) order[no++] = i;
+    struct tmpl_node *fl = tmpl_set_list(ex, "fields");
+    const char *your[MAXITEMS];
+    for (size_t j = 0; j < no; j++) {
+        size_t i = order[j];
+        if (fw[i]) {
+            tmpl_add_str(fl, de ? fw[i]->de : fw[i]->en);
+            your[j] = de ? fw[i]->de_your : fw[i]->en_your;
+            cats[fw[i]->cat] = 1;
+        } else {
+            snprintf(unk[j], sizeof unk[j], de ? "Angaben „%.*s“" : "the data “%.*s”", (int)tl[i], tok[i]);
+            tmpl_add_str(fl, unk[j]);
+            your[j] = unk[j];
+            cats[FC_OTHER] = 1;
+        }
+    }
+    b = (struct sb){big, 0, sizeof big, 0};
+    big[0] = 0;
+    if (no) sb_join(&b, your, no, L);
+    else sb_adds(&b, de ? "Ihre personenbezogenen Daten" : "your personal data");
+    tmpl_set_str(ex, "fields_text", big);
+
+    if (fmt_time(L, p->first_seen, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+    tmpl_set_str(ex, "first", tbuf);
+    if (fmt_time(L, p->last_seen, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+    tmpl_set_str(ex, "last", tbuf);
+    tmpl_set_bool(ex, "once", p->first_seen == p->last_seen);
+    i18n_format_duration(de ? I18N_DE : I18N_EN, p->last_seen >= p->first_seen ? p->last_seen - p->first_seen : 0,
+                         tbuf, sizeof tbuf);
+    tmpl_set_str(ex, "span", tbuf);
+    set_num(ex, "views", L, p->views);
+    set_num(ex, "viewers", L, p->viewers);
+    set_words(ex, "viewers_words", L, p->viewers);
+    set_num(ex, "signed_in", L, p->signed_in);
+    set_words(ex, "signed_in_words", L, p->signed_in);
+    set_num(ex, "anonymous", L, p->anonymous);
+    set_words(ex, "anonymous_words", L, p->anonymous);
+    tmpl_set_bool(ex, "both", p->signed_in > 0 && p->anonymous > 0);
+    size_t np = split_list(p->pages, tok, tl, MAXITEMS);
+    struct tmpl_node *pl = tmpl_set_list(ex, "pages");
+    char pg[MAXITEMS][256];
+    for (size_t i = 0; i < np; i++) {
+        snprintf(pg[i], sizeof pg[i], "%.*s", (int)tl[i], tok[i]);
+        items[i] = pg[i];
+        tmpl_add_str(pl, pg[i]);
+    }
+    b = (struct sb){big, 0, sizeof big, 0};
+    big[0] = 0;
+    sb_join(&b, items, np, L);
+    tmpl_set_str(ex, "pages_text", big);
+    tmpl_set_int(ex, "page_count", (int64_t)np);
+
+    /* ---- consequences and advice ---- */
+    int k[K_N] = {0}, a[A_N] = {0};
+    if (cats[FC_EMAIL]) k[K_EMAIL] = 1;
+    if (cats[FC_NAME]) k[K_NAME] = 1;
+    if (cats[FC_PHONE]) k[K_PHONE] = 1;
+    if (cats[FC_ADDRESS]) k[K_ADDRESS] = 1;
+    if (cats[FC_DOB]) k[K_DOB] = 1;
+    if (cats[FC_PAYMENT]) k[K_PAYMENT] = 1;
+    if (cats[FC_ACCOUNT] || cats[FC_SECRET]) k[K_ACCOUNT] = 1;
+    if (cats[FC_ORDERS]) k[K_ORDERS] = 1;
+    if (cats[FC_SENSITIVE]) k[K_SENSITIVE] = 1;
+    int any = 0;
+    for (int i = 0; i < K_N; i++) any |= k[i];
+    if (!any || cats[FC_OTHER]) k[K_GENERIC] = 1;
+    a[A_CAREFUL] = 1;
+    a[A_LINKS] = 1;
+    if (cats[FC_PHONE]) a[A_PHONE] = 1;
+    if (cats[FC_PAYMENT]) a[A_PAYMENT] = 1;
+    if (cats[FC_SECRET]) a[A_PASSWORD] = 1;
+    else if (password_safe) a[A_PASSWORD_SAFE] = 1;
+    if (cats[FC_ADDRESS] || cats[FC_DOB]) a[A_GOODS] = 1;
+    struct tmpl_node *cl = tmpl_set_list(r, "consequences");
+    for (int i = 0; i < K_N; i++) if (k[i]) tmpl_add_str(cl, conseq[i][de]);
+    struct tmpl_node *al = tmpl_set_list(r, "advice");
+    for (int i = 0; i < A_N; i++) if (a[i]) tmpl_add_str(al, advice[i][de]);
+
+    /* ---- the notice ---- */
+    struct tmpl_node *nn = tmpl_set_map(r, "notice");
+    tmpl_set_str(nn, "id", m->notice_id ? m->notice_id : "");
+    tmpl_set_str(nn, "code", m->code ? m->code : "");
+    if (i18n_format_utc(de ? I18N_DE : I18N_EN, m->date, zone, I18N_DATE, tbuf, sizeof tbuf, err, errlen)) return -1;
+    tmpl_set_str(nn, "date", tbuf);
+
+    if (tmpl_ctx_error(rr->c)) {
+        snprintf(err, errlen, "notice data: %s", tmpl_ctx_error(rr->c));
+        return -1;
+    }
+    return 0;
+}
+
+/* collapse white space to single spaces and trim */
+static size_t one_line(char *s, size_t n)
+{
+    size_t o = 0;
+    int sp = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { sp = o > 0; continue; }
+        if (sp) { s[o++] = ' '; sp = 0; }
+        s[o++] = (char)c;
+    }
+    s[o] = 0;
+    return o;
+}
+
+static int take(struct tmpl_buf *b, char **dst, size_t *dlen)
+{
+    char *p = realloc(*dst, b->len + 1);
+    if (!p) return -1;
+    memcpy(p, b->p ? b->p : "", b->len);
+    p[b->len] = 0;
+    *dst = p;
+    *dlen = b->len;
+    return 0;
+}
+
+int notice_render(struct notice_renderer *rr, const struct notice_org *org,
+                  const struct notice_incident *inc, const struct notice_person *p,
+                  const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen)
+{
+    enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
+    if (build_context(rr, org, inc, p, m, err, errlen)) return -1;
+    struct tmpl_node *root = tmpl_ctx_root(rr->c);
+    rr->sb.len = rr->tb.len = rr->hb.len = 0;
+    if (tmpl_render(rr->t->t[L][NOTICE_SUBJECT], root, 4096, &rr->sb, err, errlen) ||
+        tmpl_render(rr->t->t[L][NOTICE_TXT], root, NOTICE_TEXT_MAX, &rr->tb, err, errlen) ||
+        tmpl_render(rr->t->t[L][NOTICE_HTML], root, NOTICE_TEXT_MAX, &rr->hb, err, errlen))
+        return -1;
+    if (rr->sb.p) rr->sb.len = one_line(rr->sb.p, rr->sb.len);
+    if (!rr->sb.len) { snprintf(err, errlen, "%s: the subject line is empty", tmpl_names[L][NOTICE_SUBJECT]); return -1; }
+    if (notice_wrap(&rr->tb, NOTICE_WRAP)) { snprintf(err, errlen, "out of memory"); return -1; }
+    /* the canonical text: no leading blank lines, exactly one LF at the end */
+    size_t s0 = 0;
+    while (s0 < rr->tb.len && rr->tb.p[s0] == '\n') s0++;
+    size_t e = rr->tb.len;
+    while (e > s0 && rr->tb.p[e - 1] == '\n') e--;
+    if (e == s0) { snprintf(err, errlen, "%s: the text is empty", tmpl_names[L][NOTICE_TXT]); return -1; }
+    memmove(rr->tb.p, rr->tb.p + s0, e - s0);
+    rr->tb.len = e - s0;
+    rr->tb.p[rr->tb.len++] = '\n';
+    rr->tb.p[rr->tb.len] = 0;
+    if (take(&rr->sb, &res->subject, &res->subject_len) || take(&rr->tb, &res->text, &res->text_len) ||
+        take(&rr->hb, &res->html, &res->html_len)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    sha256_hash(res->text, res->text_len, res->text_sha256);
+    return 0;
+}
+
+int notice_package(const sign_key *k, const struct notice_org *org,
+                   const struct notice_incident *inc, const struct notice_person *p,
+                   const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen)
+{
+    char trusted[512], host[256];
+    if (!res->text) { snprintf(err, errlen, "nothing rendered"); return -1; }
+    notice_trusted_comment(inc->ref, m->notice_id, m->date, m->test, trusted, sizeof trusted);
+    if (minisig_sign(k, res->text, res->text_len, MINISIG_PREHASHED,
+                     "klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub", trusted,
+                     res->minisig, sizeof res->minisig, &res->minisig_len, err, errlen))
+        return -1;
+    if (!org->portal_url || notice_url_host(org->portal_url, host, sizeof host)) {
+        snprintf(err, errlen, "portal.url has no host name for the Message-ID");
+        return -1;
+    }
+    if ((size_t)snprintf(res->message_id, sizeof res->message_id, "<notice.%s@%s>", m->notice_id, host) >=
+        sizeof res->message_id) {
+        snprintf(err, errlen, "Message-ID too long");
+        return -1;
+    }
+    const struct mime_header extra[] = {
+        {"Auto-Submitted", "auto-generated"},
+    };
+    struct mime_notice mn = {
+        .from = {org->name, org->from},
+        .reply_to = {org->name, org->reply_to},
+        .to = {p->name, p->email},
+        .subject = res->subject,
+        .date = m->date,
+        .message_id = res->message_id,
+        .text = res->text, .text_len = res->text_len,
+        .html = res->html, .html_len = res->html_len,
+        .notice_txt = res->text, .notice_txt_len = res->text_len,
+        .minisig = res->minisig, .minisig_len = res->minisig_len,
+        .extra = extra, .n_extra = sizeof extra / sizeof extra[0],
+    };
+    if (!res->eml.max) mime_buf_init(&res->eml, NOTICE_MSG_MAX);
+    res->eml.len = 0;
+    if (res->eml.p) res->eml.p[0] = 0;
+    return mime_build_notice(&mn, &res->eml, err, errlen);
+}

@@ -1,0 +1,171 @@
+/* http_parse.c — bounded parsers for the portal's input (see http_parse.h). */
+#include "serve/http_parse.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+long http_urldecode(const char *in, size_t n, int plus_space, char *out, size_t outsz)
+{
+    size_t o = 0;
+    if (!outsz) return -1;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)in[i];
+        if (c == '%') {
+            if (i + 2 >= n) return -1;
+            int h = hexval((unsigned char)in[i + 1]), l = hexval((unsigned char)in[i + 2]);
+            if (h < 0 || l < 0) return -1;
+            c = h * 16 + l;
+            i += 2;
+        } else if (c == '+' && plus_space) {
+            c = ' ';
+        }
+        if (c == 0 || o + 1 >= outsz) return -1;
+        out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return (long)o;
+}
+
+int http_form_get(const char *body, size_t len, const char *key, char *out, size_t outsz)
+{
+    size_t klen = strlen(key), i = 0;
+    if (outsz) out[0] = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && body[end] != '&') end++;
+        const char *eq = memchr(body + i, '=', end - i);
+        size_t nlen = eq ? (size_t)(eq - (body + i)) : end - i;
+        char name[64];
+        long dn = nlen < sizeof name * 3 ? http_urldecode(body + i, nlen, 1, name, sizeof name) : -1;
+        if (dn >= 0 && (size_t)dn == klen && !memcmp(name, key, klen)) {
+            if (!eq) { if (outsz) out[0] = 0; return 1; }
+            size_t vstart = (size_t)(eq + 1 - body);
+            return http_urldecode(body + vstart, end - vstart, 1, out, outsz) < 0 ? -1 : 1;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+int http_json_fields(const char *body, size_t len, const char *const *fields, size_t nfields,
+                     char out[][HTTP_FIELD_MAX], char *err, size_t errlen)
+{
+    json_error_t je;
+    for (size_t i = 0; i < nfields; i++) out[i][0] = 0;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) { snprintf(err, errlen, "body is not valid JSON: %s", je.text); return -1; }
+    if (!json_is_object(j)) { json_decref(j); snprintf(err, errlen, "body is not a JSON object"); return -1; }
+    for (size_t i = 0; i < nfields; i++) {
+        json_t *v = json_object_get(j, fields[i]);
+        if (!v || json_is_null(v)) continue;
+        if (!json_is_string(v)) { json_decref(j); snprintf(err, errlen, "'%s' is not a string", fields[i]); return -1; }
+        size_t n = json_string_length(v);
+        const char *s = json_string_value(v);
+        if (n >= HTTP_FIELD_MAX || memchr(s, 0, n)) {
+            json_decref(j);
+            snprintf(err, errlen, "'%s' is too long or holds a NUL", fields[i]);
+            return -1;
+        }
+        memcpy(out[i], s, n);
+        out[i][n] = 0;
+    }
+    json_decref(j);
+    return 0;
+}
+
+/* q-value "q=0.5" → thousandths; -1 when malformed */
+static int qvalue(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    if (n < 3 || (s[0] != 'q' && s[0] != 'Q') || s[1] != '=') return -1;
+    s += 2; n -= 2;
+    int v = 0, digits = 0;
+    if (*s == '1') v = 1000; else if (*s != '0') return -1;
+    s++; n--;
+    if (n && *s == '.') {
+        s++; n--;
+        int scale = 100;
+        while (n && *s >= '0' && *s <= '9' && digits < 3) { v += (*s - '0') * scale; scale /= 10; s++; n--; digits++; }
+    }
+    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    return n || v > 1000 ? -1 : v;
+}
+
+int http_accept_lang(const char *h)
+{
+    int best = -1, bestq = 0;
+    if (!h) return -1;
+    const char *p = h;
+    for (int items = 0; *p && items < 64; items++) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *semi = memchr(p, ';', n);
+        size_t tn = semi ? (size_t)(semi - p) : n;
+        const char *t = p;
+        while (tn && (*t == ' ' || *t == '\t')) { t++; tn--; }
+        while (tn && (t[tn - 1] == ' ' || t[tn - 1] == '\t')) tn--;
+        int q = 1000;
+        if (semi) q = qvalue(semi + 1, (size_t)(p + n - semi - 1));
+        int lang = -1;
+        if (tn >= 2 && (tn == 2 || t[2] == '-' || t[2] == '_')) {
+            if ((t[0] | 32) == 'd' && (t[1] | 32) == 'e') lang = 1;
+            else if ((t[0] | 32) == 'e' && (t[1] | 32) == 'n') lang = 0;
+        }
+        if (lang >= 0 && q > bestq) { best = lang; bestq = q; }
+        if (!end) break;
+        p = end + 1;
+    }
+    return best;
+}
+
+int http_parse_u64(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i = 0;
+    if (!s || !*s) return -1;
+    for (; s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9' || i >= 18) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+long http_email_norm(const char *s, char *out, size_t outsz)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
+    if (!n || n + 1 > outsz) return -1;
+    const char *at = NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x21 || c == 0x7f) return -1;
+        if (c == '@') at = s + i;
+    }
+    if (!at || at == s || at == s + n - 1) return -1;
+    size_t local = (size_t)(at - s);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        out[i] = (i > local && c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    out[n] = 0;
+    return (long)n;
+}
+
+void http_email_mask(const char *addr, char *out, size_t outsz)
+{
+    const char *at = strrchr(addr, '@');
+    if (!outsz) return;
+    if (!at || at == addr) { snprintf(out, outsz, "…"); return; }
+    snprintf(out, outsz, "%c…%s", addr[0], at);
+}

@@ -1,0 +1,104 @@
+/* serve_int.h — what the parts of src/serve share (not for use outside src/serve). */
+#ifndef KT_SERVE_INT_H
+#define KT_SERVE_INT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "register/register.h"
+#include "register/subjects.h"
+#include "serve/agent.h"
+#include "serve/http_parse.h"
+#include "serve/serve.h"
+#include "util/buf.h"
+
+/* ---- the server's process-wide state (set up once before the daemon starts) ---- */
+struct srv {
+    const struct serve_opts *o;
+    unsigned char code_key[32];      /* sign_subkey(SUBKEY_CODE): notice-code lookup hashes */
+    unsigned char addr_key[32];      /* keyed hashes of e-mail addresses (constant-time compare) */
+    unsigned char audit_key[32];     /* keyed hashes of what agents looked up, for the audit trail */
+    char *pubkey;                    /* klartext.pub's text */
+    int default_de;                  /* the organisation's first language is German */
+    int tls;
+};
+extern struct srv srv_g;
+
+/* the calling worker thread's read connection to the register (opened on first use, closed
+ * by serve_run at shutdown); NULL when it cannot be opened */
+reg *srv_reg(void);
+/* a short-lived write connection acting as ACTOR (reg_close it); NULL on failure */
+reg *srv_reg_write(const char *actor, const char *command);
+
+/* ---- notices (lookup.c) ---- */
+struct notice_hit {
+    int64_t row, incident_id, scan_id, import_id, created_at, sent_at, updated_at;
+    char incident_ref[16];
+    char notice_id[80];
+    char subject[SUBJECT_ID_MAX + 1];
+    char lang[4];
+    char rcpt_masked[HTTP_FIELD_MAX];
+    char state[16];
+    char title[256];                 /* the incident's published title in the notice's language, or "" */
+};
+struct verify_res {
+    int bad_code;                    /* the input is not a code at all */
+    int known;                       /* a notice with this code exists */
+    int with_email;                  /* an address was given */
+    int matched;                     /* known, and (with_email) the address is the one it went to */
+    struct notice_hit h;             /* when matched */
+};
+/* Look up CODE (and EMAIL, may be "" or NULL) doing the same work whether the code is known or
+ * not: one keyed code hash, one indexed lookup, one keyed address hash and a constant-time
+ * comparison. Returns 0 or 1 (register error). */
+int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v);
+/* Notices sent to ADDRESS (normalised as http_email_norm), newest first, at most MAX. */
+int lookup_by_email(reg *r, const char *address, struct notice_hit *out, size_t max, size_t *n);
+/* The date a notice reached its recipient's hands: sent_at, else when it was written/created. */
+int64_t lookup_sent_date(const struct notice_hit *h);
+/* the incident's title in LANG from its latest published statement ("" when none) */
+void lookup_title(reg *r, const char *ref, const char *lang, char *out, size_t outsz);
+
+/* the person's exposure behind a matched notice */
+struct person_exposure {
+    int found;
+    char fields[512], pages[1024], timezone[64];
+    int64_t first_seen, last_seen, views, viewers, signed_in, anonymous;
+    int64_t log_index, log_size;     /* -1 when the notice is not in the log */
+    int have_proof;
+    int in_checkpoint;               /* the proof is against the latest signed checkpoint */
+    json_t *proof;                   /* tlog_proof_json of the inclusion proof, or NULL */
+};
+int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e);
+void person_exposure_release(struct person_exposure *e);
+
+/* ---- HTML (pages.c) ---- */
+void html_esc(struct buf *b, const char *s);
+/* a page: head, header with the language switch (SELF: the path the switch links to), main
+ * opening; html_end closes it */
+void html_begin(struct buf *b, reg *r, int de, const char *title, const char *self);
+void html_end(struct buf *b, reg *r, int de);
+/* public pages: 200, or 404 (nothing published), 500 (register); OUT holds the page */
+int page_index(reg *r, int de, struct buf *out);
+int page_incident(reg *r, const char *ref, int de, struct buf *out);
+int page_not_found(reg *r, int de, struct buf *out);
+void page_error(reg *r, int de, int status, struct buf *out);
+void page_verify_form(reg *r, int de, struct buf *out);
+void page_verify_result(reg *r, int de, const struct verify_res *v, const struct person_exposure *e,
+                        struct buf *out);
+void page_rate_limited(reg *r, int de, int retry_after, struct buf *out);
+/* agent console */
+void page_agent_login(reg *r, int de, const char *msg, struct buf *out);
+void page_agent_console(reg *r, int de, const char *agent, struct buf *out);
+void page_agent_result(reg *r, int de, const char *agent, const char *query_shown, int by_code,
+                       const struct notice_hit *hits, size_t n, struct buf *out);
+
+/* ---- JSON (api.c) ---- */
+json_t *api_incident_list(reg *r);
+json_t *api_incident(reg *r, const char *ref);              /* NULL when not published */
+json_t *api_verify(const struct verify_res *v, const struct person_exposure *e);
+json_t *api_agent_hits(reg *r, const struct notice_hit *hits, size_t n);
+
+/* ---- embedded assets (assets.c) ---- */
+extern const char asset_style_css[];
+extern const size_t asset_style_css_len;
+#endif

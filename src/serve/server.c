@@ -1,0 +1,952 @@
+/* server.c — `klartext serve` on libmicrohttpd: the thread pool, routing, HTTP hygiene
+ * (limits, status codes, security headers), rate limiting, agent sessions, the page cache,
+ * the access log and graceful shutdown. docs/serve.md describes the operation. */
+#include "serve/serve_int.h"
+#include "serve/ratelimit.h"
+#include "register/tlog_store.h"
+#include "sign/code.h"
+#include "sign/keys.h"
+#include "sign/subkey.h"
+#include "util/ktime.h"
+#include "util/xalloc.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BODY_MAX        (16 * 1024)       /* request bodies */
+#define CONN_MEMORY     (64 * 1024)       /* MHD_OPTION_CONNECTION_MEMORY_LIMIT: headers + buffers */
+#define CONN_TIMEOUT    15                /* seconds a connection may be idle */
+#define CACHE_SLOTS     32                /* rendered public pages per worker thread */
+#define SESSIONS_MAX    512
+#define LOG_ENTRIES_MAX 1000              /* entries per /log/entries request */
+#define SHUTDOWN_WAIT   5                 /* seconds in-flight requests get to finish */
+
+struct srv srv_g;
+
+static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                          "frame-ancestors 'none'; base-uri 'none'";
+
+/* ---------------------------------------------------------------- per-thread state */
+
+struct cache_ent {
+    char key[96];
+    int64_t version;
+    int status;
+    char *body;
+    size_t len;
+};
+struct tstate {
+    reg *r;
+    struct cache_ent cache[CACHE_SLOTS];
+    size_t next;
+};
+static __thread struct tstate *t_state;
+static pthread_mutex_t states_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct tstate **states;
+static size_t nstates, capstates;
+
+static int64_t clock_now(void)
+{
+    int64_t t;
+    char err[128];
+    if (kt_now(&t, err, sizeof err)) t = (int64_t)time(NULL);
+    return t;
+}
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct tstate *tstate(void)
+{
+    if (t_state) return t_state;
+    struct tstate *t = xcalloc(1, sizeof *t);
+    pthread_mutex_lock(&states_mu);
+    if (nstates == capstates) { capstates = capstates ? capstates * 2 : 16; states = xrealloc(states, capstates * sizeof *states); }
+    states[nstates++] = t;
+    pthread_mutex_unlock(&states_mu);
+    t_state = t;
+    return t;
+}
+
+reg *srv_reg(void)
+{
+    struct tstate *t = tstate();
+    if (!t->r) {
+        char err[REG_ERRLEN];
+        if (reg_open(srv_g.o->db_path, REG_OPEN_READONLY, "portal", "klartext serve", clock_now(), &t->r, err, sizeof err)) {
+            fprintf(stderr, "klartext: serve: cannot open the register: %s\n", err);
+            t->r = NULL;
+        }
+    }
+    return t->r;
+}
+
+reg *srv_reg_write(const char *actor, const char *command)
+{
+    reg *r = NULL;
+    char err[REG_ERRLEN];
+    if (reg_open(srv_g.o->db_path, 0, actor, command, clock_now(), &r, err, sizeof err)) {
+        fprintf(stderr, "klartext: serve: cannot open the register for writing: %s\n", err);
+        return NULL;
+    }
+    return r;
+}
+
+static void states_free(void)
+{
+    for (size_t i = 0; i < nstates; i++) {
+        if (states[i]->r) reg_close(states[i]->r);
+        for (size_t k = 0; k < CACHE_SLOTS; k++) free(states[i]->cache[k].body);
+        free(states[i]);
+    }
+    free(states);
+    states = NULL;
+    nstates = capstates = 0;
+}
+
+/* the register's change counter as seen by this thread's connection */
+static int64_t data_version(reg *r)
+{
+    int64_t v = -1;
+    int found = 0;
+    if (db_query_int(reg_db(r), "PRAGMA data_version", NULL, &v, &found) || !found) return -1;
+    return v;
+}
+
+/* ---------------------------------------------------------------- process-wide pieces */
+
+static struct ratelimit *limiter;
+static FILE *access_log;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct session {
+    unsigned char id[32];
+    char agent[AGENT_NAME_MAX + 1];
+    double expires;
+    int used;
+};
+static struct session sessions[SESSIONS_MAX];
+static pthread_mutex_t sess_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void session_new(const char *agent, char hex[65])
+{
+    unsigned char id[32];
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(hex, 65, id, sizeof id);
+    double now = mono();
+    pthread_mutex_lock(&sess_mu);
+    struct session *slot = NULL;
+    for (size_t i = 0; i < SESSIONS_MAX; i++) {
+        struct session *s = &sessions[i];
+        if (!s->used || s->expires < now) { slot = s; break; }
+        if (!slot || s->expires < slot->expires) slot = s;     /* full: replace the oldest */
+    }
+    memcpy(slot->id, id, sizeof id);
+    snprintf(slot->agent, sizeof slot->agent, "%s", agent);
+    slot->expires = now + 60.0 * srv_g.o->session_minutes;
+    slot->used = 1;
+    pthread_mutex_unlock(&sess_mu);
+    sodium_memzero(id, sizeof id);
+}
+
+/* 1 and AGENT when the cookie value names a live session */
+static int session_get(const char *hex, char agent[AGENT_NAME_MAX + 1], int drop)
+{
+    unsigned char id[32];
+    size_t bl = 0;
+    if (!hex || strlen(hex) != 64 || sodium_hex2bin(id, sizeof id, hex, 64, NULL, &bl, NULL) || bl != 32) return 0;
+    int ok = 0;
+    double now = mono();
+    pthread_mutex_lock(&sess_mu);
+    for (size_t i = 0; i < SESSIONS_MAX; i++) {
+        struct session *s = &sessions[i];
+        if (s->used && sodium_memcmp(s->id, id, sizeof id) == 0) {
+            if (s->expires >= now && !drop) { ok = 1; snprintf(agent, AGENT_NAME_MAX + 1, "%s", s->agent); }
+            else sodium_memzero(s, sizeof *s);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&sess_mu);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+struct req {
+    struct buf body;
+    int too_big;
+    int status;
+    size_t sent;
+    double t0;
+    char method[8];
+    char path[128];
+    char client[64];
+};
+
+static void client_addr(struct MHD_Connection *c, char *out, size_t n)
+{
+    snprintf(out, n, "-");
+    if (srv_g.o->trust_proxy) {
+        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+        if (xff && *xff) {
+            const char *last = strrchr(xff, ',');
+            last = last ? last + 1 : xff;
+            while (*last == ' ') last++;
+            size_t k = strcspn(last, " \t");
+            if (k && k < n) { memcpy(out, last, k); out[k] = 0; return; }
+        }
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+/* which language: ?lang= / form field, else Accept-Language, else the organisation's first */
+static int pick_lang(struct MHD_Connection *c, const char *explicit_lang)
+{
+    if (explicit_lang && !strcmp(explicit_lang, "de")) return 1;
+    if (explicit_lang && !strcmp(explicit_lang, "en")) return 0;
+    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (q && !strcmp(q, "de")) return 1;
+    if (q && !strcmp(q, "en")) return 0;
+    int a = http_accept_lang(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
+    return a >= 0 ? a : srv_g.default_de;
+}
+
+enum { R_NOSTORE = 1, R_HTML = 2, R_VARY_LANG = 4, R_CACHE_PUBLIC = 8 };
+struct hdr { const char *k, *v; };
+
+static enum MHD_Result reply(struct MHD_Connection *c, struct req *q, int status, const char *ctype, const void *body,
+                             size_t len, enum MHD_ResponseMemoryMode mode, unsigned flags, int de, const struct hdr *extra)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, mode);
+    if (!resp) { if (mode == MHD_RESPMEM_MUST_FREE) free((void *)body); return MHD_NO; }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+    if (srv_g.tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            (flags & R_NOSTORE) || status >= 400 ? "no-store" : (flags & R_CACHE_PUBLIC) ? "public, max-age=300" : "no-cache");
+    if (flags & R_HTML) MHD_add_response_header(resp, "Content-Language", de ? "de" : "en");
+    if (flags & R_VARY_LANG) MHD_add_response_header(resp, "Vary", "Accept-Language");
+    for (; extra && extra->k; extra++) MHD_add_response_header(resp, extra->k, extra->v);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    if (q) { q->status = status; q->sent = len; }
+    return ret;
+}
+
+static enum MHD_Result reply_buf(struct MHD_Connection *c, struct req *q, int status, const char *ctype, struct buf *b,
+                                 unsigned flags, int de, const struct hdr *extra)
+{
+    size_t len = b->len;
+    char *p = buf_detach(b);
+    return reply(c, q, status, ctype, p, len, MHD_RESPMEM_MUST_FREE, flags, de, extra);
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, struct req *q, int status, json_t *j, unsigned flags)
+{
+    char *s = json_dumps(j, JSON_SORT_KEYS | JSON_INDENT(1));
+    json_decref(j);
+    if (!s) return MHD_NO;
+    size_t n = strlen(s);
+    char *p = xrealloc(s, n + 2);
+    p[n] = '\n';
+    p[n + 1] = 0;
+    return reply(c, q, status, "application/json; charset=utf-8", p, n + 1, MHD_RESPMEM_MUST_FREE, flags, 0, NULL);
+}
+
+static enum MHD_Result json_error(struct MHD_Connection *c, struct req *q, int status, const char *msg, const struct hdr *extra)
+{
+    char *s = NULL;
+    json_t *j = json_pack("{s:s}", "error", msg);
+    s = json_dumps(j, JSON_SORT_KEYS);
+    json_decref(j);
+    char *body = xasprintf("%s\n", s ? s : "{}");
+    free(s);
+    return reply(c, q, status, "application/json; charset=utf-8", body, strlen(body), MHD_RESPMEM_MUST_FREE, R_NOSTORE, 0, extra);
+}
+
+static int is_api(const char *url)
+{
+    return !strncmp(url, "/api/", 5) || !strncmp(url, "/log/", 5);
+}
+
+static enum MHD_Result html_error(struct MHD_Connection *c, struct req *q, const char *url, int status, int de,
+                                  const struct hdr *extra)
+{
+    if (is_api(url)) {
+        const char *m = status == 404 ? "not found" : status == 405 ? "method not allowed" : status == 413 ? "request body too large"
+                      : status == 400 ? "bad request" : status == 403 ? "forbidden" : "internal error";
+        return json_error(c, q, status, m, extra);
+    }
+    struct buf b;
+    buf_init(&b, 0);
+    reg *r = srv_reg();
+    if (status == 404 && r) page_not_found(r, de, &b);
+    else page_error(r, de, status, &b);
+    return reply_buf(c, q, status, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE, de, extra);
+}
+
+static enum MHD_Result not_allowed(struct MHD_Connection *c, struct req *q, const char *url, const char *allow, int de)
+{
+    struct hdr h[] = {{"Allow", allow}, {0}};
+    return html_error(c, q, url, 405, de, h);
+}
+
+static enum MHD_Result too_many(struct MHD_Connection *c, struct req *q, const char *url, int wait, int de)
+{
+    char ra[24];
+    snprintf(ra, sizeof ra, "%d", wait);
+    struct hdr h[] = {{"Retry-After", ra}, {0}};
+    if (is_api(url)) return json_error(c, q, 429, "too many requests", h);
+    struct buf b;
+    buf_init(&b, 0);
+    reg *r = srv_reg();
+    if (r) page_rate_limited(r, de, wait, &b);
+    return reply_buf(c, q, 429, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE, de, h);
+}
+
+/* ---- public pages, cached per thread by (path, lang) until the register changes ---- */
+static enum MHD_Result public_page(struct MHD_Connection *c, struct req *q, const char *url, int de)
+{
+    reg *r = srv_reg();
+    if (!r) return html_error(c, q, url, 500, de, NULL);
+    struct tstate *t = tstate();
+    int64_t ver = data_version(r);
+    char key[96];
+    snprintf(key, sizeof key, "%s|%d", url, de);
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        struct cache_ent *e = &t->cache[i];
+        if (e->body && ver >= 0 && e->version == ver && !strcmp(e->key, key))
+            return reply(c, q, e->status, "text/html; charset=utf-8", e->body, e->len, MHD_RESPMEM_MUST_COPY,
+                         R_HTML | R_VARY_LANG, de, NULL);
+    }
+    struct buf b;
+    buf_init(&b, 4 << 20);
+    int status = !strcmp(url, "/") ? page_index(r, de, &b) : page_incident(r, url + strlen("/incident/"), de, &b);
+    if (status == 500) { buf_release(&b); return html_error(c, q, url, 500, de, NULL); }
+    struct cache_ent *e = &t->cache[t->next++ % CACHE_SLOTS];
+    free(e->body);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    e->version = ver;
+    e->status = status;
+    e->len = b.len;
+    e->body = buf_detach(&b);
+    return reply(c, q, status, "text/html; charset=utf-8", e->body, e->len, MHD_RESPMEM_MUST_COPY, R_HTML | R_VARY_LANG, de, NULL);
+}
+
+/* ---- /verify and /api/v1/verify ---- */
+static enum MHD_Result verify(struct MHD_Connection *c, struct req *q, const char *url, int api)
+{
+    char code[HTTP_FIELD_MAX] = "", email[HTTP_FIELD_MAX] = "", lang[8] = "";
+    int de;
+    if (api) {
+        static const char *const fields[] = {"code", "email"};
+        char vals[2][HTTP_FIELD_MAX], err[160];
+        if (http_json_fields(q->body.p ? q->body.p : "", q->body.len, fields, 2, vals, err, sizeof err))
+            return json_error(c, q, 400, err, NULL);
+        memcpy(code, vals[0], sizeof code);
+        memcpy(email, vals[1], sizeof email);
+        de = 0;
+    } else {
+        const char *b = q->body.p ? q->body.p : "";
+        if (http_form_get(b, q->body.len, "lang", lang, sizeof lang) < 0) lang[0] = 0;
+        de = pick_lang(c, lang);
+        if (http_form_get(b, q->body.len, "code", code, sizeof code) < 0 ||
+            http_form_get(b, q->body.len, "email", email, sizeof email) < 0)
+            return html_error(c, q, url, 400, de, NULL);
+    }
+    int wait = ratelimit_take(limiter, q->client, mono());
+    if (wait) return too_many(c, q, url, wait, de);
+    reg *r = srv_reg();
+    if (!r) return html_error(c, q, url, 500, de, NULL);
+    struct verify_res v;
+    struct person_exposure e;
+    memset(&e, 0, sizeof e);
+    e.log_index = -1;
+    if (lookup_verify(r, code, email, &v)) return html_error(c, q, url, 500, de, NULL);
+    if (v.matched && v.with_email && lookup_exposure(r, &v.h, &e)) { person_exposure_release(&e); return html_error(c, q, url, 500, de, NULL); }
+    sodium_memzero(code, sizeof code);
+    sodium_memzero(email, sizeof email);
+    enum MHD_Result ret;
+    if (api) {
+        ret = reply_json(c, q, 200, api_verify(&v, &e), R_NOSTORE);
+    } else {
+        struct buf b;
+        buf_init(&b, 4 << 20);
+        page_verify_result(r, de, &v, &e, &b);
+        ret = reply_buf(c, q, 200, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE, de, NULL);
+    }
+    person_exposure_release(&e);
+    return ret;
+}
+
+/* ---- agents ---- */
+
+/* hex of a keyed hash of what was looked up, for the audit trail (never the value itself) */
+static void audit_tag(const char *kind, const char *value, char out[33])
+{
+    unsigned char h[16];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, srv_g.audit_key, sizeof srv_g.audit_key, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_bin2hex(out, 33, h, sizeof h);
+}
+
+/* look up Q (a code or an address) for AGENT; writes the audit entry. Returns 0 or 1. */
+static int agent_lookup(reg *r, const char *agent, const char *query, int *by_code, struct notice_hit *hits, size_t max,
+                        size_t *n, char *shown, size_t shownlen)
+{
+    char norm[HTTP_FIELD_MAX], tag[33], what[200];
+    *n = 0;
+    *by_code = strchr(query, '@') == NULL;
+    if (*by_code) {
+        struct verify_res v;
+        char canon[CODE_CANON_SIZE], err[96], disp[CODE_DISPLAY_SIZE];
+        if (lookup_verify(r, query, NULL, &v)) return 1;
+        if (v.matched) hits[(*n)++] = v.h;
+        if (!code_parse(query, strlen(query) > CODE_INPUT_MAX ? CODE_INPUT_MAX : strlen(query), canon, err, sizeof err)) {
+            code_format(canon, disp);
+            snprintf(shown, shownlen, "%.4s-…", disp);         /* enough for the agent to match, never the whole code */
+            audit_tag("code", canon, tag);
+        } else {
+            snprintf(shown, shownlen, "(%s)", err);
+            audit_tag("code", query, tag);
+        }
+        snprintf(what, sizeof what, "code #%s: %zu notice(s)", tag, *n);
+    } else {
+        if (http_email_norm(query, norm, sizeof norm) < 0) snprintf(norm, sizeof norm, "%s", query);
+        if (lookup_by_email(r, norm, hits, max, n)) return 1;
+        http_email_mask(norm, shown, shownlen);
+        audit_tag("email", norm, tag);
+        snprintf(what, sizeof what, "address %s #%s: %zu notice(s)", shown, tag, *n);
+    }
+    char actor[AGENT_NAME_MAX + 8];
+    snprintf(actor, sizeof actor, "agent:%s", agent);
+    reg *w = srv_reg_write(actor, *by_code ? "klartext serve: agent lookup by code" : "klartext serve: agent lookup by address");
+    if (!w) return 1;
+    int rc = reg_audit(w, *n ? hits[0].incident_ref : NULL, "agent.lookup", *by_code ? "code" : "email", NULL, what);
+    if (rc) fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w));
+    reg_close(w);
+    return rc ? 1 : 0;
+}
+
+static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, const char *url, int post)
+{
+    char lang[8] = "", agent[AGENT_NAME_MAX + 1] = "";
+    const char *b = q->body.p ? q->body.p : "";
+    if (post && http_form_get(b, q->body.len, "lang", lang, sizeof lang) < 0) lang[0] = 0;
+    int de = pick_lang(c, lang);
+    reg *r = srv_reg();
+    if (!r) return html_error(c, q, url, 500, de, NULL);
+    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_agent");
+    int have = session_get(cookie, agent, 0);
+    if (have) {                                 /* an agent removed meanwhile loses the session */
+        db_stmt *s = db_prepare(reg_db(r), "SELECT count(*) FROM agent WHERE name = ? AND removed_at IS NULL");
+        int64_t active = 0;
+        if (s) { db_bind_text(s, 1, agent); if (db_step(s) == DB_ROW) active = db_col_int(s, 0); db_reset(s); }
+        if (!active) { session_get(cookie, agent, 1); have = 0; agent[0] = 0; }
+    }
+    struct buf out;
+    buf_init(&out, 4 << 20);
+    char loc[32];
+    snprintf(loc, sizeof loc, "/agent?lang=%s", de ? "de" : "en");
+    if (!strcmp(url, "/agent")) {
+        if (have) page_agent_console(r, de, agent, &out);
+        else page_agent_login(r, de, NULL, &out);
+        return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+    }
+    if (!strcmp(url, "/agent/login")) {
+        int wait = ratelimit_take(limiter, q->client, mono());
+        if (wait) { buf_release(&out); return too_many(c, q, url, wait, de); }
+        char token[128];
+        int found = 0;
+        if (http_form_get(b, q->body.len, "token", token, sizeof token) < 0) token[0] = 0;
+        if (*token && agent_check(r, token, agent, &found)) { buf_release(&out); return html_error(c, q, url, 500, de, NULL); }
+        sodium_memzero(token, sizeof token);
+        if (!found) {
+            page_agent_login(r, de, de ? "Dieses Token ist nicht gültig." : "This token is not valid.", &out);
+            return reply_buf(c, q, 403, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+        }
+        char hex[65], cookie_v[200];
+        session_new(agent, hex);
+        snprintf(cookie_v, sizeof cookie_v, "kt_agent=%s; Path=/agent; Max-Age=%d; HttpOnly; SameSite=Strict%s", hex,
+                 srv_g.o->session_minutes * 60, srv_g.tls ? "; Secure" : "");
+        sodium_memzero(hex, sizeof hex);
+        struct hdr h[] = {{"Set-Cookie", cookie_v}, {"Location", loc}, {0}};
+        buf_adds(&out, "see /agent\n");
+        enum MHD_Result ret = reply_buf(c, q, 303, "text/plain; charset=utf-8", &out, R_NOSTORE, de, h);
+        sodium_memzero(cookie_v, sizeof cookie_v);
+        return ret;
+    }
+    if (!strcmp(url, "/agent/logout")) {
+        if (cookie) session_get(cookie, agent, 1);
+        struct hdr h[] = {{"Set-Cookie", "kt_agent=; Path=/agent; Max-Age=0; HttpOnly; SameSite=Strict"}, {"Location", loc}, {0}};
+        buf_adds(&out, "see /agent\n");
+        return reply_buf(c, q, 303, "text/plain; charset=utf-8", &out, R_NOSTORE, de, h);
+    }
+    /* /agent/lookup */
+    if (!have) {
+        page_agent_login(r, de, de ? "Bitte melden Sie sich an." : "Please sign in.", &out);
+        return reply_buf(c, q, 403, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+    }
+    char query[HTTP_FIELD_MAX], shown[HTTP_FIELD_MAX];
+    if (http_form_get(b, q->body.len, "q", query, sizeof query) <= 0 || !*query) {
+        page_agent_console(r, de, agent, &out);
+        return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+    }
+    struct notice_hit hits[20];
+    size_t n = 0;
+    int by_code;
+    if (agent_lookup(r, agent, query, &by_code, hits, 20, &n, shown, sizeof shown)) {
+        buf_release(&out);
+        return html_error(c, q, url, 500, de, NULL);
+    }
+    sodium_memzero(query, sizeof query);
+    page_agent_result(r, de, agent, shown, by_code, hits, n, &out);
+    return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+}
+
+static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q, const char *url)
+{
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    char agent[AGENT_NAME_MAX + 1];
+    int found = 0;
+    struct hdr wa[] = {{"WWW-Authenticate", "Bearer realm=\"klartext agents\""}, {0}};
+    int wait = ratelimit_take(limiter, q->client, mono());
+    if (wait) return too_many(c, q, url, wait, 0);
+    reg *r = srv_reg();
+    if (!r) return json_error(c, q, 500, "internal error", NULL);
+    if (!auth || strncmp(auth, "Bearer ", 7) || agent_check(r, auth + 7, agent, &found) || !found)
+        return json_error(c, q, 401, "a valid agent token is needed (Authorization: Bearer …)", wa);
+    static const char *const fields[] = {"code", "email"};
+    char vals[2][HTTP_FIELD_MAX], err[160], shown[HTTP_FIELD_MAX];
+    if (http_json_fields(q->body.p ? q->body.p : "", q->body.len, fields, 2, vals, err, sizeof err))
+        return json_error(c, q, 400, err, NULL);
+    if (!!*vals[0] == !!*vals[1]) return json_error(c, q, 400, "give either \"code\" or \"email\"", NULL);
+    if (*vals[0] && strchr(vals[0], '@')) return json_error(c, q, 400, "\"code\" is not a code", NULL);
+    if (*vals[1] && !strchr(vals[1], '@')) return json_error(c, q, 400, "\"email\" is not an e-mail address", NULL);
+    struct notice_hit hits[20];
+    size_t n = 0;
+    int by_code;
+    if (agent_lookup(r, agent, *vals[0] ? vals[0] : vals[1], &by_code, hits, 20, &n, shown, sizeof shown))
+        return json_error(c, q, 500, "internal error", NULL);
+    sodium_memzero(vals, sizeof vals);
+    return reply_json(c, q, 200, api_agent_hits(r, hits, n), R_NOSTORE);
+}
+
+/* ---- transparency log ---- */
+static int q_int(struct MHD_Connection *c, const char *name, int64_t *out)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    if (!v) return 0;
+    return http_parse_u64(v, out) ? -1 : 1;
+}
+
+static enum MHD_Result log_routes(struct MHD_Connection *c, struct req *q, const char *url)
+{
+    reg *r = srv_reg();
+    if (!r) return json_error(c, q, 500, "internal error", NULL);
+    int64_t size = 0;
+    if (tlog_size(r, &size)) return json_error(c, q, 500, "internal error", NULL);
+    if (!strcmp(url, "/log/checkpoint")) {
+        struct tlog_ckpt ck;
+        int found = 0;
+        if (tlog_checkpoint_latest(r, &ck, &found)) return json_error(c, q, 500, "internal error", NULL);
+        if (!found) return json_error(c, q, 404, "no checkpoint yet", NULL);
+        char *note = ck.note;
+        ck.note = NULL;
+        size_t len = strlen(note);
+        tlog_ckpt_release(&ck);
+        return reply(c, q, 200, "text/plain; charset=utf-8", note, len, MHD_RESPMEM_MUST_FREE, 0, 0, NULL);
+    }
+    if (!strcmp(url, "/log/entries")) {
+        int64_t start = 0, end = -1;
+        int a = q_int(c, "start", &start), b = q_int(c, "end", &end);
+        if (a < 0 || b < 0) return json_error(c, q, 400, "start and end are entry numbers", NULL);
+        if (b == 0 || end > size) end = size;
+        if (start > end) return json_error(c, q, 400, "start is after end", NULL);
+        if (end - start > LOG_ENTRIES_MAX) end = start + LOG_ENTRIES_MAX;
+        struct tlog_entry *e = NULL;
+        size_t n = 0;
+        if (start < end && tlog_entries(r, start, end, &e, &n)) return json_error(c, q, 500, "internal error", NULL);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) json_array_append_new(arr, tlog_entry_json(&e[i]));
+        tlog_entries_free(e, n);
+        json_t *o = json_object();
+        json_object_set_new(o, "size", json_integer(size));
+        json_object_set_new(o, "start", json_integer(start));
+        json_object_set_new(o, "end", json_integer(end));
+        json_object_set_new(o, "entries", arr);
+        return reply_json(c, q, 200, o, 0);
+    }
+    struct tlog_proof p;
+    int rc;
+    if (!strcmp(url, "/log/proof/inclusion")) {
+        int64_t index = 0, psize = 0;
+        int a = q_int(c, "index", &index), b = q_int(c, "size", &psize);
+        if (a <= 0 || b < 0) return json_error(c, q, 400, "index (and optionally size) are needed as numbers", NULL);
+        if (b == 0) {
+            struct tlog_ckpt ck;
+            int found = 0;
+            if (tlog_checkpoint_latest(r, &ck, &found)) return json_error(c, q, 500, "internal error", NULL);
+            psize = found ? ck.size : size;
+            if (found) tlog_ckpt_release(&ck);
+        }
+        rc = tlog_prove_inclusion(r, index, psize, &p);
+    } else {
+        int64_t o1 = 0, o2 = 0;
+        int a = q_int(c, "old", &o1), b = q_int(c, "new", &o2);
+        if (a <= 0 || b <= 0) return json_error(c, q, 400, "old and new are needed as tree sizes", NULL);
+        rc = tlog_prove_consistency(r, o1, o2, &p);
+    }
+    if (rc == 2) return json_error(c, q, 400, reg_err(r), NULL);
+    if (rc) return json_error(c, q, 500, "internal error", NULL);
+    return reply_json(c, q, 200, tlog_proof_json(&p), 0);
+}
+
+/* ---- the router ---- */
+static enum MHD_Result route(struct MHD_Connection *c, struct req *q, const char *url, const char *method)
+{
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD"), post = !strcmp(method, "POST");
+    int de = pick_lang(c, NULL);
+    if (q->too_big) return html_error(c, q, url, 413, de, NULL);
+    if (!strcmp(url, "/") || (!strncmp(url, "/incident/", 10) && url[10])) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        return public_page(c, q, url, de);
+    }
+    if (!strcmp(url, "/verify")) {
+        if (post) return verify(c, q, url, 0);
+        if (!get) return not_allowed(c, q, url, "GET, HEAD, POST", de);
+        reg *r = srv_reg();
+        if (!r) return html_error(c, q, url, 500, de, NULL);
+        struct buf b;
+        buf_init(&b, 1 << 20);
+        page_verify_form(r, de, &b);
+        return reply_buf(c, q, 200, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE | R_VARY_LANG, de, NULL);
+    }
+    if (!strcmp(url, "/agent")) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        return agent_routes(c, q, url, 0);
+    }
+    if (!strcmp(url, "/agent/login") || !strcmp(url, "/agent/logout") || !strcmp(url, "/agent/lookup")) {
+        if (!post) return not_allowed(c, q, url, "POST", de);
+        return agent_routes(c, q, url, 1);
+    }
+    if (!strcmp(url, "/assets/style.css")) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        return reply(c, q, 200, "text/css; charset=utf-8", asset_style_css, asset_style_css_len, MHD_RESPMEM_PERSISTENT,
+                     R_CACHE_PUBLIC, de, NULL);
+    }
+    if (!strcmp(url, "/.well-known/klartext/minisign.pub")) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        return reply(c, q, 200, "text/plain; charset=utf-8", srv_g.pubkey, strlen(srv_g.pubkey), MHD_RESPMEM_PERSISTENT, 0, de, NULL);
+    }
+    if (!strcmp(url, "/api/v1/pubkey")) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        unsigned char pk[32], id[8];
+        char err[128], b64[SIGN_PUBKEY_B64 + 1], idhex[SIGN_KEYID_HEX];
+        if (sign_pubkey_parse(srv_g.pubkey, strlen(srv_g.pubkey), pk, id, err, sizeof err)) return json_error(c, q, 500, "no public key", NULL);
+        sign_pubkey_b64(pk, id, b64);
+        sign_keyid_hex(id, idhex);
+        return reply_json(c, q, 200, json_pack("{s:s,s:s,s:s,s:s}", "algorithm", "Ed25519 (minisign)", "key_id", idhex,
+                                               "public_key", b64, "minisign_pub", srv_g.pubkey), 0);
+    }
+    if (!strcmp(url, "/api/v1/incidents") || (!strncmp(url, "/api/v1/incidents/", 18) && url[18])) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        reg *r = srv_reg();
+        if (!r) return json_error(c, q, 500, "internal error", NULL);
+        json_t *j = url[17] ? api_incident(r, url + 18) : api_incident_list(r);
+        if (!j) return json_error(c, q, url[17] ? 404 : 500, url[17] ? "no published incident with this reference" : "internal error", NULL);
+        return reply_json(c, q, 200, j, 0);
+    }
+    if (!strcmp(url, "/api/v1/verify")) {
+        if (!post) return not_allowed(c, q, url, "POST", de);
+        return verify(c, q, url, 1);
+    }
+    if (!strcmp(url, "/api/v1/agent/lookup")) {
+        if (!post) return not_allowed(c, q, url, "POST", de);
+        return api_agent_lookup(c, q, url);
+    }
+    if (!strcmp(url, "/log/checkpoint") || !strcmp(url, "/log/entries") || !strcmp(url, "/log/proof/inclusion") ||
+        !strcmp(url, "/log/proof/consistency")) {
+        if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
+        return log_routes(c, q, url);
+    }
+    return html_error(c, q, url, 404, de, NULL);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
+                               const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void)cls; (void)version;
+    struct req *q = *con_cls;
+    if (!q) {
+        q = xcalloc(1, sizeof *q);
+        *con_cls = q;
+        q->t0 = mono();
+        buf_init(&q->body, BODY_MAX);
+        snprintf(q->method, sizeof q->method, "%s", method);
+        /* the access log records the path only, never a query string; below /verify, /agent
+           and the API's verify and agent routes not even the rest of the path */
+        const char *lp = url;
+        size_t n = strcspn(lp, "?");
+        if (!strncmp(lp, "/agent/", 7) || !strncmp(lp, "/verify/", 8)) n = strchr(lp + 1, '/') - lp + 1;
+        if (n > sizeof q->path - 1) n = sizeof q->path - 1;
+        for (size_t i = 0; i < n; i++) q->path[i] = (lp[i] > 0x20 && lp[i] < 0x7f && lp[i] != '"') ? lp[i] : '?';
+        client_addr(c, q->client, sizeof q->client);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > BODY_MAX)) {
+            q->too_big = 1;
+            return route(c, q, url, method);       /* 413 at once; MHD closes the connection */
+        }
+        if (strcmp(method, "POST") && strcmp(method, "PUT") && strcmp(method, "PATCH")) return route(c, q, url, method);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!q->too_big && buf_add(&q->body, upload_data, *upload_data_size)) q->too_big = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (q->status) return MHD_YES;                 /* answered already */
+    return route(c, q, url, method);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls; (void)c;
+    struct req *q = *con_cls;
+    if (!q) return;
+    if (access_log) {
+        char iso[KT_ISO_LEN];
+        kt_time_iso((int64_t)time(NULL), iso);
+        pthread_mutex_lock(&log_mu);
+        fprintf(access_log, "%s %s \"%s %s\" %d %zu %.2fms%s\n", iso, q->client, q->method, q->path, q->status, q->sent,
+                (mono() - q->t0) * 1000.0, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+        fflush(access_log);
+        pthread_mutex_unlock(&log_mu);
+    }
+    if (q->body.p) sodium_memzero(q->body.p, q->body.len);
+    buf_release(&q->body);
+    free(q);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = 0;
+    fprintf(stderr, "klartext: serve: %s\n", msg);
+}
+
+/* ---------------------------------------------------------------- start and stop */
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, int *v6, char *err, size_t errlen)
+{
+    char host[128];
+    const char *port;
+    memset(ss, 0, sizeof *ss);
+    if (*s == '[') {
+        const char *e = strchr(s, ']');
+        if (!e || e[1] != ':' || (size_t)(e - s - 1) >= sizeof host) goto bad;
+        memcpy(host, s + 1, (size_t)(e - s - 1));
+        host[e - s - 1] = 0;
+        port = e + 2;
+    } else {
+        const char *e = strrchr(s, ':');
+        if (!e || (size_t)(e - s) >= sizeof host) goto bad;
+        memcpy(host, s, (size_t)(e - s));
+        host[e - s] = 0;
+        port = e + 1;
+        if (!*host) snprintf(host, sizeof host, "127.0.0.1");
+        if (!strcmp(host, "localhost")) snprintf(host, sizeof host, "127.0.0.1");
+    }
+    int64_t p;
+    if (http_parse_u64(port, &p) || p > 65535) goto bad;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)p);
+        *len = sizeof *a4;
+        *v6 = 0;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)p);
+        *len = sizeof *a6;
+        *v6 = 1;
+        return 0;
+    }
+bad:
+    snprintf(err, errlen, "--listen: '%s' is not ADDRESS:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)", s);
+    return -1;
+}
+
+static char *read_file(const char *path, size_t max, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno)); return NULL; }
+    struct buf b;
+    buf_init(&b, max);
+    char chunk[4096];
+    size_t n;
+    int bad = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_add(&b, chunk, n)) { bad = 1; break; }
+    if (ferror(f)) bad = 2;
+    fclose(f);
+    if (bad) { snprintf(err, errlen, bad == 1 ? "'%s' is too large" : "cannot read '%s'", path); buf_release(&b); return NULL; }
+    return buf_detach(&b);
+}
+
+int serve_run(const struct serve_opts *o, char *err, size_t errlen)
+{
+    int rc = 1;
+    char *cert = NULL, *key = NULL;
+    struct MHD_Daemon *d = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int v6;
+    memset(&srv_g, 0, sizeof srv_g);
+    srv_g.o = o;
+    if (parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
+    if (!!o->tls_cert != !!o->tls_key) { snprintf(err, errlen, "--tls-cert and --tls-key go together"); return 2; }
+    if (o->rate_per_min < 1) { snprintf(err, errlen, "--rate-limit must allow at least 1 request a minute"); return 2; }
+    if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return 1; }
+
+    /* keys: derive what the portal needs and drop the signing key */
+    sign_key *k = sign_key_load(o->key_path, err, errlen);
+    if (!k) return 1;
+    sign_subkey(k, SUBKEY_CODE, srv_g.code_key);
+    sign_subkey(k, "portal-address-v1", srv_g.addr_key);
+    sign_subkey(k, "portal-audit-v1", srv_g.audit_key);
+    sign_key_free(k);
+    if (!(srv_g.pubkey = read_file(o->pub_path, 4096, err, errlen))) goto out;
+
+    /* the register: opened once here (migrates it to this version's schema, e.g. the agent table) */
+    {
+        reg *r = NULL;
+        char rerr[REG_ERRLEN];
+        if (reg_open(o->db_path, 0, "portal", "klartext serve", clock_now(), &r, rerr, sizeof rerr)) {
+            snprintf(err, errlen, "%s", rerr);
+            goto out;
+        }
+        const char *langs = reg_org_get(r, "organisation.languages");
+        srv_g.default_de = langs && !strncmp(langs, "de", 2);
+        reg_close(r);
+    }
+    if (o->tls_cert) {
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) { snprintf(err, errlen, "this libmicrohttpd has no TLS support"); goto out; }
+        if (!(cert = read_file(o->tls_cert, 1 << 20, err, errlen)) || !(key = read_file(o->tls_key, 1 << 20, err, errlen))) goto out;
+        srv_g.tls = 1;
+    }
+    if (!o->access_log || !strcmp(o->access_log, "-")) access_log = stderr;
+    else if (!strcmp(o->access_log, "off")) access_log = NULL;
+    else if (!(access_log = fopen(o->access_log, "a"))) {
+        snprintf(err, errlen, "cannot open '%s': %s", o->access_log, strerror(errno));
+        goto out;
+    }
+    if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14))) { snprintf(err, errlen, "out of memory"); goto out; }
+
+    /* SIGINT/SIGTERM are taken by sigwait below; the worker threads inherit the blocked mask */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    signal(SIGPIPE, SIG_IGN);
+
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : cores > 0 ? cores : 1);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (v6) flags |= MHD_USE_IPv6;
+    if (srv_g.tls) flags |= MHD_USE_TLS;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
+        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, NULL},
+        {srv_g.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {srv_g.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!d) {
+        snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)", o->listen);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = di ? di->port : 0;
+    char shown[160];
+    if (v6) {
+        char a[64];
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof a);
+        snprintf(shown, sizeof shown, "%s://[%s]:%u", srv_g.tls ? "https" : "http", a, port);
+    } else {
+        char a[32];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof a);
+        snprintf(shown, sizeof shown, "%s://%s:%u", srv_g.tls ? "https" : "http", a, port);
+    }
+    fprintf(o->status ? o->status : stderr, "klartext: serving on %s (%u threads; stop with Ctrl-C or SIGTERM)\n", shown, threads);
+    fflush(o->status ? o->status : stderr);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fprintf(o->status ? o->status : stderr, "klartext: %s: finishing open requests and stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    MHD_socket ls = MHD_quiesce_daemon(d);
+    if (ls != MHD_INVALID_SOCKET) close(ls);
+    for (int i = 0; i < SHUTDOWN_WAIT * 20; i++) {
+        const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!ci || ci->num_connections == 0) break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(d);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    fprintf(o->status ? o->status : stderr, "klartext: stopped\n");
+    rc = 0;
+out:
+    states_free();
+    ratelimit_free(limiter);
+    limiter = NULL;
+    if (access_log && access_log != stderr) fclose(access_log);
+    access_log = NULL;
+    free(srv_g.pubkey);
+    if (cert) free(cert);
+    if (key) { sodium_memzero(key, strlen(key)); free(key); }
+    sodium_memzero(&srv_g, sizeof srv_g);
+    sodium_memzero(sessions, sizeof sessions);
+    return rc;
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# t6000 — `klartext serve` with real clients: every route and error with curl (status codes,
+# headers, bodies), the verification portal on notices made by `klartext notify --out`, no
+# enumeration (unknown code vs wrong address: identical bodies, similar timing), rate limiting,
+# the agent console (log-in, session cookie, lookups in the audit trail), the JSON API, the
+# log endpoints, and a clean shutdown on SIGTERM (no leaks under ASan).
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
+
+klartext demo --dir demo >demo.out 2>&1 || { cat demo.out; echo "not ok 1 - demo"; echo "1..1"; exit 1; }
+cd demo
+klartext notify 2026-0001 --approve --by "Test DPO" >/dev/null 2>&1
+klartext notify 2026-0001 --out out >/dev/null 2>&1
+# the code and the address of the first notice, as the person would read them
+eml=$(ls out/*.eml 2>/dev/null | head -1)
+CODE=$(grep -ao '[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-[0-9A-Z]\{4\}' "$eml" | head -1)
+RCPT=$(sed -n 's/^To: *//p' "$eml" | head -1 | tr -d '\r' | sed 's/.*<\(.*\)>.*/\1/')
+UNKNOWN=7777-7777-7777-7777
+test_expect_success 'notify --out made notices with codes' 'test -n "$CODE" && test -n "$RCPT" && echo "$RCPT" | grep_q "@"'
+
+start_server() {  # start_server LOGFILE OPTIONS... — sets PID, URL
+    "$KLARTEXT" serve --listen 127.0.0.1:0 "${@:2}" 2>"$1" &
+    PID=$!
+    for _ in $(seq 100); do
+        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
+        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
+        sleep 0.1
+    done
+    cat "$1"; return 1
+}
+stop_server() {  # SIGTERM, wait; returns the server's exit code
+    kill -TERM "$PID" 2>/dev/null; wait "$PID"
+}
+trap 'kill -TERM $PID 2>/dev/null' EXIT
+
+klartext agent add alice >token 2>agent.err
+TOKEN=$(cat token)
+test_expect_success 'agent add prints a token once and stores only its hash' '
+    echo "$TOKEN" | grep_q "^kta_[A-Za-z0-9_-]\{43\}$" &&
+    grep_q "shown only this once" agent.err &&
+    test "$(sqlite3 klartext.db "SELECT count(*) FROM agent WHERE name = \"alice\" AND length(token_hash) = 32")" = 1 &&
+    ! sqlite3 klartext.db .dump | grep -q "$TOKEN" &&
+    klartext agent list | grep_q "^alice" &&
+    klartext audit | grep_q "agent.add"
+'
+test_expect_code 2 'agent add refuses a bad or duplicate name' 'klartext agent add "bad name"; klartext agent add alice'
+
+start_server server.log --rate-limit 1000/min --access-log access.log
+test_expect_success 'serve starts and says where' 'test -n "$URL" && grep_q "serving on http://127.0.0.1:" server.log'
+
+hdr() { curl -s -D - -o /dev/null "$@"; }
+code() { curl -s -o /dev/null -w "%{http_code}" "$@"; }
+
+test_expect_success 'GET / lists the published incident (German by Accept-Language, English by ?lang)' '
+    curl -s -H "Accept-Language: de-DE,de;q=0.9,en;q=0.5" "$URL/" >de.html &&
+    grep_q "<html lang=\"de\">" de.html && grep_q "Sicherheitsvorfälle" de.html && grep_q "/incident/2026-0001" de.html &&
+    grep_q "name=\"viewport\"" de.html && grep_q "<main id=\"main\"" de.html && grep_q "hreflang=\"en\"" de.html &&
+    curl -s "$URL/?lang=en" >en.html && grep_q "<html lang=\"en\">" en.html && grep_q "Security incidents" en.html
+'
+test_expect_success 'security headers on every response' '
+    for p in / /incident/2026-0001 /verify /agent /assets/style.css /api/v1/incidents /log/checkpoint /nope; do
+        hdr "$URL$p" >h || return 1
+        grep_q "^Content-Security-Policy: default-src .none.; style-src .self.; img-src .self. data:; form-action .self.; frame-ancestors .none." h &&
+        grep_q "^X-Content-Type-Options: nosniff" h && grep_q "^Referrer-Policy: no-referrer" h || return 1
+    done
+    hdr "$URL/verify" | grep_q "^Cache-Control: no-store" && hdr "$URL/agent" | grep_q "^Cache-Control: no-store"
+'
+test_expect_success 'the incident page: statement, facts, public timeline, chart, contact' '
+    curl -s "$URL/incident/2026-0001?lang=en" >inc.html &&
+    grep_q "Key facts" inc.html && grep_q "People affected" inc.html && grep_q "Timeline" inc.html &&
+    grep_q "Statement published, revision 1" inc.html && grep_q "We became aware of the incident" inc.html &&
+    grep_q "<svg" inc.html && grep_q "role=\"img\"" inc.html && grep_q "one bar per hour" inc.html &&
+    grep_q "Data protection officer" inc.html && grep_q "The numbers as a table" inc.html &&
+    not_grep_q "@mail.example" inc.html && not_grep_q "C00" inc.html
+'
+test_expect_success 'an incident without a published statement does not exist publicly' '
+    klartext incident new --title "Secret draft" --aware-at 2026-11-20T09:00:00Z --aware-how test >/dev/null 2>&1 &&
+    test "$(code "$URL/incident/2026-0002")" = 404 && test "$(code "$URL/api/v1/incidents/2026-0002")" = 404 &&
+    not_grep_q "Secret draft" <(curl -s "$URL/") && not_grep_q "2026-0002" <(curl -s "$URL/api/v1/incidents")
+'
+test_expect_success 'the page cache follows the register (a new revision shows at once)' '
+    klartext incident publish 2026-0001 --lang en --statement "Second revision: we fixed it." >/dev/null 2>&1 &&
+    curl -s "$URL/incident/2026-0001?lang=en" | grep_q "Second revision: we fixed it." &&
+    curl -s "$URL/incident/2026-0001?lang=en" | not_grep_q "only available in German"
+'
+test_expect_success 'errors: 404, traversal, 405 with Allow, 413, 400' '
+    test "$(code "$URL/nope")" = 404 &&
+    test "$(code --path-as-is "$URL/../etc/passwd")" = 404 &&
+    test "$(code --path-as-is "$URL/assets/../../etc/passwd")" = 404 &&
+    test "$(code "$URL/assets/%2e%2e/%2e%2e/etc/passwd")" = 404 &&
+    test "$(code -X DELETE "$URL/")" = 405 && hdr -X DELETE "$URL/" | grep_q "^Allow: GET, HEAD" &&
+    test "$(code -X PUT "$URL/verify")" = 405 && hdr -X PUT "$URL/verify" | grep_q "^Allow: GET, HEAD, POST" &&
+    test "$(code "$URL/api/v1/verify")" = 405 &&
+    head -c 20000 /dev/zero | tr "\0" a >big && test "$(code -X POST --data-binary @big "$URL/verify")" = 413 &&
+    test "$(code -X POST --data-binary "code=%zz" "$URL/verify")" = 400 &&
+    test "$(code -X POST -H "Content-Type: application/json" -d "[1" "$URL/api/v1/verify")" = 400 &&
+    test "$(code "$URL/log/entries?start=x")" = 400 && test "$(code "$URL/log/proof/inclusion?index=999999")" = 400
+'
+test_expect_success 'GET /verify shows a labelled form that works without JavaScript' '
+    curl -s "$URL/verify?lang=en" >v.html &&
+    grep_q "<form method=\"post\" action=\"/verify\"" v.html && grep_q "<label for=\"code\">" v.html &&
+    grep_q "<label for=\"email\">" v.html && not_grep_q "<script" v.html
+'
+test_expect_success 'a known code: genuine, the incident, the date, the masked address — never the address' '
+    curl -s -X POST --data-urlencode "code=$CODE" -d lang=en "$URL/verify" >ok.html &&
+    grep_q "Yes, this message is genuine" ok.html && grep_q "/incident/2026-0001" ok.html &&
+    grep_q "\*\*\*@" ok.html && not_grep_q "$RCPT" ok.html
+'
+test_expect_success 'code typed loosely (lower case, spaces) and the address with an upper-case domain: own exposure + log proof' '
+    loose=$(echo "$CODE" | tr "A-Z-" "a-z ") &&
+    dom=$(echo "${RCPT#*@}" | tr a-z A-Z) &&
+    curl -s -X POST --data-urlencode "code=$loose" --data-urlencode "email=${RCPT%@*}@$dom" -d lang=de "$URL/verify" >mine.html &&
+    grep_q "Ja, diese Nachricht ist echt" mine.html && grep_q "Was mit Ihren Daten geschah" mine.html &&
+    grep_q "zuerst abgerufen" mine.html && grep_q "Transparenz-Log" mine.html && grep_q "inclusion" mine.html
+'
+test_expect_success 'the local part of the address is compared exactly' '
+    up=$(echo "${RCPT%@*}" | tr a-z A-Z)@${RCPT#*@} &&
+    curl -s -X POST --data-urlencode "code=$CODE" --data-urlencode "email=$up" -d lang=en "$URL/verify" | grep_q "We could not confirm"
+'
+test_expect_success 'no enumeration: unknown code and known code with a wrong address give the same answer' '
+    curl -s -D h1 -X POST --data-urlencode "code=$UNKNOWN" --data-urlencode "email=someone@example.org" -d lang=en "$URL/verify" >b1 &&
+    curl -s -D h2 -X POST --data-urlencode "code=$CODE" --data-urlencode "email=someone@example.org" -d lang=en "$URL/verify" >b2 &&
+    cmp b1 b2 && head -1 h1 | grep_q " 200" && head -1 h2 | grep_q " 200" &&
+    grep_q "We could not confirm this message" b1 &&
+    grep "^Content-Length" h1 >l1 && grep "^Content-Length" h2 >l2 && cmp l1 l2
+'
+test_expect_success 'no enumeration: similar timing (medians of 50 interleaved requests each within 3x)' '
+    one() { curl -s -o /dev/null -w "%{time_total}\n" -X POST --data-urlencode "code=$1" --data-urlencode "email=someone@example.org" "$URL/verify"; }
+    for i in $(seq 10); do one "$UNKNOWN" >/dev/null; one "$CODE" >/dev/null; done
+    for i in $(seq 50); do one "$UNKNOWN" >>ta; one "$CODE" >>tb; done
+    a=$(sort -n ta | sed -n 25p) && b=$(sort -n tb | sed -n 25p) && echo "median unknown $a s, known+wrong address $b s" &&
+    awk -v a="$a" -v b="$b" "BEGIN { r = a > b ? a / b : b / a; exit !(r < 3) }"
+'
+test_expect_success 'the JSON API: incidents, one incident, verify, pubkey' '
+    curl -s "$URL/api/v1/incidents" | jq -e ".incidents[0].ref == \"2026-0001\"" >/dev/null &&
+    curl -s "$URL/api/v1/incidents/2026-0001" | jq -e ".statements.en.revision == 1 and .statements.de.revision == 1 and (.views_per_hour | length) > 0" >/dev/null &&
+    curl -s -X POST -H "Content-Type: application/json" -d "{\"code\":\"$CODE\"}" "$URL/api/v1/verify" | jq -e ".genuine == true and .incident == \"2026-0001\"" >/dev/null &&
+    curl -s -X POST -d "{\"code\":\"$CODE\",\"email\":\"$RCPT\"}" "$URL/api/v1/verify" | jq -e ".exposure.views >= 1 and (.log.index | type) == \"number\"" >/dev/null &&
+    curl -s -X POST -d "{\"code\":\"$UNKNOWN\",\"email\":\"$RCPT\"}" "$URL/api/v1/verify" | jq -e ". == {\"genuine\": false}" >/dev/null &&
+    curl -s "$URL/.well-known/klartext/minisign.pub" | cmp - klartext.pub &&
+    hdr "$URL/.well-known/klartext/minisign.pub" | grep_q "^Content-Type: text/plain" &&
+    curl -s "$URL/api/v1/pubkey" | jq -e ".public_key == \"$(tail -1 klartext.pub)\"" >/dev/null
+'
+test_expect_success 'the log endpoints agree with the command line' '
+    curl -s "$URL/log/checkpoint" | cmp - <(klartext log checkpoint --show 2>/dev/null || sqlite3 klartext.db "SELECT note FROM tlog_checkpoint ORDER BY size DESC LIMIT 1") 2>/dev/null ||
+        curl -s "$URL/log/checkpoint" | grep_q "^verify.beispiel-versand.example/log$" &&
+    curl -s "$URL/log/entries?start=0&end=2" | jq -e "(.entries | length) == 2 and .entries[0].index == 0" >/dev/null &&
+    curl -s "$URL/log/proof/inclusion?index=1&size=3" | jq -e ".type == \"inclusion\" and .size == 3" >/dev/null &&
+    curl -s "$URL/log/proof/consistency?old=2&new=4" | jq -e ".type == \"consistency\"" >/dev/null
+'
+test_expect_success 'agent console: wrong token 403, log-in sets a strict session cookie' '
+    test "$(code -X POST -d token=kta_wrong "$URL/agent/login")" = 403 &&
+    hdr -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login" >lh && head -1 lh | grep_q " 303" &&
+    grep_q "^Set-Cookie: kt_agent=[0-9a-f]\{64\}; Path=/agent; Max-Age=[0-9]*; HttpOnly; SameSite=Strict" lh &&
+    sed -n "s/^Set-Cookie: \(kt_agent=[0-9a-f]*\);.*/\1/p" lh | tr -d "\r" >cookie &&
+    curl -s -b "$(cat cookie)" "$URL/agent?lang=en" | grep_q "Signed in: <strong>alice" &&
+    test "$(code -X POST -d q=x "$URL/agent/lookup")" = 403
+'
+test_expect_success 'agent lookups by code and by address, with a script; the audit trail has no code or address' '
+    curl -s -b "$(cat cookie)" -X POST --data-urlencode "q=$CODE" -d lang=en "$URL/agent/lookup" >al.html &&
+    grep_q "Genuine notice" al.html && grep_q "Say:" al.html && grep_q "exported as a file for delivery" al.html &&
+    curl -s -b "$(cat cookie)" -X POST --data-urlencode "q=$RCPT" -d lang=de "$URL/agent/lookup" >al2.html &&
+    grep_q "Echte Nachricht" al2.html && grep_q "Sagen Sie" al2.html &&
+    curl -s -b "$(cat cookie)" -X POST -d "q=$UNKNOWN" -d lang=en "$URL/agent/lookup" | grep_q "No notice found" &&
+    klartext audit >audit.out && grep_q "agent:alice" audit.out && grep_q "agent.lookup" audit.out &&
+    nocode=$(echo "$CODE" | tr -d -) && ! grep -q -e "$CODE" -e "$nocode" -e "$RCPT" audit.out &&
+    ! sqlite3 klartext.db "SELECT * FROM audit" | grep -q -e "$CODE" -e "$nocode" -e "$RCPT" &&
+    klartext log verify >/dev/null
+'
+test_expect_success 'agent API with a Bearer token' '
+    test "$(code -X POST -d "{\"code\":\"$CODE\"}" "$URL/api/v1/agent/lookup")" = 401 &&
+    curl -s -H "Authorization: Bearer $TOKEN" -X POST -d "{\"email\":\"$RCPT\"}" "$URL/api/v1/agent/lookup" |
+        jq -e ".notices[0].incident == \"2026-0001\" and .notices[0].state == \"written\"" >/dev/null
+'
+test_expect_success 'log-out ends the session; a removed agent loses theirs' '
+    curl -s -b "$(cat cookie)" -X POST "$URL/agent/logout" -o /dev/null &&
+    curl -s -b "$(cat cookie)" "$URL/agent?lang=en" | grep_q "Your agent token" &&
+    hdr -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login" | sed -n "s/^Set-Cookie: \(kt_agent=[0-9a-f]*\);.*/\1/p" | tr -d "\r" >cookie2 &&
+    curl -s -b "$(cat cookie2)" "$URL/agent?lang=en" | grep_q "Signed in" &&
+    klartext agent remove alice 2>/dev/null &&
+    curl -s -b "$(cat cookie2)" "$URL/agent?lang=en" | grep_q "Your agent token" &&
+    test "$(code -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login")" = 403
+'
+test_expect_success 'the access log has no codes, addresses, tokens or query strings' '
+    grep_q "\"POST /verify\" 200" access.log && grep_q "\"GET /log/entries\" 200" access.log &&
+    nocode=$(echo "$CODE" | tr -d -) &&
+    ! grep -q -i -e "$CODE" -e "$nocode" -e "$RCPT" -e "$TOKEN" -e "?" access.log
+'
+stop_server; src=$?
+test_expect_success 'SIGTERM: stops cleanly (exit 0, no leaks)' '
+    tail -3 server.log; test $src -eq 0 && grep_q "klartext: stopped" server.log
+'
+
+start_server server2.log --rate-limit 3/min --access-log off
+test_expect_success 'rate limit per client: 429 with Retry-After after 3 attempts a minute' '
+    for i in 1 2 3; do test "$(code -X POST -d code=$UNKNOWN "$URL/verify")" = 200 || return 1; done &&
+    hdr -X POST -d code=$UNKNOWN "$URL/verify" >rl && head -1 rl | grep_q " 429" && grep_q "^Retry-After: [0-9]" rl &&
+    test "$(code -X POST -d "{\"code\":\"$UNKNOWN\"}" "$URL/api/v1/verify")" = 429 &&
+    test "$(code "$URL/")" = 200
+'
+kill -INT $PID; wait $PID; src=$?
+test_expect_success 'SIGINT stops it too' 'test $src -eq 0'
+
+test_expect_code 2 'bad options are usage errors' 'klartext serve --listen nowhere'
+test_expect_code 2 'bad rate limit' 'klartext serve --rate-limit 5/hour'
+test_done

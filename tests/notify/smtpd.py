@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""smtpd.py — a scriptable SMTP server on loopback for klartext's notify tests (aiosmtpd).
+
+usage: smtpd.py --dir DIR --port-file FILE [--reject ADDR]... [--defer ADDR]...
+                [--drop-once ADDR]... [--tls-cert PEM --tls-key PEM [--require-tls]]
+                [--auth USER:PASSWORD]
+
+Listens on 127.0.0.1 on a free port and writes the port to FILE. Every accepted message is
+written to DIR/NNNNNN.eml exactly as received, and DIR/log.jsonl gets one line per message:
+{"n": 1, "from": "...", "rcpt": ["..."], "message_id": "<...>"}.
+  --reject ADDR     RCPT TO:<ADDR> gets "550 5.1.1 mailbox unavailable" (permanent)
+  --defer ADDR      RCPT TO:<ADDR> gets "451 4.3.0 try again later" the first time only
+  --drop-once ADDR  the first message for ADDR: the connection is dropped after the message
+                    was received, before the reply (the message is NOT kept), so the client
+                    cannot know whether it arrived
+  --tls-cert/--tls-key  offer STARTTLS; --require-tls refuses mail without it
+  --auth USER:PASSWORD  require AUTH (PLAIN/LOGIN) with these credentials
+Stops on SIGTERM or SIGINT. Run it with /usr/bin/python3 (Debian's aiosmtpd).
+"""
+import argparse
+import asyncio
+import email.parser
+import email.policy
+import json
+import os
+import signal
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Handler:
+    def __init__(self, args):
+        self.dir = args.dir
+        self.reject = set(a.lower() for a in args.reject)
+        self.defer = set(a.lower() for a in args.defer)
+        self.drop_once = set(a.lower() for a in args.drop_once)
+        self.deferred = set()
+        self.dropped = set()
+        self.n = 0
+        os.makedirs(self.dir, exist_ok=True)
+        self.log = open(os.path.join(self.dir, 'log.jsonl'), 'a', buffering=1)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        a = address.lower()
+        if a in self.reject:
+            return '550 5.1.1 <%s>: mailbox unavailable' % address
+        if a in self.defer and a not in self.deferred:
+            self.deferred.add(a)
+            return '451 4.3.0 <%s>: try again later' % address
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        for r in envelope.rcpt_tos:
+            a = r.lower()
+            if a in self.drop_once and a not in self.dropped:
+                self.dropped.add(a)
+                server.transport.abort()
+                return '250 OK'   # never reaches the client
+        self.n += 1
+        data = envelope.original_content or envelope.content
+        if isinstance(data, str):
+            data = data.encode('utf-8', 'surrogateescape')
+        with open(os.path.join(self.dir, '%06d.eml' % self.n), 'wb') as f:
+            f.write(data)
+        hdr = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
+        self.log.write(json.dumps({'n': self.n, 'from': envelope.mail_from, 'rcpt': envelope.rcpt_tos,
+                                   'message_id': hdr.get('Message-ID', '')}) + '\n')
+        return '250 2.0.0 Ok: queued as T%06d' % self.n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--dir', required=True)
+    ap.add_argument('--port-file', required=True)
+    ap.add_argument('--reject', action='append', default=[])
+    ap.add_argument('--defer', action='append', default=[])
+    ap.add_argument('--drop-once', action='append', default=[])
+    ap.add_argument('--tls-cert')
+    ap.add_argument('--tls-key')
+    ap.add_argument('--require-tls', action='store_true')
+    ap.add_argument('--auth')
+    args = ap.parse_args()
+
+    handler = Handler(args)
+    ctx = None
+    if args.tls_cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    kw = {}
+    if args.auth:
+        user, pw = args.auth.split(':', 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and \
+                auth_data.password.decode() == pw
+            return AuthResult(success=ok)
+        kw = dict(authenticator=authenticator, auth_required=True, auth_require_tls=bool(ctx))
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def factory():
+        return SMTP(handler, hostname='smtp.test.invalid', tls_context=ctx,
+                    require_starttls=args.require_tls, data_size_limit=8 << 20, **kw)
+
+    server = loop.run_until_complete(loop.create_server(factory, '127.0.0.1', 0))
+    port = server.sockets[0].getsockname()[1]
+    tmp = args.port_file + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write('%d\n' % port)
+    os.rename(tmp, args.port_file)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, loop.stop)
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+        loop.close()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
