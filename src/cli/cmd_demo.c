@@ -238,6 +238,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
                           "--reason", "As in the Amazon case of November 2018, names with e-mail addresses invite targeted phishing; "
                                       "we inform the authority and every customer.", NULL);
         if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", "--out", rep_en, NULL);
+        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", NULL);
         if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--out", rep_de, NULL);
         if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed,
                           "--ref", "BlnBDI-511/2026-0815", NULL);

@@ -658,6 +658,12 @@ static const struct fword *field_find(const char *key, size_t n)
     return NULL;
 }
 
+const char *notice_field_word(const char *key, size_t n, int german)
+{
+    const struct fword *w = field_find(key, n);
+    return w ? (german ? w->de : w->en) : NULL;
+}
+
 /* a small bounded string builder on the stack */
 struct sb {
     char *p;

@@ -179,4 +179,7 @@ void notice_make_id(const char *incident_ref, int64_t seq, char *out, size_t len
 /* de / en from "de" / "en" (case-insensitive); -1 otherwise */
 int notice_lang_parse(const char *s);
 const char *notice_lang_code(enum notice_lang l);
+/* The word for a disclosed field name in a sentence ("e-mail address" / "E-Mail-Adresse"),
+ * from the same table the letters use; NULL for a name klartext has no word for. */
+const char *notice_field_word(const char *key, size_t n, int german);
 #endif

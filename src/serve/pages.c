@@ -1,6 +1,7 @@
 /* pages.c — the portal's server-rendered HTML: public incident pages, the verification form
  * and its answers, the agent console. No script; every value is HTML-escaped; German and
  * English. The chart is the report's SVG writer (src/report/report_int.h). */
+#include "notify/notice.h"
 #include "serve/serve_int.h"
 #include "notify/i18n.h"
 #include "register/incident.h"
@@ -415,11 +416,27 @@ void page_verify_form(reg *r, int de_, struct buf *b)
     html_end(b, r, de_);
 }
 
-static void list_words(struct buf *b, const char *semi)
+/* "a;b" -> "a, b" */
+static void list_plain(struct buf *b, const char *semi)
 {
     for (const char *c = semi; *c; c++) {
         if (*c == ';') buf_adds(b, ", ");
-        else { char s[2] = {*c, 0}; html_esc(b, s); }
+        else { char s1[2] = {*c, 0}; html_esc(b, s1); }
+    }
+}
+
+/* "name;email" -> "Name, E-Mail-Adresse" (the letters' words; unknown names as stored) */
+static void list_words(struct buf *b, const char *semi, int de_)
+{
+    const char *c = semi;
+    while (*c) {
+        size_t n = strcspn(c, ";");
+        const char *w = notice_field_word(c, n, de_);
+        if (c != semi) buf_adds(b, ", ");
+        if (w) html_esc(b, w);
+        else { char *t = xstrndup(c, n); html_esc(b, t); free(t); }
+        c += n;
+        if (*c == ';') c++;
     }
 }
 
@@ -465,7 +482,7 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
         buf_addf(b, "<section aria-labelledby=\"yours\" class=\"box\">\n<h2 id=\"yours\">%s</h2>\n<dl class=\"facts\">\n",
                  T("Was mit Ihren Daten geschah", "What happened to your data"));
         buf_addf(b, "<dt>%s</dt><dd>", T("Welche Daten", "Which data"));
-        list_words(b, e->fields);
+        list_words(b, e->fields, de_);
         buf_adds(b, "</dd>\n");
         buf_addf(b, "<dt>%s</dt><dd>%s %s<br>%s %s</dd>\n", T("Wann", "When"), T("zuerst abgerufen:", "first viewed:"), when,
                  T("zuletzt abgerufen:", "last viewed:"), w2);
@@ -484,7 +501,7 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
                  c2, e->anonymous == 1 ? T("nicht angemeldeter Besucher", "visitor who was not signed in") : T("nicht angemeldete Besucher", "visitors who were not signed in"),
                  T("nur über die IP-Adresse gezählt", "counted by IP address only"));
         buf_addf(b, "<dt>%s</dt><dd>", T("Wo", "Where"));
-        list_words(b, e->pages);
+        list_plain(b, e->pages);
         buf_adds(b, "</dd>\n");
         buf_addf(b, "</dl>\n<p class=\"meta\">%s ", T("Zeiten in Ihrer Zeitzone:", "Times in your time zone:"));
         html_esc(b, pz);
