@@ -673,10 +673,10 @@ static void unlink_tmps(struct job *jobs, size_t n, const char *outdir)
         }
 }
 
-/* Store one batch of made notices in one transaction: the notices, their outbox rows, and one
- * transparency-log commitment to the batch (its "NOTICE-ID SHA-256-OF-TEXT" lines, so that any
- * notice of it can be proved later without opening the others' texts); then, for --out, move the
- * files into place. */
+/* Store one batch of made notices in one transaction: the notices, their outbox rows, and for
+ * each notice a transparency-log commitment to the line "NOTICE-ID SHA-256-OF-TEXT\n" (salted:
+ * the log shows only the commitment; the person, given the salt on the portal, can recompute it
+ * and prove that their notice is in the log); then, for --out, move the files into place. */
 static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t approval_id, enum outbox_state st,
                        int64_t at, const char *outdir)
 {
@@ -699,12 +699,11 @@ static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t appro
         };
         memcpy(nn.code_hash, j->code_hash, 32);
         memcpy(nn.text_sha256, j->text_sha, 65);
-        buf_addf(&commit, "%s %s\n", j->notice_id, j->text_sha);
         if ((rc = outbox_add(c->r, c->inc.id, approval_id, c->scan_id, c->import_id, at, &nn, st, NULL))) break;
+        buf_reset(&commit);
+        buf_addf(&commit, "%s %s\n", j->notice_id, j->text_sha);
+        if ((rc = tlog_append_commitment(c->r, "notice", commit.p, commit.len, j->notice_id, NULL))) break;
     }
-    char ref[2 * NOTICE_ID_MAX + 4];
-    snprintf(ref, sizeof ref, "%s..%s", jobs[0].notice_id, jobs[n - 1].notice_id);
-    if (!rc) rc = tlog_append_commitment(c->r, "notice", commit.p, commit.len, ref, NULL);
     buf_release(&commit);
     if (rc || (rc = reg_commit(c->r))) {
         kt_error(rc, "%s", reg_err(c->r));

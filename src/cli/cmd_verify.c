@@ -5,6 +5,7 @@
  * What it shows is what an agent may say: the incident, the notice id, the masked address
  * ("k***@mail.example"), when it was made and sent — never the code or the address itself. */
 #include "cli/cli.h"
+#include "register/tlog_store.h"
 #include "notify/mime.h"
 #include "notify/notice.h"
 #include "notify/outbox.h"
@@ -413,7 +414,62 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
     if (v->test) printf("  %-12s this is a TEST sample, not a notice to a person\n", "note");
 }
 
-static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub)
+/* --proof: what a person needs to check that this notice is in the public transparency log:
+ * the log index, the salt and the committed line (commitment = SHA-256(salt || line)), the
+ * entry's exact bytes, and the inclusion proof up to the latest signed checkpoint. */
+static int print_log_proof(struct kt_ctx *ctx, reg *r, const struct notice_info *ni)
+{
+    int64_t idx = 0, size = 0;
+    int found = 0, rc, have = 0;
+    if ((rc = tlog_find(r, "notice", ni->notice_id, &idx, &found))) return kt_error(rc, "%s", reg_err(r));
+    if (!found) return kt_error(1, "notice %s has no entry of its own in the transparency log", ni->notice_id);
+    uint8_t salt[TLOG_SALT_LEN];
+    if ((rc = tlog_commitment_salt(r, idx, salt))) return kt_error(rc, "%s", reg_err(r));
+    struct tlog_ckpt ck;
+    if ((rc = tlog_checkpoint_latest(r, &ck, &have))) return kt_error(rc, "%s", reg_err(r));
+    if (!have || idx >= ck.size) {
+        if (have) tlog_ckpt_release(&ck);
+        return kt_error(1, "notice %s is log entry %lld, but no signed checkpoint covers it yet: run 'klartext log checkpoint'",
+                        ni->notice_id, (long long)idx);
+    }
+    size = ck.size;
+    struct tlog_proof p;
+    struct tlog_entry *ents = NULL;
+    size_t ne = 0;
+    if ((rc = tlog_prove_inclusion(r, idx, size, &p)) || (rc = tlog_entries(r, idx, idx + 1, &ents, &ne)) || ne != 1) {
+        tlog_ckpt_release(&ck);
+        return kt_error(rc ? rc : 1, "%s", rc ? reg_err(r) : "cannot read the log entry");
+    }
+    char salthex[2 * TLOG_SALT_LEN + 1];
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < TLOG_SALT_LEN; i++) { salthex[2 * i] = hx[salt[i] >> 4]; salthex[2 * i + 1] = hx[salt[i] & 15]; }
+    salthex[2 * TLOG_SALT_LEN] = 0;
+    char *line = xasprintf("%s %s\n", ni->notice_id, ni->text_sha256);
+    json_t *j = json_object();
+    json_object_set_new(j, "index", json_integer(idx));
+    json_object_set_new(j, "salt", json_string(salthex));
+    json_object_set_new(j, "committed", json_string(line));
+    json_object_set_new(j, "entry", tlog_entry_json(&ents[0]));
+    json_object_set_new(j, "inclusion_proof", tlog_proof_json(&p));
+    json_object_set_new(j, "checkpoint", json_string(ck.note));
+    if (ctx->json) kt_json_print(j);
+    else {
+        char *pj = json_dumps(json_object_get(j, "inclusion_proof"), JSON_INDENT(2) | JSON_SORT_KEYS);
+        printf("\nIn the transparency log: entry %lld of %lld (covered by the latest signed checkpoint).\n"
+               "  commitment = SHA-256(salt || committed line); the entry holds it, the proof leads to the root.\n"
+               "  salt            %s\n  committed line  %s  entry bytes     %s\n  inclusion proof %s\n"
+               "  checkpoint\n%s",
+               (long long)idx, (long long)size, salthex, line, ents[0].data, pj ? pj : "", ck.note);
+        free(pj);
+        json_decref(j);
+    }
+    free(line);
+    tlog_entries_free(ents, ne);
+    tlog_ckpt_release(&ck);
+    return 0;
+}
+
+static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, int proof)
 {
     char canon[CODE_CANON_SIZE], err[400];
     if (code_parse(code, strlen(code), canon, err, sizeof err)) return kt_error(2, "%s", err);
@@ -451,8 +507,9 @@ static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub)
     }
     if ((rc = check_stored(r, pk, id, &v, &msg))) goto out;
     v.genuine = v.have_sig && state_ok(&v.ni, &v);
-    print_verdict(ctx, r, &v, "the notice code");
+    if (!(proof && ctx->json)) print_verdict(ctx, r, &v, "the notice code");
     rc = v.genuine ? 0 : 1;
+    if (!rc && proof) rc = print_log_proof(ctx, r, &v.ni);
 out:
     buf_release(&msg);
     sign_key_free(k);
@@ -568,6 +625,7 @@ int cmd_verify(struct kt_ctx *ctx, int argc, char **argv)
     struct opt o[] = {
         {"code", "CODE", "the notice code the person reads out (K7QM-2D9X-PH4T-W3RC; case, dashes and spaces do not matter)"},
         {"pub", "KEY", "check signatures against this public key (a klartext.pub file or its base64 line)"},
+        {"proof", NULL, "with --code: also the notice's transparency-log entry, salt and inclusion proof"},
         {0},
     };
     char *pos[1];
@@ -578,14 +636,19 @@ int cmd_verify(struct kt_ctx *ctx, int argc, char **argv)
         "and the masked address it went to. Exit 0: genuine; 1: not genuine. See docs/verify.md.",
         o, argc, argv, pos, 1, &npos);
     if (rc) { opt_free(o); return rc; }
-    struct opt *code = opt_get(o, "code"), *pub = opt_get(o, "pub");
+    struct opt *code = opt_get(o, "code"), *pub = opt_get(o, "pub"), *proof = opt_get(o, "proof");
     if ((code->given != 0) == (npos != 0)) {
         kt_error(2, code->given ? "give either --code CODE or FILE.eml, not both" : "verify needs --code CODE or FILE.eml");
         usage_line(usage);
         opt_free(o);
         return 2;
     }
-    rc = code->given ? verify_code(ctx, code->value, pub->value) : verify_file(ctx, pos[0], pub->value);
+    if (proof->given && !code->given) {
+        kt_error(2, "--proof goes with --code CODE");
+        opt_free(o);
+        return 2;
+    }
+    rc = code->given ? verify_code(ctx, code->value, pub->value, proof->given > 0) : verify_file(ctx, pos[0], pub->value);
     opt_free(o);
     return rc;
 }

@@ -140,6 +140,8 @@ json_t *api_verify(const struct verify_res *v, const struct person_exposure *e)
         json_object_set_new(lg, "index", e->log_index >= 0 ? json_integer(e->log_index) : json_null());
         json_object_set_new(lg, "in_checkpoint", json_boolean(e->in_checkpoint));
         json_object_set_new(lg, "inclusion_proof", e->proof ? json_incref(e->proof) : json_null());
+        json_object_set_new(lg, "salt", e->salt_hex[0] ? json_string(e->salt_hex) : json_null());
+        json_object_set_new(lg, "committed", e->salt_hex[0] ? json_string(e->committed) : json_null());
         json_object_set_new(o, "log", lg);
     }
     return o;

@@ -155,6 +155,23 @@ int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *
     int64_t idx = 0, size = -1;
     int found = 0;
     if ((rc = tlog_find(r, "notice", h->notice_id, &idx, &found))) return rc;
+    if (found) {
+        /* a per-notice commitment: give the person what they need to recompute it */
+        uint8_t salt[TLOG_SALT_LEN];
+        db_stmt *q = db_prepare(reg_db(r), "SELECT text_sha256 FROM notice WHERE notice_id = ?");
+        if (!q) return reg_dberr(r);
+        db_bind_text(q, 1, h->notice_id);
+        if (db_step(q) == DB_ROW && tlog_commitment_salt(r, idx, salt) == 0) {
+            static const char hx[] = "0123456789abcdef";
+            for (int i = 0; i < TLOG_SALT_LEN && 2 * i + 1 < (int)sizeof e->salt_hex; i++) {
+                e->salt_hex[2 * i] = hx[salt[i] >> 4];
+                e->salt_hex[2 * i + 1] = hx[salt[i] & 15];
+            }
+            e->salt_hex[2 * TLOG_SALT_LEN < (int)sizeof e->salt_hex ? 2 * TLOG_SALT_LEN : (int)sizeof e->salt_hex - 1] = 0;
+            snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, db_col_text(q, 0));
+        }
+        db_reset(q);
+    }
     if (!found) {      /* notify commits to a batch of notices at once: ref "FIRST..LAST" */
         s = db_prepare(reg_db(r), "SELECT idx FROM tlog_entry WHERE kind = 'notice' AND instr(ref, '..') > 0 "
                                   "AND ?1 >= substr(ref, 1, instr(ref, '..') - 1) AND ?1 <= substr(ref, instr(ref, '..') + 2) "

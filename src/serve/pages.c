@@ -523,6 +523,19 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
                      (long long)e->log_index, (long long)e->log_index + 1, (long long)e->log_index,
                      e->in_checkpoint ? T(", enthalten im zuletzt signierten Prüfpunkt.", ", covered by the latest signed checkpoint.")
                                       : T(" (noch in keinem signierten Prüfpunkt).", " (not yet in a signed checkpoint)."));
+            if (e->salt_hex[0]) {
+                buf_addf(b, "<p>%s</p>\n<dl class=\"facts\">\n<dt>%s</dt><dd><code>", T(
+                    "So prüfen Sie es selbst: Der Eintrag enthält <code>commitment</code> = SHA-256(Salz ‖ Text). "
+                    "Mit diesen beiden Werten können Sie ihn nachrechnen und mit dem Beweis unten zeigen, dass er im Log steht "
+                    "(siehe die Seite „Transparenz-Log“).",
+                    "Check it yourself: the entry holds <code>commitment</code> = SHA-256(salt ‖ text). With these two values "
+                    "you can recompute it and, with the proof below, show that it is in the log (see the transparency log page)."),
+                    T("Salz (hex)", "Salt (hex)"));
+                html_esc(b, e->salt_hex);
+                buf_addf(b, "</code></dd>\n<dt>%s</dt><dd><code>", T("Text (mit Zeilenende)", "Text (with its line end)"));
+                html_esc(b, e->committed);
+                buf_adds(b, "</code></dd>\n</dl>\n");
+            }
             if (e->have_proof) {
                 char *pj = json_dumps(e->proof, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
                 buf_addf(b, "<details>\n<summary>%s</summary>\n<pre>", T("Inklusionsbeweis (RFC 9162)", "Inclusion proof (RFC 9162)"));

@@ -67,6 +67,8 @@ struct person_exposure {
     int have_proof;
     int in_checkpoint;               /* the proof is against the latest signed checkpoint */
     json_t *proof;                   /* tlog_proof_json of the inclusion proof, or NULL */
+    char salt_hex[65];               /* the commitment's salt ("" when not a per-notice entry) */
+    char committed[256];             /* the committed line "NOTICE-ID SHA-256-OF-TEXT\n" */
 };
 int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e);
 void person_exposure_release(struct person_exposure *e);

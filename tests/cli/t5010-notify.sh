@@ -176,20 +176,22 @@ test_expect_success 'the register keeps lookup hashes and the message, no code i
     ! sqlite3 klartext.db "SELECT * FROM notice_event; SELECT * FROM outbox; SELECT * FROM audit; SELECT * FROM event" | grep -q -e "$code" -e "$canon" &&
     [ "$(sqlite3 klartext.db "SELECT group_concat(rcpt_masked, \" \") FROM notice")" = "e***@example.org k***@example.net l***@example.de j***@example.com" ] &&
     [ "$(sqlite3 klartext.db "SELECT group_concat(state) FROM outbox")" = "written,written,written,written" ] &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM tlog_entry WHERE kind = \"notice\"")" = 1 ]
+    [ "$(sqlite3 klartext.db "SELECT count(*) FROM tlog_entry WHERE kind = \"notice\"")" = 4 ]
 '
-test_expect_success 'the transparency log commits to the batch: NOTICE-ID SHA-256 lines, opened with the salt' '
-    sqlite3 klartext.db "SELECT hex(salt) || \" \" || ref FROM tlog_entry WHERE kind = \"notice\"" >c &&
-    grep_q " 2018-0001-000001..2018-0001-000004$" c &&
+test_expect_success 'the transparency log commits to each notice: its NOTICE-ID SHA-256 line, opened with its salt' '
+    sqlite3 klartext.db "SELECT hex(salt) || \" \" || ref FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >c &&
+    grep_q " 2018-0001-000001$" c && grep_q " 2018-0001-000004$" c &&
     sqlite3 klartext.db "SELECT notice_id || \" \" || text_sha256 FROM notice ORDER BY seq" >lines &&
-    sqlite3 klartext.db "SELECT entry FROM tlog_entry WHERE kind = \"notice\"" >entry &&
+    sqlite3 klartext.db "SELECT entry FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >entry &&
     "$PY" - <<EOF2
 import hashlib, json
-salt = bytes.fromhex(open("c").read().split()[0])
-content = open("lines", "rb").read()
-entry = json.loads(open("entry").read())
-assert entry["commitment"] == hashlib.sha256(salt + content).hexdigest(), entry
-for l in content.decode().splitlines():
+salts = [bytes.fromhex(l.split()[0]) for l in open("c")]
+lines = open("lines", "rb").read().splitlines(keepends=True)
+entries = [json.loads(l) for l in open("entry")]
+assert len(salts) == len(lines) == len(entries) == 4
+for salt, line, entry in zip(salts, lines, entries):
+    assert entry["commitment"] == hashlib.sha256(salt + line).hexdigest(), entry
+for l in b"".join(lines).decode().splitlines():
     nid, h = l.split()
     txt = open("out/%s.txt" % nid, "rb").read()
     assert hashlib.sha256(txt).hexdigest() == h, nid

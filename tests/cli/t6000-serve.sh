@@ -106,6 +106,49 @@ test_expect_success 'a known code: genuine, the incident, the date, the masked a
     grep_q "Yes, this message is genuine" ok.html && grep_q "/incident/2026-0001" ok.html &&
     grep_q "\*\*\*@" ok.html && not_grep_q "$RCPT" ok.html
 '
+test_expect_success 'verify --code --proof gives the same salt, line and a proof up to a signed checkpoint' '
+    klartext log checkpoint >/dev/null &&
+    klartext verify --code "$CODE" --proof >proof.txt && grep_q "In the transparency log: entry" proof.txt &&
+    klartext --json verify --code "$CODE" --proof >proof.json &&
+    /usr/bin/python3 -c "
+import json, hashlib
+j = json.load(open(\"proof.json\"))
+raw = j[\"entry\"][\"entry\"].encode()
+assert json.loads(raw)[\"commitment\"] == hashlib.sha256(bytes.fromhex(j[\"salt\"]) + j[\"committed\"].encode()).hexdigest()
+assert hashlib.sha256(b\"\\x00\" + raw).hexdigest() == j[\"inclusion_proof\"][\"leaf_hash\"]
+assert j[\"checkpoint\"].split(chr(10))[1] == str(j[\"inclusion_proof\"][\"size\"])
+"
+'
+test_expect_success 'a person proves that their own notice is in the log (salt, text, proof from the portal)' '
+    curl -s -X POST -d "{\"code\":\"$CODE\",\"email\":\"$RCPT\"}" "$URL/api/v1/verify" >me.json &&
+    idx=$(jq -r .log.index me.json) &&
+    curl -s "$URL/log/entries?start=$idx&end=$((idx + 1))" >entry.json &&
+    /usr/bin/python3 - "$idx" <<PY
+import json, hashlib, sys
+me = json.load(open("me.json")); entries = json.load(open("entry.json"))
+idx = int(sys.argv[1]); lg = me["log"]
+salt = bytes.fromhex(lg["salt"]); text = lg["committed"].encode()
+ents = entries["entries"] if isinstance(entries, dict) else entries
+e = [x for x in ents if x["index"] == idx][0]
+raw = e["entry"].encode()
+assert json.loads(raw)["commitment"] == hashlib.sha256(salt + text).hexdigest(), "commitment does not match"
+leaf = hashlib.sha256(b"\\x00" + raw).digest()
+assert leaf.hex() == e["leaf_hash"]
+# RFC 9162 2.1.3.2: the inclusion proof leads from the leaf to the root
+p = lg["inclusion_proof"]; fn, sn, r = p["index"], p["size"] - 1, leaf
+for h in p["proof"]:
+    h = bytes.fromhex(h)
+    if sn == 0: raise SystemExit("proof too long")
+    if fn & 1 or fn == sn:
+        r = hashlib.sha256(b"\\x01" + h + r).digest()
+        while not fn & 1 and fn: fn >>= 1; sn >>= 1
+    else:
+        r = hashlib.sha256(b"\\x01" + r + h).digest()
+    fn >>= 1; sn >>= 1
+assert sn == 0 and r.hex() == p["root"], "inclusion proof does not lead to the root"
+print("commitment ok")
+PY
+'
 test_expect_success 'code typed loosely (lower case, spaces) and the address with an upper-case domain: own exposure + log proof' '
     loose=$(echo "$CODE" | tr "A-Z-" "a-z ") &&
     dom=$(echo "${RCPT#*@}" | tr a-z A-Z) &&
