@@ -86,24 +86,32 @@ static void iso(int64_t t, char *out) { kt_time_iso(t, out); }
 
 
 /* find the notice code (XXXX-XXXX-XXXX-XXXX) and the recipient in the first notice */
-static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *ref)
+static void first_notice(const char *dir, const char *ref, char code[20], char to[256])
 {
     char *path = xasprintf("%s/notices/%s-000001.eml", dir, ref);
     FILE *f = fopen(path, "rb");
-    char code[20] = "", to[256] = "", line[1024];
+    char line[1024];
+    code[0] = to[0] = 0;
     while (f && fgets(line, sizeof line, f)) {
         if (!to[0] && !strncmp(line, "To:", 3)) {
             char *lt = strchr(line, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-            if (lt && gt) snprintf(to, sizeof to, "%.*s", (int)(gt - lt - 1), lt + 1);
+            if (lt && gt) snprintf(to, 256, "%.*s", (int)(gt - lt - 1), lt + 1);
         }
         for (char *p = line; !code[0] && *p && strlen(p) >= 19; p++) {
             int ok = 1;
             for (int i = 0; i < 19 && ok; i++)
                 ok = (i % 5 == 4) ? p[i] == '-' : (strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ", p[i]) && p[i]);
-            if (ok && (p == line || p[-1] == ' ' || p[-1] == ':')) snprintf(code, sizeof code, "%.19s", p);
+            if (ok && (p == line || p[-1] == ' ' || p[-1] == ':')) snprintf(code, 20, "%.19s", p);
         }
     }
     if (f) fclose(f);
+    free(path);
+}
+
+static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *ref)
+{
+    char code[20], to[256];
+    first_notice(dir, ref, code, to);
     printf("\nEach customer's letter is in %s/notices/ (open one in a mail program). To check a letter\n"
            "without klartext: save its attachments notice.txt and notice.txt.minisig, then\n"
            "  minisign -Vm notice.txt -p %s/klartext.pub\n", dir, dir);
@@ -116,7 +124,6 @@ static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *r
                to[0] ? " (with the address " : "", to, to[0] ? ")" : "", to[0] ? " and that person's own exposure" : "");
     printf("  Agents: %s --db %s/klartext.db agent add alice, then sign in at http://127.0.0.1:8080/agent\n",
            ctx->prog ? ctx->prog : "klartext", dir);
-    free(path);
 }
 
 int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
@@ -256,6 +263,11 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
                           "Passwörter, Zahlungs- oder Bestelldaten. Der Fehler ist behoben. Jede betroffene Person erhält eine "
                           "persönliche, signierte Nachricht; ihre Echtheit lässt sich unter verify.beispiel-versand.example prüfen.", NULL);
         if (!rc) rc = run(ctx, dir, "log", "checkpoint", NULL);
+        if (!rc) {   /* what customer service and the person can check: genuine, and in the log */
+            char code[20], to[256];
+            first_notice(dir, ref, code, to);
+            if (code[0]) rc = run(ctx, dir, "verify", "--code", code, "--proof", NULL);
+        }
         if (!rc) rc = run(ctx, dir, "log", "verify", NULL);
         free(subj); free(ain); free(rep_en); free(rep_de);
         if (rc) goto out2;
