@@ -281,7 +281,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
             {"exposure", 1, "every affected customer (--format csv|json|text)"},
             {"report", 1, "the report to the supervisory authority (--lang de|en, --format text|html|json|veris)"},
             {"report --register", 0, "the Art. 33(5) register of every incident"},
-            {"log prove --inclusion 3", 0, "a proof that the published statement (log entry 3) is in the transparency log"},
+            {"log entries --start 0 --end 3", 0, "the first entries of the transparency log (commitments only, no personal data)"},
             {"audit", 0, "who changed what, and when"},
             {"org show", 0, "the organisation's details"},
             {"status --json", 0, "the same clocks, for scripts"},
