@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "register/scans.h"
 #include "util/buf.h"
+#include "util/csv.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
@@ -11,7 +12,7 @@ static const char usage[] = "klartext exposure ID [--subject S] [--format csv|js
 
 static void csv_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
+    if (!csv_needs_quotes(s, strlen(s))) { fputs(s, f); return; }
     fputc('"', f);
     for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
     fputc('"', f);
