@@ -495,7 +495,7 @@ static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, in
     if ((rc = outbox_find_code(r, hash, &v.ni, &found))) { kt_error(rc, "%s", reg_err(r)); goto out; }
     if (!found) {
         v.why = "no notice has this code (check the spelling: 16 characters, e.g. K7QM-2D9X-PH4T-W3RC)";
-        print_verdict(ctx, r, &v, "the notice code");
+        print_verdict(ctx, r, &v, "the notice with this code");
         rc = 1;
         goto out;
     }
@@ -507,7 +507,7 @@ static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, in
     }
     if ((rc = check_stored(r, pk, id, &v, &msg))) goto out;
     v.genuine = v.have_sig && state_ok(&v.ni, &v);
-    if (!(proof && ctx->json)) print_verdict(ctx, r, &v, "the notice code");
+    if (!(proof && ctx->json)) print_verdict(ctx, r, &v, "the notice with this code");
     rc = v.genuine ? 0 : 1;
     if (!rc && proof) rc = print_log_proof(ctx, r, &v.ni);
 out:
