@@ -435,6 +435,7 @@ struct job {
 
 struct pool {
     struct nctx *c;
+    const struct outbox_dict *dict;
     const char *outdir;
     int64_t date;
     pthread_mutex_t mu;
@@ -488,7 +489,7 @@ static void make_one(struct pool *pl, struct notice_renderer *rr, struct notice_
     j->rc = -1;
     if (notice_render(rr, &c->org, &c->ni, &p, &m, res, j->err, sizeof j->err) ||
         notice_package(c->key, &c->org, &c->ni, &p, &m, res, j->err, sizeof j->err) ||
-        outbox_pack(pk, res->eml.p, res->eml.len, &j->packed, &j->packed_len, j->err, sizeof j->err))
+        outbox_pack_notice(pk, &res->mn, &j->packed, &j->packed_len, j->err, sizeof j->err))
         return;
     if (code_lookup_hash(c->code_key, j->code, j->code_hash)) { snprintf(j->err, sizeof j->err, "bad code"); return; }
     j->msg_len = res->eml.len;
@@ -506,7 +507,7 @@ static void *worker(void *arg)
 {
     struct pool *pl = arg;
     struct notice_renderer *rr = notice_renderer_new(pl->c->tm);
-    struct outbox_packer *pk = outbox_packer_new();
+    struct outbox_packer *pk = outbox_packer_new(pl->dict);
     struct notice_result res = {0};
     unsigned seen = 0;
     pthread_mutex_lock(&pl->mu);
@@ -530,10 +531,12 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static int pool_start(struct pool *pl, struct nctx *c, int nth, const char *outdir, int64_t date)
+static int pool_start(struct pool *pl, struct nctx *c, const struct outbox_dict *dict, int nth, const char *outdir,
+                      int64_t date)
 {
     memset(pl, 0, sizeof *pl);
     pl->c = c;
+    pl->dict = dict;
     pl->outdir = outdir;
     pl->date = date;
     pthread_mutex_init(&pl->mu, NULL);
@@ -677,8 +680,8 @@ static void unlink_tmps(struct job *jobs, size_t n, const char *outdir)
  * each notice a transparency-log commitment to the line "NOTICE-ID SHA-256-OF-TEXT\n" (salted:
  * the log shows only the commitment; the person, given the salt on the portal, can recompute it
  * and prove that their notice is in the log); then, for --out, move the files into place. */
-static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t approval_id, enum outbox_state st,
-                       int64_t at, const char *outdir)
+static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t approval_id, int64_t dict_id,
+                       enum outbox_state st, int64_t at, const char *outdir)
 {
     int rc;
     for (size_t i = 0; i < n; i++)
@@ -695,7 +698,7 @@ static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t appro
         struct outbox_new nn = {
             .seq = j->seq, .subject = j->e->subject, .notice_id = j->notice_id, .lang = j->s->language,
             .rcpt = j->s->email, .rcpt_masked = j->masked, .message_id = j->message_id,
-            .packed = j->packed, .packed_len = j->packed_len, .message_len = j->msg_len,
+            .packed = j->packed, .packed_len = j->packed_len, .message_len = j->msg_len, .dict_id = dict_id,
         };
         memcpy(nn.code_hash, j->code_hash, 32);
         memcpy(nn.text_sha256, j->text_sha, 65);
@@ -719,6 +722,59 @@ static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t appro
         jobs[i].file_written = 0;
     }
     return 0;
+}
+
+/* The storage dictionary of this run (outbox.h): the parts of a sample notice in each language,
+ * made for a fictional person ("Alex Muster", an example.invalid address, code 0000-…) with the
+ * exposure E (pages, times, counts: rows the register holds anyway) of the first person to be
+ * told and a placeholder instead of a signature: it holds no one's name, address or code and no
+ * signed text. Stored once per content. */
+static int make_dict(struct nctx *c, const struct exposure_row *e, int64_t at, struct outbox_dict **dict,
+                     int64_t *dict_id)
+{
+    struct notice_renderer *rr = notice_renderer_new(c->tm);
+    struct notice_result res = {0};
+    struct buf all, rec;
+    char err[400], id[NOTICE_ID_MAX], trusted[512];
+    int rc = 0;
+    if (!rr) return kt_error(1, "out of memory");
+    buf_init(&all, (size_t)1 << 24);
+    buf_init(&rec, (size_t)1 << 24);
+    notice_make_id(c->inc.ref, 0, id, sizeof id);
+    for (int l = 0; l < NOTICE_NLANGS && !rc; l++) {
+        struct subject_rec s = {.subject = e->subject, .name = "Alex Muster", .email = "alex.muster@example.invalid",
+                                .language = l == NOTICE_DE ? "de" : "en",
+                                .timezone = l == NOTICE_DE ? "Europe/Berlin" : "Europe/London"};
+        struct notice_person p;
+        person_of(e, &s, &p);
+        struct notice_meta m = {.notice_id = id, .code = "0000-0000-0000-0000", .date = at};
+        notice_trusted_comment(c->inc.ref, id, at, 0, trusted, sizeof trusted);
+        res.minisig_len = (size_t)snprintf(res.minisig, sizeof res.minisig,
+            "untrusted comment: klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub\n"
+            "RUQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n"
+            "trusted comment: %s\n"
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n", trusted);
+        if (notice_render(rr, &c->org, &c->ni, &p, &m, &res, err, sizeof err) ||
+            notice_envelope(&c->org, &p, &m, &res, err, sizeof err))
+            rc = kt_error(2, "%s", err);
+        else if (outbox_record(&res.mn, &rec) || buf_add(&all, rec.p, rec.len))
+            rc = kt_error(1, "out of memory");
+    }
+    if (!rc && !(*dict = outbox_dict_new(all.p, all.len))) rc = kt_error(1, "out of memory");
+    if (!rc) {
+        if ((rc = reg_begin(c->r)) || (rc = outbox_dict_store(c->r, c->inc.id, at, all.p, all.len, dict_id)) ||
+            (rc = reg_commit(c->r))) {
+            rc = kt_error(rc, "%s", reg_err(c->r));
+            reg_rollback(c->r);
+            outbox_dict_free(*dict);
+            *dict = NULL;
+        }
+    }
+    buf_release(&all);
+    buf_release(&rec);
+    notice_result_release(&res);
+    notice_renderer_free(rr);
+    return rc;
 }
 
 /* Make and store the notices that are missing (or stale: made from other content, scan or contact
@@ -781,8 +837,15 @@ static int make_notices(struct nctx *c, int64_t approval_id, enum outbox_state s
     if (ntodo) {
         int sqlite = !strcmp(db_backend(reg_db(c->r)), "sqlite");
         if (sqlite) db_exec(reg_db(c->r), "PRAGMA wal_autocheckpoint = 16384");
+        struct outbox_dict *dict = NULL;
+        int64_t dict_id = 0;
+        if ((rc = make_dict(c, &c->ex[todo[0]], at, &dict, &dict_id))) { free(todo); return rc; }
         struct pool pl;
-        if (pool_start(&pl, c, nth, outdir, at)) { free(todo); return kt_error(1, "cannot start worker threads"); }
+        if (pool_start(&pl, c, dict, nth, outdir, at)) {
+            outbox_dict_free(dict);
+            free(todo);
+            return kt_error(1, "cannot start worker threads");
+        }
         struct job *buf[2] = {xcalloc(BATCH_MAKE, sizeof(struct job)), xcalloc(BATCH_MAKE, sizeof(struct job))};
         size_t nb[2] = {0, 0};
         struct progress pr;
@@ -810,7 +873,7 @@ static int make_notices(struct nctx *c, int64_t approval_id, enum outbox_state s
                 submitted = cur;
             }
             if (pending >= 0) {
-                rc = store_batch(c, buf[pending], nb[pending], approval_id, st, at, outdir);
+                rc = store_batch(c, buf[pending], nb[pending], approval_id, dict_id, st, at, outdir);
                 if (!rc) ms->created += (int64_t)nb[pending];
                 progress_show(&pr, ms->created, 0);
             }
@@ -825,6 +888,7 @@ static int make_notices(struct nctx *c, int64_t approval_id, enum outbox_state s
             free(buf[k]);
         }
         if (sqlite) db_exec(reg_db(c->r), "PRAGMA wal_autocheckpoint = 1000");
+        outbox_dict_free(dict);
     }
     free(todo);
     return rc;

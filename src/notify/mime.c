@@ -147,9 +147,21 @@ static size_t qp_core(const unsigned char *s, size_t n, unsigned mode, char *d0)
             i += c == '\r' ? 2 : 1;
             continue;
         }
-        /* fast path: a run of plain characters (and spaces followed by one) inside a line */
-        if (col > 0 && col < 75) {
+        /* fast path: a run of plain characters (and spaces followed by one) inside a line;
+         * only a line's first character may need more thought ('.' or "From ") */
+        if (col < 75 && (col > 0 || (c != '.' && c != 'F'))) {
             size_t j = i, e = i + (75 - col) < n ? i + (75 - col) : n;
+            /* eight at a time: all in 32..126, none '=', the last no space (so every space in
+               the block is followed by a character that is not a line end) */
+            while (j + 8 <= e) {
+                uint64_t x;
+                memcpy(&x, s + j, 8);
+                const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+                uint64_t eq = x ^ (ones * '=');
+                uint64_t bad = ((x - ones * 32) & ~x) | ((x + ones * (127 - 126)) | x) | ((eq - ones) & ~eq);
+                if ((bad & high) || s[j + 7] == ' ') break;
+                j += 8;
+            }
             while (j < e && (qp_plain[s[j]] || (s[j] == ' ' && j + 1 < n && qp_plain[s[j + 1]]))) j++;
             if (j > i) {
                 memcpy(d, s + i, j - i);

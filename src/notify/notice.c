@@ -547,66 +547,71 @@ static size_t list_indent(const char *s, size_t n, size_t lead)
 int notice_wrap(struct tmpl_buf *b, int width)
 {
     if (!b->p || !b->len) return 0;
-    struct tmpl_buf o = {0};
-    size_t cap = b->len + b->len / 16 + 64;
-    o.p = malloc(cap);
-    if (!o.p) return -1;
-    o.cap = cap;
-#define PUT(ptr, n) do { size_t n_ = (n); if (o.len + n_ + 1 > o.cap) { size_t nc = (o.len + n_ + 1) * 2; \
-        char *np_ = realloc(o.p, nc); if (!np_) { free(o.p); return -1; } o.p = np_; o.cap = nc; } \
-        memcpy(o.p + o.len, (ptr), n_); o.len += n_; } while (0)
+    /* every output line is a piece of an input line (copied whole) plus, after a break, the
+       hanging indent: at most len + (breaks * (1 + width / 2)) bytes; breaks <= len / 2 */
+    size_t cap = b->len + b->len / 8 + 64;
+    char *o = malloc(cap);
+    if (!o) return -1;
+    size_t ol = 0;
+#define ROOM(n) do { size_t n_ = (n); if (ol + n_ + 1 > cap) { size_t nc = (ol + n_ + 1) * 2; \
+        char *np_ = realloc(o, nc); if (!np_) { free(o); return -1; } o = np_; cap = nc; } } while (0)
     const char *s = b->p;
-    size_t n = b->len, i = 0;
+    size_t n = b->len, i = 0, w = (size_t)width;
     while (i < n) {
-        size_t e = i;
-        while (e < n && s[e] != '\n') e++;
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - s) : n;
         size_t end = e;
         while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r')) end--;
         const char *ln = s + i;
         size_t ll = end - i;
-        if (u8_chars(ln, ll) <= (size_t)width) {
-            PUT(ln, ll);
+        if (ll <= w || u8_chars(ln, ll) <= w) {
+            ROOM(ll + 1);
+            memcpy(o + ol, ln, ll);
+            ol += ll;
         } else {
             size_t lead = 0;
             while (lead < ll && ln[lead] == ' ') lead++;
             size_t hang = list_indent(ln, ll, lead);
             if (!hang) hang = lead;
-            if (hang > (size_t)width / 2) hang = lead > (size_t)width / 2 ? 0 : lead;
-            size_t pos = 0, col = 0;
+            if (hang > w / 2) hang = lead > w / 2 ? 0 : lead;
+            /* seg: start of the output line's text; last: end of the last word put on it */
+            size_t seg = 0, last = lead, pos = lead, col = lead;
             int first = 1;
-            /* the first line keeps the leading text up to the first word as is */
-            PUT(ln, lead);
-            col = lead;
-            pos = lead;
             while (pos < ll) {
                 size_t ws = pos;
                 while (ws < ll && ln[ws] == ' ') ws++;
                 if (ws >= ll) break;
-                size_t we = ws;
-                while (we < ll && ln[we] != ' ') we++;
-                size_t wl = u8_chars(ln + ws, we - ws);
+                size_t we = ws, wl = 0;
+                for (; we < ll && ln[we] != ' '; we++) wl += ((unsigned char)ln[we] & 0xC0) != 0x80;
                 size_t gap = ws - pos;
-                if (first && pos == lead) gap = 0;
-                if (!first && col + gap + wl > (size_t)width && col > hang) {
-                    PUT("\n", 1);
-                    for (size_t k = 0; k < hang; k++) PUT(" ", 1);
+                if (!first && col + gap + wl > w && col > hang) {
+                    ROOM(last - seg + 1 + hang);
+                    memcpy(o + ol, ln + seg, last - seg);
+                    ol += last - seg;
+                    o[ol++] = '\n';
+                    memset(o + ol, ' ', hang);
+                    ol += hang;
+                    seg = ws;
                     col = hang;
                     gap = 0;
                 }
-                for (size_t k = 0; k < gap; k++) PUT(" ", 1);
-                PUT(ln + ws, we - ws);
                 col += gap + wl;
                 first = 0;
-                pos = we;
+                last = pos = we;
             }
+            ROOM(last - seg + 1);
+            memcpy(o + ol, ln + seg, last - seg);
+            ol += last - seg;
         }
-        if (e < n) PUT("\n", 1);
+        if (e < n) o[ol++] = '\n';
         i = e + 1;
     }
-#undef PUT
-    o.p[o.len] = 0;
+#undef ROOM
+    o[ol] = 0;
     free(b->p);
-    *b = o;
+    b->p = o;
+    b->len = ol;
+    b->cap = cap;
     return 0;
 }
 
@@ -997,13 +1002,29 @@ int notice_package(const sign_key *k, const struct notice_org *org,
                    const struct notice_incident *inc, const struct notice_person *p,
                    const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen)
 {
-    char trusted[512], host[256];
+    char trusted[512];
     if (!res->text) { snprintf(err, errlen, "nothing rendered"); return -1; }
     notice_trusted_comment(inc->ref, m->notice_id, m->date, m->test, trusted, sizeof trusted);
     if (minisig_sign(k, res->text, res->text_len, MINISIG_PREHASHED,
                      "klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub", trusted,
                      res->minisig, sizeof res->minisig, &res->minisig_len, err, errlen))
         return -1;
+    if (notice_envelope(org, p, m, res, err, errlen)) return -1;
+    if (!res->eml.max) mime_buf_init(&res->eml, NOTICE_MSG_MAX);
+    res->eml.len = 0;
+    if (res->eml.p) res->eml.p[0] = 0;
+    return mime_build_notice(&res->mn, &res->eml, err, errlen);
+}
+
+static const struct mime_header notice_extra[] = {
+    {"Auto-Submitted", "auto-generated"},
+};
+
+int notice_envelope(const struct notice_org *org, const struct notice_person *p, const struct notice_meta *m,
+                    struct notice_result *res, char *err, size_t errlen)
+{
+    char host[256];
+    if (!res->text) { snprintf(err, errlen, "nothing rendered"); return -1; }
     if (!org->portal_url || notice_url_host(org->portal_url, host, sizeof host)) {
         snprintf(err, errlen, "portal.url has no host name for the Message-ID");
         return -1;
@@ -1013,10 +1034,7 @@ int notice_package(const sign_key *k, const struct notice_org *org,
         snprintf(err, errlen, "Message-ID too long");
         return -1;
     }
-    const struct mime_header extra[] = {
-        {"Auto-Submitted", "auto-generated"},
-    };
-    struct mime_notice mn = {
+    res->mn = (struct mime_notice){
         .from = {org->name, org->from},
         .reply_to = {org->name, org->reply_to},
         .to = {p->name, p->email},
@@ -1027,10 +1045,7 @@ int notice_package(const sign_key *k, const struct notice_org *org,
         .html = res->html, .html_len = res->html_len,
         .notice_txt = res->text, .notice_txt_len = res->text_len,
         .minisig = res->minisig, .minisig_len = res->minisig_len,
-        .extra = extra, .n_extra = sizeof extra / sizeof extra[0],
+        .extra = notice_extra, .n_extra = sizeof notice_extra / sizeof notice_extra[0],
     };
-    if (!res->eml.max) mime_buf_init(&res->eml, NOTICE_MSG_MAX);
-    res->eml.len = 0;
-    if (res->eml.p) res->eml.p[0] = 0;
-    return mime_build_notice(&mn, &res->eml, err, errlen);
+    return 0;
 }

@@ -131,6 +131,8 @@ struct notice_result {
     char *html;     size_t html_len;
     char minisig[MINISIG_TEXT_MAX];  size_t minisig_len;   /* after notice_package */
     struct mime_buf eml;                   /* after notice_package: the message, CRLF */
+    struct mime_notice mn;                 /* after notice_envelope: what eml is built from
+                                              (points into this result and the org/person) */
     char message_id[320];                  /* "<notice.2026-0001-000042@verify.example.org>" */
     uint8_t text_sha256[32];               /* SHA-256 of text */
 };
@@ -160,6 +162,12 @@ int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t ref
 int notice_package(const sign_key *k, const struct notice_org *org,
                    const struct notice_incident *inc, const struct notice_person *p,
                    const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen);
+
+/* Fill res->message_id and res->mn (headers from org and person, the rendered parts, and
+ * res->minisig as it is) without signing or building: notice_package calls it after signing;
+ * a sample for the storage dictionary calls it with a placeholder signature. 0 or -1 with err. */
+int notice_envelope(const struct notice_org *org, const struct notice_person *p, const struct notice_meta *m,
+                    struct notice_result *res, char *err, size_t errlen);
 
 /* ---- small helpers ---- */
 

@@ -1,6 +1,7 @@
 /* outbox.c — approvals, notices and their outbox in the register (see outbox.h). */
 #include "notify/outbox.h"
 #include "sign/code.h"
+#include "util/sha256.h"
 #include "util/xalloc.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,15 +159,16 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
     db *d = reg_db(r);
     db_stmt *s = db_prepare(d,
         "INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt, "
-        "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'zstd')");
+        "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec, dict_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?)");
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, nn->seq) || db_bind_text(s, 3, nn->notice_id) ||
         db_bind_text(s, 4, nn->subject) || db_bind_int(s, 5, at) || db_bind_int(s, 6, approval_id) ||
         db_bind_int(s, 7, scan_id) || db_bind_int(s, 8, import_id) || db_bind_text(s, 9, nn->lang) ||
         db_bind_text(s, 10, nn->rcpt) || db_bind_text(s, 11, nn->rcpt_masked) ||
         db_bind_blob(s, 12, nn->code_hash, sizeof nn->code_hash) || db_bind_text(s, 13, nn->message_id) ||
         db_bind_text(s, 14, nn->text_sha256) || db_bind_blob(s, 15, nn->packed, nn->packed_len) ||
-        db_bind_int(s, 16, (int64_t)nn->message_len) || db_step(s) != DB_DONE)
+        db_bind_int(s, 16, (int64_t)nn->message_len) ||
+        (nn->dict_id ? db_bind_int(s, 17, nn->dict_id) : db_bind_null(s, 17)) || db_step(s) != DB_DONE)
         return reg_dberr(r);
     int64_t id;
     int found;
@@ -203,19 +205,183 @@ int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_
 
 /* ---------------------------------------------------------------- messages */
 
-/* zstd's fast level -3: about 26 us for a 23 KB notice on the project's machine, 58 % of the size
-   (level 1: 41 us, 43 %); making notices is CPU-bound (docs/performance.md, "Notices") */
-#define PACK_LEVEL (-3)
+/* The parts record ("parts1"), little-endian:
+ *   "KTP1", date (8 bytes, two's complement), number of extra headers (4 bytes), then strings
+ *   as length (4 bytes; ABSENT = NULL, SAME_AS_TEXT for notice_txt) + bytes: from name, from
+ *   address, reply-to name, reply-to address, to name, to address, subject, Message-ID, each
+ *   extra header's name and value, minisig, html, text, notice_txt.
+ * The fixed, repeated parts come first so that the dictionary (the record of a sample notice)
+ * matches them; compressing it takes about a kilobyte per notice. */
+#define REC_MAGIC "KTP1"
+#define REC_MAX_EXTRA 16
+#define REC_MAX ((size_t)64 << 20)
+#define ABSENT 0xFFFFFFFFu
+#define SAME_AS_TEXT 0xFFFFFFFEu
+/* zstd level -2 against the dictionary: as small as level 1 here (~0.6 KB a notice), faster */
+#define PACK_LEVEL (-2)
+
+static void put32(struct buf *b, uint32_t v, int *bad)
+{
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    *bad |= buf_add(b, x, 4);
+}
+
+static void put_str(struct buf *b, const char *s, size_t n, int *bad)
+{
+    if (!s) { put32(b, ABSENT, bad); return; }
+    if (n >= SAME_AS_TEXT) { *bad = 1; return; }
+    put32(b, (uint32_t)n, bad);
+    *bad |= buf_add(b, s, n);
+}
+
+int outbox_record(const struct mime_notice *m, struct buf *out)
+{
+    int bad = 0;
+    buf_reset(out);
+    if (m->n_extra > REC_MAX_EXTRA) return -1;
+    bad |= buf_add(out, REC_MAGIC, 4);
+    uint64_t d = (uint64_t)m->date;
+    put32(out, (uint32_t)d, &bad);
+    put32(out, (uint32_t)(d >> 32), &bad);
+    put32(out, (uint32_t)m->n_extra, &bad);
+    const char *const hs[] = {m->from.name, m->from.addr, m->reply_to.name, m->reply_to.addr, m->to.name, m->to.addr,
+                              m->subject, m->message_id};
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) put_str(out, hs[i], hs[i] ? strlen(hs[i]) : 0, &bad);
+    for (size_t i = 0; i < m->n_extra; i++) {
+        put_str(out, m->extra[i].name, m->extra[i].name ? strlen(m->extra[i].name) : 0, &bad);
+        put_str(out, m->extra[i].value, m->extra[i].value ? strlen(m->extra[i].value) : 0, &bad);
+    }
+    put_str(out, m->minisig, m->minisig_len, &bad);
+    put_str(out, m->html, m->html_len, &bad);
+    put_str(out, m->text, m->text_len, &bad);
+    if (m->notice_txt && m->notice_txt == m->text && m->notice_txt_len == m->text_len) put32(out, SAME_AS_TEXT, &bad);
+    else put_str(out, m->notice_txt, m->notice_txt_len, &bad);
+    return bad ? -1 : 0;
+}
+
+/* the parsed record: strings point into the (NUL-separated) copy in mem */
+struct record {
+    struct mime_notice m;
+    struct mime_header extra[REC_MAX_EXTRA];
+    char *mem;
+};
+
+static int get32(const unsigned char *p, size_t n, size_t *pos, uint32_t *v)
+{
+    if (n - *pos < 4) return -1;
+    p += *pos;
+    *v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    *pos += 4;
+    return 0;
+}
+
+/* a string of the record, copied NUL-terminated into mem at *mpos; *out NULL when absent */
+static int get_str(const unsigned char *p, size_t n, size_t *pos, char *mem, size_t *mpos, const char **out,
+                   size_t *len, int allow_same)
+{
+    uint32_t l;
+    if (get32(p, n, pos, &l)) return -1;
+    if (l == ABSENT) { *out = NULL; if (len) *len = 0; return 0; }
+    if (l == SAME_AS_TEXT) { if (!allow_same) return -1; *out = NULL; if (len) *len = SAME_AS_TEXT; return 0; }
+    if (l > n - *pos) return -1;
+    memcpy(mem + *mpos, p + *pos, l);
+    mem[*mpos + l] = 0;
+    *out = mem + *mpos;
+    if (len) *len = l;
+    else if (memchr(p + *pos, 0, l)) return -1;      /* header strings are C strings */
+    *pos += l;
+    *mpos += (size_t)l + 1;
+    return 0;
+}
+
+static int record_parse(const unsigned char *p, size_t n, struct record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    size_t pos = 4, mpos = 0;
+    uint32_t lo, hi, nx;
+    if (n < 16 || memcmp(p, REC_MAGIC, 4) || get32(p, n, &pos, &lo) || get32(p, n, &pos, &hi) ||
+        get32(p, n, &pos, &nx) || nx > REC_MAX_EXTRA)
+        return -1;
+    rec->m.date = (int64_t)((uint64_t)hi << 32 | lo);
+    rec->mem = malloc(n + 64);                    /* every string plus its NUL fits: each had a 4-byte length */
+    if (!rec->mem) return -1;
+    const char **hs[] = {&rec->m.from.name, &rec->m.from.addr, &rec->m.reply_to.name, &rec->m.reply_to.addr,
+                         &rec->m.to.name, &rec->m.to.addr, &rec->m.subject, &rec->m.message_id};
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
+        if (get_str(p, n, &pos, rec->mem, &mpos, hs[i], NULL, 0)) goto bad;
+    for (uint32_t i = 0; i < nx; i++)
+        if (get_str(p, n, &pos, rec->mem, &mpos, &rec->extra[i].name, NULL, 0) ||
+            get_str(p, n, &pos, rec->mem, &mpos, &rec->extra[i].value, NULL, 0))
+            goto bad;
+    rec->m.extra = rec->extra;
+    rec->m.n_extra = nx;
+    if (get_str(p, n, &pos, rec->mem, &mpos, &rec->m.minisig, &rec->m.minisig_len, 0) ||
+        get_str(p, n, &pos, rec->mem, &mpos, &rec->m.html, &rec->m.html_len, 0) ||
+        get_str(p, n, &pos, rec->mem, &mpos, &rec->m.text, &rec->m.text_len, 0) ||
+        get_str(p, n, &pos, rec->mem, &mpos, &rec->m.notice_txt, &rec->m.notice_txt_len, 1) || pos != n)
+        goto bad;
+    if (rec->m.notice_txt_len == SAME_AS_TEXT) { rec->m.notice_txt = rec->m.text; rec->m.notice_txt_len = rec->m.text_len; }
+    return 0;
+bad:
+    free(rec->mem);
+    rec->mem = NULL;
+    return -1;
+}
+
+struct outbox_dict {
+    ZSTD_CDict *cd;
+};
+
+struct outbox_dict *outbox_dict_new(const void *content, size_t len)
+{
+    struct outbox_dict *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->cd = ZSTD_createCDict(content, len, PACK_LEVEL);
+    if (!d->cd) { free(d); return NULL; }
+    return d;
+}
+
+void outbox_dict_free(struct outbox_dict *d)
+{
+    if (!d) return;
+    ZSTD_freeCDict(d->cd);
+    free(d);
+}
+
+int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *content, size_t len, int64_t *id)
+{
+    uint8_t h[32];
+    char hex[65];
+    sha256_hash(content, len, h);
+    sha256_to_hex(h, hex);
+    db *d = reg_db(r);
+    db_stmt *s = db_prepare(d, "SELECT id FROM notice_dict WHERE sha256 = ?");
+    if (!s || db_bind_text(s, 1, hex)) return reg_dberr(r);
+    int rc = db_step(s);
+    if (rc == DB_ERR) return reg_dberr(r);
+    if (rc == DB_ROW) { *id = db_col_int(s, 0); db_reset(s); return 0; }
+    s = db_prepare(d, "INSERT INTO notice_dict(incident_id, created_at, sha256, content) VALUES (?, ?, ?, ?)");
+    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, at) || db_bind_text(s, 3, hex) ||
+        db_bind_blob(s, 4, content, len) || db_step(s) != DB_DONE)
+        return reg_dberr(r);
+    int found;
+    if (db_query_int(d, "SELECT last_insert_rowid()", NULL, id, &found) || !found) return reg_dberr(r);
+    return 0;
+}
 
 struct outbox_packer {
     ZSTD_CCtx *cc;
+    const struct outbox_dict *dict;
+    struct buf rec;
 };
 
-struct outbox_packer *outbox_packer_new(void)
+struct outbox_packer *outbox_packer_new(const struct outbox_dict *d)
 {
     struct outbox_packer *p = xcalloc(1, sizeof *p);
     p->cc = ZSTD_createCCtx();
     if (!p->cc) { free(p); return NULL; }
+    p->dict = d;
+    buf_init(&p->rec, REC_MAX);
     return p;
 }
 
@@ -223,15 +389,18 @@ void outbox_packer_free(struct outbox_packer *p)
 {
     if (!p) return;
     ZSTD_freeCCtx(p->cc);
+    buf_release(&p->rec);
     free(p);
 }
 
-int outbox_pack(struct outbox_packer *pk, const void *msg, size_t len, char **out, size_t *outlen, char *err,
-                size_t errlen)
+int outbox_pack_notice(struct outbox_packer *pk, const struct mime_notice *m, char **out, size_t *outlen,
+                       char *err, size_t errlen)
 {
-    size_t bound = ZSTD_compressBound(len);
+    if (outbox_record(m, &pk->rec)) { snprintf(err, errlen, "notice too large to store"); return -1; }
+    size_t bound = ZSTD_compressBound(pk->rec.len);
     char *o = xmalloc(bound);
-    size_t n = pk ? ZSTD_compressCCtx(pk->cc, o, bound, msg, len, PACK_LEVEL) : ZSTD_compress(o, bound, msg, len, PACK_LEVEL);
+    size_t n = pk->dict ? ZSTD_compress_usingCDict(pk->cc, o, bound, pk->rec.p, pk->rec.len, pk->dict->cd)
+                        : ZSTD_compressCCtx(pk->cc, o, bound, pk->rec.p, pk->rec.len, PACK_LEVEL);
     if (ZSTD_isError(n)) {
         free(o);
         snprintf(err, errlen, "compression failed: %s", ZSTD_getErrorName(n));
@@ -242,43 +411,96 @@ int outbox_pack(struct outbox_packer *pk, const void *msg, size_t len, char **ou
     return 0;
 }
 
-int outbox_unpack(const void *packed, size_t len, size_t want, struct buf *out, char *err, size_t errlen)
+/* decompress a frame of at most MAX bytes (its size is in the frame header) into *out (malloc'd) */
+static int inflate(const void *packed, size_t len, const void *dict, size_t dictlen, size_t max, char **out, size_t *n)
 {
     unsigned long long fs = ZSTD_getFrameContentSize(packed, len);
-    if (fs == ZSTD_CONTENTSIZE_ERROR || fs == ZSTD_CONTENTSIZE_UNKNOWN || fs != want || want > ((size_t)64 << 20)) {
-        snprintf(err, errlen, "stored message is damaged");
-        return -1;
-    }
-    buf_reset(out);
-    char *tmp = xmalloc(want + 1);
-    size_t n = ZSTD_decompress(tmp, want + 1, packed, len);
-    if (ZSTD_isError(n) || n != want) {
-        free(tmp);
-        snprintf(err, errlen, "stored message is damaged");
-        return -1;
-    }
-    int rc = buf_add(out, tmp, n);
-    free(tmp);
-    if (rc) { snprintf(err, errlen, "stored message too large"); return -1; }
+    if (fs == ZSTD_CONTENTSIZE_ERROR || fs == ZSTD_CONTENTSIZE_UNKNOWN || fs > max) return -1;
+    char *tmp = malloc((size_t)fs + 1);
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    size_t k = tmp && dc ? ZSTD_decompress_usingDict(dc, tmp, (size_t)fs + 1, packed, len, dict, dict ? dictlen : 0)
+                         : (size_t)-1;
+    ZSTD_freeDCtx(dc);
+    if (!tmp || ZSTD_isError(k) || k != fs) { free(tmp); return -1; }
+    *out = tmp;
+    *n = k;
     return 0;
+}
+
+/* unpack; for parts1 also the SHA-256 of the signed text (*have_sha 1) */
+static int unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen, size_t want,
+                  struct buf *out, uint8_t sha[32], int *have_sha, char *err, size_t errlen)
+{
+    char *raw = NULL;
+    size_t n = 0;
+    *have_sha = 0;
+    buf_reset(out);
+    if (codec && !strcmp(codec, "zstd")) {
+        if (want > ((size_t)64 << 20) || inflate(packed, len, NULL, 0, want, &raw, &n) || n != want) {
+            free(raw);
+            snprintf(err, errlen, "stored message is damaged");
+            return -1;
+        }
+        int rc = buf_add(out, raw, n);
+        free(raw);
+        if (rc) { snprintf(err, errlen, "stored message too large"); return -1; }
+        return 0;
+    }
+    if (!codec || strcmp(codec, "parts1")) { snprintf(err, errlen, "unknown codec '%s'", codec ? codec : ""); return -1; }
+    struct record rec;
+    if (inflate(packed, len, dict, dictlen, REC_MAX, &raw, &n) || record_parse((unsigned char *)raw, n, &rec)) {
+        free(raw);
+        snprintf(err, errlen, "stored message is damaged");
+        return -1;
+    }
+    struct mime_buf mb;
+    mime_buf_init(&mb, MIME_MSG_MAX);
+    int rc = mime_build_notice(&rec.m, &mb, err, errlen);
+    if (!rc && mb.len != want) { snprintf(err, errlen, "rebuilt message differs from the one made (%zu bytes, not %zu)", mb.len, want); rc = -1; }
+    if (!rc && rec.m.notice_txt) { sha256_hash(rec.m.notice_txt, rec.m.notice_txt_len, sha); *have_sha = 1; }
+    if (!rc && buf_add(out, mb.p, mb.len)) { snprintf(err, errlen, "stored message too large"); rc = -1; }
+    mime_buf_release(&mb);
+    free(rec.mem);
+    free(raw);
+    return rc;
+}
+
+int outbox_unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen, size_t want,
+                  struct buf *out, char *err, size_t errlen)
+{
+    uint8_t sha[32];
+    int have;
+    return unpack(codec, packed, len, dict, dictlen, want, out, sha, &have, err, errlen);
 }
 
 int outbox_message(reg *r, int64_t row, struct buf *out)
 {
-    db_stmt *s = db_prepare(reg_db(r), "SELECT message, message_len, message_codec FROM notice WHERE id = ?");
+    db_stmt *s = db_prepare(reg_db(r), "SELECT n.message, n.message_len, n.message_codec, d.content, n.text_sha256 "
+                                       "FROM notice n LEFT JOIN notice_dict d ON d.id = n.dict_id WHERE n.id = ?");
     if (!s || db_bind_int(s, 1, row)) return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
     if (rc != DB_ROW) { db_reset(s); return reg_fail(r, 1, "no notice %lld", (long long)row); }
-    size_t n = 0;
+    size_t n = 0, dn = 0;
     const void *p = db_col_blob(s, 0, &n);
     int64_t want = db_col_int(s, 1);
     const char *codec = db_col_text(s, 2);
-    char err[200];
-    if (!codec || strcmp(codec, "zstd") || want < 0 || outbox_unpack(p, n, (size_t)want, out, err, sizeof err)) {
+    const void *dict = db_col_blob(s, 3, &dn);
+    const char *tsha = db_col_text(s, 4);
+    char err[200], hex[65];
+    uint8_t sha[32];
+    int have = 0;
+    if (want < 0 || unpack(codec, p, n, dict, dn, (size_t)want, out, sha, &have, err, sizeof err)) {
+        if (want < 0) snprintf(err, sizeof err, "bad length");
         db_reset(s);
-        return reg_fail(r, 1, "the stored message of notice %lld cannot be read: %s", (long long)row,
-                        codec && !strcmp(codec, "zstd") ? err : "unknown codec");
+        return reg_fail(r, 1, "the stored message of notice %lld cannot be read: %s", (long long)row, err);
+    }
+    if (have) {
+        sha256_to_hex(sha, hex);
+        if (!tsha || strcmp(hex, tsha)) {
+            db_reset(s);
+            return reg_fail(r, 1, "the stored message of notice %lld does not hold the text it was signed with", (long long)row);
+        }
     }
     db_reset(s);
     return 0;

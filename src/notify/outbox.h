@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "register/incident.h"
+#include "notify/mime.h"
 #include "register/register.h"
 #include "util/buf.h"
 
@@ -69,8 +70,9 @@ struct outbox_new {
     const char *subject, *notice_id, *lang, *rcpt, *rcpt_masked, *message_id;
     uint8_t code_hash[32];
     char text_sha256[65];
-    const void *packed;  size_t packed_len;       /* outbox_pack'ed message */
-    size_t message_len;                           /* its size unpacked */
+    const void *packed;  size_t packed_len;       /* outbox_pack_notice'd parts */
+    size_t message_len;                           /* the message's size */
+    int64_t dict_id;                              /* the dictionary it was packed with, 0 = none */
 };
 /* Store a new notice with its outbox row in STATE (queued or written) at time AT (the notice's
  * created_at; notice_event records the changes after that). Returns 0 and *row. */
@@ -84,15 +86,32 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
 int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_t at, int attempt_inc,
                      const char *reply, int permanent, int64_t next_at);
 
-/* Compress a message for the notice table (zstd, fast level): *out is malloc'd. A packer (one
- * per thread; NULL works, slower) keeps the compressor's memory between messages. */
+/* ---- stored messages ----
+ * A notice is stored as the rendered parts it was built from (codec "parts1"): the mime_notice
+ * handed to mime_build_notice (addresses, subject, date, Message-ID, extra headers, text, HTML,
+ * signature), serialised and zstd-compressed against a dictionary (notice_dict) made once per
+ * run from a sample notice of a fictional person. outbox_message rebuilds the message with
+ * mime_build_notice — the writer is deterministic, so the bytes are those that were made —
+ * and checks its length and the SHA-256 of its signed text against the row. Rows written by
+ * klartext before schema step 7 hold the whole message (codec "zstd") and read as before. */
+struct outbox_dict;                         /* read-only after creation; shared by threads */
+struct outbox_dict *outbox_dict_new(const void *content, size_t len);   /* NULL: no memory */
+void outbox_dict_free(struct outbox_dict *d);
+/* Store a dictionary (once per content, by SHA-256): 0 and *id. In the caller's transaction. */
+int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *content, size_t len, int64_t *id);
+/* The uncompressed record of m (used as dictionary content for a sample notice). */
+int outbox_record(const struct mime_notice *m, struct buf *out);
+/* A packer (one per thread) keeps the compressor's memory between notices; D may be NULL. */
 struct outbox_packer;
-struct outbox_packer *outbox_packer_new(void);
+struct outbox_packer *outbox_packer_new(const struct outbox_dict *d);
 void outbox_packer_free(struct outbox_packer *p);
-int outbox_pack(struct outbox_packer *pk, const void *msg, size_t len, char **out, size_t *outlen, char *err,
-                size_t errlen);
-/* Decompress into out (replacing its content); WANT is the unpacked size stored with it. */
-int outbox_unpack(const void *packed, size_t len, size_t want, struct buf *out, char *err, size_t errlen);
+/* Pack the parts of one notice: *out is malloc'd. 0, or -1 with err. */
+int outbox_pack_notice(struct outbox_packer *pk, const struct mime_notice *m, char **out, size_t *outlen,
+                       char *err, size_t errlen);
+/* Unpack a stored notice (codec "parts1" or "zstd", DICT/DICTLEN the dictionary of its row or
+   NULL) into out, exactly as made; WANT is the message length stored with it. */
+int outbox_unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen,
+                  size_t want, struct buf *out, char *err, size_t errlen);
 /* The stored message of notice ROW, unpacked (CRLF, exactly as made) into out. */
 int outbox_message(reg *r, int64_t row, struct buf *out);
 
