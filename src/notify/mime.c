@@ -95,6 +95,11 @@ static int utf8_valid(const char *s0, size_t n)
 {
     const unsigned char *s = (const unsigned char *)s0;
     for (size_t i = 0; i < n;) {
+        if (i + 8 <= n) {                  /* eight ASCII bytes at a time */
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!(x & 0x8080808080808080ull)) { i += 8; continue; }
+        }
         if (s[i] < 0x80) { i++; continue; }
         size_t k = utf8_len(s + i, n - i);
         if (!k) return 0;
