@@ -1621,7 +1621,7 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         return 0;
     }
     struct nctx c = {.ctx = ctx, .decision_people = -1};
-    struct send_opts so = {.max_attempts = 5};
+    struct send_opts so = {.max_attempts = OUTBOX_MAX_ATTEMPTS};
     struct creds cr = {0};
     long nth = 0;
     int modes = preview->given + test_to->given + approve->given + out->given + (smtp->given && !test_to->given) +

@@ -132,6 +132,7 @@ int outbox_due(reg *r, int64_t incident_id, int64_t now, int max_attempts, size_
 /* Counts of an incident's notices by state (superseded ones are not people). failed_retry
  * counts transient failures that will be retried (attempts < max_attempts); failed counts
  * permanent ones and those out of attempts. */
+#define OUTBOX_MAX_ATTEMPTS 5     /* notify's default --max-attempts */
 struct outbox_counts {
     int64_t queued, sending, sent, failed, failed_retry, written, cancelled, superseded, total;
     int64_t next_retry;                 /* earliest next_at of failed_retry rows, 0 if none */

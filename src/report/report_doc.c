@@ -504,6 +504,40 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
     decision_rows(m, d, L, zone);
 }
 
+/* what became of the personal notices, as the outbox says at the time of the report */
+static void notices_row(const struct report *m, struct doc *d, int L)
+{
+    const struct outbox_counts *c = &m->notices;
+    if (!c->total) {
+        add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"),
+            T("none made yet", "noch keine erstellt"));
+        return;
+    }
+    char n[I18N_TEXT_MAX];
+    struct buf b;
+    buf_init(&b, 0);
+    num(L, c->total, n, sizeof n);
+    buf_addf(&b, L ? "%s erstellt und signiert" : "%s made and signed", n);
+    const struct { int64_t v; const char *en, *de; } parts[] = {
+        {c->sent, "accepted by the mail server for delivery", "vom Mailserver zur Zustellung angenommen"},
+        {c->written, "written to files, delivered by the organisation", "als Dateien geschrieben, vom Verantwortlichen zugestellt"},
+        {c->queued + c->failed_retry, "waiting to be sent", "warten auf den Versand"},
+        {c->sending, "of unknown delivery after an interruption (held for review)",
+         "nach einer Unterbrechung mit ungewisser Zustellung (zur Prüfung zurückgehalten)"},
+        {c->failed, "could not be delivered", "konnten nicht zugestellt werden"},
+        {c->cancelled, "held back (sending cancelled)", "zurückgehalten (Versand abgebrochen)"},
+    };
+    int first = 1;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (!parts[i].v) continue;
+        num(L, parts[i].v, n, sizeof n);
+        buf_addf(&b, "%s %s %s", first ? ":" : ";", n, L ? parts[i].de : parts[i].en);
+        first = 0;
+    }
+    add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"), buf_str(&b));
+    buf_release(&b);
+}
+
 static void communication(const struct report *m, struct doc *d, int L)
 {
     char n1[I18N_TEXT_MAX], n2[I18N_TEXT_MAX], n3[I18N_TEXT_MAX];
@@ -540,6 +574,7 @@ static void communication(const struct report *m, struct doc *d, int L)
     }
     add(d, DOC_ROW, T("Not reachable individually", "Nicht direkt erreichbar"), buf_str(&b));
     buf_release(&b);
+    notices_row(m, d, L);
 }
 
 static void timeline(const struct report *m, struct doc *d, int L, const char *zone)

@@ -229,6 +229,7 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->reachable = sum.reachable;
     m->unreachable = (long long)sum.nunreachable;
     subjects_summary_release(&sum);   /* the names of unreachable people never enter the model */
+    if ((rc = outbox_count(r, inc->id, OUTBOX_MAX_ATTEMPTS, &m->notices))) goto fail;
     if ((rc = assessments_list(r, inc, &m->assessments, &m->nassessments))) goto fail;
     if ((rc = decisions_list(r, inc, &m->decisions, &m->ndecisions))) goto fail;
     if ((rc = filings_list(r, inc, &m->filings, &m->nfilings))) goto fail;

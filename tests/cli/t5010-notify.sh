@@ -178,6 +178,24 @@ test_expect_success 'the register keeps lookup hashes and the message, no code i
     [ "$(sqlite3 klartext.db "SELECT group_concat(state) FROM outbox")" = "written,written,written,written" ] &&
     [ "$(sqlite3 klartext.db "SELECT count(*) FROM tlog_entry WHERE kind = \"notice\"")" = 4 ]
 '
+test_expect_success 'the storage dictionary holds no real person: no code, address or name of anyone told' '
+    [ "$(sqlite3 klartext.db "SELECT count(DISTINCT dict_id) FROM notice WHERE message_codec = \"parts1\"")" = 1 ] &&
+    sqlite3 klartext.db "SELECT writefile(\"dict.bin\", content) FROM notice_dict" >/dev/null &&
+    grep -q -a "Alex Muster" dict.bin &&
+    for f in out/*.eml; do
+        code=$(eml_code "$f") && ! grep -q -a -e "$code" -e "$(echo "$code" | tr -d -)" dict.bin || exit 1
+    done &&
+    for a in $(sqlite3 klartext.db "SELECT rcpt FROM notice"); do ! grep -q -a -F "$a" dict.bin || exit 1; done &&
+    for n in $(sqlite3 klartext.db "SELECT replace(name, \" \", \"_\") FROM subject"); do
+        ! grep -q -a -F "$(echo "$n" | tr _ " ")" dict.bin || exit 1
+    done
+'
+test_expect_success 'the authority report counts the notices made and what became of them' '
+    klartext report 2018-0001 --lang en | tr -s " \n" "  " >rep.txt &&
+    grep -q "Personal notices 4 made and signed: 4 written to files, delivered by the organisation" rep.txt &&
+    klartext report 2018-0001 --lang de | tr -s " \n" "  " | grep -q "4 erstellt und signiert: 4 als Dateien geschrieben" &&
+    klartext report 2018-0001 --format json | "$PY" -c "import json,sys; n = json.load(sys.stdin)[\"communication\"][\"notices\"]; assert n[\"made\"] == 4 and n[\"written\"] == 4 and n[\"sent\"] == 0, n"
+'
 test_expect_success 'the transparency log commits to each notice: its NOTICE-ID SHA-256 line, opened with its salt' '
     sqlite3 klartext.db "SELECT hex(salt) || \" \" || ref FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >c &&
     grep_q " 2018-0001-000001$" c && grep_q " 2018-0001-000004$" c &&
