@@ -1,5 +1,6 @@
 /* cmd_exposure.c — `klartext exposure ID`: what the register holds about exposed people. */
 #include "cli/cli.h"
+#include "notify/notice.h"
 #include "register/scans.h"
 #include "util/buf.h"
 #include "util/csv.h"
@@ -36,15 +37,11 @@ static void print_csv(const struct exposure_row *e, size_t n)
     }
 }
 
+/* the words a notice uses for a field keyword (src/notify/notice.c), the keyword otherwise */
 static const char *field_word(const char *f)
 {
-    static const struct { const char *k, *w; } m[] = {
-        {"email", "e-mail"}, {"name", "name"}, {"address", "postal address"}, {"phone", "phone number"},
-        {"dob", "date of birth"}, {"birthdate", "date of birth"}, {"iban", "bank account"},
-    };
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        if (!strcmp(m[i].k, f)) return m[i].w;
-    return f;
+    const char *w = notice_field_word(f, strlen(f), 0);
+    return w ? w : f;
 }
 
 static void words_duration(int64_t s, char *out, size_t len)

@@ -53,7 +53,7 @@ assert \"keyed hashes only\" in texts
 '
 test_expect_success 'exposure text form reads like a sentence for the DPO' '
     klartext exposure 2018-0001 --subject C0012345678 --utc >t &&
-    tr -s " \n" " " <t | grep_q "C0012345678: e-mail, name visible on /gp/profile/C0012345678 from 12 Nov 14:03 to 20 Nov 22:41 UTC (8 days 8 h), 3 views by 2 other people: 1 signed-in customer, 1 anonymous visitor"
+    tr -s " \n" " " <t | grep_q "C0012345678: e-mail address, name visible on /gp/profile/C0012345678 from 12 Nov 14:03 to 20 Nov 22:41 UTC (8 days 8 h), 3 views by 2 other people: 1 signed-in customer, 1 anonymous visitor"
 '
 test_expect_success 'exposure --format json' '
     klartext exposure 2018-0001 --format json >j && /usr/bin/python3 -c "
