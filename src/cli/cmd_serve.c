@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char usage[] = "klartext serve [--listen ADDR:PORT] [--rate-limit N/min] [--tls-cert PEM --tls-key PEM] "
-                            "[--trust-proxy] [--access-log FILE|-|off] [--threads N]";
+                            "[--trust-proxy [--trusted-proxy ADDR]...] [--access-log FILE|-|off] [--threads N] "
+                            "[--max-connections N] [--max-connections-per-ip N] [--request-timeout SECONDS]";
 
 int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
 {
@@ -16,9 +17,13 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
         {"tls-cert", "PEM", "serve HTTPS with this certificate (chain) file"},
         {"tls-key", "PEM", "... and this private key file"},
         {"trust-proxy", NULL, "take the client address from X-Forwarded-For (only behind your own reverse proxy)"},
+        {"trusted-proxy", "ADDR", "... when the request comes from this proxy address (repeatable; default: loopback only)"},
         {"access-log", "FILE", "append the access log to FILE ('-': standard error, the default; 'off': none)"},
         {"threads", "N", "worker threads (default: the number of cores)"},
         {"session-minutes", "N", "how long an agent stays signed in (default 480)"},
+        {"max-connections", "N", "open connections in all (default 4096)"},
+        {"max-connections-per-ip", "N", "open connections per client address (default 128; 0: no limit; with --trust-proxy: none)"},
+        {"request-timeout", "SECONDS", "time a client has to send a whole request, headers and body (default 20)"},
         {0},
     };
     char *pos[1];
@@ -36,6 +41,17 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
     so.tls_cert = opt_get(o, "tls-cert")->value;
     so.tls_key = opt_get(o, "tls-key")->value;
     so.trust_proxy = opt_get(o, "trust-proxy")->given > 0;
+    char *proxies = NULL;
+    if (opt_get(o, "trusted-proxy")->given) {
+        size_t len = 1;
+        const char **pv = opt_get(o, "trusted-proxy")->values;
+        for (size_t i = 0; pv && pv[i]; i++) len += strlen(pv[i]) + 1;
+        proxies = xcalloc(1, len);
+        for (size_t i = 0; pv && pv[i]; i++) { if (i) strcat(proxies, ","); strcat(proxies, pv[i]); }
+        if (!pv) snprintf(proxies, len, "%s", "");
+        if (!so.trust_proxy) { rc = kt_error(2, "--trusted-proxy goes with --trust-proxy"); goto out; }
+        so.trusted_proxies = proxies;
+    }
     so.access_log = opt_get(o, "access-log")->value;
     so.rate_per_min = 20;
     so.session_minutes = 480;
@@ -62,10 +78,27 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
         if (*end || n < 1 || n > 7 * 24 * 60) { rc = kt_error(2, "--session-minutes: '%s' is not a number from 1 to 10080", v); goto out; }
         so.session_minutes = (int)n;
     }
+    struct { const char *name; long lo, hi; int *dst; } nums[] = {
+        {"max-connections", 1, 1000000, &so.max_conns},
+        {"max-connections-per-ip", 0, 1000000, &so.max_conns_per_ip},
+        {"request-timeout", 1, 3600, &so.request_timeout},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (!(v = opt_get(o, nums[i].name)->value)) continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end || n < nums[i].lo || n > nums[i].hi) {
+            rc = kt_error(2, "--%s: '%s' is not a number from %ld to %ld", nums[i].name, v, nums[i].lo, nums[i].hi);
+            goto out;
+        }
+        *nums[i].dst = (int)n;
+    }
+    if (opt_get(o, "max-connections-per-ip")->value && so.max_conns_per_ip == 0) so.max_conns_per_ip = -1;
     char err[512];
     rc = serve_run(&so, err, sizeof err);
     if (rc) kt_error(rc, "%s", err);
 out:
+    free(proxies);
     free(key);
     free(pub);
     opt_free(o);

@@ -37,6 +37,20 @@ void html_esc(struct buf *b, const char *s)
     buf_add(b, start, (size_t)(p - start));
 }
 
+/* Incident references and language codes go into URLs and attributes unescaped; the register
+   makes them, but the pages do not rely on it: anything else is shown as "-" / "und". */
+static const char *ref_s(const char *ref)
+{
+    size_t n = strlen(ref);
+    if (!n || n > 15 || strspn(ref, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != n) return "-";
+    return ref;
+}
+
+static const char *lang_s(const char *lang)
+{
+    return !strcmp(lang, "de") ? "de" : !strcmp(lang, "en") ? "en" : "und";
+}
+
 static const char *org(reg *r, const char *key)
 {
     const char *v = reg_org_get(r, key);
@@ -170,11 +184,11 @@ int page_index(reg *r, int de_, struct buf *b)
         const struct tlog_statement *s = pick(st, n, st[i].incident, de_);
         char when[I18N_TEXT_MAX];
         fmt_t(de_, s->published_at, reg_org_zone(r), when, sizeof when);
-        buf_addf(b, "<li><a href=\"/incident/%s?lang=%s\"", s->incident, de_ ? "de" : "en");
-        if (strcmp(s->lang, de_ ? "de" : "en")) buf_addf(b, " lang=\"%s\"", s->lang);
+        buf_addf(b, "<li><a href=\"/incident/%s?lang=%s\"", ref_s(s->incident), de_ ? "de" : "en");
+        if (strcmp(s->lang, de_ ? "de" : "en")) buf_addf(b, " lang=\"%s\"", lang_s(s->lang));
         buf_adds(b, ">");
         html_esc(b, s->title);
-        buf_addf(b, "</a><br><span class=\"meta\">%s %s · %s</span></li>\n", T("Vorfall", "Incident"), s->incident, when);
+        buf_addf(b, "</a><br><span class=\"meta\">%s %s · %s</span></li>\n", T("Vorfall", "Incident"), ref_s(s->incident), when);
         shown++;
     }
     buf_adds(b, "</ul>\n");
@@ -244,14 +258,14 @@ int page_incident(reg *r, const char *ref, int de_, struct buf *b)
     if (!s) s = any;
     const char *zone = reg_org_zone(r);
     char self[64], when[I18N_TEXT_MAX], w2[I18N_TEXT_MAX], num[I18N_TEXT_MAX];
-    snprintf(self, sizeof self, "/incident/%s", inc.ref);
+    snprintf(self, sizeof self, "/incident/%s", ref_s(inc.ref));
     html_begin(b, r, de_, s->title, self);
-    buf_addf(b, "<article%s%s%s>\n", foreign ? " lang=\"" : "", foreign ? s->lang : "", foreign ? "\"" : "");
+    buf_addf(b, "<article%s%s%s>\n", foreign ? " lang=\"" : "", foreign ? lang_s(s->lang) : "", foreign ? "\"" : "");
     buf_adds(b, "<h1>");
     html_esc(b, s->title);
     buf_adds(b, "</h1>\n");
     fmt_t(de_, s->published_at, zone, when, sizeof when);
-    buf_addf(b, "<p class=\"meta\" lang=\"%s\">%s %s · %s %lld · %s %s</p>\n", de_ ? "de" : "en", T("Vorfall", "Incident"), inc.ref,
+    buf_addf(b, "<p class=\"meta\" lang=\"%s\">%s %s · %s %lld · %s %s</p>\n", de_ ? "de" : "en", T("Vorfall", "Incident"), ref_s(inc.ref),
              T("Fassung", "Revision"), (long long)s->revision, T("veröffentlicht am", "published"), when);
     if (foreign)
         buf_addf(b, "<p class=\"note\" lang=\"%s\">%s</p>\n", de_ ? "de" : "en",
@@ -472,9 +486,9 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
     buf_addf(b, "%s %s <strong>", when, T("an", "to"));
     html_esc(b, h->rcpt_masked);
     buf_addf(b, "</strong>%s</p>\n", T(" geschickt.", "."));
-    buf_addf(b, "<p>%s <a href=\"/incident/%s?lang=%s\">", T("Sie betrifft den Vorfall", "It concerns the incident"), h->incident_ref, de_ ? "de" : "en");
+    buf_addf(b, "<p>%s <a href=\"/incident/%s?lang=%s\">", T("Sie betrifft den Vorfall", "It concerns the incident"), ref_s(h->incident_ref), de_ ? "de" : "en");
     html_esc(b, *h->title ? h->title : h->incident_ref);
-    buf_addf(b, "</a> (%s).</p>\n</div>\n", h->incident_ref);
+    buf_addf(b, "</a> (%s).</p>\n</div>\n", ref_s(h->incident_ref));
     if (v->with_email && e && e->found) {
         const char *pz = e->timezone;
         fmt_t(de_, e->first_seen, pz, when, sizeof when);
@@ -612,7 +626,7 @@ static const char *state_text(int de_, const char *st)
     if (!strcmp(st, "failed")) return T("Zustellung fehlgeschlagen", "delivery failed");
     if (!strcmp(st, "cancelled")) return T("Versand abgebrochen", "sending cancelled");
     if (!strcmp(st, "superseded")) return T("ersetzt durch eine neuere Nachricht (nie versandt)", "replaced by a newer notice (never sent)");
-    return st;
+    return T("unbekannt", "unknown");           /* never a raw value from the register */
 }
 
 void page_agent_result(reg *r, int de_, const char *agent, const char *query_shown, int by_code, const struct notice_hit *hits,
@@ -645,9 +659,9 @@ void page_agent_result(reg *r, int de_, const char *agent, const char *query_sho
         fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
         buf_addf(b, "<div class=\"result %s\" role=\"status\">\n<h2>%s</h2>\n<dl class=\"facts\">\n", delivered ? "good" : "warn",
                  delivered ? T("Echte Nachricht", "Genuine notice") : T("Nachricht erstellt, aber nicht zugestellt", "Notice made but not delivered"));
-        buf_addf(b, "<dt>%s</dt><dd><a href=\"/incident/%s?lang=%s\">", T("Vorfall", "Incident"), h->incident_ref, de_ ? "de" : "en");
+        buf_addf(b, "<dt>%s</dt><dd><a href=\"/incident/%s?lang=%s\">", T("Vorfall", "Incident"), ref_s(h->incident_ref), de_ ? "de" : "en");
         html_esc(b, *h->title ? h->title : h->incident_ref);
-        buf_addf(b, "</a> (%s)</dd>\n<dt>%s</dt><dd>", h->incident_ref, T("Nachricht", "Notice"));
+        buf_addf(b, "</a> (%s)</dd>\n<dt>%s</dt><dd>", ref_s(h->incident_ref), T("Nachricht", "Notice"));
         html_esc(b, h->notice_id);
         buf_addf(b, "</dd>\n<dt>%s</dt><dd>", T("Empfänger", "Recipient"));
         html_esc(b, h->rcpt_masked);

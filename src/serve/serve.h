@@ -14,13 +14,18 @@ struct serve_opts {
     const char *tls_cert, *tls_key;   /* PEM files, both or neither */
     const char *access_log;    /* file to append to; NULL = stderr; "-" = stderr; "off" = none */
     int rate_per_min;          /* verify / log-in attempts per client and minute */
-    int trust_proxy;           /* take the client address from X-Forwarded-For */
+    int trust_proxy;           /* take the client address from X-Forwarded-For ... */
+    const char *trusted_proxies;   /* ... when the peer is one of these (comma-separated addresses;
+                                      NULL: loopback only) */
+    int max_conns;             /* open connections in all (0 = 4096) */
+    int max_conns_per_ip;      /* open connections per client address (0 = 128; -1 = no limit) */
+    int request_timeout;       /* seconds a request (headers and body) may take to arrive (0 = 20) */
     int threads;               /* worker threads (0 = number of cores) */
     int session_minutes;       /* agent session lifetime */
     FILE *status;              /* where "serving on …" is printed (stderr) */
 };
 
 /* Run the server until SIGTERM or SIGINT; then stop accepting, let in-flight requests finish
- * (at most 10 s) and return. Returns 0, or 1 (cannot start: err filled), 2 (bad option). */
+ * (at most 5 s) and return. Returns 0, or 1 (cannot start: err filled), 2 (bad option). */
 int serve_run(const struct serve_opts *o, char *err, size_t errlen);
 #endif

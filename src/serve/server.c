@@ -11,6 +11,8 @@
 #include "util/xalloc.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -26,6 +28,13 @@
 #define BODY_MAX        (16 * 1024)       /* request bodies */
 #define CONN_MEMORY     (64 * 1024)       /* MHD_OPTION_CONNECTION_MEMORY_LIMIT: headers + buffers */
 #define CONN_TIMEOUT    15                /* seconds a connection may be idle */
+#define CONN_MAX        4096              /* open connections (--max-connections) */
+#define CONN_PER_IP     128               /* open connections per client address (--max-connections-per-ip) */
+#define REQ_TIMEOUT     20                /* seconds a whole request may take to arrive (--request-timeout) */
+#define AUTH_FREE       5                 /* wrong agent tokens per client before the back-off starts */
+#define AUTH_MAX_LOCK   900               /* longest lock-out, seconds */
+#define AUTH_FORGET     3600              /* failures are forgotten after an hour without one */
+#define AUDIT_FAIL_MIN  60                /* failed sign-ins written to the audit trail per minute, in all */
 #define CACHE_SLOTS     32                /* rendered public pages per worker thread */
 #define SESSIONS_MAX    512
 #define LOG_ENTRIES_MAX 1000              /* entries per /log/entries request */
@@ -68,6 +77,14 @@ static double mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 
 static struct tstate *tstate(void)
@@ -130,6 +147,9 @@ static int64_t data_version(reg *r)
 /* ---------------------------------------------------------------- process-wide pieces */
 
 static struct ratelimit *limiter;
+static struct backoff *auth_fail;         /* wrong agent tokens per client */
+static struct ratelimit *audit_limiter;   /* failed sign-ins written to the audit trail, in all */
+static _Atomic long audit_suppressed;     /* ... and those beyond it, counted for the next entry */
 static FILE *access_log;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -194,27 +214,192 @@ struct req {
     double t0;
     char method[8];
     char path[128];
-    char client[64];
+    char client[INET6_ADDRSTRLEN + 8];    /* the client's address (access log, audit) */
+    char rkey[INET6_ADDRSTRLEN + 8];      /* its rate-limit key: the address; for IPv6 its /64 */
 };
 
-static void client_addr(struct MHD_Connection *c, char *out, size_t n)
+/* ---- who the client is ---- */
+
+struct addr { int family; unsigned char a[16]; };
+static struct addr *proxies;              /* --trusted-proxy; NULL: loopback */
+static size_t nproxies;
+
+/* the address in SA (IPv4-mapped IPv6 as IPv4); 0 or -1 */
+static int sa_addr(const struct sockaddr *sa, struct addr *out)
 {
-    snprintf(out, n, "-");
-    if (srv_g.o->trust_proxy) {
+    memset(out, 0, sizeof *out);
+    if (sa->sa_family == AF_INET) {
+        out->family = AF_INET;
+        memcpy(out->a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const unsigned char *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (!memcmp(b, mapped, 12)) { out->family = AF_INET; memcpy(out->a, b + 12, 4); }
+        else { out->family = AF_INET6; memcpy(out->a, b, 16); }
+        return 0;
+    }
+    return -1;
+}
+
+static int addr_parse(const char *s, size_t n, struct addr *out)
+{
+    char tmp[INET6_ADDRSTRLEN + 2];
+    if (n && s[0] == '[' && s[n - 1] == ']') { s++; n -= 2; }
+    if (!n || n >= sizeof tmp) return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, tmp, out->a) == 1) { out->family = AF_INET; return 0; }
+    if (inet_pton(AF_INET6, tmp, out->a) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        out->family = AF_INET6;
+        if (!memcmp(out->a, mapped, 12)) { out->family = AF_INET; memmove(out->a, out->a + 12, 4); memset(out->a + 4, 0, 12); }
+        return 0;
+    }
+    return -1;
+}
+
+static int proxy_trusted(const struct addr *p)
+{
+    if (!proxies) {
+        static const unsigned char lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return (p->family == AF_INET && p->a[0] == 127) || (p->family == AF_INET6 && !memcmp(p->a, lo6, 16));
+    }
+    for (size_t i = 0; i < nproxies; i++)
+        if (proxies[i].family == p->family && !memcmp(proxies[i].a, p->a, p->family == AF_INET ? 4 : 16)) return 1;
+    return 0;
+}
+
+/* the client: the peer, or with --trust-proxy and a trusted peer the last address of
+   X-Forwarded-For (the one the proxy appended; anything before it is the client's to choose).
+   A value that is not an address is ignored. IPv6 clients are rate-limited per /64. */
+static void client_addr(struct MHD_Connection *c, struct req *q)
+{
+    struct addr a;
+    snprintf(q->client, sizeof q->client, "-");
+    snprintf(q->rkey, sizeof q->rkey, "-");
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr || sa_addr(ci->client_addr, &a)) return;
+    if (srv_g.o->trust_proxy && proxy_trusted(&a)) {
         const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
         if (xff && *xff) {
             const char *last = strrchr(xff, ',');
             last = last ? last + 1 : xff;
-            while (*last == ' ') last++;
+            while (*last == ' ' || *last == '\t') last++;
             size_t k = strcspn(last, " \t");
-            if (k && k < n) { memcpy(out, last, k); out[k] = 0; return; }
+            struct addr f;
+            if (!addr_parse(last, k, &f)) a = f;
         }
     }
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!ci || !ci->client_addr) return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
-    else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+    inet_ntop(a.family, a.a, q->client, sizeof q->client);
+    if (a.family == AF_INET6) {
+        char p64[INET6_ADDRSTRLEN];
+        memset(a.a + 8, 0, 8);
+        inet_ntop(AF_INET6, a.a, p64, sizeof p64);
+        snprintf(q->rkey, sizeof q->rkey, "%s/64", p64);
+    } else {
+        snprintf(q->rkey, sizeof q->rkey, "%s", q->client);
+    }
+}
+
+/* ---- slow clients: every request (headers and body) must arrive within the request timeout.
+   libmicrohttpd's own timeout only counts idle time, so a client sending a byte now and then
+   would hold its connection for ever; a reaper thread shuts such connections down. ---- */
+
+struct conn_track {
+    struct conn_track *prev, *next;
+    int fd;
+    int reaped;
+    _Atomic int64_t since_ms;     /* accepted, or the previous request finished */
+    _Atomic int waiting;          /* 1 while a request is being received (until it is answered) */
+};
+static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reaper_cv = PTHREAD_COND_INITIALIZER;
+static struct conn_track conns = {&conns, &conns, -1, 0, 0, 0};
+static int reaper_stop;
+static _Atomic long reaped_total;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_track *t = xcalloc(1, sizeof *t);
+        t->fd = ci ? ci->connect_fd : -1;
+        atomic_store(&t->since_ms, mono_ms());
+        atomic_store(&t->waiting, 1);
+        pthread_mutex_lock(&conn_mu);
+        t->next = conns.next; t->prev = &conns; conns.next->prev = t; conns.next = t;
+        pthread_mutex_unlock(&conn_mu);
+        *socket_context = t;
+    } else if (*socket_context) {
+        struct conn_track *t = *socket_context;
+        /* libmicrohttpd tells us before it closes the socket: once unlinked here, the reaper can
+           never touch a descriptor number that was closed and reused */
+        pthread_mutex_lock(&conn_mu);
+        t->prev->next = t->next; t->next->prev = t->prev;
+        pthread_mutex_unlock(&conn_mu);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+static struct conn_track *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void *reaper(void *arg)
+{
+    int64_t limit = (int64_t)(intptr_t)arg * 1000;
+    pthread_mutex_lock(&conn_mu);
+    while (!reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+        pthread_cond_timedwait(&reaper_cv, &conn_mu, &ts);
+        int64_t now = mono_ms();
+        for (struct conn_track *t = conns.next; t != &conns; t = t->next)
+            if (!t->reaped && t->fd >= 0 && atomic_load(&t->waiting) && now - atomic_load(&t->since_ms) > limit) {
+                shutdown(t->fd, SHUT_RDWR);          /* libmicrohttpd sees the end and closes it */
+                t->reaped = 1;
+                atomic_fetch_add(&reaped_total, 1);
+            }
+    }
+    pthread_mutex_unlock(&conn_mu);
+    return NULL;
+}
+
+/* libmicrohttpd's unescaping of the path and query, except that an encoded NUL becomes DEL
+   (which the handler refuses) instead of cutting the path short: "/verify%00.html" must not
+   be "/verify" */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls; (void)c;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        int h, l;
+        if (*r == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0) {
+            int v = h * 16 + l;
+            *w++ = (char)(v ? v : 0x7f);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
 }
 
 /* which language: ?lang= / form field, else Accept-Language, else the organisation's first */
@@ -252,6 +437,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct req *q, int status
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     if (q) { q->status = status; q->sent = len; }
+    struct conn_track *t = conn_of(c);
+    if (t) atomic_store(&t->waiting, 0);          /* answered: the request timeout no longer applies */
     return ret;
 }
 
@@ -334,8 +521,11 @@ static enum MHD_Result public_page(struct MHD_Connection *c, struct req *q, cons
     struct tstate *t = tstate();
     int64_t ver = data_version(r);
     char key[96];
+    /* only answers worth keeping are cached: a found page under a short path (refs have at
+       most 15 characters), so that requests for made-up paths cannot push real pages out */
+    int cacheable = strlen(url) < 64;
     snprintf(key, sizeof key, "%s|%d", url, de);
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+    for (size_t i = 0; cacheable && i < CACHE_SLOTS; i++) {
         struct cache_ent *e = &t->cache[i];
         if (e->body && ver >= 0 && e->version == ver && !strcmp(e->key, key))
             return reply(c, q, e->status, "text/html; charset=utf-8", e->body, e->len, MHD_RESPMEM_MUST_COPY,
@@ -345,6 +535,7 @@ static enum MHD_Result public_page(struct MHD_Connection *c, struct req *q, cons
     buf_init(&b, 4 << 20);
     int status = !strcmp(url, "/") ? page_index(r, de, &b) : page_incident(r, url + strlen("/incident/"), de, &b);
     if (status == 500) { buf_release(&b); return html_error(c, q, url, 500, de, NULL); }
+    if (status != 200 || !cacheable) return reply_buf(c, q, status, "text/html; charset=utf-8", &b, R_HTML | R_VARY_LANG, de, NULL);
     struct cache_ent *e = &t->cache[t->next++ % CACHE_SLOTS];
     free(e->body);
     snprintf(e->key, sizeof e->key, "%s", key);
@@ -359,25 +550,28 @@ static enum MHD_Result public_page(struct MHD_Connection *c, struct req *q, cons
 static enum MHD_Result verify(struct MHD_Connection *c, struct req *q, const char *url, int api)
 {
     char code[HTTP_FIELD_MAX] = "", email[HTTP_FIELD_MAX] = "", lang[8] = "";
-    int de;
+    const char *b = q->body.p ? q->body.p : "";
+    int de = 0;
+    if (!api) {
+        if (http_form_get(b, q->body.len, "lang", lang, sizeof lang) < 0) lang[0] = 0;
+        de = pick_lang(c, lang);
+    }
+    /* every attempt counts, readable or not */
+    int wait = ratelimit_take(limiter, q->rkey, mono());
+    if (wait) return too_many(c, q, url, wait, de);
+    /* a body that cannot be read at all is a 400 — the same whatever the register holds; any
+       readable code, well-formed or not, known or not, gets the one "not confirmed" answer */
     if (api) {
         static const char *const fields[] = {"code", "email"};
         char vals[2][HTTP_FIELD_MAX], err[160];
-        if (http_json_fields(q->body.p ? q->body.p : "", q->body.len, fields, 2, vals, err, sizeof err))
-            return json_error(c, q, 400, err, NULL);
+        if (http_json_fields(b, q->body.len, fields, 2, vals, err, sizeof err)) return json_error(c, q, 400, err, NULL);
         memcpy(code, vals[0], sizeof code);
         memcpy(email, vals[1], sizeof email);
-        de = 0;
-    } else {
-        const char *b = q->body.p ? q->body.p : "";
-        if (http_form_get(b, q->body.len, "lang", lang, sizeof lang) < 0) lang[0] = 0;
-        de = pick_lang(c, lang);
-        if (http_form_get(b, q->body.len, "code", code, sizeof code) < 0 ||
-            http_form_get(b, q->body.len, "email", email, sizeof email) < 0)
-            return html_error(c, q, url, 400, de, NULL);
+        sodium_memzero(vals, sizeof vals);
+    } else if (http_form_get(b, q->body.len, "code", code, sizeof code) < 0 ||
+               http_form_get(b, q->body.len, "email", email, sizeof email) < 0) {
+        return html_error(c, q, url, 400, de, NULL);
     }
-    int wait = ratelimit_take(limiter, q->client, mono());
-    if (wait) return too_many(c, q, url, wait, de);
     reg *r = srv_reg();
     if (!r) return html_error(c, q, url, 500, de, NULL);
     struct verify_res v;
@@ -392,10 +586,10 @@ static enum MHD_Result verify(struct MHD_Connection *c, struct req *q, const cha
     if (api) {
         ret = reply_json(c, q, 200, api_verify(&v, &e), R_NOSTORE);
     } else {
-        struct buf b;
-        buf_init(&b, 4 << 20);
-        page_verify_result(r, de, &v, &e, &b);
-        ret = reply_buf(c, q, 200, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE, de, NULL);
+        struct buf page;
+        buf_init(&page, 4 << 20);
+        page_verify_result(r, de, &v, &e, &page);
+        ret = reply_buf(c, q, 200, "text/html; charset=utf-8", &page, R_HTML | R_NOSTORE, de, NULL);
     }
     person_exposure_release(&e);
     return ret;
@@ -413,6 +607,30 @@ static void audit_tag(const char *kind, const char *value, char out[33])
     crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
     crypto_generichash_final(&st, h, sizeof h);
     sodium_bin2hex(out, 33, h, sizeof h);
+}
+
+/* A wrong agent token from Q's client: one more failure for its back-off, and an audit entry
+   (at most AUDIT_FAIL_MIN a minute in all; the rest are counted into the next one) with the
+   client's address and a keyed hash of what was tried — never the token itself. Returns the
+   lock-out the failure started (0: none). */
+static int auth_failed(struct req *q, const char *token, const char *via)
+{
+    double now = mono();
+    int lock = backoff_fail(auth_fail, q->rkey, now);
+    if (ratelimit_take(audit_limiter, "*", now)) { atomic_fetch_add(&audit_suppressed, 1); return lock; }
+    char tag[33], what[300], more[64] = "";
+    audit_tag("token", token, tag);
+    long sup = atomic_exchange(&audit_suppressed, 0);
+    if (sup) snprintf(more, sizeof more, "; %ld more not recorded", sup);
+    snprintf(what, sizeof what, "wrong agent token (%s) from %s, token #%s%s%s", via, q->client, tag,
+             lock ? "; locked out" : "", more);
+    reg *w = srv_reg_write("portal", "klartext serve: agent sign-in");
+    if (w) {
+        if (reg_audit(w, NULL, "agent.login_failed", "token", NULL, what))
+            fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w));
+        reg_close(w);
+    }
+    return lock;
 }
 
 /* look up Q (a code or an address) for AGENT; writes the audit entry. Returns 0 or 1. */
@@ -479,16 +697,37 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
         return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
     }
     if (!strcmp(url, "/agent/login")) {
-        int wait = ratelimit_take(limiter, q->client, mono());
+        /* a client that keeps trying wrong tokens is locked out for longer and longer */
+        int wait = backoff_check(auth_fail, q->rkey, mono());
+        if (!wait) wait = ratelimit_take(limiter, q->rkey, mono());
         if (wait) { buf_release(&out); return too_many(c, q, url, wait, de); }
         char token[128];
         int found = 0;
         if (http_form_get(b, q->body.len, "token", token, sizeof token) < 0) token[0] = 0;
-        if (*token && agent_check(r, token, agent, &found)) { buf_release(&out); return html_error(c, q, url, 500, de, NULL); }
-        sodium_memzero(token, sizeof token);
+        if (*token && agent_check(r, token, agent, &found)) {
+            sodium_memzero(token, sizeof token);
+            buf_release(&out);
+            return html_error(c, q, url, 500, de, NULL);
+        }
         if (!found) {
+            if (*token) auth_failed(q, token, "console");
+            sodium_memzero(token, sizeof token);
             page_agent_login(r, de, de ? "Dieses Token ist nicht gültig." : "This token is not valid.", &out);
             return reply_buf(c, q, 403, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+        }
+        sodium_memzero(token, sizeof token);
+        backoff_ok(auth_fail, q->rkey);
+        {
+            char actor[AGENT_NAME_MAX + 8], what[128];
+            snprintf(actor, sizeof actor, "agent:%s", agent);
+            snprintf(what, sizeof what, "signed in to the console from %s", q->client);
+            reg *w = srv_reg_write(actor, "klartext serve: agent sign-in");
+            if (!w || reg_audit(w, NULL, "agent.login", "session", NULL, what)) {
+                if (w) { fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w)); reg_close(w); }
+                buf_release(&out);
+                return html_error(c, q, url, 500, de, NULL);
+            }
+            reg_close(w);
         }
         char hex[65], cookie_v[200];
         session_new(agent, hex);
@@ -535,12 +774,18 @@ static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q,
     char agent[AGENT_NAME_MAX + 1];
     int found = 0;
     struct hdr wa[] = {{"WWW-Authenticate", "Bearer realm=\"klartext agents\""}, {0}};
-    int wait = ratelimit_take(limiter, q->client, mono());
+    int wait = backoff_check(auth_fail, q->rkey, mono());
+    if (!wait) wait = ratelimit_take(limiter, q->rkey, mono());
     if (wait) return too_many(c, q, url, wait, 0);
     reg *r = srv_reg();
     if (!r) return json_error(c, q, 500, "internal error", NULL);
-    if (!auth || strncmp(auth, "Bearer ", 7) || agent_check(r, auth + 7, agent, &found) || !found)
+    int given = auth && !strncmp(auth, "Bearer ", 7) && auth[7];
+    if (given && agent_check(r, auth + 7, agent, &found)) return json_error(c, q, 500, "internal error", NULL);
+    if (!found) {
+        if (given) auth_failed(q, auth + 7, "API");
         return json_error(c, q, 401, "a valid agent token is needed (Authorization: Bearer …)", wa);
+    }
+    backoff_ok(auth_fail, q->rkey);
     static const char *const fields[] = {"code", "email"};
     char vals[2][HTTP_FIELD_MAX], err[160], shown[HTTP_FIELD_MAX];
     if (http_json_fields(q->body.p ? q->body.p : "", q->body.len, fields, 2, vals, err, sizeof err))
@@ -701,7 +946,7 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *q, const char
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
                                const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-    (void)cls; (void)version;
+    (void)cls;
     struct req *q = *con_cls;
     if (!q) {
         q = xcalloc(1, sizeof *q);
@@ -716,18 +961,36 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (!strncmp(lp, "/agent/", 7) || !strncmp(lp, "/verify/", 8)) n = strchr(lp + 1, '/') - lp + 1;
         if (n > sizeof q->path - 1) n = sizeof q->path - 1;
         for (size_t i = 0; i < n; i++) q->path[i] = (lp[i] > 0x20 && lp[i] < 0x7f && lp[i] != '"') ? lp[i] : '?';
-        client_addr(c, q->client, sizeof q->client);
+        client_addr(c, q);
+        /* a path must be absolute and free of control characters (an encoded NUL arrives as DEL,
+           see unescape): anything else is not a request for one of our routes */
+        int bad = url[0] != '/';
+        for (const char *u = url; *u && !bad; u++) bad = (unsigned char)*u < 0x20 || *u == 0x7f;
+        if (bad) return html_error(c, q, "/", 400, pick_lang(c, NULL), NULL);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > BODY_MAX)) {
             q->too_big = 1;
             return route(c, q, url, method);       /* 413 at once; MHD closes the connection */
         }
-        if (strcmp(method, "POST") && strcmp(method, "PUT") && strcmp(method, "PATCH")) return route(c, q, url, method);
+        /* HTTP/1.1 requires Host (RFC 9112 §3.2) */
+        if (!strcmp(version, MHD_HTTP_VERSION_1_1) && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
+            return html_error(c, q, url, 400, pick_lang(c, NULL), NULL);
+        /* answer on the next call, not this first one: libmicrohttpd closes the connection after
+           an answer queued in the first call (it cannot know the request was read to its end),
+           which would end keep-alive and pipelining for every GET */
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!q->too_big && buf_add(&q->body, upload_data, *upload_data_size)) q->too_big = 1;
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (!q->too_big && buf_add(&q->body, upload_data, n)) q->too_big = 1;
+        if (q->too_big) {
+            /* a body without Content-Length (chunked) that outgrew the limit: close the connection
+               now rather than read what may be gigabytes (libmicrohttpd cannot send an answer
+               before the body has been read; the access log records it as 413, aborted) */
+            q->status = 413;
+            return MHD_NO;
+        }
         return MHD_YES;
     }
     if (q->status) return MHD_YES;                 /* answered already */
@@ -736,8 +999,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls; (void)c;
+    (void)cls;
     struct req *q = *con_cls;
+    struct conn_track *t = conn_of(c);
+    if (t) { atomic_store(&t->since_ms, mono_ms()); atomic_store(&t->waiting, 1); }   /* the next request's clock */
     if (!q) return;
     if (access_log) {
         char iso[KT_ISO_LEN];
@@ -839,6 +1104,25 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     if (parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
     if (!!o->tls_cert != !!o->tls_key) { snprintf(err, errlen, "--tls-cert and --tls-key go together"); return 2; }
     if (o->rate_per_min < 1) { snprintf(err, errlen, "--rate-limit must allow at least 1 request a minute"); return 2; }
+    if (o->trusted_proxies) {
+        /* "ADDR,ADDR": the proxies whose X-Forwarded-For is believed */
+        const char *p = o->trusted_proxies;
+        while (*p) {
+            size_t k = strcspn(p, ", ");
+            if (k) {
+                struct addr a;
+                if (addr_parse(p, k, &a)) {
+                    snprintf(err, errlen, "--trusted-proxy: '%.*s' is not an IP address", (int)(k > 60 ? 60 : k), p);
+                    free(proxies); proxies = NULL; nproxies = 0;
+                    return 2;
+                }
+                proxies = xrealloc(proxies, (nproxies + 1) * sizeof *proxies);
+                proxies[nproxies++] = a;
+            }
+            p += k;
+            while (*p == ',' || *p == ' ') p++;
+        }
+    }
     if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return 1; }
 
     /* keys: derive what the portal needs and drop the signing key */
@@ -873,7 +1157,30 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open '%s': %s", o->access_log, strerror(errno));
         goto out;
     }
-    if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14))) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14)) || !(auth_fail = backoff_new(AUTH_FREE, AUTH_MAX_LOCK, AUTH_FORGET, 1 << 12)) ||
+        !(audit_limiter = ratelimit_new(AUDIT_FAIL_MIN, 1))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    /* connections: each needs a descriptor; raise the soft limit if the hard one allows */
+    unsigned max_conns = (unsigned)(o->max_conns > 0 ? o->max_conns : CONN_MAX);
+    unsigned per_ip = o->max_conns_per_ip < 0 ? 0 : o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip
+                    : o->trust_proxy ? 0 : CONN_PER_IP;     /* behind a proxy every client has its address */
+    {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max_conns + 64) {
+            rlim_t want = max_conns + 64;
+            if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) want = rl.rlim_max;
+            rl.rlim_cur = want;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max_conns + 64) {
+                max_conns = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
+                fprintf(o->status ? o->status : stderr, "klartext: serve: at most %u connections (open-file limit %llu)\n",
+                        max_conns, (unsigned long long)rl.rlim_cur);
+            }
+        }
+    }
+    int req_timeout = o->request_timeout > 0 ? o->request_timeout : REQ_TIMEOUT;
 
     /* SIGINT/SIGTERM are taken by sigwait below; the worker threads inherit the blocked mask */
     sigset_t sigs, old;
@@ -893,9 +1200,12 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_ip, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, NULL},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL},
         {srv_g.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
         {srv_g.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
         {MHD_OPTION_END, 0, NULL},
@@ -907,6 +1217,9 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
+    pthread_t reaper_t;
+    reaper_stop = 0;
+    int have_reaper = pthread_create(&reaper_t, NULL, reaper, (void *)(intptr_t)req_timeout) == 0;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = di ? di->port : 0;
     char shown[160];
@@ -934,6 +1247,13 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(d);
+    if (have_reaper) {
+        pthread_mutex_lock(&conn_mu);
+        reaper_stop = 1;
+        pthread_cond_signal(&reaper_cv);
+        pthread_mutex_unlock(&conn_mu);
+        pthread_join(reaper_t, NULL);
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     fprintf(o->status ? o->status : stderr, "klartext: stopped\n");
     rc = 0;
@@ -941,6 +1261,13 @@ out:
     states_free();
     ratelimit_free(limiter);
     limiter = NULL;
+    backoff_free(auth_fail);
+    auth_fail = NULL;
+    ratelimit_free(audit_limiter);
+    audit_limiter = NULL;
+    free(proxies);
+    proxies = NULL;
+    nproxies = 0;
     if (access_log && access_log != stderr) fclose(access_log);
     access_log = NULL;
     free(srv_g.pubkey);
