@@ -128,6 +128,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     scan_rule *rule = NULL;
     scan_result *res = NULL;
     char *ruletext = NULL;
+    struct scan_opts *so = NULL;    /* holds the viewer key: guarded memory, wiped by sodium_free */
     struct incident inc = {0};
     int have_inc = 0;
     char err[1024];
@@ -136,20 +137,20 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     const char *csv = opt_get(o, "csv")->value, *thr = opt_get(o, "threads")->value;
     if (!rulepath) { rc = kt_error(2, "missing --rule FILE"); usage_line(usage); goto out; }
     if (npos == 0) { rc = kt_error(2, "no log files given (use - for stdin)"); usage_line(usage); goto out; }
-    struct scan_opts so;
-    scan_opts_init(&so);
+    if (sodium_init() < 0 || !(so = sodium_malloc(sizeof *so))) { rc = kt_error(1, "cannot allocate secure memory"); goto out; }
+    scan_opts_init(so);
     if (thr) {
         char *end;
         long n = strtol(thr, &end, 10);
         if (*end || n < 1 || n > 256) { rc = kt_error(2, "--threads: '%s' is not a number from 1 to 256", thr); goto out; }
-        so.threads = (int)n;
+        so->threads = (int)n;
     }
-    so.strict = opt_get(o, "strict")->given > 0;
-    so.check_all = opt_get(o, "check-all")->given > 0;
-    so.keep_going = opt_get(o, "keep-going")->given > 0;
-    so.keep_viewers = opt_get(o, "keep-viewers")->given > 0;
-    so.hash_inputs = opt_get(o, "hash-inputs")->given > 0;
-    if (so.keep_viewers && !incid) { rc = kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)"); goto out; }
+    so->strict = opt_get(o, "strict")->given > 0;
+    so->check_all = opt_get(o, "check-all")->given > 0;
+    so->keep_going = opt_get(o, "keep-going")->given > 0;
+    so->keep_viewers = opt_get(o, "keep-viewers")->given > 0;
+    so->hash_inputs = opt_get(o, "hash-inputs")->given > 0;
+    if (so->keep_viewers && !incid) { rc = kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)"); goto out; }
 
     /* the rule first: a bad rule is rejected before any log is read */
     size_t rlen;
@@ -164,19 +165,19 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
         sign_key *k = sign_key_load(kp, err, sizeof err);
         free(kp);
         if (!k) { rc = kt_error(1, "%s", err); goto out; }
-        sign_subkey(k, SUBKEY_VIEWER, so.viewer_key);
+        sign_subkey(k, SUBKEY_VIEWER, so->viewer_key);
         sign_key_free(k);
     } else {
         /* no register: a one-off key; the counts do not depend on it */
-        randombytes_buf(so.viewer_key, sizeof so.viewer_key);
+        randombytes_buf(so->viewer_key, sizeof so->viewer_key);
     }
     struct progress pr = {0};
     pr.on = !opt_get(o, "no-progress")->given && (opt_get(o, "progress")->given || isatty(2));
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
-    so.progress = on_progress;
-    so.progress_ctx = &pr;
-    rc = scan_run(rule, (const char *const *)pos, (size_t)npos, &so, &res, err, sizeof err);
-    sodium_memzero(so.viewer_key, sizeof so.viewer_key);
+    so->progress = on_progress;
+    so->progress_ctx = &pr;
+    rc = scan_run(rule, (const char *const *)pos, (size_t)npos, so, &res, err, sizeof err);
+    sodium_memzero(so->viewer_key, sizeof so->viewer_key);
     if (pr.drawn) fprintf(stderr, "\r%-100s\r", "");
     if (rc != SCAN_OK) { rc = kt_error(rc == SCAN_EINPUT ? 2 : 1, "%s", err); goto out; }
 
@@ -186,7 +187,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     if (csv && (rc = write_csv(res, csv))) goto out;
     if (have_inc) {
         int64_t version;
-        if ((rc = reg_begin(r)) || (rc = scans_store(r, &inc, rule, res, so.keep_viewers, so.check_all, &version)) ||
+        if ((rc = reg_begin(r)) || (rc = scans_store(r, &inc, rule, res, so->keep_viewers, so->check_all, &version)) ||
             (rc = reg_commit(r))) {
             kt_error(rc, "%s", reg_err(r));
             reg_rollback(r);
@@ -206,6 +207,7 @@ out:
     scan_result_free(res);
     scan_rule_free(rule);
     free(ruletext);
+    sodium_free(so);                /* wipes the viewer key; NULL is fine */
     reg_close(r);
     opt_free(o);
     free(pos);

@@ -10,29 +10,34 @@
 
 static const char group_usage[] = "klartext subjects (import ID FILE.csv | list ID)";
 
-/* reads a whole file (or stdin for "-") up to max bytes; 0, or 1 with the message printed */
-static int read_all(const char *path, size_t max, char **out, size_t *len)
+/* Streams PATH (or stdin for "-") through the subject parser in 64 KiB chunks, hashing it on
+ * the way, so that no file is held whole (SUBJECTS_MAX_FILE is checked by the parser). Stops
+ * reading at the first CSV syntax error. Returns 0 (parsed: *sf filled, or errs filled and
+ * *bad = 1), or 1 with the message printed (cannot open or read). */
+static int stream_file(const char *path, struct subjects_parser *sp, struct subjects_file *sf,
+                       char hex[SHA256_HEX_LEN + 1], int *bad)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) return kt_error(1, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *p = xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            if (cap > max) break;                       /* read max + 1 bytes at most */
-            cap = cap > max / 2 ? max + 1 : cap * 2;
-            p = xrealloc(p, cap);
-        }
-        size_t k = fread(p + n, 1, cap - n, f);
-        n += k;
-        if (k == 0) break;
+    enum { CHUNK = 1 << 16 };
+    char *b = xmalloc(CHUNK);
+    struct sha256_ctx h;
+    sha256_init(&h);
+    int stopped = 0;
+    size_t k;
+    while (!stopped && (k = fread(b, 1, CHUNK, f)) > 0) {
+        sha256_update(&h, b, k);
+        stopped = subjects_parser_feed(sp, b, k) != 0;
     }
-    int bad = ferror(f);
+    int rerr = !stopped && ferror(f);
+    int e = errno;
     if (f != stdin) fclose(f);
-    if (bad) { free(p); return kt_error(1, "cannot read '%s': %s", path, strerror(errno)); }
-    if (n > max) { free(p); return kt_error(2, "'%s' is larger than %zu bytes", path, max); }
-    *out = p;
-    *len = n;
+    free(b);
+    if (rerr) return kt_error(1, "cannot read '%s': %s", path, strerror(e));
+    *bad = subjects_parser_finish(sp, sf) != 0;
+    uint8_t dg[SHA256_DIGEST_LEN];
+    sha256_final(&h, dg);
+    sha256_to_hex(dg, hex);
     return 0;
 }
 
@@ -89,8 +94,10 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
     reg *r = NULL;
     struct incident inc;
     int loaded = 0;
-    char *data = NULL;
-    size_t len = 0;
+    struct subjects_parser *sp = NULL;
+    struct exposure_row *ex = NULL;
+    size_t nex = 0;
+    const char **keep = NULL;
     struct subjects_file sf = {0};
     struct subjects_errors *errs = xcalloc(1, sizeof *errs);
     struct subjects_summary sum = {0};
@@ -103,8 +110,17 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
                      "(klartext keeps contact data only of people who were exposed)", inc.ref, inc.ref);
         goto out;
     }
-    if ((rc = read_all(pos[1], SUBJECTS_MAX_FILE, &data, &len))) goto out;
-    if (subjects_parse(data, len, &sf, errs)) {
+    /* only the rows of exposed people are kept in memory (and stored); the others are checked
+     * and counted. subjects_store refuses the file if the scan changes before it is stored. */
+    if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    keep = xcalloc(nex ? nex : 1, sizeof *keep);
+    for (size_t i = 0; i < nex; i++) keep[i] = ex[i].subject;   /* sorted bytewise */
+    if (!(sp = subjects_parser_new(keep, nex, errs))) { rc = kt_error(1, "out of memory"); goto out; }
+    char hex[SHA256_HEX_LEN + 1];
+    int bad = 0;
+    if ((rc = stream_file(pos[1], sp, &sf, hex, &bad))) goto out;
+    sf.keep_scan = si.id;
+    if (bad) {
         for (size_t i = 0; i < errs->n; i++)
             kt_error(2, "%s%s%s", pos[1], strncmp(errs->msg[i], "line ", 5) ? ": " : " ", errs->msg[i]);
         if (errs->total > (long long)errs->n)
@@ -112,10 +128,6 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
         rc = kt_error(2, "%s: %lld error%s; nothing was imported", pos[1], errs->total, errs->total == 1 ? "" : "s");
         goto out;
     }
-    uint8_t dg[SHA256_DIGEST_LEN];
-    char hex[SHA256_HEX_LEN + 1];
-    sha256_hash(data, len, dg);
-    sha256_to_hex(dg, hex);
     if ((rc = reg_begin(r)) || (rc = subjects_store(r, &inc, pos[1], hex, &sf, &sum)) || (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
@@ -132,7 +144,9 @@ out:
     subjects_summary_release(&sum);
     subjects_file_release(&sf);
     free(errs);
-    free(data);
+    subjects_parser_free(sp);
+    free(keep);
+    exposure_rows_free(ex, nex);
     if (loaded) incident_release(&inc);
     reg_close(r);
     return rc;

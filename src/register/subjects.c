@@ -19,14 +19,20 @@ static const char *const col_names[C_COUNT] = {"subject", "name", "email", "lang
 
 #define ZONE_CACHE 128
 
-struct id_line { char *subject; long line; };
+/* a row's subject id: its offset in pctx.idbuf (NUL-terminated there) and its line */
+struct id_line { size_t off; long line; };
 
 struct pctx {
     int col[C_COUNT];
-    struct id_line *ids;            /* every row's subject id, valid row or not: duplicates */
+    char *idbuf;                    /* every row's subject id, valid row or not: duplicates */
+    size_t idlen, idcap;
+    struct id_line *ids;
     size_t nids, capids;
     struct subject_rec *rows;
     size_t n, cap;
+    const char *const *keep;        /* NULL: keep every valid row */
+    size_t nkeep;
+    long long total;                /* data rows */
     struct subjects_errors *errs;
     char *zone_name[ZONE_CACHE];
     int zone_ok[ZONE_CACHE];
@@ -39,7 +45,7 @@ static void err_addv(struct subjects_errors *e, long line, const char *field, co
     if (e->n >= SUBJECTS_MAX_ERRORS) return;
     char *m = e->msg[e->n++];
     int k = field ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld, field '%s': ", line, field)
-                  : snprintf(m, SUBJECTS_ERR_LEN, "line %ld: ", line);
+          : line > 0 ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld: ", line) : 0;   /* 0: the whole file */
     if (k < 0 || k >= SUBJECTS_ERR_LEN) return;
     vsnprintf(m + k, SUBJECTS_ERR_LEN - (size_t)k, fmt, ap);
 }
@@ -116,6 +122,11 @@ static int header_cb(struct pctx *p, const struct csv_record *rec, char *err, si
     return 0;
 }
 
+static int cmp_keep(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t errlen)
 {
     struct pctx *p = ctx;
@@ -127,13 +138,21 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     long long before = e->total;
     /* subject */
     const char *s = v[C_SUBJECT];
-    if (*s && strlen(s) <= SUBJECT_ID_MAX) {
+    size_t sl = strlen(s);
+    p->total++;
+    if (*s && sl <= SUBJECT_ID_MAX) {
         if (p->nids == p->capids) {
             p->capids = p->capids ? p->capids * 2 : 256;
             p->ids = xrealloc(p->ids, p->capids * sizeof *p->ids);
         }
-        p->ids[p->nids].subject = xstrdup(s);
+        if (p->idcap - p->idlen < sl + 1) {
+            while (p->idcap - p->idlen < sl + 1) p->idcap = p->idcap ? p->idcap * 2 : 4096;
+            p->idbuf = xrealloc(p->idbuf, p->idcap);
+        }
+        memcpy(p->idbuf + p->idlen, s, sl + 1);
+        p->ids[p->nids].off = p->idlen;
         p->ids[p->nids++].line = line;
+        p->idlen += sl + 1;
     }
     if (!*s) err_add(e, line, "subject", "empty subject id");
     else if (strlen(s) > SUBJECT_ID_MAX) err_add(e, line, "subject", "subject id longer than %d bytes", SUBJECT_ID_MAX);
@@ -162,6 +181,7 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     if (!*z) err_add(e, line, "timezone", "empty time zone (an IANA name such as Europe/Berlin)");
     else if (!zone_ok(p, z)) err_add(e, line, "timezone", "'%.60s' is not an IANA time zone (e.g. Europe/Berlin)", z);
     if (e->total != before) return 0;   /* keep checking the other rows */
+    if (p->keep && !bsearch(&s, p->keep, p->nkeep, sizeof *p->keep, cmp_keep)) return 0;   /* counted, not kept */
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 256;
         p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
@@ -177,10 +197,10 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     return 0;
 }
 
-static int cmp_id(const void *a, const void *b)
+static int cmp_id(const void *a, const void *b, void *base)
 {
     const struct id_line *x = a, *y = b;
-    int c = strcmp(x->subject, y->subject);
+    int c = strcmp((const char *)base + x->off, (const char *)base + y->off);
     if (c) return c;
     return x->line < y->line ? -1 : x->line > y->line;
 }
@@ -212,45 +232,104 @@ void subjects_file_release(struct subjects_file *f)
     f->n = 0;
 }
 
-int subjects_parse(const char *data, size_t len, struct subjects_file *out, struct subjects_errors *errs)
-{
-    memset(out, 0, sizeof *out);
-    memset(errs, 0, sizeof *errs);
-    if (len > SUBJECTS_MAX_FILE) {
-        err_add(errs, 1, NULL, "file larger than %zu bytes", SUBJECTS_MAX_FILE);
-        return 2;
-    }
+struct subjects_parser {
     struct pctx p;
-    memset(&p, 0, sizeof p);
-    p.errs = errs;
+    struct csv_parser *csv;
+    size_t fed;                     /* bytes fed so far */
+    int done;                       /* a CSV error or the size limit ended the parse */
+};
+
+static void pctx_free(struct pctx *p)
+{
+    for (size_t i = 0; i < p->nzones; i++) free(p->zone_name[i]);
+    free(p->idbuf);
+    free(p->ids);
+    subject_recs_free(p->rows, p->n);
+    memset(p, 0, sizeof *p);
+}
+
+struct subjects_parser *subjects_parser_new(const char *const *keep, size_t nkeep, struct subjects_errors *errs)
+{
+    memset(errs, 0, sizeof *errs);
+    struct subjects_parser *sp = calloc(1, sizeof *sp);
+    if (!sp) return NULL;
+    sp->p.errs = errs;
+    sp->p.keep = keep;
+    sp->p.nkeep = keep ? nkeep : 0;
     struct csv_options opt;
     csv_options_default(&opt);
     opt.max_columns = 64;
     opt.max_field = 4096;
     opt.max_record = 65536;
-    char err[SUBJECTS_ERR_LEN];
-    if (csv_parse(data, len, &opt, record_cb, &p, err, sizeof err)) {
-        /* csv errors start with "line N"; keep them after the row errors found before */
-        errs->total++;
-        if (errs->n < SUBJECTS_MAX_ERRORS) snprintf(errs->msg[errs->n++], SUBJECTS_ERR_LEN, "%s", err);
-    }
-    for (size_t i = 0; i < p.nzones; i++) free(p.zone_name[i]);
-    if (p.n > 1) qsort(p.rows, p.n, sizeof *p.rows, cmp_rec);
-    if (p.nids > 1) qsort(p.ids, p.nids, sizeof *p.ids, cmp_id);
-    for (size_t i = 1, first = 0; i < p.nids; i++) {
-        if (strcmp(p.ids[i].subject, p.ids[i - 1].subject)) { first = i; continue; }
-        err_add(errs, p.ids[i].line, "subject", "'%.60s' is already on line %ld (subject ids must be distinct)",
-                p.ids[i].subject, p.ids[first].line);
-    }
-    for (size_t i = 0; i < p.nids; i++) free(p.ids[i].subject);
-    free(p.ids);
-    if (errs->total) {
-        subject_recs_free(p.rows, p.n);
+    if (!(sp->csv = csv_parser_new(&opt, record_cb, &sp->p))) { free(sp); return NULL; }
+    return sp;
+}
+
+static void csv_failed(struct subjects_parser *sp, const char *err)
+{
+    /* csv errors start with "line N"; keep them after the row errors found before */
+    struct subjects_errors *errs = sp->p.errs;
+    errs->total++;
+    if (errs->n < SUBJECTS_MAX_ERRORS) snprintf(errs->msg[errs->n++], SUBJECTS_ERR_LEN, "%s", err);
+    sp->done = 1;
+}
+
+int subjects_parser_feed(struct subjects_parser *sp, const char *data, size_t len)
+{
+    if (sp->done) return 2;
+    if (len > SUBJECTS_MAX_FILE - sp->fed) {
+        err_add(sp->p.errs, 0, NULL, "file larger than %zu bytes (split it)", SUBJECTS_MAX_FILE);
+        sp->done = 1;
         return 2;
     }
-    out->rows = p.rows;
-    out->n = p.n;
+    sp->fed += len;
+    char err[SUBJECTS_ERR_LEN];
+    if (csv_parser_feed(sp->csv, data, len, err, sizeof err)) { csv_failed(sp, err); return 2; }
     return 0;
+}
+
+int subjects_parser_finish(struct subjects_parser *sp, struct subjects_file *out)
+{
+    struct pctx *p = &sp->p;
+    struct subjects_errors *errs = p->errs;
+    char err[SUBJECTS_ERR_LEN];
+    memset(out, 0, sizeof *out);
+    if (!sp->done && csv_parser_finish(sp->csv, err, sizeof err)) csv_failed(sp, err);
+    sp->done = 1;
+    if (p->n > 1) qsort(p->rows, p->n, sizeof *p->rows, cmp_rec);
+    if (p->nids > 1) qsort_r(p->ids, p->nids, sizeof *p->ids, cmp_id, p->idbuf);
+    for (size_t i = 1, first = 0; i < p->nids; i++) {
+        const char *a = p->idbuf + p->ids[i].off;
+        if (strcmp(a, p->idbuf + p->ids[i - 1].off)) { first = i; continue; }
+        err_add(errs, p->ids[i].line, "subject", "'%.60s' is already on line %ld (subject ids must be distinct)",
+                a, p->ids[first].line);
+    }
+    if (errs->total) return 2;
+    out->rows = p->rows;
+    out->n = p->n;
+    out->total = p->total;
+    p->rows = NULL;
+    p->n = p->cap = 0;
+    return 0;
+}
+
+void subjects_parser_free(struct subjects_parser *sp)
+{
+    if (!sp) return;
+    csv_parser_free(sp->csv);
+    pctx_free(&sp->p);
+    free(sp);
+}
+
+int subjects_parse(const char *data, size_t len, struct subjects_file *out, struct subjects_errors *errs)
+{
+    memset(out, 0, sizeof *out);
+    struct subjects_parser *sp = subjects_parser_new(NULL, 0, errs);
+    if (!sp) { err_add(errs, 0, NULL, "out of memory"); return 2; }
+    subjects_parser_feed(sp, data, len);           /* an error is in errs; finish reports it */
+    int rc = subjects_parser_finish(sp, out);
+    subjects_parser_free(sp);
+    return rc;
 }
 
 /* ---------------- storage ---------------- */
@@ -293,6 +372,8 @@ static int store(reg *r, struct incident *inc, const char *file_name, const char
         return reg_fail(r, 2, "incident %s has no exposure scan yet: run 'klartext scan --incident %s' first; "
                         "klartext keeps contact data only of people who were exposed", inc->ref, inc->ref);
     if (rc) return rc;
+    if (f->keep_scan && f->keep_scan != si.id)
+        return reg_fail(r, 1, "the exposure scan of incident %s changed during the import; run the import again", inc->ref);
     struct exposure_row *ex = NULL;
     size_t nex = 0;
     if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) { exposure_rows_free(ex, nex); return rc; }
@@ -304,14 +385,14 @@ static int store(reg *r, struct incident *inc, const char *file_name, const char
     /* merge the sorted lists: exposures (by subject, bytewise) and rows (likewise) */
     size_t cap = 0, i = 0, j = 0;
     long long stored = 0;
-    sum->rows = (long long)f->n;
+    sum->rows = f->total > (long long)f->n ? f->total : (long long)f->n;
     sum->exposed = (long long)nex;
     sum->scan_version = si.version;
     size_t *keep = xcalloc(f->n ? f->n : 1, sizeof *keep);
     while (i < nex || j < f->n) {
         int c = i >= nex ? 1 : j >= f->n ? -1 : strcmp(ex[i].subject, f->rows[j].subject);
         if (c < 0) { add_unreachable(sum, ex[i].subject, &cap); i++; }
-        else if (c > 0) { sum->unknown++; j++; }
+        else if (c > 0) j++;            /* not exposed: counted below, not stored */
         else {
             if (*f->rows[j].email) sum->reachable++;
             else add_unreachable(sum, ex[i].subject, &cap);
@@ -319,6 +400,7 @@ static int store(reg *r, struct incident *inc, const char *file_name, const char
             i++; j++;
         }
     }
+    sum->unknown = sum->rows - stored;  /* rows of people not exposed (kept or not by the parser) */
     s = db_prepare(d, "INSERT INTO subject_import(incident_id, version, current, created_at, actor, file_name, file_sha256,"
                       " nrows, scan_id, exposed, reachable, unknown)"
                       " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM subject_import WHERE incident_id = ?1), 1,"

@@ -39,6 +39,11 @@ struct subject_rec {
 struct subjects_file {
     struct subject_rec *rows;           /* sorted by subject, bytewise */
     size_t n;
+    long long total;                    /* data rows in the file (n < total when a keep list
+                                           dropped the rows of people not in it) */
+    int64_t keep_scan;                  /* set by the caller: the scan whose exposed people made
+                                           the keep list (0 = none); subjects_store refuses the
+                                           file when the incident's current scan is another */
 };
 
 struct subjects_errors {
@@ -57,6 +62,23 @@ struct subjects_errors {
 int subjects_parse(const char *data, size_t len, struct subjects_file *out,
                    struct subjects_errors *errs);
 void subjects_file_release(struct subjects_file *f);
+
+/* The same as a stream, so that a file is never held whole: memory is the current record
+ * (bounded by the CSV limits: 64 columns, 4096 bytes a field, 64 KiB a record), every row's
+ * subject id (for the duplicate check) and the rows that are kept.
+ *   subjects_parser_new(keep, nkeep, errs): keep (sorted bytewise, NULL = keep every row)
+ *     lists the subject ids whose rows are kept in full; the others are checked and counted
+ *     (out->total) but not kept. errs is cleared and filled as rows are checked.
+ *   subjects_parser_feed: any split of the input. Returns 0, or 2 once a CSV syntax error or
+ *     the SUBJECTS_MAX_FILE limit ended the parse (later feeds do nothing; stop reading).
+ *   subjects_parser_finish: 0 with *out filled (caller releases), or 2 (errs filled).
+ * NULL from subjects_parser_new means out of memory. */
+struct subjects_parser;
+struct subjects_parser *subjects_parser_new(const char *const *keep, size_t nkeep,
+                                            struct subjects_errors *errs);
+int subjects_parser_feed(struct subjects_parser *sp, const char *data, size_t len);
+int subjects_parser_finish(struct subjects_parser *sp, struct subjects_file *out);
+void subjects_parser_free(struct subjects_parser *sp);
 
 /* 1 if s looks like an e-mail address (ASCII local@domain.tld, no spaces or specials). */
 int subjects_email_ok(const char *s);

@@ -83,7 +83,7 @@ struct ahour { int64_t hour; uint64_t views; };
 
 struct agg {
     int keep_viewers;
-    unsigned char key[SCAN_KEY_LEN];
+    unsigned char *key;             /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
     unsigned char key_fp[8];
     unsigned char digest[32];
     struct arena ar;
@@ -109,6 +109,10 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
 {
     struct agg *a = xcalloc(1, sizeof *a);
     a->keep_viewers = keep_viewers;
+    if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) {   /* as xalloc does */
+        fputs("klartext: out of memory\n", stderr);
+        exit(1);
+    }
     memcpy(a->key, key, SCAN_KEY_LEN);
     key_fingerprint(key, a->key_fp);
     memcpy(a->digest, r->digest, 32);
@@ -126,6 +130,7 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
 void agg_free(struct agg *a)
 {
     if (!a) return;
+    sodium_free(a->key);            /* wipes */
     arena_free(&a->ar);
     free(a->subj); free(a->stab); free(a->pages); free(a->pairs); free(a->ptab); free(a->hours);
     free(a);

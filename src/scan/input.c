@@ -65,7 +65,9 @@ struct in_dec *in_dec_new(int comp)
     } else if (comp == IN_ZSTD) {
         d->zd = ZSTD_createDCtx();
         if (!d->zd) { free(d); return NULL; }
-        ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, 31);
+        /* the window is memory the decoder fills: at most 2^IN_ZSTD_WINDOW_LOG bytes, as the
+         * zstd tool itself allows without --memory (files made with --long=28 or more are refused) */
+        ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, IN_ZSTD_WINDOW_LOG);
     }
     return d;
 }
@@ -175,7 +177,9 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             produced += ob.pos;
             if (ZSTD_isError(rc)) {
                 if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
-                    snprintf(err, errlen, "zstd window too large");
+                    snprintf(err, errlen, "the zstd window is larger than %u MiB (made with --long=%d or more): "
+                             "decompress it with 'zstd -d --memory=2048MB' first, or recompress with --long=%d",
+                             1u << (IN_ZSTD_WINDOW_LOG - 20), IN_ZSTD_WINDOW_LOG + 1, IN_ZSTD_WINDOW_LOG);
                 else snprintf(err, errlen, "%s", ZSTD_getErrorName(rc));
                 return -1;
             }

@@ -370,7 +370,10 @@ static int section_kv(struct pstate *ps, const char *key, char *v)
         if (k == 1 && caps < 1)
             return fail(ps, ps->line, "regex has no capture group (group 1 must capture the subject id)");
         if ((int)caps > ps->r->max_capture) ps->r->max_capture = (int)caps;
-        s->jit = pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE) == 0;
+        /* JIT when the platform has it; KLARTEXT_SCAN_NOJIT=1 forces the interpreter (tests of
+         * its limits, or a system where JIT memory is not allowed) */
+        const char *nojit = getenv("KLARTEXT_SCAN_NOJIT");
+        s->jit = !(nojit && *nojit == '1') && pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE) == 0;
         s->regex = xstrdup(v);
         return 0;
     }
@@ -466,7 +469,7 @@ static int parse_lines(struct pstate *ps, const char *text, size_t len)
         size_t e = nl ? (size_t)(nl - text) : len, n = e - i;
         ps->line++;
         if (n && text[e - 1] == '\r') n--;
-        if (n > RULE_MAX_LINE) { rc = fail(ps, ps->line, "line too long"); break; }
+        if (n > RULE_MAX_LINE) { rc = fail(ps, ps->line, "line longer than %d bytes", RULE_MAX_LINE); break; }
         if (memchr(text + i, 0, n)) { rc = fail(ps, ps->line, "NUL byte"); break; }
         memcpy(l, text + i, n); l[n] = 0;
         i = e + 1;

@@ -1027,7 +1027,12 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
         w->jstack = pcre2_jit_stack_create(32 << 10, 1 << 20, NULL);
         if (w->mctx) {
             if (w->jstack) pcre2_jit_stack_assign(w->mctx, NULL, w->jstack);
-            pcre2_set_match_limit(w->mctx, 10000000);
+            /* a pathological regex (e.g. (a+)+$ on a long target) gives up, and the line is
+             * counted as malformed "regex match failed (limit)": SCAN_MATCH_LIMIT steps of
+             * backtracking; without JIT at most SCAN_HEAP_LIMIT KiB of backtracking frames */
+            pcre2_set_match_limit(w->mctx, SCAN_MATCH_LIMIT);
+            pcre2_set_depth_limit(w->mctx, SCAN_MATCH_LIMIT);
+            pcre2_set_heap_limit(w->mctx, SCAN_HEAP_LIMIT);
         }
         w->cap = SCAN_MAX_LINE + READ_SIZE + 1;
         w->buf = xmalloc(w->cap);

@@ -37,6 +37,11 @@
 #define SCAN_MAX_SAMPLES   10          /* malformed lines kept with file:line and reason */
 #define SCAN_HASH_LEN      16          /* viewer identity hash: BLAKE2b-128, keyed */
 #define SCAN_KEY_LEN       32
+/* A regex that exceeds these gives up: the line is malformed "regex match failed (limit)".
+ * KLARTEXT_SCAN_NOJIT=1 in the environment makes scan_rule_parse skip JIT (tests, or systems
+ * that forbid JIT memory). */
+#define SCAN_MATCH_LIMIT   10000000u   /* PCRE2 match and depth limit per request target */
+#define SCAN_HEAP_LIMIT    32768u      /* PCRE2 heap limit (KiB) without JIT; JIT stack: 1 MiB */
 
 /* ---- rule ---------------------------------------------------------------------------- */
 typedef struct scan_rule scan_rule;

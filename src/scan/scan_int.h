@@ -100,6 +100,7 @@ const char *in_comp_name(int comp);
 int in_detect(const unsigned char *p, size_t n, int *comp, char *err, size_t errlen);
 
 /* a stream decoder: feed compressed bytes, get log bytes out */
+#define IN_ZSTD_WINDOW_LOG 27   /* largest zstd window accepted: 128 MiB (zstd's own default limit) */
 struct in_dec;
 struct in_dec *in_dec_new(int comp);
 void in_dec_free(struct in_dec *d);

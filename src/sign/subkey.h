@@ -14,6 +14,8 @@
 #define SUBKEY_VIEWER "viewer-hash-v1"
 #define SUBKEY_CODE   "notice-code-v1"
 
-/* out = BLAKE2b-256(key = seed, "klartext subkey " || purpose) */
+/* out = BLAKE2b-256(key = seed, "klartext subkey " || purpose). The hash state is wiped here;
+ * out is a secret key too: the caller keeps it in sodium_malloc'd memory (guarded, not swapped,
+ * not in core dumps) or wipes it with sodium_memzero as soon as it is no longer needed. */
 void sign_subkey(const sign_key *k, const char *purpose, unsigned char out[32]);
 #endif

@@ -39,7 +39,12 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, char *err, siz
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         lineno++;
-        if (n > INI_MAX_LINE) { rc = fail(err, errlen, lineno, "line too long"); break; }
+        if (n > INI_MAX_LINE) {
+            char m[64];
+            snprintf(m, sizeof m, "line longer than %d bytes", INI_MAX_LINE);
+            rc = fail(err, errlen, lineno, m);
+            break;
+        }
         memcpy(line, text + pos, n);
         line[n] = 0;
         pos += n + (nl ? 1 : 0);
