@@ -68,7 +68,7 @@ struct nctx {
     char keyid_hex[SIGN_KEYID_HEX];
     struct notice_incident ni;
     sign_key *key;
-    unsigned char code_key[CODE_KEY_BYTES];
+    unsigned char *code_key;   /* CODE_KEY_BYTES in sodium_malloc'd (guarded) memory, wiped when freed */
     int have_seed;
     unsigned char seed[32];
     /* people */
@@ -95,7 +95,8 @@ static void nctx_release(struct nctx *c)
     subject_recs_free(c->subj, c->nsubj);
     notice_templates_free(c->tm);
     sign_key_free(c->key);
-    sodium_memzero(c->code_key, sizeof c->code_key);
+    sodium_free(c->code_key);            /* wipes it; NULL is fine */
+    c->code_key = NULL;
     sodium_memzero(c->seed, sizeof c->seed);
     if (c->inc_loaded) incident_release(&c->inc);
     reg_close(c->r);
@@ -170,6 +171,8 @@ static int load_key(struct nctx *c)
     unsigned char pk[32], id[8];
     sign_key_public(c->key, pk, id);
     sign_keyid_hex(id, c->keyid_hex);
+    if (!c->code_key && !(c->code_key = sodium_malloc(CODE_KEY_BYTES)))
+        return kt_error(1, "cannot allocate guarded memory for the code key");
     sign_subkey(c->key, SUBKEY_CODE, c->code_key);
     const char *seed = getenv(TEST_SEED_ENV);
     int test_key = is_test_key(c->key);
@@ -986,13 +989,16 @@ static char *secure_dup(const char *s, size_t n)
 /* FILE: "user = NAME" and "password = SECRET" lines (# comments), mode 0600 or stricter */
 static int creds_load(const char *path, struct creds *cr)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO or device given by mistake must not block before the type check */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return kt_error(1, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { close(fd); return kt_error(2, "'%s' is not a regular file", path); }
     if (st.st_mode & 077) {
         close(fd);
-        return kt_error(2, "'%s' is readable by others (mode %04o); run chmod 600 '%s'", path, (unsigned)(st.st_mode & 07777), path);
+        return kt_error(2, "'%s' is %s by others (mode %04o): it holds a password; run chmod 600 '%s'", path,
+                        (st.st_mode & 044) ? "readable" : (st.st_mode & 022) ? "writable" : "accessible",
+                        (unsigned)(st.st_mode & 07777), path);
     }
     if (st.st_size > 4096) { close(fd); return kt_error(2, "'%s' is larger than 4096 bytes", path); }
     char *b = sodium_init() < 0 ? NULL : sodium_malloc(4097);
