@@ -39,7 +39,7 @@ static void addr_hash(const char *addr, unsigned char out[32])
     char norm[HTTP_FIELD_MAX];
     long n = http_email_norm(addr, norm, sizeof norm);
     if (n < 0) { memset(norm, 0, sizeof norm); n = (long)sizeof norm - 1; norm[0] = '\n'; }
-    crypto_generichash(out, 32, (const unsigned char *)norm, (size_t)n, srv_g.addr_key, sizeof srv_g.addr_key);
+    crypto_generichash(out, 32, (const unsigned char *)norm, (size_t)n, srv_g.keys->addr_key, sizeof srv_g.keys->addr_key);
 }
 
 int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v)
@@ -53,7 +53,7 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
         v->bad_code = 1;
         memcpy(canon, "0000000000000000", CODE_CANON_SIZE);   /* same work below */
     }
-    if (code_lookup_hash(srv_g.code_key, canon, ch)) return 1;
+    if (code_lookup_hash(srv_g.keys->code_key, canon, ch)) return 1;
     db_stmt *s = db_prepare(reg_db(r), "SELECT " HIT_COLS HIT_FROM "WHERE n.code_hash = ?");
     if (!s) return reg_dberr(r);
     db_bind_blob(s, 1, ch, sizeof ch);

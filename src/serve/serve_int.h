@@ -12,11 +12,14 @@
 #include "util/buf.h"
 
 /* ---- the server's process-wide state (set up once before the daemon starts) ---- */
-struct srv {
-    const struct serve_opts *o;
+struct srv_keys {                    /* in sodium_malloc'd memory: guarded, not swapped, wiped when freed */
     unsigned char code_key[32];      /* sign_subkey(SUBKEY_CODE): notice-code lookup hashes */
     unsigned char addr_key[32];      /* keyed hashes of e-mail addresses (constant-time compare) */
     unsigned char audit_key[32];     /* keyed hashes of what agents looked up, for the audit trail */
+};
+struct srv {
+    const struct serve_opts *o;
+    struct srv_keys *keys;
     char *pubkey;                    /* klartext.pub's text */
     int default_de;                  /* the organisation's first language is German */
     int tls;

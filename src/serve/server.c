@@ -602,7 +602,7 @@ static void audit_tag(const char *kind, const char *value, char out[33])
 {
     unsigned char h[16];
     crypto_generichash_state st;
-    crypto_generichash_init(&st, srv_g.audit_key, sizeof srv_g.audit_key, sizeof h);
+    crypto_generichash_init(&st, srv_g.keys->audit_key, sizeof srv_g.keys->audit_key, sizeof h);
     crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind) + 1);
     crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
     crypto_generichash_final(&st, h, sizeof h);
@@ -1128,9 +1128,14 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     /* keys: derive what the portal needs and drop the signing key */
     sign_key *k = sign_key_load(o->key_path, err, errlen);
     if (!k) return 1;
-    sign_subkey(k, SUBKEY_CODE, srv_g.code_key);
-    sign_subkey(k, "portal-address-v1", srv_g.addr_key);
-    sign_subkey(k, "portal-audit-v1", srv_g.audit_key);
+    if (!(srv_g.keys = sodium_malloc(sizeof *srv_g.keys))) {
+        sign_key_free(k);
+        snprintf(err, errlen, "cannot allocate guarded memory for the portal's keys");
+        return 1;
+    }
+    sign_subkey(k, SUBKEY_CODE, srv_g.keys->code_key);
+    sign_subkey(k, "portal-address-v1", srv_g.keys->addr_key);
+    sign_subkey(k, "portal-audit-v1", srv_g.keys->audit_key);
     sign_key_free(k);
     if (!(srv_g.pubkey = read_file(o->pub_path, 4096, err, errlen))) goto out;
 
@@ -1273,6 +1278,7 @@ out:
     free(srv_g.pubkey);
     if (cert) free(cert);
     if (key) { sodium_memzero(key, strlen(key)); free(key); }
+    sodium_free(srv_g.keys);        /* wipes them */
     sodium_memzero(&srv_g, sizeof srv_g);
     sodium_memzero(sessions, sizeof sessions);
     return rc;
