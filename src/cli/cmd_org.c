@@ -43,11 +43,18 @@ int org_file_read(const char *path, char *vals[], char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) { snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno)); return errno == ENOENT ? 2 : 1; }
-    char *text = xmalloc(1 << 20);
-    size_t n = fread(text, 1, (1 << 20), f);
-    int toobig = !feof(f);
+    /* read one byte more than the limit: a file of exactly 1 MiB is fine, one more byte is not */
+    enum { ORG_FILE_MAX = 1 << 20 };
+    char *text = xmalloc(ORG_FILE_MAX + 1);
+    size_t n = fread(text, 1, ORG_FILE_MAX + 1, f);
+    int rerr = ferror(f);
     fclose(f);
-    if (toobig) { free(text); snprintf(err, errlen, "'%s' is too large for an organisation file", path); return 2; }
+    if (rerr) { free(text); snprintf(err, errlen, "cannot read '%s'", path); return 1; }
+    if (n > ORG_FILE_MAX) {
+        free(text);
+        snprintf(err, errlen, "'%s' is larger than %d bytes: too large for an organisation file", path, ORG_FILE_MAX);
+        return 2;
+    }
     struct org_ctx c = {0};
     char e[800];
     int rc = ini_parse(text, n, org_cb, &c, e, sizeof e);

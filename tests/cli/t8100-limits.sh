@@ -232,7 +232,7 @@ open('assess-long.ini', 'w').write('# a comment\n# ' + 'c' * 70_000 + '\n')
 EOF
 test_expect_success 'init --org: a 100 MB file and a 70 kB line are refused; nothing is created' '
     mkdir o1 && (cd o1 && rss klartext init --org ../org-big.ini; test $? = 2 &&
-        grep_q "org-big.ini'"'"' is too large for an organisation file" err && rss_ok && [ ! -e klartext.db ] && [ ! -e klartext.key ]) &&
+        grep_q "org-big.ini'"'"' is larger than 1048576 bytes: too large for an organisation file" err && rss_ok && [ ! -e klartext.db ] && [ ! -e klartext.key ]) &&
     mkdir o2 && (cd o2 && rss klartext init --org ../org-long.ini; test $? = 2 &&
         grep_q "org-long.ini line 3: line longer than 65536 bytes" err && [ ! -e klartext.db ])
 '
