@@ -50,6 +50,8 @@ static void org_cache_clear(reg *r)
     r->org_ncache = 0;
 }
 
+void reg_org_refresh(reg *r) { if (r) org_cache_clear(r); }
+
 void reg_close(reg *r)
 {
     if (!r) return;

@@ -67,6 +67,9 @@ const struct org_key *org_key_find(const char *key);
 int org_validate(const char *key, const char *value, char *canon, size_t canonlen, char *err, size_t errlen);
 /* value or NULL; never placeholder-substituted */
 const char *reg_org_get(reg *r, const char *key);
+/* forget the cached organisation values (a long-running reader, e.g. serve, calls it when
+   another process changed the register); earlier reg_org_get results become invalid */
+void reg_org_refresh(reg *r);
 int reg_org_set(reg *r, const char *key, const char *value);   /* validates, audits */
 /* is the value still the placeholder written by init without --org? */
 int reg_org_is_placeholder(reg *r, const char *key);

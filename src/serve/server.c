@@ -56,6 +56,7 @@ struct cache_ent {
 };
 struct tstate {
     reg *r;
+    int64_t org_version;            /* data_version when the org cache was last cleared */
     struct cache_ent cache[CACHE_SLOTS];
     size_t next;
 };
@@ -99,6 +100,8 @@ static struct tstate *tstate(void)
     return t;
 }
 
+static int64_t data_version(reg *r);
+
 reg *srv_reg(void)
 {
     struct tstate *t = tstate();
@@ -110,6 +113,17 @@ reg *srv_reg(void)
         }
     }
     return t->r;
+}
+
+/* At the start of a request (never in the middle of one, while pages may hold the values):
+   forget the organisation values this thread cached when another connection has committed
+   since (`klartext org set`; PRAGMA data_version counts other connections' commits). */
+static void org_refresh_if_changed(void)
+{
+    struct tstate *t = tstate();
+    if (!t->r) return;
+    int64_t v = data_version(t->r);
+    if (v != t->org_version) { reg_org_refresh(t->r); t->org_version = v; }
 }
 
 reg *srv_reg_write(const char *actor, const char *command)
@@ -952,6 +966,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         q = xcalloc(1, sizeof *q);
         *con_cls = q;
         q->t0 = mono();
+        org_refresh_if_changed();
         buf_init(&q->body, BODY_MAX);
         snprintf(q->method, sizeof q->method, "%s", method);
         /* the access log records the path only, never a query string; below /verify, /agent

@@ -83,6 +83,11 @@ test_expect_success 'the page cache follows the register (a new revision shows a
     curl -s "$URL/incident/2026-0001?lang=en" | grep_q "Second revision: we fixed it." &&
     curl -s "$URL/incident/2026-0001?lang=en" | not_grep_q "only available in German"
 '
+test_expect_success 'organisation details changed with org set show without a restart' '
+    klartext org set dpo.phone="+49 30 7654321-9" >/dev/null &&
+    curl -s "$URL/incident/2026-0001?lang=en" | grep_q "+49 30 7654321-9" &&
+    curl -s "$URL/api/v1/incidents/2026-0001" | grep_q "7654321-9"
+'
 test_expect_success 'errors: 404, traversal, 405 with Allow, 413, 400' '
     test "$(code "$URL/nope")" = 404 &&
     test "$(code --path-as-is "$URL/../etc/passwd")" = 404 &&
