@@ -63,10 +63,11 @@ static int inc_new(struct kt_ctx *ctx, int argc, char **argv)
         }
     reg *r;
     if ((rc = kt_open(ctx, 0, &r))) goto done;
-    struct incident inc;
+    struct incident inc = {0};
     if ((rc = reg_begin(r)) || (rc = incident_create(r, vals, &inc)) || (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
+        incident_release(&inc);   /* the record made before a failed commit (e.g. a full disk) */
     } else {
         if (ctx->json) {
             json_t *j = json_object();

@@ -194,11 +194,12 @@ int incident_publish(struct kt_ctx *ctx, int argc, char **argv)
         free(d);
         goto out;
     }
-    struct tlog_statement st;
+    struct tlog_statement st = {0};
     if ((rc = reg_begin(r)) || (rc = tlog_statement_add(r, &inc, lang, title ? title : inc.v[IF_TITLE], text, &st)) ||
         (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
+        tlog_statement_release(&st);   /* filled before a failed commit (e.g. a full disk) */
         goto out;
     }
     if (ctx->json) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct db_stmt {
@@ -37,14 +38,43 @@ static int kind_of(int rc)
     }
 }
 
+/* the cause in the operating system's words for the failures a user can fix (a full disk, a
+   read-only file system, missing permissions), or NULL: SQLite's own messages ("disk I/O error",
+   "unable to open database file") do not say why. Only errno values that explain the failure
+   are used: SQLite probes files that may not exist, so another errno may be stale. */
+static const char *os_cause(db *d, int rc)
+{
+    int prim = rc & 0xff, e = d->h ? sqlite3_system_errno(d->h) : 0;
+    if (prim == SQLITE_FULL) return "cannot write: the disk is full";
+    if (prim != SQLITE_IOERR && prim != SQLITE_CANTOPEN && prim != SQLITE_READONLY && prim != SQLITE_PERM) return NULL;
+    if (e == ENOSPC || e == EDQUOT) return "cannot write: the disk is full";
+    struct statvfs fs;
+    if (e == EROFS || (statvfs(d->target, &fs) == 0 && (fs.f_flag & ST_RDONLY))) return "cannot write: it is on a read-only file system";
+    if (e == EACCES || e == EPERM || (access(d->target, R_OK) != 0 && errno == EACCES))
+        return prim == SQLITE_READONLY ? "cannot write: permission denied for this user"
+                                       : "cannot open: permission denied for this user";
+    if (prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN) {
+        /* SQLite needs to write the file and, for its -wal and -shm files, the directory */
+        char *dir = xstrdup(d->target), *slash = strrchr(dir, '/');
+        if (slash) *(slash == dir ? slash + 1 : slash) = 0;
+        int w = access(d->target, W_OK) == 0 && access(slash ? dir : ".", W_OK) == 0;
+        free(dir);
+        if (!w) return "cannot write: the file or its directory is not writable for this user";
+    }
+    if (e == EIO) return "input/output error";
+    return NULL;
+}
+
 static int set_err(db *d, int rc)
 {
     d->kind = kind_of(rc);
-    const char *m = sqlite3_errmsg(d->h);
+    const char *m = sqlite3_errmsg(d->h), *cause = d->kind == DB_EIO ? os_cause(d, rc) : NULL;
     if (d->kind == DB_EBUSY)
         snprintf(d->err, sizeof d->err, "register '%s' is locked by another klartext process (try again when it has finished)", d->target);
     else if (d->kind == DB_ECORRUPT)
         snprintf(d->err, sizeof d->err, "register '%s' is damaged or not a klartext register (%s)", d->target, m);
+    else if (cause)
+        snprintf(d->err, sizeof d->err, "register '%s': %s (%s)", d->target, cause, m);
     else
         snprintf(d->err, sizeof d->err, "register '%s': %s", d->target, m);
     return DB_ERR;
