@@ -1159,6 +1159,11 @@ static int send_all(struct nctx *c, struct send_opts *so, int64_t *n_sent, int64
     int64_t attempted = 0;
     int conn_fail = 0;
     const char *from = reg_org_get(c->r, "notices.from");
+    /* the `sending` marks must survive a power loss, not only a crash of this process: with
+       SQLite's default (synchronous = NORMAL in WAL mode) the last commits may be undone, and
+       the next run would send notices the server already has as if they were new. One fsync
+       per batch of BATCH_SEND is nothing beside an SMTP round trip per notice. */
+    if (!strcmp(db_backend(reg_db(c->r)), "sqlite")) db_exec(reg_db(c->r), "PRAGMA synchronous = FULL");
     for (;;) {
         size_t want = BATCH_SEND;
         if (so->limit && so->limit - attempted < (long)want) want = (size_t)(so->limit - attempted);
