@@ -1,6 +1,7 @@
 /* db_sqlite.c — the SQLite backend of db.h: WAL, foreign keys, busy timeout, a cache of
  * prepared statements keyed by SQL text. */
 #include "register/db.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 #include <sqlite3.h>
 #include <errno.h>
@@ -80,6 +81,39 @@ static int set_err(db *d, int rc)
     return DB_ERR;
 }
 
+/* Reading a register needs its -shm file (WAL mode), which SQLite cannot make on a read-only
+ * file system or in a directory the user may not write: an auditor's copy on read-only media,
+ * another user's register. When there is no write-ahead log with changes not yet in the file
+ * (a -wal file of any size), the file alone is the whole register and is opened as immutable:
+ * no -shm, no locks. With such a -wal file the failure stands (its changes would be missed). */
+static int readonly_fallback(db *d, int rc)
+{
+    int prim = rc & 0xff;
+    if (prim != SQLITE_CANTOPEN && prim != SQLITE_READONLY && prim != SQLITE_IOERR && prim != SQLITE_PERM) return 0;
+    char *wal = xasprintf("%s-wal", d->target);
+    struct stat st;
+    int has_wal = stat(wal, &st) == 0 && st.st_size > 0;
+    free(wal);
+    if (has_wal) return 0;
+    struct buf uri;
+    buf_init(&uri, 0);
+    buf_adds(&uri, "file:");
+    for (const unsigned char *p = (const unsigned char *)d->target; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f) buf_addf(&uri, "%%%02X", *p);
+        else buf_addc(&uri, (char)*p);
+    }
+    buf_adds(&uri, "?immutable=1");
+    sqlite3 *h = NULL;
+    int r2 = sqlite3_open_v2(buf_str(&uri), &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    buf_release(&uri);
+    if (r2 == SQLITE_OK) r2 = sqlite3_exec(h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
+    if (r2 != SQLITE_OK) { sqlite3_close(h); return 0; }
+    sqlite3_close(d->h);
+    d->h = h;
+    sqlite3_extended_result_codes(d->h, 1);
+    return 1;
+}
+
 db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
 {
     struct stat st;
@@ -116,6 +150,7 @@ db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
     sqlite3_busy_timeout(d->h, 3000);
     /* a quick read forces SQLite to look at the file header: corrupt/not-a-db shows here */
     rc = sqlite3_exec(d->h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
+    if (rc != SQLITE_OK && (flags & DB_OPEN_READONLY) && readonly_fallback(d, rc)) rc = SQLITE_OK;
     if (rc != SQLITE_OK) goto fail;
     if (!(flags & DB_OPEN_READONLY)) {
         rc = sqlite3_exec(d->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);

@@ -116,7 +116,10 @@ int reg_open(const char *path, int flags, const char *actor, const char *command
 {
     int kind;
     *out = NULL;
-    db *d = db_open(path, (flags & REG_OPEN_CREATE) ? DB_OPEN_CREATE : 0, err, errlen, &kind);
+    /* a reading command gets a read-only connection: it cannot change the register by mistake,
+       and it works where the register cannot be written (read-only media, another user's) */
+    int ro = !(flags & REG_OPEN_CREATE) && (flags & REG_OPEN_READONLY);
+    db *d = db_open(path, (flags & REG_OPEN_CREATE) ? DB_OPEN_CREATE : ro ? DB_OPEN_READONLY : 0, err, errlen, &kind);
     if (!d) return (flags & REG_OPEN_CREATE) && strstr(err, "already exists") ? 1 : 1;
     reg *r = xcalloc(1, sizeof *r);
     r->d = d;
@@ -143,6 +146,12 @@ int reg_open(const char *path, int flags, const char *actor, const char *command
     int64_t target = REG_SCHEMA_VERSION;
     const char *t = getenv("KLARTEXT_TEST_SCHEMA");
     if ((flags & REG_OPEN_CREATE) && t && *t) target = strtoll(t, NULL, 10);
+    if (v < target && ro) {
+        /* an older register is brought up to date first, by whatever command opens it */
+        db_close(r->d);
+        r->d = d = db_open(path, 0, err, errlen, &kind);
+        if (!d) { reg_close(r); return 1; }
+    }
     if (v < target && (rc = reg_migrate_to(r, target))) goto fail;
     *out = r;
     return 0;

@@ -191,6 +191,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && as_nobody true 2>/dev/
         [ $(wc -l <"$ERR") = 1 ] && one_error "$ERR" "'"'klartext.db'"'" "not writable" &&
         chmod 600 klartext.db && consistent && db_dump | cmp - ../reg.before && [ -z "$(find . -user nobody)" ]
     '
+    test_expect_success '... but they can read it (status, incident show, report): no -shm file is needed' '
+        chmod 644 klartext.db &&
+        as_nobody "$KLARTEXT" status >st.out && grep_q "2018-0001" st.out &&
+        as_nobody "$KLARTEXT" incident show 2018-0001 | grep_q "Profilseiten" &&
+        as_nobody "$KLARTEXT" report 2018-0001 --lang en >/dev/null &&
+        chmod 600 klartext.db && [ -z "$(find . -user nobody)" ] && db_dump | cmp - ../reg.before
+    '
     cd "$TRASH"
 else
     skip "not root or no setpriv" "another user and a 0600 register" "another user in a directory they may not write"
@@ -201,6 +208,9 @@ if [ $have_ns = 1 ]; then
         expect_1 klartext incident new --title X --aware-at 2018-11-21T09:12:00Z --aware-how Y &&
         [ $(wc -l <"$ERR") = 1 ] && one_error "$ERR" "'"'klartext.db'"'" "read-only file system" &&
         expect_1 klartext incident update 2018-0001 --status confirmed && one_error "$ERR" "'"'klartext.db'"'" "read-only file system"
+    '
+    test_expect_success 'a register on a read-only mount can be read: status, report, log verify (an auditor'"'"'s copy)' '
+        klartext status | grep_q "2018-0001" && klartext report 2018-0001 --lang en >/dev/null && klartext log verify >/dev/null
     '
     test_expect_success '... writable again, it is unchanged and consistent' '
         mount -o remount,rw "$TRASH/fs4" && consistent && db_dump | cmp - ../reg.before
