@@ -16,6 +16,7 @@ RUNS=${BENCH_RUNS:-3}
 K=${KLARTEXT:-build/klartext}
 case $K in /*) ;; *) K="$PWD/$K" ;; esac
 OUT=bench/out/notify
+cpuf="$PWD/$OUT/cpu"
 PY=/usr/bin/python3
 [ -x "$K" ] || { echo "bench: $K not built (make)"; exit 1; }
 mkdir -p "$OUT"
@@ -143,13 +144,15 @@ for r in $(seq "$RUNS"); do
     ( cd "$run" && "$K" notify 2018-0001 --approve --by Bench >/dev/null )   # templates may have changed
     sync
     t0=$(date +%s.%N)
-    ( cd "$run" && "$K" notify 2018-0001 --out notices ${BENCH_THREADS:+--threads $BENCH_THREADS} >/dev/null )
+    ( cd "$run" && /usr/bin/time -f '%U %S' -o "$cpuf" "$K" notify 2018-0001 --out notices \
+          ${BENCH_THREADS:+--threads $BENCH_THREADS} >/dev/null )
     t1=$(date +%s.%N)
+    cpu_us=$(awk -v n="$made" '{printf "%.0f", ($1 + $2) * 1e6 / n}' "$cpuf")
     files=$(ls "$run/notices" | wc -l)
     [ "$files" = "$made" ] || { echo "bench: $files files written, expected $made"; exit 1; }
     rate=$(echo "$made / ($t1 - $t0)" | bc -l)
-    printf 'run %d: %d notices in %.2f s = %.0f notices/s (%s of .eml files, register %s)\n' "$r" "$made" \
-        "$(echo "$t1 - $t0" | bc -l)" "$rate" "$(du -sh "$run/notices" | cut -f1)" "$(du -sh "$run/klartext.db" | cut -f1)"
+    printf 'run %d: %d notices in %.2f s = %.0f notices/s, %s us of CPU each (%s of .eml files, register %s)\n' "$r" "$made" \
+        "$(echo "$t1 - $t0" | bc -l)" "$rate" "$cpu_us" "$(du -sh "$run/notices" | cut -f1)" "$(du -sh "$run/klartext.db" | cut -f1)"
     rates+=("$rate")
 done
 med=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
