@@ -74,14 +74,19 @@ test: asan
 unit: all
 	tests/run --build $(BUILD) unit
 
+# Every tests/fuzz/fuzz_*.c becomes build-fuzz/fuzz/fuzz_*; undefined behaviour is fatal there
+# (-fno-sanitize-recover), so a finding always stops the fuzzer. A target is relinked only when
+# its source or the library changed. The long campaign: tests/fuzz/campaign.sh.
 FUZZSRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZSAN   := -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang-14 OPT=-O1 \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" build-fuzz/libklartext.a
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined $(FUZZSAN)" build-fuzz/libklartext.a
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZSRC); do n=$$(basename $$f .c); \
+	  if [ build-fuzz/fuzz/$$n -nt $$f ] && [ build-fuzz/fuzz/$$n -nt build-fuzz/libklartext.a ]; then continue; fi; \
 	  echo "clang-14 $$f -> build-fuzz/fuzz/$$n"; \
-	  clang-14 $(filter-out -fstack-protector-strong,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
+	  clang-14 $(filter-out -fstack-protector-strong,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined $(FUZZSAN) \
 	    -o build-fuzz/fuzz/$$n $$f build-fuzz/libklartext.a $(LDLIBS) || exit 1; done
 
 clean:

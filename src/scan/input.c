@@ -135,6 +135,12 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             size_t oc = outcap - produced > UINT32_MAX ? UINT32_MAX : outcap - produced;
             d->isal.avail_out = (uint32_t)oc;
             int rc = isal_inflate(&d->isal);
+            /* on some corrupt input ISA-L fails with next_in/avail_in rewound past the input it
+               was given (avail_in 26 -> 2^32-1): never trust counts outside this call's buffers */
+            if (d->isal.avail_in > chunk || d->isal.avail_out > oc) {
+                snprintf(err, errlen, "%s", isal_msg(rc));
+                return -1;
+            }
             size_t used = chunk - d->isal.avail_in, made = oc - d->isal.avail_out;
             *in += used; *inlen -= used;
             produced += made;

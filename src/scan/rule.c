@@ -139,7 +139,14 @@ static size_t regex_literal(const char *re, int *is_anchored, char *out, size_t 
         if (c == '\\') {
             if (i + 1 >= n) break;
             unsigned char e = (unsigned char)re[i + 1];
-            if (isalnum(e)) { if (end_run(&st, out, cap, is_anchored)) return st.rl; i += 2; continue; }
+            if (isalnum(e)) {
+                if (end_run(&st, out, cap, is_anchored)) return st.rl;
+                /* an escape with an argument (\x2F, \x{2F}, \o{57}, \057, \1, \cA, \p{Lu},
+                 * \N{U+2F}, \g{1}, \k<n>): its argument is not literal text; keep what was found */
+                if (strchr("xocpPNgk", e) || isdigit(e)) return st.best;
+                i += 2;
+                continue;
+            }
             c = e;
             i += 2;
             goto literal;

@@ -7,7 +7,13 @@
  *   4  the .eml attachment extractor on arbitrary bytes
  *   5  build a notice from NUL-separated fields → every line CRLF and ≤ 78 → extract:
  *      the attachments come back byte for byte
- *   6  base64 encode → decode, and decode of arbitrary bytes */
+ *   6  base64 encode → decode, and decode of arbitrary bytes
+ * Modes 0–3 also decode with independent decoders written here (not the module's): a strict
+ * RFC 2045 quoted-printable reader (only "=XX" with upper-case hex, soft breaks "=CRLF",
+ * printable ASCII, no white space before a line end, no '.' or "From " at a line start) and
+ * an RFC 2047 reader (each encoded-word exactly "=?UTF-8?B?…?=", ≤ 75 characters, canonical
+ * base64, whole UTF-8 characters; plain words printable ASCII without "=?"; white space
+ * between adjacent encoded-words dropped). Both must give back the input as well. */
 #include "notify/mime.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +37,119 @@ static int utf8_ok(const unsigned char *s, size_t n)
         i += k;
     }
     return 1;
+}
+
+
+/* ---- independent decoders (not src/notify/mime.c) ---- */
+static int hx(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;   /* lower case hex is not what RFC 2045 says an encoder writes */
+}
+
+/* strict quoted-printable as an RFC 2045 encoder must write it; aborts on anything else */
+static unsigned char *my_qp_decode(const char *s, size_t n, size_t *outn)
+{
+    unsigned char *o = malloc(n + 1);
+    size_t k = 0;
+    int bol = 1;
+    for (size_t i = 0; i < n;) {
+        if (bol) {
+            if (s[i] == '.') abort();
+            if (n - i >= 5 && !memcmp(s + i, "From ", 5)) abort();
+            bol = 0;
+        }
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r') {
+            if (i + 1 >= n || s[i + 1] != '\n') abort();
+            o[k++] = '\r';
+            o[k++] = '\n';
+            i += 2;
+            bol = 1;
+        } else if (c == '=') {
+            if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') { i += 3; bol = 1; continue; }
+            if (i + 2 >= n) abort();
+            int h = hx((unsigned char)s[i + 1]), l = hx((unsigned char)s[i + 2]);
+            if (h < 0 || l < 0) abort();
+            o[k++] = (unsigned char)(h * 16 + l);
+            i += 3;
+        } else if (c == ' ' || c == '\t') {
+            if (i + 1 >= n || s[i + 1] == '\r') abort();   /* white space before a line end */
+            o[k++] = c;
+            i++;
+        } else if (c >= 33 && c <= 126) {
+            o[k++] = c;
+            i++;
+        } else {
+            abort();
+        }
+    }
+    *outn = k;
+    return o;
+}
+
+static int b64v(int c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* canonical padded base64 (no line breaks) → bytes appended to o; aborts when malformed */
+static void my_b64(const char *s, size_t n, unsigned char *o, size_t *k)
+{
+    if (n % 4) abort();
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4], pad = 0;
+        for (int j = 0; j < 4; j++) {
+            if (s[i + j] == '=' && i + 4 == n && j >= 2) { v[j] = 0; pad++; continue; }
+            if (pad || (v[j] = b64v((unsigned char)s[i + j])) < 0) abort();
+        }
+        uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        if ((pad == 1 && (x & 0xff)) || (pad == 2 && (x & 0xffff))) abort();   /* not canonical */
+        o[(*k)++] = (unsigned char)(x >> 16);
+        if (pad < 2) o[(*k)++] = (unsigned char)(x >> 8);
+        if (pad < 1) o[(*k)++] = (unsigned char)x;
+    }
+}
+
+/* an unfolded header value: words separated by single spaces */
+static unsigned char *my_2047_decode(const char *s, size_t n, size_t *outn)
+{
+    unsigned char *o = malloc(n + 1);
+    size_t k = 0, i = 0;
+    int prev_ew = -1;   /* -1: nothing yet, 0: plain word, 1: encoded-word */
+    while (i <= n) {
+        size_t e = i;
+        while (e < n && s[e] != ' ') e++;
+        const char *w = s + i;
+        size_t wl = e - i;
+        if (wl == 0 && i < n) abort();   /* two spaces in a row, or a leading space */
+        if (wl >= 12 && !memcmp(w, "=?UTF-8?B?", 10) && !memcmp(w + wl - 2, "?=", 2)) {
+            if (wl > 75) abort();
+            if (prev_ew == 0) o[k++] = ' ';   /* plain word, space, encoded-word: the space is data */
+            size_t st = k;
+            my_b64(w + 10, wl - 12, o, &k);
+            if (!utf8_ok(o + st, k - st) || k == st) abort();   /* whole characters only */
+            prev_ew = 1;
+        } else {
+            if (prev_ew >= 0) o[k++] = ' ';
+            for (size_t j = 0; j < wl; j++) {
+                if (w[j] < 33 || w[j] > 126) abort();
+                if (w[j] == '=' && j + 1 < wl && w[j + 1] == '?') abort();
+                o[k++] = (unsigned char)w[j];
+            }
+            prev_ew = 0;
+        }
+        if (e >= n) break;
+        i = e + 1;
+    }
+    *outn = k;
+    return o;
 }
 
 /* all lines end in CRLF (the last may be unterminated) and have at most max characters */
@@ -61,6 +180,10 @@ static void qp_roundtrip(const uint8_t *d, size_t n, unsigned mode)
         want.len++;
     }
     if (o.len != want.len) abort();
+    size_t mn = 0;
+    unsigned char *mine = my_qp_decode(ep, e.len, &mn);
+    if (mn != o.len || (mn && memcmp(mine, o.p, mn))) abort();
+    free(mine);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (mode == MIME_QP_TEXT && d[i] == '\r' && i + 1 < n && d[i + 1] == '\n') continue;
@@ -117,6 +240,10 @@ static void header_roundtrip(const uint8_t *d, size_t n)
         size_t ul = unfold_value(h.p, h.len, "Subject", u);
         if (mime_header_decode(&o, u, ul, err, sizeof err)) abort();
         if (o.len != n || (n && memcmp(o.p, v, n) != 0)) abort();
+        size_t mn = 0;
+        unsigned char *mine = my_2047_decode(u, ul, &mn);
+        if (mn != n || (n && memcmp(mine, v, n) != 0)) abort();
+        free(mine);
         free(u);
     }
     mime_buf_release(&h);
@@ -163,6 +290,10 @@ static void address_roundtrip(const uint8_t *d, size_t n)
             } else {
                 if (mime_header_decode(&o, u, ul, err, sizeof err)) abort();
                 if (o.len != wn || memcmp(o.p, want, wn) != 0) abort();
+                size_t mn = 0;
+                unsigned char *mine = my_2047_decode(u, ul, &mn);
+                if (mn != wn || memcmp(mine, want, wn) != 0) abort();
+                free(mine);
             }
         }
         free(u);
