@@ -8,10 +8,10 @@
  * Inputs are layered: defaults < suggestions from the register (with ID) < the --input file <
  * command-line options. Thresholds: defaults < --config FILE < [thresholds] in the input file.
  * The method lives in src/assess (enisa.h, proposal.h); the record in register/assessments.h. */
+#include "assess/assess_file.h"
 #include "cli/cli.h"
 #include "register/assessments.h"
 #include "util/buf.h"
-#include "util/ini.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -41,57 +41,14 @@ static int read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
-struct file_ctx {
-    struct enisa_parser ep;
-    struct proposal_config *cfg;
-    int thresholds;              /* inside [thresholds] */
-    int only_thresholds;         /* the --config file */
-    char seen[16][32];
-    int nseen;
-};
-
-static int thresholds_set(struct file_ctx *x, const char *key, const char *value, char *err, size_t errlen)
-{
-    for (int i = 0; i < x->nseen; i++)
-        if (!strcmp(x->seen[i], key)) { snprintf(err, errlen, "duplicate key '%.40s'", key); return -1; }
-    if (proposal_config_set(x->cfg, key, value, err, errlen)) return -1;
-    if (x->nseen < 16) snprintf(x->seen[x->nseen++], sizeof x->seen[0], "%s", key);
-    return 0;
-}
-
-static int file_cb(void *ctx, const char *section, const char *subsection, const char *key, const char *value,
-                   int line, char *err, size_t errlen)
-{
-    struct file_ctx *x = ctx;
-    if (!key) {
-        x->thresholds = !strcmp(section, "thresholds");
-        if (x->thresholds) {
-            if (subsection) { snprintf(err, errlen, "unexpected subsection \"%.60s\" in [thresholds]", subsection); return -1; }
-            return 0;
-        }
-        if (x->only_thresholds) { snprintf(err, errlen, "unknown section [%.60s] (expected [thresholds])", section); return -1; }
-        return enisa_ini_cb(&x->ep, section, subsection, key, value, line, err, errlen);
-    }
-    if (x->thresholds) return thresholds_set(x, key, value, err, errlen);
-    if (x->only_thresholds) { snprintf(err, errlen, "key '%.60s' outside a section (expected [thresholds])", key); return -1; }
-    return enisa_ini_cb(&x->ep, section, subsection, key, value, line, err, errlen);
-}
-
 static int parse_file(const char *path, struct enisa_input *in, struct proposal_config *cfg, int only_thresholds)
 {
     char *text = NULL;
     size_t len = 0;
     int rc = read_file(path, &text, &len);
     if (rc) return rc;
-    struct file_ctx x;
-    memset(&x, 0, sizeof x);
-    struct enisa_input dummy;
-    enisa_input_init(&dummy);
-    enisa_parser_init(&x.ep, in ? in : &dummy);
-    x.cfg = cfg;
-    x.only_thresholds = only_thresholds;
     char err[600];
-    if (ini_parse(text, len, file_cb, &x, err, sizeof err)) rc = kt_error(2, "%s %s", path, err);
+    if (assess_file_parse(text, len, in, cfg, only_thresholds, err, sizeof err)) rc = kt_error(2, "%s %s", path, err);
     free(text);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* fuzz_assess.c — libFuzzer target for the assessment file (`klartext assess --input FILE`
- * and `--config FILE`): the INI reader with the callback of src/cli/cmd_assess.c (file_cb,
- * repeated here because it is static there: [thresholds] → proposal_config_set, every other
- * section → enisa_ini_cb), then what the command does with a parsed file: enisa_compute and
- * proposal_make, and proposal_check against every possible decision.
+ * and `--config FILE`): assess_file_parse (src/assess/assess_file.c, the parser the command
+ * uses: [thresholds] → proposal_config_set, every other section → enisa_ini_cb), then what the
+ * command does with a parsed file: enisa_compute and proposal_make, and proposal_check against
+ * every possible decision.
  *
  * Byte 0 bit 0: the --config form (only [thresholds] allowed). The rest is the file.
  * Properties: no crash, leak or undefined behaviour; a refused file names a line; a parsed
@@ -11,50 +11,13 @@
  * whose duties follow its level (authority iff level ≥ risk), whose reasons are NUL-terminated
  * and at most PROPOSAL_MAX_REASONS, and against which a decision equal to the proposal
  * matches. */
+#include "assess/assess_file.h"
 #include "assess/enisa.h"
 #include "assess/proposal.h"
-#include "util/ini.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct file_ctx {
-    struct enisa_parser ep;
-    struct proposal_config *cfg;
-    int thresholds;
-    int only_thresholds;
-    char seen[16][32];
-    int nseen;
-};
-
-/* as src/cli/cmd_assess.c */
-static int thresholds_set(struct file_ctx *x, const char *key, const char *value, char *err, size_t errlen)
-{
-    for (int i = 0; i < x->nseen; i++)
-        if (!strcmp(x->seen[i], key)) { snprintf(err, errlen, "duplicate key '%.40s'", key); return -1; }
-    if (proposal_config_set(x->cfg, key, value, err, errlen)) return -1;
-    if (x->nseen < 16) snprintf(x->seen[x->nseen++], sizeof x->seen[0], "%s", key);
-    return 0;
-}
-
-static int file_cb(void *ctx, const char *section, const char *subsection, const char *key, const char *value,
-                   int line, char *err, size_t errlen)
-{
-    struct file_ctx *x = ctx;
-    if (!key) {
-        x->thresholds = !strcmp(section, "thresholds");
-        if (x->thresholds) {
-            if (subsection) { snprintf(err, errlen, "unexpected subsection \"%.60s\" in [thresholds]", subsection); return -1; }
-            return 0;
-        }
-        if (x->only_thresholds) { snprintf(err, errlen, "unknown section [%.60s] (expected [thresholds])", section); return -1; }
-        return enisa_ini_cb(&x->ep, section, subsection, key, value, line, err, errlen);
-    }
-    if (x->thresholds) return thresholds_set(x, key, value, err, errlen);
-    if (x->only_thresholds) { snprintf(err, errlen, "key '%.60s' outside a section (expected [thresholds])", key); return -1; }
-    return enisa_ini_cb(&x->ep, section, subsection, key, value, line, err, errlen);
-}
 
 static void nul_in(const char *s, size_t n) { if (!memchr(s, 0, n)) abort(); }
 
@@ -64,16 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct enisa_input in;
     static struct proposal p;
     struct proposal_config cfg;
-    struct file_ctx x;
     char err[600];
-    memset(&x, 0, sizeof x);
     enisa_input_init(&in);
     proposal_config_default(&cfg);
-    enisa_parser_init(&x.ep, &in);
-    x.cfg = &cfg;
-    x.only_thresholds = data[0] & 1;
     err[0] = 0;
-    if (ini_parse((const char *)data + 1, size - 1, file_cb, &x, err, sizeof err)) {
+    if (assess_file_parse((const char *)data + 1, size - 1, &in, &cfg, data[0] & 1, err, sizeof err)) {
         if (strncmp(err, "line ", 5) != 0) abort();
         return 0;
     }
