@@ -20,21 +20,7 @@ klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
 reachable=$((N - N / 50))
 sink_start sink
 
-# complete messages in the spool: "rcpt message-id" per line
-received() {
-    "$PY" - "$TRASH/sink" <<'EOF'
-import os, re, sys
-d = sys.argv[1]
-for f in sorted(os.listdir(d)):
-    raw = open(os.path.join(d, f), 'rb').read()
-    rcpt = re.search(rb'^X-Rcpt-Args: <([^>]*)>', raw, re.M)
-    mid = re.search(rb'^Message-ID: (<[^>]*>)', raw, re.M)
-    bnd = re.search(rb'boundary="(=_kt_m_[0-9a-f]+)"', raw)
-    if not (rcpt and mid and bnd) or (b'--' + bnd.group(1) + b'--') not in raw:
-        continue   # a transfer cut off by the kill: not a delivered message
-    print(rcpt.group(1).decode(), mid.group(1).decode())
-EOF
-}
+received() { sink_received sink; }
 
 test_expect_success "making and sending $N notices, killed with SIGKILL while sending" '
     "$KLARTEXT" notify 2018-0001 --smtp smtp://127.0.0.1:$sink_port >run1.out 2>run1.err &

@@ -83,21 +83,7 @@ timed_run() {  # timed_run KIND: run the command to completion in the current di
     return $rc
 }
 
-# complete messages in the sink's spool: "rcpt message-id" per line (as t5030)
-received() {
-    "$PY" - "$TRASH/sink" <<'EOF'
-import os, re, sys
-d = sys.argv[1]
-for f in sorted(os.listdir(d)):
-    raw = open(os.path.join(d, f), 'rb').read()
-    rcpt = re.search(rb'^X-Rcpt-Args: <([^>]*)>', raw, re.M)
-    mid = re.search(rb'^Message-ID: (<[^>]*>)', raw, re.M)
-    bnd = re.search(rb'boundary="(=_kt_m_[0-9a-f]+)"', raw)
-    if not (rcpt and mid and bnd) or (b'--' + bnd.group(1) + b'--') not in raw:
-        continue   # a transfer cut off by the kill: not a delivered message
-    print(rcpt.group(1).decode(), mid.group(1).decode())
-EOF
-}
+received() { sink_received sink; }
 
 setup_ok=1
 mkdir base_small && cd base_small && small_base || setup_ok=0

@@ -5,6 +5,7 @@
 #   use_test_key              replace the register's key pair by the fixed test key
 #   smtpd_start NAME ARGS...  tests/notify/smtpd.py on a free loopback port: $NAME_port, spool $TRASH/NAME
 #   sink_start NAME ARGS...   postfix's smtp-sink on a free port, one file per message in $TRASH/NAME
+#   sink_received NAME        the complete messages in that spool: "rcpt message-id" per line
 # Every server started here is stopped when the script exits (trap).
 PY=/usr/bin/python3
 NOTIFY_DIR="$SRC_DIR/tests/notify"
@@ -48,6 +49,23 @@ sink_start() {  # sink_start NAME ARGS... (smtp-sink options before host:port)
         if kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then eval "${name}_port=$port"; return 0; fi
     done
     echo "smtp-sink $name did not start"; cat "$TRASH/$name.err"; return 1
+}
+
+# complete messages in the spool $TRASH/NAME: "rcpt message-id" per line (a transfer cut off by
+# a kill, without its closing MIME boundary, is not a delivered message)
+sink_received() {  # sink_received NAME
+    "$PY" - "$TRASH/$1" <<'EOF'
+import os, re, sys
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    raw = open(os.path.join(d, f), 'rb').read()
+    rcpt = re.search(rb'^X-Rcpt-Args: <([^>]*)>', raw, re.M)
+    mid = re.search(rb'^Message-ID: (<[^>]*>)', raw, re.M)
+    bnd = re.search(rb'boundary="(=_kt_m_[0-9a-f]+)"', raw)
+    if not (rcpt and mid and bnd) or (b'--' + bnd.group(1) + b'--') not in raw:
+        continue
+    print(rcpt.group(1).decode(), mid.group(1).decode())
+EOF
 }
 
 write_org() {
