@@ -11,12 +11,15 @@
 
 static const char usage[] = "klartext exposure ID [--subject S] [--format csv|json|text] [--scan VERSION]";
 
+/* quoting and the formula guard of util/csv.h, as scan's csvout.c */
 static void csv_field(FILE *f, const char *s)
 {
-    if (!csv_needs_quotes(s, strlen(s))) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
-    fputc('"', f);
+    size_t len = strlen(s);
+    int q = csv_needs_quotes(s, len);
+    if (q) fputc('"', f);
+    if (csv_needs_guard(s, len)) fputc('\'', f);
+    for (; *s; s++) { if (q && *s == '"') fputc('"', f); fputc(*s, f); }
+    if (q) fputc('"', f);
 }
 
 /* the same bytes as `scan --csv` (DESIGN.md "Exposure CSV") */

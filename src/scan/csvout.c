@@ -1,5 +1,6 @@
 /* csvout.c — the exposure CSV (DESIGN.md "Exposure CSV") and the closing summary. */
 #include "scan/scan_int.h"
+#include "util/csv.h"
 #include "util/ktime.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,14 +25,20 @@ static void ob_put(struct obuf *o, const char *s, size_t n)
 }
 static void ob_s(struct obuf *o, const char *s) { ob_put(o, s, strlen(s)); }
 
-/* RFC 4180: quote only when the field holds a comma, a quote or a line break */
+/* One cell: the parts joined with ';'. RFC 4180: quote only when the cell holds a comma, a
+ * quote or a line break. The formula guard of util/csv.h: a leading ' when a spreadsheet
+ * would run the cell as a formula; a cell of several parts holds a ';', so it is never a
+ * plain number or the lone "-" and only its first byte decides. */
 static void ob_field(struct obuf *o, const char *const *parts, size_t n)
 {
-    int q = 0;
+    int q = 0, g = 0;
     for (size_t i = 0; i < n && !q; i++)
         for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
             if (*p == ',' || *p == '"' || *p == '\r' || *p == '\n') { q = 1; break; }
+    if (n && csv_formula_char((unsigned char)parts[0][0]))
+        g = n > 1 || csv_needs_guard(parts[0], strlen(parts[0]));
     if (q) ob_put(o, "\"", 1);
+    if (g) ob_put(o, "'", 1);
     for (size_t i = 0; i < n; i++) {
         if (i) ob_put(o, ";", 1);
         if (!q) { ob_s(o, parts[i]); continue; }

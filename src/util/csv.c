@@ -1,4 +1,5 @@
-/* csv.c — strict, bounded, streaming RFC 4180 reader; minimal-quoting writer. */
+/* csv.c — strict, bounded, streaming RFC 4180 reader; minimal-quoting writer with the
+ * spreadsheet formula guard (csv.h). */
 #include "util/csv.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -421,6 +422,32 @@ int csv_needs_quotes(const char *s, size_t len)
     return 0;
 }
 
+int csv_formula_char(int c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* [+-]?[0-9]+(\.[0-9]+)? and nothing else */
+static int plain_number(const char *s, size_t len)
+{
+    size_t i = 0, d;
+    if (i < len && (s[i] == '+' || s[i] == '-')) i++;
+    for (d = i; i < len && s[i] >= '0' && s[i] <= '9'; i++) {}
+    if (i == d) return 0;
+    if (i < len && s[i] == '.') {
+        for (d = ++i; i < len && s[i] >= '0' && s[i] <= '9'; i++) {}
+        if (i == d) return 0;
+    }
+    return i == len;
+}
+
+int csv_needs_guard(const char *s, size_t len)
+{
+    if (!len || !csv_formula_char((unsigned char)s[0])) return 0;
+    if (len == 1 && s[0] == '-') return 0;          /* the lone "-": "none", not a formula */
+    return !plain_number(s, len);
+}
+
 int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const size_t *lens,
                      size_t n)
 {
@@ -433,6 +460,7 @@ int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const 
             if (sink(ctx, "\"\"", 2)) return -1;
         } else if (csv_needs_quotes(s, len)) {
             if (sink(ctx, "\"", 1)) return -1;
+            if (csv_needs_guard(s, len) && sink(ctx, "'", 1)) return -1;
             size_t start = 0;
             for (size_t j = 0; j < len; j++) {
                 if (s[j] != '"') continue;
@@ -440,8 +468,9 @@ int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const 
                 start = j;                                            /* the quote again */
             }
             if (sink(ctx, s + start, len - start) || sink(ctx, "\"", 1)) return -1;
-        } else if (len && sink(ctx, s, len)) {
-            return -1;
+        } else {
+            if (csv_needs_guard(s, len) && sink(ctx, "'", 1)) return -1;
+            if (len && sink(ctx, s, len)) return -1;
         }
     }
     return sink(ctx, "\n", 1);

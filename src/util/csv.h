@@ -24,7 +24,17 @@
  * records end in LF. Two edge cases are quoted too, so that the reader gets back exactly
  * what was written: a record that is a single empty field (written as "", not as an empty
  * line) and a field that begins with U+FEFF (which at the start of a file would be read as
- * a byte-order mark). */
+ * a byte-order mark).
+ *
+ * Formula guard (OWASP "CSV injection"): klartext's CSV files are opened in spreadsheets and
+ * their cells come from untrusted text (log lines, typed titles), so a field that a
+ * spreadsheet would run as a formula is written with one leading apostrophe ('): a field
+ * whose first byte is = + - @ TAB or CR, unless it is a plain number
+ * ([+-]?[0-9]+(\.[0-9]+)?, e.g. -5, +3, -0.25) or the lone "-". The apostrophe is part of
+ * the field (inside the quotes when the field is quoted), so the reader gets back "'" plus
+ * what was given; every other field round-trips unchanged. Every CSV writer in klartext
+ * (this one, scan's csvout.c, `exposure --format csv`) applies this rule through
+ * csv_needs_guard. */
 #ifndef KT_CSV_H
 #define KT_CSV_H
 #include <stddef.h>
@@ -95,7 +105,16 @@ int csv_sink_file(void *ctx, const char *data, size_t len);
 /* 1 if the field must be quoted (holds ',', '"', CR or LF, or begins with U+FEFF), else 0. */
 int csv_needs_quotes(const char *s, size_t len);
 
-/* Writes one record of n fields (lens NULL: each field is a NUL-terminated string) and a LF.
+/* 1 if c is a byte that makes a spreadsheet read a cell beginning with it as a formula:
+ * = + - @ TAB CR. */
+int csv_formula_char(int c);
+
+/* 1 if the field gets the formula guard (a leading '): it begins with a formula byte and is
+ * neither a plain number ([+-]?[0-9]+(\.[0-9]+)?) nor the lone "-". */
+int csv_needs_guard(const char *s, size_t len);
+
+/* Writes one record of n fields (lens NULL: each field is a NUL-terminated string) and a LF,
+ * each field with the formula guard where csv_needs_guard says so.
  * Returns 0, or -1 when the sink failed. */
 int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const size_t *lens,
                      size_t n);

@@ -6,7 +6,8 @@
  *   2. feeding the text in chunks gives exactly the records and error of one buffer;
  *   3. every field's length matches its NUL terminator and is within the field limit;
  *   4. records that parsed, written back with csv_write_record and read again, are the same
- *      records (the writer's quoting is what the reader expects). */
+ *      records (the writer's quoting is what the reader expects), except that each field the
+ *      formula guard applies to (csv_needs_guard) comes back with exactly one leading '. */
 #include "util/csv.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct out {
     unsigned char *p;
     size_t len, cap;
     size_t max_field, max_columns;
+    int guard;                 /* serialise what the writer's formula guard makes of a field */
 };
 
 static void put(struct out *o, const void *d, size_t n)
@@ -49,7 +51,10 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     for (size_t i = 0; i < rec->nfields; i++) {
         if (strlen(rec->field[i]) != rec->len[i]) abort();
         if (rec->len[i] > o->max_field) abort();
-        put(o, &rec->len[i], sizeof rec->len[i]);
+        int g = o->guard && csv_needs_guard(rec->field[i], rec->len[i]);
+        size_t len = rec->len[i] + (size_t)g;
+        put(o, &len, sizeof len);
+        if (g) put(o, "'", 1);
         put(o, rec->field[i], rec->len[i]);
     }
     return 0;
@@ -76,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data + 2;
     size_t len = size - 2;
 
-    struct out whole = { NULL, 0, 0, opt.max_field, opt.max_columns };
+    struct out whole = { NULL, 0, 0, opt.max_field, opt.max_columns, 0 };
     struct out parts = whole;
     char err1[512] = "", err2[512] = "";
     int rc1 = csv_parse(text, len, &opt, record_cb, &whole, err1, sizeof err1);
@@ -96,11 +101,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc1 && strncmp(err1, "line ", 5) && strcmp(err1, "empty input: no header row")) abort();
 
     if (!rc1) {
-        struct out written = { NULL, 0, 0, 0, 0 };
+        struct out written = { NULL, 0, 0, 0, 0, 0 };
         if (csv_parse(text, len, &opt, write_cb, &written, err1, sizeof err1)) abort();
+        struct out want = { NULL, 0, 0, opt.max_field, opt.max_columns, 1 };
+        if (csv_parse(text, len, &opt, record_cb, &want, err1, sizeof err1)) abort();
         struct csv_options opt2 = opt;
         opt2.max_record = 4 * opt.max_record + 16;   /* quoting makes records longer */
-        struct out again = { NULL, 0, 0, opt.max_field, opt.max_columns };
+        opt2.max_field = opt.max_field + 1;           /* the formula guard's apostrophe */
+        opt2.header = 0;           /* the guard may make two names equal: "@" and "'@" */
+        struct out again = { NULL, 0, 0, opt2.max_field, opt.max_columns, 0 };
         if (written.len) {
             if (csv_parse((const char *)written.p, written.len, &opt2, record_cb, &again,
                           err1, sizeof err1)) {
@@ -108,8 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
         }
-        if (again.len != whole.len || (whole.len && memcmp(again.p, whole.p, whole.len)))
+        if (again.len != want.len || (want.len && memcmp(again.p, want.p, want.len)))
             abort();
+        free(want.p);
         free(written.p);
         free(again.p);
     }

@@ -389,6 +389,71 @@ static void test_roundtrip(void)
     CHECK_STR(s.buf, in);
 }
 
+/* the formula guard (csv.h): one leading ' for = + - @ TAB CR, not for plain numbers or "-" */
+static void test_formula_guard(void)
+{
+    /* each dangerous first byte; CR also forces quotes */
+    const char *a[] = { "=1+1", "+SUM(A1)", "-2+3", "@SUM(1+1)", "\tx", "\rx" };
+    CHECK_STR(write1(a, NULL, 6), "'=1+1,'+SUM(A1),'-2+3,'@SUM(1+1),'\tx,\"'\rx\"\n");
+    /* one byte alone is dangerous too, except the lone "-" */
+    const char *b[] = { "=", "+", "@", "\t", "-", "--" };
+    CHECK_STR(write1(b, NULL, 6), "'=,'+,'@,'\t,-,'--\n");
+    /* plain numbers stay numbers: [+-]?[0-9]+(.[0-9]+)? */
+    const char *c[] = { "-5", "-0.25", "+3", "+0", "-007", "12", "3.5", "-1234567890.0123456789" };
+    CHECK_STR(write1(c, NULL, 8), "-5,-0.25,+3,+0,-007,12,3.5,-1234567890.0123456789\n");
+    /* almost numbers are not */
+    const char *d[] = { "-5.", "-.5", "+-3", "-1e5", "-5 ", "-5;6", "- 5", "-0x1F", "+3,5" };
+    CHECK_STR(write1(d, NULL, 9),
+              "'-5.,'-.5,'+-3,'-1e5,'-5 ,'-5;6,'- 5,'-0x1F,\"'+3,5\"\n");
+    /* quoting: the apostrophe goes inside the quotes, before the field's own bytes */
+    const char *e[] = { "=HYPERLINK(\"http://x\",\"y\")", "=a,b", "-x\ny", "@\"" };
+    CHECK_STR(write1(e, NULL, 4),
+              "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'=a,b\",\"'-x\ny\",\"'@\"\"\"\n");
+    /* untouched: the byte later in the field, a space first, ISO times, paths, ids, empty */
+    const char *f[] = { "a=1", " =1", "2018-11-13T10:00:00Z", "/gp/profile/=x", "c-1", "", "'=x" };
+    CHECK_STR(write1(f, NULL, 7), "a=1, =1,2018-11-13T10:00:00Z,/gp/profile/=x,c-1,,'=x\n");
+    /* lens: only the given bytes count ("-5" of "-5x" is a number, "=" of "=" too) */
+    const char *g[] = { "-5x", "-5x", "=1" };
+    size_t gl[] = { 2, 3, 0 };
+    CHECK_STR(write1(g, gl, 3), "-5,'-5x,\n");
+    /* the predicates */
+    CHECK_INT(csv_formula_char('='), 1);
+    CHECK_INT(csv_formula_char('+'), 1);
+    CHECK_INT(csv_formula_char('-'), 1);
+    CHECK_INT(csv_formula_char('@'), 1);
+    CHECK_INT(csv_formula_char('\t'), 1);
+    CHECK_INT(csv_formula_char('\r'), 1);
+    CHECK_INT(csv_formula_char('\n'), 0);
+    CHECK_INT(csv_formula_char('/'), 0);
+    CHECK_INT(csv_formula_char(0), 0);
+    CHECK_INT(csv_formula_char(0xEF), 0);
+    CHECK_INT(csv_needs_guard("=1", 2), 1);
+    CHECK_INT(csv_needs_guard("-", 1), 0);
+    CHECK_INT(csv_needs_guard("-5", 2), 0);
+    CHECK_INT(csv_needs_guard("", 0), 0);
+    CHECK_INT(csv_needs_guard("-5.", 3), 1);
+    /* a failing sink stops the writer at every write, the apostrophes too */
+    struct sink s;
+    const char *h[] = { "=1+1", "=a,b" };
+    const char *hw = "'=1+1,\"'=a,b\"\n";
+    for (int k = 0; k <= (int)strlen(hw); k++) {
+        memset(&s, 0, sizeof s);
+        s.fail_after = k;
+        CHECK_INT(csv_write_record(sink_mem, &s, h, NULL, 2), k < (int)strlen(hw) ? -1 : 0);
+    }
+    CHECK_STR(s.buf, hw);
+    /* read back: the field with one leading apostrophe */
+    const char *in = "a,b\n\"=x,y\",-3\n";
+    struct collect col;
+    char err[256];
+    memset(&s, 0, sizeof s);
+    s.fail_after = -1;
+    CHECK_INT(csv_parse(in, strlen(in), NULL, write_back, &s, err, sizeof err), 0);
+    CHECK_STR(s.buf, "a,b\n\"'=x,y\",-3\n");
+    CHECK_INT(parse(s.buf, &col, err, sizeof err), 0);
+    CHECK_STR(col.out, "[a][b]\n['=x,y][-3]\n");
+}
+
 int main(void)
 {
     RUN(test_basic);
@@ -406,6 +471,7 @@ int main(void)
     RUN(test_sticky_error);
     RUN(test_chunked);
     RUN(test_writer);
+    RUN(test_formula_guard);
     RUN(test_roundtrip);
     return check_done();
 }
