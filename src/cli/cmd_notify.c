@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -427,7 +428,9 @@ struct job {
     char err[300];
     char *packed;
     size_t packed_len, msg_len;
-    int file_written;              /* --out: DIR/.NOTICE-ID.eml.tmp is written, to be renamed */
+    int file;                      /* --out: FILE_NONE, FILE_TEMP (DIR/.NOTICE-ID.eml.tmp, to be
+                                      renamed) or FILE_UNNAMED (fd, to be linked) */
+    int fd;
     char *text;                    /* the signed text (for the log commitment) */
     size_t text_len;
     uint8_t code_hash[32];
@@ -440,6 +443,7 @@ struct pool {
     struct nctx *c;
     const struct outbox_dict *dict;
     const char *outdir;
+    int unnamed;                   /* --out writes unnamed files (see write_file) */
     int64_t date;
     pthread_mutex_t mu;
     pthread_cond_t cv, done_cv;
@@ -458,28 +462,109 @@ static void job_clear(struct job *j)
     j->packed = j->text = NULL;
 }
 
-/* write DIR/.NOTICE-ID.eml.tmp (mode 0600; no fsync: a crash leaves at most a temporary file,
-   and the next run makes the notice again); 0, or -1 with err */
-static int write_tmp(const char *dir, const char *notice_id, const char *data, size_t n, char *err, size_t errlen)
+/* ---- the .eml files of --out
+ * A file appears whole, and only for a stored notice: a worker writes it before its batch is
+ * stored, as an unnamed file in DIR (O_TMPFILE) where the file system and /proc allow, else as
+ * DIR/.NOTICE-ID.eml.tmp; after the commit the main thread names it DIR/NOTICE-ID.eml (linkat /
+ * rename). No fsync: a crash before the commit leaves no file (an unnamed one vanishes with the
+ * process; at worst a temporary name), and the next run makes the notice again; a crash after
+ * it leaves the stored notice without its file, which the next --out writes from the register. */
+enum { FILE_NONE, FILE_TEMP, FILE_UNNAMED };
+
+static int write_all(int fd, const char *data, size_t n)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, notice_id);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) { snprintf(err, errlen, "cannot write '%.200s': %s", tmp, strerror(errno)); return -1; }
     size_t off = 0;
     while (off < n) {
         ssize_t k = write(fd, data + off, n - off);
         if (k < 0) {
             if (errno == EINTR) continue;
-            snprintf(err, errlen, "cannot write '%.200s': %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
             return -1;
         }
         off += (size_t)k;
     }
-    if (close(fd)) { snprintf(err, errlen, "cannot write '%.200s': %s", tmp, strerror(errno)); unlink(tmp); return -1; }
     return 0;
+}
+
+/* Can --out use unnamed files in DIR? Each batch in flight holds one descriptor per notice. */
+static int unnamed_files_work(const char *dir)
+{
+    struct rlimit rl;
+    rlim_t need = 2 * BATCH_MAKE + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl)) return 0;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) return 0;
+        rl.rlim_cur = need;
+        if (setrlimit(RLIMIT_NOFILE, &rl)) return 0;
+    }
+    char proc[64];
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return 0;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    int ok = access(proc, F_OK) == 0;
+    close(fd);
+    return ok;
+}
+
+/* write the message of J before its batch is stored; 0, or -1 with J->err */
+static int write_file(const char *dir, int unnamed, struct job *j, const char *data, size_t n)
+{
+    char tmp[4200];
+    if (unnamed) {
+        int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd >= 0 && write_all(fd, data, n) == 0) {
+            j->fd = fd;
+            j->file = FILE_UNNAMED;
+            return 0;
+        }
+        snprintf(j->err, sizeof j->err, "cannot write '%.200s/%s.eml': %s", dir, j->notice_id, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, j->notice_id);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) { snprintf(j->err, sizeof j->err, "cannot write '%.200s': %s", tmp, strerror(errno)); return -1; }
+    int bad = write_all(fd, data, n);
+    if (close(fd)) bad = -1;
+    if (bad) {
+        snprintf(j->err, sizeof j->err, "cannot write '%.200s': %s", tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    j->file = FILE_TEMP;
+    return 0;
+}
+
+/* drop the file of J that was not stored */
+static void drop_file(const char *dir, struct job *j)
+{
+    if (j->file == FILE_UNNAMED) close(j->fd);
+    else if (j->file == FILE_TEMP) {
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, j->notice_id);
+        unlink(tmp);
+    }
+    j->file = FILE_NONE;
+    j->fd = -1;
+}
+
+/* give the file of J (stored) its name DIR/NOTICE-ID.eml; 0, or an exit code with the message */
+static int name_file(const char *dir, struct job *j)
+{
+    char path[4200], from[4200];
+    snprintf(path, sizeof path, "%s/%s.eml", dir, j->notice_id);
+    int rc = 0;
+    if (j->file == FILE_UNNAMED) {
+        snprintf(from, sizeof from, "/proc/self/fd/%d", j->fd);
+        /* a file of that name from an earlier run into this directory is replaced, as rename would */
+        if (linkat(AT_FDCWD, from, AT_FDCWD, path, AT_SYMLINK_FOLLOW) &&
+            (errno != EEXIST || unlink(path) || linkat(AT_FDCWD, from, AT_FDCWD, path, AT_SYMLINK_FOLLOW)))
+            rc = kt_error(1, "cannot write '%s': %s", path, strerror(errno));
+    } else if (j->file == FILE_TEMP) {
+        snprintf(from, sizeof from, "%s/.%s.eml.tmp", dir, j->notice_id);
+        if (rename(from, path)) rc = kt_error(1, "cannot write '%s': %s", path, strerror(errno));
+    }
+    drop_file(dir, j);
+    return rc;
 }
 
 static void make_one(struct pool *pl, struct notice_renderer *rr, struct notice_result *res, struct outbox_packer *pk,
@@ -499,10 +584,7 @@ static void make_one(struct pool *pl, struct notice_renderer *rr, struct notice_
     sha256_to_hex(res->text_sha256, j->text_sha);
     snprintf(j->message_id, sizeof j->message_id, "%s", res->message_id);
     notice_mask_address(j->s->email, j->masked, sizeof j->masked);
-    if (pl->outdir) {
-        if (write_tmp(pl->outdir, j->notice_id, res->eml.p, res->eml.len, j->err, sizeof j->err)) return;
-        j->file_written = 1;
-    }
+    if (pl->outdir && write_file(pl->outdir, pl->unnamed, j, res->eml.p, res->eml.len)) return;
     j->rc = 0;
 }
 
@@ -541,6 +623,7 @@ static int pool_start(struct pool *pl, struct nctx *c, const struct outbox_dict 
     pl->c = c;
     pl->dict = dict;
     pl->outdir = outdir;
+    pl->unnamed = outdir && unnamed_files_work(outdir);
     pl->date = date;
     pthread_mutex_init(&pl->mu, NULL);
     pthread_cond_init(&pl->cv, NULL);
@@ -658,6 +741,7 @@ static int write_eml(const char *dir, const char *notice_id, const char *data, s
 
 struct make_stats {
     int64_t exposed, reachable, unreachable, created, superseded, kept;
+    int64_t first_seq;           /* notices from this number on were made (and written) in this run */
 };
 
 /* code for notice number seq: random, or from the test seed */
@@ -667,16 +751,10 @@ static void new_code(struct nctx *c, int64_t seq, char out[CODE_DISPLAY_SIZE])
     else code_generate(out);
 }
 
-/* remove the temporary files of a batch that was not stored */
+/* drop the files of a batch that was not stored */
 static void unlink_tmps(struct job *jobs, size_t n, const char *outdir)
 {
-    for (size_t i = 0; outdir && i < n; i++)
-        if (jobs[i].file_written) {
-            char tmp[4200];
-            snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", outdir, jobs[i].notice_id);
-            unlink(tmp);
-            jobs[i].file_written = 0;
-        }
+    for (size_t i = 0; outdir && i < n; i++) drop_file(outdir, &jobs[i]);
 }
 
 /* Store one batch of made notices in one transaction: the notices, their outbox rows, and for
@@ -693,9 +771,9 @@ static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t appro
             mask_reply(jobs[i].err, sizeof jobs[i].err);   /* a MIME error may quote the address */
             return kt_error(1, "notice %s: %s", jobs[i].notice_id, jobs[i].err);
         }
-    struct buf commit;
-    buf_init(&commit, (size_t)1 << 24);
-    if ((rc = reg_begin(c->r))) { buf_release(&commit); unlink_tmps(jobs, n, outdir); return kt_error(rc, "%s", reg_err(c->r)); }
+    struct tlog_commit_item *items = xcalloc(n + 1, sizeof *items);
+    char (*lines)[NOTICE_ID_MAX + 80] = xcalloc(n + 1, sizeof *lines);
+    if ((rc = reg_begin(c->r))) { free(items); free(lines); unlink_tmps(jobs, n, outdir); return kt_error(rc, "%s", reg_err(c->r)); }
     for (size_t i = 0; i < n; i++) {
         struct job *j = &jobs[i];
         struct outbox_new nn = {
@@ -706,24 +784,20 @@ static int store_batch(struct nctx *c, struct job *jobs, size_t n, int64_t appro
         memcpy(nn.code_hash, j->code_hash, 32);
         memcpy(nn.text_sha256, j->text_sha, 65);
         if ((rc = outbox_add(c->r, c->inc.id, approval_id, c->scan_id, c->import_id, at, &nn, st, NULL))) break;
-        buf_reset(&commit);
-        buf_addf(&commit, "%s %s\n", j->notice_id, j->text_sha);
-        if ((rc = tlog_append_commitment(c->r, "notice", commit.p, commit.len, j->notice_id, NULL))) break;
+        int k = snprintf(lines[i], sizeof lines[i], "%s %s\n", j->notice_id, j->text_sha);
+        items[i] = (struct tlog_commit_item){.content = lines[i], .len = (size_t)k, .ref = j->notice_id};
     }
-    buf_release(&commit);
+    if (!rc) rc = tlog_append_commitments(c->r, "notice", items, n, NULL);
+    free(items);
+    free(lines);
     if (rc || (rc = reg_commit(c->r))) {
         kt_error(rc, "%s", reg_err(c->r));
         reg_rollback(c->r);
         unlink_tmps(jobs, n, outdir);
         return rc;
     }
-    for (size_t i = 0; outdir && i < n; i++) {
-        char tmp[4200], path[4200];
-        snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", outdir, jobs[i].notice_id);
-        snprintf(path, sizeof path, "%s/%s.eml", outdir, jobs[i].notice_id);
-        if (rename(tmp, path)) { unlink_tmps(jobs + i, n - i, outdir); return kt_error(1, "cannot write '%s': %s", path, strerror(errno)); }
-        jobs[i].file_written = 0;
-    }
+    for (size_t i = 0; outdir && i < n; i++)
+        if ((rc = name_file(outdir, &jobs[i]))) { unlink_tmps(jobs + i + 1, n - i - 1, outdir); return rc; }
     return 0;
 }
 
@@ -792,6 +866,7 @@ static int make_notices(struct nctx *c, int64_t approval_id, enum outbox_state s
     if ((rc = outbox_live_list(c->r, c->inc.id, &live, &nlive))) return kt_error(rc, "%s", reg_err(c->r));
     int64_t seq = 0;
     if ((rc = outbox_max_seq(c->r, c->inc.id, &seq))) { outbox_live_free(live, nlive); return kt_error(rc, "%s", reg_err(c->r)); }
+    ms->first_seq = seq + 1;
     int64_t at = now_live(c);
     /* 1. decide, per person; supersede stale notices in one transaction */
     size_t *todo = xcalloc(c->nex + 1, sizeof *todo), ntodo = 0;
@@ -867,6 +942,7 @@ static int make_notices(struct nctx *c, int64_t approval_id, enum outbox_state s
                     struct job *j = &jb[n];
                     job_clear(j);
                     memset(j, 0, sizeof *j);
+                    j->fd = -1;
                     j->e = &c->ex[todo[pos]];
                     j->s = contact_of(c, j->e->subject);
                     j->seq = ++seq;
@@ -1414,7 +1490,7 @@ static int mode_out(struct nctx *c, const char *dir, int nth, int64_t approval_i
         snprintf(path, sizeof path, "%s/%s.eml", dir, nid);
         written++;
         /* written already (in this run, or by an earlier --out into this directory) */
-        if (l->state == OB_WRITTEN && access(path, F_OK) == 0) continue;
+        if (l->state == OB_WRITTEN && (l->seq >= ms.first_seq || access(path, F_OK) == 0)) continue;
         if ((rc = outbox_message(c->r, l->row, &msg))) { kt_error(rc, "%s", reg_err(c->r)); break; }
         if ((rc = write_eml(dir, nid, msg.p, msg.len))) break;
         if (l->state == OB_QUEUED || l->state == OB_FAILED) {

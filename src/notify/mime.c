@@ -1,6 +1,7 @@
 /* mime.c — notice messages: QP/base64/RFC 2047 encoders, header folding, the multipart
  * builder, and the strict attachment extractor for `verify FILE.eml`. */
 #include "notify/mime.h"
+#include "util/memo.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,8 +303,16 @@ int mime_b64_encode(struct mime_buf *out, const void *data, size_t n)
     if (n > SIZE_MAX / 2 || room(out, (n + 2) / 3 * 4 + lines * 2)) return -1;
     char *d = out->p + out->len;
     for (size_t i = 0; i < n; i += 57) {
-        size_t e = i + 57 < n ? i + 57 : n;
-        for (size_t j = i; j < e; j += 3) d = b64_group(d, s + j, e - j < 3 ? e - j : 3);
+        size_t e = i + 57 < n ? i + 57 : n, j = i;
+        for (; j + 3 <= e; j += 3) {   /* whole groups: no padding to think of */
+            uint32_t v = (uint32_t)s[j] << 16 | (uint32_t)s[j + 1] << 8 | s[j + 2];
+            d[0] = b64c[v >> 18];
+            d[1] = b64c[v >> 12 & 63];
+            d[2] = b64c[v >> 6 & 63];
+            d[3] = b64c[v & 63];
+            d += 4;
+        }
+        if (j < e) d = b64_group(d, s + j, e - j);
         *d++ = '\r';
         *d++ = '\n';
     }
@@ -723,21 +732,62 @@ static void bw_add(struct bw *b, const char *s)
 static void bw_part_header(struct bw *b, const char *boundary, const char *ctype,
                            const char *filename, const char *cte)
 {
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "--%s\r\nContent-Type: %s", boundary, ctype);
-    bw_add(b, tmp);
+    bw_add(b, "--");
+    bw_add(b, boundary);
+    bw_add(b, "\r\nContent-Type: ");
+    bw_add(b, ctype);
     if (filename) {
-        snprintf(tmp, sizeof tmp, "; name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"",
-                 filename, filename);
-        bw_add(b, tmp);
+        bw_add(b, "; name=\"");
+        bw_add(b, filename);
+        bw_add(b, "\"\r\nContent-Disposition: attachment; filename=\"");
+        bw_add(b, filename);
+        bw_add(b, "\"");
     }
-    snprintf(tmp, sizeof tmp, "\r\nContent-Transfer-Encoding: %s\r\n\r\n", cte);
-    bw_add(b, tmp);
+    bw_add(b, "\r\nContent-Transfer-Encoding: ");
+    bw_add(b, cte);
+    bw_add(b, "\r\n\r\n");
 }
 
-static void bw_qp(struct bw *b, const char *s, size_t n)
+/* Quoted-printable of S in units that end after a LF: each unit starts a line, so its encoding
+ * does not depend on what came before it (qp_core starts every line afresh and looks ahead at
+ * most to the next LF), and the text's encoding is the units' encodings in order. A unit ends
+ * at a blank line or once it holds QP_UNIT bytes: paragraphs, or single long lines of HTML.
+ * Units seen before come from MM. */
+#define QP_UNIT 256
+#define QP_UNIT_MIN 48
+static int qp_units(struct mime_buf *out, const char *s, size_t n, struct memo *mm)
 {
-    if (!b->fail && mime_qp_encode(b->out, s, n, MIME_QP_TEXT)) b->fail = -2;
+    size_t i = 0;
+    while (i < n) {
+        size_t e = i;
+        for (;;) {
+            const char *nl = memchr(s + e, '\n', n - e);
+            if (!nl) { e = n; break; }
+            e = (size_t)(nl - s) + 1;
+            if (e - i >= QP_UNIT || e >= n || s[e] == '\n') break;
+        }
+        size_t ul = e - i, vl;
+        if (ul < QP_UNIT_MIN) {
+            if (mime_qp_encode(out, s + i, ul, MIME_QP_TEXT)) return -1;
+        } else {
+            uint64_t h = memo_hash(s + i, ul);
+            const char *v = memo_get(mm, s + i, ul, h, &vl);
+            if (v) {
+                if (add(out, v, vl)) return -1;
+            } else {
+                size_t o0 = out->len;
+                if (mime_qp_encode(out, s + i, ul, MIME_QP_TEXT)) return -1;
+                memo_put(mm, s + i, ul, h, out->p + o0, out->len - o0);
+            }
+        }
+        i = e;
+    }
+    return 0;
+}
+
+static void bw_qp(struct bw *b, const char *s, size_t n, struct memo *mm)
+{
+    if (!b->fail && (mm ? qp_units(b->out, s, n, mm) : mime_qp_encode(b->out, s, n, MIME_QP_TEXT))) b->fail = -2;
     bw_add(b, "\r\n");   /* the line break that belongs to the next delimiter */
 }
 
@@ -750,9 +800,9 @@ static void bw_b64(struct bw *b, const char *s, size_t n)
 static void bw_alternative(struct bw *b, const struct mime_notice *m, const char *alt)
 {
     bw_part_header(b, alt, "text/plain; charset=UTF-8", NULL, "quoted-printable");
-    bw_qp(b, m->text, m->text_len);
+    bw_qp(b, m->text, m->text_len, m->memo);
     bw_part_header(b, alt, "text/html; charset=UTF-8", NULL, "quoted-printable");
-    bw_qp(b, m->html, m->html_len);
+    bw_qp(b, m->html, m->html_len, m->memo);
     bw_add(b, "--");
     bw_add(b, alt);
     bw_add(b, "--\r\n");
@@ -838,7 +888,7 @@ int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *e
             bw_alternative(&b, m, alt);
         } else {
             bw_part_header(&b, mixed, "text/plain; charset=UTF-8", NULL, "quoted-printable");
-            bw_qp(&b, m->text, m->text_len);
+            bw_qp(&b, m->text, m->text_len, m->memo);
         }
         if (m->notice_txt) {
             bw_part_header(&b, mixed, "text/plain; charset=UTF-8", "notice.txt", "base64");

@@ -91,6 +91,7 @@ struct mime_header {
     const char *value;  /* unstructured UTF-8 text, encoded as mime_header_text does */
 };
 
+struct memo;
 struct mime_notice {
     struct mime_addr from, reply_to, to;
     const char *subject;
@@ -102,6 +103,8 @@ struct mime_notice {
     const char *minisig; size_t minisig_len;         /* its signature file; NULL = none */
     const struct mime_header *extra;    /* n_extra more headers, after MIME-Version */
     size_t n_extra;
+    struct memo *memo;                  /* optional (util/memo.h): paragraphs encoded before are
+                                           taken from it; the bytes are the same without it */
 };
 
 /* Append the whole message to out (out->max bounds it). The same input gives the same

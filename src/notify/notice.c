@@ -4,6 +4,7 @@
  * binary with the assembler's .incbin (paths relative to the directory make runs in), so that
  * the klartext binary needs no data files. */
 #include "notify/notice.h"
+#include "util/memo.h"
 #include "notify/i18n.h"
 #include "util/ktime.h"
 #include "util/sha256.h"
@@ -526,11 +527,18 @@ int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t ref
 
 /* ---- text wrapping ---- */
 
+/* characters in s[0..n): the bytes that are not UTF-8 continuation bytes (10xxxxxx), eight at a
+   time: a continuation byte has its top bit set and the next one clear */
 static size_t u8_chars(const char *s, size_t n)
 {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++) if (((unsigned char)s[i] & 0xC0) != 0x80) c++;
-    return c;
+    size_t cont = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        cont += (size_t)__builtin_popcountll(x & ~(x << 1) & 0x8080808080808080ull);
+    }
+    for (; i < n; i++) cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return n - cont;
 }
 
 /* hanging indent of a list line: "- ", "* ", "12. " (after leading spaces); 0 if none */
@@ -544,19 +552,64 @@ static size_t list_indent(const char *s, size_t n, size_t lead)
     return 0;
 }
 
-int notice_wrap(struct tmpl_buf *b, int width)
+/* wrap one line LN (LL bytes, no LF, longer than W characters) onto O at *OL (room for
+   LL + (LL / 2 + 1) * (W / 2 + 1) bytes is there: every output line is a piece of the input
+   line plus, after a break, a LF and the hanging indent of at most W / 2; a break replaces at
+   least one space and follows at least one character) */
+static void wrap_line(const char *ln, size_t ll, size_t w, char *o, size_t *olp)
+{
+    size_t ol = *olp;
+    size_t lead = 0;
+    while (lead < ll && ln[lead] == ' ') lead++;
+    size_t hang = list_indent(ln, ll, lead);
+    if (!hang) hang = lead;
+    if (hang > w / 2) hang = lead > w / 2 ? 0 : lead;
+    /* seg: start of the output line's text; last: end of the last word put on it */
+    size_t seg = 0, last = lead, pos = lead, col = lead;
+    int first = 1;
+    while (pos < ll) {
+        size_t ws = pos;
+        while (ws < ll && ln[ws] == ' ') ws++;
+        if (ws >= ll) break;
+        size_t we = ws, wl = 0;
+        for (; we < ll && ln[we] != ' '; we++) wl += ((unsigned char)ln[we] & 0xC0) != 0x80;
+        size_t gap = ws - pos;
+        if (!first && col + gap + wl > w && col > hang) {
+            memcpy(o + ol, ln + seg, last - seg);
+            ol += last - seg;
+            o[ol++] = '\n';
+            memset(o + ol, ' ', hang);
+            ol += hang;
+            seg = ws;
+            col = hang;
+            gap = 0;
+        }
+        col += gap + wl;
+        first = 0;
+        last = pos = we;
+    }
+    memcpy(o + ol, ln + seg, last - seg);
+    ol += last - seg;
+    *olp = ol;
+}
+
+/* wrap B into SCRATCH and swap the two; lines that need wrapping are looked up in MM first
+   (may be NULL) */
+static int wrap_buf(struct tmpl_buf *b, int width, struct memo *mm, struct tmpl_buf *scratch)
 {
     if (!b->p || !b->len) return 0;
-    /* every output line is a piece of an input line (copied whole) plus, after a break, the
-       hanging indent: at most len + (breaks * (1 + width / 2)) bytes; breaks <= len / 2 */
-    size_t cap = b->len + b->len / 8 + 64;
-    char *o = malloc(cap);
-    if (!o) return -1;
-    size_t ol = 0;
-#define ROOM(n) do { size_t n_ = (n); if (ol + n_ + 1 > cap) { size_t nc = (ol + n_ + 1) * 2; \
-        char *np_ = realloc(o, nc); if (!np_) { free(o); return -1; } o = np_; cap = nc; } } while (0)
-    const char *s = b->p;
     size_t n = b->len, i = 0, w = (size_t)width;
+    if (width < 1 || w / 2 + 1 > (SIZE_MAX / 2 - n) / (n / 2 + 1)) return -1;
+    size_t need = n + (n / 2 + 1) * (w / 2 + 1) + 1;   /* see wrap_line */
+    if (scratch->cap < need) {
+        char *np = realloc(scratch->p, need);
+        if (!np) return -1;
+        scratch->p = np;
+        scratch->cap = need;
+    }
+    char *o = scratch->p;
+    size_t ol = 0;
+    const char *s = b->p;
     while (i < n) {
         const char *nl = memchr(s + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - s) : n;
@@ -564,63 +617,51 @@ int notice_wrap(struct tmpl_buf *b, int width)
         while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r')) end--;
         const char *ln = s + i;
         size_t ll = end - i;
-        if (ll <= w || u8_chars(ln, ll) <= w) {
-            ROOM(ll + 1);
+        if (ll <= w || (ll <= 4 * w && u8_chars(ln, ll) <= w)) {   /* a character has at most 4 bytes */
             memcpy(o + ol, ln, ll);
             ol += ll;
         } else {
-            size_t lead = 0;
-            while (lead < ll && ln[lead] == ' ') lead++;
-            size_t hang = list_indent(ln, ll, lead);
-            if (!hang) hang = lead;
-            if (hang > w / 2) hang = lead > w / 2 ? 0 : lead;
-            /* seg: start of the output line's text; last: end of the last word put on it */
-            size_t seg = 0, last = lead, pos = lead, col = lead;
-            int first = 1;
-            while (pos < ll) {
-                size_t ws = pos;
-                while (ws < ll && ln[ws] == ' ') ws++;
-                if (ws >= ll) break;
-                size_t we = ws, wl = 0;
-                for (; we < ll && ln[we] != ' '; we++) wl += ((unsigned char)ln[we] & 0xC0) != 0x80;
-                size_t gap = ws - pos;
-                if (!first && col + gap + wl > w && col > hang) {
-                    ROOM(last - seg + 1 + hang);
-                    memcpy(o + ol, ln + seg, last - seg);
-                    ol += last - seg;
-                    o[ol++] = '\n';
-                    memset(o + ol, ' ', hang);
-                    ol += hang;
-                    seg = ws;
-                    col = hang;
-                    gap = 0;
-                }
-                col += gap + wl;
-                first = 0;
-                last = pos = we;
+            uint64_t h = 0;
+            size_t vl;
+            const char *v = mm ? memo_get(mm, ln, ll, h = memo_hash(ln, ll), &vl) : NULL;
+            if (v) {
+                memcpy(o + ol, v, vl);
+                ol += vl;
+            } else {
+                size_t o0 = ol;
+                wrap_line(ln, ll, w, o, &ol);
+                if (mm) memo_put(mm, ln, ll, h, o + o0, ol - o0);
             }
-            ROOM(last - seg + 1);
-            memcpy(o + ol, ln + seg, last - seg);
-            ol += last - seg;
         }
         if (e < n) o[ol++] = '\n';
         i = e + 1;
     }
-#undef ROOM
     o[ol] = 0;
-    free(b->p);
-    b->p = o;
+    struct tmpl_buf t = *b;
+    b->p = scratch->p;
     b->len = ol;
-    b->cap = cap;
+    b->cap = scratch->cap;
+    *scratch = t;
     return 0;
 }
+
+int notice_wrap_memo(struct tmpl_buf *b, int width, struct memo *mm)
+{
+    struct tmpl_buf scratch = {0};
+    int rc = wrap_buf(b, width, mm, &scratch);
+    free(scratch.p);
+    return rc;
+}
+
+int notice_wrap(struct tmpl_buf *b, int width) { return notice_wrap_memo(b, width, NULL); }
 
 /* ---------------------------------------------------------------- rendering */
 
 struct notice_renderer {
     const struct notice_templates *t;
     struct tmpl_ctx *c;
-    struct tmpl_buf sb, tb, hb;
+    struct tmpl_buf sb, tb, hb, wrap;
+    struct memo *wrapped;    /* paragraphs wrapped before (the same in every letter) */
 };
 
 struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
@@ -629,7 +670,8 @@ struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
     if (!rr) return NULL;
     rr->t = t;
     rr->c = tmpl_ctx_new();
-    if (!rr->c) { free(rr); return NULL; }
+    rr->wrapped = memo_new();
+    if (!rr->c || !rr->wrapped) { tmpl_ctx_free(rr->c); memo_free(rr->wrapped); free(rr); return NULL; }
     return rr;
 }
 
@@ -640,6 +682,8 @@ void notice_renderer_free(struct notice_renderer *rr)
     tmpl_buf_release(&rr->sb);
     tmpl_buf_release(&rr->tb);
     tmpl_buf_release(&rr->hb);
+    tmpl_buf_release(&rr->wrap);
+    memo_free(rr->wrapped);
     free(rr);
 }
 
@@ -649,6 +693,7 @@ void notice_result_release(struct notice_result *res)
     free(res->text);
     free(res->html);
     mime_buf_release(&res->eml);
+    memo_free(res->memo);
     memset(res, 0, sizeof *res);
 }
 
@@ -953,14 +998,26 @@ static size_t one_line(char *s, size_t n)
     return o;
 }
 
-static int take(struct tmpl_buf *b, char **dst, size_t *dlen)
+/* hand B's bytes (NUL-terminated) to *DST, giving B the buffer *DST had */
+static int take(struct tmpl_buf *b, char **dst, size_t *dlen, size_t *dcap)
 {
-    char *p = realloc(*dst, b->len + 1);
-    if (!p) return -1;
-    memcpy(p, b->p ? b->p : "", b->len);
-    p[b->len] = 0;
-    *dst = p;
+    if (!b->p) {
+        char *p = realloc(*dst, 1);
+        if (!p) return -1;
+        p[0] = 0;
+        *dst = p;
+        *dlen = 0;
+        *dcap = 1;
+        return 0;
+    }
+    char *old = *dst;
+    size_t oldcap = *dcap;
+    *dst = b->p;
     *dlen = b->len;
+    *dcap = b->cap;
+    b->p = old;
+    b->cap = old ? oldcap : 0;
+    b->len = 0;
     return 0;
 }
 
@@ -978,7 +1035,7 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org,
         return -1;
     if (rr->sb.p) rr->sb.len = one_line(rr->sb.p, rr->sb.len);
     if (!rr->sb.len) { snprintf(err, errlen, "%s: the subject line is empty", tmpl_names[L][NOTICE_SUBJECT]); return -1; }
-    if (notice_wrap(&rr->tb, NOTICE_WRAP)) { snprintf(err, errlen, "out of memory"); return -1; }
+    if (wrap_buf(&rr->tb, NOTICE_WRAP, rr->wrapped, &rr->wrap)) { snprintf(err, errlen, "out of memory"); return -1; }
     /* the canonical text: no leading blank lines, exactly one LF at the end */
     size_t s0 = 0;
     while (s0 < rr->tb.len && rr->tb.p[s0] == '\n') s0++;
@@ -989,8 +1046,9 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org,
     rr->tb.len = e - s0;
     rr->tb.p[rr->tb.len++] = '\n';
     rr->tb.p[rr->tb.len] = 0;
-    if (take(&rr->sb, &res->subject, &res->subject_len) || take(&rr->tb, &res->text, &res->text_len) ||
-        take(&rr->hb, &res->html, &res->html_len)) {
+    if (take(&rr->sb, &res->subject, &res->subject_len, &res->subject_cap) ||
+        take(&rr->tb, &res->text, &res->text_len, &res->text_cap) ||
+        take(&rr->hb, &res->html, &res->html_len, &res->html_cap)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -1010,6 +1068,8 @@ int notice_package(const sign_key *k, const struct notice_org *org,
                      res->minisig, sizeof res->minisig, &res->minisig_len, err, errlen))
         return -1;
     if (notice_envelope(org, p, m, res, err, errlen)) return -1;
+    if (!res->memo) res->memo = memo_new();   /* without one (out of memory) it only runs slower */
+    res->mn.memo = res->memo;
     if (!res->eml.max) mime_buf_init(&res->eml, NOTICE_MSG_MAX);
     res->eml.len = 0;
     if (res->eml.p) res->eml.p[0] = 0;

@@ -125,6 +125,7 @@ struct notice_renderer;   /* per thread: a context arena and buffers */
 struct notice_renderer *notice_renderer_new(const struct notice_templates *t);
 void notice_renderer_free(struct notice_renderer *rr);
 
+struct memo;
 struct notice_result {
     char *subject;  size_t subject_len;    /* one line, UTF-8 */
     char *text;     size_t text_len;       /* the canonical text = notice.txt */
@@ -135,6 +136,9 @@ struct notice_result {
                                               (points into this result and the org/person) */
     char message_id[320];                  /* "<notice.2026-0001-000042@verify.example.org>" */
     uint8_t text_sha256[32];               /* SHA-256 of text */
+    size_t subject_cap, text_cap, html_cap;   /* the buffers' sizes (reused) */
+    struct memo *memo;                     /* paragraphs encoded for earlier notices (made by
+                                              notice_package, freed by release) */
 };
 /* zero-initialise; reusable across notices (buffers are kept); release frees them */
 void notice_result_release(struct notice_result *res);
@@ -180,8 +184,11 @@ void notice_mask_address(const char *addr, char *out, size_t len);
 /* Wrap the text in b (UTF-8, LF) in place to lines of at most `width` characters where
  * spaces allow: a line that starts with "- ", "* " or "N. " continues indented under its
  * text; leading spaces are kept; words longer than a line are not broken. Trailing spaces
- * are removed. Returns 0, or -1 when memory ran out. */
+ * are removed. WIDTH >= 1. Returns 0, or -1 when memory ran out (or WIDTH < 1). */
 int notice_wrap(struct tmpl_buf *b, int width);
+/* The same, taking lines wrapped before from MM (util/memo.h; NULL: none) and keeping new ones
+ * there; the result is byte for byte that of notice_wrap. The renderer keeps one per thread. */
+int notice_wrap_memo(struct tmpl_buf *b, int width, struct memo *mm);
 /* "2026-0001" + 42 -> "2026-0001-000042" */
 void notice_make_id(const char *incident_ref, int64_t seq, char *out, size_t len);
 /* de / en from "de" / "en" (case-insensitive); -1 otherwise */

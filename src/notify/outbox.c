@@ -160,7 +160,7 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
     db_stmt *s = db_prepare(d,
         "INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt, "
         "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec, dict_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?)");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?) RETURNING id");
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, nn->seq) || db_bind_text(s, 3, nn->notice_id) ||
         db_bind_text(s, 4, nn->subject) || db_bind_int(s, 5, at) || db_bind_int(s, 6, approval_id) ||
         db_bind_int(s, 7, scan_id) || db_bind_int(s, 8, import_id) || db_bind_text(s, 9, nn->lang) ||
@@ -168,11 +168,10 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
         db_bind_blob(s, 12, nn->code_hash, sizeof nn->code_hash) || db_bind_text(s, 13, nn->message_id) ||
         db_bind_text(s, 14, nn->text_sha256) || db_bind_blob(s, 15, nn->packed, nn->packed_len) ||
         db_bind_int(s, 16, (int64_t)nn->message_len) ||
-        (nn->dict_id ? db_bind_int(s, 17, nn->dict_id) : db_bind_null(s, 17)) || db_step(s) != DB_DONE)
+        (nn->dict_id ? db_bind_int(s, 17, nn->dict_id) : db_bind_null(s, 17)) || db_step(s) != DB_ROW)
         return reg_dberr(r);
-    int64_t id;
-    int found;
-    if (db_query_int(d, "SELECT last_insert_rowid()", NULL, &id, &found) || !found) return reg_dberr(r);
+    int64_t id = db_col_int(s, 0);
+    if (db_step(s) != DB_DONE) return reg_dberr(r);
     s = db_prepare(d, "INSERT INTO outbox(notice, incident_id, state, updated_at) VALUES (?, ?, ?, ?)");
     if (!s || db_bind_int(s, 1, id) || db_bind_int(s, 2, incident_id) || db_bind_text(s, 3, state_names[state]) ||
         db_bind_int(s, 4, at) || db_step(s) != DB_DONE)

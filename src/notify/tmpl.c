@@ -49,7 +49,10 @@ struct tmpl_node {
     int64_t num;
     struct tmpl_node *first, *last, *next;
     size_t count;
+    struct tmpl_node **tab;     /* a map's open-addressing index once it has MAP_INDEX_MIN keys */
+    uint32_t tabmask;
 };
+#define MAP_INDEX_MIN 8
 
 struct chunk {
     struct chunk *next;
@@ -487,6 +490,13 @@ struct rstate {
 static const struct tmpl_node *map_find(const struct tmpl_node *m, const char *k, uint32_t kl,
                                         uint32_t h)
 {
+    if (m->tab) {
+        for (uint32_t i = h & m->tabmask;; i = (i + 1) & m->tabmask) {
+            const struct tmpl_node *c = m->tab[i];
+            if (!c) return NULL;
+            if (c->hash == h && c->keylen == kl && memcmp(c->key, k, kl) == 0) return c;
+        }
+    }
     for (const struct tmpl_node *c = m->first; c; c = c->next)
         if (c->hash == h && c->keylen == kl && memcmp(c->key, k, kl) == 0) return c;
     return NULL;
@@ -763,6 +773,32 @@ static struct tmpl_node *new_node(struct tmpl_ctx *c, uint8_t kind)
     return v;
 }
 
+static void tab_put(struct tmpl_node **tab, uint32_t mask, struct tmpl_node *v)
+{
+    uint32_t i = v->hash & mask;
+    while (tab[i]) i = (i + 1) & mask;
+    tab[i] = v;
+}
+
+/* add V (just appended to MAP) to MAP's index, building or growing it (kept at most half full,
+   in the context's memory); 0, or -1 when out of memory */
+static int map_index(struct tmpl_node *map, struct tmpl_node *v)
+{
+    if (map->tab && map->count * 2 <= (size_t)map->tabmask + 1) {
+        tab_put(map->tab, map->tabmask, v);
+        return 0;
+    }
+    uint32_t cap = 32;
+    while ((size_t)cap < map->count * 4) cap *= 2;
+    struct tmpl_node **tab = ctx_alloc(map->ctx, cap * sizeof *tab);
+    if (!tab) return -1;
+    memset(tab, 0, cap * sizeof *tab);
+    for (struct tmpl_node *c = map->first; c; c = c->next) tab_put(tab, cap - 1, c);
+    map->tab = tab;
+    map->tabmask = cap - 1;
+    return 0;
+}
+
 /* the node for map[key], created or emptied; NULL on failure */
 static struct tmpl_node *slot(struct tmpl_node *map, const char *key, uint8_t kind)
 {
@@ -797,6 +833,7 @@ static struct tmpl_node *slot(struct tmpl_node *map, const char *key, uint8_t ki
     else map->first = v;
     map->last = v;
     map->count++;
+    if (map->count >= MAP_INDEX_MIN && map_index(map, v)) return NULL;
     return v;
 }
 

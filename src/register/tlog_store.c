@@ -259,27 +259,36 @@ int tlog_audit_chain_migrate(db *d)
 
 /* ================================================================ appending */
 
+static int next_idx(reg *r, int64_t *idx)
+{
+    int found;
+    if (db_query_int(reg_db(r), "SELECT coalesce(max(idx) + 1, 0) FROM tlog_entry", NULL, idx, &found)) return reg_dberr(r);
+    return 0;
+}
+
+/* the row of entry IDX: DATA is its canonical JSON */
+static int insert_row(reg *r, int64_t idx, const char *kind, const char *data, size_t len, const uint8_t *salt,
+                      const char *ref)
+{
+    uint8_t leaf[HL];
+    merkle_hash_leaf(data, len, leaf);
+    db_stmt *s = db_prepare(reg_db(r), "INSERT INTO tlog_entry(idx, kind, created_at, entry, leaf_hash, salt, ref) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!s || db_bind_int(s, 1, idx) || db_bind_text(s, 2, kind) || db_bind_int(s, 3, reg_now(r)) ||
+        db_bind_blob(s, 4, data, len) || db_bind_blob(s, 5, leaf, HL) ||
+        (salt ? db_bind_blob(s, 6, salt, TLOG_SALT_LEN) : db_bind_null(s, 6)) || db_bind_text(s, 7, ref) ||
+        db_step(s) != DB_DONE)
+        return reg_dberr(r);
+    return 0;
+}
+
 static int insert_entry(reg *r, const char *kind, json_t *obj, const uint8_t *salt, const char *ref, int64_t *idx_out)
 {
     char *data, err[200];
     size_t len;
     if (tlog_json_canonical(obj, &data, &len, err, sizeof err)) return reg_fail(r, 2, "log entry: %s", err);
-    uint8_t leaf[HL];
-    merkle_hash_leaf(data, len, leaf);
-    db *d = reg_db(r);
     int64_t idx = 0;
-    int found;
-    if (db_query_int(d, "SELECT coalesce(max(idx) + 1, 0) FROM tlog_entry", NULL, &idx, &found)) {
-        free(data);
-        return reg_dberr(r);
-    }
-    db_stmt *s = db_prepare(d, "INSERT INTO tlog_entry(idx, kind, created_at, entry, leaf_hash, salt, ref) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    int rc = 0;
-    if (!s || db_bind_int(s, 1, idx) || db_bind_text(s, 2, kind) || db_bind_int(s, 3, reg_now(r)) ||
-        db_bind_blob(s, 4, data, len) || db_bind_blob(s, 5, leaf, HL) ||
-        (salt ? db_bind_blob(s, 6, salt, TLOG_SALT_LEN) : db_bind_null(s, 6)) || db_bind_text(s, 7, ref) ||
-        db_step(s) != DB_DONE)
-        rc = reg_dberr(r);
+    int rc = next_idx(r, &idx);
+    if (!rc) rc = insert_row(r, idx, kind, data, len, salt, ref);
     free(data);
     if (!rc && idx_out) *idx_out = idx;
     return rc;
@@ -303,38 +312,79 @@ int tlog_append_public(reg *r, const char *kind, const json_t *entry, int64_t *i
     return rc;
 }
 
-static int append_commitment(reg *r, const char *kind, const void *content, size_t len, const char *ref, int64_t *idx)
+/* The commitments of ITEMS, in order, at the log's next indexes. The public entries differ only in
+ * the commitment's hex digits, so the canonical JSON is written once (with a placeholder that
+ * sorts first: "commitment" < "kind" < "logged_at") and each entry's digits are put in place. */
+static int append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n, int64_t *idx_out)
 {
-    uint8_t salt[TLOG_SALT_LEN], c[HL];
-    char hex[2 * HL + 1];
+    static const char head[] = "{\"commitment\":\"";
+    const size_t at = sizeof head - 1;
     if (sodium_init() < 0) return reg_fail(r, 1, "cannot initialise the random number generator");
-    randombytes_buf(salt, sizeof salt);
-    struct sha256_ctx ctx;
-    sha256_init(&ctx);
-    sha256_update(&ctx, salt, sizeof salt);
-    sha256_update(&ctx, content, len);
-    sha256_final(&ctx, c);
-    to_hex(c, HL, hex);
+    char zeros[2 * HL + 1];
+    memset(zeros, '0', 2 * HL);
+    zeros[2 * HL] = 0;
     json_t *o = json_object();
-    json_object_set_new(o, "commitment", json_string(hex));
+    json_object_set_new(o, "commitment", json_string(zeros));
     json_object_set_new(o, "kind", json_string(kind));
     json_object_set_new(o, "logged_at", iso_json(reg_now(r)));
-    int rc = insert_entry(r, kind, o, salt, ref, idx);
+    char *data, err[200];
+    size_t len;
+    int rc = tlog_json_canonical(o, &data, &len, err, sizeof err);
     json_decref(o);
-    sodium_memzero(salt, sizeof salt);
+    if (rc) return reg_fail(r, 2, "log entry: %s", err);
+    if (len < at + 2 * HL + 1 || memcmp(data, head, at) || memcmp(data + at, zeros, 2 * HL) || data[at + 2 * HL] != '"') {
+        free(data);
+        return reg_fail(r, 1, "log entry: unexpected canonical form");
+    }
+    uint8_t *salts = xmalloc(n * TLOG_SALT_LEN + 1);
+    randombytes_buf(salts, n * TLOG_SALT_LEN);
+    int64_t idx = 0;
+    rc = next_idx(r, &idx);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint8_t c[HL];
+        char hex[2 * HL + 1];
+        struct sha256_ctx ctx;
+        sha256_init(&ctx);
+        sha256_update(&ctx, salts + i * TLOG_SALT_LEN, TLOG_SALT_LEN);
+        sha256_update(&ctx, items[i].content ? items[i].content : "", items[i].len);
+        sha256_final(&ctx, c);
+        to_hex(c, HL, hex);
+        memcpy(data + at, hex, 2 * HL);
+        if (!(rc = insert_row(r, idx + (int64_t)i, kind, data, len, salts + i * TLOG_SALT_LEN, items[i].ref)) && idx_out)
+            idx_out[i] = idx + (int64_t)i;
+    }
+    sodium_memzero(salts, n * TLOG_SALT_LEN);
+    free(salts);
+    free(data);
     return rc;
 }
 
-int tlog_append_commitment(reg *r, const char *kind, const void *content, size_t len, const char *ref, int64_t *idx)
+static int check_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n)
 {
     int rc;
     if ((rc = need_tx(r))) return rc;
     if (!kind_ok(kind)) return reg_fail(r, 2, "log entry kind '%s' is not valid (a-z, 0-9, '-', at most %d bytes)", kind ? kind : "", TLOG_KIND_MAX);
     if (!strcmp(kind, "audit-head") || !strcmp(kind, "statement"))
         return reg_fail(r, 2, "log entry kind '%s' is reserved", kind);
-    if (!content && len) return reg_fail(r, 2, "commitment: no content");
-    if (ref && strlen(ref) > TLOG_REF_MAX) return reg_fail(r, 2, "commitment: reference longer than %d bytes", TLOG_REF_MAX);
-    return append_commitment(r, kind, content ? content : "", len, ref, idx);
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].content && items[i].len) return reg_fail(r, 2, "commitment: no content");
+        if (items[i].ref && strlen(items[i].ref) > TLOG_REF_MAX)
+            return reg_fail(r, 2, "commitment: reference longer than %d bytes", TLOG_REF_MAX);
+    }
+    return 0;
+}
+
+int tlog_append_commitment(reg *r, const char *kind, const void *content, size_t len, const char *ref, int64_t *idx)
+{
+    struct tlog_commit_item it = {.content = content, .len = len, .ref = ref};
+    int rc = check_commitments(r, kind, &it, 1);
+    return rc ? rc : append_commitments(r, kind, &it, 1, idx);
+}
+
+int tlog_append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n, int64_t *idx)
+{
+    int rc = check_commitments(r, kind, items, n);
+    return rc || !n ? rc : append_commitments(r, kind, items, n, idx);
 }
 
 /* ================================================================ reading */
@@ -1235,7 +1285,8 @@ int tlog_checkpoint(reg *r, const sign_key *k, struct tlog_ckpt *out)
     int cl = snprintf(content, sizeof content, "{\"hash\":\"%s\",\"id\":%lld}", hex, (long long)head_id);
     snprintf(ref, sizeof ref, "%lld", (long long)head_id);
     int64_t idx;
-    if ((rc = append_commitment(r, "audit-head", content, (size_t)cl, ref, &idx))) goto out;
+    struct tlog_commit_item it = {.content = content, .len = (size_t)cl, .ref = ref};
+    if ((rc = append_commitments(r, "audit-head", &it, 1, &idx))) goto out;
     int64_t size = idx + 1;
 
     uint8_t *leaves, root[HL];

@@ -63,6 +63,12 @@ int tlog_append_public(reg *r, const char *kind, const json_t *entry, int64_t *i
 int tlog_append_commitment(reg *r, const char *kind, const void *content, size_t len,
                            const char *ref, int64_t *idx);
 
+/* The same for N contents at once, as N calls in order would do them (one query for the next
+ * index, one draw of random salts): item i is committed at index idx[i] (IDX may be NULL). */
+struct tlog_commit_item { const void *content; size_t len; const char *ref; };
+int tlog_append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n,
+                            int64_t *idx);
+
 /* ---- reading ----------------------------------------------------------------------------- */
 
 /* Number of entries in the log. */

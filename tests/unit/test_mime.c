@@ -7,6 +7,7 @@
  * html, notice.txt, notice.txt.minisig, ...). */
 #include "check.h"
 #include "notify/mime.h"
+#include "util/memo.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -393,6 +394,54 @@ static struct mime_notice sample(void)
         .minisig = sample_sig, .minisig_len = strlen(sample_sig),
     };
     return m;
+}
+
+
+/* The same message with a memo of encoded paragraphs (util/memo.h) as without one, for texts
+ * made of paragraphs that repeat (hits), change (misses), CRLF and LF line ends, "From " and
+ * '.' at line starts, trailing spaces, long HTML lines and 8-bit characters. */
+static void test_build_memo(void)
+{
+    static const char *const pieces[] = {
+        "Sehr geehrte Frau M\xc3\xbcller,\n", "\n", "\n\n", "From here on.\n", ".\n", "a line with a trailing space \n",
+        "Ihre Daten waren f\xc3\xbcr andere sichtbar; wir haben den Fehler behoben und alles gepr\xc3\xbc" "ft.\n",
+        "<p style=\"margin:0\">Ein langer HTML-Absatz, der weit \xc3\xbc" "ber sechsundsiebzig Zeichen hinausgeht und "
+        "deshalb weich umbrochen werden muss = mit Gleichheitszeichen und Tabs\there.</p>\n",
+        "- Welche Daten: Ihr Name und Ihre E-Mail-Adresse.\r\n", "x", " \t", "\xe2\x80\x93 Gedankenstrich\n",
+    };
+    struct memo *mm = memo_new();
+    CHECK(mm != NULL);
+    char text[8192], html[8192];
+    for (int round = 0; round < 300 && mm; round++) {
+        size_t tl = 0, hl = 0;
+        int np = 1 + (int)(rnd() % 40);
+        for (int k = 0; k < np; k++) {
+            const char *pc = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = strlen(pc);
+            if (tl + pl < sizeof text) { memcpy(text + tl, pc, pl); tl += pl; }
+            pc = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+            pl = strlen(pc);
+            if (hl + pl < sizeof html) { memcpy(html + hl, pc, pl); hl += pl; }
+        }
+        struct mime_notice m = sample();
+        m.text = text; m.text_len = tl;
+        m.html = html; m.html_len = hl;
+        m.notice_txt = text; m.notice_txt_len = tl;
+        struct mime_buf a = {0}, b = {0};
+        int ra = mime_build_notice(&m, &a, err, sizeof err);
+        m.memo = mm;
+        int rb = mime_build_notice(&m, &b, err, sizeof err);
+        CHECK_INT(rb, ra);
+        CHECK(a.len == b.len && (!a.len || memcmp(a.p, b.p, a.len) == 0));
+        mime_buf_release(&a);
+        mime_buf_release(&b);
+    }
+    uint64_t lookups, hits;
+    if (mm) {
+        memo_stats(mm, &lookups, &hits);
+        CHECK(lookups > 100 && hits > 10);   /* the test went through the memo */
+    }
+    memo_free(mm);
 }
 
 static void test_build(void)
@@ -803,6 +852,7 @@ int main(void)
     RUN(test_date);
     RUN(test_build);
     RUN(test_build_variants);
+    RUN(test_build_memo);
     RUN(test_extract_errors);
     RUN(test_speed);
     if (getenv("KLARTEXT_MIME_OUT")) RUN(write_samples);

@@ -8,6 +8,7 @@
  * (subject, text, html, eml) into DIR for reading. */
 #include "check.h"
 #include "notify/notice.h"
+#include "util/memo.h"
 #include "notify/i18n.h"
 #include "sign/minisig.h"
 #include "util/ktime.h"
@@ -342,6 +343,51 @@ static void test_wrap(void)
     tmpl_buf_release(&b);
 }
 
+/* wrapping with a memo of lines wrapped before gives the same bytes as without, for lines that
+ * repeat, change, carry list markers, indents, long words, UTF-8 and trailing spaces */
+static void test_wrap_memo(void)
+{
+    static const char *const words[] = {"Ihre", "Daten", "waren", "f\xc3\xbcr", "andere", "sichtbar", "- ", "12. ",
+                                        "  ", "Donaudampfschifffahrtsgesellschaftskapit\xc3\xa4n", "\xe2\x80\x93", "x"};
+    static const char *const lines[] = {
+        "- Welche Daten: Ihr Name und Ihre E-Mail-Adresse, die auf einer Seite unserer Website f\xc3\xbcr andere sichtbar waren.",
+        "Wir haben die Zugriffsprotokolle unserer Webserver ausgewertet, die jeden Seitenaufruf verzeichnen.",
+        "  3. ein eingeruecktes, nummeriertes Element, das lang genug ist, um umbrochen zu werden, und weiter geht",
+    };
+    uint64_t r = 12345;
+    struct memo *mm = memo_new();
+    CHECK(mm != NULL);
+    for (int round = 0; round < 400 && mm; round++) {
+        char src[4096];
+        size_t n = 0;
+        int nl = 1 + (int)(r % 6);
+        for (int l = 0; l < nl; l++) {
+            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            const char *fixed = lines[r % 3];
+            if (r % 4) n += (size_t)snprintf(src + n, sizeof src - n, "%s", fixed);
+            else
+                for (int w = 0; w < 8 + (int)(r % 30); w++) {
+                    r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+                    n += (size_t)snprintf(src + n, sizeof src - n, "%s%s", words[r % 12], r % 5 ? " " : "   ");
+                }
+            n += (size_t)snprintf(src + n, sizeof src - n, "\n");
+        }
+        int width = round % 3 ? 72 : 20 + round % 50;
+        struct tmpl_buf a = {0}, b = {0};
+        a.p = strdup(src); a.len = a.cap = n;
+        b.p = strdup(src); b.len = b.cap = n;
+        CHECK_INT(notice_wrap(&a, width), 0);
+        CHECK_INT(notice_wrap_memo(&b, width, width == 72 ? mm : NULL), 0);
+        CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
+        tmpl_buf_release(&a);
+        tmpl_buf_release(&b);
+    }
+    uint64_t lookups = 0, hits = 0;
+    if (mm) memo_stats(mm, &lookups, &hits);
+    CHECK(hits > 50);
+    memo_free(mm);
+}
+
 static void test_helpers(void)
 {
     char out[128];
@@ -444,6 +490,7 @@ int main(int argc, char **argv)
     RUN(test_package);
     RUN(test_bad_templates);
     RUN(test_wrap);
+    RUN(test_wrap_memo);
     RUN(test_helpers);
     RUN(test_speed);
     i18n_zone_cache_clear();
