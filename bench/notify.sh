@@ -63,67 +63,9 @@ if [ ! -f "$base/klartext.db" ]; then
     rm -rf "$base" && mkdir -p "$base"
     (
         cd "$base"
-        cat >org.ini <<'EOF'
-[organisation]
-name      = Beispiel Versand GmbH
-address   = Musterstraße 12, 10115 Berlin, Germany
-timezone  = Europe/Berlin
-languages = de,en
-nis2      = no
-[dpo]
-name  = Dr. Jana Schreiber
-email = datenschutz@beispiel-versand.example
-phone = +49 30 1234567-0
-[service]
-phone = +49 30 1234567-100
-hours = Mon–Sat 8:00–20:00
-[notices]
-from     = datenschutz@beispiel-versand.example
-reply_to = datenschutz@beispiel-versand.example
-[authority]
-lead = Berliner Beauftragte für Datenschutz und Informationsfreiheit
-[portal]
-url = https://verify.beispiel-versand.example
-EOF
-        cat >rule.conf <<'EOF'
-format = combined
-from   = 2018-11-12T14:00:00Z
-until  = 2018-11-21T09:12:00Z
-[exposure "profile-page"]
-method  = GET
-request = ^/gp/profile/([A-Z0-9]{10,14})(\?|$)
-status  = 200,304
-viewer  = user|ip
-self    = user
-fields  = name,email
-EOF
-        "$PY" - "$N" <<'EOF'
-import sys
-n = int(sys.argv[1])
-with open('access.log', 'w') as log, open('subjects.csv', 'w') as sub:
-    sub.write('subject,name,email,language,timezone,salutation\n')
-    for i in range(n):
-        s = 'C%010d' % (i + 1)
-        d, h, m = 13 + i % 8, i % 24, i % 60
-        log.write('10.1.%d.%d - - [%02d/Nov/2018:%02d:%02d:00 +0000] "GET /gp/profile/%s HTTP/1.1" 200 512 "-" "M"\n'
-                  % (i // 250 % 250, i % 250, d, h, m, s))
-        if i % 3 == 0:
-            log.write('10.2.0.1 - C9%09d [%02d/Nov/2018:%02d:%02d:30 +0000] "GET /gp/profile/%s HTTP/1.1" 200 512 "-" "M"\n'
-                      % (i, d, h, m, s))
-        email = '' if i % 50 == 49 else 'p%d@mail.example' % (i + 1)
-        lang, tz = ('de', 'Europe/Berlin') if i % 2 else ('en', 'Europe/London')
-        sal = 'Sehr geehrte Frau' if i % 4 == 1 else ''
-        sub.write('%s,Person %d,%s,%s,%s,%s\n' % (s, i + 1, email, lang, tz, sal))
-EOF
-        "$K" init --org org.ini >/dev/null 2>&1
-        "$K" incident new --title "Namen auf Profilseiten sichtbar" --aware-at 2018-11-21T09:12:00Z \
-            --aware-how "Hinweis einer Kundin" --breach-types confidentiality --cause programming-error \
-            --occurred-from 2018-11-12T14:00:00Z --occurred-until 2018-11-21T09:12:00Z \
-            --contained-at 2018-11-21T09:12:00Z --data-not-affected password,payment-card >/dev/null
-        "$K" scan --rule rule.conf --incident 2018-0001 access.log >/dev/null 2>&1
-        "$K" subjects import 2018-0001 subjects.csv >/dev/null
-        "$K" assess 2018-0001 >/dev/null
-        "$K" assess 2018-0001 --decide authority=yes,subjects=yes --by Bench --reason bench >/dev/null
+        klartext() { "$K" "$@"; }
+        . "$OLDPWD/tests/fixtures.sh"   # the register the notify tests start from, with N people
+        fixture_register "$N" salutations
         "$K" notify 2018-0001 --approve --by Bench >/dev/null
         sqlite3 klartext.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
     )

@@ -6,18 +6,8 @@ export KLARTEXT_NOW=2018-11-22T10:00:00Z
 klartext init >/dev/null 2>&1
 klartext incident new --title "Profile pages" --aware-at 2018-11-21T09:12:00Z --aware-how "customer" >/dev/null
 
-cat >rule.conf <<'R'
-format = combined
-from   = 2018-11-12T14:00:00Z
-until  = 2018-11-21T09:12:00Z
-[exposure "profile-page"]
-method  = GET
-request = ^/gp/profile/([A-Z0-9]{10,14})(\?|$)
-status  = 200,304
-viewer  = user|ip
-self    = user
-fields  = name,email
-R
+. "$SRC_DIR/tests/fixtures.sh"
+write_rule   # the profile-page rule of the 2018 case
 cat >access.log <<'L'
 10.0.0.1 - C0000000001 [12/Nov/2018:14:03:00 +0000] "GET /gp/profile/C0012345678 HTTP/1.1" 200 512 "-" "Mozilla"
 10.0.0.2 - - [12/Nov/2018:15:03:00 +0100] "GET /gp/profile/C0012345678?ref=x HTTP/1.1" 200 512 "-" "Mozilla"

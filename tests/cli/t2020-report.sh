@@ -34,18 +34,8 @@ klartext incident new --title 'Names visible <b>&"profiles"</b>' --aware-at 2018
     --consequences "Targeted phishing that greets people by name." --measures-taken "The cache rule was removed." \
     --measures-proposed "Tell every affected customer." --cross-border yes \
     --occurred-from 2018-11-12T14:00:00Z --occurred-until 2018-11-21T11:00:00Z --contained-at 2018-11-21T11:00:00Z >/dev/null
-cat >rule.conf <<'R'
-format = combined
-from   = 2018-11-12T14:00:00Z
-until  = 2018-11-21T09:12:00Z
-[exposure "profile-page"]
-method  = GET
-request = ^/gp/profile/([A-Z0-9]{10,14})(\?|$)
-status  = 200,304
-viewer  = user|ip
-self    = user
-fields  = name,email
-R
+. "$SRC_DIR/tests/fixtures.sh"
+write_rule   # the profile-page rule of the 2018 case
 cat >access.log <<'L'
 10.0.0.1 - C0000000001 [12/Nov/2018:14:03:00 +0000] "GET /gp/profile/C0012345678 HTTP/1.1" 200 512 "-" "M"
 10.0.0.2 - - [12/Nov/2018:15:03:00 +0100] "GET /gp/profile/C0012345678?ref=x HTTP/1.1" 200 512 "-" "M"

@@ -8,18 +8,8 @@ if [ -z "${SCAN:-}" ]; then
     SCAN="$b/tests/test_scan run"
 fi
 DATA=$SRC_DIR/tests/scan/data
-cat >profile.rule <<'RULE'
-format = combined
-from   = 2018-11-12T14:00:00Z
-until  = 2018-11-21T09:12:00Z
-[exposure "profile-page"]
-method  = GET
-request = ^/gp/profile/([A-Z0-9]{10,14})(\?|$)
-status  = 200,304
-viewer  = user|ip
-self    = user
-fields  = name,email
-RULE
+. "$SRC_DIR/tests/fixtures.sh"
+(write_rule && mv rule.conf profile.rule)   # the profile-page rule of the 2018 case
 cat >slides.rule <<'RULE'
 format = combined
 [exposure "slides"]
