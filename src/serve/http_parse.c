@@ -1,6 +1,8 @@
 /* http_parse.c — bounded parsers for the portal's input (see http_parse.h). */
 #include "serve/http_parse.h"
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +170,96 @@ void http_email_mask(const char *addr, char *out, size_t outsz)
     if (!outsz) return;
     if (!at || at == addr) { snprintf(out, outsz, "…"); return; }
     snprintf(out, outsz, "%c…%s", addr[0], at);
+}
+
+size_t http_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        int h, l;
+        if (*r == '%' && (h = hexval((unsigned char)r[1])) >= 0 && (l = hexval((unsigned char)r[2])) >= 0) {
+            int v = h * 16 + l;
+            *w++ = (char)(v ? v : 0x7f);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
+/* a port: 1 to 5 decimal digits, at most 65535 */
+static int port_ok(const char *p, const char *e)
+{
+    long v = 0;
+    if (p == e || e - p > 5) return 0;
+    for (; p < e; p++) {
+        if (*p < '0' || *p > '9') return 0;
+        v = v * 10 + (*p - '0');
+    }
+    return v <= 65535;
+}
+
+int http_xff_last(const char *xff, char *out, size_t outsz)
+{
+    if (outsz) out[0] = 0;
+    if (!xff || !outsz) return -1;
+    const char *e = xff + strlen(xff), *b = e;
+    while (b > xff && b[-1] != ',') b--;
+    while (b < e && (*b == ' ' || *b == '\t')) b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+    if (b == e) return -1;
+    for (const char *p = b; p < e; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) return -1;
+    const char *h = b, *he = e;
+    if (*b == '[') {
+        const char *rb = memchr(b, ']', (size_t)(e - b));
+        if (!rb) return -1;
+        h = b + 1;
+        he = rb;
+        if (!memchr(h, ':', (size_t)(he - h))) return -1;         /* brackets hold IPv6 text only */
+        if (rb + 1 < e && (rb[1] != ':' || !port_ok(rb + 2, e))) return -1;
+    } else {
+        const char *colon = memchr(b, ':', (size_t)(e - b));
+        if (colon && !memchr(colon + 1, ':', (size_t)(e - colon - 1))) {  /* one colon: HOST:PORT */
+            if (!port_ok(colon + 1, e)) return -1;
+            he = colon;
+        }
+    }
+    size_t n = (size_t)(he - h);
+    if (!n || n >= outsz || n > INT_MAX) return -1;
+    memcpy(out, h, n);
+    out[n] = 0;
+    return (int)n;
+}
+
+int http_addr_parse(const char *s, size_t n, struct http_addr *out)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char tmp[HTTP_ADDR_TEXT_MAX];
+    int bracketed = n >= 2 && s[0] == '[' && s[n - 1] == ']';
+    memset(out, 0, sizeof *out);
+    if (bracketed) { s++; n -= 2; }
+    if (!n || n >= sizeof tmp || memchr(s, 0, n)) return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    if (!bracketed && inet_pton(AF_INET, tmp, out->a) == 1) { out->family = AF_INET; return 0; }
+    if (inet_pton(AF_INET6, tmp, out->a) == 1) {
+        out->family = AF_INET6;
+        if (!memcmp(out->a, mapped, 12)) { out->family = AF_INET; memmove(out->a, out->a + 12, 4); memset(out->a + 4, 0, 12); }
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    return -1;
+}
+
+int http_hex_token(const char *s, unsigned char *out, size_t outlen)
+{
+    if (!s || !outlen || outlen > SIZE_MAX / 2) return -1;
+    for (size_t i = 0; i < 2 * outlen; i++)                  /* stops at the NUL of a short value */
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return -1;
+    if (s[2 * outlen]) return -1;
+    for (size_t i = 0; i < outlen; i++) out[i] = (unsigned char)(hexval((unsigned char)s[2 * i]) << 4 | hexval((unsigned char)s[2 * i + 1]));
+    return 0;
 }

@@ -1,12 +1,14 @@
-/* http_parse.h — the portal's parsers for outside input (libc + jansson): percent-decoding,
- * application/x-www-form-urlencoded bodies, the JSON body of POST /api/v1/verify,
- * Accept-Language, decimal query parameters, e-mail address comparison and masking.
- * Every function bounds its output; none allocates except http_json_fields (jansson).
- * Fuzzed by tests/fuzz/fuzz_http.c. */
+/* http_parse.h — the portal's parsers for outside input (libc + jansson): percent-decoding
+ * (request paths and query strings, form bodies), application/x-www-form-urlencoded bodies,
+ * the JSON body of POST /api/v1/verify, Accept-Language, decimal query parameters, e-mail
+ * address comparison and masking, X-Forwarded-For, IP addresses, the agent session cookie.
+ * Every function bounds its output and keeps no state; none allocates except http_json_fields
+ * (jansson). Fuzzed by tests/fuzz/fuzz_http.c. */
 #ifndef KT_SERVE_HTTP_PARSE_H
 #define KT_SERVE_HTTP_PARSE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>           /* AF_INET, AF_INET6 */
 
 #define HTTP_FIELD_MAX 320        /* longest form / JSON field value we accept, bytes */
 
@@ -42,4 +44,45 @@ long http_email_norm(const char *s, char *out, size_t outsz);
 /* Mask an address for display: first character of the local part, "…", the domain
  * ("m…@example.org"). OUT at least 8 bytes; cut to fit. */
 void http_email_mask(const char *addr, char *out, size_t outsz);
+
+/* libmicrohttpd's unescape callback for the request path and query (MHD_OPTION_UNESCAPE_CALLBACK),
+ * in place: "%XX" (two hex digits, either case) becomes its byte, except that "%00" becomes DEL
+ * (0x7f, which the server refuses in a path) instead of cutting the string short — "/verify%00.html"
+ * must not be "/verify"; anything else, a '%' without two hex digits included, stays as it is.
+ * Returns the new length (never more than the old; the result holds no NUL before it). */
+size_t http_unescape(char *s);
+
+/* An IP address: FAMILY is AF_INET (A[0..4), the rest of A zero) or AF_INET6 (A[0..16)). */
+struct http_addr { int family; unsigned char a[16]; };
+#define HTTP_ADDR_TEXT_MAX 48     /* longest address text + brackets + NUL: a buffer for http_xff_last */
+
+/* The client named by an X-Forwarded-For value (its field lines joined with ",", or just the
+ * last line: the last element is the same): its LAST element, the one the trusted proxy
+ * appended — everything before it is the client's own to invent, so it is never used in its
+ * place. The element is trimmed of spaces and tabs; a port is taken off ("192.0.2.1:8080" ->
+ * "192.0.2.1", "[2001:db8::1]:443" -> "2001:db8::1"; a port is 1 to 5 digits up to 65535) and
+ * so are the brackets of IPv6 ("[2001:db8::1]"); an element with two or more colons and no
+ * brackets is IPv6 and kept whole ("2001:db8::1:80").
+ * Writes that host part to OUT (at most OUTSZ-1 bytes + NUL) and returns its length (>= 1).
+ * Returns -1 with OUT "" when XFF is NULL or the last element is empty ("", "a, ", " "), holds
+ * anything but visible ASCII (interior white space, control characters, bytes >= 0x7f), has a
+ * '[' without its ']', brackets around text without a ':' ("[192.0.2.1]") or anything but ":PORT"
+ * after the ']', a port that is not a decimal number (RFC 7239's obfuscated "_x"), or a host
+ * part that does not fit OUT (HTTP_ADDR_TEXT_MAX holds every address).
+ * Not checked here: that the host part is an address. "unknown" and RFC 7239's obfuscated
+ * identifiers ("_hidden") come back as they are, and so do quotes (X-Forwarded-For has no
+ * quoted strings; those belong to the Forwarded header, which klartext does not read):
+ * http_addr_parse refuses all of them. */
+int http_xff_last(const char *xff, char *out, size_t outsz);
+
+/* Parse the IP address S[0..N) (no NUL inside, nothing around it): dotted-quad IPv4 (four
+ * decimal parts, no leading zeros), IPv6 in any RFC 4291 text form, optionally in brackets
+ * ("[::1]"; brackets around IPv4 text are refused). An IPv4-mapped IPv6 address
+ * (::ffff:192.0.2.1) is taken as the IPv4 address. Returns 0, or -1 with OUT all zero. */
+int http_addr_parse(const char *s, size_t n, struct http_addr *out);
+
+/* The agent session cookie's token (and any other hex token): S must be exactly 2*OUTLEN
+ * lower-case hex digits and nothing else — no upper case, prefix, white space or shorter or
+ * longer value. Decodes it into OUT[0..OUTLEN) and returns 0; -1 (OUT untouched) otherwise. */
+int http_hex_token(const char *s, unsigned char *out, size_t outlen);
 #endif

@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,14 +79,6 @@ static double mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 static struct tstate *tstate(void)
@@ -197,12 +190,12 @@ static void session_new(const char *agent, char hex[65])
     sodium_memzero(id, sizeof id);
 }
 
-/* 1 and AGENT when the cookie value names a live session */
+/* 1 and AGENT when the cookie value names a live session (exactly the 64 lower-case hex
+   digits session_new gave out) */
 static int session_get(const char *hex, char agent[AGENT_NAME_MAX + 1], int drop)
 {
     unsigned char id[32];
-    size_t bl = 0;
-    if (!hex || strlen(hex) != 64 || sodium_hex2bin(id, sizeof id, hex, 64, NULL, &bl, NULL) || bl != 32) return 0;
+    if (http_hex_token(hex, id, sizeof id)) return 0;
     int ok = 0;
     double now = mono();
     pthread_mutex_lock(&sess_mu);
@@ -234,12 +227,11 @@ struct req {
 
 /* ---- who the client is ---- */
 
-struct addr { int family; unsigned char a[16]; };
-static struct addr *proxies;              /* --trusted-proxy; NULL: loopback */
+static struct http_addr *proxies;         /* --trusted-proxy; NULL: loopback */
 static size_t nproxies;
 
 /* the address in SA (IPv4-mapped IPv6 as IPv4); 0 or -1 */
-static int sa_addr(const struct sockaddr *sa, struct addr *out)
+static int sa_addr(const struct sockaddr *sa, struct http_addr *out)
 {
     memset(out, 0, sizeof *out);
     if (sa->sa_family == AF_INET) {
@@ -257,25 +249,7 @@ static int sa_addr(const struct sockaddr *sa, struct addr *out)
     return -1;
 }
 
-static int addr_parse(const char *s, size_t n, struct addr *out)
-{
-    char tmp[INET6_ADDRSTRLEN + 2];
-    if (n && s[0] == '[' && s[n - 1] == ']') { s++; n -= 2; }
-    if (!n || n >= sizeof tmp) return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    memset(out, 0, sizeof *out);
-    if (inet_pton(AF_INET, tmp, out->a) == 1) { out->family = AF_INET; return 0; }
-    if (inet_pton(AF_INET6, tmp, out->a) == 1) {
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        out->family = AF_INET6;
-        if (!memcmp(out->a, mapped, 12)) { out->family = AF_INET; memmove(out->a, out->a + 12, 4); memset(out->a + 4, 0, 12); }
-        return 0;
-    }
-    return -1;
-}
-
-static int proxy_trusted(const struct addr *p)
+static int proxy_trusted(const struct http_addr *p)
 {
     if (!proxies) {
         static const unsigned char lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
@@ -286,26 +260,34 @@ static int proxy_trusted(const struct addr *p)
     return 0;
 }
 
+/* the last X-Forwarded-For field line: several lines are one list (RFC 9110 §5.3), and a
+   proxy that adds a line of its own (HAProxy's "option forwardfor") adds it after the client's —
+   the first line, which MHD_lookup_connection_value gives, would be the client's to choose */
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For")) *(const char **)cls = value;
+    return MHD_YES;
+}
+
 /* the client: the peer, or with --trust-proxy and a trusted peer the last address of
-   X-Forwarded-For (the one the proxy appended; anything before it is the client's to choose).
-   A value that is not an address is ignored. IPv6 clients are rate-limited per /64. */
+   X-Forwarded-For (the one the proxy appended, port and brackets taken off; anything before it
+   is the client's to choose: see http_xff_last). A last element that is not an address is
+   ignored. IPv6 clients are rate-limited per /64. */
 static void client_addr(struct MHD_Connection *c, struct req *q)
 {
-    struct addr a;
+    struct http_addr a;
     snprintf(q->client, sizeof q->client, "-");
     snprintf(q->rkey, sizeof q->rkey, "-");
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr || sa_addr(ci->client_addr, &a)) return;
     if (srv_g.o->trust_proxy && proxy_trusted(&a)) {
-        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-        if (xff && *xff) {
-            const char *last = strrchr(xff, ',');
-            last = last ? last + 1 : xff;
-            while (*last == ' ' || *last == '\t') last++;
-            size_t k = strcspn(last, " \t");
-            struct addr f;
-            if (!addr_parse(last, k, &f)) a = f;
-        }
+        const char *xff = NULL;
+        char host[HTTP_ADDR_TEXT_MAX];
+        struct http_addr f;
+        MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
+        int n = http_xff_last(xff, host, sizeof host);
+        if (n > 0 && !http_addr_parse(host, (size_t)n, &f)) a = f;
     }
     inet_ntop(a.family, a.a, q->client, sizeof q->client);
     if (a.family == AF_INET6) {
@@ -396,24 +378,11 @@ static void *reaper(void *arg)
 }
 
 /* libmicrohttpd's unescaping of the path and query, except that an encoded NUL becomes DEL
-   (which the handler refuses) instead of cutting the path short: "/verify%00.html" must not
-   be "/verify" */
+   (which the handler refuses) instead of cutting the path short: see http_unescape */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
     (void)cls; (void)c;
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        int h, l;
-        if (*r == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0) {
-            int v = h * 16 + l;
-            *w++ = (char)(v ? v : 0x7f);
-            r += 2;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = 0;
-    return (size_t)(w - s);
+    return http_unescape(s);
 }
 
 /* which language: ?lang= / form field, else Accept-Language, else the organisation's first */
@@ -1125,8 +1094,8 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         while (*p) {
             size_t k = strcspn(p, ", ");
             if (k) {
-                struct addr a;
-                if (addr_parse(p, k, &a)) {
+                struct http_addr a;
+                if (http_addr_parse(p, k, &a)) {
                     snprintf(err, errlen, "--trusted-proxy: '%.*s' is not an IP address", (int)(k > 60 ? 60 : k), p);
                     free(proxies); proxies = NULL; nproxies = 0;
                     return 2;

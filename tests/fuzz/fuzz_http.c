@@ -9,8 +9,23 @@
  *     under its key (also a percent-encoded key) and decodes it;
  *   - as a JSON string member (written by jansson, with other members around it):
  *     http_json_fields gives it back, or refuses it with a message when it is too long;
- *   - a number written in decimal parses back to itself. */
+ *   - a number written in decimal parses back to itself.
+ * The first byte selects (the rest of the input is the value):
+ *   0x01  X-Forwarded-For (http_xff_last): the host part is bounded, NUL-terminated, visible
+ *         ASCII without ',', the same whatever buffer it fits in (and -1 when it does not); the
+ *         last element decides alone: "A, B" and "X,Y,B" give what "B" gives; an address it
+ *         yields, written back (with a port, in brackets) as the last element, gives it again;
+ *   0x02  IP addresses (http_addr_parse, on an unterminated copy): exactly what inet_pton takes
+ *         (brackets for IPv6 only), IPv4-mapped IPv6 as IPv4; printed with inet_ntop and parsed
+ *         again it is the same address;
+ *   0x03  hex tokens (http_hex_token, the session cookie): accepted exactly when the value is
+ *         2*N lower-case hex digits; decoded and written in hex again it is the value;
+ *   0x04  the path/query unescaping (http_unescape): never longer, no NUL inside, what
+ *         http_urldecode gives where both apply, and every byte of its output percent-encoded
+ *         unescapes to that output.
+ * Any other first byte: the whole input goes to the parsers above. */
 #include "serve/http_parse.h"
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -95,8 +110,179 @@ static void roundtrip(const uint8_t *data, size_t size)
     }
 }
 
+/* the input up to its first NUL as a string (malloc'd) */
+static char *cstr(const uint8_t *data, size_t size)
+{
+    const uint8_t *z = memchr(data, 0, size);
+    size_t n = z ? (size_t)(z - data) : size;
+    char *s = malloc(n + 1);
+    if (!s) abort();
+    memcpy(s, data, n);
+    s[n] = 0;
+    return s;
+}
+
+static int xff(const char *v, char *out, size_t outsz)
+{
+    int r = http_xff_last(v, out, outsz);
+    if (!outsz) return r;
+    if (r < 0 ? r != -1 || out[0] : (size_t)r >= outsz || strlen(out) != (size_t)r) abort();
+    return r;
+}
+
+static void check_xff(const uint8_t *data, size_t size)
+{
+    char *v = cstr(data, size);
+    size_t n = strlen(v), catsz = 2 * n + 128;
+    unsigned b0 = size ? data[0] : 0, b1 = size > 1 ? data[1] : 0, b2 = size > 2 ? data[2] : 0, bl = size ? data[size - 1] : 0;
+    char out[HTTP_ADDR_TEXT_MAX], o2[HTTP_ADDR_TEXT_MAX];
+    int r = xff(v, out, sizeof out);
+    for (int i = 0; i < r; i++)
+        if ((unsigned char)out[i] <= 0x20 || (unsigned char)out[i] >= 0x7f || out[i] == ',') abort();
+    /* the same in any buffer it fits in (exact-size heap buffers: ASan sees a write past them) */
+    size_t k = (b0 ^ bl) % (sizeof out + 1);
+    char *small = k ? malloc(k) : NULL;
+    int rs = xff(v, small, k);
+    if (r >= 0 && (size_t)r < k ? rs != r || memcmp(small, out, (size_t)r + 1) : rs != -1) abort();
+    free(small);
+    if (http_xff_last(v, NULL, 0) != -1 || http_xff_last(NULL, o2, sizeof o2) != -1 || o2[0]) abort();
+    /* the last element decides alone: the input cut into X, Y, B at two of its bytes */
+    size_t i1 = b0 % (n + 1), i2 = i1 + b1 % (n - i1 + 1);
+    const char *last = v + i2;
+    int rb = xff(last, o2, sizeof o2);
+    if (!i2 && (rb != r || (r >= 0 && strcmp(o2, out)))) abort();
+    char *cat = malloc(catsz);
+    if (!cat) abort();
+    snprintf(cat, catsz, "%s, %s", v, last);                 /* "A, B", A the whole input */
+    if (xff(cat, out, sizeof out) != rb || (rb >= 0 && strcmp(out, o2))) abort();
+    size_t c = 0;                                            /* "X,Y,B", commas in X and Y made ';' */
+    if (!i1) cat[c++] = ',';
+    for (size_t i = 0; i < i2; i++) {
+        cat[c++] = v[i] == ',' ? ';' : v[i];
+        if (i + 1 == i1) cat[c++] = ',';
+    }
+    cat[c++] = ',';
+    memcpy(cat + c, last, strlen(last) + 1);
+    if (xff(cat, out, sizeof out) != rb || (rb >= 0 && strcmp(out, o2))) abort();
+    /* an address it yields, written back as a proxy would (with a port; IPv6 in brackets), comes back */
+    struct http_addr a, a2;
+    if (rb >= 0 && !http_addr_parse(o2, (size_t)rb, &a)) {
+        char txt[INET6_ADDRSTRLEN];
+        if (!inet_ntop(a.family, a.a, txt, sizeof txt)) abort();
+        snprintf(cat, catsz, a.family == AF_INET6 ? "%s, [%s]:%u" : "%s, %s:%u", v, txt, b2 << 8 | b1);
+        r = xff(cat, out, sizeof out);
+        if (r < 0 || http_addr_parse(out, (size_t)r, &a2) || memcmp(&a, &a2, sizeof a)) abort();
+        snprintf(cat, catsz, a.family == AF_INET6 ? " [%s]\t" : " %s\t", txt);
+        r = xff(cat, out, sizeof out);
+        if (r < 0 || http_addr_parse(out, (size_t)r, &a2) || memcmp(&a, &a2, sizeof a)) abort();
+    }
+    free(cat);
+    free(v);
+}
+
+static void check_addr(const uint8_t *data, size_t size)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char zero[16];
+    struct http_addr a, b;
+    char *s = malloc(size ? size : 1);               /* unterminated: reading past SIZE is a finding */
+    if (!s) abort();
+    memcpy(s, data, size);
+    int r = http_addr_parse(s, size, &a);
+    /* the reference: inet_pton on a terminated copy (no NUL inside), brackets for IPv6 only */
+    int want = -1;
+    struct http_addr ref;
+    memset(&ref, 0, sizeof ref);
+    if (size && !memchr(data, 0, size) && size < 64) {
+        char t[64];
+        int br = size >= 2 && data[0] == '[' && data[size - 1] == ']';
+        memcpy(t, data + br, size - 2 * (size_t)br);
+        t[size - 2 * (size_t)br] = 0;
+        if (!br && inet_pton(AF_INET, t, ref.a) == 1) { ref.family = AF_INET; want = 0; }
+        else if (inet_pton(AF_INET6, t, ref.a) == 1) {
+            ref.family = AF_INET6;
+            want = 0;
+            if (!memcmp(ref.a, mapped, 12)) { ref.family = AF_INET; memmove(ref.a, ref.a + 12, 4); memset(ref.a + 4, 0, 12); }
+        } else {
+            memset(&ref, 0, sizeof ref);
+        }
+    }
+    if (r != want || memcmp(&a, &ref, sizeof a)) abort();
+    if (r == 0) {
+        if (a.family == AF_INET ? memcmp(a.a + 4, zero, 12) : a.family != AF_INET6 || !memcmp(a.a, mapped, 12)) abort();
+        char txt[INET6_ADDRSTRLEN + 2];
+        if (!inet_ntop(a.family, a.a, txt + 1, INET6_ADDRSTRLEN)) abort();
+        if (http_addr_parse(txt + 1, strlen(txt + 1), &b) || memcmp(&a, &b, sizeof a)) abort();
+        if (a.family == AF_INET6) {
+            size_t t = strlen(txt + 1);
+            txt[0] = '[';
+            txt[t + 1] = ']';
+            if (http_addr_parse(txt, t + 2, &b) || memcmp(&a, &b, sizeof a)) abort();
+        }
+    }
+    free(s);
+}
+
+static void check_hex(const uint8_t *data, size_t size)
+{
+    char *s = cstr(data, size);
+    size_t n = strlen(s), outlen = 32;
+    if (size > 1 && (data[size - 1] & 1)) outlen = n / 2 ? n / 2 : 1;    /* often the value's own length */
+    int want = n == 2 * outlen;
+    for (size_t i = 0; i < n && want; i++) want = strchr("0123456789abcdef", s[i]) && s[i];
+    unsigned char *out = malloc(outlen), *keep = malloc(outlen);
+    if (!out || !keep) abort();
+    memset(out, 0x5a, outlen);
+    memcpy(keep, out, outlen);
+    int r = http_hex_token(s, out, outlen);
+    if (want ? r != 0 : r != -1 || memcmp(out, keep, outlen)) abort();
+    if (!r) {
+        char *hex = malloc(2 * outlen + 1);
+        if (!hex) abort();
+        for (size_t i = 0; i < outlen; i++) snprintf(hex + 2 * i, 3, "%02x", out[i]);
+        if (strcmp(hex, s)) abort();
+        free(hex);
+    }
+    free(out);
+    free(keep);
+    free(s);
+}
+
+static void check_unescape(const uint8_t *data, size_t size)
+{
+    char *s = cstr(data, size), *orig = strdup(s);
+    if (!orig) abort();
+    size_t n = strlen(s), m = http_unescape(s);
+    if (m > n || strlen(s) != m) abort();
+    if (!strchr(orig, '%') && strcmp(s, orig)) abort();
+    /* where http_urldecode applies (valid escapes only, no %00) both give the same */
+    char *dec = malloc(n + 1);
+    if (!dec) abort();
+    long d = http_urldecode(orig, n, 0, dec, n + 1);
+    if (d >= 0 && ((size_t)d != m || memcmp(dec, s, m))) abort();
+    /* every byte of the result percent-encoded comes back as the result */
+    char *enc3 = malloc(3 * m + 1);
+    if (!enc3) abort();
+    for (size_t i = 0; i < m; i++) snprintf(enc3 + 3 * i, 4, (i & 1) ? "%%%02x" : "%%%02X", (unsigned char)s[i]);
+    enc3[3 * m] = 0;
+    if (http_unescape(enc3) != m || memcmp(enc3, s, m)) abort();
+    free(enc3);
+    free(dec);
+    free(orig);
+    free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size >= 1 && data[0] >= 0x01 && data[0] <= 0x04) {
+        switch (data[0]) {
+        case 0x01: check_xff(data + 1, size - 1); break;
+        case 0x02: check_addr(data + 1, size - 1); break;
+        case 0x03: check_hex(data + 1, size - 1); break;
+        default: check_unescape(data + 1, size - 1); break;
+        }
+        return 0;
+    }
     const char *in = (const char *)data;
     char out[HTTP_FIELD_MAX], out2[HTTP_FIELD_MAX];
     long n = http_urldecode(in, size, size & 1, out, sizeof out);
