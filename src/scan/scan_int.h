@@ -103,6 +103,11 @@ int in_detect(const unsigned char *p, size_t n, int *comp, char *err, size_t err
 #define IN_ZSTD_WINDOW_LOG 27   /* largest zstd window accepted: 128 MiB (zstd's own default limit) */
 struct in_dec;
 struct in_dec *in_dec_new(int comp);
+/* gzip backends: ISA-L (only with HAVE_ISAL; else in_dec_new_with returns NULL) or zlib.
+ * DEFAULT, as in_dec_new: ISA-L when compiled in, unless the environment has KLARTEXT_GZIP=zlib.
+ * Both accept and refuse the same streams (tests/fuzz/fuzz_decomp.c). Ignored for zstd. */
+enum in_backend { IN_BACKEND_DEFAULT = 0, IN_BACKEND_ISAL, IN_BACKEND_ZLIB };
+struct in_dec *in_dec_new_with(int comp, int backend);
 void in_dec_free(struct in_dec *d);
 /* Decompresses from *in (advancing *in / *inlen) into out[0..outcap), returns the bytes
  * written (>= 0) or -1 with err (message without file name). A gzip member end followed by

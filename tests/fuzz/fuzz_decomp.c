@@ -1,22 +1,34 @@
 /* fuzz_decomp.c — libFuzzer target for the scanner's decompressing reader (src/scan/input.c:
- * in_detect, in_dec_new / in_dec_run / in_dec_finish), driven the way src/scan/scan.c drives it
+ * in_detect, in_dec_new_with / in_dec_run / in_dec_finish), driven the way src/scan/scan.c drives it
  * (run_stream: read a chunk, decode it into the free space of the line buffer until the chunk
  * is used up and the output is not full; at end of input flush, then in_dec_finish).
- * Regression inputs: tests/fuzz/regress/decomp/ (finding F1: ISA-L rewinding avail_in).
+ * Regression inputs: tests/fuzz/regress/decomp/ (finding F1: ISA-L rewinding avail_in; the
+ * gzip-* inputs where ISA-L and zlib used to disagree).
+ *
+ * Gzip is differential: every gzip stream is decoded with each backend built in (ISA-L with
+ * HAVE_ISAL, and zlib, which the scanner uses with KLARTEXT_GZIP=zlib or without ISA-L) with the
+ * same chunking, and the backends must agree: both end cleanly with the same output, or both
+ * fail (each with a non-empty message; the messages differ). Before a failure the output may
+ * differ in length (each backend drops the output of the call that fails, and they buffer
+ * differently), but the shorter one must be a prefix of the longer: no backend makes up bytes.
+ * One difference is allowed, and only that: deflate blocks with an incomplete Huffman code,
+ * which ISA-L decodes and zlib refuses (incomplete_code).
  *
  * Byte 0 picks the mode, byte 1 the input chunk size, byte 2 the output space per call:
- *   0,1  the rest is a .gz / .zst stream as found on disk (arbitrary bytes): decoding ends with
- *        output or a clear error (non-empty message), never a crash, a leak or a hang (the
- *        number of decoder calls is bounded by the bytes in and out), and the output is
- *        bounded (a bomb is cut at 64 MiB, as the harness's limit, not the reader's). Zstd
- *        frames that declare a window above 1 GiB are skipped: the reader accepts windows up
- *        to 2 GiB on purpose (ZSTD_d_windowLogMax 31, for `zstd --long=31` logs; docs/scan.md)
- *        and libzstd then allocates the window up front, which the fuzzer's 2 GiB malloc
- *        limit reports as an out-of-memory (finding F2 in docs/reliability.md, "Fuzzing");
+ *   0,1  the rest is a .gz / .zst stream as found on disk (arbitrary bytes; for gzip with
+ *        byte 0 / 5 odd: raw deflate data, which wrap_deflate gives a header and a matching
+ *        trailer): decoding ends with output or a clear error (non-empty message), never a
+ *        crash, a leak or a hang (the number of decoder calls is bounded by the bytes in and
+ *        out), and the output is bounded (a bomb is cut at 64 MiB, as the harness's limit, not
+ *        the reader's; past a cut only the common prefix of the two backends is compared).
+ *        Zstd frames that declare a window above 1 GiB are skipped (the reader refuses windows
+ *        above 2^IN_ZSTD_WINDOW_LOG anyway; the skip kept libzstd from allocating them when
+ *        the limit was 2 GiB: finding F2 in docs/reliability.md, "Fuzzing");
  *   2,3  round trip: the rest is plain text; compress it here with zlib (gzip, split into
- *        1..3 members) / libzstd (1..3 frames), decode: exactly the text comes back and the
- *        stream ends cleanly; the same stream cut inside a member / frame (not between two)
- *        must fail (truncation is never silent);
+ *        1..3 members, some with FNAME / FCOMMENT / FEXTRA / FHCRC headers) / libzstd
+ *        (1..3 frames), decode: exactly the text comes back and the stream ends cleanly; the
+ *        same stream cut inside a member / frame (not between two) must fail (truncation is
+ *        never silent);
  *   4    in_detect on the raw bytes: a known but unsupported format gives a message, a gzip /
  *        zstd magic gives that compression. */
 #include "scan/scan_int.h"
@@ -27,17 +39,26 @@
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 #define OUT_LIMIT ((size_t)64 << 20)
 
 struct sink {
     unsigned char *p;
     size_t len, cap;
-    int keep;
+    int keep;                 /* keep the bytes (else only count them) */
+    const struct sink *ref;   /* compare with the bytes another backend kept */
+    int differs;              /* a byte differs from ref's within ref's length */
 };
 
 static void put(struct sink *s, const unsigned char *d, size_t n)
 {
+    if (s->ref && s->len < s->ref->len) {
+        size_t m = s->ref->len - s->len < n ? s->ref->len - s->len : n;
+        if (memcmp(s->ref->p + s->len, d, m)) s->differs = 1;
+    }
     if (!s->keep || !n) { s->len += n; return; }
     if (s->len + n > s->cap) {
         size_t c = s->cap ? s->cap : 4096;
@@ -50,12 +71,12 @@ static void put(struct sink *s, const unsigned char *d, size_t n)
     s->len += n;
 }
 
-/* returns 0 on a clean end, -1 on an error (err filled) */
-static int decode(int comp, const unsigned char *in0, size_t n, size_t chunk, size_t ocap,
+/* returns 0 on a clean end, -1 on an error (err filled), 1 when the output was cut at OUT_LIMIT */
+static int decode(int comp, int backend, const unsigned char *in0, size_t n, size_t chunk, size_t ocap,
                   struct sink *out, char *err, size_t errlen)
 {
     static unsigned char obuf[1 << 16];
-    struct in_dec *d = in_dec_new(comp);
+    struct in_dec *d = in_dec_new_with(comp, backend);
     if (!d) abort();
     int rc = 0;
     size_t calls = 0;
@@ -107,7 +128,115 @@ static int decode(int comp, const unsigned char *in0, size_t n, size_t chunk, si
         }
     }
     in_dec_free(d);
-    return rc > 0 ? 0 : rc;
+    return rc;
+}
+
+/* the gzip backends built in, the reference (ISA-L, the default) first */
+static const int gz_backends[] = {
+#ifdef HAVE_ISAL
+    IN_BACKEND_ISAL,
+#endif
+    IN_BACKEND_ZLIB
+};
+#define NGZ (sizeof gz_backends / sizeof gz_backends[0])
+
+/* The one difference left on purpose: a dynamic deflate block whose Huffman code (literal /
+ * length, distance or code length code) is incomplete, i.e. leaves codes unassigned. ISA-L
+ * decodes it (it refuses an over-subscribed code, "invalid deflate block", and the unassigned
+ * codes themselves, "invalid deflate symbol", so the block has one meaning, and the member's
+ * CRC-32 and length still vouch for the output); zlib refuses the block with one of these
+ * messages. Making ISA-L refuse it too would mean parsing every block header beside it. */
+static int incomplete_code(int backend0, int rc0, int rc, const char *zerr)
+{
+    return backend0 == IN_BACKEND_ISAL && rc0 == 0 && rc < 0 &&
+           (!strcmp(zerr, "invalid literal/lengths set") || !strcmp(zerr, "invalid distances set") ||
+            !strcmp(zerr, "invalid code lengths set"));
+}
+
+/* Decodes a gzip stream with every backend and aborts unless they agree (see the top).
+ * Returns the first backend's result (0 clean, -1 error, 1 cut); its output is in *out,
+ * kept when out->keep, its message in err. */
+static int decode_gz(const unsigned char *in, size_t n, size_t chunk, size_t ocap,
+                     struct sink *out, char *err, size_t errlen)
+{
+    int rc0 = 0;
+    char err0[256] = "";
+    out->keep = 1;   /* the reference for the other backends */
+    for (size_t i = 0; i < NGZ; i++) {
+        struct sink o = {0};
+        o.ref = out;
+        struct sink *s = i ? &o : out;
+        int rc = decode(IN_GZIP, gz_backends[i], in, n, chunk, ocap, s, i ? err : err0, i ? errlen : sizeof err0);
+        if (!i) { rc0 = rc; continue; }
+        int prefix_only = rc0 == 1 || rc == 1 || incomplete_code(gz_backends[0], rc0, rc, err);
+        if (o.differs || (!prefix_only && (rc != rc0 || (rc == 0 && o.len != out->len)))) {
+            fprintf(stderr, "gzip backends disagree (chunk %zu, output space %zu):\n"
+                    "  %s: %s, %zu bytes out%s%s\n  %s: %s, %zu bytes out%s%s%s\n",
+                    chunk, ocap,
+                    gz_backends[0] == IN_BACKEND_ISAL ? "ISA-L" : "zlib", rc0 == 0 ? "clean end" : rc0 < 0 ? "error" : "cut", out->len,
+                    rc0 < 0 ? ": " : "", rc0 < 0 ? err0 : "",
+                    "zlib", rc == 0 ? "clean end" : rc < 0 ? "error" : "cut", o.len,
+                    rc < 0 ? ": " : "", rc < 0 ? err : "", o.differs ? " (different bytes)" : "");
+            abort();
+        }
+    }
+    snprintf(err, errlen, "%s", err0);
+    return rc0;
+}
+
+/* Mode 0 with an odd selector: d is raw deflate data, wrapped here into one gzip member whose
+ * trailer (CRC-32 and length) matches what one library's raw inflate makes of it (zlib's, or
+ * ISA-L's when the selector says so), so that deflate data one backend reads differently from
+ * the other, or accepts where the other refuses, gets past the checksum. Returns the length of
+ * the member in *gz (malloc'd). */
+static size_t wrap_deflate(const uint8_t *d, size_t n, int isal_view, unsigned char **gz)
+{
+    static unsigned char obuf[4 << 20];
+    size_t used = n, made = 0;
+    int ok = 0;
+#ifdef HAVE_ISAL
+    if (isal_view) {
+        struct inflate_state st;
+        isal_inflate_init(&st);
+        st.crc_flag = ISAL_DEFLATE;
+        st.next_in = (uint8_t *)d;
+        st.avail_in = (uint32_t)n;
+        st.next_out = obuf;
+        st.avail_out = sizeof obuf;
+        if (isal_inflate_stateless(&st) == ISAL_DECOMP_OK && st.avail_in <= n && st.avail_out <= sizeof obuf) {
+            ok = 1;
+            used = n - st.avail_in;
+            made = sizeof obuf - st.avail_out;
+        }
+    }
+#else
+    isal_view = 0;   /* zlib is the only view there is */
+#endif
+    if (!isal_view) {
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        if (inflateInit2(&z, -15) != Z_OK) abort();
+        z.next_in = (Bytef *)d;
+        z.avail_in = (uInt)n;
+        z.next_out = obuf;
+        z.avail_out = sizeof obuf;
+        if (inflate(&z, Z_FINISH) == Z_STREAM_END) {
+            ok = 1;
+            used = n - z.avail_in;
+            made = sizeof obuf - z.avail_out;
+        }
+        inflateEnd(&z);
+    }
+    unsigned char *g = malloc(10 + used + 8);
+    memcpy(g, "\x1f\x8b\x08\0\0\0\0\0\0\x03", 10);   /* a plain header: no flags, OS 3 */
+    memcpy(g + 10, d, used);
+    uint32_t crc = ok ? (uint32_t)crc32(0, obuf, (uInt)made) : 0, len = (uint32_t)made;
+    for (int i = 0; i < 4; i++) {
+        g[10 + used + i] = (unsigned char)(crc >> 8 * i);
+        g[14 + used + i] = (unsigned char)(len >> 8 * i);
+    }
+    *gz = g;
+    return 10 + used + 8;
 }
 
 /* 1 if some zstd frame in d declares a window above 1 GiB (see the note at the top) */
@@ -125,11 +254,30 @@ static int huge_window(const uint8_t *d, size_t n)
     return 0;
 }
 
-static size_t gz_member(const unsigned char *d, size_t n, int level, unsigned char *out, size_t cap)
+/* one gzip member; hdr 1..3 adds optional header fields (FNAME, FCOMMENT, FEXTRA, FHCRC, FTEXT)
+ * of lengths that vary with the text, so that a header also straddles the input chunks */
+static size_t gz_member(const unsigned char *d, size_t n, int level, int hdr, unsigned char *out, size_t cap)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
     if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) abort();
+    static unsigned char extra[300];
+    static char name[300], comment[300];
+    gz_header h;
+    memset(&h, 0, sizeof h);
+    if (hdr) {
+        memset(extra, 'x', sizeof extra);
+        memset(name, 'n', sizeof name);
+        memset(comment, 'c', sizeof comment);
+        name[n % 257] = comment[(n / 3) % 263] = 0;
+        h.text = hdr == 3;
+        h.os = 3;
+        h.hcrc = hdr != 2 || n % 2;
+        if (hdr != 1) { h.extra = extra; h.extra_len = (uInt)(n % 211); }
+        if (hdr != 2) h.name = (Bytef *)name;
+        if (hdr != 1) h.comment = (Bytef *)comment;
+        if (deflateSetHeader(&z, &h) != Z_OK) abort();
+    }
     z.next_in = (Bytef *)d;
     z.avail_in = (uInt)n;
     z.next_out = out;
@@ -142,14 +290,14 @@ static size_t gz_member(const unsigned char *d, size_t n, int level, unsigned ch
 
 static void roundtrip(int comp, const uint8_t *d, size_t n, size_t chunk, size_t ocap, uint8_t sel)
 {
-    size_t cap = 3 * (comp == IN_GZIP ? compressBound(n) + 64 : ZSTD_compressBound(n) + 64) + 256;
+    size_t cap = 3 * (comp == IN_GZIP ? compressBound(n) + 64 + 1024 : ZSTD_compressBound(n) + 64) + 256;
     unsigned char *z = malloc(cap);
     size_t zl = 0;
     size_t parts = 1 + sel % 3, ends[3];
     for (size_t i = 0; i < parts; i++) {
         size_t a = n * i / parts, b = n * (i + 1) / parts;
         if (comp == IN_GZIP) {
-            zl += gz_member(d + a, b - a, (sel >> 2) % 10, z + zl, cap - zl);
+            zl += gz_member(d + a, b - a, (sel >> 2) % 10, (int)((sel / 3 + i + n) % 4), z + zl, cap - zl);
         } else {
             size_t r = ZSTD_compress(z + zl, cap - zl, d + a, b - a, 1 + (sel >> 2) % 5);
             if (ZSTD_isError(r)) abort();
@@ -162,7 +310,8 @@ static void roundtrip(int comp, const uint8_t *d, size_t n, size_t chunk, size_t
     if (in_detect(z, zl, &c2, err, sizeof err) || c2 != comp) abort();
     struct sink out = {0};
     out.keep = 1;
-    if (decode(comp, z, zl, chunk, ocap, &out, err, sizeof err)) {
+    if (comp == IN_GZIP ? decode_gz(z, zl, chunk, ocap, &out, err, sizeof err)
+                        : decode(comp, IN_BACKEND_DEFAULT, z, zl, chunk, ocap, &out, err, sizeof err)) {
         fprintf(stderr, "round trip failed: %s\n", err);
         abort();
     }
@@ -172,7 +321,8 @@ static void roundtrip(int comp, const uint8_t *d, size_t n, size_t chunk, size_t
     int boundary = 0;
     for (size_t i = 0; i < parts; i++) boundary |= keep == ends[i];
     out.len = 0;
-    if (!boundary && decode(comp, z, keep, chunk, ocap, &out, err, sizeof err) == 0) {
+    if (!boundary && (comp == IN_GZIP ? decode_gz(z, keep, chunk, ocap, &out, err, sizeof err)
+                                      : decode(comp, IN_BACKEND_DEFAULT, z, keep, chunk, ocap, &out, err, sizeof err)) == 0) {
         fprintf(stderr, "stream of %zu bytes cut to %zu decoded without an error\n", zl, keep);
         abort();
     }
@@ -192,8 +342,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (mode) {
     case 0: case 1: {
         struct sink out = {0};
-        if (mode == 1 && huge_window(d, n)) break;
-        decode(mode == 0 ? IN_GZIP : IN_ZSTD, d, n, chunk, ocap, &out, err, sizeof err);
+        unsigned sel = data[0] / 5;
+        if (mode == 0 && (sel & 1)) {
+            unsigned char *gz;
+            size_t gl = wrap_deflate(d, n, (sel >> 1) & 1, &gz);
+            decode_gz(gz, gl, chunk, ocap, &out, err, sizeof err);
+            free(gz);
+        } else if (mode == 0) decode_gz(d, n, chunk, ocap, &out, err, sizeof err);
+        else if (!huge_window(d, n)) decode(IN_ZSTD, IN_BACKEND_DEFAULT, d, n, chunk, ocap, &out, err, sizeof err);
+        free(out.p);
         break;
     }
     case 2: case 3:
