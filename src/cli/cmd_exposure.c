@@ -11,11 +11,13 @@
 
 static const char usage[] = "klartext exposure ID [--subject S] [--format csv|json|text] [--scan VERSION]";
 
-/* quoting and the formula guard of util/csv.h, as scan's csvout.c */
+/* as scan's csvout.c: quoted only when the field holds a comma, a quote or a line break
+   (DESIGN.md "Exposure CSV"; not csv_needs_quotes, which also quotes a leading U+FEFF), and the
+   formula guard of util/csv.h */
 static void csv_field(FILE *f, const char *s)
 {
     size_t len = strlen(s);
-    int q = csv_needs_quotes(s, len);
+    int q = strpbrk(s, ",\"\r\n") != NULL;
     if (q) fputc('"', f);
     if (csv_needs_guard(s, len)) fputc('\'', f);
     for (; *s; s++) { if (q && *s == '"') fputc('"', f); fputc(*s, f); }

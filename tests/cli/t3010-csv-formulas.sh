@@ -98,4 +98,12 @@ assert c[\"title\"]==\"Normal, title\" and c[\"aware_how\"]==\"staff\", c
 assert a[\"title\"]==\"Profile pages\" and a[\"people\"]==\"7\" and a[\"count_method\"]==\"log analysis\", a
 "
 '
+test_expect_success 'a subject that begins with U+FEFF: exposure --format csv gives the bytes of scan --csv (quoted only for , " CR LF)' '
+    printf "%s\n" "{\"ts\":\"2018-11-13T10:00:00Z\",\"subject\":\"\\ufeffbom\",\"viewer\":\"v\",\"where\":\"/a\",\"fields\":[\"name\"]}" >bom.jsonl &&
+    klartext scan --rule j.rule --csv bom.csv bom.jsonl 2>/dev/null &&
+    grep -q "^$(printf "\357\273\277")bom,2018" bom.csv &&
+    klartext incident new --title "BOM" --aware-at 2018-11-21T09:12:00Z --aware-how "test" >/dev/null &&
+    klartext scan --rule j.rule --incident 2018-0002 bom.jsonl 2>/dev/null &&
+    klartext exposure 2018-0002 --format csv >bom2.csv && cmp bom.csv bom2.csv
+'
 test_done
