@@ -762,10 +762,13 @@ static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q,
     if (wait) return too_many(c, q, url, wait, 0);
     reg *r = srv_reg();
     if (!r) return json_error(c, q, 500, "internal error", NULL);
-    int given = auth && !strncmp(auth, "Bearer ", 7) && auth[7];
-    if (given && agent_check(r, auth + 7, agent, &found)) return json_error(c, q, 500, "internal error", NULL);
+    /* RFC 9110 §11.1, §11.4: the scheme is case-insensitive, then one or more spaces */
+    const char *tok = auth && !strncasecmp(auth, "Bearer", 6) && auth[6] == ' ' ? auth + 6 : NULL;
+    while (tok && *tok == ' ') tok++;
+    int given = tok && *tok;
+    if (given && agent_check(r, tok, agent, &found)) return json_error(c, q, 500, "internal error", NULL);
     if (!found) {
-        if (given) auth_failed(q, auth + 7, "API");
+        if (given) auth_failed(q, tok, "API");
         return json_error(c, q, 401, "a valid agent token is needed (Authorization: Bearer …)", wa);
     }
     backoff_ok(auth_fail, q->rkey);

@@ -218,7 +218,12 @@ test_expect_success 'agent lookups by code and by address, with a script; the au
 test_expect_success 'agent API with a Bearer token' '
     test "$(code -X POST -d "{\"code\":\"$CODE\"}" "$URL/api/v1/agent/lookup")" = 401 &&
     curl -s -H "Authorization: Bearer $TOKEN" -X POST -d "{\"email\":\"$RCPT\"}" "$URL/api/v1/agent/lookup" |
-        jq -e ".notices[0].incident == \"2026-0001\" and .notices[0].state == \"written\"" >/dev/null
+        jq -e ".notices[0].incident == \"2026-0001\" and .notices[0].state == \"written\"" >/dev/null &&
+    # the scheme is case-insensitive and may be followed by several spaces (RFC 9110 11.1, 11.4)
+    curl -s -H "Authorization: bearer   $TOKEN" -X POST -d "{\"email\":\"$RCPT\"}" "$URL/api/v1/agent/lookup" |
+        jq -e ".notices[0].incident == \"2026-0001\"" >/dev/null &&
+    test "$(code -H "Authorization: Bearer" -X POST -d "{\"code\":\"x\"}" "$URL/api/v1/agent/lookup")" = 401 &&
+    test "$(code -H "Authorization: BearerX $TOKEN" -X POST -d "{\"code\":\"x\"}" "$URL/api/v1/agent/lookup")" = 401
 '
 test_expect_success 'log-out ends the session; a removed agent loses theirs' '
     curl -s -b "$(cat cookie)" -X POST "$URL/agent/logout" -o /dev/null &&
