@@ -3,16 +3,13 @@
 #include "util/buf.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char h[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) { out[2 * i] = h[b[i] >> 4]; out[2 * i + 1] = h[b[i] & 15]; }
-    out[2 * n] = 0;
-}
+/* lower-case hex of B[0..N) into OUT (2N + 1 bytes) */
+static void hex(const unsigned char *b, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, b, n); }
 
 static void join(struct buf *b, size_t n, const char *const *items)
 {

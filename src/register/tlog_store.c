@@ -19,12 +19,8 @@
 
 /* ================================================================ small helpers */
 
-static void to_hex(const uint8_t *b, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) { out[2 * i] = d[b[i] >> 4]; out[2 * i + 1] = d[b[i] & 15]; }
-    out[2 * n] = 0;
-}
+/* lower-case hex of B[0..N) into OUT (2N + 1 bytes) */
+static void to_hex(const uint8_t *b, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, b, n); }
 
 static int from_hex(const char *s, uint8_t *out, size_t n)
 {
