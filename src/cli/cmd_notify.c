@@ -717,17 +717,11 @@ static int write_eml(const char *dir, const char *notice_id, const char *data, s
     snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, notice_id);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return kt_error(1, "cannot write '%s': %s", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < n) {
-        ssize_t k = write(fd, data + off, n - off);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return kt_error(1, "cannot write '%s': %s", tmp, strerror(e));
-        }
-        off += (size_t)k;
+    if (write_all(fd, data, n)) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return kt_error(1, "cannot write '%s': %s", tmp, strerror(e));
     }
     if (close(fd) || rename(tmp, path)) {
         int e = errno;
