@@ -1,7 +1,7 @@
 /* cmd_agent.c — `klartext agent add|list|remove`: the customer-service agents who may use the
  * portal's agent console (docs/agent.md). */
 #include "cli/cli.h"
-#include "serve/agent.h"
+#include "register/agents.h"
 #include "util/xalloc.h"
 #include <sodium.h>
 #include <string.h>

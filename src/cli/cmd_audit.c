@@ -1,5 +1,6 @@
 /* cmd_audit.c — `klartext audit [ID]`: the append-only audit trail. */
 #include "cli/cli.h"
+#include "register/audit.h"
 #include "util/ktime.h"
 #include <stdlib.h>
 #include <string.h>
@@ -21,34 +22,27 @@ int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
     opt_free(o);
     reg *r;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
-    db_stmt *s = db_prepare(reg_db(r),
-        npos ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-               "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
-             : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-               "WHERE ? IS NULL ORDER BY id DESC LIMIT ?");
-    if (!s) { rc = kt_error(1, "%s", db_errmsg(reg_db(r))); reg_close(r); return rc; }
-    db_bind_text(s, 1, npos ? pos[0] : NULL);
-    db_bind_int(s, 2, limit);
-    /* rows come newest first (for LIMIT); print oldest first */
-    size_t n = 0, cap = 64;
-    json_t *rows = json_array();
-    while ((rc = db_step(s)) == DB_ROW) {
-        json_t *e = json_object();
-        json_object_set_new(e, "id", json_integer(db_col_int(s, 0)));
-        json_object_set_new(e, "at", kt_json_time(db_col_int(s, 1)));
-        json_object_set_new(e, "at_unix", json_integer(db_col_int(s, 1)));
-        json_object_set_new(e, "actor", json_string(db_col_text(s, 2)));
-        json_object_set_new(e, "command", json_string(db_col_text(s, 3)));
-        for (int c = 4; c <= 8; c++) {
-            static const char *names[] = {"incident", "action", "field", "old", "new"};
-            const char *v = db_col_text(s, c);
-            json_object_set_new(e, names[c - 4], v ? json_string(v) : json_null());
-        }
-        json_array_insert_new(rows, 0, e);
-        n++;
+    struct audit_rec *a;
+    size_t n;
+    if (audit_list(r, npos ? pos[0] : NULL, limit, &a, &n)) {
+        rc = kt_error(1, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
     }
-    (void)cap;
-    if (rc == DB_ERR) { rc = kt_error(1, "%s", db_errmsg(reg_db(r))); json_decref(rows); reg_close(r); return rc; }
+    json_t *rows = json_array();
+    for (size_t k = 0; k < n; k++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "id", json_integer(a[k].id));
+        json_object_set_new(e, "at", kt_json_time(a[k].at));
+        json_object_set_new(e, "at_unix", json_integer(a[k].at));
+        json_object_set_new(e, "actor", json_string(a[k].actor));
+        json_object_set_new(e, "command", json_string(a[k].command));
+        const char *const names[] = {"incident", "action", "field", "old", "new"};
+        const char *const vals[] = {a[k].incident_ref, a[k].action, a[k].field, a[k].old_value, a[k].new_value};
+        for (int c = 0; c < 5; c++) json_object_set_new(e, names[c], vals[c] ? json_string(vals[c]) : json_null());
+        json_array_append_new(rows, e);
+    }
+    audit_recs_free(a, n);
     if (ctx->json) {
         json_t *e;
         size_t i;

@@ -6,6 +6,7 @@
  * now (KLARTEXT_NOW fixes them). DIR is replaced on a re-run only if it holds the demo marker. */
 #include "cli/cli.h"
 #include "cli/demo_data.h"
+#include "register/scans.h"
 #include "util/buf.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
@@ -126,51 +127,54 @@ static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *r
            ctx->prog ? ctx->prog : "klartext", dir);
 }
 
-int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
+/* DIR made anew (an earlier demo there is replaced; anything else is refused), with the marker
+   and org.ini (*orgpath, malloc'd). 0 or an exit code, printed. */
+static int prepare_dir(const char *dir, char **orgpath)
 {
-    static const char usage[] = "klartext demo [--dir DIR]";
-    struct opt o[] = {{"dir", "DIR", "where to put the demo (default ./klartext-demo; replaced on a re-run)"}, {0}};
-    char *pos[1];
-    int npos, rc = opt_parse(usage, "Walk through klartext on bundled sample data: an online shop whose website showed\n"
-                                    "customers' names and e-mail addresses to other visitors. Everything is left in DIR.",
-                             o, argc, argv, pos, 0, &npos);
-    if (rc) { opt_free(o); return rc; }
-    char *dir = xstrdup(o[0].value ? o[0].value : "klartext-demo");
-    opt_free(o);
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/') dir[--dl] = 0;
-
+    *orgpath = NULL;
     struct stat st;
     if (stat(dir, &st) == 0) {
         char *m = xasprintf("%s/" MARKER, dir);
         int is_demo = S_ISDIR(st.st_mode) && access(m, F_OK) == 0;
         free(m);
-        if (!is_demo) {
-            rc = kt_error(1, "'%s' exists and is not a klartext demo directory: choose another --dir", dir);
-            goto out;
-        }
-        if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS)) { rc = kt_error(1, "cannot replace '%s': %s", dir, strerror(errno)); goto out; }
+        if (!is_demo) return kt_error(1, "'%s' exists and is not a klartext demo directory: choose another --dir", dir);
+        if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS)) return kt_error(1, "cannot replace '%s': %s", dir, strerror(errno));
     }
-    if (mkdir(dir, 0700)) { rc = kt_error(1, "cannot create '%s': %s", dir, strerror(errno)); goto out; }
+    if (mkdir(dir, 0700)) return kt_error(1, "cannot create '%s': %s", dir, strerror(errno));
     char *p = xasprintf("%s/" MARKER, dir);
     write_file(p, "This directory was made by 'klartext demo' and is replaced when it runs again.\n", 0644);
     free(p);
-    char *orgpath = xasprintf("%s/org.ini", dir);
-    if (write_file(orgpath, demo_org, 0644)) { rc = kt_error(1, "cannot write '%s': %s", orgpath, strerror(errno)); free(orgpath); goto out; }
+    *orgpath = xasprintf("%s/org.ini", dir);
+    if (write_file(*orgpath, demo_org, 0644)) return kt_error(1, "cannot write '%s': %s", *orgpath, strerror(errno));
+    return 0;
+}
 
-    /* the story, relative to now: the error went live 9 days ago, a customer reported it
-       yesterday morning, it was fixed two hours later */
-    int64_t now = ctx->now;
-    char err[512];
+/* the story's times, relative to now: the error went live 9 days ago, a customer reported it
+   yesterday morning, it was fixed two hours later */
+struct story { int64_t now, live, aware, fixed; char ref[32]; };
+
+static void story_times(int64_t now, struct story *s)
+{
     int64_t day0 = now - now % 3600;
-    int64_t live = day0 - 9 * 86400 + 3 * 60, aware = day0 - 22 * 3600 - 43 * 60, fixed = aware + 2 * 3600 + 11 * 60;
-    char t_live[KT_ISO_LEN], t_aware[KT_ISO_LEN], t_fixed[KT_ISO_LEN];
-    iso(live, t_live); iso(aware, t_aware); iso(fixed, t_fixed);
+    s->now = now;
+    s->live = day0 - 9 * 86400 + 3 * 60;
+    s->aware = day0 - 22 * 3600 - 43 * 60;
+    s->fixed = s->aware + 2 * 3600 + 11 * 60;
+    /* the register is new, so the incident is the first of its year (in the organisation's zone) */
+    struct tm tm;
+    long off;
+    char abbr[16];
+    if (kt_time_local(s->aware, "Europe/Berlin", &tm, &off, abbr, sizeof abbr)) kt_gmtime(s->aware, &tm);
+    snprintf(s->ref, sizeof s->ref, "%04d-0001", tm.tm_year + 1900);
+}
 
-    printf("klartext demo — in %s/\n"
-           "An online shop finds that its website showed customers' names and e-mail addresses\n"
-           "to other visitors. klartext records it and starts the 72-hour clock.\n", dir);
-    if ((rc = run(ctx, dir, "init", "--org", orgpath, NULL))) goto out2;
+/* init, the incident record and a first timeline entry */
+static int story_record(struct kt_ctx *ctx, const char *dir, const char *orgpath, const struct story *s)
+{
+    char t_live[KT_ISO_LEN], t_aware[KT_ISO_LEN], t_fixed[KT_ISO_LEN], t_note[KT_ISO_LEN];
+    iso(s->live, t_live); iso(s->aware, t_aware); iso(s->fixed, t_fixed); iso(s->aware + 47 * 60, t_note);
+    int rc;
+    if ((rc = run(ctx, dir, "init", "--org", orgpath, NULL))) return rc;
     if ((rc = run(ctx, dir, "incident", "new",
                   "--title", "Customer names and e-mail addresses visible on other customers' profile pages",
                   "--aware-at", t_aware,
@@ -191,108 +195,140 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
                   "--measures-taken", "The faulty cache rule was removed and the cache emptied; the access logs were secured and are being analysed to find every affected customer and every view.",
                   "--measures-proposed", "Tell every affected customer personally; add a test that profile pages are never cached across sessions.",
                   "--cross-border", "yes",
-                  NULL))) goto out2;
-    /* the register is new, so the incident is the first of its year (in the organisation's zone) */
-    struct tm tm;
-    long off;
-    char abbr[16], ref[32];
-    if (kt_time_local(aware, "Europe/Berlin", &tm, &off, abbr, sizeof abbr)) kt_gmtime(aware, &tm);
-    snprintf(ref, sizeof ref, "%04d-0001", tm.tm_year + 1900);
-    char t_note[KT_ISO_LEN];
-    iso(aware + 47 * 60, t_note);
-    if ((rc = run(ctx, dir, "incident", "event", ref, "--at", t_note, "--kind", "finding",
-                  "--text", "Reproduced: the profile page was cached for all visitors since the deployment 9 days ago. "
-                            "Access logs of the web servers are kept for 30 days and cover the whole period.", NULL))) goto out2;
-    struct demo_times dt = {live - 5 * 86400, live, fixed, aware + 20 * 3600};
-    if (dt.logs_until > now - 60) dt.logs_until = now - 60;
-    if (demo_write_data(dir, &dt, err, sizeof err)) { rc = kt_error(1, "%s", err); goto out2; }
+                  NULL))) return rc;
+    return run(ctx, dir, "incident", "event", s->ref, "--at", t_note, "--kind", "finding",
+               "--text", "Reproduced: the profile page was cached for all visitors since the deployment 9 days ago. "
+                         "Access logs of the web servers are kept for 30 days and cover the whole period.", NULL);
+}
+
+/* the logs and the rule written, the scan, and the customer whose profile was seen most often
+   (SUBJECT, "" when none) */
+static int story_scan(struct kt_ctx *ctx, const char *dir, const struct story *s, char subject[64])
+{
+    char err[512];
+    struct demo_times dt = {s->live - 5 * 86400, s->live, s->fixed, s->aware + 20 * 3600};
+    if (dt.logs_until > s->now - 60) dt.logs_until = s->now - 60;
+    if (demo_write_data(dir, &dt, err, sizeof err)) return kt_error(1, "%s", err);
     printf("\nThe shop's web servers kept access logs: %s/logs/access.log.1.gz (rotated) and\n"
            "%s/logs/access.log. The rule %s/rule.conf says which requests showed whose data.\n", dir, dir, dir);
     char *rule = xasprintf("%s/rule.conf", dir), *log1 = xasprintf("%s/logs/access.log.1.gz", dir),
          *log2 = xasprintf("%s/logs/access.log", dir), *csv = xasprintf("%s/exposures.csv", dir);
-    rc = run(ctx, dir, "scan", "--rule", rule, "--incident", ref, "--hash-inputs", "--csv", csv, log1, log2, NULL);
+    int rc = run(ctx, dir, "scan", "--rule", rule, "--incident", s->ref, "--hash-inputs", "--csv", csv, log1, log2, NULL);
     free(rule); free(log1); free(log2); free(csv);
-    if (rc) goto out2;
-    /* show the customer whose profile was seen most often */
-    char subject[64] = "";
-    {
-        reg *r;
-        struct kt_ctx c2 = *ctx;
-        char *dbp = xasprintf("%s/klartext.db", dir);
-        c2.db_path = dbp;
-        if (!kt_open(&c2, REG_OPEN_READONLY, &r)) {
-            db_stmt *q = db_prepare(reg_db(r), "SELECT e.subject FROM exposure e JOIN scan s ON s.id = e.scan_id"
-                                                " WHERE s.current = 1 ORDER BY e.viewers DESC, e.views DESC, e.subject LIMIT 1");
-            if (q && db_step(q) == DB_ROW) snprintf(subject, sizeof subject, "%s", db_col_text(q, 0));
-            if (q) db_reset(q);
-            reg_close(r);
-        }
-        free(dbp);
-        if (*subject && (rc = run(ctx, dir, "exposure", ref, "--subject", subject, NULL))) goto out2;
+    if (rc) return rc;
+    reg *r;
+    struct kt_ctx c2 = *ctx;
+    char *dbp = xasprintf("%s/klartext.db", dir);
+    c2.db_path = dbp;
+    subject[0] = 0;
+    if (!kt_open(&c2, REG_OPEN_READONLY, &r)) {
+        if (scans_most_viewed(r, subject, 64)) subject[0] = 0;
+        reg_close(r);
     }
-    /* who can be told, how bad is it, what must be done, and the report to the authority */
-    {
-        char *subj = xasprintf("%s/subjects.csv", dir), *ain = xasprintf("%s/assessment.ini", dir),
-             *rep_en = xasprintf("%s/report.en.txt", dir), *rep_de = xasprintf("%s/meldung.de.html", dir);
-        char t_filed[KT_ISO_LEN];
-        iso(now - 10 * 60, t_filed);
-        printf("\nThe customer directory %s/subjects.csv holds names, e-mail addresses, languages and time zones.\n"
-               "The DPO's assessment inputs are in %s/assessment.ini.\n", dir, dir);
-        if (write_file(ain, demo_assessment, 0644)) rc = kt_error(1, "cannot write '%s': %s", ain, strerror(errno));
-        if (!rc) rc = run(ctx, dir, "subjects", "import", ref, subj, NULL);
-        if (!rc) rc = run(ctx, dir, "assess", ref, "--input", ain, NULL);
-        if (!rc) rc = run(ctx, dir, "assess", ref, "--decide", "authority=yes,subjects=yes", "--by", "Dr. Jana Schreiber (DPO)",
-                          "--reason", "As in the Amazon case of November 2018, names with e-mail addresses invite targeted phishing; "
-                                      "we inform the authority and every customer.", NULL);
-        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", "--out", rep_en, NULL);
-        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", NULL);
-        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--out", rep_de, NULL);
-        if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed,
-                          "--ref", "BlnBDI-511/2026-0815", NULL);
-        /* the personal notices: one letter previewed, the content approved, all written as .eml */
-        char *outdir = xasprintf("%s/notices", dir), *eml = xasprintf("%s/notices/%s-000001.eml", dir, ref);
-        if (!rc && *subject) rc = run(ctx, dir, "notify", ref, "--preview", subject, NULL);
-        if (!rc) rc = run(ctx, dir, "notify", ref, "--approve", "--by", "Dr. Jana Schreiber (DPO)", NULL);
-        if (!rc) rc = run(ctx, dir, "notify", ref, "--out", outdir, NULL);
-        if (!rc) rc = run(ctx, dir, "verify", eml, NULL);
-        free(outdir);
-        free(eml);
-        if (!rc) rc = run(ctx, dir, "incident", "publish", ref, "--lang", "de", "--statement",
-                          "Durch einen Fehler im Zwischenspeicher (Cache) unserer Website waren acht Tage lang die Profilseiten "
-                          "von Kundinnen und Kunden für andere Besucher sichtbar. Sichtbar waren Name und E-Mail-Adresse, keine "
-                          "Passwörter, Zahlungs- oder Bestelldaten. Der Fehler ist behoben. Jede betroffene Person erhält eine "
-                          "persönliche, signierte Nachricht; ihre Echtheit lässt sich unter verify.beispiel-versand.example prüfen.", NULL);
-        if (!rc) rc = run(ctx, dir, "log", "checkpoint", NULL);
-        if (!rc) {   /* what customer service and the person can check: genuine, and in the log */
-            char code[20], to[256];
-            first_notice(dir, ref, code, to);
-            if (code[0]) rc = run(ctx, dir, "verify", "--code", code, "--proof", NULL);
-        }
-        if (!rc) rc = run(ctx, dir, "log", "verify", NULL);
-        free(subj); free(ain); free(rep_en); free(rep_de);
-        if (rc) goto out2;
+    free(dbp);
+    return *subject ? run(ctx, dir, "exposure", s->ref, "--subject", subject, NULL) : 0;
+}
+
+/* who can be told, how bad it is, what must be done, and the report to the authority */
+static int story_assess_report(struct kt_ctx *ctx, const char *dir, const struct story *s)
+{
+    const char *ref = s->ref;
+    char *subj = xasprintf("%s/subjects.csv", dir), *ain = xasprintf("%s/assessment.ini", dir),
+         *rep_en = xasprintf("%s/report.en.txt", dir), *rep_de = xasprintf("%s/meldung.de.html", dir);
+    char t_filed[KT_ISO_LEN];
+    iso(s->now - 10 * 60, t_filed);
+    printf("\nThe customer directory %s/subjects.csv holds names, e-mail addresses, languages and time zones.\n"
+           "The DPO's assessment inputs are in %s/assessment.ini.\n", dir, dir);
+    int rc = 0;
+    if (write_file(ain, demo_assessment, 0644)) rc = kt_error(1, "cannot write '%s': %s", ain, strerror(errno));
+    if (!rc) rc = run(ctx, dir, "subjects", "import", ref, subj, NULL);
+    if (!rc) rc = run(ctx, dir, "assess", ref, "--input", ain, NULL);
+    if (!rc) rc = run(ctx, dir, "assess", ref, "--decide", "authority=yes,subjects=yes", "--by", "Dr. Jana Schreiber (DPO)",
+                      "--reason", "As in the Amazon case of November 2018, names with e-mail addresses invite targeted phishing; "
+                                  "we inform the authority and every customer.", NULL);
+    if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", "--out", rep_en, NULL);
+    if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", NULL);
+    if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--out", rep_de, NULL);
+    if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed,
+                      "--ref", "BlnBDI-511/2026-0815", NULL);
+    free(subj); free(ain); free(rep_en); free(rep_de);
+    return rc;
+}
+
+/* the personal notices (one previewed, the content approved, all written as .eml), the public
+   statement, a checkpoint, and what customer service and the person can check */
+static int story_notify_publish(struct kt_ctx *ctx, const char *dir, const struct story *s, const char *subject)
+{
+    const char *ref = s->ref;
+    char *outdir = xasprintf("%s/notices", dir), *eml = xasprintf("%s/notices/%s-000001.eml", dir, ref);
+    int rc = 0;
+    if (*subject) rc = run(ctx, dir, "notify", ref, "--preview", subject, NULL);
+    if (!rc) rc = run(ctx, dir, "notify", ref, "--approve", "--by", "Dr. Jana Schreiber (DPO)", NULL);
+    if (!rc) rc = run(ctx, dir, "notify", ref, "--out", outdir, NULL);
+    if (!rc) rc = run(ctx, dir, "verify", eml, NULL);
+    free(outdir);
+    free(eml);
+    if (!rc) rc = run(ctx, dir, "incident", "publish", ref, "--lang", "de", "--statement",
+                      "Durch einen Fehler im Zwischenspeicher (Cache) unserer Website waren acht Tage lang die Profilseiten "
+                      "von Kundinnen und Kunden für andere Besucher sichtbar. Sichtbar waren Name und E-Mail-Adresse, keine "
+                      "Passwörter, Zahlungs- oder Bestelldaten. Der Fehler ist behoben. Jede betroffene Person erhält eine "
+                      "persönliche, signierte Nachricht; ihre Echtheit lässt sich unter verify.beispiel-versand.example prüfen.", NULL);
+    if (!rc) rc = run(ctx, dir, "log", "checkpoint", NULL);
+    if (!rc) {   /* what customer service and the person can check: genuine, and in the log */
+        char code[20], to[256];
+        first_notice(dir, ref, code, to);
+        if (code[0]) rc = run(ctx, dir, "verify", "--code", code, "--proof", NULL);
     }
-    if ((rc = run(ctx, dir, "status", NULL))) goto out2;
-    print_portal_hint(ctx, dir, ref);
+    if (!rc) rc = run(ctx, dir, "log", "verify", NULL);
+    return rc;
+}
+
+static void print_next_steps(struct kt_ctx *ctx, const char *dir, const char *ref)
+{
+    static const struct { const char *cmd; int with_ref; const char *what; } steps[] = {
+        {"incident show", 1, "the record, its deadlines and its timeline"},
+        {"exposure", 1, "every affected customer (--format csv|json|text)"},
+        {"report", 1, "the report to the supervisory authority (--lang de|en, --format text|html|json|veris)"},
+        {"report --register", 0, "the Art. 33(5) register of every incident"},
+        {"log entries --start 0 --end 3", 0, "the first entries of the transparency log (commitments only, no personal data)"},
+        {"audit", 0, "who changed what, and when"},
+        {"org show", 0, "the organisation's details"},
+        {"status --json", 0, "the same clocks, for scripts"},
+    };
     printf("\nWhat you can try next (the demo register stays in %s/):\n", dir);
-    {
-        static const struct { const char *cmd; int with_ref; const char *what; } steps[] = {
-            {"incident show", 1, "the record, its deadlines and its timeline"},
-            {"exposure", 1, "every affected customer (--format csv|json|text)"},
-            {"report", 1, "the report to the supervisory authority (--lang de|en, --format text|html|json|veris)"},
-            {"report --register", 0, "the Art. 33(5) register of every incident"},
-            {"log entries --start 0 --end 3", 0, "the first entries of the transparency log (commitments only, no personal data)"},
-            {"audit", 0, "who changed what, and when"},
-            {"org show", 0, "the organisation's details"},
-            {"status --json", 0, "the same clocks, for scripts"},
-        };
-        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-            printf("  # %s\n  %s --db %s/klartext.db %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", dir, steps[i].cmd,
-                   steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
-    }
-out2:
-    free(orgpath);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        printf("  # %s\n  %s --db %s/klartext.db %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", dir, steps[i].cmd,
+               steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
+}
+
+int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
+{
+    static const char usage[] = "klartext demo [--dir DIR]";
+    struct opt o[] = {{"dir", "DIR", "where to put the demo (default ./klartext-demo; replaced on a re-run)"}, {0}};
+    char *pos[1];
+    int npos, rc = opt_parse(usage, "Walk through klartext on bundled sample data: an online shop whose website showed\n"
+                                    "customers' names and e-mail addresses to other visitors. Everything is left in DIR.",
+                             o, argc, argv, pos, 0, &npos);
+    if (rc) { opt_free(o); return rc; }
+    char *dir = xstrdup(o[0].value ? o[0].value : "klartext-demo"), *orgpath = NULL;
+    opt_free(o);
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/') dir[--dl] = 0;
+    if ((rc = prepare_dir(dir, &orgpath))) goto out;
+    struct story s;
+    story_times(ctx->now, &s);
+    char subject[64] = "";
+    printf("klartext demo — in %s/\n"
+           "An online shop finds that its website showed customers' names and e-mail addresses\n"
+           "to other visitors. klartext records it and starts the 72-hour clock.\n", dir);
+    if ((rc = story_record(ctx, dir, orgpath, &s)) || (rc = story_scan(ctx, dir, &s, subject)) ||
+        (rc = story_assess_report(ctx, dir, &s)) || (rc = story_notify_publish(ctx, dir, &s, subject)) ||
+        (rc = run(ctx, dir, "status", NULL)))
+        goto out;
+    print_portal_hint(ctx, dir, s.ref);
+    print_next_steps(ctx, dir, s.ref);
 out:
+    free(orgpath);
     free(dir);
     return rc;
 }

@@ -299,15 +299,8 @@ static int inc_event(struct kt_ctx *ctx, int argc, char **argv)
     struct incident inc;
     if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); goto out; }
     if (corrects) {
-        int64_t cnt;
         int found;
-        char sql[] = "SELECT count(*) FROM event WHERE incident_id = ? AND seq = ?";
-        db_stmt *s = db_prepare(reg_db(r), sql);
-        db_bind_int(s, 1, inc.id);
-        db_bind_int(s, 2, corrects);
-        cnt = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
-        db_reset(s);
-        found = cnt > 0;
+        if ((rc = incident_event_exists(r, &inc, corrects, &found))) { kt_error(rc, "%s", reg_err(r)); goto close; }
         if (!found) { rc = kt_error(2, "incident %s has no timeline entry #%lld", inc.ref, (long long)corrects); goto close; }
     }
     int64_t seq;

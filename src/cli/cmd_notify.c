@@ -25,6 +25,7 @@
 #include "util/ktime.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
+#include "register/db.h"   /* transitional: until this file's SQL moves into src/register/ (issue 13) */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

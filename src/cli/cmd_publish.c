@@ -4,7 +4,7 @@
  * all in one transaction. --draft writes a first version from the record, to edit. */
 #include "cli/cli.h"
 #include "register/incident.h"
-#include "register/tlog_store.h"
+#include "register/statement.h"
 #include "util/buf.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
@@ -194,12 +194,12 @@ int incident_publish(struct kt_ctx *ctx, int argc, char **argv)
         free(d);
         goto out;
     }
-    struct tlog_statement st = {0};
-    if ((rc = reg_begin(r)) || (rc = tlog_statement_add(r, &inc, lang, title ? title : inc.v[IF_TITLE], text, &st)) ||
+    struct statement st = {0};
+    if ((rc = reg_begin(r)) || (rc = statement_add(r, &inc, lang, title ? title : inc.v[IF_TITLE], text, &st)) ||
         (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
-        tlog_statement_release(&st);   /* filled before a failed commit (e.g. a full disk) */
+        statement_release(&st);   /* filled before a failed commit (e.g. a full disk) */
         goto out;
     }
     if (ctx->json) {
@@ -216,7 +216,7 @@ int incident_publish(struct kt_ctx *ctx, int argc, char **argv)
                !strcmp(st.lang, "de") ? "German" : "English", st.incident, (long long)st.log_index);
         printf("It can be proven once the log is signed again: klartext log checkpoint\n");
     }
-    tlog_statement_release(&st);
+    statement_release(&st);
 out:
     if (loaded) incident_release(&inc);
     reg_close(r);

@@ -3,6 +3,7 @@
 #include "sign/code.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
+#include "register/db.h"   /* transitional: until this file's SQL moves into src/register/ (issue 13) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

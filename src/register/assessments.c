@@ -1,5 +1,6 @@
 /* assessments.c — append-only assessments, decisions and filings. */
 #include "register/assessments.h"
+#include "register/reg_int.h"
 #include "register/scans.h"
 #include "register/subjects.h"
 #include "register/tlog_store.h"

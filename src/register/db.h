@@ -1,7 +1,7 @@
-/* db.h — the one narrow storage interface of the register.
+/* db.h — the one narrow storage interface of the register, private to src/register/.
  *
- * Everything above this layer (register.c, the commands) speaks only this API and portable
- * SQL: '?' placeholders, INTEGER/BIGINT/TEXT/BLOB values, INSERT … RETURNING, ON CONFLICT.
+ * Only the register's own files include it (`make check-style` refuses it anywhere else); they
+ * speak only this API and portable SQL: '?' placeholders, INTEGER/BIGINT/TEXT/BLOB values, INSERT … RETURNING, ON CONFLICT.
  * Backends: SQLite (db_sqlite.c, the embedded default) and, later, PostgreSQL (libpq; '?' is
  * rewritten to $n there). Backend-specific DDL lives in the backend's migration list.
  *
@@ -54,4 +54,8 @@ int db_errkind(const db *d);
 /* convenience: run SQL with printf-free binding of up to N int/text args and return the
  * first column of the first row as int64 (*found = 0 when no row). */
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found);
+
+/* the connection of a register handle (register.c), for the register's own files */
+struct reg;
+db *reg_db(struct reg *r);
 #endif

@@ -1,5 +1,6 @@
 /* incident.c — the incident record (table-driven), status machine, timeline. */
 #include "register/incident.h"
+#include "register/reg_int.h"
 #include "util/buf.h"
 #include "util/deadline.h"
 #include "util/ktime.h"
@@ -519,6 +520,19 @@ int incident_events(reg *r, const struct incident *inc, struct inc_event **out, 
         e->kind = xstrdup(db_col_text(s, 4)); e->text = xstrdup(db_col_text(s, 5)); e->actor = xstrdup(db_col_text(s, 6));
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int incident_event_exists(reg *r, const struct incident *inc, int64_t seq, int *found)
+{
+    *found = 0;
+    db_stmt *s = db_prepare(r->d, "SELECT count(*) FROM event WHERE incident_id = ? AND seq = ?");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    db_bind_int(s, 2, seq);
+    int st = db_step(s);
+    if (st == DB_ROW) *found = db_col_int(s, 0) > 0;
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
 }
 
 void inc_events_free(struct inc_event *ev, size_t n)

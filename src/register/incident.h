@@ -74,5 +74,7 @@ struct inc_event {
 int incident_event_add(reg *r, const struct incident *inc, int64_t at, const char *kind,
                        const char *text, int64_t corrects, int64_t *seq_out);
 int incident_events(reg *r, const struct incident *inc, struct inc_event **out, size_t *n);
+/* *found 1 when INC's timeline has entry number SEQ. Returns 0 or 1 (reg_err). */
+int incident_event_exists(reg *r, const struct incident *inc, int64_t seq, int *found);
 void inc_events_free(struct inc_event *ev, size_t n);
 #endif

@@ -1,4 +1,9 @@
-/* register.h — the incident register (Art. 33(5) GDPR) on top of db.h.
+/* register.h — the incident register (Art. 33(5) GDPR).
+ *
+ * The register is the only owner of storage: its files (src/register/) hold every SQL
+ * statement, on top of the private storage interface db.h. Everything above calls functions.
+ * This header: the handle (register.c), opening and migrating (open.c), the audit trail
+ * (audit.c, more in audit.h) and the organisation's details (org.c).
  *
  * A reg handle is one open register plus the context of the command that uses it: the
  * actor (who), the command line (what) and the clock (when), which every audit entry
@@ -12,10 +17,9 @@
 #define KT_REGISTER_H
 #include <stdint.h>
 #include <stddef.h>
-#include "register/db.h"
-#include "register/schema.h"
 
 /* the newest schema version this klartext knows: the last step in schema.c */
+int64_t schema_latest(void);
 #define REG_SCHEMA_VERSION ((int64_t)schema_latest())
 #define REG_ERRLEN 1024
 
@@ -28,7 +32,6 @@ enum { REG_OPEN_CREATE = 1, REG_OPEN_READONLY = 2 };
 int reg_open(const char *path, int flags, const char *actor, const char *command, int64_t now,
              reg **out, char *err, size_t errlen);
 void reg_close(reg *r);
-db *reg_db(reg *r);
 const char *reg_path(const reg *r);
 const char *reg_err(const reg *r);
 int64_t reg_now(const reg *r);
@@ -44,14 +47,20 @@ void reg_rollback(reg *r);
 
 /* schema version stored in the file */
 int reg_schema_version(reg *r, int64_t *v);
+/* A counter that changes whenever another connection commits a change to the register (a
+ * long-running reader such as serve compares it between requests). Returns 0 or 1. */
+int reg_data_version(reg *r, int64_t *v);
 /* for tests of the migration path: create at an older version (KLARTEXT_TEST_SCHEMA) */
 int reg_migrate_to(reg *r, int64_t target);
 
-/* ---- audit trail: append-only ---- */
+/* ---- audit trail: append-only (audit.c) ----
+ * One row: who (the handle's actor), when (its clock), which command, the incident (may be
+ * NULL), the action ("incident.update"), the field and its old and new value (may be NULL).
+ * Runs in the caller's transaction, or in its own when none is open. */
 int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field,
               const char *old_value, const char *new_value);
 
-/* ---- organisation (controller details) ---- */
+/* ---- organisation (controller details; org.c) ---- */
 struct org_key {
     const char *key;       /* "dpo.email" */
     const char *label;     /* "DPO e-mail" */

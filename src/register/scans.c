@@ -1,5 +1,6 @@
 /* scans.c — storing and reading exposure scans. */
 #include "register/scans.h"
+#include "register/reg_int.h"
 #include "util/buf.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
@@ -16,27 +17,16 @@ static void join(struct buf *b, size_t n, const char *const *items)
     for (size_t i = 0; i < n; i++) { if (i) buf_addc(b, ';'); buf_adds(b, items[i]); }
 }
 
-int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
-                int keep_viewers, int check_all, int64_t *version)
+/* the scan row: the next version of INC's scans, made current; *id, *version */
+static int insert_scan(reg *r, const struct incident *inc, const scan_rule *rule, const char *rulehex,
+                       const struct scan_totals *t, int keep_viewers, int check_all, int64_t first, int64_t last,
+                       int64_t *id, int64_t *version)
 {
-    db *d = reg_db(r);
-    struct scan_totals t;
-    scan_result_totals(res, &t);
-    char rulehex[65];
-    hex(scan_rule_digest(rule), 32, rulehex);
-    int64_t first = 0, last = 0;
-    size_t nexp = scan_result_exposures(res);
-    for (size_t i = 0; i < nexp; i++) {
-        struct scan_exposure e;
-        scan_result_exposure(res, i, &e);
-        if (!first || e.first_seen < first) first = e.first_seen;
-        if (e.last_seen > last) last = e.last_seen;
-    }
-    db_stmt *s = db_prepare(d, "UPDATE scan SET current = 0 WHERE incident_id = ?");
+    db_stmt *s = db_prepare(r->d, "UPDATE scan SET current = 0 WHERE incident_id = ?");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     if (db_step(s) != DB_DONE) return reg_dberr(r);
-    s = db_prepare(d,
+    s = db_prepare(r->d,
         "INSERT INTO scan(incident_id, version, current, created_at, actor, rule_text, rule_sha256, keep_viewers, check_all,"
         " lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window, self_views, files_failed,"
         " people, records, views, viewers, bytes, first_seen, last_seen)"
@@ -50,37 +40,24 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
     db_bind_text(s, 5, rulehex);
     db_bind_int(s, 6, keep_viewers);
     db_bind_int(s, 7, check_all);
-    db_bind_int(s, 8, (int64_t)t.lines);
-    db_bind_int(s, 9, (int64_t)t.lines_parsed);
-    db_bind_int(s, 10, (int64_t)t.lines_matched);
-    db_bind_int(s, 11, (int64_t)t.malformed);
-    db_bind_int(s, 12, (int64_t)t.odd_requests);
-    db_bind_int(s, 13, (int64_t)t.out_of_window);
-    db_bind_int(s, 14, (int64_t)t.self_views);
-    db_bind_int(s, 15, (int64_t)t.files_failed);
-    db_bind_int(s, 16, (int64_t)t.people);
-    db_bind_int(s, 17, (int64_t)t.records);
-    db_bind_int(s, 18, (int64_t)t.views);
-    db_bind_int(s, 19, (int64_t)t.viewer_pairs);
-    db_bind_int(s, 20, (int64_t)t.bytes_out);
+    const uint64_t counts[] = {t->lines, t->lines_parsed, t->lines_matched, t->malformed, t->odd_requests, t->out_of_window,
+                               t->self_views, t->files_failed, t->people, t->records, t->views, t->viewer_pairs, t->bytes_out};
+    for (int i = 0; i < 13; i++) db_bind_int(s, 8 + i, (int64_t)counts[i]);
     if (first) db_bind_int(s, 21, first); else db_bind_null(s, 21);
     if (last) db_bind_int(s, 22, last); else db_bind_null(s, 22);
     if (db_step(s) != DB_ROW) return reg_dberr(r);
-    int64_t scan_id = db_col_int(s, 0);
+    *id = db_col_int(s, 0);
     *version = db_col_int(s, 1);
     db_reset(s);
+    return 0;
+}
 
-    /* inputs */
-    struct buf ev;
-    buf_init(&ev, 0);
-    buf_addf(&ev, "Exposure scan version %lld: %llu lines read (%llu parsed in full), %llu matched, %llu malformed; "
-                  "%llu people, %llu records, %llu views. Rule SHA-256 %s. Inputs:",
-             (long long)*version, (unsigned long long)t.lines, (unsigned long long)t.lines_parsed,
-             (unsigned long long)t.lines_matched, (unsigned long long)t.malformed, (unsigned long long)t.people,
-             (unsigned long long)t.records, (unsigned long long)t.views, rulehex);
-    s = db_prepare(d, "INSERT INTO scan_input(scan_id, idx, name, compression, size, mtime, sha256, lines, malformed, error)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) goto dberr;
+/* the input files, each also described in EV (the timeline event) */
+static int store_inputs(reg *r, int64_t scan_id, const scan_result *res, struct buf *ev)
+{
+    db_stmt *s = db_prepare(r->d, "INSERT INTO scan_input(scan_id, idx, name, compression, size, mtime, sha256, lines, malformed, error)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return reg_dberr(r);
     for (size_t i = 0; i < scan_result_files(res); i++) {
         struct scan_file f;
         scan_result_file(res, i, &f);
@@ -96,15 +73,20 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
         db_bind_int(s, 8, (int64_t)f.lines);
         db_bind_int(s, 9, (int64_t)f.malformed);
         db_bind_text(s, 10, f.error);
-        if (db_step(s) != DB_DONE) goto dberr;
+        if (db_step(s) != DB_DONE) return reg_dberr(r);
         char mt[KT_ISO_LEN];
         kt_time_iso(f.mtime, mt);
-        buf_addf(&ev, " %s (%llu bytes, %s, modified %s%s%s%s%s)", f.name, (unsigned long long)f.size, f.compression, mt,
+        buf_addf(ev, " %s (%llu bytes, %s, modified %s%s%s%s%s)", f.name, (unsigned long long)f.size, f.compression, mt,
                  f.has_sha256 ? ", SHA-256 " : "", f.has_sha256 ? sh : "", f.error ? ", LOST: " : "", f.error ? f.error : "");
-        buf_addc(&ev, i + 1 < scan_result_files(res) ? ';' : '.');
+        buf_addc(ev, i + 1 < scan_result_files(res) ? ';' : '.');
     }
-    s = db_prepare(d, "INSERT INTO scan_sample(scan_id, seq, file, line, reason) VALUES (?, ?, ?, ?, ?)");
-    if (!s) goto dberr;
+    return 0;
+}
+
+static int store_samples(reg *r, int64_t scan_id, const scan_result *res)
+{
+    db_stmt *s = db_prepare(r->d, "INSERT INTO scan_sample(scan_id, seq, file, line, reason) VALUES (?, ?, ?, ?, ?)");
+    if (!s) return reg_dberr(r);
     for (size_t i = 0; i < scan_result_samples(res); i++) {
         struct scan_sample sm;
         scan_result_sample(res, i, &sm);
@@ -113,16 +95,21 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
         db_bind_text(s, 3, sm.file);
         db_bind_int(s, 4, (int64_t)sm.line);
         db_bind_text(s, 5, sm.reason);
-        if (db_step(s) != DB_DONE) goto dberr;
+        if (db_step(s) != DB_DONE) return reg_dberr(r);
     }
-    /* exposures */
-    s = db_prepare(d, "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,"
-                      " anonymous_viewers, pages, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) goto dberr;
+    return 0;
+}
+
+static int store_exposures(reg *r, int64_t scan_id, const scan_result *res)
+{
+    db_stmt *s = db_prepare(r->d, "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,"
+                                  " anonymous_viewers, pages, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return reg_dberr(r);
     struct buf pb, fb;
     buf_init(&pb, 0);
     buf_init(&fb, 0);
-    for (size_t i = 0; i < nexp; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < scan_result_exposures(res) && !rc; i++) {
         struct scan_exposure e;
         scan_result_exposure(res, i, &e);
         buf_reset(&pb);
@@ -139,13 +126,19 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
         db_bind_int(s, 8, (int64_t)e.anonymous_viewers);
         db_bind_text(s, 9, buf_str(&pb));
         db_bind_text(s, 10, buf_str(&fb));
-        if (db_step(s) != DB_DONE) { buf_release(&pb); buf_release(&fb); goto dberr; }
+        if (db_step(s) != DB_DONE) rc = reg_dberr(r);
     }
     buf_release(&pb);
     buf_release(&fb);
-    s = db_prepare(d, "INSERT INTO exposure_viewer(scan_id, subject, viewer, kind, identity, views, first_seen, last_seen)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) goto dberr;
+    return rc;
+}
+
+/* who saw whom (raw identities only with KEEP_VIEWERS) and the hourly histogram */
+static int store_viewers_hours(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
+{
+    db_stmt *s = db_prepare(r->d, "INSERT INTO exposure_viewer(scan_id, subject, viewer, kind, identity, views, first_seen, last_seen)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return reg_dberr(r);
     for (size_t i = 0; i < scan_result_pairs(res); i++) {
         struct scan_pair p;
         scan_result_pair(res, i, &p);
@@ -159,10 +152,10 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
         db_bind_int(s, 6, (int64_t)p.views);
         db_bind_int(s, 7, p.first_seen);
         db_bind_int(s, 8, p.last_seen);
-        if (db_step(s) != DB_DONE) goto dberr;
+        if (db_step(s) != DB_DONE) return reg_dberr(r);
     }
-    s = db_prepare(d, "INSERT INTO scan_hour(scan_id, hour, views) VALUES (?, ?, ?)");
-    if (!s) goto dberr;
+    s = db_prepare(r->d, "INSERT INTO scan_hour(scan_id, hour, views) VALUES (?, ?, ?)");
+    if (!s) return reg_dberr(r);
     for (size_t i = 0; i < scan_result_hours(res); i++) {
         int64_t h;
         uint64_t v;
@@ -170,38 +163,71 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
         db_bind_int(s, 1, scan_id);
         db_bind_int(s, 2, h);
         db_bind_int(s, 3, (int64_t)v);
-        if (db_step(s) != DB_DONE) goto dberr;
+        if (db_step(s) != DB_DONE) return reg_dberr(r);
     }
+    return 0;
+}
+
+/* the timeline: the scan event (EV, finished here) and the rule as evidence; the incident's
+   approximate numbers follow the current scan; the audit entry */
+static int record_scan(reg *r, struct incident *inc, const scan_rule *rule, const char *rulehex, const struct scan_totals *t,
+                       int keep_viewers, int64_t first, int64_t last, int64_t version, struct buf *ev)
+{
     int rc;
-    if (keep_viewers) buf_adds(&ev, " Raw viewer identities were kept (--keep-viewers).");
-    else buf_adds(&ev, " Viewer identities are stored as keyed hashes only.");
+    if (keep_viewers) buf_adds(ev, " Raw viewer identities were kept (--keep-viewers).");
+    else buf_adds(ev, " Viewer identities are stored as keyed hashes only.");
     if (first) {
         char a[KT_ISO_LEN], b[KT_ISO_LEN];
         kt_time_iso(first, a);
         kt_time_iso(last, b);
-        buf_addf(&ev, " Observed exposure from %s to %s.", a, b);
+        buf_addf(ev, " Observed exposure from %s to %s.", a, b);
     }
-    if ((rc = incident_event_add(r, inc, reg_now(r), "scan", buf_str(&ev), 0, NULL))) { buf_release(&ev); return rc; }
-    buf_release(&ev);
-    char *rt = xasprintf("Rule of scan version %lld (SHA-256 %s):\n%s", (long long)*version, rulehex, scan_rule_text(rule));
+    if ((rc = incident_event_add(r, inc, reg_now(r), "scan", buf_str(ev), 0, NULL))) return rc;
+    char *rt = xasprintf("Rule of scan version %lld (SHA-256 %s):\n%s", (long long)version, rulehex, scan_rule_text(rule));
     rc = incident_event_add(r, inc, reg_now(r), "evidence", rt, 0, NULL);
     free(rt);
     if (rc) return rc;
-    /* the incident's approximate numbers follow the current scan */
     char *vals[IF_COUNT] = {0};
     char ppl[32], rec[32];
-    snprintf(ppl, sizeof ppl, "%llu", (unsigned long long)t.people);
-    snprintf(rec, sizeof rec, "%llu", (unsigned long long)t.records);
+    snprintf(ppl, sizeof ppl, "%llu", (unsigned long long)t->people);
+    snprintf(rec, sizeof rec, "%llu", (unsigned long long)t->records);
     int changes = 0;
     if (!inc->v[IF_APPROX_SUBJECTS] || strcmp(inc->v[IF_APPROX_SUBJECTS], ppl)) { vals[IF_APPROX_SUBJECTS] = ppl; changes++; }
     if (!inc->v[IF_APPROX_RECORDS] || strcmp(inc->v[IF_APPROX_RECORDS], rec)) { vals[IF_APPROX_RECORDS] = rec; changes++; }
     if (changes && (rc = incident_update(r, inc, vals))) return rc;
     char ver[32];
-    snprintf(ver, sizeof ver, "%lld", (long long)*version);
+    snprintf(ver, sizeof ver, "%lld", (long long)version);
     return reg_audit(r, inc->ref, "scan.store", "version", NULL, ver);
-dberr:
+}
+
+int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
+                int keep_viewers, int check_all, int64_t *version)
+{
+    struct scan_totals t;
+    scan_result_totals(res, &t);
+    char rulehex[65];
+    hex(scan_rule_digest(rule), 32, rulehex);
+    int64_t first = 0, last = 0, scan_id;
+    for (size_t i = 0; i < scan_result_exposures(res); i++) {
+        struct scan_exposure e;
+        scan_result_exposure(res, i, &e);
+        if (!first || e.first_seen < first) first = e.first_seen;
+        if (e.last_seen > last) last = e.last_seen;
+    }
+    int rc = insert_scan(r, inc, rule, rulehex, &t, keep_viewers, check_all, first, last, &scan_id, version);
+    if (rc) return rc;
+    struct buf ev;
+    buf_init(&ev, 0);
+    buf_addf(&ev, "Exposure scan version %lld: %llu lines read (%llu parsed in full), %llu matched, %llu malformed; "
+                  "%llu people, %llu records, %llu views. Rule SHA-256 %s. Inputs:",
+             (long long)*version, (unsigned long long)t.lines, (unsigned long long)t.lines_parsed,
+             (unsigned long long)t.lines_matched, (unsigned long long)t.malformed, (unsigned long long)t.people,
+             (unsigned long long)t.records, (unsigned long long)t.views, rulehex);
+    if (!(rc = store_inputs(r, scan_id, res, &ev)) && !(rc = store_samples(r, scan_id, res)) &&
+        !(rc = store_exposures(r, scan_id, res)) && !(rc = store_viewers_hours(r, scan_id, res, keep_viewers)))
+        rc = record_scan(r, inc, rule, rulehex, &t, keep_viewers, first, last, *version, &ev);
     buf_release(&ev);
-    return reg_dberr(r);
+    return rc;
 }
 
 int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_info *out)
@@ -279,4 +305,16 @@ int scans_hours(reg *r, int64_t scan_id, int64_t **hours, int64_t **views, size_
         (*views)[(*n)++] = db_col_int(s, 1);
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int scans_most_viewed(reg *r, char *subject, size_t len)
+{
+    subject[0] = 0;
+    db_stmt *s = db_prepare(r->d, "SELECT e.subject FROM exposure e JOIN scan s ON s.id = e.scan_id"
+                                  " WHERE s.current = 1 ORDER BY e.viewers DESC, e.views DESC, e.subject LIMIT 1");
+    if (!s) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) snprintf(subject, len, "%s", db_col_text(s, 0));
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
 }

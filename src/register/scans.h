@@ -31,6 +31,9 @@ struct exposure_row {
 /* rows of a scan, sorted by subject bytewise (only SUBJECT when non-NULL) */
 int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n);
 void exposure_rows_free(struct exposure_row *rows, size_t n);
+/* The subject seen by the most viewers (then views, then name) in any incident's current scan,
+ * into SUBJECT ("" when there is none). Returns 0 or 1 (reg_err). For the demo. */
+int scans_most_viewed(reg *r, char *subject, size_t len);
 /* hourly histogram of a scan: hour start -> views */
 int scans_hours(reg *r, int64_t scan_id, int64_t **hours, int64_t **views, size_t *n);
 #endif

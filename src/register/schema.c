@@ -6,7 +6,7 @@
  * Append-only tables (event, audit) are guarded by triggers, so not even a bug in klartext
  * can edit or delete a timeline entry. */
 #include "register/schema.h"
-#include "register/tlog_store.h"
+#include "register/reg_int.h"
 #include <stddef.h>
 
 static const char v1[] =
@@ -186,7 +186,7 @@ static const char v3[] =
 /* v4: the transparency log (docs/tlog.md) — its entries (the exact public bytes; salts and
    internal refs of commitments stay here), its signed checkpoints, the public statements of
    incidents, and the audit trail's hash chain (prev_hash/hash, filled for existing rows by
-   tlog_audit_chain_migrate, which then restores the audit table's update guard). */
+   audit_chain_migrate in audit.c, which then restores the audit table's update guard). */
 static const char v4[] =
     "CREATE TABLE tlog_entry (\n"
     "  idx INTEGER PRIMARY KEY CHECK (idx >= 0),\n"
@@ -317,7 +317,7 @@ const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
     {3, "subject directory, assessments, decisions, filings", v3},
-    {4, "transparency log, public statements, audit hash chain", v4, tlog_audit_chain_migrate},
+    {SCHEMA_AUDIT_CHAIN, "transparency log, public statements, audit hash chain", v4, audit_chain_migrate},
     {5, "personal notices: approvals, signed messages, outbox", v5},
     {6, "portal agents (token hashes)", v6},
     {7, "notices stored as parts against a shared dictionary", v7},

@@ -1,4 +1,4 @@
-/* schema.h — forward migrations of the register (see schema.c) */
+/* schema.h — forward migrations of the register (see schema.c). Internal to src/register/. */
 #ifndef KT_SCHEMA_H
 #define KT_SCHEMA_H
 #include <stddef.h>
@@ -11,8 +11,8 @@ struct schema_step {
     const char *sql;          /* SQLite DDL */
     int (*fn)(db *);          /* optional: run after sql, in the same transaction; 0 or -1 (db_errmsg) */
 };
+/* the step that adds the audit trail's hash chain: rows from then on carry prev_hash/hash */
+#define SCHEMA_AUDIT_CHAIN 4
 extern const struct schema_step schema_steps[];
 extern const size_t schema_nsteps;
-/* the version of the last step */
-int64_t schema_latest(void);
 #endif

@@ -1,6 +1,7 @@
 /* subjects.c — the subject directory: parse and validate the CSV, store the rows of exposed
  * people, compare an import with the current scan. */
 #include "register/subjects.h"
+#include "register/reg_int.h"
 #include "register/scans.h"
 #include "util/buf.h"
 #include "util/csv.h"
@@ -363,6 +364,104 @@ int subjects_store(reg *r, struct incident *inc, const char *file_name, const ch
     return rc;
 }
 
+/* merge the sorted lists: exposures EX (by subject, bytewise) and the file's rows (likewise).
+   Fills SUM's counts and unreachable people; KEEP gets the indexes of the rows to store.
+   Returns how many. */
+static size_t merge_rows(const struct exposure_row *ex, size_t nex, const struct subjects_file *f,
+                         struct subjects_summary *sum, size_t *keep)
+{
+    size_t cap = 0, i = 0, j = 0, stored = 0;
+    sum->rows = f->total > (long long)f->n ? f->total : (long long)f->n;
+    sum->exposed = (long long)nex;
+    while (i < nex || j < f->n) {
+        int c = i >= nex ? 1 : j >= f->n ? -1 : strcmp(ex[i].subject, f->rows[j].subject);
+        if (c < 0) { add_unreachable(sum, ex[i].subject, &cap); i++; }
+        else if (c > 0) j++;            /* not exposed: counted below, not stored */
+        else {
+            if (*f->rows[j].email) sum->reachable++;
+            else add_unreachable(sum, ex[i].subject, &cap);
+            keep[stored++] = j;
+            i++; j++;
+        }
+    }
+    sum->unknown = sum->rows - (long long)stored;  /* rows of people not exposed (kept or not by the parser) */
+    return stored;
+}
+
+/* the import row (the next version, made current) and the stored rows KEEP[0..NKEEP) */
+static int insert_import(reg *r, const struct incident *inc, const char *file_name, const char *file_sha256, int64_t scan_id,
+                         const struct subjects_file *f, const size_t *keep, size_t nkeep, struct subjects_summary *sum)
+{
+    db_stmt *s = db_prepare(r->d, "UPDATE subject_import SET current = 0 WHERE incident_id = ?");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    if (db_step(s) != DB_DONE) return reg_dberr(r);
+    s = db_prepare(r->d, "INSERT INTO subject_import(incident_id, version, current, created_at, actor, file_name, file_sha256,"
+                         " nrows, scan_id, exposed, reachable, unknown)"
+                         " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM subject_import WHERE incident_id = ?1), 1,"
+                         " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, inc->id);
+    db_bind_int(s, 2, reg_now(r));
+    db_bind_text(s, 3, reg_actor(r));
+    db_bind_text(s, 4, file_name);
+    db_bind_text(s, 5, file_sha256);
+    db_bind_int(s, 6, sum->rows);
+    db_bind_int(s, 7, scan_id);
+    db_bind_int(s, 8, sum->exposed);
+    db_bind_int(s, 9, sum->reachable);
+    db_bind_int(s, 10, sum->unknown);
+    if (db_step(s) != DB_ROW) return reg_dberr(r);
+    int64_t import_id = db_col_int(s, 0);
+    sum->version = db_col_int(s, 1);
+    db_reset(s);
+    s = db_prepare(r->d, "INSERT INTO subject(import_id, subject, line, name, email, language, timezone, salutation)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return reg_dberr(r);
+    for (size_t k = 0; k < nkeep; k++) {
+        const struct subject_rec *row = &f->rows[keep[k]];
+        db_bind_int(s, 1, import_id);
+        db_bind_text(s, 2, row->subject);
+        db_bind_int(s, 3, row->line);
+        db_bind_text(s, 4, row->name);
+        db_bind_text(s, 5, row->email);
+        db_bind_text(s, 6, row->language);
+        db_bind_text(s, 7, row->timezone);
+        db_bind_text(s, 8, row->salutation);
+        if (db_step(s) != DB_DONE) return reg_dberr(r);
+    }
+    return 0;
+}
+
+/* the timeline event and the audit entries of an import */
+static int record_import(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
+                         int64_t scan_version, const struct subjects_summary *sum)
+{
+    char *t = xasprintf("Contact data of the affected people imported (version %lld) from %s (SHA-256 %s, %lld rows): "
+                        "%lld of the %lld people exposed in scan version %lld can be told individually by e-mail, "
+                        "%zu cannot (not reachable individually; Art. 34(3)(c) GDPR). %lld row%s of the file concern%s people "
+                        "who were not exposed; %s not stored.",
+                        (long long)sum->version, file_name, file_sha256, sum->rows, sum->reachable, sum->exposed,
+                        (long long)scan_version, sum->nunreachable, sum->unknown, sum->unknown == 1 ? "" : "s",
+                        sum->unknown == 1 ? "s" : "", sum->unknown == 1 ? "it was" : "they were");
+    int rc = incident_event_add(r, inc, reg_now(r), "subjects", t, 0, NULL);
+    free(t);
+    if (rc) return rc;
+    char v[32], a[64];
+    snprintf(v, sizeof v, "%lld", (long long)sum->version);
+    if ((rc = reg_audit(r, inc->ref, "subjects.import", "version", NULL, v))) return rc;
+    t = xasprintf("%s (SHA-256 %s, %lld rows)", file_name, file_sha256, sum->rows);
+    rc = reg_audit(r, inc->ref, "subjects.import", "file", NULL, t);
+    free(t);
+    if (rc) return rc;
+    snprintf(a, sizeof a, "%lld", sum->reachable);
+    if ((rc = reg_audit(r, inc->ref, "subjects.import", "reachable", NULL, a))) return rc;
+    snprintf(a, sizeof a, "%zu", sum->nunreachable);
+    if ((rc = reg_audit(r, inc->ref, "subjects.import", "not_reachable", NULL, a))) return rc;
+    snprintf(a, sizeof a, "%lld", sum->unknown);
+    return reg_audit(r, inc->ref, "subjects.import", "unknown_subjects", NULL, a);
+}
+
 static int store(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
                  const struct subjects_file *f, struct subjects_summary *sum)
 {
@@ -377,98 +476,18 @@ static int store(reg *r, struct incident *inc, const char *file_name, const char
     struct exposure_row *ex = NULL;
     size_t nex = 0;
     if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) { exposure_rows_free(ex, nex); return rc; }
-    db *d = reg_db(r);
-    db_stmt *s = db_prepare(d, "UPDATE subject_import SET current = 0 WHERE incident_id = ?");
-    if (!s) goto dberr;
-    db_bind_int(s, 1, inc->id);
-    if (db_step(s) != DB_DONE) goto dberr;
-    /* merge the sorted lists: exposures (by subject, bytewise) and rows (likewise) */
-    size_t cap = 0, i = 0, j = 0;
-    long long stored = 0;
-    sum->rows = f->total > (long long)f->n ? f->total : (long long)f->n;
-    sum->exposed = (long long)nex;
     sum->scan_version = si.version;
     size_t *keep = xcalloc(f->n ? f->n : 1, sizeof *keep);
-    while (i < nex || j < f->n) {
-        int c = i >= nex ? 1 : j >= f->n ? -1 : strcmp(ex[i].subject, f->rows[j].subject);
-        if (c < 0) { add_unreachable(sum, ex[i].subject, &cap); i++; }
-        else if (c > 0) j++;            /* not exposed: counted below, not stored */
-        else {
-            if (*f->rows[j].email) sum->reachable++;
-            else add_unreachable(sum, ex[i].subject, &cap);
-            keep[stored++] = j;
-            i++; j++;
-        }
-    }
-    sum->unknown = sum->rows - stored;  /* rows of people not exposed (kept or not by the parser) */
-    s = db_prepare(d, "INSERT INTO subject_import(incident_id, version, current, created_at, actor, file_name, file_sha256,"
-                      " nrows, scan_id, exposed, reachable, unknown)"
-                      " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM subject_import WHERE incident_id = ?1), 1,"
-                      " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version");
-    if (!s) { free(keep); goto dberr; }
-    db_bind_int(s, 1, inc->id);
-    db_bind_int(s, 2, reg_now(r));
-    db_bind_text(s, 3, reg_actor(r));
-    db_bind_text(s, 4, file_name);
-    db_bind_text(s, 5, file_sha256);
-    db_bind_int(s, 6, sum->rows);
-    db_bind_int(s, 7, si.id);
-    db_bind_int(s, 8, sum->exposed);
-    db_bind_int(s, 9, sum->reachable);
-    db_bind_int(s, 10, sum->unknown);
-    if (db_step(s) != DB_ROW) { free(keep); goto dberr; }
-    int64_t import_id = db_col_int(s, 0);
-    sum->version = db_col_int(s, 1);
-    db_reset(s);
-    s = db_prepare(d, "INSERT INTO subject(import_id, subject, line, name, email, language, timezone, salutation)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) { free(keep); goto dberr; }
-    for (long long k = 0; k < stored; k++) {
-        const struct subject_rec *row = &f->rows[keep[k]];
-        db_bind_int(s, 1, import_id);
-        db_bind_text(s, 2, row->subject);
-        db_bind_int(s, 3, row->line);
-        db_bind_text(s, 4, row->name);
-        db_bind_text(s, 5, row->email);
-        db_bind_text(s, 6, row->language);
-        db_bind_text(s, 7, row->timezone);
-        db_bind_text(s, 8, row->salutation);
-        if (db_step(s) != DB_DONE) { free(keep); goto dberr; }
-    }
+    size_t nkeep = merge_rows(ex, nex, f, sum, keep);
+    rc = insert_import(r, inc, file_name, file_sha256, si.id, f, keep, nkeep, sum);
     free(keep);
+    exposure_rows_free(ex, nex);
+    if (rc) return rc;
     sum->created_at = reg_now(r);
     sum->file_name = xstrdup(file_name);
     sum->file_sha256 = xstrdup(file_sha256);
     sum->actor = xstrdup(reg_actor(r));
-    char *t = xasprintf("Contact data of the affected people imported (version %lld) from %s (SHA-256 %s, %lld rows): "
-                        "%lld of the %lld people exposed in scan version %lld can be told individually by e-mail, "
-                        "%zu cannot (not reachable individually; Art. 34(3)(c) GDPR). %lld row%s of the file concern%s people "
-                        "who were not exposed; %s not stored.",
-                        (long long)sum->version, file_name, file_sha256, sum->rows, sum->reachable, sum->exposed,
-                        (long long)si.version, sum->nunreachable, sum->unknown, sum->unknown == 1 ? "" : "s",
-                        sum->unknown == 1 ? "s" : "", sum->unknown == 1 ? "it was" : "they were");
-    rc = incident_event_add(r, inc, reg_now(r), "subjects", t, 0, NULL);
-    free(t);
-    if (rc) goto out;
-    char v[32], a[64];
-    snprintf(v, sizeof v, "%lld", (long long)sum->version);
-    if ((rc = reg_audit(r, inc->ref, "subjects.import", "version", NULL, v))) goto out;
-    t = xasprintf("%s (SHA-256 %s, %lld rows)", file_name, file_sha256, sum->rows);
-    rc = reg_audit(r, inc->ref, "subjects.import", "file", NULL, t);
-    free(t);
-    if (rc) goto out;
-    snprintf(a, sizeof a, "%lld", sum->reachable);
-    if ((rc = reg_audit(r, inc->ref, "subjects.import", "reachable", NULL, a))) goto out;
-    snprintf(a, sizeof a, "%zu", sum->nunreachable);
-    if ((rc = reg_audit(r, inc->ref, "subjects.import", "not_reachable", NULL, a))) goto out;
-    snprintf(a, sizeof a, "%lld", sum->unknown);
-    rc = reg_audit(r, inc->ref, "subjects.import", "unknown_subjects", NULL, a);
-out:
-    exposure_rows_free(ex, nex);
-    return rc;
-dberr:
-    exposure_rows_free(ex, nex);
-    return reg_dberr(r);
+    return record_import(r, inc, file_name, file_sha256, si.version, sum);
 }
 
 int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_summary *sum)

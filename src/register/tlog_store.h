@@ -1,5 +1,7 @@
-/* tlog_store.h — the transparency log in the register: entries, signed checkpoints, proofs,
- * verification, the hash-chained audit trail and the public incident statements.
+/* tlog_store.h — the transparency log in the register: entries, signed checkpoints, proofs and
+ * verification. Files: tlog_store.c (canonical JSON, appending, reading, proofs), tlog_verify.c
+ * (tlog_verify, tlog_checkpoint). The public incident statements the log carries are in
+ * statement.h, the audit trail whose head checkpoints commit to in audit.h.
  *
  * The log is an append-only list of entries 0, 1, 2, … (table tlog_entry). Every entry is
  * canonical JSON (sorted keys, no insignificant white space, integers only; the bytes Python's
@@ -14,7 +16,7 @@
  *                       proves what was committed, and when.
  *
  * Kinds: lowercase a-z, 0-9 and '-', 1..32 bytes. In use: "statement" (public, written by
- * tlog_statement_add), "filing", "decision", "notice" (commitments, by the report, assess and
+ * statement_add), "filing", "decision", "notice" (commitments, by the report, assess and
  * notify modules), "audit-head" (commitment to the audit trail's head, written by
  * tlog_checkpoint; reserved).
  *
@@ -32,7 +34,6 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "register/db.h"
 #include "register/register.h"
 #include "sign/keys.h"
 #include "tlog/checkpoint.h"
@@ -180,54 +181,10 @@ void tlog_verify_release(struct tlog_verify_result *res);
  * the register could not be read (reg_err). Read-only. */
 int tlog_verify(reg *r, const uint8_t pk[CKPT_PK_LEN], struct tlog_verify_result *res);
 
-/* ---- public incident statements (table incident_statement, append-only) ----------------- */
-
-struct incident;
-struct tlog_statement {
-    char incident[16];                 /* incident ref "2026-0001" */
-    int64_t revision;                  /* 1, 2, … per incident and language */
-    char lang[3];                      /* "de" | "en" */
-    char *title, *text;
-    char *facts;                       /* canonical JSON of the public facts */
-    int64_t published_at, log_index;
-    char *actor;
-};
-void tlog_statement_release(struct tlog_statement *s);
-void tlog_statements_free(struct tlog_statement *s, size_t n);
-
-/* Publish a new revision of INC's public statement in LANG ("de"/"en"), in a transaction:
- * stores the revision, appends it IN FULL to the log (kind "statement": incident, revision,
- * lang, title, published_at, statement, facts {breach_types, approx_people, approx_records,
- * exposure_from, exposure_until}, previous_entry), adds a timeline event and an audit entry.
- * TITLE and TEXT: valid UTF-8, no control characters but newline (TEXT) and tab; TEXT at most
- * 64 KiB. Refuses (2) a revision identical in title, text and facts to the latest one in that
- * language. OUT (may be NULL) receives the stored revision. */
-int tlog_statement_add(reg *r, const struct incident *inc, const char *lang, const char *title,
-                       const char *text, struct tlog_statement *out);
-
-/* Statements of the incident with ref INCIDENT_REF (NULL: of every incident), ordered by
- * incident, language, revision; with LATEST_ONLY only the newest revision per incident and
- * language. *out malloc'd (tlog_statements_free), NULL when *n is 0. For the portal. */
-int tlog_statement_list(reg *r, const char *incident_ref, int latest_only,
-                        struct tlog_statement **out, size_t *n);
-
 /* ---- building blocks -------------------------------------------------------------------- */
 
 /* Canonical JSON of J (see above) into *out (malloc'd, NUL-terminated) and *len. Returns 0,
  * or -1 with err for reals, nesting deeper than 32 or output beyond TLOG_ENTRY_MAX. */
 int tlog_json_canonical(const json_t *j, char **out, size_t *len, char *err, size_t errlen);
 
-/* The audit trail's hash chain: hash = SHA-256("klartext audit v1" 0x00 ‖ prev_hash ‖ id ‖ at ‖
- * actor ‖ command ‖ incident_ref ‖ action ‖ field ‖ old_value ‖ new_value), integers as 0x02
- * + 8 bytes big-endian, text as 0x01 + 8-byte big-endian length + bytes, NULL as 0x00;
- * prev_hash of the first row is 32 zero bytes. */
-void tlog_audit_hash(const uint8_t prev[MERKLE_HASH_LEN], int64_t id, int64_t at, const char *actor,
-                     const char *command, const char *incident_ref, const char *action,
-                     const char *field, const char *old_value, const char *new_value,
-                     uint8_t out[MERKLE_HASH_LEN]);
-/* Schema hook (schema.c): fill prev_hash/hash of every existing audit row, then restore the
- * audit table's update guard. Returns 0 or -1 (db_errmsg). */
-int tlog_audit_chain_migrate(db *d);
-/* The schema version from which audit rows carry prev_hash/hash (the step with that hook). */
-int64_t tlog_audit_chain_version(void);
 #endif

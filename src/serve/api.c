@@ -2,7 +2,7 @@
 #include "serve/serve_int.h"
 #include "register/incident.h"
 #include "register/scans.h"
-#include "register/tlog_store.h"
+#include "register/statement.h"
 #include "util/ktime.h"
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static json_t *iso(int64_t t)
     return json_string(s);
 }
 
-static json_t *statement_json(const struct tlog_statement *s, int with_text)
+static json_t *statement_json(const struct statement *s, int with_text)
 {
     json_t *o = json_object();
     json_object_set_new(o, "incident", json_string(s->incident));
@@ -34,9 +34,9 @@ static json_t *statement_json(const struct tlog_statement *s, int with_text)
 
 json_t *api_incident_list(reg *r)
 {
-    struct tlog_statement *st = NULL;
+    struct statement *st = NULL;
     size_t n = 0;
-    if (tlog_statement_list(r, NULL, 1, &st, &n)) return NULL;
+    if (statement_list(r, NULL, 1, &st, &n)) return NULL;
     json_t *arr = json_array(), *cur = NULL;
     const char *cur_ref = "";
     for (size_t i = 0; i < n; i++) {
@@ -50,7 +50,7 @@ json_t *api_incident_list(reg *r)
         }
         json_object_set_new(json_object_get(cur, "statements"), st[i].lang, statement_json(&st[i], 0));
     }
-    tlog_statements_free(st, n);
+    statements_free(st, n);
     json_t *o = json_object();
     json_object_set_new(o, "incidents", arr);
     return o;
@@ -58,11 +58,11 @@ json_t *api_incident_list(reg *r)
 
 json_t *api_incident(reg *r, const char *ref)
 {
-    struct tlog_statement *st = NULL;
+    struct statement *st = NULL;
     size_t n = 0;
-    if (strlen(ref) > 15 || tlog_statement_list(r, ref, 0, &st, &n) || !n) { tlog_statements_free(st, n); return NULL; }
+    if (strlen(ref) > 15 || statement_list(r, ref, 0, &st, &n) || !n) { statements_free(st, n); return NULL; }
     struct incident inc;
-    if (incident_load(r, ref, &inc)) { tlog_statements_free(st, n); return NULL; }
+    if (incident_load(r, ref, &inc)) { statements_free(st, n); return NULL; }
     json_t *o = json_object(), *latest = json_object(), *revs = json_array();
     json_object_set_new(o, "ref", json_string(ref));
     for (size_t i = 0; i < n; i++) {
@@ -100,7 +100,7 @@ json_t *api_incident(reg *r, const char *ref)
     }
     json_object_set_new(o, "contact", c);
     incident_release(&inc);
-    tlog_statements_free(st, n);
+    statements_free(st, n);
     return o;
 }
 

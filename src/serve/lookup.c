@@ -3,6 +3,7 @@
 #include "register/scans.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
+#include "register/db.h"   /* transitional: until this file's SQL moves into src/register/ (issue 13) */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>

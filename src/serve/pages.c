@@ -6,7 +6,7 @@
 #include "notify/i18n.h"
 #include "register/incident.h"
 #include "register/scans.h"
-#include "register/tlog_store.h"
+#include "register/statement.h"
 #include "report/report_int.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
@@ -152,9 +152,9 @@ static void statement_html(struct buf *b, const char *text)
 }
 
 /* pick the statement of incident I in the reader's language, else the other one */
-static const struct tlog_statement *pick(const struct tlog_statement *st, size_t n, const char *ref, int de_)
+static const struct statement *pick(const struct statement *st, size_t n, const char *ref, int de_)
 {
-    const struct tlog_statement *other = NULL;
+    const struct statement *other = NULL;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(st[i].incident, ref)) continue;
         if (!strcmp(st[i].lang, de_ ? "de" : "en")) return &st[i];
@@ -165,9 +165,9 @@ static const struct tlog_statement *pick(const struct tlog_statement *st, size_t
 
 int page_index(reg *r, int de_, struct buf *b)
 {
-    struct tlog_statement *st = NULL;
+    struct statement *st = NULL;
     size_t n = 0;
-    if (tlog_statement_list(r, NULL, 1, &st, &n)) return 500;
+    if (statement_list(r, NULL, 1, &st, &n)) return 500;
     html_begin(b, r, de_, T("Sicherheitsvorfälle", "Security incidents"), "/");
     buf_addf(b, "<h1>%s</h1>\n", T("Sicherheitsvorfälle", "Security incidents"));
     buf_addf(b, "<p class=\"lead\">%s</p>\n",
@@ -181,7 +181,7 @@ int page_index(reg *r, int de_, struct buf *b)
     buf_adds(b, "<ul class=\"incidents\">\n");
     for (size_t i = n; i-- > 0;) {                  /* newest incident first */
         if (i + 1 < n && !strcmp(st[i].incident, st[i + 1].incident)) continue;
-        const struct tlog_statement *s = pick(st, n, st[i].incident, de_);
+        const struct statement *s = pick(st, n, st[i].incident, de_);
         char when[I18N_TEXT_MAX];
         fmt_t(de_, s->published_at, reg_org_zone(r), when, sizeof when);
         buf_addf(b, "<li><a href=\"/incident/%s?lang=%s\"", ref_s(s->incident), de_ ? "de" : "en");
@@ -194,7 +194,7 @@ int page_index(reg *r, int de_, struct buf *b)
     buf_adds(b, "</ul>\n");
     if (!shown) buf_addf(b, "<p>%s</p>\n", T("Derzeit gibt es keine veröffentlichten Vorfälle.", "There are no published incidents."));
     html_end(b, r, de_);
-    tlog_statements_free(st, n);
+    statements_free(st, n);
     return 200;
 }
 
@@ -239,42 +239,11 @@ static const char *breach_label(int de_, const char *t)
     return t;
 }
 
-int page_incident(reg *r, const char *ref, int de_, struct buf *b)
+/* the published facts of a statement (FACTS_JSON: its canonical JSON) */
+static void facts_section(struct buf *b, const char *facts_json, const char *zone, int de_)
 {
-    struct tlog_statement *st = NULL;
-    size_t n = 0;
-    if (strlen(ref) > 15) return page_not_found(r, de_, b);
-    if (tlog_statement_list(r, ref, 0, &st, &n)) return 500;
-    if (!n) { tlog_statements_free(st, n); return page_not_found(r, de_, b); }
-    struct incident inc;
-    if (incident_load(r, ref, &inc)) { tlog_statements_free(st, n); return page_not_found(r, de_, b); }
-    /* the latest revision in the reader's language (rows are ordered by lang, revision) */
-    const struct tlog_statement *s = NULL, *any = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!strcmp(st[i].lang, de_ ? "de" : "en")) s = &st[i];
-        any = &st[i];
-    }
-    int foreign = !s;
-    if (!s) s = any;
-    const char *zone = reg_org_zone(r);
-    char self[64], when[I18N_TEXT_MAX], w2[I18N_TEXT_MAX], num[I18N_TEXT_MAX];
-    snprintf(self, sizeof self, "/incident/%s", ref_s(inc.ref));
-    html_begin(b, r, de_, s->title, self);
-    buf_addf(b, "<article%s%s%s>\n", foreign ? " lang=\"" : "", foreign ? lang_s(s->lang) : "", foreign ? "\"" : "");
-    buf_adds(b, "<h1>");
-    html_esc(b, s->title);
-    buf_adds(b, "</h1>\n");
-    fmt_t(de_, s->published_at, zone, when, sizeof when);
-    buf_addf(b, "<p class=\"meta\" lang=\"%s\">%s %s · %s %lld · %s %s</p>\n", de_ ? "de" : "en", T("Vorfall", "Incident"), ref_s(inc.ref),
-             T("Fassung", "Revision"), (long long)s->revision, T("veröffentlicht am", "published"), when);
-    if (foreign)
-        buf_addf(b, "<p class=\"note\" lang=\"%s\">%s</p>\n", de_ ? "de" : "en",
-                 T("Diese Erklärung liegt nur auf Englisch vor.", "This statement is only available in German."));
-    statement_html(b, s->text);
-    buf_adds(b, "</article>\n");
-
-    /* the published facts */
-    json_t *facts = json_loads(s->facts, 0, NULL);
+    char when[I18N_TEXT_MAX], w2[I18N_TEXT_MAX], num[I18N_TEXT_MAX];
+    json_t *facts = json_loads(facts_json, 0, NULL);
     buf_addf(b, "<section aria-labelledby=\"facts\" class=\"box\">\n<h2 id=\"facts\">%s</h2>\n<dl class=\"facts\">\n",
              T("Das Wichtigste in Kürze", "Key facts"));
     const char *from = facts ? json_string_value(json_object_get(facts, "exposure_from")) : NULL;
@@ -306,8 +275,13 @@ int page_incident(reg *r, const char *ref, int de_, struct buf *b)
     }
     buf_adds(b, "</dl>\n</section>\n");
     json_decref(facts);
+}
 
-    /* the public timeline: the record's dates and every published revision */
+/* the public timeline: the record's dates and every published revision, by time */
+static void timeline_section(struct buf *b, const struct incident *inc, const struct statement *st, size_t n,
+                             const char *zone, int de_)
+{
+    char when[I18N_TEXT_MAX];
     buf_addf(b, "<section aria-labelledby=\"timeline\">\n<h2 id=\"timeline\">%s</h2>\n<ol class=\"timeline\">\n", T("Zeitlinie", "Timeline"));
     struct { int f; const char *de, *en; } dates[] = {
         {IF_AWARE_AT, "Wir haben von dem Vorfall erfahren", "We became aware of the incident"},
@@ -317,7 +291,7 @@ int page_incident(reg *r, const char *ref, int de_, struct buf *b)
     struct { int64_t t; const char *text; int64_t rev; const char *lang; int64_t idx; } items[64];
     size_t ni = 0;
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
-        int64_t t = inc_time(&inc, dates[i].f);
+        int64_t t = inc_time(inc, dates[i].f);
         if (t) { items[ni].t = t; items[ni].text = T(dates[i].de, dates[i].en); items[ni].rev = 0; items[ni].lang = NULL; items[ni].idx = -1; ni++; }
     }
     for (size_t i = 0; i < n && ni < sizeof items / sizeof items[0]; i++) {
@@ -345,9 +319,52 @@ int page_incident(reg *r, const char *ref, int de_, struct buf *b)
         buf_adds(b, "</li>\n");
     }
     buf_adds(b, "</ol>\n</section>\n");
+}
 
+/* the statement itself: title, revision line, the text (S in a FOREIGN language: marked so) */
+static void statement_article(struct buf *b, const struct incident *inc, const struct statement *s, int foreign,
+                              const char *zone, int de_)
+{
+    char when[I18N_TEXT_MAX];
+    buf_addf(b, "<article%s%s%s>\n", foreign ? " lang=\"" : "", foreign ? lang_s(s->lang) : "", foreign ? "\"" : "");
+    buf_adds(b, "<h1>");
+    html_esc(b, s->title);
+    buf_adds(b, "</h1>\n");
+    fmt_t(de_, s->published_at, zone, when, sizeof when);
+    buf_addf(b, "<p class=\"meta\" lang=\"%s\">%s %s · %s %lld · %s %s</p>\n", de_ ? "de" : "en", T("Vorfall", "Incident"), ref_s(inc->ref),
+             T("Fassung", "Revision"), (long long)s->revision, T("veröffentlicht am", "published"), when);
+    if (foreign)
+        buf_addf(b, "<p class=\"note\" lang=\"%s\">%s</p>\n", de_ ? "de" : "en",
+                 T("Diese Erklärung liegt nur auf Englisch vor.", "This statement is only available in German."));
+    statement_html(b, s->text);
+    buf_adds(b, "</article>\n");
+}
+
+int page_incident(reg *r, const char *ref, int de_, struct buf *b)
+{
+    struct statement *st = NULL;
+    size_t n = 0;
+    if (strlen(ref) > 15) return page_not_found(r, de_, b);
+    if (statement_list(r, ref, 0, &st, &n)) return 500;
+    if (!n) { statements_free(st, n); return page_not_found(r, de_, b); }
+    struct incident inc;
+    if (incident_load(r, ref, &inc)) { statements_free(st, n); return page_not_found(r, de_, b); }
+    /* the latest revision in the reader's language (rows are ordered by lang, revision) */
+    const struct statement *s = NULL, *any = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(st[i].lang, de_ ? "de" : "en")) s = &st[i];
+        any = &st[i];
+    }
+    int foreign = !s;
+    if (!s) s = any;
+    const char *zone = reg_org_zone(r);
+    char self[64];
+    snprintf(self, sizeof self, "/incident/%s", ref_s(inc.ref));
+    html_begin(b, r, de_, s->title, self);
+    statement_article(b, &inc, s, foreign, zone, de_);
+    facts_section(b, s->facts, zone, de_);
+    timeline_section(b, &inc, st, n, zone, de_);
     chart_section(b, r, &inc, de_);
-
     buf_addf(b, "<section aria-labelledby=\"check\" class=\"box\">\n<h2 id=\"check\">%s</h2>\n<p>%s</p>\n"
                 "<p><a class=\"button\" href=\"/verify?lang=%s\">%s</a></p>\n</section>\n",
              T("Haben Sie eine Nachricht zu diesem Vorfall erhalten?", "Did you get a message about this incident?"),
@@ -360,7 +377,7 @@ int page_incident(reg *r, const char *ref, int de_, struct buf *b)
     contact_box(b, r, de_);
     html_end(b, r, de_);
     incident_release(&inc);
-    tlog_statements_free(st, n);
+    statements_free(st, n);
     return 200;
 }
 
@@ -454,30 +471,105 @@ static void list_words(struct buf *b, const char *semi, int de_)
     }
 }
 
+/* the page for a code (and address) that matched no notice */
+static void verify_not_confirmed(reg *r, int de_, struct buf *b)
+{
+    html_begin(b, r, de_, T("Nicht bestätigt", "Not confirmed"), "/verify");
+    buf_addf(b, "<div class=\"result bad\" role=\"status\">\n<h1>%s</h1>\n<p>%s</p>\n</div>\n",
+             T("Wir konnten diese Nachricht nicht bestätigen", "We could not confirm this message"),
+             T("Zu diesem Code haben wir keine Nachricht gefunden – oder nicht an die angegebene E-Mail-Adresse.",
+               "We found no message with this code – or none sent to the e-mail address you entered."));
+    buf_addf(b, "<h2>%s</h2>\n<ul>\n<li>%s</li>\n<li>%s</li>\n<li>%s</li>\n</ul>\n",
+             T("Was Sie jetzt tun können", "What you can do now"),
+             T("Prüfen Sie den Code auf Tippfehler und versuchen Sie es erneut.", "Check the code for typing errors and try again."),
+             T("Wenn Sie eine E-Mail-Adresse angegeben haben: Es muss die Adresse sein, an die die Nachricht ging. Lassen Sie das Feld sonst leer.",
+               "If you entered an e-mail address: it must be the address the message was sent to. Otherwise leave the field empty."),
+             T("Lässt sich die Nachricht nicht bestätigen, stammt sie vielleicht nicht von uns: Klicken Sie auf keine Links darin, "
+               "öffnen Sie keine Anhänge und rufen Sie unseren Kundenservice an.",
+               "If the message cannot be confirmed, it may not be from us: do not click links in it, do not open attachments, "
+               "and call our customer service."));
+    verify_form(b, de_, 1);
+    contact_box(b, r, de_);
+    html_end(b, r, de_);
+}
+
+/* what happened to the person's data (E found) */
+static void exposure_section(const struct person_exposure *e, int de_, struct buf *b)
+{
+    char when[I18N_TEXT_MAX], w2[I18N_TEXT_MAX], num[I18N_TEXT_MAX];
+    const char *pz = e->timezone;
+    fmt_t(de_, e->first_seen, pz, when, sizeof when);
+    fmt_t(de_, e->last_seen, pz, w2, sizeof w2);
+    buf_addf(b, "<section aria-labelledby=\"yours\" class=\"box\">\n<h2 id=\"yours\">%s</h2>\n<dl class=\"facts\">\n",
+             T("Was mit Ihren Daten geschah", "What happened to your data"));
+    buf_addf(b, "<dt>%s</dt><dd>", T("Welche Daten", "Which data"));
+    list_words(b, e->fields, de_);
+    buf_adds(b, "</dd>\n");
+    buf_addf(b, "<dt>%s</dt><dd>%s %s<br>%s %s</dd>\n", T("Wann", "When"), T("zuerst abgerufen:", "first viewed:"), when,
+             T("zuletzt abgerufen:", "last viewed:"), w2);
+    char dur[I18N_TEXT_MAX] = "";
+    i18n_format_duration(de_ ? I18N_DE : I18N_EN, e->last_seen - e->first_seen, dur, sizeof dur);
+    buf_addf(b, "<dt>%s</dt><dd>%s</dd>\n", T("Wie lange", "For how long"), dur);
+    fmt_n(de_, e->views, num, sizeof num);
+    buf_addf(b, "<dt>%s</dt><dd>%s %s", T("Von wem", "By whom"), num, e->views == 1 ? T("Abruf", "view") : T("Abrufe", "views"));
+    fmt_n(de_, e->viewers, num, sizeof num);
+    buf_addf(b, T(" durch %s andere %s", " by %s other %s"), num, e->viewers == 1 ? T("Person", "person") : T("Personen", "people"));
+    char a[I18N_TEXT_MAX], c2[I18N_TEXT_MAX];
+    fmt_n(de_, e->signed_in, a, sizeof a);
+    fmt_n(de_, e->anonymous, c2, sizeof c2);
+    buf_addf(b, T(": %s %s, %s %s (%s). Wer das war, zeigen wir nicht.</dd>\n", ": %s %s, %s %s (%s). We do not show who they were.</dd>\n"),
+             a, e->signed_in == 1 ? T("angemeldete Kundin oder angemeldeter Kunde", "signed-in customer") : T("angemeldete Kundinnen und Kunden", "signed-in customers"),
+             c2, e->anonymous == 1 ? T("nicht angemeldeter Besucher", "visitor who was not signed in") : T("nicht angemeldete Besucher", "visitors who were not signed in"),
+             T("nur über die IP-Adresse gezählt", "counted by IP address only"));
+    buf_addf(b, "<dt>%s</dt><dd>", T("Wo", "Where"));
+    list_plain(b, e->pages);
+    buf_adds(b, "</dd>\n");
+    buf_addf(b, "</dl>\n<p class=\"meta\">%s ", T("Zeiten in Ihrer Zeitzone:", "Times in your time zone:"));
+    html_esc(b, pz);
+    buf_adds(b, ".</p>\n</section>\n");
+}
+
+/* where the notice stands in the transparency log, and how to check it */
+static void log_section(const struct person_exposure *e, int de_, struct buf *b)
+{
+    buf_addf(b, "<section aria-labelledby=\"log\">\n<h2 id=\"log\">%s</h2>\n", T("Im Transparenz-Log", "In the transparency log"));
+    if (e->log_index < 0) {
+        buf_addf(b, "<p>%s</p>\n", T("Diese Nachricht ist noch nicht im Transparenz-Log verzeichnet.", "This message is not in the log yet."));
+    } else {
+        buf_addf(b, "<p>%s <a href=\"/log/entries?start=%lld&amp;end=%lld\">%lld</a>%s</p>\n",
+                 T("Eine Prüfsumme dieser Nachricht steht im öffentlichen Transparenz-Log, Eintrag", "A commitment to this message is in the public transparency log, entry"),
+                 (long long)e->log_index, (long long)e->log_index + 1, (long long)e->log_index,
+                 e->in_checkpoint ? T(", enthalten im zuletzt signierten Prüfpunkt.", ", covered by the latest signed checkpoint.")
+                                  : T(" (noch in keinem signierten Prüfpunkt).", " (not yet in a signed checkpoint)."));
+        if (e->salt_hex[0]) {
+            buf_addf(b, "<p>%s</p>\n<dl class=\"facts\">\n<dt>%s</dt><dd><code>", T(
+                "So prüfen Sie es selbst: Der Eintrag enthält <code>commitment</code> = SHA-256(Salz ‖ Text). "
+                "Mit diesen beiden Werten können Sie ihn nachrechnen und mit dem Beweis unten zeigen, dass er im Log steht "
+                "(siehe die Seite „Transparenz-Log“).",
+                "Check it yourself: the entry holds <code>commitment</code> = SHA-256(salt ‖ text). With these two values "
+                "you can recompute it and, with the proof below, show that it is in the log (see the transparency log page)."),
+                T("Salz (hex)", "Salt (hex)"));
+            html_esc(b, e->salt_hex);
+            buf_addf(b, "</code></dd>\n<dt>%s</dt><dd><code>", T("Text (mit Zeilenende)", "Text (with its line end)"));
+            html_esc(b, e->committed);
+            buf_adds(b, "</code></dd>\n</dl>\n");
+        }
+        if (e->have_proof) {
+            char *pj = json_dumps(e->proof, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+            buf_addf(b, "<details>\n<summary>%s</summary>\n<pre>", T("Inklusionsbeweis (RFC 9162)", "Inclusion proof (RFC 9162)"));
+            html_esc(b, pj ? pj : "");
+            buf_adds(b, "</pre>\n</details>\n");
+            free(pj);
+        }
+    }
+    buf_adds(b, "</section>\n");
+}
+
 void page_verify_result(reg *r, int de_, const struct verify_res *v, const struct person_exposure *e, struct buf *b)
 {
     const char *zone = reg_org_zone(r);
-    char when[I18N_TEXT_MAX], w2[I18N_TEXT_MAX], num[I18N_TEXT_MAX];
-    if (!v->matched) {
-        html_begin(b, r, de_, T("Nicht bestätigt", "Not confirmed"), "/verify");
-        buf_addf(b, "<div class=\"result bad\" role=\"status\">\n<h1>%s</h1>\n<p>%s</p>\n</div>\n",
-                 T("Wir konnten diese Nachricht nicht bestätigen", "We could not confirm this message"),
-                 T("Zu diesem Code haben wir keine Nachricht gefunden – oder nicht an die angegebene E-Mail-Adresse.",
-                   "We found no message with this code – or none sent to the e-mail address you entered."));
-        buf_addf(b, "<h2>%s</h2>\n<ul>\n<li>%s</li>\n<li>%s</li>\n<li>%s</li>\n</ul>\n",
-                 T("Was Sie jetzt tun können", "What you can do now"),
-                 T("Prüfen Sie den Code auf Tippfehler und versuchen Sie es erneut.", "Check the code for typing errors and try again."),
-                 T("Wenn Sie eine E-Mail-Adresse angegeben haben: Es muss die Adresse sein, an die die Nachricht ging. Lassen Sie das Feld sonst leer.",
-                   "If you entered an e-mail address: it must be the address the message was sent to. Otherwise leave the field empty."),
-                 T("Lässt sich die Nachricht nicht bestätigen, stammt sie vielleicht nicht von uns: Klicken Sie auf keine Links darin, "
-                   "öffnen Sie keine Anhänge und rufen Sie unseren Kundenservice an.",
-                   "If the message cannot be confirmed, it may not be from us: do not click links in it, do not open attachments, "
-                   "and call our customer service."));
-        verify_form(b, de_, 1);
-        contact_box(b, r, de_);
-        html_end(b, r, de_);
-        return;
-    }
+    char when[I18N_TEXT_MAX];
+    if (!v->matched) { verify_not_confirmed(r, de_, b); return; }
     const struct notice_hit *h = &v->h;
     html_begin(b, r, de_, T("Die Nachricht ist echt", "The message is genuine"), "/verify");
     fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
@@ -490,36 +582,7 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
     html_esc(b, *h->title ? h->title : h->incident_ref);
     buf_addf(b, "</a> (%s).</p>\n</div>\n", ref_s(h->incident_ref));
     if (v->with_email && e && e->found) {
-        const char *pz = e->timezone;
-        fmt_t(de_, e->first_seen, pz, when, sizeof when);
-        fmt_t(de_, e->last_seen, pz, w2, sizeof w2);
-        buf_addf(b, "<section aria-labelledby=\"yours\" class=\"box\">\n<h2 id=\"yours\">%s</h2>\n<dl class=\"facts\">\n",
-                 T("Was mit Ihren Daten geschah", "What happened to your data"));
-        buf_addf(b, "<dt>%s</dt><dd>", T("Welche Daten", "Which data"));
-        list_words(b, e->fields, de_);
-        buf_adds(b, "</dd>\n");
-        buf_addf(b, "<dt>%s</dt><dd>%s %s<br>%s %s</dd>\n", T("Wann", "When"), T("zuerst abgerufen:", "first viewed:"), when,
-                 T("zuletzt abgerufen:", "last viewed:"), w2);
-        char dur[I18N_TEXT_MAX] = "";
-        i18n_format_duration(de_ ? I18N_DE : I18N_EN, e->last_seen - e->first_seen, dur, sizeof dur);
-        buf_addf(b, "<dt>%s</dt><dd>%s</dd>\n", T("Wie lange", "For how long"), dur);
-        fmt_n(de_, e->views, num, sizeof num);
-        buf_addf(b, "<dt>%s</dt><dd>%s %s", T("Von wem", "By whom"), num, e->views == 1 ? T("Abruf", "view") : T("Abrufe", "views"));
-        fmt_n(de_, e->viewers, num, sizeof num);
-        buf_addf(b, T(" durch %s andere %s", " by %s other %s"), num, e->viewers == 1 ? T("Person", "person") : T("Personen", "people"));
-        char a[I18N_TEXT_MAX], c2[I18N_TEXT_MAX];
-        fmt_n(de_, e->signed_in, a, sizeof a);
-        fmt_n(de_, e->anonymous, c2, sizeof c2);
-        buf_addf(b, T(": %s %s, %s %s (%s). Wer das war, zeigen wir nicht.</dd>\n", ": %s %s, %s %s (%s). We do not show who they were.</dd>\n"),
-                 a, e->signed_in == 1 ? T("angemeldete Kundin oder angemeldeter Kunde", "signed-in customer") : T("angemeldete Kundinnen und Kunden", "signed-in customers"),
-                 c2, e->anonymous == 1 ? T("nicht angemeldeter Besucher", "visitor who was not signed in") : T("nicht angemeldete Besucher", "visitors who were not signed in"),
-                 T("nur über die IP-Adresse gezählt", "counted by IP address only"));
-        buf_addf(b, "<dt>%s</dt><dd>", T("Wo", "Where"));
-        list_plain(b, e->pages);
-        buf_adds(b, "</dd>\n");
-        buf_addf(b, "</dl>\n<p class=\"meta\">%s ", T("Zeiten in Ihrer Zeitzone:", "Times in your time zone:"));
-        html_esc(b, pz);
-        buf_adds(b, ".</p>\n</section>\n");
+        exposure_section(e, de_, b);
     } else if (v->with_email) {
         buf_addf(b, "<p>%s</p>\n", T("Zu Ihrer Adresse sind keine Abrufe gespeichert.", "No views are recorded for your address."));
     } else {
@@ -527,39 +590,7 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
                                      "Also enter the e-mail address the message was sent to, to see which of your data was affected."));
         verify_form(b, de_, 0);
     }
-    if (v->with_email && e) {
-        buf_addf(b, "<section aria-labelledby=\"log\">\n<h2 id=\"log\">%s</h2>\n", T("Im Transparenz-Log", "In the transparency log"));
-        if (e->log_index < 0) {
-            buf_addf(b, "<p>%s</p>\n", T("Diese Nachricht ist noch nicht im Transparenz-Log verzeichnet.", "This message is not in the log yet."));
-        } else {
-            buf_addf(b, "<p>%s <a href=\"/log/entries?start=%lld&amp;end=%lld\">%lld</a>%s</p>\n",
-                     T("Eine Prüfsumme dieser Nachricht steht im öffentlichen Transparenz-Log, Eintrag", "A commitment to this message is in the public transparency log, entry"),
-                     (long long)e->log_index, (long long)e->log_index + 1, (long long)e->log_index,
-                     e->in_checkpoint ? T(", enthalten im zuletzt signierten Prüfpunkt.", ", covered by the latest signed checkpoint.")
-                                      : T(" (noch in keinem signierten Prüfpunkt).", " (not yet in a signed checkpoint)."));
-            if (e->salt_hex[0]) {
-                buf_addf(b, "<p>%s</p>\n<dl class=\"facts\">\n<dt>%s</dt><dd><code>", T(
-                    "So prüfen Sie es selbst: Der Eintrag enthält <code>commitment</code> = SHA-256(Salz ‖ Text). "
-                    "Mit diesen beiden Werten können Sie ihn nachrechnen und mit dem Beweis unten zeigen, dass er im Log steht "
-                    "(siehe die Seite „Transparenz-Log“).",
-                    "Check it yourself: the entry holds <code>commitment</code> = SHA-256(salt ‖ text). With these two values "
-                    "you can recompute it and, with the proof below, show that it is in the log (see the transparency log page)."),
-                    T("Salz (hex)", "Salt (hex)"));
-                html_esc(b, e->salt_hex);
-                buf_addf(b, "</code></dd>\n<dt>%s</dt><dd><code>", T("Text (mit Zeilenende)", "Text (with its line end)"));
-                html_esc(b, e->committed);
-                buf_adds(b, "</code></dd>\n</dl>\n");
-            }
-            if (e->have_proof) {
-                char *pj = json_dumps(e->proof, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-                buf_addf(b, "<details>\n<summary>%s</summary>\n<pre>", T("Inklusionsbeweis (RFC 9162)", "Inclusion proof (RFC 9162)"));
-                html_esc(b, pj ? pj : "");
-                buf_adds(b, "</pre>\n</details>\n");
-                free(pj);
-            }
-        }
-        buf_adds(b, "</section>\n");
-    }
+    if (v->with_email && e) log_section(e, de_, b);
     contact_box(b, r, de_);
     html_end(b, r, de_);
 }

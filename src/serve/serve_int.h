@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include "register/register.h"
 #include "register/subjects.h"
-#include "serve/agent.h"
+#include "register/agents.h"
 #include "serve/http_parse.h"
 #include "serve/serve.h"
 #include "util/buf.h"

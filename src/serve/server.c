@@ -7,6 +7,7 @@
 #include "sign/code.h"
 #include "sign/keys.h"
 #include "sign/subkey.h"
+#include "util/file.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <arpa/inet.h>
@@ -145,10 +146,8 @@ static void states_free(void)
 /* the register's change counter as seen by this thread's connection */
 static int64_t data_version(reg *r)
 {
-    int64_t v = -1;
-    int found = 0;
-    if (db_query_int(reg_db(r), "PRAGMA data_version", NULL, &v, &found) || !found) return -1;
-    return v;
+    int64_t v;
+    return reg_data_version(r, &v) ? -1 : v;
 }
 
 /* ---------------------------------------------------------------- process-wide pieces */
@@ -665,9 +664,8 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
     const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_agent");
     int have = session_get(cookie, agent, 0);
     if (have) {                                 /* an agent removed meanwhile loses the session */
-        db_stmt *s = db_prepare(reg_db(r), "SELECT count(*) FROM agent WHERE name = ? AND removed_at IS NULL");
-        int64_t active = 0;
-        if (s) { db_bind_text(s, 1, agent); if (db_step(s) == DB_ROW) active = db_col_int(s, 0); db_reset(s); }
+        int active = 0;
+        if (agent_active(r, agent, &active)) active = 0;
         if (!active) { session_get(cookie, agent, 1); have = 0; agent[0] = 0; }
     }
     struct buf out;
@@ -1061,58 +1059,32 @@ bad:
     return -1;
 }
 
-static char *read_file(const char *path, size_t max, char *err, size_t errlen)
+/* --trusted-proxy "ADDR,ADDR": the proxies whose X-Forwarded-For is believed. 0, or 2 with err. */
+static int parse_proxies(const char *list, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno)); return NULL; }
-    struct buf b;
-    buf_init(&b, max);
-    char chunk[4096];
-    size_t n;
-    int bad = 0;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (buf_add(&b, chunk, n)) { bad = 1; break; }
-    if (ferror(f)) bad = 2;
-    fclose(f);
-    if (bad) { snprintf(err, errlen, bad == 1 ? "'%s' is too large" : "cannot read '%s'", path); buf_release(&b); return NULL; }
-    return buf_detach(&b);
+    const char *p = list;
+    while (*p) {
+        size_t k = strcspn(p, ", ");
+        if (k) {
+            struct http_addr a;
+            if (http_addr_parse(p, k, &a)) {
+                snprintf(err, errlen, "--trusted-proxy: '%.*s' is not an IP address", (int)(k > 60 ? 60 : k), p);
+                free(proxies); proxies = NULL; nproxies = 0;
+                return 2;
+            }
+            proxies = xrealloc(proxies, (nproxies + 1) * sizeof *proxies);
+            proxies[nproxies++] = a;
+        }
+        p += k;
+        while (*p == ',' || *p == ' ') p++;
+    }
+    return 0;
 }
 
-int serve_run(const struct serve_opts *o, char *err, size_t errlen)
+/* derive what the portal needs from the signing key and drop the key; read klartext.pub.
+   0 or 1 with err. */
+static int load_keys(const struct serve_opts *o, char *err, size_t errlen)
 {
-    int rc = 1;
-    char *cert = NULL, *key = NULL;
-    struct MHD_Daemon *d = NULL;
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    int v6;
-    memset(&srv_g, 0, sizeof srv_g);
-    srv_g.o = o;
-    if (parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
-    if (!!o->tls_cert != !!o->tls_key) { snprintf(err, errlen, "--tls-cert and --tls-key go together"); return 2; }
-    if (o->rate_per_min < 1) { snprintf(err, errlen, "--rate-limit must allow at least 1 request a minute"); return 2; }
-    if (o->trusted_proxies) {
-        /* "ADDR,ADDR": the proxies whose X-Forwarded-For is believed */
-        const char *p = o->trusted_proxies;
-        while (*p) {
-            size_t k = strcspn(p, ", ");
-            if (k) {
-                struct http_addr a;
-                if (http_addr_parse(p, k, &a)) {
-                    snprintf(err, errlen, "--trusted-proxy: '%.*s' is not an IP address", (int)(k > 60 ? 60 : k), p);
-                    free(proxies); proxies = NULL; nproxies = 0;
-                    return 2;
-                }
-                proxies = xrealloc(proxies, (nproxies + 1) * sizeof *proxies);
-                proxies[nproxies++] = a;
-            }
-            p += k;
-            while (*p == ',' || *p == ' ') p++;
-        }
-    }
-    if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return 1; }
-
-    /* keys: derive what the portal needs and drop the signing key */
     sign_key *k = sign_key_load(o->key_path, err, errlen);
     if (!k) return 1;
     if (!(srv_g.keys = sodium_malloc(sizeof *srv_g.keys))) {
@@ -1124,71 +1096,74 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     sign_subkey(k, "portal-address-v1", srv_g.keys->addr_key);
     sign_subkey(k, "portal-audit-v1", srv_g.keys->audit_key);
     sign_key_free(k);
-    if (!(srv_g.pubkey = read_file(o->pub_path, 4096, err, errlen))) goto out;
+    return file_read(o->pub_path, 4096, &srv_g.pubkey, NULL, err, errlen) ? 1 : 0;
+}
 
-    /* the register: opened once here (migrates it to this version's schema, e.g. the agent table) */
-    {
-        reg *r = NULL;
-        char rerr[REG_ERRLEN];
-        if (reg_open(o->db_path, 0, "portal", "klartext serve", clock_now(), &r, rerr, sizeof rerr)) {
-            snprintf(err, errlen, "%s", rerr);
-            goto out;
-        }
-        const char *langs = reg_org_get(r, "organisation.languages");
-        srv_g.default_de = langs && !strncmp(langs, "de", 2);
-        reg_close(r);
+/* the register, opened once here (migrates it to this version's schema, e.g. the agent table);
+   the organisation's first language. 0 or 1 with err. */
+static int check_register(const struct serve_opts *o, char *err, size_t errlen)
+{
+    reg *r = NULL;
+    char rerr[REG_ERRLEN];
+    if (reg_open(o->db_path, 0, "portal", "klartext serve", clock_now(), &r, rerr, sizeof rerr)) {
+        snprintf(err, errlen, "%s", rerr);
+        return 1;
     }
-    if (o->tls_cert) {
-        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) { snprintf(err, errlen, "this libmicrohttpd has no TLS support"); goto out; }
-        if (!(cert = read_file(o->tls_cert, 1 << 20, err, errlen)) || !(key = read_file(o->tls_key, 1 << 20, err, errlen))) goto out;
-        srv_g.tls = 1;
-    }
+    const char *langs = reg_org_get(r, "organisation.languages");
+    srv_g.default_de = langs && !strncmp(langs, "de", 2);
+    reg_close(r);
+    return 0;
+}
+
+/* the access log, the rate limiters and the sign-in back-off. 0 or 1 with err. */
+static int open_log_and_limits(const struct serve_opts *o, char *err, size_t errlen)
+{
     if (!o->access_log || !strcmp(o->access_log, "-")) access_log = stderr;
     else if (!strcmp(o->access_log, "off")) access_log = NULL;
     else if (!(access_log = fopen(o->access_log, "a"))) {
         snprintf(err, errlen, "cannot open '%s': %s", o->access_log, strerror(errno));
-        goto out;
+        return 1;
     }
     if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14)) || !(auth_fail = backoff_new(AUTH_FREE, AUTH_MAX_LOCK, AUTH_FORGET, 1 << 12)) ||
         !(audit_limiter = ratelimit_new(AUDIT_FAIL_MIN, 1))) {
         snprintf(err, errlen, "out of memory");
-        goto out;
+        return 1;
     }
-    /* connections: each needs a descriptor; raise the soft limit if the hard one allows */
+    return 0;
+}
+
+/* connections: each needs a descriptor; raise the soft limit if the hard one allows, else
+   take fewer connections. Returns how many. */
+static unsigned connection_limit(const struct serve_opts *o)
+{
     unsigned max_conns = (unsigned)(o->max_conns > 0 ? o->max_conns : CONN_MAX);
-    unsigned per_ip = o->max_conns_per_ip < 0 ? 0 : o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip
-                    : o->trust_proxy ? 0 : CONN_PER_IP;     /* behind a proxy every client has its address */
-    {
-        struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max_conns + 64) {
-            rlim_t want = max_conns + 64;
-            if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) want = rl.rlim_max;
-            rl.rlim_cur = want;
-            setrlimit(RLIMIT_NOFILE, &rl);
-            if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max_conns + 64) {
-                max_conns = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
-                fprintf(o->status ? o->status : stderr, "klartext: serve: at most %u connections (open-file limit %llu)\n",
-                        max_conns, (unsigned long long)rl.rlim_cur);
-            }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max_conns + 64) {
+        rlim_t want = max_conns + 64;
+        if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) want = rl.rlim_max;
+        rl.rlim_cur = want;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max_conns + 64) {
+            max_conns = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
+            fprintf(o->status ? o->status : stderr, "klartext: serve: at most %u connections (open-file limit %llu)\n",
+                    max_conns, (unsigned long long)rl.rlim_cur);
         }
     }
-    int req_timeout = o->request_timeout > 0 ? o->request_timeout : REQ_TIMEOUT;
+    return max_conns;
+}
 
-    /* SIGINT/SIGTERM are taken by sigwait below; the worker threads inherit the blocked mask */
-    sigset_t sigs, old;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    signal(SIGPIPE, SIG_IGN);
-
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : cores > 0 ? cores : 1);
+/* start libmicrohttpd on SS with THREADS workers; NULL when it cannot listen */
+static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockaddr_storage *ss, int v6, unsigned threads,
+                                       const char *cert, const char *key)
+{
+    unsigned max_conns = connection_limit(o);
+    unsigned per_ip = o->max_conns_per_ip < 0 ? 0 : o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip
+                    : o->trust_proxy ? 0 : CONN_PER_IP;     /* behind a proxy every client has its address */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6) flags |= MHD_USE_IPv6;
     if (srv_g.tls) flags |= MHD_USE_TLS;
     struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_SOCK_ADDR, 0, ss},
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
@@ -1198,37 +1173,45 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, NULL},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, NULL},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL},
-        {srv_g.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
-        {srv_g.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
+        {srv_g.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cert},
+        {srv_g.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)key},
         {MHD_OPTION_END, 0, NULL},
     };
-    d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (!d) {
-        snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)", o->listen);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        goto out;
-    }
-    pthread_t reaper_t;
-    reaper_stop = 0;
-    int have_reaper = pthread_create(&reaper_t, NULL, reaper, (void *)(intptr_t)req_timeout) == 0;
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+}
+
+/* "klartext: serving on http://127.0.0.1:8080 (…)" with the port the daemon got */
+static void announce(const struct serve_opts *o, struct MHD_Daemon *d, struct sockaddr_storage *ss, int v6, unsigned threads)
+{
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = di ? di->port : 0;
     char shown[160];
     if (v6) {
         char a[64];
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof a);
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof a);
         snprintf(shown, sizeof shown, "%s://[%s]:%u", srv_g.tls ? "https" : "http", a, port);
     } else {
         char a[32];
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof a);
+        inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, a, sizeof a);
         snprintf(shown, sizeof shown, "%s://%s:%u", srv_g.tls ? "https" : "http", a, port);
     }
     fprintf(o->status ? o->status : stderr, "klartext: serving on %s (%u threads; stop with Ctrl-C or SIGTERM)\n", shown, threads);
     fflush(o->status ? o->status : stderr);
+}
 
+/* start the reaper and say where we listen; wait for SIGINT/SIGTERM (blocked in every thread,
+   taken here); stop accepting, give open requests SHUTDOWN_WAIT seconds, stop the daemon and
+   the reaper */
+static void run_until_signal(const struct serve_opts *o, struct MHD_Daemon *d, struct sockaddr_storage *ss, int v6,
+                             unsigned threads, sigset_t *sigs, int req_timeout)
+{
+    pthread_t reaper_t;
+    reaper_stop = 0;
+    int have_reaper = pthread_create(&reaper_t, NULL, reaper, (void *)(intptr_t)req_timeout) == 0;
+    announce(o, d, ss, v6, threads);
     int sig = 0;
-    sigwait(&sigs, &sig);
+    sigwait(sigs, &sig);
     fprintf(o->status ? o->status : stderr, "klartext: %s: finishing open requests and stopping\n", sig == SIGINT ? "interrupted" : "terminated");
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
@@ -1246,10 +1229,11 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         pthread_mutex_unlock(&conn_mu);
         pthread_join(reaper_t, NULL);
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    fprintf(o->status ? o->status : stderr, "klartext: stopped\n");
-    rc = 0;
-out:
+}
+
+/* everything serve_run set up, freed and wiped */
+static void teardown(char *cert, char *key)
+{
     states_free();
     ratelimit_free(limiter);
     limiter = NULL;
@@ -1268,5 +1252,62 @@ out:
     sodium_free(srv_g.keys);        /* wipes them */
     sodium_memzero(&srv_g, sizeof srv_g);
     sodium_memzero(sessions, sizeof sessions);
+}
+
+/* the options that need no resource: 0, or 2 with err */
+static int check_opts(const struct serve_opts *o, char *err, size_t errlen)
+{
+    if (!!o->tls_cert != !!o->tls_key) { snprintf(err, errlen, "--tls-cert and --tls-key go together"); return 2; }
+    if (o->rate_per_min < 1) { snprintf(err, errlen, "--rate-limit must allow at least 1 request a minute"); return 2; }
+    if (o->trusted_proxies && parse_proxies(o->trusted_proxies, err, errlen)) return 2;
+    return 0;
+}
+
+int serve_run(const struct serve_opts *o, char *err, size_t errlen)
+{
+    int rc = 1;
+    char *cert = NULL, *key = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int v6;
+    memset(&srv_g, 0, sizeof srv_g);
+    srv_g.o = o;
+    if (parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
+    if (check_opts(o, err, errlen)) return 2;
+    if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return 1; }
+    if (load_keys(o, err, errlen)) {
+        if (!srv_g.keys) return 1;
+        goto out;
+    }
+    if (check_register(o, err, errlen)) goto out;
+    if (o->tls_cert) {
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) { snprintf(err, errlen, "this libmicrohttpd has no TLS support"); goto out; }
+        if (file_read(o->tls_cert, 1 << 20, &cert, NULL, err, errlen) || file_read(o->tls_key, 1 << 20, &key, NULL, err, errlen)) goto out;
+        srv_g.tls = 1;
+    }
+    if (open_log_and_limits(o, err, errlen)) goto out;
+    int req_timeout = o->request_timeout > 0 ? o->request_timeout : REQ_TIMEOUT;
+
+    /* SIGINT/SIGTERM are taken by sigwait; the worker threads inherit the blocked mask */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    signal(SIGPIPE, SIG_IGN);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : cores > 0 ? cores : 1);
+    struct MHD_Daemon *d = start_daemon(o, &ss, v6, threads, cert, key);
+    if (!d) {
+        snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)", o->listen);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    run_until_signal(o, d, &ss, v6, threads, &sigs, req_timeout);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    fprintf(o->status ? o->status : stderr, "klartext: stopped\n");
+    rc = 0;
+out:
+    teardown(cert, key);
     return rc;
 }

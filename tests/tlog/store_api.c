@@ -6,6 +6,7 @@
  * de revisions 1-2 and en revision 1. TAP output (tests/unit/check.h). */
 #include "check.h"
 #include "register/incident.h"
+#include "register/statement.h"
 #include "register/tlog_store.h"
 #include "util/ktime.h"
 #include "util/sha256.h"
@@ -166,9 +167,9 @@ static void test_public_entry(void)
 
 static void test_statements(void)
 {
-    struct tlog_statement *s;
+    struct statement *s;
     size_t n;
-    CHECK_INT(tlog_statement_list(R, REF, 0, &s, &n), 0);
+    CHECK_INT(statement_list(R, REF, 0, &s, &n), 0);
     CHECK_INT(n, 3);
     if (n == 3) {
         CHECK_STR(s[0].lang, "de"); CHECK_INT(s[0].revision, 1);
@@ -178,29 +179,29 @@ static void test_statements(void)
         CHECK(strstr(s[1].facts, "\"approx_people\":") != NULL);
         CHECK(s[0].log_index < s[1].log_index);
     }
-    tlog_statements_free(s, n);
-    CHECK_INT(tlog_statement_list(R, REF, 1, &s, &n), 0);
+    statements_free(s, n);
+    CHECK_INT(statement_list(R, REF, 1, &s, &n), 0);
     CHECK_INT(n, 2);
     if (n == 2) { CHECK_INT(s[0].revision, 2); CHECK_STR(s[1].lang, "en"); }
-    tlog_statements_free(s, n);
-    CHECK_INT(tlog_statement_list(R, "2026-0999", 0, &s, &n), 0);
+    statements_free(s, n);
+    CHECK_INT(statement_list(R, "2026-0999", 0, &s, &n), 0);
     CHECK_INT(n, 0);
-    tlog_statements_free(s, n);
+    statements_free(s, n);
     /* a third German revision through the API */
     struct incident inc;
-    struct tlog_statement st;
+    struct statement st;
     CHECK_INT(incident_load(R, REF, &inc), 0);
     CHECK_INT(reg_begin(R), 0);
-    CHECK_INT(tlog_statement_add(R, &inc, "de", "Titel", "Dritte Fassung.", &st), 0);
+    CHECK_INT(statement_add(R, &inc, "de", "Titel", "Dritte Fassung.", &st), 0);
     CHECK_INT(reg_commit(R), 0);
     CHECK_INT(st.revision, 3);
-    tlog_statement_release(&st);
+    statement_release(&st);
     CHECK_INT(reg_begin(R), 0);
-    CHECK_INT(tlog_statement_add(R, &inc, "de", "Titel", "Dritte Fassung.", &st), 2);     /* the same again */
-    CHECK_INT(tlog_statement_add(R, &inc, "fr", "Titre", "Texte.", &st), 2);
-    CHECK_INT(tlog_statement_add(R, &inc, "de", "Titel", "Bell \a.", &st), 2);
-    CHECK_INT(tlog_statement_add(R, &inc, "de", "Titel", "Broken \xc3 UTF-8.", &st), 2);
-    CHECK_INT(tlog_statement_add(R, &inc, "de", "Two\nlines", "Text.", &st), 2);
+    CHECK_INT(statement_add(R, &inc, "de", "Titel", "Dritte Fassung.", &st), 2);     /* the same again */
+    CHECK_INT(statement_add(R, &inc, "fr", "Titre", "Texte.", &st), 2);
+    CHECK_INT(statement_add(R, &inc, "de", "Titel", "Bell \a.", &st), 2);
+    CHECK_INT(statement_add(R, &inc, "de", "Titel", "Broken \xc3 UTF-8.", &st), 2);
+    CHECK_INT(statement_add(R, &inc, "de", "Two\nlines", "Text.", &st), 2);
     reg_rollback(R);
     incident_release(&inc);
 }

@@ -1,5 +1,6 @@
-/* agent.c — the agent table (see agent.h). */
-#include "serve/agent.h"
+/* agents.c — the portal's customer-service agents (table agent; see agents.h). */
+#include "register/agents.h"
+#include "register/reg_int.h"
 #include "util/xalloc.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static void token_hash(const char *token, uint8_t h[32])
 int agent_add(reg *r, const char *name, char token[AGENT_TOKEN_SIZE])
 {
     if (!agent_name_ok(name)) return reg_fail(r, 2, "'%.80s' is not a valid agent name (1-64 of A-Z a-z 0-9 . _ -)", name);
-    db *d = reg_db(r);
+    db *d = r->d;
     db_stmt *s = db_prepare(d, "SELECT count(*) FROM agent WHERE name = ? AND removed_at IS NULL");
     if (!s) return reg_dberr(r);
     db_bind_text(s, 1, name);
@@ -54,7 +55,7 @@ int agent_add(reg *r, const char *name, char token[AGENT_TOKEN_SIZE])
 
 int agent_remove(reg *r, const char *name)
 {
-    db *d = reg_db(r);
+    db *d = r->d;
     db_stmt *s = db_prepare(d, "UPDATE agent SET removed_at = ?, removed_by = ? WHERE name = ? AND removed_at IS NULL");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, reg_now(r));
@@ -69,7 +70,7 @@ int agent_list(reg *r, int all, struct agent_rec **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(reg_db(r), all ? "SELECT id, name, created_at, created_by, coalesce(removed_at, 0) FROM agent ORDER BY name, id"
+    db_stmt *s = db_prepare(r->d, all ? "SELECT id, name, created_at, created_by, coalesce(removed_at, 0) FROM agent ORDER BY name, id"
                                            : "SELECT id, name, created_at, created_by, 0 FROM agent WHERE removed_at IS NULL ORDER BY name, id");
     if (!s) return reg_dberr(r);
     size_t cap = 0;
@@ -100,7 +101,7 @@ int agent_check(reg *r, const char *token, char name[AGENT_NAME_MAX + 1], int *f
     *found = 0;
     name[0] = 0;
     token_hash(token, h);
-    db_stmt *s = db_prepare(reg_db(r), "SELECT name, token_hash FROM agent WHERE token_hash = ? AND removed_at IS NULL");
+    db_stmt *s = db_prepare(r->d, "SELECT name, token_hash FROM agent WHERE token_hash = ? AND removed_at IS NULL");
     if (!s) return reg_dberr(r);
     db_bind_blob(s, 1, h, sizeof h);
     int st = db_step(s);
@@ -112,6 +113,18 @@ int agent_check(reg *r, const char *token, char name[AGENT_NAME_MAX + 1], int *f
             *found = 1;
         }
     }
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int agent_active(reg *r, const char *name, int *active)
+{
+    *active = 0;
+    db_stmt *s = db_prepare(r->d, "SELECT count(*) FROM agent WHERE name = ? AND removed_at IS NULL");
+    if (!s) return reg_dberr(r);
+    db_bind_text(s, 1, name);
+    int st = db_step(s);
+    if (st == DB_ROW) *active = db_col_int(s, 0) > 0;
     db_reset(s);
     return st == DB_ERR ? reg_dberr(r) : 0;
 }

@@ -1,12 +1,12 @@
-/* agent.h — customer-service agents of the portal (docs/agent.md).
+/* agents.h — customer-service agents of the portal (docs/agent.md), kept in the register.
  *
  * An agent has a name and a token: "kta_" + base64url (no padding) of 32 random bytes. Only
  * BLAKE2b-256(token) is stored (table agent, schema step 6); the token is shown once by
  * `klartext agent add`. Removing an agent marks its row (rows are never deleted).
  * Conventions as in register.h: 0 or an exit code with reg_err(r); changing functions run in
  * the caller's transaction and write an audit entry. */
-#ifndef KT_SERVE_AGENT_H
-#define KT_SERVE_AGENT_H
+#ifndef KT_AGENTS_H
+#define KT_AGENTS_H
 #include <stddef.h>
 #include <stdint.h>
 #include "register/register.h"
@@ -34,4 +34,6 @@ void agent_recs_free(struct agent_rec *a, size_t n);
 /* Look up an active agent by token (any string; hashed, then found by its hash). 0 and
  * *found 1 with NAME filled, or *found 0. */
 int agent_check(reg *r, const char *token, char name[AGENT_NAME_MAX + 1], int *found);
+/* *active 1 when an agent named NAME exists and is not removed. Returns 0 or 1 (reg_err). */
+int agent_active(reg *r, const char *name, int *active);
 #endif
