@@ -640,73 +640,6 @@ const char *assessment_band_meaning(enum enisa_band b, int de)
 
 /* ---------------- suggestions ---------------- */
 
-static const char *const simple_fields[] = {
-    "name", "first-name", "firstname", "given-name", "last-name", "lastname", "surname", "family-name", "full-name",
-    "email", "e-mail", "mail", "email-address", "phone", "telephone", "mobile", "phone-number", "address",
-    "postal-address", "street", "city", "zip", "postcode", "postal-code", "country", "account", "account-id",
-    "username", "user", "login", "customer-number", "customer-id", "customer", "dob", "date-of-birth", "birthdate",
-    "birthday", "age", "gender", "title", "salutation", "job", "job-title", "employer", "education", "family",
-    "company", "language", "nickname", "photo", "avatar", "profile", "password", "passwords", "credentials",
-    "token", "session", "api-key", "secret", NULL};
-static const char *const behavioural_fields[] = {
-    "order-history", "orders", "order", "purchase-history", "purchases", "wishlist", "cart", "basket", "location",
-    "geo", "gps", "geolocation", "ip", "ip-address", "preferences", "interests", "habits", "browsing",
-    "browsing-history", "search-history", "traffic", "traffic-data", "calls", "call-records", "movements",
-    "travel", "bookings", "reviews", "ratings", "subscriptions", "usage", "activity", "messages", NULL};
-static const char *const financial_fields[] = {
-    "payment-card", "card", "credit-card", "card-number", "cc", "bank", "bank-account", "iban", "bic",
-    "account-number", "income", "salary", "wage", "transactions", "transaction", "invoice", "invoices",
-    "statements", "statement", "balance", "credit", "credit-score", "loan", "debt", "welfare", "benefits", "tax",
-    "tax-id", "payment", "payments", NULL};
-static const char *const sensitive_fields[] = {
-    "health", "medical", "diagnosis", "medication", "prescription", "disability", "religion", "religious",
-    "belief", "beliefs", "political", "politics", "political-opinion", "party", "union", "trade-union",
-    "ethnicity", "ethnic-origin", "race", "sexual-orientation", "sex-life", "sexuality", "biometric", "genetic",
-    "criminal", "conviction", "convictions", "offences", NULL};
-static const char *const identifying_fields[] = {
-    "name", "first-name", "firstname", "given-name", "last-name", "lastname", "surname", "family-name",
-    "full-name", "email", "e-mail", "mail", "email-address", "phone", "telephone", "mobile", "phone-number",
-    "address", "postal-address", NULL};
-static const char *const credential_fields[] = {"password", "passwords", "credentials", "token", "session",
-                                                "api-key", "secret", NULL};
-
-static void norm_field(const char *in, char *out, size_t len)
-{
-    size_t i;
-    for (i = 0; in[i] && i + 1 < len; i++) {
-        char c = in[i] == '_' ? '-' : in[i];
-        out[i] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-    }
-    out[i] = 0;
-}
-
-static int in_set(const char *const *l, const char *s)
-{
-    for (; *l; l++) if (!strcmp(*l, s)) return 1;
-    return 0;
-}
-
-enum enisa_category assessment_field_category(const char *field, int *known, int *special)
-{
-    char f[64];
-    norm_field(field, f, sizeof f);
-    *known = 1;
-    *special = 0;
-    if (in_set(sensitive_fields, f)) { *special = 1; return ENISA_CAT_SENSITIVE; }
-    if (in_set(financial_fields, f)) return ENISA_CAT_FINANCIAL;
-    if (in_set(behavioural_fields, f)) return ENISA_CAT_BEHAVIOURAL;
-    if (in_set(simple_fields, f)) return ENISA_CAT_SIMPLE;
-    *known = 0;
-    return ENISA_CAT_SIMPLE;
-}
-
-int assessment_field_identifies(const char *field)
-{
-    char f[64];
-    norm_field(field, f, sizeof f);
-    return in_set(identifying_fields, f);
-}
-
 void scan_facts_release(struct scan_facts *f)
 {
     free(f->fields);
@@ -755,177 +688,48 @@ int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
     return 0;
 }
 
-/* more signed-in viewers than this are not "a few known recipients" */
-#define KNOWN_RECIPIENTS_MAX 100
-
-static int has_type(const struct incident *inc, const char *t)
+void suggest_facts_release(struct suggest_facts *f, struct scan_facts *sf)
 {
-    const char *v = inc->v[IF_BREACH_TYPES];
-    if (!v) return 0;
-    size_t n = strlen(t);
-    for (const char *p = v; (p = strstr(p, t)); p += n)
-        if ((p == v || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
-    return 0;
+    scan_facts_release(sf);
+    memset(f, 0, sizeof *f);
 }
 
-static void list_add(struct buf *b, const char *s)
+int suggest_facts_get(reg *r, const struct incident *inc, struct suggest_facts *f, struct scan_facts *sf, int64_t *scan_id)
 {
-    if (b->len < 300) buf_addf(b, "%s%s", b->len ? ", " : "", s);
-    else if (b->len < 305) buf_adds(b, ", …");
-}
-
-static int suggest(reg *r, struct enisa_input *in, enum enisa_key k, long long v, const char *why)
-{
-    char e[256], reason[ENISA_REASON_MAX];
-    snprintf(reason, sizeof reason, "%s", why);
-    if (enisa_suggest(in, k, v, reason, e, sizeof e)) return reg_fail(r, 1, "cannot suggest %s: %s", enisa_key_name(k), e);
+    memset(f, 0, sizeof *f);
+    memset(sf, 0, sizeof *sf);
+    *scan_id = 0;
+    f->breach_types = inc->v[IF_BREACH_TYPES];
+    f->cause = inc->v[IF_CAUSE];
+    f->data_categories = inc->v[IF_DATA_CATEGORIES];
+    f->approx_subjects = inc->v[IF_APPROX_SUBJECTS];
+    struct scan_info si;
+    int rc = scans_get(r, inc, 0, &si);
+    if (rc == 2) return 0;
+    if (rc || (rc = scan_facts_get(r, si.id, sf))) return rc;
+    *scan_id = si.id;
+    f->have_scan = 1;
+    f->scan_version = si.version;
+    f->scan_fields = sf->fields;
+    f->people = si.people;
+    f->viewers = sf->viewers;
+    f->anonymous_viewers = sf->anonymous_viewers;
+    struct subjects_summary sum;
+    if ((rc = subjects_summary_get(r, inc, &sum))) { suggest_facts_release(f, sf); return rc; }
+    f->subjects_version = sum.version;
+    f->exposed = sum.exposed;
+    f->unreachable = sum.nunreachable;
+    subjects_summary_release(&sum);
     return 0;
 }
 
 int assessment_suggest(reg *r, const struct incident *inc, struct enisa_input *in, int64_t *scan_id)
 {
-    *scan_id = 0;
-    struct scan_info si;
-    int rc = scans_get(r, inc, 0, &si), have_scan = rc == 0;
-    if (rc && rc != 2) return rc;
-    rc = 0;
-    struct scan_facts f = {0};
-    if (have_scan) {
-        if ((rc = scan_facts_get(r, si.id, &f))) return rc;
-        *scan_id = si.id;
-    }
-    const char *fields = have_scan ? f.fields : inc->v[IF_DATA_CATEGORIES];
-    char why[ENISA_REASON_MAX], src[64];
-    if (have_scan) snprintf(src, sizeof src, "scan version %lld disclosed", (long long)si.version);
-    else snprintf(src, sizeof src, "the incident record lists");
-    if (fields && *fields) {
-        static const char *const cat_words[] = {"", "identity and contact data (simple)", "behavioural data (behavioural)",
-                                                "financial data (financial)", "special categories of data (sensitive)"};
-        int top = ENISA_CAT_SIMPLE, special = 0, identifies = 0;
-        struct buf all, unknown, top_f, ident, cred, spec;
-        buf_init(&all, 0); buf_init(&unknown, 0); buf_init(&top_f, 0); buf_init(&ident, 0); buf_init(&cred, 0); buf_init(&spec, 0);
-        char *t = xstrdup(fields);
-        for (int pass = 0; pass < 2; pass++) {
-            char *tmp = xstrdup(t);
-            for (char *sv, *tok = strtok_r(tmp, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
-                int known, sp;
-                enum enisa_category c = assessment_field_category(tok, &known, &sp);
-                char nf[64];
-                norm_field(tok, nf, sizeof nf);
-                if (pass == 0) {
-                    if ((int)c > top) top = (int)c;
-                    list_add(&all, tok);
-                    if (!known) list_add(&unknown, tok);
-                    if (sp) { special = 1; list_add(&spec, tok); }
-                    if (assessment_field_identifies(tok)) { identifies = 1; list_add(&ident, tok); }
-                    if (in_set(credential_fields, nf)) list_add(&cred, tok);
-                } else if ((int)c == top) list_add(&top_f, tok);
-            }
-            free(tmp);
-        }
-        free(t);
-        int n = snprintf(why, sizeof why, "%s %s", src, buf_str(&all));
-        if (top == ENISA_CAT_SIMPLE || !strcmp(buf_str(&all), buf_str(&top_f)))
-            n += snprintf(why + n, sizeof why - (size_t)n, ": %s", cat_words[top]);
-        else
-            n += snprintf(why + n, sizeof why - (size_t)n, "; the most sensitive, %s, is %s", buf_str(&top_f), cat_words[top]);
-        if (unknown.len && n < (int)sizeof why)
-            n += snprintf(why + n, sizeof why - (size_t)n, "; %s %s not a field name klartext knows and %s counted as "
-                          "simple: check it", buf_str(&unknown), strchr(buf_str(&unknown), ',') ? "are" : "is",
-                          strchr(buf_str(&unknown), ',') ? "were" : "was");
-        if (cred.len && n < (int)sizeof why)
-            snprintf(why + n, sizeof why - (size_t)n, "; %s: credentials are scored by the data they unlock (raise dpc "
-                     "with a reason)", buf_str(&cred));
-        rc = suggest(r, in, ENISA_K_CATEGORY, top, why);
-        if (!rc && identifies) {
-            snprintf(why, sizeof why, "%s identif%s the person directly, with no research", buf_str(&ident),
-                     strchr(buf_str(&ident), ',') ? "y" : "ies");
-            rc = suggest(r, in, ENISA_K_EI, ENISA_EI_MAXIMUM, why);
-        }
-        if (!rc && special) {
-            snprintf(why, sizeof why, "%s: special categories of personal data (Art. 9 or 10 GDPR)", buf_str(&spec));
-            rc = suggest(r, in, ENISA_K_SPECIAL, 1, why);
-        }
-        buf_release(&all); buf_release(&unknown); buf_release(&top_f); buf_release(&ident); buf_release(&cred); buf_release(&spec);
-        if (rc) goto out;
-    }
-    /* confidentiality */
-    if (have_scan) {
-        char e[256];
-        if (f.anonymous_viewers == 0 && f.viewers > KNOWN_RECIPIENTS_MAX) {
-            snprintf(why, sizeof why, "all %lld viewers were signed-in accounts, but more than %d are not a few known "
-                     "recipients", f.viewers, KNOWN_RECIPIENTS_MAX);
-            rc = suggest(r, in, ENISA_K_CONFIDENTIALITY, ENISA_C_UNKNOWN, why);
-        } else if (enisa_suggest_confidentiality(in, f.viewers, f.anonymous_viewers, e, sizeof e)) {
-            rc = reg_fail(r, 1, "cannot suggest confidentiality: %s", e);
-        } else if (in->v[ENISA_K_CONFIDENTIALITY].source == ENISA_SRC_SUGGESTED) {
-            /* say where the counts came from */
-            snprintf(why, sizeof why, "scan version %lld: %.900s", (long long)si.version, in->v[ENISA_K_CONFIDENTIALITY].reason);
-            rc = suggest(r, in, ENISA_K_CONFIDENTIALITY, in->v[ENISA_K_CONFIDENTIALITY].value, why);
-        }
-    } else if (inc->v[IF_BREACH_TYPES]) {
-        if (has_type(inc, "confidentiality"))
-            rc = suggest(r, in, ENISA_K_CONFIDENTIALITY, ENISA_C_UNKNOWN,
-                         "recorded as a confidentiality breach, and no scan has established who saw the data");
-        else
-            rc = suggest(r, in, ENISA_K_CONFIDENTIALITY, ENISA_C_NONE, "the incident is not recorded as a confidentiality breach");
-    }
-    if (rc) goto out;
-    if (inc->v[IF_BREACH_TYPES]) {
-        if (has_type(inc, "integrity"))
-            rc = suggest(r, in, ENISA_K_INTEGRITY, ENISA_I_RECOVERABLE,
-                         "recorded as an integrity breach; write 'unrecoverable' if the data cannot be restored");
-        else
-            rc = suggest(r, in, ENISA_K_INTEGRITY, ENISA_I_NONE, "the incident is not recorded as an integrity breach");
-        if (!rc && has_type(inc, "availability"))
-            rc = suggest(r, in, ENISA_K_AVAILABILITY, ENISA_A_TEMPORARY,
-                         "recorded as an availability breach; write 'total' if nobody can recover the data");
-        else if (!rc)
-            rc = suggest(r, in, ENISA_K_AVAILABILITY, ENISA_A_NONE, "the incident is not recorded as an availability breach");
-        if (rc) goto out;
-    }
-    if (inc->v[IF_CAUSE]) {
-        static const char *const malicious[] = {"hacking", "malware", "theft", "social-engineering", "insider-misuse", NULL};
-        static const char *const innocent[] = {"programming-error", "misconfiguration", "publishing-error", "misdelivery",
-                                               "lost-device", NULL};
-        const char *c = inc->v[IF_CAUSE];
-        if (in_set(malicious, c)) {
-            snprintf(why, sizeof why, "the cause is recorded as %s: an intentional act", c);
-            rc = suggest(r, in, ENISA_K_MALICIOUS, 1, why);
-        } else if (in_set(innocent, c)) {
-            snprintf(why, sizeof why, "the cause is recorded as %s: an error, not an attack", c);
-            rc = suggest(r, in, ENISA_K_MALICIOUS, 0, why);
-        }
-        if (rc) goto out;
-    }
-    if (have_scan) {
-        snprintf(why, sizeof why, "scan version %lld found %lld people whose data others saw", (long long)si.version,
-                 (long long)si.people);
-        rc = suggest(r, in, ENISA_K_SUBJECTS, si.people, why);
-    } else if (inc->v[IF_APPROX_SUBJECTS]) {
-        long long n = strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10);
-        snprintf(why, sizeof why, "the incident record gives about %lld people", n);
-        rc = suggest(r, in, ENISA_K_SUBJECTS, n, why);
-    }
-    if (rc) goto out;
-    if (have_scan) {
-        struct subjects_summary sum;
-        if ((rc = subjects_summary_get(r, inc, &sum))) goto out;
-        if (sum.version && sum.exposed) {
-            if (sum.nunreachable) {
-                snprintf(why, sizeof why, "%zu of the %lld affected people %s no e-mail address in the subject directory "
-                         "(import version %lld)", sum.nunreachable, sum.exposed, sum.nunreachable == 1 ? "has" : "have",
-                         (long long)sum.version);
-                rc = suggest(r, in, ENISA_K_CONTACTS_KNOWN, 0, why);
-            } else {
-                snprintf(why, sizeof why, "all %lld affected people have an e-mail address in the subject directory "
-                         "(import version %lld)", sum.exposed, (long long)sum.version);
-                rc = suggest(r, in, ENISA_K_CONTACTS_KNOWN, 1, why);
-            }
-        }
-        subjects_summary_release(&sum);
-    }
-out:
-    scan_facts_release(&f);
+    struct suggest_facts f;
+    struct scan_facts sf;
+    char err[512];
+    int rc = suggest_facts_get(r, inc, &f, &sf, scan_id);
+    if (!rc && suggest_inputs(&f, in, err, sizeof err)) rc = reg_fail(r, 1, "%s", err);
+    suggest_facts_release(&f, &sf);
     return rc;
 }

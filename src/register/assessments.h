@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "assess/enisa.h"
 #include "assess/proposal.h"
+#include "assess/suggest.h"
 #include "register/incident.h"
 
 struct assessment {
@@ -64,15 +65,7 @@ const char *assessment_source_label(enum enisa_source s, int de);  /* "given", "
 const char *assessment_value_label(enum enisa_key k, long long value, int de, char *buf, size_t len);
 const char *assessment_band_meaning(enum enisa_band b, int de);    /* "minor inconveniences" */
 
-/* ---- what the register suggests ---- */
-
-/* The ENISA data category of one disclosed field name (case-insensitive, '_' = '-'):
- * name, email, phone, address, account, … → simple; order-history, location, preferences, …
- * → behavioural; payment-card, bank, iban, income, … → financial; health, religion, … →
- * sensitive (*special = 1: Art. 9/10 data). Unknown names → simple with *known = 0. */
-enum enisa_category assessment_field_category(const char *field, int *known, int *special);
-/* 1 if the field identifies the person directly (name, e-mail, phone, postal address). */
-int assessment_field_identifies(const char *field);
+/* ---- what the register knows for the suggestions (the policy: assess/suggest.h) ---- */
 
 /* Facts of a stored scan that suggestions and reports need. */
 struct scan_facts {
@@ -83,12 +76,16 @@ struct scan_facts {
 int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out);
 void scan_facts_release(struct scan_facts *f);
 
-/* Fills suggestions (enisa_suggest: values a person gave stay) from what the register knows
- * of inc: the current scan's fields (category, ei, special categories), viewers
- * (confidentiality), people (subjects); the incident's breach types (integrity,
- * availability; confidentiality without a scan), cause (malicious), data categories (when
- * there is no scan); the subject directory (contacts_known). Each suggestion carries its
- * reason. *scan_id: the scan used (0 = none). Returns 0 or an exit code with reg_err. */
+/* The facts suggest_inputs needs about INC: its record, its current scan (*scan_id, 0 = none)
+ * and the subject directory. F borrows from INC and from SF (filled here); release both with
+ * suggest_facts_release. Returns 0 or an exit code with reg_err. */
+int suggest_facts_get(reg *r, const struct incident *inc, struct suggest_facts *f, struct scan_facts *sf,
+                      int64_t *scan_id);
+void suggest_facts_release(struct suggest_facts *f, struct scan_facts *sf);
+
+/* suggest_facts_get, then suggest_inputs (assess/suggest.h) into IN: fills suggestions from what
+ * the register knows of INC (values a person gave stay), each with its reason. *scan_id: the
+ * scan used (0 = none). Returns 0 or an exit code with reg_err. */
 int assessment_suggest(reg *r, const struct incident *inc, struct enisa_input *in, int64_t *scan_id);
 
 /* ---- decisions ---- */
