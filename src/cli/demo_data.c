@@ -7,6 +7,7 @@
  * the profile path in a referer), 304s, a few malformed lines and IPv6 clients. */
 #include "cli/demo_data.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <errno.h>
@@ -79,15 +80,23 @@ static char *mkline(int64_t t, const char *ip, const char *user, const char *met
     return xasprintf("%s - %s [%s] \"%s %s HTTP/1.1\" %d %s \"%s\" \"%s\"\n", ip, user, ts, method, target, status, b, ref, ua);
 }
 
-int demo_write_data(const char *dir, const struct demo_times *t, char *err, size_t errlen)
+/* the log lines, in the order they were made (sorted later) */
+struct lines { struct line *L; size_t n, cap; };
+
+static void add(struct lines *ls, int64_t t, char *text)
 {
-    rng_state = 0x6b6c61727465787full;
-    size_t cap = 80000, n = 0;
-    struct line *L = xcalloc(cap, sizeof *L);
+    if (ls->n == ls->cap) { ls->cap = ls->cap ? ls->cap * 2 : 80000; ls->L = xrealloc(ls->L, ls->cap * sizeof *ls->L); }
+    ls->L[ls->n].t = t;
+    ls->L[ls->n].text = text;
+    ls->n++;
+}
+
+/* ordinary shop traffic; owners looking at their own profile (not an exposure) and at their
+   edit page (a near miss) */
+static void shop_traffic(struct lines *ls, const struct demo_times *t)
+{
     int64_t span = t->logs_until - t->logs_from;
-#define ADD(tt, s) do { if (n == cap) { cap *= 2; L = xrealloc(L, cap * sizeof *L); } L[n].t = (tt); L[n].text = (s); n++; } while (0)
-    char ip[64], cid[16], cid2[16], tgt[96];
-    /* ordinary shop traffic */
+    char ip[64], cid[16], tgt[96];
     for (int i = 0; i < 52000; i++) {
         int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
         unsigned who = (unsigned)below(9000);
@@ -95,19 +104,24 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
         const char *user = "-";
         if (who < NCUST && below(3) == 0) { cust_id(who, cid); user = cid; }
         const char *pg = pages[below(sizeof pages / sizeof pages[0])];
-        ADD(tt, mkline(tt, ip, user, below(20) ? "GET" : "POST", pg, below(30) ? 200 : 304, (int)below(40000) + 300,
-                       below(2) ? "-" : "https://shop.example/", agents[below(6)]));
+        add(ls, tt, mkline(tt, ip, user, below(20) ? "GET" : "POST", pg, below(30) ? 200 : 304, (int)below(40000) + 300,
+                           below(2) ? "-" : "https://shop.example/", agents[below(6)]));
     }
-    /* owners looking at their own profile (not an exposure), and their edit page (a near miss) */
     for (int i = 0; i < 3000; i++) {
         int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
         unsigned c = (unsigned)below(NCUST);
         cust_id(c, cid);
         client_ip(c, ip, sizeof ip);
         snprintf(tgt, sizeof tgt, below(5) ? "/account/profile/%s" : "/account/profile/%s/edit", cid);
-        ADD(tt, mkline(tt, ip, cid, "GET", tgt, 200, 5120, "https://shop.example/account", agents[c % 4]));
+        add(ls, tt, mkline(tt, ip, cid, "GET", tgt, 200, 5120, "https://shop.example/account", agents[c % 4]));
     }
-    /* other people's profiles: 403 before and after the bug, 200/304 while it lasted */
+}
+
+/* other people's profiles: 403 before and after the bug, 200/304 while it lasted */
+static void profile_views(struct lines *ls, const struct demo_times *t)
+{
+    int64_t span = t->logs_until - t->logs_from;
+    char ip[64], cid[16], cid2[16], tgt[96];
     unsigned exposed[420];
     for (unsigned i = 0; i < 420; i++) exposed[i] = (unsigned)below(NCUST);
     for (int i = 0; i < 2600; i++) {
@@ -121,47 +135,57 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
         int during = tt >= t->live && tt < t->fixed;
         snprintf(tgt, sizeof tgt, below(10) ? "/account/profile/%s" : "/account/profile/%s?tab=overview", cid);
         int status = during ? (below(8) ? 200 : 304) : 403;
-        ADD(tt, mkline(tt, ip, user, "GET", tgt, status, status == 200 ? 5120 : 0, "-", agents[who % 6]));
+        add(ls, tt, mkline(tt, ip, user, "GET", tgt, status, status == 200 ? 5120 : 0, "-", agents[who % 6]));
         if (below(6) == 0) {   /* the next click carries the profile in its referer: not an exposure */
             char ref[96];
             snprintf(ref, sizeof ref, "https://shop.example/account/profile/%s", cid);
-            ADD(tt + 7, mkline(tt + 7, ip, user, "GET", "/product/4711", 200, 9000, ref, agents[who % 6]));
+            add(ls, tt + 7, mkline(tt + 7, ip, user, "GET", "/product/4711", 200, 9000, ref, agents[who % 6]));
         }
     }
-    /* near misses and odd requests */
+}
+
+/* near misses, odd requests and a few malformed lines */
+static void odd_requests(struct lines *ls, const struct demo_times *t)
+{
+    int64_t span = t->logs_until - t->logs_from;
+    char ip[64];
     for (int i = 0; i < 300; i++) {
         int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
         client_ip((unsigned)below(9000), ip, sizeof ip);
-        ADD(tt, mkline(tt, ip, "-", "GET", "/account/profiles/", 404, 230, "-", agents[4]));
+        add(ls, tt, mkline(tt, ip, "-", "GET", "/account/profiles/", 404, 230, "-", agents[4]));
     }
-    {
-        int64_t tt = t->live + 4000;
-        char ts[40];
-        fmt_time(tt, ts, sizeof ts);
-        ADD(tt, xasprintf("203.0.113.9 - - [%s] \"\\x16\\x03\\x01\\x02\\x00\\x01\" 400 157 \"-\" \"-\"\n", ts));
-        ADD(tt + 1, xasprintf("203.0.113.9 - - [31/Nov/2026:10:00:00 +0100] \"GET / HTTP/1.1\" 200 10 \"-\" \"-\"\n"));
-        ADD(tt + 2, xasprintf("203.0.113.9 - - [%s] \"GET /account/profile/C0010000000 HTTP/1.1\" 200\n", ts));
-        ADD(tt + 3, xasprintf("198.51.100.4 - - [%.11s\n", ts));
-    }
-    qsort(L, n, sizeof *L, cmp_line);
-    /* a little jitter, as several workers write one log */
-    for (size_t i = 1; i + 1 < n; i += 97) { struct line x = L[i]; L[i] = L[i + 1]; L[i + 1] = x; }
+    int64_t tt = t->live + 4000;
+    char ts[40];
+    fmt_time(tt, ts, sizeof ts);
+    add(ls, tt, xasprintf("203.0.113.9 - - [%s] \"\\x16\\x03\\x01\\x02\\x00\\x01\" 400 157 \"-\" \"-\"\n", ts));
+    add(ls, tt + 1, xasprintf("203.0.113.9 - - [31/Nov/2026:10:00:00 +0100] \"GET / HTTP/1.1\" 200 10 \"-\" \"-\"\n"));
+    add(ls, tt + 2, xasprintf("203.0.113.9 - - [%s] \"GET /account/profile/C0010000000 HTTP/1.1\" 200\n", ts));
+    add(ls, tt + 3, xasprintf("198.51.100.4 - - [%.11s\n", ts));
+}
 
-    int rc = -1;
+/* logs/access.log.1.gz (everything before the fix's day, rotated) and logs/access.log, with
+   the mtimes the servers would have left */
+static int write_logs(const char *dir, const struct demo_times *t, const struct lines *ls, char *err, size_t errlen)
+{
     char *p = xasprintf("%s/logs", dir);
-    if (mkdir(p, 0700) && errno != EEXIST) { snprintf(err, errlen, "cannot create '%s': %s", p, strerror(errno)); free(p); goto out; }
+    if (mkdir(p, 0700) && errno != EEXIST) { err_set(err, errlen, "cannot create '%s': %s", p, strerror(errno)); free(p); return -1; }
     free(p);
-    /* everything before the fix's day goes to the rotated, gzipped file */
     int64_t rot = t->fixed - t->fixed % 86400;
     p = xasprintf("%s/logs/access.log.1.gz", dir);
     gzFile gz = gzopen(p, "wb9");
     char *p2 = xasprintf("%s/logs/access.log", dir);
     FILE *f = fopen(p2, "w");
-    if (!gz || !f) { snprintf(err, errlen, "cannot write the demo logs in '%s/logs'", dir); if (gz) gzclose(gz); if (f) fclose(f); free(p); free(p2); goto out; }
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(L[i].text);
-        if (L[i].t < rot) gzwrite(gz, L[i].text, (unsigned)len);
-        else fwrite(L[i].text, 1, len, f);
+    if (!gz || !f) {
+        err_set(err, errlen, "cannot write the demo logs in '%s/logs'", dir);
+        if (gz) gzclose(gz);
+        if (f) fclose(f);
+        free(p); free(p2);
+        return -1;
+    }
+    for (size_t i = 0; i < ls->n; i++) {
+        size_t len = strlen(ls->L[i].text);
+        if (ls->L[i].t < rot) gzwrite(gz, ls->L[i].text, (unsigned)len);
+        else fwrite(ls->L[i].text, 1, len, f);
     }
     int bad = gzclose(gz) != Z_OK;
     bad |= fclose(f) != 0;
@@ -170,16 +194,18 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
     struct timespec ts1[2] = {{(time_t)rot, 0}, {(time_t)rot, 0}}, ts2[2] = {{(time_t)t->logs_until, 0}, {(time_t)t->logs_until, 0}};
     if (!bad) bad |= utimensat(AT_FDCWD, p, ts1, 0) != 0 || utimensat(AT_FDCWD, p2, ts2, 0) != 0;
     free(p); free(p2);
-    if (bad) { snprintf(err, errlen, "cannot write the demo logs"); goto out; }
+    return bad ? err_set(err, errlen, "cannot write the demo logs") : 0;
+}
 
-    /* the rule */
+static int write_rule(const char *dir, const struct demo_times *t, char *err, size_t errlen)
+{
     char a[KT_ISO_LEN], b[KT_ISO_LEN];
     kt_time_iso(t->live - 3600, a);
     kt_time_iso(t->fixed + 3600, b);
-    p = xasprintf("%s/rule.conf", dir);
-    f = fopen(p, "w");
+    char *p = xasprintf("%s/rule.conf", dir);
+    FILE *f = fopen(p, "w");
     free(p);
-    if (!f) { snprintf(err, errlen, "cannot write the rule"); goto out; }
+    if (!f) return err_set(err, errlen, "cannot write the rule");
     fprintf(f, "# Which requests showed whose data: a profile page shows its owner's name and e-mail address.\n"
                "# The window starts an hour before the faulty deployment and ends an hour after the fix.\n"
                "format = combined\nfrom   = %s\nuntil  = %s\n\n"
@@ -192,13 +218,16 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
                "viewer  = user|ip\n"
                "self    = user\n"
                "fields  = name,email\n", a, b);
-    if (fclose(f)) { snprintf(err, errlen, "cannot write the rule"); goto out; }
+    return fclose(f) ? err_set(err, errlen, "cannot write the rule") : 0;
+}
 
-    /* the customer directory: everyone but a few whose contact data is unknown */
-    p = xasprintf("%s/subjects.csv", dir);
-    f = fopen(p, "w");
+/* the customer directory: everyone but a few whose contact data is unknown */
+static int write_subjects(const char *dir, char *err, size_t errlen)
+{
+    char *p = xasprintf("%s/subjects.csv", dir), cid[16];
+    FILE *f = fopen(p, "w");
     free(p);
-    if (!f) { snprintf(err, errlen, "cannot write subjects.csv"); goto out; }
+    if (!f) return err_set(err, errlen, "cannot write subjects.csv");
     fprintf(f, "subject,name,email,language,timezone,salutation\n");
     for (unsigned i = 0; i < NCUST; i++) {
         if (i % 997 == 13) continue;   /* no contact data: never dropped, listed as unreachable */
@@ -213,10 +242,23 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
         if (strchr(ln, '\'')) fprintf(f, "%s,%s %s,%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
         else fprintf(f, "%s,\"%s %s\",%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
     }
-    if (fclose(f)) { snprintf(err, errlen, "cannot write subjects.csv"); goto out; }
-    rc = 0;
-out:
-    for (size_t i = 0; i < n; i++) free(L[i].text);
-    free(L);
+    return fclose(f) ? err_set(err, errlen, "cannot write subjects.csv") : 0;
+}
+
+int demo_write_data(const char *dir, const struct demo_times *t, char *err, size_t errlen)
+{
+    rng_state = 0x6b6c61727465787full;
+    struct lines ls = {0};
+    shop_traffic(&ls, t);
+    profile_views(&ls, t);
+    odd_requests(&ls, t);
+    qsort(ls.L, ls.n, sizeof *ls.L, cmp_line);
+    /* a little jitter, as several workers write one log */
+    for (size_t i = 1; i + 1 < ls.n; i += 97) { struct line x = ls.L[i]; ls.L[i] = ls.L[i + 1]; ls.L[i + 1] = x; }
+    int rc = write_logs(dir, t, &ls, err, errlen);
+    if (!rc) rc = write_rule(dir, t, err, errlen);
+    if (!rc) rc = write_subjects(dir, err, errlen);
+    for (size_t i = 0; i < ls.n; i++) free(ls.L[i].text);
+    free(ls.L);
     return rc;
 }
