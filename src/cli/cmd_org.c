@@ -1,6 +1,7 @@
 /* cmd_org.c — `klartext org show|set` and the organisation file (INI) reader used by init. */
 #include "cli/cli.h"
 #include "cli/org_file.h"
+#include "util/file.h"
 #include "util/ini.h"
 #include "util/xalloc.h"
 #include <errno.h>
@@ -41,20 +42,16 @@ static int org_cb(void *vctx, const char *section, const char *sub, const char *
 
 int org_file_read(const char *path, char *vals[], char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno)); return errno == ENOENT ? 2 : 1; }
-    /* read one byte more than the limit: a file of exactly 1 MiB is fine, one more byte is not */
+    /* a file of exactly 1 MiB is fine, one more byte is not */
     enum { ORG_FILE_MAX = 1 << 20 };
-    char *text = xmalloc(ORG_FILE_MAX + 1);
-    size_t n = fread(text, 1, ORG_FILE_MAX + 1, f);
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) { free(text); snprintf(err, errlen, "cannot read '%s'", path); return 1; }
-    if (n > ORG_FILE_MAX) {
-        free(text);
+    char *text;
+    size_t n;
+    int frc = file_read(path, ORG_FILE_MAX, &text, &n, err, errlen);
+    if (frc == FILE_ETOOBIG) {
         snprintf(err, errlen, "'%s' is larger than %d bytes: too large for an organisation file", path, ORG_FILE_MAX);
         return 2;
     }
+    if (frc) return frc == FILE_ENOENT ? 2 : 1;
     struct org_ctx c = {0};
     char e[800];
     int rc = ini_parse(text, n, org_cb, &c, e, sizeof e);
