@@ -207,7 +207,7 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
     scan_result_totals(res, &t);
     char rulehex[65];
     hex(scan_rule_digest(rule), 32, rulehex);
-    int64_t first = 0, last = 0, scan_id;
+    int64_t first = 0, last = 0, scan_id = 0;
     for (size_t i = 0; i < scan_result_exposures(res); i++) {
         struct scan_exposure e;
         scan_result_exposure(res, i, &e);

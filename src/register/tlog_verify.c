@@ -518,7 +518,7 @@ int tlog_checkpoint(reg *r, const sign_key *k, struct tlog_ckpt *out)
     struct tlog_ckpt prev;
     int have_prev;
     if ((rc = tlog_checkpoint_latest(r, &prev, &have_prev))) return rc;
-    int64_t n, size;
+    int64_t n, size = 0;
     char oldv[32], newv[32];
     if ((rc = tlog_size(r, &n))) goto out;
     snprintf(oldv, sizeof oldv, "%lld", (long long)prev.size);
