@@ -1,4 +1,4 @@
-/* main.c — klartext's entry point: global options and the subcommand table. */
+/* main.c — klartext's entry point: global options, then the subcommand (src/cli/commands.c). */
 #include "cli/cli.h"
 #include "util/buf.h"
 #include "util/ktime.h"
@@ -7,75 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int cmd_help(struct kt_ctx *ctx, int argc, char **argv);
-static int cmd_version(struct kt_ctx *ctx, int argc, char **argv);
-
-const struct kt_cmd kt_commands[] = {
-    {"init",     cmd_init,     "create the register, the signing key pair and the organisation's details"},
-    {"org",      cmd_org,      "show or change the organisation's details (controller, DPO, portal)"},
-    {"incident", cmd_incident, "record incidents: new, list, show, update, event, publish"},
-    {"scan",     cmd_scan,     "find who saw whose data, when and where, in access logs"},
-    {"exposure", cmd_exposure, "show the stored exposures of an incident (csv, json, text)"},
-    {"subjects", cmd_subjects, "import and check the contact data of the affected people"},
-    {"assess",   cmd_assess,   "ENISA severity, the proposed Art. 33/34 duties with reasons, the decision"},
-    {"report",   cmd_report,   "the notification to the authority (Art. 33), its filing, the register of breaches"},
-    {"log",      cmd_log,      "the transparency log: checkpoints, proofs, verification, entries"},
-    {"notify",   cmd_notify,   "make, sign and send the personal notices (Art. 34): preview, approve, --out, --smtp"},
-    {"verify",   cmd_verify,   "is this notice genuine? by its code or from the .eml file"},
-    {"serve",    cmd_serve,    "the portal: public incident pages, verification, agent console, JSON API, log endpoints"},
-    {"agent",    cmd_agent,    "the customer-service agents of the portal: add, list, remove"},
-    {"status",   cmd_status,   "open incidents and their deadlines (72 h, Reg. 1182/71, NIS2)"},
-    {"audit",    cmd_audit,    "the audit trail: every change to the register, who and when"},
-    {"demo",     cmd_demo,     "walk through the whole flow on bundled sample data"},
-    {"help",     cmd_help,     "show help for klartext or for a command"},
-    {"version",  cmd_version,  "print the version"},
-};
-const size_t kt_ncommands = sizeof kt_commands / sizeof kt_commands[0];
-
-static const struct kt_cmd *find_cmd(const char *name)
-{
-    for (size_t i = 0; i < kt_ncommands; i++)
-        if (!strcmp(kt_commands[i].name, name)) return &kt_commands[i];
-    return NULL;
-}
-
-static void main_usage(FILE *f)
-{
-    fprintf(f, "usage: klartext [--db PATH] [--json] [--utc] [--actor NAME] COMMAND [ARGS]\n");
-}
-
-static int cmd_help(struct kt_ctx *ctx, int argc, char **argv)
-{
-    (void)ctx;
-    if (argc > 1) {
-        const struct kt_cmd *c = find_cmd(argv[1]);
-        if (!c) { kt_error(2, "'%s' is not a klartext command (see 'klartext help')", argv[1]); return 2; }
-        char *a[] = {(char *)c->name, "--help", NULL};
-        return c->fn(ctx, 2, a);
-    }
-    printf("klartext — handle a personal-data breach the way GDPR Art. 33/34 asks:\n"
-           "find out from your own logs who was exposed, keep the register, decide, report,\n"
-           "and tell every affected person in a notice they can verify.\n\n");
-    main_usage(stdout);
-    printf("\ncommands:\n");
-    for (size_t i = 0; i < kt_ncommands; i++) printf("  %-10s %s\n", kt_commands[i].name, kt_commands[i].summary);
-    printf("\nglobal options (before or after the command):\n"
-           "  --db PATH      the register (default: $KLARTEXT_DB, else ./klartext.db)\n"
-           "  --json         machine-readable output on commands that show data\n"
-           "  --utc          show times in UTC instead of the organisation's time zone\n"
-           "  --actor NAME   who is acting, for the audit trail (default: the OS user)\n"
-           "\nexit codes: 0 ok, 1 failure (I/O, register, a check said no), 2 bad usage or input\n"
-           "'klartext COMMAND --help' shows a command's options; docs/ has a page per command.\n");
-    return 0;
-}
-
-static int cmd_version(struct kt_ctx *ctx, int argc, char **argv)
-{
-    (void)ctx; (void)argc; (void)argv;
-    printf("klartext %s\n", KLARTEXT_VERSION);
-    return 0;
-}
 
 static char *default_actor(void)
 {
@@ -88,6 +19,7 @@ static char *default_actor(void)
 int main(int argc, char **argv)
 {
     struct kt_ctx ctx = {0};
+    ctx.dispatch = kt_dispatch;
     ctx.prog = argc > 0 && argv[0] && strchr(argv[0], '/') ? argv[0] : "klartext";
     char **args = xcalloc((size_t)argc + 1, sizeof *args);
     int nargs = 0, rc;
@@ -108,7 +40,7 @@ int main(int argc, char **argv)
             const char *eq = strchr(a, '=');
             if (eq) val = eq + 1;
             else if (i + 1 < argc) val = argv[++i];
-            else { kt_error(2, "option '%s' needs a value", a); main_usage(stderr); return 2; }
+            else { kt_error(2, "option '%s' needs a value", a); kt_usage(stderr); return 2; }
             if (!*val) { kt_error(2, "option '%.7s' needs a non-empty value", a); return 2; }
             if (takes == 1) ctx.db_path = val; else actor = xstrdup(val);
             continue;
@@ -123,7 +55,7 @@ int main(int argc, char **argv)
     if (kt_now(&ctx.now, err, sizeof err)) { rc = kt_error(2, "%s", err); goto out; }
 
     if (nargs == 0) {
-        main_usage(stderr);
+        kt_usage(stderr);
         fprintf(stderr, "try 'klartext help' for the list of commands\n");
         rc = 2;
         goto out;
@@ -132,13 +64,13 @@ int main(int argc, char **argv)
     if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) { rc = cmd_help(&ctx, 1, args); goto out; }
     if (args[0][0] == '-') {
         rc = kt_error(2, "unknown option '%s'", args[0]);
-        main_usage(stderr);
+        kt_usage(stderr);
         goto out;
     }
-    const struct kt_cmd *c = find_cmd(args[0]);
+    const struct kt_cmd *c = kt_command_find(args[0]);
     if (!c) {
         rc = kt_error(2, "'%s' is not a klartext command (see 'klartext help')", args[0]);
-        main_usage(stderr);
+        kt_usage(stderr);
         goto out;
     }
     /* the command line as the audit trail records it (bounded) */

@@ -19,6 +19,9 @@ struct kt_ctx {
     char *cmdline;            /* for the audit trail */
     int64_t now;              /* KLARTEXT_NOW or the clock */
     const char *prog;         /* how the binary was invoked (argv[0]), for hints */
+    /* runs the command argv[0] as main does (kt_dispatch; set by main), for commands that run
+       others, like demo */
+    int (*dispatch)(struct kt_ctx *ctx, int argc, char **argv);
 };
 
 struct kt_cmd {
@@ -26,8 +29,17 @@ struct kt_cmd {
     int (*fn)(struct kt_ctx *ctx, int argc, char **argv);
     const char *summary;      /* one line for `klartext help` */
 };
+/* the subcommands (commands.c), in the order `klartext help` lists them */
 extern const struct kt_cmd kt_commands[];
 extern const size_t kt_ncommands;
+/* the command named NAME, or NULL */
+const struct kt_cmd *kt_command_find(const char *name);
+/* run the command argv[0] with ARGV; its exit code (-1 after --help), 2 when there is none */
+int kt_dispatch(struct kt_ctx *ctx, int argc, char **argv);
+/* "usage: klartext [--db PATH] … COMMAND [ARGS]" to F */
+void kt_usage(FILE *f);
+int cmd_help(struct kt_ctx *ctx, int argc, char **argv);      /* help [COMMAND] */
+int cmd_version(struct kt_ctx *ctx, int argc, char **argv);   /* version */
 
 /* ---- messages ---- */
 int kt_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));   /* "klartext: …", returns code */

@@ -74,9 +74,7 @@ static int run(struct kt_ctx *base, const char *dir, ...)
         if (buf_addf(&cl, " %.*s%s", n > 200 ? 200 : (int)n, argv[i], n > 200 ? "…" : "")) break;
     }
     ctx.cmdline = buf_detach(&cl);
-    int rc = 2;
-    for (size_t i = 0; i < kt_ncommands; i++)
-        if (!strcmp(kt_commands[i].name, argv[0])) rc = kt_commands[i].fn(&ctx, argc, argv);
+    int rc = ctx.dispatch ? ctx.dispatch(&ctx, argc, argv) : 2;
     fflush(stdout);
     free(ctx.cmdline);
     free(dbp);

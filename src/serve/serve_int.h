@@ -24,7 +24,7 @@ struct srv {
     int default_de;                  /* the organisation's first language is German */
     int tls;
 };
-extern struct srv srv_g;
+extern struct srv srv_g;           /* state.c */
 
 /* the calling worker thread's read connection to the register (opened on first use, closed
  * by serve_run at shutdown); NULL when it cannot be opened */

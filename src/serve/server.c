@@ -42,8 +42,6 @@
 #define LOG_ENTRIES_MAX 1000              /* entries per /log/entries request */
 #define SHUTDOWN_WAIT   5                 /* seconds in-flight requests get to finish */
 
-struct srv srv_g;
-
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                           "frame-ancestors 'none'; base-uri 'none'";
 
