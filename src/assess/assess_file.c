@@ -1,5 +1,6 @@
 /* assess_file.c — the assessment and thresholds files (see assess_file.h). */
 #include "assess/assess_file.h"
+#include "util/err.h"
 #include "util/ini.h"
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ struct file_ctx {
 static int thresholds_set(struct file_ctx *x, const char *key, const char *value, char *err, size_t errlen)
 {
     for (int i = 0; i < x->nseen; i++)
-        if (!strcmp(x->seen[i], key)) { snprintf(err, errlen, "duplicate key '%.40s'", key); return -1; }
+        if (!strcmp(x->seen[i], key)) return err_set(err, errlen, "duplicate key '%.40s'", key);
     if (proposal_config_set(x->cfg, key, value, err, errlen)) return -1;
     if (x->nseen < 16) snprintf(x->seen[x->nseen++], sizeof x->seen[0], "%s", key);
     return 0;
@@ -29,14 +30,14 @@ static int file_cb(void *ctx, const char *section, const char *subsection, const
     if (!key) {
         x->thresholds = !strcmp(section, "thresholds");
         if (x->thresholds) {
-            if (subsection) { snprintf(err, errlen, "unexpected subsection \"%.60s\" in [thresholds]", subsection); return -1; }
+            if (subsection) return err_set(err, errlen, "unexpected subsection \"%.60s\" in [thresholds]", subsection);
             return 0;
         }
-        if (x->only_thresholds) { snprintf(err, errlen, "unknown section [%.60s] (expected [thresholds])", section); return -1; }
+        if (x->only_thresholds) return err_set(err, errlen, "unknown section [%.60s] (expected [thresholds])", section);
         return enisa_ini_cb(&x->ep, section, subsection, key, value, line, err, errlen);
     }
     if (x->thresholds) return thresholds_set(x, key, value, err, errlen);
-    if (x->only_thresholds) { snprintf(err, errlen, "key '%.60s' outside a section (expected [thresholds])", key); return -1; }
+    if (x->only_thresholds) return err_set(err, errlen, "key '%.60s' outside a section (expected [thresholds])", key);
     return enisa_ini_cb(&x->ep, section, subsection, key, value, line, err, errlen);
 }
 

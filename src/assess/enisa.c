@@ -1,5 +1,6 @@
 /* enisa.c — ENISA 2013 severity in integer quarters; the assessment-file keys. */
 #include "assess/enisa.h"
+#include "util/err.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,19 +96,6 @@ static const char *expected_of(enum kind k)
     return "?";
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static int valid_key(enum enisa_key key)
 {
     return (int)key >= 0 && key < ENISA_K_COUNT;
@@ -161,11 +149,11 @@ static int set_reason(struct enisa_value *v, enum enisa_key key, const char *rea
     if (!reason) reason = "";
     size_t n = strlen(reason);
     if (n >= ENISA_REASON_MAX)
-        return fail(err, errlen, "reason for '%s' too long (%zu bytes, at most %d)",
-                    keys[key].name, n, ENISA_REASON_MAX - 1);
+        return err_set(err, errlen, "reason for '%s' too long (%zu bytes, at most %d)",
+                       keys[key].name, n, ENISA_REASON_MAX - 1);
     if (!text_ok(reason))
-        return fail(err, errlen, "reason for '%s' must be one line of UTF-8 text",
-                    keys[key].name);
+        return err_set(err, errlen, "reason for '%s' must be one line of UTF-8 text",
+                       keys[key].name);
     memcpy(v->reason, reason, n + 1);
     return 0;
 }
@@ -182,10 +170,10 @@ void enisa_input_init(struct enisa_input *in)
 int enisa_set(struct enisa_input *in, enum enisa_key key, long long value,
               enum enisa_source source, const char *reason, char *err, size_t errlen)
 {
-    if (!valid_key(key)) return fail(err, errlen, "unknown input %d", (int)key);
+    if (!valid_key(key)) return err_set(err, errlen, "unknown input %d", (int)key);
     if (!in_range(keys[key].kind, value))
-        return fail(err, errlen, "invalid value %lld for '%s' (expected %s)", value,
-                    keys[key].name, expected_of(keys[key].kind));
+        return err_set(err, errlen, "invalid value %lld for '%s' (expected %s)", value,
+                       keys[key].name, expected_of(keys[key].kind));
     struct enisa_value tmp = in->v[key];
     if (set_reason(&tmp, key, reason, err, errlen)) return -1;
     tmp.value = value;
@@ -207,7 +195,7 @@ int enisa_suggest_confidentiality(struct enisa_input *in, long long viewers,
     char why[256];
     long long v;
     if (viewers < 0 || anonymous_viewers < 0 || anonymous_viewers > viewers)
-        return fail(err, errlen, "invalid viewer counts %lld/%lld", viewers, anonymous_viewers);
+        return err_set(err, errlen, "invalid viewer counts %lld/%lld", viewers, anonymous_viewers);
     if (viewers == 0) {
         v = ENISA_C_NONE;
         snprintf(why, sizeof why, "the logs show no view by anyone but the people themselves");
@@ -279,7 +267,7 @@ static int parse_count(const char *s, long long *out)
 int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
                    enum enisa_source source, char *err, size_t errlen)
 {
-    if (!valid_key(key)) return fail(err, errlen, "unknown input %d", (int)key);
+    if (!valid_key(key)) return err_set(err, errlen, "unknown input %d", (int)key);
     enum kind k = keys[key].kind;
     long long v = 0;
     int ok = 0;
@@ -297,8 +285,8 @@ int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
     }
     if (!ok && k == KIND_COUNT) ok = !parse_count(text, &v);
     if (!ok || !in_range(k, v))
-        return fail(err, errlen, "invalid value '%.80s' for '%s' (expected %s)", text,
-                    keys[key].name, expected_of(k));
+        return err_set(err, errlen, "invalid value '%.80s' for '%s' (expected %s)", text,
+                       keys[key].name, expected_of(k));
     in->v[key].value = v;
     in->v[key].source = source;
     return 0;
@@ -331,15 +319,15 @@ int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const c
         for (int s = 0; s < 3; s++)
             if (!strcmp(section, section_names[s])) p->section = s;
         if (p->section < 0)
-            return fail(err, errlen, "unknown section [%.60s] (expected [data], "
-                        "[circumstances] or [context])", section);
+            return err_set(err, errlen, "unknown section [%.60s] (expected [data], "
+                           "[circumstances] or [context])", section);
         if (subsection)
-            return fail(err, errlen, "unexpected subsection \"%.60s\" in [%s]", subsection,
-                        section);
+            return err_set(err, errlen, "unexpected subsection \"%.60s\" in [%s]", subsection,
+                           section);
         return 0;
     }
     if (p->section < 0)
-        return fail(err, errlen, "key '%.60s' outside a section", key);
+        return err_set(err, errlen, "key '%.60s' outside a section", key);
     const char *sec = section_names[p->section];
     size_t kl = strlen(key);
     int is_reason = 0, k = enisa_key_lookup(sec, key);
@@ -352,16 +340,16 @@ int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const c
             is_reason = 1;
         }
     }
-    if (k < 0) return fail(err, errlen, "unknown key '%.60s' in [%s]", key, sec);
+    if (k < 0) return err_set(err, errlen, "unknown key '%.60s' in [%s]", key, sec);
     unsigned long bit = 1UL << k;
     struct enisa_value *v = &p->in->v[k];
     if (is_reason) {
-        if (p->seen_reason & bit) return fail(err, errlen, "duplicate key '%s'", key);
+        if (p->seen_reason & bit) return err_set(err, errlen, "duplicate key '%s'", key);
         if (set_reason(v, (enum enisa_key)k, value, err, errlen)) return -1;
         p->seen_reason |= bit;
         return 0;
     }
-    if (p->seen & bit) return fail(err, errlen, "duplicate key '%s'", key);
+    if (p->seen & bit) return err_set(err, errlen, "duplicate key '%s'", key);
     if (enisa_set_text(p->in, (enum enisa_key)k, value, ENISA_SRC_PERSON, err, errlen))
         return -1;
     if (!(p->seen_reason & bit)) v->reason[0] = 0;
@@ -382,30 +370,30 @@ int enisa_validate(const struct enisa_input *in, char *err, size_t errlen)
             if (v[k].value == 0) continue;     /* checked below */
         }
         if (!in_range(keys[k].kind, v[k].value))
-            return fail(err, errlen, "invalid value %lld for '%s' (expected %s)",
-                        v[k].value, keys[k].name, expected_of(keys[k].kind));
+            return err_set(err, errlen, "invalid value %lld for '%s' (expected %s)",
+                           v[k].value, keys[k].name, expected_of(keys[k].kind));
     }
     if (v[ENISA_K_CATEGORY].value == 0)
-        return fail(err, errlen, "missing 'category' in [data] (expected %s)",
-                    expected_of(KIND_CATEGORY));
+        return err_set(err, errlen, "missing 'category' in [data] (expected %s)",
+                       expected_of(KIND_CATEGORY));
     if (v[ENISA_K_EI].value == 0)
-        return fail(err, errlen, "missing 'ei' in [data] (expected %s)", expected_of(KIND_EI));
+        return err_set(err, errlen, "missing 'ei' in [data] (expected %s)", expected_of(KIND_EI));
     int base = enisa_category_base((enum enisa_category)v[ENISA_K_CATEGORY].value);
     long long dpc = v[ENISA_K_DPC].value;
     if (dpc != 0 && dpc != base && !v[ENISA_K_DPC].reason[0])
-        return fail(err, errlen, "'dpc' %lld differs from the base score %d of category "
-                    "'%s': give 'dpc_reason'", dpc, base,
-                    enisa_value_text(ENISA_K_CATEGORY, base, NULL, 0));
+        return err_set(err, errlen, "'dpc' %lld differs from the base score %d of category "
+                       "'%s': give 'dpc_reason'", dpc, base,
+                       enisa_value_text(ENISA_K_CATEGORY, base, NULL, 0));
     static const enum enisa_key evidence[] = { ENISA_K_UNINTELLIGIBLE, ENISA_K_NO_LONGER_LIKELY,
                                                ENISA_K_DISPROPORTIONATE, ENISA_K_TRUSTED };
     for (size_t i = 0; i < sizeof evidence / sizeof evidence[0]; i++) {
         enum enisa_key k = evidence[i];
         if (v[k].value == 1 && !v[k].reason[0])
-            return fail(err, errlen, "'%s' = yes needs evidence: give '%s_reason'",
-                        keys[k].name, keys[k].name);
+            return err_set(err, errlen, "'%s' = yes needs evidence: give '%s_reason'",
+                           keys[k].name, keys[k].name);
     }
     if (v[ENISA_K_TRUSTED].value == 1 && v[ENISA_K_CONFIDENTIALITY].value != ENISA_C_KNOWN)
-        return fail(err, errlen, "'trusted_recipient' = yes needs 'confidentiality' = known");
+        return err_set(err, errlen, "'trusted_recipient' = yes needs 'confidentiality' = known");
     return 0;
 }
 

@@ -1,22 +1,9 @@
 /* proposal.c — from severity and context to a proposed Art. 33 / Art. 34 outcome. */
 #include "assess/proposal.h"
-#include <stdarg.h>
+#include "util/err.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 void proposal_config_default(struct proposal_config *cfg)
 {
@@ -33,12 +20,12 @@ void proposal_config_default(struct proposal_config *cfg)
 int proposal_config_validate(const struct proposal_config *cfg, char *err, size_t errlen)
 {
     if (cfg->risk_se_q < 1 || cfg->risk_se_q > 24)
-        return fail(err, errlen, "risk threshold out of range (expected 0.25..6.0)");
+        return err_set(err, errlen, "risk threshold out of range (expected 0.25..6.0)");
     if (cfg->high_risk_se_q < cfg->risk_se_q || cfg->high_risk_se_q > 24)
-        return fail(err, errlen, "high-risk threshold must lie between the risk threshold "
-                    "and 6.0");
+        return err_set(err, errlen, "high-risk threshold must lie between the risk threshold "
+                       "and 6.0");
     if (cfg->many_subjects < 1)
-        return fail(err, errlen, "many_subjects must be at least 1");
+        return err_set(err, errlen, "many_subjects must be at least 1");
     return 0;
 }
 
@@ -62,8 +49,8 @@ int proposal_config_set(struct proposal_config *cfg, const char *key, const char
     if (!strcmp(key, "risk_threshold") || !strcmp(key, "high_risk_threshold")) {
         int q;
         if (enisa_parse_quarters(value, &q) || q < 1 || q > 24)
-            return fail(err, errlen, "invalid value '%.60s' for '%s' (expected an ENISA "
-                        "score 0.25..6.0 in steps of 0.25)", value, key);
+            return err_set(err, errlen, "invalid value '%.60s' for '%s' (expected an ENISA "
+                           "score 0.25..6.0 in steps of 0.25)", value, key);
         if (key[0] == 'r') cfg->risk_se_q = q;
         else cfg->high_risk_se_q = q;
         return 0;
@@ -81,19 +68,19 @@ int proposal_config_set(struct proposal_config *cfg, const char *key, const char
         cfg->many_subjects = n;
         return 0;
 bad_count:
-        return fail(err, errlen, "invalid value '%.60s' for 'many_subjects' (expected a "
-                    "number of people, at least 1)", value);
+        return err_set(err, errlen, "invalid value '%.60s' for 'many_subjects' (expected a "
+                       "number of people, at least 1)", value);
     }
     for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
         if (strcmp(key, bools[i].name)) continue;
         int b;
         if (parse_bool(value, &b))
-            return fail(err, errlen, "invalid value '%.60s' for '%s' (expected yes or no)",
-                        value, key);
+            return err_set(err, errlen, "invalid value '%.60s' for '%s' (expected yes or no)",
+                           value, key);
         *(int *)((char *)cfg + bools[i].off) = b;
         return 0;
     }
-    return fail(err, errlen, "unknown key '%.60s'", key);
+    return err_set(err, errlen, "unknown key '%.60s'", key);
 }
 
 const char *proposal_level_name(enum proposal_level l)

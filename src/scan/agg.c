@@ -5,6 +5,7 @@
  * canonical scan_result: every list sorted bytewise, so that results merge with a linear
  * merge-join and serialise identically whatever the thread count or merge order. */
 #include "scan/scan_int.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -574,11 +575,11 @@ scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t
 static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen)
 {
     if (memcmp(a->digest, b->digest, 32)) {
-        snprintf(err, errlen, "cannot merge partial results of different rules");
+        err_set(err, errlen, "cannot merge partial results of different rules");
         return NULL;
     }
     if (memcmp(a->key_fp, b->key_fp, 8)) {
-        snprintf(err, errlen, "cannot merge partial results made with different viewer keys");
+        err_set(err, errlen, "cannot merge partial results made with different viewer keys");
         return NULL;
     }
     scan_result *c = res_new();
@@ -591,7 +592,7 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
     while (i < a->nfields || j < b->nfields) {
         int cmp = i >= a->nfields ? 1 : j >= b->nfields ? -1 : strcmp(a->fieldnames[i], b->fieldnames[j]);
         if (n >= SCAN_MAX_FIELDS) {
-            snprintf(err, errlen, "cannot merge: more than %d distinct field names", SCAN_MAX_FIELDS);
+            err_set(err, errlen, "cannot merge: more than %d distinct field names", SCAN_MAX_FIELDS);
             scan_result_free(c);
             return NULL;
         }
@@ -1022,7 +1023,7 @@ scan_result *scan_result_deserialize(const void *data, size_t len, char *err, si
     res_index_pairs(r);
     return r;
 bad:
-    snprintf(err, errlen, "%s", why);
+    err_set(err, errlen, "%s", why);
     scan_result_free(r);
     return NULL;
 }

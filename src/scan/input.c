@@ -7,6 +7,7 @@
  * tests/fuzz/fuzz_decomp.c decodes every gzip input with both backends and requires the
  * same answer. */
 #include "scan/scan_int.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,7 @@ int in_detect(const unsigned char *p, size_t n, int *comp, char *err, size_t err
     else if (n >= 4 && !memcmp(p, "PK\x03\x04", 4)) name = "zip";
     else if (n >= 2 && p[0] == 0x1f && p[1] == 0x9d) name = "compress (.Z)";
     if (name) {
-        snprintf(err, errlen, "%s compression is not supported (decompress it first, or use gzip or zstd)", name);
-        return -1;
+        return err_set(err, errlen, "%s compression is not supported (decompress it first, or use gzip or zstd)", name);
     }
     return 0;
 }
@@ -159,18 +159,16 @@ static int gz_read_header(struct in_dec *d, const unsigned char **in, size_t *in
             /* judged byte by byte, so that trailing garbage is named as soon as it is seen */
             if ((d->gh.have >= 1 && b[0] != 0x1f) || (d->gh.have >= 2 && b[1] != 0x8b)) {
                 if (d->members)
-                    snprintf(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
+                    err_set(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
                 else
-                    snprintf(err, errlen, "not a gzip header");
+                    err_set(err, errlen, "not a gzip header");
                 return -1;
             }
             if (d->gh.have >= 3 && b[2] != 8) {
-                snprintf(err, errlen, "unsupported gzip compression method %u (only 8, deflate, exists)", b[2]);
-                return -1;
+                return err_set(err, errlen, "unsupported gzip compression method %u (only 8, deflate, exists)", b[2]);
             }
             if (d->gh.have >= 4 && (b[3] & 0xe0)) {
-                snprintf(err, errlen, "invalid gzip header (reserved flag bits 0x%02x set)", b[3] & 0xe0);
-                return -1;
+                return err_set(err, errlen, "invalid gzip header (reserved flag bits 0x%02x set)", b[3] & 0xe0);
             }
             if (d->gh.have < 10) continue;
             d->gh.flags = b[3];
@@ -185,8 +183,7 @@ static int gz_read_header(struct in_dec *d, const unsigned char **in, size_t *in
         } else if (part == GH_HCRC) {
             if (d->gh.have < 2) continue;
             if ((d->gh.crc & 0xffff) != (b[0] | (unsigned)b[1] << 8)) {
-                snprintf(err, errlen, "gzip header checksum mismatch");
-                return -1;
+                return err_set(err, errlen, "gzip header checksum mismatch");
             }
         }
         d->gh.part = gh_next(d->gh.flags, part);
@@ -217,8 +214,7 @@ long in_dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
     size_t before = *inlen;
     long n = dec_run(d, in, inlen, out, outcap, err, errlen);
     if (n == 0 && before && *inlen == before && outcap) {
-        snprintf(err, errlen, "corrupt data (the decoder makes no progress)");
-        return -1;
+        return err_set(err, errlen, "corrupt data (the decoder makes no progress)");
     }
     return n;
 }
@@ -246,9 +242,9 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             if (rc != Z_OK) {
                 /* zlib fails on a wrong magic after reading exactly its two bytes */
                 if (rc == Z_DATA_ERROR && d->members && d->u.z.total_in <= 2)
-                    snprintf(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
+                    err_set(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
                 else
-                    snprintf(err, errlen, "%s", d->u.z.msg ? d->u.z.msg : "corrupt data");
+                    err_set(err, errlen, "%s", d->u.z.msg ? d->u.z.msg : "corrupt data");
                 return -1;
             }
             if (!used && !made) break;
@@ -280,13 +276,12 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             /* on some corrupt input ISA-L fails with next_in/avail_in rewound past the input it
                was given (avail_in 26 -> 2^32-1): never trust counts outside this call's buffers */
             if (d->u.isal.avail_in > chunk || d->u.isal.avail_out > oc) {
-                snprintf(err, errlen, "%s", isal_msg(rc));
-                return -1;
+                return err_set(err, errlen, "%s", isal_msg(rc));
             }
             size_t used = chunk - d->u.isal.avail_in, made = oc - d->u.isal.avail_out;
             *in += used; *inlen -= used;
             produced += made;
-            if (rc < 0) { snprintf(err, errlen, "%s", isal_msg(rc)); return -1; }
+            if (rc < 0) return err_set(err, errlen, "%s", isal_msg(rc));
             if (d->u.isal.block_state == ISAL_BLOCK_FINISH) { d->member_open = 0; d->members++; continue; }
             if (!used && !made) break;   /* needs more input */
         }
@@ -303,10 +298,10 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             produced += ob.pos;
             if (ZSTD_isError(rc)) {
                 if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
-                    snprintf(err, errlen, "the zstd window is larger than %u MiB (made with --long=%d or more): "
+                    err_set(err, errlen, "the zstd window is larger than %u MiB (made with --long=%d or more): "
                              "decompress it with 'zstd -d --memory=2048MB' first, or recompress with --long=%d",
                              1u << (IN_ZSTD_WINDOW_LOG - 20), IN_ZSTD_WINDOW_LOG + 1, IN_ZSTD_WINDOW_LOG);
-                else snprintf(err, errlen, "%s", ZSTD_getErrorName(rc));
+                else err_set(err, errlen, "%s", ZSTD_getErrorName(rc));
                 return -1;
             }
             if (!ib.pos && !ob.pos) break;
@@ -327,8 +322,7 @@ int in_dec_finish(struct in_dec *d, char *err, size_t errlen)
 {
     if (d->comp == IN_NONE) return 0;
     if (d->member_open) {
-        snprintf(err, errlen, "unexpected end of data (truncated file?)");
-        return -1;
+        return err_set(err, errlen, "unexpected end of data (truncated file?)");
     }
     return 0;
 }

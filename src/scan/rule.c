@@ -1,6 +1,7 @@
 /* rule.c — the exposure rule file: a small strict INI reader, checks, regex compilation and
  * the literal prefilter derived from the regexes (see DESIGN.md "Exposure rule file"). */
 #include "scan/scan_int.h"
+#include "util/err.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <ctype.h>
@@ -38,13 +39,11 @@ static int fail(struct pstate *ps, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (line > 0)
-        snprintf(ps->err, ps->errlen, "%s%sline %d: %s", ps->filename ? ps->filename : "",
-                 ps->filename ? " " : "", line, msg);
-    else if (ps->filename)
-        snprintf(ps->err, ps->errlen, "%s: %s", ps->filename, msg);
-    else
-        snprintf(ps->err, ps->errlen, "%s", msg);
-    return -1;
+        return err_set(ps->err, ps->errlen, "%s%sline %d: %s", ps->filename ? ps->filename : "",
+                       ps->filename ? " " : "", line, msg);
+    if (ps->filename)
+        return err_set(ps->err, ps->errlen, "%s: %s", ps->filename, msg);
+    return err_set(ps->err, ps->errlen, "%s", msg);
 }
 
 /* ---- regex literal analysis ------------------------------------------------------------ */
@@ -637,7 +636,7 @@ scan_rule *scan_rule_parse(const char *text, size_t len, const char *filename, c
     memset(&ps, 0, sizeof ps);
     ps.filename = filename; ps.err = err; ps.errlen = errlen; ps.cur = -1;
     if (errlen) err[0] = 0;
-    if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return NULL; }
+    if (sodium_init() < 0) { err_set(err, errlen, "cannot initialise libsodium"); return NULL; }
     if (len > RULE_MAX_TEXT) { fail(&ps, 0, "rule file larger than 1 MiB"); return NULL; }
     scan_rule *r = xcalloc(1, sizeof *r);
     ps.r = r;

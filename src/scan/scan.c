@@ -4,6 +4,7 @@
  * in full and aggregate into a per-thread struct agg. At the end the per-thread aggregates are
  * canonicalised and merged (the same merge that combines serialised partials). */
 #include "scan/scan_int.h"
+#include "util/err.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 #include <errno.h>
@@ -910,8 +911,8 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
     double t0 = now_s();
     *out = NULL;
     if (errlen) err[0] = 0;
-    if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return SCAN_EFAIL; }
-    if (!npaths) { snprintf(err, errlen, "no log files given"); return SCAN_EINPUT; }
+    if (sodium_init() < 0) { err_set(err, errlen, "cannot initialise libsodium"); return SCAN_EFAIL; }
+    if (!npaths) { err_set(err, errlen, "no log files given"); return SCAN_EINPUT; }
     memset(&j, 0, sizeof j);
     j.rule = rule; j.o = o;
     j.check_all = o->check_all;
@@ -926,7 +927,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
         f->index = o->file_index_base + (uint32_t)i;
         f->fd = -1;
         if (!strcmp(paths[i], "-")) {
-            if (nstdin++) { snprintf(err, errlen, "'-' (standard input) given more than once"); rc = SCAN_EINPUT; goto fail; }
+            if (nstdin++) { err_set(err, errlen, "'-' (standard input) given more than once"); rc = SCAN_EINPUT; goto fail; }
             f->is_stdin = 1; f->fd = 0; f->opened = 1;
             continue;
         }
@@ -962,7 +963,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
             }
         }
         if (f->fail && !o->keep_going) {
-            snprintf(err, errlen, "%s", f->error);
+            err_set(err, errlen, "%s", f->error);
             rc = f->fail;
             goto fail;
         }
@@ -1077,7 +1078,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
         if (j.files[i].fail) continue;   /* keep_going: recorded below */
         for (size_t k = 0; k < j.nitems; k++)
             if (j.items[k].file == i && j.items[k].st.fail && !o->keep_going) {
-                snprintf(err, errlen, "%s", j.items[k].st.error);
+                err_set(err, errlen, "%s", j.items[k].st.error);
                 rc = j.items[k].st.fail;
                 break;
             }
@@ -1125,7 +1126,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
         if (o->strict && scan_result_samples(res)) {
             struct scan_sample sm;
             scan_result_sample(res, 0, &sm);
-            snprintf(err, errlen, "cannot parse '%s' line %llu: %s", sm.file, (unsigned long long)sm.line, sm.reason);
+            err_set(err, errlen, "cannot parse '%s' line %llu: %s", sm.file, (unsigned long long)sm.line, sm.reason);
             scan_result_free(res);
             res = NULL;
             rc = SCAN_EINPUT;

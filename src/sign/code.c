@@ -1,25 +1,13 @@
 /* code.c — notice codes (see code.h). */
 #include "sign/code.h"
+#include "util/err.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Value of a typed symbol, or -1. Case-insensitive; I/L → 1, O → 0; U is invalid. */
 static int symbol_value(unsigned char c)
@@ -99,10 +87,8 @@ void code_generate(char out[CODE_DISPLAY_SIZE])
 int code_parse(const char *in, size_t len, char canon[CODE_CANON_SIZE], char *err, size_t errlen)
 {
     size_t n = 0;
-    if (len > CODE_INPUT_MAX) {
-        seterr(err, errlen, "code too long (%zu characters)", len);
-        return -1;
-    }
+    if (len > CODE_INPUT_MAX)
+        return err_set(err, errlen, "code too long (%zu characters)", len);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c == '-' || c == ' ' || c == '\t')
@@ -110,19 +96,17 @@ int code_parse(const char *in, size_t len, char canon[CODE_CANON_SIZE], char *er
         int v = symbol_value(c);
         if (v < 0) {
             if (c >= 0x21 && c < 0x7f)
-                seterr(err, errlen, "invalid character '%c' in code", c);
+                err_set(err, errlen, "invalid character '%c' in code", c);
             else
-                seterr(err, errlen, "invalid byte 0x%02x in code", c);
+                err_set(err, errlen, "invalid byte 0x%02x in code", c);
             return -1;
         }
         if (n < CODE_CHARS)
             canon[n] = alphabet[v];
         n++;
     }
-    if (n != CODE_CHARS) {
-        seterr(err, errlen, "code has %zu symbols, expected %d", n, CODE_CHARS);
-        return -1;
-    }
+    if (n != CODE_CHARS)
+        return err_set(err, errlen, "code has %zu symbols, expected %d", n, CODE_CHARS);
     canon[CODE_CHARS] = '\0';
     return 0;
 }

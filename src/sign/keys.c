@@ -1,8 +1,8 @@
 /* keys.c — the organisation's key pair in minisign's file formats (see keys.h). */
 #include "sign/keys.h"
+#include "util/err.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,24 +48,10 @@ struct sign_key {
     unsigned char keyid[8];
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int sodium_ready(char *err, size_t errlen)
 {
-    if (sodium_init() < 0) {
-        seterr(err, errlen, "cannot initialise libsodium");
-        return -1;
-    }
+    if (sodium_init() < 0)
+        return err_set(err, errlen, "cannot initialise libsodium");
     return 0;
 }
 
@@ -181,15 +167,11 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
                       char *tmp, size_t tmplen, char *err, size_t errlen)
 {
     int n = snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
-    if (n < 0 || (size_t)n >= tmplen) {
-        seterr(err, errlen, "path too long: '%s'", path);
-        return -1;
-    }
+    if (n < 0 || (size_t)n >= tmplen)
+        return err_set(err, errlen, "path too long: '%s'", path);
     int fd = mkostemp(tmp, O_CLOEXEC);      /* creates the file with mode 0600 */
-    if (fd < 0) {
-        seterr(err, errlen, "cannot create a file next to '%s': %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return err_set(err, errlen, "cannot create a file next to '%s': %s", path, strerror(errno));
     const char *p = data;
     size_t left = len;
     while (left > 0) {
@@ -209,7 +191,7 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
     }
     return 0;
 fail:
-    seterr(err, errlen, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
+    err_set(err, errlen, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
     if (fd >= 0)
         close(fd);
     unlink(tmp);
@@ -222,9 +204,9 @@ static int place_temp(const char *tmp, const char *path, char *err, size_t errle
     if (link(tmp, path) != 0) {
         int e = errno;
         if (e == EEXIST)
-            seterr(err, errlen, "'%s' already exists", path);
+            err_set(err, errlen, "'%s' already exists", path);
         else
-            seterr(err, errlen, "cannot create '%s': %s", path, strerror(e));
+            err_set(err, errlen, "cannot create '%s': %s", path, strerror(e));
         unlink(tmp);
         return -1;
     }
@@ -235,14 +217,11 @@ static int place_temp(const char *tmp, const char *path, char *err, size_t errle
 static int comment_ok(const char *c, char *err, size_t errlen)
 {
     size_t n = strlen(c);
-    if (n > SIGN_COMMENT_MAX) {
-        seterr(err, errlen, "key comment too long (%zu bytes, at most %d)", n, SIGN_COMMENT_MAX);
-        return -1;
-    }
-    if (!sign_utf8_line_ok_(c, n)) {
-        seterr(err, errlen, "key comment is not one line of printable UTF-8");
-        return -1;
-    }
+    if (n > SIGN_COMMENT_MAX)
+        return err_set(err, errlen, "key comment too long (%zu bytes, at most %d)", n,
+                       SIGN_COMMENT_MAX);
+    if (!sign_utf8_line_ok_(c, n))
+        return err_set(err, errlen, "key comment is not one line of printable UTF-8");
     return 0;
 }
 
@@ -264,25 +243,19 @@ int sign_key_write(const sign_key *k, const char *secret_path, const char *publi
         comment = DEFAULT_COMMENT;
     if (comment_ok(comment, err, errlen) != 0)
         return -1;
-    if (strcmp(secret_path, public_path) == 0) {
-        seterr(err, errlen, "secret and public key paths are the same: '%s'", secret_path);
-        return -1;
-    }
-    if (lstat(secret_path, &st) == 0) {
-        seterr(err, errlen, "'%s' already exists", secret_path);
-        return -1;
-    }
-    if (lstat(public_path, &st) == 0) {
-        seterr(err, errlen, "'%s' already exists", public_path);
-        return -1;
-    }
+    if (strcmp(secret_path, public_path) == 0)
+        return err_set(err, errlen, "secret and public key paths are the same: '%s'", secret_path);
+    if (lstat(secret_path, &st) == 0)
+        return err_set(err, errlen, "'%s' already exists", secret_path);
+    if (lstat(public_path, &st) == 0)
+        return err_set(err, errlen, "'%s' already exists", public_path);
 
     /* secret key text, built in guarded memory */
     rec = sodium_malloc(sizeof *rec);
     seclen = COMMENT_PREFIX_LEN + strlen(comment) + 1 + SECKEY_B64_LEN + 1;
     sectext = sodium_malloc(seclen + 1);
     if (!rec || !sectext) {
-        seterr(err, errlen, "cannot allocate secure memory");
+        err_set(err, errlen, "cannot allocate secure memory");
         goto out;
     }
     memset(rec, 0, sizeof *rec);
@@ -335,8 +308,8 @@ int sign_key_write(const sign_key *k, const char *secret_path, const char *publi
         goto out;
     }
     if (fsync_dir_of(secret_path) != 0 || fsync_dir_of(public_path) != 0) {
-        seterr(err, errlen, "cannot sync the directory of '%s': %s", secret_path,
-               strerror(errno));
+        err_set(err, errlen, "cannot sync the directory of '%s': %s", secret_path,
+                strerror(errno));
         goto out;
     }
     rc = 0;
@@ -356,10 +329,8 @@ int sign_keypair_create_comment(const char *secret_path, const char *public_path
     if (sodium_ready(err, errlen) != 0)
         return -1;
     sign_key *k = sodium_malloc(sizeof *k);
-    if (!k) {
-        seterr(err, errlen, "cannot allocate secure memory");
-        return -1;
-    }
+    if (!k)
+        return err_set(err, errlen, "cannot allocate secure memory");
     unsigned char pk[32];
     crypto_sign_keypair(pk, k->sk);
     randombytes_buf(k->keyid, sizeof k->keyid);
@@ -381,24 +352,18 @@ static int read_fd(int fd, const char *path, char *buf, size_t max, size_t *len,
 {
     size_t n = 0;
     for (;;) {
-        if (n > max) {
-            seterr(err, errlen, "'%s' is too large to be a key file", path);
-            return -1;
-        }
+        if (n > max)
+            return err_set(err, errlen, "'%s' is too large to be a key file", path);
         ssize_t r = read(fd, buf + n, max + 1 - n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            seterr(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-            return -1;
-        }
+        if (r < 0)
+            return err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
         if (r == 0)
             break;
         n += (size_t)r;
-        if (n == max + 1) {
-            seterr(err, errlen, "'%s' is too large to be a key file", path);
-            return -1;
-        }
+        if (n == max + 1)
+            return err_set(err, errlen, "'%s' is too large to be a key file", path);
     }
     buf[n] = '\0';
     *len = n;
@@ -413,51 +378,45 @@ static int parse_seckey(const char *path, const char *text, size_t len, sign_key
     char *scratch = NULL;
     int rc = -1;
 
-    if (len < COMMENT_PREFIX_LEN || memcmp(text, COMMENT_PREFIX, COMMENT_PREFIX_LEN) != 0) {
-        seterr(err, errlen, "malformed secret key '%s': first line must start with "
-               "'untrusted comment: '", path);
-        return -1;
-    }
+    if (len < COMMENT_PREFIX_LEN || memcmp(text, COMMENT_PREFIX, COMMENT_PREFIX_LEN) != 0)
+        return err_set(err, errlen, "malformed secret key '%s': first line must start with "
+                       "'untrusted comment: '", path);
     const char *nl = memchr(text, '\n', len);
-    if (!nl) {
-        seterr(err, errlen, "malformed secret key '%s': missing key line", path);
-        return -1;
-    }
+    if (!nl)
+        return err_set(err, errlen, "malformed secret key '%s': missing key line", path);
     const char *b = nl + 1, *end = text + len;
     while (end > b && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
     size_t blen = (size_t)(end - b);
-    if (memchr(b, '\n', blen)) {
-        seterr(err, errlen, "malformed secret key '%s': more than 2 lines", path);
-        return -1;
-    }
+    if (memchr(b, '\n', blen))
+        return err_set(err, errlen, "malformed secret key '%s': more than 2 lines", path);
     rec = sodium_malloc(sizeof *rec);
     scratch = sodium_malloc(SECKEY_B64_LEN + 1);
     if (!rec || !scratch) {
-        seterr(err, errlen, "cannot allocate secure memory");
+        err_set(err, errlen, "cannot allocate secure memory");
         goto out;
     }
     if (blen != SECKEY_B64_LEN ||
         sign_b64_decode_exact_((unsigned char *)rec, sizeof *rec, b, blen, scratch) != 0) {
-        seterr(err, errlen, "malformed secret key '%s': line 2 is not a base64 minisign "
-               "secret key", path);
+        err_set(err, errlen, "malformed secret key '%s': line 2 is not a base64 minisign "
+                "secret key", path);
         goto out;
     }
     if (memcmp(rec->sig_alg, "Ed", 2) != 0) {
-        seterr(err, errlen, "unsupported signature algorithm in secret key '%s'", path);
+        err_set(err, errlen, "unsupported signature algorithm in secret key '%s'", path);
         goto out;
     }
     if (memcmp(rec->kdf_alg, "Sc", 2) == 0) {
-        seterr(err, errlen, "'%s' is an encrypted secret key; encrypted keys are not supported "
-               "yet (create an unencrypted one with 'minisign -G -W' or 'klartext init')", path);
+        err_set(err, errlen, "'%s' is an encrypted secret key; encrypted keys are not supported "
+                "yet (create an unencrypted one with 'minisign -G -W' or 'klartext init')", path);
         goto out;
     }
     if (memcmp(rec->kdf_alg, "\0\0", 2) != 0) {
-        seterr(err, errlen, "unsupported key derivation function in secret key '%s'", path);
+        err_set(err, errlen, "unsupported key derivation function in secret key '%s'", path);
         goto out;
     }
     if (memcmp(rec->chk_alg, "B2", 2) != 0) {
-        seterr(err, errlen, "unsupported checksum function in secret key '%s'", path);
+        err_set(err, errlen, "unsupported checksum function in secret key '%s'", path);
         goto out;
     }
     if (!sodium_is_zero(rec->chk, sizeof rec->chk)) {
@@ -472,7 +431,7 @@ static int parse_seckey(const char *path, const char *text, size_t len, sign_key
         int bad = sodium_memcmp(chk, rec->chk, sizeof chk) != 0;
         sodium_memzero(chk, sizeof chk);
         if (bad) {
-            seterr(err, errlen, "corrupt secret key '%s': checksum mismatch", path);
+            err_set(err, errlen, "corrupt secret key '%s': checksum mismatch", path);
             goto out;
         }
     }
@@ -482,7 +441,7 @@ static int parse_seckey(const char *path, const char *text, size_t len, sign_key
         crypto_sign_seed_keypair(pk, k->sk, rec->sk);   /* rec->sk starts with the seed */
         if (sodium_memcmp(pk, rec->sk + 32, 32) != 0) {
             sodium_memzero(k->sk, sizeof k->sk);
-            seterr(err, errlen, "corrupt secret key '%s': public half does not match", path);
+            err_set(err, errlen, "corrupt secret key '%s': public half does not match", path);
             goto out;
         }
         memcpy(k->keyid, rec->keyid, 8);
@@ -505,28 +464,28 @@ sign_key *sign_key_load(const char *secret_path, char *err, size_t errlen)
         return NULL;
     int fd = open(secret_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        seterr(err, errlen, "cannot open secret key '%s': %s", secret_path, strerror(errno));
+        err_set(err, errlen, "cannot open secret key '%s': %s", secret_path, strerror(errno));
         return NULL;
     }
     if (fstat(fd, &st) != 0) {
-        seterr(err, errlen, "cannot stat '%s': %s", secret_path, strerror(errno));
+        err_set(err, errlen, "cannot stat '%s': %s", secret_path, strerror(errno));
         goto fail;
     }
     if (!S_ISREG(st.st_mode)) {
-        seterr(err, errlen, "'%s' is not a regular file", secret_path);
+        err_set(err, errlen, "'%s' is not a regular file", secret_path);
         goto fail;
     }
     if (st.st_mode & 077) {
         unsigned m = (unsigned)(st.st_mode & 07777);
-        seterr(err, errlen, "'%s' is %s by others (mode %04o); run chmod 600 '%s'", secret_path,
-               (st.st_mode & 044) ? "readable" : (st.st_mode & 022) ? "writable" : "accessible",
-               m, secret_path);
+        err_set(err, errlen, "'%s' is %s by others (mode %04o); run chmod 600 '%s'", secret_path,
+                (st.st_mode & 044) ? "readable" : (st.st_mode & 022) ? "writable" : "accessible",
+                m, secret_path);
         goto fail;
     }
     text = sodium_malloc(SECKEY_FILE_MAX + 1);
     k = sodium_malloc(sizeof *k);
     if (!text || !k) {
-        seterr(err, errlen, "cannot allocate secure memory");
+        err_set(err, errlen, "cannot allocate secure memory");
         goto fail;
     }
     if (read_fd(fd, secret_path, text, SECKEY_FILE_MAX, &len, err, errlen) != 0)
@@ -586,10 +545,8 @@ int sign_pubkey_parse(const char *text, size_t len, unsigned char pk[32], unsign
 
     if (sodium_ready(err, errlen) != 0)
         return -1;
-    if (memchr(text, '\0', len)) {
-        seterr(err, errlen, "public key: contains a NUL byte");
-        return -1;
-    }
+    if (memchr(text, '\0', len))
+        return err_set(err, errlen, "public key: contains a NUL byte");
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
@@ -597,34 +554,22 @@ int sign_pubkey_parse(const char *text, size_t len, unsigned char pk[32], unsign
     if ((size_t)(end - p) >= COMMENT_PREFIX_LEN &&
         memcmp(p, COMMENT_PREFIX, COMMENT_PREFIX_LEN) == 0) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) {
-            seterr(err, errlen, "public key: missing the base64 line after the comment");
-            return -1;
-        }
-        if (nl - p > 1023) {
-            seterr(err, errlen, "public key: comment line too long");
-            return -1;
-        }
+        if (!nl)
+            return err_set(err, errlen, "public key: missing the base64 line after the comment");
+        if (nl - p > 1023)
+            return err_set(err, errlen, "public key: comment line too long");
         p = nl + 1;
-    } else if (memchr(p, '\n', (size_t)(end - p))) {
-        seterr(err, errlen, "public key: first line must start with 'untrusted comment: '");
-        return -1;
-    }
+    } else if (memchr(p, '\n', (size_t)(end - p)))
+        return err_set(err, errlen, "public key: first line must start with 'untrusted comment: '");
     size_t blen = (size_t)(end - p);
-    if (memchr(p, '\n', blen)) {
-        seterr(err, errlen, "public key: more than 2 lines");
-        return -1;
-    }
+    if (memchr(p, '\n', blen))
+        return err_set(err, errlen, "public key: more than 2 lines");
     if (blen != SIGN_PUBKEY_B64 ||
-        sign_b64_decode_exact_((unsigned char *)&r, sizeof r, p, blen, scratch) != 0) {
-        seterr(err, errlen, "public key: not a base64 minisign public key (expected %d "
-               "characters, got %zu)", SIGN_PUBKEY_B64, blen);
-        return -1;
-    }
-    if (memcmp(r.sig_alg, "Ed", 2) != 0) {
-        seterr(err, errlen, "public key: unsupported signature algorithm");
-        return -1;
-    }
+        sign_b64_decode_exact_((unsigned char *)&r, sizeof r, p, blen, scratch) != 0)
+        return err_set(err, errlen, "public key: not a base64 minisign public key (expected %d "
+                       "characters, got %zu)", SIGN_PUBKEY_B64, blen);
+    if (memcmp(r.sig_alg, "Ed", 2) != 0)
+        return err_set(err, errlen, "public key: unsupported signature algorithm");
     memcpy(pk, r.pk, 32);
     memcpy(keyid, r.keyid, 8);
     return 0;
@@ -637,13 +582,11 @@ int sign_pubkey_load(const char *path, unsigned char pk[32], unsigned char keyid
     size_t len = 0;
     char e2[256];
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        seterr(err, errlen, "cannot open public key '%s': %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return err_set(err, errlen, "cannot open public key '%s': %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        seterr(err, errlen, "'%s' is not a regular file", path);
+        err_set(err, errlen, "'%s' is not a regular file", path);
         close(fd);
         return -1;
     }
@@ -651,11 +594,9 @@ int sign_pubkey_load(const char *path, unsigned char pk[32], unsigned char keyid
     close(fd);
     if (rc != 0)
         return -1;
-    if (sign_pubkey_parse(buf, len, pk, keyid, e2, sizeof e2) != 0) {
-        seterr(err, errlen, "malformed public key '%s': %s", path,
-               e2 + (strncmp(e2, "public key: ", 12) == 0 ? 12 : 0));
-        return -1;
-    }
+    if (sign_pubkey_parse(buf, len, pk, keyid, e2, sizeof e2) != 0)
+        return err_set(err, errlen, "malformed public key '%s': %s", path,
+                       e2 + (strncmp(e2, "public key: ", 12) == 0 ? 12 : 0));
     return 0;
 }
 

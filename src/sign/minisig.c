@@ -1,7 +1,7 @@
 /* minisig.c — minisign-compatible signature files (see minisig.h). */
 #include "sign/minisig.h"
+#include "util/err.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,18 +28,6 @@ struct sig_rec {                             /* 74 bytes */
 };
 _Static_assert(sizeof(struct sig_rec) == 74, "signature record layout");
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- signing ------------------------------------------------------------------------ */
 
 int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_alg alg,
@@ -52,45 +40,30 @@ int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_a
     unsigned char gsig[64];
     size_t ulen, tlen, need, off = 0;
 
-    if (sodium_init() < 0) {
-        seterr(err, errlen, "cannot initialise libsodium");
-        return -1;
-    }
-    if (alg != MINISIG_PREHASHED && alg != MINISIG_LEGACY) {
-        seterr(err, errlen, "unknown signature algorithm %d", (int)alg);
-        return -1;
-    }
+    if (sodium_init() < 0)
+        return err_set(err, errlen, "cannot initialise libsodium");
+    if (alg != MINISIG_PREHASHED && alg != MINISIG_LEGACY)
+        return err_set(err, errlen, "unknown signature algorithm %d", (int)alg);
     if (!untrusted)
         untrusted = MINISIG_DEFAULT_UNTRUSTED;
-    if (!trusted) {
-        seterr(err, errlen, "missing trusted comment");
-        return -1;
-    }
+    if (!trusted)
+        return err_set(err, errlen, "missing trusted comment");
     ulen = strlen(untrusted);
     tlen = strlen(trusted);
-    if (ulen > MINISIG_UNTRUSTED_MAX) {
-        seterr(err, errlen, "untrusted comment too long (%zu bytes, at most %d)", ulen,
-               MINISIG_UNTRUSTED_MAX);
-        return -1;
-    }
-    if (!sign_utf8_line_ok_(untrusted, ulen)) {
-        seterr(err, errlen, "untrusted comment is not one line of printable UTF-8");
-        return -1;
-    }
-    if (tlen > MINISIG_TRUSTED_MAX) {
-        seterr(err, errlen, "trusted comment too long (%zu bytes, at most %d)", tlen,
-               MINISIG_TRUSTED_MAX);
-        return -1;
-    }
-    if (!sign_utf8_line_ok_(trusted, tlen)) {
-        seterr(err, errlen, "trusted comment is not one line of printable UTF-8");
-        return -1;
-    }
+    if (ulen > MINISIG_UNTRUSTED_MAX)
+        return err_set(err, errlen, "untrusted comment too long (%zu bytes, at most %d)", ulen,
+                       MINISIG_UNTRUSTED_MAX);
+    if (!sign_utf8_line_ok_(untrusted, ulen))
+        return err_set(err, errlen, "untrusted comment is not one line of printable UTF-8");
+    if (tlen > MINISIG_TRUSTED_MAX)
+        return err_set(err, errlen, "trusted comment too long (%zu bytes, at most %d)", tlen,
+                       MINISIG_TRUSTED_MAX);
+    if (!sign_utf8_line_ok_(trusted, tlen))
+        return err_set(err, errlen, "trusted comment is not one line of printable UTF-8");
     need = MINISIG_TEXT_LEN(ulen, tlen);
-    if (!out || outcap < need + 1) {
-        seterr(err, errlen, "signature buffer too small (%zu bytes, need %zu)", outcap, need + 1);
-        return -1;
-    }
+    if (!out || outcap < need + 1)
+        return err_set(err, errlen, "signature buffer too small (%zu bytes, need %zu)", outcap,
+                       need + 1);
 
     const unsigned char *sk = sign_key_sk_(k);
     memcpy(rec.keyid, sign_key_id_(k), 8);
@@ -141,31 +114,31 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
 
     memset(m, 0, sizeof *m);
     if (sodium_init() < 0) {
-        seterr(err, errlen, "cannot initialise libsodium");
+        err_set(err, errlen, "cannot initialise libsodium");
         return MINISIG_MALFORMED;
     }
     if (len > MINISIG_TEXT_MAX + 4) {
-        seterr(err, errlen, "signature too large (%zu bytes)", len);
+        err_set(err, errlen, "signature too large (%zu bytes)", len);
         return MINISIG_MALFORMED;
     }
     if (len == 0) {
-        seterr(err, errlen, "signature is empty");
+        err_set(err, errlen, "signature is empty");
         return MINISIG_MALFORMED;
     }
     if (memchr(text, '\0', len)) {
-        seterr(err, errlen, "signature contains a NUL byte");
+        err_set(err, errlen, "signature contains a NUL byte");
         return MINISIG_MALFORMED;
     }
     for (int i = 0; i < 4; i++) {
         if (p >= end) {
-            seterr(err, errlen, "signature has %d lines, expected 4", i);
+            err_set(err, errlen, "signature has %d lines, expected 4", i);
             return MINISIG_MALFORMED;
         }
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         if ((i == 0 && (size_t)(le - p) > ULINE_MAX) || (i == 2 && (size_t)(le - p) > TLINE_MAX)) {
-            seterr(err, errlen, "signature line %d: too long (%zu bytes)", i + 1,
-                   (size_t)(le - p));
+            err_set(err, errlen, "signature line %d: too long (%zu bytes)", i + 1,
+                    (size_t)(le - p));
             return MINISIG_MALFORMED;
         }
         line[i] = p;
@@ -173,29 +146,29 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
         if (llen[i] > 0 && p[llen[i] - 1] == '\r')
             llen[i]--;
         if (!nl && i < 3) {
-            seterr(err, errlen, "signature has %d lines, expected 4", i + 1);
+            err_set(err, errlen, "signature has %d lines, expected 4", i + 1);
             return MINISIG_MALFORMED;
         }
         p = nl ? nl + 1 : end;
     }
     if (p != end) {
-        seterr(err, errlen, "signature has more than 4 lines");
+        err_set(err, errlen, "signature has more than 4 lines");
         return MINISIG_MALFORMED;
     }
     for (int i = 0; i < 4; i++) {
         if (memchr(line[i], '\r', llen[i])) {
-            seterr(err, errlen, "signature line %d: stray carriage return", i + 1);
+            err_set(err, errlen, "signature line %d: stray carriage return", i + 1);
             return MINISIG_MALFORMED;
         }
     }
     if (llen[0] < UPREFIX_LEN || memcmp(line[0], UPREFIX, UPREFIX_LEN) != 0) {
-        seterr(err, errlen, "signature line 1: must start with 'untrusted comment: '");
+        err_set(err, errlen, "signature line 1: must start with 'untrusted comment: '");
         return MINISIG_MALFORMED;
     }
     if (llen[1] != SIGLINE_B64 ||
         sign_b64_decode_exact_((unsigned char *)&rec, sizeof rec, line[1], llen[1], scratch) != 0) {
-        seterr(err, errlen, "signature line 2: not a base64 minisign signature (expected %d "
-               "characters, got %zu)", SIGLINE_B64, llen[1]);
+        err_set(err, errlen, "signature line 2: not a base64 minisign signature (expected %d "
+                "characters, got %zu)", SIGLINE_B64, llen[1]);
         return MINISIG_MALFORMED;
     }
     if (memcmp(rec.alg, "ED", 2) == 0) {
@@ -203,17 +176,17 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
     } else if (memcmp(rec.alg, "Ed", 2) == 0) {
         m->alg = MINISIG_LEGACY;
     } else {
-        seterr(err, errlen, "signature line 2: unsupported signature algorithm");
+        err_set(err, errlen, "signature line 2: unsupported signature algorithm");
         return MINISIG_MALFORMED;
     }
     if (llen[2] < TPREFIX_LEN || memcmp(line[2], TPREFIX, TPREFIX_LEN) != 0) {
-        seterr(err, errlen, "signature line 3: must start with 'trusted comment: '");
+        err_set(err, errlen, "signature line 3: must start with 'trusted comment: '");
         return MINISIG_MALFORMED;
     }
     if (llen[3] != GSIG_B64 ||
         sign_b64_decode_exact_(m->global_sig, 64, line[3], llen[3], scratch) != 0) {
-        seterr(err, errlen, "signature line 4: not a base64 global signature (expected %d "
-               "characters, got %zu)", GSIG_B64, llen[3]);
+        err_set(err, errlen, "signature line 4: not a base64 global signature (expected %d "
+                "characters, got %zu)", GSIG_B64, llen[3]);
         return MINISIG_MALFORMED;
     }
     memcpy(m->keyid, rec.keyid, 8);
@@ -236,19 +209,19 @@ int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[
     int ok;
 
     if (sodium_init() < 0) {
-        seterr(err, errlen, "cannot initialise libsodium");
+        err_set(err, errlen, "cannot initialise libsodium");
         return MINISIG_MALFORMED;
     }
     if (m->trusted_len > MINISIG_TRUSTED_MAX) {
-        seterr(err, errlen, "signature line 3: too long");
+        err_set(err, errlen, "signature line 3: too long");
         return MINISIG_MALFORMED;
     }
     if (memcmp(m->keyid, keyid, 8) != 0) {
         char have[SIGN_KEYID_HEX], want[SIGN_KEYID_HEX];
         sign_keyid_hex(m->keyid, have);
         sign_keyid_hex(keyid, want);
-        seterr(err, errlen, "wrong key: the signature was made with key %s, the public key is %s",
-               have, want);
+        err_set(err, errlen, "wrong key: the signature was made with key %s, the public key is %s",
+                have, want);
         return MINISIG_WRONG_KEY;
     }
     if (m->alg == MINISIG_PREHASHED) {
@@ -258,13 +231,13 @@ int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[
         ok = crypto_sign_verify_detached(m->sig, data, len, pk) == 0;
     }
     if (!ok) {
-        seterr(err, errlen, "bad signature: the data does not match the signature");
+        err_set(err, errlen, "bad signature: the data does not match the signature");
         return MINISIG_BAD_SIGNATURE;
     }
     memcpy(gbuf, m->sig, 64);
     memcpy(gbuf + 64, m->trusted, m->trusted_len);
     if (crypto_sign_verify_detached(m->global_sig, gbuf, 64 + m->trusted_len, pk) != 0) {
-        seterr(err, errlen, "bad signature: the trusted comment does not match the signature");
+        err_set(err, errlen, "bad signature: the trusted comment does not match the signature");
         return MINISIG_BAD_SIGNATURE;
     }
     return MINISIG_OK;

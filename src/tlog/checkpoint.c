@@ -1,10 +1,10 @@
 /* checkpoint.c — C2SP tlog-checkpoint / signed-note: format, sign, parse, verify. */
 #include "tlog/checkpoint.h"
+#include "util/err.h"
 
 #include "util/sha256.h"
 
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,19 +12,6 @@
 #define SIG_PREFIX EM_DASH " "
 #define SIG_PREFIX_LEN 4
 #define SIG_TYPE_ED25519 0x01
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 
@@ -72,33 +59,21 @@ static int is_unicode_space(uint32_t c)
 static int check_name_n(const char *name, size_t len, char *err, size_t errlen)
 {
     const unsigned char *p = (const unsigned char *)name;
-    if (len == 0) {
-        set_err(err, errlen, "key name is empty");
-        return -1;
-    }
-    if (len > CKPT_MAX_NAME) {
-        set_err(err, errlen, "key name is %zu bytes, more than %d", len, CKPT_MAX_NAME);
-        return -1;
-    }
+    if (len == 0)
+        return err_set(err, errlen, "key name is empty");
+    if (len > CKPT_MAX_NAME)
+        return err_set(err, errlen, "key name is %zu bytes, more than %d", len, CKPT_MAX_NAME);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = utf8_next(p + i, len - i, &cp);
-        if (k == 0) {
-            set_err(err, errlen, "key name '%.*s' is not valid utf-8", (int)len, name);
-            return -1;
-        }
-        if (is_unicode_space(cp)) {
-            set_err(err, errlen, "key name '%.*s' contains a space", (int)len, name);
-            return -1;
-        }
-        if (cp < 0x20) {
-            set_err(err, errlen, "key name contains control character 0x%02x", (unsigned)cp);
-            return -1;
-        }
-        if (cp == '+') {
-            set_err(err, errlen, "key name '%.*s' contains '+'", (int)len, name);
-            return -1;
-        }
+        if (k == 0)
+            return err_set(err, errlen, "key name '%.*s' is not valid utf-8", (int)len, name);
+        if (is_unicode_space(cp))
+            return err_set(err, errlen, "key name '%.*s' contains a space", (int)len, name);
+        if (cp < 0x20)
+            return err_set(err, errlen, "key name contains control character 0x%02x", (unsigned)cp);
+        if (cp == '+')
+            return err_set(err, errlen, "key name '%.*s' contains '+'", (int)len, name);
         i += k;
     }
     return 0;
@@ -106,10 +81,8 @@ static int check_name_n(const char *name, size_t len, char *err, size_t errlen)
 
 int ckpt_check_name(const char *name, char *err, size_t errlen)
 {
-    if (!name) {
-        set_err(err, errlen, "key name is empty");
-        return -1;
-    }
+    if (!name)
+        return err_set(err, errlen, "key name is empty");
     return check_name_n(name, strnlen(name, CKPT_MAX_NAME + 1), err, errlen);
 }
 
@@ -184,16 +157,12 @@ int ckpt_format(const char *origin, uint64_t size, const uint8_t root[CKPT_HASH_
 {
     char b64[sodium_base64_ENCODED_LEN(CKPT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
     char why[200];
-    if (!origin || check_name_n(origin, strnlen(origin, CKPT_MAX_NAME + 1), why, sizeof why) < 0) {
-        set_err(err, errlen, "invalid origin: %s", origin ? why : "none given");
-        return -1;
-    }
+    if (!origin || check_name_n(origin, strnlen(origin, CKPT_MAX_NAME + 1), why, sizeof why) < 0)
+        return err_set(err, errlen, "invalid origin: %s", origin ? why : "none given");
     sodium_bin2base64(b64, sizeof b64, root, CKPT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL);
     int n = snprintf(out, outlen, "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
-    if (n < 0 || (size_t)n >= outlen) {
-        set_err(err, errlen, "output buffer too small for the checkpoint (%d bytes)", n);
-        return -1;
-    }
+    if (n < 0 || (size_t)n >= outlen)
+        return err_set(err, errlen, "output buffer too small for the checkpoint (%d bytes)", n);
     if (out_len)
         *out_len = (size_t)n;
     return 0;
@@ -208,10 +177,8 @@ int ckpt_sign(const char *origin, uint64_t size, const uint8_t root[CKPT_HASH_LE
     char text[CKPT_SIGNED_MAX];
     size_t tlen;
 
-    if (sodium_init() < 0) {
-        set_err(err, errlen, "cannot initialise libsodium");
-        return -1;
-    }
+    if (sodium_init() < 0)
+        return err_set(err, errlen, "cannot initialise libsodium");
     if (ckpt_check_name(name, err, errlen) < 0)
         return -1;
     if (ckpt_format(origin, size, root, text, sizeof text, &tlen, err, errlen) < 0)
@@ -219,10 +186,8 @@ int ckpt_sign(const char *origin, uint64_t size, const uint8_t root[CKPT_HASH_LE
     /* the public half of sk must belong to its seed, or the key id would name another key */
     crypto_sign_seed_keypair(pk, sk2, sk);
     sodium_memzero(sk2, sizeof sk2);
-    if (sodium_memcmp(pk, sk + 32, CKPT_PK_LEN) != 0) {
-        set_err(err, errlen, "secret key is corrupt: its public half does not match the seed");
-        return -1;
-    }
+    if (sodium_memcmp(pk, sk + 32, CKPT_PK_LEN) != 0)
+        return err_set(err, errlen, "secret key is corrupt: its public half does not match the seed");
     uint32_t id = ckpt_key_id(name, pk);
     blob[0] = (uint8_t)(id >> 24); blob[1] = (uint8_t)(id >> 16);
     blob[2] = (uint8_t)(id >> 8);  blob[3] = (uint8_t)id;
@@ -231,7 +196,7 @@ int ckpt_sign(const char *origin, uint64_t size, const uint8_t root[CKPT_HASH_LE
 
     int n = snprintf(out, outlen, "%s\n" SIG_PREFIX "%s %s\n", text, name, b64);
     if (n < 0 || (size_t)n >= outlen) {
-        set_err(err, errlen, "output buffer too small for the signed checkpoint (%d bytes)", n);
+        err_set(err, errlen, "output buffer too small for the signed checkpoint (%d bytes)", n);
         if (outlen)
             out[0] = '\0';
         return -1;
@@ -270,34 +235,24 @@ static int parse_text(const char *note, size_t tlen, struct ckpt *cp, char *err,
         const char *nl = memchr(s, '\n', tlen - pos);   /* text ends in '\n' */
         size_t len = (size_t)(nl - s);
         line++;
-        if (len == 0) {
-            set_err(err, errlen, "line %d: empty line in the checkpoint text", line);
-            return -1;
-        }
-        if (len > CKPT_MAX_LINE) {
-            set_err(err, errlen, "line %d: %zu bytes, more than %d", line, len, CKPT_MAX_LINE);
-            return -1;
-        }
+        if (len == 0)
+            return err_set(err, errlen, "line %d: empty line in the checkpoint text", line);
+        if (len > CKPT_MAX_LINE)
+            return err_set(err, errlen, "line %d: %zu bytes, more than %d", line, len, CKPT_MAX_LINE);
         if (line == 1) {
-            if (len > CKPT_MAX_NAME) {
-                set_err(err, errlen, "line 1: origin is %zu bytes, more than %d", len, CKPT_MAX_NAME);
-                return -1;
-            }
+            if (len > CKPT_MAX_NAME)
+                return err_set(err, errlen, "line 1: origin is %zu bytes, more than %d", len, CKPT_MAX_NAME);
             memcpy(cp->origin, s, len);
             cp->origin[len] = '\0';
         } else if (line == 2) {
-            if (parse_size(s, len, &cp->size) < 0) {
-                set_err(err, errlen, "line 2: tree size '%.*s' is not a canonical decimal number",
-                        len > 30 ? 30 : (int)len, s);
-                return -1;
-            }
+            if (parse_size(s, len, &cp->size) < 0)
+                return err_set(err, errlen, "line 2: tree size '%.*s' is not a canonical decimal number",
+                               len > 30 ? 30 : (int)len, s);
         } else if (line == 3) {
             uint8_t bin[48];
             size_t n;
-            if (len != 44 || b64_decode(s, len, bin, sizeof bin, &n) < 0 || n != CKPT_HASH_LEN) {
-                set_err(err, errlen, "line 3: root hash is not base64 of 32 bytes");
-                return -1;
-            }
+            if (len != 44 || b64_decode(s, len, bin, sizeof bin, &n) < 0 || n != CKPT_HASH_LEN)
+                return err_set(err, errlen, "line 3: root hash is not base64 of 32 bytes");
             memcpy(cp->root, bin, CKPT_HASH_LEN);
         } else {
             if (cp->n_ext == 0)
@@ -307,11 +262,9 @@ static int parse_text(const char *note, size_t tlen, struct ckpt *cp, char *err,
         }
         pos += len + 1;
     }
-    if (line < 3) {
-        set_err(err, errlen, "checkpoint text has %d line%s, needs origin, tree size and root hash",
-                line, line == 1 ? "" : "s");
-        return -1;
-    }
+    if (line < 3)
+        return err_set(err, errlen, "checkpoint text has %d line%s, needs origin, tree size and root hash",
+                       line, line == 1 ? "" : "s");
     return 0;
 }
 
@@ -321,33 +274,23 @@ static int parse_sig_line(const char *s, size_t len, int line, struct ckpt_sig *
     uint8_t bin[4 + CKPT_SIG_LEN];
     size_t n;
     char why[200];
-    if (len < SIG_PREFIX_LEN || memcmp(s, SIG_PREFIX, SIG_PREFIX_LEN) != 0) {
-        set_err(err, errlen, "line %d: signature line does not start with an em dash and a space", line);
-        return -1;
-    }
+    if (len < SIG_PREFIX_LEN || memcmp(s, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+        return err_set(err, errlen, "line %d: signature line does not start with an em dash and a space", line);
     s += SIG_PREFIX_LEN;
     len -= SIG_PREFIX_LEN;
     const char *sp = memchr(s, ' ', len);
-    if (!sp) {
-        set_err(err, errlen, "line %d: signature line has no signature after the key name", line);
-        return -1;
-    }
+    if (!sp)
+        return err_set(err, errlen, "line %d: signature line has no signature after the key name", line);
     size_t nlen = (size_t)(sp - s);
-    if (check_name_n(s, nlen, why, sizeof why) < 0) {
-        set_err(err, errlen, "line %d: %s", line, why);
-        return -1;
-    }
+    if (check_name_n(s, nlen, why, sizeof why) < 0)
+        return err_set(err, errlen, "line %d: %s", line, why);
     const char *b = sp + 1;
     size_t blen = len - nlen - 1;
-    if (b64_decode(b, blen, bin, sizeof bin, &n) < 0) {
-        set_err(err, errlen, "line %d: signature is not canonical standard base64", line);
-        return -1;
-    }
-    if (n < 5) {
-        set_err(err, errlen, "line %d: signature is %zu bytes, too short for a key id and a signature",
-                line, n);
-        return -1;
-    }
+    if (b64_decode(b, blen, bin, sizeof bin, &n) < 0)
+        return err_set(err, errlen, "line %d: signature is not canonical standard base64", line);
+    if (n < 5)
+        return err_set(err, errlen, "line %d: signature is %zu bytes, too short for a key id and a signature",
+                       line, n);
     memcpy(sig->name, s, nlen);
     sig->name[nlen] = '\0';
     sig->key_id = (uint32_t)bin[0] << 24 | (uint32_t)bin[1] << 16 | (uint32_t)bin[2] << 8 | bin[3];
@@ -362,35 +305,25 @@ int ckpt_parse(const char *note, size_t len, struct ckpt *cp, char *err, size_t 
 {
     const unsigned char *p = (const unsigned char *)note;
     memset(cp, 0, sizeof *cp);
-    if (len > CKPT_MAX_NOTE) {
-        set_err(err, errlen, "note is %zu bytes, more than the limit of %d", len, CKPT_MAX_NOTE);
-        return -1;
-    }
-    if (len == 0 || !note) {
-        set_err(err, errlen, "note is empty");
-        return -1;
-    }
+    if (len > CKPT_MAX_NOTE)
+        return err_set(err, errlen, "note is %zu bytes, more than the limit of %d", len, CKPT_MAX_NOTE);
+    if (len == 0 || !note)
+        return err_set(err, errlen, "note is empty");
     /* whole note: UTF-8, no control characters but newline */
     int line = 1;
     for (size_t i = 0; i < len;) {
         uint32_t c;
         size_t k = utf8_next(p + i, len - i, &c);
-        if (k == 0) {
-            set_err(err, errlen, "line %d: invalid utf-8", line);
-            return -1;
-        }
+        if (k == 0)
+            return err_set(err, errlen, "line %d: invalid utf-8", line);
         if (c == '\n') {
             line++;
-        } else if (c < 0x20) {
-            set_err(err, errlen, "line %d: control character 0x%02x", line, (unsigned)c);
-            return -1;
-        }
+        } else if (c < 0x20)
+            return err_set(err, errlen, "line %d: control character 0x%02x", line, (unsigned)c);
         i += k;
     }
-    if (note[len - 1] != '\n') {
-        set_err(err, errlen, "note does not end in a newline");
-        return -1;
-    }
+    if (note[len - 1] != '\n')
+        return err_set(err, errlen, "note does not end in a newline");
     /* the last blank line separates the text from the signatures */
     size_t blank = 0;
     int found = 0;
@@ -401,15 +334,11 @@ int ckpt_parse(const char *note, size_t len, struct ckpt *cp, char *err, size_t 
             break;
         }
     }
-    if (!found) {
-        set_err(err, errlen, "note has no blank line between text and signatures");
-        return -1;
-    }
+    if (!found)
+        return err_set(err, errlen, "note has no blank line between text and signatures");
     cp->text_len = blank;       /* text includes its final newline note[blank - 1] */
-    if (blank + 1 == len) {
-        set_err(err, errlen, "note has no signature lines");
-        return -1;
-    }
+    if (blank + 1 == len)
+        return err_set(err, errlen, "note has no signature lines");
     if (parse_text(note, cp->text_len, cp, err, errlen) < 0)
         return -1;
 
@@ -421,10 +350,8 @@ int ckpt_parse(const char *note, size_t len, struct ckpt *cp, char *err, size_t 
         const char *s = note + pos;
         const char *nl = memchr(s, '\n', len - pos);
         size_t llen = (size_t)(nl - s);
-        if (cp->n_sigs == CKPT_MAX_SIGS) {
-            set_err(err, errlen, "line %d: more than %d signatures", line, CKPT_MAX_SIGS);
-            return -1;
-        }
+        if (cp->n_sigs == CKPT_MAX_SIGS)
+            return err_set(err, errlen, "line %d: more than %d signatures", line, CKPT_MAX_SIGS);
         if (parse_sig_line(s, llen, line, &cp->sigs[cp->n_sigs], err, errlen) < 0)
             return -1;
         cp->n_sigs++;
@@ -441,10 +368,8 @@ int ckpt_verify(const char *note, size_t len, const char *name, const uint8_t pk
     struct ckpt local;
     if (!cp)
         cp = &local;
-    if (sodium_init() < 0) {
-        set_err(err, errlen, "cannot initialise libsodium");
-        return -1;
-    }
+    if (sodium_init() < 0)
+        return err_set(err, errlen, "cannot initialise libsodium");
     if (ckpt_check_name(name, err, errlen) < 0)
         return -1;
     if (ckpt_parse(note, len, cp, err, errlen) < 0)
@@ -461,29 +386,23 @@ int ckpt_verify(const char *note, size_t len, const char *name, const uint8_t pk
             seen_id = s->key_id;
             continue;
         }
-        if (s->sig_len != CKPT_SIG_LEN) {
-            set_err(err, errlen, "signature by '%s' is %zu bytes, not an ed25519 signature",
-                    name, s->sig_len);
-            return -1;
-        }
-        if (crypto_sign_verify_detached(s->sig, (const unsigned char *)note, cp->text_len, pk) != 0) {
-            set_err(err, errlen, "signature by '%s' (key id %08x) does not verify", name, (unsigned)id);
-            return -1;
-        }
+        if (s->sig_len != CKPT_SIG_LEN)
+            return err_set(err, errlen, "signature by '%s' is %zu bytes, not an ed25519 signature",
+                           name, s->sig_len);
+        if (crypto_sign_verify_detached(s->sig, (const unsigned char *)note, cp->text_len, pk) != 0)
+            return err_set(err, errlen, "signature by '%s' (key id %08x) does not verify", name, (unsigned)id);
         good++;
     }
     if (!good) {
         if (other_id)
-            set_err(err, errlen, "no signature by key '%s' with key id %08x (the note has key id "
+            err_set(err, errlen, "no signature by key '%s' with key id %08x (the note has key id "
                     "%08x: another key)", name, (unsigned)id, (unsigned)seen_id);
         else
-            set_err(err, errlen, "no signature by key '%s' (key id %08x)", name, (unsigned)id);
+            err_set(err, errlen, "no signature by key '%s' (key id %08x)", name, (unsigned)id);
         return -1;
     }
-    if (origin && strcmp(origin, cp->origin) != 0) {
-        set_err(err, errlen, "origin mismatch: checkpoint is for '%s', expected '%s'", cp->origin, origin);
-        return -1;
-    }
+    if (origin && strcmp(origin, cp->origin) != 0)
+        return err_set(err, errlen, "origin mismatch: checkpoint is for '%s', expected '%s'", cp->origin, origin);
     return 0;
 }
 
@@ -500,10 +419,8 @@ int ckpt_vkey_format(const char *name, const uint8_t pk[CKPT_PK_LEN], char *out,
     memcpy(raw + 1, pk, CKPT_PK_LEN);
     sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
     int n = snprintf(out, outlen, "%s+%08x+%s", name, (unsigned)ckpt_key_id(name, pk), b64);
-    if (n < 0 || (size_t)n >= outlen) {
-        set_err(err, errlen, "output buffer too small for the verifier key");
-        return -1;
-    }
+    if (n < 0 || (size_t)n >= outlen)
+        return err_set(err, errlen, "output buffer too small for the verifier key");
     return 0;
 }
 
@@ -513,47 +430,33 @@ int ckpt_vkey_parse(const char *vkey, char name[CKPT_MAX_NAME + 1], uint8_t pk[C
     char why[200];
     const char *plus1 = vkey ? strchr(vkey, '+') : NULL;
     const char *plus2 = plus1 ? strchr(plus1 + 1, '+') : NULL;
-    if (!plus2) {
-        set_err(err, errlen, "verifier key is not of the form name+keyid+key");
-        return -1;
-    }
+    if (!plus2)
+        return err_set(err, errlen, "verifier key is not of the form name+keyid+key");
     size_t nlen = (size_t)(plus1 - vkey);
-    if (check_name_n(vkey, nlen, why, sizeof why) < 0) {
-        set_err(err, errlen, "verifier key: %s", why);
-        return -1;
-    }
+    if (check_name_n(vkey, nlen, why, sizeof why) < 0)
+        return err_set(err, errlen, "verifier key: %s", why);
     uint32_t id = 0;
-    if (plus2 - plus1 - 1 != 8) {
-        set_err(err, errlen, "verifier key: key id is not 8 hex digits");
-        return -1;
-    }
+    if (plus2 - plus1 - 1 != 8)
+        return err_set(err, errlen, "verifier key: key id is not 8 hex digits");
     for (const char *h = plus1 + 1; h < plus2; h++) {
         int d = (*h >= '0' && *h <= '9') ? *h - '0' : (*h >= 'a' && *h <= 'f') ? *h - 'a' + 10 : -1;
-        if (d < 0) {
-            set_err(err, errlen, "verifier key: key id is not 8 lowercase hex digits");
-            return -1;
-        }
+        if (d < 0)
+            return err_set(err, errlen, "verifier key: key id is not 8 lowercase hex digits");
         id = id << 4 | (uint32_t)d;
     }
     uint8_t raw[48];
     size_t n;
     const char *b = plus2 + 1;
     size_t blen = strnlen(b, 64);
-    if (b64_decode(b, blen, raw, sizeof raw, &n) < 0 || n != 1 + CKPT_PK_LEN) {
-        set_err(err, errlen, "verifier key: key is not base64 of 33 bytes");
-        return -1;
-    }
-    if (raw[0] != SIG_TYPE_ED25519) {
-        set_err(err, errlen, "verifier key: key type 0x%02x is not ed25519 (0x01)", raw[0]);
-        return -1;
-    }
+    if (b64_decode(b, blen, raw, sizeof raw, &n) < 0 || n != 1 + CKPT_PK_LEN)
+        return err_set(err, errlen, "verifier key: key is not base64 of 33 bytes");
+    if (raw[0] != SIG_TYPE_ED25519)
+        return err_set(err, errlen, "verifier key: key type 0x%02x is not ed25519 (0x01)", raw[0]);
     memcpy(name, vkey, nlen);
     name[nlen] = '\0';
-    if (ckpt_key_id(name, raw + 1) != id) {
-        set_err(err, errlen, "verifier key: key id %08x does not match the key (%08x)",
-                (unsigned)id, (unsigned)ckpt_key_id(name, raw + 1));
-        return -1;
-    }
+    if (ckpt_key_id(name, raw + 1) != id)
+        return err_set(err, errlen, "verifier key: key id %08x does not match the key (%08x)",
+                       (unsigned)id, (unsigned)ckpt_key_id(name, raw + 1));
     memcpy(pk, raw + 1, CKPT_PK_LEN);
     return 0;
 }

@@ -1,26 +1,13 @@
 /* merkle.c — RFC 6962 / RFC 9162 Merkle trees: roots, proofs, verification. */
 #include "tlog/merkle.h"
+#include "util/err.h"
 
 #include "util/sha256.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define HL MERKLE_HASH_LEN
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Short hex prefix of a hash for messages. */
 static const char *short_hex(const uint8_t h[HL], char buf[17])
@@ -101,10 +88,9 @@ static void subtree_root(const uint8_t *leaves, uint64_t begin, uint64_t count, 
 
 static int check_addressable(uint64_t n, char *err, size_t errlen)
 {
-    if (n > SIZE_MAX / HL) {
-        set_err(err, errlen, "tree size %llu too large for this machine", (unsigned long long)n);
-        return -1;
-    }
+    if (n > SIZE_MAX / HL)
+        return err_set(err, errlen, "tree size %llu too large for this machine",
+                       (unsigned long long)n);
     return 0;
 }
 
@@ -116,10 +102,8 @@ int merkle_root(const uint8_t *leaf_hashes, uint64_t n, uint8_t root[HL], char *
         merkle_empty_root(root);
         return 0;
     }
-    if (!leaf_hashes) {
-        set_err(err, errlen, "no leaf hashes for tree size %llu", (unsigned long long)n);
-        return -1;
-    }
+    if (!leaf_hashes)
+        return err_set(err, errlen, "no leaf hashes for tree size %llu", (unsigned long long)n);
     subtree_root(leaf_hashes, 0, n, root);
     return 0;
 }
@@ -172,15 +156,11 @@ int merkle_inclusion_proof(const uint8_t *leaf_hashes, uint64_t size, uint64_t i
     *proof_len = 0;
     if (check_addressable(size, err, errlen) < 0)
         return -1;
-    if (index >= size) {
-        set_err(err, errlen, "leaf index %llu out of range for tree size %llu",
-                (unsigned long long)index, (unsigned long long)size);
-        return -1;
-    }
-    if (!leaf_hashes) {
-        set_err(err, errlen, "no leaf hashes for tree size %llu", (unsigned long long)size);
-        return -1;
-    }
+    if (index >= size)
+        return err_set(err, errlen, "leaf index %llu out of range for tree size %llu",
+                       (unsigned long long)index, (unsigned long long)size);
+    if (!leaf_hashes)
+        return err_set(err, errlen, "no leaf hashes for tree size %llu", (unsigned long long)size);
     size_t len = merkle_inclusion_proof_len(index, size), pos = len;
     uint64_t lo = 0, n = size, i = index;
     /* Walk down from the root; the sibling met first is the last hash of the proof. */
@@ -207,17 +187,13 @@ int merkle_consistency_proof(const uint8_t *leaf_hashes, uint64_t size1, uint64_
     *proof_len = 0;
     if (check_addressable(size2, err, errlen) < 0)
         return -1;
-    if (size1 > size2) {
-        set_err(err, errlen, "first tree size %llu is larger than second tree size %llu",
-                (unsigned long long)size1, (unsigned long long)size2);
-        return -1;
-    }
+    if (size1 > size2)
+        return err_set(err, errlen, "first tree size %llu is larger than second tree size %llu",
+                       (unsigned long long)size1, (unsigned long long)size2);
     if (size1 == 0 || size1 == size2)
         return 0;
-    if (!leaf_hashes) {
-        set_err(err, errlen, "no leaf hashes for tree size %llu", (unsigned long long)size2);
-        return -1;
-    }
+    if (!leaf_hashes)
+        return err_set(err, errlen, "no leaf hashes for tree size %llu", (unsigned long long)size2);
     size_t len = merkle_consistency_proof_len(size1, size2), pos = len;
     uint64_t lo = 0, m = size1, n = size2;
     int complete = 1;
@@ -247,27 +223,21 @@ int merkle_root_from_inclusion(const uint8_t leaf_hash[HL], uint64_t index, uint
                                const uint8_t *proof, size_t proof_len, uint8_t root_out[HL],
                                char *err, size_t errlen)
 {
-    if (index >= size) {
-        set_err(err, errlen, "leaf index %llu out of range for tree size %llu",
-                (unsigned long long)index, (unsigned long long)size);
-        return -1;
-    }
+    if (index >= size)
+        return err_set(err, errlen, "leaf index %llu out of range for tree size %llu",
+                       (unsigned long long)index, (unsigned long long)size);
     size_t want = merkle_inclusion_proof_len(index, size);
-    if (proof_len != want) {
-        set_err(err, errlen, "inclusion proof has %zu hashes, expected %zu for index %llu "
-                "in tree size %llu", proof_len, want, (unsigned long long)index,
-                (unsigned long long)size);
-        return -1;
-    }
+    if (proof_len != want)
+        return err_set(err, errlen, "inclusion proof has %zu hashes, expected %zu for index %llu "
+                       "in tree size %llu", proof_len, want, (unsigned long long)index,
+                       (unsigned long long)size);
     uint64_t fn = index, sn = size - 1;
     uint8_t r[HL];
     memcpy(r, leaf_hash, HL);
     for (size_t i = 0; i < proof_len; i++) {
         const uint8_t *p = proof + i * HL;
-        if (sn == 0) {
-            set_err(err, errlen, "inclusion proof is too long");
-            return -1;
-        }
+        if (sn == 0)
+            return err_set(err, errlen, "inclusion proof is too long");
         if ((fn & 1) || fn == sn) {
             merkle_hash_children(p, r, r);
             while (!(fn & 1) && fn != 0) {
@@ -280,10 +250,8 @@ int merkle_root_from_inclusion(const uint8_t leaf_hash[HL], uint64_t index, uint
         fn >>= 1;
         sn >>= 1;
     }
-    if (sn != 0) {
-        set_err(err, errlen, "inclusion proof is too short");
-        return -1;
-    }
+    if (sn != 0)
+        return err_set(err, errlen, "inclusion proof is too short");
     memcpy(root_out, r, HL);
     return 0;
 }
@@ -296,11 +264,9 @@ int merkle_verify_inclusion(const uint8_t leaf_hash[HL], uint64_t index, uint64_
     char a[17], b[17];
     if (merkle_root_from_inclusion(leaf_hash, index, size, proof, proof_len, got, err, errlen) < 0)
         return -1;
-    if (memcmp(got, root, HL) != 0) {
-        set_err(err, errlen, "root mismatch: inclusion proof gives %s..., expected %s...",
-                short_hex(got, a), short_hex(root, b));
-        return -1;
-    }
+    if (memcmp(got, root, HL) != 0)
+        return err_set(err, errlen, "root mismatch: inclusion proof gives %s..., expected %s...",
+                       short_hex(got, a), short_hex(root, b));
     return 0;
 }
 
@@ -309,40 +275,32 @@ int merkle_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root
                               char *err, size_t errlen)
 {
     char a[17], b[17];
-    if (size1 > size2) {
-        set_err(err, errlen, "first tree size %llu is larger than second tree size %llu",
-                (unsigned long long)size1, (unsigned long long)size2);
-        return -1;
-    }
+    if (size1 > size2)
+        return err_set(err, errlen, "first tree size %llu is larger than second tree size %llu",
+                       (unsigned long long)size1, (unsigned long long)size2);
     if (size1 == size2) {
-        if (proof_len != 0) {
-            set_err(err, errlen, "consistency proof between equal sizes must be empty, has %zu "
-                    "hashes", proof_len);
-            return -1;
-        }
-        if (memcmp(root1, root2, HL) != 0) {
-            set_err(err, errlen, "root mismatch: trees of equal size %llu have roots %s... "
-                    "and %s...", (unsigned long long)size1, short_hex(root1, a),
-                    short_hex(root2, b));
-            return -1;
-        }
+        if (proof_len != 0)
+            return err_set(err, errlen,
+                           "consistency proof between equal sizes must be empty, has %zu hashes",
+                           proof_len);
+        if (memcmp(root1, root2, HL) != 0)
+            return err_set(err, errlen, "root mismatch: trees of equal size %llu have roots %s... "
+                           "and %s...", (unsigned long long)size1, short_hex(root1, a),
+                           short_hex(root2, b));
         return 0;
     }
     if (size1 == 0) {
-        if (proof_len != 0) {
-            set_err(err, errlen, "consistency proof from the empty tree must be empty, has %zu "
-                    "hashes", proof_len);
-            return -1;
-        }
+        if (proof_len != 0)
+            return err_set(err, errlen,
+                           "consistency proof from the empty tree must be empty, has %zu hashes",
+                           proof_len);
         return 0;
     }
     size_t want = merkle_consistency_proof_len(size1, size2);
-    if (proof_len != want) {
-        set_err(err, errlen, "consistency proof has %zu hashes, expected %zu from size %llu "
-                "to size %llu", proof_len, want, (unsigned long long)size1,
-                (unsigned long long)size2);
-        return -1;
-    }
+    if (proof_len != want)
+        return err_set(err, errlen, "consistency proof has %zu hashes, expected %zu from size %llu "
+                       "to size %llu", proof_len, want, (unsigned long long)size1,
+                       (unsigned long long)size2);
 
     /* RFC 9162 §2.1.4.2. When size1 is a power of two, root1 is the implicit first element. */
     int prepend = (size1 & (size1 - 1)) == 0;
@@ -358,10 +316,8 @@ int merkle_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root
     memcpy(sr, ELEM(0), HL);
     for (size_t i = 1; i < total; i++) {
         const uint8_t *c = ELEM(i);
-        if (sn == 0) {
-            set_err(err, errlen, "consistency proof is too long");
-            return -1;
-        }
+        if (sn == 0)
+            return err_set(err, errlen, "consistency proof is too long");
         if ((fn & 1) || fn == sn) {
             merkle_hash_children(c, fr, fr);
             merkle_hash_children(c, sr, sr);
@@ -376,22 +332,16 @@ int merkle_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root
         sn >>= 1;
     }
 #undef ELEM
-    if (sn != 0) {
-        set_err(err, errlen, "consistency proof is too short");
-        return -1;
-    }
-    if (memcmp(fr, root1, HL) != 0) {
-        set_err(err, errlen, "root mismatch: consistency proof gives %s... for size %llu, "
-                "expected %s...", short_hex(fr, a), (unsigned long long)size1,
-                short_hex(root1, b));
-        return -1;
-    }
-    if (memcmp(sr, root2, HL) != 0) {
-        set_err(err, errlen, "root mismatch: consistency proof gives %s... for size %llu, "
-                "expected %s...", short_hex(sr, a), (unsigned long long)size2,
-                short_hex(root2, b));
-        return -1;
-    }
+    if (sn != 0)
+        return err_set(err, errlen, "consistency proof is too short");
+    if (memcmp(fr, root1, HL) != 0)
+        return err_set(err, errlen, "root mismatch: consistency proof gives %s... for size %llu, "
+                       "expected %s...", short_hex(fr, a), (unsigned long long)size1,
+                       short_hex(root1, b));
+    if (memcmp(sr, root2, HL) != 0)
+        return err_set(err, errlen, "root mismatch: consistency proof gives %s... for size %llu, "
+                       "expected %s...", short_hex(sr, a), (unsigned long long)size2,
+                       short_hex(root2, b));
     return 0;
 }
 
@@ -405,10 +355,8 @@ void merkle_compact_init(struct merkle_compact *c)
 int merkle_compact_append(struct merkle_compact *c, const uint8_t leaf_hash[HL],
                           char *err, size_t errlen)
 {
-    if (c->size == UINT64_MAX) {
-        set_err(err, errlen, "tree is full at size %llu", (unsigned long long)c->size);
-        return -1;
-    }
+    if (c->size == UINT64_MAX)
+        return err_set(err, errlen, "tree is full at size %llu", (unsigned long long)c->size);
     uint8_t h[HL];
     int top = popcount64(c->size);
     memcpy(h, leaf_hash, HL);

@@ -1,7 +1,10 @@
 #include "util/ini.h"
+#include "util/err.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define INI_NAME_MAX 256             /* a section or subsection name, with its NUL */
 
 static int is_keych(unsigned char c)
 {
@@ -19,87 +22,92 @@ static char *trim(char *s, char **end)
     return s;
 }
 
-static int fail(char *err, size_t errlen, int line, const char *msg)
+/* A section header "[name]" or "[name \"sub\"]" (s..end trimmed, *s == '['): the name into
+ * section, the subsection into subsection and *has_sub. Returns NULL, or what is wrong. */
+static const char *parse_header(char *s, char *end, char section[INI_NAME_MAX],
+                                char subsection[INI_NAME_MAX], int *has_sub)
 {
-    snprintf(err, errlen, "line %d: %s", line, msg);
-    return -1;
+    if (end[-1] != ']') return "section header lacks ']'";
+    end[-1] = 0; end--;
+    char *h = trim(s + 1, &end);
+    char *q = strchr(h, '"');
+    *has_sub = 0;
+    if (q) {
+        char *qe = strrchr(h, '"');
+        if (qe == q || qe[1] != 0) return "bad section header (expected [name \"subname\"])";
+        *qe = 0;
+        char *ne = q;
+        *q = 0;
+        trim(h, &ne);
+        if (strlen(q + 1) >= INI_NAME_MAX) return "section name too long";
+        strcpy(subsection, q + 1);
+        *has_sub = 1;
+    }
+    if (!*h) return "empty section name";
+    for (char *c = h; *c; c++)
+        if (!is_keych((unsigned char)*c)) return "bad character in section name";
+    if (strlen(h) >= INI_NAME_MAX) return "section name too long";
+    strcpy(section, h);
+    return NULL;
+}
+
+/* A line "key = value" (s..end trimmed): *key and *val point into it. Returns 0, or -1 with
+ * err set to "line N: what is wrong". */
+static int parse_pair(char *s, char *end, int lineno, char **key, char **val, char *err, size_t errlen)
+{
+    char *eq = strchr(s, '=');
+    if (!eq) return err_set(err, errlen, "line %d: expected 'key = value'", lineno);
+    char *kend = eq;
+    *eq = 0;
+    *key = trim(s, &kend);
+    char *vend = end;
+    *val = trim(eq + 1, &vend);
+    if (!**key) return err_set(err, errlen, "line %d: missing key before '='", lineno);
+    for (char *c = *key; *c; c++)
+        if (!is_keych((unsigned char)*c))
+            return err_set(err, errlen, "line %d: bad character in key '%.60s'", lineno, *key);
+    return 0;
 }
 
 int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, char *err, size_t errlen)
 {
     char *line = malloc(INI_MAX_LINE + 1);
-    char section[256] = "", subsection[256] = "";
+    char section[INI_NAME_MAX] = "", subsection[INI_NAME_MAX] = "";
     int has_sub = 0, lineno = 0, rc = 0;
     char cberr[512];
     size_t pos = 0;
 
-    if (!line) return fail(err, errlen, 0, "out of memory");
+    if (!line) return err_set(err, errlen, "line 0: out of memory");
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) pos = 3;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         lineno++;
         if (n > INI_MAX_LINE) {
-            char m[64];
-            snprintf(m, sizeof m, "line longer than %d bytes", INI_MAX_LINE);
-            rc = fail(err, errlen, lineno, m);
+            rc = err_set(err, errlen, "line %d: line longer than %d bytes", lineno, INI_MAX_LINE);
             break;
         }
         memcpy(line, text + pos, n);
         line[n] = 0;
         pos += n + (nl ? 1 : 0);
         if (n && line[n - 1] == '\r') line[--n] = 0;
-        if (memchr(line, 0, n)) { rc = fail(err, errlen, lineno, "NUL byte in line"); break; }
+        if (memchr(line, 0, n)) { rc = err_set(err, errlen, "line %d: NUL byte in line", lineno); break; }
         char *end = line + n;
         char *s = trim(line, &end);
         if (!*s || *s == '#' || *s == ';') continue;
-        cberr[0] = 0;
+        char *key = NULL, *val = NULL;
         if (*s == '[') {
-            if (end[-1] != ']') { rc = fail(err, errlen, lineno, "section header lacks ']'"); break; }
-            end[-1] = 0; end--;
-            char *h = trim(s + 1, &end);
-            char *q = strchr(h, '"');
-            has_sub = 0;
-            if (q) {
-                char *qe = strrchr(h, '"');
-                if (qe == q || qe[1] != 0) { rc = fail(err, errlen, lineno, "bad section header (expected [name \"subname\"])"); break; }
-                *qe = 0;
-                char *ne = q;
-                *q = 0;
-                trim(h, &ne);
-                if (strlen(q + 1) >= sizeof subsection) { rc = fail(err, errlen, lineno, "section name too long"); break; }
-                strcpy(subsection, q + 1);
-                has_sub = 1;
-            }
-            if (!*h) { rc = fail(err, errlen, lineno, "empty section name"); break; }
-            for (char *c = h; *c; c++)
-                if (!is_keych((unsigned char)*c)) { rc = fail(err, errlen, lineno, "bad character in section name"); goto out; }
-            if (strlen(h) >= sizeof section) { rc = fail(err, errlen, lineno, "section name too long"); break; }
-            strcpy(section, h);
-            if (cb(ctx, section, has_sub ? subsection : NULL, NULL, NULL, lineno, cberr, sizeof cberr)) {
-                rc = fail(err, errlen, lineno, cberr[0] ? cberr : "rejected"); break;
-            }
-            continue;
+            const char *why = parse_header(s, end, section, subsection, &has_sub);
+            if (why) { rc = err_set(err, errlen, "line %d: %s", lineno, why); break; }
+        } else if ((rc = parse_pair(s, end, lineno, &key, &val, err, errlen))) {
+            break;
         }
-        char *eq = strchr(s, '=');
-        if (!eq) { rc = fail(err, errlen, lineno, "expected 'key = value'"); break; }
-        char *kend = eq;
-        *eq = 0;
-        char *key = trim(s, &kend);
-        char *vend = end;
-        char *val = trim(eq + 1, &vend);
-        if (!*key) { rc = fail(err, errlen, lineno, "missing key before '='"); break; }
-        for (char *c = key; *c; c++)
-            if (!is_keych((unsigned char)*c)) {
-                char m[128];
-                snprintf(m, sizeof m, "bad character in key '%.60s'", key);
-                rc = fail(err, errlen, lineno, m); goto out;
-            }
+        cberr[0] = 0;
         if (cb(ctx, section, has_sub ? subsection : NULL, key, val, lineno, cberr, sizeof cberr)) {
-            rc = fail(err, errlen, lineno, cberr[0] ? cberr : "rejected"); break;
+            rc = err_set(err, errlen, "line %d: %s", lineno, cberr[0] ? cberr : "rejected");
+            break;
         }
     }
-out:
     free(line);
     return rc;
 }

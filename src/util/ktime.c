@@ -1,4 +1,5 @@
 #include "util/ktime.h"
+#include "util/err.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -79,13 +80,12 @@ int kt_time_parse(const char *s, int64_t *out, char *err, size_t errlen)
 {
     const char *p = s;
     int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 1;
-    if (!s || !*s) { snprintf(err, errlen, "empty time"); return -1; }
+    if (!s || !*s) return err_set(err, errlen, "empty time");
     if (strlen(s) > 40) goto bad;
     if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
         goto bad;
     if (*p == 0) {
-        snprintf(err, errlen, "'%s' is a date without a time and time zone (write e.g. %sT09:00:00+01:00)", s, s);
-        return -1;
+        return err_set(err, errlen, "'%s' is a date without a time and time zone (write e.g. %sT09:00:00+01:00)", s, s);
     }
     if (*p != 'T' && *p != 't' && *p != ' ') goto bad;
     p++;
@@ -93,8 +93,7 @@ int kt_time_parse(const char *s, int64_t *out, char *err, size_t errlen)
     if (*p == ':') { p++; if (digits(&p, 2, &sec)) goto bad; }
     if (*p == '.' || *p == ',') { p++; if (!isdigit((unsigned char)*p)) goto bad; while (isdigit((unsigned char)*p)) p++; }
     if (*p == 0) {
-        snprintf(err, errlen, "'%s' has no time zone (add 'Z' for UTC or an offset such as '+01:00')", s);
-        return -1;
+        return err_set(err, errlen, "'%s' has no time zone (add 'Z' for UTC or an offset such as '+01:00')", s);
     }
     if (*p == 'Z' || *p == 'z') p++;
     else if (*p == '+' || *p == '-') {
@@ -103,19 +102,18 @@ int kt_time_parse(const char *s, int64_t *out, char *err, size_t errlen)
         if (digits(&p, 2, &oh)) goto bad;
         if (*p == ':') { p++; if (digits(&p, 2, &om)) goto bad; }
         else if (isdigit((unsigned char)*p)) { if (digits(&p, 2, &om)) goto bad; }
-        if (oh > 23 || om > 59) { snprintf(err, errlen, "'%s' has an impossible UTC offset", s); return -1; }
+        if (oh > 23 || om > 59) return err_set(err, errlen, "'%s' has an impossible UTC offset", s);
     } else goto bad;
     if (*p) goto bad;
     if (mo < 1 || mo > 12 || d < 1 || d > kt_days_in_month(y, (unsigned)mo) || h > 23 || mi > 59 || sec > 59) {
-        snprintf(err, errlen, "'%s' is not a possible date and time", s);
-        return -1;
+        return err_set(err, errlen, "'%s' is not a possible date and time", s);
     }
     *out = kt_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec
            - sign * (oh * 3600 + om * 60);
     return 0;
 bad:
-    snprintf(err, errlen, "cannot read time '%.60s' (expected ISO 8601 with a zone, e.g. 2026-11-20T09:17:00+01:00)", s);
-    return -1;
+    return err_set(err, errlen,
+                   "cannot read time '%.60s' (expected ISO 8601 with a zone, e.g. 2026-11-20T09:17:00+01:00)", s);
 }
 
 int64_t kt_add_months(int64_t t, int months)
@@ -147,8 +145,7 @@ int kt_now(int64_t *out, char *err, size_t errlen)
     if (e && *e) {
         char e2[200];
         if (kt_time_parse(e, out, e2, sizeof e2)) {
-            snprintf(err, errlen, "KLARTEXT_NOW: %s", e2);
-            return -1;
+            return err_set(err, errlen, "KLARTEXT_NOW: %s", e2);
         }
         return 0;
     }
