@@ -11,9 +11,8 @@
 #include "assess/assess_file.h"
 #include "cli/cli.h"
 #include "register/assessments.h"
-#include "util/buf.h"
+#include "util/file.h"
 #include "util/xalloc.h"
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,29 +24,12 @@ static const char usage[] =
 
 /* ---- reading the files ---- */
 
-static int read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return kt_error(errno == ENOENT ? 2 : 1, "cannot open '%s': %s", path, strerror(errno));
-    char *p = xmalloc(MAX_FILE + 1);
-    size_t n = fread(p, 1, MAX_FILE + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(p); return kt_error(1, "cannot read '%s'", path); }
-    if (n > MAX_FILE) { free(p); return kt_error(2, "'%s' is larger than %d bytes", path, MAX_FILE); }
-    p[n] = 0;
-    *out = p;
-    *len = n;
-    return 0;
-}
-
 static int parse_file(const char *path, struct enisa_input *in, struct proposal_config *cfg, int only_thresholds)
 {
-    char *text = NULL;
+    char *text = NULL, err[600];
     size_t len = 0;
-    int rc = read_file(path, &text, &len);
-    if (rc) return rc;
-    char err[600];
+    int rc = file_read(path, MAX_FILE, &text, &len, err, sizeof err);
+    if (rc) return kt_error(file_exit_code(rc), "%s", err);
     if (assess_file_parse(text, len, in, cfg, only_thresholds, err, sizeof err)) rc = kt_error(2, "%s %s", path, err);
     free(text);
     return rc;

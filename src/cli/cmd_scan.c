@@ -4,6 +4,7 @@
 #include "scan/scan.h"
 #include "sign/keys.h"
 #include "sign/subkey.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <sodium.h>
@@ -66,19 +67,15 @@ static void on_progress(void *vctx, uint64_t done, uint64_t total, uint64_t matc
     p->drawn = 1;
 }
 
-static int read_small(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
+#define RULE_MAX ((size_t)1 << 20)
+
+/* the rule file: missing or too large is bad input (exit 2), unreadable a failure (exit 1) */
+static int read_rule(const char *path, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno)); return errno == ENOENT ? 2 : 1; }
-    char *b = xmalloc(max + 1);
-    size_t n = fread(b, 1, max + 1, f);
-    int e = ferror(f);
-    fclose(f);
-    if (e) { free(b); snprintf(err, errlen, "cannot read '%s'", path); return 1; }
-    if (n > max) { free(b); snprintf(err, errlen, "'%s' is larger than %zu bytes: not a rule file", path, max); return 2; }
-    b[n] = 0;
-    *out = b;
-    *len = n;
+    char err[1024];
+    int rc = file_read(path, RULE_MAX, out, len, err, sizeof err);
+    if (rc == FILE_ETOOBIG) return kt_error(2, "'%s' is larger than %zu bytes: not a rule file", path, RULE_MAX);
+    if (rc) return kt_error(file_exit_code(rc), "%s", err);
     return 0;
 }
 
@@ -102,6 +99,66 @@ static int write_csv(const scan_result *res, const char *path)
         return rc;
     }
     free(tmp);
+    return 0;
+}
+
+/* the scan options given on the command line into so; 0 or the exit code */
+static int scan_options(struct opt *o, struct scan_opts *so, const char *incid)
+{
+    const char *thr = opt_get(o, "threads")->value;
+    scan_opts_init(so);
+    if (thr) {
+        char *end;
+        long n = strtol(thr, &end, 10);
+        if (*end || n < 1 || n > 256) return kt_error(2, "--threads: '%s' is not a number from 1 to 256", thr);
+        so->threads = (int)n;
+    }
+    so->strict = opt_get(o, "strict")->given > 0;
+    so->check_all = opt_get(o, "check-all")->given > 0;
+    so->keep_going = opt_get(o, "keep-going")->given > 0;
+    so->keep_viewers = opt_get(o, "keep-viewers")->given > 0;
+    so->hash_inputs = opt_get(o, "hash-inputs")->given > 0;
+    if (so->keep_viewers && !incid)
+        return kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)");
+    return 0;
+}
+
+/* --incident: open the register, load the incident (*loaded = 1) and derive the viewer key
+ * from the register's signing key; 0 or the exit code */
+static int open_incident(struct kt_ctx *ctx, const char *incid, reg **r, struct incident *inc, int *loaded,
+                         struct scan_opts *so)
+{
+    char err[1024];
+    int rc;
+    if ((rc = kt_open(ctx, 0, r))) return rc;
+    if ((rc = incident_load(*r, incid, inc))) return kt_error(rc, "%s", reg_err(*r));
+    *loaded = 1;
+    char *kp = kt_key_path(ctx->db_path, ".key");
+    sign_key *k = sign_key_load(kp, err, sizeof err);
+    free(kp);
+    if (!k) return kt_error(1, "%s", err);
+    sign_subkey(k, SUBKEY_VIEWER, so->viewer_key);
+    sign_key_free(k);
+    return 0;
+}
+
+/* the result as the incident's next scan version, in one transaction; 0 or the exit code */
+static int store_scan(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
+                      const struct scan_opts *so)
+{
+    int64_t version;
+    int rc;
+    if ((rc = reg_begin(r)) || (rc = scans_store(r, inc, rule, res, so->keep_viewers, so->check_all, &version)) ||
+        (rc = reg_commit(r))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_rollback(r);
+        return rc;
+    }
+    struct scan_totals t;
+    scan_result_totals(res, &t);
+    fprintf(stderr, "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
+                    "See them with 'klartext exposure %s' (--format csv|json|text).\n",
+            (long long)version, inc->ref, (unsigned long long)t.people, (unsigned long long)t.records, inc->ref);
     return 0;
 }
 
@@ -134,39 +191,19 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     char err[1024];
     if (rc) goto out;
     const char *rulepath = opt_get(o, "rule")->value, *incid = opt_get(o, "incident")->value;
-    const char *csv = opt_get(o, "csv")->value, *thr = opt_get(o, "threads")->value;
+    const char *csv = opt_get(o, "csv")->value;
     if (!rulepath) { rc = kt_error(2, "missing --rule FILE"); usage_line(usage); goto out; }
     if (npos == 0) { rc = kt_error(2, "no log files given (use - for stdin)"); usage_line(usage); goto out; }
     if (sodium_init() < 0 || !(so = sodium_malloc(sizeof *so))) { rc = kt_error(1, "cannot allocate secure memory"); goto out; }
-    scan_opts_init(so);
-    if (thr) {
-        char *end;
-        long n = strtol(thr, &end, 10);
-        if (*end || n < 1 || n > 256) { rc = kt_error(2, "--threads: '%s' is not a number from 1 to 256", thr); goto out; }
-        so->threads = (int)n;
-    }
-    so->strict = opt_get(o, "strict")->given > 0;
-    so->check_all = opt_get(o, "check-all")->given > 0;
-    so->keep_going = opt_get(o, "keep-going")->given > 0;
-    so->keep_viewers = opt_get(o, "keep-viewers")->given > 0;
-    so->hash_inputs = opt_get(o, "hash-inputs")->given > 0;
-    if (so->keep_viewers && !incid) { rc = kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)"); goto out; }
+    if ((rc = scan_options(o, so, incid))) goto out;
 
     /* the rule first: a bad rule is rejected before any log is read */
     size_t rlen;
-    if ((rc = read_small(rulepath, 1 << 20, &ruletext, &rlen, err, sizeof err))) { kt_error(rc, "%s", err); goto out; }
+    if ((rc = read_rule(rulepath, &ruletext, &rlen))) goto out;
     if (!(rule = scan_rule_parse(ruletext, rlen, rulepath, err, sizeof err))) { rc = kt_error(2, "%s", err); goto out; }
 
     if (incid) {
-        if ((rc = kt_open(ctx, 0, &r))) goto out;
-        if ((rc = incident_load(r, incid, &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-        have_inc = 1;
-        char *kp = kt_key_path(ctx->db_path, ".key");
-        sign_key *k = sign_key_load(kp, err, sizeof err);
-        free(kp);
-        if (!k) { rc = kt_error(1, "%s", err); goto out; }
-        sign_subkey(k, SUBKEY_VIEWER, so->viewer_key);
-        sign_key_free(k);
+        if ((rc = open_incident(ctx, incid, &r, &inc, &have_inc, so))) goto out;
     } else {
         /* no register: a one-off key; the counts do not depend on it */
         randombytes_buf(so->viewer_key, sizeof so->viewer_key);
@@ -185,20 +222,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     scan_summary_format(res, summary, sizeof summary);
     fputs(summary, stderr);
     if (csv && (rc = write_csv(res, csv))) goto out;
-    if (have_inc) {
-        int64_t version;
-        if ((rc = reg_begin(r)) || (rc = scans_store(r, &inc, rule, res, so->keep_viewers, so->check_all, &version)) ||
-            (rc = reg_commit(r))) {
-            kt_error(rc, "%s", reg_err(r));
-            reg_rollback(r);
-            goto out;
-        }
-        struct scan_totals t;
-        scan_result_totals(res, &t);
-        fprintf(stderr, "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
-                        "See them with 'klartext exposure %s' (--format csv|json|text).\n",
-                (long long)version, inc.ref, (unsigned long long)t.people, (unsigned long long)t.records, inc.ref);
-    }
+    if (have_inc && (rc = store_scan(r, &inc, rule, res, so))) goto out;
     if (!csv && !have_inc) {
         if (scan_write_csv(res, stdout)) rc = kt_error(1, "cannot write the CSV");
     }

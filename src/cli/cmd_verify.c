@@ -14,10 +14,10 @@
 #include "sign/minisig.h"
 #include "sign/subkey.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 #include <ctype.h>
-#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,23 +54,13 @@ static void escape_line(const char *s, size_t n, char *out, size_t len)
     out[o] = 0;
 }
 
-static int read_file(const char *path, size_t max, char **out, size_t *len)
+/* the saved notice: every failure to read it means it cannot be confirmed (exit 1) */
+static int read_notice(const char *path, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return kt_error(1, "cannot open '%s': %s", path, strerror(errno));
-    struct buf b;
-    buf_init(&b, max);
-    char tmp[65536];
-    size_t k;
-    int over = 0;
-    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (buf_add(&b, tmp, k)) { over = 1; break; }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { buf_release(&b); return kt_error(1, "cannot read '%s'", path); }
-    if (over) { buf_release(&b); return kt_error(1, "'%s' is larger than %zu bytes: not a notice", path, max); }
-    *len = b.len;
-    *out = buf_detach(&b);
+    char err[600];
+    int rc = file_read(path, MIME_MSG_MAX, out, len, err, sizeof err);
+    if (rc == FILE_ETOOBIG) return kt_error(1, "'%s' is larger than %zu bytes: not a notice", path, MIME_MSG_MAX);
+    if (rc) return kt_error(1, "%s", err);
     return 0;
 }
 
@@ -535,7 +525,7 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
     if (!pub && !have_reg) { rc = kt_error(2, "no register at '%s' and no --pub KEY to check against", ctx->db_path); goto out; }
     if ((rc = load_pub(ctx, pub, pk, id))) goto out;
     sign_keyid_hex(id, v.keyid);
-    if ((rc = read_file(path, MIME_MSG_MAX, &data, &len))) goto out;
+    if ((rc = read_notice(path, &data, &len))) goto out;
     if (have_reg && (rc = kt_open(ctx, REG_OPEN_READONLY, &r))) goto out;
     rc = 1;
     if (mime_extract_notice(data, len, &parts, err, sizeof err)) {

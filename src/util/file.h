@@ -16,4 +16,11 @@
 enum { FILE_OK = 0, FILE_ENOENT = 1, FILE_EIO = 2, FILE_ETOOBIG = 3 };
 
 int file_read(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
+
+/* The exit code for a file_read result when the user named the file: 0 for FILE_OK, 2 (bad
+ * input) for a missing or oversized file, 1 (failure) for one that could not be read. */
+static inline int file_exit_code(int rc)
+{
+    return rc == FILE_OK ? 0 : rc == FILE_EIO ? 1 : 2;
+}
 #endif

@@ -168,5 +168,10 @@ test_expect_success 'nothing to go on: ei missing is named, with the way to give
 test_expect_success 'a missing input file' '
     unchanged 2 "cannot open .nope.ini." klartext assess 2018-0001 --input nope.ini
 '
+test_expect_success 'an input file that cannot be read: the reason, exit 1, nothing stored' '
+    mkdir -p dir.ini &&
+    unchanged 1 "cannot read .dir.ini.: Is a directory" klartext assess 2018-0001 --input dir.ini &&
+    unchanged 1 "cannot read .dir.ini.: Is a directory" klartext assess 2018-0001 --config dir.ini
+'
 test_expect_success 'help' 'klartext assess --help >out && grep_q -- "--decide SPEC" out && grep_q -- "--special-categories VALUE" out'
 test_done

@@ -92,6 +92,13 @@ test_expect_success 'real Apache log: --strict --check-all fails naming the line
 test_expect_code 1 'a missing log file is a failure (exit 1)' '
     $SCAN --rule profile.rule --csv x.csv gen.log no-such.log
 '
+test_expect_success 'klartext scan: an unreadable rule is a failure that says why (exit 1), a missing one bad input (2)' '
+    mkdir -p dir.rule &&
+    { klartext scan --rule dir.rule --csv x.csv gen.log 2>err; test $? = 1; } &&
+    grep_q "cannot read .dir.rule.: Is a directory" err &&
+    { klartext scan --rule no.rule --csv x.csv gen.log 2>err; test $? = 2; } &&
+    grep_q "cannot open .no.rule.: No such file or directory" err
+'
 test_expect_code 2 'an unsupported compression is bad input (exit 2)' '
     printf "BZh91AY&SY" >x.bz2 && $SCAN --rule profile.rule --csv x.csv x.bz2
 '

@@ -130,4 +130,13 @@ else
 	test_expect_success 'signify verifies legacy signatures (SKIPPED: signify-openbsd not installed)' 'true'
 fi
 
+
+test_expect_success 'klartext verify: a saved notice that cannot be read is not confirmed (exit 1), and says why' '
+	mkdir -p saved.eml && { klartext verify saved.eml --pub test.pub >out 2>err; test $? = 1; } &&
+	grep_q "cannot read .saved.eml.: Is a directory" err &&
+	{ klartext verify missing.eml --pub test.pub >out 2>err; test $? = 1; } &&
+	grep_q "cannot open .missing.eml.: No such file or directory" err &&
+	head -c 16777217 /dev/zero >big.eml && { klartext verify big.eml --pub test.pub >out 2>err; test $? = 1; } &&
+	grep_q "big.eml. is larger than 16777216 bytes: not a notice" err
+'
 test_done

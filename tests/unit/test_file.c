@@ -60,6 +60,11 @@ static void test_errors(void)
     CHECK(strstr(e, "Is a directory") != NULL);
     /* a stream without a size: /dev/zero stops at max + 1 and is too big */
     CHECK_INT(file_read("/dev/zero", 5000, &out, NULL, e, sizeof e), FILE_ETOOBIG);
+    /* what a command exits with: missing or too big is bad input, unreadable a failure */
+    CHECK_INT(file_exit_code(FILE_OK), 0);
+    CHECK_INT(file_exit_code(FILE_ENOENT), 2);
+    CHECK_INT(file_exit_code(FILE_ETOOBIG), 2);
+    CHECK_INT(file_exit_code(FILE_EIO), 1);
 }
 
 int main(void)

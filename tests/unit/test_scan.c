@@ -10,6 +10,7 @@
  * tests/cli/t30xx-scan-*.sh and bench/run.sh call it through $SCAN. */
 #include "check.h"
 #include "scan/scan.h"
+#include "util/file.h"
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -20,20 +21,14 @@
 #include <zstd.h>
 
 /* ---- driver ------------------------------------------------------------------------------ */
+/* a whole file ("-": standard input); NULL after saying why on stderr */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (n == cap) { cap *= 2; b = realloc(b, cap); }
-        size_t k = fread(b + n, 1, cap - n, f);
-        if (!k) break;
-        n += k;
+    char *b, err[512];
+    if (file_read(strcmp(path, "-") ? path : "/dev/stdin", (size_t)1 << 30, &b, len, err, sizeof err)) {
+        fprintf(stderr, "scan: %s\n", err);
+        return NULL;
     }
-    if (f != stdin) fclose(f);
-    *len = n;
     return b;
 }
 
@@ -133,7 +128,7 @@ static int drv_run(int argc, char **argv)
     }
     size_t rl;
     char *rt = slurp(rule_path, &rl), err[1024];
-    if (!rt) { fprintf(stderr, "scan: cannot read '%s': %s\n", rule_path, strerror(errno)); return 1; }
+    if (!rt) return 1;
     scan_rule *r = scan_rule_parse(rt, rl, rule_path, err, sizeof err);
     free(rt);
     if (!r) { fprintf(stderr, "scan: %s\n", err); return 2; }
@@ -173,7 +168,7 @@ static int drv_merge(int argc, char **argv)
     for (; i < argc; i++) {
         size_t n;
         char *d = slurp(argv[i], &n);
-        if (!d) { fprintf(stderr, "scan: cannot read '%s'\n", argv[i]); return 1; }
+        if (!d) return 1;
         scan_result *p = scan_result_deserialize(d, n, err, sizeof err);
         free(d);
         if (!p) { fprintf(stderr, "scan: '%s': %s\n", argv[i], err); scan_result_free(acc); return 2; }
