@@ -1,6 +1,8 @@
 /* csv.c — strict, bounded, streaming RFC 4180 reader; minimal-quoting writer with the
  * spreadsheet formula guard (csv.h). */
 #include "util/csv.h"
+#include "util/buf.h"
+#include "util/err.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,7 @@ struct csv_parser {
     csv_record_cb cb;
     void *ctx;
 
-    char *buf;                 /* field bytes of the current record, each NUL-terminated */
-    size_t buflen, bufcap;
+    struct buf rec;            /* field bytes of the current record, each NUL-terminated */
     size_t *off, *flen;        /* per stored field */
     const char **ptrs;
     size_t fcap;               /* capacity of off/flen/ptrs */
@@ -70,6 +71,9 @@ struct csv_parser *csv_parser_new(const struct csv_options *opt, csv_record_cb c
         if (opt->max_record) p->opt.max_record = opt->max_record;
         if (opt->max_columns) p->opt.max_columns = opt->max_columns;
     }
+    /* stored bytes and their NULs: at most two for each byte of the record, and one more */
+    size_t m = p->opt.max_record;
+    buf_init(&p->rec, m < BUF_MAX_DEFAULT / 2 ? 2 * m + 1 : BUF_MAX_DEFAULT);
     p->cb = cb;
     p->ctx = ctx;
     p->state = ST_RECORD_START;
@@ -83,7 +87,7 @@ struct csv_parser *csv_parser_new(const struct csv_options *opt, csv_record_cb c
 void csv_parser_free(struct csv_parser *p)
 {
     if (!p) return;
-    free(p->buf);
+    buf_release(&p->rec);
     free(p->off);
     free(p->flen);
     free(p->ptrs);
@@ -93,18 +97,6 @@ void csv_parser_free(struct csv_parser *p)
 long long csv_parser_records(const struct csv_parser *p)
 {
     return p->records;
-}
-
-static int grow_buf(struct csv_parser *p, size_t need)
-{
-    if (need <= p->bufcap) return 0;
-    size_t cap = p->bufcap ? p->bufcap : 256;
-    while (cap < need) cap *= 2;
-    char *n = realloc(p->buf, cap);
-    if (!n) return perr(p, "out of memory");
-    p->buf = n;
-    p->bufcap = cap;
-    return 0;
 }
 
 static int grow_fields(struct csv_parser *p, size_t need)
@@ -139,8 +131,7 @@ static int add_byte(struct csv_parser *p, unsigned char c)
                     p->opt.max_field);
     p->cur_len++;
     if (discarding(p)) return 0;
-    if (grow_buf(p, p->buflen + 2)) return -1;
-    p->buf[p->buflen++] = (char)c;
+    if (buf_addc(&p->rec, (char)c)) return perr(p, "out of memory");
     return 0;
 }
 
@@ -149,14 +140,14 @@ static int end_field(struct csv_parser *p)
     if (p->count >= p->opt.max_columns)
         return perr(p, "line %ld: more than %zu columns", p->record_line, p->opt.max_columns);
     if (!discarding(p)) {
-        if (grow_fields(p, p->nstored + 1) || grow_buf(p, p->buflen + 1)) return -1;
+        if (grow_fields(p, p->nstored + 1)) return -1;
+        if (buf_addc(&p->rec, 0)) return perr(p, "out of memory");
         p->off[p->nstored] = p->field_start;
         p->flen[p->nstored] = p->cur_len;
-        p->buf[p->buflen++] = 0;
         p->nstored++;
     }
     p->count++;
-    p->field_start = p->buflen;
+    p->field_start = p->rec.len;
     p->cur_len = 0;
     return 0;
 }
@@ -164,11 +155,11 @@ static int end_field(struct csv_parser *p)
 static int check_header(struct csv_parser *p)
 {
     for (size_t i = 0; i < p->nstored; i++) {
-        const char *name = p->buf + p->off[i];
+        const char *name = p->rec.p + p->off[i];
         if (!p->flen[i])
             return perr(p, "line %ld: column %zu has an empty name", p->record_line, i + 1);
         for (size_t j = 0; j < i; j++)
-            if (p->flen[j] == p->flen[i] && !memcmp(p->buf + p->off[j], name, p->flen[i]))
+            if (p->flen[j] == p->flen[i] && !memcmp(p->rec.p + p->off[j], name, p->flen[i]))
                 return perr(p, "line %ld: duplicate column name '%.60s'", p->record_line, name);
     }
     return 0;
@@ -186,7 +177,7 @@ static int end_record(struct csv_parser *p)
                     p->count == 1 ? "" : "s", p->opt.header ? "header" : "first record",
                     p->ncols);
     }
-    for (size_t i = 0; i < p->nstored; i++) p->ptrs[i] = p->buf + p->off[i];
+    for (size_t i = 0; i < p->nstored; i++) p->ptrs[i] = p->rec.p + p->off[i];
     struct csv_record rec = { p->nstored, p->ptrs, p->flen, p->records, p->record_line };
     if (p->cb) {
         char cberr[256];
@@ -195,7 +186,8 @@ static int end_record(struct csv_parser *p)
             return perr(p, "line %ld: %s", p->record_line, cberr[0] ? cberr : "rejected");
     }
     p->records++;
-    p->buflen = p->nstored = p->count = p->field_start = p->cur_len = p->record_bytes = 0;
+    buf_reset(&p->rec);
+    p->nstored = p->count = p->field_start = p->cur_len = p->record_bytes = 0;
     p->first_quoted = 0;
     return 0;
 }
@@ -322,7 +314,7 @@ static int step(struct csv_parser *p, unsigned char c)
 
 static int copy_err(const struct csv_parser *p, char *err, size_t errlen)
 {
-    if (err && errlen) snprintf(err, errlen, "%s", p->errmsg);
+    err_set(err, errlen, "%s", p->errmsg);
     return -1;
 }
 
@@ -393,7 +385,7 @@ int csv_parse(const char *text, size_t len, const struct csv_options *opt,
 {
     struct csv_parser *p = csv_parser_new(opt, cb, ctx);
     if (!p) {
-        if (err && errlen) snprintf(err, errlen, "out of memory");
+        err_set(err, errlen, "out of memory");
         return -1;
     }
     int rc = csv_parser_feed(p, text, len, err, errlen);
