@@ -173,5 +173,22 @@ test_expect_success 'an input file that cannot be read: the reason, exit 1, noth
     unchanged 1 "cannot read .dir.ini.: Is a directory" klartext assess 2018-0001 --input dir.ini &&
     unchanged 1 "cannot read .dir.ini.: Is a directory" klartext assess 2018-0001 --config dir.ini
 '
+test_expect_success 'assess --json: differs_from_proposal as in the report, and differs (the old key) alike' '
+    klartext --json assess 2018-0001 --decide authority=yes,subjects=yes --by D --dry-run >p.json &&
+    spec=$(/usr/bin/python3 -c "
+import json; p=json.load(open(\"p.json\"))[\"assessment\"][\"proposal\"]
+people = \"yes\" if p[\"voluntary_notice\"] else p[\"people\"]
+other = {\"yes\": \"no\", \"no\": \"yes\", \"public\": \"no\"}[people]
+print(\"authority=%s,subjects=%s authority=%s,subjects=%s\" % (\"yes\" if p[\"notify_authority\"] else \"no\", people,
+      \"no\" if p[\"notify_authority\"] else \"yes\", other))") &&
+    klartext --json assess 2018-0001 --decide "${spec%% *}" --by D >same.json &&
+    klartext --json assess 2018-0001 --decide "${spec##* }" --by D --reason "we know better" >other.json &&
+    /usr/bin/python3 -c "
+import json
+s=json.load(open(\"same.json\"))[\"decision\"]; o=json.load(open(\"other.json\"))[\"decision\"]
+assert s[\"differs_from_proposal\"] is False and s[\"differs\"] is False and s[\"difference\"] is None, s
+assert o[\"differs_from_proposal\"] is True and o[\"differs\"] is True and o[\"difference\"], o
+"
+'
 test_expect_success 'help' 'klartext assess --help >out && grep_q -- "--decide SPEC" out && grep_q -- "--special-categories VALUE" out'
 test_done
