@@ -5,6 +5,7 @@
  * canonical scan_result: every list sorted bytewise, so that results merge with a linear
  * merge-join and serialise identically whatever the thread count or merge order. */
 #include "scan/scan_int.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 #include <sodium.h>
@@ -570,76 +571,89 @@ scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t
     return c;
 }
 
-#define MDUP(s) (steal ? (s) : arena_dup(&c->ar, (s), strlen(s)))
-
-static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen)
+/* a string of a or b for the merged result c: adopted as it is when stealing, else copied */
+static char *mdup(scan_result *c, int steal, const char *s)
 {
-    if (memcmp(a->digest, b->digest, 32)) {
-        err_set(err, errlen, "cannot merge partial results of different rules");
-        return NULL;
-    }
-    if (memcmp(a->key_fp, b->key_fp, 8)) {
-        err_set(err, errlen, "cannot merge partial results made with different viewer keys");
-        return NULL;
-    }
-    scan_result *c = res_new();
-    memcpy(c->digest, a->digest, 32);
-    memcpy(c->key_fp, a->key_fp, 8);
-    c->keep_viewers = a->keep_viewers || b->keep_viewers;
-    if (steal) { arena_adopt(&c->ar, &a->ar); arena_adopt(&c->ar, &b->ar); }
-    /* field names */
-    int ma[SCAN_MAX_FIELDS], mb[SCAN_MAX_FIELDS], i = 0, j = 0, n = 0;
+    return steal ? (char *)s : arena_dup(&c->ar, s, strlen(s));
+}
+
+/* the union of the field names; ma[i] / mb[j] map a's and b's field bits to c's */
+static int merge_fields(scan_result *c, const scan_result *a, const scan_result *b, int steal, int *ma, int *mb,
+                        char *err, size_t errlen)
+{
+    int i = 0, j = 0, n = 0;
     while (i < a->nfields || j < b->nfields) {
         int cmp = i >= a->nfields ? 1 : j >= b->nfields ? -1 : strcmp(a->fieldnames[i], b->fieldnames[j]);
-        if (n >= SCAN_MAX_FIELDS) {
-            err_set(err, errlen, "cannot merge: more than %d distinct field names", SCAN_MAX_FIELDS);
-            scan_result_free(c);
-            return NULL;
-        }
+        if (n >= SCAN_MAX_FIELDS)
+            return err_set(err, errlen, "cannot merge: more than %d distinct field names", SCAN_MAX_FIELDS);
         const char *nm = cmp <= 0 ? a->fieldnames[i] : b->fieldnames[j];
-        c->fieldnames[n] = MDUP(nm);
+        c->fieldnames[n] = mdup(c, steal, nm);
         if (cmp <= 0) ma[i++] = n;
         if (cmp >= 0) mb[j++] = n;
         n++;
     }
     c->nfields = n;
-    /* subjects */
-    size_t na = a->nsubj, nb = b->nsubj, x = 0, y = 0, k = 0;
+    return 0;
+}
+
+/* the sorted union of two subjects' page lists, appended to c->pages at *pg */
+static void merge_pages(scan_result *c, int steal, const char *const *pa, size_t npa, const char *const *pb,
+                        size_t npb, size_t *pg)
+{
+    size_t u = 0, v = 0;
+    while (u < npa || v < npb) {
+        int pc = u >= npa ? 1 : v >= npb ? -1 : strcmp(pa[u], pb[v]);
+        const char *s = pc <= 0 ? pa[u] : pb[v];
+        c->pages[(*pg)++] = mdup(c, steal, s);
+        if (pc <= 0) u++;
+        if (pc >= 0) v++;
+    }
+}
+
+/* the subjects (merge-join on the id) with their pages; ia[x] / ib[y] map a's and b's subject
+ * indexes to c's (the caller frees both) */
+static void merge_subjects(scan_result *c, const scan_result *a, const scan_result *b, int steal, const int *ma,
+                           const int *mb, uint32_t **iap, uint32_t **ibp)
+{
+    size_t na = a->nsubj, nb = b->nsubj, x = 0, y = 0, k = 0, pg = 0;
     uint32_t *ia = xmalloc((na + 1) * sizeof *ia), *ib = xmalloc((nb + 1) * sizeof *ib);
     c->subj = xcalloc(na + nb + 1, sizeof *c->subj);
     c->pages = xcalloc(a->npages + b->npages + 1, sizeof *c->pages);
-    size_t pg = 0;
     while (x < na || y < nb) {
         int cmp = x >= na ? 1 : y >= nb ? -1 : strcmp(a->subj[x].id, b->subj[y].id);
         struct rsubj *o = &c->subj[k];
         const struct rsubj *sa = cmp <= 0 ? &a->subj[x] : NULL, *sb = cmp >= 0 ? &b->subj[y] : NULL;
         const struct rsubj *s0 = sa ? sa : sb;
-        o->id = MDUP(s0->id);
+        o->id = mdup(c, steal, s0->id);
         o->first = INT64_MAX; o->last = INT64_MIN;
         o->page_off = (uint32_t)pg;
         const char *const *pa = sa ? a->pages + sa->page_off : NULL, *const *pb = sb ? b->pages + sb->page_off : NULL;
-        size_t npa = sa ? sa->npages : 0, npb = sb ? sb->npages : 0, u = 0, v = 0;
-        if (sa) { o->first = sa->first; o->last = sa->last; o->views += sa->views; o->fields |= remap_bits(sa->fields, ma); ia[x++] = (uint32_t)k; }
+        size_t npa = sa ? sa->npages : 0, npb = sb ? sb->npages : 0;
+        if (sa) {
+            o->first = sa->first; o->last = sa->last;
+            o->views += sa->views; o->fields |= remap_bits(sa->fields, ma); ia[x++] = (uint32_t)k;
+        }
         if (sb) {
             if (sb->first < o->first) o->first = sb->first;
             if (sb->last > o->last) o->last = sb->last;
             o->views += sb->views; o->fields |= remap_bits(sb->fields, mb); ib[y++] = (uint32_t)k;
         }
-        while (u < npa || v < npb) {
-            int pc = u >= npa ? 1 : v >= npb ? -1 : strcmp(pa[u], pb[v]);
-            const char *s = pc <= 0 ? pa[u] : pb[v];
-            c->pages[pg++] = MDUP(s);
-            if (pc <= 0) u++;
-            if (pc >= 0) v++;
-        }
+        merge_pages(c, steal, pa, npa, pb, npb, &pg);
         o->npages = (uint32_t)(pg - o->page_off);
         k++;
     }
     c->nsubj = k;
     c->npages = pg;
-    /* pairs: subject maps are monotonic, so (mapped subject, hash) order is kept */
+    *iap = ia;
+    *ibp = ib;
+}
+
+/* the (person, viewer) pairs: subject maps are monotonic, so (mapped subject, hash) order is kept */
+static void merge_pairs(scan_result *c, const scan_result *a, const scan_result *b, int steal, const uint32_t *ia,
+                        const uint32_t *ib)
+{
+    size_t x = 0, y = 0, k = 0;
     c->pairs = xcalloc(a->npairs + b->npairs + 1, sizeof *c->pairs);
-    x = y = k = 0;
     while (x < a->npairs || y < b->npairs) {
         int cmp;
         if (x >= a->npairs) cmp = 1;
@@ -660,17 +674,20 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
             o->views += p->views;
             if (p->first < o->first) o->first = p->first;
             if (p->last > o->last) o->last = p->last;
-            if (!o->raw && p->raw) o->raw = MDUP(p->raw);
+            if (!o->raw && p->raw) o->raw = mdup(c, steal, p->raw);
         }
         if (pa) x++;
         if (pb) y++;
     }
     c->npairs = k;
     res_index_pairs(c);
-    free(ia); free(ib);
-    /* hours */
+}
+
+/* views per hour: the sum where both have the hour */
+static void merge_hours(scan_result *c, const scan_result *a, const scan_result *b)
+{
+    size_t x = 0, y = 0, k = 0;
     c->hours = xcalloc(a->nhours + b->nhours + 1, sizeof *c->hours);
-    x = y = k = 0;
     while (x < a->nhours || y < b->nhours) {
         int cmp = x >= a->nhours ? 1 : y >= b->nhours ? -1 : cmp_rhour(&a->hours[x], &b->hours[y]);
         c->hours[k].hour = cmp <= 0 ? a->hours[x].hour : b->hours[y].hour;
@@ -680,7 +697,11 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
         k++;
     }
     c->nhours = k;
-    /* files, samples, run data */
+}
+
+/* files, samples and run data: the files' counts add up, the longer run and more threads count */
+static void merge_files_and_run(scan_result *c, const scan_result *a, const scan_result *b)
+{
     for (size_t f = 0; f < a->nfiles; f++) res_add_file(c, &a->files[f]);
     for (size_t f = 0; f < b->nfiles; f++) res_add_file(c, &b->files[f]);
     for (size_t s = 0; s < a->nsamples; s++)
@@ -689,10 +710,36 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
         res_add_sample(c, b->samples[s].file_index, b->samples[s].file, b->samples[s].line, b->samples[s].reason);
     c->seconds = a->seconds > b->seconds ? a->seconds : b->seconds;
     c->threads = a->threads > b->threads ? a->threads : b->threads;
-    return c;
 }
 
-#undef MDUP
+static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen)
+{
+    if (memcmp(a->digest, b->digest, 32)) {
+        err_set(err, errlen, "cannot merge partial results of different rules");
+        return NULL;
+    }
+    if (memcmp(a->key_fp, b->key_fp, 8)) {
+        err_set(err, errlen, "cannot merge partial results made with different viewer keys");
+        return NULL;
+    }
+    scan_result *c = res_new();
+    memcpy(c->digest, a->digest, 32);
+    memcpy(c->key_fp, a->key_fp, 8);
+    c->keep_viewers = a->keep_viewers || b->keep_viewers;
+    if (steal) { arena_adopt(&c->ar, &a->ar); arena_adopt(&c->ar, &b->ar); }
+    int ma[SCAN_MAX_FIELDS], mb[SCAN_MAX_FIELDS];
+    if (merge_fields(c, a, b, steal, ma, mb, err, errlen)) {
+        scan_result_free(c);
+        return NULL;
+    }
+    uint32_t *ia, *ib;
+    merge_subjects(c, a, b, steal, ma, mb, &ia, &ib);
+    merge_pairs(c, a, b, steal, ia, ib);
+    free(ia); free(ib);
+    merge_hours(c, a, b);
+    merge_files_and_run(c, a, b);
+    return c;
+}
 
 /* ---- accessors ---- */
 size_t scan_result_exposures(const scan_result *r) { return r->nsubj; }
@@ -780,15 +827,10 @@ void scan_result_totals(const scan_result *r, struct scan_totals *t)
 /* ---- serialisation ----
  * "KTSCANP1", then little-endian fields; strings as u32 length + bytes. Everything that
  * merge needs, in canonical order; read back with full bounds and order checks. */
-struct wbuf { unsigned char *p; size_t n, cap; };
+struct wbuf { struct buf b; int failed; };
 static void wb_put(struct wbuf *w, const void *d, size_t n)
 {
-    if (w->n + n > w->cap) {
-        while (w->n + n > w->cap) w->cap = w->cap ? w->cap * 2 : 4096;
-        w->p = xrealloc(w->p, w->cap);
-    }
-    memcpy(w->p + w->n, d, n);
-    w->n += n;
+    if (buf_add(&w->b, d, n)) w->failed = 1;
 }
 static void wb_u64(struct wbuf *w, uint64_t v)
 {
@@ -810,11 +852,12 @@ static void wb_str(struct wbuf *w, const char *s)
 }
 
 #define SER_MAGIC "KTSCANP1"
+#define SER_MAX (SIZE_MAX / 4)       /* no limit of its own: as much as memory holds */
 
 int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
 {
-    struct wbuf w = {0};
-    (void)err; (void)errlen;
+    struct wbuf w = {{0}, 0};
+    buf_init(&w.b, SER_MAX);
     wb_put(&w, SER_MAGIC, 8);
     wb_put(&w, r->digest, 32);
     wb_put(&w, r->key_fp, 8);
@@ -870,8 +913,12 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
     uint64_t secs_us = (uint64_t)(r->seconds * 1e6 + 0.5);
     wb_u64(&w, secs_us);
     wb_u32(&w, (uint32_t)r->threads);
-    *out = w.p;
-    *outlen = w.n;
+    if (w.failed) {
+        buf_release(&w.b);
+        return err_set(err, errlen, "partial result larger than %zu bytes", (size_t)SER_MAX);
+    }
+    *outlen = w.b.len;
+    *out = (unsigned char *)buf_detach(&w.b);
     return 0;
 }
 
@@ -907,123 +954,170 @@ static char *rb_str(struct rbuf *b, struct arena *ar)
     return s;
 }
 
-scan_result *scan_result_deserialize(const void *data, size_t len, char *err, size_t errlen)
+/* The readers of the sections below return NULL, or what is wrong with the partial. Each
+ * count is checked against the bytes there are before anything is allocated for it. */
+#define SER_TRUNCATED "partial is truncated"
+#define SER_NONCANON  "partial is not canonical"
+
+/* magic, rule digest, viewer-key fingerprint, keep_viewers, the field names (*nf of them) */
+static const char *read_head(struct rbuf *b, scan_result *r, uint32_t *nf)
 {
-    struct rbuf b = {data, len, 0, 0};
     char magic[8];
-    scan_result *r = res_new();
-    const char *why = "partial is truncated";
-    if (rb_get(&b, magic, 8) || memcmp(magic, SER_MAGIC, 8)) { why = "not a klartext partial scan result"; goto bad; }
-    rb_get(&b, r->digest, 32);
-    rb_get(&b, r->key_fp, 8);
-    r->keep_viewers = rb_u32(&b) != 0;
-    uint32_t nf = rb_u32(&b);
-    if (nf > SCAN_MAX_FIELDS) { why = "partial has too many field names"; goto bad; }
-    for (uint32_t i = 0; i < nf && !b.bad; i++) {
-        r->fieldnames[i] = rb_str(&b, &r->ar);
+    if (rb_get(b, magic, 8) || memcmp(magic, SER_MAGIC, 8)) return "not a klartext partial scan result";
+    rb_get(b, r->digest, 32);
+    rb_get(b, r->key_fp, 8);
+    r->keep_viewers = rb_u32(b) != 0;
+    *nf = rb_u32(b);
+    if (*nf > SCAN_MAX_FIELDS) return "partial has too many field names";
+    for (uint32_t i = 0; i < *nf && !b->bad; i++) {
+        r->fieldnames[i] = rb_str(b, &r->ar);
         r->nfields = (int)i + 1;
-        if (i && strcmp(r->fieldnames[i - 1], r->fieldnames[i]) >= 0) { why = "partial is not canonical"; goto bad; }
+        if (i && strcmp(r->fieldnames[i - 1], r->fieldnames[i]) >= 0) return SER_NONCANON;
     }
-    uint64_t ns = rb_u64(&b);
-    if (b.bad) goto bad;
-    if (ns > len / 36) goto bad;   /* each subject takes at least 36 bytes */
+    return NULL;
+}
+
+/* the subjects, each with its pages; field bits must lie below nf */
+static const char *read_subjects(struct rbuf *b, scan_result *r, uint32_t nf)
+{
+    uint64_t ns = rb_u64(b);
+    if (b->bad) return SER_TRUNCATED;
+    if (ns > b->n / 36) return SER_TRUNCATED;   /* each subject takes at least 36 bytes */
     r->subj = xcalloc(ns + 1, sizeof *r->subj);
     size_t capp = 16;
     r->pages = xmalloc(capp * sizeof *r->pages);
-    for (uint64_t i = 0; i < ns && !b.bad; i++) {
+    for (uint64_t i = 0; i < ns && !b->bad; i++) {
         struct rsubj *s = &r->subj[i];
-        s->id = rb_str(&b, &r->ar);
-        s->first = (int64_t)rb_u64(&b); s->last = (int64_t)rb_u64(&b);
-        s->views = rb_u64(&b); s->fields = rb_u64(&b);
-        if (nf < 64 && s->fields >> nf) { why = "partial has an unknown field"; goto bad; }
-        uint32_t np = rb_u32(&b);
-        if (b.bad) goto bad;
-        if (np > len) goto bad;
+        s->id = rb_str(b, &r->ar);
+        s->first = (int64_t)rb_u64(b); s->last = (int64_t)rb_u64(b);
+        s->views = rb_u64(b); s->fields = rb_u64(b);
+        if (nf < 64 && s->fields >> nf) return "partial has an unknown field";
+        uint32_t np = rb_u32(b);
+        if (b->bad) return SER_TRUNCATED;
+        if (np > b->n) return SER_TRUNCATED;
         s->page_off = (uint32_t)r->npages;
-        for (uint32_t p = 0; p < np && !b.bad; p++) {
+        for (uint32_t p = 0; p < np && !b->bad; p++) {
             if (r->npages == capp) { capp *= 2; r->pages = xrealloc(r->pages, capp * sizeof *r->pages); }
-            r->pages[r->npages] = rb_str(&b, &r->ar);
-            if (p && strcmp(r->pages[r->npages - 1], r->pages[r->npages]) >= 0) { why = "partial is not canonical"; goto bad; }
+            r->pages[r->npages] = rb_str(b, &r->ar);
+            if (p && strcmp(r->pages[r->npages - 1], r->pages[r->npages]) >= 0) return SER_NONCANON;
             r->npages++;
         }
         s->npages = np;
         r->nsubj = i + 1;
-        if (i && strcmp(r->subj[i - 1].id, s->id) >= 0) { why = "partial is not canonical"; goto bad; }
+        if (i && strcmp(r->subj[i - 1].id, s->id) >= 0) return SER_NONCANON;
     }
-    uint64_t npairs = rb_u64(&b);
-    if (b.bad) goto bad;
-    if (npairs > len / 46) goto bad;
+    return NULL;
+}
+
+/* the (person, viewer) pairs, in (subject, hash) order */
+static const char *read_pairs(struct rbuf *b, scan_result *r)
+{
+    uint64_t npairs = rb_u64(b);
+    if (b->bad) return SER_TRUNCATED;
+    if (npairs > b->n / 46) return SER_TRUNCATED;
     r->pairs = xcalloc(npairs + 1, sizeof *r->pairs);
-    for (uint64_t i = 0; i < npairs && !b.bad; i++) {
+    for (uint64_t i = 0; i < npairs && !b->bad; i++) {
         struct rpair *p = &r->pairs[i];
-        p->subj = rb_u32(&b);
-        rb_get(&b, &p->kind, 1);
-        rb_get(&b, p->h, SCAN_HASH_LEN);
-        p->views = rb_u64(&b); p->first = (int64_t)rb_u64(&b); p->last = (int64_t)rb_u64(&b);
+        p->subj = rb_u32(b);
+        rb_get(b, &p->kind, 1);
+        rb_get(b, p->h, SCAN_HASH_LEN);
+        p->views = rb_u64(b); p->first = (int64_t)rb_u64(b); p->last = (int64_t)rb_u64(b);
         unsigned char has = 0;
-        rb_get(&b, &has, 1);
-        if (has) p->raw = rb_str(&b, &r->ar);
-        if (b.bad) goto bad;
+        rb_get(b, &has, 1);
+        if (has) p->raw = rb_str(b, &r->ar);
+        if (b->bad) return SER_TRUNCATED;
         r->npairs = i + 1;
-        if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) { why = "partial is not canonical"; goto bad; }
-        if (i && cmp_rpair(&r->pairs[i - 1], p) >= 0) { why = "partial is not canonical"; goto bad; }
+        if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) return SER_NONCANON;
+        if (i && cmp_rpair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
     }
-    uint64_t nh = rb_u64(&b);
-    if (b.bad) goto bad;
-    if (nh > len / 16) goto bad;
+    return NULL;
+}
+
+/* views per hour, in hour order */
+static const char *read_hours(struct rbuf *b, scan_result *r)
+{
+    uint64_t nh = rb_u64(b);
+    if (b->bad) return SER_TRUNCATED;
+    if (nh > b->n / 16) return SER_TRUNCATED;
     r->hours = xcalloc(nh + 1, sizeof *r->hours);
-    for (uint64_t i = 0; i < nh && !b.bad; i++) {
-        r->hours[i].hour = (int64_t)rb_u64(&b);
-        r->hours[i].views = rb_u64(&b);
+    for (uint64_t i = 0; i < nh && !b->bad; i++) {
+        r->hours[i].hour = (int64_t)rb_u64(b);
+        r->hours[i].views = rb_u64(b);
         r->nhours = i + 1;
-        if (i && r->hours[i - 1].hour >= r->hours[i].hour) { why = "partial is not canonical"; goto bad; }
+        if (i && r->hours[i - 1].hour >= r->hours[i].hour) return SER_NONCANON;
     }
-    uint32_t nfiles = rb_u32(&b);
-    if (b.bad) goto bad;
-    if (nfiles > len / 64) goto bad;
-    for (uint32_t i = 0; i < nfiles && !b.bad; i++) {
+    return NULL;
+}
+
+/* the input files with their counts, in (index, name) order */
+static const char *read_files(struct rbuf *b, scan_result *r)
+{
+    uint32_t nfiles = rb_u32(b);
+    if (b->bad) return SER_TRUNCATED;
+    if (nfiles > b->n / 64) return SER_TRUNCATED;
+    for (uint32_t i = 0; i < nfiles && !b->bad; i++) {
         struct res_file f;
         memset(&f, 0, sizeof f);
-        f.index = rb_u32(&b);
-        f.name = rb_str(&b, &r->ar);
-        const char *comp = rb_str(&b, &r->ar);
+        f.index = rb_u32(b);
+        f.name = rb_str(b, &r->ar);
+        const char *comp = rb_str(b, &r->ar);
         f.compression = comp;
-        f.size = rb_u64(&b); f.mtime = (int64_t)rb_u64(&b);
+        f.size = rb_u64(b); f.mtime = (int64_t)rb_u64(b);
         unsigned char hs = 0;
-        rb_get(&b, &hs, 1);
+        rb_get(b, &hs, 1);
         f.has_sha256 = hs != 0;
-        rb_get(&b, f.sha256, 32);
+        rb_get(b, f.sha256, 32);
         uint64_t *c[10] = {&f.bytes_in, &f.bytes_out, &f.lines, &f.lines_parsed, &f.lines_matched,
                            &f.malformed, &f.odd_requests, &f.out_of_window, &f.self_views, &f.views};
-        for (int k = 0; k < 10; k++) *c[k] = rb_u64(&b);
+        for (int k = 0; k < 10; k++) *c[k] = rb_u64(b);
         unsigned char he = 0;
-        rb_get(&b, &he, 1);
-        if (he) f.error = rb_str(&b, &r->ar);
-        if (b.bad) goto bad;
-        if (r->nfiles && cmp_file_key(r->files[r->nfiles - 1].index, r->files[r->nfiles - 1].name, f.index, f.name) >= 0) {
-            why = "partial is not canonical"; goto bad;
-        }
+        rb_get(b, &he, 1);
+        if (he) f.error = rb_str(b, &r->ar);
+        if (b->bad) return SER_TRUNCATED;
+        const struct res_file *prev = r->nfiles ? &r->files[r->nfiles - 1] : NULL;
+        if (prev && cmp_file_key(prev->index, prev->name, f.index, f.name) >= 0) return SER_NONCANON;
         res_add_file(r, &f);
     }
-    uint32_t nsm = rb_u32(&b);
-    if (nsm > SCAN_MAX_SAMPLES) goto bad;
-    for (uint32_t i = 0; i < nsm && !b.bad; i++) {
-        uint32_t fi = rb_u32(&b);
-        const char *file = rb_str(&b, &r->ar);
-        uint64_t line = rb_u64(&b);
-        const char *reason = rb_str(&b, &r->ar);
-        if (b.bad) goto bad;
+    return NULL;
+}
+
+/* the malformed-line samples, then the run's seconds and threads, then the end */
+static const char *read_samples_and_run(struct rbuf *b, scan_result *r)
+{
+    uint32_t nsm = rb_u32(b);
+    if (nsm > SCAN_MAX_SAMPLES) return SER_TRUNCATED;
+    for (uint32_t i = 0; i < nsm && !b->bad; i++) {
+        uint32_t fi = rb_u32(b);
+        const char *file = rb_str(b, &r->ar);
+        uint64_t line = rb_u64(b);
+        const char *reason = rb_str(b, &r->ar);
+        if (b->bad) return SER_TRUNCATED;
         res_add_sample(r, fi, file, line, reason);
     }
-    uint64_t us = rb_u64(&b);
+    uint64_t us = rb_u64(b);
     r->seconds = (double)us / 1e6;
-    r->threads = (int)rb_u32(&b);
-    if (b.bad) goto bad;
-    if (b.off != len) { why = "partial has trailing data"; goto bad; }
+    r->threads = (int)rb_u32(b);
+    if (b->bad) return SER_TRUNCATED;
+    if (b->off != b->n) return "partial has trailing data";
+    return NULL;
+}
+
+scan_result *scan_result_deserialize(const void *data, size_t len, char *err, size_t errlen)
+{
+    struct rbuf b = {data, len, 0, 0};
+    scan_result *r = res_new();
+    uint32_t nf = 0;
+    const char *why = read_head(&b, r, &nf);
+    if (!why) why = read_subjects(&b, r, nf);
+    if (!why) why = read_pairs(&b, r);
+    if (!why) why = read_hours(&b, r);
+    if (!why) why = read_files(&b, r);
+    if (!why) why = read_samples_and_run(&b, r);
+    if (why) {
+        err_set(err, errlen, "%s", why);
+        scan_result_free(r);
+        return NULL;
+    }
     res_index_pairs(r);
     return r;
-bad:
-    err_set(err, errlen, "%s", why);
-    scan_result_free(r);
-    return NULL;
 }
