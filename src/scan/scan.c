@@ -903,86 +903,96 @@ static void file_close_all(struct job *j)
         if (j->files[i].opened && !j->files[i].is_stdin) close(j->files[i].fd);
 }
 
-int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
-             const struct scan_opts *o, scan_result **out, char *err, size_t errlen)
+/* Opens one input: records in f why it cannot be read (f->fail), else its kind, size and
+ * (for a regular file) its compression from the magic bytes. */
+static void file_open(struct jfile *f, const char *path)
 {
-    struct job j;
-    int rc = SCAN_OK;
-    double t0 = now_s();
-    *out = NULL;
-    if (errlen) err[0] = 0;
-    if (sodium_init() < 0) { err_set(err, errlen, "cannot initialise libsodium"); return SCAN_EFAIL; }
-    if (!npaths) { err_set(err, errlen, "no log files given"); return SCAN_EINPUT; }
-    memset(&j, 0, sizeof j);
-    j.rule = rule; j.o = o;
-    j.check_all = o->check_all;
-    j.files = xcalloc(npaths, sizeof *j.files);
-    j.nfiles = npaths;
-    pthread_mutex_init(&j.mu, NULL);
-    pthread_cond_init(&j.cv, NULL);
+    struct stat sb;
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f->fd < 0) {
+        snprintf(f->error, sizeof f->error, "cannot open '%s': %s", path, strerror(errno));
+        f->fail = SCAN_EFAIL;
+        return;
+    }
+    f->opened = 1;
+    if (fstat(f->fd, &sb)) {
+        snprintf(f->error, sizeof f->error, "cannot read '%s': %s", path, strerror(errno));
+        f->fail = SCAN_EFAIL;
+        return;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(f->error, sizeof f->error, "cannot read '%s': is a directory", path);
+        f->fail = SCAN_EFAIL;
+        return;
+    }
+    f->regular = S_ISREG(sb.st_mode);
+    f->size = f->regular ? (uint64_t)sb.st_size : 0;
+    f->mtime = (int64_t)sb.st_mtime;
+    if (!f->regular) return;
+    unsigned char mg[8];
+    ssize_t n = pread(f->fd, mg, sizeof mg, 0);
+    char e2[200];
+    if (n < 0) {
+        snprintf(f->error, sizeof f->error, "cannot read '%s': %s", path, strerror(errno));
+        f->fail = SCAN_EFAIL;
+    } else if (in_detect(mg, (size_t)n, &f->comp, e2, sizeof e2)) {
+        snprintf(f->error, sizeof f->error, "cannot read '%s': %s", path, e2);
+        f->fail = SCAN_EINPUT;
+    }
+}
+
+/* Opens every input ("-" is standard input, once). A file that cannot be read stops the scan
+ * (its code and err), unless o->keep_going: then it is only recorded. SCAN_OK or the code. */
+static int job_open_files(struct job *j, const char *const *paths, size_t npaths, const struct scan_opts *o,
+                          char *err, size_t errlen)
+{
     int nstdin = 0;
     for (size_t i = 0; i < npaths; i++) {
-        struct jfile *f = &j.files[i];
+        struct jfile *f = &j->files[i];
         f->name = paths[i];
         f->index = o->file_index_base + (uint32_t)i;
         f->fd = -1;
         if (!strcmp(paths[i], "-")) {
-            if (nstdin++) { err_set(err, errlen, "'-' (standard input) given more than once"); rc = SCAN_EINPUT; goto fail; }
+            if (nstdin++) {
+                err_set(err, errlen, "'-' (standard input) given more than once");
+                return SCAN_EINPUT;
+            }
             f->is_stdin = 1; f->fd = 0; f->opened = 1;
             continue;
         }
-        struct stat sb;
-        f->fd = open(paths[i], O_RDONLY | O_CLOEXEC);
-        if (f->fd < 0) {
-            snprintf(f->error, sizeof f->error, "cannot open '%s': %s", paths[i], strerror(errno));
-            f->fail = SCAN_EFAIL;
-        } else {
-            f->opened = 1;
-            if (fstat(f->fd, &sb)) {
-                snprintf(f->error, sizeof f->error, "cannot read '%s': %s", paths[i], strerror(errno));
-                f->fail = SCAN_EFAIL;
-            } else if (S_ISDIR(sb.st_mode)) {
-                snprintf(f->error, sizeof f->error, "cannot read '%s': is a directory", paths[i]);
-                f->fail = SCAN_EFAIL;
-            } else {
-                f->regular = S_ISREG(sb.st_mode);
-                f->size = f->regular ? (uint64_t)sb.st_size : 0;
-                f->mtime = (int64_t)sb.st_mtime;
-                if (f->regular) {
-                    unsigned char mg[8];
-                    ssize_t n = pread(f->fd, mg, sizeof mg, 0);
-                    char e2[200];
-                    if (n < 0) {
-                        snprintf(f->error, sizeof f->error, "cannot read '%s': %s", paths[i], strerror(errno));
-                        f->fail = SCAN_EFAIL;
-                    } else if (in_detect(mg, (size_t)n, &f->comp, e2, sizeof e2)) {
-                        snprintf(f->error, sizeof f->error, "cannot read '%s': %s", paths[i], e2);
-                        f->fail = SCAN_EINPUT;
-                    }
-                }
-            }
-        }
+        file_open(f, paths[i]);
         if (f->fail && !o->keep_going) {
             err_set(err, errlen, "%s", f->error);
-            rc = f->fail;
-            goto fail;
+            return f->fail;
         }
     }
-    /* work items */
+    return SCAN_OK;
+}
+
+/* worker threads: o->threads, else one per core; 1 to 256 */
+static int job_threads(const struct scan_opts *o)
+{
     int T = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (T < 1) T = 1;
     if (T > 256) T = 256;
+    return T;
+}
+
+/* Cuts the inputs into work items: a plain regular file into byte ranges (more than one when
+ * it is large and T > 1), anything else into one stream; then orders them biggest first. */
+static void job_plan(struct job *j, const struct scan_opts *o, int T)
+{
     uint64_t split = o->split_bytes;
     if (!split) {
         const char *e = getenv("KLARTEXT_SCAN_SPLIT");
         if (e && *e) split = strtoull(e, NULL, 10);
     }
     size_t cap = 16;
-    j.items = xcalloc(cap, sizeof *j.items);
-    for (size_t i = 0; i < npaths; i++) {
-        struct jfile *f = &j.files[i];
+    j->items = xcalloc(cap, sizeof *j->items);
+    for (size_t i = 0; i < j->nfiles; i++) {
+        struct jfile *f = &j->files[i];
         if (f->fail) continue;
-        j.total += f->size;
+        j->total += f->size;
         uint64_t nch = 1;
         if (f->regular && f->comp == IN_NONE && !o->hash_inputs && T > 1) {
             if (split) nch = (f->size + split - 1) / split;
@@ -995,8 +1005,8 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
             if (nch > 100000) nch = 100000;
         }
         for (uint64_t c = 0; c < nch; c++) {
-            if (j.nitems == cap) { cap *= 2; j.items = xrealloc(j.items, cap * sizeof *j.items); }
-            struct item *it = &j.items[j.nitems++];
+            if (j->nitems == cap) { cap *= 2; j->items = xrealloc(j->items, cap * sizeof *j->items); }
+            struct item *it = &j->items[j->nitems++];
             memset(it, 0, sizeof *it);
             it->file = i;
             if (nch > 1 || (f->regular && f->comp == IN_NONE && !o->hash_inputs)) {
@@ -1010,16 +1020,18 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
             }
         }
     }
-    j.order = xmalloc((j.nitems + 1) * sizeof *j.order);
-    for (size_t i = 0; i < j.nitems; i++) j.order[i] = i;
-    qsort_r(j.order, j.nitems, sizeof *j.order, cmp_order, &j);
-    int nw = (size_t)T < j.nitems ? T : (int)j.nitems;
-    if (nw < 1) nw = 1;
-    atomic_init(&j.spare, T - nw);
+    j->order = xmalloc((j->nitems + 1) * sizeof *j->order);
+    for (size_t i = 0; i < j->nitems; i++) j->order[i] = i;
+    qsort_r(j->order, j->nitems, sizeof *j->order, cmp_order, j);
+}
+
+/* nw workers, each with its aggregate, line parser state, PCRE2 match data and buffers */
+static struct worker *workers_new(struct job *j, const scan_rule *rule, const struct scan_opts *o, int nw)
+{
     struct worker *ws = xcalloc((size_t)nw, sizeof *ws);
     for (int i = 0; i < nw; i++) {
         struct worker *w = &ws[i];
-        w->job = &j;
+        w->job = j;
         w->agg = agg_new(rule, o->viewer_key, o->keep_viewers);
         lf_state_init(&w->lf);
         w->md = pcre2_match_data_create((uint32_t)rule->max_capture + 1, NULL);
@@ -1039,99 +1051,11 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
         w->buf = xmalloc(w->cap);
         w->cbuf = xmalloc(CREAD_SIZE + 16);
     }
-    clock_gettime(CLOCK_MONOTONIC, &j.last_progress);
-    if (nw == 1) {
-        j.inline_progress = 1;
-        j.running = 1;
-        worker_main(&ws[0]);
-    } else {
-        j.running = nw;
-        for (int i = 0; i < nw; i++)
-            if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i])) {
-                /* run what could not be started on this thread later: mark as not running */
-                pthread_mutex_lock(&j.mu); j.running--; pthread_mutex_unlock(&j.mu);
-                ws[i].tid = 0;
-            }
-        pthread_mutex_lock(&j.mu);
-        while (j.running > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-            pthread_cond_timedwait(&j.cv, &j.mu, &ts);
-            if (o->progress && j.running > 0) {
-                pthread_mutex_unlock(&j.mu);
-                o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
-                pthread_mutex_lock(&j.mu);
-            }
-        }
-        pthread_mutex_unlock(&j.mu);
-        for (int i = 0; i < nw; i++) if (ws[i].tid) pthread_join(ws[i].tid, NULL);
-        /* if a thread could not be created, finish its share here */
-        for (int i = 0; i < nw; i++)
-            if (!ws[i].tid && atomic_load(&j.next) < j.nitems && !atomic_load(&j.stop)) { j.running = 1; worker_main(&ws[i]); }
-    }
-    if (o->progress) o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
+    return ws;
+}
 
-    /* errors first, in file order */
-    for (size_t i = 0; i < npaths && rc == SCAN_OK; i++) {
-        if (j.files[i].fail) continue;   /* keep_going: recorded below */
-        for (size_t k = 0; k < j.nitems; k++)
-            if (j.items[k].file == i && j.items[k].st.fail && !o->keep_going) {
-                err_set(err, errlen, "%s", j.items[k].st.error);
-                rc = j.items[k].st.fail;
-                break;
-            }
-    }
-    scan_result *res = NULL;
-    if (rc == SCAN_OK) {
-        /* merge the per-thread aggregates (a left fold of the associative merge) */
-        for (int i = 0; i < nw; i++) {
-            scan_result *p = ws[i].part;
-            ws[i].part = NULL;
-            if (!p) { p = agg_finish(ws[i].agg); ws[i].agg = NULL; }
-            if (!res) { res = p; continue; }
-            res = res_merge_consume(res, p, err, errlen);
-            if (!res) { rc = SCAN_EFAIL; break; }
-        }
-    }
-    if (rc == SCAN_OK) {
-        for (size_t i = 0; i < npaths; i++) {
-            struct jfile *f = &j.files[i];
-            struct res_file rf;
-            memset(&rf, 0, sizeof rf);
-            rf.index = f->index;
-            rf.name = (char *)f->name;
-            rf.compression = in_comp_name(f->comp);
-            rf.size = f->size; rf.mtime = f->mtime;
-            if (f->fail) { rf.error = f->error; res_add_file(res, &rf); continue; }
-            uint64_t base = 0;
-            for (size_t k = 0; k < j.nitems; k++) {
-                struct item *it = &j.items[k];
-                if (it->file != i) continue;
-                struct istats *s = &it->st;
-                rf.bytes_in += s->bytes_in; rf.bytes_out += s->bytes_out;
-                rf.lines += s->lines; rf.lines_parsed += s->parsed; rf.lines_matched += s->matched;
-                rf.malformed += s->malformed; rf.odd_requests += s->odd; rf.out_of_window += s->oow;
-                rf.self_views += s->self; rf.views += s->views;
-                if (s->has_sha) { rf.has_sha256 = 1; memcpy(rf.sha256, s->sha, 32); }
-                if (s->fail && !rf.error) rf.error = s->error;
-                for (int q = 0; q < s->nsamples; q++)
-                    res_add_sample(res, f->index, f->name, base + s->samples[q].line, s->samples[q].reason);
-                base += s->lines;
-            }
-            res_add_file(res, &rf);
-        }
-        res_set_run(res, now_s() - t0, nw);
-        if (o->strict && scan_result_samples(res)) {
-            struct scan_sample sm;
-            scan_result_sample(res, 0, &sm);
-            err_set(err, errlen, "cannot parse '%s' line %llu: %s", sm.file, (unsigned long long)sm.line, sm.reason);
-            scan_result_free(res);
-            res = NULL;
-            rc = SCAN_EINPUT;
-        }
-    }
+static void workers_free(struct worker *ws, int nw)
+{
     for (int i = 0; i < nw; i++) {
         agg_free(ws[i].agg);
         scan_result_free(ws[i].part);
@@ -1143,6 +1067,152 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
         free(ws[i].cbuf);
     }
     free(ws);
+}
+
+/* Runs the workers: one on this thread, or nw threads while this one reports progress every
+ * 0.2 s; a thread that cannot be created has its share done here afterwards. */
+static void job_run(struct job *j, struct worker *ws, int nw, const struct scan_opts *o)
+{
+    clock_gettime(CLOCK_MONOTONIC, &j->last_progress);
+    if (nw == 1) {
+        j->inline_progress = 1;
+        j->running = 1;
+        worker_main(&ws[0]);
+        return;
+    }
+    j->running = nw;
+    for (int i = 0; i < nw; i++)
+        if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i])) {
+            /* run what could not be started on this thread later: mark as not running */
+            pthread_mutex_lock(&j->mu); j->running--; pthread_mutex_unlock(&j->mu);
+            ws[i].tid = 0;
+        }
+    pthread_mutex_lock(&j->mu);
+    while (j->running > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&j->cv, &j->mu, &ts);
+        if (o->progress && j->running > 0) {
+            pthread_mutex_unlock(&j->mu);
+            o->progress(o->progress_ctx, atomic_load(&j->bytes_done), j->total, atomic_load(&j->matches));
+            pthread_mutex_lock(&j->mu);
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    for (int i = 0; i < nw; i++) if (ws[i].tid) pthread_join(ws[i].tid, NULL);
+    /* if a thread could not be created, finish its share here */
+    for (int i = 0; i < nw; i++)
+        if (!ws[i].tid && atomic_load(&j->next) < j->nitems && !atomic_load(&j->stop)) {
+            j->running = 1;
+            worker_main(&ws[i]);
+        }
+}
+
+/* Without keep_going, the first item that failed, in file order, is the scan's error. */
+static int job_first_error(const struct job *j, const struct scan_opts *o, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < j->nfiles; i++) {
+        if (j->files[i].fail) continue;   /* keep_going: recorded with the files */
+        for (size_t k = 0; k < j->nitems; k++)
+            if (j->items[k].file == i && j->items[k].st.fail && !o->keep_going) {
+                err_set(err, errlen, "%s", j->items[k].st.error);
+                return j->items[k].st.fail;
+            }
+    }
+    return SCAN_OK;
+}
+
+/* The per-thread aggregates merged (a left fold of the associative merge); NULL + err. */
+static scan_result *job_merge(struct worker *ws, int nw, char *err, size_t errlen)
+{
+    scan_result *res = NULL;
+    for (int i = 0; i < nw; i++) {
+        scan_result *p = ws[i].part;
+        ws[i].part = NULL;
+        if (!p) { p = agg_finish(ws[i].agg); ws[i].agg = NULL; }
+        if (!res) { res = p; continue; }
+        res = res_merge_consume(res, p, err, errlen);
+        if (!res) return NULL;
+    }
+    return res;
+}
+
+/* Each input's counts (the sum of its items), malformed-line samples and error into res. */
+static void job_add_files(struct job *j, scan_result *res)
+{
+    for (size_t i = 0; i < j->nfiles; i++) {
+        struct jfile *f = &j->files[i];
+        struct res_file rf;
+        memset(&rf, 0, sizeof rf);
+        rf.index = f->index;
+        rf.name = (char *)f->name;
+        rf.compression = in_comp_name(f->comp);
+        rf.size = f->size; rf.mtime = f->mtime;
+        if (f->fail) { rf.error = f->error; res_add_file(res, &rf); continue; }
+        uint64_t base = 0;
+        for (size_t k = 0; k < j->nitems; k++) {
+            struct item *it = &j->items[k];
+            if (it->file != i) continue;
+            struct istats *s = &it->st;
+            rf.bytes_in += s->bytes_in; rf.bytes_out += s->bytes_out;
+            rf.lines += s->lines; rf.lines_parsed += s->parsed; rf.lines_matched += s->matched;
+            rf.malformed += s->malformed; rf.odd_requests += s->odd; rf.out_of_window += s->oow;
+            rf.self_views += s->self; rf.views += s->views;
+            if (s->has_sha) { rf.has_sha256 = 1; memcpy(rf.sha256, s->sha, 32); }
+            if (s->fail && !rf.error) rf.error = s->error;
+            for (int q = 0; q < s->nsamples; q++)
+                res_add_sample(res, f->index, f->name, base + s->samples[q].line, s->samples[q].reason);
+            base += s->lines;
+        }
+        res_add_file(res, &rf);
+    }
+}
+
+int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
+             const struct scan_opts *o, scan_result **out, char *err, size_t errlen)
+{
+    struct job j;
+    double t0 = now_s();
+    *out = NULL;
+    if (errlen) err[0] = 0;
+    if (sodium_init() < 0) { err_set(err, errlen, "cannot initialise libsodium"); return SCAN_EFAIL; }
+    if (!npaths) { err_set(err, errlen, "no log files given"); return SCAN_EINPUT; }
+    memset(&j, 0, sizeof j);
+    j.rule = rule; j.o = o;
+    j.check_all = o->check_all;
+    j.files = xcalloc(npaths, sizeof *j.files);
+    j.nfiles = npaths;
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    int rc = job_open_files(&j, paths, npaths, o, err, errlen);
+    if (rc != SCAN_OK) goto fail;
+    int T = job_threads(o);
+    job_plan(&j, o, T);
+    int nw = (size_t)T < j.nitems ? T : (int)j.nitems;
+    if (nw < 1) nw = 1;
+    atomic_init(&j.spare, T - nw);
+    struct worker *ws = workers_new(&j, rule, o, nw);
+    job_run(&j, ws, nw, o);
+    if (o->progress) o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
+
+    scan_result *res = NULL;
+    rc = job_first_error(&j, o, err, errlen);   /* errors first, in file order */
+    if (rc == SCAN_OK && !(res = job_merge(ws, nw, err, errlen))) rc = SCAN_EFAIL;
+    if (rc == SCAN_OK) {
+        job_add_files(&j, res);
+        res_set_run(res, now_s() - t0, nw);
+        if (o->strict && scan_result_samples(res)) {
+            struct scan_sample sm;
+            scan_result_sample(res, 0, &sm);
+            err_set(err, errlen, "cannot parse '%s' line %llu: %s", sm.file, (unsigned long long)sm.line, sm.reason);
+            scan_result_free(res);
+            res = NULL;
+            rc = SCAN_EINPUT;
+        }
+    }
+    workers_free(ws, nw);
     free(j.order);
     *out = res;
 fail:
