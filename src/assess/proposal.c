@@ -187,38 +187,38 @@ static void severity_reason(struct proposal *p, const struct proposal_config *cf
     }
 }
 
-int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg,
-                  struct proposal *out, char *err, size_t errlen)
+/* The inputs the rules look at. */
+struct facts {
+    long long C, I, A, subjects;
+    int ei, vulnerable, special, unintelligible, no_longer_likely, disproportionate, trusted, contacts_known;
+    int touched;      /* disclosed, altered or lost for good */
+    int permanent;    /* destroyed without backup or altered beyond recovery */
+};
+
+static void facts_of(const struct enisa_input *in, struct facts *f)
 {
-    struct proposal_config defcfg;
-    memset(out, 0, sizeof *out);
-    if (!cfg) {
-        proposal_config_default(&defcfg);
-        cfg = &defcfg;
-    }
-    if (proposal_config_validate(cfg, err, errlen)) return -1;
-    if (enisa_compute(in, &out->severity, err, errlen)) return -1;
-
-    struct proposal *p = out;
     const struct enisa_value *v = in->v;
-    long long C = v[ENISA_K_CONFIDENTIALITY].value, I = v[ENISA_K_INTEGRITY].value,
-              A = v[ENISA_K_AVAILABILITY].value, subjects = v[ENISA_K_SUBJECTS].value;
-    int ei = (int)v[ENISA_K_EI].value;
-    int vulnerable = v[ENISA_K_VULNERABLE].value == 1, special = v[ENISA_K_SPECIAL].value == 1,
-        unintelligible = v[ENISA_K_UNINTELLIGIBLE].value == 1,
-        no_longer_likely = v[ENISA_K_NO_LONGER_LIKELY].value == 1,
-        disproportionate = v[ENISA_K_DISPROPORTIONATE].value == 1,
-        trusted = v[ENISA_K_TRUSTED].value == 1,
-        contacts_known = v[ENISA_K_CONTACTS_KNOWN].value != 0;
-    int se_q = p->severity.se_q;
+    f->C = v[ENISA_K_CONFIDENTIALITY].value;
+    f->I = v[ENISA_K_INTEGRITY].value;
+    f->A = v[ENISA_K_AVAILABILITY].value;
+    f->subjects = v[ENISA_K_SUBJECTS].value;
+    f->ei = (int)v[ENISA_K_EI].value;
+    f->vulnerable = v[ENISA_K_VULNERABLE].value == 1;
+    f->special = v[ENISA_K_SPECIAL].value == 1;
+    f->unintelligible = v[ENISA_K_UNINTELLIGIBLE].value == 1;
+    f->no_longer_likely = v[ENISA_K_NO_LONGER_LIKELY].value == 1;
+    f->disproportionate = v[ENISA_K_DISPROPORTIONATE].value == 1;
+    f->trusted = v[ENISA_K_TRUSTED].value == 1;
+    f->contacts_known = v[ENISA_K_CONTACTS_KNOWN].value != 0;
+    f->touched = f->C != ENISA_C_NONE || f->I != ENISA_I_NONE || f->A == ENISA_A_TOTAL;
+    f->permanent = f->I == ENISA_I_UNRECOVERABLE || f->A == ENISA_A_TOTAL;
+}
 
-    /* 1. the score against the thresholds */
-    p->enisa_level = se_q >= cfg->high_risk_se_q ? PROPOSAL_HIGH_RISK
-                   : se_q >= cfg->risk_se_q ? PROPOSAL_RISK : PROPOSAL_NO_RISK;
-    severity_reason(p, cfg);
-    enum proposal_level level = p->enisa_level;
-
-    /* 2. guideline exceptions: no risk whatever the score */
+/* Rule 2: the guideline exceptions that mean no risk whatever the score. Returns 1 (and says
+ * which) when one applies. */
+static int rule_exceptions(struct proposal *p, const struct facts *f)
+{
+    long long C = f->C, I = f->I, A = f->A;
     int neutral = 1;
     if (C == ENISA_C_NONE && I == ENISA_I_NONE && A == ENISA_A_NONE) {
         say(p, PROPOSAL_R_NO_EFFECT,
@@ -231,7 +231,7 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
             "sind also nicht dauerhaft beeinträchtigt: Die Verletzung führt unabhängig vom Wert "
             "voraussichtlich nicht zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien "
             "9/2022, Anhang B Bsp. 4 mit Sicherung).");
-    } else if (unintelligible && I == ENISA_I_NONE && A == ENISA_A_NONE) {
+    } else if (f->unintelligible && I == ENISA_I_NONE && A == ENISA_A_NONE) {
         say(p, PROPOSAL_R_UNINTELLIGIBLE,
             "The data was unintelligible to anyone not authorised to see it (for example "
             "state-of-the-art encryption with the key not compromised) and only its "
@@ -244,7 +244,7 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
             "einem Risiko, weder die Aufsichtsbehörde noch die Betroffenen müssen informiert "
             "werden (Art. 33 Abs. 1, Art. 34 Abs. 3 lit. a DSGVO; EDSA-Leitlinien 9/2022, "
             "Anhang B Bsp. 1).");
-    } else if (trusted && C == ENISA_C_KNOWN && I == ENISA_I_NONE && A == ENISA_A_NONE) {
+    } else if (f->trusted && C == ENISA_C_KNOWN && I == ENISA_I_NONE && A == ENISA_A_NONE) {
         say(p, PROPOSAL_R_TRUSTED,
             "The data reached only known, trusted recipients who are bound to confidentiality "
             "and did not keep or use it: the breach is unlikely to result in a risk (Art. 33(1) "
@@ -256,99 +256,118 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
     } else {
         neutral = 0;
     }
+    return neutral;
+}
 
-    /* 3. raises */
-    if (neutral) {
-        level = PROPOSAL_NO_RISK;
-    } else {
-        int touched = C != ENISA_C_NONE || I != ENISA_I_NONE || A == ENISA_A_TOTAL;
-        int permanent = I == ENISA_I_UNRECOVERABLE || A == ENISA_A_TOTAL;
-        if (unintelligible)
-            say(p, PROPOSAL_R_UNINTELLIGIBLE_PARTIAL,
-                "The data was unintelligible to others, but the breach also affected its "
-                "integrity or availability, which encryption does not protect: the exemption "
-                "of Art. 34(3)(a) GDPR covers the disclosure only, so it is not applied.",
-                "Die Daten waren für Unbefugte unverständlich, die Verletzung betraf aber auch "
-                "ihre Integrität oder Verfügbarkeit, die eine Verschlüsselung nicht schützt: "
-                "Die Ausnahme des Art. 34 Abs. 3 lit. a DSGVO deckt nur die Offenlegung ab und "
-                "wird daher nicht angewandt.");
-        if (cfg->special_raises && special && touched && level < PROPOSAL_HIGH_RISK) {
-            level = PROPOSAL_HIGH_RISK;
-            say(p, PROPOSAL_R_SPECIAL,
-                "Special categories of personal data (Art. 9 or Art. 10 GDPR) were disclosed, "
-                "altered or lost: damage is considered likely, so klartext treats the breach "
-                "as a high risk (Art. 34(1) GDPR; EDPB Guidelines 9/2022, section IV.B).",
-                "Besondere Kategorien personenbezogener Daten (Art. 9 oder Art. 10 DSGVO) "
-                "wurden offengelegt, verändert oder gingen verloren: Ein Schaden gilt als "
-                "wahrscheinlich, klartext behandelt die Verletzung daher als hohes Risiko "
-                "(Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B).");
-        }
-        if (cfg->permanent_raises && permanent && level < PROPOSAL_RISK) {
-            level = PROPOSAL_RISK;
-            say(p, PROPOSAL_R_PERMANENT,
-                "The loss is permanent (data destroyed without a usable backup, or altered "
-                "beyond recovery): the breach is likely to result in at least a risk "
-                "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B ex. 4).",
-                "Der Verlust ist dauerhaft (Daten ohne brauchbare Sicherung zerstört oder nicht "
-                "wiederherstellbar verändert): Die Verletzung führt voraussichtlich mindestens "
-                "zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B "
-                "und Anhang B Bsp. 4).");
-        }
-        if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED &&
-            subjects >= cfg->many_subjects && level < PROPOSAL_RISK) {
-            level = PROPOSAL_RISK;
-            struct proposal_reason *x = add(p, PROPOSAL_R_MANY);
-            if (x) {
-                snprintf(x->en, sizeof x->en,
-                         "%lld people are affected, at least the %lld that klartext counts as a "
-                         "large number: the breach is likely to result in at least a risk "
-                         "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B "
-                         "ex. 9 and 10).", subjects, cfg->many_subjects);
-                snprintf(x->de, sizeof x->de,
-                         "Es sind %lld Personen betroffen, mindestens %lld, die klartext als "
-                         "große Zahl wertet: Die Verletzung führt voraussichtlich mindestens zu "
-                         "einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt "
-                         "IV.B und Anhang B Bsp. 9 und 10).", subjects, cfg->many_subjects);
-            }
-        }
-        if (cfg->vulnerable_raises && vulnerable && touched && level < PROPOSAL_HIGH_RISK) {
-            enum proposal_level from = level;
-            level = (enum proposal_level)(level + 1);
-            struct proposal_reason *x = add(p, PROPOSAL_R_VULNERABLE);
-            if (x) {
-                snprintf(x->en, sizeof x->en,
-                         "Vulnerable people (for example children or patients) are affected: "
-                         "klartext raises the assessment by one level, from %s to %s "
-                         "(Art. 33(1), Art. 34(1) GDPR, Recital 75; EDPB Guidelines 9/2022, "
-                         "section IV.B).", proposal_level_name(from), proposal_level_name(level));
-                snprintf(x->de, sizeof x->de,
-                         "Schutzbedürftige Personen (zum Beispiel Kinder oder Patienten) sind "
-                         "betroffen: klartext hebt die Einschätzung um eine Stufe an, von %s auf "
-                         "%s (Art. 33 Abs. 1, Art. 34 Abs. 1 DSGVO, Erwägungsgrund 75; "
-                         "EDSA-Leitlinien 9/2022, Abschnitt IV.B).",
-                         proposal_level_name_de(from), proposal_level_name_de(level));
-            }
-        }
-        if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED && subjects < 0 &&
-            level == PROPOSAL_NO_RISK)
-        {
-            struct proposal_reason *x = add(p, PROPOSAL_R_UNKNOWN_COUNT);
-            if (x) {
-                snprintf(x->en, sizeof x->en,
-                         "The number of people is not known yet; if it reaches %lld, the breach "
-                         "counts as a risk and must be notified, in phases if need be "
-                         "(Art. 33(1), Art. 33(4) GDPR).", cfg->many_subjects);
-                snprintf(x->de, sizeof x->de,
-                         "Die Zahl der Betroffenen ist noch nicht bekannt; erreicht sie %lld, "
-                         "gilt die Verletzung als Risiko und ist zu melden, nötigenfalls "
-                         "schrittweise (Art. 33 Abs. 1, Art. 33 Abs. 4 DSGVO).",
-                         cfg->many_subjects);
-            }
-        }
+/* Rule 3, many people: at least a risk. */
+static void say_many(struct proposal *p, const struct facts *f, const struct proposal_config *cfg)
+{
+    struct proposal_reason *x = add(p, PROPOSAL_R_MANY);
+    if (x) {
+        snprintf(x->en, sizeof x->en,
+                 "%lld people are affected, at least the %lld that klartext counts as a "
+                 "large number: the breach is likely to result in at least a risk "
+                 "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B "
+                 "ex. 9 and 10).", f->subjects, cfg->many_subjects);
+        snprintf(x->de, sizeof x->de,
+                 "Es sind %lld Personen betroffen, mindestens %lld, die klartext als "
+                 "große Zahl wertet: Die Verletzung führt voraussichtlich mindestens zu "
+                 "einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt "
+                 "IV.B und Anhang B Bsp. 9 und 10).", f->subjects, cfg->many_subjects);
     }
-    p->level = level;
+}
 
-    /* 4. the authority */
+/* Rule 3, vulnerable people: one level up, from `from` to `to`. */
+static void say_vulnerable(struct proposal *p, enum proposal_level from, enum proposal_level to)
+{
+    struct proposal_reason *x = add(p, PROPOSAL_R_VULNERABLE);
+    if (x) {
+        snprintf(x->en, sizeof x->en,
+                 "Vulnerable people (for example children or patients) are affected: "
+                 "klartext raises the assessment by one level, from %s to %s "
+                 "(Art. 33(1), Art. 34(1) GDPR, Recital 75; EDPB Guidelines 9/2022, "
+                 "section IV.B).", proposal_level_name(from), proposal_level_name(to));
+        snprintf(x->de, sizeof x->de,
+                 "Schutzbedürftige Personen (zum Beispiel Kinder oder Patienten) sind "
+                 "betroffen: klartext hebt die Einschätzung um eine Stufe an, von %s auf "
+                 "%s (Art. 33 Abs. 1, Art. 34 Abs. 1 DSGVO, Erwägungsgrund 75; "
+                 "EDSA-Leitlinien 9/2022, Abschnitt IV.B).",
+                 proposal_level_name_de(from), proposal_level_name_de(to));
+    }
+}
+
+/* Rule 3, a note: the number of people is not known yet. */
+static void say_unknown_count(struct proposal *p, const struct proposal_config *cfg)
+{
+    struct proposal_reason *x = add(p, PROPOSAL_R_UNKNOWN_COUNT);
+    if (x) {
+        snprintf(x->en, sizeof x->en,
+                 "The number of people is not known yet; if it reaches %lld, the breach "
+                 "counts as a risk and must be notified, in phases if need be "
+                 "(Art. 33(1), Art. 33(4) GDPR).", cfg->many_subjects);
+        snprintf(x->de, sizeof x->de,
+                 "Die Zahl der Betroffenen ist noch nicht bekannt; erreicht sie %lld, "
+                 "gilt die Verletzung als Risiko und ist zu melden, nötigenfalls "
+                 "schrittweise (Art. 33 Abs. 1, Art. 33 Abs. 4 DSGVO).",
+                 cfg->many_subjects);
+    }
+}
+
+/* Rule 3: the raises (only when no exception of rule 2 applied). Returns the level after them. */
+static enum proposal_level rule_raises(struct proposal *p, const struct facts *f, const struct proposal_config *cfg,
+                                       enum proposal_level level)
+{
+    int touched = f->touched, ei = f->ei;
+    long long subjects = f->subjects;
+    if (f->unintelligible)
+        say(p, PROPOSAL_R_UNINTELLIGIBLE_PARTIAL,
+            "The data was unintelligible to others, but the breach also affected its "
+            "integrity or availability, which encryption does not protect: the exemption "
+            "of Art. 34(3)(a) GDPR covers the disclosure only, so it is not applied.",
+            "Die Daten waren für Unbefugte unverständlich, die Verletzung betraf aber auch "
+            "ihre Integrität oder Verfügbarkeit, die eine Verschlüsselung nicht schützt: "
+            "Die Ausnahme des Art. 34 Abs. 3 lit. a DSGVO deckt nur die Offenlegung ab und "
+            "wird daher nicht angewandt.");
+    if (cfg->special_raises && f->special && touched && level < PROPOSAL_HIGH_RISK) {
+        level = PROPOSAL_HIGH_RISK;
+        say(p, PROPOSAL_R_SPECIAL,
+            "Special categories of personal data (Art. 9 or Art. 10 GDPR) were disclosed, "
+            "altered or lost: damage is considered likely, so klartext treats the breach "
+            "as a high risk (Art. 34(1) GDPR; EDPB Guidelines 9/2022, section IV.B).",
+            "Besondere Kategorien personenbezogener Daten (Art. 9 oder Art. 10 DSGVO) "
+            "wurden offengelegt, verändert oder gingen verloren: Ein Schaden gilt als "
+            "wahrscheinlich, klartext behandelt die Verletzung daher als hohes Risiko "
+            "(Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B).");
+    }
+    if (cfg->permanent_raises && f->permanent && level < PROPOSAL_RISK) {
+        level = PROPOSAL_RISK;
+        say(p, PROPOSAL_R_PERMANENT,
+            "The loss is permanent (data destroyed without a usable backup, or altered "
+            "beyond recovery): the breach is likely to result in at least a risk "
+            "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B ex. 4).",
+            "Der Verlust ist dauerhaft (Daten ohne brauchbare Sicherung zerstört oder nicht "
+            "wiederherstellbar verändert): Die Verletzung führt voraussichtlich mindestens "
+            "zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B "
+            "und Anhang B Bsp. 4).");
+    }
+    if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED &&
+        subjects >= cfg->many_subjects && level < PROPOSAL_RISK) {
+        level = PROPOSAL_RISK;
+        say_many(p, f, cfg);
+    }
+    if (cfg->vulnerable_raises && f->vulnerable && touched && level < PROPOSAL_HIGH_RISK) {
+        enum proposal_level from = level;
+        level = (enum proposal_level)(level + 1);
+        say_vulnerable(p, from, level);
+    }
+    if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED && subjects < 0 && level == PROPOSAL_NO_RISK)
+        say_unknown_count(p, cfg);
+    return level;
+}
+
+/* Rule 4: the authority is notified from a risk on. */
+static void rule_authority(struct proposal *p, enum proposal_level level)
+{
     p->notify_authority = level >= PROPOSAL_RISK;
     if (p->notify_authority)
         say(p, PROPOSAL_R_AUTHORITY,
@@ -362,11 +381,14 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
             "reasoning in the register of breaches (Art. 33(1), Art. 33(5) GDPR).",
             "Eine Meldung an die Aufsichtsbehörde ist nicht erforderlich; dokumentieren Sie "
             "die Verletzung und diese Begründung (Art. 33 Abs. 1, Art. 33 Abs. 5 DSGVO).");
+}
 
-    /* 4. the people */
+/* Rule 4: the people are told at a high risk, unless Art. 34(3)(b) or (c) applies. */
+static void rule_people(struct proposal *p, const struct facts *f, enum proposal_level level)
+{
     p->people = PROPOSAL_PEOPLE_NO;
     if (level == PROPOSAL_HIGH_RISK) {
-        if (no_longer_likely) {
+        if (f->no_longer_likely) {
             say(p, PROPOSAL_R_NO_LONGER_LIKELY,
                 "Measures taken after the breach ensure that the high risk is no longer likely "
                 "to materialise, so the people need not be told; the authority may still "
@@ -375,7 +397,7 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
                 "aller Wahrscheinlichkeit nach nicht mehr besteht; eine Benachrichtigung ist "
                 "daher nicht erforderlich, die Aufsichtsbehörde kann sie aber verlangen "
                 "(Art. 34 Abs. 3 lit. b, Art. 34 Abs. 4 DSGVO).");
-        } else if (disproportionate) {
+        } else if (f->disproportionate) {
             p->people = PROPOSAL_PEOPLE_PUBLIC;
             say(p, PROPOSAL_R_DISPROPORTIONATE,
                 "Telling each person would involve disproportionate effort: make a public "
@@ -393,7 +415,7 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
                 "Die Verletzung führt voraussichtlich zu einem hohen Risiko: Benachrichtigen Sie "
                 "die betroffenen Personen unverzüglich in klarer und einfacher Sprache mit einer "
                 "eigenen Nachricht (Art. 34 Abs. 1 und 2 DSGVO).");
-            if (!contacts_known) {
+            if (!f->contacts_known) {
                 p->also_public = 1;
                 say(p, PROPOSAL_R_UNREACHABLE,
                     "Contact data is not known for everyone affected: tell those you can reach "
@@ -413,10 +435,13 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
             "Benachrichtigung der Betroffenen ist daher nicht vorgeschrieben (Art. 34 Abs. 1 "
             "DSGVO).");
     }
+}
 
-    /* 5. a voluntary notice */
+/* Rule 5: a voluntary notice where the law asks none but the data invites harm. */
+static void rule_voluntary(struct proposal *p, const struct facts *f, const struct proposal_config *cfg, int neutral)
+{
     if (cfg->voluntary_notice && p->people == PROPOSAL_PEOPLE_NO && !neutral &&
-        !unintelligible && C == ENISA_C_UNKNOWN && ei == ENISA_EI_MAXIMUM) {
+        !f->unintelligible && f->C == ENISA_C_UNKNOWN && f->ei == ENISA_EI_MAXIMUM) {
         p->voluntary = 1;
         say(p, PROPOSAL_R_VOLUNTARY,
             "Not required by law, but recommended: data that directly identifies the people "
@@ -431,6 +456,37 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
             "Abs. 1 DSGVO; EDSA-Leitlinien 01/2021: eine Information kann auch unterhalb eines "
             "hohen Risikos gute Praxis sein).");
     }
+}
+
+int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg,
+                  struct proposal *out, char *err, size_t errlen)
+{
+    struct proposal_config defcfg;
+    memset(out, 0, sizeof *out);
+    if (!cfg) {
+        proposal_config_default(&defcfg);
+        cfg = &defcfg;
+    }
+    if (proposal_config_validate(cfg, err, errlen)) return -1;
+    if (enisa_compute(in, &out->severity, err, errlen)) return -1;
+
+    struct proposal *p = out;
+    struct facts f;
+    facts_of(in, &f);
+    int se_q = p->severity.se_q;
+
+    /* 1. the score against the thresholds */
+    p->enisa_level = se_q >= cfg->high_risk_se_q ? PROPOSAL_HIGH_RISK
+                   : se_q >= cfg->risk_se_q ? PROPOSAL_RISK : PROPOSAL_NO_RISK;
+    severity_reason(p, cfg);
+    /* 2. guideline exceptions, 3. raises */
+    int neutral = rule_exceptions(p, &f);
+    p->level = neutral ? PROPOSAL_NO_RISK : rule_raises(p, &f, cfg, p->enisa_level);
+    /* 4. the authority and the people */
+    rule_authority(p, p->level);
+    rule_people(p, &f, p->level);
+    /* 5. a voluntary notice */
+    rule_voluntary(p, &f, cfg, neutral);
     return 0;
 }
 
