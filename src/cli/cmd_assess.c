@@ -279,184 +279,266 @@ static int parse_decide(struct opt *o, struct decide_spec *ds)
 
 /* ---- the command ---- */
 
-int cmd_assess(struct kt_ctx *ctx, int argc, char **argv)
-{
-    struct opt *o = make_opts();
-    char *pos[1];
-    int npos, rc = opt_parse(usage,
-        "Assess the severity of a breach with the ENISA 2013 method and propose what the GDPR requires:\n"
-        "notify the supervisory authority (Art. 33), tell the people (Art. 34), or a voluntary notice.\n"
-        "With ID, klartext suggests inputs from the register (disclosed fields, viewers, people, breach\n"
-        "types, cause, contact data); an --input file and --KEY options override them, each with a reason.\n"
-        "Every assessment and decision is kept. Without ID it only computes (no register).\n"
-        "KEY is one of: category dpc ei confidentiality integrity availability malicious subjects vulnerable\n"
-        "special-categories unintelligible risk-no-longer-likely disproportionate-effort trusted-recipient\n"
-        "contacts-known (see docs/assessment.md and docs/assess.md).",
-        o, argc, argv, pos, 1, &npos);
-    reg *r = NULL;
-    struct incident inc;
-    int loaded = 0;
-    struct assessment *latest = xcalloc(1, sizeof *latest), *cur = NULL;
-    struct enisa_input *in = xcalloc(1, sizeof *in);
-    struct proposal *p = xcalloc(1, sizeof *p);
-    struct proposal_config cfg;
-    struct decision dec = {0};
-    int have_latest = 0, any_opt = 0;
-    if (rc) goto out;
+static const char desc[] =
+    "Assess the severity of a breach with the ENISA 2013 method and propose what the GDPR requires:\n"
+    "notify the supervisory authority (Art. 33), tell the people (Art. 34), or a voluntary notice.\n"
+    "With ID, klartext suggests inputs from the register (disclosed fields, viewers, people, breach\n"
+    "types, cause, contact data); an --input file and --KEY options override them, each with a reason.\n"
+    "Every assessment and decision is kept. Without ID it only computes (no register).\n"
+    "KEY is one of: category dpc ei confidentiality integrity availability malicious subjects vulnerable\n"
+    "special-categories unintelligible risk-no-longer-likely disproportionate-effort trusted-recipient\n"
+    "contacts-known (see docs/assessment.md and docs/assess.md).";
+
+/* One run of the command: what was asked, what was read, what was stored. */
+struct assess_run {
+    struct kt_ctx *ctx;
+    struct opt *o;
     struct decide_spec ds;
-    if ((rc = parse_decide(o, &ds))) goto out;
-    const char *id = npos ? pos[0] : NULL;
-    int template = o[O_TEMPLATE].given, dry = o[O_DRY_RUN].given;
-    const char *input = o[O_INPUT].value, *config = o[O_CONFIG].value;
-    if (o[O_INPUT].given > 1 || o[O_CONFIG].given > 1) { rc = kt_error(2, "--input and --config may each be given once"); goto out; }
-    if (!id && ds.given) { rc = kt_error(2, "--decide needs the incident's ID"); usage_line(usage); goto out; }
-    if (template && ds.given) { rc = kt_error(2, "--template and --decide do not go together"); goto out; }
-    enisa_input_init(in);
-    proposal_config_default(&cfg);
-    if (config && (rc = parse_file(config, NULL, &cfg, 1))) goto out;
-    int64_t scan_id = 0;
-    if (id) {
-        if ((rc = kt_open(ctx, template || dry ? REG_OPEN_READONLY : 0, &r))) goto out;
-        if ((rc = incident_load(r, id, &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-        loaded = 1;
-        if ((rc = assessment_suggest(r, &inc, in, &scan_id))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-        if ((rc = assessments_latest(r, &inc, latest, &have_latest))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-    } else if (!input && !template) {
-        int dummy;
+    const char *id, *input, *config;       /* id NULL: compute only, no register */
+    int template, dry, any_opt;
+    int decide_only;                       /* --decide alone: on the latest stored assessment */
+    reg *r;
+    struct incident inc;
+    int loaded;
+    struct assessment *latest, *cur;       /* cur: the stored assessment decided on, or NULL */
+    int have_latest;
+    struct enisa_input *in;
+    struct proposal *p;
+    struct proposal_config cfg;
+    int64_t scan_id;
+    char diff[512];                        /* how the decision differs from the proposal */
+    int differs, unchanged, stored;
+    int64_t seq, dseq;                     /* the assessment's and the recorded decision's numbers */
+    struct decision dec;
+};
+
+static int check_options(struct assess_run *a, char **pos, int npos)
+{
+    struct opt *o = a->o;
+    int rc;
+    if ((rc = parse_decide(o, &a->ds))) return rc;
+    a->id = npos ? pos[0] : NULL;
+    a->template = o[O_TEMPLATE].given;
+    a->dry = o[O_DRY_RUN].given;
+    a->input = o[O_INPUT].value;
+    a->config = o[O_CONFIG].value;
+    if (o[O_INPUT].given > 1 || o[O_CONFIG].given > 1) return kt_error(2, "--input and --config may each be given once");
+    if (!a->id && a->ds.given) {
+        rc = kt_error(2, "--decide needs the incident's ID");
+        usage_line(usage);
+        return rc;
+    }
+    if (a->template && a->ds.given) return kt_error(2, "--template and --decide do not go together");
+    return 0;
+}
+
+/* the incident, the register's suggestions for it and its latest assessment */
+static int load_incident(struct assess_run *a)
+{
+    int rc;
+    if ((rc = kt_open(a->ctx, a->template || a->dry ? REG_OPEN_READONLY : 0, &a->r))) return rc;
+    if ((rc = incident_load(a->r, a->id, &a->inc))) return kt_error(rc, "%s", reg_err(a->r));
+    a->loaded = 1;
+    if ((rc = assessment_suggest(a->r, &a->inc, a->in, &a->scan_id))) return kt_error(rc, "%s", reg_err(a->r));
+    if ((rc = assessments_latest(a->r, &a->inc, a->latest, &a->have_latest))) return kt_error(rc, "%s", reg_err(a->r));
+    return 0;
+}
+
+/* the inputs, layered: defaults < suggestions < --input < options; thresholds: defaults <
+ * --config < [thresholds] of the input file */
+static int gather_inputs(struct assess_run *a)
+{
+    int rc;
+    enisa_input_init(a->in);
+    proposal_config_default(&a->cfg);
+    if (a->config && (rc = parse_file(a->config, NULL, &a->cfg, 1))) return rc;
+    if (a->id) {
+        if ((rc = load_incident(a))) return rc;
+    } else if (!a->input && !a->template) {
+        int given;
         struct enisa_input probe;
         enisa_input_init(&probe);
-        if ((rc = apply_options(o, &probe, &dummy))) goto out;
-        if (!dummy) { rc = kt_error(2, "assess needs an incident ID or an --input FILE"); usage_line(usage); goto out; }
+        if ((rc = apply_options(a->o, &probe, &given))) return rc;
+        if (!given) {
+            rc = kt_error(2, "assess needs an incident ID or an --input FILE");
+            usage_line(usage);
+            return rc;
+        }
     }
-    if (input && (rc = parse_file(input, in, &cfg, 0))) goto out;
-    if ((rc = apply_options(o, in, &any_opt))) goto out;
+    if (a->input && (rc = parse_file(a->input, a->in, &a->cfg, 0))) return rc;
+    if ((rc = apply_options(a->o, a->in, &a->any_opt))) return rc;
     char err[600];
-    if (proposal_config_validate(&cfg, err, sizeof err)) {
-        rc = kt_error(2, "%s: %s", input ? input : config ? config : "thresholds", err);
-        goto out;
+    if (proposal_config_validate(&a->cfg, err, sizeof err))
+        return kt_error(2, "%s: %s", a->input ? a->input : a->config ? a->config : "thresholds", err);
+    return 0;
+}
+
+static void print_template(const struct assess_run *a)
+{
+    size_t need = enisa_format_ini(a->in, NULL, 0);
+    char *t = xmalloc(need + 1);
+    enisa_format_ini(a->in, t, need + 1);
+    if (a->id) printf("# for incident %s: suggestions are derived from the register; confirm or overrule them\n", a->inc.ref);
+    fputs(t, stdout);
+    free(t);
+    print_template_thresholds(&a->cfg);
+}
+
+/* the proposal: computed from the inputs, or, for --decide alone, the latest stored one */
+static int propose(struct assess_run *a)
+{
+    char err[600];
+    a->decide_only = a->ds.given && !a->input && !a->any_opt && !a->config;
+    if (a->decide_only) {
+        if (!a->have_latest)
+            return kt_error(2, "incident %s has no assessment yet: run 'klartext assess %s' (with --input FILE or options) first",
+                            a->inc.ref, a->inc.ref);
+        a->cur = a->latest;
+        return 0;
     }
-    if (template) {
-        size_t need = enisa_format_ini(in, NULL, 0);
-        char *t = xmalloc(need + 1);
-        enisa_format_ini(in, t, need + 1);
-        if (id) printf("# for incident %s: suggestions are derived from the register; confirm or overrule them\n", inc.ref);
-        fputs(t, stdout);
-        free(t);
-        print_template_thresholds(&cfg);
-        goto out;
+    if (!proposal_make(a->in, &a->cfg, a->p, err, sizeof err)) return 0;
+    if (a->input) return kt_error(2, "%s: %s", a->input, err);
+    const char *id = a->id;
+    return kt_error(2, "cannot assess: %s; give it with an option such as --ei VALUE or in an --input FILE%s%s%s",
+                    err, id ? " ('klartext assess " : "", id ? id : "", id ? " --template' writes one)" : "");
+}
+
+/* the decision is checked against the proposal before anything is stored */
+static int check_decision(struct assess_run *a)
+{
+    if (!a->ds.given) return 0;
+    const struct proposal *against = a->cur ? &a->cur->p : a->p;
+    int c = proposal_check(against, &a->ds.d, a->diff, sizeof a->diff);
+    char *semi = strstr(a->diff, "; the decision differs");
+    if (semi) *semi = 0;
+    if (c < 0)
+        return kt_error(2, "the decision differs from the proposal (%.300s): give the reason with --reason TEXT", a->diff);
+    a->differs = c == 1;
+    return 0;
+}
+
+/* the decision, against the assessment just stored or the latest one (in the transaction) */
+static int record_decision(struct assess_run *a)
+{
+    struct assessment *target = a->cur ? a->cur : a->latest;
+    int found = 1, rc;
+    if (a->stored) {
+        assessment_release(a->latest);
+        if ((rc = assessments_latest(a->r, &a->inc, a->latest, &found))) return rc;
+        a->have_latest = found;
+        target = a->latest;
     }
-    /* --decide alone: decide on the latest stored assessment */
-    int decide_only = ds.given && !input && !any_opt && !config;
-    if (decide_only) {
-        if (!have_latest) {
-            rc = kt_error(2, "incident %s has no assessment yet: run 'klartext assess %s' (with --input FILE or options) first",
-                          inc.ref, inc.ref);
-            goto out;
-        }
-        cur = latest;
-    } else {
-        if (proposal_make(in, &cfg, p, err, sizeof err)) {
-            if (input) rc = kt_error(2, "%s: %s", input, err);
-            else rc = kt_error(2, "cannot assess: %s; give it with an option such as --ei VALUE or in an --input FILE%s%s%s",
-                               err, id ? " ('klartext assess " : "", id ? id : "", id ? " --template' writes one)" : "");
-            goto out;
-        }
+    if ((rc = decisions_add(a->r, &a->inc, target, a->ds.by, &a->ds.d, a->differs,
+                            a->differs ? a->diff : "decision matches the proposal", &a->dseq)))
+        return rc;
+    return decisions_latest(a->r, &a->inc, &a->dec, &found);
+}
+
+/* a new assessment (unless the inputs are those of the latest) and the decision, in one
+ * transaction; nothing on --dry-run */
+static int store(struct assess_run *a)
+{
+    a->unchanged = !a->cur && a->have_latest && assessment_same(a->latest, a->in, &a->cfg, a->scan_id);
+    a->seq = a->cur ? a->cur->seq : a->unchanged ? a->latest->seq : 0;
+    if (a->dry || !((!a->cur && !a->unchanged) || a->ds.given)) return 0;
+    int rc;
+    if ((rc = reg_begin(a->r))) return kt_error(rc, "%s", reg_err(a->r));
+    if (!a->cur && !a->unchanged) {
+        if ((rc = assessments_add(a->r, &a->inc, a->scan_id, a->in, &a->cfg, a->p, &a->seq))) goto fail;
+        a->stored = 1;
     }
-    if (!id) {
-        if (ctx->json) rc = kt_json_print(assessment_json(in, &cfg, p));
-        else { printf("Assessment (computed only; no register)\n\n"); print_assessment(in, &cfg, p); }
-        goto out;
-    }
-    /* the decision is checked before anything is stored */
-    char diff[512] = "";
-    int differs = 0;
-    const struct proposal *against = cur ? &cur->p : p;
-    if (ds.given) {
-        int c = proposal_check(against, &ds.d, diff, sizeof diff);
-        char *semi = strstr(diff, "; the decision differs");
-        if (semi) *semi = 0;
-        if (c < 0) {
-            rc = kt_error(2, "the decision differs from the proposal (%.300s): give the reason with --reason TEXT", diff);
-            goto out;
-        }
-        differs = c == 1;
-    }
-    int unchanged = !cur && have_latest && assessment_same(latest, in, &cfg, scan_id);
-    int64_t seq = cur ? cur->seq : unchanged ? latest->seq : 0, dseq = 0;
-    int stored = 0;
-    if (!dry && ((!cur && !unchanged) || ds.given)) {
-        if ((rc = reg_begin(r))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-        if (!cur && !unchanged) {
-            if ((rc = assessments_add(r, &inc, scan_id, in, &cfg, p, &seq))) goto fail;
-            stored = 1;
-        }
-        if (ds.given) {
-            /* decide against the assessment just stored, or the latest one */
-            struct assessment *target = cur ? cur : latest;
-            int found = 1;
-            if (stored) {
-                assessment_release(latest);
-                if ((rc = assessments_latest(r, &inc, latest, &found))) goto fail;
-                have_latest = found;
-                target = latest;
-            }
-            if ((rc = decisions_add(r, &inc, target, ds.by, &ds.d, differs, differs ? diff : "decision matches the proposal", &dseq)))
-                goto fail;
-            if ((rc = decisions_latest(r, &inc, &dec, &found))) goto fail;
-        }
-        if ((rc = reg_commit(r))) goto fail;
-    }
-    const struct enisa_input *shown_in = cur ? &cur->in : in;
-    const struct proposal_config *shown_cfg = cur ? &cur->cfg : &cfg;
-    const struct proposal *shown_p = cur ? &cur->p : p;
-    if (ctx->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "incident", json_string(inc.ref));
-        json_object_set_new(j, "number", seq ? json_integer(seq) : json_null());
-        json_object_set_new(j, "stored", json_boolean(stored));
-        json_object_set_new(j, "unchanged", json_boolean(unchanged));
-        json_object_set_new(j, "assessment", assessment_json(shown_in, shown_cfg, shown_p));
-        json_object_set_new(j, "decision", dseq ? decision_json(&dec) : json_null());
-        rc = kt_json_print(j);
-        goto out;
-    }
-    if (dry) printf("Assessment of incident %s (dry run: nothing stored)\n\n", inc.ref);
-    else if (stored) printf("Assessment #%lld of incident %s (stored)\n\n", (long long)seq, inc.ref);
-    else if (unchanged) printf("Assessment #%lld of incident %s (unchanged: the same inputs as last time; nothing new stored)\n\n",
-                               (long long)seq, inc.ref);
-    else if (!decide_only) printf("Assessment #%lld of incident %s\n\n", (long long)seq, inc.ref);
-    if (!ds.given || !decide_only) print_assessment(shown_in, shown_cfg, shown_p);
-    if (dseq) {
+    if (a->ds.given && (rc = record_decision(a))) goto fail;
+    if ((rc = reg_commit(a->r))) goto fail;
+    return 0;
+fail:
+    kt_error(rc, "%s", reg_err(a->r));
+    reg_rollback(a->r);
+    return rc;
+}
+
+static void print_decision(const struct assess_run *a, const struct proposal *shown)
+{
+    const struct decision *dec = &a->dec;
+    if (a->dseq) {
         printf("%sDecision #%lld by %s on assessment #%lld (recorded): notify the authority: %s; tell the people: %s.\n",
-               decide_only ? "" : "\n", (long long)dec.seq, dec.by, (long long)dec.assessment_seq,
-               dec.notify_authority ? "yes" : "no",
-               dec.people == PROPOSAL_PEOPLE_YES ? "yes" : dec.people == PROPOSAL_PEOPLE_PUBLIC ? "by a public communication" : "no");
-        if (dec.differs) {
-            printf("  It differs from the proposal: %s.\n  Reason: ", dec.difference);
-            kt_print_wrapped(stdout, dec.reason ? dec.reason : "", 10, 100);
+               a->decide_only ? "" : "\n", (long long)dec->seq, dec->by, (long long)dec->assessment_seq,
+               dec->notify_authority ? "yes" : "no",
+               dec->people == PROPOSAL_PEOPLE_YES ? "yes" : dec->people == PROPOSAL_PEOPLE_PUBLIC ? "by a public communication" : "no");
+        if (dec->differs) {
+            printf("  It differs from the proposal: %s.\n  Reason: ", dec->difference);
+            kt_print_wrapped(stdout, dec->reason ? dec->reason : "", 10, 100);
         } else {
             printf("  It follows the proposal.\n");
         }
-    } else if (dry && ds.given) {
-        printf("\nDecision (dry run, not recorded): %s\n", differs ? diff : "matches the proposal");
-    } else if (!dry) {
-        printf("\nA named person decides: klartext assess %s --decide authority=%s,subjects=%s --by NAME%s\n", inc.ref,
-               shown_p->notify_authority ? "yes" : "no", proposal_people_name(proposal_recommended_people(shown_p)),
+    } else if (a->dry && a->ds.given) {
+        printf("\nDecision (dry run, not recorded): %s\n", a->differs ? a->diff : "matches the proposal");
+    } else if (!a->dry) {
+        printf("\nA named person decides: klartext assess %s --decide authority=%s,subjects=%s --by NAME%s\n", a->inc.ref,
+               shown->notify_authority ? "yes" : "no", proposal_people_name(proposal_recommended_people(shown)),
                "  (a different decision needs --reason TEXT)");
     }
-    goto out;
-fail:
-    kt_error(rc, "%s", reg_err(r));
-    reg_rollback(r);
+}
+
+/* what was assessed and decided: the stored assessment decided on, or the one computed */
+static int show(const struct assess_run *a)
+{
+    const struct enisa_input *in = a->cur ? &a->cur->in : a->in;
+    const struct proposal_config *cfg = a->cur ? &a->cur->cfg : &a->cfg;
+    const struct proposal *p = a->cur ? &a->cur->p : a->p;
+    if (a->ctx->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "incident", json_string(a->inc.ref));
+        json_object_set_new(j, "number", a->seq ? json_integer(a->seq) : json_null());
+        json_object_set_new(j, "stored", json_boolean(a->stored));
+        json_object_set_new(j, "unchanged", json_boolean(a->unchanged));
+        json_object_set_new(j, "assessment", assessment_json(in, cfg, p));
+        json_object_set_new(j, "decision", a->dseq ? decision_json(&a->dec) : json_null());
+        return kt_json_print(j);
+    }
+    const char *ref = a->inc.ref;
+    long long seq = (long long)a->seq;
+    if (a->dry) printf("Assessment of incident %s (dry run: nothing stored)\n\n", ref);
+    else if (a->stored) printf("Assessment #%lld of incident %s (stored)\n\n", seq, ref);
+    else if (a->unchanged) printf("Assessment #%lld of incident %s (unchanged: the same inputs as last time; nothing new stored)\n\n",
+                                  seq, ref);
+    else if (!a->decide_only) printf("Assessment #%lld of incident %s\n\n", seq, ref);
+    if (!a->ds.given || !a->decide_only) print_assessment(in, cfg, p);
+    print_decision(a, p);
+    return 0;
+}
+
+int cmd_assess(struct kt_ctx *ctx, int argc, char **argv)
+{
+    struct assess_run a = { .ctx = ctx };
+    char *pos[1];
+    int npos, rc;
+    a.o = make_opts();
+    a.latest = xcalloc(1, sizeof *a.latest);
+    a.in = xcalloc(1, sizeof *a.in);
+    a.p = xcalloc(1, sizeof *a.p);
+    if ((rc = opt_parse(usage, desc, a.o, argc, argv, pos, 1, &npos))) goto out;
+    if ((rc = check_options(&a, pos, npos)) || (rc = gather_inputs(&a))) goto out;
+    if (a.template) {
+        print_template(&a);
+        goto out;
+    }
+    if ((rc = propose(&a))) goto out;
+    if (!a.id) {   /* computed only */
+        if (ctx->json) rc = kt_json_print(assessment_json(a.in, &a.cfg, a.p));
+        else { printf("Assessment (computed only; no register)\n\n"); print_assessment(a.in, &a.cfg, a.p); }
+        goto out;
+    }
+    if ((rc = check_decision(&a)) || (rc = store(&a))) goto out;
+    rc = show(&a);
 out:
-    decision_release(&dec);
-    assessment_release(latest);
-    free(latest);
-    free(in);
-    free(p);
-    if (loaded) incident_release(&inc);
-    reg_close(r);
-    opt_free(o);
-    free(o);
+    decision_release(&a.dec);
+    assessment_release(a.latest);
+    free(a.latest);
+    free(a.in);
+    free(a.p);
+    if (a.loaded) incident_release(&a.inc);
+    reg_close(a.r);
+    opt_free(a.o);
+    free(a.o);
     return rc;
 }
