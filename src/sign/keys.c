@@ -225,6 +225,38 @@ static int comment_ok(const char *c, char *err, size_t errlen)
     return 0;
 }
 
+/* The secret key file's text for k (unencrypted minisign format: the comment line, then the
+ * base64 record with its BLAKE2b checksum) into sectext, built in the caller's guarded rec.
+ * sectext holds COMMENT_PREFIX_LEN + strlen(comment) + SECKEY_B64_LEN + 3 bytes. Returns its length. */
+static size_t seckey_text(const sign_key *k, const char *comment, struct seckey_rec *rec, char *sectext)
+{
+    memset(rec, 0, sizeof *rec);
+    memcpy(rec->sig_alg, "Ed", 2);
+    memcpy(rec->chk_alg, "B2", 2);
+    memcpy(rec->keyid, k->keyid, 8);
+    memcpy(rec->sk, k->sk, 64);
+    crypto_generichash_state hs;
+    crypto_generichash_init(&hs, NULL, 0, sizeof rec->chk);
+    crypto_generichash_update(&hs, rec->sig_alg, 2);
+    crypto_generichash_update(&hs, rec->keyid, 8);
+    crypto_generichash_update(&hs, rec->sk, 64);
+    crypto_generichash_final(&hs, rec->chk, sizeof rec->chk);
+    sodium_memzero(&hs, sizeof hs);
+
+    size_t off = 0, cl = strlen(comment);
+    memcpy(sectext, COMMENT_PREFIX, COMMENT_PREFIX_LEN);
+    off += COMMENT_PREFIX_LEN;
+    memcpy(sectext + off, comment, cl);
+    off += cl;
+    sectext[off++] = '\n';
+    sodium_bin2base64(sectext + off, SECKEY_B64_LEN + 1, (const unsigned char *)rec,
+                      sizeof *rec, sodium_base64_VARIANT_ORIGINAL);
+    off += SECKEY_B64_LEN;
+    sectext[off++] = '\n';
+    sectext[off] = '\0';
+    return off;
+}
+
 int sign_key_write(const sign_key *k, const char *secret_path, const char *public_path,
                    const char *comment, char *err, size_t errlen)
 {
@@ -258,34 +290,7 @@ int sign_key_write(const sign_key *k, const char *secret_path, const char *publi
         err_set(err, errlen, "cannot allocate secure memory");
         goto out;
     }
-    memset(rec, 0, sizeof *rec);
-    memcpy(rec->sig_alg, "Ed", 2);
-    memcpy(rec->chk_alg, "B2", 2);
-    memcpy(rec->keyid, k->keyid, 8);
-    memcpy(rec->sk, k->sk, 64);
-    {
-        crypto_generichash_state hs;
-        crypto_generichash_init(&hs, NULL, 0, sizeof rec->chk);
-        crypto_generichash_update(&hs, rec->sig_alg, 2);
-        crypto_generichash_update(&hs, rec->keyid, 8);
-        crypto_generichash_update(&hs, rec->sk, 64);
-        crypto_generichash_final(&hs, rec->chk, sizeof rec->chk);
-        sodium_memzero(&hs, sizeof hs);
-    }
-    {
-        size_t off = 0, cl = strlen(comment);
-        memcpy(sectext, COMMENT_PREFIX, COMMENT_PREFIX_LEN);
-        off += COMMENT_PREFIX_LEN;
-        memcpy(sectext + off, comment, cl);
-        off += cl;
-        sectext[off++] = '\n';
-        sodium_bin2base64(sectext + off, SECKEY_B64_LEN + 1, (const unsigned char *)rec,
-                          sizeof *rec, sodium_base64_VARIANT_ORIGINAL);
-        off += SECKEY_B64_LEN;
-        sectext[off++] = '\n';
-        sectext[off] = '\0';
-        seclen = off;
-    }
+    seclen = seckey_text(k, comment, rec, sectext);
 
     sign_keyid_hex(k->keyid, keyhex);
     sign_pubkey_b64(k->sk + 32, k->keyid, pubb64);
