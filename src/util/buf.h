@@ -24,6 +24,6 @@ int  buf_add(struct buf *b, const void *data, size_t n);
 int  buf_adds(struct buf *b, const char *s);
 int  buf_addc(struct buf *b, char c);
 int  buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int  buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+int  buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 const char *buf_str(const struct buf *b);    /* never NULL */
 #endif
