@@ -314,8 +314,7 @@ static int step(struct csv_parser *p, unsigned char c)
 
 static int copy_err(const struct csv_parser *p, char *err, size_t errlen)
 {
-    err_set(err, errlen, "%s", p->errmsg);
-    return -1;
+    return err_set(err, errlen, "%s", p->errmsg);
 }
 
 /* Replays bytes held back by the BOM check. */
@@ -384,10 +383,7 @@ int csv_parse(const char *text, size_t len, const struct csv_options *opt,
               csv_record_cb cb, void *ctx, char *err, size_t errlen)
 {
     struct csv_parser *p = csv_parser_new(opt, cb, ctx);
-    if (!p) {
-        err_set(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!p) return err_set(err, errlen, "out of memory");
     int rc = csv_parser_feed(p, text, len, err, errlen);
     if (!rc) rc = csv_parser_finish(p, err, errlen);
     csv_parser_free(p);
