@@ -1050,7 +1050,7 @@ static const char *read_hours(struct rbuf *b, scan_result *r)
 }
 
 /* the input files with their counts, in (index, name) order */
-static const char *read_files(struct rbuf *b, scan_result *r)
+static const char *read_file_stats(struct rbuf *b, scan_result *r)
 {
     uint32_t nfiles = rb_u32(b);
     if (b->bad) return SER_TRUNCATED;
@@ -1111,7 +1111,7 @@ scan_result *scan_result_deserialize(const void *data, size_t len, char *err, si
     if (!why) why = read_subjects(&b, r, nf);
     if (!why) why = read_pairs(&b, r);
     if (!why) why = read_hours(&b, r);
-    if (!why) why = read_files(&b, r);
+    if (!why) why = read_file_stats(&b, r);
     if (!why) why = read_samples_and_run(&b, r);
     if (why) {
         err_set(err, errlen, "%s", why);
