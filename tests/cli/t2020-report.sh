@@ -44,6 +44,7 @@ cat >access.log <<'L'
 10.0.0.5 - - [15/Nov/2018:10:00:00 +0000] "GET /gp/profile/C0055555555 HTTP/1.1" 200 512 "-" "M"
 10.0.0.5 - - [15/Nov/2018:11:00:00 +0000] "GET /gp/profile/C0066666666 HTTP/1.1" 200 512 "-" "M"
 L
+touch -d 2018-11-21T10:30:00Z access.log   # the scan records the log's time: fixed for the golden files
 klartext scan --rule rule.conf --incident 2018-0001 access.log 2>/dev/null
 cat >subjects.csv <<'C'
 subject,name,email,language,timezone,salutation
@@ -169,6 +170,17 @@ test_expect_success 'byte-identical for the same register, whatever the clock' '
 '
 test_expect_success '--out writes the same bytes' '
     klartext report 2018-0001 --lang en --format html --out o.html && cmp o.html r.en.html
+'
+# golden files: every language and format of a full incident and of a bare one, byte for byte
+# (KLARTEXT_UPDATE_GOLDEN=1 rewrites them after an intended change of the output)
+GOLDEN="$SRC_DIR/tests/data/report/golden"
+test_expect_success 'every language and format is byte-identical to its golden file' '
+    for lang in en de; do for fmt in text html json veris; do
+        cp r.$lang.$fmt full.$lang.$fmt &&
+        klartext report 2018-0002 --lang $lang --format $fmt >bare.$lang.$fmt 2>/dev/null || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then mkdir -p "$GOLDEN" && cp full.* bare.* "$GOLDEN/"; fi &&
+    for f in full.* bare.*; do cmp $f "$GOLDEN/$f" || exit 1; done
 '
 test_expect_code 2 'an unknown format or language' 'klartext report 2018-0001 --format pdf'
 test_expect_code 2 'an unknown language' 'klartext report 2018-0001 --lang fr'

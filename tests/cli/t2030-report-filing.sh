@@ -73,6 +73,16 @@ test_expect_success 'with --delay-reason: recorded, and the report carries the r
     klartext report 2018-0002 --lang en --format json | /usr/bin/python3 -c "
 import json,sys; j=json.load(sys.stdin); t=j[\"time_limits\"]; assert t[\"notified_late\"] is True and t[\"delay_reason\"], t"
 '
+# golden files: a follow-up report and a late one with its reasons (KLARTEXT_UPDATE_GOLDEN=1 rewrites them)
+GOLDEN="$SRC_DIR/tests/data/report/golden"
+test_expect_success 'follow-up and late reports are byte-identical to their golden files' '
+    for lang in en de; do for fmt in text html json veris; do
+        klartext report 2018-0001 --lang $lang --format $fmt >followup.$lang.$fmt 2>/dev/null &&
+        klartext report 2018-0002 --lang $lang --format $fmt >late.$lang.$fmt 2>/dev/null || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then mkdir -p "$GOLDEN" && cp followup.* late.* "$GOLDEN/"; fi &&
+    for f in followup.* late.*; do cmp $f "$GOLDEN/$f" || exit 1; done
+'
 test_expect_success 'bad filing input: future, before awareness, no --at, no --ref, --out' '
     klartext incident new --title N --aware-at 2018-11-22T08:00:00Z --aware-how x >/dev/null &&
     unchanged 2 "is in the future" klartext report 2018-0003 --filed --at 2018-11-23T09:00:00Z --ref R &&

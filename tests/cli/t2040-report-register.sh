@@ -47,6 +47,15 @@ assert r[0][\"filings\"][0][\"case_ref\"]==\"CASE-1\"
 "
 '
 test_expect_success 'German' 'klartext report --register --lang de | grep_q "Verzeichnis der Verletzungen des Schutzes personenbezogener Daten (Art. 33 Abs. 5 DSGVO)"'
+# golden files: the register in every language and format (KLARTEXT_UPDATE_GOLDEN=1 rewrites them)
+GOLDEN="$SRC_DIR/tests/data/report/golden"
+test_expect_success 'the register is byte-identical to its golden files' '
+    for lang in en de; do for fmt in text csv json; do
+        klartext report --register --lang $lang --format $fmt >register.$lang.$fmt || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then mkdir -p "$GOLDEN" && cp register.* "$GOLDEN/"; fi &&
+    for f in register.*; do cmp $f "$GOLDEN/$f" || exit 1; done
+'
 test_expect_code 2 'no incident ID with --register' 'klartext report 2018-0001 --register'
 test_expect_code 2 'no veris for the register' 'klartext report --register --format veris'
 test_done
