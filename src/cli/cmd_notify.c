@@ -10,7 +10,7 @@
  * worker threads (one renderer each); the main thread stores each batch of notices in one
  * transaction while the workers make the next batch. */
 #include "cli/cli.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "notify/notice.h"
 #include "notify/outbox.h"
 #include "notify/smtp.h"

@@ -5,7 +5,7 @@
  * the klartext binary needs no data files. */
 #include "notify/notice.h"
 #include "util/memo.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/sha256.h"
 #include <ctype.h>

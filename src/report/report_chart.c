@@ -3,7 +3,7 @@
  * Black bars on white with grey grid lines and text labels on both axes: readable printed in
  * black and white and without colour vision. No script, no fonts, no external references. */
 #include "report/report_int.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * time limits, the assessment and decision, the communication to the people, the exposure over
  * time, the timeline and the earlier filings under the same reference. */
 #include "report/report_int.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <stdarg.h>

@@ -2,8 +2,8 @@
  * not, with its facts, effects, remedial action and the reasoning of every decision; as text,
  * CSV (one row per incident) and JSON (everything, every assessment and decision). */
 #include "report/report_int.h"
-#include "notify/i18n.h"
 #include "util/csv.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* report_text.c — the notification as plain text: 78 columns, UTF-8, for e-mail or a web form. */
 #include "report/report_int.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* report_util.c — escaping, wrapping and times for the report writers. */
 #include "report/report_int.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include <stdio.h>
 #include <string.h>

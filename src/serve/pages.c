@@ -3,7 +3,7 @@
  * English. The chart is the report's SVG writer (src/report/report_int.h). */
 #include "notify/notice.h"
 #include "serve/serve_int.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "register/incident.h"
 #include "register/scans.h"
 #include "register/statement.h"

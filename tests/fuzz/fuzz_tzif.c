@@ -1,4 +1,4 @@
-/* fuzz_tzif.c — libFuzzer target for the TZif reader in src/notify/i18n.c (i18n_zone_parse:
+/* fuzz_tzif.c — libFuzzer target for the TZif reader in src/util/i18n.c (i18n_zone_parse:
  * version 1 32-bit data, version 2+ 64-bit data and the POSIX TZ footer), which reads the
  * zone files under /usr/share/zoneinfo.
  *
@@ -9,7 +9,7 @@
  * hour, minute, second, weekday, day of year in range; offset within ±26 h), convert back
  * to the same UTC instant with the independent calendar code of src/util/ktime.c, and format
  * in both languages within I18N_TEXT_MAX bytes. */
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include <stdint.h>
 #include <stdio.h>

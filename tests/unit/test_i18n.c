@@ -2,7 +2,7 @@
  * changes, the footer rule, name validation, and a cross-check against glibc's localtime_r
  * (which needs setenv("TZ"): fine in a test, never in the product). */
 #include "check.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -117,8 +117,17 @@ static void test_durations(void)
     CHECK_STR(dur(I18N_EN, (int64_t)1234 * 86400), "1,234 days");
     CHECK_STR(dur(I18N_DE, (int64_t)1234 * 86400 + 3600), "1.234 Tage 1 Stunde");
     CHECK_STR(dur(I18N_EN, -1), "(error)");
-    char tiny[6];   /* "8 days" needs 7 bytes */
-    CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, sizeof tiny), -1);
+    char tiny[7];   /* "8 days" needs 7 bytes: it fits exactly, one byte less does not */
+    CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, sizeof tiny), 0);
+    CHECK_STR(tiny, "8 days");
+    CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, sizeof tiny - 1), -1);
+    CHECK_STR(tiny, "");
+    CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, 0), -1);
+    CHECK_INT(i18n_format_int(I18N_DE, 1234567, tiny, sizeof tiny), -1);   /* "1.234.567" */
+    CHECK_STR(tiny, "");
+    CHECK_INT(i18n_format_count(I18N_DE, 1, I18N_FEM, tiny, 5), 0);
+    CHECK_STR(tiny, "eine");
+    CHECK_INT(i18n_format_count(I18N_DE, 1, I18N_FEM, tiny, 4), -1);
 }
 
 static void test_numbers(void)

@@ -9,7 +9,7 @@
 #include "check.h"
 #include "notify/notice.h"
 #include "util/memo.h"
-#include "notify/i18n.h"
+#include "util/i18n.h"
 #include "sign/minisig.h"
 #include "util/ktime.h"
 #include <errno.h>

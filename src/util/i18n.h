@@ -1,5 +1,5 @@
 /* i18n.h — German and English dates, durations and numbers, and IANA time zones, without
- * setlocale or TZ (libc only, thread-safe).
+ * setlocale or TZ (libc and src/util/ only, thread-safe).
  *
  * Formats (the idiomatic letter style of each language, 24-hour clock):
  *   en  "Thursday, 12 November 2018, 15:03 CET"    de  "Donnerstag, 12. November 2018, 15:03 Uhr MEZ"

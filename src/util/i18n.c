@@ -1,28 +1,17 @@
 /* i18n.c — dates, durations and numbers in German and English; TZif zones (RFC 8536). */
-#include "notify/i18n.h"
+#include "util/i18n.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/file.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define ZONE_FILE_MAX   ((size_t)1 << 20)
 #define ZONE_CACHE_MAX  4096
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ================================================================ names, calendar */
 
@@ -41,8 +30,7 @@ int i18n_lang_parse(const char *s, enum i18n_lang *out, char *err, size_t errlen
 {
     if (s && strcmp(s, "en") == 0) { *out = I18N_EN; return 0; }
     if (s && strcmp(s, "de") == 0) { *out = I18N_DE; return 0; }
-    seterr(err, errlen, "unknown language '%.40s' (use de or en)", s ? s : "");
-    return -1;
+    return err_set(err, errlen, "unknown language '%.40s' (use de or en)", s ? s : "");
 }
 
 const char *i18n_lang_code(enum i18n_lang lang) { return lang == I18N_DE ? "de" : "en"; }
@@ -389,14 +377,14 @@ struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, 
         memcpy(tz, p + 1, (size_t)(nl - p - 1));
         tz[nl - p - 1] = 0;
         if (tz_parse(tz, &z->f)) {
-            seterr(err, errlen, "bad zone file '%s': bad TZ string '%s'", name, tz);
+            err_set(err, errlen, "bad zone file '%s': bad TZ string '%s'", name, tz);
             i18n_zone_free(z);
             return NULL;
         }
     }
     return z;
 bad:
-    seterr(err, errlen, "bad zone file '%s': %s", name, why);
+    err_set(err, errlen, "bad zone file '%s': %s", name, why);
     i18n_zone_free(z);
     return NULL;
 }
@@ -454,45 +442,34 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct i18n_zone **cache;
 static size_t ncache, capcache;
 
+/* the zone file NAME under the zone directory: a regular file of at most ZONE_FILE_MAX bytes */
 static struct i18n_zone *zone_load(const char *name, char *err, size_t errlen)
 {
-    char path[sizeof I18N_ZONE_DIR + 260];
+    char path[sizeof I18N_ZONE_DIR + 260], why[512];
     snprintf(path, sizeof path, "%s/%s", I18N_ZONE_DIR, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) seterr(err, errlen, "unknown time zone '%s'", name);
-        else seterr(err, errlen, "cannot read time zone '%s': %s", name, strerror(errno));
+    struct stat st;
+    if (stat(path, &st)) {
+        if (errno == ENOENT || errno == ENOTDIR) err_set(err, errlen, "unknown time zone '%s'", name);
+        else err_set(err, errlen, "cannot read time zone '%s': %s", name, strerror(errno));
         return NULL;
     }
-    struct stat st;
-    unsigned char *buf = NULL;
-    struct i18n_zone *z = NULL;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        seterr(err, errlen, "unknown time zone '%s'", name);
-        goto out;
+    if (!S_ISREG(st.st_mode)) {
+        err_set(err, errlen, "unknown time zone '%s'", name);
+        return NULL;
     }
-    if ((size_t)st.st_size > ZONE_FILE_MAX) {
-        seterr(err, errlen, "bad zone file '%s': too large", name);
-        goto out;
+    char *data;
+    size_t n;
+    int rc = file_read(path, ZONE_FILE_MAX, &data, &n, why, sizeof why);
+    if (rc == FILE_ETOOBIG) {
+        err_set(err, errlen, "bad zone file '%s': too large", name);
+        return NULL;
     }
-    size_t n = (size_t)st.st_size, got = 0;
-    if (!(buf = malloc(n ? n : 1))) {
-        seterr(err, errlen, "cannot read time zone '%s': out of memory", name);
-        goto out;
+    if (rc) {
+        err_set(err, errlen, "cannot read time zone '%s': %s", name, why);
+        return NULL;
     }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            seterr(err, errlen, "cannot read time zone '%s': %s", name, r ? strerror(errno) : "short read");
-            goto out;
-        }
-        got += (size_t)r;
-    }
-    z = i18n_zone_parse(name, buf, n, err, errlen);
-out:
-    free(buf);
-    close(fd);
+    struct i18n_zone *z = i18n_zone_parse(name, data, n, err, errlen);
+    free(data);
     return z;
 }
 
@@ -500,7 +477,7 @@ const struct i18n_zone *i18n_zone_get(const char *name, char *err, size_t errlen
 {
     if (!name || strcmp(name, "UTC") == 0) return &utc_zone;
     if (!i18n_zone_name_ok(name)) {
-        seterr(err, errlen, "invalid time zone name '%.60s'", name);
+        err_set(err, errlen, "invalid time zone name '%.60s'", name);
         return NULL;
     }
     pthread_mutex_lock(&cache_lock);
@@ -512,7 +489,7 @@ const struct i18n_zone *i18n_zone_get(const char *name, char *err, size_t errlen
         }
     struct i18n_zone *z = NULL;
     if (ncache >= ZONE_CACHE_MAX) {
-        seterr(err, errlen, "too many time zones");
+        err_set(err, errlen, "too many time zones");
     } else if ((z = zone_load(name, err, errlen)) != NULL) {
         if (ncache == capcache) {
             size_t nc = capcache ? capcache * 2 : 16;
@@ -520,7 +497,7 @@ const struct i18n_zone *i18n_zone_get(const char *name, char *err, size_t errlen
             if (!n) {
                 i18n_zone_free(z);
                 z = NULL;
-                seterr(err, errlen, "cannot load time zone '%s': out of memory", name);
+                err_set(err, errlen, "cannot load time zone '%s': out of memory", name);
             } else {
                 cache = n;
                 capcache = nc;
@@ -552,53 +529,26 @@ int i18n_localtime(const char *zone, int64_t utc, struct i18n_time *out, char *e
 
 /* ====================================================================== formatting */
 
-struct sb {
-    char *p;
-    size_t len, cap;
-    int over;
-};
-
-static void sb_add(struct sb *b, const char *s)
+/* Every formatter builds its text in a struct buf and copies it to the caller's out[len] at the
+ * end: begin() clears out (0, or -1 when there is no room at all), finish() copies the text when
+ * it fits with its NUL (0), else leaves out "" (-1); either way it releases the buffer. */
+static int begin(struct buf *b, char *out, size_t len)
 {
-    size_t n = strlen(s);
-    if (b->over || b->len + n >= b->cap) { b->over = 1; return; }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
-static void sb_addf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_addf(struct sb *b, const char *fmt, ...)
-{
-    if (b->over) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= b->cap - b->len) { b->over = 1; return; }
-    b->len += (size_t)n;
-}
-
-static int sb_done(struct sb *b)
-{
-    if (b->over) {
-        if (b->cap) b->p[0] = 0;
-        return -1;
-    }
-    return 0;
-}
-
-static int sb_init(struct sb *b, char *out, size_t len)
-{
-    b->p = out;
-    b->cap = len;
-    b->len = 0;
-    b->over = 0;
+    buf_init(b, 0);
     if (!out || !len) return -1;
     out[0] = 0;
     return 0;
 }
 
-static void add_int(struct sb *b, enum i18n_lang lang, int64_t n)
+static int finish(struct buf *b, char *out, size_t len)
+{
+    int rc = b->len < len ? 0 : -1;
+    if (!rc) memcpy(out, buf_str(b), b->len + 1);
+    buf_release(b);
+    return rc;
+}
+
+static void add_int(struct buf *b, enum i18n_lang lang, int64_t n)
 {
     char digits[24], tmp[40];
     uint64_t u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
@@ -611,15 +561,15 @@ static void add_int(struct sb *b, enum i18n_lang lang, int64_t n)
         if (i && i % 3 == 0) tmp[k++] = lang == I18N_DE ? '.' : ',';
     }
     tmp[k] = 0;
-    sb_add(b, tmp);
+    buf_adds(b, tmp);
 }
 
 int i18n_format_int(enum i18n_lang lang, int64_t n, char *out, size_t len)
 {
-    struct sb b;
-    if (sb_init(&b, out, len)) return -1;
+    struct buf b;
+    if (begin(&b, out, len)) return -1;
     add_int(&b, lang, n);
-    return sb_done(&b);
+    return finish(&b, out, len);
 }
 
 int i18n_format_count(enum i18n_lang lang, int64_t n, enum i18n_gender g, char *out, size_t len)
@@ -628,52 +578,52 @@ int i18n_format_count(enum i18n_lang lang, int64_t n, enum i18n_gender g, char *
         "seven", "eight", "nine", "ten", "eleven", "twelve" };
     static const char *const de[13] = { "null", "ein", "zwei", "drei", "vier", "f\xc3\xbcnf",
         "sechs", "sieben", "acht", "neun", "zehn", "elf", "zw\xc3\xb6lf" };
-    struct sb b;
-    if (sb_init(&b, out, len)) return -1;
+    struct buf b;
+    if (begin(&b, out, len)) return -1;
     if (n >= 0 && n <= 12) {
-        if (lang == I18N_DE && n == 1 && g == I18N_FEM) sb_add(&b, "eine");
-        else sb_add(&b, (lang == I18N_DE ? de : en)[n]);
+        if (lang == I18N_DE && n == 1 && g == I18N_FEM) buf_adds(&b, "eine");
+        else buf_adds(&b, (lang == I18N_DE ? de : en)[n]);
     } else {
         add_int(&b, lang, n);
     }
-    return sb_done(&b);
+    return finish(&b, out, len);
 }
 
-static void add_unit(struct sb *b, enum i18n_lang lang, int64_t n, int unit)
+static void add_unit(struct buf *b, enum i18n_lang lang, int64_t n, int unit)
 {
     static const char *const names[2][3][2] = {
         { { "day", "days" }, { "hour", "hours" }, { "minute", "minutes" } },
         { { "Tag", "Tage" }, { "Stunde", "Stunden" }, { "Minute", "Minuten" } },
     };
     add_int(b, lang, n);
-    sb_add(b, " ");
-    sb_add(b, names[lang == I18N_DE][unit][n != 1]);
+    buf_adds(b, " ");
+    buf_adds(b, names[lang == I18N_DE][unit][n != 1]);
 }
 
 int i18n_format_duration(enum i18n_lang lang, int64_t secs, char *out, size_t len)
 {
-    struct sb b;
-    if (sb_init(&b, out, len) || secs < 0) return -1;
+    struct buf b;
+    if (begin(&b, out, len) || secs < 0) return -1;
     int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
     if (secs < 60) {
-        sb_add(&b, lang == I18N_DE ? "weniger als eine Minute" : "less than a minute");
+        buf_adds(&b, lang == I18N_DE ? "weniger als eine Minute" : "less than a minute");
     } else if (d) {
         add_unit(&b, lang, d, 0);
-        if (h) { sb_add(&b, " "); add_unit(&b, lang, h, 1); }
+        if (h) { buf_adds(&b, " "); add_unit(&b, lang, h, 1); }
     } else if (h) {
         add_unit(&b, lang, h, 1);
-        if (m) { sb_add(&b, " "); add_unit(&b, lang, m, 2); }
+        if (m) { buf_adds(&b, " "); add_unit(&b, lang, m, 2); }
     } else {
         add_unit(&b, lang, m, 2);
     }
-    return sb_done(&b);
+    return finish(&b, out, len);
 }
 
-static void add_zone(struct sb *b, enum i18n_lang lang, const struct i18n_time *t)
+static void add_zone(struct buf *b, enum i18n_lang lang, const struct i18n_time *t)
 {
     const char *a = t->abbr;
-    if (lang == I18N_DE && strcmp(a, "CET") == 0) { sb_add(b, "MEZ"); return; }
-    if (lang == I18N_DE && strcmp(a, "CEST") == 0) { sb_add(b, "MESZ"); return; }
+    if (lang == I18N_DE && strcmp(a, "CET") == 0) { buf_adds(b, "MEZ"); return; }
+    if (lang == I18N_DE && strcmp(a, "CEST") == 0) { buf_adds(b, "MESZ"); return; }
     if (a[0] == '+' || a[0] == '-') {
         /* tzdata's numeric abbreviations: +hh, +hhmm, +hhmmss */
         size_t n = strlen(a + 1);
@@ -682,45 +632,45 @@ static void add_zone(struct sb *b, enum i18n_lang lang, const struct i18n_time *
         if (ok) {
             int h = (a[1] - '0') * 10 + (a[2] - '0');
             int m = n >= 4 ? (a[3] - '0') * 10 + (a[4] - '0') : 0;
-            if (h == 0 && m == 0) sb_add(b, "UTC");
-            else if (m) sb_addf(b, "UTC%c%d:%02d", a[0], h, m);
-            else sb_addf(b, "UTC%c%d", a[0], h);
+            if (h == 0 && m == 0) buf_adds(b, "UTC");
+            else if (m) buf_addf(b, "UTC%c%d:%02d", a[0], h, m);
+            else buf_addf(b, "UTC%c%d", a[0], h);
             return;
         }
     }
-    sb_add(b, a[0] ? a : "UTC");
+    buf_adds(b, a[0] ? a : "UTC");
 }
 
 int i18n_format_zone(enum i18n_lang lang, const struct i18n_time *t, char *out, size_t len)
 {
-    struct sb b;
-    if (sb_init(&b, out, len)) return -1;
+    struct buf b;
+    if (begin(&b, out, len)) return -1;
     add_zone(&b, lang, t);
-    return sb_done(&b);
+    return finish(&b, out, len);
 }
 
 int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned what, char *out,
                      size_t len)
 {
-    struct sb b;
-    if (sb_init(&b, out, len) || !(what & I18N_FULL)) return -1;
+    struct buf b;
+    if (begin(&b, out, len) || !(what & I18N_FULL)) return -1;
     int de = lang == I18N_DE;
     if (what & I18N_WEEKDAY) {
-        sb_add(&b, i18n_weekday_name(lang, t->wday));
-        sb_add(&b, ", ");
+        buf_adds(&b, i18n_weekday_name(lang, t->wday));
+        buf_adds(&b, ", ");
     }
     if (what & (I18N_DATE | I18N_WEEKDAY))
-        sb_addf(&b, de ? "%d. %s %lld" : "%d %s %lld", t->day, i18n_month_name(lang, t->month),
-                (long long)t->year);
+        buf_addf(&b, de ? "%d. %s %lld" : "%d %s %lld", t->day, i18n_month_name(lang, t->month),
+                 (long long)t->year);
     if (what & I18N_TIME) {
-        if (b.len) sb_add(&b, ", ");
-        sb_addf(&b, "%02d:%02d%s", t->hour, t->minute, de ? " Uhr" : "");
+        if (b.len) buf_adds(&b, ", ");
+        buf_addf(&b, "%02d:%02d%s", t->hour, t->minute, de ? " Uhr" : "");
     }
     if (what & I18N_ZONE) {
-        if (b.len) sb_add(&b, " ");
+        if (b.len) buf_adds(&b, " ");
         add_zone(&b, lang, t);
     }
-    return sb_done(&b);
+    return finish(&b, out, len);
 }
 
 int i18n_format_utc(enum i18n_lang lang, int64_t utc, const char *zone, unsigned what,
@@ -732,7 +682,7 @@ int i18n_format_utc(enum i18n_lang lang, int64_t utc, const char *zone, unsigned
         return -1;
     }
     if (i18n_format_time(lang, &t, what, out, len)) {
-        seterr(err, errlen, "formatted time does not fit in %zu bytes", len);
+        err_set(err, errlen, "formatted time does not fit in %zu bytes", len);
         return -1;
     }
     return 0;
