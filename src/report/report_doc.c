@@ -507,8 +507,8 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
 /* what became of the personal notices, as the outbox says at the time of the report */
 static void notices_row(const struct report *m, struct doc *d, int L)
 {
-    const struct outbox_counts *c = &m->notices;
-    if (!c->total) {
+    const struct report_notices *c = &m->notices;
+    if (!c->made) {
         add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"),
             T("none made yet", "noch keine erstellt"));
         return;
@@ -516,13 +516,13 @@ static void notices_row(const struct report *m, struct doc *d, int L)
     char n[I18N_TEXT_MAX];
     struct buf b;
     buf_init(&b, 0);
-    num(L, c->total, n, sizeof n);
+    num(L, c->made, n, sizeof n);
     buf_addf(&b, L ? "%s erstellt und signiert" : "%s made and signed", n);
     const struct { int64_t v; const char *en, *de; } parts[] = {
         {c->sent, "accepted by the mail server for delivery", "vom Mailserver zur Zustellung angenommen"},
         {c->written, "written to files, delivered by the organisation", "als Dateien geschrieben, vom Verantwortlichen zugestellt"},
-        {c->queued + c->failed_retry, "waiting to be sent", "warten auf den Versand"},
-        {c->sending, "of unknown delivery after an interruption (held for review)",
+        {c->pending, "waiting to be sent", "warten auf den Versand"},
+        {c->unknown, "of unknown delivery after an interruption (held for review)",
          "nach einer Unterbrechung mit ungewisser Zustellung (zur Prüfung zurückgehalten)"},
         {c->failed, "could not be delivered", "konnten nicht zugestellt werden"},
         {c->cancelled, "held back (sending cancelled)", "zurückgehalten (Versand abgebrochen)"},
@@ -618,8 +618,7 @@ static void filings(const struct report *m, struct doc *d, int L, const char *zo
 int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
-    char e[128];
-    if (!i18n_zone_get(zone, e, sizeof e)) { snprintf(err, errlen, "%s", e); return -1; }
+    if (!i18n_zone_get(zone, err, errlen)) return -1;
     int L = lang == REPORT_DE;
     snprintf(d->lang, sizeof d->lang, "%s", L ? "de" : "en");
     d->title = xstrdup(T("Notification of a personal data breach", "Meldung einer Verletzung des Schutzes personenbezogener Daten"));

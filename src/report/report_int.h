@@ -4,9 +4,9 @@
 #define KT_REPORT_INT_H
 #include <stdint.h>
 #include <jansson.h>
-#include "notify/outbox.h"
 #include "register/assessments.h"
 #include "register/incident.h"
+#include "register/report_data.h"
 #include "register/scans.h"
 #include "report/report.h"
 #include "util/buf.h"
@@ -36,8 +36,8 @@ struct report {
     /* the subject directory: counts only */
     int64_t subj_version;
     long long exposed, reachable, unreachable;
-    /* the personal notices made so far (outbox states; superseded ones are not counted) */
-    struct outbox_counts notices;
+    /* the personal notices made so far (superseded ones are not counted) */
+    struct report_notices notices;
     /* assessments, decisions, filings (oldest first) */
     struct assessment *assessments;
     size_t nassessments;

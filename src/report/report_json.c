@@ -199,13 +199,13 @@ json_t *report_facts_json(const struct report *m)
     json_object_set_new(cm, "contact_data_version", m->subj_version ? json_integer(m->subj_version) : json_null());
     json_object_set_new(cm, "reachable", m->subj_version ? json_integer(m->reachable) : json_null());
     json_object_set_new(cm, "not_reachable", m->subj_version ? json_integer(m->unreachable) : json_null());
-    const struct outbox_counts *oc = &m->notices;
+    const struct report_notices *oc = &m->notices;
     json_t *nt = json_object();
-    json_object_set_new(nt, "made", json_integer(oc->total));
+    json_object_set_new(nt, "made", json_integer(oc->made));
     json_object_set_new(nt, "sent", json_integer(oc->sent));
     json_object_set_new(nt, "written", json_integer(oc->written));
-    json_object_set_new(nt, "pending", json_integer(oc->queued + oc->failed_retry));
-    json_object_set_new(nt, "unknown", json_integer(oc->sending));
+    json_object_set_new(nt, "pending", json_integer(oc->pending));
+    json_object_set_new(nt, "unknown", json_integer(oc->unknown));
     json_object_set_new(nt, "failed", json_integer(oc->failed));
     json_object_set_new(nt, "cancelled", json_integer(oc->cancelled));
     json_object_set_new(cm, "notices", nt);

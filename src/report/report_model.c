@@ -1,5 +1,7 @@
-/* report_model.c — loading the report's model from the register; rendering dispatch. */
+/* report_model.c — loading the report's model from the register, and what the writers ask of it
+ * (the latest assessment and decision, the next filing). Calls nothing else in src/report/. */
 #include "report/report_int.h"
+#include "register/report_data.h"
 #include "register/subjects.h"
 #include "util/buf.h"
 #include "util/ktime.h"
@@ -8,20 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const format_names[] = {"text", "html", "json", "veris"};
-
-int report_format_parse(const char *s, enum report_format *out)
-{
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(s, format_names[i])) { *out = (enum report_format)i; return 0; }
-    return -1;
-}
-
-const char *report_format_name(enum report_format f)
-{
-    return (int)f >= 0 && f <= REPORT_VERIS ? format_names[f] : "?";
-}
 
 static char *org(reg *r, const char *key)
 {
@@ -70,25 +58,28 @@ static void parse_rules(const char *text, struct report *m)
 
 #define REDACTED "[…]"
 
-struct redact { char **s; size_t n, cap; };
-
-static void redact_add(struct redact *x, const char *s)
-{
-    if (!s || strlen(s) < 3) return;   /* too short to tell from ordinary words */
-    if (x->n == x->cap) { x->cap = x->cap ? x->cap * 2 : 256; x->s = xrealloc(x->s, x->cap * sizeof *x->s); }
-    x->s[x->n++] = xstrdup(s);
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static int redact_has(const struct redact *x, const char *tok, size_t len)
+/* keeps the words of at least 3 bytes (shorter ones cannot be told from ordinary words), sorted */
+static void redact_prepare(struct report_words *x)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        if (strlen(x->v[i]) < 3) free(x->v[i]);
+        else x->v[k++] = x->v[i];
+    }
+    x->n = k;
+    if (x->n) qsort(x->v, x->n, sizeof *x->v, cmp_str);
+}
+
+static int redact_has(const struct report_words *x, const char *tok, size_t len)
 {
     char buf[300];
     if (!len || len >= sizeof buf) return 0;
     memcpy(buf, tok, len);
     buf[len] = 0;
     const char *k = buf;
-    return bsearch(&k, x->s, x->n, sizeof *x->s, cmp_str) != NULL;
+    return bsearch(&k, x->v, x->n, sizeof *x->v, cmp_str) != NULL;
 }
 
 static int tok_char(unsigned char c)
@@ -98,7 +89,7 @@ static int tok_char(unsigned char c)
 }
 
 /* the text with every listed token replaced (a new string), or NULL when nothing matched */
-static char *redact_text(const struct redact *x, const char *text)
+static char *redact_text(const struct report_words *x, const char *text)
 {
     if (!text || !x->n) return NULL;
     struct buf b;
@@ -123,13 +114,13 @@ static char *redact_text(const struct redact *x, const char *text)
     return buf_detach(&b);
 }
 
-static void redact_str(const struct redact *x, char **s)
+static void redact_str(const struct report_words *x, char **s)
 {
     char *t = redact_text(x, *s);
     if (t) { free(*s); *s = t; }
 }
 
-static void redact_arr(const struct redact *x, char *s, size_t len)
+static void redact_arr(const struct report_words *x, char *s, size_t len)
 {
     char *t = redact_text(x, s);
     if (t) { snprintf(s, len, "%s", t); free(t); }
@@ -137,29 +128,10 @@ static void redact_arr(const struct redact *x, char *s, size_t len)
 
 static int redact_model(reg *r, struct report *m)
 {
-    struct redact x = {0};
-    int rc = 0;
-    if (m->has_scan) {
-        db_stmt *s = db_prepare(reg_db(r), "SELECT subject FROM exposure WHERE scan_id = ?");
-        if (!s) return reg_dberr(r);
-        db_bind_int(s, 1, m->scan.id);
-        while ((rc = db_step(s)) == DB_ROW) redact_add(&x, db_col_text(s, 0));
-        if (rc == DB_ERR) { rc = reg_dberr(r); goto out; }
-        s = db_prepare(reg_db(r), "SELECT DISTINCT identity FROM exposure_viewer WHERE scan_id = ? AND identity IS NOT NULL");
-        if (!s) { rc = reg_dberr(r); goto out; }
-        db_bind_int(s, 1, m->scan.id);
-        while ((rc = db_step(s)) == DB_ROW) redact_add(&x, db_col_text(s, 0));
-        if (rc == DB_ERR) { rc = reg_dberr(r); goto out; }
-        s = db_prepare(reg_db(r), "SELECT s.email, s.subject FROM subject s JOIN subject_import i ON i.id = s.import_id"
-                                  " WHERE i.incident_id = ?");
-        if (!s) { rc = reg_dberr(r); goto out; }
-        db_bind_int(s, 1, m->inc.id);
-        while ((rc = db_step(s)) == DB_ROW) { redact_add(&x, db_col_text(s, 0)); redact_add(&x, db_col_text(s, 1)); }
-        if (rc == DB_ERR) { rc = reg_dberr(r); goto out; }
-        rc = 0;
-    }
-    if (!x.n) goto out;
-    qsort(x.s, x.n, sizeof *x.s, cmp_str);
+    struct report_words x = {0};
+    int rc = m->has_scan ? report_data_personal_words(r, m->inc.id, m->scan.id, &x) : 0;
+    redact_prepare(&x);
+    if (rc || !x.n) goto out;
     for (int i = 0; i < IF_COUNT; i++)
         if (inc_fields[i].type == F_TEXT && i != IF_TITLE) redact_str(&x, &m->inc.v[i]);
     redact_str(&x, &m->inc.v[IF_TITLE]);
@@ -170,8 +142,7 @@ static int redact_model(reg *r, struct report *m)
     }
     for (size_t i = 0; i < m->ndecisions; i++) { redact_str(&x, &m->decisions[i].reason); redact_str(&x, &m->decisions[i].by); }
 out:
-    for (size_t i = 0; i < x.n; i++) free(x.s[i]);
-    free(x.s);
+    report_words_free(&x);
     return rc;
 }
 
@@ -217,11 +188,10 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     if (m->has_scan) {
         if ((rc = scan_facts_get(r, m->scan.id, &m->facts))) goto fail;
         if ((rc = scans_hours(r, m->scan.id, &m->hours, &m->views, &m->nhours))) goto fail;
-        db_stmt *s = db_prepare(reg_db(r), "SELECT rule_text FROM scan WHERE id = ?");
-        if (!s) { rc = reg_dberr(r); goto fail; }
-        db_bind_int(s, 1, m->scan.id);
-        if (db_step(s) == DB_ROW) parse_rules(db_col_text(s, 0), m);
-        db_reset(s);
+        char *rule;
+        if ((rc = report_data_rule_text(r, m->scan.id, &rule))) goto fail;
+        parse_rules(rule, m);
+        free(rule);
     }
     struct subjects_summary sum;
     if ((rc = subjects_summary_get(r, inc, &sum))) goto fail;
@@ -230,7 +200,7 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->reachable = sum.reachable;
     m->unreachable = (long long)sum.nunreachable;
     subjects_summary_release(&sum);   /* the names of unreachable people never enter the model */
-    if ((rc = outbox_count(r, inc->id, OUTBOX_MAX_ATTEMPTS, &m->notices))) goto fail;
+    if ((rc = report_data_notices(r, inc->id, &m->notices))) goto fail;
     if ((rc = assessments_list(r, inc, &m->assessments, &m->nassessments))) goto fail;
     if ((rc = decisions_list(r, inc, &m->decisions, &m->ndecisions))) goto fail;
     if ((rc = filings_list(r, inc, &m->filings, &m->nfilings))) goto fail;
@@ -275,17 +245,4 @@ void report_basis(const struct report *m, int64_t *assessment_id, int64_t *decis
     *assessment_id = a ? a->id : 0;
     *decision_id = d ? d->id : 0;
     *scan_id = m->has_scan ? m->scan.id : 0;
-}
-
-int report_render(const struct report *m, enum report_format fmt, enum report_lang lang, const char *zone,
-                  struct buf *out, char *err, size_t errlen)
-{
-    if (fmt == REPORT_JSON) return report_write_json(m, out) ? (snprintf(err, errlen, "cannot write the JSON report"), -1) : 0;
-    if (fmt == REPORT_VERIS) return report_write_veris(m, out) ? (snprintf(err, errlen, "cannot write the VERIS report"), -1) : 0;
-    struct doc d;
-    if (report_doc_build(m, lang, zone, &d, err, errlen)) return -1;
-    if (fmt == REPORT_TEXT) report_write_text(m, &d, lang, zone, out);
-    else report_write_html(m, &d, lang, zone, out);
-    report_doc_release(&d);
-    return 0;
 }

@@ -1,0 +1,88 @@
+/* report_data.c — the register's queries for the report (report_data.h). */
+#include "register/report_data.h"
+#include "register/db.h"
+#include "util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* the register's database handle (the one place this file reaches into the register) */
+static db *dbh(reg *r) { return reg_db(r); }
+
+int report_data_rule_text(reg *r, int64_t scan_id, char **text)
+{
+    *text = NULL;
+    db_stmt *s = db_prepare(dbh(r), "SELECT rule_text FROM scan WHERE id = ?");
+    if (!s || db_bind_int(s, 1, scan_id)) return reg_dberr(r);
+    int rc = db_step(s);
+    if (rc == DB_ROW && db_col_text(s, 0)) *text = xstrdup(db_col_text(s, 0));
+    db_reset(s);
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+void report_words_free(struct report_words *w)
+{
+    for (size_t i = 0; i < w->n; i++) free(w->v[i]);
+    free(w->v);
+    w->v = NULL;
+    w->n = w->cap = 0;
+}
+
+static void words_add(struct report_words *w, const char *s)
+{
+    if (!s) return;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 256;
+        w->v = xrealloc(w->v, w->cap * sizeof *w->v);
+    }
+    w->v[w->n++] = xstrdup(s);
+}
+
+/* every column of every row of SQL with one integer parameter */
+static int words_query(reg *r, const char *sql, int64_t arg, int ncols, struct report_words *w)
+{
+    db_stmt *s = db_prepare(dbh(r), sql);
+    if (!s || db_bind_int(s, 1, arg)) return reg_dberr(r);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        for (int c = 0; c < ncols; c++) words_add(w, db_col_text(s, c));
+    db_reset(s);
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, struct report_words *w)
+{
+    int rc = words_query(r, "SELECT subject FROM exposure WHERE scan_id = ?", scan_id, 1, w);
+    if (!rc)
+        rc = words_query(r, "SELECT DISTINCT identity FROM exposure_viewer WHERE scan_id = ? AND identity IS NOT NULL",
+                         scan_id, 1, w);
+    if (!rc)
+        rc = words_query(r, "SELECT s.email, s.subject FROM subject s JOIN subject_import i ON i.id = s.import_id"
+                            " WHERE i.incident_id = ?", incident_id, 2, w);
+    return rc;
+}
+
+int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
+{
+    memset(out, 0, sizeof *out);
+    db_stmt *s = db_prepare(dbh(r),
+        "SELECT state, (state = 'failed' AND permanent = 0 AND attempts < ?), count(*) "
+        "FROM outbox WHERE incident_id = ? GROUP BY 1, 2");
+    if (!s || db_bind_int(s, 1, REPORT_NOTICE_MAX_ATTEMPTS) || db_bind_int(s, 2, incident_id)) return reg_dberr(r);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *st = db_col_text(s, 0);
+        int retry = (int)db_col_int(s, 1);
+        int64_t k = db_col_int(s, 2);
+        if (!st) st = "";
+        if (!strcmp(st, "superseded")) continue;
+        out->made += k;
+        if (!strcmp(st, "queued")) out->pending += k;
+        else if (!strcmp(st, "sending")) out->unknown += k;
+        else if (!strcmp(st, "sent")) out->sent += k;
+        else if (!strcmp(st, "failed")) *(retry ? &out->pending : &out->failed) += k;
+        else if (!strcmp(st, "written")) out->written += k;
+        else if (!strcmp(st, "cancelled")) out->cancelled += k;
+    }
+    db_reset(s);
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
