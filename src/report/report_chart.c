@@ -91,29 +91,40 @@ static void bin_local(const struct chart *c, const char *zone, size_t i, struct 
     if (i18n_localtime(c->per_day ? "UTC" : zone, c->start[i], t, err, sizeof err)) memset(t, 0, sizeof *t);
 }
 
-void chart_svg(const struct chart *c, enum report_lang lang, const char *zone, struct buf *out)
+/* the drawing area: viewBox W × H, plot from (x0, y0) to (x1, y1) */
+enum { W = 720, H = 290, X0 = 64, X1 = W - 16, Y0 = 40, Y1 = H - 64 };
+
+/* the time of bin i as the reader sees it: a date for a day bin, a date and hour for an hour */
+static void bin_when(const struct chart *c, enum report_lang lang, const char *zone, size_t i, char *out, size_t len)
 {
-    const int W = 720, H = 290, x0 = 64, x1 = W - 16, y0 = 40, y1 = H - 64;
-    int de = lang == REPORT_DE;
-    int64_t top, step;
-    chart_axis(c->max, &top, &step);
-    char title[160], desc[512], num[I18N_TEXT_MAX], a[96], b[96];
-    snprintf(title, sizeof title, "%s", de ? (c->per_day ? "Abrufe der offengelegten Daten je Tag" : "Abrufe der offengelegten Daten je Stunde")
-                                           : (c->per_day ? "Views of the exposed data per day" : "Views of the exposed data per hour"));
-    i18n_format_int(de ? I18N_DE : I18N_EN, c->total, num, sizeof num);
-    if (c->n) {
-        report_time(lang, c->per_day ? "UTC" : zone, c->start[0], a, sizeof a);
-        report_time(lang, c->per_day ? "UTC" : zone, c->start[c->n - 1], b, sizeof b);
-        if (c->per_day) { char *comma = strrchr(a, ','); if (comma) *comma = 0; comma = strrchr(b, ','); if (comma) *comma = 0; }
-    } else {
-        a[0] = b[0] = 0;
+    report_time(lang, c->per_day ? "UTC" : zone, c->start[i], out, len);
+    if (c->per_day) {
+        char *comma = strrchr(out, ',');
+        if (comma) *comma = 0;
     }
+}
+
+static void add_int(struct buf *out, enum report_lang lang, int64_t v)
+{
+    char num[I18N_TEXT_MAX];
+    i18n_format_int(lang == REPORT_DE ? I18N_DE : I18N_EN, v, num, sizeof num);
+    buf_adds(out, num);
+}
+
+/* the chart's title, and its description for screen readers: total, range and peak */
+static void svg_title(const struct chart *c, enum report_lang lang, const char *zone, struct buf *out)
+{
+    int de = lang == REPORT_DE;
+    const char *title = de ? (c->per_day ? "Abrufe der offengelegten Daten je Tag" : "Abrufe der offengelegten Daten je Stunde")
+                           : (c->per_day ? "Views of the exposed data per day" : "Views of the exposed data per hour");
+    char num[I18N_TEXT_MAX], a[96] = "", b[96] = "", pk[96] = "", pv[I18N_TEXT_MAX], desc[512];
+    i18n_format_int(de ? I18N_DE : I18N_EN, c->total, num, sizeof num);
     size_t peak = 0;
     for (size_t i = 0; i < c->n; i++) if (c->value[i] > c->value[peak]) peak = i;
-    char pk[96] = "", pv[I18N_TEXT_MAX];
     if (c->n) {
-        report_time(lang, c->per_day ? "UTC" : zone, c->start[peak], pk, sizeof pk);
-        if (c->per_day) { char *comma = strrchr(pk, ','); if (comma) *comma = 0; }
+        bin_when(c, lang, zone, 0, a, sizeof a);
+        bin_when(c, lang, zone, c->n - 1, b, sizeof b);
+        bin_when(c, lang, zone, peak, pk, sizeof pk);
     }
     i18n_format_int(de ? I18N_DE : I18N_EN, c->n ? c->value[peak] : 0, pv, sizeof pv);
     snprintf(desc, sizeof desc, de ? "%s Abrufe von %s bis %s (Zeitzone %s); am meisten %s %s: %s Abrufe."
@@ -127,72 +138,94 @@ void chart_svg(const struct chart *c, enum report_lang lang, const char *zone, s
     html_escape(out, desc);
     buf_adds(out, "</desc>\n");
     buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
-    buf_addf(out, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", x0);
+    buf_addf(out, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", X0);
     html_escape(out, title);
     buf_adds(out, "</text>\n");
-    /* y grid and labels */
+}
+
+/* the y axis: grid lines with their values up to top, and the axis label */
+static void svg_y_axis(enum report_lang lang, int64_t top, int64_t step, struct buf *out)
+{
     for (int64_t v = 0; v <= top; v += step) {
-        double y = y1 - (double)(y1 - y0) * (double)v / (double)top;
-        buf_addf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"%s/>\n", x0, y, x1, y,
+        double y = Y1 - (double)(Y1 - Y0) * (double)v / (double)top;
+        buf_addf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"%s/>\n", X0, y, X1, y,
                  v ? " stroke-dasharray=\"3 3\"" : "");
-        i18n_format_int(de ? I18N_DE : I18N_EN, v, num, sizeof num);
-        buf_addf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", x0 - 6, y + 4, num);
+        buf_addf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", X0 - 6, y + 4);
+        add_int(out, lang, v);
+        buf_adds(out, "</text>\n");
     }
-    buf_addf(out, "<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n", (y0 + y1) / 2,
-             de ? "Abrufe" : "views");
-    /* bars */
-    double bw = c->n ? (double)(x1 - x0) / (double)c->n : 0;
+    buf_addf(out, "<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n", (Y0 + Y1) / 2,
+             lang == REPORT_DE ? "Abrufe" : "views");
+}
+
+/* one bar for every bin with views, its time and count as a tooltip */
+static void svg_bars(const struct chart *c, enum report_lang lang, const char *zone, int64_t top, double bw, struct buf *out)
+{
     double gap = bw >= 4 ? bw * 0.15 : 0;
     for (size_t i = 0; i < c->n; i++) {
         if (!c->value[i]) continue;
-        double h = (double)(y1 - y0) * (double)c->value[i] / (double)top;
-        struct i18n_time lt;
-        bin_local(c, zone, i, &lt);
+        double h = (double)(Y1 - Y0) * (double)c->value[i] / (double)top;
         char when[96];
-        report_time(lang, c->per_day ? "UTC" : zone, c->start[i], when, sizeof when);
-        if (c->per_day) { char *comma = strrchr(when, ','); if (comma) *comma = 0; }
-        i18n_format_int(de ? I18N_DE : I18N_EN, c->value[i], num, sizeof num);
-        buf_addf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#000\"><title>", x0 + bw * (double)i + gap / 2,
-                 (double)y1 - h, bw - gap > 0.5 ? bw - gap : 0.5, h);
+        bin_when(c, lang, zone, i, when, sizeof when);
+        buf_addf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#000\"><title>", X0 + bw * (double)i + gap / 2,
+                 (double)Y1 - h, bw - gap > 0.5 ? bw - gap : 0.5, h);
         html_escape(out, when);
-        buf_addf(out, ": %s</title></rect>\n", num);
+        buf_adds(out, ": ");
+        add_int(out, lang, c->value[i]);
+        buf_adds(out, "</title></rect>\n");
     }
-    /* x axis: a tick at every local midnight (per hour) or day; at most about 10 labels */
-    buf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", x0, y1, x1, y1);
+}
+
+/* bin i starts a day: every bin of a day chart, local midnight in an hour chart */
+static int starts_day(const struct chart *c, const char *zone, size_t i, struct i18n_time *lt)
+{
+    bin_local(c, zone, i, lt);
+    return c->per_day || lt->hour == 0;
+}
+
+/* the x axis: a tick and a short date at every day start, at most about 10 labelled; a chart
+ * of less than a day labels its first and last hour instead */
+static void svg_x_axis(const struct chart *c, enum report_lang lang, const char *zone, double bw, struct buf *out)
+{
+    struct i18n_time lt;
+    buf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", X0, Y1, X1, Y1);
     size_t nticks = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        struct i18n_time lt;
-        bin_local(c, zone, i, &lt);
-        if (c->per_day || lt.hour == 0) nticks++;
-    }
+    for (size_t i = 0; i < c->n; i++) nticks += (size_t)starts_day(c, zone, i, &lt);
     size_t every = nticks > 10 ? (nticks + 9) / 10 : 1, k = 0;
     for (size_t i = 0; i < c->n; i++) {
-        struct i18n_time lt;
-        bin_local(c, zone, i, &lt);
-        if (!(c->per_day || lt.hour == 0)) continue;
-        if (k++ % every) continue;
-        double x = x0 + bw * (double)i;
+        if (!starts_day(c, zone, i, &lt) || k++ % every) continue;
+        double x = X0 + bw * (double)i;
         char d[32];
         short_date(lang, &lt, d, sizeof d);
-        buf_addf(out, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#000\"/>\n", x, y1, x, y1 + 5);
-        buf_addf(out, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">", x, y1 + 18);
+        buf_addf(out, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#000\"/>\n", x, Y1, x, Y1 + 5);
+        buf_addf(out, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">", x, Y1 + 18);
         html_escape(out, d);
         buf_adds(out, "</text>\n");
     }
-    if (!nticks && c->n) {   /* less than a day: label the first and the last hour */
-        for (int e = 0; e < 2; e++) {
-            size_t i = e ? c->n - 1 : 0;
-            struct i18n_time lt;
-            bin_local(c, zone, i, &lt);
-            double x = x0 + bw * (double)i + bw / 2;
-            buf_addf(out, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">%02d:00</text>\n", x, y1 + 18, lt.hour);
-            if (c->n == 1) break;
-        }
+    for (int e = 0; !nticks && c->n && e < 2; e++) {   /* less than a day: the first and the last hour */
+        size_t i = e ? c->n - 1 : 0;
+        bin_local(c, zone, i, &lt);
+        double x = X0 + bw * (double)i + bw / 2;
+        buf_addf(out, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">%02d:00</text>\n", x, Y1 + 18, lt.hour);
+        if (c->n == 1) break;
     }
-    buf_addf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (x0 + x1) / 2, H - 14);
+    int de = lang == REPORT_DE;
     char xl[160];
     snprintf(xl, sizeof xl, de ? (c->per_day ? "Datum (%s), ein Balken je Tag" : "Datum und Uhrzeit (%s), ein Balken je Stunde")
                                : (c->per_day ? "date (%s), one bar per day" : "date and time (%s), one bar per hour"), zone);
+    buf_addf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (X0 + X1) / 2, H - 14);
     html_escape(out, xl);
-    buf_adds(out, "</text>\n</svg>\n");
+    buf_adds(out, "</text>\n");
+}
+
+void chart_svg(const struct chart *c, enum report_lang lang, const char *zone, struct buf *out)
+{
+    int64_t top, step;
+    chart_axis(c->max, &top, &step);
+    double bw = c->n ? (double)(X1 - X0) / (double)c->n : 0;
+    svg_title(c, lang, zone, out);
+    svg_y_axis(lang, top, step, out);
+    svg_bars(c, lang, zone, top, bw, out);
+    svg_x_axis(c, lang, zone, bw, out);
+    buf_adds(out, "</svg>\n");
 }

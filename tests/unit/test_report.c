@@ -5,6 +5,7 @@
 #include "register/assessments.h"
 #include "register/subjects.h"
 #include "report/report_int.h"
+#include "util/file.h"
 #include <stdlib.h>
 
 static void set(struct enisa_input *in, enum enisa_key k, long long v)
@@ -210,6 +211,59 @@ static void test_svg(void)
     buf_release(&b);
 }
 
+/* one chart of the golden file: NAME, then the SVG */
+static void svg_case(struct buf *all, const char *name, const int64_t *hours, const int64_t *views, size_t n,
+                     const char *zone, size_t max_hours, enum report_lang lang)
+{
+    struct chart c;
+    CHECK_INT(chart_bin(hours, views, n, zone, max_hours, &c), 0);
+    buf_addf(all, "<!-- %s -->\n", name);
+    chart_svg(&c, lang, zone, all);
+    chart_release(&c);
+}
+
+/* Every kind of chart byte for byte as tests/data/report/golden/charts.svg (the unit tests run
+ * in the source tree; KLARTEXT_UPDATE_GOLDEN=1 rewrites the file after an intended change). */
+static void test_svg_golden(void)
+{
+    static const char path[] = "tests/data/report/golden/charts.svg";
+    int64_t h0 = 1542031200;   /* 2018-11-12 14:00Z */
+    int64_t two[] = {h0, h0 + 30 * 3600}, two_v[] = {2, 7};
+    int64_t short_h[] = {h0, h0 + 3 * 3600}, short_v[] = {1, 3};
+    int64_t one[] = {h0}, one_v[] = {1234};
+    int64_t many[40], many_v[40];
+    for (int i = 0; i < 40; i++) { many[i] = h0 + (int64_t)i * 12 * 3600; many_v[i] = (i * 37) % 11; }
+    struct buf all;
+    buf_init(&all, 0);
+    svg_case(&all, "per hour, en", two, two_v, 2, "Europe/Berlin", 744, REPORT_EN);
+    svg_case(&all, "per hour, de", two, two_v, 2, "Europe/Berlin", 744, REPORT_DE);
+    svg_case(&all, "per day, en", two, two_v, 2, "Europe/Berlin", 10, REPORT_EN);
+    svg_case(&all, "per day, de", two, two_v, 2, "Europe/Berlin", 10, REPORT_DE);
+    svg_case(&all, "under a day, en", short_h, short_v, 2, "Europe/Berlin", 744, REPORT_EN);
+    svg_case(&all, "one hour, de", one, one_v, 1, "Asia/Kolkata", 744, REPORT_DE);
+    svg_case(&all, "empty, en", one, one_v, 0, "UTC", 744, REPORT_EN);
+    svg_case(&all, "20 days per hour, en", many, many_v, 40, "UTC", 744, REPORT_EN);
+    svg_case(&all, "20 days per day, de", many, many_v, 40, "America/New_York", 24, REPORT_DE);
+    const char *up = getenv("KLARTEXT_UPDATE_GOLDEN");
+    if (up && !strcmp(up, "1")) {
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (f) { fwrite(all.p, 1, all.len, f); fclose(f); }
+    }
+    char *want = NULL, err[256];
+    size_t len = 0;
+    CHECK_INT(file_read(path, 1 << 20, &want, &len, err, sizeof err), 0);
+    if (want) {
+        CHECK_INT(len, all.len);
+        size_t i = 0;
+        while (i < len && i < all.len && want[i] == all.p[i]) i++;
+        if (i < len || i < all.len) printf("#   %s differs at byte %zu\n", path, i);
+        CHECK(len == all.len && !memcmp(want, all.p, len));
+    }
+    free(want);
+    buf_release(&all);
+}
+
 static void test_text_helpers(void)
 {
     struct buf b;
@@ -244,6 +298,7 @@ int main(void)
     RUN(test_axis);
     RUN(test_chart_bins);
     RUN(test_svg);
+    RUN(test_svg_golden);
     RUN(test_text_helpers);
     return check_done();
 }
