@@ -217,24 +217,20 @@ static void head(const struct report *m, struct doc *d, int L, const char *zone)
     add(d, DOC_HEAD, T("Status as of", "Stand"), t);
 }
 
-static void nature(const struct report *m, struct doc *d, int L, const char *zone)
+/* the types of breach (confidentiality, integrity, availability), one paragraph each */
+static void nature_types(const struct incident *inc, struct doc *d, int L)
 {
-    const struct incident *inc = &m->inc;
-    char t1[128], t2[128], n1[I18N_TEXT_MAX], n2[I18N_TEXT_MAX], du[I18N_TEXT_MAX];
+    static const char *const types[][3] = {
+        {"confidentiality", "breach of confidentiality: personal data was disclosed to, or accessed by, people not entitled to it",
+         "Verletzung der Vertraulichkeit: Unbefugte erhielten Kenntnis von personenbezogenen Daten oder Zugang zu ihnen"},
+        {"integrity", "breach of integrity: personal data was altered without authorisation or by accident",
+         "Verletzung der Integrität: personenbezogene Daten wurden unbefugt oder unbeabsichtigt verändert"},
+        {"availability", "breach of availability: access to personal data was lost, or the data was destroyed",
+         "Verletzung der Verfügbarkeit: der Zugang zu personenbezogenen Daten ging verloren oder die Daten wurden vernichtet"},
+    };
     struct buf b;
-    add(d, DOC_SECTION, NULL, T("Nature of the breach (Art. 33(3)(a) GDPR)", "Art der Verletzung (Art. 33 Abs. 3 lit. a DSGVO)"));
-    add(d, DOC_ROW, T("What happened", "Was geschehen ist"),
-        inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("not described yet", "noch nicht beschrieben"));
     buf_init(&b, 0);
     if (inc->v[IF_BREACH_TYPES]) {
-        static const char *const types[][3] = {
-            {"confidentiality", "breach of confidentiality: personal data was disclosed to, or accessed by, people not entitled to it",
-             "Verletzung der Vertraulichkeit: Unbefugte erhielten Kenntnis von personenbezogenen Daten oder Zugang zu ihnen"},
-            {"integrity", "breach of integrity: personal data was altered without authorisation or by accident",
-             "Verletzung der Integrität: personenbezogene Daten wurden unbefugt oder unbeabsichtigt verändert"},
-            {"availability", "breach of availability: access to personal data was lost, or the data was destroyed",
-             "Verletzung der Verfügbarkeit: der Zugang zu personenbezogenen Daten ging verloren oder die Daten wurden vernichtet"},
-        };
         char *t = xstrdup(inc->v[IF_BREACH_TYPES]);
         for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv))
             buf_addf(&b, "%s%s", b.len ? "\n" : "", word(types, N(types), tok, L));
@@ -244,7 +240,12 @@ static void nature(const struct report *m, struct doc *d, int L, const char *zon
     }
     add(d, DOC_ROW, T("Type of breach", "Art der Verletzung"), buf_str(&b));
     buf_release(&b);
-    if (inc->v[IF_CAUSE]) add(d, DOC_ROW, T("Cause", "Ursache"), word(cause_words, N(cause_words), inc->v[IF_CAUSE], L));
+}
+
+/* when it happened (from, until, how long) and when it was contained */
+static void nature_period(const struct incident *inc, struct doc *d, int L, const char *zone)
+{
+    char t1[128], t2[128], du[I18N_TEXT_MAX];
     int64_t from = inc_time(inc, IF_OCCURRED_FROM), until = inc_time(inc, IF_OCCURRED_UNTIL);
     if (from && until) {
         report_time((enum report_lang)L, zone, from, t1, sizeof t1);
@@ -259,84 +260,120 @@ static void nature(const struct report *m, struct doc *d, int L, const char *zon
         report_time((enum report_lang)L, zone, inc_time(inc, IF_CONTAINED_AT), t1, sizeof t1);
         add(d, DOC_ROW, T("Contained", "Eingedämmt"), t1);
     }
-    if (m->nrules) {
-        buf_init(&b, 0);
-        for (size_t i = 0; i < m->nrules; i++) {
-            if (i) buf_addc(&b, '\n');
-            if (m->rules[i].where)
-                buf_addf(&b, L ? "%s: Anfragen, die auf %s passen" : "%s: requests matching %s", m->rules[i].name, m->rules[i].where);
-            else buf_adds(&b, m->rules[i].name);
-        }
-        add(d, DOC_ROW, T("Where", "Wo"), buf_str(&b));
-        buf_release(&b);
-    }
-    const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
+}
+
+/* where: the exposure rule's sections with their request patterns */
+static void nature_where(const struct report *m, struct doc *d, int L)
+{
+    if (!m->nrules) return;
+    struct buf b;
     buf_init(&b, 0);
-    if (cats && *cats) words_list(&b, cats, field_words, N(field_words), L);
-    else buf_adds(&b, T("not recorded yet", "noch nicht erfasst"));
-    add(d, DOC_ROW, T("Personal data affected", "Betroffene Daten"), buf_str(&b));
-    buf_release(&b);
-    if (inc->v[IF_DATA_NOT_AFFECTED]) {
-        buf_init(&b, 0);
-        words_list(&b, inc->v[IF_DATA_NOT_AFFECTED], field_words, N(field_words), L);
-        add(d, DOC_ROW, T("Not affected", "Nicht betroffen"), buf_str(&b));
-        buf_release(&b);
+    for (size_t i = 0; i < m->nrules; i++) {
+        if (i) buf_addc(&b, '\n');
+        if (m->rules[i].where)
+            buf_addf(&b, L ? "%s: Anfragen, die auf %s passen" : "%s: requests matching %s", m->rules[i].name, m->rules[i].where);
+        else buf_adds(&b, m->rules[i].name);
     }
+    add(d, DOC_ROW, T("Where", "Wo"), buf_str(&b));
+    buf_release(&b);
+}
+
+/* a row listing the words of a ','-separated list (nothing when the list is NULL) */
+static void words_row(struct doc *d, const char *label, const char *list, const char *const (*tab)[3], size_t n, int L)
+{
+    if (!list) return;
+    struct buf b;
+    buf_init(&b, 0);
+    words_list(&b, list, tab, n, L);
+    add(d, DOC_ROW, label, buf_str(&b));
+    buf_release(&b);
+}
+
+/* the categories of data affected and not affected, special categories, categories of people */
+static void nature_data(const struct report *m, struct doc *d, int L)
+{
+    const struct incident *inc = &m->inc;
+    const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
+    if (cats && *cats) words_row(d, T("Personal data affected", "Betroffene Daten"), cats, field_words, N(field_words), L);
+    else add(d, DOC_ROW, T("Personal data affected", "Betroffene Daten"), T("not recorded yet", "noch nicht erfasst"));
+    words_row(d, T("Not affected", "Nicht betroffen"), inc->v[IF_DATA_NOT_AFFECTED], field_words, N(field_words), L);
     const struct assessment *a = report_latest_assessment(m);
     if (a) add(d, DOC_ROW, T("Special categories (Art. 9, 10 GDPR)", "Besondere Kategorien (Art. 9, 10 DSGVO)"),
                a->in.v[ENISA_K_SPECIAL].value ? T("yes", "ja") : T("no", "nein"));
-    if (inc->v[IF_SUBJECT_CATEGORIES]) {
-        buf_init(&b, 0);
-        words_list(&b, inc->v[IF_SUBJECT_CATEGORIES], subject_words, N(subject_words), L);
-        add(d, DOC_ROW, T("Categories of people", "Kategorien betroffener Personen"), buf_str(&b));
-        buf_release(&b);
+    words_row(d, T("Categories of people", "Kategorien betroffener Personen"), inc->v[IF_SUBJECT_CATEGORIES], subject_words,
+              N(subject_words), L);
+}
+
+/* the numbers the scan counted: people, records, and the views (how many, by whom, when) */
+static void nature_scan_numbers(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    char n1[I18N_TEXT_MAX], t1[128], t2[128];
+    num(L, m->scan.people, n1, sizeof n1);
+    addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"),
+         L ? "%s (aus den Zugriffsprotokollen gezählt: jede Person, deren Daten jemand anderes als sie selbst abgerufen hat; "
+             "Auswertung Version %lld)"
+           : "%s (counted from the access logs: every person whose data someone other than themselves viewed; "
+             "analysis version %lld)", n1, (long long)m->scan.version);
+    num(L, m->scan.records, n1, sizeof n1);
+    addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"),
+         L ? "%s (ein Datensatz ist eine Angabe zu einer Person, die offengelegt wurde, etwa die E-Mail-Adresse einer Person)"
+           : "%s (a record is one item of one person's data that was disclosed, such as one person's e-mail address)", n1);
+    char v1[I18N_TEXT_MAX], v2[I18N_TEXT_MAX], v3[I18N_TEXT_MAX], v4[I18N_TEXT_MAX];
+    num(L, m->scan.views, v1, sizeof v1);
+    num(L, m->facts.viewers, v2, sizeof v2);
+    num(L, m->facts.viewers - m->facts.anonymous_viewers, v3, sizeof v3);
+    num(L, m->facts.anonymous_viewers, v4, sizeof v4);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_addf(&b, L ? "%s Abrufe durch %s andere Personen oder Geräte: %s angemeldete Konten und %s nur über eine IP-Adresse "
+                     "erkennbare Besucher"
+                   : "%s views by %s other people or devices: %s signed-in accounts and %s visitors known only by an "
+                     "IP address", v1, v2, v3, v4);
+    if (m->scan.first_seen) {
+        report_time((enum report_lang)L, zone, m->scan.first_seen, t1, sizeof t1);
+        report_time((enum report_lang)L, zone, m->scan.last_seen, t2, sizeof t2);
+        buf_addf(&b, L ? "; erster Abruf am %s, letzter am %s" : "; the first on %s, the last on %s", t1, t2);
     }
-    if (m->has_scan) {
-        num(L, m->scan.people, n1, sizeof n1);
-        addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"),
-             L ? "%s (aus den Zugriffsprotokollen gezählt: jede Person, deren Daten jemand anderes als sie selbst abgerufen hat; "
-                 "Auswertung Version %lld)"
-               : "%s (counted from the access logs: every person whose data someone other than themselves viewed; "
-                 "analysis version %lld)", n1, (long long)m->scan.version);
-        num(L, m->scan.records, n2, sizeof n2);
-        addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"),
-             L ? "%s (ein Datensatz ist eine Angabe zu einer Person, die offengelegt wurde, etwa die E-Mail-Adresse einer Person)"
-               : "%s (a record is one item of one person's data that was disclosed, such as one person's e-mail address)", n2);
-        char v1[I18N_TEXT_MAX], v2[I18N_TEXT_MAX], v3[I18N_TEXT_MAX], v4[I18N_TEXT_MAX];
-        num(L, m->scan.views, v1, sizeof v1);
-        num(L, m->facts.viewers, v2, sizeof v2);
-        num(L, m->facts.viewers - m->facts.anonymous_viewers, v3, sizeof v3);
-        num(L, m->facts.anonymous_viewers, v4, sizeof v4);
-        buf_init(&b, 0);
-        buf_addf(&b, L ? "%s Abrufe durch %s andere Personen oder Geräte: %s angemeldete Konten und %s nur über eine IP-Adresse "
-                         "erkennbare Besucher"
-                       : "%s views by %s other people or devices: %s signed-in accounts and %s visitors known only by an "
-                         "IP address", v1, v2, v3, v4);
-        if (m->scan.first_seen) {
-            report_time((enum report_lang)L, zone, m->scan.first_seen, t1, sizeof t1);
-            report_time((enum report_lang)L, zone, m->scan.last_seen, t2, sizeof t2);
-            buf_addf(&b, L ? "; erster Abruf am %s, letzter am %s" : "; the first on %s, the last on %s", t1, t2);
-        }
-        if (m->scan.keep_viewers)
-            buf_adds(&b, L ? ". Die Kennungen der Abrufenden wurden für die Untersuchung aufbewahrt."
-                           : ". The identities of the viewers were kept for the investigation.");
-        else
-            buf_adds(&b, L ? ". Wer die Daten abrief, speichert klartext nur als Hash mit geheimem Schlüssel."
-                           : ". klartext keeps who viewed the data only as keyed hashes.");
-        add(d, DOC_ROW, T("Views", "Abrufe"), buf_str(&b));
-        buf_release(&b);
+    if (m->scan.keep_viewers)
+        buf_adds(&b, L ? ". Die Kennungen der Abrufenden wurden für die Untersuchung aufbewahrt."
+                       : ". The identities of the viewers were kept for the investigation.");
+    else
+        buf_adds(&b, L ? ". Wer die Daten abrief, speichert klartext nur als Hash mit geheimem Schlüssel."
+                       : ". klartext keeps who viewed the data only as keyed hashes.");
+    add(d, DOC_ROW, T("Views", "Abrufe"), buf_str(&b));
+    buf_release(&b);
+}
+
+/* without a scan: the estimated numbers of people and records, if any */
+static void nature_estimates(const struct incident *inc, struct doc *d, int L)
+{
+    char n[I18N_TEXT_MAX];
+    if (inc->v[IF_APPROX_SUBJECTS]) {
+        num(L, strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10), n, sizeof n);
+        addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n);
     } else {
-        if (inc->v[IF_APPROX_SUBJECTS]) {
-            num(L, strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10), n1, sizeof n1);
-            addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n1);
-        } else {
-            add(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), T("not known yet", "noch nicht bekannt"));
-        }
-        if (inc->v[IF_APPROX_RECORDS]) {
-            num(L, strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10), n2, sizeof n2);
-            addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n2);
-        }
+        add(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), T("not known yet", "noch nicht bekannt"));
     }
+    if (inc->v[IF_APPROX_RECORDS]) {
+        num(L, strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10), n, sizeof n);
+        addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n);
+    }
+}
+
+/* section 1, Art. 33(3)(a): what happened, to which data, of how many people */
+static void nature(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    const struct incident *inc = &m->inc;
+    add(d, DOC_SECTION, NULL, T("Nature of the breach (Art. 33(3)(a) GDPR)", "Art der Verletzung (Art. 33 Abs. 3 lit. a DSGVO)"));
+    add(d, DOC_ROW, T("What happened", "Was geschehen ist"),
+        inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("not described yet", "noch nicht beschrieben"));
+    nature_types(inc, d, L);
+    if (inc->v[IF_CAUSE]) add(d, DOC_ROW, T("Cause", "Ursache"), word(cause_words, N(cause_words), inc->v[IF_CAUSE], L));
+    nature_period(inc, d, L, zone);
+    nature_where(m, d, L);
+    nature_data(m, d, L);
+    if (m->has_scan) nature_scan_numbers(m, d, L, zone);
+    else nature_estimates(inc, d, L);
     if (inc->v[IF_CROSS_BORDER])
         add(d, DOC_ROW, T("Cross-border", "Grenzüberschreitend"),
             inc_bool(inc, IF_CROSS_BORDER) ? T("yes: people in more than one EU/EEA member state are affected",

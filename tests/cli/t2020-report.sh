@@ -182,6 +182,21 @@ test_expect_success 'every language and format is byte-identical to its golden f
     if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then mkdir -p "$GOLDEN" && cp full.* bare.* "$GOLDEN/"; fi &&
     for f in full.* bare.*; do cmp $f "$GOLDEN/$f" || exit 1; done
 '
+test_expect_success 'an estimated incident and one whose scan kept the viewers match their golden files' '
+    klartext incident new --title "Estimated <one>" --aware-at 2018-11-20T08:00:00Z --aware-how "an auditor" \
+        --occurred-from 2018-10-01T00:00:00Z --approx-subjects 1234567 --approx-records 2500000 \
+        --cause insider-misuse --breach-types integrity,availability --subject-categories employees,children \
+        --data-categories health,iban,shoe-size --data-not-affected password --cross-border no --status confirmed \
+        --lead-authority "Der Hessische Beauftragte" --measures-proposed "Rotate every key." >/dev/null &&
+    klartext incident new --title "Kept viewers" --aware-at 2018-11-21T09:00:00Z --aware-how x --status confirmed >/dev/null &&
+    klartext scan --rule rule.conf --incident 2018-0005 --keep-viewers access.log 2>/dev/null >/dev/null &&
+    for lang in en de; do for fmt in text html json veris; do
+        klartext report 2018-0004 --lang $lang --format $fmt >estimate.$lang.$fmt 2>/dev/null &&
+        klartext report 2018-0005 --lang $lang --format $fmt >kept.$lang.$fmt 2>/dev/null || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then cp estimate.* kept.* "$GOLDEN/"; fi &&
+    for f in estimate.* kept.*; do cmp $f "$GOLDEN/$f" || exit 1; done
+'
 test_expect_code 2 'an unknown format or language' 'klartext report 2018-0001 --format pdf'
 test_expect_code 2 'an unknown language' 'klartext report 2018-0001 --lang fr'
 test_expect_code 2 'an unknown incident' 'klartext report 2018-0099'
