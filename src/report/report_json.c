@@ -110,20 +110,23 @@ json_t *report_filing_json(const struct filing *f)
     return j;
 }
 
-/* the facts every JSON form shares (also the "plus.gdpr" of VERIS) */
-json_t *report_facts_json(const struct report *m)
+/* "report": which filing this is */
+static json_t *facts_report(const struct report *m)
 {
-    const struct incident *inc = &m->inc;
-    json_t *j = json_object();
     const char *case_ref;
     int64_t fu = report_next_follow_up(m, &case_ref);
     json_t *rp = json_object();
-    json_object_set_new(rp, "reference", json_string(inc->ref));
+    json_object_set_new(rp, "reference", json_string(m->inc.ref));
     json_object_set_new(rp, "type", json_string(fu ? "follow-up" : "initial"));
     json_object_set_new(rp, "follow_up", fu ? json_integer(fu) : json_null());
     json_object_set_new(rp, "case_ref", str_or_null(case_ref));
     json_object_set_new(rp, "as_of", time_or_null(m->as_of));
-    json_object_set_new(j, "report", rp);
+    return rp;
+}
+
+/* "controller", "dpo" and "authority" into j */
+static void facts_parties(const struct report *m, json_t *j)
+{
     json_t *c = json_object();
     json_object_set_new(c, "name", str_or_null(m->org_name));
     json_object_set_new(c, "address", str_or_null(m->org_address));
@@ -134,6 +137,12 @@ json_t *report_facts_json(const struct report *m)
     json_object_set_new(dpo, "phone", str_or_null(m->dpo_phone));
     json_object_set_new(j, "dpo", dpo);
     json_object_set_new(j, "authority", str_or_null(m->authority));
+}
+
+/* "incident": the recorded facts */
+static json_t *facts_incident(const struct report *m)
+{
+    const struct incident *inc = &m->inc;
     json_t *i = json_object();
     json_object_set_new(i, "ref", json_string(inc->ref));
     json_object_set_new(i, "title", json_string(inc->v[IF_TITLE]));
@@ -152,7 +161,13 @@ json_t *report_facts_json(const struct report *m)
     json_object_set_new(i, "consequences", str_or_null(inc->v[IF_CONSEQUENCES]));
     json_object_set_new(i, "measures_taken", str_or_null(inc->v[IF_MEASURES_TAKEN]));
     json_object_set_new(i, "measures_proposed", str_or_null(inc->v[IF_MEASURES_PROPOSED]));
-    json_object_set_new(j, "incident", i);
+    return i;
+}
+
+/* "numbers": counted by the scan, or estimated */
+static json_t *facts_numbers(const struct report *m)
+{
+    const struct incident *inc = &m->inc;
     json_t *n = json_object();
     if (m->has_scan) {
         json_object_set_new(n, "method", json_string("log analysis"));
@@ -170,7 +185,12 @@ json_t *report_facts_json(const struct report *m)
         json_object_set_new(n, "people", inc->v[IF_APPROX_SUBJECTS] ? json_integer(strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10)) : json_null());
         json_object_set_new(n, "records", inc->v[IF_APPROX_RECORDS] ? json_integer(strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10)) : json_null());
     }
-    json_object_set_new(j, "numbers", n);
+    return n;
+}
+
+/* "where": the exposure rule's sections and patterns */
+static json_t *facts_where(const struct report *m)
+{
     json_t *w = json_array();
     for (size_t k = 0; k < m->nrules; k++) {
         json_t *x = json_object();
@@ -178,7 +198,13 @@ json_t *report_facts_json(const struct report *m)
         json_object_set_new(x, "pattern", str_or_null(m->rules[k].where));
         json_array_append_new(w, x);
     }
-    json_object_set_new(j, "where", w);
+    return w;
+}
+
+/* "time_limits": awareness, the 72-hour deadline, the notification and any delay */
+static json_t *facts_time_limits(const struct report *m)
+{
+    const struct incident *inc = &m->inc;
     json_t *tl = json_object();
     int64_t notified = inc_time(inc, IF_NOTIFIED_AT);
     json_object_set_new(tl, "aware_at", time_or_null(inc_time(inc, IF_AWARE_AT)));
@@ -188,11 +214,12 @@ json_t *report_facts_json(const struct report *m)
     json_object_set_new(tl, "notified_at", time_or_null(notified));
     json_object_set_new(tl, "notified_late", notified ? json_boolean(notified > m->dl.authority) : json_null());
     json_object_set_new(tl, "delay_reason", str_or_null(inc->v[IF_DELAY_REASON]));
-    json_object_set_new(j, "time_limits", tl);
-    const struct assessment *a = report_latest_assessment(m);
-    json_object_set_new(j, "assessment", a ? report_assessment_json(a) : json_null());
-    const struct decision *d = report_latest_decision(m);
-    json_object_set_new(j, "decision", d ? report_decision_json(d) : json_null());
+    return tl;
+}
+
+/* "communication": the decision on telling the people, who can be reached, the notices */
+static json_t *facts_communication(const struct report *m, const struct decision *d)
+{
     json_t *cm = json_object();
     json_object_set_new(cm, "decision", d ? json_string(proposal_people_name(d->people)) : json_null());
     json_object_set_new(cm, "people", m->has_scan ? json_integer(m->exposed) : json_null());
@@ -209,7 +236,24 @@ json_t *report_facts_json(const struct report *m)
     json_object_set_new(nt, "failed", json_integer(oc->failed));
     json_object_set_new(nt, "cancelled", json_integer(oc->cancelled));
     json_object_set_new(cm, "notices", nt);
-    json_object_set_new(j, "communication", cm);
+    return cm;
+}
+
+/* the facts every JSON form shares (also the "plus.gdpr" of VERIS) */
+json_t *report_facts_json(const struct report *m)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "report", facts_report(m));
+    facts_parties(m, j);
+    json_object_set_new(j, "incident", facts_incident(m));
+    json_object_set_new(j, "numbers", facts_numbers(m));
+    json_object_set_new(j, "where", facts_where(m));
+    json_object_set_new(j, "time_limits", facts_time_limits(m));
+    const struct assessment *a = report_latest_assessment(m);
+    json_object_set_new(j, "assessment", a ? report_assessment_json(a) : json_null());
+    const struct decision *d = report_latest_decision(m);
+    json_object_set_new(j, "decision", d ? report_decision_json(d) : json_null());
+    json_object_set_new(j, "communication", facts_communication(m, d));
     json_t *fl = json_array();
     for (size_t k = 0; k < m->nfilings; k++) json_array_append_new(fl, report_filing_json(&m->filings[k]));
     json_object_set_new(j, "filings", fl);
@@ -352,10 +396,22 @@ static void add_unique(json_t *a, const char *s)
     json_array_append_new(a, json_string(s));
 }
 
-int report_write_veris(const struct report *m, struct buf *out)
+/* a VERIS date: {"year", "month", "day"} of t in UTC */
+static json_t *veris_date(int64_t t)
+{
+    struct tm tm;
+    kt_gmtime(t, &tm);
+    json_t *j = json_object();
+    json_object_set_new(j, "year", json_integer(tm.tm_year + 1900));
+    json_object_set_new(j, "month", json_integer(tm.tm_mon + 1));
+    json_object_set_new(j, "day", json_integer(tm.tm_mday));
+    return j;
+}
+
+/* the incident's identity: schema, ids, whether it is a confirmed incident, the summary */
+static void veris_head(const struct report *m, json_t *j)
 {
     const struct incident *inc = &m->inc;
-    json_t *j = json_object();
     json_object_set_new(j, "schema_version", json_string("1.4.0"));
     json_object_set_new(j, "schema_name", json_string("verisc"));
     json_object_set_new(j, "incident_id", json_string(inc->ref));
@@ -371,67 +427,76 @@ int report_write_veris(const struct report *m, struct buf *out)
     json_object_set_new(j, "summary", json_string(buf_str(&sb)));
     buf_release(&sb);
     json_object_set_new(j, "confidence", json_string(m->has_scan ? "High" : "Medium"));
-    /* timeline */
-    json_t *tl = json_object(), *ti = json_object();
+}
+
+/* "timeline": the incident's date, how long until discovery and until containment */
+static json_t *veris_timeline(const struct incident *inc)
+{
+    json_t *tl = json_object();
     int64_t from = inc_time(inc, IF_OCCURRED_FROM), aware = inc_time(inc, IF_AWARE_AT), contained = inc_time(inc, IF_CONTAINED_AT);
-    struct tm tm;
-    kt_gmtime(from ? from : aware, &tm);
-    json_object_set_new(ti, "year", json_integer(tm.tm_year + 1900));
-    json_object_set_new(ti, "month", json_integer(tm.tm_mon + 1));
-    json_object_set_new(ti, "day", json_integer(tm.tm_mday));
-    json_object_set_new(tl, "incident", ti);
+    json_object_set_new(tl, "incident", veris_date(from ? from : aware));
     if (from && aware >= from) json_object_set_new(tl, "discovery", duration(aware - from));
     if (contained && contained >= aware) json_object_set_new(tl, "containment", duration(contained - aware));
-    json_object_set_new(j, "timeline", tl);
-    json_t *dm = json_object();
-    json_object_set_new(dm, "unknown", json_true());
-    json_object_set_new(j, "discovery_method", dm);
-    json_object_set_new(j, "discovery_notes", json_string(inc->v[IF_AWARE_HOW]));
-    json_t *actor = json_object(), *action = json_object();
-    veris_actor_action(inc->v[IF_CAUSE], actor, action);
-    json_object_set_new(j, "actor", actor);
-    json_object_set_new(j, "action", action);
+    return tl;
+}
+
+/* "asset": a web application when the logs showed the exposure */
+static json_t *veris_asset(const struct report *m)
+{
     json_t *asset = json_object(), *assets = json_array(), *as = json_object();
     json_object_set_new(as, "variety", json_string(m->has_scan ? "S - Web application" : "S - Unknown"));
     json_array_append_new(assets, as);
     json_object_set_new(asset, "assets", assets);
     json_object_set_new(asset, "cloud", varieties("Unknown"));
-    json_object_set_new(j, "asset", asset);
-    /* attribute */
-    json_t *attr = json_object();
-    const char *types = inc->v[IF_BREACH_TYPES];
-    if (!types || strstr(types, "confidentiality")) {
-        json_t *c = json_object();
-        json_object_set_new(c, "data_disclosure", json_string(m->has_scan && m->scan.views ? "Yes" : "Potentially"));
-        long long records = m->has_scan ? m->scan.records : inc->v[IF_APPROX_RECORDS] ? strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10) : -1;
-        long long people = m->has_scan ? m->scan.people : inc->v[IF_APPROX_SUBJECTS] ? strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10) : -1;
-        if (records >= 0) json_object_set_new(c, "data_total", json_integer(records));
-        const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
-        if (cats && *cats) {
-            json_t *vs = json_array(), *data = json_array();
-            char *t = xstrdup(cats);
-            for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) add_unique(vs, veris_data_variety(tok));
-            free(t);
-            size_t k;
-            json_t *v;
-            json_array_foreach(vs, k, v) {
-                json_t *x = json_object();
-                json_object_set_new(x, "variety", json_string(json_string_value(v)));
-                if (people >= 0) json_object_set_new(x, "amount", json_integer(people));
-                json_array_append_new(data, x);
-            }
-            json_decref(vs);
-            json_object_set_new(c, "data", data);
-        }
-        if (inc->v[IF_SUBJECT_CATEGORIES]) {
-            json_t *dv = json_array();
-            char *t = xstrdup(inc->v[IF_SUBJECT_CATEGORIES]);
-            for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) add_unique(dv, veris_victim(tok));
-            free(t);
-            json_object_set_new(c, "data_victim", dv);
-        }
-        json_object_set_new(attr, "confidentiality", c);
+    return asset;
+}
+
+/* "data": one entry per data variety of the categories (cats), each with the number of people */
+static json_t *veris_data(const char *cats, long long people)
+{
+    json_t *vs = json_array(), *data = json_array();
+    char *t = xstrdup(cats);
+    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) add_unique(vs, veris_data_variety(tok));
+    free(t);
+    size_t k;
+    json_t *v;
+    json_array_foreach(vs, k, v) {
+        json_t *x = json_object();
+        json_object_set_new(x, "variety", json_string(json_string_value(v)));
+        if (people >= 0) json_object_set_new(x, "amount", json_integer(people));
+        json_array_append_new(data, x);
     }
+    json_decref(vs);
+    return data;
+}
+
+/* "attribute.confidentiality": disclosure, total records, data varieties, victims */
+static json_t *veris_confidentiality(const struct report *m)
+{
+    const struct incident *inc = &m->inc;
+    json_t *c = json_object();
+    json_object_set_new(c, "data_disclosure", json_string(m->has_scan && m->scan.views ? "Yes" : "Potentially"));
+    long long records = m->has_scan ? m->scan.records : inc->v[IF_APPROX_RECORDS] ? strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10) : -1;
+    long long people = m->has_scan ? m->scan.people : inc->v[IF_APPROX_SUBJECTS] ? strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10) : -1;
+    if (records >= 0) json_object_set_new(c, "data_total", json_integer(records));
+    const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
+    if (cats && *cats) json_object_set_new(c, "data", veris_data(cats, people));
+    if (inc->v[IF_SUBJECT_CATEGORIES]) {
+        json_t *dv = json_array();
+        char *t = xstrdup(inc->v[IF_SUBJECT_CATEGORIES]);
+        for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) add_unique(dv, veris_victim(tok));
+        free(t);
+        json_object_set_new(c, "data_victim", dv);
+    }
+    return c;
+}
+
+/* "attribute": confidentiality (also when no type is recorded), integrity, availability */
+static json_t *veris_attribute(const struct report *m)
+{
+    json_t *attr = json_object();
+    const char *types = m->inc.v[IF_BREACH_TYPES];
+    if (!types || strstr(types, "confidentiality")) json_object_set_new(attr, "confidentiality", veris_confidentiality(m));
     if (types && strstr(types, "integrity")) {
         json_t *x = json_object();
         json_object_set_new(x, "variety", varieties("Modify data"));
@@ -442,21 +507,40 @@ int report_write_veris(const struct report *m, struct buf *out)
         json_object_set_new(x, "variety", varieties("Unknown"));
         json_object_set_new(attr, "availability", x);
     }
-    json_object_set_new(j, "attribute", attr);
-    if (inc->v[IF_MEASURES_PROPOSED]) json_object_set_new(j, "corrective_action", json_string(inc->v[IF_MEASURES_PROPOSED]));
-    /* GDPR facts under plus */
+    return attr;
+}
+
+/* "plus": the GDPR facts, and the date of the notification */
+static json_t *veris_plus(const struct report *m)
+{
     json_t *plus = json_object();
     json_object_set_new(plus, "gdpr", report_facts_json(m));
-    int64_t notified = inc_time(inc, IF_NOTIFIED_AT);
+    int64_t notified = inc_time(&m->inc, IF_NOTIFIED_AT);
     if (notified) {
-        json_t *pt = json_object(), *pn = json_object();
-        kt_gmtime(notified, &tm);
-        json_object_set_new(pn, "year", json_integer(tm.tm_year + 1900));
-        json_object_set_new(pn, "month", json_integer(tm.tm_mon + 1));
-        json_object_set_new(pn, "day", json_integer(tm.tm_mday));
-        json_object_set_new(pt, "notification", pn);
+        json_t *pt = json_object();
+        json_object_set_new(pt, "notification", veris_date(notified));
         json_object_set_new(plus, "timeline", pt);
     }
-    json_object_set_new(j, "plus", plus);
+    return plus;
+}
+
+int report_write_veris(const struct report *m, struct buf *out)
+{
+    const struct incident *inc = &m->inc;
+    json_t *j = json_object();
+    veris_head(m, j);
+    json_object_set_new(j, "timeline", veris_timeline(inc));
+    json_t *dm = json_object();
+    json_object_set_new(dm, "unknown", json_true());
+    json_object_set_new(j, "discovery_method", dm);
+    json_object_set_new(j, "discovery_notes", json_string(inc->v[IF_AWARE_HOW]));
+    json_t *actor = json_object(), *action = json_object();
+    veris_actor_action(inc->v[IF_CAUSE], actor, action);
+    json_object_set_new(j, "actor", actor);
+    json_object_set_new(j, "action", action);
+    json_object_set_new(j, "asset", veris_asset(m));
+    json_object_set_new(j, "attribute", veris_attribute(m));
+    if (inc->v[IF_MEASURES_PROPOSED]) json_object_set_new(j, "corrective_action", json_string(inc->v[IF_MEASURES_PROPOSED]));
+    json_object_set_new(j, "plus", veris_plus(m));
     return dump(j, out);
 }
