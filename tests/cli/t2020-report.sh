@@ -201,4 +201,11 @@ test_expect_code 2 'an unknown format or language' 'klartext report 2018-0001 --
 test_expect_code 2 'an unknown language' 'klartext report 2018-0001 --lang fr'
 test_expect_code 2 'an unknown incident' 'klartext report 2018-0099'
 test_expect_code 2 'filing options without --filed' 'klartext report 2018-0001 --ref X'
+test_expect_success 'the register of these incidents is byte-identical to its golden files' '
+    for lang in en de; do for fmt in text csv json; do
+        klartext report --register --lang $lang --format $fmt >register-t2020.$lang.$fmt || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then cp register-t2020.* "$GOLDEN/"; fi &&
+    for f in register-t2020.*; do cmp $f "$GOLDEN/$f" || exit 1; done
+'
 test_done

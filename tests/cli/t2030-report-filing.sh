@@ -100,4 +100,11 @@ test_expect_success '--json' '
     klartext --json report 2018-0003 --filed --at 2018-11-22T09:00:00Z --ref R-3 >j 2>/dev/null && /usr/bin/python3 -c "
 import json; j=json.load(open(\"j\")); assert j[\"type\"]==\"initial\" and j[\"case_ref\"]==\"R-3\" and j[\"format\"]==\"json\" and j[\"status\"]==\"notified\", j"
 '
+test_expect_success 'the register of these incidents is byte-identical to its golden files' '
+    for lang in en de; do for fmt in text csv json; do
+        klartext report --register --lang $lang --format $fmt >register-t2030.$lang.$fmt || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then cp register-t2030.* "$GOLDEN/"; fi &&
+    for f in register-t2030.*; do cmp $f "$GOLDEN/$f" || exit 1; done
+'
 test_done
