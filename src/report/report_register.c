@@ -6,6 +6,7 @@
 #include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,53 +25,80 @@ static void line(struct buf *b, const char *label, const char *text)
     buf_addc(b, '\n');
 }
 
-static void text_incident(const struct report *m, int L, const char *zone, struct buf *b)
+/* a line whose text is built with printf */
+static void linef(struct buf *b, const char *label, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void linef(struct buf *b, const char *label, const char *fmt, ...)
+{
+    struct buf v;
+    buf_init(&v, 0);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vaddf(&v, fmt, ap);
+    va_end(ap);
+    line(b, label, buf_str(&v));
+    buf_release(&v);
+}
+
+/* when the organisation became aware, and when the breach happened */
+static void text_when(const struct incident *inc, int L, const char *zone, struct buf *b)
+{
+    char t[128], t2[128];
+    report_time((enum report_lang)L, zone, inc_time(inc, IF_AWARE_AT), t, sizeof t);
+    linef(b, T("became aware", "Kenntnis"), "%s — %s", t, inc->v[IF_AWARE_HOW]);
+    if (!inc->v[IF_OCCURRED_FROM]) return;
+    report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_FROM), t, sizeof t);
+    if (inc->v[IF_OCCURRED_UNTIL]) report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_UNTIL), t2, sizeof t2);
+    else snprintf(t2, sizeof t2, "…");
+    linef(b, T("occurred", "Zeitraum"), "%s – %s", t, t2);
+}
+
+/* how many people: counted by the scan, estimated, or not known */
+static void text_people(const struct report *m, int L, struct buf *b)
 {
     const struct incident *inc = &m->inc;
-    char t[128], t2[128], f[128], n1[I18N_TEXT_MAX];
-    struct buf v;
-    buf_addf(b, "\n%s  %s\n", inc->ref, inc->v[IF_TITLE]);
+    char n1[I18N_TEXT_MAX], n2[I18N_TEXT_MAX];
+    if (m->has_scan) {
+        i18n_format_int(L ? I18N_DE : I18N_EN, m->scan.people, n1, sizeof n1);
+        i18n_format_int(L ? I18N_DE : I18N_EN, m->scan.records, n2, sizeof n2);
+        linef(b, T("people affected", "Betroffene"),
+              L ? "%s Personen, %s Datensätze (Protokollauswertung, Version %lld)" : "%s people, %s records (log analysis, version %lld)",
+              n1, n2, (long long)m->scan.version);
+    } else if (inc->v[IF_APPROX_SUBJECTS]) {
+        linef(b, T("people affected", "Betroffene"), L ? "etwa %s Personen (Schätzung)" : "about %s people (estimate)",
+              inc->v[IF_APPROX_SUBJECTS]);
+    } else {
+        line(b, T("people affected", "Betroffene"), T("not known yet", "noch nicht bekannt"));
+    }
+}
+
+/* the facts, effects and remedial action the register must document (Art. 33(5)) */
+static void text_facts(const struct report *m, int L, const char *zone, struct buf *b)
+{
+    const struct incident *inc = &m->inc;
     line(b, T("status", "Status"), inc_status_label(inc->v[IF_STATUS]));
     line(b, T("facts", "Sachverhalt"), inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("(not described)", "(nicht beschrieben)"));
     if (inc->v[IF_BREACH_TYPES]) line(b, T("breach types", "Art der Verletzung"), inc->v[IF_BREACH_TYPES]);
     if (inc->v[IF_CAUSE]) line(b, T("cause", "Ursache"), inc->v[IF_CAUSE]);
-    report_time((enum report_lang)L, zone, inc_time(inc, IF_AWARE_AT), t, sizeof t);
-    buf_init(&v, 0);
-    buf_addf(&v, "%s — %s", t, inc->v[IF_AWARE_HOW]);
-    line(b, T("became aware", "Kenntnis"), buf_str(&v));
-    buf_release(&v);
-    if (inc->v[IF_OCCURRED_FROM]) {
-        report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_FROM), t, sizeof t);
-        if (inc->v[IF_OCCURRED_UNTIL]) report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_UNTIL), t2, sizeof t2);
-        else snprintf(t2, sizeof t2, "…");
-        buf_init(&v, 0);
-        buf_addf(&v, "%s – %s", t, t2);
-        line(b, T("occurred", "Zeitraum"), buf_str(&v));
-        buf_release(&v);
-    }
+    text_when(inc, L, zone, b);
     const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
     if (cats) line(b, T("data affected", "betroffene Daten"), cats);
-    buf_init(&v, 0);
-    if (m->has_scan) {
-        i18n_format_int(L ? I18N_DE : I18N_EN, m->scan.people, n1, sizeof n1);
-        buf_addf(&v, L ? "%s Personen, " : "%s people, ", n1);
-        i18n_format_int(L ? I18N_DE : I18N_EN, m->scan.records, n1, sizeof n1);
-        buf_addf(&v, L ? "%s Datensätze (Protokollauswertung, Version %lld)" : "%s records (log analysis, version %lld)", n1,
-                 (long long)m->scan.version);
-    } else if (inc->v[IF_APPROX_SUBJECTS]) {
-        buf_addf(&v, L ? "etwa %s Personen (Schätzung)" : "about %s people (estimate)", inc->v[IF_APPROX_SUBJECTS]);
-    } else {
-        buf_adds(&v, T("not known yet", "noch nicht bekannt"));
-    }
-    line(b, T("people affected", "Betroffene"), buf_str(&v));
-    buf_release(&v);
+    text_people(m, L, b);
     line(b, T("effects", "Folgen"), inc->v[IF_CONSEQUENCES] ? inc->v[IF_CONSEQUENCES] : T("(not described)", "(nicht beschrieben)"));
+    struct buf v;
     buf_init(&v, 0);
     buf_adds(&v, inc->v[IF_MEASURES_TAKEN] ? inc->v[IF_MEASURES_TAKEN] : T("(none recorded)", "(keine erfasst)"));
     if (inc->v[IF_MEASURES_PROPOSED]) buf_addf(&v, L ? "\nVorgeschlagen: %s" : "\nProposed: %s", inc->v[IF_MEASURES_PROPOSED]);
     line(b, T("remedial action", "Abhilfemaßnahmen"), buf_str(&v));
     buf_release(&v);
+}
+
+/* whether and when the authority was notified (and why late), and every filing */
+static void text_authority(const struct report *m, int L, const char *zone, struct buf *b)
+{
+    const struct incident *inc = &m->inc;
+    char t[128];
     int64_t notified = inc_time(inc, IF_NOTIFIED_AT);
+    struct buf v;
     buf_init(&v, 0);
     if (notified) {
         report_time((enum report_lang)L, zone, notified, t, sizeof t);
@@ -81,64 +109,76 @@ static void text_incident(const struct report *m, int L, const char *zone, struc
     }
     if (inc->v[IF_DELAY_REASON]) buf_addf(&v, L ? "\nGründe für die Verzögerung: %s" : "\nreasons for the delay: %s", inc->v[IF_DELAY_REASON]);
     line(b, T("authority", "Aufsichtsbehörde"), buf_str(&v));
-    buf_release(&v);
     for (size_t i = 0; i < m->nfilings; i++) {
         const struct filing *fl = &m->filings[i];
         report_time((enum report_lang)L, zone, fl->filed_at, t, sizeof t);
-        buf_init(&v, 0);
+        buf_reset(&v);
         if (fl->follow_up) buf_addf(&v, L ? "Folgemeldung Nr. %lld" : "follow-up no. %lld", (long long)fl->follow_up);
         else buf_adds(&v, T("initial notification", "Erstmeldung"));
         buf_addf(&v, L ? " am %s, Aktenzeichen %s, SHA-256 %s" : " on %s, case reference %s, SHA-256 %s", t, fl->case_ref, fl->sha256);
         line(b, T("filing", "Meldung"), buf_str(&v));
-        buf_release(&v);
     }
-    for (size_t i = 0; i < m->nassessments; i++) {
-        const struct assessment *a = &m->assessments[i];
-        char lbl[64];
-        report_time((enum report_lang)L, zone, a->created_at, t, sizeof t);
-        assessment_formula(&a->in, &a->p.severity, L ? ',' : '.', f, sizeof f);
-        snprintf(lbl, sizeof lbl, L ? "Bewertung Nr. %lld" : "assessment no. %lld", (long long)a->seq);
-        buf_init(&v, 0);
-        buf_addf(&v, L ? "%s, %s: SE = %s (%s); Vorschlag: Aufsichtsbehörde %s, Betroffene %s%s"
-                       : "%s, %s: SE = %s (%s); proposal: authority %s, people %s%s",
-                 t, a->actor, f, L ? enisa_band_name_de(a->p.severity.band) : enisa_band_name(a->p.severity.band),
-                 a->p.notify_authority ? T("yes", "ja") : T("no", "nein"), proposal_people_name(a->p.people),
-                 a->p.voluntary ? T(" (voluntary notice recommended)", " (freiwillige Benachrichtigung empfohlen)") : "");
-        for (int k = 0; k < ENISA_K_COUNT; k++) {
-            const struct enisa_value *iv = &a->in.v[k];
-            if (iv->source != ENISA_SRC_PERSON) continue;
-            char nb[32];
-            buf_addf(&v, L ? "\nangegeben: %s = %s%s%s" : "\ngiven: %s = %s%s%s", enisa_key_name((enum enisa_key)k),
-                     enisa_value_text((enum enisa_key)k, iv->value, nb, sizeof nb), iv->reason[0] ? ": " : "", iv->reason);
-        }
-        for (size_t k = 0; k < a->p.nreasons; k++) buf_addf(&v, "\n– %s", L ? a->p.reasons[k].de : a->p.reasons[k].en);
-        line(b, lbl, buf_str(&v));
-        buf_release(&v);
+    buf_release(&v);
+}
+
+/* one assessment: when, by whom, the score, the proposal, the inputs people gave, the reasons */
+static void text_assessment(const struct assessment *a, int L, const char *zone, struct buf *b)
+{
+    char t[128], f[128], lbl[64];
+    report_time((enum report_lang)L, zone, a->created_at, t, sizeof t);
+    assessment_formula(&a->in, &a->p.severity, L ? ',' : '.', f, sizeof f);
+    snprintf(lbl, sizeof lbl, L ? "Bewertung Nr. %lld" : "assessment no. %lld", (long long)a->seq);
+    struct buf v;
+    buf_init(&v, 0);
+    buf_addf(&v, L ? "%s, %s: SE = %s (%s); Vorschlag: Aufsichtsbehörde %s, Betroffene %s%s"
+                   : "%s, %s: SE = %s (%s); proposal: authority %s, people %s%s",
+             t, a->actor, f, L ? enisa_band_name_de(a->p.severity.band) : enisa_band_name(a->p.severity.band),
+             a->p.notify_authority ? T("yes", "ja") : T("no", "nein"), proposal_people_name(a->p.people),
+             a->p.voluntary ? T(" (voluntary notice recommended)", " (freiwillige Benachrichtigung empfohlen)") : "");
+    for (int k = 0; k < ENISA_K_COUNT; k++) {
+        const struct enisa_value *iv = &a->in.v[k];
+        if (iv->source != ENISA_SRC_PERSON) continue;
+        char nb[32];
+        buf_addf(&v, L ? "\nangegeben: %s = %s%s%s" : "\ngiven: %s = %s%s%s", enisa_key_name((enum enisa_key)k),
+                 enisa_value_text((enum enisa_key)k, iv->value, nb, sizeof nb), iv->reason[0] ? ": " : "", iv->reason);
     }
+    for (size_t k = 0; k < a->p.nreasons; k++) buf_addf(&v, "\n– %s", L ? a->p.reasons[k].de : a->p.reasons[k].en);
+    line(b, lbl, buf_str(&v));
+    buf_release(&v);
+}
+
+/* one decision: when, by whom, on which assessment, what, how it differs, why */
+static void text_decision(const struct decision *d, int L, const char *zone, struct buf *b)
+{
+    char t[128], lbl[64];
+    report_time((enum report_lang)L, zone, d->created_at, t, sizeof t);
+    snprintf(lbl, sizeof lbl, L ? "Entscheidung Nr. %lld" : "decision no. %lld", (long long)d->seq);
+    struct buf v;
+    buf_init(&v, 0);
+    buf_addf(&v, L ? "%s, %s (zu Bewertung Nr. %lld): Aufsichtsbehörde %s, Betroffene %s; %s"
+                   : "%s, %s (on assessment no. %lld): authority %s, people %s; %s",
+             t, d->by, (long long)d->assessment_seq, d->notify_authority ? T("yes", "ja") : T("no", "nein"),
+             proposal_people_name(d->people), d->differs ? d->difference : T("as proposed", "wie vorgeschlagen"));
+    if (d->reason) buf_addf(&v, L ? "\nBegründung: %s" : "\nreason: %s", d->reason);
+    line(b, lbl, buf_str(&v));
+    buf_release(&v);
+}
+
+/* one incident of the text register */
+static void text_incident(const struct report *m, int L, const char *zone, struct buf *b)
+{
+    buf_addf(b, "\n%s  %s\n", m->inc.ref, m->inc.v[IF_TITLE]);
+    text_facts(m, L, zone, b);
+    text_authority(m, L, zone, b);
+    for (size_t i = 0; i < m->nassessments; i++) text_assessment(&m->assessments[i], L, zone, b);
     if (!m->nassessments) line(b, T("assessment", "Bewertung"), T("none recorded", "keine erfasst"));
     if (!m->ndecisions) line(b, T("decision", "Entscheidung"), T("none recorded", "keine erfasst"));
-    for (size_t i = 0; i < m->ndecisions; i++) {
-        const struct decision *d = &m->decisions[i];
-        char lbl[64];
-        report_time((enum report_lang)L, zone, d->created_at, t, sizeof t);
-        snprintf(lbl, sizeof lbl, L ? "Entscheidung Nr. %lld" : "decision no. %lld", (long long)d->seq);
-        buf_init(&v, 0);
-        buf_addf(&v, L ? "%s, %s (zu Bewertung Nr. %lld): Aufsichtsbehörde %s, Betroffene %s; %s"
-                       : "%s, %s (on assessment no. %lld): authority %s, people %s; %s",
-                 t, d->by, (long long)d->assessment_seq, d->notify_authority ? T("yes", "ja") : T("no", "nein"),
-                 proposal_people_name(d->people), d->differs ? d->difference : T("as proposed", "wie vorgeschlagen"));
-        if (d->reason) buf_addf(&v, L ? "\nBegründung: %s" : "\nreason: %s", d->reason);
-        line(b, lbl, buf_str(&v));
-        buf_release(&v);
-    }
-    if (m->subj_version) {
-        buf_init(&v, 0);
-        buf_addf(&v, L ? "%lld betroffen, %lld per E-Mail erreichbar, %lld nicht direkt erreichbar"
-                       : "%lld affected, %lld reachable by e-mail, %lld not reachable individually",
-                 m->exposed, m->reachable, m->unreachable);
-        line(b, T("communication", "Benachrichtigung"), buf_str(&v));
-        buf_release(&v);
-    }
+    for (size_t i = 0; i < m->ndecisions; i++) text_decision(&m->decisions[i], L, zone, b);
+    if (m->subj_version)
+        linef(b, T("communication", "Benachrichtigung"),
+              L ? "%lld betroffen, %lld per E-Mail erreichbar, %lld nicht direkt erreichbar"
+                : "%lld affected, %lld reachable by e-mail, %lld not reachable individually",
+              m->exposed, m->reachable, m->unreachable);
 }
 
 static int sink(void *ctx, const char *data, size_t len) { return buf_add(ctx, data, len); }
