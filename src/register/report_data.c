@@ -1,17 +1,14 @@
 /* report_data.c — the register's queries for the report (report_data.h). */
 #include "register/report_data.h"
-#include "register/db.h"
+#include "register/reg_int.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* the register's database handle (the one place this file reaches into the register) */
-static db *dbh(reg *r) { return reg_db(r); }
-
 int report_data_rule_text(reg *r, int64_t scan_id, char **text)
 {
     *text = NULL;
-    db_stmt *s = db_prepare(dbh(r), "SELECT rule_text FROM scan WHERE id = ?");
+    db_stmt *s = db_prepare(reg_db(r), "SELECT rule_text FROM scan WHERE id = ?");
     if (!s || db_bind_int(s, 1, scan_id)) return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ROW && db_col_text(s, 0)) *text = xstrdup(db_col_text(s, 0));
@@ -40,7 +37,7 @@ static void words_add(struct report_words *w, const char *s)
 /* every column of every row of SQL with one integer parameter */
 static int words_query(reg *r, const char *sql, int64_t arg, int ncols, struct report_words *w)
 {
-    db_stmt *s = db_prepare(dbh(r), sql);
+    db_stmt *s = db_prepare(reg_db(r), sql);
     if (!s || db_bind_int(s, 1, arg)) return reg_dberr(r);
     int rc;
     while ((rc = db_step(s)) == DB_ROW)
@@ -64,7 +61,7 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
 int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
 {
     memset(out, 0, sizeof *out);
-    db_stmt *s = db_prepare(dbh(r),
+    db_stmt *s = db_prepare(reg_db(r),
         "SELECT state, (state = 'failed' AND permanent = 0 AND attempts < ?), count(*) "
         "FROM outbox WHERE incident_id = ? GROUP BY 1, 2");
     if (!s || db_bind_int(s, 1, REPORT_NOTICE_MAX_ATTEMPTS) || db_bind_int(s, 2, incident_id)) return reg_dberr(r);
