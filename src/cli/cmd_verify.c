@@ -8,7 +8,8 @@
 #include "register/tlog_store.h"
 #include "notify/mime.h"
 #include "notify/notice.h"
-#include "notify/outbox.h"
+#include "notify/pack.h"
+#include "register/outbox.h"
 #include "sign/code.h"
 #include "sign/keys.h"
 #include "sign/minisig.h"
@@ -213,14 +214,14 @@ static void collect(const char *m, size_t n, int depth, struct bodies *bo)
         struct buf *dst = html ? &bo->html : &bo->plain;
         if (html) bo->nhtml++; else bo->nplain++;
         if (cte && (!strcasecmp(cte, "quoted-printable") || !strcasecmp(cte, "base64"))) {
-            struct mime_buf d;
-            mime_buf_init(&d, MIME_MSG_MAX);
+            struct buf d;
+            buf_init(&d, MIME_MSG_MAX);
             char err[200];
             int rc = !strcasecmp(cte, "base64") ? mime_b64_decode(&d, h.body, h.body_len, err, sizeof err)
                                                  : mime_qp_decode(&d, h.body, h.body_len, err, sizeof err);
             if (rc) bo->bad = 1;
             else add_lf(dst, d.p ? d.p : "", d.len);
-            mime_buf_release(&d);
+            buf_release(&d);
         } else add_lf(dst, h.body, h.body_len);
     }
     free(name);
@@ -233,8 +234,8 @@ static void hdr_norm(const char *v, struct buf *out)
 {
     buf_reset(out);
     if (!v) return;
-    struct mime_buf d;
-    mime_buf_init(&d, 1 << 16);
+    struct buf d;
+    buf_init(&d, 1 << 16);
     char err[200];
     const char *src = v;
     if (!mime_header_decode(&d, v, strlen(v), err, sizeof err) && d.p) src = d.p;
@@ -244,7 +245,7 @@ static void hdr_norm(const char *v, struct buf *out)
         if (sp) { buf_addc(out, ' '); sp = 0; }
         buf_addc(out, *p);
     }
-    mime_buf_release(&d);
+    buf_release(&d);
 }
 
 static int same_buf(const struct buf *a, const struct buf *b)
@@ -320,7 +321,7 @@ static int check_stored(reg *r, const unsigned char pk[32], const unsigned char 
                         struct buf *msg)
 {
     int rc;
-    if ((rc = outbox_message(r, v->ni.row, msg))) return kt_error(rc, "%s", reg_err(r));
+    if ((rc = pack_message(r, v->ni.row, msg))) return kt_error(rc, "%s", reg_err(r));
     struct mime_parts parts = {0};
     char err[400];
     if (mime_extract_notice(msg->p, msg->len, &parts, err, sizeof err)) {
@@ -585,7 +586,7 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
         print_verdict(ctx, r, &v, path);
         goto out;
     }
-    if ((rc = outbox_message(r, v.ni.row, &msg))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = pack_message(r, v.ni.row, &msg))) { kt_error(rc, "%s", reg_err(r)); goto out; }
     rc = 1;
     if (same_message(data, len, msg.p, msg.len, v.why_buf, sizeof v.why_buf)) {
         v.why = v.why_buf;

@@ -1,77 +1,13 @@
 /* mime.c — notice messages: QP/base64/RFC 2047 encoders, header folding, the multipart
  * builder, and the strict attachment extractor for `verify FILE.eml`. */
 #include "notify/mime.h"
+#include "util/err.h"
 #include "util/memo.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* ========================================================================== buffer */
-
-static size_t buf_max(const struct mime_buf *b) { return b->max ? b->max : MIME_MSG_MAX; }
-
-void mime_buf_init(struct mime_buf *b, size_t max)
-{
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->max = max;
-}
-
-void mime_buf_release(struct mime_buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-/* make room for n more bytes (+ NUL); -1 when max would be exceeded or memory ran out */
-static int room(struct mime_buf *b, size_t n)
-{
-    size_t max = buf_max(b);
-    if (b->len > max || n > max - b->len) return -1;
-    size_t need = b->len + n + 1;
-    if (need <= b->cap) return 0;
-    size_t nc = b->cap ? b->cap : 1024;
-    while (nc < need) nc = nc > SIZE_MAX / 2 ? need : nc * 2;
-    if (nc > max + 1) nc = max + 1;
-    char *np = realloc(b->p, nc);
-    if (!np) return -1;
-    b->p = np;
-    b->cap = nc;
-    return 0;
-}
-
-static int add(struct mime_buf *b, const void *s, size_t n)
-{
-    if (room(b, n)) return -1;
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-    return 0;
-}
-
-static int adds(struct mime_buf *b, const char *s) { return add(b, s, strlen(s)); }
-
-static void truncate_to(struct mime_buf *b, size_t len)
-{
-    if (b->len > len) {
-        b->len = len;
-        b->p[len] = 0;
-    }
-}
 
 /* ========================================================================== UTF-8 */
 
@@ -213,19 +149,19 @@ static size_t qp_core(const unsigned char *s, size_t n, unsigned mode, char *d0)
     return (size_t)(d - d0);
 }
 
-int mime_qp_encode(struct mime_buf *out, const void *data, size_t n, unsigned mode)
+int mime_qp_encode(struct buf *out, const void *data, size_t n, unsigned mode)
 {
-    size_t worst = qp_worst(n), max = buf_max(out);
+    size_t worst = qp_worst(n), max = out->max;
     if (worst == SIZE_MAX) return -1;
     if (out->len <= max && worst <= max - out->len) {
-        if (room(out, worst)) return -1;
+        if (buf_reserve(out, worst)) return -1;
         out->len += qp_core(data, n, mode, out->p + out->len);
         out->p[out->len] = 0;
         return 0;
     }
     char *tmp = malloc(worst);
     if (!tmp) return -1;
-    int rc = add(out, tmp, qp_core(data, n, mode, tmp));
+    int rc = buf_add(out, tmp, qp_core(data, n, mode, tmp));
     free(tmp);
     return rc;
 }
@@ -238,7 +174,7 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-int mime_qp_decode(struct mime_buf *out, const char *s0, size_t n, char *err, size_t errlen)
+int mime_qp_decode(struct buf *out, const char *s0, size_t n, char *err, size_t errlen)
 {
     const unsigned char *s = (const unsigned char *)s0;
     size_t len0 = out->len, pos = 0, line = 1;
@@ -249,14 +185,14 @@ int mime_qp_decode(struct mime_buf *out, const char *s0, size_t n, char *err, si
         while (e > pos && (s[e - 1] == ' ' || s[e - 1] == '\t')) e--;
         int soft = e > pos && s[e - 1] == '=';   /* a soft line break */
         size_t end = soft ? e - 1 : e;
-        if (room(out, end - pos + (nl && !soft ? 2 : 0))) goto toobig;
+        if (buf_reserve(out, end - pos + (nl && !soft ? 2 : 0))) goto toobig;
         char *d = out->p + out->len;
         for (size_t i = pos; i < end; i++) {
             unsigned char c = s[i];
             if (c == '=') {
                 int h1 = i + 2 < end ? hexval(s[i + 1]) : -1, h2 = i + 2 < end ? hexval(s[i + 2]) : -1;
                 if (h1 < 0 || h2 < 0) {
-                    seterr(err, errlen, "line %zu: bad quoted-printable escape", line);
+                    err_set(err, errlen, "line %zu: bad quoted-printable escape", line);
                     goto fail;
                 }
                 *d++ = (char)(h1 << 4 | h2);
@@ -264,7 +200,7 @@ int mime_qp_decode(struct mime_buf *out, const char *s0, size_t n, char *err, si
             } else if ((c >= 33 && c <= 126) || c == ' ' || c == '\t') {
                 *d++ = (char)c;
             } else {
-                seterr(err, errlen, "line %zu: byte 0x%02X not allowed in quoted-printable", line, c);
+                err_set(err, errlen, "line %zu: byte 0x%02X not allowed in quoted-printable", line, c);
                 goto fail;
             }
         }
@@ -276,9 +212,9 @@ int mime_qp_decode(struct mime_buf *out, const char *s0, size_t n, char *err, si
     }
     return 0;
 toobig:
-    seterr(err, errlen, "decoded data larger than %zu bytes", buf_max(out));
+    err_set(err, errlen, "decoded data larger than %zu bytes", out->max);
 fail:
-    truncate_to(out, len0);
+    buf_truncate(out, len0);
     return -1;
 }
 
@@ -296,11 +232,11 @@ static char *b64_group(char *d, const unsigned char *s, size_t k)
     return d;
 }
 
-int mime_b64_encode(struct mime_buf *out, const void *data, size_t n)
+int mime_b64_encode(struct buf *out, const void *data, size_t n)
 {
     const unsigned char *s = data;
     size_t lines = (n + 56) / 57;
-    if (n > SIZE_MAX / 2 || room(out, (n + 2) / 3 * 4 + lines * 2)) return -1;
+    if (n > SIZE_MAX / 2 || buf_reserve(out, (n + 2) / 3 * 4 + lines * 2)) return -1;
     char *d = out->p + out->len;
     for (size_t i = 0; i < n; i += 57) {
         size_t e = i + 57 < n ? i + 57 : n, j = i;
@@ -332,14 +268,14 @@ static int b64val(unsigned char c)
 }
 
 /* decode s[0..n) ignoring CR/LF (when skip_eol) into out */
-static int b64_decode(struct mime_buf *out, const char *s0, size_t n, int skip_eol,
+static int b64_decode(struct buf *out, const char *s0, size_t n, int skip_eol,
                       const char **why)
 {
     const unsigned char *s = (const unsigned char *)s0;
     size_t len0 = out->len, data = n;
     if (skip_eol)
         for (size_t i = 0; i < n; i++) data -= s[i] == '\r' || s[i] == '\n';
-    if (room(out, data / 4 * 3 + 3)) { *why = "too large"; return -1; }
+    if (buf_reserve(out, data / 4 * 3 + 3)) { *why = "too large"; return -1; }
     unsigned char *d = (unsigned char *)out->p + out->len;
     uint32_t acc = 0;
     int k = 0, pad = 0;
@@ -375,15 +311,15 @@ static int b64_decode(struct mime_buf *out, const char *s0, size_t n, int skip_e
     out->p[out->len] = 0;
     return 0;
 bad:
-    truncate_to(out, len0);
+    buf_truncate(out, len0);
     return -1;
 }
 
-int mime_b64_decode(struct mime_buf *out, const char *s, size_t n, char *err, size_t errlen)
+int mime_b64_decode(struct buf *out, const char *s, size_t n, char *err, size_t errlen)
 {
     const char *why = "";
     if (b64_decode(out, s, n, 1, &why)) {
-        seterr(err, errlen, "bad base64: %s", why);
+        err_set(err, errlen, "bad base64: %s", why);
         return -1;
     }
     return 0;
@@ -393,14 +329,14 @@ int mime_b64_decode(struct mime_buf *out, const char *s, size_t n, char *err, si
 
 /* a header being written: tracks the column to fold at MIME_LINE_MAX */
 struct hw {
-    struct mime_buf *out;
+    struct buf *out;
     size_t col;
     int fail;
 };
 
 static void hw_raw(struct hw *h, const char *s, size_t n)
 {
-    if (!h->fail && add(h->out, s, n)) h->fail = 1;
+    if (!h->fail && buf_add(h->out, s, n)) h->fail = 1;
     h->col += n;
 }
 
@@ -513,18 +449,18 @@ static int plain_words(const char *s, size_t n, size_t maxword)
     return 1;
 }
 
-int mime_header_text(struct mime_buf *out, const char *name, const char *value, char *err,
+int mime_header_text(struct buf *out, const char *name, const char *value, char *err,
                      size_t errlen)
 {
     const char *why = "";
     if (check_name(name)) {
-        seterr(err, errlen, "bad header name '%.60s'", name ? name : "");
+        err_set(err, errlen, "bad header name '%.60s'", name ? name : "");
         return -1;
     }
     if (!value) value = "";
     size_t n = strlen(value), len0 = out->len;
     if (check_text(value, n, 1, &why)) {
-        seterr(err, errlen, "header '%s' contains %s", name, why);
+        err_set(err, errlen, "header '%s' contains %s", name, why);
         return -1;
     }
     struct hw h = { out, 0, 0 };
@@ -542,8 +478,8 @@ int mime_header_text(struct mime_buf *out, const char *name, const char *value, 
     }
     hw_raw(&h, "\r\n", 2);
     if (h.fail) {
-        truncate_to(out, len0);
-        seterr(err, errlen, "message larger than %zu bytes", buf_max(out));
+        buf_truncate(out, len0);
+        err_set(err, errlen, "message larger than %zu bytes", out->max);
         return -1;
     }
     return 0;
@@ -578,22 +514,22 @@ static int check_addr(const char *a)
     return 0;
 }
 
-int mime_header_address(struct mime_buf *out, const char *name, const char *display,
+int mime_header_address(struct buf *out, const char *name, const char *display,
                         const char *addr, char *err, size_t errlen)
 {
     const char *why = "";
     if (check_name(name)) {
-        seterr(err, errlen, "bad header name '%.60s'", name ? name : "");
+        err_set(err, errlen, "bad header name '%.60s'", name ? name : "");
         return -1;
     }
     if (check_addr(addr)) {
-        seterr(err, errlen, "bad address in '%s': '%.80s'", name, addr ? addr : "");
+        err_set(err, errlen, "bad address in '%s': '%.80s'", name, addr ? addr : "");
         return -1;
     }
     if (!display) display = "";
     size_t an = strlen(addr), len0 = out->len, dn = 0;
     if (check_text(display, strlen(display), 0, &why)) {
-        seterr(err, errlen, "display name in '%s' contains %s", name, why);
+        err_set(err, errlen, "display name in '%s' contains %s", name, why);
         return -1;
     }
     /* a phrase's white space is one space (RFC 5322 3.2.2): trim and collapse */
@@ -601,7 +537,7 @@ int mime_header_address(struct mime_buf *out, const char *name, const char *disp
     for (const char *p = display; *p; p++) {
         if (*p == ' ' && (dn == 0 || nm[dn - 1] == ' ')) continue;
         if (dn == MIME_DISPLAY_MAX) {
-            seterr(err, errlen, "display name in '%s' longer than %d bytes", name, MIME_DISPLAY_MAX);
+            err_set(err, errlen, "display name in '%s' longer than %d bytes", name, MIME_DISPLAY_MAX);
             return -1;
         }
         nm[dn++] = *p;
@@ -664,8 +600,8 @@ int mime_header_address(struct mime_buf *out, const char *name, const char *disp
     }
     hw_raw(&h, "\r\n", 2);
     if (h.fail) {
-        truncate_to(out, len0);
-        seterr(err, errlen, "message larger than %zu bytes", buf_max(out));
+        buf_truncate(out, len0);
+        err_set(err, errlen, "message larger than %zu bytes", out->max);
         return -1;
     }
     return 0;
@@ -718,7 +654,7 @@ static int reserved(const char *name)
 }
 
 struct bw {
-    struct mime_buf *out;
+    struct buf *out;
     int fail;
     char *err;
     size_t errlen;
@@ -726,7 +662,7 @@ struct bw {
 
 static void bw_add(struct bw *b, const char *s)
 {
-    if (!b->fail && adds(b->out, s)) b->fail = -2;
+    if (!b->fail && buf_adds(b->out, s)) b->fail = -2;
 }
 
 static void bw_part_header(struct bw *b, const char *boundary, const char *ctype,
@@ -755,7 +691,7 @@ static void bw_part_header(struct bw *b, const char *boundary, const char *ctype
  * Units seen before come from MM. */
 #define QP_UNIT 256
 #define QP_UNIT_MIN 48
-static int qp_units(struct mime_buf *out, const char *s, size_t n, struct memo *mm)
+static int qp_units(struct buf *out, const char *s, size_t n, struct memo *mm)
 {
     size_t i = 0;
     while (i < n) {
@@ -773,7 +709,7 @@ static int qp_units(struct mime_buf *out, const char *s, size_t n, struct memo *
             uint64_t h = memo_hash(s + i, ul);
             const char *v = memo_get(mm, s + i, ul, h, &vl);
             if (v) {
-                if (add(out, v, vl)) return -1;
+                if (buf_add(out, v, vl)) return -1;
             } else {
                 size_t o0 = out->len;
                 if (mime_qp_encode(out, s + i, ul, MIME_QP_TEXT)) return -1;
@@ -808,16 +744,16 @@ static void bw_alternative(struct bw *b, const struct mime_notice *m, const char
     bw_add(b, "--\r\n");
 }
 
-int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *err, size_t errlen)
+int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err, size_t errlen)
 {
     size_t len0 = out->len;
     struct bw b = { out, 0, err, errlen };
     if (!m->text) {
-        seterr(err, errlen, "notice has no text");
+        err_set(err, errlen, "notice has no text");
         return -1;
     }
     if (!m->from.addr || !m->to.addr) {
-        seterr(err, errlen, "notice needs a From and a To address");
+        err_set(err, errlen, "notice needs a From and a To address");
         return -1;
     }
     /* Message-ID: "<left@right>", ASCII, folds onto its own line when long */
@@ -828,11 +764,11 @@ int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *e
     for (size_t i = 0; ok && i < ml; i++)
         ok = mid[i] > 32 && mid[i] < 127 && !strchr("<>()[]\\,;:\" ", mid[i]);
     if (!ok) {
-        seterr(err, errlen, "bad Message-ID '%.80s'", m->message_id ? m->message_id : "");
+        err_set(err, errlen, "bad Message-ID '%.80s'", m->message_id ? m->message_id : "");
         return -1;
     }
     if ((m->html && !utf8_valid(m->html, m->html_len)) || !utf8_valid(m->text, m->text_len)) {
-        seterr(err, errlen, "%s body is not valid UTF-8", utf8_valid(m->text, m->text_len) ? "HTML" : "text");
+        err_set(err, errlen, "%s body is not valid UTF-8", utf8_valid(m->text, m->text_len) ? "HTML" : "text");
         return -1;
     }
     char idbuf[MIME_LINE_MAX + 1];
@@ -860,7 +796,7 @@ int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *e
     for (size_t i = 0; i < m->n_extra && !b.fail; i++) {
         const struct mime_header *x = &m->extra[i];
         if (x->name && reserved(x->name)) {
-            seterr(err, errlen, "extra header '%s' is written by the message itself", x->name);
+            err_set(err, errlen, "extra header '%s' is written by the message itself", x->name);
             goto fail;
         }
         if (mime_header_text(out, x->name, x->value, err, errlen)) goto fail;
@@ -903,20 +839,20 @@ int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *e
         bw_add(&b, "--\r\n");
     }
     if (b.fail) {
-        seterr(err, errlen, "message larger than %zu bytes", buf_max(out));
+        err_set(err, errlen, "message larger than %zu bytes", out->max);
         goto fail;
     }
     return 0;
 fail:
-    truncate_to(out, len0);
+    buf_truncate(out, len0);
     return -1;
 }
 
 /* ============================================================ header value decoding */
 
-static int q_decode(struct mime_buf *out, const char *s, size_t n)
+static int q_decode(struct buf *out, const char *s, size_t n)
 {
-    if (room(out, n)) return -1;
+    if (buf_reserve(out, n)) return -1;
     char *d = out->p + out->len;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -938,7 +874,7 @@ static int q_decode(struct mime_buf *out, const char *s, size_t n)
 /* an encoded-word at s[0..n): its length, 0 when s does not start with a syntactically
  * complete one, -1 when it is malformed (charset, encoding, text). Decodes into out unless
  * out is NULL. */
-static long encoded_word(struct mime_buf *out, const char *s, size_t n)
+static long encoded_word(struct buf *out, const char *s, size_t n)
 {
     if (n < 8 || s[0] != '=' || s[1] != '?') return 0;
     size_t i = 2;
@@ -958,19 +894,19 @@ static long encoded_word(struct mime_buf *out, const char *s, size_t n)
     }
     if (te + 1 >= n) return 0;
     if (!utf8 || !strchr("BbQq", enc)) return -1;
-    struct mime_buf tmp;
-    mime_buf_init(&tmp, 0);
-    struct mime_buf *d = out ? out : &tmp;
+    struct buf tmp;
+    buf_init(&tmp, MIME_MSG_MAX);
+    struct buf *d = out ? out : &tmp;
     size_t len0 = d->len;
     const char *why;
     int rc = enc == 'B' || enc == 'b' ? b64_decode(d, s + ts, te - ts, 0, &why)
                                       : q_decode(d, s + ts, te - ts);
-    if (rc) truncate_to(d, len0);
-    mime_buf_release(&tmp);
+    if (rc) buf_truncate(d, len0);
+    buf_release(&tmp);
     return rc ? -1 : (long)(te + 2);
 }
 
-int mime_header_decode(struct mime_buf *out, const char *s, size_t n, char *err, size_t errlen)
+int mime_header_decode(struct buf *out, const char *s, size_t n, char *err, size_t errlen)
 {
     size_t len0 = out->len, i = 0, ws_len = 0, ws_at = 0;
     int last_encoded = 0;
@@ -983,12 +919,12 @@ int mime_header_decode(struct mime_buf *out, const char *s, size_t n, char *err,
         }
         long k = encoded_word(NULL, s + i, n - i);
         if (k < 0) {
-            seterr(err, errlen, "malformed encoded-word at offset %zu", i);
-            truncate_to(out, len0);
+            err_set(err, errlen, "malformed encoded-word at offset %zu", i);
+            buf_truncate(out, len0);
             return -1;
         }
         /* white space between two encoded-words is dropped */
-        if (ws_len && !(k > 0 && last_encoded) && add(out, s + ws_at, ws_len)) goto toobig;
+        if (ws_len && !(k > 0 && last_encoded) && buf_add(out, s + ws_at, ws_len)) goto toobig;
         ws_len = 0;
         if (k > 0) {
             if (encoded_word(out, s + i, n - i) < 0) goto toobig;
@@ -998,14 +934,14 @@ int mime_header_decode(struct mime_buf *out, const char *s, size_t n, char *err,
         }
         size_t st = i;
         while (i < n && s[i] != ' ' && s[i] != '\t') i++;
-        if (add(out, s + st, i - st)) goto toobig;
+        if (buf_add(out, s + st, i - st)) goto toobig;
         last_encoded = 0;
     }
-    if (ws_len && add(out, s + ws_at, ws_len)) goto toobig;
+    if (ws_len && buf_add(out, s + ws_at, ws_len)) goto toobig;
     return 0;
 toobig:
-    seterr(err, errlen, "decoded header larger than %zu bytes", buf_max(out));
-    truncate_to(out, len0);
+    err_set(err, errlen, "decoded header larger than %zu bytes", out->max);
+    buf_truncate(out, len0);
     return -1;
 }
 
@@ -1040,7 +976,7 @@ static int exerr(struct ex *x, size_t off, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    seterr(x->err, x->errlen, "line %zu: %s", line_of(x, off), msg);
+    err_set(x->err, x->errlen, "line %zu: %s", line_of(x, off), msg);
     return -1;
 }
 
@@ -1176,24 +1112,24 @@ static int store(struct ex *x, size_t off, const char *fname, char **dst, size_t
         if (parse_params(p, 0, cte, sizeof cte, "-", ig, sizeof ig))
             return exerr(x, off, "malformed Content-Transfer-Encoding in '%s'", fname);
     }
-    struct mime_buf d;
-    mime_buf_init(&d, MIME_PART_MAX);
+    struct buf d;
+    buf_init(&d, MIME_PART_MAX);
     char e2[160];
     int rc;
     if (strcmp(cte, "base64") == 0) rc = mime_b64_decode(&d, x->m + a, b - a, e2, sizeof e2);
     else if (strcmp(cte, "quoted-printable") == 0) rc = mime_qp_decode(&d, x->m + a, b - a, e2, sizeof e2);
     else if (strcmp(cte, "7bit") == 0 || strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0) {
-        rc = add(&d, x->m + a, b - a);
+        rc = buf_add(&d, x->m + a, b - a);
         if (rc) snprintf(e2, sizeof e2, "larger than %zu bytes", MIME_PART_MAX);
     } else {
-        mime_buf_release(&d);
+        buf_release(&d);
         return exerr(x, off, "unknown Content-Transfer-Encoding '%s' in '%s'", cte, fname);
     }
     if (rc) {
-        mime_buf_release(&d);
+        buf_release(&d);
         return exerr(x, off, "'%s': %s", fname, e2);
     }
-    if (!d.p && add(&d, "", 0)) {
+    if (!d.p && buf_add(&d, "", 0)) {
         return exerr(x, off, "out of memory");
     }
     *dst = d.p;
@@ -1293,7 +1229,7 @@ int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char 
 {
     memset(out, 0, sizeof *out);
     if (n > MIME_MSG_MAX) {
-        seterr(err, errlen, "message larger than %zu bytes", MIME_MSG_MAX);
+        err_set(err, errlen, "message larger than %zu bytes", MIME_MSG_MAX);
         return -1;
     }
     struct ex x = { msg, n, out, 0, err, errlen };
@@ -1303,7 +1239,7 @@ int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char 
         line_at(msg, 0, n, &ce, &start);
     }
     if (start >= n) {
-        seterr(err, errlen, "empty message");
+        err_set(err, errlen, "empty message");
         return -1;
     }
     if (parse_entity(&x, start, n, 0)) {
@@ -1312,7 +1248,7 @@ int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char 
     }
     const char *missing = !out->notice_txt ? "notice.txt" : !out->minisig ? "notice.txt.minisig" : NULL;
     if (missing) {
-        seterr(err, errlen, "no '%s' attachment", missing);
+        err_set(err, errlen, "no '%s' attachment", missing);
         mime_parts_release(out);
         return -1;
     }

@@ -1,5 +1,5 @@
 /* mime.h — RFC 5322 / 2045–2047 message writer for notices, and the strict reader that
- * `klartext verify FILE.eml` needs (libc only).
+ * `klartext verify FILE.eml` needs (a leaf: libc and util/buf, util/err, util/memo).
  *
  * Writer: every byte is decided here and depends only on the input (no clock, no
  * randomness): CRLF line ends; header lines ≤ 78 characters (folded; RFC 2047 encoded-words
@@ -29,6 +29,7 @@
 #define KT_MIME_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/buf.h"
 
 #define MIME_MSG_MAX      ((size_t)16 << 20)   /* a message given to mime_extract_notice */
 #define MIME_PART_MAX     ((size_t)1 << 20)    /* a decoded attachment */
@@ -36,17 +37,11 @@
 #define MIME_LINE_MAX     78                   /* header lines we write */
 #define MIME_DISPLAY_MAX  256                  /* a display name, bytes */
 
-/* Growable output: p is NUL-terminated when not NULL, len excludes the NUL. Appends that
- * would make len exceed max fail with -1 and leave len unchanged. */
-struct mime_buf {
-    char  *p;
-    size_t len, cap, max;
-};
-void mime_buf_init(struct mime_buf *b, size_t max);
-/* frees p; the buffer is empty (max kept) */
-void mime_buf_release(struct mime_buf *b);
+/* Output goes to a struct buf (util/buf.h): an append that would make len exceed the buffer's
+ * max fails with -1 and leaves len as it was (running out of memory aborts, as everywhere in
+ * klartext). */
 
-/* ---- encoders (append to out; 0, or -1 when max is exceeded or memory ran out) ---- */
+/* ---- encoders (append to out; 0, or -1 when out->max is exceeded) ---- */
 
 enum {
     MIME_QP_TEXT   = 0,   /* LF and CRLF are line breaks, written as CRLF */
@@ -56,16 +51,16 @@ enum {
  * bytes ≥ 0x7F, white space before a line end, and a '.' or "From " at a line start are
  * encoded; a UTF-8 character's bytes stay on one line. Ends without a line break unless the
  * input ends with one. */
-int mime_qp_encode(struct mime_buf *out, const void *data, size_t n, unsigned mode);
+int mime_qp_encode(struct buf *out, const void *data, size_t n, unsigned mode);
 /* base64, 76-character lines, each ended by CRLF (also the last) */
-int mime_b64_encode(struct mime_buf *out, const void *data, size_t n);
+int mime_b64_encode(struct buf *out, const void *data, size_t n);
 
 /* Write one header field "Name: value" + CRLF, folded to MIME_LINE_MAX.
  * value: UTF-8 text (unstructured, like Subject). Plain printable ASCII words separated by
  * single spaces are written as they are; anything else (non-ASCII, tabs, runs of spaces,
  * leading/trailing space, "=?", a word too long for a line) is written as B encoded-words.
  * Fails (-1, err) on invalid UTF-8, control characters (CR, LF, NUL, …) or a bad name. */
-int mime_header_text(struct mime_buf *out, const char *name, const char *value, char *err,
+int mime_header_text(struct buf *out, const char *name, const char *value, char *err,
                      size_t errlen);
 /* "Name: display <addr>" + CRLF. display (UTF-8, ≤ MIME_DISPLAY_MAX bytes, no control
  * characters) may be NULL/"" (then just the address). Its white space is trimmed and runs
@@ -74,7 +69,7 @@ int mime_header_text(struct mime_buf *out, const char *name, const char *value, 
  * other words becomes one encoded-word (several only when the run is too long: parsers
  * disagree on the space between adjacent encoded-words in a phrase, so they are avoided).
  * addr must be a plain ASCII addr-spec (local@domain, no spaces, no <>). */
-int mime_header_address(struct mime_buf *out, const char *name, const char *display,
+int mime_header_address(struct buf *out, const char *name, const char *display,
                         const char *addr, char *err, size_t errlen);
 /* RFC 5322 date of a UTC time: "Thu, 12 Nov 2018 15:03:00 +0000" */
 void mime_date(int64_t t, char out[MIME_DATE_LEN]);
@@ -110,7 +105,7 @@ struct mime_notice {
 /* Append the whole message to out (out->max bounds it). The same input gives the same
  * bytes. Returns 0, or -1 with err ("bad address in 'To': 'x'", "message larger than N
  * bytes"). On failure out->len is unchanged. */
-int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *err,
+int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err,
                       size_t errlen);
 
 /* ---- decoders ---- */
@@ -118,14 +113,14 @@ int mime_build_notice(const struct mime_notice *m, struct mime_buf *out, char *e
 /* quoted-printable → bytes. Soft breaks ("=" at a line end) vanish, hard line breaks (CRLF
  * or LF) become CRLF, white space at line ends is dropped (RFC 2045 rule 3). Fails on a bad
  * escape, a control character or an 8-bit byte. */
-int mime_qp_decode(struct mime_buf *out, const char *s, size_t n, char *err, size_t errlen);
+int mime_qp_decode(struct buf *out, const char *s, size_t n, char *err, size_t errlen);
 /* base64 → bytes; CR and LF are skipped, anything else outside the alphabet, bad padding or
  * data after the padding fail */
-int mime_b64_decode(struct mime_buf *out, const char *s, size_t n, char *err, size_t errlen);
+int mime_b64_decode(struct buf *out, const char *s, size_t n, char *err, size_t errlen);
 /* Decode an unfolded header value that may hold RFC 2047 encoded-words (UTF-8 or US-ASCII
  * charset, B or Q); white space between adjacent encoded-words is dropped. Malformed
  * encoded-words are an error (this reader is for checking our own output). */
-int mime_header_decode(struct mime_buf *out, const char *s, size_t n, char *err, size_t errlen);
+int mime_header_decode(struct buf *out, const char *s, size_t n, char *err, size_t errlen);
 
 /* the two attachments of a notice, each malloc'd (NUL-terminated for convenience) */
 struct mime_parts {

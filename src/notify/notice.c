@@ -4,20 +4,20 @@
  * binary with the assembler's .incbin (paths relative to the directory make runs in), so that
  * the klartext binary needs no data files. */
 #include "notify/notice.h"
-#include "util/memo.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/file.h"
 #include "util/i18n.h"
 #include "util/ktime.h"
+#include "util/memo.h"
 #include "util/sha256.h"
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* ---------------------------------------------------------------- built-in templates */
 
@@ -303,48 +303,18 @@ static size_t line_of(const char *s, size_t off)
 static int read_template(const char *dir, const char *name, char **out, size_t *len, char *err, size_t errlen)
 {
     char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
-        snprintf(err, errlen, "template directory name too long");
-        return -1;
-    }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return 0;
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return err_set(err, errlen, "template directory name too long");
     struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err, errlen, "'%s' is not a regular file", path);
-        return -1;
+    if (stat(path, &st)) {
+        if (errno == ENOENT) return 0;
+        return err_set(err, errlen, "cannot open '%s': %s", path, strerror(errno));
     }
-    if ((size_t)st.st_size > TMPL_MAX_SOURCE) {
-        close(fd);
-        snprintf(err, errlen, "'%s' is larger than %zu bytes", path, (size_t)TMPL_MAX_SOURCE);
-        return -1;
-    }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *p = malloc(cap);
-    if (!p) { close(fd); snprintf(err, errlen, "out of memory"); return -1; }
-    for (;;) {
-        if (n == cap - 1) break;
-        ssize_t k = read(fd, p + n, cap - 1 - n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-            free(p);
-            close(fd);
-            return -1;
-        }
-        if (k == 0) break;
-        n += (size_t)k;
-    }
-    close(fd);
-    p[n] = 0;
-    *out = p;
-    *len = n;
-    return 1;
+    /* checked before opening: a FIFO or a directory of that name must not block or be read */
+    if (!S_ISREG(st.st_mode)) return err_set(err, errlen, "'%s' is not a regular file", path);
+    int rc = file_read(path, TMPL_MAX_SOURCE, out, len, err, errlen);
+    if (rc == FILE_ENOENT) return 0;             /* removed since the stat */
+    return rc ? -1 : 1;
 }
 
 struct notice_templates *notice_templates_load(const char *dir, char *err, size_t errlen)
@@ -352,15 +322,15 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
     struct notice_templates *t = calloc(1, sizeof *t);
     char *man = NULL;
     size_t manlen = 0;
-    if (!t) { snprintf(err, errlen, "out of memory"); return NULL; }
+    if (!t) { err_set(err, errlen, "out of memory"); return NULL; }
     if (dir) {
         struct stat st;
         if (stat(dir, &st)) {
-            snprintf(err, errlen, "template directory '%s': %s", dir, strerror(errno));
+            err_set(err, errlen, "template directory '%s': %s", dir, strerror(errno));
             goto fail;
         }
         if (!S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "template directory '%s': not a directory", dir);
+            err_set(err, errlen, "template directory '%s': not a directory", dir);
             goto fail;
         }
     }
@@ -381,13 +351,13 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
             else src = builtin_start(l, p, &len);
             size_t bad;
             if (!utf8_valid((const unsigned char *)src, len, &bad)) {
-                snprintf(err, errlen, "%s line %zu: not valid UTF-8", name, line_of(src, bad));
+                err_set(err, errlen, "%s line %zu: not valid UTF-8", name, line_of(src, bad));
                 free(own);
                 goto fail;
             }
             t->t[l][p] = tmpl_compile(name, src, len, p == NOTICE_HTML ? TMPL_HTML : 0, notice_placeholders, err, errlen);
             if (t->t[l][p] && collect_tags(t, src, len)) {
-                snprintf(err, errlen, "out of memory");
+                err_set(err, errlen, "out of memory");
                 tmpl_free(t->t[l][p]);
                 t->t[l][p] = NULL;
             }
@@ -400,9 +370,9 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
             char line[4096 + 200];
             int k = snprintf(line, sizeof line, "%s %s%s%s %s\n", name, got ? dir : "built-in", got ? "/" : "",
                              got ? name : "", hex);
-            if (k < 0 || (size_t)k >= sizeof line) { snprintf(err, errlen, "template directory name too long"); goto fail; }
+            if (k < 0 || (size_t)k >= sizeof line) { err_set(err, errlen, "template directory name too long"); goto fail; }
             char *nm = realloc(man, manlen + (size_t)k + 1);
-            if (!nm) { snprintf(err, errlen, "out of memory"); goto fail; }
+            if (!nm) { err_set(err, errlen, "out of memory"); goto fail; }
             man = nm;
             memcpy(man + manlen, line, (size_t)k + 1);
             manlen += (size_t)k;
@@ -593,20 +563,16 @@ static void wrap_line(const char *ln, size_t ll, size_t w, char *o, size_t *olp)
     *olp = ol;
 }
 
-/* wrap B into SCRATCH and swap the two; lines that need wrapping are looked up in MM first
-   (may be NULL) */
-static int wrap_buf(struct tmpl_buf *b, int width, struct memo *mm, struct tmpl_buf *scratch)
+/* wrap B into SCRATCH and swap their memory (each keeps its max); lines that need wrapping are
+   looked up in MM first (may be NULL) */
+static int wrap_buf(struct buf *b, int width, struct memo *mm, struct buf *scratch)
 {
     if (!b->p || !b->len) return 0;
     size_t n = b->len, i = 0, w = (size_t)width;
     if (width < 1 || w / 2 + 1 > (SIZE_MAX / 2 - n) / (n / 2 + 1)) return -1;
-    size_t need = n + (n / 2 + 1) * (w / 2 + 1) + 1;   /* see wrap_line */
-    if (scratch->cap < need) {
-        char *np = realloc(scratch->p, need);
-        if (!np) return -1;
-        scratch->p = np;
-        scratch->cap = need;
-    }
+    size_t need = n + (n / 2 + 1) * (w / 2 + 1);   /* see wrap_line */
+    buf_reset(scratch);
+    if (buf_reserve(scratch, need)) return -1;
     char *o = scratch->p;
     size_t ol = 0;
     const char *s = b->p;
@@ -637,31 +603,39 @@ static int wrap_buf(struct tmpl_buf *b, int width, struct memo *mm, struct tmpl_
         i = e + 1;
     }
     o[ol] = 0;
-    struct tmpl_buf t = *b;
+    char *bp = b->p;
+    size_t bcap = b->cap;
     b->p = scratch->p;
-    b->len = ol;
     b->cap = scratch->cap;
-    *scratch = t;
+    b->len = ol;
+    scratch->p = bp;
+    scratch->cap = bcap;
+    scratch->len = 0;
+    bp[0] = 0;
     return 0;
 }
 
-int notice_wrap_memo(struct tmpl_buf *b, int width, struct memo *mm)
+int notice_wrap_memo(struct buf *b, int width, struct memo *mm)
 {
-    struct tmpl_buf scratch = {0};
+    struct buf scratch;
+    buf_init(&scratch, 0);
     int rc = wrap_buf(b, width, mm, &scratch);
-    free(scratch.p);
+    buf_release(&scratch);
     return rc;
 }
 
-int notice_wrap(struct tmpl_buf *b, int width) { return notice_wrap_memo(b, width, NULL); }
+int notice_wrap(struct buf *b, int width) { return notice_wrap_memo(b, width, NULL); }
 
 /* ---------------------------------------------------------------- rendering */
+
+#define JOIN_MAX 8191        /* a phrase joined from a list ("your name and your e-mail address") */
 
 struct notice_renderer {
     const struct notice_templates *t;
     struct tmpl_ctx *c;
-    struct tmpl_buf sb, tb, hb, wrap;
-    struct memo *wrapped;    /* paragraphs wrapped before (the same in every letter) */
+    struct buf sb, tb, hb, wrap;  /* subject, text, HTML, the wrapper's scratch space */
+    struct buf join;              /* phrases joined from lists for the context */
+    struct memo *wrapped;         /* paragraphs wrapped before (the same in every letter) */
 };
 
 struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
@@ -672,6 +646,11 @@ struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
     rr->c = tmpl_ctx_new();
     rr->wrapped = memo_new();
     if (!rr->c || !rr->wrapped) { tmpl_ctx_free(rr->c); memo_free(rr->wrapped); free(rr); return NULL; }
+    buf_init(&rr->sb, NOTICE_SUBJECT_MAX);
+    buf_init(&rr->tb, NOTICE_TEXT_MAX);
+    buf_init(&rr->hb, NOTICE_TEXT_MAX);
+    buf_init(&rr->wrap, 0);
+    buf_init(&rr->join, JOIN_MAX);
     return rr;
 }
 
@@ -679,10 +658,11 @@ void notice_renderer_free(struct notice_renderer *rr)
 {
     if (!rr) return;
     tmpl_ctx_free(rr->c);
-    tmpl_buf_release(&rr->sb);
-    tmpl_buf_release(&rr->tb);
-    tmpl_buf_release(&rr->hb);
-    tmpl_buf_release(&rr->wrap);
+    buf_release(&rr->sb);
+    buf_release(&rr->tb);
+    buf_release(&rr->hb);
+    buf_release(&rr->wrap);
+    buf_release(&rr->join);
     memo_free(rr->wrapped);
     free(rr);
 }
@@ -692,7 +672,7 @@ void notice_result_release(struct notice_result *res)
     free(res->subject);
     free(res->text);
     free(res->html);
-    mime_buf_release(&res->eml);
+    buf_release(&res->eml);
     memo_free(res->memo);
     memset(res, 0, sizeof *res);
 }
@@ -714,27 +694,12 @@ const char *notice_field_word(const char *key, size_t n, int german)
     return w ? (german ? w->de : w->en) : NULL;
 }
 
-/* a small bounded string builder on the stack */
-struct sb {
-    char *p;
-    size_t len, cap;
-    int over;
-};
-static void sb_add(struct sb *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) { b->over = 1; return; }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-static void sb_adds(struct sb *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-/* join items "a, b and c" / "a, b und c" */
-static void sb_join(struct sb *b, const char *const *items, size_t n, enum notice_lang l)
+/* join items "a, b and c" / "a, b und c" into b (an item that does not fit is left out) */
+static void join_items(struct buf *b, const char *const *items, size_t n, enum notice_lang l)
 {
     for (size_t i = 0; i < n; i++) {
-        if (i) sb_adds(b, i + 1 == n ? (l == NOTICE_DE ? " und " : " and ") : ", ");
-        sb_adds(b, items[i]);
+        if (i) buf_adds(b, i + 1 == n ? (l == NOTICE_DE ? " und " : " and ") : ", ");
+        buf_adds(b, items[i]);
     }
 }
 
@@ -777,23 +742,10 @@ static void set_words(struct tmpl_node *m, const char *key, enum notice_lang l, 
     tmpl_set_num(m, key, v, t);
 }
 
-static int build_context(struct notice_renderer *rr, const struct notice_org *org,
-                         const struct notice_incident *inc, const struct notice_person *p,
-                         const struct notice_meta *m, char *err, size_t errlen)
+/* ---- the data model of one notice, part by part ---- */
+
+static void ctx_person_org(struct tmpl_node *r, const struct notice_org *org, const struct notice_person *p)
 {
-    enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
-    int de = L == NOTICE_DE;
-    char tbuf[I18N_TEXT_MAX], tb2[I18N_TEXT_MAX];
-    char big[8192];
-    struct sb b;
-
-    tmpl_ctx_reset(rr->c);
-    struct tmpl_node *r = tmpl_ctx_root(rr->c);
-    tmpl_set_str(r, "lang", notice_lang_code(L));
-    tmpl_set_bool(r, "test", m->test);
-    tmpl_set_bool(r, "preview", m->preview);
-    tmpl_set_bool(r, "voluntary", inc->voluntary);
-
     struct tmpl_node *pn = tmpl_set_map(r, "person");
     tmpl_set_str(pn, "name", p->name ? p->name : "");
     if (p->salutation && *p->salutation) tmpl_set_str(pn, "salutation", p->salutation);
@@ -816,27 +768,19 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
     else tmpl_set_str(portal, "host", "");
     tmpl_set_str(o, "authority", org->authority ? org->authority : "");
     tmpl_set_str(o, "key_id", org->key_id ? org->key_id : "");
+}
 
-    /* ---- incident ---- */
-    const char *zone = p->timezone && *p->timezone ? p->timezone : "UTC";
-    struct tmpl_node *in = tmpl_set_map(r, "incident");
-    tmpl_set_str(in, "ref", inc->ref ? inc->ref : "");
-    /* the register's free texts, as recorded (in whatever language, for whatever reader they were
-       written): only for templates that an organisation writes itself */
-    if (inc->title && *inc->title) tmpl_set_str(in, "title", inc->title);
-    if (inc->description && *inc->description) tmpl_set_str(in, "description", inc->description);
-    if (inc->consequences && *inc->consequences) tmpl_set_str(in, "consequences", inc->consequences);
-    if (inc->measures_taken && *inc->measures_taken) tmpl_set_str(in, "measures_taken", inc->measures_taken);
-    if (inc->measures_proposed && *inc->measures_proposed) tmpl_set_str(in, "measures_proposed", inc->measures_proposed);
-    if (inc->cause)
-        for (size_t i = 0; i < sizeof cause_words / sizeof cause_words[0]; i++)
-            if (!strcmp(cause_words[i][0], inc->cause)) tmpl_set_str(in, "cause", cause_words[i][de ? 2 : 1]);
+/* incident.started/ended/duration/fixed/reported in the person's language and zone */
+static int ctx_incident_times(struct tmpl_node *in, const struct notice_incident *inc, enum notice_lang L,
+                              const char *zone, char *err, size_t errlen)
+{
+    char tbuf[I18N_TEXT_MAX], tb2[I18N_TEXT_MAX];
     int64_t ended = inc->occurred_until ? inc->occurred_until : inc->contained_at;
     if (inc->occurred_from) {
         if (fmt_time(L, inc->occurred_from, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
         tmpl_set_str(in, "started", tbuf);
         if (ended && ended >= inc->occurred_from) {
-            if (i18n_format_duration(de ? I18N_DE : I18N_EN, ended - inc->occurred_from, tb2, sizeof tb2) == 0)
+            if (i18n_format_duration(L == NOTICE_DE ? I18N_DE : I18N_EN, ended - inc->occurred_from, tb2, sizeof tb2) == 0)
                 tmpl_set_str(in, "duration", tb2);
         }
     }
@@ -852,17 +796,37 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
         if (fmt_time(L, inc->notified_at, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
         tmpl_set_str(in, "reported", tbuf);
     }
-    const char *tok[MAXITEMS];
+    return 0;
+}
+
+/* incident.*; *password_safe when the password is known not to be affected */
+static int ctx_incident(struct notice_renderer *rr, struct tmpl_node *r, const struct notice_incident *inc,
+                        enum notice_lang L, const char *zone, int *password_safe, char *err, size_t errlen)
+{
+    int de = L == NOTICE_DE;
+    struct tmpl_node *in = tmpl_set_map(r, "incident");
+    tmpl_set_str(in, "ref", inc->ref ? inc->ref : "");
+    /* the register's free texts, as recorded (in whatever language, for whatever reader they were
+       written): only for templates that an organisation writes itself */
+    if (inc->title && *inc->title) tmpl_set_str(in, "title", inc->title);
+    if (inc->description && *inc->description) tmpl_set_str(in, "description", inc->description);
+    if (inc->consequences && *inc->consequences) tmpl_set_str(in, "consequences", inc->consequences);
+    if (inc->measures_taken && *inc->measures_taken) tmpl_set_str(in, "measures_taken", inc->measures_taken);
+    if (inc->measures_proposed && *inc->measures_proposed) tmpl_set_str(in, "measures_proposed", inc->measures_proposed);
+    if (inc->cause)
+        for (size_t i = 0; i < sizeof cause_words / sizeof cause_words[0]; i++)
+            if (!strcmp(cause_words[i][0], inc->cause)) tmpl_set_str(in, "cause", cause_words[i][de ? 2 : 1]);
+    if (ctx_incident_times(in, inc, L, zone, err, errlen)) return -1;
+    const char *tok[MAXITEMS], *items[MAXITEMS];
     size_t tl[MAXITEMS];
-    const char *items[MAXITEMS];
     char unk[MAXITEMS][96];
-    int password_safe = 0;
+    *password_safe = 0;
     size_t nna = split_list(inc->data_not_affected, tok, tl, MAXITEMS);
     if (nna) {
         struct tmpl_node *lst = tmpl_set_list(in, "not_affected");
         for (size_t i = 0; i < nna; i++) {
             const struct fword *f = field_find(tok[i], tl[i]);
-            if (f && f->cat == FC_SECRET) password_safe = 1;
+            if (f && f->cat == FC_SECRET) *password_safe = 1;
             if (f) { tmpl_add_str(lst, de ? f->de : f->en); items[i] = de ? f->de_your : f->en_your; }
             else {
                 snprintf(unk[i], sizeof unk[i], "%.*s", (int)tl[i], tok[i]);
@@ -870,19 +834,25 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
                 items[i] = unk[i];
             }
         }
-        b = (struct sb){big, 0, sizeof big, 0};
-        big[0] = 0;
-        sb_join(&b, items, nna, L);
-        tmpl_set_str(in, "not_affected_text", big);
+        buf_reset(&rr->join);
+        join_items(&rr->join, items, nna, L);
+        tmpl_set_str(in, "not_affected_text", buf_str(&rr->join));
     }
+    return 0;
+}
 
-    /* ---- exposure ---- */
-    struct tmpl_node *ex = tmpl_set_map(r, "exposure");
-    size_t nf = split_list(p->fields, tok, tl, MAXITEMS);
+/* exposure.fields and exposure.fields_text; cats[] gets the categories of the disclosed data */
+static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const char *fields, enum notice_lang L,
+                       int cats[FC_N])
+{
+    int de = L == NOTICE_DE;
+    const char *tok[MAXITEMS];
+    size_t tl[MAXITEMS];
+    char unk[MAXITEMS][96];
+    size_t nf = split_list(fields, tok, tl, MAXITEMS);
     /* order: as in field_words (name before e-mail), unknown ones after, in their order */
     const struct fword *fw[MAXITEMS];
     size_t order[MAXITEMS], no = 0;
-    int cats[FC_N] = {0};
     for (size_t i = 0; i < nf; i++) fw[i] = field_find(tok[i], tl[i]);
     for (size_t k = 0; k < NFIELDS; k++)
         for (size_t i = 0; i < nf; i++)
@@ -907,19 +877,26 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
             cats[FC_OTHER] = 1;
         }
     }
-    b = (struct sb){big, 0, sizeof big, 0};
-    big[0] = 0;
-    if (no) sb_join(&b, your, no, L);
-    else sb_adds(&b, de ? "Ihre personenbezogenen Daten" : "your personal data");
-    tmpl_set_str(ex, "fields_text", big);
+    buf_reset(&rr->join);
+    if (no) join_items(&rr->join, your, no, L);
+    else buf_adds(&rr->join, de ? "Ihre personenbezogenen Daten" : "your personal data");
+    tmpl_set_str(ex, "fields_text", buf_str(&rr->join));
+}
 
+/* exposure.*: what of the person's data was seen, when, how often, by how many, where */
+static int ctx_exposure(struct notice_renderer *rr, struct tmpl_node *r, const struct notice_person *p,
+                        enum notice_lang L, const char *zone, int cats[FC_N], char *err, size_t errlen)
+{
+    char tbuf[I18N_TEXT_MAX];
+    struct tmpl_node *ex = tmpl_set_map(r, "exposure");
+    ctx_fields(rr, ex, p->fields, L, cats);
     if (fmt_time(L, p->first_seen, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
     tmpl_set_str(ex, "first", tbuf);
     if (fmt_time(L, p->last_seen, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
     tmpl_set_str(ex, "last", tbuf);
     tmpl_set_bool(ex, "once", p->first_seen == p->last_seen);
-    i18n_format_duration(de ? I18N_DE : I18N_EN, p->last_seen >= p->first_seen ? p->last_seen - p->first_seen : 0,
-                         tbuf, sizeof tbuf);
+    i18n_format_duration(L == NOTICE_DE ? I18N_DE : I18N_EN,
+                         p->last_seen >= p->first_seen ? p->last_seen - p->first_seen : 0, tbuf, sizeof tbuf);
     tmpl_set_str(ex, "span", tbuf);
     set_num(ex, "views", L, p->views);
     set_num(ex, "viewers", L, p->viewers);
@@ -929,6 +906,8 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
     set_num(ex, "anonymous", L, p->anonymous);
     set_words(ex, "anonymous_words", L, p->anonymous);
     tmpl_set_bool(ex, "both", p->signed_in > 0 && p->anonymous > 0);
+    const char *tok[MAXITEMS], *items[MAXITEMS];
+    size_t tl[MAXITEMS];
     size_t np = split_list(p->pages, tok, tl, MAXITEMS);
     struct tmpl_node *pl = tmpl_set_list(ex, "pages");
     char pg[MAXITEMS][256];
@@ -937,13 +916,16 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
         items[i] = pg[i];
         tmpl_add_str(pl, pg[i]);
     }
-    b = (struct sb){big, 0, sizeof big, 0};
-    big[0] = 0;
-    sb_join(&b, items, np, L);
-    tmpl_set_str(ex, "pages_text", big);
+    buf_reset(&rr->join);
+    join_items(&rr->join, items, np, L);
+    tmpl_set_str(ex, "pages_text", buf_str(&rr->join));
     tmpl_set_int(ex, "page_count", (int64_t)np);
+    return 0;
+}
 
-    /* ---- consequences and advice ---- */
+/* consequences and advice, chosen by the categories of the disclosed data */
+static void ctx_advice(struct tmpl_node *r, const int cats[FC_N], int password_safe, int de)
+{
     int k[K_N] = {0}, a[A_N] = {0};
     if (cats[FC_EMAIL]) k[K_EMAIL] = 1;
     if (cats[FC_NAME]) k[K_NAME] = 1;
@@ -968,18 +950,37 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
     for (int i = 0; i < K_N; i++) if (k[i]) tmpl_add_str(cl, conseq[i][de]);
     struct tmpl_node *al = tmpl_set_list(r, "advice");
     for (int i = 0; i < A_N; i++) if (a[i]) tmpl_add_str(al, advice[i][de]);
+}
 
-    /* ---- the notice ---- */
+static int build_context(struct notice_renderer *rr, const struct notice_org *org,
+                         const struct notice_incident *inc, const struct notice_person *p,
+                         const struct notice_meta *m, char *err, size_t errlen)
+{
+    enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
+    int de = L == NOTICE_DE;
+    const char *zone = p->timezone && *p->timezone ? p->timezone : "UTC";
+    char tbuf[I18N_TEXT_MAX];
+    int cats[FC_N] = {0}, password_safe = 0;
+
+    tmpl_ctx_reset(rr->c);
+    struct tmpl_node *r = tmpl_ctx_root(rr->c);
+    tmpl_set_str(r, "lang", notice_lang_code(L));
+    tmpl_set_bool(r, "test", m->test);
+    tmpl_set_bool(r, "preview", m->preview);
+    tmpl_set_bool(r, "voluntary", inc->voluntary);
+    ctx_person_org(r, org, p);
+    if (ctx_incident(rr, r, inc, L, zone, &password_safe, err, errlen) ||
+        ctx_exposure(rr, r, p, L, zone, cats, err, errlen))
+        return -1;
+    ctx_advice(r, cats, password_safe, de);
+
     struct tmpl_node *nn = tmpl_set_map(r, "notice");
     tmpl_set_str(nn, "id", m->notice_id ? m->notice_id : "");
     tmpl_set_str(nn, "code", m->code ? m->code : "");
     if (i18n_format_utc(de ? I18N_DE : I18N_EN, m->date, zone, I18N_DATE, tbuf, sizeof tbuf, err, errlen)) return -1;
     tmpl_set_str(nn, "date", tbuf);
 
-    if (tmpl_ctx_error(rr->c)) {
-        snprintf(err, errlen, "notice data: %s", tmpl_ctx_error(rr->c));
-        return -1;
-    }
+    if (tmpl_ctx_error(rr->c)) return err_set(err, errlen, "notice data: %s", tmpl_ctx_error(rr->c));
     return 0;
 }
 
@@ -998,18 +999,9 @@ static size_t one_line(char *s, size_t n)
     return o;
 }
 
-/* hand B's bytes (NUL-terminated) to *DST, giving B the buffer *DST had */
-static int take(struct tmpl_buf *b, char **dst, size_t *dlen, size_t *dcap)
+/* hand B's bytes (NUL-terminated) to *DST, giving B the memory *DST had */
+static void take(struct buf *b, char **dst, size_t *dlen, size_t *dcap)
 {
-    if (!b->p) {
-        char *p = realloc(*dst, 1);
-        if (!p) return -1;
-        p[0] = 0;
-        *dst = p;
-        *dlen = 0;
-        *dcap = 1;
-        return 0;
-    }
     char *old = *dst;
     size_t oldcap = *dcap;
     *dst = b->p;
@@ -1018,6 +1010,21 @@ static int take(struct tmpl_buf *b, char **dst, size_t *dlen, size_t *dcap)
     b->p = old;
     b->cap = old ? oldcap : 0;
     b->len = 0;
+    if (old) old[0] = 0;
+}
+
+/* the canonical text in B: no leading blank lines, exactly one LF at the end; -1 when empty */
+static int canonical_text(struct buf *b)
+{
+    size_t s0 = 0;
+    while (s0 < b->len && b->p[s0] == '\n') s0++;
+    size_t e = b->len;
+    while (e > s0 && b->p[e - 1] == '\n') e--;
+    if (e == s0) return -1;
+    memmove(b->p, b->p + s0, e - s0);
+    b->len = e - s0;
+    b->p[b->len++] = '\n';
+    b->p[b->len] = 0;
     return 0;
 }
 
@@ -1028,30 +1035,20 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org,
     enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
     if (build_context(rr, org, inc, p, m, err, errlen)) return -1;
     struct tmpl_node *root = tmpl_ctx_root(rr->c);
-    rr->sb.len = rr->tb.len = rr->hb.len = 0;
-    if (tmpl_render(rr->t->t[L][NOTICE_SUBJECT], root, 4096, &rr->sb, err, errlen) ||
-        tmpl_render(rr->t->t[L][NOTICE_TXT], root, NOTICE_TEXT_MAX, &rr->tb, err, errlen) ||
-        tmpl_render(rr->t->t[L][NOTICE_HTML], root, NOTICE_TEXT_MAX, &rr->hb, err, errlen))
+    buf_reset(&rr->sb);
+    buf_reset(&rr->tb);
+    buf_reset(&rr->hb);
+    if (tmpl_render(rr->t->t[L][NOTICE_SUBJECT], root, &rr->sb, err, errlen) ||
+        tmpl_render(rr->t->t[L][NOTICE_TXT], root, &rr->tb, err, errlen) ||
+        tmpl_render(rr->t->t[L][NOTICE_HTML], root, &rr->hb, err, errlen))
         return -1;
-    if (rr->sb.p) rr->sb.len = one_line(rr->sb.p, rr->sb.len);
-    if (!rr->sb.len) { snprintf(err, errlen, "%s: the subject line is empty", tmpl_names[L][NOTICE_SUBJECT]); return -1; }
-    if (wrap_buf(&rr->tb, NOTICE_WRAP, rr->wrapped, &rr->wrap)) { snprintf(err, errlen, "out of memory"); return -1; }
-    /* the canonical text: no leading blank lines, exactly one LF at the end */
-    size_t s0 = 0;
-    while (s0 < rr->tb.len && rr->tb.p[s0] == '\n') s0++;
-    size_t e = rr->tb.len;
-    while (e > s0 && rr->tb.p[e - 1] == '\n') e--;
-    if (e == s0) { snprintf(err, errlen, "%s: the text is empty", tmpl_names[L][NOTICE_TXT]); return -1; }
-    memmove(rr->tb.p, rr->tb.p + s0, e - s0);
-    rr->tb.len = e - s0;
-    rr->tb.p[rr->tb.len++] = '\n';
-    rr->tb.p[rr->tb.len] = 0;
-    if (take(&rr->sb, &res->subject, &res->subject_len, &res->subject_cap) ||
-        take(&rr->tb, &res->text, &res->text_len, &res->text_cap) ||
-        take(&rr->hb, &res->html, &res->html_len, &res->html_cap)) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    rr->sb.len = one_line(rr->sb.p, rr->sb.len);
+    if (!rr->sb.len) return err_set(err, errlen, "%s: the subject line is empty", tmpl_names[L][NOTICE_SUBJECT]);
+    if (wrap_buf(&rr->tb, NOTICE_WRAP, rr->wrapped, &rr->wrap)) return err_set(err, errlen, "out of memory");
+    if (canonical_text(&rr->tb)) return err_set(err, errlen, "%s: the text is empty", tmpl_names[L][NOTICE_TXT]);
+    take(&rr->sb, &res->subject, &res->subject_len, &res->subject_cap);
+    take(&rr->tb, &res->text, &res->text_len, &res->text_cap);
+    take(&rr->hb, &res->html, &res->html_len, &res->html_cap);
     sha256_hash(res->text, res->text_len, res->text_sha256);
     return 0;
 }
@@ -1061,7 +1058,7 @@ int notice_package(const sign_key *k, const struct notice_org *org,
                    const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen)
 {
     char trusted[512];
-    if (!res->text) { snprintf(err, errlen, "nothing rendered"); return -1; }
+    if (!res->text) return err_set(err, errlen, "nothing rendered");
     notice_trusted_comment(inc->ref, m->notice_id, m->date, m->test, trusted, sizeof trusted);
     if (minisig_sign(k, res->text, res->text_len, MINISIG_PREHASHED,
                      "klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub", trusted,
@@ -1070,9 +1067,8 @@ int notice_package(const sign_key *k, const struct notice_org *org,
     if (notice_envelope(org, p, m, res, err, errlen)) return -1;
     if (!res->memo) res->memo = memo_new();   /* without one (out of memory) it only runs slower */
     res->mn.memo = res->memo;
-    if (!res->eml.max) mime_buf_init(&res->eml, NOTICE_MSG_MAX);
-    res->eml.len = 0;
-    if (res->eml.p) res->eml.p[0] = 0;
+    if (!res->eml.max) buf_init(&res->eml, NOTICE_MSG_MAX);
+    buf_reset(&res->eml);
     return mime_build_notice(&res->mn, &res->eml, err, errlen);
 }
 
@@ -1084,14 +1080,14 @@ int notice_envelope(const struct notice_org *org, const struct notice_person *p,
                     struct notice_result *res, char *err, size_t errlen)
 {
     char host[256];
-    if (!res->text) { snprintf(err, errlen, "nothing rendered"); return -1; }
+    if (!res->text) return err_set(err, errlen, "nothing rendered");
     if (!org->portal_url || notice_url_host(org->portal_url, host, sizeof host)) {
-        snprintf(err, errlen, "portal.url has no host name for the Message-ID");
+        err_set(err, errlen, "portal.url has no host name for the Message-ID");
         return -1;
     }
     if ((size_t)snprintf(res->message_id, sizeof res->message_id, "<notice.%s@%s>", m->notice_id, host) >=
         sizeof res->message_id) {
-        snprintf(err, errlen, "Message-ID too long");
+        err_set(err, errlen, "Message-ID too long");
         return -1;
     }
     res->mn = (struct mime_notice){

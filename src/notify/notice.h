@@ -33,11 +33,13 @@
 #include "sign/code.h"
 #include "sign/keys.h"
 #include "sign/minisig.h"
+#include "util/buf.h"
 
 /* The version of the data model (the placeholder names and their meaning). It is part of
  * every approval: a klartext whose model differs asks for a new approval. */
 #define NOTICE_MODEL_VERSION 1
 #define NOTICE_WRAP          72             /* text lines are wrapped at this many characters */
+#define NOTICE_SUBJECT_MAX   ((size_t)4096)        /* a rendered subject line */
 #define NOTICE_TEXT_MAX      ((size_t)256 << 10)   /* a rendered text or HTML part */
 #define NOTICE_MSG_MAX       ((size_t)2 << 20)     /* a whole message */
 #define NOTICE_ID_MAX        48             /* "2026-0001-000042" + NUL, with room */
@@ -131,7 +133,7 @@ struct notice_result {
     char *text;     size_t text_len;       /* the canonical text = notice.txt */
     char *html;     size_t html_len;
     char minisig[MINISIG_TEXT_MAX];  size_t minisig_len;   /* after notice_package */
-    struct mime_buf eml;                   /* after notice_package: the message, CRLF */
+    struct buf eml;                        /* after notice_package: the message, CRLF */
     struct mime_notice mn;                 /* after notice_envelope: what eml is built from
                                               (points into this result and the org/person) */
     char message_id[320];                  /* "<notice.2026-0001-000042@verify.example.org>" */
@@ -185,10 +187,10 @@ void notice_mask_address(const char *addr, char *out, size_t len);
  * spaces allow: a line that starts with "- ", "* " or "N. " continues indented under its
  * text; leading spaces are kept; words longer than a line are not broken. Trailing spaces
  * are removed. WIDTH >= 1. Returns 0, or -1 when memory ran out (or WIDTH < 1). */
-int notice_wrap(struct tmpl_buf *b, int width);
+int notice_wrap(struct buf *b, int width);
 /* The same, taking lines wrapped before from MM (util/memo.h; NULL: none) and keeping new ones
  * there; the result is byte for byte that of notice_wrap. The renderer keeps one per thread. */
-int notice_wrap_memo(struct tmpl_buf *b, int width, struct memo *mm);
+int notice_wrap_memo(struct buf *b, int width, struct memo *mm);
 /* "2026-0001" + 42 -> "2026-0001-000042" */
 void notice_make_id(const char *incident_ref, int64_t seq, char *out, size_t len);
 /* de / en from "de" / "en" (case-insensitive); -1 otherwise */

@@ -6,6 +6,7 @@
  * map lookups compare first). Rendering walks the ops recursively (depth ≤ TMPL_MAX_DEPTH)
  * with a context stack on the C stack. */
 #include "notify/tmpl.h"
+#include "util/err.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -75,17 +76,6 @@ static uint32_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int is_name_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -123,7 +113,7 @@ static int perr(struct parser *p, uint32_t line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    seterr(p->err, p->errlen, "%s line %u: %s", p->t->name, (unsigned)line, msg);
+    err_set(p->err, p->errlen, "%s line %u: %s", p->t->name, (unsigned)line, msg);
     return -1;
 }
 
@@ -381,12 +371,12 @@ struct tmpl *tmpl_compile(const char *name, const char *src, size_t len, unsigne
 {
     if (!name) name = "template";
     if (len > TMPL_MAX_SOURCE) {
-        seterr(err, errlen, "%s: template larger than %zu bytes", name, TMPL_MAX_SOURCE);
+        err_set(err, errlen, "%s: template larger than %zu bytes", name, TMPL_MAX_SOURCE);
         return NULL;
     }
     struct tmpl *t = calloc(1, sizeof *t);
     if (!t || !(t->name = strdup(name)) || !(t->src = malloc(len + 1))) {
-        seterr(err, errlen, "%s: out of memory", name);
+        err_set(err, errlen, "%s: out of memory", name);
         tmpl_free(t);
         return NULL;
     }
@@ -417,39 +407,17 @@ const char *tmpl_name(const struct tmpl *t) { return t->name; }
 
 /* ========================================================================= render */
 
-void tmpl_buf_release(struct tmpl_buf *out)
-{
-    free(out->p);
-    out->p = NULL;
-    out->len = out->cap = 0;
-}
-
-static int buf_room(struct tmpl_buf *out, size_t n, size_t max)
-{
-    if (n > max || out->len > max - n) return -1;
-    size_t need = out->len + n + 1;
-    if (need <= out->cap) return 0;
-    size_t nc = out->cap ? out->cap : 256;
-    while (nc < need) nc = nc > SIZE_MAX / 2 ? need : nc * 2;
-    if (nc > max + 1) nc = max + 1;
-    char *np = realloc(out->p, nc);
-    if (!np) return -1;
-    out->p = np;
-    out->cap = nc;
-    return 0;
-}
-
 /* bytes an escape adds: &amp; &lt; &gt; &quot; &#39; */
 static const unsigned char html_special[256] = {
     ['&'] = 4, ['<'] = 3, ['>'] = 3, ['"'] = 5, ['\''] = 4,
 };
 
-int tmpl_escape_html(struct tmpl_buf *out, const char *s, size_t n, size_t max)
+int tmpl_escape_html(struct buf *out, const char *s, size_t n)
 {
     size_t extra = 0;
     for (size_t i = 0; i < n; i++)
         extra += html_special[(unsigned char)s[i]];
-    if (buf_room(out, n + extra, max)) return -1;
+    if (buf_reserve(out, n + extra)) return -1;
     char *d = out->p + out->len;
     size_t i = 0;
     while (i < n) {
@@ -478,8 +446,7 @@ int tmpl_escape_html(struct tmpl_buf *out, const char *s, size_t n, size_t max)
 
 struct rstate {
     const struct tmpl *t;
-    struct tmpl_buf *out;
-    size_t max;
+    struct buf *out;
     uint64_t steps;   /* ops left to execute (TMPL_MAX_STEPS) */
     const struct tmpl_node *stack[TMPL_MAX_DEPTH + 2];
     int depth;
@@ -518,18 +485,18 @@ static const struct tmpl_node *lookup(const struct rstate *r, const struct op *o
 static int rerr(struct rstate *r, const struct op *o, const char *what)
 {
     if (o->nseg == 0) {
-        seterr(r->err, r->errlen, "%s line %u: %s '.'", r->t->name, (unsigned)o->line, what);
+        err_set(r->err, r->errlen, "%s line %u: %s '.'", r->t->name, (unsigned)o->line, what);
         return -1;
     }
     const struct seg *f = &r->t->segs[o->a], *l = f + o->nseg - 1;
-    seterr(r->err, r->errlen, "%s line %u: %s '%.*s'", r->t->name, (unsigned)o->line, what,
+    err_set(r->err, r->errlen, "%s line %u: %s '%.*s'", r->t->name, (unsigned)o->line, what,
            (int)(l->off + l->len - f->off), r->t->src + f->off);
     return -1;
 }
 
 static int overflow(struct rstate *r)
 {
-    seterr(r->err, r->errlen, "%s: output exceeds %zu bytes", r->t->name, r->max);
+    err_set(r->err, r->errlen, "%s: output exceeds %zu bytes", r->t->name, r->out->max);
     return -1;
 }
 
@@ -574,14 +541,14 @@ static int render_range(struct rstate *r, uint32_t i, uint32_t end)
     while (i < end) {
         const struct op *o = &ops[i];
         if (r->steps-- == 0) {
-            seterr(r->err, r->errlen, "%s line %u: template needs more than %llu steps "
+            err_set(r->err, r->errlen, "%s line %u: template needs more than %llu steps "
                    "(sections nested over long lists?)", r->t->name, (unsigned)o->line,
                    (unsigned long long)TMPL_MAX_STEPS);
             return -1;
         }
         switch (o->kind) {
         case OP_TEXT:
-            if (buf_room(r->out, o->b, r->max)) return overflow(r);
+            if (buf_reserve(r->out, o->b)) return overflow(r);
             memcpy(r->out->p + r->out->len, r->t->src + o->a, o->b);
             r->out->len += o->b;
             i++;
@@ -592,9 +559,9 @@ static int render_range(struct rstate *r, uint32_t i, uint32_t end)
             if (!v) return rerr(r, o, "no value for");
             if (v->kind != N_STR) return rerr(r, o, "not text:");
             if (o->kind == OP_VAR && (r->t->flags & TMPL_HTML)) {
-                if (tmpl_escape_html(r->out, v->s, v->slen, r->max)) return overflow(r);
+                if (tmpl_escape_html(r->out, v->s, v->slen)) return overflow(r);
             } else {
-                if (buf_room(r->out, v->slen, r->max)) return overflow(r);
+                if (buf_reserve(r->out, v->slen)) return overflow(r);
                 memcpy(r->out->p + r->out->len, v->s, v->slen);
                 r->out->len += v->slen;
             }
@@ -640,23 +607,22 @@ static int render_range(struct rstate *r, uint32_t i, uint32_t end)
     return 0;
 }
 
-int tmpl_render(const struct tmpl *t, const struct tmpl_node *root, size_t max,
-                struct tmpl_buf *out, char *err, size_t errlen)
+int tmpl_render(const struct tmpl *t, const struct tmpl_node *root, struct buf *out, char *err, size_t errlen)
 {
     if (!root) {
-        seterr(err, errlen, "%s: no context", t->name);
+        err_set(err, errlen, "%s: no context", t->name);
         return -1;
     }
     if (root->ctx && root->ctx->failed) {
-        seterr(err, errlen, "%s: bad context: %s", t->name, root->ctx->errmsg);
+        err_set(err, errlen, "%s: bad context: %s", t->name, root->ctx->errmsg);
         return -1;
     }
-    struct rstate r = { .t = t, .out = out, .max = max, .steps = TMPL_MAX_STEPS, .depth = 1,
+    struct rstate r = { .t = t, .out = out, .steps = TMPL_MAX_STEPS, .depth = 1,
                         .err = err, .errlen = errlen };
     r.stack[0] = root;
     size_t len0 = out->len;
-    if (buf_room(out, 0, max)) {
-        seterr(err, errlen, "%s: output exceeds %zu bytes", t->name, max);
+    if (buf_reserve(out, 0)) {
+        err_set(err, errlen, "%s: output exceeds %zu bytes", t->name, out->max);
         return -1;
     }
     if (render_range(&r, 0, (uint32_t)t->nops)) {

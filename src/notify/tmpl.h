@@ -1,4 +1,4 @@
-/* tmpl.h — a small logic-less Mustache subset for notices (libc only).
+/* tmpl.h — a small logic-less Mustache subset for notices (a leaf: libc and util/buf, util/err).
  *
  * Language (docs/templates.md has the user's view):
  *   {{name}}        the value; HTML-escaped (& < > " ') in HTML templates, verbatim in text ones
@@ -25,6 +25,7 @@
 #define KT_TMPL_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/buf.h"
 
 #define TMPL_MAX_SOURCE ((size_t)1 << 20)  /* template size limit, bytes */
 #define TMPL_MAX_DEPTH  32                 /* nesting of sections */
@@ -38,14 +39,6 @@ enum {
 struct tmpl;       /* compiled template */
 struct tmpl_ctx;   /* arena holding a context tree */
 struct tmpl_node;  /* a value: string (or number), bool, list or map */
-
-/* Output of tmpl_render: p is NUL-terminated when not NULL, len excludes the NUL.
- * Zero-initialise ({0}); reuse across renders (set len = 0) to avoid reallocation;
- * free p with tmpl_buf_release. */
-struct tmpl_buf {
-    char  *p;
-    size_t len, cap;
-};
 
 /* ---- templates ---- */
 
@@ -64,19 +57,17 @@ void tmpl_free(struct tmpl *t);
 const char *tmpl_name(const struct tmpl *t);
 
 /* Render t with `root` (normally tmpl_ctx_root) as the outermost context and append the
- * result to out. Fails when out->len would exceed `max`, when the render would execute more
- * than TMPL_MAX_STEPS ops (sections nested over long lists), when a placeholder has no text
- * value ("notice.en.txt line 3: no value for 'person.name'"), when a plural's number is not
- * a number, or when the context tree failed to build (see tmpl_ctx_error). On failure
- * out->len is unchanged (its content past len is unspecified). Returns 0 or -1 with err. */
-int tmpl_render(const struct tmpl *t, const struct tmpl_node *root, size_t max,
-                struct tmpl_buf *out, char *err, size_t errlen);
+ * result to out (a struct buf, util/buf.h; reuse it across renders with buf_reset). Fails when
+ * out->len would exceed out->max, when the render would execute more than TMPL_MAX_STEPS ops
+ * (sections nested over long lists), when a placeholder has no text value ("notice.en.txt
+ * line 3: no value for 'person.name'"), when a plural's number is not a number, or when the
+ * context tree failed to build (see tmpl_ctx_error). On failure out->len is unchanged (its
+ * content past len is unspecified). Returns 0 or -1 with err. */
+int tmpl_render(const struct tmpl *t, const struct tmpl_node *root, struct buf *out, char *err, size_t errlen);
 
 /* Append s[0..n) HTML-escaped (& < > " ' → &amp; &lt; &gt; &quot; &#39;) to out.
- * Returns 0, or -1 when out->len would exceed max or memory ran out. */
-int tmpl_escape_html(struct tmpl_buf *out, const char *s, size_t n, size_t max);
-/* free out->p and zero the buffer */
-void tmpl_buf_release(struct tmpl_buf *out);
+ * Returns 0, or -1 when out->len would exceed out->max. */
+int tmpl_escape_html(struct buf *out, const char *s, size_t n);
 
 /* ---- context trees ----
  * All nodes live in one arena owned by the tmpl_ctx and are freed together with it.

@@ -70,3 +70,15 @@ int buf_addf(struct buf *b, const char *fmt, ...)
 }
 
 const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
+
+int buf_reserve(struct buf *b, size_t n)
+{
+    if (grow(b, n)) return -1;
+    b->p[b->len] = 0;     /* grow allocated p (len + n + 1 <= cap); keep it NUL-terminated */
+    return 0;
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+    if (len < b->len) { b->len = len; b->p[len] = 0; }
+}

@@ -26,4 +26,9 @@ int  buf_addc(struct buf *b, char c);
 int  buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 const char *buf_str(const struct buf *b);    /* never NULL */
+/* Make room for n more bytes and the NUL, so that a writer may fill p[len .. len + n) itself
+ * and then set len (and p[len] = 0): 0, or -1 when len + n would exceed max (nothing changes).
+ * After it p is never NULL. */
+int  buf_reserve(struct buf *b, size_t n);
+void buf_truncate(struct buf *b, size_t len);    /* shorten to len; no-op when len >= b->len */
 #endif

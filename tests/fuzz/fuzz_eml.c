@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-static struct mime_buf built;
+static struct buf built;
 
 static void build(void)
 {
@@ -37,7 +37,7 @@ static void build(void)
         .minisig = "sig\n", .minisig_len = 4,
     };
     char err[300];
-    mime_buf_init(&built, MIME_MSG_MAX);
+    buf_init(&built, MIME_MSG_MAX);
     if (mime_build_notice(&m, &built, err, sizeof err)) abort();
     char why[300];
     if (same_message(built.p, built.len, built.p, built.len, why, sizeof why)) abort();
@@ -77,15 +77,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     case 1: {
-        struct mime_buf o;
-        mime_buf_init(&o, 1 << 16);
+        struct buf o;
+        buf_init(&o, 1 << 16);
         err[0] = 0;
         if (mime_header_decode(&o, copy, n, err, sizeof err) == 0) {
             if (o.len > n || (o.p && o.p[o.len] != 0)) abort();
         } else if (!err[0]) {
             abort();
         }
-        mime_buf_release(&o);
+        buf_release(&o);
         check_norm(copy);
         static const char *const params[] = { "boundary", "name", "filename", "charset" };
         for (int i = 0; i < 4; i++) {
@@ -106,8 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     case 2: {
-        struct mime_buf o;
-        mime_buf_init(&o, MIME_MSG_MAX);
+        struct buf o;
+        buf_init(&o, MIME_MSG_MAX);
         err[0] = 0;
         if (mime_qp_decode(&o, copy, n, err, sizeof err) == 0) {
             if (o.len > 2 * n + 2) abort();
@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (!err[0]) {
             abort();
         }
-        mime_buf_release(&o);
+        buf_release(&o);
         break;
     }
     default: {

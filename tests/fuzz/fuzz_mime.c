@@ -15,10 +15,19 @@
  * base64, whole UTF-8 characters; plain words printable ASCII without "=?"; white space
  * between adjacent encoded-words dropped). Both must give back the input as well. */
 #include "notify/mime.h"
+#include "util/buf.h"
 #include "util/memo.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* an empty buffer with the limit mime's callers use */
+static struct buf mbuf(void)
+{
+    struct buf b;
+    buf_init(&b, MIME_MSG_MAX);
+    return b;
+}
 
 static char err[256];
 
@@ -170,7 +179,7 @@ static void check_lines(const char *s, size_t n, size_t max)
 
 static void qp_roundtrip(const uint8_t *d, size_t n, unsigned mode)
 {
-    struct mime_buf e = {0}, o = {0}, want = {0};
+    struct buf e = mbuf(), o = mbuf(), want = mbuf();
     if (mime_qp_encode(&e, d, n, mode)) abort();
     const char *ep = e.p ? e.p : "";
     check_lines(ep, e.len, 76);
@@ -201,15 +210,15 @@ static void qp_roundtrip(const uint8_t *d, size_t n, unsigned mode)
         while (p < end) {
             const char *sb = memmem(p, (size_t)(end - p), "=\r\n", 3);
             const char *pe = sb ? sb : end;
-            struct mime_buf seg = {0};
+            struct buf seg = mbuf();
             if (mime_qp_decode(&seg, p, (size_t)(pe - p), err, sizeof err)) abort();
             if (!utf8_ok((const unsigned char *)(seg.p ? seg.p : ""), seg.len)) abort();
-            mime_buf_release(&seg);
+            buf_release(&seg);
             p = sb ? sb + 3 : end;
         }
     }
-    mime_buf_release(&e);
-    mime_buf_release(&o);
+    buf_release(&e);
+    buf_release(&o);
 }
 
 /* unfold a header field, drop the final CRLF and "Name:" plus one space */
@@ -234,7 +243,7 @@ static void header_roundtrip(const uint8_t *d, size_t n)
     memcpy(v, d, n);
     v[n] = 0;
     if (strlen(v) != n) return;   /* NUL inside: not a C string */
-    struct mime_buf h = {0}, o = {0};
+    struct buf h = mbuf(), o = mbuf();
     if (mime_header_text(&h, "Subject", v, err, sizeof err) == 0) {
         check_lines(h.p, h.len, 78);
         char *u = malloc(h.len + 1);
@@ -247,8 +256,8 @@ static void header_roundtrip(const uint8_t *d, size_t n)
         free(mine);
         free(u);
     }
-    mime_buf_release(&h);
-    mime_buf_release(&o);
+    buf_release(&h);
+    buf_release(&o);
 }
 
 static void address_roundtrip(const uint8_t *d, size_t n)
@@ -265,7 +274,7 @@ static void address_roundtrip(const uint8_t *d, size_t n)
     }
     if (wn && want[wn - 1] == ' ') wn--;
     want[wn] = 0;
-    struct mime_buf h = {0}, o = {0};
+    struct buf h = mbuf(), o = mbuf();
     const char *addr = "person@example.org";
     if (mime_header_address(&h, "To", v, addr, err, sizeof err) == 0) {
         check_lines(h.p, h.len, 78);
@@ -299,8 +308,8 @@ static void address_roundtrip(const uint8_t *d, size_t n)
         }
         free(u);
     }
-    mime_buf_release(&h);
-    mime_buf_release(&o);
+    buf_release(&h);
+    buf_release(&o);
 }
 
 static void extract(const uint8_t *d, size_t n)
@@ -342,18 +351,18 @@ static void build_extract(const uint8_t *d, size_t n)
         .html_len = fl[4], .notice_txt = f[5], .notice_txt_len = fl[5], .minisig = f[6],
         .minisig_len = fl[6],
     };
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     int rc = mime_build_notice(&m, &b, err, sizeof err);
     /* with a memo of encoded paragraphs (kept across inputs, so earlier inputs' units hit):
        the same result, byte for byte, twice */
     static struct memo *mm;
     if (!mm && !(mm = memo_new())) abort();
     for (int round = 0; round < 2; round++) {
-        struct mime_buf c = {0};
+        struct buf c = mbuf();
         m.memo = mm;
         if (mime_build_notice(&m, &c, err, sizeof err) != rc || c.len != b.len || (b.len && memcmp(b.p, c.p, b.len)))
             abort();
-        mime_buf_release(&c);
+        buf_release(&c);
     }
     if (rc == 0) {
         check_lines(b.p, b.len, 78);
@@ -363,21 +372,21 @@ static void build_extract(const uint8_t *d, size_t n)
         if (p.minisig_len != fl[6] || memcmp(p.minisig, f[6], fl[6]) != 0) abort();
         mime_parts_release(&p);
     }
-    mime_buf_release(&b);
+    buf_release(&b);
     free(copy);
 }
 
 static void b64(const uint8_t *d, size_t n)
 {
-    struct mime_buf e = {0}, o = {0};
+    struct buf e = mbuf(), o = mbuf();
     if (mime_b64_encode(&e, d, n)) abort();
     check_lines(e.p ? e.p : "", e.len, 76);
     if (mime_b64_decode(&o, e.p ? e.p : "", e.len, err, sizeof err)) abort();
     if (o.len != n || (n && memcmp(o.p, d, n) != 0)) abort();
     o.len = 0;
     mime_b64_decode(&o, (const char *)d, n, err, sizeof err);   /* arbitrary: must not crash */
-    mime_buf_release(&e);
-    mime_buf_release(&o);
+    buf_release(&e);
+    buf_release(&o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

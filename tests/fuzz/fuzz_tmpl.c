@@ -4,6 +4,7 @@
  * or succeeds; a successful compile renders against a fixed context (strings, numbers,
  * bools, lists, maps) without crashing, within the output limit and the step budget. */
 #include "notify/tmpl.h"
+#include "util/buf.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,21 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!err[0] || strlen(err) >= sizeof err) abort();
         return 0;
     }
-    struct tmpl_buf b = { 0 };
     size_t max = mode & 4 ? 64 : (size_t)1 << 20;
+    struct buf b;
+    buf_init(&b, max);
     err[0] = 0;
-    int rc = tmpl_render(t, tmpl_ctx_root(ctx), max, &b, err, sizeof err);
+    int rc = tmpl_render(t, tmpl_ctx_root(ctx), &b, err, sizeof err);
     if (rc == 0 && (b.len > max || (b.p && b.p[b.len] != 0))) abort();
     if (rc != 0 && !err[0]) abort();
     /* rendering twice gives the same bytes */
     if (rc == 0) {
-        struct tmpl_buf b2 = { 0 };
-        if (tmpl_render(t, tmpl_ctx_root(ctx), max, &b2, err, sizeof err) != 0 || b2.len != b.len ||
+        struct buf b2;
+        buf_init(&b2, max);
+        if (tmpl_render(t, tmpl_ctx_root(ctx), &b2, err, sizeof err) != 0 || b2.len != b.len ||
             (b.len && memcmp(b.p, b2.p, b.len) != 0))
             abort();
-        tmpl_buf_release(&b2);
+        buf_release(&b2);
     }
-    tmpl_buf_release(&b);
+    buf_release(&b);
     tmpl_free(t);
     return 0;
 }

@@ -7,18 +7,28 @@
  * html, notice.txt, notice.txt.minisig, ...). */
 #include "check.h"
 #include "notify/mime.h"
+#include "util/buf.h"
 #include "util/memo.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 
+/* an empty buffer with the limit mime's callers use */
+static struct buf mbuf(void)
+{
+    struct buf b;
+    buf_init(&b, MIME_MSG_MAX);
+    return b;
+}
+
 static char err[256];
 
 static const char *qp(const char *s, unsigned mode)
 {
-    static struct mime_buf b;
-    b.len = 0;
+    static struct buf b;
+    if (!b.max) buf_init(&b, MIME_MSG_MAX);
+    buf_reset(&b);
     if (mime_qp_encode(&b, s, strlen(s), mode)) return NULL;
     return b.p ? b.p : "";
 }
@@ -42,17 +52,10 @@ static int lines_ok(const char *s, size_t n, size_t max)
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 
-/* append for building expectations (aborts on out of memory: a test) */
-static void app(struct mime_buf *b, const void *s, size_t n)
+/* append for building expectations (a test: the limit is never reached) */
+static void app(struct buf *b, const void *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p) abort();
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
+    if (buf_add(b, s, n)) abort();
 }
 static uint64_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
 
@@ -102,7 +105,7 @@ static void test_qp_encode(void)
 
 static void test_qp_decode(void)
 {
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     CHECK_INT(mime_qp_decode(&b, "a=3Db=\r\nc \t\r\nd=c3=a4\nend=\n", 26, err, sizeof err), 0);
     CHECK_STR(b.p, "a=bc\r\nd\xc3\xa4\r\nend");
     b.len = 0;
@@ -115,18 +118,18 @@ static void test_qp_decode(void)
     CHECK(strstr(err, "0xC3") != NULL);
     CHECK_INT(b.len, 0);
     /* the size limit */
-    struct mime_buf s;
-    mime_buf_init(&s, 4);
+    struct buf s;
+    buf_init(&s, 4);
     CHECK_INT(mime_qp_decode(&s, "abcd", 4, err, sizeof err), 0);
     CHECK_INT(mime_qp_decode(&s, "e", 1, err, sizeof err), -1);
     CHECK_INT(s.len, 4);
-    mime_buf_release(&s);
-    mime_buf_release(&b);
+    buf_release(&s);
+    buf_release(&b);
 }
 
 static void test_qp_roundtrip(void)
 {
-    struct mime_buf e = {0}, d = {0}, want = {0};
+    struct buf e = mbuf(), d = mbuf(), want = mbuf();
     static const char alphabet[] = "ab =.\t\r\nF\xc3\xa4\xf0\x9f\x98\x80\xff";
     char in[600];
     for (int iter = 0; iter < 3000; iter++) {
@@ -150,9 +153,9 @@ static void test_qp_roundtrip(void)
             break;
         }
     }
-    mime_buf_release(&e);
-    mime_buf_release(&d);
-    mime_buf_release(&want);
+    buf_release(&e);
+    buf_release(&d);
+    buf_release(&want);
 }
 
 static void test_base64(void)
@@ -160,7 +163,7 @@ static void test_base64(void)
     static const char *const v[][2] = { { "", "" }, { "f", "Zg==\r\n" }, { "fo", "Zm8=\r\n" },
         { "foo", "Zm9v\r\n" }, { "foob", "Zm9vYg==\r\n" }, { "fooba", "Zm9vYmE=\r\n" },
         { "foobar", "Zm9vYmFy\r\n" } };
-    struct mime_buf b = {0}, d = {0};
+    struct buf b = mbuf(), d = mbuf();
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         b.len = d.len = 0;
         CHECK_INT(mime_b64_encode(&b, v[i][0], strlen(v[i][0])), 0);
@@ -189,8 +192,8 @@ static void test_base64(void)
     d.len = 0;
     CHECK_INT(mime_b64_decode(&d, "Zm9v\nYmFy\r\n", 11, err, sizeof err), 0);
     CHECK_STR(d.p, "foobar");
-    mime_buf_release(&b);
-    mime_buf_release(&d);
+    buf_release(&b);
+    buf_release(&d);
 }
 
 /* unfold a header, strip "Name: ", decode encoded-words */
@@ -212,16 +215,16 @@ static char *header_value(const char *h, size_t n)
     if (!colon) return NULL;
     const char *v = colon + 1;
     if (*v == ' ') v++;
-    struct mime_buf d = {0};
+    struct buf d = mbuf();
     if (mime_header_decode(&d, v, strlen(v), err, sizeof err)) return NULL;
     snprintf(out, sizeof out, "%s", d.p ? d.p : "");
-    mime_buf_release(&d);
+    buf_release(&d);
     return out;
 }
 
 static void check_header_text(const char *name, const char *value, int expect_encoded)
 {
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     CHECK_INT(mime_header_text(&b, name, value, err, sizeof err), 0);
     if (!b.p) return;
     CHECK(lines_ok(b.p, b.len, 78));
@@ -230,12 +233,12 @@ static void check_header_text(const char *name, const char *value, int expect_en
     for (const char *w = b.p; (w = strstr(w, "=?UTF-8?B?")) != NULL; w++)
         CHECK(strstr(w, "?=") && strstr(w, "?=") - w + 2 <= 75);
     CHECK_STR(header_value(b.p, b.len), value);
-    mime_buf_release(&b);
+    buf_release(&b);
 }
 
 static void test_header_text(void)
 {
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     CHECK_INT(mime_header_text(&b, "Subject", "Hello world", err, sizeof err), 0);
     CHECK_STR(b.p, "Subject: Hello world\r\n");
     b.len = 0;
@@ -273,13 +276,14 @@ static void test_header_text(void)
     CHECK_INT(mime_header_text(&b, "Bad:Name", "x", err, sizeof err), -1);
     CHECK_STR(err, "bad header name 'Bad:Name'");
     CHECK_INT(b.len, 0);
-    mime_buf_release(&b);
+    buf_release(&b);
 }
 
 static const char *addr_hdr(const char *name, const char *addr)
 {
-    static struct mime_buf b;
-    b.len = 0;
+    static struct buf b;
+    if (!b.max) buf_init(&b, MIME_MSG_MAX);
+    buf_reset(&b);
     if (mime_header_address(&b, "To", name, addr, err, sizeof err)) return err;
     return b.p;
 }
@@ -427,14 +431,14 @@ static void test_build_memo(void)
         m.text = text; m.text_len = tl;
         m.html = html; m.html_len = hl;
         m.notice_txt = text; m.notice_txt_len = tl;
-        struct mime_buf a = {0}, b = {0};
+        struct buf a = mbuf(), b = mbuf();
         int ra = mime_build_notice(&m, &a, err, sizeof err);
         m.memo = mm;
         int rb = mime_build_notice(&m, &b, err, sizeof err);
         CHECK_INT(rb, ra);
         CHECK(a.len == b.len && (!a.len || memcmp(a.p, b.p, a.len) == 0));
-        mime_buf_release(&a);
-        mime_buf_release(&b);
+        buf_release(&a);
+        buf_release(&b);
     }
     uint64_t lookups, hits;
     if (mm) {
@@ -447,7 +451,7 @@ static void test_build_memo(void)
 static void test_build(void)
 {
     struct mime_notice m = sample();
-    struct mime_buf a = {0}, b = {0};
+    struct buf a = mbuf(), b = mbuf();
     CHECK_INT(mime_build_notice(&m, &a, err, sizeof err), 0);
     if (!a.p) { printf("#   %s\n", err); return; }
     CHECK(lines_ok(a.p, a.len, 78));
@@ -493,14 +497,14 @@ static void test_build(void)
     CHECK(parts.notice_txt && strcmp(parts.notice_txt, sample_notice) == 0);
     mime_parts_release(&parts);
     free(lf);
-    mime_buf_release(&a);
-    mime_buf_release(&b);
+    buf_release(&a);
+    buf_release(&b);
 }
 
 static void test_build_variants(void)
 {
     struct mime_notice m = sample();
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     struct mime_parts parts;
     /* text only */
     m.html = NULL;
@@ -570,20 +574,20 @@ static void test_build_variants(void)
     CHECK_STR(err, "text body is not valid UTF-8");
     CHECK_INT(b.len, before);
     /* the size limit */
-    struct mime_buf small;
-    mime_buf_init(&small, 2000);
+    struct buf small;
+    buf_init(&small, 2000);
     m = sample();
     CHECK_INT(mime_build_notice(&m, &small, err, sizeof err), -1);
     CHECK_STR(err, "message larger than 2000 bytes");
     CHECK_INT(small.len, 0);
-    mime_buf_release(&small);
-    mime_buf_release(&b);
+    buf_release(&small);
+    buf_release(&b);
 }
 
 static char *build_sample(size_t *n)
 {
     struct mime_notice m = sample();
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     if (mime_build_notice(&m, &b, err, sizeof err)) return NULL;
     *n = b.len;
     return b.p;
@@ -702,7 +706,7 @@ static void test_extract_errors(void)
 static void test_speed(void)
 {
     /* a notice-sized message: ~6 KB text, ~12 KB HTML, ~3 KB signed text */
-    struct mime_buf text = {0}, html = {0}, note = {0}, out = {0};
+    struct buf text = mbuf(), html = mbuf(), note = mbuf(), out = mbuf();
     const char *l = "Ihre Daten (Name, E-Mail-Adresse) waren f\xc3\xbcr andere Kundinnen sichtbar, 12.11.2018.\n";
     for (int i = 0; i < 70; i++) app(&text, l, strlen(l));
     for (int i = 0; i < 2; i++) {
@@ -735,10 +739,10 @@ static void test_speed(void)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("# extract: %.0f messages/s\n", n / 4 / s);
-    mime_buf_release(&text);
-    mime_buf_release(&html);
-    mime_buf_release(&note);
-    mime_buf_release(&out);
+    buf_release(&text);
+    buf_release(&html);
+    buf_release(&note);
+    buf_release(&out);
 }
 
 /* ------------------------------------------------------- samples for Python */
@@ -759,10 +763,10 @@ static int write_sample(const char *base, int idx, const struct mime_notice *m)
     char dir[900];
     snprintf(dir, sizeof dir, "%s/%d", base, idx);
     if (mkdir(dir, 0755) && errno != EEXIST) return -1;
-    struct mime_buf b = {0};
+    struct buf b = mbuf();
     if (mime_build_notice(m, &b, err, sizeof err)) { printf("#   sample %d: %s\n", idx, err); return -1; }
     int rc = write_file(dir, "message.eml", b.p, b.len);
-    mime_buf_release(&b);
+    buf_release(&b);
 #define W(name, s) do { if (s) rc |= write_file(dir, name, s, strlen(s)); } while (0)
     W("subject", m->subject);
     W("from_name", m->from.name ? m->from.name : "");

@@ -328,19 +328,18 @@ static void test_bad_templates(void)
 
 static void test_wrap(void)
 {
-    struct tmpl_buf b = {0};
+    struct buf b;
+    buf_init(&b, 0);
     const char *src = "short line\n- a list item that is long enough to need wrapping at twenty\n  indented text that wraps too\n12. numbered item wraps here\nlongwordlongwordlongwordlongword x\ntrailing   \n";
-    b.p = strdup(src);
-    b.len = b.cap = strlen(src);
+    buf_adds(&b, src);
     CHECK_INT(notice_wrap(&b, 20), 0);
     CHECK_STR(b.p, "short line\n- a list item that\n  is long enough to\n  need wrapping at\n  twenty\n  indented text that\n  wraps too\n12. numbered item\n    wraps here\nlongwordlongwordlongwordlongword\nx\ntrailing\n");
-    tmpl_buf_release(&b);
+    buf_reset(&b);
     /* UTF-8 counts characters, not bytes */
-    b.p = strdup("äöü äöü äöü äöü");
-    b.len = b.cap = strlen(b.p);
+    buf_adds(&b, "äöü äöü äöü äöü");
     CHECK_INT(notice_wrap(&b, 15), 0);
     CHECK_STR(b.p, "äöü äöü äöü äöü");
-    tmpl_buf_release(&b);
+    buf_release(&b);
 }
 
 /* wrapping with a memo of lines wrapped before gives the same bytes as without, for lines that
@@ -373,14 +372,16 @@ static void test_wrap_memo(void)
             n += (size_t)snprintf(src + n, sizeof src - n, "\n");
         }
         int width = round % 3 ? 72 : 20 + round % 50;
-        struct tmpl_buf a = {0}, b = {0};
-        a.p = strdup(src); a.len = a.cap = n;
-        b.p = strdup(src); b.len = b.cap = n;
+        struct buf a, b;
+        buf_init(&a, 0);
+        buf_init(&b, 0);
+        buf_add(&a, src, n);
+        buf_add(&b, src, n);
         CHECK_INT(notice_wrap(&a, width), 0);
         CHECK_INT(notice_wrap_memo(&b, width, width == 72 ? mm : NULL), 0);
         CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
-        tmpl_buf_release(&a);
-        tmpl_buf_release(&b);
+        buf_release(&a);
+        buf_release(&b);
     }
     uint64_t lookups = 0, hits = 0;
     if (mm) memo_stats(mm, &lookups, &hits);

@@ -2,6 +2,7 @@
  * checks, errors with line numbers, context building, limits, and render speed. */
 #include "check.h"
 #include "notify/tmpl.h"
+#include "util/buf.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -13,10 +14,11 @@ static char *render(const char *src, unsigned flags, const char *const *known,
 {
     struct tmpl *t = tmpl_compile("t.txt", src, strlen(src), flags, known, err, sizeof err);
     if (!t) return NULL;
-    struct tmpl_buf b = {0};
-    int rc = tmpl_render(t, root, 1 << 20, &b, err, sizeof err);
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    int rc = tmpl_render(t, root, &b, err, sizeof err);
     tmpl_free(t);
-    if (rc) { tmpl_buf_release(&b); return NULL; }
+    if (rc) { buf_release(&b); return NULL; }
     return b.p;
 }
 
@@ -227,20 +229,23 @@ static void test_render_errors(void)
 
     /* the output limit */
     struct tmpl *t = tmpl_compile("lim", "{{s}}{{s}}", 10, 0, NULL, err, sizeof err);
-    struct tmpl_buf b = {0};
-    CHECK_INT(tmpl_render(t, r, 20, &b, err, sizeof err), 0);
+    struct buf b;
+    buf_init(&b, 20);
+    CHECK_INT(tmpl_render(t, r, &b, err, sizeof err), 0);
     CHECK_INT(b.len, 20);
-    b.len = 0;
-    CHECK_INT(tmpl_render(t, r, 19, &b, err, sizeof err), -1);
+    buf_reset(&b);
+    b.max = 19;
+    CHECK_INT(tmpl_render(t, r, &b, err, sizeof err), -1);
     CHECK_STR(err, "lim: output exceeds 19 bytes");
     CHECK_INT(b.len, 0);
     /* appending: a second render adds to the buffer */
-    b.len = 0;
-    CHECK_INT(tmpl_render(t, r, 100, &b, err, sizeof err), 0);
-    CHECK_INT(tmpl_render(t, r, 100, &b, err, sizeof err), 0);
+    buf_reset(&b);
+    b.max = 100;
+    CHECK_INT(tmpl_render(t, r, &b, err, sizeof err), 0);
+    CHECK_INT(tmpl_render(t, r, &b, err, sizeof err), 0);
     CHECK_INT(b.len, 40);
     CHECK_INT(strlen(b.p), 40);
-    tmpl_buf_release(&b);
+    buf_release(&b);
     tmpl_free(t);
     /* nested sections over lists: time is bounded even when nothing is written */
     struct tmpl_node *l = tmpl_set_list(r, "l3");
@@ -302,12 +307,15 @@ static void test_context(void)
 
 static void test_escape(void)
 {
-    struct tmpl_buf b = {0};
-    CHECK_INT(tmpl_escape_html(&b, "a<b>&\"c'", 9, 100), 0);
+    struct buf b;
+    buf_init(&b, 100);
+    CHECK_INT(tmpl_escape_html(&b, "a<b>&\"c'", 9), 0);
     CHECK_STR(b.p, "a&lt;b&gt;&amp;&quot;c&#39;");
-    CHECK_INT(tmpl_escape_html(&b, "&", 1, b.len + 4), -1);
-    CHECK_INT(tmpl_escape_html(&b, "&", 1, b.len + 5), 0);
-    tmpl_buf_release(&b);
+    b.max = b.len + 4;
+    CHECK_INT(tmpl_escape_html(&b, "&", 1), -1);
+    b.max = b.len + 5;
+    CHECK_INT(tmpl_escape_html(&b, "&", 1), 0);
+    buf_release(&b);
 }
 
 /* a notice-sized template: ~4 KB, ~60 placeholders, a list of exposures */
@@ -328,7 +336,8 @@ static void test_speed(void)
     CHECK(t != NULL);
     if (!t) { printf("#   %s\n", err); return; }
     struct tmpl_ctx *c = tmpl_ctx_new();
-    struct tmpl_buf b = {0};
+    struct buf b;
+    buf_init(&b, 1 << 20);
     int n = 50000;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -354,8 +363,8 @@ static void test_speed(void)
         struct tmpl_node *f = tmpl_set_list(r, "fields");
         tmpl_add_str(f, "Name");
         tmpl_add_str(f, "E-Mail-Adresse");
-        b.len = 0;
-        if (tmpl_render(t, r, 1 << 20, &b, err, sizeof err)) { CHECK(0); printf("# %s\n", err); break; }
+        buf_reset(&b);
+        if (tmpl_render(t, r, &b, err, sizeof err)) { CHECK(0); printf("# %s\n", err); break; }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -363,7 +372,7 @@ static void test_speed(void)
            s / n * 1e6);
     CHECK(strstr(b.p, "Beispiel &lt;GmbH&gt;") != NULL);
     CHECK(strstr(b.p, "drei Personen") != NULL);
-    tmpl_buf_release(&b);
+    buf_release(&b);
     tmpl_ctx_free(c);
     tmpl_free(t);
 }

@@ -1,13 +1,14 @@
 /* outbox.c — approvals, notices and their outbox in the register (see outbox.h). */
-#include "notify/outbox.h"
+#include "register/outbox.h"
+#include "register/reg_int.h"
+#include "register/tlog_store.h"
 #include "sign/code.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
-#include "register/db.h"   /* transitional: until this file's SQL moves into src/register/ (issue 13) */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
 static const char *const state_names[OB_NSTATES] = {
     "queued", "sending", "sent", "failed", "written", "cancelled", "superseded",
@@ -99,6 +100,16 @@ int outbox_approval_latest(reg *r, const struct incident *inc, struct notice_app
 }
 
 /* ---------------------------------------------------------------- notices */
+
+int outbox_current_import(reg *r, const struct incident *inc, int64_t *import_id)
+{
+    int found = 0;
+    if (db_query_int(reg_db(r), "SELECT id FROM subject_import WHERE current = 1 AND incident_id = "
+                                "(SELECT id FROM incident WHERE ref = ?)", inc->ref, import_id, &found))
+        return reg_dberr(r);
+    if (!found) *import_id = 0;
+    return 0;
+}
 
 void outbox_live_free(struct outbox_live *l, size_t n)
 {
@@ -203,150 +214,7 @@ int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_
     return add_event(r, row, at, state_names[to], attempts, reply);
 }
 
-/* ---------------------------------------------------------------- messages */
-
-/* The parts record ("parts1"), little-endian:
- *   "KTP1", date (8 bytes, two's complement), number of extra headers (4 bytes), then strings
- *   as length (4 bytes; ABSENT = NULL, SAME_AS_TEXT for notice_txt) + bytes: from name, from
- *   address, reply-to name, reply-to address, to name, to address, subject, Message-ID, each
- *   extra header's name and value, minisig, html, text, notice_txt.
- * The fixed, repeated parts come first so that the dictionary (the record of a sample notice)
- * matches them; compressing it takes about a kilobyte per notice. */
-#define REC_MAGIC "KTP1"
-#define REC_MAX_EXTRA 16
-#define REC_MAX ((size_t)64 << 20)
-#define ABSENT 0xFFFFFFFFu
-#define SAME_AS_TEXT 0xFFFFFFFEu
-/* zstd level -2 against the dictionary: as small as level 1 here (~0.6 KB a notice), faster */
-#define PACK_LEVEL (-2)
-
-static void put32(struct buf *b, uint32_t v, int *bad)
-{
-    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-    *bad |= buf_add(b, x, 4);
-}
-
-static void put_str(struct buf *b, const char *s, size_t n, int *bad)
-{
-    if (!s) { put32(b, ABSENT, bad); return; }
-    if (n >= SAME_AS_TEXT) { *bad = 1; return; }
-    put32(b, (uint32_t)n, bad);
-    *bad |= buf_add(b, s, n);
-}
-
-int outbox_record(const struct mime_notice *m, struct buf *out)
-{
-    int bad = 0;
-    buf_reset(out);
-    if (m->n_extra > REC_MAX_EXTRA) return -1;
-    bad |= buf_add(out, REC_MAGIC, 4);
-    uint64_t d = (uint64_t)m->date;
-    put32(out, (uint32_t)d, &bad);
-    put32(out, (uint32_t)(d >> 32), &bad);
-    put32(out, (uint32_t)m->n_extra, &bad);
-    const char *const hs[] = {m->from.name, m->from.addr, m->reply_to.name, m->reply_to.addr, m->to.name, m->to.addr,
-                              m->subject, m->message_id};
-    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) put_str(out, hs[i], hs[i] ? strlen(hs[i]) : 0, &bad);
-    for (size_t i = 0; i < m->n_extra; i++) {
-        put_str(out, m->extra[i].name, m->extra[i].name ? strlen(m->extra[i].name) : 0, &bad);
-        put_str(out, m->extra[i].value, m->extra[i].value ? strlen(m->extra[i].value) : 0, &bad);
-    }
-    put_str(out, m->minisig, m->minisig_len, &bad);
-    put_str(out, m->html, m->html_len, &bad);
-    put_str(out, m->text, m->text_len, &bad);
-    if (m->notice_txt && m->notice_txt == m->text && m->notice_txt_len == m->text_len) put32(out, SAME_AS_TEXT, &bad);
-    else put_str(out, m->notice_txt, m->notice_txt_len, &bad);
-    return bad ? -1 : 0;
-}
-
-/* the parsed record: strings point into the (NUL-separated) copy in mem */
-struct record {
-    struct mime_notice m;
-    struct mime_header extra[REC_MAX_EXTRA];
-    char *mem;
-};
-
-static int get32(const unsigned char *p, size_t n, size_t *pos, uint32_t *v)
-{
-    if (n - *pos < 4) return -1;
-    p += *pos;
-    *v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    *pos += 4;
-    return 0;
-}
-
-/* a string of the record, copied NUL-terminated into mem at *mpos; *out NULL when absent */
-static int get_str(const unsigned char *p, size_t n, size_t *pos, char *mem, size_t *mpos, const char **out,
-                   size_t *len, int allow_same)
-{
-    uint32_t l;
-    if (get32(p, n, pos, &l)) return -1;
-    if (l == ABSENT) { *out = NULL; if (len) *len = 0; return 0; }
-    if (l == SAME_AS_TEXT) { if (!allow_same) return -1; *out = NULL; if (len) *len = SAME_AS_TEXT; return 0; }
-    if (l > n - *pos) return -1;
-    memcpy(mem + *mpos, p + *pos, l);
-    mem[*mpos + l] = 0;
-    *out = mem + *mpos;
-    if (len) *len = l;
-    else if (memchr(p + *pos, 0, l)) return -1;      /* header strings are C strings */
-    *pos += l;
-    *mpos += (size_t)l + 1;
-    return 0;
-}
-
-static int record_parse(const unsigned char *p, size_t n, struct record *rec)
-{
-    memset(rec, 0, sizeof *rec);
-    size_t pos = 4, mpos = 0;
-    uint32_t lo, hi, nx;
-    if (n < 16 || memcmp(p, REC_MAGIC, 4) || get32(p, n, &pos, &lo) || get32(p, n, &pos, &hi) ||
-        get32(p, n, &pos, &nx) || nx > REC_MAX_EXTRA)
-        return -1;
-    rec->m.date = (int64_t)((uint64_t)hi << 32 | lo);
-    rec->mem = malloc(n + 64);                    /* every string plus its NUL fits: each had a 4-byte length */
-    if (!rec->mem) return -1;
-    const char **hs[] = {&rec->m.from.name, &rec->m.from.addr, &rec->m.reply_to.name, &rec->m.reply_to.addr,
-                         &rec->m.to.name, &rec->m.to.addr, &rec->m.subject, &rec->m.message_id};
-    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
-        if (get_str(p, n, &pos, rec->mem, &mpos, hs[i], NULL, 0)) goto bad;
-    for (uint32_t i = 0; i < nx; i++)
-        if (get_str(p, n, &pos, rec->mem, &mpos, &rec->extra[i].name, NULL, 0) ||
-            get_str(p, n, &pos, rec->mem, &mpos, &rec->extra[i].value, NULL, 0))
-            goto bad;
-    rec->m.extra = rec->extra;
-    rec->m.n_extra = nx;
-    if (get_str(p, n, &pos, rec->mem, &mpos, &rec->m.minisig, &rec->m.minisig_len, 0) ||
-        get_str(p, n, &pos, rec->mem, &mpos, &rec->m.html, &rec->m.html_len, 0) ||
-        get_str(p, n, &pos, rec->mem, &mpos, &rec->m.text, &rec->m.text_len, 0) ||
-        get_str(p, n, &pos, rec->mem, &mpos, &rec->m.notice_txt, &rec->m.notice_txt_len, 1) || pos != n)
-        goto bad;
-    if (rec->m.notice_txt_len == SAME_AS_TEXT) { rec->m.notice_txt = rec->m.text; rec->m.notice_txt_len = rec->m.text_len; }
-    return 0;
-bad:
-    free(rec->mem);
-    rec->mem = NULL;
-    return -1;
-}
-
-struct outbox_dict {
-    ZSTD_CDict *cd;
-};
-
-struct outbox_dict *outbox_dict_new(const void *content, size_t len)
-{
-    struct outbox_dict *d = calloc(1, sizeof *d);
-    if (!d) return NULL;
-    d->cd = ZSTD_createCDict(content, len, PACK_LEVEL);
-    if (!d->cd) { free(d); return NULL; }
-    return d;
-}
-
-void outbox_dict_free(struct outbox_dict *d)
-{
-    if (!d) return;
-    ZSTD_freeCDict(d->cd);
-    free(d);
-}
+/* ---------------------------------------------------------------- stored messages */
 
 int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *content, size_t len, int64_t *id)
 {
@@ -369,141 +237,51 @@ int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *conte
     return 0;
 }
 
-struct outbox_packer {
-    ZSTD_CCtx *cc;
-    const struct outbox_dict *dict;
-    struct buf rec;
-};
-
-struct outbox_packer *outbox_packer_new(const struct outbox_dict *d)
+void outbox_tune(reg *r, enum outbox_tuning t)
 {
-    struct outbox_packer *p = xcalloc(1, sizeof *p);
-    p->cc = ZSTD_createCCtx();
-    if (!p->cc) { free(p); return NULL; }
-    p->dict = d;
-    buf_init(&p->rec, REC_MAX);
+    db *d = reg_db(r);
+    if (strcmp(db_backend(d), "sqlite")) return;
+    switch (t) {
+    case OUTBOX_TUNE_BULK: db_exec(d, "PRAGMA wal_autocheckpoint = 16384; PRAGMA cache_size = -131072"); break;
+    case OUTBOX_TUNE_NORMAL: db_exec(d, "PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000"); break;
+    case OUTBOX_TUNE_DURABLE: db_exec(d, "PRAGMA synchronous = FULL"); break;
+    }
+}
+
+static void *dup_blob(db_stmt *s, int i, size_t *n)
+{
+    const void *b = db_col_blob(s, i, n);
+    if (!b) { *n = 0; return NULL; }
+    void *p = xmalloc(*n ? *n : 1);
+    memcpy(p, b, *n);
     return p;
 }
 
-void outbox_packer_free(struct outbox_packer *p)
+int outbox_stored_get(reg *r, int64_t row, struct outbox_stored *st)
 {
-    if (!p) return;
-    ZSTD_freeCCtx(p->cc);
-    buf_release(&p->rec);
-    free(p);
-}
-
-int outbox_pack_notice(struct outbox_packer *pk, const struct mime_notice *m, char **out, size_t *outlen,
-                       char *err, size_t errlen)
-{
-    if (outbox_record(m, &pk->rec)) { snprintf(err, errlen, "notice too large to store"); return -1; }
-    size_t bound = ZSTD_compressBound(pk->rec.len);
-    char *o = xmalloc(bound);
-    size_t n = pk->dict ? ZSTD_compress_usingCDict(pk->cc, o, bound, pk->rec.p, pk->rec.len, pk->dict->cd)
-                        : ZSTD_compressCCtx(pk->cc, o, bound, pk->rec.p, pk->rec.len, PACK_LEVEL);
-    if (ZSTD_isError(n)) {
-        free(o);
-        snprintf(err, errlen, "compression failed: %s", ZSTD_getErrorName(n));
-        return -1;
-    }
-    *out = o;
-    *outlen = n;
-    return 0;
-}
-
-/* decompress a frame of at most MAX bytes (its size is in the frame header) into *out (malloc'd) */
-static int inflate(const void *packed, size_t len, const void *dict, size_t dictlen, size_t max, char **out, size_t *n)
-{
-    unsigned long long fs = ZSTD_getFrameContentSize(packed, len);
-    if (fs == ZSTD_CONTENTSIZE_ERROR || fs == ZSTD_CONTENTSIZE_UNKNOWN || fs > max) return -1;
-    char *tmp = malloc((size_t)fs + 1);
-    ZSTD_DCtx *dc = ZSTD_createDCtx();
-    size_t k = tmp && dc ? ZSTD_decompress_usingDict(dc, tmp, (size_t)fs + 1, packed, len, dict, dict ? dictlen : 0)
-                         : (size_t)-1;
-    ZSTD_freeDCtx(dc);
-    if (!tmp || ZSTD_isError(k) || k != fs) { free(tmp); return -1; }
-    *out = tmp;
-    *n = k;
-    return 0;
-}
-
-/* unpack; for parts1 also the SHA-256 of the signed text (*have_sha 1) */
-static int unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen, size_t want,
-                  struct buf *out, uint8_t sha[32], int *have_sha, char *err, size_t errlen)
-{
-    char *raw = NULL;
-    size_t n = 0;
-    *have_sha = 0;
-    buf_reset(out);
-    if (codec && !strcmp(codec, "zstd")) {
-        if (want > ((size_t)64 << 20) || inflate(packed, len, NULL, 0, want, &raw, &n) || n != want) {
-            free(raw);
-            snprintf(err, errlen, "stored message is damaged");
-            return -1;
-        }
-        int rc = buf_add(out, raw, n);
-        free(raw);
-        if (rc) { snprintf(err, errlen, "stored message too large"); return -1; }
-        return 0;
-    }
-    if (!codec || strcmp(codec, "parts1")) { snprintf(err, errlen, "unknown codec '%s'", codec ? codec : ""); return -1; }
-    struct record rec;
-    if (inflate(packed, len, dict, dictlen, REC_MAX, &raw, &n) || record_parse((unsigned char *)raw, n, &rec)) {
-        free(raw);
-        snprintf(err, errlen, "stored message is damaged");
-        return -1;
-    }
-    struct mime_buf mb;
-    mime_buf_init(&mb, MIME_MSG_MAX);
-    int rc = mime_build_notice(&rec.m, &mb, err, errlen);
-    if (!rc && mb.len != want) { snprintf(err, errlen, "rebuilt message differs from the one made (%zu bytes, not %zu)", mb.len, want); rc = -1; }
-    if (!rc && rec.m.notice_txt) { sha256_hash(rec.m.notice_txt, rec.m.notice_txt_len, sha); *have_sha = 1; }
-    if (!rc && buf_add(out, mb.p, mb.len)) { snprintf(err, errlen, "stored message too large"); rc = -1; }
-    mime_buf_release(&mb);
-    free(rec.mem);
-    free(raw);
-    return rc;
-}
-
-int outbox_unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen, size_t want,
-                  struct buf *out, char *err, size_t errlen)
-{
-    uint8_t sha[32];
-    int have;
-    return unpack(codec, packed, len, dict, dictlen, want, out, sha, &have, err, errlen);
-}
-
-int outbox_message(reg *r, int64_t row, struct buf *out)
-{
+    memset(st, 0, sizeof *st);
     db_stmt *s = db_prepare(reg_db(r), "SELECT n.message, n.message_len, n.message_codec, d.content, n.text_sha256 "
                                        "FROM notice n LEFT JOIN notice_dict d ON d.id = n.dict_id WHERE n.id = ?");
     if (!s || db_bind_int(s, 1, row)) return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
     if (rc != DB_ROW) { db_reset(s); return reg_fail(r, 1, "no notice %lld", (long long)row); }
-    size_t n = 0, dn = 0;
-    const void *p = db_col_blob(s, 0, &n);
-    int64_t want = db_col_int(s, 1);
-    const char *codec = db_col_text(s, 2);
-    const void *dict = db_col_blob(s, 3, &dn);
-    const char *tsha = db_col_text(s, 4);
-    char err[200], hex[65];
-    uint8_t sha[32];
-    int have = 0;
-    if (want < 0 || unpack(codec, p, n, dict, dn, (size_t)want, out, sha, &have, err, sizeof err)) {
-        if (want < 0) snprintf(err, sizeof err, "bad length");
-        db_reset(s);
-        return reg_fail(r, 1, "the stored message of notice %lld cannot be read: %s", (long long)row, err);
-    }
-    if (have) {
-        sha256_to_hex(sha, hex);
-        if (!tsha || strcmp(hex, tsha)) {
-            db_reset(s);
-            return reg_fail(r, 1, "the stored message of notice %lld does not hold the text it was signed with", (long long)row);
-        }
-    }
+    st->packed = dup_blob(s, 0, &st->packed_len);
+    st->message_len = db_col_int(s, 1);
+    st->codec = dup_col(s, 2);
+    st->dict = dup_blob(s, 3, &st->dict_len);
+    st->text_sha256 = dup_col(s, 4);
     db_reset(s);
     return 0;
+}
+
+void outbox_stored_release(struct outbox_stored *st)
+{
+    free(st->codec);
+    free(st->packed);
+    free(st->dict);
+    free(st->text_sha256);
+    memset(st, 0, sizeof *st);
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -596,6 +374,38 @@ int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_co
     return rc == DB_ERR ? reg_dberr(r) : 0;
 }
 
+void outbox_problems_free(struct outbox_problem *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++) { free(p[i].notice_id); free(p[i].rcpt_masked); free(p[i].reply); }
+    free(p);
+}
+
+int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_problem **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(reg_db(r),
+        "SELECT n.notice_id, n.rcpt_masked, o.state, o.attempts, o.permanent, coalesce(o.reply, '') FROM outbox o "
+        "JOIN notice n ON n.id = o.notice WHERE o.incident_id = ? AND o.state IN ('failed', 'sending') "
+        "ORDER BY n.seq LIMIT ?");
+    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, (int64_t)limit)) return reg_dberr(r);
+    size_t cap = 0;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) { cap = cap ? cap * 2 : 16; *out = xrealloc(*out, cap * sizeof **out); }
+        struct outbox_problem *p = &(*out)[(*n)++];
+        p->notice_id = dup_col(s, 0);
+        p->rcpt_masked = dup_col(s, 1);
+        p->state = !strcmp(db_col_text(s, 2), "sending") ? OB_SENDING : OB_FAILED;
+        p->attempts = db_col_int(s, 3);
+        p->permanent = (int)db_col_int(s, 4);
+        p->reply = dup_col(s, 5);
+    }
+    db_reset(s);
+    if (rc == DB_ERR) { outbox_problems_free(*out, *n); *out = NULL; *n = 0; return reg_dberr(r); }
+    return 0;
+}
+
 static int bulk(reg *r, int64_t incident_id, int64_t at, const char *where, const char *to, const char *reply,
                 int64_t *n)
 {
@@ -646,13 +456,49 @@ void notice_info_release(struct notice_info *ni)
     free(ni->message_id);
     free(ni->text_sha256);
     free(ni->reply);
+    if (ni->rcpt) { sodium_memzero(ni->rcpt, strlen(ni->rcpt)); free(ni->rcpt); }
     memset(ni, 0, sizeof *ni);
 }
 
+void outbox_infos_free(struct notice_info *ni, size_t n)
+{
+    for (size_t i = 0; ni && i < n; i++) notice_info_release(&ni[i]);
+    free(ni);
+}
+
 #define INFO_SQL \
-    "SELECT n.id, n.incident_id, n.seq, n.created_at, o.updated_at, coalesce(o.sent_at, 0), o.attempts, o.state, " \
-    "i.ref, n.notice_id, n.subject, n.lang, n.rcpt_masked, n.message_id, n.text_sha256, o.reply, n.code_hash " \
-    "FROM notice n JOIN outbox o ON o.notice = n.id JOIN incident i ON i.id = n.incident_id "
+    "SELECT n.id, n.incident_id, n.seq, n.created_at, coalesce(o.updated_at, 0), coalesce(o.sent_at, 0), " \
+    "coalesce(o.attempts, 0), coalesce(o.state, ''), i.ref, n.notice_id, n.subject, n.lang, n.rcpt_masked, " \
+    "n.message_id, n.text_sha256, o.reply, n.code_hash, n.rcpt, n.scan_id, n.import_id " \
+    "FROM notice n JOIN incident i ON i.id = n.incident_id LEFT JOIN outbox o ON o.notice = n.id "
+
+static void info_fill(db_stmt *s, struct notice_info *ni)
+{
+    memset(ni, 0, sizeof *ni);
+    ni->row = db_col_int(s, 0);
+    ni->incident_id = db_col_int(s, 1);
+    ni->seq = db_col_int(s, 2);
+    ni->created_at = db_col_int(s, 3);
+    ni->updated_at = db_col_int(s, 4);
+    ni->sent_at = db_col_int(s, 5);
+    ni->attempts = db_col_int(s, 6);
+    int st = outbox_state_parse(db_col_text(s, 7));
+    ni->state = st < 0 ? OB_QUEUED : (enum outbox_state)st;
+    ni->incident_ref = dup_col(s, 8);
+    ni->notice_id = dup_col(s, 9);
+    ni->subject = dup_col(s, 10);
+    ni->lang = dup_col(s, 11);
+    ni->rcpt_masked = dup_col(s, 12);
+    ni->message_id = dup_col(s, 13);
+    ni->text_sha256 = dup_col(s, 14);
+    ni->reply = dup_col(s, 15);
+    size_t hn = 0;
+    const void *h = db_col_blob(s, 16, &hn);
+    if (h && hn == sizeof ni->code_hash) memcpy(ni->code_hash, h, hn);
+    ni->rcpt = dup_col(s, 17);
+    ni->scan_id = db_col_int(s, 18);
+    ni->import_id = db_col_int(s, 19);
+}
 
 static int info_row(reg *r, db_stmt *s, struct notice_info *ni, int *found)
 {
@@ -661,26 +507,7 @@ static int info_row(reg *r, db_stmt *s, struct notice_info *ni, int *found)
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
     if (rc == DB_ROW) {
-        ni->row = db_col_int(s, 0);
-        ni->incident_id = db_col_int(s, 1);
-        ni->seq = db_col_int(s, 2);
-        ni->created_at = db_col_int(s, 3);
-        ni->updated_at = db_col_int(s, 4);
-        ni->sent_at = db_col_int(s, 5);
-        ni->attempts = db_col_int(s, 6);
-        int st = outbox_state_parse(db_col_text(s, 7));
-        ni->state = st < 0 ? OB_QUEUED : (enum outbox_state)st;
-        ni->incident_ref = dup_col(s, 8);
-        ni->notice_id = dup_col(s, 9);
-        ni->subject = dup_col(s, 10);
-        ni->lang = dup_col(s, 11);
-        ni->rcpt_masked = dup_col(s, 12);
-        ni->message_id = dup_col(s, 13);
-        ni->text_sha256 = dup_col(s, 14);
-        ni->reply = dup_col(s, 15);
-        size_t hn = 0;
-        const void *h = db_col_blob(s, 16, &hn);
-        if (h && hn == sizeof ni->code_hash) memcpy(ni->code_hash, h, hn);
+        info_fill(s, ni);
         *found = 1;
     }
     db_reset(s);
@@ -701,4 +528,65 @@ int outbox_find_id(reg *r, const char *notice_id, struct notice_info *ni, int *f
     db_stmt *s = db_prepare(reg_db(r), INFO_SQL "WHERE n.notice_id = ?");
     if (!s || db_bind_text(s, 1, notice_id)) return reg_dberr(r);
     return info_row(r, s, ni, found);
+}
+
+int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out,
+                      size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(reg_db(r), INFO_SQL
+                            "WHERE substr(n.rcpt, 1, length(?1)) = ?1 AND lower(substr(n.rcpt, length(?1) + 1)) = ?2 "
+                            "ORDER BY n.created_at DESC, n.id DESC");
+    if (!s || db_bind_text(s, 1, local_at) || db_bind_text(s, 2, domain)) return reg_dberr(r);
+    *out = xcalloc(max ? max : 1, sizeof **out);
+    int st;
+    while (*n < max && (st = db_step(s)) == DB_ROW) info_fill(s, &(*out)[(*n)++]);
+    if (*n >= max) st = DB_DONE;
+    db_reset(s);
+    if (st == DB_ERR) { outbox_infos_free(*out, *n); *out = NULL; *n = 0; return reg_dberr(r); }
+    return 0;
+}
+
+int outbox_notice_title(reg *r, const char *incident_ref, const char *lang, char *out, size_t outsz)
+{
+    out[0] = 0;
+    db_stmt *s = db_prepare(reg_db(r), "SELECT s.title FROM incident_statement s JOIN incident i ON i.id = s.incident_id "
+                                       "WHERE i.ref = ? ORDER BY (s.lang = ?) DESC, s.revision DESC LIMIT 1");
+    if (!s || db_bind_text(s, 1, incident_ref) || db_bind_text(s, 2, lang)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) snprintf(out, outsz, "%s", db_col_text(s, 0) ? db_col_text(s, 0) : "");
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int outbox_person_zone(reg *r, int64_t import_id, const char *subject, char *out, size_t outsz, int *found)
+{
+    *found = 0;
+    db_stmt *s = db_prepare(reg_db(r), "SELECT timezone FROM subject WHERE import_id = ? AND subject = ?");
+    if (!s || db_bind_int(s, 1, import_id) || db_bind_text(s, 2, subject)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) {
+        snprintf(out, outsz, "%s", db_col_text(s, 0) ? db_col_text(s, 0) : "");
+        *found = 1;
+    }
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int outbox_log_entry(reg *r, const char *notice_id, int64_t *idx, int *own, int *found)
+{
+    int rc;
+    *own = 0;
+    if ((rc = tlog_find(r, "notice", notice_id, idx, found))) return rc;
+    if (*found) { *own = 1; return 0; }
+    /* notify committed to a batch of notices at once before: ref "FIRST..LAST" */
+    db_stmt *s = db_prepare(reg_db(r), "SELECT idx FROM tlog_entry WHERE kind = 'notice' AND instr(ref, '..') > 0 "
+                                       "AND ?1 >= substr(ref, 1, instr(ref, '..') - 1) "
+                                       "AND ?1 <= substr(ref, instr(ref, '..') + 2) ORDER BY idx DESC LIMIT 1");
+    if (!s || db_bind_text(s, 1, notice_id)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) { *idx = db_col_int(s, 0); *found = 1; }
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
 }

@@ -1,14 +1,17 @@
-/* outbox.h — personal notices in the register: content approvals, the rendered and signed
- * messages, and the outbox that sends them exactly as DESIGN.md asks: nobody is skipped, and
- * after a crash at most the notices that were in flight can reach a person twice.
+/* outbox.h — personal notices in the register: content approvals, the stored messages, and the
+ * outbox that sends them exactly as docs/notify.md says: nobody is skipped, and after a crash at
+ * most the notices that were in flight can reach a person twice. Every SQL statement about
+ * notices is here; src/notify/ makes and sends them through these functions, src/serve/ and
+ * `klartext verify` look them up.
  *
- * Tables (schema step 5, docs/notify.md):
+ * Tables (schema steps 5 and 7, docs/notify.md):
  *   notice_approval  who approved which content (SHA-256 of the templates, the data model
  *                    version and the incident's and organisation's texts); append-only
  *   notice           one row per notice: the person (subject id, address), the notice id, the
  *                    Message-ID, the keyed lookup hash of its code (never the code), the SHA-256
- *                    of the signed text, and the whole message, zstd-compressed, as evidence and
- *                    for resends with the same Message-ID; append-only
+ *                    of the signed text, and the message's parts, zstd-compressed (notify/pack.h),
+ *                    as evidence and for resends with the same Message-ID; append-only
+ *   notice_dict      the compression dictionaries the parts were packed with; append-only
  *   outbox           the sending state of each notice (below); never deleted
  *   notice_event     every state change, with the server's reply; append-only
  *
@@ -29,9 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "register/incident.h"
-#include "notify/mime.h"
 #include "register/register.h"
-#include "util/buf.h"
 
 enum outbox_state { OB_QUEUED, OB_SENDING, OB_SENT, OB_FAILED, OB_WRITTEN, OB_CANCELLED, OB_SUPERSEDED,
                     OB_NSTATES };
@@ -51,7 +52,11 @@ int outbox_approve(reg *r, const struct incident *inc, const char *by, const cha
 /* The latest approval: 0 and *found 1/0. */
 int outbox_approval_latest(reg *r, const struct incident *inc, struct notice_approval *a, int *found);
 
-/* ---- notices ---- */
+/* ---- making notices ---- */
+
+/* The current subject import of the incident (the contact data notices are made from): 0 and
+ * *import_id, 0 when there is none. */
+int outbox_current_import(reg *r, const struct incident *inc, int64_t *import_id);
 
 /* the live notice (not superseded) of each person of an incident, sorted by subject */
 struct outbox_live {
@@ -70,7 +75,7 @@ struct outbox_new {
     const char *subject, *notice_id, *lang, *rcpt, *rcpt_masked, *message_id;
     uint8_t code_hash[32];
     char text_sha256[65];
-    const void *packed;  size_t packed_len;       /* outbox_pack_notice'd parts */
+    const void *packed;  size_t packed_len;       /* the parts, packed (codec "parts1", notify/pack.h) */
     size_t message_len;                           /* the message's size */
     int64_t dict_id;                              /* the dictionary it was packed with, 0 = none */
 };
@@ -80,40 +85,40 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
                int64_t at, const struct outbox_new *nn, enum outbox_state state, int64_t *row);
 
 /* Change the state of notice ROW (and append its event): ATTEMPT_INC adds to the attempt count
- * (1 when a sending attempt starts); REPLY (may be NULL) is the server's reply or the reason;
- * PERMANENT marks a failure that is not retried; NEXT_AT is when a transient failure may be
- * retried; SENT_AT is set for `sent`. FROM, if not -1, must be the current state (else 1). */
+ * (1 when a sending attempt starts, -1 when a claimed notice was not attempted); REPLY (may be
+ * NULL) is the server's reply or the reason; PERMANENT marks a failure that is not retried;
+ * NEXT_AT is when a transient failure may be retried; SENT_AT is set for `sent`. FROM, if not
+ * -1, must be the current state (else 1). */
 int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_t at, int attempt_inc,
                      const char *reply, int permanent, int64_t next_at);
 
-/* ---- stored messages ----
- * A notice is stored as the rendered parts it was built from (codec "parts1"): the mime_notice
- * handed to mime_build_notice (addresses, subject, date, Message-ID, extra headers, text, HTML,
- * signature), serialised and zstd-compressed against a dictionary (notice_dict) made once per
- * run from a sample notice of a fictional person. outbox_message rebuilds the message with
- * mime_build_notice — the writer is deterministic, so the bytes are those that were made —
- * and checks its length and the SHA-256 of its signed text against the row. Rows written by
- * klartext before schema step 7 hold the whole message (codec "zstd") and read as before. */
-struct outbox_dict;                         /* read-only after creation; shared by threads */
-struct outbox_dict *outbox_dict_new(const void *content, size_t len);   /* NULL: no memory */
-void outbox_dict_free(struct outbox_dict *d);
-/* Store a dictionary (once per content, by SHA-256): 0 and *id. In the caller's transaction. */
+/* Store a compression dictionary (once per content, by SHA-256): 0 and *id. In the caller's
+ * transaction. */
 int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *content, size_t len, int64_t *id);
-/* The uncompressed record of m (used as dictionary content for a sample notice). */
-int outbox_record(const struct mime_notice *m, struct buf *out);
-/* A packer (one per thread) keeps the compressor's memory between notices; D may be NULL. */
-struct outbox_packer;
-struct outbox_packer *outbox_packer_new(const struct outbox_dict *d);
-void outbox_packer_free(struct outbox_packer *p);
-/* Pack the parts of one notice: *out is malloc'd. 0, or -1 with err. */
-int outbox_pack_notice(struct outbox_packer *pk, const struct mime_notice *m, char **out, size_t *outlen,
-                       char *err, size_t errlen);
-/* Unpack a stored notice (codec "parts1" or "zstd", DICT/DICTLEN the dictionary of its row or
-   NULL) into out, exactly as made; WANT is the message length stored with it. */
-int outbox_unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen,
-                  size_t want, struct buf *out, char *err, size_t errlen);
-/* The stored message of notice ROW, unpacked (CRLF, exactly as made) into out. */
-int outbox_message(reg *r, int64_t row, struct buf *out);
+
+/* Storage settings while many notices are stored or sent (SQLite; no-ops for other backends):
+ *   OUTBOX_TUNE_BULK     checkpoint the journal less often and keep the indexes in memory (code
+ *                        hashes are random, so each insert touches another page of their index)
+ *   OUTBOX_TUNE_NORMAL   back to the defaults after OUTBOX_TUNE_BULK
+ *   OUTBOX_TUNE_DURABLE  every commit survives a power loss (synchronous = FULL): the `sending`
+ *                        marks must, or a re-run would send what the server already has */
+enum outbox_tuning { OUTBOX_TUNE_BULK, OUTBOX_TUNE_NORMAL, OUTBOX_TUNE_DURABLE };
+void outbox_tune(reg *r, enum outbox_tuning t);
+
+/* ---- stored messages ---- */
+/* The stored form of notice ROW as it is in the register (notify/pack.h turns it back into the
+ * message): codec "parts1" or "zstd", the packed bytes, the message's length, the dictionary's
+ * content (NULL when none) and the SHA-256 (hex) of the signed text. Returns 0, or 1 with "no
+ * notice N". The buffers are malloc'd (outbox_stored_release). */
+struct outbox_stored {
+    char *codec;
+    void *packed;  size_t packed_len;
+    void *dict;    size_t dict_len;
+    int64_t message_len;
+    char *text_sha256;
+};
+int outbox_stored_get(reg *r, int64_t row, struct outbox_stored *st);
+void outbox_stored_release(struct outbox_stored *st);
 
 /* ---- sending ---- */
 struct outbox_item {
@@ -139,22 +144,51 @@ struct outbox_counts {
 };
 int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_counts *c);
 
+/* The failed and unknown (`sending`) notices of an incident, in the order they were made, at
+ * most LIMIT: for --status. *out is malloc'd (outbox_problems_free). */
+struct outbox_problem {
+    char *notice_id, *rcpt_masked, *reply;    /* reply: "" when none */
+    enum outbox_state state;                  /* OB_FAILED or OB_SENDING */
+    int64_t attempts;
+    int permanent;
+};
+int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_problem **out, size_t *n);
+void outbox_problems_free(struct outbox_problem *p, size_t n);
+
 /* Bulk changes, each with its events; *n gets the number of notices changed. */
 int outbox_cancel(reg *r, int64_t incident_id, int64_t at, int64_t *n);          /* queued, failed → cancelled */
 int outbox_requeue(reg *r, int64_t incident_id, int64_t at, int64_t *n);         /* cancelled → queued */
 int outbox_resolve(reg *r, int64_t incident_id, int64_t at, int sent, const char *why, int64_t *n);
                                                                       /* sending → sent | queued */
 
-/* ---- looking notices up (verify) ---- */
+/* ---- looking notices up (verify, the portal, the agent console) ---- */
 struct notice_info {
-    int64_t row, incident_id, seq, created_at, updated_at, sent_at, attempts;
+    int64_t row, incident_id, seq, created_at, updated_at, sent_at, attempts, scan_id, import_id;
     enum outbox_state state;
     char *incident_ref, *notice_id, *subject, *lang, *rcpt_masked, *message_id, *text_sha256, *reply;
+    char *rcpt;                         /* the full address: compare it, never show it (wiped by release) */
     uint8_t code_hash[32];
 };
 void notice_info_release(struct notice_info *ni);
-/* by the keyed lookup hash of a code (compared in constant time after the index lookup) */
+/* The one look-up by code: by the keyed lookup hash of a code, compared in constant time after
+ * the index lookup (the same work whether a row is found or not). 0 and *found. */
 int outbox_find_code(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found);
 /* by notice id ("2026-0001-000042") */
 int outbox_find_id(reg *r, const char *notice_id, struct notice_info *ni, int *found);
+/* The notices sent to an address, newest first, at most MAX: LOCAL_AT is the local part with its
+ * '@' (compared exactly), DOMAIN the domain in lower case (compared case-insensitively, ASCII).
+ * *out is malloc'd (outbox_infos_free). */
+int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out,
+                      size_t *n);
+void outbox_infos_free(struct notice_info *ni, size_t n);
+/* The title of the incident's latest public statement, in LANG if there is one ("" when none
+ * is published), into out. */
+int outbox_notice_title(reg *r, const char *incident_ref, const char *lang, char *out, size_t outsz);
+/* The time zone of SUBJECT in the subject import a notice was made from: 0 and *found; out is
+ * "" when the row has none. */
+int outbox_person_zone(reg *r, int64_t import_id, const char *subject, char *out, size_t outsz, int *found);
+/* Where notice NOTICE_ID is in the transparency log: its own entry (a salted commitment to
+ * "NOTICE-ID SHA-256-OF-TEXT\n"; *own 1) or, in registers made before that, the entry
+ * "FIRST..LAST" of its batch (*own 0). 0 and *found, *idx. */
+int outbox_log_entry(reg *r, const char *notice_id, int64_t *idx, int *own, int *found);
 #endif

@@ -1,10 +1,10 @@
-/* test_outbox.c — the stored form of a notice (outbox.h "stored messages"): packing the parts
+/* test_pack.c — the stored form of a notice (notify/pack.h): packing the parts
  * against a dictionary and rebuilding gives the message byte for byte; a damaged record, a
  * wrong dictionary or an unknown codec is an error, never a different message; rows of the old
  * codec ("zstd", the whole message) still read. */
 #include "check.h"
 #include "notify/mime.h"
-#include "notify/outbox.h"
+#include "notify/pack.h"
 #include "util/buf.h"
 #include <stdlib.h>
 #include <zstd.h>
@@ -30,9 +30,9 @@ static struct mime_notice sample(const char *name, const char *addr, const char 
     };
 }
 
-static void build(const struct mime_notice *m, struct mime_buf *mb)
+static void build(const struct mime_notice *m, struct buf *mb)
 {
-    mime_buf_init(mb, MIME_MSG_MAX);
+    buf_init(mb, MIME_MSG_MAX);
     char err[200];
     CHECK(mime_build_notice(m, mb, err, sizeof err) == 0);
 }
@@ -43,42 +43,42 @@ static void test_roundtrip_with_dictionary(void)
                                   "Guten Tag Alex Muster,\nwir schreiben Ihnen persönlich.\n");
     struct buf dict;
     buf_init(&dict, 1 << 20);
-    CHECK(outbox_record(&d, &dict) == 0);
-    struct outbox_dict *od = outbox_dict_new(dict.p, dict.len);
+    CHECK(pack_record(&d, &dict) == 0);
+    struct pack_dict *od = pack_dict_new(dict.p, dict.len);
     CHECK(od != NULL);
-    struct outbox_packer *pk = outbox_packer_new(od);
+    struct packer *pk = pack_new(od);
     struct mime_notice m = sample("Jörg Müller-Lüdenscheidt", "joerg@mail.example",
                                   "Guten Tag Jörg Müller-Lüdenscheidt,\nwir schreiben Ihnen persönlich.\n"
                                   "Eine Zeile mit = und Leerzeichen am Ende \n.punkt\nFrom here\n");
-    struct mime_buf mb;
+    struct buf mb;
     build(&m, &mb);
     char *packed = NULL, err[200];
     size_t plen = 0;
-    CHECK(outbox_pack_notice(pk, &m, &packed, &plen, err, sizeof err) == 0);
+    CHECK(pack_notice(pk, &m, &packed, &plen, err, sizeof err) == 0);
     CHECK(plen > 0 && plen < mb.len / 2);
     struct buf out;
     buf_init(&out, MIME_MSG_MAX);
-    CHECK(outbox_unpack("parts1", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == 0);
+    CHECK(pack_unpack("parts1", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == 0);
     CHECK(out.len == mb.len && !memcmp(out.p, mb.p, mb.len));
     /* the length stored with the row must match */
-    CHECK(outbox_unpack("parts1", packed, plen, dict.p, dict.len, mb.len + 1, &out, err, sizeof err) == -1);
+    CHECK(pack_unpack("parts1", packed, plen, dict.p, dict.len, mb.len + 1, &out, err, sizeof err) == -1);
     /* without its dictionary, or with another, it does not read */
-    CHECK(outbox_unpack("parts1", packed, plen, NULL, 0, mb.len, &out, err, sizeof err) == -1);
-    CHECK(outbox_unpack("parts1", packed, plen, "other dictionary content, long enough to matter", 47, mb.len, &out,
+    CHECK(pack_unpack("parts1", packed, plen, NULL, 0, mb.len, &out, err, sizeof err) == -1);
+    CHECK(pack_unpack("parts1", packed, plen, "other dictionary content, long enough to matter", 47, mb.len, &out,
                         err, sizeof err) == -1);
-    CHECK(outbox_unpack("lz4", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == -1);
+    CHECK(pack_unpack("lz4", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == -1);
     /* every single damaged byte is an error or gives exactly the message (never another) */
     for (size_t i = 0; i < plen; i++) {
         packed[i] ^= 0x20;
-        if (outbox_unpack("parts1", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == 0)
+        if (pack_unpack("parts1", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == 0)
             CHECK(out.len == mb.len);
         packed[i] ^= 0x20;
     }
     free(packed);
     buf_release(&out);
-    mime_buf_release(&mb);
-    outbox_packer_free(pk);
-    outbox_dict_free(od);
+    buf_release(&mb);
+    pack_free(pk);
+    pack_dict_free(od);
     buf_release(&dict);
 }
 
@@ -88,20 +88,20 @@ static void test_without_dictionary_and_html(void)
     m.html = NULL;
     m.html_len = 0;
     m.reply_to = (struct mime_addr){NULL, NULL};
-    struct mime_buf mb;
+    struct buf mb;
     build(&m, &mb);
-    struct outbox_packer *pk = outbox_packer_new(NULL);
+    struct packer *pk = pack_new(NULL);
     char *packed = NULL, err[200];
     size_t plen = 0;
-    CHECK(outbox_pack_notice(pk, &m, &packed, &plen, err, sizeof err) == 0);
+    CHECK(pack_notice(pk, &m, &packed, &plen, err, sizeof err) == 0);
     struct buf out;
     buf_init(&out, MIME_MSG_MAX);
-    CHECK(outbox_unpack("parts1", packed, plen, NULL, 0, mb.len, &out, err, sizeof err) == 0);
+    CHECK(pack_unpack("parts1", packed, plen, NULL, 0, mb.len, &out, err, sizeof err) == 0);
     CHECK(out.len == mb.len && !memcmp(out.p, mb.p, mb.len));
     free(packed);
     buf_release(&out);
-    mime_buf_release(&mb);
-    outbox_packer_free(pk);
+    buf_release(&mb);
+    pack_free(pk);
 }
 
 static void test_old_codec(void)
@@ -112,9 +112,9 @@ static void test_old_codec(void)
     CHECK(!ZSTD_isError(zn));
     struct buf out;
     buf_init(&out, 1 << 20);
-    CHECK(outbox_unpack("zstd", z, zn, NULL, 0, sizeof msg - 1, &out, err, sizeof err) == 0);
+    CHECK(pack_unpack("zstd", z, zn, NULL, 0, sizeof msg - 1, &out, err, sizeof err) == 0);
     CHECK(out.len == sizeof msg - 1 && !memcmp(out.p, msg, out.len));
-    CHECK(outbox_unpack("zstd", z, zn, NULL, 0, sizeof msg, &out, err, sizeof err) == -1);
+    CHECK(pack_unpack("zstd", z, zn, NULL, 0, sizeof msg, &out, err, sizeof err) == -1);
     buf_release(&out);
 }
 

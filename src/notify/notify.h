@@ -1,0 +1,169 @@
+/* notify.h — making and sending the personal notices of an incident: the library behind
+ * `klartext notify` (docs/notify.md).
+ *
+ * A run works on one incident of an open register:
+ *   notify_people_load   who: the current scan's exposures joined with the current subject
+ *                        directory (people without an e-mail address are counted, never dropped)
+ *   notify_facts         what the letters say about the organisation and the incident
+ *   notify_make          renders, signs, packs and stores every notice that is missing or stale
+ *                        (make.c: worker threads render and sign, the calling thread stores each
+ *                        batch in one transaction while the workers make the next one); for --out
+ *                        it also writes DIR/NOTICE-ID.eml
+ *   notify_write_stored  --out: writes the notices made earlier from their stored messages
+ *   notify_send          hands what is due to an SMTP relay, exactly as register/outbox.h says
+ *                        (send.c: claim, deliver, record; back-off, rate, limit)
+ *
+ * The library never prints and never exits. Progress goes to a callback; results to the stats
+ * structs. Functions that take a register return 0, or an exit code (1 failure, 2 bad input)
+ * with the message in reg_err(r), as the register's own functions do. Only one process may make
+ * or send the notices of a register at a time: the caller holds notify_lock around notify_make,
+ * notify_write_stored and notify_send.
+ *
+ * Ownership: the structs passed in are borrowed for the call; notify_people owns its rows. */
+#ifndef KT_NOTIFY_H
+#define KT_NOTIFY_H
+#include <stddef.h>
+#include <stdint.h>
+#include "notify/notice.h"
+#include "notify/smtp.h"
+#include "register/incident.h"
+#include "register/outbox.h"
+#include "register/register.h"
+#include "register/scans.h"
+#include "register/subjects.h"
+#include "sign/keys.h"
+
+#define NOTIFY_MAX_THREADS      64
+#define NOTIFY_BATCH_MAKE       512   /* notices made and stored per transaction */
+#define NOTIFY_BATCH_SEND       50    /* notices claimed (`sending`) per transaction: at most in flight */
+#define NOTIFY_STOP_AFTER       3     /* failed connections in a row that stop a run */
+
+/* ---- the clock: KLARTEXT_NOW fixes it, else the time of each call ---- */
+struct notify_clock {
+    int fixed;
+    int64_t at;                 /* when fixed */
+};
+int64_t notify_now(const struct notify_clock *c);
+
+/* ---- progress ----
+ * fn(arg, what, 0, total, NOTIFY_START) when a phase starts ("making", "sending"), then
+ * fn(…, done, total, NOTIFY_STEP) as it goes (after each notice or batch: the callback throttles
+ * its display) and fn(…, done, total, NOTIFY_END) when it ends. fn may be NULL. */
+enum notify_step { NOTIFY_START, NOTIFY_STEP, NOTIFY_END };
+struct notify_progress {
+    void (*fn)(void *arg, const char *what, int64_t done, int64_t total, enum notify_step step);
+    void *arg;
+};
+
+/* ---- the people ---- */
+struct notify_people {
+    int64_t scan_id, import_id;             /* the current scan and subject import (0: none) */
+    struct exposure_row *ex;  size_t nex;   /* the exposed, sorted by subject */
+    struct subject_rec *subj; size_t nsubj; /* their contact data, sorted by subject */
+};
+/* Load the current scan's exposures and the current subject directory of INC. Returns 0, or an
+ * exit code with reg_err(r) ("incident 2026-0001 has no exposure scan yet: run …"). */
+int notify_people_load(reg *r, const struct incident *inc, struct notify_people *pp);
+void notify_people_release(struct notify_people *pp);
+/* the contact row of SUBJECT (binary search), or NULL */
+const struct subject_rec *notify_contact(const struct notify_people *pp, const char *subject);
+/* has an e-mail address */
+int notify_reachable(const struct subject_rec *s);
+/* the person of a notice: exposure E and contact S (strings borrowed from both) */
+void notify_person(const struct exposure_row *e, const struct subject_rec *s, struct notice_person *p);
+
+/* ---- what the letters say ----
+ * Fill org and ni from the register's organisation details and incident INC (strings borrowed
+ * from r and inc): KEY_ID is the signing key's id ("0123456789ABCDEF"), VOLUNTARY marks a notice
+ * the law does not require. */
+void notify_facts(reg *r, const struct incident *inc, const char *key_id, int voluntary, struct notice_org *org,
+                  struct notice_incident *ni);
+
+/* ---- what an approval covers (approval.c) ---- */
+/* the organisation details a notice shows (NULL-terminated): notify refuses to make real notices
+ * while one of them is still init's placeholder */
+extern const char *const notify_org_keys[];
+/* The content an approval covers, one "key=value" line each: the data model version, the
+ * templates (name, source, SHA-256), the key id, the organisation details, the incident's facts
+ * (its free texts only when a template shows them), voluntary. Malloc'd. */
+char *notify_manifest(reg *r, const struct incident *inc, const struct notice_templates *tm,
+                      const struct notice_org *org, const struct notice_incident *ni);
+/* the SHA-256 (hex) of a manifest: what an approval records */
+void notify_manifest_sha(const char *manifest, char hex[65]);
+/* the keys whose lines differ between two manifests, ", "-separated (malloc'd, "" when none) */
+char *notify_manifest_diff(const char *a, const char *b);
+
+/* ---- making ---- */
+struct notify_content {                 /* what every notice of a run is made from (borrowed) */
+    const struct notice_templates *tm;
+    const struct notice_org *org;
+    const struct notice_incident *ni;
+    const sign_key *key;
+    const unsigned char *code_key;      /* CODE_KEY_BYTES: the keyed lookup hash of each code */
+    const unsigned char *test_seed;     /* 32 bytes: predictable codes (tests only), or NULL */
+};
+/* the code of notice number SEQ: random, or derived from the test seed */
+void notify_code(const struct notify_content *nc, int64_t seq, char out[CODE_DISPLAY_SIZE]);
+
+struct notify_make_opts {
+    int64_t approval_id;                /* the approval the notices are made under */
+    enum outbox_state state;            /* OB_QUEUED (to be sent) or OB_WRITTEN (--out) */
+    const char *outdir;                 /* --out: write DIR/NOTICE-ID.eml for each notice made; NULL */
+    int threads;                        /* 1 .. NOTIFY_MAX_THREADS */
+    int64_t at;                         /* the time the notices are made (their Date) */
+    struct notify_progress progress;
+};
+struct notify_make_stats {
+    int64_t exposed, reachable, unreachable, created, superseded, kept;
+    int64_t first_seq;                  /* notices from this number on were made in this run */
+};
+/* Make and store the notices that are missing (or stale: made from other content, scan or
+ * contact data and never accepted by a server, which become superseded). The decision who is
+ * told and the approval of the content are the caller's to check first. */
+int notify_make(reg *r, const struct incident *inc, const struct notify_people *pp, const struct notify_content *nc,
+                const struct notify_make_opts *o, struct notify_make_stats *ms);
+/* Count the people of PP into ms (exposed, reachable, unreachable) when ms->exposed is 0. */
+void notify_count_people(const struct notify_people *pp, struct notify_make_stats *ms);
+/* --out: write the live notices of INC not in DIR yet (those made before FIRST_SEQ, or written
+ * by an earlier --out into another directory) from their stored messages, byte for byte; queued
+ * and failed ones become `written` (the organisation delivers them). *written: the notices that
+ * DIR holds for INC afterwards (cancelled ones are not written). */
+int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int64_t first_seq, int64_t at,
+                        int64_t *written);
+
+/* ---- sending ---- */
+struct notify_send_opts {
+    struct smtp_conf smtp;              /* the relay */
+    const char *from;                   /* the envelope sender (MAIL FROM): notices.from */
+    double rate;                        /* notices per second over the whole run; 0: no limit */
+    int max_attempts;                   /* per notice, transient failures included */
+    int64_t limit;                      /* notices attempted in this run at most; 0: no limit */
+    struct notify_clock clock;
+    struct notify_progress progress;
+};
+struct notify_send_stats {
+    int64_t sent, failed, unknown;      /* in this run */
+    int stopped;                        /* NOTIFY_STOP_AFTER connections failed in a row */
+};
+/* Send the notices of INCIDENT_ID that are due (outbox_due), NOTIFY_BATCH_SEND at a time: each
+ * batch is marked `sending` and committed before its first message is handed over, then each
+ * message goes out (at most o->rate a second) and the batch's results are committed: sent;
+ * failed with a back-off (4xx or no connection; 5 minutes doubling up to 6 hours); failed
+ * permanently (5xx); or, when the connection broke after the message was handed over, still
+ * `sending` (unknown: held for an operator, never resent by itself). Notices claimed but not
+ * attempted (a stop) go back to where they were. Stops early after NOTIFY_STOP_AFTER failed
+ * connections in a row (st->stopped). Server replies are stored with addresses masked. */
+int notify_send(reg *r, int64_t incident_id, const struct notify_send_opts *o, struct notify_send_stats *st);
+/* Send one message (a TEST sample) through the relay of SC: the smtp_result (SMTP_OK …) with
+ * the reply, addresses masked, in *rep; -1 when SC cannot be used (err). */
+int notify_send_one(const struct smtp_conf *sc, const char *from, const char *to, const char *msg, size_t len,
+                    struct smtp_reply *rep, char *err, size_t errlen);
+/* Mask every e-mail address in TEXT ("550 <k***@mail.example>: …") in place, so that neither
+ * the register's reply column nor --status shows one. */
+void notify_mask_reply(char *text, size_t cap);
+
+/* ---- one sender at a time ----
+ * Take the lock file REGISTER.notify-lock (flock, not waiting): 0 and *fd (close it to
+ * release), or 1 with reg_err(r) ("another 'klartext notify' is working on this register"). */
+int notify_lock(reg *r, int *fd);
+#endif
