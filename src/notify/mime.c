@@ -744,100 +744,114 @@ static void bw_alternative(struct bw *b, const struct mime_notice *m, const char
     bw_add(b, "--\r\n");
 }
 
-int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err, size_t errlen)
+/* the Message-ID without its angle brackets into id (ASCII, no specials, with an '@', short
+   enough for one line); 0, or -1 with err */
+static int message_id(const struct mime_notice *m, char id[MIME_LINE_MAX + 1], char *err, size_t errlen)
 {
-    size_t len0 = out->len;
-    struct bw b = { out, 0, err, errlen };
-    if (!m->text) {
-        err_set(err, errlen, "notice has no text");
-        return -1;
-    }
-    if (!m->from.addr || !m->to.addr) {
-        err_set(err, errlen, "notice needs a From and a To address");
-        return -1;
-    }
-    /* Message-ID: "<left@right>", ASCII, folds onto its own line when long */
     const char *mid = m->message_id ? m->message_id : "";
     size_t ml = strlen(mid);
     if (ml >= 2 && mid[0] == '<' && mid[ml - 1] == '>') { mid++; ml -= 2; }
     int ok = ml >= 3 && ml <= MIME_LINE_MAX - 3 && memchr(mid, '@', ml) != NULL;
     for (size_t i = 0; ok && i < ml; i++)
         ok = mid[i] > 32 && mid[i] < 127 && !strchr("<>()[]\\,;:\" ", mid[i]);
-    if (!ok) {
-        err_set(err, errlen, "bad Message-ID '%.80s'", m->message_id ? m->message_id : "");
-        return -1;
-    }
-    if ((m->html && !utf8_valid(m->html, m->html_len)) || !utf8_valid(m->text, m->text_len)) {
-        err_set(err, errlen, "%s body is not valid UTF-8", utf8_valid(m->text, m->text_len) ? "HTML" : "text");
-        return -1;
-    }
-    char idbuf[MIME_LINE_MAX + 1];
-    memcpy(idbuf, mid, ml);
-    idbuf[ml] = 0;
-    char mixed[40], alt[40];
-    uint64_t hsh = fnv64(idbuf, 0xcbf29ce484222325ull);
-    snprintf(mixed, sizeof mixed, "=_kt_m_%016llx", (unsigned long long)hsh);
-    snprintf(alt, sizeof alt, "=_kt_a_%016llx", (unsigned long long)fnv64("alt", hsh));
+    if (!ok) return err_set(err, errlen, "bad Message-ID '%.80s'", m->message_id ? m->message_id : "");
+    memcpy(id, mid, ml);
+    id[ml] = 0;
+    return 0;
+}
 
-    if (mime_header_address(out, "From", m->from.name, m->from.addr, err, errlen) ||
+/* From, Reply-To, To, Subject, Date, Message-ID (folded onto its own line when long),
+   MIME-Version and the extra headers */
+static int bw_headers(struct bw *b, const struct mime_notice *m, const char *id)
+{
+    struct buf *out = b->out;
+    if (mime_header_address(out, "From", m->from.name, m->from.addr, b->err, b->errlen) ||
         (m->reply_to.addr &&
-         mime_header_address(out, "Reply-To", m->reply_to.name, m->reply_to.addr, err, errlen)) ||
-        mime_header_address(out, "To", m->to.name, m->to.addr, err, errlen) ||
-        mime_header_text(out, "Subject", m->subject, err, errlen))
-        goto fail;
+         mime_header_address(out, "Reply-To", m->reply_to.name, m->reply_to.addr, b->err, b->errlen)) ||
+        mime_header_address(out, "To", m->to.name, m->to.addr, b->err, b->errlen) ||
+        mime_header_text(out, "Subject", m->subject, b->err, b->errlen))
+        return -1;
     char date[MIME_DATE_LEN], tmp[200];
     mime_date(m->date, date);
     snprintf(tmp, sizeof tmp, "Date: %s\r\n", date);
-    bw_add(&b, tmp);
-    if (ml + 14 <= MIME_LINE_MAX) snprintf(tmp, sizeof tmp, "Message-ID: <%s>\r\n", idbuf);
-    else snprintf(tmp, sizeof tmp, "Message-ID:\r\n <%s>\r\n", idbuf);
-    bw_add(&b, tmp);
-    bw_add(&b, "MIME-Version: 1.0\r\n");
-    for (size_t i = 0; i < m->n_extra && !b.fail; i++) {
+    bw_add(b, tmp);
+    if (strlen(id) + 14 <= MIME_LINE_MAX) snprintf(tmp, sizeof tmp, "Message-ID: <%s>\r\n", id);
+    else snprintf(tmp, sizeof tmp, "Message-ID:\r\n <%s>\r\n", id);
+    bw_add(b, tmp);
+    bw_add(b, "MIME-Version: 1.0\r\n");
+    for (size_t i = 0; i < m->n_extra && !b->fail; i++) {
         const struct mime_header *x = &m->extra[i];
-        if (x->name && reserved(x->name)) {
-            err_set(err, errlen, "extra header '%s' is written by the message itself", x->name);
-            goto fail;
-        }
-        if (mime_header_text(out, x->name, x->value, err, errlen)) goto fail;
+        if (x->name && reserved(x->name))
+            return err_set(b->err, b->errlen, "extra header '%s' is written by the message itself", x->name);
+        if (mime_header_text(out, x->name, x->value, b->err, b->errlen)) return -1;
     }
-    int attach = m->notice_txt || m->minisig;
-    if (!attach && !m->html) {
-        bw_add(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-        if (!b.fail && mime_qp_encode(out, m->text, m->text_len, MIME_QP_TEXT)) b.fail = -2;
-        /* the message ends with a line break; a soft one when the text has none */
-        if (!b.fail && !(out->len >= 2 && out->p[out->len - 1] == '\n' && out->p[out->len - 2] == '\r'))
-            bw_add(&b, "=\r\n");
-    } else if (!attach) {
-        snprintf(tmp, sizeof tmp, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", alt);
-        bw_add(&b, tmp);
-        bw_alternative(&b, m, alt);
+    return 0;
+}
+
+/* multipart/mixed: the text (or text and HTML), notice.txt and its signature */
+static void bw_mixed(struct bw *b, const struct mime_notice *m, const char *mixed, const char *alt)
+{
+    char tmp[200];
+    snprintf(tmp, sizeof tmp, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
+             "This is a message in MIME format.\r\n\r\n", mixed);
+    bw_add(b, tmp);
+    if (m->html) {
+        snprintf(tmp, sizeof tmp, "--%s\r\nContent-Type: multipart/alternative;\r\n"
+                 " boundary=\"%s\"\r\n\r\n", mixed, alt);
+        bw_add(b, tmp);
+        bw_alternative(b, m, alt);
     } else {
-        snprintf(tmp, sizeof tmp, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
-                 "This is a message in MIME format.\r\n\r\n", mixed);
-        bw_add(&b, tmp);
-        if (m->html) {
-            snprintf(tmp, sizeof tmp, "--%s\r\nContent-Type: multipart/alternative;\r\n"
-                     " boundary=\"%s\"\r\n\r\n", mixed, alt);
-            bw_add(&b, tmp);
-            bw_alternative(&b, m, alt);
-        } else {
-            bw_part_header(&b, mixed, "text/plain; charset=UTF-8", NULL, "quoted-printable");
-            bw_qp(&b, m->text, m->text_len, m->memo);
-        }
-        if (m->notice_txt) {
-            bw_part_header(&b, mixed, "text/plain; charset=UTF-8", "notice.txt", "base64");
-            bw_b64(&b, m->notice_txt, m->notice_txt_len);
-        }
-        if (m->minisig) {
-            bw_part_header(&b, mixed, "application/octet-stream", "notice.txt.minisig", "base64");
-            bw_b64(&b, m->minisig, m->minisig_len);
-        }
-        bw_add(&b, "--");
-        bw_add(&b, mixed);
-        bw_add(&b, "--\r\n");
+        bw_part_header(b, mixed, "text/plain; charset=UTF-8", NULL, "quoted-printable");
+        bw_qp(b, m->text, m->text_len, m->memo);
     }
+    if (m->notice_txt) {
+        bw_part_header(b, mixed, "text/plain; charset=UTF-8", "notice.txt", "base64");
+        bw_b64(b, m->notice_txt, m->notice_txt_len);
+    }
+    if (m->minisig) {
+        bw_part_header(b, mixed, "application/octet-stream", "notice.txt.minisig", "base64");
+        bw_b64(b, m->minisig, m->minisig_len);
+    }
+    bw_add(b, "--");
+    bw_add(b, mixed);
+    bw_add(b, "--\r\n");
+}
+
+/* the body: text/plain alone, multipart/alternative, or multipart/mixed with the attachments */
+static void bw_body(struct bw *b, const struct mime_notice *m, const char *mixed, const char *alt)
+{
+    struct buf *out = b->out;
+    if (m->notice_txt || m->minisig) { bw_mixed(b, m, mixed, alt); return; }
+    if (m->html) {
+        char tmp[200];
+        snprintf(tmp, sizeof tmp, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", alt);
+        bw_add(b, tmp);
+        bw_alternative(b, m, alt);
+        return;
+    }
+    bw_add(b, "Content-Type: text/plain; charset=UTF-8\r\n"
+              "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    if (!b->fail && mime_qp_encode(out, m->text, m->text_len, MIME_QP_TEXT)) b->fail = -2;
+    /* the message ends with a line break; a soft one when the text has none */
+    if (!b->fail && !(out->len >= 2 && out->p[out->len - 1] == '\n' && out->p[out->len - 2] == '\r'))
+        bw_add(b, "=\r\n");
+}
+
+int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err, size_t errlen)
+{
+    size_t len0 = out->len;
+    struct bw b = { out, 0, err, errlen };
+    char id[MIME_LINE_MAX + 1], mixed[40], alt[40];
+    if (!m->text) return err_set(err, errlen, "notice has no text");
+    if (!m->from.addr || !m->to.addr) return err_set(err, errlen, "notice needs a From and a To address");
+    if (message_id(m, id, err, errlen)) return -1;
+    if ((m->html && !utf8_valid(m->html, m->html_len)) || !utf8_valid(m->text, m->text_len))
+        return err_set(err, errlen, "%s body is not valid UTF-8", utf8_valid(m->text, m->text_len) ? "HTML" : "text");
+    uint64_t hsh = fnv64(id, 0xcbf29ce484222325ull);
+    snprintf(mixed, sizeof mixed, "=_kt_m_%016llx", (unsigned long long)hsh);
+    snprintf(alt, sizeof alt, "=_kt_a_%016llx", (unsigned long long)fnv64("alt", hsh));
+    if (bw_headers(&b, m, id)) goto fail;
+    bw_body(&b, m, mixed, alt);
     if (b.fail) {
         err_set(err, errlen, "message larger than %zu bytes", out->max);
         goto fail;

@@ -256,6 +256,101 @@ static void trim(const char *s, size_t *a, size_t *b)
     while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t')) (*b)--;
 }
 
+/* {{#name}}, {{^name}} or {{#plural name}}: open a section (the name inside [ca, cb)) */
+static int open_section(struct parser *p, uint32_t line, char kind, size_t ca, size_t cb)
+{
+    const char *s = p->s;
+    uint32_t sa, sn;
+    if (p->depth == TMPL_MAX_DEPTH) return perr(p, line, "sections nested deeper than %d", TMPL_MAX_DEPTH);
+    struct open *o = &p->stack[p->depth];
+    memset(o, 0, sizeof *o);
+    uint8_t okind = kind == '#' ? OP_SECTION : OP_INVERTED;
+    if (kind == '#' && cb - ca > 7 && memcmp(s + ca, "plural", 6) == 0 && (s[ca + 6] == ' ' || s[ca + 6] == '\t')) {
+        okind = OP_PLURAL;
+        ca += 7;
+        trim(s, &ca, &cb);
+    }
+    if (parse_name(p, line, ca, cb, &sa, &sn)) return -1;
+    if (sn == 0) return perr(p, line, "'.' cannot open a section");
+    if (check_known(p, line, ca, cb, okind == OP_SECTION ? o->scope : NULL)) return -1;
+    o->op = (uint32_t)p->t->nops;
+    o->line = line;
+    o->seg_a = sa;
+    o->seg_n = sn;
+    o->kind = okind;
+    struct op op = { .kind = okind, .nseg = (uint16_t)sn, .line = line, .a = sa };
+    if (push_op(p, op)) return -1;
+    p->depth++;
+    return 0;
+}
+
+/* {{/name}}: close the innermost section, which must have that name */
+static int close_section(struct parser *p, uint32_t line, size_t ca, size_t cb)
+{
+    const char *s = p->s;
+    if (p->depth == 0) return perr(p, line, "'{{/%.*s}}' closes no section", (int)(cb - ca), s + ca);
+    struct open *o = &p->stack[p->depth - 1];
+    const struct seg *f = &p->t->segs[o->seg_a], *l = f + o->seg_n - 1;
+    size_t oa = f->off, on = l->off + l->len - f->off;
+    int match = o->kind == OP_PLURAL ? (cb - ca == 6 && memcmp(s + ca, "plural", 6) == 0)
+                                     : (cb - ca == on && memcmp(s + ca, s + oa, on) == 0);
+    if (!match)
+        return perr(p, line, "'{{/%.*s}}' does not close %s '%.*s' (line %u)", (int)(cb - ca), s + ca,
+                    o->kind == OP_PLURAL ? "plural" : "section", (int)on, s + oa, (unsigned)o->line);
+    if (o->kind == OP_PLURAL && !o->seps)
+        return perr(p, o->line, "plural '%.*s' needs two forms: 'one|other'", (int)on, s + oa);
+    p->t->ops[o->op].b = (uint32_t)p->t->nops;
+    struct op op = { .kind = OP_END, .line = line };
+    if (push_op(p, op)) return -1;
+    p->depth--;
+    return 0;
+}
+
+/* a tag from TS: its kind ('#', '^', '/', '!', '&' or 0), the name [*ca, *cb) and its end *te */
+static int read_tag(struct parser *p, uint32_t line, size_t ts, char *kind, int *triple, size_t *ca, size_t *cb,
+                    size_t *te)
+{
+    const char *s = p->s;
+    size_t n = p->n, c = ts + 2;
+    *kind = 0;
+    *triple = 0;
+    if (c < n && s[c] == '{') {
+        *triple = 1;
+        const char *e = memmem(s + c + 1, n - c - 1, "}}}", 3);
+        if (!e) return perr(p, line, "unclosed tag '{{{'");
+        *ca = c + 1; *cb = (size_t)(e - s); *te = *cb + 3;
+    } else {
+        const char *e = memmem(s + c, n - c, "}}", 2);
+        if (!e) return perr(p, line, "unclosed tag '{{'");
+        if (c < (size_t)(e - s) && s[c] && strchr("#^/!&>=", s[c])) *kind = s[c++];
+        *ca = c; *cb = (size_t)(e - s); *te = *cb + 2;
+    }
+    if (*kind == '>') return perr(p, line, "partials ('{{>') are not supported");
+    if (*kind == '=') return perr(p, line, "delimiter changes ('{{=') are not supported");
+    trim(s, ca, cb);
+    return 0;
+}
+
+/* Is the tag [ts, te) of KIND alone on its line (only white space before it since TEXT_START and
+ * after it)? Then 1, with *ls where its line starts and *after past the line's end. */
+static int standalone(const struct parser *p, char kind, size_t text_start, size_t ts, size_t te, size_t *ls,
+                      size_t *after)
+{
+    const char *s = p->s;
+    size_t n = p->n;
+    *ls = ts;
+    *after = te;
+    if (kind != '#' && kind != '^' && kind != '/' && kind != '!') return 0;
+    while (*ls > text_start && (s[*ls - 1] == ' ' || s[*ls - 1] == '\t')) (*ls)--;
+    if (!(*ls == 0 || s[*ls - 1] == '\n')) return 0;
+    size_t r = te;
+    while (r < n && (s[r] == ' ' || s[r] == '\t')) r++;
+    if (r == n) { *after = r; return 1; }
+    if (s[r] == '\n') { *after = r + 1; return 1; }
+    if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') { *after = r + 2; return 1; }
+    return 0;
+}
+
 static int compile(struct parser *p)
 {
     const char *s = p->s;
@@ -263,93 +358,25 @@ static int compile(struct parser *p)
     while (pos < n) {
         const char *q = memmem(s + pos, n - pos, "{{", 2);
         if (!q) break;
-        size_t ts = (size_t)(q - s);
+        size_t ts = (size_t)(q - s), ca = 0, cb = 0, te = 0, ls = 0, after = 0;
         advance(p, ts);
-        uint32_t line = p->line;
-        size_t c = ts + 2, ca, cb, te;
-        char kind = 0;
-        int triple = 0;
-        if (c < n && s[c] == '{') {
-            triple = 1;
-            const char *e = memmem(s + c + 1, n - c - 1, "}}}", 3);
-            if (!e) return perr(p, line, "unclosed tag '{{{'");
-            ca = c + 1; cb = (size_t)(e - s); te = cb + 3;
-        } else {
-            const char *e = memmem(s + c, n - c, "}}", 2);
-            if (!e) return perr(p, line, "unclosed tag '{{'");
-            if (c < (size_t)(e - s) && s[c] && strchr("#^/!&>=", s[c])) kind = s[c++];
-            ca = c; cb = (size_t)(e - s); te = cb + 2;
-        }
-        if (kind == '>') return perr(p, line, "partials ('{{>') are not supported");
-        if (kind == '=') return perr(p, line, "delimiter changes ('{{=') are not supported");
-        trim(s, &ca, &cb);
-
-        /* standalone: only white space before the tag on its line and after it */
-        int standalone = 0;
-        size_t ls = ts, after = te;
-        if (kind == '#' || kind == '^' || kind == '/' || kind == '!') {
-            while (ls > text_start && (s[ls - 1] == ' ' || s[ls - 1] == '\t')) ls--;
-            if (ls == 0 || s[ls - 1] == '\n') {
-                size_t r = te;
-                while (r < n && (s[r] == ' ' || s[r] == '\t')) r++;
-                if (r == n) { standalone = 1; after = r; }
-                else if (s[r] == '\n') { standalone = 1; after = r + 1; }
-                else if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') { standalone = 1; after = r + 2; }
-            }
-        }
-        if (emit_text(p, text_start, standalone ? ls : ts)) return -1;
-
-        uint32_t sa, sn;
+        uint32_t line = p->line, sa, sn;
+        char kind;
+        int triple;
+        if (read_tag(p, line, ts, &kind, &triple, &ca, &cb, &te)) return -1;
+        int alone = standalone(p, kind, text_start, ts, te, &ls, &after);
+        if (emit_text(p, text_start, alone ? ls : ts)) return -1;
         if (kind == '!') {
             /* comment */
         } else if (kind == '#' || kind == '^') {
-            if (p->depth == TMPL_MAX_DEPTH)
-                return perr(p, line, "sections nested deeper than %d", TMPL_MAX_DEPTH);
-            struct open *o = &p->stack[p->depth];
-            memset(o, 0, sizeof *o);
-            uint8_t okind = kind == '#' ? OP_SECTION : OP_INVERTED;
-            if (kind == '#' && cb - ca > 7 && memcmp(s + ca, "plural", 6) == 0 &&
-                (s[ca + 6] == ' ' || s[ca + 6] == '\t')) {
-                okind = OP_PLURAL;
-                ca += 7;
-                trim(s, &ca, &cb);
-            }
-            if (parse_name(p, line, ca, cb, &sa, &sn)) return -1;
-            if (sn == 0) return perr(p, line, "'.' cannot open a section");
-            if (check_known(p, line, ca, cb, okind == OP_SECTION ? o->scope : NULL)) return -1;
-            o->op = (uint32_t)p->t->nops;
-            o->line = line;
-            o->seg_a = sa;
-            o->seg_n = sn;
-            o->kind = okind;
-            struct op op = { .kind = okind, .nseg = (uint16_t)sn, .line = line, .a = sa };
-            if (push_op(p, op)) return -1;
-            p->depth++;
+            if (open_section(p, line, kind, ca, cb)) return -1;
         } else if (kind == '/') {
-            if (p->depth == 0)
-                return perr(p, line, "'{{/%.*s}}' closes no section", (int)(cb - ca), s + ca);
-            struct open *o = &p->stack[p->depth - 1];
-            const struct seg *f = &p->t->segs[o->seg_a], *l = f + o->seg_n - 1;
-            size_t oa = f->off, on = l->off + l->len - f->off;
-            int match = o->kind == OP_PLURAL ? (cb - ca == 6 && memcmp(s + ca, "plural", 6) == 0)
-                                             : (cb - ca == on && memcmp(s + ca, s + oa, on) == 0);
-            if (!match)
-                return perr(p, line, "'{{/%.*s}}' does not close %s '%.*s' (line %u)",
-                            (int)(cb - ca), s + ca, o->kind == OP_PLURAL ? "plural" : "section",
-                            (int)on, s + oa, (unsigned)o->line);
-            if (o->kind == OP_PLURAL && !o->seps)
-                return perr(p, o->line, "plural '%.*s' needs two forms: 'one|other'",
-                            (int)on, s + oa);
-            p->t->ops[o->op].b = (uint32_t)p->t->nops;
-            struct op op = { .kind = OP_END, .line = line };
-            if (push_op(p, op)) return -1;
-            p->depth--;
+            if (close_section(p, line, ca, cb)) return -1;
         } else {
             int raw = triple || kind == '&';
             if (parse_name(p, line, ca, cb, &sa, &sn)) return -1;
             if (sn && check_known(p, line, ca, cb, NULL)) return -1;
-            struct op op = { .kind = raw ? OP_RAW : OP_VAR, .nseg = (uint16_t)sn, .line = line,
-                             .a = sa };
+            struct op op = { .kind = raw ? OP_RAW : OP_VAR, .nseg = (uint16_t)sn, .line = line, .a = sa };
             if (push_op(p, op)) return -1;
         }
         advance(p, after);

@@ -540,7 +540,7 @@ int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t m
                             "ORDER BY n.created_at DESC, n.id DESC");
     if (!s || db_bind_text(s, 1, local_at) || db_bind_text(s, 2, domain)) return reg_dberr(r);
     *out = xcalloc(max ? max : 1, sizeof **out);
-    int st;
+    int st = DB_DONE;
     while (*n < max && (st = db_step(s)) == DB_ROW) info_fill(s, &(*out)[(*n)++]);
     if (*n >= max) st = DB_DONE;
     db_reset(s);
