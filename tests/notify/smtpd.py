@@ -2,8 +2,8 @@
 """smtpd.py — a scriptable SMTP server on loopback for klartext's notify tests (aiosmtpd).
 
 usage: smtpd.py --dir DIR --port-file FILE [--reject ADDR]... [--defer ADDR]...
-                [--drop-once ADDR]... [--tls-cert PEM --tls-key PEM [--require-tls]]
-                [--auth USER:PASSWORD]
+                [--drop-once ADDR]... [--script ADDR=STEP,STEP...]...
+                [--tls-cert PEM --tls-key PEM [--require-tls]] [--auth USER:PASSWORD]
 
 Listens on 127.0.0.1 on a free port and writes the port to FILE. Every accepted message is
 written to DIR/NNNNNN.eml exactly as received, and DIR/log.jsonl gets one line per message:
@@ -13,6 +13,14 @@ written to DIR/NNNNNN.eml exactly as received, and DIR/log.jsonl gets one line p
   --drop-once ADDR  the first message for ADDR: the connection is dropped after the message
                     was received, before the reply (the message is NOT kept), so the client
                     cannot know whether it arrived
+  --script ADDR=STEP,STEP...
+                    each attempt to send to ADDR (each RCPT TO:<ADDR>) takes the next step; the
+                    last one repeats. Steps: ok (accepted); rcpt:CODE (CODE, e.g. 451 or 550, is
+                    the reply to RCPT TO); data:CODE (CODE, e.g. 452 or 554, is the reply after
+                    the message; it is not kept); drop (the connection is dropped after the
+                    message was received, before the reply; not kept). Every attempt of a
+                    scripted address is logged to DIR/attempts.jsonl:
+                    {"rcpt": "...", "step": "...", "message_id": "<...>" or ""}
   --tls-cert/--tls-key  offer STARTTLS; --require-tls refuses mail without it
   --auth USER:PASSWORD  require AUTH (PLAIN/LOGIN) with these credentials
 Stops on SIGTERM or SIGINT. Run it with /usr/bin/python3 (Debian's aiosmtpd).
@@ -38,12 +46,45 @@ class Handler:
         self.drop_once = set(a.lower() for a in args.drop_once)
         self.deferred = set()
         self.dropped = set()
+        self.script = {}
+        for spec in args.script:
+            addr, steps = spec.split('=', 1)
+            self.script[addr.lower()] = steps.split(',')
+        self.attempt = {}
         self.n = 0
         os.makedirs(self.dir, exist_ok=True)
         self.log = open(os.path.join(self.dir, 'log.jsonl'), 'a', buffering=1)
+        self.attempts = open(os.path.join(self.dir, 'attempts.jsonl'), 'a', buffering=1)
+
+    def next_step(self, a):
+        steps = self.script[a]
+        k = self.attempt.get(a, 0)
+        self.attempt[a] = k + 1
+        return steps[min(k, len(steps) - 1)]
+
+    def log_attempt(self, rcpt, step, data):
+        mid = ''
+        if data is not None:
+            mid = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data).get('Message-ID', '')
+        self.attempts.write(json.dumps({'rcpt': rcpt, 'step': step, 'message_id': mid}) + '\n')
+
+    @staticmethod
+    def content(envelope):
+        data = envelope.original_content or envelope.content
+        if isinstance(data, str):
+            data = data.encode('utf-8', 'surrogateescape')
+        return data
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         a = address.lower()
+        if a in self.script:
+            step = self.next_step(a)
+            if step.startswith('rcpt:'):
+                self.log_attempt(address, step, None)
+                return '%s %s.0.0 <%s>: scripted reply' % (step[5:], step[5], address)
+            if not hasattr(envelope, 'kt_steps'):
+                envelope.kt_steps = {}
+            envelope.kt_steps[a] = step
         if a in self.reject:
             return '550 5.1.1 <%s>: mailbox unavailable' % address
         if a in self.defer and a not in self.deferred:
@@ -53,6 +94,13 @@ class Handler:
         return '250 OK'
 
     async def handle_DATA(self, server, session, envelope):
+        for r, step in getattr(envelope, 'kt_steps', {}).items():
+            self.log_attempt(r, step, self.content(envelope))
+            if step == 'drop':
+                server.transport.abort()
+                return '250 OK'   # never reaches the client
+            if step.startswith('data:'):
+                return '%s %s.0.0 scripted reply after the message' % (step[5:], step[5])
         for r in envelope.rcpt_tos:
             a = r.lower()
             if a in self.drop_once and a not in self.dropped:
@@ -60,9 +108,7 @@ class Handler:
                 server.transport.abort()
                 return '250 OK'   # never reaches the client
         self.n += 1
-        data = envelope.original_content or envelope.content
-        if isinstance(data, str):
-            data = data.encode('utf-8', 'surrogateescape')
+        data = self.content(envelope)
         with open(os.path.join(self.dir, '%06d.eml' % self.n), 'wb') as f:
             f.write(data)
         hdr = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
@@ -78,6 +124,7 @@ def main():
     ap.add_argument('--reject', action='append', default=[])
     ap.add_argument('--defer', action='append', default=[])
     ap.add_argument('--drop-once', action='append', default=[])
+    ap.add_argument('--script', action='append', default=[])
     ap.add_argument('--tls-cert')
     ap.add_argument('--tls-key')
     ap.add_argument('--require-tls', action='store_true')
