@@ -32,6 +32,13 @@ static char *dup_col(db_stmt *s, int i)
     return t ? xstrdup(t) : NULL;
 }
 
+/* a state column ("queued" for anything unknown) */
+static enum outbox_state col_state(db_stmt *s, int i)
+{
+    int st = outbox_state_parse(db_col_text(s, i));
+    return st < 0 ? OB_QUEUED : (enum outbox_state)st;
+}
+
 /* ---------------------------------------------------------------- approvals */
 
 void notice_approval_release(struct notice_approval *a)
@@ -137,8 +144,7 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
         l->scan_id = db_col_int(s, 3);
         l->import_id = db_col_int(s, 4);
         l->attempts = db_col_int(s, 5);
-        int st = outbox_state_parse(db_col_text(s, 6));
-        l->state = st < 0 ? OB_QUEUED : (enum outbox_state)st;
+        l->state = col_state(s, 6);
         l->permanent = (int)db_col_int(s, 7);
         l->subject = dup_col(s, 8);
         l->rcpt = dup_col(s, 9);
@@ -310,8 +316,7 @@ static int due_query(reg *r, const char *sql, int64_t incident_id, int64_t now, 
         it->row = db_col_int(s, 0);
         it->seq = db_col_int(s, 1);
         it->attempts = db_col_int(s, 2);
-        int st = outbox_state_parse(db_col_text(s, 3));
-        it->state = st < 0 ? OB_QUEUED : (enum outbox_state)st;
+        it->state = col_state(s, 3);
         it->notice_id = dup_col(s, 4);
         it->rcpt = dup_col(s, 5);
         it->rcpt_masked = dup_col(s, 6);
@@ -482,8 +487,7 @@ static void info_fill(db_stmt *s, struct notice_info *ni)
     ni->updated_at = db_col_int(s, 4);
     ni->sent_at = db_col_int(s, 5);
     ni->attempts = db_col_int(s, 6);
-    int st = outbox_state_parse(db_col_text(s, 7));
-    ni->state = st < 0 ? OB_QUEUED : (enum outbox_state)st;
+    ni->state = col_state(s, 7);
     ni->incident_ref = dup_col(s, 8);
     ni->notice_id = dup_col(s, 9);
     ni->subject = dup_col(s, 10);
