@@ -35,7 +35,7 @@ static int grow(struct buf *b, size_t extra)
 
 int buf_add(struct buf *b, const void *data, size_t n)
 {
-    if (grow(b, n)) return -1;
+    if (buf_reserve(b, n)) return -1;
     if (n) memcpy(b->p + b->len, data, n);
     b->len += n;
     b->p[b->len] = 0;
@@ -71,7 +71,7 @@ int buf_addf(struct buf *b, const char *fmt, ...)
 
 const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
 
-int buf_reserve(struct buf *b, size_t n)
+int buf_grow(struct buf *b, size_t n)
 {
     if (grow(b, n)) return -1;
     b->p[b->len] = 0;     /* grow allocated p (len + n + 1 <= cap); keep it NUL-terminated */

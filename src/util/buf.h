@@ -28,7 +28,13 @@ int  buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format
 const char *buf_str(const struct buf *b);    /* never NULL */
 /* Make room for n more bytes and the NUL, so that a writer may fill p[len .. len + n) itself
  * and then set len (and p[len] = 0): 0, or -1 when len + n would exceed max (nothing changes).
- * After it p is never NULL. */
-int  buf_reserve(struct buf *b, size_t n);
+ * After it p is never NULL. Inline: when there is room already it costs a few comparisons;
+ * buf_grow is the rest. */
+int  buf_grow(struct buf *b, size_t n);
+static inline int buf_reserve(struct buf *b, size_t n)
+{
+    if (n < b->cap - b->len && b->len <= b->max && n <= b->max - b->len) return 0;
+    return buf_grow(b, n);
+}
 void buf_truncate(struct buf *b, size_t len);    /* shorten to len; no-op when len >= b->len */
 #endif
