@@ -552,18 +552,6 @@ int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t m
     return 0;
 }
 
-int outbox_notice_title(reg *r, const char *incident_ref, const char *lang, char *out, size_t outsz)
-{
-    out[0] = 0;
-    db_stmt *s = db_prepare(reg_db(r), "SELECT s.title FROM incident_statement s JOIN incident i ON i.id = s.incident_id "
-                                       "WHERE i.ref = ? ORDER BY (s.lang = ?) DESC, s.revision DESC LIMIT 1");
-    if (!s || db_bind_text(s, 1, incident_ref) || db_bind_text(s, 2, lang)) return reg_dberr(r);
-    int st = db_step(s);
-    if (st == DB_ROW) snprintf(out, outsz, "%s", db_col_text(s, 0) ? db_col_text(s, 0) : "");
-    db_reset(s);
-    return st == DB_ERR ? reg_dberr(r) : 0;
-}
-
 int outbox_person_zone(reg *r, int64_t import_id, const char *subject, char *out, size_t outsz, int *found)
 {
     *found = 0;

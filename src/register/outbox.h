@@ -181,9 +181,6 @@ int outbox_find_id(reg *r, const char *notice_id, struct notice_info *ni, int *f
 int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out,
                       size_t *n);
 void outbox_infos_free(struct notice_info *ni, size_t n);
-/* The title of the incident's latest public statement, in LANG if there is one ("" when none
- * is published), into out. */
-int outbox_notice_title(reg *r, const char *incident_ref, const char *lang, char *out, size_t outsz);
 /* The time zone of SUBJECT in the subject import a notice was made from: 0 and *found; out is
  * "" when the row has none. */
 int outbox_person_zone(reg *r, int64_t import_id, const char *subject, char *out, size_t outsz, int *found);

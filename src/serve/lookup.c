@@ -4,6 +4,7 @@
 #include "serve/serve_int.h"
 #include "register/outbox.h"
 #include "register/scans.h"
+#include "register/statement.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
 #include <sodium.h>
@@ -102,7 +103,19 @@ int64_t lookup_sent_date(const struct notice_hit *h)
 
 void lookup_title(reg *r, const char *ref, const char *lang, char *out, size_t outsz)
 {
-    if (outbox_notice_title(r, ref, lang, out, outsz)) out[0] = 0;
+    struct statement *st = NULL;
+    size_t n = 0;
+    out[0] = 0;
+    if (statement_list(r, ref, 1, &st, &n)) return;
+    /* the newest revision in LANG, else the newest in any language */
+    const struct statement *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        int better = !best || (!strcmp(st[i].lang, lang) && strcmp(best->lang, lang)) ||
+                     (!strcmp(st[i].lang, lang) == !strcmp(best->lang, lang) && st[i].revision > best->revision);
+        if (better) best = &st[i];
+    }
+    if (best) copy(out, outsz, best->title);
+    statements_free(st, n);
 }
 
 /* the person's exposure as the scan recorded it, and the zone the notice was written in */

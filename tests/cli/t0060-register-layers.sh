@@ -41,10 +41,7 @@ test_expect_success 'nothing outside src/register/ calls the storage interface (
     mods=$(cd "$SRC_DIR" && ls -d src/*/ | sed "s,/\$,," | grep -vx src/register)
     for o in $(objs $mods) "$B/src/main.o"; do
         if nm --undefined-only "$o" | awk "{print \$2}" | grep -qE "^(db_[a-z_]+|reg_db|sqlite3_[a-z0-9_]+)$"; then
-            case $o in   # transitional until their SQL moves into the register (issue 13)
-                */cli/cmd_notify.o|*/notify/outbox.o|*/serve/lookup.o) ;;
-                *) bad="$bad $o" ;;
-            esac
+            bad="$bad $o"
         fi
     done
     [ -z "$bad" ] || { echo "storage calls in:$bad"; false; }
