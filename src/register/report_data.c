@@ -1,5 +1,6 @@
 /* report_data.c — the register's queries for the report (report_data.h). */
 #include "register/report_data.h"
+#include "register/outbox.h"
 #include "register/reg_int.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
@@ -60,26 +61,16 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
 
 int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
 {
+    struct outbox_counts c;
     memset(out, 0, sizeof *out);
-    db_stmt *s = db_prepare(reg_db(r),
-        "SELECT state, (state = 'failed' AND permanent = 0 AND attempts < ?), count(*) "
-        "FROM outbox WHERE incident_id = ? GROUP BY 1, 2");
-    if (!s || db_bind_int(s, 1, REPORT_NOTICE_MAX_ATTEMPTS) || db_bind_int(s, 2, incident_id)) return reg_dberr(r);
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        const char *st = db_col_text(s, 0);
-        int retry = (int)db_col_int(s, 1);
-        int64_t k = db_col_int(s, 2);
-        if (!st) st = "";
-        if (!strcmp(st, "superseded")) continue;
-        out->made += k;
-        if (!strcmp(st, "queued")) out->pending += k;
-        else if (!strcmp(st, "sending")) out->unknown += k;
-        else if (!strcmp(st, "sent")) out->sent += k;
-        else if (!strcmp(st, "failed")) *(retry ? &out->pending : &out->failed) += k;
-        else if (!strcmp(st, "written")) out->written += k;
-        else if (!strcmp(st, "cancelled")) out->cancelled += k;
-    }
-    db_reset(s);
-    return rc == DB_ERR ? reg_dberr(r) : 0;
+    int rc = outbox_count(r, incident_id, REPORT_NOTICE_MAX_ATTEMPTS, &c);
+    if (rc) return rc;
+    out->made = c.total;                     /* superseded ones are not counted */
+    out->sent = c.sent;
+    out->written = c.written;
+    out->pending = c.queued + c.failed_retry;
+    out->unknown = c.sending;
+    out->failed = c.failed;
+    out->cancelled = c.cancelled;
+    return 0;
 }
