@@ -2,8 +2,13 @@
 #   make            release build  -> build/klartext
 #   make asan       ASan+UBSan     -> build-asan/klartext
 #   make test       build (asan) and run every test; last line: "tests: N passed, N failed"
+#   make test-fast  unit and command-line tests without the hardening suites (asan; minutes)
+#   make test-hardening  crash, disk, limits, attacks, secrets and the fuzz replays
 #   make fuzz       libFuzzer targets (clang-14) -> build-fuzz/
-# Options: WERROR=1 (CI), WITH_ISAL=0 to build without ISA-L.
+#   make check-style     format (changed files), SQL only in src/register/, functions <= 100
+#                        lines, no circles; make format reformats every C file;
+#                        make structure prints the structure drawing (docs/HACKING.md)
+# Options: WERROR=1 (CI), WITH_ISAL=0 to build without ISA-L, JOBS=N suites at once in tests.
 
 PKGS      := libsodium sqlite3 jansson libpcre2-8 zlib libzstd libcurl libmicrohttpd
 WITH_ISAL ?= $(shell pkg-config --exists libisal && echo 1 || echo 0)
@@ -36,7 +41,7 @@ LIBOBJ    := $(LIBSRC:%.c=$(BUILD)/%.o)
 UNITSRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNITBIN   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all asan test unit fuzz clean
+.PHONY: all asan test test-fast test-hardening unit fuzz clean check-style format structure
 all: $(BUILD)/klartext $(UNITBIN)
 
 $(BUILD)/%.o: %.c
@@ -67,12 +72,33 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libklartext.a
 asan:
 	$(MAKE) BUILD=build-asan EXCLUDE="$(EXCLUDE)" OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
-# The test command: ASan+UBSan build, then unit tests and command-line tests.
+# The test command: ASan+UBSan build, then unit tests and command-line tests (tests/run runs
+# JOBS suites at once, default the number of cores). Which to run when: docs/HACKING.md.
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 test: asan
-	tests/run --build build-asan
+	tests/run --build build-asan -j $(JOBS)
+
+test-fast: asan
+	tests/run --build build-asan -j $(JOBS) fast
+
+test-hardening: asan fuzz
+	tests/run --build build-asan -j $(JOBS) hardening
 
 unit: all
-	tests/run --build $(BUILD) unit
+	tests/run --build $(BUILD) -j $(JOBS) unit
+
+# Style and structure (tools/check-style; docs/HACKING.md, "Style and structure").
+# CHECK_STYLE_ALL=1 format-checks every C file instead of those changed against main.
+CLANG_FORMAT ?= clang-format-14
+PYTHON    ?= /usr/bin/python3
+check-style:
+	@CLANG_FORMAT=$(CLANG_FORMAT) PYTHON=$(PYTHON) tools/check-style
+
+format:
+	git ls-files -z -- '*.c' '*.h' | xargs -0 $(CLANG_FORMAT) -i --style=file
+
+structure:
+	@$(PYTHON) tools/structure
 
 # Every tests/fuzz/fuzz_*.c becomes build-fuzz/fuzz/fuzz_*; undefined behaviour is fatal there
 # (-fno-sanitize-recover), so a finding always stops the fuzzer. A target is relinked only when
