@@ -1,6 +1,6 @@
 /* bench/gen.c — a seeded generator of realistic combined-format access logs with a known
  * answer. It writes the log and the exposure CSV that `klartext scan` must produce for
- * bench/profile.rule (the DESIGN.md example rule), computed independently of the scanner.
+ * bench/profile.rule (the example rule of docs/rules.md), computed independently of the scanner.
  *
  *   cc -O2 -o bench/out/gen bench/gen.c
  *   bench/out/gen --size 2G --seed 1 --out bench/out/access.log --truth bench/out/truth.csv

@@ -2,7 +2,7 @@
  *
  * A command is `int cmd_NAME(struct kt_ctx *ctx, int argc, char **argv)`; argv[0] is the
  * command's name (or its sub-verb for grouped commands); it returns the exit code:
- * 0 ok, 1 failure, 2 bad usage or input (see DESIGN.md). Messages go to stderr through
+ * 0 ok, 1 failure, 2 bad usage or input (docs/rules.md, "Exit codes"). Messages go to stderr through
  * kt_error/kt_warn/kt_note; results to stdout. */
 #ifndef KT_CLI_H
 #define KT_CLI_H

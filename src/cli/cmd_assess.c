@@ -287,7 +287,7 @@ static const char desc[] =
     "Every assessment and decision is kept. Without ID it only computes (no register).\n"
     "KEY is one of: category dpc ei confidentiality integrity availability malicious subjects vulnerable\n"
     "special-categories unintelligible risk-no-longer-likely disproportionate-effort trusted-recipient\n"
-    "contacts-known (see docs/assessment.md and docs/assess.md).";
+    "contacts-known (see docs/assessment.md).";
 
 /* One run of the command: what was asked, what was read, what was stored. */
 struct assess_run {

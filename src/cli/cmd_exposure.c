@@ -12,7 +12,7 @@
 static const char usage[] = "klartext exposure ID [--subject S] [--format csv|json|text] [--scan VERSION]";
 
 /* as scan's csvout.c: quoted only when the field holds a comma, a quote or a line break
-   (DESIGN.md "Exposure CSV"; not csv_needs_quotes, which also quotes a leading U+FEFF), and the
+   (docs/rules.md "The exposure CSV"; not csv_needs_quotes, which also quotes a leading U+FEFF), and the
    formula guard of util/csv.h */
 static void csv_field(FILE *f, const char *s)
 {
@@ -24,7 +24,7 @@ static void csv_field(FILE *f, const char *s)
     if (q) fputc('"', f);
 }
 
-/* the same bytes as `scan --csv` (DESIGN.md "Exposure CSV") */
+/* the same bytes as `scan --csv` (docs/rules.md "The exposure CSV") */
 static void print_csv(const struct exposure_row *e, size_t n)
 {
     fputs("subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n", stdout);

@@ -18,7 +18,7 @@ static const char usage[] = "klartext scan --rule RULE [--incident ID] [--csv FI
 static const char desc[] =
     "Find, for every person, which data was visible, first and last time, pages, views and how\n"
     "many other people saw it, from access logs (plain, .gz, .zst, or - for stdin) and an\n"
-    "exposure rule (docs/scan.md). --csv writes the exposure CSV; --incident stores the result in\n"
+    "exposure rule (docs/rules.md). --csv writes the exposure CSV; --incident stores the result in\n"
     "the register as the incident's next scan version. A summary always goes to stderr.";
 
 struct progress {
@@ -167,7 +167,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     struct opt o[] = {
         {"rule", "FILE", "the exposure rule (required)"},
         {"incident", "ID", "store the result in the register as the incident's next scan version"},
-        {"csv", "FILE|-", "write the exposure CSV (DESIGN.md) to FILE or stdout"},
+        {"csv", "FILE|-", "write the exposure CSV (docs/rules.md) to FILE or stdout"},
         {"threads", "N", "worker threads (default: all cores)"},
         {"strict", NULL, "a malformed line is an error (exit 2) instead of being counted"},
         {"check-all", NULL, "parse every line in full, not only lines with the rule's prefilter"},

@@ -1,7 +1,7 @@
 /* subjects.h — the subject directory: contact data of the people an incident exposed.
  *
- * `klartext subjects import ID FILE.csv` reads the organisation's directory (DESIGN.md
- * "Subject directory CSV": header row; columns subject,name,email,language,timezone in any
+ * `klartext subjects import ID FILE.csv` reads the organisation's directory (docs/rules.md
+ * "The subject CSV": header row; columns subject,name,email,language,timezone in any
  * order, optionally salutation), validates every row, and stores — in one transaction, as a
  * new import version of the incident — the rows of the people whom the incident's current
  * scan found exposed. Rows of people who were not exposed are counted ("unknown subjects")

@@ -1,4 +1,4 @@
-/* csvout.c — the exposure CSV (DESIGN.md "Exposure CSV") and the closing summary. */
+/* csvout.c — the exposure CSV (docs/rules.md "The exposure CSV") and the closing summary. */
 #include "scan/scan_int.h"
 #include "util/csv.h"
 #include "util/ktime.h"

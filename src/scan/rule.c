@@ -1,5 +1,5 @@
 /* rule.c — the exposure rule file: a small strict INI reader, checks, regex compilation and
- * the literal prefilter derived from the regexes (see DESIGN.md "Exposure rule file"). */
+ * the literal prefilter derived from the regexes (see docs/rules.md "The rule file"). */
 #include "scan/scan_int.h"
 #include "util/err.h"
 #include "util/ktime.h"

@@ -1,7 +1,7 @@
 /* scan.h — the exposure scanner: rule file + access logs -> exposures per person.
  *
- * The contract (rule file, CSV, counting) is DESIGN.md "Exposure rule file" and
- * "Exposure CSV"; docs/scan.md explains the design and the speed work.
+ * The contract (rule file, log formats, counting, CSV) is docs/rules.md; docs/scan.md
+ * explains the design and the speed work.
  *
  *   char err[512];
  *   scan_rule *r = scan_rule_parse(text, len, "rule.conf", err, sizeof err);   // exit 2 if NULL
@@ -101,7 +101,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
 void scan_result_free(scan_result *r);
 
 /* ---- output -------------------------------------------------------------------------------- */
-/* The exposure CSV of DESIGN.md (header + one row per person, sorted). 0, or -1 on a write
+/* The exposure CSV of docs/rules.md (header + one row per person, sorted). 0, or -1 on a write
  * error (errno set). */
 int scan_write_csv(const scan_result *r, FILE *f);
 /* The closing summary (several lines, each ending in '\n'; truncated to len). Lines read,

@@ -5,7 +5,7 @@
  *
  * Byte 0 picks one of the rules below, byte 1 a split size; the rest is the log file.
  * Three scans of the same bytes must give byte-identical exposure CSVs and the same counts
- * of views, people and records (DESIGN.md: results are reproducible; the prefilter and the
+ * of views, people and records (docs/rules.md: results are reproducible; the prefilter and the
  * threads only change the speed):
  *   A  1 thread, prefilter on;
  *   B  1 thread, --check-all (every line parsed in full; may find more malformed lines,
@@ -18,7 +18,7 @@
  * zstd when set), with 1 and 2 threads: the same CSV as the plain file; and the compressed
  * file cut short must be refused as bad input (SCAN_EINPUT), never scanned silently.
  * For the regex rules, a reference count written here from the line parser's fields (window,
- * method, status list, regex group 1, self, viewer kinds; DESIGN.md "Counting") must give
+ * method, status list, regex group 1, self, viewer kinds; docs/rules.md "How one log line is judged") must give
  * the same people, views and first/last times as scan A.
  * Also: lines read are the same in A, B and C; A's serialised partial result deserialises and
  * serialises to the same bytes; merging A with an empty scan of another file changes no
