@@ -88,7 +88,7 @@ test_expect_success 'format: CHECK_STYLE_ALL=1 finds a bad file on main, make fo
     { CHECK_STYLE_ALL=1 tools/check-style format >out; test $? = 1; } && grep_q "src/util/num.c" out &&
     make -s format CLANG_FORMAT=$CF >/dev/null &&
     CHECK_STYLE_ALL=1 tools/check-style format >out && grep_q "ok (5 files)" out &&
-    grep_q "^int num_thrice(int x) { return 3 \* x; }$" src/util/num.c
+    grep_q "num_thrice(int x)" src/util/num.c && not_grep_q "{return 3\*x;}" src/util/num.c
 '
 
 test_expect_code 1 'sql: sqlite3_ outside src/register/ fails with file and line' '
