@@ -149,7 +149,7 @@ static json_t *decision_json(const struct decision *d)
     json_object_set_new(j, "at", kt_json_time(d->created_at));
     json_object_set_new(j, "notify_authority", json_boolean(d->notify_authority));
     json_object_set_new(j, "people", json_string(proposal_people_name(d->people)));
-    /* the name the report uses; "differs" is the old name, kept for one release (docs/assess.md) */
+    /* the name the report uses; "differs" is the old name, kept for one release (docs/assessment.md) */
     json_object_set_new(j, "differs_from_proposal", json_boolean(d->differs));
     json_object_set_new(j, "differs", json_boolean(d->differs));
     json_object_set_new(j, "difference", d->differs ? json_string(d->difference) : json_null());
