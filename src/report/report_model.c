@@ -6,7 +6,6 @@
 #include "util/buf.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
-#include "register/db.h"   /* transitional: until this file's SQL moves into src/register/ (issue 13) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
