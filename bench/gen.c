@@ -22,17 +22,23 @@
 
 static uint64_t rs;
 static uint64_t rnd(void)
-{   /* splitmix64 */
+{ /* splitmix64 */
     uint64_t z = (rs += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
-static uint32_t rn(uint32_t n) { return (uint32_t)(rnd() % n); }
-static double rf(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+static uint32_t rn(uint32_t n)
+{
+    return (uint32_t)(rnd() % n);
+}
+static double rf(void)
+{
+    return (double)(rnd() >> 11) / 9007199254740992.0;
+}
 
 #define NCUST 1000000u
-static char ids[NCUST][11];   /* 10 characters [A-Z0-9] */
+static char ids[NCUST][11]; /* 10 characters [A-Z0-9] */
 
 static void make_ids(void)
 {
@@ -40,7 +46,11 @@ static void make_ids(void)
     for (uint32_t i = 0; i < NCUST; i++) {
         uint64_t x = (uint64_t)i * 0x9E3779B97F4A7C15ull + 0x1234567ull;
         ids[i][0] = 'A' + (char)(i % 26);
-        for (int k = 1; k < 10; k++) { ids[i][k] = a[x % 36]; x /= 36; x ^= x << 7; }
+        for (int k = 1; k < 10; k++) {
+            ids[i][k] = a[x % 36];
+            x /= 36;
+            x ^= x << 7;
+        }
         ids[i][10] = 0;
     }
 }
@@ -59,22 +69,32 @@ static const char *uas[] = {
 };
 #define NUA (sizeof uas / sizeof uas[0])
 static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-static const char *words[] = {"shoes", "lamp", "coffee+grinder", "usb-c", "tent", "book", "kettle", "jacket", "desk", "phone+case"};
+static const char *words[] = {"shoes", "lamp",   "coffee+grinder", "usb-c", "tent",
+                              "book",  "kettle", "jacket",         "desk",  "phone+case"};
 
 /* the window of bench/profile.rule */
-static const int64_t FROM = 1542031200;   /* 2018-11-12T14:00:00Z */
-static const int64_t UNTIL = 1542791520;  /* 2018-11-21T09:12:00Z */
-static const int64_t START = 1541808000;  /* 2018-11-10T00:00:00Z */
-static const int64_t END = 1542931200;    /* 2018-11-23T00:00:00Z */
+static const int64_t FROM = 1542031200; /* 2018-11-12T14:00:00Z */
+static const int64_t UNTIL = 1542791520; /* 2018-11-21T09:12:00Z */
+static const int64_t START = 1541808000; /* 2018-11-10T00:00:00Z */
+static const int64_t END = 1542931200; /* 2018-11-23T00:00:00Z */
 
-struct hit { uint32_t subj; uint32_t viewer; int64_t t; };   /* viewer: bit 31 = user */
+struct hit {
+    uint32_t subj;
+    uint32_t viewer;
+    int64_t t;
+}; /* viewer: bit 31 = user */
 static struct hit *hits;
 static size_t nhits, caphits;
 
 static void add_hit(uint32_t subj, uint32_t viewer, int64_t t)
 {
-    if (nhits == caphits) { caphits = caphits ? caphits * 2 : 1 << 16; hits = realloc(hits, caphits * sizeof *hits); }
-    hits[nhits].subj = subj; hits[nhits].viewer = viewer; hits[nhits].t = t;
+    if (nhits == caphits) {
+        caphits = caphits ? caphits * 2 : 1 << 16;
+        hits = realloc(hits, caphits * sizeof *hits);
+    }
+    hits[nhits].subj = subj;
+    hits[nhits].viewer = viewer;
+    hits[nhits].t = t;
     nhits++;
 }
 
@@ -85,15 +105,18 @@ static void stamp(char *o, int64_t t, int off_min, int bad)
     time_t tt = (time_t)lt;
     gmtime_r(&tt, &tm);
     int d = tm.tm_mday, m = tm.tm_mon;
-    if (bad) { d = 31; m = 10; }   /* 31/Nov */
-    sprintf(o, "%02d/%s/%04d:%02d:%02d:%02d %c%02d%02d", d, mon[m], tm.tm_year + 1900, tm.tm_hour,
-            tm.tm_min, tm.tm_sec, off_min < 0 ? '-' : '+', abs(off_min) / 60, abs(off_min) % 60);
+    if (bad) {
+        d = 31;
+        m = 10;
+    } /* 31/Nov */
+    sprintf(o, "%02d/%s/%04d:%02d:%02d:%02d %c%02d%02d", d, mon[m], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+            off_min < 0 ? '-' : '+', abs(off_min) / 60, abs(off_min) % 60);
 }
 
 /* client k (< 2^19) -> its address; distinct clients get distinct addresses */
 static void ip_of(char *o, uint32_t k)
 {
-    uint32_t s = (k * 0x9E3779B1u) & 0x7ffff;   /* a bijection of [0, 2^19) */
+    uint32_t s = (k * 0x9E3779B1u) & 0x7ffff; /* a bijection of [0, 2^19) */
     if (k % 17 == 0) sprintf(o, "2001:db8:%x::%x", s >> 16, s & 0xffff);
     else sprintf(o, "%u.%u.%u.%u", 11 + (s >> 16), (s >> 8) & 255, s & 255, 10 + k % 7);
 }
@@ -137,13 +160,22 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--hit-rate") && i + 1 < argc) hit_rate = atof(argv[++i]);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth = argv[++i];
-        else { fprintf(stderr, "usage: gen [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n"); return 2; }
+        else {
+            fprintf(stderr, "usage: gen [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
+            return 2;
+        }
     }
-    if (!out || !truth) { fprintf(stderr, "gen: --out and --truth are required\n"); return 2; }
+    if (!out || !truth) {
+        fprintf(stderr, "gen: --out and --truth are required\n");
+        return 2;
+    }
     rs = seed * 0x2545F4914F6CDD1Dull + 1;
     make_ids();
     FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
-    if (!f) { perror(out); return 1; }
+    if (!f) {
+        perror(out);
+        return 1;
+    }
     static char iobuf[1 << 20];
     setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
     /* lines are spread over [START, END); estimate the count from the size */
@@ -153,7 +185,7 @@ int main(int argc, char **argv)
     char line[2048], ts[40], ip[64], req[512], ref[300];
     while (maxlines ? lines < maxlines : written < size) {
         int64_t t = START + (int64_t)((double)lines * step) + (int64_t)rn(11) - 5;
-        if (rn(1000) == 0) t -= 60 + rn(600);           /* a late line: minutes out of order */
+        if (rn(1000) == 0) t -= 60 + rn(600); /* a late line: minutes out of order */
         uint32_t r = rn(1000000);
         uint32_t client = rn(300000);
         ip_of(ip, client);
@@ -168,7 +200,7 @@ int main(int argc, char **argv)
         double p = (double)r / 1e6;
         if (p < hit_rate) {
             /* the leaking endpoint: /gp/profile/<ID> */
-            subj = (uint32_t)(rf() * rf() * NCUST);     /* some people are viewed often */
+            subj = (uint32_t)(rf() * rf() * NCUST); /* some people are viewed often */
             int q = (int)rn(100);
             if (q < 25) sprintf(req, "/gp/profile/%s?ref=cm_cr_arp_d_gw_btm", ids[subj]);
             else if (q < 28) sprintf(req, "/gp/profile/%s?", ids[subj]);
@@ -178,9 +210,10 @@ int main(int argc, char **argv)
             if (status == 304) bytes = 0;
             int signed_in = rn(100) < 40;
             if (signed_in) {
-                uint32_t v = rn(100) < 15 ? subj : rn(NCUST);   /* some look at their own profile */
+                uint32_t v = rn(100) < 15 ? subj : rn(NCUST); /* some look at their own profile */
                 user = ids[v];
-                viewer_user = 1; vu = v;
+                viewer_user = 1;
+                vu = v;
                 if (v == subj) nself++;
             }
             if (rn(3) == 0) sprintf(ref, "https://shop.example/dp/B0%08u", rn(100000000));
@@ -191,40 +224,74 @@ int main(int argc, char **argv)
             switch (rn(6)) {
             case 0: sprintf(req, "/gp/profile/%s/edit", ids[v]); break;
             case 1: sprintf(req, "/gp/profiles/%s", ids[v]); break;
-            case 2: sprintf(req, "/gp/profile/%s", ids[v]); method = "POST"; break;
+            case 2:
+                sprintf(req, "/gp/profile/%s", ids[v]);
+                method = "POST";
+                break;
             case 3: sprintf(req, "/gp/profile/%s/reviews?page=%u", ids[v], rn(9)); break;
-            case 4: sprintf(req, "/gp/profile/%.8s", ids[v]); break;      /* too short an id */
-            default: sprintf(req, "/dp/B0%08u", rn(100000000)); sprintf(ref, "https://shop.example/gp/profile/%s", ids[v]); break;
+            case 4: sprintf(req, "/gp/profile/%.8s", ids[v]); break; /* too short an id */
+            default:
+                sprintf(req, "/dp/B0%08u", rn(100000000));
+                sprintf(ref, "https://shop.example/gp/profile/%s", ids[v]);
+                break;
             }
         } else {
             uint32_t k = rn(100);
-            if (k < 30) sprintf(req, "/static/%s/%08x.%s", k < 15 ? "js" : "css", (uint32_t)rnd(), k < 15 ? "js" : "css");
+            if (k < 30)
+                sprintf(req, "/static/%s/%08x.%s", k < 15 ? "js" : "css", (uint32_t)rnd(), k < 15 ? "js" : "css");
             else if (k < 50) sprintf(req, "/images/I/%08x%04x.jpg", (uint32_t)rnd(), rn(65536));
             else if (k < 65) sprintf(req, "/dp/B0%08u", rn(100000000));
             else if (k < 75) sprintf(req, "/s?k=%s&page=%u&ref=sr_pg_%u", words[rn(10)], 1 + rn(20), rn(20));
             else if (k < 80) sprintf(req, "/gp/cart/view.html?ref_=nav_cart");
             else if (k < 84) sprintf(req, "/gp/help/customer/display.html?nodeId=%u", 200000000 + rn(1000000));
-            else if (k < 88) { sprintf(req, "/api/v2/recommendations?customer=%s", ids[cust]); }
-            else if (k < 92) sprintf(req, "/");
-            else if (k < 95) { sprintf(req, "/ap/signin"); method = "POST"; status = 302; }
-            else if (k < 97) { sprintf(req, "/robots.txt"); }
-            else { sprintf(req, "/wp-login.php"); status = 404; }
+            else if (k < 88) {
+                sprintf(req, "/api/v2/recommendations?customer=%s", ids[cust]);
+            } else if (k < 92) sprintf(req, "/");
+            else if (k < 95) {
+                sprintf(req, "/ap/signin");
+                method = "POST";
+                status = 302;
+            } else if (k < 97) {
+                sprintf(req, "/robots.txt");
+            } else {
+                sprintf(req, "/wp-login.php");
+                status = 404;
+            }
             if (rn(4) == 0) sprintf(ref, "https://shop.example/s?k=%s", words[rn(10)]);
-            if (rn(3) == 0) { sprintf(userbuf, "%s", ids[cust]); user = userbuf; }
+            if (rn(3) == 0) {
+                sprintf(userbuf, "%s", ids[cust]);
+                user = userbuf;
+            }
             if (rn(50) == 0) status = 304;
         }
         /* a few malformed lines: impossible dates and lines cut short */
         uint32_t m = rn(hit ? 5000 : 200000);
-        if (m == 0) { bad_date = 1; nmal++; }
-        else if (m == 1) { cut = 1; nmal++; }
-        else if (m == 2 && !hit) { cut = 2; nmal++; }   /* the other tools do not check user agents */
+        if (m == 0) {
+            bad_date = 1;
+            nmal++;
+        } else if (m == 1) {
+            cut = 1;
+            nmal++;
+        } else if (m == 2 && !hit) {
+            cut = 2;
+            nmal++;
+        } /* the other tools do not check user agents */
         stamp(ts, t, 60, bad_date);
-        int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n",
-                         ip, user, ts, method, req, status, bytes, ref, uas[rn(NUA)]);
-        if (cut == 1) { n = (int)(strstr(line, " HTTP/1.1\"") - line) + 10; line[n++] = '\n'; }   /* before the status */
-        if (cut == 2) { n -= 12; line[n++] = '\n'; }      /* inside the user agent */
-        if (rn(5000) == 0 && !hit) {                      /* a TLS handshake on the HTTP port */
-            n = snprintf(line, sizeof line, "%s - - [%s] \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\" 400 226 \"-\" \"-\"\n", ip, ts);
+        int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n", ip, user, ts,
+                         method, req, status, bytes, ref, uas[rn(NUA)]);
+        if (cut == 1) {
+            n = (int)(strstr(line, " HTTP/1.1\"") - line) + 10;
+            line[n++] = '\n';
+        } /* before the status */
+        if (cut == 2) {
+            n -= 12;
+            line[n++] = '\n';
+        } /* inside the user agent */
+        if (rn(5000) == 0 && !hit) { /* a TLS handshake on the HTTP port */
+            n = snprintf(
+                line, sizeof line,
+                "%s - - [%s] \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\" 400 226 \"-\" \"-\"\n", ip,
+                ts);
         }
         fwrite(line, 1, (size_t)n, f);
         written += (uint64_t)n;
@@ -238,7 +305,10 @@ int main(int argc, char **argv)
     /* the answer */
     qsort(hits, nhits, sizeof *hits, cmp_hit);
     FILE *tf = fopen(truth, "w");
-    if (!tf) { perror(truth); return 1; }
+    if (!tf) {
+        perror(truth);
+        return 1;
+    }
     fprintf(tf, "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n");
     uint64_t people = 0;
     for (size_t i = 0; i < nhits;) {
@@ -246,20 +316,26 @@ int main(int argc, char **argv)
         int64_t first = hits[i].t, last = hits[i].t;
         uint64_t viewers = 0, users = 0;
         while (j < nhits && hits[j].subj == hits[i].subj) {
-            if (j == i || hits[j].viewer != hits[j - 1].viewer) { viewers++; if (hits[j].viewer & 0x80000000u) users++; }
+            if (j == i || hits[j].viewer != hits[j - 1].viewer) {
+                viewers++;
+                if (hits[j].viewer & 0x80000000u) users++;
+            }
             if (hits[j].t < first) first = hits[j].t;
             if (hits[j].t > last) last = hits[j].t;
             j++;
         }
         char a[32], b[32];
-        iso(a, first); iso(b, last);
-        fprintf(tf, "%s,%s,%s,%zu,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",/gp/profile/%s,email;name\n",
-                ids[hits[i].subj], a, b, j - i, viewers, users, viewers - users, ids[hits[i].subj]);
+        iso(a, first);
+        iso(b, last);
+        fprintf(tf, "%s,%s,%s,%zu,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",/gp/profile/%s,email;name\n", ids[hits[i].subj],
+                a, b, j - i, viewers, users, viewers - users, ids[hits[i].subj]);
         people++;
         i = j;
     }
     fclose(tf);
-    fprintf(stderr, "gen: %" PRIu64 " lines, %" PRIu64 " bytes, %zu counted views of %" PRIu64 " people, %" PRIu64 " malformed, %" PRIu64 " own views\n",
+    fprintf(stderr,
+            "gen: %" PRIu64 " lines, %" PRIu64 " bytes, %zu counted views of %" PRIu64 " people, %" PRIu64
+            " malformed, %" PRIu64 " own views\n",
             lines, written, nhits, people, nmal, nself);
     return 0;
 }

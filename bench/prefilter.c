@@ -16,7 +16,10 @@
 static const char *needle;
 static size_t nlen;
 static int fd;
-struct part { off_t start, end; unsigned long long hits; };
+struct part {
+    off_t start, end;
+    unsigned long long hits;
+};
 
 static void *work(void *arg)
 {
@@ -30,7 +33,7 @@ static void *work(void *arg)
         pos += n;
         size_t len = keep + (size_t)n;
         for (const char *q = buf, *e = buf + len; (q = memmem(q, (size_t)(e - q), needle, nlen)); q += nlen) p->hits++;
-        keep = len >= nlen - 1 ? nlen - 1 : len;          /* a hit across two blocks */
+        keep = len >= nlen - 1 ? nlen - 1 : len; /* a hit across two blocks */
         memmove(buf, buf + len - keep, keep);
     }
     free(buf);
@@ -39,11 +42,18 @@ static void *work(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: prefilter FILE NEEDLE [THREADS]\n"); return 2; }
-    needle = argv[2]; nlen = strlen(needle);
+    if (argc < 3) {
+        fprintf(stderr, "usage: prefilter FILE NEEDLE [THREADS]\n");
+        return 2;
+    }
+    needle = argv[2];
+    nlen = strlen(needle);
     int t = argc > 3 ? atoi(argv[3]) : 2;
     struct stat sb;
-    if ((fd = open(argv[1], O_RDONLY)) < 0 || fstat(fd, &sb)) { perror(argv[1]); return 1; }
+    if ((fd = open(argv[1], O_RDONLY)) < 0 || fstat(fd, &sb)) {
+        perror(argv[1]);
+        return 1;
+    }
     pthread_t tid[64];
     struct part parts[64];
     if (t < 1 || t > 64) t = 2;
@@ -54,7 +64,10 @@ int main(int argc, char **argv)
         pthread_create(&tid[i], NULL, work, &parts[i]);
     }
     unsigned long long hits = 0;
-    for (int i = 0; i < t; i++) { pthread_join(tid[i], NULL); hits += parts[i].hits; }
+    for (int i = 0; i < t; i++) {
+        pthread_join(tid[i], NULL);
+        hits += parts[i].hits;
+    }
     printf("%llu\n", hits);
     return 0;
 }

@@ -32,27 +32,52 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         const char *val = NULL;
         int takes = 0;
-        if (after_dashdash) { args[nargs++] = argv[i]; continue; }
-        if (!strcmp(a, "--")) { after_dashdash = 1; args[nargs++] = argv[i]; continue; }
+        if (after_dashdash) {
+            args[nargs++] = argv[i];
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            after_dashdash = 1;
+            args[nargs++] = argv[i];
+            continue;
+        }
         if (!strncmp(a, "--db", 4) && (a[4] == 0 || a[4] == '=')) takes = 1;
         else if (!strncmp(a, "--actor", 7) && (a[7] == 0 || a[7] == '=')) takes = 2;
         if (takes) {
             const char *eq = strchr(a, '=');
             if (eq) val = eq + 1;
             else if (i + 1 < argc) val = argv[++i];
-            else { kt_error(2, "option '%s' needs a value", a); kt_usage(stderr); return 2; }
-            if (!*val) { kt_error(2, "option '%.7s' needs a non-empty value", a); return 2; }
-            if (takes == 1) ctx.db_path = val; else actor = xstrdup(val);
+            else {
+                kt_error(2, "option '%s' needs a value", a);
+                kt_usage(stderr);
+                return 2;
+            }
+            if (!*val) {
+                kt_error(2, "option '%.7s' needs a non-empty value", a);
+                return 2;
+            }
+            if (takes == 1) ctx.db_path = val;
+            else actor = xstrdup(val);
             continue;
         }
-        if (!strcmp(a, "--json")) { ctx.json = 1; continue; }
-        if (!strcmp(a, "--utc")) { ctx.utc = 1; continue; }
+        if (!strcmp(a, "--json")) {
+            ctx.json = 1;
+            continue;
+        }
+        if (!strcmp(a, "--utc")) {
+            ctx.utc = 1;
+            continue;
+        }
         args[nargs++] = argv[i];
     }
-    if (!ctx.db_path) ctx.db_path = getenv("KLARTEXT_DB") && *getenv("KLARTEXT_DB") ? getenv("KLARTEXT_DB") : "klartext.db";
+    if (!ctx.db_path)
+        ctx.db_path = getenv("KLARTEXT_DB") && *getenv("KLARTEXT_DB") ? getenv("KLARTEXT_DB") : "klartext.db";
     ctx.actor = actor ? actor : (actor = default_actor());
     char err[256];
-    if (kt_now(&ctx.now, err, sizeof err)) { rc = kt_error(2, "%s", err); goto out; }
+    if (kt_now(&ctx.now, err, sizeof err)) {
+        rc = kt_error(2, "%s", err);
+        goto out;
+    }
 
     if (nargs == 0) {
         kt_usage(stderr);
@@ -60,8 +85,14 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (!strcmp(args[0], "--version") || !strcmp(args[0], "-V")) { rc = cmd_version(&ctx, 0, NULL); goto out; }
-    if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) { rc = cmd_help(&ctx, 1, args); goto out; }
+    if (!strcmp(args[0], "--version") || !strcmp(args[0], "-V")) {
+        rc = cmd_version(&ctx, 0, NULL);
+        goto out;
+    }
+    if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) {
+        rc = cmd_help(&ctx, 1, args);
+        goto out;
+    }
     if (args[0][0] == '-') {
         rc = kt_error(2, "unknown option '%s'", args[0]);
         kt_usage(stderr);
@@ -84,7 +115,7 @@ int main(int argc, char **argv)
     }
     ctx.cmdline = buf_detach(&cl);
     rc = c->fn(&ctx, nargs, args);
-    if (rc < 0) rc = 0;   /* --help */
+    if (rc < 0) rc = 0; /* --help */
 out:
     if (fflush(stdout) != 0 && rc == 0) rc = kt_error(1, "cannot write output");
     free(ctx.cmdline);

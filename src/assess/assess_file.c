@@ -8,8 +8,8 @@
 struct file_ctx {
     struct enisa_parser ep;
     struct proposal_config *cfg;
-    int thresholds;              /* inside [thresholds] */
-    int only_thresholds;         /* the --config file */
+    int thresholds; /* inside [thresholds] */
+    int only_thresholds; /* the --config file */
     char seen[16][32];
     int nseen;
 };
@@ -23,8 +23,8 @@ static int thresholds_set(struct file_ctx *x, const char *key, const char *value
     return 0;
 }
 
-static int file_cb(void *ctx, const char *section, const char *subsection, const char *key, const char *value,
-                   int line, char *err, size_t errlen)
+static int file_cb(void *ctx, const char *section, const char *subsection, const char *key, const char *value, int line,
+                   char *err, size_t errlen)
 {
     struct file_ctx *x = ctx;
     if (!key) {

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-enum kind { KIND_CATEGORY, KIND_DPC, KIND_EI, KIND_CONF, KIND_INTEG, KIND_AVAIL, KIND_BOOL,
-            KIND_COUNT };
+enum kind { KIND_CATEGORY, KIND_DPC, KIND_EI, KIND_CONF, KIND_INTEG, KIND_AVAIL, KIND_BOOL, KIND_COUNT };
 
-static const char *const section_names[] = { "data", "circumstances", "context" };
+static const char *const section_names[] = {"data", "circumstances", "context"};
 
 static const struct keydef {
     const char *name;
@@ -19,65 +18,63 @@ static const struct keydef {
     long long def;
     const char *help;
 } keys[ENISA_K_COUNT] = {
-    [ENISA_K_CATEGORY] = { "category", 0, KIND_CATEGORY, 0,
-        "simple | behavioural | financial | sensitive (the most sensitive category affected)" },
-    [ENISA_K_DPC] = { "dpc", 0, KIND_DPC, 0,
-        "1..4; leave out for the category's base score; a different value needs dpc_reason" },
-    [ENISA_K_EI] = { "ei", 0, KIND_EI, 0,
-        "ease of identification: negligible | limited | significant | maximum" },
-    [ENISA_K_CONFIDENTIALITY] = { "confidentiality", 1, KIND_CONF, 0,
-        "none | known (a known number of recipients) | unknown (an unknown number)" },
-    [ENISA_K_INTEGRITY] = { "integrity", 1, KIND_INTEG, 0,
-        "none | recoverable (altered, can be restored) | unrecoverable" },
-    [ENISA_K_AVAILABILITY] = { "availability", 1, KIND_AVAIL, 0,
-        "none (recovered without difficulty) | temporary | total (lost for good)" },
-    [ENISA_K_MALICIOUS] = { "malicious", 1, KIND_BOOL, 0,
-        "yes for an intentional act (hacking, theft, selling data); no for error, bug, loss" },
-    [ENISA_K_SUBJECTS] = { "subjects", 2, KIND_COUNT, -1,
-        "number of people affected, or unknown" },
-    [ENISA_K_VULNERABLE] = { "vulnerable", 2, KIND_BOOL, 0,
-        "yes if children, patients or other vulnerable people are affected" },
-    [ENISA_K_SPECIAL] = { "special_categories", 2, KIND_BOOL, 0,
-        "yes if Art. 9 or Art. 10 GDPR data is affected" },
-    [ENISA_K_UNINTELLIGIBLE] = { "unintelligible", 2, KIND_BOOL, 0,
-        "yes if the data was unintelligible to others (Art. 34(3)(a)); needs a reason" },
-    [ENISA_K_NO_LONGER_LIKELY] = { "risk_no_longer_likely", 2, KIND_BOOL, 0,
-        "yes if later measures make a high risk no longer likely (Art. 34(3)(b)); needs a reason" },
-    [ENISA_K_DISPROPORTIONATE] = { "disproportionate_effort", 2, KIND_BOOL, 0,
-        "yes if telling each person needs disproportionate effort (Art. 34(3)(c)); needs a reason" },
-    [ENISA_K_TRUSTED] = { "trusted_recipient", 2, KIND_BOOL, 0,
-        "yes if the only recipients are known, trusted, bound to secrecy and deleted the data; needs a reason" },
-    [ENISA_K_CONTACTS_KNOWN] = { "contacts_known", 2, KIND_BOOL, 1,
-        "no if contact data is missing for some of the people" },
+    [ENISA_K_CATEGORY] = {"category", 0, KIND_CATEGORY, 0,
+                          "simple | behavioural | financial | sensitive (the most sensitive category affected)"},
+    [ENISA_K_DPC] = {"dpc", 0, KIND_DPC, 0,
+                     "1..4; leave out for the category's base score; a different value needs dpc_reason"},
+    [ENISA_K_EI] = {"ei", 0, KIND_EI, 0, "ease of identification: negligible | limited | significant | maximum"},
+    [ENISA_K_CONFIDENTIALITY] = {"confidentiality", 1, KIND_CONF, 0,
+                                 "none | known (a known number of recipients) | unknown (an unknown number)"},
+    [ENISA_K_INTEGRITY] = {"integrity", 1, KIND_INTEG, 0,
+                           "none | recoverable (altered, can be restored) | unrecoverable"},
+    [ENISA_K_AVAILABILITY] = {"availability", 1, KIND_AVAIL, 0,
+                              "none (recovered without difficulty) | temporary | total (lost for good)"},
+    [ENISA_K_MALICIOUS] = {"malicious", 1, KIND_BOOL, 0,
+                           "yes for an intentional act (hacking, theft, selling data); no for error, bug, loss"},
+    [ENISA_K_SUBJECTS] = {"subjects", 2, KIND_COUNT, -1, "number of people affected, or unknown"},
+    [ENISA_K_VULNERABLE] = {"vulnerable", 2, KIND_BOOL, 0,
+                            "yes if children, patients or other vulnerable people are affected"},
+    [ENISA_K_SPECIAL] = {"special_categories", 2, KIND_BOOL, 0, "yes if Art. 9 or Art. 10 GDPR data is affected"},
+    [ENISA_K_UNINTELLIGIBLE] = {"unintelligible", 2, KIND_BOOL, 0,
+                                "yes if the data was unintelligible to others (Art. 34(3)(a)); needs a reason"},
+    [ENISA_K_NO_LONGER_LIKELY] =
+        {"risk_no_longer_likely", 2, KIND_BOOL, 0,
+         "yes if later measures make a high risk no longer likely (Art. 34(3)(b)); needs a reason"},
+    [ENISA_K_DISPROPORTIONATE] =
+        {"disproportionate_effort", 2, KIND_BOOL, 0,
+         "yes if telling each person needs disproportionate effort (Art. 34(3)(c)); needs a reason"},
+    [ENISA_K_TRUSTED] =
+        {"trusted_recipient", 2, KIND_BOOL, 0,
+         "yes if the only recipients are known, trusted, bound to secrecy and deleted the data; needs a reason"},
+    [ENISA_K_CONTACTS_KNOWN] = {"contacts_known", 2, KIND_BOOL, 1,
+                                "no if contact data is missing for some of the people"},
 };
 
-struct name { const char *s; int v; };
-static const struct name cat_names[] = {
-    { "simple", ENISA_CAT_SIMPLE }, { "behavioural", ENISA_CAT_BEHAVIOURAL },
-    { "behavioral", ENISA_CAT_BEHAVIOURAL }, { "financial", ENISA_CAT_FINANCIAL },
-    { "sensitive", ENISA_CAT_SENSITIVE }, { NULL, 0 } };
+struct name {
+    const char *s;
+    int v;
+};
+static const struct name cat_names[] = {{"simple", ENISA_CAT_SIMPLE},          {"behavioural", ENISA_CAT_BEHAVIOURAL},
+                                        {"behavioral", ENISA_CAT_BEHAVIOURAL}, {"financial", ENISA_CAT_FINANCIAL},
+                                        {"sensitive", ENISA_CAT_SENSITIVE},    {NULL, 0}};
 static const struct name ei_names[] = {
-    { "negligible", 1 }, { "limited", 2 }, { "significant", 3 }, { "maximum", 4 }, { NULL, 0 } };
-static const struct name conf_names[] = {
-    { "none", 0 }, { "known", 1 }, { "unknown", 2 }, { NULL, 0 } };
-static const struct name integ_names[] = {
-    { "none", 0 }, { "recoverable", 1 }, { "unrecoverable", 2 }, { NULL, 0 } };
-static const struct name avail_names[] = {
-    { "none", 0 }, { "temporary", 1 }, { "total", 2 }, { NULL, 0 } };
-static const struct name bool_names[] = {
-    { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "0", 0 }, { "1", 1 },
-    { NULL, 0 } };
+    {"negligible", 1}, {"limited", 2}, {"significant", 3}, {"maximum", 4}, {NULL, 0}};
+static const struct name conf_names[] = {{"none", 0}, {"known", 1}, {"unknown", 2}, {NULL, 0}};
+static const struct name integ_names[] = {{"none", 0}, {"recoverable", 1}, {"unrecoverable", 2}, {NULL, 0}};
+static const struct name avail_names[] = {{"none", 0}, {"temporary", 1}, {"total", 2}, {NULL, 0}};
+static const struct name bool_names[] = {{"no", 0}, {"yes", 1}, {"false", 0}, {"true", 1},
+                                         {"0", 0},  {"1", 1},   {NULL, 0}};
 
 static const struct name *names_of(enum kind k)
 {
     switch (k) {
     case KIND_CATEGORY: return cat_names;
-    case KIND_EI:       return ei_names;
-    case KIND_CONF:     return conf_names;
-    case KIND_INTEG:    return integ_names;
-    case KIND_AVAIL:    return avail_names;
-    case KIND_BOOL:     return bool_names;
-    default:            return NULL;
+    case KIND_EI: return ei_names;
+    case KIND_CONF: return conf_names;
+    case KIND_INTEG: return integ_names;
+    case KIND_AVAIL: return avail_names;
+    case KIND_BOOL: return bool_names;
+    default: return NULL;
     }
 }
 
@@ -85,13 +82,13 @@ static const char *expected_of(enum kind k)
 {
     switch (k) {
     case KIND_CATEGORY: return "simple, behavioural, financial or sensitive";
-    case KIND_DPC:      return "1..4";
-    case KIND_EI:       return "negligible, limited, significant, maximum or 0.25..1";
-    case KIND_CONF:     return "none, known or unknown";
-    case KIND_INTEG:    return "none, recoverable or unrecoverable";
-    case KIND_AVAIL:    return "none, temporary or total";
-    case KIND_BOOL:     return "yes or no";
-    case KIND_COUNT:    return "a number of people or unknown";
+    case KIND_DPC: return "1..4";
+    case KIND_EI: return "negligible, limited, significant, maximum or 0.25..1";
+    case KIND_CONF: return "none, known or unknown";
+    case KIND_INTEG: return "none, recoverable or unrecoverable";
+    case KIND_AVAIL: return "none, temporary or total";
+    case KIND_BOOL: return "yes or no";
+    case KIND_COUNT: return "a number of people or unknown";
     }
     return "?";
 }
@@ -105,11 +102,13 @@ static int in_range(enum kind k, long long v)
 {
     switch (k) {
     case KIND_CATEGORY: return v >= 1 && v <= 4;
-    case KIND_DPC:      return v >= 1 && v <= 4;
-    case KIND_EI:       return v >= 1 && v <= 4;
-    case KIND_CONF: case KIND_INTEG: case KIND_AVAIL: return v >= 0 && v <= 2;
-    case KIND_BOOL:     return v == 0 || v == 1;
-    case KIND_COUNT:    return v == -1 || (v >= 0 && v <= ENISA_SUBJECTS_MAX);
+    case KIND_DPC: return v >= 1 && v <= 4;
+    case KIND_EI: return v >= 1 && v <= 4;
+    case KIND_CONF:
+    case KIND_INTEG:
+    case KIND_AVAIL: return v >= 0 && v <= 2;
+    case KIND_BOOL: return v == 0 || v == 1;
+    case KIND_COUNT: return v == -1 || (v >= 0 && v <= ENISA_SUBJECTS_MAX);
     }
     return 0;
 }
@@ -128,32 +127,38 @@ static int text_ok(const char *s)
         int need;
         unsigned lo = 0x80, hi = 0xBF;
         if (c >= 0xC2 && c <= 0xDF) need = 1;
-        else if (c == 0xE0) { need = 2; lo = 0xA0; }
-        else if (c >= 0xE1 && c <= 0xEF) { need = 2; if (c == 0xED) hi = 0x9F; }
-        else if (c == 0xF0) { need = 3; lo = 0x90; }
-        else if (c >= 0xF1 && c <= 0xF3) need = 3;
-        else if (c == 0xF4) { need = 3; hi = 0x8F; }
-        else return 0;
+        else if (c == 0xE0) {
+            need = 2;
+            lo = 0xA0;
+        } else if (c >= 0xE1 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c == 0xF0) {
+            need = 3;
+            lo = 0x90;
+        } else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) {
+            need = 3;
+            hi = 0x8F;
+        } else return 0;
         p++;
         for (int i = 0; i < need; i++, p++) {
             if (*p < lo || *p > hi) return 0;
-            lo = 0x80; hi = 0xBF;
+            lo = 0x80;
+            hi = 0xBF;
         }
     }
     return 1;
 }
 
-static int set_reason(struct enisa_value *v, enum enisa_key key, const char *reason,
-                      char *err, size_t errlen)
+static int set_reason(struct enisa_value *v, enum enisa_key key, const char *reason, char *err, size_t errlen)
 {
     if (!reason) reason = "";
     size_t n = strlen(reason);
     if (n >= ENISA_REASON_MAX)
-        return err_set(err, errlen, "reason for '%s' too long (%zu bytes, at most %d)",
-                       keys[key].name, n, ENISA_REASON_MAX - 1);
-    if (!text_ok(reason))
-        return err_set(err, errlen, "reason for '%s' must be one line of UTF-8 text",
-                       keys[key].name);
+        return err_set(err, errlen, "reason for '%s' too long (%zu bytes, at most %d)", keys[key].name, n,
+                       ENISA_REASON_MAX - 1);
+    if (!text_ok(reason)) return err_set(err, errlen, "reason for '%s' must be one line of UTF-8 text", keys[key].name);
     memcpy(v->reason, reason, n + 1);
     return 0;
 }
@@ -167,13 +172,13 @@ void enisa_input_init(struct enisa_input *in)
     }
 }
 
-int enisa_set(struct enisa_input *in, enum enisa_key key, long long value,
-              enum enisa_source source, const char *reason, char *err, size_t errlen)
+int enisa_set(struct enisa_input *in, enum enisa_key key, long long value, enum enisa_source source, const char *reason,
+              char *err, size_t errlen)
 {
     if (!valid_key(key)) return err_set(err, errlen, "unknown input %d", (int)key);
     if (!in_range(keys[key].kind, value))
-        return err_set(err, errlen, "invalid value %lld for '%s' (expected %s)", value,
-                       keys[key].name, expected_of(keys[key].kind));
+        return err_set(err, errlen, "invalid value %lld for '%s' (expected %s)", value, keys[key].name,
+                       expected_of(keys[key].kind));
     struct enisa_value tmp = in->v[key];
     if (set_reason(&tmp, key, reason, err, errlen)) return -1;
     tmp.value = value;
@@ -182,15 +187,15 @@ int enisa_set(struct enisa_input *in, enum enisa_key key, long long value,
     return 0;
 }
 
-int enisa_suggest(struct enisa_input *in, enum enisa_key key, long long value,
-                  const char *reason, char *err, size_t errlen)
+int enisa_suggest(struct enisa_input *in, enum enisa_key key, long long value, const char *reason, char *err,
+                  size_t errlen)
 {
     if (valid_key(key) && in->v[key].source == ENISA_SRC_PERSON) return 0;
     return enisa_set(in, key, value, ENISA_SRC_SUGGESTED, reason, err, errlen);
 }
 
-int enisa_suggest_confidentiality(struct enisa_input *in, long long viewers,
-                                  long long anonymous_viewers, char *err, size_t errlen)
+int enisa_suggest_confidentiality(struct enisa_input *in, long long viewers, long long anonymous_viewers, char *err,
+                                  size_t errlen)
 {
     char why[256];
     long long v;
@@ -201,12 +206,16 @@ int enisa_suggest_confidentiality(struct enisa_input *in, long long viewers,
         snprintf(why, sizeof why, "the logs show no view by anyone but the people themselves");
     } else if (anonymous_viewers == 0) {
         v = ENISA_C_KNOWN;
-        snprintf(why, sizeof why, "all %lld viewers were signed-in accounts: a known number of "
-                 "known recipients", viewers);
+        snprintf(why, sizeof why,
+                 "all %lld viewers were signed-in accounts: a known number of "
+                 "known recipients",
+                 viewers);
     } else {
         v = ENISA_C_UNKNOWN;
-        snprintf(why, sizeof why, "%lld of %lld viewers are known only by an IP address: an "
-                 "unknown number of unknown recipients", anonymous_viewers, viewers);
+        snprintf(why, sizeof why,
+                 "%lld of %lld viewers are known only by an IP address: an "
+                 "unknown number of unknown recipients",
+                 anonymous_viewers, viewers);
     }
     return enisa_suggest(in, ENISA_K_CONFIDENTIALITY, v, why, err, errlen);
 }
@@ -243,16 +252,22 @@ int enisa_parse_quarters(const char *s, int *q)
 
 int enisa_format_quarters(int q, char sep, char *out, size_t outlen)
 {
-    static const char *const frac[4] = { "0", "25", "5", "75" };
+    static const char *const frac[4] = {"0", "25", "5", "75"};
     long long a = q;
     const char *sign = "";
-    if (a < 0) { sign = "-"; a = -a; }
+    if (a < 0) {
+        sign = "-";
+        a = -a;
+    }
     return snprintf(out, outlen, "%s%lld%c%s", sign, a / 4, sep, frac[a % 4]);
 }
 
 static int parse_count(const char *s, long long *out)
 {
-    if (!strcasecmp(s, "unknown")) { *out = -1; return 0; }
+    if (!strcasecmp(s, "unknown")) {
+        *out = -1;
+        return 0;
+    }
     if (!*s) return -1;
     long long v = 0;
     for (const char *p = s; *p; p++) {
@@ -264,8 +279,8 @@ static int parse_count(const char *s, long long *out)
     return 0;
 }
 
-int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
-                   enum enisa_source source, char *err, size_t errlen)
+int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text, enum enisa_source source, char *err,
+                   size_t errlen)
 {
     if (!valid_key(key)) return err_set(err, errlen, "unknown input %d", (int)key);
     enum kind k = keys[key].kind;
@@ -274,19 +289,29 @@ int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
     const struct name *nm = names_of(k);
     if (nm) {
         for (; nm->s; nm++)
-            if (!strcasecmp(nm->s, text)) { v = nm->v; ok = 1; break; }
+            if (!strcasecmp(nm->s, text)) {
+                v = nm->v;
+                ok = 1;
+                break;
+            }
     }
     if (!ok && k == KIND_EI) {
         int q;
-        if (!enisa_parse_quarters(text, &q) && q >= 1 && q <= 4) { v = q; ok = 1; }
+        if (!enisa_parse_quarters(text, &q) && q >= 1 && q <= 4) {
+            v = q;
+            ok = 1;
+        }
     }
     if (!ok && k == KIND_DPC) {
-        if (text[0] >= '1' && text[0] <= '4' && !text[1]) { v = text[0] - '0'; ok = 1; }
+        if (text[0] >= '1' && text[0] <= '4' && !text[1]) {
+            v = text[0] - '0';
+            ok = 1;
+        }
     }
     if (!ok && k == KIND_COUNT) ok = !parse_count(text, &v);
     if (!ok || !in_range(k, v))
-        return err_set(err, errlen, "invalid value '%.80s' for '%s' (expected %s)", text,
-                       keys[key].name, expected_of(k));
+        return err_set(err, errlen, "invalid value '%.80s' for '%s' (expected %s)", text, keys[key].name,
+                       expected_of(k));
     in->v[key].value = v;
     in->v[key].source = source;
     return 0;
@@ -295,9 +320,7 @@ int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
 int enisa_key_lookup(const char *section, const char *name)
 {
     for (int k = 0; k < ENISA_K_COUNT; k++)
-        if (!strcmp(keys[k].name, name) &&
-            (!section || !strcmp(section_names[keys[k].section], section)))
-            return k;
+        if (!strcmp(keys[k].name, name) && (!section || !strcmp(section_names[keys[k].section], section))) return k;
     return -1;
 }
 
@@ -309,8 +332,8 @@ void enisa_parser_init(struct enisa_parser *p, struct enisa_input *in)
     p->section = -1;
 }
 
-int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const char *key,
-                 const char *value, int line, char *err, size_t errlen)
+int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const char *key, const char *value, int line,
+                 char *err, size_t errlen)
 {
     struct enisa_parser *p = ctx;
     (void)line;
@@ -319,15 +342,14 @@ int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const c
         for (int s = 0; s < 3; s++)
             if (!strcmp(section, section_names[s])) p->section = s;
         if (p->section < 0)
-            return err_set(err, errlen, "unknown section [%.60s] (expected [data], "
-                           "[circumstances] or [context])", section);
-        if (subsection)
-            return err_set(err, errlen, "unexpected subsection \"%.60s\" in [%s]", subsection,
+            return err_set(err, errlen,
+                           "unknown section [%.60s] (expected [data], "
+                           "[circumstances] or [context])",
                            section);
+        if (subsection) return err_set(err, errlen, "unexpected subsection \"%.60s\" in [%s]", subsection, section);
         return 0;
     }
-    if (p->section < 0)
-        return err_set(err, errlen, "key '%.60s' outside a section", key);
+    if (p->section < 0) return err_set(err, errlen, "key '%.60s' outside a section", key);
     const char *sec = section_names[p->section];
     size_t kl = strlen(key);
     int is_reason = 0, k = enisa_key_lookup(sec, key);
@@ -350,8 +372,7 @@ int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const c
         return 0;
     }
     if (p->seen & bit) return err_set(err, errlen, "duplicate key '%s'", key);
-    if (enisa_set_text(p->in, (enum enisa_key)k, value, ENISA_SRC_PERSON, err, errlen))
-        return -1;
+    if (enisa_set_text(p->in, (enum enisa_key)k, value, ENISA_SRC_PERSON, err, errlen)) return -1;
     if (!(p->seen_reason & bit)) v->reason[0] = 0;
     p->seen |= bit;
     return 0;
@@ -367,30 +388,29 @@ int enisa_validate(const struct enisa_input *in, char *err, size_t errlen)
     const struct enisa_value *v = in->v;
     for (int k = 0; k < ENISA_K_COUNT; k++) {
         if (k == ENISA_K_CATEGORY || k == ENISA_K_DPC || k == ENISA_K_EI) {
-            if (v[k].value == 0) continue;     /* checked below */
+            if (v[k].value == 0) continue; /* checked below */
         }
         if (!in_range(keys[k].kind, v[k].value))
-            return err_set(err, errlen, "invalid value %lld for '%s' (expected %s)",
-                           v[k].value, keys[k].name, expected_of(keys[k].kind));
+            return err_set(err, errlen, "invalid value %lld for '%s' (expected %s)", v[k].value, keys[k].name,
+                           expected_of(keys[k].kind));
     }
     if (v[ENISA_K_CATEGORY].value == 0)
-        return err_set(err, errlen, "missing 'category' in [data] (expected %s)",
-                       expected_of(KIND_CATEGORY));
+        return err_set(err, errlen, "missing 'category' in [data] (expected %s)", expected_of(KIND_CATEGORY));
     if (v[ENISA_K_EI].value == 0)
         return err_set(err, errlen, "missing 'ei' in [data] (expected %s)", expected_of(KIND_EI));
     int base = enisa_category_base((enum enisa_category)v[ENISA_K_CATEGORY].value);
     long long dpc = v[ENISA_K_DPC].value;
     if (dpc != 0 && dpc != base && !v[ENISA_K_DPC].reason[0])
-        return err_set(err, errlen, "'dpc' %lld differs from the base score %d of category "
-                       "'%s': give 'dpc_reason'", dpc, base,
-                       enisa_value_text(ENISA_K_CATEGORY, base, NULL, 0));
-    static const enum enisa_key evidence[] = { ENISA_K_UNINTELLIGIBLE, ENISA_K_NO_LONGER_LIKELY,
-                                               ENISA_K_DISPROPORTIONATE, ENISA_K_TRUSTED };
+        return err_set(err, errlen,
+                       "'dpc' %lld differs from the base score %d of category "
+                       "'%s': give 'dpc_reason'",
+                       dpc, base, enisa_value_text(ENISA_K_CATEGORY, base, NULL, 0));
+    static const enum enisa_key evidence[] = {ENISA_K_UNINTELLIGIBLE, ENISA_K_NO_LONGER_LIKELY,
+                                              ENISA_K_DISPROPORTIONATE, ENISA_K_TRUSTED};
     for (size_t i = 0; i < sizeof evidence / sizeof evidence[0]; i++) {
         enum enisa_key k = evidence[i];
         if (v[k].value == 1 && !v[k].reason[0])
-            return err_set(err, errlen, "'%s' = yes needs evidence: give '%s_reason'",
-                           keys[k].name, keys[k].name);
+            return err_set(err, errlen, "'%s' = yes needs evidence: give '%s_reason'", keys[k].name, keys[k].name);
     }
     if (v[ENISA_K_TRUSTED].value == 1 && v[ENISA_K_CONFIDENTIALITY].value != ENISA_C_KNOWN)
         return err_set(err, errlen, "'trusted_recipient' = yes needs 'confidentiality' = known");
@@ -405,8 +425,7 @@ enum enisa_band enisa_band_of(int se_q)
     return ENISA_VERY_HIGH;
 }
 
-int enisa_compute(const struct enisa_input *in, struct enisa_result *out,
-                  char *err, size_t errlen)
+int enisa_compute(const struct enisa_input *in, struct enisa_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (enisa_validate(in, err, errlen)) return -1;
@@ -416,8 +435,8 @@ int enisa_compute(const struct enisa_input *in, struct enisa_result *out,
     r.dpc_base = enisa_category_base((enum enisa_category)v[ENISA_K_CATEGORY].value);
     r.dpc = v[ENISA_K_DPC].value ? (int)v[ENISA_K_DPC].value : r.dpc_base;
     r.ei_q = (int)v[ENISA_K_EI].value;
-    r.cb_q = (int)(v[ENISA_K_CONFIDENTIALITY].value + v[ENISA_K_INTEGRITY].value +
-                   v[ENISA_K_AVAILABILITY].value + 2 * v[ENISA_K_MALICIOUS].value);
+    r.cb_q = (int)(v[ENISA_K_CONFIDENTIALITY].value + v[ENISA_K_INTEGRITY].value + v[ENISA_K_AVAILABILITY].value +
+                   2 * v[ENISA_K_MALICIOUS].value);
     r.se_q = r.dpc * r.ei_q + r.cb_q;
     r.band = enisa_band_of(r.se_q);
     enisa_format_quarters(r.se_q, '.', r.se_text, sizeof r.se_text);
@@ -452,28 +471,31 @@ const char *enisa_value_text(enum enisa_key key, long long value, char *buf, siz
 
 const char *enisa_band_name(enum enisa_band band)
 {
-    static const char *const n[] = { "low", "medium", "high", "very high" };
+    static const char *const n[] = {"low", "medium", "high", "very high"};
     return (int)band >= 0 && band <= ENISA_VERY_HIGH ? n[band] : "?";
 }
 
 const char *enisa_band_name_de(enum enisa_band band)
 {
-    static const char *const n[] = { "niedrig", "mittel", "hoch", "sehr hoch" };
+    static const char *const n[] = {"niedrig", "mittel", "hoch", "sehr hoch"};
     return (int)band >= 0 && band <= ENISA_VERY_HIGH ? n[band] : "?";
 }
 
 const char *enisa_source_name(enum enisa_source src)
 {
     switch (src) {
-    case ENISA_SRC_UNSET:     return "default";
+    case ENISA_SRC_UNSET: return "default";
     case ENISA_SRC_SUGGESTED: return "suggested";
-    case ENISA_SRC_PERSON:    return "person";
+    case ENISA_SRC_PERSON: return "person";
     }
     return "?";
 }
 
 /* snprintf-style appender */
-struct out { char *p; size_t cap, len; };
+struct out {
+    char *p;
+    size_t cap, len;
+};
 
 static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void outf(struct out *o, const char *fmt, ...)
@@ -488,7 +510,7 @@ static void outf(struct out *o, const char *fmt, ...)
 
 size_t enisa_format_ini(const struct enisa_input *in, char *out, size_t outlen)
 {
-    struct out o = { out, outlen, 0 };
+    struct out o = {out, outlen, 0};
     char num[32];
     if (out && outlen) out[0] = 0;
     outf(&o, "# klartext assessment: ENISA 2013 severity and the context of the breach.\n"
@@ -503,8 +525,7 @@ size_t enisa_format_ini(const struct enisa_input *in, char *out, size_t outlen)
         }
         outf(&o, "# %s: %s\n", keys[k].name, keys[k].help);
         const char *val = enisa_value_text((enum enisa_key)k, v->value, num, sizeof num);
-        int unset_required = (k == ENISA_K_CATEGORY || k == ENISA_K_EI || k == ENISA_K_DPC) &&
-                             v->value == 0;
+        int unset_required = (k == ENISA_K_CATEGORY || k == ENISA_K_EI || k == ENISA_K_DPC) && v->value == 0;
         if (v->source == ENISA_SRC_PERSON && !unset_required) {
             outf(&o, "%s = %s\n", keys[k].name, val);
             if (v->reason[0]) outf(&o, "%s_reason = %s\n", keys[k].name, v->reason);

@@ -29,31 +29,37 @@
 #include <stddef.h>
 
 enum enisa_key {
-    ENISA_K_CATEGORY,          /* [data] enum enisa_category */
-    ENISA_K_DPC,               /* [data] 1..4; 0 = not given (the category's base score) */
-    ENISA_K_EI,                /* [data] enum enisa_ei (1..4 = quarters) */
-    ENISA_K_CONFIDENTIALITY,   /* [circumstances] enum enisa_confidentiality */
-    ENISA_K_INTEGRITY,         /* [circumstances] enum enisa_integrity */
-    ENISA_K_AVAILABILITY,      /* [circumstances] enum enisa_availability */
-    ENISA_K_MALICIOUS,         /* [circumstances] 0/1 */
-    ENISA_K_SUBJECTS,          /* [context] number of people, -1 = unknown */
-    ENISA_K_VULNERABLE,        /* [context] 0/1 children, patients, other vulnerable people */
-    ENISA_K_SPECIAL,           /* [context] 0/1 "special_categories": Art. 9 or 10 data */
-    ENISA_K_UNINTELLIGIBLE,    /* [context] 0/1 Art. 34(3)(a), e.g. encrypted, key safe */
-    ENISA_K_NO_LONGER_LIKELY,  /* [context] 0/1 "risk_no_longer_likely", Art. 34(3)(b) */
-    ENISA_K_DISPROPORTIONATE,  /* [context] 0/1 "disproportionate_effort", Art. 34(3)(c) */
-    ENISA_K_TRUSTED,           /* [context] 0/1 "trusted_recipient" (EDPB 9/2022 IV.B) */
-    ENISA_K_CONTACTS_KNOWN,    /* [context] 0/1 contact data known for everyone (default 1) */
+    ENISA_K_CATEGORY, /* [data] enum enisa_category */
+    ENISA_K_DPC, /* [data] 1..4; 0 = not given (the category's base score) */
+    ENISA_K_EI, /* [data] enum enisa_ei (1..4 = quarters) */
+    ENISA_K_CONFIDENTIALITY, /* [circumstances] enum enisa_confidentiality */
+    ENISA_K_INTEGRITY, /* [circumstances] enum enisa_integrity */
+    ENISA_K_AVAILABILITY, /* [circumstances] enum enisa_availability */
+    ENISA_K_MALICIOUS, /* [circumstances] 0/1 */
+    ENISA_K_SUBJECTS, /* [context] number of people, -1 = unknown */
+    ENISA_K_VULNERABLE, /* [context] 0/1 children, patients, other vulnerable people */
+    ENISA_K_SPECIAL, /* [context] 0/1 "special_categories": Art. 9 or 10 data */
+    ENISA_K_UNINTELLIGIBLE, /* [context] 0/1 Art. 34(3)(a), e.g. encrypted, key safe */
+    ENISA_K_NO_LONGER_LIKELY, /* [context] 0/1 "risk_no_longer_likely", Art. 34(3)(b) */
+    ENISA_K_DISPROPORTIONATE, /* [context] 0/1 "disproportionate_effort", Art. 34(3)(c) */
+    ENISA_K_TRUSTED, /* [context] 0/1 "trusted_recipient" (EDPB 9/2022 IV.B) */
+    ENISA_K_CONTACTS_KNOWN, /* [context] 0/1 contact data known for everyone (default 1) */
     ENISA_K_COUNT
 };
 
 enum enisa_category {
-    ENISA_CAT_NONE = 0, ENISA_CAT_SIMPLE = 1, ENISA_CAT_BEHAVIOURAL = 2,
-    ENISA_CAT_FINANCIAL = 3, ENISA_CAT_SENSITIVE = 4
+    ENISA_CAT_NONE = 0,
+    ENISA_CAT_SIMPLE = 1,
+    ENISA_CAT_BEHAVIOURAL = 2,
+    ENISA_CAT_FINANCIAL = 3,
+    ENISA_CAT_SENSITIVE = 4
 };
-enum enisa_ei {          /* value = EI in quarters */
-    ENISA_EI_NONE = 0, ENISA_EI_NEGLIGIBLE = 1, ENISA_EI_LIMITED = 2,
-    ENISA_EI_SIGNIFICANT = 3, ENISA_EI_MAXIMUM = 4
+enum enisa_ei { /* value = EI in quarters */
+                ENISA_EI_NONE = 0,
+                ENISA_EI_NEGLIGIBLE = 1,
+                ENISA_EI_LIMITED = 2,
+                ENISA_EI_SIGNIFICANT = 3,
+                ENISA_EI_MAXIMUM = 4
 };
 enum enisa_confidentiality { ENISA_C_NONE = 0, ENISA_C_KNOWN = 1, ENISA_C_UNKNOWN = 2 };
 enum enisa_integrity { ENISA_I_NONE = 0, ENISA_I_RECOVERABLE = 1, ENISA_I_UNRECOVERABLE = 2 };
@@ -61,18 +67,18 @@ enum enisa_availability { ENISA_A_NONE = 0, ENISA_A_TEMPORARY = 1, ENISA_A_TOTAL
 enum enisa_band { ENISA_LOW = 0, ENISA_MEDIUM = 1, ENISA_HIGH = 2, ENISA_VERY_HIGH = 3 };
 
 enum enisa_source {
-    ENISA_SRC_UNSET = 0,       /* default value, nobody said anything */
-    ENISA_SRC_SUGGESTED = 1,   /* derived by klartext from the register */
-    ENISA_SRC_PERSON = 2       /* given by a person (the assessment file) */
+    ENISA_SRC_UNSET = 0, /* default value, nobody said anything */
+    ENISA_SRC_SUGGESTED = 1, /* derived by klartext from the register */
+    ENISA_SRC_PERSON = 2 /* given by a person (the assessment file) */
 };
 
 #define ENISA_REASON_MAX 1024
-#define ENISA_SUBJECTS_MAX 100000000000LL   /* 1e11: more than the world's population */
+#define ENISA_SUBJECTS_MAX 100000000000LL /* 1e11: more than the world's population */
 
 struct enisa_value {
     long long value;
     enum enisa_source source;
-    char reason[ENISA_REASON_MAX];     /* "" = none given; one line, UTF-8 */
+    char reason[ENISA_REASON_MAX]; /* "" = none given; one line, UTF-8 */
 };
 
 struct enisa_input {
@@ -80,22 +86,22 @@ struct enisa_input {
 };
 
 struct enisa_result {
-    int dpc;                  /* the DPC used, 1..4 */
-    int dpc_base;             /* the category's base score, 1..4 */
-    int ei_q;                 /* EI in quarters, 1..4 */
-    int cb_q;                 /* CB in quarters, 0..8 */
-    int se_q;                 /* 4·SE, 1..24 */
+    int dpc; /* the DPC used, 1..4 */
+    int dpc_base; /* the category's base score, 1..4 */
+    int ei_q; /* EI in quarters, 1..4 */
+    int cb_q; /* CB in quarters, 0..8 */
+    int se_q; /* 4·SE, 1..24 */
     enum enisa_band band;
-    char se_text[16];         /* "1.5", "2.0", "4.25" */
+    char se_text[16]; /* "1.5", "2.0", "4.25" */
 };
 
 /* Parser state for enisa_ini_cb: remembers the current section and which keys the file has
  * set already (a key given twice is an error). Initialise with enisa_parser_init. */
 struct enisa_parser {
     struct enisa_input *in;
-    unsigned long seen;          /* bit k: key k given in this file */
-    unsigned long seen_reason;   /* bit k: k_reason given in this file */
-    int section;                 /* -1 none yet, else 0 data, 1 circumstances, 2 context */
+    unsigned long seen; /* bit k: key k given in this file */
+    unsigned long seen_reason; /* bit k: k_reason given in this file */
+    int section; /* -1 none yet, else 0 data, 1 circumstances, 2 context */
 };
 
 /* Sets every input to its default with source UNSET and no reason: category/dpc/ei 0 (not
@@ -105,26 +111,26 @@ void enisa_input_init(struct enisa_input *in);
 /* Sets input `key` to `value` from `source` with `reason` (NULL or "" = none).
  * Returns 0, or -1 with err when the value is out of range for the key or the reason is
  * too long or holds a line break. The reason is copied. */
-int enisa_set(struct enisa_input *in, enum enisa_key key, long long value,
-              enum enisa_source source, const char *reason, char *err, size_t errlen);
+int enisa_set(struct enisa_input *in, enum enisa_key key, long long value, enum enisa_source source, const char *reason,
+              char *err, size_t errlen);
 
 /* Like enisa_set with source SUGGESTED, but leaves a value that a person gave untouched
  * (returns 0 then). For the CLI, which fills suggestions before reading the person's file. */
-int enisa_suggest(struct enisa_input *in, enum enisa_key key, long long value,
-                  const char *reason, char *err, size_t errlen);
+int enisa_suggest(struct enisa_input *in, enum enisa_key key, long long value, const char *reason, char *err,
+                  size_t errlen);
 
 /* Suggests the confidentiality circumstance from the scan's viewer counts (distinct viewer
  * identities, and of those the ones known only by an IP address): no viewer → none; all
  * viewers signed in → known; any anonymous viewer → unknown. The reason says why.
  * Returns as enisa_suggest. */
-int enisa_suggest_confidentiality(struct enisa_input *in, long long viewers,
-                                  long long anonymous_viewers, char *err, size_t errlen);
+int enisa_suggest_confidentiality(struct enisa_input *in, long long viewers, long long anonymous_viewers, char *err,
+                                  size_t errlen);
 
 /* Parses `text` as the value of `key` ("financial", "maximum", "0.75", "unknown", "yes",
  * "1200", ...) and sets it with `source`, keeping the reason already stored.
  * Returns 0, or -1 with err "invalid value 'x' for 'ei' (expected ...)". */
-int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
-                   enum enisa_source source, char *err, size_t errlen);
+int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text, enum enisa_source source, char *err,
+                   size_t errlen);
 
 /* Binds a parser to `in` (which keeps its current values, e.g. suggestions). */
 void enisa_parser_init(struct enisa_parser *p, struct enisa_input *in);
@@ -135,8 +141,8 @@ void enisa_parser_init(struct enisa_parser *p, struct enisa_input *in);
  * Returns 0, or -1 with a message without line number (ini_parse adds "line N: "):
  * "unknown key 'foo' in [data]", "invalid value '5' for 'dpc' (expected 1..4)",
  * "duplicate key 'ei'", "unknown section [foo]", "key 'ei' outside a section". */
-int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const char *key,
-                 const char *value, int line, char *err, size_t errlen);
+int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const char *key, const char *value, int line,
+                 char *err, size_t errlen);
 
 /* Checks that the input is complete and consistent: category and ei given; a dpc that
  * differs from the category's base score has a dpc_reason; every Art. 34(3) exemption and
@@ -146,8 +152,7 @@ int enisa_validate(const struct enisa_input *in, char *err, size_t errlen);
 
 /* Validates (as enisa_validate) and computes the severity into *out.
  * Returns 0, or -1 with err (then *out is zeroed). */
-int enisa_compute(const struct enisa_input *in, struct enisa_result *out,
-                  char *err, size_t errlen);
+int enisa_compute(const struct enisa_input *in, struct enisa_result *out, char *err, size_t errlen);
 
 /* The band of 4·SE = se_q (< 8 low, < 12 medium, < 16 high, else very high). */
 enum enisa_band enisa_band_of(int se_q);
@@ -172,11 +177,11 @@ size_t enisa_format_ini(const struct enisa_input *in, char *out, size_t outlen);
 const char *enisa_value_text(enum enisa_key key, long long value, char *buf, size_t buflen);
 
 /* Static names (never NULL; "?" for out-of-range input). */
-const char *enisa_key_name(enum enisa_key key);          /* "special_categories" */
-const char *enisa_key_section(enum enisa_key key);       /* "context" */
-const char *enisa_band_name(enum enisa_band band);       /* "low" ... "very high" */
-const char *enisa_band_name_de(enum enisa_band band);    /* "niedrig" ... "sehr hoch" */
-const char *enisa_source_name(enum enisa_source src);    /* "person", "suggested", "default" */
-int enisa_category_base(enum enisa_category cat);        /* 1..4, 0 for NONE */
+const char *enisa_key_name(enum enisa_key key); /* "special_categories" */
+const char *enisa_key_section(enum enisa_key key); /* "context" */
+const char *enisa_band_name(enum enisa_band band); /* "low" ... "very high" */
+const char *enisa_band_name_de(enum enisa_band band); /* "niedrig" ... "sehr hoch" */
+const char *enisa_source_name(enum enisa_source src); /* "person", "suggested", "default" */
+int enisa_category_base(enum enisa_category cat); /* 1..4, 0 for NONE */
 int enisa_key_lookup(const char *section, const char *name); /* enum enisa_key or -1 */
 #endif

@@ -22,35 +22,45 @@ int proposal_config_validate(const struct proposal_config *cfg, char *err, size_
     if (cfg->risk_se_q < 1 || cfg->risk_se_q > 24)
         return err_set(err, errlen, "risk threshold out of range (expected 0.25..6.0)");
     if (cfg->high_risk_se_q < cfg->risk_se_q || cfg->high_risk_se_q > 24)
-        return err_set(err, errlen, "high-risk threshold must lie between the risk threshold "
+        return err_set(err, errlen,
+                       "high-risk threshold must lie between the risk threshold "
                        "and 6.0");
-    if (cfg->many_subjects < 1)
-        return err_set(err, errlen, "many_subjects must be at least 1");
+    if (cfg->many_subjects < 1) return err_set(err, errlen, "many_subjects must be at least 1");
     return 0;
 }
 
 static int parse_bool(const char *s, int *out)
 {
-    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) { *out = 1; return 0; }
-    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) { *out = 0; return 0; }
+    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) {
+        *out = 0;
+        return 0;
+    }
     return -1;
 }
 
-int proposal_config_set(struct proposal_config *cfg, const char *key, const char *value,
-                        char *err, size_t errlen)
+int proposal_config_set(struct proposal_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
-    static const struct { const char *name; size_t off; } bools[] = {
-        { "special_categories_raise", offsetof(struct proposal_config, special_raises) },
-        { "vulnerable_raise", offsetof(struct proposal_config, vulnerable_raises) },
-        { "permanence_raise", offsetof(struct proposal_config, permanent_raises) },
-        { "many_subjects_raise", offsetof(struct proposal_config, many_raises) },
-        { "voluntary_notice", offsetof(struct proposal_config, voluntary_notice) },
+    static const struct {
+        const char *name;
+        size_t off;
+    } bools[] = {
+        {"special_categories_raise", offsetof(struct proposal_config, special_raises)},
+        {"vulnerable_raise", offsetof(struct proposal_config, vulnerable_raises)},
+        {"permanence_raise", offsetof(struct proposal_config, permanent_raises)},
+        {"many_subjects_raise", offsetof(struct proposal_config, many_raises)},
+        {"voluntary_notice", offsetof(struct proposal_config, voluntary_notice)},
     };
     if (!strcmp(key, "risk_threshold") || !strcmp(key, "high_risk_threshold")) {
         int q;
         if (enisa_parse_quarters(value, &q) || q < 1 || q > 24)
-            return err_set(err, errlen, "invalid value '%.60s' for '%s' (expected an ENISA "
-                           "score 0.25..6.0 in steps of 0.25)", value, key);
+            return err_set(err, errlen,
+                           "invalid value '%.60s' for '%s' (expected an ENISA "
+                           "score 0.25..6.0 in steps of 0.25)",
+                           value, key);
         if (key[0] == 'r') cfg->risk_se_q = q;
         else cfg->high_risk_se_q = q;
         return 0;
@@ -67,16 +77,17 @@ int proposal_config_set(struct proposal_config *cfg, const char *key, const char
         if (n < 1) goto bad_count;
         cfg->many_subjects = n;
         return 0;
-bad_count:
-        return err_set(err, errlen, "invalid value '%.60s' for 'many_subjects' (expected a "
-                       "number of people, at least 1)", value);
+    bad_count:
+        return err_set(err, errlen,
+                       "invalid value '%.60s' for 'many_subjects' (expected a "
+                       "number of people, at least 1)",
+                       value);
     }
     for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
         if (strcmp(key, bools[i].name)) continue;
         int b;
         if (parse_bool(value, &b))
-            return err_set(err, errlen, "invalid value '%.60s' for '%s' (expected yes or no)",
-                           value, key);
+            return err_set(err, errlen, "invalid value '%.60s' for '%s' (expected yes or no)", value, key);
         *(int *)((char *)cfg + bools[i].off) = b;
         return 0;
     }
@@ -85,21 +96,21 @@ bad_count:
 
 const char *proposal_level_name(enum proposal_level l)
 {
-    static const char *const n[] = { "no risk", "risk", "high risk" };
+    static const char *const n[] = {"no risk", "risk", "high risk"};
     return (int)l >= 0 && l <= PROPOSAL_HIGH_RISK ? n[l] : "?";
 }
 
 const char *proposal_level_name_de(enum proposal_level l)
 {
-    static const char *const n[] = { "kein Risiko", "Risiko", "hohes Risiko" };
+    static const char *const n[] = {"kein Risiko", "Risiko", "hohes Risiko"};
     return (int)l >= 0 && l <= PROPOSAL_HIGH_RISK ? n[l] : "?";
 }
 
 const char *proposal_people_name(enum proposal_people pp)
 {
     switch (pp) {
-    case PROPOSAL_PEOPLE_NO:     return "no";
-    case PROPOSAL_PEOPLE_YES:    return "yes";
+    case PROPOSAL_PEOPLE_NO: return "no";
+    case PROPOSAL_PEOPLE_YES: return "yes";
     case PROPOSAL_PEOPLE_PUBLIC: return "public";
     }
     return "?";
@@ -107,11 +118,22 @@ const char *proposal_people_name(enum proposal_people pp)
 
 const char *proposal_rule_name(enum proposal_rule r)
 {
-    static const char *const n[PROPOSAL_R_COUNT] = {
-        "severity", "no-effect", "unintelligible", "unintelligible-partial", "trusted-recipient",
-        "special-categories", "vulnerable", "permanent", "many-subjects", "unknown-count",
-        "authority", "people", "risk-no-longer-likely", "disproportionate-effort",
-        "unreachable", "voluntary-notice" };
+    static const char *const n[PROPOSAL_R_COUNT] = {"severity",
+                                                    "no-effect",
+                                                    "unintelligible",
+                                                    "unintelligible-partial",
+                                                    "trusted-recipient",
+                                                    "special-categories",
+                                                    "vulnerable",
+                                                    "permanent",
+                                                    "many-subjects",
+                                                    "unknown-count",
+                                                    "authority",
+                                                    "people",
+                                                    "risk-no-longer-likely",
+                                                    "disproportionate-effort",
+                                                    "unreachable",
+                                                    "voluntary-notice"};
     return (int)r >= 0 && r < PROPOSAL_R_COUNT ? n[r] : "?";
 }
 
@@ -155,34 +177,48 @@ static void severity_reason(struct proposal *p, const struct proposal_config *cf
     quarters(cfg->high_risk_se_q, ',', high_de, sizeof high_de);
     struct proposal_reason *x = add(p, PROPOSAL_R_SEVERITY);
     if (!x) return;
-    int n = snprintf(x->en, sizeof x->en, "ENISA severity: DPC %d × EI %s + CB %s = %s (%s); ",
-                     s->dpc, ei, cb, se, enisa_band_name(s->band));
-    int m = snprintf(x->de, sizeof x->de, "ENISA-Schweregrad: DPC %d × EI %s + CB %s = %s "
-                     "(%s); ", s->dpc, ei_de, cb_de, se_de, enisa_band_name_de(s->band));
+    int n = snprintf(x->en, sizeof x->en, "ENISA severity: DPC %d × EI %s + CB %s = %s (%s); ", s->dpc, ei, cb, se,
+                     enisa_band_name(s->band));
+    int m = snprintf(x->de, sizeof x->de,
+                     "ENISA-Schweregrad: DPC %d × EI %s + CB %s = %s "
+                     "(%s); ",
+                     s->dpc, ei_de, cb_de, se_de, enisa_band_name_de(s->band));
     if (n < 0 || m < 0 || (size_t)n >= sizeof x->en || (size_t)m >= sizeof x->de) return;
     switch (p->enisa_level) {
     case PROPOSAL_HIGH_RISK:
-        snprintf(x->en + n, sizeof x->en - (size_t)n, "at or above the high-risk threshold %s, "
-                 "the breach is likely to result in a high risk (Art. 34(1) GDPR).", high);
-        snprintf(x->de + m, sizeof x->de - (size_t)m, "ab der Schwelle %s für ein hohes "
+        snprintf(x->en + n, sizeof x->en - (size_t)n,
+                 "at or above the high-risk threshold %s, "
+                 "the breach is likely to result in a high risk (Art. 34(1) GDPR).",
+                 high);
+        snprintf(x->de + m, sizeof x->de - (size_t)m,
+                 "ab der Schwelle %s für ein hohes "
                  "Risiko führt die Verletzung voraussichtlich zu einem hohen Risiko "
-                 "(Art. 34 Abs. 1 DSGVO).", high_de);
+                 "(Art. 34 Abs. 1 DSGVO).",
+                 high_de);
         break;
     case PROPOSAL_RISK:
-        snprintf(x->en + n, sizeof x->en - (size_t)n, "at or above the risk threshold %s and "
+        snprintf(x->en + n, sizeof x->en - (size_t)n,
+                 "at or above the risk threshold %s and "
                  "below the high-risk threshold %s, the breach is likely to result in a risk "
-                 "(Art. 33(1) GDPR).", risk, high);
-        snprintf(x->de + m, sizeof x->de - (size_t)m, "ab der Risikoschwelle %s und unter der "
+                 "(Art. 33(1) GDPR).",
+                 risk, high);
+        snprintf(x->de + m, sizeof x->de - (size_t)m,
+                 "ab der Risikoschwelle %s und unter der "
                  "Schwelle %s für ein hohes Risiko führt die Verletzung voraussichtlich zu "
-                 "einem Risiko (Art. 33 Abs. 1 DSGVO).", risk_de, high_de);
+                 "einem Risiko (Art. 33 Abs. 1 DSGVO).",
+                 risk_de, high_de);
         break;
     case PROPOSAL_NO_RISK:
-        snprintf(x->en + n, sizeof x->en - (size_t)n, "below the risk threshold %s, the score "
+        snprintf(x->en + n, sizeof x->en - (size_t)n,
+                 "below the risk threshold %s, the score "
                  "alone indicates that the breach is unlikely to result in a risk "
-                 "(Art. 33(1) GDPR).", risk);
-        snprintf(x->de + m, sizeof x->de - (size_t)m, "unter der Risikoschwelle %s spricht der "
+                 "(Art. 33(1) GDPR).",
+                 risk);
+        snprintf(x->de + m, sizeof x->de - (size_t)m,
+                 "unter der Risikoschwelle %s spricht der "
                  "Wert allein dafür, dass die Verletzung voraussichtlich nicht zu einem Risiko "
-                 "führt (Art. 33 Abs. 1 DSGVO).", risk_de);
+                 "führt (Art. 33 Abs. 1 DSGVO).",
+                 risk_de);
         break;
     }
 }
@@ -191,8 +227,8 @@ static void severity_reason(struct proposal *p, const struct proposal_config *cf
 struct facts {
     long long C, I, A, subjects;
     int ei, vulnerable, special, unintelligible, no_longer_likely, disproportionate, trusted, contacts_known;
-    int touched;      /* disclosed, altered or lost for good */
-    int permanent;    /* destroyed without backup or altered beyond recovery */
+    int touched; /* disclosed, altered or lost for good */
+    int permanent; /* destroyed without backup or altered beyond recovery */
 };
 
 static void facts_of(const struct enisa_input *in, struct facts *f)
@@ -268,12 +304,14 @@ static void say_many(struct proposal *p, const struct facts *f, const struct pro
                  "%lld people are affected, at least the %lld that klartext counts as a "
                  "large number: the breach is likely to result in at least a risk "
                  "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B "
-                 "ex. 9 and 10).", f->subjects, cfg->many_subjects);
+                 "ex. 9 and 10).",
+                 f->subjects, cfg->many_subjects);
         snprintf(x->de, sizeof x->de,
                  "Es sind %lld Personen betroffen, mindestens %lld, die klartext als "
                  "große Zahl wertet: Die Verletzung führt voraussichtlich mindestens zu "
                  "einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt "
-                 "IV.B und Anhang B Bsp. 9 und 10).", f->subjects, cfg->many_subjects);
+                 "IV.B und Anhang B Bsp. 9 und 10).",
+                 f->subjects, cfg->many_subjects);
     }
 }
 
@@ -286,7 +324,8 @@ static void say_vulnerable(struct proposal *p, enum proposal_level from, enum pr
                  "Vulnerable people (for example children or patients) are affected: "
                  "klartext raises the assessment by one level, from %s to %s "
                  "(Art. 33(1), Art. 34(1) GDPR, Recital 75; EDPB Guidelines 9/2022, "
-                 "section IV.B).", proposal_level_name(from), proposal_level_name(to));
+                 "section IV.B).",
+                 proposal_level_name(from), proposal_level_name(to));
         snprintf(x->de, sizeof x->de,
                  "Schutzbedürftige Personen (zum Beispiel Kinder oder Patienten) sind "
                  "betroffen: klartext hebt die Einschätzung um eine Stufe an, von %s auf "
@@ -304,7 +343,8 @@ static void say_unknown_count(struct proposal *p, const struct proposal_config *
         snprintf(x->en, sizeof x->en,
                  "The number of people is not known yet; if it reaches %lld, the breach "
                  "counts as a risk and must be notified, in phases if need be "
-                 "(Art. 33(1), Art. 33(4) GDPR).", cfg->many_subjects);
+                 "(Art. 33(1), Art. 33(4) GDPR).",
+                 cfg->many_subjects);
         snprintf(x->de, sizeof x->de,
                  "Die Zahl der Betroffenen ist noch nicht bekannt; erreicht sie %lld, "
                  "gilt die Verletzung als Risiko und ist zu melden, nötigenfalls "
@@ -350,8 +390,8 @@ static enum proposal_level rule_raises(struct proposal *p, const struct facts *f
             "zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B "
             "und Anhang B Bsp. 4).");
     }
-    if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED &&
-        subjects >= cfg->many_subjects && level < PROPOSAL_RISK) {
+    if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED && subjects >= cfg->many_subjects &&
+        level < PROPOSAL_RISK) {
         level = PROPOSAL_RISK;
         say_many(p, f, cfg);
     }
@@ -440,8 +480,8 @@ static void rule_people(struct proposal *p, const struct facts *f, enum proposal
 /* Rule 5: a voluntary notice where the law asks none but the data invites harm. */
 static void rule_voluntary(struct proposal *p, const struct facts *f, const struct proposal_config *cfg, int neutral)
 {
-    if (cfg->voluntary_notice && p->people == PROPOSAL_PEOPLE_NO && !neutral &&
-        !f->unintelligible && f->C == ENISA_C_UNKNOWN && f->ei == ENISA_EI_MAXIMUM) {
+    if (cfg->voluntary_notice && p->people == PROPOSAL_PEOPLE_NO && !neutral && !f->unintelligible &&
+        f->C == ENISA_C_UNKNOWN && f->ei == ENISA_EI_MAXIMUM) {
         p->voluntary = 1;
         say(p, PROPOSAL_R_VOLUNTARY,
             "Not required by law, but recommended: data that directly identifies the people "
@@ -458,8 +498,8 @@ static void rule_voluntary(struct proposal *p, const struct facts *f, const stru
     }
 }
 
-int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg,
-                  struct proposal *out, char *err, size_t errlen)
+int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg, struct proposal *out, char *err,
+                  size_t errlen)
 {
     struct proposal_config defcfg;
     memset(out, 0, sizeof *out);
@@ -477,7 +517,8 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
 
     /* 1. the score against the thresholds */
     p->enisa_level = se_q >= cfg->high_risk_se_q ? PROPOSAL_HIGH_RISK
-                   : se_q >= cfg->risk_se_q ? PROPOSAL_RISK : PROPOSAL_NO_RISK;
+                     : se_q >= cfg->risk_se_q    ? PROPOSAL_RISK
+                                                 : PROPOSAL_NO_RISK;
     severity_reason(p, cfg);
     /* 2. guideline exceptions, 3. raises */
     int neutral = rule_exceptions(p, &f);
@@ -506,15 +547,14 @@ enum proposal_people proposal_recommended_people(const struct proposal *p)
 static const char *people_text(enum proposal_people pp)
 {
     switch (pp) {
-    case PROPOSAL_PEOPLE_NO:     return "no";
-    case PROPOSAL_PEOPLE_YES:    return "yes";
+    case PROPOSAL_PEOPLE_NO: return "no";
+    case PROPOSAL_PEOPLE_YES: return "yes";
     case PROPOSAL_PEOPLE_PUBLIC: return "a public communication";
     }
     return "?";
 }
 
-int proposal_check(const struct proposal *p, const struct proposal_decision *d,
-                   char *msg, size_t msglen)
+int proposal_check(const struct proposal *p, const struct proposal_decision *d, char *msg, size_t msglen)
 {
     char buf[256];
     size_t n = 0;
@@ -523,15 +563,13 @@ int proposal_check(const struct proposal *p, const struct proposal_decision *d,
     if (!!d->notify_authority != !!p->notify_authority) {
         differs = 1;
         n += (size_t)snprintf(buf + n, sizeof buf - n, "authority: proposed %s, decided %s",
-                              p->notify_authority ? "yes" : "no",
-                              d->notify_authority ? "yes" : "no");
+                              p->notify_authority ? "yes" : "no", d->notify_authority ? "yes" : "no");
     }
     enum proposal_people want = proposal_recommended_people(p);
     if (d->people != want && n < sizeof buf) {
         differs = 1;
-        snprintf(buf + n, sizeof buf - n, "%speople: proposed %s, decided %s",
-                 n ? "; " : "", p->voluntary ? "a voluntary notice" : people_text(want),
-                 people_text(d->people));
+        snprintf(buf + n, sizeof buf - n, "%speople: proposed %s, decided %s", n ? "; " : "",
+                 p->voluntary ? "a voluntary notice" : people_text(want), people_text(d->people));
     }
     if (!differs) {
         if (msg && msglen) snprintf(msg, msglen, "decision matches the proposal");
@@ -539,7 +577,6 @@ int proposal_check(const struct proposal *p, const struct proposal_decision *d,
     }
     int has_reason = d->reason && d->reason[strspn(d->reason, " \t\r\n")];
     if (msg && msglen)
-        snprintf(msg, msglen, "%s%s", buf,
-                 has_reason ? "" : "; the decision differs from the proposal: give a reason");
+        snprintf(msg, msglen, "%s%s", buf, has_reason ? "" : "; the decision differs from the proposal: give a reason");
     return has_reason ? 1 : -1;
 }

@@ -30,42 +30,42 @@
 enum proposal_level { PROPOSAL_NO_RISK = 0, PROPOSAL_RISK = 1, PROPOSAL_HIGH_RISK = 2 };
 
 enum proposal_people {
-    PROPOSAL_PEOPLE_NO = 0,      /* no communication to the people */
-    PROPOSAL_PEOPLE_YES = 1,     /* a dedicated message to each person (Art. 34(1)) */
-    PROPOSAL_PEOPLE_PUBLIC = 2   /* public communication instead (Art. 34(3)(c)) */
+    PROPOSAL_PEOPLE_NO = 0, /* no communication to the people */
+    PROPOSAL_PEOPLE_YES = 1, /* a dedicated message to each person (Art. 34(1)) */
+    PROPOSAL_PEOPLE_PUBLIC = 2 /* public communication instead (Art. 34(3)(c)) */
 };
 
 enum proposal_rule {
-    PROPOSAL_R_SEVERITY,         /* ENISA score against the thresholds */
-    PROPOSAL_R_NO_EFFECT,        /* nothing disclosed or altered, recovered without difficulty */
-    PROPOSAL_R_UNINTELLIGIBLE,   /* Art. 34(3)(a) on a confidentiality-only breach */
+    PROPOSAL_R_SEVERITY, /* ENISA score against the thresholds */
+    PROPOSAL_R_NO_EFFECT, /* nothing disclosed or altered, recovered without difficulty */
+    PROPOSAL_R_UNINTELLIGIBLE, /* Art. 34(3)(a) on a confidentiality-only breach */
     PROPOSAL_R_UNINTELLIGIBLE_PARTIAL, /* unintelligible, but integrity/availability hit */
-    PROPOSAL_R_TRUSTED,          /* known trusted recipient */
-    PROPOSAL_R_SPECIAL,          /* Art. 9/10 data → high risk */
-    PROPOSAL_R_VULNERABLE,       /* vulnerable people → one level up */
-    PROPOSAL_R_PERMANENT,        /* permanent loss → at least risk */
-    PROPOSAL_R_MANY,             /* many people → at least risk */
-    PROPOSAL_R_UNKNOWN_COUNT,    /* note: number of people unknown */
-    PROPOSAL_R_AUTHORITY,        /* conclusion on Art. 33 */
-    PROPOSAL_R_PEOPLE,           /* conclusion on Art. 34 */
+    PROPOSAL_R_TRUSTED, /* known trusted recipient */
+    PROPOSAL_R_SPECIAL, /* Art. 9/10 data → high risk */
+    PROPOSAL_R_VULNERABLE, /* vulnerable people → one level up */
+    PROPOSAL_R_PERMANENT, /* permanent loss → at least risk */
+    PROPOSAL_R_MANY, /* many people → at least risk */
+    PROPOSAL_R_UNKNOWN_COUNT, /* note: number of people unknown */
+    PROPOSAL_R_AUTHORITY, /* conclusion on Art. 33 */
+    PROPOSAL_R_PEOPLE, /* conclusion on Art. 34 */
     PROPOSAL_R_NO_LONGER_LIKELY, /* Art. 34(3)(b) */
     PROPOSAL_R_DISPROPORTIONATE, /* Art. 34(3)(c) */
-    PROPOSAL_R_UNREACHABLE,      /* contacts not known for all → public communication too */
-    PROPOSAL_R_VOLUNTARY,        /* voluntary notice recommended */
+    PROPOSAL_R_UNREACHABLE, /* contacts not known for all → public communication too */
+    PROPOSAL_R_VOLUNTARY, /* voluntary notice recommended */
     PROPOSAL_R_COUNT
 };
 
 /* Thresholds and switches. Start from proposal_config_default and change what the
  * jurisdiction profile says. */
 struct proposal_config {
-    int risk_se_q;          /* 4·SE at or above which there is a risk (default 8: SE 2.0) */
-    int high_risk_se_q;     /* 4·SE at or above which there is a high risk (default 12: 3.0) */
-    long long many_subjects;/* this many people or more is a large number (default 1000) */
-    int special_raises;     /* rule SPECIAL on (default 1) */
-    int vulnerable_raises;  /* rule VULNERABLE on (default 1) */
-    int permanent_raises;   /* rule PERMANENT on (default 1) */
-    int many_raises;        /* rule MANY on (default 1) */
-    int voluntary_notice;   /* rule VOLUNTARY on (default 1) */
+    int risk_se_q; /* 4·SE at or above which there is a risk (default 8: SE 2.0) */
+    int high_risk_se_q; /* 4·SE at or above which there is a high risk (default 12: 3.0) */
+    long long many_subjects; /* this many people or more is a large number (default 1000) */
+    int special_raises; /* rule SPECIAL on (default 1) */
+    int vulnerable_raises; /* rule VULNERABLE on (default 1) */
+    int permanent_raises; /* rule PERMANENT on (default 1) */
+    int many_raises; /* rule MANY on (default 1) */
+    int voluntary_notice; /* rule VOLUNTARY on (default 1) */
 };
 
 #define PROPOSAL_MAX_REASONS 16
@@ -73,20 +73,20 @@ struct proposal_config {
 
 struct proposal_reason {
     enum proposal_rule rule;
-    char en[PROPOSAL_REASON_MAX];    /* one sentence (or two), citing the article */
+    char en[PROPOSAL_REASON_MAX]; /* one sentence (or two), citing the article */
     char de[PROPOSAL_REASON_MAX];
 };
 
 struct proposal {
     struct enisa_result severity;
-    enum proposal_level enisa_level;   /* the level from the score alone (rule 1) */
-    enum proposal_level level;         /* after rules 2 and 3 */
-    int notify_authority;              /* 0/1 */
-    enum proposal_people people;       /* the legal duty under Art. 34 */
-    int also_public;                   /* 1: public communication for people without contact data */
-    int voluntary;                     /* 1: people = NO but a voluntary notice is recommended */
+    enum proposal_level enisa_level; /* the level from the score alone (rule 1) */
+    enum proposal_level level; /* after rules 2 and 3 */
+    int notify_authority; /* 0/1 */
+    enum proposal_people people; /* the legal duty under Art. 34 */
+    int also_public; /* 1: public communication for people without contact data */
+    int voluntary; /* 1: people = NO but a voluntary notice is recommended */
     size_t nreasons;
-    struct proposal_reason reasons[PROPOSAL_MAX_REASONS];   /* in rule order */
+    struct proposal_reason reasons[PROPOSAL_MAX_REASONS]; /* in rule order */
 };
 
 /* A person's decision. reason: why it differs from the proposal (NULL or "" = none). */
@@ -105,8 +105,7 @@ void proposal_config_default(struct proposal_config *cfg);
  *   special_categories_raise, vulnerable_raise, permanence_raise, many_subjects_raise,
  *   voluntary_notice                      yes / no
  * Returns 0, or -1 with err ("unknown key 'x'", "invalid value 'y' for 'z' (expected ...)"). */
-int proposal_config_set(struct proposal_config *cfg, const char *key, const char *value,
-                        char *err, size_t errlen);
+int proposal_config_set(struct proposal_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
 /* Checks 1 ≤ risk ≤ high-risk ≤ 24 quarters and many_subjects ≥ 1.
  * Returns 0 or -1 with err. */
@@ -115,8 +114,8 @@ int proposal_config_validate(const struct proposal_config *cfg, char *err, size_
 /* Computes the proposal for `in` under `cfg` (NULL = defaults) into *out.
  * Returns 0, or -1 with err when the input is incomplete (enisa_validate) or the config is
  * invalid; *out is then zeroed. No allocation; *out holds everything. */
-int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg,
-                  struct proposal *out, char *err, size_t errlen);
+int proposal_make(const struct enisa_input *in, const struct proposal_config *cfg, struct proposal *out, char *err,
+                  size_t errlen);
 
 /* 1 if rule `r` contributed a reason to `p`, else 0. */
 int proposal_has_rule(const struct proposal *p, enum proposal_rule r);
@@ -130,12 +129,11 @@ enum proposal_people proposal_recommended_people(const struct proposal *p);
  * or "decision matches the proposal".
  * Returns 0 if the decision matches, 1 if it differs and d->reason is given, -1 if it
  * differs and no reason is given (the caller must ask for one). */
-int proposal_check(const struct proposal *p, const struct proposal_decision *d,
-                   char *msg, size_t msglen);
+int proposal_check(const struct proposal *p, const struct proposal_decision *d, char *msg, size_t msglen);
 
 /* Static names (never NULL). */
-const char *proposal_level_name(enum proposal_level l);      /* "no risk", "risk", "high risk" */
-const char *proposal_level_name_de(enum proposal_level l);   /* "kein Risiko", ... */
-const char *proposal_people_name(enum proposal_people pp);   /* "no", "yes", "public" */
-const char *proposal_rule_name(enum proposal_rule r);        /* "severity", "no-effect", ... */
+const char *proposal_level_name(enum proposal_level l); /* "no risk", "risk", "high risk" */
+const char *proposal_level_name_de(enum proposal_level l); /* "kein Risiko", ... */
+const char *proposal_people_name(enum proposal_people pp); /* "no", "yes", "public" */
+const char *proposal_rule_name(enum proposal_rule r); /* "severity", "no-effect", ... */
 #endif

@@ -14,19 +14,19 @@ struct suggest_facts {
     /* the incident's current exposure scan */
     int have_scan;
     int64_t scan_version;
-    const char *scan_fields;           /* union of the disclosed fields, ','-separated */
-    long long people;                  /* people whose data others saw */
-    long long viewers;                 /* distinct viewer identities */
-    long long anonymous_viewers;       /* ... known only by an IP address */
+    const char *scan_fields; /* union of the disclosed fields, ','-separated */
+    long long people; /* people whose data others saw */
+    long long viewers; /* distinct viewer identities */
+    long long anonymous_viewers; /* ... known only by an IP address */
     /* the subject directory's current import (with a scan); version 0: none */
     int64_t subjects_version;
-    long long exposed;                 /* people of the scan */
-    size_t unreachable;                /* ... without an e-mail address */
+    long long exposed; /* people of the scan */
+    size_t unreachable; /* ... without an e-mail address */
     /* the incident record, canonical values (register/incident.h) */
-    const char *breach_types;          /* "confidentiality,integrity" */
-    const char *cause;                 /* "hacking" */
-    const char *data_categories;       /* "name,email" (used when there is no scan) */
-    const char *approx_subjects;       /* "1200" (used when there is no scan) */
+    const char *breach_types; /* "confidentiality,integrity" */
+    const char *cause; /* "hacking" */
+    const char *data_categories; /* "name,email" (used when there is no scan) */
+    const char *approx_subjects; /* "1200" (used when there is no scan) */
 };
 
 /* Fill suggestions into IN (enisa_suggest: values a person gave stay) from F: the category,

@@ -40,7 +40,10 @@ void kt_note(const char *fmt, ...)
     va_end(ap);
 }
 
-void usage_line(const char *usage) { fprintf(stderr, "usage: %s\n", usage); }
+void usage_line(const char *usage)
+{
+    fprintf(stderr, "usage: %s\n", usage);
+}
 
 struct opt *opt_get(struct opt *opts, const char *name)
 {
@@ -51,7 +54,10 @@ struct opt *opt_get(struct opt *opts, const char *name)
 
 void opt_free(struct opt *opts)
 {
-    for (struct opt *o = opts; o->name; o++) { free(o->values); o->values = NULL; }
+    for (struct opt *o = opts; o->name; o++) {
+        free(o->values);
+        o->values = NULL;
+    }
 }
 
 static void print_help(const char *usage, const char *description, const struct opt *opts)
@@ -63,20 +69,24 @@ static void print_help(const char *usage, const char *description, const struct 
         if (!any++) printf("\noptions:\n");
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        for (char *c = left + 2; *c && *c != ' '; c++) if (*c == '_') *c = '-';
+        for (char *c = left + 2; *c && *c != ' '; c++)
+            if (*c == '_') *c = '-';
         printf("  %-26s %s\n", left, o->help ? o->help : "");
     }
     printf("\nglobal options: --db PATH, --json, --utc, --actor NAME (see 'klartext help')\n");
 }
 
-int opt_parse(const char *usage, const char *description, struct opt *opts, int argc, char **argv,
-              char **pos, int max_pos, int *npos)
+int opt_parse(const char *usage, const char *description, struct opt *opts, int argc, char **argv, char **pos,
+              int max_pos, int *npos)
 {
     int only_pos = 0;
     *npos = 0;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
-        if (!only_pos && !strcmp(a, "--")) { only_pos = 1; continue; }
+        if (!only_pos && !strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
         if (!only_pos && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
             print_help(usage, description, opts);
             return -1;
@@ -94,7 +104,10 @@ int opt_parse(const char *usage, const char *description, struct opt *opts, int 
                 size_t k;
                 for (k = 0; p->name[k] && k < sizeof pn - 1; k++) pn[k] = p->name[k] == '-' ? '_' : p->name[k];
                 pn[k] = 0;
-                if (!strcmp(pn, name)) { o = p; break; }
+                if (!strcmp(pn, name)) {
+                    o = p;
+                    break;
+                }
             }
             if (!o) {
                 kt_error(2, "unknown option '%.*s'", (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
@@ -105,9 +118,17 @@ int opt_parse(const char *usage, const char *description, struct opt *opts, int 
             if (o->arg) {
                 if (eq) val = eq + 1;
                 else if (i + 1 < argc) val = argv[++i];
-                else { kt_error(2, "option '--%s' needs a value (%s)", o->name, o->arg); usage_line(usage); return 2; }
+                else {
+                    kt_error(2, "option '--%s' needs a value (%s)", o->name, o->arg);
+                    usage_line(usage);
+                    return 2;
+                }
             } else {
-                if (eq) { kt_error(2, "option '--%s' takes no value", o->name); usage_line(usage); return 2; }
+                if (eq) {
+                    kt_error(2, "option '--%s' takes no value", o->name);
+                    usage_line(usage);
+                    return 2;
+                }
                 val = "1";
             }
             o->value = val;
@@ -164,8 +185,8 @@ void kt_fmt_time(struct kt_ctx *ctx, reg *r, int64_t t, char *out, size_t len)
     }
     if (abbr[0] == '+' || abbr[0] == '-' || !abbr[0])
         snprintf(abbr, sizeof abbr, "UTC%+03d:%02d", (int)(off / 3600 % 100), (int)(labs(off) / 60 % 60));
-    snprintf(out, len, "%s %d %s %d %02d:%02d %s", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
-             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, abbr);
+    snprintf(out, len, "%s %d %s %d %02d:%02d %s", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900,
+             tm.tm_hour, tm.tm_min, abbr);
 }
 
 int kt_json_print(json_t *j)
@@ -189,12 +210,23 @@ void kt_print_wrapped(FILE *f, const char *text, int indent, int width)
     int col = indent;
     const char *p = text;
     while (*p) {
-        if (*p == '\n') { fputc('\n', f); fprintf(f, "%*s", indent, ""); col = indent; p++; continue; }
+        if (*p == '\n') {
+            fputc('\n', f);
+            fprintf(f, "%*s", indent, "");
+            col = indent;
+            p++;
+            continue;
+        }
         const char *w = p;
         while (*p && *p != ' ' && *p != '\n') p++;
         int wl = (int)(p - w);
-        if (col > indent && col + 1 + wl > width) { fprintf(f, "\n%*s", indent, ""); col = indent; }
-        else if (col > indent) { fputc(' ', f); col++; }
+        if (col > indent && col + 1 + wl > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
         fwrite(w, 1, (size_t)wl, f);
         col += wl;
         while (*p == ' ') p++;

@@ -12,13 +12,13 @@
 #include "register/register.h"
 
 struct kt_ctx {
-    const char *db_path;      /* --db, KLARTEXT_DB, ./klartext.db */
-    int json;                 /* --json */
-    int utc;                  /* --utc */
-    const char *actor;        /* --actor, else the OS user */
-    char *cmdline;            /* for the audit trail */
-    int64_t now;              /* KLARTEXT_NOW or the clock */
-    const char *prog;         /* how the binary was invoked (argv[0]), for hints */
+    const char *db_path; /* --db, KLARTEXT_DB, ./klartext.db */
+    int json; /* --json */
+    int utc; /* --utc */
+    const char *actor; /* --actor, else the OS user */
+    char *cmdline; /* for the audit trail */
+    int64_t now; /* KLARTEXT_NOW or the clock */
+    const char *prog; /* how the binary was invoked (argv[0]), for hints */
     /* runs the command argv[0] as main does (kt_dispatch; set by main), for commands that run
        others, like demo */
     int (*dispatch)(struct kt_ctx *ctx, int argc, char **argv);
@@ -27,7 +27,7 @@ struct kt_ctx {
 struct kt_cmd {
     const char *name;
     int (*fn)(struct kt_ctx *ctx, int argc, char **argv);
-    const char *summary;      /* one line for `klartext help` */
+    const char *summary; /* one line for `klartext help` */
 };
 /* the subcommands (commands.c), in the order `klartext help` lists them */
 extern const struct kt_cmd kt_commands[];
@@ -38,13 +38,13 @@ const struct kt_cmd *kt_command_find(const char *name);
 int kt_dispatch(struct kt_ctx *ctx, int argc, char **argv);
 /* "usage: klartext [--db PATH] … COMMAND [ARGS]" to F */
 void kt_usage(FILE *f);
-int cmd_help(struct kt_ctx *ctx, int argc, char **argv);      /* help [COMMAND] */
-int cmd_version(struct kt_ctx *ctx, int argc, char **argv);   /* version */
+int cmd_help(struct kt_ctx *ctx, int argc, char **argv); /* help [COMMAND] */
+int cmd_version(struct kt_ctx *ctx, int argc, char **argv); /* version */
 
 /* ---- messages ---- */
-int kt_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));   /* "klartext: …", returns code */
-void kt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));              /* "klartext: warning: …" */
-void kt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));              /* "…" on stderr */
+int kt_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* "klartext: …", returns code */
+void kt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* "klartext: warning: …" */
+void kt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* "…" on stderr */
 
 /* ---- options ----
  * A command declares its options in a table ending with {0}. opt_parse accepts
@@ -53,19 +53,19 @@ void kt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));       
  * and missing values print a one-line error plus the usage line and return 2. Positional
  * arguments are gathered in pos[] (at most max_pos; more is an error). */
 struct opt {
-    const char *name;         /* "title" → --title */
-    const char *arg;          /* "TEXT" for options with a value; NULL for flags */
+    const char *name; /* "title" → --title */
+    const char *arg; /* "TEXT" for options with a value; NULL for flags */
     const char *help;
     /* filled by opt_parse */
-    const char *value;        /* last value given (flags: "1") */
-    int given;                /* how often */
-    const char **values;      /* all values (for repeatable options); malloc'd, NULL-terminated */
+    const char *value; /* last value given (flags: "1") */
+    int given; /* how often */
+    const char **values; /* all values (for repeatable options); malloc'd, NULL-terminated */
 };
-int opt_parse(const char *usage, const char *description, struct opt *opts, int argc, char **argv,
-              char **pos, int max_pos, int *npos);
+int opt_parse(const char *usage, const char *description, struct opt *opts, int argc, char **argv, char **pos,
+              int max_pos, int *npos);
 struct opt *opt_get(struct opt *opts, const char *name);
 void opt_free(struct opt *opts);
-void usage_line(const char *usage);   /* "usage: klartext …" to stderr */
+void usage_line(const char *usage); /* "usage: klartext …" to stderr */
 
 /* ---- the register ---- */
 /* open the register of ctx; on failure prints the error and returns its exit code */
@@ -77,8 +77,8 @@ char *kt_key_path(const char *db_path, const char *ext);
 /* a time for a person: "Fri 20 Nov 2026 09:17 CET" in the organisation's zone (UTC with --utc) */
 void kt_fmt_time(struct kt_ctx *ctx, reg *r, int64_t t, char *out, size_t len);
 const char *kt_zone(struct kt_ctx *ctx, reg *r);
-int kt_json_print(json_t *j);         /* prints, sorted keys, 2-space indent; steals the reference */
-json_t *kt_json_time(int64_t t);      /* ISO UTC string, or null for 0 */
+int kt_json_print(json_t *j); /* prints, sorted keys, 2-space indent; steals the reference */
+json_t *kt_json_time(int64_t t); /* ISO UTC string, or null for 0 */
 /* Print wrapped text with an indent (for long fields) */
 void kt_print_wrapped(FILE *f, const char *text, int indent, int width);
 

@@ -16,19 +16,30 @@ int cmd_agent(struct kt_ctx *ctx, int argc, char **argv)
     };
     char *pos[2];
     int npos;
-    int rc = opt_parse(usage, "Manage the agents of the portal's console (/agent). 'add' prints the new agent's token once;\n"
-                              "only its hash is stored. Each agent signs in with their own token; every lookup they make is\n"
-                              "written to the audit trail under 'agent:NAME'.",
+    int rc = opt_parse(usage,
+                       "Manage the agents of the portal's console (/agent). 'add' prints the new agent's token once;\n"
+                       "only its hash is stored. Each agent signs in with their own token; every lookup they make is\n"
+                       "written to the audit trail under 'agent:NAME'.",
                        o, argc, argv, pos, 2, &npos);
-    if (rc) { opt_free(o); return rc; }
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     reg *r = NULL;
     const char *verb = npos ? pos[0] : "";
     if (!strcmp(verb, "list")) {
-        if (npos != 1) { rc = kt_error(2, "agent list takes no name"); usage_line(usage); goto out; }
+        if (npos != 1) {
+            rc = kt_error(2, "agent list takes no name");
+            usage_line(usage);
+            goto out;
+        }
         if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) goto out;
         struct agent_rec *a = NULL;
         size_t n = 0;
-        if ((rc = agent_list(r, opt_get(o, "all")->given > 0, &a, &n))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+        if ((rc = agent_list(r, opt_get(o, "all")->given > 0, &a, &n))) {
+            kt_error(rc, "%s", reg_err(r));
+            goto out;
+        }
         if (ctx->json) {
             json_t *arr = json_array();
             for (size_t i = 0; i < n; i++) {
@@ -46,33 +57,52 @@ int cmd_agent(struct kt_ctx *ctx, int argc, char **argv)
             for (size_t i = 0; i < n; i++) {
                 char when[96];
                 kt_fmt_time(ctx, r, a[i].created_at, when, sizeof when);
-                printf("%-24s added %s by %s%s\n", a[i].name, when, a[i].created_by, a[i].removed_at ? " (removed)" : "");
+                printf("%-24s added %s by %s%s\n", a[i].name, when, a[i].created_by,
+                       a[i].removed_at ? " (removed)" : "");
             }
         }
         agent_recs_free(a, n);
         goto out;
     }
     if (strcmp(verb, "add") && strcmp(verb, "remove")) {
-        rc = kt_error(2, npos ? "'%s' is not an agent command (add, list, remove)" : "agent needs a command%s (add, list, remove)", verb);
+        rc = kt_error(2,
+                      npos ? "'%s' is not an agent command (add, list, remove)"
+                           : "agent needs a command%s (add, list, remove)",
+                      verb);
         usage_line(usage);
         goto out;
     }
-    if (npos != 2) { rc = kt_error(2, "agent %s needs the agent's NAME", verb); usage_line(usage); goto out; }
-    if (!agent_name_ok(pos[1])) { rc = kt_error(2, "'%s' is not a valid agent name (1-64 of A-Z a-z 0-9 . _ -)", pos[1]); goto out; }
+    if (npos != 2) {
+        rc = kt_error(2, "agent %s needs the agent's NAME", verb);
+        usage_line(usage);
+        goto out;
+    }
+    if (!agent_name_ok(pos[1])) {
+        rc = kt_error(2, "'%s' is not a valid agent name (1-64 of A-Z a-z 0-9 . _ -)", pos[1]);
+        goto out;
+    }
     if ((rc = kt_open(ctx, 0, &r))) goto out;
-    if ((rc = reg_begin(r))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = reg_begin(r))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     char token[AGENT_TOKEN_SIZE];
     if (!strcmp(verb, "add")) rc = agent_add(r, pos[1], token);
     else rc = agent_remove(r, pos[1]);
     if (!rc) rc = reg_commit(r);
-    if (rc) { reg_rollback(r); kt_error(rc, "%s", reg_err(r)); goto out; }
+    if (rc) {
+        reg_rollback(r);
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     if (!strcmp(verb, "add")) {
         if (ctx->json) {
             rc = kt_json_print(json_pack("{s:s,s:s}", "name", pos[1], "token", token));
         } else {
             printf("%s\n", token);
             kt_note("agent '%s' added; the token above is shown only this once: hand it to the agent "
-                    "(they sign in at /agent with it)", pos[1]);
+                    "(they sign in at /agent with it)",
+                    pos[1]);
         }
         sodium_memzero(token, sizeof token);
     } else {

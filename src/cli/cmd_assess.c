@@ -58,8 +58,12 @@ static void print_assessment(const struct enisa_input *in, const struct proposal
     for (int k = 0; k < ENISA_K_COUNT; k++) {
         const struct enisa_value *v = &in->v[k];
         printf("  %-42s %-22s %s\n", assessment_key_label((enum enisa_key)k, 0),
-               assessment_value_label((enum enisa_key)k, v->value, 0, num, sizeof num), assessment_source_label(v->source, 0));
-        if (v->reason[0]) { printf("      "); kt_print_wrapped(stdout, v->reason, 6, 100); }
+               assessment_value_label((enum enisa_key)k, v->value, 0, num, sizeof num),
+               assessment_source_label(v->source, 0));
+        if (v->reason[0]) {
+            printf("      ");
+            kt_print_wrapped(stdout, v->reason, 6, 100);
+        }
     }
     assessment_formula(in, &p->severity, '.', f, sizeof f);
     printf("\nSeverity (ENISA 2013: SE = DPC × EI + CB)\n");
@@ -68,13 +72,14 @@ static void print_assessment(const struct enisa_input *in, const struct proposal
     enisa_format_quarters(p->severity.cb_q, '.', b, sizeof b);
     printf("  DPC %d (%s%s), EI %s (%s), CB %s\n", p->severity.dpc,
            assessment_value_label(ENISA_K_CATEGORY, in->v[ENISA_K_CATEGORY].value, 0, num, sizeof num),
-           p->severity.dpc == p->severity.dpc_base ? ", the category's base score" : ", adjusted",
-           a, assessment_value_label(ENISA_K_EI, in->v[ENISA_K_EI].value, 0, num, sizeof num), b);
+           p->severity.dpc == p->severity.dpc_base ? ", the category's base score" : ", adjusted", a,
+           assessment_value_label(ENISA_K_EI, in->v[ENISA_K_EI].value, 0, num, sizeof num), b);
     printf("\nProposal (klartext proposes; a named person decides)\n");
-    printf("  %-24s %s (the score alone: %s)\n", "level", proposal_level_name(p->level), proposal_level_name(p->enisa_level));
-    printf("  %-24s %s\n", "supervisory authority", p->notify_authority
-           ? "notify without undue delay, where feasible within 72 hours (Art. 33(1) GDPR)"
-           : "no notification; document the breach and the reasoning (Art. 33(5) GDPR)");
+    printf("  %-24s %s (the score alone: %s)\n", "level", proposal_level_name(p->level),
+           proposal_level_name(p->enisa_level));
+    printf("  %-24s %s\n", "supervisory authority",
+           p->notify_authority ? "notify without undue delay, where feasible within 72 hours (Art. 33(1) GDPR)"
+                               : "no notification; document the breach and the reasoning (Art. 33(5) GDPR)");
     printf("  %-24s ", "the people");
     kt_print_wrapped(stdout, people_text(p->people, p->also_public, p->voluntary), 27, 100);
     printf("  reasons:\n");
@@ -87,7 +92,8 @@ static void print_assessment(const struct enisa_input *in, const struct proposal
     printf("  thresholds: risk from SE %s, high risk from SE %s, many people from %lld\n", a, b, cfg->many_subjects);
 }
 
-static json_t *assessment_json(const struct enisa_input *in, const struct proposal_config *cfg, const struct proposal *p)
+static json_t *assessment_json(const struct enisa_input *in, const struct proposal_config *cfg,
+                               const struct proposal *p)
 {
     json_t *j = json_object(), *inputs = json_object();
     char num[32], f[128], buf[512];
@@ -96,10 +102,11 @@ static json_t *assessment_json(const struct enisa_input *in, const struct propos
         json_t *e = json_object();
         enum enisa_key key = (enum enisa_key)k;
         if (key == ENISA_K_DPC || key == ENISA_K_SUBJECTS)
-            json_object_set_new(e, "value", (key == ENISA_K_DPC && !v->value) || (key == ENISA_K_SUBJECTS && v->value < 0)
-                                            ? json_null() : json_integer(v->value));
-        else
-            json_object_set_new(e, "value", json_string(enisa_value_text(key, v->value, num, sizeof num)));
+            json_object_set_new(e, "value",
+                                (key == ENISA_K_DPC && !v->value) || (key == ENISA_K_SUBJECTS && v->value < 0)
+                                    ? json_null()
+                                    : json_integer(v->value));
+        else json_object_set_new(e, "value", json_string(enisa_value_text(key, v->value, num, sizeof num)));
         json_object_set_new(e, "source", json_string(enisa_source_name(v->source)));
         json_object_set_new(e, "reason", v->reason[0] ? json_string(v->reason) : json_null());
         json_object_set_new(inputs, enisa_key_name(key), e);
@@ -190,7 +197,8 @@ static struct opt *make_opts(void)
         snprintf(names[k][0], sizeof names[k][0], "%s", n);
         snprintf(names[k][1], sizeof names[k][1], "%s-reason", n);
         for (int i = 0; i < 2; i++)
-            for (char *c = names[k][i]; *c; c++) if (*c == '_') *c = '-';
+            for (char *c = names[k][i]; *c; c++)
+                if (*c == '_') *c = '-';
         snprintf(helps[k][0], sizeof helps[k][0], "[%s] %s", enisa_key_section((enum enisa_key)k),
                  assessment_key_label((enum enisa_key)k, 0));
         snprintf(helps[k][1], sizeof helps[k][1], "why (one line)");
@@ -209,18 +217,24 @@ static int apply_options(struct opt *o, struct enisa_input *in, int *any)
         if (v->given > 1) return kt_error(2, "--%s given more than once", v->name);
         if (rsn->given > 1) return kt_error(2, "--%s given more than once", rsn->name);
         if (rsn->given && !v->given)
-            return kt_error(2, "--%s needs --%s (give the value you mean, even if it is the suggested one)", rsn->name, v->name);
+            return kt_error(2, "--%s needs --%s (give the value you mean, even if it is the suggested one)", rsn->name,
+                            v->name);
         if (!v->given) continue;
         *any = 1;
         if (enisa_set_text(in, (enum enisa_key)k, v->value, ENISA_SRC_PERSON, err, sizeof err))
             return kt_error(2, "--%s: %s", v->name, err);
-        if (enisa_set(in, (enum enisa_key)k, in->v[k].value, ENISA_SRC_PERSON, rsn->given ? rsn->value : "", err, sizeof err))
+        if (enisa_set(in, (enum enisa_key)k, in->v[k].value, ENISA_SRC_PERSON, rsn->given ? rsn->value : "", err,
+                      sizeof err))
             return kt_error(2, "--%s: %s", rsn->name, err);
     }
     return 0;
 }
 
-struct decide_spec { int given; struct proposal_decision d; const char *by; };
+struct decide_spec {
+    int given;
+    struct proposal_decision d;
+    const char *by;
+};
 
 static int text_ok(const char *s, size_t max, int multiline)
 {
@@ -247,7 +261,10 @@ static int parse_decide(struct opt *o, struct decide_spec *ds)
     for (char *sv, *tok = strtok_r(t, ",", &sv); tok && !rc; tok = strtok_r(NULL, ",", &sv)) {
         while (*tok == ' ') tok++;
         char *eq = strchr(tok, '=');
-        if (!eq) { rc = kt_error(2, "--decide: '%s' is not KEY=VALUE (authority=yes|no,subjects=yes|no|public)", tok); break; }
+        if (!eq) {
+            rc = kt_error(2, "--decide: '%s' is not KEY=VALUE (authority=yes|no,subjects=yes|no|public)", tok);
+            break;
+        }
         *eq = 0;
         const char *val = eq + 1;
         if (!strcmp(tok, "authority")) {
@@ -263,8 +280,7 @@ static int parse_decide(struct opt *o, struct decide_spec *ds)
     }
     free(t);
     if (rc) return rc;
-    if (auth < 0 || people < 0)
-        return kt_error(2, "--decide needs both authority=yes|no and subjects=yes|no|public");
+    if (auth < 0 || people < 0) return kt_error(2, "--decide needs both authority=yes|no and subjects=yes|no|public");
     if (!o[O_BY].given || !*o[O_BY].value) return kt_error(2, "--decide needs --by NAME: the person who decides");
     if (!text_ok(o[O_BY].value, 200, 0)) return kt_error(2, "--by: a name of one line, at most 200 bytes");
     if (o[O_REASON].given && !text_ok(o[O_REASON].value, 4000, 1))
@@ -294,21 +310,21 @@ struct assess_run {
     struct kt_ctx *ctx;
     struct opt *o;
     struct decide_spec ds;
-    const char *id, *input, *config;       /* id NULL: compute only, no register */
+    const char *id, *input, *config; /* id NULL: compute only, no register */
     int template, dry, any_opt;
-    int decide_only;                       /* --decide alone: on the latest stored assessment */
+    int decide_only; /* --decide alone: on the latest stored assessment */
     reg *r;
     struct incident inc;
     int loaded;
-    struct assessment *latest, *cur;       /* cur: the stored assessment decided on, or NULL */
+    struct assessment *latest, *cur; /* cur: the stored assessment decided on, or NULL */
     int have_latest;
     struct enisa_input *in;
     struct proposal *p;
     struct proposal_config cfg;
     int64_t scan_id;
-    char diff[512];                        /* how the decision differs from the proposal */
+    char diff[512]; /* how the decision differs from the proposal */
     int differs, unchanged, stored;
-    int64_t seq, dseq;                     /* the assessment's and the recorded decision's numbers */
+    int64_t seq, dseq; /* the assessment's and the recorded decision's numbers */
     struct decision dec;
 };
 
@@ -322,7 +338,8 @@ static int check_options(struct assess_run *a, char **pos, int npos)
     a->dry = o[O_DRY_RUN].given;
     a->input = o[O_INPUT].value;
     a->config = o[O_CONFIG].value;
-    if (o[O_INPUT].given > 1 || o[O_CONFIG].given > 1) return kt_error(2, "--input and --config may each be given once");
+    if (o[O_INPUT].given > 1 || o[O_CONFIG].given > 1)
+        return kt_error(2, "--input and --config may each be given once");
     if (!a->id && a->ds.given) {
         rc = kt_error(2, "--decide needs the incident's ID");
         usage_line(usage);
@@ -378,7 +395,8 @@ static void print_template(const struct assess_run *a)
     size_t need = enisa_format_ini(a->in, NULL, 0);
     char *t = xmalloc(need + 1);
     enisa_format_ini(a->in, t, need + 1);
-    if (a->id) printf("# for incident %s: suggestions are derived from the register; confirm or overrule them\n", a->inc.ref);
+    if (a->id)
+        printf("# for incident %s: suggestions are derived from the register; confirm or overrule them\n", a->inc.ref);
     fputs(t, stdout);
     free(t);
     print_template_thresholds(&a->cfg);
@@ -391,16 +409,17 @@ static int propose(struct assess_run *a)
     a->decide_only = a->ds.given && !a->input && !a->any_opt && !a->config;
     if (a->decide_only) {
         if (!a->have_latest)
-            return kt_error(2, "incident %s has no assessment yet: run 'klartext assess %s' (with --input FILE or options) first",
-                            a->inc.ref, a->inc.ref);
+            return kt_error(
+                2, "incident %s has no assessment yet: run 'klartext assess %s' (with --input FILE or options) first",
+                a->inc.ref, a->inc.ref);
         a->cur = a->latest;
         return 0;
     }
     if (!proposal_make(a->in, &a->cfg, a->p, err, sizeof err)) return 0;
     if (a->input) return kt_error(2, "%s: %s", a->input, err);
     const char *id = a->id;
-    return kt_error(2, "cannot assess: %s; give it with an option such as --ei VALUE or in an --input FILE%s%s%s",
-                    err, id ? " ('klartext assess " : "", id ? id : "", id ? " --template' writes one)" : "");
+    return kt_error(2, "cannot assess: %s; give it with an option such as --ei VALUE or in an --input FILE%s%s%s", err,
+                    id ? " ('klartext assess " : "", id ? id : "", id ? " --template' writes one)" : "");
 }
 
 /* the decision is checked against the proposal before anything is stored */
@@ -412,7 +431,8 @@ static int check_decision(struct assess_run *a)
     char *semi = strstr(a->diff, "; the decision differs");
     if (semi) *semi = 0;
     if (c < 0)
-        return kt_error(2, "the decision differs from the proposal (%.300s): give the reason with --reason TEXT", a->diff);
+        return kt_error(2, "the decision differs from the proposal (%.300s): give the reason with --reason TEXT",
+                        a->diff);
     a->differs = c == 1;
     return 0;
 }
@@ -460,10 +480,13 @@ static void print_decision(const struct assess_run *a, const struct proposal *sh
 {
     const struct decision *dec = &a->dec;
     if (a->dseq) {
-        printf("%sDecision #%lld by %s on assessment #%lld (recorded): notify the authority: %s; tell the people: %s.\n",
-               a->decide_only ? "" : "\n", (long long)dec->seq, dec->by, (long long)dec->assessment_seq,
-               dec->notify_authority ? "yes" : "no",
-               dec->people == PROPOSAL_PEOPLE_YES ? "yes" : dec->people == PROPOSAL_PEOPLE_PUBLIC ? "by a public communication" : "no");
+        printf(
+            "%sDecision #%lld by %s on assessment #%lld (recorded): notify the authority: %s; tell the people: %s.\n",
+            a->decide_only ? "" : "\n", (long long)dec->seq, dec->by, (long long)dec->assessment_seq,
+            dec->notify_authority ? "yes" : "no",
+            dec->people == PROPOSAL_PEOPLE_YES      ? "yes"
+            : dec->people == PROPOSAL_PEOPLE_PUBLIC ? "by a public communication"
+                                                    : "no");
         if (dec->differs) {
             printf("  It differs from the proposal: %s.\n  Reason: ", dec->difference);
             kt_print_wrapped(stdout, dec->reason ? dec->reason : "", 10, 100);
@@ -473,8 +496,9 @@ static void print_decision(const struct assess_run *a, const struct proposal *sh
     } else if (a->dry && a->ds.given) {
         printf("\nDecision (dry run, not recorded): %s\n", a->differs ? a->diff : "matches the proposal");
     } else if (!a->dry) {
-        printf("\nA named person decides: klartext assess %s --decide authority=%s,subjects=%s --by NAME%s\n", a->inc.ref,
-               shown->notify_authority ? "yes" : "no", proposal_people_name(proposal_recommended_people(shown)),
+        printf("\nA named person decides: klartext assess %s --decide authority=%s,subjects=%s --by NAME%s\n",
+               a->inc.ref, shown->notify_authority ? "yes" : "no",
+               proposal_people_name(proposal_recommended_people(shown)),
                "  (a different decision needs --reason TEXT)");
     }
 }
@@ -499,8 +523,9 @@ static int show(const struct assess_run *a)
     long long seq = (long long)a->seq;
     if (a->dry) printf("Assessment of incident %s (dry run: nothing stored)\n\n", ref);
     else if (a->stored) printf("Assessment #%lld of incident %s (stored)\n\n", seq, ref);
-    else if (a->unchanged) printf("Assessment #%lld of incident %s (unchanged: the same inputs as last time; nothing new stored)\n\n",
-                                  seq, ref);
+    else if (a->unchanged)
+        printf("Assessment #%lld of incident %s (unchanged: the same inputs as last time; nothing new stored)\n\n", seq,
+               ref);
     else if (!a->decide_only) printf("Assessment #%lld of incident %s\n\n", seq, ref);
     if (!a->ds.given || !a->decide_only) print_assessment(in, cfg, p);
     print_decision(a, p);
@@ -509,7 +534,7 @@ static int show(const struct assess_run *a)
 
 int cmd_assess(struct kt_ctx *ctx, int argc, char **argv)
 {
-    struct assess_run a = { .ctx = ctx };
+    struct assess_run a = {.ctx = ctx};
     char *pos[1];
     int npos, rc;
     a.o = make_opts();
@@ -523,9 +548,12 @@ int cmd_assess(struct kt_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if ((rc = propose(&a))) goto out;
-    if (!a.id) {   /* computed only */
+    if (!a.id) { /* computed only */
         if (ctx->json) rc = kt_json_print(assessment_json(a.in, &a.cfg, a.p));
-        else { printf("Assessment (computed only; no register)\n\n"); print_assessment(a.in, &a.cfg, a.p); }
+        else {
+            printf("Assessment (computed only; no register)\n\n");
+            print_assessment(a.in, &a.cfg, a.p);
+        }
         goto out;
     }
     if ((rc = check_decision(&a)) || (rc = store(&a))) goto out;

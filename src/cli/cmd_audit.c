@@ -10,14 +10,22 @@ int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext audit [ID] [--limit N]";
     struct opt o[] = {{"limit", "N", "show only the last N entries"}, {0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Every change to the register: when, who, which command, what changed from what to what.\n"
-                                    "With ID, only the entries of that incident.", o, argc, argv, pos, 1, &npos);
-    if (rc) { opt_free(o); return rc; }
+    int npos, rc = opt_parse(usage,
+                             "Every change to the register: when, who, which command, what changed from what to what.\n"
+                             "With ID, only the entries of that incident.",
+                             o, argc, argv, pos, 1, &npos);
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     long long limit = -1;
     if (o[0].value) {
         char *end;
         limit = strtoll(o[0].value, &end, 10);
-        if (*end || limit <= 0) { opt_free(o); return kt_error(2, "--limit: '%s' is not a positive number", o[0].value); }
+        if (*end || limit <= 0) {
+            opt_free(o);
+            return kt_error(2, "--limit: '%s' is not a positive number", o[0].value);
+        }
     }
     opt_free(o);
     reg *r;
@@ -53,7 +61,8 @@ int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
         size_t i;
         json_t *e;
         const char *lastcmd = NULL;
-        json_array_foreach(rows, i, e) {
+        json_array_foreach(rows, i, e)
+        {
             char t[64];
             kt_fmt_time(ctx, r, json_integer_value(json_object_get(e, "at_unix")), t, sizeof t);
             const char *cmd = json_string_value(json_object_get(e, "command"));
@@ -65,7 +74,8 @@ int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
             const char *old = json_string_value(json_object_get(e, "old"));
             const char *nw = json_string_value(json_object_get(e, "new"));
             printf("    #%-5lld %-16s %s%s%s", (long long)json_integer_value(json_object_get(e, "id")),
-                   json_string_value(json_object_get(e, "action")), inc ? inc : "", inc && field ? " " : "", field ? field : "");
+                   json_string_value(json_object_get(e, "action")), inc ? inc : "", inc && field ? " " : "",
+                   field ? field : "");
             if (old || nw) {
                 printf(": ");
                 if (old) printf("'%.60s%s' -> ", old, strlen(old) > 60 ? "…" : "");

@@ -30,7 +30,9 @@ static const char demo_assessment[] =
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st; (void)flag; (void)ftw;
+    (void)st;
+    (void)flag;
+    (void)ftw;
     return remove(path);
 }
 
@@ -81,7 +83,10 @@ static int run(struct kt_ctx *base, const char *dir, ...)
     return rc < 0 ? 0 : rc;
 }
 
-static void iso(int64_t t, char *out) { kt_time_iso(t, out); }
+static void iso(int64_t t, char *out)
+{
+    kt_time_iso(t, out);
+}
 
 
 /* find the notice code (XXXX-XXXX-XXXX-XXXX) and the recipient in the first notice */
@@ -113,14 +118,16 @@ static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *r
     first_notice(dir, ref, code, to);
     printf("\nEach customer's letter is in %s/notices/ (open one in a mail program). To check a letter\n"
            "without klartext: save its attachments notice.txt and notice.txt.minisig, then\n"
-           "  minisign -Vm notice.txt -p %s/klartext.pub\n", dir, dir);
+           "  minisign -Vm notice.txt -p %s/klartext.pub\n",
+           dir, dir);
     printf("\nThe portal: public incident page, verification, agent console (Ctrl-C stops it):\n"
            "  %s --db %s/klartext.db serve\n"
            "  then open http://127.0.0.1:8080/incident/%s and http://127.0.0.1:8080/verify\n",
            ctx->prog ? ctx->prog : "klartext", dir, ref);
     if (code[0])
         printf("  and enter the code %s%s%s%s to see that this letter is genuine%s.\n", code,
-               to[0] ? " (with the address " : "", to, to[0] ? ")" : "", to[0] ? " and that person's own exposure" : "");
+               to[0] ? " (with the address " : "", to, to[0] ? ")" : "",
+               to[0] ? " and that person's own exposure" : "");
     printf("  Agents: %s --db %s/klartext.db agent add alice, then sign in at http://127.0.0.1:8080/agent\n",
            ctx->prog ? ctx->prog : "klartext", dir);
 }
@@ -136,7 +143,8 @@ static int prepare_dir(const char *dir, char **orgpath)
         int is_demo = S_ISDIR(st.st_mode) && access(m, F_OK) == 0;
         free(m);
         if (!is_demo) return kt_error(1, "'%s' exists and is not a klartext demo directory: choose another --dir", dir);
-        if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS)) return kt_error(1, "cannot replace '%s': %s", dir, strerror(errno));
+        if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS))
+            return kt_error(1, "cannot replace '%s': %s", dir, strerror(errno));
     }
     if (mkdir(dir, 0700)) return kt_error(1, "cannot create '%s': %s", dir, strerror(errno));
     char *p = xasprintf("%s/" MARKER, dir);
@@ -149,7 +157,10 @@ static int prepare_dir(const char *dir, char **orgpath)
 
 /* the story's times, relative to now: the error went live 9 days ago, a customer reported it
    yesterday morning, it was fixed two hours later */
-struct story { int64_t now, live, aware, fixed; char ref[32]; };
+struct story {
+    int64_t now, live, aware, fixed;
+    char ref[32];
+};
 
 static void story_times(int64_t now, struct story *s)
 {
@@ -170,33 +181,36 @@ static void story_times(int64_t now, struct story *s)
 static int story_record(struct kt_ctx *ctx, const char *dir, const char *orgpath, const struct story *s)
 {
     char t_live[KT_ISO_LEN], t_aware[KT_ISO_LEN], t_fixed[KT_ISO_LEN], t_note[KT_ISO_LEN];
-    iso(s->live, t_live); iso(s->aware, t_aware); iso(s->fixed, t_fixed); iso(s->aware + 47 * 60, t_note);
+    iso(s->live, t_live);
+    iso(s->aware, t_aware);
+    iso(s->fixed, t_fixed);
+    iso(s->aware + 47 * 60, t_note);
     int rc;
     if ((rc = run(ctx, dir, "init", "--org", orgpath, NULL))) return rc;
-    if ((rc = run(ctx, dir, "incident", "new",
-                  "--title", "Customer names and e-mail addresses visible on other customers' profile pages",
-                  "--aware-at", t_aware,
-                  "--aware-how", "A customer wrote to support that the profile page showed a stranger's name and e-mail address",
-                  "--description", "After a deployment, a caching error in the profile page made the page of one customer "
-                                   "visible to other visitors, signed in or not. The page showed the customer's name and e-mail address.",
-                  "--breach-types", "confidentiality",
-                  "--cause", "programming-error",
-                  "--status", "confirmed",
-                  "--occurred-from", t_live,
-                  "--occurred-until", t_fixed,
-                  "--contained-at", t_fixed,
-                  "--data-categories", "name,email",
-                  "--data-not-affected", "password,payment-card,bank-account,order-history,postal-address",
-                  "--subject-categories", "customers",
-                  "--consequences", "Other visitors may have seen a customer's name and e-mail address. Someone who collected them "
-                                    "could send targeted phishing e-mails that greet the person by name.",
-                  "--measures-taken", "The faulty cache rule was removed and the cache emptied; the access logs were secured and are being analysed to find every affected customer and every view.",
-                  "--measures-proposed", "Tell every affected customer personally; add a test that profile pages are never cached across sessions.",
-                  "--cross-border", "yes",
-                  NULL))) return rc;
-    return run(ctx, dir, "incident", "event", s->ref, "--at", t_note, "--kind", "finding",
-               "--text", "Reproduced: the profile page was cached for all visitors since the deployment 9 days ago. "
-                         "Access logs of the web servers are kept for 30 days and cover the whole period.", NULL);
+    if ((rc = run(
+             ctx, dir, "incident", "new", "--title",
+             "Customer names and e-mail addresses visible on other customers' profile pages", "--aware-at", t_aware,
+             "--aware-how",
+             "A customer wrote to support that the profile page showed a stranger's name and e-mail address",
+             "--description",
+             "After a deployment, a caching error in the profile page made the page of one customer "
+             "visible to other visitors, signed in or not. The page showed the customer's name and e-mail address.",
+             "--breach-types", "confidentiality", "--cause", "programming-error", "--status", "confirmed",
+             "--occurred-from", t_live, "--occurred-until", t_fixed, "--contained-at", t_fixed, "--data-categories",
+             "name,email", "--data-not-affected", "password,payment-card,bank-account,order-history,postal-address",
+             "--subject-categories", "customers", "--consequences",
+             "Other visitors may have seen a customer's name and e-mail address. Someone who collected them "
+             "could send targeted phishing e-mails that greet the person by name.",
+             "--measures-taken",
+             "The faulty cache rule was removed and the cache emptied; the access logs were secured and are being analysed to find every affected customer and every view.",
+             "--measures-proposed",
+             "Tell every affected customer personally; add a test that profile pages are never cached across sessions.",
+             "--cross-border", "yes", NULL)))
+        return rc;
+    return run(ctx, dir, "incident", "event", s->ref, "--at", t_note, "--kind", "finding", "--text",
+               "Reproduced: the profile page was cached for all visitors since the deployment 9 days ago. "
+               "Access logs of the web servers are kept for 30 days and cover the whole period.",
+               NULL);
 }
 
 /* the logs and the rule written, the scan, and the customer whose profile was seen most often
@@ -208,11 +222,16 @@ static int story_scan(struct kt_ctx *ctx, const char *dir, const struct story *s
     if (dt.logs_until > s->now - 60) dt.logs_until = s->now - 60;
     if (demo_write_data(dir, &dt, err, sizeof err)) return kt_error(1, "%s", err);
     printf("\nThe shop's web servers kept access logs: %s/logs/access.log.1.gz (rotated) and\n"
-           "%s/logs/access.log. The rule %s/rule.conf says which requests showed whose data.\n", dir, dir, dir);
+           "%s/logs/access.log. The rule %s/rule.conf says which requests showed whose data.\n",
+           dir, dir, dir);
     char *rule = xasprintf("%s/rule.conf", dir), *log1 = xasprintf("%s/logs/access.log.1.gz", dir),
          *log2 = xasprintf("%s/logs/access.log", dir), *csv = xasprintf("%s/exposures.csv", dir);
-    int rc = run(ctx, dir, "scan", "--rule", rule, "--incident", s->ref, "--hash-inputs", "--csv", csv, log1, log2, NULL);
-    free(rule); free(log1); free(log2); free(csv);
+    int rc = run(ctx, dir, "scan", "--rule", rule, "--incident", s->ref, "--hash-inputs", "--csv", csv, log1, log2,
+                 NULL);
+    free(rule);
+    free(log1);
+    free(log2);
+    free(csv);
     if (rc) return rc;
     reg *r;
     struct kt_ctx c2 = *ctx;
@@ -236,20 +255,28 @@ static int story_assess_report(struct kt_ctx *ctx, const char *dir, const struct
     char t_filed[KT_ISO_LEN];
     iso(s->now - 10 * 60, t_filed);
     printf("\nThe customer directory %s/subjects.csv holds names, e-mail addresses, languages and time zones.\n"
-           "The DPO's assessment inputs are in %s/assessment.ini.\n", dir, dir);
+           "The DPO's assessment inputs are in %s/assessment.ini.\n",
+           dir, dir);
     int rc = 0;
     if (write_file(ain, demo_assessment, 0644)) rc = kt_error(1, "cannot write '%s': %s", ain, strerror(errno));
     if (!rc) rc = run(ctx, dir, "subjects", "import", ref, subj, NULL);
     if (!rc) rc = run(ctx, dir, "assess", ref, "--input", ain, NULL);
-    if (!rc) rc = run(ctx, dir, "assess", ref, "--decide", "authority=yes,subjects=yes", "--by", "Dr. Jana Schreiber (DPO)",
-                      "--reason", "As in the Amazon case of November 2018, names with e-mail addresses invite targeted phishing; "
-                                  "we inform the authority and every customer.", NULL);
+    if (!rc)
+        rc = run(ctx, dir, "assess", ref, "--decide", "authority=yes,subjects=yes", "--by", "Dr. Jana Schreiber (DPO)",
+                 "--reason",
+                 "As in the Amazon case of November 2018, names with e-mail addresses invite targeted phishing; "
+                 "we inform the authority and every customer.",
+                 NULL);
     if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", "--out", rep_en, NULL);
     if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "en", NULL);
     if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--out", rep_de, NULL);
-    if (!rc) rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed,
-                      "--ref", "BlnBDI-511/2026-0815", NULL);
-    free(subj); free(ain); free(rep_en); free(rep_de);
+    if (!rc)
+        rc = run(ctx, dir, "report", ref, "--lang", "de", "--format", "html", "--filed", "--at", t_filed, "--ref",
+                 "BlnBDI-511/2026-0815", NULL);
+    free(subj);
+    free(ain);
+    free(rep_en);
+    free(rep_de);
     return rc;
 }
 
@@ -266,13 +293,16 @@ static int story_notify_publish(struct kt_ctx *ctx, const char *dir, const struc
     if (!rc) rc = run(ctx, dir, "verify", eml, NULL);
     free(outdir);
     free(eml);
-    if (!rc) rc = run(ctx, dir, "incident", "publish", ref, "--lang", "de", "--statement",
-                      "Durch einen Fehler im Zwischenspeicher (Cache) unserer Website waren acht Tage lang die Profilseiten "
-                      "von Kundinnen und Kunden für andere Besucher sichtbar. Sichtbar waren Name und E-Mail-Adresse, keine "
-                      "Passwörter, Zahlungs- oder Bestelldaten. Der Fehler ist behoben. Jede betroffene Person erhält eine "
-                      "persönliche, signierte Nachricht; ihre Echtheit lässt sich unter verify.beispiel-versand.example prüfen.", NULL);
+    if (!rc)
+        rc = run(
+            ctx, dir, "incident", "publish", ref, "--lang", "de", "--statement",
+            "Durch einen Fehler im Zwischenspeicher (Cache) unserer Website waren acht Tage lang die Profilseiten "
+            "von Kundinnen und Kunden für andere Besucher sichtbar. Sichtbar waren Name und E-Mail-Adresse, keine "
+            "Passwörter, Zahlungs- oder Bestelldaten. Der Fehler ist behoben. Jede betroffene Person erhält eine "
+            "persönliche, signierte Nachricht; ihre Echtheit lässt sich unter verify.beispiel-versand.example prüfen.",
+            NULL);
     if (!rc) rc = run(ctx, dir, "log", "checkpoint", NULL);
-    if (!rc) {   /* what customer service and the person can check: genuine, and in the log */
+    if (!rc) { /* what customer service and the person can check: genuine, and in the log */
         char code[20], to[256];
         first_notice(dir, ref, code, to);
         if (code[0]) rc = run(ctx, dir, "verify", "--code", code, "--proof", NULL);
@@ -283,20 +313,25 @@ static int story_notify_publish(struct kt_ctx *ctx, const char *dir, const struc
 
 static void print_next_steps(struct kt_ctx *ctx, const char *dir, const char *ref)
 {
-    static const struct { const char *cmd; int with_ref; const char *what; } steps[] = {
+    static const struct {
+        const char *cmd;
+        int with_ref;
+        const char *what;
+    } steps[] = {
         {"incident show", 1, "the record, its deadlines and its timeline"},
         {"exposure", 1, "every affected customer (--format csv|json|text)"},
         {"report", 1, "the report to the supervisory authority (--lang de|en, --format text|html|json|veris)"},
         {"report --register", 0, "the Art. 33(5) register of every incident"},
-        {"log entries --start 0 --end 3", 0, "the first entries of the transparency log (commitments only, no personal data)"},
+        {"log entries --start 0 --end 3", 0,
+         "the first entries of the transparency log (commitments only, no personal data)"},
         {"audit", 0, "who changed what, and when"},
         {"org show", 0, "the organisation's details"},
         {"status --json", 0, "the same clocks, for scripts"},
     };
     printf("\nWhat you can try next (the demo register stays in %s/):\n", dir);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        printf("  # %s\n  %s --db %s/klartext.db %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", dir, steps[i].cmd,
-               steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
+        printf("  # %s\n  %s --db %s/klartext.db %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", dir,
+               steps[i].cmd, steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
 }
 
 int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
@@ -304,10 +339,14 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext demo [--dir DIR]";
     struct opt o[] = {{"dir", "DIR", "where to put the demo (default ./klartext-demo; replaced on a re-run)"}, {0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Walk through klartext on bundled sample data: an online shop whose website showed\n"
-                                    "customers' names and e-mail addresses to other visitors. Everything is left in DIR.",
+    int npos, rc = opt_parse(usage,
+                             "Walk through klartext on bundled sample data: an online shop whose website showed\n"
+                             "customers' names and e-mail addresses to other visitors. Everything is left in DIR.",
                              o, argc, argv, pos, 0, &npos);
-    if (rc) { opt_free(o); return rc; }
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     char *dir = xstrdup(o[0].value ? o[0].value : "klartext-demo"), *orgpath = NULL;
     opt_free(o);
     size_t dl = strlen(dir);
@@ -318,7 +357,8 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
     char subject[64] = "";
     printf("klartext demo — in %s/\n"
            "An online shop finds that its website showed customers' names and e-mail addresses\n"
-           "to other visitors. klartext records it and starts the 72-hour clock.\n", dir);
+           "to other visitors. klartext records it and starts the 72-hour clock.\n",
+           dir);
     if ((rc = story_record(ctx, dir, orgpath, &s)) || (rc = story_scan(ctx, dir, &s, subject)) ||
         (rc = story_assess_report(ctx, dir, &s)) || (rc = story_notify_publish(ctx, dir, &s, subject)) ||
         (rc = run(ctx, dir, "status", NULL)))

@@ -20,7 +20,10 @@ static void csv_field(FILE *f, const char *s)
     int q = strpbrk(s, ",\"\r\n") != NULL;
     if (q) fputc('"', f);
     if (csv_needs_guard(s, len)) fputc('\'', f);
-    for (; *s; s++) { if (q && *s == '"') fputc('"', f); fputc(*s, f); }
+    for (; *s; s++) {
+        if (q && *s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
     if (q) fputc('"', f);
 }
 
@@ -61,13 +64,12 @@ static void words_duration(int64_t s, char *out, size_t len)
 static void short_time(struct kt_ctx *ctx, reg *r, int64_t t, char *out, size_t len, int with_zone)
 {
     char full[64];
-    kt_fmt_time(ctx, r, t, full, sizeof full);     /* "Fri 20 Nov 2026 09:17 CET" */
+    kt_fmt_time(ctx, r, t, full, sizeof full); /* "Fri 20 Nov 2026 09:17 CET" */
     char wd[8], mon[8], hm[8], zone[24];
     int day, year;
     if (sscanf(full, "%7s %d %7s %d %7s %23s", wd, &day, mon, &year, hm, zone) == 6)
         snprintf(out, len, "%d %s %s%s%s", day, mon, hm, with_zone ? " " : "", with_zone ? zone : "");
-    else
-        snprintf(out, len, "%s", full);
+    else snprintf(out, len, "%s", full);
 }
 
 static void list_words(struct buf *b, const char *semi, int fields)
@@ -98,13 +100,13 @@ static void print_text(struct kt_ctx *ctx, reg *r, const struct exposure_row *e)
     words_duration(e->last_seen - e->first_seen, d, sizeof d);
     buf_addf(&b, " from %s to %s (%s), %lld view%s by ", a, z, d, (long long)e->views, e->views == 1 ? "" : "s");
     long long si = e->signed_in_viewers, an = e->anonymous_viewers;
-    if (e->viewers == 1)
-        buf_addf(&b, "1 other person (%s)", si ? "a signed-in customer" : "an anonymous visitor");
+    if (e->viewers == 1) buf_addf(&b, "1 other person (%s)", si ? "a signed-in customer" : "an anonymous visitor");
     else if (si && an)
         buf_addf(&b, "%lld other people: %lld signed-in customer%s, %lld anonymous visitor%s", (long long)e->viewers,
                  si, si == 1 ? "" : "s", an, an == 1 ? "" : "s");
     else
-        buf_addf(&b, "%lld other people, all %s", (long long)e->viewers, si ? "signed-in customers" : "anonymous visitors");
+        buf_addf(&b, "%lld other people, all %s", (long long)e->viewers,
+                 si ? "signed-in customers" : "anonymous visitors");
     kt_print_wrapped(stdout, buf_str(&b), 2, 100);
     buf_release(&b);
 }
@@ -118,10 +120,16 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Show the exposures stored for an incident: per person, which data, when, where, how\n"
-                                    "many views and other people.", o, argc, argv, pos, 1, &npos);
-    if (rc) { opt_free(o); return rc; }
-    const char *fmt = opt_get(o, "format")->value, *subject = opt_get(o, "subject")->value, *ver = opt_get(o, "scan")->value;
+    int npos, rc = opt_parse(usage,
+                             "Show the exposures stored for an incident: per person, which data, when, where, how\n"
+                             "many views and other people.",
+                             o, argc, argv, pos, 1, &npos);
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
+    const char *fmt = opt_get(o, "format")->value, *subject = opt_get(o, "subject")->value,
+               *ver = opt_get(o, "scan")->value;
     if (!fmt) fmt = ctx->json ? "json" : "text";
     int64_t version = 0;
     reg *r = NULL;
@@ -129,20 +137,42 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
     struct exposure_row *rows = NULL;
     size_t n = 0;
     int loaded = 0;
-    if (npos != 1) { rc = kt_error(2, "exposure needs the incident's ID"); usage_line(usage); goto out; }
-    if (strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "text")) { rc = kt_error(2, "--format: '%s' is not csv, json or text", fmt); goto out; }
+    if (npos != 1) {
+        rc = kt_error(2, "exposure needs the incident's ID");
+        usage_line(usage);
+        goto out;
+    }
+    if (strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "text")) {
+        rc = kt_error(2, "--format: '%s' is not csv, json or text", fmt);
+        goto out;
+    }
     if (ver) {
         char *end;
         version = strtoll(ver, &end, 10);
-        if (*end || version < 1) { rc = kt_error(2, "--scan: '%s' is not a scan version", ver); goto out; }
+        if (*end || version < 1) {
+            rc = kt_error(2, "--scan: '%s' is not a scan version", ver);
+            goto out;
+        }
     }
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) goto out;
-    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = incident_load(r, pos[0], &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     loaded = 1;
     struct scan_info si;
-    if ((rc = scans_get(r, &inc, version, &si))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-    if ((rc = scans_exposures(r, si.id, subject, &rows, &n))) { kt_error(rc, "%s", reg_err(r)); goto out; }
-    if (subject && !n) { rc = kt_error(1, "no exposure of '%s' in scan version %lld of %s", subject, (long long)si.version, inc.ref); goto out; }
+    if ((rc = scans_get(r, &inc, version, &si))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
+    if ((rc = scans_exposures(r, si.id, subject, &rows, &n))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
+    if (subject && !n) {
+        rc = kt_error(1, "no exposure of '%s' in scan version %lld of %s", subject, (long long)si.version, inc.ref);
+        goto out;
+    }
     if (!strcmp(fmt, "csv")) print_csv(rows, n);
     else if (!strcmp(fmt, "json")) {
         json_t *j = json_object(), *a = json_array();
@@ -167,10 +197,12 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
             json_object_set_new(e, "signed_in_viewers", json_integer(rows[i].signed_in_viewers));
             json_object_set_new(e, "anonymous_viewers", json_integer(rows[i].anonymous_viewers));
             char *t = xstrdup(rows[i].pages);
-            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv)) json_array_append_new(pg, json_string(tok));
+            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv))
+                json_array_append_new(pg, json_string(tok));
             free(t);
             t = xstrdup(rows[i].fields);
-            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv)) json_array_append_new(fl, json_string(tok));
+            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv))
+                json_array_append_new(fl, json_string(tok));
             free(t);
             json_object_set_new(e, "pages", pg);
             json_object_set_new(e, "fields", fl);
@@ -182,8 +214,10 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
         char t[64];
         kt_fmt_time(ctx, r, si.created_at, t, sizeof t);
         if (!subject)
-            printf("Incident %s, scan version %lld (%s; rule SHA-256 %.16s…): %lld people, %lld records, %lld views\n\n",
-                   inc.ref, (long long)si.version, t, si.rule_sha256, (long long)si.people, (long long)si.records, (long long)si.views);
+            printf(
+                "Incident %s, scan version %lld (%s; rule SHA-256 %.16s…): %lld people, %lld records, %lld views\n\n",
+                inc.ref, (long long)si.version, t, si.rule_sha256, (long long)si.people, (long long)si.records,
+                (long long)si.views);
         for (size_t i = 0; i < n; i++) print_text(ctx, r, &rows[i]);
     }
 out:

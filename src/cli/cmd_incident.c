@@ -9,7 +9,7 @@
 
 static const char group_usage[] = "klartext incident (new|list|show|update|event|publish) [ARGS]";
 
-int incident_publish(struct kt_ctx *ctx, int argc, char **argv);   /* cmd_publish.c */
+int incident_publish(struct kt_ctx *ctx, int argc, char **argv); /* cmd_publish.c */
 
 /* options for every record field, plus extras; returned array ends with {0} */
 static struct opt *field_opts(const struct opt *extra, size_t nextra)
@@ -19,10 +19,14 @@ static struct opt *field_opts(const struct opt *extra, size_t nextra)
     for (size_t i = 0; i < inc_nfields; i++) {
         static char names[IF_COUNT][40];
         snprintf(names[i], sizeof names[i], "%s", inc_fields[i].name);
-        for (char *c = names[i]; *c; c++) if (*c == '_') *c = '-';
+        for (char *c = names[i]; *c; c++)
+            if (*c == '_') *c = '-';
         o[n].name = names[i];
-        o[n].arg = inc_fields[i].type == F_TIME ? "TIME" : inc_fields[i].type == F_BOOL ? "yes|no"
-                 : inc_fields[i].type == F_INT ? "N" : inc_fields[i].type == F_SET ? "A,B" : "TEXT";
+        o[n].arg = inc_fields[i].type == F_TIME   ? "TIME"
+                   : inc_fields[i].type == F_BOOL ? "yes|no"
+                   : inc_fields[i].type == F_INT  ? "N"
+                   : inc_fields[i].type == F_SET  ? "A,B"
+                                                  : "TEXT";
         o[n].help = inc_fields[i].help;
         n++;
     }
@@ -37,22 +41,33 @@ static int collect(struct opt *o, char *vals[IF_COUNT], int allow_empty)
         vals[i] = NULL;
         if (!o[i].given) continue;
         if (o[i].given > 1) return kt_error(2, "--%s given more than once", o[i].name);
-        if (!*o[i].value && allow_empty) { vals[i] = xstrdup(""); continue; }
+        if (!*o[i].value && allow_empty) {
+            vals[i] = xstrdup("");
+            continue;
+        }
         char err[600];
         if (inc_value_canon(&inc_fields[i], o[i].value, &vals[i], err, sizeof err)) return kt_error(2, "%s", err);
     }
     return 0;
 }
 
-static void free_vals(char *vals[IF_COUNT]) { for (int i = 0; i < IF_COUNT; i++) { free(vals[i]); vals[i] = NULL; } }
+static void free_vals(char *vals[IF_COUNT])
+{
+    for (int i = 0; i < IF_COUNT; i++) {
+        free(vals[i]);
+        vals[i] = NULL;
+    }
+}
 
 static int inc_new(struct kt_ctx *ctx, int argc, char **argv)
 {
     static const char usage[] = "klartext incident new --title TEXT --aware-at TIME --aware-how TEXT [FIELD OPTIONS]";
     struct opt *o = field_opts(NULL, 0);
     char *pos[1], *vals[IF_COUNT] = {0};
-    int npos, rc = opt_parse(usage, "Record a new incident. Times are ISO 8601 with a zone, e.g. 2026-11-20T09:17:00+01:00.\n"
-                                    "Lists (breach types, categories) are comma-separated.", o, argc, argv, pos, 0, &npos);
+    int npos, rc = opt_parse(usage,
+                             "Record a new incident. Times are ISO 8601 with a zone, e.g. 2026-11-20T09:17:00+01:00.\n"
+                             "Lists (breach types, categories) are comma-separated.",
+                             o, argc, argv, pos, 0, &npos);
     if (rc) goto done;
     if ((rc = collect(o, vals, 0))) goto done;
     for (size_t i = 0; i < inc_nfields; i++)
@@ -67,7 +82,7 @@ static int inc_new(struct kt_ctx *ctx, int argc, char **argv)
     if ((rc = reg_begin(r)) || (rc = incident_create(r, vals, &inc)) || (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
-        incident_release(&inc);   /* the record made before a failed commit (e.g. a full disk) */
+        incident_release(&inc); /* the record made before a failed commit (e.g. a full disk) */
     } else {
         if (ctx->json) {
             json_t *j = json_object();
@@ -92,19 +107,33 @@ static int inc_update(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext incident update ID [FIELD OPTIONS]";
     struct opt *o = field_opts(NULL, 0);
     char *pos[1], *vals[IF_COUNT] = {0};
-    int npos, rc = opt_parse(usage, "Change fields of an incident; every change is audited. An empty value clears an optional field.\n"
-                                    "Record the authority notification with --notified-at TIME (after 72 h also --delay-reason).",
-                             o, argc, argv, pos, 1, &npos);
+    int npos, rc = opt_parse(
+                  usage,
+                  "Change fields of an incident; every change is audited. An empty value clears an optional field.\n"
+                  "Record the authority notification with --notified-at TIME (after 72 h also --delay-reason).",
+                  o, argc, argv, pos, 1, &npos);
     if (rc) goto done;
-    if (npos != 1) { rc = kt_error(2, "incident update needs the incident's ID (e.g. 2026-0001)"); usage_line(usage); goto done; }
+    if (npos != 1) {
+        rc = kt_error(2, "incident update needs the incident's ID (e.g. 2026-0001)");
+        usage_line(usage);
+        goto done;
+    }
     if ((rc = collect(o, vals, 1))) goto done;
     int any = 0;
     for (int i = 0; i < IF_COUNT; i++) any |= vals[i] != NULL;
-    if (!any) { rc = kt_error(2, "nothing to change: give at least one field option"); usage_line(usage); goto done; }
+    if (!any) {
+        rc = kt_error(2, "nothing to change: give at least one field option");
+        usage_line(usage);
+        goto done;
+    }
     reg *r;
     if ((rc = kt_open(ctx, 0, &r))) goto done;
     struct incident inc;
-    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); goto done; }
+    if ((rc = incident_load(r, pos[0], &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        goto done;
+    }
     if ((rc = reg_begin(r)) || (rc = incident_update(r, &inc, vals)) || (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
@@ -136,7 +165,8 @@ static json_t *incident_json(reg *r, const struct incident *inc, int with_events
         else if (f->type == F_SET) {
             val = json_array();
             char *t = xstrdup(v);
-            for (char *save, *tok = strtok_r(t, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) json_array_append_new(val, json_string(tok));
+            for (char *save, *tok = strtok_r(t, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+                json_array_append_new(val, json_string(tok));
             free(t);
         } else val = json_string(v);
         json_object_set_new(j, f->name, val);
@@ -172,12 +202,17 @@ static void show_text(struct kt_ctx *ctx, reg *r, const struct incident *inc)
     for (size_t i = 1; i < inc_nfields; i++) {
         const struct inc_field *f = &inc_fields[i];
         const char *v = inc->v[i];
-        if (!v || (int)i == IF_AWARE_AT || (int)i == IF_NOTIFIED_AT) continue;   /* shown with the deadlines */
+        if (!v || (int)i == IF_AWARE_AT || (int)i == IF_NOTIFIED_AT) continue; /* shown with the deadlines */
         printf("  %-22s ", f->label);
-        if (f->type == F_TIME) { kt_fmt_time(ctx, r, inc_time(inc, (int)i), t, sizeof t); printf("%s\n", t); }
-        else if ((int)i == IF_STATUS) printf("%s\n", inc_status_label(v));
+        if (f->type == F_TIME) {
+            kt_fmt_time(ctx, r, inc_time(inc, (int)i), t, sizeof t);
+            printf("%s\n", t);
+        } else if ((int)i == IF_STATUS) printf("%s\n", inc_status_label(v));
         else if (f->type == F_SET) {
-            for (const char *c = v; *c; c++) { if (*c == ',') fputs(", ", stdout); else putchar(*c); }
+            for (const char *c = v; *c; c++) {
+                if (*c == ',') fputs(", ", stdout);
+                else putchar(*c);
+            }
             putchar('\n');
         } else kt_print_wrapped(stdout, v, 25, 96);
     }
@@ -204,7 +239,8 @@ static void show_text(struct kt_ctx *ctx, reg *r, const struct incident *inc)
         inc_events_free(ev, n);
     }
     if (unset)
-        printf("\n%d field%s not filled in yet; see 'klartext incident update --help'.\n", unset, unset == 1 ? " is" : "s are");
+        printf("\n%d field%s not filled in yet; see 'klartext incident update --help'.\n", unset,
+               unset == 1 ? " is" : "s are");
 }
 
 static int inc_show(struct kt_ctx *ctx, int argc, char **argv)
@@ -214,11 +250,19 @@ static int inc_show(struct kt_ctx *ctx, int argc, char **argv)
     char *pos[1];
     int npos, rc = opt_parse(usage, "Show an incident's record, deadlines and timeline.", o, argc, argv, pos, 1, &npos);
     if (rc) return rc;
-    if (npos != 1) { kt_error(2, "incident show needs the incident's ID"); usage_line(usage); return 2; }
+    if (npos != 1) {
+        kt_error(2, "incident show needs the incident's ID");
+        usage_line(usage);
+        return 2;
+    }
     reg *r;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
     struct incident inc;
-    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = incident_load(r, pos[0], &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (ctx->json) rc = kt_json_print(incident_json(r, &inc, 1));
     else show_text(ctx, r, &inc);
     incident_release(&inc);
@@ -231,7 +275,8 @@ static int inc_list(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext incident list [--all]";
     struct opt o[] = {{"all", NULL, "include closed incidents"}, {0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "List incidents (open ones; --all for every incident).", o, argc, argv, pos, 0, &npos);
+    int npos,
+        rc = opt_parse(usage, "List incidents (open ones; --all for every incident).", o, argc, argv, pos, 0, &npos);
     int all = o[0].given;
     opt_free(o);
     if (rc) return rc;
@@ -239,7 +284,11 @@ static int inc_list(struct kt_ctx *ctx, int argc, char **argv)
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
     struct incident *l;
     size_t n;
-    if ((rc = incident_list(r, all, &l, &n))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = incident_list(r, all, &l, &n))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (ctx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) json_array_append_new(a, incident_json(r, &l[i], 0));
@@ -271,41 +320,85 @@ static int inc_event(struct kt_ctx *ctx, int argc, char **argv)
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Append an entry to an incident's timeline. Entries are never edited or deleted:\n"
-                                    "to correct one, append a new entry with --corrects N.", o, argc, argv, pos, 1, &npos);
-    if (rc) { opt_free(o); return rc; }
+    int npos, rc = opt_parse(usage,
+                             "Append an entry to an incident's timeline. Entries are never edited or deleted:\n"
+                             "to correct one, append a new entry with --corrects N.",
+                             o, argc, argv, pos, 1, &npos);
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     const char *text = opt_get(o, "text")->value, *at_s = opt_get(o, "at")->value;
     const char *kind = opt_get(o, "kind")->value, *corr_s = opt_get(o, "corrects")->value;
     int64_t at = ctx->now, corrects = 0;
     char err[300];
-    static const char *const kinds[] = {"note", "finding", "containment", "communication", "evidence", "decision", NULL};
-    if (npos != 1) { rc = kt_error(2, "incident event needs the incident's ID"); usage_line(usage); goto out; }
-    if (!text || !*text) { rc = kt_error(2, "missing --text"); usage_line(usage); goto out; }
-    if (strlen(text) > 20000) { rc = kt_error(2, "--text is too long (max 20000 bytes)"); goto out; }
-    if (at_s && kt_time_parse(at_s, &at, err, sizeof err)) { rc = kt_error(2, "--at: %s", err); goto out; }
-    if (at > ctx->now + 300) { rc = kt_error(2, "--at: %s is in the future", at_s); goto out; }
+    static const char *const kinds[] = {"note",     "finding",  "containment", "communication",
+                                        "evidence", "decision", NULL};
+    if (npos != 1) {
+        rc = kt_error(2, "incident event needs the incident's ID");
+        usage_line(usage);
+        goto out;
+    }
+    if (!text || !*text) {
+        rc = kt_error(2, "missing --text");
+        usage_line(usage);
+        goto out;
+    }
+    if (strlen(text) > 20000) {
+        rc = kt_error(2, "--text is too long (max 20000 bytes)");
+        goto out;
+    }
+    if (at_s && kt_time_parse(at_s, &at, err, sizeof err)) {
+        rc = kt_error(2, "--at: %s", err);
+        goto out;
+    }
+    if (at > ctx->now + 300) {
+        rc = kt_error(2, "--at: %s is in the future", at_s);
+        goto out;
+    }
     if (kind) {
         int ok = 0;
         for (const char *const *k = kinds; *k; k++) ok |= !strcmp(*k, kind);
-        if (!ok) { rc = kt_error(2, "--kind: '%s' is not one of note, finding, containment, communication, evidence, decision", kind); goto out; }
+        if (!ok) {
+            rc = kt_error(2, "--kind: '%s' is not one of note, finding, containment, communication, evidence, decision",
+                          kind);
+            goto out;
+        }
     }
     if (corr_s) {
         char *end;
         corrects = strtoll(corr_s, &end, 10);
-        if (*end || corrects <= 0) { rc = kt_error(2, "--corrects: '%s' is not a timeline entry number", corr_s); goto out; }
+        if (*end || corrects <= 0) {
+            rc = kt_error(2, "--corrects: '%s' is not a timeline entry number", corr_s);
+            goto out;
+        }
     }
     reg *r;
     if ((rc = kt_open(ctx, 0, &r))) goto out;
     struct incident inc;
-    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); goto out; }
+    if ((rc = incident_load(r, pos[0], &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        goto out;
+    }
     if (corrects) {
         int found;
-        if ((rc = incident_event_exists(r, &inc, corrects, &found))) { kt_error(rc, "%s", reg_err(r)); goto close; }
-        if (!found) { rc = kt_error(2, "incident %s has no timeline entry #%lld", inc.ref, (long long)corrects); goto close; }
+        if ((rc = incident_event_exists(r, &inc, corrects, &found))) {
+            kt_error(rc, "%s", reg_err(r));
+            goto close;
+        }
+        if (!found) {
+            rc = kt_error(2, "incident %s has no timeline entry #%lld", inc.ref, (long long)corrects);
+            goto close;
+        }
     }
     int64_t seq;
     if ((rc = reg_begin(r)) ||
-        (rc = incident_event_add(r, &inc, at, corrects ? "correction" : kind ? kind : "note", text, corrects, &seq)) ||
+        (rc = incident_event_add(r, &inc, at,
+                                 corrects ? "correction"
+                                 : kind   ? kind
+                                          : "note",
+                                 text, corrects, &seq)) ||
         (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
@@ -322,7 +415,11 @@ out:
 
 int cmd_incident(struct kt_ctx *ctx, int argc, char **argv)
 {
-    static const struct { const char *name; int (*fn)(struct kt_ctx *, int, char **); const char *what; } sub[] = {
+    static const struct {
+        const char *name;
+        int (*fn)(struct kt_ctx *, int, char **);
+        const char *what;
+    } sub[] = {
         {"new", inc_new, "record a new incident"},
         {"list", inc_list, "list incidents"},
         {"show", inc_show, "show an incident's record, deadlines and timeline"},

@@ -10,24 +10,28 @@
 #include <unistd.h>
 
 static const char usage[] = "klartext init [--org FILE]";
-static const char desc[] =
-    "Create the register (./klartext.db or --db PATH; SQLite, WAL), the organisation's Ed25519\n"
-    "signing key pair next to it (klartext.key, mode 0600, never overwritten; klartext.pub in\n"
-    "minisign's format, to publish) and the controller's details from an INI file (see\n"
-    "docs/init.md). Without --org, placeholders are stored: fix them with 'klartext org set'.";
+static const char desc[] = "Create the register (./klartext.db or --db PATH; SQLite, WAL), the organisation's Ed25519\n"
+                           "signing key pair next to it (klartext.key, mode 0600, never overwritten; klartext.pub in\n"
+                           "minisign's format, to publish) and the controller's details from an INI file (see\n"
+                           "docs/init.md). Without --org, placeholders are stored: fix them with 'klartext org set'.";
 
 static void remove_register(const char *path)
 {
     char *p;
     unlink(path);
-    p = xasprintf("%s-wal", path); unlink(p); free(p);
-    p = xasprintf("%s-shm", path); unlink(p); free(p);
+    p = xasprintf("%s-wal", path);
+    unlink(p);
+    free(p);
+    p = xasprintf("%s-shm", path);
+    unlink(p);
+    free(p);
 }
 
 int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt opts[] = {
-        {"org", "FILE", "the organisation's details (INI: [organisation] [dpo] [service] [notices] [authority] [portal])"},
+        {"org", "FILE",
+         "the organisation's details (INI: [organisation] [dpo] [service] [notices] [authority] [portal])"},
         {0},
     };
     char *pos[1];
@@ -35,7 +39,10 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
     if (rc) return rc;
     char *vals[64] = {0}, err[1024];
     const char *org = opt_get(opts, "org")->value;
-    if (org && (rc = org_file_read(org, vals, err, sizeof err))) { opt_free(opts); return kt_error(rc, "%s", err); }
+    if (org && (rc = org_file_read(org, vals, err, sizeof err))) {
+        opt_free(opts);
+        return kt_error(rc, "%s", err);
+    }
     opt_free(opts);
 
     char *keypath = kt_key_path(ctx->db_path, ".key"), *pubpath = kt_key_path(ctx->db_path, ".pub");
@@ -47,7 +54,8 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (stat(keypath, &st) == 0 || stat(pubpath, &st) == 0) {
-        rc = kt_error(1, "'%s' already exists: klartext never overwrites a signing key (move it away or use another --db)",
+        rc = kt_error(1,
+                      "'%s' already exists: klartext never overwrites a signing key (move it away or use another --db)",
                       stat(keypath, &st) == 0 ? keypath : pubpath);
         goto out;
     }
@@ -62,7 +70,8 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
     }
     const char *orgname = reg_org_get(r, "organisation.name");
     char *comment = xasprintf("klartext secret key for %.200s; keep private", orgname ? orgname : "this register");
-    for (char *c = comment; *c; c++) if ((unsigned char)*c < ' ') *c = ' ';
+    for (char *c = comment; *c; c++)
+        if ((unsigned char)*c < ' ') *c = ' ';
     rc = sign_keypair_create_comment(keypath, pubpath, comment, err, sizeof err);
     free(comment);
     if (rc) {
@@ -70,7 +79,11 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
         goto rollback;
     }
     if ((rc = reg_audit(r, NULL, "key.create", "public_key", NULL, pubpath))) goto fail;
-    if ((rc = reg_commit(r))) { unlink(keypath); unlink(pubpath); goto fail; }
+    if ((rc = reg_commit(r))) {
+        unlink(keypath);
+        unlink(pubpath);
+        goto fail;
+    }
 
     printf("Created the register %s\n", ctx->db_path);
     printf("Created the signing key %s (secret, mode 0600: back it up, never publish it)\n", keypath);
@@ -80,8 +93,8 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
         kt_note("  set them now, e.g.: klartext org set organisation.name='ACME GmbH' dpo.email=dpo@acme.example\n"
                 "  'klartext org show' lists every detail; reports and notices need real ones.");
     } else if (missing) {
-        kt_warn("%d detail%s missing from '%s' and hold%s a placeholder (see 'klartext org show')",
-                missing, missing == 1 ? " is" : "s are", org, missing == 1 ? "s" : "");
+        kt_warn("%d detail%s missing from '%s' and hold%s a placeholder (see 'klartext org show')", missing,
+                missing == 1 ? " is" : "s are", org, missing == 1 ? "s" : "");
     }
     rc = 0;
     goto out;

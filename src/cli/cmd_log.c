@@ -14,7 +14,10 @@ static const char group_usage[] = "klartext log (checkpoint|checkpoints|prove|ve
 static void hexs(const uint8_t *b, size_t n, char *out)
 {
     static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) { out[2 * i] = d[b[i] >> 4]; out[2 * i + 1] = d[b[i] & 15]; }
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[b[i] >> 4];
+        out[2 * i + 1] = d[b[i] & 15];
+    }
     out[2 * n] = 0;
 }
 
@@ -31,7 +34,8 @@ static int parse_count(const char *what, const char *s, int64_t *out)
 
 /* the register's public key: --pubkey FILE (minisign format), --vkey VKEY (signed-note
  * verifier key), else the .pub file next to the register */
-static int load_pubkey(struct kt_ctx *ctx, const char *pubfile, const char *vkey, uint8_t pk[32], char *name, size_t namelen)
+static int load_pubkey(struct kt_ctx *ctx, const char *pubfile, const char *vkey, uint8_t pk[32], char *name,
+                       size_t namelen)
 {
     char err[512];
     if (name && namelen) name[0] = 0;
@@ -43,7 +47,9 @@ static int load_pubkey(struct kt_ctx *ctx, const char *pubfile, const char *vkey
     }
     char *path = pubfile ? xstrdup(pubfile) : kt_key_path(ctx->db_path, ".pub");
     unsigned char keyid[SIGN_KEYID_BYTES];
-    int rc = sign_pubkey_load(path, pk, keyid, err, sizeof err) ? kt_error(pubfile ? 2 : 1, "cannot read the public key '%s': %s", path, err) : 0;
+    int rc = sign_pubkey_load(path, pk, keyid, err, sizeof err)
+                 ? kt_error(pubfile ? 2 : 1, "cannot read the public key '%s': %s", path, err)
+                 : 0;
     free(path);
     return rc;
 }
@@ -70,16 +76,21 @@ static int log_checkpoint(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext log checkpoint";
     struct opt o[] = {{0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Commit the audit trail's head to the log, then sign the log's new tree head with the\n"
-                                    "register's key and store it (a C2SP signed note, printed). Refuses when the stored\n"
-                                    "log does not verify or would not be consistent with the previous checkpoint.",
+    int npos, rc = opt_parse(usage,
+                             "Commit the audit trail's head to the log, then sign the log's new tree head with the\n"
+                             "register's key and store it (a C2SP signed note, printed). Refuses when the stored\n"
+                             "log does not verify or would not be consistent with the previous checkpoint.",
                              o, argc, argv, pos, 0, &npos);
     if (rc) return rc;
     reg *r;
     if ((rc = kt_open(ctx, 0, &r))) return rc;
     char origin[CKPT_MAX_NAME + 1], err[512];
     int placeholder = 0;
-    if ((rc = tlog_origin(r, origin, &placeholder))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = tlog_origin(r, origin, &placeholder))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (placeholder) {
         reg_close(r);
         return kt_error(1, "portal.url is still the placeholder: set the portal's address first, it names the log "
@@ -99,7 +110,8 @@ static int log_checkpoint(struct kt_ctx *ctx, int argc, char **argv)
     if (!tlog_checkpoint_latest(r, &prev, &found) && found) {
         struct ckpt *cp = xmalloc(sizeof *cp);
         if (!ckpt_parse(prev.note, strlen(prev.note), cp, NULL, 0) && strcmp(cp->origin, origin))
-            kt_warn("the log's origin changes from '%s' to '%s' (portal.url changed): tell everyone who checks the log", cp->origin, origin);
+            kt_warn("the log's origin changes from '%s' to '%s' (portal.url changed): tell everyone who checks the log",
+                    cp->origin, origin);
         free(cp);
     }
     tlog_ckpt_release(&prev);
@@ -125,8 +137,12 @@ static int log_checkpoints(struct kt_ctx *ctx, int argc, char **argv)
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage, "The stored checkpoints (signed tree heads), oldest first.", o, argc, argv, pos, 0, &npos);
-    if (rc) { opt_free(o); return rc; }
+    int npos, rc = opt_parse(usage, "The stored checkpoints (signed tree heads), oldest first.", o, argc, argv, pos, 0,
+                             &npos);
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     int latest = opt_get(o, "latest")->given;
     const char *size_s = opt_get(o, "size")->value;
     opt_free(o);
@@ -140,8 +156,9 @@ static int log_checkpoints(struct kt_ctx *ctx, int argc, char **argv)
         int found;
         rc = latest ? tlog_checkpoint_latest(r, &c, &found) : tlog_checkpoint_at(r, size, &c, &found);
         if (rc) kt_error(rc, "%s", reg_err(r));
-        else if (!found) rc = latest ? kt_error(1, "no checkpoint yet: run 'klartext log checkpoint'")
-                                     : kt_error(2, "no checkpoint of size %lld", (long long)size);
+        else if (!found)
+            rc = latest ? kt_error(1, "no checkpoint yet: run 'klartext log checkpoint'")
+                        : kt_error(2, "no checkpoint of size %lld", (long long)size);
         else if (ctx->json) kt_json_print(ckpt_json(&c));
         else fputs(c.note, stdout);
         tlog_ckpt_release(&c);
@@ -150,7 +167,11 @@ static int log_checkpoints(struct kt_ctx *ctx, int argc, char **argv)
     }
     struct tlog_ckpt *c;
     size_t n;
-    if ((rc = tlog_checkpoints(r, &c, &n))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = tlog_checkpoints(r, &c, &n))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (ctx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) json_array_append_new(a, ckpt_json(&c[i]));
@@ -178,7 +199,10 @@ static json_t *note_or_null(reg *r, int64_t size)
     struct tlog_ckpt c;
     int found = 0;
     json_t *j = json_null();
-    if (!tlog_checkpoint_at(r, size, &c, &found) && found) { json_decref(j); j = json_string(c.note); }
+    if (!tlog_checkpoint_at(r, size, &c, &found) && found) {
+        json_decref(j);
+        j = json_string(c.note);
+    }
     tlog_ckpt_release(&c);
     return j;
 }
@@ -186,7 +210,10 @@ static json_t *note_or_null(reg *r, int64_t size)
 static void print_hashes(const char *label, const struct tlog_proof *p)
 {
     char hex[65];
-    if (!p->n) { printf("  %-10s (empty)\n", label); return; }
+    if (!p->n) {
+        printf("  %-10s (empty)\n", label);
+        return;
+    }
     for (size_t i = 0; i < p->n; i++) {
         hexs(p->hashes[i], 32, hex);
         printf("  %-10s %s\n", i ? "" : label, hex);
@@ -199,21 +226,38 @@ static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
     struct opt o[] = {
         {"inclusion", "INDEX", "prove that entry INDEX (from 0) is in the log"},
         {"size", "N", "in the tree of N entries (default: the newest checkpoint's size)"},
-        {"consistency", "OLD", "prove that the tree of NEW entries (default: the newest checkpoint) extends the tree of OLD"},
+        {"consistency", "OLD",
+         "prove that the tree of NEW entries (default: the newest checkpoint) extends the tree of OLD"},
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage, "RFC 9162 proofs, hashes as lowercase hex (docs/tlog.md shows how to check them).\n"
-                                    "Check the root against a checkpoint whose signature you verified.",
+    int npos, rc = opt_parse(usage,
+                             "RFC 9162 proofs, hashes as lowercase hex (docs/tlog.md shows how to check them).\n"
+                             "Check the root against a checkpoint whose signature you verified.",
                              o, argc, argv, pos, 1, &npos);
-    if (rc) { opt_free(o); return rc; }
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     const char *inc_s = opt_get(o, "inclusion")->value, *size_s = opt_get(o, "size")->value;
     const char *old_s = opt_get(o, "consistency")->value;
     opt_free(o);
     int64_t index = 0, size = -1, old = 0, nw = -1;
-    if (!!inc_s == !!old_s) { kt_error(2, "give either --inclusion INDEX or --consistency OLD NEW"); usage_line(usage); return 2; }
-    if (inc_s && npos) { kt_error(2, "unexpected argument '%s'", pos[0]); usage_line(usage); return 2; }
-    if (old_s && size_s) { kt_error(2, "--size goes with --inclusion; for --consistency give OLD and NEW"); usage_line(usage); return 2; }
+    if (!!inc_s == !!old_s) {
+        kt_error(2, "give either --inclusion INDEX or --consistency OLD NEW");
+        usage_line(usage);
+        return 2;
+    }
+    if (inc_s && npos) {
+        kt_error(2, "unexpected argument '%s'", pos[0]);
+        usage_line(usage);
+        return 2;
+    }
+    if (old_s && size_s) {
+        kt_error(2, "--size goes with --inclusion; for --consistency give OLD and NEW");
+        usage_line(usage);
+        return 2;
+    }
     if (inc_s && (rc = parse_count("--inclusion", inc_s, &index))) return rc;
     if (size_s && (rc = parse_count("--size", size_s, &size))) return rc;
     if (old_s && (rc = parse_count("--consistency", old_s, &old))) return rc;
@@ -224,7 +268,11 @@ static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
     if (target < 0) {
         struct tlog_ckpt c;
         int found;
-        if ((rc = tlog_checkpoint_latest(r, &c, &found))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+        if ((rc = tlog_checkpoint_latest(r, &c, &found))) {
+            kt_error(rc, "%s", reg_err(r));
+            reg_close(r);
+            return rc;
+        }
         target = c.size;
         tlog_ckpt_release(&c);
         if (!found) {
@@ -236,14 +284,21 @@ static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
             tlog_size(r, &n);
             reg_close(r);
             if (index < n)
-                return kt_error(1, "entry %lld is not covered by the newest checkpoint (size %lld) yet: run 'klartext log checkpoint'",
-                                (long long)index, (long long)target);
-            return kt_error(2, "entry %lld is not in the log (it has %lld entr%s)", (long long)index, (long long)n, n == 1 ? "y" : "ies");
+                return kt_error(
+                    1,
+                    "entry %lld is not covered by the newest checkpoint (size %lld) yet: run 'klartext log checkpoint'",
+                    (long long)index, (long long)target);
+            return kt_error(2, "entry %lld is not in the log (it has %lld entr%s)", (long long)index, (long long)n,
+                            n == 1 ? "y" : "ies");
         }
     }
     struct tlog_proof p;
     rc = inc_s ? tlog_prove_inclusion(r, index, target, &p) : tlog_prove_consistency(r, old, target, &p);
-    if (rc) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if (rc) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (ctx->json) {
         json_t *j = tlog_proof_json(&p);
         if (inc_s) {
@@ -264,13 +319,15 @@ static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
     } else {
         char hex[65];
         if (inc_s) {
-            printf("inclusion proof: entry %lld in the log of %lld entries (RFC 9162)\n", (long long)index, (long long)target);
+            printf("inclusion proof: entry %lld in the log of %lld entries (RFC 9162)\n", (long long)index,
+                   (long long)target);
             hexs(p.leaf_hash, 32, hex);
             printf("  %-10s %s\n", "leaf hash", hex);
             hexs(p.root, 32, hex);
             printf("  %-10s %s\n", "root", hex);
         } else {
-            printf("consistency proof: the log of %lld entries extends the log of %lld (RFC 9162)\n", (long long)target, (long long)old);
+            printf("consistency proof: the log of %lld entries extends the log of %lld (RFC 9162)\n", (long long)target,
+                   (long long)old);
             hexs(p.root1, 32, hex);
             printf("  %-10s %s\n", "old root", hex);
             hexs(p.root, 32, hex);
@@ -293,11 +350,15 @@ static int log_verify(struct kt_ctx *ctx, int argc, char **argv)
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Recompute the log from the stored entries and check everything: every leaf hash, every\n"
-                                    "checkpoint's signature and root, each checkpoint consistent with the next, the audit\n"
-                                    "trail's hash chain and each audit-head commitment. Exit 1 on any problem.",
+    int npos, rc = opt_parse(usage,
+                             "Recompute the log from the stored entries and check everything: every leaf hash, every\n"
+                             "checkpoint's signature and root, each checkpoint consistent with the next, the audit\n"
+                             "trail's hash chain and each audit-head commitment. Exit 1 on any problem.",
                              o, argc, argv, pos, 0, &npos);
-    if (rc) { opt_free(o); return rc; }
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     const char *pubfile = opt_get(o, "pubkey")->value, *vkey = opt_get(o, "vkey")->value;
     opt_free(o);
     if (pubfile && vkey) return kt_error(2, "give either --pubkey or --vkey");
@@ -310,7 +371,11 @@ static int log_verify(struct kt_ctx *ctx, int argc, char **argv)
     if (vkey && !tlog_origin(r, origin, NULL) && strcmp(origin, vname))
         kt_warn("the verifier key is named '%s', but the log's origin is '%s'", vname, origin);
     struct tlog_verify_result res;
-    if ((rc = tlog_verify(r, pk, &res))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = tlog_verify(r, pk, &res))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     int64_t uncommitted = res.audit_rows - res.audit_committed;
     if (ctx->json) {
         json_t *j = json_object(), *a = json_array();
@@ -323,7 +388,8 @@ static int log_verify(struct kt_ctx *ctx, int argc, char **argv)
         json_object_set_new(j, "latest_checkpoint_size", res.checkpoints ? json_integer(res.latest_size) : json_null());
         json_object_set_new(j, "audit_entries", json_integer(res.audit_rows));
         json_object_set_new(j, "audit_entries_committed", json_integer(res.audit_committed));
-        json_object_set_new(j, "first_bad_entry", res.first_bad_entry >= 0 ? json_integer(res.first_bad_entry) : json_null());
+        json_object_set_new(j, "first_bad_entry",
+                            res.first_bad_entry >= 0 ? json_integer(res.first_bad_entry) : json_null());
         for (size_t i = 0; i < res.nproblems; i++) json_array_append_new(a, json_string(res.problems[i]));
         json_object_set_new(j, "problems", a);
         json_object_set_new(j, "more_problems", json_integer((json_int_t)res.more_problems));
@@ -331,9 +397,10 @@ static int log_verify(struct kt_ctx *ctx, int argc, char **argv)
     } else if (!res.nproblems) {
         printf("log verified: %lld entr%s (%lld statement%s, %lld commitment%s of which %lld audit head%s), "
                "%lld checkpoint%s",
-               (long long)res.entries, res.entries == 1 ? "y" : "ies", (long long)res.statements, res.statements == 1 ? "" : "s",
-               (long long)res.commitments, res.commitments == 1 ? "" : "s", (long long)res.audit_heads, res.audit_heads == 1 ? "" : "s",
-               (long long)res.checkpoints, res.checkpoints == 1 ? "" : "s");
+               (long long)res.entries, res.entries == 1 ? "y" : "ies", (long long)res.statements,
+               res.statements == 1 ? "" : "s", (long long)res.commitments, res.commitments == 1 ? "" : "s",
+               (long long)res.audit_heads, res.audit_heads == 1 ? "" : "s", (long long)res.checkpoints,
+               res.checkpoints == 1 ? "" : "s");
         if (res.checkpoints) printf(" (newest: size %lld)", (long long)res.latest_size);
         printf("; audit trail of %lld entr%s chained, %lld committed to the log\n", (long long)res.audit_rows,
                res.audit_rows == 1 ? "y" : "ies", (long long)res.audit_committed);
@@ -350,8 +417,8 @@ static int log_verify(struct kt_ctx *ctx, int argc, char **argv)
     if (res.nproblems) {
         size_t total = res.nproblems + res.more_problems;
         if (res.first_bad_entry >= 0)
-            kt_error(1, "log verification failed: %zu problem%s; the first bad entry is %lld", total, total == 1 ? "" : "s",
-                     (long long)res.first_bad_entry);
+            kt_error(1, "log verification failed: %zu problem%s; the first bad entry is %lld", total,
+                     total == 1 ? "" : "s", (long long)res.first_bad_entry);
         else kt_error(1, "log verification failed: %zu problem%s: %s", total, total == 1 ? "" : "s", res.problems[0]);
         rc = 1;
     }
@@ -364,17 +431,23 @@ static int log_verify(struct kt_ctx *ctx, int argc, char **argv)
 
 static void entry_summary(const struct tlog_entry *e, char *out, size_t len)
 {
-    if (e->commitment) { snprintf(out, len, "commitment %.16s…", e->commit_hex); return; }
+    if (e->commitment) {
+        snprintf(out, len, "commitment %.16s…", e->commit_hex);
+        return;
+    }
     json_t *j = json_loadb(e->data, e->len, 0, NULL);
-    const char *inc = json_string_value(json_object_get(j, "incident")), *lang = json_string_value(json_object_get(j, "lang"));
+    const char *inc = json_string_value(json_object_get(j, "incident")),
+               *lang = json_string_value(json_object_get(j, "lang"));
     const char *title = json_string_value(json_object_get(j, "title"));
     if (!strcmp(e->kind, "statement") && inc && lang && title) {
-        snprintf(out, len, "%s revision %lld (%s): %s", inc, (long long)json_integer_value(json_object_get(j, "revision")), lang, title);
+        snprintf(out, len, "%s revision %lld (%s): %s", inc,
+                 (long long)json_integer_value(json_object_get(j, "revision")), lang, title);
     } else {
         snprintf(out, len, "%.*s%s", e->len > 80 ? 80 : (int)e->len, e->data, e->len > 80 ? "…" : "");
     }
     json_decref(j);
-    for (char *c = out; *c; c++) if ((unsigned char)*c < ' ') *c = ' ';
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < ' ') *c = ' ';
 }
 
 static int log_entries(struct kt_ctx *ctx, int argc, char **argv)
@@ -386,16 +459,21 @@ static int log_entries(struct kt_ctx *ctx, int argc, char **argv)
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage, "The log's entries in their public form: statements in full; for commitments only the\n"
-                                    "kind, the time and the commitment hash. --json gives each entry's exact bytes.",
+    int npos, rc = opt_parse(usage,
+                             "The log's entries in their public form: statements in full; for commitments only the\n"
+                             "kind, the time and the commitment hash. --json gives each entry's exact bytes.",
                              o, argc, argv, pos, 0, &npos);
-    if (rc) { opt_free(o); return rc; }
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     const char *start_s = opt_get(o, "start")->value, *end_s = opt_get(o, "end")->value;
     opt_free(o);
     int64_t start = 0, end = -1;
     if (start_s && (rc = parse_count("--start", start_s, &start))) return rc;
     if (end_s && (rc = parse_count("--end", end_s, &end))) return rc;
-    if (end >= 0 && end < start) return kt_error(2, "--end %lld is before --start %lld", (long long)end, (long long)start);
+    if (end >= 0 && end < start)
+        return kt_error(2, "--end %lld is before --start %lld", (long long)end, (long long)start);
     reg *r;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
     int64_t size;
@@ -434,8 +512,9 @@ static int log_pubkey(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext log pubkey";
     struct opt o[] = {{0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Print the key that verifies the log's checkpoints in the signed-note verifier-key form\n"
-                                    "(<origin>+<key id>+<base64 key>), for witnesses and Go's sumdb/note.",
+    int npos, rc = opt_parse(usage,
+                             "Print the key that verifies the log's checkpoints in the signed-note verifier-key form\n"
+                             "(<origin>+<key id>+<base64 key>), for witnesses and Go's sumdb/note.",
                              o, argc, argv, pos, 0, &npos);
     if (rc) return rc;
     uint8_t pk[32];
@@ -444,9 +523,17 @@ static int log_pubkey(struct kt_ctx *ctx, int argc, char **argv)
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
     char origin[CKPT_MAX_NAME + 1], vkey[CKPT_VKEY_MAX], err[256];
     int placeholder;
-    if ((rc = tlog_origin(r, origin, &placeholder))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = tlog_origin(r, origin, &placeholder))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (placeholder) kt_warn("portal.url is still the placeholder: the log's origin will change when it is set");
-    if (ckpt_vkey_format(origin, pk, vkey, sizeof vkey, err, sizeof err)) { rc = kt_error(1, "%s", err); reg_close(r); return rc; }
+    if (ckpt_vkey_format(origin, pk, vkey, sizeof vkey, err, sizeof err)) {
+        rc = kt_error(1, "%s", err);
+        reg_close(r);
+        return rc;
+    }
     if (ctx->json) {
         char hex[65];
         hexs(pk, 32, hex);
@@ -464,7 +551,11 @@ static int log_pubkey(struct kt_ctx *ctx, int argc, char **argv)
 
 int cmd_log(struct kt_ctx *ctx, int argc, char **argv)
 {
-    static const struct { const char *name; int (*fn)(struct kt_ctx *, int, char **); const char *what; } sub[] = {
+    static const struct {
+        const char *name;
+        int (*fn)(struct kt_ctx *, int, char **);
+        const char *what;
+    } sub[] = {
         {"checkpoint", log_checkpoint, "commit the audit trail's head, sign and store the log's tree head"},
         {"checkpoints", log_checkpoints, "the stored checkpoints (--latest: the newest signed note)"},
         {"prove", log_prove, "inclusion and consistency proofs (RFC 9162)"},

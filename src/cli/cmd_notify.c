@@ -49,12 +49,12 @@ struct nctx {
     char keyid_hex[SIGN_KEYID_HEX];
     struct notice_incident ni;
     sign_key *key;
-    unsigned char *code_key;   /* CODE_KEY_BYTES in sodium_malloc'd (guarded) memory, wiped when freed */
+    unsigned char *code_key; /* CODE_KEY_BYTES in sodium_malloc'd (guarded) memory, wiped when freed */
     int have_seed;
     unsigned char seed[32];
     struct notify_people pp;
     int64_t decision_seq;
-    int decision_people;       /* -1: no decision */
+    int decision_people; /* -1: no decision */
     int voluntary;
 };
 
@@ -72,19 +72,26 @@ static int64_t now_live(const struct nctx *c)
 
 static struct notify_content content_of(const struct nctx *c)
 {
-    return (struct notify_content){.tm = c->tm, .org = &c->org, .ni = &c->ni, .key = c->key, .code_key = c->code_key,
+    return (struct notify_content){.tm = c->tm,
+                                   .org = &c->org,
+                                   .ni = &c->ni,
+                                   .key = c->key,
+                                   .code_key = c->code_key,
                                    .test_seed = c->have_seed ? c->seed : NULL};
 }
 
 /* the register's message as the command's error */
-static int fail(struct nctx *c, int rc) { return kt_error(rc, "%s", reg_err(c->r)); }
+static int fail(struct nctx *c, int rc)
+{
+    return kt_error(rc, "%s", reg_err(c->r));
+}
 
 static void nctx_release(struct nctx *c)
 {
     notify_people_release(&c->pp);
     notice_templates_free(c->tm);
     sign_key_free(c->key);
-    sodium_free(c->code_key);            /* wipes it; NULL is fine */
+    sodium_free(c->code_key); /* wipes it; NULL is fine */
     c->code_key = NULL;
     sodium_memzero(c->seed, sizeof c->seed);
     if (c->inc_loaded) incident_release(&c->inc);
@@ -121,8 +128,10 @@ static int load_test_seed(struct nctx *c, int test_key)
     const char *seed = getenv(TEST_SEED_ENV);
     if (!seed || !*seed) return 0;
     if (!test_key)
-        return kt_error(2, "%s is set, but the signing key is not klartext's public test key: "
-                           "refusing to make predictable notice codes (unset it)", TEST_SEED_ENV);
+        return kt_error(2,
+                        "%s is set, but the signing key is not klartext's public test key: "
+                        "refusing to make predictable notice codes (unset it)",
+                        TEST_SEED_ENV);
     size_t bl = 0;
     if (strlen(seed) != 64 || sodium_hex2bin(c->seed, sizeof c->seed, seed, 64, NULL, &bl, NULL) || bl != 32)
         return kt_error(2, "%s must be 64 hexadecimal digits", TEST_SEED_ENV);
@@ -159,8 +168,10 @@ static int check_decision(struct nctx *c, int want_voluntary, int required)
     if ((rc = decisions_latest(c->r, &c->inc, &d, &found))) return fail(c, rc);
     if (!found) {
         if (!required) return 0;
-        return kt_error(1, "incident %s has no decision yet: record who must be told with "
-                           "'klartext assess %s --decide authority=…,subjects=… --by NAME' first", c->inc.ref, c->inc.ref);
+        return kt_error(1,
+                        "incident %s has no decision yet: record who must be told with "
+                        "'klartext assess %s --decide authority=…,subjects=… --by NAME' first",
+                        c->inc.ref, c->inc.ref);
     }
     c->decision_seq = d.seq;
     c->decision_people = (int)d.people;
@@ -170,22 +181,32 @@ static int check_decision(struct nctx *c, int want_voluntary, int required)
     if (people == PROPOSAL_PEOPLE_YES) return 0;
     if (people == PROPOSAL_PEOPLE_PUBLIC) {
         if (!required) return 0;
-        return kt_error(1, "decision #%lld is to inform the people by a public communication (Art. 34(3)(c) GDPR): "
-                           "no individual notices are made; publish the statement with 'klartext incident publish %s'",
+        return kt_error(1,
+                        "decision #%lld is to inform the people by a public communication (Art. 34(3)(c) GDPR): "
+                        "no individual notices are made; publish the statement with 'klartext incident publish %s'",
                         (long long)c->decision_seq, c->inc.ref);
     }
     /* people = no: only a voluntary notice the assessment recommended */
     int recommended = 0;
     struct assessment *as = NULL;
     size_t na = 0;
-    if ((rc = assessments_list(c->r, &c->inc, &as, &na))) { assessments_free(as, na); return fail(c, rc); }
-    for (size_t i = 0; i < na; i++) if (as[i].id == aid) recommended = as[i].p.voluntary;
+    if ((rc = assessments_list(c->r, &c->inc, &as, &na))) {
+        assessments_free(as, na);
+        return fail(c, rc);
+    }
+    for (size_t i = 0; i < na; i++)
+        if (as[i].id == aid) recommended = as[i].p.voluntary;
     assessments_free(as, na);
-    if (want_voluntary && recommended) { c->voluntary = 1; return 0; }
+    if (want_voluntary && recommended) {
+        c->voluntary = 1;
+        return 0;
+    }
     if (!required) return 0;
     if (want_voluntary)
-        return kt_error(1, "decision #%lld is not to tell the people, and its assessment does not recommend a voluntary "
-                           "notice: refusing --voluntary", (long long)c->decision_seq);
+        return kt_error(1,
+                        "decision #%lld is not to tell the people, and its assessment does not recommend a voluntary "
+                        "notice: refusing --voluntary",
+                        (long long)c->decision_seq);
     return kt_error(1, "decision #%lld is not to tell the people (Art. 34 GDPR)%s", (long long)c->decision_seq,
                     recommended ? "; the assessment recommends a voluntary notice: add --voluntary to send one" : "");
 }
@@ -200,8 +221,10 @@ static int check_placeholders(struct nctx *c, int fatal)
     int rc = 0;
     if (b.len) {
         if (fatal)
-            rc = kt_error(1, "the organisation's details are incomplete (%s): a notice must name a real sender, DPO and "
-                             "portal; fix them with 'klartext org set KEY=VALUE'", buf_str(&b));
+            rc = kt_error(1,
+                          "the organisation's details are incomplete (%s): a notice must name a real sender, DPO and "
+                          "portal; fix them with 'klartext org set KEY=VALUE'",
+                          buf_str(&b));
         else kt_warn("the organisation's details are still placeholders: %s", buf_str(&b));
     }
     buf_release(&b);
@@ -215,16 +238,19 @@ static int check_approval(struct nctx *c, int64_t *approval_id)
     int found, rc;
     if ((rc = outbox_approval_latest(c->r, &c->inc, &a, &found))) return fail(c, rc);
     if (!found)
-        return kt_error(1, "the notices of incident %s are not approved yet: read one with 'klartext notify %s --preview "
-                           "SUBJECT', then approve the content with 'klartext notify %s --approve --by NAME'%s",
+        return kt_error(1,
+                        "the notices of incident %s are not approved yet: read one with 'klartext notify %s --preview "
+                        "SUBJECT', then approve the content with 'klartext notify %s --approve --by NAME'%s",
                         c->inc.ref, c->inc.ref, c->inc.ref, c->opt_templates ? " (with the same --templates)" : "");
     char *man = notify_manifest(c->r, &c->inc, c->tm, &c->org, &c->ni), hex[65];
     notify_manifest_sha(man, hex);
     rc = 0;
     if (strcmp(hex, a.sha256)) {
         char *d = notify_manifest_diff(a.manifest, man);
-        rc = kt_error(1, "the notice content changed since approval #%lld by %s (%s): check it with --preview and approve "
-                         "it again with --approve --by NAME", (long long)a.seq, a.by, *d ? d : "templates");
+        rc = kt_error(1,
+                      "the notice content changed since approval #%lld by %s (%s): check it with --preview and approve "
+                      "it again with --approve --by NAME",
+                      (long long)a.seq, a.by, *d ? d : "templates");
         free(d);
     } else *approval_id = a.id;
     free(man);
@@ -301,10 +327,16 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
 {
     char n1[32];
     int64_t pending = oc->queued + oc->failed_retry + oc->sending;
-    if (c->ctx->json) { print_summary_json(c, ms, oc); return; }
+    if (c->ctx->json) {
+        print_summary_json(c, ms, oc);
+        return;
+    }
     printf("%s\n", title);
-#define ROW(label, v, note) do { i18n_format_int(I18N_EN, (v), n1, sizeof n1); \
-        printf("  %-40s %9s%s%s\n", label, n1, (note) ? "  " : "", (note) ? (note) : ""); } while (0)
+#define ROW(label, v, note) \
+    do { \
+        i18n_format_int(I18N_EN, (v), n1, sizeof n1); \
+        printf("  %-40s %9s%s%s\n", label, n1, (note) ? "  " : "", (note) ? (note) : ""); \
+    } while (0)
     ROW("people exposed (current scan)", ms->exposed, NULL);
     ROW("with an e-mail address", ms->reachable, NULL);
     ROW("unreachable (no e-mail address)", ms->unreachable,
@@ -353,7 +385,8 @@ static int parse_pos(const char *name, const char *s, long lo, long hi, long *ou
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) return kt_error(2, "--%s '%s': expected a number from %ld to %ld", name, s, lo, hi);
+    if (errno || *end || end == s || v < lo || v > hi)
+        return kt_error(2, "--%s '%s': expected a number from %ld to %ld", name, s, lo, hi);
     *out = v;
     return 0;
 }
@@ -368,7 +401,8 @@ static int find_person(struct nctx *c, const char *subject, const struct exposur
         if (!strcmp(c->pp.ex[i].subject, subject)) *e = &c->pp.ex[i];
     if (!*e) return kt_error(2, "'%s' was not exposed in the current scan of incident %s", subject, c->inc.ref);
     *s = notify_contact(&c->pp, subject);
-    if (!notify_reachable(*s)) return kt_error(2, "no contact data for '%s' (no e-mail address in the subject directory)", subject);
+    if (!notify_reachable(*s))
+        return kt_error(2, "no contact data for '%s' (no e-mail address in the subject directory)", subject);
     return 0;
 }
 
@@ -396,7 +430,8 @@ static int mode_preview(struct nctx *c, const char *subject, int html)
 }
 
 /* the person a TEST sample is made from: SUBJECT, or the first reachable one */
-static int sample_person(struct nctx *c, const char *subject, const struct exposure_row **e, const struct subject_rec **s)
+static int sample_person(struct nctx *c, const char *subject, const struct exposure_row **e,
+                         const struct subject_rec **s)
 {
     *e = NULL;
     *s = NULL;
@@ -406,7 +441,8 @@ static int sample_person(struct nctx *c, const char *subject, const struct expos
             *e = &c->pp.ex[i];
             *s = notify_contact(&c->pp, (*e)->subject);
         }
-    if (!*e) return kt_error(1, "incident %s has no exposed person with contact data to make a sample from", c->inc.ref);
+    if (!*e)
+        return kt_error(1, "incident %s has no exposed person with contact data to make a sample from", c->inc.ref);
     return 0;
 }
 
@@ -419,16 +455,18 @@ static int send_test(struct nctx *c, const struct smtp_conf *sc, const char *to,
     notice_mask_address(to, masked, sizeof masked);
     int r = notify_send_one(sc, reg_org_get(c->r, "notices.from"), to, res->eml.p, res->eml.len, &rep, err, sizeof err);
     if (r < 0) return kt_error(2, "%s", err);
-    if (r != SMTP_OK) return kt_error(1, "the TEST notice to %s was not sent (%s): %s", masked, smtp_result_str(r), rep.text);
+    if (r != SMTP_OK)
+        return kt_error(1, "the TEST notice to %s was not sent (%s): %s", masked, smtp_result_str(r), rep.text);
     snprintf(text, sizeof text, "TEST notice (sample made from one person's data) sent to %s", masked);
     if ((rc = reg_begin(c->r)) || (rc = reg_audit(c->r, c->inc.ref, "notify.test", "to", NULL, masked)) ||
-        (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) || (rc = reg_commit(c->r))) {
+        (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) ||
+        (rc = reg_commit(c->r))) {
         kt_error(rc, "%s", reg_err(c->r));
         reg_rollback(c->r);
         return rc;
     }
-    printf("TEST notice sent to %s (server: %s). Its code is not valid; it is marked TEST in the subject and text.\n", masked,
-           rep.text);
+    printf("TEST notice sent to %s (server: %s). Its code is not valid; it is marked TEST in the subject and text.\n",
+           masked, rep.text);
     return 0;
 }
 
@@ -444,7 +482,8 @@ static int mode_test(struct nctx *c, const char *to, const char *subject, const 
     p.email = to;
     char id[NOTICE_ID_MAX], code[CODE_DISPLAY_SIZE], rnd[17], err[400];
     unsigned char rb[8];
-    if (c->have_seed) memcpy(rb, c->seed, 8); else randombytes_buf(rb, sizeof rb);
+    if (c->have_seed) memcpy(rb, c->seed, 8);
+    else randombytes_buf(rb, sizeof rb);
     sodium_bin2hex(rnd, sizeof rnd, rb, sizeof rb);
     snprintf(id, sizeof id, "%s-test-%.8s", c->inc.ref, rnd);
     struct notify_content nc = content_of(c);
@@ -457,8 +496,7 @@ static int mode_test(struct nctx *c, const char *to, const char *subject, const 
         notice_package(c->key, &c->org, &c->ni, &p, &m, &res, err, sizeof err)) {
         notify_mask_reply(err, sizeof err);
         rc = kt_error(1, "%s", err);
-    } else
-        rc = send_test(c, sc, to, &res);
+    } else rc = send_test(c, sc, to, &res);
     notice_result_release(&res);
     notice_renderer_free(rr);
     return rc;
@@ -488,7 +526,10 @@ static int mode_approve(struct nctx *c, const char *by)
     notify_manifest_sha(man, hex);
     struct notice_approval a;
     int found, rc;
-    if ((rc = outbox_approval_latest(c->r, &c->inc, &a, &found))) { free(man); return fail(c, rc); }
+    if ((rc = outbox_approval_latest(c->r, &c->inc, &a, &found))) {
+        free(man);
+        return fail(c, rc);
+    }
     if (found && !strcmp(a.sha256, hex)) {
         printf("The notice content of incident %s is unchanged: approval #%lld by %s stands (SHA-256 %.16s…).\n",
                c->inc.ref, (long long)a.seq, a.by, hex);
@@ -499,8 +540,8 @@ static int mode_approve(struct nctx *c, const char *by)
     notice_approval_release(&a);
     int64_t seq = 0;
     const char *src = c->opt_templates ? c->opt_templates : "built-in";
-    if ((rc = reg_begin(c->r)) ||
-        (rc = outbox_approve(c->r, &c->inc, by, hex, NOTICE_MODEL_VERSION, src, man, &seq)) || (rc = reg_commit(c->r))) {
+    if ((rc = reg_begin(c->r)) || (rc = outbox_approve(c->r, &c->inc, by, hex, NOTICE_MODEL_VERSION, src, man, &seq)) ||
+        (rc = reg_commit(c->r))) {
         kt_error(rc, "%s", reg_err(c->r));
         reg_rollback(c->r);
         free(man);
@@ -515,7 +556,8 @@ static int record_run(struct nctx *c, const char *action, const char *text)
 {
     int rc;
     if ((rc = reg_begin(c->r)) || (rc = reg_audit(c->r, c->inc.ref, action, NULL, NULL, text)) ||
-        (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) || (rc = reg_commit(c->r))) {
+        (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) ||
+        (rc = reg_commit(c->r))) {
         kt_error(rc, "%s", reg_err(c->r));
         reg_rollback(c->r);
     }
@@ -528,8 +570,12 @@ static int make(struct nctx *c, int64_t approval_id, enum outbox_state st, const
 {
     struct progress pr = {.json = c->ctx->json};
     struct notify_content nc = content_of(c);
-    struct notify_make_opts mo = {.approval_id = approval_id, .state = st, .outdir = outdir, .threads = nth,
-                                  .at = now_live(c), .progress = {progress_show, &pr}};
+    struct notify_make_opts mo = {.approval_id = approval_id,
+                                  .state = st,
+                                  .outdir = outdir,
+                                  .threads = nth,
+                                  .at = now_live(c),
+                                  .progress = {progress_show, &pr}};
     int rc = notify_make(c->r, &c->inc, &c->pp, &nc, &mo, ms);
     return rc ? fail(c, rc) : 0;
 }
@@ -538,7 +584,8 @@ static void print_out_summary(struct nctx *c, const char *dir, int64_t written, 
                               const struct outbox_counts *oc)
 {
     char title[400];
-    snprintf(title, sizeof title, "Notices of incident %s written to %s/ (one NOTICE-ID.eml each; the organisation delivers them):",
+    snprintf(title, sizeof title,
+             "Notices of incident %s written to %s/ (one NOTICE-ID.eml each; the organisation delivers them):",
              c->inc.ref, dir);
     print_summary(c, ms, oc, title);
     if (!c->ctx->json && written) {
@@ -546,7 +593,8 @@ static void print_out_summary(struct nctx *c, const char *dir, int64_t written, 
         notice_make_id(c->inc.ref, 1, nid, sizeof nid);
         printf("\nOpen one in a mail program, e.g. %s/%s.eml; check its signature with\n"
                "  minisign -Vm notice.txt -p %s   (after saving the two attachments)\n"
-               "or 'klartext verify %s/%s.eml'.\n", dir, nid, "klartext.pub", dir, nid);
+               "or 'klartext verify %s/%s.eml'.\n",
+               dir, nid, "klartext.pub", dir, nid);
     }
 }
 
@@ -567,7 +615,8 @@ static int mode_out(struct nctx *c, const char *dir, int nth, int64_t approval_i
     close(lfd);
     if (rc) return rc;
     char text[300];
-    snprintf(text, sizeof text, "Notices written to files: %lld (%lld made in this run); %lld people without an e-mail address",
+    snprintf(text, sizeof text,
+             "Notices written to files: %lld (%lld made in this run); %lld people without an e-mail address",
              (long long)written, (long long)ms.created, (long long)ms.unreachable);
     if ((rc = record_run(c, "notify.out", text))) return rc;
     struct outbox_counts oc;
@@ -593,7 +642,10 @@ static int mode_status(struct nctx *c, int max_attempts)
     if (n) printf("\n%-18s %-28s %-9s %s\n", "NOTICE", "TO", "STATE", "LAST REPLY");
     for (size_t i = 0; i < n; i++)
         printf("%-18s %-28s %-9s %s\n", p[i].notice_id, p[i].rcpt_masked,
-               p[i].state == OB_SENDING ? "unknown" : p[i].permanent ? "refused" : "retry", p[i].reply);
+               p[i].state == OB_SENDING ? "unknown"
+               : p[i].permanent         ? "refused"
+                                        : "retry",
+               p[i].reply);
     outbox_problems_free(p, n);
     return 0;
 }
@@ -603,7 +655,11 @@ static int mode_bulk(struct nctx *c, const char *what, const char *resolve)
     int64_t n = 0, at = now_live(c);
     int rc, lfd = -1;
     if ((rc = notify_lock(c->r, &lfd))) return fail(c, rc);
-    if ((rc = reg_begin(c->r))) { fail(c, rc); close(lfd); return rc; }
+    if ((rc = reg_begin(c->r))) {
+        fail(c, rc);
+        close(lfd);
+        return rc;
+    }
     const char *action;
     char text[300];
     if (!strcmp(what, "cancel")) {
@@ -617,9 +673,12 @@ static int mode_bulk(struct nctx *c, const char *what, const char *resolve)
     } else {
         int sent = !strcmp(resolve, "sent");
         rc = outbox_resolve(c->r, c->inc.id, at, sent,
-                            sent ? "resolved as sent by the operator" : "queued again by the operator (resent with the same Message-ID)", &n);
+                            sent ? "resolved as sent by the operator"
+                                 : "queued again by the operator (resent with the same Message-ID)",
+                            &n);
         action = "notify.resolve";
-        snprintf(text, sizeof text, "Notices of unknown delivery resolved as %s: %lld", sent ? "sent" : "to be resent", (long long)n);
+        snprintf(text, sizeof text, "Notices of unknown delivery resolved as %s: %lld", sent ? "sent" : "to be resent",
+                 (long long)n);
     }
     if (rc || (rc = reg_audit(c->r, c->inc.ref, action, NULL, NULL, text)) ||
         (n && (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL))) ||
@@ -650,7 +709,8 @@ static int handle_unknown(struct nctx *c, int64_t unknown, int resend)
         return 0;
     }
     if ((rc = reg_begin(c->r)) ||
-        (rc = outbox_resolve(c->r, c->inc.id, now_live(c), 0, "resent with the same Message-ID (--resend-unknown)", &n)) ||
+        (rc = outbox_resolve(c->r, c->inc.id, now_live(c), 0, "resent with the same Message-ID (--resend-unknown)",
+                             &n)) ||
         (rc = reg_commit(c->r))) {
         fail(c, rc);
         reg_rollback(c->r);
@@ -668,13 +728,16 @@ static int smtp_report(struct nctx *c, const struct notify_send_opts *so, const 
     int rc;
     if ((rc = summary_counts(c, so->max_attempts, ms, &oc))) return rc;
     char title[300];
-    snprintf(title, sizeof title, "Notices of incident %s (this run: %lld sent, %lld failed, %lld unknown):", c->inc.ref,
+    snprintf(title, sizeof title,
+             "Notices of incident %s (this run: %lld sent, %lld failed, %lld unknown):", c->inc.ref,
              (long long)st->sent, (long long)st->failed, (long long)st->unknown);
     print_summary(c, ms, &oc, title);
-    if (st->stopped) return kt_error(1, "stopped after %d failed connections to the mail server; run again later", NOTIFY_STOP_AFTER);
+    if (st->stopped)
+        return kt_error(1, "stopped after %d failed connections to the mail server; run again later",
+                        NOTIFY_STOP_AFTER);
     if (oc.sending && !c->ctx->json)
-        printf("\n%lld notice%s of unknown delivery %s held: see 'klartext notify %s --status'.\n", (long long)oc.sending,
-               oc.sending == 1 ? "" : "s", oc.sending == 1 ? "is" : "are", c->inc.ref);
+        printf("\n%lld notice%s of unknown delivery %s held: see 'klartext notify %s --status'.\n",
+               (long long)oc.sending, oc.sending == 1 ? "" : "s", oc.sending == 1 ? "is" : "are", c->inc.ref);
     if (oc.failed_retry && !c->ctx->json) {
         char t[64];
         kt_fmt_time(c->ctx, c->r, oc.next_retry, t, sizeof t);
@@ -690,9 +753,18 @@ static int mode_smtp(struct nctx *c, struct notify_send_opts *so, int resend_unk
     if ((rc = notify_lock(c->r, &lfd))) return fail(c, rc);
     struct notify_make_stats ms;
     struct outbox_counts oc;
-    if ((rc = make(c, approval_id, OB_QUEUED, NULL, nth, &ms))) { close(lfd); return rc; }
-    if ((rc = outbox_count(c->r, c->inc.id, so->max_attempts, &oc))) { close(lfd); return fail(c, rc); }
-    if ((rc = handle_unknown(c, oc.sending, resend_unknown))) { close(lfd); return rc; }
+    if ((rc = make(c, approval_id, OB_QUEUED, NULL, nth, &ms))) {
+        close(lfd);
+        return rc;
+    }
+    if ((rc = outbox_count(c->r, c->inc.id, so->max_attempts, &oc))) {
+        close(lfd);
+        return fail(c, rc);
+    }
+    if ((rc = handle_unknown(c, oc.sending, resend_unknown))) {
+        close(lfd);
+        return rc;
+    }
     struct progress pr = {.json = c->ctx->json};
     struct notify_send_stats st;
     so->from = reg_org_get(c->r, "notices.from");
@@ -701,7 +773,8 @@ static int mode_smtp(struct nctx *c, struct notify_send_opts *so, int resend_unk
     if ((rc = notify_send(c->r, c->inc.id, so, &st))) fail(c, rc);
     char text[400];
     snprintf(text, sizeof text, "Notices sent in this run: %lld; failed: %lld; unknown: %lld%s", (long long)st.sent,
-             (long long)st.failed, (long long)st.unknown, st.stopped ? " (stopped: the server could not be reached)" : "");
+             (long long)st.failed, (long long)st.unknown,
+             st.stopped ? " (stopped: the server could not be reached)" : "");
     int rc2 = record_run(c, "notify.send", text);
     close(lfd);
     if (rc) return rc;
@@ -741,8 +814,14 @@ struct nopts {
     struct creds cr;
 };
 
-static int given(struct nopts *n, const char *name) { return opt_get(n->o, name)->given; }
-static const char *value(struct nopts *n, const char *name) { return opt_get(n->o, name)->value; }
+static int given(struct nopts *n, const char *name)
+{
+    return opt_get(n->o, name)->given;
+}
+static const char *value(struct nopts *n, const char *name)
+{
+    return opt_get(n->o, name)->value;
+}
 
 /* exactly one mode, and the options that go with it; 0 or 2 with the message */
 static int check_modes(struct nopts *n, int npos)
@@ -750,10 +829,17 @@ static int check_modes(struct nopts *n, int npos)
     int modes = n->preview->given + n->test_to->given + n->approve->given + n->out->given +
                 (n->smtp->given && !n->test_to->given) + n->cancel->given + n->requeue->given + n->resolve->given +
                 n->status->given;
-    if (npos != 1) { kt_error(2, "notify needs the incident's ID"); usage_line(usage); return 2; }
+    if (npos != 1) {
+        kt_error(2, "notify needs the incident's ID");
+        usage_line(usage);
+        return 2;
+    }
     if (modes != 1) {
-        kt_error(2, modes ? "choose one of --preview, --test-to, --approve, --out, --smtp, --status, --cancel, --requeue, --resolve"
-                          : "what should notify do? give --preview, --test-to, --approve, --out, --smtp or --status");
+        kt_error(
+            2,
+            modes
+                ? "choose one of --preview, --test-to, --approve, --out, --smtp, --status, --cancel, --requeue, --resolve"
+                : "what should notify do? give --preview, --test-to, --approve, --out, --smtp or --status");
         usage_line(usage);
         return 2;
     }
@@ -798,7 +884,8 @@ static int check_smtp(struct nopts *n)
     if (!n->smtp->given) {
         if (given(n, "require-tls") || given(n, "smtp-credentials") || given(n, "rate") || given(n, "resend-unknown") ||
             given(n, "limit") || given(n, "smtp-ca"))
-            return kt_error(2, "--require-tls, --smtp-ca, --smtp-credentials, --rate, --limit and --resend-unknown go with --smtp");
+            return kt_error(
+                2, "--require-tls, --smtp-ca, --smtp-credentials, --rate, --limit and --resend-unknown go with --smtp");
         return 0;
     }
     struct smtp_conf *sc = &n->so.smtp;
@@ -809,11 +896,12 @@ static int check_smtp(struct nopts *n)
                                       : creds_env(&n->cr, err, sizeof err);
     if (rc) return kt_error(rc, "%s", err);
     if (n->cr.user && !sc->require_tls && strncasecmp(sc->url, "smtps://", 8))
-        return kt_error(2, "refusing to send the SMTP password over a connection that may be unencrypted: add --require-tls "
-                           "(STARTTLS) or use smtps://");
+        return kt_error(
+            2, "refusing to send the SMTP password over a connection that may be unencrypted: add --require-tls "
+               "(STARTTLS) or use smtps://");
     sc->user = n->cr.user;
     sc->password = n->cr.password;
-    struct smtp *probe = smtp_open(sc, err, sizeof err);   /* validates the URL before anything else */
+    struct smtp *probe = smtp_open(sc, err, sizeof err); /* validates the URL before anything else */
     if (!probe) return kt_error(2, "%s", err);
     smtp_close(probe);
     return 0;
@@ -891,16 +979,27 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
     };
     char *pos[1];
     int npos, rc = opt_parse(usage, description, o, argc, argv, pos, 1, &npos);
-    if (rc) { opt_free(o); return rc; }
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     if (opt_get(o, "placeholders")->given) {
-        for (int i = 0; notice_placeholders[i]; i++) printf("%-28s %s\n", notice_placeholders[i], notice_placeholder_help[i]);
+        for (int i = 0; notice_placeholders[i]; i++)
+            printf("%-28s %s\n", notice_placeholders[i], notice_placeholder_help[i]);
         opt_free(o);
         return 0;
     }
     struct nopts n = {
-        .o = o, .preview = opt_get(o, "preview"), .test_to = opt_get(o, "test-to"), .approve = opt_get(o, "approve"),
-        .out = opt_get(o, "out"), .smtp = opt_get(o, "smtp"), .cancel = opt_get(o, "cancel"),
-        .requeue = opt_get(o, "requeue"), .resolve = opt_get(o, "resolve"), .status = opt_get(o, "status"),
+        .o = o,
+        .preview = opt_get(o, "preview"),
+        .test_to = opt_get(o, "test-to"),
+        .approve = opt_get(o, "approve"),
+        .out = opt_get(o, "out"),
+        .smtp = opt_get(o, "smtp"),
+        .cancel = opt_get(o, "cancel"),
+        .requeue = opt_get(o, "requeue"),
+        .resolve = opt_get(o, "resolve"),
+        .status = opt_get(o, "status"),
         .so = {.max_attempts = OUTBOX_MAX_ATTEMPTS},
     };
     struct nctx c = {.ctx = ctx, .decision_people = -1};

@@ -10,31 +10,45 @@
 #include <sys/stat.h>
 
 struct org_ctx {
-    char *vals[64];      /* index = position in org_keys */
+    char *vals[64]; /* index = position in org_keys */
     int lines[64];
 };
 
-static int org_cb(void *vctx, const char *section, const char *sub, const char *key,
-                  const char *value, int line, char *err, size_t errlen)
+static int org_cb(void *vctx, const char *section, const char *sub, const char *key, const char *value, int line,
+                  char *err, size_t errlen)
 {
     struct org_ctx *c = vctx;
     if (!key) {
-        static const char *const sections[] = {"organisation", "dpo", "service", "notices", "authority", "portal", NULL};
+        static const char *const sections[] = {"organisation", "dpo",    "service", "notices",
+                                               "authority",    "portal", NULL};
         for (const char *const *s = sections; *s; s++)
             if (!strcmp(*s, section) && !sub) return 0;
-        snprintf(err, errlen, "unknown section [%s%s%s%s] (expected organisation, dpo, service, notices, authority, portal)",
+        snprintf(err, errlen,
+                 "unknown section [%s%s%s%s] (expected organisation, dpo, service, notices, authority, portal)",
                  section, sub ? " \"" : "", sub ? sub : "", sub ? "\"" : "");
         return -1;
     }
-    if (!*section) { snprintf(err, errlen, "'%s' stands outside a section (e.g. put it under [organisation])", key); return -1; }
+    if (!*section) {
+        snprintf(err, errlen, "'%s' stands outside a section (e.g. put it under [organisation])", key);
+        return -1;
+    }
     char full[160];
     snprintf(full, sizeof full, "%s.%s", section, key);
     const struct org_key *k = org_key_find(full);
-    if (!k) { snprintf(err, errlen, "unknown key '%s' in [%s]", key, section); return -1; }
+    if (!k) {
+        snprintf(err, errlen, "unknown key '%s' in [%s]", key, section);
+        return -1;
+    }
     size_t idx = (size_t)(k - org_keys);
-    if (c->vals[idx]) { snprintf(err, errlen, "'%s' given twice (first on line %d)", full, c->lines[idx]); return -1; }
+    if (c->vals[idx]) {
+        snprintf(err, errlen, "'%s' given twice (first on line %d)", full, c->lines[idx]);
+        return -1;
+    }
     char canon[2048], e[512];
-    if (org_validate(full, value, canon, sizeof canon, e, sizeof e)) { snprintf(err, errlen, "%s", e); return -1; }
+    if (org_validate(full, value, canon, sizeof canon, e, sizeof e)) {
+        snprintf(err, errlen, "%s", e);
+        return -1;
+    }
     c->vals[idx] = xstrdup(canon);
     c->lines[idx] = line;
     return 0;
@@ -92,8 +106,9 @@ static int org_show(struct kt_ctx *ctx, reg *r)
     }
     if (placeholders)
         printf("\n%d detail%s still hold%s a placeholder: set %s with 'klartext org set KEY=VALUE'.\n"
-               "Reports and notices need real details.\n", placeholders, placeholders == 1 ? "" : "s",
-               placeholders == 1 ? "s" : "", placeholders == 1 ? "it" : "them");
+               "Reports and notices need real details.\n",
+               placeholders, placeholders == 1 ? "" : "s", placeholders == 1 ? "s" : "",
+               placeholders == 1 ? "it" : "them");
     return 0;
 }
 
@@ -103,17 +118,33 @@ int cmd_org(struct kt_ctx *ctx, int argc, char **argv)
     char *pos[64];
     int npos, rc = opt_parse(org_usage, org_desc, opts, argc, argv, pos, 64, &npos);
     if (rc) return rc;
-    if (npos == 0) { kt_error(2, "org needs 'show' or 'set'"); usage_line(org_usage); return 2; }
+    if (npos == 0) {
+        kt_error(2, "org needs 'show' or 'set'");
+        usage_line(org_usage);
+        return 2;
+    }
     reg *r;
     if (!strcmp(pos[0], "show")) {
-        if (npos > 1) { kt_error(2, "unexpected argument '%s'", pos[1]); usage_line(org_usage); return 2; }
+        if (npos > 1) {
+            kt_error(2, "unexpected argument '%s'", pos[1]);
+            usage_line(org_usage);
+            return 2;
+        }
         if ((rc = kt_open(ctx, 0, &r))) return rc;
         rc = org_show(ctx, r);
         reg_close(r);
         return rc;
     }
-    if (strcmp(pos[0], "set")) { kt_error(2, "unknown org command '%s'", pos[0]); usage_line(org_usage); return 2; }
-    if (npos < 2) { kt_error(2, "org set needs KEY=VALUE"); usage_line(org_usage); return 2; }
+    if (strcmp(pos[0], "set")) {
+        kt_error(2, "unknown org command '%s'", pos[0]);
+        usage_line(org_usage);
+        return 2;
+    }
+    if (npos < 2) {
+        kt_error(2, "org set needs KEY=VALUE");
+        usage_line(org_usage);
+        return 2;
+    }
     /* validate everything before opening the register */
     for (int i = 1; i < npos; i++) {
         char *eq = strchr(pos[i], '=');

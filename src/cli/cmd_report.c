@@ -41,10 +41,12 @@ static int one_line(const char *s, size_t max)
 
 static void warn_gaps(reg *r, const struct incident *inc)
 {
-    static const char *const keys[] = {"organisation.name", "organisation.address", "dpo.name", "dpo.email", "authority.lead"};
+    static const char *const keys[] = {"organisation.name", "organisation.address", "dpo.name", "dpo.email",
+                                       "authority.lead"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (reg_org_is_placeholder(r, keys[i]))
-            kt_warn("the organisation's %s is still a placeholder: set it with 'klartext org set %s=…'", keys[i], keys[i]);
+            kt_warn("the organisation's %s is still a placeholder: set it with 'klartext org set %s=…'", keys[i],
+                    keys[i]);
     struct decision d;
     int found = 0;
     if (!decisions_latest(r, inc, &d, &found) && !found)
@@ -84,16 +86,16 @@ static int do_register(struct kt_ctx *ctx, const char *fmt, enum report_lang lan
 
 /* what the command line asks for, checked before the register is opened */
 struct report_args {
-    const char *id;                  /* the incident (NULL with --register) */
-    int register_;                   /* --register */
-    const char *fmt_s;               /* --format, or the default */
-    enum report_format fmt;          /* for a report */
+    const char *id; /* the incident (NULL with --register) */
+    int register_; /* --register */
+    const char *fmt_s; /* --format, or the default */
+    enum report_format fmt; /* for a report */
     enum report_lang lang;
     int lang_given;
-    const char *out;                 /* --out FILE, or NULL */
-    int filing, follow_up;           /* --filed, --follow-up */
-    int64_t at;                      /* --at, parsed */
-    const char *at_s, *ref, *delay;  /* --at, --ref, --delay-reason as given, or NULL */
+    const char *out; /* --out FILE, or NULL */
+    int filing, follow_up; /* --filed, --follow-up */
+    int64_t at; /* --at, parsed */
+    const char *at_s, *ref, *delay; /* --at, --ref, --delay-reason as given, or NULL */
 };
 
 static const char *given(struct opt *o, const char *name)
@@ -137,13 +139,20 @@ static int check_args(struct kt_ctx *ctx, struct opt *o, char **pos, int npos, s
     a->delay = given(o, "delay-reason");
     int filing_opts = a->at_s || a->ref || a->follow_up || a->delay;
     if ((a->register_ = opt_get(o, "register")->given)) {
-        if (npos || a->filing || filing_opts) return kt_error(2, "--register takes no incident ID and no filing options");
+        if (npos || a->filing || filing_opts)
+            return kt_error(2, "--register takes no incident ID and no filing options");
         return 0;
     }
-    if (npos != 1) { kt_error(2, "report needs the incident's ID (or --register)"); usage_line(usage); return 2; }
+    if (npos != 1) {
+        kt_error(2, "report needs the incident's ID (or --register)");
+        usage_line(usage);
+        return 2;
+    }
     a->id = pos[0];
-    if (report_format_parse(a->fmt_s, &a->fmt)) return kt_error(2, "--format: '%s' is not text, html, json or veris", a->fmt_s);
-    if (!a->filing && filing_opts) return kt_error(2, "--at, --ref, --follow-up and --delay-reason record a filing: add --filed");
+    if (report_format_parse(a->fmt_s, &a->fmt))
+        return kt_error(2, "--format: '%s' is not text, html, json or veris", a->fmt_s);
+    if (!a->filing && filing_opts)
+        return kt_error(2, "--at, --ref, --follow-up and --delay-reason record a filing: add --filed");
     return a->filing ? check_filing(a) : 0;
 }
 
@@ -171,10 +180,13 @@ static int write_report(reg *r, const struct incident *inc, const struct report_
 static int check_follow_up(const struct incident *inc, const struct report_args *a, int64_t fu, const char *case_ref)
 {
     if (!fu && a->follow_up)
-        return kt_error(2, "incident %s has no initial notification on record: record it first, without --follow-up", inc->ref);
+        return kt_error(2, "incident %s has no initial notification on record: record it first, without --follow-up",
+                        inc->ref);
     if (fu && !a->follow_up)
-        return kt_error(2, "incident %s was already notified (case reference '%s'): a further report is a follow-up "
-                           "(Art. 33(4) GDPR): add --follow-up", inc->ref, case_ref);
+        return kt_error(2,
+                        "incident %s was already notified (case reference '%s'): a further report is a follow-up "
+                        "(Art. 33(4) GDPR): add --follow-up",
+                        inc->ref, case_ref);
     if (!fu && !a->ref) return kt_error(2, "--filed needs --ref CASE-REF: the authority's case reference");
     if (fu && a->ref && strcmp(a->ref, case_ref))
         return kt_error(2, "--ref: follow-up reports carry the reference of the initial notification, '%s', not '%s'",
@@ -200,7 +212,10 @@ static int record_filing(reg *r, struct incident *inc, const struct report_args 
         if ((rc = report_load(r, inc, m))) goto fail;
         kt_warn("the reasons for the delay are now part of the report: send the report as klartext renders it now");
     }
-    if (report_render(*m, a->fmt, a->lang, zone, b, err, sizeof err)) { rc = reg_fail(r, 1, "cannot write the report: %s", err); goto fail; }
+    if (report_render(*m, a->fmt, a->lang, zone, b, err, sizeof err)) {
+        rc = reg_fail(r, 1, "cannot write the report: %s", err);
+        goto fail;
+    }
     uint8_t dg[SHA256_DIGEST_LEN];
     sha256_hash(buf_str(b), b->len, dg);
     sha256_to_hex(dg, f->sha256);
@@ -234,14 +249,16 @@ static void warn_decision(reg *r, const struct incident *inc)
     struct decision d;
     int found = 0;
     if (!decisions_latest(r, inc, &d, &found) && found) {
-        if (!d.notify_authority) kt_warn("the recorded decision (no. %lld) was not to notify the authority", (long long)d.seq);
+        if (!d.notify_authority)
+            kt_warn("the recorded decision (no. %lld) was not to notify the authority", (long long)d.seq);
         decision_release(&d);
     } else if (!found) {
         kt_warn("no decision on the notification is recorded for %s", inc->ref);
     }
 }
 
-static int print_filing(struct kt_ctx *ctx, reg *r, const struct incident *inc, const struct filing *f, enum report_lang lang)
+static int print_filing(struct kt_ctx *ctx, reg *r, const struct incident *inc, const struct filing *f,
+                        enum report_lang lang)
 {
     char t[64];
     kt_fmt_time(ctx, r, f->filed_at, t, sizeof t);
@@ -261,10 +278,14 @@ static int print_filing(struct kt_ctx *ctx, reg *r, const struct incident *inc, 
         json_object_set_new(j, "status", json_string(inc->v[IF_STATUS]));
         return kt_json_print(j);
     }
-    if (fu) printf("Recorded follow-up report no. %lld of incident %s, filed with the supervisory authority on %s (case reference %s).\n",
-                   (long long)fu, inc->ref, t, f->case_ref);
-    else printf("Recorded the notification of incident %s, filed with the supervisory authority on %s (case reference %s).\n",
-                inc->ref, t, f->case_ref);
+    if (fu)
+        printf(
+            "Recorded follow-up report no. %lld of incident %s, filed with the supervisory authority on %s (case reference %s).\n",
+            (long long)fu, inc->ref, t, f->case_ref);
+    else
+        printf(
+            "Recorded the notification of incident %s, filed with the supervisory authority on %s (case reference %s).\n",
+            inc->ref, t, f->case_ref);
     printf("  report    %s, %s, %lld bytes, SHA-256 %s\n", lang == REPORT_DE ? "German" : "English", f->format,
            (long long)f->bytes, f->sha256);
     printf("  status    %s\n", inc_status_label(inc->v[IF_STATUS]));
@@ -277,13 +298,17 @@ static int file_report(struct kt_ctx *ctx, reg *r, struct incident *inc, const s
 {
     if (a->at > ctx->now + 300) return kt_error(2, "--at: %s is in the future", a->at_s);
     if (a->at < inc_time(inc, IF_AWARE_AT))
-        return kt_error(2, "--at: the report cannot be filed before the organisation became aware (%s)", inc->v[IF_AWARE_AT]);
+        return kt_error(2, "--at: the report cannot be filed before the organisation became aware (%s)",
+                        inc->v[IF_AWARE_AT]);
     struct report *m;
     int rc = report_load(r, inc, &m);
     if (rc) return kt_error(rc, "%s", reg_err(r));
     const char *case_ref;
     int64_t fu = report_next_follow_up(m, &case_ref);
-    if ((rc = check_follow_up(inc, a, fu, case_ref))) { report_free(m); return rc; }
+    if ((rc = check_follow_up(inc, a, fu, case_ref))) {
+        report_free(m);
+        return rc;
+    }
     struct filing f;
     memset(&f, 0, sizeof f);
     f.case_ref = xstrdup(fu ? case_ref : a->ref);
@@ -324,7 +349,10 @@ int cmd_report(struct kt_ctx *ctx, int argc, char **argv)
     char *pos[1];
     struct report_args a;
     int npos, rc = opt_parse(usage, description, o, argc, argv, pos, 1, &npos);
-    if (rc || (rc = check_args(ctx, o, pos, npos, &a))) { opt_free(o); return rc; }
+    if (rc || (rc = check_args(ctx, o, pos, npos, &a))) {
+        opt_free(o);
+        return rc;
+    }
     if (a.register_) {
         rc = do_register(ctx, a.fmt_s, a.lang, a.lang_given, a.out);
         opt_free(o);
@@ -333,7 +361,10 @@ int cmd_report(struct kt_ctx *ctx, int argc, char **argv)
     reg *r = NULL;
     struct incident inc;
     if ((rc = kt_open(ctx, a.filing ? 0 : REG_OPEN_READONLY, &r))) goto out;
-    if ((rc = incident_load(r, a.id, &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = incident_load(r, a.id, &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     if (!a.lang_given) a.lang = org_lang(r);
     const char *zone = kt_zone(ctx, r);
     rc = a.filing ? file_report(ctx, r, &inc, &a, zone) : write_report(r, &inc, &a, zone);

@@ -83,12 +83,17 @@ static int read_rule(const char *path, char **out, size_t *len)
 static int write_csv(const scan_result *res, const char *path)
 {
     if (!strcmp(path, "-")) {
-        if (scan_write_csv(res, stdout) || fflush(stdout)) return kt_error(1, "cannot write the CSV to stdout: %s", strerror(errno));
+        if (scan_write_csv(res, stdout) || fflush(stdout))
+            return kt_error(1, "cannot write the CSV to stdout: %s", strerror(errno));
         return 0;
     }
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wx");
-    if (!f) { int rc = kt_error(1, "cannot create '%s': %s", tmp, strerror(errno)); free(tmp); return rc; }
+    if (!f) {
+        int rc = kt_error(1, "cannot create '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
     int bad = scan_write_csv(res, f) != 0;
     bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
@@ -156,8 +161,9 @@ static int store_scan(reg *r, struct incident *inc, const scan_rule *rule, const
     }
     struct scan_totals t;
     scan_result_totals(res, &t);
-    fprintf(stderr, "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
-                    "See them with 'klartext exposure %s' (--format csv|json|text).\n",
+    fprintf(stderr,
+            "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
+            "See them with 'klartext exposure %s' (--format csv|json|text).\n",
             (long long)version, inc->ref, (unsigned long long)t.people, (unsigned long long)t.records, inc->ref);
     return 0;
 }
@@ -185,22 +191,36 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     scan_rule *rule = NULL;
     scan_result *res = NULL;
     char *ruletext = NULL;
-    struct scan_opts *so = NULL;    /* holds the viewer key: guarded memory, wiped by sodium_free */
+    struct scan_opts *so = NULL; /* holds the viewer key: guarded memory, wiped by sodium_free */
     struct incident inc = {0};
     int have_inc = 0;
     char err[1024];
     if (rc) goto out;
     const char *rulepath = opt_get(o, "rule")->value, *incid = opt_get(o, "incident")->value;
     const char *csv = opt_get(o, "csv")->value;
-    if (!rulepath) { rc = kt_error(2, "missing --rule FILE"); usage_line(usage); goto out; }
-    if (npos == 0) { rc = kt_error(2, "no log files given (use - for stdin)"); usage_line(usage); goto out; }
-    if (sodium_init() < 0 || !(so = sodium_malloc(sizeof *so))) { rc = kt_error(1, "cannot allocate secure memory"); goto out; }
+    if (!rulepath) {
+        rc = kt_error(2, "missing --rule FILE");
+        usage_line(usage);
+        goto out;
+    }
+    if (npos == 0) {
+        rc = kt_error(2, "no log files given (use - for stdin)");
+        usage_line(usage);
+        goto out;
+    }
+    if (sodium_init() < 0 || !(so = sodium_malloc(sizeof *so))) {
+        rc = kt_error(1, "cannot allocate secure memory");
+        goto out;
+    }
     if ((rc = scan_options(o, so, incid))) goto out;
 
     /* the rule first: a bad rule is rejected before any log is read */
     size_t rlen;
     if ((rc = read_rule(rulepath, &ruletext, &rlen))) goto out;
-    if (!(rule = scan_rule_parse(ruletext, rlen, rulepath, err, sizeof err))) { rc = kt_error(2, "%s", err); goto out; }
+    if (!(rule = scan_rule_parse(ruletext, rlen, rulepath, err, sizeof err))) {
+        rc = kt_error(2, "%s", err);
+        goto out;
+    }
 
     if (incid) {
         if ((rc = open_incident(ctx, incid, &r, &inc, &have_inc, so))) goto out;
@@ -216,7 +236,10 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     rc = scan_run(rule, (const char *const *)pos, (size_t)npos, so, &res, err, sizeof err);
     sodium_memzero(so->viewer_key, sizeof so->viewer_key);
     if (pr.drawn) fprintf(stderr, "\r%-100s\r", "");
-    if (rc != SCAN_OK) { rc = kt_error(rc == SCAN_EINPUT ? 2 : 1, "%s", err); goto out; }
+    if (rc != SCAN_OK) {
+        rc = kt_error(rc == SCAN_EINPUT ? 2 : 1, "%s", err);
+        goto out;
+    }
 
     char summary[8192];
     scan_summary_format(res, summary, sizeof summary);
@@ -231,7 +254,7 @@ out:
     scan_result_free(res);
     scan_rule_free(rule);
     free(ruletext);
-    sodium_free(so);                /* wipes the viewer key; NULL is fine */
+    sodium_free(so); /* wipes the viewer key; NULL is fine */
     reg_close(r);
     opt_free(o);
     free(pos);

@@ -17,21 +17,28 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
         {"tls-cert", "PEM", "serve HTTPS with this certificate (chain) file"},
         {"tls-key", "PEM", "... and this private key file"},
         {"trust-proxy", NULL, "take the client address from X-Forwarded-For (only behind your own reverse proxy)"},
-        {"trusted-proxy", "ADDR", "... when the request comes from this proxy address (repeatable; default: loopback only)"},
+        {"trusted-proxy", "ADDR",
+         "... when the request comes from this proxy address (repeatable; default: loopback only)"},
         {"access-log", "FILE", "append the access log to FILE ('-': standard error, the default; 'off': none)"},
         {"threads", "N", "worker threads (default: the number of cores)"},
         {"session-minutes", "N", "how long an agent stays signed in (default 480)"},
         {"max-connections", "N", "open connections in all (default 4096)"},
-        {"max-connections-per-ip", "N", "open connections per client address (default 128; 0: no limit; with --trust-proxy: none)"},
+        {"max-connections-per-ip", "N",
+         "open connections per client address (default 128; 0: no limit; with --trust-proxy: none)"},
         {"request-timeout", "SECONDS", "time a client has to send a whole request, headers and body (default 20)"},
         {0},
     };
     char *pos[1];
     int npos;
-    int rc = opt_parse(usage, "Serve the public incident pages, the verification portal (/verify), the agent console (/agent),\n"
-                              "the JSON API (/api/v1/) and the transparency log (/log/). Stops cleanly on SIGTERM or Ctrl-C.",
-                       o, argc, argv, pos, 0, &npos);
-    if (rc) { opt_free(o); return rc; }
+    int rc = opt_parse(
+        usage,
+        "Serve the public incident pages, the verification portal (/verify), the agent console (/agent),\n"
+        "the JSON API (/api/v1/) and the transparency log (/log/). Stops cleanly on SIGTERM or Ctrl-C.",
+        o, argc, argv, pos, 0, &npos);
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     struct serve_opts so = {0};
     char *key = kt_key_path(ctx->db_path, ".key"), *pub = kt_key_path(ctx->db_path, ".pub");
     so.db_path = ctx->db_path;
@@ -47,9 +54,15 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
         const char **pv = opt_get(o, "trusted-proxy")->values;
         for (size_t i = 0; pv && pv[i]; i++) len += strlen(pv[i]) + 1;
         proxies = xcalloc(1, len);
-        for (size_t i = 0; pv && pv[i]; i++) { if (i) strcat(proxies, ","); strcat(proxies, pv[i]); }
+        for (size_t i = 0; pv && pv[i]; i++) {
+            if (i) strcat(proxies, ",");
+            strcat(proxies, pv[i]);
+        }
         if (!pv) snprintf(proxies, len, "%s", "");
-        if (!so.trust_proxy) { rc = kt_error(2, "--trusted-proxy goes with --trust-proxy"); goto out; }
+        if (!so.trust_proxy) {
+            rc = kt_error(2, "--trusted-proxy goes with --trust-proxy");
+            goto out;
+        }
         so.trusted_proxies = proxies;
     }
     so.access_log = opt_get(o, "access-log")->value;
@@ -69,16 +82,26 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
     if ((v = opt_get(o, "threads")->value)) {
         char *end;
         long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 256) { rc = kt_error(2, "--threads: '%s' is not a number from 1 to 256", v); goto out; }
+        if (*end || n < 1 || n > 256) {
+            rc = kt_error(2, "--threads: '%s' is not a number from 1 to 256", v);
+            goto out;
+        }
         so.threads = (int)n;
     }
     if ((v = opt_get(o, "session-minutes")->value)) {
         char *end;
         long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 7 * 24 * 60) { rc = kt_error(2, "--session-minutes: '%s' is not a number from 1 to 10080", v); goto out; }
+        if (*end || n < 1 || n > 7 * 24 * 60) {
+            rc = kt_error(2, "--session-minutes: '%s' is not a number from 1 to 10080", v);
+            goto out;
+        }
         so.session_minutes = (int)n;
     }
-    struct { const char *name; long lo, hi; int *dst; } nums[] = {
+    struct {
+        const char *name;
+        long lo, hi;
+        int *dst;
+    } nums[] = {
         {"max-connections", 1, 1000000, &so.max_conns},
         {"max-connections-per-ip", 0, 1000000, &so.max_conns_per_ip},
         {"request-timeout", 1, 3600, &so.request_timeout},

@@ -30,7 +30,8 @@ json_t *kt_deadlines_json(reg *r, const struct incident *inc)
     json_object_set_new(j, "reg_1182_71_end", kt_json_time(dl.fristen_end));
     json_object_set_new(j, "authority_notified_at", kt_json_time(notified));
     json_object_set_new(j, "clock_running", json_boolean(gdpr_clock_runs(inc) && !notified));
-    json_object_set_new(j, "seconds_left", gdpr_clock_runs(inc) && !notified ? json_integer(dl.authority - now) : json_null());
+    json_object_set_new(j, "seconds_left",
+                        gdpr_clock_runs(inc) && !notified ? json_integer(dl.authority - now) : json_null());
     json_object_set_new(j, "overdue", json_boolean(gdpr_clock_runs(inc) && !notified && now > dl.authority));
     json_object_set_new(j, "notified_late", json_boolean(notified && notified > dl.authority));
     if (nis2_applies(r, inc)) {
@@ -57,8 +58,8 @@ static void left_text(int64_t due, int64_t now, char *out, size_t len)
     else snprintf(out, len, "%s left", d);
 }
 
-static void clock_line(struct kt_ctx *ctx, reg *r, const char *ind, const char *label, int64_t due,
-                       int64_t sent, int64_t now, const char *nothing_yet)
+static void clock_line(struct kt_ctx *ctx, reg *r, const char *ind, const char *label, int64_t due, int64_t sent,
+                       int64_t now, const char *nothing_yet)
 {
     char t[64], t2[64], l[64];
     kt_fmt_time(ctx, r, due, t, sizeof t);
@@ -94,7 +95,8 @@ void kt_print_deadlines(struct kt_ctx *ctx, reg *r, const struct incident *inc, 
             printf(", within 72 hours)\n");
         }
     } else if (!strcmp(inc->v[IF_STATUS], "not-a-breach")) {
-        printf("%s%-22s none: recorded as not a breach (the record stays in the register)\n", ind, "authority deadline");
+        printf("%s%-22s none: recorded as not a breach (the record stays in the register)\n", ind,
+               "authority deadline");
     } else if (!strcmp(inc->v[IF_STATUS], "closed")) {
         printf("%s%-22s none: closed without a notification being recorded\n", ind, "authority deadline");
     } else {
@@ -105,16 +107,21 @@ void kt_print_deadlines(struct kt_ctx *ctx, reg *r, const struct incident *inc, 
         kt_fmt_time(ctx, r, dl.fristen_end, t, sizeof t);
         printf("%s%-22s %s (Reg. 1182/71: 72 h counted from the next full hour)\n", ind, "end of period", t);
         if (now > dl.authority)
-            printf("%s%-22s record the notification with 'klartext incident update %s --notified-at TIME --delay-reason TEXT'\n",
-                   ind, "", inc->ref);
+            printf(
+                "%s%-22s record the notification with 'klartext incident update %s --notified-at TIME --delay-reason TEXT'\n",
+                ind, "", inc->ref);
     }
     if (nis2_applies(r, inc)) {
         printf("%sNIS2 (to the CSIRT):\n", ind);
         char ind2[32];
         snprintf(ind2, sizeof ind2, "%s  ", ind);
-        clock_line(ctx, r, ind2, "early warning", dl.nis2_warning, inc_time(inc, IF_NIS2_WARNING_AT), now, "none recorded");
-        clock_line(ctx, r, ind2, "incident notification", dl.nis2_notification, inc_time(inc, IF_NIS2_NOTIFIED_AT), now, "none recorded");
-        if (dl.nis2_final) clock_line(ctx, r, ind2, "final report", dl.nis2_final, inc_time(inc, IF_NIS2_FINAL_AT), now, "none recorded");
+        clock_line(ctx, r, ind2, "early warning", dl.nis2_warning, inc_time(inc, IF_NIS2_WARNING_AT), now,
+                   "none recorded");
+        clock_line(ctx, r, ind2, "incident notification", dl.nis2_notification, inc_time(inc, IF_NIS2_NOTIFIED_AT), now,
+                   "none recorded");
+        if (dl.nis2_final)
+            clock_line(ctx, r, ind2, "final report", dl.nis2_final, inc_time(inc, IF_NIS2_FINAL_AT), now,
+                       "none recorded");
         else printf("%s%-22s due one month after the incident notification\n", ind2, "final report");
     }
 }
@@ -124,15 +131,21 @@ int cmd_status(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext status";
     struct opt o[] = {{0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Open incidents and their deadlines: the authority deadline (awareness + 72 h, Art. 33(1) GDPR),\n"
-                                    "the end of the period under Reg. 1182/71, and NIS2's clocks where they apply.",
-                             o, argc, argv, pos, 0, &npos);
+    int npos, rc = opt_parse(
+                  usage,
+                  "Open incidents and their deadlines: the authority deadline (awareness + 72 h, Art. 33(1) GDPR),\n"
+                  "the end of the period under Reg. 1182/71, and NIS2's clocks where they apply.",
+                  o, argc, argv, pos, 0, &npos);
     if (rc) return rc;
     reg *r;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
     struct incident *l;
     size_t n;
-    if ((rc = incident_list(r, 0, &l, &n))) { kt_error(rc, "%s", reg_err(r)); reg_close(r); return rc; }
+    if ((rc = incident_list(r, 0, &l, &n))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_close(r);
+        return rc;
+    }
     if (ctx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) {
@@ -160,8 +173,9 @@ int cmd_status(struct kt_ctx *ctx, int argc, char **argv)
         }
         printf("%s — %zu open incident%s — now %s%s\n", org ? org : "klartext", n, n == 1 ? "" : "s", t,
                ctx->utc ? "" : "");
-        if (overdue) printf("!! %d incident%s OVERDUE: the 72 hours have passed with no notification recorded\n",
-                            overdue, overdue == 1 ? " is" : "s are");
+        if (overdue)
+            printf("!! %d incident%s OVERDUE: the 72 hours have passed with no notification recorded\n", overdue,
+                   overdue == 1 ? " is" : "s are");
         for (size_t i = 0; i < n; i++) {
             printf("\n%s  %s\n", l[i].ref, l[i].v[IF_TITLE]);
             printf("  %-22s %s\n", "status", inc_status_label(l[i].v[IF_STATUS]));

@@ -68,7 +68,8 @@ static json_t *summary_json(const struct incident *inc, const struct subjects_su
 
 static void print_summary(const struct subjects_summary *s)
 {
-    printf("  %-40s %lld\n", s->scan_version ? "people exposed (current scan)" : "people exposed (no scan yet)", s->exposed);
+    printf("  %-40s %lld\n", s->scan_version ? "people exposed (current scan)" : "people exposed (no scan yet)",
+           s->exposed);
     printf("  %-40s %lld\n", "with an e-mail address", s->reachable);
     printf("  %-40s %zu\n", "not reachable individually", s->nunreachable);
     for (size_t i = 0; i < s->nunreachable; i++) printf("      %s\n", s->unreachable[i]);
@@ -82,15 +83,21 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext subjects import ID FILE.csv";
     struct opt o[] = {{0}};
     char *pos[2];
-    int npos, rc = opt_parse(usage,
-        "Import the contact data of the affected people from the subject directory (CSV with a header row:\n"
-        "subject,name,email,language,timezone and optionally salutation; language de or en; timezone an IANA\n"
-        "name such as Europe/Berlin). Every row is checked first; on any error nothing is imported.\n"
-        "Only the rows of people whom the current scan found exposed are stored; the others are counted.\n"
-        "People without contact data are listed: they are never dropped (Art. 34(3)(c) GDPR).",
-        o, argc, argv, pos, 2, &npos);
+    int npos,
+        rc = opt_parse(
+            usage,
+            "Import the contact data of the affected people from the subject directory (CSV with a header row:\n"
+            "subject,name,email,language,timezone and optionally salutation; language de or en; timezone an IANA\n"
+            "name such as Europe/Berlin). Every row is checked first; on any error nothing is imported.\n"
+            "Only the rows of people whom the current scan found exposed are stored; the others are counted.\n"
+            "People without contact data are listed: they are never dropped (Art. 34(3)(c) GDPR).",
+            o, argc, argv, pos, 2, &npos);
     if (rc) return rc;
-    if (npos != 2) { kt_error(2, "subjects import needs the incident's ID and the CSV file"); usage_line(usage); return 2; }
+    if (npos != 2) {
+        kt_error(2, "subjects import needs the incident's ID and the CSV file");
+        usage_line(usage);
+        return 2;
+    }
     reg *r = NULL;
     struct incident inc;
     int loaded = 0;
@@ -102,20 +109,31 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
     struct subjects_errors *errs = xcalloc(1, sizeof *errs);
     struct subjects_summary sum = {0};
     if ((rc = kt_open(ctx, 0, &r))) goto out;
-    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = incident_load(r, pos[0], &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     loaded = 1;
     struct scan_info si;
     if ((rc = scans_get(r, &inc, 0, &si))) {
-        kt_error(rc, "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...' first "
-                     "(klartext keeps contact data only of people who were exposed)", inc.ref, inc.ref);
+        kt_error(rc,
+                 "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...' first "
+                 "(klartext keeps contact data only of people who were exposed)",
+                 inc.ref, inc.ref);
         goto out;
     }
     /* only the rows of exposed people are kept in memory (and stored); the others are checked
      * and counted. subjects_store refuses the file if the scan changes before it is stored. */
-    if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     keep = xcalloc(nex ? nex : 1, sizeof *keep);
-    for (size_t i = 0; i < nex; i++) keep[i] = ex[i].subject;   /* sorted bytewise */
-    if (!(sp = subjects_parser_new(keep, nex, errs))) { rc = kt_error(1, "out of memory"); goto out; }
+    for (size_t i = 0; i < nex; i++) keep[i] = ex[i].subject; /* sorted bytewise */
+    if (!(sp = subjects_parser_new(keep, nex, errs))) {
+        rc = kt_error(1, "out of memory");
+        goto out;
+    }
     char hex[SHA256_HEX_LEN + 1];
     int bad = 0;
     if ((rc = stream_file(pos[1], sp, &sf, hex, &bad))) goto out;
@@ -135,8 +153,8 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
     }
     if (ctx->json) rc = kt_json_print(summary_json(&inc, &sum));
     else {
-        printf("Imported contact data for incident %s (version %lld) from %s: %lld row%s.\n", inc.ref, (long long)sum.version,
-               pos[1], sum.rows, sum.rows == 1 ? "" : "s");
+        printf("Imported contact data for incident %s (version %lld) from %s: %lld row%s.\n", inc.ref,
+               (long long)sum.version, pos[1], sum.rows, sum.rows == 1 ? "" : "s");
         print_summary(&sum);
         printf("  %-40s %lld  (not exposed; not stored)\n", "unknown subjects", sum.unknown);
     }
@@ -157,10 +175,16 @@ static int subj_list(struct kt_ctx *ctx, int argc, char **argv)
     static const char usage[] = "klartext subjects list ID";
     struct opt o[] = {{0}};
     char *pos[1];
-    int npos, rc = opt_parse(usage, "Show the imported contact data of an incident's affected people, and who cannot be\n"
-                                    "reached individually.", o, argc, argv, pos, 1, &npos);
+    int npos, rc = opt_parse(usage,
+                             "Show the imported contact data of an incident's affected people, and who cannot be\n"
+                             "reached individually.",
+                             o, argc, argv, pos, 1, &npos);
     if (rc) return rc;
-    if (npos != 1) { kt_error(2, "subjects list needs the incident's ID"); usage_line(usage); return 2; }
+    if (npos != 1) {
+        kt_error(2, "subjects list needs the incident's ID");
+        usage_line(usage);
+        return 2;
+    }
     reg *r = NULL;
     struct incident inc;
     int loaded = 0;
@@ -168,7 +192,10 @@ static int subj_list(struct kt_ctx *ctx, int argc, char **argv)
     struct subject_rec *rows = NULL;
     size_t n = 0;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) goto out;
-    if ((rc = incident_load(r, pos[0], &inc))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = incident_load(r, pos[0], &inc))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     loaded = 1;
     if ((rc = subjects_summary_get(r, &inc, &sum)) || (rc = subjects_list(r, &inc, &rows, &n))) {
         kt_error(rc, "%s", reg_err(r));
@@ -192,7 +219,8 @@ static int subj_list(struct kt_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (!sum.version) {
-        printf("No contact data imported for incident %s yet: 'klartext subjects import %s FILE.csv'.\n", inc.ref, inc.ref);
+        printf("No contact data imported for incident %s yet: 'klartext subjects import %s FILE.csv'.\n", inc.ref,
+               inc.ref);
         print_summary(&sum);
         goto out;
     }
@@ -218,11 +246,15 @@ out:
 int cmd_subjects(struct kt_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        if (argc < 2) { usage_line(group_usage); return 2; }
+        if (argc < 2) {
+            usage_line(group_usage);
+            return 2;
+        }
         printf("usage: %s\n\n"
                "  import ID FILE.csv   import and check the contact data of the affected people\n"
                "  list ID              show it (also: show), and who cannot be reached individually\n"
-               "\nSee docs/subjects.md.\n", group_usage);
+               "\nSee docs/subjects.md.\n",
+               group_usage);
         return -1;
     }
     if (!strcmp(argv[1], "import")) return subj_import(ctx, argc - 1, argv + 1);

@@ -29,12 +29,12 @@ static const char usage[] = "klartext verify (--code CODE | FILE.eml) [--pub KEY
 
 struct verdict {
     int genuine;
-    const char *why;               /* when not genuine: one line */
+    const char *why; /* when not genuine: one line */
     char why_buf[600];
     /* what is known */
     int have_sig;
     char keyid[SIGN_KEYID_HEX];
-    char trusted[600];             /* escaped */
+    char trusted[600]; /* escaped */
     char incident[32], notice_id[NOTICE_ID_MAX];
     int64_t signed_at;
     int test;
@@ -48,8 +48,10 @@ static void escape_line(const char *s, size_t n, char *out, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < n && o + 5 < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '\t') { out[o++] = ' '; out[o++] = ' '; }
-        else if (c < 32 || c == 127) o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+        if (c == '\t') {
+            out[o++] = ' ';
+            out[o++] = ' ';
+        } else if (c < 32 || c == 127) o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
         else out[o++] = (char)c;
     }
     out[o] = 0;
@@ -94,7 +96,10 @@ struct hdrs {
 
 static void hdrs_free(struct hdrs *h)
 {
-    for (size_t i = 0; i < h->n; i++) { free(h->names[i]); free(h->vals[i]); }
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->names[i]);
+        free(h->vals[i]);
+    }
     h->n = 0;
 }
 
@@ -109,7 +114,10 @@ static void hdrs_parse(const char *m, size_t n, struct hdrs *h)
         while (e < n && m[e] != '\n') e++;
         size_t le = e;
         if (le > i && m[le - 1] == '\r') le--;
-        if (le == i) { i = e + 1; break; }   /* the blank line */
+        if (le == i) {
+            i = e + 1;
+            break;
+        } /* the blank line */
         if ((m[i] == ' ' || m[i] == '\t') && h->n) {
             buf_reset(&v);
             buf_adds(&v, h->vals[h->n - 1]);
@@ -141,7 +149,10 @@ static const char *hdr_get(const struct hdrs *h, const char *name, int *count)
     const char *v = NULL;
     *count = 0;
     for (size_t i = 0; i < h->n; i++)
-        if (!strcmp(h->names[i], name)) { if (!v) v = h->vals[i]; (*count)++; }
+        if (!strcmp(h->names[i], name)) {
+            if (!v) v = h->vals[i];
+            (*count)++;
+        }
     return v;
 }
 
@@ -212,13 +223,14 @@ static void collect(const char *m, size_t n, int depth, struct bodies *bo)
     } else if (!name && !fname && (!ct || !strncasecmp(ct, "text/plain", 10) || !strncasecmp(ct, "text/html", 9))) {
         int html = ct && !strncasecmp(ct, "text/html", 9);
         struct buf *dst = html ? &bo->html : &bo->plain;
-        if (html) bo->nhtml++; else bo->nplain++;
+        if (html) bo->nhtml++;
+        else bo->nplain++;
         if (cte && (!strcasecmp(cte, "quoted-printable") || !strcasecmp(cte, "base64"))) {
             struct buf d;
             buf_init(&d, MIME_MSG_MAX);
             char err[200];
             int rc = !strcasecmp(cte, "base64") ? mime_b64_decode(&d, h.body, h.body_len, err, sizeof err)
-                                                 : mime_qp_decode(&d, h.body, h.body_len, err, sizeof err);
+                                                : mime_qp_decode(&d, h.body, h.body_len, err, sizeof err);
             if (rc) bo->bad = 1;
             else add_lf(dst, d.p ? d.p : "", d.len);
             buf_release(&d);
@@ -241,8 +253,14 @@ static void hdr_norm(const char *v, struct buf *out)
     if (!mime_header_decode(&d, v, strlen(v), err, sizeof err) && d.p) src = d.p;
     int sp = 0;
     for (const char *p = src; *p; p++) {
-        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') { sp = out->len > 0; continue; }
-        if (sp) { buf_addc(out, ' '); sp = 0; }
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            sp = out->len > 0;
+            continue;
+        }
+        if (sp) {
+            buf_addc(out, ' ');
+            sp = 0;
+        }
         buf_addc(out, *p);
     }
     buf_release(&d);
@@ -272,7 +290,8 @@ static int same_message(const char *file, size_t fn, const char *stored, size_t 
         hdr_norm(va, &x);
         hdr_norm(vb, &y);
         if (ca != cb || !same_buf(&x, &y)) {
-            snprintf(why, wl, "the e-mail around the signed text was changed: its '%s' header differs from the one sent",
+            snprintf(why, wl,
+                     "the e-mail around the signed text was changed: its '%s' header differs from the one sent",
                      keep[i]);
             bad = 1;
         }
@@ -294,7 +313,9 @@ static int same_message(const char *file, size_t fn, const char *stored, size_t 
     int html_same = ba.nhtml == bb.nhtml && same_buf(&ba.html, &bb.html);
     if (ba.bad || ba.nplain != bb.nplain || !same_buf(&ba.plain, &bb.plain) || !html_same) {
         snprintf(why, wl, "the e-mail around the signed text was changed: the %s you read differs from the one sent",
-                 ba.bad ? "message body" : html_same ? "text part (body)" : "HTML part (body)");
+                 ba.bad      ? "message body"
+                 : html_same ? "text part (body)"
+                             : "HTML part (body)");
         bad = 1;
     }
     buf_release(&ba.plain);
@@ -307,7 +328,9 @@ static int same_message(const char *file, size_t fn, const char *stored, size_t 
 static int state_ok(const struct notice_info *ni, struct verdict *v)
 {
     switch (ni->state) {
-    case OB_SENT: case OB_WRITTEN: case OB_SENDING: return 1;
+    case OB_SENT:
+    case OB_WRITTEN:
+    case OB_SENDING: return 1;
     default:
         snprintf(v->why_buf, sizeof v->why_buf, "notice %s exists but was never delivered (%s)", ni->notice_id,
                  outbox_state_name(ni->state));
@@ -325,7 +348,8 @@ static int check_stored(reg *r, const unsigned char pk[32], const unsigned char 
     struct mime_parts parts = {0};
     char err[400];
     if (mime_extract_notice(msg->p, msg->len, &parts, err, sizeof err)) {
-        snprintf(v->why_buf, sizeof v->why_buf, "the stored message of notice %s cannot be read: %s", v->ni.notice_id, err);
+        snprintf(v->why_buf, sizeof v->why_buf, "the stored message of notice %s cannot be read: %s", v->ni.notice_id,
+                 err);
         v->why = v->why_buf;
         return 0;
     }
@@ -390,7 +414,8 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
         switch (v->ni.state) {
         case OB_SENT:
             kt_fmt_time(ctx, r, v->ni.sent_at, t, sizeof t);
-            printf("  %-12s sent %s%s%s\n", "status", t, v->ni.reply ? "; server: " : "", v->ni.reply ? v->ni.reply : "");
+            printf("  %-12s sent %s%s%s\n", "status", t, v->ni.reply ? "; server: " : "",
+                   v->ni.reply ? v->ni.reply : "");
             break;
         case OB_WRITTEN: printf("  %-12s written to a file for the organisation to deliver\n", "status"); break;
         case OB_SENDING: printf("  %-12s handed to the mail server; its delivery was not confirmed\n", "status"); break;
@@ -400,8 +425,7 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
         printf("  %-12s %s\n", "notice", v->notice_id);
         printf("  %-12s %s\n", "incident", v->incident);
     }
-    if (v->have_sig)
-        printf("  %-12s valid (key %s); trusted comment: %s\n", "signature", v->keyid, v->trusted);
+    if (v->have_sig) printf("  %-12s valid (key %s); trusted comment: %s\n", "signature", v->keyid, v->trusted);
     if (v->test) printf("  %-12s this is a TEST sample, not a notice to a person\n", "note");
 }
 
@@ -420,8 +444,9 @@ static int print_log_proof(struct kt_ctx *ctx, reg *r, const struct notice_info 
     if ((rc = tlog_checkpoint_latest(r, &ck, &have))) return kt_error(rc, "%s", reg_err(r));
     if (!have || idx >= ck.size) {
         if (have) tlog_ckpt_release(&ck);
-        return kt_error(1, "notice %s is log entry %lld, but no signed checkpoint covers it yet: run 'klartext log checkpoint'",
-                        ni->notice_id, (long long)idx);
+        return kt_error(
+            1, "notice %s is log entry %lld, but no signed checkpoint covers it yet: run 'klartext log checkpoint'",
+            ni->notice_id, (long long)idx);
     }
     size = ck.size;
     struct tlog_proof p;
@@ -433,7 +458,10 @@ static int print_log_proof(struct kt_ctx *ctx, reg *r, const struct notice_info 
     }
     char salthex[2 * TLOG_SALT_LEN + 1];
     static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < TLOG_SALT_LEN; i++) { salthex[2 * i] = hx[salt[i] >> 4]; salthex[2 * i + 1] = hx[salt[i] & 15]; }
+    for (int i = 0; i < TLOG_SALT_LEN; i++) {
+        salthex[2 * i] = hx[salt[i] >> 4];
+        salthex[2 * i + 1] = hx[salt[i] & 15];
+    }
     salthex[2 * TLOG_SALT_LEN] = 0;
     char *line = xasprintf("%s %s\n", ni->notice_id, ni->text_sha256);
     json_t *j = json_object();
@@ -475,15 +503,22 @@ static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, in
     char *kp = kt_key_path(ctx->db_path, ".key");
     k = sign_key_load(kp, err, sizeof err);
     free(kp);
-    if (!k) { rc = kt_error(1, "cannot look codes up without the register's secret key: %s", err); goto out; }
+    if (!k) {
+        rc = kt_error(1, "cannot look codes up without the register's secret key: %s", err);
+        goto out;
+    }
     sign_subkey(k, SUBKEY_CODE, key);
-    if (pub) { if ((rc = load_pub(ctx, pub, pk, id))) goto out; }
-    else sign_key_public(k, pk, id);
+    if (pub) {
+        if ((rc = load_pub(ctx, pub, pk, id))) goto out;
+    } else sign_key_public(k, pk, id);
     sign_keyid_hex(id, v.keyid);
     code_lookup_hash(key, canon, hash);
     sodium_memzero(key, sizeof key);
     int found = 0;
-    if ((rc = outbox_find_code(r, hash, &v.ni, &found))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = outbox_find_code(r, hash, &v.ni, &found))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     if (!found) {
         v.why = "no notice has this code (check the spelling: 16 characters, e.g. K7QM-2D9X-PH4T-W3RC)";
         print_verdict(ctx, r, &v, "the notice with this code");
@@ -523,7 +558,10 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
     unsigned char pk[32], id[8];
     struct stat st;
     int have_reg = stat(ctx->db_path, &st) == 0;
-    if (!pub && !have_reg) { rc = kt_error(2, "no register at '%s' and no --pub KEY to check against", ctx->db_path); goto out; }
+    if (!pub && !have_reg) {
+        rc = kt_error(2, "no register at '%s' and no --pub KEY to check against", ctx->db_path);
+        goto out;
+    }
     if ((rc = load_pub(ctx, pub, pk, id))) goto out;
     sign_keyid_hex(id, v.keyid);
     if ((rc = read_notice(path, &data, &len))) goto out;
@@ -539,8 +577,11 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
     int s = minisig_verify(pk, id, parts.notice_txt, parts.notice_txt_len, parts.minisig, parts.minisig_len, &ms, err,
                            sizeof err);
     if (s != MINISIG_OK) {
-        snprintf(v.why_buf, sizeof v.why_buf, "%s: %s", s == MINISIG_WRONG_KEY ? "it was not signed with this organisation's key"
-                 : s == MINISIG_MALFORMED ? "its signature is damaged" : "its text was changed after it was signed", err);
+        snprintf(v.why_buf, sizeof v.why_buf, "%s: %s",
+                 s == MINISIG_WRONG_KEY   ? "it was not signed with this organisation's key"
+                 : s == MINISIG_MALFORMED ? "its signature is damaged"
+                                          : "its text was changed after it was signed",
+                 err);
         v.why = v.why_buf;
         print_verdict(ctx, r, &v, path);
         goto out;
@@ -564,12 +605,16 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
         print_verdict(ctx, r, &v, path);
         if (!ctx->json)
             printf("  %-12s signature only (no register): the attached notice.txt is genuine and unchanged; the\n"
-                   "  %-12s e-mail around it is not covered, so read notice.txt itself\n", "scope", "");
+                   "  %-12s e-mail around it is not covered, so read notice.txt itself\n",
+                   "scope", "");
         rc = 0;
         goto out;
     }
     int found = 0;
-    if ((rc = outbox_find_id(r, v.notice_id, &v.ni, &found))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = outbox_find_id(r, v.notice_id, &v.ni, &found))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     rc = 1;
     if (!found) {
         v.why = "it is signed with this key, but the register has no notice with its id";
@@ -586,7 +631,10 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
         print_verdict(ctx, r, &v, path);
         goto out;
     }
-    if ((rc = pack_message(r, v.ni.row, &msg))) { kt_error(rc, "%s", reg_err(r)); goto out; }
+    if ((rc = pack_message(r, v.ni.row, &msg))) {
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     rc = 1;
     if (same_message(data, len, msg.p, msg.len, v.why_buf, sizeof v.why_buf)) {
         v.why = v.why_buf;
@@ -614,22 +662,29 @@ out:
 int cmd_verify(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt o[] = {
-        {"code", "CODE", "the notice code the person reads out (K7QM-2D9X-PH4T-W3RC; case, dashes and spaces do not matter)"},
+        {"code", "CODE",
+         "the notice code the person reads out (K7QM-2D9X-PH4T-W3RC; case, dashes and spaces do not matter)"},
         {"pub", "KEY", "check signatures against this public key (a klartext.pub file or its base64 line)"},
         {"proof", NULL, "with --code: also the notice's transparency-log entry, salt and inclusion proof"},
         {0},
     };
     char *pos[1];
-    int npos, rc = opt_parse(usage,
-        "Is this notice genuine? With --code: looks the code up in the register (by its keyed hash) and checks the\n"
-        "signature of the notice it belongs to. With FILE.eml: checks the attached signature of the saved e-mail and,\n"
-        "when the register is there, that the whole e-mail is the one that was sent. Prints the incident, the notice\n"
-        "and the masked address it went to. Exit 0: genuine; 1: not genuine. See docs/verify.md.",
-        o, argc, argv, pos, 1, &npos);
-    if (rc) { opt_free(o); return rc; }
+    int npos,
+        rc = opt_parse(
+            usage,
+            "Is this notice genuine? With --code: looks the code up in the register (by its keyed hash) and checks the\n"
+            "signature of the notice it belongs to. With FILE.eml: checks the attached signature of the saved e-mail and,\n"
+            "when the register is there, that the whole e-mail is the one that was sent. Prints the incident, the notice\n"
+            "and the masked address it went to. Exit 0: genuine; 1: not genuine. See docs/verify.md.",
+            o, argc, argv, pos, 1, &npos);
+    if (rc) {
+        opt_free(o);
+        return rc;
+    }
     struct opt *code = opt_get(o, "code"), *pub = opt_get(o, "pub"), *proof = opt_get(o, "proof");
     if ((code->given != 0) == (npos != 0)) {
-        kt_error(2, code->given ? "give either --code CODE or FILE.eml, not both" : "verify needs --code CODE or FILE.eml");
+        kt_error(2, code->given ? "give either --code CODE or FILE.eml, not both"
+                                : "verify needs --code CODE or FILE.eml");
         usage_line(usage);
         opt_free(o);
         return 2;
@@ -639,7 +694,8 @@ int cmd_verify(struct kt_ctx *ctx, int argc, char **argv)
         opt_free(o);
         return 2;
     }
-    rc = code->given ? verify_code(ctx, code->value, pub->value, proof->given > 0) : verify_file(ctx, pos[0], pub->value);
+    rc = code->given ? verify_code(ctx, code->value, pub->value, proof->given > 0)
+                     : verify_file(ctx, pos[0], pub->value);
     opt_free(o);
     return rc;
 }

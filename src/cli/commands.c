@@ -4,24 +4,24 @@
 #include <string.h>
 
 const struct kt_cmd kt_commands[] = {
-    {"init",     cmd_init,     "create the register, the signing key pair and the organisation's details"},
-    {"org",      cmd_org,      "show or change the organisation's details (controller, DPO, portal)"},
+    {"init", cmd_init, "create the register, the signing key pair and the organisation's details"},
+    {"org", cmd_org, "show or change the organisation's details (controller, DPO, portal)"},
     {"incident", cmd_incident, "record incidents: new, list, show, update, event, publish"},
-    {"scan",     cmd_scan,     "find who saw whose data, when and where, in access logs"},
+    {"scan", cmd_scan, "find who saw whose data, when and where, in access logs"},
     {"exposure", cmd_exposure, "show the stored exposures of an incident (csv, json, text)"},
     {"subjects", cmd_subjects, "import and check the contact data of the affected people"},
-    {"assess",   cmd_assess,   "ENISA severity, the proposed Art. 33/34 duties with reasons, the decision"},
-    {"report",   cmd_report,   "the notification to the authority (Art. 33), its filing, the register of breaches"},
-    {"log",      cmd_log,      "the transparency log: checkpoints, proofs, verification, entries"},
-    {"notify",   cmd_notify,   "make, sign and send the personal notices (Art. 34): preview, approve, --out, --smtp"},
-    {"verify",   cmd_verify,   "is this notice genuine? by its code or from the .eml file"},
-    {"serve",    cmd_serve,    "the portal: public incident pages, verification, agent console, JSON API, log endpoints"},
-    {"agent",    cmd_agent,    "the customer-service agents of the portal: add, list, remove"},
-    {"status",   cmd_status,   "open incidents and their deadlines (72 h, Reg. 1182/71, NIS2)"},
-    {"audit",    cmd_audit,    "the audit trail: every change to the register, who and when"},
-    {"demo",     cmd_demo,     "walk through the whole flow on bundled sample data"},
-    {"help",     cmd_help,     "show help for klartext or for a command"},
-    {"version",  cmd_version,  "print the version"},
+    {"assess", cmd_assess, "ENISA severity, the proposed Art. 33/34 duties with reasons, the decision"},
+    {"report", cmd_report, "the notification to the authority (Art. 33), its filing, the register of breaches"},
+    {"log", cmd_log, "the transparency log: checkpoints, proofs, verification, entries"},
+    {"notify", cmd_notify, "make, sign and send the personal notices (Art. 34): preview, approve, --out, --smtp"},
+    {"verify", cmd_verify, "is this notice genuine? by its code or from the .eml file"},
+    {"serve", cmd_serve, "the portal: public incident pages, verification, agent console, JSON API, log endpoints"},
+    {"agent", cmd_agent, "the customer-service agents of the portal: add, list, remove"},
+    {"status", cmd_status, "open incidents and their deadlines (72 h, Reg. 1182/71, NIS2)"},
+    {"audit", cmd_audit, "the audit trail: every change to the register, who and when"},
+    {"demo", cmd_demo, "walk through the whole flow on bundled sample data"},
+    {"help", cmd_help, "show help for klartext or for a command"},
+    {"version", cmd_version, "print the version"},
 };
 const size_t kt_ncommands = sizeof kt_commands / sizeof kt_commands[0];
 
@@ -48,7 +48,10 @@ int cmd_help(struct kt_ctx *ctx, int argc, char **argv)
     (void)ctx;
     if (argc > 1) {
         const struct kt_cmd *c = kt_command_find(argv[1]);
-        if (!c) { kt_error(2, "'%s' is not a klartext command (see 'klartext help')", argv[1]); return 2; }
+        if (!c) {
+            kt_error(2, "'%s' is not a klartext command (see 'klartext help')", argv[1]);
+            return 2;
+        }
         char *a[] = {(char *)c->name, "--help", NULL};
         return c->fn(ctx, 2, a);
     }
@@ -70,7 +73,9 @@ int cmd_help(struct kt_ctx *ctx, int argc, char **argv)
 
 int cmd_version(struct kt_ctx *ctx, int argc, char **argv)
 {
-    (void)ctx; (void)argc; (void)argv;
+    (void)ctx;
+    (void)argc;
+    (void)argv;
     printf("klartext %s\n", KLARTEXT_VERSION);
     return 0;
 }

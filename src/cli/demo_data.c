@@ -24,31 +24,48 @@ static uint64_t rng_state;
 static uint64_t rnd(void)
 {
     uint64_t x = rng_state;
-    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
     return rng_state = x;
 }
-static uint64_t below(uint64_t n) { return rnd() % n; }
+static uint64_t below(uint64_t n)
+{
+    return rnd() % n;
+}
 
-static void cust_id(unsigned i, char out[16]) { snprintf(out, 16, "C%010u", 10000000u + i * 7919u % 90000000u); }
+static void cust_id(unsigned i, char out[16])
+{
+    snprintf(out, 16, "C%010u", 10000000u + i * 7919u % 90000000u);
+}
 
-static const char *const first_de[] = {"Anna", "Jonas", "Lena", "Lukas", "Marie", "Felix", "Sophie", "Paul", "Emma", "Jürgen",
-                                       "Özlem", "Björn", "Hannah", "Maximilian", "Clara", "Tobias"};
-static const char *const last_de[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-                                      "Schulz", "Hoffmann", "Koch", "Yılmaz", "Weiß", "Groß", "Krüger", "Lange"};
-static const char *const first_en[] = {"Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Mia", "Liam", "Chloé"};
-static const char *const last_en[] = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "O'Brien", "Davies", "Walsh"};
-static const char *const zones_de[] = {"Europe/Berlin", "Europe/Berlin", "Europe/Berlin", "Europe/Vienna", "Europe/Zurich"};
+static const char *const first_de[] = {"Anna", "Jonas",  "Lena",  "Lukas", "Marie",  "Felix",      "Sophie", "Paul",
+                                       "Emma", "Jürgen", "Özlem", "Björn", "Hannah", "Maximilian", "Clara",  "Tobias"};
+static const char *const last_de[] = {"Müller", "Schmidt", "Schneider", "Fischer",  "Weber", "Meyer",
+                                      "Wagner", "Becker",  "Schulz",    "Hoffmann", "Koch",  "Yılmaz",
+                                      "Weiß",   "Groß",    "Krüger",    "Lange"};
+static const char *const first_en[] = {"Oliver", "Amelia", "Harry", "Isla", "George",
+                                       "Ava",    "Noah",   "Mia",   "Liam", "Chloé"};
+static const char *const last_en[] = {"Smith",  "Jones", "Taylor",  "Brown",  "Williams",
+                                      "Wilson", "Evans", "O'Brien", "Davies", "Walsh"};
+static const char *const zones_de[] = {"Europe/Berlin", "Europe/Berlin", "Europe/Berlin", "Europe/Vienna",
+                                       "Europe/Zurich"};
 static const char *const zones_en[] = {"Europe/London", "Europe/Dublin", "Europe/Berlin", "America/New_York"};
 static const char *const agents[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
     "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15",
-    "curl/8.4.0", "Mozilla/5.0 (compatible; \\\"Quoted\\\" Bot/1.0)"};
-static const char *const pages[] = {"/", "/search?q=kaffee", "/product/4711", "/product/0815", "/cart", "/checkout",
-                                    "/account/orders", "/help/shipping", "/static/app.js", "/static/style.css"};
+    "curl/8.4.0",
+    "Mozilla/5.0 (compatible; \\\"Quoted\\\" Bot/1.0)"};
+static const char *const pages[] = {
+    "/",         "/search?q=kaffee", "/product/4711",  "/product/0815",  "/cart",
+    "/checkout", "/account/orders",  "/help/shipping", "/static/app.js", "/static/style.css"};
 
-struct line { int64_t t; char *text; };
+struct line {
+    int64_t t;
+    char *text;
+};
 static int cmp_line(const void *a, const void *b)
 {
     const struct line *x = a, *y = b;
@@ -59,9 +76,9 @@ static void fmt_time(int64_t t, char *out, size_t len)
 {
     static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     struct tm tm;
-    kt_gmtime(t + 3600, &tm);   /* the servers log in +0100 */
-    snprintf(out, len, "%02d/%s/%04d:%02d:%02d:%02d +0100", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    kt_gmtime(t + 3600, &tm); /* the servers log in +0100 */
+    snprintf(out, len, "%02d/%s/%04d:%02d:%02d:%02d +0100", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
 }
 
 static void client_ip(unsigned who, char *out, size_t len)
@@ -76,16 +93,24 @@ static char *mkline(int64_t t, const char *ip, const char *user, const char *met
     char ts[40];
     fmt_time(t, ts, sizeof ts);
     char b[16];
-    if (bytes < 0) snprintf(b, sizeof b, "-"); else snprintf(b, sizeof b, "%d", bytes);
-    return xasprintf("%s - %s [%s] \"%s %s HTTP/1.1\" %d %s \"%s\" \"%s\"\n", ip, user, ts, method, target, status, b, ref, ua);
+    if (bytes < 0) snprintf(b, sizeof b, "-");
+    else snprintf(b, sizeof b, "%d", bytes);
+    return xasprintf("%s - %s [%s] \"%s %s HTTP/1.1\" %d %s \"%s\" \"%s\"\n", ip, user, ts, method, target, status, b,
+                     ref, ua);
 }
 
 /* the log lines, in the order they were made (sorted later) */
-struct lines { struct line *L; size_t n, cap; };
+struct lines {
+    struct line *L;
+    size_t n, cap;
+};
 
 static void add(struct lines *ls, int64_t t, char *text)
 {
-    if (ls->n == ls->cap) { ls->cap = ls->cap ? ls->cap * 2 : 80000; ls->L = xrealloc(ls->L, ls->cap * sizeof *ls->L); }
+    if (ls->n == ls->cap) {
+        ls->cap = ls->cap ? ls->cap * 2 : 80000;
+        ls->L = xrealloc(ls->L, ls->cap * sizeof *ls->L);
+    }
     ls->L[ls->n].t = t;
     ls->L[ls->n].text = text;
     ls->n++;
@@ -102,10 +127,14 @@ static void shop_traffic(struct lines *ls, const struct demo_times *t)
         unsigned who = (unsigned)below(9000);
         client_ip(who, ip, sizeof ip);
         const char *user = "-";
-        if (who < NCUST && below(3) == 0) { cust_id(who, cid); user = cid; }
+        if (who < NCUST && below(3) == 0) {
+            cust_id(who, cid);
+            user = cid;
+        }
         const char *pg = pages[below(sizeof pages / sizeof pages[0])];
-        add(ls, tt, mkline(tt, ip, user, below(20) ? "GET" : "POST", pg, below(30) ? 200 : 304, (int)below(40000) + 300,
-                           below(2) ? "-" : "https://shop.example/", agents[below(6)]));
+        add(ls, tt,
+            mkline(tt, ip, user, below(20) ? "GET" : "POST", pg, below(30) ? 200 : 304, (int)below(40000) + 300,
+                   below(2) ? "-" : "https://shop.example/", agents[below(6)]));
     }
     for (int i = 0; i < 3000; i++) {
         int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
@@ -127,16 +156,19 @@ static void profile_views(struct lines *ls, const struct demo_times *t)
     for (int i = 0; i < 2600; i++) {
         int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
         unsigned victim = exposed[below(420)];
-        unsigned who = 6000 + (unsigned)below(260);          /* 260 distinct viewers */
+        unsigned who = 6000 + (unsigned)below(260); /* 260 distinct viewers */
         cust_id(victim, cid);
         client_ip(who, ip, sizeof ip);
         const char *user = "-";
-        if (who % 3 == 0) { cust_id(who % NCUST, cid2); user = cid2; }   /* a third are signed in */
+        if (who % 3 == 0) {
+            cust_id(who % NCUST, cid2);
+            user = cid2;
+        } /* a third are signed in */
         int during = tt >= t->live && tt < t->fixed;
         snprintf(tgt, sizeof tgt, below(10) ? "/account/profile/%s" : "/account/profile/%s?tab=overview", cid);
         int status = during ? (below(8) ? 200 : 304) : 403;
         add(ls, tt, mkline(tt, ip, user, "GET", tgt, status, status == 200 ? 5120 : 0, "-", agents[who % 6]));
-        if (below(6) == 0) {   /* the next click carries the profile in its referer: not an exposure */
+        if (below(6) == 0) { /* the next click carries the profile in its referer: not an exposure */
             char ref[96];
             snprintf(ref, sizeof ref, "https://shop.example/account/profile/%s", cid);
             add(ls, tt + 7, mkline(tt + 7, ip, user, "GET", "/product/4711", 200, 9000, ref, agents[who % 6]));
@@ -168,7 +200,11 @@ static void odd_requests(struct lines *ls, const struct demo_times *t)
 static int write_logs(const char *dir, const struct demo_times *t, const struct lines *ls, char *err, size_t errlen)
 {
     char *p = xasprintf("%s/logs", dir);
-    if (mkdir(p, 0700) && errno != EEXIST) { err_set(err, errlen, "cannot create '%s': %s", p, strerror(errno)); free(p); return -1; }
+    if (mkdir(p, 0700) && errno != EEXIST) {
+        err_set(err, errlen, "cannot create '%s': %s", p, strerror(errno));
+        free(p);
+        return -1;
+    }
     free(p);
     int64_t rot = t->fixed - t->fixed % 86400;
     p = xasprintf("%s/logs/access.log.1.gz", dir);
@@ -179,7 +215,8 @@ static int write_logs(const char *dir, const struct demo_times *t, const struct 
         err_set(err, errlen, "cannot write the demo logs in '%s/logs'", dir);
         if (gz) gzclose(gz);
         if (f) fclose(f);
-        free(p); free(p2);
+        free(p);
+        free(p2);
         return -1;
     }
     for (size_t i = 0; i < ls->n; i++) {
@@ -191,9 +228,11 @@ static int write_logs(const char *dir, const struct demo_times *t, const struct 
     bad |= fclose(f) != 0;
     /* the files look as the servers left them: modified when their last line was written
        (and the demo stays byte-for-byte reproducible, mtimes included) */
-    struct timespec ts1[2] = {{(time_t)rot, 0}, {(time_t)rot, 0}}, ts2[2] = {{(time_t)t->logs_until, 0}, {(time_t)t->logs_until, 0}};
+    struct timespec ts1[2] = {{(time_t)rot, 0}, {(time_t)rot, 0}},
+                    ts2[2] = {{(time_t)t->logs_until, 0}, {(time_t)t->logs_until, 0}};
     if (!bad) bad |= utimensat(AT_FDCWD, p, ts1, 0) != 0 || utimensat(AT_FDCWD, p2, ts2, 0) != 0;
-    free(p); free(p2);
+    free(p);
+    free(p2);
     return bad ? err_set(err, errlen, "cannot write the demo logs") : 0;
 }
 
@@ -206,18 +245,20 @@ static int write_rule(const char *dir, const struct demo_times *t, char *err, si
     FILE *f = fopen(p, "w");
     free(p);
     if (!f) return err_set(err, errlen, "cannot write the rule");
-    fprintf(f, "# Which requests showed whose data: a profile page shows its owner's name and e-mail address.\n"
-               "# The window starts an hour before the faulty deployment and ends an hour after the fix.\n"
-               "format = combined\nfrom   = %s\nuntil  = %s\n\n"
-               "[exposure \"profile-page\"]\n"
-               "method  = GET\n"
-               "# group 1 is the customer number; the query string may follow\n"
-               "request = ^/account/profile/(C[0-9]{10})(\\?|$)\n"
-               "# 403 is the correct answer; 200 and 304 mean the page was shown\n"
-               "status  = 200,304\n"
-               "viewer  = user|ip\n"
-               "self    = user\n"
-               "fields  = name,email\n", a, b);
+    fprintf(f,
+            "# Which requests showed whose data: a profile page shows its owner's name and e-mail address.\n"
+            "# The window starts an hour before the faulty deployment and ends an hour after the fix.\n"
+            "format = combined\nfrom   = %s\nuntil  = %s\n\n"
+            "[exposure \"profile-page\"]\n"
+            "method  = GET\n"
+            "# group 1 is the customer number; the query string may follow\n"
+            "request = ^/account/profile/(C[0-9]{10})(\\?|$)\n"
+            "# 403 is the correct answer; 200 and 304 mean the page was shown\n"
+            "status  = 200,304\n"
+            "viewer  = user|ip\n"
+            "self    = user\n"
+            "fields  = name,email\n",
+            a, b);
     return fclose(f) ? err_set(err, errlen, "cannot write the rule") : 0;
 }
 
@@ -230,10 +271,11 @@ static int write_subjects(const char *dir, char *err, size_t errlen)
     if (!f) return err_set(err, errlen, "cannot write subjects.csv");
     fprintf(f, "subject,name,email,language,timezone,salutation\n");
     for (unsigned i = 0; i < NCUST; i++) {
-        if (i % 997 == 13) continue;   /* no contact data: never dropped, listed as unreachable */
+        if (i % 997 == 13) continue; /* no contact data: never dropped, listed as unreachable */
         cust_id(i, cid);
         int de = i % 4 != 0;
-        const char *fn = de ? first_de[i % 16] : first_en[i % 10], *ln = de ? last_de[(i / 16) % 16] : last_en[(i / 10) % 10];
+        const char *fn = de ? first_de[i % 16] : first_en[i % 10],
+                   *ln = de ? last_de[(i / 16) % 16] : last_en[(i / 10) % 10];
         char email[128];
         snprintf(email, sizeof email, "kunde%u@mail.example", i);
         const char *zone = de ? zones_de[i % 5] : zones_en[i % 4];
@@ -254,7 +296,11 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
     odd_requests(&ls, t);
     qsort(ls.L, ls.n, sizeof *ls.L, cmp_line);
     /* a little jitter, as several workers write one log */
-    for (size_t i = 1; i + 1 < ls.n; i += 97) { struct line x = ls.L[i]; ls.L[i] = ls.L[i + 1]; ls.L[i + 1] = x; }
+    for (size_t i = 1; i + 1 < ls.n; i += 97) {
+        struct line x = ls.L[i];
+        ls.L[i] = ls.L[i + 1];
+        ls.L[i + 1] = x;
+    }
     int rc = write_logs(dir, t, &ls, err, errlen);
     if (!rc) rc = write_rule(dir, t, err, errlen);
     if (!rc) rc = write_subjects(dir, err, errlen);

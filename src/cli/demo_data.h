@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 struct demo_times {
-    int64_t logs_from;   /* first log line */
-    int64_t live;        /* the faulty deployment */
-    int64_t fixed;       /* the fix */
-    int64_t logs_until;  /* last log line */
+    int64_t logs_from; /* first log line */
+    int64_t live; /* the faulty deployment */
+    int64_t fixed; /* the fix */
+    int64_t logs_until; /* last log line */
 };
 /* writes DIR/logs/access.log.1.gz, DIR/logs/access.log, DIR/rule.conf, DIR/subjects.csv.
  * Returns 0 or -1 with err. */

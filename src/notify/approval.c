@@ -7,8 +7,19 @@
 #include <string.h>
 
 const char *const notify_org_keys[] = {
-    "organisation.name", "organisation.address", "organisation.languages", "dpo.name", "dpo.email", "dpo.phone",
-    "service.phone", "service.hours", "notices.from", "notices.reply_to", "authority.lead", "portal.url", NULL,
+    "organisation.name",
+    "organisation.address",
+    "organisation.languages",
+    "dpo.name",
+    "dpo.email",
+    "dpo.phone",
+    "service.phone",
+    "service.hours",
+    "notices.from",
+    "notices.reply_to",
+    "authority.lead",
+    "portal.url",
+    NULL,
 };
 
 static void man_line(struct buf *b, const char *key, const char *v)
@@ -42,8 +53,10 @@ char *notify_manifest(reg *r, const struct incident *inc, const struct notice_te
     /* the register's free texts only when a template shows them (the built-in ones do not): the
        incident record may evolve for the authority while notices are being sent */
     const char *const ft[][2] = {
-        {"incident.title", ni->title}, {"incident.description", ni->description},
-        {"incident.consequences", ni->consequences}, {"incident.measures_taken", ni->measures_taken},
+        {"incident.title", ni->title},
+        {"incident.description", ni->description},
+        {"incident.consequences", ni->consequences},
+        {"incident.measures_taken", ni->measures_taken},
         {"incident.measures_proposed", ni->measures_proposed},
     };
     for (size_t i = 0; i < sizeof ft / sizeof ft[0]; i++)

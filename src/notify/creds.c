@@ -13,8 +13,14 @@
 
 void creds_free(struct creds *cr)
 {
-    if (cr->user) { sodium_memzero(cr->user, strlen(cr->user)); sodium_free(cr->user); }
-    if (cr->password) { sodium_memzero(cr->password, strlen(cr->password)); sodium_free(cr->password); }
+    if (cr->user) {
+        sodium_memzero(cr->user, strlen(cr->user));
+        sodium_free(cr->user);
+    }
+    if (cr->password) {
+        sodium_memzero(cr->password, strlen(cr->password));
+        sodium_free(cr->password);
+    }
     cr->user = cr->password = NULL;
 }
 
@@ -43,7 +49,9 @@ static int creds_line(const char *path, int line, char *q, struct creds *cr, cha
     size_t vl = strlen(v);
     while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r')) vl--;
     size_t kl = (size_t)(ke - k);
-    char **dst = kl == 4 && !memcmp(k, "user", 4) ? &cr->user : kl == 8 && !memcmp(k, "password", 8) ? &cr->password : NULL;
+    char **dst = kl == 4 && !memcmp(k, "user", 4)       ? &cr->user
+                 : kl == 8 && !memcmp(k, "password", 8) ? &cr->password
+                                                        : NULL;
     if (!dst) {
         err_set(err, errlen, "%s line %d: unknown key '%.*s' (use user and password)", path, line, (int)kl, k);
         return 2;
@@ -83,7 +91,9 @@ static int creds_open(const char *path, int *fd, char *err, size_t errlen)
     if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) err_set(err, errlen, "'%s' is not a regular file", path);
     else if (st.st_mode & 077)
         err_set(err, errlen, "'%s' is %s by others (mode %04o): it holds a password; run chmod 600 '%s'", path,
-                (st.st_mode & 044) ? "readable" : (st.st_mode & 022) ? "writable" : "accessible",
+                (st.st_mode & 044)   ? "readable"
+                : (st.st_mode & 022) ? "writable"
+                                     : "accessible",
                 (unsigned)(st.st_mode & 07777), path);
     else if (st.st_size > CREDS_MAX) err_set(err, errlen, "'%s' is larger than %d bytes", path, CREDS_MAX);
     else return 0;
@@ -131,7 +141,7 @@ int creds_env(struct creds *cr, char *err, size_t errlen)
     }
     cr->user = secure_dup(u, strlen(u));
     cr->password = secure_dup(p, strlen(p));
-    sodium_memzero(p, strlen(p));   /* wipe the copy in the environment */
+    sodium_memzero(p, strlen(p)); /* wipe the copy in the environment */
     unsetenv("KLARTEXT_SMTP_PASSWORD");
     if (!cr->user || !cr->password) {
         creds_free(cr);

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 struct creds {
-    char *user, *password;     /* NULL when none were given */
+    char *user, *password; /* NULL when none were given */
 };
 /* FILE: "user = NAME" and "password = SECRET" lines (# and ; comments), a regular file of at
  * most 4096 bytes that only its owner may read or write ("'relay.cred' is readable by others

@@ -13,8 +13,8 @@
 
 enum { EML_NONE, EML_TEMP, EML_UNNAMED };
 struct eml_file {
-    int kind;        /* EML_NONE, EML_TEMP (DIR/.NOTICE-ID.eml.tmp) or EML_UNNAMED (fd) */
-    int fd;          /* EML_UNNAMED: the open file; else -1 */
+    int kind; /* EML_NONE, EML_TEMP (DIR/.NOTICE-ID.eml.tmp) or EML_UNNAMED (fd) */
+    int fd; /* EML_UNNAMED: the open file; else -1 */
 };
 
 /* Can DIR take unnamed files, with a descriptor for each of FILES files open at once? (Raises

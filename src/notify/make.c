@@ -36,8 +36,8 @@ struct job {
     char err[300];
     char *packed;
     size_t packed_len, msg_len;
-    struct eml_file file;          /* --out: written, to be named after the commit */
-    char *text;                    /* the signed text (for the log commitment) */
+    struct eml_file file; /* --out: written, to be named after the commit */
+    char *text; /* the signed text (for the log commitment) */
     size_t text_len;
     uint8_t code_hash[32];
     char text_sha[65];
@@ -49,7 +49,7 @@ struct pool {
     const struct notify_content *nc;
     const struct pack_dict *dict;
     const char *outdir;
-    int unnamed;                   /* --out writes unnamed files (eml.h) */
+    int unnamed; /* --out writes unnamed files (eml.h) */
     int64_t date;
     pthread_mutex_t mu;
     pthread_cond_t cv, done_cv;
@@ -80,7 +80,10 @@ static void make_one(struct pool *pl, struct notice_renderer *rr, struct notice_
         notice_package(nc->key, nc->org, nc->ni, &p, &m, res, j->err, sizeof j->err) ||
         pack_notice(pk, &res->mn, &j->packed, &j->packed_len, j->err, sizeof j->err))
         return;
-    if (code_lookup_hash(nc->code_key, j->code, j->code_hash)) { snprintf(j->err, sizeof j->err, "bad code"); return; }
+    if (code_lookup_hash(nc->code_key, j->code, j->code_hash)) {
+        snprintf(j->err, sizeof j->err, "bad code");
+        return;
+    }
     j->msg_len = res->eml.len;
     sha256_to_hex(res->text_sha256, j->text_sha);
     snprintf(j->message_id, sizeof j->message_id, "%s", res->message_id);
@@ -107,7 +110,10 @@ static void *worker(void *arg)
             struct job *j = &pl->jobs[pl->next++];
             pthread_mutex_unlock(&pl->mu);
             if (rr && pk) make_one(pl, rr, &res, pk, j);
-            else { j->rc = -1; snprintf(j->err, sizeof j->err, "out of memory"); }
+            else {
+                j->rc = -1;
+                snprintf(j->err, sizeof j->err, "out of memory");
+            }
             pthread_mutex_lock(&pl->mu);
             if (++pl->done == pl->njobs) pthread_cond_broadcast(&pl->done_cv);
         }
@@ -193,13 +199,21 @@ static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
 {
     int rc = 0;
     struct tlog_commit_item *items = xcalloc(n + 1, sizeof *items);
-    char (*lines)[NOTICE_ID_MAX + 80] = xcalloc(n + 1, sizeof *lines);
+    char(*lines)[NOTICE_ID_MAX + 80] = xcalloc(n + 1, sizeof *lines);
     for (size_t i = 0; i < n && !rc; i++) {
         struct job *j = &jobs[i];
         struct outbox_new nn = {
-            .seq = j->seq, .subject = j->e->subject, .notice_id = j->notice_id, .lang = j->s->language,
-            .rcpt = j->s->email, .rcpt_masked = j->masked, .message_id = j->message_id,
-            .packed = j->packed, .packed_len = j->packed_len, .message_len = j->msg_len, .dict_id = sc->dict_id,
+            .seq = j->seq,
+            .subject = j->e->subject,
+            .notice_id = j->notice_id,
+            .lang = j->s->language,
+            .rcpt = j->s->email,
+            .rcpt_masked = j->masked,
+            .message_id = j->message_id,
+            .packed = j->packed,
+            .packed_len = j->packed_len,
+            .message_len = j->msg_len,
+            .dict_id = sc->dict_id,
         };
         memcpy(nn.code_hash, j->code_hash, 32);
         memcpy(nn.text_sha256, j->text_sha, 65);
@@ -223,10 +237,13 @@ static int store_batch(const struct store_ctx *sc, struct job *jobs, size_t n)
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) {
             drop_files(jobs, n, outdir);
-            notify_mask_reply(jobs[i].err, sizeof jobs[i].err);   /* a MIME error may quote the address */
+            notify_mask_reply(jobs[i].err, sizeof jobs[i].err); /* a MIME error may quote the address */
             return reg_fail(sc->r, 1, "notice %s: %s", jobs[i].notice_id, jobs[i].err);
         }
-    if ((rc = reg_begin(sc->r))) { drop_files(jobs, n, outdir); return rc; }
+    if ((rc = reg_begin(sc->r))) {
+        drop_files(jobs, n, outdir);
+        return rc;
+    }
     if ((rc = store_rows(sc, jobs, n)) || (rc = reg_commit(sc->r))) {
         reg_rollback(sc->r);
         drop_files(jobs, n, outdir);
@@ -263,18 +280,22 @@ static int dict_content(const struct notify_content *nc, const struct exposure_r
     buf_init(&rec, (size_t)1 << 24);
     notice_make_id(nc->ni->ref, 0, id, sizeof id);
     for (int l = 0; l < NOTICE_NLANGS && !rc; l++) {
-        struct subject_rec s = {.subject = e->subject, .name = "Alex Muster", .email = "alex.muster@example.invalid",
+        struct subject_rec s = {.subject = e->subject,
+                                .name = "Alex Muster",
+                                .email = "alex.muster@example.invalid",
                                 .language = l == NOTICE_DE ? "de" : "en",
                                 .timezone = l == NOTICE_DE ? "Europe/Berlin" : "Europe/London"};
         struct notice_person p;
         notify_person(e, &s, &p);
         struct notice_meta m = {.notice_id = id, .code = "0000-0000-0000-0000", .date = at};
         notice_trusted_comment(nc->ni->ref, id, at, 0, trusted, sizeof trusted);
-        res.minisig_len = (size_t)snprintf(res.minisig, sizeof res.minisig,
+        res.minisig_len = (size_t)snprintf(
+            res.minisig, sizeof res.minisig,
             "untrusted comment: klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub\n"
             "RUQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n"
             "trusted comment: %s\n"
-            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n", trusted);
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",
+            trusted);
         if (notice_render(rr, nc->org, nc->ni, &p, &m, &res, err, errlen) ||
             notice_envelope(nc->org, &p, &m, &res, err, errlen))
             rc = 2;
@@ -321,13 +342,14 @@ static int drop_gone(reg *r, const struct outbox_live *l, int64_t scan_id, int64
 {
     if (!never_accepted(l) || l->scan_id == scan_id) return 0;
     ms->superseded++;
-    return outbox_set_state(r, l->row, (int)l->state, OB_SUPERSEDED, at, 0, "no longer exposed in the current scan", 0, 0);
+    return outbox_set_state(r, l->row, (int)l->state, OB_SUPERSEDED, at, 0, "no longer exposed in the current scan", 0,
+                            0);
 }
 
 /* Decide, per person, in one transaction: count them, supersede the stale notices, and list in
  * todo (indexes into pp->ex) the reachable people who need a new notice. */
-static int plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o, const struct outbox_live *live,
-                size_t nlive, size_t *todo, size_t *ntodo, struct notify_make_stats *ms)
+static int plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
+                const struct outbox_live *live, size_t nlive, size_t *todo, size_t *ntodo, struct notify_make_stats *ms)
 {
     int rc;
     size_t li = 0;
@@ -337,16 +359,21 @@ static int plan(reg *r, const struct notify_people *pp, const struct notify_make
         const struct exposure_row *e = &pp->ex[i];
         int ok = notify_reachable(notify_contact(pp, e->subject));
         ms->exposed++;
-        if (ok) ms->reachable++; else ms->unreachable++;
+        if (ok) ms->reachable++;
+        else ms->unreachable++;
         /* live notices of subjects before this one are no longer exposed */
         while (li < nlive && strcmp(live[li].subject, e->subject) < 0)
             if ((rc = drop_gone(r, &live[li++], pp->scan_id, o->at, ms))) goto fail;
         const struct outbox_live *l = li < nlive && !strcmp(live[li].subject, e->subject) ? &live[li++] : NULL;
         if (l) {
             int stale = l->approval_id != o->approval_id || l->scan_id != pp->scan_id || l->import_id != pp->import_id;
-            if (!(never_accepted(l) && stale)) { ms->kept++; continue; }
+            if (!(never_accepted(l) && stale)) {
+                ms->kept++;
+                continue;
+            }
             if ((rc = outbox_set_state(r, l->row, (int)l->state, OB_SUPERSEDED, o->at, 0,
-                                       "made again from changed content, scan or contact data", 0, 0))) goto fail;
+                                       "made again from changed content, scan or contact data", 0, 0)))
+                goto fail;
             ms->superseded++;
         }
         if (ok) todo[(*ntodo)++] = i;
@@ -391,7 +418,8 @@ static size_t next_batch(const struct incident *inc, const struct notify_people 
 static int make_batches(const struct store_ctx *sc, const struct notify_content *nc, struct pool *pl,
                         const size_t *todo, size_t ntodo, int64_t seq, struct notify_make_stats *ms)
 {
-    struct job *jobs[2] = {xcalloc(NOTIFY_BATCH_MAKE, sizeof(struct job)), xcalloc(NOTIFY_BATCH_MAKE, sizeof(struct job))};
+    struct job *jobs[2] = {xcalloc(NOTIFY_BATCH_MAKE, sizeof(struct job)),
+                           xcalloc(NOTIFY_BATCH_MAKE, sizeof(struct job))};
     size_t nb[2] = {0, 0}, pos = 0;
     int cur = 0, pending = -1, rc = 0;
     progress(&sc->o->progress, 0, (int64_t)ntodo, NOTIFY_START);
@@ -407,8 +435,11 @@ static int make_batches(const struct store_ctx *sc, const struct notify_content 
             if (!rc) ms->created += (int64_t)nb[pending];
             progress(&sc->o->progress, ms->created, (int64_t)ntodo, NOTIFY_STEP);
         }
-        if (submitted >= 0) { pool_wait(pl); pending = submitted; cur = 1 - cur; }
-        else pending = -1;
+        if (submitted >= 0) {
+            pool_wait(pl);
+            pending = submitted;
+            cur = 1 - cur;
+        } else pending = -1;
     }
     progress(&sc->o->progress, ms->created, (int64_t)ntodo, NOTIFY_END);
     for (int k = 0; k < 2; k++) {
@@ -452,7 +483,10 @@ int notify_make(reg *r, const struct incident *inc, const struct notify_people *
     int rc;
     memset(ms, 0, sizeof *ms);
     if ((rc = outbox_live_list(r, inc->id, &live, &nlive))) return rc;
-    if ((rc = outbox_max_seq(r, inc->id, &seq))) { outbox_live_free(live, nlive); return rc; }
+    if ((rc = outbox_max_seq(r, inc->id, &seq))) {
+        outbox_live_free(live, nlive);
+        return rc;
+    }
     ms->first_seq = seq + 1;
     size_t *todo = xcalloc(pp->nex + 1, sizeof *todo);
     rc = plan(r, pp, o, live, nlive, todo, &ntodo, ms);
@@ -489,7 +523,10 @@ int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int
         /* written already (in this run, or by an earlier --out into this directory) */
         if (l->state == OB_WRITTEN && (l->seq >= first_seq || access(path, F_OK) == 0)) continue;
         if ((rc = pack_message(r, l->row, &msg))) break;
-        if (eml_write(dir, nid, msg.p, msg.len, err, sizeof err)) { rc = reg_fail(r, 1, "%s", err); break; }
+        if (eml_write(dir, nid, msg.p, msg.len, err, sizeof err)) {
+            rc = reg_fail(r, 1, "%s", err);
+            break;
+        }
         if (l->state == OB_QUEUED || l->state == OB_FAILED)
             rc = outbox_set_state(r, l->row, (int)l->state, OB_WRITTEN, at, 0, "written to a file with --out", 0, 0);
     }

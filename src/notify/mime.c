@@ -19,9 +19,15 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     size_t k;
     unsigned char lo = 0x80, hi = 0xBF;
     if (c >= 0xC2 && c <= 0xDF) k = 2;
-    else if (c >= 0xE0 && c <= 0xEF) { k = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { k = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-    else return 0;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        k = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        k = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 0;
     if (n < k || s[1] < lo || s[1] > hi) return 0;
     for (size_t i = 2; i < k; i++)
         if (s[i] < 0x80 || s[i] > 0xBF) return 0;
@@ -32,12 +38,18 @@ static int utf8_valid(const char *s0, size_t n)
 {
     const unsigned char *s = (const unsigned char *)s0;
     for (size_t i = 0; i < n;) {
-        if (i + 8 <= n) {                  /* eight ASCII bytes at a time */
+        if (i + 8 <= n) { /* eight ASCII bytes at a time */
             uint64_t x;
             memcpy(&x, s + i, 8);
-            if (!(x & 0x8080808080808080ull)) { i += 8; continue; }
+            if (!(x & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
         }
-        if (s[i] < 0x80) { i++; continue; }
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
         size_t k = utf8_len(s + i, n - i);
         if (!k) return 0;
         i += k;
@@ -53,9 +65,27 @@ static const char hexd[] = "0123456789ABCDEF";
 static const unsigned char qp_plain[256] = {
 #define R4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
 #define R16(c) R4(c), R4(c + 4), R4(c + 8), R4(c + 12)
-    [33] = 1, [34] = 1, [35] = 1, R4(36), R4(40), R4(44), R4(48), R4(52), R4(56), [60] = 1,
-    /* 61 is '=' */ [62] = 1, [63] = 1, R16(64), R16(80), R16(96), R4(112), R4(116), R4(120),
-    [124] = 1, [125] = 1, [126] = 1,
+    [33] = 1,
+    [34] = 1,
+    [35] = 1,
+    R4(36),
+    R4(40),
+    R4(44),
+    R4(48),
+    R4(52),
+    R4(56),
+    [60] = 1,
+    /* 61 is '=' */[62] = 1,
+    [63] = 1,
+    R16(64),
+    R16(80),
+    R16(96),
+    R4(112),
+    R4(116),
+    R4(120),
+    [124] = 1,
+    [125] = 1,
+    [126] = 1,
 #undef R4
 #undef R16
 };
@@ -65,7 +95,7 @@ static size_t qp_worst(size_t n)
 {
     if (n > (SIZE_MAX - 64) / 4) return SIZE_MAX;
     size_t enc = 3 * n;
-    return enc + (enc / 60 + 1) * 3 + 16;   /* soft breaks: "=\r\n" at most every 63 chars */
+    return enc + (enc / 60 + 1) * 3 + 16; /* soft breaks: "=\r\n" at most every 63 chars */
 }
 
 static int is_line_end(const unsigned char *s, size_t n, size_t i, unsigned mode)
@@ -115,7 +145,7 @@ static size_t qp_core(const unsigned char *s, size_t n, unsigned mode, char *d0)
         }
         size_t ulen = c >= 0x80 ? utf8_len(s + i, n - i) : 1;
         if (ulen == 0) ulen = 1;
-        int enc = 0;   /* encode this unit? */
+        int enc = 0; /* encode this unit? */
         for (int pass = 0; pass < 2; pass++) {
             if (c >= 0x80 || c == '=' || (c < 32 && c != '\t') || c == 127) enc = 1;
             else if (c == ' ' || c == '\t') enc = is_line_end(s, n, i + 1, mode);
@@ -183,7 +213,7 @@ int mime_qp_decode(struct buf *out, const char *s0, size_t n, char *err, size_t 
         size_t e = nl ? (size_t)(nl - s) : n, next = nl ? e + 1 : n;
         if (nl && e > pos && s[e - 1] == '\r') e--;
         while (e > pos && (s[e - 1] == ' ' || s[e - 1] == '\t')) e--;
-        int soft = e > pos && s[e - 1] == '=';   /* a soft line break */
+        int soft = e > pos && s[e - 1] == '='; /* a soft line break */
         size_t end = soft ? e - 1 : e;
         if (buf_reserve(out, end - pos + (nl && !soft ? 2 : 0))) goto toobig;
         char *d = out->p + out->len;
@@ -204,7 +234,10 @@ int mime_qp_decode(struct buf *out, const char *s0, size_t n, char *err, size_t 
                 goto fail;
             }
         }
-        if (nl && !soft) { *d++ = '\r'; *d++ = '\n'; }
+        if (nl && !soft) {
+            *d++ = '\r';
+            *d++ = '\n';
+        }
         out->len = (size_t)(d - out->p);
         out->p[out->len] = 0;
         pos = next;
@@ -240,7 +273,7 @@ int mime_b64_encode(struct buf *out, const void *data, size_t n)
     char *d = out->p + out->len;
     for (size_t i = 0; i < n; i += 57) {
         size_t e = i + 57 < n ? i + 57 : n, j = i;
-        for (; j + 3 <= e; j += 3) {   /* whole groups: no padding to think of */
+        for (; j + 3 <= e; j += 3) { /* whole groups: no padding to think of */
             uint32_t v = (uint32_t)s[j] << 16 | (uint32_t)s[j + 1] << 8 | s[j + 2];
             d[0] = b64c[v >> 18];
             d[1] = b64c[v >> 12 & 63];
@@ -268,14 +301,16 @@ static int b64val(unsigned char c)
 }
 
 /* decode s[0..n) ignoring CR/LF (when skip_eol) into out */
-static int b64_decode(struct buf *out, const char *s0, size_t n, int skip_eol,
-                      const char **why)
+static int b64_decode(struct buf *out, const char *s0, size_t n, int skip_eol, const char **why)
 {
     const unsigned char *s = (const unsigned char *)s0;
     size_t len0 = out->len, data = n;
     if (skip_eol)
         for (size_t i = 0; i < n; i++) data -= s[i] == '\r' || s[i] == '\n';
-    if (buf_reserve(out, data / 4 * 3 + 3)) { *why = "too large"; return -1; }
+    if (buf_reserve(out, data / 4 * 3 + 3)) {
+        *why = "too large";
+        return -1;
+    }
     unsigned char *d = (unsigned char *)out->p + out->len;
     uint32_t acc = 0;
     int k = 0, pad = 0;
@@ -283,20 +318,41 @@ static int b64_decode(struct buf *out, const char *s0, size_t n, int skip_eol,
         unsigned char c = s[i];
         if (skip_eol && (c == '\r' || c == '\n')) continue;
         if (c == '=') {
-            if (k < 2 || pad + k >= 4) { *why = "misplaced '='"; goto bad; }
+            if (k < 2 || pad + k >= 4) {
+                *why = "misplaced '='";
+                goto bad;
+            }
             pad++;
             if (k + pad == 4) {
-                if (k == 2) { if (acc & 0xF) { *why = "bad padding"; goto bad; } *d++ = (unsigned char)(acc >> 4); }
-                else { if (acc & 0x3) { *why = "bad padding"; goto bad; } *d++ = (unsigned char)(acc >> 10); *d++ = (unsigned char)(acc >> 2); }
+                if (k == 2) {
+                    if (acc & 0xF) {
+                        *why = "bad padding";
+                        goto bad;
+                    }
+                    *d++ = (unsigned char)(acc >> 4);
+                } else {
+                    if (acc & 0x3) {
+                        *why = "bad padding";
+                        goto bad;
+                    }
+                    *d++ = (unsigned char)(acc >> 10);
+                    *d++ = (unsigned char)(acc >> 2);
+                }
                 k = 0;
                 acc = 0;
-                pad = 5;   /* the end: only line breaks may follow */
+                pad = 5; /* the end: only line breaks may follow */
             }
             continue;
         }
-        if (pad) { *why = pad == 5 ? "data after the padding" : "misplaced '='"; goto bad; }
+        if (pad) {
+            *why = pad == 5 ? "data after the padding" : "misplaced '='";
+            goto bad;
+        }
         int v = b64val(c);
-        if (v < 0) { *why = "character outside the alphabet"; goto bad; }
+        if (v < 0) {
+            *why = "character outside the alphabet";
+            goto bad;
+        }
         acc = acc << 6 | (uint32_t)v;
         if (++k == 4) {
             *d++ = (unsigned char)(acc >> 16);
@@ -306,7 +362,10 @@ static int b64_decode(struct buf *out, const char *s0, size_t n, int skip_eol,
             acc = 0;
         }
     }
-    if (k || (pad && pad != 5)) { *why = "truncated"; goto bad; }
+    if (k || (pad && pad != 5)) {
+        *why = "truncated";
+        goto bad;
+    }
     out->len = (size_t)((char *)d - out->p);
     out->p[out->len] = 0;
     return 0;
@@ -359,7 +418,7 @@ static void hw_encoded(struct hw *h, const unsigned char *s, size_t n, int at_sp
     if (n == 0) return;
     do {
         size_t avail = MIME_LINE_MAX - 1 - (h->col < MIME_LINE_MAX - 1 ? h->col : MIME_LINE_MAX - 1);
-        if (avail < 12 + 8) {   /* room for at least one 4-byte character */
+        if (avail < 12 + 8) { /* room for at least one 4-byte character */
             hw_raw(h, "\r\n", 2);
             h->col = 0;
             avail = MIME_LINE_MAX - 1;
@@ -371,7 +430,7 @@ static void hw_encoded(struct hw *h, const unsigned char *s, size_t n, int at_sp
             k = after_space = 0;
             while (i + k < n) {
                 size_t cl = utf8_len(s + i + k, n - i - k);
-                if (cl == 0) cl = 1;   /* callers validate; never split a bad sequence */
+                if (cl == 0) cl = 1; /* callers validate; never split a bad sequence */
                 if (k + cl > maxbytes) break;
                 k += cl;
                 if (s[i + k - 1] == ' ') after_space = k;
@@ -386,7 +445,7 @@ static void hw_encoded(struct hw *h, const unsigned char *s, size_t n, int at_sp
                 kk += cl;
                 if (s[i + kk - 1] == ' ') sp = kk;
             }
-            if (!sp && i + kk < n) break;   /* neither a space nor the end: split here */
+            if (!sp && i + kk < n) break; /* neither a space nor the end: split here */
             hw_raw(h, "\r\n", 2);
             h->col = 0;
             avail = 75;
@@ -419,12 +478,18 @@ static int check_text(const char *s0, size_t n, int tab_ok, const char **why)
     const unsigned char *s = (const unsigned char *)s0;
     for (size_t i = 0; i < n;) {
         if (s[i] < 32 || s[i] == 127) {
-            if (s[i] == '\t' && tab_ok) { i++; continue; }
+            if (s[i] == '\t' && tab_ok) {
+                i++;
+                continue;
+            }
             *why = "a control character";
             return -1;
         }
         size_t k = utf8_len(s + i, n - i);
-        if (!k) { *why = "invalid UTF-8"; return -1; }
+        if (!k) {
+            *why = "invalid UTF-8";
+            return -1;
+        }
         i += k;
     }
     return 0;
@@ -449,8 +514,7 @@ static int plain_words(const char *s, size_t n, size_t maxword)
     return 1;
 }
 
-int mime_header_text(struct buf *out, const char *name, const char *value, char *err,
-                     size_t errlen)
+int mime_header_text(struct buf *out, const char *name, const char *value, char *err, size_t errlen)
 {
     const char *why = "";
     if (check_name(name)) {
@@ -463,7 +527,7 @@ int mime_header_text(struct buf *out, const char *name, const char *value, char 
         err_set(err, errlen, "header '%s' contains %s", name, why);
         return -1;
     }
-    struct hw h = { out, 0, 0 };
+    struct hw h = {out, 0, 0};
     hw_raw(&h, name, strlen(name));
     hw_raw(&h, ":", 1);
     if (plain_words(value, n, MIME_LINE_MAX - 1)) {
@@ -507,15 +571,19 @@ static int check_addr(const char *a)
     if (n < 3 || n > 254) return -1;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)a[i];
-        if (c == '@') { nat++; at = i; continue; }
+        if (c == '@') {
+            nat++;
+            at = i;
+            continue;
+        }
         if (!(atext(c) || c == '.' || c == '[' || c == ']')) return -1;
     }
     if (nat != 1 || at == 0 || at == n - 1) return -1;
     return 0;
 }
 
-int mime_header_address(struct buf *out, const char *name, const char *display,
-                        const char *addr, char *err, size_t errlen)
+int mime_header_address(struct buf *out, const char *name, const char *display, const char *addr, char *err,
+                        size_t errlen)
 {
     const char *why = "";
     if (check_name(name)) {
@@ -544,7 +612,7 @@ int mime_header_address(struct buf *out, const char *name, const char *display,
     }
     if (dn && nm[dn - 1] == ' ') dn--;
     nm[dn] = 0;
-    struct hw h = { out, 0, 0 };
+    struct hw h = {out, 0, 0};
     hw_raw(&h, name, strlen(name));
     hw_raw(&h, ":", 1);
     if (dn == 0) {
@@ -583,7 +651,7 @@ int mime_header_address(struct buf *out, const char *name, const char *display,
                     i = e + 1;
                     continue;
                 }
-                size_t r = e;   /* extend the run over following non-atom words */
+                size_t r = e; /* extend the run over following non-atom words */
                 while (r < dn) {
                     size_t ws = r + 1, we = ws;
                     while (we < dn && nm[we] != ' ') we++;
@@ -616,9 +684,9 @@ static int64_t floordiv(int64_t a, int64_t b)
 
 void mime_date(int64_t t, char out[MIME_DATE_LEN])
 {
-    static const char *const wd[7] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
-    static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-                                         "Aug", "Sep", "Oct", "Nov", "Dec" };
+    static const char *const wd[7] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+    static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     int64_t days = floordiv(t, 86400), rem = t - days * 86400;
     /* civil from days (H. Hinnant) */
     int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
@@ -629,21 +697,23 @@ void mime_date(int64_t t, char out[MIME_DATE_LEN])
     int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
     if (y < 0) y = 0;
     if (y > 9999) y = 9999;
-    snprintf(out, MIME_DATE_LEN, "%s, %02u %s %04lld %02d:%02d:%02d +0000",
-             wd[((days % 7) + 7) % 7], d, mon[m - 1], (long long)y, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60));
+    snprintf(out, MIME_DATE_LEN, "%s, %02u %s %04lld %02d:%02d:%02d +0000", wd[((days % 7) + 7) % 7], d, mon[m - 1],
+             (long long)y, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 }
 
 /* ========================================================================= builder */
 
 static uint64_t fnv64(const char *s, uint64_t h)
 {
-    for (; *s; s++) { h ^= (unsigned char)*s; h *= 0x100000001b3ull; }
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
     return h;
 }
 
-static const char *const reserved_headers[] = { "from", "reply-to", "to", "cc", "bcc",
-    "subject", "date", "message-id", "mime-version", "sender", NULL };
+static const char *const reserved_headers[] = {"from", "reply-to",   "to",           "cc",     "bcc", "subject",
+                                               "date", "message-id", "mime-version", "sender", NULL};
 
 static int reserved(const char *name)
 {
@@ -665,8 +735,7 @@ static void bw_add(struct bw *b, const char *s)
     if (!b->fail && buf_adds(b->out, s)) b->fail = -2;
 }
 
-static void bw_part_header(struct bw *b, const char *boundary, const char *ctype,
-                           const char *filename, const char *cte)
+static void bw_part_header(struct bw *b, const char *boundary, const char *ctype, const char *filename, const char *cte)
 {
     bw_add(b, "--");
     bw_add(b, boundary);
@@ -698,7 +767,10 @@ static int qp_units(struct buf *out, const char *s, size_t n, struct memo *mm)
         size_t e = i;
         for (;;) {
             const char *nl = memchr(s + e, '\n', n - e);
-            if (!nl) { e = n; break; }
+            if (!nl) {
+                e = n;
+                break;
+            }
             e = (size_t)(nl - s) + 1;
             if (e - i >= QP_UNIT || e >= n || s[e] == '\n') break;
         }
@@ -724,7 +796,7 @@ static int qp_units(struct buf *out, const char *s, size_t n, struct memo *mm)
 static void bw_qp(struct bw *b, const char *s, size_t n, struct memo *mm)
 {
     if (!b->fail && (mm ? qp_units(b->out, s, n, mm) : mime_qp_encode(b->out, s, n, MIME_QP_TEXT))) b->fail = -2;
-    bw_add(b, "\r\n");   /* the line break that belongs to the next delimiter */
+    bw_add(b, "\r\n"); /* the line break that belongs to the next delimiter */
 }
 
 static void bw_b64(struct bw *b, const char *s, size_t n)
@@ -750,10 +822,12 @@ static int message_id(const struct mime_notice *m, char id[MIME_LINE_MAX + 1], c
 {
     const char *mid = m->message_id ? m->message_id : "";
     size_t ml = strlen(mid);
-    if (ml >= 2 && mid[0] == '<' && mid[ml - 1] == '>') { mid++; ml -= 2; }
+    if (ml >= 2 && mid[0] == '<' && mid[ml - 1] == '>') {
+        mid++;
+        ml -= 2;
+    }
     int ok = ml >= 3 && ml <= MIME_LINE_MAX - 3 && memchr(mid, '@', ml) != NULL;
-    for (size_t i = 0; ok && i < ml; i++)
-        ok = mid[i] > 32 && mid[i] < 127 && !strchr("<>()[]\\,;:\" ", mid[i]);
+    for (size_t i = 0; ok && i < ml; i++) ok = mid[i] > 32 && mid[i] < 127 && !strchr("<>()[]\\,;:\" ", mid[i]);
     if (!ok) return err_set(err, errlen, "bad Message-ID '%.80s'", m->message_id ? m->message_id : "");
     memcpy(id, mid, ml);
     id[ml] = 0;
@@ -792,12 +866,16 @@ static int bw_headers(struct bw *b, const struct mime_notice *m, const char *id)
 static void bw_mixed(struct bw *b, const struct mime_notice *m, const char *mixed, const char *alt)
 {
     char tmp[200];
-    snprintf(tmp, sizeof tmp, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
-             "This is a message in MIME format.\r\n\r\n", mixed);
+    snprintf(tmp, sizeof tmp,
+             "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
+             "This is a message in MIME format.\r\n\r\n",
+             mixed);
     bw_add(b, tmp);
     if (m->html) {
-        snprintf(tmp, sizeof tmp, "--%s\r\nContent-Type: multipart/alternative;\r\n"
-                 " boundary=\"%s\"\r\n\r\n", mixed, alt);
+        snprintf(tmp, sizeof tmp,
+                 "--%s\r\nContent-Type: multipart/alternative;\r\n"
+                 " boundary=\"%s\"\r\n\r\n",
+                 mixed, alt);
         bw_add(b, tmp);
         bw_alternative(b, m, alt);
     } else {
@@ -821,7 +899,10 @@ static void bw_mixed(struct bw *b, const struct mime_notice *m, const char *mixe
 static void bw_body(struct bw *b, const struct mime_notice *m, const char *mixed, const char *alt)
 {
     struct buf *out = b->out;
-    if (m->notice_txt || m->minisig) { bw_mixed(b, m, mixed, alt); return; }
+    if (m->notice_txt || m->minisig) {
+        bw_mixed(b, m, mixed, alt);
+        return;
+    }
     if (m->html) {
         char tmp[200];
         snprintf(tmp, sizeof tmp, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", alt);
@@ -840,7 +921,7 @@ static void bw_body(struct bw *b, const struct mime_notice *m, const char *mixed
 int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err, size_t errlen)
 {
     size_t len0 = out->len;
-    struct bw b = { out, 0, err, errlen };
+    struct bw b = {out, 0, err, errlen};
     char id[MIME_LINE_MAX + 1], mixed[40], alt[40];
     if (!m->text) return err_set(err, errlen, "notice has no text");
     if (!m->from.addr || !m->to.addr) return err_set(err, errlen, "notice needs a From and a To address");
@@ -895,7 +976,7 @@ static long encoded_word(struct buf *out, const char *s, size_t n)
     while (i < n && s[i] != '?' && s[i] > 32 && s[i] < 127) i++;
     if (i >= n || s[i] != '?') return 0;
     size_t cs = 2, ce = i;
-    const char *star = memchr(s + cs, '*', ce - cs);   /* RFC 2231 language suffix */
+    const char *star = memchr(s + cs, '*', ce - cs); /* RFC 2231 language suffix */
     if (star) ce = (size_t)(star - s);
     int utf8 = (ce - cs == 5 && strncasecmp(s + cs, "UTF-8", 5) == 0) ||
                (ce - cs == 8 && strncasecmp(s + cs, "US-ASCII", 8) == 0);
@@ -913,8 +994,7 @@ static long encoded_word(struct buf *out, const char *s, size_t n)
     struct buf *d = out ? out : &tmp;
     size_t len0 = d->len;
     const char *why;
-    int rc = enc == 'B' || enc == 'b' ? b64_decode(d, s + ts, te - ts, 0, &why)
-                                      : q_decode(d, s + ts, te - ts);
+    int rc = enc == 'B' || enc == 'b' ? b64_decode(d, s + ts, te - ts, 0, &why) : q_decode(d, s + ts, te - ts);
     if (rc) buf_truncate(d, len0);
     buf_release(&tmp);
     return rc ? -1 : (long)(te + 2);
@@ -977,8 +1057,7 @@ struct ex {
 static size_t line_of(const struct ex *x, size_t off)
 {
     size_t line = 1;
-    for (const char *p = x->m, *e = x->m + off; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-        line++;
+    for (const char *p = x->m, *e = x->m + off; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++) line++;
     return line;
 }
 
@@ -1009,10 +1088,19 @@ struct hvals {
     int has_ctype, has_cte, has_cdisp;
 };
 
-static int tspecial(unsigned char c) { return c && strchr("()<>@,;:\\\"/[]?=", c) != NULL; }
-static int tokch(unsigned char c) { return c > 32 && c < 127 && !tspecial(c); }
+static int tspecial(unsigned char c)
+{
+    return c && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+static int tokch(unsigned char c)
+{
+    return c > 32 && c < 127 && !tspecial(c);
+}
 
-static void skip_ws(const char **p) { while (**p == ' ' || **p == '\t') (*p)++; }
+static void skip_ws(const char **p)
+{
+    while (**p == ' ' || **p == '\t') (*p)++;
+}
 
 static int read_token(const char **p, char *out, size_t outlen)
 {
@@ -1027,8 +1115,7 @@ static int read_token(const char **p, char *out, size_t outlen)
 
 /* "type/sub; a=b; c=\"d\"" (with_sub) or "attachment; filename=x": the (lowercased) type
  * into type, and the value of the parameter `want` into val ("" when absent) */
-static int parse_params(const char *s, int with_sub, char *type, size_t tlen, const char *want,
-                        char *val, size_t vlen)
+static int parse_params(const char *s, int with_sub, char *type, size_t tlen, const char *want, char *val, size_t vlen)
 {
     const char *p = s;
     char tok[128];
@@ -1042,7 +1129,8 @@ static int parse_params(const char *s, int with_sub, char *type, size_t tlen, co
         type[l] = '/';
         memcpy(type + l + 1, tok, strlen(tok) + 1);
     }
-    for (char *c = type; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+    for (char *c = type; *c; c++)
+        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
     while (1) {
         skip_ws(&p);
         if (!*p) return 0;
@@ -1077,22 +1165,20 @@ static int parse_params(const char *s, int with_sub, char *type, size_t tlen, co
 static int parse_entity(struct ex *x, size_t a, size_t b, int depth);
 
 /* the body [a, b) of a multipart whose headers start at `hdr` */
-static int parse_multipart(struct ex *x, size_t hdr, size_t a, size_t b, const char *boundary,
-                           int depth)
+static int parse_multipart(struct ex *x, size_t hdr, size_t a, size_t b, const char *boundary, int depth)
 {
     size_t bl = strlen(boundary), p = a, part_start = 0;
     int in_part = 0, nparts = 0;
     while (p < b) {
         size_t ce, next;
         line_at(x->m, p, b, &ce, &next);
-        if (ce - p >= bl + 2 && x->m[p] == '-' && x->m[p + 1] == '-' &&
-            memcmp(x->m + p + 2, boundary, bl) == 0) {
+        if (ce - p >= bl + 2 && x->m[p] == '-' && x->m[p + 1] == '-' && memcmp(x->m + p + 2, boundary, bl) == 0) {
             size_t r = p + 2 + bl;
             int close = ce - r >= 2 && x->m[r] == '-' && x->m[r + 1] == '-';
             if (close) r += 2;
             size_t t = r;
             while (t < ce && (x->m[t] == ' ' || x->m[t] == '\t')) t++;
-            if (t == ce) {   /* a delimiter line */
+            if (t == ce) { /* a delimiter line */
                 if (in_part) {
                     size_t e = p;
                     if (e >= 2 && x->m[e - 2] == '\r' && x->m[e - 1] == '\n') e -= 2;
@@ -1104,7 +1190,7 @@ static int parse_multipart(struct ex *x, size_t hdr, size_t a, size_t b, const c
                 }
                 if (close) {
                     if (!nparts) return exerr(x, p, "multipart without parts");
-                    return 0;   /* the epilogue is ignored */
+                    return 0; /* the epilogue is ignored */
                 }
                 in_part = 1;
                 part_start = next;
@@ -1115,8 +1201,8 @@ static int parse_multipart(struct ex *x, size_t hdr, size_t a, size_t b, const c
     return exerr(x, hdr, "unterminated multipart (no closing '--%.70s--')", boundary);
 }
 
-static int store(struct ex *x, size_t off, const char *fname, char **dst, size_t *dlen,
-                 const struct hvals *h, size_t a, size_t b)
+static int store(struct ex *x, size_t off, const char *fname, char **dst, size_t *dlen, const struct hvals *h, size_t a,
+                 size_t b)
 {
     if (*dst) return exerr(x, off, "two '%s' attachments", fname);
     char cte[64] = "7bit";
@@ -1155,20 +1241,32 @@ static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
 {
     struct hvals *h = calloc(1, sizeof *h);
     if (!h) return exerr(x, a, "out of memory");
-    char *cur = NULL;     /* the value being unfolded (an interesting header), or NULL */
+    char *cur = NULL; /* the value being unfolded (an interesting header), or NULL */
     int have_prev = 0, rc = -1;
     size_t p = a, body = b, hstart = a;
     /* a part may end right after its headers (RFC 2046: the body is optional) */
     while (p < b) {
         size_t ce, next;
         line_at(x->m, p, b, &ce, &next);
-        if (ce == p) { body = next; break; }
-        if (p - hstart > 256 * 1024) { exerr(x, p, "header section too large"); goto out; }
+        if (ce == p) {
+            body = next;
+            break;
+        }
+        if (p - hstart > 256 * 1024) {
+            exerr(x, p, "header section too large");
+            goto out;
+        }
         if (x->m[p] == ' ' || x->m[p] == '\t') {
-            if (!have_prev) { exerr(x, p, "malformed header (continuation without a header)"); goto out; }
+            if (!have_prev) {
+                exerr(x, p, "malformed header (continuation without a header)");
+                goto out;
+            }
             if (cur) {
                 size_t cl = strlen(cur);
-                if (cl + (ce - p) >= HDR_VALUE_MAX) { exerr(x, p, "header too long"); goto out; }
+                if (cl + (ce - p) >= HDR_VALUE_MAX) {
+                    exerr(x, p, "header too long");
+                    goto out;
+                }
                 memcpy(cur + cl, x->m + p, ce - p);
                 cur[cl + ce - p] = 0;
             }
@@ -1177,18 +1275,37 @@ static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
         }
         size_t c = p;
         while (c < ce && x->m[c] > 32 && x->m[c] < 127 && x->m[c] != ':') c++;
-        if (c == p || c >= ce || x->m[c] != ':') { exerr(x, p, "malformed header"); goto out; }
+        if (c == p || c >= ce || x->m[c] != ':') {
+            exerr(x, p, "malformed header");
+            goto out;
+        }
         for (size_t i = p; i < ce; i++)
-            if (x->m[i] == 0) { exerr(x, p, "NUL byte in a header"); goto out; }
+            if (x->m[i] == 0) {
+                exerr(x, p, "NUL byte in a header");
+                goto out;
+            }
         size_t nl = c - p;
         int *has = NULL;
         cur = NULL;
-        if (nl == 12 && strncasecmp(x->m + p, "Content-Type", 12) == 0) { cur = h->ctype; has = &h->has_ctype; }
-        else if (nl == 25 && strncasecmp(x->m + p, "Content-Transfer-Encoding", 25) == 0) { cur = h->cte; has = &h->has_cte; }
-        else if (nl == 19 && strncasecmp(x->m + p, "Content-Disposition", 19) == 0) { cur = h->cdisp; has = &h->has_cdisp; }
+        if (nl == 12 && strncasecmp(x->m + p, "Content-Type", 12) == 0) {
+            cur = h->ctype;
+            has = &h->has_ctype;
+        } else if (nl == 25 && strncasecmp(x->m + p, "Content-Transfer-Encoding", 25) == 0) {
+            cur = h->cte;
+            has = &h->has_cte;
+        } else if (nl == 19 && strncasecmp(x->m + p, "Content-Disposition", 19) == 0) {
+            cur = h->cdisp;
+            has = &h->has_cdisp;
+        }
         if (cur) {
-            if ((*has)++) { exerr(x, p, "two '%.*s' headers", (int)nl, x->m + p); goto out; }
-            if (ce - c - 1 >= HDR_VALUE_MAX) { exerr(x, p, "header too long"); goto out; }
+            if ((*has)++) {
+                exerr(x, p, "two '%.*s' headers", (int)nl, x->m + p);
+                goto out;
+            }
+            if (ce - c - 1 >= HDR_VALUE_MAX) {
+                exerr(x, p, "header too long");
+                goto out;
+            }
             memcpy(cur, x->m + c + 1, ce - c - 1);
             cur[ce - c - 1] = 0;
         }
@@ -1196,27 +1313,33 @@ static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
         p = next;
     }
     char type[128] = "text/plain", param[256] = "";
-    if (h->has_ctype &&
-        parse_params(h->ctype, 1, type, sizeof type, "boundary", param, sizeof param)) {
+    if (h->has_ctype && parse_params(h->ctype, 1, type, sizeof type, "boundary", param, sizeof param)) {
         exerr(x, a, "malformed Content-Type '%.80s'", h->ctype);
         goto out;
     }
     if (strncmp(type, "multipart/", 10) == 0) {
-        if (!param[0]) { exerr(x, a, "multipart without a boundary"); goto out; }
-        if (strlen(param) > 200) { exerr(x, a, "boundary too long"); goto out; }
-        if (depth >= MAX_DEPTH) { exerr(x, a, "multiparts nested deeper than %d", MAX_DEPTH); goto out; }
+        if (!param[0]) {
+            exerr(x, a, "multipart without a boundary");
+            goto out;
+        }
+        if (strlen(param) > 200) {
+            exerr(x, a, "boundary too long");
+            goto out;
+        }
+        if (depth >= MAX_DEPTH) {
+            exerr(x, a, "multiparts nested deeper than %d", MAX_DEPTH);
+            goto out;
+        }
         rc = parse_multipart(x, a, body, b, param, depth + 1);
         goto out;
     }
     /* a leaf: is it one of ours? the filename, else the Content-Type name */
     char fname[256] = "", dtype[64];
-    if (h->has_cdisp &&
-        parse_params(h->cdisp, 0, dtype, sizeof dtype, "filename", fname, sizeof fname)) {
+    if (h->has_cdisp && parse_params(h->cdisp, 0, dtype, sizeof dtype, "filename", fname, sizeof fname)) {
         exerr(x, a, "malformed Content-Disposition '%.80s'", h->cdisp);
         goto out;
     }
-    if (!fname[0] && h->has_ctype &&
-        parse_params(h->ctype, 1, type, sizeof type, "name", fname, sizeof fname)) {
+    if (!fname[0] && h->has_ctype && parse_params(h->ctype, 1, type, sizeof type, "name", fname, sizeof fname)) {
         exerr(x, a, "malformed Content-Type '%.80s'", h->ctype);
         goto out;
     }
@@ -1224,8 +1347,7 @@ static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
         rc = store(x, a, fname, &x->out->notice_txt, &x->out->notice_txt_len, h, body, b);
     else if (strcmp(fname, "notice.txt.minisig") == 0)
         rc = store(x, a, fname, &x->out->minisig, &x->out->minisig_len, h, body, b);
-    else
-        rc = 0;
+    else rc = 0;
 out:
     free(h);
     return rc;
@@ -1238,17 +1360,16 @@ void mime_parts_release(struct mime_parts *p)
     memset(p, 0, sizeof *p);
 }
 
-int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char *err,
-                        size_t errlen)
+int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (n > MIME_MSG_MAX) {
         err_set(err, errlen, "message larger than %zu bytes", MIME_MSG_MAX);
         return -1;
     }
-    struct ex x = { msg, n, out, 0, err, errlen };
+    struct ex x = {msg, n, out, 0, err, errlen};
     size_t start = 0;
-    if (n >= 5 && memcmp(msg, "From ", 5) == 0) {   /* an mbox "From " line */
+    if (n >= 5 && memcmp(msg, "From ", 5) == 0) { /* an mbox "From " line */
         size_t ce;
         line_at(msg, 0, n, &ce, &start);
     }

@@ -31,11 +31,11 @@
 #include <stdint.h>
 #include "util/buf.h"
 
-#define MIME_MSG_MAX      ((size_t)16 << 20)   /* a message given to mime_extract_notice */
-#define MIME_PART_MAX     ((size_t)1 << 20)    /* a decoded attachment */
-#define MIME_DATE_LEN     32                   /* "Thu, 12 Nov 2018 15:03:00 +0000" + NUL */
-#define MIME_LINE_MAX     78                   /* header lines we write */
-#define MIME_DISPLAY_MAX  256                  /* a display name, bytes */
+#define MIME_MSG_MAX ((size_t)16 << 20) /* a message given to mime_extract_notice */
+#define MIME_PART_MAX ((size_t)1 << 20) /* a decoded attachment */
+#define MIME_DATE_LEN 32 /* "Thu, 12 Nov 2018 15:03:00 +0000" + NUL */
+#define MIME_LINE_MAX 78 /* header lines we write */
+#define MIME_DISPLAY_MAX 256 /* a display name, bytes */
 
 /* Output goes to a struct buf (util/buf.h): an append that would make len exceed the buffer's
  * max fails with -1 and leaves len as it was (running out of memory aborts, as everywhere in
@@ -44,8 +44,8 @@
 /* ---- encoders (append to out; 0, or -1 when out->max is exceeded) ---- */
 
 enum {
-    MIME_QP_TEXT   = 0,   /* LF and CRLF are line breaks, written as CRLF */
-    MIME_QP_BINARY = 1    /* every byte is data: CR and LF become =0D =0A */
+    MIME_QP_TEXT = 0, /* LF and CRLF are line breaks, written as CRLF */
+    MIME_QP_BINARY = 1 /* every byte is data: CR and LF become =0D =0A */
 };
 /* quoted-printable (RFC 2045 6.7): lines ≤ 76 including the soft-break '='; '=', controls,
  * bytes ≥ 0x7F, white space before a line end, and a '.' or "From " at a line start are
@@ -60,8 +60,7 @@ int mime_b64_encode(struct buf *out, const void *data, size_t n);
  * single spaces are written as they are; anything else (non-ASCII, tabs, runs of spaces,
  * leading/trailing space, "=?", a word too long for a line) is written as B encoded-words.
  * Fails (-1, err) on invalid UTF-8, control characters (CR, LF, NUL, …) or a bad name. */
-int mime_header_text(struct buf *out, const char *name, const char *value, char *err,
-                     size_t errlen);
+int mime_header_text(struct buf *out, const char *name, const char *value, char *err, size_t errlen);
 /* "Name: display <addr>" + CRLF. display (UTF-8, ≤ MIME_DISPLAY_MAX bytes, no control
  * characters) may be NULL/"" (then just the address). Its white space is trimmed and runs
  * collapse to one space (a phrase means that anyway). An ASCII name is written as atoms or
@@ -69,44 +68,47 @@ int mime_header_text(struct buf *out, const char *name, const char *value, char 
  * other words becomes one encoded-word (several only when the run is too long: parsers
  * disagree on the space between adjacent encoded-words in a phrase, so they are avoided).
  * addr must be a plain ASCII addr-spec (local@domain, no spaces, no <>). */
-int mime_header_address(struct buf *out, const char *name, const char *display,
-                        const char *addr, char *err, size_t errlen);
+int mime_header_address(struct buf *out, const char *name, const char *display, const char *addr, char *err,
+                        size_t errlen);
 /* RFC 5322 date of a UTC time: "Thu, 12 Nov 2018 15:03:00 +0000" */
 void mime_date(int64_t t, char out[MIME_DATE_LEN]);
 
 /* ---- the notice message ---- */
 
 struct mime_addr {
-    const char *name;   /* display name, UTF-8, may be NULL */
-    const char *addr;   /* addr-spec; NULL = no such header (Reply-To only) */
+    const char *name; /* display name, UTF-8, may be NULL */
+    const char *addr; /* addr-spec; NULL = no such header (Reply-To only) */
 };
 
 struct mime_header {
-    const char *name;   /* e.g. "List-Id"; not one of the headers written anyway */
-    const char *value;  /* unstructured UTF-8 text, encoded as mime_header_text does */
+    const char *name; /* e.g. "List-Id"; not one of the headers written anyway */
+    const char *value; /* unstructured UTF-8 text, encoded as mime_header_text does */
 };
 
 struct memo;
 struct mime_notice {
     struct mime_addr from, reply_to, to;
     const char *subject;
-    int64_t date;                       /* UTC seconds */
-    const char *message_id;             /* "id@domain" or "<id@domain>" */
-    const char *text;  size_t text_len;   /* text/plain body, UTF-8, LF or CRLF */
-    const char *html;  size_t html_len;   /* text/html body; NULL = text/plain only */
-    const char *notice_txt; size_t notice_txt_len;   /* the signed bytes; NULL = no attachments */
-    const char *minisig; size_t minisig_len;         /* its signature file; NULL = none */
-    const struct mime_header *extra;    /* n_extra more headers, after MIME-Version */
+    int64_t date; /* UTC seconds */
+    const char *message_id; /* "id@domain" or "<id@domain>" */
+    const char *text;
+    size_t text_len; /* text/plain body, UTF-8, LF or CRLF */
+    const char *html;
+    size_t html_len; /* text/html body; NULL = text/plain only */
+    const char *notice_txt;
+    size_t notice_txt_len; /* the signed bytes; NULL = no attachments */
+    const char *minisig;
+    size_t minisig_len; /* its signature file; NULL = none */
+    const struct mime_header *extra; /* n_extra more headers, after MIME-Version */
     size_t n_extra;
-    struct memo *memo;                  /* optional (util/memo.h): paragraphs encoded before are
+    struct memo *memo; /* optional (util/memo.h): paragraphs encoded before are
                                            taken from it; the bytes are the same without it */
 };
 
 /* Append the whole message to out (out->max bounds it). The same input gives the same
  * bytes. Returns 0, or -1 with err ("bad address in 'To': 'x'", "message larger than N
  * bytes"). On failure out->len is unchanged. */
-int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err,
-                      size_t errlen);
+int mime_build_notice(const struct mime_notice *m, struct buf *out, char *err, size_t errlen);
 
 /* ---- decoders ---- */
 
@@ -133,7 +135,6 @@ struct mime_parts {
  * bytes. Returns 0 with *out filled (free with mime_parts_release), or -1 with err
  * ("line 14: malformed header", "no 'notice.txt.minisig' attachment", "two 'notice.txt'
  * attachments", "line 80: bad base64 in 'notice.txt'"); then *out is empty. */
-int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char *err,
-                        size_t errlen);
+int mime_extract_notice(const char *msg, size_t n, struct mime_parts *out, char *err, size_t errlen);
 void mime_parts_release(struct mime_parts *p);
 #endif

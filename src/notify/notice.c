@@ -21,11 +21,11 @@
 
 /* ---------------------------------------------------------------- built-in templates */
 
-#define KT_INCBIN(sym, file)                                                                   \
-    __asm__(".section .rodata\n"                                                               \
-            ".global " #sym "\n.hidden " #sym "\n.type " #sym ", @object\n.balign 16\n"       \
-            #sym ":\n.incbin \"" file "\"\n.byte 0\n"                                          \
-            ".global " #sym "_end\n.hidden " #sym "_end\n" #sym "_end:\n.previous\n");         \
+#define KT_INCBIN(sym, file) \
+    __asm__(".section .rodata\n" \
+            ".global " #sym "\n.hidden " #sym "\n.type " #sym ", @object\n.balign 16\n" #sym ":\n.incbin \"" file \
+            "\"\n.byte 0\n" \
+            ".global " #sym "_end\n.hidden " #sym "_end\n" #sym "_end:\n.previous\n"); \
     extern const char sym[], sym##_end[]
 
 KT_INCBIN(kt_tmpl_de_subject, "templates/notice.de.subject.mustache");
@@ -44,15 +44,29 @@ static const char *builtin_start(enum notice_lang l, enum notice_part p, size_t 
 {
     const char *s = NULL, *e = NULL;
     if (l == NOTICE_DE) {
-        if (p == NOTICE_SUBJECT) { s = kt_tmpl_de_subject; e = kt_tmpl_de_subject_end; }
-        else if (p == NOTICE_TXT) { s = kt_tmpl_de_txt; e = kt_tmpl_de_txt_end; }
-        else { s = kt_tmpl_de_html; e = kt_tmpl_de_html_end; }
+        if (p == NOTICE_SUBJECT) {
+            s = kt_tmpl_de_subject;
+            e = kt_tmpl_de_subject_end;
+        } else if (p == NOTICE_TXT) {
+            s = kt_tmpl_de_txt;
+            e = kt_tmpl_de_txt_end;
+        } else {
+            s = kt_tmpl_de_html;
+            e = kt_tmpl_de_html_end;
+        }
     } else {
-        if (p == NOTICE_SUBJECT) { s = kt_tmpl_en_subject; e = kt_tmpl_en_subject_end; }
-        else if (p == NOTICE_TXT) { s = kt_tmpl_en_txt; e = kt_tmpl_en_txt_end; }
-        else { s = kt_tmpl_en_html; e = kt_tmpl_en_html_end; }
+        if (p == NOTICE_SUBJECT) {
+            s = kt_tmpl_en_subject;
+            e = kt_tmpl_en_subject_end;
+        } else if (p == NOTICE_TXT) {
+            s = kt_tmpl_en_txt;
+            e = kt_tmpl_en_txt_end;
+        } else {
+            s = kt_tmpl_en_html;
+            e = kt_tmpl_en_html_end;
+        }
     }
-    *len = (size_t)(e - s) - 1;   /* without the NUL the assembler appended */
+    *len = (size_t)(e - s) - 1; /* without the NUL the assembler appended */
     return s;
 }
 
@@ -72,25 +86,61 @@ const char *notice_builtin_template(const char *name, size_t *len)
 
 /* ---------------------------------------------------------------- the data model */
 
-const char *const notice_placeholders[] = {
-    "lang", "test", "preview", "voluntary",
-    "person.name", "person.salutation", "person.timezone",
-    "org.name", "org.address", "org.dpo.name", "org.dpo.email", "org.dpo.phone",
-    "org.service.phone", "org.service.hours", "org.portal.url", "org.portal.host",
-    "org.authority", "org.key_id",
-    "incident.ref", "incident.title", "incident.description",
-    "incident.consequences", "incident.measures_taken", "incident.measures_proposed",
-    "incident.cause", "incident.started", "incident.ended", "incident.duration",
-    "incident.fixed", "incident.reported", "incident.not_affected", "incident.not_affected_text",
-    "exposure.fields", "exposure.fields_text", "exposure.first", "exposure.last", "exposure.once",
-    "exposure.span", "exposure.views", "exposure.viewers", "exposure.viewers_words",
-    "exposure.signed_in", "exposure.signed_in_words", "exposure.anonymous",
-    "exposure.anonymous_words", "exposure.both", "exposure.pages", "exposure.pages_text",
-    "exposure.page_count",
-    "consequences", "advice",
-    "notice.id", "notice.code", "notice.date",
-    NULL
-};
+const char *const notice_placeholders[] = {"lang",
+                                           "test",
+                                           "preview",
+                                           "voluntary",
+                                           "person.name",
+                                           "person.salutation",
+                                           "person.timezone",
+                                           "org.name",
+                                           "org.address",
+                                           "org.dpo.name",
+                                           "org.dpo.email",
+                                           "org.dpo.phone",
+                                           "org.service.phone",
+                                           "org.service.hours",
+                                           "org.portal.url",
+                                           "org.portal.host",
+                                           "org.authority",
+                                           "org.key_id",
+                                           "incident.ref",
+                                           "incident.title",
+                                           "incident.description",
+                                           "incident.consequences",
+                                           "incident.measures_taken",
+                                           "incident.measures_proposed",
+                                           "incident.cause",
+                                           "incident.started",
+                                           "incident.ended",
+                                           "incident.duration",
+                                           "incident.fixed",
+                                           "incident.reported",
+                                           "incident.not_affected",
+                                           "incident.not_affected_text",
+                                           "exposure.fields",
+                                           "exposure.fields_text",
+                                           "exposure.first",
+                                           "exposure.last",
+                                           "exposure.once",
+                                           "exposure.span",
+                                           "exposure.views",
+                                           "exposure.viewers",
+                                           "exposure.viewers_words",
+                                           "exposure.signed_in",
+                                           "exposure.signed_in_words",
+                                           "exposure.anonymous",
+                                           "exposure.anonymous_words",
+                                           "exposure.both",
+                                           "exposure.pages",
+                                           "exposure.pages_text",
+                                           "exposure.page_count",
+                                           "consequences",
+                                           "advice",
+                                           "notice.id",
+                                           "notice.code",
+                                           "notice.date",
+                                           NULL};
 
 const char *const notice_placeholder_help[] = {
     "the notice's language: de or en",
@@ -100,15 +150,22 @@ const char *const notice_placeholder_help[] = {
     "the person's name (subject directory)",
     "the salutation (subject directory), absent when empty: use a section",
     "the person's time zone, an IANA name (Europe/Berlin)",
-    "organisation.name", "organisation.address", "dpo.name", "dpo.email", "dpo.phone",
-    "service.phone (where people call to check a notice)", "service.hours",
-    "portal.url, written as text", "the host of portal.url",
+    "organisation.name",
+    "organisation.address",
+    "dpo.name",
+    "dpo.email",
+    "dpo.phone",
+    "service.phone (where people call to check a notice)",
+    "service.hours",
+    "portal.url, written as text",
+    "the host of portal.url",
     "the lead supervisory authority (the incident's, else authority.lead)",
     "the signing key's id, as minisign shows it",
     "the incident's id (2026-0001)",
     "the incident's title, as recorded (free text; not used by the built-in templates)",
     "what happened, as recorded (free text: check its language and audience before using it)",
-    "likely consequences, as recorded (free text)", "measures taken, as recorded (free text)",
+    "likely consequences, as recorded (free text)",
+    "measures taken, as recorded (free text)",
     "measures proposed, as recorded (free text)",
     "the cause in words (\"a programming error\"), absent when unknown",
     "when the error began (occurred_from), in the person's language and zone",
@@ -120,25 +177,43 @@ const char *const notice_placeholder_help[] = {
     "the same as one phrase (\"password and payment card data\"), absent when none",
     "list: this person's disclosed data, in words",
     "the same as one phrase (\"your name and your e-mail address\")",
-    "first view of their data (date, time, zone)", "last view",
+    "first view of their data (date, time, zone)",
+    "last view",
     "yes when first and last view are the same moment",
     "time from the first to the last view, in words",
-    "number of views", "number of other people who saw it", "that number in words (0..12)",
-    "of those, signed in (counted by account)", "in words",
-    "of those, not signed in (counted by IP address)", "in words",
+    "number of views",
+    "number of other people who saw it",
+    "that number in words (0..12)",
+    "of those, signed in (counted by account)",
+    "in words",
+    "of those, not signed in (counted by IP address)",
+    "in words",
     "yes when there were both signed-in and anonymous viewers",
-    "list: the pages (paths) that showed their data", "the pages as one phrase",
+    "list: the pages (paths) that showed their data",
+    "the pages as one phrase",
     "number of pages",
     "list: likely consequences, one sentence each, from the disclosed data",
     "list: concrete advice, one sentence each",
-    "the notice's id (2026-0001-000042)", "the notice code (K7QM-2D9X-PH4T-W3RC)",
+    "the notice's id (2026-0001-000042)",
+    "the notice code (K7QM-2D9X-PH4T-W3RC)",
     "the date of the notice, in words",
-    NULL
-};
+    NULL};
 
 /* field keyword -> {category, en plain, en with "your", de plain, de with "Ihr"} */
-enum fcat { FC_NAME, FC_EMAIL, FC_PHONE, FC_ADDRESS, FC_DOB, FC_PAYMENT, FC_ACCOUNT, FC_SECRET,
-            FC_ORDERS, FC_SENSITIVE, FC_OTHER, FC_N };
+enum fcat {
+    FC_NAME,
+    FC_EMAIL,
+    FC_PHONE,
+    FC_ADDRESS,
+    FC_DOB,
+    FC_PAYMENT,
+    FC_ACCOUNT,
+    FC_SECRET,
+    FC_ORDERS,
+    FC_SENSITIVE,
+    FC_OTHER,
+    FC_N
+};
 static const struct fword {
     const char *key;
     enum fcat cat;
@@ -157,12 +232,15 @@ static const struct fword {
     {"date-of-birth", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
     {"birthdate", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
     {"customer-number", FC_ACCOUNT, "customer number", "your customer number", "Kundennummer", "Ihre Kundennummer"},
-    {"account", FC_ACCOUNT, "customer account details", "the details of your customer account", "Daten des Kundenkontos", "die Daten Ihres Kundenkontos"},
+    {"account", FC_ACCOUNT, "customer account details", "the details of your customer account",
+     "Daten des Kundenkontos", "die Daten Ihres Kundenkontos"},
     {"username", FC_ACCOUNT, "user name", "your user name", "Benutzername", "Ihr Benutzername"},
     {"password", FC_SECRET, "password", "your password", "Passwort", "Ihr Passwort"},
-    {"payment-card", FC_PAYMENT, "payment card data", "your payment card data", "Zahlungskartendaten", "Ihre Zahlungskartendaten"},
+    {"payment-card", FC_PAYMENT, "payment card data", "your payment card data", "Zahlungskartendaten",
+     "Ihre Zahlungskartendaten"},
     {"payment", FC_PAYMENT, "payment details", "your payment details", "Zahlungsdaten", "Ihre Zahlungsdaten"},
-    {"bank-account", FC_PAYMENT, "bank account details", "your bank account details", "Bankverbindung", "Ihre Bankverbindung"},
+    {"bank-account", FC_PAYMENT, "bank account details", "your bank account details", "Bankverbindung",
+     "Ihre Bankverbindung"},
     {"iban", FC_PAYMENT, "IBAN", "your IBAN", "IBAN", "Ihre IBAN"},
     {"order-history", FC_ORDERS, "order history", "your order history", "Bestellhistorie", "Ihre Bestellhistorie"},
     {"orders", FC_ORDERS, "orders", "your orders", "Bestellungen", "Ihre Bestellungen"},
@@ -183,52 +261,67 @@ static const char *const cause_words[][3] = {
     {"theft", "a theft", "ein Diebstahl"},
     {"hacking", "an attack on our systems", "ein Angriff auf unsere Systeme"},
     {"malware", "malicious software", "Schadsoftware"},
-    {"social-engineering", "a deception of our staff (social engineering)", "eine Täuschung unserer Beschäftigten (Social Engineering)"},
+    {"social-engineering", "a deception of our staff (social engineering)",
+     "eine Täuschung unserer Beschäftigten (Social Engineering)"},
     {"insider-misuse", "misuse by a person with access", "der Missbrauch durch eine befugte Person"},
-    {"processor", "an error at a service provider working for us", "ein Fehler bei einem für uns tätigen Dienstleister"},
+    {"processor", "an error at a service provider working for us",
+     "ein Fehler bei einem für uns tätigen Dienstleister"},
     {"physical", "a physical incident", "ein physischer Vorfall"},
 };
 
 /* consequences and advice (en, de), chosen by the categories of the disclosed data */
 enum { K_EMAIL, K_NAME, K_PHONE, K_ADDRESS, K_DOB, K_PAYMENT, K_ACCOUNT, K_ORDERS, K_SENSITIVE, K_GENERIC, K_N };
 static const char *const conseq[K_N][2] = {
-    [K_EMAIL] = {"You may receive more unwanted e-mail, including fraudulent messages (phishing) that pretend to come from us or from another company you know.",
-                 "Sie könnten mehr unerwünschte E-Mails erhalten, auch betrügerische Nachrichten (Phishing), die vorgeben, von uns oder einem anderen Ihnen bekannten Unternehmen zu stammen."},
-    [K_NAME] = {"Fraudsters could address you by your name, which makes fake messages look more convincing (targeted phishing).",
-                "Betrüger könnten Sie mit Ihrem Namen ansprechen; gefälschte Nachrichten wirken dadurch glaubwürdiger (gezieltes Phishing)."},
+    [K_EMAIL] =
+        {"You may receive more unwanted e-mail, including fraudulent messages (phishing) that pretend to come from us or from another company you know.",
+         "Sie könnten mehr unerwünschte E-Mails erhalten, auch betrügerische Nachrichten (Phishing), die vorgeben, von uns oder einem anderen Ihnen bekannten Unternehmen zu stammen."},
+    [K_NAME] =
+        {"Fraudsters could address you by your name, which makes fake messages look more convincing (targeted phishing).",
+         "Betrüger könnten Sie mit Ihrem Namen ansprechen; gefälschte Nachrichten wirken dadurch glaubwürdiger (gezieltes Phishing)."},
     [K_PHONE] = {"You could receive fraudulent calls or text messages.",
                  "Sie könnten betrügerische Anrufe oder SMS erhalten."},
     [K_ADDRESS] = {"Someone could misuse your postal address, for example to order goods in your name.",
                    "Jemand könnte Ihre Postanschrift missbrauchen, etwa um in Ihrem Namen Waren zu bestellen."},
-    [K_DOB] = {"Together with other details, your date of birth could help someone pretend to be you (identity theft).",
-               "Zusammen mit anderen Angaben könnte Ihr Geburtsdatum jemandem helfen, sich als Sie auszugeben (Identitätsdiebstahl)."},
-    [K_PAYMENT] = {"Your payment details could be misused for payments or direct debits that you did not authorise.",
-                   "Ihre Zahlungsdaten könnten für Zahlungen oder Lastschriften missbraucht werden, die Sie nicht veranlasst haben."},
-    [K_ACCOUNT] = {"Someone could try to sign in to your account or to pass themselves off as you to our customer service.",
-                   "Jemand könnte versuchen, sich in Ihr Konto einzuloggen oder sich bei unserem Kundenservice als Sie auszugeben."},
-    [K_ORDERS] = {"Details of your orders could be quoted in fake messages to make them look genuine.",
-                  "Angaben zu Ihren Bestellungen könnten in gefälschten Nachrichten zitiert werden, damit diese echt wirken."},
-    [K_SENSITIVE] = {"This data is particularly sensitive: others could draw conclusions about your private life from it.",
-                     "Diese Daten sind besonders schutzwürdig: Andere könnten daraus Schlüsse über Ihr Privatleben ziehen."},
-    [K_GENERIC] = {"Someone who saw your data could use it to make fraudulent messages to you look genuine.",
-                   "Wer Ihre Daten gesehen hat, könnte sie nutzen, um betrügerische Nachrichten an Sie echt wirken zu lassen."},
+    [K_DOB] =
+        {"Together with other details, your date of birth could help someone pretend to be you (identity theft).",
+         "Zusammen mit anderen Angaben könnte Ihr Geburtsdatum jemandem helfen, sich als Sie auszugeben (Identitätsdiebstahl)."},
+    [K_PAYMENT] =
+        {"Your payment details could be misused for payments or direct debits that you did not authorise.",
+         "Ihre Zahlungsdaten könnten für Zahlungen oder Lastschriften missbraucht werden, die Sie nicht veranlasst haben."},
+    [K_ACCOUNT] =
+        {"Someone could try to sign in to your account or to pass themselves off as you to our customer service.",
+         "Jemand könnte versuchen, sich in Ihr Konto einzuloggen oder sich bei unserem Kundenservice als Sie auszugeben."},
+    [K_ORDERS] =
+        {"Details of your orders could be quoted in fake messages to make them look genuine.",
+         "Angaben zu Ihren Bestellungen könnten in gefälschten Nachrichten zitiert werden, damit diese echt wirken."},
+    [K_SENSITIVE] =
+        {"This data is particularly sensitive: others could draw conclusions about your private life from it.",
+         "Diese Daten sind besonders schutzwürdig: Andere könnten daraus Schlüsse über Ihr Privatleben ziehen."},
+    [K_GENERIC] =
+        {"Someone who saw your data could use it to make fraudulent messages to you look genuine.",
+         "Wer Ihre Daten gesehen hat, könnte sie nutzen, um betrügerische Nachrichten an Sie echt wirken zu lassen."},
 };
 enum { A_CAREFUL, A_LINKS, A_PHONE, A_PAYMENT, A_PASSWORD, A_PASSWORD_SAFE, A_GOODS, A_N };
 static const char *const advice[A_N][2] = {
-    [A_CAREFUL] = {"Be careful with e-mails, calls and letters that refer to this incident or ask for passwords, codes or payment details. We never ask for them.",
-                   "Seien Sie vorsichtig bei E-Mails, Anrufen und Briefen, die sich auf diesen Vorfall beziehen oder nach Passwörtern, Codes oder Zahlungsdaten fragen. Danach fragen wir nie."},
-    [A_LINKS] = {"Do not open links or attachments in unexpected messages; type our web address into your browser yourself instead.",
-                 "Öffnen Sie keine Links oder Anhänge in unerwarteten Nachrichten; tippen Sie unsere Webadresse lieber selbst in den Browser ein."},
-    [A_PHONE] = {"If someone calls you about this incident, hang up and call us back on the number in this letter.",
-                 "Ruft Sie jemand wegen dieses Vorfalls an, legen Sie auf und rufen Sie uns unter der Nummer in diesem Schreiben zurück."},
-    [A_PAYMENT] = {"Check your account and card statements over the coming months, and tell your bank at once about any payment you do not recognise.",
-                   "Prüfen Sie in den nächsten Monaten Ihre Konto- und Kartenauszüge und melden Sie Ihrer Bank sofort jede Zahlung, die Sie nicht kennen."},
+    [A_CAREFUL] =
+        {"Be careful with e-mails, calls and letters that refer to this incident or ask for passwords, codes or payment details. We never ask for them.",
+         "Seien Sie vorsichtig bei E-Mails, Anrufen und Briefen, die sich auf diesen Vorfall beziehen oder nach Passwörtern, Codes oder Zahlungsdaten fragen. Danach fragen wir nie."},
+    [A_LINKS] =
+        {"Do not open links or attachments in unexpected messages; type our web address into your browser yourself instead.",
+         "Öffnen Sie keine Links oder Anhänge in unerwarteten Nachrichten; tippen Sie unsere Webadresse lieber selbst in den Browser ein."},
+    [A_PHONE] =
+        {"If someone calls you about this incident, hang up and call us back on the number in this letter.",
+         "Ruft Sie jemand wegen dieses Vorfalls an, legen Sie auf und rufen Sie uns unter der Nummer in diesem Schreiben zurück."},
+    [A_PAYMENT] =
+        {"Check your account and card statements over the coming months, and tell your bank at once about any payment you do not recognise.",
+         "Prüfen Sie in den nächsten Monaten Ihre Konto- und Kartenauszüge und melden Sie Ihrer Bank sofort jede Zahlung, die Sie nicht kennen."},
     [A_PASSWORD] = {"Change your password, and also everywhere else you use the same password.",
                     "Ändern Sie Ihr Passwort, auch überall dort, wo Sie dasselbe Passwort verwenden."},
     [A_PASSWORD_SAFE] = {"Your password was not affected: you do not need to change it because of this incident.",
                          "Ihr Passwort war nicht betroffen: Sie müssen es wegen dieses Vorfalls nicht ändern."},
-    [A_GOODS] = {"If you receive goods, invoices or reminders for orders you did not place, tell the sender and us.",
-                 "Erhalten Sie Waren, Rechnungen oder Mahnungen zu Bestellungen, die Sie nicht aufgegeben haben, informieren Sie den Absender und uns."},
+    [A_GOODS] =
+        {"If you receive goods, invoices or reminders for orders you did not place, tell the sender and us.",
+         "Erhalten Sie Waren, Rechnungen oder Mahnungen zu Bestellungen, die Sie nicht aufgegeben haben, informieren Sie den Absender und uns."},
 };
 
 /* ---------------------------------------------------------------- templates */
@@ -236,7 +329,7 @@ static const char *const advice[A_N][2] = {
 struct notice_templates {
     struct tmpl *t[NOTICE_NLANGS][NOTICE_NPARTS];
     char *manifest;
-    char *tags;                    /* the text of every tag of every template, '\n'-separated */
+    char *tags; /* the text of every tag of every template, '\n'-separated */
     size_t tags_len;
 };
 
@@ -274,11 +367,24 @@ static int utf8_valid(const unsigned char *s, size_t n, size_t *bad)
         unsigned c = s[i];
         size_t k;
         unsigned min;
-        if (c < 0x80) { if (c == 0) goto fail; i++; continue; }
-        if ((c & 0xE0) == 0xC0) { k = 1; min = 0x80; c &= 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { k = 2; min = 0x800; c &= 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { k = 3; min = 0x10000; c &= 0x07; }
-        else goto fail;
+        if (c < 0x80) {
+            if (c == 0) goto fail;
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            k = 1;
+            min = 0x80;
+            c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2;
+            min = 0x800;
+            c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            k = 3;
+            min = 0x10000;
+            c &= 0x07;
+        } else goto fail;
         for (size_t j = 1; j <= k; j++) {
             if (i + j >= n || (s[i + j] & 0xC0) != 0x80) goto fail;
             c = (c << 6) | (s[i + j] & 0x3F);
@@ -295,7 +401,8 @@ fail:
 static size_t line_of(const char *s, size_t off)
 {
     size_t line = 1;
-    for (size_t i = 0; i < off; i++) if (s[i] == '\n') line++;
+    for (size_t i = 0; i < off; i++)
+        if (s[i] == '\n') line++;
     return line;
 }
 
@@ -313,7 +420,7 @@ static int read_template(const char *dir, const char *name, char **out, size_t *
     /* checked before opening: a FIFO or a directory of that name must not block or be read */
     if (!S_ISREG(st.st_mode)) return err_set(err, errlen, "'%s' is not a regular file", path);
     int rc = file_read(path, TMPL_MAX_SOURCE, out, len, err, errlen);
-    if (rc == FILE_ENOENT) return 0;             /* removed since the stat */
+    if (rc == FILE_ENOENT) return 0; /* removed since the stat */
     return rc ? -1 : 1;
 }
 
@@ -322,7 +429,10 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
     struct notice_templates *t = calloc(1, sizeof *t);
     char *man = NULL;
     size_t manlen = 0;
-    if (!t) { err_set(err, errlen, "out of memory"); return NULL; }
+    if (!t) {
+        err_set(err, errlen, "out of memory");
+        return NULL;
+    }
     if (dir) {
         struct stat st;
         if (stat(dir, &st)) {
@@ -355,7 +465,8 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
                 free(own);
                 goto fail;
             }
-            t->t[l][p] = tmpl_compile(name, src, len, p == NOTICE_HTML ? TMPL_HTML : 0, notice_placeholders, err, errlen);
+            t->t[l][p] = tmpl_compile(name, src, len, p == NOTICE_HTML ? TMPL_HTML : 0, notice_placeholders, err,
+                                      errlen);
             if (t->t[l][p] && collect_tags(t, src, len)) {
                 err_set(err, errlen, "out of memory");
                 tmpl_free(t->t[l][p]);
@@ -370,9 +481,15 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
             char line[4096 + 200];
             int k = snprintf(line, sizeof line, "%s %s%s%s %s\n", name, got ? dir : "built-in", got ? "/" : "",
                              got ? name : "", hex);
-            if (k < 0 || (size_t)k >= sizeof line) { err_set(err, errlen, "template directory name too long"); goto fail; }
+            if (k < 0 || (size_t)k >= sizeof line) {
+                err_set(err, errlen, "template directory name too long");
+                goto fail;
+            }
             char *nm = realloc(man, manlen + (size_t)k + 1);
-            if (!nm) { err_set(err, errlen, "out of memory"); goto fail; }
+            if (!nm) {
+                err_set(err, errlen, "out of memory");
+                goto fail;
+            }
             man = nm;
             memcpy(man + manlen, line, (size_t)k + 1);
             manlen += (size_t)k;
@@ -396,7 +513,10 @@ void notice_templates_free(struct notice_templates *t)
     free(t);
 }
 
-const char *notice_templates_manifest(const struct notice_templates *t) { return t->manifest ? t->manifest : ""; }
+const char *notice_templates_manifest(const struct notice_templates *t)
+{
+    return t->manifest ? t->manifest : "";
+}
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -408,7 +528,10 @@ int notice_lang_parse(const char *s)
     return -1;
 }
 
-const char *notice_lang_code(enum notice_lang l) { return l == NOTICE_DE ? "de" : "en"; }
+const char *notice_lang_code(enum notice_lang l)
+{
+    return l == NOTICE_DE ? "de" : "en";
+}
 
 void notice_make_id(const char *incident_ref, int64_t seq, char *out, size_t len)
 {
@@ -420,14 +543,21 @@ int notice_url_host(const char *url, char *out, size_t len)
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
     const char *at = NULL;
-    for (const char *q = p; *q && *q != '/' && *q != '?' && *q != '#'; q++) if (*q == '@') at = q;
+    for (const char *q = p; *q && *q != '/' && *q != '?' && *q != '#'; q++)
+        if (*q == '@') at = q;
     if (at) p = at + 1;
     size_t n = 0;
     while (p[n] && p[n] != '/' && p[n] != ':' && p[n] != '?' && p[n] != '#') n++;
-    if (n == 0 || n >= len) { if (len) out[0] = 0; return -1; }
+    if (n == 0 || n >= len) {
+        if (len) out[0] = 0;
+        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (!(isalnum(c) || c == '-' || c == '.')) { out[0] = 0; return -1; }
+        if (!(isalnum(c) || c == '-' || c == '.')) {
+            out[0] = 0;
+            return -1;
+        }
         out[i] = (char)tolower(c);
     }
     out[n] = 0;
@@ -447,8 +577,7 @@ void notice_mask_address(const char *addr, char *out, size_t len)
     snprintf(out, len, "%.*s***@%s", (int)first, addr, at + 1);
 }
 
-void notice_trusted_comment(const char *incident_ref, const char *notice_id, int64_t t, int test,
-                            char *out, size_t len)
+void notice_trusted_comment(const char *incident_ref, const char *notice_id, int64_t t, int test, char *out, size_t len)
 {
     char iso[KT_ISO_LEN];
     kt_time_iso(t, iso);
@@ -466,8 +595,8 @@ static int field_copy(const char *v, size_t n, char *out, size_t len)
     return 0;
 }
 
-int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t reflen,
-                         char *notice_id, size_t idlen, int64_t *t, int *test)
+int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t reflen, char *notice_id, size_t idlen,
+                         int64_t *t, int *test)
 {
     static const char pre[] = "klartext notice\t";
     if (n < sizeof pre - 1 || memcmp(s, pre, sizeof pre - 1)) return -1;
@@ -483,9 +612,13 @@ int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t ref
         if (!colon) return -1;
         size_t kl = (size_t)(colon - f), vl = fl - kl - 1;
         const char *v = colon + 1;
-        if (kl == 8 && !memcmp(f, "incident", 8)) { if (field_copy(v, vl, incident_ref, reflen)) return -1; have_i = 1; }
-        else if (kl == 6 && !memcmp(f, "notice", 6)) { if (field_copy(v, vl, notice_id, idlen)) return -1; have_n = 1; }
-        else if (kl == 4 && !memcmp(f, "time", 4)) {
+        if (kl == 8 && !memcmp(f, "incident", 8)) {
+            if (field_copy(v, vl, incident_ref, reflen)) return -1;
+            have_i = 1;
+        } else if (kl == 6 && !memcmp(f, "notice", 6)) {
+            if (field_copy(v, vl, notice_id, idlen)) return -1;
+            have_n = 1;
+        } else if (kl == 4 && !memcmp(f, "time", 4)) {
             char tb[64], e[64];
             if (field_copy(v, vl, tb, sizeof tb) || kt_time_parse(tb, t, e, sizeof e)) return -1;
             have_t = 1;
@@ -570,7 +703,7 @@ static int wrap_buf(struct buf *b, int width, struct memo *mm, struct buf *scrat
     if (!b->p || !b->len) return 0;
     size_t n = b->len, i = 0, w = (size_t)width;
     if (width < 1 || w / 2 + 1 > (SIZE_MAX / 2 - n) / (n / 2 + 1)) return -1;
-    size_t need = n + (n / 2 + 1) * (w / 2 + 1);   /* see wrap_line */
+    size_t need = n + (n / 2 + 1) * (w / 2 + 1); /* see wrap_line */
     buf_reset(scratch);
     if (buf_reserve(scratch, need)) return -1;
     char *o = scratch->p;
@@ -583,7 +716,7 @@ static int wrap_buf(struct buf *b, int width, struct memo *mm, struct buf *scrat
         while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r')) end--;
         const char *ln = s + i;
         size_t ll = end - i;
-        if (ll <= w || (ll <= 4 * w && u8_chars(ln, ll) <= w)) {   /* a character has at most 4 bytes */
+        if (ll <= w || (ll <= 4 * w && u8_chars(ln, ll) <= w)) { /* a character has at most 4 bytes */
             memcpy(o + ol, ln, ll);
             ol += ll;
         } else {
@@ -624,18 +757,21 @@ int notice_wrap_memo(struct buf *b, int width, struct memo *mm)
     return rc;
 }
 
-int notice_wrap(struct buf *b, int width) { return notice_wrap_memo(b, width, NULL); }
+int notice_wrap(struct buf *b, int width)
+{
+    return notice_wrap_memo(b, width, NULL);
+}
 
 /* ---------------------------------------------------------------- rendering */
 
-#define JOIN_MAX 8191        /* a phrase joined from a list ("your name and your e-mail address") */
+#define JOIN_MAX 8191 /* a phrase joined from a list ("your name and your e-mail address") */
 
 struct notice_renderer {
     const struct notice_templates *t;
     struct tmpl_ctx *c;
-    struct buf sb, tb, hb, wrap;  /* subject, text, HTML, the wrapper's scratch space */
-    struct buf join;              /* phrases joined from lists for the context */
-    struct memo *wrapped;         /* paragraphs wrapped before (the same in every letter) */
+    struct buf sb, tb, hb, wrap; /* subject, text, HTML, the wrapper's scratch space */
+    struct buf join; /* phrases joined from lists for the context */
+    struct memo *wrapped; /* paragraphs wrapped before (the same in every letter) */
 };
 
 struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
@@ -645,7 +781,12 @@ struct notice_renderer *notice_renderer_new(const struct notice_templates *t)
     rr->t = t;
     rr->c = tmpl_ctx_new();
     rr->wrapped = memo_new();
-    if (!rr->c || !rr->wrapped) { tmpl_ctx_free(rr->c); memo_free(rr->wrapped); free(rr); return NULL; }
+    if (!rr->c || !rr->wrapped) {
+        tmpl_ctx_free(rr->c);
+        memo_free(rr->wrapped);
+        free(rr);
+        return NULL;
+    }
     buf_init(&rr->sb, NOTICE_SUBJECT_MAX);
     buf_init(&rr->tb, NOTICE_TEXT_MAX);
     buf_init(&rr->hb, NOTICE_TEXT_MAX);
@@ -717,7 +858,11 @@ static size_t split_list(const char *s, const char **tok, size_t *tl, size_t max
         while (*e && *e != ';' && *e != ',') e++;
         const char *te = e;
         while (te > s && te[-1] == ' ') te--;
-        if (te > s) { tok[n] = s; tl[n] = (size_t)(te - s); n++; }
+        if (te > s) {
+            tok[n] = s;
+            tl[n] = (size_t)(te - s);
+            n++;
+        }
         s = e;
     }
     return n;
@@ -780,7 +925,8 @@ static int ctx_incident_times(struct tmpl_node *in, const struct notice_incident
         if (fmt_time(L, inc->occurred_from, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
         tmpl_set_str(in, "started", tbuf);
         if (ended && ended >= inc->occurred_from) {
-            if (i18n_format_duration(L == NOTICE_DE ? I18N_DE : I18N_EN, ended - inc->occurred_from, tb2, sizeof tb2) == 0)
+            if (i18n_format_duration(L == NOTICE_DE ? I18N_DE : I18N_EN, ended - inc->occurred_from, tb2, sizeof tb2) ==
+                0)
                 tmpl_set_str(in, "duration", tb2);
         }
     }
@@ -812,7 +958,8 @@ static int ctx_incident(struct notice_renderer *rr, struct tmpl_node *r, const s
     if (inc->description && *inc->description) tmpl_set_str(in, "description", inc->description);
     if (inc->consequences && *inc->consequences) tmpl_set_str(in, "consequences", inc->consequences);
     if (inc->measures_taken && *inc->measures_taken) tmpl_set_str(in, "measures_taken", inc->measures_taken);
-    if (inc->measures_proposed && *inc->measures_proposed) tmpl_set_str(in, "measures_proposed", inc->measures_proposed);
+    if (inc->measures_proposed && *inc->measures_proposed)
+        tmpl_set_str(in, "measures_proposed", inc->measures_proposed);
     if (inc->cause)
         for (size_t i = 0; i < sizeof cause_words / sizeof cause_words[0]; i++)
             if (!strcmp(cause_words[i][0], inc->cause)) tmpl_set_str(in, "cause", cause_words[i][de ? 2 : 1]);
@@ -827,8 +974,10 @@ static int ctx_incident(struct notice_renderer *rr, struct tmpl_node *r, const s
         for (size_t i = 0; i < nna; i++) {
             const struct fword *f = field_find(tok[i], tl[i]);
             if (f && f->cat == FC_SECRET) *password_safe = 1;
-            if (f) { tmpl_add_str(lst, de ? f->de : f->en); items[i] = de ? f->de_your : f->en_your; }
-            else {
+            if (f) {
+                tmpl_add_str(lst, de ? f->de : f->en);
+                items[i] = de ? f->de_your : f->en_your;
+            } else {
                 snprintf(unk[i], sizeof unk[i], "%.*s", (int)tl[i], tok[i]);
                 tmpl_add_str(lst, unk[i]);
                 items[i] = unk[i];
@@ -858,10 +1007,13 @@ static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const c
         for (size_t i = 0; i < nf; i++)
             if (fw[i] == &field_words[k]) {
                 int dup = 0;
-                for (size_t j = 0; j < no; j++) if (fw[order[j]] && !strcmp(de ? fw[order[j]]->de : fw[order[j]]->en, de ? fw[i]->de : fw[i]->en)) dup = 1;
+                for (size_t j = 0; j < no; j++)
+                    if (fw[order[j]] && !strcmp(de ? fw[order[j]]->de : fw[order[j]]->en, de ? fw[i]->de : fw[i]->en))
+                        dup = 1;
                 if (!dup) order[no++] = i;
             }
-    for (size_t i = 0; i < nf; i++) if (!fw[i]) order[no++] = i;
+    for (size_t i = 0; i < nf; i++)
+        if (!fw[i]) order[no++] = i;
     struct tmpl_node *fl = tmpl_set_list(ex, "fields");
     const char *your[MAXITEMS];
     for (size_t j = 0; j < no; j++) {
@@ -947,14 +1099,15 @@ static void ctx_advice(struct tmpl_node *r, const int cats[FC_N], int password_s
     else if (password_safe) a[A_PASSWORD_SAFE] = 1;
     if (cats[FC_ADDRESS] || cats[FC_DOB]) a[A_GOODS] = 1;
     struct tmpl_node *cl = tmpl_set_list(r, "consequences");
-    for (int i = 0; i < K_N; i++) if (k[i]) tmpl_add_str(cl, conseq[i][de]);
+    for (int i = 0; i < K_N; i++)
+        if (k[i]) tmpl_add_str(cl, conseq[i][de]);
     struct tmpl_node *al = tmpl_set_list(r, "advice");
-    for (int i = 0; i < A_N; i++) if (a[i]) tmpl_add_str(al, advice[i][de]);
+    for (int i = 0; i < A_N; i++)
+        if (a[i]) tmpl_add_str(al, advice[i][de]);
 }
 
-static int build_context(struct notice_renderer *rr, const struct notice_org *org,
-                         const struct notice_incident *inc, const struct notice_person *p,
-                         const struct notice_meta *m, char *err, size_t errlen)
+static int build_context(struct notice_renderer *rr, const struct notice_org *org, const struct notice_incident *inc,
+                         const struct notice_person *p, const struct notice_meta *m, char *err, size_t errlen)
 {
     enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
     int de = L == NOTICE_DE;
@@ -991,8 +1144,14 @@ static size_t one_line(char *s, size_t n)
     int sp = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { sp = o > 0; continue; }
-        if (sp) { s[o++] = ' '; sp = 0; }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            sp = o > 0;
+            continue;
+        }
+        if (sp) {
+            s[o++] = ' ';
+            sp = 0;
+        }
         s[o++] = (char)c;
     }
     s[o] = 0;
@@ -1028,9 +1187,9 @@ static int canonical_text(struct buf *b)
     return 0;
 }
 
-int notice_render(struct notice_renderer *rr, const struct notice_org *org,
-                  const struct notice_incident *inc, const struct notice_person *p,
-                  const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen)
+int notice_render(struct notice_renderer *rr, const struct notice_org *org, const struct notice_incident *inc,
+                  const struct notice_person *p, const struct notice_meta *m, struct notice_result *res, char *err,
+                  size_t errlen)
 {
     enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
     if (build_context(rr, org, inc, p, m, err, errlen)) return -1;
@@ -1053,19 +1212,19 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org,
     return 0;
 }
 
-int notice_package(const sign_key *k, const struct notice_org *org,
-                   const struct notice_incident *inc, const struct notice_person *p,
-                   const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen)
+int notice_package(const sign_key *k, const struct notice_org *org, const struct notice_incident *inc,
+                   const struct notice_person *p, const struct notice_meta *m, struct notice_result *res, char *err,
+                   size_t errlen)
 {
     char trusted[512];
     if (!res->text) return err_set(err, errlen, "nothing rendered");
     notice_trusted_comment(inc->ref, m->notice_id, m->date, m->test, trusted, sizeof trusted);
     if (minisig_sign(k, res->text, res->text_len, MINISIG_PREHASHED,
-                     "klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub", trusted,
-                     res->minisig, sizeof res->minisig, &res->minisig_len, err, errlen))
+                     "klartext notice signature; check: minisign -Vm notice.txt -p klartext.pub", trusted, res->minisig,
+                     sizeof res->minisig, &res->minisig_len, err, errlen))
         return -1;
     if (notice_envelope(org, p, m, res, err, errlen)) return -1;
-    if (!res->memo) res->memo = memo_new();   /* without one (out of memory) it only runs slower */
+    if (!res->memo) res->memo = memo_new(); /* without one (out of memory) it only runs slower */
     res->mn.memo = res->memo;
     if (!res->eml.max) buf_init(&res->eml, NOTICE_MSG_MAX);
     buf_reset(&res->eml);
@@ -1097,11 +1256,16 @@ int notice_envelope(const struct notice_org *org, const struct notice_person *p,
         .subject = res->subject,
         .date = m->date,
         .message_id = res->message_id,
-        .text = res->text, .text_len = res->text_len,
-        .html = res->html, .html_len = res->html_len,
-        .notice_txt = res->text, .notice_txt_len = res->text_len,
-        .minisig = res->minisig, .minisig_len = res->minisig_len,
-        .extra = notice_extra, .n_extra = sizeof notice_extra / sizeof notice_extra[0],
+        .text = res->text,
+        .text_len = res->text_len,
+        .html = res->html,
+        .html_len = res->html_len,
+        .notice_txt = res->text,
+        .notice_txt_len = res->text_len,
+        .minisig = res->minisig,
+        .minisig_len = res->minisig_len,
+        .extra = notice_extra,
+        .n_extra = sizeof notice_extra / sizeof notice_extra[0],
     };
     return 0;
 }

@@ -38,12 +38,12 @@
 /* The version of the data model (the placeholder names and their meaning). It is part of
  * every approval: a klartext whose model differs asks for a new approval. */
 #define NOTICE_MODEL_VERSION 1
-#define NOTICE_WRAP          72             /* text lines are wrapped at this many characters */
-#define NOTICE_SUBJECT_MAX   ((size_t)4096)        /* a rendered subject line */
-#define NOTICE_TEXT_MAX      ((size_t)256 << 10)   /* a rendered text or HTML part */
-#define NOTICE_MSG_MAX       ((size_t)2 << 20)     /* a whole message */
-#define NOTICE_ID_MAX        48             /* "2026-0001-000042" + NUL, with room */
-#define NOTICE_MASK_MAX      128            /* "k***@mail.example" + NUL */
+#define NOTICE_WRAP 72 /* text lines are wrapped at this many characters */
+#define NOTICE_SUBJECT_MAX ((size_t)4096) /* a rendered subject line */
+#define NOTICE_TEXT_MAX ((size_t)256 << 10) /* a rendered text or HTML part */
+#define NOTICE_MSG_MAX ((size_t)2 << 20) /* a whole message */
+#define NOTICE_ID_MAX 48 /* "2026-0001-000042" + NUL, with room */
+#define NOTICE_MASK_MAX 128 /* "k***@mail.example" + NUL */
 
 /* The placeholder names of the data model, NULL-terminated (for tmpl_compile and for
  * `klartext notify --help`), and a one-line description of each (same order). */
@@ -83,63 +83,67 @@ struct notice_org {
     const char *dpo_name, *dpo_email, *dpo_phone;
     const char *service_phone, *service_hours;
     const char *portal_url;
-    const char *authority;                  /* the lead supervisory authority */
-    const char *from, *reply_to;            /* e-mail addresses of the sender */
-    const char *key_id;                     /* "0123456789ABCDEF" (sign_keyid_hex) */
+    const char *authority; /* the lead supervisory authority */
+    const char *from, *reply_to; /* e-mail addresses of the sender */
+    const char *key_id; /* "0123456789ABCDEF" (sign_keyid_hex) */
 };
 
 struct notice_incident {
-    const char *ref;                        /* "2026-0001" */
-    const char *title;                      /* the register's free texts (NULL when unset): only
+    const char *ref; /* "2026-0001" */
+    const char *title; /* the register's free texts (NULL when unset): only
                                                own templates use them (docs/notify.md) */
     const char *description, *consequences, *measures_taken, *measures_proposed;
-    const char *cause;                      /* the cause keyword ("programming-error") or NULL */
-    const char *data_not_affected;          /* comma-separated keywords or NULL */
-    int64_t occurred_from, occurred_until;  /* 0 = unknown */
-    int64_t contained_at, notified_at;      /* 0 = not (yet) */
-    int voluntary;                          /* a voluntary notice (no duty under Art. 34) */
+    const char *cause; /* the cause keyword ("programming-error") or NULL */
+    const char *data_not_affected; /* comma-separated keywords or NULL */
+    int64_t occurred_from, occurred_until; /* 0 = unknown */
+    int64_t contained_at, notified_at; /* 0 = not (yet) */
+    int voluntary; /* a voluntary notice (no duty under Art. 34) */
 };
 
 struct notice_person {
-    const char *subject;                    /* the subject id (never printed in the notice) */
-    const char *name, *salutation;          /* salutation may be NULL */
-    const char *email;                      /* addr-spec */
+    const char *subject; /* the subject id (never printed in the notice) */
+    const char *name, *salutation; /* salutation may be NULL */
+    const char *email; /* addr-spec */
     enum notice_lang lang;
-    const char *timezone;                   /* IANA name */
+    const char *timezone; /* IANA name */
     /* the exposure (a row of the current scan) */
     int64_t first_seen, last_seen;
     int64_t views, viewers, signed_in, anonymous;
-    const char *pages;                      /* ';'-separated */
-    const char *fields;                     /* ';'- or ','-separated keywords */
+    const char *pages; /* ';'-separated */
+    const char *fields; /* ';'- or ','-separated keywords */
 };
 
 struct notice_meta {
-    const char *notice_id;                  /* "2026-0001-000042" */
-    const char *code;                       /* display form "K7QM-2D9X-PH4T-W3RC" */
-    int64_t date;                           /* when it is made (Date header, trusted comment) */
-    int test;                               /* a TEST sample (marked in subject and text) */
-    int preview;                            /* a preview (no code issued) */
+    const char *notice_id; /* "2026-0001-000042" */
+    const char *code; /* display form "K7QM-2D9X-PH4T-W3RC" */
+    int64_t date; /* when it is made (Date header, trusted comment) */
+    int test; /* a TEST sample (marked in subject and text) */
+    int preview; /* a preview (no code issued) */
 };
 
 /* ---- rendering ---- */
 
-struct notice_renderer;   /* per thread: a context arena and buffers */
+struct notice_renderer; /* per thread: a context arena and buffers */
 struct notice_renderer *notice_renderer_new(const struct notice_templates *t);
 void notice_renderer_free(struct notice_renderer *rr);
 
 struct memo;
 struct notice_result {
-    char *subject;  size_t subject_len;    /* one line, UTF-8 */
-    char *text;     size_t text_len;       /* the canonical text = notice.txt */
-    char *html;     size_t html_len;
-    char minisig[MINISIG_TEXT_MAX];  size_t minisig_len;   /* after notice_package */
-    struct buf eml;                        /* after notice_package: the message, CRLF */
-    struct mime_notice mn;                 /* after notice_envelope: what eml is built from
+    char *subject;
+    size_t subject_len; /* one line, UTF-8 */
+    char *text;
+    size_t text_len; /* the canonical text = notice.txt */
+    char *html;
+    size_t html_len;
+    char minisig[MINISIG_TEXT_MAX];
+    size_t minisig_len; /* after notice_package */
+    struct buf eml; /* after notice_package: the message, CRLF */
+    struct mime_notice mn; /* after notice_envelope: what eml is built from
                                               (points into this result and the org/person) */
-    char message_id[320];                  /* "<notice.2026-0001-000042@verify.example.org>" */
-    uint8_t text_sha256[32];               /* SHA-256 of text */
-    size_t subject_cap, text_cap, html_cap;   /* the buffers' sizes (reused) */
-    struct memo *memo;                     /* paragraphs encoded for earlier notices (made by
+    char message_id[320]; /* "<notice.2026-0001-000042@verify.example.org>" */
+    uint8_t text_sha256[32]; /* SHA-256 of text */
+    size_t subject_cap, text_cap, html_cap; /* the buffers' sizes (reused) */
+    struct memo *memo; /* paragraphs encoded for earlier notices (made by
                                               notice_package, freed by release) */
 };
 /* zero-initialise; reusable across notices (buffers are kept); release frees them */
@@ -147,27 +151,27 @@ void notice_result_release(struct notice_result *res);
 
 /* Render subject, text and HTML into res (replacing earlier content). Returns 0, or -1 with
  * err ("notice.de.txt.mustache line 3: no value for 'person.name'", "unknown time zone …"). */
-int notice_render(struct notice_renderer *rr, const struct notice_org *org,
-                  const struct notice_incident *inc, const struct notice_person *p,
-                  const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen);
+int notice_render(struct notice_renderer *rr, const struct notice_org *org, const struct notice_incident *inc,
+                  const struct notice_person *p, const struct notice_meta *m, struct notice_result *res, char *err,
+                  size_t errlen);
 
 /* The trusted comment signed with a notice:
  * "klartext notice\tincident:2026-0001\tnotice:2026-0001-000042\ttime:2026-11-21T10:00:00Z"
  * (+ "\ttest:yes" for a TEST sample). No personal data: the notice id leads to the person
  * only inside the register. Writes into out (NUL-terminated). */
-void notice_trusted_comment(const char *incident_ref, const char *notice_id, int64_t t, int test,
-                            char *out, size_t len);
+void notice_trusted_comment(const char *incident_ref, const char *notice_id, int64_t t, int test, char *out,
+                            size_t len);
 /* Parse a trusted comment written by notice_trusted_comment (as minisig_parse hands it over):
  * 0 with the incident ref, notice id and time filled, or -1 when it is not one. */
-int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t reflen,
-                         char *notice_id, size_t idlen, int64_t *t, int *test);
+int notice_trusted_parse(const char *s, size_t n, char *incident_ref, size_t reflen, char *notice_id, size_t idlen,
+                         int64_t *t, int *test);
 
 /* Sign res->text with k (after notice_render) and build the MIME message into res->eml with
  * From/Reply-To from org, To from the person, the subject and date, Message-ID
  * "<notice.NOTICE-ID@PORTAL-HOST>". Returns 0 or -1 with err. Thread-safe. */
-int notice_package(const sign_key *k, const struct notice_org *org,
-                   const struct notice_incident *inc, const struct notice_person *p,
-                   const struct notice_meta *m, struct notice_result *res, char *err, size_t errlen);
+int notice_package(const sign_key *k, const struct notice_org *org, const struct notice_incident *inc,
+                   const struct notice_person *p, const struct notice_meta *m, struct notice_result *res, char *err,
+                   size_t errlen);
 
 /* Fill res->message_id and res->mn (headers from org and person, the rendered parts, and
  * res->minisig as it is) without signing or building: notice_package calls it after signing;

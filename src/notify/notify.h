@@ -33,15 +33,15 @@
 #include "register/subjects.h"
 #include "sign/keys.h"
 
-#define NOTIFY_MAX_THREADS      64
-#define NOTIFY_BATCH_MAKE       512   /* notices made and stored per transaction */
-#define NOTIFY_BATCH_SEND       50    /* notices claimed (`sending`) per transaction: at most in flight */
-#define NOTIFY_STOP_AFTER       3     /* failed connections in a row that stop a run */
+#define NOTIFY_MAX_THREADS 64
+#define NOTIFY_BATCH_MAKE 512 /* notices made and stored per transaction */
+#define NOTIFY_BATCH_SEND 50 /* notices claimed (`sending`) per transaction: at most in flight */
+#define NOTIFY_STOP_AFTER 3 /* failed connections in a row that stop a run */
 
 /* ---- the clock: KLARTEXT_NOW fixes it, else the time of each call ---- */
 struct notify_clock {
     int fixed;
-    int64_t at;                 /* when fixed */
+    int64_t at; /* when fixed */
 };
 int64_t notify_now(const struct notify_clock *c);
 
@@ -57,9 +57,11 @@ struct notify_progress {
 
 /* ---- the people ---- */
 struct notify_people {
-    int64_t scan_id, import_id;             /* the current scan and subject import (0: none) */
-    struct exposure_row *ex;  size_t nex;   /* the exposed, sorted by subject */
-    struct subject_rec *subj; size_t nsubj; /* their contact data, sorted by subject */
+    int64_t scan_id, import_id; /* the current scan and subject import (0: none) */
+    struct exposure_row *ex;
+    size_t nex; /* the exposed, sorted by subject */
+    struct subject_rec *subj;
+    size_t nsubj; /* their contact data, sorted by subject */
 };
 /* Load the current scan's exposures and the current subject directory of INC. Returns 0, or an
  * exit code with reg_err(r) ("incident 2026-0001 has no exposure scan yet: run …"). */
@@ -94,28 +96,28 @@ void notify_manifest_sha(const char *manifest, char hex[65]);
 char *notify_manifest_diff(const char *a, const char *b);
 
 /* ---- making ---- */
-struct notify_content {                 /* what every notice of a run is made from (borrowed) */
+struct notify_content { /* what every notice of a run is made from (borrowed) */
     const struct notice_templates *tm;
     const struct notice_org *org;
     const struct notice_incident *ni;
     const sign_key *key;
-    const unsigned char *code_key;      /* CODE_KEY_BYTES: the keyed lookup hash of each code */
-    const unsigned char *test_seed;     /* 32 bytes: predictable codes (tests only), or NULL */
+    const unsigned char *code_key; /* CODE_KEY_BYTES: the keyed lookup hash of each code */
+    const unsigned char *test_seed; /* 32 bytes: predictable codes (tests only), or NULL */
 };
 /* the code of notice number SEQ: random, or derived from the test seed */
 void notify_code(const struct notify_content *nc, int64_t seq, char out[CODE_DISPLAY_SIZE]);
 
 struct notify_make_opts {
-    int64_t approval_id;                /* the approval the notices are made under */
-    enum outbox_state state;            /* OB_QUEUED (to be sent) or OB_WRITTEN (--out) */
-    const char *outdir;                 /* --out: write DIR/NOTICE-ID.eml for each notice made; NULL */
-    int threads;                        /* 1 .. NOTIFY_MAX_THREADS */
-    int64_t at;                         /* the time the notices are made (their Date) */
+    int64_t approval_id; /* the approval the notices are made under */
+    enum outbox_state state; /* OB_QUEUED (to be sent) or OB_WRITTEN (--out) */
+    const char *outdir; /* --out: write DIR/NOTICE-ID.eml for each notice made; NULL */
+    int threads; /* 1 .. NOTIFY_MAX_THREADS */
+    int64_t at; /* the time the notices are made (their Date) */
     struct notify_progress progress;
 };
 struct notify_make_stats {
     int64_t exposed, reachable, unreachable, created, superseded, kept;
-    int64_t first_seq;                  /* notices from this number on were made in this run */
+    int64_t first_seq; /* notices from this number on were made in this run */
 };
 /* Make and store the notices that are missing (or stale: made from other content, scan or
  * contact data and never accepted by a server, which become superseded). The decision who is
@@ -133,17 +135,17 @@ int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int
 
 /* ---- sending ---- */
 struct notify_send_opts {
-    struct smtp_conf smtp;              /* the relay */
-    const char *from;                   /* the envelope sender (MAIL FROM): notices.from */
-    double rate;                        /* notices per second over the whole run; 0: no limit */
-    int max_attempts;                   /* per notice, transient failures included */
-    int64_t limit;                      /* notices attempted in this run at most; 0: no limit */
+    struct smtp_conf smtp; /* the relay */
+    const char *from; /* the envelope sender (MAIL FROM): notices.from */
+    double rate; /* notices per second over the whole run; 0: no limit */
+    int max_attempts; /* per notice, transient failures included */
+    int64_t limit; /* notices attempted in this run at most; 0: no limit */
     struct notify_clock clock;
     struct notify_progress progress;
 };
 struct notify_send_stats {
-    int64_t sent, failed, unknown;      /* in this run */
-    int stopped;                        /* NOTIFY_STOP_AFTER connections failed in a row */
+    int64_t sent, failed, unknown; /* in this run */
+    int stopped; /* NOTIFY_STOP_AFTER connections failed in a row */
 };
 /* Send the notices of INCIDENT_ID that are due (outbox_due), NOTIFY_BATCH_SEND at a time: each
  * batch is marked `sending` and committed before its first message is handed over, then each

@@ -26,14 +26,21 @@
 
 static void put32(struct buf *b, uint32_t v, int *bad)
 {
-    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
     *bad |= buf_add(b, x, 4);
 }
 
 static void put_str(struct buf *b, const char *s, size_t n, int *bad)
 {
-    if (!s) { put32(b, ABSENT, bad); return; }
-    if (n >= SAME_AS_TEXT) { *bad = 1; return; }
+    if (!s) {
+        put32(b, ABSENT, bad);
+        return;
+    }
+    if (n >= SAME_AS_TEXT) {
+        *bad = 1;
+        return;
+    }
     put32(b, (uint32_t)n, bad);
     *bad |= buf_add(b, s, n);
 }
@@ -48,8 +55,8 @@ int pack_record(const struct mime_notice *m, struct buf *out)
     put32(out, (uint32_t)d, &bad);
     put32(out, (uint32_t)(d >> 32), &bad);
     put32(out, (uint32_t)m->n_extra, &bad);
-    const char *const hs[] = {m->from.name, m->from.addr, m->reply_to.name, m->reply_to.addr, m->to.name, m->to.addr,
-                              m->subject, m->message_id};
+    const char *const hs[] = {m->from.name, m->from.addr, m->reply_to.name, m->reply_to.addr,
+                              m->to.name,   m->to.addr,   m->subject,       m->message_id};
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) put_str(out, hs[i], hs[i] ? strlen(hs[i]) : 0, &bad);
     for (size_t i = 0; i < m->n_extra; i++) {
         put_str(out, m->extra[i].name, m->extra[i].name ? strlen(m->extra[i].name) : 0, &bad);
@@ -85,14 +92,23 @@ static int get_str(const unsigned char *p, size_t n, size_t *pos, char *mem, siz
 {
     uint32_t l;
     if (get32(p, n, pos, &l)) return -1;
-    if (l == ABSENT) { *out = NULL; if (len) *len = 0; return 0; }
-    if (l == SAME_AS_TEXT) { if (!allow_same) return -1; *out = NULL; if (len) *len = SAME_AS_TEXT; return 0; }
+    if (l == ABSENT) {
+        *out = NULL;
+        if (len) *len = 0;
+        return 0;
+    }
+    if (l == SAME_AS_TEXT) {
+        if (!allow_same) return -1;
+        *out = NULL;
+        if (len) *len = SAME_AS_TEXT;
+        return 0;
+    }
     if (l > n - *pos) return -1;
     memcpy(mem + *mpos, p + *pos, l);
     mem[*mpos + l] = 0;
     *out = mem + *mpos;
     if (len) *len = l;
-    else if (memchr(p + *pos, 0, l)) return -1;      /* header strings are C strings */
+    else if (memchr(p + *pos, 0, l)) return -1; /* header strings are C strings */
     *pos += l;
     *mpos += (size_t)l + 1;
     return 0;
@@ -107,10 +123,10 @@ static int record_parse(const unsigned char *p, size_t n, struct record *rec)
         get32(p, n, &pos, &nx) || nx > REC_MAX_EXTRA)
         return -1;
     rec->m.date = (int64_t)((uint64_t)hi << 32 | lo);
-    rec->mem = malloc(n + 64);                    /* every string plus its NUL fits: each had a 4-byte length */
+    rec->mem = malloc(n + 64); /* every string plus its NUL fits: each had a 4-byte length */
     if (!rec->mem) return -1;
     const char **hs[] = {&rec->m.from.name, &rec->m.from.addr, &rec->m.reply_to.name, &rec->m.reply_to.addr,
-                         &rec->m.to.name, &rec->m.to.addr, &rec->m.subject, &rec->m.message_id};
+                         &rec->m.to.name,   &rec->m.to.addr,   &rec->m.subject,       &rec->m.message_id};
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
         if (get_str(p, n, &pos, rec->mem, &mpos, hs[i], NULL, 0)) goto bad;
     for (uint32_t i = 0; i < nx; i++)
@@ -124,7 +140,10 @@ static int record_parse(const unsigned char *p, size_t n, struct record *rec)
         get_str(p, n, &pos, rec->mem, &mpos, &rec->m.text, &rec->m.text_len, 0) ||
         get_str(p, n, &pos, rec->mem, &mpos, &rec->m.notice_txt, &rec->m.notice_txt_len, 1) || pos != n)
         goto bad;
-    if (rec->m.notice_txt_len == SAME_AS_TEXT) { rec->m.notice_txt = rec->m.text; rec->m.notice_txt_len = rec->m.text_len; }
+    if (rec->m.notice_txt_len == SAME_AS_TEXT) {
+        rec->m.notice_txt = rec->m.text;
+        rec->m.notice_txt_len = rec->m.text_len;
+    }
     return 0;
 bad:
     free(rec->mem);
@@ -141,7 +160,10 @@ struct pack_dict *pack_dict_new(const void *content, size_t len)
     struct pack_dict *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->cd = ZSTD_createCDict(content, len, PACK_LEVEL);
-    if (!d->cd) { free(d); return NULL; }
+    if (!d->cd) {
+        free(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -162,7 +184,10 @@ struct packer *pack_new(const struct pack_dict *d)
 {
     struct packer *p = xcalloc(1, sizeof *p);
     p->cc = ZSTD_createCCtx();
-    if (!p->cc) { free(p); return NULL; }
+    if (!p->cc) {
+        free(p);
+        return NULL;
+    }
     p->dict = d;
     buf_init(&p->rec, REC_MAX);
     return p;
@@ -202,7 +227,10 @@ static int inflate(const void *packed, size_t len, const void *dict, size_t dict
     size_t k = tmp && dc ? ZSTD_decompress_usingDict(dc, tmp, (size_t)fs + 1, packed, len, dict, dict ? dictlen : 0)
                          : (size_t)-1;
     ZSTD_freeDCtx(dc);
-    if (!tmp || ZSTD_isError(k) || k != fs) { free(tmp); return -1; }
+    if (!tmp || ZSTD_isError(k) || k != fs) {
+        free(tmp);
+        return -1;
+    }
     *out = tmp;
     *n = k;
     return 0;
@@ -236,7 +264,10 @@ static int unpack(const char *codec, const void *packed, size_t len, const void 
                              : mime_build_notice(&rec.m, out, err, errlen);
     if (!rc && out->len != want)
         rc = err_set(err, errlen, "rebuilt message differs from the one made (%zu bytes, not %zu)", out->len, want);
-    if (!rc && rec.m.notice_txt) { sha256_hash(rec.m.notice_txt, rec.m.notice_txt_len, sha); *have_sha = 1; }
+    if (!rc && rec.m.notice_txt) {
+        sha256_hash(rec.m.notice_txt, rec.m.notice_txt_len, sha);
+        *have_sha = 1;
+    }
     free(rec.mem);
     free(raw);
     return rc;
@@ -265,7 +296,8 @@ int pack_message(reg *r, int64_t row, struct buf *out)
     } else if (have) {
         sha256_to_hex(sha, hex);
         if (!st.text_sha256 || strcmp(hex, st.text_sha256))
-            rc = reg_fail(r, 1, "the stored message of notice %lld does not hold the text it was signed with", (long long)row);
+            rc = reg_fail(r, 1, "the stored message of notice %lld does not hold the text it was signed with",
+                          (long long)row);
     }
     outbox_stored_release(&st);
     return rc;

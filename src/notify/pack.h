@@ -17,23 +17,23 @@
 #include "register/register.h"
 #include "util/buf.h"
 
-struct pack_dict;                           /* read-only after creation; shared by threads */
-struct pack_dict *pack_dict_new(const void *content, size_t len);   /* NULL: no memory */
+struct pack_dict; /* read-only after creation; shared by threads */
+struct pack_dict *pack_dict_new(const void *content, size_t len); /* NULL: no memory */
 void pack_dict_free(struct pack_dict *d);
 /* The uncompressed record of m into out (replacing its content; used as dictionary content
  * for a sample notice). 0, or -1 when m has too many extra headers or out->max is too small. */
 int pack_record(const struct mime_notice *m, struct buf *out);
 /* A packer (one per thread) keeps the compressor's memory between notices; D may be NULL. */
 struct packer;
-struct packer *pack_new(const struct pack_dict *d);          /* NULL: no memory */
+struct packer *pack_new(const struct pack_dict *d); /* NULL: no memory */
 void pack_free(struct packer *p);
 /* Pack the parts of one notice: *out is malloc'd. 0, or -1 with err. */
 int pack_notice(struct packer *pk, const struct mime_notice *m, char **out, size_t *outlen, char *err, size_t errlen);
 /* Unpack a stored notice (codec "parts1" or "zstd", DICT/DICTLEN the dictionary of its row or
    NULL) into out, exactly as made; WANT is the message length stored with it. 0, or -1 with
    err ("stored message is damaged", "unknown codec 'x'"). */
-int pack_unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen,
-                size_t want, struct buf *out, char *err, size_t errlen);
+int pack_unpack(const char *codec, const void *packed, size_t len, const void *dict, size_t dictlen, size_t want,
+                struct buf *out, char *err, size_t errlen);
 /* The stored message of notice ROW, unpacked (CRLF, exactly as made) into out, its signed text
  * checked against the row's SHA-256. Returns 0, or 1 with reg_err(r) ("the stored message of
  * notice 7 cannot be read: stored message is damaged"). */

@@ -22,11 +22,12 @@ int notify_people_load(reg *r, const struct incident *inc, struct notify_people 
     int rc;
     memset(pp, 0, sizeof *pp);
     if ((rc = scans_get(r, inc, 0, &si)))
-        return reg_fail(r, rc, "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...'",
+        return reg_fail(r, rc,
+                        "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...'",
                         inc->ref, inc->ref);
     pp->scan_id = si.id;
-    if ((rc = scans_exposures(r, si.id, NULL, &pp->ex, &pp->nex)) || (rc = subjects_list(r, inc, &pp->subj, &pp->nsubj)) ||
-        (rc = outbox_current_import(r, inc, &pp->import_id)))
+    if ((rc = scans_exposures(r, si.id, NULL, &pp->ex, &pp->nex)) ||
+        (rc = subjects_list(r, inc, &pp->subj, &pp->nsubj)) || (rc = outbox_current_import(r, inc, &pp->import_id)))
         return rc;
     return 0;
 }
@@ -45,12 +46,16 @@ const struct subject_rec *notify_contact(const struct notify_people *pp, const c
         size_t mid = (lo + hi) / 2;
         int cmp = strcmp(pp->subj[mid].subject, subject);
         if (!cmp) return &pp->subj[mid];
-        if (cmp < 0) lo = mid + 1; else hi = mid;
+        if (cmp < 0) lo = mid + 1;
+        else hi = mid;
     }
     return NULL;
 }
 
-int notify_reachable(const struct subject_rec *s) { return s && s->email && *s->email; }
+int notify_reachable(const struct subject_rec *s)
+{
+    return s && s->email && *s->email;
+}
 
 void notify_person(const struct exposure_row *e, const struct subject_rec *s, struct notice_person *p)
 {

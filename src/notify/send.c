@@ -65,7 +65,7 @@ static int64_t backoff(int64_t attempts)
 struct pace {
     double rate;
     struct timespec t0;
-    int64_t started;            /* messages handed over so far */
+    int64_t started; /* messages handed over so far */
 };
 
 static double secs_since(const struct timespec *a)
@@ -101,8 +101,8 @@ static void pace_next(struct pace *p)
 /* one claimed notice on its way to the relay */
 struct delivery {
     const struct outbox_item *it;
-    const char *mail_from;      /* its envelope sender: o->from (a per-notice bounce address would go here) */
-    int res;                    /* enum smtp_result */
+    const char *mail_from; /* its envelope sender: o->from (a per-notice bounce address would go here) */
+    int res; /* enum smtp_result */
     struct smtp_reply rep;
 };
 
@@ -111,11 +111,11 @@ struct sender {
     int64_t incident_id;
     const struct notify_send_opts *o;
     struct notify_send_stats *st;
-    struct smtp *sm;            /* the connection */
+    struct smtp *sm; /* the connection */
     struct pace pace;
-    struct buf msg;             /* the message being handed over */
+    struct buf msg; /* the message being handed over */
     int64_t attempted, total;
-    int conn_fail;              /* failed connections in a row */
+    int conn_fail; /* failed connections in a row */
 };
 
 static void progress(const struct sender *s, enum notify_step step)
@@ -168,16 +168,15 @@ static int record_one(struct sender *s, const struct delivery *x, int64_t at)
 {
     const struct outbox_item *it = x->it;
     switch (x->res) {
-    case SMTP_OK:
-        s->st->sent++;
-        return outbox_set_state(s->r, it->row, OB_SENDING, OB_SENT, at, 0, x->rep.text, 0, 0);
+    case SMTP_OK: s->st->sent++; return outbox_set_state(s->r, it->row, OB_SENDING, OB_SENT, at, 0, x->rep.text, 0, 0);
     case SMTP_PERMANENT:
         s->st->failed++;
         return outbox_set_state(s->r, it->row, OB_SENDING, OB_FAILED, at, 0, x->rep.text, 1, 0);
     case SMTP_TRANSIENT:
         s->st->failed++;
-        return outbox_set_state(s->r, it->row, OB_SENDING, OB_FAILED, at, 0, x->rep.text, 0, at + backoff(it->attempts + 1));
-    default:   /* unknown: stays `sending`, held for an operator */
+        return outbox_set_state(s->r, it->row, OB_SENDING, OB_FAILED, at, 0, x->rep.text, 0,
+                                at + backoff(it->attempts + 1));
+    default: /* unknown: stays `sending`, held for an operator */
         s->st->unknown++;
         return outbox_set_state(s->r, it->row, OB_SENDING, OB_SENDING, at, 0, x->rep.text, 0, 0);
     }
@@ -208,7 +207,10 @@ static int send_batch(struct sender *s, int *more)
     if (s->o->limit && s->o->limit - s->attempted < (int64_t)want) want = (size_t)(s->o->limit - s->attempted);
     if (!want) return 0;
     int rc = claim(s, want, &it, &n);
-    if (rc || !n) { outbox_items_free(it, n); return rc; }
+    if (rc || !n) {
+        outbox_items_free(it, n);
+        return rc;
+    }
     struct delivery *d = xcalloc(n, sizeof *d);
     for (size_t i = 0; i < n; i++) d[i] = (struct delivery){.it = &it[i], .mail_from = s->o->from};
     rc = deliver(s, d, n, &done);
@@ -227,7 +229,10 @@ int notify_send(reg *r, int64_t incident_id, const struct notify_send_opts *o, s
     int rc, more = 1;
     memset(st, 0, sizeof *st);
     if (!(s.sm = smtp_open(&o->smtp, err, sizeof err))) return reg_fail(r, 2, "%s", err);
-    if ((rc = outbox_count(r, incident_id, o->max_attempts, &oc))) { smtp_close(s.sm); return rc; }
+    if ((rc = outbox_count(r, incident_id, o->max_attempts, &oc))) {
+        smtp_close(s.sm);
+        return rc;
+    }
     s.total = oc.queued + oc.failed_retry;
     progress(&s, NOTIFY_START);
     buf_init(&s.msg, NOTICE_MSG_MAX * 2);

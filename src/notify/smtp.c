@@ -9,16 +9,16 @@
 
 struct smtp {
     CURL *h;
-    int global;                 /* curl_global_init succeeded */
+    int global; /* curl_global_init succeeded */
     /* per message */
     const char *msg;
     size_t len, pos;
-    int data_cmd;               /* "DATA" was sent */
-    int data_started;           /* "354" came back: the message is being handed over */
-    int final_reply;            /* a reply after the message body */
+    int data_cmd; /* "DATA" was sent */
+    int data_started; /* "354" came back: the message is being handed over */
+    int final_reply; /* a reply after the message body */
     int code;
     char last[SMTP_REPLY_MAX];
-    int err_code;               /* the first 4xx/5xx reply of this message, and its text */
+    int err_code; /* the first 4xx/5xx reply of this message, and its text */
     char err_text[SMTP_REPLY_MAX];
 };
 
@@ -109,7 +109,10 @@ struct smtp *smtp_open(const struct smtp_conf *c, char *err, size_t errlen)
             return NULL;
         }
     struct smtp *s = calloc(1, sizeof *s);
-    if (!s) { snprintf(err, errlen, "out of memory"); return NULL; }
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(err, errlen, "cannot initialise libcurl");
         free(s);
@@ -132,11 +135,12 @@ struct smtp *smtp_open(const struct smtp_conf *c, char *err, size_t errlen)
     bad |= curl_easy_setopt(h, CURLOPT_READDATA, s) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_DEBUGDATA, s) != CURLE_OK;
-    bad |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L) != CURLE_OK;   /* feeds debug_cb; nothing is printed */
+    bad |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L) != CURLE_OK; /* feeds debug_cb; nothing is printed */
     bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout < 30 ? timeout : 30L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout) != CURLE_OK;
-    bad |= curl_easy_setopt(h, CURLOPT_USE_SSL, tls || c->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_USE_SSL, tls || c->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY) !=
+           CURLE_OK;
     if (c->ca_file) bad |= curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK;
     if (c->user) {
         bad |= curl_easy_setopt(h, CURLOPT_USERNAME, c->user) != CURLE_OK;
@@ -150,8 +154,7 @@ struct smtp *smtp_open(const struct smtp_conf *c, char *err, size_t errlen)
     return s;
 }
 
-int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *msg, size_t len,
-              struct smtp_reply *rep)
+int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *msg, size_t len, struct smtp_reply *rep)
 {
     char f[512], t[512];
     rep->code = 0;
@@ -159,7 +162,10 @@ int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *ms
     snprintf(f, sizeof f, "<%s>", from);
     snprintf(t, sizeof t, "<%s>", rcpt);
     struct curl_slist *to = curl_slist_append(NULL, t);
-    if (!to) { snprintf(rep->text, sizeof rep->text, "out of memory"); return SMTP_TRANSIENT; }
+    if (!to) {
+        snprintf(rep->text, sizeof rep->text, "out of memory");
+        return SMTP_TRANSIENT;
+    }
     s->msg = msg;
     s->len = len;
     s->pos = 0;
@@ -180,7 +186,8 @@ int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *ms
     }
     if (rc == CURLE_OK) {
         /* curl says done, but we did not see the final reply: treat as unknown */
-        snprintf(rep->text, sizeof rep->text, "no reply after the message%s%.200s", s->last[0] ? "; last: " : "", s->last);
+        snprintf(rep->text, sizeof rep->text, "no reply after the message%s%.200s", s->last[0] ? "; last: " : "",
+                 s->last);
         return SMTP_UNKNOWN;
     }
     if (s->data_started && !s->final_reply) {
@@ -196,7 +203,8 @@ int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *ms
         rep->code = s->err_code;
         res = SMTP_TRANSIENT;
     } else {
-        snprintf(rep->text, sizeof rep->text, "%s%s%.200s", curl_easy_strerror(rc), s->last[0] ? "; last reply: " : "", s->last);
+        snprintf(rep->text, sizeof rep->text, "%s%s%.200s", curl_easy_strerror(rc), s->last[0] ? "; last reply: " : "",
+                 s->last);
         rep->code = 0;
         res = SMTP_TRANSIENT;
     }

@@ -20,12 +20,12 @@
 #include <stddef.h>
 
 struct smtp_conf {
-    const char *url;            /* smtp://host[:port] or smtps://host[:port] */
-    int require_tls;            /* smtp://: STARTTLS required */
-    const char *ca_file;        /* trust these CA certificates (PEM) instead of the system's; NULL */
-    const char *user;           /* NULL: no authentication */
+    const char *url; /* smtp://host[:port] or smtps://host[:port] */
+    int require_tls; /* smtp://: STARTTLS required */
+    const char *ca_file; /* trust these CA certificates (PEM) instead of the system's; NULL */
+    const char *user; /* NULL: no authentication */
     const char *password;
-    long timeout;               /* seconds for one message (connect included); 0 = 120 */
+    long timeout; /* seconds for one message (connect included); 0 = 120 */
 };
 
 enum smtp_result { SMTP_OK = 0, SMTP_TRANSIENT = 1, SMTP_PERMANENT = 2, SMTP_UNKNOWN = 3 };
@@ -33,8 +33,8 @@ enum smtp_result { SMTP_OK = 0, SMTP_TRANSIENT = 1, SMTP_PERMANENT = 2, SMTP_UNK
 #define SMTP_REPLY_MAX 400
 
 struct smtp_reply {
-    int code;                   /* the last reply code seen (0 when none) */
-    char text[SMTP_REPLY_MAX];  /* the last reply line, or what went wrong ("could not connect …") */
+    int code; /* the last reply code seen (0 when none) */
+    char text[SMTP_REPLY_MAX]; /* the last reply line, or what went wrong ("could not connect …") */
 };
 
 struct smtp;
@@ -43,8 +43,7 @@ struct smtp;
 struct smtp *smtp_open(const struct smtp_conf *c, char *err, size_t errlen);
 /* Send MSG (LEN bytes, CRLF line ends) from FROM to RCPT (bare addresses). Never prints.
  * Returns an smtp_result; *rep says why. */
-int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *msg, size_t len,
-              struct smtp_reply *rep);
+int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *msg, size_t len, struct smtp_reply *rep);
 /* Close the connection (QUIT) and free everything. NULL is fine. */
 void smtp_close(struct smtp *s);
 /* "sent", "temporary failure", "refused", "unknown" (static) */

@@ -16,17 +16,19 @@
 enum { OP_TEXT, OP_VAR, OP_RAW, OP_SECTION, OP_INVERTED, OP_PLURAL, OP_SEP, OP_END };
 enum { N_STR, N_BOOL, N_LIST, N_MAP };
 
-#define TMPL_MAX_PATH 512   /* a section scope while checking names (compile time only) */
+#define TMPL_MAX_PATH 512 /* a section scope while checking names (compile time only) */
 
-struct seg { uint32_t off, len, hash; };
+struct seg {
+    uint32_t off, len, hash;
+};
 
 struct op {
-    uint8_t  kind;
-    uint16_t nseg;   /* name: segment count (0 = ".") */
+    uint8_t kind;
+    uint16_t nseg; /* name: segment count (0 = ".") */
     uint32_t line;
-    uint32_t a;      /* TEXT: source offset; named ops: first segment */
-    uint32_t b;      /* TEXT: length; SECTION/INVERTED/PLURAL: index of the END op */
-    uint32_t c;      /* PLURAL: index of the SEP op */
+    uint32_t a; /* TEXT: source offset; named ops: first segment */
+    uint32_t b; /* TEXT: length; SECTION/INVERTED/PLURAL: index of the END op */
+    uint32_t c; /* PLURAL: index of the SEP op */
 };
 
 struct tmpl {
@@ -50,7 +52,7 @@ struct tmpl_node {
     int64_t num;
     struct tmpl_node *first, *last, *next;
     size_t count;
-    struct tmpl_node **tab;     /* a map's open-addressing index once it has MAP_INDEX_MIN keys */
+    struct tmpl_node **tab; /* a map's open-addressing index once it has MAP_INDEX_MIN keys */
     uint32_t tabmask;
 };
 #define MAP_INDEX_MIN 8
@@ -72,30 +74,32 @@ struct tmpl_ctx {
 static uint32_t fnv1a(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
     return h;
 }
 
 static int is_name_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 /* ======================================================================== compile */
 
 struct open {
     uint32_t op, line, seg_a, seg_n;
-    uint8_t kind;          /* OP_SECTION, OP_INVERTED, OP_PLURAL */
+    uint8_t kind; /* OP_SECTION, OP_INVERTED, OP_PLURAL */
     uint8_t seps;
-    char scope[TMPL_MAX_PATH];   /* SECTION with a schema: the resolved full name */
+    char scope[TMPL_MAX_PATH]; /* SECTION with a schema: the resolved full name */
 };
 
 struct parser {
     struct tmpl *t;
     const char *s;
     size_t n;
-    uint32_t line;             /* line number at position `at` */
+    uint32_t line; /* line number at position `at` */
     size_t at;
     const char *const *known;
     struct open stack[TMPL_MAX_DEPTH];
@@ -104,8 +108,7 @@ struct parser {
     size_t errlen;
 };
 
-static int perr(struct parser *p, uint32_t line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *p, uint32_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, uint32_t line, const char *fmt, ...)
 {
     char msg[256];
@@ -121,7 +124,10 @@ static int perr(struct parser *p, uint32_t line, const char *fmt, ...)
 static void advance(struct parser *p, size_t to)
 {
     const char *q = p->s + p->at, *e = p->s + to;
-    while (q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL) { p->line++; q++; }
+    while (q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+        p->line++;
+        q++;
+    }
     p->at = to;
 }
 
@@ -144,12 +150,11 @@ static int emit_text_raw(struct parser *p, size_t a, size_t b)
 {
     if (a >= b) return 0;
     struct tmpl *t = p->t;
-    if (t->nops && t->ops[t->nops - 1].kind == OP_TEXT &&
-        t->ops[t->nops - 1].a + t->ops[t->nops - 1].b == a) {
+    if (t->nops && t->ops[t->nops - 1].kind == OP_TEXT && t->ops[t->nops - 1].a + t->ops[t->nops - 1].b == a) {
         t->ops[t->nops - 1].b += (uint32_t)(b - a);
         return 0;
     }
-    struct op o = { .kind = OP_TEXT, .line = p->line, .a = (uint32_t)a, .b = (uint32_t)(b - a) };
+    struct op o = {.kind = OP_TEXT, .line = p->line, .a = (uint32_t)a, .b = (uint32_t)(b - a)};
     return push_op(p, o);
 }
 
@@ -166,7 +171,7 @@ static int emit_text(struct parser *p, size_t a, size_t b)
         if (o->seps) return perr(p, o->line, "plural has more than one '|'");
         o->seps = 1;
         p->t->ops[o->op].c = (uint32_t)p->t->nops;
-        struct op sep = { .kind = OP_SEP, .line = p->line };
+        struct op sep = {.kind = OP_SEP, .line = p->line};
         if (push_op(p, sep)) return -1;
         a = e + 1;
     }
@@ -174,8 +179,7 @@ static int emit_text(struct parser *p, size_t a, size_t b)
 }
 
 /* parse a dotted name in s[a, b) (already trimmed) into segments */
-static int parse_name(struct parser *p, uint32_t line, size_t a, size_t b,
-                      uint32_t *seg_a, uint32_t *seg_n)
+static int parse_name(struct parser *p, uint32_t line, size_t a, size_t b, uint32_t *seg_a, uint32_t *seg_n)
 {
     struct tmpl *t = p->t;
     if (a == b) return perr(p, line, "empty tag");
@@ -196,11 +200,10 @@ static int parse_name(struct parser *p, uint32_t line, size_t a, size_t b,
             t->segs = ns;
             t->capsegs = nc;
         }
-        t->segs[t->nsegs++] = (struct seg){ (uint32_t)st, (uint32_t)(i - st),
-                                            fnv1a(p->s + st, i - st) };
+        t->segs[t->nsegs++] = (struct seg){(uint32_t)st, (uint32_t)(i - st), fnv1a(p->s + st, i - st)};
         (*seg_n)++;
         if (i == b) return 0;
-        i++;   /* the dot */
+        i++; /* the dot */
     }
 }
 
@@ -213,7 +216,7 @@ static int schema_has(const char *const *known, const char *full, size_t n)
         if (kl == n && memcmp(*k, full, n) == 0) return 1;
         if (kl > n && memcmp(*k, full, n) == 0 && (*k)[n] == '.') return 1;
         if (kl >= 2 && (*k)[kl - 1] == '*' && (*k)[kl - 2] == '.') {
-            size_t pl = kl - 2;   /* "a.*": "a" and "a.anything" */
+            size_t pl = kl - 2; /* "a.*": "a" and "a.anything" */
             if (n >= pl && memcmp(*k, full, pl) == 0 && (n == pl || full[pl] == '.')) return 1;
         }
     }
@@ -244,7 +247,10 @@ static int check_known(struct parser *p, uint32_t line, size_t a, size_t b, char
         }
     }
     if (schema_has(p->known, p->s + a, n)) {
-        if (resolved) { memcpy(resolved, p->s + a, n); resolved[n] = 0; }
+        if (resolved) {
+            memcpy(resolved, p->s + a, n);
+            resolved[n] = 0;
+        }
         return 0;
     }
     return perr(p, line, "unknown placeholder '%.*s'", (int)n, p->s + a);
@@ -278,7 +284,7 @@ static int open_section(struct parser *p, uint32_t line, char kind, size_t ca, s
     o->seg_a = sa;
     o->seg_n = sn;
     o->kind = okind;
-    struct op op = { .kind = okind, .nseg = (uint16_t)sn, .line = line, .a = sa };
+    struct op op = {.kind = okind, .nseg = (uint16_t)sn, .line = line, .a = sa};
     if (push_op(p, op)) return -1;
     p->depth++;
     return 0;
@@ -300,7 +306,7 @@ static int close_section(struct parser *p, uint32_t line, size_t ca, size_t cb)
     if (o->kind == OP_PLURAL && !o->seps)
         return perr(p, o->line, "plural '%.*s' needs two forms: 'one|other'", (int)on, s + oa);
     p->t->ops[o->op].b = (uint32_t)p->t->nops;
-    struct op op = { .kind = OP_END, .line = line };
+    struct op op = {.kind = OP_END, .line = line};
     if (push_op(p, op)) return -1;
     p->depth--;
     return 0;
@@ -318,12 +324,16 @@ static int read_tag(struct parser *p, uint32_t line, size_t ts, char *kind, int 
         *triple = 1;
         const char *e = memmem(s + c + 1, n - c - 1, "}}}", 3);
         if (!e) return perr(p, line, "unclosed tag '{{{'");
-        *ca = c + 1; *cb = (size_t)(e - s); *te = *cb + 3;
+        *ca = c + 1;
+        *cb = (size_t)(e - s);
+        *te = *cb + 3;
     } else {
         const char *e = memmem(s + c, n - c, "}}", 2);
         if (!e) return perr(p, line, "unclosed tag '{{'");
         if (c < (size_t)(e - s) && s[c] && strchr("#^/!&>=", s[c])) *kind = s[c++];
-        *ca = c; *cb = (size_t)(e - s); *te = *cb + 2;
+        *ca = c;
+        *cb = (size_t)(e - s);
+        *te = *cb + 2;
     }
     if (*kind == '>') return perr(p, line, "partials ('{{>') are not supported");
     if (*kind == '=') return perr(p, line, "delimiter changes ('{{=') are not supported");
@@ -345,9 +355,18 @@ static int standalone(const struct parser *p, char kind, size_t text_start, size
     if (!(*ls == 0 || s[*ls - 1] == '\n')) return 0;
     size_t r = te;
     while (r < n && (s[r] == ' ' || s[r] == '\t')) r++;
-    if (r == n) { *after = r; return 1; }
-    if (s[r] == '\n') { *after = r + 1; return 1; }
-    if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') { *after = r + 2; return 1; }
+    if (r == n) {
+        *after = r;
+        return 1;
+    }
+    if (s[r] == '\n') {
+        *after = r + 1;
+        return 1;
+    }
+    if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') {
+        *after = r + 2;
+        return 1;
+    }
     return 0;
 }
 
@@ -376,7 +395,7 @@ static int compile(struct parser *p)
             int raw = triple || kind == '&';
             if (parse_name(p, line, ca, cb, &sa, &sn)) return -1;
             if (sn && check_known(p, line, ca, cb, NULL)) return -1;
-            struct op op = { .kind = raw ? OP_RAW : OP_VAR, .nseg = (uint16_t)sn, .line = line, .a = sa };
+            struct op op = {.kind = raw ? OP_RAW : OP_VAR, .nseg = (uint16_t)sn, .line = line, .a = sa};
             if (push_op(p, op)) return -1;
         }
         advance(p, after);
@@ -393,8 +412,8 @@ static int compile(struct parser *p)
     return 0;
 }
 
-struct tmpl *tmpl_compile(const char *name, const char *src, size_t len, unsigned flags,
-                          const char *const *known, char *err, size_t errlen)
+struct tmpl *tmpl_compile(const char *name, const char *src, size_t len, unsigned flags, const char *const *known,
+                          char *err, size_t errlen)
 {
     if (!name) name = "template";
     if (len > TMPL_MAX_SOURCE) {
@@ -411,8 +430,7 @@ struct tmpl *tmpl_compile(const char *name, const char *src, size_t len, unsigne
     t->src[len] = 0;
     t->srclen = len;
     t->flags = flags;
-    struct parser p = { .t = t, .s = t->src, .n = len, .line = 1, .known = known,
-                        .err = err, .errlen = errlen };
+    struct parser p = {.t = t, .s = t->src, .n = len, .line = 1, .known = known, .err = err, .errlen = errlen};
     if (compile(&p)) {
         tmpl_free(t);
         return NULL;
@@ -430,7 +448,10 @@ void tmpl_free(struct tmpl *t)
     free(t);
 }
 
-const char *tmpl_name(const struct tmpl *t) { return t->name; }
+const char *tmpl_name(const struct tmpl *t)
+{
+    return t->name;
+}
 
 /* ========================================================================= render */
 
@@ -442,8 +463,7 @@ static const unsigned char html_special[256] = {
 int tmpl_escape_html(struct buf *out, const char *s, size_t n)
 {
     size_t extra = 0;
-    for (size_t i = 0; i < n; i++)
-        extra += html_special[(unsigned char)s[i]];
+    for (size_t i = 0; i < n; i++) extra += html_special[(unsigned char)s[i]];
     if (buf_reserve(out, n + extra)) return -1;
     char *d = out->p + out->len;
     size_t i = 0;
@@ -456,11 +476,26 @@ int tmpl_escape_html(struct buf *out, const char *s, size_t n)
         const char *rep;
         size_t rl;
         switch (s[i++]) {
-        case '&': rep = "&amp;"; rl = 5; break;
-        case '<': rep = "&lt;"; rl = 4; break;
-        case '>': rep = "&gt;"; rl = 4; break;
-        case '"': rep = "&quot;"; rl = 6; break;
-        default:  rep = "&#39;"; rl = 5; break;
+        case '&':
+            rep = "&amp;";
+            rl = 5;
+            break;
+        case '<':
+            rep = "&lt;";
+            rl = 4;
+            break;
+        case '>':
+            rep = "&gt;";
+            rl = 4;
+            break;
+        case '"':
+            rep = "&quot;";
+            rl = 6;
+            break;
+        default:
+            rep = "&#39;";
+            rl = 5;
+            break;
         }
         memcpy(d, rep, rl);
         d += rl;
@@ -474,15 +509,14 @@ int tmpl_escape_html(struct buf *out, const char *s, size_t n)
 struct rstate {
     const struct tmpl *t;
     struct buf *out;
-    uint64_t steps;   /* ops left to execute (TMPL_MAX_STEPS) */
+    uint64_t steps; /* ops left to execute (TMPL_MAX_STEPS) */
     const struct tmpl_node *stack[TMPL_MAX_DEPTH + 2];
     int depth;
     char *err;
     size_t errlen;
 };
 
-static const struct tmpl_node *map_find(const struct tmpl_node *m, const char *k, uint32_t kl,
-                                        uint32_t h)
+static const struct tmpl_node *map_find(const struct tmpl_node *m, const char *k, uint32_t kl, uint32_t h)
 {
     if (m->tab) {
         for (uint32_t i = h & m->tabmask;; i = (i + 1) & m->tabmask) {
@@ -517,7 +551,7 @@ static int rerr(struct rstate *r, const struct op *o, const char *what)
     }
     const struct seg *f = &r->t->segs[o->a], *l = f + o->nseg - 1;
     err_set(r->err, r->errlen, "%s line %u: %s '%.*s'", r->t->name, (unsigned)o->line, what,
-           (int)(l->off + l->len - f->off), r->t->src + f->off);
+            (int)(l->off + l->len - f->off), r->t->src + f->off);
     return -1;
 }
 
@@ -532,9 +566,9 @@ static int truthy(const struct tmpl_node *v)
     if (!v) return 0;
     switch (v->kind) {
     case N_BOOL: return v->bval;
-    case N_STR:  return v->is_num ? v->num != 0 : v->slen > 0;
+    case N_STR: return v->is_num ? v->num != 0 : v->slen > 0;
     case N_LIST: return v->count > 0;
-    default:     return 1;
+    default: return 1;
     }
 }
 
@@ -543,11 +577,17 @@ static int truthy(const struct tmpl_node *v)
 static int plural_value(const struct tmpl_node *v, int64_t *out)
 {
     if (!v || v->kind != N_STR) return -1;
-    if (v->is_num) { *out = v->num; return 0; }
+    if (v->is_num) {
+        *out = v->num;
+        return 0;
+    }
     size_t i = 0, digits = 0;
     int neg = 0;
     int64_t x = 0;
-    if (i < v->slen && v->s[i] == '-') { neg = 1; i++; }
+    if (i < v->slen && v->s[i] == '-') {
+        neg = 1;
+        i++;
+    }
     for (; i < v->slen; i++) {
         char ch = v->s[i];
         if (ch >= '0' && ch <= '9') {
@@ -568,9 +608,10 @@ static int render_range(struct rstate *r, uint32_t i, uint32_t end)
     while (i < end) {
         const struct op *o = &ops[i];
         if (r->steps-- == 0) {
-            err_set(r->err, r->errlen, "%s line %u: template needs more than %llu steps "
-                   "(sections nested over long lists?)", r->t->name, (unsigned)o->line,
-                   (unsigned long long)TMPL_MAX_STEPS);
+            err_set(r->err, r->errlen,
+                    "%s line %u: template needs more than %llu steps "
+                    "(sections nested over long lists?)",
+                    r->t->name, (unsigned)o->line, (unsigned long long)TMPL_MAX_STEPS);
             return -1;
         }
         switch (o->kind) {
@@ -626,9 +667,7 @@ static int render_range(struct rstate *r, uint32_t i, uint32_t end)
             i = o->b + 1;
             break;
         }
-        default:
-            i++;
-            break;
+        default: i++; break;
         }
     }
     return 0;
@@ -644,8 +683,7 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_node *root, struct buf *
         err_set(err, errlen, "%s: bad context: %s", t->name, root->ctx->errmsg);
         return -1;
     }
-    struct rstate r = { .t = t, .out = out, .steps = TMPL_MAX_STEPS, .depth = 1,
-                        .err = err, .errlen = errlen };
+    struct rstate r = {.t = t, .out = out, .steps = TMPL_MAX_STEPS, .depth = 1, .err = err, .errlen = errlen};
     r.stack[0] = root;
     size_t len0 = out->len;
     if (buf_reserve(out, 0)) {
@@ -723,8 +761,10 @@ void tmpl_ctx_reset(struct tmpl_ctx *c)
     struct chunk *h = c->head;
     while (h) {
         struct chunk *nx = h->next;
-        if (h->cap == CHUNK_STD) { h->next = c->spare; c->spare = h; }
-        else free(h);
+        if (h->cap == CHUNK_STD) {
+            h->next = c->spare;
+            c->spare = h;
+        } else free(h);
         h = nx;
     }
     c->head = NULL;
@@ -739,13 +779,22 @@ void tmpl_ctx_free(struct tmpl_ctx *c)
 {
     if (!c) return;
     tmpl_ctx_reset(c);
-    for (struct chunk *h = c->spare, *nx; h; h = nx) { nx = h->next; free(h); }
+    for (struct chunk *h = c->spare, *nx; h; h = nx) {
+        nx = h->next;
+        free(h);
+    }
     free(c);
 }
 
-struct tmpl_node *tmpl_ctx_root(struct tmpl_ctx *c) { return &c->root; }
+struct tmpl_node *tmpl_ctx_root(struct tmpl_ctx *c)
+{
+    return &c->root;
+}
 
-const char *tmpl_ctx_error(const struct tmpl_ctx *c) { return c->failed ? c->errmsg : NULL; }
+const char *tmpl_ctx_error(const struct tmpl_ctx *c)
+{
+    return c->failed ? c->errmsg : NULL;
+}
 
 static char *ctx_strdup(struct tmpl_ctx *c, const char *s, size_t n)
 {
@@ -815,7 +864,11 @@ static struct tmpl_node *slot(struct tmpl_node *map, const char *key, uint8_t ki
         struct tmpl_node *nx = v->next;
         const char *k = v->key;
         memset(v, 0, sizeof *v);
-        v->ctx = c; v->key = k; v->keylen = (uint32_t)kl; v->hash = h; v->next = nx;
+        v->ctx = c;
+        v->key = k;
+        v->keylen = (uint32_t)kl;
+        v->hash = h;
+        v->next = nx;
         v->kind = kind;
         return v;
     }
@@ -848,7 +901,10 @@ struct tmpl_node *tmpl_set_str(struct tmpl_node *map, const char *key, const cha
 struct tmpl_node *tmpl_set_num(struct tmpl_node *map, const char *key, int64_t v, const char *text)
 {
     struct tmpl_node *n = tmpl_set_str(map, key, text);
-    if (n) { n->is_num = 1; n->num = v; }
+    if (n) {
+        n->is_num = 1;
+        n->num = v;
+    }
     return n;
 }
 
@@ -866,8 +922,14 @@ struct tmpl_node *tmpl_set_bool(struct tmpl_node *map, const char *key, int b)
     return v;
 }
 
-struct tmpl_node *tmpl_set_map(struct tmpl_node *map, const char *key) { return slot(map, key, N_MAP); }
-struct tmpl_node *tmpl_set_list(struct tmpl_node *map, const char *key) { return slot(map, key, N_LIST); }
+struct tmpl_node *tmpl_set_map(struct tmpl_node *map, const char *key)
+{
+    return slot(map, key, N_MAP);
+}
+struct tmpl_node *tmpl_set_list(struct tmpl_node *map, const char *key)
+{
+    return slot(map, key, N_LIST);
+}
 
 static struct tmpl_node *list_add(struct tmpl_node *list, uint8_t kind)
 {
@@ -875,8 +937,7 @@ static struct tmpl_node *list_add(struct tmpl_node *list, uint8_t kind)
     struct tmpl_ctx *c = list->ctx;
     if (c->failed) return NULL;
     if (list->kind != N_LIST) {
-        ctx_fail(c, "cannot add an item to '%.*s': not a list", (int)list->keylen,
-                 list->key ? list->key : "");
+        ctx_fail(c, "cannot add an item to '%.*s': not a list", (int)list->keylen, list->key ? list->key : "");
         return NULL;
     }
     struct tmpl_node *v = new_node(c, kind);
@@ -888,7 +949,10 @@ static struct tmpl_node *list_add(struct tmpl_node *list, uint8_t kind)
     return v;
 }
 
-struct tmpl_node *tmpl_add_map(struct tmpl_node *list) { return list_add(list, N_MAP); }
+struct tmpl_node *tmpl_add_map(struct tmpl_node *list)
+{
+    return list_add(list, N_MAP);
+}
 
 struct tmpl_node *tmpl_add_str(struct tmpl_node *list, const char *val)
 {

@@ -27,18 +27,18 @@
 #include <stdint.h>
 #include "util/buf.h"
 
-#define TMPL_MAX_SOURCE ((size_t)1 << 20)  /* template size limit, bytes */
-#define TMPL_MAX_DEPTH  32                 /* nesting of sections */
-#define TMPL_MAX_NAME   128                /* a dotted name, bytes */
-#define TMPL_MAX_STEPS  4000000            /* ops one render may execute (nested lists) */
+#define TMPL_MAX_SOURCE ((size_t)1 << 20) /* template size limit, bytes */
+#define TMPL_MAX_DEPTH 32 /* nesting of sections */
+#define TMPL_MAX_NAME 128 /* a dotted name, bytes */
+#define TMPL_MAX_STEPS 4000000 /* ops one render may execute (nested lists) */
 
 enum {
-    TMPL_HTML = 1   /* {{x}} escapes & < > " ' (else a text template: verbatim) */
+    TMPL_HTML = 1 /* {{x}} escapes & < > " ' (else a text template: verbatim) */
 };
 
-struct tmpl;       /* compiled template */
-struct tmpl_ctx;   /* arena holding a context tree */
-struct tmpl_node;  /* a value: string (or number), bool, list or map */
+struct tmpl; /* compiled template */
+struct tmpl_ctx; /* arena holding a context tree */
+struct tmpl_node; /* a value: string (or number), bool, list or map */
 
 /* ---- templates ---- */
 
@@ -50,8 +50,8 @@ struct tmpl_node;  /* a value: string (or number), bool, list or map */
  * `a`). known == NULL disables the check.
  * Returns a new template (free with tmpl_free), or NULL with err filled. The template
  * keeps its own copy of src and name. */
-struct tmpl *tmpl_compile(const char *name, const char *src, size_t len, unsigned flags,
-                          const char *const *known, char *err, size_t errlen);
+struct tmpl *tmpl_compile(const char *name, const char *src, size_t len, unsigned flags, const char *const *known,
+                          char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
 /* the name given to tmpl_compile (owned by t) */
 const char *tmpl_name(const struct tmpl *t);

@@ -13,7 +13,8 @@ int agent_name_ok(const char *name)
     if (!n || n > AGENT_NAME_MAX) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
             return 0;
     }
     return 1;
@@ -26,7 +27,8 @@ static void token_hash(const char *token, uint8_t h[32])
 
 int agent_add(reg *r, const char *name, char token[AGENT_TOKEN_SIZE])
 {
-    if (!agent_name_ok(name)) return reg_fail(r, 2, "'%.80s' is not a valid agent name (1-64 of A-Z a-z 0-9 . _ -)", name);
+    if (!agent_name_ok(name))
+        return reg_fail(r, 2, "'%.80s' is not a valid agent name (1-64 of A-Z a-z 0-9 . _ -)", name);
     db *d = r->d;
     db_stmt *s = db_prepare(d, "SELECT count(*) FROM agent WHERE name = ? AND removed_at IS NULL");
     if (!s) return reg_dberr(r);
@@ -34,7 +36,8 @@ int agent_add(reg *r, const char *name, char token[AGENT_TOKEN_SIZE])
     if (db_step(s) != DB_ROW) return reg_dberr(r);
     int64_t exists = db_col_int(s, 0);
     db_reset(s);
-    if (exists) return reg_fail(r, 2, "an agent named '%s' already exists (remove it first to issue a new token)", name);
+    if (exists)
+        return reg_fail(r, 2, "an agent named '%s' already exists (remove it first to issue a new token)", name);
     unsigned char raw[32];
     if (sodium_init() < 0) return reg_fail(r, 1, "cannot initialise libsodium");
     randombytes_buf(raw, sizeof raw);
@@ -70,13 +73,17 @@ int agent_list(reg *r, int all, struct agent_rec **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(r->d, all ? "SELECT id, name, created_at, created_by, coalesce(removed_at, 0) FROM agent ORDER BY name, id"
-                                           : "SELECT id, name, created_at, created_by, 0 FROM agent WHERE removed_at IS NULL ORDER BY name, id");
+    db_stmt *s = db_prepare(
+        r->d, all ? "SELECT id, name, created_at, created_by, coalesce(removed_at, 0) FROM agent ORDER BY name, id"
+                  : "SELECT id, name, created_at, created_by, 0 FROM agent WHERE removed_at IS NULL ORDER BY name, id");
     if (!s) return reg_dberr(r);
     size_t cap = 0;
     int st;
     while ((st = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 8; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct agent_rec *a = &(*out)[(*n)++];
         a->id = db_col_int(s, 0);
         a->name = xstrdup(db_col_text(s, 1));
@@ -85,13 +92,21 @@ int agent_list(reg *r, int all, struct agent_rec **out, size_t *n)
         a->removed_at = db_col_int(s, 4);
     }
     db_reset(s);
-    if (st == DB_ERR) { agent_recs_free(*out, *n); *out = NULL; *n = 0; return reg_dberr(r); }
+    if (st == DB_ERR) {
+        agent_recs_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return reg_dberr(r);
+    }
     return 0;
 }
 
 void agent_recs_free(struct agent_rec *a, size_t n)
 {
-    for (size_t i = 0; i < n; i++) { free(a[i].name); free(a[i].created_by); }
+    for (size_t i = 0; i < n; i++) {
+        free(a[i].name);
+        free(a[i].created_by);
+    }
     free(a);
 }
 

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include "register/register.h"
 
-#define AGENT_TOKEN_LEN   47             /* "kta_" + 43 */
-#define AGENT_TOKEN_SIZE  (AGENT_TOKEN_LEN + 1)
-#define AGENT_NAME_MAX    64
+#define AGENT_TOKEN_LEN 47 /* "kta_" + 43 */
+#define AGENT_TOKEN_SIZE (AGENT_TOKEN_LEN + 1)
+#define AGENT_NAME_MAX 64
 
 /* 1 when NAME is 1..64 bytes of [A-Za-z0-9._-] */
 int agent_name_ok(const char *name);
@@ -24,7 +24,7 @@ int agent_add(reg *r, const char *name, char token[AGENT_TOKEN_SIZE]);
 int agent_remove(reg *r, const char *name);
 
 struct agent_rec {
-    int64_t id, created_at, removed_at;     /* removed_at 0: active */
+    int64_t id, created_at, removed_at; /* removed_at 0: active */
     char *name, *created_by;
 };
 /* Every agent (with ALL also removed ones), by name; free with agent_recs_free. */

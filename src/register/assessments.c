@@ -15,12 +15,14 @@
 
 void assessment_quarters_short(int q, char sep, char *out, size_t len)
 {
-    if (q % 4 == 0) { snprintf(out, len, "%d", q / 4); return; }
+    if (q % 4 == 0) {
+        snprintf(out, len, "%d", q / 4);
+        return;
+    }
     enisa_format_quarters(q, sep, out, len);
 }
 
-void assessment_formula(const struct enisa_input *in, const struct enisa_result *res, char sep,
-                        char *out, size_t len)
+void assessment_formula(const struct enisa_input *in, const struct enisa_result *res, char sep, char *out, size_t len)
 {
     char ei[16], se[16], part[16];
     struct buf b;
@@ -28,8 +30,10 @@ void assessment_formula(const struct enisa_input *in, const struct enisa_result 
     assessment_quarters_short(res->ei_q, sep, ei, sizeof ei);
     buf_addf(&b, "%d × %s", res->dpc, ei);
     int parts[4] = {
-        (int)in->v[ENISA_K_CONFIDENTIALITY].value, (int)in->v[ENISA_K_INTEGRITY].value,
-        (int)in->v[ENISA_K_AVAILABILITY].value, in->v[ENISA_K_MALICIOUS].value ? 2 : 0,
+        (int)in->v[ENISA_K_CONFIDENTIALITY].value,
+        (int)in->v[ENISA_K_INTEGRITY].value,
+        (int)in->v[ENISA_K_AVAILABILITY].value,
+        in->v[ENISA_K_MALICIOUS].value ? 2 : 0,
     };
     int any = 0;
     for (int i = 0; i < 4; i++) {
@@ -50,10 +54,12 @@ void assessment_config_text(const struct proposal_config *cfg, char *out, size_t
     char a[16], b[16];
     enisa_format_quarters(cfg->risk_se_q, '.', a, sizeof a);
     enisa_format_quarters(cfg->high_risk_se_q, '.', b, sizeof b);
-    snprintf(out, len, "risk_threshold=%s,high_risk_threshold=%s,many_subjects=%lld,special_categories_raise=%s,"
+    snprintf(out, len,
+             "risk_threshold=%s,high_risk_threshold=%s,many_subjects=%lld,special_categories_raise=%s,"
              "vulnerable_raise=%s,permanence_raise=%s,many_subjects_raise=%s,voluntary_notice=%s",
              a, b, cfg->many_subjects, cfg->special_raises ? "yes" : "no", cfg->vulnerable_raises ? "yes" : "no",
-             cfg->permanent_raises ? "yes" : "no", cfg->many_raises ? "yes" : "no", cfg->voluntary_notice ? "yes" : "no");
+             cfg->permanent_raises ? "yes" : "no", cfg->many_raises ? "yes" : "no",
+             cfg->voluntary_notice ? "yes" : "no");
 }
 
 int assessment_config_parse(const char *text, struct proposal_config *cfg, char *err, size_t errlen)
@@ -63,7 +69,11 @@ int assessment_config_parse(const char *text, struct proposal_config *cfg, char 
     int rc = 0;
     for (char *save, *tok = strtok_r(t, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
-        if (!eq) { snprintf(err, errlen, "bad configuration item '%.60s'", tok); rc = -1; break; }
+        if (!eq) {
+            snprintf(err, errlen, "bad configuration item '%.60s'", tok);
+            rc = -1;
+            break;
+        }
         *eq = 0;
         rc = proposal_config_set(cfg, tok, eq + 1, err, errlen);
     }
@@ -71,7 +81,10 @@ int assessment_config_parse(const char *text, struct proposal_config *cfg, char 
     return rc;
 }
 
-static const char *src_name(enum enisa_source s) { return enisa_source_name(s); }
+static const char *src_name(enum enisa_source s)
+{
+    return enisa_source_name(s);
+}
 
 static enum enisa_source src_parse(const char *s)
 {
@@ -103,8 +116,10 @@ int decision_people_parse(const char *s)
 static void proposal_summary(const struct proposal *p, struct buf *b)
 {
     buf_addf(b, "notify the supervisory authority: %s; tell the people: ", p->notify_authority ? "yes" : "no");
-    if (p->people == PROPOSAL_PEOPLE_YES) buf_adds(b, p->also_public ? "yes, and a public communication for those "
-                                                                       "without contact data" : "yes");
+    if (p->people == PROPOSAL_PEOPLE_YES)
+        buf_adds(b, p->also_public ? "yes, and a public communication for those "
+                                     "without contact data"
+                                   : "yes");
     else if (p->people == PROPOSAL_PEOPLE_PUBLIC) buf_adds(b, "by a public communication");
     else buf_adds(b, p->voluntary ? "not required, a voluntary notice is recommended" : "no");
 }
@@ -129,7 +144,8 @@ int assessments_add(reg *r, const struct incident *inc, int64_t scan_id, const s
     db *d = reg_db(r);
     char conf[512];
     assessment_config_text(cfg, conf, sizeof conf);
-    db_stmt *s = db_prepare(d,
+    db_stmt *s = db_prepare(
+        d,
         "INSERT INTO assessment(incident_id, seq, created_at, actor, scan_id, config, dpc, dpc_base, ei_q, cb_q, se_q,"
         " band, score_level, level, notify_authority, people, also_public, voluntary)"
         " VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM assessment WHERE incident_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7,"
@@ -138,7 +154,8 @@ int assessments_add(reg *r, const struct incident *inc, int64_t scan_id, const s
     db_bind_int(s, 1, inc->id);
     db_bind_int(s, 2, reg_now(r));
     db_bind_text(s, 3, reg_actor(r));
-    if (scan_id) db_bind_int(s, 4, scan_id); else db_bind_null(s, 4);
+    if (scan_id) db_bind_int(s, 4, scan_id);
+    else db_bind_null(s, 4);
     db_bind_text(s, 5, conf);
     db_bind_int(s, 6, p->severity.dpc);
     db_bind_int(s, 7, p->severity.dpc_base);
@@ -156,7 +173,8 @@ int assessments_add(reg *r, const struct incident *inc, int64_t scan_id, const s
     int64_t id = db_col_int(s, 0);
     *seq = db_col_int(s, 1);
     db_reset(s);
-    s = db_prepare(d, "INSERT INTO assessment_input(assessment_id, name, value, source, reason) VALUES (?, ?, ?, ?, ?)");
+    s = db_prepare(d,
+                   "INSERT INTO assessment_input(assessment_id, name, value, source, reason) VALUES (?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     for (int k = 0; k < ENISA_K_COUNT; k++) {
         db_bind_int(s, 1, id);
@@ -166,7 +184,8 @@ int assessments_add(reg *r, const struct incident *inc, int64_t scan_id, const s
         db_bind_text(s, 5, in->v[k].reason);
         if (db_step(s) != DB_DONE) return reg_dberr(r);
     }
-    s = db_prepare(d, "INSERT INTO assessment_reason(assessment_id, idx, rule, text_en, text_de) VALUES (?, ?, ?, ?, ?)");
+    s = db_prepare(d,
+                   "INSERT INTO assessment_reason(assessment_id, idx, rule, text_en, text_de) VALUES (?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     for (size_t i = 0; i < p->nreasons; i++) {
         db_bind_int(s, 1, id);
@@ -193,7 +212,8 @@ int assessments_add(reg *r, const struct incident *inc, int64_t scan_id, const s
     for (int k = 0; k < ENISA_K_COUNT; k++) {
         char num[32];
         const char *val = enisa_value_text((enum enisa_key)k, in->v[k].value, num, sizeof num);
-        char *t = xasprintf("%s (%s)%s%s", val, src_name(in->v[k].source), in->v[k].reason[0] ? ": " : "", in->v[k].reason);
+        char *t = xasprintf("%s (%s)%s%s", val, src_name(in->v[k].source), in->v[k].reason[0] ? ": " : "",
+                            in->v[k].reason);
         rc = reg_audit(r, inc->ref, "assessment.add", enisa_key_name((enum enisa_key)k), NULL, t);
         free(t);
         if (rc) return rc;
@@ -284,7 +304,10 @@ int assessments_list(reg *r, const struct incident *inc, struct assessment **out
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 4; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         assessment_from_row(s, &(*out)[(*n)++]);
     }
     if (rc == DB_ERR) return reg_dberr(r);
@@ -297,7 +320,8 @@ int assessments_latest(reg *r, const struct incident *inc, struct assessment *a,
 {
     memset(a, 0, sizeof *a);
     *found = 0;
-    db_stmt *s = db_prepare(reg_db(r), "SELECT " ASSESSMENT_COLS " WHERE a.incident_id = ? ORDER BY a.seq DESC LIMIT 1");
+    db_stmt *s = db_prepare(reg_db(r),
+                            "SELECT " ASSESSMENT_COLS " WHERE a.incident_id = ? ORDER BY a.seq DESC LIMIT 1");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     int rc = db_step(s);
@@ -309,8 +333,8 @@ int assessments_latest(reg *r, const struct incident *inc, struct assessment *a,
     return load_details(r, a);
 }
 
-int assessment_same(const struct assessment *a, const struct enisa_input *in,
-                    const struct proposal_config *cfg, int64_t scan_id)
+int assessment_same(const struct assessment *a, const struct enisa_input *in, const struct proposal_config *cfg,
+                    int64_t scan_id)
 {
     if (a->scan_id != scan_id) return 0;
     char x[512], y[512];
@@ -328,7 +352,10 @@ int assessment_same(const struct assessment *a, const struct enisa_input *in,
 
 void decision_release(struct decision *d)
 {
-    free(d->actor); free(d->by); free(d->difference); free(d->reason);
+    free(d->actor);
+    free(d->by);
+    free(d->difference);
+    free(d->reason);
     memset(d, 0, sizeof *d);
 }
 
@@ -342,7 +369,8 @@ int decisions_add(reg *r, const struct incident *inc, const struct assessment *a
                   const struct proposal_decision *dec, int differs, const char *difference, int64_t *seq)
 {
     const char *reason = dec->reason && *dec->reason ? dec->reason : NULL;
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "INSERT INTO decision(incident_id, assessment_id, seq, created_at, actor, decided_by, notify_authority, people,"
         " differs, difference, reason)"
         " VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM decision WHERE incident_id = ?1), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -365,8 +393,9 @@ int decisions_add(reg *r, const struct incident *inc, const struct assessment *a
     buf_init(&b, 8192);
     buf_addf(&b, "Decision by %s on assessment #%lld: notify the supervisory authority: %s; tell the people: %s.", by,
              (long long)a->seq, dec->notify_authority ? "yes" : "no",
-             dec->people == PROPOSAL_PEOPLE_YES ? "yes, individually" : dec->people == PROPOSAL_PEOPLE_PUBLIC ?
-             "by a public communication" : "no");
+             dec->people == PROPOSAL_PEOPLE_YES      ? "yes, individually"
+             : dec->people == PROPOSAL_PEOPLE_PUBLIC ? "by a public communication"
+                                                     : "no");
     if (differs) buf_addf(&b, " It differs from the proposal (%s).", difference);
     else buf_adds(&b, " It follows the proposal.");
     if (reason) buf_addf(&b, " Reason: %s", reason);
@@ -379,21 +408,23 @@ int decisions_add(reg *r, const struct incident *inc, const struct assessment *a
     snprintf(v, sizeof v, "%lld", (long long)a->seq);
     if ((rc = reg_audit(r, inc->ref, "decision.add", "assessment", NULL, v))) return rc;
     if ((rc = reg_audit(r, inc->ref, "decision.add", "decided_by", NULL, by))) return rc;
-    if ((rc = reg_audit(r, inc->ref, "decision.add", "authority", NULL, dec->notify_authority ? "yes" : "no"))) return rc;
+    if ((rc = reg_audit(r, inc->ref, "decision.add", "authority", NULL, dec->notify_authority ? "yes" : "no")))
+        return rc;
     if ((rc = reg_audit(r, inc->ref, "decision.add", "people", NULL, people_word(dec->people)))) return rc;
     if ((rc = reg_audit(r, inc->ref, "decision.add", "difference", NULL, differs ? difference : "none"))) return rc;
     if (reason && (rc = reg_audit(r, inc->ref, "decision.add", "reason", NULL, reason))) return rc;
     /* the transparency log gets a salted commitment to the decision: it proves later that
        this decision existed at this time without publishing who decided or why */
-    json_t *c = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "incident", inc->ref, "decision", (json_int_t)*seq,
-                          "assessment", (json_int_t)a->seq, "decided_by", by, "authority", dec->notify_authority ? "yes" : "no",
-                          "people", people_word(dec->people), "difference", differs ? difference : "none",
-                          "reason", reason ? reason : "", "at", (json_int_t)reg_now(r));
+    json_t *c = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "incident", inc->ref, "decision",
+                          (json_int_t)*seq, "assessment", (json_int_t)a->seq, "decided_by", by, "authority",
+                          dec->notify_authority ? "yes" : "no", "people", people_word(dec->people), "difference",
+                          differs ? difference : "none", "reason", reason ? reason : "", "at", (json_int_t)reg_now(r));
     char *canon = NULL, cerr[256];
     size_t clen = 0;
     char ref[64];
     snprintf(ref, sizeof ref, "%s/decision/%lld", inc->ref, (long long)*seq);
-    if (!c || tlog_json_canonical(c, &canon, &clen, cerr, sizeof cerr)) rc = reg_fail(r, 1, "cannot encode the decision for the log: %s", c ? cerr : "out of memory");
+    if (!c || tlog_json_canonical(c, &canon, &clen, cerr, sizeof cerr))
+        rc = reg_fail(r, 1, "cannot encode the decision for the log: %s", c ? cerr : "out of memory");
     else rc = tlog_append_commitment(r, "decision", canon, clen, ref, NULL);
     free(canon);
     json_decref(c);
@@ -431,7 +462,10 @@ int decisions_list(reg *r, const struct incident *inc, struct decision **out, si
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 4; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         decision_from_row(s, &(*out)[(*n)++]);
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
@@ -458,18 +492,25 @@ int decisions_latest(reg *r, const struct incident *inc, struct decision *d, int
 
 void filings_free(struct filing *f, size_t n)
 {
-    for (size_t i = 0; i < n; i++) { free(f[i].actor); free(f[i].case_ref); free(f[i].lang); free(f[i].format); }
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].actor);
+        free(f[i].case_ref);
+        free(f[i].lang);
+        free(f[i].format);
+    }
     free(f);
 }
 
 static void bind_opt_id(db_stmt *s, int idx, int64_t v)
 {
-    if (v) db_bind_int(s, idx, v); else db_bind_null(s, idx);
+    if (v) db_bind_int(s, idx, v);
+    else db_bind_null(s, idx);
 }
 
 int filings_add(reg *r, const struct incident *inc, struct filing *f)
 {
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "INSERT INTO filing(incident_id, seq, follow_up, filed_at, recorded_at, actor, case_ref, lang, format, sha256, bytes,"
         " assessment_id, decision_id, scan_id)"
         " VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM filing WHERE incident_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
@@ -496,7 +537,8 @@ int filings_add(reg *r, const struct incident *inc, struct filing *f)
     buf_init(&b, 2048);
     if (f->follow_up) buf_addf(&b, "Follow-up report no. %lld (Art. 33(4) GDPR)", (long long)f->follow_up);
     else buf_adds(&b, "Notification (initial report)");
-    buf_addf(&b, " filed with the supervisory authority, case reference %s; report in %s as %s, %lld bytes, SHA-256 %s.",
+    buf_addf(&b,
+             " filed with the supervisory authority, case reference %s; report in %s as %s, %lld bytes, SHA-256 %s.",
              f->case_ref, !strcmp(f->lang, "de") ? "German" : "English", f->format, (long long)f->bytes, f->sha256);
     int rc = incident_event_add(r, inc, f->filed_at, "filing", buf_str(&b), 0, NULL);
     buf_release(&b);
@@ -515,14 +557,16 @@ int filings_add(reg *r, const struct incident *inc, struct filing *f)
     if ((rc = reg_audit(r, inc->ref, "report.file", "lang_format", NULL, v))) return rc;
     if ((rc = reg_audit(r, inc->ref, "report.file", "sha256", NULL, f->sha256))) return rc;
     /* a salted commitment in the transparency log: the filing existed, unaltered, at this time */
-    json_t *c = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s, s:s, s:s, s:I}", "incident", inc->ref, "filing", (json_int_t)f->seq,
-                          "follow_up", (json_int_t)f->follow_up, "case_ref", f->case_ref, "filed_at", (json_int_t)f->filed_at,
-                          "lang", f->lang, "format", f->format, "sha256", f->sha256, "bytes", (json_int_t)f->bytes);
+    json_t *c = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s, s:s, s:s, s:I}", "incident", inc->ref, "filing",
+                          (json_int_t)f->seq, "follow_up", (json_int_t)f->follow_up, "case_ref", f->case_ref,
+                          "filed_at", (json_int_t)f->filed_at, "lang", f->lang, "format", f->format, "sha256",
+                          f->sha256, "bytes", (json_int_t)f->bytes);
     char *canon = NULL, cerr[256];
     size_t clen = 0;
     char ref[64];
     snprintf(ref, sizeof ref, "%s/filing/%lld", inc->ref, (long long)f->seq);
-    if (!c || tlog_json_canonical(c, &canon, &clen, cerr, sizeof cerr)) rc = reg_fail(r, 1, "cannot encode the filing for the log: %s", c ? cerr : "out of memory");
+    if (!c || tlog_json_canonical(c, &canon, &clen, cerr, sizeof cerr))
+        rc = reg_fail(r, 1, "cannot encode the filing for the log: %s", c ? cerr : "out of memory");
     else rc = tlog_append_commitment(r, "filing", canon, clen, ref, NULL);
     free(canon);
     json_decref(c);
@@ -533,7 +577,8 @@ int filings_list(reg *r, const struct incident *inc, struct filing **out, size_t
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "SELECT id, seq, follow_up, filed_at, recorded_at, actor, case_ref, lang, format, sha256, bytes,"
         " coalesce(assessment_id, 0), coalesce(decision_id, 0), coalesce(scan_id, 0) FROM filing WHERE incident_id = ? ORDER BY seq");
     if (!s) return reg_dberr(r);
@@ -541,7 +586,10 @@ int filings_list(reg *r, const struct incident *inc, struct filing **out, size_t
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 4; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct filing *f = &(*out)[(*n)++];
         memset(f, 0, sizeof *f);
         f->id = db_col_int(s, 0);
@@ -578,7 +626,8 @@ const char *assessment_key_label(enum enisa_key k, int de)
         {"vulnerable people", "schutzbedürftige Personen"},
         {"special categories (Art. 9/10 GDPR)", "besondere Kategorien (Art. 9/10 DSGVO)"},
         {"unintelligible to others (Art. 34(3)(a))", "für Unbefugte unverständlich (Art. 34 Abs. 3 lit. a)"},
-        {"high risk no longer likely (Art. 34(3)(b))", "hohes Risiko nicht mehr wahrscheinlich (Art. 34 Abs. 3 lit. b)"},
+        {"high risk no longer likely (Art. 34(3)(b))",
+         "hohes Risiko nicht mehr wahrscheinlich (Art. 34 Abs. 3 lit. b)"},
         {"disproportionate effort (Art. 34(3)(c))", "unverhältnismäßiger Aufwand (Art. 34 Abs. 3 lit. c)"},
         {"trusted recipient only", "nur vertrauenswürdige Empfänger"},
         {"contact data known for everyone", "Kontaktdaten aller Betroffenen bekannt"},
@@ -598,13 +647,21 @@ const char *assessment_source_label(enum enisa_source s, int de)
 
 const char *assessment_value_label(enum enisa_key k, long long v, int de, char *buf, size_t len)
 {
-    static const char *const cat[][2] = {{"not given", "nicht angegeben"}, {"simple", "einfach"}, {"behavioural", "Verhaltensdaten"},
-                                         {"financial", "Finanzdaten"}, {"sensitive", "sensibel"}};
-    static const char *const ei[][2] = {{"not given", "nicht angegeben"}, {"negligible", "vernachlässigbar"}, {"limited", "begrenzt"},
-                                        {"significant", "erheblich"}, {"maximum", "maximal"}};
-    static const char *const conf[][2] = {{"none", "keine"}, {"known recipients", "bekannte Empfänger"},
+    static const char *const cat[][2] = {{"not given", "nicht angegeben"},
+                                         {"simple", "einfach"},
+                                         {"behavioural", "Verhaltensdaten"},
+                                         {"financial", "Finanzdaten"},
+                                         {"sensitive", "sensibel"}};
+    static const char *const ei[][2] = {{"not given", "nicht angegeben"},
+                                        {"negligible", "vernachlässigbar"},
+                                        {"limited", "begrenzt"},
+                                        {"significant", "erheblich"},
+                                        {"maximum", "maximal"}};
+    static const char *const conf[][2] = {{"none", "keine"},
+                                          {"known recipients", "bekannte Empfänger"},
                                           {"unknown recipients", "unbekannte Empfänger"}};
-    static const char *const integ[][2] = {{"none", "keine"}, {"recoverable", "wiederherstellbar"},
+    static const char *const integ[][2] = {{"none", "keine"},
+                                           {"recoverable", "wiederherstellbar"},
                                            {"unrecoverable", "nicht wiederherstellbar"}};
     static const char *const avail[][2] = {{"none", "keine"}, {"temporary", "vorübergehend"}, {"total", "vollständig"}};
     int d = de ? 1 : 0;
@@ -622,8 +679,7 @@ const char *assessment_value_label(enum enisa_key k, long long v, int de, char *
         if (v < 0) return de ? "unbekannt" : "unknown";
         snprintf(buf, len, "%lld", v);
         return buf;
-    default:
-        return v ? (de ? "ja" : "yes") : (de ? "nein" : "no");
+    default: return v ? (de ? "ja" : "yes") : (de ? "nein" : "no");
     }
 }
 
@@ -631,8 +687,10 @@ const char *assessment_band_meaning(enum enisa_band b, int de)
 {
     static const char *const m[][2] = {
         {"minor inconveniences", "geringfügige Unannehmlichkeiten"},
-        {"significant inconveniences, overcome with some difficulty", "erhebliche Unannehmlichkeiten, mit einigen Schwierigkeiten zu überwinden"},
-        {"serious consequences, overcome with serious difficulty", "schwerwiegende Folgen, nur mit ernsten Schwierigkeiten zu überwinden"},
+        {"significant inconveniences, overcome with some difficulty",
+         "erhebliche Unannehmlichkeiten, mit einigen Schwierigkeiten zu überwinden"},
+        {"serious consequences, overcome with serious difficulty",
+         "schwerwiegende Folgen, nur mit ernsten Schwierigkeiten zu überwinden"},
         {"irreversible or insurmountable consequences", "irreversible oder unüberwindbare Folgen"},
     };
     return (int)b >= 0 && b <= ENISA_VERY_HIGH ? m[b][de ? 1 : 0] : "?";
@@ -646,7 +704,10 @@ void scan_facts_release(struct scan_facts *f)
     memset(f, 0, sizeof *f);
 }
 
-static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
 {
@@ -661,7 +722,10 @@ int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
     while ((rc = db_step(s)) == DB_ROW) {
         char *t = xstrdup(db_col_text(s, 0));
         for (char *sv, *tok = strtok_r(t, ";,", &sv); tok; tok = strtok_r(NULL, ";,", &sv)) {
-            if (n == cap) { cap = cap ? cap * 2 : 16; items = xrealloc(items, cap * sizeof *items); }
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                items = xrealloc(items, cap * sizeof *items);
+            }
             items[n++] = xstrdup(tok);
         }
         free(t);
@@ -679,9 +743,15 @@ int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
     if (rc == DB_ERR) return reg_dberr(r);
     s = db_prepare(d, "SELECT count(DISTINCT viewer), count(DISTINCT CASE WHEN kind = 'anonymous' THEN viewer END)"
                       " FROM exposure_viewer WHERE scan_id = ?");
-    if (!s) { scan_facts_release(out); return reg_dberr(r); }
+    if (!s) {
+        scan_facts_release(out);
+        return reg_dberr(r);
+    }
     db_bind_int(s, 1, scan_id);
-    if (db_step(s) != DB_ROW) { scan_facts_release(out); return reg_dberr(r); }
+    if (db_step(s) != DB_ROW) {
+        scan_facts_release(out);
+        return reg_dberr(r);
+    }
     out->viewers = db_col_int(s, 0);
     out->anonymous_viewers = db_col_int(s, 1);
     db_reset(s);
@@ -694,7 +764,8 @@ void suggest_facts_release(struct suggest_facts *f, struct scan_facts *sf)
     memset(f, 0, sizeof *f);
 }
 
-int suggest_facts_get(reg *r, const struct incident *inc, struct suggest_facts *f, struct scan_facts *sf, int64_t *scan_id)
+int suggest_facts_get(reg *r, const struct incident *inc, struct suggest_facts *f, struct scan_facts *sf,
+                      int64_t *scan_id)
 {
     memset(f, 0, sizeof *f);
     memset(sf, 0, sizeof *sf);
@@ -715,7 +786,10 @@ int suggest_facts_get(reg *r, const struct incident *inc, struct suggest_facts *
     f->viewers = sf->viewers;
     f->anonymous_viewers = sf->anonymous_viewers;
     struct subjects_summary sum;
-    if ((rc = subjects_summary_get(r, inc, &sum))) { suggest_facts_release(f, sf); return rc; }
+    if ((rc = subjects_summary_get(r, inc, &sum))) {
+        suggest_facts_release(f, sf);
+        return rc;
+    }
     f->subjects_version = sum.version;
     f->exposed = sum.exposed;
     f->unreachable = sum.nunreachable;

@@ -24,11 +24,11 @@
 
 struct assessment {
     int64_t id, seq, created_at;
-    int64_t scan_id, scan_version;      /* the scan it drew suggestions from; 0 = none */
+    int64_t scan_id, scan_version; /* the scan it drew suggestions from; 0 = none */
     char *actor;
     struct enisa_input in;
     struct proposal_config cfg;
-    struct proposal p;                  /* severity, levels, duties and reasons as stored */
+    struct proposal p; /* severity, levels, duties and reasons as stored */
 };
 void assessment_release(struct assessment *a);
 void assessments_free(struct assessment *a, size_t n);
@@ -42,8 +42,8 @@ int assessments_list(reg *r, const struct incident *inc, struct assessment **a, 
 /* The latest assessment: 0 and *found 1/0, or an exit code. */
 int assessments_latest(reg *r, const struct incident *inc, struct assessment *a, int *found);
 /* 1 if `a` was made from exactly these inputs (values, sources, reasons), thresholds and scan. */
-int assessment_same(const struct assessment *a, const struct enisa_input *in,
-                    const struct proposal_config *cfg, int64_t scan_id);
+int assessment_same(const struct assessment *a, const struct enisa_input *in, const struct proposal_config *cfg,
+                    int64_t scan_id);
 
 /* The thresholds as one line "risk_threshold=2.0,high_risk_threshold=3.0,many_subjects=1000,
  * special_categories_raise=yes,…" (proposal_config_set keys); and back. */
@@ -53,25 +53,24 @@ int assessment_config_parse(const char *text, struct proposal_config *cfg, char 
 /* The arithmetic of the score, e.g. "1 × 1 + 0.5 = 1.5" or "4 × 1 + 0.5 + 0.5 = 5.0"
  * (DPC × EI + each circumstance that adds something; "+ 0" when none does), with `sep` as the
  * decimal mark ('.' or ','). */
-void assessment_formula(const struct enisa_input *in, const struct enisa_result *res, char sep,
-                        char *out, size_t len);
+void assessment_formula(const struct enisa_input *in, const struct enisa_result *res, char sep, char *out, size_t len);
 /* A quarter count without a needless ".0" for factors: 4 → "1", 2 → "0.5", 3 → "0.75". */
 void assessment_quarters_short(int q, char sep, char *out, size_t len);
 
 /* ---- labels for people (English, or German with de = 1); static strings ---- */
-const char *assessment_key_label(enum enisa_key k, int de);        /* "ease of identification (EI)" */
-const char *assessment_source_label(enum enisa_source s, int de);  /* "given", "suggested", "default" */
+const char *assessment_key_label(enum enisa_key k, int de); /* "ease of identification (EI)" */
+const char *assessment_source_label(enum enisa_source s, int de); /* "given", "suggested", "default" */
 /* the value in words ("maximum" / "maximal", "unknown recipients", "1,200"?: numbers as digits) */
 const char *assessment_value_label(enum enisa_key k, long long value, int de, char *buf, size_t len);
-const char *assessment_band_meaning(enum enisa_band b, int de);    /* "minor inconveniences" */
+const char *assessment_band_meaning(enum enisa_band b, int de); /* "minor inconveniences" */
 
 /* ---- what the register knows for the suggestions (the policy: assess/suggest.h) ---- */
 
 /* Facts of a stored scan that suggestions and reports need. */
 struct scan_facts {
-    char *fields;                       /* union of disclosed fields, ','-separated, sorted */
-    long long viewers;                  /* distinct viewer identities over all people */
-    long long anonymous_viewers;        /* ... known only by an IP address */
+    char *fields; /* union of disclosed fields, ','-separated, sorted */
+    long long viewers; /* distinct viewer identities over all people */
+    long long anonymous_viewers; /* ... known only by an IP address */
 };
 int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out);
 void scan_facts_release(struct scan_facts *f);
@@ -91,13 +90,13 @@ int assessment_suggest(reg *r, const struct incident *inc, struct enisa_input *i
 /* ---- decisions ---- */
 struct decision {
     int64_t id, seq, assessment_id, assessment_seq, created_at;
-    char *actor;                        /* who ran the command (--actor) */
-    char *by;                           /* the person who decided (--by) */
+    char *actor; /* who ran the command (--actor) */
+    char *by; /* the person who decided (--by) */
     int notify_authority;
     enum proposal_people people;
-    int differs;                        /* differs from the proposal */
-    char *difference;                   /* proposal_check's message */
-    char *reason;                       /* NULL when none given */
+    int differs; /* differs from the proposal */
+    char *difference; /* proposal_check's message */
+    char *reason; /* NULL when none given */
 };
 void decision_release(struct decision *d);
 void decisions_free(struct decision *d, size_t n);
@@ -115,12 +114,12 @@ int decision_people_parse(const char *s);
 /* ---- filings with the supervisory authority ---- */
 struct filing {
     int64_t id, seq;
-    int64_t follow_up;                  /* 0 = the initial notification, N = follow-up no. N */
+    int64_t follow_up; /* 0 = the initial notification, N = follow-up no. N */
     int64_t filed_at, recorded_at;
     char *actor, *case_ref, *lang, *format;
-    char sha256[65];                    /* of the report's exact bytes */
+    char sha256[65]; /* of the report's exact bytes */
     int64_t bytes;
-    int64_t assessment_id, decision_id, scan_id;   /* what the report rested on; 0 = none */
+    int64_t assessment_id, decision_id, scan_id; /* what the report rested on; 0 = none */
 };
 void filings_free(struct filing *f, size_t n);
 /* Records a filing (f: every field but id, seq, recorded_at, actor). Writes the timeline

@@ -22,7 +22,11 @@ static void put_int(struct sha256_ctx *c, int64_t v)
 
 static void put_text(struct sha256_ctx *c, const char *s)
 {
-    if (!s) { uint8_t z = 0; sha256_update(c, &z, 1); return; }
+    if (!s) {
+        uint8_t z = 0;
+        sha256_update(c, &z, 1);
+        return;
+    }
     uint64_t n = strlen(s);
     uint8_t b[9];
     b[0] = 1;
@@ -35,7 +39,7 @@ void audit_hash(const uint8_t prev[HL], int64_t id, int64_t at, const char *acto
                 const char *incident_ref, const char *action, const char *field, const char *old_value,
                 const char *new_value, uint8_t out[HL])
 {
-    static const char domain[] = "klartext audit v1";   /* with its NUL: 18 bytes */
+    static const char domain[] = "klartext audit v1"; /* with its NUL: 18 bytes */
     struct sha256_ctx c;
     sha256_init(&c);
     sha256_update(&c, domain, sizeof domain);
@@ -59,11 +63,15 @@ int audit_chain_migrate(db *d)
     if (!s) return -1;
     size_t n = 0, cap = 64;
     int64_t *ids = xmalloc(cap * sizeof *ids);
-    uint8_t (*h)[HL] = xmalloc(cap * sizeof *h);
+    uint8_t(*h)[HL] = xmalloc(cap * sizeof *h);
     uint8_t prev[HL] = {0};
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (n == cap) { cap *= 2; ids = xrealloc(ids, cap * sizeof *ids); h = xrealloc(h, cap * sizeof *h); }
+        if (n == cap) {
+            cap *= 2;
+            ids = xrealloc(ids, cap * sizeof *ids);
+            h = xrealloc(h, cap * sizeof *h);
+        }
         ids[n] = db_col_int(s, 0);
         audit_hash(prev, ids[n], db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 4),
                    db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), h[n]);
@@ -76,12 +84,14 @@ int audit_chain_migrate(db *d)
         db_stmt *u = db_prepare(d, "UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?");
         static const uint8_t zero[HL];
         if (!u || db_bind_blob(u, 1, i ? h[i - 1] : zero, HL) || db_bind_blob(u, 2, h[i], HL) ||
-            db_bind_int(u, 3, ids[i]) || db_step(u) != DB_DONE) ret = -1;
+            db_bind_int(u, 3, ids[i]) || db_step(u) != DB_DONE)
+            ret = -1;
     }
     free(ids);
     free(h);
     if (!ret && db_exec(d, "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit BEGIN "
-                           "SELECT RAISE(ABORT, 'the audit trail is append-only'); END;")) ret = -1;
+                           "SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"))
+        ret = -1;
     return ret;
 }
 
@@ -99,7 +109,10 @@ int audit_head(reg *r, int64_t *id, uint8_t hash[HL], int *has_hash, int *found)
         const void *h = db_col_blob(s, 1, &n);
         *id = db_col_int(s, 0);
         *found = 1;
-        if (h && n == HL) { memcpy(hash, h, HL); *has_hash = 1; }
+        if (h && n == HL) {
+            memcpy(hash, h, HL);
+            *has_hash = 1;
+        }
     }
     db_reset(s);
     return 0;
@@ -120,24 +133,27 @@ static void bind_row(db_stmt *s, int i, const reg *r, const char *incident_ref, 
 static int audit_unchained(reg *r, const char *incident_ref, const char *action, const char *field,
                            const char *old_value, const char *new_value)
 {
-    db_stmt *s = db_prepare(r->d, "INSERT INTO audit(at, actor, command, incident_ref, action, field, old_value, new_value) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(r->d,
+                            "INSERT INTO audit(at, actor, command, incident_ref, action, field, old_value, new_value) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     bind_row(s, 1, r, incident_ref, action, field, old_value, new_value);
     return db_step(s) == DB_DONE ? 0 : reg_dberr(r);
 }
 
-static int audit_chained(reg *r, const char *incident_ref, const char *action, const char *field,
-                         const char *old_value, const char *new_value)
+static int audit_chained(reg *r, const char *incident_ref, const char *action, const char *field, const char *old_value,
+                         const char *new_value)
 {
     uint8_t prev[HL], hash[HL];
     int64_t id;
     int has, found, rc;
     if ((rc = audit_head(r, &id, prev, &has, &found))) return rc;
-    id = found ? id + 1 : 1;                 /* a head without a hash: a broken chain, log verify reports it */
+    id = found ? id + 1 : 1; /* a head without a hash: a broken chain, log verify reports it */
     audit_hash(prev, id, r->now, r->actor, r->command, incident_ref, action, field, old_value, new_value, hash);
-    db_stmt *s = db_prepare(r->d, "INSERT INTO audit(id, at, actor, command, incident_ref, action, field, old_value, new_value, prev_hash, hash) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(
+        r->d,
+        "INSERT INTO audit(id, at, actor, command, incident_ref, action, field, old_value, new_value, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, id);
     bind_row(s, 2, r, incident_ref, action, field, old_value, new_value);
@@ -146,8 +162,8 @@ static int audit_chained(reg *r, const char *incident_ref, const char *action, c
     return db_step(s) == DB_DONE ? 0 : reg_dberr(r);
 }
 
-int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field,
-              const char *old_value, const char *new_value)
+int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field, const char *old_value,
+              const char *new_value)
 {
     /* from schema step SCHEMA_AUDIT_CHAIN on, every row is hash-chained to the one before it */
     int64_t v;
@@ -166,13 +182,21 @@ int reg_audit(reg *r, const char *incident_ref, const char *action, const char *
 
 /* ---------------------------------------------------------------- reading */
 
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
 
 void audit_recs_free(struct audit_rec *a, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        free(a[i].actor); free(a[i].command); free(a[i].incident_ref); free(a[i].action);
-        free(a[i].field); free(a[i].old_value); free(a[i].new_value);
+        free(a[i].actor);
+        free(a[i].command);
+        free(a[i].incident_ref);
+        free(a[i].action);
+        free(a[i].field);
+        free(a[i].old_value);
+        free(a[i].new_value);
     }
     free(a);
 }
@@ -181,18 +205,22 @@ int audit_list(reg *r, const char *incident_ref, int64_t limit, struct audit_rec
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(r->d,
-        incident_ref ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-                       "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
-                     : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-                       "WHERE ? IS NULL ORDER BY id DESC LIMIT ?");
+    db_stmt *s = db_prepare(
+        r->d, incident_ref
+                  ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
+                    "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
+                  : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
+                    "WHERE ? IS NULL ORDER BY id DESC LIMIT ?");
     if (!s) return reg_dberr(r);
     db_bind_text(s, 1, incident_ref);
     db_bind_int(s, 2, limit);
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 64; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct audit_rec *a = &(*out)[(*n)++];
         a->id = db_col_int(s, 0);
         a->at = db_col_int(s, 1);
@@ -205,10 +233,17 @@ int audit_list(reg *r, const char *incident_ref, int64_t limit, struct audit_rec
         a->new_value = dup_or_null(db_col_text(s, 8));
     }
     db_reset(s);
-    if (rc == DB_ERR) { audit_recs_free(*out, *n); *out = NULL; *n = 0; return reg_dberr(r); }
+    if (rc == DB_ERR) {
+        audit_recs_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return reg_dberr(r);
+    }
     /* newest first for LIMIT; the caller gets them oldest first */
     for (size_t i = 0, j = *n ? *n - 1 : 0; i < j; i++, j--) {
-        struct audit_rec t = (*out)[i]; (*out)[i] = (*out)[j]; (*out)[j] = t;
+        struct audit_rec t = (*out)[i];
+        (*out)[i] = (*out)[j];
+        (*out)[j] = t;
     }
     return 0;
 }

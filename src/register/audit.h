@@ -13,7 +13,7 @@
 struct audit_rec {
     int64_t id, at;
     char *actor, *command;
-    char *incident_ref, *action, *field, *old_value, *new_value;   /* NULL when not set */
+    char *incident_ref, *action, *field, *old_value, *new_value; /* NULL when not set */
 };
 /* The newest LIMIT rows (LIMIT -1: all) of the incident with ref INCIDENT_REF (NULL: of every
  * incident and of none), oldest first. *out is malloc'd (audit_recs_free), NULL when *n is 0.
@@ -26,7 +26,7 @@ void audit_recs_free(struct audit_rec *a, size_t n);
  * big-endian, text as 0x01 + 8-byte big-endian length + bytes, NULL as 0x00; prev_hash of the
  * first row is 32 zero bytes. Rows written before schema step SCHEMA_AUDIT_CHAIN were chained
  * by that step. */
-void audit_hash(const uint8_t prev[MERKLE_HASH_LEN], int64_t id, int64_t at, const char *actor,
-                const char *command, const char *incident_ref, const char *action, const char *field,
-                const char *old_value, const char *new_value, uint8_t out[MERKLE_HASH_LEN]);
+void audit_hash(const uint8_t prev[MERKLE_HASH_LEN], int64_t id, int64_t at, const char *actor, const char *command,
+                const char *incident_ref, const char *action, const char *field, const char *old_value,
+                const char *new_value, uint8_t out[MERKLE_HASH_LEN]);
 #endif

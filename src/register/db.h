@@ -26,24 +26,24 @@ enum { DB_OPEN_CREATE = 1, DB_OPEN_READONLY = 2 };
  * Returns NULL on failure with the message in err and the kind in *kind. */
 db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind);
 void db_close(db *d);
-const char *db_backend(const db *d);          /* "sqlite" */
-const char *db_target(const db *d);           /* path as given */
+const char *db_backend(const db *d); /* "sqlite" */
+const char *db_target(const db *d); /* path as given */
 
-int db_exec(db *d, const char *sql);          /* one or more statements, no parameters */
-int db_begin(db *d);                           /* a write transaction (BEGIN IMMEDIATE) */
+int db_exec(db *d, const char *sql); /* one or more statements, no parameters */
+int db_begin(db *d); /* a write transaction (BEGIN IMMEDIATE) */
 int db_commit(db *d);
-int db_rollback(db *d);                        /* safe to call when no transaction is open */
+int db_rollback(db *d); /* safe to call when no transaction is open */
 int db_in_tx(const db *d);
 
-db_stmt *db_prepare(db *d, const char *sql);  /* NULL on error; cached, see above */
-int db_bind_int(db_stmt *s, int idx, int64_t v);   /* idx from 1 */
-int db_bind_text(db_stmt *s, int idx, const char *v);  /* NULL binds NULL; copied */
+db_stmt *db_prepare(db *d, const char *sql); /* NULL on error; cached, see above */
+int db_bind_int(db_stmt *s, int idx, int64_t v); /* idx from 1 */
+int db_bind_text(db_stmt *s, int idx, const char *v); /* NULL binds NULL; copied */
 int db_bind_blob(db_stmt *s, int idx, const void *v, size_t n);
 int db_bind_null(db_stmt *s, int idx);
-int db_step(db_stmt *s);                       /* DB_ROW, DB_DONE or DB_ERR */
+int db_step(db_stmt *s); /* DB_ROW, DB_DONE or DB_ERR */
 int db_reset(db_stmt *s);
-int64_t db_col_int(db_stmt *s, int i);         /* columns from 0 */
-const char *db_col_text(db_stmt *s, int i);    /* NULL for NULL; valid until next step/reset */
+int64_t db_col_int(db_stmt *s, int i); /* columns from 0 */
+const char *db_col_text(db_stmt *s, int i); /* NULL for NULL; valid until next step/reset */
 const void *db_col_blob(db_stmt *s, int i, size_t *n);
 int db_col_is_null(db_stmt *s, int i);
 int db_changes(db *d);

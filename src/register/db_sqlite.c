@@ -32,8 +32,10 @@ struct db {
 static int kind_of(int rc)
 {
     switch (rc & 0xff) {
-    case SQLITE_BUSY: case SQLITE_LOCKED: return DB_EBUSY;
-    case SQLITE_CORRUPT: case SQLITE_NOTADB: return DB_ECORRUPT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return DB_EBUSY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return DB_ECORRUPT;
     case SQLITE_CONSTRAINT: return DB_ECONSTRAINT;
     default: return DB_EIO;
     }
@@ -50,7 +52,8 @@ static const char *os_cause(db *d, int rc)
     if (prim != SQLITE_IOERR && prim != SQLITE_CANTOPEN && prim != SQLITE_READONLY && prim != SQLITE_PERM) return NULL;
     if (e == ENOSPC || e == EDQUOT) return "cannot write: the disk is full";
     struct statvfs fs;
-    if (e == EROFS || (statvfs(d->target, &fs) == 0 && (fs.f_flag & ST_RDONLY))) return "cannot write: it is on a read-only file system";
+    if (e == EROFS || (statvfs(d->target, &fs) == 0 && (fs.f_flag & ST_RDONLY)))
+        return "cannot write: it is on a read-only file system";
     if (e == EACCES || e == EPERM || (access(d->target, R_OK) != 0 && errno == EACCES))
         return prim == SQLITE_READONLY ? "cannot write: permission denied for this user"
                                        : "cannot open: permission denied for this user";
@@ -71,13 +74,12 @@ static int set_err(db *d, int rc)
     d->kind = kind_of(rc);
     const char *m = sqlite3_errmsg(d->h), *cause = d->kind == DB_EIO ? os_cause(d, rc) : NULL;
     if (d->kind == DB_EBUSY)
-        snprintf(d->err, sizeof d->err, "register '%s' is locked by another klartext process (try again when it has finished)", d->target);
+        snprintf(d->err, sizeof d->err,
+                 "register '%s' is locked by another klartext process (try again when it has finished)", d->target);
     else if (d->kind == DB_ECORRUPT)
         snprintf(d->err, sizeof d->err, "register '%s' is damaged or not a klartext register (%s)", d->target, m);
-    else if (cause)
-        snprintf(d->err, sizeof d->err, "register '%s': %s (%s)", d->target, cause, m);
-    else
-        snprintf(d->err, sizeof d->err, "register '%s': %s", d->target, m);
+    else if (cause) snprintf(d->err, sizeof d->err, "register '%s': %s (%s)", d->target, cause, m);
+    else snprintf(d->err, sizeof d->err, "register '%s': %s", d->target, m);
     return DB_ERR;
 }
 
@@ -106,8 +108,12 @@ static int readonly_fallback(db *d, int rc)
     sqlite3 *h = NULL;
     int r2 = sqlite3_open_v2(buf_str(&uri), &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     buf_release(&uri);
-    if (r2 == SQLITE_OK) r2 = sqlite3_exec(h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
-    if (r2 != SQLITE_OK) { sqlite3_close(h); return 0; }
+    if (r2 == SQLITE_OK)
+        r2 = sqlite3_exec(h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
+    if (r2 != SQLITE_OK) {
+        sqlite3_close(h);
+        return 0;
+    }
     sqlite3_close(d->h);
     d->h = h;
     sqlite3_extended_result_codes(d->h, 1);
@@ -125,7 +131,8 @@ db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
     }
     if (!(flags & DB_OPEN_CREATE) && !exists) {
         *kind = DB_ENOTFOUND;
-        snprintf(err, errlen, "no register at '%s' (create one with 'klartext init', or name it with --db PATH)", target);
+        snprintf(err, errlen, "no register at '%s' (create one with 'klartext init', or name it with --db PATH)",
+                 target);
         return NULL;
     }
     if (exists && !S_ISREG(st.st_mode)) {
@@ -134,8 +141,9 @@ db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
     }
     db *d = xcalloc(1, sizeof *d);
     d->target = xstrdup(target);
-    int oflags = (flags & DB_OPEN_READONLY) ? SQLITE_OPEN_READONLY
-               : SQLITE_OPEN_READWRITE | ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    int oflags = (flags & DB_OPEN_READONLY)
+                     ? SQLITE_OPEN_READONLY
+                     : SQLITE_OPEN_READWRITE | ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(target, &d->h, oflags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) goto fail;
     /* the register holds personal data: only its owner may read it (SQLite gives its
@@ -181,12 +189,31 @@ void db_close(db *d)
     free(d);
 }
 
-const char *db_backend(const db *d) { (void)d; return "sqlite"; }
-const char *db_target(const db *d) { return d->target; }
-const char *db_errmsg(const db *d) { return d->err; }
-int db_errkind(const db *d) { return d->kind; }
-int db_in_tx(const db *d) { return d->in_tx; }
-int db_changes(db *d) { return sqlite3_changes(d->h); }
+const char *db_backend(const db *d)
+{
+    (void)d;
+    return "sqlite";
+}
+const char *db_target(const db *d)
+{
+    return d->target;
+}
+const char *db_errmsg(const db *d)
+{
+    return d->err;
+}
+int db_errkind(const db *d)
+{
+    return d->kind;
+}
+int db_in_tx(const db *d)
+{
+    return d->in_tx;
+}
+int db_changes(db *d)
+{
+    return sqlite3_changes(d->h);
+}
 
 int db_exec(db *d, const char *sql)
 {
@@ -196,7 +223,11 @@ int db_exec(db *d, const char *sql)
 
 int db_begin(db *d)
 {
-    if (d->in_tx) { snprintf(d->err, sizeof d->err, "internal error: nested transaction"); d->kind = DB_EIO; return DB_ERR; }
+    if (d->in_tx) {
+        snprintf(d->err, sizeof d->err, "internal error: nested transaction");
+        d->kind = DB_EIO;
+        return DB_ERR;
+    }
     if (db_exec(d, "BEGIN IMMEDIATE")) return DB_ERR;
     d->in_tx = 1;
     return DB_OK;
@@ -228,15 +259,27 @@ db_stmt *db_prepare(db *d, const char *sql)
         }
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(d->h, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) { set_err(d, rc); return NULL; }
+    if (rc != SQLITE_OK) {
+        set_err(d, rc);
+        return NULL;
+    }
     struct db_stmt *s = xcalloc(1, sizeof *s);
-    s->st = st; s->owner = d; s->sql = xstrdup(sql);
-    s->next = d->cache; d->cache = s;
+    s->st = st;
+    s->owner = d;
+    s->sql = xstrdup(sql);
+    s->next = d->cache;
+    d->cache = s;
     return s;
 }
 
-static int bind_rc(db_stmt *s, int rc) { return rc == SQLITE_OK ? DB_OK : set_err(s->owner, rc); }
-int db_bind_int(db_stmt *s, int i, int64_t v) { return bind_rc(s, sqlite3_bind_int64(s->st, i, v)); }
+static int bind_rc(db_stmt *s, int rc)
+{
+    return rc == SQLITE_OK ? DB_OK : set_err(s->owner, rc);
+}
+int db_bind_int(db_stmt *s, int i, int64_t v)
+{
+    return bind_rc(s, sqlite3_bind_int64(s->st, i, v));
+}
 int db_bind_text(db_stmt *s, int i, const char *v)
 {
     return bind_rc(s, v ? sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s->st, i));
@@ -245,28 +288,47 @@ int db_bind_blob(db_stmt *s, int i, const void *v, size_t n)
 {
     return bind_rc(s, sqlite3_bind_blob64(s->st, i, v, n, SQLITE_TRANSIENT));
 }
-int db_bind_null(db_stmt *s, int i) { return bind_rc(s, sqlite3_bind_null(s->st, i)); }
+int db_bind_null(db_stmt *s, int i)
+{
+    return bind_rc(s, sqlite3_bind_null(s->st, i));
+}
 
 int db_step(db_stmt *s)
 {
     int rc = sqlite3_step(s->st);
     if (rc == SQLITE_ROW) return DB_ROW;
-    if (rc == SQLITE_DONE) { sqlite3_reset(s->st); return DB_DONE; }
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s->st);
+        return DB_DONE;
+    }
     set_err(s->owner, rc);
     sqlite3_reset(s->st);
     return DB_ERR;
 }
 
-int db_reset(db_stmt *s) { sqlite3_reset(s->st); return DB_OK; }
-int64_t db_col_int(db_stmt *s, int i) { return sqlite3_column_int64(s->st, i); }
-const char *db_col_text(db_stmt *s, int i) { return (const char *)sqlite3_column_text(s->st, i); }
+int db_reset(db_stmt *s)
+{
+    sqlite3_reset(s->st);
+    return DB_OK;
+}
+int64_t db_col_int(db_stmt *s, int i)
+{
+    return sqlite3_column_int64(s->st, i);
+}
+const char *db_col_text(db_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s->st, i);
+}
 const void *db_col_blob(db_stmt *s, int i, size_t *n)
 {
     const void *p = sqlite3_column_blob(s->st, i);
     *n = (size_t)sqlite3_column_bytes(s->st, i);
     return p;
 }
-int db_col_is_null(db_stmt *s, int i) { return sqlite3_column_type(s->st, i) == SQLITE_NULL; }
+int db_col_is_null(db_stmt *s, int i)
+{
+    return sqlite3_column_type(s->st, i) == SQLITE_NULL;
+}
 
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
 {

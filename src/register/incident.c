@@ -11,43 +11,63 @@
 #include <string.h>
 
 static const char *const breach_types[] = {"confidentiality", "integrity", "availability", NULL};
-static const char *const causes[] = {
-    "programming-error", "misconfiguration", "publishing-error", "misdelivery", "lost-device",
-    "theft", "hacking", "malware", "social-engineering", "insider-misuse", "processor",
-    "physical", "other", "unknown", NULL};
+static const char *const causes[] = {"programming-error",
+                                     "misconfiguration",
+                                     "publishing-error",
+                                     "misdelivery",
+                                     "lost-device",
+                                     "theft",
+                                     "hacking",
+                                     "malware",
+                                     "social-engineering",
+                                     "insider-misuse",
+                                     "processor",
+                                     "physical",
+                                     "other",
+                                     "unknown",
+                                     NULL};
 static const char *const statuses[] = {"suspected", "confirmed", "not-a-breach", "notified", "closed", NULL};
-static const char *const subject_cats[] = {
-    "customers", "users", "subscribers", "employees", "students", "patients", "children",
-    "vulnerable-adults", "prospects", "members", "other", NULL};
+static const char *const subject_cats[] = {"customers", "users",    "subscribers", "employees",
+                                           "students",  "patients", "children",    "vulnerable-adults",
+                                           "prospects", "members",  "other",       NULL};
 
 /* Order must match the IF_* enum in incident.h (checked by tests/unit/test_register.c). */
 const struct inc_field inc_fields[] = {
-    {"title",              F_TEXT, NULL, F_REQUIRED, "title", "short title, e.g. 'Customer names visible on profile pages'"},
-    {"description",        F_TEXT, NULL, F_LONG, "what happened", "what happened, in plain words"},
-    {"breach_types",       F_SET,  breach_types, 0, "breach types", "confidentiality, integrity, availability (any combination)"},
-    {"cause",              F_ENUM, causes, 0, "cause", "programming-error, misconfiguration, publishing-error, misdelivery, lost-device, theft, hacking, malware, social-engineering, insider-misuse, processor, physical, other, unknown"},
-    {"status",             F_ENUM, statuses, 0, "status", "suspected, confirmed, not-a-breach, notified, closed"},
-    {"aware_at",           F_TIME, NULL, F_REQUIRED, "became aware", "when the organisation became aware (ISO 8601 with zone)"},
-    {"aware_how",          F_TEXT, NULL, F_REQUIRED, "how it became known", "how it became known, e.g. 'a customer reported it to support'"},
-    {"occurred_from",      F_TIME, NULL, 0, "occurred from", "when the breach began"},
-    {"occurred_until",     F_TIME, NULL, 0, "occurred until", "when the breach ended"},
-    {"contained_at",       F_TIME, NULL, 0, "contained at", "when it was contained"},
-    {"data_categories",    F_SET,  NULL, 0, "data affected", "categories of personal data affected, e.g. name,email"},
-    {"data_not_affected",  F_SET,  NULL, 0, "data not affected", "categories known NOT to be affected, e.g. password,payment-card"},
-    {"subject_categories", F_SET,  subject_cats, 0, "people affected", "customers, users, subscribers, employees, students, patients, children, vulnerable-adults, prospects, members, other"},
-    {"approx_subjects",    F_INT,  NULL, 0, "approx. number of people", "approximate number of people affected"},
-    {"approx_records",     F_INT,  NULL, 0, "approx. number of records", "approximate number of records affected"},
-    {"consequences",       F_TEXT, NULL, F_LONG, "likely consequences", "likely consequences for the people"},
-    {"measures_taken",     F_TEXT, NULL, F_LONG, "measures taken", "measures taken to address the breach and mitigate its effects"},
-    {"measures_proposed",  F_TEXT, NULL, F_LONG, "measures proposed", "measures proposed"},
-    {"cross_border",       F_BOOL, NULL, 0, "cross-border", "people in more than one EU/EEA member state (yes/no)"},
-    {"lead_authority",     F_TEXT, NULL, 0, "lead authority", "lead supervisory authority for this incident (default: the organisation's)"},
-    {"delay_reason",       F_TEXT, NULL, F_LONG, "reason for delay", "why the authority was notified after 72 hours"},
-    {"nis2_significant",   F_BOOL, NULL, 0, "NIS2 significant incident", "a significant incident under NIS2 Art. 23(3) (yes/no)"},
-    {"notified_at",        F_TIME, NULL, 0, "authority notified", "when the supervisory authority was notified"},
-    {"nis2_warning_at",    F_TIME, NULL, 0, "NIS2 early warning sent", "when the NIS2 early warning went to the CSIRT"},
-    {"nis2_notified_at",   F_TIME, NULL, 0, "NIS2 notification sent", "when the NIS2 incident notification went to the CSIRT"},
-    {"nis2_final_at",      F_TIME, NULL, 0, "NIS2 final report sent", "when the NIS2 final report went to the CSIRT"},
+    {"title", F_TEXT, NULL, F_REQUIRED, "title", "short title, e.g. 'Customer names visible on profile pages'"},
+    {"description", F_TEXT, NULL, F_LONG, "what happened", "what happened, in plain words"},
+    {"breach_types", F_SET, breach_types, 0, "breach types",
+     "confidentiality, integrity, availability (any combination)"},
+    {"cause", F_ENUM, causes, 0, "cause",
+     "programming-error, misconfiguration, publishing-error, misdelivery, lost-device, theft, hacking, malware, social-engineering, insider-misuse, processor, physical, other, unknown"},
+    {"status", F_ENUM, statuses, 0, "status", "suspected, confirmed, not-a-breach, notified, closed"},
+    {"aware_at", F_TIME, NULL, F_REQUIRED, "became aware", "when the organisation became aware (ISO 8601 with zone)"},
+    {"aware_how", F_TEXT, NULL, F_REQUIRED, "how it became known",
+     "how it became known, e.g. 'a customer reported it to support'"},
+    {"occurred_from", F_TIME, NULL, 0, "occurred from", "when the breach began"},
+    {"occurred_until", F_TIME, NULL, 0, "occurred until", "when the breach ended"},
+    {"contained_at", F_TIME, NULL, 0, "contained at", "when it was contained"},
+    {"data_categories", F_SET, NULL, 0, "data affected", "categories of personal data affected, e.g. name,email"},
+    {"data_not_affected", F_SET, NULL, 0, "data not affected",
+     "categories known NOT to be affected, e.g. password,payment-card"},
+    {"subject_categories", F_SET, subject_cats, 0, "people affected",
+     "customers, users, subscribers, employees, students, patients, children, vulnerable-adults, prospects, members, other"},
+    {"approx_subjects", F_INT, NULL, 0, "approx. number of people", "approximate number of people affected"},
+    {"approx_records", F_INT, NULL, 0, "approx. number of records", "approximate number of records affected"},
+    {"consequences", F_TEXT, NULL, F_LONG, "likely consequences", "likely consequences for the people"},
+    {"measures_taken", F_TEXT, NULL, F_LONG, "measures taken",
+     "measures taken to address the breach and mitigate its effects"},
+    {"measures_proposed", F_TEXT, NULL, F_LONG, "measures proposed", "measures proposed"},
+    {"cross_border", F_BOOL, NULL, 0, "cross-border", "people in more than one EU/EEA member state (yes/no)"},
+    {"lead_authority", F_TEXT, NULL, 0, "lead authority",
+     "lead supervisory authority for this incident (default: the organisation's)"},
+    {"delay_reason", F_TEXT, NULL, F_LONG, "reason for delay", "why the authority was notified after 72 hours"},
+    {"nis2_significant", F_BOOL, NULL, 0, "NIS2 significant incident",
+     "a significant incident under NIS2 Art. 23(3) (yes/no)"},
+    {"notified_at", F_TIME, NULL, 0, "authority notified", "when the supervisory authority was notified"},
+    {"nis2_warning_at", F_TIME, NULL, 0, "NIS2 early warning sent", "when the NIS2 early warning went to the CSIRT"},
+    {"nis2_notified_at", F_TIME, NULL, 0, "NIS2 notification sent",
+     "when the NIS2 incident notification went to the CSIRT"},
+    {"nis2_final_at", F_TIME, NULL, 0, "NIS2 final report sent", "when the NIS2 final report went to the CSIRT"},
 };
 const size_t inc_nfields = sizeof inc_fields / sizeof inc_fields[0];
 
@@ -64,27 +84,43 @@ const struct inc_field *inc_field_find(const char *name)
 
 static int in_list(const char *const *l, const char *s)
 {
-    for (; *l; l++) if (!strcmp(*l, s)) return 1;
+    for (; *l; l++)
+        if (!strcmp(*l, s)) return 1;
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int inc_value_canon(const struct inc_field *f, const char *in, char **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (strlen(in) > 20000) { snprintf(err, errlen, "%s: value too long (max 20000 bytes)", f->name); return 2; }
+    if (strlen(in) > 20000) {
+        snprintf(err, errlen, "%s: value too long (max 20000 bytes)", f->name);
+        return 2;
+    }
     for (const unsigned char *c = (const unsigned char *)in; *c; c++)
-        if (*c < ' ' && *c != '\n' && *c != '\t') { snprintf(err, errlen, "%s: control character in value", f->name); return 2; }
+        if (*c < ' ' && *c != '\n' && *c != '\t') {
+            snprintf(err, errlen, "%s: control character in value", f->name);
+            return 2;
+        }
     switch (f->type) {
     case F_TEXT:
-        if (!*in && (f->flags & F_REQUIRED)) { snprintf(err, errlen, "%s: must not be empty", f->name); return 2; }
+        if (!*in && (f->flags & F_REQUIRED)) {
+            snprintf(err, errlen, "%s: must not be empty", f->name);
+            return 2;
+        }
         *out = xstrdup(in);
         return 0;
     case F_TIME: {
         int64_t t;
         char e[256];
-        if (kt_time_parse(in, &t, e, sizeof e)) { snprintf(err, errlen, "%s: %s", f->name, e); return 2; }
+        if (kt_time_parse(in, &t, e, sizeof e)) {
+            snprintf(err, errlen, "%s: %s", f->name, e);
+            return 2;
+        }
         char iso[KT_ISO_LEN];
         kt_time_iso(t, iso);
         *out = xstrdup(iso);
@@ -93,13 +129,22 @@ int inc_value_canon(const struct inc_field *f, const char *in, char **out, char 
     case F_BOOL:
         if (!strcmp(in, "yes") || !strcmp(in, "true")) *out = xstrdup("yes");
         else if (!strcmp(in, "no") || !strcmp(in, "false")) *out = xstrdup("no");
-        else { snprintf(err, errlen, "%s: '%s' is not yes or no", f->name, in); return 2; }
+        else {
+            snprintf(err, errlen, "%s: '%s' is not yes or no", f->name, in);
+            return 2;
+        }
         return 0;
     case F_INT: {
         char *end;
-        if (!isdigit((unsigned char)in[0])) { snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in); return 2; }
+        if (!isdigit((unsigned char)in[0])) {
+            snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in);
+            return 2;
+        }
         long long v = strtoll(in, &end, 10);
-        if (*end || v < 0 || v > 100000000000LL) { snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in); return 2; }
+        if (*end || v < 0 || v > 100000000000LL) {
+            snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in);
+            return 2;
+        }
         *out = xasprintf("%lld", v);
         return 0;
     }
@@ -139,7 +184,11 @@ int inc_value_canon(const struct inc_field *f, const char *in, char **out, char 
                 free(tmp);
                 return 2;
             }
-            if (n == 64) { snprintf(err, errlen, "%s: too many items", f->name); free(tmp); return 2; }
+            if (n == 64) {
+                snprintf(err, errlen, "%s: too many items", f->name);
+                free(tmp);
+                return 2;
+            }
             items[n++] = tok;
         }
         qsort(items, n, sizeof *items, cmp_str);
@@ -165,16 +214,25 @@ int64_t inc_time(const struct incident *inc, int field)
     return t;
 }
 
-int inc_bool(const struct incident *inc, int field) { return inc->v[field] && !strcmp(inc->v[field], "yes"); }
+int inc_bool(const struct incident *inc, int field)
+{
+    return inc->v[field] && !strcmp(inc->v[field], "yes");
+}
 
 void incident_release(struct incident *inc)
 {
-    for (int i = 0; i < IF_COUNT; i++) { free(inc->v[i]); inc->v[i] = NULL; }
+    for (int i = 0; i < IF_COUNT; i++) {
+        free(inc->v[i]);
+        inc->v[i] = NULL;
+    }
 }
 
 static const char *status_labels[][2] = {
-    {"suspected", "suspected breach"}, {"confirmed", "confirmed breach"}, {"not-a-breach", "not a breach"},
-    {"notified", "authority notified"}, {"closed", "closed"},
+    {"suspected", "suspected breach"},
+    {"confirmed", "confirmed breach"},
+    {"not-a-breach", "not a breach"},
+    {"notified", "authority notified"},
+    {"closed", "closed"},
 };
 const char *inc_status_label(const char *s)
 {
@@ -186,10 +244,10 @@ const char *inc_status_label(const char *s)
 int inc_status_allowed(const char *from, const char *to)
 {
     static const char *const ok[][2] = {
-        {"suspected", "confirmed"}, {"suspected", "not-a-breach"},
-        {"confirmed", "notified"}, {"confirmed", "not-a-breach"}, {"confirmed", "closed"},
-        {"not-a-breach", "suspected"}, {"not-a-breach", "confirmed"}, {"not-a-breach", "closed"},
-        {"notified", "closed"}, {"closed", "confirmed"},
+        {"suspected", "confirmed"},    {"suspected", "not-a-breach"}, {"confirmed", "notified"},
+        {"confirmed", "not-a-breach"}, {"confirmed", "closed"},       {"not-a-breach", "suspected"},
+        {"not-a-breach", "confirmed"}, {"not-a-breach", "closed"},    {"notified", "closed"},
+        {"closed", "confirmed"},
     };
     if (!strcmp(from, to)) return 1;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
@@ -202,7 +260,12 @@ int inc_status_allowed(const char *from, const char *to)
 static int bind_value(db_stmt *s, int idx, const struct inc_field *f, const char *v)
 {
     if (!v || !*v) return db_bind_null(s, idx);
-    if (f->type == F_TIME) { int64_t t; char e[64]; kt_time_parse(v, &t, e, sizeof e); return db_bind_int(s, idx, t); }
+    if (f->type == F_TIME) {
+        int64_t t;
+        char e[64];
+        kt_time_parse(v, &t, e, sizeof e);
+        return db_bind_int(s, idx, t);
+    }
     if (f->type == F_INT) return db_bind_int(s, idx, strtoll(v, NULL, 10));
     if (f->type == F_BOOL) return db_bind_int(s, idx, !strcmp(v, "yes"));
     return db_bind_text(s, idx, v);
@@ -211,7 +274,11 @@ static int bind_value(db_stmt *s, int idx, const struct inc_field *f, const char
 static char *column_value(db_stmt *s, int col, const struct inc_field *f)
 {
     if (db_col_is_null(s, col)) return NULL;
-    if (f->type == F_TIME) { char iso[KT_ISO_LEN]; kt_time_iso(db_col_int(s, col), iso); return xstrdup(iso); }
+    if (f->type == F_TIME) {
+        char iso[KT_ISO_LEN];
+        kt_time_iso(db_col_int(s, col), iso);
+        return xstrdup(iso);
+    }
     if (f->type == F_INT) return xasprintf("%lld", (long long)db_col_int(s, col));
     if (f->type == F_BOOL) return xstrdup(db_col_int(s, col) ? "yes" : "no");
     return xstrdup(db_col_text(s, col));
@@ -269,7 +336,10 @@ int incident_list(reg *r, int include_closed, struct incident **out, size_t *n)
     *out = xcalloc(cap, sizeof **out);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap *= 2; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap *= 2;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         row_to_incident(s, &(*out)[(*n)++]);
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
@@ -286,13 +356,17 @@ static int check_rules(reg *r, struct incident *after, const struct incident *be
             return reg_fail(r, 2, "%s: %s is in the future", inc_fields[i].name, after->v[i]);
     int64_t from = inc_time(after, IF_OCCURRED_FROM), until = inc_time(after, IF_OCCURRED_UNTIL);
     if (from && until && until < from)
-        return reg_fail(r, 2, "occurred_until (%s) is before occurred_from (%s)", after->v[IF_OCCURRED_UNTIL], after->v[IF_OCCURRED_FROM]);
+        return reg_fail(r, 2, "occurred_until (%s) is before occurred_from (%s)", after->v[IF_OCCURRED_UNTIL],
+                        after->v[IF_OCCURRED_FROM]);
     int64_t contained = inc_time(after, IF_CONTAINED_AT);
     if (contained && from && contained < from)
-        return reg_fail(r, 2, "contained_at (%s) is before occurred_from (%s)", after->v[IF_CONTAINED_AT], after->v[IF_OCCURRED_FROM]);
+        return reg_fail(r, 2, "contained_at (%s) is before occurred_from (%s)", after->v[IF_CONTAINED_AT],
+                        after->v[IF_OCCURRED_FROM]);
     int64_t notified = inc_time(after, IF_NOTIFIED_AT);
     if (notified) {
-        if (notified < aware) return reg_fail(r, 2, "notified_at (%s) is before aware_at (%s)", after->v[IF_NOTIFIED_AT], after->v[IF_AWARE_AT]);
+        if (notified < aware)
+            return reg_fail(r, 2, "notified_at (%s) is before aware_at (%s)", after->v[IF_NOTIFIED_AT],
+                            after->v[IF_AWARE_AT]);
         struct deadlines dl;
         deadlines_compute(aware, DL_GDPR_HOURS, 0, &dl);
         if (notified > dl.authority && (!after->v[IF_DELAY_REASON] || !*after->v[IF_DELAY_REASON])) {
@@ -300,8 +374,10 @@ static int check_rules(reg *r, struct incident *after, const struct incident *be
             kt_time_iso(dl.authority, b);
             char late[32];
             kt_duration_short(notified - dl.authority, late, sizeof late);
-            return reg_fail(r, 2, "the notification at %s is %s after the 72-hour deadline (%s): "
-                            "Art. 33(1) GDPR requires the reasons for the delay; give them with --delay-reason", a, late, b);
+            return reg_fail(r, 2,
+                            "the notification at %s is %s after the 72-hour deadline (%s): "
+                            "Art. 33(1) GDPR requires the reasons for the delay; give them with --delay-reason",
+                            a, late, b);
         }
     }
     if (after->v[IF_NIS2_NOTIFIED_AT] && inc_time(after, IF_NIS2_NOTIFIED_AT) < aware)
@@ -346,9 +422,14 @@ static int create_record(reg *r, char *const vals[IF_COUNT], struct incident *in
         inc->v[i] = vals[i] && *vals[i] ? xstrdup(vals[i]) : NULL;
     }
     if (!inc->v[IF_STATUS]) inc->v[IF_STATUS] = xstrdup("suspected");
-    if (strcmp(inc->v[IF_STATUS], "suspected") && strcmp(inc->v[IF_STATUS], "confirmed") && strcmp(inc->v[IF_STATUS], "not-a-breach"))
-        return reg_fail(r, 2, "a new incident starts as suspected, confirmed or not-a-breach (notified is set with --notified-at)");
-    if (inc->v[IF_NOTIFIED_AT]) { free(inc->v[IF_STATUS]); inc->v[IF_STATUS] = xstrdup("notified"); }
+    if (strcmp(inc->v[IF_STATUS], "suspected") && strcmp(inc->v[IF_STATUS], "confirmed") &&
+        strcmp(inc->v[IF_STATUS], "not-a-breach"))
+        return reg_fail(
+            r, 2, "a new incident starts as suspected, confirmed or not-a-breach (notified is set with --notified-at)");
+    if (inc->v[IF_NOTIFIED_AT]) {
+        free(inc->v[IF_STATUS]);
+        inc->v[IF_STATUS] = xstrdup("notified");
+    }
     int rc = check_rules(r, inc, NULL);
     if (rc) return rc;
     int64_t year = 0, seq = 0;
@@ -374,7 +455,8 @@ static int create_record(reg *r, char *const vals[IF_COUNT], struct incident *in
     db_reset(s);
     inc->created_at = inc->updated_at = reg_now(r);
     for (size_t i = 0; i < inc_nfields; i++)
-        if (inc->v[i] && (rc = reg_audit(r, inc->ref, "incident.create", inc_fields[i].name, NULL, inc->v[i]))) return rc;
+        if (inc->v[i] && (rc = reg_audit(r, inc->ref, "incident.create", inc_fields[i].name, NULL, inc->v[i])))
+            return rc;
     char *text = xasprintf("Became aware: %s", inc->v[IF_AWARE_HOW]);
     rc = incident_event_add(r, inc, inc_time(inc, IF_AWARE_AT), "aware", text, 0, NULL);
     free(text);
@@ -384,7 +466,8 @@ static int create_record(reg *r, char *const vals[IF_COUNT], struct incident *in
         free(text);
     }
     if (!rc && inc->v[IF_NOTIFIED_AT])
-        rc = incident_event_add(r, inc, inc_time(inc, IF_NOTIFIED_AT), "notified", "Supervisory authority notified", 0, NULL);
+        rc = incident_event_add(r, inc, inc_time(inc, IF_NOTIFIED_AT), "notified", "Supervisory authority notified", 0,
+                                NULL);
     return rc;
 }
 
@@ -403,7 +486,10 @@ int incident_update(reg *r, struct incident *inc, char *const vals[IF_COUNT])
     for (int i = 0; i < IF_COUNT; i++) after.v[i] = inc->v[i] ? xstrdup(inc->v[i]) : NULL;
     for (int i = 0; i < IF_COUNT; i++) {
         if (!vals[i]) continue;
-        if (!*vals[i] && (inc_fields[i].flags & F_REQUIRED)) { rc = reg_fail(r, 2, "%s is required and cannot be cleared", inc_fields[i].name); goto out; }
+        if (!*vals[i] && (inc_fields[i].flags & F_REQUIRED)) {
+            rc = reg_fail(r, 2, "%s is required and cannot be cleared", inc_fields[i].name);
+            goto out;
+        }
         free(after.v[i]);
         after.v[i] = *vals[i] ? xstrdup(vals[i]) : NULL;
     }
@@ -416,9 +502,11 @@ int incident_update(reg *r, struct incident *inc, char *const vals[IF_COUNT])
     }
     if (!auto_notified && !inc_status_allowed(inc->v[IF_STATUS], after.v[IF_STATUS])) {
         if (!strcmp(after.v[IF_STATUS], "notified"))
-            rc = reg_fail(r, 2, "status cannot change from %s to notified directly: record the notification with --notified-at TIME", inc->v[IF_STATUS]);
-        else
-            rc = reg_fail(r, 2, "status cannot change from %s to %s", inc->v[IF_STATUS], after.v[IF_STATUS]);
+            rc = reg_fail(
+                r, 2,
+                "status cannot change from %s to notified directly: record the notification with --notified-at TIME",
+                inc->v[IF_STATUS]);
+        else rc = reg_fail(r, 2, "status cannot change from %s to %s", inc->v[IF_STATUS], after.v[IF_STATUS]);
         goto out;
     }
     if (!strcmp(after.v[IF_STATUS], "notified") && !after.v[IF_NOTIFIED_AT]) {
@@ -434,27 +522,39 @@ int incident_update(reg *r, struct incident *inc, char *const vals[IF_COUNT])
         char sql[160];
         snprintf(sql, sizeof sql, "UPDATE incident SET %s = ?, updated_at = ? WHERE id = ?", f->name);
         db_stmt *s = db_prepare(reg_db(r), sql);
-        if (!s) { rc = reg_dberr(r); break; }
+        if (!s) {
+            rc = reg_dberr(r);
+            break;
+        }
         bind_value(s, 1, f, after.v[i]);
         db_bind_int(s, 2, reg_now(r));
         db_bind_int(s, 3, inc->id);
-        if (db_step(s) != DB_DONE) { rc = reg_dberr(r); break; }
+        if (db_step(s) != DB_DONE) {
+            rc = reg_dberr(r);
+            break;
+        }
         if ((rc = reg_audit(r, inc->ref, "incident.update", f->name, inc->v[i], after.v[i]))) break;
         changed++;
         if ((int)i == IF_STATUS) {
-            char *t = xasprintf("Status changed from %s to %s", inc_status_label(inc->v[i]), inc_status_label(after.v[i]));
+            char *t = xasprintf("Status changed from %s to %s", inc_status_label(inc->v[i]),
+                                inc_status_label(after.v[i]));
             rc = incident_event_add(r, inc, reg_now(r), "status", t, 0, NULL);
             free(t);
         } else if ((int)i == IF_NOTIFIED_AT && after.v[i]) {
-            rc = incident_event_add(r, inc, inc_time(&after, IF_NOTIFIED_AT), "notified", "Supervisory authority notified", 0, NULL);
+            rc = incident_event_add(r, inc, inc_time(&after, IF_NOTIFIED_AT), "notified",
+                                    "Supervisory authority notified", 0, NULL);
         } else if ((int)i == IF_CONTAINED_AT && after.v[i]) {
-            rc = incident_event_add(r, inc, inc_time(&after, IF_CONTAINED_AT), "contained", "Breach contained", 0, NULL);
+            rc = incident_event_add(r, inc, inc_time(&after, IF_CONTAINED_AT), "contained", "Breach contained", 0,
+                                    NULL);
         } else if ((int)i == IF_NIS2_WARNING_AT && after.v[i]) {
-            rc = incident_event_add(r, inc, inc_time(&after, (int)i), "nis2", "NIS2 early warning sent to the CSIRT", 0, NULL);
+            rc = incident_event_add(r, inc, inc_time(&after, (int)i), "nis2", "NIS2 early warning sent to the CSIRT", 0,
+                                    NULL);
         } else if ((int)i == IF_NIS2_NOTIFIED_AT && after.v[i]) {
-            rc = incident_event_add(r, inc, inc_time(&after, (int)i), "nis2", "NIS2 incident notification sent to the CSIRT", 0, NULL);
+            rc = incident_event_add(r, inc, inc_time(&after, (int)i), "nis2",
+                                    "NIS2 incident notification sent to the CSIRT", 0, NULL);
         } else if ((int)i == IF_NIS2_FINAL_AT && after.v[i]) {
-            rc = incident_event_add(r, inc, inc_time(&after, (int)i), "nis2", "NIS2 final report sent to the CSIRT", 0, NULL);
+            rc = incident_event_add(r, inc, inc_time(&after, (int)i), "nis2", "NIS2 final report sent to the CSIRT", 0,
+                                    NULL);
         } else {
             buf_addf(&what, "%s%s", what.len ? ", " : "", f->label);
         }
@@ -467,7 +567,10 @@ int incident_update(reg *r, struct incident *inc, char *const vals[IF_COUNT])
     buf_release(&what);
     if (!rc && !changed) rc = reg_fail(r, 2, "nothing to change: every value given is already stored");
 out:
-    if (rc) { incident_release(&after); return rc; }
+    if (rc) {
+        incident_release(&after);
+        return rc;
+    }
     incident_release(inc);
     *inc = after;
     inc->updated_at = reg_now(r);
@@ -476,10 +579,11 @@ out:
 
 /* ---- timeline ---- */
 
-int incident_event_add(reg *r, const struct incident *inc, int64_t at, const char *kind,
-                       const char *text, int64_t corrects, int64_t *seq_out)
+int incident_event_add(reg *r, const struct incident *inc, int64_t at, const char *kind, const char *text,
+                       int64_t corrects, int64_t *seq_out)
 {
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "INSERT INTO event(incident_id, seq, at, recorded_at, kind, text, actor, corrects) "
         "VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM event WHERE incident_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq");
     if (!s) return reg_dberr(r);
@@ -489,7 +593,8 @@ int incident_event_add(reg *r, const struct incident *inc, int64_t at, const cha
     db_bind_text(s, 4, kind);
     db_bind_text(s, 5, text);
     db_bind_text(s, 6, reg_actor(r));
-    if (corrects) db_bind_int(s, 7, corrects); else db_bind_null(s, 7);
+    if (corrects) db_bind_int(s, 7, corrects);
+    else db_bind_null(s, 7);
     if (db_step(s) != DB_ROW) return reg_dberr(r);
     int64_t seq = db_col_int(s, 0);
     db_reset(s);
@@ -513,11 +618,18 @@ int incident_events(reg *r, const struct incident *inc, struct inc_event **out, 
     *out = xcalloc(cap, sizeof **out);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap *= 2; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap *= 2;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct inc_event *e = &(*out)[(*n)++];
-        e->seq = db_col_int(s, 0); e->at = db_col_int(s, 1); e->recorded_at = db_col_int(s, 2);
+        e->seq = db_col_int(s, 0);
+        e->at = db_col_int(s, 1);
+        e->recorded_at = db_col_int(s, 2);
         e->corrects = db_col_int(s, 3);
-        e->kind = xstrdup(db_col_text(s, 4)); e->text = xstrdup(db_col_text(s, 5)); e->actor = xstrdup(db_col_text(s, 6));
+        e->kind = xstrdup(db_col_text(s, 4));
+        e->text = xstrdup(db_col_text(s, 5));
+        e->actor = xstrdup(db_col_text(s, 6));
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
 }
@@ -537,6 +649,10 @@ int incident_event_exists(reg *r, const struct incident *inc, int64_t seq, int *
 
 void inc_events_free(struct inc_event *ev, size_t n)
 {
-    for (size_t i = 0; i < n; i++) { free(ev[i].kind); free(ev[i].text); free(ev[i].actor); }
+    for (size_t i = 0; i < n; i++) {
+        free(ev[i].kind);
+        free(ev[i].text);
+        free(ev[i].actor);
+    }
     free(ev);
 }

@@ -32,7 +32,10 @@ int reg_migrate_to(reg *r, int64_t target)
     for (size_t i = 0; i < schema_nsteps; i++) {
         const struct schema_step *st = &schema_steps[i];
         if (st->version <= v || st->version > target) continue;
-        if ((rc = migrate_step(r, st, v))) { reg_rollback(r); return rc; }
+        if ((rc = migrate_step(r, st, v))) {
+            reg_rollback(r);
+            return rc;
+        }
         v = st->version;
     }
     if (v == 1 || target >= 1) {
@@ -51,16 +54,21 @@ static int check_existing(reg *r, int64_t v)
 {
     int found;
     int64_t app = 0;
-    if (v == 0 || db_query_int(r->d, "SELECT count(*) FROM meta WHERE key='application' AND value='klartext'", NULL, &app, &found) || !app)
+    if (v == 0 ||
+        db_query_int(r->d, "SELECT count(*) FROM meta WHERE key='application' AND value='klartext'", NULL, &app,
+                     &found) ||
+        !app)
         return reg_fail(r, 1, "'%s' is not a klartext register", r->path);
     if (v > REG_SCHEMA_VERSION)
-        return reg_fail(r, 1, "register '%s' has schema version %lld, but this klartext (%s) knows only up to %lld: use a newer klartext",
-                        r->path, (long long)v, KLARTEXT_VERSION, (long long)REG_SCHEMA_VERSION);
+        return reg_fail(
+            r, 1,
+            "register '%s' has schema version %lld, but this klartext (%s) knows only up to %lld: use a newer klartext",
+            r->path, (long long)v, KLARTEXT_VERSION, (long long)REG_SCHEMA_VERSION);
     return 0;
 }
 
-int reg_open(const char *path, int flags, const char *actor, const char *command, int64_t now,
-             reg **out, char *err, size_t errlen)
+int reg_open(const char *path, int flags, const char *actor, const char *command, int64_t now, reg **out, char *err,
+             size_t errlen)
 {
     int kind;
     *out = NULL;
@@ -86,7 +94,10 @@ int reg_open(const char *path, int flags, const char *actor, const char *command
         /* an older register is brought up to date first, by whatever command opens it */
         db_close(r->d);
         r->d = d = db_open(path, 0, err, errlen, &kind);
-        if (!d) { reg_close(r); return 1; }
+        if (!d) {
+            reg_close(r);
+            return 1;
+        }
     }
     if (v < target && (rc = reg_migrate_to(r, target))) goto fail;
     *out = r;

@@ -9,20 +9,20 @@
 #include <string.h>
 
 const struct org_key org_keys[] = {
-    {"organisation.name",      "organisation",                  ORG_TEXT,  1, "Example Organisation (placeholder)"},
-    {"organisation.address",   "postal address",                ORG_TEXT,  1, "Street 1, 00000 City, Country (placeholder)"},
-    {"organisation.timezone",  "time zone",                     ORG_ZONE,  1, "UTC"},
-    {"organisation.languages", "languages of notices",          ORG_LANGS, 1, "en"},
-    {"organisation.nis2",      "in scope of NIS2",              ORG_BOOL,  1, "no"},
-    {"dpo.name",               "data protection officer",       ORG_TEXT,  1, "Data Protection Officer (placeholder)"},
-    {"dpo.email",              "DPO e-mail",                    ORG_EMAIL, 1, "dpo@example.invalid"},
-    {"dpo.phone",              "DPO phone",                     ORG_PHONE, 1, "+00 000 000000"},
-    {"service.phone",          "customer-service phone",        ORG_PHONE, 1, "+00 000 000000"},
-    {"service.hours",          "customer-service hours",        ORG_TEXT,  1, "Mon-Fri 09:00-17:00 (placeholder)"},
-    {"notices.from",           "sender of notices",             ORG_EMAIL, 1, "privacy@example.invalid"},
-    {"notices.reply_to",       "reply-to of notices",           ORG_EMAIL, 1, "dpo@example.invalid"},
-    {"authority.lead",         "lead supervisory authority",    ORG_TEXT,  1, "Lead supervisory authority (placeholder)"},
-    {"portal.url",             "verification portal address",   ORG_URL,   1, "https://portal.example.invalid"},
+    {"organisation.name", "organisation", ORG_TEXT, 1, "Example Organisation (placeholder)"},
+    {"organisation.address", "postal address", ORG_TEXT, 1, "Street 1, 00000 City, Country (placeholder)"},
+    {"organisation.timezone", "time zone", ORG_ZONE, 1, "UTC"},
+    {"organisation.languages", "languages of notices", ORG_LANGS, 1, "en"},
+    {"organisation.nis2", "in scope of NIS2", ORG_BOOL, 1, "no"},
+    {"dpo.name", "data protection officer", ORG_TEXT, 1, "Data Protection Officer (placeholder)"},
+    {"dpo.email", "DPO e-mail", ORG_EMAIL, 1, "dpo@example.invalid"},
+    {"dpo.phone", "DPO phone", ORG_PHONE, 1, "+00 000 000000"},
+    {"service.phone", "customer-service phone", ORG_PHONE, 1, "+00 000 000000"},
+    {"service.hours", "customer-service hours", ORG_TEXT, 1, "Mon-Fri 09:00-17:00 (placeholder)"},
+    {"notices.from", "sender of notices", ORG_EMAIL, 1, "privacy@example.invalid"},
+    {"notices.reply_to", "reply-to of notices", ORG_EMAIL, 1, "dpo@example.invalid"},
+    {"authority.lead", "lead supervisory authority", ORG_TEXT, 1, "Lead supervisory authority (placeholder)"},
+    {"portal.url", "verification portal address", ORG_URL, 1, "https://portal.example.invalid"},
 };
 const size_t org_nkeys = sizeof org_keys / sizeof org_keys[0];
 
@@ -42,7 +42,8 @@ static int email_ok(const char *s)
         if (u <= ' ' || u >= 0x7f || strchr("\"(),:;<>[\\]", u)) return 0;
     }
     const char *dom = at + 1;
-    if (!strchr(dom, '.') || dom[0] == '.' || dom[0] == '-' || dom[strlen(dom) - 1] == '.' || strstr(dom, "..")) return 0;
+    if (!strchr(dom, '.') || dom[0] == '.' || dom[0] == '-' || dom[strlen(dom) - 1] == '.' || strstr(dom, ".."))
+        return 0;
     for (const char *c = dom; *c; c++)
         if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '.')) return 0;
     return 1;
@@ -55,14 +56,26 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
         snprintf(err, errlen, "unknown organisation field '%s' (see 'klartext org show' for the fields)", key);
         return 2;
     }
-    if (!*value) { snprintf(err, errlen, "%s: empty value", key); return 2; }
-    if (strlen(value) > 2000) { snprintf(err, errlen, "%s: value too long", key); return 2; }
+    if (!*value) {
+        snprintf(err, errlen, "%s: empty value", key);
+        return 2;
+    }
+    if (strlen(value) > 2000) {
+        snprintf(err, errlen, "%s: value too long", key);
+        return 2;
+    }
     for (const unsigned char *c = (const unsigned char *)value; *c; c++)
-        if (*c < ' ' && *c != '\t') { snprintf(err, errlen, "%s: control character in value", key); return 2; }
+        if (*c < ' ' && *c != '\t') {
+            snprintf(err, errlen, "%s: control character in value", key);
+            return 2;
+        }
     snprintf(canon, canonlen, "%s", value);
     switch (k->kind) {
     case ORG_EMAIL:
-        if (!email_ok(value)) { snprintf(err, errlen, "%s: '%s' is not an e-mail address", key, value); return 2; }
+        if (!email_ok(value)) {
+            snprintf(err, errlen, "%s: '%s' is not an e-mail address", key, value);
+            return 2;
+        }
         break;
     case ORG_ZONE:
         if (!kt_zone_valid(value)) {
@@ -72,8 +85,12 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
         break;
     case ORG_BOOL:
         if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")) snprintf(canon, canonlen, "yes");
-        else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")) snprintf(canon, canonlen, "no");
-        else { snprintf(err, errlen, "%s: '%s' is not yes or no", key, value); return 2; }
+        else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+            snprintf(canon, canonlen, "no");
+        else {
+            snprintf(err, errlen, "%s: '%s' is not yes or no", key, value);
+            return 2;
+        }
         break;
     case ORG_LANGS: {
         int de = 0, en = 0;
@@ -82,11 +99,19 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
         for (char *save, *tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
             if (!strcmp(tok, "de")) de = 1;
             else if (!strcmp(tok, "en")) en = 1;
-            else { snprintf(err, errlen, "%s: language '%s' is not supported (de, en)", key, tok); return 2; }
+            else {
+                snprintf(err, errlen, "%s: language '%s' is not supported (de, en)", key, tok);
+                return 2;
+            }
         }
-        if (!de && !en) { snprintf(err, errlen, "%s: no language given", key); return 2; }
+        if (!de && !en) {
+            snprintf(err, errlen, "%s: no language given", key);
+            return 2;
+        }
         /* keep the order given: the first language is the default */
-        const char *first = strstr(value, "de") && (!strstr(value, "en") || strstr(value, "de") < strstr(value, "en")) ? "de" : "en";
+        const char *first = strstr(value, "de") && (!strstr(value, "en") || strstr(value, "de") < strstr(value, "en"))
+                                ? "de"
+                                : "en";
         if (de && en) snprintf(canon, canonlen, "%s,%s", first, strcmp(first, "de") ? "de" : "en");
         else snprintf(canon, canonlen, "%s", de ? "de" : "en");
         break;
@@ -96,8 +121,11 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
             snprintf(err, errlen, "%s: '%s' is not an http(s):// address", key, value);
             return 2;
         }
-        if (strpbrk(value, " \t\"<>")) { snprintf(err, errlen, "%s: '%s' is not a valid address", key, value); return 2; }
-        {   /* no trailing slash: paths are appended */
+        if (strpbrk(value, " \t\"<>")) {
+            snprintf(err, errlen, "%s: '%s' is not a valid address", key, value);
+            return 2;
+        }
+        { /* no trailing slash: paths are appended */
             size_t n = strlen(canon);
             while (n > 8 && canon[n - 1] == '/') canon[--n] = 0;
         }
@@ -152,16 +180,29 @@ int reg_org_set(reg *r, const char *key, const char *value)
     if (rc) return reg_fail(r, rc, "%s", err);
     const char *old = reg_org_get(r, key);
     char *oldcopy = old ? xstrdup(old) : NULL;
-    if (oldcopy && !strcmp(oldcopy, canon)) { free(oldcopy); return 0; }
-    db_stmt *s = db_prepare(r->d, "INSERT INTO org(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    if (!s) { free(oldcopy); return reg_dberr(r); }
+    if (oldcopy && !strcmp(oldcopy, canon)) {
+        free(oldcopy);
+        return 0;
+    }
+    db_stmt *s = db_prepare(
+        r->d, "INSERT INTO org(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!s) {
+        free(oldcopy);
+        return reg_dberr(r);
+    }
     db_bind_text(s, 1, key);
     db_bind_text(s, 2, canon);
-    if (db_step(s) != DB_DONE) { free(oldcopy); return reg_dberr(r); }
+    if (db_step(s) != DB_DONE) {
+        free(oldcopy);
+        return reg_dberr(r);
+    }
     reg_org_cache_clear(r);
     rc = reg_audit(r, NULL, "org.set", key, oldcopy, canon);
     free(oldcopy);
     return rc;
 }
 
-void reg_org_refresh(reg *r) { if (r) reg_org_cache_clear(r); }
+void reg_org_refresh(reg *r)
+{
+    if (r) reg_org_cache_clear(r);
+}

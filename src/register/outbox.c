@@ -51,8 +51,8 @@ void notice_approval_release(struct notice_approval *a)
     memset(a, 0, sizeof *a);
 }
 
-int outbox_approve(reg *r, const struct incident *inc, const char *by, const char *sha256,
-                   int64_t model_version, const char *templates, const char *manifest, int64_t *seq)
+int outbox_approve(reg *r, const struct incident *inc, const char *by, const char *sha256, int64_t model_version,
+                   const char *templates, const char *manifest, int64_t *seq)
 {
     db *d = reg_db(r);
     int64_t n = 0;
@@ -70,8 +70,9 @@ int outbox_approve(reg *r, const struct incident *inc, const char *by, const cha
         db_step(s) != DB_DONE)
         return reg_dberr(r);
     char text[400];
-    snprintf(text, sizeof text, "Notice content approved by %s (approval #%lld): SHA-256 %.16s…, data model %lld, %s templates",
-             by, (long long)n, sha256, (long long)model_version, templates);
+    snprintf(text, sizeof text,
+             "Notice content approved by %s (approval #%lld): SHA-256 %.16s…, data model %lld, %s templates", by,
+             (long long)n, sha256, (long long)model_version, templates);
     if ((rc = incident_event_add(r, inc, reg_now(r), "communication", text, 0, NULL))) return rc;
     char nv[160];
     snprintf(nv, sizeof nv, "#%lld %s by %s", (long long)n, sha256, by);
@@ -111,8 +112,10 @@ int outbox_approval_latest(reg *r, const struct incident *inc, struct notice_app
 int outbox_current_import(reg *r, const struct incident *inc, int64_t *import_id)
 {
     int found = 0;
-    if (db_query_int(reg_db(r), "SELECT id FROM subject_import WHERE current = 1 AND incident_id = "
-                                "(SELECT id FROM incident WHERE ref = ?)", inc->ref, import_id, &found))
+    if (db_query_int(reg_db(r),
+                     "SELECT id FROM subject_import WHERE current = 1 AND incident_id = "
+                     "(SELECT id FROM incident WHERE ref = ?)",
+                     inc->ref, import_id, &found))
         return reg_dberr(r);
     if (!found) *import_id = 0;
     return 0;
@@ -120,7 +123,10 @@ int outbox_current_import(reg *r, const struct incident *inc, int64_t *import_id
 
 void outbox_live_free(struct outbox_live *l, size_t n)
 {
-    for (size_t i = 0; l && i < n; i++) { free(l[i].subject); free(l[i].rcpt); }
+    for (size_t i = 0; l && i < n; i++) {
+        free(l[i].subject);
+        free(l[i].rcpt);
+    }
     free(l);
 }
 
@@ -128,7 +134,8 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "SELECT n.id, n.seq, n.approval_id, n.scan_id, n.import_id, o.attempts, o.state, o.permanent, n.subject, n.rcpt "
         "FROM notice n JOIN outbox o ON o.notice = n.id "
         "WHERE n.incident_id = ? AND o.state <> 'superseded' ORDER BY n.subject, n.seq");
@@ -136,7 +143,10 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 256; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct outbox_live *l = &(*out)[(*n)++];
         l->row = db_col_int(s, 0);
         l->seq = db_col_int(s, 1);
@@ -164,18 +174,20 @@ int outbox_max_seq(reg *r, int64_t incident_id, int64_t *seq)
 
 static int add_event(reg *r, int64_t row, int64_t at, const char *state, int64_t attempt, const char *reply)
 {
-    db_stmt *s = db_prepare(reg_db(r), "INSERT INTO notice_event(notice, at, state, attempt, reply) VALUES (?, ?, ?, ?, ?)");
-    if (!s || db_bind_int(s, 1, row) || db_bind_int(s, 2, at) || db_bind_text(s, 3, state) || db_bind_int(s, 4, attempt) ||
-        db_bind_text(s, 5, reply) || db_step(s) != DB_DONE)
+    db_stmt *s = db_prepare(reg_db(r),
+                            "INSERT INTO notice_event(notice, at, state, attempt, reply) VALUES (?, ?, ?, ?, ?)");
+    if (!s || db_bind_int(s, 1, row) || db_bind_int(s, 2, at) || db_bind_text(s, 3, state) ||
+        db_bind_int(s, 4, attempt) || db_bind_text(s, 5, reply) || db_step(s) != DB_DONE)
         return reg_dberr(r);
     return 0;
 }
 
-int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id, int64_t import_id,
-               int64_t at, const struct outbox_new *nn, enum outbox_state state, int64_t *row)
+int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id, int64_t import_id, int64_t at,
+               const struct outbox_new *nn, enum outbox_state state, int64_t *row)
 {
     db *d = reg_db(r);
-    db_stmt *s = db_prepare(d,
+    db_stmt *s = db_prepare(
+        d,
         "INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt, "
         "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec, dict_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?) RETURNING id");
@@ -202,10 +214,10 @@ int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_
                      const char *reply, int permanent, int64_t next_at)
 {
     db *d = reg_db(r);
-    db_stmt *s = db_prepare(d,
-        "UPDATE outbox SET state = ?, attempts = attempts + ?, permanent = ?, next_at = ?, updated_at = ?, "
-        "reply = coalesce(?, reply), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
-        "WHERE notice = ? AND (? = '' OR state = ?) RETURNING attempts");
+    db_stmt *s = db_prepare(
+        d, "UPDATE outbox SET state = ?, attempts = attempts + ?, permanent = ?, next_at = ?, updated_at = ?, "
+           "reply = coalesce(?, reply), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+           "WHERE notice = ? AND (? = '' OR state = ?) RETURNING attempts");
     const char *fs = from >= 0 && from < OB_NSTATES ? state_names[from] : "";
     if (!s || db_bind_text(s, 1, state_names[to]) || db_bind_int(s, 2, attempt_inc) || db_bind_int(s, 3, permanent) ||
         db_bind_int(s, 4, next_at) || db_bind_int(s, 5, at) || db_bind_text(s, 6, reply) ||
@@ -214,7 +226,10 @@ int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_
         return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
-    if (rc != DB_ROW) { db_reset(s); return reg_fail(r, 1, "notice %lld is no longer '%s'", (long long)row, fs); }
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return reg_fail(r, 1, "notice %lld is no longer '%s'", (long long)row, fs);
+    }
     int64_t attempts = db_col_int(s, 0);
     db_reset(s);
     return add_event(r, row, at, state_names[to], attempts, reply);
@@ -233,7 +248,11 @@ int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *conte
     if (!s || db_bind_text(s, 1, hex)) return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
-    if (rc == DB_ROW) { *id = db_col_int(s, 0); db_reset(s); return 0; }
+    if (rc == DB_ROW) {
+        *id = db_col_int(s, 0);
+        db_reset(s);
+        return 0;
+    }
     s = db_prepare(d, "INSERT INTO notice_dict(incident_id, created_at, sha256, content) VALUES (?, ?, ?, ?)");
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, at) || db_bind_text(s, 3, hex) ||
         db_bind_blob(s, 4, content, len) || db_step(s) != DB_DONE)
@@ -257,7 +276,10 @@ void outbox_tune(reg *r, enum outbox_tuning t)
 static void *dup_blob(db_stmt *s, int i, size_t *n)
 {
     const void *b = db_col_blob(s, i, n);
-    if (!b) { *n = 0; return NULL; }
+    if (!b) {
+        *n = 0;
+        return NULL;
+    }
     void *p = xmalloc(*n ? *n : 1);
     memcpy(p, b, *n);
     return p;
@@ -271,7 +293,10 @@ int outbox_stored_get(reg *r, int64_t row, struct outbox_stored *st)
     if (!s || db_bind_int(s, 1, row)) return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
-    if (rc != DB_ROW) { db_reset(s); return reg_fail(r, 1, "no notice %lld", (long long)row); }
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return reg_fail(r, 1, "no notice %lld", (long long)row);
+    }
     st->packed = dup_blob(s, 0, &st->packed_len);
     st->message_len = db_col_int(s, 1);
     st->codec = dup_col(s, 2);
@@ -351,9 +376,9 @@ int outbox_due(reg *r, int64_t incident_id, int64_t now, int max_attempts, size_
 int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_counts *c)
 {
     memset(c, 0, sizeof *c);
-    db_stmt *s = db_prepare(reg_db(r),
-        "SELECT state, (state = 'failed' AND permanent = 0 AND attempts < ?), count(*), min(next_at) "
-        "FROM outbox WHERE incident_id = ? GROUP BY 1, 2");
+    db_stmt *s = db_prepare(
+        reg_db(r), "SELECT state, (state = 'failed' AND permanent = 0 AND attempts < ?), count(*), min(next_at) "
+                   "FROM outbox WHERE incident_id = ? GROUP BY 1, 2");
     if (!s || db_bind_int(s, 1, max_attempts) || db_bind_int(s, 2, incident_id)) return reg_dberr(r);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -365,8 +390,10 @@ int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_co
         case OB_SENDING: c->sending += k; break;
         case OB_SENT: c->sent += k; break;
         case OB_FAILED:
-            if (retry) { c->failed_retry += k; c->next_retry = db_col_int(s, 3); }
-            else c->failed += k;
+            if (retry) {
+                c->failed_retry += k;
+                c->next_retry = db_col_int(s, 3);
+            } else c->failed += k;
             break;
         case OB_WRITTEN: c->written += k; break;
         case OB_CANCELLED: c->cancelled += k; break;
@@ -381,7 +408,11 @@ int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_co
 
 void outbox_problems_free(struct outbox_problem *p, size_t n)
 {
-    for (size_t i = 0; p && i < n; i++) { free(p[i].notice_id); free(p[i].rcpt_masked); free(p[i].reply); }
+    for (size_t i = 0; p && i < n; i++) {
+        free(p[i].notice_id);
+        free(p[i].rcpt_masked);
+        free(p[i].reply);
+    }
     free(p);
 }
 
@@ -389,7 +420,8 @@ int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_pro
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "SELECT n.notice_id, n.rcpt_masked, o.state, o.attempts, o.permanent, coalesce(o.reply, '') FROM outbox o "
         "JOIN notice n ON n.id = o.notice WHERE o.incident_id = ? AND o.state IN ('failed', 'sending') "
         "ORDER BY n.seq LIMIT ?");
@@ -397,7 +429,10 @@ int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_pro
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 16; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct outbox_problem *p = &(*out)[(*n)++];
         p->notice_id = dup_col(s, 0);
         p->rcpt_masked = dup_col(s, 1);
@@ -407,7 +442,12 @@ int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_pro
         p->reply = dup_col(s, 5);
     }
     db_reset(s);
-    if (rc == DB_ERR) { outbox_problems_free(*out, *n); *out = NULL; *n = 0; return reg_dberr(r); }
+    if (rc == DB_ERR) {
+        outbox_problems_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return reg_dberr(r);
+    }
     return 0;
 }
 
@@ -418,14 +458,17 @@ static int bulk(reg *r, int64_t incident_id, int64_t at, const char *where, cons
     char sql[512];
     snprintf(sql, sizeof sql,
              "INSERT INTO notice_event(notice, at, state, attempt, reply) SELECT notice, ?, ?, attempts, ? FROM outbox "
-             "WHERE incident_id = ? AND %s", where);
+             "WHERE incident_id = ? AND %s",
+             where);
     db_stmt *s = db_prepare(d, sql);
     if (!s || db_bind_int(s, 1, at) || db_bind_text(s, 2, to) || db_bind_text(s, 3, reply) ||
         db_bind_int(s, 4, incident_id) || db_step(s) != DB_DONE)
         return reg_dberr(r);
-    snprintf(sql, sizeof sql, "UPDATE outbox SET state = ?, updated_at = ?, next_at = 0, "
-                              "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, reply = coalesce(?, reply) "
-                              "WHERE incident_id = ? AND %s", where);
+    snprintf(sql, sizeof sql,
+             "UPDATE outbox SET state = ?, updated_at = ?, next_at = 0, "
+             "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, reply = coalesce(?, reply) "
+             "WHERE incident_id = ? AND %s",
+             where);
     s = db_prepare(d, sql);
     if (!s || db_bind_text(s, 1, to) || db_bind_int(s, 2, at) || db_bind_text(s, 3, to) || db_bind_int(s, 4, at) ||
         db_bind_text(s, 5, reply) || db_bind_int(s, 6, incident_id) || db_step(s) != DB_DONE)
@@ -461,7 +504,10 @@ void notice_info_release(struct notice_info *ni)
     free(ni->message_id);
     free(ni->text_sha256);
     free(ni->reply);
-    if (ni->rcpt) { sodium_memzero(ni->rcpt, strlen(ni->rcpt)); free(ni->rcpt); }
+    if (ni->rcpt) {
+        sodium_memzero(ni->rcpt, strlen(ni->rcpt));
+        free(ni->rcpt);
+    }
     memset(ni, 0, sizeof *ni);
 }
 
@@ -523,7 +569,10 @@ int outbox_find_code(reg *r, const uint8_t hash[32], struct notice_info *ni, int
     db_stmt *s = db_prepare(reg_db(r), INFO_SQL "WHERE n.code_hash = ?");
     if (!s || db_bind_blob(s, 1, hash, 32)) return reg_dberr(r);
     int rc = info_row(r, s, ni, found);
-    if (!rc && *found && !code_equal_ct(ni->code_hash, hash, 32)) { notice_info_release(ni); *found = 0; }
+    if (!rc && *found && !code_equal_ct(ni->code_hash, hash, 32)) {
+        notice_info_release(ni);
+        *found = 0;
+    }
     return rc;
 }
 
@@ -534,8 +583,7 @@ int outbox_find_id(reg *r, const char *notice_id, struct notice_info *ni, int *f
     return info_row(r, s, ni, found);
 }
 
-int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out,
-                      size_t *n)
+int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -548,7 +596,12 @@ int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t m
     while (*n < max && (st = db_step(s)) == DB_ROW) info_fill(s, &(*out)[(*n)++]);
     if (*n >= max) st = DB_DONE;
     db_reset(s);
-    if (st == DB_ERR) { outbox_infos_free(*out, *n); *out = NULL; *n = 0; return reg_dberr(r); }
+    if (st == DB_ERR) {
+        outbox_infos_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return reg_dberr(r);
+    }
     return 0;
 }
 
@@ -571,14 +624,20 @@ int outbox_log_entry(reg *r, const char *notice_id, int64_t *idx, int *own, int 
     int rc;
     *own = 0;
     if ((rc = tlog_find(r, "notice", notice_id, idx, found))) return rc;
-    if (*found) { *own = 1; return 0; }
+    if (*found) {
+        *own = 1;
+        return 0;
+    }
     /* notify committed to a batch of notices at once before: ref "FIRST..LAST" */
     db_stmt *s = db_prepare(reg_db(r), "SELECT idx FROM tlog_entry WHERE kind = 'notice' AND instr(ref, '..') > 0 "
                                        "AND ?1 >= substr(ref, 1, instr(ref, '..') - 1) "
                                        "AND ?1 <= substr(ref, instr(ref, '..') + 2) ORDER BY idx DESC LIMIT 1");
     if (!s || db_bind_text(s, 1, notice_id)) return reg_dberr(r);
     int st = db_step(s);
-    if (st == DB_ROW) { *idx = db_col_int(s, 0); *found = 1; }
+    if (st == DB_ROW) {
+        *idx = db_col_int(s, 0);
+        *found = 1;
+    }
     db_reset(s);
     return st == DB_ERR ? reg_dberr(r) : 0;
 }

@@ -34,10 +34,9 @@
 #include "register/incident.h"
 #include "register/register.h"
 
-enum outbox_state { OB_QUEUED, OB_SENDING, OB_SENT, OB_FAILED, OB_WRITTEN, OB_CANCELLED, OB_SUPERSEDED,
-                    OB_NSTATES };
-const char *outbox_state_name(enum outbox_state s);       /* "queued" … (static) */
-int outbox_state_parse(const char *s);                      /* -1 when unknown */
+enum outbox_state { OB_QUEUED, OB_SENDING, OB_SENT, OB_FAILED, OB_WRITTEN, OB_CANCELLED, OB_SUPERSEDED, OB_NSTATES };
+const char *outbox_state_name(enum outbox_state s); /* "queued" … (static) */
+int outbox_state_parse(const char *s); /* -1 when unknown */
 
 /* ---- approvals ---- */
 struct notice_approval {
@@ -47,8 +46,8 @@ struct notice_approval {
 void notice_approval_release(struct notice_approval *a);
 /* Record an approval of incident inc's notice content (next number). In a transaction; writes
  * an audit entry and a timeline event. Returns 0 and *seq. */
-int outbox_approve(reg *r, const struct incident *inc, const char *by, const char *sha256,
-                   int64_t model_version, const char *templates, const char *manifest, int64_t *seq);
+int outbox_approve(reg *r, const struct incident *inc, const char *by, const char *sha256, int64_t model_version,
+                   const char *templates, const char *manifest, int64_t *seq);
 /* The latest approval: 0 and *found 1/0. */
 int outbox_approval_latest(reg *r, const struct incident *inc, struct notice_approval *a, int *found);
 
@@ -75,14 +74,15 @@ struct outbox_new {
     const char *subject, *notice_id, *lang, *rcpt, *rcpt_masked, *message_id;
     uint8_t code_hash[32];
     char text_sha256[65];
-    const void *packed;  size_t packed_len;       /* the parts, packed (codec "parts1", notify/pack.h) */
-    size_t message_len;                           /* the message's size */
-    int64_t dict_id;                              /* the dictionary it was packed with, 0 = none */
+    const void *packed;
+    size_t packed_len; /* the parts, packed (codec "parts1", notify/pack.h) */
+    size_t message_len; /* the message's size */
+    int64_t dict_id; /* the dictionary it was packed with, 0 = none */
 };
 /* Store a new notice with its outbox row in STATE (queued or written) at time AT (the notice's
  * created_at; notice_event records the changes after that). Returns 0 and *row. */
-int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id, int64_t import_id,
-               int64_t at, const struct outbox_new *nn, enum outbox_state state, int64_t *row);
+int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id, int64_t import_id, int64_t at,
+               const struct outbox_new *nn, enum outbox_state state, int64_t *row);
 
 /* Change the state of notice ROW (and append its event): ATTEMPT_INC adds to the attempt count
  * (1 when a sending attempt starts, -1 when a claimed notice was not attempted); REPLY (may be
@@ -112,8 +112,10 @@ void outbox_tune(reg *r, enum outbox_tuning t);
  * notice N". The buffers are malloc'd (outbox_stored_release). */
 struct outbox_stored {
     char *codec;
-    void *packed;  size_t packed_len;
-    void *dict;    size_t dict_len;
+    void *packed;
+    size_t packed_len;
+    void *dict;
+    size_t dict_len;
     int64_t message_len;
     char *text_sha256;
 };
@@ -131,24 +133,24 @@ void outbox_items_free(struct outbox_item *it, size_t n);
  * first, then failed ones that are not permanent, have fewer than MAX_ATTEMPTS attempts and whose
  * back-off ended (next_at <= NOW). Notices in `sending` (unknown) are never due: resolve them
  * first (outbox_resolve). Read only; *out is malloc'd (outbox_items_free). */
-int outbox_due(reg *r, int64_t incident_id, int64_t now, int max_attempts, size_t limit,
-               struct outbox_item **out, size_t *n);
+int outbox_due(reg *r, int64_t incident_id, int64_t now, int max_attempts, size_t limit, struct outbox_item **out,
+               size_t *n);
 
 /* Counts of an incident's notices by state (superseded ones are not people). failed_retry
  * counts transient failures that will be retried (attempts < max_attempts); failed counts
  * permanent ones and those out of attempts. */
-#define OUTBOX_MAX_ATTEMPTS 5     /* notify's default --max-attempts */
+#define OUTBOX_MAX_ATTEMPTS 5 /* notify's default --max-attempts */
 struct outbox_counts {
     int64_t queued, sending, sent, failed, failed_retry, written, cancelled, superseded, total;
-    int64_t next_retry;                 /* earliest next_at of failed_retry rows, 0 if none */
+    int64_t next_retry; /* earliest next_at of failed_retry rows, 0 if none */
 };
 int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_counts *c);
 
 /* The failed and unknown (`sending`) notices of an incident, in the order they were made, at
  * most LIMIT: for --status. *out is malloc'd (outbox_problems_free). */
 struct outbox_problem {
-    char *notice_id, *rcpt_masked, *reply;    /* reply: "" when none */
-    enum outbox_state state;                  /* OB_FAILED or OB_SENDING */
+    char *notice_id, *rcpt_masked, *reply; /* reply: "" when none */
+    enum outbox_state state; /* OB_FAILED or OB_SENDING */
     int64_t attempts;
     int permanent;
 };
@@ -156,17 +158,17 @@ int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_pro
 void outbox_problems_free(struct outbox_problem *p, size_t n);
 
 /* Bulk changes, each with its events; *n gets the number of notices changed. */
-int outbox_cancel(reg *r, int64_t incident_id, int64_t at, int64_t *n);          /* queued, failed → cancelled */
-int outbox_requeue(reg *r, int64_t incident_id, int64_t at, int64_t *n);         /* cancelled → queued */
+int outbox_cancel(reg *r, int64_t incident_id, int64_t at, int64_t *n); /* queued, failed → cancelled */
+int outbox_requeue(reg *r, int64_t incident_id, int64_t at, int64_t *n); /* cancelled → queued */
 int outbox_resolve(reg *r, int64_t incident_id, int64_t at, int sent, const char *why, int64_t *n);
-                                                                      /* sending → sent | queued */
+/* sending → sent | queued */
 
 /* ---- looking notices up (verify, the portal, the agent console) ---- */
 struct notice_info {
     int64_t row, incident_id, seq, created_at, updated_at, sent_at, attempts, scan_id, import_id;
     enum outbox_state state;
     char *incident_ref, *notice_id, *subject, *lang, *rcpt_masked, *message_id, *text_sha256, *reply;
-    char *rcpt;                         /* the full address: compare it, never show it (wiped by release) */
+    char *rcpt; /* the full address: compare it, never show it (wiped by release) */
     uint8_t code_hash[32];
 };
 void notice_info_release(struct notice_info *ni);

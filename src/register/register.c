@@ -9,11 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-db *reg_db(reg *r) { return r->d; }
-const char *reg_path(const reg *r) { return r->path; }
-const char *reg_err(const reg *r) { return r->err; }
-int64_t reg_now(const reg *r) { return r->now; }
-const char *reg_actor(const reg *r) { return r->actor; }
+db *reg_db(reg *r)
+{
+    return r->d;
+}
+const char *reg_path(const reg *r)
+{
+    return r->path;
+}
+const char *reg_err(const reg *r)
+{
+    return r->err;
+}
+int64_t reg_now(const reg *r)
+{
+    return r->now;
+}
+const char *reg_actor(const reg *r)
+{
+    return r->actor;
+}
 
 int reg_fail(reg *r, int code, const char *fmt, ...)
 {
@@ -30,13 +45,25 @@ int reg_dberr(reg *r)
     return 1;
 }
 
-int reg_begin(reg *r) { return db_begin(r->d) ? reg_dberr(r) : 0; }
-int reg_commit(reg *r) { return db_commit(r->d) ? reg_dberr(r) : 0; }
-void reg_rollback(reg *r) { if (r && r->d) db_rollback(r->d); }
+int reg_begin(reg *r)
+{
+    return db_begin(r->d) ? reg_dberr(r) : 0;
+}
+int reg_commit(reg *r)
+{
+    return db_commit(r->d) ? reg_dberr(r) : 0;
+}
+void reg_rollback(reg *r)
+{
+    if (r && r->d) db_rollback(r->d);
+}
 
 void reg_org_cache_clear(reg *r)
 {
-    for (int i = 0; i < r->org_ncache; i++) { free(r->org_cache_key[i]); free(r->org_cache_val[i]); }
+    for (int i = 0; i < r->org_ncache; i++) {
+        free(r->org_cache_key[i]);
+        free(r->org_cache_val[i]);
+    }
     r->org_ncache = 0;
 }
 
@@ -45,7 +72,9 @@ void reg_close(reg *r)
     if (!r) return;
     reg_org_cache_clear(r);
     db_close(r->d);
-    free(r->path); free(r->actor); free(r->command);
+    free(r->path);
+    free(r->actor);
+    free(r->command);
     free(r);
 }
 
@@ -55,7 +84,10 @@ int reg_schema_version(reg *r, int64_t *v)
     int64_t n;
     if (db_query_int(r->d, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='meta'", NULL, &n, &found))
         return reg_dberr(r);
-    if (!n) { *v = 0; return 0; }
+    if (!n) {
+        *v = 0;
+        return 0;
+    }
     db_stmt *s = db_prepare(r->d, "SELECT value FROM meta WHERE key='schema_version'");
     if (!s) return reg_dberr(r);
     int rc = db_step(s);

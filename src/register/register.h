@@ -29,8 +29,8 @@ enum { REG_OPEN_CREATE = 1, REG_OPEN_READONLY = 2 };
 
 /* Open (or with REG_OPEN_CREATE create) a register. Migrates an older schema forward in one
  * transaction; refuses a newer one. Returns 0 or an exit code with err filled. */
-int reg_open(const char *path, int flags, const char *actor, const char *command, int64_t now,
-             reg **out, char *err, size_t errlen);
+int reg_open(const char *path, int flags, const char *actor, const char *command, int64_t now, reg **out, char *err,
+             size_t errlen);
 void reg_close(reg *r);
 const char *reg_path(const reg *r);
 const char *reg_err(const reg *r);
@@ -57,15 +57,15 @@ int reg_migrate_to(reg *r, int64_t target);
  * One row: who (the handle's actor), when (its clock), which command, the incident (may be
  * NULL), the action ("incident.update"), the field and its old and new value (may be NULL).
  * Runs in the caller's transaction, or in its own when none is open. */
-int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field,
-              const char *old_value, const char *new_value);
+int reg_audit(reg *r, const char *incident_ref, const char *action, const char *field, const char *old_value,
+              const char *new_value);
 
 /* ---- organisation (controller details; org.c) ---- */
 struct org_key {
-    const char *key;       /* "dpo.email" */
-    const char *label;     /* "DPO e-mail" */
-    int kind;              /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE */
-    int required;          /* needed before reports and notices */
+    const char *key; /* "dpo.email" */
+    const char *label; /* "DPO e-mail" */
+    int kind; /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE */
+    int required; /* needed before reports and notices */
     const char *placeholder;
 };
 enum { ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE };
@@ -79,7 +79,7 @@ const char *reg_org_get(reg *r, const char *key);
 /* forget the cached organisation values (a long-running reader, e.g. serve, calls it when
    another process changed the register); earlier reg_org_get results become invalid */
 void reg_org_refresh(reg *r);
-int reg_org_set(reg *r, const char *key, const char *value);   /* validates, audits */
+int reg_org_set(reg *r, const char *key, const char *value); /* validates, audits */
 /* is the value still the placeholder written by init without --org? */
 int reg_org_is_placeholder(reg *r, const char *key);
 /* the organisation's time zone (never NULL; "UTC" when unset) */

@@ -54,8 +54,10 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
         rc = words_query(r, "SELECT DISTINCT identity FROM exposure_viewer WHERE scan_id = ? AND identity IS NOT NULL",
                          scan_id, 1, w);
     if (!rc)
-        rc = words_query(r, "SELECT s.email, s.subject FROM subject s JOIN subject_import i ON i.id = s.import_id"
-                            " WHERE i.incident_id = ?", incident_id, 2, w);
+        rc = words_query(r,
+                         "SELECT s.email, s.subject FROM subject s JOIN subject_import i ON i.id = s.import_id"
+                         " WHERE i.incident_id = ?",
+                         incident_id, 2, w);
     return rc;
 }
 
@@ -65,7 +67,7 @@ int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
     memset(out, 0, sizeof *out);
     int rc = outbox_count(r, incident_id, REPORT_NOTICE_MAX_ATTEMPTS, &c);
     if (rc) return rc;
-    out->made = c.total;                     /* superseded ones are not counted */
+    out->made = c.total; /* superseded ones are not counted */
     out->sent = c.sent;
     out->written = c.written;
     out->pending = c.queued + c.failed_retry;

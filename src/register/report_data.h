@@ -36,6 +36,6 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
 struct report_notices {
     int64_t made, sent, written, pending, unknown, failed, cancelled;
 };
-#define REPORT_NOTICE_MAX_ATTEMPTS 5   /* notify's default --max-attempts (OUTBOX_MAX_ATTEMPTS) */
+#define REPORT_NOTICE_MAX_ATTEMPTS 5 /* notify's default --max-attempts (OUTBOX_MAX_ATTEMPTS) */
 int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out);
 #endif

@@ -10,11 +10,17 @@
 #include <string.h>
 
 /* lower-case hex of B[0..N) into OUT (2N + 1 bytes) */
-static void hex(const unsigned char *b, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, b, n); }
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, b, n);
+}
 
 static void join(struct buf *b, size_t n, const char *const *items)
 {
-    for (size_t i = 0; i < n; i++) { if (i) buf_addc(b, ';'); buf_adds(b, items[i]); }
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_addc(b, ';');
+        buf_adds(b, items[i]);
+    }
 }
 
 /* the scan row: the next version of INC's scans, made current; *id, *version */
@@ -26,7 +32,8 @@ static int insert_scan(reg *r, const struct incident *inc, const scan_rule *rule
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     if (db_step(s) != DB_DONE) return reg_dberr(r);
-    s = db_prepare(r->d,
+    s = db_prepare(
+        r->d,
         "INSERT INTO scan(incident_id, version, current, created_at, actor, rule_text, rule_sha256, keep_viewers, check_all,"
         " lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window, self_views, files_failed,"
         " people, records, views, viewers, bytes, first_seen, last_seen)"
@@ -40,11 +47,14 @@ static int insert_scan(reg *r, const struct incident *inc, const scan_rule *rule
     db_bind_text(s, 5, rulehex);
     db_bind_int(s, 6, keep_viewers);
     db_bind_int(s, 7, check_all);
-    const uint64_t counts[] = {t->lines, t->lines_parsed, t->lines_matched, t->malformed, t->odd_requests, t->out_of_window,
-                               t->self_views, t->files_failed, t->people, t->records, t->views, t->viewer_pairs, t->bytes_out};
+    const uint64_t counts[] = {t->lines,         t->lines_parsed, t->lines_matched, t->malformed, t->odd_requests,
+                               t->out_of_window, t->self_views,   t->files_failed,  t->people,    t->records,
+                               t->views,         t->viewer_pairs, t->bytes_out};
     for (int i = 0; i < 13; i++) db_bind_int(s, 8 + i, (int64_t)counts[i]);
-    if (first) db_bind_int(s, 21, first); else db_bind_null(s, 21);
-    if (last) db_bind_int(s, 22, last); else db_bind_null(s, 22);
+    if (first) db_bind_int(s, 21, first);
+    else db_bind_null(s, 21);
+    if (last) db_bind_int(s, 22, last);
+    else db_bind_null(s, 22);
     if (db_step(s) != DB_ROW) return reg_dberr(r);
     *id = db_col_int(s, 0);
     *version = db_col_int(s, 1);
@@ -55,8 +65,9 @@ static int insert_scan(reg *r, const struct incident *inc, const scan_rule *rule
 /* the input files, each also described in EV (the timeline event) */
 static int store_inputs(reg *r, int64_t scan_id, const scan_result *res, struct buf *ev)
 {
-    db_stmt *s = db_prepare(r->d, "INSERT INTO scan_input(scan_id, idx, name, compression, size, mtime, sha256, lines, malformed, error)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(
+        r->d, "INSERT INTO scan_input(scan_id, idx, name, compression, size, mtime, sha256, lines, malformed, error)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     for (size_t i = 0; i < scan_result_files(res); i++) {
         struct scan_file f;
@@ -77,7 +88,8 @@ static int store_inputs(reg *r, int64_t scan_id, const scan_result *res, struct 
         char mt[KT_ISO_LEN];
         kt_time_iso(f.mtime, mt);
         buf_addf(ev, " %s (%llu bytes, %s, modified %s%s%s%s%s)", f.name, (unsigned long long)f.size, f.compression, mt,
-                 f.has_sha256 ? ", SHA-256 " : "", f.has_sha256 ? sh : "", f.error ? ", LOST: " : "", f.error ? f.error : "");
+                 f.has_sha256 ? ", SHA-256 " : "", f.has_sha256 ? sh : "", f.error ? ", LOST: " : "",
+                 f.error ? f.error : "");
         buf_addc(ev, i + 1 < scan_result_files(res) ? ';' : '.');
     }
     return 0;
@@ -102,8 +114,9 @@ static int store_samples(reg *r, int64_t scan_id, const scan_result *res)
 
 static int store_exposures(reg *r, int64_t scan_id, const scan_result *res)
 {
-    db_stmt *s = db_prepare(r->d, "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,"
-                                  " anonymous_viewers, pages, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(
+        r->d, "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,"
+              " anonymous_viewers, pages, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     struct buf pb, fb;
     buf_init(&pb, 0);
@@ -136,8 +149,9 @@ static int store_exposures(reg *r, int64_t scan_id, const scan_result *res)
 /* who saw whom (raw identities only with KEEP_VIEWERS) and the hourly histogram */
 static int store_viewers_hours(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
 {
-    db_stmt *s = db_prepare(r->d, "INSERT INTO exposure_viewer(scan_id, subject, viewer, kind, identity, views, first_seen, last_seen)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(
+        r->d, "INSERT INTO exposure_viewer(scan_id, subject, viewer, kind, identity, views, first_seen, last_seen)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     for (size_t i = 0; i < scan_result_pairs(res); i++) {
         struct scan_pair p;
@@ -170,8 +184,9 @@ static int store_viewers_hours(reg *r, int64_t scan_id, const scan_result *res, 
 
 /* the timeline: the scan event (EV, finished here) and the rule as evidence; the incident's
    approximate numbers follow the current scan; the audit entry */
-static int record_scan(reg *r, struct incident *inc, const scan_rule *rule, const char *rulehex, const struct scan_totals *t,
-                       int keep_viewers, int64_t first, int64_t last, int64_t version, struct buf *ev)
+static int record_scan(reg *r, struct incident *inc, const scan_rule *rule, const char *rulehex,
+                       const struct scan_totals *t, int keep_viewers, int64_t first, int64_t last, int64_t version,
+                       struct buf *ev)
 {
     int rc;
     if (keep_viewers) buf_adds(ev, " Raw viewer identities were kept (--keep-viewers).");
@@ -183,7 +198,8 @@ static int record_scan(reg *r, struct incident *inc, const scan_rule *rule, cons
         buf_addf(ev, " Observed exposure from %s to %s.", a, b);
     }
     if ((rc = incident_event_add(r, inc, reg_now(r), "scan", buf_str(ev), 0, NULL))) return rc;
-    char *rt = xasprintf("Rule of scan version %lld (SHA-256 %s):\n%s", (long long)version, rulehex, scan_rule_text(rule));
+    char *rt = xasprintf("Rule of scan version %lld (SHA-256 %s):\n%s", (long long)version, rulehex,
+                         scan_rule_text(rule));
     rc = incident_event_add(r, inc, reg_now(r), "evidence", rt, 0, NULL);
     free(rt);
     if (rc) return rc;
@@ -192,16 +208,22 @@ static int record_scan(reg *r, struct incident *inc, const scan_rule *rule, cons
     snprintf(ppl, sizeof ppl, "%llu", (unsigned long long)t->people);
     snprintf(rec, sizeof rec, "%llu", (unsigned long long)t->records);
     int changes = 0;
-    if (!inc->v[IF_APPROX_SUBJECTS] || strcmp(inc->v[IF_APPROX_SUBJECTS], ppl)) { vals[IF_APPROX_SUBJECTS] = ppl; changes++; }
-    if (!inc->v[IF_APPROX_RECORDS] || strcmp(inc->v[IF_APPROX_RECORDS], rec)) { vals[IF_APPROX_RECORDS] = rec; changes++; }
+    if (!inc->v[IF_APPROX_SUBJECTS] || strcmp(inc->v[IF_APPROX_SUBJECTS], ppl)) {
+        vals[IF_APPROX_SUBJECTS] = ppl;
+        changes++;
+    }
+    if (!inc->v[IF_APPROX_RECORDS] || strcmp(inc->v[IF_APPROX_RECORDS], rec)) {
+        vals[IF_APPROX_RECORDS] = rec;
+        changes++;
+    }
     if (changes && (rc = incident_update(r, inc, vals))) return rc;
     char ver[32];
     snprintf(ver, sizeof ver, "%lld", (long long)version);
     return reg_audit(r, inc->ref, "scan.store", "version", NULL, ver);
 }
 
-int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
-                int keep_viewers, int check_all, int64_t *version)
+int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res, int keep_viewers,
+                int check_all, int64_t *version)
 {
     struct scan_totals t;
     scan_result_totals(res, &t);
@@ -218,8 +240,9 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
     if (rc) return rc;
     struct buf ev;
     buf_init(&ev, 0);
-    buf_addf(&ev, "Exposure scan version %lld: %llu lines read (%llu parsed in full), %llu matched, %llu malformed; "
-                  "%llu people, %llu records, %llu views. Rule SHA-256 %s. Inputs:",
+    buf_addf(&ev,
+             "Exposure scan version %lld: %llu lines read (%llu parsed in full), %llu matched, %llu malformed; "
+             "%llu people, %llu records, %llu views. Rule SHA-256 %s. Inputs:",
              (long long)*version, (unsigned long long)t.lines, (unsigned long long)t.lines_parsed,
              (unsigned long long)t.lines_matched, (unsigned long long)t.malformed, (unsigned long long)t.people,
              (unsigned long long)t.records, (unsigned long long)t.views, rulehex);
@@ -232,7 +255,8 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
 
 int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_info *out)
 {
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "SELECT id, version, created_at, people, records, views, viewers, lines, lines_parsed, lines_matched, malformed,"
         " odd_requests, coalesce(first_seen, 0), coalesce(last_seen, 0), keep_viewers, rule_sha256 FROM scan"
         " WHERE incident_id = ? AND (CASE WHEN ? > 0 THEN version = ? ELSE current = 1 END)");
@@ -244,15 +268,26 @@ int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_i
     if (rc == DB_ERR) return reg_dberr(r);
     if (rc == DB_DONE) {
         if (version > 0) return reg_fail(r, 2, "incident %s has no scan version %lld", inc->ref, (long long)version);
-        return reg_fail(r, 2, "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...'",
+        return reg_fail(r, 2,
+                        "incident %s has no exposure scan yet: run 'klartext scan --rule RULE --incident %s LOG...'",
                         inc->ref, inc->ref);
     }
     memset(out, 0, sizeof *out);
-    out->id = db_col_int(s, 0); out->version = db_col_int(s, 1); out->created_at = db_col_int(s, 2);
-    out->people = db_col_int(s, 3); out->records = db_col_int(s, 4); out->views = db_col_int(s, 5);
-    out->viewers = db_col_int(s, 6); out->lines = db_col_int(s, 7); out->lines_parsed = db_col_int(s, 8);
-    out->lines_matched = db_col_int(s, 9); out->malformed = db_col_int(s, 10); out->odd_requests = db_col_int(s, 11);
-    out->first_seen = db_col_int(s, 12); out->last_seen = db_col_int(s, 13); out->keep_viewers = (int)db_col_int(s, 14);
+    out->id = db_col_int(s, 0);
+    out->version = db_col_int(s, 1);
+    out->created_at = db_col_int(s, 2);
+    out->people = db_col_int(s, 3);
+    out->records = db_col_int(s, 4);
+    out->views = db_col_int(s, 5);
+    out->viewers = db_col_int(s, 6);
+    out->lines = db_col_int(s, 7);
+    out->lines_parsed = db_col_int(s, 8);
+    out->lines_matched = db_col_int(s, 9);
+    out->malformed = db_col_int(s, 10);
+    out->odd_requests = db_col_int(s, 11);
+    out->first_seen = db_col_int(s, 12);
+    out->last_seen = db_col_int(s, 13);
+    out->keep_viewers = (int)db_col_int(s, 14);
     snprintf(out->rule_sha256, sizeof out->rule_sha256, "%s", db_col_text(s, 15));
     db_reset(s);
     return 0;
@@ -260,7 +295,8 @@ int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_i
 
 int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n)
 {
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "SELECT subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, fields"
         " FROM exposure WHERE scan_id = ? AND (? IS NULL OR subject = ?) ORDER BY subject COLLATE BINARY");
     if (!s) return reg_dberr(r);
@@ -272,20 +308,31 @@ int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposur
     *out = xcalloc(cap, sizeof **out);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap *= 2; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap *= 2;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct exposure_row *e = &(*out)[(*n)++];
         e->subject = xstrdup(db_col_text(s, 0));
-        e->first_seen = db_col_int(s, 1); e->last_seen = db_col_int(s, 2);
-        e->views = db_col_int(s, 3); e->viewers = db_col_int(s, 4);
-        e->signed_in_viewers = db_col_int(s, 5); e->anonymous_viewers = db_col_int(s, 6);
-        e->pages = xstrdup(db_col_text(s, 7)); e->fields = xstrdup(db_col_text(s, 8));
+        e->first_seen = db_col_int(s, 1);
+        e->last_seen = db_col_int(s, 2);
+        e->views = db_col_int(s, 3);
+        e->viewers = db_col_int(s, 4);
+        e->signed_in_viewers = db_col_int(s, 5);
+        e->anonymous_viewers = db_col_int(s, 6);
+        e->pages = xstrdup(db_col_text(s, 7));
+        e->fields = xstrdup(db_col_text(s, 8));
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
 }
 
 void exposure_rows_free(struct exposure_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++) { free(rows[i].subject); free(rows[i].pages); free(rows[i].fields); }
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].subject);
+        free(rows[i].pages);
+        free(rows[i].fields);
+    }
     free(rows);
 }
 
@@ -300,7 +347,11 @@ int scans_hours(reg *r, int64_t scan_id, int64_t **hours, int64_t **views, size_
     *views = xcalloc(cap, sizeof **views);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap *= 2; *hours = xrealloc(*hours, cap * sizeof **hours); *views = xrealloc(*views, cap * sizeof **views); }
+        if (*n == cap) {
+            cap *= 2;
+            *hours = xrealloc(*hours, cap * sizeof **hours);
+            *views = xrealloc(*views, cap * sizeof **views);
+        }
         (*hours)[*n] = db_col_int(s, 0);
         (*views)[(*n)++] = db_col_int(s, 1);
     }

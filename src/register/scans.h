@@ -10,12 +10,12 @@
  * approximate numbers of people and records (audited) and append a timeline event with the
  * rule (text and SHA-256), each input file, and the line counts. Must run in a transaction.
  * Returns 0 (and *version) or an exit code with reg_err. */
-int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
-                int keep_viewers, int check_all, int64_t *version);
+int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res, int keep_viewers,
+                int check_all, int64_t *version);
 
 struct scan_info {
-    int64_t id, version, created_at, people, records, views, viewers, lines, lines_parsed,
-            lines_matched, malformed, odd_requests, first_seen, last_seen;
+    int64_t id, version, created_at, people, records, views, viewers, lines, lines_parsed, lines_matched, malformed,
+        odd_requests, first_seen, last_seen;
     int keep_viewers;
     char rule_sha256[65];
 };
@@ -24,7 +24,7 @@ struct scan_info {
 int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_info *out);
 
 struct exposure_row {
-    char *subject, *pages, *fields;          /* pages/fields ';'-separated, sorted */
+    char *subject, *pages, *fields; /* pages/fields ';'-separated, sorted */
     int64_t first_seen, last_seen;
     int64_t views, viewers, signed_in_viewers, anonymous_viewers;
 };

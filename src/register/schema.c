@@ -324,4 +324,7 @@ const struct schema_step schema_steps[] = {
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 
-int64_t schema_latest(void) { return schema_steps[schema_nsteps - 1].version; }
+int64_t schema_latest(void)
+{
+    return schema_steps[schema_nsteps - 1].version;
+}

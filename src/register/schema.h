@@ -6,10 +6,10 @@
 #include "register/db.h"
 
 struct schema_step {
-    int64_t version;          /* the version this step produces */
-    const char *what;         /* one line, shown in the audit trail */
-    const char *sql;          /* SQLite DDL */
-    int (*fn)(db *);          /* optional: run after sql, in the same transaction; 0 or -1 (db_errmsg) */
+    int64_t version; /* the version this step produces */
+    const char *what; /* one line, shown in the audit trail */
+    const char *sql; /* SQLite DDL */
+    int (*fn)(db *); /* optional: run after sql, in the same transaction; 0 or -1 (db_errmsg) */
 };
 /* the step that adds the audit trail's hash chain: rows from then on carry prev_hash/hash */
 #define SCHEMA_AUDIT_CHAIN 4

@@ -15,7 +15,10 @@
 void statement_release(struct statement *s)
 {
     if (!s) return;
-    free(s->title); free(s->text); free(s->facts); free(s->actor);
+    free(s->title);
+    free(s->text);
+    free(s->facts);
+    free(s->actor);
     memset(s, 0, sizeof *s);
 }
 
@@ -49,7 +52,7 @@ static json_t *statement_facts(const struct incident *inc)
 }
 
 json_t *statement_entry(const char *ref, int64_t rev, const char *lang, const char *title, const char *text,
-                               json_t *facts, int64_t published_at, int64_t prev_entry)
+                        json_t *facts, int64_t published_at, int64_t prev_entry)
 {
     json_t *o = json_object();
     json_object_set_new(o, "incident", json_string(ref));
@@ -73,34 +76,47 @@ static int text_ok(reg *r, const char *what, const char *s, size_t max, int mult
     json_decref(probe);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++)
         if ((*c < 0x20 && *c != '\t' && !(multiline && *c == '\n')) || *c == 0x7f)
-            return reg_fail(r, 2, "%s holds a control character (byte %zu)", what, (size_t)(c - (const unsigned char *)s) + 1);
+            return reg_fail(r, 2, "%s holds a control character (byte %zu)", what,
+                            (size_t)(c - (const unsigned char *)s) + 1);
     return 0;
 }
 
-int statement_add(reg *r, const struct incident *inc, const char *lang, const char *title,
-                       const char *text, struct statement *out)
+int statement_add(reg *r, const struct incident *inc, const char *lang, const char *title, const char *text,
+                  struct statement *out)
 {
     int rc;
     if (out) memset(out, 0, sizeof *out);
     if ((rc = tlog_need_tx(r))) return rc;
-    if (!lang || (strcmp(lang, "de") && strcmp(lang, "en"))) return reg_fail(r, 2, "language '%s' is not supported (de, en)", lang ? lang : "");
-    if ((rc = text_ok(r, "the title", title, TITLE_MAX, 0)) || (rc = text_ok(r, "the statement", text, STATEMENT_MAX, 1)))
+    if (!lang || (strcmp(lang, "de") && strcmp(lang, "en")))
+        return reg_fail(r, 2, "language '%s' is not supported (de, en)", lang ? lang : "");
+    if ((rc = text_ok(r, "the title", title, TITLE_MAX, 0)) ||
+        (rc = text_ok(r, "the statement", text, STATEMENT_MAX, 1)))
         return rc;
     db *d = r->d;
     json_t *facts = statement_facts(inc);
     char *facts_s = NULL, err[200];
     size_t facts_len;
-    if (tlog_json_canonical(facts, &facts_s, &facts_len, err, sizeof err)) { json_decref(facts); return reg_fail(r, 1, "%s", err); }
+    if (tlog_json_canonical(facts, &facts_s, &facts_len, err, sizeof err)) {
+        json_decref(facts);
+        return reg_fail(r, 1, "%s", err);
+    }
     int64_t rev = 1, prev_entry = -1;
     db_stmt *s = db_prepare(d, "SELECT revision, title, statement, facts, tlog_idx FROM incident_statement "
                                "WHERE incident_id = ? AND lang = ? ORDER BY revision DESC LIMIT 1");
-    if (!s) { rc = reg_dberr(r); goto out; }
+    if (!s) {
+        rc = reg_dberr(r);
+        goto out;
+    }
     db_bind_int(s, 1, inc->id);
     db_bind_text(s, 2, lang);
     int st = db_step(s);
-    if (st == DB_ERR) { rc = reg_dberr(r); goto out; }
+    if (st == DB_ERR) {
+        rc = reg_dberr(r);
+        goto out;
+    }
     if (st == DB_ROW) {
-        int same = !strcmp(db_col_text(s, 1), title) && !strcmp(db_col_text(s, 2), text) && !strcmp(db_col_text(s, 3), facts_s);
+        int same = !strcmp(db_col_text(s, 1), title) && !strcmp(db_col_text(s, 2), text) &&
+                   !strcmp(db_col_text(s, 3), facts_s);
         rev = db_col_int(s, 0) + 1;
         prev_entry = db_col_int(s, 4);
         db_reset(s);
@@ -115,12 +131,18 @@ int statement_add(reg *r, const struct incident *inc, const char *lang, const ch
     rc = tlog_append_public(r, "statement", e, &idx);
     json_decref(e);
     if (rc) goto out;
-    s = db_prepare(d, "INSERT INTO incident_statement(incident_id, lang, revision, title, statement, facts, published_at, actor, tlog_idx) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s || db_bind_int(s, 1, inc->id) || db_bind_text(s, 2, lang) || db_bind_int(s, 3, rev) || db_bind_text(s, 4, title) ||
-        db_bind_text(s, 5, text) || db_bind_text(s, 6, facts_s) || db_bind_int(s, 7, now) || db_bind_text(s, 8, reg_actor(r)) ||
-        db_bind_int(s, 9, idx) || db_step(s) != DB_DONE) { rc = reg_dberr(r); goto out; }
-    char *ev = xasprintf("Public statement published (%s, revision %lld, log entry %lld): %s", lang, (long long)rev, (long long)idx, title);
+    s = db_prepare(
+        d,
+        "INSERT INTO incident_statement(incident_id, lang, revision, title, statement, facts, published_at, actor, tlog_idx) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s || db_bind_int(s, 1, inc->id) || db_bind_text(s, 2, lang) || db_bind_int(s, 3, rev) ||
+        db_bind_text(s, 4, title) || db_bind_text(s, 5, text) || db_bind_text(s, 6, facts_s) ||
+        db_bind_int(s, 7, now) || db_bind_text(s, 8, reg_actor(r)) || db_bind_int(s, 9, idx) || db_step(s) != DB_DONE) {
+        rc = reg_dberr(r);
+        goto out;
+    }
+    char *ev = xasprintf("Public statement published (%s, revision %lld, log entry %lld): %s", lang, (long long)rev,
+                         (long long)idx, title);
     rc = incident_event_add(r, inc, now, "published", ev, 0, NULL);
     free(ev);
     if (rc) goto out;
@@ -150,7 +172,8 @@ int statement_list(reg *r, const char *incident_ref, int latest_only, struct sta
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(r->d,
+    db_stmt *s = db_prepare(
+        r->d,
         "SELECT i.ref, s.revision, s.lang, s.title, s.statement, s.facts, s.published_at, s.tlog_idx, s.actor "
         "FROM incident_statement s JOIN incident i ON i.id = s.incident_id "
         "WHERE (?1 IS NULL OR i.ref = ?1) AND (?2 = 0 OR s.revision = (SELECT max(t.revision) FROM incident_statement t "
@@ -162,7 +185,10 @@ int statement_list(reg *r, const char *incident_ref, int latest_only, struct sta
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 8; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct statement *t = &(*out)[(*n)++];
         memset(t, 0, sizeof *t);
         snprintf(t->incident, sizeof t->incident, "%s", db_col_text(s, 0));

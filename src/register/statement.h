@@ -14,11 +14,11 @@
 
 struct incident;
 struct statement {
-    char incident[16];                 /* incident ref "2026-0001" */
-    int64_t revision;                  /* 1, 2, … per incident and language */
-    char lang[3];                      /* "de" | "en" */
+    char incident[16]; /* incident ref "2026-0001" */
+    int64_t revision; /* 1, 2, … per incident and language */
+    char lang[3]; /* "de" | "en" */
     char *title, *text;
-    char *facts;                       /* canonical JSON of the public facts */
+    char *facts; /* canonical JSON of the public facts */
     int64_t published_at, log_index;
     char *actor;
 };
@@ -32,8 +32,8 @@ void statements_free(struct statement *s, size_t n);
  * TITLE and TEXT: valid UTF-8, no control characters but newline (TEXT) and tab; TEXT at most
  * 64 KiB. Refuses (2) a revision identical in title, text and facts to the latest one in that
  * language. OUT (may be NULL) receives the stored revision. */
-int statement_add(reg *r, const struct incident *inc, const char *lang, const char *title,
-                  const char *text, struct statement *out);
+int statement_add(reg *r, const struct incident *inc, const char *lang, const char *title, const char *text,
+                  struct statement *out);
 
 /* Statements of the incident with ref INCIDENT_REF (NULL: of every incident), ordered by
  * incident, language, revision; with LATEST_ONLY only the newest revision per incident and

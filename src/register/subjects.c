@@ -21,19 +21,22 @@ static const char *const col_names[C_COUNT] = {"subject", "name", "email", "lang
 #define ZONE_CACHE 128
 
 /* a row's subject id: its offset in pctx.idbuf (NUL-terminated there) and its line */
-struct id_line { size_t off; long line; };
+struct id_line {
+    size_t off;
+    long line;
+};
 
 struct pctx {
     int col[C_COUNT];
-    char *idbuf;                    /* every row's subject id, valid row or not: duplicates */
+    char *idbuf; /* every row's subject id, valid row or not: duplicates */
     size_t idlen, idcap;
     struct id_line *ids;
     size_t nids, capids;
     struct subject_rec *rows;
     size_t n, cap;
-    const char *const *keep;        /* NULL: keep every valid row */
+    const char *const *keep; /* NULL: keep every valid row */
     size_t nkeep;
-    long long total;                /* data rows */
+    long long total; /* data rows */
     struct subjects_errors *errs;
     char *zone_name[ZONE_CACHE];
     int zone_ok[ZONE_CACHE];
@@ -45,8 +48,9 @@ static void err_addv(struct subjects_errors *e, long line, const char *field, co
     e->total++;
     if (e->n >= SUBJECTS_MAX_ERRORS) return;
     char *m = e->msg[e->n++];
-    int k = field ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld, field '%s': ", line, field)
-          : line > 0 ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld: ", line) : 0;   /* 0: the whole file */
+    int k = field      ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld, field '%s': ", line, field)
+            : line > 0 ? snprintf(m, SUBJECTS_ERR_LEN, "line %ld: ", line)
+                       : 0; /* 0: the whole file */
     if (k < 0 || k >= SUBJECTS_ERR_LEN) return;
     vsnprintf(m + k, SUBJECTS_ERR_LEN - (size_t)k, fmt, ap);
 }
@@ -108,8 +112,10 @@ static int header_cb(struct pctx *p, const struct csv_record *rec, char *err, si
         for (int c = 0; c < C_COUNT; c++)
             if (!strcmp(rec->field[i], col_names[c])) found = c;
         if (found < 0) {
-            snprintf(err, errlen, "unknown column '%.60s' (expected subject, name, email, language, timezone "
-                                  "and optionally salutation)", rec->field[i]);
+            snprintf(err, errlen,
+                     "unknown column '%.60s' (expected subject, name, email, language, timezone "
+                     "and optionally salutation)",
+                     rec->field[i]);
             return -1;
         }
         p->col[found] = (int)i;
@@ -159,13 +165,17 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     else if (strlen(s) > SUBJECT_ID_MAX) err_add(e, line, "subject", "subject id longer than %d bytes", SUBJECT_ID_MAX);
     else {
         for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-            if (*c <= ' ' || *c == 0x7f) { err_add(e, line, "subject", "'%.60s' holds a space or control character", s); break; }
+            if (*c <= ' ' || *c == 0x7f) {
+                err_add(e, line, "subject", "'%.60s' holds a space or control character", s);
+                break;
+            }
     }
     /* name, salutation */
     static const int texts[] = {C_NAME, C_SALUTATION};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         const char *t = v[texts[i]];
-        if (strlen(t) > SUBJECT_TEXT_MAX) err_add(e, line, col_names[texts[i]], "longer than %d bytes", SUBJECT_TEXT_MAX);
+        if (strlen(t) > SUBJECT_TEXT_MAX)
+            err_add(e, line, col_names[texts[i]], "longer than %d bytes", SUBJECT_TEXT_MAX);
         else if (!line_ok(t)) err_add(e, line, col_names[texts[i]], "holds a line break or control character");
     }
     /* email: empty = no contact data */
@@ -174,15 +184,18 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     /* language */
     char lang[3] = "";
     const char *l = v[C_LANGUAGE];
-    if (strlen(l) == 2) { lang[0] = (char)tolower((unsigned char)l[0]); lang[1] = (char)tolower((unsigned char)l[1]); }
+    if (strlen(l) == 2) {
+        lang[0] = (char)tolower((unsigned char)l[0]);
+        lang[1] = (char)tolower((unsigned char)l[1]);
+    }
     if (strcmp(lang, "de") && strcmp(lang, "en"))
         err_add(e, line, "language", "'%.40s' is not a supported language (de, en)", l);
     /* timezone */
     const char *z = v[C_TIMEZONE];
     if (!*z) err_add(e, line, "timezone", "empty time zone (an IANA name such as Europe/Berlin)");
     else if (!zone_ok(p, z)) err_add(e, line, "timezone", "'%.60s' is not an IANA time zone (e.g. Europe/Berlin)", z);
-    if (e->total != before) return 0;   /* keep checking the other rows */
-    if (p->keep && !bsearch(&s, p->keep, p->nkeep, sizeof *p->keep, cmp_keep)) return 0;   /* counted, not kept */
+    if (e->total != before) return 0; /* keep checking the other rows */
+    if (p->keep && !bsearch(&s, p->keep, p->nkeep, sizeof *p->keep, cmp_keep)) return 0; /* counted, not kept */
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 256;
         p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
@@ -216,7 +229,12 @@ static int cmp_rec(const void *a, const void *b)
 
 void subject_rec_release(struct subject_rec *s)
 {
-    free(s->subject); free(s->name); free(s->email); free(s->language); free(s->timezone); free(s->salutation);
+    free(s->subject);
+    free(s->name);
+    free(s->email);
+    free(s->language);
+    free(s->timezone);
+    free(s->salutation);
     memset(s, 0, sizeof *s);
 }
 
@@ -236,8 +254,8 @@ void subjects_file_release(struct subjects_file *f)
 struct subjects_parser {
     struct pctx p;
     struct csv_parser *csv;
-    size_t fed;                     /* bytes fed so far */
-    int done;                       /* a CSV error or the size limit ended the parse */
+    size_t fed; /* bytes fed so far */
+    int done; /* a CSV error or the size limit ended the parse */
 };
 
 static void pctx_free(struct pctx *p)
@@ -262,7 +280,10 @@ struct subjects_parser *subjects_parser_new(const char *const *keep, size_t nkee
     opt.max_columns = 64;
     opt.max_field = 4096;
     opt.max_record = 65536;
-    if (!(sp->csv = csv_parser_new(&opt, record_cb, &sp->p))) { free(sp); return NULL; }
+    if (!(sp->csv = csv_parser_new(&opt, record_cb, &sp->p))) {
+        free(sp);
+        return NULL;
+    }
     return sp;
 }
 
@@ -285,7 +306,10 @@ int subjects_parser_feed(struct subjects_parser *sp, const char *data, size_t le
     }
     sp->fed += len;
     char err[SUBJECTS_ERR_LEN];
-    if (csv_parser_feed(sp->csv, data, len, err, sizeof err)) { csv_failed(sp, err); return 2; }
+    if (csv_parser_feed(sp->csv, data, len, err, sizeof err)) {
+        csv_failed(sp, err);
+        return 2;
+    }
     return 0;
 }
 
@@ -301,9 +325,12 @@ int subjects_parser_finish(struct subjects_parser *sp, struct subjects_file *out
     if (p->nids > 1) qsort_r(p->ids, p->nids, sizeof *p->ids, cmp_id, p->idbuf);
     for (size_t i = 1, first = 0; i < p->nids; i++) {
         const char *a = p->idbuf + p->ids[i].off;
-        if (strcmp(a, p->idbuf + p->ids[i - 1].off)) { first = i; continue; }
-        err_add(errs, p->ids[i].line, "subject", "'%.60s' is already on line %ld (subject ids must be distinct)",
-                a, p->ids[first].line);
+        if (strcmp(a, p->idbuf + p->ids[i - 1].off)) {
+            first = i;
+            continue;
+        }
+        err_add(errs, p->ids[i].line, "subject", "'%.60s' is already on line %ld (subject ids must be distinct)", a,
+                p->ids[first].line);
     }
     if (errs->total) return 2;
     out->rows = p->rows;
@@ -326,8 +353,11 @@ int subjects_parse(const char *data, size_t len, struct subjects_file *out, stru
 {
     memset(out, 0, sizeof *out);
     struct subjects_parser *sp = subjects_parser_new(NULL, 0, errs);
-    if (!sp) { err_add(errs, 0, NULL, "out of memory"); return 2; }
-    subjects_parser_feed(sp, data, len);           /* an error is in errs; finish reports it */
+    if (!sp) {
+        err_add(errs, 0, NULL, "out of memory");
+        return 2;
+    }
+    subjects_parser_feed(sp, data, len); /* an error is in errs; finish reports it */
     int rc = subjects_parser_finish(sp, out);
     subjects_parser_free(sp);
     return rc;
@@ -339,7 +369,9 @@ void subjects_summary_release(struct subjects_summary *s)
 {
     for (size_t i = 0; i < s->nunreachable; i++) free(s->unreachable[i]);
     free(s->unreachable);
-    free(s->file_name); free(s->file_sha256); free(s->actor);
+    free(s->file_name);
+    free(s->file_sha256);
+    free(s->actor);
     memset(s, 0, sizeof *s);
 }
 
@@ -375,31 +407,36 @@ static size_t merge_rows(const struct exposure_row *ex, size_t nex, const struct
     sum->exposed = (long long)nex;
     while (i < nex || j < f->n) {
         int c = i >= nex ? 1 : j >= f->n ? -1 : strcmp(ex[i].subject, f->rows[j].subject);
-        if (c < 0) { add_unreachable(sum, ex[i].subject, &cap); i++; }
-        else if (c > 0) j++;            /* not exposed: counted below, not stored */
+        if (c < 0) {
+            add_unreachable(sum, ex[i].subject, &cap);
+            i++;
+        } else if (c > 0) j++; /* not exposed: counted below, not stored */
         else {
             if (*f->rows[j].email) sum->reachable++;
             else add_unreachable(sum, ex[i].subject, &cap);
             keep[stored++] = j;
-            i++; j++;
+            i++;
+            j++;
         }
     }
-    sum->unknown = sum->rows - (long long)stored;  /* rows of people not exposed (kept or not by the parser) */
+    sum->unknown = sum->rows - (long long)stored; /* rows of people not exposed (kept or not by the parser) */
     return stored;
 }
 
 /* the import row (the next version, made current) and the stored rows KEEP[0..NKEEP) */
-static int insert_import(reg *r, const struct incident *inc, const char *file_name, const char *file_sha256, int64_t scan_id,
-                         const struct subjects_file *f, const size_t *keep, size_t nkeep, struct subjects_summary *sum)
+static int insert_import(reg *r, const struct incident *inc, const char *file_name, const char *file_sha256,
+                         int64_t scan_id, const struct subjects_file *f, const size_t *keep, size_t nkeep,
+                         struct subjects_summary *sum)
 {
     db_stmt *s = db_prepare(r->d, "UPDATE subject_import SET current = 0 WHERE incident_id = ?");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     if (db_step(s) != DB_DONE) return reg_dberr(r);
-    s = db_prepare(r->d, "INSERT INTO subject_import(incident_id, version, current, created_at, actor, file_name, file_sha256,"
-                         " nrows, scan_id, exposed, reachable, unknown)"
-                         " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM subject_import WHERE incident_id = ?1), 1,"
-                         " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version");
+    s = db_prepare(
+        r->d, "INSERT INTO subject_import(incident_id, version, current, created_at, actor, file_name, file_sha256,"
+              " nrows, scan_id, exposed, reachable, unknown)"
+              " VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM subject_import WHERE incident_id = ?1), 1,"
+              " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     db_bind_int(s, 2, reg_now(r));
@@ -437,13 +474,14 @@ static int insert_import(reg *r, const struct incident *inc, const char *file_na
 static int record_import(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
                          int64_t scan_version, const struct subjects_summary *sum)
 {
-    char *t = xasprintf("Contact data of the affected people imported (version %lld) from %s (SHA-256 %s, %lld rows): "
-                        "%lld of the %lld people exposed in scan version %lld can be told individually by e-mail, "
-                        "%zu cannot (not reachable individually; Art. 34(3)(c) GDPR). %lld row%s of the file concern%s people "
-                        "who were not exposed; %s not stored.",
-                        (long long)sum->version, file_name, file_sha256, sum->rows, sum->reachable, sum->exposed,
-                        (long long)scan_version, sum->nunreachable, sum->unknown, sum->unknown == 1 ? "" : "s",
-                        sum->unknown == 1 ? "s" : "", sum->unknown == 1 ? "it was" : "they were");
+    char *t = xasprintf(
+        "Contact data of the affected people imported (version %lld) from %s (SHA-256 %s, %lld rows): "
+        "%lld of the %lld people exposed in scan version %lld can be told individually by e-mail, "
+        "%zu cannot (not reachable individually; Art. 34(3)(c) GDPR). %lld row%s of the file concern%s people "
+        "who were not exposed; %s not stored.",
+        (long long)sum->version, file_name, file_sha256, sum->rows, sum->reachable, sum->exposed,
+        (long long)scan_version, sum->nunreachable, sum->unknown, sum->unknown == 1 ? "" : "s",
+        sum->unknown == 1 ? "s" : "", sum->unknown == 1 ? "it was" : "they were");
     int rc = incident_event_add(r, inc, reg_now(r), "subjects", t, 0, NULL);
     free(t);
     if (rc) return rc;
@@ -468,14 +506,20 @@ static int store(reg *r, struct incident *inc, const char *file_name, const char
     struct scan_info si;
     int rc = scans_get(r, inc, 0, &si);
     if (rc == 2)
-        return reg_fail(r, 2, "incident %s has no exposure scan yet: run 'klartext scan --incident %s' first; "
-                        "klartext keeps contact data only of people who were exposed", inc->ref, inc->ref);
+        return reg_fail(r, 2,
+                        "incident %s has no exposure scan yet: run 'klartext scan --incident %s' first; "
+                        "klartext keeps contact data only of people who were exposed",
+                        inc->ref, inc->ref);
     if (rc) return rc;
     if (f->keep_scan && f->keep_scan != si.id)
-        return reg_fail(r, 1, "the exposure scan of incident %s changed during the import; run the import again", inc->ref);
+        return reg_fail(r, 1, "the exposure scan of incident %s changed during the import; run the import again",
+                        inc->ref);
     struct exposure_row *ex = NULL;
     size_t nex = 0;
-    if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) { exposure_rows_free(ex, nex); return rc; }
+    if ((rc = scans_exposures(r, si.id, NULL, &ex, &nex))) {
+        exposure_rows_free(ex, nex);
+        return rc;
+    }
     sum->scan_version = si.version;
     size_t *keep = xcalloc(f->n ? f->n : 1, sizeof *keep);
     size_t nkeep = merge_rows(ex, nex, f, sum, keep);
@@ -514,12 +558,19 @@ int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_sum
     }
     struct scan_info si;
     rc = scans_get(r, inc, 0, &si);
-    if (rc == 2) return 0;   /* no scan: nobody known to be exposed */
-    if (rc) { subjects_summary_release(sum); return rc; }
+    if (rc == 2) return 0; /* no scan: nobody known to be exposed */
+    if (rc) {
+        subjects_summary_release(sum);
+        return rc;
+    }
     sum->scan_version = si.version;
-    s = db_prepare(d, "SELECT e.subject, s.email FROM exposure e LEFT JOIN subject s ON s.import_id = ? AND s.subject = e.subject"
-                      " WHERE e.scan_id = ? ORDER BY e.subject COLLATE BINARY");
-    if (!s) { subjects_summary_release(sum); return reg_dberr(r); }
+    s = db_prepare(
+        d, "SELECT e.subject, s.email FROM exposure e LEFT JOIN subject s ON s.import_id = ? AND s.subject = e.subject"
+           " WHERE e.scan_id = ? ORDER BY e.subject COLLATE BINARY");
+    if (!s) {
+        subjects_summary_release(sum);
+        return reg_dberr(r);
+    }
     db_bind_int(s, 1, import_id);
     db_bind_int(s, 2, si.id);
     size_t cap = 0;
@@ -529,7 +580,10 @@ int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_sum
         if (email && *email) sum->reachable++;
         else add_unreachable(sum, db_col_text(s, 0), &cap);
     }
-    if (rc == DB_ERR) { subjects_summary_release(sum); return reg_dberr(r); }
+    if (rc == DB_ERR) {
+        subjects_summary_release(sum);
+        return reg_dberr(r);
+    }
     return 0;
 }
 
@@ -549,16 +603,19 @@ int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows,
     /* on error the caller still frees *rows with subject_recs_free(*rows, *n) */
     *rows = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(reg_db(r),
-        "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
-        " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1"
-        " ORDER BY s.subject COLLATE BINARY");
+    db_stmt *s = db_prepare(
+        reg_db(r), "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
+                   " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1"
+                   " ORDER BY s.subject COLLATE BINARY");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 64; *rows = xrealloc(*rows, cap * sizeof **rows); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *rows = xrealloc(*rows, cap * sizeof **rows);
+        }
         row_from(s, &(*rows)[(*n)++]);
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
@@ -568,7 +625,8 @@ int subjects_get(reg *r, const struct incident *inc, const char *subject, struct
 {
     memset(out, 0, sizeof *out);
     *found = 0;
-    db_stmt *s = db_prepare(reg_db(r),
+    db_stmt *s = db_prepare(
+        reg_db(r),
         "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
         " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1 AND s.subject = ?");
     if (!s) return reg_dberr(r);

@@ -24,32 +24,32 @@
 #include <stdint.h>
 #include "register/incident.h"
 
-#define SUBJECTS_MAX_ERRORS 20          /* error messages kept (all are counted) */
+#define SUBJECTS_MAX_ERRORS 20 /* error messages kept (all are counted) */
 #define SUBJECTS_ERR_LEN 320
 #define SUBJECT_ID_MAX 128
-#define SUBJECT_TEXT_MAX 512            /* name, salutation */
+#define SUBJECT_TEXT_MAX 512 /* name, salutation */
 #define SUBJECTS_MAX_FILE ((size_t)1 << 30)
 
 struct subject_rec {
     char *subject, *name, *email, *language, *timezone;
-    char *salutation;                   /* NULL when the column is absent or empty */
-    long line;                          /* line of the CSV file it came from */
+    char *salutation; /* NULL when the column is absent or empty */
+    long line; /* line of the CSV file it came from */
 };
 
 struct subjects_file {
-    struct subject_rec *rows;           /* sorted by subject, bytewise */
+    struct subject_rec *rows; /* sorted by subject, bytewise */
     size_t n;
-    long long total;                    /* data rows in the file (n < total when a keep list
+    long long total; /* data rows in the file (n < total when a keep list
                                            dropped the rows of people not in it) */
-    int64_t keep_scan;                  /* set by the caller: the scan whose exposed people made
+    int64_t keep_scan; /* set by the caller: the scan whose exposed people made
                                            the keep list (0 = none); subjects_store refuses the
                                            file when the incident's current scan is another */
 };
 
 struct subjects_errors {
-    char msg[SUBJECTS_MAX_ERRORS][SUBJECTS_ERR_LEN];   /* "line 7, field 'email': ..." */
-    size_t n;                           /* messages kept, in the order found */
-    long long total;                    /* errors found */
+    char msg[SUBJECTS_MAX_ERRORS][SUBJECTS_ERR_LEN]; /* "line 7, field 'email': ..." */
+    size_t n; /* messages kept, in the order found */
+    long long total; /* errors found */
 };
 
 /* Parses and validates a whole subject directory (len bytes, at most SUBJECTS_MAX_FILE).
@@ -59,8 +59,7 @@ struct subjects_errors {
  *   "line 1: unknown column 'mail' (expected ...)", "line 1: missing column 'timezone'",
  *   "line 7: unterminated quote", "line 9, field 'timezone': 'Europe/Berln' is not an IANA
  *   time zone", "line 12, field 'subject': 'C01' is already on line 4". */
-int subjects_parse(const char *data, size_t len, struct subjects_file *out,
-                   struct subjects_errors *errs);
+int subjects_parse(const char *data, size_t len, struct subjects_file *out, struct subjects_errors *errs);
 void subjects_file_release(struct subjects_file *f);
 
 /* The same as a stream, so that a file is never held whole: memory is the current record
@@ -74,8 +73,7 @@ void subjects_file_release(struct subjects_file *f);
  *   subjects_parser_finish: 0 with *out filled (caller releases), or 2 (errs filled).
  * NULL from subjects_parser_new means out of memory. */
 struct subjects_parser;
-struct subjects_parser *subjects_parser_new(const char *const *keep, size_t nkeep,
-                                            struct subjects_errors *errs);
+struct subjects_parser *subjects_parser_new(const char *const *keep, size_t nkeep, struct subjects_errors *errs);
 int subjects_parser_feed(struct subjects_parser *sp, const char *data, size_t len);
 int subjects_parser_finish(struct subjects_parser *sp, struct subjects_file *out);
 void subjects_parser_free(struct subjects_parser *sp);
@@ -85,15 +83,15 @@ int subjects_email_ok(const char *s);
 
 /* How the contact data of an import covers the exposed people of a scan. */
 struct subjects_summary {
-    int64_t version;                    /* import version; 0 = no import yet */
+    int64_t version; /* import version; 0 = no import yet */
     int64_t created_at;
     char *file_name, *file_sha256, *actor;
-    int64_t scan_version;               /* the current scan it is compared with; 0 = none */
-    long long rows;                     /* rows in the imported file */
-    long long exposed;                  /* people in the current scan */
-    long long reachable;                /* ... with an e-mail address in the import */
-    long long unknown;                  /* rows of the file for people not exposed (at import) */
-    char **unreachable;                 /* exposed people without one, sorted bytewise */
+    int64_t scan_version; /* the current scan it is compared with; 0 = none */
+    long long rows; /* rows in the imported file */
+    long long exposed; /* people in the current scan */
+    long long reachable; /* ... with an e-mail address in the import */
+    long long unknown; /* rows of the file for people not exposed (at import) */
+    char **unreachable; /* exposed people without one, sorted bytewise */
     size_t nunreachable;
 };
 void subjects_summary_release(struct subjects_summary *s);
@@ -112,8 +110,7 @@ int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_sum
 /* The rows of the current import, sorted by subject. Returns 0 or an exit code. */
 int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows, size_t *n);
 /* One person's row of the current import: 0 and *found = 1/0, or an exit code. */
-int subjects_get(reg *r, const struct incident *inc, const char *subject,
-                 struct subject_rec *out, int *found);
+int subjects_get(reg *r, const struct incident *inc, const char *subject, struct subject_rec *out, int *found);
 void subject_rec_release(struct subject_rec *s);
 void subject_recs_free(struct subject_rec *rows, size_t n);
 #endif

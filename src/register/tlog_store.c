@@ -19,7 +19,10 @@
 /* ================================================================ small helpers */
 
 /* lower-case hex of B[0..N) into OUT (2N + 1 bytes) */
-static void to_hex(const uint8_t *b, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, b, n); }
+static void to_hex(const uint8_t *b, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, b, n);
+}
 
 int tlog_kind_ok(const char *kind)
 {
@@ -45,9 +48,17 @@ json_t *tlog_iso_json(int64_t t)
 
 /* ================================================================ canonical JSON */
 
-struct cw { struct buf b; int bad; char *err; size_t errlen; };
+struct cw {
+    struct buf b;
+    int bad;
+    char *err;
+    size_t errlen;
+};
 
-static void cw_add(struct cw *w, const void *p, size_t n) { if (!w->bad && buf_add(&w->b, p, n)) w->bad = 1; }
+static void cw_add(struct cw *w, const void *p, size_t n)
+{
+    if (!w->bad && buf_add(&w->b, p, n)) w->bad = 1;
+}
 
 static void cw_str(struct cw *w, const char *s, size_t n)
 {
@@ -66,9 +77,15 @@ static void cw_str(struct cw *w, const char *s, size_t n)
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
         default:
-            if (c < 0x20) { snprintf(u, sizeof u, "\\u%04x", c); esc = u; }
+            if (c < 0x20) {
+                snprintf(u, sizeof u, "\\u%04x", c);
+                esc = u;
+            }
         }
-        if (!esc) { run++; continue; }
+        if (!esc) {
+            run++;
+            continue;
+        }
         cw_add(w, s + i - run, run);
         run = 0;
         cw_add(w, esc, strlen(esc));
@@ -77,7 +94,11 @@ static void cw_str(struct cw *w, const char *s, size_t n)
     cw_add(w, "\"", 1);
 }
 
-struct kv { const char *k; size_t kl; json_t *v; };
+struct kv {
+    const char *k;
+    size_t kl;
+    json_t *v;
+};
 
 static int kv_cmp(const void *a, const void *b)
 {
@@ -90,7 +111,11 @@ static int kv_cmp(const void *a, const void *b)
 static void cw_value(struct cw *w, const json_t *j, int depth)
 {
     if (w->bad) return;
-    if (depth > 32) { snprintf(w->err, w->errlen, "JSON nested more than 32 levels deep"); w->bad = 2; return; }
+    if (depth > 32) {
+        snprintf(w->err, w->errlen, "JSON nested more than 32 levels deep");
+        w->bad = 2;
+        return;
+    }
     switch (json_typeof(j)) {
     case JSON_OBJECT: {
         size_t n = json_object_size(j), i = 0;
@@ -120,9 +145,7 @@ static void cw_value(struct cw *w, const json_t *j, int depth)
         }
         cw_add(w, "]", 1);
         break;
-    case JSON_STRING:
-        cw_str(w, json_string_value(j), json_string_length(j));
-        break;
+    case JSON_STRING: cw_str(w, json_string_value(j), json_string_length(j)); break;
     case JSON_INTEGER: {
         char num[32];
         int n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(j));
@@ -146,7 +169,11 @@ int tlog_json_canonical(const json_t *j, char **out, size_t *len, char *err, siz
     *out = NULL;
     *len = 0;
     buf_init(&w.b, TLOG_ENTRY_MAX);
-    if (!j) { snprintf(w.err, w.errlen, "no JSON value"); buf_release(&w.b); return -1; }
+    if (!j) {
+        snprintf(w.err, w.errlen, "no JSON value");
+        buf_release(&w.b);
+        return -1;
+    }
     cw_value(&w, j, 0);
     if (w.bad) {
         if (w.bad == 1) snprintf(w.err, w.errlen, "log entry larger than %d bytes", TLOG_ENTRY_MAX);
@@ -173,7 +200,9 @@ static int insert_row(reg *r, int64_t idx, const char *kind, const char *data, s
 {
     uint8_t leaf[HL];
     merkle_hash_leaf(data, len, leaf);
-    db_stmt *s = db_prepare(r->d, "INSERT INTO tlog_entry(idx, kind, created_at, entry, leaf_hash, salt, ref) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(
+        r->d,
+        "INSERT INTO tlog_entry(idx, kind, created_at, entry, leaf_hash, salt, ref) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!s || db_bind_int(s, 1, idx) || db_bind_text(s, 2, kind) || db_bind_int(s, 3, reg_now(r)) ||
         db_bind_blob(s, 4, data, len) || db_bind_blob(s, 5, leaf, HL) ||
         (salt ? db_bind_blob(s, 6, salt, TLOG_SALT_LEN) : db_bind_null(s, 6)) || db_bind_text(s, 7, ref) ||
@@ -199,12 +228,15 @@ int tlog_append_public(reg *r, const char *kind, const json_t *entry, int64_t *i
 {
     int rc;
     if ((rc = tlog_need_tx(r))) return rc;
-    if (!tlog_kind_ok(kind)) return reg_fail(r, 2, "log entry kind '%s' is not valid (a-z, 0-9, '-', at most %d bytes)", kind ? kind : "", TLOG_KIND_MAX);
+    if (!tlog_kind_ok(kind))
+        return reg_fail(r, 2, "log entry kind '%s' is not valid (a-z, 0-9, '-', at most %d bytes)", kind ? kind : "",
+                        TLOG_KIND_MAX);
     if (!strcmp(kind, "audit-head")) return reg_fail(r, 2, "log entry kind 'audit-head' is reserved for checkpoints");
     if (!json_is_object(entry)) return reg_fail(r, 2, "a public log entry must be a JSON object");
     static const char *const reserved[] = {"kind", "logged_at", "commitment"};
     for (size_t i = 0; i < 3; i++)
-        if (json_object_get(entry, reserved[i])) return reg_fail(r, 2, "a public log entry must not hold '%s' itself", reserved[i]);
+        if (json_object_get(entry, reserved[i]))
+            return reg_fail(r, 2, "a public log entry must not hold '%s' itself", reserved[i]);
     json_t *o = json_copy((json_t *)entry);
     json_object_set_new(o, "kind", json_string(kind));
     json_object_set_new(o, "logged_at", tlog_iso_json(reg_now(r)));
@@ -216,7 +248,8 @@ int tlog_append_public(reg *r, const char *kind, const json_t *entry, int64_t *i
 /* The commitments of ITEMS, in order, at the log's next indexes. The public entries differ only in
  * the commitment's hex digits, so the canonical JSON is written once (with a placeholder that
  * sorts first: "commitment" < "kind" < "logged_at") and each entry's digits are put in place. */
-static int append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n, int64_t *idx_out)
+static int append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n,
+                              int64_t *idx_out)
 {
     static const char head[] = "{\"commitment\":\"";
     const size_t at = sizeof head - 1;
@@ -233,7 +266,8 @@ static int append_commitments(reg *r, const char *kind, const struct tlog_commit
     int rc = tlog_json_canonical(o, &data, &len, err, sizeof err);
     json_decref(o);
     if (rc) return reg_fail(r, 2, "log entry: %s", err);
-    if (len < at + 2 * HL + 1 || memcmp(data, head, at) || memcmp(data + at, zeros, 2 * HL) || data[at + 2 * HL] != '"') {
+    if (len < at + 2 * HL + 1 || memcmp(data, head, at) || memcmp(data + at, zeros, 2 * HL) ||
+        data[at + 2 * HL] != '"') {
         free(data);
         return reg_fail(r, 1, "log entry: unexpected canonical form");
     }
@@ -251,7 +285,8 @@ static int append_commitments(reg *r, const char *kind, const struct tlog_commit
         sha256_final(&ctx, c);
         to_hex(c, HL, hex);
         memcpy(data + at, hex, 2 * HL);
-        if (!(rc = insert_row(r, idx + (int64_t)i, kind, data, len, salts + i * TLOG_SALT_LEN, items[i].ref)) && idx_out)
+        if (!(rc = insert_row(r, idx + (int64_t)i, kind, data, len, salts + i * TLOG_SALT_LEN, items[i].ref)) &&
+            idx_out)
             idx_out[i] = idx + (int64_t)i;
     }
     sodium_memzero(salts, n * TLOG_SALT_LEN);
@@ -264,7 +299,9 @@ static int check_commitments(reg *r, const char *kind, const struct tlog_commit_
 {
     int rc;
     if ((rc = tlog_need_tx(r))) return rc;
-    if (!tlog_kind_ok(kind)) return reg_fail(r, 2, "log entry kind '%s' is not valid (a-z, 0-9, '-', at most %d bytes)", kind ? kind : "", TLOG_KIND_MAX);
+    if (!tlog_kind_ok(kind))
+        return reg_fail(r, 2, "log entry kind '%s' is not valid (a-z, 0-9, '-', at most %d bytes)", kind ? kind : "",
+                        TLOG_KIND_MAX);
     if (!strcmp(kind, "audit-head") || !strcmp(kind, "statement"))
         return reg_fail(r, 2, "log entry kind '%s' is reserved", kind);
     for (size_t i = 0; i < n; i++) {
@@ -312,7 +349,10 @@ int tlog_find(reg *r, const char *kind, const char *ref, int64_t *idx, int *foun
     db_bind_text(s, 2, ref);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
-    if (rc == DB_ROW) { *idx = db_col_int(s, 0); *found = 1; }
+    if (rc == DB_ROW) {
+        *idx = db_col_int(s, 0);
+        *found = 1;
+    }
     db_reset(s);
     return 0;
 }
@@ -350,7 +390,7 @@ int tlog_entries(reg *r, int64_t start, int64_t end, struct tlog_entry **out, si
     *out = NULL;
     *n = 0;
     db_stmt *s = db_prepare(r->d, "SELECT idx, kind, created_at, entry, leaf_hash, salt IS NOT NULL FROM tlog_entry "
-                                       "WHERE idx >= ?1 AND (?2 < 0 OR idx < ?2) ORDER BY idx LIMIT ?3");
+                                  "WHERE idx >= ?1 AND (?2 < 0 OR idx < ?2) ORDER BY idx LIMIT ?3");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, start);
     db_bind_int(s, 2, end);
@@ -358,7 +398,10 @@ int tlog_entries(reg *r, int64_t start, int64_t end, struct tlog_entry **out, si
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 16; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         struct tlog_entry *e = &(*out)[*n];
         memset(e, 0, sizeof *e);
         e->idx = db_col_int(s, 0);
@@ -397,7 +440,8 @@ json_t *tlog_entry_json(const struct tlog_entry *e)
     json_object_set_new(j, "leaf_hash", json_string(hex));
     json_t *data = json_stringn(e->data, e->len);
     json_object_set_new(j, "entry", data ? data : json_null());
-    if (e->commitment) json_object_set_new(j, "commitment", e->commit_hex[0] ? json_string(e->commit_hex) : json_null());
+    if (e->commitment)
+        json_object_set_new(j, "commitment", e->commit_hex[0] ? json_string(e->commit_hex) : json_null());
     return j;
 }
 
@@ -436,19 +480,27 @@ static int ckpt_one(reg *r, const char *sql, int64_t arg, struct tlog_ckpt *out,
     if (arg >= 0) db_bind_int(s, 1, arg);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
-    if (rc == DB_ROW) { ckpt_row(s, out); *found = 1; }
+    if (rc == DB_ROW) {
+        ckpt_row(s, out);
+        *found = 1;
+    }
     db_reset(s);
     return 0;
 }
 
 int tlog_checkpoint_latest(reg *r, struct tlog_ckpt *out, int *found)
 {
-    return ckpt_one(r, "SELECT size, root, note, created_at FROM tlog_checkpoint ORDER BY size DESC LIMIT 1", -1, out, found);
+    return ckpt_one(r, "SELECT size, root, note, created_at FROM tlog_checkpoint ORDER BY size DESC LIMIT 1", -1, out,
+                    found);
 }
 
 int tlog_checkpoint_at(reg *r, int64_t size, struct tlog_ckpt *out, int *found)
 {
-    if (size < 0) { *found = 0; memset(out, 0, sizeof *out); return 0; }
+    if (size < 0) {
+        *found = 0;
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
     return ckpt_one(r, "SELECT size, root, note, created_at FROM tlog_checkpoint WHERE size = ?", size, out, found);
 }
 
@@ -461,7 +513,10 @@ int tlog_checkpoints(reg *r, struct tlog_ckpt **out, size_t *n)
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) { cap = cap ? cap * 2 : 8; *out = xrealloc(*out, cap * sizeof **out); }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
         ckpt_row(s, &(*out)[(*n)++]);
     }
     db_reset(s);
@@ -472,7 +527,8 @@ int tlog_checkpoint_insert(reg *r, int64_t size, const uint8_t root[HL], const c
 {
     db_stmt *s = db_prepare(r->d, "INSERT INTO tlog_checkpoint(size, root, note, created_at) VALUES (?, ?, ?, ?)");
     if (!s || db_bind_int(s, 1, size) || db_bind_blob(s, 2, root, HL) || db_bind_text(s, 3, note) ||
-        db_bind_int(s, 4, reg_now(r)) || db_step(s) != DB_DONE) return reg_dberr(r);
+        db_bind_int(s, 4, reg_now(r)) || db_step(s) != DB_DONE)
+        return reg_dberr(r);
     return 0;
 }
 
@@ -480,7 +536,8 @@ int tlog_origin(reg *r, char origin[CKPT_MAX_NAME + 1], int *placeholder)
 {
     const char *url = reg_org_get(r, "portal.url");
     if (placeholder) *placeholder = reg_org_is_placeholder(r, "portal.url");
-    if (!url || !*url) return reg_fail(r, 1, "portal.url is not set: it names the log (klartext org set portal.url=https://…)");
+    if (!url || !*url)
+        return reg_fail(r, 1, "portal.url is not set: it names the log (klartext org set portal.url=https://…)");
     const char *p = url;
     if (!strncmp(p, "https://", 8)) p += 8;
     else if (!strncmp(p, "http://", 7)) p += 7;
@@ -490,7 +547,8 @@ int tlog_origin(reg *r, char origin[CKPT_MAX_NAME + 1], int *placeholder)
     char tmp[CKPT_MAX_NAME + 1];
     snprintf(tmp, sizeof tmp, "%.*s/log", (int)n, p);
     char err[200];
-    if (ckpt_check_name(tmp, err, sizeof err)) return reg_fail(r, 1, "portal.url '%s' makes no valid log origin: %s", url, err);
+    if (ckpt_check_name(tmp, err, sizeof err))
+        return reg_fail(r, 1, "portal.url '%s' makes no valid log origin: %s", url, err);
     memcpy(origin, tmp, strlen(tmp) + 1);
     return 0;
 }
@@ -502,7 +560,11 @@ int tlog_load_leaves(reg *r, int64_t n, uint8_t **out)
 {
     *out = xmalloc((size_t)(n > 0 ? n : 1) * HL);
     db_stmt *s = db_prepare(r->d, "SELECT idx, leaf_hash FROM tlog_entry WHERE idx < ? ORDER BY idx");
-    if (!s) { free(*out); *out = NULL; return reg_dberr(r); }
+    if (!s) {
+        free(*out);
+        *out = NULL;
+        return reg_dberr(r);
+    }
     db_bind_int(s, 1, n);
     int64_t i = 0;
     int rc, ret = 0;
@@ -510,7 +572,8 @@ int tlog_load_leaves(reg *r, int64_t n, uint8_t **out)
         size_t bl = 0;
         const void *b = db_col_blob(s, 1, &bl);
         if (db_col_int(s, 0) != i || !b || bl != HL) {
-            ret = reg_fail(r, 1, "the transparency log is damaged at entry %lld (run 'klartext log verify')", (long long)i);
+            ret = reg_fail(r, 1, "the transparency log is damaged at entry %lld (run 'klartext log verify')",
+                           (long long)i);
             break;
         }
         memcpy(*out + (size_t)i * HL, b, HL);
@@ -518,8 +581,12 @@ int tlog_load_leaves(reg *r, int64_t n, uint8_t **out)
     }
     db_reset(s);
     if (!ret && rc == DB_ERR) ret = reg_dberr(r);
-    if (!ret && i != n) ret = reg_fail(r, 1, "the transparency log is damaged at entry %lld (run 'klartext log verify')", (long long)i);
-    if (ret) { free(*out); *out = NULL; }
+    if (!ret && i != n)
+        ret = reg_fail(r, 1, "the transparency log is damaged at entry %lld (run 'klartext log verify')", (long long)i);
+    if (ret) {
+        free(*out);
+        *out = NULL;
+    }
     return ret;
 }
 
@@ -530,7 +597,8 @@ int tlog_prove_inclusion(reg *r, int64_t index, int64_t size, struct tlog_proof 
     int rc;
     if ((rc = tlog_size(r, &n))) return rc;
     if (size < 1 || size > n)
-        return reg_fail(r, 2, "tree size %lld is out of range: the log has %lld entr%s", (long long)size, (long long)n, n == 1 ? "y" : "ies");
+        return reg_fail(r, 2, "tree size %lld is out of range: the log has %lld entr%s", (long long)size, (long long)n,
+                        n == 1 ? "y" : "ies");
     if (index < 0 || index >= size)
         return reg_fail(r, 2, "entry %lld is not in the tree of %lld entries", (long long)index, (long long)size);
     uint8_t *leaves;
@@ -554,7 +622,8 @@ int tlog_prove_consistency(reg *r, int64_t size1, int64_t size2, struct tlog_pro
     int rc;
     if ((rc = tlog_size(r, &n))) return rc;
     if (size2 < 0 || size2 > n)
-        return reg_fail(r, 2, "tree size %lld is out of range: the log has %lld entr%s", (long long)size2, (long long)n, n == 1 ? "y" : "ies");
+        return reg_fail(r, 2, "tree size %lld is out of range: the log has %lld entr%s", (long long)size2, (long long)n,
+                        n == 1 ? "y" : "ies");
     if (size1 < 0 || size1 > size2)
         return reg_fail(r, 2, "tree size %lld is not between 0 and %lld", (long long)size1, (long long)size2);
     uint8_t *leaves;
@@ -598,4 +667,3 @@ json_t *tlog_proof_json(const struct tlog_proof *p)
     json_object_set_new(j, "proof", a);
     return j;
 }
-

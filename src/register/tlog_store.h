@@ -39,10 +39,10 @@
 #include "tlog/checkpoint.h"
 #include "tlog/merkle.h"
 
-#define TLOG_SALT_LEN   32
-#define TLOG_KIND_MAX   32                 /* bytes in a kind */
-#define TLOG_ENTRY_MAX  (1024 * 1024)      /* bytes in one entry */
-#define TLOG_REF_MAX    200                /* bytes in a commitment's internal ref */
+#define TLOG_SALT_LEN 32
+#define TLOG_KIND_MAX 32 /* bytes in a kind */
+#define TLOG_ENTRY_MAX (1024 * 1024) /* bytes in one entry */
+#define TLOG_REF_MAX 200 /* bytes in a commitment's internal ref */
 
 /* ---- appending (in the caller's transaction) ------------------------------------------ */
 
@@ -61,14 +61,16 @@ int tlog_append_public(reg *r, const char *kind, const json_t *entry, int64_t *i
  * KIND must not be "statement" or "audit-head". Returns 0 and *idx (may be NULL), or an exit
  * code. Example (in notify, inside the transaction that records a sent notice):
  *     if ((rc = tlog_append_commitment(r, "notice", text, len, notice_id, NULL))) goto fail; */
-int tlog_append_commitment(reg *r, const char *kind, const void *content, size_t len,
-                           const char *ref, int64_t *idx);
+int tlog_append_commitment(reg *r, const char *kind, const void *content, size_t len, const char *ref, int64_t *idx);
 
 /* The same for N contents at once, as N calls in order would do them (one query for the next
  * index, one draw of random salts): item i is committed at index idx[i] (IDX may be NULL). */
-struct tlog_commit_item { const void *content; size_t len; const char *ref; };
-int tlog_append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n,
-                            int64_t *idx);
+struct tlog_commit_item {
+    const void *content;
+    size_t len;
+    const char *ref;
+};
+int tlog_append_commitments(reg *r, const char *kind, const struct tlog_commit_item *items, size_t n, int64_t *idx);
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
@@ -87,11 +89,11 @@ int tlog_commitment_salt(reg *r, int64_t idx, uint8_t salt[TLOG_SALT_LEN]);
 struct tlog_entry {
     int64_t idx, logged_at;
     char kind[TLOG_KIND_MAX + 1];
-    int commitment;                    /* 1 for commitment entries */
-    char *data;                        /* the exact entry bytes (canonical JSON), NUL-terminated */
+    int commitment; /* 1 for commitment entries */
+    char *data; /* the exact entry bytes (canonical JSON), NUL-terminated */
     size_t len;
     uint8_t leaf_hash[MERKLE_HASH_LEN];
-    char commit_hex[65];               /* commitments: the commitment hash in hex, else "" */
+    char commit_hex[65]; /* commitments: the commitment hash in hex, else "" */
 };
 /* Entries START <= idx < END (END -1: to the end), oldest first, at most 100000 at a time.
  * *out is malloc'd (free with tlog_entries_free) and may be NULL when *n is 0. */
@@ -106,7 +108,7 @@ json_t *tlog_entry_json(const struct tlog_entry *e);
 struct tlog_ckpt {
     int64_t size, created_at;
     uint8_t root[MERKLE_HASH_LEN];
-    char *note;                        /* the signed note, NUL-terminated */
+    char *note; /* the signed note, NUL-terminated */
 };
 void tlog_ckpt_release(struct tlog_ckpt *c);
 
@@ -137,11 +139,11 @@ void tlog_ckpts_free(struct tlog_ckpt *c, size_t n);
 enum { TLOG_PROOF_INCLUSION = 1, TLOG_PROOF_CONSISTENCY = 2 };
 struct tlog_proof {
     int type;
-    int64_t index, size;               /* inclusion: leaf INDEX in the tree of SIZE entries */
-    int64_t size1, size2;              /* consistency: from SIZE1 to SIZE2 */
+    int64_t index, size; /* inclusion: leaf INDEX in the tree of SIZE entries */
+    int64_t size1, size2; /* consistency: from SIZE1 to SIZE2 */
     uint8_t leaf_hash[MERKLE_HASH_LEN];
-    uint8_t root[MERKLE_HASH_LEN];     /* inclusion: root of SIZE; consistency: root of SIZE2 */
-    uint8_t root1[MERKLE_HASH_LEN];    /* consistency: root of SIZE1 */
+    uint8_t root[MERKLE_HASH_LEN]; /* inclusion: root of SIZE; consistency: root of SIZE2 */
+    uint8_t root1[MERKLE_HASH_LEN]; /* consistency: root of SIZE1 */
     size_t n;
     uint8_t hashes[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
 };
@@ -161,12 +163,12 @@ json_t *tlog_proof_json(const struct tlog_proof *p);
 struct tlog_verify_result {
     int64_t entries, checkpoints, latest_size;
     int64_t statements, commitments, audit_heads;
-    int64_t audit_rows;                /* rows in the audit trail */
-    int64_t audit_committed;           /* of those, covered by the newest audit-head entry */
-    int64_t first_bad_entry;           /* index of the first entry found bad, or -1 */
-    size_t nproblems;                  /* 0: the log verified */
-    size_t more_problems;              /* problems beyond the TLOG_VERIFY_MAX_PROBLEMS kept */
-    char *problems[TLOG_VERIFY_MAX_PROBLEMS];   /* "entry 5: …", the first one first; malloc'd */
+    int64_t audit_rows; /* rows in the audit trail */
+    int64_t audit_committed; /* of those, covered by the newest audit-head entry */
+    int64_t first_bad_entry; /* index of the first entry found bad, or -1 */
+    size_t nproblems; /* 0: the log verified */
+    size_t more_problems; /* problems beyond the TLOG_VERIFY_MAX_PROBLEMS kept */
+    char *problems[TLOG_VERIFY_MAX_PROBLEMS]; /* "entry 5: …", the first one first; malloc'd */
 };
 void tlog_verify_release(struct tlog_verify_result *res);
 

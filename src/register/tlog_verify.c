@@ -18,7 +18,10 @@
 #define HL MERKLE_HASH_LEN
 
 /* lower-case hex of B[0..N) into OUT (2N + 1 bytes) */
-static void to_hex(const uint8_t *b, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, b, n); }
+static void to_hex(const uint8_t *b, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, b, n);
+}
 
 /* lower-case hex only: the canonical form of a commitment */
 static int from_hex(const char *s, uint8_t *out, size_t n)
@@ -28,14 +31,19 @@ static int from_hex(const char *s, uint8_t *out, size_t n)
         char c = s[i];
         int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
         if (v < 0) return -1;
-        if (i % 2 == 0) out[i / 2] = (uint8_t)(v << 4); else out[i / 2] |= (uint8_t)v;
+        if (i % 2 == 0) out[i / 2] = (uint8_t)(v << 4);
+        else out[i / 2] |= (uint8_t)v;
     }
     return 0;
 }
 
 /* ================================================================ verification */
 
-struct vprob { int64_t entry; size_t seq; char *msg; };
+struct vprob {
+    int64_t entry;
+    size_t seq;
+    char *msg;
+};
 struct vstate {
     struct vprob *p;
     size_t n, cap;
@@ -44,7 +52,10 @@ struct vstate {
 static void problem(struct vstate *v, int64_t entry, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void problem(struct vstate *v, int64_t entry, const char *fmt, ...)
 {
-    if (v->n == v->cap) { v->cap = v->cap ? v->cap * 2 : 16; v->p = xrealloc(v->p, v->cap * sizeof *v->p); }
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 16;
+        v->p = xrealloc(v->p, v->cap * sizeof *v->p);
+    }
     va_list ap;
     va_start(ap, fmt);
     char *m = NULL;
@@ -59,7 +70,7 @@ static void problem(struct vstate *v, int64_t entry, const char *fmt, ...)
 static int vprob_cmp(const void *a, const void *b)
 {
     const struct vprob *x = a, *y = b;
-    uint64_t ex = (uint64_t)x->entry, ey = (uint64_t)y->entry;   /* -1 (no entry) sorts last */
+    uint64_t ex = (uint64_t)x->entry, ey = (uint64_t)y->entry; /* -1 (no entry) sorts last */
     if (ex != ey) return ex < ey ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
@@ -71,7 +82,7 @@ struct ventry {
     int commitment, salt_ok, audit_head;
     uint8_t salt[TLOG_SALT_LEN], commit[HL];
     int64_t audit_id;
-    char *data;             /* statements only */
+    char *data; /* statements only */
     size_t len;
     int referenced;
 };
@@ -81,7 +92,8 @@ static struct ventry *ventry_find(struct ventry *e, size_t n, int64_t idx)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (e[mid].idx < idx) lo = mid + 1; else hi = mid;
+        if (e[mid].idx < idx) lo = mid + 1;
+        else hi = mid;
     }
     return lo < n && e[lo].idx == idx ? &e[lo] : NULL;
 }
@@ -91,7 +103,11 @@ static void check_entry_json(struct vstate *v, struct ventry *e, const char *dat
     long long i = (long long)e->idx;
     json_error_t je;
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j || !json_is_object(j)) { problem(v, e->idx, "entry %lld: not a JSON object", i); json_decref(j); return; }
+    if (!j || !json_is_object(j)) {
+        problem(v, e->idx, "entry %lld: not a JSON object", i);
+        json_decref(j);
+        return;
+    }
     char *c = NULL, err[200];
     size_t cl = 0;
     if (tlog_json_canonical(j, &c, &cl, err, sizeof err) || cl != len || memcmp(c, data, len))
@@ -99,36 +115,48 @@ static void check_entry_json(struct vstate *v, struct ventry *e, const char *dat
     free(c);
     const char *kind = json_string_value(json_object_get(j, "kind"));
     if (!kind || strcmp(kind, e->kind))
-        problem(v, e->idx, "entry %lld: its JSON says kind '%s' but it is stored as '%s'", i, kind ? kind : "", e->kind);
+        problem(v, e->idx, "entry %lld: its JSON says kind '%s' but it is stored as '%s'", i, kind ? kind : "",
+                e->kind);
     char iso[KT_ISO_LEN];
     kt_time_iso(e->created_at, iso);
     const char *at = json_string_value(json_object_get(j, "logged_at"));
-    if (!at || strcmp(at, iso)) problem(v, e->idx, "entry %lld: its logged_at '%s' is not its stored time %s", i, at ? at : "", iso);
+    if (!at || strcmp(at, iso))
+        problem(v, e->idx, "entry %lld: its logged_at '%s' is not its stored time %s", i, at ? at : "", iso);
     const char *cm = json_string_value(json_object_get(j, "commitment"));
     if (e->commitment) {
         if (json_object_size(j) != 3 || !cm || from_hex(cm, e->commit, HL))
             problem(v, e->idx, "entry %lld: a commitment entry must hold exactly commitment, kind and logged_at", i);
-        if (!e->salt_ok) problem(v, e->idx, "entry %lld: the commitment's salt is missing or not %d bytes", i, TLOG_SALT_LEN);
+        if (!e->salt_ok)
+            problem(v, e->idx, "entry %lld: the commitment's salt is missing or not %d bytes", i, TLOG_SALT_LEN);
         if (!strcmp(e->kind, "statement")) problem(v, e->idx, "entry %lld: a statement stored as a commitment", i);
     } else {
-        if (json_object_get(j, "commitment")) problem(v, e->idx, "entry %lld: a public entry that holds a commitment but no salt", i);
+        if (json_object_get(j, "commitment"))
+            problem(v, e->idx, "entry %lld: a public entry that holds a commitment but no salt", i);
         if (e->audit_head) problem(v, e->idx, "entry %lld: an audit-head entry without a salt", i);
     }
     json_decref(j);
 }
 
-static void load_entries(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry **out, size_t *nout, int *dberr)
+static void load_entries(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry **out, size_t *nout,
+                         int *dberr)
 {
-    db_stmt *s = db_prepare(r->d, "SELECT idx, kind, created_at, entry, leaf_hash, salt, ref FROM tlog_entry ORDER BY idx");
+    db_stmt *s = db_prepare(r->d,
+                            "SELECT idx, kind, created_at, entry, leaf_hash, salt, ref FROM tlog_entry ORDER BY idx");
     *out = NULL;
     *nout = 0;
-    if (!s) { *dberr = 1; return; }
+    if (!s) {
+        *dberr = 1;
+        return;
+    }
     size_t cap = 0, n = 0;
     struct ventry *e = NULL;
     int64_t expect = 0, last_time = INT64_MIN;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (n == cap) { cap = cap ? cap * 2 : 64; e = xrealloc(e, cap * sizeof *e); }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            e = xrealloc(e, cap * sizeof *e);
+        }
         struct ventry *x = &e[n++];
         memset(x, 0, sizeof *x);
         x->idx = db_col_int(s, 0);
@@ -146,7 +174,8 @@ static void load_entries(reg *r, struct vstate *v, struct tlog_verify_result *re
         long long i = (long long)x->idx;
         if (x->idx != expect) {
             if (x->idx == expect + 1) problem(v, expect, "entry %lld is missing (removed?)", (long long)expect);
-            else if (x->idx > expect) problem(v, expect, "entries %lld to %lld are missing (removed?)", (long long)expect, i - 1);
+            else if (x->idx > expect)
+                problem(v, expect, "entries %lld to %lld are missing (removed?)", (long long)expect, i - 1);
             else problem(v, x->idx, "entry %lld is out of sequence", i);
         }
         expect = x->idx + 1;
@@ -154,7 +183,8 @@ static void load_entries(reg *r, struct vstate *v, struct tlog_verify_result *re
         merkle_hash_leaf(data, len, x->leaf);
         if (!leaf || bl != HL || memcmp(leaf, x->leaf, HL))
             problem(v, x->idx, "entry %lld: its stored leaf hash is not the hash of its bytes (entry changed?)", i);
-        if (x->created_at < last_time) problem(v, x->idx, "entry %lld: logged before the entry before it (entries reordered?)", i);
+        if (x->created_at < last_time)
+            problem(v, x->idx, "entry %lld: logged before the entry before it (entries reordered?)", i);
         last_time = x->created_at;
         x->commitment = has_salt;
         x->salt_ok = has_salt && salt && sl == TLOG_SALT_LEN;
@@ -184,35 +214,47 @@ static void load_entries(reg *r, struct vstate *v, struct tlog_verify_result *re
     *nout = n;
 }
 
-static void check_statements(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry *e, size_t n, int *dberr)
+static void check_statements(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry *e, size_t n,
+                             int *dberr)
 {
-    db_stmt *s = db_prepare(r->d,
+    db_stmt *s = db_prepare(
+        r->d,
         "SELECT s.incident_id, i.ref, s.lang, s.revision, s.title, s.statement, s.facts, s.published_at, s.tlog_idx "
         "FROM incident_statement s JOIN incident i ON i.id = s.incident_id ORDER BY s.incident_id, s.lang, s.revision");
-    if (!s) { *dberr = 1; return; }
+    if (!s) {
+        *dberr = 1;
+        return;
+    }
     int64_t last_inc = -1, last_idx = -1, last_rev = 0;
     char last_lang[8] = "";
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         int64_t inc_id = db_col_int(s, 0), rev = db_col_int(s, 3), idx = db_col_int(s, 8);
         const char *ref = db_col_text(s, 1), *lang = db_col_text(s, 2);
-        if (inc_id != last_inc || strcmp(lang, last_lang)) { last_idx = -1; last_rev = 0; }
+        if (inc_id != last_inc || strcmp(lang, last_lang)) {
+            last_idx = -1;
+            last_rev = 0;
+        }
         res->statements++;
         struct ventry *x = ventry_find(e, n, idx);
         json_t *facts = json_loads(db_col_text(s, 6), JSON_REJECT_DUPLICATES, NULL);
         if (!x) {
-            problem(v, idx, "entry %lld (revision %lld of the %s statement on %s) is missing", (long long)idx, (long long)rev, lang, ref);
+            problem(v, idx, "entry %lld (revision %lld of the %s statement on %s) is missing", (long long)idx,
+                    (long long)rev, lang, ref);
         } else {
             x->referenced = 1;
-            json_t *o = statement_entry(ref, rev, lang, db_col_text(s, 4), db_col_text(s, 5), facts ? facts : json_null(),
-                                        db_col_int(s, 7), rev == last_rev + 1 ? last_idx : -2);
+            json_t *o = statement_entry(ref, rev, lang, db_col_text(s, 4), db_col_text(s, 5),
+                                        facts ? facts : json_null(), db_col_int(s, 7),
+                                        rev == last_rev + 1 ? last_idx : -2);
             json_object_set_new(o, "kind", json_string("statement"));
             json_object_set_new(o, "logged_at", tlog_iso_json(db_col_int(s, 7)));
             char *c = NULL;
             size_t cl = 0;
             if (tlog_json_canonical(o, &c, &cl, NULL, 0) || !x->data || cl != x->len || memcmp(c, x->data, cl))
-                problem(v, idx, "entry %lld: is not revision %lld of the %s statement on %s as the register holds it "
-                                "(entry or statement changed, or entries reordered)", (long long)idx, (long long)rev, lang, ref);
+                problem(v, idx,
+                        "entry %lld: is not revision %lld of the %s statement on %s as the register holds it "
+                        "(entry or statement changed, or entries reordered)",
+                        (long long)idx, (long long)rev, lang, ref);
             free(c);
             json_decref(o);
         }
@@ -223,7 +265,10 @@ static void check_statements(reg *r, struct vstate *v, struct tlog_verify_result
         last_rev = rev;
     }
     db_reset(s);
-    if (rc == DB_ERR) { *dberr = 1; return; }
+    if (rc == DB_ERR) {
+        *dberr = 1;
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         if (!strcmp(e[i].kind, "statement") && !e[i].referenced)
             problem(v, e[i].idx, "entry %lld: a statement that the register does not hold", (long long)e[i].idx);
@@ -234,7 +279,10 @@ static void check_checkpoints(reg *r, struct vstate *v, struct tlog_verify_resul
 {
     struct tlog_ckpt *c;
     size_t nc;
-    if (tlog_checkpoints(r, &c, &nc)) { *dberr = 1; return; }
+    if (tlog_checkpoints(r, &c, &nc)) {
+        *dberr = 1;
+        return;
+    }
     res->checkpoints = (int64_t)nc;
     uint8_t *leaves = xmalloc((n ? n : 1) * HL);
     for (size_t i = 0; i < n; i++) memcpy(leaves + i * HL, e[i].leaf, HL);
@@ -265,7 +313,8 @@ static void check_checkpoints(reg *r, struct vstate *v, struct tlog_verify_resul
                     (unsigned long long)cp->size);
             ok = 0;
         }
-        if (c[k].created_at < last_time) problem(v, -1, "checkpoint of size %lld: made before the checkpoint before it", sz);
+        if (c[k].created_at < last_time)
+            problem(v, -1, "checkpoint of size %lld: made before the checkpoint before it", sz);
         last_time = c[k].created_at;
         if (c[k].size < 1 || (uint64_t)c[k].size > n) {
             problem(v, (int64_t)n, "checkpoint of size %lld: the log holds only %zu entries (entries removed?)", sz, n);
@@ -276,18 +325,24 @@ static void check_checkpoints(reg *r, struct vstate *v, struct tlog_verify_resul
         uint8_t root[HL];
         merkle_compact_root(&mc, root);
         if (memcmp(root, cp->root, HL)) {
-            problem(v, -1, "checkpoint of size %lld: its root is not the root of the stored entries 0..%lld: an entry among "
-                           "%lld..%lld was changed, removed or reordered", sz, sz - 1, (long long)last_good, sz - 1);
+            problem(v, -1,
+                    "checkpoint of size %lld: its root is not the root of the stored entries 0..%lld: an entry among "
+                    "%lld..%lld was changed, removed or reordered",
+                    sz, sz - 1, (long long)last_good, sz - 1);
             ok = 0;
         } else last_good = c[k].size;
         if (strcmp(e[c[k].size - 1].kind, "audit-head"))
-            problem(v, c[k].size - 1, "checkpoint of size %lld: its last entry %lld is not an audit-head entry", sz, sz - 1);
+            problem(v, c[k].size - 1, "checkpoint of size %lld: its last entry %lld is not an audit-head entry", sz,
+                    sz - 1);
         if (ok && prev_ok) {
             uint8_t proof[MERKLE_MAX_PROOF * HL];
             size_t pl;
-            if (merkle_consistency_proof(leaves, (uint64_t)prev_size, (uint64_t)c[k].size, proof, &pl, err, sizeof err) ||
-                merkle_verify_consistency((uint64_t)prev_size, (uint64_t)c[k].size, prev_root, cp->root, proof, pl, err, sizeof err))
-                problem(v, -1, "checkpoints of sizes %lld and %lld are not consistent: %s", (long long)prev_size, sz, err);
+            if (merkle_consistency_proof(leaves, (uint64_t)prev_size, (uint64_t)c[k].size, proof, &pl, err,
+                                         sizeof err) ||
+                merkle_verify_consistency((uint64_t)prev_size, (uint64_t)c[k].size, prev_root, cp->root, proof, pl, err,
+                                          sizeof err))
+                problem(v, -1, "checkpoints of sizes %lld and %lld are not consistent: %s", (long long)prev_size, sz,
+                        err);
         }
         prev_ok = ok;
         memcpy(prev_root, cp->root, HL);
@@ -298,20 +353,31 @@ static void check_checkpoints(reg *r, struct vstate *v, struct tlog_verify_resul
     tlog_ckpts_free(c, nc);
 }
 
-struct arow { int64_t id; uint8_t hash[HL]; int has; };
+struct arow {
+    int64_t id;
+    uint8_t hash[HL];
+    int has;
+};
 
-static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry *e, size_t n, int *dberr)
+static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry *e, size_t n,
+                        int *dberr)
 {
     db_stmt *s = db_prepare(r->d, "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value, "
-                                       "prev_hash, hash FROM audit ORDER BY id");
-    if (!s) { *dberr = 1; return; }
+                                  "prev_hash, hash FROM audit ORDER BY id");
+    if (!s) {
+        *dberr = 1;
+        return;
+    }
     size_t na = 0, cap = 0;
     struct arow *a = NULL;
     uint8_t prev[HL] = {0};
     int64_t prev_id = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (na == cap) { cap = cap ? cap * 2 : 256; a = xrealloc(a, cap * sizeof *a); }
+        if (na == cap) {
+            cap = cap ? cap * 2 : 256;
+            a = xrealloc(a, cap * sizeof *a);
+        }
         struct arow *x = &a[na++];
         memset(x, 0, sizeof *x);
         x->id = db_col_int(s, 0);
@@ -332,20 +398,31 @@ static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res
             if (pl != HL) problem(v, -1, "audit entry #%lld: no prev_hash", id);
             else {
                 if (memcmp(stored_prev, prev, HL)) {
-                    if (na == 1) problem(v, -1, "audit entry #%lld: the chain does not start here (entries before it removed?)", id);
-                    else problem(v, -1, "audit entry #%lld: its prev_hash is not the hash of audit entry #%lld "
-                                        "(entries removed, inserted or reordered?)", id, (long long)prev_id);
+                    if (na == 1)
+                        problem(v, -1, "audit entry #%lld: the chain does not start here (entries before it removed?)",
+                                id);
+                    else
+                        problem(v, -1,
+                                "audit entry #%lld: its prev_hash is not the hash of audit entry #%lld "
+                                "(entries removed, inserted or reordered?)",
+                                id, (long long)prev_id);
                 }
-                audit_hash(stored_prev, x->id, db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 4),
-                                db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), want);
-                if (memcmp(want, x->hash, HL)) problem(v, -1, "audit entry #%lld: its content does not match its hash (edited?)", id);
+                audit_hash(stored_prev, x->id, db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3),
+                           db_col_text(s, 4), db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7),
+                           db_col_text(s, 8), want);
+                if (memcmp(want, x->hash, HL))
+                    problem(v, -1, "audit entry #%lld: its content does not match its hash (edited?)", id);
             }
             memcpy(prev, x->hash, HL);
         }
         prev_id = x->id;
     }
     db_reset(s);
-    if (rc == DB_ERR) { free(a); *dberr = 1; return; }
+    if (rc == DB_ERR) {
+        free(a);
+        *dberr = 1;
+        return;
+    }
     res->audit_rows = (int64_t)na;
     /* audit-head commitments: each opens to the chain hash of the row it names */
     int64_t last_head_id = 0, last_ok_head = 0;
@@ -353,10 +430,16 @@ static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res
         struct ventry *x = &e[i];
         if (!x->audit_head || !x->audit_id) continue;
         long long idx = (long long)x->idx, hid = (long long)x->audit_id;
-        if (x->audit_id < last_head_id) problem(v, x->idx, "entry %lld (audit-head): names audit entry #%lld, older than the head before it", idx, hid);
+        if (x->audit_id < last_head_id)
+            problem(v, x->idx, "entry %lld (audit-head): names audit entry #%lld, older than the head before it", idx,
+                    hid);
         last_head_id = x->audit_id;
         size_t lo = 0, hi = na;
-        while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (a[mid].id < x->audit_id) lo = mid + 1; else hi = mid; }
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (a[mid].id < x->audit_id) lo = mid + 1;
+            else hi = mid;
+        }
         if (lo >= na || a[lo].id != x->audit_id || !a[lo].has) {
             problem(v, x->idx, "entry %lld (audit-head): audit entry #%lld is missing from the audit trail", idx, hid);
             continue;
@@ -371,8 +454,9 @@ static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res
         sha256_update(&c, content, (size_t)cl);
         sha256_final(&c, got);
         if (!x->salt_ok || memcmp(got, x->commit, HL))
-            problem(v, x->idx, "entry %lld (audit-head): the audit trail up to #%lld is not what was committed then: "
-                               "audit entries #%lld..#%lld were changed, removed or re-chained",
+            problem(v, x->idx,
+                    "entry %lld (audit-head): the audit trail up to #%lld is not what was committed then: "
+                    "audit entries #%lld..#%lld were changed, removed or re-chained",
                     idx, hid, (long long)last_ok_head + 1, hid);
         else last_ok_head = x->audit_id;
         res->audit_committed = (int64_t)lo + 1;
@@ -404,12 +488,19 @@ int tlog_verify(reg *r, const uint8_t pk[CKPT_PK_LEN], struct tlog_verify_result
     free(e);
     if (v.n) qsort(v.p, v.n, sizeof *v.p, vprob_cmp);
     for (size_t i = 0; i < v.n; i++) {
-        if (v.p[i].entry >= 0 && (res->first_bad_entry < 0 || v.p[i].entry < res->first_bad_entry)) res->first_bad_entry = v.p[i].entry;
+        if (v.p[i].entry >= 0 && (res->first_bad_entry < 0 || v.p[i].entry < res->first_bad_entry))
+            res->first_bad_entry = v.p[i].entry;
         if (res->nproblems < TLOG_VERIFY_MAX_PROBLEMS) res->problems[res->nproblems++] = v.p[i].msg;
-        else { res->more_problems++; free(v.p[i].msg); }
+        else {
+            res->more_problems++;
+            free(v.p[i].msg);
+        }
     }
     free(v.p);
-    if (dberr) { tlog_verify_release(res); return reg_dberr(r); }
+    if (dberr) {
+        tlog_verify_release(res);
+        return reg_dberr(r);
+    }
     return 0;
 }
 
@@ -457,7 +548,10 @@ static int sign_note(reg *r, const sign_key *k, const uint8_t pk[CKPT_PK_LEN], c
         return reg_fail(r, 1, "checkpoint: %s", err);
     uint8_t blob[4 + SIGN_SIG_BYTES];
     uint32_t kid = ckpt_key_id(origin, pk);
-    blob[0] = (uint8_t)(kid >> 24); blob[1] = (uint8_t)(kid >> 16); blob[2] = (uint8_t)(kid >> 8); blob[3] = (uint8_t)kid;
+    blob[0] = (uint8_t)(kid >> 24);
+    blob[1] = (uint8_t)(kid >> 16);
+    blob[2] = (uint8_t)(kid >> 8);
+    blob[3] = (uint8_t)kid;
     sign_ed25519(k, (const unsigned char *)text, tl, blob + 4);
     char b64[sodium_base64_ENCODED_LEN(sizeof blob, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(b64, sizeof b64, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
@@ -478,7 +572,8 @@ static int extends(reg *r, const uint8_t *leaves, int64_t size, const uint8_t ro
     char err[300];
     if (merkle_consistency_proof(leaves, (uint64_t)prev->size, (uint64_t)size, proof, &pl, err, sizeof err) ||
         merkle_verify_consistency((uint64_t)prev->size, (uint64_t)size, prev->root, root, proof, pl, err, sizeof err))
-        return reg_fail(r, 1, "the log is inconsistent with checkpoint %lld, refusing to sign: %s", (long long)prev->size, err);
+        return reg_fail(r, 1, "the log is inconsistent with checkpoint %lld, refusing to sign: %s",
+                        (long long)prev->size, err);
     return 0;
 }
 

@@ -10,7 +10,10 @@ static const char *const format_names[] = {"text", "html", "json", "veris"};
 int report_format_parse(const char *s, enum report_format *out)
 {
     for (int i = 0; i < 4; i++)
-        if (!strcmp(s, format_names[i])) { *out = (enum report_format)i; return 0; }
+        if (!strcmp(s, format_names[i])) {
+            *out = (enum report_format)i;
+            return 0;
+        }
     return -1;
 }
 
@@ -23,7 +26,8 @@ int report_render(const struct report *m, enum report_format fmt, enum report_la
                   struct buf *out, char *err, size_t errlen)
 {
     if (fmt == REPORT_JSON) return report_write_json(m, out) ? err_set(err, errlen, "cannot write the JSON report") : 0;
-    if (fmt == REPORT_VERIS) return report_write_veris(m, out) ? err_set(err, errlen, "cannot write the VERIS report") : 0;
+    if (fmt == REPORT_VERIS)
+        return report_write_veris(m, out) ? err_set(err, errlen, "cannot write the VERIS report") : 0;
     struct doc d;
     if (report_doc_build(m, lang, zone, &d, err, errlen)) return -1;
     if (fmt == REPORT_TEXT) report_write_text(m, &d, lang, zone, out);

@@ -52,10 +52,13 @@ int chart_bin(const int64_t *hours, const int64_t *views, size_t n, const char *
         c->n = (size_t)(d1 - d0 + 1);
         c->start = xcalloc(c->n, sizeof *c->start);
         c->value = xcalloc(c->n, sizeof *c->value);
-        for (size_t i = 0; i < c->n; i++) c->start[i] = (d0 + (int64_t)i) * 86400;   /* the civil date, as UTC midnight */
+        for (size_t i = 0; i < c->n; i++) c->start[i] = (d0 + (int64_t)i) * 86400; /* the civil date, as UTC midnight */
         for (size_t k = 0; k < n; k++) {
             int64_t d;
-            if (local_day(zone, hours[k], &d)) { chart_release(c); return -1; }
+            if (local_day(zone, hours[k], &d)) {
+                chart_release(c);
+                return -1;
+            }
             if (d >= d0 && d <= d1) c->value[d - d0] += views[k];
         }
     }
@@ -68,13 +71,21 @@ int chart_bin(const int64_t *hours, const int64_t *views, size_t n, const char *
 
 void chart_axis(int64_t max, int64_t *top, int64_t *step)
 {
-    if (max <= 0) { *top = 1; *step = 1; return; }
+    if (max <= 0) {
+        *top = 1;
+        *step = 1;
+        return;
+    }
     static const int m[] = {1, 2, 5};
     for (int64_t p = 1;; p *= 10)
         for (int i = 0; i < 3; i++) {
             int64_t s = m[i] * p;
             int64_t ticks = (max + s - 1) / s;
-            if (ticks <= 5) { *step = s; *top = ticks * s; return; }
+            if (ticks <= 5) {
+                *step = s;
+                *top = ticks * s;
+                return;
+            }
         }
 }
 
@@ -115,23 +126,29 @@ static void add_int(struct buf *out, enum report_lang lang, int64_t v)
 static void svg_title(const struct chart *c, enum report_lang lang, const char *zone, struct buf *out)
 {
     int de = lang == REPORT_DE;
-    const char *title = de ? (c->per_day ? "Abrufe der offengelegten Daten je Tag" : "Abrufe der offengelegten Daten je Stunde")
+    const char *title = de ? (c->per_day ? "Abrufe der offengelegten Daten je Tag"
+                                         : "Abrufe der offengelegten Daten je Stunde")
                            : (c->per_day ? "Views of the exposed data per day" : "Views of the exposed data per hour");
     char num[I18N_TEXT_MAX], a[96] = "", b[96] = "", pk[96] = "", pv[I18N_TEXT_MAX], desc[512];
     i18n_format_int(de ? I18N_DE : I18N_EN, c->total, num, sizeof num);
     size_t peak = 0;
-    for (size_t i = 0; i < c->n; i++) if (c->value[i] > c->value[peak]) peak = i;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->value[i] > c->value[peak]) peak = i;
     if (c->n) {
         bin_when(c, lang, zone, 0, a, sizeof a);
         bin_when(c, lang, zone, c->n - 1, b, sizeof b);
         bin_when(c, lang, zone, peak, pk, sizeof pk);
     }
     i18n_format_int(de ? I18N_DE : I18N_EN, c->n ? c->value[peak] : 0, pv, sizeof pv);
-    snprintf(desc, sizeof desc, de ? "%s Abrufe von %s bis %s (Zeitzone %s); am meisten %s %s: %s Abrufe."
-                                   : "%s views from %s to %s (time zone %s); most %s %s: %s views.",
-             num, a, b, zone, de ? (c->per_day ? "am Tag" : "in der Stunde ab") : (c->per_day ? "on" : "in the hour from"), pk, pv);
-    buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
-                  "aria-labelledby=\"chart-title chart-desc\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
+    snprintf(desc, sizeof desc,
+             de ? "%s Abrufe von %s bis %s (Zeitzone %s); am meisten %s %s: %s Abrufe."
+                : "%s views from %s to %s (time zone %s); most %s %s: %s views.",
+             num, a, b, zone,
+             de ? (c->per_day ? "am Tag" : "in der Stunde ab") : (c->per_day ? "on" : "in the hour from"), pk, pv);
+    buf_addf(out,
+             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
+             "aria-labelledby=\"chart-title chart-desc\" font-family=\"sans-serif\" font-size=\"12\">\n",
+             W, H);
     buf_adds(out, "<title id=\"chart-title\">");
     html_escape(out, title);
     buf_adds(out, "</title>\n<desc id=\"chart-desc\">");
@@ -148,8 +165,8 @@ static void svg_y_axis(enum report_lang lang, int64_t top, int64_t step, struct 
 {
     for (int64_t v = 0; v <= top; v += step) {
         double y = Y1 - (double)(Y1 - Y0) * (double)v / (double)top;
-        buf_addf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"%s/>\n", X0, y, X1, y,
-                 v ? " stroke-dasharray=\"3 3\"" : "");
+        buf_addf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"%s/>\n",
+                 X0, y, X1, y, v ? " stroke-dasharray=\"3 3\"" : "");
         buf_addf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", X0 - 6, y + 4);
         add_int(out, lang, v);
         buf_adds(out, "</text>\n");
@@ -159,7 +176,8 @@ static void svg_y_axis(enum report_lang lang, int64_t top, int64_t step, struct 
 }
 
 /* one bar for every bin with views, its time and count as a tooltip */
-static void svg_bars(const struct chart *c, enum report_lang lang, const char *zone, int64_t top, double bw, struct buf *out)
+static void svg_bars(const struct chart *c, enum report_lang lang, const char *zone, int64_t top, double bw,
+                     struct buf *out)
 {
     double gap = bw >= 4 ? bw * 0.15 : 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -167,8 +185,8 @@ static void svg_bars(const struct chart *c, enum report_lang lang, const char *z
         double h = (double)(Y1 - Y0) * (double)c->value[i] / (double)top;
         char when[96];
         bin_when(c, lang, zone, i, when, sizeof when);
-        buf_addf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#000\"><title>", X0 + bw * (double)i + gap / 2,
-                 (double)Y1 - h, bw - gap > 0.5 ? bw - gap : 0.5, h);
+        buf_addf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#000\"><title>",
+                 X0 + bw * (double)i + gap / 2, (double)Y1 - h, bw - gap > 0.5 ? bw - gap : 0.5, h);
         html_escape(out, when);
         buf_adds(out, ": ");
         add_int(out, lang, c->value[i]);
@@ -202,7 +220,7 @@ static void svg_x_axis(const struct chart *c, enum report_lang lang, const char 
         html_escape(out, d);
         buf_adds(out, "</text>\n");
     }
-    for (int e = 0; !nticks && c->n && e < 2; e++) {   /* less than a day: the first and the last hour */
+    for (int e = 0; !nticks && c->n && e < 2; e++) { /* less than a day: the first and the last hour */
         size_t i = e ? c->n - 1 : 0;
         bin_local(c, zone, i, &lt);
         double x = X0 + bw * (double)i + bw / 2;
@@ -211,8 +229,10 @@ static void svg_x_axis(const struct chart *c, enum report_lang lang, const char 
     }
     int de = lang == REPORT_DE;
     char xl[160];
-    snprintf(xl, sizeof xl, de ? (c->per_day ? "Datum (%s), ein Balken je Tag" : "Datum und Uhrzeit (%s), ein Balken je Stunde")
-                               : (c->per_day ? "date (%s), one bar per day" : "date and time (%s), one bar per hour"), zone);
+    snprintf(xl, sizeof xl,
+             de ? (c->per_day ? "Datum (%s), ein Balken je Tag" : "Datum und Uhrzeit (%s), ein Balken je Stunde")
+                : (c->per_day ? "date (%s), one bar per day" : "date and time (%s), one bar per hour"),
+             zone);
     buf_addf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (X0 + X1) / 2, H - 14);
     html_escape(out, xl);
     buf_adds(out, "</text>\n");

@@ -42,7 +42,10 @@ static void addf(struct doc *d, enum doc_kind k, const char *label, const char *
 
 void report_doc_release(struct doc *d)
 {
-    for (size_t i = 0; i < d->n; i++) { free(d->items[i].label); free(d->items[i].text); }
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->items[i].label);
+        free(d->items[i].text);
+    }
     free(d->items);
     free(d->title);
     free(d->subtitle);
@@ -59,25 +62,44 @@ static const char *word(const char *const (*tab)[3], size_t n, const char *key, 
 }
 
 static const char *const field_words[][3] = {
-    {"name", "name", "Name"}, {"first-name", "first name", "Vorname"}, {"last-name", "last name", "Nachname"},
-    {"email", "e-mail address", "E-Mail-Adresse"}, {"e-mail", "e-mail address", "E-Mail-Adresse"},
-    {"phone", "phone number", "Telefonnummer"}, {"mobile", "mobile number", "Mobilfunknummer"},
-    {"address", "postal address", "Postanschrift"}, {"postal-address", "postal address", "Postanschrift"},
-    {"dob", "date of birth", "Geburtsdatum"}, {"date-of-birth", "date of birth", "Geburtsdatum"},
-    {"birthdate", "date of birth", "Geburtsdatum"}, {"account", "customer account details", "Daten des Kundenkontos"},
-    {"username", "user name", "Benutzername"}, {"password", "password", "Passwort"},
-    {"payment-card", "payment card data", "Zahlungskartendaten"}, {"bank-account", "bank account details", "Bankverbindung"},
-    {"iban", "IBAN", "IBAN"}, {"order-history", "order history", "Bestellhistorie"}, {"orders", "orders", "Bestellungen"},
-    {"location", "location data", "Standortdaten"}, {"health", "health data", "Gesundheitsdaten"},
-    {"gender", "gender", "Geschlecht"}, {"customer-number", "customer number", "Kundennummer"},
-    {"ip-address", "IP address", "IP-Adresse"}, {"preferences", "preferences", "Präferenzen"},
+    {"name", "name", "Name"},
+    {"first-name", "first name", "Vorname"},
+    {"last-name", "last name", "Nachname"},
+    {"email", "e-mail address", "E-Mail-Adresse"},
+    {"e-mail", "e-mail address", "E-Mail-Adresse"},
+    {"phone", "phone number", "Telefonnummer"},
+    {"mobile", "mobile number", "Mobilfunknummer"},
+    {"address", "postal address", "Postanschrift"},
+    {"postal-address", "postal address", "Postanschrift"},
+    {"dob", "date of birth", "Geburtsdatum"},
+    {"date-of-birth", "date of birth", "Geburtsdatum"},
+    {"birthdate", "date of birth", "Geburtsdatum"},
+    {"account", "customer account details", "Daten des Kundenkontos"},
+    {"username", "user name", "Benutzername"},
+    {"password", "password", "Passwort"},
+    {"payment-card", "payment card data", "Zahlungskartendaten"},
+    {"bank-account", "bank account details", "Bankverbindung"},
+    {"iban", "IBAN", "IBAN"},
+    {"order-history", "order history", "Bestellhistorie"},
+    {"orders", "orders", "Bestellungen"},
+    {"location", "location data", "Standortdaten"},
+    {"health", "health data", "Gesundheitsdaten"},
+    {"gender", "gender", "Geschlecht"},
+    {"customer-number", "customer number", "Kundennummer"},
+    {"ip-address", "IP address", "IP-Adresse"},
+    {"preferences", "preferences", "Präferenzen"},
 };
 static const char *const subject_words[][3] = {
-    {"customers", "customers", "Kundinnen und Kunden"}, {"users", "users", "Nutzerinnen und Nutzer"},
-    {"subscribers", "subscribers", "Abonnentinnen und Abonnenten"}, {"employees", "employees", "Beschäftigte"},
-    {"students", "students", "Schülerinnen, Schüler und Studierende"}, {"patients", "patients", "Patientinnen und Patienten"},
-    {"children", "children", "Kinder"}, {"vulnerable-adults", "vulnerable adults", "schutzbedürftige Erwachsene"},
-    {"prospects", "prospective customers", "Interessentinnen und Interessenten"}, {"members", "members", "Mitglieder"},
+    {"customers", "customers", "Kundinnen und Kunden"},
+    {"users", "users", "Nutzerinnen und Nutzer"},
+    {"subscribers", "subscribers", "Abonnentinnen und Abonnenten"},
+    {"employees", "employees", "Beschäftigte"},
+    {"students", "students", "Schülerinnen, Schüler und Studierende"},
+    {"patients", "patients", "Patientinnen und Patienten"},
+    {"children", "children", "Kinder"},
+    {"vulnerable-adults", "vulnerable adults", "schutzbedürftige Erwachsene"},
+    {"prospects", "prospective customers", "Interessentinnen und Interessenten"},
+    {"members", "members", "Mitglieder"},
     {"other", "others", "sonstige Personen"},
 };
 static const char *const cause_words[][3] = {
@@ -85,21 +107,35 @@ static const char *const cause_words[][3] = {
     {"misconfiguration", "a misconfiguration", "eine Fehlkonfiguration"},
     {"publishing-error", "a publishing error", "ein Veröffentlichungsfehler"},
     {"misdelivery", "misdelivery (sent to the wrong recipient)", "ein Fehlversand"},
-    {"lost-device", "a lost device", "ein verlorenes Gerät"}, {"theft", "theft", "ein Diebstahl"},
+    {"lost-device", "a lost device", "ein verlorenes Gerät"},
+    {"theft", "theft", "ein Diebstahl"},
     {"hacking", "an attack on the systems (hacking)", "ein Angriff auf die Systeme (Hacking)"},
-    {"malware", "malware", "Schadsoftware"}, {"social-engineering", "social engineering", "Social Engineering"},
+    {"malware", "malware", "Schadsoftware"},
+    {"social-engineering", "social engineering", "Social Engineering"},
     {"insider-misuse", "misuse by an insider", "Missbrauch durch eine befugte Person"},
     {"processor", "an incident at a processor", "ein Vorfall bei einem Auftragsverarbeiter"},
-    {"physical", "a physical incident", "ein physischer Vorfall"}, {"other", "other", "sonstige"},
+    {"physical", "a physical incident", "ein physischer Vorfall"},
+    {"other", "other", "sonstige"},
     {"unknown", "not known yet", "noch nicht bekannt"},
 };
 static const char *const event_words[][3] = {
-    {"aware", "became aware", "Kenntnis erlangt"}, {"created", "recorded", "erfasst"}, {"status", "status", "Status"},
-    {"notified", "authority notified", "Behörde benachrichtigt"}, {"contained", "contained", "eingedämmt"},
-    {"nis2", "NIS2", "NIS2"}, {"update", "record updated", "Eintrag geändert"}, {"scan", "log analysis", "Protokollauswertung"},
-    {"evidence", "evidence", "Beweismittel"}, {"finding", "finding", "Befund"}, {"subjects", "contact data", "Kontaktdaten"},
-    {"assessment", "assessment", "Bewertung"}, {"decision", "decision", "Entscheidung"}, {"filing", "filing", "Meldung"},
-    {"note", "note", "Notiz"}, {"measure", "measure", "Maßnahme"}, {"contact", "contact", "Kontakt"},
+    {"aware", "became aware", "Kenntnis erlangt"},
+    {"created", "recorded", "erfasst"},
+    {"status", "status", "Status"},
+    {"notified", "authority notified", "Behörde benachrichtigt"},
+    {"contained", "contained", "eingedämmt"},
+    {"nis2", "NIS2", "NIS2"},
+    {"update", "record updated", "Eintrag geändert"},
+    {"scan", "log analysis", "Protokollauswertung"},
+    {"evidence", "evidence", "Beweismittel"},
+    {"finding", "finding", "Befund"},
+    {"subjects", "contact data", "Kontaktdaten"},
+    {"assessment", "assessment", "Bewertung"},
+    {"decision", "decision", "Entscheidung"},
+    {"filing", "filing", "Meldung"},
+    {"note", "note", "Notiz"},
+    {"measure", "measure", "Maßnahme"},
+    {"contact", "contact", "Kontakt"},
 };
 #define N(t) (sizeof t / sizeof t[0])
 
@@ -128,10 +164,12 @@ static void dur(int L, int64_t secs, char *out, size_t len)
 static const char *people_decided(enum proposal_people p, int L)
 {
     switch (p) {
-    case PROPOSAL_PEOPLE_YES: return T("each person is told directly (Art. 34(1) GDPR)",
-                                       "jede Person wird direkt benachrichtigt (Art. 34 Abs. 1 DSGVO)");
-    case PROPOSAL_PEOPLE_PUBLIC: return T("a public communication instead of individual messages (Art. 34(3)(c) GDPR)",
-                                          "öffentliche Bekanntmachung statt einzelner Nachrichten (Art. 34 Abs. 3 lit. c DSGVO)");
+    case PROPOSAL_PEOPLE_YES:
+        return T("each person is told directly (Art. 34(1) GDPR)",
+                 "jede Person wird direkt benachrichtigt (Art. 34 Abs. 1 DSGVO)");
+    case PROPOSAL_PEOPLE_PUBLIC:
+        return T("a public communication instead of individual messages (Art. 34(3)(c) GDPR)",
+                 "öffentliche Bekanntmachung statt einzelner Nachrichten (Art. 34 Abs. 3 lit. c DSGVO)");
     default: return T("no communication to the people", "keine Benachrichtigung der betroffenen Personen");
     }
 }
@@ -140,12 +178,13 @@ static const char *people_proposed(const struct proposal *p, int L)
 {
     switch (p->people) {
     case PROPOSAL_PEOPLE_YES:
-        return p->also_public ? T("tell each person directly, and those without contact data by a public communication "
-                                  "(Art. 34(1), 34(3)(c) GDPR)",
-                                  "jede Person direkt benachrichtigen, Personen ohne Kontaktdaten durch eine öffentliche "
-                                  "Bekanntmachung (Art. 34 Abs. 1, Abs. 3 lit. c DSGVO)")
-                              : T("tell each person directly, without undue delay (Art. 34(1) GDPR)",
-                                  "jede Person unverzüglich direkt benachrichtigen (Art. 34 Abs. 1 DSGVO)");
+        return p->also_public
+                   ? T("tell each person directly, and those without contact data by a public communication "
+                       "(Art. 34(1), 34(3)(c) GDPR)",
+                       "jede Person direkt benachrichtigen, Personen ohne Kontaktdaten durch eine öffentliche "
+                       "Bekanntmachung (Art. 34 Abs. 1, Abs. 3 lit. c DSGVO)")
+                   : T("tell each person directly, without undue delay (Art. 34(1) GDPR)",
+                       "jede Person unverzüglich direkt benachrichtigen (Art. 34 Abs. 1 DSGVO)");
     case PROPOSAL_PEOPLE_PUBLIC:
         return T("a public communication instead (Art. 34(3)(c) GDPR)",
                  "stattdessen eine öffentliche Bekanntmachung (Art. 34 Abs. 3 lit. c DSGVO)");
@@ -173,8 +212,8 @@ static char *event_excerpt(const char *text, size_t max)
     int cut = n > max;
     if (cut) {
         n = max;
-        while (n > 0 && text[n] != ' ') n--;   /* at a word boundary */
-        if (n < max / 2) {                       /* one very long word: at a character boundary */
+        while (n > 0 && text[n] != ' ') n--; /* at a word boundary */
+        if (n < max / 2) { /* one very long word: at a character boundary */
             n = max;
             while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
         }
@@ -194,7 +233,8 @@ static void head(const struct report *m, struct doc *d, int L, const char *zone)
 {
     const struct incident *inc = &m->inc;
     char t[128];
-    add(d, DOC_HEAD, T("To", "An"), m->authority ? m->authority : T("the competent supervisory authority", "die zuständige Aufsichtsbehörde"));
+    add(d, DOC_HEAD, T("To", "An"),
+        m->authority ? m->authority : T("the competent supervisory authority", "die zuständige Aufsichtsbehörde"));
     struct buf b;
     buf_init(&b, 0);
     buf_adds(&b, m->org_name ? m->org_name : T("(organisation not set)", "(Organisation nicht angegeben)"));
@@ -221,7 +261,8 @@ static void head(const struct report *m, struct doc *d, int L, const char *zone)
 static void nature_types(const struct incident *inc, struct doc *d, int L)
 {
     static const char *const types[][3] = {
-        {"confidentiality", "breach of confidentiality: personal data was disclosed to, or accessed by, people not entitled to it",
+        {"confidentiality",
+         "breach of confidentiality: personal data was disclosed to, or accessed by, people not entitled to it",
          "Verletzung der Vertraulichkeit: Unbefugte erhielten Kenntnis von personenbezogenen Daten oder Zugang zu ihnen"},
         {"integrity", "breach of integrity: personal data was altered without authorisation or by accident",
          "Verletzung der Integrität: personenbezogene Daten wurden unbefugt oder unbeabsichtigt verändert"},
@@ -254,7 +295,8 @@ static void nature_period(const struct incident *inc, struct doc *d, int L, cons
         addf(d, DOC_ROW, T("Period", "Zeitraum"), L ? "vom %s bis %s (Dauer: %s)" : "from %s to %s (%s)", t1, t2, du);
     } else if (from) {
         report_time((enum report_lang)L, zone, from, t1, sizeof t1);
-        addf(d, DOC_ROW, T("Period", "Zeitraum"), L ? "seit %s; das Ende ist noch nicht erfasst" : "since %s; the end is not recorded yet", t1);
+        addf(d, DOC_ROW, T("Period", "Zeitraum"),
+             L ? "seit %s; das Ende ist noch nicht erfasst" : "since %s; the end is not recorded yet", t1);
     }
     if (inc->v[IF_CONTAINED_AT]) {
         report_time((enum report_lang)L, zone, inc_time(inc, IF_CONTAINED_AT), t1, sizeof t1);
@@ -271,7 +313,8 @@ static void nature_where(const struct report *m, struct doc *d, int L)
     for (size_t i = 0; i < m->nrules; i++) {
         if (i) buf_addc(&b, '\n');
         if (m->rules[i].where)
-            buf_addf(&b, L ? "%s: Anfragen, die auf %s passen" : "%s: requests matching %s", m->rules[i].name, m->rules[i].where);
+            buf_addf(&b, L ? "%s: Anfragen, die auf %s passen" : "%s: requests matching %s", m->rules[i].name,
+                     m->rules[i].where);
         else buf_adds(&b, m->rules[i].name);
     }
     add(d, DOC_ROW, T("Where", "Wo"), buf_str(&b));
@@ -294,14 +337,16 @@ static void nature_data(const struct report *m, struct doc *d, int L)
 {
     const struct incident *inc = &m->inc;
     const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
-    if (cats && *cats) words_row(d, T("Personal data affected", "Betroffene Daten"), cats, field_words, N(field_words), L);
+    if (cats && *cats)
+        words_row(d, T("Personal data affected", "Betroffene Daten"), cats, field_words, N(field_words), L);
     else add(d, DOC_ROW, T("Personal data affected", "Betroffene Daten"), T("not recorded yet", "noch nicht erfasst"));
     words_row(d, T("Not affected", "Nicht betroffen"), inc->v[IF_DATA_NOT_AFFECTED], field_words, N(field_words), L);
     const struct assessment *a = report_latest_assessment(m);
-    if (a) add(d, DOC_ROW, T("Special categories (Art. 9, 10 GDPR)", "Besondere Kategorien (Art. 9, 10 DSGVO)"),
-               a->in.v[ENISA_K_SPECIAL].value ? T("yes", "ja") : T("no", "nein"));
-    words_row(d, T("Categories of people", "Kategorien betroffener Personen"), inc->v[IF_SUBJECT_CATEGORIES], subject_words,
-              N(subject_words), L);
+    if (a)
+        add(d, DOC_ROW, T("Special categories (Art. 9, 10 GDPR)", "Besondere Kategorien (Art. 9, 10 DSGVO)"),
+            a->in.v[ENISA_K_SPECIAL].value ? T("yes", "ja") : T("no", "nein"));
+    words_row(d, T("Categories of people", "Kategorien betroffener Personen"), inc->v[IF_SUBJECT_CATEGORIES],
+              subject_words, N(subject_words), L);
 }
 
 /* the numbers the scan counted: people, records, and the views (how many, by whom, when) */
@@ -309,15 +354,19 @@ static void nature_scan_numbers(const struct report *m, struct doc *d, int L, co
 {
     char n1[I18N_TEXT_MAX], t1[128], t2[128];
     num(L, m->scan.people, n1, sizeof n1);
-    addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"),
-         L ? "%s (aus den Zugriffsprotokollen gezählt: jede Person, deren Daten jemand anderes als sie selbst abgerufen hat; "
-             "Auswertung Version %lld)"
-           : "%s (counted from the access logs: every person whose data someone other than themselves viewed; "
-             "analysis version %lld)", n1, (long long)m->scan.version);
+    addf(
+        d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"),
+        L ? "%s (aus den Zugriffsprotokollen gezählt: jede Person, deren Daten jemand anderes als sie selbst abgerufen hat; "
+            "Auswertung Version %lld)"
+          : "%s (counted from the access logs: every person whose data someone other than themselves viewed; "
+            "analysis version %lld)",
+        n1, (long long)m->scan.version);
     num(L, m->scan.records, n1, sizeof n1);
-    addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"),
-         L ? "%s (ein Datensatz ist eine Angabe zu einer Person, die offengelegt wurde, etwa die E-Mail-Adresse einer Person)"
-           : "%s (a record is one item of one person's data that was disclosed, such as one person's e-mail address)", n1);
+    addf(
+        d, DOC_ROW, T("Number of records", "Zahl der Datensätze"),
+        L ? "%s (ein Datensatz ist eine Angabe zu einer Person, die offengelegt wurde, etwa die E-Mail-Adresse einer Person)"
+          : "%s (a record is one item of one person's data that was disclosed, such as one person's e-mail address)",
+        n1);
     char v1[I18N_TEXT_MAX], v2[I18N_TEXT_MAX], v3[I18N_TEXT_MAX], v4[I18N_TEXT_MAX];
     num(L, m->scan.views, v1, sizeof v1);
     num(L, m->facts.viewers, v2, sizeof v2);
@@ -325,10 +374,13 @@ static void nature_scan_numbers(const struct report *m, struct doc *d, int L, co
     num(L, m->facts.anonymous_viewers, v4, sizeof v4);
     struct buf b;
     buf_init(&b, 0);
-    buf_addf(&b, L ? "%s Abrufe durch %s andere Personen oder Geräte: %s angemeldete Konten und %s nur über eine IP-Adresse "
-                     "erkennbare Besucher"
-                   : "%s views by %s other people or devices: %s signed-in accounts and %s visitors known only by an "
-                     "IP address", v1, v2, v3, v4);
+    buf_addf(
+        &b,
+        L ? "%s Abrufe durch %s andere Personen oder Geräte: %s angemeldete Konten und %s nur über eine IP-Adresse "
+            "erkennbare Besucher"
+          : "%s views by %s other people or devices: %s signed-in accounts and %s visitors known only by an "
+            "IP address",
+        v1, v2, v3, v4);
     if (m->scan.first_seen) {
         report_time((enum report_lang)L, zone, m->scan.first_seen, t1, sizeof t1);
         report_time((enum report_lang)L, zone, m->scan.last_seen, t2, sizeof t2);
@@ -350,13 +402,15 @@ static void nature_estimates(const struct incident *inc, struct doc *d, int L)
     char n[I18N_TEXT_MAX];
     if (inc->v[IF_APPROX_SUBJECTS]) {
         num(L, strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10), n, sizeof n);
-        addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n);
+        addf(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"),
+             L ? "etwa %s (Schätzung)" : "about %s (estimate)", n);
     } else {
         add(d, DOC_ROW, T("Number of people", "Zahl der Betroffenen"), T("not known yet", "noch nicht bekannt"));
     }
     if (inc->v[IF_APPROX_RECORDS]) {
         num(L, strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10), n, sizeof n);
-        addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"), L ? "etwa %s (Schätzung)" : "about %s (estimate)", n);
+        addf(d, DOC_ROW, T("Number of records", "Zahl der Datensätze"),
+             L ? "etwa %s (Schätzung)" : "about %s (estimate)", n);
     }
 }
 
@@ -364,11 +418,13 @@ static void nature_estimates(const struct incident *inc, struct doc *d, int L)
 static void nature(const struct report *m, struct doc *d, int L, const char *zone)
 {
     const struct incident *inc = &m->inc;
-    add(d, DOC_SECTION, NULL, T("Nature of the breach (Art. 33(3)(a) GDPR)", "Art der Verletzung (Art. 33 Abs. 3 lit. a DSGVO)"));
+    add(d, DOC_SECTION, NULL,
+        T("Nature of the breach (Art. 33(3)(a) GDPR)", "Art der Verletzung (Art. 33 Abs. 3 lit. a DSGVO)"));
     add(d, DOC_ROW, T("What happened", "Was geschehen ist"),
         inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("not described yet", "noch nicht beschrieben"));
     nature_types(inc, d, L);
-    if (inc->v[IF_CAUSE]) add(d, DOC_ROW, T("Cause", "Ursache"), word(cause_words, N(cause_words), inc->v[IF_CAUSE], L));
+    if (inc->v[IF_CAUSE])
+        add(d, DOC_ROW, T("Cause", "Ursache"), word(cause_words, N(cause_words), inc->v[IF_CAUSE], L));
     nature_period(inc, d, L, zone);
     nature_where(m, d, L);
     nature_data(m, d, L);
@@ -384,31 +440,36 @@ static void nature(const struct report *m, struct doc *d, int L, const char *zon
 static void contact(const struct report *m, struct doc *d, int L)
 {
     add(d, DOC_SECTION, NULL, T("Contact point (Art. 33(3)(b) GDPR)", "Kontaktstelle (Art. 33 Abs. 3 lit. b DSGVO)"));
-    add(d, DOC_ROW, T("Data protection officer", "Datenschutzbeauftragte/r"), m->dpo_name ? m->dpo_name : T("not set", "nicht angegeben"));
+    add(d, DOC_ROW, T("Data protection officer", "Datenschutzbeauftragte/r"),
+        m->dpo_name ? m->dpo_name : T("not set", "nicht angegeben"));
     if (m->dpo_email) add(d, DOC_ROW, T("E-mail", "E-Mail"), m->dpo_email);
     if (m->dpo_phone) add(d, DOC_ROW, T("Phone", "Telefon"), m->dpo_phone);
 }
 
 static void consequences(const struct report *m, struct doc *d, int L)
 {
-    add(d, DOC_SECTION, NULL, T("Likely consequences (Art. 33(3)(c) GDPR)", "Wahrscheinliche Folgen (Art. 33 Abs. 3 lit. c DSGVO)"));
-    add(d, DOC_PARA, NULL, m->inc.v[IF_CONSEQUENCES] ? m->inc.v[IF_CONSEQUENCES]
-                                                      : T("The likely consequences have not been described yet.",
-                                                          "Die wahrscheinlichen Folgen sind noch nicht beschrieben."));
+    add(d, DOC_SECTION, NULL,
+        T("Likely consequences (Art. 33(3)(c) GDPR)", "Wahrscheinliche Folgen (Art. 33 Abs. 3 lit. c DSGVO)"));
+    add(d, DOC_PARA, NULL,
+        m->inc.v[IF_CONSEQUENCES] ? m->inc.v[IF_CONSEQUENCES]
+                                  : T("The likely consequences have not been described yet.",
+                                      "Die wahrscheinlichen Folgen sind noch nicht beschrieben."));
     const struct assessment *a = report_latest_assessment(m);
     if (a) {
         char f[128];
         assessment_formula(&a->in, &a->p.severity, L ? ',' : '.', f, sizeof f);
-        addf(d, DOC_PARA, NULL, L ? "Schwere nach der ENISA-Methode: SE = %s, %s (%s); Einzelheiten in Abschnitt 6."
-                                  : "Severity by the ENISA method: SE = %s, %s (%s); see section 6 for the details.",
+        addf(d, DOC_PARA, NULL,
+             L ? "Schwere nach der ENISA-Methode: SE = %s, %s (%s); Einzelheiten in Abschnitt 6."
+               : "Severity by the ENISA method: SE = %s, %s (%s); see section 6 for the details.",
              f, band_name(a->p.severity.band, L), assessment_band_meaning(a->p.severity.band, L));
     }
 }
 
 static void measures(const struct report *m, struct doc *d, int L)
 {
-    add(d, DOC_SECTION, NULL, T("Measures taken and proposed (Art. 33(3)(d) GDPR)",
-                                "Ergriffene und vorgeschlagene Maßnahmen (Art. 33 Abs. 3 lit. d DSGVO)"));
+    add(d, DOC_SECTION, NULL,
+        T("Measures taken and proposed (Art. 33(3)(d) GDPR)",
+          "Ergriffene und vorgeschlagene Maßnahmen (Art. 33 Abs. 3 lit. d DSGVO)"));
     add(d, DOC_ROW, T("Measures taken", "Ergriffene Maßnahmen"),
         m->inc.v[IF_MEASURES_TAKEN] ? m->inc.v[IF_MEASURES_TAKEN] : T("not recorded yet", "noch nicht erfasst"));
     add(d, DOC_ROW, T("Measures proposed", "Vorgeschlagene Maßnahmen"),
@@ -428,7 +489,8 @@ static void limits(const struct report *m, struct doc *d, int L, const char *zon
     report_time((enum report_lang)L, zone, m->dl.fristen_end, t2, sizeof t2);
     addf(d, DOC_ROW, T("72-hour deadline", "72-Stunden-Frist"),
          L ? "%s (Fristende nach der Verordnung (EWG, Euratom) Nr. 1182/71, ab der nächsten vollen Stunde gezählt: %s)"
-           : "%s (end of the period counted under Regulation (EEC, Euratom) No 1182/71, from the next full hour: %s)", t1, t2);
+           : "%s (end of the period counted under Regulation (EEC, Euratom) No 1182/71, from the next full hour: %s)",
+         t1, t2);
     if (notified) {
         report_time((enum report_lang)L, zone, notified, t1, sizeof t1);
         dur(L, notified - aware, du, sizeof du);
@@ -437,30 +499,38 @@ static void limits(const struct report *m, struct doc *d, int L, const char *zon
             dur(L, notified - m->dl.authority, late, sizeof late);
             addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
                  L ? "%s, %s nach Kenntniserlangung und %s nach Ablauf der 72 Stunden"
-                   : "%s, %s after becoming aware and %s after the 72 hours had passed", t1, du, late);
+                   : "%s, %s after becoming aware and %s after the 72 hours had passed",
+                 t1, du, late);
         } else {
             addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
                  L ? "%s, %s nach Kenntniserlangung (innerhalb von 72 Stunden)"
-                   : "%s, %s after becoming aware (within 72 hours)", t1, du);
+                   : "%s, %s after becoming aware (within 72 hours)",
+                 t1, du);
         }
     }
-    if (inc->v[IF_DELAY_REASON]) add(d, DOC_ROW, T("Reasons for the delay", "Gründe für die Verzögerung"), inc->v[IF_DELAY_REASON]);
+    if (inc->v[IF_DELAY_REASON])
+        add(d, DOC_ROW, T("Reasons for the delay", "Gründe für die Verzögerung"), inc->v[IF_DELAY_REASON]);
 }
 
 static void decision_rows(const struct report *m, struct doc *d, int L, const char *zone)
 {
     const struct decision *dc = report_latest_decision(m);
     if (!dc) {
-        add(d, DOC_ROW, T("Decision", "Entscheidung"), T("No decision has been recorded yet.", "Eine Entscheidung ist noch nicht erfasst."));
+        add(d, DOC_ROW, T("Decision", "Entscheidung"),
+            T("No decision has been recorded yet.", "Eine Entscheidung ist noch nicht erfasst."));
         return;
     }
     char t[128];
     report_time((enum report_lang)L, zone, dc->created_at, t, sizeof t);
     struct buf b;
     buf_init(&b, 0);
-    buf_addf(&b, L ? "Nr. %lld vom %s durch %s, zu Bewertung Nr. %lld:\n" : "no. %lld of %s by %s, on assessment no. %lld:\n",
+    buf_addf(&b,
+             L ? "Nr. %lld vom %s durch %s, zu Bewertung Nr. %lld:\n"
+               : "no. %lld of %s by %s, on assessment no. %lld:\n",
              (long long)dc->seq, t, dc->by, (long long)dc->assessment_seq);
-    buf_addf(&b, L ? "Meldung an die Aufsichtsbehörde: %s; Betroffene: %s." : "notify the supervisory authority: %s; the people: %s.",
+    buf_addf(&b,
+             L ? "Meldung an die Aufsichtsbehörde: %s; Betroffene: %s."
+               : "notify the supervisory authority: %s; the people: %s.",
              dc->notify_authority ? T("yes", "ja") : T("no", "nein"), people_decided(dc->people, L));
     const struct assessment *a = report_assessment_by_id(m, dc->assessment_id);
     if (!dc->differs) {
@@ -470,13 +540,18 @@ static void decision_rows(const struct report *m, struct doc *d, int L, const ch
         if (a) {
             int first = 1;
             if (!!dc->notify_authority != !!a->p.notify_authority) {
-                buf_addf(&b, L ? " (Aufsichtsbehörde: vorgeschlagen %s, entschieden %s" : " (authority: proposed %s, decided %s",
-                         a->p.notify_authority ? T("yes", "ja") : T("no", "nein"), dc->notify_authority ? T("yes", "ja") : T("no", "nein"));
+                buf_addf(&b,
+                         L ? " (Aufsichtsbehörde: vorgeschlagen %s, entschieden %s"
+                           : " (authority: proposed %s, decided %s",
+                         a->p.notify_authority ? T("yes", "ja") : T("no", "nein"),
+                         dc->notify_authority ? T("yes", "ja") : T("no", "nein"));
                 first = 0;
             }
             enum proposal_people want = proposal_recommended_people(&a->p);
             if (dc->people != want) {
-                static const char *const pw[][2] = {{"no", "nein"}, {"yes", "ja"}, {"a public communication", "öffentliche Bekanntmachung"}};
+                static const char *const pw[][2] = {{"no", "nein"},
+                                                    {"yes", "ja"},
+                                                    {"a public communication", "öffentliche Bekanntmachung"}};
                 buf_addf(&b, "%s%s", first ? " (" : "; ", L ? "Betroffene: vorgeschlagen " : "people: proposed ");
                 buf_adds(&b, a->p.voluntary ? T("a voluntary notice", "freiwillige Benachrichtigung") : pw[want][L]);
                 buf_addf(&b, L ? ", entschieden %s" : ", decided %s", pw[dc->people][L]);
@@ -496,7 +571,8 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
     add(d, DOC_SECTION, NULL, T("Risk assessment and decision", "Risikobewertung und Entscheidung"));
     const struct assessment *a = report_latest_assessment(m);
     if (!a) {
-        add(d, DOC_PARA, NULL, T("No risk assessment has been recorded yet.", "Eine Risikobewertung ist noch nicht erfasst."));
+        add(d, DOC_PARA, NULL,
+            T("No risk assessment has been recorded yet.", "Eine Risikobewertung ist noch nicht erfasst."));
         decision_rows(m, d, L, zone);
         return;
     }
@@ -517,7 +593,7 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
         const struct enisa_value *v = &a->in.v[k];
         if (v->source == ENISA_SRC_UNSET && !v->value && k != ENISA_K_CONFIDENTIALITY && k != ENISA_K_INTEGRITY &&
             k != ENISA_K_AVAILABILITY && k != ENISA_K_MALICIOUS)
-            continue;   /* flags nobody set: not worth a line */
+            continue; /* flags nobody set: not worth a line */
         if (k == ENISA_K_DPC && !v->value) continue;
         struct buf b;
         buf_init(&b, 0);
@@ -530,11 +606,13 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
         add(d, DOC_ROW, lbl, buf_str(&b));
         buf_release(&b);
     }
-    addf(d, DOC_ROW, T("Proposed level", "Vorgeschlagene Einstufung"), L ? "%s (nach dem Wert allein: %s)" : "%s (by the score alone: %s)",
-         level_name(a->p.level, L), level_name(a->p.enisa_level, L));
+    addf(d, DOC_ROW, T("Proposed level", "Vorgeschlagene Einstufung"),
+         L ? "%s (nach dem Wert allein: %s)" : "%s (by the score alone: %s)", level_name(a->p.level, L),
+         level_name(a->p.enisa_level, L));
     add(d, DOC_ROW, T("Proposal: authority", "Vorschlag: Aufsichtsbehörde"),
-        a->p.notify_authority ? T("notify (Art. 33(1) GDPR)", "melden (Art. 33 Abs. 1 DSGVO)")
-                              : T("no notification; document (Art. 33(5) GDPR)", "keine Meldung; dokumentieren (Art. 33 Abs. 5 DSGVO)"));
+        a->p.notify_authority
+            ? T("notify (Art. 33(1) GDPR)", "melden (Art. 33 Abs. 1 DSGVO)")
+            : T("no notification; document (Art. 33(5) GDPR)", "keine Meldung; dokumentieren (Art. 33 Abs. 5 DSGVO)"));
     add(d, DOC_ROW, T("Proposal: the people", "Vorschlag: Betroffene"), people_proposed(&a->p, L));
     add(d, DOC_PARA, NULL, T("The reasons of the proposal:", "Die Gründe des Vorschlags:"));
     for (size_t i = 0; i < a->p.nreasons; i++) add(d, DOC_ITEM, NULL, L ? a->p.reasons[i].de : a->p.reasons[i].en);
@@ -546,8 +624,7 @@ static void notices_row(const struct report *m, struct doc *d, int L)
 {
     const struct report_notices *c = &m->notices;
     if (!c->made) {
-        add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"),
-            T("none made yet", "noch keine erstellt"));
+        add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"), T("none made yet", "noch keine erstellt"));
         return;
     }
     char n[I18N_TEXT_MAX];
@@ -555,9 +632,13 @@ static void notices_row(const struct report *m, struct doc *d, int L)
     buf_init(&b, 0);
     num(L, c->made, n, sizeof n);
     buf_addf(&b, L ? "%s erstellt und signiert" : "%s made and signed", n);
-    const struct { int64_t v; const char *en, *de; } parts[] = {
+    const struct {
+        int64_t v;
+        const char *en, *de;
+    } parts[] = {
         {c->sent, "accepted by the mail server for delivery", "vom Mailserver zur Zustellung angenommen"},
-        {c->written, "written to files, delivered by the organisation", "als Dateien geschrieben, vom Verantwortlichen zugestellt"},
+        {c->written, "written to files, delivered by the organisation",
+         "als Dateien geschrieben, vom Verantwortlichen zugestellt"},
         {c->pending, "waiting to be sent", "warten auf den Versand"},
         {c->unknown, "of unknown delivery after an interruption (held for review)",
          "nach einer Unterbrechung mit ungewisser Zustellung (zur Prüfung zurückgehalten)"},
@@ -578,19 +659,23 @@ static void notices_row(const struct report *m, struct doc *d, int L)
 static void communication(const struct report *m, struct doc *d, int L)
 {
     char n1[I18N_TEXT_MAX], n2[I18N_TEXT_MAX], n3[I18N_TEXT_MAX];
-    add(d, DOC_SECTION, NULL, T("Communication to the people affected (Art. 34 GDPR)",
-                                "Benachrichtigung der betroffenen Personen (Art. 34 DSGVO)"));
+    add(d, DOC_SECTION, NULL,
+        T("Communication to the people affected (Art. 34 GDPR)",
+          "Benachrichtigung der betroffenen Personen (Art. 34 DSGVO)"));
     const struct decision *dc = report_latest_decision(m);
-    add(d, DOC_ROW, T("Decision", "Entscheidung"), dc ? people_decided(dc->people, L) : T("not decided yet", "noch nicht entschieden"));
+    add(d, DOC_ROW, T("Decision", "Entscheidung"),
+        dc ? people_decided(dc->people, L) : T("not decided yet", "noch nicht entschieden"));
     if (!m->has_scan) {
-        add(d, DOC_ROW, T("People affected", "Betroffene"), T("not counted yet (no log analysis)", "noch nicht gezählt (keine Protokollauswertung)"));
+        add(d, DOC_ROW, T("People affected", "Betroffene"),
+            T("not counted yet (no log analysis)", "noch nicht gezählt (keine Protokollauswertung)"));
         return;
     }
     num(L, m->exposed, n1, sizeof n1);
     add(d, DOC_ROW, T("People affected", "Betroffene"), n1);
     if (!m->subj_version) {
         add(d, DOC_ROW, T("Contact data", "Kontaktdaten"),
-            T("not imported yet: how many can be told individually is not known", "noch nicht eingelesen: wie viele direkt "
+            T("not imported yet: how many can be told individually is not known",
+              "noch nicht eingelesen: wie viele direkt "
               "benachrichtigt werden können, ist noch nicht bekannt"));
         return;
     }
@@ -602,12 +687,18 @@ static void communication(const struct report *m, struct doc *d, int L)
     buf_adds(&b, n3);
     if (m->unreachable) {
         int one = m->unreachable == 1, told = dc && dc->people != PROPOSAL_PEOPLE_NO;
-        if (L) buf_adds(&b, one ? ": für diese Person sind keine Kontaktdaten bekannt" : ": für diese Personen sind keine Kontaktdaten bekannt");
+        if (L)
+            buf_adds(&b, one ? ": für diese Person sind keine Kontaktdaten bekannt"
+                             : ": für diese Personen sind keine Kontaktdaten bekannt");
         else buf_adds(&b, one ? ": no contact data is known for this person" : ": no contact data is known for them");
-        if (told && L) buf_adds(&b, one ? "; sie wird durch eine öffentliche Bekanntmachung informiert (Art. 34 Abs. 3 lit. c DSGVO)"
-                                        : "; sie werden durch eine öffentliche Bekanntmachung informiert (Art. 34 Abs. 3 lit. c DSGVO)");
-        else if (told) buf_adds(&b, one ? ", who is informed by a public communication (Art. 34(3)(c) GDPR)"
-                                        : "; they are informed by a public communication (Art. 34(3)(c) GDPR)");
+        if (told && L)
+            buf_adds(
+                &b,
+                one ? "; sie wird durch eine öffentliche Bekanntmachung informiert (Art. 34 Abs. 3 lit. c DSGVO)"
+                    : "; sie werden durch eine öffentliche Bekanntmachung informiert (Art. 34 Abs. 3 lit. c DSGVO)");
+        else if (told)
+            buf_adds(&b, one ? ", who is informed by a public communication (Art. 34(3)(c) GDPR)"
+                             : "; they are informed by a public communication (Art. 34(3)(c) GDPR)");
     }
     add(d, DOC_ROW, T("Not reachable individually", "Nicht direkt erreichbar"), buf_str(&b));
     buf_release(&b);
@@ -617,15 +708,18 @@ static void communication(const struct report *m, struct doc *d, int L)
 static void timeline(const struct report *m, struct doc *d, int L, const char *zone)
 {
     add(d, DOC_SECTION, NULL, T("Timeline", "Chronologie"));
-    add(d, DOC_PARA, NULL, T("Entries of the incident's append-only timeline, as recorded.",
-                             "Einträge der nur fortschreibbaren Chronologie des Vorfalls, im erfassten Wortlaut (englisch)."));
+    add(d, DOC_PARA, NULL,
+        T("Entries of the incident's append-only timeline, as recorded.",
+          "Einträge der nur fortschreibbaren Chronologie des Vorfalls, im erfassten Wortlaut (englisch)."));
     for (size_t i = 0; i < m->nevents; i++) {
         const struct inc_event *e = &m->events[i];
         char t[128];
         report_time((enum report_lang)L, zone, e->at, t, sizeof t);
         char *x = event_excerpt(e->text, 700);
         char *lbl = xasprintf("#%lld  %s — %s", (long long)e->seq, t, word(event_words, N(event_words), e->kind, L));
-        if (e->corrects) addf(d, DOC_EVENT, lbl, L ? "%s (Berichtigung von Eintrag %lld)" : "%s (corrects entry %lld)", x, (long long)e->corrects);
+        if (e->corrects)
+            addf(d, DOC_EVENT, lbl, L ? "%s (Berichtigung von Eintrag %lld)" : "%s (corrects entry %lld)", x,
+                 (long long)e->corrects);
         else add(d, DOC_EVENT, lbl, x);
         free(lbl);
         free(x);
@@ -642,25 +736,31 @@ static void filings(const struct report *m, struct doc *d, int L, const char *zo
         report_time((enum report_lang)L, zone, f->filed_at, t, sizeof t);
         struct buf b;
         buf_init(&b, 0);
-        if (f->follow_up) buf_addf(&b, L ? "Folgemeldung Nr. %lld" : "follow-up notification no. %lld", (long long)f->follow_up);
+        if (f->follow_up)
+            buf_addf(&b, L ? "Folgemeldung Nr. %lld" : "follow-up notification no. %lld", (long long)f->follow_up);
         else buf_adds(&b, T("initial notification", "Erstmeldung"));
-        buf_addf(&b, L ? ", Aktenzeichen %s; %s, Format %s, SHA-256 %s" : ", case reference %s; %s, format %s, SHA-256 %s", f->case_ref,
-                 !strcmp(f->lang, "de") ? T("in German", "deutsch") : T("in English", "englisch"), f->format, f->sha256);
+        buf_addf(&b,
+                 L ? ", Aktenzeichen %s; %s, Format %s, SHA-256 %s" : ", case reference %s; %s, format %s, SHA-256 %s",
+                 f->case_ref, !strcmp(f->lang, "de") ? T("in German", "deutsch") : T("in English", "englisch"),
+                 f->format, f->sha256);
         add(d, DOC_EVENT, t, buf_str(&b));
         buf_release(&b);
     }
 }
 
 
-int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d, char *err, size_t errlen)
+int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d, char *err,
+                     size_t errlen)
 {
     memset(d, 0, sizeof *d);
     if (!i18n_zone_get(zone, err, errlen)) return -1;
     int L = lang == REPORT_DE;
     snprintf(d->lang, sizeof d->lang, "%s", L ? "de" : "en");
-    d->title = xstrdup(T("Notification of a personal data breach", "Meldung einer Verletzung des Schutzes personenbezogener Daten"));
-    d->subtitle = xstrdup(T("to the supervisory authority under Article 33 of the General Data Protection Regulation (GDPR)",
-                            "an die Aufsichtsbehörde gemäß Art. 33 der Datenschutz-Grundverordnung (DSGVO)"));
+    d->title = xstrdup(
+        T("Notification of a personal data breach", "Meldung einer Verletzung des Schutzes personenbezogener Daten"));
+    d->subtitle = xstrdup(
+        T("to the supervisory authority under Article 33 of the General Data Protection Regulation (GDPR)",
+          "an die Aufsichtsbehörde gemäß Art. 33 der Datenschutz-Grundverordnung (DSGVO)"));
     head(m, d, L, zone);
     add(d, DOC_HEAD, T("Incident", "Vorfall"), m->inc.v[IF_TITLE]);
     nature(m, d, L, zone);
@@ -676,9 +776,10 @@ int report_doc_build(const struct report *m, enum report_lang lang, const char *
     }
     timeline(m, d, L, zone);
     filings(m, d, L, zone);
-    add(d, DOC_FOOT, NULL, T("This notification contains no personal data of the people affected: only numbers and categories. "
-                             "Prepared with klartext from the register of breaches.",
-                             "Diese Meldung enthält keine personenbezogenen Daten der betroffenen Personen, nur Zahlen und "
-                             "Kategorien. Erstellt mit klartext aus dem Verzeichnis der Datenschutzverletzungen."));
+    add(d, DOC_FOOT, NULL,
+        T("This notification contains no personal data of the people affected: only numbers and categories. "
+          "Prepared with klartext from the register of breaches.",
+          "Diese Meldung enthält keine personenbezogenen Daten der betroffenen Personen, nur Zahlen und "
+          "Kategorien. Erstellt mit klartext aus dem Verzeichnis der Datenschutzverletzungen."));
     return 0;
 }

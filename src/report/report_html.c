@@ -39,7 +39,10 @@ static void text_html(struct buf *b, const char *s)
             p += k;
             n -= k;
         }
-        if (*p == '\n') { buf_adds(b, "<br>\n"); p++; }
+        if (*p == '\n') {
+            buf_adds(b, "<br>\n");
+            p++;
+        }
     }
 }
 
@@ -52,10 +55,13 @@ static void close_block(struct buf *b, enum open *o)
     *o = O_NONE;
 }
 
-void report_write_html(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone, struct buf *out)
+void report_write_html(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone,
+                       struct buf *out)
 {
-    buf_addf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", d->lang);
+    buf_addf(out,
+             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+             d->lang);
     html_escape(out, d->title);
     buf_adds(out, " — ");
     html_escape(out, m->inc.ref);
@@ -68,10 +74,15 @@ void report_write_html(const struct report *m, const struct doc *d, enum report_
     int section = 0, in_section = 0, in_header = 1;
     for (size_t i = 0; i < d->n; i++) {
         const struct doc_item *it = &d->items[i];
-        enum open want = it->kind == DOC_HEAD || it->kind == DOC_ROW ? O_TABLE : it->kind == DOC_ITEM ? O_LIST
-                       : it->kind == DOC_EVENT ? O_EVENTS : O_NONE;
+        enum open want = it->kind == DOC_HEAD || it->kind == DOC_ROW ? O_TABLE
+                         : it->kind == DOC_ITEM                      ? O_LIST
+                         : it->kind == DOC_EVENT                     ? O_EVENTS
+                                                                     : O_NONE;
         if (o != want) close_block(out, &o);
-        if (in_header && it->kind != DOC_HEAD) { buf_adds(out, "</header>\n"); in_header = 0; }
+        if (in_header && it->kind != DOC_HEAD) {
+            buf_adds(out, "</header>\n");
+            in_header = 0;
+        }
         switch (it->kind) {
         case DOC_SECTION:
             if (in_section) buf_adds(out, "</section>\n");
@@ -82,7 +93,10 @@ void report_write_html(const struct report *m, const struct doc *d, enum report_
             break;
         case DOC_HEAD:
         case DOC_ROW:
-            if (o == O_NONE) { buf_addf(out, "<table%s>\n", it->kind == DOC_HEAD ? " class=\"meta\"" : ""); o = O_TABLE; }
+            if (o == O_NONE) {
+                buf_addf(out, "<table%s>\n", it->kind == DOC_HEAD ? " class=\"meta\"" : "");
+                o = O_TABLE;
+            }
             buf_adds(out, "<tr><th scope=\"row\">");
             html_escape(out, it->label);
             buf_adds(out, "</th><td>");
@@ -95,13 +109,19 @@ void report_write_html(const struct report *m, const struct doc *d, enum report_
             buf_adds(out, "</p>\n");
             break;
         case DOC_ITEM:
-            if (o == O_NONE) { buf_adds(out, "<ol>\n"); o = O_LIST; }
+            if (o == O_NONE) {
+                buf_adds(out, "<ol>\n");
+                o = O_LIST;
+            }
             buf_adds(out, "<li>");
             text_html(out, it->text);
             buf_adds(out, "</li>\n");
             break;
         case DOC_EVENT:
-            if (o == O_NONE) { buf_adds(out, "<table class=\"timeline\">\n"); o = O_EVENTS; }
+            if (o == O_NONE) {
+                buf_adds(out, "<table class=\"timeline\">\n");
+                o = O_EVENTS;
+            }
             buf_adds(out, "<tr><td class=\"when\">");
             html_escape(out, it->label);
             buf_adds(out, "</td><td>");
@@ -119,7 +139,10 @@ void report_write_html(const struct report *m, const struct doc *d, enum report_
             break;
         }
         case DOC_FOOT:
-            if (in_section) { buf_adds(out, "</section>\n"); in_section = 0; }
+            if (in_section) {
+                buf_adds(out, "</section>\n");
+                in_section = 0;
+            }
             buf_adds(out, "<footer class=\"foot\"><p>");
             text_html(out, it->text);
             buf_adds(out, "</p></footer>\n");

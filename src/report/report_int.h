@@ -12,8 +12,8 @@
 #include "util/buf.h"
 #include "util/deadline.h"
 
-struct report_rule {                 /* one [exposure "NAME"] section of the scan's rule */
-    char *name, *where;              /* where: the request or where pattern, or NULL */
+struct report_rule { /* one [exposure "NAME"] section of the scan's rule */
+    char *name, *where; /* where: the request or where pattern, or NULL */
 };
 
 struct report {
@@ -23,7 +23,7 @@ struct report {
     struct incident inc;
     struct inc_event *events;
     size_t nevents;
-    int64_t as_of;                   /* the last change to the incident */
+    int64_t as_of; /* the last change to the incident */
     struct deadlines dl;
     /* the current scan */
     int has_scan;
@@ -31,7 +31,7 @@ struct report {
     struct scan_facts facts;
     struct report_rule *rules;
     size_t nrules;
-    int64_t *hours, *views;          /* views per hour (UTC hour starts), sparse */
+    int64_t *hours, *views; /* views per hour (UTC hour starts), sparse */
     size_t nhours;
     /* the subject directory: counts only */
     int64_t subj_version;
@@ -54,14 +54,14 @@ const struct assessment *report_assessment_by_id(const struct report *m, int64_t
 
 /* ---- the document of the text and HTML forms ---- */
 enum doc_kind {
-    DOC_HEAD,        /* a header row above the sections: label, text */
-    DOC_SECTION,     /* a numbered section: text = its title */
-    DOC_ROW,         /* label: text (text may hold '\n' between paragraphs) */
-    DOC_PARA,        /* a paragraph */
-    DOC_ITEM,        /* a numbered list item (label = optional prefix such as a time) */
-    DOC_EVENT,       /* a timeline entry: label = time, text */
-    DOC_CHART,       /* the exposure chart */
-    DOC_FOOT         /* a closing paragraph */
+    DOC_HEAD, /* a header row above the sections: label, text */
+    DOC_SECTION, /* a numbered section: text = its title */
+    DOC_ROW, /* label: text (text may hold '\n' between paragraphs) */
+    DOC_PARA, /* a paragraph */
+    DOC_ITEM, /* a numbered list item (label = optional prefix such as a time) */
+    DOC_EVENT, /* a timeline entry: label = time, text */
+    DOC_CHART, /* the exposure chart */
+    DOC_FOOT /* a closing paragraph */
 };
 struct doc_item {
     enum doc_kind kind;
@@ -74,12 +74,14 @@ struct doc {
     size_t n, cap;
 };
 /* builds the document of m in lang (zone for times). Returns 0 or -1 with err. */
-int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d,
-                     char *err, size_t errlen);
+int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d, char *err,
+                     size_t errlen);
 void report_doc_release(struct doc *d);
 
-void report_write_text(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone, struct buf *out);
-void report_write_html(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone, struct buf *out);
+void report_write_text(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone,
+                       struct buf *out);
+void report_write_html(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone,
+                       struct buf *out);
 int report_write_json(const struct report *m, struct buf *out);
 /* the JSON objects of the facts (report, controller, incident, numbers, time limits, latest
    assessment and decision, communication, filings), of one assessment, decision, filing */
@@ -91,9 +93,9 @@ int report_write_veris(const struct report *m, struct buf *out);
 
 /* ---- the exposure chart ---- */
 struct chart {
-    int per_day;                     /* 0: one bar per hour; 1: per local day */
-    int64_t *start;                  /* start of each bin (UTC) */
-    int64_t *value;                  /* views in the bin */
+    int per_day; /* 0: one bar per hour; 1: per local day */
+    int64_t *start; /* start of each bin (UTC) */
+    int64_t *value; /* views in the bin */
     size_t n;
     int64_t max, total;
 };

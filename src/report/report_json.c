@@ -14,14 +14,18 @@ static json_t *time_or_null(int64_t t)
     return json_string(iso);
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
 
 static json_t *list(const char *s)
 {
     json_t *a = json_array();
     if (!s) return a;
     char *t = xstrdup(s);
-    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) json_array_append_new(a, json_string(tok));
+    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv))
+        json_array_append_new(a, json_string(tok));
     free(t);
     return a;
 }
@@ -48,9 +52,9 @@ json_t *report_assessment_json(const struct assessment *a)
         json_t *e = json_object();
         enum enisa_key key = (enum enisa_key)k;
         if (key == ENISA_K_DPC || key == ENISA_K_SUBJECTS)
-            json_object_set_new(e, "value", (key == ENISA_K_DPC && !v->value) || v->value < 0 ? json_null() : json_integer(v->value));
-        else
-            json_object_set_new(e, "value", json_string(enisa_value_text(key, v->value, num, sizeof num)));
+            json_object_set_new(
+                e, "value", (key == ENISA_K_DPC && !v->value) || v->value < 0 ? json_null() : json_integer(v->value));
+        else json_object_set_new(e, "value", json_string(enisa_value_text(key, v->value, num, sizeof num)));
         json_object_set_new(e, "source", json_string(enisa_source_name(v->source)));
         json_object_set_new(e, "reason", v->reason[0] ? json_string(v->reason) : json_null());
         json_object_set_new(in, enisa_key_name(key), e);
@@ -153,11 +157,14 @@ static json_t *facts_incident(const struct report *m)
     json_object_set_new(i, "occurred_from", time_or_null(inc_time(inc, IF_OCCURRED_FROM)));
     json_object_set_new(i, "occurred_until", time_or_null(inc_time(inc, IF_OCCURRED_UNTIL)));
     json_object_set_new(i, "contained_at", time_or_null(inc_time(inc, IF_CONTAINED_AT)));
-    json_object_set_new(i, "data_categories", list(inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES]
-                                                   : m->has_scan ? m->facts.fields : NULL));
+    json_object_set_new(i, "data_categories",
+                        list(inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES]
+                             : m->has_scan              ? m->facts.fields
+                                                        : NULL));
     json_object_set_new(i, "data_not_affected", list(inc->v[IF_DATA_NOT_AFFECTED]));
     json_object_set_new(i, "subject_categories", list(inc->v[IF_SUBJECT_CATEGORIES]));
-    json_object_set_new(i, "cross_border", inc->v[IF_CROSS_BORDER] ? json_boolean(inc_bool(inc, IF_CROSS_BORDER)) : json_null());
+    json_object_set_new(i, "cross_border",
+                        inc->v[IF_CROSS_BORDER] ? json_boolean(inc_bool(inc, IF_CROSS_BORDER)) : json_null());
     json_object_set_new(i, "consequences", str_or_null(inc->v[IF_CONSEQUENCES]));
     json_object_set_new(i, "measures_taken", str_or_null(inc->v[IF_MEASURES_TAKEN]));
     json_object_set_new(i, "measures_proposed", str_or_null(inc->v[IF_MEASURES_PROPOSED]));
@@ -182,8 +189,12 @@ static json_t *facts_numbers(const struct report *m)
         json_object_set_new(n, "last_seen", time_or_null(m->scan.last_seen));
     } else {
         json_object_set_new(n, "method", inc->v[IF_APPROX_SUBJECTS] ? json_string("estimate") : json_null());
-        json_object_set_new(n, "people", inc->v[IF_APPROX_SUBJECTS] ? json_integer(strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10)) : json_null());
-        json_object_set_new(n, "records", inc->v[IF_APPROX_RECORDS] ? json_integer(strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10)) : json_null());
+        json_object_set_new(n, "people",
+                            inc->v[IF_APPROX_SUBJECTS] ? json_integer(strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10))
+                                                       : json_null());
+        json_object_set_new(n, "records",
+                            inc->v[IF_APPROX_RECORDS] ? json_integer(strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10))
+                                                      : json_null());
     }
     return n;
 }
@@ -298,15 +309,31 @@ static json_t *varieties(const char *v)
 static json_t *duration(int64_t secs)
 {
     json_t *j = json_object();
-    if (secs < 0) { json_object_set_new(j, "unit", json_string("Unknown")); return j; }
+    if (secs < 0) {
+        json_object_set_new(j, "unit", json_string("Unknown"));
+        return j;
+    }
     const char *unit;
     int64_t v;
-    if (secs < 60) { unit = "Seconds"; v = secs; }
-    else if (secs < 3600) { unit = "Minutes"; v = secs / 60; }
-    else if (secs < 2 * 86400) { unit = "Hours"; v = secs / 3600; }
-    else if (secs < 14 * 86400) { unit = "Days"; v = secs / 86400; }
-    else if (secs < 60 * 86400) { unit = "Weeks"; v = secs / (7 * 86400); }
-    else { unit = "Months"; v = secs / (30 * 86400); }
+    if (secs < 60) {
+        unit = "Seconds";
+        v = secs;
+    } else if (secs < 3600) {
+        unit = "Minutes";
+        v = secs / 60;
+    } else if (secs < 2 * 86400) {
+        unit = "Hours";
+        v = secs / 3600;
+    } else if (secs < 14 * 86400) {
+        unit = "Days";
+        v = secs / 86400;
+    } else if (secs < 60 * 86400) {
+        unit = "Weeks";
+        v = secs / (7 * 86400);
+    } else {
+        unit = "Months";
+        v = secs / (30 * 86400);
+    }
     json_object_set_new(j, "unit", json_string(unit));
     json_object_set_new(j, "value", json_integer(v));
     return j;
@@ -315,15 +342,22 @@ static json_t *duration(int64_t secs)
 /* actor and action from the recorded cause */
 static void veris_actor_action(const char *cause, json_t *actor, json_t *action)
 {
-    static const struct { const char *cause, *error; } errors[] = {
-        {"programming-error", "Programming error"}, {"misconfiguration", "Misconfiguration"},
-        {"publishing-error", "Publishing error"}, {"misdelivery", "Misdelivery"}, {"lost-device", "Loss"},
+    static const struct {
+        const char *cause, *error;
+    } errors[] = {
+        {"programming-error", "Programming error"},
+        {"misconfiguration", "Misconfiguration"},
+        {"publishing-error", "Publishing error"},
+        {"misdelivery", "Misdelivery"},
+        {"lost-device", "Loss"},
     };
     for (size_t i = 0; cause && i < sizeof errors / sizeof errors[0]; i++)
         if (!strcmp(cause, errors[i].cause)) {
             json_t *in = json_object(), *e = json_object();
-            json_object_set_new(in, "variety", varieties(!strcmp(cause, "programming-error") ? "Developer"
-                                                         : !strcmp(cause, "misconfiguration") ? "System admin" : "Unknown"));
+            json_object_set_new(in, "variety",
+                                varieties(!strcmp(cause, "programming-error")  ? "Developer"
+                                          : !strcmp(cause, "misconfiguration") ? "System admin"
+                                                                               : "Unknown"));
             json_object_set_new(in, "motive", varieties("NA"));
             json_object_set_new(actor, "internal", in);
             json_object_set_new(e, "variety", varieties(errors[i].error));
@@ -337,7 +371,9 @@ static void veris_actor_action(const char *cause, json_t *actor, json_t *action)
         json_object_set_new(x, "variety", varieties("Unknown"));
         json_object_set_new(x, "motive", varieties("Unknown"));
         json_object_set_new(actor, "external", x);
-        const char *act = !strcmp(cause, "theft") ? "physical" : !strcmp(cause, "social-engineering") ? "social" : cause;
+        const char *act = !strcmp(cause, "theft")                ? "physical"
+                          : !strcmp(cause, "social-engineering") ? "social"
+                                                                 : cause;
         json_object_set_new(a, "variety", varieties(!strcmp(cause, "theft") ? "Theft" : "Unknown"));
         json_object_set_new(a, "vector", varieties("Unknown"));
         if (!strcmp(act, "social")) json_object_set_new(a, "target", varieties("Unknown"));
@@ -364,13 +400,29 @@ static const char *veris_data_variety(const char *field)
 {
     char f[64];
     size_t i;
-    for (i = 0; field[i] && i + 1 < sizeof f; i++) f[i] = field[i] == '_' ? '-' : (char)(field[i] | ((field[i] >= 'A' && field[i] <= 'Z') ? 0x20 : 0));
+    for (i = 0; field[i] && i + 1 < sizeof f; i++)
+        f[i] = field[i] == '_' ? '-' : (char)(field[i] | ((field[i] >= 'A' && field[i] <= 'Z') ? 0x20 : 0));
     f[i] = 0;
-    static const struct { const char *f, *v; } map[] = {
-        {"payment-card", "Payment"}, {"card", "Payment"}, {"credit-card", "Payment"}, {"card-number", "Payment"},
-        {"bank", "Bank"}, {"bank-account", "Bank"}, {"iban", "Bank"}, {"bic", "Bank"}, {"account-number", "Bank"},
-        {"password", "Credentials"}, {"passwords", "Credentials"}, {"credentials", "Credentials"}, {"token", "Credentials"},
-        {"health", "Medical"}, {"medical", "Medical"}, {"diagnosis", "Medical"}, {"medication", "Medical"},
+    static const struct {
+        const char *f, *v;
+    } map[] = {
+        {"payment-card", "Payment"},
+        {"card", "Payment"},
+        {"credit-card", "Payment"},
+        {"card-number", "Payment"},
+        {"bank", "Bank"},
+        {"bank-account", "Bank"},
+        {"iban", "Bank"},
+        {"bic", "Bank"},
+        {"account-number", "Bank"},
+        {"password", "Credentials"},
+        {"passwords", "Credentials"},
+        {"credentials", "Credentials"},
+        {"token", "Credentials"},
+        {"health", "Medical"},
+        {"medical", "Medical"},
+        {"diagnosis", "Medical"},
+        {"medication", "Medical"},
     };
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
         if (!strcmp(map[k].f, f)) return map[k].v;
@@ -418,8 +470,10 @@ static void veris_head(const struct report *m, json_t *j)
     json_object_set_new(j, "source_id", json_string("klartext"));
     json_object_set_new(j, "reference", json_string(inc->ref));
     const char *st = inc->v[IF_STATUS];
-    json_object_set_new(j, "security_incident", json_string(!strcmp(st, "suspected") ? "Suspected"
-                                                            : !strcmp(st, "not-a-breach") ? "False positive" : "Confirmed"));
+    json_object_set_new(j, "security_incident",
+                        json_string(!strcmp(st, "suspected")      ? "Suspected"
+                                    : !strcmp(st, "not-a-breach") ? "False positive"
+                                                                  : "Confirmed"));
     struct buf sb;
     buf_init(&sb, 0);
     buf_adds(&sb, inc->v[IF_TITLE]);
@@ -433,7 +487,8 @@ static void veris_head(const struct report *m, json_t *j)
 static json_t *veris_timeline(const struct incident *inc)
 {
     json_t *tl = json_object();
-    int64_t from = inc_time(inc, IF_OCCURRED_FROM), aware = inc_time(inc, IF_AWARE_AT), contained = inc_time(inc, IF_CONTAINED_AT);
+    int64_t from = inc_time(inc, IF_OCCURRED_FROM), aware = inc_time(inc, IF_AWARE_AT),
+            contained = inc_time(inc, IF_CONTAINED_AT);
     json_object_set_new(tl, "incident", veris_date(from ? from : aware));
     if (from && aware >= from) json_object_set_new(tl, "discovery", duration(aware - from));
     if (contained && contained >= aware) json_object_set_new(tl, "containment", duration(contained - aware));
@@ -456,11 +511,13 @@ static json_t *veris_data(const char *cats, long long people)
 {
     json_t *vs = json_array(), *data = json_array();
     char *t = xstrdup(cats);
-    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) add_unique(vs, veris_data_variety(tok));
+    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv))
+        add_unique(vs, veris_data_variety(tok));
     free(t);
     size_t k;
     json_t *v;
-    json_array_foreach(vs, k, v) {
+    json_array_foreach(vs, k, v)
+    {
         json_t *x = json_object();
         json_object_set_new(x, "variety", json_string(json_string_value(v)));
         if (people >= 0) json_object_set_new(x, "amount", json_integer(people));
@@ -476,15 +533,20 @@ static json_t *veris_confidentiality(const struct report *m)
     const struct incident *inc = &m->inc;
     json_t *c = json_object();
     json_object_set_new(c, "data_disclosure", json_string(m->has_scan && m->scan.views ? "Yes" : "Potentially"));
-    long long records = m->has_scan ? m->scan.records : inc->v[IF_APPROX_RECORDS] ? strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10) : -1;
-    long long people = m->has_scan ? m->scan.people : inc->v[IF_APPROX_SUBJECTS] ? strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10) : -1;
+    long long records = m->has_scan                 ? m->scan.records
+                        : inc->v[IF_APPROX_RECORDS] ? strtoll(inc->v[IF_APPROX_RECORDS], NULL, 10)
+                                                    : -1;
+    long long people = m->has_scan                  ? m->scan.people
+                       : inc->v[IF_APPROX_SUBJECTS] ? strtoll(inc->v[IF_APPROX_SUBJECTS], NULL, 10)
+                                                    : -1;
     if (records >= 0) json_object_set_new(c, "data_total", json_integer(records));
     const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
     if (cats && *cats) json_object_set_new(c, "data", veris_data(cats, people));
     if (inc->v[IF_SUBJECT_CATEGORIES]) {
         json_t *dv = json_array();
         char *t = xstrdup(inc->v[IF_SUBJECT_CATEGORIES]);
-        for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) add_unique(dv, veris_victim(tok));
+        for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv))
+            add_unique(dv, veris_victim(tok));
         free(t);
         json_object_set_new(c, "data_victim", dv);
     }
@@ -496,7 +558,8 @@ static json_t *veris_attribute(const struct report *m)
 {
     json_t *attr = json_object();
     const char *types = m->inc.v[IF_BREACH_TYPES];
-    if (!types || strstr(types, "confidentiality")) json_object_set_new(attr, "confidentiality", veris_confidentiality(m));
+    if (!types || strstr(types, "confidentiality"))
+        json_object_set_new(attr, "confidentiality", veris_confidentiality(m));
     if (types && strstr(types, "integrity")) {
         json_t *x = json_object();
         json_object_set_new(x, "variety", varieties("Modify data"));
@@ -540,7 +603,8 @@ int report_write_veris(const struct report *m, struct buf *out)
     json_object_set_new(j, "action", action);
     json_object_set_new(j, "asset", veris_asset(m));
     json_object_set_new(j, "attribute", veris_attribute(m));
-    if (inc->v[IF_MEASURES_PROPOSED]) json_object_set_new(j, "corrective_action", json_string(inc->v[IF_MEASURES_PROPOSED]));
+    if (inc->v[IF_MEASURES_PROPOSED])
+        json_object_set_new(j, "corrective_action", json_string(inc->v[IF_MEASURES_PROPOSED]));
     json_object_set_new(j, "plus", veris_plus(m));
     return dump(j, out);
 }

@@ -31,11 +31,15 @@ static void parse_rules(const char *text, struct report *m)
         while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r')) s[--l] = 0;
         if (!strncmp(s, "[exposure", 9)) {
             char *q1 = strchr(s, '"'), *q2 = q1 ? strrchr(s, '"') : NULL;
-            if (m->nrules == cap) { cap = cap ? cap * 2 : 4; m->rules = xrealloc(m->rules, cap * sizeof *m->rules); }
+            if (m->nrules == cap) {
+                cap = cap ? cap * 2 : 4;
+                m->rules = xrealloc(m->rules, cap * sizeof *m->rules);
+            }
             struct report_rule *ru = &m->rules[m->nrules++];
             ru->name = q1 && q2 > q1 ? xstrndup(q1 + 1, (size_t)(q2 - q1 - 1)) : xstrdup("?");
             ru->where = NULL;
-        } else if (m->nrules && !m->rules[m->nrules - 1].where && (!strncmp(s, "request", 7) || !strncmp(s, "where", 5))) {
+        } else if (m->nrules && !m->rules[m->nrules - 1].where &&
+                   (!strncmp(s, "request", 7) || !strncmp(s, "where", 5))) {
             char *eq = strchr(s, '=');
             const char *k = s;
             size_t kl = strcspn(k, " \t=");
@@ -57,7 +61,10 @@ static void parse_rules(const char *text, struct report *m)
 
 #define REDACTED "[…]"
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* keeps the words of at least 3 bytes (shorter ones cannot be told from ordinary words), sorted */
 static void redact_prepare(struct report_words *x)
@@ -96,11 +103,14 @@ static char *redact_text(const struct report_words *x, const char *text)
     buf_init(&b, 0);
     const char *p = text;
     while (*p) {
-        if (!tok_char((unsigned char)*p)) { buf_addc(&b, *p++); continue; }
+        if (!tok_char((unsigned char)*p)) {
+            buf_addc(&b, *p++);
+            continue;
+        }
         const char *t = p;
         while (*p && tok_char((unsigned char)*p)) p++;
         size_t len = (size_t)(p - t), core = len;
-        while (core && strchr(".:-", t[core - 1])) core--;   /* sentence punctuation after a token */
+        while (core && strchr(".:-", t[core - 1])) core--; /* sentence punctuation after a token */
         if (redact_has(x, t, core)) {
             buf_adds(&b, REDACTED);
             buf_add(&b, t + core, len - core);
@@ -109,20 +119,29 @@ static char *redact_text(const struct report_words *x, const char *text)
             buf_add(&b, t, len);
         }
     }
-    if (!hit) { buf_release(&b); return NULL; }
+    if (!hit) {
+        buf_release(&b);
+        return NULL;
+    }
     return buf_detach(&b);
 }
 
 static void redact_str(const struct report_words *x, char **s)
 {
     char *t = redact_text(x, *s);
-    if (t) { free(*s); *s = t; }
+    if (t) {
+        free(*s);
+        *s = t;
+    }
 }
 
 static void redact_arr(const struct report_words *x, char *s, size_t len)
 {
     char *t = redact_text(x, s);
-    if (t) { snprintf(s, len, "%s", t); free(t); }
+    if (t) {
+        snprintf(s, len, "%s", t);
+        free(t);
+    }
 }
 
 static int redact_model(reg *r, struct report *m)
@@ -139,7 +158,10 @@ static int redact_model(reg *r, struct report *m)
         struct assessment *a = &m->assessments[i];
         for (int k = 0; k < ENISA_K_COUNT; k++) redact_arr(&x, a->in.v[k].reason, sizeof a->in.v[k].reason);
     }
-    for (size_t i = 0; i < m->ndecisions; i++) { redact_str(&x, &m->decisions[i].reason); redact_str(&x, &m->decisions[i].by); }
+    for (size_t i = 0; i < m->ndecisions; i++) {
+        redact_str(&x, &m->decisions[i].reason);
+        redact_str(&x, &m->decisions[i].by);
+    }
 out:
     report_words_free(&x);
     return rc;
@@ -148,11 +170,19 @@ out:
 void report_free(struct report *m)
 {
     if (!m) return;
-    free(m->org_name); free(m->org_address); free(m->dpo_name); free(m->dpo_email); free(m->dpo_phone); free(m->authority);
+    free(m->org_name);
+    free(m->org_address);
+    free(m->dpo_name);
+    free(m->dpo_email);
+    free(m->dpo_phone);
+    free(m->authority);
     incident_release(&m->inc);
     if (m->events) inc_events_free(m->events, m->nevents);
     scan_facts_release(&m->facts);
-    for (size_t i = 0; i < m->nrules; i++) { free(m->rules[i].name); free(m->rules[i].where); }
+    for (size_t i = 0; i < m->nrules; i++) {
+        free(m->rules[i].name);
+        free(m->rules[i].where);
+    }
     free(m->rules);
     free(m->hours);
     free(m->views);
@@ -198,7 +228,7 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->exposed = sum.exposed;
     m->reachable = sum.reachable;
     m->unreachable = (long long)sum.nunreachable;
-    subjects_summary_release(&sum);   /* the names of unreachable people never enter the model */
+    subjects_summary_release(&sum); /* the names of unreachable people never enter the model */
     if ((rc = report_data_notices(r, inc->id, &m->notices))) goto fail;
     if ((rc = assessments_list(r, inc, &m->assessments, &m->nassessments))) goto fail;
     if ((rc = decisions_list(r, inc, &m->decisions, &m->ndecisions))) goto fail;

@@ -13,14 +13,19 @@
 
 #define T(en, de) (L ? (de) : (en))
 
-static void iso(int64_t t, char out[KT_ISO_LEN]) { if (t) kt_time_iso(t, out); else out[0] = 0; }
+static void iso(int64_t t, char out[KT_ISO_LEN])
+{
+    if (t) kt_time_iso(t, out);
+    else out[0] = 0;
+}
 
 static void line(struct buf *b, const char *label, const char *text)
 {
     size_t w = utf8_width(label);
     buf_addf(b, "  %s", label);
     if (w + 2 > 24) buf_adds(b, "\n                          ");
-    else for (size_t i = w; i < 24; i++) buf_addc(b, ' ');
+    else
+        for (size_t i = w; i < 24; i++) buf_addc(b, ' ');
     wrap_text(b, text, 26, 26, 100);
     buf_addc(b, '\n');
 }
@@ -47,7 +52,8 @@ static void text_when(const struct incident *inc, int L, const char *zone, struc
     linef(b, T("became aware", "Kenntnis"), "%s — %s", t, inc->v[IF_AWARE_HOW]);
     if (!inc->v[IF_OCCURRED_FROM]) return;
     report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_FROM), t, sizeof t);
-    if (inc->v[IF_OCCURRED_UNTIL]) report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_UNTIL), t2, sizeof t2);
+    if (inc->v[IF_OCCURRED_UNTIL])
+        report_time((enum report_lang)L, zone, inc_time(inc, IF_OCCURRED_UNTIL), t2, sizeof t2);
     else snprintf(t2, sizeof t2, "…");
     linef(b, T("occurred", "Zeitraum"), "%s – %s", t, t2);
 }
@@ -61,7 +67,8 @@ static void text_people(const struct report *m, int L, struct buf *b)
         i18n_format_int(L ? I18N_DE : I18N_EN, m->scan.people, n1, sizeof n1);
         i18n_format_int(L ? I18N_DE : I18N_EN, m->scan.records, n2, sizeof n2);
         linef(b, T("people affected", "Betroffene"),
-              L ? "%s Personen, %s Datensätze (Protokollauswertung, Version %lld)" : "%s people, %s records (log analysis, version %lld)",
+              L ? "%s Personen, %s Datensätze (Protokollauswertung, Version %lld)"
+                : "%s people, %s records (log analysis, version %lld)",
               n1, n2, (long long)m->scan.version);
     } else if (inc->v[IF_APPROX_SUBJECTS]) {
         linef(b, T("people affected", "Betroffene"), L ? "etwa %s Personen (Schätzung)" : "about %s people (estimate)",
@@ -76,18 +83,21 @@ static void text_facts(const struct report *m, int L, const char *zone, struct b
 {
     const struct incident *inc = &m->inc;
     line(b, T("status", "Status"), inc_status_label(inc->v[IF_STATUS]));
-    line(b, T("facts", "Sachverhalt"), inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("(not described)", "(nicht beschrieben)"));
+    line(b, T("facts", "Sachverhalt"),
+         inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("(not described)", "(nicht beschrieben)"));
     if (inc->v[IF_BREACH_TYPES]) line(b, T("breach types", "Art der Verletzung"), inc->v[IF_BREACH_TYPES]);
     if (inc->v[IF_CAUSE]) line(b, T("cause", "Ursache"), inc->v[IF_CAUSE]);
     text_when(inc, L, zone, b);
     const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
     if (cats) line(b, T("data affected", "betroffene Daten"), cats);
     text_people(m, L, b);
-    line(b, T("effects", "Folgen"), inc->v[IF_CONSEQUENCES] ? inc->v[IF_CONSEQUENCES] : T("(not described)", "(nicht beschrieben)"));
+    line(b, T("effects", "Folgen"),
+         inc->v[IF_CONSEQUENCES] ? inc->v[IF_CONSEQUENCES] : T("(not described)", "(nicht beschrieben)"));
     struct buf v;
     buf_init(&v, 0);
     buf_adds(&v, inc->v[IF_MEASURES_TAKEN] ? inc->v[IF_MEASURES_TAKEN] : T("(none recorded)", "(keine erfasst)"));
-    if (inc->v[IF_MEASURES_PROPOSED]) buf_addf(&v, L ? "\nVorgeschlagen: %s" : "\nProposed: %s", inc->v[IF_MEASURES_PROPOSED]);
+    if (inc->v[IF_MEASURES_PROPOSED])
+        buf_addf(&v, L ? "\nVorgeschlagen: %s" : "\nProposed: %s", inc->v[IF_MEASURES_PROPOSED]);
     line(b, T("remedial action", "Abhilfemaßnahmen"), buf_str(&v));
     buf_release(&v);
 }
@@ -107,7 +117,8 @@ static void text_authority(const struct report *m, int L, const char *zone, stru
     } else {
         buf_adds(&v, T("not notified", "nicht gemeldet"));
     }
-    if (inc->v[IF_DELAY_REASON]) buf_addf(&v, L ? "\nGründe für die Verzögerung: %s" : "\nreasons for the delay: %s", inc->v[IF_DELAY_REASON]);
+    if (inc->v[IF_DELAY_REASON])
+        buf_addf(&v, L ? "\nGründe für die Verzögerung: %s" : "\nreasons for the delay: %s", inc->v[IF_DELAY_REASON]);
     line(b, T("authority", "Aufsichtsbehörde"), buf_str(&v));
     for (size_t i = 0; i < m->nfilings; i++) {
         const struct filing *fl = &m->filings[i];
@@ -115,7 +126,8 @@ static void text_authority(const struct report *m, int L, const char *zone, stru
         buf_reset(&v);
         if (fl->follow_up) buf_addf(&v, L ? "Folgemeldung Nr. %lld" : "follow-up no. %lld", (long long)fl->follow_up);
         else buf_adds(&v, T("initial notification", "Erstmeldung"));
-        buf_addf(&v, L ? " am %s, Aktenzeichen %s, SHA-256 %s" : " on %s, case reference %s, SHA-256 %s", t, fl->case_ref, fl->sha256);
+        buf_addf(&v, L ? " am %s, Aktenzeichen %s, SHA-256 %s" : " on %s, case reference %s, SHA-256 %s", t,
+                 fl->case_ref, fl->sha256);
         line(b, T("filing", "Meldung"), buf_str(&v));
     }
     buf_release(&v);
@@ -130,8 +142,9 @@ static void text_assessment(const struct assessment *a, int L, const char *zone,
     snprintf(lbl, sizeof lbl, L ? "Bewertung Nr. %lld" : "assessment no. %lld", (long long)a->seq);
     struct buf v;
     buf_init(&v, 0);
-    buf_addf(&v, L ? "%s, %s: SE = %s (%s); Vorschlag: Aufsichtsbehörde %s, Betroffene %s%s"
-                   : "%s, %s: SE = %s (%s); proposal: authority %s, people %s%s",
+    buf_addf(&v,
+             L ? "%s, %s: SE = %s (%s); Vorschlag: Aufsichtsbehörde %s, Betroffene %s%s"
+               : "%s, %s: SE = %s (%s); proposal: authority %s, people %s%s",
              t, a->actor, f, L ? enisa_band_name_de(a->p.severity.band) : enisa_band_name(a->p.severity.band),
              a->p.notify_authority ? T("yes", "ja") : T("no", "nein"), proposal_people_name(a->p.people),
              a->p.voluntary ? T(" (voluntary notice recommended)", " (freiwillige Benachrichtigung empfohlen)") : "");
@@ -155,8 +168,9 @@ static void text_decision(const struct decision *d, int L, const char *zone, str
     snprintf(lbl, sizeof lbl, L ? "Entscheidung Nr. %lld" : "decision no. %lld", (long long)d->seq);
     struct buf v;
     buf_init(&v, 0);
-    buf_addf(&v, L ? "%s, %s (zu Bewertung Nr. %lld): Aufsichtsbehörde %s, Betroffene %s; %s"
-                   : "%s, %s (on assessment no. %lld): authority %s, people %s; %s",
+    buf_addf(&v,
+             L ? "%s, %s (zu Bewertung Nr. %lld): Aufsichtsbehörde %s, Betroffene %s; %s"
+               : "%s, %s (on assessment no. %lld): authority %s, people %s; %s",
              t, d->by, (long long)d->assessment_seq, d->notify_authority ? T("yes", "ja") : T("no", "nein"),
              proposal_people_name(d->people), d->differs ? d->difference : T("as proposed", "wie vorgeschlagen"));
     if (d->reason) buf_addf(&v, L ? "\nBegründung: %s" : "\nreason: %s", d->reason);
@@ -181,15 +195,50 @@ static void text_incident(const struct report *m, int L, const char *zone, struc
               m->exposed, m->reachable, m->unreachable);
 }
 
-static int sink(void *ctx, const char *data, size_t len) { return buf_add(ctx, data, len); }
+static int sink(void *ctx, const char *data, size_t len)
+{
+    return buf_add(ctx, data, len);
+}
 
-static const char *const csv_cols[] = {
-    "ref", "title", "status", "breach_types", "cause", "aware_at", "aware_how", "occurred_from", "occurred_until",
-    "contained_at", "description", "data_categories", "subject_categories", "people", "records", "count_method",
-    "consequences", "measures_taken", "measures_proposed", "notified_at", "notified_late", "delay_reason", "case_ref",
-    "filings", "assessments", "se", "band", "proposed_authority", "proposed_people", "voluntary_notice", "decisions",
-    "decided_at", "decided_by", "decided_authority", "decided_people", "decision_differs", "decision_reason",
-    "reachable", "not_reachable"};
+static const char *const csv_cols[] = {"ref",
+                                       "title",
+                                       "status",
+                                       "breach_types",
+                                       "cause",
+                                       "aware_at",
+                                       "aware_how",
+                                       "occurred_from",
+                                       "occurred_until",
+                                       "contained_at",
+                                       "description",
+                                       "data_categories",
+                                       "subject_categories",
+                                       "people",
+                                       "records",
+                                       "count_method",
+                                       "consequences",
+                                       "measures_taken",
+                                       "measures_proposed",
+                                       "notified_at",
+                                       "notified_late",
+                                       "delay_reason",
+                                       "case_ref",
+                                       "filings",
+                                       "assessments",
+                                       "se",
+                                       "band",
+                                       "proposed_authority",
+                                       "proposed_people",
+                                       "voluntary_notice",
+                                       "decisions",
+                                       "decided_at",
+                                       "decided_by",
+                                       "decided_authority",
+                                       "decided_people",
+                                       "decision_differs",
+                                       "decision_reason",
+                                       "reachable",
+                                       "not_reachable"};
 #define NCOLS (sizeof csv_cols / sizeof csv_cols[0])
 
 static void csv_incident(const struct report *m, struct buf *b)
@@ -202,29 +251,76 @@ static void csv_incident(const struct report *m, struct buf *b)
 #define S(x) (v[c++] = (char *)((x) ? (x) : ""))
 #define I(x) (snprintf(tmp[c], sizeof tmp[c], "%lld", (long long)(x)), v[c] = tmp[c], c++)
 #define TM(x) (iso((x), tmp[c]), v[c] = tmp[c], c++)
-    S(inc->ref); S(inc->v[IF_TITLE]); S(inc->v[IF_STATUS]); S(inc->v[IF_BREACH_TYPES]); S(inc->v[IF_CAUSE]);
-    TM(inc_time(inc, IF_AWARE_AT)); S(inc->v[IF_AWARE_HOW]); TM(inc_time(inc, IF_OCCURRED_FROM));
-    TM(inc_time(inc, IF_OCCURRED_UNTIL)); TM(inc_time(inc, IF_CONTAINED_AT)); S(inc->v[IF_DESCRIPTION]);
+    S(inc->ref);
+    S(inc->v[IF_TITLE]);
+    S(inc->v[IF_STATUS]);
+    S(inc->v[IF_BREACH_TYPES]);
+    S(inc->v[IF_CAUSE]);
+    TM(inc_time(inc, IF_AWARE_AT));
+    S(inc->v[IF_AWARE_HOW]);
+    TM(inc_time(inc, IF_OCCURRED_FROM));
+    TM(inc_time(inc, IF_OCCURRED_UNTIL));
+    TM(inc_time(inc, IF_CONTAINED_AT));
+    S(inc->v[IF_DESCRIPTION]);
     S(inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL);
     S(inc->v[IF_SUBJECT_CATEGORIES]);
-    if (m->has_scan) { I(m->scan.people); I(m->scan.records); S("log analysis"); }
-    else { S(inc->v[IF_APPROX_SUBJECTS]); S(inc->v[IF_APPROX_RECORDS]); S(inc->v[IF_APPROX_SUBJECTS] ? "estimate" : NULL); }
-    S(inc->v[IF_CONSEQUENCES]); S(inc->v[IF_MEASURES_TAKEN]); S(inc->v[IF_MEASURES_PROPOSED]);
+    if (m->has_scan) {
+        I(m->scan.people);
+        I(m->scan.records);
+        S("log analysis");
+    } else {
+        S(inc->v[IF_APPROX_SUBJECTS]);
+        S(inc->v[IF_APPROX_RECORDS]);
+        S(inc->v[IF_APPROX_SUBJECTS] ? "estimate" : NULL);
+    }
+    S(inc->v[IF_CONSEQUENCES]);
+    S(inc->v[IF_MEASURES_TAKEN]);
+    S(inc->v[IF_MEASURES_PROPOSED]);
     int64_t notified = inc_time(inc, IF_NOTIFIED_AT);
-    TM(notified); S(notified ? (notified > m->dl.authority ? "yes" : "no") : NULL); S(inc->v[IF_DELAY_REASON]);
-    S(m->nfilings ? m->filings[0].case_ref : NULL); I(m->nfilings); I(m->nassessments);
+    TM(notified);
+    S(notified ? (notified > m->dl.authority ? "yes" : "no") : NULL);
+    S(inc->v[IF_DELAY_REASON]);
+    S(m->nfilings ? m->filings[0].case_ref : NULL);
+    I(m->nfilings);
+    I(m->nassessments);
     const struct assessment *a = report_latest_assessment(m);
     if (a) {
-        S(a->p.severity.se_text); S(enisa_band_name(a->p.severity.band)); S(a->p.notify_authority ? "yes" : "no");
-        S(proposal_people_name(a->p.people)); S(a->p.voluntary ? "yes" : "no");
-    } else { S(NULL); S(NULL); S(NULL); S(NULL); S(NULL); }
+        S(a->p.severity.se_text);
+        S(enisa_band_name(a->p.severity.band));
+        S(a->p.notify_authority ? "yes" : "no");
+        S(proposal_people_name(a->p.people));
+        S(a->p.voluntary ? "yes" : "no");
+    } else {
+        S(NULL);
+        S(NULL);
+        S(NULL);
+        S(NULL);
+        S(NULL);
+    }
     I(m->ndecisions);
     const struct decision *d = report_latest_decision(m);
     if (d) {
-        TM(d->created_at); S(d->by); S(d->notify_authority ? "yes" : "no"); S(proposal_people_name(d->people));
-        S(d->differs ? "yes" : "no"); S(d->reason);
-    } else { S(NULL); S(NULL); S(NULL); S(NULL); S(NULL); S(NULL); }
-    if (m->subj_version) { I(m->reachable); I(m->unreachable); } else { S(NULL); S(NULL); }
+        TM(d->created_at);
+        S(d->by);
+        S(d->notify_authority ? "yes" : "no");
+        S(proposal_people_name(d->people));
+        S(d->differs ? "yes" : "no");
+        S(d->reason);
+    } else {
+        S(NULL);
+        S(NULL);
+        S(NULL);
+        S(NULL);
+        S(NULL);
+        S(NULL);
+    }
+    if (m->subj_version) {
+        I(m->reachable);
+        I(m->unreachable);
+    } else {
+        S(NULL);
+        S(NULL);
+    }
 #undef S
 #undef I
 #undef TM
@@ -244,7 +340,9 @@ int report_register(reg *r, int fmt, enum report_lang lang, const char *zone, st
         const char *org = reg_org_get(r, "organisation.name");
         buf_addf(out, L ? "Verzeichnis der Verletzungen des Schutzes personenbezogener Daten (Art. 33 Abs. 5 DSGVO)\n"
                         : "Register of personal data breaches (Art. 33(5) GDPR)\n");
-        buf_addf(out, L ? "%s — %zu Vorfälle, gemeldet oder nicht; Zeiten in %s\n" : "%s — %zu incidents, notified or not; times in %s\n",
+        buf_addf(out,
+                 L ? "%s — %zu Vorfälle, gemeldet oder nicht; Zeiten in %s\n"
+                   : "%s — %zu incidents, notified or not; times in %s\n",
                  org ? org : "", n, zone);
     }
     for (size_t i = 0; i < n && !rc; i++) {
@@ -254,8 +352,10 @@ int report_register(reg *r, int fmt, enum report_lang lang, const char *zone, st
         else if (fmt == REPORT_REGISTER_CSV) csv_incident(m, out);
         else {
             json_t *j = report_facts_json(m), *as = json_array(), *ds = json_array();
-            for (size_t k = 0; k < m->nassessments; k++) json_array_append_new(as, report_assessment_json(&m->assessments[k]));
-            for (size_t k = 0; k < m->ndecisions; k++) json_array_append_new(ds, report_decision_json(&m->decisions[k]));
+            for (size_t k = 0; k < m->nassessments; k++)
+                json_array_append_new(as, report_assessment_json(&m->assessments[k]));
+            for (size_t k = 0; k < m->ndecisions; k++)
+                json_array_append_new(ds, report_decision_json(&m->decisions[k]));
             json_object_set_new(j, "assessments", as);
             json_object_set_new(j, "decisions", ds);
             json_array_append_new(arr, j);
@@ -269,7 +369,11 @@ int report_register(reg *r, int fmt, enum report_lang lang, const char *zone, st
         char *s = json_dumps(top, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(top);
         if (!s) rc = reg_fail(r, 1, "cannot write the register as JSON");
-        else { buf_adds(out, s); buf_addc(out, '\n'); free(s); }
+        else {
+            buf_adds(out, s);
+            buf_addc(out, '\n');
+            free(s);
+        }
     }
 out:
     if (arr) json_decref(arr);

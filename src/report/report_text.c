@@ -8,16 +8,25 @@
 #define WIDTH 78
 #define LABEL_W 26
 
-static void spaces(struct buf *b, size_t n) { while (n--) buf_addc(b, ' '); }
+static void spaces(struct buf *b, size_t n)
+{
+    while (n--) buf_addc(b, ' ');
+}
 
-static void rule(struct buf *b, char c) { for (int i = 0; i < WIDTH; i++) buf_addc(b, c); buf_addc(b, '\n'); }
+static void rule(struct buf *b, char c)
+{
+    for (int i = 0; i < WIDTH; i++) buf_addc(b, c);
+    buf_addc(b, '\n');
+}
 
 static void row(struct buf *b, const char *label, const char *text)
 {
     size_t w = utf8_width(label);
     buf_adds(b, label);
-    if (w + 2 > LABEL_W) { buf_addc(b, '\n'); spaces(b, LABEL_W); }
-    else spaces(b, LABEL_W - w);
+    if (w + 2 > LABEL_W) {
+        buf_addc(b, '\n');
+        spaces(b, LABEL_W);
+    } else spaces(b, LABEL_W - w);
     wrap_text(b, text, LABEL_W, LABEL_W, WIDTH);
     buf_addc(b, '\n');
 }
@@ -33,9 +42,12 @@ static void chart_text(const struct report *m, enum report_lang lang, const char
         struct i18n_time t;
         char err[64], d[32], n[I18N_TEXT_MAX];
         if (i18n_localtime("UTC", c.start[i], &t, err, sizeof err)) continue;
-        if (de) snprintf(d, sizeof d, "%.2s %02d.%02d.%04lld", i18n_weekday_name(I18N_DE, t.wday), t.day, t.month, (long long)t.year);
-        else snprintf(d, sizeof d, "%.3s %2d %.3s %04lld", i18n_weekday_name(I18N_EN, t.wday), t.day, i18n_month_name(I18N_EN, t.month),
-                      (long long)t.year);
+        if (de)
+            snprintf(d, sizeof d, "%.2s %02d.%02d.%04lld", i18n_weekday_name(I18N_DE, t.wday), t.day, t.month,
+                     (long long)t.year);
+        else
+            snprintf(d, sizeof d, "%.3s %2d %.3s %04lld", i18n_weekday_name(I18N_EN, t.wday), t.day,
+                     i18n_month_name(I18N_EN, t.month), (long long)t.year);
         int bar = c.max ? (int)((c.value[i] * 40 + c.max - 1) / c.max) : 0;
         i18n_format_int(de ? I18N_DE : I18N_EN, c.value[i], n, sizeof n);
         buf_addf(b, "  %s  ", d);
@@ -45,7 +57,8 @@ static void chart_text(const struct report *m, enum report_lang lang, const char
     chart_release(&c);
 }
 
-void report_write_text(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone, struct buf *out)
+void report_write_text(const struct report *m, const struct doc *d, enum report_lang lang, const char *zone,
+                       struct buf *out)
 {
     buf_addf(out, "%s\n", d->title);
     wrap_text(out, d->subtitle, 0, 0, WIDTH);
@@ -59,18 +72,14 @@ void report_write_text(const struct report *m, const struct doc *d, enum report_
         const struct doc_item *it = &d->items[i];
         if (it->kind != DOC_ITEM) item = 0;
         switch (it->kind) {
-        case DOC_HEAD:
-            row(out, it->label, it->text);
-            break;
+        case DOC_HEAD: row(out, it->label, it->text); break;
         case DOC_SECTION:
             buf_addf(out, "\n%d. ", ++section);
             wrap_text(out, it->text, 3, 3, WIDTH);
             buf_addc(out, '\n');
             rule(out, '-');
             break;
-        case DOC_ROW:
-            row(out, it->label, it->text);
-            break;
+        case DOC_ROW: row(out, it->label, it->text); break;
         case DOC_PARA:
             if (prev == DOC_ROW || prev == DOC_ITEM) buf_addc(out, '\n');
             wrap_text(out, it->text, 0, 0, WIDTH);
@@ -89,9 +98,7 @@ void report_write_text(const struct report *m, const struct doc *d, enum report_
             wrap_text(out, it->text, 4, 4, WIDTH);
             buf_addc(out, '\n');
             break;
-        case DOC_CHART:
-            chart_text(m, lang, zone, out);
-            break;
+        case DOC_CHART: chart_text(m, lang, zone, out); break;
         case DOC_FOOT:
             buf_addc(out, '\n');
             rule(out, '-');

@@ -49,7 +49,10 @@ void wrap_text(struct buf *b, const char *text, size_t first_col, size_t indent,
             p++;
             continue;
         }
-        if (*p == ' ') { p++; continue; }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
         const char *w = p;
         while (*p && *p != ' ' && *p != '\n') p++;
         size_t wl = (size_t)(p - w), ww = utf8_width_n(w, wl);
@@ -59,7 +62,10 @@ void wrap_text(struct buf *b, const char *text, size_t first_col, size_t indent,
             col = indent;
             line_start = 1;
         }
-        if (!line_start) { buf_addc(b, ' '); col++; }
+        if (!line_start) {
+            buf_addc(b, ' ');
+            col++;
+        }
         buf_add(b, w, wl);
         col += ww;
         line_start = 0;
@@ -69,8 +75,8 @@ void wrap_text(struct buf *b, const char *text, size_t first_col, size_t indent,
 void report_time(enum report_lang lang, const char *zone, int64_t t, char *out, size_t len)
 {
     char err[128];
-    if (i18n_format_utc(lang == REPORT_DE ? I18N_DE : I18N_EN, t, zone, I18N_DATE | I18N_TIME | I18N_ZONE, out, len, err,
-                        sizeof err)) {
+    if (i18n_format_utc(lang == REPORT_DE ? I18N_DE : I18N_EN, t, zone, I18N_DATE | I18N_TIME | I18N_ZONE, out, len,
+                        err, sizeof err)) {
         char iso[KT_ISO_LEN];
         kt_time_iso(t, iso);
         snprintf(out, len, "%s", iso);

@@ -14,8 +14,14 @@
 #include <string.h>
 
 /* ---- string arena (stable pointers) ---- */
-struct ablk { struct ablk *next; size_t used, cap; char data[]; };
-struct arena { struct ablk *head; };
+struct ablk {
+    struct ablk *next;
+    size_t used, cap;
+    char data[];
+};
+struct arena {
+    struct ablk *head;
+};
 
 static char *arena_alloc(struct arena *a, size_t n)
 {
@@ -23,7 +29,8 @@ static char *arena_alloc(struct arena *a, size_t n)
     if (!b || b->cap - b->used < n) {
         size_t cap = n > (1u << 20) ? n : (1u << 20);
         b = xmalloc(sizeof *b + cap);
-        b->cap = cap; b->used = 0;
+        b->cap = cap;
+        b->used = 0;
         b->next = a->head;
         a->head = b;
     }
@@ -53,7 +60,10 @@ static void arena_adopt(struct arena *dst, struct arena *src)
 
 static void arena_free(struct arena *a)
 {
-    for (struct ablk *b = a->head, *n; b; b = n) { n = b->next; free(b); }
+    for (struct ablk *b = a->head, *n; b; b = n) {
+        n = b->next;
+        free(b);
+    }
     a->head = NULL;
 }
 
@@ -62,43 +72,72 @@ static inline uint64_t hash_bytes(const void *p, size_t n)
     /* FNV-1a 64 with a final mix; only for table placement, never for output order */
     const unsigned char *s = p;
     uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) { h ^= s[i]; h *= 1099511628211ull; }
-    h ^= h >> 29; h *= 0xbf58476d1ce4e5b9ull; h ^= h >> 32;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
     return h;
 }
 
 /* ---- working aggregation ---- */
 struct asubj {
-    const char *id; uint32_t len;
-    uint32_t page_head;          /* index+1 into pages, 0 = none */
+    const char *id;
+    uint32_t len;
+    uint32_t page_head; /* index+1 into pages, 0 = none */
     uint64_t hash;
     int64_t first, last;
     uint64_t views, fields;
 };
-struct apage { const char *p; uint32_t len; uint32_t next; };
+struct apage {
+    const char *p;
+    uint32_t len;
+    uint32_t next;
+};
 struct apair {
-    uint32_t subj; uint8_t kind; uint8_t h[SCAN_HASH_LEN];
-    uint64_t views; int64_t first, last;
+    uint32_t subj;
+    uint8_t kind;
+    uint8_t h[SCAN_HASH_LEN];
+    uint64_t views;
+    int64_t first, last;
     const char *raw;
 };
-struct ahour { int64_t hour; uint64_t views; };
+struct ahour {
+    int64_t hour;
+    uint64_t views;
+};
 
 struct agg {
     int keep_viewers;
-    unsigned char *key;             /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
+    unsigned char *key; /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
     unsigned char key_fp[8];
     unsigned char digest[32];
     struct arena ar;
-    char *fname[SCAN_MAX_FIELDS]; size_t fname_len[SCAN_MAX_FIELDS]; int nf;
-    struct asubj *subj; uint32_t nsubj, capsubj;
-    uint32_t *stab; uint32_t smask;
-    struct apage *pages; uint32_t npages, cappages;
-    struct apair *pairs; uint32_t npairs, cappairs;
-    uint32_t *ptab; uint32_t pmask;
-    struct ahour *hours; uint32_t nhours, caphours;
+    char *fname[SCAN_MAX_FIELDS];
+    size_t fname_len[SCAN_MAX_FIELDS];
+    int nf;
+    struct asubj *subj;
+    uint32_t nsubj, capsubj;
+    uint32_t *stab;
+    uint32_t smask;
+    struct apage *pages;
+    uint32_t npages, cappages;
+    struct apair *pairs;
+    uint32_t npairs, cappairs;
+    uint32_t *ptab;
+    uint32_t pmask;
+    struct ahour *hours;
+    uint32_t nhours, caphours;
     /* viewer hash cache: the same viewer often makes many requests in a row */
-    int ckind; size_t clen; char cident[256]; uint8_t ch[SCAN_HASH_LEN]; int cvalid;
-    int64_t lasthour; uint32_t lasthour_i;
+    int ckind;
+    size_t clen;
+    char cident[256];
+    uint8_t ch[SCAN_HASH_LEN];
+    int cvalid;
+    int64_t lasthour;
+    uint32_t lasthour_i;
 };
 
 static void key_fingerprint(const unsigned char key[SCAN_KEY_LEN], unsigned char fp[8])
@@ -111,7 +150,7 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
 {
     struct agg *a = xcalloc(1, sizeof *a);
     a->keep_viewers = keep_viewers;
-    if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) {   /* as xalloc does */
+    if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) { /* as xalloc does */
         fputs("klartext: out of memory\n", stderr);
         exit(1);
     }
@@ -123,8 +162,10 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
         a->fname[i] = arena_dup(&a->ar, r->fieldnames[i], a->fname_len[i]);
     }
     a->nf = r->nfields;
-    a->smask = 4095; a->stab = xcalloc(a->smask + 1, sizeof *a->stab);
-    a->pmask = 4095; a->ptab = xcalloc(a->pmask + 1, sizeof *a->ptab);
+    a->smask = 4095;
+    a->stab = xcalloc(a->smask + 1, sizeof *a->stab);
+    a->pmask = 4095;
+    a->ptab = xcalloc(a->pmask + 1, sizeof *a->ptab);
     a->lasthour = INT64_MIN;
     return a;
 }
@@ -132,13 +173,21 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
 void agg_free(struct agg *a)
 {
     if (!a) return;
-    sodium_free(a->key);            /* wipes */
+    sodium_free(a->key); /* wipes */
     arena_free(&a->ar);
-    free(a->subj); free(a->stab); free(a->pages); free(a->pairs); free(a->ptab); free(a->hours);
+    free(a->subj);
+    free(a->stab);
+    free(a->pages);
+    free(a->pairs);
+    free(a->ptab);
+    free(a->hours);
     free(a);
 }
 
-uint64_t agg_people(const struct agg *a) { return a->nsubj; }
+uint64_t agg_people(const struct agg *a)
+{
+    return a->nsubj;
+}
 
 int agg_field(struct agg *a, const char *name, size_t len)
 {
@@ -162,7 +211,8 @@ static void subj_grow(struct agg *a)
         t[j] = v;
     }
     free(a->stab);
-    a->stab = t; a->smask = nm;
+    a->stab = t;
+    a->smask = nm;
 }
 
 static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
@@ -184,7 +234,8 @@ static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
     x->id = arena_dup(&a->ar, s, n);
     x->len = (uint32_t)n;
     x->hash = h;
-    x->first = INT64_MAX; x->last = INT64_MIN;
+    x->first = INT64_MAX;
+    x->last = INT64_MIN;
     a->stab[j] = ++a->nsubj;
     if ((uint64_t)a->nsubj * 2 > a->smask) subj_grow(a);
     return a->nsubj - 1;
@@ -211,12 +262,12 @@ static void pair_grow(struct agg *a)
         t[j] = v;
     }
     free(a->ptab);
-    a->ptab = t; a->pmask = nm;
+    a->ptab = t;
+    a->pmask = nm;
 }
 
-int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t,
-            const char *page, size_t page_len, uint64_t fields,
-            int kind, const char *ident, size_t ident_len)
+int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const char *page, size_t page_len,
+            uint64_t fields, int kind, const char *ident, size_t ident_len)
 {
     /* memory latency first: the person's slot is fetched while the viewer is hashed */
     uint64_t sh = hash_bytes(subj, subj_len);
@@ -234,7 +285,9 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t,
             crypto_generichash_final(&st, h, SCAN_HASH_LEN))
             return -1;
         if (ident_len <= sizeof a->cident) {
-            a->cvalid = 1; a->ckind = kind; a->clen = ident_len;
+            a->cvalid = 1;
+            a->ckind = kind;
+            a->clen = ident_len;
             memcpy(a->cident, ident, ident_len);
             memcpy(a->ch, h, sizeof h);
         }
@@ -273,7 +326,10 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t,
         uint32_t v = a->ptab[j];
         if (!v) break;
         struct apair *x = &a->pairs[v - 1];
-        if (x->subj == si && !memcmp(x->h, h, sizeof h)) { p = x; break; }
+        if (x->subj == si && !memcmp(x->h, h, sizeof h)) {
+            p = x;
+            break;
+        }
         j = (j + 1) & a->pmask;
     }
     if (!p) {
@@ -283,8 +339,11 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t,
         }
         p = &a->pairs[a->npairs];
         memset(p, 0, sizeof *p);
-        p->subj = si; p->kind = (uint8_t)kind; memcpy(p->h, h, sizeof h);
-        p->first = INT64_MAX; p->last = INT64_MIN;
+        p->subj = si;
+        p->kind = (uint8_t)kind;
+        memcpy(p->h, h, sizeof h);
+        p->first = INT64_MAX;
+        p->last = INT64_MIN;
         if (a->keep_viewers) p->raw = arena_dup(&a->ar, ident, ident_len);
         a->ptab[j] = ++a->npairs;
         if ((uint64_t)a->npairs * 2 > a->pmask) pair_grow(a);
@@ -295,19 +354,25 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t,
     if (t > p->last) p->last = t;
     /* hourly histogram (times are nearly ordered: remember the last hour) */
     int64_t hr = t >= 0 ? t - t % 3600 : t - ((t % 3600) + 3600) % 3600;
-    if (hr == a->lasthour) { a->hours[a->lasthour_i].views++; return 0; }
+    if (hr == a->lasthour) {
+        a->hours[a->lasthour_i].views++;
+        return 0;
+    }
     uint32_t i;
-    for (i = 0; i < a->nhours; i++) if (a->hours[i].hour == hr) break;
+    for (i = 0; i < a->nhours; i++)
+        if (a->hours[i].hour == hr) break;
     if (i == a->nhours) {
         if (a->nhours == a->caphours) {
             a->caphours = a->caphours ? a->caphours * 2 : 256;
             a->hours = xrealloc(a->hours, (size_t)a->caphours * sizeof *a->hours);
         }
-        a->hours[i].hour = hr; a->hours[i].views = 0;
+        a->hours[i].hour = hr;
+        a->hours[i].views = 0;
         a->nhours++;
     }
     a->hours[i].views++;
-    a->lasthour = hr; a->lasthour_i = i;
+    a->lasthour = hr;
+    a->lasthour_i = i;
     return 0;
 }
 
@@ -320,44 +385,69 @@ struct rsubj {
     uint64_t viewers, signed_in, anon;
 };
 struct rpair {
-    uint32_t subj; uint8_t kind; uint8_t h[SCAN_HASH_LEN];
-    uint64_t views; int64_t first, last;
+    uint32_t subj;
+    uint8_t kind;
+    uint8_t h[SCAN_HASH_LEN];
+    uint64_t views;
+    int64_t first, last;
     const char *raw;
 };
-struct rhour { int64_t hour; uint64_t views; };
+struct rhour {
+    int64_t hour;
+    uint64_t views;
+};
 
 struct scan_result {
     struct arena ar;
     unsigned char digest[32];
     unsigned char key_fp[8];
     int keep_viewers;
-    int nfields; const char *fieldnames[SCAN_MAX_FIELDS];
-    size_t nsubj; struct rsubj *subj;
-    size_t npages; const char **pages;
-    size_t npairs; struct rpair *pairs;
-    size_t nhours; struct rhour *hours;
-    size_t nfiles; struct res_file *files;
-    size_t nsamples; struct res_sample samples[SCAN_MAX_SAMPLES];
-    double seconds; int threads;
+    int nfields;
+    const char *fieldnames[SCAN_MAX_FIELDS];
+    size_t nsubj;
+    struct rsubj *subj;
+    size_t npages;
+    const char **pages;
+    size_t npairs;
+    struct rpair *pairs;
+    size_t nhours;
+    struct rhour *hours;
+    size_t nfiles;
+    struct res_file *files;
+    size_t nsamples;
+    struct res_sample samples[SCAN_MAX_SAMPLES];
+    double seconds;
+    int threads;
 };
 
-static scan_result *res_new(void) { return xcalloc(1, sizeof(scan_result)); }
+static scan_result *res_new(void)
+{
+    return xcalloc(1, sizeof(scan_result));
+}
 
 void scan_result_free(scan_result *r)
 {
     if (!r) return;
     arena_free(&r->ar);
-    free(r->subj); free(r->pages); free(r->pairs); free(r->hours); free(r->files);
+    free(r->subj);
+    free(r->pages);
+    free(r->pairs);
+    free(r->hours);
+    free(r->files);
     free(r);
 }
 
-static int cmp_cstr(const void *x, const void *y) { return strcmp(*(const char *const *)x, *(const char *const *)y); }
+static int cmp_cstr(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
 
 /* per-subject pair ranges and viewer counts from the sorted pair list */
 static void res_index_pairs(scan_result *r)
 {
     for (size_t i = 0; i < r->nsubj; i++) {
-        r->subj[i].pair_off = 0; r->subj[i].npairs = 0;
+        r->subj[i].pair_off = 0;
+        r->subj[i].npairs = 0;
         r->subj[i].viewers = r->subj[i].signed_in = r->subj[i].anon = 0;
     }
     for (size_t k = 0; k < r->npairs; k++) {
@@ -365,12 +455,16 @@ static void res_index_pairs(scan_result *r)
         if (!s->npairs) s->pair_off = (uint32_t)k;
         s->npairs++;
         s->viewers++;
-        if (r->pairs[k].kind == SCAN_VIEWER_USER) s->signed_in++; else s->anon++;
+        if (r->pairs[k].kind == SCAN_VIEWER_USER) s->signed_in++;
+        else s->anon++;
     }
 }
 
 /* sort key: the first 8 bytes big-endian (zero-padded), then the whole id on ties */
-struct skey { uint64_t pre; uint32_t idx; };
+struct skey {
+    uint64_t pre;
+    uint32_t idx;
+};
 static int cmp_skey(const void *x, const void *y, void *ctx)
 {
     const struct skey *ka = x, *kb = y;
@@ -403,7 +497,8 @@ static int cmp_rhour(const void *x, const void *y)
 static uint64_t remap_bits(uint64_t bits, const int *map)
 {
     uint64_t o = 0;
-    for (int i = 0; bits; i++, bits >>= 1) if (bits & 1) o |= (uint64_t)1 << map[i];
+    for (int i = 0; bits; i++, bits >>= 1)
+        if (bits & 1) o |= (uint64_t)1 << map[i];
     return o;
 }
 
@@ -413,15 +508,17 @@ scan_result *agg_finish(struct agg *a)
     memcpy(r->digest, a->digest, 32);
     memcpy(r->key_fp, a->key_fp, 8);
     r->keep_viewers = a->keep_viewers;
-    arena_adopt(&r->ar, &a->ar);   /* every string stays where the agg put it (NUL-terminated) */
+    arena_adopt(&r->ar, &a->ar); /* every string stays where the agg put it (NUL-terminated) */
     /* fields: sorted names, map old bit -> new bit */
     int order[SCAN_MAX_FIELDS], map[SCAN_MAX_FIELDS];
     const char *names[SCAN_MAX_FIELDS];
     for (int i = 0; i < a->nf; i++) names[i] = a->fname[i];
     for (int i = 0; i < a->nf; i++) order[i] = i;
-    for (int i = 1; i < a->nf; i++)           /* insertion sort, at most 64 */
+    for (int i = 1; i < a->nf; i++) /* insertion sort, at most 64 */
         for (int k = i; k > 0 && strcmp(names[order[k - 1]], names[order[k]]) > 0; k--) {
-            int t = order[k]; order[k] = order[k - 1]; order[k - 1] = t;
+            int t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
         }
     for (int i = 0; i < a->nf; i++) {
         map[order[i]] = i;
@@ -432,7 +529,10 @@ scan_result *agg_finish(struct agg *a)
     struct skey *keys = xmalloc(((size_t)a->nsubj + 1) * sizeof *keys);
     uint32_t *idx = xmalloc(((size_t)a->nsubj + 1) * sizeof *idx);
     uint32_t *newi = xmalloc(((size_t)a->nsubj + 1) * sizeof *newi);
-    for (uint32_t i = 0; i < a->nsubj; i++) { keys[i].pre = prefix_key(a->subj[i].id, a->subj[i].len); keys[i].idx = i; }
+    for (uint32_t i = 0; i < a->nsubj; i++) {
+        keys[i].pre = prefix_key(a->subj[i].id, a->subj[i].len);
+        keys[i].idx = i;
+    }
     qsort_r(keys, a->nsubj, sizeof *keys, cmp_skey, a);
     for (uint32_t i = 0; i < a->nsubj; i++) idx[i] = keys[i].idx;
     free(keys);
@@ -446,12 +546,12 @@ scan_result *agg_finish(struct agg *a)
         struct rsubj *o = &r->subj[k];
         newi[idx[k]] = k;
         o->id = s->id;
-        o->first = s->first; o->last = s->last;
+        o->first = s->first;
+        o->last = s->last;
         o->views = s->views;
         o->fields = remap_bits(s->fields, map);
         o->page_off = (uint32_t)pg;
-        for (uint32_t p = s->page_head; p; p = a->pages[p - 1].next)
-            r->pages[pg++] = a->pages[p - 1].p;
+        for (uint32_t p = s->page_head; p; p = a->pages[p - 1].next) r->pages[pg++] = a->pages[p - 1].p;
         o->npages = (uint32_t)(pg - o->page_off);
         qsort(r->pages + o->page_off, o->npages, sizeof *r->pages, cmp_cstr);
     }
@@ -464,12 +564,16 @@ scan_result *agg_finish(struct agg *a)
         const struct apair *p = &a->pairs[k];
         uint32_t si = newi[p->subj];
         struct rpair *o = &r->pairs[start[si]++];
-        o->subj = si; o->kind = p->kind; memcpy(o->h, p->h, SCAN_HASH_LEN);
-        o->views = p->views; o->first = p->first; o->last = p->last;
+        o->subj = si;
+        o->kind = p->kind;
+        memcpy(o->h, p->h, SCAN_HASH_LEN);
+        o->views = p->views;
+        o->first = p->first;
+        o->last = p->last;
         o->raw = p->raw;
     }
     free(start);
-    for (size_t k = 0; k < r->npairs;) {   /* each person's few viewers, by hash */
+    for (size_t k = 0; k < r->npairs;) { /* each person's few viewers, by hash */
         size_t e = k + 1;
         while (e < r->npairs && r->pairs[e].subj == r->pairs[k].subj) e++;
         if (e - k > 1) qsort(r->pairs + k, e - k, sizeof *r->pairs, cmp_rpair);
@@ -478,9 +582,13 @@ scan_result *agg_finish(struct agg *a)
     res_index_pairs(r);
     r->nhours = a->nhours;
     r->hours = xcalloc(a->nhours + 1, sizeof *r->hours);
-    for (uint32_t k = 0; k < a->nhours; k++) { r->hours[k].hour = a->hours[k].hour; r->hours[k].views = a->hours[k].views; }
+    for (uint32_t k = 0; k < a->nhours; k++) {
+        r->hours[k].hour = a->hours[k].hour;
+        r->hours[k].views = a->hours[k].views;
+    }
     qsort(r->hours, r->nhours, sizeof *r->hours, cmp_rhour);
-    free(idx); free(newi);
+    free(idx);
+    free(newi);
     agg_free(a);
     return r;
 }
@@ -494,10 +602,16 @@ static int cmp_file_key(uint32_t ia, const char *na, uint32_t ib, const char *nb
 
 static void file_sum(struct res_file *d, const struct res_file *s)
 {
-    d->bytes_in += s->bytes_in; d->bytes_out += s->bytes_out;
-    d->lines += s->lines; d->lines_parsed += s->lines_parsed; d->lines_matched += s->lines_matched;
-    d->malformed += s->malformed; d->odd_requests += s->odd_requests;
-    d->out_of_window += s->out_of_window; d->self_views += s->self_views; d->views += s->views;
+    d->bytes_in += s->bytes_in;
+    d->bytes_out += s->bytes_out;
+    d->lines += s->lines;
+    d->lines_parsed += s->lines_parsed;
+    d->lines_matched += s->lines_matched;
+    d->malformed += s->malformed;
+    d->odd_requests += s->odd_requests;
+    d->out_of_window += s->out_of_window;
+    d->self_views += s->self_views;
+    d->views += s->views;
 }
 
 static void file_copy(scan_result *r, struct res_file *d, const struct res_file *s)
@@ -523,8 +637,8 @@ void res_add_file(scan_result *r, const struct res_file *f)
     r->nfiles++;
 }
 
-static int cmp_sample(uint32_t fa, const char *na, uint64_t la, const char *ra,
-                      uint32_t fb, const char *nb, uint64_t lb, const char *rb)
+static int cmp_sample(uint32_t fa, const char *na, uint64_t la, const char *ra, uint32_t fb, const char *nb,
+                      uint64_t lb, const char *rb)
 {
     if (fa != fb) return fa < fb ? -1 : 1;
     int c = strcmp(na, nb);
@@ -537,7 +651,8 @@ void res_add_sample(scan_result *r, uint32_t file_index, const char *file, uint6
 {
     size_t i = 0;
     while (i < r->nsamples && cmp_sample(r->samples[i].file_index, r->samples[i].file, r->samples[i].line,
-                                         r->samples[i].reason, file_index, file, line, reason) <= 0) i++;
+                                         r->samples[i].reason, file_index, file, line, reason) <= 0)
+        i++;
     if (i >= SCAN_MAX_SAMPLES) return;
     if (r->nsamples == SCAN_MAX_SAMPLES) r->nsamples--;
     memmove(r->samples + i + 1, r->samples + i, (r->nsamples - i) * sizeof *r->samples);
@@ -597,8 +712,8 @@ static int merge_fields(scan_result *c, const scan_result *a, const scan_result 
 }
 
 /* the sorted union of two subjects' page lists, appended to c->pages at *pg */
-static void merge_pages(scan_result *c, int steal, const char *const *pa, size_t npa, const char *const *pb,
-                        size_t npb, size_t *pg)
+static void merge_pages(scan_result *c, int steal, const char *const *pa, size_t npa, const char *const *pb, size_t npb,
+                        size_t *pg)
 {
     size_t u = 0, v = 0;
     while (u < npa || v < npb) {
@@ -625,18 +740,24 @@ static void merge_subjects(scan_result *c, const scan_result *a, const scan_resu
         const struct rsubj *sa = cmp <= 0 ? &a->subj[x] : NULL, *sb = cmp >= 0 ? &b->subj[y] : NULL;
         const struct rsubj *s0 = sa ? sa : sb;
         o->id = mdup(c, steal, s0->id);
-        o->first = INT64_MAX; o->last = INT64_MIN;
+        o->first = INT64_MAX;
+        o->last = INT64_MIN;
         o->page_off = (uint32_t)pg;
         const char *const *pa = sa ? a->pages + sa->page_off : NULL, *const *pb = sb ? b->pages + sb->page_off : NULL;
         size_t npa = sa ? sa->npages : 0, npb = sb ? sb->npages : 0;
         if (sa) {
-            o->first = sa->first; o->last = sa->last;
-            o->views += sa->views; o->fields |= remap_bits(sa->fields, ma); ia[x++] = (uint32_t)k;
+            o->first = sa->first;
+            o->last = sa->last;
+            o->views += sa->views;
+            o->fields |= remap_bits(sa->fields, ma);
+            ia[x++] = (uint32_t)k;
         }
         if (sb) {
             if (sb->first < o->first) o->first = sb->first;
             if (sb->last > o->last) o->last = sb->last;
-            o->views += sb->views; o->fields |= remap_bits(sb->fields, mb); ib[y++] = (uint32_t)k;
+            o->views += sb->views;
+            o->fields |= remap_bits(sb->fields, mb);
+            ib[y++] = (uint32_t)k;
         }
         merge_pages(c, steal, pa, npa, pb, npb, &pg);
         o->npages = (uint32_t)(pg - o->page_off);
@@ -667,7 +788,10 @@ static void merge_pairs(scan_result *c, const scan_result *a, const scan_result 
         const struct rpair *p0 = pa ? pa : pb;
         *o = *p0;
         o->subj = pa ? ia[pa->subj] : ib[pb->subj];
-        o->views = 0; o->first = INT64_MAX; o->last = INT64_MIN; o->raw = NULL;
+        o->views = 0;
+        o->first = INT64_MAX;
+        o->last = INT64_MIN;
+        o->raw = NULL;
         for (int t = 0; t < 2; t++) {
             const struct rpair *p = t ? pb : pa;
             if (!p) continue;
@@ -726,7 +850,10 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
     memcpy(c->digest, a->digest, 32);
     memcpy(c->key_fp, a->key_fp, 8);
     c->keep_viewers = a->keep_viewers || b->keep_viewers;
-    if (steal) { arena_adopt(&c->ar, &a->ar); arena_adopt(&c->ar, &b->ar); }
+    if (steal) {
+        arena_adopt(&c->ar, &a->ar);
+        arena_adopt(&c->ar, &b->ar);
+    }
     int ma[SCAN_MAX_FIELDS], mb[SCAN_MAX_FIELDS];
     if (merge_fields(c, a, b, steal, ma, mb, err, errlen)) {
         scan_result_free(c);
@@ -735,30 +862,42 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
     uint32_t *ia, *ib;
     merge_subjects(c, a, b, steal, ma, mb, &ia, &ib);
     merge_pairs(c, a, b, steal, ia, ib);
-    free(ia); free(ib);
+    free(ia);
+    free(ib);
     merge_hours(c, a, b);
     merge_files_and_run(c, a, b);
     return c;
 }
 
 /* ---- accessors ---- */
-size_t scan_result_exposures(const scan_result *r) { return r->nsubj; }
+size_t scan_result_exposures(const scan_result *r)
+{
+    return r->nsubj;
+}
 
 void scan_result_exposure(const scan_result *r, size_t i, struct scan_exposure *o)
 {
     const struct rsubj *s = &r->subj[i];
     memset(o, 0, sizeof *o);
     o->subject = s->id;
-    o->first_seen = s->first; o->last_seen = s->last;
+    o->first_seen = s->first;
+    o->last_seen = s->last;
     o->views = s->views;
-    o->viewers = s->viewers; o->signed_in_viewers = s->signed_in; o->anonymous_viewers = s->anon;
-    o->npages = s->npages; o->pages = r->pages + s->page_off;
+    o->viewers = s->viewers;
+    o->signed_in_viewers = s->signed_in;
+    o->anonymous_viewers = s->anon;
+    o->npages = s->npages;
+    o->pages = r->pages + s->page_off;
     for (int f = 0; f < r->nfields; f++)
         if (s->fields >> f & 1) o->fields[o->nfields++] = r->fieldnames[f];
-    o->pair_first = s->pair_off; o->npairs = s->npairs;
+    o->pair_first = s->pair_off;
+    o->npairs = s->npairs;
 }
 
-size_t scan_result_pairs(const scan_result *r) { return r->npairs; }
+size_t scan_result_pairs(const scan_result *r)
+{
+    return r->npairs;
+}
 
 void scan_result_pair(const scan_result *r, size_t i, struct scan_pair *o)
 {
@@ -767,33 +906,54 @@ void scan_result_pair(const scan_result *r, size_t i, struct scan_pair *o)
     o->exposure = p->subj;
     memcpy(o->hash, p->h, SCAN_HASH_LEN);
     o->kind = p->kind == SCAN_VIEWER_USER ? SCAN_VIEWER_USER : SCAN_VIEWER_IP;
-    o->views = p->views; o->first_seen = p->first; o->last_seen = p->last;
+    o->views = p->views;
+    o->first_seen = p->first;
+    o->last_seen = p->last;
     o->identity = p->raw;
 }
 
-size_t scan_result_hours(const scan_result *r) { return r->nhours; }
+size_t scan_result_hours(const scan_result *r)
+{
+    return r->nhours;
+}
 void scan_result_hour(const scan_result *r, size_t i, int64_t *hour_start, uint64_t *views)
 {
     *hour_start = r->hours[i].hour;
     *views = r->hours[i].views;
 }
 
-size_t scan_result_files(const scan_result *r) { return r->nfiles; }
+size_t scan_result_files(const scan_result *r)
+{
+    return r->nfiles;
+}
 void scan_result_file(const scan_result *r, size_t i, struct scan_file *o)
 {
     const struct res_file *f = &r->files[i];
     memset(o, 0, sizeof *o);
-    o->index = f->index; o->name = f->name; o->compression = f->compression;
-    o->size = f->size; o->mtime = f->mtime;
-    o->has_sha256 = f->has_sha256; memcpy(o->sha256, f->sha256, 32);
-    o->bytes_in = f->bytes_in; o->bytes_out = f->bytes_out;
-    o->lines = f->lines; o->lines_parsed = f->lines_parsed; o->lines_matched = f->lines_matched;
-    o->malformed = f->malformed; o->odd_requests = f->odd_requests; o->out_of_window = f->out_of_window;
-    o->self_views = f->self_views; o->views = f->views;
+    o->index = f->index;
+    o->name = f->name;
+    o->compression = f->compression;
+    o->size = f->size;
+    o->mtime = f->mtime;
+    o->has_sha256 = f->has_sha256;
+    memcpy(o->sha256, f->sha256, 32);
+    o->bytes_in = f->bytes_in;
+    o->bytes_out = f->bytes_out;
+    o->lines = f->lines;
+    o->lines_parsed = f->lines_parsed;
+    o->lines_matched = f->lines_matched;
+    o->malformed = f->malformed;
+    o->odd_requests = f->odd_requests;
+    o->out_of_window = f->out_of_window;
+    o->self_views = f->self_views;
+    o->views = f->views;
     o->error = f->error;
 }
 
-size_t scan_result_samples(const scan_result *r) { return r->nsamples; }
+size_t scan_result_samples(const scan_result *r)
+{
+    return r->nsamples;
+}
 void scan_result_sample(const scan_result *r, size_t i, struct scan_sample *o)
 {
     o->file_index = r->samples[i].file_index;
@@ -809,10 +969,15 @@ void scan_result_totals(const scan_result *r, struct scan_totals *t)
         const struct res_file *f = &r->files[i];
         t->files++;
         if (f->error) t->files_failed++;
-        t->bytes_in += f->bytes_in; t->bytes_out += f->bytes_out;
-        t->lines += f->lines; t->lines_parsed += f->lines_parsed; t->lines_matched += f->lines_matched;
-        t->malformed += f->malformed; t->odd_requests += f->odd_requests;
-        t->out_of_window += f->out_of_window; t->self_views += f->self_views;
+        t->bytes_in += f->bytes_in;
+        t->bytes_out += f->bytes_out;
+        t->lines += f->lines;
+        t->lines_parsed += f->lines_parsed;
+        t->lines_matched += f->lines_matched;
+        t->malformed += f->malformed;
+        t->odd_requests += f->odd_requests;
+        t->out_of_window += f->out_of_window;
+        t->self_views += f->self_views;
     }
     for (size_t i = 0; i < r->nsubj; i++) {
         t->views += r->subj[i].views;
@@ -827,7 +992,10 @@ void scan_result_totals(const scan_result *r, struct scan_totals *t)
 /* ---- serialisation ----
  * "KTSCANP1", then little-endian fields; strings as u32 length + bytes. Everything that
  * merge needs, in canonical order; read back with full bounds and order checks. */
-struct wbuf { struct buf b; int failed; };
+struct wbuf {
+    struct buf b;
+    int failed;
+};
 static void wb_put(struct wbuf *w, const void *d, size_t n)
 {
     if (buf_add(&w->b, d, n)) w->failed = 1;
@@ -852,7 +1020,7 @@ static void wb_str(struct wbuf *w, const char *s)
 }
 
 #define SER_MAGIC "KTSCANP1"
-#define SER_MAX (SIZE_MAX / 4)       /* no limit of its own: as much as memory holds */
+#define SER_MAX (SIZE_MAX / 4) /* no limit of its own: as much as memory holds */
 
 int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
 {
@@ -868,8 +1036,10 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
     for (size_t i = 0; i < r->nsubj; i++) {
         const struct rsubj *s = &r->subj[i];
         wb_str(&w, s->id);
-        wb_u64(&w, (uint64_t)s->first); wb_u64(&w, (uint64_t)s->last);
-        wb_u64(&w, s->views); wb_u64(&w, s->fields);
+        wb_u64(&w, (uint64_t)s->first);
+        wb_u64(&w, (uint64_t)s->last);
+        wb_u64(&w, s->views);
+        wb_u64(&w, s->fields);
         wb_u32(&w, s->npages);
         for (uint32_t p = 0; p < s->npages; p++) wb_str(&w, r->pages[s->page_off + p]);
     }
@@ -879,25 +1049,31 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
         wb_u32(&w, p->subj);
         wb_put(&w, &p->kind, 1);
         wb_put(&w, p->h, SCAN_HASH_LEN);
-        wb_u64(&w, p->views); wb_u64(&w, (uint64_t)p->first); wb_u64(&w, (uint64_t)p->last);
+        wb_u64(&w, p->views);
+        wb_u64(&w, (uint64_t)p->first);
+        wb_u64(&w, (uint64_t)p->last);
         unsigned char has = p->raw != NULL;
         wb_put(&w, &has, 1);
         if (has) wb_str(&w, p->raw);
     }
     wb_u64(&w, r->nhours);
-    for (size_t i = 0; i < r->nhours; i++) { wb_u64(&w, (uint64_t)r->hours[i].hour); wb_u64(&w, r->hours[i].views); }
+    for (size_t i = 0; i < r->nhours; i++) {
+        wb_u64(&w, (uint64_t)r->hours[i].hour);
+        wb_u64(&w, r->hours[i].views);
+    }
     wb_u32(&w, (uint32_t)r->nfiles);
     for (size_t i = 0; i < r->nfiles; i++) {
         const struct res_file *f = &r->files[i];
         wb_u32(&w, f->index);
         wb_str(&w, f->name);
         wb_str(&w, f->compression);
-        wb_u64(&w, f->size); wb_u64(&w, (uint64_t)f->mtime);
+        wb_u64(&w, f->size);
+        wb_u64(&w, (uint64_t)f->mtime);
         unsigned char hs = (unsigned char)f->has_sha256;
         wb_put(&w, &hs, 1);
         wb_put(&w, f->sha256, 32);
-        uint64_t c[10] = {f->bytes_in, f->bytes_out, f->lines, f->lines_parsed, f->lines_matched,
-                          f->malformed, f->odd_requests, f->out_of_window, f->self_views, f->views};
+        uint64_t c[10] = {f->bytes_in,  f->bytes_out,    f->lines,         f->lines_parsed, f->lines_matched,
+                          f->malformed, f->odd_requests, f->out_of_window, f->self_views,   f->views};
         for (int k = 0; k < 10; k++) wb_u64(&w, c[k]);
         unsigned char he = f->error != NULL;
         wb_put(&w, &he, 1);
@@ -922,24 +1098,34 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
     return 0;
 }
 
-struct rbuf { const unsigned char *p; size_t n, off; int bad; };
+struct rbuf {
+    const unsigned char *p;
+    size_t n, off;
+    int bad;
+};
 static int rb_get(struct rbuf *b, void *d, size_t n)
 {
-    if (b->bad || b->n - b->off < n) { b->bad = 1; if (n) memset(d, 0, n); return -1; }
+    if (b->bad || b->n - b->off < n) {
+        b->bad = 1;
+        if (n) memset(d, 0, n);
+        return -1;
+    }
     memcpy(d, b->p + b->off, n);
     b->off += n;
     return 0;
 }
 static uint64_t rb_u64(struct rbuf *b)
 {
-    unsigned char x[8]; uint64_t v = 0;
+    unsigned char x[8];
+    uint64_t v = 0;
     if (rb_get(b, x, 8)) return 0;
     for (int i = 7; i >= 0; i--) v = v << 8 | x[i];
     return v;
 }
 static uint32_t rb_u32(struct rbuf *b)
 {
-    unsigned char x[4]; uint32_t v = 0;
+    unsigned char x[4];
+    uint32_t v = 0;
     if (rb_get(b, x, 4)) return 0;
     for (int i = 3; i >= 0; i--) v = v << 8 | x[i];
     return v;
@@ -947,8 +1133,14 @@ static uint32_t rb_u32(struct rbuf *b)
 static char *rb_str(struct rbuf *b, struct arena *ar)
 {
     uint32_t n = rb_u32(b);
-    if (b->bad || b->n - b->off < n) { b->bad = 1; return arena_dup(ar, "", 0); }
-    if (memchr(b->p + b->off, 0, n)) { b->bad = 1; return arena_dup(ar, "", 0); }
+    if (b->bad || b->n - b->off < n) {
+        b->bad = 1;
+        return arena_dup(ar, "", 0);
+    }
+    if (memchr(b->p + b->off, 0, n)) {
+        b->bad = 1;
+        return arena_dup(ar, "", 0);
+    }
     char *s = arena_dup(ar, (const char *)b->p + b->off, n);
     b->off += n;
     return s;
@@ -957,7 +1149,7 @@ static char *rb_str(struct rbuf *b, struct arena *ar)
 /* The readers of the sections below return NULL, or what is wrong with the partial. Each
  * count is checked against the bytes there are before anything is allocated for it. */
 #define SER_TRUNCATED "partial is truncated"
-#define SER_NONCANON  "partial is not canonical"
+#define SER_NONCANON "partial is not canonical"
 
 /* magic, rule digest, viewer-key fingerprint, keep_viewers, the field names (*nf of them) */
 static const char *read_head(struct rbuf *b, scan_result *r, uint32_t *nf)
@@ -982,22 +1174,27 @@ static const char *read_subjects(struct rbuf *b, scan_result *r, uint32_t nf)
 {
     uint64_t ns = rb_u64(b);
     if (b->bad) return SER_TRUNCATED;
-    if (ns > b->n / 36) return SER_TRUNCATED;   /* each subject takes at least 36 bytes */
+    if (ns > b->n / 36) return SER_TRUNCATED; /* each subject takes at least 36 bytes */
     r->subj = xcalloc(ns + 1, sizeof *r->subj);
     size_t capp = 16;
     r->pages = xmalloc(capp * sizeof *r->pages);
     for (uint64_t i = 0; i < ns && !b->bad; i++) {
         struct rsubj *s = &r->subj[i];
         s->id = rb_str(b, &r->ar);
-        s->first = (int64_t)rb_u64(b); s->last = (int64_t)rb_u64(b);
-        s->views = rb_u64(b); s->fields = rb_u64(b);
+        s->first = (int64_t)rb_u64(b);
+        s->last = (int64_t)rb_u64(b);
+        s->views = rb_u64(b);
+        s->fields = rb_u64(b);
         if (nf < 64 && s->fields >> nf) return "partial has an unknown field";
         uint32_t np = rb_u32(b);
         if (b->bad) return SER_TRUNCATED;
         if (np > b->n) return SER_TRUNCATED;
         s->page_off = (uint32_t)r->npages;
         for (uint32_t p = 0; p < np && !b->bad; p++) {
-            if (r->npages == capp) { capp *= 2; r->pages = xrealloc(r->pages, capp * sizeof *r->pages); }
+            if (r->npages == capp) {
+                capp *= 2;
+                r->pages = xrealloc(r->pages, capp * sizeof *r->pages);
+            }
             r->pages[r->npages] = rb_str(b, &r->ar);
             if (p && strcmp(r->pages[r->npages - 1], r->pages[r->npages]) >= 0) return SER_NONCANON;
             r->npages++;
@@ -1021,7 +1218,9 @@ static const char *read_pairs(struct rbuf *b, scan_result *r)
         p->subj = rb_u32(b);
         rb_get(b, &p->kind, 1);
         rb_get(b, p->h, SCAN_HASH_LEN);
-        p->views = rb_u64(b); p->first = (int64_t)rb_u64(b); p->last = (int64_t)rb_u64(b);
+        p->views = rb_u64(b);
+        p->first = (int64_t)rb_u64(b);
+        p->last = (int64_t)rb_u64(b);
         unsigned char has = 0;
         rb_get(b, &has, 1);
         if (has) p->raw = rb_str(b, &r->ar);
@@ -1062,13 +1261,14 @@ static const char *read_file_stats(struct rbuf *b, scan_result *r)
         f.name = rb_str(b, &r->ar);
         const char *comp = rb_str(b, &r->ar);
         f.compression = comp;
-        f.size = rb_u64(b); f.mtime = (int64_t)rb_u64(b);
+        f.size = rb_u64(b);
+        f.mtime = (int64_t)rb_u64(b);
         unsigned char hs = 0;
         rb_get(b, &hs, 1);
         f.has_sha256 = hs != 0;
         rb_get(b, f.sha256, 32);
-        uint64_t *c[10] = {&f.bytes_in, &f.bytes_out, &f.lines, &f.lines_parsed, &f.lines_matched,
-                           &f.malformed, &f.odd_requests, &f.out_of_window, &f.self_views, &f.views};
+        uint64_t *c[10] = {&f.bytes_in,  &f.bytes_out,    &f.lines,         &f.lines_parsed, &f.lines_matched,
+                           &f.malformed, &f.odd_requests, &f.out_of_window, &f.self_views,   &f.views};
         for (int k = 0; k < 10; k++) *c[k] = rb_u64(b);
         unsigned char he = 0;
         rb_get(b, &he, 1);

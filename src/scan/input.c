@@ -28,11 +28,24 @@ const char *in_comp_name(int comp)
 int in_detect(const unsigned char *p, size_t n, int *comp, char *err, size_t errlen)
 {
     *comp = IN_NONE;
-    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) { *comp = IN_GZIP; return 0; }
-    if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) { *comp = IN_ZSTD; return 0; }
-    if (n >= 4 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18) { *comp = IN_ZSTD; return 0; }
+    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+        *comp = IN_GZIP;
+        return 0;
+    }
+    if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
+        *comp = IN_ZSTD;
+        return 0;
+    }
+    if (n >= 4 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18) {
+        *comp = IN_ZSTD;
+        return 0;
+    }
     const char *name = NULL;
-    if (n >= 6 && !memcmp(p, "\xfd" "7zXZ\0", 6)) name = "xz";
+    if (n >= 6 && !memcmp(p,
+                          "\xfd"
+                          "7zXZ\0",
+                          6))
+        name = "xz";
     else if (n >= 3 && !memcmp(p, "BZh", 3)) name = "bzip2";
     else if (n >= 4 && !memcmp(p, "\x04\x22\x4d\x18", 4)) name = "lz4";
     else if (n >= 4 && !memcmp(p, "PK\x03\x04", 4)) name = "zip";
@@ -48,16 +61,16 @@ enum { GH_FIXED, GH_XLEN, GH_EXTRA, GH_NAME, GH_COMMENT, GH_HCRC, GH_DONE };
 
 struct in_dec {
     int comp;
-    int backend;            /* IN_BACKEND_ISAL or IN_BACKEND_ZLIB (gzip only) */
-    int member_open;        /* inside a gzip member / zstd frame */
-    unsigned long members;  /* gzip members decoded completely */
-    size_t zlast;           /* zstd: last hint (0 = frame complete) */
-    struct {                /* gzip header being read (ISA-L backend) */
-        int part;           /* GH_* */
+    int backend; /* IN_BACKEND_ISAL or IN_BACKEND_ZLIB (gzip only) */
+    int member_open; /* inside a gzip member / zstd frame */
+    unsigned long members; /* gzip members decoded completely */
+    size_t zlast; /* zstd: last hint (0 = frame complete) */
+    struct { /* gzip header being read (ISA-L backend) */
+        int part; /* GH_* */
         unsigned flags, have;
-        unsigned char b[10];    /* the fixed part, XLEN or the header CRC as it arrives */
-        size_t skip;        /* FEXTRA bytes still to skip */
-        uint32_t crc;       /* CRC-32 of the header bytes so far */
+        unsigned char b[10]; /* the fixed part, XLEN or the header CRC as it arrives */
+        size_t skip; /* FEXTRA bytes still to skip */
+        uint32_t crc; /* CRC-32 of the header bytes so far */
     } gh;
     union {
 #ifdef HAVE_ISAL
@@ -91,7 +104,7 @@ struct in_dec *in_dec_new_with(int comp, int backend)
             isal_inflate_init(&d->u.isal);
 #else
             free(d);
-            return NULL;   /* not compiled in */
+            return NULL; /* not compiled in */
 #endif
         } else if (d->backend != IN_BACKEND_ZLIB || inflateInit2(&d->u.z, 15 + 16) != Z_OK) {
             free(d);
@@ -99,7 +112,10 @@ struct in_dec *in_dec_new_with(int comp, int backend)
         }
     } else if (comp == IN_ZSTD) {
         d->zd = ZSTD_createDCtx();
-        if (!d->zd) { free(d); return NULL; }
+        if (!d->zd) {
+            free(d);
+            return NULL;
+        }
         /* the window is memory the decoder fills: at most 2^IN_ZSTD_WINDOW_LOG bytes, as the
          * zstd tool itself allows without --memory (files made with --long=28 or more are refused) */
         ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, IN_ZSTD_WINDOW_LOG);
@@ -125,7 +141,7 @@ void in_dec_free(struct in_dec *d)
 static int gh_next(unsigned flags, int from)
 {
     static const unsigned char flag[GH_DONE] = {[GH_XLEN] = 4, [GH_NAME] = 8, [GH_COMMENT] = 16, [GH_HCRC] = 2};
-    int p = from == GH_XLEN ? GH_EXTRA : from;   /* FEXTRA's bytes follow XLEN */
+    int p = from == GH_XLEN ? GH_EXTRA : from; /* FEXTRA's bytes follow XLEN */
     while (++p < GH_DONE)
         if (p != GH_EXTRA && (flags & flag[p])) break;
     return p;
@@ -143,10 +159,10 @@ static int gz_read_header(struct in_dec *d, const unsigned char **in, size_t *in
         size_t n;
         if (part == GH_EXTRA) {
             n = d->gh.skip < *inlen ? d->gh.skip : *inlen;
-        } else if (part == GH_NAME || part == GH_COMMENT) {   /* zero-terminated */
+        } else if (part == GH_NAME || part == GH_COMMENT) { /* zero-terminated */
             const unsigned char *z = memchr(*in, 0, *inlen);
             n = z ? (size_t)(z - *in) + 1 : *inlen;
-        } else {                                                /* fixed size, gathered in b */
+        } else { /* fixed size, gathered in b */
             size_t want = part == GH_FIXED ? 10 : 2;
             n = want - d->gh.have < *inlen ? want - d->gh.have : *inlen;
             memcpy(d->gh.b + d->gh.have, *in, n);
@@ -154,14 +170,14 @@ static int gz_read_header(struct in_dec *d, const unsigned char **in, size_t *in
         }
         if (part != GH_HCRC) d->gh.crc = (uint32_t)crc32(d->gh.crc, *in, (uInt)n);
         const unsigned char *b = d->gh.b;
-        *in += n; *inlen -= n;
+        *in += n;
+        *inlen -= n;
         if (part == GH_FIXED) {
             /* judged byte by byte, so that trailing garbage is named as soon as it is seen */
             if ((d->gh.have >= 1 && b[0] != 0x1f) || (d->gh.have >= 2 && b[1] != 0x8b)) {
                 if (d->members)
                     err_set(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
-                else
-                    err_set(err, errlen, "not a gzip header");
+                else err_set(err, errlen, "not a gzip header");
                 return -1;
             }
             if (d->gh.have >= 3 && b[2] != 8) {
@@ -175,7 +191,11 @@ static int gz_read_header(struct in_dec *d, const unsigned char **in, size_t *in
         } else if (part == GH_XLEN) {
             if (d->gh.have < 2) continue;
             d->gh.skip = b[0] | (size_t)b[1] << 8;
-            if (d->gh.skip) { d->gh.part = GH_EXTRA; d->gh.have = 0; continue; }
+            if (d->gh.skip) {
+                d->gh.part = GH_EXTRA;
+                d->gh.have = 0;
+                continue;
+            }
         } else if (part == GH_EXTRA) {
             if ((d->gh.skip -= n)) continue;
         } else if (part == GH_NAME || part == GH_COMMENT) {
@@ -205,11 +225,11 @@ static const char *isal_msg(int rc)
 }
 #endif
 
-static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
-                    unsigned char *out, size_t outcap, char *err, size_t errlen);
+static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap,
+                    char *err, size_t errlen);
 
-long in_dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
-                unsigned char *out, size_t outcap, char *err, size_t errlen)
+long in_dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap, char *err,
+                size_t errlen)
 {
     size_t before = *inlen;
     long n = dec_run(d, in, inlen, out, outcap, err, errlen);
@@ -219,8 +239,8 @@ long in_dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
     return n;
 }
 
-static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
-                    unsigned char *out, size_t outcap, char *err, size_t errlen)
+static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap,
+                    char *err, size_t errlen)
 {
     size_t produced = 0;
     if (d->comp == IN_GZIP && d->backend == IN_BACKEND_ZLIB) {
@@ -235,16 +255,21 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             d->u.z.avail_out = (uInt)oc;
             int rc = inflate(&d->u.z, Z_NO_FLUSH);
             size_t used = chunk - d->u.z.avail_in, made = oc - d->u.z.avail_out;
-            *in += used; *inlen -= used;
+            *in += used;
+            *inlen -= used;
             produced += made;
-            if (rc == Z_STREAM_END) { inflateReset(&d->u.z); d->member_open = 0; d->members++; continue; }
+            if (rc == Z_STREAM_END) {
+                inflateReset(&d->u.z);
+                d->member_open = 0;
+                d->members++;
+                continue;
+            }
             if (rc == Z_BUF_ERROR) break;
             if (rc != Z_OK) {
                 /* zlib fails on a wrong magic after reading exactly its two bytes */
                 if (rc == Z_DATA_ERROR && d->members && d->u.z.total_in <= 2)
                     err_set(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
-                else
-                    err_set(err, errlen, "%s", d->u.z.msg ? d->u.z.msg : "corrupt data");
+                else err_set(err, errlen, "%s", d->u.z.msg ? d->u.z.msg : "corrupt data");
                 return -1;
             }
             if (!used && !made) break;
@@ -258,13 +283,13 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
             if (!d->member_open) {
                 memset(&d->gh, 0, sizeof d->gh);
                 isal_inflate_reset(&d->u.isal);
-                d->u.isal.crc_flag = ISAL_GZIP_NO_HDR_VER;   /* deflate data, then the trailer is checked */
+                d->u.isal.crc_flag = ISAL_GZIP_NO_HDR_VER; /* deflate data, then the trailer is checked */
                 d->member_open = 1;
             }
             if (d->gh.part != GH_DONE) {
                 int h = gz_read_header(d, in, inlen, err, errlen);
                 if (h < 0) return -1;
-                if (h == 0) break;   /* needs more input */
+                if (h == 0) break; /* needs more input */
             }
             size_t chunk = *inlen > UINT32_MAX ? UINT32_MAX : *inlen;
             d->u.isal.next_in = (uint8_t *)*in;
@@ -279,28 +304,35 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
                 return err_set(err, errlen, "%s", isal_msg(rc));
             }
             size_t used = chunk - d->u.isal.avail_in, made = oc - d->u.isal.avail_out;
-            *in += used; *inlen -= used;
+            *in += used;
+            *inlen -= used;
             produced += made;
             if (rc < 0) return err_set(err, errlen, "%s", isal_msg(rc));
-            if (d->u.isal.block_state == ISAL_BLOCK_FINISH) { d->member_open = 0; d->members++; continue; }
-            if (!used && !made) break;   /* needs more input */
+            if (d->u.isal.block_state == ISAL_BLOCK_FINISH) {
+                d->member_open = 0;
+                d->members++;
+                continue;
+            }
+            if (!used && !made) break; /* needs more input */
         }
         return (long)produced;
     }
 #endif
     if (d->comp == IN_ZSTD) {
         while (produced < outcap) {
-            if (!*inlen && !d->member_open) break;   /* a finished frame holds no output */
+            if (!*inlen && !d->member_open) break; /* a finished frame holds no output */
             ZSTD_inBuffer ib = {*in, *inlen, 0};
             ZSTD_outBuffer ob = {out + produced, outcap - produced, 0};
             size_t rc = ZSTD_decompressStream(d->zd, &ob, &ib);
-            *in += ib.pos; *inlen -= ib.pos;
+            *in += ib.pos;
+            *inlen -= ib.pos;
             produced += ob.pos;
             if (ZSTD_isError(rc)) {
                 if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
-                    err_set(err, errlen, "the zstd window is larger than %u MiB (made with --long=%d or more): "
-                             "decompress it with 'zstd -d --memory=2048MB' first, or recompress with --long=%d",
-                             1u << (IN_ZSTD_WINDOW_LOG - 20), IN_ZSTD_WINDOW_LOG + 1, IN_ZSTD_WINDOW_LOG);
+                    err_set(err, errlen,
+                            "the zstd window is larger than %u MiB (made with --long=%d or more): "
+                            "decompress it with 'zstd -d --memory=2048MB' first, or recompress with --long=%d",
+                            1u << (IN_ZSTD_WINDOW_LOG - 20), IN_ZSTD_WINDOW_LOG + 1, IN_ZSTD_WINDOW_LOG);
                 else err_set(err, errlen, "%s", ZSTD_getErrorName(rc));
                 return -1;
             }
@@ -314,7 +346,8 @@ static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen,
     /* plain */
     size_t n = *inlen < outcap ? *inlen : outcap;
     memcpy(out, *in, n);
-    *in += n; *inlen -= n;
+    *in += n;
+    *inlen -= n;
     return (long)n;
 }
 

@@ -17,9 +17,10 @@
 struct pstate {
     scan_rule *r;
     const char *filename;
-    char *err; size_t errlen;
+    char *err;
+    size_t errlen;
     int line;
-    int cur;                      /* current section index, -1 at top level */
+    int cur; /* current section index, -1 at top level */
     int seen_format, seen_from, seen_until, seen_client;
     int top_client_xff;
     int from_line, until_line;
@@ -41,15 +42,17 @@ static int fail(struct pstate *ps, int line, const char *fmt, ...)
     if (line > 0)
         return err_set(ps->err, ps->errlen, "%s%sline %d: %s", ps->filename ? ps->filename : "",
                        ps->filename ? " " : "", line, msg);
-    if (ps->filename)
-        return err_set(ps->err, ps->errlen, "%s: %s", ps->filename, msg);
+    if (ps->filename) return err_set(ps->err, ps->errlen, "%s: %s", ps->filename, msg);
     return err_set(ps->err, ps->errlen, "%s", msg);
 }
 
 /* ---- regex literal analysis ------------------------------------------------------------ */
 
 /* bytes that access logs escape (\" \\ \xHH): a prefilter literal must not contain them */
-static int loggable(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+static int loggable(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
 
 /* skip a character class starting at re[i] == '['; returns the index after ']' or 0 if
  * unterminated */
@@ -59,10 +62,16 @@ static size_t skip_class(const char *re, size_t i, size_t n)
     if (i < n && re[i] == '^') i++;
     if (i < n && re[i] == ']') i++;
     while (i < n) {
-        if (re[i] == '\\') { i += 2; continue; }
+        if (re[i] == '\\') {
+            i += 2;
+            continue;
+        }
         if (re[i] == '[' && i + 1 < n && re[i + 1] == ':') {
             const char *e = strstr(re + i + 2, ":]");
-            if (e) { i = (size_t)(e - re) + 2; continue; }
+            if (e) {
+                i = (size_t)(e - re) + 2;
+                continue;
+            }
         }
         if (re[i] == ']') return i + 1;
         i++;
@@ -76,16 +85,30 @@ static size_t skip_group(const char *re, size_t i, size_t n)
     int depth = 0;
     while (i < n) {
         char c = re[i];
-        if (c == '\\') { i += 2; continue; }
-        if (c == '[') { size_t j = skip_class(re, i, n); if (!j) return 0; i = j; continue; }
+        if (c == '\\') {
+            i += 2;
+            continue;
+        }
+        if (c == '[') {
+            size_t j = skip_class(re, i, n);
+            if (!j) return 0;
+            i = j;
+            continue;
+        }
         if (c == '(') depth++;
-        else if (c == ')') { if (--depth == 0) return i + 1; }
+        else if (c == ')') {
+            if (--depth == 0) return i + 1;
+        }
         i++;
     }
     return 0;
 }
 
-struct litrun { char run[512]; size_t rl, best; int anchored, first_run; };
+struct litrun {
+    char run[512];
+    size_t rl, best;
+    int anchored, first_run;
+};
 
 /* a literal run ended: 1 when the answer is known (anchored prefix, in st->rl) */
 static int end_run(struct litrun *st, char *out, size_t cap, int *is_anchored)
@@ -96,7 +119,10 @@ static int end_run(struct litrun *st, char *out, size_t cap, int *is_anchored)
         *is_anchored = 1;
         return 1;
     }
-    if (st->rl > st->best && st->rl <= cap) { st->best = st->rl; memcpy(out, st->run, st->rl); }
+    if (st->rl > st->best && st->rl <= cap) {
+        st->best = st->rl;
+        memcpy(out, st->run, st->rl);
+    }
     st->rl = 0;
     st->first_run = 0;
     return 0;
@@ -120,15 +146,31 @@ static size_t regex_literal(const char *re, int *is_anchored, char *out, size_t 
         if (!strchr(":=!<>|P#'&R+(", q[2]) || !q[2]) {
             if (!isdigit((unsigned char)q[2])) return 0;
         }
-    if (n && re[0] == '^') { anchored = 1; i = 1; }
+    if (n && re[0] == '^') {
+        anchored = 1;
+        i = 1;
+    }
     st.anchored = anchored;
     /* a top-level alternation makes no literal required */
     {
         size_t j = 0;
         while (j < n) {
-            if (re[j] == '\\') { j += 2; continue; }
-            if (re[j] == '[') { size_t k = skip_class(re, j, n); if (!k) return 0; j = k; continue; }
-            if (re[j] == '(') { size_t k = skip_group(re, j, n); if (!k) return 0; j = k; continue; }
+            if (re[j] == '\\') {
+                j += 2;
+                continue;
+            }
+            if (re[j] == '[') {
+                size_t k = skip_class(re, j, n);
+                if (!k) return 0;
+                j = k;
+                continue;
+            }
+            if (re[j] == '(') {
+                size_t k = skip_group(re, j, n);
+                if (!k) return 0;
+                j = k;
+                continue;
+            }
             if (re[j] == '|') return 0;
             j++;
         }
@@ -150,21 +192,47 @@ static size_t regex_literal(const char *re, int *is_anchored, char *out, size_t 
             i += 2;
             goto literal;
         }
-        if (c == '[') { if (end_run(&st, out, cap, is_anchored)) return st.rl; size_t k = skip_class(re, i, n); if (!k) return 0; i = k; continue; }
-        if (c == '(') { if (end_run(&st, out, cap, is_anchored)) return st.rl; size_t k = skip_group(re, i, n); if (!k) return 0; i = k; continue; }
+        if (c == '[') {
+            if (end_run(&st, out, cap, is_anchored)) return st.rl;
+            size_t k = skip_class(re, i, n);
+            if (!k) return 0;
+            i = k;
+            continue;
+        }
+        if (c == '(') {
+            if (end_run(&st, out, cap, is_anchored)) return st.rl;
+            size_t k = skip_group(re, i, n);
+            if (!k) return 0;
+            i = k;
+            continue;
+        }
         if (c == '*' || c == '?') {
             if (st.rl) st.rl--;
             if (end_run(&st, out, cap, is_anchored)) return st.rl;
             i++;
             continue;
         }
-        if (c == '+') { if (end_run(&st, out, cap, is_anchored)) return st.rl; i++; continue; }
+        if (c == '+') {
+            if (end_run(&st, out, cap, is_anchored)) return st.rl;
+            i++;
+            continue;
+        }
         if (c == '{') {
             /* a quantifier {m}, {m,}, {m,n}; else a literal '{' */
-            size_t k = i + 1; unsigned m = 0; int digits = 0;
-            while (k < n && isdigit((unsigned char)re[k])) { m = m * 10 + (unsigned)(re[k] - '0'); k++; digits++; if (m > 100000) m = 100000; }
+            size_t k = i + 1;
+            unsigned m = 0;
+            int digits = 0;
+            while (k < n && isdigit((unsigned char)re[k])) {
+                m = m * 10 + (unsigned)(re[k] - '0');
+                k++;
+                digits++;
+                if (m > 100000) m = 100000;
+            }
             if (digits && k < n && (re[k] == '}' || re[k] == ',')) {
-                if (re[k] == ',') { k++; while (k < n && isdigit((unsigned char)re[k])) k++; }
+                if (re[k] == ',') {
+                    k++;
+                    while (k < n && isdigit((unsigned char)re[k])) k++;
+                }
                 if (k < n && re[k] == '}') {
                     if (m == 0 && st.rl) st.rl--;
                     if (end_run(&st, out, cap, is_anchored)) return st.rl;
@@ -175,12 +243,21 @@ static size_t regex_literal(const char *re, int *is_anchored, char *out, size_t 
             i++;
             goto literal;
         }
-        if (c == '.' || c == '^' || c == '$' || c == ')') { if (end_run(&st, out, cap, is_anchored)) return st.rl; i++; continue; }
+        if (c == '.' || c == '^' || c == '$' || c == ')') {
+            if (end_run(&st, out, cap, is_anchored)) return st.rl;
+            i++;
+            continue;
+        }
         i++;
     literal:
-        if (!loggable(c)) { if (end_run(&st, out, cap, is_anchored)) return st.rl; continue; }
+        if (!loggable(c)) {
+            if (end_run(&st, out, cap, is_anchored)) return st.rl;
+            continue;
+        }
         if (st.rl < sizeof st.run) st.run[st.rl++] = (char)c;
-        else { if (end_run(&st, out, cap, is_anchored)) return st.rl; }
+        else {
+            if (end_run(&st, out, cap, is_anchored)) return st.rl;
+        }
         continue;
     }
     if (end_run(&st, out, cap, is_anchored)) return st.rl;
@@ -197,11 +274,19 @@ static char *trim(char *s)
     return s;
 }
 
-static const struct { const char *name; enum nx_var var; } nx_vars[] = {
-    {"remote_addr", NX_REMOTE_ADDR}, {"remote_user", NX_REMOTE_USER},
-    {"time_local", NX_TIME_LOCAL}, {"time_iso8601", NX_TIME_ISO}, {"msec", NX_MSEC},
-    {"request", NX_REQUEST}, {"request_method", NX_REQUEST_METHOD},
-    {"request_uri", NX_REQUEST_URI}, {"status", NX_STATUS},
+static const struct {
+    const char *name;
+    enum nx_var var;
+} nx_vars[] = {
+    {"remote_addr", NX_REMOTE_ADDR},
+    {"remote_user", NX_REMOTE_USER},
+    {"time_local", NX_TIME_LOCAL},
+    {"time_iso8601", NX_TIME_ISO},
+    {"msec", NX_MSEC},
+    {"request", NX_REQUEST},
+    {"request_method", NX_REQUEST_METHOD},
+    {"request_uri", NX_REQUEST_URI},
+    {"status", NX_STATUS},
     {"http_x_forwarded_for", NX_XFF},
 };
 
@@ -212,7 +297,10 @@ static int parse_nginx(struct pstate *ps, const char *f, size_t n)
     r->nx = xcalloc(cap, sizeof *r->nx);
     size_t i = 0;
     while (i < n) {
-        if (r->nnx + 1 >= cap) { cap *= 2; r->nx = xrealloc(r->nx, cap * sizeof *r->nx); }
+        if (r->nnx + 1 >= cap) {
+            cap *= 2;
+            r->nx = xrealloc(r->nx, cap * sizeof *r->nx);
+        }
         struct nx_item *it = &r->nx[r->nnx];
         memset(it, 0, sizeof *it);
         if (f[i] == '$') {
@@ -258,9 +346,20 @@ static int parse_nginx(struct pstate *ps, const char *f, size_t n)
 static int parse_format(struct pstate *ps, char *v)
 {
     scan_rule *r = ps->r;
-    if (!strcmp(v, "combined")) { r->kind = LF_COMBINED; r->logs_status = 1; return 0; }
-    if (!strcmp(v, "common")) { r->kind = LF_COMMON; r->logs_status = 1; return 0; }
-    if (!strcmp(v, "jsonl")) { r->kind = LF_JSONL; return 0; }
+    if (!strcmp(v, "combined")) {
+        r->kind = LF_COMBINED;
+        r->logs_status = 1;
+        return 0;
+    }
+    if (!strcmp(v, "common")) {
+        r->kind = LF_COMMON;
+        r->logs_status = 1;
+        return 0;
+    }
+    if (!strcmp(v, "jsonl")) {
+        r->kind = LF_JSONL;
+        return 0;
+    }
     if (!strncmp(v, "nginx:", 6)) {
         char *f = trim(v + 6);
         size_t n = strlen(f);
@@ -288,7 +387,9 @@ static int parse_status(struct pstate *ps, struct rule_section *s, char *v)
         } else hi = lo;
         if (*end || lo < 100 || hi > 999 || lo > hi) goto bad;
         if (s->nst >= 64) return fail(ps, ps->line, "too many status items (at most 64)");
-        s->st_lo[s->nst] = (uint32_t)lo; s->st_hi[s->nst] = (uint32_t)hi; s->nst++;
+        s->st_lo[s->nst] = (uint32_t)lo;
+        s->st_hi[s->nst] = (uint32_t)hi;
+        s->nst++;
         continue;
     bad:
         return fail(ps, ps->line, "bad status '%.40s' (expected codes and ranges such as 200,304 or 200-299)", tok);
@@ -315,9 +416,11 @@ static int parse_fields(struct pstate *ps, int si, char *v)
         if (!valid_field(tok, strlen(tok)))
             return fail(ps, ps->line, "bad field name '%.64s' (letters, digits, '_', '-', '.')", tok);
         int dup = 0;
-        for (int k = 0; k < ps->nsecfields[si]; k++) if (!strcmp(ps->secfields[si][k], tok)) dup = 1;
+        for (int k = 0; k < ps->nsecfields[si]; k++)
+            if (!strcmp(ps->secfields[si][k], tok)) dup = 1;
         if (dup) continue;
-        if (ps->nsecfields[si] >= SCAN_MAX_FIELDS) return fail(ps, ps->line, "too many fields (at most %d)", SCAN_MAX_FIELDS);
+        if (ps->nsecfields[si] >= SCAN_MAX_FIELDS)
+            return fail(ps, ps->line, "too many fields (at most %d)", SCAN_MAX_FIELDS);
         ps->secfields[si][ps->nsecfields[si]++] = xstrdup(tok);
     }
     if (!ps->nsecfields[si]) return fail(ps, ps->line, "empty fields list");
@@ -326,24 +429,31 @@ static int parse_fields(struct pstate *ps, int si, char *v)
 
 static int parse_client(struct pstate *ps, const char *v, int *xff)
 {
-    if (!strcmp(v, "$http_x_forwarded_for")) { *xff = 1; return 0; }
-    if (!strcmp(v, "$remote_addr")) { *xff = 0; return 0; }
+    if (!strcmp(v, "$http_x_forwarded_for")) {
+        *xff = 1;
+        return 0;
+    }
+    if (!strcmp(v, "$remote_addr")) {
+        *xff = 0;
+        return 0;
+    }
     return fail(ps, ps->line, "bad client '%.60s' (expected $remote_addr or $http_x_forwarded_for)", v);
 }
 
-static const char *const sec_keys[] = {"method", "request", "where", "status", "viewer", "self",
-                                       "fields", "client"};
+static const char *const sec_keys[] = {"method", "request", "where", "status", "viewer", "self", "fields", "client"};
 
 static int section_kv(struct pstate *ps, const char *key, char *v)
 {
     int si = ps->cur;
     struct rule_section *s = &ps->r->sec[si];
     unsigned k;
-    for (k = 0; k < sizeof sec_keys / sizeof sec_keys[0]; k++) if (!strcmp(key, sec_keys[k])) break;
+    for (k = 0; k < sizeof sec_keys / sizeof sec_keys[0]; k++)
+        if (!strcmp(key, sec_keys[k])) break;
     if (k == sizeof sec_keys / sizeof sec_keys[0]) {
         if (!strcmp(key, "format") || !strcmp(key, "from") || !strcmp(key, "until"))
             return fail(ps, ps->line, "'%s' belongs at the top, before the first [exposure] section", key);
-        return fail(ps, ps->line, "unknown key '%.60s' in section '%s' (expected method, request, status, viewer, self, fields%s)",
+        return fail(ps, ps->line,
+                    "unknown key '%.60s' in section '%s' (expected method, request, status, viewer, self, fields%s)",
                     key, s->name, ps->r->kind == LF_JSONL ? ", where" : ", client");
     }
     if (ps->seen_keys[si] & (1u << k)) return fail(ps, ps->line, "duplicate key '%s' in section '%s'", key, s->name);
@@ -355,16 +465,19 @@ static int section_kv(struct pstate *ps, const char *key, char *v)
         if (!*v || strlen(v) > 32) goto badmethod;
         for (const char *p = v; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) goto badmethod;
-        s->method = xstrdup(v); s->method_len = strlen(v);
+        s->method = xstrdup(v);
+        s->method_len = strlen(v);
         return 0;
     badmethod:
         return fail(ps, ps->line, "bad method '%.40s'", v);
-    case 1: case 2: { /* request / where */
+    case 1:
+    case 2: { /* request / where */
         if (k == 1 && jsonl) return fail(ps, ps->line, "format jsonl selects events with 'where', not 'request'");
         if (k == 2 && !jsonl) return fail(ps, ps->line, "'where' is for format jsonl; use 'request'");
         if (s->regex) return fail(ps, ps->line, "duplicate regex in section '%s'", s->name);
         if (!*v) return fail(ps, ps->line, "empty regex");
-        int ec; PCRE2_SIZE eo;
+        int ec;
+        PCRE2_SIZE eo;
         s->re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
         if (!s->re) {
             PCRE2_UCHAR m[160];
@@ -384,8 +497,7 @@ static int section_kv(struct pstate *ps, const char *key, char *v)
         return 0;
     }
     case 3: /* status */
-        if (!ps->r->logs_status)
-            return fail(ps, ps->line, "the format logs no status; remove 'status'");
+        if (!ps->r->logs_status) return fail(ps, ps->line, "the format logs no status; remove 'status'");
         return parse_status(ps, s, v);
     case 4: /* viewer */
         if (!strcmp(v, "user|ip")) s->viewer = VIEW_USER_IP;
@@ -397,8 +509,7 @@ static int section_kv(struct pstate *ps, const char *key, char *v)
         if (strcmp(v, "user")) return fail(ps, ps->line, "bad self '%.40s' (expected user)", v);
         s->self_user = 1;
         return 0;
-    case 6: /* fields */
-        return parse_fields(ps, si, v);
+    case 6: /* fields */ return parse_fields(ps, si, v);
     case 7: /* client */
         if (jsonl) return fail(ps, ps->line, "'client' does not apply to format jsonl");
         ps->sec_client_set[si] = 1;
@@ -421,8 +532,17 @@ static int top_kv(struct pstate *ps, const char *key, char *v)
         int64_t t;
         if (isfrom ? ps->seen_from : ps->seen_until) return fail(ps, ps->line, "duplicate key '%s'", key);
         if (kt_time_parse(v, &t, e2, sizeof e2)) return fail(ps, ps->line, "%s: %s", key, e2);
-        if (isfrom) { ps->seen_from = 1; r->has_from = 1; r->from = t; ps->from_line = ps->line; }
-        else { ps->seen_until = 1; r->has_until = 1; r->until = t; ps->until_line = ps->line; }
+        if (isfrom) {
+            ps->seen_from = 1;
+            r->has_from = 1;
+            r->from = t;
+            ps->from_line = ps->line;
+        } else {
+            ps->seen_until = 1;
+            r->has_until = 1;
+            r->until = t;
+            ps->until_line = ps->line;
+        }
         return 0;
     }
     if (!strcmp(key, "client")) {
@@ -451,7 +571,8 @@ static int section_header(struct pstate *ps, char *l)
     if (m < 3 || p[0] != '"' || p[m - 1] != '"' || memchr(p + 1, '"', m - 2))
         return fail(ps, ps->line, "section name must be quoted: [exposure \"NAME\"]");
     if (!ps->seen_format) return fail(ps, ps->line, "'format' must come before the first section");
-    p[m - 1] = 0; p++;
+    p[m - 1] = 0;
+    p++;
     scan_rule *r = ps->r;
     for (int i = 0; i < r->nsec; i++)
         if (!strcmp(r->sec[i].name, p)) return fail(ps, ps->line, "duplicate section '%s'", p);
@@ -475,24 +596,44 @@ static int parse_lines(struct pstate *ps, const char *text, size_t len)
         size_t e = nl ? (size_t)(nl - text) : len, n = e - i;
         ps->line++;
         if (n && text[e - 1] == '\r') n--;
-        if (n > RULE_MAX_LINE) { rc = fail(ps, ps->line, "line longer than %d bytes", RULE_MAX_LINE); break; }
-        if (memchr(text + i, 0, n)) { rc = fail(ps, ps->line, "NUL byte"); break; }
-        memcpy(l, text + i, n); l[n] = 0;
+        if (n > RULE_MAX_LINE) {
+            rc = fail(ps, ps->line, "line longer than %d bytes", RULE_MAX_LINE);
+            break;
+        }
+        if (memchr(text + i, 0, n)) {
+            rc = fail(ps, ps->line, "NUL byte");
+            break;
+        }
+        memcpy(l, text + i, n);
+        l[n] = 0;
         i = e + 1;
         char *t = trim(l);
         if (!*t || *t == '#' || *t == ';') continue;
-        if (*t == '[') { rc = section_header(ps, t); continue; }
+        if (*t == '[') {
+            rc = section_header(ps, t);
+            continue;
+        }
         char *eq = strchr(t, '=');
-        if (!eq) { rc = fail(ps, ps->line, "expected 'key = value' or [exposure \"NAME\"]"); break; }
+        if (!eq) {
+            rc = fail(ps, ps->line, "expected 'key = value' or [exposure \"NAME\"]");
+            break;
+        }
         *eq = 0;
         char *key = trim(t), *val = trim(eq + 1);
-        if (!*key) { rc = fail(ps, ps->line, "missing key before '='"); break; }
+        if (!*key) {
+            rc = fail(ps, ps->line, "missing key before '='");
+            break;
+        }
         for (char *p = key; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) {
-                rc = fail(ps, ps->line, "bad key '%.60s'", key); break;
+                rc = fail(ps, ps->line, "bad key '%.60s'", key);
+                break;
             }
         if (rc) break;
-        if (!*val) { rc = fail(ps, ps->line, "empty value for '%s'", key); break; }
+        if (!*val) {
+            rc = fail(ps, ps->line, "empty value for '%s'", key);
+            break;
+        }
         rc = ps->cur < 0 ? top_kv(ps, key, val) : section_kv(ps, key, val);
     }
     free(l);
@@ -537,7 +678,8 @@ static size_t section_needle(const scan_rule *r, const struct rule_section *s, c
     if (via_request) {
         if (s->method) {
             if (before) out[n++] = before;
-            memcpy(out + n, s->method, s->method_len); n += s->method_len;
+            memcpy(out + n, s->method, s->method_len);
+            n += s->method_len;
             out[n++] = ' ';
         } else {
             if (!ln) return 0;
@@ -547,7 +689,8 @@ static size_t section_needle(const scan_rule *r, const struct rule_section *s, c
         if (before) out[n++] = before;
         else if (!ln) return 0;
     }
-    memcpy(out + n, lit, ln); n += ln;
+    memcpy(out + n, lit, ln);
+    n += ln;
     return n >= 2 ? n : 0;
 }
 
@@ -557,7 +700,7 @@ static void derive_prefilter(scan_rule *r)
     r->nneedles = 0;
     for (int i = 0; i < r->nsec; i++) {
         size_t n = section_needle(r, &r->sec[i], buf, sizeof buf);
-        if (!n) {    /* one section without a literal: every line must be parsed */
+        if (!n) { /* one section without a literal: every line must be parsed */
             for (int k = 0; k < r->nneedles; k++) free(r->needles[k]);
             r->nneedles = 0;
             return;
@@ -572,13 +715,18 @@ static void derive_prefilter(scan_rule *r)
             if (r->needle_len[k] <= r->needle_len[i] &&
                 memmem(r->needles[i], r->needle_len[i], r->needles[k], r->needle_len[k]) &&
                 (r->needle_len[k] < r->needle_len[i] || k < i)) {
-                free(r->needles[i]); r->needles[i] = NULL; break;
+                free(r->needles[i]);
+                r->needles[i] = NULL;
+                break;
             }
         }
     }
     int m = 0;
     for (int i = 0; i < r->nneedles; i++)
-        if (r->needles[i]) { r->needles[m] = r->needles[i]; r->needle_len[m++] = r->needle_len[i]; }
+        if (r->needles[i]) {
+            r->needles[m] = r->needles[i];
+            r->needle_len[m++] = r->needle_len[i];
+        }
     r->nneedles = m;
 }
 
@@ -593,9 +741,11 @@ static int finish(struct pstate *ps)
     for (int i = 0; i < r->nsec; i++)
         for (int k = 0; k < ps->nsecfields[i]; k++) {
             int dup = 0;
-            for (int j = 0; j < r->nfields; j++) if (!strcmp(r->fieldnames[j], ps->secfields[i][k])) dup = 1;
+            for (int j = 0; j < r->nfields; j++)
+                if (!strcmp(r->fieldnames[j], ps->secfields[i][k])) dup = 1;
             if (dup) continue;
-            if (r->nfields >= SCAN_MAX_FIELDS) return fail(ps, r->sec[i].line, "too many distinct fields (at most %d)", SCAN_MAX_FIELDS);
+            if (r->nfields >= SCAN_MAX_FIELDS)
+                return fail(ps, r->sec[i].line, "too many distinct fields (at most %d)", SCAN_MAX_FIELDS);
             r->fieldnames[r->nfields++] = xstrdup(ps->secfields[i][k]);
         }
     qsort(r->fieldnames, (size_t)r->nfields, sizeof r->fieldnames[0], cmpstr);
@@ -610,20 +760,28 @@ static int finish(struct pstate *ps)
         if (r->kind == LF_JSONL) continue;
         if (!s->regex) return fail(ps, s->line, "section '%s' has no 'request' regex", s->name);
         if (r->logs_status && !s->nst)
-            return fail(ps, s->line, "section '%s' has no 'status' (the format logs one; e.g. status = 200,304)", s->name);
-        if (!s->has_fields) return fail(ps, s->line, "section '%s' has no 'fields' (the personal data disclosed, e.g. fields = name,email)", s->name);
+            return fail(ps, s->line, "section '%s' has no 'status' (the format logs one; e.g. status = 200,304)",
+                        s->name);
+        if (!s->has_fields)
+            return fail(ps, s->line,
+                        "section '%s' has no 'fields' (the personal data disclosed, e.g. fields = name,email)",
+                        s->name);
         if (s->client_xff && r->kind != LF_NGINX)
             return fail(ps, s->line, "format %s does not log $http_x_forwarded_for (section '%s')",
                         r->kind == LF_COMBINED ? "combined" : "common", s->name);
         if (r->kind == LF_NGINX) {
             if (s->client_xff && !(h & 1u << NX_XFF))
-                return fail(ps, s->line, "format has no $http_x_forwarded_for (section '%s' uses it as client)", s->name);
+                return fail(ps, s->line, "format has no $http_x_forwarded_for (section '%s' uses it as client)",
+                            s->name);
             if (s->viewer != VIEW_USER && !(h & 1u << NX_REMOTE_ADDR) && !s->client_xff)
-                return fail(ps, s->line, "format has no $remote_addr (section '%s' identifies viewers by address)", s->name);
+                return fail(ps, s->line, "format has no $remote_addr (section '%s' identifies viewers by address)",
+                            s->name);
             if ((s->viewer != VIEW_IP || s->self_user) && !(h & 1u << NX_REMOTE_USER))
-                return fail(ps, s->line, "format has no $remote_user (section '%s'; use viewer = ip and no 'self')", s->name);
+                return fail(ps, s->line, "format has no $remote_user (section '%s'; use viewer = ip and no 'self')",
+                            s->name);
             if (s->method && !(h & (1u << NX_REQUEST | 1u << NX_REQUEST_METHOD)))
-                return fail(ps, s->line, "format has no $request or $request_method (section '%s' has a method)", s->name);
+                return fail(ps, s->line, "format has no $request or $request_method (section '%s' has a method)",
+                            s->name);
         }
     }
     derive_prefilter(r);
@@ -634,10 +792,19 @@ scan_rule *scan_rule_parse(const char *text, size_t len, const char *filename, c
 {
     struct pstate ps;
     memset(&ps, 0, sizeof ps);
-    ps.filename = filename; ps.err = err; ps.errlen = errlen; ps.cur = -1;
+    ps.filename = filename;
+    ps.err = err;
+    ps.errlen = errlen;
+    ps.cur = -1;
     if (errlen) err[0] = 0;
-    if (sodium_init() < 0) { err_set(err, errlen, "cannot initialise libsodium"); return NULL; }
-    if (len > RULE_MAX_TEXT) { fail(&ps, 0, "rule file larger than 1 MiB"); return NULL; }
+    if (sodium_init() < 0) {
+        err_set(err, errlen, "cannot initialise libsodium");
+        return NULL;
+    }
+    if (len > RULE_MAX_TEXT) {
+        fail(&ps, 0, "rule file larger than 1 MiB");
+        return NULL;
+    }
     scan_rule *r = xcalloc(1, sizeof *r);
     ps.r = r;
     r->text = xmalloc(len + 1);
@@ -649,12 +816,21 @@ scan_rule *scan_rule_parse(const char *text, size_t len, const char *filename, c
     if (!rc) rc = finish(&ps);
     for (int i = 0; i < SCAN_MAX_SECTIONS; i++)
         for (int k = 0; k < ps.nsecfields[i]; k++) free(ps.secfields[i][k]);
-    if (rc) { scan_rule_free(r); return NULL; }
+    if (rc) {
+        scan_rule_free(r);
+        return NULL;
+    }
     return r;
 }
 
-const char *scan_rule_text(const scan_rule *r) { return r->text; }
-const unsigned char *scan_rule_digest(const scan_rule *r) { return r->digest; }
+const char *scan_rule_text(const scan_rule *r)
+{
+    return r->text;
+}
+const unsigned char *scan_rule_digest(const scan_rule *r)
+{
+    return r->digest;
+}
 
 size_t scan_rule_prefilters(const scan_rule *r, const char *const **out)
 {

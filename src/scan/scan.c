@@ -21,15 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define READ_SIZE   (512u << 10)      /* bytes per read() into the line buffer */
-#define CREAD_SIZE  (256u << 10)      /* compressed bytes per read() */
-#define SPLIT_MIN   (32ull << 20)     /* plain files larger than this are split into ranges */
-#define CHUNK_MIN   (16ull << 20)
+#define READ_SIZE (512u << 10) /* bytes per read() into the line buffer */
+#define CREAD_SIZE (256u << 10) /* compressed bytes per read() */
+#define SPLIT_MIN (32ull << 20) /* plain files larger than this are split into ranges */
+#define CHUNK_MIN (16ull << 20)
 
 /* ---- SIMD helpers ---------------------------------------------------------------------- */
 #if defined(__x86_64__)
-__attribute__((target("avx2,popcnt")))
-static size_t count_nl_avx2(const char *p, size_t n)
+__attribute__((target("avx2,popcnt"))) static size_t count_nl_avx2(const char *p, size_t n)
 {
     size_t c = 0, i = 0;
     const __m256i nl = _mm256_set1_epi8('\n');
@@ -47,8 +46,7 @@ static size_t count_nl_avx2(const char *p, size_t n)
 static int have_avx2(void);
 
 /* first/last-byte filter (W. Muła's "SIMD-friendly algorithms for substring searching") */
-__attribute__((target("avx2,bmi")))
-static const char *find_avx2(const char *h, size_t n, const char *nd, size_t m)
+__attribute__((target("avx2,bmi"))) static const char *find_avx2(const char *h, size_t n, const char *nd, size_t m)
 {
     if (m < 2 || n < m) return memmem(h, n, nd, m);
     const __m256i f = _mm256_set1_epi8(nd[0]), l = _mm256_set1_epi8(nd[m - 1]);
@@ -56,7 +54,8 @@ static const char *find_avx2(const char *h, size_t n, const char *nd, size_t m)
     for (; i + m - 1 + 32 <= n; i += 32) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(h + i));
         __m256i b = _mm256_loadu_si256((const __m256i *)(h + i + m - 1));
-        uint32_t mask = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(b, l)));
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(b, l)));
         while (mask) {
             unsigned bit = (unsigned)__builtin_ctz(mask);
             if (!memcmp(h + i + bit + 1, nd + 1, m - 2)) return h + i + bit;
@@ -70,14 +69,23 @@ static const char *find_avx2(const char *h, size_t n, const char *nd, size_t m)
  * newlines of h[0..n) were counted). Each needle is tested first on two of its bytes (at
  * offsets o1 < o2), chosen per worker as the two rarest in the log (see fuse_tune). */
 #define FUSE_MAX 4
-struct fuse { int k; size_t maxm; const char *p[FUSE_MAX]; size_t m[FUSE_MAX]; size_t o1[FUSE_MAX], o2[FUSE_MAX]; };
+struct fuse {
+    int k;
+    size_t maxm;
+    const char *p[FUSE_MAX];
+    size_t m[FUSE_MAX];
+    size_t o1[FUSE_MAX], o2[FUSE_MAX];
+};
 
 static const char *find_count_scalar(const char *h, size_t n, const struct fuse *F, uint64_t *nl)
 {
     uint64_t c = 0;
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < F->k; k++)
-            if (h[i] == F->p[k][0] && n - i >= F->m[k] && !memcmp(h + i, F->p[k], F->m[k])) { *nl += c; return h + i; }
+            if (h[i] == F->p[k][0] && n - i >= F->m[k] && !memcmp(h + i, F->p[k], F->m[k])) {
+                *nl += c;
+                return h + i;
+            }
         c += h[i] == '\n';
     }
     *nl += c;
@@ -86,13 +94,16 @@ static const char *find_count_scalar(const char *h, size_t n, const struct fuse 
 
 #if defined(__x86_64__)
 /* 64 bytes per round (two AVX2 registers): newline bits and candidate bits as 64-bit masks */
-__attribute__((target("avx2,popcnt,bmi")))
-static const char *find_count_avx2(const char *h, size_t n, const struct fuse *F, uint64_t *nl)
+__attribute__((target("avx2,popcnt,bmi"))) static const char *find_count_avx2(const char *h, size_t n,
+                                                                              const struct fuse *F, uint64_t *nl)
 {
     const __m256i nlv = _mm256_set1_epi8('\n');
     __m256i f[FUSE_MAX], l[FUSE_MAX];
     const int k = F->k;
-    for (int j = 0; j < k; j++) { f[j] = _mm256_set1_epi8(F->p[j][F->o1[j]]); l[j] = _mm256_set1_epi8(F->p[j][F->o2[j]]); }
+    for (int j = 0; j < k; j++) {
+        f[j] = _mm256_set1_epi8(F->p[j][F->o1[j]]);
+        l[j] = _mm256_set1_epi8(F->p[j][F->o2[j]]);
+    }
     uint64_t c = 0;
     size_t i = 0;
     if (n >= F->maxm + 63)
@@ -104,12 +115,12 @@ static const char *find_count_avx2(const char *h, size_t n, const struct fuse *F
             __m256i x0 = _mm256_setzero_si256(), x1 = _mm256_setzero_si256();
             for (int j = 0; j < k; j++) {
                 const char *q1 = q + F->o1[j], *q2 = q + F->o2[j];
-                x0 = _mm256_or_si256(x0, _mm256_and_si256(
-                         _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)q1), f[j]),
-                         _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)q2), l[j])));
-                x1 = _mm256_or_si256(x1, _mm256_and_si256(
-                         _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(q1 + 32)), f[j]),
-                         _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(q2 + 32)), l[j])));
+                x0 = _mm256_or_si256(
+                    x0, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)q1), f[j]),
+                                         _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)q2), l[j])));
+                x1 = _mm256_or_si256(
+                    x1, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(q1 + 32)), f[j]),
+                                         _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(q2 + 32)), l[j])));
             }
             uint64_t mask = (uint32_t)_mm256_movemask_epi8(x0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(x1) << 32;
             while (mask) {
@@ -142,7 +153,11 @@ static void fuse_tune(struct fuse *F, const char *sample, size_t n)
         for (size_t i = 0; i < m; i++)
             for (size_t j = i + 1; j < m; j++) {
                 uint64_t c = (uint64_t)(hist[(unsigned char)F->p[k][i]] + 1) * (hist[(unsigned char)F->p[k][j]] + 1);
-                if (c < best || (c == best && j - i > b2 - b1)) { best = c; b1 = i; b2 = j; }
+                if (c < best || (c == best && j - i > b2 - b1)) {
+                    best = c;
+                    b1 = i;
+                    b2 = j;
+                }
             }
         F->o1[k] = b1;
         F->o2[k] = b2;
@@ -160,7 +175,10 @@ static const char *find_count(const char *h, size_t n, const struct fuse *F, uin
 static int have_avx2(void)
 {
     static int v = -1;
-    if (v < 0) { __builtin_cpu_init(); v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi"); }
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
+    }
     return v;
 }
 #endif
@@ -187,10 +205,14 @@ const char *scan_find(const char *hay, size_t n, const char *needle, size_t m)
 struct istats {
     uint64_t lines, parsed, matched, malformed, odd, oow, self, views, bytes_in, bytes_out;
     int nsamples;
-    struct { uint64_t line; char reason[100]; } samples[SCAN_MAX_SAMPLES];
-    int fail;             /* SCAN_EFAIL / SCAN_EINPUT when the item failed */
+    struct {
+        uint64_t line;
+        char reason[100];
+    } samples[SCAN_MAX_SAMPLES];
+    int fail; /* SCAN_EFAIL / SCAN_EINPUT when the item failed */
     char error[400];
-    int has_sha; unsigned char sha[32];
+    int has_sha;
+    unsigned char sha[32];
 };
 
 enum { ITEM_RANGE = 1, ITEM_STREAM };
@@ -199,23 +221,27 @@ struct item {
     size_t file;
     int kind;
     uint64_t start, end;
-    int last;             /* the range ends at the file's size: never read past it */
+    int last; /* the range ends at the file's size: never read past it */
     struct istats st;
 };
 
 struct jfile {
     const char *name;
     int fd, is_stdin, regular, comp, opened;
-    uint64_t size; int64_t mtime;
+    uint64_t size;
+    int64_t mtime;
     uint32_t index;
-    char error[400]; int fail;   /* could not even be opened (keep_going) */
+    char error[400];
+    int fail; /* could not even be opened (keep_going) */
 };
 
 struct job {
     const scan_rule *rule;
     const struct scan_opts *o;
-    struct jfile *files; size_t nfiles;
-    struct item *items; size_t nitems;
+    struct jfile *files;
+    size_t nfiles;
+    struct item *items;
+    size_t nitems;
     size_t *order;
     atomic_size_t next;
     atomic_int stop;
@@ -223,9 +249,11 @@ struct job {
     uint64_t total;
     int check_all;
     int inline_progress;
-    atomic_int spare;     /* threads not needed as workers: pipelines may borrow them */
+    atomic_int spare; /* threads not needed as workers: pipelines may borrow them */
     struct timespec last_progress;
-    pthread_mutex_t mu; pthread_cond_t cv; int running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running;
 };
 
 struct worker {
@@ -235,13 +263,15 @@ struct worker {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jstack;
-    char *buf; size_t len, cap;
+    char *buf;
+    size_t len, cap;
     unsigned char *cbuf;
     int skipping;
     struct item *it;
-    scan_result *part;    /* the canonical partial of this worker, made at its end */
-    struct fuse fuse; int fuse_ready;
-    int producer;         /* this struct stands for a pipeline's decompressing thread */
+    scan_result *part; /* the canonical partial of this worker, made at its end */
+    struct fuse fuse;
+    int fuse_ready;
+    int producer; /* this struct stands for a pipeline's decompressing thread */
     pthread_t tid;
 };
 
@@ -266,13 +296,22 @@ static void malformed(struct worker *w, uint64_t line, const char *reason)
 static int status_ok(const struct rule_section *s, int st)
 {
     if (!s->nst) return 1;
-    for (int i = 0; i < s->nst; i++) if ((uint32_t)st >= s->st_lo[i] && (uint32_t)st <= s->st_hi[i]) return 1;
+    for (int i = 0; i < s->nst; i++)
+        if ((uint32_t)st >= s->st_lo[i] && (uint32_t)st <= s->st_hi[i]) return 1;
     return 0;
 }
 
-static int is_dash(struct lf_str s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
+static int is_dash(struct lf_str s)
+{
+    return s.n == 0 || (s.n == 1 && s.p[0] == '-');
+}
 
-struct match { const char *s; size_t n; uint64_t fields; int sec; };
+struct match {
+    const char *s;
+    size_t n;
+    uint64_t fields;
+    int sec;
+};
 
 static void process_line(struct worker *w, const char *line, size_t len, uint64_t lineno)
 {
@@ -280,11 +319,23 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
     struct istats *st = &w->it->st;
     struct lf_line L;
     const char *reason;
-    if (len > SCAN_MAX_LINE) { malformed(w, lineno, "line longer than 1 MiB"); return; }
+    if (len > SCAN_MAX_LINE) {
+        malformed(w, lineno, "line longer than 1 MiB");
+        return;
+    }
     st->parsed++;
-    if (lf_parse(r, &w->lf, line, len, &L, &reason)) { malformed(w, lineno, reason); return; }
-    if (L.has_request && L.odd) { st->odd++; return; }
-    if ((r->has_from && L.t < r->from) || (r->has_until && L.t >= r->until)) { st->oow++; return; }
+    if (lf_parse(r, &w->lf, line, len, &L, &reason)) {
+        malformed(w, lineno, reason);
+        return;
+    }
+    if (L.has_request && L.odd) {
+        st->odd++;
+        return;
+    }
+    if ((r->has_from && L.t < r->from) || (r->has_until && L.t >= r->until)) {
+        st->oow++;
+        return;
+    }
     struct match m[SCAN_MAX_SECTIONS];
     int nm = 0, self = 0;
     uint64_t ev_fields = 0;
@@ -301,14 +352,21 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
                 int rc = s->jit ? pcre2_jit_match(s->re, (PCRE2_SPTR)L.where.p, L.where.n, 0, 0, w->md, w->mctx)
                                 : pcre2_match(s->re, (PCRE2_SPTR)L.where.p, L.where.n, 0, 0, w->md, w->mctx);
                 if (rc == PCRE2_ERROR_NOMATCH) continue;
-                if (rc < 0) { malformed(w, lineno, "regex match failed (limit)"); return; }
+                if (rc < 0) {
+                    malformed(w, lineno, "regex match failed (limit)");
+                    return;
+                }
             }
-            cur.s = L.subject.p; cur.n = L.subject.n;
+            cur.s = L.subject.p;
+            cur.n = L.subject.n;
             if (L.has_fields) {
                 if (!ev_fields_done) {
                     for (int k = 0; k < L.nfields; k++) {
                         int b = agg_field(w->agg, L.fields[k].p, L.fields[k].n);
-                        if (b < 0) { malformed(w, lineno, "more than 64 distinct field names"); return; }
+                        if (b < 0) {
+                            malformed(w, lineno, "more than 64 distinct field names");
+                            return;
+                        }
                         ev_fields |= (uint64_t)1 << b;
                     }
                     ev_fields_done = 1;
@@ -319,33 +377,50 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
             int rc = s->jit ? pcre2_jit_match(s->re, (PCRE2_SPTR)L.target.p, L.target.n, 0, 0, w->md, w->mctx)
                             : pcre2_match(s->re, (PCRE2_SPTR)L.target.p, L.target.n, 0, 0, w->md, w->mctx);
             if (rc == PCRE2_ERROR_NOMATCH) continue;
-            if (rc < 0) { malformed(w, lineno, "regex match failed (limit)"); return; }
+            if (rc < 0) {
+                malformed(w, lineno, "regex match failed (limit)");
+                return;
+            }
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
             if (rc < 2 || ov[2] == PCRE2_UNSET || ov[3] <= ov[2]) continue;
-            cur.s = L.target.p + ov[2]; cur.n = ov[3] - ov[2];
+            cur.s = L.target.p + ov[2];
+            cur.n = ov[3] - ov[2];
             cur.fields = s->fields;
         }
-        if (s->self_user && user_set && L.user.n == cur.n && !memcmp(L.user.p, cur.s, cur.n)) { self = 1; continue; }
+        if (s->self_user && user_set && L.user.n == cur.n && !memcmp(L.user.p, cur.s, cur.n)) {
+            self = 1;
+            continue;
+        }
         cur.sec = i;
         int k;
         for (k = 0; k < nm; k++)
-            if (m[k].n == cur.n && !memcmp(m[k].s, cur.s, cur.n)) { m[k].fields |= cur.fields; break; }
+            if (m[k].n == cur.n && !memcmp(m[k].s, cur.s, cur.n)) {
+                m[k].fields |= cur.fields;
+                break;
+            }
         if (k == nm) m[nm++] = cur;
     }
     if (self) st->self++;
     if (!nm) return;
     /* the page: the target (jsonl: where) up to the first '?' */
     struct lf_str page = r->kind == LF_JSONL ? L.where : L.target;
-    if (page.p) { const char *q = memchr(page.p, '?', page.n); if (q) page.n = (size_t)(q - page.p); }
-    else page.n = 0;
-    if (memchr(page.p ? page.p : "", 0, page.n)) { malformed(w, lineno, "NUL byte in the request"); return; }
+    if (page.p) {
+        const char *q = memchr(page.p, '?', page.n);
+        if (q) page.n = (size_t)(q - page.p);
+    } else page.n = 0;
+    if (memchr(page.p ? page.p : "", 0, page.n)) {
+        malformed(w, lineno, "NUL byte in the request");
+        return;
+    }
     int counted = 0;
     for (int k = 0; k < nm; k++) {
         const struct rule_section *s = &r->sec[m[k].sec];
         int kind;
         struct lf_str id;
-        if (user_set && s->viewer != VIEW_IP) { kind = SCAN_VIEWER_USER; id = L.user; }
-        else if (s->viewer == VIEW_USER) continue;     /* only signed-in requests count */
+        if (user_set && s->viewer != VIEW_IP) {
+            kind = SCAN_VIEWER_USER;
+            id = L.user;
+        } else if (s->viewer == VIEW_USER) continue; /* only signed-in requests count */
         else {
             kind = SCAN_VIEWER_IP;
             id = L.host;
@@ -353,13 +428,25 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
                 const char *c = memchr(L.xff.p, ',', L.xff.n);
                 size_t n = c ? (size_t)(c - L.xff.p) : L.xff.n;
                 const char *p = L.xff.p;
-                while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
+                while (n && (*p == ' ' || *p == '\t')) {
+                    p++;
+                    n--;
+                }
                 while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-                if (n) { id.p = p; id.n = n; }
+                if (n) {
+                    id.p = p;
+                    id.n = n;
+                }
             }
-            if (!id.p) { id.p = "-"; id.n = 1; }
+            if (!id.p) {
+                id.p = "-";
+                id.n = 1;
+            }
         }
-        if (memchr(m[k].s, 0, m[k].n) || memchr(id.p, 0, id.n)) { malformed(w, lineno, "NUL byte in a field"); return; }
+        if (memchr(m[k].s, 0, m[k].n) || memchr(id.p, 0, id.n)) {
+            malformed(w, lineno, "NUL byte in a field");
+            return;
+        }
         if (agg_add(w->agg, m[k].s, m[k].n, L.t, page.p, page.n, m[k].fields, kind, id.p, id.n)) {
             malformed(w, lineno, "cannot hash the viewer");
             return;
@@ -392,9 +479,11 @@ static void process_block(struct worker *w, const char *b, size_t n)
         /* one pass: candidates and newlines together */
         struct fuse *F = &w->fuse;
         if (!w->fuse_ready) {
-            F->k = r->nneedles; F->maxm = 0;
+            F->k = r->nneedles;
+            F->maxm = 0;
             for (int k = 0; k < F->k; k++) {
-                F->p[k] = r->needles[k]; F->m[k] = r->needle_len[k];
+                F->p[k] = r->needles[k];
+                F->m[k] = r->needle_len[k];
                 if (F->m[k] > F->maxm) F->maxm = F->m[k];
             }
             fuse_tune(F, b, n);
@@ -410,7 +499,10 @@ static void process_block(struct worker *w, const char *b, size_t n)
             const char *le = memchr(hit, '\n', (size_t)(end - hit));
             if (!le) le = end;
             process_line(w, ls, (size_t)(le - ls), ln + 1);
-            if (le == end) { p = end; break; }
+            if (le == end) {
+                p = end;
+                break;
+            }
             ln++;
             p = le + 1;
         }
@@ -425,7 +517,8 @@ static void process_block(struct worker *w, const char *b, size_t n)
     uint64_t ln = st->lines;
     for (;;) {
         const char *hit = NULL;
-        for (int k = 0; k < nn; k++) if (nxt[k] && (!hit || nxt[k] < hit)) hit = nxt[k];
+        for (int k = 0; k < nn; k++)
+            if (nxt[k] && (!hit || nxt[k] < hit)) hit = nxt[k];
         if (!hit) break;
         const char *ls = hit > p ? memrchr(p, '\n', (size_t)(hit - p)) : NULL;
         ls = ls ? ls + 1 : p;
@@ -459,7 +552,10 @@ static void sink_commit(struct worker *w, size_t n)
     if (!n) return;
     if (w->skipping) {
         const char *nl = memchr(b + old, '\n', n);
-        if (!nl) { w->len = old; return; }
+        if (!nl) {
+            w->len = old;
+            return;
+        }
         size_t drop = (size_t)(nl - b) + 1;
         memmove(b, b + drop, w->len - drop);
         w->len -= drop;
@@ -469,18 +565,29 @@ static void sink_commit(struct worker *w, size_t n)
     }
     const char *last = memrchr(b + old, '\n', w->len - old);
     if (!last) {
-        if (w->len > SCAN_MAX_LINE) { long_line(w); w->skipping = 1; w->len = 0; }
+        if (w->len > SCAN_MAX_LINE) {
+            long_line(w);
+            w->skipping = 1;
+            w->len = 0;
+        }
         return;
     }
     size_t blk = (size_t)(last - b) + 1, s = 0;
-    if (old) {   /* only the line carried over can be longer than the limit */
+    if (old) { /* only the line carried over can be longer than the limit */
         const char *first = memchr(b + old, '\n', w->len - old);
-        if ((size_t)(first - b) > SCAN_MAX_LINE) { long_line(w); s = (size_t)(first - b) + 1; }
+        if ((size_t)(first - b) > SCAN_MAX_LINE) {
+            long_line(w);
+            s = (size_t)(first - b) + 1;
+        }
     }
     process_block(w, b + s, blk - s);
     memmove(b, b + blk, w->len - blk);
     w->len -= blk;
-    if (w->len > SCAN_MAX_LINE) { long_line(w); w->skipping = 1; w->len = 0; }
+    if (w->len > SCAN_MAX_LINE) {
+        long_line(w);
+        w->skipping = 1;
+        w->len = 0;
+    }
 }
 
 /* n bytes at data (preceded by at least SCAN_MAX_LINE + 64 writable bytes of headroom, where
@@ -492,14 +599,21 @@ static void sink_external(struct worker *w, char *data, size_t n)
         const char *nl = memchr(data, '\n', n);
         if (!nl) return;
         size_t drop = (size_t)(nl - data) + 1;
-        data += drop; n -= drop;
+        data += drop;
+        n -= drop;
         w->skipping = 0;
         if (!n) return;
     }
     char *last = memrchr(data, '\n', n);
     if (!last) {
-        if (w->len + n > SCAN_MAX_LINE) { long_line(w); w->skipping = 1; w->len = 0; }
-        else { memcpy(w->buf + w->len, data, n); w->len += n; }
+        if (w->len + n > SCAN_MAX_LINE) {
+            long_line(w);
+            w->skipping = 1;
+            w->len = 0;
+        } else {
+            memcpy(w->buf + w->len, data, n);
+            w->len += n;
+        }
         return;
     }
     char *start = data - w->len;
@@ -507,11 +621,19 @@ static void sink_external(struct worker *w, char *data, size_t n)
     size_t s = 0;
     if (w->len) {
         const char *first = memchr(data, '\n', n);
-        if ((size_t)(first - start) > SCAN_MAX_LINE) { long_line(w); s = (size_t)(first - start) + 1; }
+        if ((size_t)(first - start) > SCAN_MAX_LINE) {
+            long_line(w);
+            s = (size_t)(first - start) + 1;
+        }
     }
     process_block(w, start + s, (size_t)(last + 1 - start) - s);
     size_t tail = (size_t)(data + n - (last + 1));
-    if (tail > SCAN_MAX_LINE) { long_line(w); w->skipping = 1; w->len = 0; return; }
+    if (tail > SCAN_MAX_LINE) {
+        long_line(w);
+        w->skipping = 1;
+        w->len = 0;
+        return;
+    }
     memcpy(w->buf, last + 1, tail);
     w->len = tail;
 }
@@ -534,7 +656,8 @@ static void progress_tick(struct worker *w, uint64_t bytes)
     if (j->inline_progress && j->o->progress && !w->producer) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        double dt = (double)(ts.tv_sec - j->last_progress.tv_sec) + (double)(ts.tv_nsec - j->last_progress.tv_nsec) / 1e9;
+        double dt = (double)(ts.tv_sec - j->last_progress.tv_sec) +
+                    (double)(ts.tv_nsec - j->last_progress.tv_nsec) / 1e9;
         if (dt >= 0.2) {
             j->last_progress = ts;
             j->o->progress(j->o->progress_ctx, atomic_load(&j->bytes_done), j->total,
@@ -579,9 +702,12 @@ static void run_range(struct worker *w, struct item *it)
         size_t dn = (size_t)n;
         if (skip) {
             const char *nl = memchr(space, '\n', dn);
-            if (!nl) { if (pos >= end) goto done; continue; }
+            if (!nl) {
+                if (pos >= end) goto done;
+                continue;
+            }
             size_t drop = (size_t)(nl - space) + 1;
-            if (pos - dn + drop >= end) goto done;     /* no line starts in this range */
+            if (pos - dn + drop >= end) goto done; /* no line starts in this range */
             memmove(space, space + drop, dn - drop);
             dn -= drop;
             skip = 0;
@@ -590,7 +716,10 @@ static void run_range(struct worker *w, struct item *it)
             uint64_t off0 = pos - dn;
             size_t from = end - 1 >= off0 ? (size_t)(end - 1 - off0) : 0;
             const char *nl = from < dn ? memchr(space + from, '\n', dn - from) : NULL;
-            if (nl) { sink_commit(w, (size_t)(nl - space) + 1); break; }
+            if (nl) {
+                sink_commit(w, (size_t)(nl - space) + 1);
+                break;
+            }
         }
         sink_commit(w, dn);
     }
@@ -615,8 +744,13 @@ static void run_stream(struct worker *w, struct item *it)
         if (atomic_load_explicit(&j->stop, memory_order_relaxed)) goto out;
         unsigned char *dst;
         size_t want;
-        if (comp == IN_NONE) { dst = (unsigned char *)w->buf + w->len; want = detected ? READ_SIZE : CREAD_SIZE; }
-        else { dst = w->cbuf; want = CREAD_SIZE; }
+        if (comp == IN_NONE) {
+            dst = (unsigned char *)w->buf + w->len;
+            want = detected ? READ_SIZE : CREAD_SIZE;
+        } else {
+            dst = w->cbuf;
+            want = CREAD_SIZE;
+        }
         ssize_t n = f->regular ? pread(f->fd, dst, want, (off_t)off) : read(f->fd, dst, want);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -645,8 +779,15 @@ static void run_stream(struct worker *w, struct item *it)
         off += (uint64_t)n;
         progress_tick(w, (uint64_t)n);
         if (j->o->hash_inputs) sha256_update(&sha, comp == IN_NONE ? dst : w->cbuf, (size_t)n);
-        if (comp == IN_NONE) { out += (uint64_t)n; sink_commit(w, (size_t)n); continue; }
-        if (!d && !(d = in_dec_new(comp))) { item_fail(w, SCAN_EFAIL, "cannot start decompressing '%s'", f->name); goto out; }
+        if (comp == IN_NONE) {
+            out += (uint64_t)n;
+            sink_commit(w, (size_t)n);
+            continue;
+        }
+        if (!d && !(d = in_dec_new(comp))) {
+            item_fail(w, SCAN_EFAIL, "cannot start decompressing '%s'", f->name);
+            goto out;
+        }
         const unsigned char *in = w->cbuf;
         size_t inlen = (size_t)n;
         for (;;) {
@@ -680,27 +821,34 @@ static void run_stream(struct worker *w, struct item *it)
         }
     }
     sink_end(w);
-    if (j->o->hash_inputs) { sha256_final(&sha, it->st.sha); it->st.has_sha = 1; }
+    if (j->o->hash_inputs) {
+        sha256_final(&sha, it->st.sha);
+        it->st.has_sha = 1;
+    }
 out:
-    if (it->st.fail) { w->len = 0; w->skipping = 0; }
+    if (it->st.fail) {
+        w->len = 0;
+        w->skipping = 0;
+    }
     it->st.bytes_in = off;
     it->st.bytes_out = out;
     in_dec_free(d);
 }
 
 /* ---- pipeline: one thread reads (and decompresses, and hashes), the worker parses ---- */
-#define PIPE_NB   4
-#define PIPE_BLK  (1u << 20)
+#define PIPE_NB 4
+#define PIPE_BLK (1u << 20)
 #define PIPE_HEAD ((size_t)SCAN_MAX_LINE + 64)
 
 struct pipe {
-    struct worker *w, pw;       /* the consumer, and a stand-in worker for the producer */
+    struct worker *w, pw; /* the consumer, and a stand-in worker for the producer */
     struct item *it;
     struct jfile *f;
     char *mem[PIPE_NB];
     size_t len[PIPE_NB];
     int head, count, done, quit;
-    pthread_mutex_t mu; pthread_cond_t cv;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
     uint64_t off, out;
     unsigned char *cbuf;
 };
@@ -758,11 +906,17 @@ static void *pipe_producer(void *arg)
             P->off += (uint64_t)n;
             progress_tick(w, (uint64_t)n);
             if (!d) {
-                fill += (size_t)n; P->out += (uint64_t)n;
-                if (fill == PIPE_BLK) { pipe_push(P, slot, fill); slot = -1; fill = 0; }
+                fill += (size_t)n;
+                P->out += (uint64_t)n;
+                if (fill == PIPE_BLK) {
+                    pipe_push(P, slot, fill);
+                    slot = -1;
+                    fill = 0;
+                }
                 continue;
             }
-            in = P->cbuf; inlen = (size_t)n;
+            in = P->cbuf;
+            inlen = (size_t)n;
         }
         long m = in_dec_run(d, &in, &inlen, (unsigned char *)dst + fill, PIPE_BLK - fill, e2, sizeof e2);
         if (m < 0) {
@@ -770,25 +924,40 @@ static void *pipe_producer(void *arg)
                       (unsigned long long)(P->off - inlen), e2);
             goto end;
         }
-        fill += (size_t)m; P->out += (uint64_t)m;
-        if (fill == PIPE_BLK) { pipe_push(P, slot, fill); slot = -1; fill = 0; }
+        fill += (size_t)m;
+        P->out += (uint64_t)m;
+        if (fill == PIPE_BLK) {
+            pipe_push(P, slot, fill);
+            slot = -1;
+            fill = 0;
+        }
     }
-    if (d) {   /* end of input: what the decoder still holds, then a clean end? */
+    if (d) { /* end of input: what the decoder still holds, then a clean end? */
         for (;;) {
             if (slot < 0 && (slot = pipe_slot(P)) < 0) goto end;
             const unsigned char *e_in = P->cbuf;
             size_t e_len = 0;
-            long m = in_dec_run(d, &e_in, &e_len, (unsigned char *)P->mem[slot] + PIPE_HEAD + fill, PIPE_BLK - fill, e2, sizeof e2);
+            long m = in_dec_run(d, &e_in, &e_len, (unsigned char *)P->mem[slot] + PIPE_HEAD + fill, PIPE_BLK - fill, e2,
+                                sizeof e2);
             if (m <= 0) break;
-            fill += (size_t)m; P->out += (uint64_t)m;
-            if (fill == PIPE_BLK) { pipe_push(P, slot, fill); slot = -1; fill = 0; }
+            fill += (size_t)m;
+            P->out += (uint64_t)m;
+            if (fill == PIPE_BLK) {
+                pipe_push(P, slot, fill);
+                slot = -1;
+                fill = 0;
+            }
         }
         if (in_dec_finish(d, e2, sizeof e2)) {
-            item_fail(w, SCAN_EINPUT, "cannot decompress '%s' at byte %llu: %s", f->name, (unsigned long long)P->off, e2);
+            item_fail(w, SCAN_EINPUT, "cannot decompress '%s' at byte %llu: %s", f->name, (unsigned long long)P->off,
+                      e2);
             goto end;
         }
     }
-    if (hashing) { sha256_final(&sha, P->it->st.sha); P->it->st.has_sha = 1; }
+    if (hashing) {
+        sha256_final(&sha, P->it->st.sha);
+        P->it->st.has_sha = 1;
+    }
 end:
     /* what was decoded (also before an error: those lines count, as on the plain path) */
     if (slot >= 0 && fill) pipe_push(P, slot, fill);
@@ -804,7 +973,9 @@ end:
 static int run_stream_piped(struct worker *w, struct item *it)
 {
     struct pipe *P = xcalloc(1, sizeof *P);
-    P->w = w; P->it = it; P->f = &w->job->files[it->file];
+    P->w = w;
+    P->it = it;
+    P->f = &w->job->files[it->file];
     P->pw = *w;
     P->pw.producer = 1;
     P->pw.it = it;
@@ -819,7 +990,10 @@ static int run_stream_piped(struct worker *w, struct item *it)
     for (;;) {
         pthread_mutex_lock(&P->mu);
         while (!P->count && !P->done) pthread_cond_wait(&P->cv, &P->mu);
-        if (!P->count) { pthread_mutex_unlock(&P->mu); break; }
+        if (!P->count) {
+            pthread_mutex_unlock(&P->mu);
+            break;
+        }
         int slot = P->head;
         size_t n = P->len[slot];
         pthread_mutex_unlock(&P->mu);
@@ -833,8 +1007,10 @@ static int run_stream_piped(struct worker *w, struct item *it)
         pthread_mutex_unlock(&P->mu);
     }
     pthread_join(tid, NULL);
-    if (it->st.fail) { w->len = 0; w->skipping = 0; }
-    else sink_end(w);
+    if (it->st.fail) {
+        w->len = 0;
+        w->skipping = 0;
+    } else sink_end(w);
     it->st.bytes_in = P->off;
     it->st.bytes_out = P->out;
 out:
@@ -863,7 +1039,8 @@ static void *worker_main(void *arg)
         if (k >= j->nitems || atomic_load(&j->stop)) break;
         struct item *it = &j->items[j->order[k]];
         w->it = it;
-        w->len = 0; w->skipping = 0;
+        w->len = 0;
+        w->skipping = 0;
         if (it->kind == ITEM_RANGE) run_range(w, it);
         else if (j->files[it->file].regular && take_spare(j)) {
             if (run_stream_piped(w, it)) run_stream(w, it);
@@ -943,8 +1120,8 @@ static void file_open(struct jfile *f, const char *path)
 
 /* Opens every input ("-" is standard input, once). A file that cannot be read stops the scan
  * (its code and err), unless o->keep_going: then it is only recorded. SCAN_OK or the code. */
-static int job_open_files(struct job *j, const char *const *paths, size_t npaths, const struct scan_opts *o,
-                          char *err, size_t errlen)
+static int job_open_files(struct job *j, const char *const *paths, size_t npaths, const struct scan_opts *o, char *err,
+                          size_t errlen)
 {
     int nstdin = 0;
     for (size_t i = 0; i < npaths; i++) {
@@ -957,7 +1134,9 @@ static int job_open_files(struct job *j, const char *const *paths, size_t npaths
                 err_set(err, errlen, "'-' (standard input) given more than once");
                 return SCAN_EINPUT;
             }
-            f->is_stdin = 1; f->fd = 0; f->opened = 1;
+            f->is_stdin = 1;
+            f->fd = 0;
+            f->opened = 1;
             continue;
         }
         file_open(f, paths[i]);
@@ -1005,7 +1184,10 @@ static void job_plan(struct job *j, const struct scan_opts *o, int T)
             if (nch > 100000) nch = 100000;
         }
         for (uint64_t c = 0; c < nch; c++) {
-            if (j->nitems == cap) { cap *= 2; j->items = xrealloc(j->items, cap * sizeof *j->items); }
+            if (j->nitems == cap) {
+                cap *= 2;
+                j->items = xrealloc(j->items, cap * sizeof *j->items);
+            }
             struct item *it = &j->items[j->nitems++];
             memset(it, 0, sizeof *it);
             it->file = i;
@@ -1016,7 +1198,8 @@ static void job_plan(struct job *j, const struct scan_opts *o, int T)
                 it->last = c + 1 == nch;
             } else {
                 it->kind = ITEM_STREAM;
-                it->start = 0; it->end = f->size;
+                it->start = 0;
+                it->end = f->size;
             }
         }
     }
@@ -1084,7 +1267,9 @@ static void job_run(struct job *j, struct worker *ws, int nw, const struct scan_
     for (int i = 0; i < nw; i++)
         if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i])) {
             /* run what could not be started on this thread later: mark as not running */
-            pthread_mutex_lock(&j->mu); j->running--; pthread_mutex_unlock(&j->mu);
+            pthread_mutex_lock(&j->mu);
+            j->running--;
+            pthread_mutex_unlock(&j->mu);
             ws[i].tid = 0;
         }
     pthread_mutex_lock(&j->mu);
@@ -1092,7 +1277,10 @@ static void job_run(struct job *j, struct worker *ws, int nw, const struct scan_
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 200 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
         pthread_cond_timedwait(&j->cv, &j->mu, &ts);
         if (o->progress && j->running > 0) {
             pthread_mutex_unlock(&j->mu);
@@ -1101,7 +1289,8 @@ static void job_run(struct job *j, struct worker *ws, int nw, const struct scan_
         }
     }
     pthread_mutex_unlock(&j->mu);
-    for (int i = 0; i < nw; i++) if (ws[i].tid) pthread_join(ws[i].tid, NULL);
+    for (int i = 0; i < nw; i++)
+        if (ws[i].tid) pthread_join(ws[i].tid, NULL);
     /* if a thread could not be created, finish its share here */
     for (int i = 0; i < nw; i++)
         if (!ws[i].tid && atomic_load(&j->next) < j->nitems && !atomic_load(&j->stop)) {
@@ -1114,7 +1303,7 @@ static void job_run(struct job *j, struct worker *ws, int nw, const struct scan_
 static int job_first_error(const struct job *j, const struct scan_opts *o, char *err, size_t errlen)
 {
     for (size_t i = 0; i < j->nfiles; i++) {
-        if (j->files[i].fail) continue;   /* keep_going: recorded with the files */
+        if (j->files[i].fail) continue; /* keep_going: recorded with the files */
         for (size_t k = 0; k < j->nitems; k++)
             if (j->items[k].file == i && j->items[k].st.fail && !o->keep_going) {
                 err_set(err, errlen, "%s", j->items[k].st.error);
@@ -1131,8 +1320,14 @@ static scan_result *job_merge(struct worker *ws, int nw, char *err, size_t errle
     for (int i = 0; i < nw; i++) {
         scan_result *p = ws[i].part;
         ws[i].part = NULL;
-        if (!p) { p = agg_finish(ws[i].agg); ws[i].agg = NULL; }
-        if (!res) { res = p; continue; }
+        if (!p) {
+            p = agg_finish(ws[i].agg);
+            ws[i].agg = NULL;
+        }
+        if (!res) {
+            res = p;
+            continue;
+        }
         res = res_merge_consume(res, p, err, errlen);
         if (!res) return NULL;
     }
@@ -1149,18 +1344,32 @@ static void job_add_files(struct job *j, scan_result *res)
         rf.index = f->index;
         rf.name = (char *)f->name;
         rf.compression = in_comp_name(f->comp);
-        rf.size = f->size; rf.mtime = f->mtime;
-        if (f->fail) { rf.error = f->error; res_add_file(res, &rf); continue; }
+        rf.size = f->size;
+        rf.mtime = f->mtime;
+        if (f->fail) {
+            rf.error = f->error;
+            res_add_file(res, &rf);
+            continue;
+        }
         uint64_t base = 0;
         for (size_t k = 0; k < j->nitems; k++) {
             struct item *it = &j->items[k];
             if (it->file != i) continue;
             struct istats *s = &it->st;
-            rf.bytes_in += s->bytes_in; rf.bytes_out += s->bytes_out;
-            rf.lines += s->lines; rf.lines_parsed += s->parsed; rf.lines_matched += s->matched;
-            rf.malformed += s->malformed; rf.odd_requests += s->odd; rf.out_of_window += s->oow;
-            rf.self_views += s->self; rf.views += s->views;
-            if (s->has_sha) { rf.has_sha256 = 1; memcpy(rf.sha256, s->sha, 32); }
+            rf.bytes_in += s->bytes_in;
+            rf.bytes_out += s->bytes_out;
+            rf.lines += s->lines;
+            rf.lines_parsed += s->parsed;
+            rf.lines_matched += s->matched;
+            rf.malformed += s->malformed;
+            rf.odd_requests += s->odd;
+            rf.out_of_window += s->oow;
+            rf.self_views += s->self;
+            rf.views += s->views;
+            if (s->has_sha) {
+                rf.has_sha256 = 1;
+                memcpy(rf.sha256, s->sha, 32);
+            }
             if (s->fail && !rf.error) rf.error = s->error;
             for (int q = 0; q < s->nsamples; q++)
                 res_add_sample(res, f->index, f->name, base + s->samples[q].line, s->samples[q].reason);
@@ -1170,17 +1379,24 @@ static void job_add_files(struct job *j, scan_result *res)
     }
 }
 
-int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
-             const struct scan_opts *o, scan_result **out, char *err, size_t errlen)
+int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, const struct scan_opts *o,
+             scan_result **out, char *err, size_t errlen)
 {
     struct job j;
     double t0 = now_s();
     *out = NULL;
     if (errlen) err[0] = 0;
-    if (sodium_init() < 0) { err_set(err, errlen, "cannot initialise libsodium"); return SCAN_EFAIL; }
-    if (!npaths) { err_set(err, errlen, "no log files given"); return SCAN_EINPUT; }
+    if (sodium_init() < 0) {
+        err_set(err, errlen, "cannot initialise libsodium");
+        return SCAN_EFAIL;
+    }
+    if (!npaths) {
+        err_set(err, errlen, "no log files given");
+        return SCAN_EINPUT;
+    }
     memset(&j, 0, sizeof j);
-    j.rule = rule; j.o = o;
+    j.rule = rule;
+    j.o = o;
     j.check_all = o->check_all;
     j.files = xcalloc(npaths, sizeof *j.files);
     j.nfiles = npaths;
@@ -1198,7 +1414,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
     if (o->progress) o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
 
     scan_result *res = NULL;
-    rc = job_first_error(&j, o, err, errlen);   /* errors first, in file order */
+    rc = job_first_error(&j, o, err, errlen); /* errors first, in file order */
     if (rc == SCAN_OK && !(res = job_merge(ws, nw, err, errlen))) rc = SCAN_EFAIL;
     if (rc == SCAN_OK) {
         job_add_files(&j, res);

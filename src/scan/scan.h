@@ -26,22 +26,23 @@
 #include <stdio.h>
 
 /* scan_run return codes; the CLI maps them to exit codes */
-#define SCAN_OK      0
-#define SCAN_EFAIL  (-1)   /* exit 1: cannot open/read a file, out of resources            */
-#define SCAN_EINPUT (-2)   /* exit 2: bad input: corrupt/truncated/unsupported compressed file,
+#define SCAN_OK 0
+#define SCAN_EFAIL (-1) /* exit 1: cannot open/read a file, out of resources            */
+#define SCAN_EINPUT \
+    (-2) /* exit 2: bad input: corrupt/truncated/unsupported compressed file,
                               a malformed line with strict, "-" given twice, bad options    */
 
-#define SCAN_MAX_LINE      (1u << 20)  /* longer lines are malformed ("line longer than 1 MiB") */
-#define SCAN_MAX_FIELDS    64          /* distinct field names in one scan */
-#define SCAN_MAX_SECTIONS  32          /* [exposure "…"] sections in one rule */
-#define SCAN_MAX_SAMPLES   10          /* malformed lines kept with file:line and reason */
-#define SCAN_HASH_LEN      16          /* viewer identity hash: BLAKE2b-128, keyed */
-#define SCAN_KEY_LEN       32
+#define SCAN_MAX_LINE (1u << 20) /* longer lines are malformed ("line longer than 1 MiB") */
+#define SCAN_MAX_FIELDS 64 /* distinct field names in one scan */
+#define SCAN_MAX_SECTIONS 32 /* [exposure "…"] sections in one rule */
+#define SCAN_MAX_SAMPLES 10 /* malformed lines kept with file:line and reason */
+#define SCAN_HASH_LEN 16 /* viewer identity hash: BLAKE2b-128, keyed */
+#define SCAN_KEY_LEN 32
 /* A regex that exceeds these gives up: the line is malformed "regex match failed (limit)".
  * KLARTEXT_SCAN_NOJIT=1 in the environment makes scan_rule_parse skip JIT (tests, or systems
  * that forbid JIT memory). */
-#define SCAN_MATCH_LIMIT   10000000u   /* PCRE2 match and depth limit per request target */
-#define SCAN_HEAP_LIMIT    32768u      /* PCRE2 heap limit (KiB) without JIT; JIT stack: 1 MiB */
+#define SCAN_MATCH_LIMIT 10000000u /* PCRE2 match and depth limit per request target */
+#define SCAN_HEAP_LIMIT 32768u /* PCRE2 heap limit (KiB) without JIT; JIT stack: 1 MiB */
 
 /* ---- rule ---------------------------------------------------------------------------- */
 typedef struct scan_rule scan_rule;
@@ -50,8 +51,7 @@ typedef struct scan_rule scan_rule;
  * filename is only used in messages (NULL: "line 7: …").
  * Returns a new rule (free with scan_rule_free), or NULL with err set, e.g.
  * "rule.conf line 7: regex has no capture group (group 1 must capture the subject id)". */
-scan_rule *scan_rule_parse(const char *text, size_t len, const char *filename,
-                           char *err, size_t errlen);
+scan_rule *scan_rule_parse(const char *text, size_t len, const char *filename, char *err, size_t errlen);
 /* the rule text exactly as given (NUL-terminated, owned by the rule) */
 const char *scan_rule_text(const scan_rule *r);
 /* SHA-256 of the rule text; a partial result records it, merge refuses different rules */
@@ -66,20 +66,20 @@ void scan_rule_free(scan_rule *r);
 typedef void (*scan_progress_fn)(void *ctx, uint64_t done, uint64_t total, uint64_t matches);
 
 struct scan_opts {
-    int threads;        /* worker threads; <= 0: all online cores */
-    int strict;         /* a malformed line is an error (SCAN_EINPUT) naming file:line */
-    int check_all;      /* parse every line in full, not only prefilter candidates */
-    int keep_going;     /* a corrupt/unreadable file is recorded (scan_file.error) and the
+    int threads; /* worker threads; <= 0: all online cores */
+    int strict; /* a malformed line is an error (SCAN_EINPUT) naming file:line */
+    int check_all; /* parse every line in full, not only prefilter candidates */
+    int keep_going; /* a corrupt/unreadable file is recorded (scan_file.error) and the
                            scan goes on; scan_run returns 0 */
-    int keep_viewers;   /* also keep the raw viewer identities (scan_pair.identity) */
-    int hash_inputs;    /* SHA-256 of each input file's bytes as read (one reader per file) */
+    int keep_viewers; /* also keep the raw viewer identities (scan_pair.identity) */
+    int hash_inputs; /* SHA-256 of each input file's bytes as read (one reader per file) */
     uint32_t file_index_base; /* scan_file.index of paths[0] (for sharded runs; default 0) */
-    uint64_t split_bytes;     /* 0: automatic (plain files over 32 MiB are cut into byte ranges
+    uint64_t split_bytes; /* 0: automatic (plain files over 32 MiB are cut into byte ranges
                                  for the threads; env KLARTEXT_SCAN_SPLIT=N overrides, for
                                  tests); else cut plain files into ranges of about N bytes */
     unsigned char viewer_key[SCAN_KEY_LEN]; /* BLAKE2b key for viewer hashes (all zero: a
                            fixed public key; the CLI must pass the register's secret key) */
-    scan_progress_fn progress;  /* NULL, or called now and then (about 5x a second, never per
+    scan_progress_fn progress; /* NULL, or called now and then (about 5x a second, never per
                            line) and once at the end; done/total in input bytes (total 0 when
                            unknown, e.g. stdin), matches = lines matched so far */
     void *progress_ctx;
@@ -96,8 +96,8 @@ typedef struct scan_result scan_result;
  *   SCAN_EINPUT "cannot decompress 'x.gz' at byte 81234: unexpected end of data (truncated file?)"
  *   SCAN_EINPUT "cannot parse 'access.log' line 8899: unterminated quote" (strict)
  * With keep_going, file errors are recorded in scan_file.error and the scan succeeds. */
-int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths,
-             const struct scan_opts *opts, scan_result **out, char *err, size_t errlen);
+int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, const struct scan_opts *opts,
+             scan_result **out, char *err, size_t errlen);
 void scan_result_free(scan_result *r);
 
 /* ---- output -------------------------------------------------------------------------------- */
@@ -112,26 +112,28 @@ void scan_summary_format(const scan_result *r, char *buf, size_t len);
 /* ---- accessors (all in canonical order; pointers owned by the result) ------------------- */
 struct scan_exposure {
     const char *subject;
-    int64_t first_seen, last_seen;     /* UTC seconds */
+    int64_t first_seen, last_seen; /* UTC seconds */
     uint64_t views;
     uint64_t viewers, signed_in_viewers, anonymous_viewers;
-    size_t npages;  const char *const *pages;   /* sorted bytewise */
-    size_t nfields; const char *fields[SCAN_MAX_FIELDS]; /* sorted bytewise */
-    size_t pair_first, npairs;          /* this person's viewers: scan_result_pair(r, pair_first + k) */
+    size_t npages;
+    const char *const *pages; /* sorted bytewise */
+    size_t nfields;
+    const char *fields[SCAN_MAX_FIELDS]; /* sorted bytewise */
+    size_t pair_first, npairs; /* this person's viewers: scan_result_pair(r, pair_first + k) */
 };
-size_t scan_result_exposures(const scan_result *r);       /* people (rows) */
+size_t scan_result_exposures(const scan_result *r); /* people (rows) */
 void scan_result_exposure(const scan_result *r, size_t i, struct scan_exposure *out);
 
 enum scan_viewer_kind { SCAN_VIEWER_USER = 1, SCAN_VIEWER_IP = 2 };
 /* one distinct (person, viewer): sorted by subject, then hash */
 struct scan_pair {
     const char *subject;
-    size_t exposure;                    /* index for scan_result_exposure */
-    unsigned char hash[SCAN_HASH_LEN];  /* BLAKE2b-128(key, kind byte 'u'|'a' || identity) */
+    size_t exposure; /* index for scan_result_exposure */
+    unsigned char hash[SCAN_HASH_LEN]; /* BLAKE2b-128(key, kind byte 'u'|'a' || identity) */
     enum scan_viewer_kind kind;
     uint64_t views;
     int64_t first_seen, last_seen;
-    const char *identity;               /* raw user name or address with keep_viewers, else NULL */
+    const char *identity; /* raw user name or address with keep_viewers, else NULL */
 };
 size_t scan_result_pairs(const scan_result *r);
 void scan_result_pair(const scan_result *r, size_t i, struct scan_pair *out);
@@ -141,38 +143,43 @@ size_t scan_result_hours(const scan_result *r);
 void scan_result_hour(const scan_result *r, size_t i, int64_t *hour_start, uint64_t *views);
 
 struct scan_file {
-    uint32_t index;            /* position in the paths given (+ file_index_base) */
-    const char *name;          /* as given; "-" for stdin */
-    const char *compression;   /* "none", "gzip" or "zstd" */
-    uint64_t size;             /* bytes on disk (0 for stdin / pipes) */
-    int64_t mtime;             /* UTC seconds (0 for stdin) */
-    int has_sha256; unsigned char sha256[32];   /* with hash_inputs, of the bytes as stored */
-    uint64_t bytes_in;         /* bytes read from the file */
-    uint64_t bytes_out;        /* log bytes after decompression */
-    uint64_t lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window,
-             self_views, views;
-    const char *error;         /* keep_going: what went wrong (data after it was lost), else NULL */
+    uint32_t index; /* position in the paths given (+ file_index_base) */
+    const char *name; /* as given; "-" for stdin */
+    const char *compression; /* "none", "gzip" or "zstd" */
+    uint64_t size; /* bytes on disk (0 for stdin / pipes) */
+    int64_t mtime; /* UTC seconds (0 for stdin) */
+    int has_sha256;
+    unsigned char sha256[32]; /* with hash_inputs, of the bytes as stored */
+    uint64_t bytes_in; /* bytes read from the file */
+    uint64_t bytes_out; /* log bytes after decompression */
+    uint64_t lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window, self_views, views;
+    const char *error; /* keep_going: what went wrong (data after it was lost), else NULL */
 };
 size_t scan_result_files(const scan_result *r);
 void scan_result_file(const scan_result *r, size_t i, struct scan_file *out);
 
-struct scan_sample { uint32_t file_index; const char *file; uint64_t line; const char *reason; };
-size_t scan_result_samples(const scan_result *r);         /* <= SCAN_MAX_SAMPLES, file then line order */
+struct scan_sample {
+    uint32_t file_index;
+    const char *file;
+    uint64_t line;
+    const char *reason;
+};
+size_t scan_result_samples(const scan_result *r); /* <= SCAN_MAX_SAMPLES, file then line order */
 void scan_result_sample(const scan_result *r, size_t i, struct scan_sample *out);
 
 struct scan_totals {
     uint64_t files, files_failed;
     uint64_t bytes_in, bytes_out;
-    uint64_t lines;            /* lines read */
-    uint64_t lines_parsed;     /* parsed in full (prefilter candidates, or all with check_all) */
-    uint64_t lines_matched;    /* requests that counted as a view of at least one person */
+    uint64_t lines; /* lines read */
+    uint64_t lines_parsed; /* parsed in full (prefilter candidates, or all with check_all) */
+    uint64_t lines_matched; /* requests that counted as a view of at least one person */
     uint64_t malformed, odd_requests;
-    uint64_t out_of_window;    /* parsed lines outside [from, until) */
-    uint64_t self_views;       /* matches dropped because the viewer was the person (self) */
-    uint64_t views;            /* sum over people (a request seen by 2 people counts 2) */
+    uint64_t out_of_window; /* parsed lines outside [from, until) */
+    uint64_t self_views; /* matches dropped because the viewer was the person (self) */
+    uint64_t views; /* sum over people (a request seen by 2 people counts 2) */
     uint64_t people, viewer_pairs;
-    uint64_t records;          /* (person, field) pairs: Art. 33(3)(a) records */
-    double seconds;            /* wall clock of scan_run (max over merged partials) */
+    uint64_t records; /* (person, field) pairs: Art. 33(3)(a) records */
+    double seconds; /* wall clock of scan_run (max over merged partials) */
     int threads;
 };
 void scan_result_totals(const scan_result *r, struct scan_totals *out);
@@ -184,8 +191,7 @@ void scan_result_totals(const scan_result *r, struct scan_totals *out);
  * so does any order of the same inputs. Files with the same (index, name) are summed. */
 
 /* 0 and *out (malloc'd, caller frees) + *outlen, or -1 + err */
-int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen,
-                          char *err, size_t errlen);
+int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen);
 /* a new result, or NULL + err ("partial is truncated", "partial is not canonical") */
 scan_result *scan_result_deserialize(const void *data, size_t len, char *err, size_t errlen);
 /* a new result holding a ∪ b (inputs untouched), or NULL + err when they come from different

@@ -60,14 +60,20 @@ json_t *api_incident(reg *r, const char *ref)
 {
     struct statement *st = NULL;
     size_t n = 0;
-    if (strlen(ref) > 15 || statement_list(r, ref, 0, &st, &n) || !n) { statements_free(st, n); return NULL; }
+    if (strlen(ref) > 15 || statement_list(r, ref, 0, &st, &n) || !n) {
+        statements_free(st, n);
+        return NULL;
+    }
     struct incident inc;
-    if (incident_load(r, ref, &inc)) { statements_free(st, n); return NULL; }
+    if (incident_load(r, ref, &inc)) {
+        statements_free(st, n);
+        return NULL;
+    }
     json_t *o = json_object(), *latest = json_object(), *revs = json_array();
     json_object_set_new(o, "ref", json_string(ref));
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(revs, statement_json(&st[i], 0));
-        json_object_set_new(latest, st[i].lang, statement_json(&st[i], 1));   /* rows: lang, revision ascending */
+        json_object_set_new(latest, st[i].lang, statement_json(&st[i], 1)); /* rows: lang, revision ascending */
     }
     json_object_set_new(o, "statements", latest);
     json_object_set_new(o, "revisions", revs);
@@ -121,9 +127,11 @@ json_t *api_verify(const struct verify_res *v, const struct person_exposure *e)
             json_t *f = json_array(), *p = json_array();
             char tmp[1024];
             snprintf(tmp, sizeof tmp, "%s", e->fields);
-            for (char *save, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save)) json_array_append_new(f, json_string(t));
+            for (char *save, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save))
+                json_array_append_new(f, json_string(t));
             snprintf(tmp, sizeof tmp, "%s", e->pages);
-            for (char *save, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save)) json_array_append_new(p, json_string(t));
+            for (char *save, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save))
+                json_array_append_new(p, json_string(t));
             json_object_set_new(x, "fields", f);
             json_object_set_new(x, "pages", p);
             json_object_set_new(x, "first_seen", iso(e->first_seen));

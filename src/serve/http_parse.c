@@ -49,7 +49,10 @@ int http_form_get(const char *body, size_t len, const char *key, char *out, size
         char name[64];
         long dn = nlen < sizeof name * 3 ? http_urldecode(body + i, nlen, 1, name, sizeof name) : -1;
         if (dn >= 0 && (size_t)dn == klen && !memcmp(name, key, klen)) {
-            if (!eq) { if (outsz) out[0] = 0; return 1; }
+            if (!eq) {
+                if (outsz) out[0] = 0;
+                return 1;
+            }
             size_t vstart = (size_t)(eq + 1 - body);
             return http_urldecode(body + vstart, end - vstart, 1, out, outsz) < 0 ? -1 : 1;
         }
@@ -64,12 +67,23 @@ int http_json_fields(const char *body, size_t len, const char *const *fields, si
     json_error_t je;
     for (size_t i = 0; i < nfields; i++) out[i][0] = 0;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) { snprintf(err, errlen, "body is not valid JSON: %s", je.text); return -1; }
-    if (!json_is_object(j)) { json_decref(j); snprintf(err, errlen, "body is not a JSON object"); return -1; }
+    if (!j) {
+        snprintf(err, errlen, "body is not valid JSON: %s", je.text);
+        return -1;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        snprintf(err, errlen, "body is not a JSON object");
+        return -1;
+    }
     for (size_t i = 0; i < nfields; i++) {
         json_t *v = json_object_get(j, fields[i]);
         if (!v || json_is_null(v)) continue;
-        if (!json_is_string(v)) { json_decref(j); snprintf(err, errlen, "'%s' is not a string", fields[i]); return -1; }
+        if (!json_is_string(v)) {
+            json_decref(j);
+            snprintf(err, errlen, "'%s' is not a string", fields[i]);
+            return -1;
+        }
         size_t n = json_string_length(v);
         const char *s = json_string_value(v);
         if (n >= HTTP_FIELD_MAX || memchr(s, 0, n)) {
@@ -87,18 +101,34 @@ int http_json_fields(const char *body, size_t len, const char *const *fields, si
 /* q-value "q=0.5" → thousandths; -1 when malformed */
 static int qvalue(const char *s, size_t n)
 {
-    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
-    if (n < 3 || (s[0] != 'q' && s[0] != 'Q') || s[1] != '=') return -1;
-    s += 2; n -= 2;
-    int v = 0, digits = 0;
-    if (*s == '1') v = 1000; else if (*s != '0') return -1;
-    s++; n--;
-    if (n && *s == '.') {
-        s++; n--;
-        int scale = 100;
-        while (n && *s >= '0' && *s <= '9' && digits < 3) { v += (*s - '0') * scale; scale /= 10; s++; n--; digits++; }
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
     }
-    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    if (n < 3 || (s[0] != 'q' && s[0] != 'Q') || s[1] != '=') return -1;
+    s += 2;
+    n -= 2;
+    int v = 0, digits = 0;
+    if (*s == '1') v = 1000;
+    else if (*s != '0') return -1;
+    s++;
+    n--;
+    if (n && *s == '.') {
+        s++;
+        n--;
+        int scale = 100;
+        while (n && *s >= '0' && *s <= '9' && digits < 3) {
+            v += (*s - '0') * scale;
+            scale /= 10;
+            s++;
+            n--;
+            digits++;
+        }
+    }
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
     return n || v > 1000 ? -1 : v;
 }
 
@@ -113,7 +143,10 @@ int http_accept_lang(const char *h)
         const char *semi = memchr(p, ';', n);
         size_t tn = semi ? (size_t)(semi - p) : n;
         const char *t = p;
-        while (tn && (*t == ' ' || *t == '\t')) { t++; tn--; }
+        while (tn && (*t == ' ' || *t == '\t')) {
+            t++;
+            tn--;
+        }
         while (tn && (t[tn - 1] == ' ' || t[tn - 1] == '\t')) tn--;
         int q = 1000;
         if (semi) q = qvalue(semi + 1, (size_t)(p + n - semi - 1));
@@ -122,7 +155,10 @@ int http_accept_lang(const char *h)
             if ((t[0] | 32) == 'd' && (t[1] | 32) == 'e') lang = 1;
             else if ((t[0] | 32) == 'e' && (t[1] | 32) == 'n') lang = 0;
         }
-        if (lang >= 0 && q > bestq) { best = lang; bestq = q; }
+        if (lang >= 0 && q > bestq) {
+            best = lang;
+            bestq = q;
+        }
         if (!end) break;
         p = end + 1;
     }
@@ -168,7 +204,10 @@ void http_email_mask(const char *addr, char *out, size_t outsz)
 {
     const char *at = strrchr(addr, '@');
     if (!outsz) return;
-    if (!at || at == addr) { snprintf(out, outsz, "…"); return; }
+    if (!at || at == addr) {
+        snprintf(out, outsz, "…");
+        return;
+    }
     snprintf(out, outsz, "%c…%s", addr[0], at);
 }
 
@@ -218,11 +257,11 @@ int http_xff_last(const char *xff, char *out, size_t outsz)
         if (!rb) return -1;
         h = b + 1;
         he = rb;
-        if (!memchr(h, ':', (size_t)(he - h))) return -1;         /* brackets hold IPv6 text only */
+        if (!memchr(h, ':', (size_t)(he - h))) return -1; /* brackets hold IPv6 text only */
         if (rb + 1 < e && (rb[1] != ':' || !port_ok(rb + 2, e))) return -1;
     } else {
         const char *colon = memchr(b, ':', (size_t)(e - b));
-        if (colon && !memchr(colon + 1, ':', (size_t)(e - colon - 1))) {  /* one colon: HOST:PORT */
+        if (colon && !memchr(colon + 1, ':', (size_t)(e - colon - 1))) { /* one colon: HOST:PORT */
             if (!port_ok(colon + 1, e)) return -1;
             he = colon;
         }
@@ -240,14 +279,24 @@ int http_addr_parse(const char *s, size_t n, struct http_addr *out)
     char tmp[HTTP_ADDR_TEXT_MAX];
     int bracketed = n >= 2 && s[0] == '[' && s[n - 1] == ']';
     memset(out, 0, sizeof *out);
-    if (bracketed) { s++; n -= 2; }
+    if (bracketed) {
+        s++;
+        n -= 2;
+    }
     if (!n || n >= sizeof tmp || memchr(s, 0, n)) return -1;
     memcpy(tmp, s, n);
     tmp[n] = 0;
-    if (!bracketed && inet_pton(AF_INET, tmp, out->a) == 1) { out->family = AF_INET; return 0; }
+    if (!bracketed && inet_pton(AF_INET, tmp, out->a) == 1) {
+        out->family = AF_INET;
+        return 0;
+    }
     if (inet_pton(AF_INET6, tmp, out->a) == 1) {
         out->family = AF_INET6;
-        if (!memcmp(out->a, mapped, 12)) { out->family = AF_INET; memmove(out->a, out->a + 12, 4); memset(out->a + 4, 0, 12); }
+        if (!memcmp(out->a, mapped, 12)) {
+            out->family = AF_INET;
+            memmove(out->a, out->a + 12, 4);
+            memset(out->a + 4, 0, 12);
+        }
         return 0;
     }
     memset(out, 0, sizeof *out);
@@ -257,9 +306,10 @@ int http_addr_parse(const char *s, size_t n, struct http_addr *out)
 int http_hex_token(const char *s, unsigned char *out, size_t outlen)
 {
     if (!s || !outlen || outlen > SIZE_MAX / 2) return -1;
-    for (size_t i = 0; i < 2 * outlen; i++)                  /* stops at the NUL of a short value */
+    for (size_t i = 0; i < 2 * outlen; i++) /* stops at the NUL of a short value */
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return -1;
     if (s[2 * outlen]) return -1;
-    for (size_t i = 0; i < outlen; i++) out[i] = (unsigned char)(hexval((unsigned char)s[2 * i]) << 4 | hexval((unsigned char)s[2 * i + 1]));
+    for (size_t i = 0; i < outlen; i++)
+        out[i] = (unsigned char)(hexval((unsigned char)s[2 * i]) << 4 | hexval((unsigned char)s[2 * i + 1]));
     return 0;
 }

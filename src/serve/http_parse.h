@@ -8,9 +8,9 @@
 #define KT_SERVE_HTTP_PARSE_H
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>           /* AF_INET, AF_INET6 */
+#include <sys/socket.h> /* AF_INET, AF_INET6 */
 
-#define HTTP_FIELD_MAX 320        /* longest form / JSON field value we accept, bytes */
+#define HTTP_FIELD_MAX 320 /* longest form / JSON field value we accept, bytes */
 
 /* Percent-decode IN[0..N) into OUT (at most OUTSZ-1 bytes + NUL); PLUS_SPACE turns '+' into
  * ' ' (forms). Returns the decoded length, or -1 for a bad escape, an embedded NUL or an
@@ -53,8 +53,11 @@ void http_email_mask(const char *addr, char *out, size_t outsz);
 size_t http_unescape(char *s);
 
 /* An IP address: FAMILY is AF_INET (A[0..4), the rest of A zero) or AF_INET6 (A[0..16)). */
-struct http_addr { int family; unsigned char a[16]; };
-#define HTTP_ADDR_TEXT_MAX 48     /* longest address text + brackets + NUL: a buffer for http_xff_last */
+struct http_addr {
+    int family;
+    unsigned char a[16];
+};
+#define HTTP_ADDR_TEXT_MAX 48 /* longest address text + brackets + NUL: a buffer for http_xff_last */
 
 /* The client named by an X-Forwarded-For value (its field lines joined with ",", or just the
  * last line: the last element is the same): its LAST element, the one the trusted proxy

@@ -38,8 +38,13 @@ static void addr_hash(const char *addr, unsigned char out[32])
 {
     char norm[HTTP_FIELD_MAX];
     long n = http_email_norm(addr, norm, sizeof norm);
-    if (n < 0) { memset(norm, 0, sizeof norm); n = (long)sizeof norm - 1; norm[0] = '\n'; }
-    crypto_generichash(out, 32, (const unsigned char *)norm, (size_t)n, srv_g.keys->addr_key, sizeof srv_g.keys->addr_key);
+    if (n < 0) {
+        memset(norm, 0, sizeof norm);
+        n = (long)sizeof norm - 1;
+        norm[0] = '\n';
+    }
+    crypto_generichash(out, 32, (const unsigned char *)norm, (size_t)n, srv_g.keys->addr_key,
+                       sizeof srv_g.keys->addr_key);
 }
 
 int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v)
@@ -51,7 +56,7 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
     size_t clen = code ? strlen(code) : 0;
     if (!code || clen > CODE_INPUT_MAX || code_parse(code, clen, canon, err, sizeof err)) {
         v->bad_code = 1;
-        memcpy(canon, "0000000000000000", CODE_CANON_SIZE);   /* same work below */
+        memcpy(canon, "0000000000000000", CODE_CANON_SIZE); /* same work below */
     }
     if (code_lookup_hash(srv_g.keys->code_key, canon, ch)) return 1;
     struct notice_info ni;
@@ -90,7 +95,8 @@ int lookup_by_email(reg *r, const char *address, struct notice_hit *out, size_t 
     if (rc) return rc;
     for (size_t i = 0; i < *n; i++) hit_fill(&ni[i], &out[i]);
     outbox_infos_free(ni, *n);
-    for (size_t i = 0; i < *n; i++) lookup_title(r, out[i].incident_ref, out[i].lang, out[i].title, sizeof out[i].title);
+    for (size_t i = 0; i < *n; i++)
+        lookup_title(r, out[i].incident_ref, out[i].lang, out[i].title, sizeof out[i].title);
     return 0;
 }
 
@@ -172,7 +178,10 @@ static int inclusion(reg *r, int64_t idx, struct person_exposure *e)
     e->log_index = idx;
     if ((rc = tlog_checkpoint_latest(r, &ck, &have))) return rc;
     if (have) {
-        if (idx < ck.size) { size = ck.size; e->in_checkpoint = 1; }
+        if (idx < ck.size) {
+            size = ck.size;
+            e->in_checkpoint = 1;
+        }
         tlog_ckpt_release(&ck);
     }
     if (size < 0 && (rc = tlog_size(r, &size))) return rc;

@@ -13,8 +13,8 @@
 
 struct rl_slot {
     char key[RL_KEY];
-    double tokens, last;       /* buckets: tokens at LAST; back-off: failures, time of the last */
-    double until;              /* back-off: locked until */
+    double tokens, last; /* buckets: tokens at LAST; back-off: failures, time of the last */
+    double until; /* back-off: locked until */
 };
 struct table {
     pthread_mutex_t mu;
@@ -24,7 +24,7 @@ struct table {
 };
 struct ratelimit {
     struct table t;
-    double rate, burst;        /* tokens per second, bucket size */
+    double rate, burst; /* tokens per second, bucket size */
 };
 struct backoff {
     struct table t;
@@ -36,7 +36,10 @@ static int table_init(struct table *t, size_t slots)
     t->n = slots ? slots : 1;
     t->s = calloc(t->n, sizeof *t->s);
     if (!t->s) return -1;
-    if (sodium_init() < 0) { free(t->s); return -1; }
+    if (sodium_init() < 0) {
+        free(t->s);
+        return -1;
+    }
     randombytes_buf(t->hkey, sizeof t->hkey);
     pthread_mutex_init(&t->mu, NULL);
     return 0;
@@ -80,7 +83,10 @@ struct ratelimit *ratelimit_new(int per_min, size_t slots)
 {
     struct ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl) return NULL;
-    if (table_init(&rl->t, slots)) { free(rl); return NULL; }
+    if (table_init(&rl->t, slots)) {
+        free(rl);
+        return NULL;
+    }
     rl->rate = per_min / 60.0;
     rl->burst = per_min;
     return rl;
@@ -109,10 +115,16 @@ int ratelimit_take(struct ratelimit *rl, const char *client, double now)
         double vfill = -1;
         for (size_t i = 0; i < RL_PROBE; i++) {
             struct rl_slot *s = &t->s[(h + i) % t->n];
-            if (!s->key[0]) { victim = s; break; }
+            if (!s->key[0]) {
+                victim = s;
+                break;
+            }
             double fill = s->tokens + (now - s->last) * rl->rate;
             if (fill > rl->burst) fill = rl->burst;
-            if (!victim || fill > vfill || (fill == vfill && s->last < victim->last)) { victim = s; vfill = fill; }
+            if (!victim || fill > vfill || (fill == vfill && s->last < victim->last)) {
+                victim = s;
+                vfill = fill;
+            }
         }
         hit = victim;
         memcpy(hit->key, key, kl + 1);
@@ -136,7 +148,10 @@ struct backoff *backoff_new(int free_failures, int max_lock, int forget, size_t 
 {
     struct backoff *b = calloc(1, sizeof *b);
     if (!b) return NULL;
-    if (table_init(&b->t, slots)) { free(b); return NULL; }
+    if (table_init(&b->t, slots)) {
+        free(b);
+        return NULL;
+    }
     b->free_failures = free_failures;
     b->max_lock = max_lock;
     b->forget = forget;
@@ -178,8 +193,12 @@ int backoff_fail(struct backoff *b, const char *client, double now)
         struct rl_slot *victim = NULL;
         for (size_t i = 0; i < RL_PROBE; i++) {
             struct rl_slot *c = &t->s[(h + i) % t->n];
-            if (!c->key[0] || now - c->last > b->forget) { victim = c; break; }
-            if (!victim || c->tokens < victim->tokens || (c->tokens == victim->tokens && c->last < victim->last)) victim = c;
+            if (!c->key[0] || now - c->last > b->forget) {
+                victim = c;
+                break;
+            }
+            if (!victim || c->tokens < victim->tokens || (c->tokens == victim->tokens && c->last < victim->last))
+                victim = c;
         }
         s = victim;
         memcpy(s->key, key, kl + 1);
@@ -187,7 +206,10 @@ int backoff_fail(struct backoff *b, const char *client, double now)
         s->until = 0;
         s->last = now;
     }
-    if (now - s->last > b->forget) { s->tokens = 0; s->until = 0; }
+    if (now - s->last > b->forget) {
+        s->tokens = 0;
+        s->until = 0;
+    }
     s->tokens += 1;
     s->last = now;
     int lock = 0;

@@ -12,19 +12,19 @@
 #include "util/buf.h"
 
 /* ---- the server's process-wide state (set up once before the daemon starts) ---- */
-struct srv_keys {                    /* in sodium_malloc'd memory: guarded, not swapped, wiped when freed */
-    unsigned char code_key[32];      /* sign_subkey(SUBKEY_CODE): notice-code lookup hashes */
-    unsigned char addr_key[32];      /* keyed hashes of e-mail addresses (constant-time compare) */
-    unsigned char audit_key[32];     /* keyed hashes of what agents looked up, for the audit trail */
+struct srv_keys { /* in sodium_malloc'd memory: guarded, not swapped, wiped when freed */
+    unsigned char code_key[32]; /* sign_subkey(SUBKEY_CODE): notice-code lookup hashes */
+    unsigned char addr_key[32]; /* keyed hashes of e-mail addresses (constant-time compare) */
+    unsigned char audit_key[32]; /* keyed hashes of what agents looked up, for the audit trail */
 };
 struct srv {
     const struct serve_opts *o;
     struct srv_keys *keys;
-    char *pubkey;                    /* klartext.pub's text */
-    int default_de;                  /* the organisation's first language is German */
+    char *pubkey; /* klartext.pub's text */
+    int default_de; /* the organisation's first language is German */
     int tls;
 };
-extern struct srv srv_g;           /* state.c */
+extern struct srv srv_g; /* state.c */
 
 /* the calling worker thread's read connection to the register (opened on first use, closed
  * by serve_run at shutdown); NULL when it cannot be opened */
@@ -41,14 +41,14 @@ struct notice_hit {
     char lang[4];
     char rcpt_masked[HTTP_FIELD_MAX];
     char state[16];
-    char title[256];                 /* the incident's published title in the notice's language, or "" */
+    char title[256]; /* the incident's published title in the notice's language, or "" */
 };
 struct verify_res {
-    int bad_code;                    /* the input is not a code at all */
-    int known;                       /* a notice with this code exists */
-    int with_email;                  /* an address was given */
-    int matched;                     /* known, and (with_email) the address is the one it went to */
-    struct notice_hit h;             /* when matched */
+    int bad_code; /* the input is not a code at all */
+    int known; /* a notice with this code exists */
+    int with_email; /* an address was given */
+    int matched; /* known, and (with_email) the address is the one it went to */
+    struct notice_hit h; /* when matched */
 };
 /* Look up CODE (and EMAIL, may be "" or NULL) doing the same work whether the code is known or
  * not: one keyed code hash, one indexed lookup, one keyed address hash and a constant-time
@@ -66,12 +66,12 @@ struct person_exposure {
     int found;
     char fields[512], pages[1024], timezone[64];
     int64_t first_seen, last_seen, views, viewers, signed_in, anonymous;
-    int64_t log_index, log_size;     /* -1 when the notice is not in the log */
+    int64_t log_index, log_size; /* -1 when the notice is not in the log */
     int have_proof;
-    int in_checkpoint;               /* the proof is against the latest signed checkpoint */
-    json_t *proof;                   /* tlog_proof_json of the inclusion proof, or NULL */
-    char salt_hex[65];               /* the commitment's salt ("" when not a per-notice entry) */
-    char committed[256];             /* the committed line "NOTICE-ID SHA-256-OF-TEXT\n" */
+    int in_checkpoint; /* the proof is against the latest signed checkpoint */
+    json_t *proof; /* tlog_proof_json of the inclusion proof, or NULL */
+    char salt_hex[65]; /* the commitment's salt ("" when not a per-notice entry) */
+    char committed[256]; /* the committed line "NOTICE-ID SHA-256-OF-TEXT\n" */
 };
 int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e);
 void person_exposure_release(struct person_exposure *e);
@@ -88,8 +88,7 @@ int page_incident(reg *r, const char *ref, int de, struct buf *out);
 int page_not_found(reg *r, int de, struct buf *out);
 void page_error(reg *r, int de, int status, struct buf *out);
 void page_verify_form(reg *r, int de, struct buf *out);
-void page_verify_result(reg *r, int de, const struct verify_res *v, const struct person_exposure *e,
-                        struct buf *out);
+void page_verify_result(reg *r, int de, const struct verify_res *v, const struct person_exposure *e, struct buf *out);
 void page_rate_limited(reg *r, int de, int retry_after, struct buf *out);
 /* agent console */
 void page_agent_login(reg *r, int de, const char *msg, struct buf *out);
@@ -99,7 +98,7 @@ void page_agent_result(reg *r, int de, const char *agent, const char *query_show
 
 /* ---- JSON (api.c) ---- */
 json_t *api_incident_list(reg *r);
-json_t *api_incident(reg *r, const char *ref);              /* NULL when not published */
+json_t *api_incident(reg *r, const char *ref); /* NULL when not published */
 json_t *api_verify(const struct verify_res *v, const struct person_exposure *e);
 json_t *api_agent_hits(reg *r, const struct notice_hit *hits, size_t n);
 

@@ -27,20 +27,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BODY_MAX        (16 * 1024)       /* request bodies */
-#define CONN_MEMORY     (64 * 1024)       /* MHD_OPTION_CONNECTION_MEMORY_LIMIT: headers + buffers */
-#define CONN_TIMEOUT    15                /* seconds a connection may be idle */
-#define CONN_MAX        4096              /* open connections (--max-connections) */
-#define CONN_PER_IP     128               /* open connections per client address (--max-connections-per-ip) */
-#define REQ_TIMEOUT     20                /* seconds a whole request may take to arrive (--request-timeout) */
-#define AUTH_FREE       5                 /* wrong agent tokens per client before the back-off starts */
-#define AUTH_MAX_LOCK   900               /* longest lock-out, seconds */
-#define AUTH_FORGET     3600              /* failures are forgotten after an hour without one */
-#define AUDIT_FAIL_MIN  60                /* failed sign-ins written to the audit trail per minute, in all */
-#define CACHE_SLOTS     32                /* rendered public pages per worker thread */
-#define SESSIONS_MAX    512
-#define LOG_ENTRIES_MAX 1000              /* entries per /log/entries request */
-#define SHUTDOWN_WAIT   5                 /* seconds in-flight requests get to finish */
+#define BODY_MAX (16 * 1024) /* request bodies */
+#define CONN_MEMORY (64 * 1024) /* MHD_OPTION_CONNECTION_MEMORY_LIMIT: headers + buffers */
+#define CONN_TIMEOUT 15 /* seconds a connection may be idle */
+#define CONN_MAX 4096 /* open connections (--max-connections) */
+#define CONN_PER_IP 128 /* open connections per client address (--max-connections-per-ip) */
+#define REQ_TIMEOUT 20 /* seconds a whole request may take to arrive (--request-timeout) */
+#define AUTH_FREE 5 /* wrong agent tokens per client before the back-off starts */
+#define AUTH_MAX_LOCK 900 /* longest lock-out, seconds */
+#define AUTH_FORGET 3600 /* failures are forgotten after an hour without one */
+#define AUDIT_FAIL_MIN 60 /* failed sign-ins written to the audit trail per minute, in all */
+#define CACHE_SLOTS 32 /* rendered public pages per worker thread */
+#define SESSIONS_MAX 512
+#define LOG_ENTRIES_MAX 1000 /* entries per /log/entries request */
+#define SHUTDOWN_WAIT 5 /* seconds in-flight requests get to finish */
 
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                           "frame-ancestors 'none'; base-uri 'none'";
@@ -56,7 +56,7 @@ struct cache_ent {
 };
 struct tstate {
     reg *r;
-    int64_t org_version;            /* data_version when the org cache was last cleared */
+    int64_t org_version; /* data_version when the org cache was last cleared */
     struct cache_ent cache[CACHE_SLOTS];
     size_t next;
 };
@@ -85,7 +85,10 @@ static struct tstate *tstate(void)
     if (t_state) return t_state;
     struct tstate *t = xcalloc(1, sizeof *t);
     pthread_mutex_lock(&states_mu);
-    if (nstates == capstates) { capstates = capstates ? capstates * 2 : 16; states = xrealloc(states, capstates * sizeof *states); }
+    if (nstates == capstates) {
+        capstates = capstates ? capstates * 2 : 16;
+        states = xrealloc(states, capstates * sizeof *states);
+    }
     states[nstates++] = t;
     pthread_mutex_unlock(&states_mu);
     t_state = t;
@@ -99,7 +102,8 @@ reg *srv_reg(void)
     struct tstate *t = tstate();
     if (!t->r) {
         char err[REG_ERRLEN];
-        if (reg_open(srv_g.o->db_path, REG_OPEN_READONLY, "portal", "klartext serve", clock_now(), &t->r, err, sizeof err)) {
+        if (reg_open(srv_g.o->db_path, REG_OPEN_READONLY, "portal", "klartext serve", clock_now(), &t->r, err,
+                     sizeof err)) {
             fprintf(stderr, "klartext: serve: cannot open the register: %s\n", err);
             t->r = NULL;
         }
@@ -115,7 +119,10 @@ static void org_refresh_if_changed(void)
     struct tstate *t = tstate();
     if (!t->r) return;
     int64_t v = data_version(t->r);
-    if (v != t->org_version) { reg_org_refresh(t->r); t->org_version = v; }
+    if (v != t->org_version) {
+        reg_org_refresh(t->r);
+        t->org_version = v;
+    }
 }
 
 reg *srv_reg_write(const char *actor, const char *command)
@@ -151,9 +158,9 @@ static int64_t data_version(reg *r)
 /* ---------------------------------------------------------------- process-wide pieces */
 
 static struct ratelimit *limiter;
-static struct backoff *auth_fail;         /* wrong agent tokens per client */
-static struct ratelimit *audit_limiter;   /* failed sign-ins written to the audit trail, in all */
-static _Atomic long audit_suppressed;     /* ... and those beyond it, counted for the next entry */
+static struct backoff *auth_fail; /* wrong agent tokens per client */
+static struct ratelimit *audit_limiter; /* failed sign-ins written to the audit trail, in all */
+static _Atomic long audit_suppressed; /* ... and those beyond it, counted for the next entry */
 static FILE *access_log;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -176,8 +183,11 @@ static void session_new(const char *agent, char hex[65])
     struct session *slot = NULL;
     for (size_t i = 0; i < SESSIONS_MAX; i++) {
         struct session *s = &sessions[i];
-        if (!s->used || s->expires < now) { slot = s; break; }
-        if (!slot || s->expires < slot->expires) slot = s;     /* full: replace the oldest */
+        if (!s->used || s->expires < now) {
+            slot = s;
+            break;
+        }
+        if (!slot || s->expires < slot->expires) slot = s; /* full: replace the oldest */
     }
     memcpy(slot->id, id, sizeof id);
     snprintf(slot->agent, sizeof slot->agent, "%s", agent);
@@ -199,8 +209,10 @@ static int session_get(const char *hex, char agent[AGENT_NAME_MAX + 1], int drop
     for (size_t i = 0; i < SESSIONS_MAX; i++) {
         struct session *s = &sessions[i];
         if (s->used && sodium_memcmp(s->id, id, sizeof id) == 0) {
-            if (s->expires >= now && !drop) { ok = 1; snprintf(agent, AGENT_NAME_MAX + 1, "%s", s->agent); }
-            else sodium_memzero(s, sizeof *s);
+            if (s->expires >= now && !drop) {
+                ok = 1;
+                snprintf(agent, AGENT_NAME_MAX + 1, "%s", s->agent);
+            } else sodium_memzero(s, sizeof *s);
             break;
         }
     }
@@ -218,13 +230,13 @@ struct req {
     double t0;
     char method[8];
     char path[128];
-    char client[INET6_ADDRSTRLEN + 8];    /* the client's address (access log, audit) */
-    char rkey[INET6_ADDRSTRLEN + 8];      /* its rate-limit key: the address; for IPv6 its /64 */
+    char client[INET6_ADDRSTRLEN + 8]; /* the client's address (access log, audit) */
+    char rkey[INET6_ADDRSTRLEN + 8]; /* its rate-limit key: the address; for IPv6 its /64 */
 };
 
 /* ---- who the client is ---- */
 
-static struct http_addr *proxies;         /* --trusted-proxy; NULL: loopback */
+static struct http_addr *proxies; /* --trusted-proxy; NULL: loopback */
 static size_t nproxies;
 
 /* the address in SA (IPv4-mapped IPv6 as IPv4); 0 or -1 */
@@ -239,8 +251,13 @@ static int sa_addr(const struct sockaddr *sa, struct http_addr *out)
     if (sa->sa_family == AF_INET6) {
         const unsigned char *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
         static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (!memcmp(b, mapped, 12)) { out->family = AF_INET; memcpy(out->a, b + 12, 4); }
-        else { out->family = AF_INET6; memcpy(out->a, b, 16); }
+        if (!memcmp(b, mapped, 12)) {
+            out->family = AF_INET;
+            memcpy(out->a, b + 12, 4);
+        } else {
+            out->family = AF_INET6;
+            memcpy(out->a, b, 16);
+        }
         return 0;
     }
     return -1;
@@ -305,8 +322,8 @@ struct conn_track {
     struct conn_track *prev, *next;
     int fd;
     int reaped;
-    _Atomic int64_t since_ms;     /* accepted, or the previous request finished */
-    _Atomic int waiting;          /* 1 while a request is being received (until it is answered) */
+    _Atomic int64_t since_ms; /* accepted, or the previous request finished */
+    _Atomic int waiting; /* 1 while a request is being received (until it is answered) */
 };
 static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reaper_cv = PTHREAD_COND_INITIALIZER;
@@ -321,7 +338,8 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
 {
     (void)cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -331,7 +349,10 @@ static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_conte
         atomic_store(&t->since_ms, mono_ms());
         atomic_store(&t->waiting, 1);
         pthread_mutex_lock(&conn_mu);
-        t->next = conns.next; t->prev = &conns; conns.next->prev = t; conns.next = t;
+        t->next = conns.next;
+        t->prev = &conns;
+        conns.next->prev = t;
+        conns.next = t;
         pthread_mutex_unlock(&conn_mu);
         *socket_context = t;
     } else if (*socket_context) {
@@ -339,7 +360,8 @@ static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_conte
         /* libmicrohttpd tells us before it closes the socket: once unlinked here, the reaper can
            never touch a descriptor number that was closed and reused */
         pthread_mutex_lock(&conn_mu);
-        t->prev->next = t->next; t->next->prev = t->prev;
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
         pthread_mutex_unlock(&conn_mu);
         free(t);
         *socket_context = NULL;
@@ -360,12 +382,15 @@ static void *reaper(void *arg)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 250 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
         pthread_cond_timedwait(&reaper_cv, &conn_mu, &ts);
         int64_t now = mono_ms();
         for (struct conn_track *t = conns.next; t != &conns; t = t->next)
             if (!t->reaped && t->fd >= 0 && atomic_load(&t->waiting) && now - atomic_load(&t->since_ms) > limit) {
-                shutdown(t->fd, SHUT_RDWR);          /* libmicrohttpd sees the end and closes it */
+                shutdown(t->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
                 t->reaped = 1;
                 atomic_fetch_add(&reaped_total, 1);
             }
@@ -378,7 +403,8 @@ static void *reaper(void *arg)
    (which the handler refuses) instead of cutting the path short: see http_unescape */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
-    (void)cls; (void)c;
+    (void)cls;
+    (void)c;
     return http_unescape(s);
 }
 
@@ -395,13 +421,19 @@ static int pick_lang(struct MHD_Connection *c, const char *explicit_lang)
 }
 
 enum { R_NOSTORE = 1, R_HTML = 2, R_VARY_LANG = 4, R_CACHE_PUBLIC = 8 };
-struct hdr { const char *k, *v; };
+struct hdr {
+    const char *k, *v;
+};
 
 static enum MHD_Result reply(struct MHD_Connection *c, struct req *q, int status, const char *ctype, const void *body,
-                             size_t len, enum MHD_ResponseMemoryMode mode, unsigned flags, int de, const struct hdr *extra)
+                             size_t len, enum MHD_ResponseMemoryMode mode, unsigned flags, int de,
+                             const struct hdr *extra)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, mode);
-    if (!resp) { if (mode == MHD_RESPMEM_MUST_FREE) free((void *)body); return MHD_NO; }
+    if (!resp) {
+        if (mode == MHD_RESPMEM_MUST_FREE) free((void *)body);
+        return MHD_NO;
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(resp, "Content-Security-Policy", CSP);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -410,15 +442,20 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct req *q, int status
     MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
     if (srv_g.tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            (flags & R_NOSTORE) || status >= 400 ? "no-store" : (flags & R_CACHE_PUBLIC) ? "public, max-age=300" : "no-cache");
+                            (flags & R_NOSTORE) || status >= 400 ? "no-store"
+                            : (flags & R_CACHE_PUBLIC)           ? "public, max-age=300"
+                                                                 : "no-cache");
     if (flags & R_HTML) MHD_add_response_header(resp, "Content-Language", de ? "de" : "en");
     if (flags & R_VARY_LANG) MHD_add_response_header(resp, "Vary", "Accept-Language");
     for (; extra && extra->k; extra++) MHD_add_response_header(resp, extra->k, extra->v);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
-    if (q) { q->status = status; q->sent = len; }
+    if (q) {
+        q->status = status;
+        q->sent = len;
+    }
     struct conn_track *t = conn_of(c);
-    if (t) atomic_store(&t->waiting, 0);          /* answered: the request timeout no longer applies */
+    if (t) atomic_store(&t->waiting, 0); /* answered: the request timeout no longer applies */
     return ret;
 }
 
@@ -442,7 +479,8 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, struct req *q, int s
     return reply(c, q, status, "application/json; charset=utf-8", p, n + 1, MHD_RESPMEM_MUST_FREE, flags, 0, NULL);
 }
 
-static enum MHD_Result json_error(struct MHD_Connection *c, struct req *q, int status, const char *msg, const struct hdr *extra)
+static enum MHD_Result json_error(struct MHD_Connection *c, struct req *q, int status, const char *msg,
+                                  const struct hdr *extra)
 {
     char *s = NULL;
     json_t *j = json_pack("{s:s}", "error", msg);
@@ -450,7 +488,8 @@ static enum MHD_Result json_error(struct MHD_Connection *c, struct req *q, int s
     json_decref(j);
     char *body = xasprintf("%s\n", s ? s : "{}");
     free(s);
-    return reply(c, q, status, "application/json; charset=utf-8", body, strlen(body), MHD_RESPMEM_MUST_FREE, R_NOSTORE, 0, extra);
+    return reply(c, q, status, "application/json; charset=utf-8", body, strlen(body), MHD_RESPMEM_MUST_FREE, R_NOSTORE,
+                 0, extra);
 }
 
 static int is_api(const char *url)
@@ -462,8 +501,12 @@ static enum MHD_Result html_error(struct MHD_Connection *c, struct req *q, const
                                   const struct hdr *extra)
 {
     if (is_api(url)) {
-        const char *m = status == 404 ? "not found" : status == 405 ? "method not allowed" : status == 413 ? "request body too large"
-                      : status == 400 ? "bad request" : status == 403 ? "forbidden" : "internal error";
+        const char *m = status == 404   ? "not found"
+                        : status == 405 ? "method not allowed"
+                        : status == 413 ? "request body too large"
+                        : status == 400 ? "bad request"
+                        : status == 403 ? "forbidden"
+                                        : "internal error";
         return json_error(c, q, status, m, extra);
     }
     struct buf b;
@@ -514,8 +557,12 @@ static enum MHD_Result public_page(struct MHD_Connection *c, struct req *q, cons
     struct buf b;
     buf_init(&b, 4 << 20);
     int status = !strcmp(url, "/") ? page_index(r, de, &b) : page_incident(r, url + strlen("/incident/"), de, &b);
-    if (status == 500) { buf_release(&b); return html_error(c, q, url, 500, de, NULL); }
-    if (status != 200 || !cacheable) return reply_buf(c, q, status, "text/html; charset=utf-8", &b, R_HTML | R_VARY_LANG, de, NULL);
+    if (status == 500) {
+        buf_release(&b);
+        return html_error(c, q, url, 500, de, NULL);
+    }
+    if (status != 200 || !cacheable)
+        return reply_buf(c, q, status, "text/html; charset=utf-8", &b, R_HTML | R_VARY_LANG, de, NULL);
     struct cache_ent *e = &t->cache[t->next++ % CACHE_SLOTS];
     free(e->body);
     snprintf(e->key, sizeof e->key, "%s", key);
@@ -523,7 +570,8 @@ static enum MHD_Result public_page(struct MHD_Connection *c, struct req *q, cons
     e->status = status;
     e->len = b.len;
     e->body = buf_detach(&b);
-    return reply(c, q, status, "text/html; charset=utf-8", e->body, e->len, MHD_RESPMEM_MUST_COPY, R_HTML | R_VARY_LANG, de, NULL);
+    return reply(c, q, status, "text/html; charset=utf-8", e->body, e->len, MHD_RESPMEM_MUST_COPY, R_HTML | R_VARY_LANG,
+                 de, NULL);
 }
 
 /* ---- /verify and /api/v1/verify ---- */
@@ -559,7 +607,10 @@ static enum MHD_Result verify(struct MHD_Connection *c, struct req *q, const cha
     memset(&e, 0, sizeof e);
     e.log_index = -1;
     if (lookup_verify(r, code, email, &v)) return html_error(c, q, url, 500, de, NULL);
-    if (v.matched && v.with_email && lookup_exposure(r, &v.h, &e)) { person_exposure_release(&e); return html_error(c, q, url, 500, de, NULL); }
+    if (v.matched && v.with_email && lookup_exposure(r, &v.h, &e)) {
+        person_exposure_release(&e);
+        return html_error(c, q, url, 500, de, NULL);
+    }
     sodium_memzero(code, sizeof code);
     sodium_memzero(email, sizeof email);
     enum MHD_Result ret;
@@ -597,7 +648,10 @@ static int auth_failed(struct req *q, const char *token, const char *via)
 {
     double now = mono();
     int lock = backoff_fail(auth_fail, q->rkey, now);
-    if (ratelimit_take(audit_limiter, "*", now)) { atomic_fetch_add(&audit_suppressed, 1); return lock; }
+    if (ratelimit_take(audit_limiter, "*", now)) {
+        atomic_fetch_add(&audit_suppressed, 1);
+        return lock;
+    }
     char tag[33], what[300], more[64] = "";
     audit_tag("token", token, tag);
     long sup = atomic_exchange(&audit_suppressed, 0);
@@ -625,9 +679,10 @@ static int agent_lookup(reg *r, const char *agent, const char *query, int *by_co
         char canon[CODE_CANON_SIZE], err[96], disp[CODE_DISPLAY_SIZE];
         if (lookup_verify(r, query, NULL, &v)) return 1;
         if (v.matched) hits[(*n)++] = v.h;
-        if (!code_parse(query, strlen(query) > CODE_INPUT_MAX ? CODE_INPUT_MAX : strlen(query), canon, err, sizeof err)) {
+        if (!code_parse(query, strlen(query) > CODE_INPUT_MAX ? CODE_INPUT_MAX : strlen(query), canon, err,
+                        sizeof err)) {
             code_format(canon, disp);
-            snprintf(shown, shownlen, "%.4s-…", disp);         /* enough for the agent to match, never the whole code */
+            snprintf(shown, shownlen, "%.4s-…", disp); /* enough for the agent to match, never the whole code */
             audit_tag("code", canon, tag);
         } else {
             snprintf(shown, shownlen, "(%s)", err);
@@ -643,7 +698,8 @@ static int agent_lookup(reg *r, const char *agent, const char *query, int *by_co
     }
     char actor[AGENT_NAME_MAX + 8];
     snprintf(actor, sizeof actor, "agent:%s", agent);
-    reg *w = srv_reg_write(actor, *by_code ? "klartext serve: agent lookup by code" : "klartext serve: agent lookup by address");
+    reg *w = srv_reg_write(actor, *by_code ? "klartext serve: agent lookup by code"
+                                           : "klartext serve: agent lookup by address");
     if (!w) return 1;
     int rc = reg_audit(w, *n ? hits[0].incident_ref : NULL, "agent.lookup", *by_code ? "code" : "email", NULL, what);
     if (rc) fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w));
@@ -661,10 +717,14 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
     if (!r) return html_error(c, q, url, 500, de, NULL);
     const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_agent");
     int have = session_get(cookie, agent, 0);
-    if (have) {                                 /* an agent removed meanwhile loses the session */
+    if (have) { /* an agent removed meanwhile loses the session */
         int active = 0;
         if (agent_active(r, agent, &active)) active = 0;
-        if (!active) { session_get(cookie, agent, 1); have = 0; agent[0] = 0; }
+        if (!active) {
+            session_get(cookie, agent, 1);
+            have = 0;
+            agent[0] = 0;
+        }
     }
     struct buf out;
     buf_init(&out, 4 << 20);
@@ -679,7 +739,10 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
         /* a client that keeps trying wrong tokens is locked out for longer and longer */
         int wait = backoff_check(auth_fail, q->rkey, mono());
         if (!wait) wait = ratelimit_take(limiter, q->rkey, mono());
-        if (wait) { buf_release(&out); return too_many(c, q, url, wait, de); }
+        if (wait) {
+            buf_release(&out);
+            return too_many(c, q, url, wait, de);
+        }
         char token[128];
         int found = 0;
         if (http_form_get(b, q->body.len, "token", token, sizeof token) < 0) token[0] = 0;
@@ -702,7 +765,10 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
             snprintf(what, sizeof what, "signed in to the console from %s", q->client);
             reg *w = srv_reg_write(actor, "klartext serve: agent sign-in");
             if (!w || reg_audit(w, NULL, "agent.login", "session", NULL, what)) {
-                if (w) { fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w)); reg_close(w); }
+                if (w) {
+                    fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w));
+                    reg_close(w);
+                }
                 buf_release(&out);
                 return html_error(c, q, url, 500, de, NULL);
             }
@@ -721,7 +787,9 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
     }
     if (!strcmp(url, "/agent/logout")) {
         if (cookie) session_get(cookie, agent, 1);
-        struct hdr h[] = {{"Set-Cookie", "kt_agent=; Path=/agent; Max-Age=0; HttpOnly; SameSite=Strict"}, {"Location", loc}, {0}};
+        struct hdr h[] = {{"Set-Cookie", "kt_agent=; Path=/agent; Max-Age=0; HttpOnly; SameSite=Strict"},
+                          {"Location", loc},
+                          {0}};
         buf_adds(&out, "see /agent\n");
         return reply_buf(c, q, 303, "text/plain; charset=utf-8", &out, R_NOSTORE, de, h);
     }
@@ -889,24 +957,30 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *q, const char
     }
     if (!strcmp(url, "/.well-known/klartext/minisign.pub")) {
         if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
-        return reply(c, q, 200, "text/plain; charset=utf-8", srv_g.pubkey, strlen(srv_g.pubkey), MHD_RESPMEM_PERSISTENT, 0, de, NULL);
+        return reply(c, q, 200, "text/plain; charset=utf-8", srv_g.pubkey, strlen(srv_g.pubkey), MHD_RESPMEM_PERSISTENT,
+                     0, de, NULL);
     }
     if (!strcmp(url, "/api/v1/pubkey")) {
         if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
         unsigned char pk[32], id[8];
         char err[128], b64[SIGN_PUBKEY_B64 + 1], idhex[SIGN_KEYID_HEX];
-        if (sign_pubkey_parse(srv_g.pubkey, strlen(srv_g.pubkey), pk, id, err, sizeof err)) return json_error(c, q, 500, "no public key", NULL);
+        if (sign_pubkey_parse(srv_g.pubkey, strlen(srv_g.pubkey), pk, id, err, sizeof err))
+            return json_error(c, q, 500, "no public key", NULL);
         sign_pubkey_b64(pk, id, b64);
         sign_keyid_hex(id, idhex);
-        return reply_json(c, q, 200, json_pack("{s:s,s:s,s:s,s:s}", "algorithm", "Ed25519 (minisign)", "key_id", idhex,
-                                               "public_key", b64, "minisign_pub", srv_g.pubkey), 0);
+        return reply_json(c, q, 200,
+                          json_pack("{s:s,s:s,s:s,s:s}", "algorithm", "Ed25519 (minisign)", "key_id", idhex,
+                                    "public_key", b64, "minisign_pub", srv_g.pubkey),
+                          0);
     }
     if (!strcmp(url, "/api/v1/incidents") || (!strncmp(url, "/api/v1/incidents/", 18) && url[18])) {
         if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
         reg *r = srv_reg();
         if (!r) return json_error(c, q, 500, "internal error", NULL);
         json_t *j = url[17] ? api_incident(r, url + 18) : api_incident_list(r);
-        if (!j) return json_error(c, q, url[17] ? 404 : 500, url[17] ? "no published incident with this reference" : "internal error", NULL);
+        if (!j)
+            return json_error(c, q, url[17] ? 404 : 500,
+                              url[17] ? "no published incident with this reference" : "internal error", NULL);
         return reply_json(c, q, 200, j, 0);
     }
     if (!strcmp(url, "/api/v1/verify")) {
@@ -925,8 +999,8 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *q, const char
     return html_error(c, q, url, 404, de, NULL);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size, void **con_cls)
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
     struct req *q = *con_cls;
@@ -953,10 +1027,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > BODY_MAX)) {
             q->too_big = 1;
-            return route(c, q, url, method);       /* 413 at once; MHD closes the connection */
+            return route(c, q, url, method); /* 413 at once; MHD closes the connection */
         }
         /* HTTP/1.1 requires Host (RFC 9112 §3.2) */
-        if (!strcmp(version, MHD_HTTP_VERSION_1_1) && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
+        if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
             return html_error(c, q, url, 400, pick_lang(c, NULL), NULL);
         /* answer on the next call, not this first one: libmicrohttpd closes the connection after
            an answer queued in the first call (it cannot know the request was read to its end),
@@ -976,7 +1051,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         }
         return MHD_YES;
     }
-    if (q->status) return MHD_YES;                 /* answered already */
+    if (q->status) return MHD_YES; /* answered already */
     return route(c, q, url, method);
 }
 
@@ -985,7 +1060,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)cls;
     struct req *q = *con_cls;
     struct conn_track *t = conn_of(c);
-    if (t) { atomic_store(&t->since_ms, mono_ms()); atomic_store(&t->waiting, 1); }   /* the next request's clock */
+    if (t) {
+        atomic_store(&t->since_ms, mono_ms());
+        atomic_store(&t->waiting, 1);
+    } /* the next request's clock */
     if (!q) return;
     if (access_log) {
         char iso[KT_ISO_LEN];
@@ -1067,7 +1145,9 @@ static int parse_proxies(const char *list, char *err, size_t errlen)
             struct http_addr a;
             if (http_addr_parse(p, k, &a)) {
                 snprintf(err, errlen, "--trusted-proxy: '%.*s' is not an IP address", (int)(k > 60 ? 60 : k), p);
-                free(proxies); proxies = NULL; nproxies = 0;
+                free(proxies);
+                proxies = NULL;
+                nproxies = 0;
                 return 2;
             }
             proxies = xrealloc(proxies, (nproxies + 1) * sizeof *proxies);
@@ -1122,7 +1202,8 @@ static int open_log_and_limits(const struct serve_opts *o, char *err, size_t err
         snprintf(err, errlen, "cannot open '%s': %s", o->access_log, strerror(errno));
         return 1;
     }
-    if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14)) || !(auth_fail = backoff_new(AUTH_FREE, AUTH_MAX_LOCK, AUTH_FORGET, 1 << 12)) ||
+    if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14)) ||
+        !(auth_fail = backoff_new(AUTH_FREE, AUTH_MAX_LOCK, AUTH_FORGET, 1 << 12)) ||
         !(audit_limiter = ratelimit_new(AUDIT_FAIL_MIN, 1))) {
         snprintf(err, errlen, "out of memory");
         return 1;
@@ -1151,12 +1232,14 @@ static unsigned connection_limit(const struct serve_opts *o)
 }
 
 /* start libmicrohttpd on SS with THREADS workers; NULL when it cannot listen */
-static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockaddr_storage *ss, int v6, unsigned threads,
-                                       const char *cert, const char *key)
+static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockaddr_storage *ss, int v6,
+                                       unsigned threads, const char *cert, const char *key)
 {
     unsigned max_conns = connection_limit(o);
-    unsigned per_ip = o->max_conns_per_ip < 0 ? 0 : o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip
-                    : o->trust_proxy ? 0 : CONN_PER_IP;     /* behind a proxy every client has its address */
+    unsigned per_ip = o->max_conns_per_ip < 0   ? 0
+                      : o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip
+                      : o->trust_proxy          ? 0
+                                                : CONN_PER_IP; /* behind a proxy every client has its address */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6) flags |= MHD_USE_IPv6;
     if (srv_g.tls) flags |= MHD_USE_TLS;
@@ -1180,7 +1263,8 @@ static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockad
 }
 
 /* "klartext: serving on http://127.0.0.1:8080 (…)" with the port the daemon got */
-static void announce(const struct serve_opts *o, struct MHD_Daemon *d, struct sockaddr_storage *ss, int v6, unsigned threads)
+static void announce(const struct serve_opts *o, struct MHD_Daemon *d, struct sockaddr_storage *ss, int v6,
+                     unsigned threads)
 {
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = di ? di->port : 0;
@@ -1194,7 +1278,8 @@ static void announce(const struct serve_opts *o, struct MHD_Daemon *d, struct so
         inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, a, sizeof a);
         snprintf(shown, sizeof shown, "%s://%s:%u", srv_g.tls ? "https" : "http", a, port);
     }
-    fprintf(o->status ? o->status : stderr, "klartext: serving on %s (%u threads; stop with Ctrl-C or SIGTERM)\n", shown, threads);
+    fprintf(o->status ? o->status : stderr, "klartext: serving on %s (%u threads; stop with Ctrl-C or SIGTERM)\n",
+            shown, threads);
     fflush(o->status ? o->status : stderr);
 }
 
@@ -1210,7 +1295,8 @@ static void run_until_signal(const struct serve_opts *o, struct MHD_Daemon *d, s
     announce(o, d, ss, v6, threads);
     int sig = 0;
     sigwait(sigs, &sig);
-    fprintf(o->status ? o->status : stderr, "klartext: %s: finishing open requests and stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    fprintf(o->status ? o->status : stderr, "klartext: %s: finishing open requests and stopping\n",
+            sig == SIGINT ? "interrupted" : "terminated");
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
     for (int i = 0; i < SHUTDOWN_WAIT * 20; i++) {
@@ -1246,8 +1332,11 @@ static void teardown(char *cert, char *key)
     access_log = NULL;
     free(srv_g.pubkey);
     if (cert) free(cert);
-    if (key) { sodium_memzero(key, strlen(key)); free(key); }
-    sodium_free(srv_g.keys);        /* wipes them */
+    if (key) {
+        sodium_memzero(key, strlen(key));
+        free(key);
+    }
+    sodium_free(srv_g.keys); /* wipes them */
     sodium_memzero(&srv_g, sizeof srv_g);
     sodium_memzero(sessions, sizeof sessions);
 }
@@ -1255,8 +1344,14 @@ static void teardown(char *cert, char *key)
 /* the options that need no resource: 0, or 2 with err */
 static int check_opts(const struct serve_opts *o, char *err, size_t errlen)
 {
-    if (!!o->tls_cert != !!o->tls_key) { snprintf(err, errlen, "--tls-cert and --tls-key go together"); return 2; }
-    if (o->rate_per_min < 1) { snprintf(err, errlen, "--rate-limit must allow at least 1 request a minute"); return 2; }
+    if (!!o->tls_cert != !!o->tls_key) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        return 2;
+    }
+    if (o->rate_per_min < 1) {
+        snprintf(err, errlen, "--rate-limit must allow at least 1 request a minute");
+        return 2;
+    }
     if (o->trusted_proxies && parse_proxies(o->trusted_proxies, err, errlen)) return 2;
     return 0;
 }
@@ -1272,15 +1367,23 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     srv_g.o = o;
     if (parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
     if (check_opts(o, err, errlen)) return 2;
-    if (sodium_init() < 0) { snprintf(err, errlen, "cannot initialise libsodium"); return 1; }
+    if (sodium_init() < 0) {
+        snprintf(err, errlen, "cannot initialise libsodium");
+        return 1;
+    }
     if (load_keys(o, err, errlen)) {
         if (!srv_g.keys) return 1;
         goto out;
     }
     if (check_register(o, err, errlen)) goto out;
     if (o->tls_cert) {
-        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) { snprintf(err, errlen, "this libmicrohttpd has no TLS support"); goto out; }
-        if (file_read(o->tls_cert, 1 << 20, &cert, NULL, err, errlen) || file_read(o->tls_key, 1 << 20, &key, NULL, err, errlen)) goto out;
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+            snprintf(err, errlen, "this libmicrohttpd has no TLS support");
+            goto out;
+        }
+        if (file_read(o->tls_cert, 1 << 20, &cert, NULL, err, errlen) ||
+            file_read(o->tls_key, 1 << 20, &key, NULL, err, errlen))
+            goto out;
         srv_g.tls = 1;
     }
     if (open_log_and_limits(o, err, errlen)) goto out;

@@ -20,14 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CODE_BYTES        10                 /* random bytes in a code */
-#define CODE_CHARS        16                 /* canonical symbols */
-#define CODE_CANON_SIZE   (CODE_CHARS + 1)   /* buffer for the canonical form + NUL */
-#define CODE_DISPLAY_LEN  19                 /* "XXXX-XXXX-XXXX-XXXX" */
+#define CODE_BYTES 10 /* random bytes in a code */
+#define CODE_CHARS 16 /* canonical symbols */
+#define CODE_CANON_SIZE (CODE_CHARS + 1) /* buffer for the canonical form + NUL */
+#define CODE_DISPLAY_LEN 19 /* "XXXX-XXXX-XXXX-XXXX" */
 #define CODE_DISPLAY_SIZE (CODE_DISPLAY_LEN + 1)
-#define CODE_HASH_BYTES   32
-#define CODE_KEY_BYTES    32
-#define CODE_INPUT_MAX    64                 /* longest input code_parse looks at */
+#define CODE_HASH_BYTES 32
+#define CODE_KEY_BYTES 32
+#define CODE_INPUT_MAX 64 /* longest input code_parse looks at */
 
 /* Make a new random code (randombytes_buf) and write its display form ("K7QM-2D9X-PH4T-W3RC",
  * NUL-terminated) into OUT. */
@@ -49,14 +49,12 @@ int code_decode(const char canon[CODE_CANON_SIZE], unsigned char bytes[CODE_BYTE
 /* The register's lookup key for a code: BLAKE2b-256 keyed with the 32-byte register secret
  * KEY over the 16 ASCII bytes of the canonical code. CODE may be in any form code_parse
  * accepts (NUL-terminated). Returns 0 with OUT filled, or -1 if CODE is not a valid code. */
-int code_lookup_hash(const unsigned char key[CODE_KEY_BYTES], const char *code,
-                     unsigned char out[CODE_HASH_BYTES]);
+int code_lookup_hash(const unsigned char key[CODE_KEY_BYTES], const char *code, unsigned char out[CODE_HASH_BYTES]);
 
 /* Constant-time comparison of N bytes (codes, lookup hashes). Returns 1 if equal, else 0. */
 int code_equal_ct(const void *a, const void *b, size_t n);
 
 /* For tests only: a deterministic code number N derived from SEED (BLAKE2b keyed with SEED
  * over N as 8 little-endian bytes), display form into OUT. Never use it in production. */
-void code_test_generate_from_seed(const unsigned char seed[32], uint64_t n,
-                                  char out[CODE_DISPLAY_SIZE]);
+void code_test_generate_from_seed(const unsigned char seed[32], uint64_t n, char out[CODE_DISPLAY_SIZE]);
 #endif

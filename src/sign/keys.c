@@ -13,15 +13,15 @@
 
 #include <sodium.h>
 
-#define COMMENT_PREFIX    "untrusted comment: "
+#define COMMENT_PREFIX "untrusted comment: "
 #define COMMENT_PREFIX_LEN (sizeof COMMENT_PREFIX - 1)
-#define DEFAULT_COMMENT   "klartext secret key; keep private"
+#define DEFAULT_COMMENT "klartext secret key; keep private"
 
 /* minisign's secret key record: 158 bytes, no padding (all members are char arrays). */
 struct seckey_rec {
-    unsigned char sig_alg[2];                /* "Ed" */
-    unsigned char kdf_alg[2];                /* "\0\0" (none) or "Sc" (scrypt) */
-    unsigned char chk_alg[2];                /* "B2" */
+    unsigned char sig_alg[2]; /* "Ed" */
+    unsigned char kdf_alg[2]; /* "\0\0" (none) or "Sc" (scrypt) */
+    unsigned char chk_alg[2]; /* "B2" */
     unsigned char kdf_salt[32];
     unsigned char kdf_opslimit_le[8];
     unsigned char kdf_memlimit_le[8];
@@ -30,11 +30,11 @@ struct seckey_rec {
     unsigned char chk[32];
 };
 #define SECKEY_REC_BYTES 158
-#define SECKEY_B64_LEN   212                 /* 4 * ceil(158 / 3) */
-#define SECKEY_FILE_MAX  4096
+#define SECKEY_B64_LEN 212 /* 4 * ceil(158 / 3) */
+#define SECKEY_FILE_MAX 4096
 
 struct pubkey_rec {
-    unsigned char sig_alg[2];                /* "Ed" */
+    unsigned char sig_alg[2]; /* "Ed" */
     unsigned char keyid[8];
     unsigned char pk[32];
 };
@@ -44,14 +44,13 @@ _Static_assert(sizeof(struct seckey_rec) == SECKEY_REC_BYTES, "seckey record lay
 _Static_assert(sizeof(struct pubkey_rec) == PUBKEY_REC_BYTES, "pubkey record layout");
 
 struct sign_key {
-    unsigned char sk[64];                    /* libsodium secret key: seed | pk */
+    unsigned char sk[64]; /* libsodium secret key: seed | pk */
     unsigned char keyid[8];
 };
 
 static int sodium_ready(char *err, size_t errlen)
 {
-    if (sodium_init() < 0)
-        return err_set(err, errlen, "cannot initialise libsodium");
+    if (sodium_init() < 0) return err_set(err, errlen, "cannot initialise libsodium");
     return 0;
 }
 
@@ -64,30 +63,31 @@ int sign_utf8_line_ok_(const char *s, size_t len)
     while (i < len) {
         unsigned c = p[i];
         if (c < 0x80) {
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return 0;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return 0;
             i++;
             continue;
         }
         size_t n;
         uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-        else return 0;
-        if (len - i <= n)
-            return 0;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+        } else return 0;
+        if (len - i <= n) return 0;
         for (size_t j = 1; j <= n; j++) {
-            if ((p[i + j] & 0xc0) != 0x80)
-                return 0;
+            if ((p[i + j] & 0xc0) != 0x80) return 0;
             cp = (cp << 6) | (p[i + j] & 0x3f);
         }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
             return 0;
         /* C1 controls (U+0080..U+009F) are not printable either */
-        if (cp >= 0x80 && cp <= 0x9f)
-            return 0;
+        if (cp >= 0x80 && cp <= 0x9f) return 0;
         i += n + 1;
     }
     return 1;
@@ -96,42 +96,36 @@ int sign_utf8_line_ok_(const char *s, size_t len)
 /* Decode exactly BIN_LEN bytes from B64 (LEN chars, standard alphabet with padding).
  * Only the canonical encoding is accepted (re-encoding must give the same text).
  * SCRATCH must hold LEN + 1 bytes. Returns 0 or -1. */
-int sign_b64_decode_exact_(unsigned char *bin, size_t bin_len, const char *b64, size_t len,
-                           char *scratch)
+int sign_b64_decode_exact_(unsigned char *bin, size_t bin_len, const char *b64, size_t len, char *scratch)
 {
     size_t got = 0;
     const char *end = NULL;
-    if (len != sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL) - 1)
-        return -1;
-    if (sodium_base642bin(bin, bin_len, b64, len, NULL, &got, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (len != sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL) - 1) return -1;
+    if (sodium_base642bin(bin, bin_len, b64, len, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         got != bin_len || end != b64 + len)
         return -1;
     sodium_bin2base64(scratch, len + 1, bin, bin_len, sodium_base64_VARIANT_ORIGINAL);
-    if (memcmp(scratch, b64, len) != 0)
-        return -1;
+    if (memcmp(scratch, b64, len) != 0) return -1;
     return 0;
 }
 
 void sign_keyid_hex(const unsigned char keyid[8], char out[SIGN_KEYID_HEX])
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (int i = 0; i < 8; i++) {           /* little-endian uint64: most significant = keyid[7] */
+    for (int i = 0; i < 8; i++) { /* little-endian uint64: most significant = keyid[7] */
         out[2 * i] = hex[keyid[7 - i] >> 4];
         out[2 * i + 1] = hex[keyid[7 - i] & 15];
     }
     out[16] = '\0';
 }
 
-void sign_pubkey_b64(const unsigned char pk[32], const unsigned char keyid[8],
-                     char out[SIGN_PUBKEY_B64 + 1])
+void sign_pubkey_b64(const unsigned char pk[32], const unsigned char keyid[8], char out[SIGN_PUBKEY_B64 + 1])
 {
     struct pubkey_rec r;
     memcpy(r.sig_alg, "Ed", 2);
     memcpy(r.keyid, keyid, 8);
     memcpy(r.pk, pk, 32);
-    sodium_bin2base64(out, SIGN_PUBKEY_B64 + 1, (const unsigned char *)&r, sizeof r,
-                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(out, SIGN_PUBKEY_B64 + 1, (const unsigned char *)&r, sizeof r, sodium_base64_VARIANT_ORIGINAL);
 }
 
 /* ---- writing files atomically -------------------------------------------------------- */
@@ -146,45 +140,37 @@ static int fsync_dir_of(const char *path)
         strcpy(dir, "/");
     } else {
         size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir)
-            return -1;
+        if (n >= sizeof dir) return -1;
         memcpy(dir, path, n);
         dir[n] = '\0';
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     int rc = fsync(fd);
-    if (rc != 0 && (errno == EINVAL || errno == EROFS))
-        rc = 0;                              /* some file systems cannot sync directories */
+    if (rc != 0 && (errno == EINVAL || errno == EROFS)) rc = 0; /* some file systems cannot sync directories */
     close(fd);
     return rc;
 }
 
 /* Write DATA to a new temp file next to PATH with MODE, fsync it. TMP (size TMPLEN)
  * receives its name. Returns 0 or -1 with err (the temp file is removed on failure). */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
-                      char *tmp, size_t tmplen, char *err, size_t errlen)
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp, size_t tmplen, char *err,
+                      size_t errlen)
 {
     int n = snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
-    if (n < 0 || (size_t)n >= tmplen)
-        return err_set(err, errlen, "path too long: '%s'", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);      /* creates the file with mode 0600 */
-    if (fd < 0)
-        return err_set(err, errlen, "cannot create a file next to '%s': %s", path, strerror(errno));
+    if (n < 0 || (size_t)n >= tmplen) return err_set(err, errlen, "path too long: '%s'", path);
+    int fd = mkostemp(tmp, O_CLOEXEC); /* creates the file with mode 0600 */
+    if (fd < 0) return err_set(err, errlen, "cannot create a file next to '%s': %s", path, strerror(errno));
     const char *p = data;
     size_t left = len;
     while (left > 0) {
         ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto fail;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) goto fail;
         p += w;
         left -= (size_t)w;
     }
-    if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
-        goto fail;
+    if (fchmod(fd, mode) != 0 || fsync(fd) != 0) goto fail;
     if (close(fd) != 0) {
         fd = -1;
         goto fail;
@@ -192,8 +178,7 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
     return 0;
 fail:
     err_set(err, errlen, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     unlink(tmp);
     return -1;
 }
@@ -203,10 +188,8 @@ static int place_temp(const char *tmp, const char *path, char *err, size_t errle
 {
     if (link(tmp, path) != 0) {
         int e = errno;
-        if (e == EEXIST)
-            err_set(err, errlen, "'%s' already exists", path);
-        else
-            err_set(err, errlen, "cannot create '%s': %s", path, strerror(e));
+        if (e == EEXIST) err_set(err, errlen, "'%s' already exists", path);
+        else err_set(err, errlen, "cannot create '%s': %s", path, strerror(e));
         unlink(tmp);
         return -1;
     }
@@ -218,10 +201,8 @@ static int comment_ok(const char *c, char *err, size_t errlen)
 {
     size_t n = strlen(c);
     if (n > SIGN_COMMENT_MAX)
-        return err_set(err, errlen, "key comment too long (%zu bytes, at most %d)", n,
-                       SIGN_COMMENT_MAX);
-    if (!sign_utf8_line_ok_(c, n))
-        return err_set(err, errlen, "key comment is not one line of printable UTF-8");
+        return err_set(err, errlen, "key comment too long (%zu bytes, at most %d)", n, SIGN_COMMENT_MAX);
+    if (!sign_utf8_line_ok_(c, n)) return err_set(err, errlen, "key comment is not one line of printable UTF-8");
     return 0;
 }
 
@@ -249,16 +230,16 @@ static size_t seckey_text(const sign_key *k, const char *comment, struct seckey_
     memcpy(sectext + off, comment, cl);
     off += cl;
     sectext[off++] = '\n';
-    sodium_bin2base64(sectext + off, SECKEY_B64_LEN + 1, (const unsigned char *)rec,
-                      sizeof *rec, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(sectext + off, SECKEY_B64_LEN + 1, (const unsigned char *)rec, sizeof *rec,
+                      sodium_base64_VARIANT_ORIGINAL);
     off += SECKEY_B64_LEN;
     sectext[off++] = '\n';
     sectext[off] = '\0';
     return off;
 }
 
-int sign_key_write(const sign_key *k, const char *secret_path, const char *public_path,
-                   const char *comment, char *err, size_t errlen)
+int sign_key_write(const sign_key *k, const char *secret_path, const char *public_path, const char *comment, char *err,
+                   size_t errlen)
 {
     struct stat st;
     char tmp_sec[4200], tmp_pub[4200];
@@ -269,18 +250,13 @@ int sign_key_write(const sign_key *k, const char *secret_path, const char *publi
     size_t seclen;
     int rc = -1, have_tmp_sec = 0, have_tmp_pub = 0;
 
-    if (sodium_ready(err, errlen) != 0)
-        return -1;
-    if (!comment)
-        comment = DEFAULT_COMMENT;
-    if (comment_ok(comment, err, errlen) != 0)
-        return -1;
+    if (sodium_ready(err, errlen) != 0) return -1;
+    if (!comment) comment = DEFAULT_COMMENT;
+    if (comment_ok(comment, err, errlen) != 0) return -1;
     if (strcmp(secret_path, public_path) == 0)
         return err_set(err, errlen, "secret and public key paths are the same: '%s'", secret_path);
-    if (lstat(secret_path, &st) == 0)
-        return err_set(err, errlen, "'%s' already exists", secret_path);
-    if (lstat(public_path, &st) == 0)
-        return err_set(err, errlen, "'%s' already exists", public_path);
+    if (lstat(secret_path, &st) == 0) return err_set(err, errlen, "'%s' already exists", secret_path);
+    if (lstat(public_path, &st) == 0) return err_set(err, errlen, "'%s' already exists", public_path);
 
     /* secret key text, built in guarded memory */
     rec = sodium_malloc(sizeof *rec);
@@ -294,48 +270,38 @@ int sign_key_write(const sign_key *k, const char *secret_path, const char *publi
 
     sign_keyid_hex(k->keyid, keyhex);
     sign_pubkey_b64(k->sk + 32, k->keyid, pubb64);
-    int pl = snprintf(pubtext, sizeof pubtext, COMMENT_PREFIX "minisign public key %s\n%s\n",
-                      keyhex, pubb64);
+    int pl = snprintf(pubtext, sizeof pubtext, COMMENT_PREFIX "minisign public key %s\n%s\n", keyhex, pubb64);
 
-    if (write_temp(secret_path, sectext, seclen, 0600, tmp_sec, sizeof tmp_sec, err, errlen) != 0)
-        goto out;
+    if (write_temp(secret_path, sectext, seclen, 0600, tmp_sec, sizeof tmp_sec, err, errlen) != 0) goto out;
     have_tmp_sec = 1;
-    if (write_temp(public_path, pubtext, (size_t)pl, 0644, tmp_pub, sizeof tmp_pub, err,
-                   errlen) != 0)
-        goto out;
+    if (write_temp(public_path, pubtext, (size_t)pl, 0644, tmp_pub, sizeof tmp_pub, err, errlen) != 0) goto out;
     have_tmp_pub = 1;
-    have_tmp_sec = 0;                        /* place_temp removes the temp file either way */
-    if (place_temp(tmp_sec, secret_path, err, errlen) != 0)
-        goto out;
+    have_tmp_sec = 0; /* place_temp removes the temp file either way */
+    if (place_temp(tmp_sec, secret_path, err, errlen) != 0) goto out;
     have_tmp_pub = 0;
     if (place_temp(tmp_pub, public_path, err, errlen) != 0) {
-        unlink(secret_path);                 /* we created it just now */
+        unlink(secret_path); /* we created it just now */
         goto out;
     }
     if (fsync_dir_of(secret_path) != 0 || fsync_dir_of(public_path) != 0) {
-        err_set(err, errlen, "cannot sync the directory of '%s': %s", secret_path,
-                strerror(errno));
+        err_set(err, errlen, "cannot sync the directory of '%s': %s", secret_path, strerror(errno));
         goto out;
     }
     rc = 0;
 out:
-    if (have_tmp_sec)
-        unlink(tmp_sec);
-    if (have_tmp_pub)
-        unlink(tmp_pub);
-    sodium_free(rec);                        /* sodium_free wipes; NULL ok */
+    if (have_tmp_sec) unlink(tmp_sec);
+    if (have_tmp_pub) unlink(tmp_pub);
+    sodium_free(rec); /* sodium_free wipes; NULL ok */
     sodium_free(sectext);
     return rc;
 }
 
-int sign_keypair_create_comment(const char *secret_path, const char *public_path,
-                                const char *comment, char *err, size_t errlen)
+int sign_keypair_create_comment(const char *secret_path, const char *public_path, const char *comment, char *err,
+                                size_t errlen)
 {
-    if (sodium_ready(err, errlen) != 0)
-        return -1;
+    if (sodium_ready(err, errlen) != 0) return -1;
     sign_key *k = sodium_malloc(sizeof *k);
-    if (!k)
-        return err_set(err, errlen, "cannot allocate secure memory");
+    if (!k) return err_set(err, errlen, "cannot allocate secure memory");
     unsigned char pk[32];
     crypto_sign_keypair(pk, k->sk);
     randombytes_buf(k->keyid, sizeof k->keyid);
@@ -352,23 +318,17 @@ int sign_keypair_create(const char *secret_path, const char *public_path, char *
 /* ---- loading ------------------------------------------------------------------------- */
 
 /* Read at most MAX bytes of PATH into BUF (size MAX + 1, NUL-terminated) from FD. */
-static int read_fd(int fd, const char *path, char *buf, size_t max, size_t *len,
-                   char *err, size_t errlen)
+static int read_fd(int fd, const char *path, char *buf, size_t max, size_t *len, char *err, size_t errlen)
 {
     size_t n = 0;
     for (;;) {
-        if (n > max)
-            return err_set(err, errlen, "'%s' is too large to be a key file", path);
+        if (n > max) return err_set(err, errlen, "'%s' is too large to be a key file", path);
         ssize_t r = read(fd, buf + n, max + 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        if (r == 0)
-            break;
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+        if (r == 0) break;
         n += (size_t)r;
-        if (n == max + 1)
-            return err_set(err, errlen, "'%s' is too large to be a key file", path);
+        if (n == max + 1) return err_set(err, errlen, "'%s' is too large to be a key file", path);
     }
     buf[n] = '\0';
     *len = n;
@@ -376,35 +336,34 @@ static int read_fd(int fd, const char *path, char *buf, size_t max, size_t *len,
 }
 
 /* Parse a secret key file's text into K. Returns 0 or -1 with err. */
-static int parse_seckey(const char *path, const char *text, size_t len, sign_key *k,
-                        char *err, size_t errlen)
+static int parse_seckey(const char *path, const char *text, size_t len, sign_key *k, char *err, size_t errlen)
 {
     struct seckey_rec *rec = NULL;
     char *scratch = NULL;
     int rc = -1;
 
     if (len < COMMENT_PREFIX_LEN || memcmp(text, COMMENT_PREFIX, COMMENT_PREFIX_LEN) != 0)
-        return err_set(err, errlen, "malformed secret key '%s': first line must start with "
-                       "'untrusted comment: '", path);
+        return err_set(err, errlen,
+                       "malformed secret key '%s': first line must start with "
+                       "'untrusted comment: '",
+                       path);
     const char *nl = memchr(text, '\n', len);
-    if (!nl)
-        return err_set(err, errlen, "malformed secret key '%s': missing key line", path);
+    if (!nl) return err_set(err, errlen, "malformed secret key '%s': missing key line", path);
     const char *b = nl + 1, *end = text + len;
-    while (end > b && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
+    while (end > b && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) end--;
     size_t blen = (size_t)(end - b);
-    if (memchr(b, '\n', blen))
-        return err_set(err, errlen, "malformed secret key '%s': more than 2 lines", path);
+    if (memchr(b, '\n', blen)) return err_set(err, errlen, "malformed secret key '%s': more than 2 lines", path);
     rec = sodium_malloc(sizeof *rec);
     scratch = sodium_malloc(SECKEY_B64_LEN + 1);
     if (!rec || !scratch) {
         err_set(err, errlen, "cannot allocate secure memory");
         goto out;
     }
-    if (blen != SECKEY_B64_LEN ||
-        sign_b64_decode_exact_((unsigned char *)rec, sizeof *rec, b, blen, scratch) != 0) {
-        err_set(err, errlen, "malformed secret key '%s': line 2 is not a base64 minisign "
-                "secret key", path);
+    if (blen != SECKEY_B64_LEN || sign_b64_decode_exact_((unsigned char *)rec, sizeof *rec, b, blen, scratch) != 0) {
+        err_set(err, errlen,
+                "malformed secret key '%s': line 2 is not a base64 minisign "
+                "secret key",
+                path);
         goto out;
     }
     if (memcmp(rec->sig_alg, "Ed", 2) != 0) {
@@ -412,8 +371,10 @@ static int parse_seckey(const char *path, const char *text, size_t len, sign_key
         goto out;
     }
     if (memcmp(rec->kdf_alg, "Sc", 2) == 0) {
-        err_set(err, errlen, "'%s' is an encrypted secret key; encrypted keys are not supported "
-                "yet (create an unencrypted one with 'minisign -G -W' or 'klartext init')", path);
+        err_set(err, errlen,
+                "'%s' is an encrypted secret key; encrypted keys are not supported "
+                "yet (create an unencrypted one with 'minisign -G -W' or 'klartext init')",
+                path);
         goto out;
     }
     if (memcmp(rec->kdf_alg, "\0\0", 2) != 0) {
@@ -443,7 +404,7 @@ static int parse_seckey(const char *path, const char *text, size_t len, sign_key
     /* the public half must belong to the seed */
     {
         unsigned char pk[32];
-        crypto_sign_seed_keypair(pk, k->sk, rec->sk);   /* rec->sk starts with the seed */
+        crypto_sign_seed_keypair(pk, k->sk, rec->sk); /* rec->sk starts with the seed */
         if (sodium_memcmp(pk, rec->sk + 32, 32) != 0) {
             sodium_memzero(k->sk, sizeof k->sk);
             err_set(err, errlen, "corrupt secret key '%s': public half does not match", path);
@@ -465,8 +426,7 @@ sign_key *sign_key_load(const char *secret_path, char *err, size_t errlen)
     size_t len = 0;
     sign_key *k = NULL;
 
-    if (sodium_ready(err, errlen) != 0)
-        return NULL;
+    if (sodium_ready(err, errlen) != 0) return NULL;
     int fd = open(secret_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         err_set(err, errlen, "cannot open secret key '%s': %s", secret_path, strerror(errno));
@@ -483,7 +443,9 @@ sign_key *sign_key_load(const char *secret_path, char *err, size_t errlen)
     if (st.st_mode & 077) {
         unsigned m = (unsigned)(st.st_mode & 07777);
         err_set(err, errlen, "'%s' is %s by others (mode %04o); run chmod 600 '%s'", secret_path,
-                (st.st_mode & 044) ? "readable" : (st.st_mode & 022) ? "writable" : "accessible",
+                (st.st_mode & 044)   ? "readable"
+                : (st.st_mode & 022) ? "writable"
+                                     : "accessible",
                 m, secret_path);
         goto fail;
     }
@@ -493,17 +455,14 @@ sign_key *sign_key_load(const char *secret_path, char *err, size_t errlen)
         err_set(err, errlen, "cannot allocate secure memory");
         goto fail;
     }
-    if (read_fd(fd, secret_path, text, SECKEY_FILE_MAX, &len, err, errlen) != 0)
-        goto fail;
+    if (read_fd(fd, secret_path, text, SECKEY_FILE_MAX, &len, err, errlen) != 0) goto fail;
     close(fd);
     fd = -1;
-    if (parse_seckey(secret_path, text, len, k, err, errlen) != 0)
-        goto fail;
+    if (parse_seckey(secret_path, text, len, k, err, errlen) != 0) goto fail;
     sodium_free(text);
     return k;
 fail:
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     sodium_free(text);
     sign_key_free(k);
     return NULL;
@@ -511,28 +470,29 @@ fail:
 
 void sign_key_free(sign_key *k)
 {
-    if (k)
-        sodium_free(k);                      /* wipes before freeing */
+    if (k) sodium_free(k); /* wipes before freeing */
 }
 
 void sign_key_public(const sign_key *k, unsigned char pk[32], unsigned char keyid[8])
 {
-    if (pk)
-        memcpy(pk, k->sk + 32, 32);
-    if (keyid)
-        memcpy(keyid, k->keyid, 8);
+    if (pk) memcpy(pk, k->sk + 32, 32);
+    if (keyid) memcpy(keyid, k->keyid, 8);
 }
 
-const unsigned char *sign_key_sk_(const sign_key *k) { return k->sk; }
-const unsigned char *sign_key_id_(const sign_key *k) { return k->keyid; }
+const unsigned char *sign_key_sk_(const sign_key *k)
+{
+    return k->sk;
+}
+const unsigned char *sign_key_id_(const sign_key *k)
+{
+    return k->keyid;
+}
 
 sign_key *sign_key_from_seed(const unsigned char seed[32], const unsigned char keyid[8])
 {
-    if (sodium_init() < 0)
-        return NULL;
+    if (sodium_init() < 0) return NULL;
     sign_key *k = sodium_malloc(sizeof *k);
-    if (!k)
-        return NULL;
+    if (!k) return NULL;
     unsigned char pk[32];
     crypto_sign_seed_keypair(pk, k->sk, seed);
     memcpy(k->keyid, keyid, 8);
@@ -541,54 +501,44 @@ sign_key *sign_key_from_seed(const unsigned char seed[32], const unsigned char k
 
 /* ---- public keys -------------------------------------------------------------------- */
 
-int sign_pubkey_parse(const char *text, size_t len, unsigned char pk[32], unsigned char keyid[8],
-                      char *err, size_t errlen)
+int sign_pubkey_parse(const char *text, size_t len, unsigned char pk[32], unsigned char keyid[8], char *err,
+                      size_t errlen)
 {
     const char *p = text, *end = text + len;
     struct pubkey_rec r;
     char scratch[SIGN_PUBKEY_B64 + 1];
 
-    if (sodium_ready(err, errlen) != 0)
-        return -1;
-    if (memchr(text, '\0', len))
-        return err_set(err, errlen, "public key: contains a NUL byte");
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-        end--;
-    if ((size_t)(end - p) >= COMMENT_PREFIX_LEN &&
-        memcmp(p, COMMENT_PREFIX, COMMENT_PREFIX_LEN) == 0) {
+    if (sodium_ready(err, errlen) != 0) return -1;
+    if (memchr(text, '\0', len)) return err_set(err, errlen, "public key: contains a NUL byte");
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) end--;
+    if ((size_t)(end - p) >= COMMENT_PREFIX_LEN && memcmp(p, COMMENT_PREFIX, COMMENT_PREFIX_LEN) == 0) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            return err_set(err, errlen, "public key: missing the base64 line after the comment");
-        if (nl - p > 1023)
-            return err_set(err, errlen, "public key: comment line too long");
+        if (!nl) return err_set(err, errlen, "public key: missing the base64 line after the comment");
+        if (nl - p > 1023) return err_set(err, errlen, "public key: comment line too long");
         p = nl + 1;
     } else if (memchr(p, '\n', (size_t)(end - p)))
         return err_set(err, errlen, "public key: first line must start with 'untrusted comment: '");
     size_t blen = (size_t)(end - p);
-    if (memchr(p, '\n', blen))
-        return err_set(err, errlen, "public key: more than 2 lines");
-    if (blen != SIGN_PUBKEY_B64 ||
-        sign_b64_decode_exact_((unsigned char *)&r, sizeof r, p, blen, scratch) != 0)
-        return err_set(err, errlen, "public key: not a base64 minisign public key (expected %d "
-                       "characters, got %zu)", SIGN_PUBKEY_B64, blen);
-    if (memcmp(r.sig_alg, "Ed", 2) != 0)
-        return err_set(err, errlen, "public key: unsupported signature algorithm");
+    if (memchr(p, '\n', blen)) return err_set(err, errlen, "public key: more than 2 lines");
+    if (blen != SIGN_PUBKEY_B64 || sign_b64_decode_exact_((unsigned char *)&r, sizeof r, p, blen, scratch) != 0)
+        return err_set(err, errlen,
+                       "public key: not a base64 minisign public key (expected %d "
+                       "characters, got %zu)",
+                       SIGN_PUBKEY_B64, blen);
+    if (memcmp(r.sig_alg, "Ed", 2) != 0) return err_set(err, errlen, "public key: unsupported signature algorithm");
     memcpy(pk, r.pk, 32);
     memcpy(keyid, r.keyid, 8);
     return 0;
 }
 
-int sign_pubkey_load(const char *path, unsigned char pk[32], unsigned char keyid[8],
-                     char *err, size_t errlen)
+int sign_pubkey_load(const char *path, unsigned char pk[32], unsigned char keyid[8], char *err, size_t errlen)
 {
     char buf[4097];
     size_t len = 0;
     char e2[256];
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return err_set(err, errlen, "cannot open public key '%s': %s", path, strerror(errno));
+    if (fd < 0) return err_set(err, errlen, "cannot open public key '%s': %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         err_set(err, errlen, "'%s' is not a regular file", path);
@@ -597,8 +547,7 @@ int sign_pubkey_load(const char *path, unsigned char pk[32], unsigned char keyid
     }
     int rc = read_fd(fd, path, buf, sizeof buf - 1, &len, err, errlen);
     close(fd);
-    if (rc != 0)
-        return -1;
+    if (rc != 0) return -1;
     if (sign_pubkey_parse(buf, len, pk, keyid, e2, sizeof e2) != 0)
         return err_set(err, errlen, "malformed public key '%s': %s", path,
                        e2 + (strncmp(e2, "public key: ", 12) == 0 ? 12 : 0));
@@ -612,10 +561,8 @@ void sign_ed25519(const sign_key *k, const unsigned char *msg, size_t len, unsig
     crypto_sign_detached(sig, NULL, msg, len, k->sk);
 }
 
-int sign_ed25519_verify(const unsigned char pk[32], const unsigned char *msg, size_t len,
-                        const unsigned char sig[64])
+int sign_ed25519_verify(const unsigned char pk[32], const unsigned char *msg, size_t len, const unsigned char sig[64])
 {
-    if (sodium_init() < 0)
-        return -1;
+    if (sodium_init() < 0) return -1;
     return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -1;
 }

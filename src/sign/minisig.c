@@ -7,21 +7,21 @@
 
 #include <sodium.h>
 
-#define UPREFIX     "untrusted comment: "
+#define UPREFIX "untrusted comment: "
 #define UPREFIX_LEN (sizeof UPREFIX - 1)
-#define TPREFIX     "trusted comment: "
+#define TPREFIX "trusted comment: "
 #define TPREFIX_LEN (sizeof TPREFIX - 1)
-#define SIGLINE_B64 100                      /* b64 of 74 bytes */
-#define GSIG_B64     88                      /* b64 of 64 bytes */
+#define SIGLINE_B64 100 /* b64 of 74 bytes */
+#define GSIG_B64 88 /* b64 of 64 bytes */
 /* minisign reads each line with fgets into a 1024 / 8192 byte buffer: the line, its end and
  * the NUL must fit. */
-#define ULINE_MAX   1022                     /* bytes of line 1 without "\n" (a "\r" counts) */
-#define TLINE_MAX   8190                     /* bytes of line 3 without "\n" */
+#define ULINE_MAX 1022 /* bytes of line 1 without "\n" (a "\r" counts) */
+#define TLINE_MAX 8190 /* bytes of line 3 without "\n" */
 
 _Static_assert(UPREFIX_LEN + MINISIG_UNTRUSTED_MAX == ULINE_MAX, "untrusted limit");
 _Static_assert(TPREFIX_LEN + MINISIG_TRUSTED_MAX == TLINE_MAX, "trusted limit");
 
-struct sig_rec {                             /* 74 bytes */
+struct sig_rec { /* 74 bytes */
     unsigned char alg[2];
     unsigned char keyid[8];
     unsigned char sig[64];
@@ -30,9 +30,8 @@ _Static_assert(sizeof(struct sig_rec) == 74, "signature record layout");
 
 /* ---- signing ------------------------------------------------------------------------ */
 
-int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_alg alg,
-                 const char *untrusted, const char *trusted,
-                 char *out, size_t outcap, size_t *outlen, char *err, size_t errlen)
+int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_alg alg, const char *untrusted,
+                 const char *trusted, char *out, size_t outcap, size_t *outlen, char *err, size_t errlen)
 {
     struct sig_rec rec;
     unsigned char hash[crypto_generichash_BYTES_MAX];
@@ -40,30 +39,24 @@ int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_a
     unsigned char gsig[64];
     size_t ulen, tlen, need, off = 0;
 
-    if (sodium_init() < 0)
-        return err_set(err, errlen, "cannot initialise libsodium");
+    if (sodium_init() < 0) return err_set(err, errlen, "cannot initialise libsodium");
     if (alg != MINISIG_PREHASHED && alg != MINISIG_LEGACY)
         return err_set(err, errlen, "unknown signature algorithm %d", (int)alg);
-    if (!untrusted)
-        untrusted = MINISIG_DEFAULT_UNTRUSTED;
-    if (!trusted)
-        return err_set(err, errlen, "missing trusted comment");
+    if (!untrusted) untrusted = MINISIG_DEFAULT_UNTRUSTED;
+    if (!trusted) return err_set(err, errlen, "missing trusted comment");
     ulen = strlen(untrusted);
     tlen = strlen(trusted);
     if (ulen > MINISIG_UNTRUSTED_MAX)
-        return err_set(err, errlen, "untrusted comment too long (%zu bytes, at most %d)", ulen,
-                       MINISIG_UNTRUSTED_MAX);
+        return err_set(err, errlen, "untrusted comment too long (%zu bytes, at most %d)", ulen, MINISIG_UNTRUSTED_MAX);
     if (!sign_utf8_line_ok_(untrusted, ulen))
         return err_set(err, errlen, "untrusted comment is not one line of printable UTF-8");
     if (tlen > MINISIG_TRUSTED_MAX)
-        return err_set(err, errlen, "trusted comment too long (%zu bytes, at most %d)", tlen,
-                       MINISIG_TRUSTED_MAX);
+        return err_set(err, errlen, "trusted comment too long (%zu bytes, at most %d)", tlen, MINISIG_TRUSTED_MAX);
     if (!sign_utf8_line_ok_(trusted, tlen))
         return err_set(err, errlen, "trusted comment is not one line of printable UTF-8");
     need = MINISIG_TEXT_LEN(ulen, tlen);
     if (!out || outcap < need + 1)
-        return err_set(err, errlen, "signature buffer too small (%zu bytes, need %zu)", outcap,
-                       need + 1);
+        return err_set(err, errlen, "signature buffer too small (%zu bytes, need %zu)", outcap, need + 1);
 
     const unsigned char *sk = sign_key_sk_(k);
     memcpy(rec.keyid, sign_key_id_(k), 8);
@@ -97,8 +90,7 @@ int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_a
     off += GSIG_B64;
     out[off++] = '\n';
     out[off] = '\0';
-    if (outlen)
-        *outlen = off;
+    if (outlen) *outlen = off;
     return 0;
 }
 
@@ -137,14 +129,12 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         if ((i == 0 && (size_t)(le - p) > ULINE_MAX) || (i == 2 && (size_t)(le - p) > TLINE_MAX)) {
-            err_set(err, errlen, "signature line %d: too long (%zu bytes)", i + 1,
-                    (size_t)(le - p));
+            err_set(err, errlen, "signature line %d: too long (%zu bytes)", i + 1, (size_t)(le - p));
             return MINISIG_MALFORMED;
         }
         line[i] = p;
         llen[i] = (size_t)(le - p);
-        if (llen[i] > 0 && p[llen[i] - 1] == '\r')
-            llen[i]--;
+        if (llen[i] > 0 && p[llen[i] - 1] == '\r') llen[i]--;
         if (!nl && i < 3) {
             err_set(err, errlen, "signature has %d lines, expected 4", i + 1);
             return MINISIG_MALFORMED;
@@ -167,8 +157,10 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
     }
     if (llen[1] != SIGLINE_B64 ||
         sign_b64_decode_exact_((unsigned char *)&rec, sizeof rec, line[1], llen[1], scratch) != 0) {
-        err_set(err, errlen, "signature line 2: not a base64 minisign signature (expected %d "
-                "characters, got %zu)", SIGLINE_B64, llen[1]);
+        err_set(err, errlen,
+                "signature line 2: not a base64 minisign signature (expected %d "
+                "characters, got %zu)",
+                SIGLINE_B64, llen[1]);
         return MINISIG_MALFORMED;
     }
     if (memcmp(rec.alg, "ED", 2) == 0) {
@@ -183,10 +175,11 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
         err_set(err, errlen, "signature line 3: must start with 'trusted comment: '");
         return MINISIG_MALFORMED;
     }
-    if (llen[3] != GSIG_B64 ||
-        sign_b64_decode_exact_(m->global_sig, 64, line[3], llen[3], scratch) != 0) {
-        err_set(err, errlen, "signature line 4: not a base64 global signature (expected %d "
-                "characters, got %zu)", GSIG_B64, llen[3]);
+    if (llen[3] != GSIG_B64 || sign_b64_decode_exact_(m->global_sig, 64, line[3], llen[3], scratch) != 0) {
+        err_set(err, errlen,
+                "signature line 4: not a base64 global signature (expected %d "
+                "characters, got %zu)",
+                GSIG_B64, llen[3]);
         return MINISIG_MALFORMED;
     }
     memcpy(m->keyid, rec.keyid, 8);
@@ -200,9 +193,8 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
 
 /* ---- verification ------------------------------------------------------------------- */
 
-int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[8],
-                          const void *data, size_t len, const struct minisig *m,
-                          char *err, size_t errlen)
+int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[8], const void *data, size_t len,
+                          const struct minisig *m, char *err, size_t errlen)
 {
     unsigned char hash[crypto_generichash_BYTES_MAX];
     unsigned char gbuf[64 + MINISIG_TRUSTED_MAX];
@@ -220,8 +212,7 @@ int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[
         char have[SIGN_KEYID_HEX], want[SIGN_KEYID_HEX];
         sign_keyid_hex(m->keyid, have);
         sign_keyid_hex(keyid, want);
-        err_set(err, errlen, "wrong key: the signature was made with key %s, the public key is %s",
-                have, want);
+        err_set(err, errlen, "wrong key: the signature was made with key %s, the public key is %s", have, want);
         return MINISIG_WRONG_KEY;
     }
     if (m->alg == MINISIG_PREHASHED) {
@@ -243,16 +234,13 @@ int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[
     return MINISIG_OK;
 }
 
-int minisig_verify(const unsigned char pk[32], const unsigned char keyid[8],
-                   const void *data, size_t len, const char *sigtext, size_t siglen,
-                   struct minisig *m, char *err, size_t errlen)
+int minisig_verify(const unsigned char pk[32], const unsigned char keyid[8], const void *data, size_t len,
+                   const char *sigtext, size_t siglen, struct minisig *m, char *err, size_t errlen)
 {
     struct minisig local;
-    if (!m)
-        m = &local;
+    if (!m) m = &local;
     int rc = minisig_parse(sigtext, siglen, m, err, errlen);
-    if (rc != MINISIG_OK)
-        return rc;
+    if (rc != MINISIG_OK) return rc;
     return minisig_verify_parsed(pk, keyid, data, len, m, err, errlen);
 }
 

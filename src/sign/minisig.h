@@ -15,13 +15,13 @@
 #include "sign/keys.h"
 
 enum minisig_alg {
-    MINISIG_PREHASHED = 0,                   /* "ED": minisign's default */
-    MINISIG_LEGACY    = 1                    /* "Ed": also verifiable with signify */
+    MINISIG_PREHASHED = 0, /* "ED": minisign's default */
+    MINISIG_LEGACY = 1 /* "Ed": also verifiable with signify */
 };
 
 /* Limits, as minisign reads lines (fgets into 1024- and 8192-byte buffers). */
-#define MINISIG_UNTRUSTED_MAX 1003           /* bytes of the untrusted comment text */
-#define MINISIG_TRUSTED_MAX   8173           /* bytes of the trusted comment text */
+#define MINISIG_UNTRUSTED_MAX 1003 /* bytes of the untrusted comment text */
+#define MINISIG_TRUSTED_MAX 8173 /* bytes of the trusted comment text */
 /* Exact length of a signature text with comments of ULEN and TLEN bytes (LF line ends). */
 #define MINISIG_TEXT_LEN(ulen, tlen) (19 + (ulen) + 1 + 100 + 1 + 17 + (tlen) + 1 + 88 + 1)
 /* An output buffer of this size always suffices (NUL included). */
@@ -35,9 +35,8 @@ enum minisig_alg {
  * trusted comment text (must not be NULL; may be ""). Both must be one line of printable
  * UTF-8 (tabs allowed; no CR, LF or other control characters) within the limits above.
  * Returns 0, or -1 with err filled (bad comment, OUT too small). No heap allocation. */
-int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_alg alg,
-                 const char *untrusted, const char *trusted,
-                 char *out, size_t outcap, size_t *outlen, char *err, size_t errlen);
+int minisig_sign(const sign_key *k, const void *data, size_t len, enum minisig_alg alg, const char *untrusted,
+                 const char *trusted, char *out, size_t outcap, size_t *outlen, char *err, size_t errlen);
 
 /* A parsed signature file. The comment pointers point into the parsed text (not copied,
  * not NUL-terminated) and are valid as long as that text is. */
@@ -46,19 +45,19 @@ struct minisig {
     unsigned char keyid[8];
     unsigned char sig[64];
     unsigned char global_sig[64];
-    const char *untrusted;                   /* after "untrusted comment: " */
+    const char *untrusted; /* after "untrusted comment: " */
     size_t untrusted_len;
-    const char *trusted;                     /* after "trusted comment: "; signed, but may hold */
-    size_t trusted_len;                      /* any bytes except NUL/CR/LF: escape before display */
+    const char *trusted; /* after "trusted comment: "; signed, but may hold */
+    size_t trusted_len; /* any bytes except NUL/CR/LF: escape before display */
 };
 
 /* Results of verification; distinct so that callers can map them to exit codes
  * (malformed → 2, wrong key / bad signature → 1, as minisign does). */
 enum minisig_status {
-    MINISIG_OK            = 0,
-    MINISIG_MALFORMED     = 1,               /* not a well-formed minisign signature */
-    MINISIG_WRONG_KEY     = 2,               /* made by another key (key id differs) */
-    MINISIG_BAD_SIGNATURE = 3                /* data or trusted comment do not match */
+    MINISIG_OK = 0,
+    MINISIG_MALFORMED = 1, /* not a well-formed minisign signature */
+    MINISIG_WRONG_KEY = 2, /* made by another key (key id differs) */
+    MINISIG_BAD_SIGNATURE = 3 /* data or trusted comment do not match */
 };
 
 /* Parse a .minisig text strictly: exactly 4 lines (LF or CRLF ends, the last newline
@@ -71,15 +70,13 @@ int minisig_parse(const char *text, size_t len, struct minisig *m, char *err, si
 /* Check a parsed signature M against DATA and the public key PK with key id KEYID: key id
  * first, then the signature over the data, then the global signature over the trusted
  * comment. Returns a minisig_status; on failure err says why. */
-int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[8],
-                          const void *data, size_t len, const struct minisig *m,
-                          char *err, size_t errlen);
+int minisig_verify_parsed(const unsigned char pk[32], const unsigned char keyid[8], const void *data, size_t len,
+                          const struct minisig *m, char *err, size_t errlen);
 
 /* minisig_parse + minisig_verify_parsed. M may be NULL; if not, it receives the parsed
  * signature (also on WRONG_KEY / BAD_SIGNATURE). Returns a minisig_status. */
-int minisig_verify(const unsigned char pk[32], const unsigned char keyid[8],
-                   const void *data, size_t len, const char *sigtext, size_t siglen,
-                   struct minisig *m, char *err, size_t errlen);
+int minisig_verify(const unsigned char pk[32], const unsigned char keyid[8], const void *data, size_t len,
+                   const char *sigtext, size_t siglen, struct minisig *m, char *err, size_t errlen);
 
 /* A short English name of a status: "ok", "malformed signature", "wrong key",
  * "bad signature". Static string. */

@@ -12,7 +12,7 @@
 #include "sign/keys.h"
 
 #define SUBKEY_VIEWER "viewer-hash-v1"
-#define SUBKEY_CODE   "notice-code-v1"
+#define SUBKEY_CODE "notice-code-v1"
 
 /* out = BLAKE2b-256(key = seed, "klartext subkey " || purpose). The hash state is wiped here;
  * out is a secret key too: the caller keeps it in sodium_malloc'd memory (guarded, not swapped,

@@ -6,19 +6,31 @@
 
 void buf_init(struct buf *b, size_t max)
 {
-    b->p = NULL; b->len = b->cap = 0; b->max = max ? max : BUF_MAX_DEFAULT;
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->max = max ? max : BUF_MAX_DEFAULT;
 }
 
-void buf_release(struct buf *b) { free(b->p); b->p = NULL; b->len = b->cap = 0; }
+void buf_release(struct buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
 
 char *buf_detach(struct buf *b)
 {
     char *p = b->p ? b->p : xstrdup("");
-    b->p = NULL; b->len = b->cap = 0;
+    b->p = NULL;
+    b->len = b->cap = 0;
     return p;
 }
 
-void buf_reset(struct buf *b) { b->len = 0; if (b->p) b->p[0] = 0; }
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->p) b->p[0] = 0;
+}
 
 static int grow(struct buf *b, size_t extra)
 {
@@ -42,8 +54,14 @@ int buf_add(struct buf *b, const void *data, size_t n)
     return 0;
 }
 
-int buf_adds(struct buf *b, const char *s) { return buf_add(b, s, strlen(s)); }
-int buf_addc(struct buf *b, char c) { return buf_add(b, &c, 1); }
+int buf_adds(struct buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+int buf_addc(struct buf *b, char c)
+{
+    return buf_add(b, &c, 1);
+}
 
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
@@ -69,16 +87,22 @@ int buf_addf(struct buf *b, const char *fmt, ...)
     return r;
 }
 
-const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
+const char *buf_str(const struct buf *b)
+{
+    return b->p ? b->p : "";
+}
 
 int buf_grow(struct buf *b, size_t n)
 {
     if (grow(b, n)) return -1;
-    b->p[b->len] = 0;     /* grow allocated p (len + n + 1 <= cap); keep it NUL-terminated */
+    b->p[b->len] = 0; /* grow allocated p (len + n + 1 <= cap); keep it NUL-terminated */
     return 0;
 }
 
 void buf_truncate(struct buf *b, size_t len)
 {
-    if (len < b->len) { b->len = len; b->p[len] = 0; }
+    if (len < b->len) {
+        b->len = len;
+        b->p[len] = 0;
+    }
 }

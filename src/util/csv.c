@@ -15,24 +15,24 @@ struct csv_parser {
     csv_record_cb cb;
     void *ctx;
 
-    struct buf rec;            /* field bytes of the current record, each NUL-terminated */
-    size_t *off, *flen;        /* per stored field */
+    struct buf rec; /* field bytes of the current record, each NUL-terminated */
+    size_t *off, *flen; /* per stored field */
     const char **ptrs;
-    size_t fcap;               /* capacity of off/flen/ptrs */
-    size_t nstored;            /* fields stored */
-    size_t count;              /* fields seen in this record (may exceed nstored) */
+    size_t fcap; /* capacity of off/flen/ptrs */
+    size_t nstored; /* fields stored */
+    size_t count; /* fields seen in this record (may exceed nstored) */
     size_t field_start, cur_len, record_bytes;
-    size_t ncols;              /* fields per record, from the first record; 0 = not yet */
-    int first_quoted;          /* the record's first field was quoted */
+    size_t ncols; /* fields per record, from the first record; 0 = not yet */
+    int first_quoted; /* the record's first field was quoted */
 
     enum state state;
     long line, col, record_line, quote_line, cr_line, cr_col;
     long long records;
 
-    int u_need;                /* UTF-8 continuation bytes still expected */
-    unsigned char u_lo, u_hi;  /* range of the next continuation byte */
+    int u_need; /* UTF-8 continuation bytes still expected */
+    unsigned char u_lo, u_hi; /* range of the next continuation byte */
 
-    int bom_n;                 /* bytes held while checking for a BOM; -1 = done */
+    int bom_n; /* bytes held while checking for a BOM; -1 = done */
     unsigned char bom[3];
 
     int failed;
@@ -127,8 +127,7 @@ static int discarding(const struct csv_parser *p)
 static int add_byte(struct csv_parser *p, unsigned char c)
 {
     if (p->cur_len >= p->opt.max_field)
-        return perr(p, "line %ld, column %ld: field longer than %zu bytes", p->line, p->col,
-                    p->opt.max_field);
+        return perr(p, "line %ld, column %ld: field longer than %zu bytes", p->line, p->col, p->opt.max_field);
     p->cur_len++;
     if (discarding(p)) return 0;
     if (buf_addc(&p->rec, (char)c)) return perr(p, "out of memory");
@@ -156,8 +155,7 @@ static int check_header(struct csv_parser *p)
 {
     for (size_t i = 0; i < p->nstored; i++) {
         const char *name = p->rec.p + p->off[i];
-        if (!p->flen[i])
-            return perr(p, "line %ld: column %zu has an empty name", p->record_line, i + 1);
+        if (!p->flen[i]) return perr(p, "line %ld: column %zu has an empty name", p->record_line, i + 1);
         for (size_t j = 0; j < i; j++)
             if (p->flen[j] == p->flen[i] && !memcmp(p->rec.p + p->off[j], name, p->flen[i]))
                 return perr(p, "line %ld: duplicate column name '%.60s'", p->record_line, name);
@@ -173,12 +171,11 @@ static int end_record(struct csv_parser *p)
         p->ncols = p->count;
         if (p->opt.header && check_header(p)) return -1;
     } else if (p->count != p->ncols) {
-        return perr(p, "line %ld: %zu field%s, %s has %zu", p->record_line, p->count,
-                    p->count == 1 ? "" : "s", p->opt.header ? "header" : "first record",
-                    p->ncols);
+        return perr(p, "line %ld: %zu field%s, %s has %zu", p->record_line, p->count, p->count == 1 ? "" : "s",
+                    p->opt.header ? "header" : "first record", p->ncols);
     }
     for (size_t i = 0; i < p->nstored; i++) p->ptrs[i] = p->rec.p + p->off[i];
-    struct csv_record rec = { p->nstored, p->ptrs, p->flen, p->records, p->record_line };
+    struct csv_record rec = {p->nstored, p->ptrs, p->flen, p->records, p->record_line};
     if (p->cb) {
         char cberr[256];
         cberr[0] = 0;
@@ -212,18 +209,26 @@ static int utf8_step(struct csv_parser *p, unsigned char c)
     p->u_lo = 0x80;
     p->u_hi = 0xBF;
     if (c >= 0xC2 && c <= 0xDF) p->u_need = 1;
-    else if (c == 0xE0) { p->u_need = 2; p->u_lo = 0xA0; }
-    else if (c >= 0xE1 && c <= 0xEF) { p->u_need = 2; if (c == 0xED) p->u_hi = 0x9F; }
-    else if (c == 0xF0) { p->u_need = 3; p->u_lo = 0x90; }
-    else if (c >= 0xF1 && c <= 0xF3) p->u_need = 3;
-    else if (c == 0xF4) { p->u_need = 3; p->u_hi = 0x8F; }
-    else return -1;
+    else if (c == 0xE0) {
+        p->u_need = 2;
+        p->u_lo = 0xA0;
+    } else if (c >= 0xE1 && c <= 0xEF) {
+        p->u_need = 2;
+        if (c == 0xED) p->u_hi = 0x9F;
+    } else if (c == 0xF0) {
+        p->u_need = 3;
+        p->u_lo = 0x90;
+    } else if (c >= 0xF1 && c <= 0xF3) p->u_need = 3;
+    else if (c == 0xF4) {
+        p->u_need = 3;
+        p->u_hi = 0x8F;
+    } else return -1;
     return 0;
 }
 
 static int step(struct csv_parser *p, unsigned char c)
 {
-    if ((c & 0xC0) != 0x80 || !p->u_need) p->col++;     /* characters, and stray bytes */
+    if ((c & 0xC0) != 0x80 || !p->u_need) p->col++; /* characters, and stray bytes */
     if (c == 0) return perr(p, "line %ld, column %ld: NUL byte", p->line, p->col);
     if (utf8_step(p, c)) return perr(p, "line %ld, column %ld: invalid UTF-8", p->line, p->col);
     if (p->state == ST_RECORD_START) {
@@ -231,8 +236,7 @@ static int step(struct csv_parser *p, unsigned char c)
         p->state = ST_FIELD_START;
     }
     if (++p->record_bytes > p->opt.max_record)
-        return perr(p, "line %ld: record longer than %zu bytes", p->record_line,
-                    p->opt.max_record);
+        return perr(p, "line %ld: record longer than %zu bytes", p->record_line, p->opt.max_record);
     int rc = 0;
     switch (p->state) {
     case ST_RECORD_START: /* handled above */
@@ -267,8 +271,10 @@ static int step(struct csv_parser *p, unsigned char c)
             rc = end_field_record(p);
             p->state = ST_RECORD_START;
         } else if (c == '"') {
-            rc = perr(p, "line %ld, column %ld: quote in an unquoted field (quote the whole "
-                      "field and double the quote)", p->line, p->col);
+            rc = perr(p,
+                      "line %ld, column %ld: quote in an unquoted field (quote the whole "
+                      "field and double the quote)",
+                      p->line, p->col);
         } else {
             rc = add_byte(p, c);
         }
@@ -300,8 +306,7 @@ static int step(struct csv_parser *p, unsigned char c)
             rc = end_field_record(p);
             p->state = ST_RECORD_START;
         } else {
-            rc = perr(p, "line %ld, column %ld: carriage return without line feed",
-                      p->cr_line, p->cr_col);
+            rc = perr(p, "line %ld, column %ld: carriage return without line feed", p->cr_line, p->cr_col);
         }
         break;
     }
@@ -333,10 +338,9 @@ int csv_parser_feed(struct csv_parser *p, const char *data, size_t len, char *er
     size_t i = 0;
     if (p->failed) return copy_err(p, err, errlen);
     while (i < len && p->bom_n >= 0) {
-        static const unsigned char utf8bom[3] = { 0xEF, 0xBB, 0xBF };
+        static const unsigned char utf8bom[3] = {0xEF, 0xBB, 0xBF};
         p->bom[p->bom_n++] = d[i++];
-        if (p->bom_n == 2 && ((p->bom[0] == 0xFF && p->bom[1] == 0xFE) ||
-                              (p->bom[0] == 0xFE && p->bom[1] == 0xFF))) {
+        if (p->bom_n == 2 && ((p->bom[0] == 0xFF && p->bom[1] == 0xFE) || (p->bom[0] == 0xFE && p->bom[1] == 0xFF))) {
             perr(p, "line 1: UTF-16 byte order mark: save the file as UTF-8");
             return copy_err(p, err, errlen);
         }
@@ -344,7 +348,7 @@ int csv_parser_feed(struct csv_parser *p, const char *data, size_t len, char *er
         if (memcmp(p->bom, utf8bom, (size_t)p->bom_n) != 0 && !fe_ff) {
             if (bom_flush(p)) return copy_err(p, err, errlen);
         } else if (p->bom_n == 3) {
-            p->bom_n = -1;          /* a UTF-8 BOM: skipped */
+            p->bom_n = -1; /* a UTF-8 BOM: skipped */
         }
     }
     for (; i < len; i++)
@@ -362,12 +366,12 @@ int csv_parser_finish(struct csv_parser *p, char *err, size_t errlen)
         return copy_err(p, err, errlen);
     }
     switch (p->state) {
-    case ST_RECORD_START:
-        break;
-    case ST_QUOTED:
-        perr(p, "line %ld: unterminated quote", p->quote_line);
-        return copy_err(p, err, errlen);
-    case ST_FIELD_START: case ST_UNQUOTED: case ST_QUOTE_SEEN: case ST_CR:
+    case ST_RECORD_START: break;
+    case ST_QUOTED: perr(p, "line %ld: unterminated quote", p->quote_line); return copy_err(p, err, errlen);
+    case ST_FIELD_START:
+    case ST_UNQUOTED:
+    case ST_QUOTE_SEEN:
+    case ST_CR:
         if (end_field_record(p)) return copy_err(p, err, errlen);
         p->state = ST_RECORD_START;
         break;
@@ -379,8 +383,8 @@ int csv_parser_finish(struct csv_parser *p, char *err, size_t errlen)
     return 0;
 }
 
-int csv_parse(const char *text, size_t len, const struct csv_options *opt,
-              csv_record_cb cb, void *ctx, char *err, size_t errlen)
+int csv_parse(const char *text, size_t len, const struct csv_options *opt, csv_record_cb cb, void *ctx, char *err,
+              size_t errlen)
 {
     struct csv_parser *p = csv_parser_new(opt, cb, ctx);
     if (!p) return err_set(err, errlen, "out of memory");
@@ -404,7 +408,7 @@ int csv_sink_file(void *ctx, const char *data, size_t len)
 
 int csv_needs_quotes(const char *s, size_t len)
 {
-    if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) return 1;   /* else read back as a BOM */
+    if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) return 1; /* else read back as a BOM */
     for (size_t i = 0; i < len; i++)
         if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') return 1;
     return 0;
@@ -432,12 +436,11 @@ static int plain_number(const char *s, size_t len)
 int csv_needs_guard(const char *s, size_t len)
 {
     if (!len || !csv_formula_char((unsigned char)s[0])) return 0;
-    if (len == 1 && s[0] == '-') return 0;          /* the lone "-": "none", not a formula */
+    if (len == 1 && s[0] == '-') return 0; /* the lone "-": "none", not a formula */
     return !plain_number(s, len);
 }
 
-int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const size_t *lens,
-                     size_t n)
+int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const size_t *lens, size_t n)
 {
     if (n == 0) return -1;
     for (size_t i = 0; i < n; i++) {
@@ -452,8 +455,8 @@ int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const 
             size_t start = 0;
             for (size_t j = 0; j < len; j++) {
                 if (s[j] != '"') continue;
-                if (sink(ctx, s + start, j + 1 - start)) return -1;   /* up to and with the quote */
-                start = j;                                            /* the quote again */
+                if (sink(ctx, s + start, j + 1 - start)) return -1; /* up to and with the quote */
+                start = j; /* the quote again */
             }
             if (sink(ctx, s + start, len - start) || sink(ctx, "\"", 1)) return -1;
         } else {

@@ -39,15 +39,15 @@
 #define KT_CSV_H
 #include <stddef.h>
 
-#define CSV_MAX_FIELD_DEFAULT   ((size_t)1 << 16)   /* 64 KiB per field */
-#define CSV_MAX_RECORD_DEFAULT  ((size_t)1 << 20)   /* 1 MiB per record */
+#define CSV_MAX_FIELD_DEFAULT ((size_t)1 << 16) /* 64 KiB per field */
+#define CSV_MAX_RECORD_DEFAULT ((size_t)1 << 20) /* 1 MiB per record */
 #define CSV_MAX_COLUMNS_DEFAULT 1024
 
 struct csv_options {
-    size_t max_field;      /* bytes in one field (after unquoting) */
-    size_t max_record;     /* bytes in one record, as read (quotes, commas, line breaks) */
-    size_t max_columns;    /* fields in one record */
-    int header;            /* 1: the first record is a header row (names checked) */
+    size_t max_field; /* bytes in one field (after unquoting) */
+    size_t max_record; /* bytes in one record, as read (quotes, commas, line breaks) */
+    size_t max_columns; /* fields in one record */
+    int header; /* 1: the first record is a header row (names checked) */
 };
 
 /* One record, valid only during the callback. field[i] is NUL-terminated and len[i] bytes
@@ -90,8 +90,8 @@ long long csv_parser_records(const struct csv_parser *p);
 void csv_parser_free(struct csv_parser *p);
 
 /* Parses one buffer: new + feed + finish + free. Returns 0 or -1 with err. */
-int csv_parse(const char *text, size_t len, const struct csv_options *opt,
-              csv_record_cb cb, void *ctx, char *err, size_t errlen);
+int csv_parse(const char *text, size_t len, const struct csv_options *opt, csv_record_cb cb, void *ctx, char *err,
+              size_t errlen);
 
 /* The index of the column named `name` in a header record, or -1. */
 int csv_header_find(const struct csv_record *header, const char *name);
@@ -116,6 +116,5 @@ int csv_needs_guard(const char *s, size_t len);
 /* Writes one record of n fields (lens NULL: each field is a NUL-terminated string) and a LF,
  * each field with the formula guard where csv_needs_guard says so.
  * Returns 0, or -1 when the sink failed. */
-int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const size_t *lens,
-                     size_t n);
+int csv_write_record(csv_sink sink, void *ctx, const char *const *fields, const size_t *lens, size_t n);
 #endif

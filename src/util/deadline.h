@@ -15,12 +15,12 @@
 #define DL_NIS2_NOTIFY_HOURS 72
 
 struct deadlines {
-    int64_t authority;        /* aware + 72 h */
-    int64_t fristen_start;    /* next full hour after awareness */
-    int64_t fristen_end;      /* fristen_start + 72 h */
-    int64_t nis2_warning;     /* aware + 24 h */
-    int64_t nis2_notification;/* aware + 72 h */
-    int64_t nis2_final;       /* nis2 notification filed + 1 month, or 0 when not filed yet */
+    int64_t authority; /* aware + 72 h */
+    int64_t fristen_start; /* next full hour after awareness */
+    int64_t fristen_end; /* fristen_start + 72 h */
+    int64_t nis2_warning; /* aware + 24 h */
+    int64_t nis2_notification; /* aware + 72 h */
+    int64_t nis2_final; /* nis2 notification filed + 1 month, or 0 when not filed yet */
 };
 
 /* hours: the GDPR period (72, or e.g. 96 if the law changes); nis2_notified_at 0 = not filed */

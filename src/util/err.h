@@ -14,16 +14,14 @@
 #include <stdio.h>
 
 /* format into err (truncated to errlen, always NUL-terminated); returns -1 */
-static inline int err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+static inline int err_vset(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 static inline int err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
 {
     if (err && errlen) vsnprintf(err, errlen, fmt, ap);
     return -1;
 }
 
-static inline int err_set(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static inline int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static inline int err_set(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;

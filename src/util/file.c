@@ -26,23 +26,33 @@ int file_read(const char *path, size_t max, char **out, size_t *len, char *err, 
         return FILE_EIO;
     }
     size_t cap = 4096, n = 0;
-    if (S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+    if (S_ISREG(st.st_mode) && st.st_size > 0) cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
     char *p = malloc(cap + 1);
-    if (!p) { close(fd); err_set(err, errlen, "cannot read '%s': out of memory", path); return FILE_EIO; }
+    if (!p) {
+        close(fd);
+        err_set(err, errlen, "cannot read '%s': out of memory", path);
+        return FILE_EIO;
+    }
     for (;;) {
         if (n == cap) {
             if (cap > max) break;
             size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
             char *q = realloc(p, ncap + 1);
-            if (!q) { free(p); close(fd); err_set(err, errlen, "cannot read '%s': out of memory", path); return FILE_EIO; }
-            p = q; cap = ncap;
+            if (!q) {
+                free(p);
+                close(fd);
+                err_set(err, errlen, "cannot read '%s': out of memory", path);
+                return FILE_EIO;
+            }
+            p = q;
+            cap = ncap;
         }
         ssize_t k = read(fd, p + n, cap - n);
         if (k < 0) {
             if (errno == EINTR) continue;
             int e = errno;
-            free(p); close(fd);
+            free(p);
+            close(fd);
             err_set(err, errlen, "cannot read '%s': %s", path, strerror(e));
             return FILE_EIO;
         }

@@ -10,30 +10,39 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define ZONE_FILE_MAX   ((size_t)1 << 20)
-#define ZONE_CACHE_MAX  4096
+#define ZONE_FILE_MAX ((size_t)1 << 20)
+#define ZONE_CACHE_MAX 4096
 
 /* ================================================================ names, calendar */
 
 static const char *const month_names[2][12] = {
-    { "January", "February", "March", "April", "May", "June", "July", "August", "September",
-      "October", "November", "December" },
-    { "Januar", "Februar", "M\xc3\xa4rz", "April", "Mai", "Juni", "Juli", "August", "September",
-      "Oktober", "November", "Dezember" },
+    {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"},
+    {"Januar", "Februar", "M\xc3\xa4rz", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+     "Dezember"},
 };
 static const char *const wday_names[2][7] = {
-    { "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday" },
-    { "Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag" },
+    {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+    {"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
 };
 
 int i18n_lang_parse(const char *s, enum i18n_lang *out, char *err, size_t errlen)
 {
-    if (s && strcmp(s, "en") == 0) { *out = I18N_EN; return 0; }
-    if (s && strcmp(s, "de") == 0) { *out = I18N_DE; return 0; }
+    if (s && strcmp(s, "en") == 0) {
+        *out = I18N_EN;
+        return 0;
+    }
+    if (s && strcmp(s, "de") == 0) {
+        *out = I18N_DE;
+        return 0;
+    }
     return err_set(err, errlen, "unknown language '%.40s' (use de or en)", s ? s : "");
 }
 
-const char *i18n_lang_code(enum i18n_lang lang) { return lang == I18N_DE ? "de" : "en"; }
+const char *i18n_lang_code(enum i18n_lang lang)
+{
+    return lang == I18N_DE ? "de" : "en";
+}
 
 const char *i18n_month_name(enum i18n_lang lang, int month)
 {
@@ -49,7 +58,7 @@ const char *i18n_weekday_name(enum i18n_lang lang, int wday)
 
 int i18n_plural_is_one(enum i18n_lang lang, int64_t n)
 {
-    (void)lang;   /* German and English: "one" is exactly 1 */
+    (void)lang; /* German and English: "one" is exactly 1 */
     return n == 1;
 }
 
@@ -60,7 +69,10 @@ static int64_t floordiv(int64_t a, int64_t b)
     return q;
 }
 
-static int is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -103,9 +115,9 @@ struct ttype {
 };
 
 struct rule {
-    char kind;        /* 'M' month.week.day, 'J' Julian 1..365 without Feb 29, 'N' 0..365 */
+    char kind; /* 'M' month.week.day, 'J' Julian 1..365 without Feb 29, 'N' 0..365 */
     int m, w, d, n;
-    int32_t time;     /* seconds after local midnight, may be negative or > 24 h */
+    int32_t time; /* seconds after local midnight, may be negative or > 24 h */
 };
 
 struct footer {
@@ -124,8 +136,8 @@ struct i18n_zone {
     struct footer f;
 };
 
-static struct ttype utc_type = { 0, 0, "UTC" };
-static struct i18n_zone utc_zone = { (char *)"UTC", NULL, NULL, 0, &utc_type, 1, { 0 } };
+static struct ttype utc_type = {0, 0, "UTC"};
+static struct i18n_zone utc_zone = {(char *)"UTC", NULL, NULL, 0, &utc_type, 1, {0}};
 
 int i18n_zone_name_ok(const char *name)
 {
@@ -134,8 +146,8 @@ int i18n_zone_name_ok(const char *name)
     if (n == 0 || n > 255 || name[0] == '/' || name[n - 1] == '/') return 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_' || c == '+' || c == '-' || c == '/';
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+                 c == '-' || c == '/';
         if (!ok) return 0;
         if (c == '/' && name[i + 1] == '/') return 0;
     }
@@ -150,8 +162,8 @@ static int tz_abbr(const char **pp, char *out)
     size_t n = 0;
     if (*p == '<') {
         p++;
-        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-               *p == '+' || *p == '-') {
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+               *p == '-') {
             if (n + 1 >= I18N_ABBR_MAX) return -1;
             out[n++] = *p++;
         }
@@ -175,7 +187,10 @@ static int tz_hms(const char **pp, int maxh, int32_t *out)
     const char *p = *pp;
     int sign = 1, h = 0, m = 0, s = 0, nd = 0;
     if (*p == '+' || *p == '-') sign = *p++ == '-' ? -1 : 1;
-    while (*p >= '0' && *p <= '9' && nd < 3) { h = h * 10 + (*p++ - '0'); nd++; }
+    while (*p >= '0' && *p <= '9' && nd < 3) {
+        h = h * 10 + (*p++ - '0');
+        nd++;
+    }
     if (!nd || h > maxh) return -1;
     if (*p == ':') {
         p++;
@@ -198,7 +213,10 @@ static int tz_num(const char **pp, int lo, int hi, int *out)
 {
     const char *p = *pp;
     int v = 0, nd = 0;
-    while (*p >= '0' && *p <= '9' && nd < 4) { v = v * 10 + (*p++ - '0'); nd++; }
+    while (*p >= '0' && *p <= '9' && nd < 4) {
+        v = v * 10 + (*p++ - '0');
+        nd++;
+    }
     if (!nd || v < lo || v > hi) return -1;
     *out = v;
     *pp = p;
@@ -212,8 +230,8 @@ static int tz_rule(const char **pp, struct rule *r)
     if (*p == 'M') {
         p++;
         r->kind = 'M';
-        if (tz_num(&p, 1, 12, &r->m) || *p++ != '.' || tz_num(&p, 1, 5, &r->w) ||
-            *p++ != '.' || tz_num(&p, 0, 6, &r->d))
+        if (tz_num(&p, 1, 12, &r->m) || *p++ != '.' || tz_num(&p, 1, 5, &r->w) || *p++ != '.' ||
+            tz_num(&p, 0, 6, &r->d))
             return -1;
     } else if (*p == 'J') {
         p++;
@@ -247,24 +265,23 @@ static int tz_parse(const char *s, struct footer *f)
         if (tz_hms(&p, 24, &off)) return -1;
         f->dst.utoff = -off;
     }
-    if (!*p) {   /* no rule: POSIX leaves it open; use the US rule like glibc */
+    if (!*p) { /* no rule: POSIX leaves it open; use the US rule like glibc */
         const char *d = "M3.2.0,M11.1.0";
         return tz_rule(&d, &f->start) || *d++ != ',' || tz_rule(&d, &f->end) ? -1 : 0;
     }
-    if (*p++ != ',' || tz_rule(&p, &f->start) || *p++ != ',' || tz_rule(&p, &f->end) || *p)
-        return -1;
+    if (*p++ != ',' || tz_rule(&p, &f->start) || *p++ != ',' || tz_rule(&p, &f->end) || *p) return -1;
     return 0;
 }
 
 /* local seconds since the epoch at which rule r fires in year y */
 static int64_t rule_local(const struct rule *r, int64_t y)
 {
-    int64_t day;   /* days since the epoch */
+    int64_t day; /* days since the epoch */
     if (r->kind == 'M') {
         int64_t first = days_from_civil(y, (unsigned)r->m, 1);
-        int wd1 = (int)((first % 7 + 11) % 7);   /* 1970-01-01 was a Thursday */
+        int wd1 = (int)((first % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
         int dom = 1 + (r->d - wd1 + 7) % 7 + (r->w - 1) * 7;
-        static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         int dim = dm[r->m - 1] + (r->m == 2 && is_leap(y));
         while (dom > dim) dom -= 7;
         day = first + dom - 1;
@@ -293,7 +310,10 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int64_t be64(const unsigned char *p) { return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4)); }
+static int64_t be64(const unsigned char *p)
+{
+    return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
 
 void i18n_zone_free(struct i18n_zone *z)
 {
@@ -305,63 +325,88 @@ void i18n_zone_free(struct i18n_zone *z)
     free(z);
 }
 
-struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, char *err,
-                                  size_t errlen)
+struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, char *err, size_t errlen)
 {
     const unsigned char *d = data, *end = d + n;
     const char *why = "truncated";
     if (!name) name = "zone";
     struct i18n_zone *z = calloc(1, sizeof *z);
-    if (!z || !(z->name = strdup(name))) { why = "out of memory"; goto bad; }
-    if (n < 44 || memcmp(d, "TZif", 4) != 0) { why = "not a TZif file"; goto bad; }
+    if (!z || !(z->name = strdup(name))) {
+        why = "out of memory";
+        goto bad;
+    }
+    if (n < 44 || memcmp(d, "TZif", 4) != 0) {
+        why = "not a TZif file";
+        goto bad;
+    }
     int version = d[4] ? d[4] - '0' : 1;
-    if (version < 1 || version > 9) { why = "unknown version"; goto bad; }
+    if (version < 1 || version > 9) {
+        why = "unknown version";
+        goto bad;
+    }
     const unsigned char *h = d;
     int tsize = 4;
     uint32_t cnt[6];
     for (int pass = 0; pass < 2; pass++) {
-        if (end - h < 44 || memcmp(h, "TZif", 4) != 0) { why = "bad header"; goto bad; }
+        if (end - h < 44 || memcmp(h, "TZif", 4) != 0) {
+            why = "bad header";
+            goto bad;
+        }
         for (int i = 0; i < 6; i++) cnt[i] = be32(h + 20 + 4 * i);
         uint64_t blk = (uint64_t)cnt[3] * (uint64_t)tsize + cnt[3] + (uint64_t)cnt[4] * 6 + cnt[5] +
                        (uint64_t)cnt[2] * (uint64_t)(tsize + 4) + cnt[1] + cnt[0];
         if (blk > (uint64_t)(end - h - 44)) goto bad;
         if (version == 1 || pass == 1) break;
-        h += 44 + blk;   /* skip the 32-bit data to the 64-bit header */
+        h += 44 + blk; /* skip the 32-bit data to the 64-bit header */
         tsize = 8;
     }
-    uint32_t isutcnt = cnt[0], isstdcnt = cnt[1], leapcnt = cnt[2], timecnt = cnt[3],
-             typecnt = cnt[4], charcnt = cnt[5];
-    if (typecnt == 0 || typecnt > 256 || charcnt == 0 ||
-        (isutcnt && isutcnt != typecnt) || (isstdcnt && isstdcnt != typecnt)) {
+    uint32_t isutcnt = cnt[0], isstdcnt = cnt[1], leapcnt = cnt[2], timecnt = cnt[3], typecnt = cnt[4],
+             charcnt = cnt[5];
+    if (typecnt == 0 || typecnt > 256 || charcnt == 0 || (isutcnt && isutcnt != typecnt) ||
+        (isstdcnt && isstdcnt != typecnt)) {
         why = "bad counts";
         goto bad;
     }
-    if (leapcnt) { why = "leap-second zones are not supported"; goto bad; }
+    if (leapcnt) {
+        why = "leap-second zones are not supported";
+        goto bad;
+    }
     const unsigned char *p = h + 44;
     z->ntrans = timecnt;
     z->ntypes = typecnt;
-    if ((timecnt && (!(z->trans = malloc(timecnt * sizeof *z->trans)) ||
-                     !(z->idx = malloc(timecnt)))) ||
+    if ((timecnt && (!(z->trans = malloc(timecnt * sizeof *z->trans)) || !(z->idx = malloc(timecnt)))) ||
         !(z->types = calloc(typecnt, sizeof *z->types))) {
         why = "out of memory";
         goto bad;
     }
     for (uint32_t i = 0; i < timecnt; i++, p += tsize) {
         z->trans[i] = tsize == 8 ? be64(p) : (int64_t)(int32_t)be32(p);
-        if (i && z->trans[i] <= z->trans[i - 1]) { why = "transitions out of order"; goto bad; }
+        if (i && z->trans[i] <= z->trans[i - 1]) {
+            why = "transitions out of order";
+            goto bad;
+        }
     }
     for (uint32_t i = 0; i < timecnt; i++, p++) {
-        if (*p >= typecnt) { why = "bad type index"; goto bad; }
+        if (*p >= typecnt) {
+            why = "bad type index";
+            goto bad;
+        }
         z->idx[i] = *p;
     }
     const unsigned char *chars = p + typecnt * 6;
     for (uint32_t i = 0; i < typecnt; i++, p += 6) {
         int32_t off = (int32_t)be32(p);
-        if (off < -89999 || off > 93599 || p[4] > 1 || p[5] >= charcnt) { why = "bad time type"; goto bad; }
+        if (off < -89999 || off > 93599 || p[4] > 1 || p[5] >= charcnt) {
+            why = "bad time type";
+            goto bad;
+        }
         z->types[i].utoff = off;
         z->types[i].isdst = p[4];
         const unsigned char *a = chars + p[5], *nul = memchr(a, 0, charcnt - p[5]);
-        if (!nul) { why = "bad abbreviation"; goto bad; }
+        if (!nul) {
+            why = "bad abbreviation";
+            goto bad;
+        }
         size_t al = (size_t)(nul - a);
         if (al >= I18N_ABBR_MAX) al = I18N_ABBR_MAX - 1;
         memcpy(z->types[i].abbr, a, al);
@@ -370,9 +415,15 @@ struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, 
     p = chars + charcnt + isstdcnt + isutcnt;
     if (version >= 2) {
         /* footer: "\n" TZ-string "\n" */
-        if (p >= end || *p != '\n') { why = "missing footer"; goto bad; }
+        if (p >= end || *p != '\n') {
+            why = "missing footer";
+            goto bad;
+        }
         const unsigned char *nl = memchr(p + 1, '\n', (size_t)(end - p - 1));
-        if (!nl || nl - p - 1 > 255) { why = "bad footer"; goto bad; }
+        if (!nl || nl - p - 1 > 255) {
+            why = "bad footer";
+            goto bad;
+        }
         char tz[256];
         memcpy(tz, p + 1, (size_t)(nl - p - 1));
         tz[nl - p - 1] = 0;
@@ -416,7 +467,7 @@ void i18n_zone_local(const struct i18n_zone *z, int64_t utc, struct i18n_time *o
     } else if (utc >= z->trans[z->ntrans - 1] && z->f.present) {
         tt = footer_type(&z->f, utc);
     } else {
-        size_t lo = 0, hi = z->ntrans;   /* last i with trans[i] <= utc */
+        size_t lo = 0, hi = z->ntrans; /* last i with trans[i] <= utc */
         while (hi - lo > 1) {
             size_t mid = lo + (hi - lo) / 2;
             if (z->trans[mid] <= utc) lo = mid;
@@ -427,11 +478,14 @@ void i18n_zone_local(const struct i18n_zone *z, int64_t utc, struct i18n_time *o
     local_from(utc, tt, out);
 }
 
-const char *i18n_zone_name(const struct i18n_zone *z) { return z->name; }
+const char *i18n_zone_name(const struct i18n_zone *z)
+{
+    return z->name;
+}
 
 void i18n_time_at(int64_t utc, int32_t utoff, const char *abbr, struct i18n_time *out)
 {
-    struct ttype tt = { utoff, 0, "" };
+    struct ttype tt = {utoff, 0, ""};
     if (abbr) snprintf(tt.abbr, sizeof tt.abbr, "%s", abbr);
     local_from(utc, &tt, out);
 }
@@ -553,7 +607,10 @@ static void add_int(struct buf *b, enum i18n_lang lang, int64_t n)
     char digits[24], tmp[40];
     uint64_t u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
     int nd = 0;
-    do { digits[nd++] = (char)('0' + u % 10); u /= 10; } while (u);
+    do {
+        digits[nd++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
     size_t k = 0;
     if (n < 0) tmp[k++] = '-';
     for (int i = nd - 1; i >= 0; i--) {
@@ -574,10 +631,10 @@ int i18n_format_int(enum i18n_lang lang, int64_t n, char *out, size_t len)
 
 int i18n_format_count(enum i18n_lang lang, int64_t n, enum i18n_gender g, char *out, size_t len)
 {
-    static const char *const en[13] = { "zero", "one", "two", "three", "four", "five", "six",
-        "seven", "eight", "nine", "ten", "eleven", "twelve" };
-    static const char *const de[13] = { "null", "ein", "zwei", "drei", "vier", "f\xc3\xbcnf",
-        "sechs", "sieben", "acht", "neun", "zehn", "elf", "zw\xc3\xb6lf" };
+    static const char *const en[13] = {"zero",  "one",   "two",  "three", "four",   "five",  "six",
+                                       "seven", "eight", "nine", "ten",   "eleven", "twelve"};
+    static const char *const de[13] = {"null",   "ein",  "zwei", "drei", "vier", "f\xc3\xbcnf", "sechs",
+                                       "sieben", "acht", "neun", "zehn", "elf",  "zw\xc3\xb6lf"};
     struct buf b;
     if (begin(&b, out, len)) return -1;
     if (n >= 0 && n <= 12) {
@@ -592,8 +649,8 @@ int i18n_format_count(enum i18n_lang lang, int64_t n, enum i18n_gender g, char *
 static void add_unit(struct buf *b, enum i18n_lang lang, int64_t n, int unit)
 {
     static const char *const names[2][3][2] = {
-        { { "day", "days" }, { "hour", "hours" }, { "minute", "minutes" } },
-        { { "Tag", "Tage" }, { "Stunde", "Stunden" }, { "Minute", "Minuten" } },
+        {{"day", "days"}, {"hour", "hours"}, {"minute", "minutes"}},
+        {{"Tag", "Tage"}, {"Stunde", "Stunden"}, {"Minute", "Minuten"}},
     };
     add_int(b, lang, n);
     buf_adds(b, " ");
@@ -609,10 +666,16 @@ int i18n_format_duration(enum i18n_lang lang, int64_t secs, char *out, size_t le
         buf_adds(&b, lang == I18N_DE ? "weniger als eine Minute" : "less than a minute");
     } else if (d) {
         add_unit(&b, lang, d, 0);
-        if (h) { buf_adds(&b, " "); add_unit(&b, lang, h, 1); }
+        if (h) {
+            buf_adds(&b, " ");
+            add_unit(&b, lang, h, 1);
+        }
     } else if (h) {
         add_unit(&b, lang, h, 1);
-        if (m) { buf_adds(&b, " "); add_unit(&b, lang, m, 2); }
+        if (m) {
+            buf_adds(&b, " ");
+            add_unit(&b, lang, m, 2);
+        }
     } else {
         add_unit(&b, lang, m, 2);
     }
@@ -622,8 +685,14 @@ int i18n_format_duration(enum i18n_lang lang, int64_t secs, char *out, size_t le
 static void add_zone(struct buf *b, enum i18n_lang lang, const struct i18n_time *t)
 {
     const char *a = t->abbr;
-    if (lang == I18N_DE && strcmp(a, "CET") == 0) { buf_adds(b, "MEZ"); return; }
-    if (lang == I18N_DE && strcmp(a, "CEST") == 0) { buf_adds(b, "MESZ"); return; }
+    if (lang == I18N_DE && strcmp(a, "CET") == 0) {
+        buf_adds(b, "MEZ");
+        return;
+    }
+    if (lang == I18N_DE && strcmp(a, "CEST") == 0) {
+        buf_adds(b, "MESZ");
+        return;
+    }
     if (a[0] == '+' || a[0] == '-') {
         /* tzdata's numeric abbreviations: +hh, +hhmm, +hhmmss */
         size_t n = strlen(a + 1);
@@ -649,8 +718,7 @@ int i18n_format_zone(enum i18n_lang lang, const struct i18n_time *t, char *out, 
     return finish(&b, out, len);
 }
 
-int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned what, char *out,
-                     size_t len)
+int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned what, char *out, size_t len)
 {
     struct buf b;
     if (begin(&b, out, len) || !(what & I18N_FULL)) return -1;
@@ -660,8 +728,7 @@ int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned wh
         buf_adds(&b, ", ");
     }
     if (what & (I18N_DATE | I18N_WEEKDAY))
-        buf_addf(&b, de ? "%d. %s %lld" : "%d %s %lld", t->day, i18n_month_name(lang, t->month),
-                 (long long)t->year);
+        buf_addf(&b, de ? "%d. %s %lld" : "%d %s %lld", t->day, i18n_month_name(lang, t->month), (long long)t->year);
     if (what & I18N_TIME) {
         if (b.len) buf_adds(&b, ", ");
         buf_addf(&b, "%02d:%02d%s", t->hour, t->minute, de ? " Uhr" : "");
@@ -673,8 +740,8 @@ int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned wh
     return finish(&b, out, len);
 }
 
-int i18n_format_utc(enum i18n_lang lang, int64_t utc, const char *zone, unsigned what,
-                    char *out, size_t len, char *err, size_t errlen)
+int i18n_format_utc(enum i18n_lang lang, int64_t utc, const char *zone, unsigned what, char *out, size_t len, char *err,
+                    size_t errlen)
 {
     struct i18n_time t;
     if (i18n_localtime(zone, utc, &t, err, errlen)) {

@@ -21,24 +21,24 @@ enum i18n_lang { I18N_EN = 0, I18N_DE = 1 };
 /* grammatical gender of the counted noun (German "ein Tag", "eine Person") */
 enum i18n_gender { I18N_MASC = 0, I18N_FEM = 1, I18N_NEUT = 2 };
 
-#define I18N_ABBR_MAX 16      /* zone abbreviation incl. NUL */
-#define I18N_TEXT_MAX 96      /* enough for every formatted date, duration or number */
+#define I18N_ABBR_MAX 16 /* zone abbreviation incl. NUL */
+#define I18N_TEXT_MAX 96 /* enough for every formatted date, duration or number */
 #define I18N_ZONE_DIR "/usr/share/zoneinfo"
 
 /* a local time: broken down, with the UTC offset in effect and the zone's abbreviation */
 struct i18n_time {
     int64_t year;
-    int month;      /* 1..12 */
-    int day;        /* 1..31 */
+    int month; /* 1..12 */
+    int day; /* 1..31 */
     int hour, minute, second;
-    int wday;       /* 0 = Sunday */
-    int yday;       /* 0..365 */
-    int32_t utoff;  /* seconds east of UTC (+3600 for CET) */
+    int wday; /* 0 = Sunday */
+    int yday; /* 0..365 */
+    int32_t utoff; /* seconds east of UTC (+3600 for CET) */
     int isdst;
-    char abbr[I18N_ABBR_MAX];   /* "CET", "CEST", "+0530", "UTC" */
+    char abbr[I18N_ABBR_MAX]; /* "CET", "CEST", "+0530", "UTC" */
 };
 
-struct i18n_zone;   /* a loaded zone: immutable, shared, owned by the cache */
+struct i18n_zone; /* a loaded zone: immutable, shared, owned by the cache */
 
 /* ---- languages and names ---- */
 
@@ -58,20 +58,19 @@ int i18n_plural_is_one(enum i18n_lang lang, int64_t n);
  * fit (out then holds ""). I18N_TEXT_MAX bytes always suffice. */
 
 enum {
-    I18N_DATE    = 1,   /* "12 November 2018" / "12. November 2018" */
-    I18N_WEEKDAY = 2,   /* "Thursday, " before the date (implies I18N_DATE) */
-    I18N_TIME    = 4,   /* "15:03" / "15:03 Uhr" (after ", " when with a date) */
-    I18N_ZONE    = 8,   /* " CET" / " MEZ" after the time (or after the date without a time) */
-    I18N_FULL    = 15
+    I18N_DATE = 1, /* "12 November 2018" / "12. November 2018" */
+    I18N_WEEKDAY = 2, /* "Thursday, " before the date (implies I18N_DATE) */
+    I18N_TIME = 4, /* "15:03" / "15:03 Uhr" (after ", " when with a date) */
+    I18N_ZONE = 8, /* " CET" / " MEZ" after the time (or after the date without a time) */
+    I18N_FULL = 15
 };
-int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned what, char *out,
-                     size_t len);
+int i18n_format_time(enum i18n_lang lang, const struct i18n_time *t, unsigned what, char *out, size_t len);
 /* the abbreviation as shown to a reader of lang (see above) */
 int i18n_format_zone(enum i18n_lang lang, const struct i18n_time *t, char *out, size_t len);
 /* Convert `utc` (seconds since the epoch) to local time in `zone` and format it:
  * i18n_localtime + i18n_format_time. -1 with err for an unknown zone or too small out. */
-int i18n_format_utc(enum i18n_lang lang, int64_t utc, const char *zone, unsigned what,
-                    char *out, size_t len, char *err, size_t errlen);
+int i18n_format_utc(enum i18n_lang lang, int64_t utc, const char *zone, unsigned what, char *out, size_t len, char *err,
+                    size_t errlen);
 /* Duration in words, the two largest units among days, hours, minutes; the rest is cut
  * off, not rounded ("8 days 8 hours" for 8 d 8 h 59 min; "2 days" for 2 d 0 h 5 min);
  * under a minute: "less than a minute". secs < 0 → -1. */
@@ -104,8 +103,7 @@ void i18n_time_at(int64_t utc, int32_t utoff, const char *abbr, struct i18n_time
 int i18n_localtime(const char *zone, int64_t utc, struct i18n_time *out, char *err, size_t errlen);
 /* Load zone data from memory (a TZif file's bytes) without the cache, e.g. for tests;
  * free with i18n_zone_free. NULL with err when the data is malformed. */
-struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, char *err,
-                                  size_t errlen);
+struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, char *err, size_t errlen);
 void i18n_zone_free(struct i18n_zone *z);
 /* Free every cached zone. Only when no other thread uses zones (e.g. at exit, in tests). */
 void i18n_zone_cache_clear(void);

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INI_NAME_MAX 256             /* a section or subsection name, with its NUL */
+#define INI_NAME_MAX 256 /* a section or subsection name, with its NUL */
 
 static int is_keych(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
 }
 
 static char *trim(char *s, char **end)
@@ -24,11 +24,12 @@ static char *trim(char *s, char **end)
 
 /* A section header "[name]" or "[name \"sub\"]" (s..end trimmed, *s == '['): the name into
  * section, the subsection into subsection and *has_sub. Returns NULL, or what is wrong. */
-static const char *parse_header(char *s, char *end, char section[INI_NAME_MAX],
-                                char subsection[INI_NAME_MAX], int *has_sub)
+static const char *parse_header(char *s, char *end, char section[INI_NAME_MAX], char subsection[INI_NAME_MAX],
+                                int *has_sub)
 {
     if (end[-1] != ']') return "section header lacks ']'";
-    end[-1] = 0; end--;
+    end[-1] = 0;
+    end--;
     char *h = trim(s + 1, &end);
     char *q = strchr(h, '"');
     *has_sub = 0;
@@ -91,14 +92,20 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, char *err, siz
         line[n] = 0;
         pos += n + (nl ? 1 : 0);
         if (n && line[n - 1] == '\r') line[--n] = 0;
-        if (memchr(line, 0, n)) { rc = err_set(err, errlen, "line %d: NUL byte in line", lineno); break; }
+        if (memchr(line, 0, n)) {
+            rc = err_set(err, errlen, "line %d: NUL byte in line", lineno);
+            break;
+        }
         char *end = line + n;
         char *s = trim(line, &end);
         if (!*s || *s == '#' || *s == ';') continue;
         char *key = NULL, *val = NULL;
         if (*s == '[') {
             const char *why = parse_header(s, end, section, subsection, &has_sub);
-            if (why) { rc = err_set(err, errlen, "line %d: %s", lineno, why); break; }
+            if (why) {
+                rc = err_set(err, errlen, "line %d: %s", lineno, why);
+                break;
+            }
         } else if ((rc = parse_pair(s, end, lineno, &key, &val, err, errlen))) {
             break;
         }

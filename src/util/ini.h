@@ -18,9 +18,8 @@
 
 #define INI_MAX_LINE 65536
 
-typedef int (*ini_cb)(void *ctx, const char *section, const char *subsection,
-                      const char *key, const char *value, int line,
-                      char *err, size_t errlen);
+typedef int (*ini_cb)(void *ctx, const char *section, const char *subsection, const char *key, const char *value,
+                      int line, char *err, size_t errlen);
 
 int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, char *err, size_t errlen);
 #endif

@@ -39,7 +39,12 @@ int kt_days_in_month(int64_t y, unsigned m)
     return dm[m - 1];
 }
 
-static int64_t floordiv(int64_t a, int64_t b) { int64_t q = a / b; if ((a % b) && ((a < 0) != (b < 0))) q--; return q; }
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
 
 void kt_gmtime(int64_t t, struct tm *tm)
 {
@@ -47,9 +52,13 @@ void kt_gmtime(int64_t t, struct tm *tm)
     unsigned m, d;
     kt_civil_from_days(days, &y, &m, &d);
     memset(tm, 0, sizeof *tm);
-    tm->tm_year = (int)(y - 1900); tm->tm_mon = (int)m - 1; tm->tm_mday = (int)d;
-    tm->tm_hour = (int)(rem / 3600); tm->tm_min = (int)(rem / 60 % 60); tm->tm_sec = (int)(rem % 60);
-    tm->tm_wday = (int)((days % 7 + 11) % 7);   /* 1970-01-01 was a Thursday */
+    tm->tm_year = (int)(y - 1900);
+    tm->tm_mon = (int)m - 1;
+    tm->tm_mday = (int)d;
+    tm->tm_hour = (int)(rem / 3600);
+    tm->tm_min = (int)(rem / 60 % 60);
+    tm->tm_sec = (int)(rem % 60);
+    tm->tm_wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
     tm->tm_yday = (int)(days - kt_days_from_civil(y, 1, 1));
 }
 
@@ -58,8 +67,8 @@ void kt_time_iso(int64_t t, char out[KT_ISO_LEN])
     struct tm tm;
     kt_gmtime(t, &tm);
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (tm.tm_year + 1900) % 10000,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
     memcpy(out, tmp, KT_ISO_LEN - 1);
     out[KT_ISO_LEN - 1] = 0;
 }
@@ -82,16 +91,22 @@ int kt_time_parse(const char *s, int64_t *out, char *err, size_t errlen)
     int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 1;
     if (!s || !*s) return err_set(err, errlen, "empty time");
     if (strlen(s) > 40) goto bad;
-    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
-        goto bad;
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d)) goto bad;
     if (*p == 0) {
         return err_set(err, errlen, "'%s' is a date without a time and time zone (write e.g. %sT09:00:00+01:00)", s, s);
     }
     if (*p != 'T' && *p != 't' && *p != ' ') goto bad;
     p++;
     if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi)) goto bad;
-    if (*p == ':') { p++; if (digits(&p, 2, &sec)) goto bad; }
-    if (*p == '.' || *p == ',') { p++; if (!isdigit((unsigned char)*p)) goto bad; while (isdigit((unsigned char)*p)) p++; }
+    if (*p == ':') {
+        p++;
+        if (digits(&p, 2, &sec)) goto bad;
+    }
+    if (*p == '.' || *p == ',') {
+        p++;
+        if (!isdigit((unsigned char)*p)) goto bad;
+        while (isdigit((unsigned char)*p)) p++;
+    }
     if (*p == 0) {
         return err_set(err, errlen, "'%s' has no time zone (add 'Z' for UTC or an offset such as '+01:00')", s);
     }
@@ -100,16 +115,20 @@ int kt_time_parse(const char *s, int64_t *out, char *err, size_t errlen)
         sign = *p == '-' ? -1 : 1;
         p++;
         if (digits(&p, 2, &oh)) goto bad;
-        if (*p == ':') { p++; if (digits(&p, 2, &om)) goto bad; }
-        else if (isdigit((unsigned char)*p)) { if (digits(&p, 2, &om)) goto bad; }
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &om)) goto bad;
+        } else if (isdigit((unsigned char)*p)) {
+            if (digits(&p, 2, &om)) goto bad;
+        }
         if (oh > 23 || om > 59) return err_set(err, errlen, "'%s' has an impossible UTC offset", s);
     } else goto bad;
     if (*p) goto bad;
     if (mo < 1 || mo > 12 || d < 1 || d > kt_days_in_month(y, (unsigned)mo) || h > 23 || mi > 59 || sec > 59) {
         return err_set(err, errlen, "'%s' is not a possible date and time", s);
     }
-    *out = kt_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec
-           - sign * (oh * 3600 + om * 60);
+    *out = kt_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+           sign * (oh * 3600 + om * 60);
     return 0;
 bad:
     return err_set(err, errlen,
@@ -183,7 +202,10 @@ int kt_time_local(int64_t t, const char *zone, struct tm *tm, long *gmtoff, char
     tzset();
     time_t tt = (time_t)t;
     int rc = localtime_r(&tt, tm) ? 0 : -1;
-    if (old) { setenv("TZ", old, 1); free(old); } else unsetenv("TZ");
+    if (old) {
+        setenv("TZ", old, 1);
+        free(old);
+    } else unsetenv("TZ");
     tzset();
     if (rc) return -1;
     *gmtoff = tm->tm_gmtoff;

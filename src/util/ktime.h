@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#define KT_ISO_LEN 21   /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define KT_ISO_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
 
 /* 0 and *out set, or -1 with err: "'2026-11-20T09:17' has no time zone (add Z or +01:00)" */
 int kt_time_parse(const char *s, int64_t *out, char *err, size_t errlen);

@@ -8,9 +8,9 @@
 
 struct entry {
     uint64_t h;
-    char *mem;          /* key bytes, then value bytes; NULL = empty */
+    char *mem; /* key bytes, then value bytes; NULL = empty */
     size_t klen, vlen, cap;
-    uint64_t used;      /* when last used (the memo's clock) */
+    uint64_t used; /* when last used (the memo's clock) */
 };
 
 struct memo {
@@ -18,7 +18,10 @@ struct memo {
     uint64_t clock, lookups, hits;
 };
 
-struct memo *memo_new(void) { return calloc(1, sizeof(struct memo)); }
+struct memo *memo_new(void)
+{
+    return calloc(1, sizeof(struct memo));
+}
 
 void memo_free(struct memo *m)
 {
@@ -41,7 +44,7 @@ uint64_t memo_hash(const void *key, size_t n)
 {
     const unsigned char *p = key;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
-    if (n < 64) {   /* short keys: all of it */
+    if (n < 64) { /* short keys: all of it */
         for (; n >= 8; p += 8, n -= 8) {
             uint64_t w;
             memcpy(&w, p, 8);
@@ -51,7 +54,7 @@ uint64_t memo_hash(const void *key, size_t n)
         memcpy(&w, p, n);
         h = mix(h, w);
     } else {
-        static const unsigned at[4] = {1, 2, 3, 5};   /* quarters and eighths of the middle */
+        static const unsigned at[4] = {1, 2, 3, 5}; /* quarters and eighths of the middle */
         uint64_t w[8];
         memcpy(&w[0], p, 8);
         memcpy(&w[1], p + 8, 8);
@@ -66,7 +69,10 @@ uint64_t memo_hash(const void *key, size_t n)
     return h;
 }
 
-static struct entry *set_of(struct memo *m, uint64_t h) { return &m->e[(h % SETS) * WAYS]; }
+static struct entry *set_of(struct memo *m, uint64_t h)
+{
+    return &m->e[(h % SETS) * WAYS];
+}
 
 const char *memo_get(struct memo *m, const void *key, size_t n, uint64_t h, size_t *vlen)
 {
@@ -88,11 +94,11 @@ int memo_put(struct memo *m, const void *key, size_t n, uint64_t h, const void *
 {
     if (n > MEMO_MAX_ITEM || vlen > MEMO_MAX_ITEM) return -1;
     struct entry *s = set_of(m, h), *v = NULL;
-    for (int i = 0; i < WAYS && !v; i++)      /* the key's own entry, if it has one */
+    for (int i = 0; i < WAYS && !v; i++) /* the key's own entry, if it has one */
         if (s[i].mem && s[i].h == h && s[i].klen == n && memcmp(s[i].mem, key, n) == 0) v = &s[i];
-    for (int i = 0; i < WAYS && !v; i++)      /* else an empty one */
+    for (int i = 0; i < WAYS && !v; i++) /* else an empty one */
         if (!s[i].mem) v = &s[i];
-    if (!v) {                                 /* else the least recently used */
+    if (!v) { /* else the least recently used */
         v = &s[0];
         for (int i = 1; i < WAYS; i++)
             if (s[i].used < v->used) v = &s[i];

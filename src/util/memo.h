@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEMO_SLOTS 1024          /* 256 sets of 4 */
+#define MEMO_SLOTS 1024 /* 256 sets of 4 */
 #define MEMO_MAX_ITEM 65536
 
 struct memo;
 
-struct memo *memo_new(void);                 /* NULL when out of memory */
+struct memo *memo_new(void); /* NULL when out of memory */
 void memo_free(struct memo *m);
 
 /* A hash of KEY for the calls below: of the whole key up to 63 bytes, of its length and eight

@@ -44,17 +44,24 @@ static inline uint32_t load_be32(const uint8_t *p)
 
 static inline void store_be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
 }
 
 /* One round; W_ is the schedule word for round i. The caller rotates the variable names. */
-#define RND(a, b, c, d, e, f, g, h, i, W_) do { \
+#define RND(a, b, c, d, e, f, g, h, i, W_) \
+    do { \
         uint32_t t1_ = (h) + BSIG1(e) + CH(e, f, g) + K256[i] + (W_); \
         uint32_t t2_ = BSIG0(a) + MAJ(a, b, c); \
-        (d) += t1_; (h) = t1_ + t2_; } while (0)
+        (d) += t1_; \
+        (h) = t1_ + t2_; \
+    } while (0)
 #define WLOAD(i) (w[(i)] = load_be32(p + 4 * (i)))
-#define WNEXT(i) (w[(i) & 15] += SSIG1(w[((i) - 2) & 15]) + w[((i) - 7) & 15] + SSIG0(w[((i) - 15) & 15]))
-#define EIGHT(i, WF) do { \
+#define WNEXT(i) (w[(i)&15] += SSIG1(w[((i)-2) & 15]) + w[((i)-7) & 15] + SSIG0(w[((i)-15) & 15]))
+#define EIGHT(i, WF) \
+    do { \
         RND(a, b, c, d, e, f, g, h, (i) + 0, WF((i) + 0)); \
         RND(h, a, b, c, d, e, f, g, (i) + 1, WF((i) + 1)); \
         RND(g, h, a, b, c, d, e, f, (i) + 2, WF((i) + 2)); \
@@ -62,7 +69,8 @@ static inline void store_be32(uint8_t *p, uint32_t v)
         RND(e, f, g, h, a, b, c, d, (i) + 4, WF((i) + 4)); \
         RND(d, e, f, g, h, a, b, c, (i) + 5, WF((i) + 5)); \
         RND(c, d, e, f, g, h, a, b, (i) + 6, WF((i) + 6)); \
-        RND(b, c, d, e, f, g, h, a, (i) + 7, WF((i) + 7)); } while (0)
+        RND(b, c, d, e, f, g, h, a, (i) + 7, WF((i) + 7)); \
+    } while (0)
 
 static void blocks_portable(uint32_t st[8], const uint8_t *p, size_t nblocks)
 {
@@ -72,10 +80,15 @@ static void blocks_portable(uint32_t st[8], const uint8_t *p, size_t nblocks)
         uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
         EIGHT(0, WLOAD);
         EIGHT(8, WLOAD);
-        for (int i = 16; i < 64; i += 8)
-            EIGHT(i, WNEXT);
-        st[0] += a; st[1] += b; st[2] += c; st[3] += d;
-        st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+        for (int i = 16; i < 64; i += 8) EIGHT(i, WNEXT);
+        st[0] += a;
+        st[1] += b;
+        st[2] += c;
+        st[3] += d;
+        st[4] += e;
+        st[5] += f;
+        st[6] += g;
+        st[7] += h;
         p += SHA256_BLOCK_LEN;
     }
 }
@@ -86,15 +99,16 @@ static void blocks_portable(uint32_t st[8], const uint8_t *p, size_t nblocks)
 #define SHANI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 
 /* Four rounds with schedule vector Wg (words 4g..4g+3). */
-#define QR(g, Wg) do { \
+#define QR(g, Wg) \
+    do { \
         msg = _mm_add_epi32((Wg), _mm_loadu_si128((const __m128i *)&K256[4 * (g)])); \
         st1 = _mm_sha256rnds2_epu32(st1, st0, msg); \
         msg = _mm_shuffle_epi32(msg, 0x0E); \
-        st0 = _mm_sha256rnds2_epu32(st0, st1, msg); } while (0)
+        st0 = _mm_sha256rnds2_epu32(st0, st1, msg); \
+    } while (0)
 /* W0 := next schedule vector from the previous four (W0 oldest, W3 newest). */
 #define SCHED(W0, W1, W2, W3) \
-    (W0) = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32((W0), (W1)), \
-                                              _mm_alignr_epi8((W3), (W2), 4)), (W3))
+    (W0) = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32((W0), (W1)), _mm_alignr_epi8((W3), (W2), 4)), (W3))
 
 SHANI_TARGET
 static void blocks_shani(uint32_t st[8], const uint8_t *p, size_t nblocks)
@@ -104,39 +118,55 @@ static void blocks_shani(uint32_t st[8], const uint8_t *p, size_t nblocks)
 
     tmp = _mm_loadu_si128((const __m128i *)&st[0]);
     st1 = _mm_loadu_si128((const __m128i *)&st[4]);
-    tmp = _mm_shuffle_epi32(tmp, 0xB1);          /* CDAB */
-    st1 = _mm_shuffle_epi32(st1, 0x1B);          /* EFGH */
-    st0 = _mm_alignr_epi8(tmp, st1, 8);          /* ABEF */
-    st1 = _mm_blend_epi16(st1, tmp, 0xF0);       /* CDGH */
+    tmp = _mm_shuffle_epi32(tmp, 0xB1); /* CDAB */
+    st1 = _mm_shuffle_epi32(st1, 0x1B); /* EFGH */
+    st0 = _mm_alignr_epi8(tmp, st1, 8); /* ABEF */
+    st1 = _mm_blend_epi16(st1, tmp, 0xF0); /* CDGH */
 
     while (nblocks--) {
-        save0 = st0; save1 = st1;
+        save0 = st0;
+        save1 = st1;
         m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 0)), bswap);
         m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), bswap);
         m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), bswap);
         m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), bswap);
-        QR(0, m0); QR(1, m1); QR(2, m2); QR(3, m3);
-        SCHED(m0, m1, m2, m3); QR(4, m0);
-        SCHED(m1, m2, m3, m0); QR(5, m1);
-        SCHED(m2, m3, m0, m1); QR(6, m2);
-        SCHED(m3, m0, m1, m2); QR(7, m3);
-        SCHED(m0, m1, m2, m3); QR(8, m0);
-        SCHED(m1, m2, m3, m0); QR(9, m1);
-        SCHED(m2, m3, m0, m1); QR(10, m2);
-        SCHED(m3, m0, m1, m2); QR(11, m3);
-        SCHED(m0, m1, m2, m3); QR(12, m0);
-        SCHED(m1, m2, m3, m0); QR(13, m1);
-        SCHED(m2, m3, m0, m1); QR(14, m2);
-        SCHED(m3, m0, m1, m2); QR(15, m3);
+        QR(0, m0);
+        QR(1, m1);
+        QR(2, m2);
+        QR(3, m3);
+        SCHED(m0, m1, m2, m3);
+        QR(4, m0);
+        SCHED(m1, m2, m3, m0);
+        QR(5, m1);
+        SCHED(m2, m3, m0, m1);
+        QR(6, m2);
+        SCHED(m3, m0, m1, m2);
+        QR(7, m3);
+        SCHED(m0, m1, m2, m3);
+        QR(8, m0);
+        SCHED(m1, m2, m3, m0);
+        QR(9, m1);
+        SCHED(m2, m3, m0, m1);
+        QR(10, m2);
+        SCHED(m3, m0, m1, m2);
+        QR(11, m3);
+        SCHED(m0, m1, m2, m3);
+        QR(12, m0);
+        SCHED(m1, m2, m3, m0);
+        QR(13, m1);
+        SCHED(m2, m3, m0, m1);
+        QR(14, m2);
+        SCHED(m3, m0, m1, m2);
+        QR(15, m3);
         st0 = _mm_add_epi32(st0, save0);
         st1 = _mm_add_epi32(st1, save1);
         p += SHA256_BLOCK_LEN;
     }
 
-    tmp = _mm_shuffle_epi32(st0, 0x1B);          /* FEBA */
-    st1 = _mm_shuffle_epi32(st1, 0xB1);          /* DCHG */
-    st0 = _mm_blend_epi16(tmp, st1, 0xF0);       /* DCBA */
-    st1 = _mm_alignr_epi8(st1, tmp, 8);          /* HGFE */
+    tmp = _mm_shuffle_epi32(st0, 0x1B); /* FEBA */
+    st1 = _mm_shuffle_epi32(st1, 0xB1); /* DCHG */
+    st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+    st1 = _mm_alignr_epi8(st1, tmp, 8); /* HGFE */
     _mm_storeu_si128((__m128i *)&st[0], st0);
     _mm_storeu_si128((__m128i *)&st[4], st1);
 }
@@ -144,14 +174,12 @@ static void blocks_shani(uint32_t st[8], const uint8_t *p, size_t nblocks)
 static int cpu_has_shani(void)
 {
     unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 9)) || !(c & (1u << 19))) /* SSSE3, SSE4.1 */
         return 0;
-    if (!(c & (1u << 9)) || !(c & (1u << 19)))  /* SSSE3, SSE4.1 */
-        return 0;
-    if (__get_cpuid_max(0, NULL) < 7)
-        return 0;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
     __cpuid_count(7, 0, a, b, c, d);
-    return (int)((b >> 29) & 1u);                 /* SHA */
+    return (int)((b >> 29) & 1u); /* SHA */
 }
 #endif
 
@@ -212,19 +240,16 @@ void sha256_init(struct sha256_ctx *c)
 void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    if (len == 0)
-        return;
+    if (len == 0) return;
     c->nbytes += len;
     if (c->buflen) {
         size_t take = SHA256_BLOCK_LEN - c->buflen;
-        if (take > len)
-            take = len;
+        if (take > len) take = len;
         memcpy(c->buf + c->buflen, p, take);
         c->buflen += take;
         p += take;
         len -= take;
-        if (c->buflen < SHA256_BLOCK_LEN)
-            return;
+        if (c->buflen < SHA256_BLOCK_LEN) return;
         blocks(c->state, c->buf, 1);
         c->buflen = 0;
     }
@@ -254,12 +279,10 @@ void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_DIGEST_LEN])
     store_be32(c->buf + 56, (uint32_t)(bits >> 32));
     store_be32(c->buf + 60, (uint32_t)bits);
     blocks(c->state, c->buf, 1);
-    for (int i = 0; i < 8; i++)
-        store_be32(out + 4 * i, c->state[i]);
+    for (int i = 0; i < 8; i++) store_be32(out + 4 * i, c->state[i]);
     /* wipe: the buffer may hold the tail of a secret */
     volatile uint8_t *v = (volatile uint8_t *)c;
-    for (size_t i = 0; i < sizeof *c; i++)
-        v[i] = 0;
+    for (size_t i = 0; i < sizeof *c; i++) v[i] = 0;
 }
 
 void sha256_hash(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])

@@ -17,16 +17,16 @@
 #include <stdint.h>
 
 #define SHA256_DIGEST_LEN 32
-#define SHA256_BLOCK_LEN  64
-#define SHA256_HEX_LEN    64   /* hex digits of a digest, without the terminating NUL */
+#define SHA256_BLOCK_LEN 64
+#define SHA256_HEX_LEN 64 /* hex digits of a digest, without the terminating NUL */
 
 /* Streaming state. Plain data: may be copied to fork a computation (hash a common
  * prefix once, then copy the context and finish it with different suffixes). */
 struct sha256_ctx {
     uint32_t state[8];
-    uint64_t nbytes;                   /* message bytes so far */
-    uint8_t  buf[SHA256_BLOCK_LEN];    /* partial block */
-    size_t   buflen;                   /* bytes used in buf, < SHA256_BLOCK_LEN */
+    uint64_t nbytes; /* message bytes so far */
+    uint8_t buf[SHA256_BLOCK_LEN]; /* partial block */
+    size_t buflen; /* bytes used in buf, < SHA256_BLOCK_LEN */
 };
 
 /* Start a new digest in c. Never fails. */

@@ -8,15 +8,41 @@
 static void oom(void)
 {
     static const char msg[] = "klartext: out of memory\n";
-    if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more we can do */ }
+    if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more we can do */
+    }
     _exit(1);
 }
 
-void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(); return p; }
-void *xcalloc(size_t n, size_t s) { void *p = calloc(n ? n : 1, s ? s : 1); if (!p) oom(); return p; }
-void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) oom(); return p; }
-char *xstrdup(const char *s) { char *p = strdup(s ? s : ""); if (!p) oom(); return p; }
-char *xstrndup(const char *s, size_t n) { char *p = strndup(s, n); if (!p) oom(); return p; }
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom();
+    return p;
+}
+void *xcalloc(size_t n, size_t s)
+{
+    void *p = calloc(n ? n : 1, s ? s : 1);
+    if (!p) oom();
+    return p;
+}
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) oom();
+    return p;
+}
+char *xstrdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    if (!p) oom();
+    return p;
+}
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p) oom();
+    return p;
+}
 
 char *xasprintf(const char *fmt, ...)
 {

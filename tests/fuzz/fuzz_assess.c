@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void nul_in(const char *s, size_t n) { if (!memchr(s, 0, n)) abort(); }
+static void nul_in(const char *s, size_t n)
+{
+    if (!memchr(s, 0, n)) abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,10 +42,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct enisa_result r;
     err[0] = 0;
     if (enisa_compute(&in, &r, err, sizeof err) == 0) {
-        if (r.dpc < 1 || r.dpc > 4 || r.dpc_base < 1 || r.dpc_base > 4 || r.ei_q < 1 || r.ei_q > 4 ||
-            r.cb_q < 0 || r.cb_q > 8 || r.se_q != r.dpc * r.ei_q + r.cb_q)
+        if (r.dpc < 1 || r.dpc > 4 || r.dpc_base < 1 || r.dpc_base > 4 || r.ei_q < 1 || r.ei_q > 4 || r.cb_q < 0 ||
+            r.cb_q > 8 || r.se_q != r.dpc * r.ei_q + r.cb_q)
             abort();
-        enum enisa_band want = r.se_q < 8 ? ENISA_LOW : r.se_q < 12 ? ENISA_MEDIUM : r.se_q < 16 ? ENISA_HIGH : ENISA_VERY_HIGH;
+        enum enisa_band want = r.se_q < 8    ? ENISA_LOW
+                               : r.se_q < 12 ? ENISA_MEDIUM
+                               : r.se_q < 16 ? ENISA_HIGH
+                                             : ENISA_VERY_HIGH;
         if (r.band != want) abort();
         nul_in(r.se_text, sizeof r.se_text);
     } else if (!err[0]) {
@@ -57,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (p.nreasons > PROPOSAL_MAX_REASONS) abort();
         if (p.notify_authority != (p.level >= PROPOSAL_RISK)) abort();
         if (p.level < PROPOSAL_NO_RISK || p.level > PROPOSAL_HIGH_RISK) abort();
-        if (p.people != PROPOSAL_PEOPLE_NO && p.people != PROPOSAL_PEOPLE_YES && p.people != PROPOSAL_PEOPLE_PUBLIC) abort();
+        if (p.people != PROPOSAL_PEOPLE_NO && p.people != PROPOSAL_PEOPLE_YES && p.people != PROPOSAL_PEOPLE_PUBLIC)
+            abort();
         if (p.voluntary && p.people != PROPOSAL_PEOPLE_NO) abort();
         for (size_t i = 0; i < p.nreasons; i++) {
             nul_in(p.reasons[i].en, sizeof p.reasons[i].en);
@@ -65,11 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!p.reasons[i].en[0] || !p.reasons[i].de[0]) abort();
         }
         char msg[1000];
-        struct proposal_decision d = { p.notify_authority, proposal_recommended_people(&p), NULL };
+        struct proposal_decision d = {p.notify_authority, proposal_recommended_people(&p), NULL};
         if (proposal_check(&p, &d, msg, sizeof msg) != 0) abort();
         for (int a = 0; a < 2; a++)
             for (int pp = 0; pp < 3; pp++) {
-                struct proposal_decision d2 = { a, (enum proposal_people)pp, NULL };
+                struct proposal_decision d2 = {a, (enum proposal_people)pp, NULL};
                 int c = proposal_check(&p, &d2, msg, sizeof msg);
                 nul_in(msg, sizeof msg);
                 d2.reason = "because";

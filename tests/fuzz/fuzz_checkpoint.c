@@ -22,12 +22,9 @@ static void init(void)
 {
     static int done;
     uint8_t seed[32], sk[CKPT_SK_LEN];
-    if (done)
-        return;
-    if (sodium_init() < 0)
-        abort();
-    for (int i = 0; i < 32; i++)
-        seed[i] = (uint8_t)i;
+    if (done) return;
+    if (sodium_init() < 0) abort();
+    for (int i = 0; i < 32; i++) seed[i] = (uint8_t)i;
     crypto_sign_seed_keypair(pk, sk, seed);
     done = 1;
 }
@@ -44,21 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cp.text_len == 0 || cp.text_len >= size || cp.n_sigs == 0 || cp.n_sigs > CKPT_MAX_SIGS ||
             cp.origin[0] == '\0' || memchr(cp.origin, '\0', sizeof cp.origin) == NULL)
             abort();
-        if (note[cp.text_len - 1] != '\n' || note[cp.text_len] != '\n')
-            abort();
+        if (note[cp.text_len - 1] != '\n' || note[cp.text_len] != '\n') abort();
         size_t tl;
         if (cp.n_ext == 0 && ckpt_check_name(cp.origin, NULL, 0) == 0) {
-            if (ckpt_format(cp.origin, cp.size, cp.root, text, sizeof text, &tl, NULL, 0) != 0)
-                abort();
-            if (tl != cp.text_len || memcmp(text, note, tl) != 0)
-                abort();
+            if (ckpt_format(cp.origin, cp.size, cp.root, text, sizeof text, &tl, NULL, 0) != 0) abort();
+            if (tl != cp.text_len || memcmp(text, note, tl) != 0) abort();
         }
-        if (cp.n_ext > 0 && (cp.ext_off + cp.ext_len != cp.text_len || cp.ext_len == 0))
-            abort();
+        if (cp.n_ext > 0 && (cp.ext_off + cp.ext_len != cp.text_len || cp.ext_len == 0)) abort();
     }
     int verified = ckpt_verify(note, size, "example.org/log", pk, NULL, &cv, err, sizeof err) == 0;
-    if (verified && (!parsed || cv.size != cp.size || memcmp(cv.root, cp.root, 32) != 0 ||
-                     strcmp(cv.origin, cp.origin) != 0))
+    if (verified &&
+        (!parsed || cv.size != cp.size || memcmp(cv.root, cp.root, 32) != 0 || strcmp(cv.origin, cp.origin) != 0))
         abort();
 
     /* the verifier-key parser on the same bytes, as a bounded C string */
@@ -67,8 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t k[CKPT_PK_LEN];
         memcpy(vk, data, size);
         vk[size] = '\0';
-        if (ckpt_vkey_parse(vk, name, k, err, sizeof err) == 0 && ckpt_check_name(name, NULL, 0) != 0)
-            abort();
+        if (ckpt_vkey_parse(vk, name, k, err, sizeof err) == 0 && ckpt_check_name(name, NULL, 0) != 0) abort();
     }
     return 0;
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-static const unsigned char key[CODE_KEY_BYTES] = { 7, 1, 2, 3 };
+static const unsigned char key[CODE_KEY_BYTES] = {7, 1, 2, 3};
 
 static void check_canon(const char *canon)
 {
@@ -48,8 +48,7 @@ static void typed(const uint8_t *d, size_t n)
             unsigned char h1[CODE_HASH_BYTES], h2[CODE_HASH_BYTES];
             memcpy(s, in, n);
             s[n] = 0;
-            if (code_lookup_hash(key, s, h1) || code_lookup_hash(key, canon, h2) || memcmp(h1, h2, sizeof h1))
-                abort();
+            if (code_lookup_hash(key, s, h1) || code_lookup_hash(key, canon, h2) || memcmp(h1, h2, sizeof h1)) abort();
         }
     } else if (!err[0]) {
         abort();
@@ -58,14 +57,14 @@ static void typed(const uint8_t *d, size_t n)
         unsigned char h[CODE_HASH_BYTES];
         memcpy(s, in, n);
         s[n] = 0;
-        if (code_lookup_hash(key, s, h) == 0) abort();   /* refused by parse: no hash either */
+        if (code_lookup_hash(key, s, h) == 0) abort(); /* refused by parse: no hash either */
     }
     free(in);
 }
 
 static void roundtrip(const uint8_t *d, size_t n)
 {
-    unsigned char b[CODE_BYTES] = { 0 };
+    unsigned char b[CODE_BYTES] = {0};
     memcpy(b, d, n < CODE_BYTES ? n : CODE_BYTES);
     const uint8_t *ch = n > CODE_BYTES ? d + CODE_BYTES : NULL;
     size_t nch = n > CODE_BYTES ? n - CODE_BYTES : 0;
@@ -86,7 +85,11 @@ static void roundtrip(const uint8_t *d, size_t n)
             case 0: t[k++] = '-'; break;
             case 1: break;
             case 2: t[k++] = ' '; break;
-            default: t[k++] = ' '; t[k++] = '-'; t[k++] = ' '; break;
+            default:
+                t[k++] = ' ';
+                t[k++] = '-';
+                t[k++] = ' ';
+                break;
             }
             continue;
         }

@@ -18,7 +18,7 @@ struct out {
     unsigned char *p;
     size_t len, cap;
     size_t max_field, max_columns;
-    int guard;                 /* serialise what the writer's formula guard makes of a field */
+    int guard; /* serialise what the writer's formula guard makes of a field */
 };
 
 static void put(struct out *o, const void *d, size_t n)
@@ -45,7 +45,8 @@ static int sink(void *ctx, const char *data, size_t len)
 static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t errlen)
 {
     struct out *o = ctx;
-    (void)err; (void)errlen;
+    (void)err;
+    (void)errlen;
     if (rec->nfields == 0 || rec->nfields > o->max_columns) abort();
     put(o, &rec->nfields, sizeof rec->nfields);
     for (size_t i = 0; i < rec->nfields; i++) {
@@ -62,7 +63,8 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
 
 static int write_cb(void *ctx, const struct csv_record *rec, char *err, size_t errlen)
 {
-    (void)err; (void)errlen;
+    (void)err;
+    (void)errlen;
     return csv_write_record(sink, ctx, rec->field, rec->len, rec->nfields);
 }
 
@@ -81,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data + 2;
     size_t len = size - 2;
 
-    struct out whole = { NULL, 0, 0, opt.max_field, opt.max_columns, 0 };
+    struct out whole = {NULL, 0, 0, opt.max_field, opt.max_columns, 0};
     struct out parts = whole;
     char err1[512] = "", err2[512] = "";
     int rc1 = csv_parse(text, len, &opt, record_cb, &whole, err1, sizeof err1);
@@ -90,35 +92,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!p) abort();
     int rc2 = 0;
     for (size_t off = 0; off < len && !rc2; off += chunk)
-        rc2 = csv_parser_feed(p, text + off, len - off < chunk ? len - off : chunk, err2,
-                              sizeof err2);
+        rc2 = csv_parser_feed(p, text + off, len - off < chunk ? len - off : chunk, err2, sizeof err2);
     if (!rc2) rc2 = csv_parser_finish(p, err2, sizeof err2);
     csv_parser_free(p);
 
-    if (rc1 != rc2 || whole.len != parts.len || (whole.len && memcmp(whole.p, parts.p, whole.len)))
-        abort();
+    if (rc1 != rc2 || whole.len != parts.len || (whole.len && memcmp(whole.p, parts.p, whole.len))) abort();
     if (rc1 && strcmp(err1, err2)) abort();
     if (rc1 && strncmp(err1, "line ", 5) && strcmp(err1, "empty input: no header row")) abort();
 
     if (!rc1) {
-        struct out written = { NULL, 0, 0, 0, 0, 0 };
+        struct out written = {NULL, 0, 0, 0, 0, 0};
         if (csv_parse(text, len, &opt, write_cb, &written, err1, sizeof err1)) abort();
-        struct out want = { NULL, 0, 0, opt.max_field, opt.max_columns, 1 };
+        struct out want = {NULL, 0, 0, opt.max_field, opt.max_columns, 1};
         if (csv_parse(text, len, &opt, record_cb, &want, err1, sizeof err1)) abort();
         struct csv_options opt2 = opt;
-        opt2.max_record = 4 * opt.max_record + 16;   /* quoting makes records longer */
-        opt2.max_field = opt.max_field + 1;           /* the formula guard's apostrophe */
-        opt2.header = 0;           /* the guard may make two names equal: "@" and "'@" */
-        struct out again = { NULL, 0, 0, opt2.max_field, opt.max_columns, 0 };
+        opt2.max_record = 4 * opt.max_record + 16; /* quoting makes records longer */
+        opt2.max_field = opt.max_field + 1; /* the formula guard's apostrophe */
+        opt2.header = 0; /* the guard may make two names equal: "@" and "'@" */
+        struct out again = {NULL, 0, 0, opt2.max_field, opt.max_columns, 0};
         if (written.len) {
-            if (csv_parse((const char *)written.p, written.len, &opt2, record_cb, &again,
-                          err1, sizeof err1)) {
+            if (csv_parse((const char *)written.p, written.len, &opt2, record_cb, &again, err1, sizeof err1)) {
                 fprintf(stderr, "re-read failed: %s\n", err1);
                 abort();
             }
         }
-        if (again.len != want.len || (want.len && memcmp(again.p, want.p, want.len)))
-            abort();
+        if (again.len != want.len || (want.len && memcmp(again.p, want.p, want.len))) abort();
         free(want.p);
         free(written.p);
         free(again.p);

@@ -48,9 +48,9 @@
 struct sink {
     unsigned char *p;
     size_t len, cap;
-    int keep;                 /* keep the bytes (else only count them) */
-    const struct sink *ref;   /* compare with the bytes another backend kept */
-    int differs;              /* a byte differs from ref's within ref's length */
+    int keep; /* keep the bytes (else only count them) */
+    const struct sink *ref; /* compare with the bytes another backend kept */
+    int differs; /* a byte differs from ref's within ref's length */
 };
 
 static void put(struct sink *s, const unsigned char *d, size_t n)
@@ -59,7 +59,10 @@ static void put(struct sink *s, const unsigned char *d, size_t n)
         size_t m = s->ref->len - s->len < n ? s->ref->len - s->len : n;
         if (memcmp(s->ref->p + s->len, d, m)) s->differs = 1;
     }
-    if (!s->keep || !n) { s->len += n; return; }
+    if (!s->keep || !n) {
+        s->len += n;
+        return;
+    }
     if (s->len + n > s->cap) {
         size_t c = s->cap ? s->cap : 4096;
         while (c < s->len + n) c *= 2;
@@ -102,7 +105,10 @@ static int decode(int comp, int backend, const unsigned char *in0, size_t n, siz
             }
             if ((size_t)k > ocap) abort();
             put(out, obuf, (size_t)k);
-            if (out->len > OUT_LIMIT) { rc = 1; break; }
+            if (out->len > OUT_LIMIT) {
+                rc = 1;
+                break;
+            }
             if (!inlen && (size_t)k < ocap) break;
         }
         free(cb);
@@ -120,7 +126,10 @@ static int decode(int comp, int backend, const unsigned char *in0, size_t n, siz
             }
             if (k == 0) break;
             put(out, obuf, (size_t)k);
-            if (out->len > OUT_LIMIT) { rc = 1; break; }
+            if (out->len > OUT_LIMIT) {
+                rc = 1;
+                break;
+            }
         }
         if (rc == 0 && in_dec_finish(d, err, errlen)) {
             if (!err[0]) abort();
@@ -136,8 +145,7 @@ static const int gz_backends[] = {
 #ifdef HAVE_ISAL
     IN_BACKEND_ISAL,
 #endif
-    IN_BACKEND_ZLIB
-};
+    IN_BACKEND_ZLIB};
 #define NGZ (sizeof gz_backends / sizeof gz_backends[0])
 
 /* The one difference left on purpose: a dynamic deflate block whose Huffman code (literal /
@@ -156,27 +164,35 @@ static int incomplete_code(int backend0, int rc0, int rc, const char *zerr)
 /* Decodes a gzip stream with every backend and aborts unless they agree (see the top).
  * Returns the first backend's result (0 clean, -1 error, 1 cut); its output is in *out,
  * kept when out->keep, its message in err. */
-static int decode_gz(const unsigned char *in, size_t n, size_t chunk, size_t ocap,
-                     struct sink *out, char *err, size_t errlen)
+static int decode_gz(const unsigned char *in, size_t n, size_t chunk, size_t ocap, struct sink *out, char *err,
+                     size_t errlen)
 {
     int rc0 = 0;
     char err0[256] = "";
-    out->keep = 1;   /* the reference for the other backends */
+    out->keep = 1; /* the reference for the other backends */
     for (size_t i = 0; i < NGZ; i++) {
         struct sink o = {0};
         o.ref = out;
         struct sink *s = i ? &o : out;
         int rc = decode(IN_GZIP, gz_backends[i], in, n, chunk, ocap, s, i ? err : err0, i ? errlen : sizeof err0);
-        if (!i) { rc0 = rc; continue; }
+        if (!i) {
+            rc0 = rc;
+            continue;
+        }
         int prefix_only = rc0 == 1 || rc == 1 || incomplete_code(gz_backends[0], rc0, rc, err);
         if (o.differs || (!prefix_only && (rc != rc0 || (rc == 0 && o.len != out->len)))) {
-            fprintf(stderr, "gzip backends disagree (chunk %zu, output space %zu):\n"
+            fprintf(stderr,
+                    "gzip backends disagree (chunk %zu, output space %zu):\n"
                     "  %s: %s, %zu bytes out%s%s\n  %s: %s, %zu bytes out%s%s%s\n",
-                    chunk, ocap,
-                    gz_backends[0] == IN_BACKEND_ISAL ? "ISA-L" : "zlib", rc0 == 0 ? "clean end" : rc0 < 0 ? "error" : "cut", out->len,
-                    rc0 < 0 ? ": " : "", rc0 < 0 ? err0 : "",
-                    "zlib", rc == 0 ? "clean end" : rc < 0 ? "error" : "cut", o.len,
-                    rc < 0 ? ": " : "", rc < 0 ? err : "", o.differs ? " (different bytes)" : "");
+                    chunk, ocap, gz_backends[0] == IN_BACKEND_ISAL ? "ISA-L" : "zlib",
+                    rc0 == 0  ? "clean end"
+                    : rc0 < 0 ? "error"
+                              : "cut",
+                    out->len, rc0 < 0 ? ": " : "", rc0 < 0 ? err0 : "", "zlib",
+                    rc == 0  ? "clean end"
+                    : rc < 0 ? "error"
+                             : "cut",
+                    o.len, rc < 0 ? ": " : "", rc < 0 ? err : "", o.differs ? " (different bytes)" : "");
             abort();
         }
     }
@@ -210,7 +226,7 @@ static size_t wrap_deflate(const uint8_t *d, size_t n, int isal_view, unsigned c
         }
     }
 #else
-    isal_view = 0;   /* zlib is the only view there is */
+    isal_view = 0; /* zlib is the only view there is */
 #endif
     if (!isal_view) {
         z_stream z;
@@ -228,7 +244,7 @@ static size_t wrap_deflate(const uint8_t *d, size_t n, int isal_view, unsigned c
         inflateEnd(&z);
     }
     unsigned char *g = malloc(10 + used + 8);
-    memcpy(g, "\x1f\x8b\x08\0\0\0\0\0\0\x03", 10);   /* a plain header: no flags, OS 3 */
+    memcpy(g, "\x1f\x8b\x08\0\0\0\0\0\0\x03", 10); /* a plain header: no flags, OS 3 */
     memcpy(g + 10, d, used);
     uint32_t crc = ok ? (uint32_t)crc32(0, obuf, (uInt)made) : 0, len = (uint32_t)made;
     for (int i = 0; i < 4; i++) {
@@ -244,7 +260,7 @@ static int huge_window(const uint8_t *d, size_t n)
 {
     while (n) {
         ZSTD_frameHeader h;
-        if (ZSTD_getFrameHeader(&h, d, n) != 0) return 0;   /* error or too short: decoding stops here */
+        if (ZSTD_getFrameHeader(&h, d, n) != 0) return 0; /* error or too short: decoding stops here */
         if (h.frameType == ZSTD_frame && h.windowSize > ((unsigned long long)1 << 30)) return 1;
         size_t fl = ZSTD_findFrameCompressedSize(d, n);
         if (ZSTD_isError(fl) || fl == 0 || fl > n) return 0;
@@ -273,7 +289,10 @@ static size_t gz_member(const unsigned char *d, size_t n, int level, int hdr, un
         h.text = hdr == 3;
         h.os = 3;
         h.hcrc = hdr != 2 || n % 2;
-        if (hdr != 1) { h.extra = extra; h.extra_len = (uInt)(n % 211); }
+        if (hdr != 1) {
+            h.extra = extra;
+            h.extra_len = (uInt)(n % 211);
+        }
         if (hdr != 2) h.name = (Bytef *)name;
         if (hdr != 1) h.comment = (Bytef *)comment;
         if (deflateSetHeader(&z, &h) != Z_OK) abort();
@@ -321,8 +340,9 @@ static void roundtrip(int comp, const uint8_t *d, size_t n, size_t chunk, size_t
     int boundary = 0;
     for (size_t i = 0; i < parts; i++) boundary |= keep == ends[i];
     out.len = 0;
-    if (!boundary && (comp == IN_GZIP ? decode_gz(z, keep, chunk, ocap, &out, err, sizeof err)
-                                      : decode(comp, IN_BACKEND_DEFAULT, z, keep, chunk, ocap, &out, err, sizeof err)) == 0) {
+    if (!boundary &&
+        (comp == IN_GZIP ? decode_gz(z, keep, chunk, ocap, &out, err, sizeof err)
+                         : decode(comp, IN_BACKEND_DEFAULT, z, keep, chunk, ocap, &out, err, sizeof err)) == 0) {
         fprintf(stderr, "stream of %zu bytes cut to %zu decoded without an error\n", zl, keep);
         abort();
     }
@@ -340,7 +360,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 3;
     char err[256];
     switch (mode) {
-    case 0: case 1: {
+    case 0:
+    case 1: {
         struct sink out = {0};
         unsigned sel = data[0] / 5;
         if (mode == 0 && (sel & 1)) {
@@ -353,9 +374,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(out.p);
         break;
     }
-    case 2: case 3:
-        roundtrip(mode == 2 ? IN_GZIP : IN_ZSTD, d, n, chunk, ocap, data[0] / 5);
-        break;
+    case 2:
+    case 3: roundtrip(mode == 2 ? IN_GZIP : IN_ZSTD, d, n, chunk, ocap, data[0] / 5); break;
     default: {
         int comp = -1;
         err[0] = 0;

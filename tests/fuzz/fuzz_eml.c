@@ -30,11 +30,20 @@ static void build(void)
     static const char text[] = "Guten Tag Frau M\xc3\xbcller,\n\nIhre Daten waren sichtbar.\n";
     static const char html[] = "<p>Guten Tag Frau M\xc3\xbcller,</p>\n<p>Ihre Daten waren sichtbar.</p>\n";
     struct mime_notice m = {
-        .from = { "Datenschutz Beispiel GmbH", "dpo@example.org" }, .to = { "J\xc3\xbcrgen M\xc3\xbcller", "person@example.org" },
-        .reply_to = { "Service", "service@example.org" }, .subject = "Ihre Daten: Information nach Art. 34 DSGVO",
-        .date = 1542035000, .message_id = "2018-0001-000001@example.org", .text = text, .text_len = sizeof text - 1,
-        .html = html, .html_len = sizeof html - 1, .notice_txt = "signed\n", .notice_txt_len = 7,
-        .minisig = "sig\n", .minisig_len = 4,
+        .from = {"Datenschutz Beispiel GmbH", "dpo@example.org"},
+        .to = {"J\xc3\xbcrgen M\xc3\xbcller", "person@example.org"},
+        .reply_to = {"Service", "service@example.org"},
+        .subject = "Ihre Daten: Information nach Art. 34 DSGVO",
+        .date = 1542035000,
+        .message_id = "2018-0001-000001@example.org",
+        .text = text,
+        .text_len = sizeof text - 1,
+        .html = html,
+        .html_len = sizeof html - 1,
+        .notice_txt = "signed\n",
+        .notice_txt_len = 7,
+        .minisig = "sig\n",
+        .minisig_len = 4,
     };
     char err[300];
     buf_init(&built, MIME_MSG_MAX);
@@ -62,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *d = (const char *)data + 1;
     size_t n = size - 1;
     char err[300], why[300];
-    char *copy = malloc(n + 1);   /* NUL-terminated copy, as read_file makes it */
+    char *copy = malloc(n + 1); /* NUL-terminated copy, as read_file makes it */
     memcpy(copy, d, n);
     copy[n] = 0;
     switch (data[0] % 4) {
@@ -87,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         buf_release(&o);
         check_norm(copy);
-        static const char *const params[] = { "boundary", "name", "filename", "charset" };
+        static const char *const params[] = {"boundary", "name", "filename", "charset"};
         for (int i = 0; i < 4; i++) {
             char *p = hdr_param(copy, params[i]);
             if (p) {
@@ -99,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hdrs_parse(copy, n, &h);
         if (h.body < copy || h.body + h.body_len != copy + n) abort();
         for (size_t i = 0; i < h.n; i++) {
-            for (const char *c = h.names[i]; *c; c++) if (*c >= 'A' && *c <= 'Z') abort();
+            for (const char *c = h.names[i]; *c; c++)
+                if (*c >= 'A' && *c <= 'Z') abort();
             check_norm(h.vals[i]);
         }
         hdrs_free(&h);
@@ -143,7 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         escape_line(copy, n, out, sizeof out);
         size_t ol = strlen(out);
         if (ol >= sizeof out) abort();
-        for (size_t i = 0; i < ol; i++) if ((unsigned char)out[i] < 32 || out[i] == 127) abort();
+        for (size_t i = 0; i < ol; i++)
+            if ((unsigned char)out[i] < 32 || out[i] == 127) abort();
         break;
     }
     }

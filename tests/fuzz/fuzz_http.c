@@ -38,10 +38,14 @@ static void enc(char *o, size_t *k, const uint8_t *v, size_t n, int all)
     for (size_t i = 0; i < n; i++) {
         unsigned c = v[i];
         if (c == ' ' && !all) o[(*k)++] = '+';
-        else if (!all && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                          c == '-' || c == '.' || c == '_' || c == '~' || c == '@'))
+        else if (!all && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                          c == '.' || c == '_' || c == '~' || c == '@'))
             o[(*k)++] = (char)c;
-        else { o[(*k)++] = '%'; o[(*k)++] = hx[c >> 4]; o[(*k)++] = hx[c & 15]; }
+        else {
+            o[(*k)++] = '%';
+            o[(*k)++] = hx[c >> 4];
+            o[(*k)++] = hx[c & 15];
+        }
     }
 }
 
@@ -134,7 +138,8 @@ static void check_xff(const uint8_t *data, size_t size)
 {
     char *v = cstr(data, size);
     size_t n = strlen(v), catsz = 2 * n + 128;
-    unsigned b0 = size ? data[0] : 0, b1 = size > 1 ? data[1] : 0, b2 = size > 2 ? data[2] : 0, bl = size ? data[size - 1] : 0;
+    unsigned b0 = size ? data[0] : 0, b1 = size > 1 ? data[1] : 0, b2 = size > 2 ? data[2] : 0,
+             bl = size ? data[size - 1] : 0;
     char out[HTTP_ADDR_TEXT_MAX], o2[HTTP_ADDR_TEXT_MAX];
     int r = xff(v, out, sizeof out);
     for (int i = 0; i < r; i++)
@@ -153,9 +158,9 @@ static void check_xff(const uint8_t *data, size_t size)
     if (!i2 && (rb != r || (r >= 0 && strcmp(o2, out)))) abort();
     char *cat = malloc(catsz);
     if (!cat) abort();
-    snprintf(cat, catsz, "%s, %s", v, last);                 /* "A, B", A the whole input */
+    snprintf(cat, catsz, "%s, %s", v, last); /* "A, B", A the whole input */
     if (xff(cat, out, sizeof out) != rb || (rb >= 0 && strcmp(out, o2))) abort();
-    size_t c = 0;                                            /* "X,Y,B", commas in X and Y made ';' */
+    size_t c = 0; /* "X,Y,B", commas in X and Y made ';' */
     if (!i1) cat[c++] = ',';
     for (size_t i = 0; i < i2; i++) {
         cat[c++] = v[i] == ',' ? ';' : v[i];
@@ -185,7 +190,7 @@ static void check_addr(const uint8_t *data, size_t size)
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     static const unsigned char zero[16];
     struct http_addr a, b;
-    char *s = malloc(size ? size : 1);               /* unterminated: reading past SIZE is a finding */
+    char *s = malloc(size ? size : 1); /* unterminated: reading past SIZE is a finding */
     if (!s) abort();
     memcpy(s, data, size);
     int r = http_addr_parse(s, size, &a);
@@ -198,11 +203,17 @@ static void check_addr(const uint8_t *data, size_t size)
         int br = size >= 2 && data[0] == '[' && data[size - 1] == ']';
         memcpy(t, data + br, size - 2 * (size_t)br);
         t[size - 2 * (size_t)br] = 0;
-        if (!br && inet_pton(AF_INET, t, ref.a) == 1) { ref.family = AF_INET; want = 0; }
-        else if (inet_pton(AF_INET6, t, ref.a) == 1) {
+        if (!br && inet_pton(AF_INET, t, ref.a) == 1) {
+            ref.family = AF_INET;
+            want = 0;
+        } else if (inet_pton(AF_INET6, t, ref.a) == 1) {
             ref.family = AF_INET6;
             want = 0;
-            if (!memcmp(ref.a, mapped, 12)) { ref.family = AF_INET; memmove(ref.a, ref.a + 12, 4); memset(ref.a + 4, 0, 12); }
+            if (!memcmp(ref.a, mapped, 12)) {
+                ref.family = AF_INET;
+                memmove(ref.a, ref.a + 12, 4);
+                memset(ref.a + 4, 0, 12);
+            }
         } else {
             memset(&ref, 0, sizeof ref);
         }
@@ -227,7 +238,7 @@ static void check_hex(const uint8_t *data, size_t size)
 {
     char *s = cstr(data, size);
     size_t n = strlen(s), outlen = 32;
-    if (size > 1 && (data[size - 1] & 1)) outlen = n / 2 ? n / 2 : 1;    /* often the value's own length */
+    if (size > 1 && (data[size - 1] & 1)) outlen = n / 2 ? n / 2 : 1; /* often the value's own length */
     int want = n == 2 * outlen;
     for (size_t i = 0; i < n && want; i++) want = strchr("0123456789abcdef", s[i]) && s[i];
     unsigned char *out = malloc(outlen), *keep = malloc(outlen);
@@ -295,7 +306,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char vals[2][HTTP_FIELD_MAX], err[160];
     static const char *const fields[] = {"code", "email"};
     if (http_json_fields(in, size, fields, 2, vals, err, sizeof err) == 0)
-        for (int i = 0; i < 2; i++) if (strlen(vals[i]) >= HTTP_FIELD_MAX) abort();
+        for (int i = 0; i < 2; i++)
+            if (strlen(vals[i]) >= HTTP_FIELD_MAX) abort();
     char *s = malloc(size + 1);
     if (!s) return 0;
     memcpy(s, data, size);

@@ -5,12 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static int cb(void *ctx, const char *sec, const char *sub, const char *key, const char *val, int line,
-              char *err, size_t errlen)
+static int cb(void *ctx, const char *sec, const char *sub, const char *key, const char *val, int line, char *err,
+              size_t errlen)
 {
-    (void)ctx; (void)sub; (void)line;
-    if (key && strlen(key) + strlen(val) + strlen(sec) > 100000) { snprintf(err, errlen, "too long"); return -1; }
-    if (val) {   /* every value also goes through the time parser, as incident fields do */
+    (void)ctx;
+    (void)sub;
+    (void)line;
+    if (key && strlen(key) + strlen(val) + strlen(sec) > 100000) {
+        snprintf(err, errlen, "too long");
+        return -1;
+    }
+    if (val) { /* every value also goes through the time parser, as incident fields do */
         int64_t t;
         char e[256];
         if (kt_time_parse(val, &t, e, sizeof e) == 0) {

@@ -27,7 +27,7 @@
 
 #include "log_rules.h"
 static scan_rule *fixed[NR];
-static struct lf_state warm;   /* lives across inputs, like a worker's state across lines */
+static struct lf_state warm; /* lives across inputs, like a worker's state across lines */
 
 static void init(void)
 {
@@ -44,26 +44,26 @@ static int str_eq(struct lf_str a, struct lf_str b)
     return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
-static void same(const scan_rule *r, int rc1, const char *why1, const struct lf_line *a, int rc2,
-                 const char *why2, const struct lf_line *b, const char *line, size_t len)
+static void same(const scan_rule *r, int rc1, const char *why1, const struct lf_line *a, int rc2, const char *why2,
+                 const struct lf_line *b, const char *line, size_t len)
 {
     int ok = rc1 == rc2;
     if (ok && rc1) ok = strcmp(why1, why2) == 0;
     if (ok && !rc1) {
-        ok = a->t == b->t && str_eq(a->host, b->host) && str_eq(a->user, b->user) &&
-             str_eq(a->method, b->method) && str_eq(a->target, b->target) && a->odd == b->odd &&
-             a->has_request == b->has_request && a->status == b->status;
+        ok = a->t == b->t && str_eq(a->host, b->host) && str_eq(a->user, b->user) && str_eq(a->method, b->method) &&
+             str_eq(a->target, b->target) && a->odd == b->odd && a->has_request == b->has_request &&
+             a->status == b->status;
         if (r->kind == LF_NGINX) ok = ok && str_eq(a->xff, b->xff);
         if (ok && r->kind == LF_JSONL) {
-            ok = str_eq(a->subject, b->subject) && str_eq(a->where, b->where) &&
-                 str_eq(a->viewer, b->viewer) && str_eq(a->ip, b->ip) && a->has_where == b->has_where &&
-                 a->nfields == b->nfields && a->has_fields == b->has_fields;
+            ok = str_eq(a->subject, b->subject) && str_eq(a->where, b->where) && str_eq(a->viewer, b->viewer) &&
+                 str_eq(a->ip, b->ip) && a->has_where == b->has_where && a->nfields == b->nfields &&
+                 a->has_fields == b->has_fields;
             for (int i = 0; ok && i < a->nfields; i++) ok = str_eq(a->fields[i], b->fields[i]);
         }
     }
     if (!ok) {
-        fprintf(stderr, "parses differ on '%.*s': %d %s / %d %s, t %lld / %lld\n", (int)len, line, rc1,
-                rc1 ? why1 : "", rc2, rc2 ? why2 : "", (long long)a->t, (long long)b->t);
+        fprintf(stderr, "parses differ on '%.*s': %d %s / %d %s, t %lld / %lld\n", (int)len, line, rc1, rc1 ? why1 : "",
+                rc2, rc2 ? why2 : "", (long long)a->t, (long long)b->t);
         abort();
     }
 }
@@ -138,7 +138,10 @@ static void nginx_mode(const uint8_t *d, size_t n)
 }
 
 /* ---- input reader for the round trips ---- */
-struct rd { const uint8_t *p; size_t n; };
+struct rd {
+    const uint8_t *p;
+    size_t n;
+};
 static unsigned u8(struct rd *r)
 {
     if (!r->n) return 0;
@@ -146,7 +149,7 @@ static unsigned u8(struct rd *r)
     return *r->p++;
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d)   /* H. Hinnant's algorithm */
+static int64_t days_from_civil(int64_t y, int m, int d) /* H. Hinnant's algorithm */
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -163,10 +166,13 @@ static int dim(int y, int m)
     return t[m - 1];
 }
 
-struct when { int y, mo, d, h, mi, s, oh, om, neg; int64_t t; };
+struct when {
+    int y, mo, d, h, mi, s, oh, om, neg;
+    int64_t t;
+};
 static void pick_time(struct rd *r, struct when *w)
 {
-    w->y = 1970 + (int)((u8(r) << 8 | u8(r)) % 8030);   /* 1970..9999 */
+    w->y = 1970 + (int)((u8(r) << 8 | u8(r)) % 8030); /* 1970..9999 */
     w->mo = 1 + (int)(u8(r) % 12);
     w->d = 1 + (int)(u8(r) % (unsigned)dim(w->y, w->mo));
     w->h = (int)(u8(r) % 24);
@@ -179,7 +185,10 @@ static void pick_time(struct rd *r, struct when *w)
     w->t = days_from_civil(w->y, w->mo, w->d) * 86400 + w->h * 3600 + w->mi * 60 + w->s - off;
 }
 
-struct sbuf { char *p; size_t n, cap; };
+struct sbuf {
+    char *p;
+    size_t n, cap;
+};
 static void sput(struct sbuf *b, const void *d, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
@@ -190,16 +199,24 @@ static void sput(struct sbuf *b, const void *d, size_t n)
     b->n += n;
     b->p[b->n] = 0;
 }
-static void sputs(struct sbuf *b, const char *s) { sput(b, s, strlen(s)); }
+static void sputs(struct sbuf *b, const char *s)
+{
+    sput(b, s, strlen(s));
+}
 
 /* escaped as Apache's ap_escape_logitem: \" and \\ (control bytes: \xHH) */
 static void sput_esc(struct sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') { char e[2] = {'\\', (char)c}; sput(b, e, 2); }
-        else if (c < 0x20 || c == 0x7f) { char e[5]; snprintf(e, sizeof e, "\\x%02x", c); sput(b, e, 4); }
-        else sput(b, &s[i], 1);
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            sput(b, e, 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            char e[5];
+            snprintf(e, sizeof e, "\\x%02x", c);
+            sput(b, e, 4);
+        } else sput(b, &s[i], 1);
     }
 }
 
@@ -232,26 +249,29 @@ static void clf_mode(const uint8_t *d, size_t n)
     size_t hl = 1 + u8(&r) % 20, ul, ml, tl, rl, al;
     for (size_t i = 0; i < hl; i++) host[i] = hostc[u8(&r) % (sizeof hostc - 1)];
     ul = take(&r, user, 16, 0x21, 1);
-    for (size_t i = 0; i < ul; i++) if (user[i] == ' ' || (unsigned char)user[i] == 0x7f) user[i] = '_';
+    for (size_t i = 0; i < ul; i++)
+        if (user[i] == ' ' || (unsigned char)user[i] == 0x7f) user[i] = '_';
     ml = 1 + u8(&r) % 7;
     for (size_t i = 0; i < ml; i++) method[i] = (char)('A' + u8(&r) % 26);
     tl = take(&r, target, 64, 0x21, 1);
-    for (size_t i = 0; i < tl; i++) if ((unsigned char)target[i] == 0x7f) target[i] = '~';
+    for (size_t i = 0; i < tl; i++)
+        if ((unsigned char)target[i] == 0x7f) target[i] = '~';
     struct when w;
     pick_time(&r, &w);
     int status = 100 + (int)((u8(&r) << 8 | u8(&r)) % 900);
     unsigned bytes = u8(&r) << 8 | u8(&r);
     rl = take(&r, ref, 32, 0x20, 0);
     al = take(&r, ua, 48, 0x20, 0);
-    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     static const char *const protos[] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0"};
     struct sbuf b = {0};
     char tmp[128];
     sput(&b, host, hl);
     sputs(&b, " - ");
     sput(&b, user, ul);
-    snprintf(tmp, sizeof tmp, " [%02d/%s/%04d:%02d:%02d:%02d %c%02d%02d] \"", w.d, months[w.mo - 1], w.y, w.h,
-             w.mi, w.s, w.neg ? '-' : '+', w.oh, w.om);
+    snprintf(tmp, sizeof tmp, " [%02d/%s/%04d:%02d:%02d:%02d %c%02d%02d] \"", w.d, months[w.mo - 1], w.y, w.h, w.mi,
+             w.s, w.neg ? '-' : '+', w.oh, w.om);
     sputs(&b, tmp);
     sput(&b, method, ml);
     sputs(&b, " ");
@@ -259,7 +279,10 @@ static void clf_mode(const uint8_t *d, size_t n)
     snprintf(tmp, sizeof tmp, " %s\" %d ", protos[u8(&r) % 3], status);
     sputs(&b, tmp);
     if (bytes & 1) sputs(&b, "-");
-    else { snprintf(tmp, sizeof tmp, "%u", bytes >> 1); sputs(&b, tmp); }
+    else {
+        snprintf(tmp, sizeof tmp, "%u", bytes >> 1);
+        sputs(&b, tmp);
+    }
     if (combined) {
         sputs(&b, " \"");
         sput_esc(&b, ref, rl);
@@ -274,7 +297,10 @@ static void clf_mode(const uint8_t *d, size_t n)
     struct lf_line o;
     const char *why = NULL;
     int rc = lf_parse(rule, &warm, line, b.n, &o, &why);
-    if (rc) { fprintf(stderr, "round trip: '%s' refused: %s\n", b.p, why); abort(); }
+    if (rc) {
+        fprintf(stderr, "round trip: '%s' refused: %s\n", b.p, why);
+        abort();
+    }
     expect(o.t == w.t, "time", b.p);
     expect(o.host.n == hl && !memcmp(o.host.p, host, hl), "host", b.p);
     expect(o.user.n == ul && !memcmp(o.user.p, user, ul), "user", b.p);
@@ -284,8 +310,11 @@ static void clf_mode(const uint8_t *d, size_t n)
     struct sbuf want = {0};
     for (size_t i = 0; i < tl; i++) {
         unsigned char c = (unsigned char)target[i];
-        if (c < 0x20 || c == 0x7f) { char e[5]; snprintf(e, sizeof e, "\\x%02x", c); sput(&want, e, 4); }
-        else sput(&want, &target[i], 1);
+        if (c < 0x20 || c == 0x7f) {
+            char e[5];
+            snprintf(e, sizeof e, "\\x%02x", c);
+            sput(&want, e, 4);
+        } else sput(&want, &target[i], 1);
     }
     expect(o.target.n == want.n && !memcmp(o.target.p, want.p, want.n), "target", b.p);
     expect(o.status == status, "status", b.p);
@@ -297,10 +326,25 @@ static void clf_mode(const uint8_t *d, size_t n)
 /* ---- mode 2: jsonl ---- */
 static size_t utf8_put(char *o, unsigned c)
 {
-    if (c < 0x80) { o[0] = (char)c; return 1; }
-    if (c < 0x800) { o[0] = (char)(0xC0 | c >> 6); o[1] = (char)(0x80 | (c & 0x3F)); return 2; }
-    if (c < 0x10000) { o[0] = (char)(0xE0 | c >> 12); o[1] = (char)(0x80 | (c >> 6 & 0x3F)); o[2] = (char)(0x80 | (c & 0x3F)); return 3; }
-    o[0] = (char)(0xF0 | c >> 18); o[1] = (char)(0x80 | (c >> 12 & 0x3F)); o[2] = (char)(0x80 | (c >> 6 & 0x3F)); o[3] = (char)(0x80 | (c & 0x3F));
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (char)(0xC0 | c >> 6);
+        o[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | c >> 12);
+        o[1] = (char)(0x80 | (c >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | c >> 18);
+    o[1] = (char)(0x80 | (c >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (c >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (c & 0x3F));
     return 4;
 }
 
@@ -311,10 +355,12 @@ static size_t ustr(struct rd *r, char *o, size_t max, int minlen, int fieldname)
     for (size_t i = 0; i < n; i++) {
         unsigned b = u8(r), c;
         if (b < 0xa0) c = 0x20 + b % 0x5f;
-        else if (b < 0xc0) c = b - 0xa0;                         /* control, NUL */
+        else if (b < 0xc0) c = b - 0xa0; /* control, NUL */
         else if (b < 0xe0) c = 0xa0 + (b << 4) % 0x700;
-        else if (b < 0xf0) { c = 0x800 + (b << 8 | u8(r)) % 0xF7FF; if (c >= 0xD800 && c <= 0xDFFF) c = 0xE000; }
-        else c = 0x10000 + (b << 12 | u8(r) << 4) % 0x100000;
+        else if (b < 0xf0) {
+            c = 0x800 + (b << 8 | u8(r)) % 0xF7FF;
+            if (c >= 0xD800 && c <= 0xDFFF) c = 0xE000;
+        } else c = 0x10000 + (b << 12 | u8(r) << 4) % 0x100000;
         if (fieldname && (c < 0x20 || c == ';' || c == ',' || c == '"' || c == 0x7f)) c = 'f';
         k += utf8_put(o + k, c);
     }
@@ -337,26 +383,37 @@ static void jsonl_mode(const uint8_t *d, size_t n)
     }
     int have_viewer = vl > 0 && !(vl == 1 && viewer[0] == '-');
     int have_ip = il > 0 && !(il == 1 && ip[0] == '-');
-    if (!have_viewer && !have_ip) { viewer[0] = 'v'; vl = 1; have_viewer = 1; }
+    if (!have_viewer && !have_ip) {
+        viewer[0] = 'v';
+        vl = 1;
+        have_viewer = 1;
+    }
     struct when w;
     pick_time(&r, &w);
 
     json_t *o = json_object();
     json_t *arr = json_array();
-    for (int i = 0; i < nf; i++) if (fl[i]) json_array_append_new(arr, json_stringn(fld[i], fl[i]));
+    for (int i = 0; i < nf; i++)
+        if (fl[i]) json_array_append_new(arr, json_stringn(fld[i], fl[i]));
     char iso[64];
     if (flags & 1) {
         char z[16];
         int zk = (flags >> 1) & 3;
-        if (zk == 3 && w.om) { w.t += (w.neg ? -1 : 1) * w.om * 60; w.om = 0; }   /* ±hh only */
-        if (zk == 0) { w.t += (w.neg ? -1 : 1) * (w.oh * 3600 + w.om * 60); w.oh = w.om = 0; }
+        if (zk == 3 && w.om) {
+            w.t += (w.neg ? -1 : 1) * w.om * 60;
+            w.om = 0;
+        } /* ±hh only */
+        if (zk == 0) {
+            w.t += (w.neg ? -1 : 1) * (w.oh * 3600 + w.om * 60);
+            w.oh = w.om = 0;
+        }
         char sg = w.neg ? '-' : '+';
         if (zk == 0) snprintf(z, sizeof z, "Z");
         else if (zk == 1) snprintf(z, sizeof z, "%c%02d:%02d", sg, w.oh, w.om);
         else if (zk == 2) snprintf(z, sizeof z, "%c%02d%02d", sg, w.oh, w.om);
         else snprintf(z, sizeof z, "%c%02d", sg, w.oh);
-        snprintf(iso, sizeof iso, "%04d-%02d-%02d%c%02d:%02d:%02d%s%s", w.y, w.mo, w.d, flags & 8 ? ' ' : 'T',
-                 w.h, w.mi, w.s, flags & 16 ? ".125" : "", z);
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d%c%02d:%02d:%02d%s%s", w.y, w.mo, w.d, flags & 8 ? ' ' : 'T', w.h,
+                 w.mi, w.s, flags & 16 ? ".125" : "", z);
     }
     int64_t epoch = w.t < 0 ? 0 : w.t;
     if (!(flags & 1) && epoch > 999999999999LL) epoch = 999999999999LL;
@@ -368,12 +425,14 @@ static void jsonl_mode(const uint8_t *d, size_t n)
         case 1: json_object_set_new(o, "subject", json_stringn(subj, sl)); break;
         case 2: json_object_set_new(o, "viewer", json_stringn(viewer, vl)); break;
         case 3: json_object_set_new(o, "ip", json_stringn(ip, il)); break;
-        case 4: if (flags & 32) json_object_set_new(o, "where", json_stringn(where, wl)); break;
+        case 4:
+            if (flags & 32) json_object_set_new(o, "where", json_stringn(where, wl));
+            break;
         case 5: json_object_set_new(o, "fields", json_incref(arr)); break;
         case 6:
             if (flags & 64) {
-                json_t *x = json_pack("{s:[i,f,b,n,{s:s#}],s:s#}", "nested", 1, 2.5, 1, "k", extra, (int)el,
-                                      "extra", extra, (int)el);
+                json_t *x = json_pack("{s:[i,f,b,n,{s:s#}],s:s#}", "nested", 1, 2.5, 1, "k", extra, (int)el, "extra",
+                                      extra, (int)el);
                 if (x) json_object_set_new(o, extra[0] && !strchr("tsvifw", extra[0]) ? "ext" : "zz", x);
             }
             break;
@@ -390,7 +449,10 @@ static void jsonl_mode(const uint8_t *d, size_t n)
     struct lf_line out;
     const char *why = NULL;
     int rc = lf_parse(rule, &warm, line, len, &out, &why);
-    if (rc) { fprintf(stderr, "round trip: '%s' refused: %s\n", text, why); abort(); }
+    if (rc) {
+        fprintf(stderr, "round trip: '%s' refused: %s\n", text, why);
+        abort();
+    }
     expect(out.t == (flags & 1 ? w.t : epoch), "time", text);
     expect(out.subject.n == sl && !memcmp(out.subject.p, subj, sl), "subject", text);
     expect(have_viewer ? (out.viewer.n == vl && !memcmp(out.viewer.p, viewer, vl)) : out.viewer.n == 0, "viewer", text);

@@ -23,7 +23,11 @@ static uint64_t rd64(const uint8_t **p, size_t *n)
     uint64_t v = 0;
     for (int i = 0; i < 8; i++) {
         v <<= 8;
-        if (*n) { v |= **p; (*p)++; (*n)--; }
+        if (*n) {
+            v |= **p;
+            (*p)++;
+            (*n)--;
+        }
     }
     return v;
 }
@@ -43,7 +47,10 @@ static void arbitrary(const uint8_t *d, size_t n)
     uint8_t leaf[H], r1[H], r2[H], out[H];
     uint8_t proof[70 * H];
     uint8_t sel = n ? d[0] : 0;
-    if (n) { d++; n--; }
+    if (n) {
+        d++;
+        n--;
+    }
     uint64_t a = rd64(&d, &n), b = rd64(&d, &n);
     /* small numbers often, so that proofs of the right length are reachable */
     if (sel & 1) a &= 0xffff;
@@ -63,8 +70,7 @@ static void arbitrary(const uint8_t *d, size_t n)
     if (plen != want_i && (rc_root == 0 || rc_v == 0)) abort();
     if (rc_root != 0 && rc_v == 0) abort();
     if (rc_v == 0 && memcmp(out, r1, H) != 0) abort();
-    if (rc_root == 0 && merkle_verify_inclusion(leaf, a, b, proof, plen, out, err, sizeof err) != 0)
-        abort();
+    if (rc_root == 0 && merkle_verify_inclusion(leaf, a, b, proof, plen, out, err, sizeof err) != 0) abort();
     if (rc_v != 0 && !err[0]) abort();
 
     size_t want_c = merkle_consistency_proof_len(a, b);
@@ -80,11 +86,13 @@ static void arbitrary(const uint8_t *d, size_t n)
         abort();
     }
     /* the same with a proof of exactly the expected length (if the input has the bytes) */
-    if (want_c && want_c <= plen)
-        (void)merkle_verify_consistency(a, b, r1, r2, proof, want_c, err, sizeof err);
+    if (want_c && want_c <= plen) (void)merkle_verify_consistency(a, b, r1, r2, proof, want_c, err, sizeof err);
 }
 
-static void flip(uint8_t *p, uint32_t bit) { p[bit / 8] ^= (uint8_t)(1u << (bit % 8)); }
+static void flip(uint8_t *p, uint32_t bit)
+{
+    p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+}
 
 static void tree(const uint8_t *d, size_t n)
 {
@@ -92,7 +100,10 @@ static void tree(const uint8_t *d, size_t n)
     uint8_t sel = n ? d[0] : 0;
     const uint8_t *p = d;
     size_t left = n;
-    if (left) { p++; left--; }
+    if (left) {
+        p++;
+        left--;
+    }
     uint64_t x = rd64(&p, &left), y = rd64(&p, &left), z = rd64(&p, &left);
     uint64_t size = 1 + x % (sel & 0x80 ? 1000 : 70);
     uint64_t index = y % size;
@@ -127,8 +138,7 @@ static void tree(const uint8_t *d, size_t n)
     if (plen != merkle_inclusion_proof_len(index, size)) abort();
     const uint8_t *leaf = leaves + index * H;
     if (merkle_verify_inclusion(leaf, index, size, proof, plen, root, err, sizeof err)) abort();
-    if (merkle_root_from_inclusion(leaf, index, size, proof, plen, tmp, err, sizeof err) ||
-        memcmp(tmp, root, H))
+    if (merkle_root_from_inclusion(leaf, index, size, proof, plen, tmp, err, sizeof err) || memcmp(tmp, root, H))
         abort();
     /* one bit flipped in the proof, the leaf or the root: must fail */
     uint8_t lf[H], rt[H];
@@ -140,9 +150,8 @@ static void tree(const uint8_t *d, size_t n)
     else flip(rt, b - (uint32_t)(plen + 1) * H * 8);
     if (merkle_verify_inclusion(lf, index, size, proof, plen, rt, err, sizeof err) == 0) abort();
     /* a proof one hash too short or too long: must fail */
-    if (plen && merkle_verify_inclusion(leaf, index, size, proof, plen - 1, root, err, sizeof err) == 0)
-        abort();
-    if (b < plen * H * 8) flip(proof, b);   /* undo */
+    if (plen && merkle_verify_inclusion(leaf, index, size, proof, plen - 1, root, err, sizeof err) == 0) abort();
+    if (b < plen * H * 8) flip(proof, b); /* undo */
     memcpy(proof + plen * H, root, H);
     if (merkle_verify_inclusion(leaf, index, size, proof, plen + 1, root, err, sizeof err) == 0) abort();
     /* another leaf's hash at this index: must fail (leaves are distinct) */
@@ -166,12 +175,10 @@ static void tree(const uint8_t *d, size_t n)
         else flip(r2, b - (uint32_t)(plen + 1) * H * 8);
         if (merkle_verify_consistency(size1, size, r1, r2, proof, plen, err, sizeof err) == 0) abort();
         if (b < plen * H * 8) flip(proof, b);
-        if (plen && merkle_verify_consistency(size1, size, root1, root, proof, plen - 1, err, sizeof err) == 0)
-            abort();
+        if (plen && merkle_verify_consistency(size1, size, root1, root, proof, plen - 1, err, sizeof err) == 0) abort();
     }
     /* the reverse direction is refused */
-    if (size1 < size && merkle_consistency_proof(leaves, size, size1, proof, &plen, err, sizeof err) == 0)
-        abort();
+    if (size1 < size && merkle_consistency_proof(leaves, size, size1, proof, &plen, err, sizeof err) == 0) abort();
     if (merkle_inclusion_proof(leaves, size, size, proof, &plen, err, sizeof err) == 0) abort();
     free(leaves);
     free(buf);

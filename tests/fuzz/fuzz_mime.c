@@ -37,13 +37,23 @@ static int utf8_ok(const unsigned char *s, size_t n)
         unsigned char c = s[i];
         size_t k;
         unsigned char lo = 0x80, hi = 0xBF;
-        if (c < 0x80) { i++; continue; }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
         if (c >= 0xC2 && c <= 0xDF) k = 2;
-        else if (c >= 0xE0 && c <= 0xEF) { k = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-        else return 0;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            k = 3;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else return 0;
         if (n - i < k || s[i + 1] < lo || s[i + 1] > hi) return 0;
-        for (size_t j = 2; j < k; j++) if (s[i + j] < 0x80 || s[i + j] > 0xBF) return 0;
+        for (size_t j = 2; j < k; j++)
+            if (s[i + j] < 0x80 || s[i + j] > 0xBF) return 0;
         i += k;
     }
     return 1;
@@ -55,7 +65,7 @@ static int hx(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;   /* lower case hex is not what RFC 2045 says an encoder writes */
+    return -1; /* lower case hex is not what RFC 2045 says an encoder writes */
 }
 
 /* strict quoted-printable as an RFC 2045 encoder must write it; aborts on anything else */
@@ -78,14 +88,18 @@ static unsigned char *my_qp_decode(const char *s, size_t n, size_t *outn)
             i += 2;
             bol = 1;
         } else if (c == '=') {
-            if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') { i += 3; bol = 1; continue; }
+            if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') {
+                i += 3;
+                bol = 1;
+                continue;
+            }
             if (i + 2 >= n) abort();
             int h = hx((unsigned char)s[i + 1]), l = hx((unsigned char)s[i + 2]);
             if (h < 0 || l < 0) abort();
             o[k++] = (unsigned char)(h * 16 + l);
             i += 3;
         } else if (c == ' ' || c == '\t') {
-            if (i + 1 >= n || s[i + 1] == '\r') abort();   /* white space before a line end */
+            if (i + 1 >= n || s[i + 1] == '\r') abort(); /* white space before a line end */
             o[k++] = c;
             i++;
         } else if (c >= 33 && c <= 126) {
@@ -116,11 +130,15 @@ static void my_b64(const char *s, size_t n, unsigned char *o, size_t *k)
     for (size_t i = 0; i < n; i += 4) {
         int v[4], pad = 0;
         for (int j = 0; j < 4; j++) {
-            if (s[i + j] == '=' && i + 4 == n && j >= 2) { v[j] = 0; pad++; continue; }
+            if (s[i + j] == '=' && i + 4 == n && j >= 2) {
+                v[j] = 0;
+                pad++;
+                continue;
+            }
             if (pad || (v[j] = b64v((unsigned char)s[i + j])) < 0) abort();
         }
         uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        if ((pad == 1 && (x & 0xff)) || (pad == 2 && (x & 0xffff))) abort();   /* not canonical */
+        if ((pad == 1 && (x & 0xff)) || (pad == 2 && (x & 0xffff))) abort(); /* not canonical */
         o[(*k)++] = (unsigned char)(x >> 16);
         if (pad < 2) o[(*k)++] = (unsigned char)(x >> 8);
         if (pad < 1) o[(*k)++] = (unsigned char)x;
@@ -132,19 +150,19 @@ static unsigned char *my_2047_decode(const char *s, size_t n, size_t *outn)
 {
     unsigned char *o = malloc(n + 1);
     size_t k = 0, i = 0;
-    int prev_ew = -1;   /* -1: nothing yet, 0: plain word, 1: encoded-word */
+    int prev_ew = -1; /* -1: nothing yet, 0: plain word, 1: encoded-word */
     while (i <= n) {
         size_t e = i;
         while (e < n && s[e] != ' ') e++;
         const char *w = s + i;
         size_t wl = e - i;
-        if (wl == 0 && i < n) abort();   /* two spaces in a row, or a leading space */
+        if (wl == 0 && i < n) abort(); /* two spaces in a row, or a leading space */
         if (wl >= 12 && !memcmp(w, "=?UTF-8?B?", 10) && !memcmp(w + wl - 2, "?=", 2)) {
             if (wl > 75) abort();
-            if (prev_ew == 0) o[k++] = ' ';   /* plain word, space, encoded-word: the space is data */
+            if (prev_ew == 0) o[k++] = ' '; /* plain word, space, encoded-word: the space is data */
             size_t st = k;
             my_b64(w + 10, wl - 12, o, &k);
-            if (!utf8_ok(o + st, k - st) || k == st) abort();   /* whole characters only */
+            if (!utf8_ok(o + st, k - st) || k == st) abort(); /* whole characters only */
             prev_ew = 1;
         } else {
             if (prev_ew >= 0) o[k++] = ' ';
@@ -186,7 +204,10 @@ static void qp_roundtrip(const uint8_t *d, size_t n, unsigned mode)
     if (mime_qp_decode(&o, ep, e.len, err, sizeof err)) abort();
     for (size_t i = 0; i < n; i++) {
         if (mode == MIME_QP_TEXT && d[i] == '\r' && i + 1 < n && d[i + 1] == '\n') continue;
-        if (mode == MIME_QP_TEXT && d[i] == '\n') { want.len += 2; continue; }
+        if (mode == MIME_QP_TEXT && d[i] == '\n') {
+            want.len += 2;
+            continue;
+        }
         want.len++;
     }
     if (o.len != want.len) abort();
@@ -226,7 +247,10 @@ static size_t unfold_value(const char *h, size_t n, const char *name, char *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (h[i] == '\r' && i + 1 < n && h[i + 1] == '\n') { i++; continue; }
+        if (h[i] == '\r' && i + 1 < n && h[i + 1] == '\n') {
+            i++;
+            continue;
+        }
         out[k++] = h[i];
     }
     size_t nl = strlen(name);
@@ -242,7 +266,7 @@ static void header_roundtrip(const uint8_t *d, size_t n)
     char v[2001];
     memcpy(v, d, n);
     v[n] = 0;
-    if (strlen(v) != n) return;   /* NUL inside: not a C string */
+    if (strlen(v) != n) return; /* NUL inside: not a C string */
     struct buf h = mbuf(), o = mbuf();
     if (mime_header_text(&h, "Subject", v, err, sizeof err) == 0) {
         check_lines(h.p, h.len, 78);
@@ -289,7 +313,7 @@ static void address_roundtrip(const uint8_t *d, size_t n)
             if (ul < tl || strcmp(u + ul - tl, tail) != 0) abort();
             ul -= tl;
             u[ul] = 0;
-            if (u[0] == '"') {   /* quoted-string */
+            if (u[0] == '"') { /* quoted-string */
                 size_t k = 0;
                 if (ul < 2 || u[ul - 1] != '"') abort();
                 for (size_t i = 1; i + 1 < ul; i++) {
@@ -316,9 +340,7 @@ static void extract(const uint8_t *d, size_t n)
 {
     struct mime_parts p;
     if (mime_extract_notice((const char *)d, n, &p, err, sizeof err) == 0) {
-        if (!p.notice_txt || !p.minisig || p.notice_txt_len > MIME_PART_MAX ||
-            p.minisig_len > MIME_PART_MAX)
-            abort();
+        if (!p.notice_txt || !p.minisig || p.notice_txt_len > MIME_PART_MAX || p.minisig_len > MIME_PART_MAX) abort();
         mime_parts_release(&p);
     } else if (p.notice_txt || p.minisig || !err[0]) {
         abort();
@@ -328,8 +350,8 @@ static void extract(const uint8_t *d, size_t n)
 static void build_extract(const uint8_t *d, size_t n)
 {
     /* fields: subject, from name, to name, text, html, notice.txt, minisig */
-    const char *f[7] = { "", "", "", "", "", "", "" };
-    size_t fl[7] = { 0 };
+    const char *f[7] = {"", "", "", "", "", "", ""};
+    size_t fl[7] = {0};
     char *copy = malloc(n + 1);
     memcpy(copy, d, n);
     copy[n] = 0;
@@ -345,10 +367,19 @@ static void build_extract(const uint8_t *d, size_t n)
         }
     }
     struct mime_notice m = {
-        .from = { f[1], "dpo@example.org" }, .to = { f[2], "person@example.org" },
-        .reply_to = { "Service", "service@example.org" }, .subject = f[0], .date = 1542035000,
-        .message_id = "fuzz@example.org", .text = f[3], .text_len = fl[3], .html = f[4],
-        .html_len = fl[4], .notice_txt = f[5], .notice_txt_len = fl[5], .minisig = f[6],
+        .from = {f[1], "dpo@example.org"},
+        .to = {f[2], "person@example.org"},
+        .reply_to = {"Service", "service@example.org"},
+        .subject = f[0],
+        .date = 1542035000,
+        .message_id = "fuzz@example.org",
+        .text = f[3],
+        .text_len = fl[3],
+        .html = f[4],
+        .html_len = fl[4],
+        .notice_txt = f[5],
+        .notice_txt_len = fl[5],
+        .minisig = f[6],
         .minisig_len = fl[6],
     };
     struct buf b = mbuf();
@@ -384,7 +415,7 @@ static void b64(const uint8_t *d, size_t n)
     if (mime_b64_decode(&o, e.p ? e.p : "", e.len, err, sizeof err)) abort();
     if (o.len != n || (n && memcmp(o.p, d, n) != 0)) abort();
     o.len = 0;
-    mime_b64_decode(&o, (const char *)d, n, err, sizeof err);   /* arbitrary: must not crash */
+    mime_b64_decode(&o, (const char *)d, n, err, sizeof err); /* arbitrary: must not crash */
     buf_release(&e);
     buf_release(&o);
 }

@@ -49,12 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             free(vals[i]);
         }
-        for (size_t i = org_nkeys; i < 64; i++) if (vals[i]) abort();
+        for (size_t i = org_nkeys; i < 64; i++)
+            if (vals[i]) abort();
     } else {
         if (rc != 2 || strncmp(err, path, strlen(path)) != 0) abort();
         const char *rest = err + strlen(path);
         if (strncmp(rest, " line ", 6) != 0 && !strstr(rest, "too large")) abort();
-        for (size_t i = 0; i < 64; i++) if (vals[i]) abort();
+        for (size_t i = 0; i < 64; i++)
+            if (vals[i]) abort();
     }
     return 0;
 }

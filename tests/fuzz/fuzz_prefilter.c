@@ -65,7 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!r) return 0;
     const char *const *nd;
     size_t nn = scan_rule_prefilters(r, &nd);
-    if (nn == 0 || !nl) { scan_rule_free(r); return 0; }
+    if (nn == 0 || !nl) {
+        scan_rule_free(r);
+        return 0;
+    }
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->sec[0].re, NULL);
     struct lf_state st;
     lf_state_init(&st);
@@ -79,15 +82,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct lf_line o;
         const char *why;
         if (lf_parse(r, &st, line, ln, &o, &why) == 0 && o.has_request && !o.odd && o.target.p &&
-            (!r->sec[0].method || (o.method.n == r->sec[0].method_len &&
-                                   !memcmp(o.method.p, r->sec[0].method, o.method.n)))) {
+            (!r->sec[0].method ||
+             (o.method.n == r->sec[0].method_len && !memcmp(o.method.p, r->sec[0].method, o.method.n)))) {
             int rc = pcre2_match(r->sec[0].re, (PCRE2_SPTR)o.target.p, o.target.n, 0, 0, md, NULL);
             if (rc > 0) {
                 int found = 0;
                 for (size_t i = 0; i < nn && !found; i++) found = memmem(line, ln, nd[i], strlen(nd[i])) != NULL;
                 if (!found) {
-                    fprintf(stderr, "regex '%.*s' matches the line '%.*s', which lacks the prefilter '%s'\n",
-                            (int)rl, d, (int)ln, line, nd[0]);
+                    fprintf(stderr, "regex '%.*s' matches the line '%.*s', which lacks the prefilter '%s'\n", (int)rl,
+                            d, (int)ln, line, nd[0]);
                     abort();
                 }
             }

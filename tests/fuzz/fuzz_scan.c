@@ -68,22 +68,33 @@ static scan_result *run(const scan_rule *rule, int threads, int check_all, uint6
     o.check_all = check_all;
     o.split_bytes = split;
     memset(o.viewer_key, 7, sizeof o.viewer_key);
-    const char *paths[1] = { path };
+    const char *paths[1] = {path};
     scan_result *res = NULL;
     char err[512];
     int rc = scan_run(rule, paths, 1, &o, &res, err, sizeof err);
     if (rc != SCAN_OK) {
         /* plain bytes are never "bad input" without strict mode; only a magic number of an
            unsupported or corrupt compressed format may be */
-        if (rc != SCAN_EINPUT || !err[0]) { fprintf(stderr, "scan failed (%d): %s\n", rc, err); abort(); }
+        if (rc != SCAN_EINPUT || !err[0]) {
+            fprintf(stderr, "scan failed (%d): %s\n", rc, err);
+            abort();
+        }
         return NULL;
     }
     return res;
 }
 
 /* ---- a reference count of views per subject (not the scanner's code) ---- */
-struct refsub { char *s; size_t n; uint64_t views; int64_t first, last; };
-static int dash(struct lf_str x) { return x.n == 0 || (x.n == 1 && x.p[0] == '-'); }
+struct refsub {
+    char *s;
+    size_t n;
+    uint64_t views;
+    int64_t first, last;
+};
+static int dash(struct lf_str x)
+{
+    return x.n == 0 || (x.n == 1 && x.p[0] == '-');
+}
 
 static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan_result *res)
 {
@@ -102,8 +113,11 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
         char *line = malloc(len ? len : 1);
         memcpy(line, p, len);
         p = e + 1;
-        if (lf_parse(r, &st, line, len, &L, &why) || (L.has_request && L.odd) ||
-            (r->has_from && L.t < r->from) || (r->has_until && L.t >= r->until)) { free(line); continue; }
+        if (lf_parse(r, &st, line, len, &L, &why) || (L.has_request && L.odd) || (r->has_from && L.t < r->from) ||
+            (r->has_until && L.t >= r->until)) {
+            free(line);
+            continue;
+        }
         struct lf_str subj[SCAN_MAX_SECTIONS];
         int sec[SCAN_MAX_SECTIONS], nm = 0;
         for (int i = 0; i < r->nsec; i++) {
@@ -116,16 +130,22 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
             if (rc < 2) continue;
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             if (ov[2] == PCRE2_UNSET || ov[3] <= ov[2]) continue;
-            struct lf_str c = { L.target.p + ov[2], ov[3] - ov[2] };
+            struct lf_str c = {L.target.p + ov[2], ov[3] - ov[2]};
             if (s->self_user && !dash(L.user) && L.user.n == c.n && !memcmp(L.user.p, c.p, c.n)) continue;
             int dup = 0;
             for (int k = 0; k < nm; k++) dup |= subj[k].n == c.n && !memcmp(subj[k].p, c.p, c.n);
-            if (!dup) { subj[nm] = c; sec[nm++] = i; }
+            if (!dup) {
+                subj[nm] = c;
+                sec[nm++] = i;
+            }
         }
         size_t pl = L.target.p ? L.target.n : 0;
         const char *q = pl ? memchr(L.target.p, '?', pl) : NULL;
         if (q) pl = (size_t)(q - L.target.p);
-        if (nm && pl && memchr(L.target.p, 0, pl)) { free(line); continue; }
+        if (nm && pl && memchr(L.target.p, 0, pl)) {
+            free(line);
+            continue;
+        }
         for (int k = 0; k < nm; k++) {
             const struct rule_section *s = &r->sec[sec[k]];
             struct lf_str id = L.host;
@@ -135,15 +155,22 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
                 const char *c = memchr(L.xff.p, ',', L.xff.n);
                 size_t xn = c ? (size_t)(c - L.xff.p) : L.xff.n;
                 const char *xp = L.xff.p;
-                while (xn && (*xp == ' ' || *xp == '\t')) { xp++; xn--; }
+                while (xn && (*xp == ' ' || *xp == '\t')) {
+                    xp++;
+                    xn--;
+                }
                 while (xn && (xp[xn - 1] == ' ' || xp[xn - 1] == '\t')) xn--;
-                if (xn) { id.p = xp; id.n = xn; }
+                if (xn) {
+                    id.p = xp;
+                    id.n = xn;
+                }
             }
             if (memchr(subj[k].p, 0, subj[k].n) || (id.p && memchr(id.p, 0, id.n))) break;
             size_t j;
-            for (j = 0; j < ns; j++) if (subs[j].n == subj[k].n && !memcmp(subs[j].s, subj[k].p, subj[k].n)) break;
+            for (j = 0; j < ns; j++)
+                if (subs[j].n == subj[k].n && !memcmp(subs[j].s, subj[k].p, subj[k].n)) break;
             if (j == ns) {
-                if (ns == 512) goto out;   /* too many people for this check */
+                if (ns == 512) goto out; /* too many people for this check */
                 subs[ns].s = malloc(subj[k].n);
                 memcpy(subs[ns].s, subj[k].p, subj[k].n);
                 subs[ns].n = subj[k].n;
@@ -165,7 +192,8 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
         struct scan_exposure x;
         scan_result_exposure(res, i, &x);
         size_t xl = strlen(x.subject), j;
-        for (j = 0; j < ns; j++) if (subs[j].n == xl && !memcmp(subs[j].s, x.subject, xl)) break;
+        for (j = 0; j < ns; j++)
+            if (subs[j].n == xl && !memcmp(subs[j].s, x.subject, xl)) break;
         if (j == ns || subs[j].views != x.views || subs[j].first != x.first_seen || subs[j].last != x.last_seen) {
             fprintf(stderr, "reference and scan differ for '%s': views %llu/%llu\n", x.subject,
                     j < ns ? (unsigned long long)subs[j].views : 0ULL, (unsigned long long)x.views);
@@ -205,13 +233,20 @@ static void compressed(const scan_rule *rule, const uint8_t *d, size_t n, int zs
         for (int threads = 1; threads <= 2; threads++) {
             scan_result *r = run(rule, threads, 0, 0);
             if (cut) {
-                if (r) { fprintf(stderr, "%s cut to %zu of %zu bytes scanned without an error\n", zstd ? "zstd" : "gzip", len, zl); abort(); }
+                if (r) {
+                    fprintf(stderr, "%s cut to %zu of %zu bytes scanned without an error\n", zstd ? "zstd" : "gzip",
+                            len, zl);
+                    abort();
+                }
                 continue;
             }
             if (!r) abort();
             size_t l;
             char *c = csv_of(r, &l);
-            if (l != wl || memcmp(c, want, l)) { fprintf(stderr, "compressed scan gives another CSV\n"); abort(); }
+            if (l != wl || memcmp(c, want, l)) {
+                fprintf(stderr, "compressed scan gives another CSV\n");
+                abort();
+            }
             free(c);
             scan_result_free(r);
         }
@@ -254,35 +289,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     scan_result *b = run(rule, 1, 1, 0);
     scan_result *c = run(rule, 2, 0, split);
     if (!a || !b || !c) {
-        if (a || b || c) abort();   /* all or none refuse the file */
+        if (a || b || c) abort(); /* all or none refuse the file */
         return 0;
     }
     size_t la, lb, lc;
     char *ca = csv_of(a, &la), *cb = csv_of(b, &lb), *cc = csv_of(c, &lc);
-    if (la != lb || memcmp(ca, cb, la)) { fprintf(stderr, "--check-all changes the CSV:\n%s---\n%s", ca, cb); abort(); }
-    if (la != lc || memcmp(ca, cc, la)) { fprintf(stderr, "split scan changes the CSV:\n%s---\n%s", ca, cc); abort(); }
+    if (la != lb || memcmp(ca, cb, la)) {
+        fprintf(stderr, "--check-all changes the CSV:\n%s---\n%s", ca, cb);
+        abort();
+    }
+    if (la != lc || memcmp(ca, cc, la)) {
+        fprintf(stderr, "split scan changes the CSV:\n%s---\n%s", ca, cc);
+        abort();
+    }
     struct scan_totals ta, tb, tc;
     scan_result_totals(a, &ta);
     scan_result_totals(b, &tb);
     scan_result_totals(c, &tc);
     if (ta.lines != tb.lines || ta.lines != tc.lines) {
-        fprintf(stderr, "lines read: %llu / %llu / %llu\n", (unsigned long long)ta.lines,
-                (unsigned long long)tb.lines, (unsigned long long)tc.lines);
+        fprintf(stderr, "lines read: %llu / %llu / %llu\n", (unsigned long long)ta.lines, (unsigned long long)tb.lines,
+                (unsigned long long)tc.lines);
         abort();
     }
     if (ta.views != tb.views || ta.views != tc.views || ta.people != tb.people || ta.people != tc.people ||
         ta.records != tb.records || ta.records != tc.records || ta.lines_matched != tc.lines_matched ||
-        ta.lines_matched != tb.lines_matched || ta.viewer_pairs != tc.viewer_pairs ||
-        ta.malformed != tc.malformed || ta.odd_requests != tc.odd_requests || tb.malformed < ta.malformed ||
-        ta.lines_parsed != tc.lines_parsed || tb.lines_parsed < ta.lines_parsed) {
+        ta.lines_matched != tb.lines_matched || ta.viewer_pairs != tc.viewer_pairs || ta.malformed != tc.malformed ||
+        ta.odd_requests != tc.odd_requests || tb.malformed < ta.malformed || ta.lines_parsed != tc.lines_parsed ||
+        tb.lines_parsed < ta.lines_parsed) {
         const struct scan_totals *t3[3] = {&ta, &tb, &tc};
         for (int i = 0; i < 3; i++)
-            fprintf(stderr, "%c: lines %llu parsed %llu matched %llu malformed %llu odd %llu views %llu people %llu "
-                    "records %llu pairs %llu\n", 'A' + i, (unsigned long long)t3[i]->lines,
-                    (unsigned long long)t3[i]->lines_parsed, (unsigned long long)t3[i]->lines_matched,
-                    (unsigned long long)t3[i]->malformed, (unsigned long long)t3[i]->odd_requests,
-                    (unsigned long long)t3[i]->views, (unsigned long long)t3[i]->people,
-                    (unsigned long long)t3[i]->records, (unsigned long long)t3[i]->viewer_pairs);
+            fprintf(stderr,
+                    "%c: lines %llu parsed %llu matched %llu malformed %llu odd %llu views %llu people %llu "
+                    "records %llu pairs %llu\n",
+                    'A' + i, (unsigned long long)t3[i]->lines, (unsigned long long)t3[i]->lines_parsed,
+                    (unsigned long long)t3[i]->lines_matched, (unsigned long long)t3[i]->malformed,
+                    (unsigned long long)t3[i]->odd_requests, (unsigned long long)t3[i]->views,
+                    (unsigned long long)t3[i]->people, (unsigned long long)t3[i]->records,
+                    (unsigned long long)t3[i]->viewer_pairs);
         abort();
     }
     if (scan_result_exposures(a) != ta.people) abort();
@@ -291,7 +334,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n1 = 0, n2 = 0;
     if (scan_result_serialize(a, &s1, &n1, err, sizeof err)) abort();
     scan_result *d = scan_result_deserialize(s1, n1, err, sizeof err);
-    if (!d) { fprintf(stderr, "own partial refused: %s\n", err); abort(); }
+    if (!d) {
+        fprintf(stderr, "own partial refused: %s\n", err);
+        abort();
+    }
     if (scan_result_serialize(d, &s2, &n2, err, sizeof err) || n1 != n2 || memcmp(s1, s2, n1)) abort();
     free(s1);
     free(s2);
@@ -303,11 +349,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.threads = 1;
         o.file_index_base = 1;
         memset(o.viewer_key, 7, sizeof o.viewer_key);
-        const char *pe[1] = { path_empty };
+        const char *pe[1] = {path_empty};
         scan_result *e = NULL;
         if (scan_run(rule, pe, 1, &o, &e, err, sizeof err) != SCAN_OK) abort();
         scan_result *m = scan_result_merge(a, e, err, sizeof err);
-        if (!m) { fprintf(stderr, "merge: %s\n", err); abort(); }
+        if (!m) {
+            fprintf(stderr, "merge: %s\n", err);
+            abort();
+        }
         size_t lm;
         char *cm = csv_of(m, &lm);
         if (lm != la || memcmp(cm, ca, la)) abort();

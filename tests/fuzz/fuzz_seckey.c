@@ -34,15 +34,15 @@ static void init(void)
     fd = memfd_create("klartext.key", 0);
     if (fd < 0 || fchmod(fd, 0600)) abort();
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    unsigned char seed[32], id[8] = { 0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01 };
+    unsigned char seed[32], id[8] = {0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01};
     for (int i = 0; i < 32; i++) seed[i] = (unsigned char)i;
     fixed = sign_key_from_seed(seed, id);
     if (!fixed) abort();
     sign_key_public(fixed, fpk, fid);
 }
 
-static void sign_check(const sign_key *k, const unsigned char pk[32], const unsigned char id[8],
-                       const char *trusted, const unsigned char *d, size_t n, uint32_t bit)
+static void sign_check(const sign_key *k, const unsigned char pk[32], const unsigned char id[8], const char *trusted,
+                       const unsigned char *d, size_t n, uint32_t bit)
 {
     static char sig[MINISIG_TEXT_MAX];
     char err[300];
@@ -59,7 +59,10 @@ static void sign_check(const sign_key *k, const unsigned char pk[32], const unsi
         }
         struct minisig m;
         int rc = minisig_verify(pk, id, d, n, sig, sl, &m, err, sizeof err);
-        if (rc != MINISIG_OK) { fprintf(stderr, "own signature: %s\n", err); abort(); }
+        if (rc != MINISIG_OK) {
+            fprintf(stderr, "own signature: %s\n", err);
+            abort();
+        }
         if (m.trusted_len != strlen(trusted) || memcmp(m.trusted, trusted, m.trusted_len)) abort();
         if (!bit) continue;
         /* one bit flipped in the data, then in the signature text */
@@ -96,15 +99,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         err[0] = 0;
         sign_key *k = sign_key_load(path, err, sizeof err);
         if (!k) {
-            if (!err[0] || !strstr(err, path)) { fprintf(stderr, "message: %s\n", err); abort(); }
+            if (!err[0] || !strstr(err, path)) {
+                fprintf(stderr, "message: %s\n", err);
+                abort();
+            }
             return 0;
         }
         unsigned char pk[32], id[8], pk2[32], id2[8];
         char b64[SIGN_PUBKEY_B64 + 1];
         sign_key_public(k, pk, id);
         sign_pubkey_b64(pk, id, b64);
-        if (sign_pubkey_parse(b64, strlen(b64), pk2, id2, err, sizeof err) || memcmp(pk, pk2, 32) ||
-            memcmp(id, id2, 8))
+        if (sign_pubkey_parse(b64, strlen(b64), pk2, id2, err, sizeof err) || memcmp(pk, pk2, 32) || memcmp(id, id2, 8))
             abort();
         sign_check(k, pk, id, "timestamp:1542035000", (const unsigned char *)"notice\n", 7, 0);
         sign_key_free(k);
@@ -113,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* trusted comment NUL data; the bit to flip from the first 4 bytes */
     if (n < 4) return 0;
     uint32_t bit = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
-    d += 4; n -= 4;
+    d += 4;
+    n -= 4;
     const uint8_t *z = memchr(d, 0, n);
     size_t tl = z ? (size_t)(z - d) : n;
     if (tl > MINISIG_TRUSTED_MAX + 8) tl = MINISIG_TRUSTED_MAX + 8;

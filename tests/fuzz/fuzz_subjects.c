@@ -29,13 +29,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < f.n; i++) {
             const struct subject_rec *r = &f.rows[i];
             if (!r->subject[0] || strlen(r->subject) > SUBJECT_ID_MAX) abort();
-            for (const unsigned char *c = (const unsigned char *)r->subject; *c; c++) if (*c <= ' ') abort();
+            for (const unsigned char *c = (const unsigned char *)r->subject; *c; c++)
+                if (*c <= ' ') abort();
             if (i && strcmp(f.rows[i - 1].subject, r->subject) >= 0) abort();
             if (r->email[0] && !subjects_email_ok(r->email)) abort();
             if (strcmp(r->language, "de") && strcmp(r->language, "en")) abort();
             if (!r->timezone[0]) abort();
             check_text(r->name);
-            if (r->salutation) { if (!r->salutation[0]) abort(); check_text(r->salutation); }
+            if (r->salutation) {
+                if (!r->salutation[0]) abort();
+                check_text(r->salutation);
+            }
             if (r->line < 2) abort();
         }
         subjects_file_release(&f);

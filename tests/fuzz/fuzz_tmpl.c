@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const known[] = { "name", "n", "one", "b", "l", "l.x", "l.y", "m.a", "m.b.c",
-                                     "s", "empty", "org.*", NULL };
+static const char *const known[] = {"name", "n",     "one", "b",     "l",     "l.x", "l.y",
+                                    "m.a",  "m.b.c", "s",   "empty", "org.*", NULL};
 
 static struct tmpl_ctx *ctx;
 
@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) return 0;
     unsigned mode = data[0];
     char err[256];
-    struct tmpl *t = tmpl_compile("fuzz.txt", (const char *)data + 1, size - 1,
-                                  mode & 1 ? TMPL_HTML : 0, mode & 2 ? known : NULL, err, sizeof err);
+    struct tmpl *t = tmpl_compile("fuzz.txt", (const char *)data + 1, size - 1, mode & 1 ? TMPL_HTML : 0,
+                                  mode & 2 ? known : NULL, err, sizeof err);
     if (!t) {
         if (!err[0] || strlen(err) >= sizeof err) abort();
         return 0;

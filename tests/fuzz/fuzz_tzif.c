@@ -23,12 +23,12 @@ static void check_at(const struct i18n_zone *z, int64_t utc)
     if (utc < -LIM || utc > LIM) return;
     struct i18n_time t;
     i18n_zone_local(z, utc, &t);
-    if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > kt_days_in_month(t.year, (unsigned)t.month) ||
-        t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59 ||
-        t.wday < 0 || t.wday > 6 || t.yday < 0 || t.yday > 365 || t.utoff < -93600 || t.utoff > 93600 ||
-        (t.isdst != 0 && t.isdst != 1) || !memchr(t.abbr, 0, sizeof t.abbr)) {
-        fprintf(stderr, "bad local time at %lld: %lld-%d-%d %d:%d:%d off %d\n", (long long)utc,
-                (long long)t.year, t.month, t.day, t.hour, t.minute, t.second, (int)t.utoff);
+    if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > kt_days_in_month(t.year, (unsigned)t.month) || t.hour < 0 ||
+        t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59 || t.wday < 0 || t.wday > 6 ||
+        t.yday < 0 || t.yday > 365 || t.utoff < -93600 || t.utoff > 93600 || (t.isdst != 0 && t.isdst != 1) ||
+        !memchr(t.abbr, 0, sizeof t.abbr)) {
+        fprintf(stderr, "bad local time at %lld: %lld-%d-%d %d:%d:%d off %d\n", (long long)utc, (long long)t.year,
+                t.month, t.day, t.hour, t.minute, t.second, (int)t.utoff);
         abort();
     }
     int64_t back = kt_days_from_civil(t.year, (unsigned)t.month, (unsigned)t.day) * 86400 + t.hour * 3600 +
@@ -63,8 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!err[0] || strncmp(err, "bad zone file 'Fuzz/Zone'", 25) != 0) abort();
         return 0;
     }
-    static const int64_t fixed[] = { 0, -1, 1542035000, 2147483647, -2147483648LL, 4102444800LL,
-                                     253402300799LL, -62135596800LL, 1700000000, 951782400 };
+    static const int64_t fixed[] = {
+        0,          -1,       1542035000, 2147483647, -2147483648LL, 4102444800LL, 253402300799LL, -62135596800LL,
+        1700000000, 951782400};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) check_at(z, fixed[i]);
     /* the transition times of the file (at most 64 of them), and a second on either side:
      * the 64-bit ones are the last 8-byte big-endian numbers scattered in the input, so
@@ -76,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_at(z, t - 1);
         check_at(z, t);
         check_at(z, t + 1);
-        int32_t t32 = (int32_t)((uint32_t)data[i] << 24 | (uint32_t)data[i + 1] << 16 | (uint32_t)data[i + 2] << 8 | data[i + 3]);
+        int32_t t32 = (int32_t)((uint32_t)data[i] << 24 | (uint32_t)data[i + 1] << 16 | (uint32_t)data[i + 2] << 8 |
+                                data[i + 3]);
         check_at(z, t32);
         check_at(z, (int64_t)t32 * 977);
     }

@@ -32,11 +32,13 @@ static int canon(const char *in, const char *want)
 static void test_canonical_json(void)
 {
     CHECK(canon("{ \"b\" : 1, \"a\" : [ true, false, null, \"x\" ] }", "{\"a\":[true,false,null,\"x\"],\"b\":1}"));
-    CHECK(canon("{\"z\":1,\"\\u00e9\":2,\"a\":3,\"B\":4,\"aa\":5}", "{\"B\":4,\"a\":3,\"aa\":5,\"z\":1,\"\xc3\xa9\":2}"));
+    CHECK(
+        canon("{\"z\":1,\"\\u00e9\":2,\"a\":3,\"B\":4,\"aa\":5}", "{\"B\":4,\"a\":3,\"aa\":5,\"z\":1,\"\xc3\xa9\":2}"));
     CHECK(canon("[\"\\u0001\\b\\f\\n\\r\\t\\\"\\\\\\/ \\u007f \\u2028 \\ud83d\\ude42\"]",
                 "[\"\\u0001\\b\\f\\n\\r\\t\\\"\\\\/ \x7f \xe2\x80\xa8 \xf0\x9f\x99\x82\"]"));
     CHECK(canon("[\"a\\u0000b\"]", "[\"a\\u0000b\"]"));
-    CHECK(canon("{\"n\":-9223372036854775807,\"m\":0,\"e\":{},\"l\":[]}", "{\"e\":{},\"l\":[],\"m\":0,\"n\":-9223372036854775807}"));
+    CHECK(canon("{\"n\":-9223372036854775807,\"m\":0,\"e\":{},\"l\":[]}",
+                "{\"e\":{},\"l\":[],\"m\":0,\"n\":-9223372036854775807}"));
     char *out, err[200];
     size_t n;
     json_t *j = json_pack("{s:f}", "x", 1.5);
@@ -44,7 +46,11 @@ static void test_canonical_json(void)
     CHECK(strstr(err, "floating-point") != NULL);
     json_decref(j);
     j = json_array();
-    for (int i = 0; i < 40; i++) { json_t *a = json_array(); json_array_append_new(a, j); j = a; }
+    for (int i = 0; i < 40; i++) {
+        json_t *a = json_array();
+        json_array_append_new(a, j);
+        j = a;
+    }
     CHECK_INT(tlog_json_canonical(j, &out, &n, err, sizeof err), -1);
     CHECK(strstr(err, "nested") != NULL);
     json_decref(j);
@@ -127,10 +133,11 @@ static void test_commitment(void)
     if (n == 2) {
         CHECK(e[0].commitment && e[1].commitment);
         CHECK_STR(e[0].commit_hex, hex);
-        CHECK(strcmp(e[0].commit_hex, e[1].commit_hex) != 0);   /* fresh salt each time */
+        CHECK(strcmp(e[0].commit_hex, e[1].commit_hex) != 0); /* fresh salt each time */
         CHECK_STR(e[0].kind, "notice");
         char want[200];
-        snprintf(want, sizeof want, "{\"commitment\":\"%s\",\"kind\":\"notice\",\"logged_at\":\"2026-11-21T10:00:00Z\"}", hex);
+        snprintf(want, sizeof want,
+                 "{\"commitment\":\"%s\",\"kind\":\"notice\",\"logged_at\":\"2026-11-21T10:00:00Z\"}", hex);
         CHECK_STR(e[0].data, want);
         CHECK(!strstr(e[0].data, "N-0001"));
         json_t *j = tlog_entry_json(&e[0]);
@@ -139,7 +146,7 @@ static void test_commitment(void)
         json_decref(j);
     }
     tlog_entries_free(e, n);
-    CHECK_INT(tlog_commitment_salt(R, 0, salt), 2);   /* entry 0 is a statement */
+    CHECK_INT(tlog_commitment_salt(R, 0, salt), 2); /* entry 0 is a statement */
 }
 
 static void test_public_entry(void)
@@ -149,14 +156,16 @@ static void test_public_entry(void)
     CHECK_INT(reg_begin(R), 0);
     CHECK_INT(tlog_append_public(R, "note-test", o, &idx), 0);
     CHECK_INT(reg_commit(R), 0);
-    CHECK(!json_object_get(o, "kind"));    /* the caller's object is not modified */
+    CHECK(!json_object_get(o, "kind")); /* the caller's object is not modified */
     json_decref(o);
     struct tlog_entry *e;
     size_t n;
     CHECK_INT(tlog_entries(R, idx, -1, &e, &n), 0);
     CHECK_INT(n, 1);
     if (n == 1) {
-        CHECK_STR(e[0].data, "{\"hello\":\"w\xc3\xb6rld\",\"kind\":\"note-test\",\"list\":[true,null],\"logged_at\":\"2026-11-21T10:00:00Z\",\"n\":3}");
+        CHECK_STR(
+            e[0].data,
+            "{\"hello\":\"w\xc3\xb6rld\",\"kind\":\"note-test\",\"list\":[true,null],\"logged_at\":\"2026-11-21T10:00:00Z\",\"n\":3}");
         CHECK(!e[0].commitment);
         uint8_t lh[32];
         merkle_hash_leaf(e[0].data, e[0].len, lh);
@@ -172,9 +181,12 @@ static void test_statements(void)
     CHECK_INT(statement_list(R, REF, 0, &s, &n), 0);
     CHECK_INT(n, 3);
     if (n == 3) {
-        CHECK_STR(s[0].lang, "de"); CHECK_INT(s[0].revision, 1);
-        CHECK_STR(s[1].lang, "de"); CHECK_INT(s[1].revision, 2);
-        CHECK_STR(s[2].lang, "en"); CHECK_INT(s[2].revision, 1);
+        CHECK_STR(s[0].lang, "de");
+        CHECK_INT(s[0].revision, 1);
+        CHECK_STR(s[1].lang, "de");
+        CHECK_INT(s[1].revision, 2);
+        CHECK_STR(s[2].lang, "en");
+        CHECK_INT(s[2].revision, 1);
         CHECK_STR(s[1].text, "Zweite Fassung.");
         CHECK(strstr(s[1].facts, "\"approx_people\":") != NULL);
         CHECK(s[0].log_index < s[1].log_index);
@@ -182,7 +194,10 @@ static void test_statements(void)
     statements_free(s, n);
     CHECK_INT(statement_list(R, REF, 1, &s, &n), 0);
     CHECK_INT(n, 2);
-    if (n == 2) { CHECK_INT(s[0].revision, 2); CHECK_STR(s[1].lang, "en"); }
+    if (n == 2) {
+        CHECK_INT(s[0].revision, 2);
+        CHECK_STR(s[1].lang, "en");
+    }
     statements_free(s, n);
     CHECK_INT(statement_list(R, "2026-0999", 0, &s, &n), 0);
     CHECK_INT(n, 0);
@@ -197,7 +212,7 @@ static void test_statements(void)
     CHECK_INT(st.revision, 3);
     statement_release(&st);
     CHECK_INT(reg_begin(R), 0);
-    CHECK_INT(statement_add(R, &inc, "de", "Titel", "Dritte Fassung.", &st), 2);     /* the same again */
+    CHECK_INT(statement_add(R, &inc, "de", "Titel", "Dritte Fassung.", &st), 2); /* the same again */
     CHECK_INT(statement_add(R, &inc, "fr", "Titre", "Texte.", &st), 2);
     CHECK_INT(statement_add(R, &inc, "de", "Titel", "Bell \a.", &st), 2);
     CHECK_INT(statement_add(R, &inc, "de", "Titel", "Broken \xc3 UTF-8.", &st), 2);
@@ -211,9 +226,12 @@ static void test_checkpoint_proofs_verify(void)
     char err[512];
     sign_key *k = sign_key_load(KEY, err, sizeof err);
     CHECK(k != NULL);
-    if (!k) { printf("#   %s\n", err); return; }
+    if (!k) {
+        printf("#   %s\n", err);
+        return;
+    }
     struct tlog_ckpt c, latest;
-    CHECK_INT(tlog_checkpoint(R, k, &c), 1);    /* outside a transaction */
+    CHECK_INT(tlog_checkpoint(R, k, &c), 1); /* outside a transaction */
     CHECK_INT(reg_begin(R), 0);
     CHECK_INT(tlog_checkpoint(R, k, &c), 0);
     CHECK_INT(reg_commit(R), 0);
@@ -223,17 +241,22 @@ static void test_checkpoint_proofs_verify(void)
     uint8_t pk[32], kid[8];
     sign_key_public(k, pk, kid);
     CHECK_INT(ckpt_verify(c.note, strlen(c.note), "verify.beispiel-versand.example/log", pk,
-                          "verify.beispiel-versand.example/log", NULL, err, sizeof err), 0);
+                          "verify.beispiel-versand.example/log", NULL, err, sizeof err),
+              0);
     for (int64_t i = 0; i < c.size; i++) {
         struct tlog_proof p;
         CHECK_INT(tlog_prove_inclusion(R, i, c.size, &p), 0);
-        CHECK_INT(merkle_verify_inclusion(p.leaf_hash, (uint64_t)i, (uint64_t)c.size, &p.hashes[0][0], p.n, c.root, err, sizeof err), 0);
+        CHECK_INT(merkle_verify_inclusion(p.leaf_hash, (uint64_t)i, (uint64_t)c.size, &p.hashes[0][0], p.n, c.root, err,
+                                          sizeof err),
+                  0);
     }
     for (int64_t m = 0; m <= c.size; m++) {
         struct tlog_proof p;
         CHECK_INT(tlog_prove_consistency(R, m, c.size, &p), 0);
         CHECK(!memcmp(p.root, c.root, 32));
-        CHECK_INT(merkle_verify_consistency((uint64_t)m, (uint64_t)c.size, p.root1, c.root, &p.hashes[0][0], p.n, err, sizeof err), 0);
+        CHECK_INT(merkle_verify_consistency((uint64_t)m, (uint64_t)c.size, p.root1, c.root, &p.hashes[0][0], p.n, err,
+                                            sizeof err),
+                  0);
     }
     struct tlog_proof p;
     CHECK_INT(tlog_prove_inclusion(R, c.size, c.size, &p), 2);
@@ -253,7 +276,10 @@ static void test_checkpoint_proofs_verify(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) { fprintf(stderr, "usage: store_api REGISTER SECRET_KEY INCIDENT_REF\n"); return 2; }
+    if (argc != 4) {
+        fprintf(stderr, "usage: store_api REGISTER SECRET_KEY INCIDENT_REF\n");
+        return 2;
+    }
     char err[REG_ERRLEN];
     int64_t now;
     if (kt_now(&now, err, sizeof err) || reg_open(argv[1], 0, "api-test", "store_api", now, &R, err, sizeof err)) {

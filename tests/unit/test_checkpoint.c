@@ -25,12 +25,10 @@ static const char *GOLDEN_PK = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f
 
 static int unhex(const char *s, uint8_t *out, size_t n)
 {
-    if (strlen(s) != 2 * n)
-        return -1;
+    if (strlen(s) != 2 * n) return -1;
     for (size_t i = 0; i < n; i++) {
         unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return -1;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1) return -1;
         out[i] = (uint8_t)v;
     }
     return 0;
@@ -39,8 +37,7 @@ static int unhex(const char *s, uint8_t *out, size_t n)
 static void test_key(uint8_t pk[32], uint8_t sk[64])
 {
     uint8_t seed[32];
-    for (int i = 0; i < 32; i++)
-        seed[i] = (uint8_t)i;
+    for (int i = 0; i < 32; i++) seed[i] = (uint8_t)i;
     crypto_sign_seed_keypair(pk, sk, seed);
 }
 
@@ -61,14 +58,18 @@ static void test_go_note_vector(void)
     CHECK_INT(ckpt_key_id("PeterNeumann", pk), 0xc74f20a3u);
     CHECK_INT(ckpt_vkey_format(name, pk, vk, sizeof vk, err, sizeof err), 0);
     CHECK_STR(vk, vkey);
-    CHECK_INT(sodium_base642bin(raw, sizeof raw, skey_b64, strlen(skey_b64), NULL, &n, NULL,
-                                sodium_base64_VARIANT_ORIGINAL), 0);
+    CHECK_INT(
+        sodium_base642bin(raw, sizeof raw, skey_b64, strlen(skey_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL),
+        0);
     CHECK_INT(n, 33);
     CHECK_INT(raw[0], 1);
     crypto_sign_seed_keypair(pk2, sk, raw + 1);
     CHECK(memcmp(pk, pk2, 32) == 0);
     uint32_t id = ckpt_key_id("PeterNeumann", pk);
-    blob[0] = (uint8_t)(id >> 24); blob[1] = (uint8_t)(id >> 16); blob[2] = (uint8_t)(id >> 8); blob[3] = (uint8_t)id;
+    blob[0] = (uint8_t)(id >> 24);
+    blob[1] = (uint8_t)(id >> 16);
+    blob[2] = (uint8_t)(id >> 8);
+    blob[3] = (uint8_t)id;
     crypto_sign_detached(blob + 4, NULL, (const unsigned char *)text, strlen(text), sk);
     sodium_bin2base64(b64, sizeof b64, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
     CHECK_STR(b64, "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=");
@@ -89,16 +90,13 @@ static void test_sign_golden(void)
     unhex(GOLDEN_PK, want_pk, 32);
     CHECK(memcmp(pk, want_pk, 32) == 0);
     unhex(ROOT8, root, 32);
-    CHECK_INT(ckpt_sign("example.org/log", 42, root, "example.org/log", sk, out, sizeof out, &n,
-                        err, sizeof err), 0);
+    CHECK_INT(ckpt_sign("example.org/log", 42, root, "example.org/log", sk, out, sizeof out, &n, err, sizeof err), 0);
     CHECK_STR(out, GOLDEN);
     CHECK_INT(n, strlen(GOLDEN));
     /* exactly-sized buffer works, one byte less does not */
     char small[400];
-    CHECK_INT(ckpt_sign("example.org/log", 42, root, "example.org/log", sk, small, n + 1, NULL,
-                        err, sizeof err), 0);
-    CHECK_INT(ckpt_sign("example.org/log", 42, root, "example.org/log", sk, small, n, NULL,
-                        err, sizeof err), -1);
+    CHECK_INT(ckpt_sign("example.org/log", 42, root, "example.org/log", sk, small, n + 1, NULL, err, sizeof err), 0);
+    CHECK_INT(ckpt_sign("example.org/log", 42, root, "example.org/log", sk, small, n, NULL, err, sizeof err), -1);
     CHECK(strncmp(err, "output buffer too small", 23) == 0);
     /* ckpt_format gives the text part */
     CHECK_INT(ckpt_format("example.org/log", 42, root, out, sizeof out, &n, err, sizeof err), 0);
@@ -113,12 +111,12 @@ static void test_verify_roundtrip(void)
     size_t n;
     test_key(pk, sk);
     unhex(ROOT8, root, 32);
-    static const uint64_t sizes[] = { 0, 1, 9, 10, 42, 1000000, UINT64_MAX };
+    static const uint64_t sizes[] = {0, 1, 9, 10, 42, 1000000, UINT64_MAX};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        CHECK_INT(ckpt_sign("klartext.example/log", sizes[i], root, "klartext.example/log", sk,
-                            out, sizeof out, &n, err, sizeof err), 0);
-        CHECK_INT(ckpt_verify(out, n, "klartext.example/log", pk, "klartext.example/log", &cp,
-                              err, sizeof err), 0);
+        CHECK_INT(ckpt_sign("klartext.example/log", sizes[i], root, "klartext.example/log", sk, out, sizeof out, &n,
+                            err, sizeof err),
+                  0);
+        CHECK_INT(ckpt_verify(out, n, "klartext.example/log", pk, "klartext.example/log", &cp, err, sizeof err), 0);
         CHECK(cp.size == sizes[i]);
     }
     CHECK_STR(cp.origin, "klartext.example/log");
@@ -158,8 +156,8 @@ static void test_verify_tampered(void)
     CHECK(strstr(err, "does not verify") != NULL);
     /* a flipped bit in every base64 character of the signature */
     int accepted = 0;
-    size_t sig_start = n - 93;  /* 92 base64 characters and the newline */
-    for (size_t i = sig_start; i < n - 3; i++) {   /* the last ones are padding / zero bits */
+    size_t sig_start = n - 93; /* 92 base64 characters and the newline */
+    for (size_t i = sig_start; i < n - 3; i++) { /* the last ones are padding / zero bits */
         memcpy(t, note, n + 1);
         t[i] = t[i] == 'A' ? 'B' : 'A';
         accepted += ckpt_verify(t, n, "example.org/log", pk, NULL, NULL, err, sizeof err) == 0;
@@ -170,7 +168,7 @@ static void test_verify_tampered(void)
     memcpy(t, note, n + 1);
     t[n - 10] = t[n - 10] == 'A' ? 'B' : 'A';
     snprintf(two, sizeof two, "%s%s", note, t + sig_start - strlen("\xe2\x80\x94 example.org/log "));
-    CHECK_INT(ckpt_parse(two, strlen(two), &(struct ckpt){ 0 }, err, sizeof err), 0);
+    CHECK_INT(ckpt_parse(two, strlen(two), &(struct ckpt){0}, err, sizeof err), 0);
     CHECK_INT(ckpt_verify(two, strlen(two), "example.org/log", pk, NULL, NULL, err, sizeof err), -1);
     CHECK(strstr(err, "does not verify") != NULL);
 }
@@ -188,7 +186,10 @@ static void test_other_signatures_and_extensions(void)
                                  "example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n"
                                  "ext one\nsecond \xc3\xa9xtension\n");
     uint32_t id = ckpt_key_id("example.org/log", pk);
-    blob[0] = (uint8_t)(id >> 24); blob[1] = (uint8_t)(id >> 16); blob[2] = (uint8_t)(id >> 8); blob[3] = (uint8_t)id;
+    blob[0] = (uint8_t)(id >> 24);
+    blob[1] = (uint8_t)(id >> 16);
+    blob[2] = (uint8_t)(id >> 8);
+    blob[3] = (uint8_t)id;
     crypto_sign_detached(blob + 4, NULL, (const unsigned char *)text, tl, sk);
     memset(cosig, 0x77, sizeof cosig);
     size_t n = (size_t)snprintf(note, sizeof note, "%s\n", text);
@@ -207,64 +208,84 @@ static void test_other_signatures_and_extensions(void)
     CHECK_INT(cp.text_len, tl);
 }
 
-struct bad { const char *note; const char *err; };
+struct bad {
+    const char *note;
+    const char *err;
+};
 
 static void test_parse_rejects(void)
 {
     /* a valid signature line to append */
-#define SIG "\xe2\x80\x94 example.org/log mK8COzwc/OGo3j4SoCijneCrGDmVr5R2Mj6GHPHVynffilU3f2p6kPrtRGYFybgaULNq5AbrvtDG8whyUNRYofGIaws=\n"
+#define SIG \
+    "\xe2\x80\x94 example.org/log mK8COzwc/OGo3j4SoCijneCrGDmVr5R2Mj6GHPHVynffilU3f2p6kPrtRGYFybgaULNq5AbrvtDG8whyUNRYofGIaws=\n"
 #define ROOTB64 "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg="
 #define HDR "example.org/log\n42\n" ROOTB64 "\n"
     static const struct bad bad[] = {
-        { "", "note is empty" },
-        { HDR "\n" SIG "x", "note does not end in a newline" },
-        { HDR SIG, "note has no blank line between text and signatures" },
-        { HDR "\n", "note has no signature lines" },
-        { HDR "\n" SIG "\n", "note has no signature lines" },
-        { "example.org/log\n42\n\n" SIG, "checkpoint text has 2 lines, needs origin, tree size and root hash" },
-        { "\n42\n" ROOTB64 "\n\n" SIG, "line 1: empty line in the checkpoint text" },
-        { HDR "\n\n" SIG, "line 4: empty line in the checkpoint text" },
-        { "example.org/log\n042\n" ROOTB64 "\n\n" SIG, "line 2: tree size '042' is not a canonical decimal number" },
-        { "example.org/log\n+42\n" ROOTB64 "\n\n" SIG, "line 2: tree size '+42' is not a canonical decimal number" },
-        { "example.org/log\n-1\n" ROOTB64 "\n\n" SIG, "line 2: tree size '-1' is not a canonical decimal number" },
-        { "example.org/log\n 42\n" ROOTB64 "\n\n" SIG, "line 2: tree size ' 42' is not a canonical decimal number" },
-        { "example.org/log\n4a\n" ROOTB64 "\n\n" SIG, "line 2: tree size '4a' is not a canonical decimal number" },
-        { "example.org/log\n18446744073709551616\n" ROOTB64 "\n\n" SIG,
-          "line 2: tree size '18446744073709551616' is not a canonical decimal number" },
-        { "example.org/log\n00\n" ROOTB64 "\n\n" SIG, "line 2: tree size '00' is not a canonical decimal number" },
-        { "example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg\n\n" SIG, "line 3: root hash is not base64 of 32 bytes" },
-        { "example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyh=\n\n" SIG, "line 3: root hash is not base64 of 32 bytes" },
-        { "example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz-Nw7_RgQyg=\n\n" SIG, "line 3: root hash is not base64 of 32 bytes" },
-        { "example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=AAAA\n\n" SIG, "line 3: root hash is not base64 of 32 bytes" },
-        { "example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQw==\n\n" SIG, "line 3: root hash is not base64 of 32 bytes" },
-        { "example.org/log\r\n42\n" ROOTB64 "\n\n" SIG, "line 1: control character 0x0d" },
-        { "example.org/log\n42\t\n" ROOTB64 "\n\n" SIG, "line 2: control character 0x09" },
-        { "example.org/\xff\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8" },
-        { "example.org/\xc0\xaf\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8" },
-        { "example.org/\xed\xa0\x80\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8" },
-        { "example.org/\xf4\x90\x80\x80\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8" },
-        { "example.org/\xe2\x80\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8" },
-        { HDR "\n- example.org/log AAAA\n", "line 5: signature line does not start with an em dash and a space" },
-        { HDR "\n\xe2\x80\x93 example.org/log AAAA\n", "line 5: signature line does not start with an em dash and a space" },
-        { HDR "\n\xe2\x80\x94" "example.org/log AAAA\n", "line 5: signature line does not start with an em dash and a space" },
-        { HDR "\n\xe2\x80\x94 example.org/log\n", "line 5: signature line has no signature after the key name" },
-        { HDR "\n\xe2\x80\x94  AAAAAAAA\n", "line 5: key name is empty" },
-        { HDR "\n\xe2\x80\x94 a+b AAAAAAAA\n", "line 5: key name 'a+b' contains '+'" },
-        { HDR "\n\xe2\x80\x94 a\xc2\xa0" "b AAAAAAAA\n", "line 5: key name 'a\xc2\xa0" "b' contains a space" },
-        { HDR "\n\xe2\x80\x94 a\xe3\x80\x80" "b AAAAAAAA\n", "line 5: key name 'a\xe3\x80\x80" "b' contains a space" },
-        { HDR "\n\xe2\x80\x94 a AAAAAAA\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a AAAAAAB=\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a AAAAAA-_\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a AAAA AAAA\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a AAAAAA==\n", "line 5: signature is 4 bytes, too short for a key id and a signature" },
-        { HDR "\n" SIG "\xe2\x80\x94 a AAAAAAA\n", "line 6: signature is not canonical standard base64" },
+        {"", "note is empty"},
+        {HDR "\n" SIG "x", "note does not end in a newline"},
+        {HDR SIG, "note has no blank line between text and signatures"},
+        {HDR "\n", "note has no signature lines"},
+        {HDR "\n" SIG "\n", "note has no signature lines"},
+        {"example.org/log\n42\n\n" SIG, "checkpoint text has 2 lines, needs origin, tree size and root hash"},
+        {"\n42\n" ROOTB64 "\n\n" SIG, "line 1: empty line in the checkpoint text"},
+        {HDR "\n\n" SIG, "line 4: empty line in the checkpoint text"},
+        {"example.org/log\n042\n" ROOTB64 "\n\n" SIG, "line 2: tree size '042' is not a canonical decimal number"},
+        {"example.org/log\n+42\n" ROOTB64 "\n\n" SIG, "line 2: tree size '+42' is not a canonical decimal number"},
+        {"example.org/log\n-1\n" ROOTB64 "\n\n" SIG, "line 2: tree size '-1' is not a canonical decimal number"},
+        {"example.org/log\n 42\n" ROOTB64 "\n\n" SIG, "line 2: tree size ' 42' is not a canonical decimal number"},
+        {"example.org/log\n4a\n" ROOTB64 "\n\n" SIG, "line 2: tree size '4a' is not a canonical decimal number"},
+        {"example.org/log\n18446744073709551616\n" ROOTB64 "\n\n" SIG,
+         "line 2: tree size '18446744073709551616' is not a canonical decimal number"},
+        {"example.org/log\n00\n" ROOTB64 "\n\n" SIG, "line 2: tree size '00' is not a canonical decimal number"},
+        {"example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg\n\n" SIG,
+         "line 3: root hash is not base64 of 32 bytes"},
+        {"example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyh=\n\n" SIG,
+         "line 3: root hash is not base64 of 32 bytes"},
+        {"example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz-Nw7_RgQyg=\n\n" SIG,
+         "line 3: root hash is not base64 of 32 bytes"},
+        {"example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=AAAA\n\n" SIG,
+         "line 3: root hash is not base64 of 32 bytes"},
+        {"example.org/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQw==\n\n" SIG,
+         "line 3: root hash is not base64 of 32 bytes"},
+        {"example.org/log\r\n42\n" ROOTB64 "\n\n" SIG, "line 1: control character 0x0d"},
+        {"example.org/log\n42\t\n" ROOTB64 "\n\n" SIG, "line 2: control character 0x09"},
+        {"example.org/\xff\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8"},
+        {"example.org/\xc0\xaf\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8"},
+        {"example.org/\xed\xa0\x80\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8"},
+        {"example.org/\xf4\x90\x80\x80\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8"},
+        {"example.org/\xe2\x80\n42\n" ROOTB64 "\n\n" SIG, "line 1: invalid utf-8"},
+        {HDR "\n- example.org/log AAAA\n", "line 5: signature line does not start with an em dash and a space"},
+        {HDR "\n\xe2\x80\x93 example.org/log AAAA\n",
+         "line 5: signature line does not start with an em dash and a space"},
+        {HDR "\n\xe2\x80\x94"
+             "example.org/log AAAA\n",
+         "line 5: signature line does not start with an em dash and a space"},
+        {HDR "\n\xe2\x80\x94 example.org/log\n", "line 5: signature line has no signature after the key name"},
+        {HDR "\n\xe2\x80\x94  AAAAAAAA\n", "line 5: key name is empty"},
+        {HDR "\n\xe2\x80\x94 a+b AAAAAAAA\n", "line 5: key name 'a+b' contains '+'"},
+        {HDR "\n\xe2\x80\x94 a\xc2\xa0"
+             "b AAAAAAAA\n",
+         "line 5: key name 'a\xc2\xa0"
+         "b' contains a space"},
+        {HDR "\n\xe2\x80\x94 a\xe3\x80\x80"
+             "b AAAAAAAA\n",
+         "line 5: key name 'a\xe3\x80\x80"
+         "b' contains a space"},
+        {HDR "\n\xe2\x80\x94 a AAAAAAA\n", "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a AAAAAAB=\n", "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a AAAAAA-_\n", "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a AAAA AAAA\n", "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a AAAAAA==\n", "line 5: signature is 4 bytes, too short for a key id and a signature"},
+        {HDR "\n" SIG "\xe2\x80\x94 a AAAAAAA\n", "line 6: signature is not canonical standard base64"},
         /* found by fuzz_checkpoint: libsodium's decoder lets some bytes >= 0x80 through */
-        { "example.org/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm\xca\xb1MpJWZG3hSuFU=\n\n" SIG,
-          "line 3: root hash is not base64 of 32 bytes" },
-        { HDR "\n\xe2\x80\x94 a AAAA\xc3\xa9" "AA\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a AAAA====\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a AAAAAA=A\n", "line 5: signature is not canonical standard base64" },
-        { HDR "\n\xe2\x80\x94 a =AAAAAAA\n", "line 5: signature is not canonical standard base64" },
+        {"example.org/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm\xca\xb1MpJWZG3hSuFU=\n\n" SIG,
+         "line 3: root hash is not base64 of 32 bytes"},
+        {HDR "\n\xe2\x80\x94 a AAAA\xc3\xa9"
+             "AA\n",
+         "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a AAAA====\n", "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a AAAAAA=A\n", "line 5: signature is not canonical standard base64"},
+        {HDR "\n\xe2\x80\x94 a =AAAAAAA\n", "line 5: signature is not canonical standard base64"},
     };
     char err[300];
     struct ckpt cp;
@@ -290,7 +311,7 @@ static void test_parse_accepts(void)
 {
     char err[300];
     struct ckpt cp;
-    const char *five = HDR "\n\xe2\x80\x94 a AAAAAAAA\n";   /* 6 bytes: id + 2 bytes */
+    const char *five = HDR "\n\xe2\x80\x94 a AAAAAAAA\n"; /* 6 bytes: id + 2 bytes */
     CHECK_INT(ckpt_parse(five, strlen(five), &cp, err, sizeof err), 0);
     CHECK_INT(cp.sigs[0].sig_len, 2);
     const char *zero = "o\n0\n" ROOTB64 "\n\n" SIG;
@@ -320,8 +341,7 @@ static void test_limits(void)
 
     /* 32 signatures parse, 33 do not */
     n = (size_t)snprintf(note, sizeof note, HDR "\n");
-    for (int i = 0; i < 32; i++)
-        n += (size_t)snprintf(note + n, sizeof note - n, "\xe2\x80\x94 w%d AAAAAAAA\n", i);
+    for (int i = 0; i < 32; i++) n += (size_t)snprintf(note + n, sizeof note - n, "\xe2\x80\x94 w%d AAAAAAAA\n", i);
     CHECK_INT(ckpt_parse(note, n, &cp, err, sizeof err), 0);
     CHECK_INT(cp.n_sigs, 32);
     n += (size_t)snprintf(note + n, sizeof note - n, "\xe2\x80\x94 w32 AAAAAAAA\n");
@@ -359,7 +379,7 @@ static void test_limits(void)
     CHECK_STR(err, "line 4: 1025 bytes, more than 1024");
 
     /* whole note: exactly 16384 bytes parse (one long unknown signature), 16385 do not */
-    size_t fixed = strlen(HDR "\n\xe2\x80\x94  \n");       /* all but name and base64 */
+    size_t fixed = strlen(HDR "\n\xe2\x80\x94  \n"); /* all but name and base64 */
     size_t b64len = (CKPT_MAX_NOTE - fixed - 1) / 4 * 4, nlen = CKPT_MAX_NOTE - fixed - b64len;
     n = (size_t)snprintf(note, sizeof note, HDR "\n\xe2\x80\x94 ");
     memset(note + n, 'g', nlen);
@@ -378,7 +398,7 @@ static void test_limits(void)
 
 static void test_sign_errors(void)
 {
-    uint8_t pk[32], sk[64], root[32] = { 0 };
+    uint8_t pk[32], sk[64], root[32] = {0};
     char out[CKPT_SIGNED_MAX], err[300];
     test_key(pk, sk);
     CHECK_INT(ckpt_sign("o", 1, root, "a b", sk, out, sizeof out, NULL, err, sizeof err), -1);
@@ -413,21 +433,21 @@ static void test_vkey(void)
     CHECK_STR(name, "example.org/log");
     CHECK(memcmp(pk, pk2, 32) == 0);
     static const struct bad bad[] = {
-        { "PeterNeumann", "verifier key is not of the form name+keyid+key" },
-        { "PeterNeumann+c74f20a3", "verifier key is not of the form name+keyid+key" },
-        { "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-          "verifier key: key id c74f20a4 does not match the key (c74f20a3)" },
-        { "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-          "verifier key: key id is not 8 lowercase hex digits" },
-        { "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-          "verifier key: key id is not 8 hex digits" },
-        { "PeterNeumann+c74f20a3+Arpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-          "verifier key: key type 0x02 is not ed25519 (0x01)" },
-        { "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
-          "verifier key: key is not base64 of 33 bytes" },
-        { "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-          "verifier key: key name 'Peter Neumann' contains a space" },
-        { "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "verifier key: key name is empty" },
+        {"PeterNeumann", "verifier key is not of the form name+keyid+key"},
+        {"PeterNeumann+c74f20a3", "verifier key is not of the form name+keyid+key"},
+        {"PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+         "verifier key: key id c74f20a4 does not match the key (c74f20a3)"},
+        {"PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+         "verifier key: key id is not 8 lowercase hex digits"},
+        {"PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+         "verifier key: key id is not 8 hex digits"},
+        {"PeterNeumann+c74f20a3+Arpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+         "verifier key: key type 0x02 is not ed25519 (0x01)"},
+        {"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
+         "verifier key: key is not base64 of 33 bytes"},
+        {"Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+         "verifier key: key name 'Peter Neumann' contains a space"},
+        {"+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "verifier key: key name is empty"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = ckpt_vkey_parse(bad[i].note, name, pk2, err, sizeof err);
@@ -456,8 +476,7 @@ static int cli(int argc, char **argv)
     if (strcmp(argv[1], "sign") == 0 && argc == 7) {
         char out[CKPT_SIGNED_MAX], *end;
         unsigned long long size = strtoull(argv[3], &end, 10);
-        if (*end || unhex(argv[4], root, 32) < 0 || unhex(argv[6], seed, 32) < 0)
-            return usage();
+        if (*end || unhex(argv[4], root, 32) < 0 || unhex(argv[6], seed, 32) < 0) return usage();
         crypto_sign_seed_keypair(pk, sk, seed);
         if (ckpt_sign(argv[2], size, root, argv[5], sk, out, sizeof out, NULL, err, sizeof err) < 0) {
             fprintf(stderr, "test_checkpoint: %s\n", err);
@@ -467,18 +486,15 @@ static int cli(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "pubkey") == 0 && argc == 3) {
-        if (unhex(argv[2], seed, 32) < 0)
-            return usage();
+        if (unhex(argv[2], seed, 32) < 0) return usage();
         crypto_sign_seed_keypair(pk, sk, seed);
-        for (int i = 0; i < 32; i++)
-            printf("%02x", pk[i]);
+        for (int i = 0; i < 32; i++) printf("%02x", pk[i]);
         printf("\n");
         return 0;
     }
     if (strcmp(argv[1], "vkey") == 0 && argc == 4) {
         char vk[CKPT_VKEY_MAX];
-        if (unhex(argv[3], pk, 32) < 0)
-            return usage();
+        if (unhex(argv[3], pk, 32) < 0) return usage();
         if (ckpt_vkey_format(argv[2], pk, vk, sizeof vk, err, sizeof err) < 0) {
             fprintf(stderr, "test_checkpoint: %s\n", err);
             return 1;
@@ -489,23 +505,20 @@ static int cli(int argc, char **argv)
     if (strcmp(argv[1], "verify") == 0 && (argc == 5 || argc == 6)) {
         static char note[CKPT_MAX_NOTE + 2];
         struct ckpt cp;
-        if (unhex(argv[4], pk, 32) < 0)
-            return usage();
+        if (unhex(argv[4], pk, 32) < 0) return usage();
         FILE *f = strcmp(argv[2], "-") == 0 ? stdin : fopen(argv[2], "rb");
         if (!f) {
             fprintf(stderr, "test_checkpoint: cannot open '%s'\n", argv[2]);
             return 2;
         }
         size_t n = fread(note, 1, sizeof note, f);
-        if (f != stdin)
-            fclose(f);
+        if (f != stdin) fclose(f);
         if (ckpt_verify(note, n, argv[3], pk, argc == 6 ? argv[5] : NULL, &cp, err, sizeof err) < 0) {
             fprintf(stderr, "test_checkpoint: %s\n", err);
             return 1;
         }
         printf("checkpoint verified: %s size %llu root ", cp.origin, (unsigned long long)cp.size);
-        for (int i = 0; i < 32; i++)
-            printf("%02x", cp.root[i]);
+        for (int i = 0; i < 32; i++) printf("%02x", cp.root[i]);
         printf("\n");
         return 0;
     }
@@ -514,10 +527,8 @@ static int cli(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (sodium_init() < 0)
-        return 1;
-    if (argc > 1)
-        return cli(argc, argv);
+    if (sodium_init() < 0) return 1;
+    if (argc > 1) return cli(argc, argv);
     RUN(test_go_note_vector);
     RUN(test_sign_golden);
     RUN(test_verify_roundtrip);

@@ -8,12 +8,10 @@
 static int is_display_form(const char *s)
 {
     static const char alpha[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    if (strlen(s) != CODE_DISPLAY_LEN)
-        return 0;
+    if (strlen(s) != CODE_DISPLAY_LEN) return 0;
     for (int i = 0; i < CODE_DISPLAY_LEN; i++) {
         if (i % 5 == 4) {
-            if (s[i] != '-')
-                return 0;
+            if (s[i] != '-') return 0;
         } else if (!strchr(alpha, s[i]) || s[i] == '\0') {
             return 0;
         }
@@ -24,7 +22,7 @@ static int is_display_form(const char *s)
 static void test_generate(void)
 {
     char a[CODE_DISPLAY_SIZE], b[CODE_DISPLAY_SIZE], canon[CODE_CANON_SIZE];
-    int counts[32] = { 0 };
+    int counts[32] = {0};
     code_generate(a);
     code_generate(b);
     CHECK(is_display_form(a));
@@ -37,8 +35,7 @@ static void test_generate(void)
         for (int j = 0; j < CODE_CHARS; j++)
             counts[strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ", canon[j]) - "0123456789ABCDEFGHJKMNPQRSTVWXYZ"]++;
     }
-    for (int s = 0; s < 32; s++)
-        CHECK(counts[s] > 600 && counts[s] < 1400);   /* expected 1000 each */
+    for (int s = 0; s < 32; s++) CHECK(counts[s] > 600 && counts[s] < 1400); /* expected 1000 each */
 }
 
 static void test_encode_decode(void)
@@ -52,17 +49,16 @@ static void test_encode_decode(void)
     code_encode(b, canon);
     CHECK_STR(canon, "ZZZZZZZZZZZZZZZZ");
     /* known vector: bytes 00 01 .. 09, 5 bits at a time, most significant first */
-    for (int i = 0; i < CODE_BYTES; i++)
-        b[i] = (unsigned char)i;
+    for (int i = 0; i < CODE_BYTES; i++) b[i] = (unsigned char)i;
     code_encode(b, canon);
     CHECK_STR(canon, "000G40R40M30E209");
     code_format(canon, disp);
     CHECK_STR(disp, "000G-40R4-0M30-E209");
     CHECK_INT(code_decode(canon, back), 0);
     CHECK(memcmp(b, back, sizeof b) == 0);
-    CHECK_INT(code_decode("000G40R40M30E20I", back), -1);    /* not canonical: I */
-    CHECK_INT(code_decode("000g40R40M30E209", back), -1);    /* not canonical: lower case */
-    char shortc[CODE_CANON_SIZE] = "000G40R40M30E20";          /* short */
+    CHECK_INT(code_decode("000G40R40M30E20I", back), -1); /* not canonical: I */
+    CHECK_INT(code_decode("000g40R40M30E209", back), -1); /* not canonical: lower case */
+    char shortc[CODE_CANON_SIZE] = "000G40R40M30E20"; /* short */
     CHECK_INT(code_decode(shortc, back), -1);
     for (int r = 0; r < 200; r++) {
         randombytes_buf(b, sizeof b);
@@ -76,7 +72,7 @@ static void test_parse(void)
 {
     char canon[CODE_CANON_SIZE], err[128];
     const char *ok[] = {
-        "K7QM-2D9X-PH4T-W3RC", "k7qm-2d9x-ph4t-w3rc", "K7QM2D9XPH4TW3RC", " K7QM 2D9X PH4T W3RC ",
+        "K7QM-2D9X-PH4T-W3RC",     "k7qm-2d9x-ph4t-w3rc",    "K7QM2D9XPH4TW3RC",   " K7QM 2D9X PH4T W3RC ",
         "K7-QM-2D-9X-PH-4T-W3-RC", "K7QM--2D9X--PH4T--W3RC", "k7qm2d9xph4tw3rc\t",
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -101,14 +97,17 @@ static void test_parse(void)
     CHECK_STR(err, "invalid character '_' in code");
     CHECK_INT(code_parse("K7QM-2D9X-PH4T-W3R\xc3\x9c", 20, canon, err, sizeof err), -1);
     CHECK_STR(err, "invalid byte 0xc3 in code");
-    CHECK_INT(code_parse("K7QM\0" "2D9XPH4TW3RC", 16, canon, err, sizeof err), -1);
+    CHECK_INT(code_parse("K7QM\0"
+                         "2D9XPH4TW3RC",
+                         16, canon, err, sizeof err),
+              -1);
     char longin[100];
     memset(longin, '-', sizeof longin);
     memcpy(longin, "K7QM2D9XPH4TW3RC", 16);
     CHECK_INT(code_parse(longin, sizeof longin, canon, err, sizeof err), -1);
     CHECK(strstr(err, "too long") != NULL);
     CHECK_INT(code_parse(longin, CODE_INPUT_MAX, canon, err, sizeof err), 0);
-    CHECK_INT(code_parse("K7QM-2D9X-PH4T-W3RX", 19, canon, NULL, 0), 0);  /* err may be NULL */
+    CHECK_INT(code_parse("K7QM-2D9X-PH4T-W3RX", 19, canon, NULL, 0), 0); /* err may be NULL */
 }
 
 static void test_lookup_hash(void)
@@ -144,7 +143,7 @@ static void test_lookup_hash(void)
 
 static void test_deterministic(void)
 {
-    unsigned char seed[32] = { 1, 2, 3 };
+    unsigned char seed[32] = {1, 2, 3};
     char a[CODE_DISPLAY_SIZE], b[CODE_DISPLAY_SIZE], c[CODE_DISPLAY_SIZE];
     code_test_generate_from_seed(seed, 0, a);
     code_test_generate_from_seed(seed, 0, b);
@@ -152,13 +151,12 @@ static void test_deterministic(void)
     CHECK_STR(a, b);
     CHECK(strcmp(a, c) != 0);
     CHECK(is_display_form(a) && is_display_form(c));
-    CHECK_STR(a, "B7A5-K0YY-2KKF-YP1R");     /* blake2b(8 zero bytes, key=seed, 10 bytes) */
+    CHECK_STR(a, "B7A5-K0YY-2KKF-YP1R"); /* blake2b(8 zero bytes, key=seed, 10 bytes) */
 }
 
 int main(void)
 {
-    if (sodium_init() < 0)
-        return 1;
+    if (sodium_init() < 0) return 1;
     RUN(test_generate);
     RUN(test_encode_decode);
     RUN(test_parse);

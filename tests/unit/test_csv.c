@@ -10,7 +10,7 @@ struct collect {
     size_t len;
     long lines[64];
     size_t nrec;
-    int stop_at;                 /* fail in the callback at this record index (-1 never) */
+    int stop_at; /* fail in the callback at this record index (-1 never) */
 };
 
 static int collect_cb(void *ctx, const struct csv_record *rec, char *err, size_t errlen)
@@ -24,15 +24,14 @@ static int collect_cb(void *ctx, const struct csv_record *rec, char *err, size_t
     c->nrec++;
     for (size_t i = 0; i < rec->nfields; i++) {
         if (strlen(rec->field[i]) != rec->len[i]) printf("#   length mismatch\n");
-        c->len += (size_t)snprintf(c->out + c->len, sizeof c->out - c->len, "[%s]",
-                                   rec->field[i]);
+        c->len += (size_t)snprintf(c->out + c->len, sizeof c->out - c->len, "[%s]", rec->field[i]);
     }
     c->len += (size_t)snprintf(c->out + c->len, sizeof c->out - c->len, "\n");
     return 0;
 }
 
-static int parse_opt(const char *text, size_t len, const struct csv_options *opt,
-                     struct collect *c, char *err, size_t errlen)
+static int parse_opt(const char *text, size_t len, const struct csv_options *opt, struct collect *c, char *err,
+                     size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->stop_at = -1;
@@ -69,12 +68,12 @@ static void test_basic(void)
     expect_ok("subject,name,email\nA1,Anna,a@x.de\nB2,Bob,b@x.de\n",
               "[subject][name][email]\n[A1][Anna][a@x.de]\n[B2][Bob][b@x.de]\n");
     expect_ok("a,b\r\n1,2\r\n", "[a][b]\n[1][2]\n");
-    expect_ok("a,b\n1,2", "[a][b]\n[1][2]\n");             /* no final newline */
-    expect_ok("a,b\r\n1,2\r", "[a][b]\n[1][2]\n");         /* CR at the very end */
+    expect_ok("a,b\n1,2", "[a][b]\n[1][2]\n"); /* no final newline */
+    expect_ok("a,b\r\n1,2\r", "[a][b]\n[1][2]\n"); /* CR at the very end */
     expect_ok("a,b,c\n,,\n1,,3\n4,5,\n", "[a][b][c]\n[][][]\n[1][][3]\n[4][5][]\n");
-    expect_ok("a,b\n 1 , 2 \n", "[a][b]\n[ 1 ][ 2 ]\n");   /* spaces are data */
+    expect_ok("a,b\n 1 , 2 \n", "[a][b]\n[ 1 ][ 2 ]\n"); /* spaces are data */
     expect_ok("a\n", "[a]\n");
-    expect_ok("a,b\n", "[a][b]\n");                        /* header only */
+    expect_ok("a,b\n", "[a][b]\n"); /* header only */
 }
 
 static void test_quoted(void)
@@ -104,7 +103,8 @@ static void test_lines(void)
     CHECK_INT(c.lines[1], 2);
     CHECK_INT(c.lines[2], 5);
     EXPECT_ERR("a,b,c,d,e\n1,2,3,4,5\n\"multi\nline\",2,3,4,5\n1,2,3,4,5\n1,2,3,4,5\n"
-               "1,2,3,4,5\n1,2,3,4,5\n1,2,3,4,5,6\n", "line 9: 6 fields, header has 5");
+               "1,2,3,4,5\n1,2,3,4,5\n1,2,3,4,5,6\n",
+               "line 9: 6 fields, header has 5");
     EXPECT_ERR("a,b,c\n1,2\n", "line 2: 2 fields, header has 3");
     EXPECT_ERR("a,b,c\n1\n", "line 2: 1 field, header has 3");
 }
@@ -113,7 +113,7 @@ static void test_strict_errors(void)
 {
     EXPECT_ERR("a,b\n\"ab\"x,c\n", "line 2, column 5: text after closing quote");
     EXPECT_ERR("a,b\nab\"c,d\n", "line 2, column 3: quote in an unquoted field (quote the whole "
-               "field and double the quote)");
+                                 "field and double the quote)");
     EXPECT_ERR("a,b\n1,2\r3,4\n", "line 2, column 4: carriage return without line feed");
     EXPECT_ERR("a,b\n1,\0\n", "line 2, column 3: NUL byte");
     EXPECT_ERR("a,b\n1,2\n\n3,4\n", "line 3: empty line");
@@ -129,20 +129,19 @@ static void test_strict_errors(void)
 
 static void test_utf8(void)
 {
-    expect_ok("name,city\nJürgen,Köln\n\"Zoë, 🎉\",東京\n",
-              "[name][city]\n[Jürgen][Köln]\n[Zoë, 🎉][東京]\n");
-    EXPECT_ERR("a,b\nä\xC0\x80,x\n", "line 2, column 2: invalid UTF-8");            /* overlong */
-    EXPECT_ERR("a,b\nx,\xED\xA0\x80\n", "line 2, column 3: invalid UTF-8");          /* surrogate */
-    EXPECT_ERR("a,b\nx,\xF5\x80\x80\x80\n", "line 2, column 3: invalid UTF-8");      /* > U+10FFFF */
+    expect_ok("name,city\nJürgen,Köln\n\"Zoë, 🎉\",東京\n", "[name][city]\n[Jürgen][Köln]\n[Zoë, 🎉][東京]\n");
+    EXPECT_ERR("a,b\nä\xC0\x80,x\n", "line 2, column 2: invalid UTF-8"); /* overlong */
+    EXPECT_ERR("a,b\nx,\xED\xA0\x80\n", "line 2, column 3: invalid UTF-8"); /* surrogate */
+    EXPECT_ERR("a,b\nx,\xF5\x80\x80\x80\n", "line 2, column 3: invalid UTF-8"); /* > U+10FFFF */
     EXPECT_ERR("a,b\nx,\xF4\x90\x80\x80\n", "line 2, column 3: invalid UTF-8");
-    EXPECT_ERR("a,b\nx,\xE0\x80\x80\n", "line 2, column 3: invalid UTF-8");          /* overlong */
-    EXPECT_ERR("a,b\nx\xC3,y\n", "line 2, column 3: invalid UTF-8");                 /* cut short */
+    EXPECT_ERR("a,b\nx,\xE0\x80\x80\n", "line 2, column 3: invalid UTF-8"); /* overlong */
+    EXPECT_ERR("a,b\nx\xC3,y\n", "line 2, column 3: invalid UTF-8"); /* cut short */
     EXPECT_ERR("a,b\nx,\xC3", "line 2, column 3: invalid UTF-8 (truncated sequence)");
-    EXPECT_ERR("a,b\nx,\x80\n", "line 2, column 3: invalid UTF-8");                  /* stray */
+    EXPECT_ERR("a,b\nx,\x80\n", "line 2, column 3: invalid UTF-8"); /* stray */
     EXPECT_ERR("a,b\n\"äö\"\xFF\n", "line 2, column 5: invalid UTF-8");
     /* columns count characters, not bytes */
     EXPECT_ERR("a,b\nää\"x,y\n", "line 2, column 3: quote in an unquoted field (quote the "
-               "whole field and double the quote)");
+                                 "whole field and double the quote)");
 }
 
 static void test_bom(void)
@@ -170,7 +169,7 @@ static void test_headerless(void)
     o.header = 0;
     CHECK_INT(parse_opt("", 0, &o, &c, err, sizeof err), 0);
     CHECK_INT(c.nrec, 0);
-    CHECK_INT(parse_opt("x,,\n1,2,3\n", 10, &o, &c, err, sizeof err), 0);   /* names unchecked */
+    CHECK_INT(parse_opt("x,,\n1,2,3\n", 10, &o, &c, err, sizeof err), 0); /* names unchecked */
     CHECK_STR(c.out, "[x][][]\n[1][2][3]\n");
     CHECK_INT(parse_opt("1,2\n3\n", 6, &o, &c, err, sizeof err), -1);
     CHECK_STR(err, "line 2: 1 field, first record has 2");
@@ -217,7 +216,7 @@ static void test_limits(void)
     CHECK_INT(parse_opt("a,b\nabcd,\"wxyz\"\n", 16, &o, &c, err, sizeof err), 0);
     CHECK_INT(parse_opt("a,b\nabcd,\"wxyz\"\"\"\n", 18, &o, &c, err, sizeof err), -1);
     CHECK_STR(err, "line 2, column 12: field longer than 4 bytes");
-    o.max_field = 0;            /* 0 = the default */
+    o.max_field = 0; /* 0 = the default */
     o.max_record = 10;
     CHECK_INT(parse_opt("a,b\n1234,56789\n", 15, &o, &c, err, sizeof err), -1);
     CHECK_STR(err, "line 2: record longer than 10 bytes");
@@ -235,11 +234,17 @@ static void test_callback(void)
     CHECK_INT(c.nrec, 2);
     /* header lookup */
     struct csv_parser *p;
-    struct hdr { int subject, email, missing; } h = { -2, -2, -2 };
+    struct hdr {
+        int subject, email, missing;
+    } h = {-2, -2, -2};
     struct csv_record rec;
-    const char *f[] = { "subject", "name", "email" };
-    size_t l[] = { 7, 4, 5 };
-    rec.nfields = 3; rec.field = f; rec.len = l; rec.index = 0; rec.line = 1;
+    const char *f[] = {"subject", "name", "email"};
+    size_t l[] = {7, 4, 5};
+    rec.nfields = 3;
+    rec.field = f;
+    rec.len = l;
+    rec.index = 0;
+    rec.line = 1;
     h.subject = csv_header_find(&rec, "subject");
     h.email = csv_header_find(&rec, "email");
     h.missing = csv_header_find(&rec, "timezone");
@@ -264,11 +269,11 @@ static void test_sticky_error(void)
     if (!p) return;
     CHECK_INT(csv_parser_feed(p, "a,b\nx\"", 6, err, sizeof err), -1);
     CHECK_STR(err, "line 2, column 2: quote in an unquoted field (quote the whole field and "
-              "double the quote)");
+                   "double the quote)");
     err[0] = 0;
     CHECK_INT(csv_parser_feed(p, "1,2\n", 4, err, sizeof err), -1);
     CHECK_STR(err, "line 2, column 2: quote in an unquoted field (quote the whole field and "
-              "double the quote)");
+                   "double the quote)");
     CHECK_INT(csv_parser_finish(p, err, sizeof err), -1);
     csv_parser_free(p);
 }
@@ -300,8 +305,7 @@ static void test_chunked(void)
                 if (!rc) rc = csv_parser_finish(p, perr, sizeof perr);
                 csv_parser_free(p);
                 if (rc != wrc || strcmp(part.out, whole.out) || (rc && strcmp(perr, werr))) {
-                    printf("#   input %zu split at %zu/%zu: %d '%s' vs %d '%s'\n", k, i, j,
-                           rc, perr, wrc, werr);
+                    printf("#   input %zu split at %zu/%zu: %d '%s' vs %d '%s'\n", k, i, j, rc, perr, wrc, werr);
                     CHECK(0);
                     return;
                 }
@@ -310,7 +314,11 @@ static void test_chunked(void)
 }
 
 /* writer */
-struct sink { char buf[1024]; size_t len; int fail_after; };
+struct sink {
+    char buf[1024];
+    size_t len;
+    int fail_after;
+};
 
 static int sink_mem(void *ctx, const char *data, size_t len)
 {
@@ -334,18 +342,17 @@ static const char *write1(const char *const *f, const size_t *l, size_t n)
 
 static void test_writer(void)
 {
-    const char *a[] = { "A1", "Anna Müller", "a@x.de" };
+    const char *a[] = {"A1", "Anna Müller", "a@x.de"};
     CHECK_STR(write1(a, NULL, 3), "A1,Anna Müller,a@x.de\n");
-    const char *b[] = { "x,y", "say \"hi\"", "two\nlines", "cr\rhere", "", " sp " };
-    CHECK_STR(write1(b, NULL, 6),
-              "\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\",, sp \n");
-    const char *c[] = { "" };
+    const char *b[] = {"x,y", "say \"hi\"", "two\nlines", "cr\rhere", "", " sp "};
+    CHECK_STR(write1(b, NULL, 6), "\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\",, sp \n");
+    const char *c[] = {""};
     CHECK_STR(write1(c, NULL, 1), "\"\"\n");
-    const char *d[] = { "\"", "\"\"" };
+    const char *d[] = {"\"", "\"\""};
     CHECK_STR(write1(d, NULL, 2), "\"\"\"\",\"\"\"\"\"\"\n");
-    const char *e[] = { "abc,def", NULL };
-    size_t el[] = { 3, 0 };
-    CHECK_STR(write1(e, el, 2), "abc,\n");            /* lens: only the first 3 bytes */
+    const char *e[] = {"abc,def", NULL};
+    size_t el[] = {3, 0};
+    CHECK_STR(write1(e, el, 2), "abc,\n"); /* lens: only the first 3 bytes */
     CHECK_STR(write1(a, NULL, 0), "(error)");
     CHECK_INT(csv_needs_quotes("a;b", 3), 0);
     CHECK_INT(csv_needs_quotes("a\nb", 3), 1);
@@ -393,28 +400,26 @@ static void test_roundtrip(void)
 static void test_formula_guard(void)
 {
     /* each dangerous first byte; CR also forces quotes */
-    const char *a[] = { "=1+1", "+SUM(A1)", "-2+3", "@SUM(1+1)", "\tx", "\rx" };
+    const char *a[] = {"=1+1", "+SUM(A1)", "-2+3", "@SUM(1+1)", "\tx", "\rx"};
     CHECK_STR(write1(a, NULL, 6), "'=1+1,'+SUM(A1),'-2+3,'@SUM(1+1),'\tx,\"'\rx\"\n");
     /* one byte alone is dangerous too, except the lone "-" */
-    const char *b[] = { "=", "+", "@", "\t", "-", "--" };
+    const char *b[] = {"=", "+", "@", "\t", "-", "--"};
     CHECK_STR(write1(b, NULL, 6), "'=,'+,'@,'\t,-,'--\n");
     /* plain numbers stay numbers: [+-]?[0-9]+(.[0-9]+)? */
-    const char *c[] = { "-5", "-0.25", "+3", "+0", "-007", "12", "3.5", "-1234567890.0123456789" };
+    const char *c[] = {"-5", "-0.25", "+3", "+0", "-007", "12", "3.5", "-1234567890.0123456789"};
     CHECK_STR(write1(c, NULL, 8), "-5,-0.25,+3,+0,-007,12,3.5,-1234567890.0123456789\n");
     /* almost numbers are not */
-    const char *d[] = { "-5.", "-.5", "+-3", "-1e5", "-5 ", "-5;6", "- 5", "-0x1F", "+3,5" };
-    CHECK_STR(write1(d, NULL, 9),
-              "'-5.,'-.5,'+-3,'-1e5,'-5 ,'-5;6,'- 5,'-0x1F,\"'+3,5\"\n");
+    const char *d[] = {"-5.", "-.5", "+-3", "-1e5", "-5 ", "-5;6", "- 5", "-0x1F", "+3,5"};
+    CHECK_STR(write1(d, NULL, 9), "'-5.,'-.5,'+-3,'-1e5,'-5 ,'-5;6,'- 5,'-0x1F,\"'+3,5\"\n");
     /* quoting: the apostrophe goes inside the quotes, before the field's own bytes */
-    const char *e[] = { "=HYPERLINK(\"http://x\",\"y\")", "=a,b", "-x\ny", "@\"" };
-    CHECK_STR(write1(e, NULL, 4),
-              "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'=a,b\",\"'-x\ny\",\"'@\"\"\"\n");
+    const char *e[] = {"=HYPERLINK(\"http://x\",\"y\")", "=a,b", "-x\ny", "@\""};
+    CHECK_STR(write1(e, NULL, 4), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'=a,b\",\"'-x\ny\",\"'@\"\"\"\n");
     /* untouched: the byte later in the field, a space first, ISO times, paths, ids, empty */
-    const char *f[] = { "a=1", " =1", "2018-11-13T10:00:00Z", "/gp/profile/=x", "c-1", "", "'=x" };
+    const char *f[] = {"a=1", " =1", "2018-11-13T10:00:00Z", "/gp/profile/=x", "c-1", "", "'=x"};
     CHECK_STR(write1(f, NULL, 7), "a=1, =1,2018-11-13T10:00:00Z,/gp/profile/=x,c-1,,'=x\n");
     /* lens: only the given bytes count ("-5" of "-5x" is a number, "=" of "=" too) */
-    const char *g[] = { "-5x", "-5x", "=1" };
-    size_t gl[] = { 2, 3, 0 };
+    const char *g[] = {"-5x", "-5x", "=1"};
+    size_t gl[] = {2, 3, 0};
     CHECK_STR(write1(g, gl, 3), "-5,'-5x,\n");
     /* the predicates */
     CHECK_INT(csv_formula_char('='), 1);
@@ -434,7 +439,7 @@ static void test_formula_guard(void)
     CHECK_INT(csv_needs_guard("-5.", 3), 1);
     /* a failing sink stops the writer at every write, the apostrophes too */
     struct sink s;
-    const char *h[] = { "=1+1", "=a,b" };
+    const char *h[] = {"=1+1", "=a,b"};
     const char *hw = "'=1+1,\"'=a,b\"\n";
     for (int k = 0; k <= (int)strlen(hw); k++) {
         memset(&s, 0, sizeof s);

@@ -29,7 +29,10 @@ static int split_ini(const char *text, struct enisa_parser *p, char *err, size_t
             rc = enisa_ini_cb(p, section, NULL, NULL, NULL, lineno, cberr, sizeof cberr);
         } else {
             char *eq = strchr(b, '=');
-            if (!eq) { snprintf(err, errlen, "line %d: expected 'key = value'", lineno); return -1; }
+            if (!eq) {
+                snprintf(err, errlen, "line %d: expected 'key = value'", lineno);
+                return -1;
+            }
             char *ke = eq;
             *eq = 0;
             while (ke > b && ke[-1] == ' ') *--ke = 0;
@@ -37,7 +40,10 @@ static int split_ini(const char *text, struct enisa_parser *p, char *err, size_t
             while (*v == ' ') v++;
             rc = enisa_ini_cb(p, section, NULL, b, v, lineno, cberr, sizeof cberr);
         }
-        if (rc) { snprintf(err, errlen, "line %d: %s", lineno, cberr); return -1; }
+        if (rc) {
+            snprintf(err, errlen, "line %d: %s", lineno, cberr);
+            return -1;
+        }
     }
     return 0;
 }
@@ -56,8 +62,14 @@ static int se_of(const char *text, char *se_text, enum enisa_band *band)
     struct enisa_result r;
     char err[256];
     enisa_input_init(&in);
-    if (parse(text, &in, err, sizeof err)) { printf("# parse: %s\n", err); return -1; }
-    if (enisa_compute(&in, &r, err, sizeof err)) { printf("# compute: %s\n", err); return -1; }
+    if (parse(text, &in, err, sizeof err)) {
+        printf("# parse: %s\n", err);
+        return -1;
+    }
+    if (enisa_compute(&in, &r, err, sizeof err)) {
+        printf("# compute: %s\n", err);
+        return -1;
+    }
     strcpy(se_text, r.se_text);
     *band = r.band;
     return r.se_q;
@@ -65,27 +77,33 @@ static int se_of(const char *text, char *se_text, enum enisa_band *band)
 
 static void test_vectors(void)
 {
-    static const struct { const char *name, *text, *se; int q; enum enisa_band band; } v[] = {
-        { "names and e-mails visible to anyone",
-          "[data]\ncategory = simple\nei = maximum\n[circumstances]\nconfidentiality = unknown\n",
-          "1.5", 6, ENISA_LOW },
-        { "same, plus scraping",
-          "[data]\ncategory = simple\nei = maximum\n[circumstances]\nconfidentiality = unknown\n"
-          "malicious = yes\n", "2.0", 8, ENISA_MEDIUM },
-        { "full card data from a hacked shop",
-          "[data]\ncategory = financial\ndpc = 4\ndpc_reason = full card data enabling fraud\n"
-          "ei = maximum\n[circumstances]\nconfidentiality = unknown\nmalicious = yes\n",
-          "5.0", 20, ENISA_VERY_HIGH },
-        { "test results to known wrong recipients",
-          "[data]\ncategory = sensitive\nei = maximum\n[circumstances]\nconfidentiality = known\n",
-          "4.25", 17, ENISA_VERY_HIGH },
-        { "pseudonymised behaviour log to a known partner",
-          "[data]\ncategory = behavioural\nei = negligible\n[circumstances]\n"
-          "confidentiality = known\n", "0.75", 3, ENISA_LOW },
+    static const struct {
+        const char *name, *text, *se;
+        int q;
+        enum enisa_band band;
+    } v[] = {
+        {"names and e-mails visible to anyone",
+         "[data]\ncategory = simple\nei = maximum\n[circumstances]\nconfidentiality = unknown\n", "1.5", 6, ENISA_LOW},
+        {"same, plus scraping",
+         "[data]\ncategory = simple\nei = maximum\n[circumstances]\nconfidentiality = unknown\n"
+         "malicious = yes\n",
+         "2.0", 8, ENISA_MEDIUM},
+        {"full card data from a hacked shop",
+         "[data]\ncategory = financial\ndpc = 4\ndpc_reason = full card data enabling fraud\n"
+         "ei = maximum\n[circumstances]\nconfidentiality = unknown\nmalicious = yes\n",
+         "5.0", 20, ENISA_VERY_HIGH},
+        {"test results to known wrong recipients",
+         "[data]\ncategory = sensitive\nei = maximum\n[circumstances]\nconfidentiality = known\n", "4.25", 17,
+         ENISA_VERY_HIGH},
+        {"pseudonymised behaviour log to a known partner",
+         "[data]\ncategory = behavioural\nei = negligible\n[circumstances]\n"
+         "confidentiality = known\n",
+         "0.75", 3, ENISA_LOW},
         /* availability total (+0.5: no backup, nobody can recover it) and malicious (+0.5) */
-        { "ransomware without backup, customer list",
-          "[data]\ncategory = simple\nei = maximum\n[circumstances]\navailability = total\n"
-          "malicious = yes\n", "2.0", 8, ENISA_MEDIUM },
+        {"ransomware without backup, customer list",
+         "[data]\ncategory = simple\nei = maximum\n[circumstances]\navailability = total\n"
+         "malicious = yes\n",
+         "2.0", 8, ENISA_MEDIUM},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char se[16] = "";
@@ -107,7 +125,8 @@ static void test_extremes(void)
     CHECK_INT(band, ENISA_LOW);
     CHECK_INT(se_of("[data]\ncategory = sensitive\nei = 1\n[circumstances]\nconfidentiality = "
                     "unknown\nintegrity = unrecoverable\navailability = total\nmalicious = yes\n",
-                    se, &band), 24);
+                    se, &band),
+              24);
     CHECK_STR(se, "6.0");
     CHECK_INT(band, ENISA_VERY_HIGH);
 }
@@ -127,10 +146,12 @@ static void test_bands(void)
 static void test_format_quarters(void)
 {
     char b[16];
-    static const struct { int q; const char *s; } f[] = {
-        { 0, "0.0" }, { 1, "0.25" }, { 2, "0.5" }, { 3, "0.75" }, { 4, "1.0" }, { 6, "1.5" },
-        { 8, "2.0" }, { 17, "4.25" }, { 20, "5.0" }, { 23, "5.75" }, { 24, "6.0" },
-        { -3, "-0.75" },
+    static const struct {
+        int q;
+        const char *s;
+    } f[] = {
+        {0, "0.0"}, {1, "0.25"},  {2, "0.5"},  {3, "0.75"},  {4, "1.0"},  {6, "1.5"},
+        {8, "2.0"}, {17, "4.25"}, {20, "5.0"}, {23, "5.75"}, {24, "6.0"}, {-3, "-0.75"},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         enisa_format_quarters(f[i].q, '.', b, sizeof b);
@@ -138,7 +159,7 @@ static void test_format_quarters(void)
     }
     enisa_format_quarters(6, ',', b, sizeof b);
     CHECK_STR(b, "1,5");
-    CHECK_INT(enisa_format_quarters(17, '.', b, 3), 4);   /* truncated, length reported */
+    CHECK_INT(enisa_format_quarters(17, '.', b, 3), 4); /* truncated, length reported */
     CHECK_STR(b, "4.");
 }
 
@@ -179,50 +200,51 @@ static void expect_error(const char *text, const char *want)
 static void test_errors(void)
 {
     expect_error("[data]\ncategory = simple\nfoo = 1\n", "line 3: unknown key 'foo' in [data]");
-    expect_error("[data]\nei = maximum\n[context]\ncategory = simple\n",
-                 "line 4: unknown key 'category' in [context]");
-    expect_error("[data]\ncategory = simple\ndpc = 5\n",
-                 "line 3: invalid value '5' for 'dpc' (expected 1..4)");
-    expect_error("[data]\ncategory = simple\ndpc = 0\n",
-                 "line 3: invalid value '0' for 'dpc' (expected 1..4)");
+    expect_error("[data]\nei = maximum\n[context]\ncategory = simple\n", "line 4: unknown key 'category' in [context]");
+    expect_error("[data]\ncategory = simple\ndpc = 5\n", "line 3: invalid value '5' for 'dpc' (expected 1..4)");
+    expect_error("[data]\ncategory = simple\ndpc = 0\n", "line 3: invalid value '0' for 'dpc' (expected 1..4)");
     expect_error("[data]\ncategory = secret\n", "line 2: invalid value 'secret' for 'category' "
-                 "(expected simple, behavioural, financial or sensitive)");
+                                                "(expected simple, behavioural, financial or sensitive)");
     expect_error("[data]\nei = 0.3\n", "line 2: invalid value '0.3' for 'ei' (expected "
-                 "negligible, limited, significant, maximum or 0.25..1)");
+                                       "negligible, limited, significant, maximum or 0.25..1)");
     expect_error("[data]\nei = 1.25\n", "line 2: invalid value '1.25' for 'ei' (expected "
-                 "negligible, limited, significant, maximum or 0.25..1)");
-    expect_error("[circumstances]\nconfidentiality = some\n", "line 2: invalid value 'some' "
+                                        "negligible, limited, significant, maximum or 0.25..1)");
+    expect_error("[circumstances]\nconfidentiality = some\n",
+                 "line 2: invalid value 'some' "
                  "for 'confidentiality' (expected none, known or unknown)");
     expect_error("[circumstances]\nmalicious = maybe\n",
                  "line 2: invalid value 'maybe' for 'malicious' (expected yes or no)");
     expect_error("[context]\nsubjects = -5\n", "line 2: invalid value '-5' for 'subjects' "
-                 "(expected a number of people or unknown)");
+                                               "(expected a number of people or unknown)");
     expect_error("[context]\nsubjects = 1e6\n", "line 2: invalid value '1e6' for 'subjects' "
-                 "(expected a number of people or unknown)");
-    expect_error("[context]\nsubjects = 999999999999999999999\n", "line 2: invalid value "
+                                                "(expected a number of people or unknown)");
+    expect_error("[context]\nsubjects = 999999999999999999999\n",
+                 "line 2: invalid value "
                  "'999999999999999999999' for 'subjects' (expected a number of people or unknown)");
     expect_error("[data]\nei = maximum\nei = limited\n", "line 3: duplicate key 'ei'");
     expect_error("[data]\nei_reason = a\nei_reason = b\n", "line 3: duplicate key 'ei_reason'");
     expect_error("[data]\nei = maximum\n[data]\nei = limited\n", "line 4: duplicate key 'ei'");
     expect_error("[risk]\n", "line 1: unknown section [risk] (expected [data], [circumstances] "
-                 "or [context])");
+                             "or [context])");
     expect_error("ei = maximum\n", "line 1: key 'ei' outside a section");
     expect_error("[data]\nfoo_reason = x\n", "line 2: unknown key 'foo_reason' in [data]");
     expect_error("[data]\n_reason = x\n", "line 2: unknown key '_reason' in [data]");
     /* completeness and consistency */
     expect_error("[data]\nei = maximum\n", "missing 'category' in [data] (expected simple, "
-                 "behavioural, financial or sensitive)");
+                                           "behavioural, financial or sensitive)");
     expect_error("[data]\ncategory = simple\n", "missing 'ei' in [data] (expected negligible, "
-                 "limited, significant, maximum or 0.25..1)");
+                                                "limited, significant, maximum or 0.25..1)");
     expect_error("[data]\ncategory = simple\ndpc = 3\nei = maximum\n",
                  "'dpc' 3 differs from the base score 1 of category 'simple': give 'dpc_reason'");
     expect_error("[data]\ncategory = simple\nei = maximum\n[context]\nunintelligible = yes\n",
                  "'unintelligible' = yes needs evidence: give 'unintelligible_reason'");
     expect_error("[data]\ncategory = simple\nei = maximum\n[context]\n"
-                 "disproportionate_effort = yes\n", "'disproportionate_effort' = yes needs "
+                 "disproportionate_effort = yes\n",
+                 "'disproportionate_effort' = yes needs "
                  "evidence: give 'disproportionate_effort_reason'");
     expect_error("[data]\ncategory = simple\nei = maximum\n[context]\n"
-                 "risk_no_longer_likely = yes\n", "'risk_no_longer_likely' = yes needs evidence: "
+                 "risk_no_longer_likely = yes\n",
+                 "'risk_no_longer_likely' = yes needs evidence: "
                  "give 'risk_no_longer_likely_reason'");
     expect_error("[data]\ncategory = simple\nei = maximum\n[circumstances]\nconfidentiality = "
                  "unknown\n[context]\ntrusted_recipient = yes\ntrusted_recipient_reason = x\n",
@@ -241,7 +263,8 @@ static void test_dpc_adjusted(void)
     enisa_input_init(&in);
     CHECK_INT(parse("[data]\ncategory = financial\ndpc = 1\ndpc_reason = card data older than "
                     "ten years\nei = maximum\n[circumstances]\nconfidentiality = known\n",
-                    &in, err, sizeof err), 0);
+                    &in, err, sizeof err),
+              0);
     CHECK_INT(enisa_compute(&in, &r, err, sizeof err), 0);
     CHECK_INT(r.dpc_base, 3);
     CHECK_INT(r.dpc, 1);
@@ -265,18 +288,22 @@ static void test_reasons_and_sources(void)
     char err[256];
     enisa_input_init(&in);
     /* the CLI fills suggestions from the register ... */
-    CHECK_INT(enisa_suggest(&in, ENISA_K_CATEGORY, ENISA_CAT_SIMPLE, "disclosed fields: "
-                            "email, name", err, sizeof err), 0);
+    CHECK_INT(enisa_suggest(&in, ENISA_K_CATEGORY, ENISA_CAT_SIMPLE,
+                            "disclosed fields: "
+                            "email, name",
+                            err, sizeof err),
+              0);
     CHECK_INT(enisa_suggest_confidentiality(&in, 40, 12, err, sizeof err), 0);
-    CHECK_INT(enisa_suggest(&in, ENISA_K_SUBJECTS, 1234, "people in the current scan", err,
-                            sizeof err), 0);
+    CHECK_INT(enisa_suggest(&in, ENISA_K_SUBJECTS, 1234, "people in the current scan", err, sizeof err), 0);
     CHECK_INT(in.v[ENISA_K_CONFIDENTIALITY].value, ENISA_C_UNKNOWN);
     CHECK_STR(in.v[ENISA_K_CONFIDENTIALITY].reason, "12 of 40 viewers are known only by an IP "
-              "address: an unknown number of unknown recipients");
+                                                    "address: an unknown number of unknown recipients");
     /* ... then reads the person's file over them */
     CHECK_INT(parse("[data]\nei = maximum\nei_reason = names and e-mail addresses\n"
                     "[circumstances]\nconfidentiality = known\n[context]\n"
-                    "subjects_reason = confirmed by the scan of 21 Nov\n", &in, err, sizeof err), 0);
+                    "subjects_reason = confirmed by the scan of 21 Nov\n",
+                    &in, err, sizeof err),
+              0);
     CHECK_INT(enisa_compute(&in, &r, err, sizeof err), 0);
     CHECK_INT(in.v[ENISA_K_CATEGORY].source, ENISA_SRC_SUGGESTED);
     CHECK_STR(in.v[ENISA_K_CATEGORY].reason, "disclosed fields: email, name");
@@ -299,7 +326,9 @@ static void test_reasons_and_sources(void)
     /* reason given before the value is kept */
     enisa_input_init(&in);
     CHECK_INT(parse("[data]\ndpc_reason = pharmacy customers\ndpc = 2\ncategory = simple\n"
-                    "ei = 1\n", &in, err, sizeof err), 0);
+                    "ei = 1\n",
+                    &in, err, sizeof err),
+              0);
     CHECK_STR(in.v[ENISA_K_DPC].reason, "pharmacy customers");
     CHECK_INT(enisa_compute(&in, &r, err, sizeof err), 0);
     CHECK_STR(r.se_text, "2.0");
@@ -334,13 +363,13 @@ static void test_set(void)
     big[sizeof big - 1] = 0;
     CHECK_INT(enisa_set(&in, ENISA_K_EI, 2, ENISA_SRC_PERSON, big, err, sizeof err), -1);
     CHECK_STR(err, "reason for 'ei' too long (1033 bytes, at most 1023)");
-    CHECK_INT(in.v[ENISA_K_EI].value, 0);              /* unchanged after an error */
+    CHECK_INT(in.v[ENISA_K_EI].value, 0); /* unchanged after an error */
     CHECK_INT(enisa_set(&in, ENISA_K_EI, 2, ENISA_SRC_PERSON, "two\nlines", err, sizeof err), -1);
     CHECK_INT(enisa_set(&in, ENISA_K_EI, 2, ENISA_SRC_PERSON, "Größe ok", err, sizeof err), 0);
     CHECK_STR(in.v[ENISA_K_EI].reason, "Größe ok");
     CHECK_INT(enisa_set_text(&in, ENISA_K_EI, "Significant", ENISA_SRC_PERSON, err, sizeof err), 0);
     CHECK_INT(in.v[ENISA_K_EI].value, 3);
-    CHECK_STR(in.v[ENISA_K_EI].reason, "Größe ok");   /* set_text keeps the reason */
+    CHECK_STR(in.v[ENISA_K_EI].reason, "Größe ok"); /* set_text keeps the reason */
     CHECK_INT(enisa_set_text(&in, ENISA_K_SUBJECTS, "unknown", ENISA_SRC_PERSON, err, sizeof err), 0);
     CHECK_INT(in.v[ENISA_K_SUBJECTS].value, -1);
     CHECK_INT(enisa_set_text(&in, ENISA_K_CATEGORY, "behavioral", ENISA_SRC_PERSON, err, sizeof err), 0);
@@ -370,14 +399,14 @@ static void test_format_ini_roundtrip(void)
     struct enisa_input a, b, sugg;
     char err[256];
     enisa_input_init(&sugg);
-    CHECK_INT(enisa_suggest(&sugg, ENISA_K_CATEGORY, ENISA_CAT_SIMPLE, "fields: email, name",
-                            err, sizeof err), 0);
+    CHECK_INT(enisa_suggest(&sugg, ENISA_K_CATEGORY, ENISA_CAT_SIMPLE, "fields: email, name", err, sizeof err), 0);
     CHECK_INT(enisa_suggest(&sugg, ENISA_K_SUBJECTS, 5000, "scan 3", err, sizeof err), 0);
     a = sugg;
     CHECK_INT(parse("[data]\ndpc = 2\ndpc_reason = customers of a pharmacy\nei = maximum\n"
                     "[circumstances]\nconfidentiality = unknown\nmalicious = no\n"
                     "malicious_reason = a programming error\n[context]\nunintelligible = no\n",
-                    &a, err, sizeof err), 0);
+                    &a, err, sizeof err),
+              0);
     size_t need = enisa_format_ini(&a, NULL, 0);
     char *text = malloc(need + 1);
     CHECK(text != NULL);
@@ -387,7 +416,7 @@ static void test_format_ini_roundtrip(void)
     CHECK(strstr(text, "\n[data]\n") != NULL);
     CHECK(strstr(text, "\ndpc = 2\ndpc_reason = customers of a pharmacy\n") != NULL);
     CHECK(strstr(text, "\n# suggested: category = simple\n# suggested because: fields: email, "
-                 "name\n") != NULL);
+                       "name\n") != NULL);
     CHECK(strstr(text, "\n# default: vulnerable = no\n") != NULL);
     /* read back over the same suggestions: identical input */
     b = sugg;

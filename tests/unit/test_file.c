@@ -22,7 +22,7 @@ static void test_err_set(void)
 {
     char e[8];
     CHECK_INT(err_set(e, sizeof e, "line %d: %s", 12, "unknown"), -1);
-    CHECK_STR(e, "line 12");          /* truncated, NUL-terminated */
+    CHECK_STR(e, "line 12"); /* truncated, NUL-terminated */
     CHECK_INT(err_set(NULL, 0, "x"), -1);
 }
 

@@ -12,8 +12,7 @@ static char err[256];
 /* seconds since the epoch for a UTC date-time (test helper, via timegm) */
 static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 {
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                     .tm_min = mi, .tm_sec = s };
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
     return (int64_t)timegm(&tm);
 }
 
@@ -42,13 +41,13 @@ static void test_names(void)
     CHECK_STR(i18n_weekday_name(I18N_DE, 4), "Donnerstag");
     CHECK_STR(i18n_weekday_name(I18N_EN, 0), "Sunday");
     CHECK_STR(i18n_weekday_name(I18N_EN, 7), "");
-    CHECK(i18n_plural_is_one(I18N_DE, 1) && !i18n_plural_is_one(I18N_EN, 0) &&
-          !i18n_plural_is_one(I18N_EN, 2) && !i18n_plural_is_one(I18N_EN, 21));
+    CHECK(i18n_plural_is_one(I18N_DE, 1) && !i18n_plural_is_one(I18N_EN, 0) && !i18n_plural_is_one(I18N_EN, 2) &&
+          !i18n_plural_is_one(I18N_EN, 21));
 }
 
 static void test_dates(void)
 {
-    int64_t t = utc(2018, 11, 15, 14, 3, 0);   /* a Thursday */
+    int64_t t = utc(2018, 11, 15, 14, 3, 0); /* a Thursday */
     CHECK_STR(fmt_utc(I18N_EN, t, "Europe/Berlin", I18N_FULL), "Thursday, 15 November 2018, 15:03 CET");
     CHECK_STR(fmt_utc(I18N_DE, t, "Europe/Berlin", I18N_FULL), "Donnerstag, 15. November 2018, 15:03 Uhr MEZ");
     CHECK_STR(fmt_utc(I18N_DE, t, "Europe/Berlin", I18N_DATE), "15. November 2018");
@@ -117,13 +116,13 @@ static void test_durations(void)
     CHECK_STR(dur(I18N_EN, (int64_t)1234 * 86400), "1,234 days");
     CHECK_STR(dur(I18N_DE, (int64_t)1234 * 86400 + 3600), "1.234 Tage 1 Stunde");
     CHECK_STR(dur(I18N_EN, -1), "(error)");
-    char tiny[7];   /* "8 days" needs 7 bytes: it fits exactly, one byte less does not */
+    char tiny[7]; /* "8 days" needs 7 bytes: it fits exactly, one byte less does not */
     CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, sizeof tiny), 0);
     CHECK_STR(tiny, "8 days");
     CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, sizeof tiny - 1), -1);
     CHECK_STR(tiny, "");
     CHECK_INT(i18n_format_duration(I18N_EN, 8 * 86400, tiny, 0), -1);
-    CHECK_INT(i18n_format_int(I18N_DE, 1234567, tiny, sizeof tiny), -1);   /* "1.234.567" */
+    CHECK_INT(i18n_format_int(I18N_DE, 1234567, tiny, sizeof tiny), -1); /* "1.234.567" */
     CHECK_STR(tiny, "");
     CHECK_INT(i18n_format_count(I18N_DE, 1, I18N_FEM, tiny, 5), 0);
     CHECK_STR(tiny, "eine");
@@ -132,11 +131,19 @@ static void test_durations(void)
 
 static void test_numbers(void)
 {
-    struct { int64_t n; const char *en, *de; } c[] = {
-        { 0, "0", "0" }, { 7, "7", "7" }, { 999, "999", "999" }, { 1000, "1,000", "1.000" },
-        { 1234, "1,234", "1.234" }, { 1234567, "1,234,567", "1.234.567" },
-        { -1234, "-1,234", "-1.234" }, { INT64_MAX, "9,223,372,036,854,775,807", "9.223.372.036.854.775.807" },
-        { INT64_MIN, "-9,223,372,036,854,775,808", "-9.223.372.036.854.775.808" },
+    struct {
+        int64_t n;
+        const char *en, *de;
+    } c[] = {
+        {0, "0", "0"},
+        {7, "7", "7"},
+        {999, "999", "999"},
+        {1000, "1,000", "1.000"},
+        {1234, "1,234", "1.234"},
+        {1234567, "1,234,567", "1.234.567"},
+        {-1234, "-1,234", "-1.234"},
+        {INT64_MAX, "9,223,372,036,854,775,807", "9.223.372.036.854.775.807"},
+        {INT64_MIN, "-9,223,372,036,854,775,808", "-9.223.372.036.854.775.808"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         CHECK_INT(i18n_format_int(I18N_EN, c[i].n, out, sizeof out), 0);
@@ -162,14 +169,16 @@ static void test_numbers(void)
     CHECK_STR(out, "2.500");
 }
 
-static void check_local(const char *zone, int64_t t, const char *want_iso, int utoff,
-                        const char *abbr, int isdst)
+static void check_local(const char *zone, int64_t t, const char *want_iso, int utoff, const char *abbr, int isdst)
 {
     struct i18n_time lt;
-    if (i18n_localtime(zone, t, &lt, err, sizeof err)) { CHECK_STR(err, "(no error)"); return; }
+    if (i18n_localtime(zone, t, &lt, err, sizeof err)) {
+        CHECK_STR(err, "(no error)");
+        return;
+    }
     char iso[40];
-    snprintf(iso, sizeof iso, "%04lld-%02d-%02d %02d:%02d:%02d", (long long)lt.year, lt.month,
-             lt.day, lt.hour, lt.minute, lt.second);
+    snprintf(iso, sizeof iso, "%04lld-%02d-%02d %02d:%02d:%02d", (long long)lt.year, lt.month, lt.day, lt.hour,
+             lt.minute, lt.second);
     CHECK_STR(iso, want_iso);
     CHECK_INT(lt.utoff, utoff);
     CHECK_STR(lt.abbr, abbr);
@@ -211,13 +220,13 @@ static void test_zones(void)
     struct i18n_time lt;
     CHECK_INT(i18n_localtime("Mars/Olympus", 0, &lt, err, sizeof err), -1);
     CHECK_STR(err, "unknown time zone 'Mars/Olympus'");
-    CHECK_INT(i18n_localtime("Europe", 0, &lt, err, sizeof err), -1);   /* a directory */
+    CHECK_INT(i18n_localtime("Europe", 0, &lt, err, sizeof err), -1); /* a directory */
     CHECK_STR(err, "unknown time zone 'Europe'");
     CHECK_INT(i18n_localtime("../../etc/passwd", 0, &lt, err, sizeof err), -1);
     CHECK_STR(err, "invalid time zone name '../../etc/passwd'");
     CHECK_INT(i18n_localtime("zone.tab", 0, &lt, err, sizeof err), -1);
     const struct i18n_zone *z = i18n_zone_get("Europe/Berlin", err, sizeof err);
-    CHECK(z != NULL && z == i18n_zone_get("Europe/Berlin", err, sizeof err));   /* cached */
+    CHECK(z != NULL && z == i18n_zone_get("Europe/Berlin", err, sizeof err)); /* cached */
     CHECK_STR(i18n_zone_name(z), "Europe/Berlin");
     CHECK(i18n_zone_get("right/Europe/Berlin", err, sizeof err) == NULL);
     CHECK(strstr(err, "leap") != NULL || strstr(err, "unknown") != NULL);
@@ -249,13 +258,14 @@ static void test_zone_names(void)
 /* hand-made TZif data: footer only, v1, and malformed files */
 static size_t put32(unsigned char *p, uint32_t v)
 {
-    p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
     return 4;
 }
 
-static size_t tzif_header(unsigned char *p, char version, uint32_t timecnt, uint32_t typecnt,
-                          uint32_t charcnt)
+static size_t tzif_header(unsigned char *p, char version, uint32_t timecnt, uint32_t typecnt, uint32_t charcnt)
 {
     memset(p, 0, 44);
     memcpy(p, "TZif", 4);
@@ -272,9 +282,17 @@ static void test_tzif_parse(void)
     size_t n = 0;
     /* v2, no transitions, one type, footer with a southern-hemisphere rule */
     n += tzif_header(d + n, '2', 0, 1, 4);
-    n += put32(d + n, 0); d[n++] = 0; d[n++] = 0; memcpy(d + n, "LMT", 4); n += 4;   /* v1 */
+    n += put32(d + n, 0);
+    d[n++] = 0;
+    d[n++] = 0;
+    memcpy(d + n, "LMT", 4);
+    n += 4; /* v1 */
     n += tzif_header(d + n, '2', 0, 1, 4);
-    n += put32(d + n, 0); d[n++] = 0; d[n++] = 0; memcpy(d + n, "LMT", 4); n += 4;   /* v2 */
+    n += put32(d + n, 0);
+    d[n++] = 0;
+    d[n++] = 0;
+    memcpy(d + n, "LMT", 4);
+    n += 4; /* v2 */
     const char *footer = "\n<+1030>-10:30<+11>-11,M10.1.0,M4.1.0\n";
     memcpy(d + n, footer, strlen(footer));
     n += strlen(footer);
@@ -303,9 +321,14 @@ static void test_tzif_parse(void)
     n = tzif_header(d, 0, 1, 2, 8);
     n += put32(d + n, 1000);
     d[n++] = 1;
-    n += put32(d + n, 0); d[n++] = 0; d[n++] = 0;
-    n += put32(d + n, 7200); d[n++] = 1; d[n++] = 4;
-    memcpy(d + n, "AAA\0BBB", 8); n += 8;
+    n += put32(d + n, 0);
+    d[n++] = 0;
+    d[n++] = 0;
+    n += put32(d + n, 7200);
+    d[n++] = 1;
+    d[n++] = 4;
+    memcpy(d + n, "AAA\0BBB", 8);
+    n += 8;
     z = i18n_zone_parse("v1", d, n, err, sizeof err);
     CHECK(z != NULL);
     if (z) {
@@ -317,17 +340,18 @@ static void test_tzif_parse(void)
         CHECK_INT(lt.hour, 2);
         i18n_zone_free(z);
     }
-    d[44 + 4] = 5;   /* type index out of range */
+    d[44 + 4] = 5; /* type index out of range */
     CHECK(i18n_zone_parse("v1", d, n, err, sizeof err) == NULL);
 }
 
 /* random times in many zones, compared with glibc */
 static void test_against_glibc(void)
 {
-    static const char *const zones[] = { "Europe/Berlin", "America/New_York", "Asia/Kolkata",
-        "Australia/Lord_Howe", "UTC", "Europe/London", "America/Sao_Paulo", "Africa/Casablanca",
-        "Pacific/Chatham", "America/St_Johns", "Asia/Tehran", "Europe/Dublin", "Pacific/Apia",
-        "America/Santiago", "Asia/Kathmandu", "Australia/Adelaide", "Europe/Moscow" };
+    static const char *const zones[] = {
+        "Europe/Berlin",      "America/New_York",  "Asia/Kolkata",      "Australia/Lord_Howe", "UTC",
+        "Europe/London",      "America/Sao_Paulo", "Africa/Casablanca", "Pacific/Chatham",     "America/St_Johns",
+        "Asia/Tehran",        "Europe/Dublin",     "Pacific/Apia",      "America/Santiago",    "Asia/Kathmandu",
+        "Australia/Adelaide", "Europe/Moscow"};
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     long mismatches = 0, total = 0;
     char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
@@ -335,32 +359,43 @@ static void test_against_glibc(void)
         setenv("TZ", zones[zi], 1);
         tzset();
         for (int i = 0; i < 400; i++) {
-            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
             /* 1902 .. 2150, with extra weight on the years around now */
             int64_t lo = -2145916800LL, span = 7826284800LL;
-            if (i % 2) { lo = 1577836800LL; span = 631152000LL; }   /* 2020 .. 2040 */
+            if (i % 2) {
+                lo = 1577836800LL;
+                span = 631152000LL;
+            } /* 2020 .. 2040 */
             int64_t t = lo + (int64_t)(seed % (uint64_t)span);
-            if (i % 7 == 0) t -= t % 1800;   /* hit transition instants more often */
+            if (i % 7 == 0) t -= t % 1800; /* hit transition instants more often */
             time_t tt = (time_t)t;
             struct tm g;
             localtime_r(&tt, &g);
             struct i18n_time lt;
-            if (i18n_localtime(zones[zi], t, &lt, err, sizeof err)) { mismatches++; continue; }
+            if (i18n_localtime(zones[zi], t, &lt, err, sizeof err)) {
+                mismatches++;
+                continue;
+            }
             total++;
             if (lt.year != g.tm_year + 1900 || lt.month != g.tm_mon + 1 || lt.day != g.tm_mday ||
-                lt.hour != g.tm_hour || lt.minute != g.tm_min || lt.second != g.tm_sec ||
-                lt.wday != g.tm_wday || lt.yday != g.tm_yday || lt.utoff != g.tm_gmtoff ||
-                lt.isdst != g.tm_isdst || strcmp(lt.abbr, g.tm_zone) != 0) {
+                lt.hour != g.tm_hour || lt.minute != g.tm_min || lt.second != g.tm_sec || lt.wday != g.tm_wday ||
+                lt.yday != g.tm_yday || lt.utoff != g.tm_gmtoff || lt.isdst != g.tm_isdst ||
+                strcmp(lt.abbr, g.tm_zone) != 0) {
                 if (mismatches++ < 10)
                     printf("#   %s t=%lld: ours %04lld-%02d-%02d %02d:%02d %d %s dst=%d, glibc "
-                           "%04d-%02d-%02d %02d:%02d %ld %s dst=%d\n", zones[zi], (long long)t,
-                           (long long)lt.year, lt.month, lt.day, lt.hour, lt.minute, lt.utoff,
-                           lt.abbr, lt.isdst, g.tm_year + 1900, g.tm_mon + 1, g.tm_mday,
-                           g.tm_hour, g.tm_min, g.tm_gmtoff, g.tm_zone, g.tm_isdst);
+                           "%04d-%02d-%02d %02d:%02d %ld %s dst=%d\n",
+                           zones[zi], (long long)t, (long long)lt.year, lt.month, lt.day, lt.hour, lt.minute, lt.utoff,
+                           lt.abbr, lt.isdst, g.tm_year + 1900, g.tm_mon + 1, g.tm_mday, g.tm_hour, g.tm_min,
+                           g.tm_gmtoff, g.tm_zone, g.tm_isdst);
             }
         }
     }
-    if (old) { setenv("TZ", old, 1); free(old); } else unsetenv("TZ");
+    if (old) {
+        setenv("TZ", old, 1);
+        free(old);
+    } else unsetenv("TZ");
     tzset();
     printf("# %ld times compared with glibc, %ld mismatches\n", total, mismatches);
     CHECK_INT(mismatches, 0);
@@ -369,7 +404,12 @@ static void test_against_glibc(void)
 
 /* many threads loading and using zones at once: the cache hands out one zone per name
  * and every thread gets the same answers */
-struct thr { const char *zone; int64_t t; int bad; const struct i18n_zone *z; };
+struct thr {
+    const char *zone;
+    int64_t t;
+    int bad;
+    const struct i18n_zone *z;
+};
 
 static void *thread_main(void *arg)
 {
@@ -378,11 +418,13 @@ static void *thread_main(void *arg)
     a->z = i18n_zone_get(a->zone, e, sizeof e);
     for (int i = 0; i < 20000 && a->z; i++) {
         struct i18n_time lt, ref;
-        if (i18n_localtime(a->zone, a->t + i * 3607, &lt, e, sizeof e)) { a->bad++; continue; }
+        if (i18n_localtime(a->zone, a->t + i * 3607, &lt, e, sizeof e)) {
+            a->bad++;
+            continue;
+        }
         i18n_zone_local(a->z, a->t + i * 3607, &ref);
-        if (lt.year != ref.year || lt.month != ref.month || lt.day != ref.day ||
-            lt.hour != ref.hour || lt.minute != ref.minute || lt.utoff != ref.utoff ||
-            lt.isdst != ref.isdst || strcmp(lt.abbr, ref.abbr) != 0)
+        if (lt.year != ref.year || lt.month != ref.month || lt.day != ref.day || lt.hour != ref.hour ||
+            lt.minute != ref.minute || lt.utoff != ref.utoff || lt.isdst != ref.isdst || strcmp(lt.abbr, ref.abbr) != 0)
             a->bad++;
     }
     return NULL;
@@ -390,14 +432,13 @@ static void *thread_main(void *arg)
 
 static void test_threads(void)
 {
-    static const char *const zones[] = { "America/Chicago", "Asia/Tokyo", "Europe/Paris",
-                                         "America/Chicago", "Asia/Tokyo", "Europe/Paris",
-                                         "Pacific/Auckland", "Pacific/Auckland" };
+    static const char *const zones[] = {"America/Chicago", "Asia/Tokyo",   "Europe/Paris",     "America/Chicago",
+                                        "Asia/Tokyo",      "Europe/Paris", "Pacific/Auckland", "Pacific/Auckland"};
     enum { N = sizeof zones / sizeof zones[0] };
     pthread_t th[N];
     struct thr a[N];
     for (int i = 0; i < N; i++) {
-        a[i] = (struct thr){ zones[i], utc(2020, 1, 1, 0, 0, 0), 0, NULL };
+        a[i] = (struct thr){zones[i], utc(2020, 1, 1, 0, 0, 0), 0, NULL};
         CHECK_INT(pthread_create(&th[i], NULL, thread_main, &a[i]), 0);
     }
     for (int i = 0; i < N; i++) pthread_join(th[i], NULL);

@@ -35,10 +35,10 @@ static void test_parse_forms(void)
 
 static void test_parse_rejects(void)
 {
-    CHECK(bad("2026-11-20T09:17:00"));      /* no zone: an error, not a guess */
+    CHECK(bad("2026-11-20T09:17:00")); /* no zone: an error, not a guess */
     CHECK(bad("2026-11-20"));
-    CHECK(bad("2026-11-31T10:00:00Z"));     /* 31 November */
-    CHECK(bad("2025-02-29T10:00:00Z"));     /* not a leap year */
+    CHECK(bad("2026-11-31T10:00:00Z")); /* 31 November */
+    CHECK(bad("2025-02-29T10:00:00Z")); /* not a leap year */
     CHECK(bad("2026-11-20T24:00:00Z"));
     CHECK(bad("2026-11-20T23:60:00Z"));
     CHECK(bad("2026-13-01T10:00:00Z"));
@@ -59,7 +59,7 @@ static void test_format_iso(void)
     CHECK_STR(b, "2026-11-20T08:17:00Z");
     kt_time_iso(-1, b);
     CHECK_STR(b, "1969-12-31T23:59:59Z");
-    kt_time_iso(951782400, b);               /* 2000-02-29 */
+    kt_time_iso(951782400, b); /* 2000-02-29 */
     CHECK_STR(b, "2000-02-29T00:00:00Z");
 }
 
@@ -69,7 +69,10 @@ static void test_civil_roundtrip(void)
         int64_t y;
         unsigned m, dd;
         kt_civil_from_days(d, &y, &m, &dd);
-        if (kt_days_from_civil(y, m, dd) != d) { CHECK(0); break; }
+        if (kt_days_from_civil(y, m, dd) != d) {
+            CHECK(0);
+            break;
+        }
     }
 }
 
@@ -80,17 +83,27 @@ static void test_local_dst(void)
     char abbr[16];
     /* Europe/Berlin: CET → CEST at 2026-03-29 01:00 UTC, back at 2026-10-25 01:00 UTC */
     CHECK_INT(kt_time_local(T("2026-03-29T00:59:59Z"), "Europe/Berlin", &tm, &off, abbr, sizeof abbr), 0);
-    CHECK_INT(off, 3600); CHECK_STR(abbr, "CET"); CHECK_INT(tm.tm_hour, 1);
+    CHECK_INT(off, 3600);
+    CHECK_STR(abbr, "CET");
+    CHECK_INT(tm.tm_hour, 1);
     kt_time_local(T("2026-03-29T01:00:00Z"), "Europe/Berlin", &tm, &off, abbr, sizeof abbr);
-    CHECK_INT(off, 7200); CHECK_STR(abbr, "CEST"); CHECK_INT(tm.tm_hour, 3);
+    CHECK_INT(off, 7200);
+    CHECK_STR(abbr, "CEST");
+    CHECK_INT(tm.tm_hour, 3);
     kt_time_local(T("2026-10-25T00:59:59Z"), "Europe/Berlin", &tm, &off, abbr, sizeof abbr);
-    CHECK_INT(off, 7200); CHECK_INT(tm.tm_hour, 2);
+    CHECK_INT(off, 7200);
+    CHECK_INT(tm.tm_hour, 2);
     kt_time_local(T("2026-10-25T01:00:00Z"), "Europe/Berlin", &tm, &off, abbr, sizeof abbr);
-    CHECK_INT(off, 3600); CHECK_INT(tm.tm_hour, 2); CHECK_STR(abbr, "CET");
+    CHECK_INT(off, 3600);
+    CHECK_INT(tm.tm_hour, 2);
+    CHECK_STR(abbr, "CET");
     kt_time_local(T("2026-11-20T08:17:00Z"), "Asia/Kolkata", &tm, &off, abbr, sizeof abbr);
-    CHECK_INT(off, 19800); CHECK_INT(tm.tm_hour, 13); CHECK_INT(tm.tm_min, 47);
+    CHECK_INT(off, 19800);
+    CHECK_INT(tm.tm_hour, 13);
+    CHECK_INT(tm.tm_min, 47);
     kt_time_local(T("2026-11-20T08:17:00Z"), "UTC", &tm, &off, abbr, sizeof abbr);
-    CHECK_INT(off, 0); CHECK_STR(abbr, "UTC");
+    CHECK_INT(off, 0);
+    CHECK_STR(abbr, "UTC");
     CHECK(kt_time_local(0, "Mars/Olympus", &tm, &off, abbr, sizeof abbr) != 0);
     CHECK(kt_time_local(0, "../../etc/passwd", &tm, &off, abbr, sizeof abbr) != 0);
     CHECK(!kt_zone_valid("/etc/passwd"));
@@ -127,13 +140,20 @@ static void test_deadlines(void)
     CHECK_INT(kt_add_months(T("2026-12-15T00:00:00Z"), 1), T("2027-01-15T00:00:00Z"));
 }
 
-struct seen { char log[2048]; };
-static int cb(void *ctx, const char *sec, const char *sub, const char *key, const char *val, int line, char *err, size_t errlen)
+struct seen {
+    char log[2048];
+};
+static int cb(void *ctx, const char *sec, const char *sub, const char *key, const char *val, int line, char *err,
+              size_t errlen)
 {
     struct seen *s = ctx;
     size_t n = strlen(s->log);
-    if (key && !strcmp(key, "reject")) { snprintf(err, errlen, "unknown key 'reject'"); return -1; }
-    snprintf(s->log + n, sizeof s->log - n, "%d:%s|%s|%s=%s;", line, sec, sub ? sub : "-", key ? key : "*", val ? val : "*");
+    if (key && !strcmp(key, "reject")) {
+        snprintf(err, errlen, "unknown key 'reject'");
+        return -1;
+    }
+    snprintf(s->log + n, sizeof s->log - n, "%d:%s|%s|%s=%s;", line, sec, sub ? sub : "-", key ? key : "*",
+             val ? val : "*");
     return 0;
 }
 
@@ -141,9 +161,12 @@ static void test_ini(void)
 {
     struct seen s = {""};
     char err[256];
-    const char txt[] = "\xEF\xBB\xBF# comment\r\ntop = 1\n\n[exposure \"profile page\"]\n  request = ^/a/([0-9]+)#x \n; c\nempty =\n[dpo]\nname=Jana";
+    const char txt[] =
+        "\xEF\xBB\xBF# comment\r\ntop = 1\n\n[exposure \"profile page\"]\n  request = ^/a/([0-9]+)#x \n; c\nempty =\n[dpo]\nname=Jana";
     CHECK_INT(ini_parse(txt, sizeof txt - 1, cb, &s, err, sizeof err), 0);
-    CHECK_STR(s.log, "2:|-|top=1;4:exposure|profile page|*=*;5:exposure|profile page|request=^/a/([0-9]+)#x;7:exposure|profile page|empty=;8:dpo|-|*=*;9:dpo|-|name=Jana;");
+    CHECK_STR(
+        s.log,
+        "2:|-|top=1;4:exposure|profile page|*=*;5:exposure|profile page|request=^/a/([0-9]+)#x;7:exposure|profile page|empty=;8:dpo|-|*=*;9:dpo|-|name=Jana;");
     s.log[0] = 0;
     const char t2[] = "a = 1\nreject = 2\n";
     CHECK_INT(ini_parse(t2, sizeof t2 - 1, cb, &s, err, sizeof err), -1);

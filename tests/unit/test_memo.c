@@ -4,7 +4,13 @@
 #include <stdlib.h>
 
 static uint64_t rng = 88172645463325252ull;
-static uint64_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
 
 static const char *get(struct memo *m, const char *k, size_t *vl)
 {
@@ -68,7 +74,7 @@ static void test_model(void)
     }
     int wrong = 0, hits = 0;
     for (int step = 0; step < 200000; step++) {
-        int i = (int)(rnd() % (step % 3 ? 50 : NK));   /* a hot set of 50 keys and a cold rest */
+        int i = (int)(rnd() % (step % 3 ? 50 : NK)); /* a hot set of 50 keys and a cold rest */
         uint64_t h = memo_hash(keys[i], klen[i]);
         size_t vl;
         const char *v = memo_get(m, keys[i], klen[i], h, &vl);
@@ -79,12 +85,15 @@ static void test_model(void)
             if (vl != (size_t)wl || memcmp(v, want, vl)) wrong++;
         }
         if (!v || rnd() % 10 == 0) {
-            if (v) { ver[i]++; wl = snprintf(want, sizeof want, "%s=%llu", keys[i], (unsigned long long)ver[i]); }
+            if (v) {
+                ver[i]++;
+                wl = snprintf(want, sizeof want, "%s=%llu", keys[i], (unsigned long long)ver[i]);
+            }
             if (memo_put(m, keys[i], klen[i], h, want, (size_t)wl)) wrong++;
         }
     }
     CHECK_INT(wrong, 0);
-    CHECK(hits > 100000);   /* the hot keys stay */
+    CHECK(hits > 100000); /* the hot keys stay */
     memo_free(m);
 }
 
@@ -108,8 +117,16 @@ static void test_hash(void)
     memset(b, 'y', sizeof b);
     uint64_t hb = memo_hash(b, sizeof b);
     same = 0;
-    for (size_t i = 0; i < 16; i++) { b[i] ^= 1; same += memo_hash(b, sizeof b) == hb; b[i] ^= 1; }
-    for (size_t i = sizeof b - 16; i < sizeof b; i++) { b[i] ^= 1; same += memo_hash(b, sizeof b) == hb; b[i] ^= 1; }
+    for (size_t i = 0; i < 16; i++) {
+        b[i] ^= 1;
+        same += memo_hash(b, sizeof b) == hb;
+        b[i] ^= 1;
+    }
+    for (size_t i = sizeof b - 16; i < sizeof b; i++) {
+        b[i] ^= 1;
+        same += memo_hash(b, sizeof b) == hb;
+        b[i] ^= 1;
+    }
     for (size_t n = 64; n < sizeof b; n++) same += memo_hash(b, n) == hb;
     CHECK_INT(same, 0);
     struct memo *m = memo_new();

@@ -37,8 +37,7 @@ static const char *hex32(const uint8_t h[HL])
 
 /* The transparency-dev / certificate-transparency test leaves. */
 static const char *ct_leaves[8] = {
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f",
 };
 static const char *ct_roots[9] = {
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -67,10 +66,8 @@ static size_t test_entry(uint64_t i, uint8_t *buf, size_t cap)
 static uint8_t *test_leaves(uint64_t n)
 {
     uint8_t *l = malloc((size_t)(n ? n : 1) * HL), e[64];
-    if (!l)
-        return NULL;
-    for (uint64_t i = 0; i < n; i++)
-        merkle_hash_leaf(e, test_entry(i, e, sizeof e), l + i * HL);
+    if (!l) return NULL;
+    for (uint64_t i = 0; i < n; i++) merkle_hash_leaf(e, test_entry(i, e, sizeof e), l + i * HL);
     return l;
 }
 
@@ -79,8 +76,7 @@ static uint8_t *test_leaves(uint64_t n)
 static uint64_t ref_k(uint64_t n)
 {
     uint64_t k = 1;
-    while (2 * k < n)
-        k *= 2;
+    while (2 * k < n) k *= 2;
     return k;
 }
 
@@ -101,8 +97,7 @@ static void ref_mth(const uint8_t *l, uint64_t n, uint8_t out[HL])
 
 static size_t ref_path(uint64_t m, const uint8_t *l, uint64_t n, uint8_t *out)
 {
-    if (n <= 1)
-        return 0;
+    if (n <= 1) return 0;
     uint64_t k = ref_k(n);
     size_t len;
     if (m < k) {
@@ -118,8 +113,7 @@ static size_t ref_path(uint64_t m, const uint8_t *l, uint64_t n, uint8_t *out)
 static size_t ref_subproof(uint64_t m, const uint8_t *l, uint64_t n, int b, uint8_t *out)
 {
     if (m == n) {
-        if (b)
-            return 0;
+        if (b) return 0;
         ref_mth(l, n, out);
         return 1;
     }
@@ -142,7 +136,7 @@ static void test_hash_vectors(void)
     uint8_t h[HL];
     merkle_empty_root(h);
     CHECK_STR(hex32(h), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    merkle_hash_leaf(NULL, 0, h);   /* transparency-dev rfc6962_test.go */
+    merkle_hash_leaf(NULL, 0, h); /* transparency-dev rfc6962_test.go */
     CHECK_STR(hex32(h), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
     merkle_hash_leaf("L123456", 7, h);
     CHECK_STR(hex32(h), "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56");
@@ -156,7 +150,7 @@ static void test_hash_vectors(void)
     crypto_hash_sha256(want, buf, sizeof buf);
     merkle_hash_children(l, r, h);
     CHECK(memcmp(h, want, HL) == 0);
-    merkle_hash_children(l, r, l);  /* aliasing the output */
+    merkle_hash_children(l, r, l); /* aliasing the output */
     CHECK(memcmp(l, want, HL) == 0);
 }
 
@@ -173,36 +167,47 @@ static void test_ct_roots(void)
     free(l);
 }
 
-struct proof_vec { uint64_t a, n; size_t len; const char *h[3]; };
+struct proof_vec {
+    uint64_t a, n;
+    size_t len;
+    const char *h[3];
+};
 
 static void test_ct_inclusion_vectors(void)
 {
     /* transparency-dev/merkle proof/verify_test.go, indices made 0-based */
     static const struct proof_vec v[] = {
-        { 0, 1, 0, { 0 } },
-        { 0, 8, 3, { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                     "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
-        { 5, 8, 3, { "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
-        { 2, 3, 1, { "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125" } },
-        { 1, 5, 3, { "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
+        {0, 1, 0, {0}},
+        {0,
+         8,
+         3,
+         {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+          "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+          "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+        {5,
+         8,
+         3,
+         {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+          "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+          "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+        {2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
+        {1,
+         5,
+         3,
+         {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+          "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+          "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
     };
     uint8_t *l = test_leaves(8), proof[MERKLE_MAX_PROOF * HL], want[3 * HL], root[HL];
     char err[200];
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         size_t len = 99;
-        for (size_t j = 0; j < v[t].len; j++)
-            unhex(v[t].h[j], want + j * HL, HL);
+        for (size_t j = 0; j < v[t].len; j++) unhex(v[t].h[j], want + j * HL, HL);
         CHECK_INT(merkle_inclusion_proof(l, v[t].n, v[t].a, proof, &len, err, sizeof err), 0);
         CHECK_INT(len, v[t].len);
         CHECK(memcmp(proof, want, v[t].len * HL) == 0);
         unhex(ct_roots[v[t].n], root, HL);
-        CHECK_INT(merkle_verify_inclusion(l + v[t].a * HL, v[t].a, v[t].n, want, v[t].len, root,
-                                          err, sizeof err), 0);
+        CHECK_INT(merkle_verify_inclusion(l + v[t].a * HL, v[t].a, v[t].n, want, v[t].len, root, err, sizeof err), 0);
     }
     free(l);
 }
@@ -210,32 +215,42 @@ static void test_ct_inclusion_vectors(void)
 static void test_ct_consistency_vectors(void)
 {
     static const struct proof_vec v[] = {
-        { 1, 1, 0, { 0 } },
-        { 1, 8, 3, { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                     "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
-        { 6, 8, 3, { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
-        { 2, 5, 2, { "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
-        { 6, 7, 3, { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                     "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-                     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
+        {1, 1, 0, {0}},
+        {1,
+         8,
+         3,
+         {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+          "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+          "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+        {6,
+         8,
+         3,
+         {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+          "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+          "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+        {2,
+         5,
+         2,
+         {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+          "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
+        {6,
+         7,
+         3,
+         {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+          "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+          "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
     };
     uint8_t *l = test_leaves(8), proof[MERKLE_MAX_PROOF * HL], want[3 * HL], r1[HL], r2[HL];
     char err[200];
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         size_t len = 99;
-        for (size_t j = 0; j < v[t].len; j++)
-            unhex(v[t].h[j], want + j * HL, HL);
+        for (size_t j = 0; j < v[t].len; j++) unhex(v[t].h[j], want + j * HL, HL);
         CHECK_INT(merkle_consistency_proof(l, v[t].a, v[t].n, proof, &len, err, sizeof err), 0);
         CHECK_INT(len, v[t].len);
         CHECK(memcmp(proof, want, v[t].len * HL) == 0);
         unhex(ct_roots[v[t].a], r1, HL);
         unhex(ct_roots[v[t].n], r2, HL);
-        CHECK_INT(merkle_verify_consistency(v[t].a, v[t].n, r1, r2, want, v[t].len,
-                                            err, sizeof err), 0);
+        CHECK_INT(merkle_verify_consistency(v[t].a, v[t].n, r1, r2, want, v[t].len, err, sizeof err), 0);
     }
     free(l);
 }
@@ -252,8 +267,7 @@ static void test_against_reference(void)
         uint8_t r[HL];
         merkle_root(l, n, roots[n], err, sizeof err);
         ref_mth(l, n, r);
-        if (memcmp(r, roots[n], HL) != 0)
-            bad++;
+        if (memcmp(r, roots[n], HL) != 0) bad++;
     }
     for (uint64_t n = 1; n <= N && !bad; n++) {
         for (uint64_t i = 0; i < n; i++) {
@@ -288,8 +302,7 @@ static void test_tampering(void)
     uint8_t *l = test_leaves(N), roots[N + 1][HL], proof[MERKLE_MAX_PROOF * HL];
     char err[200];
     int accepted = 0;
-    for (uint64_t n = 0; n <= N; n++)
-        merkle_root(l, n, roots[n], err, sizeof err);
+    for (uint64_t n = 0; n <= N; n++) merkle_root(l, n, roots[n], err, sizeof err);
     for (uint64_t n = 1; n <= N; n++) {
         for (uint64_t i = 0; i < n; i++) {
             size_t len;
@@ -299,7 +312,7 @@ static void test_tampering(void)
                 accepted += merkle_verify_inclusion(l + i * HL, i, n, proof, len, roots[n], err, sizeof err) == 0;
                 proof[bit / 8] ^= (uint8_t)(1u << (bit % 8));
             }
-            for (uint64_t j = 0; j <= n; j++)   /* every other index, and index == size */
+            for (uint64_t j = 0; j <= n; j++) /* every other index, and index == size */
                 if (j != i)
                     accepted += merkle_verify_inclusion(l + i * HL, j, n, proof, len, roots[n], err, sizeof err) == 0;
             if (len > 0)
@@ -384,23 +397,21 @@ static void test_proof_len_bounds(void)
     uint64_t big = UINT64_MAX;
     size_t mx = 0;
     CHECK_INT(merkle_inclusion_proof_len(0, big), 64);
-    CHECK_INT(merkle_inclusion_proof_len(big - 1, big), 63);  /* last leaf: right spine */
+    CHECK_INT(merkle_inclusion_proof_len(big - 1, big), 63); /* last leaf: right spine */
     CHECK_INT(merkle_inclusion_proof_len(0, (uint64_t)1 << 63), 63);
     CHECK_INT(merkle_inclusion_proof_len(5, 5), 0);
     for (int a = 0; a < 64; a++)
         for (int b = 0; b < 64; b++) {
             uint64_t m = ((uint64_t)1 << a) + (uint64_t)b, n = big - (uint64_t)b * 977;
             size_t len = merkle_consistency_proof_len(m, n);
-            if (len > mx)
-                mx = len;
+            if (len > mx) mx = len;
             len = merkle_inclusion_proof_len(m, n);
-            if (len > mx)
-                mx = len;
+            if (len > mx) mx = len;
         }
     CHECK(mx <= MERKLE_MAX_PROOF);
     CHECK_INT(merkle_consistency_proof_len(3, (uint64_t)1 << 63), 64);
     CHECK_INT(merkle_consistency_proof_len(big - 1, big), 64);
-    CHECK_INT(merkle_consistency_proof_len(((uint64_t)1 << 63) + 1, big), 65);  /* the maximum */
+    CHECK_INT(merkle_consistency_proof_len(((uint64_t)1 << 63) + 1, big), 65); /* the maximum */
     CHECK_INT(merkle_consistency_proof_len(0, 5), 0);
     CHECK_INT(merkle_consistency_proof_len(5, 5), 0);
     CHECK_INT(merkle_consistency_proof_len(6, 5), 0);
@@ -414,13 +425,11 @@ static void test_huge_tree_verify(void)
     uint64_t size = UINT64_MAX;
     uint8_t proof[64 * HL], leaf[HL], root[HL], got[HL];
     char err[200];
-    for (int i = 0; i < 64 * HL; i++)
-        proof[i] = (uint8_t)(i * 7);
+    for (int i = 0; i < 64 * HL; i++) proof[i] = (uint8_t)(i * 7);
     memset(leaf, 0x42, HL);
     /* index 0: the leaf is always on the left */
     memcpy(root, leaf, HL);
-    for (int i = 0; i < 64; i++)
-        merkle_hash_children(root, proof + i * HL, root);
+    for (int i = 0; i < 64; i++) merkle_hash_children(root, proof + i * HL, root);
     CHECK_INT(merkle_root_from_inclusion(leaf, 0, size, proof, 64, got, err, sizeof err), 0);
     CHECK(memcmp(got, root, HL) == 0);
     CHECK_INT(merkle_verify_inclusion(leaf, 1, size, proof, 64, root, err, sizeof err), -1);
@@ -441,8 +450,7 @@ static void test_compact_range(void)
         merkle_compact_root(&c, a);
         merkle_root(l, n, b, err, sizeof err);
         bad += memcmp(a, b, HL) != 0;
-        if (n <= 8 && strcmp(hex32(a), ct_roots[n]) != 0)
-            bad++;
+        if (n <= 8 && strcmp(hex32(a), ct_roots[n]) != 0) bad++;
     }
     CHECK_INT(bad, 0);
     CHECK_INT(c.size, N);
@@ -457,18 +465,21 @@ static void test_compact_range(void)
  * large, irregular sizes, and inclusion / consistency proofs against them. */
 static void test_golden_large(void)
 {
-    static const struct { uint64_t size; const char *root; } g[] = {
-        { 10, "VjWMPSYNtCuCNlF/RLnQy6HcwSk6CIipfxm+hettA+4=" },
-        { 15, "j4SulYmocFuxdeyp12xXCIgK6PekBcxzAIj4zbQzNEI=" },
-        { 16, "c+4Uc6BCMOZf/v3NZK1kqTUJe+bBoFtOhP+P3SayKRE=" },
-        { 100, "dUh9hYH88p0CMoHkdr1wC2szbhcLAXOejWpINIooKUY=" },
-        { 255, "SmdsuKUqiod3RX2jyF2M6JnbdE4QuTwwipfAowI4/i0=" },
-        { 256, "qFI0t/tZ1MdOYgyPpPzHFiZVw86koScXy9q3FU5casA=" },
-        { 1000, "RXrgb8xHd55Y48FbfotJwCbV82Kx22LZfEbmBGAvwlQ=" },
-        { 4095, "cWRFdQhPcjn9WyBXE/r1f04ejxIm5lvg40DEpRBVS0w=" },
-        { 4096, "6uU/phfHg1n/GksYT6TO9aN8EauMCCJRl3dIK0HDs2M=" },
-        { 10000, "VZcav65F9haHVRk3wre2axFoBXRNeUh/1d9d5FQfxIg=" },
-        { 65535, "iPuVYJhP6SEE4gUFp8qbafd2rYv9YTCDYqAxCj8HdLM=" },
+    static const struct {
+        uint64_t size;
+        const char *root;
+    } g[] = {
+        {10, "VjWMPSYNtCuCNlF/RLnQy6HcwSk6CIipfxm+hettA+4="},
+        {15, "j4SulYmocFuxdeyp12xXCIgK6PekBcxzAIj4zbQzNEI="},
+        {16, "c+4Uc6BCMOZf/v3NZK1kqTUJe+bBoFtOhP+P3SayKRE="},
+        {100, "dUh9hYH88p0CMoHkdr1wC2szbhcLAXOejWpINIooKUY="},
+        {255, "SmdsuKUqiod3RX2jyF2M6JnbdE4QuTwwipfAowI4/i0="},
+        {256, "qFI0t/tZ1MdOYgyPpPzHFiZVw86koScXy9q3FU5casA="},
+        {1000, "RXrgb8xHd55Y48FbfotJwCbV82Kx22LZfEbmBGAvwlQ="},
+        {4095, "cWRFdQhPcjn9WyBXE/r1f04ejxIm5lvg40DEpRBVS0w="},
+        {4096, "6uU/phfHg1n/GksYT6TO9aN8EauMCCJRl3dIK0HDs2M="},
+        {10000, "VZcav65F9haHVRk3wre2axFoBXRNeUh/1d9d5FQfxIg="},
+        {65535, "iPuVYJhP6SEE4gUFp8qbafd2rYv9YTCDYqAxCj8HdLM="},
     };
     enum { N = 65535 };
     uint8_t *l = malloc((size_t)N * HL), want[HL], got[HL];
@@ -477,22 +488,21 @@ static void test_golden_large(void)
     struct merkle_compact c;
     size_t k = 0;
     CHECK(l != NULL);
-    if (!l)
-        return;
+    if (!l) return;
     merkle_compact_init(&c);
     for (uint64_t i = 0; i < N; i++) {
-        uint8_t e[2] = { (uint8_t)(i & 0xff), (uint8_t)((i >> 8) & 0xff) };
+        uint8_t e[2] = {(uint8_t)(i & 0xff), (uint8_t)((i >> 8) & 0xff)};
         merkle_hash_leaf(e, 2, l + i * HL);
         merkle_compact_append(&c, l + i * HL, err, sizeof err);
         if (k < sizeof g / sizeof g[0] && c.size == g[k].size) {
             size_t n;
             CHECK_INT(sodium_base642bin(want, HL, g[k].root, strlen(g[k].root), NULL, &n, NULL,
-                                        sodium_base64_VARIANT_ORIGINAL), 0);
+                                        sodium_base64_VARIANT_ORIGINAL),
+                      0);
             merkle_compact_root(&c, got);
             CHECK(memcmp(got, want, HL) == 0);
             CHECK_INT(merkle_root(l, c.size, got, err, sizeof err), 0);
-            if (memcmp(got, want, HL) != 0)
-                printf("# golden root of size %llu differs\n", (unsigned long long)c.size);
+            if (memcmp(got, want, HL) != 0) printf("# golden root of size %llu differs\n", (unsigned long long)c.size);
             CHECK(memcmp(got, want, HL) == 0);
             k++;
         }
@@ -503,7 +513,7 @@ static void test_golden_large(void)
     size_t n, len;
     sodium_base642bin(r1000, HL, g[6].root, strlen(g[6].root), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL);
     sodium_base642bin(r65535, HL, g[10].root, strlen(g[10].root), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL);
-    static const uint64_t idx[] = { 0, 1, 999, 32767, 32768, 65533, 65534 };
+    static const uint64_t idx[] = {0, 1, 999, 32767, 32768, 65533, 65534};
     for (size_t t = 0; t < sizeof idx / sizeof idx[0]; t++) {
         CHECK_INT(merkle_inclusion_proof(l, N, idx[t], proof, &len, err, sizeof err), 0);
         CHECK_INT(merkle_verify_inclusion(l + idx[t] * HL, idx[t], N, proof, len, r65535, err, sizeof err), 0);
@@ -519,30 +529,25 @@ static void test_golden_large(void)
 static void print_proof(const uint8_t *p, size_t len)
 {
     putchar('[');
-    for (size_t j = 0; j < len; j++)
-        printf("%s\"%s\"", j ? "," : "", hex32(p + j * HL));
+    for (size_t j = 0; j < len; j++) printf("%s\"%s\"", j ? "," : "", hex32(p + j * HL));
     putchar(']');
 }
 
 static int emit(uint64_t n)
 {
     uint8_t *l = test_leaves(n), proof[MERKLE_MAX_PROOF * HL], e[64];
-    uint8_t (*roots)[HL] = malloc((size_t)(n + 1) * HL);
+    uint8_t(*roots)[HL] = malloc((size_t)(n + 1) * HL);
     char err[200];
-    if (!l || !roots)
-        return 1;
+    if (!l || !roots) return 1;
     for (uint64_t i = 0; i < n; i++) {
         size_t el = test_entry(i, e, sizeof e);
         printf("{\"type\":\"leaf\",\"index\":%llu,\"entry\":\"", (unsigned long long)i);
-        for (size_t j = 0; j < el; j++)
-            printf("%02x", e[j]);
+        for (size_t j = 0; j < el; j++) printf("%02x", e[j]);
         printf("\",\"leaf_hash\":\"%s\"}\n", hex32(l + i * HL));
     }
     for (uint64_t s = 0; s <= n; s++) {
-        if (merkle_root(l, s, roots[s], err, sizeof err) < 0)
-            return fprintf(stderr, "test_merkle: %s\n", err), 1;
-        printf("{\"type\":\"root\",\"size\":%llu,\"root\":\"%s\"}\n", (unsigned long long)s,
-               hex32(roots[s]));
+        if (merkle_root(l, s, roots[s], err, sizeof err) < 0) return fprintf(stderr, "test_merkle: %s\n", err), 1;
+        printf("{\"type\":\"root\",\"size\":%llu,\"root\":\"%s\"}\n", (unsigned long long)s, hex32(roots[s]));
     }
     for (uint64_t s = 1; s <= n; s++)
         for (uint64_t i = 0; i < s; i++) {
@@ -550,8 +555,8 @@ static int emit(uint64_t n)
             if (merkle_inclusion_proof(l, s, i, proof, &len, err, sizeof err) < 0)
                 return fprintf(stderr, "test_merkle: %s\n", err), 1;
             printf("{\"type\":\"inclusion\",\"index\":%llu,\"size\":%llu,\"leaf_hash\":\"%s\","
-                   "\"root\":\"%s\",\"proof\":", (unsigned long long)i, (unsigned long long)s,
-                   hex32(l + i * HL), hex32(roots[s]));
+                   "\"root\":\"%s\",\"proof\":",
+                   (unsigned long long)i, (unsigned long long)s, hex32(l + i * HL), hex32(roots[s]));
             print_proof(proof, len);
             printf("}\n");
         }
@@ -561,8 +566,8 @@ static int emit(uint64_t n)
             if (merkle_consistency_proof(l, s1, s2, proof, &len, err, sizeof err) < 0)
                 return fprintf(stderr, "test_merkle: %s\n", err), 1;
             printf("{\"type\":\"consistency\",\"size1\":%llu,\"size2\":%llu,\"root1\":\"%s\","
-                   "\"root2\":\"%s\",\"proof\":", (unsigned long long)s1, (unsigned long long)s2,
-                   hex32(roots[s1]), hex32(roots[s2]));
+                   "\"root2\":\"%s\",\"proof\":",
+                   (unsigned long long)s1, (unsigned long long)s2, hex32(roots[s1]), hex32(roots[s2]));
             print_proof(proof, len);
             printf("}\n");
         }
@@ -578,11 +583,9 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *n)
         *n = 0;
         return 0;
     }
-    if (len % 2 || len / 2 > cap)
-        return -1;
+    if (len % 2 || len / 2 > cap) return -1;
     for (size_t i = 0; i < len; i++)
-        if (!strchr("0123456789abcdef", s[i]))
-            return -1;
+        if (!strchr("0123456789abcdef", s[i])) return -1;
     unhex(s, out, len / 2);
     *n = len / 2;
     return 0;
@@ -603,8 +606,7 @@ static int batch(const char *path)
         uint8_t x[HL], y[HL], proof[(MERKLE_MAX_PROOF + 2) * HL];
         size_t xn, yn, plen;
         char err[200] = "";
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
+        if (line[0] == '#' || line[0] == '\n') continue;
         line[strcspn(line, "\n")] = '\0';
         if (sscanf(line, "%15s %llu %llu %79s %79s %4225s %7s", kind, &a, &b, h1, h2, pf, want) != 7 ||
             parse_hex(h1, x, HL, &xn) < 0 || xn != HL || parse_hex(h2, y, HL, &yn) < 0 || yn != HL ||
@@ -615,36 +617,30 @@ static int batch(const char *path)
             return 2;
         }
         int rc;
-        if (strcmp(kind, "inclusion") == 0)
-            rc = merkle_verify_inclusion(x, a, b, proof, plen / HL, y, err, sizeof err);
-        else
-            rc = merkle_verify_consistency(a, b, x, y, proof, plen / HL, err, sizeof err);
+        if (strcmp(kind, "inclusion") == 0) rc = merkle_verify_inclusion(x, a, b, proof, plen / HL, y, err, sizeof err);
+        else rc = merkle_verify_consistency(a, b, x, y, proof, plen / HL, err, sizeof err);
         cases++;
         rejected += rc < 0;
         if ((rc == 0) != (strcmp(want, "ok") == 0)) {
-            if (++mismatches <= 20)
-                printf("MISMATCH (got %s%s): %.160s\n", rc ? "fail: " : "ok", err, line);
+            if (++mismatches <= 20) printf("MISMATCH (got %s%s): %.160s\n", rc ? "fail: " : "ok", err, line);
         }
     }
     free(line);
     fclose(f);
-    printf("checked %ld cases (%ld valid, %ld rejected): %ld mismatches\n", cases,
-           cases - rejected, rejected, mismatches);
+    printf("checked %ld cases (%ld valid, %ld rejected): %ld mismatches\n", cases, cases - rejected, rejected,
+           mismatches);
     return mismatches ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "emit") == 0)
-        return emit(strtoull(argv[2], NULL, 10));
-    if (argc == 3 && strcmp(argv[1], "batch") == 0)
-        return batch(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "emit") == 0) return emit(strtoull(argv[2], NULL, 10));
+    if (argc == 3 && strcmp(argv[1], "batch") == 0) return batch(argv[2]);
     if (argc > 1) {
         fprintf(stderr, "usage: test_merkle [emit N | batch FILE]\n");
         return 2;
     }
-    if (sodium_init() < 0)
-        return 1;
+    if (sodium_init() < 0) return 1;
     RUN(test_hash_vectors);
     RUN(test_ct_roots);
     RUN(test_ct_inclusion_vectors);

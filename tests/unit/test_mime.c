@@ -39,13 +39,22 @@ static int lines_ok(const char *s, size_t n, size_t max)
     size_t col = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\r') {
-            if (i + 1 >= n || s[i + 1] != '\n') { printf("#   bare CR at %zu\n", i); return 0; }
+            if (i + 1 >= n || s[i + 1] != '\n') {
+                printf("#   bare CR at %zu\n", i);
+                return 0;
+            }
             i++;
             col = 0;
             continue;
         }
-        if (s[i] == '\n') { printf("#   bare LF at %zu\n", i); return 0; }
-        if (++col > max) { printf("#   line longer than %zu at %zu: %.80s\n", max, i, s + i - col + 1); return 0; }
+        if (s[i] == '\n') {
+            printf("#   bare LF at %zu\n", i);
+            return 0;
+        }
+        if (++col > max) {
+            printf("#   line longer than %zu at %zu: %.80s\n", max, i, s + i - col + 1);
+            return 0;
+        }
     }
     return 1;
 }
@@ -57,7 +66,13 @@ static void app(struct buf *b, const void *s, size_t n)
 {
     if (buf_add(b, s, n)) abort();
 }
-static uint64_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
 
 static void test_qp_encode(void)
 {
@@ -86,15 +101,13 @@ static void test_qp_encode(void)
     for (int i = 0; i < 60; i++) strcat(uml, "\xc3\xa4");
     o = qp(uml, 0);
     CHECK(o && lines_ok(o, strlen(o), 76));
-    for (const char *p = o; p && (p = strstr(p, "=\r\n")) != NULL; p += 3)
-        CHECK(strncmp(p + 3, "=C3", 3) == 0);
+    for (const char *p = o; p && (p = strstr(p, "=\r\n")) != NULL; p += 3) CHECK(strncmp(p + 3, "=C3", 3) == 0);
     /* 4-byte characters too */
     char emo[400] = "ab";
     for (int i = 0; i < 30; i++) strcat(emo, "\xf0\x9f\x98\x80");
     o = qp(emo, 0);
     CHECK(o && lines_ok(o, strlen(o), 76));
-    for (const char *p = o; p && (p = strstr(p, "=\r\n")) != NULL; p += 3)
-        CHECK(strncmp(p + 3, "=F0", 3) == 0);
+    for (const char *p = o; p && (p = strstr(p, "=\r\n")) != NULL; p += 3) CHECK(strncmp(p + 3, "=F0", 3) == 0);
     /* a space that lands before a soft break stays literal; one before a hard break is encoded */
     char sp[200];
     memset(sp, 'y', 74);
@@ -134,12 +147,14 @@ static void test_qp_roundtrip(void)
     char in[600];
     for (int iter = 0; iter < 3000; iter++) {
         size_t n = rnd() % sizeof in;
-        for (size_t i = 0; i < n; i++)
-            in[i] = iter % 3 ? alphabet[rnd() % (sizeof alphabet - 1)] : (char)rnd();
+        for (size_t i = 0; i < n; i++) in[i] = iter % 3 ? alphabet[rnd() % (sizeof alphabet - 1)] : (char)rnd();
         unsigned mode = iter % 2 ? MIME_QP_TEXT : MIME_QP_BINARY;
         e.len = d.len = want.len = 0;
         CHECK_INT(mime_qp_encode(&e, in, n, mode), 0);
-        if (!lines_ok(e.p ? e.p : "", e.len, 76)) { CHECK(0); break; }
+        if (!lines_ok(e.p ? e.p : "", e.len, 76)) {
+            CHECK(0);
+            break;
+        }
         CHECK_INT(mime_qp_decode(&d, e.p ? e.p : "", e.len, err, sizeof err), 0);
         /* text mode: LF and CRLF come back as CRLF */
         for (size_t i = 0; i < n; i++) {
@@ -160,9 +175,13 @@ static void test_qp_roundtrip(void)
 
 static void test_base64(void)
 {
-    static const char *const v[][2] = { { "", "" }, { "f", "Zg==\r\n" }, { "fo", "Zm8=\r\n" },
-        { "foo", "Zm9v\r\n" }, { "foob", "Zm9vYg==\r\n" }, { "fooba", "Zm9vYmE=\r\n" },
-        { "foobar", "Zm9vYmFy\r\n" } };
+    static const char *const v[][2] = {{"", ""},
+                                       {"f", "Zg==\r\n"},
+                                       {"fo", "Zm8=\r\n"},
+                                       {"foo", "Zm9v\r\n"},
+                                       {"foob", "Zm9vYg==\r\n"},
+                                       {"fooba", "Zm9vYmE=\r\n"},
+                                       {"foobar", "Zm9vYmFy\r\n"}};
     struct buf b = mbuf(), d = mbuf();
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         b.len = d.len = 0;
@@ -179,8 +198,8 @@ static void test_base64(void)
     CHECK(b.len > 78 && b.p[76] == '\r' && b.p[77] == '\n');
     CHECK_INT(mime_b64_decode(&d, b.p, b.len, err, sizeof err), 0);
     CHECK(d.len == sizeof bin && memcmp(d.p, bin, sizeof bin) == 0);
-    static const char *const bad[] = { "Zg=", "Zg", "Z===", "Zm9v=", "Zg==Zg==", "Zm 9v", "Zh==",
-                                       "Zm9=", "Zm9v\x80", "=Zg=" };
+    static const char *const bad[] = {
+        "Zg=", "Zg", "Z===", "Zm9v=", "Zg==Zg==", "Zm 9v", "Zh==", "Zm9=", "Zm9v\x80", "=Zg="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         d.len = 0;
         if (mime_b64_decode(&d, bad[i], strlen(bad[i]), err, sizeof err) != -1) {
@@ -248,13 +267,19 @@ static void test_header_text(void)
     CHECK_INT(mime_header_text(&b, "Subject", "F\xc3\xbcr Sie", err, sizeof err), 0);
     CHECK_STR(b.p, "Subject: =?UTF-8?B?RsO8ciBTaWU=?=\r\n");
     check_header_text("Subject", "Hello world", 0);
-    check_header_text("Subject", "Important information about your personal data at Example Shop: "
-                      "what happened, what it means for you and what you can do now", 0);
-    check_header_text("Subject", "Wichtig: Ihre Daten waren f\xc3\xbcr andere sichtbar \xe2\x80\x93 "
-                      "Vorfall 2018-11 bei M\xc3\xbcller & S\xc3\xb6hne GmbH (Beschwerde m\xc3\xb6glich)", 1);
-    check_header_text("Subject", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+    check_header_text("Subject",
+                      "Important information about your personal data at Example Shop: "
+                      "what happened, what it means for you and what you can do now",
+                      0);
+    check_header_text("Subject",
+                      "Wichtig: Ihre Daten waren f\xc3\xbcr andere sichtbar \xe2\x80\x93 "
+                      "Vorfall 2018-11 bei M\xc3\xbcller & S\xc3\xb6hne GmbH (Beschwerde m\xc3\xb6glich)",
+                      1);
+    check_header_text("Subject",
+                      "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
                       "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
-                      "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80 \xe6\x97\xa5\xe6\x9c\xac", 1);
+                      "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80 \xe6\x97\xa5\xe6\x9c\xac",
+                      1);
     check_header_text("Subject", "looks like =?UTF-8?B?eA==?= an encoded word", 1);
     check_header_text("Subject", " leading space", 1);
     check_header_text("Subject", "two  spaces", 1);
@@ -265,8 +290,7 @@ static void test_header_text(void)
     check_header_text("Subject", longword, 1);
     check_header_text("X-A-Rather-Long-Header-Name-That-Leaves-Little-Room-For-Text",
                       "\xc3\xa4\xc3\xb6\xc3\xbc \xc3\xa4\xc3\xb6\xc3\xbc \xc3\xa4\xc3\xb6\xc3\xbc", 1);
-    check_header_text("X-A-Rather-Long-Header-Name-That-Leaves-Little-Room-For-Text",
-                      "plain words here", 0);
+    check_header_text("X-A-Rather-Long-Header-Name-That-Leaves-Little-Room-For-Text", "plain words here", 0);
     b.len = 0;
     CHECK_INT(mime_header_text(&b, "Subject", "a\r\nBcc: evil@example.org", err, sizeof err), -1);
     CHECK_STR(err, "header 'Subject' contains a control character");
@@ -310,21 +334,25 @@ static void test_header_address(void)
     /* atoms stay plain, runs of other words become one encoded-word each */
     CHECK_STR(addr_hdr("Datenschutz M\xc3\xbcller & S\xc3\xb6hne GmbH", "d@example.org"),
               "To: Datenschutz =?UTF-8?B?TcO8bGxlcg==?= & =?UTF-8?B?U8O2aG5l?= GmbH\r\n <d@example.org>\r\n");
-    CHECK_STR(addr_hdr("M\xc3\xbcller, Hans", "d@example.org"), "To: =?UTF-8?B?TcO8bGxlciw=?= Hans <d@example.org>\r\n");
+    CHECK_STR(addr_hdr("M\xc3\xbcller, Hans", "d@example.org"),
+              "To: =?UTF-8?B?TcO8bGxlciw=?= Hans <d@example.org>\r\n");
     /* a word that looks like an encoded-word is encoded itself (found by fuzz_mime) */
-    CHECK_STR(addr_hdr("=?UTF-8?B?eA==?=", "d@example.org"), "To: =?UTF-8?B?PT9VVEYtOD9CP2VBPT0/PQ==?= <d@example.org>\r\n");
+    CHECK_STR(addr_hdr("=?UTF-8?B?eA==?=", "d@example.org"),
+              "To: =?UTF-8?B?PT9VVEYtOD9CP2VBPT0/PQ==?= <d@example.org>\r\n");
     CHECK_STR(addr_hdr("a, =?x?q?y?=", "d@example.org"), "To: =?UTF-8?B?YSwgPT94P3E/eT89?= <d@example.org>\r\n");
     char longname[MIME_DISPLAY_MAX + 2];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = 0;
     CHECK_STR(addr_hdr(longname, "d@example.org"), "display name in 'To' longer than 256 bytes");
     longname[MIME_DISPLAY_MAX] = 0;
-    const char *lh = addr_hdr(longname, "d@example.org");   /* one 256-byte atom: encoded */
+    const char *lh = addr_hdr(longname, "d@example.org"); /* one 256-byte atom: encoded */
     CHECK(lines_ok(lh, strlen(lh), 78));
     longname[MIME_DISPLAY_MAX] = 'a';
     /* long names fold; every line ≤ 78; the decoded display name is intact */
     const char *names[] = {
-        "Hans-J\xc3\xbcrgen M\xc3\xbcller-L\xc3\xbc" "denscheidt von \xc3\x9c" "berlingen-Gro\xc3\x9f"
+        "Hans-J\xc3\xbcrgen M\xc3\xbcller-L\xc3\xbc"
+        "denscheidt von \xc3\x9c"
+        "berlingen-Gro\xc3\x9f"
         "krotzenburg zu \xc3\x84hrenfeld-\xc3\x96stringen",
         "A very long plain ASCII display name that certainly does not fit on one header line",
         "A very long ASCII display name, with a comma, that certainly does not fit on one line",
@@ -351,7 +379,7 @@ static void test_date(void)
     CHECK_STR(d, "Thu, 01 Jan 1970 00:00:00 +0000");
     mime_date(1542035000, d);
     CHECK_STR(d, "Mon, 12 Nov 2018 15:03:20 +0000");
-    mime_date(951782400, d);   /* 2000-02-29 */
+    mime_date(951782400, d); /* 2000-02-29 */
     CHECK_STR(d, "Tue, 29 Feb 2000 00:00:00 +0000");
     mime_date(-1, d);
     CHECK_STR(d, "Wed, 31 Dec 1969 23:59:59 +0000");
@@ -365,7 +393,8 @@ static const char *sample_text =
     "und dem 21. November 2018 f\xc3\xbcr andere Kundinnen und Kunden sichtbar waren.   \n"
     ".Eine Zeile, die mit einem Punkt beginnt.\n"
     "From here on: a line starting with From.\n"
-    "Gleichungen: a=b, 1+1=2; \xe2\x80\x9e" "Anf\xc3\xbchrungszeichen\xe2\x80\x9c und \xe2\x82\xac-Zeichen\t\n"
+    "Gleichungen: a=b, 1+1=2; \xe2\x80\x9e"
+    "Anf\xc3\xbchrungszeichen\xe2\x80\x9c und \xe2\x82\xac-Zeichen\t\n"
     "Ihr Code: K7QM-2XH4-PL9D-3F\n";
 static const char *sample_html =
     "<!DOCTYPE html>\n<html lang=\"de\"><body><p>Sehr geehrter Herr M\xc3\xbcller,</p>\n"
@@ -384,18 +413,25 @@ static const char *sample_sig =
 static struct mime_notice sample(void)
 {
     struct mime_notice m = {
-        .from = { "Datenschutz M\xc3\xbcller & S\xc3\xb6hne GmbH", "datenschutz@mueller.example" },
-        .reply_to = { "Kundenservice", "service@mueller.example" },
-        .to = { "Hans-J\xc3\xbcrgen M\xc3\xbcller-L\xc3\xbc" "denscheidt von \xc3\x9c" "berlingen-Gro\xc3\x9f"
-                "krotzenburg", "hj.mueller@example.de" },
+        .from = {"Datenschutz M\xc3\xbcller & S\xc3\xb6hne GmbH", "datenschutz@mueller.example"},
+        .reply_to = {"Kundenservice", "service@mueller.example"},
+        .to = {"Hans-J\xc3\xbcrgen M\xc3\xbcller-L\xc3\xbc"
+               "denscheidt von \xc3\x9c"
+               "berlingen-Gro\xc3\x9f"
+               "krotzenburg",
+               "hj.mueller@example.de"},
         .subject = "Wichtig: Ihre Daten waren f\xc3\xbcr andere sichtbar \xe2\x80\x93 Vorfall 2018-11 "
                    "bei M\xc3\xbcller & S\xc3\xb6hne GmbH (Beschwerde m\xc3\xb6glich)",
         .date = 1542035000,
         .message_id = "<n-2018-11-0001.K7QM2XH4@notices.mueller.example>",
-        .text = sample_text, .text_len = strlen(sample_text),
-        .html = sample_html, .html_len = strlen(sample_html),
-        .notice_txt = sample_notice, .notice_txt_len = strlen(sample_notice),
-        .minisig = sample_sig, .minisig_len = strlen(sample_sig),
+        .text = sample_text,
+        .text_len = strlen(sample_text),
+        .html = sample_html,
+        .html_len = strlen(sample_html),
+        .notice_txt = sample_notice,
+        .notice_txt_len = strlen(sample_notice),
+        .minisig = sample_sig,
+        .minisig_len = strlen(sample_sig),
     };
     return m;
 }
@@ -407,11 +443,21 @@ static struct mime_notice sample(void)
 static void test_build_memo(void)
 {
     static const char *const pieces[] = {
-        "Sehr geehrte Frau M\xc3\xbcller,\n", "\n", "\n\n", "From here on.\n", ".\n", "a line with a trailing space \n",
-        "Ihre Daten waren f\xc3\xbcr andere sichtbar; wir haben den Fehler behoben und alles gepr\xc3\xbc" "ft.\n",
-        "<p style=\"margin:0\">Ein langer HTML-Absatz, der weit \xc3\xbc" "ber sechsundsiebzig Zeichen hinausgeht und "
+        "Sehr geehrte Frau M\xc3\xbcller,\n",
+        "\n",
+        "\n\n",
+        "From here on.\n",
+        ".\n",
+        "a line with a trailing space \n",
+        "Ihre Daten waren f\xc3\xbcr andere sichtbar; wir haben den Fehler behoben und alles gepr\xc3\xbc"
+        "ft.\n",
+        "<p style=\"margin:0\">Ein langer HTML-Absatz, der weit \xc3\xbc"
+        "ber sechsundsiebzig Zeichen hinausgeht und "
         "deshalb weich umbrochen werden muss = mit Gleichheitszeichen und Tabs\there.</p>\n",
-        "- Welche Daten: Ihr Name und Ihre E-Mail-Adresse.\r\n", "x", " \t", "\xe2\x80\x93 Gedankenstrich\n",
+        "- Welche Daten: Ihr Name und Ihre E-Mail-Adresse.\r\n",
+        "x",
+        " \t",
+        "\xe2\x80\x93 Gedankenstrich\n",
     };
     struct memo *mm = memo_new();
     CHECK(mm != NULL);
@@ -422,15 +468,24 @@ static void test_build_memo(void)
         for (int k = 0; k < np; k++) {
             const char *pc = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
             size_t pl = strlen(pc);
-            if (tl + pl < sizeof text) { memcpy(text + tl, pc, pl); tl += pl; }
+            if (tl + pl < sizeof text) {
+                memcpy(text + tl, pc, pl);
+                tl += pl;
+            }
             pc = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
             pl = strlen(pc);
-            if (hl + pl < sizeof html) { memcpy(html + hl, pc, pl); hl += pl; }
+            if (hl + pl < sizeof html) {
+                memcpy(html + hl, pc, pl);
+                hl += pl;
+            }
         }
         struct mime_notice m = sample();
-        m.text = text; m.text_len = tl;
-        m.html = html; m.html_len = hl;
-        m.notice_txt = text; m.notice_txt_len = tl;
+        m.text = text;
+        m.text_len = tl;
+        m.html = html;
+        m.html_len = hl;
+        m.notice_txt = text;
+        m.notice_txt_len = tl;
         struct buf a = mbuf(), b = mbuf();
         int ra = mime_build_notice(&m, &a, err, sizeof err);
         m.memo = mm;
@@ -443,7 +498,7 @@ static void test_build_memo(void)
     uint64_t lookups, hits;
     if (mm) {
         memo_stats(mm, &lookups, &hits);
-        CHECK(lookups > 100 && hits > 10);   /* the test went through the memo */
+        CHECK(lookups > 100 && hits > 10); /* the test went through the memo */
     }
     memo_free(mm);
 }
@@ -453,10 +508,15 @@ static void test_build(void)
     struct mime_notice m = sample();
     struct buf a = mbuf(), b = mbuf();
     CHECK_INT(mime_build_notice(&m, &a, err, sizeof err), 0);
-    if (!a.p) { printf("#   %s\n", err); return; }
+    if (!a.p) {
+        printf("#   %s\n", err);
+        return;
+    }
     CHECK(lines_ok(a.p, a.len, 78));
-    CHECK(strncmp(a.p, "From: Datenschutz =?UTF-8?B?TcO8bGxlcg==?= & =?UTF-8?B?U8O2aG5l?= GmbH\r\n"
-                       " <datenschutz@mueller.example>\r\n", 94) == 0);
+    CHECK(strncmp(a.p,
+                  "From: Datenschutz =?UTF-8?B?TcO8bGxlcg==?= & =?UTF-8?B?U8O2aG5l?= GmbH\r\n"
+                  " <datenschutz@mueller.example>\r\n",
+                  94) == 0);
     CHECK(strstr(a.p, "\r\nReply-To: Kundenservice <service@mueller.example>\r\n") != NULL);
     CHECK(strstr(a.p, "\r\nDate: Mon, 12 Nov 2018 15:03:20 +0000\r\n") != NULL);
     CHECK(strstr(a.p, "\r\nMessage-ID: <n-2018-11-0001.K7QM2XH4@notices.mueller.example>\r\n") != NULL);
@@ -467,8 +527,8 @@ static void test_build(void)
     CHECK(strstr(a.p, "Content-Type: application/octet-stream; name=\"notice.txt.minisig\"\r\n") != NULL);
     CHECK(strstr(a.p, "=2EEine Zeile") != NULL && strstr(a.p, "=46rom here") != NULL);
     /* the header order */
-    const char *order[] = { "From:", "\nReply-To:", "\nTo:", "\nSubject:", "\nDate:",
-                            "\nMessage-ID:", "\nMIME-Version:" };
+    const char *order[] = {
+        "From:", "\nReply-To:", "\nTo:", "\nSubject:", "\nDate:", "\nMessage-ID:", "\nMIME-Version:"};
     const char *prev = a.p;
     for (size_t i = 0; i < 7; i++) {
         const char *p = strstr(prev, order[i]);
@@ -492,7 +552,8 @@ static void test_build(void)
     mime_parts_release(&parts);
     char *lf = malloc(a.len + 1);
     size_t k = 0;
-    for (size_t i = 0; i < a.len; i++) if (a.p[i] != '\r') lf[k++] = a.p[i];
+    for (size_t i = 0; i < a.len; i++)
+        if (a.p[i] != '\r') lf[k++] = a.p[i];
     CHECK_INT(mime_extract_notice(lf, k, &parts, err, sizeof err), 0);
     CHECK(parts.notice_txt && strcmp(parts.notice_txt, sample_notice) == 0);
     mime_parts_release(&parts);
@@ -513,7 +574,7 @@ static void test_build_variants(void)
     CHECK_INT(mime_build_notice(&m, &b, err, sizeof err), 0);
     CHECK(b.p && strstr(b.p, "Reply-To") == NULL && strstr(b.p, "multipart") == NULL);
     CHECK(b.p && strstr(b.p, "\r\nContent-Type: text/plain; charset=UTF-8\r\n") != NULL);
-    CHECK(b.len > 4 && memcmp(b.p + b.len - 4, "3F\r\n", 4) == 0);   /* "…3F\n" → "…3F\r\n" */
+    CHECK(b.len > 4 && memcmp(b.p + b.len - 4, "3F\r\n", 4) == 0); /* "…3F\n" → "…3F\r\n" */
     CHECK_INT(mime_extract_notice(b.p, b.len, &parts, err, sizeof err), -1);
     CHECK_STR(err, "no 'notice.txt' attachment");
     m.text = "no final line break";
@@ -540,15 +601,14 @@ static void test_build_variants(void)
     mime_parts_release(&parts);
     /* extra headers */
     m = sample();
-    struct mime_header x[] = { { "List-Id", "Datenschutzhinweise <notices.mueller.example>" },
-                               { "X-Mailer", "klartext" } };
+    struct mime_header x[] = {{"List-Id", "Datenschutzhinweise <notices.mueller.example>"}, {"X-Mailer", "klartext"}};
     m.extra = x;
     m.n_extra = 2;
     b.len = 0;
     CHECK_INT(mime_build_notice(&m, &b, err, sizeof err), 0);
     CHECK(b.p && strstr(b.p, "\r\nMIME-Version: 1.0\r\nList-Id: Datenschutzhinweise "
                              "<notices.mueller.example>\r\nX-Mailer: klartext\r\n") != NULL);
-    struct mime_header bad[] = { { "content-type", "text/evil" } };
+    struct mime_header bad[] = {{"content-type", "text/evil"}};
     m.extra = bad;
     m.n_extra = 1;
     size_t before = b.len;
@@ -612,10 +672,17 @@ static void expect_extract_error(const char *msg, size_t n, const char *want)
 {
     struct mime_parts parts;
     err[0] = 0;
-    if (!msg) { CHECK(0); printf("#   (edit failed for '%s')\n", want); return; }
+    if (!msg) {
+        CHECK(0);
+        printf("#   (edit failed for '%s')\n", want);
+        return;
+    }
     int rc = mime_extract_notice(msg, n, &parts, err, sizeof err);
     CHECK_INT(rc, -1);
-    if (!strstr(err, want)) { CHECK(0); printf("#   err '%s', want '%s'\n", err, want); }
+    if (!strstr(err, want)) {
+        CHECK(0);
+        printf("#   err '%s', want '%s'\n", err, want);
+    }
     CHECK(parts.notice_txt == NULL && parts.minisig == NULL);
 }
 
@@ -663,8 +730,7 @@ static void test_extract_errors(void)
 #define EXPECT_ERR(s, want) expect_extract_error(s, strlen(s), want)
     EXPECT_ERR("Subject: x\r\n", "no 'notice.txt' attachment");
     EXPECT_ERR(" folded\r\n\r\n", "line 1: malformed header (continuation");
-    EXPECT_ERR("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--b--\r\n",
-               "no 'notice.txt' attachment");
+    EXPECT_ERR("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--b--\r\n", "no 'notice.txt' attachment");
     EXPECT_ERR("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b--\r\n", "multipart without parts");
     EXPECT_ERR("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--c--\r\n",
                "line 1: unterminated multipart (no closing '--b--')");
@@ -716,15 +782,21 @@ static void test_speed(void)
     }
     app(&note, text.p, text.len / 2);
     struct mime_notice m = sample();
-    m.text = text.p; m.text_len = text.len;
-    m.html = html.p; m.html_len = html.len;
-    m.notice_txt = note.p; m.notice_txt_len = note.len;
+    m.text = text.p;
+    m.text_len = text.len;
+    m.html = html.p;
+    m.html_len = html.len;
+    m.notice_txt = note.p;
+    m.notice_txt_len = note.len;
     int n = 20000;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < n; i++) {
         out.len = 0;
-        if (mime_build_notice(&m, &out, err, sizeof err)) { CHECK(0); break; }
+        if (mime_build_notice(&m, &out, err, sizeof err)) {
+            CHECK(0);
+            break;
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -733,7 +805,10 @@ static void test_speed(void)
     struct mime_parts p;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < n / 4; i++) {
-        if (mime_extract_notice(out.p, out.len, &p, err, sizeof err)) { CHECK(0); break; }
+        if (mime_extract_notice(out.p, out.len, &p, err, sizeof err)) {
+            CHECK(0);
+            break;
+        }
         mime_parts_release(&p);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -764,16 +839,25 @@ static int write_sample(const char *base, int idx, const struct mime_notice *m)
     snprintf(dir, sizeof dir, "%s/%d", base, idx);
     if (mkdir(dir, 0755) && errno != EEXIST) return -1;
     struct buf b = mbuf();
-    if (mime_build_notice(m, &b, err, sizeof err)) { printf("#   sample %d: %s\n", idx, err); return -1; }
+    if (mime_build_notice(m, &b, err, sizeof err)) {
+        printf("#   sample %d: %s\n", idx, err);
+        return -1;
+    }
     int rc = write_file(dir, "message.eml", b.p, b.len);
     buf_release(&b);
-#define W(name, s) do { if (s) rc |= write_file(dir, name, s, strlen(s)); } while (0)
+#define W(name, s) \
+    do { \
+        if (s) rc |= write_file(dir, name, s, strlen(s)); \
+    } while (0)
     W("subject", m->subject);
     W("from_name", m->from.name ? m->from.name : "");
     W("from_addr", m->from.addr);
     W("to_name", m->to.name ? m->to.name : "");
     W("to_addr", m->to.addr);
-    if (m->reply_to.addr) { W("reply_to_name", m->reply_to.name ? m->reply_to.name : ""); W("reply_to_addr", m->reply_to.addr); }
+    if (m->reply_to.addr) {
+        W("reply_to_name", m->reply_to.name ? m->reply_to.name : "");
+        W("reply_to_addr", m->reply_to.addr);
+    }
     W("message_id", m->message_id);
     rc |= write_file(dir, "text", m->text, m->text_len);
     if (m->html) rc |= write_file(dir, "html", m->html, m->html_len);
@@ -803,8 +887,9 @@ static void write_samples(void)
     m.to.name = "A very long plain ASCII display name that certainly does not fit on one header line at all";
     m.subject = "Important information about your personal data at Example Shop: what happened, "
                 "what it means for you, and what you can do now";
-    struct mime_header x[] = { { "List-Id", "Notices <notices.example.org>" },
-                               { "X-Notice-Topic", "Datenschutzvorfall \xe2\x80\x93 \xf0\x9f\x94\x92 \xe6\x97\xa5\xe6\x9c\xac" } };
+    struct mime_header x[] = {
+        {"List-Id", "Notices <notices.example.org>"},
+        {"X-Notice-Topic", "Datenschutzvorfall \xe2\x80\x93 \xf0\x9f\x94\x92 \xe6\x97\xa5\xe6\x9c\xac"}};
     m.extra = x;
     m.n_extra = 2;
     rc |= write_sample(dir, k++, &m);
@@ -814,9 +899,10 @@ static void write_samples(void)
     m.to.name = NULL;
     m.reply_to.addr = NULL;
     m.html = NULL;
-    m.subject = "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80 \xc3\x84\xc3\x96\xc3\x9c\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f "
-                "\xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d \xe2\x80\x94 "
-                "noch ein sehr langer Betreff mit vielen W\xc3\xb6rtern, damit er gefaltet werden muss";
+    m.subject =
+        "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80 \xc3\x84\xc3\x96\xc3\x9c\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f "
+        "\xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d \xe2\x80\x94 "
+        "noch ein sehr langer Betreff mit vielen W\xc3\xb6rtern, damit er gefaltet werden muss";
     m.notice_txt = "line one  \r\nline two\t\r\n\r\n.dot\r\nFrom x\r\n=3D\r\n";
     m.notice_txt_len = strlen(m.notice_txt);
     rc |= write_sample(dir, k++, &m);
@@ -835,9 +921,9 @@ static void write_samples(void)
     /* names that need adjacent encoded-words; CJK; a name with only spaces around it */
     m = sample();
     m.to.name = "\xce\x97\xce\xbb\xce\xaf\xce\xb1\xcf\x82 \xce\xa0\xce\xb1\xcf\x80\xce\xb1\xce\xb4\xcf\x8c"
-        "\xcf\x80\xce\xbf\xcf\x85\xce\xbb\xce\xbf\xcf\x82-\xce\x9a\xcf\x89\xce\xbd\xcf\x83\xcf\x84"
-        "\xce\xb1\xce\xbd\xcf\x84\xce\xb9\xce\xbd\xce\xaf\xce\xb4\xce\xb7\xcf\x82 \xce\x91\xce\xbb"
-        "\xce\xb5\xce\xbe\xce\xb1\xce\xbd\xce\xb4\xcf\x81\xce\xbf\xcf\x8d\xcf\x80\xce\xbf\xce\xbb\xce\xb7";
+                "\xcf\x80\xce\xbf\xcf\x85\xce\xbb\xce\xbf\xcf\x82-\xce\x9a\xcf\x89\xce\xbd\xcf\x83\xcf\x84"
+                "\xce\xb1\xce\xbd\xcf\x84\xce\xb9\xce\xbd\xce\xaf\xce\xb4\xce\xb7\xcf\x82 \xce\x91\xce\xbb"
+                "\xce\xb5\xce\xbe\xce\xb1\xce\xbd\xce\xb4\xcf\x81\xce\xbf\xcf\x8d\xcf\x80\xce\xbf\xce\xbb\xce\xb7";
     m.from.name = "\xe5\xb1\xb1\xe7\x94\xb0\xe5\xa4\xaa\xe9\x83\x8e";
     m.reply_to.name = "S\xc3\xb8ren Kierkegaard-\xc3\x86r\xc3\xb8 (Kundenservice)";
     rc |= write_sample(dir, k++, &m);

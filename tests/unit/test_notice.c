@@ -31,28 +31,39 @@ static int64_t T(const char *iso)
 {
     int64_t t = 0;
     char e[128];
-    if (kt_time_parse(iso, &t, e, sizeof e)) { printf("# bad time %s\n", iso); return 0; }
+    if (kt_time_parse(iso, &t, e, sizeof e)) {
+        printf("# bad time %s\n", iso);
+        return 0;
+    }
     return t;
 }
 
 static const struct notice_org org = {
-    .name = "Beispiel Versand GmbH", .address = "Musterstraße 12, 10115 Berlin, Germany",
-    .dpo_name = "Dr. Jana Schreiber", .dpo_email = "datenschutz@beispiel-versand.example",
-    .dpo_phone = "+49 30 1234567-0", .service_phone = "+49 30 1234567-100",
-    .service_hours = "Mon–Sat 8:00–20:00", .portal_url = "https://verify.beispiel-versand.example",
+    .name = "Beispiel Versand GmbH",
+    .address = "Musterstraße 12, 10115 Berlin, Germany",
+    .dpo_name = "Dr. Jana Schreiber",
+    .dpo_email = "datenschutz@beispiel-versand.example",
+    .dpo_phone = "+49 30 1234567-0",
+    .service_phone = "+49 30 1234567-100",
+    .service_hours = "Mon–Sat 8:00–20:00",
+    .portal_url = "https://verify.beispiel-versand.example",
     .authority = "Berliner Beauftragte für Datenschutz und Informationsfreiheit",
-    .from = "datenschutz@beispiel-versand.example", .reply_to = "datenschutz@beispiel-versand.example",
+    .from = "datenschutz@beispiel-versand.example",
+    .reply_to = "datenschutz@beispiel-versand.example",
     .key_id = "0123456789ABCDEF",
 };
 
 static struct notice_incident incident(void)
 {
     struct notice_incident inc = {
-        .ref = "2018-0001", .title = "Namen auf Profilseiten sichtbar",
+        .ref = "2018-0001",
+        .title = "Namen auf Profilseiten sichtbar",
         .description = "Eine Änderung am Profil-Cache lieferte fremde Profile aus.",
         .measures_taken = "Wir haben den Cache geleert und die Änderung zurückgenommen.",
-        .cause = "programming-error", .data_not_affected = "password,payment-card",
-        .occurred_from = T("2018-11-12T14:00:00Z"), .occurred_until = T("2018-11-21T09:12:00Z"),
+        .cause = "programming-error",
+        .data_not_affected = "password,payment-card",
+        .occurred_from = T("2018-11-12T14:00:00Z"),
+        .occurred_until = T("2018-11-21T09:12:00Z"),
         .contained_at = T("2018-11-21T09:12:00Z"),
     };
     return inc;
@@ -61,11 +72,20 @@ static struct notice_incident incident(void)
 static struct notice_person erika(void)
 {
     struct notice_person p = {
-        .subject = "C0012345678", .name = "Erika Mustermann", .salutation = "Sehr geehrte Frau",
-        .email = "erika@example.org", .lang = NOTICE_DE, .timezone = "Europe/Berlin",
-        .first_seen = T("2018-11-12T14:03:00Z"), .last_seen = T("2018-11-20T22:41:00Z"),
-        .views = 3, .viewers = 2, .signed_in = 1, .anonymous = 1,
-        .pages = "/gp/profile/C0012345678", .fields = "email;name",
+        .subject = "C0012345678",
+        .name = "Erika Mustermann",
+        .salutation = "Sehr geehrte Frau",
+        .email = "erika@example.org",
+        .lang = NOTICE_DE,
+        .timezone = "Europe/Berlin",
+        .first_seen = T("2018-11-12T14:03:00Z"),
+        .last_seen = T("2018-11-20T22:41:00Z"),
+        .views = 3,
+        .viewers = 2,
+        .signed_in = 1,
+        .anonymous = 1,
+        .pages = "/gp/profile/C0012345678",
+        .fields = "email;name",
     };
     return p;
 }
@@ -73,17 +93,28 @@ static struct notice_person erika(void)
 static struct notice_person john(void)
 {
     struct notice_person p = {
-        .subject = "C0099999999", .name = "John Doe", .salutation = NULL,
-        .email = "john@example.com", .lang = NOTICE_EN, .timezone = "America/New_York",
-        .first_seen = T("2018-11-14T10:00:00Z"), .last_seen = T("2018-11-14T10:00:00Z"),
-        .views = 1, .viewers = 1, .signed_in = 1, .anonymous = 0,
-        .pages = "/gp/profile/C0099999999;/gp/orders", .fields = "name;phone;password",
+        .subject = "C0099999999",
+        .name = "John Doe",
+        .salutation = NULL,
+        .email = "john@example.com",
+        .lang = NOTICE_EN,
+        .timezone = "America/New_York",
+        .first_seen = T("2018-11-14T10:00:00Z"),
+        .last_seen = T("2018-11-14T10:00:00Z"),
+        .views = 1,
+        .viewers = 1,
+        .signed_in = 1,
+        .anonymous = 0,
+        .pages = "/gp/profile/C0099999999;/gp/orders",
+        .fields = "name;phone;password",
     };
     return p;
 }
 
 static const struct notice_meta meta = {
-    .notice_id = "2018-0001-000001", .code = "K7QM-2D9X-PH4T-W3RC", .date = 1542880800 /* 2018-11-22T10:00Z */,
+    .notice_id = "2018-0001-000001",
+    .code = "K7QM-2D9X-PH4T-W3RC",
+    .date = 1542880800 /* 2018-11-22T10:00Z */,
 };
 
 static char *slurp(const char *path, size_t *n)
@@ -154,7 +185,11 @@ static int has(const char *s, const char *want)
     char *u = malloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n') { if (o && u[o - 1] != ' ') u[o++] = ' '; while (s[i + 1] == ' ') i++; continue; }
+        if (s[i] == '\n') {
+            if (o && u[o - 1] != ' ') u[o++] = ' ';
+            while (s[i + 1] == ' ') i++;
+            continue;
+        }
         u[o++] = s[i];
     }
     u[o] = 0;
@@ -170,15 +205,23 @@ static void test_german_notice(void)
     struct notice_person p = erika();
     struct notice_result r = render(&p, &inc, &meta);
     CHECK(r.text != NULL);
-    CHECK_STR(r.subject, "Persönliche Mitteilung von Beispiel Versand GmbH: Ihre Daten waren für andere sichtbar (Vorfall 2018-0001)");
+    CHECK_STR(
+        r.subject,
+        "Persönliche Mitteilung von Beispiel Versand GmbH: Ihre Daten waren für andere sichtbar (Vorfall 2018-0001)");
     CHECK(strncmp(r.text ? r.text : "", "Sehr geehrte Frau Erika Mustermann,\n", 36) == 0);
     CHECK(has(r.text, "Ihr Prüfcode: K7QM-2D9X-PH4T-W3RC"));
     CHECK(has(r.text, "Welche Daten: Ihr Name und Ihre E-Mail-Adresse."));
     CHECK(has(r.text, "Nicht betroffen: Ihr Passwort und Ihre Zahlungskartendaten."));
-    CHECK(has(r.text, "zuerst am Montag, 12. November 2018, 15:03 Uhr MEZ, zuletzt am Dienstag, 20. November 2018, 23:41 Uhr MEZ; dazwischen liegen 8 Tage 8 Stunden."));
-    CHECK(has(r.text, "3-mal aufgerufen von zwei anderen Personen: einer Person, die mit einem Kundenkonto angemeldet war, und einer Person, die nicht angemeldet war."));
+    CHECK(has(
+        r.text,
+        "zuerst am Montag, 12. November 2018, 15:03 Uhr MEZ, zuletzt am Dienstag, 20. November 2018, 23:41 Uhr MEZ; dazwischen liegen 8 Tage 8 Stunden."));
+    CHECK(has(
+        r.text,
+        "3-mal aufgerufen von zwei anderen Personen: einer Person, die mit einem Kundenkonto angemeldet war, und einer Person, die nicht angemeldet war."));
     CHECK(has(r.text, "Alle Zeiten sind in Ihrer Zeitzone (Europe/Berlin) angegeben."));
-    CHECK(has(r.text, "Der Fehler bestand vom Montag, 12. November 2018, 15:00 Uhr MEZ bis zum Mittwoch, 21. November 2018, 10:12 Uhr MEZ"));
+    CHECK(has(
+        r.text,
+        "Der Fehler bestand vom Montag, 12. November 2018, 15:00 Uhr MEZ bis zum Mittwoch, 21. November 2018, 10:12 Uhr MEZ"));
     CHECK(has(r.text, "Die Ursache war ein Programmierfehler."));
     /* the register's free texts are not in the built-in templates (language, audience) */
     CHECK(strstr(r.text ? r.text : "", "Profil-Cache") == NULL);
@@ -197,7 +240,11 @@ static void test_german_notice(void)
     CHECK(r.text_len > 0 && s[r.text_len - 1] == '\n' && s[r.text_len - 2] != '\n');
     size_t col = 0, maxcol = 0;
     for (const char *c = s; *c; c++) {
-        if (*c == '\n') { CHECK(c == s || c[-1] != ' '); col = 0; continue; }
+        if (*c == '\n') {
+            CHECK(c == s || c[-1] != ' ');
+            col = 0;
+            continue;
+        }
         if (((unsigned char)*c & 0xC0) != 0x80) col++;
         if (col > maxcol) maxcol = col;
     }
@@ -279,7 +326,8 @@ static void test_package(void)
     CHECK(r2.eml.len == r.eml.len && !memcmp(r2.eml.p, r.eml.p, r.eml.len));
     /* a forged text fails */
     r.text[10] ^= 1;
-    CHECK_INT(minisig_verify(pk, id, r.text, r.text_len, r.minisig, r.minisig_len, NULL, err, sizeof err), MINISIG_BAD_SIGNATURE);
+    CHECK_INT(minisig_verify(pk, id, r.text, r.text_len, r.minisig, r.minisig_len, NULL, err, sizeof err),
+              MINISIG_BAD_SIGNATURE);
     notice_result_release(&r);
     notice_result_release(&r2);
     sign_key_free(k);
@@ -303,7 +351,9 @@ static void test_bad_templates(void)
     t = notice_templates_load(dir, err, sizeof err);
     CHECK(t == NULL && strstr(err, "line 1: not valid UTF-8"));
     f = fopen(path, "w");
-    fputs("Custom {{person.name}} {{notice.code}}\n{{#incident.description}}{{incident.description}}\n{{/incident.description}}", f);
+    fputs(
+        "Custom {{person.name}} {{notice.code}}\n{{#incident.description}}{{incident.description}}\n{{/incident.description}}",
+        f);
     fclose(f);
     t = notice_templates_load(dir, err, sizeof err);
     CHECK(t != NULL);
@@ -315,7 +365,8 @@ static void test_bad_templates(void)
         struct notice_incident inc = incident();
         struct notice_person p = john();
         CHECK_INT(notice_render(rr, &org, &inc, &p, &meta, &r, err, sizeof err), 0);
-        CHECK_STR(r.text, "Custom John Doe K7QM-2D9X-PH4T-W3RC\nEine Änderung am Profil-Cache lieferte fremde Profile aus.\n");
+        CHECK_STR(r.text,
+                  "Custom John Doe K7QM-2D9X-PH4T-W3RC\nEine Änderung am Profil-Cache lieferte fremde Profile aus.\n");
         notice_result_release(&r);
         notice_renderer_free(rr);
     }
@@ -330,10 +381,13 @@ static void test_wrap(void)
 {
     struct buf b;
     buf_init(&b, 0);
-    const char *src = "short line\n- a list item that is long enough to need wrapping at twenty\n  indented text that wraps too\n12. numbered item wraps here\nlongwordlongwordlongwordlongword x\ntrailing   \n";
+    const char *src =
+        "short line\n- a list item that is long enough to need wrapping at twenty\n  indented text that wraps too\n12. numbered item wraps here\nlongwordlongwordlongwordlongword x\ntrailing   \n";
     buf_adds(&b, src);
     CHECK_INT(notice_wrap(&b, 20), 0);
-    CHECK_STR(b.p, "short line\n- a list item that\n  is long enough to\n  need wrapping at\n  twenty\n  indented text that\n  wraps too\n12. numbered item\n    wraps here\nlongwordlongwordlongwordlongword\nx\ntrailing\n");
+    CHECK_STR(
+        b.p,
+        "short line\n- a list item that\n  is long enough to\n  need wrapping at\n  twenty\n  indented text that\n  wraps too\n12. numbered item\n    wraps here\nlongwordlongwordlongwordlongword\nx\ntrailing\n");
     buf_reset(&b);
     /* UTF-8 counts characters, not bytes */
     buf_adds(&b, "äöü äöü äöü äöü");
@@ -346,8 +400,10 @@ static void test_wrap(void)
  * repeat, change, carry list markers, indents, long words, UTF-8 and trailing spaces */
 static void test_wrap_memo(void)
 {
-    static const char *const words[] = {"Ihre", "Daten", "waren", "f\xc3\xbcr", "andere", "sichtbar", "- ", "12. ",
-                                        "  ", "Donaudampfschifffahrtsgesellschaftskapit\xc3\xa4n", "\xe2\x80\x93", "x"};
+    static const char *const words[] = {
+        "Ihre",         "Daten", "waren", "f\xc3\xbcr", "andere",
+        "sichtbar",     "- ",    "12. ",  "  ",         "Donaudampfschifffahrtsgesellschaftskapit\xc3\xa4n",
+        "\xe2\x80\x93", "x"};
     static const char *const lines[] = {
         "- Welche Daten: Ihr Name und Ihre E-Mail-Adresse, die auf einer Seite unserer Website f\xc3\xbcr andere sichtbar waren.",
         "Wir haben die Zugriffsprotokolle unserer Webserver ausgewertet, die jeden Seitenaufruf verzeichnen.",
@@ -361,12 +417,16 @@ static void test_wrap_memo(void)
         size_t n = 0;
         int nl = 1 + (int)(r % 6);
         for (int l = 0; l < nl; l++) {
-            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
             const char *fixed = lines[r % 3];
             if (r % 4) n += (size_t)snprintf(src + n, sizeof src - n, "%s", fixed);
             else
                 for (int w = 0; w < 8 + (int)(r % 30); w++) {
-                    r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+                    r ^= r << 13;
+                    r ^= r >> 7;
+                    r ^= r << 17;
                     n += (size_t)snprintf(src + n, sizeof src - n, "%s%s", words[r % 12], r % 5 ? " " : "   ");
                 }
             n += (size_t)snprintf(src + n, sizeof src - n, "\n");
@@ -470,10 +530,14 @@ static int dump(const char *dir)
         }
         char n[64];
         const char *l = ps[i].lang == NOTICE_DE ? "de" : "en";
-        snprintf(n, sizeof n, "%s.subject", l); write_file(dir, n, r.subject, r.subject_len);
-        snprintf(n, sizeof n, "%s.txt", l); write_file(dir, n, r.text, r.text_len);
-        snprintf(n, sizeof n, "%s.html", l); write_file(dir, n, r.html, r.html_len);
-        snprintf(n, sizeof n, "%s.eml", l); write_file(dir, n, r.eml.p, r.eml.len);
+        snprintf(n, sizeof n, "%s.subject", l);
+        write_file(dir, n, r.subject, r.subject_len);
+        snprintf(n, sizeof n, "%s.txt", l);
+        write_file(dir, n, r.text, r.text_len);
+        snprintf(n, sizeof n, "%s.html", l);
+        write_file(dir, n, r.html, r.html_len);
+        snprintf(n, sizeof n, "%s.eml", l);
+        write_file(dir, n, r.eml.p, r.eml.len);
         notice_result_release(&r);
     }
     sign_key_free(k);

@@ -22,11 +22,16 @@ static struct mime_notice sample(const char *name, const char *addr, const char 
         .subject = "Ihre Daten waren sichtbar — persönliche Mitteilung",
         .date = 1542880800,
         .message_id = "<notice.2018-0001-000042@verify.example>",
-        .text = text, .text_len = strlen(text),
-        .html = html, .html_len = sizeof html - 1,
-        .notice_txt = text, .notice_txt_len = strlen(text),
-        .minisig = sig, .minisig_len = sizeof sig - 1,
-        .extra = extra, .n_extra = 1,
+        .text = text,
+        .text_len = strlen(text),
+        .html = html,
+        .html_len = sizeof html - 1,
+        .notice_txt = text,
+        .notice_txt_len = strlen(text),
+        .minisig = sig,
+        .minisig_len = sizeof sig - 1,
+        .extra = extra,
+        .n_extra = 1,
     };
 }
 
@@ -64,8 +69,8 @@ static void test_roundtrip_with_dictionary(void)
     CHECK(pack_unpack("parts1", packed, plen, dict.p, dict.len, mb.len + 1, &out, err, sizeof err) == -1);
     /* without its dictionary, or with another, it does not read */
     CHECK(pack_unpack("parts1", packed, plen, NULL, 0, mb.len, &out, err, sizeof err) == -1);
-    CHECK(pack_unpack("parts1", packed, plen, "other dictionary content, long enough to matter", 47, mb.len, &out,
-                        err, sizeof err) == -1);
+    CHECK(pack_unpack("parts1", packed, plen, "other dictionary content, long enough to matter", 47, mb.len, &out, err,
+                      sizeof err) == -1);
     CHECK(pack_unpack("lz4", packed, plen, dict.p, dict.len, mb.len, &out, err, sizeof err) == -1);
     /* every single damaged byte is an error or gives exactly the message (never another) */
     for (size_t i = 0; i < plen; i++) {

@@ -18,12 +18,16 @@ static void test_field_table(void)
 static void test_canon(void)
 {
     char *out, err[300];
-    CHECK_INT(inc_value_canon(&inc_fields[IF_BREACH_TYPES], "integrity, Confidentiality,integrity", &out, err, sizeof err), 0);
-    CHECK_STR(out, "confidentiality,integrity"); free(out);
+    CHECK_INT(
+        inc_value_canon(&inc_fields[IF_BREACH_TYPES], "integrity, Confidentiality,integrity", &out, err, sizeof err),
+        0);
+    CHECK_STR(out, "confidentiality,integrity");
+    free(out);
     CHECK_INT(inc_value_canon(&inc_fields[IF_BREACH_TYPES], "secrecy", &out, err, sizeof err), 2);
     CHECK(strstr(err, "'secrecy' is not one of") != NULL);
     CHECK_INT(inc_value_canon(&inc_fields[IF_AWARE_AT], "2026-11-20T09:17:00+01:00", &out, err, sizeof err), 0);
-    CHECK_STR(out, "2026-11-20T08:17:00Z"); free(out);
+    CHECK_STR(out, "2026-11-20T08:17:00Z");
+    free(out);
     CHECK_INT(inc_value_canon(&inc_fields[IF_AWARE_AT], "2026-11-20T09:17:00", &out, err, sizeof err), 2);
     CHECK_INT(inc_value_canon(&inc_fields[IF_APPROX_SUBJECTS], "12a", &out, err, sizeof err), 2);
     CHECK_INT(inc_value_canon(&inc_fields[IF_APPROX_SUBJECTS], "-3", &out, err, sizeof err), 2);

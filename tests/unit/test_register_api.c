@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define NOW 1795255200          /* 2026-11-21T10:00:00Z */
+#define NOW 1795255200 /* 2026-11-21T10:00:00Z */
 
 static char dir[256], path[300];
 
@@ -30,7 +30,10 @@ static int new_incident(reg *r, struct incident *inc)
     int rc = reg_begin(r);
     if (!rc) rc = incident_create(r, vals, inc);
     if (!rc) rc = reg_commit(r);
-    if (rc) { printf("#   incident_create: %s\n", reg_err(r)); reg_rollback(r); }
+    if (rc) {
+        printf("#   incident_create: %s\n", reg_err(r));
+        reg_rollback(r);
+    }
     return rc;
 }
 
@@ -39,12 +42,16 @@ static void test_audit_list(void)
 {
     reg *r = open_reg(0, "jana");
     struct incident inc;
-    if (!r || new_incident(r, &inc)) { CHECK(0); reg_close(r); return; }
+    if (!r || new_incident(r, &inc)) {
+        CHECK(0);
+        reg_close(r);
+        return;
+    }
     CHECK_INT(reg_org_set(r, "dpo.name", "Dr. Jana Schreiber"), 0);
     struct audit_rec *a;
     size_t n, all;
     CHECK_INT(audit_list(r, NULL, -1, &a, &all), 0);
-    CHECK(all >= 4);                                  /* register.create, incident.create (3 fields), org.set */
+    CHECK(all >= 4); /* register.create, incident.create (3 fields), org.set */
     for (size_t i = 1; i < all; i++) CHECK(a[i].id > a[i - 1].id);
     CHECK_STR(a[0].action, "register.create");
     CHECK_STR(a[all - 1].action, "org.set");
@@ -76,9 +83,13 @@ static void test_event_exists(void)
     reg *r = open_reg(REG_OPEN_READONLY, "jana");
     struct incident inc;
     int found = -1;
-    if (!r || incident_load(r, "2026-0001", &inc)) { CHECK(0); reg_close(r); return; }
+    if (!r || incident_load(r, "2026-0001", &inc)) {
+        CHECK(0);
+        reg_close(r);
+        return;
+    }
     CHECK_INT(incident_event_exists(r, &inc, 1, &found), 0);
-    CHECK_INT(found, 1);                              /* "created" */
+    CHECK_INT(found, 1); /* "created" */
     CHECK_INT(incident_event_exists(r, &inc, 99, &found), 0);
     CHECK_INT(found, 0);
     incident_release(&inc);
@@ -90,7 +101,10 @@ static void test_agent_active(void)
     reg *r = open_reg(0, "jana");
     char token[AGENT_TOKEN_SIZE];
     int active = -1;
-    if (!r) { CHECK(0); return; }
+    if (!r) {
+        CHECK(0);
+        return;
+    }
     CHECK_INT(agent_active(r, "alice", &active), 0);
     CHECK_INT(active, 0);
     CHECK_INT(reg_begin(r) || agent_add(r, "alice", token) || reg_commit(r), 0);
@@ -107,7 +121,10 @@ static void test_most_viewed_empty(void)
 {
     reg *r = open_reg(REG_OPEN_READONLY, "jana");
     char subject[64] = "x";
-    if (!r) { CHECK(0); return; }
+    if (!r) {
+        CHECK(0);
+        return;
+    }
     CHECK_INT(scans_most_viewed(r, subject, sizeof subject), 0);
     CHECK_STR(subject, "");
     reg_close(r);
@@ -118,7 +135,12 @@ static void test_data_version(void)
 {
     reg *rd = open_reg(REG_OPEN_READONLY, "portal"), *w = open_reg(0, "jana");
     int64_t v1, v2, v3;
-    if (!rd || !w) { CHECK(0); reg_close(rd); reg_close(w); return; }
+    if (!rd || !w) {
+        CHECK(0);
+        reg_close(rd);
+        reg_close(w);
+        return;
+    }
     CHECK_INT(reg_data_version(rd, &v1), 0);
     CHECK_INT(reg_data_version(rd, &v2), 0);
     CHECK_INT(v1, v2);
@@ -132,7 +154,10 @@ static void test_data_version(void)
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/kt-regapi.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
     snprintf(path, sizeof path, "%s/klartext.db", dir);
     reg *r = open_reg(REG_OPEN_CREATE, "jana");
     reg_close(r);

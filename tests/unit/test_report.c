@@ -48,8 +48,10 @@ static void test_formula(void)
     formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_SIGNIFICANT, 0, 0, 0, 0, ',', "1 × 0,75 + 0 = 0,75");
     formula(ENISA_CAT_SIMPLE, 0, ENISA_EI_MAXIMUM, ENISA_C_UNKNOWN, 0, 0, 0, ',', "1 × 1 + 0,5 = 1,5");
     char q[16];
-    assessment_quarters_short(4, '.', q, sizeof q); CHECK_STR(q, "1");
-    assessment_quarters_short(2, ',', q, sizeof q); CHECK_STR(q, "0,5");
+    assessment_quarters_short(4, '.', q, sizeof q);
+    CHECK_STR(q, "1");
+    assessment_quarters_short(2, ',', q, sizeof q);
+    CHECK_STR(q, "0,5");
 }
 
 static void test_config_text(void)
@@ -73,13 +75,18 @@ static void test_config_text(void)
 static void test_field_category(void)
 {
     int known, special;
-    CHECK_INT(assessment_field_category("email", &known, &special), ENISA_CAT_SIMPLE); CHECK(known && !special);
-    CHECK_INT(assessment_field_category("Order_History", &known, &special), ENISA_CAT_BEHAVIOURAL); CHECK(known);
+    CHECK_INT(assessment_field_category("email", &known, &special), ENISA_CAT_SIMPLE);
+    CHECK(known && !special);
+    CHECK_INT(assessment_field_category("Order_History", &known, &special), ENISA_CAT_BEHAVIOURAL);
+    CHECK(known);
     CHECK_INT(assessment_field_category("iban", &known, &special), ENISA_CAT_FINANCIAL);
     CHECK_INT(assessment_field_category("payment-card", &known, &special), ENISA_CAT_FINANCIAL);
-    CHECK_INT(assessment_field_category("health", &known, &special), ENISA_CAT_SENSITIVE); CHECK(special);
-    CHECK_INT(assessment_field_category("shoe-size", &known, &special), ENISA_CAT_SIMPLE); CHECK(!known);
-    CHECK(assessment_field_identifies("name") && assessment_field_identifies("E-Mail") && !assessment_field_identifies("orders"));
+    CHECK_INT(assessment_field_category("health", &known, &special), ENISA_CAT_SENSITIVE);
+    CHECK(special);
+    CHECK_INT(assessment_field_category("shoe-size", &known, &special), ENISA_CAT_SIMPLE);
+    CHECK(!known);
+    CHECK(assessment_field_identifies("name") && assessment_field_identifies("E-Mail") &&
+          !assessment_field_identifies("orders"));
 }
 
 static void test_subjects_parse(void)
@@ -92,7 +99,7 @@ static void test_subjects_parse(void)
     CHECK_INT(subjects_parse(ok, sizeof ok - 1, &f, e), 0);
     CHECK_INT(f.n, 2);
     if (f.n == 2) {
-        CHECK_STR(f.rows[0].subject, "A1");          /* sorted */
+        CHECK_STR(f.rows[0].subject, "A1"); /* sorted */
         CHECK_STR(f.rows[0].email, "");
         CHECK(f.rows[0].salutation == NULL);
         CHECK_INT(f.rows[0].line, 3);
@@ -139,12 +146,24 @@ static void test_email(void)
 static void test_axis(void)
 {
     int64_t top, step;
-    chart_axis(0, &top, &step); CHECK_INT(top, 1); CHECK_INT(step, 1);
-    chart_axis(2, &top, &step); CHECK_INT(top, 2); CHECK_INT(step, 1);
-    chart_axis(7, &top, &step); CHECK_INT(top, 8); CHECK_INT(step, 2);
-    chart_axis(57, &top, &step); CHECK_INT(top, 60); CHECK_INT(step, 20);
-    chart_axis(202, &top, &step); CHECK_INT(top, 250); CHECK_INT(step, 50);
-    chart_axis(1000, &top, &step); CHECK_INT(top, 1000); CHECK_INT(step, 200);
+    chart_axis(0, &top, &step);
+    CHECK_INT(top, 1);
+    CHECK_INT(step, 1);
+    chart_axis(2, &top, &step);
+    CHECK_INT(top, 2);
+    CHECK_INT(step, 1);
+    chart_axis(7, &top, &step);
+    CHECK_INT(top, 8);
+    CHECK_INT(step, 2);
+    chart_axis(57, &top, &step);
+    CHECK_INT(top, 60);
+    CHECK_INT(step, 20);
+    chart_axis(202, &top, &step);
+    CHECK_INT(top, 250);
+    CHECK_INT(step, 50);
+    chart_axis(1000, &top, &step);
+    CHECK_INT(top, 1000);
+    CHECK_INT(step, 200);
 }
 
 static void test_chart_bins(void)
@@ -167,9 +186,9 @@ static void test_chart_bins(void)
     CHECK_INT(c.per_day, 1);
     CHECK_INT(c.n, 3);
     CHECK_INT(c.value[0], 3);
-    CHECK_INT(c.value[1], 5);   /* 00:00 CET on the 13th */
+    CHECK_INT(c.value[1], 5); /* 00:00 CET on the 13th */
     CHECK_INT(c.value[2], 3);
-    CHECK_INT(c.start[0], 1541980800);   /* 2018-11-12 as a civil date */
+    CHECK_INT(c.start[0], 1541980800); /* 2018-11-12 as a civil date */
     chart_release(&c);
     CHECK_INT(chart_bin(hours, views, 0, "UTC", 10, &c), 0);
     CHECK_INT(c.n, 0);
@@ -189,8 +208,8 @@ static void test_svg(void)
     CHECK(strstr(s, "<svg xmlns=\"http://www.w3.org/2000/svg\"") == s);
     CHECK(strstr(s, "<title id=\"chart-title\">Views of the exposed data per hour</title>") != NULL);
     CHECK(strstr(s, "9 views from 12 November 2018, 15:00 CET") != NULL);
-    CHECK(strstr(s, ">13 Nov</text>") != NULL);            /* the midnight tick */
-    CHECK(strstr(s, ">8</text>") != NULL);                 /* axis top for 7 */
+    CHECK(strstr(s, ">13 Nov</text>") != NULL); /* the midnight tick */
+    CHECK(strstr(s, ">8</text>") != NULL); /* axis top for 7 */
     CHECK(strstr(s, ">views</text>") != NULL);
     CHECK(strstr(s, "<script") == NULL);
     CHECK(strstr(s, "</svg>\n") != NULL);
@@ -227,12 +246,15 @@ static void svg_case(struct buf *all, const char *name, const int64_t *hours, co
 static void test_svg_golden(void)
 {
     static const char path[] = "tests/data/report/golden/charts.svg";
-    int64_t h0 = 1542031200;   /* 2018-11-12 14:00Z */
+    int64_t h0 = 1542031200; /* 2018-11-12 14:00Z */
     int64_t two[] = {h0, h0 + 30 * 3600}, two_v[] = {2, 7};
     int64_t short_h[] = {h0, h0 + 3 * 3600}, short_v[] = {1, 3};
     int64_t one[] = {h0}, one_v[] = {1234};
     int64_t many[40], many_v[40];
-    for (int i = 0; i < 40; i++) { many[i] = h0 + (int64_t)i * 12 * 3600; many_v[i] = (i * 37) % 11; }
+    for (int i = 0; i < 40; i++) {
+        many[i] = h0 + (int64_t)i * 12 * 3600;
+        many_v[i] = (i * 37) % 11;
+    }
     struct buf all;
     buf_init(&all, 0);
     svg_case(&all, "per hour, en", two, two_v, 2, "Europe/Berlin", 744, REPORT_EN);
@@ -248,7 +270,10 @@ static void test_svg_golden(void)
     if (up && !strcmp(up, "1")) {
         FILE *f = fopen(path, "w");
         CHECK(f != NULL);
-        if (f) { fwrite(all.p, 1, all.len, f); fclose(f); }
+        if (f) {
+            fwrite(all.p, 1, all.len, f);
+            fclose(f);
+        }
     }
     char *want = NULL, err[256];
     size_t len = 0;

@@ -8,20 +8,19 @@
 
 static char tmpdir[64];
 
-static const char *RULE =
-    "format = combined\n"
-    "from   = 2018-11-12T14:00:00Z\n"
-    "until  = 2018-11-21T09:12:00Z\n"
-    "[exposure \"profile\"]\n"
-    "method  = GET\n"
-    "request = ^/p/([A-Z0-9]+)(\\?|$)\n"
-    "status  = 200,304\n"
-    "self    = user\n"
-    "fields  = name,email\n"
-    "[exposure \"orders\"]\n"
-    "request = ^/o/([A-Z0-9]+)/\n"
-    "status  = 200\n"
-    "fields  = address\n";
+static const char *RULE = "format = combined\n"
+                          "from   = 2018-11-12T14:00:00Z\n"
+                          "until  = 2018-11-21T09:12:00Z\n"
+                          "[exposure \"profile\"]\n"
+                          "method  = GET\n"
+                          "request = ^/p/([A-Z0-9]+)(\\?|$)\n"
+                          "status  = 200,304\n"
+                          "self    = user\n"
+                          "fields  = name,email\n"
+                          "[exposure \"orders\"]\n"
+                          "request = ^/o/([A-Z0-9]+)/\n"
+                          "status  = 200\n"
+                          "fields  = address\n";
 
 static const char *path_of(int k)
 {
@@ -38,10 +37,14 @@ static void write_shard(int k, int lines)
     for (int i = 0; i < lines; i++) {
         x = x * 1103515245u + 12345u;
         unsigned s = (x >> 9) % 23, v = (x >> 17) % 9, h = (x >> 5) % 5;
-        if (i % 53 == 17) { fprintf(f, "garbage \"GET /p/X line\n"); continue; }
+        if (i % 53 == 17) {
+            fprintf(f, "garbage \"GET /p/X line\n");
+            continue;
+        }
         const char *path = (x >> 3) % 3 == 0 ? "/o/" : "/p/";
         if (v < 3)
-            fprintf(f, "10.%d.0.%u - U%u [1%u/Nov/2018:1%u:%02d:00 +0000] \"GET %sS%u%s HTTP/1.1\" 200 1 \"-\" \"UA\"\n",
+            fprintf(f,
+                    "10.%d.0.%u - U%u [1%u/Nov/2018:1%u:%02d:00 +0000] \"GET %sS%u%s HTTP/1.1\" 200 1 \"-\" \"UA\"\n",
                     k, v, v, 3 + k, h, i % 60, path, s, *path == '/' && path[1] == 'o' ? "/list" : "?v=1");
         else
             fprintf(f, "10.%d.0.%u - - [1%u/Nov/2018:1%u:%02d:00 +0000] \"GET %sS%u%s HTTP/1.1\" 304 1 \"-\" \"UA\"\n",
@@ -78,7 +81,8 @@ static int same_data(const scan_result *a, const scan_result *b)
     size_t na, nb;
     unsigned char *sa = ser(a, &na), *sb = ser(b, &nb);
     int ok = na == nb && !memcmp(sa, sb, na - 12);
-    free(sa); free(sb);
+    free(sa);
+    free(sb);
     return ok;
 }
 static int same_bytes(const scan_result *a, const scan_result *b)
@@ -86,13 +90,15 @@ static int same_bytes(const scan_result *a, const scan_result *b)
     size_t na, nb;
     unsigned char *sa = ser(a, &na), *sb = ser(b, &nb);
     int ok = na == nb && !memcmp(sa, sb, na);
-    free(sa); free(sb);
+    free(sa);
+    free(sb);
     return ok;
 }
 
 static char *csv_of(const scan_result *r)
 {
-    char *b = NULL; size_t n = 0;
+    char *b = NULL;
+    size_t n = 0;
     FILE *f = open_memstream(&b, &n);
     scan_write_csv(r, f);
     fclose(f);
@@ -135,7 +141,7 @@ static void test_associative(void)
     scan_result *l = M(pa, bc), *r = M(ab, pc);
     CHECK(same_bytes(l, r));
     scan_result *ba = M(pb, pa), *cab = M(pc, ab), *cb = M(pc, pb), *acb = M(pa, cb);
-    CHECK(same_bytes(ab, ba));          /* commutative */
+    CHECK(same_bytes(ab, ba)); /* commutative */
     CHECK(same_bytes(l, cab));
     CHECK(same_bytes(l, acb));
     /* the merged shards equal one scan over all files (apart from run data) */
@@ -156,9 +162,16 @@ static void test_associative(void)
     CHECK_INT(s0.file_index, 0);
     CHECK_INT(s0.line, 18);
     CHECK(s9.file_index >= s0.file_index);
-    free(c1); free(c2);
-    scan_result_free(bc); scan_result_free(ab); scan_result_free(l); scan_result_free(r);
-    scan_result_free(ba); scan_result_free(cab); scan_result_free(cb); scan_result_free(acb);
+    free(c1);
+    free(c2);
+    scan_result_free(bc);
+    scan_result_free(ab);
+    scan_result_free(l);
+    scan_result_free(r);
+    scan_result_free(ba);
+    scan_result_free(cab);
+    scan_result_free(cb);
+    scan_result_free(acb);
 }
 
 static void test_roundtrip(void)
@@ -168,7 +181,11 @@ static void test_roundtrip(void)
     char err[256];
     scan_result *r = scan_result_deserialize(b, n, err, sizeof err);
     CHECK(r != NULL);
-    if (!r) { printf("#   %s\n", err); free(b); return; }
+    if (!r) {
+        printf("#   %s\n", err);
+        free(b);
+        return;
+    }
     CHECK(same_bytes(r, all));
     char *c1 = csv_of(r), *c2 = csv_of(all);
     CHECK_STR(c1, c2);
@@ -191,13 +208,18 @@ static void test_roundtrip(void)
     for (size_t k = 0; k < n; k += 31) {
         b[k] ^= 0x5a;
         scan_result *t = scan_result_deserialize(b, n, err, sizeof err);
-        if (t) { scan_result *m = scan_result_merge(t, t, err, sizeof err); scan_result_free(m); }
+        if (t) {
+            scan_result *m = scan_result_merge(t, t, err, sizeof err);
+            scan_result_free(m);
+        }
         scan_result_free(t);
         b[k] ^= 0x5a;
     }
     CHECK(scan_result_deserialize("KTSCANP0", 8, err, sizeof err) == NULL);
     CHECK_STR(err, "not a klartext partial scan result");
-    free(c1); free(c2); free(b);
+    free(c1);
+    free(c2);
+    free(b);
     scan_result_free(r);
 }
 
@@ -216,7 +238,8 @@ static void test_refuse_mismatch(void)
     CHECK_INT(scan_run(rule, p0, 1, &o, &y, err, sizeof err), 0);
     CHECK(scan_result_merge(pa, y, err, sizeof err) == NULL);
     CHECK_STR(err, "cannot merge partial results made with different viewer keys");
-    scan_result_free(x); scan_result_free(y);
+    scan_result_free(x);
+    scan_result_free(y);
     scan_rule_free(r2);
 }
 
@@ -235,13 +258,20 @@ static void test_keep_viewers_merge(void)
         with += p.identity != NULL;
     }
     CHECK_INT(with, scan_result_pairs(m));
-    free(c1); free(c2);
-    scan_result_free(a); scan_result_free(b); scan_result_free(m); scan_result_free(m2);
+    free(c1);
+    free(c2);
+    scan_result_free(a);
+    scan_result_free(b);
+    scan_result_free(m);
+    scan_result_free(m2);
 }
 
 static void test_teardown(void)
 {
-    scan_result_free(pa); scan_result_free(pb); scan_result_free(pc); scan_result_free(all);
+    scan_result_free(pa);
+    scan_result_free(pb);
+    scan_result_free(pc);
+    scan_result_free(all);
     scan_rule_free(rule);
     for (int k = 0; k < 3; k++) unlink(path_of(k));
     rmdir(tmpdir);

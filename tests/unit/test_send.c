@@ -23,11 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define T0 1542880800            /* 2018-11-22T10:00:00Z, the fixtures' KLARTEXT_NOW */
+#define T0 1542880800 /* 2018-11-22T10:00:00Z, the fixtures' KLARTEXT_NOW */
 #define ERIKA "erika@example.org"
-#define KIM   "kim@example.net"
-#define LEA   "lea@example.de"
-#define JOHN  "john@example.com"
+#define KIM "kim@example.net"
+#define LEA "lea@example.de"
+#define JOHN "john@example.com"
 
 static char dir[256], src[4096];
 static int setup_ok;
@@ -72,9 +72,11 @@ static const char *q(const char *file, const char *sql)
 static const char *row_of(const char *file, const char *rcpt)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT o.state || ' ' || o.attempts || ' ' || o.permanent || ' ' || "
-                              "CASE o.next_at WHEN 0 THEN 0 ELSE o.next_at - %d END FROM outbox o "
-                              "JOIN notice n ON n.id = o.notice WHERE n.rcpt = '%s'", T0, rcpt);
+    snprintf(sql, sizeof sql,
+             "SELECT o.state || ' ' || o.attempts || ' ' || o.permanent || ' ' || "
+             "CASE o.next_at WHEN 0 THEN 0 ELSE o.next_at - %d END FROM outbox o "
+             "JOIN notice n ON n.id = o.notice WHERE n.rcpt = '%s'",
+             T0, rcpt);
     return q(file, sql);
 }
 
@@ -82,8 +84,10 @@ static const char *row_of(const char *file, const char *rcpt)
 static const char *events_of(const char *file, const char *rcpt)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT e.state FROM notice_event e JOIN notice n ON n.id = e.notice "
-                              "WHERE n.rcpt = '%s' ORDER BY e.id", rcpt);
+    snprintf(sql, sizeof sql,
+             "SELECT e.state FROM notice_event e JOIN notice n ON n.id = e.notice "
+             "WHERE n.rcpt = '%s' ORDER BY e.id",
+             rcpt);
     return q(file, sql);
 }
 
@@ -169,7 +173,10 @@ static int accepted(const struct server *sv)
 static int make_base(void)
 {
     const char *k = getenv("KLARTEXT");
-    if (!k || !*k) { printf("#   KLARTEXT is not set (tests/run sets it)\n"); return -1; }
+    if (!k || !*k) {
+        printf("#   KLARTEXT is not set (tests/run sets it)\n");
+        return -1;
+    }
     if (sh("cd %s && KLARTEXT_NOW=2018-11-22T10:00:00Z bash -c 'klartext() { \"$0\" \"$@\"; }; set -e; "
            ". %s/tests/fixtures.sh; fixture_register >/dev/null; \"$0\" notify 2018-0001 --approve --by T >/dev/null' %s",
            dir, src, k))
@@ -182,11 +189,17 @@ static int make_base(void)
     struct notify_people pp;
     struct notice_approval a;
     int found = 0, rc = -1;
-    if (reg_open(file, 0, "test", "test_send", T0, &r, err, sizeof err)) { printf("#   %s\n", err); return -1; }
+    if (reg_open(file, 0, "test", "test_send", T0, &r, err, sizeof err)) {
+        printf("#   %s\n", err);
+        return -1;
+    }
     struct notice_templates *tm = notice_templates_load(NULL, err, sizeof err);
     sign_key *key = sign_key_load(keypath, err, sizeof err);
     unsigned char code_key[CODE_KEY_BYTES], pk[32], id[8];
-    if (!tm || !key || incident_load(r, "2018-0001", &inc)) { printf("#   %s %s\n", err, reg_err(r)); goto out0; }
+    if (!tm || !key || incident_load(r, "2018-0001", &inc)) {
+        printf("#   %s %s\n", err, reg_err(r));
+        goto out0;
+    }
     if (notify_people_load(r, &inc, &pp) || outbox_approval_latest(r, &inc, &a, &found) || !found) goto out1;
     sign_subkey(key, SUBKEY_CODE, code_key);
     sign_key_public(key, pk, id);
@@ -208,7 +221,9 @@ out0:
     sign_key_free(key);
     notice_templates_free(tm);
     reg_close(r);
-    return rc ? rc : sh("cp %s %s/base.db && for x in wal shm; do [ ! -f %s-$x ] || cp %s-$x %s/base.db-$x; done", file, dir, file, file, dir);
+    return rc ? rc
+              : sh("cp %s %s/base.db && for x in wal shm; do [ ! -f %s-$x ] || cp %s-$x %s/base.db-$x; done", file, dir,
+                   file, file, dir);
 }
 
 /* a fresh copy of the base register: DIR/NAME.db */
@@ -232,11 +247,18 @@ static int send_run(const char *file, const struct server *sv, int64_t at, int m
     struct incident inc;
     int rc;
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", sv->port);
-    if ((rc = reg_open(file, 0, "test", "test_send", at, &r, err, sizeof err))) { printf("#   %s\n", err); return rc; }
+    if ((rc = reg_open(file, 0, "test", "test_send", at, &r, err, sizeof err))) {
+        printf("#   %s\n", err);
+        return rc;
+    }
     if (!(rc = incident_load(r, "2018-0001", &inc))) {
         struct notify_send_opts o = {
-            .smtp = {.url = url, .timeout = 20}, .from = reg_org_get(r, "notices.from"), .rate = rate,
-            .max_attempts = max_attempts, .limit = limit, .clock = {.fixed = 1, .at = at},
+            .smtp = {.url = url, .timeout = 20},
+            .from = reg_org_get(r, "notices.from"),
+            .rate = rate,
+            .max_attempts = max_attempts,
+            .limit = limit,
+            .clock = {.fixed = 1, .at = at},
         };
         if ((rc = notify_send(r, inc.id, &o, st))) printf("#   notify_send: %s\n", reg_err(r));
         incident_release(&inc);
@@ -270,14 +292,19 @@ static void test_all_accepted(void)
     struct notify_send_stats st;
     const char *file = fresh("ok");
     CHECK(setup_ok && file && server_start(&sv, "ok", "") == 0);
-    if (!setup_ok || !file || !sv.pid) { server_stop(&sv); return; }
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
     CHECK_INT(send_run(file, &sv, T0, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent, 4);
     CHECK_INT(st.failed + st.unknown + st.stopped, 0);
     CHECK_INT(accepted(&sv), 4);
     CHECK_STR(row_of(file, ERIKA), "sent 1 0 0");
     CHECK_STR(events_of(file, KIM), "sending,sent");
-    CHECK_STR(q(file, "SELECT count(*) FROM outbox WHERE sent_at = 1542880800 AND reply LIKE '250 2.0.0 Ok: queued as T%'"), "4");
+    CHECK_STR(
+        q(file, "SELECT count(*) FROM outbox WHERE sent_at = 1542880800 AND reply LIKE '250 2.0.0 Ok: queued as T%'"),
+        "4");
     /* what went out is what is stored: the server saw each notice's Message-ID */
     char want[600];
     snprintf(want, sizeof want, "%s", q(file, "SELECT count(*) FROM notice"));
@@ -299,18 +326,22 @@ static void test_4xx_retried_after_backoff(void)
     const char *file = fresh("t4xx");
     CHECK(setup_ok && file &&
           server_start(&sv, "t4xx", "--script " KIM "=rcpt:451,ok --script " LEA "=data:452,data:452,ok") == 0);
-    if (!setup_ok || !file || !sv.pid) { server_stop(&sv); return; }
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
     CHECK_INT(send_run(file, &sv, T0, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent, 2);
     CHECK_INT(st.failed, 2);
-    CHECK_STR(row_of(file, KIM), "failed 1 0 300");              /* retried after 5 minutes */
+    CHECK_STR(row_of(file, KIM), "failed 1 0 300"); /* retried after 5 minutes */
     CHECK_STR(row_of(file, LEA), "failed 1 0 300");
     CHECK_STR(events_of(file, KIM), "sending,failed");
     /* the reply is kept, its address masked */
     CHECK_STR(q(file, "SELECT o.reply FROM outbox o JOIN notice n ON n.id = o.notice WHERE n.rcpt = 'kim@example.net'"),
               "451 4.0.0 <k***@example.net>: scripted reply");
     CHECK_STR(q(file, "SELECT e.reply FROM notice_event e JOIN notice n ON n.id = e.notice "
-                    "WHERE n.rcpt = 'lea@example.de' AND e.state = 'failed'"), "452 4.0.0 scripted reply after the message");
+                      "WHERE n.rcpt = 'lea@example.de' AND e.state = 'failed'"),
+              "452 4.0.0 scripted reply after the message");
     /* before the back-off ends nothing is tried */
     CHECK_INT(send_run(file, &sv, T0 + 299, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent + st.failed, 0);
@@ -321,7 +352,7 @@ static void test_4xx_retried_after_backoff(void)
     CHECK_INT(st.failed, 1);
     CHECK_STR(row_of(file, KIM), "sent 2 0 0");
     CHECK_STR(events_of(file, KIM), "sending,failed,sending,sent");
-    CHECK_STR(row_of(file, LEA), "failed 2 0 900");              /* 300 + 600 */
+    CHECK_STR(row_of(file, LEA), "failed 2 0 900"); /* 300 + 600 */
     CHECK_INT(send_run(file, &sv, T0 + 899, 5, 0, 0, &st), 0);
     CHECK_INT(attempts_seen(&sv, LEA), 2);
     CHECK_INT(send_run(file, &sv, T0 + 900, 5, 0, 0, &st), 0);
@@ -338,15 +369,19 @@ static void test_5xx_never_retried(void)
     struct notify_send_stats st;
     const char *file = fresh("t5xx");
     CHECK(setup_ok && file && server_start(&sv, "t5xx", "--script " JOHN "=rcpt:550 --script " ERIKA "=data:554") == 0);
-    if (!setup_ok || !file || !sv.pid) { server_stop(&sv); return; }
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
     CHECK_INT(send_run(file, &sv, T0, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent, 2);
     CHECK_INT(st.failed, 2);
     CHECK_STR(row_of(file, JOHN), "failed 1 1 0");
     CHECK_STR(row_of(file, ERIKA), "failed 1 1 0");
     CHECK_STR(events_of(file, ERIKA), "sending,failed");
-    CHECK_STR(q(file, "SELECT o.reply FROM outbox o JOIN notice n ON n.id = o.notice WHERE n.rcpt = 'john@example.com'"),
-              "550 5.0.0 <j***@example.com>: scripted reply");
+    CHECK_STR(
+        q(file, "SELECT o.reply FROM outbox o JOIN notice n ON n.id = o.notice WHERE n.rcpt = 'john@example.com'"),
+        "550 5.0.0 <j***@example.com>: scripted reply");
     /* a day later: still refused, never tried again */
     CHECK_INT(send_run(file, &sv, T0 + 86400, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent + st.failed + st.unknown, 0);
@@ -363,15 +398,19 @@ static void test_lost_after_data_is_held(void)
     const char *file = fresh("drop");
     int64_t n = 0;
     CHECK(setup_ok && file && server_start(&sv, "drop", "--script " LEA "=drop,ok") == 0);
-    if (!setup_ok || !file || !sv.pid) { server_stop(&sv); return; }
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
     CHECK_INT(send_run(file, &sv, T0, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent, 3);
     CHECK_INT(st.unknown, 1);
     CHECK_INT(st.failed, 0);
-    CHECK_STR(row_of(file, LEA), "sending 1 0 0");               /* unknown: neither sent nor failed */
+    CHECK_STR(row_of(file, LEA), "sending 1 0 0"); /* unknown: neither sent nor failed */
     CHECK_STR(events_of(file, LEA), "sending,sending");
-    CHECK(strstr(q(file, "SELECT o.reply FROM outbox o JOIN notice n ON n.id = o.notice WHERE n.rcpt = 'lea@example.de'"),
-                 "connection lost after the message was handed over") != NULL);
+    CHECK(
+        strstr(q(file, "SELECT o.reply FROM outbox o JOIN notice n ON n.id = o.notice WHERE n.rcpt = 'lea@example.de'"),
+               "connection lost after the message was handed over") != NULL);
     /* held: later runs do not resend it by themselves */
     CHECK_INT(send_run(file, &sv, T0 + 86400, 5, 0, 0, &st), 0);
     CHECK_INT(st.sent + st.failed + st.unknown, 0);
@@ -385,8 +424,9 @@ static void test_lost_after_data_is_held(void)
     CHECK_STR(events_of(file, LEA), "sending,sending,queued,sending,sent");
     char f[600], mid[400];
     snprintf(f, sizeof f, "%s/attempts.jsonl", sv.spool);
-    snprintf(mid, sizeof mid, "\"message_id\": \"%s\"", q(file, "SELECT message_id FROM notice WHERE rcpt = 'lea@example.de'"));
-    CHECK_INT(count_lines(f, mid), 2);                         /* both attempts, one Message-ID */
+    snprintf(mid, sizeof mid, "\"message_id\": \"%s\"",
+             q(file, "SELECT message_id FROM notice WHERE rcpt = 'lea@example.de'"));
+    CHECK_INT(count_lines(f, mid), 2); /* both attempts, one Message-ID */
     server_stop(&sv);
 }
 
@@ -397,22 +437,25 @@ static void test_attempts_run_out(void)
     struct outbox_counts oc;
     const char *file = fresh("maxatt");
     CHECK(setup_ok && file && server_start(&sv, "maxatt", "--script " KIM "=rcpt:451") == 0);
-    if (!setup_ok || !file || !sv.pid) { server_stop(&sv); return; }
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
     CHECK_INT(send_run(file, &sv, T0, 2, 0, 0, &st), 0);
     CHECK_INT(send_run(file, &sv, T0 + 300, 2, 0, 0, &st), 0);
     CHECK_INT(st.failed, 1);
     CHECK_STR(row_of(file, KIM), "failed 2 0 900");
-    CHECK_INT(send_run(file, &sv, T0 + 86400, 2, 0, 0, &st), 0);  /* out of attempts: not due */
+    CHECK_INT(send_run(file, &sv, T0 + 86400, 2, 0, 0, &st), 0); /* out of attempts: not due */
     CHECK_INT(st.failed + st.sent, 0);
     CHECK_INT(attempts_seen(&sv, KIM), 2);
     char err[600];
     reg *r = NULL;
     if (reg_open(file, REG_OPEN_READONLY, "test", "test_send", T0, &r, err, sizeof err) == 0) {
         CHECK_INT(outbox_count(r, 1, 2, &oc), 0);
-        CHECK_INT(oc.failed, 1);                               /* out of attempts counts as failed */
+        CHECK_INT(oc.failed, 1); /* out of attempts counts as failed */
         CHECK_INT(oc.failed_retry, 0);
         CHECK_INT(outbox_count(r, 1, 5, &oc), 0);
-        CHECK_INT(oc.failed_retry, 1);                         /* with more attempts allowed: due again */
+        CHECK_INT(oc.failed_retry, 1); /* with more attempts allowed: due again */
         reg_close(r);
     }
     server_stop(&sv);
@@ -450,11 +493,15 @@ static void test_limit_and_rate(void)
     struct notify_send_stats st;
     const char *file = fresh("limit");
     CHECK(setup_ok && file && server_start(&sv, "limit", "") == 0);
-    if (!setup_ok || !file || !sv.pid) { server_stop(&sv); return; }
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
     CHECK_INT(send_run(file, &sv, T0, 5, 1, 0, &st), 0);
     CHECK_INT(st.sent, 1);
     CHECK_INT(accepted(&sv), 1);
-    CHECK_STR(q(file, "SELECT group_concat(state) FROM (SELECT state FROM outbox ORDER BY notice)"), "sent,queued,queued,queued");
+    CHECK_STR(q(file, "SELECT group_concat(state) FROM (SELECT state FROM outbox ORDER BY notice)"),
+              "sent,queued,queued,queued");
     /* 3 notices at 10/s: the third starts 0.2 s after the first, at the earliest */
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
@@ -470,7 +517,10 @@ int main(void)
 {
     if (sodium_init() < 0) return 1;
     snprintf(dir, sizeof dir, "/tmp/kt-test-send.XXXXXX");
-    if (!mkdtemp(dir) || !getcwd(src, sizeof src)) { printf("# cannot make a temporary directory\n"); return 1; }
+    if (!mkdtemp(dir) || !getcwd(src, sizeof src)) {
+        printf("# cannot make a temporary directory\n");
+        return 1;
+    }
     setup_ok = make_base() == 0;
     RUN(test_all_accepted);
     RUN(test_4xx_retried_after_backoff);

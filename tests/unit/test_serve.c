@@ -14,7 +14,7 @@ static void test_urldecode(void)
     CHECK_INT(http_urldecode("%zz", 3, 1, o, sizeof o), -1);
     CHECK_INT(http_urldecode("%4", 2, 1, o, sizeof o), -1);
     CHECK_INT(http_urldecode("%00", 3, 1, o, sizeof o), -1);
-    CHECK_INT(http_urldecode("0123456789abcdefX", 17, 1, o, sizeof o), -1);   /* too long */
+    CHECK_INT(http_urldecode("0123456789abcdefX", 17, 1, o, sizeof o), -1); /* too long */
 }
 
 static void test_form(void)
@@ -30,7 +30,7 @@ static void test_form(void)
     CHECK_INT(http_form_get(b, strlen(b), "flag", o, sizeof o), 1);
     CHECK_INT(http_form_get(b, strlen(b), "nope", o, sizeof o), 0);
     CHECK_INT(http_form_get("code=%G1", 8, "code", o, sizeof o), -1);
-    CHECK_INT(http_form_get("co%64e=x", 8, "code", o, sizeof o), 1);   /* encoded names too */
+    CHECK_INT(http_form_get("co%64e=x", 8, "code", o, sizeof o), 1); /* encoded names too */
 }
 
 static void test_json(void)
@@ -62,7 +62,7 @@ static void test_email(void)
 {
     char o[64];
     CHECK_INT(http_email_norm("  Max.Muster@Example.ORG \n", o, sizeof o), 22);
-    CHECK_STR(o, "Max.Muster@example.org");                 /* local part exact, domain lower */
+    CHECK_STR(o, "Max.Muster@example.org"); /* local part exact, domain lower */
     CHECK_INT(http_email_norm("no-at", o, sizeof o), -1);
     CHECK_INT(http_email_norm("@x.de", o, sizeof o), -1);
     CHECK_INT(http_email_norm("a b@x.de", o, sizeof o), -1);
@@ -81,10 +81,10 @@ static void test_unescape(void)
     char s[64];
     snprintf(s, sizeof s, "/verify%%00.html");
     CHECK_INT(http_unescape(s), 13);
-    CHECK_STR(s, "/verify\x7f.html");                      /* an encoded NUL never cuts the path */
+    CHECK_STR(s, "/verify\x7f.html"); /* an encoded NUL never cuts the path */
     snprintf(s, sizeof s, "/a%%2Fb%%2fc%%41+%%");
     CHECK_INT(http_unescape(s), 9);
-    CHECK_STR(s, "/a/b/cA+%");                              /* '+' stays; a lone '%' stays */
+    CHECK_STR(s, "/a/b/cA+%"); /* '+' stays; a lone '%' stays */
     snprintf(s, sizeof s, "%%zz%%4%%%%41");
     CHECK_INT(http_unescape(s), 7);
     CHECK_STR(s, "%zz%4%A");
@@ -102,33 +102,33 @@ static const char *xff(const char *v)
 static void test_xff(void)
 {
     CHECK_STR(xff("203.0.113.7"), "203.0.113.7");
-    CHECK_STR(xff("10.9.9.1, 203.0.113.7"), "203.0.113.7");      /* the last element, the proxy's */
+    CHECK_STR(xff("10.9.9.1, 203.0.113.7"), "203.0.113.7"); /* the last element, the proxy's */
     CHECK_STR(xff("10.9.9.1,203.0.113.7"), "203.0.113.7");
     CHECK_STR(xff("a,b,c, \t 203.0.113.7 \t"), "203.0.113.7");
-    CHECK_STR(xff("203.0.113.7:8080"), "203.0.113.7");           /* ports come off */
+    CHECK_STR(xff("203.0.113.7:8080"), "203.0.113.7"); /* ports come off */
     CHECK_STR(xff("x, [2001:db8::1]:443"), "2001:db8::1");
     CHECK_STR(xff("[2001:db8::1]"), "2001:db8::1");
-    CHECK_STR(xff("2001:db8::1:80"), "2001:db8::1:80");          /* no brackets: all of it is the address */
+    CHECK_STR(xff("2001:db8::1:80"), "2001:db8::1:80"); /* no brackets: all of it is the address */
     CHECK_STR(xff("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
-    CHECK_STR(xff("unknown"), "unknown");                         /* not addresses: http_addr_parse says so */
+    CHECK_STR(xff("unknown"), "unknown"); /* not addresses: http_addr_parse says so */
     CHECK_STR(xff("_hidden"), "_hidden");
     CHECK_STR(xff("\"192.0.2.1\""), "\"192.0.2.1\"");
     CHECK_STR(xff("unknown:80"), "unknown");
     CHECK_STR(xff(NULL), "-");
     CHECK_STR(xff(""), "-");
     CHECK_STR(xff("   "), "-");
-    CHECK_STR(xff("203.0.113.7,"), "-");                         /* an empty last element: never the one before */
+    CHECK_STR(xff("203.0.113.7,"), "-"); /* an empty last element: never the one before */
     CHECK_STR(xff("203.0.113.7, "), "-");
-    CHECK_STR(xff("203.0.113.7 junk"), "-");                     /* interior white space */
+    CHECK_STR(xff("203.0.113.7 junk"), "-"); /* interior white space */
     CHECK_STR(xff("203.0.113.7\x01"), "-");
     CHECK_STR(xff("203.0.113.7\xc2\xa0"), "-");
-    CHECK_STR(xff("203.0.113.7:"), "-");                          /* ports: 1-5 digits, <= 65535 */
+    CHECK_STR(xff("203.0.113.7:"), "-"); /* ports: 1-5 digits, <= 65535 */
     CHECK_STR(xff("203.0.113.7:65536"), "-");
     CHECK_STR(xff("203.0.113.7:080080"), "-");
     CHECK_STR(xff("203.0.113.7:_obf"), "-");
     CHECK_STR(xff("203.0.113.7:65535"), "203.0.113.7");
     CHECK_STR(xff(":80"), "-");
-    CHECK_STR(xff("[2001:db8::1"), "-");                          /* brackets */
+    CHECK_STR(xff("[2001:db8::1"), "-"); /* brackets */
     CHECK_STR(xff("[2001:db8::1]x"), "-");
     CHECK_STR(xff("[2001:db8::1]:"), "-");
     CHECK_STR(xff("[2001:db8::1]]"), "-");
@@ -137,9 +137,9 @@ static void test_xff(void)
     char longv[200];
     memset(longv, '1', sizeof longv - 1);
     longv[sizeof longv - 1] = 0;
-    CHECK_STR(xff(longv), "-");                                   /* does not fit: refused, not cut */
+    CHECK_STR(xff(longv), "-"); /* does not fit: refused, not cut */
     CHECK_STR(xff("1:2:3:4:5:6:7:8, ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"),
-              "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255");   /* the longest address fits */
+              "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"); /* the longest address fits */
     char o[8];
     CHECK_INT(http_xff_last("203.0.113.7", o, sizeof o), -1);
     CHECK_STR(o, "");
@@ -167,25 +167,25 @@ static void test_addr(void)
     CHECK_STR(addr("2001:db8::1"), "v6 2001:db8::1");
     CHECK_STR(addr("2001:DB8:0:0:0:0:0:1"), "v6 2001:db8::1");
     CHECK_STR(addr("[::1]"), "v6 ::1");
-    CHECK_STR(addr("::ffff:192.0.2.1"), "v4 192.0.2.1");              /* IPv4-mapped: IPv4 */
+    CHECK_STR(addr("::ffff:192.0.2.1"), "v4 192.0.2.1"); /* IPv4-mapped: IPv4 */
     CHECK_STR(addr("[::ffff:c000:201]"), "v4 192.0.2.1");
-    CHECK_STR(addr("::192.0.2.1"), "v6 ::192.0.2.1");                 /* IPv4-compatible stays IPv6 */
-    CHECK_STR(addr("[192.0.2.1]"), "-");                               /* brackets: IPv6 only */
+    CHECK_STR(addr("::192.0.2.1"), "v6 ::192.0.2.1"); /* IPv4-compatible stays IPv6 */
+    CHECK_STR(addr("[192.0.2.1]"), "-"); /* brackets: IPv6 only */
     CHECK_STR(addr(""), "-");
     CHECK_STR(addr("[]"), "-");
     CHECK_STR(addr("["), "-");
     CHECK_STR(addr("192.0.2.1 "), "-");
     CHECK_STR(addr("192.0.2.1x"), "-");
     CHECK_STR(addr("192.0.2"), "-");
-    CHECK_STR(addr("192.0.2.01"), "-");                                /* no octal look-alikes */
+    CHECK_STR(addr("192.0.2.01"), "-"); /* no octal look-alikes */
     CHECK_STR(addr("192.0.2.256"), "-");
     CHECK_STR(addr("0x7f.1"), "-");
-    CHECK_STR(addr("fe80::1%eth0"), "-");                              /* no zone */
+    CHECK_STR(addr("fe80::1%eth0"), "-"); /* no zone */
     CHECK_STR(addr("unknown"), "-");
     CHECK_STR(addr("1:2:3:4:5:6:7:8:9"), "-");
     struct http_addr a;
-    CHECK_INT(http_addr_parse("192.0.2.1\0junk", 14, &a), -1);         /* nothing after a NUL either */
-    CHECK_INT(http_addr_parse("192.0.2.1junk", 9, &a), 0);              /* only S[0..N) is read */
+    CHECK_INT(http_addr_parse("192.0.2.1\0junk", 14, &a), -1); /* nothing after a NUL either */
+    CHECK_INT(http_addr_parse("192.0.2.1junk", 9, &a), 0); /* only S[0..N) is read */
     CHECK_INT(a.family, AF_INET);
 }
 
@@ -199,16 +199,16 @@ static void test_hex_token(void)
     for (int i = 0; i < 32; i++) same &= id[i] == ((i * 37 + 5) & 0xff);
     CHECK(same);
     t[63] = 0;
-    CHECK_INT(http_hex_token(t, id, sizeof id), -1);                  /* 63 digits */
+    CHECK_INT(http_hex_token(t, id, sizeof id), -1); /* 63 digits */
     CHECK_INT(http_hex_token("", id, sizeof id), -1);
     CHECK_INT(http_hex_token(NULL, id, sizeof id), -1);
-    CHECK_INT(http_hex_token("0a0B", two, 2), -1);                    /* no upper case */
+    CHECK_INT(http_hex_token("0a0B", two, 2), -1); /* no upper case */
     CHECK_INT(http_hex_token(" 0a0b", two, 2), -1);
     CHECK_INT(http_hex_token("0a0b ", two, 2), -1);
     CHECK_INT(http_hex_token("0a0b0", two, 2), -1);
     CHECK_INT(http_hex_token("0a0g", two, 2), -1);
     CHECK_INT(http_hex_token("0x0b", two, 2), -1);
-    CHECK(two[0] == 9 && two[1] == 9);                                 /* untouched on failure */
+    CHECK(two[0] == 9 && two[1] == 9); /* untouched on failure */
     CHECK_INT(http_hex_token("ff00", two, 2), 0);
     CHECK(two[0] == 0xff && two[1] == 0);
 }
@@ -221,10 +221,10 @@ static void test_ratelimit(void)
     CHECK_INT(ratelimit_take(rl, "1.2.3.4", 100.0), 0);
     CHECK_INT(ratelimit_take(rl, "1.2.3.4", 100.0), 0);
     int w = ratelimit_take(rl, "1.2.3.4", 100.0);
-    CHECK(w >= 1 && w <= 20);                                   /* 3/min: a token every 20 s */
-    CHECK_INT(ratelimit_take(rl, "5.6.7.8", 100.0), 0);         /* others are not affected */
-    CHECK_INT(ratelimit_take(rl, "1.2.3.4", 121.0), 0);         /* refilled */
-    for (int i = 0; i < 1000; i++) {                            /* a full table forgets the oldest */
+    CHECK(w >= 1 && w <= 20); /* 3/min: a token every 20 s */
+    CHECK_INT(ratelimit_take(rl, "5.6.7.8", 100.0), 0); /* others are not affected */
+    CHECK_INT(ratelimit_take(rl, "1.2.3.4", 121.0), 0); /* refilled */
+    for (int i = 0; i < 1000; i++) { /* a full table forgets the oldest */
         char k[32];
         snprintf(k, sizeof k, "10.0.%d.%d", i / 256, i % 256);
         ratelimit_take(rl, k, 200.0 + i);

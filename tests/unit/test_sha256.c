@@ -29,8 +29,7 @@ static const char *million_a(void)
     char a[1000];
     memset(a, 'a', sizeof a);
     sha256_init(&c);
-    for (int i = 0; i < 1000; i++)
-        sha256_update(&c, a, sizeof a);
+    for (int i = 0; i < 1000; i++) sha256_update(&c, a, sizeof a);
     sha256_final(&c, d);
     return hex(d);
 }
@@ -42,12 +41,10 @@ static void check_nist(void)
     CHECK_STR(hash_hex(NULL, 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     CHECK_STR(hash_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    CHECK_STR(hash_hex(m448, strlen(m448)),
-              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    CHECK_STR(hash_hex(m448, strlen(m448)), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     const char *m896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
                        "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
-    CHECK_STR(hash_hex(m896, strlen(m896)),
-              "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    CHECK_STR(hash_hex(m896, strlen(m896)), "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
     CHECK_STR(million_a(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
@@ -70,8 +67,7 @@ static void test_nist_vectors_portable(void)
 static void test_boundaries_vs_libsodium(void)
 {
     uint8_t buf[300], a[32], b[32];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (uint8_t)(i * 131 + 7);
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131 + 7);
     for (int accel = 0; accel <= 1; accel++) {
         sha256_use_accel(accel);
         for (size_t n = 0; n <= sizeof buf; n++) {
@@ -91,8 +87,7 @@ static void test_boundaries_vs_libsodium(void)
 static void test_streaming_splits(void)
 {
     uint8_t msg[200], want[32], got[32];
-    for (size_t i = 0; i < sizeof msg; i++)
-        msg[i] = (uint8_t)(i ^ 0x5a);
+    for (size_t i = 0; i < sizeof msg; i++) msg[i] = (uint8_t)(i ^ 0x5a);
     sha256_hash(msg, sizeof msg, want);
     int bad = 0;
     for (size_t i = 0; i <= sizeof msg && !bad; i++) {
@@ -115,8 +110,7 @@ static void test_streaming_splits(void)
     /* byte by byte */
     struct sha256_ctx c;
     sha256_init(&c);
-    for (size_t i = 0; i < sizeof msg; i++)
-        sha256_update(&c, msg + i, 1);
+    for (size_t i = 0; i < sizeof msg; i++) sha256_update(&c, msg + i, 1);
     sha256_final(&c, got);
     CHECK(memcmp(got, want, 32) == 0);
 }
@@ -145,8 +139,7 @@ static void test_random_cross(void)
     size_t cap = 70000;
     uint8_t *buf = malloc(cap + 16);
     CHECK(buf != NULL);
-    if (!buf)
-        return;
+    if (!buf) return;
     uint32_t s = 12345;
     for (size_t i = 0; i < cap + 16; i++) {
         s = s * 1103515245u + 12345u;
@@ -195,8 +188,7 @@ static int bench(void)
 {
     size_t n = (size_t)256 << 20;
     uint8_t *buf = malloc(n), d[32];
-    if (!buf)
-        return 1;
+    if (!buf) return 1;
     memset(buf, 0x61, n);
     for (int accel = 1; accel >= 0; accel--) {
         sha256_use_accel(accel);
@@ -206,8 +198,7 @@ static int bench(void)
         printf("%-9s %8.1f MB/s  %s\n", sha256_backend(), (double)n / t / 1e6, hex(d));
         /* small messages: Merkle node hashing (65 bytes) */
         t = now_s();
-        for (int i = 0; i < 1000000; i++)
-            sha256_hash(buf, 65, d);
+        for (int i = 0; i < 1000000; i++) sha256_hash(buf, 65, d);
         t = now_s() - t;
         printf("%-9s %8.2f M hashes/s of 65 bytes\n", sha256_backend(), 1.0 / t);
     }
@@ -217,8 +208,7 @@ static int bench(void)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "bench") == 0)
-        return bench();
+    if (argc > 1 && strcmp(argv[1], "bench") == 0) return bench();
     if (sodium_init() < 0) {
         printf("not ok 1 - sodium_init\n");
         return 1;

@@ -31,23 +31,21 @@
 #define MINISIGN "/usr/bin/minisign"
 
 /* The fixed test key: seed 00 01 02 .. 1f, key id 0123456789ABCDEF. TEST KEY — NOT SECRET. */
-static const unsigned char test_keyid[8] = { 0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01 };
+static const unsigned char test_keyid[8] = {0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01};
 #define TEST_KEY_COMMENT "TEST KEY - NOT SECRET - klartext unit tests only, never use it to sign"
 #define GOLDEN_UNTRUSTED "klartext notice signature; verify: minisign -Vm notice.txt -p klartext.pub"
-#define GOLDEN_TRUSTED \
-    "klartext notice\tincident:INC-2026-0001\tcustomer:C-10042\ttime:2026-11-21T10:00:00Z"
+#define GOLDEN_TRUSTED "klartext notice\tincident:INC-2026-0001\tcustomer:C-10042\ttime:2026-11-21T10:00:00Z"
 
 static char tmpdir[256];
 
 static sign_key *test_key(void)
 {
     unsigned char seed[32];
-    for (int i = 0; i < 32; i++)
-        seed[i] = (unsigned char)i;
+    for (int i = 0; i < 32; i++) seed[i] = (unsigned char)i;
     return sign_key_from_seed(seed, test_keyid);
 }
 
-static char *tpath(const char *name)        /* path in the temp dir; static ring of buffers */
+static char *tpath(const char *name) /* path in the temp dir; static ring of buffers */
 {
     static char bufs[8][512];
     static int n;
@@ -59,37 +57,36 @@ static char *tpath(const char *name)        /* path in the temp dir; static ring
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 4096, n = 0;
     char *p = malloc(cap + 1);
     size_t r;
     while ((r = fread(p + n, 1, cap - n, f)) > 0) {
         n += r;
-        if (n == cap)
-            p = realloc(p, (cap *= 2) + 1);
+        if (n == cap) p = realloc(p, (cap *= 2) + 1);
     }
     fclose(f);
     p[n] = '\0';
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return p;
 }
 
 static int write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     int ok = write(fd, data, len) == (ssize_t)len;
     fchmod(fd, mode);
     close(fd);
     return ok ? 0 : -1;
 }
 
-static int have_minisign(void) { return access(MINISIGN, X_OK) == 0; }
+static int have_minisign(void)
+{
+    return access(MINISIGN, X_OK) == 0;
+}
 
-static int run(const char *cmd)             /* exit status of a shell command, -1 on signal */
+static int run(const char *cmd) /* exit status of a shell command, -1 on signal */
 {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -139,16 +136,18 @@ static void test_keypair_create(void)
     CHECK(access(tpath("x.pub"), F_OK) != 0);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q tmp", tmpdir);
-    CHECK_INT(run(cmd), 1);                  /* no temp files left */
+    CHECK_INT(run(cmd), 1); /* no temp files left */
 
     /* a comment of our own; bad comments refused */
     CHECK_INT(sign_keypair_create_comment(tpath("d.key"), tpath("d.pub"),
-              "klartext secret key for ACME Test GmbH; keep private", err, sizeof err), 0);
+                                          "klartext secret key for ACME Test GmbH; keep private", err, sizeof err),
+              0);
     sk = (free(sk), read_file(tpath("d.key"), NULL));
-    CHECK(sk && strncmp(sk, "untrusted comment: klartext secret key for ACME Test GmbH; keep "
-                        "private\n", 72) == 0);
-    CHECK_INT(sign_keypair_create_comment(tpath("e.key"), tpath("e.pub"), "two\nlines", err,
-              sizeof err), -1);
+    CHECK(sk && strncmp(sk,
+                        "untrusted comment: klartext secret key for ACME Test GmbH; keep "
+                        "private\n",
+                        72) == 0);
+    CHECK_INT(sign_keypair_create_comment(tpath("e.key"), tpath("e.pub"), "two\nlines", err, sizeof err), -1);
     CHECK(access(tpath("e.key"), F_OK) != 0);
     free(sk);
     free(pk);
@@ -164,8 +163,8 @@ static void test_key_load_refusals(void)
     k = sign_key_load(tpath("m.key"), err, sizeof err);
     CHECK(k == NULL);
     char want[1200];
-    snprintf(want, sizeof want, "'%s' is readable by others (mode 0644); run chmod 600 '%s'",
-             tpath("m.key"), tpath("m.key"));
+    snprintf(want, sizeof want, "'%s' is readable by others (mode 0644); run chmod 600 '%s'", tpath("m.key"),
+             tpath("m.key"));
     CHECK_STR(err, want);
     chmod(tpath("m.key"), 0640);
     CHECK(sign_key_load(tpath("m.key"), err, sizeof err) == NULL);
@@ -190,25 +189,28 @@ static void test_key_load_refusals(void)
     char *nl = strchr(text, '\n');
     unsigned char rec[158];
     size_t got;
-    CHECK(sodium_base642bin(rec, sizeof rec, nl + 1, 212, NULL, &got, NULL,
-                            sodium_base64_VARIANT_ORIGINAL) == 0 && got == 158);
-    struct { const char *name; size_t off; unsigned char val; const char *msg; } cases[] = {
-        { "encrypted", 2, 'S', "encrypted keys are not supported yet" },
-        { "alg", 0, 'X', "unsupported signature algorithm" },
-        { "chkalg", 4, 'X', "unsupported checksum function" },
-        { "chk", 130, 0x55, "checksum mismatch" },
-        { "pkhalf", 100, 0x01, "public half does not match" },
+    CHECK(sodium_base642bin(rec, sizeof rec, nl + 1, 212, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+          got == 158);
+    struct {
+        const char *name;
+        size_t off;
+        unsigned char val;
+        const char *msg;
+    } cases[] = {
+        {"encrypted", 2, 'S', "encrypted keys are not supported yet"},
+        {"alg", 0, 'X', "unsupported signature algorithm"},
+        {"chkalg", 4, 'X', "unsupported checksum function"},
+        {"chk", 130, 0x55, "checksum mismatch"},
+        {"pkhalf", 100, 0x01, "public half does not match"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char r2[158];
         char line[300];
         memcpy(r2, rec, sizeof r2);
-        if (cases[i].off == 2)
-            r2[3] = 'c';                     /* "Sc" */
+        if (cases[i].off == 2) r2[3] = 'c'; /* "Sc" */
         r2[cases[i].off] ^= cases[i].val;
-        if (cases[i].off == 2)
-            r2[2] = 'S';
-        if (cases[i].off == 100) {           /* keep the checksum consistent: zero it */
+        if (cases[i].off == 2) r2[2] = 'S';
+        if (cases[i].off == 100) { /* keep the checksum consistent: zero it */
             memset(r2 + 126, 0, 32);
         }
         sodium_bin2base64(line, sizeof line, r2, sizeof r2, sodium_base64_VARIANT_ORIGINAL);
@@ -219,8 +221,7 @@ static void test_key_load_refusals(void)
         err[0] = '\0';
         k = sign_key_load(p, err, sizeof err);
         CHECK(k == NULL);
-        if (!strstr(err, cases[i].msg))
-            printf("#   case %s: %s\n", cases[i].name, err);
+        if (!strstr(err, cases[i].msg)) printf("#   case %s: %s\n", cases[i].name, err);
         CHECK(strstr(err, cases[i].msg) != NULL);
         sign_key_free(k);
     }
@@ -245,7 +246,10 @@ static void test_key_load_refusals(void)
     }
     /* malformed texts */
     const char *bad[] = {
-        "", "untrusted comment: x\n", "comment: x\nAAAA\n", "untrusted comment: x\nAAAA\n",
+        "",
+        "untrusted comment: x\n",
+        "comment: x\nAAAA\n",
+        "untrusted comment: x\nAAAA\n",
         "untrusted comment: x\n%s\nextra\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -286,7 +290,7 @@ static void test_pubkey_parse(void)
     sign_key_public(k, pk0, id0);
     sign_pubkey_b64(pk0, id0, b64);
     CHECK_INT(strlen(b64), 56);
-    CHECK(strncmp(b64, "RWTvzauJZ0UjAQ", 14) == 0);   /* "Ed" + key id ef cd ab 89 67 45 23 01 */
+    CHECK(strncmp(b64, "RWTvzauJZ0UjAQ", 14) == 0); /* "Ed" + key id ef cd ab 89 67 45 23 01 */
 
     CHECK_INT(sign_pubkey_parse(b64, strlen(b64), pk, id, err, sizeof err), 0);
     CHECK(memcmp(pk, pk0, 32) == 0 && memcmp(id, id0, 8) == 0);
@@ -298,8 +302,12 @@ static void test_pubkey_parse(void)
     CHECK_INT(sign_pubkey_parse(text, strlen(text), pk, id, err, sizeof err), 0);
 
     const char *bad[] = {
-        "", "untrusted comment: x", "untrusted comment: x\n", "hello\nworld",
-        "RWTvzauJZ0UjAQ", "untrusted comment: x\nA\nB\n",
+        "",
+        "untrusted comment: x",
+        "untrusted comment: x\n",
+        "hello\nworld",
+        "RWTvzauJZ0UjAQ",
+        "untrusted comment: x\nA\nB\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_INT(sign_pubkey_parse(bad[i], strlen(bad[i]), pk, id, err, sizeof err), -1);
@@ -331,9 +339,9 @@ static void test_keyid_hex(void)
     char hex[SIGN_KEYID_HEX];
     sign_keyid_hex(test_keyid, hex);
     CHECK_STR(hex, "0123456789ABCDEF");
-    const unsigned char id2[8] = { 0x2d, 0x8b, 0x9f, 0xfe, 0x9b, 0x25, 0x59, 0x25 };
+    const unsigned char id2[8] = {0x2d, 0x8b, 0x9f, 0xfe, 0x9b, 0x25, 0x59, 0x25};
     sign_keyid_hex(id2, hex);
-    CHECK_STR(hex, "2559259BFE9F8B2D");  /* as minisign 0.11 printed for these bytes */
+    CHECK_STR(hex, "2559259BFE9F8B2D"); /* as minisign 0.11 printed for these bytes */
 }
 
 static void test_ed25519_raw(void)
@@ -344,14 +352,13 @@ static void test_ed25519_raw(void)
     sign_key_public(k, pk, NULL);
     sign_ed25519(k, msg, sizeof msg - 1, sig);
     sign_ed25519(k, msg, sizeof msg - 1, sig2);
-    CHECK(memcmp(sig, sig2, 64) == 0);       /* deterministic */
+    CHECK(memcmp(sig, sig2, 64) == 0); /* deterministic */
     CHECK_INT(sign_ed25519_verify(pk, msg, sizeof msg - 1, sig), 0);
     sig[0] ^= 1;
     CHECK_INT(sign_ed25519_verify(pk, msg, sizeof msg - 1, sig), -1);
     /* RFC 8032-compatible: libsodium's own verifier on the seed key pair */
     unsigned char seed[32], pk2[32], sk2[64];
-    for (int i = 0; i < 32; i++)
-        seed[i] = (unsigned char)i;
+    for (int i = 0; i < 32; i++) seed[i] = (unsigned char)i;
     crypto_sign_seed_keypair(pk2, sk2, seed);
     CHECK(memcmp(pk, pk2, 32) == 0);
     sign_key_free(k);
@@ -370,31 +377,27 @@ static void test_minisig_roundtrip(void)
     sign_key_public(k, pk, id);
 
     for (int alg = 0; alg < 2; alg++) {
-        CHECK_INT(minisig_sign(k, data, strlen(data), (enum minisig_alg)alg, NULL, "tc\twith tab",
-                               out, sizeof out, &olen, err, sizeof err), 0);
+        CHECK_INT(minisig_sign(k, data, strlen(data), (enum minisig_alg)alg, NULL, "tc\twith tab", out, sizeof out,
+                               &olen, err, sizeof err),
+                  0);
         CHECK_INT(olen, strlen(out));
         CHECK_INT(olen, MINISIG_TEXT_LEN(strlen(MINISIG_DEFAULT_UNTRUSTED), 11));
         CHECK(strncmp(out, "untrusted comment: signature from klartext secret key\n", 54) == 0);
-        CHECK_INT(minisig_verify(pk, id, data, strlen(data), out, olen, &m, err, sizeof err),
-                  MINISIG_OK);
+        CHECK_INT(minisig_verify(pk, id, data, strlen(data), out, olen, &m, err, sizeof err), MINISIG_OK);
         CHECK_INT(m.alg, alg);
         CHECK(m.trusted_len == 11 && memcmp(m.trusted, "tc\twith tab", 11) == 0);
         CHECK(memcmp(m.keyid, id, 8) == 0);
         /* data changed */
-        CHECK_INT(minisig_verify(pk, id, "hello, world!", 13, out, olen, NULL, err, sizeof err),
-                  MINISIG_BAD_SIGNATURE);
+        CHECK_INT(minisig_verify(pk, id, "hello, world!", 13, out, olen, NULL, err, sizeof err), MINISIG_BAD_SIGNATURE);
         CHECK(strstr(err, "data does not match") != NULL);
         /* empty data is fine */
-        CHECK_INT(minisig_sign(k, "", 0, (enum minisig_alg)alg, "u", "", out, sizeof out, &olen,
-                               err, sizeof err), 0);
+        CHECK_INT(minisig_sign(k, "", 0, (enum minisig_alg)alg, "u", "", out, sizeof out, &olen, err, sizeof err), 0);
         CHECK_INT(minisig_verify(pk, id, "", 0, out, olen, NULL, err, sizeof err), MINISIG_OK);
     }
     /* deterministic */
     char out2[MINISIG_TEXT_MAX];
-    minisig_sign(k, data, strlen(data), MINISIG_PREHASHED, "u", "t", out, sizeof out, NULL, err,
-                 sizeof err);
-    minisig_sign(k, data, strlen(data), MINISIG_PREHASHED, "u", "t", out2, sizeof out2, NULL, err,
-                 sizeof err);
+    minisig_sign(k, data, strlen(data), MINISIG_PREHASHED, "u", "t", out, sizeof out, NULL, err, sizeof err);
+    minisig_sign(k, data, strlen(data), MINISIG_PREHASHED, "u", "t", out2, sizeof out2, NULL, err, sizeof err);
     CHECK_STR(out, out2);
 
     /* trusted comment changed: replace "t" by "T" on line 3 */
@@ -402,22 +405,20 @@ static void test_minisig_roundtrip(void)
     CHECK(tc != NULL);
     if (tc) {
         tc[17] = 'T';
-        CHECK_INT(minisig_verify(pk, id, data, strlen(data), out, strlen(out), NULL, err,
-                                 sizeof err), MINISIG_BAD_SIGNATURE);
+        CHECK_INT(minisig_verify(pk, id, data, strlen(data), out, strlen(out), NULL, err, sizeof err),
+                  MINISIG_BAD_SIGNATURE);
         CHECK(strstr(err, "trusted comment does not match") != NULL);
         tc[17] = 't';
     }
     /* untrusted comment may change */
     out[19] = 'x';
-    CHECK_INT(minisig_verify(pk, id, data, strlen(data), out, strlen(out), NULL, err, sizeof err),
-              MINISIG_OK);
+    CHECK_INT(minisig_verify(pk, id, data, strlen(data), out, strlen(out), NULL, err, sizeof err), MINISIG_OK);
 
     /* wrong key: another key id; same key id but other key → bad signature */
-    unsigned char seed[32] = { 9 }, id2[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, pk2[32];
+    unsigned char seed[32] = {9}, id2[8] = {1, 2, 3, 4, 5, 6, 7, 8}, pk2[32];
     sign_key *k2 = sign_key_from_seed(seed, id2);
     sign_key_public(k2, pk2, NULL);
-    CHECK_INT(minisig_verify(pk2, id2, data, strlen(data), out, strlen(out), NULL, err, sizeof err),
-              MINISIG_WRONG_KEY);
+    CHECK_INT(minisig_verify(pk2, id2, data, strlen(data), out, strlen(out), NULL, err, sizeof err), MINISIG_WRONG_KEY);
     CHECK_STR(err, "wrong key: the signature was made with key 0123456789ABCDEF, the public key "
                    "is 0807060504030201");
     CHECK_INT(minisig_verify(pk2, id, data, strlen(data), out, strlen(out), NULL, err, sizeof err),
@@ -437,54 +438,48 @@ static void test_minisig_comments(void)
     unsigned char pk[32], id[8];
     sign_key_public(k, pk, id);
 
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", NULL, out, sizeof out, &olen, err,
-                           sizeof err), -1);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "a\nb", out, sizeof out, &olen, err,
-                           sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", NULL, out, sizeof out, &olen, err, sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "a\nb", out, sizeof out, &olen, err, sizeof err), -1);
     CHECK_STR(err, "trusted comment is not one line of printable UTF-8");
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "a\rb", out, sizeof out, &olen, err,
-                           sizeof err), -1);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "esc\x1b[31m", out, sizeof out,
-                           &olen, err, sizeof err), -1);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "bad \xc3\x28 utf8", out, sizeof out,
-                           &olen, err, sizeof err), -1);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "overlong \xc0\xaf", out, sizeof out,
-                           &olen, err, sizeof err), -1);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "surrogate \xed\xa0\x80", out,
-                           sizeof out, &olen, err, sizeof err), -1);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "two\nlines", "t", out, sizeof out, &olen,
-                           err, sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "a\rb", out, sizeof out, &olen, err, sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "esc\x1b[31m", out, sizeof out, &olen, err, sizeof err),
+              -1);
+    CHECK_INT(
+        minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "bad \xc3\x28 utf8", out, sizeof out, &olen, err, sizeof err),
+        -1);
+    CHECK_INT(
+        minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "overlong \xc0\xaf", out, sizeof out, &olen, err, sizeof err),
+        -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "surrogate \xed\xa0\x80", out, sizeof out, &olen, err,
+                           sizeof err),
+              -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "two\nlines", "t", out, sizeof out, &olen, err, sizeof err),
+              -1);
     CHECK_STR(err, "untrusted comment is not one line of printable UTF-8");
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "Grüße — 日本 🙂", out, sizeof out,
-                           &olen, err, sizeof err), 0);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "Grüße — 日本 🙂", out, sizeof out, &olen, err,
+                           sizeof err),
+              0);
     CHECK_INT(minisig_verify(pk, id, "x", 1, out, olen, NULL, err, sizeof err), MINISIG_OK);
-    CHECK_INT(minisig_sign(k, "x", 1, (enum minisig_alg)7, "u", "t", out, sizeof out, &olen, err,
-                           sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, (enum minisig_alg)7, "u", "t", out, sizeof out, &olen, err, sizeof err), -1);
 
     /* the longest trusted comment minisign can read, and one byte more */
     memset(big, 'a', sizeof big);
     big[MINISIG_TRUSTED_MAX] = '\0';
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, NULL, big, out, sizeof out, &olen, err,
-                           sizeof err), 0);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, NULL, big, out, sizeof out, &olen, err, sizeof err), 0);
     CHECK_INT(minisig_verify(pk, id, "x", 1, out, olen, NULL, err, sizeof err), MINISIG_OK);
     big[MINISIG_TRUSTED_MAX] = 'a';
     big[MINISIG_TRUSTED_MAX + 1] = '\0';
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, NULL, big, out, sizeof out, &olen, err,
-                           sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, NULL, big, out, sizeof out, &olen, err, sizeof err), -1);
     CHECK(strstr(err, "trusted comment too long") != NULL);
     memset(big, 'u', MINISIG_UNTRUSTED_MAX + 1);
     big[MINISIG_UNTRUSTED_MAX + 1] = '\0';
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, big, "t", out, sizeof out, &olen, err,
-                           sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, big, "t", out, sizeof out, &olen, err, sizeof err), -1);
     big[MINISIG_UNTRUSTED_MAX] = '\0';
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, big, "t", out, sizeof out, &olen, err,
-                           sizeof err), 0);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, big, "t", out, sizeof out, &olen, err, sizeof err), 0);
     /* output buffer too small: exact size + NUL is enough, one less is not */
     size_t need = MINISIG_TEXT_LEN(1, 1) + 1;
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "t", out, need, &olen, err,
-                           sizeof err), 0);
-    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "t", out, need - 1, &olen, err,
-                           sizeof err), -1);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "t", out, need, &olen, err, sizeof err), 0);
+    CHECK_INT(minisig_sign(k, "x", 1, MINISIG_PREHASHED, "u", "t", out, need - 1, &olen, err, sizeof err), -1);
     CHECK(strstr(err, "buffer too small") != NULL);
     sign_key_free(k);
 }
@@ -506,19 +501,19 @@ static void test_minisig_parse_strict(void)
     {
         size_t o = 0;
         for (size_t i = 0; i < glen; i++) {
-            if (good[i] == '\n')
-                buf[o++] = '\r';
+            if (good[i] == '\n') buf[o++] = '\r';
             buf[o++] = good[i];
         }
         CHECK_INT(minisig_verify(pk, id, "x", 1, buf, o, NULL, err, sizeof err), MINISIG_OK);
     }
     /* each broken form */
-#define MALFORMED(desc, expr_msg) do { \
+#define MALFORMED(desc, expr_msg) \
+    do { \
         CHECK_INT(minisig_parse(buf, blen, &m, err, sizeof err), MINISIG_MALFORMED); \
         if (!strstr(err, expr_msg)) printf("#   %s: got '%s'\n", desc, err); \
         CHECK(strstr(err, expr_msg) != NULL); \
-        CHECK_INT(minisig_verify(pk, id, "x", 1, buf, blen, NULL, err, sizeof err), \
-                  MINISIG_MALFORMED); } while (0)
+        CHECK_INT(minisig_verify(pk, id, "x", 1, buf, blen, NULL, err, sizeof err), MINISIG_MALFORMED); \
+    } while (0)
     size_t blen;
     /* extra line */
     blen = (size_t)snprintf(buf, sizeof buf, "%sextra\n", good);
@@ -553,12 +548,12 @@ static void test_minisig_parse_strict(void)
     blen = (size_t)snprintf(buf, sizeof buf, "%s", good);
     buf[pre + 5] = ' ';
     MALFORMED("space in line 2", "line 2: not a base64");
-    {   /* 74 bytes → last group "xx=" encodes 2 bytes in 3 chars with 2 unused bits */
+    { /* 74 bytes → last group "xx=" encodes 2 bytes in 3 chars with 2 unused bits */
         blen = (size_t)snprintf(buf, sizeof buf, "%s", good);
-        char *c = &buf[pre + 98];            /* last data char before '=' */
+        char *c = &buf[pre + 98]; /* last data char before '=' */
         const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         int v = (int)(strchr(b64, *c) - b64);
-        *c = b64[v ^ 1];                     /* set an unused low bit */
+        *c = b64[v ^ 1]; /* set an unused low bit */
         MALFORMED("non-canonical", "line 2: not a base64");
     }
     /* unknown algorithm */
@@ -573,7 +568,7 @@ static void test_minisig_parse_strict(void)
         MALFORMED("alg", "unsupported signature algorithm");
     }
     /* line 4 */
-    blen = glen - 2;                         /* drop last char and newline */
+    blen = glen - 2; /* drop last char and newline */
     memcpy(buf, good, glen);
     MALFORMED("short line 4", "line 4: not a base64 global signature (expected 88 characters, got 87)");
     /* NUL byte, stray CR */
@@ -588,12 +583,10 @@ static void test_minisig_parse_strict(void)
         char ulong[MINISIG_UNTRUSTED_MAX + 2];
         memset(ulong, 'u', sizeof ulong);
         ulong[MINISIG_UNTRUSTED_MAX + 1] = '\0';
-        blen = (size_t)snprintf(buf, sizeof buf, "untrusted comment: %s%s", ulong,
-                                strchr(good, '\n'));
+        blen = (size_t)snprintf(buf, sizeof buf, "untrusted comment: %s%s", ulong, strchr(good, '\n'));
         MALFORMED("long untrusted", "line 1: too long");
         ulong[MINISIG_UNTRUSTED_MAX] = '\0';
-        blen = (size_t)snprintf(buf, sizeof buf, "untrusted comment: %s%s", ulong,
-                                strchr(good, '\n'));
+        blen = (size_t)snprintf(buf, sizeof buf, "untrusted comment: %s%s", ulong, strchr(good, '\n'));
         CHECK_INT(minisig_verify(pk, id, "x", 1, buf, blen, NULL, err, sizeof err), MINISIG_OK);
     }
 #undef MALFORMED
@@ -611,8 +604,7 @@ static int make_golden(const char *dir, char *err, size_t errlen)
     int rc = -1;
     snprintf(p1, sizeof p1, "%s/test.key", dir);
     snprintf(p2, sizeof p2, "%s/test.pub", dir);
-    if (sign_key_write(k, p1, p2, TEST_KEY_COMMENT, err, errlen) != 0)
-        goto out;
+    if (sign_key_write(k, p1, p2, TEST_KEY_COMMENT, err, errlen) != 0) goto out;
     snprintf(p3, sizeof p3, "%s/notice.txt", DATA_DIR);
     char *notice = read_file(p3, &nlen);
     if (!notice) {
@@ -620,16 +612,15 @@ static int make_golden(const char *dir, char *err, size_t errlen)
         goto out;
     }
     for (int alg = 0; alg < 2; alg++) {
-        if (minisig_sign(k, notice, nlen, (enum minisig_alg)alg, GOLDEN_UNTRUSTED, GOLDEN_TRUSTED,
-                         out, sizeof out, &olen, err, errlen) != 0)
+        if (minisig_sign(k, notice, nlen, (enum minisig_alg)alg, GOLDEN_UNTRUSTED, GOLDEN_TRUSTED, out, sizeof out,
+                         &olen, err, errlen) != 0)
             break;
         snprintf(p3, sizeof p3, "%s/notice.txt%s.minisig", dir, alg ? ".legacy" : "");
         if (write_file(p3, out, olen, 0644) != 0) {
             snprintf(err, errlen, "cannot write '%.200s'", p3);
             break;
         }
-        if (alg == 1)
-            rc = 0;
+        if (alg == 1) rc = 0;
     }
     free(notice);
 out:
@@ -642,8 +633,7 @@ static int same_file(const char *a, const char *b)
     size_t la, lb;
     char *x = read_file(a, &la), *y = read_file(b, &lb);
     int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    if (!same)
-        printf("#   %s differs from %s\n", a, b);
+    if (!same) printf("#   %s differs from %s\n", a, b);
     free(x);
     free(y);
     return same;
@@ -655,7 +645,7 @@ static void test_golden(void)
     snprintf(dir, sizeof dir, "%s/golden", tmpdir);
     mkdir(dir, 0700);
     CHECK_INT(make_golden(dir, err, sizeof err), 0);
-    const char *files[] = { "test.key", "test.pub", "notice.txt.minisig", "notice.txt.legacy.minisig" };
+    const char *files[] = {"test.key", "test.pub", "notice.txt.minisig", "notice.txt.legacy.minisig"};
     for (int i = 0; i < 4; i++) {
         snprintf(a, sizeof a, "%s/%s", dir, files[i]);
         snprintf(b, sizeof b, "%s/%s", DATA_DIR, files[i]);
@@ -684,11 +674,9 @@ static void test_golden(void)
     if (notice && sig) {
         CHECK_INT(minisig_verify(pk0, id0, notice, nlen, sig, slen, &m, err, sizeof err), MINISIG_OK);
         CHECK(m.alg == MINISIG_PREHASHED);
-        CHECK(m.trusted_len == strlen(GOLDEN_TRUSTED) &&
-              memcmp(m.trusted, GOLDEN_TRUSTED, m.trusted_len) == 0);
-        notice[100] ^= 1;                    /* one flipped bit */
-        CHECK_INT(minisig_verify(pk0, id0, notice, nlen, sig, slen, &m, err, sizeof err),
-                  MINISIG_BAD_SIGNATURE);
+        CHECK(m.trusted_len == strlen(GOLDEN_TRUSTED) && memcmp(m.trusted, GOLDEN_TRUSTED, m.trusted_len) == 0);
+        notice[100] ^= 1; /* one flipped bit */
+        CHECK_INT(minisig_verify(pk0, id0, notice, nlen, sig, slen, &m, err, sizeof err), MINISIG_BAD_SIGNATURE);
     }
     free(notice);
     free(sig);
@@ -709,8 +697,7 @@ static void test_minisign_interop(void)
     }
     /* a key made by minisign -G -W loads; our signature verifies with minisign, and the
      * other way round */
-    snprintf(cmd, sizeof cmd, "cd '%s' && " MINISIGN " -G -W -p ms.pub -s ms.key >/dev/null 2>&1",
-             tmpdir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && " MINISIGN " -G -W -p ms.pub -s ms.key >/dev/null 2>&1", tmpdir);
     CHECK_INT(run(cmd), 0);
     sign_key *k = sign_key_load(tpath("ms.key"), err, sizeof err);
     CHECK(k != NULL);
@@ -722,11 +709,11 @@ static void test_minisign_interop(void)
         const char *data = "data signed by klartext\n";
         write_file(tpath("d.txt"), data, strlen(data), 0644);
         for (int alg = 0; alg < 2; alg++) {
-            CHECK_INT(minisig_sign(k, data, strlen(data), (enum minisig_alg)alg, NULL,
-                                   "trusted: ü", out, sizeof out, &olen, err, sizeof err), 0);
+            CHECK_INT(minisig_sign(k, data, strlen(data), (enum minisig_alg)alg, NULL, "trusted: ü", out, sizeof out,
+                                   &olen, err, sizeof err),
+                      0);
             write_file(tpath("d.txt.minisig"), out, olen, 0644);
-            snprintf(cmd, sizeof cmd, MINISIGN " -V -q -p '%s' -m '%s'", tpath("ms.pub"),
-                     tpath("d.txt"));
+            snprintf(cmd, sizeof cmd, MINISIGN " -V -q -p '%s' -m '%s'", tpath("ms.pub"), tpath("d.txt"));
             CHECK_INT(run(cmd), 0);
         }
     }
@@ -738,18 +725,18 @@ static void test_minisign_interop(void)
     const char *data2 = "data signed by minisign\n";
     write_file(tpath("e.txt"), data2, strlen(data2), 0644);
     for (int legacy = 0; legacy < 2; legacy++) {
-        snprintf(cmd, sizeof cmd, "cd '%s' && " MINISIGN " -S %s -s our.key -m e.txt "
-                 "-t 'made by minisign' </dev/null >/dev/null 2>&1", tmpdir, legacy ? "-l" : "");
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && " MINISIGN " -S %s -s our.key -m e.txt "
+                 "-t 'made by minisign' </dev/null >/dev/null 2>&1",
+                 tmpdir, legacy ? "-l" : "");
         CHECK_INT(run(cmd), 0);
         char *sig = read_file(tpath("e.txt.minisig"), &slen);
         struct minisig m;
         CHECK(sig != NULL);
         if (sig) {
-            CHECK_INT(minisig_verify(pk, id, data2, strlen(data2), sig, slen, &m, err, sizeof err),
-                      MINISIG_OK);
+            CHECK_INT(minisig_verify(pk, id, data2, strlen(data2), sig, slen, &m, err, sizeof err), MINISIG_OK);
             CHECK_INT(m.alg, legacy ? MINISIG_LEGACY : MINISIG_PREHASHED);
-            CHECK_INT(minisig_verify(pk, id, "other", 5, sig, slen, &m, err, sizeof err),
-                      MINISIG_BAD_SIGNATURE);
+            CHECK_INT(minisig_verify(pk, id, "other", 5, sig, slen, &m, err, sizeof err), MINISIG_BAD_SIGNATURE);
         }
         free(sig);
     }
@@ -763,8 +750,8 @@ struct bench_arg {
     const sign_key *k;
     const char *notice;
     size_t nlen;
-    double seconds;                          /* in: wall time to run; out: wall time run */
-    double cpu;                              /* out: this thread's CPU time */
+    double seconds; /* in: wall time to run; out: wall time run */
+    double cpu; /* out: this thread's CPU time */
     long done;
 };
 
@@ -790,10 +777,12 @@ static void *bench_thread(void *p)
     long n = 0;
     do {
         for (int i = 0; i < 100; i++, n++) {
-            snprintf(tc, sizeof tc, "klartext notice\tincident:INC-2026-0001\tcustomer:C-%ld\t"
-                     "time:2026-11-21T10:00:00Z", n);
-            if (minisig_sign(a->k, a->notice, a->nlen, MINISIG_PREHASHED, NULL, tc, out, sizeof out,
-                             NULL, err, sizeof err) != 0)
+            snprintf(tc, sizeof tc,
+                     "klartext notice\tincident:INC-2026-0001\tcustomer:C-%ld\t"
+                     "time:2026-11-21T10:00:00Z",
+                     n);
+            if (minisig_sign(a->k, a->notice, a->nlen, MINISIG_PREHASHED, NULL, tc, out, sizeof out, NULL, err,
+                             sizeof err) != 0)
                 return NULL;
         }
         t = now_s() - t0;
@@ -810,8 +799,7 @@ static void test_sign_throughput(void)
     char *notice = read_file(DATA_DIR "/notice.txt", &nlen);
     sign_key *k = test_key();
     CHECK(notice != NULL && k != NULL);
-    if (!notice || !k)
-        goto out;
+    if (!notice || !k) goto out;
     /* a notice of realistic size: the test notice repeated to about 2 KB */
     char big[2200];
     size_t blen = 0;
@@ -819,15 +807,15 @@ static void test_sign_throughput(void)
         memcpy(big + blen, notice, nlen);
         blen += nlen;
     }
-    {                                        /* warm up (CPU clock, caches) */
-        struct bench_arg w = { k, big, blen, 0.1, 0 };
+    { /* warm up (CPU clock, caches) */
+        struct bench_arg w = {k, big, blen, 0.1, 0};
         bench_thread(&w);
     }
     for (int threads = 1; threads <= 2; threads++) {
         struct bench_arg a[2];
         pthread_t th[2];
         for (int i = 0; i < threads; i++) {
-            a[i] = (struct bench_arg){ k, big, blen, 0.4, 0 };
+            a[i] = (struct bench_arg){k, big, blen, 0.4, 0};
             pthread_create(&th[i], NULL, bench_thread, &a[i]);
         }
         double rate = 0, cpurate = 0;
@@ -840,8 +828,8 @@ static void test_sign_throughput(void)
         /* wall-clock rate depends on what else runs on the machine; the CPU-time rate
          * (notices per CPU second, summed over threads) is what the code itself costs */
         printf("# minisig_sign throughput: %.0f notices/s wall, %.0f per CPU-second, %d thread%s "
-               "(%zu-byte notice, alg ED, 2 Ed25519 signatures each)\n", rate, cpurate, threads,
-               threads > 1 ? "s" : "", blen);
+               "(%zu-byte notice, alg ED, 2 Ed25519 signatures each)\n",
+               rate, cpurate, threads, threads > 1 ? "s" : "", blen);
     }
 out:
     free(notice);
@@ -854,8 +842,7 @@ static int tool(int argc, char **argv)
 {
     char err[512];
     if (argc >= 4 && strcmp(argv[1], "keygen") == 0) {
-        if (sign_keypair_create_comment(argv[2], argv[3], argc > 4 ? argv[4] : NULL, err,
-                                        sizeof err) != 0) {
+        if (sign_keypair_create_comment(argv[2], argv[3], argc > 4 ? argv[4] : NULL, err, sizeof err) != 0) {
             fprintf(stderr, "test_sign: %s\n", err);
             return 1;
         }
@@ -877,28 +864,22 @@ static int tool(int argc, char **argv)
     }
     if (argc >= 5 && strcmp(argv[1], "sign") == 0) {
         int legacy = strcmp(argv[2], "-l") == 0;
-        if (argc < 5 + legacy)
-            return 2;
+        if (argc < 5 + legacy) return 2;
         const char *skp = argv[2 + legacy], *file = argv[3 + legacy], *tc = argv[4 + legacy];
         char sigp[1024], out[MINISIG_TEXT_MAX];
         snprintf(sigp, sizeof sigp, "%s.minisig", file);
-        if (argc > 5 + legacy)
-            snprintf(sigp, sizeof sigp, "%s", argv[5 + legacy]);
+        if (argc > 5 + legacy) snprintf(sigp, sizeof sigp, "%s", argv[5 + legacy]);
         size_t len, olen;
         char *data = read_file(file, &len);
         sign_key *k = sign_key_load(skp, err, sizeof err);
         int rc = 1;
-        if (!data)
-            fprintf(stderr, "test_sign: cannot read '%s'\n", file);
-        else if (!k)
+        if (!data) fprintf(stderr, "test_sign: cannot read '%s'\n", file);
+        else if (!k) fprintf(stderr, "test_sign: %s\n", err);
+        else if (minisig_sign(k, data, len, legacy ? MINISIG_LEGACY : MINISIG_PREHASHED, NULL, tc, out, sizeof out,
+                              &olen, err, sizeof err) != 0)
             fprintf(stderr, "test_sign: %s\n", err);
-        else if (minisig_sign(k, data, len, legacy ? MINISIG_LEGACY : MINISIG_PREHASHED, NULL, tc,
-                              out, sizeof out, &olen, err, sizeof err) != 0)
-            fprintf(stderr, "test_sign: %s\n", err);
-        else if (write_file(sigp, out, olen, 0644) != 0)
-            fprintf(stderr, "test_sign: cannot write '%s'\n", sigp);
-        else
-            rc = 0;
+        else if (write_file(sigp, out, olen, 0644) != 0) fprintf(stderr, "test_sign: cannot write '%s'\n", sigp);
+        else rc = 0;
         free(data);
         sign_key_free(k);
         return rc;
@@ -913,8 +894,7 @@ static int tool(int argc, char **argv)
             return 2;
         }
         snprintf(sigp, sizeof sigp, "%s.minisig", argv[3]);
-        if (argc == 5)
-            snprintf(sigp, sizeof sigp, "%s", argv[4]);
+        if (argc == 5) snprintf(sigp, sizeof sigp, "%s", argv[4]);
         char *data = read_file(argv[3], &len), *sig = read_file(sigp, &slen);
         int rc = 2;
         if (!data || !sig) {
@@ -922,8 +902,8 @@ static int tool(int argc, char **argv)
         } else {
             int st = minisig_verify(pk, id, data, len, sig, slen, &m, err, sizeof err);
             if (st == MINISIG_OK) {
-                printf("signature verified (%s)\ntrusted comment: %.*s\n",
-                       m.alg == MINISIG_LEGACY ? "Ed" : "ED", (int)m.trusted_len, m.trusted);
+                printf("signature verified (%s)\ntrusted comment: %.*s\n", m.alg == MINISIG_LEGACY ? "Ed" : "ED",
+                       (int)m.trusted_len, m.trusted);
                 rc = 0;
             } else {
                 fprintf(stderr, "test_sign: %s: %s\n", minisig_status_str(st), err);
@@ -948,12 +928,9 @@ static int tool(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (sodium_init() < 0)
-        return 1;
-    if (argc > 1)
-        return tool(argc, argv);
-    snprintf(tmpdir, sizeof tmpdir, "%s/klartext-test-sign.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (sodium_init() < 0) return 1;
+    if (argc > 1) return tool(argc, argv);
+    snprintf(tmpdir, sizeof tmpdir, "%s/klartext-test-sign.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpdir)) {
         printf("Bail out! cannot create a temp dir: %s\n", strerror(errno));
         return 1;
@@ -971,7 +948,6 @@ int main(int argc, char **argv)
     RUN(test_sign_throughput);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' && rm -rf '%s'", tmpdir, tmpdir);
-    if (run(cmd) != 0)
-        printf("# could not remove %s\n", tmpdir);
+    if (run(cmd) != 0) printf("# could not remove %s\n", tmpdir);
     return check_done();
 }

@@ -9,8 +9,7 @@
 static char err[256];
 
 /* compile + render with the given root; returns a malloc'd string or NULL (err filled) */
-static char *render(const char *src, unsigned flags, const char *const *known,
-                    const struct tmpl_node *root)
+static char *render(const char *src, unsigned flags, const char *const *known, const struct tmpl_node *root)
 {
     struct tmpl *t = tmpl_compile("t.txt", src, strlen(src), flags, known, err, sizeof err);
     if (!t) return NULL;
@@ -18,7 +17,10 @@ static char *render(const char *src, unsigned flags, const char *const *known,
     buf_init(&b, 1 << 20);
     int rc = tmpl_render(t, root, &b, err, sizeof err);
     tmpl_free(t);
-    if (rc) { buf_release(&b); return NULL; }
+    if (rc) {
+        buf_release(&b);
+        return NULL;
+    }
     return b.p;
 }
 
@@ -26,14 +28,27 @@ static int compile_fails(const char *src, const char *const *known, const char *
 {
     err[0] = 0;
     struct tmpl *t = tmpl_compile("notice.en.txt", src, strlen(src), 0, known, err, sizeof err);
-    if (t) { tmpl_free(t); printf("#   compiled: %s\n", src); return 0; }
-    if (!strstr(err, want)) { printf("#   err '%s', want '%s'\n", err, want); return 0; }
+    if (t) {
+        tmpl_free(t);
+        printf("#   compiled: %s\n", src);
+        return 0;
+    }
+    if (!strstr(err, want)) {
+        printf("#   err '%s', want '%s'\n", err, want);
+        return 0;
+    }
     return 1;
 }
 
-#define CHECK_RENDER(src, flags, root, want) do { char *out_ = render(src, flags, NULL, root); \
-    if (!out_) { printf("#   error: %s\n", err); } \
-    CHECK_STR(out_, want); free(out_); } while (0)
+#define CHECK_RENDER(src, flags, root, want) \
+    do { \
+        char *out_ = render(src, flags, NULL, root); \
+        if (!out_) { \
+            printf("#   error: %s\n", err); \
+        } \
+        CHECK_STR(out_, want); \
+        free(out_); \
+    } while (0)
 
 static void test_variables(void)
 {
@@ -107,10 +122,10 @@ static void test_standalone(void)
     CHECK_RENDER("a\r\n{{#t}}\r\nb\r\n{{/t}}\r\nc", 0, r, "a\r\nb\r\nc");
     CHECK_RENDER("{{! comment }}\nfirst\n{{^t}}\nno\n{{/t}}\n", 0, r, "first\n");
     CHECK_RENDER("list:\n{{#l}}\n- {{.}}\n{{/l}}\nend", 0, r, "list:\n- a\n- b\nend");
-    CHECK_RENDER("x {{#t}}\ny\n{{/t}}", 0, r, "x \ny\n");          /* not alone on its line */
-    CHECK_RENDER("{{#t}}\n{{/t}}", 0, r, "");                        /* at start and at EOF */
+    CHECK_RENDER("x {{#t}}\ny\n{{/t}}", 0, r, "x \ny\n"); /* not alone on its line */
+    CHECK_RENDER("{{#t}}\n{{/t}}", 0, r, ""); /* at start and at EOF */
     CHECK_RENDER("a\n{{#plural n}}\none\n|\nmany\n{{/plural}}\nz", 0, r, "a\n\nmany\nz");
-    CHECK_RENDER("  {{n}}\n", 0, r, "  2\n");                        /* variables never are */
+    CHECK_RENDER("  {{n}}\n", 0, r, "  2\n"); /* variables never are */
     tmpl_ctx_free(c);
 }
 
@@ -130,8 +145,7 @@ static void test_plural(void)
     CHECK_RENDER(PL("zero"), 0, r, "0 Personen");
     CHECK_RENDER(PL("big"), 0, r, "1.234 Personen");
     CHECK_RENDER(PL("eins"), 0, r, "eine Person");
-    CHECK_RENDER("{{#plural s1}}day|days{{/plural}} {{#plural s1000}}day|days{{/plural}}", 0, r,
-                 "day days");
+    CHECK_RENDER("{{#plural s1}}day|days{{/plural}} {{#plural s1000}}day|days{{/plural}}", 0, r, "day days");
     CHECK_RENDER("{{#plural one}}|s{{/plural}}", 0, r, "");
     CHECK_RENDER("{{#plural zero}}x {{#one}}a|b{{/one}}|y{{/plural}}", 0, r, "y");
     CHECK_RENDER("{{#plural one}}x {{#one}}a|b{{/one}}|y{{/plural}}", 0, r, "x a|b");
@@ -169,7 +183,7 @@ static void test_compile_errors(void)
     CHECK(tmpl_compile("big", big, TMPL_MAX_SOURCE + 1, 0, NULL, err, sizeof err) == NULL);
     CHECK(strstr(err, "larger than") != NULL);
     free(big);
-    CHECK(compile_fails("{{a\0b}}", NULL, "unclosed tag") || 1);   /* strlen stops at NUL */
+    CHECK(compile_fails("{{a\0b}}", NULL, "unclosed tag") || 1); /* strlen stops at NUL */
     struct tmpl *t = tmpl_compile("nul", "{{a}}\0{{", 8, 0, NULL, err, sizeof err);
     CHECK(t == NULL);
     tmpl_free(t);
@@ -178,8 +192,7 @@ static void test_compile_errors(void)
 static void test_schema(void)
 {
     static const char *const known[] = {
-        "person.name", "person.salutation", "exposures.page", "exposures.first", "fields",
-        "count", "org.*", NULL,
+        "person.name", "person.salutation", "exposures.page", "exposures.first", "fields", "count", "org.*", NULL,
     };
     struct tmpl_ctx *c = tmpl_ctx_new();
     struct tmpl_node *r = tmpl_ctx_root(c);
@@ -264,7 +277,7 @@ static void test_context(void)
     struct tmpl_node *r = tmpl_ctx_root(c);
     CHECK(tmpl_ctx_error(c) == NULL);
     tmpl_set_str(r, "a", "1");
-    tmpl_set_str(r, "a", "2");                 /* replaces */
+    tmpl_set_str(r, "a", "2"); /* replaces */
     tmpl_set_strn(r, "n", "abcdef", 3);
     tmpl_set_str(r, "null", NULL);
     CHECK_RENDER("{{a}}{{n}}[{{null}}]", 0, r, "2abc[]");
@@ -294,11 +307,11 @@ static void test_context(void)
     CHECK(tmpl_ctx_error(c) == NULL);
     CHECK(tmpl_set_str(r, "a", "fresh") != NULL);
     CHECK_RENDER("{{a}}{{^l}}-{{/l}}", 0, r, "fresh-");
-    CHECK(tmpl_add_str(r, "x") == NULL);                    /* root is a map, not a list */
+    CHECK(tmpl_add_str(r, "x") == NULL); /* root is a map, not a list */
     CHECK(strstr(tmpl_ctx_error(c), "not a list") != NULL);
     tmpl_ctx_reset(c);
     r = tmpl_ctx_root(c);
-    CHECK(tmpl_set_str(tmpl_set_list(r, "l"), "k", "v") == NULL);   /* a list is not a map */
+    CHECK(tmpl_set_str(tmpl_set_list(r, "l"), "k", "v") == NULL); /* a list is not a map */
     CHECK(tmpl_set_str(r, "", "v") == NULL || tmpl_ctx_error(c));
     CHECK(tmpl_set_str(NULL, "k", "v") == NULL);
     tmpl_ctx_free(c);
@@ -321,9 +334,19 @@ static void test_escape(void)
 /* a notice-sized template: ~4 KB, ~60 placeholders, a list of exposures */
 static void test_speed(void)
 {
-    static const char *const known[] = { "name", "salutation", "code", "org.name", "org.dpo",
-        "exposures.page", "exposures.first", "exposures.last", "exposures.views", "fields",
-        "viewers", "duration", NULL };
+    static const char *const known[] = {"name",
+                                        "salutation",
+                                        "code",
+                                        "org.name",
+                                        "org.dpo",
+                                        "exposures.page",
+                                        "exposures.first",
+                                        "exposures.last",
+                                        "exposures.views",
+                                        "fields",
+                                        "viewers",
+                                        "duration",
+                                        NULL};
     char src[8192] = "";
     strcat(src, "{{#salutation}}{{salutation}} {{/salutation}}{{name}},\n\n");
     for (int i = 0; i < 12; i++)
@@ -334,7 +357,10 @@ static void test_speed(void)
                 "{{#fields}}\n* {{.}}\n{{/fields}}\nKontakt: {{org.dpo}}\n");
     struct tmpl *t = tmpl_compile("speed.html", src, strlen(src), TMPL_HTML, known, err, sizeof err);
     CHECK(t != NULL);
-    if (!t) { printf("#   %s\n", err); return; }
+    if (!t) {
+        printf("#   %s\n", err);
+        return;
+    }
     struct tmpl_ctx *c = tmpl_ctx_new();
     struct buf b;
     buf_init(&b, 1 << 20);
@@ -364,12 +390,15 @@ static void test_speed(void)
         tmpl_add_str(f, "Name");
         tmpl_add_str(f, "E-Mail-Adresse");
         buf_reset(&b);
-        if (tmpl_render(t, r, &b, err, sizeof err)) { CHECK(0); printf("# %s\n", err); break; }
+        if (tmpl_render(t, r, &b, err, sizeof err)) {
+            CHECK(0);
+            printf("# %s\n", err);
+            break;
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("# build context + render %zu bytes: %.0f renders/s (%.1f us each)\n", b.len, n / s,
-           s / n * 1e6);
+    printf("# build context + render %zu bytes: %.0f renders/s (%.1f us each)\n", b.len, n / s, s / n * 1e6);
     CHECK(strstr(b.p, "Beispiel &lt;GmbH&gt;") != NULL);
     CHECK(strstr(b.p, "drei Personen") != NULL);
     buf_release(&b);
