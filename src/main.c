@@ -16,29 +16,23 @@ static char *default_actor(void)
     return xstrdup(u && *u ? u : "unknown");
 }
 
-int main(int argc, char **argv)
+/* The global options (--db, --actor, --json, --utc, before or after the command; "--" ends
+ * option scanning) into ctx and *actor; the other arguments into args[*nargs]. 0, or 2 after
+ * the message. */
+static int global_options(int argc, char **argv, struct kt_ctx *ctx, char **args, int *nargs, char **actor)
 {
-    struct kt_ctx ctx = {0};
-    ctx.dispatch = kt_dispatch;
-    ctx.prog = argc > 0 && argv[0] && strchr(argv[0], '/') ? argv[0] : "klartext";
-    char **args = xcalloc((size_t)argc + 1, sizeof *args);
-    int nargs = 0, rc;
-    char *actor = NULL;
-    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-
-    /* global options may stand before or after the command; "--" ends option scanning */
     int after_dashdash = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
         int takes = 0;
         if (after_dashdash) {
-            args[nargs++] = argv[i];
+            args[(*nargs)++] = argv[i];
             continue;
         }
         if (!strcmp(a, "--")) {
             after_dashdash = 1;
-            args[nargs++] = argv[i];
+            args[(*nargs)++] = argv[i];
             continue;
         }
         if (!strncmp(a, "--db", 4) && (a[4] == 0 || a[4] == '=')) takes = 1;
@@ -52,59 +46,24 @@ int main(int argc, char **argv)
                 kt_usage(stderr);
                 return 2;
             }
-            if (!*val) {
-                kt_error(2, "option '%.7s' needs a non-empty value", a);
-                return 2;
+            if (!*val) return kt_error(2, "option '%.7s' needs a non-empty value", a);
+            if (takes == 1) ctx->db_path = val;
+            else {
+                free(*actor);
+                *actor = xstrdup(val);
             }
-            if (takes == 1) ctx.db_path = val;
-            else actor = xstrdup(val);
             continue;
         }
-        if (!strcmp(a, "--json")) {
-            ctx.json = 1;
-            continue;
-        }
-        if (!strcmp(a, "--utc")) {
-            ctx.utc = 1;
-            continue;
-        }
-        args[nargs++] = argv[i];
+        if (!strcmp(a, "--json")) ctx->json = 1;
+        else if (!strcmp(a, "--utc")) ctx->utc = 1;
+        else args[(*nargs)++] = argv[i];
     }
-    if (!ctx.db_path)
-        ctx.db_path = getenv("KLARTEXT_DB") && *getenv("KLARTEXT_DB") ? getenv("KLARTEXT_DB") : "klartext.db";
-    ctx.actor = actor ? actor : (actor = default_actor());
-    char err[256];
-    if (kt_now(&ctx.now, err, sizeof err)) {
-        rc = kt_error(2, "%s", err);
-        goto out;
-    }
+    return 0;
+}
 
-    if (nargs == 0) {
-        kt_usage(stderr);
-        fprintf(stderr, "try 'klartext help' for the list of commands\n");
-        rc = 2;
-        goto out;
-    }
-    if (!strcmp(args[0], "--version") || !strcmp(args[0], "-V")) {
-        rc = cmd_version(&ctx, 0, NULL);
-        goto out;
-    }
-    if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) {
-        rc = cmd_help(&ctx, 1, args);
-        goto out;
-    }
-    if (args[0][0] == '-') {
-        rc = kt_error(2, "unknown option '%s'", args[0]);
-        kt_usage(stderr);
-        goto out;
-    }
-    const struct kt_cmd *c = kt_command_find(args[0]);
-    if (!c) {
-        rc = kt_error(2, "'%s' is not a klartext command (see 'klartext help')", args[0]);
-        kt_usage(stderr);
-        goto out;
-    }
-    /* the command line as the audit trail records it (bounded) */
+/* the command line as the audit trail records it (bounded; caller frees) */
+static char *audit_cmdline(char **args, int nargs)
+{
     struct buf cl;
     buf_init(&cl, 4096);
     buf_adds(&cl, "klartext");
@@ -113,10 +72,57 @@ int main(int argc, char **argv)
         size_t n = strlen(a);
         if (buf_addf(&cl, " %.*s%s", n > 200 ? 200 : (int)n, a, n > 200 ? "…" : "")) break;
     }
-    ctx.cmdline = buf_detach(&cl);
-    rc = c->fn(&ctx, nargs, args);
-    if (rc < 0) rc = 0; /* --help */
-out:
+    return buf_detach(&cl);
+}
+
+/* --version, --help, an unknown option or command: handled here (*rc set, returns NULL);
+ * otherwise the command to run. */
+static const struct kt_cmd *find_command(struct kt_ctx *ctx, char **args, int nargs, int *rc)
+{
+    const struct kt_cmd *c = NULL;
+    if (nargs == 0) {
+        kt_usage(stderr);
+        fprintf(stderr, "try 'klartext help' for the list of commands\n");
+        *rc = 2;
+    } else if (!strcmp(args[0], "--version") || !strcmp(args[0], "-V")) {
+        *rc = cmd_version(ctx, 0, NULL);
+    } else if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) {
+        *rc = cmd_help(ctx, 1, args);
+    } else if (args[0][0] == '-') {
+        *rc = kt_error(2, "unknown option '%s'", args[0]);
+        kt_usage(stderr);
+    } else if (!(c = kt_command_find(args[0]))) {
+        *rc = kt_error(2, "'%s' is not a klartext command (see 'klartext help')", args[0]);
+        kt_usage(stderr);
+    }
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    struct kt_ctx ctx = {0};
+    ctx.dispatch = kt_dispatch;
+    ctx.prog = argc > 0 && argv[0] && strchr(argv[0], '/') ? argv[0] : "klartext";
+    char **args = xcalloc((size_t)argc + 1, sizeof *args);
+    int nargs = 0, rc;
+    char *actor = NULL;
+    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+    if ((rc = global_options(argc, argv, &ctx, args, &nargs, &actor))) {
+        free(actor);
+        free(args);
+        return rc;
+    }
+    if (!ctx.db_path)
+        ctx.db_path = getenv("KLARTEXT_DB") && *getenv("KLARTEXT_DB") ? getenv("KLARTEXT_DB") : "klartext.db";
+    ctx.actor = actor ? actor : (actor = default_actor());
+    char err[256];
+    const struct kt_cmd *c;
+    if (kt_now(&ctx.now, err, sizeof err)) rc = kt_error(2, "%s", err);
+    else if ((c = find_command(&ctx, args, nargs, &rc))) {
+        ctx.cmdline = audit_cmdline(args, nargs);
+        rc = c->fn(&ctx, nargs, args);
+        if (rc < 0) rc = 0; /* --help */
+    }
     if (fflush(stdout) != 0 && rc == 0) rc = kt_error(1, "cannot write output");
     free(ctx.cmdline);
     free(actor);

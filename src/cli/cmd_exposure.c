@@ -111,6 +111,56 @@ static void print_text(struct kt_ctx *ctx, reg *r, const struct exposure_row *e)
     buf_release(&b);
 }
 
+/* "a;b;c" as a JSON array of strings */
+static json_t *json_list(const char *semi)
+{
+    json_t *a = json_array();
+    char *t = xstrdup(semi);
+    for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv))
+        json_array_append_new(a, json_string(tok));
+    free(t);
+    return a;
+}
+
+static json_t *scan_json(const struct scan_info *si)
+{
+    json_t *s = json_object();
+    json_object_set_new(s, "version", json_integer(si->version));
+    json_object_set_new(s, "created_at", kt_json_time(si->created_at));
+    json_object_set_new(s, "rule_sha256", json_string(si->rule_sha256));
+    json_object_set_new(s, "people", json_integer(si->people));
+    json_object_set_new(s, "records", json_integer(si->records));
+    json_object_set_new(s, "views", json_integer(si->views));
+    json_object_set_new(s, "first_seen", kt_json_time(si->first_seen));
+    json_object_set_new(s, "last_seen", kt_json_time(si->last_seen));
+    return s;
+}
+
+static json_t *exposure_json(const struct exposure_row *r)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "subject", json_string(r->subject));
+    json_object_set_new(e, "first_seen", kt_json_time(r->first_seen));
+    json_object_set_new(e, "last_seen", kt_json_time(r->last_seen));
+    json_object_set_new(e, "views", json_integer(r->views));
+    json_object_set_new(e, "viewers", json_integer(r->viewers));
+    json_object_set_new(e, "signed_in_viewers", json_integer(r->signed_in_viewers));
+    json_object_set_new(e, "anonymous_viewers", json_integer(r->anonymous_viewers));
+    json_object_set_new(e, "pages", json_list(r->pages));
+    json_object_set_new(e, "fields", json_list(r->fields));
+    return e;
+}
+
+static void print_json(const char *ref, const struct scan_info *si, const struct exposure_row *rows, size_t n)
+{
+    json_t *j = json_object(), *a = json_array();
+    json_object_set_new(j, "incident", json_string(ref));
+    json_object_set_new(j, "scan", scan_json(si));
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, exposure_json(&rows[i]));
+    json_object_set_new(j, "exposures", a);
+    kt_json_print(j);
+}
+
 int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt o[] = {
@@ -174,43 +224,8 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (!strcmp(fmt, "csv")) print_csv(rows, n);
-    else if (!strcmp(fmt, "json")) {
-        json_t *j = json_object(), *a = json_array();
-        json_object_set_new(j, "incident", json_string(inc.ref));
-        json_t *s = json_object();
-        json_object_set_new(s, "version", json_integer(si.version));
-        json_object_set_new(s, "created_at", kt_json_time(si.created_at));
-        json_object_set_new(s, "rule_sha256", json_string(si.rule_sha256));
-        json_object_set_new(s, "people", json_integer(si.people));
-        json_object_set_new(s, "records", json_integer(si.records));
-        json_object_set_new(s, "views", json_integer(si.views));
-        json_object_set_new(s, "first_seen", kt_json_time(si.first_seen));
-        json_object_set_new(s, "last_seen", kt_json_time(si.last_seen));
-        json_object_set_new(j, "scan", s);
-        for (size_t i = 0; i < n; i++) {
-            json_t *e = json_object(), *pg = json_array(), *fl = json_array();
-            json_object_set_new(e, "subject", json_string(rows[i].subject));
-            json_object_set_new(e, "first_seen", kt_json_time(rows[i].first_seen));
-            json_object_set_new(e, "last_seen", kt_json_time(rows[i].last_seen));
-            json_object_set_new(e, "views", json_integer(rows[i].views));
-            json_object_set_new(e, "viewers", json_integer(rows[i].viewers));
-            json_object_set_new(e, "signed_in_viewers", json_integer(rows[i].signed_in_viewers));
-            json_object_set_new(e, "anonymous_viewers", json_integer(rows[i].anonymous_viewers));
-            char *t = xstrdup(rows[i].pages);
-            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv))
-                json_array_append_new(pg, json_string(tok));
-            free(t);
-            t = xstrdup(rows[i].fields);
-            for (char *sv, *tok = strtok_r(t, ";", &sv); tok; tok = strtok_r(NULL, ";", &sv))
-                json_array_append_new(fl, json_string(tok));
-            free(t);
-            json_object_set_new(e, "pages", pg);
-            json_object_set_new(e, "fields", fl);
-            json_array_append_new(a, e);
-        }
-        json_object_set_new(j, "exposures", a);
-        kt_json_print(j);
-    } else {
+    else if (!strcmp(fmt, "json")) print_json(inc.ref, &si, rows, n);
+    else {
         char t[64];
         kt_fmt_time(ctx, r, si.created_at, t, sizeof t);
         if (!subject)

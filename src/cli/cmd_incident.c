@@ -309,6 +309,57 @@ static int inc_list(struct kt_ctx *ctx, int argc, char **argv)
     return 0;
 }
 
+/* --text's length, --at (not in the future), --kind and --corrects N into *at and *corrects;
+   0, or 2 after the message */
+static int event_args(struct kt_ctx *ctx, const char *text, const char *at_s, const char *kind, const char *corr_s,
+                      int64_t *at, int64_t *corrects)
+{
+    static const char *const kinds[] = {"note",     "finding",  "containment", "communication",
+                                        "evidence", "decision", NULL};
+    char err[300];
+    if (strlen(text) > 20000) return kt_error(2, "--text is too long (max 20000 bytes)");
+    if (at_s && kt_time_parse(at_s, at, err, sizeof err)) return kt_error(2, "--at: %s", err);
+    if (*at > ctx->now + 300) return kt_error(2, "--at: %s is in the future", at_s);
+    if (kind) {
+        int ok = 0;
+        for (const char *const *k = kinds; *k; k++) ok |= !strcmp(*k, kind);
+        if (!ok)
+            return kt_error(
+                2, "--kind: '%s' is not one of note, finding, containment, communication, evidence, decision", kind);
+    }
+    if (corr_s) {
+        char *end;
+        *corrects = strtoll(corr_s, &end, 10);
+        if (*end || *corrects <= 0) return kt_error(2, "--corrects: '%s' is not a timeline entry number", corr_s);
+    }
+    return 0;
+}
+
+/* the timeline entry, in one transaction, after checking that the entry it corrects exists */
+static int event_add(reg *r, struct incident *inc, int64_t at, const char *kind, const char *text, int64_t corrects)
+{
+    int rc;
+    if (corrects) {
+        int found;
+        if ((rc = incident_event_exists(r, inc, corrects, &found))) return kt_error(rc, "%s", reg_err(r));
+        if (!found) return kt_error(2, "incident %s has no timeline entry #%lld", inc->ref, (long long)corrects);
+    }
+    int64_t seq;
+    if ((rc = reg_begin(r)) ||
+        (rc = incident_event_add(r, inc, at,
+                                 corrects ? "correction"
+                                 : kind   ? kind
+                                          : "note",
+                                 text, corrects, &seq)) ||
+        (rc = reg_commit(r))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_rollback(r);
+        return rc;
+    }
+    printf("Added timeline entry #%lld to %s\n", (long long)seq, inc->ref);
+    return 0;
+}
+
 static int inc_event(struct kt_ctx *ctx, int argc, char **argv)
 {
     static const char usage[] = "klartext incident event ID --text TEXT [--at TIME] [--kind KIND] [--corrects N]";
@@ -331,9 +382,6 @@ static int inc_event(struct kt_ctx *ctx, int argc, char **argv)
     const char *text = opt_get(o, "text")->value, *at_s = opt_get(o, "at")->value;
     const char *kind = opt_get(o, "kind")->value, *corr_s = opt_get(o, "corrects")->value;
     int64_t at = ctx->now, corrects = 0;
-    char err[300];
-    static const char *const kinds[] = {"note",     "finding",  "containment", "communication",
-                                        "evidence", "decision", NULL};
     if (npos != 1) {
         rc = kt_error(2, "incident event needs the incident's ID");
         usage_line(usage);
@@ -344,35 +392,7 @@ static int inc_event(struct kt_ctx *ctx, int argc, char **argv)
         usage_line(usage);
         goto out;
     }
-    if (strlen(text) > 20000) {
-        rc = kt_error(2, "--text is too long (max 20000 bytes)");
-        goto out;
-    }
-    if (at_s && kt_time_parse(at_s, &at, err, sizeof err)) {
-        rc = kt_error(2, "--at: %s", err);
-        goto out;
-    }
-    if (at > ctx->now + 300) {
-        rc = kt_error(2, "--at: %s is in the future", at_s);
-        goto out;
-    }
-    if (kind) {
-        int ok = 0;
-        for (const char *const *k = kinds; *k; k++) ok |= !strcmp(*k, kind);
-        if (!ok) {
-            rc = kt_error(2, "--kind: '%s' is not one of note, finding, containment, communication, evidence, decision",
-                          kind);
-            goto out;
-        }
-    }
-    if (corr_s) {
-        char *end;
-        corrects = strtoll(corr_s, &end, 10);
-        if (*end || corrects <= 0) {
-            rc = kt_error(2, "--corrects: '%s' is not a timeline entry number", corr_s);
-            goto out;
-        }
-    }
+    if ((rc = event_args(ctx, text, at_s, kind, corr_s, &at, &corrects))) goto out;
     reg *r;
     if ((rc = kt_open(ctx, 0, &r))) goto out;
     struct incident inc;
@@ -381,31 +401,7 @@ static int inc_event(struct kt_ctx *ctx, int argc, char **argv)
         reg_close(r);
         goto out;
     }
-    if (corrects) {
-        int found;
-        if ((rc = incident_event_exists(r, &inc, corrects, &found))) {
-            kt_error(rc, "%s", reg_err(r));
-            goto close;
-        }
-        if (!found) {
-            rc = kt_error(2, "incident %s has no timeline entry #%lld", inc.ref, (long long)corrects);
-            goto close;
-        }
-    }
-    int64_t seq;
-    if ((rc = reg_begin(r)) ||
-        (rc = incident_event_add(r, &inc, at,
-                                 corrects ? "correction"
-                                 : kind   ? kind
-                                          : "note",
-                                 text, corrects, &seq)) ||
-        (rc = reg_commit(r))) {
-        kt_error(rc, "%s", reg_err(r));
-        reg_rollback(r);
-    } else {
-        printf("Added timeline entry #%lld to %s\n", (long long)seq, inc.ref);
-    }
-close:
+    rc = event_add(r, &inc, at, kind, text, corrects);
     incident_release(&inc);
     reg_close(r);
 out:

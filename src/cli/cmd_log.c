@@ -220,6 +220,72 @@ static void print_hashes(const char *label, const struct tlog_proof *p)
     }
 }
 
+/* The tree size a proof defaults to: the newest checkpoint's. For --inclusion, an INDEX past
+ * it is an error saying whether a checkpoint would cover it (1) or the log has no such entry (2). */
+static int prove_default_size(reg *r, int inclusion, int64_t index, int64_t *target)
+{
+    struct tlog_ckpt c;
+    int found, rc;
+    if ((rc = tlog_checkpoint_latest(r, &c, &found))) return kt_error(rc, "%s", reg_err(r));
+    *target = c.size;
+    tlog_ckpt_release(&c);
+    if (!found) return kt_error(1, "no checkpoint yet: run 'klartext log checkpoint' first (or give the tree size)");
+    if (inclusion && index >= *target) {
+        int64_t n = 0;
+        tlog_size(r, &n);
+        if (index < n)
+            return kt_error(
+                1, "entry %lld is not covered by the newest checkpoint (size %lld) yet: run 'klartext log checkpoint'",
+                (long long)index, (long long)*target);
+        return kt_error(2, "entry %lld is not in the log (it has %lld entr%s)", (long long)index, (long long)n,
+                        n == 1 ? "y" : "ies");
+    }
+    return 0;
+}
+
+/* --json: the proof with the entry and checkpoint note (inclusion) or both notes (consistency). */
+static void prove_print_json(reg *r, const struct tlog_proof *p, int inclusion, int64_t index, int64_t old,
+                             int64_t target)
+{
+    json_t *j = tlog_proof_json(p);
+    if (inclusion) {
+        struct tlog_entry *e;
+        size_t n;
+        if (!tlog_entries(r, index, index + 1, &e, &n) && n == 1) {
+            json_t *d = json_stringn(e[0].data, e[0].len);
+            json_object_set_new(j, "entry", d ? d : json_null());
+            json_object_set_new(j, "kind", json_string(e[0].kind));
+        }
+        tlog_entries_free(e, n);
+        json_object_set_new(j, "checkpoint", note_or_null(r, target));
+    } else {
+        json_object_set_new(j, "checkpoint1", note_or_null(r, old));
+        json_object_set_new(j, "checkpoint2", note_or_null(r, target));
+    }
+    kt_json_print(j);
+}
+
+static void prove_print_text(const struct tlog_proof *p, int inclusion, int64_t index, int64_t old, int64_t target)
+{
+    char hex[65];
+    if (inclusion) {
+        printf("inclusion proof: entry %lld in the log of %lld entries (RFC 9162)\n", (long long)index,
+               (long long)target);
+        hexs(p->leaf_hash, 32, hex);
+        printf("  %-10s %s\n", "leaf hash", hex);
+        hexs(p->root, 32, hex);
+        printf("  %-10s %s\n", "root", hex);
+    } else {
+        printf("consistency proof: the log of %lld entries extends the log of %lld (RFC 9162)\n", (long long)target,
+               (long long)old);
+        hexs(p->root1, 32, hex);
+        printf("  %-10s %s\n", "old root", hex);
+        hexs(p->root, 32, hex);
+        printf("  %-10s %s\n", "new root", hex);
+    }
+    print_hashes("proof", p);
+}
+
 static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
 {
     static const char usage[] = "klartext log prove (--inclusion INDEX [--size N] | --consistency OLD [NEW])";
@@ -265,32 +331,9 @@ static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
     reg *r;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
     int64_t target = inc_s ? size : nw;
-    if (target < 0) {
-        struct tlog_ckpt c;
-        int found;
-        if ((rc = tlog_checkpoint_latest(r, &c, &found))) {
-            kt_error(rc, "%s", reg_err(r));
-            reg_close(r);
-            return rc;
-        }
-        target = c.size;
-        tlog_ckpt_release(&c);
-        if (!found) {
-            reg_close(r);
-            return kt_error(1, "no checkpoint yet: run 'klartext log checkpoint' first (or give the tree size)");
-        }
-        if (inc_s && index >= target) {
-            int64_t n = 0;
-            tlog_size(r, &n);
-            reg_close(r);
-            if (index < n)
-                return kt_error(
-                    1,
-                    "entry %lld is not covered by the newest checkpoint (size %lld) yet: run 'klartext log checkpoint'",
-                    (long long)index, (long long)target);
-            return kt_error(2, "entry %lld is not in the log (it has %lld entr%s)", (long long)index, (long long)n,
-                            n == 1 ? "y" : "ies");
-        }
+    if (target < 0 && (rc = prove_default_size(r, !!inc_s, index, &target))) {
+        reg_close(r);
+        return rc;
     }
     struct tlog_proof p;
     rc = inc_s ? tlog_prove_inclusion(r, index, target, &p) : tlog_prove_consistency(r, old, target, &p);
@@ -299,42 +342,8 @@ static int log_prove(struct kt_ctx *ctx, int argc, char **argv)
         reg_close(r);
         return rc;
     }
-    if (ctx->json) {
-        json_t *j = tlog_proof_json(&p);
-        if (inc_s) {
-            struct tlog_entry *e;
-            size_t n;
-            if (!tlog_entries(r, index, index + 1, &e, &n) && n == 1) {
-                json_t *d = json_stringn(e[0].data, e[0].len);
-                json_object_set_new(j, "entry", d ? d : json_null());
-                json_object_set_new(j, "kind", json_string(e[0].kind));
-            }
-            tlog_entries_free(e, n);
-            json_object_set_new(j, "checkpoint", note_or_null(r, target));
-        } else {
-            json_object_set_new(j, "checkpoint1", note_or_null(r, old));
-            json_object_set_new(j, "checkpoint2", note_or_null(r, target));
-        }
-        kt_json_print(j);
-    } else {
-        char hex[65];
-        if (inc_s) {
-            printf("inclusion proof: entry %lld in the log of %lld entries (RFC 9162)\n", (long long)index,
-                   (long long)target);
-            hexs(p.leaf_hash, 32, hex);
-            printf("  %-10s %s\n", "leaf hash", hex);
-            hexs(p.root, 32, hex);
-            printf("  %-10s %s\n", "root", hex);
-        } else {
-            printf("consistency proof: the log of %lld entries extends the log of %lld (RFC 9162)\n", (long long)target,
-                   (long long)old);
-            hexs(p.root1, 32, hex);
-            printf("  %-10s %s\n", "old root", hex);
-            hexs(p.root, 32, hex);
-            printf("  %-10s %s\n", "new root", hex);
-        }
-        print_hashes("proof", &p);
-    }
+    if (ctx->json) prove_print_json(r, &p, !!inc_s, index, old, target);
+    else prove_print_text(&p, !!inc_s, index, old, target);
     reg_close(r);
     return 0;
 }

@@ -178,6 +178,52 @@ static char *draft(reg *r, const struct incident *inc, int de)
 
 /* ---------------------------------------------------------------- the command */
 
+/* --draft: the statement written from the record, printed (stores nothing) */
+static void print_draft(struct kt_ctx *ctx, reg *r, const struct incident *inc, const char *lang, const char *title)
+{
+    char *d = draft(r, inc, !strcmp(lang, "de"));
+    if (ctx->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "incident", json_string(inc->ref));
+        json_object_set_new(j, "lang", json_string(lang));
+        json_object_set_new(j, "title", json_string(title ? title : inc->v[IF_TITLE]));
+        json_object_set_new(j, "statement", json_string(d));
+        kt_json_print(j);
+    } else fputs(d, stdout);
+    free(d);
+}
+
+/* the new revision of the statement, stored in one transaction and reported */
+static int publish_statement(struct kt_ctx *ctx, reg *r, const struct incident *inc, const char *lang,
+                             const char *title, const char *text)
+{
+    struct statement st = {0};
+    int rc;
+    if ((rc = reg_begin(r)) || (rc = statement_add(r, inc, lang, title ? title : inc->v[IF_TITLE], text, &st)) ||
+        (rc = reg_commit(r))) {
+        kt_error(rc, "%s", reg_err(r));
+        reg_rollback(r);
+        statement_release(&st); /* filled before a failed commit (e.g. a full disk) */
+        return rc;
+    }
+    if (ctx->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "incident", json_string(st.incident));
+        json_object_set_new(j, "revision", json_integer(st.revision));
+        json_object_set_new(j, "lang", json_string(st.lang));
+        json_object_set_new(j, "title", json_string(st.title));
+        json_object_set_new(j, "published_at", kt_json_time(st.published_at));
+        json_object_set_new(j, "log_index", json_integer(st.log_index));
+        kt_json_print(j);
+    } else {
+        printf("Published revision %lld of the %s statement on %s: log entry %lld.\n", (long long)st.revision,
+               !strcmp(st.lang, "de") ? "German" : "English", st.incident, (long long)st.log_index);
+        printf("It can be proven once the log is signed again: klartext log checkpoint\n");
+    }
+    statement_release(&st);
+    return 0;
+}
+
 int incident_publish(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt o[] = {
@@ -240,42 +286,8 @@ int incident_publish(struct kt_ctx *ctx, int argc, char **argv)
         const char *langs = reg_org_get(r, "organisation.languages");
         lang = langs && !strncmp(langs, "de", 2) ? "de" : "en";
     }
-    if (want_draft) {
-        char *d = draft(r, &inc, !strcmp(lang, "de"));
-        if (ctx->json) {
-            json_t *j = json_object();
-            json_object_set_new(j, "incident", json_string(inc.ref));
-            json_object_set_new(j, "lang", json_string(lang));
-            json_object_set_new(j, "title", json_string(title ? title : inc.v[IF_TITLE]));
-            json_object_set_new(j, "statement", json_string(d));
-            kt_json_print(j);
-        } else fputs(d, stdout);
-        free(d);
-        goto out;
-    }
-    struct statement st = {0};
-    if ((rc = reg_begin(r)) || (rc = statement_add(r, &inc, lang, title ? title : inc.v[IF_TITLE], text, &st)) ||
-        (rc = reg_commit(r))) {
-        kt_error(rc, "%s", reg_err(r));
-        reg_rollback(r);
-        statement_release(&st); /* filled before a failed commit (e.g. a full disk) */
-        goto out;
-    }
-    if (ctx->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "incident", json_string(st.incident));
-        json_object_set_new(j, "revision", json_integer(st.revision));
-        json_object_set_new(j, "lang", json_string(st.lang));
-        json_object_set_new(j, "title", json_string(st.title));
-        json_object_set_new(j, "published_at", kt_json_time(st.published_at));
-        json_object_set_new(j, "log_index", json_integer(st.log_index));
-        kt_json_print(j);
-    } else {
-        printf("Published revision %lld of the %s statement on %s: log entry %lld.\n", (long long)st.revision,
-               !strcmp(st.lang, "de") ? "German" : "English", st.incident, (long long)st.log_index);
-        printf("It can be proven once the log is signed again: klartext log checkpoint\n");
-    }
-    statement_release(&st);
+    if (want_draft) print_draft(ctx, r, &inc, lang, title);
+    else rc = publish_statement(ctx, r, &inc, lang, title, text);
 out:
     if (loaded) incident_release(&inc);
     reg_close(r);

@@ -9,6 +9,56 @@ static const char usage[] = "klartext serve [--listen ADDR:PORT] [--rate-limit N
                             "[--trust-proxy [--trusted-proxy ADDR]...] [--access-log FILE|-|off] [--threads N] "
                             "[--max-connections N] [--max-connections-per-ip N] [--request-timeout SECONDS]";
 
+/* The --trusted-proxy values joined with commas (caller frees). */
+static char *join_proxies(const char **pv)
+{
+    size_t len = 1;
+    for (size_t i = 0; pv && pv[i]; i++) len += strlen(pv[i]) + 1;
+    char *proxies = xcalloc(1, len);
+    for (size_t i = 0; pv && pv[i]; i++) {
+        if (i) strcat(proxies, ",");
+        strcat(proxies, pv[i]);
+    }
+    if (!pv) snprintf(proxies, len, "%s", "");
+    return proxies;
+}
+
+/* --rate-limit N/min and the numeric options into so; 0, or 2 after the message. */
+static int serve_numbers(struct opt *o, struct serve_opts *so)
+{
+    const char *v;
+    so->rate_per_min = 20;
+    so->session_minutes = 480;
+    if ((v = opt_get(o, "rate-limit")->value)) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end == v || n < 1 || n > 100000000 || (*end && strcmp(end, "/min")))
+            return kt_error(2, "--rate-limit: '%s' is not N/min (e.g. 20/min)", v);
+        so->rate_per_min = (int)n;
+    }
+    struct {
+        const char *name;
+        long lo, hi;
+        int *dst;
+    } nums[] = {
+        {"threads", 1, 256, &so->threads},
+        {"session-minutes", 1, 7 * 24 * 60, &so->session_minutes},
+        {"max-connections", 1, 1000000, &so->max_conns},
+        {"max-connections-per-ip", 0, 1000000, &so->max_conns_per_ip},
+        {"request-timeout", 1, 3600, &so->request_timeout},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (!(v = opt_get(o, nums[i].name)->value)) continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end || n < nums[i].lo || n > nums[i].hi)
+            return kt_error(2, "--%s: '%s' is not a number from %ld to %ld", nums[i].name, v, nums[i].lo, nums[i].hi);
+        *nums[i].dst = (int)n;
+    }
+    if (opt_get(o, "max-connections-per-ip")->value && so->max_conns_per_ip == 0) so->max_conns_per_ip = -1;
+    return 0;
+}
+
 int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt o[] = {
@@ -50,15 +100,7 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
     so.trust_proxy = opt_get(o, "trust-proxy")->given > 0;
     char *proxies = NULL;
     if (opt_get(o, "trusted-proxy")->given) {
-        size_t len = 1;
-        const char **pv = opt_get(o, "trusted-proxy")->values;
-        for (size_t i = 0; pv && pv[i]; i++) len += strlen(pv[i]) + 1;
-        proxies = xcalloc(1, len);
-        for (size_t i = 0; pv && pv[i]; i++) {
-            if (i) strcat(proxies, ",");
-            strcat(proxies, pv[i]);
-        }
-        if (!pv) snprintf(proxies, len, "%s", "");
+        proxies = join_proxies(opt_get(o, "trusted-proxy")->values);
         if (!so.trust_proxy) {
             rc = kt_error(2, "--trusted-proxy goes with --trust-proxy");
             goto out;
@@ -66,57 +108,8 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
         so.trusted_proxies = proxies;
     }
     so.access_log = opt_get(o, "access-log")->value;
-    so.rate_per_min = 20;
-    so.session_minutes = 480;
     so.status = stderr;
-    const char *v;
-    if ((v = opt_get(o, "rate-limit")->value)) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (end == v || n < 1 || n > 100000000 || (*end && strcmp(end, "/min"))) {
-            rc = kt_error(2, "--rate-limit: '%s' is not N/min (e.g. 20/min)", v);
-            goto out;
-        }
-        so.rate_per_min = (int)n;
-    }
-    if ((v = opt_get(o, "threads")->value)) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 256) {
-            rc = kt_error(2, "--threads: '%s' is not a number from 1 to 256", v);
-            goto out;
-        }
-        so.threads = (int)n;
-    }
-    if ((v = opt_get(o, "session-minutes")->value)) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 7 * 24 * 60) {
-            rc = kt_error(2, "--session-minutes: '%s' is not a number from 1 to 10080", v);
-            goto out;
-        }
-        so.session_minutes = (int)n;
-    }
-    struct {
-        const char *name;
-        long lo, hi;
-        int *dst;
-    } nums[] = {
-        {"max-connections", 1, 1000000, &so.max_conns},
-        {"max-connections-per-ip", 0, 1000000, &so.max_conns_per_ip},
-        {"request-timeout", 1, 3600, &so.request_timeout},
-    };
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        if (!(v = opt_get(o, nums[i].name)->value)) continue;
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (end == v || *end || n < nums[i].lo || n > nums[i].hi) {
-            rc = kt_error(2, "--%s: '%s' is not a number from %ld to %ld", nums[i].name, v, nums[i].lo, nums[i].hi);
-            goto out;
-        }
-        *nums[i].dst = (int)n;
-    }
-    if (opt_get(o, "max-connections-per-ip")->value && so.max_conns_per_ip == 0) so.max_conns_per_ip = -1;
+    if ((rc = serve_numbers(o, &so))) goto out;
     char err[512];
     rc = serve_run(&so, err, sizeof err);
     if (rc) kt_error(rc, "%s", err);

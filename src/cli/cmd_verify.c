@@ -488,6 +488,16 @@ static int print_log_proof(struct kt_ctx *ctx, reg *r, const struct notice_info 
     return 0;
 }
 
+/* v->title: the title of the notice's incident, when the register has one */
+static void load_title(reg *r, struct verdict *v)
+{
+    struct incident inc;
+    if (!incident_load(r, v->ni.incident_ref, &inc)) {
+        if (inc.v[IF_TITLE]) v->title = xstrdup(inc.v[IF_TITLE]);
+        incident_release(&inc);
+    }
+}
+
 static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, int proof)
 {
     char canon[CODE_CANON_SIZE], err[400];
@@ -526,11 +536,7 @@ static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, in
         goto out;
     }
     v.have_notice = 1;
-    struct incident inc;
-    if (!incident_load(r, v.ni.incident_ref, &inc)) {
-        if (inc.v[IF_TITLE]) v.title = xstrdup(inc.v[IF_TITLE]);
-        incident_release(&inc);
-    }
+    load_title(r, &v);
     if ((rc = check_stored(r, pk, id, &v, &msg))) goto out;
     v.genuine = v.have_sig && state_ok(&v.ni, &v);
     if (!(proof && ctx->json)) print_verdict(ctx, r, &v, "the notice with this code");
@@ -545,16 +551,96 @@ out:
     return rc;
 }
 
+/* Does the saved e-mail carry a klartext notice signed with pk (not a TEST sample)? 0 with
+ * parts and v's signature fields filled; otherwise 1 after printing the verdict. */
+static int signed_notice(struct kt_ctx *ctx, reg *r, struct verdict *v, const char *path, const unsigned char pk[32],
+                         const unsigned char id[8], const char *data, size_t len, struct mime_parts *parts)
+{
+    char err[400];
+    if (mime_extract_notice(data, len, parts, err, sizeof err)) {
+        snprintf(v->why_buf, sizeof v->why_buf, "it carries no readable signed notice (%s)", err);
+        v->why = v->why_buf;
+        print_verdict(ctx, r, v, path);
+        return 1;
+    }
+    struct minisig ms;
+    int s = minisig_verify(pk, id, parts->notice_txt, parts->notice_txt_len, parts->minisig, parts->minisig_len, &ms,
+                           err, sizeof err);
+    if (s != MINISIG_OK) {
+        snprintf(v->why_buf, sizeof v->why_buf, "%s: %s",
+                 s == MINISIG_WRONG_KEY   ? "it was not signed with this organisation's key"
+                 : s == MINISIG_MALFORMED ? "its signature is damaged"
+                                          : "its text was changed after it was signed",
+                 err);
+        v->why = v->why_buf;
+        print_verdict(ctx, r, v, path);
+        return 1;
+    }
+    v->have_sig = 1;
+    escape_line(ms.trusted, ms.trusted_len, v->trusted, sizeof v->trusted);
+    if (notice_trusted_parse(ms.trusted, ms.trusted_len, v->incident, sizeof v->incident, v->notice_id,
+                             sizeof v->notice_id, &v->signed_at, &v->test)) {
+        v->why = "it is signed with this key, but it is not a klartext notice (its trusted comment says otherwise)";
+        print_verdict(ctx, r, v, path);
+        return 1;
+    }
+    if (v->test) {
+        v->why = "it is a TEST sample: signed by the organisation, but not a notice to a person";
+        print_verdict(ctx, r, v, path);
+        return 1;
+    }
+    return 0;
+}
+
+/* Is the signed notice the one the register holds under its id, in the very e-mail that was
+ * sent, and in a state that makes it genuine? Prints the verdict; 0 genuine, 1 not, or the
+ * register's failure after its message. */
+static int matches_register(struct kt_ctx *ctx, reg *r, struct verdict *v, const char *path,
+                            const struct mime_parts *parts, const char *data, size_t len)
+{
+    int found = 0, rc;
+    if ((rc = outbox_find_id(r, v->notice_id, &v->ni, &found))) return kt_error(rc, "%s", reg_err(r));
+    if (!found) {
+        v->why = "it is signed with this key, but the register has no notice with its id";
+        print_verdict(ctx, r, v, path);
+        return 1;
+    }
+    v->have_notice = 1;
+    uint8_t dg[32];
+    char hex[65];
+    sha256_hash(parts->notice_txt, parts->notice_txt_len, dg);
+    sha256_to_hex(dg, hex);
+    if (strcmp(hex, v->ni.text_sha256)) {
+        v->why = "its signed text differs from the notice the register holds under that id";
+        print_verdict(ctx, r, v, path);
+        return 1;
+    }
+    struct buf msg;
+    buf_init(&msg, NOTICE_MSG_MAX * 2);
+    if ((rc = pack_message(r, v->ni.row, &msg))) {
+        kt_error(rc, "%s", reg_err(r));
+    } else if (same_message(data, len, msg.p, msg.len, v->why_buf, sizeof v->why_buf)) {
+        v->why = v->why_buf;
+        print_verdict(ctx, r, v, path);
+        rc = 1;
+    } else {
+        load_title(r, v);
+        v->genuine = state_ok(&v->ni, v);
+        print_verdict(ctx, r, v, path);
+        rc = v->genuine ? 0 : 1;
+    }
+    buf_release(&msg);
+    return rc;
+}
+
 static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
 {
-    char *data = NULL, err[400];
+    char *data = NULL;
     size_t len = 0;
     int rc;
     reg *r = NULL;
     struct verdict v = {0};
     struct mime_parts parts = {0};
-    struct buf msg;
-    buf_init(&msg, NOTICE_MSG_MAX * 2);
     unsigned char pk[32], id[8];
     struct stat st;
     int have_reg = stat(ctx->db_path, &st) == 0;
@@ -566,39 +652,7 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
     sign_keyid_hex(id, v.keyid);
     if ((rc = read_notice(path, &data, &len))) goto out;
     if (have_reg && (rc = kt_open(ctx, REG_OPEN_READONLY, &r))) goto out;
-    rc = 1;
-    if (mime_extract_notice(data, len, &parts, err, sizeof err)) {
-        snprintf(v.why_buf, sizeof v.why_buf, "it carries no readable signed notice (%s)", err);
-        v.why = v.why_buf;
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
-    struct minisig ms;
-    int s = minisig_verify(pk, id, parts.notice_txt, parts.notice_txt_len, parts.minisig, parts.minisig_len, &ms, err,
-                           sizeof err);
-    if (s != MINISIG_OK) {
-        snprintf(v.why_buf, sizeof v.why_buf, "%s: %s",
-                 s == MINISIG_WRONG_KEY   ? "it was not signed with this organisation's key"
-                 : s == MINISIG_MALFORMED ? "its signature is damaged"
-                                          : "its text was changed after it was signed",
-                 err);
-        v.why = v.why_buf;
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
-    v.have_sig = 1;
-    escape_line(ms.trusted, ms.trusted_len, v.trusted, sizeof v.trusted);
-    if (notice_trusted_parse(ms.trusted, ms.trusted_len, v.incident, sizeof v.incident, v.notice_id, sizeof v.notice_id,
-                             &v.signed_at, &v.test)) {
-        v.why = "it is signed with this key, but it is not a klartext notice (its trusted comment says otherwise)";
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
-    if (v.test) {
-        v.why = "it is a TEST sample: signed by the organisation, but not a notice to a person";
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
+    if ((rc = signed_notice(ctx, r, &v, path, pk, id, data, len, &parts))) goto out;
     if (!r) {
         /* signature only: no register to compare with */
         v.genuine = 1;
@@ -607,51 +661,11 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
             printf("  %-12s signature only (no register): the attached notice.txt is genuine and unchanged; the\n"
                    "  %-12s e-mail around it is not covered, so read notice.txt itself\n",
                    "scope", "");
-        rc = 0;
         goto out;
     }
-    int found = 0;
-    if ((rc = outbox_find_id(r, v.notice_id, &v.ni, &found))) {
-        kt_error(rc, "%s", reg_err(r));
-        goto out;
-    }
-    rc = 1;
-    if (!found) {
-        v.why = "it is signed with this key, but the register has no notice with its id";
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
-    v.have_notice = 1;
-    uint8_t dg[32];
-    char hex[65];
-    sha256_hash(parts.notice_txt, parts.notice_txt_len, dg);
-    sha256_to_hex(dg, hex);
-    if (strcmp(hex, v.ni.text_sha256)) {
-        v.why = "its signed text differs from the notice the register holds under that id";
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
-    if ((rc = pack_message(r, v.ni.row, &msg))) {
-        kt_error(rc, "%s", reg_err(r));
-        goto out;
-    }
-    rc = 1;
-    if (same_message(data, len, msg.p, msg.len, v.why_buf, sizeof v.why_buf)) {
-        v.why = v.why_buf;
-        print_verdict(ctx, r, &v, path);
-        goto out;
-    }
-    struct incident inc;
-    if (!incident_load(r, v.ni.incident_ref, &inc)) {
-        if (inc.v[IF_TITLE]) v.title = xstrdup(inc.v[IF_TITLE]);
-        incident_release(&inc);
-    }
-    v.genuine = state_ok(&v.ni, &v);
-    print_verdict(ctx, r, &v, path);
-    rc = v.genuine ? 0 : 1;
+    rc = matches_register(ctx, r, &v, path, &parts, data, len);
 out:
     mime_parts_release(&parts);
-    buf_release(&msg);
     free(data);
     if (v.have_notice) notice_info_release(&v.ni);
     free(v.title);
