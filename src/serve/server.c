@@ -707,6 +707,99 @@ static int agent_lookup(reg *r, const char *agent, const char *query, int *by_co
     return rc ? 1 : 0;
 }
 
+/* The agent signed in with the session COOKIE into agent (1), or 0: no session, or the agent
+   was removed meanwhile (the session is then dropped). */
+static int session_agent(reg *r, const char *cookie, char agent[AGENT_NAME_MAX + 1])
+{
+    if (!session_get(cookie, agent, 0)) return 0;
+    int active = 0;
+    if (agent_active(r, agent, &active)) active = 0;
+    if (active) return 1;
+    session_get(cookie, agent, 1);
+    agent[0] = 0;
+    return 0;
+}
+
+/* the audit entry for AGENT's sign-in from CLIENT; 0, or -1 */
+static int audit_login(const char *agent, const char *client)
+{
+    char actor[AGENT_NAME_MAX + 8], what[128];
+    snprintf(actor, sizeof actor, "agent:%s", agent);
+    snprintf(what, sizeof what, "signed in to the console from %s", client);
+    reg *w = srv_reg_write(actor, "klartext serve: agent sign-in");
+    if (!w) return -1;
+    int rc = reg_audit(w, NULL, "agent.login", "session", NULL, what);
+    if (rc) fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w));
+    reg_close(w);
+    return rc ? -1 : 0;
+}
+
+/* POST /agent/login: the token from the form starts a session (a cookie, then back to LOC) */
+static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, const char *url, reg *r, int de,
+                                   const char *loc, struct buf *out)
+{
+    const char *b = q->body.p ? q->body.p : "";
+    /* a client that keeps trying wrong tokens is locked out for longer and longer */
+    int wait = backoff_check(auth_fail, q->rkey, mono());
+    if (!wait) wait = ratelimit_take(limiter, q->rkey, mono());
+    if (wait) {
+        buf_release(out);
+        return too_many(c, q, url, wait, de);
+    }
+    char token[128], agent[AGENT_NAME_MAX + 1] = "";
+    int found = 0;
+    if (http_form_get(b, q->body.len, "token", token, sizeof token) < 0) token[0] = 0;
+    if (*token && agent_check(r, token, agent, &found)) {
+        sodium_memzero(token, sizeof token);
+        buf_release(out);
+        return html_error(c, q, url, 500, de, NULL);
+    }
+    if (!found) {
+        if (*token) auth_failed(q, token, "console");
+        sodium_memzero(token, sizeof token);
+        page_agent_login(r, de, de ? "Dieses Token ist nicht gültig." : "This token is not valid.", out);
+        return reply_buf(c, q, 403, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, de, NULL);
+    }
+    sodium_memzero(token, sizeof token);
+    backoff_ok(auth_fail, q->rkey);
+    if (audit_login(agent, q->client)) {
+        buf_release(out);
+        return html_error(c, q, url, 500, de, NULL);
+    }
+    char hex[65], cookie_v[200];
+    session_new(agent, hex);
+    snprintf(cookie_v, sizeof cookie_v, "kt_agent=%s; Path=/agent; Max-Age=%d; HttpOnly; SameSite=Strict%s", hex,
+             srv_g.o->session_minutes * 60, srv_g.tls ? "; Secure" : "");
+    sodium_memzero(hex, sizeof hex);
+    struct hdr h[] = {{"Set-Cookie", cookie_v}, {"Location", loc}, {0}};
+    buf_adds(out, "see /agent\n");
+    enum MHD_Result ret = reply_buf(c, q, 303, "text/plain; charset=utf-8", out, R_NOSTORE, de, h);
+    sodium_memzero(cookie_v, sizeof cookie_v);
+    return ret;
+}
+
+/* POST /agent/lookup for the signed-in AGENT */
+static enum MHD_Result agent_lookup_page(struct MHD_Connection *c, struct req *q, const char *url, reg *r, int de,
+                                         const char *agent, struct buf *out)
+{
+    const char *b = q->body.p ? q->body.p : "";
+    char query[HTTP_FIELD_MAX], shown[HTTP_FIELD_MAX];
+    if (http_form_get(b, q->body.len, "q", query, sizeof query) <= 0 || !*query) {
+        page_agent_console(r, de, agent, out);
+        return reply_buf(c, q, 200, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, de, NULL);
+    }
+    struct notice_hit hits[20];
+    size_t n = 0;
+    int by_code;
+    if (agent_lookup(r, agent, query, &by_code, hits, 20, &n, shown, sizeof shown)) {
+        buf_release(out);
+        return html_error(c, q, url, 500, de, NULL);
+    }
+    sodium_memzero(query, sizeof query);
+    page_agent_result(r, de, agent, shown, by_code, hits, n, out);
+    return reply_buf(c, q, 200, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, de, NULL);
+}
+
 static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, const char *url, int post)
 {
     char lang[8] = "", agent[AGENT_NAME_MAX + 1] = "";
@@ -716,16 +809,7 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
     reg *r = srv_reg();
     if (!r) return html_error(c, q, url, 500, de, NULL);
     const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_agent");
-    int have = session_get(cookie, agent, 0);
-    if (have) { /* an agent removed meanwhile loses the session */
-        int active = 0;
-        if (agent_active(r, agent, &active)) active = 0;
-        if (!active) {
-            session_get(cookie, agent, 1);
-            have = 0;
-            agent[0] = 0;
-        }
-    }
+    int have = session_agent(r, cookie, agent);
     struct buf out;
     buf_init(&out, 4 << 20);
     char loc[32];
@@ -735,56 +819,7 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
         else page_agent_login(r, de, NULL, &out);
         return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
     }
-    if (!strcmp(url, "/agent/login")) {
-        /* a client that keeps trying wrong tokens is locked out for longer and longer */
-        int wait = backoff_check(auth_fail, q->rkey, mono());
-        if (!wait) wait = ratelimit_take(limiter, q->rkey, mono());
-        if (wait) {
-            buf_release(&out);
-            return too_many(c, q, url, wait, de);
-        }
-        char token[128];
-        int found = 0;
-        if (http_form_get(b, q->body.len, "token", token, sizeof token) < 0) token[0] = 0;
-        if (*token && agent_check(r, token, agent, &found)) {
-            sodium_memzero(token, sizeof token);
-            buf_release(&out);
-            return html_error(c, q, url, 500, de, NULL);
-        }
-        if (!found) {
-            if (*token) auth_failed(q, token, "console");
-            sodium_memzero(token, sizeof token);
-            page_agent_login(r, de, de ? "Dieses Token ist nicht gültig." : "This token is not valid.", &out);
-            return reply_buf(c, q, 403, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
-        }
-        sodium_memzero(token, sizeof token);
-        backoff_ok(auth_fail, q->rkey);
-        {
-            char actor[AGENT_NAME_MAX + 8], what[128];
-            snprintf(actor, sizeof actor, "agent:%s", agent);
-            snprintf(what, sizeof what, "signed in to the console from %s", q->client);
-            reg *w = srv_reg_write(actor, "klartext serve: agent sign-in");
-            if (!w || reg_audit(w, NULL, "agent.login", "session", NULL, what)) {
-                if (w) {
-                    fprintf(stderr, "klartext: serve: cannot write the audit entry: %s\n", reg_err(w));
-                    reg_close(w);
-                }
-                buf_release(&out);
-                return html_error(c, q, url, 500, de, NULL);
-            }
-            reg_close(w);
-        }
-        char hex[65], cookie_v[200];
-        session_new(agent, hex);
-        snprintf(cookie_v, sizeof cookie_v, "kt_agent=%s; Path=/agent; Max-Age=%d; HttpOnly; SameSite=Strict%s", hex,
-                 srv_g.o->session_minutes * 60, srv_g.tls ? "; Secure" : "");
-        sodium_memzero(hex, sizeof hex);
-        struct hdr h[] = {{"Set-Cookie", cookie_v}, {"Location", loc}, {0}};
-        buf_adds(&out, "see /agent\n");
-        enum MHD_Result ret = reply_buf(c, q, 303, "text/plain; charset=utf-8", &out, R_NOSTORE, de, h);
-        sodium_memzero(cookie_v, sizeof cookie_v);
-        return ret;
-    }
+    if (!strcmp(url, "/agent/login")) return agent_login(c, q, url, r, de, loc, &out);
     if (!strcmp(url, "/agent/logout")) {
         if (cookie) session_get(cookie, agent, 1);
         struct hdr h[] = {{"Set-Cookie", "kt_agent=; Path=/agent; Max-Age=0; HttpOnly; SameSite=Strict"},
@@ -798,21 +833,7 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
         page_agent_login(r, de, de ? "Bitte melden Sie sich an." : "Please sign in.", &out);
         return reply_buf(c, q, 403, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
     }
-    char query[HTTP_FIELD_MAX], shown[HTTP_FIELD_MAX];
-    if (http_form_get(b, q->body.len, "q", query, sizeof query) <= 0 || !*query) {
-        page_agent_console(r, de, agent, &out);
-        return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
-    }
-    struct notice_hit hits[20];
-    size_t n = 0;
-    int by_code;
-    if (agent_lookup(r, agent, query, &by_code, hits, 20, &n, shown, sizeof shown)) {
-        buf_release(&out);
-        return html_error(c, q, url, 500, de, NULL);
-    }
-    sodium_memzero(query, sizeof query);
-    page_agent_result(r, de, agent, shown, by_code, hits, n, &out);
-    return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+    return agent_lookup_page(c, q, url, r, de, agent, &out);
 }
 
 static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q, const char *url)
