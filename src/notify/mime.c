@@ -1237,36 +1237,45 @@ static int store(struct ex *x, size_t off, const char *fname, char **dst, size_t
     return 0;
 }
 
-static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
+/* The value buffer for an interesting header of name [n, n + nl) and its seen-count, or NULL. */
+static char *header_slot(struct hvals *h, const char *n, size_t nl, int **has)
 {
-    struct hvals *h = calloc(1, sizeof *h);
-    if (!h) return exerr(x, a, "out of memory");
+    if (nl == 12 && strncasecmp(n, "Content-Type", 12) == 0) {
+        *has = &h->has_ctype;
+        return h->ctype;
+    }
+    if (nl == 25 && strncasecmp(n, "Content-Transfer-Encoding", 25) == 0) {
+        *has = &h->has_cte;
+        return h->cte;
+    }
+    if (nl == 19 && strncasecmp(n, "Content-Disposition", 19) == 0) {
+        *has = &h->has_cdisp;
+        return h->cdisp;
+    }
+    return NULL;
+}
+
+/* The header section of the entity [a, b) into h, unfolded; *body is where the body starts
+ * (b when a part ends right after its headers, RFC 2046). 0, or -1 with x->err set. */
+static int parse_headers(struct ex *x, size_t a, size_t b, struct hvals *h, size_t *body)
+{
     char *cur = NULL; /* the value being unfolded (an interesting header), or NULL */
-    int have_prev = 0, rc = -1;
-    size_t p = a, body = b, hstart = a;
-    /* a part may end right after its headers (RFC 2046: the body is optional) */
+    int have_prev = 0;
+    size_t p = a, hstart = a;
+    *body = b;
     while (p < b) {
         size_t ce, next;
         line_at(x->m, p, b, &ce, &next);
         if (ce == p) {
-            body = next;
+            *body = next;
             break;
         }
-        if (p - hstart > 256 * 1024) {
-            exerr(x, p, "header section too large");
-            goto out;
-        }
+        if (p - hstart > 256 * 1024) return exerr(x, p, "header section too large");
         if (x->m[p] == ' ' || x->m[p] == '\t') {
-            if (!have_prev) {
-                exerr(x, p, "malformed header (continuation without a header)");
-                goto out;
-            }
+            if (!have_prev) return exerr(x, p, "malformed header (continuation without a header)");
             if (cur) {
                 size_t cl = strlen(cur);
-                if (cl + (ce - p) >= HDR_VALUE_MAX) {
-                    exerr(x, p, "header too long");
-                    goto out;
-                }
+                if (cl + (ce - p) >= HDR_VALUE_MAX) return exerr(x, p, "header too long");
                 memcpy(cur + cl, x->m + p, ce - p);
                 cur[cl + ce - p] = 0;
             }
@@ -1275,80 +1284,57 @@ static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
         }
         size_t c = p;
         while (c < ce && x->m[c] > 32 && x->m[c] < 127 && x->m[c] != ':') c++;
-        if (c == p || c >= ce || x->m[c] != ':') {
-            exerr(x, p, "malformed header");
-            goto out;
-        }
+        if (c == p || c >= ce || x->m[c] != ':') return exerr(x, p, "malformed header");
         for (size_t i = p; i < ce; i++)
-            if (x->m[i] == 0) {
-                exerr(x, p, "NUL byte in a header");
-                goto out;
-            }
+            if (x->m[i] == 0) return exerr(x, p, "NUL byte in a header");
         size_t nl = c - p;
         int *has = NULL;
-        cur = NULL;
-        if (nl == 12 && strncasecmp(x->m + p, "Content-Type", 12) == 0) {
-            cur = h->ctype;
-            has = &h->has_ctype;
-        } else if (nl == 25 && strncasecmp(x->m + p, "Content-Transfer-Encoding", 25) == 0) {
-            cur = h->cte;
-            has = &h->has_cte;
-        } else if (nl == 19 && strncasecmp(x->m + p, "Content-Disposition", 19) == 0) {
-            cur = h->cdisp;
-            has = &h->has_cdisp;
-        }
+        cur = header_slot(h, x->m + p, nl, &has);
         if (cur) {
-            if ((*has)++) {
-                exerr(x, p, "two '%.*s' headers", (int)nl, x->m + p);
-                goto out;
-            }
-            if (ce - c - 1 >= HDR_VALUE_MAX) {
-                exerr(x, p, "header too long");
-                goto out;
-            }
+            if ((*has)++) return exerr(x, p, "two '%.*s' headers", (int)nl, x->m + p);
+            if (ce - c - 1 >= HDR_VALUE_MAX) return exerr(x, p, "header too long");
             memcpy(cur, x->m + c + 1, ce - c - 1);
             cur[ce - c - 1] = 0;
         }
         have_prev = 1;
         p = next;
     }
+    return 0;
+}
+
+/* The body [body, b) of the entity starting at a with headers h: a multipart's parts, or a
+ * leaf kept when it is notice.txt or notice.txt.minisig. 0, or -1 with x->err set. */
+static int parse_body(struct ex *x, size_t a, size_t body, size_t b, const struct hvals *h, int depth)
+{
     char type[128] = "text/plain", param[256] = "";
-    if (h->has_ctype && parse_params(h->ctype, 1, type, sizeof type, "boundary", param, sizeof param)) {
-        exerr(x, a, "malformed Content-Type '%.80s'", h->ctype);
-        goto out;
-    }
+    if (h->has_ctype && parse_params(h->ctype, 1, type, sizeof type, "boundary", param, sizeof param))
+        return exerr(x, a, "malformed Content-Type '%.80s'", h->ctype);
     if (strncmp(type, "multipart/", 10) == 0) {
-        if (!param[0]) {
-            exerr(x, a, "multipart without a boundary");
-            goto out;
-        }
-        if (strlen(param) > 200) {
-            exerr(x, a, "boundary too long");
-            goto out;
-        }
-        if (depth >= MAX_DEPTH) {
-            exerr(x, a, "multiparts nested deeper than %d", MAX_DEPTH);
-            goto out;
-        }
-        rc = parse_multipart(x, a, body, b, param, depth + 1);
-        goto out;
+        if (!param[0]) return exerr(x, a, "multipart without a boundary");
+        if (strlen(param) > 200) return exerr(x, a, "boundary too long");
+        if (depth >= MAX_DEPTH) return exerr(x, a, "multiparts nested deeper than %d", MAX_DEPTH);
+        return parse_multipart(x, a, body, b, param, depth + 1);
     }
     /* a leaf: is it one of ours? the filename, else the Content-Type name */
     char fname[256] = "", dtype[64];
-    if (h->has_cdisp && parse_params(h->cdisp, 0, dtype, sizeof dtype, "filename", fname, sizeof fname)) {
-        exerr(x, a, "malformed Content-Disposition '%.80s'", h->cdisp);
-        goto out;
-    }
-    if (!fname[0] && h->has_ctype && parse_params(h->ctype, 1, type, sizeof type, "name", fname, sizeof fname)) {
-        exerr(x, a, "malformed Content-Type '%.80s'", h->ctype);
-        goto out;
-    }
+    if (h->has_cdisp && parse_params(h->cdisp, 0, dtype, sizeof dtype, "filename", fname, sizeof fname))
+        return exerr(x, a, "malformed Content-Disposition '%.80s'", h->cdisp);
+    if (!fname[0] && h->has_ctype && parse_params(h->ctype, 1, type, sizeof type, "name", fname, sizeof fname))
+        return exerr(x, a, "malformed Content-Type '%.80s'", h->ctype);
     if (strcmp(fname, "notice.txt") == 0)
-        rc = store(x, a, fname, &x->out->notice_txt, &x->out->notice_txt_len, h, body, b);
-    else if (strcmp(fname, "notice.txt.minisig") == 0)
-        rc = store(x, a, fname, &x->out->minisig, &x->out->minisig_len, h, body, b);
-    else rc = 0;
-out:
+        return store(x, a, fname, &x->out->notice_txt, &x->out->notice_txt_len, h, body, b);
+    if (strcmp(fname, "notice.txt.minisig") == 0)
+        return store(x, a, fname, &x->out->minisig, &x->out->minisig_len, h, body, b);
+    return 0;
+}
+
+static int parse_entity(struct ex *x, size_t a, size_t b, int depth)
+{
+    struct hvals *h = calloc(1, sizeof *h);
+    if (!h) return exerr(x, a, "out of memory");
+    size_t body;
+    int rc = parse_headers(x, a, b, h, &body);
+    if (!rc) rc = parse_body(x, a, body, b, h, depth);
     free(h);
     return rc;
 }
