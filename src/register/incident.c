@@ -94,6 +94,91 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "FIELD: 'V' is not one of: A, B, C" into err; returns 2 */
+static int not_one_of(const struct inc_field *f, const char *v, char *err, size_t errlen)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (const char *const *c = f->choices; *c; c++) buf_addf(&b, "%s%s", c == f->choices ? "" : ", ", *c);
+    snprintf(err, errlen, "%s: '%s' is not one of: %s", f->name, v, buf_str(&b));
+    buf_release(&b);
+    return 2;
+}
+
+static int canon_time(const struct inc_field *f, const char *in, char **out, char *err, size_t errlen)
+{
+    int64_t t;
+    char e[256];
+    if (kt_time_parse(in, &t, e, sizeof e)) {
+        snprintf(err, errlen, "%s: %s", f->name, e);
+        return 2;
+    }
+    char iso[KT_ISO_LEN];
+    kt_time_iso(t, iso);
+    *out = xstrdup(iso);
+    return 0;
+}
+
+static int canon_int(const struct inc_field *f, const char *in, char **out, char *err, size_t errlen)
+{
+    char *end = NULL;
+    long long v = isdigit((unsigned char)in[0]) ? strtoll(in, &end, 10) : -1;
+    if (!end || *end || v < 0 || v > 100000000000LL) {
+        snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in);
+        return 2;
+    }
+    *out = xasprintf("%lld", v);
+    return 0;
+}
+
+/* One item of a set, trimmed of spaces and lower-cased in place: 0 (empty items are
+ * skipped by the caller), or 2 with err set. */
+static int canon_set_item(const struct inc_field *f, char *tok, char *err, size_t errlen)
+{
+    for (char *c = tok; *c; c++) {
+        if (isupper((unsigned char)*c)) *c = (char)tolower((unsigned char)*c);
+        if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '-' || *c == '_')) {
+            snprintf(err, errlen, "%s: '%s' is not a category name (letters, digits, '-')", f->name, tok);
+            return 2;
+        }
+    }
+    if (f->choices && !in_list(f->choices, tok)) return not_one_of(f, tok, err, errlen);
+    return 0;
+}
+
+/* "b, A;a" -> "a,b": items split at ',' or ';', checked, sorted, without duplicates */
+static int canon_set(const struct inc_field *f, const char *in, char **out, char *err, size_t errlen)
+{
+    char *tmp = xstrdup(in), *items[64];
+    size_t n = 0;
+    for (char *save, *tok = strtok_r(tmp, ",;", &save); tok; tok = strtok_r(NULL, ",;", &save)) {
+        while (*tok == ' ') tok++;
+        char *e = tok + strlen(tok);
+        while (e > tok && e[-1] == ' ') *--e = 0;
+        if (!*tok) continue;
+        int rc = canon_set_item(f, tok, err, errlen);
+        if (!rc && n == 64) {
+            snprintf(err, errlen, "%s: too many items", f->name);
+            rc = 2;
+        }
+        if (rc) {
+            free(tmp);
+            return rc;
+        }
+        items[n++] = tok;
+    }
+    qsort(items, n, sizeof *items, cmp_str);
+    struct buf b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (i && !strcmp(items[i], items[i - 1])) continue;
+        buf_addf(&b, "%s%s", b.len ? "," : "", items[i]);
+    }
+    free(tmp);
+    *out = buf_detach(&b);
+    return 0;
+}
+
 int inc_value_canon(const struct inc_field *f, const char *in, char **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -114,18 +199,7 @@ int inc_value_canon(const struct inc_field *f, const char *in, char **out, char 
         }
         *out = xstrdup(in);
         return 0;
-    case F_TIME: {
-        int64_t t;
-        char e[256];
-        if (kt_time_parse(in, &t, e, sizeof e)) {
-            snprintf(err, errlen, "%s: %s", f->name, e);
-            return 2;
-        }
-        char iso[KT_ISO_LEN];
-        kt_time_iso(t, iso);
-        *out = xstrdup(iso);
-        return 0;
-    }
+    case F_TIME: return canon_time(f, in, out, err, errlen);
     case F_BOOL:
         if (!strcmp(in, "yes") || !strcmp(in, "true")) *out = xstrdup("yes");
         else if (!strcmp(in, "no") || !strcmp(in, "false")) *out = xstrdup("no");
@@ -134,74 +208,12 @@ int inc_value_canon(const struct inc_field *f, const char *in, char **out, char 
             return 2;
         }
         return 0;
-    case F_INT: {
-        char *end;
-        if (!isdigit((unsigned char)in[0])) {
-            snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in);
-            return 2;
-        }
-        long long v = strtoll(in, &end, 10);
-        if (*end || v < 0 || v > 100000000000LL) {
-            snprintf(err, errlen, "%s: '%s' is not a whole number", f->name, in);
-            return 2;
-        }
-        *out = xasprintf("%lld", v);
-        return 0;
-    }
+    case F_INT: return canon_int(f, in, out, err, errlen);
     case F_ENUM:
-        if (!in_list(f->choices, in)) {
-            struct buf b;
-            buf_init(&b, 0);
-            for (const char *const *c = f->choices; *c; c++) buf_addf(&b, "%s%s", c == f->choices ? "" : ", ", *c);
-            snprintf(err, errlen, "%s: '%s' is not one of: %s", f->name, in, buf_str(&b));
-            buf_release(&b);
-            return 2;
-        }
+        if (!in_list(f->choices, in)) return not_one_of(f, in, err, errlen);
         *out = xstrdup(in);
         return 0;
-    case F_SET: {
-        char *tmp = xstrdup(in), *items[64];
-        size_t n = 0;
-        for (char *save, *tok = strtok_r(tmp, ",;", &save); tok; tok = strtok_r(NULL, ",;", &save)) {
-            while (*tok == ' ') tok++;
-            char *e = tok + strlen(tok);
-            while (e > tok && e[-1] == ' ') *--e = 0;
-            if (!*tok) continue;
-            for (char *c = tok; *c; c++) {
-                if (isupper((unsigned char)*c)) *c = (char)tolower((unsigned char)*c);
-                if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '-' || *c == '_')) {
-                    snprintf(err, errlen, "%s: '%s' is not a category name (letters, digits, '-')", f->name, tok);
-                    free(tmp);
-                    return 2;
-                }
-            }
-            if (f->choices && !in_list(f->choices, tok)) {
-                struct buf b;
-                buf_init(&b, 0);
-                for (const char *const *c = f->choices; *c; c++) buf_addf(&b, "%s%s", c == f->choices ? "" : ", ", *c);
-                snprintf(err, errlen, "%s: '%s' is not one of: %s", f->name, tok, buf_str(&b));
-                buf_release(&b);
-                free(tmp);
-                return 2;
-            }
-            if (n == 64) {
-                snprintf(err, errlen, "%s: too many items", f->name);
-                free(tmp);
-                return 2;
-            }
-            items[n++] = tok;
-        }
-        qsort(items, n, sizeof *items, cmp_str);
-        struct buf b;
-        buf_init(&b, 0);
-        for (size_t i = 0; i < n; i++) {
-            if (i && !strcmp(items[i], items[i - 1])) continue;
-            buf_addf(&b, "%s%s", b.len ? "," : "", items[i]);
-        }
-        free(tmp);
-        *out = buf_detach(&b);
-        return 0;
-    }
+    case F_SET: return canon_set(f, in, out, err, errlen);
     }
     return 2;
 }

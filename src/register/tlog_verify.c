@@ -359,15 +359,52 @@ struct arow {
     int has;
 };
 
-static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry *e, size_t n,
-                        int *dberr)
+/* One row of the audit query (columns as in audit_chain): checked against the chain hash
+   before it (prev, then set to the row's own hash, or zeros when it has none). */
+static void chain_row(struct vstate *v, db_stmt *s, struct arow *x, int first, int64_t prev_id, uint8_t prev[HL])
+{
+    x->id = db_col_int(s, 0);
+    size_t pl = 0, hl = 0;
+    const void *ph = db_col_blob(s, 9, &pl);
+    if (!ph) pl = 0;
+    uint8_t stored_prev[HL];
+    if (pl == HL) memcpy(stored_prev, ph, HL);
+    const void *h = db_col_blob(s, 10, &hl);
+    long long id = (long long)x->id;
+    if (!h || hl != HL) {
+        problem(v, -1, "audit entry #%lld: not chained (no hash)", id);
+        memset(prev, 0, HL);
+        return;
+    }
+    memcpy(x->hash, h, HL);
+    x->has = 1;
+    uint8_t want[HL];
+    if (pl != HL) problem(v, -1, "audit entry #%lld: no prev_hash", id);
+    else {
+        if (memcmp(stored_prev, prev, HL)) {
+            if (first)
+                problem(v, -1, "audit entry #%lld: the chain does not start here (entries before it removed?)", id);
+            else
+                problem(v, -1,
+                        "audit entry #%lld: its prev_hash is not the hash of audit entry #%lld "
+                        "(entries removed, inserted or reordered?)",
+                        id, (long long)prev_id);
+        }
+        audit_hash(stored_prev, x->id, db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 4),
+                   db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), want);
+        if (memcmp(want, x->hash, HL))
+            problem(v, -1, "audit entry #%lld: its content does not match its hash (edited?)", id);
+    }
+    memcpy(prev, x->hash, HL);
+}
+
+/* The audit trail's hash chain, row by row; *a (caller frees) gets the rows' ids and hashes in
+   id order. 0, or -1 when the register cannot be read. */
+static int audit_chain(reg *r, struct vstate *v, struct arow **out, size_t *nout)
 {
     db_stmt *s = db_prepare(r->d, "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value, "
                                   "prev_hash, hash FROM audit ORDER BY id");
-    if (!s) {
-        *dberr = 1;
-        return;
-    }
+    if (!s) return -1;
     size_t na = 0, cap = 0;
     struct arow *a = NULL;
     uint8_t prev[HL] = {0};
@@ -380,46 +417,40 @@ static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res
         }
         struct arow *x = &a[na++];
         memset(x, 0, sizeof *x);
-        x->id = db_col_int(s, 0);
-        size_t pl = 0, hl = 0;
-        const void *ph = db_col_blob(s, 9, &pl);
-        if (!ph) pl = 0;
-        uint8_t stored_prev[HL];
-        if (pl == HL) memcpy(stored_prev, ph, HL);
-        const void *h = db_col_blob(s, 10, &hl);
-        long long id = (long long)x->id;
-        if (!h || hl != HL) {
-            problem(v, -1, "audit entry #%lld: not chained (no hash)", id);
-            memset(prev, 0, HL);
-        } else {
-            memcpy(x->hash, h, HL);
-            x->has = 1;
-            uint8_t want[HL];
-            if (pl != HL) problem(v, -1, "audit entry #%lld: no prev_hash", id);
-            else {
-                if (memcmp(stored_prev, prev, HL)) {
-                    if (na == 1)
-                        problem(v, -1, "audit entry #%lld: the chain does not start here (entries before it removed?)",
-                                id);
-                    else
-                        problem(v, -1,
-                                "audit entry #%lld: its prev_hash is not the hash of audit entry #%lld "
-                                "(entries removed, inserted or reordered?)",
-                                id, (long long)prev_id);
-                }
-                audit_hash(stored_prev, x->id, db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3),
-                           db_col_text(s, 4), db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7),
-                           db_col_text(s, 8), want);
-                if (memcmp(want, x->hash, HL))
-                    problem(v, -1, "audit entry #%lld: its content does not match its hash (edited?)", id);
-            }
-            memcpy(prev, x->hash, HL);
-        }
+        chain_row(v, s, x, na == 1, prev_id, prev);
         prev_id = x->id;
     }
     db_reset(s);
     if (rc == DB_ERR) {
         free(a);
+        return -1;
+    }
+    *out = a;
+    *nout = na;
+    return 0;
+}
+
+/* Does audit-head entry X's commitment open to the chain hash of the row it names? */
+static int head_opens(const struct ventry *x, const uint8_t hash[HL])
+{
+    char content[128], hex[2 * HL + 1];
+    to_hex(hash, HL, hex);
+    int cl = snprintf(content, sizeof content, "{\"hash\":\"%s\",\"id\":%lld}", hex, (long long)x->audit_id);
+    struct sha256_ctx c;
+    uint8_t got[HL];
+    sha256_init(&c);
+    sha256_update(&c, x->salt, TLOG_SALT_LEN);
+    sha256_update(&c, content, (size_t)cl);
+    sha256_final(&c, got);
+    return x->salt_ok && !memcmp(got, x->commit, HL);
+}
+
+static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res, struct ventry *e, size_t n,
+                        int *dberr)
+{
+    size_t na = 0;
+    struct arow *a = NULL;
+    if (audit_chain(r, v, &a, &na)) {
         *dberr = 1;
         return;
     }
@@ -444,16 +475,7 @@ static void check_audit(reg *r, struct vstate *v, struct tlog_verify_result *res
             problem(v, x->idx, "entry %lld (audit-head): audit entry #%lld is missing from the audit trail", idx, hid);
             continue;
         }
-        char content[128], hex[2 * HL + 1];
-        to_hex(a[lo].hash, HL, hex);
-        int cl = snprintf(content, sizeof content, "{\"hash\":\"%s\",\"id\":%lld}", hex, hid);
-        struct sha256_ctx c;
-        uint8_t got[HL];
-        sha256_init(&c);
-        sha256_update(&c, x->salt, TLOG_SALT_LEN);
-        sha256_update(&c, content, (size_t)cl);
-        sha256_final(&c, got);
-        if (!x->salt_ok || memcmp(got, x->commit, HL))
+        if (!head_opens(x, a[lo].hash))
             problem(v, x->idx,
                     "entry %lld (audit-head): the audit trail up to #%lld is not what was committed then: "
                     "audit entries #%lld..#%lld were changed, removed or re-chained",
