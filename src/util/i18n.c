@@ -325,6 +325,74 @@ void i18n_zone_free(struct i18n_zone *z)
     free(z);
 }
 
+/* The header whose counts describe the data to read: the first (version 1) or the 64-bit one
+ * after the 32-bit data (version 2 and later). *h, *tsize (4 or 8 bytes a time) and cnt[6]
+ * (isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt) are set; NULL, or what is wrong. */
+static const char *tzif_header(const unsigned char *d, const unsigned char *end, int version, const unsigned char **h,
+                               int *tsize, uint32_t cnt[6])
+{
+    *h = d;
+    *tsize = 4;
+    for (int pass = 0; pass < 2; pass++) {
+        if (end - *h < 44 || memcmp(*h, "TZif", 4) != 0) return "bad header";
+        for (int i = 0; i < 6; i++) cnt[i] = be32(*h + 20 + 4 * i);
+        uint64_t blk = (uint64_t)cnt[3] * (uint64_t)*tsize + cnt[3] + (uint64_t)cnt[4] * 6 + cnt[5] +
+                       (uint64_t)cnt[2] * (uint64_t)(*tsize + 4) + cnt[1] + cnt[0];
+        if (blk > (uint64_t)(end - *h - 44)) return "truncated";
+        if (version == 1 || pass == 1) break;
+        *h += 44 + blk; /* skip the 32-bit data to the 64-bit header */
+        *tsize = 8;
+    }
+    return NULL;
+}
+
+/* The transitions, their type indices and the time types from p (the header checked them to
+ * be within the data) into z; *next is the byte after the abbreviations. NULL, or what is wrong. */
+static const char *tzif_data(struct i18n_zone *z, const unsigned char *p, int tsize, const uint32_t cnt[6],
+                             const unsigned char **next)
+{
+    uint32_t timecnt = cnt[3], typecnt = cnt[4], charcnt = cnt[5];
+    z->ntrans = timecnt;
+    z->ntypes = typecnt;
+    if ((timecnt && (!(z->trans = malloc(timecnt * sizeof *z->trans)) || !(z->idx = malloc(timecnt)))) ||
+        !(z->types = calloc(typecnt, sizeof *z->types)))
+        return "out of memory";
+    for (uint32_t i = 0; i < timecnt; i++, p += tsize) {
+        z->trans[i] = tsize == 8 ? be64(p) : (int64_t)(int32_t)be32(p);
+        if (i && z->trans[i] <= z->trans[i - 1]) return "transitions out of order";
+    }
+    for (uint32_t i = 0; i < timecnt; i++, p++) {
+        if (*p >= typecnt) return "bad type index";
+        z->idx[i] = *p;
+    }
+    const unsigned char *chars = p + typecnt * 6;
+    for (uint32_t i = 0; i < typecnt; i++, p += 6) {
+        int32_t off = (int32_t)be32(p);
+        if (off < -89999 || off > 93599 || p[4] > 1 || p[5] >= charcnt) return "bad time type";
+        z->types[i].utoff = off;
+        z->types[i].isdst = p[4];
+        const unsigned char *a = chars + p[5], *nul = memchr(a, 0, charcnt - p[5]);
+        if (!nul) return "bad abbreviation";
+        size_t al = (size_t)(nul - a);
+        if (al >= I18N_ABBR_MAX) al = I18N_ABBR_MAX - 1;
+        memcpy(z->types[i].abbr, a, al);
+        z->types[i].abbr[al] = 0;
+    }
+    *next = chars + charcnt;
+    return NULL;
+}
+
+/* The footer "\n" TZ-string "\n" at p into tz; NULL, or what is wrong. */
+static const char *tzif_footer(const unsigned char *p, const unsigned char *end, char tz[256])
+{
+    if (p >= end || *p != '\n') return "missing footer";
+    const unsigned char *nl = memchr(p + 1, '\n', (size_t)(end - p - 1));
+    if (!nl || nl - p - 1 > 255) return "bad footer";
+    memcpy(tz, p + 1, (size_t)(nl - p - 1));
+    tz[nl - p - 1] = 0;
+    return NULL;
+}
+
 struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, char *err, size_t errlen)
 {
     const unsigned char *d = data, *end = d + n;
@@ -344,24 +412,11 @@ struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, 
         why = "unknown version";
         goto bad;
     }
-    const unsigned char *h = d;
-    int tsize = 4;
+    const unsigned char *h, *p;
+    int tsize;
     uint32_t cnt[6];
-    for (int pass = 0; pass < 2; pass++) {
-        if (end - h < 44 || memcmp(h, "TZif", 4) != 0) {
-            why = "bad header";
-            goto bad;
-        }
-        for (int i = 0; i < 6; i++) cnt[i] = be32(h + 20 + 4 * i);
-        uint64_t blk = (uint64_t)cnt[3] * (uint64_t)tsize + cnt[3] + (uint64_t)cnt[4] * 6 + cnt[5] +
-                       (uint64_t)cnt[2] * (uint64_t)(tsize + 4) + cnt[1] + cnt[0];
-        if (blk > (uint64_t)(end - h - 44)) goto bad;
-        if (version == 1 || pass == 1) break;
-        h += 44 + blk; /* skip the 32-bit data to the 64-bit header */
-        tsize = 8;
-    }
-    uint32_t isutcnt = cnt[0], isstdcnt = cnt[1], leapcnt = cnt[2], timecnt = cnt[3], typecnt = cnt[4],
-             charcnt = cnt[5];
+    if ((why = tzif_header(d, end, version, &h, &tsize, cnt))) goto bad;
+    uint32_t isutcnt = cnt[0], isstdcnt = cnt[1], leapcnt = cnt[2], typecnt = cnt[4], charcnt = cnt[5];
     if (typecnt == 0 || typecnt > 256 || charcnt == 0 || (isutcnt && isutcnt != typecnt) ||
         (isstdcnt && isstdcnt != typecnt)) {
         why = "bad counts";
@@ -371,62 +426,11 @@ struct i18n_zone *i18n_zone_parse(const char *name, const void *data, size_t n, 
         why = "leap-second zones are not supported";
         goto bad;
     }
-    const unsigned char *p = h + 44;
-    z->ntrans = timecnt;
-    z->ntypes = typecnt;
-    if ((timecnt && (!(z->trans = malloc(timecnt * sizeof *z->trans)) || !(z->idx = malloc(timecnt)))) ||
-        !(z->types = calloc(typecnt, sizeof *z->types))) {
-        why = "out of memory";
-        goto bad;
-    }
-    for (uint32_t i = 0; i < timecnt; i++, p += tsize) {
-        z->trans[i] = tsize == 8 ? be64(p) : (int64_t)(int32_t)be32(p);
-        if (i && z->trans[i] <= z->trans[i - 1]) {
-            why = "transitions out of order";
-            goto bad;
-        }
-    }
-    for (uint32_t i = 0; i < timecnt; i++, p++) {
-        if (*p >= typecnt) {
-            why = "bad type index";
-            goto bad;
-        }
-        z->idx[i] = *p;
-    }
-    const unsigned char *chars = p + typecnt * 6;
-    for (uint32_t i = 0; i < typecnt; i++, p += 6) {
-        int32_t off = (int32_t)be32(p);
-        if (off < -89999 || off > 93599 || p[4] > 1 || p[5] >= charcnt) {
-            why = "bad time type";
-            goto bad;
-        }
-        z->types[i].utoff = off;
-        z->types[i].isdst = p[4];
-        const unsigned char *a = chars + p[5], *nul = memchr(a, 0, charcnt - p[5]);
-        if (!nul) {
-            why = "bad abbreviation";
-            goto bad;
-        }
-        size_t al = (size_t)(nul - a);
-        if (al >= I18N_ABBR_MAX) al = I18N_ABBR_MAX - 1;
-        memcpy(z->types[i].abbr, a, al);
-        z->types[i].abbr[al] = 0;
-    }
-    p = chars + charcnt + isstdcnt + isutcnt;
+    if ((why = tzif_data(z, h + 44, tsize, cnt, &p))) goto bad;
+    p += isstdcnt + isutcnt;
     if (version >= 2) {
-        /* footer: "\n" TZ-string "\n" */
-        if (p >= end || *p != '\n') {
-            why = "missing footer";
-            goto bad;
-        }
-        const unsigned char *nl = memchr(p + 1, '\n', (size_t)(end - p - 1));
-        if (!nl || nl - p - 1 > 255) {
-            why = "bad footer";
-            goto bad;
-        }
         char tz[256];
-        memcpy(tz, p + 1, (size_t)(nl - p - 1));
-        tz[nl - p - 1] = 0;
+        if ((why = tzif_footer(p, end, tz))) goto bad;
         if (tz_parse(tz, &z->f)) {
             err_set(err, errlen, "bad zone file '%s': bad TZ string '%s'", name, tz);
             i18n_zone_free(z);
