@@ -1,6 +1,7 @@
 /* main.c — klartext's entry point: global options, then the subcommand (src/cli/commands.c). */
 #include "cli/cli.h"
 #include "util/buf.h"
+#include "util/deadline.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <pwd.h>
@@ -61,6 +62,18 @@ static int global_options(int argc, char **argv, struct kt_ctx *ctx, char **args
     return 0;
 }
 
+/* KLARTEXT_REGIME (testing only): refuse an unknown regime, warn that a proposal is not law */
+static int check_regime(int64_t now)
+{
+    char err[256];
+    const struct regime *law = regime_select(now, regime_override(), err, sizeof err);
+    if (!law) return kt_error(2, "%s", err);
+    if (regime_override() && !law->in_force)
+        kt_warn("KLARTEXT_REGIME=%s applies the %s: it is not law, for testing only (docs/deadlines.md)", law->id,
+                law->name_en);
+    return 0;
+}
+
 /* the command line as the audit trail records it (bounded; caller frees) */
 static char *audit_cmdline(char **args, int nargs)
 {
@@ -118,7 +131,9 @@ int main(int argc, char **argv)
     char err[256];
     const struct kt_cmd *c;
     if (kt_now(&ctx.now, err, sizeof err)) rc = kt_error(2, "%s", err);
-    else if ((c = find_command(&ctx, args, nargs, &rc))) {
+    else if ((rc = check_regime(ctx.now))) {
+        /* the message is printed */
+    } else if ((c = find_command(&ctx, args, nargs, &rc))) {
         ctx.cmdline = audit_cmdline(args, nargs);
         rc = c->fn(&ctx, nargs, args);
         if (rc < 0) rc = 0; /* --help */

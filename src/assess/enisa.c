@@ -7,7 +7,22 @@
 #include <string.h>
 #include <strings.h>
 
-enum kind { KIND_CATEGORY, KIND_DPC, KIND_EI, KIND_CONF, KIND_INTEG, KIND_AVAIL, KIND_BOOL, KIND_COUNT };
+enum kind {
+    KIND_CATEGORY,
+    KIND_DPC,
+    KIND_EI,
+    KIND_CONF,
+    KIND_INTEG,
+    KIND_AVAIL,
+    KIND_BOOL,
+    KIND_COUNT,
+    KIND_CRED,
+    KIND_RECIPIENT,
+    KIND_DURATION,
+    KIND_BACKUP,
+    KIND_SPECIAL,
+    KIND_UNINT
+};
 
 static const char *const section_names[] = {"data", "circumstances", "context"};
 
@@ -17,12 +32,18 @@ static const struct keydef {
     enum kind kind;
     long long def;
     const char *help;
+    int optional; /* added by issue 24: shown only when set */
 } keys[ENISA_K_COUNT] = {
     [ENISA_K_CATEGORY] = {"category", 0, KIND_CATEGORY, 0,
                           "simple | behavioural | financial | sensitive (the most sensitive category affected)"},
     [ENISA_K_DPC] = {"dpc", 0, KIND_DPC, 0,
                      "1..4; leave out for the category's base score; a different value needs dpc_reason"},
     [ENISA_K_EI] = {"ei", 0, KIND_EI, 0, "ease of identification: negligible | limited | significant | maximum"},
+    [ENISA_K_FRAUD_IDS] = {"fraud_identifiers", 0, KIND_BOOL, 0,
+                           "yes if national ID, social security, passport or tax numbers are affected", 1},
+    [ENISA_K_CREDENTIALS] = {"credentials", 0, KIND_CRED, 0,
+                             "none | protected (salted state-of-the-art hashes, key safe) | usable (passwords, tokens)",
+                             1},
     [ENISA_K_CONFIDENTIALITY] = {"confidentiality", 1, KIND_CONF, 0,
                                  "none | known (a known number of recipients) | unknown (an unknown number)"},
     [ENISA_K_INTEGRITY] = {"integrity", 1, KIND_INTEG, 0,
@@ -31,12 +52,25 @@ static const struct keydef {
                               "none (recovered without difficulty) | temporary | total (lost for good)"},
     [ENISA_K_MALICIOUS] = {"malicious", 1, KIND_BOOL, 0,
                            "yes for an intentional act (hacking, theft, selling data); no for error, bug, loss"},
-    [ENISA_K_SUBJECTS] = {"subjects", 2, KIND_COUNT, -1, "number of people affected, or unknown"},
+    [ENISA_K_RECIPIENT] = {"recipient", 1, KIND_RECIPIENT, 0,
+                           "unknown | trusted (bound to secrecy) | outside (known, outside your control) | malicious | "
+                           "public",
+                           1},
+    [ENISA_K_UNAVAILABLE] = {"unavailable_for", 1, KIND_DURATION, -1,
+                             "how long the data was unavailable: 30 minutes, 4 hours, 5 days, or unknown", 1},
+    [ENISA_K_BACKUP] = {"backup", 1, KIND_BACKUP, 0, "yes if a usable backup restored the data; no if there was none",
+                        1},
+    [ENISA_K_SUBJECTS] = {"subjects", 2, KIND_COUNT, -1,
+                          "number of people affected (with subjects_max: the lower bound), or unknown"},
+    [ENISA_K_SUBJECTS_MAX] = {"subjects_max", 2, KIND_COUNT, -1,
+                              "the upper bound when only a range is known (\"a few dozen\": 24 and 60)", 1},
     [ENISA_K_VULNERABLE] = {"vulnerable", 2, KIND_BOOL, 0,
                             "yes if children, patients or other vulnerable people are affected"},
-    [ENISA_K_SPECIAL] = {"special_categories", 2, KIND_BOOL, 0, "yes if Art. 9 or Art. 10 GDPR data is affected"},
-    [ENISA_K_UNINTELLIGIBLE] = {"unintelligible", 2, KIND_BOOL, 0,
-                                "yes if the data was unintelligible to others (Art. 34(3)(a)); needs a reason"},
+    [ENISA_K_SPECIAL] = {"special_categories", 2, KIND_SPECIAL, 0,
+                         "yes if Art. 9 or Art. 10 GDPR data is affected; minor for a single item that reveals little"},
+    [ENISA_K_UNINTELLIGIBLE] = {"unintelligible", 2, KIND_UNINT, 0,
+                                "yes if the data was unintelligible to others (Art. 34(3)(a)); partly if only some "
+                                "of it; needs a reason"},
     [ENISA_K_NO_LONGER_LIKELY] =
         {"risk_no_longer_likely", 2, KIND_BOOL, 0,
          "yes if later measures make a high risk no longer likely (Art. 34(3)(b)); needs a reason"},
@@ -62,6 +96,14 @@ static const struct name ei_names[] = {
 static const struct name conf_names[] = {{"none", 0}, {"known", 1}, {"unknown", 2}, {NULL, 0}};
 static const struct name integ_names[] = {{"none", 0}, {"recoverable", 1}, {"unrecoverable", 2}, {NULL, 0}};
 static const struct name avail_names[] = {{"none", 0}, {"temporary", 1}, {"total", 2}, {NULL, 0}};
+static const struct name cred_names[] = {{"none", 0}, {"protected", 1}, {"usable", 2}, {NULL, 0}};
+static const struct name recipient_names[] = {{"unknown", 0},   {"trusted", 1}, {"outside", 2},
+                                              {"malicious", 3}, {"public", 4},  {NULL, 0}};
+static const struct name backup_names[] = {{"unknown", 0}, {"yes", 1}, {"no", 2}, {NULL, 0}};
+static const struct name special_names[] = {{"no", 0},   {"yes", 1}, {"minor", 2}, {"false", 0},
+                                            {"true", 1}, {"0", 0},   {"1", 1},     {NULL, 0}};
+static const struct name unint_names[] = {{"no", 0},   {"yes", 1}, {"partly", 2}, {"false", 0},
+                                          {"true", 1}, {"0", 0},   {"1", 1},      {NULL, 0}};
 static const struct name bool_names[] = {{"no", 0}, {"yes", 1}, {"false", 0}, {"true", 1},
                                          {"0", 0},  {"1", 1},   {NULL, 0}};
 
@@ -74,6 +116,11 @@ static const struct name *names_of(enum kind k)
     case KIND_INTEG: return integ_names;
     case KIND_AVAIL: return avail_names;
     case KIND_BOOL: return bool_names;
+    case KIND_CRED: return cred_names;
+    case KIND_RECIPIENT: return recipient_names;
+    case KIND_BACKUP: return backup_names;
+    case KIND_SPECIAL: return special_names;
+    case KIND_UNINT: return unint_names;
     default: return NULL;
     }
 }
@@ -89,6 +136,12 @@ static const char *expected_of(enum kind k)
     case KIND_AVAIL: return "none, temporary or total";
     case KIND_BOOL: return "yes or no";
     case KIND_COUNT: return "a number of people or unknown";
+    case KIND_CRED: return "none, protected or usable";
+    case KIND_RECIPIENT: return "unknown, trusted, outside, malicious or public";
+    case KIND_DURATION: return "a duration such as 30 minutes, 4 hours, 5 days, or unknown";
+    case KIND_BACKUP: return "yes, no or unknown";
+    case KIND_SPECIAL: return "yes, no or minor";
+    case KIND_UNINT: return "yes, no or partly";
     }
     return "?";
 }
@@ -109,6 +162,12 @@ static int in_range(enum kind k, long long v)
     case KIND_AVAIL: return v >= 0 && v <= 2;
     case KIND_BOOL: return v == 0 || v == 1;
     case KIND_COUNT: return v == -1 || (v >= 0 && v <= ENISA_SUBJECTS_MAX);
+    case KIND_CRED:
+    case KIND_BACKUP:
+    case KIND_SPECIAL:
+    case KIND_UNINT: return v >= 0 && v <= 2;
+    case KIND_RECIPIENT: return v >= 0 && v <= 4;
+    case KIND_DURATION: return v == -1 || (v >= 0 && v <= ENISA_DURATION_MAX);
     }
     return 0;
 }
@@ -170,6 +229,16 @@ void enisa_input_init(struct enisa_input *in)
         in->v[k].value = keys[k].def;
         in->v[k].source = ENISA_SRC_UNSET;
     }
+}
+
+int enisa_is_default(const struct enisa_input *in, enum enisa_key key)
+{
+    return valid_key(key) && in->v[key].source == ENISA_SRC_UNSET && in->v[key].value == keys[key].def;
+}
+
+int enisa_key_optional(enum enisa_key key)
+{
+    return valid_key(key) && keys[key].optional;
 }
 
 int enisa_set(struct enisa_input *in, enum enisa_key key, long long value, enum enisa_source source, const char *reason,
@@ -250,6 +319,49 @@ int enisa_parse_quarters(const char *s, int *q)
     return 0;
 }
 
+int enisa_parse_duration(const char *s, long long *minutes)
+{
+    static const struct {
+        const char *unit;
+        long long factor;
+    } units[] = {{"minutes", 1}, {"minute", 1}, {"min", 1},  {"m", 1},         {"hours", 60},   {"hour", 60}, {"h", 60},
+                 {"days", 1440}, {"day", 1440}, {"d", 1440}, {"weeks", 10080}, {"week", 10080}, {"w", 10080}};
+    if (!s) return -1;
+    if (!strcasecmp(s, "unknown")) {
+        *minutes = -1;
+        return 0;
+    }
+    const char *p = s;
+    long long n = 0;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (*p - '0');
+        if (n > ENISA_DURATION_MAX) return -1;
+    }
+    while (*p == ' ' || *p == '\t') p++;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcasecmp(p, units[i].unit)) continue;
+        if (n > ENISA_DURATION_MAX / units[i].factor) return -1;
+        *minutes = n * units[i].factor;
+        return 0;
+    }
+    return -1;
+}
+
+static void duration_text(long long minutes, char *buf, size_t buflen)
+{
+    long long n = minutes;
+    const char *unit = "minute";
+    if (minutes && minutes % 1440 == 0) {
+        n = minutes / 1440;
+        unit = "day";
+    } else if (minutes && minutes % 60 == 0) {
+        n = minutes / 60;
+        unit = "hour";
+    }
+    snprintf(buf, buflen, "%lld %s%s", n, unit, n == 1 ? "" : "s");
+}
+
 int enisa_format_quarters(int q, char sep, char *out, size_t outlen)
 {
     static const char *const frac[4] = {"0", "25", "5", "75"};
@@ -309,6 +421,7 @@ int enisa_set_text(struct enisa_input *in, enum enisa_key key, const char *text,
         }
     }
     if (!ok && k == KIND_COUNT) ok = !parse_count(text, &v);
+    if (!ok && k == KIND_DURATION) ok = !enisa_parse_duration(text, &v);
     if (!ok || !in_range(k, v))
         return err_set(err, errlen, "invalid value '%.80s' for '%s' (expected %s)", text, keys[key].name,
                        expected_of(k));
@@ -383,6 +496,29 @@ int enisa_category_base(enum enisa_category cat)
     return cat >= ENISA_CAT_SIMPLE && cat <= ENISA_CAT_SENSITIVE ? (int)cat : 0;
 }
 
+/* the checks between keys that issue 24 added: who received the data, credentials, ranges */
+static int validate_new_keys(const struct enisa_value *v, char *err, size_t errlen)
+{
+    long long C = v[ENISA_K_CONFIDENTIALITY].value, rcp = v[ENISA_K_RECIPIENT].value;
+    if (rcp != ENISA_R_UNKNOWN && C == ENISA_C_NONE)
+        return err_set(err, errlen,
+                       "'recipient' = %s needs 'confidentiality' = known or unknown (someone received the data)",
+                       enisa_value_name(ENISA_K_RECIPIENT, rcp));
+    if (rcp == ENISA_R_PUBLIC && C != ENISA_C_UNKNOWN)
+        return err_set(err, errlen, "'recipient' = public needs 'confidentiality' = unknown (an unknown number)");
+    if (v[ENISA_K_TRUSTED].value == 1 && rcp != ENISA_R_UNKNOWN && rcp != ENISA_R_TRUSTED)
+        return err_set(err, errlen, "'trusted_recipient' = yes contradicts 'recipient' = %s",
+                       enisa_value_name(ENISA_K_RECIPIENT, rcp));
+    if (v[ENISA_K_CREDENTIALS].value == ENISA_CRED_USABLE && v[ENISA_K_UNINTELLIGIBLE].value == ENISA_UNINT_YES)
+        return err_set(err, errlen,
+                       "'credentials' = usable contradicts 'unintelligible' = yes (say unintelligible = partly)");
+    long long lo = v[ENISA_K_SUBJECTS].value, hi = v[ENISA_K_SUBJECTS_MAX].value;
+    if (hi == 0) return err_set(err, errlen, "'subjects_max' must be at least 1 (or leave it out)");
+    if (hi > 0 && lo > hi)
+        return err_set(err, errlen, "'subjects_max' %lld is below 'subjects' %lld (the lower bound)", hi, lo);
+    return 0;
+}
+
 int enisa_validate(const struct enisa_input *in, char *err, size_t errlen)
 {
     const struct enisa_value *v = in->v;
@@ -409,12 +545,13 @@ int enisa_validate(const struct enisa_input *in, char *err, size_t errlen)
                                               ENISA_K_DISPROPORTIONATE, ENISA_K_TRUSTED};
     for (size_t i = 0; i < sizeof evidence / sizeof evidence[0]; i++) {
         enum enisa_key k = evidence[i];
-        if (v[k].value == 1 && !v[k].reason[0])
-            return err_set(err, errlen, "'%s' = yes needs evidence: give '%s_reason'", keys[k].name, keys[k].name);
+        if (v[k].value != 0 && !v[k].reason[0])
+            return err_set(err, errlen, "'%s' = %s needs evidence: give '%s_reason'", keys[k].name,
+                           enisa_value_name(k, v[k].value), keys[k].name);
     }
     if (v[ENISA_K_TRUSTED].value == 1 && v[ENISA_K_CONFIDENTIALITY].value != ENISA_C_KNOWN)
         return err_set(err, errlen, "'trusted_recipient' = yes needs 'confidentiality' = known");
-    return 0;
+    return validate_new_keys(v, err, errlen);
 }
 
 enum enisa_band enisa_band_of(int se_q)
@@ -458,15 +595,25 @@ const char *enisa_value_text(enum enisa_key key, long long value, char *buf, siz
 {
     if (!valid_key(key)) return "?";
     enum kind k = keys[key].kind;
-    if (k == KIND_COUNT && value == -1) return "unknown";
-    if (k == KIND_DPC || k == KIND_COUNT) {
+    if ((k == KIND_COUNT || k == KIND_DURATION) && value == -1) return "unknown";
+    if (k == KIND_DPC || k == KIND_COUNT || k == KIND_DURATION) {
         if (!buf || buflen == 0) return "?";
-        snprintf(buf, buflen, "%lld", value);
+        if (k == KIND_DURATION) duration_text(value, buf, buflen);
+        else snprintf(buf, buflen, "%lld", value);
         return buf;
     }
     for (const struct name *nm = names_of(k); nm && nm->s; nm++)
         if (nm->v == value) return nm->s;
     return k == KIND_CATEGORY || k == KIND_EI ? "(not given)" : "?";
+}
+
+const char *enisa_value_name(enum enisa_key key, long long value)
+{
+    if (!valid_key(key)) return NULL;
+    const struct name *nm = names_of(keys[key].kind);
+    for (; nm && nm->s; nm++)
+        if (nm->v == value) return nm->s;
+    return NULL;
 }
 
 const char *enisa_band_name(enum enisa_band band)

@@ -16,14 +16,18 @@
  * Every input carries its value, the reason given for it and where it came from (a person,
  * or a suggestion the CLI derived from the register). The assessment file is INI:
  *
- *     [data]           category dpc dpc_reason ei ei_reason
+ *     [data]           category dpc ei fraud_identifiers credentials
  *     [circumstances]  confidentiality integrity availability malicious
- *     [context]        subjects vulnerable special_categories unintelligible
+ *                      recipient unavailable_for backup
+ *     [context]        subjects subjects_max vulnerable special_categories unintelligible
  *                      risk_no_longer_likely disproportionate_effort
  *                      trusted_recipient contacts_known
  *
- * and every key K may have a `K_reason` in the same section. enisa_ini_cb plugs into
- * ini_parse (src/util/ini.h). See docs/assessment.md for the meaning of every value. */
+ * and every key K may have a `K_reason` in the same section. The keys added by issue 24
+ * (fraud_identifiers, credentials, recipient, unavailable_for, backup, subjects_max, and the
+ * values special_categories = minor and unintelligible = partly) default to "nothing said",
+ * so a file without them gives the result it gave before. enisa_ini_cb plugs into ini_parse
+ * (src/util/ini.h). See docs/assessment.md for the meaning of every value. */
 #ifndef KT_ENISA_H
 #define KT_ENISA_H
 #include <stddef.h>
@@ -32,17 +36,23 @@ enum enisa_key {
     ENISA_K_CATEGORY, /* [data] enum enisa_category */
     ENISA_K_DPC, /* [data] 1..4; 0 = not given (the category's base score) */
     ENISA_K_EI, /* [data] enum enisa_ei (1..4 = quarters) */
+    ENISA_K_FRAUD_IDS, /* [data] 0/1 "fraud_identifiers": national ID, social security, passport numbers */
+    ENISA_K_CREDENTIALS, /* [data] enum enisa_credentials: passwords, tokens */
     ENISA_K_CONFIDENTIALITY, /* [circumstances] enum enisa_confidentiality */
     ENISA_K_INTEGRITY, /* [circumstances] enum enisa_integrity */
     ENISA_K_AVAILABILITY, /* [circumstances] enum enisa_availability */
     ENISA_K_MALICIOUS, /* [circumstances] 0/1 */
-    ENISA_K_SUBJECTS, /* [context] number of people, -1 = unknown */
+    ENISA_K_RECIPIENT, /* [circumstances] enum enisa_recipient: who received the data */
+    ENISA_K_UNAVAILABLE, /* [circumstances] "unavailable_for": minutes, -1 = not said */
+    ENISA_K_BACKUP, /* [circumstances] enum enisa_backup */
+    ENISA_K_SUBJECTS, /* [context] number of people (the lower bound of a range), -1 = unknown */
+    ENISA_K_SUBJECTS_MAX, /* [context] upper bound of the number of people, -1 = none given */
     ENISA_K_VULNERABLE, /* [context] 0/1 children, patients, other vulnerable people */
-    ENISA_K_SPECIAL, /* [context] 0/1 "special_categories": Art. 9 or 10 data */
-    ENISA_K_UNINTELLIGIBLE, /* [context] 0/1 Art. 34(3)(a), e.g. encrypted, key safe */
+    ENISA_K_SPECIAL, /* [context] enum enisa_special "special_categories": Art. 9 or 10 data */
+    ENISA_K_UNINTELLIGIBLE, /* [context] enum enisa_unintelligible: Art. 34(3)(a), e.g. encrypted */
     ENISA_K_NO_LONGER_LIKELY, /* [context] 0/1 "risk_no_longer_likely", Art. 34(3)(b) */
     ENISA_K_DISPROPORTIONATE, /* [context] 0/1 "disproportionate_effort", Art. 34(3)(c) */
-    ENISA_K_TRUSTED, /* [context] 0/1 "trusted_recipient" (EDPB 9/2022 IV.B) */
+    ENISA_K_TRUSTED, /* [context] 0/1 "trusted_recipient" (EDPB 01/2021 case 09) */
     ENISA_K_CONTACTS_KNOWN, /* [context] 0/1 contact data known for everyone (default 1) */
     ENISA_K_COUNT
 };
@@ -64,6 +74,22 @@ enum enisa_ei { /* value = EI in quarters */
 enum enisa_confidentiality { ENISA_C_NONE = 0, ENISA_C_KNOWN = 1, ENISA_C_UNKNOWN = 2 };
 enum enisa_integrity { ENISA_I_NONE = 0, ENISA_I_RECOVERABLE = 1, ENISA_I_UNRECOVERABLE = 2 };
 enum enisa_availability { ENISA_A_NONE = 0, ENISA_A_TEMPORARY = 1, ENISA_A_TOTAL = 2 };
+enum enisa_credentials {
+    ENISA_CRED_NONE = 0, /* no credentials affected (or not said) */
+    ENISA_CRED_PROTECTED = 1, /* only as state-of-the-art salted hashes or encrypted, key safe */
+    ENISA_CRED_USABLE = 2 /* usable: in clear, or hashed in a way that can be reversed */
+};
+enum enisa_recipient {
+    ENISA_R_UNKNOWN = 0, /* not said, or not known who received it */
+    ENISA_R_TRUSTED = 1, /* known, trusted and bound to secrecy (a lawyer, an accountant) */
+    ENISA_R_OUTSIDE = 2, /* known, but outside the controller's control (a former employee, a competitor) */
+    ENISA_R_MALICIOUS = 3, /* someone who means to misuse it (an attacker, a thief, a fraudster) */
+    ENISA_R_PUBLIC = 4 /* the public: published or visible to anyone */
+};
+enum enisa_backup { ENISA_B_UNKNOWN = 0, ENISA_B_YES = 1, ENISA_B_NO = 2 };
+enum enisa_special { ENISA_SPECIAL_NO = 0, ENISA_SPECIAL_YES = 1, ENISA_SPECIAL_MINOR = 2 };
+enum enisa_unintelligible { ENISA_UNINT_NO = 0, ENISA_UNINT_YES = 1, ENISA_UNINT_PARTLY = 2 };
+#define ENISA_DURATION_MAX (10LL * 366 * 24 * 60) /* unavailable_for: at most ten years, in minutes */
 enum enisa_band { ENISA_LOW = 0, ENISA_MEDIUM = 1, ENISA_HIGH = 2, ENISA_VERY_HIGH = 3 };
 
 enum enisa_source {
@@ -105,8 +131,17 @@ struct enisa_parser {
 };
 
 /* Sets every input to its default with source UNSET and no reason: category/dpc/ei 0 (not
- * given), circumstances none, subjects -1 (unknown), flags 0, contacts_known 1. */
+ * given), circumstances none, subjects, subjects_max and unavailable_for -1 (not said),
+ * recipient and backup unknown, flags 0, contacts_known 1. */
 void enisa_input_init(struct enisa_input *in);
+
+/* 1 when input `key` holds its default and nobody set it (source UNSET), else 0. */
+int enisa_is_default(const struct enisa_input *in, enum enisa_key key);
+
+/* 1 for the keys added by issue 24 (fraud_identifiers, credentials, recipient,
+ * unavailable_for, backup, subjects_max): outputs that list every input show them only when
+ * they are not enisa_is_default, so that older outputs stay as they were. */
+int enisa_key_optional(enum enisa_key key);
 
 /* Sets input `key` to `value` from `source` with `reason` (NULL or "" = none).
  * Returns 0, or -1 with err when the value is out of range for the key or the reason is
@@ -145,9 +180,12 @@ int enisa_ini_cb(void *ctx, const char *section, const char *subsection, const c
                  char *err, size_t errlen);
 
 /* Checks that the input is complete and consistent: category and ei given; a dpc that
- * differs from the category's base score has a dpc_reason; every Art. 34(3) exemption and
- * trusted_recipient set to yes has its *_reason (the evidence); trusted_recipient only with
- * confidentiality = known. Returns 0 or -1 with err naming the key. */
+ * differs from the category's base score has a dpc_reason; every Art. 34(3) exemption,
+ * trusted_recipient set to yes and unintelligible = partly has its *_reason (the evidence);
+ * trusted_recipient only with confidentiality = known and a recipient that is unknown or
+ * trusted; a recipient only when someone received the data (confidentiality not none), the
+ * public only with confidentiality = unknown; usable credentials not with unintelligible = yes;
+ * subjects_max not below subjects. Returns 0 or -1 with err naming the key. */
 int enisa_validate(const struct enisa_input *in, char *err, size_t errlen);
 
 /* Validates (as enisa_validate) and computes the severity into *out.
@@ -162,6 +200,11 @@ enum enisa_band enisa_band_of(int se_q);
  * Returns the length like snprintf (out always NUL-terminated when outlen > 0). */
 int enisa_format_quarters(int q, char sep, char *out, size_t outlen);
 
+/* Parses a duration for unavailable_for: "unknown", or a whole number with a unit: "30
+ * minutes", "4 hours", "5 days", "2 weeks" (also "min", "m", "h", "d", "w"; singular forms).
+ * *minutes: the duration in minutes, -1 for unknown. Returns 0 or -1 (nothing written). */
+int enisa_parse_duration(const char *s, long long *minutes);
+
 /* Parses "2", "2.0", "2.5", "0.25", "4.75" into quarters (only multiples of 0.25, up to
  * 1000). Returns 0 or -1 (nothing written). */
 int enisa_parse_quarters(const char *s, int *q);
@@ -172,8 +215,9 @@ int enisa_parse_quarters(const char *s, int *q);
  * the file back over the same suggestions keeps them marked as suggestions. */
 size_t enisa_format_ini(const struct enisa_input *in, char *out, size_t outlen);
 
-/* The value as the assessment file writes it ("unknown", "maximum", "yes", "1200"):
- * a static string, or `buf` (at least 24 bytes) for numbers. Never NULL. */
+/* The value as the assessment file writes it ("unknown", "maximum", "yes", "1200",
+ * "5 days"): a static string, or `buf` (at least 24 bytes) for numbers and durations.
+ * Never NULL. */
 const char *enisa_value_text(enum enisa_key key, long long value, char *buf, size_t buflen);
 
 /* Static names (never NULL; "?" for out-of-range input). */
@@ -184,4 +228,8 @@ const char *enisa_band_name_de(enum enisa_band band); /* "niedrig" ... "sehr hoc
 const char *enisa_source_name(enum enisa_source src); /* "person", "suggested", "default" */
 int enisa_category_base(enum enisa_category cat); /* 1..4, 0 for NONE */
 int enisa_key_lookup(const char *section, const char *name); /* enum enisa_key or -1 */
+/* The canonical names of the values of an enumerated key, in value order, NULL-terminated
+ * (category: "simple" … at index 1; NULL for keys that hold numbers). For the translation
+ * tables' tests. */
+const char *enisa_value_name(enum enisa_key key, long long value);
 #endif

@@ -1,6 +1,7 @@
 /* proposal.c — from severity and context to a proposed Art. 33 / Art. 34 outcome. */
 #include "assess/proposal.h"
 #include "util/err.h"
+#include "util/i18n.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,25 @@ void proposal_config_default(struct proposal_config *cfg)
     cfg->permanent_raises = 1;
     cfg->many_raises = 1;
     cfg->voluntary_notice = 1;
+    cfg->very_many_subjects = 100000;
+    cfg->very_many_raises = 1;
+    cfg->long_outage_minutes = 24 * 60;
+    cfg->outage_raises = 1;
+    cfg->identifiers_raise = 1;
+    cfg->regime = NULL;
+}
+
+int proposal_config_set_regime(struct proposal_config *cfg, const char *id, char *err, size_t errlen)
+{
+    const struct regime *g = regime_find(id);
+    if (!g) return err_set(err, errlen, "unknown regime '%.60s' (known: gdpr, omnibus-2025-837)", id);
+    cfg->regime = g;
+    return 0;
+}
+
+const struct regime *proposal_regime(const struct proposal_config *cfg)
+{
+    return cfg && cfg->regime ? cfg->regime : regime_find("gdpr");
 }
 
 int proposal_config_validate(const struct proposal_config *cfg, char *err, size_t errlen)
@@ -26,6 +46,7 @@ int proposal_config_validate(const struct proposal_config *cfg, char *err, size_
                        "high-risk threshold must lie between the risk threshold "
                        "and 6.0");
     if (cfg->many_subjects < 1) return err_set(err, errlen, "many_subjects must be at least 1");
+    if (cfg->long_outage_minutes < 60) return err_set(err, errlen, "long_outage_hours must be at least 1");
     return 0;
 }
 
@@ -53,6 +74,9 @@ int proposal_config_set(struct proposal_config *cfg, const char *key, const char
         {"permanence_raise", offsetof(struct proposal_config, permanent_raises)},
         {"many_subjects_raise", offsetof(struct proposal_config, many_raises)},
         {"voluntary_notice", offsetof(struct proposal_config, voluntary_notice)},
+        {"very_many_subjects_raise", offsetof(struct proposal_config, very_many_raises)},
+        {"outage_raise", offsetof(struct proposal_config, outage_raises)},
+        {"identifiers_raise", offsetof(struct proposal_config, identifiers_raise)},
     };
     if (!strcmp(key, "risk_threshold") || !strcmp(key, "high_risk_threshold")) {
         int q;
@@ -65,23 +89,24 @@ int proposal_config_set(struct proposal_config *cfg, const char *key, const char
         else cfg->high_risk_se_q = q;
         return 0;
     }
-    if (!strcmp(key, "many_subjects")) {
+    if (!strcmp(key, "many_subjects") || !strcmp(key, "very_many_subjects") || !strcmp(key, "long_outage_hours")) {
         long long n = 0;
-        const char *p = value;
-        if (!*p) goto bad_count;
-        for (; *p; p++) {
-            if (*p < '0' || *p > '9') goto bad_count;
-            n = n * 10 + (*p - '0');
+        int hours = key[0] == 'l';
+        const char *q = value;
+        if (!*q) goto bad_count;
+        for (; *q; q++) {
+            if (*q < '0' || *q > '9') goto bad_count;
+            n = n * 10 + (*q - '0');
             if (n > ENISA_SUBJECTS_MAX) goto bad_count;
         }
-        if (n < 1) goto bad_count;
-        cfg->many_subjects = n;
+        if (n < 1 || (hours && n > ENISA_DURATION_MAX / 60)) goto bad_count;
+        if (hours) cfg->long_outage_minutes = n * 60;
+        else if (key[0] == 'm') cfg->many_subjects = n;
+        else cfg->very_many_subjects = n;
         return 0;
     bad_count:
-        return err_set(err, errlen,
-                       "invalid value '%.60s' for 'many_subjects' (expected a "
-                       "number of people, at least 1)",
-                       value);
+        return err_set(err, errlen, "invalid value '%.60s' for '%s' (expected %s, at least 1)", value, key,
+                       hours ? "a number of hours" : "a number of people");
     }
     for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
         if (strcmp(key, bools[i].name)) continue;
@@ -133,8 +158,80 @@ const char *proposal_rule_name(enum proposal_rule r)
                                                     "risk-no-longer-likely",
                                                     "disproportionate-effort",
                                                     "unreachable",
-                                                    "voluntary-notice"};
+                                                    "voluntary-notice",
+                                                    "special-categories-minor",
+                                                    "no-backup",
+                                                    "long-outage",
+                                                    "recipient-outside-control",
+                                                    "fraud-identifiers",
+                                                    "credentials",
+                                                    "very-many-subjects",
+                                                    "partly-unintelligible"};
     return (int)r >= 0 && r < PROPOSAL_R_COUNT ? n[r] : "?";
+}
+
+/* Where each rule comes from (docs/assessment.md, "The rules and their sources", says what was
+ * read verbatim and what only in a summary). */
+static const struct proposal_source sources[PROPOSAL_R_COUNT] = {
+    [PROPOSAL_R_SEVERITY] = {"guideline",
+                             "ENISA, Recommendations for a methodology of the assessment of severity of personal data "
+                             "breaches (2013): SE = DPC x EI + CB; the thresholds that map the score to risk and high "
+                             "risk are klartext's convention"},
+    [PROPOSAL_R_NO_EFFECT] = {"guideline", "EDPB Guidelines 01/2021, case 01, paras. 21-25"},
+    [PROPOSAL_R_UNINTELLIGIBLE] = {"guideline", "Art. 34(3)(a) GDPR; EDPB Guidelines 01/2021, case 01, para. 20"},
+    [PROPOSAL_R_UNINTELLIGIBLE_PARTIAL] = {"guideline",
+                                           "Art. 34(3)(a) GDPR; EDPB Guidelines 9/2022, para. 19 (no restore from "
+                                           "a backup is a permanent loss of availability)"},
+    [PROPOSAL_R_TRUSTED] = {"guideline, secondary",
+                            "EDPB Guidelines 01/2021, case 09 (the title read; the outcome from a summary, ije.be)"},
+    [PROPOSAL_R_SPECIAL] = {"guideline",
+                            "EDPB Guidelines 9/2022, para. 102 (damage likely); high risk for more than a minor item "
+                            "is klartext's reading"},
+    [PROPOSAL_R_VULNERABLE] = {"klartext",
+                               "Recital 75 GDPR; ENISA 2013 (special characteristics of the individuals raise the "
+                               "DPC); one level up is klartext's convention"},
+    [PROPOSAL_R_PERMANENT] = {"guideline",
+                              "EDPB Guidelines 9/2022, para. 19; EDPB Guidelines 01/2021, para. 23; at least a risk "
+                              "is klartext's reading"},
+    [PROPOSAL_R_MANY] = {"klartext",
+                         "EDPB Guidelines 9/2022, Annex B (\"a large number\", quoted by a third party); the "
+                         "threshold many_subjects (1000) is klartext's convention"},
+    [PROPOSAL_R_UNKNOWN_COUNT] = {"law", "Art. 33(4) GDPR; EDPB Guidelines 01/2021, para. 8"},
+    [PROPOSAL_R_AUTHORITY] = {"law", "Art. 33(1), Art. 33(5) GDPR (the regime's threshold and deadline)"},
+    [PROPOSAL_R_PEOPLE] = {"law", "Art. 34(1), Art. 34(2) GDPR"},
+    [PROPOSAL_R_NO_LONGER_LIKELY] = {"law", "Art. 34(3)(b), Art. 34(4) GDPR"},
+    [PROPOSAL_R_DISPROPORTIONATE] = {"law", "Art. 34(3)(c) GDPR"},
+    [PROPOSAL_R_UNREACHABLE] = {"law", "Art. 34(3)(c) GDPR; telling the others publicly is klartext's reading"},
+    [PROPOSAL_R_VOLUNTARY] = {"klartext",
+                              "EDPB Guidelines 01/2021 (informing people can be good practice below high risk, from "
+                              "a summary, WSGR 2021); the Amazon disclosure of November 2018; the conditions are "
+                              "klartext's own"},
+    [PROPOSAL_R_SPECIAL_MINOR] = {"guideline",
+                                  "EDPB Guidelines 9/2022, para. 102; that a minor item is not by itself a high risk "
+                                  "is klartext's reading"},
+    [PROPOSAL_R_NO_BACKUP] = {"guideline", "EDPB Guidelines 01/2021, para. 23"},
+    [PROPOSAL_R_LONG_OUTAGE] = {"guideline",
+                                "EDPB Guidelines 01/2021, paras. 22 and 24; EDPB Guidelines 9/2022, para. 19; the "
+                                "threshold long_outage_hours (24) is klartext's convention"},
+    [PROPOSAL_R_RECIPIENT] = {"guideline, secondary",
+                              "EDPB Guidelines 01/2021, case 08 (its words quoted by a third party, hrlaw.pl 2024)"},
+    [PROPOSAL_R_FRAUD_IDS] = {"guideline",
+                              "EDPB Guidelines 9/2022, para. 102 and Recital 85 GDPR (identity theft or fraud); the "
+                              "levels are klartext's convention"},
+    [PROPOSAL_R_CREDENTIALS] = {"klartext",
+                                "ENISA 2013 (credentials are assessed by the data they unlock); EDPB Guidelines "
+                                "9/2022, Annex B ex. 6 (from a summary); the levels are klartext's convention"},
+    [PROPOSAL_R_VERY_MANY] = {"klartext",
+                              "EDPB Guidelines 01/2021, case 11 (its words quoted by a third party, hrlaw.pl 2024); "
+                              "the threshold very_many_subjects (100000) is klartext's convention, taken from that "
+                              "case"},
+    [PROPOSAL_R_PARTLY_UNINTELLIGIBLE] = {"law", "Art. 34(3)(a) GDPR (\"rendered the personal data unintelligible\")"},
+};
+
+const struct proposal_source *proposal_rule_source(enum proposal_rule r)
+{
+    static const struct proposal_source unknown = {"?", "?"};
+    return (int)r >= 0 && r < PROPOSAL_R_COUNT && sources[r].cite ? &sources[r] : &unknown;
 }
 
 /* Adds an empty reason for rule r; NULL when the list is full. */
@@ -225,29 +322,47 @@ static void severity_reason(struct proposal *p, const struct proposal_config *cf
 
 /* The inputs the rules look at. */
 struct facts {
-    long long C, I, A, subjects;
-    int ei, vulnerable, special, unintelligible, no_longer_likely, disproportionate, trusted, contacts_known;
-    int touched; /* disclosed, altered or lost for good */
+    long long C, I, A, subjects, subjects_max, outage;
+    int ei, vulnerable, special, minor_special, unintelligible, partly, no_longer_likely, disproportionate, trusted,
+        contacts_known;
+    int fraud, credentials, recipient, backup;
+    int long_outage; /* unavailable at least long_outage_minutes */
+    int no_backup; /* unavailable, and no backup restored it */
+    int touched; /* disclosed, altered, lost for good, or unavailable for long or without a backup */
     int permanent; /* destroyed without backup or altered beyond recovery */
+    int uncontrolled; /* an unknown number of recipients, or one outside the controller's control */
 };
 
-static void facts_of(const struct enisa_input *in, struct facts *f)
+static void facts_of(const struct enisa_input *in, const struct proposal_config *cfg, struct facts *f)
 {
     const struct enisa_value *v = in->v;
     f->C = v[ENISA_K_CONFIDENTIALITY].value;
     f->I = v[ENISA_K_INTEGRITY].value;
     f->A = v[ENISA_K_AVAILABILITY].value;
     f->subjects = v[ENISA_K_SUBJECTS].value;
+    f->subjects_max = v[ENISA_K_SUBJECTS_MAX].value;
+    f->outage = v[ENISA_K_UNAVAILABLE].value;
     f->ei = (int)v[ENISA_K_EI].value;
     f->vulnerable = v[ENISA_K_VULNERABLE].value == 1;
-    f->special = v[ENISA_K_SPECIAL].value == 1;
-    f->unintelligible = v[ENISA_K_UNINTELLIGIBLE].value == 1;
+    f->special = v[ENISA_K_SPECIAL].value == ENISA_SPECIAL_YES;
+    f->minor_special = v[ENISA_K_SPECIAL].value == ENISA_SPECIAL_MINOR;
+    f->unintelligible = v[ENISA_K_UNINTELLIGIBLE].value == ENISA_UNINT_YES;
+    f->partly = v[ENISA_K_UNINTELLIGIBLE].value == ENISA_UNINT_PARTLY;
     f->no_longer_likely = v[ENISA_K_NO_LONGER_LIKELY].value == 1;
     f->disproportionate = v[ENISA_K_DISPROPORTIONATE].value == 1;
     f->trusted = v[ENISA_K_TRUSTED].value == 1;
     f->contacts_known = v[ENISA_K_CONTACTS_KNOWN].value != 0;
-    f->touched = f->C != ENISA_C_NONE || f->I != ENISA_I_NONE || f->A == ENISA_A_TOTAL;
+    f->fraud = v[ENISA_K_FRAUD_IDS].value == 1;
+    f->credentials = (int)v[ENISA_K_CREDENTIALS].value;
+    f->recipient = (int)v[ENISA_K_RECIPIENT].value;
+    f->backup = (int)v[ENISA_K_BACKUP].value;
+    f->long_outage = f->A != ENISA_A_NONE && f->outage >= cfg->long_outage_minutes;
+    f->no_backup = f->A != ENISA_A_NONE && f->backup == ENISA_B_NO;
+    f->touched = f->C != ENISA_C_NONE || f->I != ENISA_I_NONE || f->A == ENISA_A_TOTAL ||
+                 (cfg->outage_raises && (f->long_outage || f->no_backup));
     f->permanent = f->I == ENISA_I_UNRECOVERABLE || f->A == ENISA_A_TOTAL;
+    f->uncontrolled = f->C == ENISA_C_UNKNOWN || f->recipient == ENISA_R_OUTSIDE || f->recipient == ENISA_R_MALICIOUS ||
+                      f->recipient == ENISA_R_PUBLIC;
 }
 
 /* Rule 2: the guideline exceptions that mean no risk whatever the score. Returns 1 (and says
@@ -261,34 +376,34 @@ static int rule_exceptions(struct proposal *p, const struct facts *f)
             "No data was disclosed or altered and the data was recovered without difficulty, "
             "so there was no lasting loss of confidentiality, integrity or availability: the "
             "breach is unlikely to result in a risk, whatever the score (Art. 33(1) GDPR; EDPB "
-            "Guidelines 9/2022, Annex B ex. 4 with backup).",
+            "Guidelines 01/2021, case 01, paras. 21-25).",
             "Es wurden keine Daten offengelegt oder verändert und die Daten ließen sich ohne "
             "Schwierigkeiten wiederherstellen, Vertraulichkeit, Integrität und Verfügbarkeit "
             "sind also nicht dauerhaft beeinträchtigt: Die Verletzung führt unabhängig vom Wert "
             "voraussichtlich nicht zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien "
-            "9/2022, Anhang B Bsp. 4 mit Sicherung).");
+            "01/2021, Fall 01, Rn. 21-25).");
     } else if (f->unintelligible && I == ENISA_I_NONE && A == ENISA_A_NONE) {
         say(p, PROPOSAL_R_UNINTELLIGIBLE,
             "The data was unintelligible to anyone not authorised to see it (for example "
             "state-of-the-art encryption with the key not compromised) and only its "
             "confidentiality was affected: the breach is unlikely to result in a risk, so "
             "neither the authority nor the people need to be told (Art. 33(1), Art. 34(3)(a) "
-            "GDPR; EDPB Guidelines 9/2022, Annex B ex. 1).",
+            "GDPR; EDPB Guidelines 01/2021, case 01, para. 20).",
             "Die Daten waren für Unbefugte unverständlich (zum Beispiel Verschlüsselung nach "
             "dem Stand der Technik, Schlüssel nicht kompromittiert) und nur ihre "
             "Vertraulichkeit war betroffen: Die Verletzung führt voraussichtlich nicht zu "
             "einem Risiko, weder die Aufsichtsbehörde noch die Betroffenen müssen informiert "
-            "werden (Art. 33 Abs. 1, Art. 34 Abs. 3 lit. a DSGVO; EDSA-Leitlinien 9/2022, "
-            "Anhang B Bsp. 1).");
+            "werden (Art. 33 Abs. 1, Art. 34 Abs. 3 lit. a DSGVO; EDSA-Leitlinien 01/2021, "
+            "Fall 01, Rn. 20).");
     } else if (f->trusted && C == ENISA_C_KNOWN && I == ENISA_I_NONE && A == ENISA_A_NONE) {
         say(p, PROPOSAL_R_TRUSTED,
             "The data reached only known, trusted recipients who are bound to confidentiality "
             "and did not keep or use it: the breach is unlikely to result in a risk (Art. 33(1) "
-            "GDPR; EDPB Guidelines 9/2022, section IV.B; EDPB Guidelines 01/2021, case 9).",
+            "GDPR; EDPB Guidelines 01/2021, case 09).",
             "Die Daten erreichten nur bekannte, vertrauenswürdige und zur Verschwiegenheit "
             "verpflichtete Empfänger, die sie weder behalten noch verwendet haben: Die "
             "Verletzung führt voraussichtlich nicht zu einem Risiko (Art. 33 Abs. 1 DSGVO; "
-            "EDSA-Leitlinien 9/2022, Abschnitt IV.B; EDSA-Leitlinien 01/2021, Fall 9).");
+            "EDSA-Leitlinien 01/2021, Fall 09).");
     } else {
         neutral = 0;
     }
@@ -315,6 +430,26 @@ static void say_many(struct proposal *p, const struct facts *f, const struct pro
     }
 }
 
+/* Rule 3, a very large number of people whose data is out of control: a high risk. */
+static void say_very_many(struct proposal *p, const struct facts *f, const struct proposal_config *cfg)
+{
+    struct proposal_reason *x = add(p, PROPOSAL_R_VERY_MANY);
+    if (x) {
+        snprintf(x->en, sizeof x->en,
+                 "%lld people are affected, at least the %lld that klartext counts as a very large number, "
+                 "and the data is out of the controller's control: klartext treats this as a high risk "
+                 "(Art. 34(1) GDPR; EDPB Guidelines 01/2021, case 11: non-sensitive data of more than 100,000 "
+                 "customers on a stolen notebook without encryption, a high risk).",
+                 f->subjects, cfg->very_many_subjects);
+        snprintf(x->de, sizeof x->de,
+                 "Es sind %lld Personen betroffen, mindestens %lld, die klartext als sehr große Zahl wertet, "
+                 "und die Daten sind der Kontrolle des Verantwortlichen entzogen: klartext wertet das als hohes "
+                 "Risiko (Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 01/2021, Fall 11: nicht sensible Daten von mehr "
+                 "als 100.000 Kunden auf einem gestohlenen, unverschlüsselten Notebook, ein hohes Risiko).",
+                 f->subjects, cfg->very_many_subjects);
+    }
+}
+
 /* Rule 3, vulnerable people: one level up, from `from` to `to`. */
 static void say_vulnerable(struct proposal *p, enum proposal_level from, enum proposal_level to)
 {
@@ -335,11 +470,12 @@ static void say_vulnerable(struct proposal *p, enum proposal_level from, enum pr
     }
 }
 
-/* Rule 3, a note: the number of people is not known yet. */
-static void say_unknown_count(struct proposal *p, const struct proposal_config *cfg)
+/* Rule 3, a note: the number of people is not known yet, or only up to a bound. */
+static void say_unknown_count(struct proposal *p, const struct facts *f, const struct proposal_config *cfg)
 {
     struct proposal_reason *x = add(p, PROPOSAL_R_UNKNOWN_COUNT);
-    if (x) {
+    if (!x) return;
+    if (f->subjects < 0 && f->subjects_max < 0) {
         snprintf(x->en, sizeof x->en,
                  "The number of people is not known yet; if it reaches %lld, the breach "
                  "counts as a risk and must be notified, in phases if need be "
@@ -350,15 +486,189 @@ static void say_unknown_count(struct proposal *p, const struct proposal_config *
                  "gilt die Verletzung als Risiko und ist zu melden, nötigenfalls "
                  "schrittweise (Art. 33 Abs. 1, Art. 33 Abs. 4 DSGVO).",
                  cfg->many_subjects);
+        return;
     }
+    snprintf(x->en, sizeof x->en,
+             "The number of people is known only as a range up to %lld; if it reaches %lld, the breach "
+             "counts as a risk and must be notified, in phases if need be (Art. 33(1), Art. 33(4) GDPR).",
+             f->subjects_max, cfg->many_subjects);
+    snprintf(x->de, sizeof x->de,
+             "Die Zahl der Betroffenen ist nur als Spanne bis %lld bekannt; erreicht sie %lld, gilt die "
+             "Verletzung als Risiko und ist zu melden, nötigenfalls schrittweise (Art. 33 Abs. 1, Art. 33 "
+             "Abs. 4 DSGVO).",
+             f->subjects_max, cfg->many_subjects);
+}
+
+static enum proposal_level at_least(enum proposal_level level, enum proposal_level floor)
+{
+    return level < floor ? floor : level;
+}
+
+/* Rule 3, the data: special categories, identifiers that enable fraud, credentials. */
+static enum proposal_level raise_data(struct proposal *p, const struct facts *f, const struct proposal_config *cfg,
+                                      enum proposal_level level)
+{
+    if (cfg->special_raises && f->special && f->touched && level < PROPOSAL_HIGH_RISK) {
+        level = PROPOSAL_HIGH_RISK;
+        say(p, PROPOSAL_R_SPECIAL,
+            "Special categories of personal data (Art. 9 or Art. 10 GDPR) were disclosed, "
+            "altered or lost: damage is considered likely, so klartext treats the breach "
+            "as a high risk (Art. 34(1) GDPR; EDPB Guidelines 9/2022, para. 102).",
+            "Besondere Kategorien personenbezogener Daten (Art. 9 oder Art. 10 DSGVO) "
+            "wurden offengelegt, verändert oder gingen verloren: Ein Schaden gilt als "
+            "wahrscheinlich, klartext behandelt die Verletzung daher als hohes Risiko "
+            "(Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Rn. 102).");
+    }
+    if (f->minor_special && f->touched && level < PROPOSAL_RISK) {
+        level = PROPOSAL_RISK;
+        say(p, PROPOSAL_R_SPECIAL_MINOR,
+            "A single item of a special category (Art. 9 GDPR) that reveals little was disclosed, altered or "
+            "lost: for such data the EDPB considers damage likely, so the breach is at least a risk; klartext does "
+            "not treat a minor item by itself as a high risk (Art. 33(1) GDPR; EDPB Guidelines 9/2022, para. 102).",
+            "Eine einzelne, wenig aussagekräftige Angabe einer besonderen Kategorie (Art. 9 DSGVO) wurde "
+            "offengelegt, verändert oder ging verloren: Bei solchen Daten hält der EDSA einen Schaden für "
+            "wahrscheinlich, die Verletzung ist daher mindestens ein Risiko; eine einzelne geringfügige Angabe "
+            "wertet klartext nicht allein als hohes Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Rn. 102).");
+    }
+    int high = f->uncontrolled && f->ei >= ENISA_EI_SIGNIFICANT;
+    if (cfg->identifiers_raise && f->fraud && f->C != ENISA_C_NONE) {
+        enum proposal_level to = at_least(level, high ? PROPOSAL_HIGH_RISK : PROPOSAL_RISK);
+        if (to > level)
+            say(p, PROPOSAL_R_FRAUD_IDS,
+                high ? "Identifiers that enable identity fraud (national ID, social security, passport or tax "
+                       "numbers) reached recipients outside the controller's control: identity theft and fraud are "
+                       "the damage the EDPB names, and such numbers cannot simply be changed, so klartext treats "
+                       "this as a high risk (Art. 34(1) GDPR, Recital 85; EDPB Guidelines 9/2022, para. 102)."
+                     : "Identifiers that enable identity fraud (national ID, social security, passport or tax "
+                       "numbers) were disclosed: identity theft and fraud are the damage the EDPB names, so the "
+                       "breach is at least a risk (Art. 33(1) GDPR, Recital 85; EDPB Guidelines 9/2022, para. 102).",
+                high ? "Kennnummern, die einen Identitätsbetrug ermöglichen (Personalausweis-, Sozialversicherungs-, "
+                       "Pass- oder Steuernummern), erreichten Empfänger außerhalb der Kontrolle des "
+                       "Verantwortlichen: Identitätsdiebstahl und Betrug sind die Schäden, die der EDSA nennt, und "
+                       "solche Nummern lassen sich nicht einfach ändern; klartext wertet das als hohes Risiko "
+                       "(Art. 34 Abs. 1 DSGVO, Erwägungsgrund 85; EDSA-Leitlinien 9/2022, Rn. 102)."
+                     : "Kennnummern, die einen Identitätsbetrug ermöglichen (Personalausweis-, Sozialversicherungs-, "
+                       "Pass- oder Steuernummern), wurden offengelegt: Identitätsdiebstahl und Betrug sind die "
+                       "Schäden, die der EDSA nennt; die Verletzung ist mindestens ein Risiko (Art. 33 Abs. 1 DSGVO, "
+                       "Erwägungsgrund 85; EDSA-Leitlinien 9/2022, Rn. 102).");
+        level = to;
+    }
+    if (cfg->identifiers_raise && f->credentials == ENISA_CRED_USABLE && f->C != ENISA_C_NONE) {
+        enum proposal_level to = at_least(level, f->uncontrolled ? PROPOSAL_HIGH_RISK : PROPOSAL_RISK);
+        if (to > level)
+            say(p, PROPOSAL_R_CREDENTIALS,
+                "Usable credentials (passwords or tokens) were disclosed: they open the accounts they protect "
+                "(ENISA 2013 assesses credentials by the data they give access to). klartext treats this as at "
+                "least a risk, and as a high risk when the recipients are out of the controller's control; have "
+                "the people change them and force a reset where you can (Art. 33(1), Art. 34(1) GDPR; EDPB "
+                "Guidelines 9/2022, Annex B ex. 6).",
+                "Verwendbare Zugangsdaten (Passwörter oder Token) wurden offengelegt: Sie öffnen die Konten, die sie "
+                "schützen (ENISA 2013 bewertet Zugangsdaten nach den Daten, zu denen sie Zugang geben). klartext "
+                "wertet das mindestens als Risiko und als hohes Risiko, wenn die Empfänger der Kontrolle des "
+                "Verantwortlichen entzogen sind; lassen Sie die Personen sie ändern und erzwingen Sie, wo möglich, "
+                "ein Zurücksetzen (Art. 33 Abs. 1, Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Anhang B Bsp. 6).");
+        level = to;
+    }
+    return level;
+}
+
+/* Rule 3, loss: permanent loss, no backup, a long outage. */
+static enum proposal_level raise_loss(struct proposal *p, const struct facts *f, const struct proposal_config *cfg,
+                                      enum proposal_level level)
+{
+    if (cfg->permanent_raises && f->permanent && level < PROPOSAL_RISK) {
+        level = PROPOSAL_RISK;
+        say(p, PROPOSAL_R_PERMANENT,
+            "The loss is permanent (data destroyed without a usable backup, or altered "
+            "beyond recovery): the breach is likely to result in at least a risk "
+            "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, para. 19; EDPB Guidelines 01/2021, para. 23).",
+            "Der Verlust ist dauerhaft (Daten ohne brauchbare Sicherung zerstört oder nicht "
+            "wiederherstellbar verändert): Die Verletzung führt voraussichtlich mindestens "
+            "zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Rn. 19; EDSA-Leitlinien "
+            "01/2021, Rn. 23).");
+    }
+    if (cfg->outage_raises && f->no_backup && level < PROPOSAL_RISK) {
+        level = PROPOSAL_RISK;
+        say(p, PROPOSAL_R_NO_BACKUP,
+            "The data was unavailable and no backup restored it: it had to be collected again, or was lost. "
+            "Without a backup the severity may increase (EDPB Guidelines 01/2021, para. 23): the breach is at "
+            "least a risk (Art. 33(1) GDPR).",
+            "Die Daten waren nicht verfügbar und keine Sicherung stellte sie wieder her: Sie mussten neu erhoben "
+            "werden oder gingen verloren. Ohne Sicherung kann die Schwere zunehmen (EDSA-Leitlinien 01/2021, "
+            "Rn. 23): Die Verletzung ist mindestens ein Risiko (Art. 33 Abs. 1 DSGVO).");
+    }
+    if (cfg->outage_raises && f->long_outage && level < PROPOSAL_RISK) {
+        char en[I18N_TEXT_MAX], de[I18N_TEXT_MAX], len_en[I18N_TEXT_MAX], len_de[I18N_TEXT_MAX];
+        struct proposal_reason *x = add(p, PROPOSAL_R_LONG_OUTAGE);
+        level = PROPOSAL_RISK;
+        if (!x) return level;
+        i18n_format_duration(I18N_EN, f->outage * 60, en, sizeof en);
+        i18n_format_duration(I18N_DE, f->outage * 60, de, sizeof de);
+        i18n_format_duration(I18N_EN, cfg->long_outage_minutes * 60, len_en, sizeof len_en);
+        i18n_format_duration(I18N_DE, cfg->long_outage_minutes * 60, len_de, sizeof len_de);
+        snprintf(x->en, sizeof x->en,
+                 "The data was unavailable for %s, at least the %s from which klartext counts an outage as long: "
+                 "how soon the data is restored is a key variable (EDPB Guidelines 01/2021, para. 24), and a "
+                 "significant disruption of the normal service is a loss of availability (EDPB Guidelines 9/2022, "
+                 "para. 19); the breach is at least a risk (Art. 33(1) GDPR).",
+                 en, len_en);
+        snprintf(x->de, sizeof x->de,
+                 "Die Daten waren %s nicht verfügbar, mindestens %s, ab denen klartext einen Ausfall als lang "
+                 "wertet: Wie schnell die Daten wiederhergestellt werden, ist eine Schlüsselgröße "
+                 "(EDSA-Leitlinien 01/2021, Rn. 24), und eine erhebliche Störung des normalen Betriebs ist ein "
+                 "Verlust der Verfügbarkeit (EDSA-Leitlinien 9/2022, Rn. 19); die Verletzung ist mindestens ein "
+                 "Risiko (Art. 33 Abs. 1 DSGVO).",
+                 de, len_de);
+    }
+    return level;
+}
+
+/* Rule 3, who received it: a recipient outside the controller's control. */
+static enum proposal_level raise_recipient(struct proposal *p, const struct facts *f, enum proposal_level level)
+{
+    if ((f->recipient != ENISA_R_OUTSIDE && f->recipient != ENISA_R_MALICIOUS) || f->C == ENISA_C_NONE ||
+        level >= PROPOSAL_RISK)
+        return level;
+    int bad = f->recipient == ENISA_R_MALICIOUS;
+    struct proposal_reason *x = add(p, PROPOSAL_R_RECIPIENT);
+    if (!x) return PROPOSAL_RISK;
+    snprintf(x->en, sizeof x->en,
+             "The data reached %s: the controller has no assurance about what the recipient will do with it and "
+             "cannot consider the risk to be low, so the breach is at least a risk (Art. 33(1) GDPR; EDPB "
+             "Guidelines 01/2021, case 08).",
+             bad ? "someone who means to misuse it" : "a known recipient outside the controller's control");
+    snprintf(x->de, sizeof x->de,
+             "Die Daten erreichten %s: Der Verantwortliche hat keine Gewissheit, was der Empfänger mit ihnen tut, "
+             "und kann das Risiko nicht als gering ansehen; die Verletzung ist daher mindestens ein Risiko (Art. 33 "
+             "Abs. 1 DSGVO; EDSA-Leitlinien 01/2021, Fall 08).",
+             bad ? "jemanden, der sie missbrauchen will"
+                 : "einen bekannten Empfänger außerhalb der Kontrolle des Verantwortlichen");
+    return PROPOSAL_RISK;
+}
+
+/* Rule 3, the numbers: many people, a very large number out of control, a count not known. */
+static enum proposal_level raise_numbers(struct proposal *p, const struct facts *f, const struct proposal_config *cfg,
+                                         enum proposal_level level)
+{
+    int touched = f->touched;
+    long long subjects = f->subjects;
+    if (cfg->many_raises && touched && f->ei >= ENISA_EI_LIMITED && subjects >= cfg->many_subjects &&
+        level < PROPOSAL_RISK) {
+        level = PROPOSAL_RISK;
+        say_many(p, f, cfg);
+    }
+    if (cfg->very_many_raises && touched && f->ei >= ENISA_EI_SIGNIFICANT && subjects >= cfg->very_many_subjects &&
+        subjects >= cfg->many_subjects && (f->uncontrolled || f->permanent) && level < PROPOSAL_HIGH_RISK) {
+        level = PROPOSAL_HIGH_RISK;
+        say_very_many(p, f, cfg);
+    }
+    return level;
 }
 
 /* Rule 3: the raises (only when no exception of rule 2 applied). Returns the level after them. */
 static enum proposal_level rule_raises(struct proposal *p, const struct facts *f, const struct proposal_config *cfg,
                                        enum proposal_level level)
 {
-    int touched = f->touched, ei = f->ei;
-    long long subjects = f->subjects;
     if (f->unintelligible)
         say(p, PROPOSAL_R_UNINTELLIGIBLE_PARTIAL,
             "The data was unintelligible to others, but the breach also affected its "
@@ -368,59 +678,75 @@ static enum proposal_level rule_raises(struct proposal *p, const struct facts *f
             "ihre Integrität oder Verfügbarkeit, die eine Verschlüsselung nicht schützt: "
             "Die Ausnahme des Art. 34 Abs. 3 lit. a DSGVO deckt nur die Offenlegung ab und "
             "wird daher nicht angewandt.");
-    if (cfg->special_raises && f->special && touched && level < PROPOSAL_HIGH_RISK) {
-        level = PROPOSAL_HIGH_RISK;
-        say(p, PROPOSAL_R_SPECIAL,
-            "Special categories of personal data (Art. 9 or Art. 10 GDPR) were disclosed, "
-            "altered or lost: damage is considered likely, so klartext treats the breach "
-            "as a high risk (Art. 34(1) GDPR; EDPB Guidelines 9/2022, section IV.B).",
-            "Besondere Kategorien personenbezogener Daten (Art. 9 oder Art. 10 DSGVO) "
-            "wurden offengelegt, verändert oder gingen verloren: Ein Schaden gilt als "
-            "wahrscheinlich, klartext behandelt die Verletzung daher als hohes Risiko "
-            "(Art. 34 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B).");
-    }
-    if (cfg->permanent_raises && f->permanent && level < PROPOSAL_RISK) {
-        level = PROPOSAL_RISK;
-        say(p, PROPOSAL_R_PERMANENT,
-            "The loss is permanent (data destroyed without a usable backup, or altered "
-            "beyond recovery): the breach is likely to result in at least a risk "
-            "(Art. 33(1) GDPR; EDPB Guidelines 9/2022, section IV.B and Annex B ex. 4).",
-            "Der Verlust ist dauerhaft (Daten ohne brauchbare Sicherung zerstört oder nicht "
-            "wiederherstellbar verändert): Die Verletzung führt voraussichtlich mindestens "
-            "zu einem Risiko (Art. 33 Abs. 1 DSGVO; EDSA-Leitlinien 9/2022, Abschnitt IV.B "
-            "und Anhang B Bsp. 4).");
-    }
-    if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED && subjects >= cfg->many_subjects &&
-        level < PROPOSAL_RISK) {
-        level = PROPOSAL_RISK;
-        say_many(p, f, cfg);
-    }
-    if (cfg->vulnerable_raises && f->vulnerable && touched && level < PROPOSAL_HIGH_RISK) {
+    if (f->partly)
+        say(p, PROPOSAL_R_PARTLY_UNINTELLIGIBLE,
+            "Only part of the data was unintelligible to others: the exemption of Art. 34(3)(a) GDPR covers only "
+            "data rendered unintelligible, so it is not applied, and the assessment rests on the part that was "
+            "intelligible.",
+            "Nur ein Teil der Daten war für Unbefugte unverständlich: Die Ausnahme des Art. 34 Abs. 3 lit. a DSGVO "
+            "gilt nur für unverständlich gemachte Daten und wird daher nicht angewandt; die Bewertung beruht auf "
+            "dem verständlichen Teil.");
+    level = raise_data(p, f, cfg, level);
+    level = raise_loss(p, f, cfg, level);
+    level = raise_recipient(p, f, level);
+    level = raise_numbers(p, f, cfg, level);
+    if (cfg->vulnerable_raises && f->vulnerable && f->touched && level < PROPOSAL_HIGH_RISK) {
         enum proposal_level from = level;
         level = (enum proposal_level)(level + 1);
         say_vulnerable(p, from, level);
     }
-    if (cfg->many_raises && touched && ei >= ENISA_EI_LIMITED && subjects < 0 && level == PROPOSAL_NO_RISK)
-        say_unknown_count(p, cfg);
+    int bounded_below = f->subjects >= 0 && f->subjects < cfg->many_subjects && f->subjects_max >= cfg->many_subjects;
+    if (cfg->many_raises && f->touched && f->ei >= ENISA_EI_LIMITED && (f->subjects < 0 || bounded_below) &&
+        level == PROPOSAL_NO_RISK)
+        say_unknown_count(p, f, cfg);
     return level;
 }
 
-/* Rule 4: the authority is notified from a risk on. */
-static void rule_authority(struct proposal *p, enum proposal_level level)
+/* Rule 4: the authority is notified from the regime's threshold on (a risk under the GDPR). */
+static void rule_authority(struct proposal *p, enum proposal_level level, const struct regime *g)
 {
-    p->notify_authority = level >= PROPOSAL_RISK;
-    if (p->notify_authority)
+    int gdpr = !strcmp(g->id, "gdpr");
+    enum proposal_level from = g->authority_threshold == REGIME_HIGH_RISK ? PROPOSAL_HIGH_RISK : PROPOSAL_RISK;
+    p->notify_authority = level >= from;
+    if (p->notify_authority && gdpr)
         say(p, PROPOSAL_R_AUTHORITY,
             "Notify the supervisory authority without undue delay and, where feasible, within "
             "72 hours of becoming aware of the breach (Art. 33(1) GDPR).",
             "Melden Sie die Verletzung unverzüglich und möglichst binnen 72 Stunden, nachdem "
             "sie Ihnen bekannt wurde, der zuständigen Aufsichtsbehörde (Art. 33 Abs. 1 DSGVO).");
-    else
+    else if (!p->notify_authority && (gdpr || level < PROPOSAL_RISK))
         say(p, PROPOSAL_R_AUTHORITY,
             "The supervisory authority need not be notified; document the breach and this "
             "reasoning in the register of breaches (Art. 33(1), Art. 33(5) GDPR).",
             "Eine Meldung an die Aufsichtsbehörde ist nicht erforderlich; dokumentieren Sie "
             "die Verletzung und diese Begründung (Art. 33 Abs. 1, Art. 33 Abs. 5 DSGVO).");
+    else {
+        struct proposal_reason *x = add(p, PROPOSAL_R_AUTHORITY);
+        if (!x) return;
+        if (p->notify_authority) {
+            snprintf(x->en, sizeof x->en,
+                     "Notify the supervisory authority without undue delay and, where feasible, within %d hours of "
+                     "becoming aware of the breach, through %s (Art. 33(1) GDPR as the %s would amend it; applied "
+                     "for testing).",
+                     g->hours, g->form_en, g->name_en);
+            snprintf(x->de, sizeof x->de,
+                     "Melden Sie die Verletzung unverzüglich und möglichst binnen %d Stunden, nachdem sie Ihnen "
+                     "bekannt wurde, über %s (Art. 33 Abs. 1 DSGVO nach dem %s; zu Testzwecken "
+                     "angewandt).",
+                     g->hours, g->form_de, g->name_de);
+        } else {
+            snprintf(x->en, sizeof x->en,
+                     "The breach is likely to result in a risk but not a high risk: under the %s only a high risk "
+                     "is notified to the supervisory authority; document the breach and this reasoning (Art. 33(5) "
+                     "GDPR; applied for testing).",
+                     g->name_en);
+            snprintf(x->de, sizeof x->de,
+                     "Die Verletzung führt voraussichtlich zu einem Risiko, aber nicht zu einem hohen Risiko: Nach "
+                     "dem %s ist nur ein hohes Risiko der Aufsichtsbehörde zu melden; dokumentieren Sie die "
+                     "Verletzung und diese Begründung (Art. 33 Abs. 5 DSGVO; zu Testzwecken angewandt).",
+                     g->name_de);
+        }
+    }
 }
 
 /* Rule 4: the people are told at a high risk, unless Art. 34(3)(b) or (c) applies. */
@@ -459,12 +785,10 @@ static void rule_people(struct proposal *p, const struct facts *f, enum proposal
                 p->also_public = 1;
                 say(p, PROPOSAL_R_UNREACHABLE,
                     "Contact data is not known for everyone affected: tell those you can reach "
-                    "directly and the others by a public communication (Art. 34(3)(c) GDPR; "
-                    "EDPB Guidelines 9/2022, section III).",
+                    "directly and the others by a public communication (Art. 34(3)(c) GDPR).",
                     "Nicht für alle Betroffenen sind Kontaktdaten bekannt: Benachrichtigen Sie "
                     "die Erreichbaren direkt und die übrigen durch eine öffentliche "
-                    "Bekanntmachung (Art. 34 Abs. 3 lit. c DSGVO; EDSA-Leitlinien 9/2022, "
-                    "Abschnitt III).");
+                    "Bekanntmachung (Art. 34 Abs. 3 lit. c DSGVO).");
             }
         }
     } else {
@@ -512,7 +836,7 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
 
     struct proposal *p = out;
     struct facts f;
-    facts_of(in, &f);
+    facts_of(in, cfg, &f);
     int se_q = p->severity.se_q;
 
     /* 1. the score against the thresholds */
@@ -524,7 +848,7 @@ int proposal_make(const struct enisa_input *in, const struct proposal_config *cf
     int neutral = rule_exceptions(p, &f);
     p->level = neutral ? PROPOSAL_NO_RISK : rule_raises(p, &f, cfg, p->enisa_level);
     /* 4. the authority and the people */
-    rule_authority(p, p->level);
+    rule_authority(p, p->level, proposal_regime(cfg));
     rule_people(p, &f, p->level);
     /* 5. a voluntary notice */
     rule_voluntary(p, &f, cfg, neutral);

@@ -11,6 +11,7 @@
 #include "assess/assess_file.h"
 #include "cli/cli.h"
 #include "register/assessments.h"
+#include "util/deadline.h"
 #include "util/file.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
@@ -57,6 +58,7 @@ static void print_assessment(const struct enisa_input *in, const struct proposal
     printf("Inputs (given = by you; suggested = derived from the register; default = nobody said):\n");
     for (int k = 0; k < ENISA_K_COUNT; k++) {
         const struct enisa_value *v = &in->v[k];
+        if (enisa_key_optional((enum enisa_key)k) && enisa_is_default(in, (enum enisa_key)k)) continue;
         printf("  %-42s %-22s %s\n", assessment_key_label((enum enisa_key)k, 0),
                assessment_value_label((enum enisa_key)k, v->value, 0, num, sizeof num),
                assessment_source_label(v->source, 0));
@@ -77,9 +79,14 @@ static void print_assessment(const struct enisa_input *in, const struct proposal
     printf("\nProposal (klartext proposes; a named person decides)\n");
     printf("  %-24s %s (the score alone: %s)\n", "level", proposal_level_name(p->level),
            proposal_level_name(p->enisa_level));
-    printf("  %-24s %s\n", "supervisory authority",
-           p->notify_authority ? "notify without undue delay, where feasible within 72 hours (Art. 33(1) GDPR)"
-                               : "no notification; document the breach and the reasoning (Art. 33(5) GDPR)");
+    const struct regime *g = proposal_regime(cfg);
+    if (!g->in_force) printf("  %-24s %s: NOT IN FORCE, applied for testing only\n", "law applied", g->name_en);
+    if (p->notify_authority)
+        printf("  %-24s notify without undue delay, where feasible within %d hours (Art. 33(1) GDPR%s)\n",
+               "supervisory authority", g->hours, g->in_force ? "" : ", as proposed");
+    else
+        printf("  %-24s %s\n", "supervisory authority",
+               "no notification; document the breach and the reasoning (Art. 33(5) GDPR)");
     printf("  %-24s ", "the people");
     kt_print_wrapped(stdout, people_text(p->people, p->also_public, p->voluntary), 27, 100);
     printf("  reasons:\n");
@@ -92,6 +99,33 @@ static void print_assessment(const struct enisa_input *in, const struct proposal
     printf("  thresholds: risk from SE %s, high risk from SE %s, many people from %lld\n", a, b, cfg->many_subjects);
 }
 
+/* the value of one input for --json: numbers as numbers (null when not given), the rest as the
+ * assessment file writes it */
+static json_t *input_value_json(enum enisa_key key, long long value)
+{
+    char num[32];
+    if (key == ENISA_K_DPC) return value ? json_integer(value) : json_null();
+    if (key == ENISA_K_SUBJECTS || key == ENISA_K_SUBJECTS_MAX) return value < 0 ? json_null() : json_integer(value);
+    if (key == ENISA_K_UNAVAILABLE && value < 0) return json_null();
+    return json_string(enisa_value_text(key, value, num, sizeof num));
+}
+
+static json_t *reasons_json(const struct proposal *p)
+{
+    json_t *rs = json_array();
+    for (size_t i = 0; i < p->nreasons; i++) {
+        const struct proposal_source *src = proposal_rule_source(p->reasons[i].rule);
+        json_t *x = json_object();
+        json_object_set_new(x, "rule", json_string(proposal_rule_name(p->reasons[i].rule)));
+        json_object_set_new(x, "source", json_string(src->cite));
+        json_object_set_new(x, "basis", json_string(src->basis));
+        json_object_set_new(x, "en", json_string(p->reasons[i].en));
+        json_object_set_new(x, "de", json_string(p->reasons[i].de));
+        json_array_append_new(rs, x);
+    }
+    return rs;
+}
+
 static json_t *assessment_json(const struct enisa_input *in, const struct proposal_config *cfg,
                                const struct proposal *p)
 {
@@ -101,12 +135,7 @@ static json_t *assessment_json(const struct enisa_input *in, const struct propos
         const struct enisa_value *v = &in->v[k];
         json_t *e = json_object();
         enum enisa_key key = (enum enisa_key)k;
-        if (key == ENISA_K_DPC || key == ENISA_K_SUBJECTS)
-            json_object_set_new(e, "value",
-                                (key == ENISA_K_DPC && !v->value) || (key == ENISA_K_SUBJECTS && v->value < 0)
-                                    ? json_null()
-                                    : json_integer(v->value));
-        else json_object_set_new(e, "value", json_string(enisa_value_text(key, v->value, num, sizeof num)));
+        json_object_set_new(e, "value", input_value_json(key, v->value));
         json_object_set_new(e, "source", json_string(enisa_source_name(v->source)));
         json_object_set_new(e, "reason", v->reason[0] ? json_string(v->reason) : json_null());
         json_object_set_new(inputs, enisa_key_name(key), e);
@@ -125,22 +154,16 @@ static json_t *assessment_json(const struct enisa_input *in, const struct propos
     json_object_set_new(sv, "band", json_string(enisa_band_name(p->severity.band)));
     json_object_set_new(sv, "calculation", json_string(f));
     json_object_set_new(j, "severity", sv);
-    json_t *pr = json_object(), *rs = json_array();
+    json_t *pr = json_object();
     json_object_set_new(pr, "level", json_string(proposal_level_name(p->level)));
     json_object_set_new(pr, "score_level", json_string(proposal_level_name(p->enisa_level)));
     json_object_set_new(pr, "notify_authority", json_boolean(p->notify_authority));
     json_object_set_new(pr, "people", json_string(proposal_people_name(p->people)));
     json_object_set_new(pr, "also_public", json_boolean(p->also_public));
     json_object_set_new(pr, "voluntary_notice", json_boolean(p->voluntary));
-    for (size_t i = 0; i < p->nreasons; i++) {
-        json_t *x = json_object();
-        json_object_set_new(x, "rule", json_string(proposal_rule_name(p->reasons[i].rule)));
-        json_object_set_new(x, "en", json_string(p->reasons[i].en));
-        json_object_set_new(x, "de", json_string(p->reasons[i].de));
-        json_array_append_new(rs, x);
-    }
-    json_object_set_new(pr, "reasons", rs);
+    json_object_set_new(pr, "reasons", reasons_json(p));
     json_object_set_new(j, "proposal", pr);
+    json_object_set_new(j, "regime", kt_regime_json(proposal_regime(cfg)));
     assessment_config_text(cfg, buf, sizeof buf);
     json_object_set_new(j, "thresholds", json_string(buf));
     return j;
@@ -175,6 +198,10 @@ static void print_template_thresholds(const struct proposal_config *cfg)
            "# many_subjects_raise = %s\n# voluntary_notice = %s\n",
            a, b, cfg->many_subjects, cfg->special_raises ? "yes" : "no", cfg->vulnerable_raises ? "yes" : "no",
            cfg->permanent_raises ? "yes" : "no", cfg->many_raises ? "yes" : "no", cfg->voluntary_notice ? "yes" : "no");
+    printf("# very_many_subjects = %lld\n# very_many_subjects_raise = %s\n# long_outage_hours = %lld\n"
+           "# outage_raise = %s\n# identifiers_raise = %s\n",
+           cfg->very_many_subjects, cfg->very_many_raises ? "yes" : "no", cfg->long_outage_minutes / 60,
+           cfg->outage_raises ? "yes" : "no", cfg->identifiers_raise ? "yes" : "no");
 }
 
 /* ---- options ---- */
@@ -301,9 +328,11 @@ static const char desc[] =
     "With ID, klartext suggests inputs from the register (disclosed fields, viewers, people, breach\n"
     "types, cause, contact data); an --input file and --KEY options override them, each with a reason.\n"
     "Every assessment and decision is kept. Without ID it only computes (no register).\n"
-    "KEY is one of: category dpc ei confidentiality integrity availability malicious subjects vulnerable\n"
-    "special-categories unintelligible risk-no-longer-likely disproportionate-effort trusted-recipient\n"
-    "contacts-known (see docs/assessment.md).";
+    "KEY is one of: category dpc ei fraud-identifiers credentials confidentiality integrity availability\n"
+    "malicious recipient unavailable-for backup subjects subjects-max vulnerable special-categories\n"
+    "unintelligible risk-no-longer-likely disproportionate-effort trusted-recipient contacts-known\n"
+    "(see docs/assessment.md). The law applied is the one in force when the organisation became aware\n"
+    "(without ID: now); KLARTEXT_REGIME switches to a proposal for testing (docs/deadlines.md).";
 
 /* One run of the command: what was asked, what was read, what was stored. */
 struct assess_run {
@@ -368,9 +397,11 @@ static int gather_inputs(struct assess_run *a)
     int rc;
     enisa_input_init(a->in);
     proposal_config_default(&a->cfg);
+    a->cfg.regime = regime_for(a->ctx->now);
     if (a->config && (rc = parse_file(a->config, NULL, &a->cfg, 1))) return rc;
     if (a->id) {
         if ((rc = load_incident(a))) return rc;
+        a->cfg.regime = regime_for(inc_time(&a->inc, IF_AWARE_AT));
     } else if (!a->input && !a->template) {
         int given;
         struct enisa_input probe;

@@ -5,6 +5,7 @@
 #include "register/subjects.h"
 #include "register/tlog_store.h"
 #include "util/buf.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <stdio.h>
@@ -56,10 +57,14 @@ void assessment_config_text(const struct proposal_config *cfg, char *out, size_t
     enisa_format_quarters(cfg->high_risk_se_q, '.', b, sizeof b);
     snprintf(out, len,
              "risk_threshold=%s,high_risk_threshold=%s,many_subjects=%lld,special_categories_raise=%s,"
-             "vulnerable_raise=%s,permanence_raise=%s,many_subjects_raise=%s,voluntary_notice=%s",
+             "vulnerable_raise=%s,permanence_raise=%s,many_subjects_raise=%s,voluntary_notice=%s,"
+             "very_many_subjects=%lld,very_many_subjects_raise=%s,long_outage_hours=%lld,outage_raise=%s,"
+             "identifiers_raise=%s,regime=%s",
              a, b, cfg->many_subjects, cfg->special_raises ? "yes" : "no", cfg->vulnerable_raises ? "yes" : "no",
              cfg->permanent_raises ? "yes" : "no", cfg->many_raises ? "yes" : "no",
-             cfg->voluntary_notice ? "yes" : "no");
+             cfg->voluntary_notice ? "yes" : "no", cfg->very_many_subjects, cfg->very_many_raises ? "yes" : "no",
+             cfg->long_outage_minutes / 60, cfg->outage_raises ? "yes" : "no", cfg->identifiers_raise ? "yes" : "no",
+             proposal_regime(cfg)->id);
 }
 
 int assessment_config_parse(const char *text, struct proposal_config *cfg, char *err, size_t errlen)
@@ -75,7 +80,8 @@ int assessment_config_parse(const char *text, struct proposal_config *cfg, char 
             break;
         }
         *eq = 0;
-        rc = proposal_config_set(cfg, tok, eq + 1, err, errlen);
+        rc = !strcmp(tok, "regime") ? proposal_config_set_regime(cfg, eq + 1, err, errlen)
+                                    : proposal_config_set(cfg, tok, eq + 1, err, errlen);
     }
     free(t);
     return rc;
@@ -610,90 +616,58 @@ int filings_list(reg *r, const struct incident *inc, struct filing **out, size_t
     return rc == DB_ERR ? reg_dberr(r) : 0;
 }
 
-/* ---------------- labels ---------------- */
+/* ---------------- labels (the words are in util/i18n_terms.c) ---------------- */
+
+static enum i18n_lang lang_of(int de)
+{
+    return de ? I18N_DE : I18N_EN;
+}
 
 const char *assessment_key_label(enum enisa_key k, int de)
 {
-    static const char *const l[ENISA_K_COUNT][2] = {
-        {"data category", "Datenkategorie"},
-        {"data processing context (DPC)", "Kontext der Datenverarbeitung (DPC)"},
-        {"ease of identification (EI)", "Identifizierbarkeit (EI)"},
-        {"confidentiality", "Vertraulichkeit"},
-        {"integrity", "Integrität"},
-        {"availability", "Verfügbarkeit"},
-        {"malicious intent", "böswillige Absicht"},
-        {"number of people", "Zahl der Betroffenen"},
-        {"vulnerable people", "schutzbedürftige Personen"},
-        {"special categories (Art. 9/10 GDPR)", "besondere Kategorien (Art. 9/10 DSGVO)"},
-        {"unintelligible to others (Art. 34(3)(a))", "für Unbefugte unverständlich (Art. 34 Abs. 3 lit. a)"},
-        {"high risk no longer likely (Art. 34(3)(b))",
-         "hohes Risiko nicht mehr wahrscheinlich (Art. 34 Abs. 3 lit. b)"},
-        {"disproportionate effort (Art. 34(3)(c))", "unverhältnismäßiger Aufwand (Art. 34 Abs. 3 lit. c)"},
-        {"trusted recipient only", "nur vertrauenswürdige Empfänger"},
-        {"contact data known for everyone", "Kontaktdaten aller Betroffenen bekannt"},
-    };
-    if ((int)k < 0 || k >= ENISA_K_COUNT) return "?";
-    return l[k][de ? 1 : 0];
+    const char *w = i18n_term(lang_of(de), "assess.key", enisa_key_name(k));
+    return w ? w : "?";
 }
 
 const char *assessment_source_label(enum enisa_source s, int de)
 {
-    switch (s) {
-    case ENISA_SRC_PERSON: return de ? "angegeben" : "given";
-    case ENISA_SRC_SUGGESTED: return de ? "vorgeschlagen" : "suggested";
-    default: return de ? "Voreinstellung" : "default";
-    }
+    return i18n_term_or(lang_of(de), "source", enisa_source_name(s));
 }
 
 const char *assessment_value_label(enum enisa_key k, long long v, int de, char *buf, size_t len)
 {
-    static const char *const cat[][2] = {{"not given", "nicht angegeben"},
-                                         {"simple", "einfach"},
-                                         {"behavioural", "Verhaltensdaten"},
-                                         {"financial", "Finanzdaten"},
-                                         {"sensitive", "sensibel"}};
-    static const char *const ei[][2] = {{"not given", "nicht angegeben"},
-                                        {"negligible", "vernachlässigbar"},
-                                        {"limited", "begrenzt"},
-                                        {"significant", "erheblich"},
-                                        {"maximum", "maximal"}};
-    static const char *const conf[][2] = {{"none", "keine"},
-                                          {"known recipients", "bekannte Empfänger"},
-                                          {"unknown recipients", "unbekannte Empfänger"}};
-    static const char *const integ[][2] = {{"none", "keine"},
-                                           {"recoverable", "wiederherstellbar"},
-                                           {"unrecoverable", "nicht wiederherstellbar"}};
-    static const char *const avail[][2] = {{"none", "keine"}, {"temporary", "vorübergehend"}, {"total", "vollständig"}};
-    int d = de ? 1 : 0;
+    enum i18n_lang L = lang_of(de);
+    char domain[64];
     switch (k) {
-    case ENISA_K_CATEGORY: return v >= 0 && v <= 4 ? cat[v][d] : "?";
-    case ENISA_K_EI: return v >= 0 && v <= 4 ? ei[v][d] : "?";
-    case ENISA_K_CONFIDENTIALITY: return v >= 0 && v <= 2 ? conf[v][d] : "?";
-    case ENISA_K_INTEGRITY: return v >= 0 && v <= 2 ? integ[v][d] : "?";
-    case ENISA_K_AVAILABILITY: return v >= 0 && v <= 2 ? avail[v][d] : "?";
     case ENISA_K_DPC:
-        if (v == 0) return de ? "Grundwert" : "base score";
+        if (v == 0) return i18n_term_or(L, "assess.value", "base score");
         snprintf(buf, len, "%lld", v);
         return buf;
     case ENISA_K_SUBJECTS:
-        if (v < 0) return de ? "unbekannt" : "unknown";
+    case ENISA_K_SUBJECTS_MAX:
+        if (v < 0) return i18n_term_or(L, "assess.value", k == ENISA_K_SUBJECTS ? "unknown" : "not given");
         snprintf(buf, len, "%lld", v);
         return buf;
-    default: return v ? (de ? "ja" : "yes") : (de ? "nein" : "no");
+    case ENISA_K_UNAVAILABLE:
+        if (v < 0 || i18n_format_duration(L, v * 60, buf, len)) return i18n_term_or(L, "assess.value", "unknown");
+        return buf;
+    case ENISA_K_CATEGORY:
+    case ENISA_K_EI:
+        if (v == 0) return i18n_term_or(L, "assess.value", "not given");
+        break;
+    default: break;
     }
+    const char *name = enisa_value_name(k, v);
+    if (!name) return "?";
+    snprintf(domain, sizeof domain, "assess.%s", enisa_key_name(k));
+    const char *w = i18n_term(L, domain, name);
+    return w ? w : i18n_term_or(L, "bool", name);
 }
 
 const char *assessment_band_meaning(enum enisa_band b, int de)
 {
-    static const char *const m[][2] = {
-        {"minor inconveniences", "geringfügige Unannehmlichkeiten"},
-        {"significant inconveniences, overcome with some difficulty",
-         "erhebliche Unannehmlichkeiten, mit einigen Schwierigkeiten zu überwinden"},
-        {"serious consequences, overcome with serious difficulty",
-         "schwerwiegende Folgen, nur mit ernsten Schwierigkeiten zu überwinden"},
-        {"irreversible or insurmountable consequences", "irreversible oder unüberwindbare Folgen"},
-    };
-    return (int)b >= 0 && b <= ENISA_VERY_HIGH ? m[b][de ? 1 : 0] : "?";
+    const char *w = i18n_term(lang_of(de), "band.meaning", enisa_band_name(b));
+    return w ? w : "?";
 }
 
 /* ---------------- suggestions ---------------- */

@@ -46,7 +46,9 @@ int assessment_same(const struct assessment *a, const struct enisa_input *in, co
                     int64_t scan_id);
 
 /* The thresholds as one line "risk_threshold=2.0,high_risk_threshold=3.0,many_subjects=1000,
- * special_categories_raise=yes,…" (proposal_config_set keys); and back. */
+ * special_categories_raise=yes,…,regime=gdpr" (proposal_config_set keys, and the regime the
+ * assessment applied); and back (a line stored before a key existed gives that key's default;
+ * before the regime was stored, "gdpr"). Needs at most 512 bytes. */
 void assessment_config_text(const struct proposal_config *cfg, char *out, size_t len);
 int assessment_config_parse(const char *text, struct proposal_config *cfg, char *err, size_t errlen);
 

@@ -81,6 +81,24 @@ int i18n_format_int(enum i18n_lang lang, int64_t n, char *out, size_t len);
  * or "eine" by the noun's gender, nominative), larger counts as with i18n_format_int. */
 int i18n_format_count(enum i18n_lang lang, int64_t n, enum i18n_gender g, char *out, size_t len);
 
+/* ---- the words for enumeration values (i18n_terms.c) ----
+ * One table per language maps (domain, canonical value) to the word a reader of that language
+ * sees: domain "cause", key "hacking" → "an attack on the systems (hacking)" / "ein Angriff auf
+ * die Systeme (Hacking)". Domains: bool, lang, breach_type, breach_type.long, cause,
+ * cause.letter (the personal notice's wording), status, subject, field, field.your, event,
+ * level, band, band.meaning, source, people, assess.key, assess.<key> (the values of an
+ * enumerated assessment key), assess.value. */
+struct i18n_term {
+    const char *domain, *key, *text;
+};
+/* The word for key in domain, or NULL when the table has none (static). */
+const char *i18n_term(enum i18n_lang lang, const char *domain, const char *key);
+/* The same, or key itself when the table has none: for values a person may have typed (a data
+ * category klartext does not know stays as typed). Never NULL ("" for a NULL key). */
+const char *i18n_term_or(enum i18n_lang lang, const char *domain, const char *key);
+/* Entry i of lang's table, or NULL past its end (for tests and documentation). */
+const struct i18n_term *i18n_term_at(enum i18n_lang lang, size_t i);
+
 /* ---- time zones ---- */
 
 /* 1 when `name` is a syntactically safe zone name: 1..255 bytes of [A-Za-z0-9_+-/], no

@@ -61,15 +61,28 @@ static void test_config_text(void)
     proposal_config_default(&c);
     assessment_config_text(&c, t, sizeof t);
     CHECK_STR(t, "risk_threshold=2.0,high_risk_threshold=3.0,many_subjects=1000,special_categories_raise=yes,"
-                 "vulnerable_raise=yes,permanence_raise=yes,many_subjects_raise=yes,voluntary_notice=yes");
+                 "vulnerable_raise=yes,permanence_raise=yes,many_subjects_raise=yes,voluntary_notice=yes,"
+                 "very_many_subjects=100000,very_many_subjects_raise=yes,long_outage_hours=24,outage_raise=yes,"
+                 "identifiers_raise=yes,regime=gdpr");
     c.risk_se_q = 6;
     c.many_subjects = 250;
     c.voluntary_notice = 0;
+    c.long_outage_minutes = 48 * 60;
+    CHECK_INT(proposal_config_set_regime(&c, "omnibus-2025-837", err, sizeof err), 0);
     assessment_config_text(&c, t, sizeof t);
     CHECK_INT(assessment_config_parse(t, &d, err, sizeof err), 0);
     assessment_config_text(&d, u, sizeof u);
     CHECK_STR(u, t);
+    CHECK(strstr(u, ",long_outage_hours=48,") && strstr(u, ",regime=omnibus-2025-837"));
     CHECK(assessment_config_parse("risk_threshold=9", &d, err, sizeof err) != 0);
+    CHECK(assessment_config_parse("regime=ccpa", &d, err, sizeof err) != 0);
+    /* a line stored before issue 24: the new keys take their defaults, the regime is the GDPR */
+    CHECK_INT(
+        assessment_config_parse("risk_threshold=2.0,high_risk_threshold=3.0,many_subjects=1000", &d, err, sizeof err),
+        0);
+    CHECK_STR(proposal_regime(&d)->id, "gdpr");
+    CHECK_INT(d.very_many_subjects, 100000);
+    CHECK_INT(d.long_outage_minutes, 24 * 60);
 }
 
 static void test_field_category(void)
