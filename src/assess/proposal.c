@@ -325,7 +325,7 @@ struct facts {
     long long C, I, A, subjects, subjects_max, outage;
     int ei, vulnerable, special, minor_special, unintelligible, partly, no_longer_likely, disproportionate, trusted,
         contacts_known;
-    int fraud, credentials, recipient, backup;
+    int fraud, credentials, recipient, backup, malicious;
     int long_outage; /* unavailable at least long_outage_minutes */
     int no_backup; /* unavailable, and no backup restored it */
     int touched; /* disclosed, altered, lost for good, or unavailable for long or without a backup */
@@ -356,6 +356,7 @@ static void facts_of(const struct enisa_input *in, const struct proposal_config 
     f->credentials = (int)v[ENISA_K_CREDENTIALS].value;
     f->recipient = (int)v[ENISA_K_RECIPIENT].value;
     f->backup = (int)v[ENISA_K_BACKUP].value;
+    f->malicious = v[ENISA_K_MALICIOUS].value == 1;
     f->long_outage = f->A != ENISA_A_NONE && f->outage >= cfg->long_outage_minutes;
     f->no_backup = f->A != ENISA_A_NONE && f->backup == ENISA_B_NO;
     f->touched = f->C != ENISA_C_NONE || f->I != ENISA_I_NONE || f->A == ENISA_A_TOTAL ||
@@ -623,26 +624,25 @@ static enum proposal_level raise_loss(struct proposal *p, const struct facts *f,
     return level;
 }
 
-/* Rule 3, who received it: a recipient outside the controller's control. */
+/* Rule 3, who received it: someone who means to misuse it, or who took it deliberately and is
+ * outside the controller's control (not: a customer who received another's letter by mistake). */
 static enum proposal_level raise_recipient(struct proposal *p, const struct facts *f, enum proposal_level level)
 {
-    if ((f->recipient != ENISA_R_OUTSIDE && f->recipient != ENISA_R_MALICIOUS) || f->C == ENISA_C_NONE ||
-        level >= PROPOSAL_RISK)
-        return level;
-    int bad = f->recipient == ENISA_R_MALICIOUS;
+    int bad = f->recipient == ENISA_R_MALICIOUS, taken = f->recipient == ENISA_R_OUTSIDE && f->malicious;
+    if ((!bad && !taken) || f->C == ENISA_C_NONE || level >= PROPOSAL_RISK) return level;
     struct proposal_reason *x = add(p, PROPOSAL_R_RECIPIENT);
     if (!x) return PROPOSAL_RISK;
     snprintf(x->en, sizeof x->en,
              "The data reached %s: the controller has no assurance about what the recipient will do with it and "
              "cannot consider the risk to be low, so the breach is at least a risk (Art. 33(1) GDPR; EDPB "
              "Guidelines 01/2021, case 08).",
-             bad ? "someone who means to misuse it" : "a known recipient outside the controller's control");
+             bad ? "someone who means to misuse it" : "a known person outside the controller's control who took it deliberately");
     snprintf(x->de, sizeof x->de,
              "Die Daten erreichten %s: Der Verantwortliche hat keine Gewissheit, was der Empfänger mit ihnen tut, "
              "und kann das Risiko nicht als gering ansehen; die Verletzung ist daher mindestens ein Risiko (Art. 33 "
              "Abs. 1 DSGVO; EDSA-Leitlinien 01/2021, Fall 08).",
              bad ? "jemanden, der sie missbrauchen will"
-                 : "einen bekannten Empfänger außerhalb der Kontrolle des Verantwortlichen");
+                 : "eine bekannte Person außerhalb der Kontrolle des Verantwortlichen, die sie vorsätzlich an sich nahm");
     return PROPOSAL_RISK;
 }
 

@@ -15,7 +15,7 @@ TRASH=$(mktemp -d "${TMPDIR:-/tmp}/klartext-t.XXXXXX")
 cd "$TRASH" || exit 1
 export HOME="$TRASH"
 export KLARTEXT_NOW=${KLARTEXT_NOW:-2026-11-21T10:00:00Z}
-unset KLARTEXT_DB
+unset KLARTEXT_DB KLARTEXT_REGIME
 export LC_ALL=C.UTF-8
 test_count=0 test_failures=0
 

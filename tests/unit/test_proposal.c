@@ -1166,9 +1166,12 @@ struct file_case {
 
 #define DATA(cat, ei) "[data]\ncategory = " cat "\nei = " ei "\n"
 static const struct file_case new_keys[] = {
-    {"recipient outside the controller's control (a former employee)",
-     DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = outside\n", 1, NO, PROPOSAL_RISK,
-     PROPOSAL_R_RECIPIENT},
+    {"recipient outside the controller's control who took it deliberately (a former employee)",
+     DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = outside\nmalicious = yes\n", 1, NO,
+     PROPOSAL_RISK, PROPOSAL_R_RECIPIENT},
+    {"another customer who received it by mistake: outside, not deliberate",
+     DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = outside\n", 0, NO,
+     PROPOSAL_NO_RISK, NONE_},
     {"a malicious recipient",
      DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = malicious\n", 1, NO,
      PROPOSAL_RISK, PROPOSAL_R_RECIPIENT},
@@ -1352,7 +1355,7 @@ static void test_regimes(void)
     CHECK_INT(p.notify_authority, 0);
     CHECK(strstr(p.reasons[p.nreasons - 2].en, "only a high risk is notified") != NULL);
     /* a high risk: notified under both, within 96 hours under the proposal */
-    CHECK_INT(make_file(new_keys[9].ini, &cfg, &p, err, sizeof err), 0);
+    CHECK_INT(make_file(new_keys[10].ini, &cfg, &p, err, sizeof err), 0);
     CHECK_INT(p.notify_authority, 1);
     int found = 0;
     for (size_t i = 0; i < p.nreasons; i++)
