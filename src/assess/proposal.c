@@ -330,7 +330,8 @@ struct facts {
     int no_backup; /* unavailable, and no backup restored it */
     int touched; /* disclosed, altered, lost for good, or unavailable for long or without a backup */
     int permanent; /* destroyed without backup or altered beyond recovery */
-    int uncontrolled; /* an unknown number of recipients, or one outside the controller's control */
+    int uncontrolled; /* an unknown number of recipients, the public, someone who means to misuse it, or a person
+                         outside the controller's control who took it deliberately */
 };
 
 static void facts_of(const struct enisa_input *in, const struct proposal_config *cfg, struct facts *f)
@@ -362,8 +363,8 @@ static void facts_of(const struct enisa_input *in, const struct proposal_config 
     f->touched = f->C != ENISA_C_NONE || f->I != ENISA_I_NONE || f->A == ENISA_A_TOTAL ||
                  (cfg->outage_raises && (f->long_outage || f->no_backup));
     f->permanent = f->I == ENISA_I_UNRECOVERABLE || f->A == ENISA_A_TOTAL;
-    f->uncontrolled = f->C == ENISA_C_UNKNOWN || f->recipient == ENISA_R_OUTSIDE || f->recipient == ENISA_R_MALICIOUS ||
-                      f->recipient == ENISA_R_PUBLIC;
+    f->uncontrolled = f->C == ENISA_C_UNKNOWN || f->recipient == ENISA_R_MALICIOUS || f->recipient == ENISA_R_PUBLIC ||
+                      (f->recipient == ENISA_R_OUTSIDE && f->malicious);
 }
 
 /* Rule 2: the guideline exceptions that mean no risk whatever the score. Returns 1 (and says
@@ -636,13 +637,15 @@ static enum proposal_level raise_recipient(struct proposal *p, const struct fact
              "The data reached %s: the controller has no assurance about what the recipient will do with it and "
              "cannot consider the risk to be low, so the breach is at least a risk (Art. 33(1) GDPR; EDPB "
              "Guidelines 01/2021, case 08).",
-             bad ? "someone who means to misuse it" : "a known person outside the controller's control who took it deliberately");
-    snprintf(x->de, sizeof x->de,
-             "Die Daten erreichten %s: Der Verantwortliche hat keine Gewissheit, was der Empfänger mit ihnen tut, "
-             "und kann das Risiko nicht als gering ansehen; die Verletzung ist daher mindestens ein Risiko (Art. 33 "
-             "Abs. 1 DSGVO; EDSA-Leitlinien 01/2021, Fall 08).",
-             bad ? "jemanden, der sie missbrauchen will"
-                 : "eine bekannte Person außerhalb der Kontrolle des Verantwortlichen, die sie vorsätzlich an sich nahm");
+             bad ? "someone who means to misuse it"
+                 : "a known person outside the controller's control who took it deliberately");
+    snprintf(
+        x->de, sizeof x->de,
+        "Die Daten erreichten %s: Der Verantwortliche hat keine Gewissheit, was der Empfänger mit ihnen tut, "
+        "und kann das Risiko nicht als gering ansehen; die Verletzung ist daher mindestens ein Risiko (Art. 33 "
+        "Abs. 1 DSGVO; EDSA-Leitlinien 01/2021, Fall 08).",
+        bad ? "jemanden, der sie missbrauchen will"
+            : "eine bekannte Person außerhalb der Kontrolle des Verantwortlichen, die sie vorsätzlich an sich nahm");
     return PROPOSAL_RISK;
 }
 

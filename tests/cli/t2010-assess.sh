@@ -19,6 +19,12 @@ klartext scan --rule rule.conf --incident 2018-0001 access.log 2>/dev/null
 printf "subject,name,email,language,timezone\nC0012345678,Erika,erika@example.org,de,Europe/Berlin\n" >subjects.csv
 klartext subjects import 2018-0001 subjects.csv >/dev/null
 
+test_expect_code_inline() {  # CODE CMD...: runs CMD, output in out and err, passes when it exits CODE
+    local code=$1; shift
+    "$@" >out 2>err; local rc=$?
+    [ $rc = "$code" ] || { echo "exit $rc, expected $code"; cat err out; return 1; }
+}
+
 unchanged() {  # unchanged CODE MESSAGE CMD...
     local code=$1 msg=$2; shift 2
     local before; before=$(db_dump)
@@ -91,6 +97,50 @@ test_expect_success 'assess --input FILE without ID computes without a register'
     /usr/bin/python3 -c "
 import json; j=json.load(open(\"j\")); assert j[\"severity\"][\"se\"]==\"3.5\" and j[\"severity\"][\"band\"]==\"high\"") &&
     klartext assess --category simple --ei maximum --confidentiality unknown >out && grep_q "SE = 1 × 1 + 0.5 = 1.5" out
+'
+cat >new.ini <<'I'
+[data]
+category = simple
+ei = maximum
+fraud_identifiers = yes
+fraud_identifiers_reason = the export held passport numbers
+[circumstances]
+confidentiality = known
+recipient = outside
+recipient_reason = a former employee took the file
+malicious = yes
+availability = temporary
+unavailable_for = 5 days
+backup = no
+[context]
+subjects = 24
+subjects_max = 60
+subjects_reason = a few dozen
+special_categories = minor
+I
+test_expect_success 'the keys of issue 24 without a register: values, rules that fired with their sources, the regime' '
+    mkdir -p noreg2 && (cd noreg2 && klartext assess --input ../new.ini --json >j && [ ! -e klartext.db ] &&
+    /usr/bin/python3 -c "
+import json; j=json.load(open(\"j\")); i=j[\"inputs\"]
+assert i[\"unavailable_for\"]=={\"value\":\"5 days\",\"source\":\"person\",\"reason\":None}, i[\"unavailable_for\"]
+assert i[\"subjects\"][\"value\"]==24 and i[\"subjects_max\"][\"value\"]==60 and i[\"special_categories\"][\"value\"]==\"minor\"
+assert i[\"recipient\"][\"value\"]==\"outside\" and i[\"backup\"][\"value\"]==\"no\" and i[\"credentials\"][\"source\"]==\"default\"
+p=j[\"proposal\"]; rules={r[\"rule\"]: r for r in p[\"reasons\"]}
+assert list(rules)==[\"severity\", \"fraud-identifiers\", \"authority\", \"people\"], list(rules)
+assert all(r[\"source\"] and r[\"basis\"] in (\"law\", \"guideline\", \"guideline, secondary\", \"klartext\") for r in p[\"reasons\"])
+assert rules[\"fraud-identifiers\"][\"source\"].startswith(\"EDPB Guidelines 9/2022, para. 102\")
+assert p[\"notify_authority\"] and p[\"people\"]==\"yes\" and p[\"level\"]==\"high risk\", p
+assert j[\"regime\"][\"id\"]==\"gdpr\" and j[\"regime\"][\"deadline_hours\"]==72 and j[\"regime\"][\"in_force\"]
+assert j[\"thresholds\"].endswith(\",regime=gdpr\")
+") &&
+    klartext assess --input new.ini >out && grep -E -q "unavailable for +5 days +given" out &&
+    grep -E -q "recipient +known, outside the controller.s control +given" out
+'
+test_expect_success 'bad values of the new keys name the file, the line and the key' '
+    printf "[circumstances]\nunavailable_for = a while\n" >bad.ini &&
+    test_expect_code_inline 2 klartext assess --input bad.ini && grep_q "bad.ini line 2: invalid value .a while. for .unavailable_for." err &&
+    printf "[data]\ncategory = simple\nei = maximum\n[circumstances]\nrecipient = public\n" >bad.ini &&
+    test_expect_code_inline 2 klartext assess --input bad.ini && grep_q "recipient. = public needs .confidentiality. = known or unknown" err
 '
 test_expect_success '--template: suggestions as comments; the file reads back' '
     klartext assess 2018-0001 --template >t.ini && grep_q "# suggested: category = simple" t.ini &&

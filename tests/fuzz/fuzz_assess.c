@@ -4,13 +4,18 @@
  * command does with a parsed file: enisa_compute and proposal_make, and proposal_check against
  * every possible decision.
  *
- * Byte 0 bit 0: the --config form (only [thresholds] allowed). The rest is the file.
+ * Byte 0 bit 0: the --config form (only [thresholds] allowed); bit 1: the regime of the Digital
+ * Omnibus proposal instead of the GDPR (authority only from a high risk). The rest is the file.
+ * The file may use every key, also those added by issue 24 (fraud_identifiers, credentials,
+ * recipient, unavailable_for with its durations, backup, subjects_max, special_categories =
+ * minor, unintelligible = partly).
  * Properties: no crash, leak or undefined behaviour; a refused file names a line; a parsed
  * input either fails validation with a message or gives a severity in range (DPC 1..4,
  * EI 1..4 quarters, CB 0..8, 4·SE = DPC·EI + CB, the band that 4·SE falls in) and a proposal
- * whose duties follow its level (authority iff level ≥ risk), whose reasons are NUL-terminated
- * and at most PROPOSAL_MAX_REASONS, and against which a decision equal to the proposal
- * matches. */
+ * whose duties follow its level (authority iff level ≥ the regime's threshold), whose reasons
+ * are NUL-terminated, each with a known rule and a source, at most PROPOSAL_MAX_REASONS, and
+ * against which a decision equal to the proposal matches while any other is refused without a
+ * reason and accepted with one. */
 #include "assess/assess_file.h"
 #include "assess/enisa.h"
 #include "assess/proposal.h"
@@ -33,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[600];
     enisa_input_init(&in);
     proposal_config_default(&cfg);
+    if (data[0] & 2) cfg.regime = regime_find("omnibus-2025-837");
+    enum proposal_level from = data[0] & 2 ? PROPOSAL_HIGH_RISK : PROPOSAL_RISK;
     err[0] = 0;
     if (assess_file_parse((const char *)data + 1, size - 1, &in, &cfg, data[0] & 1, err, sizeof err)) {
         if (strncmp(err, "line ", 5) != 0) abort();
@@ -61,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (proposal_make(&in, &cfg, &p, err, sizeof err) == 0) {
         if (!cfg_ok) abort();
         if (p.nreasons > PROPOSAL_MAX_REASONS) abort();
-        if (p.notify_authority != (p.level >= PROPOSAL_RISK)) abort();
+        if (p.notify_authority != (p.level >= from)) abort();
         if (p.level < PROPOSAL_NO_RISK || p.level > PROPOSAL_HIGH_RISK) abort();
         if (p.people != PROPOSAL_PEOPLE_NO && p.people != PROPOSAL_PEOPLE_YES && p.people != PROPOSAL_PEOPLE_PUBLIC)
             abort();
@@ -70,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             nul_in(p.reasons[i].en, sizeof p.reasons[i].en);
             nul_in(p.reasons[i].de, sizeof p.reasons[i].de);
             if (!p.reasons[i].en[0] || !p.reasons[i].de[0]) abort();
+            if ((int)p.reasons[i].rule < 0 || p.reasons[i].rule >= PROPOSAL_R_COUNT) abort();
+            if (!strcmp(proposal_rule_source(p.reasons[i].rule)->basis, "?")) abort();
         }
         char msg[1000];
         struct proposal_decision d = {p.notify_authority, proposal_recommended_people(&p), NULL};

@@ -1167,8 +1167,8 @@ struct file_case {
 #define DATA(cat, ei) "[data]\ncategory = " cat "\nei = " ei "\n"
 static const struct file_case new_keys[] = {
     {"recipient outside the controller's control who took it deliberately (a former employee)",
-     DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = outside\nmalicious = yes\n", 1, NO,
-     PROPOSAL_RISK, PROPOSAL_R_RECIPIENT},
+     DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = outside\nmalicious = yes\n", 1,
+     NO, PROPOSAL_RISK, PROPOSAL_R_RECIPIENT},
     {"another customer who received it by mistake: outside, not deliberate",
      DATA("simple", "maximum") "[circumstances]\nconfidentiality = known\nrecipient = outside\n", 0, NO,
      PROPOSAL_NO_RISK, NONE_},
