@@ -107,6 +107,15 @@ static const char *const identifying_fields[] = {"name",          "first-name", 
 static const char *const credential_fields[] = {"password", "passwords", "credentials", "token",
                                                 "session",  "api-key",   "secret",      NULL};
 
+const char *assessment_known_field(size_t i)
+{
+    static const char *const *const lists[] = {simple_fields, behavioural_fields, financial_fields, sensitive_fields};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (const char *const *f = lists[l]; *f; f++)
+            if (i-- == 0) return *f;
+    return NULL;
+}
+
 static void norm_field(const char *in, char *out, size_t len)
 {
     size_t i;

@@ -42,6 +42,9 @@ int suggest_inputs(const struct suggest_facts *f, struct enisa_input *in, char *
  * → behavioural; payment-card, bank, iban, income, … → financial; health, religion, … →
  * sensitive (*special = 1: Art. 9/10 data). Unknown names → simple with *known = 0. */
 enum enisa_category assessment_field_category(const char *field, int *known, int *special);
+/* The i-th field name klartext knows (its category lists above, in order), or NULL past the
+ * end: for the tests that every known field has a word in every language. Static. */
+const char *assessment_known_field(size_t i);
 /* 1 if the field identifies the person directly (name, e-mail, phone, postal address). */
 int assessment_field_identifies(const char *field);
 #endif

@@ -1,7 +1,6 @@
 /* cli.c — shared command-line machinery: messages, option parsing, time display, JSON. */
 #include "cli/cli.h"
 #include "util/buf.h"
-#include "util/deadline.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <stdarg.h>
@@ -233,20 +232,4 @@ void kt_print_wrapped(FILE *f, const char *text, int indent, int width)
         while (*p == ' ') p++;
     }
     fputc('\n', f);
-}
-
-/* the regime as JSON (cli.h) */
-json_t *kt_regime_json(const struct regime *g)
-{
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_string(g->id));
-    json_object_set_new(j, "name", json_string(g->name_en));
-    json_object_set_new(j, "source", json_string(g->source));
-    json_object_set_new(j, "in_force", json_boolean(g->in_force));
-    json_object_set_new(j, "authority_threshold",
-                        json_string(g->authority_threshold == REGIME_HIGH_RISK ? "high risk" : "risk"));
-    json_object_set_new(j, "deadline_hours", json_integer(g->hours));
-    json_object_set_new(j, "reg_1182_71", json_boolean(g->reg_1182_71));
-    json_object_set_new(j, "form", json_string(g->form_en));
-    return j;
 }

@@ -87,10 +87,6 @@ struct incident;
 /* print the clocks of one incident: authority deadline, Reg. 1182/71 end, NIS2, OVERDUE */
 void kt_print_deadlines(struct kt_ctx *ctx, reg *r, const struct incident *inc, const char *indent);
 json_t *kt_deadlines_json(reg *r, const struct incident *inc);
-/* the law applied (util/deadline.h) as {id, name, source, in_force, authority_threshold,
-   deadline_hours, reg_1182_71, form}; a new object */
-struct regime;
-json_t *kt_regime_json(const struct regime *g);
 
 /* ---- commands ---- */
 int cmd_init(struct kt_ctx *, int, char **);

@@ -11,6 +11,7 @@
 #include "assess/assess_file.h"
 #include "cli/cli.h"
 #include "register/assessments.h"
+#include "report/report.h"
 #include "util/deadline.h"
 #include "util/file.h"
 #include "util/xalloc.h"
@@ -163,7 +164,7 @@ static json_t *assessment_json(const struct enisa_input *in, const struct propos
     json_object_set_new(pr, "voluntary_notice", json_boolean(p->voluntary));
     json_object_set_new(pr, "reasons", reasons_json(p));
     json_object_set_new(j, "proposal", pr);
-    json_object_set_new(j, "regime", kt_regime_json(proposal_regime(cfg)));
+    json_object_set_new(j, "regime", report_regime_json(proposal_regime(cfg)));
     assessment_config_text(cfg, buf, sizeof buf);
     json_object_set_new(j, "thresholds", json_string(buf));
     return j;

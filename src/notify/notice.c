@@ -199,7 +199,9 @@ const char *const notice_placeholder_help[] = {
     "the date of the notice, in words",
     NULL};
 
-/* field keyword -> {category, en plain, en with "your", de plain, de with "Ihr"} */
+/* field keyword -> category; the words ("e-mail address", "your e-mail address", "E-Mail-Adresse",
+ * "Ihre E-Mail-Adresse") are in the translation tables (util/i18n_terms.c, domains field and
+ * field.your), as are the causes (cause.letter) */
 enum fcat {
     FC_NAME,
     FC_EMAIL,
@@ -217,57 +219,47 @@ enum fcat {
 static const struct fword {
     const char *key;
     enum fcat cat;
-    const char *en, *en_your, *de, *de_your;
 } field_words[] = {
-    {"name", FC_NAME, "name", "your name", "Name", "Ihr Name"},
-    {"first-name", FC_NAME, "first name", "your first name", "Vorname", "Ihr Vorname"},
-    {"last-name", FC_NAME, "last name", "your last name", "Nachname", "Ihr Nachname"},
-    {"email", FC_EMAIL, "e-mail address", "your e-mail address", "E-Mail-Adresse", "Ihre E-Mail-Adresse"},
-    {"e-mail", FC_EMAIL, "e-mail address", "your e-mail address", "E-Mail-Adresse", "Ihre E-Mail-Adresse"},
-    {"phone", FC_PHONE, "phone number", "your phone number", "Telefonnummer", "Ihre Telefonnummer"},
-    {"mobile", FC_PHONE, "mobile number", "your mobile number", "Mobilfunknummer", "Ihre Mobilfunknummer"},
-    {"address", FC_ADDRESS, "postal address", "your postal address", "Postanschrift", "Ihre Postanschrift"},
-    {"postal-address", FC_ADDRESS, "postal address", "your postal address", "Postanschrift", "Ihre Postanschrift"},
-    {"dob", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
-    {"date-of-birth", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
-    {"birthdate", FC_DOB, "date of birth", "your date of birth", "Geburtsdatum", "Ihr Geburtsdatum"},
-    {"customer-number", FC_ACCOUNT, "customer number", "your customer number", "Kundennummer", "Ihre Kundennummer"},
-    {"account", FC_ACCOUNT, "customer account details", "the details of your customer account",
-     "Daten des Kundenkontos", "die Daten Ihres Kundenkontos"},
-    {"username", FC_ACCOUNT, "user name", "your user name", "Benutzername", "Ihr Benutzername"},
-    {"password", FC_SECRET, "password", "your password", "Passwort", "Ihr Passwort"},
-    {"payment-card", FC_PAYMENT, "payment card data", "your payment card data", "Zahlungskartendaten",
-     "Ihre Zahlungskartendaten"},
-    {"payment", FC_PAYMENT, "payment details", "your payment details", "Zahlungsdaten", "Ihre Zahlungsdaten"},
-    {"bank-account", FC_PAYMENT, "bank account details", "your bank account details", "Bankverbindung",
-     "Ihre Bankverbindung"},
-    {"iban", FC_PAYMENT, "IBAN", "your IBAN", "IBAN", "Ihre IBAN"},
-    {"order-history", FC_ORDERS, "order history", "your order history", "Bestellhistorie", "Ihre Bestellhistorie"},
-    {"orders", FC_ORDERS, "orders", "your orders", "Bestellungen", "Ihre Bestellungen"},
-    {"preferences", FC_ORDERS, "preferences", "your preferences", "Präferenzen", "Ihre Präferenzen"},
-    {"location", FC_SENSITIVE, "location data", "your location data", "Standortdaten", "Ihre Standortdaten"},
-    {"health", FC_SENSITIVE, "health data", "your health data", "Gesundheitsdaten", "Ihre Gesundheitsdaten"},
-    {"gender", FC_NAME, "gender", "your gender", "Geschlecht", "Ihr Geschlecht"},
-    {"ip-address", FC_OTHER, "IP address", "your IP address", "IP-Adresse", "Ihre IP-Adresse"},
+    {"name", FC_NAME},
+    {"first-name", FC_NAME},
+    {"last-name", FC_NAME},
+    {"email", FC_EMAIL},
+    {"e-mail", FC_EMAIL},
+    {"phone", FC_PHONE},
+    {"mobile", FC_PHONE},
+    {"address", FC_ADDRESS},
+    {"postal-address", FC_ADDRESS},
+    {"dob", FC_DOB},
+    {"date-of-birth", FC_DOB},
+    {"birthdate", FC_DOB},
+    {"customer-number", FC_ACCOUNT},
+    {"account", FC_ACCOUNT},
+    {"username", FC_ACCOUNT},
+    {"password", FC_SECRET},
+    {"payment-card", FC_PAYMENT},
+    {"payment", FC_PAYMENT},
+    {"bank-account", FC_PAYMENT},
+    {"iban", FC_PAYMENT},
+    {"order-history", FC_ORDERS},
+    {"orders", FC_ORDERS},
+    {"preferences", FC_ORDERS},
+    {"location", FC_SENSITIVE},
+    {"health", FC_SENSITIVE},
+    {"gender", FC_NAME},
+    {"ip-address", FC_OTHER},
 };
 #define NFIELDS (sizeof field_words / sizeof field_words[0])
 
-static const char *const cause_words[][3] = {
-    {"programming-error", "a programming error", "ein Programmierfehler"},
-    {"misconfiguration", "a misconfiguration", "eine Fehlkonfiguration"},
-    {"publishing-error", "a publishing error", "ein Veröffentlichungsfehler"},
-    {"misdelivery", "data sent to the wrong recipient", "ein Fehlversand"},
-    {"lost-device", "a lost device", "ein verlorenes Gerät"},
-    {"theft", "a theft", "ein Diebstahl"},
-    {"hacking", "an attack on our systems", "ein Angriff auf unsere Systeme"},
-    {"malware", "malicious software", "Schadsoftware"},
-    {"social-engineering", "a deception of our staff (social engineering)",
-     "eine Täuschung unserer Beschäftigten (Social Engineering)"},
-    {"insider-misuse", "misuse by a person with access", "der Missbrauch durch eine befugte Person"},
-    {"processor", "an error at a service provider working for us",
-     "ein Fehler bei einem für uns tätigen Dienstleister"},
-    {"physical", "a physical incident", "ein physischer Vorfall"},
-};
+/* the plain word and the one with "your"/"Ihr" */
+static const char *fw_word(const struct fword *f, int de)
+{
+    return i18n_term_or(de ? I18N_DE : I18N_EN, "field", f->key);
+}
+
+static const char *fw_your(const struct fword *f, int de)
+{
+    return i18n_term_or(de ? I18N_DE : I18N_EN, "field.your", f->key);
+}
 
 /* consequences and advice (en, de), chosen by the categories of the disclosed data */
 enum { K_EMAIL, K_NAME, K_PHONE, K_ADDRESS, K_DOB, K_PAYMENT, K_ACCOUNT, K_ORDERS, K_SENSITIVE, K_GENERIC, K_N };
@@ -829,10 +821,21 @@ static const struct fword *field_find(const char *key, size_t n)
     return NULL;
 }
 
+/* the word of a field the notice has no category for but the translation tables know (e.g.
+   "surname"), or NULL: domain "field" or "field.your" */
+static const char *field_term(const char *key, size_t n, const char *domain, int de)
+{
+    char k[64];
+    if (n >= sizeof k) return NULL;
+    for (size_t i = 0; i < n; i++) k[i] = key[i] == '_' ? '-' : (char)tolower((unsigned char)key[i]);
+    k[n] = 0;
+    return i18n_term(de ? I18N_DE : I18N_EN, domain, k);
+}
+
 const char *notice_field_word(const char *key, size_t n, int german)
 {
     const struct fword *w = field_find(key, n);
-    return w ? (german ? w->de : w->en) : NULL;
+    return w ? fw_word(w, german) : NULL;
 }
 
 /* join items "a, b and c" / "a, b und c" into b (an item that does not fit is left out) */
@@ -961,8 +964,8 @@ static int ctx_incident(struct notice_renderer *rr, struct tmpl_node *r, const s
     if (inc->measures_proposed && *inc->measures_proposed)
         tmpl_set_str(in, "measures_proposed", inc->measures_proposed);
     if (inc->cause)
-        for (size_t i = 0; i < sizeof cause_words / sizeof cause_words[0]; i++)
-            if (!strcmp(cause_words[i][0], inc->cause)) tmpl_set_str(in, "cause", cause_words[i][de ? 2 : 1]);
+        if (i18n_term(L == NOTICE_DE ? I18N_DE : I18N_EN, "cause.letter", inc->cause))
+            tmpl_set_str(in, "cause", i18n_term(L == NOTICE_DE ? I18N_DE : I18N_EN, "cause.letter", inc->cause));
     if (ctx_incident_times(in, inc, L, zone, err, errlen)) return -1;
     const char *tok[MAXITEMS], *items[MAXITEMS];
     size_t tl[MAXITEMS];
@@ -975,8 +978,11 @@ static int ctx_incident(struct notice_renderer *rr, struct tmpl_node *r, const s
             const struct fword *f = field_find(tok[i], tl[i]);
             if (f && f->cat == FC_SECRET) *password_safe = 1;
             if (f) {
-                tmpl_add_str(lst, de ? f->de : f->en);
-                items[i] = de ? f->de_your : f->en_your;
+                tmpl_add_str(lst, fw_word(f, de));
+                items[i] = fw_your(f, de);
+            } else if (field_term(tok[i], tl[i], "field", de)) {
+                tmpl_add_str(lst, field_term(tok[i], tl[i], "field", de));
+                items[i] = field_term(tok[i], tl[i], "field.your", de);
             } else {
                 snprintf(unk[i], sizeof unk[i], "%.*s", (int)tl[i], tok[i]);
                 tmpl_add_str(lst, unk[i]);
@@ -1008,8 +1014,7 @@ static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const c
             if (fw[i] == &field_words[k]) {
                 int dup = 0;
                 for (size_t j = 0; j < no; j++)
-                    if (fw[order[j]] && !strcmp(de ? fw[order[j]]->de : fw[order[j]]->en, de ? fw[i]->de : fw[i]->en))
-                        dup = 1;
+                    if (fw[order[j]] && !strcmp(fw_word(fw[order[j]], de), fw_word(fw[i], de))) dup = 1;
                 if (!dup) order[no++] = i;
             }
     for (size_t i = 0; i < nf; i++)
@@ -1019,9 +1024,13 @@ static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const c
     for (size_t j = 0; j < no; j++) {
         size_t i = order[j];
         if (fw[i]) {
-            tmpl_add_str(fl, de ? fw[i]->de : fw[i]->en);
-            your[j] = de ? fw[i]->de_your : fw[i]->en_your;
+            tmpl_add_str(fl, fw_word(fw[i], de));
+            your[j] = fw_your(fw[i], de);
             cats[fw[i]->cat] = 1;
+        } else if (field_term(tok[i], tl[i], "field", de)) {
+            tmpl_add_str(fl, field_term(tok[i], tl[i], "field", de));
+            your[j] = field_term(tok[i], tl[i], "field.your", de);
+            cats[FC_OTHER] = 1;
         } else {
             snprintf(unk[j], sizeof unk[j], de ? "Angaben „%.*s“" : "the data “%.*s”", (int)tl[i], tok[i]);
             tmpl_add_str(fl, unk[j]);

@@ -13,6 +13,7 @@ const struct org_key org_keys[] = {
     {"organisation.address", "postal address", ORG_TEXT, 1, "Street 1, 00000 City, Country (placeholder)"},
     {"organisation.timezone", "time zone", ORG_ZONE, 1, "UTC"},
     {"organisation.languages", "languages of notices", ORG_LANGS, 1, "en"},
+    {"organisation.records_language", "language the register's free text is written in", ORG_LANG, 0, "en"},
     {"organisation.nis2", "in scope of NIS2", ORG_BOOL, 1, "no"},
     {"dpo.name", "data protection officer", ORG_TEXT, 1, "Data Protection Officer (placeholder)"},
     {"dpo.email", "DPO e-mail", ORG_EMAIL, 1, "dpo@example.invalid"},
@@ -116,6 +117,12 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
         else snprintf(canon, canonlen, "%s", de ? "de" : "en");
         break;
     }
+    case ORG_LANG:
+        if (strcmp(value, "de") && strcmp(value, "en")) {
+            snprintf(err, errlen, "%s: language '%s' is not supported (de or en)", key, value);
+            return 2;
+        }
+        break;
     case ORG_URL:
         if (strncmp(value, "https://", 8) && strncmp(value, "http://", 7)) {
             snprintf(err, errlen, "%s: '%s' is not an http(s):// address", key, value);
@@ -164,7 +171,8 @@ int reg_org_is_placeholder(reg *r, const char *key)
     const struct org_key *k = org_key_find(key);
     const char *v = reg_org_get(r, key);
     return !v || (k && !strcmp(v, k->placeholder) && strcmp(key, "organisation.timezone") &&
-                  strcmp(key, "organisation.languages") && strcmp(key, "organisation.nis2"));
+                  strcmp(key, "organisation.languages") && strcmp(key, "organisation.nis2") &&
+                  strcmp(key, "organisation.records_language"));
 }
 
 const char *reg_org_zone(reg *r)

@@ -64,11 +64,11 @@ int reg_audit(reg *r, const char *incident_ref, const char *action, const char *
 struct org_key {
     const char *key; /* "dpo.email" */
     const char *label; /* "DPO e-mail" */
-    int kind; /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE */
+    int kind; /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE, ORG_LANG (one of de, en) */
     int required; /* needed before reports and notices */
     const char *placeholder;
 };
-enum { ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE };
+enum { ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE, ORG_LANG };
 extern const struct org_key org_keys[];
 extern const size_t org_nkeys;
 const struct org_key *org_key_find(const char *key);

@@ -23,6 +23,7 @@
 #ifndef KT_REPORT_H
 #define KT_REPORT_H
 #include <stdint.h>
+#include <jansson.h>
 #include "register/incident.h"
 #include "util/buf.h"
 
@@ -47,6 +48,11 @@ int report_render(const struct report *m, enum report_format fmt, enum report_la
 /* What the next filing of this report is: 0 = the initial notification, N = follow-up no. N;
  * *case_ref: the authority's reference of the initial filing (NULL before it; owned by m). */
 int64_t report_next_follow_up(const struct report *m, const char **case_ref);
+
+/* The law applied (struct regime, util/deadline.h) as {id, name, source, in_force,
+ * authority_threshold, deadline_hours, reg_1182_71, form}: a new object. */
+struct regime;
+json_t *report_regime_json(const struct regime *g);
 
 /* Ids the filing record refers to (0 = none). */
 void report_basis(const struct report *m, int64_t *assessment_id, int64_t *decision_id, int64_t *scan_id);

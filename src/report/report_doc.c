@@ -52,100 +52,27 @@ void report_doc_release(struct doc *d)
     memset(d, 0, sizeof *d);
 }
 
-/* ---- words ---- */
+/* ---- words: every enumeration value through the translation tables (util/i18n_terms.c) ---- */
 
-static const char *word(const char *const (*tab)[3], size_t n, const char *key, int L)
+static enum i18n_lang lang_of(int L)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(tab[i][0], key)) return tab[i][L ? 2 : 1];
-    return key;
+    return L ? I18N_DE : I18N_EN;
 }
 
-static const char *const field_words[][3] = {
-    {"name", "name", "Name"},
-    {"first-name", "first name", "Vorname"},
-    {"last-name", "last name", "Nachname"},
-    {"email", "e-mail address", "E-Mail-Adresse"},
-    {"e-mail", "e-mail address", "E-Mail-Adresse"},
-    {"phone", "phone number", "Telefonnummer"},
-    {"mobile", "mobile number", "Mobilfunknummer"},
-    {"address", "postal address", "Postanschrift"},
-    {"postal-address", "postal address", "Postanschrift"},
-    {"dob", "date of birth", "Geburtsdatum"},
-    {"date-of-birth", "date of birth", "Geburtsdatum"},
-    {"birthdate", "date of birth", "Geburtsdatum"},
-    {"account", "customer account details", "Daten des Kundenkontos"},
-    {"username", "user name", "Benutzername"},
-    {"password", "password", "Passwort"},
-    {"payment-card", "payment card data", "Zahlungskartendaten"},
-    {"bank-account", "bank account details", "Bankverbindung"},
-    {"iban", "IBAN", "IBAN"},
-    {"order-history", "order history", "Bestellhistorie"},
-    {"orders", "orders", "Bestellungen"},
-    {"location", "location data", "Standortdaten"},
-    {"health", "health data", "Gesundheitsdaten"},
-    {"gender", "gender", "Geschlecht"},
-    {"customer-number", "customer number", "Kundennummer"},
-    {"ip-address", "IP address", "IP-Adresse"},
-    {"preferences", "preferences", "Präferenzen"},
-};
-static const char *const subject_words[][3] = {
-    {"customers", "customers", "Kundinnen und Kunden"},
-    {"users", "users", "Nutzerinnen und Nutzer"},
-    {"subscribers", "subscribers", "Abonnentinnen und Abonnenten"},
-    {"employees", "employees", "Beschäftigte"},
-    {"students", "students", "Schülerinnen, Schüler und Studierende"},
-    {"patients", "patients", "Patientinnen und Patienten"},
-    {"children", "children", "Kinder"},
-    {"vulnerable-adults", "vulnerable adults", "schutzbedürftige Erwachsene"},
-    {"prospects", "prospective customers", "Interessentinnen und Interessenten"},
-    {"members", "members", "Mitglieder"},
-    {"other", "others", "sonstige Personen"},
-};
-static const char *const cause_words[][3] = {
-    {"programming-error", "a programming error", "ein Programmierfehler"},
-    {"misconfiguration", "a misconfiguration", "eine Fehlkonfiguration"},
-    {"publishing-error", "a publishing error", "ein Veröffentlichungsfehler"},
-    {"misdelivery", "misdelivery (sent to the wrong recipient)", "ein Fehlversand"},
-    {"lost-device", "a lost device", "ein verlorenes Gerät"},
-    {"theft", "theft", "ein Diebstahl"},
-    {"hacking", "an attack on the systems (hacking)", "ein Angriff auf die Systeme (Hacking)"},
-    {"malware", "malware", "Schadsoftware"},
-    {"social-engineering", "social engineering", "Social Engineering"},
-    {"insider-misuse", "misuse by an insider", "Missbrauch durch eine befugte Person"},
-    {"processor", "an incident at a processor", "ein Vorfall bei einem Auftragsverarbeiter"},
-    {"physical", "a physical incident", "ein physischer Vorfall"},
-    {"other", "other", "sonstige"},
-    {"unknown", "not known yet", "noch nicht bekannt"},
-};
-static const char *const event_words[][3] = {
-    {"aware", "became aware", "Kenntnis erlangt"},
-    {"created", "recorded", "erfasst"},
-    {"status", "status", "Status"},
-    {"notified", "authority notified", "Behörde benachrichtigt"},
-    {"contained", "contained", "eingedämmt"},
-    {"nis2", "NIS2", "NIS2"},
-    {"update", "record updated", "Eintrag geändert"},
-    {"scan", "log analysis", "Protokollauswertung"},
-    {"evidence", "evidence", "Beweismittel"},
-    {"finding", "finding", "Befund"},
-    {"subjects", "contact data", "Kontaktdaten"},
-    {"assessment", "assessment", "Bewertung"},
-    {"decision", "decision", "Entscheidung"},
-    {"filing", "filing", "Meldung"},
-    {"note", "note", "Notiz"},
-    {"measure", "measure", "Maßnahme"},
-    {"contact", "contact", "Kontakt"},
-};
-#define N(t) (sizeof t / sizeof t[0])
+/* the word for a canonical value; a value klartext does not know (a data category someone typed)
+   stays as typed */
+static const char *word(const char *domain, const char *key, int L)
+{
+    return i18n_term_or(lang_of(L), domain, key);
+}
 
 /* "name, e-mail address" from a ','/';'-separated list */
-static void words_list(struct buf *b, const char *list, const char *const (*tab)[3], size_t n, int L)
+static void words_list(struct buf *b, const char *list, const char *domain, int L)
 {
     char *t = xstrdup(list);
     int first = 1;
     for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
-        buf_addf(b, "%s%s", first ? "" : ", ", word(tab, n, tok, L));
+        buf_addf(b, "%s%s", first ? "" : ", ", word(domain, tok, L));
         first = 0;
     }
     free(t);
@@ -197,12 +124,12 @@ static const char *people_proposed(const struct proposal *p, int L)
 
 static const char *level_name(enum proposal_level l, int L)
 {
-    return L ? proposal_level_name_de(l) : proposal_level_name(l);
+    return word("level", proposal_level_name(l), L);
 }
 
 static const char *band_name(enum enisa_band b, int L)
 {
-    return L ? enisa_band_name_de(b) : enisa_band_name(b);
+    return word("band", enisa_band_name(b), L);
 }
 
 /* the first line of an event text, at most max bytes (cut at a character boundary) */
@@ -255,26 +182,19 @@ static void head(const struct report *m, struct doc *d, int L, const char *zone)
     }
     report_time((enum report_lang)L, zone, m->as_of, t, sizeof t);
     add(d, DOC_HEAD, T("Status as of", "Stand"), t);
+    const char *note = report_free_text_note(m->records_lang, L);
+    if (note) add(d, DOC_HEAD, T("Free text", "Freitext"), note);
 }
 
 /* the types of breach (confidentiality, integrity, availability), one paragraph each */
 static void nature_types(const struct incident *inc, struct doc *d, int L)
 {
-    static const char *const types[][3] = {
-        {"confidentiality",
-         "breach of confidentiality: personal data was disclosed to, or accessed by, people not entitled to it",
-         "Verletzung der Vertraulichkeit: Unbefugte erhielten Kenntnis von personenbezogenen Daten oder Zugang zu ihnen"},
-        {"integrity", "breach of integrity: personal data was altered without authorisation or by accident",
-         "Verletzung der Integrität: personenbezogene Daten wurden unbefugt oder unbeabsichtigt verändert"},
-        {"availability", "breach of availability: access to personal data was lost, or the data was destroyed",
-         "Verletzung der Verfügbarkeit: der Zugang zu personenbezogenen Daten ging verloren oder die Daten wurden vernichtet"},
-    };
     struct buf b;
     buf_init(&b, 0);
     if (inc->v[IF_BREACH_TYPES]) {
         char *t = xstrdup(inc->v[IF_BREACH_TYPES]);
         for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv))
-            buf_addf(&b, "%s%s", b.len ? "\n" : "", word(types, N(types), tok, L));
+            buf_addf(&b, "%s%s", b.len ? "\n" : "", word("breach_type.long", tok, L));
         free(t);
     } else {
         buf_adds(&b, T("not recorded yet", "noch nicht erfasst"));
@@ -322,12 +242,12 @@ static void nature_where(const struct report *m, struct doc *d, int L)
 }
 
 /* a row listing the words of a ','-separated list (nothing when the list is NULL) */
-static void words_row(struct doc *d, const char *label, const char *list, const char *const (*tab)[3], size_t n, int L)
+static void words_row(struct doc *d, const char *label, const char *list, const char *domain, int L)
 {
     if (!list) return;
     struct buf b;
     buf_init(&b, 0);
-    words_list(&b, list, tab, n, L);
+    words_list(&b, list, domain, L);
     add(d, DOC_ROW, label, buf_str(&b));
     buf_release(&b);
 }
@@ -337,16 +257,15 @@ static void nature_data(const struct report *m, struct doc *d, int L)
 {
     const struct incident *inc = &m->inc;
     const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
-    if (cats && *cats)
-        words_row(d, T("Personal data affected", "Betroffene Daten"), cats, field_words, N(field_words), L);
+    if (cats && *cats) words_row(d, T("Personal data affected", "Betroffene Daten"), cats, "field", L);
     else add(d, DOC_ROW, T("Personal data affected", "Betroffene Daten"), T("not recorded yet", "noch nicht erfasst"));
-    words_row(d, T("Not affected", "Nicht betroffen"), inc->v[IF_DATA_NOT_AFFECTED], field_words, N(field_words), L);
+    words_row(d, T("Not affected", "Nicht betroffen"), inc->v[IF_DATA_NOT_AFFECTED], "field", L);
     const struct assessment *a = report_latest_assessment(m);
     if (a)
         add(d, DOC_ROW, T("Special categories (Art. 9, 10 GDPR)", "Besondere Kategorien (Art. 9, 10 DSGVO)"),
-            a->in.v[ENISA_K_SPECIAL].value ? T("yes", "ja") : T("no", "nein"));
-    words_row(d, T("Categories of people", "Kategorien betroffener Personen"), inc->v[IF_SUBJECT_CATEGORIES],
-              subject_words, N(subject_words), L);
+            assessment_value_label(ENISA_K_SPECIAL, a->in.v[ENISA_K_SPECIAL].value, L, NULL, 0));
+    words_row(d, T("Categories of people", "Kategorien betroffener Personen"), inc->v[IF_SUBJECT_CATEGORIES], "subject",
+              L);
 }
 
 /* the numbers the scan counted: people, records, and the views (how many, by whom, when) */
@@ -423,8 +342,7 @@ static void nature(const struct report *m, struct doc *d, int L, const char *zon
     add(d, DOC_ROW, T("What happened", "Was geschehen ist"),
         inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("not described yet", "noch nicht beschrieben"));
     nature_types(inc, d, L);
-    if (inc->v[IF_CAUSE])
-        add(d, DOC_ROW, T("Cause", "Ursache"), word(cause_words, N(cause_words), inc->v[IF_CAUSE], L));
+    if (inc->v[IF_CAUSE]) add(d, DOC_ROW, T("Cause", "Ursache"), word("cause", inc->v[IF_CAUSE], L));
     nature_period(inc, d, L, zone);
     nature_where(m, d, L);
     nature_data(m, d, L);
@@ -476,38 +394,68 @@ static void measures(const struct report *m, struct doc *d, int L)
         m->inc.v[IF_MEASURES_PROPOSED] ? m->inc.v[IF_MEASURES_PROPOSED] : T("not recorded yet", "noch nicht erfasst"));
 }
 
+/* the law applied: which regime, from when; a proposal not in force is said to be one */
+static void regime_row(const struct report *m, struct doc *d, int L)
+{
+    const struct regime *g = m->regime;
+    if (g->in_force)
+        addf(d, DOC_ROW, T("Law applied", "Angewandtes Recht"),
+             L ? "%s, in Kraft bei Kenntniserlangung: Meldung ab einem Risiko, binnen %d Stunden"
+               : "%s, in force when the organisation became aware: notify from a risk, within %d hours",
+             L ? g->name_de : g->name_en, g->hours);
+    else
+        addf(d, DOC_ROW, T("Law applied", "Angewandtes Recht"),
+             L ? "%s: NICHT IN KRAFT, nur zu Testzwecken angewandt (KLARTEXT_REGIME); Meldung ab einem %s, binnen %d "
+                 "Stunden, über %s"
+               : "%s: NOT IN FORCE, applied for testing only (KLARTEXT_REGIME); notify from a %s, within %d hours, "
+                 "through %s",
+             L ? g->name_de : g->name_en,
+             g->authority_threshold == REGIME_HIGH_RISK ? T("high risk", "hohen Risiko") : T("risk", "Risiko"),
+             g->hours, L ? g->form_de : g->form_en);
+}
+
+/* when the authority was notified, measured against the regime's deadline */
+static void notified_row(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    const struct incident *inc = &m->inc;
+    char t1[128], du[I18N_TEXT_MAX];
+    int64_t aware = inc_time(inc, IF_AWARE_AT), notified = inc_time(inc, IF_NOTIFIED_AT);
+    int h = m->regime->hours;
+    report_time((enum report_lang)L, zone, notified, t1, sizeof t1);
+    dur(L, notified - aware, du, sizeof du);
+    if (notified > m->dl.authority) {
+        char late[I18N_TEXT_MAX];
+        dur(L, notified - m->dl.authority, late, sizeof late);
+        addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
+             L ? "%s, %s nach Kenntniserlangung und %s nach Ablauf der %d Stunden"
+               : "%s, %s after becoming aware and %s after the %d hours had passed",
+             t1, du, late, h);
+    } else {
+        addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
+             L ? "%s, %s nach Kenntniserlangung (innerhalb von %d Stunden)"
+               : "%s, %s after becoming aware (within %d hours)",
+             t1, du, h);
+    }
+}
+
 static void limits(const struct report *m, struct doc *d, int L, const char *zone)
 {
     const struct incident *inc = &m->inc;
-    char t1[128], t2[128], du[I18N_TEXT_MAX];
+    char t1[128], t2[128], lbl[64];
     add(d, DOC_SECTION, NULL, T("Time limits (Art. 33(1) GDPR)", "Fristen (Art. 33 Abs. 1 DSGVO)"));
-    int64_t aware = inc_time(inc, IF_AWARE_AT), notified = inc_time(inc, IF_NOTIFIED_AT);
+    regime_row(m, d, L);
+    int64_t aware = inc_time(inc, IF_AWARE_AT);
     report_time((enum report_lang)L, zone, aware, t1, sizeof t1);
     add(d, DOC_ROW, T("Became aware", "Kenntnis erlangt"), t1);
     add(d, DOC_ROW, T("How", "Wie"), inc->v[IF_AWARE_HOW]);
     report_time((enum report_lang)L, zone, m->dl.authority, t1, sizeof t1);
     report_time((enum report_lang)L, zone, m->dl.fristen_end, t2, sizeof t2);
-    addf(d, DOC_ROW, T("72-hour deadline", "72-Stunden-Frist"),
+    snprintf(lbl, sizeof lbl, L ? "%d-Stunden-Frist" : "%d-hour deadline", m->regime->hours);
+    addf(d, DOC_ROW, lbl,
          L ? "%s (Fristende nach der Verordnung (EWG, Euratom) Nr. 1182/71, ab der nächsten vollen Stunde gezählt: %s)"
            : "%s (end of the period counted under Regulation (EEC, Euratom) No 1182/71, from the next full hour: %s)",
          t1, t2);
-    if (notified) {
-        report_time((enum report_lang)L, zone, notified, t1, sizeof t1);
-        dur(L, notified - aware, du, sizeof du);
-        if (notified > m->dl.authority) {
-            char late[I18N_TEXT_MAX];
-            dur(L, notified - m->dl.authority, late, sizeof late);
-            addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
-                 L ? "%s, %s nach Kenntniserlangung und %s nach Ablauf der 72 Stunden"
-                   : "%s, %s after becoming aware and %s after the 72 hours had passed",
-                 t1, du, late);
-        } else {
-            addf(d, DOC_ROW, T("Authority notified", "Behörde benachrichtigt"),
-                 L ? "%s, %s nach Kenntniserlangung (innerhalb von 72 Stunden)"
-                   : "%s, %s after becoming aware (within 72 hours)",
-                 t1, du);
-        }
-    }
+    if (inc_time(inc, IF_NOTIFIED_AT)) notified_row(m, d, L, zone);
     if (inc->v[IF_DELAY_REASON])
         add(d, DOC_ROW, T("Reasons for the delay", "Gründe für die Verzögerung"), inc->v[IF_DELAY_REASON]);
 }
@@ -531,34 +479,16 @@ static void decision_rows(const struct report *m, struct doc *d, int L, const ch
     buf_addf(&b,
              L ? "Meldung an die Aufsichtsbehörde: %s; Betroffene: %s."
                : "notify the supervisory authority: %s; the people: %s.",
-             dc->notify_authority ? T("yes", "ja") : T("no", "nein"), people_decided(dc->people, L));
-    const struct assessment *a = report_assessment_by_id(m, dc->assessment_id);
+             word("bool", dc->notify_authority ? "yes" : "no", L), people_decided(dc->people, L));
     if (!dc->differs) {
         buf_adds(&b, T("\nThe decision follows the proposal.", "\nDie Entscheidung folgt dem Vorschlag."));
     } else {
         buf_adds(&b, T("\nThe decision differs from the proposal", "\nDie Entscheidung weicht vom Vorschlag ab"));
-        if (a) {
-            int first = 1;
-            if (!!dc->notify_authority != !!a->p.notify_authority) {
-                buf_addf(&b,
-                         L ? " (Aufsichtsbehörde: vorgeschlagen %s, entschieden %s"
-                           : " (authority: proposed %s, decided %s",
-                         a->p.notify_authority ? T("yes", "ja") : T("no", "nein"),
-                         dc->notify_authority ? T("yes", "ja") : T("no", "nein"));
-                first = 0;
-            }
-            enum proposal_people want = proposal_recommended_people(&a->p);
-            if (dc->people != want) {
-                static const char *const pw[][2] = {{"no", "nein"},
-                                                    {"yes", "ja"},
-                                                    {"a public communication", "öffentliche Bekanntmachung"}};
-                buf_addf(&b, "%s%s", first ? " (" : "; ", L ? "Betroffene: vorgeschlagen " : "people: proposed ");
-                buf_adds(&b, a->p.voluntary ? T("a voluntary notice", "freiwillige Benachrichtigung") : pw[want][L]);
-                buf_addf(&b, L ? ", entschieden %s" : ", decided %s", pw[dc->people][L]);
-                first = 0;
-            }
-            if (!first) buf_addc(&b, ')');
-        }
+        size_t mark = b.len;
+        buf_adds(&b, " (");
+        report_decision_difference(m, dc, L, &b);
+        if (b.len == mark + 2) buf_truncate(&b, mark);
+        else buf_addc(&b, ')');
         buf_adds(&b, ".");
     }
     if (dc->reason) buf_addf(&b, L ? "\nBegründung: %s" : "\nReason: %s", dc->reason);
@@ -716,7 +646,7 @@ static void timeline(const struct report *m, struct doc *d, int L, const char *z
         char t[128];
         report_time((enum report_lang)L, zone, e->at, t, sizeof t);
         char *x = event_excerpt(e->text, 700);
-        char *lbl = xasprintf("#%lld  %s — %s", (long long)e->seq, t, word(event_words, N(event_words), e->kind, L));
+        char *lbl = xasprintf("#%lld  %s — %s", (long long)e->seq, t, word("event", e->kind, L));
         if (e->corrects)
             addf(d, DOC_EVENT, lbl, L ? "%s (Berichtigung von Eintrag %lld)" : "%s (corrects entry %lld)", x,
                  (long long)e->corrects);

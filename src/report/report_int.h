@@ -19,6 +19,8 @@ struct report_rule { /* one [exposure "NAME"] section of the scan's rule */
 struct report {
     /* the organisation (NULL when unset) */
     char *org_name, *org_address, *dpo_name, *dpo_email, *dpo_phone, *authority;
+    char *records_lang; /* the language the free text was entered in ("de", "en"), NULL = not recorded */
+    const struct regime *regime; /* the law applied: in force at awareness (util/deadline.h) */
     /* the incident and its timeline */
     struct incident inc;
     struct inc_event *events;
@@ -119,4 +121,12 @@ size_t utf8_width(const char *s);
 void wrap_text(struct buf *b, const char *text, size_t first_col, size_t indent, size_t width);
 /* "12 November 2018, 15:03 CET" / "12. November 2018, 15:03 Uhr MEZ" */
 void report_time(enum report_lang lang, const char *zone, int64_t t, char *out, size_t len);
+/* What a reader of a report in lang needs to know about the free text (descriptions, reasons,
+ * timeline entries): "as entered, in English; klartext does not translate it", or NULL when it
+ * was entered in lang. records_lang: "de", "en" or NULL (not recorded). Static. */
+const char *report_free_text_note(const char *records_lang, int L);
+/* How decision dc differs from the proposal of the assessment it was made on, in words of lang
+ * ("authority: proposed no, decided yes; people: …"); appends nothing when it does not differ
+ * or the assessment is not in m. */
+void report_decision_difference(const struct report *m, const struct decision *dc, int L, struct buf *b);
 #endif

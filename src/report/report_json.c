@@ -40,6 +40,21 @@ static int dump(json_t *j, struct buf *out)
     return rc ? -1 : 0;
 }
 
+json_t *report_regime_json(const struct regime *g)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_string(g->id));
+    json_object_set_new(j, "name", json_string(g->name_en));
+    json_object_set_new(j, "source", json_string(g->source));
+    json_object_set_new(j, "in_force", json_boolean(g->in_force));
+    json_object_set_new(j, "authority_threshold",
+                        json_string(g->authority_threshold == REGIME_HIGH_RISK ? "high risk" : "risk"));
+    json_object_set_new(j, "deadline_hours", json_integer(g->hours));
+    json_object_set_new(j, "reg_1182_71", json_boolean(g->reg_1182_71));
+    json_object_set_new(j, "form", json_string(g->form_en));
+    return j;
+}
+
 json_t *report_assessment_json(const struct assessment *a)
 {
     json_t *j = json_object(), *in = json_object(), *rs = json_array();
@@ -51,9 +66,10 @@ json_t *report_assessment_json(const struct assessment *a)
         const struct enisa_value *v = &a->in.v[k];
         json_t *e = json_object();
         enum enisa_key key = (enum enisa_key)k;
-        if (key == ENISA_K_DPC || key == ENISA_K_SUBJECTS)
+        if (key == ENISA_K_DPC || key == ENISA_K_SUBJECTS || key == ENISA_K_SUBJECTS_MAX)
             json_object_set_new(
                 e, "value", (key == ENISA_K_DPC && !v->value) || v->value < 0 ? json_null() : json_integer(v->value));
+        else if (key == ENISA_K_UNAVAILABLE && v->value < 0) json_object_set_new(e, "value", json_null());
         else json_object_set_new(e, "value", json_string(enisa_value_text(key, v->value, num, sizeof num)));
         json_object_set_new(e, "source", json_string(enisa_source_name(v->source)));
         json_object_set_new(e, "reason", v->reason[0] ? json_string(v->reason) : json_null());
@@ -212,7 +228,7 @@ static json_t *facts_where(const struct report *m)
     return w;
 }
 
-/* "time_limits": awareness, the 72-hour deadline, the notification and any delay */
+/* "time_limits": awareness, the law applied, its deadline, the notification and any delay */
 static json_t *facts_time_limits(const struct report *m)
 {
     const struct incident *inc = &m->inc;
@@ -220,6 +236,7 @@ static json_t *facts_time_limits(const struct report *m)
     int64_t notified = inc_time(inc, IF_NOTIFIED_AT);
     json_object_set_new(tl, "aware_at", time_or_null(inc_time(inc, IF_AWARE_AT)));
     json_object_set_new(tl, "aware_how", json_string(inc->v[IF_AWARE_HOW]));
+    json_object_set_new(tl, "regime", report_regime_json(m->regime));
     json_object_set_new(tl, "deadline", time_or_null(m->dl.authority));
     json_object_set_new(tl, "reg_1182_71_end", time_or_null(m->dl.fristen_end));
     json_object_set_new(tl, "notified_at", time_or_null(notified));

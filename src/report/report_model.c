@@ -176,6 +176,7 @@ void report_free(struct report *m)
     free(m->dpo_email);
     free(m->dpo_phone);
     free(m->authority);
+    free(m->records_lang);
     incident_release(&m->inc);
     if (m->events) inc_events_free(m->events, m->nevents);
     scan_facts_release(&m->facts);
@@ -203,6 +204,8 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->dpo_email = org(r, "dpo.email");
     m->dpo_phone = org(r, "dpo.phone");
     m->authority = inc->v[IF_LEAD_AUTHORITY] ? xstrdup(inc->v[IF_LEAD_AUTHORITY]) : org(r, "authority.lead");
+    m->records_lang = org(r, "organisation.records_language");
+    m->regime = regime_for(inc_time(inc, IF_AWARE_AT));
     m->inc = *inc;
     m->inc.id = inc->id;
     for (int i = 0; i < IF_COUNT; i++) m->inc.v[i] = inc->v[i] ? xstrdup(inc->v[i]) : NULL;
@@ -210,7 +213,7 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->as_of = inc->updated_at > inc->created_at ? inc->updated_at : inc->created_at;
     for (size_t i = 0; i < m->nevents; i++)
         if (m->events[i].recorded_at > m->as_of) m->as_of = m->events[i].recorded_at;
-    deadlines_compute(inc_time(inc, IF_AWARE_AT), DL_GDPR_HOURS, inc_time(inc, IF_NIS2_NOTIFIED_AT), &m->dl);
+    deadlines_compute(inc_time(inc, IF_AWARE_AT), m->regime->hours, inc_time(inc, IF_NIS2_NOTIFIED_AT), &m->dl);
     rc = scans_get(r, inc, 0, &m->scan);
     if (rc && rc != 2) goto fail;
     m->has_scan = rc == 0;

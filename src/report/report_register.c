@@ -44,6 +44,34 @@ static void linef(struct buf *b, const char *label, const char *fmt, ...)
     buf_release(&v);
 }
 
+/* the word for a canonical value (util/i18n_terms.c); a value klartext does not know stays as typed */
+static const char *word(const char *domain, const char *key, int L)
+{
+    return i18n_term_or(L ? I18N_DE : I18N_EN, domain, key);
+}
+
+/* the words of a ','-separated list of canonical values */
+static void words(struct buf *b, const char *list, const char *domain, int L)
+{
+    char *t = xstrdup(list);
+    int first = 1;
+    for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
+        buf_addf(b, "%s%s", first ? "" : ", ", word(domain, tok, L));
+        first = 0;
+    }
+    free(t);
+}
+
+/* a line listing the words of a list */
+static void words_line(struct buf *b, const char *label, const char *list, const char *domain, int L)
+{
+    struct buf v;
+    buf_init(&v, 0);
+    words(&v, list, domain, L);
+    line(b, label, buf_str(&v));
+    buf_release(&v);
+}
+
 /* when the organisation became aware, and when the breach happened */
 static void text_when(const struct incident *inc, int L, const char *zone, struct buf *b)
 {
@@ -82,14 +110,15 @@ static void text_people(const struct report *m, int L, struct buf *b)
 static void text_facts(const struct report *m, int L, const char *zone, struct buf *b)
 {
     const struct incident *inc = &m->inc;
-    line(b, T("status", "Status"), inc_status_label(inc->v[IF_STATUS]));
+    line(b, T("status", "Status"), word("status", inc->v[IF_STATUS], L));
     line(b, T("facts", "Sachverhalt"),
          inc->v[IF_DESCRIPTION] ? inc->v[IF_DESCRIPTION] : T("(not described)", "(nicht beschrieben)"));
-    if (inc->v[IF_BREACH_TYPES]) line(b, T("breach types", "Art der Verletzung"), inc->v[IF_BREACH_TYPES]);
-    if (inc->v[IF_CAUSE]) line(b, T("cause", "Ursache"), inc->v[IF_CAUSE]);
+    if (inc->v[IF_BREACH_TYPES])
+        words_line(b, T("breach types", "Art der Verletzung"), inc->v[IF_BREACH_TYPES], "breach_type", L);
+    if (inc->v[IF_CAUSE]) line(b, T("cause", "Ursache"), word("cause", inc->v[IF_CAUSE], L));
     text_when(inc, L, zone, b);
     const char *cats = inc->v[IF_DATA_CATEGORIES] ? inc->v[IF_DATA_CATEGORIES] : m->has_scan ? m->facts.fields : NULL;
-    if (cats) line(b, T("data affected", "betroffene Daten"), cats);
+    if (cats) words_line(b, T("data affected", "betroffene Daten"), cats, "field", L);
     text_people(m, L, b);
     line(b, T("effects", "Folgen"),
          inc->v[IF_CONSEQUENCES] ? inc->v[IF_CONSEQUENCES] : T("(not described)", "(nicht beschrieben)"));
@@ -113,7 +142,8 @@ static void text_authority(const struct report *m, int L, const char *zone, stru
     if (notified) {
         report_time((enum report_lang)L, zone, notified, t, sizeof t);
         buf_adds(&v, t);
-        if (notified > m->dl.authority) buf_adds(&v, T(" (after the 72 hours)", " (nach Ablauf der 72 Stunden)"));
+        if (notified > m->dl.authority)
+            buf_addf(&v, L ? " (nach Ablauf der %d Stunden)" : " (after the %d hours)", m->regime->hours);
     } else {
         buf_adds(&v, T("not notified", "nicht gemeldet"));
     }
@@ -145,15 +175,21 @@ static void text_assessment(const struct assessment *a, int L, const char *zone,
     buf_addf(&v,
              L ? "%s, %s: SE = %s (%s); Vorschlag: Aufsichtsbehörde %s, Betroffene %s%s"
                : "%s, %s: SE = %s (%s); proposal: authority %s, people %s%s",
-             t, a->actor, f, L ? enisa_band_name_de(a->p.severity.band) : enisa_band_name(a->p.severity.band),
-             a->p.notify_authority ? T("yes", "ja") : T("no", "nein"), proposal_people_name(a->p.people),
+             t, a->actor, f, word("band", enisa_band_name(a->p.severity.band), L),
+             word("bool", a->p.notify_authority ? "yes" : "no", L),
+             word("people", proposal_people_name(a->p.people), L),
              a->p.voluntary ? T(" (voluntary notice recommended)", " (freiwillige Benachrichtigung empfohlen)") : "");
     for (int k = 0; k < ENISA_K_COUNT; k++) {
         const struct enisa_value *iv = &a->in.v[k];
         if (iv->source != ENISA_SRC_PERSON) continue;
         char nb[32];
-        buf_addf(&v, L ? "\nangegeben: %s = %s%s%s" : "\ngiven: %s = %s%s%s", enisa_key_name((enum enisa_key)k),
-                 enisa_value_text((enum enisa_key)k, iv->value, nb, sizeof nb), iv->reason[0] ? ": " : "", iv->reason);
+        enum enisa_key key = (enum enisa_key)k;
+        if (L)
+            buf_addf(&v, "\nangegeben: %s = %s%s%s", assessment_key_label(key, 1),
+                     assessment_value_label(key, iv->value, 1, nb, sizeof nb), iv->reason[0] ? ": " : "", iv->reason);
+        else
+            buf_addf(&v, "\ngiven: %s = %s%s%s", enisa_key_name(key), enisa_value_text(key, iv->value, nb, sizeof nb),
+                     iv->reason[0] ? ": " : "", iv->reason);
     }
     for (size_t k = 0; k < a->p.nreasons; k++) buf_addf(&v, "\n– %s", L ? a->p.reasons[k].de : a->p.reasons[k].en);
     line(b, lbl, buf_str(&v));
@@ -161,7 +197,7 @@ static void text_assessment(const struct assessment *a, int L, const char *zone,
 }
 
 /* one decision: when, by whom, on which assessment, what, how it differs, why */
-static void text_decision(const struct decision *d, int L, const char *zone, struct buf *b)
+static void text_decision(const struct report *m, const struct decision *d, int L, const char *zone, struct buf *b)
 {
     char t[128], lbl[64];
     report_time((enum report_lang)L, zone, d->created_at, t, sizeof t);
@@ -169,10 +205,14 @@ static void text_decision(const struct decision *d, int L, const char *zone, str
     struct buf v;
     buf_init(&v, 0);
     buf_addf(&v,
-             L ? "%s, %s (zu Bewertung Nr. %lld): Aufsichtsbehörde %s, Betroffene %s; %s"
-               : "%s, %s (on assessment no. %lld): authority %s, people %s; %s",
-             t, d->by, (long long)d->assessment_seq, d->notify_authority ? T("yes", "ja") : T("no", "nein"),
-             proposal_people_name(d->people), d->differs ? d->difference : T("as proposed", "wie vorgeschlagen"));
+             L ? "%s, %s (zu Bewertung Nr. %lld): Aufsichtsbehörde %s, Betroffene %s; "
+               : "%s, %s (on assessment no. %lld): authority %s, people %s; ",
+             t, d->by, (long long)d->assessment_seq, word("bool", d->notify_authority ? "yes" : "no", L),
+             word("people", proposal_people_name(d->people), L));
+    size_t mark = v.len;
+    if (d->differs) report_decision_difference(m, d, L, &v);
+    if (d->differs && v.len == mark) buf_adds(&v, L ? "weicht vom Vorschlag ab" : d->difference);
+    if (!d->differs) buf_adds(&v, T("as proposed", "wie vorgeschlagen"));
     if (d->reason) buf_addf(&v, L ? "\nBegründung: %s" : "\nreason: %s", d->reason);
     line(b, lbl, buf_str(&v));
     buf_release(&v);
@@ -187,7 +227,7 @@ static void text_incident(const struct report *m, int L, const char *zone, struc
     for (size_t i = 0; i < m->nassessments; i++) text_assessment(&m->assessments[i], L, zone, b);
     if (!m->nassessments) line(b, T("assessment", "Bewertung"), T("none recorded", "keine erfasst"));
     if (!m->ndecisions) line(b, T("decision", "Entscheidung"), T("none recorded", "keine erfasst"));
-    for (size_t i = 0; i < m->ndecisions; i++) text_decision(&m->decisions[i], L, zone, b);
+    for (size_t i = 0; i < m->ndecisions; i++) text_decision(m, &m->decisions[i], L, zone, b);
     if (m->subj_version)
         linef(b, T("communication", "Benachrichtigung"),
               L ? "%lld betroffen, %lld per E-Mail erreichbar, %lld nicht direkt erreichbar"
@@ -340,10 +380,12 @@ int report_register(reg *r, int fmt, enum report_lang lang, const char *zone, st
         const char *org = reg_org_get(r, "organisation.name");
         buf_addf(out, L ? "Verzeichnis der Verletzungen des Schutzes personenbezogener Daten (Art. 33 Abs. 5 DSGVO)\n"
                         : "Register of personal data breaches (Art. 33(5) GDPR)\n");
+        const char *note = report_free_text_note(reg_org_get(r, "organisation.records_language"), L);
         buf_addf(out,
                  L ? "%s — %zu Vorfälle, gemeldet oder nicht; Zeiten in %s\n"
                    : "%s — %zu incidents, notified or not; times in %s\n",
                  org ? org : "", n, zone);
+        if (note) buf_addf(out, L ? "Freitext: %s\n" : "Free text: %s\n", note);
     }
     for (size_t i = 0; i < n && !rc; i++) {
         struct report *m;

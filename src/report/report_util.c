@@ -82,3 +82,37 @@ void report_time(enum report_lang lang, const char *zone, int64_t t, char *out, 
         snprintf(out, len, "%s", iso);
     }
 }
+
+const char *report_free_text_note(const char *records_lang, int L)
+{
+    if (!records_lang)
+        return L ? "wie erfasst, nicht übersetzt; in welcher Sprache, ist nicht angegeben "
+                   "(organisation.records_language)"
+                 : "as entered, not translated; the language it was entered in is not recorded "
+                   "(organisation.records_language)";
+    if (!strcmp(records_lang, L ? "de" : "en")) return NULL;
+    return L ? "wie erfasst, auf Englisch; klartext übersetzt ihn nicht"
+             : "as entered, in German; klartext does not translate it";
+}
+
+void report_decision_difference(const struct report *m, const struct decision *dc, int L, struct buf *b)
+{
+    const struct assessment *a = report_assessment_by_id(m, dc->assessment_id);
+    enum i18n_lang lang = L ? I18N_DE : I18N_EN;
+    if (!a || !dc->differs) return;
+    int first = 1;
+    if (!!dc->notify_authority != !!a->p.notify_authority) {
+        buf_addf(b, L ? "Aufsichtsbehörde: vorgeschlagen %s, entschieden %s" : "authority: proposed %s, decided %s",
+                 i18n_term_or(lang, "bool", a->p.notify_authority ? "yes" : "no"),
+                 i18n_term_or(lang, "bool", dc->notify_authority ? "yes" : "no"));
+        first = 0;
+    }
+    enum proposal_people want = proposal_recommended_people(&a->p);
+    if (dc->people != want) {
+        buf_addf(b, "%s%s", first ? "" : "; ", L ? "Betroffene: vorgeschlagen " : "people: proposed ");
+        buf_adds(b, a->p.voluntary ? (L ? "freiwillige Benachrichtigung" : "a voluntary notice")
+                                   : i18n_term_or(lang, "people", proposal_people_name(want)));
+        buf_addf(b, L ? ", entschieden %s" : ", decided %s",
+                 i18n_term_or(lang, "people", proposal_people_name(dc->people)));
+    }
+}

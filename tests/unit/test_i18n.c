@@ -2,6 +2,10 @@
  * changes, the footer rule, name validation, and a cross-check against glibc's localtime_r
  * (which needs setenv("TZ"): fine in a test, never in the product). */
 #include "check.h"
+#include "assess/proposal.h"
+#include "assess/suggest.h"
+#include "register/assessments.h"
+#include "register/incident.h"
 #include "util/i18n.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -467,6 +471,125 @@ static void test_speed(void)
     CHECK(s < 30);
 }
 
+
+/* ---- the translation tables: one per language, every value the code knows in each ---- */
+
+/* words that are the same in both languages on purpose */
+static int same_on_purpose(const char *w)
+{
+    static const char *const same[] = {"IBAN", "BIC", "NIS2", NULL};
+    for (int i = 0; same[i]; i++)
+        if (!strcmp(w, same[i])) return 1;
+    return 0;
+}
+
+/* both tables hold the same (domain, key) pairs once each, every text non-empty */
+static void test_terms_tables(void)
+{
+    size_t n[2] = {0, 0};
+    for (int l = 0; l < 2; l++) {
+        const struct i18n_term *t;
+        for (size_t i = 0; (t = i18n_term_at((enum i18n_lang)l, i)) != NULL; i++) {
+            n[l]++;
+            CHECK(t->text[0] != 0);
+            const struct i18n_term *u;
+            for (size_t j = 0; j < i && (u = i18n_term_at((enum i18n_lang)l, j)) != NULL; j++)
+                if (!strcmp(u->domain, t->domain) && !strcmp(u->key, t->key)) {
+                    printf("#   %s: %s/%s twice\n", i18n_lang_code((enum i18n_lang)l), t->domain, t->key);
+                    CHECK(0);
+                }
+            const char *other = i18n_term(l ? I18N_EN : I18N_DE, t->domain, t->key);
+            if (!other) printf("#   %s/%s: no word in %s\n", t->domain, t->key, l ? "en" : "de");
+            CHECK(other != NULL);
+        }
+    }
+    CHECK_INT(n[0], n[1]);
+    CHECK(n[0] > 300);
+    CHECK(i18n_term(I18N_DE, "cause", "no-such-cause") == NULL);
+    CHECK_STR(i18n_term_or(I18N_DE, "field", "loyalty-points"), "loyalty-points"); /* typed: stays */
+}
+
+static int untranslated; /* counted by word_ok */
+
+/* the value has a word in each language, and the German one is not the English one */
+static void word_ok(const char *domain, const char *key)
+{
+    const char *en = i18n_term(I18N_EN, domain, key), *de = i18n_term(I18N_DE, domain, key);
+    if (en && de && (strcmp(en, de) || same_on_purpose(de))) return;
+    untranslated++;
+    printf("#   untranslated: %s/%s (en \"%s\", de \"%s\")\n", domain, key, en ? en : "-", de ? de : "-");
+}
+
+/* every value of the register's enumerations, the timeline's kinds and the fields klartext knows */
+static void test_terms_register_values(void)
+{
+    static const struct {
+        int field;
+        const char *domain;
+    } sets[] = {{IF_BREACH_TYPES, "breach_type"},
+                {IF_BREACH_TYPES, "breach_type.long"},
+                {IF_CAUSE, "cause"},
+                {IF_STATUS, "status"},
+                {IF_SUBJECT_CATEGORIES, "subject"}};
+    /* every kind incident_event_add is called with (src/), and the kinds of 'incident event' */
+    static const char *const events[] = {"aware",       "created",       "status",    "notified", "contained",
+                                         "nis2",        "update",        "scan",      "evidence", "finding",
+                                         "subjects",    "assessment",    "decision",  "filing",   "note",
+                                         "containment", "communication", "published", NULL};
+    untranslated = 0;
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
+        for (const char *const *c = inc_fields[sets[s].field].choices; *c; c++) word_ok(sets[s].domain, *c);
+    for (const char *const *c = inc_fields[IF_CAUSE].choices; *c; c++)
+        if (strcmp(*c, "other") && strcmp(*c, "unknown")) word_ok("cause.letter", *c);
+    for (size_t i = 0; events[i]; i++) word_ok("event", events[i]);
+    const char *f;
+    size_t nf = 0;
+    for (size_t i = 0; (f = assessment_known_field(i)) != NULL; i++, nf++) {
+        word_ok("field", f);
+        word_ok("field.your", f);
+    }
+    CHECK(nf >= 150);
+    word_ok("bool", "yes");
+    word_ok("bool", "no");
+    word_ok("lang", "de");
+    word_ok("lang", "en");
+    CHECK_INT(untranslated, 0);
+}
+
+/* every input of the assessment, its values, the levels, bands, sources and duties */
+static void test_terms_assessment_values(void)
+{
+    untranslated = 0;
+    for (int k = 0; k < ENISA_K_COUNT; k++) {
+        enum enisa_key key = (enum enisa_key)k;
+        word_ok("assess.key", enisa_key_name(key));
+        for (long long v = 0; v <= 4; v++) {
+            const char *name = enisa_value_name(key, v);
+            if (!name) continue;
+            char b1[64], b2[64];
+            const char *en = assessment_value_label(key, v, 0, b1, sizeof b1);
+            const char *de = assessment_value_label(key, v, 1, b2, sizeof b2);
+            if (!strcmp(en, "?") || !strcmp(de, "?") || (!strcmp(en, de) && !same_on_purpose(de))) {
+                untranslated++;
+                printf("#   untranslated: %s = %s (en \"%s\", de \"%s\")\n", enisa_key_name(key), name, en, de);
+            }
+        }
+    }
+    for (int l = 0; l <= PROPOSAL_HIGH_RISK; l++) word_ok("level", proposal_level_name((enum proposal_level)l));
+    for (int b = 0; b <= ENISA_VERY_HIGH; b++) {
+        word_ok("band", enisa_band_name((enum enisa_band)b));
+        word_ok("band.meaning", enisa_band_name((enum enisa_band)b));
+    }
+    for (int s = ENISA_SRC_UNSET; s <= ENISA_SRC_PERSON; s++)
+        word_ok("source", enisa_source_name((enum enisa_source)s));
+    for (int p = 0; p <= PROPOSAL_PEOPLE_PUBLIC; p++) word_ok("people", proposal_people_name((enum proposal_people)p));
+    char b[64];
+    CHECK_STR(assessment_value_label(ENISA_K_UNAVAILABLE, 7200, 1, b, sizeof b), "5 Tage");
+    CHECK_STR(assessment_value_label(ENISA_K_SPECIAL, ENISA_SPECIAL_MINOR, 1, b, sizeof b), "eine geringfügige Angabe");
+    CHECK_STR(assessment_value_label(ENISA_K_SUBJECTS_MAX, -1, 1, b, sizeof b), "nicht angegeben");
+    CHECK_INT(untranslated, 0);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -479,6 +602,9 @@ int main(void)
     RUN(test_against_glibc);
     RUN(test_threads);
     RUN(test_speed);
+    RUN(test_terms_tables);
+    RUN(test_terms_register_values);
+    RUN(test_terms_assessment_values);
     i18n_zone_cache_clear();
     return check_done();
 }

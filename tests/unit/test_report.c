@@ -5,7 +5,10 @@
 #include "register/assessments.h"
 #include "register/subjects.h"
 #include "report/report_int.h"
+#include "assess/suggest.h"
 #include "util/file.h"
+#include "util/i18n.h"
+#include "util/xalloc.h"
 #include <stdlib.h>
 
 static void set(struct enisa_input *in, enum enisa_key k, long long v)
@@ -326,6 +329,189 @@ static void test_text_helpers(void)
     CHECK(report_format_parse("pdf", &f) != 0);
 }
 
+
+/* ---- the German report shows every enumeration value in German ---- */
+
+static int missing_words; /* counted by render_check */
+
+/* does txt hold w, or w with a capital first letter (a row's label)? */
+static int has_word(const char *txt, const char *w)
+{
+    if (strstr(txt, w)) return 1;
+    char cap[256];
+    snprintf(cap, sizeof cap, "%s", w);
+    if (cap[0] >= 'a' && cap[0] <= 'z') cap[0] = (char)(cap[0] - 'a' + 'A');
+    else if (!strncmp(cap, "ü", 2) || !strncmp(cap, "ö", 2) || !strncmp(cap, "ä", 2)) cap[1] = (char)(cap[1] - 0x20);
+    return strstr(txt, cap) != NULL;
+}
+
+/* renders m as German text and HTML; every (domain, key) in `want` must appear as its German
+   word, and its English word (when it differs and is not part of the German one) must not */
+static void render_check(const struct report *m, const char *const (*want)[2], size_t n)
+{
+    for (int fmt = 0; fmt < 2; fmt++) {
+        struct doc d;
+        struct buf out;
+        char err[256];
+        buf_init(&out, 0);
+        CHECK_INT(report_doc_build(m, REPORT_DE, "Europe/Berlin", &d, err, sizeof err), 0);
+        if (fmt == 0) report_write_text(m, &d, REPORT_DE, "Europe/Berlin", &out);
+        else report_write_html(m, &d, REPORT_DE, "Europe/Berlin", &out);
+        const char *txt = buf_str(&out);
+        for (size_t i = 0; i < n; i++) {
+            const char *de = i18n_term(I18N_DE, want[i][0], want[i][1]),
+                       *en = i18n_term(I18N_EN, want[i][0], want[i][1]);
+            int ok = de && en;
+            if (ok && fmt == 0) { /* the text form wraps lines: compare without line breaks */
+                struct buf flat;
+                buf_init(&flat, 0);
+                for (const char *c = txt; *c; c++)
+                    if (*c == '\n') {
+                        buf_addc(&flat, ' ');
+                        while (c[1] == ' ') c++;
+                    } else buf_addc(&flat, *c);
+                ok = has_word(buf_str(&flat), de);
+                buf_release(&flat);
+            } else if (ok) {
+                struct buf esc;
+                buf_init(&esc, 0);
+                html_escape(&esc, de);
+                ok = has_word(txt, buf_str(&esc));
+                buf_release(&esc);
+            }
+            /* "assessment" is also in the English title of ENISA's paper, which the report cites */
+            if (ok && strcmp(en, de) && strlen(en) >= 6 && !strstr(de, en) && strcmp(en, "assessment") &&
+                strstr(txt, en))
+                ok = 0;
+            if (!ok) {
+                missing_words++;
+                printf("#   German %s: %s/%s not shown as \"%s\"\n", fmt ? "HTML" : "text", want[i][0], want[i][1],
+                       de ? de : "(no word)");
+            }
+        }
+        report_doc_release(&d);
+        buf_release(&out);
+    }
+}
+
+/* a report model without a register: the incident's fields, a timeline, one assessment */
+static struct report *word_model(void)
+{
+    struct report *m = xcalloc(1, sizeof *m);
+    snprintf(m->inc.ref, sizeof m->inc.ref, "2026-0001");
+    m->inc.v[IF_TITLE] = xstrdup("Titel");
+    m->inc.v[IF_AWARE_AT] = xstrdup("2026-11-20T09:00:00Z");
+    m->inc.v[IF_AWARE_HOW] = xstrdup("Meldung");
+    m->inc.v[IF_STATUS] = xstrdup("confirmed");
+    m->regime = regime_for(0);
+    m->records_lang = xstrdup("de");
+    deadlines_compute(inc_time(&m->inc, IF_AWARE_AT), m->regime->hours, 0, &m->dl);
+    m->assessments = xcalloc(1, sizeof *m->assessments);
+    m->nassessments = 1;
+    m->assessments[0].actor = xstrdup("dpo");
+    m->assessments[0].seq = 1;
+    enisa_input_init(&m->assessments[0].in);
+    proposal_config_default(&m->assessments[0].cfg);
+    return m;
+}
+
+static void set_field(struct report *m, int f, const char *v)
+{
+    free(m->inc.v[f]);
+    m->inc.v[f] = v ? xstrdup(v) : NULL;
+}
+
+/* every cause, breach type, category of people, known data field and timeline kind */
+static void test_german_incident_words(void)
+{
+    struct report *m = word_model();
+    const char *want[1][2];
+    missing_words = 0;
+    for (const char *const *c = inc_fields[IF_CAUSE].choices; *c; c++) {
+        set_field(m, IF_CAUSE, *c);
+        want[0][0] = "cause";
+        want[0][1] = *c;
+        render_check(m, want, 1);
+    }
+    set_field(m, IF_CAUSE, NULL);
+    for (const char *const *c = inc_fields[IF_BREACH_TYPES].choices; *c; c++) {
+        set_field(m, IF_BREACH_TYPES, *c);
+        want[0][0] = "breach_type.long";
+        want[0][1] = *c;
+        render_check(m, want, 1);
+    }
+    for (const char *const *c = inc_fields[IF_SUBJECT_CATEGORIES].choices; *c; c++) {
+        set_field(m, IF_SUBJECT_CATEGORIES, *c);
+        want[0][0] = "subject";
+        want[0][1] = *c;
+        render_check(m, want, 1);
+    }
+    const char *f;
+    for (size_t i = 0; (f = assessment_known_field(i)) != NULL; i++) {
+        set_field(m, IF_DATA_CATEGORIES, f);
+        want[0][0] = "field";
+        want[0][1] = f;
+        render_check(m, want, 1);
+    }
+    static const char *const events[] = {"aware",       "created",       "status",    "notified", "contained",
+                                         "nis2",        "update",        "scan",      "evidence", "finding",
+                                         "subjects",    "assessment",    "decision",  "filing",   "note",
+                                         "containment", "communication", "published", NULL};
+    m->events = xcalloc(1, sizeof *m->events);
+    m->nevents = 1;
+    m->events[0].seq = 1;
+    m->events[0].at = m->events[0].recorded_at = 1795000000;
+    m->events[0].text = xstrdup("Eintrag");
+    m->events[0].actor = xstrdup("dpo");
+    for (size_t i = 0; events[i]; i++) {
+        free(m->events[0].kind);
+        m->events[0].kind = xstrdup(events[i]);
+        want[0][0] = "event";
+        want[0][1] = events[i];
+        render_check(m, want, 1);
+    }
+    CHECK_INT(missing_words, 0);
+    report_free(m);
+}
+
+/* every value of every enumerated input of the assessment, and the level and band */
+static void test_german_assessment_words(void)
+{
+    struct report *m = word_model();
+    struct assessment *a = &m->assessments[0];
+    char err[256], domain[64];
+    missing_words = 0;
+    for (int k = 0; k < ENISA_K_COUNT; k++) {
+        enum enisa_key key = (enum enisa_key)k;
+        for (long long v = 0; v <= 4; v++) {
+            const char *name = enisa_value_name(key, v);
+            if (!name || key == ENISA_K_CATEGORY || key == ENISA_K_EI) continue;
+            enisa_input_init(&a->in);
+            enisa_set(&a->in, ENISA_K_CATEGORY, ENISA_CAT_SIMPLE, ENISA_SRC_PERSON, NULL, err, sizeof err);
+            enisa_set(&a->in, ENISA_K_EI, ENISA_EI_MAXIMUM, ENISA_SRC_PERSON, NULL, err, sizeof err);
+            enisa_set(&a->in, key, v, ENISA_SRC_PERSON, "x", err, sizeof err);
+            snprintf(domain, sizeof domain, "assess.%s", enisa_key_name(key));
+            const char *want[2][2] = {{i18n_term(I18N_DE, domain, name) ? domain : "bool", name},
+                                      {"assess.key", enisa_key_name(key)}};
+            render_check(m, want, 2);
+        }
+    }
+    for (int c = ENISA_CAT_SIMPLE; c <= ENISA_CAT_SENSITIVE; c++) {
+        a->in.v[ENISA_K_CATEGORY].value = c;
+        const char *want[1][2] = {{"assess.category", enisa_value_name(ENISA_K_CATEGORY, c)}};
+        render_check(m, want, 1);
+    }
+    for (int l = 0; l <= PROPOSAL_HIGH_RISK; l++) {
+        a->p.level = (enum proposal_level)l;
+        a->p.severity.band = (enum enisa_band)l;
+        const char *want[2][2] = {{"level", proposal_level_name((enum proposal_level)l)},
+                                  {"band", enisa_band_name((enum enisa_band)l)}};
+        render_check(m, want, 2);
+    }
+    CHECK_INT(missing_words, 0);
+    report_free(m);
+}
+
 int main(void)
 {
     RUN(test_formula);
@@ -338,5 +524,7 @@ int main(void)
     RUN(test_svg);
     RUN(test_svg_golden);
     RUN(test_text_helpers);
+    RUN(test_german_incident_words);
+    RUN(test_german_assessment_words);
     return check_done();
 }
