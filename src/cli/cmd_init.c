@@ -65,8 +65,8 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
     int missing = 0;
     for (size_t i = 0; i < org_nkeys; i++) {
         const char *v = vals[i] ? vals[i] : org_keys[i].placeholder;
-        if (!vals[i]) missing++;
         if ((rc = reg_org_set(r, org_keys[i].key, v))) goto fail;
+        if (!vals[i] && reg_org_is_placeholder(r, org_keys[i].key)) missing++; /* not: a default such as "en" */
     }
     const char *orgname = reg_org_get(r, "organisation.name");
     char *comment = xasprintf("klartext secret key for %.200s; keep private", orgname ? orgname : "this register");

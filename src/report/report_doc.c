@@ -525,6 +525,7 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
             k != ENISA_K_AVAILABILITY && k != ENISA_K_MALICIOUS)
             continue; /* flags nobody set: not worth a line */
         if (k == ENISA_K_DPC && !v->value) continue;
+        if (enisa_key_optional((enum enisa_key)k) && enisa_is_default(&a->in, (enum enisa_key)k)) continue;
         struct buf b;
         buf_init(&b, 0);
         buf_addf(&b, "%s (%s)", assessment_value_label((enum enisa_key)k, v->value, L, num_, sizeof num_),
