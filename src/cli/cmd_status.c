@@ -1,6 +1,7 @@
 /* cmd_status.c — `klartext status`: every open incident and its clocks. */
 #include "cli/cli.h"
 #include "register/incident.h"
+#include "report/report.h"
 #include "util/deadline.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
@@ -23,8 +24,10 @@ json_t *kt_deadlines_json(reg *r, const struct incident *inc)
 {
     struct deadlines dl;
     int64_t now = reg_now(r), aware = inc_time(inc, IF_AWARE_AT), notified = inc_time(inc, IF_NOTIFIED_AT);
-    deadlines_compute(aware, DL_GDPR_HOURS, inc_time(inc, IF_NIS2_NOTIFIED_AT), &dl);
+    const struct regime *g = regime_for(aware);
+    deadlines_compute(aware, g->hours, inc_time(inc, IF_NIS2_NOTIFIED_AT), &dl);
     json_t *j = json_object();
+    json_object_set_new(j, "regime", report_regime_json(g));
     json_object_set_new(j, "authority_deadline", kt_json_time(dl.authority));
     json_object_set_new(j, "reg_1182_71_start", kt_json_time(dl.fristen_start));
     json_object_set_new(j, "reg_1182_71_end", kt_json_time(dl.fristen_end));
@@ -72,27 +75,59 @@ static void clock_line(struct kt_ctx *ctx, reg *r, const char *ind, const char *
     }
 }
 
+/* the law applied to an incident, one line: the deadline and threshold, and a warning when it
+   is a proposal applied for testing */
+static void regime_line(const struct regime *g, const char *ind)
+{
+    if (g->in_force)
+        printf("%s%-22s %s: notify the authority from a %s, within %d hours\n", ind, "law applied", g->name_en,
+               g->authority_threshold == REGIME_HIGH_RISK ? "high risk" : "risk", g->hours);
+    else
+        printf("%s%-22s %s: NOT IN FORCE, applied for testing (KLARTEXT_REGIME); notify from a %s, within %d hours\n",
+               ind, "law applied", g->name_en, g->authority_threshold == REGIME_HIGH_RISK ? "high risk" : "risk",
+               g->hours);
+}
+
+/* the authority deadline of an incident not yet notified */
+static void open_deadline(struct kt_ctx *ctx, reg *r, const struct incident *inc, const struct deadlines *dl, int hours,
+                          int64_t now, const char *ind)
+{
+    char t[64], l[64];
+    kt_fmt_time(ctx, r, dl->authority, t, sizeof t);
+    left_text(dl->authority, now, l, sizeof l);
+    printf("%s%-22s %s — %s%s\n", ind, "authority deadline", t, l,
+           now > dl->authority ? " — NO NOTIFICATION RECORDED" : "");
+    kt_fmt_time(ctx, r, dl->fristen_end, t, sizeof t);
+    printf("%s%-22s %s (Reg. 1182/71: %d h counted from the next full hour)\n", ind, "end of period", t, hours);
+    if (now > dl->authority)
+        printf("%s%-22s record the notification with 'klartext incident update %s --notified-at TIME --delay-reason "
+               "TEXT'\n",
+               ind, "", inc->ref);
+}
+
 void kt_print_deadlines(struct kt_ctx *ctx, reg *r, const struct incident *inc, const char *ind)
 {
     struct deadlines dl;
     int64_t now = reg_now(r), aware = inc_time(inc, IF_AWARE_AT), notified = inc_time(inc, IF_NOTIFIED_AT);
-    char t[64], l[64], d[32];
-    deadlines_compute(aware, DL_GDPR_HOURS, inc_time(inc, IF_NIS2_NOTIFIED_AT), &dl);
+    const struct regime *g = regime_for(aware);
+    char t[64], d[32];
+    deadlines_compute(aware, g->hours, inc_time(inc, IF_NIS2_NOTIFIED_AT), &dl);
     kt_fmt_time(ctx, r, aware, t, sizeof t);
     printf("%s%-22s %s\n", ind, "became aware", t);
+    regime_line(g, ind);
     if (notified) {
         kt_fmt_time(ctx, r, notified, t, sizeof t);
         kt_duration_short(notified - aware, d, sizeof d);
         printf("%s%-22s %s (%s after awareness", ind, "authority notified", t, d);
         if (notified > dl.authority) {
             kt_duration_short(notified - dl.authority, d, sizeof d);
-            printf("; %s after the 72-hour deadline)\n", d);
+            printf("; %s after the %d-hour deadline)\n", d, g->hours);
             if (inc->v[IF_DELAY_REASON]) {
                 printf("%s%-22s ", ind, "reason for the delay");
                 kt_print_wrapped(stdout, inc->v[IF_DELAY_REASON], (int)strlen(ind) + 23, 100);
             }
         } else {
-            printf(", within 72 hours)\n");
+            printf(", within %d hours)\n", g->hours);
         }
     } else if (!strcmp(inc->v[IF_STATUS], "not-a-breach")) {
         printf("%s%-22s none: recorded as not a breach (the record stays in the register)\n", ind,
@@ -100,16 +135,7 @@ void kt_print_deadlines(struct kt_ctx *ctx, reg *r, const struct incident *inc, 
     } else if (!strcmp(inc->v[IF_STATUS], "closed")) {
         printf("%s%-22s none: closed without a notification being recorded\n", ind, "authority deadline");
     } else {
-        kt_fmt_time(ctx, r, dl.authority, t, sizeof t);
-        left_text(dl.authority, now, l, sizeof l);
-        printf("%s%-22s %s — %s%s\n", ind, "authority deadline", t, l,
-               now > dl.authority ? " — NO NOTIFICATION RECORDED" : "");
-        kt_fmt_time(ctx, r, dl.fristen_end, t, sizeof t);
-        printf("%s%-22s %s (Reg. 1182/71: 72 h counted from the next full hour)\n", ind, "end of period", t);
-        if (now > dl.authority)
-            printf(
-                "%s%-22s record the notification with 'klartext incident update %s --notified-at TIME --delay-reason TEXT'\n",
-                ind, "", inc->ref);
+        open_deadline(ctx, r, inc, &dl, g->hours, now, ind);
     }
     if (nis2_applies(r, inc)) {
         printf("%sNIS2 (to the CSIRT):\n", ind);
@@ -133,8 +159,9 @@ int cmd_status(struct kt_ctx *ctx, int argc, char **argv)
     char *pos[1];
     int npos, rc = opt_parse(
                   usage,
-                  "Open incidents and their deadlines: the authority deadline (awareness + 72 h, Art. 33(1) GDPR),\n"
-                  "the end of the period under Reg. 1182/71, and NIS2's clocks where they apply.",
+                  "Open incidents and their deadlines: the authority deadline (awareness + 72 h, Art. 33(1) GDPR,\n"
+                  "or the hours of the law in force at awareness: docs/deadlines.md), the end of the period under\n"
+                  "Reg. 1182/71, and NIS2's clocks where they apply.",
                   o, argc, argv, pos, 0, &npos);
     if (rc) return rc;
     reg *r;
@@ -168,13 +195,13 @@ int cmd_status(struct kt_ctx *ctx, int argc, char **argv)
         int overdue = 0;
         for (size_t i = 0; i < n; i++) {
             struct deadlines dl;
-            deadlines_compute(inc_time(&l[i], IF_AWARE_AT), DL_GDPR_HOURS, 0, &dl);
+            deadlines_compute(inc_time(&l[i], IF_AWARE_AT), regime_for(inc_time(&l[i], IF_AWARE_AT))->hours, 0, &dl);
             if (gdpr_clock_runs(&l[i]) && !inc_time(&l[i], IF_NOTIFIED_AT) && ctx->now > dl.authority) overdue++;
         }
         printf("%s — %zu open incident%s — now %s%s\n", org ? org : "klartext", n, n == 1 ? "" : "s", t,
                ctx->utc ? "" : "");
         if (overdue)
-            printf("!! %d incident%s OVERDUE: the 72 hours have passed with no notification recorded\n", overdue,
+            printf("!! %d incident%s OVERDUE: the deadline has passed with no notification recorded\n", overdue,
                    overdue == 1 ? " is" : "s are");
         for (size_t i = 0; i < n; i++) {
             printf("\n%s  %s\n", l[i].ref, l[i].v[IF_TITLE]);
