@@ -2,6 +2,7 @@
  * recording its filing, and the register of breaches (Art. 33(5)).
  *
  *   klartext report ID [--lang de|en] [--format text|html|json|veris] [--out FILE]
+ *   klartext report ID --form ico|lfdi-bw [--out FILE]
  *   klartext report ID --filed --at TIME --ref CASE-REF [--follow-up] [--delay-reason TEXT] [--lang] [--format]
  *   klartext report --register [--format text|csv|json] [--lang de|en] */
 #include "cli/cli.h"
@@ -16,6 +17,7 @@
 
 static const char usage[] =
     "klartext report ID [--lang de|en] [--format text|html|json|veris] [--out FILE]\n"
+    "       klartext report ID --form ico|lfdi-bw [--out FILE]\n"
     "       klartext report ID --filed --at TIME --ref CASE-REF [--follow-up] [--delay-reason TEXT]\n"
     "       klartext report --register [--format text|csv|json]";
 
@@ -93,6 +95,7 @@ struct report_args {
     enum report_lang lang;
     int lang_given;
     const char *out; /* --out FILE, or NULL */
+    const char *form; /* --form: the answer sheet of this form, or NULL */
     int filing, follow_up; /* --filed, --follow-up */
     int64_t at; /* --at, parsed */
     const char *at_s, *ref, *delay; /* --at, --ref, --delay-reason as given, or NULL */
@@ -149,6 +152,15 @@ static int check_args(struct kt_ctx *ctx, struct opt *o, char **pos, int npos, s
         return 2;
     }
     a->id = pos[0];
+    const char *form = given(o, "form");
+    if (form) {
+        if (report_form_parse(form, &a->form))
+            return kt_error(2, "--form: '%s' is not a form klartext knows (ico, lfdi-bw)", form);
+        if (a->filing || filing_opts || fmt || lang)
+            return kt_error(2, "--form prints an answer sheet in the form's own language: no --format, --lang or "
+                               "filing options");
+        return 0;
+    }
     if (report_format_parse(a->fmt_s, &a->fmt))
         return kt_error(2, "--format: '%s' is not text, html, json or veris", a->fmt_s);
     if (!a->filing && filing_opts)
@@ -165,7 +177,8 @@ static int write_report(reg *r, const struct incident *inc, const struct report_
     if (rc) return kt_error(rc, "%s", reg_err(r));
     struct buf b;
     buf_init(&b, REPORT_MAX);
-    if (report_render(m, a->fmt, a->lang, zone, &b, err, sizeof err)) {
+    if (a->form ? report_render_form(m, a->form, zone, &b, err, sizeof err)
+                : report_render(m, a->fmt, a->lang, zone, &b, err, sizeof err)) {
         rc = kt_error(1, "cannot write the report: %s", err);
     } else {
         warn_gaps(r, inc);
@@ -330,7 +343,9 @@ static const char description[] =
     "(printable, with the exposure chart), JSON or VERIS 1.4 JSON. It holds no personal data of the people\n"
     "affected, only counts. --filed records the filing (the SHA-256 of the exact bytes of the report in the\n"
     "chosen language and format, and the authority's case reference) and sets the incident's notification\n"
-    "time. --register prints the Art. 33(5) register (text, csv, json).";
+    "time. --register prints the Art. 33(5) register (text, csv, json). --form prints an answer sheet: the\n"
+    "report's content question by question in the order and wording of the UK ICO's or the LfDI\n"
+    "Baden-Württemberg's form, with the questions klartext cannot answer listed (docs/report.md).";
 
 int cmd_report(struct kt_ctx *ctx, int argc, char **argv)
 {
@@ -344,6 +359,7 @@ int cmd_report(struct kt_ctx *ctx, int argc, char **argv)
         {"follow-up", NULL, "a follow-up report under the same reference (Art. 33(4) GDPR)"},
         {"delay-reason", "TEXT", "the reasons for a notification after 72 hours (Art. 33(1) GDPR)"},
         {"register", NULL, "the register of breaches (Art. 33(5) GDPR): every incident, notified or not"},
+        {"form", "NAME", "an answer sheet in the order and wording of an authority's form: ico, lfdi-bw"},
         {0},
     };
     char *pos[1];

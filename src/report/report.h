@@ -54,6 +54,17 @@ int64_t report_next_follow_up(const struct report *m, const char **case_ref);
 struct regime;
 json_t *report_regime_json(const struct regime *g);
 
+/* An answer sheet: the report's content in the order and wording of an authority's
+ * breach-notification form ("ico": the UK ICO's; "lfdi-bw": the LfDI Baden-Württemberg's), in
+ * the form's language, question by question, each with the source of its wording; questions
+ * klartext has no answer for are marked and listed at the end, never filled in. The header names
+ * the form's version and where it was read, and what of it could not be read.
+ * report_form_parse: 0 and *id (static) for a known form name, -1 otherwise.
+ * report_render_form: appends the sheet; 0, or -1 with err (unknown form or zone). */
+int report_form_parse(const char *s, const char **id);
+int report_render_form(const struct report *m, const char *id, const char *zone, struct buf *out, char *err,
+                       size_t errlen);
+
 /* Ids the filing record refers to (0 = none). */
 void report_basis(const struct report *m, int64_t *assessment_id, int64_t *decision_id, int64_t *scan_id);
 

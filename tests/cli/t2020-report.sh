@@ -208,4 +208,34 @@ test_expect_success 'the register of these incidents is byte-identical to its go
     if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then cp register-t2020.* "$GOLDEN/"; fi &&
     for f in register-t2020.*; do cmp $f "$GOLDEN/$f" || exit 1; done
 '
+# answer sheets: the report's content in the order and wording of an authority's form
+test_expect_success '--form ico: the ICO form question by question, its version and source named' '
+    klartext report 2018-0001 --form ico >ico 2>/dev/null &&
+    grep_q "^Answer sheet for: UK Information Commissioner.s Office (ICO)" ico &&
+    grep_q "^Version of the form: not stated on the copies read" ico && grep_q "^Partial: Parts two to six" ico &&
+    grep -n "^[0-9]*\\. " ico | cut -d. -f1 | cut -d: -f2 | tr "\n" " " | grep_q "^1 2 3 4 5 6 7 8 9 10 $" &&
+    grep -A3 "^3\\. Was the breach caused by a cyber incident" ico | grep_q "No (the cause is recorded as a programming error)" &&
+    grep -A3 "^9\\. How many data subjects" ico | grep_q "   4 (people counted from the access logs)" &&
+    grep_q "\\[x\\] Basic personal identifiers, eg name, contact details" ico &&
+    sed -n "/^Not answered by klartext/,\$p" ico | grep_q "What is the impact to your organisation"
+'
+test_expect_success '--form lfdi-bw: the LfDI Baden-Württemberg form in German; a bare incident: the gaps listed, none invented' '
+    klartext report 2018-0001 --form lfdi-bw >bw 2>/dev/null &&
+    grep_q "^Antwortbogen für: Landesbeauftragter für den Datenschutz und die Informationsfreiheit Baden-Württemberg" bw &&
+    grep_q "Das Formular des BfDI konnte nicht gelesen werden" bw &&
+    grep -A3 "^8\\. Die Daten wie vieler Personen" bw | grep_q "4 (aus den Zugriffsprotokollen gezählt)" &&
+    klartext report 2018-0002 --form lfdi-bw >bw2 2>/dev/null &&
+    grep -A3 "^8\\. Die Daten wie vieler Personen" bw2 | grep_q "KEINE ANTWORT IM VERZEICHNIS: Die Zahl ist nicht bekannt" &&
+    sed -n "/^Ohne Antwort von klartext/,\$p" bw2 | grep_q "Risikoeinschätzung" &&
+    klartext report 2018-0002 --form ico >ico2 2>/dev/null && grep -A3 "^9\\. How many" ico2 | grep_q "NO ANSWER IN THE REGISTER"
+'
+test_expect_success 'the answer sheets are byte-identical to their golden files' '
+    for f in ico lfdi-bw; do for i in 0001 0004; do
+        klartext report 2018-$i --form $f >form-$f.$i.text 2>/dev/null || exit 1
+    done; done &&
+    if [ "${KLARTEXT_UPDATE_GOLDEN:-0}" = 1 ]; then cp form-*.text "$GOLDEN/"; fi &&
+    for f in form-*.text; do cmp $f "$GOLDEN/$f" || exit 1; done
+'
+test_expect_code 2 'an unknown form' 'klartext report 2018-0001 --form bfdi'
+test_expect_code 2 '--form with --lang' 'klartext report 2018-0001 --form ico --lang de'
 test_done
