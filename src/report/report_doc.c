@@ -66,18 +66,6 @@ static const char *word(const char *domain, const char *key, int L)
     return i18n_term_or(lang_of(L), domain, key);
 }
 
-/* "name, e-mail address" from a ','/';'-separated list */
-static void words_list(struct buf *b, const char *list, const char *domain, int L)
-{
-    char *t = xstrdup(list);
-    int first = 1;
-    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
-        buf_addf(b, "%s%s", first ? "" : ", ", word(domain, tok, L));
-        first = 0;
-    }
-    free(t);
-}
-
 static void num(int L, long long v, char *out, size_t len)
 {
     i18n_format_int(L ? I18N_DE : I18N_EN, v, out, len);
@@ -247,7 +235,7 @@ static void words_row(struct doc *d, const char *label, const char *list, const 
     if (!list) return;
     struct buf b;
     buf_init(&b, 0);
-    words_list(&b, list, domain, L);
+    report_words(&b, list, domain, L);
     add(d, DOC_ROW, label, buf_str(&b));
     buf_release(&b);
 }

@@ -30,17 +30,6 @@ struct form {
 
 /* ---- helpers ---- */
 
-static void words_of(struct buf *b, const char *list, const char *domain, enum i18n_lang L)
-{
-    char *t = xstrdup(list);
-    int first = 1;
-    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
-        buf_addf(b, "%s%s", first ? "" : ", ", i18n_term_or(L, domain, tok));
-        first = 0;
-    }
-    free(t);
-}
-
 static const char *data_categories(const struct report *m)
 {
     const char *c = m->inc.v[IF_DATA_CATEGORIES];
@@ -186,33 +175,37 @@ static const char *ico_category(const char *field)
     return NULL; /* behavioural data: "Other" */
 }
 
-static int ico_categories(const struct report *m, const char *zone, struct buf *b)
+/* ticks the boxes of a ','-separated list: box_of gives a value's box, NULL for "Other" (whose
+   details are the values' words in domain) */
+static void tick(struct buf *b, const char *list, const char *(*box_of)(const char *), const char *domain)
 {
-    const char *cats = data_categories(m);
-    (void)zone;
-    if (!cats || !*cats) {
-        buf_adds(b, "[x] Not yet known");
-        return 1;
-    }
     const char *boxes[64];
     size_t nb = 0;
     struct buf other;
     buf_init(&other, 0);
-    char *t = xstrdup(cats);
+    char *t = xstrdup(list);
     for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
-        const char *box = ico_category(tok);
+        const char *box = box_of(tok);
         if (!box) {
-            buf_addf(&other, "%s%s", other.len ? ", " : "", i18n_term_or(I18N_EN, "field", tok));
+            buf_addf(&other, "%s%s", other.len ? ", " : "", i18n_term_or(I18N_EN, domain, tok));
             continue;
         }
         int dup = 0;
-        for (size_t i = 0; i < nb; i++) dup |= boxes[i] == box;
+        for (size_t i = 0; i < nb; i++) dup |= !strcmp(boxes[i], box);
         if (!dup && nb < sizeof boxes / sizeof boxes[0]) boxes[nb++] = box;
     }
     free(t);
     for (size_t i = 0; i < nb; i++) buf_addf(b, "%s[x] %s", i ? "\n" : "", boxes[i]);
     if (other.len) buf_addf(b, "%s[x] Other (please give details below): %s", nb ? "\n" : "", buf_str(&other));
     buf_release(&other);
+}
+
+static int ico_categories(const struct report *m, const char *zone, struct buf *b)
+{
+    const char *cats = data_categories(m);
+    (void)zone;
+    if (!cats || !*cats) buf_adds(b, "[x] Not yet known");
+    else tick(b, cats, ico_category, "field");
     return 1;
 }
 
@@ -242,7 +235,8 @@ static int ico_subjects(const struct report *m, const char *zone, struct buf *b)
     return count_answer(b, n, est, "people");
 }
 
-static int ico_subject_categories(const struct report *m, const char *zone, struct buf *b)
+/* the ICO's box for one of klartext's categories of people, NULL for "Other" */
+static const char *ico_subject_box(const char *cat)
 {
     static const char *const map[][2] = {
         {"employees", "Employees"},
@@ -255,30 +249,17 @@ static int ico_subject_categories(const struct report *m, const char *zone, stru
         {"children", "Children"},
         {"vulnerable-adults", "Vulnerable adults"},
     };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i][0], cat)) return map[i][1];
+    return NULL;
+}
+
+static int ico_subject_categories(const struct report *m, const char *zone, struct buf *b)
+{
     const char *cats = m->inc.v[IF_SUBJECT_CATEGORIES];
     (void)zone;
-    if (!cats) {
-        buf_adds(b, "[x] Not yet known");
-        return 1;
-    }
-    const char *boxes[16];
-    size_t nb = 0;
-    struct buf other;
-    buf_init(&other, 0);
-    char *t = xstrdup(cats);
-    for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
-        const char *box = NULL;
-        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (!strcmp(map[i][0], tok)) box = map[i][1];
-        int dup = 0;
-        for (size_t i = 0; box && i < nb; i++) dup |= !strcmp(boxes[i], box);
-        if (box && !dup && nb < 16) boxes[nb++] = box;
-        else if (!box) buf_addf(&other, "%s%s", other.len ? ", " : "", i18n_term_or(I18N_EN, "subject", tok));
-    }
-    free(t);
-    for (size_t i = 0; i < nb; i++) buf_addf(b, "%s[x] %s", i ? "\n" : "", boxes[i]);
-    if (other.len) buf_addf(b, "%s[x] Other (please give details below): %s", nb ? "\n" : "", buf_str(&other));
-    buf_release(&other);
+    if (!cats) buf_adds(b, "[x] Not yet known");
+    else tick(b, cats, ico_subject_box, "subject");
     return 1;
 }
 
@@ -307,7 +288,7 @@ static int ico_cia(const struct report *m, const char *zone, struct buf *b)
     (void)zone;
     if (!m->inc.v[IF_BREACH_TYPES]) return 0;
     buf_adds(b, "Yes: ");
-    words_of(b, m->inc.v[IF_BREACH_TYPES], "breach_type", I18N_EN);
+    report_words(b, m->inc.v[IF_BREACH_TYPES], "breach_type", 0);
     return 1;
 }
 
@@ -502,10 +483,10 @@ static int bw_categories(const struct report *m, const char *zone, struct buf *b
     const char *cats = data_categories(m);
     (void)zone;
     if (!cats || !*cats) return 0;
-    words_of(b, cats, "field", I18N_DE);
+    report_words(b, cats, "field", 1);
     if (m->inc.v[IF_SUBJECT_CATEGORIES]) {
         buf_adds(b, "\nBetroffene Personengruppen: ");
-        words_of(b, m->inc.v[IF_SUBJECT_CATEGORIES], "subject", I18N_DE);
+        report_words(b, m->inc.v[IF_SUBJECT_CATEGORIES], "subject", 1);
     }
     return 1;
 }

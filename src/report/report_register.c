@@ -50,24 +50,12 @@ static const char *word(const char *domain, const char *key, int L)
     return i18n_term_or(L ? I18N_DE : I18N_EN, domain, key);
 }
 
-/* the words of a ','-separated list of canonical values */
-static void words(struct buf *b, const char *list, const char *domain, int L)
-{
-    char *t = xstrdup(list);
-    int first = 1;
-    for (char *sv, *tok = strtok_r(t, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
-        buf_addf(b, "%s%s", first ? "" : ", ", word(domain, tok, L));
-        first = 0;
-    }
-    free(t);
-}
-
 /* a line listing the words of a list */
 static void words_line(struct buf *b, const char *label, const char *list, const char *domain, int L)
 {
     struct buf v;
     buf_init(&v, 0);
-    words(&v, list, domain, L);
+    report_words(&v, list, domain, L);
     line(b, label, buf_str(&v));
     buf_release(&v);
 }

@@ -2,6 +2,8 @@
 #include "report/report_int.h"
 #include "util/i18n.h"
 #include "util/ktime.h"
+#include "util/xalloc.h"
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,6 +95,17 @@ const char *report_free_text_note(const char *records_lang, int L)
     if (!strcmp(records_lang, L ? "de" : "en")) return NULL;
     return L ? "wie erfasst, auf Englisch; klartext übersetzt ihn nicht"
              : "as entered, in German; klartext does not translate it";
+}
+
+void report_words(struct buf *b, const char *list, const char *domain, int L)
+{
+    char *t = xstrdup(list ? list : "");
+    int first = 1;
+    for (char *sv, *tok = strtok_r(t, ",;", &sv); tok; tok = strtok_r(NULL, ",;", &sv)) {
+        buf_addf(b, "%s%s", first ? "" : ", ", i18n_term_or(L ? I18N_DE : I18N_EN, domain, tok));
+        first = 0;
+    }
+    free(t);
 }
 
 void report_decision_difference(const struct report *m, const struct decision *dc, int L, struct buf *b)
