@@ -732,9 +732,10 @@ static int smtp_report(struct nctx *c, const struct notify_send_opts *so, const 
              "Notices of incident %s (this run: %lld sent, %lld failed, %lld unknown):", c->inc.ref,
              (long long)st->sent, (long long)st->failed, (long long)st->unknown);
     print_summary(c, ms, &oc, title);
+    if (st->refused) return kt_error(1, "stopped: %s; nothing more was sent (check the relay's settings)", st->reason);
     if (st->stopped)
-        return kt_error(1, "stopped after %d failed connections to the mail server; run again later",
-                        NOTIFY_STOP_AFTER);
+        return kt_error(1, "stopped after %d failed connections to the mail server (%s); run again later",
+                        NOTIFY_STOP_AFTER, st->reason);
     if (oc.sending && !c->ctx->json)
         printf("\n%lld notice%s of unknown delivery %s held: see 'klartext notify %s --status'.\n",
                (long long)oc.sending, oc.sending == 1 ? "" : "s", oc.sending == 1 ? "is" : "are", c->inc.ref);
@@ -771,10 +772,15 @@ static int mode_smtp(struct nctx *c, struct notify_send_opts *so, int resend_unk
     so->clock = clock_of(c);
     so->progress = (struct notify_progress){progress_show, &pr};
     if ((rc = notify_send(c->r, c->inc.id, so, &st))) fail(c, rc);
+    if (!rc && !st.stopped && st.connections < so->connections)
+        kt_note("klartext: the mail server took %d connection%s at once, not %d: the run went on with %s",
+                st.connections, st.connections == 1 ? "" : "s", so->connections, st.connections == 1 ? "it" : "those");
     char text[400];
     snprintf(text, sizeof text, "Notices sent in this run: %lld; failed: %lld; unknown: %lld%s", (long long)st.sent,
              (long long)st.failed, (long long)st.unknown,
-             st.stopped ? " (stopped: the server could not be reached)" : "");
+             st.refused   ? " (stopped: the server refused the session)"
+             : st.stopped ? " (stopped: the server could not be reached)"
+                          : "");
     int rc2 = record_run(c, "notify.send", text);
     close(lfd);
     if (rc) return rc;
@@ -853,7 +859,7 @@ static int check_modes(struct nopts *n, int npos)
     return 0;
 }
 
-/* --rate, --max-attempts, --limit, --threads */
+/* --rate, --max-attempts, --limit, --connections, --threads */
 static int check_numbers(struct nopts *n)
 {
     long v = 0;
@@ -866,6 +872,10 @@ static int check_numbers(struct nopts *n)
     if (given(n, "limit")) {
         if (parse_pos("limit", value(n, "limit"), 1, 1000000000, &v)) return 2;
         n->so.limit = v;
+    }
+    if (given(n, "connections")) {
+        if (parse_pos("connections", value(n, "connections"), 1, NOTIFY_CONNECTIONS_MAX, &v)) return 2;
+        n->so.connections = (int)v;
     }
     if (given(n, "threads") && parse_pos("threads", value(n, "threads"), 1, NOTIFY_MAX_THREADS, &n->nth)) return 2;
     if (!n->nth) {
@@ -883,9 +893,9 @@ static int check_smtp(struct nopts *n)
     int rc;
     if (!n->smtp->given) {
         if (given(n, "require-tls") || given(n, "smtp-credentials") || given(n, "rate") || given(n, "resend-unknown") ||
-            given(n, "limit") || given(n, "smtp-ca"))
-            return kt_error(
-                2, "--require-tls, --smtp-ca, --smtp-credentials, --rate, --limit and --resend-unknown go with --smtp");
+            given(n, "limit") || given(n, "smtp-ca") || given(n, "connections"))
+            return kt_error(2, "--require-tls, --smtp-ca, --smtp-credentials, --rate, --limit, --connections and "
+                               "--resend-unknown go with --smtp");
         return 0;
     }
     struct smtp_conf *sc = &n->so.smtp;
@@ -963,7 +973,8 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         {"require-tls", NULL, "with smtp://: refuse to send without STARTTLS"},
         {"smtp-ca", "FILE", "trust these CA certificates (PEM) for the relay"},
         {"smtp-credentials", "FILE", "user and password for the relay (file mode 0600)"},
-        {"rate", "N/s", "send at most N notices per second (also N/min)"},
+        {"connections", "N", "send over N connections to the relay at once (default 4; 1 = one after another)"},
+        {"rate", "N/s", "send at most N notices per second over all connections (also N/min)"},
         {"max-attempts", "N", "attempts per notice on temporary failures (default 5)"},
         {"limit", "N", "send at most N notices in this run"},
         {"resend-unknown", NULL, "resend notices whose delivery is unknown after a crash, with the same Message-ID"},
@@ -1000,7 +1011,7 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         .requeue = opt_get(o, "requeue"),
         .resolve = opt_get(o, "resolve"),
         .status = opt_get(o, "status"),
-        .so = {.max_attempts = OUTBOX_MAX_ATTEMPTS},
+        .so = {.max_attempts = OUTBOX_MAX_ATTEMPTS, .connections = NOTIFY_CONNECTIONS_DEFAULT},
     };
     struct nctx c = {.ctx = ctx, .decision_people = -1};
     if (!(rc = check_modes(&n, npos))) rc = run(ctx, &c, &n, pos[0]);

@@ -10,8 +10,9 @@
  *                        batch in one transaction while the workers make the next one); for --out
  *                        it also writes DIR/NOTICE-ID.eml
  *   notify_write_stored  --out: writes the notices made earlier from their stored messages
- *   notify_send          hands what is due to an SMTP relay, exactly as register/outbox.h says
- *                        (send.c: claim, deliver, record; back-off, rate, limit)
+ *   notify_send          hands what is due to an SMTP relay over N connections at once, exactly
+ *                        as register/outbox.h says (send.c: claim, deliver, settle; back-off,
+ *                        rate, limit, relays that take fewer connections)
  *
  * The library never prints and never exits. Progress goes to a callback; results to the stats
  * structs. Functions that take a register return 0, or an exit code (1 failure, 2 bad input)
@@ -35,8 +36,11 @@
 
 #define NOTIFY_MAX_THREADS 64
 #define NOTIFY_BATCH_MAKE 512 /* notices made and stored per transaction */
-#define NOTIFY_BATCH_SEND 50 /* notices claimed (`sending`) per transaction: at most in flight */
+#define NOTIFY_CONNECTIONS_DEFAULT 4 /* connections to the relay at once (--connections) */
+#define NOTIFY_CONNECTIONS_MAX 100
 #define NOTIFY_STOP_AFTER 3 /* failed connections in a row that stop a run */
+#define NOTIFY_CONNECT_GRACE_MS \
+    5000 /* a connection not through to MAIL FROM by then, while others deliver, is given up */
 
 /* ---- the clock: KLARTEXT_NOW fixes it, else the time of each call ---- */
 struct notify_clock {
@@ -137,7 +141,9 @@ int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int
 struct notify_send_opts {
     struct smtp_conf smtp; /* the relay */
     const char *from; /* the envelope sender (MAIL FROM): notices.from */
-    double rate; /* notices per second over the whole run; 0: no limit */
+    int connections; /* to the relay at once, 1 .. NOTIFY_CONNECTIONS_MAX; 0: NOTIFY_CONNECTIONS_DEFAULT */
+    int connect_grace_ms; /* 0: NOTIFY_CONNECT_GRACE_MS */
+    double rate; /* notices per second over the whole run, all connections together; 0: no limit */
     int max_attempts; /* per notice, transient failures included */
     int64_t limit; /* notices attempted in this run at most; 0: no limit */
     struct notify_clock clock;
@@ -145,16 +151,23 @@ struct notify_send_opts {
 };
 struct notify_send_stats {
     int64_t sent, failed, unknown; /* in this run */
-    int stopped; /* NOTIFY_STOP_AFTER connections failed in a row */
+    int stopped; /* NOTIFY_STOP_AFTER connections failed in a row, or the relay refused the session */
+    int refused; /* the relay refused the session (a 5xx before MAIL FROM: e.g. authentication) */
+    int connections; /* connections in use at the end: fewer than asked when the relay took fewer */
+    char reason[SMTP_REPLY_MAX + 48]; /* why it stopped (addresses masked); "" */
 };
-/* Send the notices of INCIDENT_ID that are due (outbox_due), NOTIFY_BATCH_SEND at a time: each
- * batch is marked `sending` and committed before its first message is handed over, then each
- * message goes out (at most o->rate a second) and the batch's results are committed: sent;
- * failed with a back-off (4xx or no connection; 5 minutes doubling up to 6 hours); failed
- * permanently (5xx); or, when the connection broke after the message was handed over, still
- * `sending` (unknown: held for an operator, never resent by itself). Notices claimed but not
- * attempted (a stop) go back to where they were. Stops early after NOTIFY_STOP_AFTER failed
- * connections in a row (st->stopped). Server replies are stored with addresses masked. */
+/* Send the notices of INCIDENT_ID that are due (outbox_claim) over up to o->connections
+ * connections at once, each carrying one message after another. Each notice is claimed
+ * (`sending`, committed) just before a free connection takes it, so at most o->connections
+ * notices are in flight; messages start at most o->rate a second in all. The results are
+ * committed as they come (with the next claims, one transaction a round): sent; failed with a
+ * back-off (4xx or no connection; 5 minutes doubling up to 6 hours); failed permanently (5xx);
+ * or, when the connection broke after the message was handed over, still `sending` (unknown:
+ * held for an operator, never resent by itself). A relay that takes fewer connections, or
+ * closes one after some messages, costs no notice (send.c). Notices claimed but not attempted
+ * (a stop) go back to where they were. Stops early after NOTIFY_STOP_AFTER failed connections
+ * in a row, or when the relay refuses the session (st->stopped, st->reason). Server replies are
+ * stored with addresses masked. */
 int notify_send(reg *r, int64_t incident_id, const struct notify_send_opts *o, struct notify_send_stats *st);
 /* Send one message (a TEST sample) through the relay of SC: the smtp_result (SMTP_OK …) with
  * the reply, addresses masked, in *rep; -1 when SC cannot be used (err). */

@@ -1,17 +1,37 @@
 /* send.c — the exactly-once sending loop of the outbox (notify.h, register/outbox.h).
  *
- * A run takes the due notices NOTIFY_BATCH_SEND at a time through three steps:
- *   claim    mark them `sending` and commit, before any of them is handed to the relay
- *   deliver  hand each to the relay, paced to the run's rate (one connection today; parallel
- *            connections would share struct pace, which counts the run's total)
- *   record   commit each result: sent, failed (retried after a back-off, or permanently),
- *            unknown (still `sending`), or back to where it was when not attempted
- * so that after a crash at most the notices of one batch are in doubt, and those are held. */
+ * A run keeps up to N messages on their way to the relay at once, over at most N connections
+ * that each carry one message after another (smtp.h's pool). It goes round:
+ *   collect   take the messages that finished: their results; or, when a connection failed
+ *             before its message was handed over, the message back to the hand-out queue
+ *   commit    one transaction: settle every result (sent; failed, retried after a back-off or
+ *             permanently; unknown: stays `sending`, held) and claim as many due notices as
+ *             connections are free (`sending` under the run's claim token)
+ *   hand out  give the claimed notices to free connections, paced to the run's total rate
+ * Every notice is marked `sending` and committed before a connection takes it, and is claimed
+ * only for a free connection, so at any moment at most N notices are in flight: after a crash
+ * those are the ones in doubt, and they are held.
+ *
+ * Connections (conn_failed): a failure before the message was handed over (no connection, a
+ * 421 or another refusal of the session, the connection lost before "354") is the
+ * connection's, not the notice's:
+ *   - while other connections are busy, the relay takes fewer than N: the run goes on with
+ *     those (for the rest of the run) and the message waits for one of them;
+ *   - a connection that had carried messages before and was closed by the relay (after K
+ *     messages, say) is replaced by a new one, and the message goes out on it;
+ *   - otherwise the notice failed for now (retried after its back-off) and after
+ *     NOTIFY_STOP_AFTER such failures in a row the run stops; a 5xx refusal of the session
+ *     itself (authentication failed) stops it at once, the notice not attempted.
+ * A connection that is still not through to MAIL FROM after the grace period while others
+ * deliver (a relay that leaves connections over its limit waiting in its accept queue) is
+ * given up in the same way. */
 #include "notify/notify.h"
 #include "notify/pack.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
+#include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,51 +79,62 @@ static int64_t backoff(int64_t attempts)
     return d > 6 * 3600 ? 6 * 3600 : d;
 }
 
+static double mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* ---------------------------------------------------------------- pace */
 
-/* at most RATE messages a second over the whole run (0: no limit) */
+/* at most RATE messages a second over the whole run, all connections together (0: no limit):
+   message k (from 0) starts k / RATE seconds after the first at the earliest */
 struct pace {
-    double rate;
-    struct timespec t0;
+    double rate, t0;
     int64_t started; /* messages handed over so far */
 };
 
-static double secs_since(const struct timespec *a)
+/* how many messages may start now */
+static int64_t pace_allow(const struct pace *p)
 {
-    struct timespec b;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+    if (p->rate <= 0) return INT64_MAX / 2;
+    return (int64_t)floor((mono() - p->t0) * p->rate) + 1 - p->started;
 }
 
-static void pace_init(struct pace *p, double rate)
+/* milliseconds until the next message may start (0: now) */
+static int pace_wait_ms(const struct pace *p)
 {
-    p->rate = rate;
-    p->started = 0;
-    clock_gettime(CLOCK_MONOTONIC, &p->t0);
-}
-
-/* wait until the next message may start, and count it */
-static void pace_next(struct pace *p)
-{
-    if (p->rate > 0) {
-        double due = (double)p->started / p->rate, el = secs_since(&p->t0);
-        if (due > el) {
-            double w = due - el;
-            struct timespec ts = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
-            nanosleep(&ts, NULL);
-        }
-    }
-    p->started++;
+    if (p->rate <= 0) return 0;
+    double w = (double)p->started / p->rate - (mono() - p->t0);
+    return w > 0 ? (int)ceil(w * 1000) : 0;
 }
 
 /* ---------------------------------------------------------------- the run */
 
 /* one claimed notice on its way to the relay */
 struct delivery {
-    const struct outbox_item *it;
+    struct outbox_item it;
     const char *mail_from; /* its envelope sender: o->from (a per-notice bounce address would go here) */
+    int retried; /* times handed to a new connection after the relay closed the one it was on */
+    int given_up; /* its connection was given up (give_up_stalled) */
     int res; /* enum smtp_result */
     struct smtp_reply rep;
+};
+
+/* a connection slot of the pool */
+struct slot {
+    struct delivery *d; /* the message it carries, or NULL */
+    struct buf msg;
+    double started;
+    int open; /* its last message went out: its connection is open (libcurl closes it after a failure) */
+    int given_up; /* give_up_stalled asked its connection to be given up */
+};
+
+/* claimed notices in order: waiting for a connection (ready), or finished (done) */
+struct queue {
+    struct delivery **d;
+    size_t n;
 };
 
 struct sender {
@@ -111,136 +142,335 @@ struct sender {
     int64_t incident_id;
     const struct notify_send_opts *o;
     struct notify_send_stats *st;
-    struct smtp *sm; /* the connection */
+    char token[OUTBOX_TOKEN_MAX]; /* this run's claims */
+    struct smtp_pool *pool;
+    struct slot *slot;
+    int nslot, limit, busy; /* slots; how many may be busy (fewer when the relay refuses more); busy */
+    struct queue ready, done;
     struct pace pace;
-    struct buf msg; /* the message being handed over */
-    int64_t attempted, total;
-    int conn_fail; /* failed connections in a row */
+    double grace, last_ok; /* seconds a connection may take to reach MAIL FROM; when a message last went out */
+    int64_t claimed, settled, total;
+    int conn_fail; /* connections failed in a row */
+    int exhausted, stopping;
+    int rc; /* the first register error */
 };
+
+static void push(struct queue *q, struct delivery *d, int front)
+{
+    if (front) {
+        memmove(q->d + 1, q->d, q->n * sizeof *q->d);
+        q->d[0] = d;
+    } else q->d[q->n] = d;
+    q->n++;
+}
+
+static struct delivery *pop(struct queue *q)
+{
+    struct delivery *d = q->d[0];
+    memmove(q->d, q->d + 1, --q->n * sizeof *q->d);
+    return d;
+}
+
+static void delivery_free(struct delivery *d)
+{
+    outbox_item_release(&d->it);
+    free(d);
+}
 
 static void progress(const struct sender *s, enum notify_step step)
 {
     const struct notify_progress *p = &s->o->progress;
-    if (p->fn) p->fn(p->arg, "sending", s->attempted, s->total, step);
+    if (p->fn) p->fn(p->arg, "sending", s->settled, s->total, step);
 }
 
-/* Claim up to WANT due notices: mark them `sending` and commit. 0 with *it, *n (0 when none). */
-static int claim(struct sender *s, size_t want, struct outbox_item **it, size_t *n)
+static void stop(struct sender *s, const char *reason)
 {
-    int64_t now = notify_now(&s->o->clock);
-    int rc;
-    if ((rc = outbox_due(s->r, s->incident_id, now, s->o->max_attempts, want, it, n))) return rc;
-    if (!*n) return 0;
-    if ((rc = reg_begin(s->r))) return rc;
-    for (size_t i = 0; i < *n && !rc; i++)
-        rc = outbox_set_state(s->r, (*it)[i].row, (int)(*it)[i].state, OB_SENDING, now, 1, NULL, 0, 0);
-    if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
-    return rc;
+    s->stopping = 1;
+    s->st->stopped = 1;
+    if (reason) snprintf(s->st->reason, sizeof s->st->reason, "%s", reason);
 }
 
-/* Hand the claimed notices to the relay, one after another on the one connection: *done gets
- * the number attempted (fewer than n when the run stops, or a stored message cannot be read:
- * then the register's error code). */
-static int deliver(struct sender *s, struct delivery *d, size_t n, size_t *done)
+/* ---------------------------------------------------------------- collect */
+
+/* the relay takes fewer connections than the run has: go on with the open ones (or, before any
+   has carried a message, with those still busy) */
+static void fewer(struct sender *s)
 {
-    int rc = 0;
-    for (*done = 0; *done < n; (*done)++) {
-        struct delivery *x = &d[*done];
-        if ((rc = pack_message(s->r, x->it->row, &s->msg))) break;
-        pace_next(&s->pace);
-        x->res = smtp_send(s->sm, x->mail_from, x->it->rcpt, s->msg.p, s->msg.len, &x->rep);
-        notify_mask_reply(x->rep.text, sizeof x->rep.text);
-        s->attempted++;
-        if (x->res == SMTP_TRANSIENT && x->rep.code == 0) s->conn_fail++;
-        else s->conn_fail = 0;
-        progress(s, NOTIFY_STEP);
-        if (s->conn_fail >= NOTIFY_STOP_AFTER) {
-            (*done)++;
-            s->st->stopped = 1;
-            break;
+    int n = 0;
+    for (int i = 0; i < s->nslot; i++) n += s->slot[i].open;
+    if (!n) n = s->busy;
+    if (n >= 1 && n < s->limit) s->limit = n;
+}
+
+/* A connection failed before D was handed over: 1 when D waits for another connection, 0 when
+   D failed for now (D->res, D->rep are set). */
+static int conn_failed(struct sender *s, struct delivery *d)
+{
+    if (d->rep.reused && d->retried < NOTIFY_STOP_AFTER) { /* the relay closed a connection it had used: a new one */
+        d->retried++;
+        push(&s->ready, d, 1);
+        return 1;
+    }
+    if (s->busy > 0 || d->given_up) { /* a new connection failed while others work: the relay takes fewer */
+        fewer(s);
+        push(&s->ready, d, 1);
+        return 1;
+    }
+    if (d->rep.stage == SMTP_STAGE_SESSION && d->rep.code >= 500) {
+        /* the relay refuses the session itself (e.g. 535 authentication failed): not this notice's fault */
+        char why[SMTP_REPLY_MAX + 40];
+        snprintf(why, sizeof why, "the mail server refused the session: %s", d->rep.text);
+        stop(s, why);
+        s->st->refused = 1;
+        push(&s->ready, d, 1);
+        return 1;
+    }
+    if (++s->conn_fail >= NOTIFY_STOP_AFTER) stop(s, d->rep.text);
+    return 0;
+}
+
+/* a failure of the connection or session rather than of the message */
+static int connection_level(int res, const struct smtp_reply *rep)
+{
+    if (res == SMTP_OK || res == SMTP_UNKNOWN || rep->stage == SMTP_STAGE_DATA) return 0;
+    return rep->stage == SMTP_STAGE_SESSION || (res == SMTP_TRANSIENT && (rep->code == 0 || rep->code == 421));
+}
+
+/* Connections still not through to MAIL FROM after the grace period while others deliver are
+   given up: their messages come back (conn_failed) and wait for the connections that work. */
+static void give_up_stalled(struct sender *s)
+{
+    double now = mono();
+    for (int i = 0; i < s->nslot && s->busy > 1; i++) {
+        const struct slot *sl = &s->slot[i];
+        if (sl->d && !sl->given_up && now - sl->started >= s->grace && s->last_ok > sl->started &&
+            smtp_pool_stage(s->pool, i) == SMTP_STAGE_SESSION) {
+            smtp_pool_give_up(s->pool, i);
+            s->slot[i].given_up = 1;
         }
     }
-    return rc;
 }
+
+/* take the finished messages */
+static void collect(struct sender *s)
+{
+    int i, res;
+    struct smtp_reply rep;
+    while (smtp_pool_done(s->pool, &i, &res, &rep)) {
+        struct delivery *d = s->slot[i].d;
+        s->slot[i].d = NULL;
+        s->slot[i].open = res == SMTP_OK;
+        d->given_up = s->slot[i].given_up && rep.stage == SMTP_STAGE_SESSION;
+        s->slot[i].given_up = 0;
+        s->busy--;
+        notify_mask_reply(rep.text, sizeof rep.text);
+        d->res = res;
+        d->rep = rep;
+        if (connection_level(res, &rep)) {
+            if (conn_failed(s, d)) continue;
+        } else {
+            s->conn_fail = 0;
+            s->last_ok = mono();
+        }
+        push(&s->done, d, 0);
+    }
+    give_up_stalled(s);
+}
+
+/* ---------------------------------------------------------------- commit */
 
 /* the new state of an attempted notice */
-static int record_one(struct sender *s, const struct delivery *x, int64_t at)
+static int settle_one(struct sender *s, const struct delivery *d, int64_t at)
 {
-    const struct outbox_item *it = x->it;
-    switch (x->res) {
-    case SMTP_OK: s->st->sent++; return outbox_set_state(s->r, it->row, OB_SENDING, OB_SENT, at, 0, x->rep.text, 0, 0);
-    case SMTP_PERMANENT:
-        s->st->failed++;
-        return outbox_set_state(s->r, it->row, OB_SENDING, OB_FAILED, at, 0, x->rep.text, 1, 0);
+    int64_t row = d->it.row;
+    const char *t = s->token, *reply = d->rep.text;
+    switch (d->res) {
+    case SMTP_OK: return outbox_settle(s->r, row, t, OB_SENT, at, 0, reply, 0, 0);
+    case SMTP_PERMANENT: return outbox_settle(s->r, row, t, OB_FAILED, at, 0, reply, 1, 0);
     case SMTP_TRANSIENT:
-        s->st->failed++;
-        return outbox_set_state(s->r, it->row, OB_SENDING, OB_FAILED, at, 0, x->rep.text, 0,
-                                at + backoff(it->attempts + 1));
+        return outbox_settle(s->r, row, t, OB_FAILED, at, 0, reply, 0, at + backoff(d->it.attempts + 1));
     default: /* unknown: stays `sending`, held for an operator */
-        s->st->unknown++;
-        return outbox_set_state(s->r, it->row, OB_SENDING, OB_SENDING, at, 0, x->rep.text, 0, 0);
+        return outbox_settle(s->r, row, t, OB_SENDING, at, 0, reply, 0, 0);
     }
 }
 
-/* Commit the results of a batch; the notices not attempted go back to where they were. */
-static int record(struct sender *s, const struct delivery *d, size_t n, size_t done)
+/* how many notices to claim now: one for each free connection, within --limit and the rate */
+static size_t claim_want(struct sender *s)
 {
-    int64_t at = notify_now(&s->o->clock);
-    int rc;
-    if ((rc = reg_begin(s->r))) return rc;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (i < done) rc = record_one(s, &d[i], at);
-        else
-            rc = outbox_set_state(s->r, d[i].it->row, OB_SENDING, d[i].it->state == OB_FAILED ? OB_FAILED : OB_QUEUED,
-                                  at, -1, "not attempted (the run stopped)", 0, 0);
+    if (s->stopping || s->exhausted) return 0;
+    int64_t want = (int64_t)s->limit - s->busy - (int64_t)s->ready.n;
+    int64_t pace = pace_allow(&s->pace) - (int64_t)s->ready.n;
+    if (pace < want) want = pace;
+    if (s->o->limit && s->o->limit - s->claimed < want) want = s->o->limit - s->claimed;
+    return want > 0 ? (size_t)want : 0;
+}
+
+/* the results of the finished messages, counted once they are committed */
+static void count_done(struct sender *s)
+{
+    for (size_t i = 0; i < s->done.n; i++) {
+        int res = s->done.d[i]->res;
+        if (res == SMTP_OK) s->st->sent++;
+        else if (res == SMTP_UNKNOWN) s->st->unknown++;
+        else s->st->failed++;
     }
+}
+
+/* one transaction: settle what finished, claim what the free connections take next */
+static int commit_round(struct sender *s)
+{
+    size_t want = claim_want(s), n = 0;
+    if (!s->done.n && !want) return 0;
+    int64_t at = notify_now(&s->o->clock);
+    struct outbox_item *it = NULL;
+    int rc = reg_begin(s->r);
+    for (size_t i = 0; i < s->done.n && !rc; i++) rc = settle_one(s, s->done.d[i], at);
+    if (!rc && want) rc = outbox_claim(s->r, s->incident_id, s->token, at, s->o->max_attempts, want, &it, &n);
     if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
+    if (!rc) {
+        count_done(s);
+        s->settled += (int64_t)s->done.n;
+        s->claimed += (int64_t)n;
+        if (n < want || (s->o->limit && s->claimed >= s->o->limit)) s->exhausted = 1;
+        for (size_t i = 0; i < n; i++) {
+            struct delivery *d = xcalloc(1, sizeof *d);
+            d->it = it[i]; /* its strings move with it */
+            d->mail_from = s->o->from;
+            push(&s->ready, d, 0);
+        }
+        free(it);
+        if (s->done.n) progress(s, NOTIFY_STEP);
+    } else outbox_items_free(it, n);
+    /* not committed: those results stay `sending` (unknown) in the register */
+    for (size_t i = 0; i < s->done.n; i++) delivery_free(s->done.d[i]);
+    s->done.n = 0;
     return rc;
 }
 
-/* one batch: claim, deliver, record; *more 0 when nothing was due */
-static int send_batch(struct sender *s, int *more)
+/* ---------------------------------------------------------------- hand out */
+
+/* a free slot, one with an open connection first: a new connection is made only when none is
+   free, so that a relay that takes M connections does not see an (M+1)th while M are open */
+static int idle_slot(const struct sender *s)
 {
-    size_t want = NOTIFY_BATCH_SEND, n = 0, done = 0;
-    struct outbox_item *it = NULL;
-    *more = 0;
-    if (s->o->limit && s->o->limit - s->attempted < (int64_t)want) want = (size_t)(s->o->limit - s->attempted);
-    if (!want) return 0;
-    int rc = claim(s, want, &it, &n);
-    if (rc || !n) {
-        outbox_items_free(it, n);
-        return rc;
+    int any = -1;
+    for (int i = 0; i < s->nslot; i++)
+        if (!s->slot[i].d) {
+            if (s->slot[i].open) return i;
+            if (any < 0) any = i;
+        }
+    return any;
+}
+
+/* give waiting notices to free connections */
+static void hand_out(struct sender *s)
+{
+    while (s->ready.n && !s->stopping && s->busy < s->limit && pace_allow(&s->pace) > 0) {
+        int i = idle_slot(s);
+        if (i < 0) return;
+        struct slot *sl = &s->slot[i];
+        struct delivery *d = s->ready.d[0];
+        int rc = pack_message(s->r, d->it.row, &sl->msg);
+        if (!rc && smtp_pool_start(s->pool, i, d->mail_from, d->it.rcpt, sl->msg.p, sl->msg.len))
+            rc = reg_fail(s->r, 1, "cannot start sending a message: out of memory");
+        if (rc) {
+            if (!s->rc) s->rc = rc;
+            stop(s, NULL);
+            return;
+        }
+        pop(&s->ready);
+        sl->d = d;
+        sl->started = mono();
+        s->busy++;
+        s->pace.started++;
     }
-    struct delivery *d = xcalloc(n, sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = (struct delivery){.it = &it[i], .mail_from = s->o->from};
-    rc = deliver(s, d, n, &done);
-    int rc2 = record(s, d, n, done);
-    free(d);
-    outbox_items_free(it, n);
-    *more = !s->st->stopped;
-    return rc ? rc : rc2;
+}
+
+/* Claimed notices that never went out (the run stopped) go back to where they were. */
+static int put_back(struct sender *s)
+{
+    if (!s->ready.n) return 0;
+    int64_t at = notify_now(&s->o->clock);
+    int rc = reg_begin(s->r);
+    for (size_t i = 0; i < s->ready.n && !rc; i++) {
+        const struct outbox_item *it = &s->ready.d[i]->it;
+        rc = outbox_settle(s->r, it->row, s->token, it->state == OB_FAILED ? OB_FAILED : OB_QUEUED, at, -1,
+                           "not attempted (the run stopped)", 0, 0);
+    }
+    if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
+    while (s->ready.n) delivery_free(pop(&s->ready));
+    return rc;
+}
+
+/* how long to wait for the connections before looking again */
+static int wait_ms(const struct sender *s)
+{
+    int ms = 100; /* stalled connections are looked for this often */
+    if (s->ready.n && s->busy < s->limit && !s->stopping) {
+        int p = pace_wait_ms(&s->pace);
+        if (p < ms) ms = p > 0 ? p : 1;
+    }
+    return ms;
+}
+
+static int sender_init(struct sender *s)
+{
+    const struct notify_send_opts *o = s->o;
+    char err[400];
+    struct outbox_counts oc;
+    int rc;
+    s->nslot = s->limit = o->connections > 0 ? o->connections : NOTIFY_CONNECTIONS_DEFAULT;
+    s->grace = (o->connect_grace_ms > 0 ? o->connect_grace_ms : NOTIFY_CONNECT_GRACE_MS) / 1000.0;
+    if (!(s->pool = smtp_pool_open(&o->smtp, s->nslot, err, sizeof err))) return reg_fail(s->r, 2, "%s", err);
+    if ((rc = outbox_count(s->r, s->incident_id, o->max_attempts, &oc))) return rc;
+    s->total = oc.queued + oc.failed_retry;
+    s->slot = xcalloc((size_t)s->nslot, sizeof *s->slot);
+    for (int i = 0; i < s->nslot; i++) buf_init(&s->slot[i].msg, NOTICE_MSG_MAX * 2);
+    s->ready.d = xcalloc((size_t)s->nslot + 1, sizeof *s->ready.d);
+    s->done.d = xcalloc((size_t)s->nslot + 1, sizeof *s->done.d);
+    unsigned char t[8];
+    randombytes_buf(t, sizeof t);
+    sodium_bin2hex(s->token, sizeof s->token, t, sizeof t);
+    s->pace = (struct pace){.rate = o->rate, .t0 = mono()};
+    return 0;
+}
+
+static void sender_release(struct sender *s)
+{
+    for (int i = 0; s->slot && i < s->nslot; i++) {
+        if (s->slot[i].d) delivery_free(s->slot[i].d);
+        buf_release(&s->slot[i].msg);
+    }
+    while (s->ready.d && s->ready.n) delivery_free(pop(&s->ready));
+    free(s->slot);
+    free(s->ready.d);
+    free(s->done.d);
+    smtp_pool_close(s->pool);
 }
 
 int notify_send(reg *r, int64_t incident_id, const struct notify_send_opts *o, struct notify_send_stats *st)
 {
-    char err[400];
-    struct outbox_counts oc;
     struct sender s = {.r = r, .incident_id = incident_id, .o = o, .st = st};
-    int rc, more = 1;
     memset(st, 0, sizeof *st);
-    if (!(s.sm = smtp_open(&o->smtp, err, sizeof err))) return reg_fail(r, 2, "%s", err);
-    if ((rc = outbox_count(r, incident_id, o->max_attempts, &oc))) {
-        smtp_close(s.sm);
-        return rc;
+    int rc = sender_init(&s);
+    if (!rc) {
+        progress(&s, NOTIFY_START);
+        outbox_tune(r, OUTBOX_TUNE_DURABLE);
+        for (;;) {
+            collect(&s);
+            if ((rc = commit_round(&s)) && !s.rc) {
+                s.rc = rc;
+                stop(&s, NULL);
+            }
+            hand_out(&s);
+            if (!s.busy && (s.exhausted || s.stopping) && (!s.ready.n || s.stopping)) break;
+            smtp_pool_wait(s.pool, wait_ms(&s));
+        }
+        rc = put_back(&s);
+        if (s.rc) rc = s.rc;
+        st->connections = s.limit;
+        progress(&s, NOTIFY_END);
     }
-    s.total = oc.queued + oc.failed_retry;
-    progress(&s, NOTIFY_START);
-    buf_init(&s.msg, NOTICE_MSG_MAX * 2);
-    pace_init(&s.pace, o->rate);
-    outbox_tune(r, OUTBOX_TUNE_DURABLE);
-    while (!rc && more) rc = send_batch(&s, &more);
-    progress(&s, NOTIFY_END);
-    buf_release(&s.msg);
-    smtp_close(s.sm);
+    sender_release(&s);
     return rc;
 }

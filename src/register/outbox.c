@@ -210,29 +210,44 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
     return 0;
 }
 
-int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_t at, int attempt_inc,
-                     const char *reply, int permanent, int64_t next_at)
+/* the state change of outbox_set_state and outbox_settle: TOKEN, if not NULL, must be the claim
+   the notice is under */
+static int change_state(reg *r, int64_t row, int from, const char *token, enum outbox_state to, int64_t at,
+                        int attempt_inc, const char *reply, int permanent, int64_t next_at)
 {
     db *d = reg_db(r);
     db_stmt *s = db_prepare(
         d, "UPDATE outbox SET state = ?, attempts = attempts + ?, permanent = ?, next_at = ?, updated_at = ?, "
            "reply = coalesce(?, reply), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
-           "WHERE notice = ? AND (? = '' OR state = ?) RETURNING attempts");
+           "WHERE notice = ? AND (? = '' OR state = ?) AND (? IS NULL OR claimed_by = ?) RETURNING attempts");
     const char *fs = from >= 0 && from < OB_NSTATES ? state_names[from] : "";
     if (!s || db_bind_text(s, 1, state_names[to]) || db_bind_int(s, 2, attempt_inc) || db_bind_int(s, 3, permanent) ||
         db_bind_int(s, 4, next_at) || db_bind_int(s, 5, at) || db_bind_text(s, 6, reply) ||
         db_bind_text(s, 7, state_names[to]) || db_bind_int(s, 8, at) || db_bind_int(s, 9, row) ||
-        db_bind_text(s, 10, fs) || db_bind_text(s, 11, fs))
+        db_bind_text(s, 10, fs) || db_bind_text(s, 11, fs) || db_bind_text(s, 12, token) || db_bind_text(s, 13, token))
         return reg_dberr(r);
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
     if (rc != DB_ROW) {
         db_reset(s);
+        if (token) return reg_fail(r, 1, "notice %lld is no longer claimed by this run", (long long)row);
         return reg_fail(r, 1, "notice %lld is no longer '%s'", (long long)row, fs);
     }
     int64_t attempts = db_col_int(s, 0);
     db_reset(s);
     return add_event(r, row, at, state_names[to], attempts, reply);
+}
+
+int outbox_set_state(reg *r, int64_t row, int from, enum outbox_state to, int64_t at, int attempt_inc,
+                     const char *reply, int permanent, int64_t next_at)
+{
+    return change_state(r, row, from, NULL, to, at, attempt_inc, reply, permanent, next_at);
+}
+
+int outbox_settle(reg *r, int64_t row, const char *token, enum outbox_state to, int64_t at, int attempt_inc,
+                  const char *reply, int permanent, int64_t next_at)
+{
+    return change_state(r, row, OB_SENDING, token ? token : "", to, at, attempt_inc, reply, permanent, next_at);
 }
 
 /* ---------------------------------------------------------------- stored messages */
@@ -317,59 +332,85 @@ void outbox_stored_release(struct outbox_stored *st)
 
 /* ---------------------------------------------------------------- sending */
 
+void outbox_item_release(struct outbox_item *it)
+{
+    free(it->notice_id);
+    free(it->rcpt);
+    free(it->rcpt_masked);
+    free(it->message_id);
+    memset(it, 0, sizeof *it);
+}
+
 void outbox_items_free(struct outbox_item *it, size_t n)
 {
-    for (size_t i = 0; it && i < n; i++) {
-        free(it[i].notice_id);
-        free(it[i].rcpt);
-        free(it[i].rcpt_masked);
-        free(it[i].message_id);
-    }
+    for (size_t i = 0; it && i < n; i++) outbox_item_release(&it[i]);
     free(it);
 }
 
-static int due_query(reg *r, const char *sql, int64_t incident_id, int64_t now, int max_attempts, size_t limit,
-                     struct outbox_item *out, size_t *n)
+/* Claim the due notices of one kind (SQL: ?1 incident, ?2 max attempts, ?3 now, ?4 how many,
+   ?5 token; returns notice and attempts) into out[*n ..], each in state FROM before the claim. */
+static int claim_kind(reg *r, const char *sql, enum outbox_state from, int64_t incident_id, const char *token,
+                      int64_t now, int max_attempts, size_t want, struct outbox_item *out, size_t *n)
 {
     db_stmt *s = db_prepare(reg_db(r), sql);
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, max_attempts) || db_bind_int(s, 3, now) ||
-        db_bind_int(s, 4, (int64_t)(limit - *n)))
+        db_bind_int(s, 4, (int64_t)(want - *n)) || db_bind_text(s, 5, token))
         return reg_dberr(r);
-    int rc = DB_DONE;
-    while (*n < limit && (rc = db_step(s)) == DB_ROW) {
-        struct outbox_item *it = &out[(*n)++];
-        it->row = db_col_int(s, 0);
-        it->seq = db_col_int(s, 1);
-        it->attempts = db_col_int(s, 2);
-        it->state = col_state(s, 3);
-        it->notice_id = dup_col(s, 4);
-        it->rcpt = dup_col(s, 5);
-        it->rcpt_masked = dup_col(s, 6);
-        it->message_id = dup_col(s, 7);
+    size_t first = *n;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW && *n < want) {
+        out[*n].row = db_col_int(s, 0);
+        out[*n].attempts = db_col_int(s, 1) - 1;
+        out[*n].state = from;
+        (*n)++;
     }
-    if (*n >= limit) rc = DB_DONE;
     db_reset(s);
-    return rc == DB_ERR ? reg_dberr(r) : 0;
+    if (rc == DB_ERR) return reg_dberr(r);
+    /* RETURNING gives no order: the order the notices were made in */
+    for (size_t i = first + 1; i < *n; i++)
+        for (size_t j = i; j > first && out[j - 1].row > out[j].row; j--) {
+            struct outbox_item t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return 0;
 }
 
-int outbox_due(reg *r, int64_t incident_id, int64_t now, int max_attempts, size_t limit, struct outbox_item **out,
-               size_t *n)
+/* what a claimed notice is sent with, and its `sending` event */
+static int claimed_detail(reg *r, int64_t now, struct outbox_item *it)
 {
-    /* queued ones first, in the order they were made (the index outbox_state gives that order
-       without sorting), then transient failures whose back-off has ended */
+    db_stmt *s = db_prepare(reg_db(r), "SELECT seq, notice_id, rcpt, rcpt_masked, message_id FROM notice WHERE id = ?");
+    if (!s || db_bind_int(s, 1, it->row) || db_step(s) != DB_ROW) return reg_dberr(r);
+    it->seq = db_col_int(s, 0);
+    it->notice_id = dup_col(s, 1);
+    it->rcpt = dup_col(s, 2);
+    it->rcpt_masked = dup_col(s, 3);
+    it->message_id = dup_col(s, 4);
+    db_reset(s);
+    return add_event(r, it->row, now, "sending", it->attempts + 1, NULL);
+}
+
+int outbox_claim(reg *r, int64_t incident_id, const char *token, int64_t now, int max_attempts, size_t want,
+                 struct outbox_item **out, size_t *n)
+{
+    /* queued ones first, in the order they were made (the index outbox_state finds them), then
+       transient failures whose back-off has ended; the outer WHERE repeats the condition, so that
+       a row another sender took meanwhile is skipped */
     static const char queued[] =
-        "SELECT n.id, n.seq, o.attempts, o.state, n.notice_id, n.rcpt, n.rcpt_masked, n.message_id "
-        "FROM outbox o JOIN notice n ON n.id = o.notice "
-        "WHERE o.incident_id = ?1 AND o.state = 'queued' ORDER BY o.notice LIMIT ?4";
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_at = 0, updated_at = ?3, claimed_by = ?5 "
+        "WHERE notice IN (SELECT notice FROM outbox WHERE incident_id = ?1 AND state = 'queued' "
+        "ORDER BY notice LIMIT ?4) AND state = 'queued' RETURNING notice, attempts";
     static const char failed[] =
-        "SELECT n.id, n.seq, o.attempts, o.state, n.notice_id, n.rcpt, n.rcpt_masked, n.message_id "
-        "FROM outbox o JOIN notice n ON n.id = o.notice "
-        "WHERE o.incident_id = ?1 AND o.state = 'failed' AND o.permanent = 0 AND o.attempts < ?2 AND o.next_at <= ?3 "
-        "ORDER BY o.notice LIMIT ?4";
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_at = 0, updated_at = ?3, claimed_by = ?5 "
+        "WHERE notice IN (SELECT notice FROM outbox WHERE incident_id = ?1 AND state = 'failed' AND permanent = 0 "
+        "AND attempts < ?2 AND next_at <= ?3 ORDER BY notice LIMIT ?4) "
+        "AND state = 'failed' AND permanent = 0 AND attempts < ?2 AND next_at <= ?3 RETURNING notice, attempts";
     *n = 0;
-    *out = xcalloc(limit ? limit : 1, sizeof **out);
-    int rc = due_query(r, queued, incident_id, now, max_attempts, limit, *out, n);
-    if (!rc && *n < limit) rc = due_query(r, failed, incident_id, now, max_attempts, limit, *out, n);
+    *out = xcalloc(want ? want : 1, sizeof **out);
+    int rc = 0;
+    if (want) rc = claim_kind(r, queued, OB_QUEUED, incident_id, token, now, max_attempts, want, *out, n);
+    if (!rc && *n < want) rc = claim_kind(r, failed, OB_FAILED, incident_id, token, now, max_attempts, want, *out, n);
+    for (size_t i = 0; i < *n && !rc; i++) rc = claimed_detail(r, now, &(*out)[i]);
     return rc;
 }
 

@@ -4,7 +4,7 @@
  * notices is here; src/notify/ makes and sends them through these functions, src/serve/ and
  * `klartext verify` look them up.
  *
- * Tables (schema steps 5 and 7, docs/notify.md):
+ * Tables (schema steps 5, 7 and 8, docs/notify.md):
  *   notice_approval  who approved which content (SHA-256 of the templates, the data model
  *                    version and the incident's and organisation's texts); append-only
  *   notice           one row per notice: the person (subject id, address), the notice id, the
@@ -12,7 +12,8 @@
  *                    of the signed text, and the message's parts, zstd-compressed (notify/pack.h),
  *                    as evidence and for resends with the same Message-ID; append-only
  *   notice_dict      the compression dictionaries the parts were packed with; append-only
- *   outbox           the sending state of each notice (below); never deleted
+ *   outbox           the sending state of each notice (below), and the claim token of the run
+ *                    that last marked it `sending` (claimed_by); never deleted
  *   notice_event     every state change, with the server's reply; append-only
  *
  * States:  queued ──claim──▶ sending ──▶ sent
@@ -122,19 +123,35 @@ struct outbox_stored {
 int outbox_stored_get(reg *r, int64_t row, struct outbox_stored *st);
 void outbox_stored_release(struct outbox_stored *st);
 
-/* ---- sending ---- */
+/* ---- sending: per-notice claims ----
+ * A sending run has a claim token of its own (OUTBOX_TOKEN_MAX - 1 characters at most, e.g. 16
+ * random hex digits). It claims notices just before it hands them to a connection and settles
+ * each one with its result; both run in the caller's transaction, so that a run can settle what
+ * finished and claim what comes next in one commit. */
+#define OUTBOX_TOKEN_MAX 64
 struct outbox_item {
-    int64_t row, seq, attempts;
-    enum outbox_state state;
+    int64_t row, seq;
+    int64_t attempts; /* before this attempt */
+    enum outbox_state state; /* before the claim: OB_QUEUED or OB_FAILED */
     char *notice_id, *rcpt, *rcpt_masked, *message_id;
 };
+void outbox_item_release(struct outbox_item *it);
 void outbox_items_free(struct outbox_item *it, size_t n);
-/* Up to LIMIT notices of the incident that are due, in the order they were made: queued ones
- * first, then failed ones that are not permanent, have fewer than MAX_ATTEMPTS attempts and whose
- * back-off ended (next_at <= NOW). Notices in `sending` (unknown) are never due: resolve them
- * first (outbox_resolve). Read only; *out is malloc'd (outbox_items_free). */
-int outbox_due(reg *r, int64_t incident_id, int64_t now, int max_attempts, size_t limit, struct outbox_item **out,
-               size_t *n);
+/* Claim up to WANT notices of the incident that are due, in the order they were made: queued
+ * ones first, then failed ones that are not permanent, have fewer than MAX_ATTEMPTS attempts and
+ * whose back-off ended (next_at <= NOW). Each becomes `sending` under TOKEN (claimed_by), its
+ * attempt is counted and a `sending` event recorded. Each kind is claimed with one UPDATE that
+ * re-checks the state of every row it takes, so that two senders never claim the same notice
+ * even without notify's lock (a backend with concurrent senders selects the rows FOR UPDATE SKIP
+ * LOCKED). Notices in `sending` (unknown) are never due: resolve them first (outbox_resolve).
+ * 0 with *out (malloc'd, outbox_items_free) and *n (fewer than WANT: nothing more is due). */
+int outbox_claim(reg *r, int64_t incident_id, const char *token, int64_t now, int max_attempts, size_t want,
+                 struct outbox_item **out, size_t *n);
+/* Settle claimed notice ROW: as outbox_set_state from `sending`, but only while the notice is
+ * still claimed under TOKEN (else 1: "notice N is no longer claimed by this run"). TO may be
+ * OB_SENDING (the delivery is unknown: the notice stays claimed and is held). */
+int outbox_settle(reg *r, int64_t row, const char *token, enum outbox_state to, int64_t at, int attempt_inc,
+                  const char *reply, int permanent, int64_t next_at);
 
 /* Counts of an incident's notices by state (superseded ones are not people). failed_retry
  * counts transient failures that will be retried (attempts < max_attempts); failed counts

@@ -313,6 +313,13 @@ static const char v7[] =
     "CREATE TRIGGER notice_dict_append_only_u BEFORE UPDATE ON notice_dict BEGIN SELECT RAISE(ABORT, 'notice dictionaries are append-only'); END;\n"
     "CREATE TRIGGER notice_dict_append_only_d BEFORE DELETE ON notice_dict BEGIN SELECT RAISE(ABORT, 'notice dictionaries are append-only'); END;\n";
 
+/* v8: per-notice claims (docs/notify.md "The outbox"). A sending run marks each notice
+   `sending` just before one of its connections takes it, under the run's random claim token
+   (claimed_by), and records the result only where its own token still stands; a claim is one
+   UPDATE that takes only rows still due, so that senders that do not share notify's lock file
+   (a PostgreSQL register) cannot both take a notice. Rows claimed before this step have NULL. */
+static const char v8[] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;\n";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -321,6 +328,7 @@ const struct schema_step schema_steps[] = {
     {5, "personal notices: approvals, signed messages, outbox", v5},
     {6, "portal agents (token hashes)", v6},
     {7, "notices stored as parts against a shared dictionary", v7},
+    {8, "per-notice claims of the outbox (claimed_by)", v8},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

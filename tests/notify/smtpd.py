@@ -4,6 +4,7 @@
 usage: smtpd.py --dir DIR --port-file FILE [--reject ADDR]... [--defer ADDR]...
                 [--drop-once ADDR]... [--script ADDR=STEP,STEP...]...
                 [--tls-cert PEM --tls-key PEM [--require-tls]] [--auth USER:PASSWORD]
+                [--delay MS] [--max-sessions M [--refuse close]] [--close-after K] [--quit-after K]
 
 Listens on 127.0.0.1 on a free port and writes the port to FILE. Every accepted message is
 written to DIR/NNNNNN.eml exactly as received, and DIR/log.jsonl gets one line per message:
@@ -23,6 +24,17 @@ written to DIR/NNNNNN.eml exactly as received, and DIR/log.jsonl gets one line p
                     {"rcpt": "...", "step": "...", "message_id": "<...>" or ""}
   --tls-cert/--tls-key  offer STARTTLS; --require-tls refuses mail without it
   --auth USER:PASSWORD  require AUTH (PLAIN/LOGIN) with these credentials
+  --delay MS        wait MS milliseconds before answering the end of each message (a slow relay)
+  --max-sessions M  at most M connections at once: another one is greeted with
+                    "421 4.7.0 too many connections" and closed (--refuse close: closed at once,
+                    without a greeting)
+  --close-after K   after K messages in one connection, MAIL FROM gets "421 4.7.0 too many
+                    messages in one connection" and the connection is closed
+  --quit-after K    after the reply to the K-th message of a connection, the server closes the
+                    connection without a word
+Connections are logged to DIR/sessions.jsonl: {"event": "open", "active": N} when one is
+accepted (N: connections open at once, this one included; refused ones are not counted) and
+{"event": "close", "messages": K} when it ends, with the messages accepted on it.
 Stops on SIGTERM or SIGINT. Run it with /usr/bin/python3 (Debian's aiosmtpd).
 """
 import argparse
@@ -52,9 +64,14 @@ class Handler:
             self.script[addr.lower()] = steps.split(',')
         self.attempt = {}
         self.n = 0
+        self.delay = args.delay / 1000.0
+        self.close_after = args.close_after
+        self.quit_after = args.quit_after
+        self.active = 0
         os.makedirs(self.dir, exist_ok=True)
         self.log = open(os.path.join(self.dir, 'log.jsonl'), 'a', buffering=1)
         self.attempts = open(os.path.join(self.dir, 'attempts.jsonl'), 'a', buffering=1)
+        self.sessions = open(os.path.join(self.dir, 'sessions.jsonl'), 'a', buffering=1)
 
     def next_step(self, a):
         steps = self.script[a]
@@ -74,6 +91,17 @@ class Handler:
         if isinstance(data, str):
             data = data.encode('utf-8', 'surrogateescape')
         return data
+
+    def session_event(self, **kw):
+        self.sessions.write(json.dumps(kw) + '\n')
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.close_after and getattr(session, 'kt_messages', 0) >= self.close_after:
+            asyncio.get_event_loop().call_soon(server.transport.close)
+            return '421 4.7.0 too many messages in one connection, closing'
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return '250 OK'
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         a = address.lower()
@@ -107,7 +135,12 @@ class Handler:
                 self.dropped.add(a)
                 server.transport.abort()
                 return '250 OK'   # never reaches the client
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.n += 1
+        session.kt_messages = getattr(session, 'kt_messages', 0) + 1
+        if self.quit_after and session.kt_messages >= self.quit_after:
+            asyncio.get_event_loop().call_soon(server.transport.close)
         data = self.content(envelope)
         with open(os.path.join(self.dir, '%06d.eml' % self.n), 'wb') as f:
             f.write(data)
@@ -129,6 +162,11 @@ def main():
     ap.add_argument('--tls-key')
     ap.add_argument('--require-tls', action='store_true')
     ap.add_argument('--auth')
+    ap.add_argument('--delay', type=int, default=0)
+    ap.add_argument('--max-sessions', type=int, default=0)
+    ap.add_argument('--refuse', choices=['421', 'close'], default='421')
+    ap.add_argument('--close-after', type=int, default=0)
+    ap.add_argument('--quit-after', type=int, default=0)
     args = ap.parse_args()
 
     handler = Handler(args)
@@ -149,9 +187,42 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 
+    class Session(SMTP):
+        """counts the connections open at once; refuses those over --max-sessions"""
+        kt_refused = kt_counted = False
+
+        def connection_made(self, transport):
+            if self.transport is None:  # a new connection (not the one after STARTTLS)
+                if args.max_sessions and handler.active >= args.max_sessions:
+                    self.kt_refused = True
+                    if args.refuse == 'close':
+                        transport.abort()
+                        return
+                else:
+                    self.kt_counted = True
+                    handler.active += 1
+                    handler.session_event(event='open', active=handler.active)
+            super().connection_made(transport)
+
+        def connection_lost(self, error):
+            if self.kt_refused and args.refuse == 'close':
+                return
+            if self.kt_counted:
+                self.kt_counted = False
+                handler.active -= 1
+                handler.session_event(event='close', messages=getattr(self.session, 'kt_messages', 0))
+            super().connection_lost(error)
+
+        async def _handle_client(self):
+            if self.kt_refused:
+                await self.push('421 4.7.0 too many connections, try again later')
+                self.transport.close()
+                return
+            await super()._handle_client()
+
     def factory():
-        return SMTP(handler, hostname='smtp.test.invalid', tls_context=ctx,
-                    require_starttls=args.require_tls, data_size_limit=8 << 20, **kw)
+        return Session(handler, hostname='smtp.test.invalid', tls_context=ctx,
+                       require_starttls=args.require_tls, data_size_limit=8 << 20, **kw)
 
     server = loop.run_until_complete(loop.create_server(factory, '127.0.0.1', 0))
     port = server.sockets[0].getsockname()[1]

@@ -4,8 +4,12 @@
  * back-off, then sent), 5xx at RCPT and after the message (refused, never retried), the
  * connection lost after the message was handed over (unknown: held, resent with the same
  * Message-ID only once resolved), attempts running out, no server at all (the run stops, nobody
- * is lost), --limit and --rate. After each run the outbox states, attempts, back-off times and
- * the notice_event rows are checked in the register file itself.
+ * is lost), --limit and --rate. Every one of these runs twice: over one connection and over four
+ * at once (the four notices then are all in flight together). After each run the outbox states,
+ * attempts, back-off times and the notice_event rows are checked in the register file itself.
+ * Then the per-notice claims (outbox_claim, outbox_settle) on their own: two claims never take
+ * the same notice, a claim is settled only under its own token; and a slow relay (--delay) with
+ * four connections takes the four notices at once.
  *
  * The register comes from tests/fixtures.sh (the five people of the 2018 case, four with an
  * e-mail address) made with $KLARTEXT (tests/run sets it); the notices are made with notify_make.
@@ -31,6 +35,7 @@
 
 static char dir[256], src[4096];
 static int setup_ok;
+static int conns = 1; /* connections of every send_run */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -112,11 +117,11 @@ struct server {
     char spool[512];
 };
 
-/* tests/notify/smtpd.py with ARGS (e.g. "--script a@b=rcpt:451,ok") in DIR/NAME */
+/* tests/notify/smtpd.py with ARGS (e.g. "--script a@b=rcpt:451,ok") in DIR/NAME-CONNS */
 static int server_start(struct server *sv, const char *name, const char *args)
 {
     char portfile[600];
-    snprintf(sv->spool, sizeof sv->spool, "%s/%s", dir, name);
+    snprintf(sv->spool, sizeof sv->spool, "%s/%s-%d", dir, name, conns);
     snprintf(portfile, sizeof portfile, "%s.port", sv->spool);
     unlink(portfile);
     sv->pid = fork();
@@ -226,12 +231,12 @@ out0:
                    file, file, dir);
 }
 
-/* a fresh copy of the base register: DIR/NAME.db */
+/* a fresh copy of the base register: DIR/NAME-CONNS.db */
 static const char *fresh(const char *name)
 {
     static char file[600];
     if (!setup_ok) return NULL;
-    snprintf(file, sizeof file, "%s/%s.db", dir, name);
+    snprintf(file, sizeof file, "%s/%s-%d.db", dir, name, conns);
     if (sh("cp %s/base.db %s && rm -f %s-wal %s-shm && for x in wal shm; do [ ! -f %s/base.db-$x ] || cp %s/base.db-$x %s-$x; done",
            dir, file, file, file, dir, dir, file))
         return NULL;
@@ -255,6 +260,7 @@ static int send_run(const char *file, const struct server *sv, int64_t at, int m
         struct notify_send_opts o = {
             .smtp = {.url = url, .timeout = 20},
             .from = reg_org_get(r, "notices.from"),
+            .connections = conns,
             .rate = rate,
             .max_attempts = max_attempts,
             .limit = limit,
@@ -477,13 +483,19 @@ static void test_no_server_stops_the_run(void)
     CHECK_INT(st.stopped, 1);
     CHECK_INT(st.failed, NOTIFY_STOP_AFTER);
     CHECK_INT(st.sent + st.unknown, 0);
-    /* the three attempted wait for their back-off; the fourth was claimed but not attempted:
-       back to queued, its attempt not counted */
-    CHECK_STR(q(file, "SELECT o.state || ' ' || o.attempts FROM outbox o ORDER BY o.notice"),
+    /* the three attempted wait for their back-off; the fourth: over one connection never
+       claimed; over four claimed with the others but not attempted: back to queued, its
+       attempt not counted */
+    CHECK_STR(q(file, "SELECT o.state || ' ' || o.attempts FROM outbox o ORDER BY 1"),
               "failed 1,failed 1,failed 1,queued 0");
-    CHECK_STR(q(file, "SELECT state FROM notice_event WHERE notice = 4 ORDER BY id"), "sending,queued");
-    CHECK_STR(q(file, "SELECT reply FROM notice_event WHERE notice = 4 ORDER BY id DESC LIMIT 1"),
-              "not attempted (the run stopped)");
+    const char *ev = conns == 1 ? "" : "sending,queued";
+    CHECK_STR(q(file, "SELECT e.state FROM notice_event e JOIN outbox o ON o.notice = e.notice "
+                      "WHERE o.state = 'queued' ORDER BY e.id"),
+              ev);
+    if (conns > 1)
+        CHECK_STR(q(file, "SELECT e.reply FROM notice_event e JOIN outbox o ON o.notice = e.notice "
+                          "WHERE o.state = 'queued' ORDER BY e.id DESC LIMIT 1"),
+                  "not attempted (the run stopped)");
     CHECK_STR(q(file, "SELECT count(*) FROM outbox WHERE state = 'sending'"), "0");
 }
 
@@ -502,7 +514,8 @@ static void test_limit_and_rate(void)
     CHECK_INT(accepted(&sv), 1);
     CHECK_STR(q(file, "SELECT group_concat(state) FROM (SELECT state FROM outbox ORDER BY notice)"),
               "sent,queued,queued,queued");
-    /* 3 notices at 10/s: the third starts 0.2 s after the first, at the earliest */
+    /* 3 notices at 10/s, however many connections: the third starts 0.2 s after the first, at
+       the earliest */
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     CHECK_INT(send_run(file, &sv, T0, 5, 0, 10, &st), 0);
@@ -510,6 +523,93 @@ static void test_limit_and_rate(void)
     double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
     CHECK_INT(st.sent, 3);
     CHECK(s >= 0.2);
+    server_stop(&sv);
+}
+
+/* the claims themselves: disjoint, in order, settled only under their own token */
+static void test_claims(void)
+{
+    const char *file = fresh("claims");
+    char err[600];
+    reg *r = NULL;
+    CHECK(setup_ok && file);
+    if (!setup_ok || !file || reg_open(file, 0, "test", "test_send", T0, &r, err, sizeof err)) return;
+    struct outbox_item *a = NULL, *b = NULL, *c = NULL;
+    size_t na = 0, nb = 0, nc = 0;
+    CHECK_INT(reg_begin(r), 0);
+    CHECK_INT(outbox_claim(r, 1, "run-a", T0, 5, 3, &a, &na), 0);
+    CHECK_INT(reg_commit(r), 0);
+    CHECK_INT(reg_begin(r), 0);
+    CHECK_INT(outbox_claim(r, 1, "run-b", T0, 5, 3, &b, &nb), 0);
+    CHECK_INT(reg_commit(r), 0);
+    /* three for a, in the order they were made; the one left for b; nothing for a third */
+    CHECK_INT(na, 3);
+    CHECK_INT(nb, 1);
+    if (na == 3 && nb == 1) {
+        CHECK(a[0].row < a[1].row && a[1].row < a[2].row && a[2].row < b[0].row);
+        CHECK_INT(a[0].state, OB_QUEUED);
+        CHECK_INT(a[0].attempts, 0);
+        CHECK(a[0].rcpt && a[0].message_id && a[0].notice_id);
+    }
+    CHECK_INT(reg_begin(r), 0);
+    CHECK_INT(outbox_claim(r, 1, "run-c", T0, 5, 3, &c, &nc), 0);
+    CHECK_INT(nc, 0);
+    /* b cannot settle a's notice; a can */
+    if (na == 3) {
+        CHECK_INT(outbox_settle(r, a[0].row, "run-b", OB_SENT, T0, 0, "250 ok", 0, 0), 1);
+        CHECK(strstr(reg_err(r), "no longer claimed by this run") != NULL);
+        CHECK_INT(outbox_settle(r, a[0].row, "run-a", OB_FAILED, T0, 0, "451 later", 0, T0 + 300), 0);
+        CHECK_INT(outbox_settle(r, a[0].row, "run-a", OB_SENT, T0, 0, "250 ok", 0, 0), 1); /* settled already */
+    }
+    CHECK_INT(reg_commit(r), 0);
+    CHECK_STR(
+        q(file, "SELECT group_concat(coalesce(claimed_by, '-')) FROM (SELECT claimed_by FROM outbox ORDER BY notice)"),
+        "run-a,run-a,run-a,run-b");
+    CHECK_STR(q(file, "SELECT count(*) FROM notice_event WHERE state = 'sending' AND attempt = 1"), "4");
+    /* the failed one is claimed again once its back-off has ended, not before */
+    outbox_items_free(c, nc);
+    CHECK_INT(reg_begin(r), 0);
+    CHECK_INT(outbox_claim(r, 1, "run-c", T0 + 299, 5, 3, &c, &nc), 0);
+    CHECK_INT(nc, 0);
+    outbox_items_free(c, nc);
+    CHECK_INT(outbox_claim(r, 1, "run-c", T0 + 300, 5, 3, &c, &nc), 0);
+    CHECK_INT(nc, 1);
+    if (nc == 1 && na == 3) {
+        CHECK_INT(c[0].row, a[0].row);
+        CHECK_INT(c[0].state, OB_FAILED);
+        CHECK_INT(c[0].attempts, 1);
+    }
+    CHECK_INT(reg_commit(r), 0);
+    outbox_items_free(a, na);
+    outbox_items_free(b, nb);
+    outbox_items_free(c, nc);
+    reg_close(r);
+}
+
+/* a relay that takes 0.4 s for each message: four connections send the four notices at once */
+static void test_parallel(void)
+{
+    struct server sv = {0};
+    struct notify_send_stats st;
+    const char *file = fresh("parallel");
+    CHECK(setup_ok && file && server_start(&sv, "parallel", "--delay 400") == 0);
+    if (!setup_ok || !file || !sv.pid) {
+        server_stop(&sv);
+        return;
+    }
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    CHECK_INT(send_run(file, &sv, T0, 5, 0, 0, &st), 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    CHECK_INT(st.sent, 4);
+    CHECK_INT(st.connections, 4);
+    CHECK_INT(accepted(&sv), 4);
+    char f[600];
+    snprintf(f, sizeof f, "%s/sessions.jsonl", sv.spool);
+    CHECK_INT(count_lines(f, "\"active\": 4"), 1); /* four connections open at once */
+    CHECK(secs < 1.2); /* one after another: 1.6 s at least */
+    printf("#   4 notices at 0.4 s each over 4 connections: %.2f s\n", secs);
     server_stop(&sv);
 }
 
@@ -522,13 +622,19 @@ int main(void)
         return 1;
     }
     setup_ok = make_base() == 0;
-    RUN(test_all_accepted);
-    RUN(test_4xx_retried_after_backoff);
-    RUN(test_5xx_never_retried);
-    RUN(test_lost_after_data_is_held);
-    RUN(test_attempts_run_out);
-    RUN(test_no_server_stops_the_run);
-    RUN(test_limit_and_rate);
+    for (conns = 1; conns <= 4; conns += 3) {
+        printf("# over %d connection%s\n", conns, conns == 1 ? "" : "s");
+        RUN(test_all_accepted);
+        RUN(test_4xx_retried_after_backoff);
+        RUN(test_5xx_never_retried);
+        RUN(test_lost_after_data_is_held);
+        RUN(test_attempts_run_out);
+        RUN(test_no_server_stops_the_run);
+        RUN(test_limit_and_rate);
+    }
+    conns = 4;
+    RUN(test_claims);
+    RUN(test_parallel);
     int rc = check_done();
     if (!rc || !getenv("KEEP_TRASH")) sh("rm -rf %s", dir);
     return rc;
