@@ -14,10 +14,11 @@
 #     each version's people, inputs, exposures, viewers and histogram against the clean run's;
 #     for notify: every notice has its outbox row and its log commitment);
 #   - the interrupted command can be re-run to completion: if its change is missing it is run
-#     again and must succeed and give the clean run's counts. notify is re-run (with
-#     --resend-unknown) until done; then every reachable person has received at least one
-#     notice at the SMTP server, the outbox's sent rows are exactly the distinct messages
-#     received, and duplicates <= the notices that were `sending` at the kill.
+#     again and must succeed and give the clean run's counts. notify runs over 8 connections at
+#     once and over 1, kill by kill; at the kill at most that many notices are `sending`; it is
+#     re-run (with --resend-unknown) until done; then every reachable person has received at
+#     least one notice at the SMTP server, the outbox's sent rows are exactly the distinct
+#     messages received, and duplicates <= the notices that were `sending` at the kill.
 # One TAP line per kill, one per command with the number of kills that landed while the command
 # ran ("mid-run") and after it had ended.
 #   KLARTEXT_CRASH_RUNS   kills in total (default 36, split over the six commands; 200 = full)
@@ -54,7 +55,8 @@ small_base() {
 # the command of each kind, run in the copy of its base register
 declare -A BASE CMD T_MS MID AFTER FAIL N_RUNS
 CMD[scan]="scan --rule $TRASH/base_small/rule.conf --incident 2018-0001 --no-progress $TRASH/big/access.log"
-CMD[notify]='notify 2018-0001 --smtp smtp://127.0.0.1:$sink_port'
+CMD[notify]='notify 2018-0001 --smtp smtp://127.0.0.1:$sink_port --connections $NCONN'
+NCONN=4   # the clean runs; the kills alternate between 8 and 1
 CMD[decide]='assess 2018-0001 --decide authority=yes,subjects=yes --by "Dana DPO" --reason "names and addresses of customers"'
 CMD[update]='incident update 2018-0001 --status confirmed --contained-at 2018-11-21T09:12:00Z --description "Ein Fehler im Zwischenspeicher zeigte Profile anderer Kunden." --measures-taken "Zwischenspeicher geleert"'
 CMD[publish]='incident publish 2018-0001 --lang de --statement "Wir haben einen Fehler gemacht: Namen und E-Mail-Adressen waren sichtbar."'
@@ -239,6 +241,7 @@ one_generic() {  # one_generic KIND: one kill of a command that is not notify
 }
 
 one_notify() {  # one kill of notify --smtp, then re-runs until every notice went out
+    NCONN=$(( N_RUNS[notify] % 2 ? 8 : 1 ))
     fresh base_notify || return 1
     rm -f "$TRASH"/sink/*
     kill_at_random notify
@@ -246,7 +249,7 @@ one_notify() {  # one kill of notify --smtp, then re-runs until every notice wen
     else WHEN="it had ended (exit $KRC)"; AFTER[notify]=$((AFTER[notify] + 1))
         [ $KRC = 0 ] || { echo "the run that was not killed failed:"; cat kill.err; return 1; }
     fi
-    echo "kill point $DELAY ms of 0..$KT: $WHEN"
+    echo "kill point $DELAY ms of 0..$KT ($NCONN connections): $WHEN"
     check_register || return 1
     local counts; counts=$(sqlite3 klartext.db "SELECT (SELECT count(*) FROM notice), (SELECT count(*) FROM outbox),
         (SELECT count(*) FROM tlog_entry WHERE kind = 'notice'),
@@ -256,6 +259,7 @@ one_notify() {  # one kill of notify --smtp, then re-runs until every notice wen
     IFS='|' read -r nn no nt nmiss inflight nsent <<<"$counts"
     [ $KRC = 137 ] && [ "$nsent" = $reachable ] && MIDDONE[notify]=$((MIDDONE[notify] + 1))
     echo "at the kill: $nn notices made, $no in the outbox, $nt log commitments, $inflight sending, $nsent sent"
+    [ "$inflight" -le $NCONN ] || { echo "more notices sending than connections ($NCONN)"; return 1; }
     [ "$nn" = "$no" ] && [ "$nn" = "$nt" ] && [ "$nmiss" = 0 ] || { echo "notices, outbox rows and log commitments differ"; return 1; }
     local i rc=1
     for i in 1 2 3 4; do

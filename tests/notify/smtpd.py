@@ -181,7 +181,8 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and \
                 auth_data.password.decode() == pw
-            return AuthResult(success=ok)
+            # handled=False: a failure is answered 535 (with the default, the client would wait)
+            return AuthResult(success=ok, handled=False)
         kw = dict(authenticator=authenticator, auth_required=True, auth_require_tls=bool(ctx))
 
     loop = asyncio.new_event_loop()
