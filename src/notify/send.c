@@ -15,16 +15,17 @@
  * Connections (conn_failed): a failure before the message was handed over (no connection, a
  * 421 or another refusal of the session, the connection lost before "354") is the
  * connection's, not the notice's:
- *   - while other connections are busy, the relay takes fewer than N: the run goes on with
- *     those (for the rest of the run) and the message waits for one of them;
  *   - a connection that had carried messages before and was closed by the relay (after K
  *     messages, say) is replaced by a new one, and the message goes out on it;
+ *   - a new connection that fails while others work means the relay takes fewer than N: the
+ *     run goes on with the open ones (for the rest of the run; a new connection is made only
+ *     when no open one is free) and the message waits for one of them;
  *   - otherwise the notice failed for now (retried after its back-off) and after
  *     NOTIFY_STOP_AFTER such failures in a row the run stops; a 5xx refusal of the session
  *     itself (authentication failed) stops it at once, the notice not attempted.
  * A connection that is still not through to MAIL FROM after the grace period while others
  * deliver (a relay that leaves connections over its limit waiting in its accept queue) is
- * given up in the same way. */
+ * given up and counts as a new connection that failed. */
 #include "notify/notify.h"
 #include "notify/pack.h"
 #include "util/buf.h"

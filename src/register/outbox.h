@@ -144,7 +144,8 @@ void outbox_items_free(struct outbox_item *it, size_t n);
  * re-checks the state of every row it takes, so that two senders never claim the same notice
  * even without notify's lock (a backend with concurrent senders selects the rows FOR UPDATE SKIP
  * LOCKED). Notices in `sending` (unknown) are never due: resolve them first (outbox_resolve).
- * 0 with *out (malloc'd, outbox_items_free) and *n (fewer than WANT: nothing more is due). */
+ * 0 with *out (malloc'd, outbox_items_free) and *n (fewer than WANT: nothing more is due, or,
+ * with concurrent senders, the rest was taken by another). */
 int outbox_claim(reg *r, int64_t incident_id, const char *token, int64_t now, int max_attempts, size_t want,
                  struct outbox_item **out, size_t *n);
 /* Settle claimed notice ROW: as outbox_set_state from `sending`, but only while the notice is
