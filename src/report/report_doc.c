@@ -235,7 +235,7 @@ static void words_row(struct doc *d, const char *label, const char *list, const 
     if (!list) return;
     struct buf b;
     buf_init(&b, 0);
-    report_words(&b, list, domain, L);
+    report_terms(&b, list, domain, L);
     add(d, DOC_ROW, label, buf_str(&b));
     buf_release(&b);
 }

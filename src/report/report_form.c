@@ -288,7 +288,7 @@ static int ico_cia(const struct report *m, const char *zone, struct buf *b)
     (void)zone;
     if (!m->inc.v[IF_BREACH_TYPES]) return 0;
     buf_adds(b, "Yes: ");
-    report_words(b, m->inc.v[IF_BREACH_TYPES], "breach_type", 0);
+    report_terms(b, m->inc.v[IF_BREACH_TYPES], "breach_type", 0);
     return 1;
 }
 
@@ -483,10 +483,10 @@ static int bw_categories(const struct report *m, const char *zone, struct buf *b
     const char *cats = data_categories(m);
     (void)zone;
     if (!cats || !*cats) return 0;
-    report_words(b, cats, "field", 1);
+    report_terms(b, cats, "field", 1);
     if (m->inc.v[IF_SUBJECT_CATEGORIES]) {
         buf_adds(b, "\nBetroffene Personengruppen: ");
-        report_words(b, m->inc.v[IF_SUBJECT_CATEGORIES], "subject", 1);
+        report_terms(b, m->inc.v[IF_SUBJECT_CATEGORIES], "subject", 1);
     }
     return 1;
 }

@@ -127,7 +127,7 @@ void report_time(enum report_lang lang, const char *zone, int64_t t, char *out, 
 const char *report_free_text_note(const char *records_lang, int L);
 /* Appends the words (util/i18n_terms.c, domain) of a ','/';'-separated list of canonical values,
  * joined by ", "; a value the table does not have stays as typed. L: 1 German, 0 English. */
-void report_words(struct buf *b, const char *list, const char *domain, int L);
+void report_terms(struct buf *b, const char *list, const char *domain, int L);
 /* How decision dc differs from the proposal of the assessment it was made on, in words of lang
  * ("authority: proposed no, decided yes; people: …"); appends nothing when it does not differ
  * or the assessment is not in m. */

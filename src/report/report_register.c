@@ -55,7 +55,7 @@ static void words_line(struct buf *b, const char *label, const char *list, const
 {
     struct buf v;
     buf_init(&v, 0);
-    report_words(&v, list, domain, L);
+    report_terms(&v, list, domain, L);
     line(b, label, buf_str(&v));
     buf_release(&v);
 }

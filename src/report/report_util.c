@@ -97,7 +97,7 @@ const char *report_free_text_note(const char *records_lang, int L)
              : "as entered, in German; klartext does not translate it";
 }
 
-void report_words(struct buf *b, const char *list, const char *domain, int L)
+void report_terms(struct buf *b, const char *list, const char *domain, int L)
 {
     char *t = xstrdup(list ? list : "");
     int first = 1;
