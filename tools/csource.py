@@ -7,7 +7,8 @@ and finds
   - functions:  every function definition (name, static or not, first line of the signature,
                 line of the opening and of the closing brace);
   - globals:    every file-level variable definition that is not static or extern;
-  - uses:       every identifier the file uses that is not a member (after . or ->).
+  - uses:       every identifier the file uses that is not a member (after . or ->) or a
+                struct/union/enum tag (a tag is a type, never a call).
 Only the standard library; run with /usr/bin/python3.
 """
 import os
@@ -110,7 +111,7 @@ class Source:
         depth, stmt, k = 0, [], 0
         prev = None
         for kind, t, line in toks:
-            if kind == "id" and t not in _KEYWORDS and not (prev and prev[1] in (".", "->")):
+            if kind == "id" and t not in _KEYWORDS and not (prev and prev[1] in (".", "->", "struct", "union", "enum")):
                 self.uses.add(t)
             prev = (kind, t)
         while k < len(toks):
