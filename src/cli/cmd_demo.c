@@ -9,6 +9,7 @@
 #include "register/scans.h"
 #include "util/buf.h"
 #include "util/ktime.h"
+#include "util/output.h"
 #include "util/xalloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -36,15 +37,12 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path);
 }
 
-static int write_file(const char *path, const char *text, mode_t mode)
+/* a new file of DIR (util/output; never replacing anything): 0 or the exit code, printed */
+static int write_file(const char *path, const char *text, int mode)
 {
-    FILE *f = fopen(path, "wx");
-    if (!f) return -1;
-    size_t n = strlen(text);
-    int ok = fwrite(text, 1, n, f) == n;
-    ok &= fclose(f) == 0;
-    chmod(path, mode);
-    return ok ? 0 : -1;
+    char err[1024];
+    int rc = out_write_file(path, text, strlen(text), OUT_EXCL, mode, err, sizeof err);
+    return rc ? kt_error(rc, "%s", err) : 0;
 }
 
 /* run a klartext command in-process, echoing it as the user would type it */
@@ -148,11 +146,10 @@ static int prepare_dir(const char *dir, char **orgpath)
     }
     if (mkdir(dir, 0700)) return kt_error(1, "cannot create '%s': %s", dir, strerror(errno));
     char *p = xasprintf("%s/" MARKER, dir);
-    write_file(p, "This directory was made by 'klartext demo' and is replaced when it runs again.\n", 0644);
+    int rc = write_file(p, "This directory was made by 'klartext demo' and is replaced when it runs again.\n", 0644);
     free(p);
     *orgpath = xasprintf("%s/org.ini", dir);
-    if (write_file(*orgpath, demo_org, 0644)) return kt_error(1, "cannot write '%s': %s", *orgpath, strerror(errno));
-    return 0;
+    return rc ? rc : write_file(*orgpath, demo_org, 0644);
 }
 
 /* the story's times, relative to now: the error went live 9 days ago, a customer reported it
@@ -258,7 +255,7 @@ static int story_assess_report(struct kt_ctx *ctx, const char *dir, const struct
            "The DPO's assessment inputs are in %s/assessment.ini.\n",
            dir, dir);
     int rc = 0;
-    if (write_file(ain, demo_assessment, 0644)) rc = kt_error(1, "cannot write '%s': %s", ain, strerror(errno));
+    rc = write_file(ain, demo_assessment, 0644);
     if (!rc) rc = run(ctx, dir, "subjects", "import", ref, subj, NULL);
     if (!rc) rc = run(ctx, dir, "assess", ref, "--input", ain, NULL);
     if (!rc)

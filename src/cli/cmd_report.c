@@ -9,9 +9,9 @@
 #include "register/assessments.h"
 #include "report/report.h"
 #include "util/ktime.h"
+#include "util/output.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +23,13 @@ static const char usage[] =
 
 #define REPORT_MAX ((size_t)256 << 20)
 
+/* the report to PATH (util/output: a file is replaced atomically, a device or FIFO written as
+   it is) or, without --out, to standard output */
 static int write_out(const char *path, const struct buf *b)
 {
-    FILE *f = path ? fopen(path, "w") : stdout;
-    if (!f) return kt_error(1, "cannot write '%s': %s", path, strerror(errno));
-    int bad = fwrite(buf_str(b), 1, b->len, f) != b->len;
-    if (path) bad |= fclose(f) != 0;
-    if (bad) return kt_error(1, "cannot write '%s'", path ? path : "standard output");
-    return 0;
+    char err[1024];
+    int rc = out_write_file(path ? path : "-", buf_str(b), b->len, 0, OUT_MODE_KEEP, err, sizeof err);
+    return rc ? kt_error(rc, "%s", err) : 0;
 }
 
 static int one_line(const char *s, size_t max)

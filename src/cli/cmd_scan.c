@@ -5,6 +5,7 @@
 #include "sign/keys.h"
 #include "sign/subkey.h"
 #include "util/file.h"
+#include "util/output.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <sodium.h>
@@ -79,31 +80,18 @@ static int read_rule(const char *path, char **out, size_t *len)
     return 0;
 }
 
-/* write the CSV atomically: FILE.tmp then rename, so a failed scan never leaves half a file */
-static int write_csv(const scan_result *res, const char *path)
+/* write the CSV through util/output (opened before the scan, so that a path that cannot be
+   written is refused before the logs are read): a regular file is replaced atomically, so a
+   failed scan never leaves half a file; a device, FIFO or link is written as it is */
+static int write_csv(const scan_result *res, struct out *csv, const char *path)
 {
-    if (!strcmp(path, "-")) {
-        if (scan_write_csv(res, stdout) || fflush(stdout))
-            return kt_error(1, "cannot write the CSV to stdout: %s", strerror(errno));
-        return 0;
+    char err[1024];
+    if (scan_write_csv(res, out_stream(csv))) {
+        int e = errno;
+        out_abort(csv);
+        return kt_error(1, "cannot write '%s': %s", path, strerror(e));
     }
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wx");
-    if (!f) {
-        int rc = kt_error(1, "cannot create '%s': %s", tmp, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int bad = scan_write_csv(res, f) != 0;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path)) {
-        int rc = kt_error(1, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return rc;
-    }
-    free(tmp);
+    if (out_commit(csv, err, sizeof err)) return kt_error(1, "%s", err);
     return 0;
 }
 
@@ -193,6 +181,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     char *ruletext = NULL;
     struct scan_opts *so = NULL; /* holds the viewer key: guarded memory, wiped by sodium_free */
     struct incident inc = {0};
+    struct out csv_out = {0};
     int have_inc = 0;
     char err[1024];
     if (rc) goto out;
@@ -222,6 +211,10 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
         goto out;
     }
 
+    if (csv && (rc = out_open(&csv_out, csv, 0, OUT_MODE_KEEP, err, sizeof err))) {
+        rc = kt_error(rc, "--csv: %s", err);
+        goto out;
+    }
     if (incid) {
         if ((rc = open_incident(ctx, incid, &r, &inc, &have_inc, so))) goto out;
     } else {
@@ -244,12 +237,13 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     char summary[8192];
     scan_summary_format(res, summary, sizeof summary);
     fputs(summary, stderr);
-    if (csv && (rc = write_csv(res, csv))) goto out;
+    if (csv && (rc = write_csv(res, &csv_out, csv))) goto out;
     if (have_inc && (rc = store_scan(r, &inc, rule, res, so))) goto out;
     if (!csv && !have_inc) {
         if (scan_write_csv(res, stdout)) rc = kt_error(1, "cannot write the CSV");
     }
 out:
+    out_abort(&csv_out); /* nothing to drop once written */
     if (have_inc) incident_release(&inc);
     scan_result_free(res);
     scan_rule_free(rule);

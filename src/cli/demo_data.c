@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/ktime.h"
+#include "util/output.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <stdio.h>
@@ -195,6 +196,36 @@ static void odd_requests(struct lines *ls, const struct demo_times *t)
     add(ls, tt + 3, xasprintf("198.51.100.4 - - [%.11s\n", ts));
 }
 
+/* TEXT gzip-compressed into OUT, as gzopen(…, "wb9") would write it (deflate level 9 in the gzip
+   wrapper, no name, no time): 0 or -1 */
+static int gzip_buf(const struct buf *text, struct buf *out)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 9, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
+    size_t bound = deflateBound(&z, (uLong)text->len);
+    int rc = buf_reserve(out, bound);
+    if (!rc) {
+        z.next_in = (Bytef *)(text->p ? text->p : "");
+        z.avail_in = (uInt)text->len;
+        z.next_out = (Bytef *)out->p;
+        z.avail_out = (uInt)bound;
+        rc = deflate(&z, Z_FINISH) == Z_STREAM_END ? 0 : -1;
+        out->len = bound - z.avail_out;
+    }
+    deflateEnd(&z);
+    return rc;
+}
+
+/* PATH written whole (util/output), then given the mtime T (the demo stays byte-for-byte
+   reproducible, mtimes included) */
+static int write_dated(const char *path, const struct buf *b, int64_t t, char *err, size_t errlen)
+{
+    struct timespec ts[2] = {{(time_t)t, 0}, {(time_t)t, 0}};
+    if (out_write_file(path, buf_str(b), b->len, 0, OUT_MODE_KEEP, err, errlen)) return -1;
+    if (utimensat(AT_FDCWD, path, ts, 0)) return err_set(err, errlen, "cannot date '%s': %s", path, strerror(errno));
+    return 0;
+}
+
 /* logs/access.log.1.gz (everything before the fix's day, rotated) and logs/access.log, with
    the mtimes the servers would have left */
 static int write_logs(const char *dir, const struct demo_times *t, const struct lines *ls, char *err, size_t errlen)
@@ -207,33 +238,22 @@ static int write_logs(const char *dir, const struct demo_times *t, const struct 
     }
     free(p);
     int64_t rot = t->fixed - t->fixed % 86400;
-    p = xasprintf("%s/logs/access.log.1.gz", dir);
-    gzFile gz = gzopen(p, "wb9");
-    char *p2 = xasprintf("%s/logs/access.log", dir);
-    FILE *f = fopen(p2, "w");
-    if (!gz || !f) {
-        err_set(err, errlen, "cannot write the demo logs in '%s/logs'", dir);
-        if (gz) gzclose(gz);
-        if (f) fclose(f);
-        free(p);
-        free(p2);
-        return -1;
-    }
-    for (size_t i = 0; i < ls->n; i++) {
-        size_t len = strlen(ls->L[i].text);
-        if (ls->L[i].t < rot) gzwrite(gz, ls->L[i].text, (unsigned)len);
-        else fwrite(ls->L[i].text, 1, len, f);
-    }
-    int bad = gzclose(gz) != Z_OK;
-    bad |= fclose(f) != 0;
-    /* the files look as the servers left them: modified when their last line was written
-       (and the demo stays byte-for-byte reproducible, mtimes included) */
-    struct timespec ts1[2] = {{(time_t)rot, 0}, {(time_t)rot, 0}},
-                    ts2[2] = {{(time_t)t->logs_until, 0}, {(time_t)t->logs_until, 0}};
-    if (!bad) bad |= utimensat(AT_FDCWD, p, ts1, 0) != 0 || utimensat(AT_FDCWD, p2, ts2, 0) != 0;
-    free(p);
+    struct buf old, cur, gz;
+    buf_init(&old, 0);
+    buf_init(&cur, 0);
+    buf_init(&gz, 0);
+    for (size_t i = 0; i < ls->n; i++) buf_adds(ls->L[i].t < rot ? &old : &cur, ls->L[i].text);
+    char *p1 = xasprintf("%s/logs/access.log.1.gz", dir), *p2 = xasprintf("%s/logs/access.log", dir);
+    int rc = gzip_buf(&old, &gz) ? err_set(err, errlen, "cannot compress the demo logs") : 0;
+    /* the files look as the servers left them: modified when their last line was written */
+    if (!rc) rc = write_dated(p1, &gz, rot, err, errlen);
+    if (!rc) rc = write_dated(p2, &cur, t->logs_until, err, errlen);
+    free(p1);
     free(p2);
-    return bad ? err_set(err, errlen, "cannot write the demo logs") : 0;
+    buf_release(&old);
+    buf_release(&cur);
+    buf_release(&gz);
+    return rc;
 }
 
 static int write_rule(const char *dir, const struct demo_times *t, char *err, size_t errlen)
@@ -242,10 +262,11 @@ static int write_rule(const char *dir, const struct demo_times *t, char *err, si
     kt_time_iso(t->live - 3600, a);
     kt_time_iso(t->fixed + 3600, b);
     char *p = xasprintf("%s/rule.conf", dir);
-    FILE *f = fopen(p, "w");
+    struct out o;
+    int rc = out_open(&o, p, 0, OUT_MODE_KEEP, err, errlen);
     free(p);
-    if (!f) return err_set(err, errlen, "cannot write the rule");
-    fprintf(f,
+    if (rc) return -1;
+    fprintf(out_stream(&o),
             "# Which requests showed whose data: a profile page shows its owner's name and e-mail address.\n"
             "# The window starts an hour before the faulty deployment and ends an hour after the fix.\n"
             "format = combined\nfrom   = %s\nuntil  = %s\n\n"
@@ -259,16 +280,18 @@ static int write_rule(const char *dir, const struct demo_times *t, char *err, si
             "self    = user\n"
             "fields  = name,email\n",
             a, b);
-    return fclose(f) ? err_set(err, errlen, "cannot write the rule") : 0;
+    return out_commit(&o, err, errlen) ? -1 : 0;
 }
 
 /* the customer directory: everyone but a few whose contact data is unknown */
 static int write_subjects(const char *dir, char *err, size_t errlen)
 {
     char *p = xasprintf("%s/subjects.csv", dir), cid[16];
-    FILE *f = fopen(p, "w");
+    struct out o;
+    int rc = out_open(&o, p, 0, OUT_MODE_KEEP, err, errlen);
     free(p);
-    if (!f) return err_set(err, errlen, "cannot write subjects.csv");
+    if (rc) return -1;
+    FILE *f = out_stream(&o);
     fprintf(f, "subject,name,email,language,timezone,salutation\n");
     for (unsigned i = 0; i < NCUST; i++) {
         if (i % 997 == 13) continue; /* no contact data: never dropped, listed as unreachable */
@@ -284,7 +307,7 @@ static int write_subjects(const char *dir, char *err, size_t errlen)
         if (strchr(ln, '\'')) fprintf(f, "%s,%s %s,%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
         else fprintf(f, "%s,\"%s %s\",%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
     }
-    return fclose(f) ? err_set(err, errlen, "cannot write subjects.csv") : 0;
+    return out_commit(&o, err, errlen) ? -1 : 0;
 }
 
 int demo_write_data(const char *dir, const struct demo_times *t, char *err, size_t errlen)

@@ -1,28 +1,11 @@
-/* eml.c — notices as .eml files in a directory (see eml.h). */
+/* eml.c — notices as .eml files in a directory (see eml.h), through util/output. */
 #include "notify/eml.h"
 #include "util/err.h"
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
-static int write_all(int fd, const char *data, size_t n)
-{
-    size_t off = 0;
-    while (off < n) {
-        ssize_t k = write(fd, data + off, n - off);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        off += (size_t)k;
-    }
-    return 0;
-}
-
-int eml_unnamed_ok(const char *dir, size_t files)
+int eml_fds_ok(size_t files)
 {
     struct rlimit rl;
     rlim_t need = (rlim_t)files + 64;
@@ -32,94 +15,46 @@ int eml_unnamed_ok(const char *dir, size_t files)
         rl.rlim_cur = need;
         if (setrlimit(RLIMIT_NOFILE, &rl)) return 0;
     }
-    char proc[64];
-    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) return 0;
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    int ok = access(proc, F_OK) == 0;
-    close(fd);
-    return ok;
+    return 1;
+}
+
+static int eml_path(const char *dir, const char *notice_id, char *path, size_t len, char *err, size_t errlen)
+{
+    int k = snprintf(path, len, "%s/%s.eml", dir, notice_id);
+    if (k < 0 || (size_t)k >= len)
+        return err_set(err, errlen, "cannot write '%.200s/%s.eml': name too long", dir, notice_id);
+    return 0;
 }
 
 int eml_write_pending(const char *dir, int unnamed, const char *notice_id, const char *data, size_t n,
                       struct eml_file *f, char *err, size_t errlen)
 {
-    char tmp[4200];
-    f->kind = EML_NONE;
-    f->fd = -1;
-    if (unnamed) {
-        int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-        if (fd >= 0 && write_all(fd, data, n) == 0) {
-            f->fd = fd;
-            f->kind = EML_UNNAMED;
-            return 0;
-        }
-        err_set(err, errlen, "cannot write '%.200s/%s.eml': %s", dir, notice_id, strerror(errno));
-        if (fd >= 0) close(fd);
+    char path[4200];
+    unsigned flags = OUT_LATER | OUT_NOSYNC | (unnamed ? 0 : OUT_NO_FD);
+    memset(f, 0, sizeof *f);
+    if (eml_path(dir, notice_id, path, sizeof path, err, errlen) || out_open(&f->o, path, flags, 0600, err, errlen))
+        return -1;
+    out_write(&f->o, data, n);
+    if (out_ready(&f->o, err, errlen)) {
+        out_abort(&f->o);
         return -1;
     }
-    snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, notice_id);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return err_set(err, errlen, "cannot write '%.200s': %s", tmp, strerror(errno));
-    int bad = write_all(fd, data, n);
-    if (close(fd)) bad = -1;
-    if (bad) {
-        err_set(err, errlen, "cannot write '%.200s': %s", tmp, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    f->kind = EML_TEMP;
     return 0;
 }
 
-void eml_drop(const char *dir, const char *notice_id, struct eml_file *f)
+void eml_drop(struct eml_file *f)
 {
-    if (f->kind == EML_UNNAMED) close(f->fd);
-    else if (f->kind == EML_TEMP) {
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, notice_id);
-        unlink(tmp);
-    }
-    f->kind = EML_NONE;
-    f->fd = -1;
+    out_abort(&f->o);
 }
 
-int eml_name(const char *dir, const char *notice_id, struct eml_file *f, char *err, size_t errlen)
+int eml_name(struct eml_file *f, char *err, size_t errlen)
 {
-    char path[4200], from[4200];
-    snprintf(path, sizeof path, "%s/%s.eml", dir, notice_id);
-    int rc = 0;
-    if (f->kind == EML_UNNAMED) {
-        snprintf(from, sizeof from, "/proc/self/fd/%d", f->fd);
-        /* a file of that name from an earlier run into this directory is replaced, as rename would */
-        if (linkat(AT_FDCWD, from, AT_FDCWD, path, AT_SYMLINK_FOLLOW) &&
-            (errno != EEXIST || unlink(path) || linkat(AT_FDCWD, from, AT_FDCWD, path, AT_SYMLINK_FOLLOW)))
-            rc = err_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    } else if (f->kind == EML_TEMP) {
-        snprintf(from, sizeof from, "%s/.%s.eml.tmp", dir, notice_id);
-        if (rename(from, path)) rc = err_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    }
-    eml_drop(dir, notice_id, f);
-    return rc;
+    return out_commit(&f->o, err, errlen) ? -1 : 0;
 }
 
 int eml_write(const char *dir, const char *notice_id, const char *data, size_t n, char *err, size_t errlen)
 {
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/%s.eml", dir, notice_id);
-    snprintf(tmp, sizeof tmp, "%s/.%s.eml.tmp", dir, notice_id);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return err_set(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-    if (write_all(fd, data, n)) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return err_set(err, errlen, "cannot write '%s': %s", tmp, strerror(e));
-    }
-    if (close(fd) || rename(tmp, path)) {
-        int e = errno;
-        unlink(tmp);
-        return err_set(err, errlen, "cannot write '%s': %s", path, strerror(e));
-    }
-    return 0;
+    char path[4200];
+    if (eml_path(dir, notice_id, path, sizeof path, err, errlen)) return -1;
+    return out_write_file(path, data, n, OUT_NOSYNC, 0600, err, errlen) ? -1 : 0;
 }

@@ -132,7 +132,7 @@ static int pool_start(struct pool *pl, const struct notify_content *nc, const st
     pl->nc = nc;
     pl->dict = dict;
     pl->outdir = outdir;
-    pl->unnamed = outdir && eml_unnamed_ok(outdir, 2 * NOTIFY_BATCH_MAKE);
+    pl->unnamed = outdir && eml_fds_ok(2 * NOTIFY_BATCH_MAKE);
     pl->date = date;
     pthread_mutex_init(&pl->mu, NULL);
     pthread_cond_init(&pl->cv, NULL);
@@ -189,7 +189,7 @@ struct store_ctx {
 /* drop the files of a batch that was not stored */
 static void drop_files(struct job *jobs, size_t n, const char *outdir)
 {
-    for (size_t i = 0; outdir && i < n; i++) eml_drop(outdir, jobs[i].notice_id, &jobs[i].file);
+    for (size_t i = 0; outdir && i < n; i++) eml_drop(&jobs[i].file);
 }
 
 /* the batch's notices and outbox rows, and for each notice a transparency-log commitment to the
@@ -251,7 +251,7 @@ static int store_batch(const struct store_ctx *sc, struct job *jobs, size_t n)
     }
     char err[4400];
     for (size_t i = 0; outdir && i < n; i++)
-        if (eml_name(outdir, jobs[i].notice_id, &jobs[i].file, err, sizeof err)) {
+        if (eml_name(&jobs[i].file, err, sizeof err)) {
             drop_files(jobs + i + 1, n - i - 1, outdir);
             return reg_fail(sc->r, 1, "%s", err);
         }
@@ -403,7 +403,6 @@ static size_t next_batch(const struct incident *inc, const struct notify_people 
         struct job *j = &jb[n];
         job_clear(j);
         memset(j, 0, sizeof *j);
-        j->file.fd = -1;
         j->e = &pp->ex[todo[*pos]];
         j->s = notify_contact(pp, j->e->subject);
         j->seq = ++*seq;

@@ -1,6 +1,7 @@
 /* keys.c — the organisation's key pair in minisign's file formats (see keys.h). */
 #include "sign/keys.h"
 #include "util/err.h"
+#include "util/output.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,75 +129,6 @@ void sign_pubkey_b64(const unsigned char pk[32], const unsigned char keyid[8], c
     sodium_bin2base64(out, SIGN_PUBKEY_B64 + 1, (const unsigned char *)&r, sizeof r, sodium_base64_VARIANT_ORIGINAL);
 }
 
-/* ---- writing files atomically -------------------------------------------------------- */
-
-static int fsync_dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir) return -1;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    if (rc != 0 && (errno == EINVAL || errno == EROFS)) rc = 0; /* some file systems cannot sync directories */
-    close(fd);
-    return rc;
-}
-
-/* Write DATA to a new temp file next to PATH with MODE, fsync it. TMP (size TMPLEN)
- * receives its name. Returns 0 or -1 with err (the temp file is removed on failure). */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp, size_t tmplen, char *err,
-                      size_t errlen)
-{
-    int n = snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
-    if (n < 0 || (size_t)n >= tmplen) return err_set(err, errlen, "path too long: '%s'", path);
-    int fd = mkostemp(tmp, O_CLOEXEC); /* creates the file with mode 0600 */
-    if (fd < 0) return err_set(err, errlen, "cannot create a file next to '%s': %s", path, strerror(errno));
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) goto fail;
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, mode) != 0 || fsync(fd) != 0) goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    return 0;
-fail:
-    err_set(err, errlen, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    return -1;
-}
-
-/* Put TMP in place as PATH without ever replacing an existing PATH. Returns 0 or -1. */
-static int place_temp(const char *tmp, const char *path, char *err, size_t errlen)
-{
-    if (link(tmp, path) != 0) {
-        int e = errno;
-        if (e == EEXIST) err_set(err, errlen, "'%s' already exists", path);
-        else err_set(err, errlen, "cannot create '%s': %s", path, strerror(e));
-        unlink(tmp);
-        return -1;
-    }
-    unlink(tmp);
-    return 0;
-}
-
 static int comment_ok(const char *c, char *err, size_t errlen)
 {
     size_t n = strlen(c);
@@ -241,20 +173,20 @@ static size_t seckey_text(const sign_key *k, const char *comment, struct seckey_
 int sign_key_write(const sign_key *k, const char *secret_path, const char *public_path, const char *comment, char *err,
                    size_t errlen)
 {
-    struct stat st;
-    char tmp_sec[4200], tmp_pub[4200];
     char keyhex[SIGN_KEYID_HEX], pubb64[SIGN_PUBKEY_B64 + 1];
     char pubtext[128];
     struct seckey_rec *rec = NULL;
     char *sectext = NULL;
     size_t seclen;
-    int rc = -1, have_tmp_sec = 0, have_tmp_pub = 0;
+    struct out sec = {0}, pub = {0};
+    int rc = -1;
 
     if (sodium_ready(err, errlen) != 0) return -1;
     if (!comment) comment = DEFAULT_COMMENT;
     if (comment_ok(comment, err, errlen) != 0) return -1;
     if (strcmp(secret_path, public_path) == 0)
         return err_set(err, errlen, "secret and public key paths are the same: '%s'", secret_path);
+    struct stat st; /* the message users know; out_open and the commit check again (OUT_EXCL) */
     if (lstat(secret_path, &st) == 0) return err_set(err, errlen, "'%s' already exists", secret_path);
     if (lstat(public_path, &st) == 0) return err_set(err, errlen, "'%s' already exists", public_path);
 
@@ -272,25 +204,21 @@ int sign_key_write(const sign_key *k, const char *secret_path, const char *publi
     sign_pubkey_b64(k->sk + 32, k->keyid, pubb64);
     int pl = snprintf(pubtext, sizeof pubtext, COMMENT_PREFIX "minisign public key %s\n%s\n", keyhex, pubb64);
 
-    if (write_temp(secret_path, sectext, seclen, 0600, tmp_sec, sizeof tmp_sec, err, errlen) != 0) goto out;
-    have_tmp_sec = 1;
-    if (write_temp(public_path, pubtext, (size_t)pl, 0644, tmp_pub, sizeof tmp_pub, err, errlen) != 0) goto out;
-    have_tmp_pub = 1;
-    have_tmp_sec = 0; /* place_temp removes the temp file either way */
-    if (place_temp(tmp_sec, secret_path, err, errlen) != 0) goto out;
-    have_tmp_pub = 0;
-    if (place_temp(tmp_pub, public_path, err, errlen) != 0) {
+    /* both written before either is put in place (out_write copies nothing; a write error
+       shows at the commit) */
+    if (out_open(&sec, secret_path, OUT_SECRET | OUT_EXCL, 0600, err, errlen)) goto out;
+    out_write(&sec, sectext, seclen);
+    if (out_open(&pub, public_path, OUT_EXCL, 0644, err, errlen)) goto out;
+    out_write(&pub, pubtext, (size_t)pl);
+    if (out_commit(&sec, err, errlen)) goto out;
+    if (out_commit(&pub, err, errlen)) {
         unlink(secret_path); /* we created it just now */
-        goto out;
-    }
-    if (fsync_dir_of(secret_path) != 0 || fsync_dir_of(public_path) != 0) {
-        err_set(err, errlen, "cannot sync the directory of '%s': %s", secret_path, strerror(errno));
         goto out;
     }
     rc = 0;
 out:
-    if (have_tmp_sec) unlink(tmp_sec);
-    if (have_tmp_pub) unlink(tmp_pub);
+    out_abort(&sec);
+    out_abort(&pub);
     sodium_free(rec); /* sodium_free wipes; NULL ok */
     sodium_free(sectext);
     return rc;

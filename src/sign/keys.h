@@ -26,9 +26,11 @@ typedef struct sign_key sign_key; /* secret key: lives in sodium_malloc'd guarde
 
 /* Create a new key pair: writes SECRET_PATH (mode 0600, never overwrites an existing file) in
  * minisign's unencrypted secret-key format (what `minisign -G -W` writes), and PUBLIC_PATH
- * (mode 0644) in minisign's public-key format. Both are written to a temp file in the same
- * directory, fsync'ed and link()ed into place, so a crash leaves no half file and an existing
- * file is never replaced. The secret key's untrusted comment is "klartext secret key; keep
+ * (mode 0644) in minisign's public-key format. Both go through util/output with OUT_EXCL (the
+ * secret also OUT_SECRET): written to a temporary file in the same directory, fsync'ed and
+ * linked into place, so a crash leaves no half file and nothing that exists (not even a
+ * dangling link) is ever replaced; the secret is refused through a symbolic link and in a
+ * directory everyone may write without the sticky bit. The secret key's untrusted comment is "klartext secret key; keep
  * private". Refuses when either file exists ("'klartext.key' already exists"); if the public
  * key cannot be placed, the new secret key file is removed again.
  * Returns 0, or -1 with err filled. */

@@ -161,7 +161,7 @@ FILE *out_stream(struct out *o)
     if (o->kind == K_STDOUT && !(o->flags & OUT_LATER)) return o->stream = stdout;
     cookie_io_functions_t io = {.write = cookie_write};
     o->stream = fopencookie(o, "w", io);
-    if (o->stream) setvbuf(o->stream, NULL, _IOFBF, STREAM_BUF);
+    if (!o->stream || setvbuf(o->stream, NULL, _IOFBF, STREAM_BUF)) xalloc_fail();
     return o->stream;
 }
 

@@ -104,8 +104,8 @@ int out_write(struct out *o, const void *data, size_t len);
 
 /* A stdio stream that writes through out_write (for fprintf or a function that takes a FILE *;
  * fully buffered); for "-", stdout itself. Owned by o: flushed and closed by out_ready,
- * out_commit or out_abort (never fclose it). The same stream on every call; NULL if out of
- * memory. */
+ * out_commit or out_abort (never fclose it). The same stream on every call; never NULL (out of
+ * memory ends the process, as in util/xalloc.h). */
 FILE *out_stream(struct out *o);
 
 /* Optional, for outputs that wait for their commit: flush the stream (which is then closed) and,

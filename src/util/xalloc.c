@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void oom(void)
+void xalloc_fail(void)
 {
     static const char msg[] = "klartext: out of memory\n";
     if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more we can do */
@@ -16,31 +16,31 @@ static void oom(void)
 void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) oom();
+    if (!p) xalloc_fail();
     return p;
 }
 void *xcalloc(size_t n, size_t s)
 {
     void *p = calloc(n ? n : 1, s ? s : 1);
-    if (!p) oom();
+    if (!p) xalloc_fail();
     return p;
 }
 void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
-    if (!p) oom();
+    if (!p) xalloc_fail();
     return p;
 }
 char *xstrdup(const char *s)
 {
     char *p = strdup(s ? s : "");
-    if (!p) oom();
+    if (!p) xalloc_fail();
     return p;
 }
 char *xstrndup(const char *s, size_t n)
 {
     char *p = strndup(s, n);
-    if (!p) oom();
+    if (!p) xalloc_fail();
     return p;
 }
 
@@ -51,6 +51,6 @@ char *xasprintf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    if (n < 0) oom();
+    if (n < 0) xalloc_fail();
     return s;
 }

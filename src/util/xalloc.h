@@ -10,6 +10,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* print "klartext: out of memory" and exit 1: for allocations made elsewhere (fopencookie) */
+void xalloc_fail(void) __attribute__((noreturn));
 /* printf into a new string (caller frees) */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #endif

@@ -451,20 +451,23 @@ static void test_own_fds(void)
     close(fd);
     CHECK_STR(get("log"), "first\nsecond\nthird\n");
     CHECK(ino_of("log") == before);
-    /* "-" and /dev/stdout are standard output, through stdio */
+    /* "-" and a link to /proc/self/fd/1 (as /dev/stdout is; not the machine's own, which a
+       broken helper would replace) are standard output, through stdio */
+    CHECK(symlink("/proc/self/fd/1", P("my-stdout")) == 0);
     fflush(stdout);
     int saved = dup(1);
     fd = open(P("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     close(fd);
     int rc1 = out_write_file("-", "dash\n", 5, 0, OUT_MODE_KEEP, e, sizeof e);
-    int rc2 = out_write_file("/dev/stdout", "dev\n", 4, 0, OUT_MODE_KEEP, e, sizeof e);
+    int rc2 = out_write_file(P("my-stdout"), "dev\n", 4, 0, OUT_MODE_KEEP, e, sizeof e);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
     CHECK_INT(rc1, OUT_OK);
     CHECK_INT(rc2, OUT_OK);
     CHECK_STR(get("stdout"), "dash\ndev\n");
+    CHECK(S_ISLNK(mode_of("my-stdout")));
 }
 
 /* replacing another user's file keeps its owner (root may give a file away) */
