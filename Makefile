@@ -6,7 +6,8 @@
 #   make test-hardening  crash, disk, limits, attacks, secrets and the fuzz replays
 #   make fuzz       libFuzzer targets (clang-14) -> build-fuzz/
 #   make check-style     format (changed files), SQL only in src/register/, functions <= 100
-#                        lines, no circles; make format reformats every C file;
+#                        lines, no circles, files written only by src/util/output.c and no
+#                        output to /dev/null in tests; make format reformats every C file;
 #                        make structure prints the structure drawing (docs/HACKING.md)
 # Options: WERROR=1 (CI), WITH_ISAL=0 to build without ISA-L, JOBS=N suites at once in tests.
 

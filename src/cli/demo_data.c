@@ -196,7 +196,7 @@ static void odd_requests(struct lines *ls, const struct demo_times *t)
     add(ls, tt + 3, xasprintf("198.51.100.4 - - [%.11s\n", ts));
 }
 
-/* TEXT gzip-compressed into OUT, as gzopen(…, "wb9") would write it (deflate level 9 in the gzip
+/* TEXT gzip-compressed into OUT as zlib writes it for gzopen with mode wb9 (deflate level 9 in the gzip
    wrapper, no name, no time): 0 or -1 */
 static int gzip_buf(const struct buf *text, struct buf *out)
 {

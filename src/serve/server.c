@@ -1219,7 +1219,7 @@ static int open_log_and_limits(const struct serve_opts *o, char *err, size_t err
 {
     if (!o->access_log || !strcmp(o->access_log, "-")) access_log = stderr;
     else if (!strcmp(o->access_log, "off")) access_log = NULL;
-    else if (!(access_log = fopen(o->access_log, "a"))) {
+    else if (!(access_log = fopen(o->access_log, "a"))) { /* output-ok: appended to, never replaced */
         snprintf(err, errlen, "cannot open '%s': %s", o->access_log, strerror(errno));
         return 1;
     }

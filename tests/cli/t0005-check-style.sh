@@ -2,7 +2,9 @@
 # make check-style (tools/check-style): on a small tree of three modules that passes every
 # check, each check fails on a violation planted in it and names the place — formatting of a
 # changed file (and with CHECK_STYLE_ALL=1 of any file), SQL outside src/register/, a function
-# over 100 lines, a circle between modules and one between the files of a module — and
+# over 100 lines, a circle between modules and one between the files of a module, a file
+# written (renamed, linked, created) outside src/util/output.c, a test that sends an output of
+# klartext's to /dev/null — and
 # `make format` repairs what the format check finds. Then tools/structure and
 # tools/func-length read the real tree.
 . "$(dirname "$0")/lib.sh"
@@ -56,10 +58,10 @@ int cmd_run(int v)
 EOF
 "$CF" -i --style=file src/*/*.[ch]
 git init -q -b main . && git add -A && git commit -qm base && git checkout -qb work
-reset_tree() { git checkout -q -f work && git clean -qfd src; }
+reset_tree() { git checkout -q -f work && git clean -qfd src tests; }
 
 test_expect_success 'a tree that keeps the rules passes every check' '
-    tools/check-style >out && grep_q "check-style: all 4 checks passed" out &&
+    tools/check-style >out && grep_q "check-style: all 5 checks passed" out &&
     CHECK_STYLE_ALL=1 tools/check-style format >out && grep_q "ok (5 files)" out
 '
 
@@ -153,12 +155,53 @@ test_expect_success 'structure: the drawing shows the layers, each module with i
     grep_q "^  2  cli$" out && grep_q "^  1  register$" out && grep_q "^  0  util$" out &&
     grep_q "^cli/ (layer 2) -> register, util$" out && grep_q "^  store.c store.h$" out
 '
-test_expect_success 'all four checks run together and the summary names those that failed' '
+test_expect_success 'all the checks run together and the summary names those that failed' '
     reset_tree &&
     printf "int cmd_peek(void){return sqlite3_changes(0);}\n" >>src/cli/cmd.c &&
     long_function cmd_long 101 >>src/cli/cmd.c &&
     { tools/check-style >out; test $? = 1; } && cat out &&
-    grep_q "check-style: 3 of 4 checks failed: format sql length" out
+    grep_q "check-style: 3 of 5 checks failed: format sql length" out
+'
+
+test_expect_code 1 'output: rename( outside src/util/output.c fails with file and line' '
+    reset_tree
+    printf "int cmd_move(const char *a, const char *b) { return rename(a, b); }\n" >>src/cli/cmd.c
+    tools/check-style output >out; rc=$?; cat out
+    grep_q "1 line(s) in src/ write files without src/util/output.c" out && grep_q "| src/cli/cmd.c:10:" out && exit $rc
+'
+test_expect_code 1 'output: renameat, linkat, link, creat, mkstemp, O_CREAT, O_TMPFILE, O_TRUNC and fopen "w" each fail' '
+    for w in "renameat(d, a, d, b);" "linkat(d, a, d, b, 0);" "link(a, b);" "creat(a, 0644);" "mkostemp(t, 0);" \
+             "open(a, O_WRONLY | O_CREAT, 0644);" "open(d, O_TMPFILE | O_RDWR, 0600);" "open(a, O_RDWR | O_TRUNC);" \
+             "FILE *f = fopen(a, \"w\");" "FILE *f = fopen(a, \"ab\");" "gzFile g = gzopen(a, \"wb9\");"; do
+        reset_tree; printf "%s\n" "$w" >>src/register/store.c
+        tools/check-style output >out; [ $? = 1 ] || { echo "not found: $w"; cat out; exit 0; }
+    done
+    exit 1
+'
+test_expect_success 'output: the same in src/util/output.c, unlink, fopen for reading, and a line with output-ok: pass' '
+    reset_tree && mkdir -p src/util &&
+    printf "int out_x(const char *a, const char *b) { return rename(a, b); }\n" >src/util/output.c &&
+    printf "int cmd_rm(const char *a) { return unlink(a); }\n" >>src/cli/cmd.c &&
+    printf "FILE *cmd_in(const char *a) { return fopen(a, \"rb\"); }\n" >>src/cli/cmd.c &&
+    printf "int cmd_lock(const char *a) { return open(a, O_RDWR | O_CREAT, 0600); /* output-ok: a lock */ }\n" >>src/cli/cmd.c &&
+    tools/check-style output >out && grep_q "output     ok" out
+'
+# the planted test lines are made with printf, so that this script holds no such line itself
+test_expect_code 1 'output: a test that sends --csv, --out or --partial to /dev/null fails, named' '
+    reset_tree && mkdir -p tests/cli
+    printf "klartext scan --rule r --csv %s x.log\n" /dev/null >tests/cli/t1-a.sh
+    tools/check-style output >out; rc=$?; cat out
+    grep_q "1 line(s) in tests/ or bench/ send an output to /dev/null" out && grep_q "| tests/cli/t1-a.sh:1:" out || exit 0
+    for w in "--out=%s" "--partial \"%s\"" "--letters %s" "--out %s"; do
+        reset_tree; mkdir -p tests/cli; printf "klartext x $w\n" /dev/full >tests/cli/t1-b.sh
+        tools/check-style output >out; [ $? = 1 ] || { echo "not found: $w"; cat out; exit 0; }
+    done
+    exit $rc
+'
+test_expect_success 'output: a redirection to /dev/null and --csv - pass' '
+    reset_tree && mkdir -p tests/cli &&
+    printf "klartext scan --rule r --csv - x.log >%s 2>&1\nklartext report 1 --out out.txt\n" /dev/null >tests/cli/t1-c.sh &&
+    tools/check-style output >out && grep_q "output     ok" out
 '
 
 cd "$SRC_DIR" || exit 1
