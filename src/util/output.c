@@ -171,10 +171,14 @@ FILE *out_stream(struct out *o)
  * as it is open (at its offset, in its append mode), never replaced */
 static int fd_name(const char *path, int *fd)
 {
-    int n = -1, end = 0;
-    if ((sscanf(path, "/proc/self/fd/%d%n", &n, &end) == 1 || sscanf(path, "/dev/fd/%d%n", &n, &end) == 1) &&
-        !path[end] && n >= 0) {
-        *fd = n;
+    static const char *const dirs[] = {"/proc/self/fd/", "/dev/fd/"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(dirs[i]);
+        if (strncmp(path, dirs[i], n) || path[n] < '0' || path[n] > '9') continue;
+        char *end;
+        long v = strtol(path + n, &end, 10);
+        if (*end || v > INT32_MAX) return 0;
+        *fd = (int)v;
         return 1;
     }
     return 0;
@@ -215,7 +219,8 @@ static int resolve(struct out *o, struct stat *st, int *exists, char *err, size_
             return fail_errno(o, e == ELOOP ? OUT_EARG : OUT_EIO, err, errlen, e);
         }
         link[k] = 0;
-        char *dir = dir_of(cur), *next = link[0] == '/' ? xstrdup(link) : xasprintf("%s/%s", dir, link);
+        char *dir = dir_of(cur),
+             *next = link[0] == '/' || !strchr(cur, '/') ? xstrdup(link) : xasprintf("%s/%s", dir, link);
         free(dir);
         free(link);
         free(cur);
@@ -294,12 +299,16 @@ static int check_dir(struct out *o, const char *dir, char *err, size_t errlen)
     return OUT_OK;
 }
 
-/* 1 if the unnamed file FD can be linked by its /proc name */
+/* 1 if the unnamed file FD can be linked by its /proc name (once it could, it always can) */
 static int proc_ok(int fd)
 {
+    static int ok;
+    if (__atomic_load_n(&ok, __ATOMIC_RELAXED)) return 1;
     char p[64];
     snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-    return access(p, F_OK) == 0;
+    if (access(p, F_OK)) return 0;
+    __atomic_store_n(&ok, 1, __ATOMIC_RELAXED);
+    return 1;
 }
 
 /* The temporary file in DIR (unnamed where possible, mode 0600 until the commit), or, when DIR
@@ -321,9 +330,10 @@ static int open_temp(struct out *o, const char *dir, int mode, char *err, size_t
         o->kind = K_TEMP;
         return OUT_OK;
     }
-    int e = errno;
+    int e = errno, rc;
     free(o->tmp);
     o->tmp = NULL;
+    if ((e == ENOENT || e == ENOTDIR) && (rc = check_dir(o, dir, err, errlen))) return rc;
     char why[900];
     if ((e == EACCES || e == EPERM) && o->replace && !(o->flags & (OUT_SECRET | OUT_EXCL))) {
         o->fd = open(o->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -353,8 +363,8 @@ static int open_file(struct out *o, const struct stat *st, int exists, int mode,
         o->uid = st->st_uid;
         o->gid = st->st_gid;
     }
-    char *dir = dir_of(o->target);
-    int rc = check_dir(o, dir, err, errlen);
+    char *dir = dir_of(o->target); /* checked up front for a secret, else when no file can be made */
+    int rc = (o->flags & OUT_SECRET) ? check_dir(o, dir, err, errlen) : OUT_OK;
     if (!rc) rc = open_temp(o, dir, mode, err, errlen);
     free(dir);
     return rc;
@@ -365,7 +375,7 @@ static int open_target(struct out *o, int mode, char *err, size_t errlen)
 {
     struct stat st;
     int exists = 0, rc;
-    if (lstat(o->path, &st) == 0) {
+    if ((o->flags & (OUT_EXCL | OUT_SECRET)) && lstat(o->path, &st) == 0) {
         if ((o->flags & OUT_EXCL)) return fail(o, OUT_EIO, err, errlen, "it already exists");
         if ((o->flags & OUT_SECRET) && S_ISLNK(st.st_mode))
             return fail(o, OUT_EIO, err, errlen, "it is a symbolic link, and a secret is never written through one");
