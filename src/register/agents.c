@@ -110,23 +110,42 @@ void agent_recs_free(struct agent_rec *a, size_t n)
     free(a);
 }
 
-int agent_check(reg *r, const char *token, char name[AGENT_NAME_MAX + 1], int *found)
+int agent_check(reg *r, const char *token, struct agent_ident *who, int *found)
 {
     uint8_t h[32];
     *found = 0;
-    name[0] = 0;
+    memset(who, 0, sizeof *who);
     token_hash(token, h);
-    db_stmt *s = db_prepare(r->d, "SELECT name, token_hash FROM agent WHERE token_hash = ? AND removed_at IS NULL");
+    db_stmt *s = db_prepare(r->d, "SELECT id, name, token_hash FROM agent WHERE token_hash = ? AND removed_at IS NULL");
     if (!s) return reg_dberr(r);
     db_bind_blob(s, 1, h, sizeof h);
     int st = db_step(s);
     if (st == DB_ROW) {
         size_t n = 0;
-        const void *b = db_col_blob(s, 1, &n);
+        const void *b = db_col_blob(s, 2, &n);
         if (b && n == sizeof h && sodium_memcmp(b, h, sizeof h) == 0) {
-            snprintf(name, AGENT_NAME_MAX + 1, "%s", db_col_text(s, 0));
+            who->id = db_col_int(s, 0);
+            snprintf(who->name, sizeof who->name, "%s", db_col_text(s, 1));
+            memcpy(who->token_hash, h, sizeof h);
             *found = 1;
         }
+    }
+    db_reset(s);
+    sodium_memzero(h, sizeof h);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int agent_ident_valid(reg *r, const struct agent_ident *who, int *valid)
+{
+    *valid = 0;
+    db_stmt *s = db_prepare(r->d, "SELECT token_hash FROM agent WHERE id = ? AND removed_at IS NULL");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, who->id);
+    int st = db_step(s);
+    if (st == DB_ROW) {
+        size_t n = 0;
+        const void *b = db_col_blob(s, 0, &n);
+        *valid = b && n == sizeof who->token_hash && sodium_memcmp(b, who->token_hash, n) == 0;
     }
     db_reset(s);
     return st == DB_ERR ? reg_dberr(r) : 0;

@@ -31,9 +31,20 @@ struct agent_rec {
 int agent_list(reg *r, int all, struct agent_rec **out, size_t *n);
 void agent_recs_free(struct agent_rec *a, size_t n);
 
+/* Who an agent is for as long as their token is valid: the row (a removed and re-added agent
+ * gets a new row) and the hash of the token it was created with. */
+struct agent_ident {
+    int64_t id;
+    uint8_t token_hash[32];
+    char name[AGENT_NAME_MAX + 1];
+};
 /* Look up an active agent by token (any string; hashed, then found by its hash). 0 and
- * *found 1 with NAME filled, or *found 0. */
-int agent_check(reg *r, const char *token, char name[AGENT_NAME_MAX + 1], int *found);
+ * *found 1 with WHO filled, or *found 0 (WHO zeroed). */
+int agent_check(reg *r, const char *token, struct agent_ident *who, int *found);
+/* *valid 1 when WHO (from agent_check) still stands: its row is not removed and holds the same
+ * token hash. A session started with a token ends when the agent is removed, even if an agent
+ * of the same name is added again. Returns 0 or 1 (reg_err). */
+int agent_ident_valid(reg *r, const struct agent_ident *who, int *valid);
 /* *active 1 when an agent named NAME exists and is not removed. Returns 0 or 1 (reg_err). */
 int agent_active(reg *r, const char *name, int *active);
 #endif

@@ -313,3 +313,143 @@ int http_hex_token(const char *s, unsigned char *out, size_t outlen)
         out[i] = (unsigned char)(hexval((unsigned char)s[2 * i]) << 4 | hexval((unsigned char)s[2 * i + 1]));
     return 0;
 }
+
+int http_token(const char *s, size_t n)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if (!n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c && strchr(extra, c))))
+            return 0;
+    }
+    return 1;
+}
+
+size_t http_log_escape(const char *s, char *out, size_t outsz)
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int esc = *p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\';
+        size_t need = esc ? 4 : 1;
+        if (o + need >= outsz) break;
+        if (esc) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hx[*p >> 4];
+            out[o++] = hx[*p & 15];
+        } else {
+            out[o++] = (char)*p;
+        }
+    }
+    if (outsz) out[o] = 0;
+    return o;
+}
+
+/* ":PORT" at P[0..N): 1..5 digits up to 65535; the value, or -1 */
+static long port_value(const char *p, size_t n)
+{
+    if (n < 1 || n > 5) return -1;
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v <= 65535 ? v : -1;
+}
+
+long http_host_origin(const char *scheme, const char *host, size_t n, char *out, size_t outsz)
+{
+    int https = !strcmp(scheme, "https");
+    if (outsz) out[0] = 0;
+    if (!https && strcmp(scheme, "http")) return -1;
+    size_t hn = n; /* the host part, without the port */
+    long port = -1;
+    if (n && host[0] == '[') {
+        const char *e = memchr(host, ']', n);
+        if (!e || e == host + 1) return -1;
+        hn = (size_t)(e - host) + 1;
+        for (const char *p = host + 1; p < e; p++)
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') || *p == ':' ||
+                  *p == '.'))
+                return -1;
+    } else {
+        const char *colon = memchr(host, ':', n);
+        if (colon) hn = (size_t)(colon - host);
+        if (!hn) return -1;
+        for (size_t i = 0; i < hn; i++) {
+            char c = host[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                  c == '_'))
+                return -1;
+        }
+    }
+    if (hn < n) {
+        if (host[hn] != ':' || (port = port_value(host + hn + 1, n - hn - 1)) < 0) return -1;
+        if (port == (https ? 443 : 80)) port = -1;
+    }
+    char ps[8] = "";
+    if (port >= 0) snprintf(ps, sizeof ps, ":%ld", port);
+    int len = snprintf(out, outsz, "%s://%.*s%s", scheme, (int)hn, host, ps);
+    if (len < 0 || (size_t)len >= outsz) {
+        if (outsz) out[0] = 0;
+        return -1;
+    }
+    for (char *p = out + strlen(scheme) + 3; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    return len;
+}
+
+long http_origin(const char *s, char *out, size_t outsz)
+{
+    if (outsz) out[0] = 0;
+    const char *sep = strstr(s, "://");
+    if (!sep || sep - s > 5) return -1;
+    char scheme[8];
+    size_t sn = (size_t)(sep - s);
+    for (size_t i = 0; i < sn; i++) scheme[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+    scheme[sn] = 0;
+    const char *a = sep + 3;
+    size_t an = strcspn(a, "/?#");
+    if (memchr(a, '@', an)) return -1;
+    return http_host_origin(scheme, a, an, out, outsz);
+}
+
+static int caseless_eq(const char *a, size_t n, const char *lit)
+{
+    if (strlen(lit) != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] - 'A' + 'a') : a[i];
+        if (c != lit[i]) return 0;
+    }
+    return 1;
+}
+
+void http_framing_add(struct http_framing *f, const char *key, size_t kn, const char *value, size_t vn)
+{
+    if (!http_token(key, kn)) f->bad_name = 1;
+    for (size_t i = 0; i < vn; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) f->bad_value = 1;
+    }
+    if (caseless_eq(key, kn, "content-length")) f->content_length++;
+    if (caseless_eq(key, kn, "host")) f->host++;
+    if (caseless_eq(key, kn, "transfer-encoding")) {
+        f->transfer_encoding++;
+        if (caseless_eq(value, vn, "chunked")) f->te_chunked++;
+    }
+}
+
+const char *http_framing_check(const struct http_framing *f, int http11)
+{
+    if (f->bad_name) return "a field name that is not a token";
+    if (f->bad_value) return "a control character in a field value";
+    if (f->content_length > 1) return "more than one Content-Length";
+    if (f->content_length && f->transfer_encoding) return "Content-Length and Transfer-Encoding";
+    if (f->transfer_encoding && !http11) return "Transfer-Encoding in HTTP/1.0";
+    if (f->transfer_encoding > 1 || f->transfer_encoding != f->te_chunked)
+        return "Transfer-Encoding other than chunked";
+    if (f->host > 1) return "more than one Host";
+    return NULL;
+}

@@ -88,4 +88,43 @@ int http_addr_parse(const char *s, size_t n, struct http_addr *out);
  * lower-case hex digits and nothing else — no upper case, prefix, white space or shorter or
  * longer value. Decodes it into OUT[0..OUTLEN) and returns 0; -1 (OUT untouched) otherwise. */
 int http_hex_token(const char *s, unsigned char *out, size_t outlen);
+/* 1 when S[0..N) is an RFC 9110 token (N >= 1, only "!#$%&'*+-.^_`|~", digits and letters):
+ * what a method and a field name must be. */
+int http_token(const char *s, size_t n);
+
+/* S as one field of the access log: every byte outside '!'..'~', and '"' and '\', written as
+ * "\xHH" (so a line never holds a control character, a space or a quote that is not the log's
+ * own). Cut on a whole escape to fit OUT (OUTSZ >= 1); NUL-terminated. Returns the length. */
+size_t http_log_escape(const char *s, char *out, size_t outsz);
+
+/* The origin "scheme://host[:port]" of SCHEME ("http" or "https") and a Host header value
+ * HOST[0..N) (a name, an IPv4 address or an IPv6 address in brackets, an optional ":PORT"):
+ * scheme and host lower-cased, the scheme's default port (80, 443) left out, so that two
+ * spellings of one origin give the same text. Returns the length, or -1 (OUT "") for a host
+ * that is empty or holds anything but letters, digits, '-', '.', '_' (and ':' inside
+ * brackets), a bad port, another scheme, or a result longer than OUTSZ-1. */
+long http_host_origin(const char *scheme, const char *host, size_t n, char *out, size_t outsz);
+/* The origin of an Origin header value or of an absolute http(s) URL ("https://Portal.example:443/x"
+ * gives "https://portal.example") as http_host_origin writes it; -1 for "null", user info
+ * ('@'), a missing "//" or anything http_host_origin refuses. */
+long http_origin(const char *s, char *out, size_t outsz);
+
+/* What a request's header fields say about its framing (RFC 9112 §6): fed field by field
+ * with http_framing_add, judged by http_framing_check. */
+struct http_framing {
+    int content_length; /* Content-Length fields */
+    int transfer_encoding; /* Transfer-Encoding fields */
+    int te_chunked; /* ... of which exactly "chunked" (any case) */
+    int host; /* Host fields */
+    int bad_name; /* a field name that is not a token */
+    int bad_value; /* a field value with a control character (CR, NUL, ...; HTAB is fine) */
+};
+/* Count the field KEY[0..KN): VALUE[0..VN). F starts zeroed. */
+void http_framing_add(struct http_framing *f, const char *key, size_t kn, const char *value, size_t vn);
+/* NULL when a request with fields F (HTTP/1.1 when HTTP11, else 1.0) is framed the one way
+ * RFC 9112 allows; otherwise why not, for a 400 that closes the connection: "more than one
+ * Content-Length", "Content-Length and Transfer-Encoding", "Transfer-Encoding other than
+ * chunked", "Transfer-Encoding in HTTP/1.0", "more than one Host", "a field name that is not
+ * a token", "a control character in a field value". */
+const char *http_framing_check(const struct http_framing *f, int http11);
 #endif

@@ -742,7 +742,30 @@ void page_rate_limited(reg *r, int de_, int retry_after, struct buf *b)
 
 /* ---- agent console ---- */
 
-void page_agent_login(reg *r, int de_, const char *msg, struct buf *b)
+void page_refused(reg *r, int de_, struct buf *b)
+{
+    b->len = 0;
+    if (b->p) b->p[0] = 0;
+    const char *h = T("Anfrage abgelehnt", "Request refused");
+    html_begin(b, r, de_, h, "/");
+    buf_addf(b, "<h1>%s</h1>\n<p>%s</p>\n<p><a href=\"/?lang=%s\">%s</a></p>\n", h,
+             T("Dieses Formular wurde nicht von einer Seite dieses Portals abgeschickt, oder die Seite war zu alt. "
+               "Öffnen Sie das Portal selbst (geben Sie die Adresse ein) und versuchen Sie es noch einmal.",
+               "This form was not sent from a page of this portal, or the page was too old. Open the portal "
+               "yourself (type its address) and try again."),
+             de_ ? "de" : "en", T("Zur Startseite", "To the start page"));
+    html_end(b, r, de_);
+}
+
+/* the hidden field with a form's token */
+static void form_token_field(struct buf *b, const char *token)
+{
+    buf_adds(b, "<input type=\"hidden\" name=\"ft\" value=\"");
+    html_esc(b, token);
+    buf_adds(b, "\">\n");
+}
+
+void page_agent_login(reg *r, int de_, const char *msg, const struct agent_forms *f, struct buf *b)
 {
     html_begin(b, r, de_, T("Kundenservice: Anmeldung", "Customer service: sign in"), "/agent");
     buf_addf(b, "<h1>%s</h1>\n", T("Kundenservice: Anmeldung", "Customer service: sign in"));
@@ -751,43 +774,52 @@ void page_agent_login(reg *r, int de_, const char *msg, struct buf *b)
         html_esc(b, msg);
         buf_adds(b, "</p>\n");
     }
+    buf_addf(b,
+             "<form method=\"post\" action=\"/agent/login\" class=\"form\">\n<input type=\"hidden\" name=\"lang\" "
+             "value=\"%s\">\n",
+             de_ ? "de" : "en");
+    form_token_field(b, f->login);
     buf_addf(
         b,
-        "<form method=\"post\" action=\"/agent/login\" class=\"form\">\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n"
         "<p><label for=\"token\">%s</label>\n<input id=\"token\" name=\"token\" type=\"password\" required autocomplete=\"current-password\" maxlength=\"100\"></p>\n"
         "<p><button type=\"submit\">%s</button></p>\n</form>\n",
-        de_ ? "de" : "en", T("Ihr Agenten-Token", "Your agent token"), T("Anmelden", "Sign in"));
+        T("Ihr Agenten-Token", "Your agent token"), T("Anmelden", "Sign in"));
     html_end(b, r, de_);
 }
 
-static void agent_search(struct buf *b, int de_)
+static void agent_search(struct buf *b, int de_, const struct agent_forms *f)
 {
+    buf_addf(b,
+             "<form method=\"post\" action=\"/agent/lookup\" class=\"form\">\n<input type=\"hidden\" name=\"lang\" "
+             "value=\"%s\">\n",
+             de_ ? "de" : "en");
+    form_token_field(b, f->lookup);
     buf_addf(
         b,
-        "<form method=\"post\" action=\"/agent/lookup\" class=\"form\">\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n"
         "<p><label for=\"q\">%s</label>\n<span class=\"hint\" id=\"q-hint\">%s</span>\n"
         "<input id=\"q\" name=\"q\" type=\"text\" required autocomplete=\"off\" spellcheck=\"false\" maxlength=\"254\" aria-describedby=\"q-hint\"></p>\n"
         "<p><button type=\"submit\">%s</button></p>\n</form>\n",
-        de_ ? "de" : "en", T("Code oder E-Mail-Adresse", "Code or e-mail address"),
+        T("Code oder E-Mail-Adresse", "Code or e-mail address"),
         T("Lassen Sie sich den Code aus der Nachricht vorlesen, oder die E-Mail-Adresse, an die sie ging. Jede Suche wird protokolliert.",
           "Ask the caller to read out the code from the message, or the e-mail address it went to. Every search is logged."),
         T("Suchen", "Look up"));
 }
 
-static void agent_head(struct buf *b, int de_, const char *agent)
+static void agent_head(struct buf *b, int de_, const char *agent, const struct agent_forms *f)
 {
-    buf_addf(b, "<form method=\"post\" action=\"/agent/logout\" class=\"whoami\"><p>%s <strong>",
-             T("Angemeldet:", "Signed in:"));
+    buf_adds(b, "<form method=\"post\" action=\"/agent/logout\" class=\"whoami\">\n");
+    form_token_field(b, f->logout);
+    buf_addf(b, "<p>%s <strong>", T("Angemeldet:", "Signed in:"));
     html_esc(b, agent);
     buf_addf(b, "</strong> <button type=\"submit\" class=\"link\">%s</button></p></form>\n", T("Abmelden", "Sign out"));
 }
 
-void page_agent_console(reg *r, int de_, const char *agent, struct buf *b)
+void page_agent_console(reg *r, int de_, const char *agent, const struct agent_forms *f, struct buf *b)
 {
     html_begin(b, r, de_, T("Kundenservice", "Customer service"), "/agent");
-    agent_head(b, de_, agent);
+    agent_head(b, de_, agent, f);
     buf_addf(b, "<h1>%s</h1>\n", T("Ist die Nachricht echt?", "Is the message genuine?"));
-    agent_search(b, de_);
+    agent_search(b, de_, f);
     html_end(b, r, de_);
 }
 
@@ -804,13 +836,13 @@ static const char *state_text(int de_, const char *st)
     return T("unbekannt", "unknown"); /* never a raw value from the register */
 }
 
-void page_agent_result(reg *r, int de_, const char *agent, const char *query_shown, int by_code,
-                       const struct notice_hit *hits, size_t n, struct buf *b)
+void page_agent_result(reg *r, int de_, const char *agent, const struct agent_forms *f, const char *query_shown,
+                       int by_code, const struct notice_hit *hits, size_t n, struct buf *b)
 {
     const char *zone = reg_org_zone(r);
     char when[I18N_TEXT_MAX];
     html_begin(b, r, de_, T("Kundenservice", "Customer service"), "/agent");
-    agent_head(b, de_, agent);
+    agent_head(b, de_, agent, f);
     buf_addf(b, "<h1>%s</h1>\n<p class=\"meta\">%s ", T("Ergebnis", "Result"),
              by_code ? T("Code", "Code") : T("Adresse", "Address"));
     html_esc(b, query_shown);
@@ -870,6 +902,6 @@ void page_agent_result(reg *r, int de_, const char *agent, const char *query_sho
         }
         buf_adds(b, "</p>\n</div>\n");
     }
-    agent_search(b, de_);
+    agent_search(b, de_, f);
     html_end(b, r, de_);
 }

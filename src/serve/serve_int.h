@@ -9,6 +9,7 @@
 #include "register/agents.h"
 #include "serve/http_parse.h"
 #include "serve/serve.h"
+#include "serve/session.h"
 #include "util/buf.h"
 
 /* ---- the server's process-wide state (set up once before the daemon starts) ---- */
@@ -90,11 +91,16 @@ void page_error(reg *r, int de, int status, struct buf *out);
 void page_verify_form(reg *r, int de, struct buf *out);
 void page_verify_result(reg *r, int de, const struct verify_res *v, const struct person_exposure *e, struct buf *out);
 void page_rate_limited(reg *r, int de, int retry_after, struct buf *out);
-/* agent console */
-void page_agent_login(reg *r, int de, const char *msg, struct buf *out);
-void page_agent_console(reg *r, int de, const char *agent, struct buf *out);
-void page_agent_result(reg *r, int de, const char *agent, const char *query_shown, int by_code,
-                       const struct notice_hit *hits, size_t n, struct buf *out);
+/* a POST refused because it came from another site (or without the page's form token) */
+void page_refused(reg *r, int de, struct buf *out);
+/* agent console: every form carries its token (hidden field "ft", session.h) */
+struct agent_forms {
+    char login[FORM_TOKEN_HEX], logout[FORM_TOKEN_HEX], lookup[FORM_TOKEN_HEX];
+};
+void page_agent_login(reg *r, int de, const char *msg, const struct agent_forms *f, struct buf *out);
+void page_agent_console(reg *r, int de, const char *agent, const struct agent_forms *f, struct buf *out);
+void page_agent_result(reg *r, int de, const char *agent, const struct agent_forms *f, const char *query_shown,
+                       int by_code, const struct notice_hit *hits, size_t n, struct buf *out);
 
 /* ---- JSON (api.c) ---- */
 json_t *api_incident_list(reg *r);

@@ -38,7 +38,6 @@
 #define AUTH_FORGET 3600 /* failures are forgotten after an hour without one */
 #define AUDIT_FAIL_MIN 60 /* failed sign-ins written to the audit trail per minute, in all */
 #define CACHE_SLOTS 32 /* rendered public pages per worker thread */
-#define SESSIONS_MAX 512
 #define LOG_ENTRIES_MAX 1000 /* entries per /log/entries request */
 #define SHUTDOWN_WAIT 5 /* seconds in-flight requests get to finish */
 
@@ -164,62 +163,6 @@ static _Atomic long audit_suppressed; /* ... and those beyond it, counted for th
 static FILE *access_log;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
-struct session {
-    unsigned char id[32];
-    char agent[AGENT_NAME_MAX + 1];
-    double expires;
-    int used;
-};
-static struct session sessions[SESSIONS_MAX];
-static pthread_mutex_t sess_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void session_new(const char *agent, char hex[65])
-{
-    unsigned char id[32];
-    randombytes_buf(id, sizeof id);
-    sodium_bin2hex(hex, 65, id, sizeof id);
-    double now = mono();
-    pthread_mutex_lock(&sess_mu);
-    struct session *slot = NULL;
-    for (size_t i = 0; i < SESSIONS_MAX; i++) {
-        struct session *s = &sessions[i];
-        if (!s->used || s->expires < now) {
-            slot = s;
-            break;
-        }
-        if (!slot || s->expires < slot->expires) slot = s; /* full: replace the oldest */
-    }
-    memcpy(slot->id, id, sizeof id);
-    snprintf(slot->agent, sizeof slot->agent, "%s", agent);
-    slot->expires = now + 60.0 * srv_g.o->session_minutes;
-    slot->used = 1;
-    pthread_mutex_unlock(&sess_mu);
-    sodium_memzero(id, sizeof id);
-}
-
-/* 1 and AGENT when the cookie value names a live session (exactly the 64 lower-case hex
-   digits session_new gave out) */
-static int session_get(const char *hex, char agent[AGENT_NAME_MAX + 1], int drop)
-{
-    unsigned char id[32];
-    if (http_hex_token(hex, id, sizeof id)) return 0;
-    int ok = 0;
-    double now = mono();
-    pthread_mutex_lock(&sess_mu);
-    for (size_t i = 0; i < SESSIONS_MAX; i++) {
-        struct session *s = &sessions[i];
-        if (s->used && sodium_memcmp(s->id, id, sizeof id) == 0) {
-            if (s->expires >= now && !drop) {
-                ok = 1;
-                snprintf(agent, AGENT_NAME_MAX + 1, "%s", s->agent);
-            } else sodium_memzero(s, sizeof *s);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&sess_mu);
-    return ok;
-}
-
 /* ---------------------------------------------------------------- requests */
 
 struct req {
@@ -228,8 +171,10 @@ struct req {
     int status;
     size_t sent;
     double t0;
-    char method[8];
-    char path[128];
+    int close; /* answer with Connection: close (a framing error, a chunked body) */
+    int via_proxy; /* the peer is a trusted proxy (--trust-proxy): X-Forwarded-* count */
+    char method[40]; /* as sent (cut), escaped only when logged */
+    char path[128]; /* the path as sent (cut; see handler), escaped only when logged */
     char client[INET6_ADDRSTRLEN + 8]; /* the client's address (access log, audit) */
     char rkey[INET6_ADDRSTRLEN + 8]; /* its rate-limit key: the address; for IPv6 its /64 */
 };
@@ -296,6 +241,7 @@ static void client_addr(struct MHD_Connection *c, struct req *q)
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr || sa_addr(ci->client_addr, &a)) return;
     if (srv_g.o->trust_proxy && proxy_trusted(&a)) {
+        q->via_proxy = 1;
         const char *xff = NULL;
         char host[HTTP_ADDR_TEXT_MAX];
         struct http_addr f;
@@ -448,6 +394,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct req *q, int status
     if (flags & R_HTML) MHD_add_response_header(resp, "Content-Language", de ? "de" : "en");
     if (flags & R_VARY_LANG) MHD_add_response_header(resp, "Vary", "Accept-Language");
     for (; extra && extra->k; extra++) MHD_add_response_header(resp, extra->k, extra->v);
+    if (q && q->close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     if (q) {
@@ -707,16 +654,17 @@ static int agent_lookup(reg *r, const char *agent, const char *query, int *by_co
     return rc ? 1 : 0;
 }
 
-/* The agent signed in with the session COOKIE into agent (1), or 0: no session, or the agent
-   was removed meanwhile (the session is then dropped). */
-static int session_agent(reg *r, const char *cookie, char agent[AGENT_NAME_MAX + 1])
+/* The agent signed in with the session COOKIE (1, WHO filled), or 0: no session, or the agent
+   was removed meanwhile — even if one of the same name was added again — (the session is then
+   dropped). */
+static int session_agent(reg *r, const char *cookie, struct agent_ident *who)
 {
-    if (!session_get(cookie, agent, 0)) return 0;
-    int active = 0;
-    if (agent_active(r, agent, &active)) active = 0;
-    if (active) return 1;
-    session_get(cookie, agent, 1);
-    agent[0] = 0;
+    if (!session_get(cookie, who)) return 0;
+    int valid = 0;
+    if (agent_ident_valid(r, who, &valid)) valid = 0;
+    if (valid) return 1;
+    session_drop(cookie);
+    memset(who, 0, sizeof *who);
     return 0;
 }
 
@@ -734,11 +682,59 @@ static int audit_login(const char *agent, const char *client)
     return rc ? -1 : 0;
 }
 
+/* what an agent page needs besides the register: the language, the form cookie (the request's,
+   or a new one then sent with Set-Cookie) with the tokens of the console's forms */
+struct console {
+    int de;
+    int new_cookie; /* form_cookie is new: send it */
+    char form_cookie[SESSION_HEX];
+    char set_cookie[160];
+    struct agent_forms forms;
+};
+
+static void console_init(struct MHD_Connection *c, struct console *k, int de)
+{
+    memset(k, 0, sizeof *k);
+    k->de = de;
+    const char *fc = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_form");
+    if (fc && form_token(fc, "/agent/login", k->forms.login) == 0) {
+        snprintf(k->form_cookie, sizeof k->form_cookie, "%s", fc);
+    } else {
+        form_cookie_new(k->form_cookie);
+        k->new_cookie = 1;
+        snprintf(k->set_cookie, sizeof k->set_cookie, "kt_form=%s; Path=/agent; HttpOnly; SameSite=Strict%s",
+                 k->form_cookie, srv_g.tls ? "; Secure" : "");
+    }
+    form_token(k->form_cookie, "/agent/login", k->forms.login);
+    form_token(k->form_cookie, "/agent/logout", k->forms.logout);
+    form_token(k->form_cookie, "/agent/lookup", k->forms.lookup);
+}
+
+/* an HTML page of the console with STATUS (and the form cookie when it is new) */
+static enum MHD_Result console_page(struct MHD_Connection *c, struct req *q, int status, const struct console *k,
+                                    struct buf *out)
+{
+    struct hdr h[] = {{"Set-Cookie", k->set_cookie}, {0}};
+    return reply_buf(c, q, status, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, k->de,
+                     k->new_cookie ? h : NULL);
+}
+
+/* 1 when the POST to URL carries the token of the form the portal gave out with the request's
+   form cookie (a form from the portal's own page, not one another site made up) */
+static int form_ok(struct MHD_Connection *c, struct req *q, const char *url)
+{
+    char ft[FORM_TOKEN_HEX + 1];
+    const char *fc = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_form");
+    if (http_form_get(q->body.p ? q->body.p : "", q->body.len, "ft", ft, sizeof ft) != 1) return 0;
+    return form_token_ok(fc, url, ft);
+}
+
 /* POST /agent/login: the token from the form starts a session (a cookie, then back to LOC) */
-static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, const char *url, reg *r, int de,
-                                   const char *loc, struct buf *out)
+static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, const char *url, reg *r,
+                                   const struct console *k, const char *loc, struct buf *out)
 {
     const char *b = q->body.p ? q->body.p : "";
+    int de = k->de;
     /* a client that keeps trying wrong tokens is locked out for longer and longer */
     int wait = backoff_check(auth_fail, q->rkey, mono());
     if (!wait) wait = ratelimit_take(limiter, q->rkey, mono());
@@ -746,10 +742,11 @@ static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, cons
         buf_release(out);
         return too_many(c, q, url, wait, de);
     }
-    char token[128], agent[AGENT_NAME_MAX + 1] = "";
+    char token[128];
+    struct agent_ident who;
     int found = 0;
     if (http_form_get(b, q->body.len, "token", token, sizeof token) < 0) token[0] = 0;
-    if (*token && agent_check(r, token, agent, &found)) {
+    if (*token && agent_check(r, token, &who, &found)) {
         sodium_memzero(token, sizeof token);
         buf_release(out);
         return html_error(c, q, url, 500, de, NULL);
@@ -757,17 +754,18 @@ static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, cons
     if (!found) {
         if (*token) auth_failed(q, token, "console");
         sodium_memzero(token, sizeof token);
-        page_agent_login(r, de, de ? "Dieses Token ist nicht gültig." : "This token is not valid.", out);
-        return reply_buf(c, q, 403, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, de, NULL);
+        page_agent_login(r, de, de ? "Dieses Token ist nicht gültig." : "This token is not valid.", &k->forms, out);
+        return console_page(c, q, 403, k, out);
     }
     sodium_memzero(token, sizeof token);
     backoff_ok(auth_fail, q->rkey);
-    if (audit_login(agent, q->client)) {
+    if (audit_login(who.name, q->client)) {
         buf_release(out);
         return html_error(c, q, url, 500, de, NULL);
     }
-    char hex[65], cookie_v[200];
-    session_new(agent, hex);
+    char hex[SESSION_HEX], cookie_v[200];
+    session_new(&who, srv_g.o->session_minutes, hex);
+    sodium_memzero(&who, sizeof who);
     snprintf(cookie_v, sizeof cookie_v, "kt_agent=%s; Path=/agent; Max-Age=%d; HttpOnly; SameSite=Strict%s", hex,
              srv_g.o->session_minutes * 60, srv_g.tls ? "; Secure" : "");
     sodium_memzero(hex, sizeof hex);
@@ -779,67 +777,83 @@ static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, cons
 }
 
 /* POST /agent/lookup for the signed-in AGENT */
-static enum MHD_Result agent_lookup_page(struct MHD_Connection *c, struct req *q, const char *url, reg *r, int de,
-                                         const char *agent, struct buf *out)
+static enum MHD_Result agent_lookup_page(struct MHD_Connection *c, struct req *q, const char *url, reg *r,
+                                         const struct console *k, const char *agent, struct buf *out)
 {
     const char *b = q->body.p ? q->body.p : "";
     char query[HTTP_FIELD_MAX], shown[HTTP_FIELD_MAX];
     if (http_form_get(b, q->body.len, "q", query, sizeof query) <= 0 || !*query) {
-        page_agent_console(r, de, agent, out);
-        return reply_buf(c, q, 200, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, de, NULL);
+        page_agent_console(r, k->de, agent, &k->forms, out);
+        return console_page(c, q, 200, k, out);
     }
     struct notice_hit hits[20];
     size_t n = 0;
     int by_code;
     if (agent_lookup(r, agent, query, &by_code, hits, 20, &n, shown, sizeof shown)) {
         buf_release(out);
-        return html_error(c, q, url, 500, de, NULL);
+        return html_error(c, q, url, 500, k->de, NULL);
     }
     sodium_memzero(query, sizeof query);
-    page_agent_result(r, de, agent, shown, by_code, hits, n, out);
-    return reply_buf(c, q, 200, "text/html; charset=utf-8", out, R_HTML | R_NOSTORE, de, NULL);
+    page_agent_result(r, k->de, agent, &k->forms, shown, by_code, hits, n, out);
+    return console_page(c, q, 200, k, out);
+}
+
+/* POST /agent/logout: ends the session (whichever form token or session it had) */
+static enum MHD_Result agent_logout(struct MHD_Connection *c, struct req *q, const char *cookie, const char *loc,
+                                    int de, struct buf *out)
+{
+    session_drop(cookie);
+    struct hdr h[] = {{"Set-Cookie", "kt_agent=; Path=/agent; Max-Age=0; HttpOnly; SameSite=Strict"},
+                      {"Location", loc},
+                      {0}};
+    buf_adds(out, "see /agent\n");
+    return reply_buf(c, q, 303, "text/plain; charset=utf-8", out, R_NOSTORE, de, h);
 }
 
 static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, const char *url, int post)
 {
-    char lang[8] = "", agent[AGENT_NAME_MAX + 1] = "";
+    char lang[8] = "";
     const char *b = q->body.p ? q->body.p : "";
     if (post && http_form_get(b, q->body.len, "lang", lang, sizeof lang) < 0) lang[0] = 0;
-    int de = pick_lang(c, lang);
+    struct console k;
+    console_init(c, &k, pick_lang(c, lang));
     reg *r = srv_reg();
-    if (!r) return html_error(c, q, url, 500, de, NULL);
+    if (!r) return html_error(c, q, url, 500, k.de, NULL);
     const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_agent");
-    int have = session_agent(r, cookie, agent);
+    struct agent_ident who;
+    int have = session_agent(r, cookie, &who);
     struct buf out;
     buf_init(&out, 4 << 20);
     char loc[32];
-    snprintf(loc, sizeof loc, "/agent?lang=%s", de ? "de" : "en");
+    snprintf(loc, sizeof loc, "/agent?lang=%s", k.de ? "de" : "en");
     if (!strcmp(url, "/agent")) {
-        if (have) page_agent_console(r, de, agent, &out);
-        else page_agent_login(r, de, NULL, &out);
-        return reply_buf(c, q, 200, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+        if (have) page_agent_console(r, k.de, who.name, &k.forms, &out);
+        else page_agent_login(r, k.de, NULL, &k.forms, &out);
+        return console_page(c, q, 200, &k, &out);
     }
-    if (!strcmp(url, "/agent/login")) return agent_login(c, q, url, r, de, loc, &out);
-    if (!strcmp(url, "/agent/logout")) {
-        if (cookie) session_get(cookie, agent, 1);
-        struct hdr h[] = {{"Set-Cookie", "kt_agent=; Path=/agent; Max-Age=0; HttpOnly; SameSite=Strict"},
-                          {"Location", loc},
-                          {0}};
-        buf_adds(&out, "see /agent\n");
-        return reply_buf(c, q, 303, "text/plain; charset=utf-8", &out, R_NOSTORE, de, h);
+    /* a form that another site made up (or one from before a restart) does nothing and does not
+       count as a sign-in attempt; the answer is a fresh form */
+    if (!form_ok(c, q, url)) {
+        const char *m = k.de ? "Das Formular war abgelaufen. Bitte versuchen Sie es noch einmal."
+                             : "The form had expired. Please try again.";
+        if (have && strcmp(url, "/agent/login")) page_agent_console(r, k.de, who.name, &k.forms, &out);
+        else page_agent_login(r, k.de, m, &k.forms, &out);
+        return console_page(c, q, 403, &k, &out);
     }
+    if (!strcmp(url, "/agent/login")) return agent_login(c, q, url, r, &k, loc, &out);
+    if (!strcmp(url, "/agent/logout")) return agent_logout(c, q, cookie, loc, k.de, &out);
     /* /agent/lookup */
     if (!have) {
-        page_agent_login(r, de, de ? "Bitte melden Sie sich an." : "Please sign in.", &out);
-        return reply_buf(c, q, 403, "text/html; charset=utf-8", &out, R_HTML | R_NOSTORE, de, NULL);
+        page_agent_login(r, k.de, k.de ? "Bitte melden Sie sich an." : "Please sign in.", &k.forms, &out);
+        return console_page(c, q, 403, &k, &out);
     }
-    return agent_lookup_page(c, q, url, r, de, agent, &out);
+    return agent_lookup_page(c, q, url, r, &k, who.name, &out);
 }
 
 static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q, const char *url)
 {
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    char agent[AGENT_NAME_MAX + 1];
+    struct agent_ident who;
     int found = 0;
     struct hdr wa[] = {{"WWW-Authenticate", "Bearer realm=\"klartext agents\""}, {0}};
     int wait = backoff_check(auth_fail, q->rkey, mono());
@@ -851,7 +865,7 @@ static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q,
     const char *tok = auth && !strncasecmp(auth, "Bearer", 6) && auth[6] == ' ' ? auth + 6 : NULL;
     while (tok && *tok == ' ') tok++;
     int given = tok && *tok;
-    if (given && agent_check(r, tok, agent, &found)) return json_error(c, q, 500, "internal error", NULL);
+    if (given && agent_check(r, tok, &who, &found)) return json_error(c, q, 500, "internal error", NULL);
     if (!found) {
         if (given) auth_failed(q, tok, "API");
         return json_error(c, q, 401, "a valid agent token is needed (Authorization: Bearer …)", wa);
@@ -867,7 +881,7 @@ static enum MHD_Result api_agent_lookup(struct MHD_Connection *c, struct req *q,
     struct notice_hit hits[20];
     size_t n = 0;
     int by_code;
-    if (agent_lookup(r, agent, *vals[0] ? vals[0] : vals[1], &by_code, hits, 20, &n, shown, sizeof shown))
+    if (agent_lookup(r, who.name, *vals[0] ? vals[0] : vals[1], &by_code, hits, 20, &n, shown, sizeof shown))
         return json_error(c, q, 500, "internal error", NULL);
     sodium_memzero(vals, sizeof vals);
     return reply_json(c, q, 200, api_agent_hits(r, hits, n), R_NOSTORE);
@@ -943,12 +957,73 @@ static enum MHD_Result log_routes(struct MHD_Connection *c, struct req *q, const
     return reply_json(c, q, 200, tlog_proof_json(&p), 0);
 }
 
+/* ---- cross-site requests ---- */
+
+/* the last element of a list-valued header (X-Forwarded-Host, -Proto: the one the proxy
+   added), trimmed, into OUT; 0, or -1 when absent or empty */
+static int last_element(const char *v, char *out, size_t outsz)
+{
+    if (!v) return -1;
+    const char *b = strrchr(v, ',');
+    b = b ? b + 1 : v;
+    while (*b == ' ' || *b == '\t') b++;
+    size_t n = strlen(b);
+    while (n && (b[n - 1] == ' ' || b[n - 1] == '\t')) n--;
+    if (!n || n >= outsz) return -1;
+    memcpy(out, b, n);
+    out[n] = 0;
+    return 0;
+}
+
+/* 1 when the browser says a POST comes from another site: Sec-Fetch-Site is there and is not
+   "same-origin" or "none", or Origin is there and is neither the origin of `portal.url` nor the
+   one the request was sent to (scheme and Host; behind a trusted proxy X-Forwarded-Proto and
+   X-Forwarded-Host when it sends them). A client that sends neither header (curl, scripts)
+   is not a browser on another site. docs/serve.md "Cross-site requests". */
+static int cross_site(struct MHD_Connection *c, const struct req *q)
+{
+    const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    if (sfs && strcasecmp(sfs, "same-origin") && strcasecmp(sfs, "none")) return 1;
+    const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (!o) return 0;
+    char got[300], want[300], proto[8], host[256];
+    if (http_origin(o, got, sizeof got) < 0) return 1; /* "null", junk */
+    reg *r = srv_reg();
+    const char *pu = r ? reg_org_get(r, "portal.url") : NULL;
+    if (pu && http_origin(pu, want, sizeof want) > 0 && !strcmp(got, want)) return 0;
+    snprintf(proto, sizeof proto, "%s", srv_g.tls ? "https" : "http");
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    snprintf(host, sizeof host, "%s", h ? h : "");
+    if (q->via_proxy) {
+        char v[256];
+        if (!last_element(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto"), v, sizeof v) &&
+            (!strcasecmp(v, "http") || !strcasecmp(v, "https")))
+            snprintf(proto, sizeof proto, "%s", !strcasecmp(v, "https") ? "https" : "http");
+        if (!last_element(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Host"), v, sizeof v))
+            snprintf(host, sizeof host, "%s", v);
+    }
+    return !(http_host_origin(proto, host, strlen(host), want, sizeof want) > 0 && !strcmp(got, want));
+}
+
+/* 403 for a cross-site POST: it does nothing, and counts for no rate limit or lock-out */
+static enum MHD_Result refuse_cross_site(struct MHD_Connection *c, struct req *q, const char *url, int de)
+{
+    if (is_api(url)) return json_error(c, q, 403, "cross-site request refused", NULL);
+    struct buf b;
+    buf_init(&b, 0);
+    reg *r = srv_reg();
+    if (r) page_refused(r, de, &b);
+    else page_error(r, de, 403, &b);
+    return reply_buf(c, q, 403, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE, de, NULL);
+}
+
 /* ---- the router ---- */
 static enum MHD_Result route(struct MHD_Connection *c, struct req *q, const char *url, const char *method)
 {
     int get = !strcmp(method, "GET") || !strcmp(method, "HEAD"), post = !strcmp(method, "POST");
     int de = pick_lang(c, NULL);
     if (q->too_big) return html_error(c, q, url, 413, de, NULL);
+    if (post && cross_site(c, q)) return refuse_cross_site(c, q, url, de);
     if (!strcmp(url, "/") || (!strncmp(url, "/incident/", 10) && url[10])) {
         if (!get) return not_allowed(c, q, url, "GET, HEAD", de);
         return public_page(c, q, url, de);
@@ -1020,6 +1095,48 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *q, const char
     return html_error(c, q, url, 404, de, NULL);
 }
 
+/* header fields into a struct http_framing */
+static enum MHD_Result count_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t kn, const char *value,
+                                   size_t vn)
+{
+    (void)kind;
+    http_framing_add(cls, key ? key : "", key ? kn : 0, value ? value : "", value ? vn : 0);
+    return MHD_YES;
+}
+
+/* The checks of a request's first call, before any of its body is read. 1 with *RET when the
+   request is answered here: 400 and close for a method that is not a token, a target that is
+   not a clean path, framing that RFC 9112 does not allow (two Content-Length, Content-Length
+   with Transfer-Encoding, a Transfer-Encoding other than chunked, two Host, control characters
+   in fields; docs/serve.md "HTTP/1.1 framing"), HTTP/1.1 without Host; 413 for a body announced
+   too large. 0: go on (a chunked body is read, then the connection closed). */
+static int refuse_early(struct MHD_Connection *c, struct req *q, const char *url, const char *method,
+                        const char *version, enum MHD_Result *ret)
+{
+    int http11 = !strcmp(version, MHD_HTTP_VERSION_1_1);
+    struct http_framing f;
+    memset(&f, 0, sizeof f);
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, count_field, &f);
+    /* a path must be absolute and free of control characters (an encoded NUL arrives as DEL,
+       see unescape): anything else is not a request for one of our routes */
+    int bad = url[0] != '/';
+    for (const char *u = url; *u && !bad; u++) bad = (unsigned char)*u < 0x20 || *u == 0x7f;
+    if (bad || !http_token(method, strlen(method)) || http_framing_check(&f, http11) ||
+        (http11 && !f.host)) { /* HTTP/1.1 requires Host (RFC 9112 §3.2) */
+        q->close = 1;
+        *ret = html_error(c, q, "/", 400, pick_lang(c, NULL), NULL);
+        return 1;
+    }
+    if (f.te_chunked) q->close = 1; /* no second guess where the next request starts */
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > BODY_MAX)) {
+        q->too_big = 1;
+        *ret = route(c, q, url, method); /* 413 at once; MHD closes the connection */
+        return 1;
+    }
+    return 0;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -1038,22 +1155,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         size_t n = strcspn(lp, "?");
         if (!strncmp(lp, "/agent/", 7) || !strncmp(lp, "/verify/", 8)) n = strchr(lp + 1, '/') - lp + 1;
         if (n > sizeof q->path - 1) n = sizeof q->path - 1;
-        for (size_t i = 0; i < n; i++) q->path[i] = (lp[i] > 0x20 && lp[i] < 0x7f && lp[i] != '"') ? lp[i] : '?';
+        memcpy(q->path, lp, n);
         client_addr(c, q);
-        /* a path must be absolute and free of control characters (an encoded NUL arrives as DEL,
-           see unescape): anything else is not a request for one of our routes */
-        int bad = url[0] != '/';
-        for (const char *u = url; *u && !bad; u++) bad = (unsigned char)*u < 0x20 || *u == 0x7f;
-        if (bad) return html_error(c, q, "/", 400, pick_lang(c, NULL), NULL);
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > BODY_MAX)) {
-            q->too_big = 1;
-            return route(c, q, url, method); /* 413 at once; MHD closes the connection */
-        }
-        /* HTTP/1.1 requires Host (RFC 9112 §3.2) */
-        if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
-            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
-            return html_error(c, q, url, 400, pick_lang(c, NULL), NULL);
+        enum MHD_Result ret;
+        if (refuse_early(c, q, url, method, version, &ret)) return ret;
         /* answer on the next call, not this first one: libmicrohttpd closes the connection after
            an answer queued in the first call (it cannot know the request was read to its end),
            which would end keep-alive and pipelining for every GET */
@@ -1087,10 +1192,15 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     } /* the next request's clock */
     if (!q) return;
     if (access_log) {
-        char iso[KT_ISO_LEN];
+        /* every field from the request through the one escape (no control character, space or
+           quote of the client's reaches the log) */
+        char iso[KT_ISO_LEN], client[sizeof q->client * 4], method[sizeof q->method * 4], path[sizeof q->path * 4];
         kt_time_iso((int64_t)time(NULL), iso);
+        http_log_escape(q->client, client, sizeof client);
+        http_log_escape(q->method, method, sizeof method);
+        http_log_escape(q->path, path, sizeof path);
         pthread_mutex_lock(&log_mu);
-        fprintf(access_log, "%s %s \"%s %s\" %d %zu %.2fms%s\n", iso, q->client, q->method, q->path, q->status, q->sent,
+        fprintf(access_log, "%s %s \"%s %s\" %d %zu %.2fms%s\n", iso, client, method, path, q->status, q->sent,
                 (mono() - q->t0) * 1000.0, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
         fflush(access_log);
         pthread_mutex_unlock(&log_mu);
@@ -1359,7 +1469,7 @@ static void teardown(char *cert, char *key)
     }
     sodium_free(srv_g.keys); /* wipes them */
     sodium_memzero(&srv_g, sizeof srv_g);
-    sodium_memzero(sessions, sizeof sessions);
+    session_wipe();
 }
 
 /* the options that need no resource: 0, or 2 with err */
@@ -1397,6 +1507,10 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         goto out;
     }
     if (check_register(o, err, errlen)) goto out;
+    if (session_init()) {
+        snprintf(err, errlen, "cannot allocate guarded memory for the form key");
+        goto out;
+    }
     if (o->tls_cert) {
         if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
             snprintf(err, errlen, "this libmicrohttpd has no TLS support");

@@ -196,24 +196,75 @@ test_expect_success 'the log endpoints agree with the command line' '
     curl -s "$URL/log/proof/inclusion?index=1&size=3" | jq -e ".type == \"inclusion\" and .size == 3" >/dev/null &&
     curl -s "$URL/log/proof/consistency?old=2&new=4" | jq -e ".type == \"consistency\"" >/dev/null
 '
-test_expect_success 'agent console: wrong token 403, log-in sets a strict session cookie' '
-    test "$(code -X POST -d token=kta_wrong "$URL/agent/login")" = 403 &&
-    hdr -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login" >lh && head -1 lh | grep_q " 303" &&
+# the console's forms carry a token bound to the kt_form cookie: ftok JAR ACTION [curl options]
+# loads /agent with the cookie jar JAR and prints the token of the form that posts to ACTION
+ftok() {
+    curl -s -b "$1" -c "$1" "${@:3}" "$URL/agent?lang=en" |
+        awk -v a="action=\"$2\"" 'index($0, a) { f = 1 } f && match($0, /name="ft" value="[0-9a-f]+"/) { print substr($0, RSTART + 17, 32); exit }'
+}
+# signin JAR TOKEN [curl options]: the sign-in form as a browser posts it; prints the headers
+signin() { curl -s -D - -o /dev/null -b "$1" -c "$1" "${@:3}" -X POST --data-urlencode "token=$2" -d "ft=$(ftok "$1" /agent/login "${@:3}")" "$URL/agent/login"; }
+# apost JAR ACTION [curl options]: a console form (lookup, logout) posted with its token
+apost() { local j=$1 a=$2; shift 2; curl -s -b "$j" -c "$j" -X POST -d "ft=$(ftok "$j" "$a")" "$@" "$URL$a"; }
+test_expect_success 'agent console: wrong token 403, log-in sets a strict session cookie and a form cookie' '
+    test "$(signin wj kta_wrong | head -1 | cut -d" " -f2)" = 403 &&
+    curl -s -D fh -o /dev/null "$URL/agent" &&
+    grep_q "^Set-Cookie: kt_form=[0-9a-f]\{64\}; Path=/agent; HttpOnly; SameSite=Strict" fh &&
+    signin jar "$TOKEN" >lh && head -1 lh | grep_q " 303" &&
     grep_q "^Set-Cookie: kt_agent=[0-9a-f]\{64\}; Path=/agent; Max-Age=[0-9]*; HttpOnly; SameSite=Strict" lh &&
     sed -n "s/^Set-Cookie: \(kt_agent=[0-9a-f]*\);.*/\1/p" lh | tr -d "\r" >cookie &&
-    curl -s -b "$(cat cookie)" "$URL/agent?lang=en" | grep_q "Signed in: <strong>alice" &&
+    curl -s -b jar "$URL/agent?lang=en" | grep_q "Signed in: <strong>alice" &&
     test "$(code -X POST -d q=x "$URL/agent/lookup")" = 403
 '
 test_expect_success 'agent lookups by code and by address, with a script; the audit trail has no code or address' '
-    curl -s -b "$(cat cookie)" -X POST --data-urlencode "q=$CODE" -d lang=en "$URL/agent/lookup" >al.html &&
+    apost jar /agent/lookup --data-urlencode "q=$CODE" -d lang=en >al.html &&
     grep_q "Genuine notice" al.html && grep_q "Say:" al.html && grep_q "exported as a file for delivery" al.html &&
-    curl -s -b "$(cat cookie)" -X POST --data-urlencode "q=$RCPT" -d lang=de "$URL/agent/lookup" >al2.html &&
+    apost jar /agent/lookup --data-urlencode "q=$RCPT" -d lang=de >al2.html &&
     grep_q "Echte Nachricht" al2.html && grep_q "Sagen Sie" al2.html &&
-    curl -s -b "$(cat cookie)" -X POST -d "q=$UNKNOWN" -d lang=en "$URL/agent/lookup" | grep_q "No notice found" &&
+    apost jar /agent/lookup -d "q=$UNKNOWN" -d lang=en | grep_q "No notice found" &&
     klartext audit >audit.out && grep_q "agent:alice" audit.out && grep_q "agent.lookup" audit.out &&
     nocode=$(echo "$CODE" | tr -d -) && ! grep -q -e "$CODE" -e "$nocode" -e "$RCPT" audit.out &&
     ! sqlite3 klartext.db "SELECT * FROM audit" | grep -q -e "$CODE" -e "$nocode" -e "$RCPT" &&
     klartext log verify >/dev/null
+'
+test_expect_success 'cross-site: sign-in, look-up and sign-out from another site are refused (403) and change nothing' '
+    evil="-H Origin:https://evil.example -H Sec-Fetch-Site:cross-site" &&
+    test "$(curl -s -o /dev/null -w "%{http_code}" $evil --data-urlencode "token=$TOKEN" "$URL/agent/login")" = 403 &&
+    curl -s $evil --data-urlencode "token=$TOKEN" "$URL/agent/login?lang=en" | grep_q "Request refused" &&
+    curl -s -D - -o /dev/null -H "Origin: https://evil.example" --data-urlencode "token=$TOKEN" -d "ft=$(ftok jar /agent/login)" -b jar "$URL/agent/login" >xh &&
+    head -1 xh | grep_q " 403" && not_grep_q "kt_agent=[0-9a-f]" xh &&
+    test "$(apost jar /agent/lookup -H "Sec-Fetch-Site: cross-site" -d "q=$UNKNOWN" -o /dev/null -w "%{http_code}")" = 403 &&
+    test "$(apost jar /agent/logout -H "Origin: null" -o /dev/null -w "%{http_code}")" = 403 &&
+    test "$(apost jar /agent/lookup -H "Sec-Fetch-Site: same-site" -d "q=$UNKNOWN" -o /dev/null -w "%{http_code}")" = 403 &&
+    curl -s -b jar "$URL/agent?lang=en" | grep_q "Signed in: <strong>alice" &&
+    test "$(code -H "Origin: https://evil.example" -X POST -d "{\"code\":\"$CODE\"}" "$URL/api/v1/verify")" = 403 &&
+    test "$(code -H "Sec-Fetch-Site: cross-site" -X POST -d "code=$CODE" "$URL/verify")" = 403
+'
+test_expect_success 'cross-site: a form without its token, with another form'"'"'s token or another cookie'"'"'s is refused' '
+    test "$(curl -s -o /dev/null -w "%{http_code}" -b jar -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login")" = 403 &&
+    test "$(apost jar /agent/lookup -d "ft=$(ftok jar /agent/logout)" -d "q=$UNKNOWN" -o /dev/null -w "%{http_code}")" = 200 &&
+    test "$(curl -s -o /dev/null -w "%{http_code}" -b jar -X POST -d "ft=$(ftok jar /agent/logout)" -d "q=$UNKNOWN" "$URL/agent/lookup")" = 403 &&
+    t2=$(ftok jar2 /agent/login) &&
+    test "$(curl -s -o /dev/null -w "%{http_code}" -b jar -X POST --data-urlencode "token=$TOKEN" -d "ft=$t2" "$URL/agent/login")" = 403 &&
+    curl -s -b jar -X POST --data-urlencode "token=$TOKEN" -d "ft=$t2" -d lang=en "$URL/agent/login" | grep_q "The form had expired"
+'
+test_expect_success 'cross-site: the portal'"'"'s own pages post fine (same-origin, Origin of the address used or of portal.url)' '
+    host=${URL#http://} &&
+    apost jar /agent/lookup -H "Origin: $URL" -H "Sec-Fetch-Site: same-origin" -d "q=$UNKNOWN" -d lang=en | grep_q "No notice found" &&
+    apost jar /agent/lookup -H "Origin: http://$(echo "$host" | tr 0-9. 0-9.)" -d "q=$UNKNOWN" -d lang=en | grep_q "No notice found" &&
+    test "$(code -H "Origin: $URL" -H "Sec-Fetch-Site: same-origin" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code -H "Sec-Fetch-Site: none" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code -H "Origin: https://verify.beispiel-versand.example" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code -H "Origin: https://verify.beispiel-versand.example:443" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code -H "Origin: http://verify.beispiel-versand.example" -X POST -d "code=$CODE" "$URL/verify")" = 403 &&
+    test "$(code -H "Origin: https://verify.beispiel-versand.example.evil.example" -X POST -d "code=$CODE" "$URL/verify")" = 403
+'
+test_expect_success 'cross-site: refused attempts do not count toward the sign-in lock-out or the rate limit' '
+    for i in $(seq 12); do
+        test "$(curl -s -o /dev/null -w "%{http_code}" --interface 127.0.0.3 -H "Origin: https://evil.example" -H "Sec-Fetch-Site: cross-site" \
+            --data-urlencode "token=kta_wrong$i" "$URL/agent/login")" = 403 || return 1
+    done &&
+    signin jar3 "$TOKEN" --interface 127.0.0.3 | head -1 | grep_q " 303"
 '
 test_expect_success 'agent API with a Bearer token' '
     test "$(code -X POST -d "{\"code\":\"$CODE\"}" "$URL/api/v1/agent/lookup")" = 401 &&
@@ -226,13 +277,28 @@ test_expect_success 'agent API with a Bearer token' '
     test "$(code -H "Authorization: BearerX $TOKEN" -X POST -d "{\"code\":\"x\"}" "$URL/api/v1/agent/lookup")" = 401
 '
 test_expect_success 'log-out ends the session; a removed agent loses theirs' '
-    curl -s -b "$(cat cookie)" -X POST "$URL/agent/logout" -o /dev/null &&
+    apost jar /agent/logout -o /dev/null &&
+    curl -s -b jar "$URL/agent?lang=en" | grep_q "Your agent token" &&
     curl -s -b "$(cat cookie)" "$URL/agent?lang=en" | grep_q "Your agent token" &&
-    hdr -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login" | sed -n "s/^Set-Cookie: \(kt_agent=[0-9a-f]*\);.*/\1/p" | tr -d "\r" >cookie2 &&
-    curl -s -b "$(cat cookie2)" "$URL/agent?lang=en" | grep_q "Signed in" &&
+    signin jar "$TOKEN" | sed -n "s/^Set-Cookie: \(kt_agent=[0-9a-f]*\);.*/\1/p" | tr -d "\r" >cookie2 &&
+    curl -s -b jar "$URL/agent?lang=en" | grep_q "Signed in" &&
     klartext agent remove alice 2>/dev/null &&
-    curl -s -b "$(cat cookie2)" "$URL/agent?lang=en" | grep_q "Your agent token" &&
-    test "$(code -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login")" = 403
+    curl -s -b jar "$URL/agent?lang=en" | grep_q "Your agent token" &&
+    test "$(signin jar "$TOKEN" | head -1 | cut -d" " -f2)" = 403
+'
+test_expect_success 'a session ends when its agent is removed and added again (a new token): no look-up with the old cookie' '
+    klartext agent add alice >token.a 2>/dev/null && TA=$(cat token.a) &&
+    signin jar "$TA" | head -1 | grep_q " 303" &&
+    C=$(sed -n "s/.*\tkt_agent\t\([0-9a-f]*\)$/\1/p" jar) && test -n "$C" &&
+    ft=$(ftok jar /agent/lookup) &&
+    klartext agent remove alice 2>rm.err && grep_q "open sessions end at their next request" rm.err &&
+    klartext agent add alice >token.b 2>/dev/null &&
+    curl -s -b "kt_agent=$C" "$URL/agent?lang=en" | grep_q "Your agent token" &&
+    curl -s -b "kt_agent=$C; kt_form=$(sed -n "s/.*\tkt_form\t\([0-9a-f]*\)$/\1/p" jar)" -X POST -d "ft=$ft" \
+        --data-urlencode "q=$RCPT" -d lang=en -o old.html -w "%{http_code}" "$URL/agent/lookup" >old.code &&
+    test "$(cat old.code)" = 403 && grep_q "Please sign in" old.html && not_grep_q "Genuine notice" old.html &&
+    TB=$(cat token.b) && signin jar4 "$TB" | head -1 | grep_q " 303" &&
+    test "$(sqlite3 klartext.db "SELECT count(*) FROM audit WHERE action = '"'"'agent.lookup'"'"' AND at >= 0")" -ge 3
 '
 test_expect_success 'the access log has no codes, addresses, tokens or query strings' '
     grep_q "\"POST /verify\" 200" access.log && grep_q "\"GET /log/entries\" 200" access.log &&

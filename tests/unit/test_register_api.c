@@ -116,6 +116,39 @@ static void test_agent_active(void)
     reg_close(r);
 }
 
+/* an agent's identity (row and token hash) does not come back when the name is re-added */
+static void test_agent_ident(void)
+{
+    reg *r = open_reg(0, "jana");
+    char t1[AGENT_TOKEN_SIZE], t2[AGENT_TOKEN_SIZE];
+    struct agent_ident a, b;
+    int found = 0, valid = -1;
+    if (!r) {
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(reg_begin(r) || agent_add(r, "bob", t1) || reg_commit(r), 0);
+    CHECK_INT(agent_check(r, t1, &a, &found), 0);
+    CHECK_INT(found, 1);
+    CHECK_STR(a.name, "bob");
+    CHECK_INT(agent_ident_valid(r, &a, &valid), 0);
+    CHECK_INT(valid, 1);
+    CHECK_INT(reg_begin(r) || agent_remove(r, "bob") || agent_add(r, "bob", t2) || reg_commit(r), 0);
+    CHECK_INT(agent_ident_valid(r, &a, &valid), 0);
+    CHECK_INT(valid, 0);
+    CHECK_INT(agent_check(r, t1, &b, &found), 0);
+    CHECK_INT(found, 0);
+    CHECK_INT(agent_check(r, t2, &b, &found), 0);
+    CHECK_INT(found, 1);
+    CHECK(b.id != a.id);
+    CHECK_INT(agent_ident_valid(r, &b, &valid), 0);
+    CHECK_INT(valid, 1);
+    a.id = b.id; /* the new row with the old token's hash: not valid either */
+    CHECK_INT(agent_ident_valid(r, &a, &valid), 0);
+    CHECK_INT(valid, 0);
+    reg_close(r);
+}
+
 /* no scan yet: no subject */
 static void test_most_viewed_empty(void)
 {
@@ -164,6 +197,7 @@ int main(void)
     RUN(test_audit_list);
     RUN(test_event_exists);
     RUN(test_agent_active);
+    RUN(test_agent_ident);
     RUN(test_most_viewed_empty);
     RUN(test_data_version);
     char *cmd = NULL;
