@@ -5,6 +5,7 @@
 #include "util/buf.h"
 #include "util/csv.h"
 #include "util/ktime.h"
+#include "util/semilist.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static void csv_field(FILE *f, const char *s)
 /* the same bytes as `scan --csv` (docs/rules.md "The exposure CSV") */
 static void print_csv(const struct exposure_row *e, size_t n)
 {
+    struct buf pages;
+    buf_init(&pages, 0);
     fputs("subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n", stdout);
     for (size_t i = 0; i < n; i++) {
         char a[KT_ISO_LEN], b[KT_ISO_LEN];
@@ -38,11 +41,14 @@ static void print_csv(const struct exposure_row *e, size_t n)
         csv_field(stdout, e[i].subject);
         printf(",%s,%s,%lld,%lld,%lld,%lld,", a, b, (long long)e[i].views, (long long)e[i].viewers,
                (long long)e[i].signed_in_viewers, (long long)e[i].anonymous_viewers);
-        csv_field(stdout, e[i].pages);
+        buf_reset(&pages);
+        semilist_join(&pages, (const char *const *)e[i].pages, e[i].npages); /* a ';' in a page as "\;" */
+        csv_field(stdout, buf_str(&pages));
         fputc(',', stdout);
         csv_field(stdout, e[i].fields);
         fputc('\n', stdout);
     }
+    buf_release(&pages);
 }
 
 /* the words a notice uses for a field keyword (src/notify/notice.c), the keyword otherwise */
@@ -94,7 +100,7 @@ static void print_text(struct kt_ctx *ctx, reg *r, const struct exposure_row *e)
     buf_addf(&b, "%s: ", e->subject);
     list_words(&b, e->fields, 1);
     buf_adds(&b, " visible on ");
-    list_words(&b, e->pages, 0);
+    for (size_t i = 0; i < e->npages; i++) buf_addf(&b, "%s%s", i ? ", " : "", e->pages[i]);
     short_time(ctx, r, e->first_seen, a, sizeof a, 0);
     short_time(ctx, r, e->last_seen, z, sizeof z, 1);
     words_duration(e->last_seen - e->first_seen, d, sizeof d);
@@ -146,7 +152,9 @@ static json_t *exposure_json(const struct exposure_row *r)
     json_object_set_new(e, "viewers", json_integer(r->viewers));
     json_object_set_new(e, "signed_in_viewers", json_integer(r->signed_in_viewers));
     json_object_set_new(e, "anonymous_viewers", json_integer(r->anonymous_viewers));
-    json_object_set_new(e, "pages", json_list(r->pages));
+    json_t *pages = json_array();
+    for (size_t i = 0; i < r->npages; i++) json_array_append_new(pages, json_string(r->pages[i]));
+    json_object_set_new(e, "pages", pages);
     json_object_set_new(e, "fields", json_list(r->fields));
     return e;
 }

@@ -1067,15 +1067,12 @@ static int ctx_exposure(struct notice_renderer *rr, struct tmpl_node *r, const s
     set_num(ex, "anonymous", L, p->anonymous);
     set_words(ex, "anonymous_words", L, p->anonymous);
     tmpl_set_bool(ex, "both", p->signed_in > 0 && p->anonymous > 0);
-    const char *tok[MAXITEMS], *items[MAXITEMS];
-    size_t tl[MAXITEMS];
-    size_t np = split_list(p->pages, tok, tl, MAXITEMS);
+    const char *items[MAXITEMS];
+    size_t np = p->npages < MAXITEMS ? p->npages : MAXITEMS;
     struct tmpl_node *pl = tmpl_set_list(ex, "pages");
-    char pg[MAXITEMS][256];
-    for (size_t i = 0; i < np; i++) {
-        snprintf(pg[i], sizeof pg[i], "%.*s", (int)tl[i], tok[i]);
-        items[i] = pg[i];
-        tmpl_add_str(pl, pg[i]);
+    for (size_t i = 0; i < np; i++) { /* each page whole, as the register keeps the list */
+        items[i] = p->pages[i];
+        tmpl_add_str(pl, p->pages[i]);
     }
     buf_reset(&rr->join);
     join_items(&rr->join, items, np, L);

@@ -109,7 +109,8 @@ struct notice_person {
     /* the exposure (a row of the current scan) */
     int64_t first_seen, last_seen;
     int64_t views, viewers, signed_in, anonymous;
-    const char *pages; /* ';'-separated */
+    const char *const *pages; /* the pages (a page may hold ';' or ','), NPAGES of them */
+    size_t npages;
     const char *fields; /* ';'- or ','-separated keywords */
 };
 

@@ -73,7 +73,8 @@ void notify_person(const struct exposure_row *e, const struct subject_rec *s, st
     p->viewers = e->viewers;
     p->signed_in = e->signed_in_viewers;
     p->anonymous = e->anonymous_viewers;
-    p->pages = e->pages;
+    p->pages = (const char *const *)e->pages;
+    p->npages = e->npages;
     p->fields = e->fields;
 }
 

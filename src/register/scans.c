@@ -3,6 +3,7 @@
 #include "register/reg_int.h"
 #include "util/buf.h"
 #include "util/ktime.h"
+#include "util/semilist.h"
 #include "util/xalloc.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -127,7 +128,7 @@ static int store_exposures(reg *r, int64_t scan_id, const scan_result *res)
         scan_result_exposure(res, i, &e);
         buf_reset(&pb);
         buf_reset(&fb);
-        join(&pb, e.npages, e.pages);
+        semilist_join(&pb, e.pages, e.npages); /* a list: a page may hold a ';' (semilist.h) */
         join(&fb, e.nfields, e.fields);
         db_bind_int(s, 1, scan_id);
         db_bind_text(s, 2, e.subject);
@@ -320,7 +321,7 @@ int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposur
         e->viewers = db_col_int(s, 4);
         e->signed_in_viewers = db_col_int(s, 5);
         e->anonymous_viewers = db_col_int(s, 6);
-        e->pages = xstrdup(db_col_text(s, 7));
+        semilist_split(db_col_text(s, 7), &e->pages, &e->npages);
         e->fields = xstrdup(db_col_text(s, 8));
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;

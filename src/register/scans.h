@@ -24,7 +24,9 @@ struct scan_info {
 int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_info *out);
 
 struct exposure_row {
-    char *subject, *pages, *fields; /* pages/fields ';'-separated, sorted */
+    char *subject, *fields; /* fields ';'-separated (field names hold no ';'), sorted */
+    char **pages; /* the pages, sorted bytewise, NULL-terminated (one allocation, see semilist.h) */
+    size_t npages;
     int64_t first_seen, last_seen;
     int64_t views, viewers, signed_in_viewers, anonymous_viewers;
 };

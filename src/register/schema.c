@@ -320,6 +320,12 @@ static const char v7[] =
    (a PostgreSQL register) cannot both take a notice. Rows claimed before this step have NULL. */
 static const char v8[] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;\n";
 
+/* v9: an exposure's pages as a list (util/semilist.h): inside a page '\' is written "\\" and ';'
+   "\;" before the pages are joined with ';', so that a page with a ';' in its path stays one page.
+   Old rows get their '\' doubled and read back exactly as before; a ';' inside an old page was
+   stored as a separator and cannot be told from one (docs/scan.md "Pages with a ';'"). */
+static const char v9[] = "UPDATE exposure SET pages = replace(pages, '\\', '\\\\') WHERE instr(pages, '\\') > 0;\n";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -329,6 +335,7 @@ const struct schema_step schema_steps[] = {
     {6, "portal agents (token hashes)", v6},
     {7, "notices stored as parts against a shared dictionary", v7},
     {8, "per-notice claims of the outbox (claimed_by)", v8},
+    {9, "exposure pages as a list (a ';' inside a page escaped)", v9},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

@@ -35,11 +35,12 @@ static void ob_s(struct obuf *o, const char *s)
     ob_put(o, s, strlen(s));
 }
 
-/* One cell: the parts joined with ';'. RFC 4180: quote only when the cell holds a comma, a
- * quote or a line break. The formula guard of util/csv.h: a leading ' when a spreadsheet
- * would run the cell as a formula; a cell of several parts holds a ';', so it is never a
- * plain number or the lone "-" and only its first byte decides. */
-static void ob_field(struct obuf *o, const char *const *parts, size_t n)
+/* One cell: the parts joined with ';' — as a list (util/semilist.h: '\' and ';' inside a part
+ * written "\\" and "\;") when LIST, so that a page with a ';' stays one page. RFC 4180: quote
+ * only when the cell holds a comma, a quote or a line break. The formula guard of util/csv.h:
+ * a leading ' when a spreadsheet would run the cell as a formula; a cell of several parts holds
+ * a ';', so it is never a plain number or the lone "-" and only its first byte decides. */
+static void ob_field(struct obuf *o, const char *const *parts, size_t n, int list)
 {
     int q = 0, g = 0;
     for (size_t i = 0; i < n && !q; i++)
@@ -53,13 +54,16 @@ static void ob_field(struct obuf *o, const char *const *parts, size_t n)
     if (g) ob_put(o, "'", 1);
     for (size_t i = 0; i < n; i++) {
         if (i) ob_put(o, ";", 1);
-        if (!q) {
+        if (!q && !(list && strpbrk(parts[i], ";\\"))) {
             ob_s(o, parts[i]);
             continue;
         }
         for (const char *p = parts[i]; *p; p++) {
-            if (*p == '"') ob_put(o, "\"\"", 2);
-            else ob_put(o, p, 1);
+            if (q && *p == '"') ob_put(o, "\"\"", 2);
+            else if (list && (*p == ';' || *p == '\\')) {
+                ob_put(o, "\\", 1);
+                ob_put(o, p, 1);
+            } else ob_put(o, p, 1);
         }
     }
     if (q) ob_put(o, "\"", 1);
@@ -136,7 +140,7 @@ int scan_write_csv(const scan_result *r, FILE *f)
     for (size_t i = 0; i < n; i++) {
         struct scan_exposure e;
         scan_result_exposure(r, i, &e);
-        ob_field(o, &e.subject, 1);
+        ob_field(o, &e.subject, 1, 0);
         ob_put(o, ",", 1);
         ob_time(o, &c1, e.first_seen);
         ob_put(o, ",", 1);
@@ -150,9 +154,9 @@ int scan_write_csv(const scan_result *r, FILE *f)
         ob_put(o, ",", 1);
         ob_u64(o, e.anonymous_viewers);
         ob_put(o, ",", 1);
-        ob_field(o, e.pages, e.npages);
+        ob_field(o, e.pages, e.npages, 1);
         ob_put(o, ",", 1);
-        ob_field(o, e.fields, e.nfields);
+        ob_field(o, e.fields, e.nfields, 1);
         ob_put(o, "\n", 1);
     }
     ob_flush(o);

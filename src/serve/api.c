@@ -4,6 +4,7 @@
 #include "register/scans.h"
 #include "register/statement.h"
 #include "util/ktime.h"
+#include "util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,20 @@ json_t *api_incident(reg *r, const char *ref)
     return o;
 }
 
+/* a page as a JSON string; one that is not UTF-8 (a log may hold any bytes) with its bytes
+   outside printable ASCII written \xHH, so that it is shown rather than dropped */
+static json_t *page_json(const char *page)
+{
+    json_t *j = json_string(page);
+    if (j) return j;
+    size_t n = 4 * strlen(page) + 1;
+    char *t = xmalloc(n);
+    http_log_escape(page, t, n);
+    j = json_string(t);
+    free(t);
+    return j;
+}
+
 json_t *api_verify(const struct verify_res *v, const struct person_exposure *e)
 {
     json_t *o = json_object();
@@ -129,9 +144,7 @@ json_t *api_verify(const struct verify_res *v, const struct person_exposure *e)
             snprintf(tmp, sizeof tmp, "%s", e->fields);
             for (char *save, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save))
                 json_array_append_new(f, json_string(t));
-            snprintf(tmp, sizeof tmp, "%s", e->pages);
-            for (char *save, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save))
-                json_array_append_new(p, json_string(t));
+            for (size_t i = 0; i < e->npages; i++) json_array_append_new(p, page_json(e->pages[i]));
             json_object_set_new(x, "fields", f);
             json_object_set_new(x, "pages", p);
             json_object_set_new(x, "first_seen", iso(e->first_seen));

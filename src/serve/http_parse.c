@@ -453,3 +453,165 @@ const char *http_framing_check(const struct http_framing *f, int http11)
     if (f->host > 1) return "more than one Host";
     return NULL;
 }
+
+/* ---- the bytes on the wire (struct http_wire) ---- */
+
+enum { W_START, W_LINE, W_FIELD, W_NAME, W_VALUE, W_CR, W_BODY, W_OFF };
+enum { F_OTHER, F_CL, F_TE };
+
+static int tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* the end of the field line now ending: Content-Length's value, Transfer-Encoding's presence */
+static void wire_field_end(struct http_wire *w)
+{
+    if (w->field == F_CL) {
+        w->cl_count++;
+        if (w->cl_state == 0) w->cl_bad = 1; /* empty */
+    }
+    if (w->field == F_TE) w->te = 1;
+}
+
+/* the empty line that ends a head: where the next one starts */
+static void wire_head_end(struct http_wire *w)
+{
+    if (w->head_bad && !w->first_bad) w->first_bad = w->heads;
+    if (w->head_bad || w->te || w->cl_count > 1 || w->cl_bad) w->state = W_OFF; /* refused, or closed after */
+    else if (w->cl_count && w->cl) {
+        w->skip = w->cl;
+        w->state = W_BODY;
+    } else w->state = W_START;
+}
+
+static void wire_name_byte(struct http_wire *w, unsigned char c)
+{
+    if (c == ':') {
+        if (!w->nlen) w->head_bad = 1;
+        static const char *const names[] = {"content-length", "transfer-encoding"};
+        w->field = F_OTHER;
+        for (int i = 0; i < 2; i++)
+            if (w->nlen == strlen(names[i]) && !memcmp(w->name, names[i], w->nlen))
+                w->field = (unsigned char)(F_CL + i);
+        w->cl_state = 0;
+        w->state = W_VALUE;
+        return;
+    }
+    if (!tchar(c)) w->head_bad = 1; /* white space before the colon, a control character, ... */
+    if (w->nlen < sizeof w->name) w->name[w->nlen] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (w->nlen <= sizeof w->name) w->nlen++;
+}
+
+static void wire_value_byte(struct http_wire *w, unsigned char c)
+{
+    if ((c < 0x20 && c != '\t') || c == 0x7f) w->head_bad = 1;
+    if (w->field != F_CL) return;
+    int ows = c == ' ' || c == '\t', digit = c >= '0' && c <= '9';
+    if (digit && w->cl_state <= 1) {
+        w->cl_state = 1;
+        if (w->cl > 100000000000000ULL) w->cl_bad = 1;
+        else w->cl = w->cl * 10 + (uint64_t)(c - '0');
+    } else if (ows && w->cl_state >= 1) {
+        w->cl_state = 2;
+    } else if (!ows) {
+        w->cl_bad = 1;
+    }
+}
+
+/* a line ends (LF, or CRLF) in state S */
+static void wire_line_end(struct http_wire *w, unsigned char s)
+{
+    switch (s) {
+    case W_START: w->state = W_START; break; /* an empty line before a request */
+    case W_LINE: w->state = W_FIELD; break;
+    case W_FIELD: wire_head_end(w); break;
+    case W_NAME: /* a field line without a colon */
+        w->head_bad = 1;
+        w->state = W_FIELD;
+        break;
+    default: /* W_VALUE */
+        wire_field_end(w);
+        w->state = W_FIELD;
+        break;
+    }
+}
+
+/* a request line begins: a new head */
+static void wire_head_begin(struct http_wire *w)
+{
+    w->heads++;
+    w->head_bad = 0;
+    w->cl_count = w->cl_bad = w->te = 0;
+    w->cl = 0;
+    w->state = W_LINE;
+}
+
+static void wire_byte(struct http_wire *w, unsigned char c)
+{
+    unsigned char s = w->state;
+    if (s == W_CR) {
+        s = w->state = w->after_cr;
+        if (c == '\n') {
+            wire_line_end(w, s);
+            return;
+        }
+        if (s == W_START) { /* not an empty line after all: a request line with a bare CR */
+            wire_head_begin(w);
+            s = W_LINE;
+        }
+        w->head_bad = 1; /* a CR not followed by LF */
+    }
+    if (c == '\n') {
+        wire_line_end(w, s);
+        return;
+    }
+    if (c == '\r') {
+        w->after_cr = s;
+        w->state = W_CR;
+        return;
+    }
+    switch (s) {
+    case W_START:
+        wire_head_begin(w);
+        /* fall through */
+    case W_LINE:
+        if (c < 0x20 || c == 0x7f) w->head_bad = 1;
+        break;
+    case W_FIELD:
+        w->nlen = 0;
+        w->field = F_OTHER;
+        if (c == ' ' || c == '\t') { /* obs-fold (or white space before the first field's name) */
+            w->head_bad = 1;
+            w->state = W_VALUE;
+            break;
+        }
+        w->state = W_NAME;
+        wire_name_byte(w, c);
+        break;
+    case W_NAME: wire_name_byte(w, c); break;
+    default: wire_value_byte(w, c); break; /* W_VALUE */
+    }
+}
+
+void http_wire_feed(struct http_wire *w, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        if (w->state == W_OFF) return;
+        if (w->state == W_BODY) {
+            uint64_t k = n - i < w->skip ? n - i : w->skip;
+            w->skip -= k;
+            i += (size_t)k - 1;
+            if (!w->skip) w->state = W_START;
+            continue;
+        }
+        wire_byte(w, b[i]);
+    }
+}
+
+int http_wire_bad(const struct http_wire *w, uint32_t i)
+{
+    return w->first_bad && (uint64_t)i + 1 >= w->first_bad;
+}

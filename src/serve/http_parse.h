@@ -127,4 +127,32 @@ void http_framing_add(struct http_framing *f, const char *key, size_t kn, const 
  * chunked", "Transfer-Encoding in HTTP/1.0", "more than one Host", "a field name that is not
  * a token", "a control character in a field value". */
 const char *http_framing_check(const struct http_framing *f, int http11);
+/* The bytes of a connection's requests exactly as they arrive, checked where libmicrohttpd 0.9.75
+ * cannot show them: it cuts a field value at a NUL and silently joins an obs-fold line onto the
+ * field name before, so neither is visible in the fields it hands over. Fed with every chunk a
+ * plain-HTTP connection receives (src/serve/wire.c), it finds where each request's head (request
+ * line, field lines, empty line) lies — after a body of the Content-Length the head gave — and
+ * marks a head that holds a byte RFC 9112 forbids there: a NUL, a CR not followed by LF, any other
+ * control character or DEL (HTAB is allowed in field values), a field line that starts with white
+ * space (obs-fold), a field name that is not a token (white space before the colon included), a
+ * line without a colon. Empty lines before a request line are skipped, LF alone ends a line (both
+ * as RFC 9112 §2.2 allows and libmicrohttpd does). After a head with Transfer-Encoding, or with a
+ * Content-Length that is not one plain number, it stops looking (such a request is refused, or
+ * its connection closed after the answer, by the server). Bounded state, no allocation. */
+struct http_wire {
+    unsigned char state, after_cr, cl_state;
+    unsigned char field; /* the current field: 1 Content-Length, 2 Transfer-Encoding, 0 other */
+    unsigned char head_bad; /* the current head holds a forbidden byte */
+    unsigned char nlen; /* bytes of the field name seen (at most sizeof name + 1) */
+    char name[18]; /* the field name so far, lower-cased */
+    int cl_count, cl_bad, te;
+    uint64_t cl, skip;
+    uint32_t heads; /* request heads begun */
+    uint32_t first_bad; /* 1 + the index of the first head with a forbidden byte; 0: none */
+};
+/* Feed the N bytes at P (W starts zeroed). */
+void http_wire_feed(struct http_wire *w, const void *p, size_t n);
+/* 1 when head number I (0-based, in the order the heads arrived) or one before it held a
+ * forbidden byte. */
+int http_wire_bad(const struct http_wire *w, uint32_t i);
 #endif

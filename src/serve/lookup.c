@@ -9,6 +9,7 @@
 #include "sign/code.h"
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void copy(char *dst, size_t n, const char *src)
@@ -134,7 +135,9 @@ static int exposure_rows(reg *r, const struct notice_hit *h, struct person_expos
     if (n) {
         e->found = 1;
         copy(e->fields, sizeof e->fields, rows[0].fields);
-        copy(e->pages, sizeof e->pages, rows[0].pages);
+        e->pages = rows[0].pages; /* taken over */
+        e->npages = rows[0].npages;
+        rows[0].pages = NULL;
         e->first_seen = rows[0].first_seen;
         e->last_seen = rows[0].last_seen;
         e->views = rows[0].views;
@@ -212,4 +215,7 @@ void person_exposure_release(struct person_exposure *e)
 {
     if (e->proof) json_decref(e->proof);
     e->proof = NULL;
+    free(e->pages);
+    e->pages = NULL;
+    e->npages = 0;
 }

@@ -548,15 +548,12 @@ void page_verify_form(reg *r, int de_, struct buf *b)
     html_end(b, r, de_);
 }
 
-/* "a;b" -> "a, b" */
-static void list_plain(struct buf *b, const char *semi)
+/* the pages "a", "b" -> "a, b" (each escaped; a page may hold ';' or ',') */
+static void list_plain(struct buf *b, char *const *items, size_t n)
 {
-    for (const char *c = semi; *c; c++) {
-        if (*c == ';') buf_adds(b, ", ");
-        else {
-            char s1[2] = {*c, 0};
-            html_esc(b, s1);
-        }
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_adds(b, ", ");
+        html_esc(b, items[i]);
     }
 }
 
@@ -640,7 +637,7 @@ static void exposure_section(const struct person_exposure *e, int de_, struct bu
                                : T("nicht angemeldete Besucher", "visitors who were not signed in"),
              T("nur über die IP-Adresse gezählt", "counted by IP address only"));
     buf_addf(b, "<dt>%s</dt><dd>", T("Wo", "Where"));
-    list_plain(b, e->pages);
+    list_plain(b, e->pages, e->npages);
     buf_adds(b, "</dd>\n");
     buf_addf(b, "</dl>\n<p class=\"meta\">%s ", T("Zeiten in Ihrer Zeitzone:", "Times in your time zone:"));
     html_esc(b, pz);

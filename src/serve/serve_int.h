@@ -65,7 +65,9 @@ void lookup_title(reg *r, const char *ref, const char *lang, char *out, size_t o
 /* the person's exposure behind a matched notice */
 struct person_exposure {
     int found;
-    char fields[512], pages[1024], timezone[64];
+    char fields[512], timezone[64];
+    char **pages; /* the pages (scans.h's list, owned: person_exposure_release frees it) */
+    size_t npages;
     int64_t first_seen, last_seen, views, viewers, signed_in, anonymous;
     int64_t log_index, log_size; /* -1 when the notice is not in the log */
     int have_proof;

@@ -3,6 +3,7 @@
  * the access log and graceful shutdown. docs/serve.md describes the operation. */
 #include "serve/serve_int.h"
 #include "serve/ratelimit.h"
+#include "serve/wire.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
 #include "sign/keys.h"
@@ -270,6 +271,8 @@ struct conn_track {
     int reaped;
     _Atomic int64_t since_ms; /* accepted, or the previous request finished */
     _Atomic int waiting; /* 1 while a request is being received (until it is answered) */
+    uint32_t requests; /* requests whose first handler call has come */
+    struct http_wire wire; /* the raw bytes received (plain HTTP only; wire.c) */
 };
 static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reaper_cv = PTHREAD_COND_INITIALIZER;
@@ -300,11 +303,13 @@ static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_conte
         conns.next->prev = t;
         conns.next = t;
         pthread_mutex_unlock(&conn_mu);
+        if (!srv_g.tls) wire_attach(t->fd, &t->wire);
         *socket_context = t;
     } else if (*socket_context) {
         struct conn_track *t = *socket_context;
         /* libmicrohttpd tells us before it closes the socket: once unlinked here, the reaper can
            never touch a descriptor number that was closed and reused */
+        wire_detach(t->fd);
         pthread_mutex_lock(&conn_mu);
         t->prev->next = t->next;
         t->next->prev = t->prev;
@@ -1121,6 +1126,8 @@ static int refuse_early(struct MHD_Connection *c, struct req *q, const char *url
        see unescape): anything else is not a request for one of our routes */
     int bad = url[0] != '/';
     for (const char *u = url; *u && !bad; u++) bad = (unsigned char)*u < 0x20 || *u == 0x7f;
+    struct conn_track *t = conn_of(c);
+    if (t && http_wire_bad(&t->wire, t->requests++)) bad = 1; /* bytes libmicrohttpd hid (wire.c) */
     if (bad || !http_token(method, strlen(method)) || http_framing_check(&f, http11) ||
         (http11 && !f.host)) { /* HTTP/1.1 requires Host (RFC 9112 §3.2) */
         q->close = 1;
@@ -1367,6 +1374,9 @@ static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockad
                                        unsigned threads, const char *cert, const char *key)
 {
     unsigned max_conns = connection_limit(o);
+    struct rlimit rl;
+    rlim_t nfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 65536;
+    if (wire_init(nfd == RLIM_INFINITY || nfd > (1u << 20) ? (1 << 20) : (int)nfd)) return NULL;
     unsigned per_ip = o->max_conns_per_ip < 0   ? 0
                       : o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip
                       : o->trust_proxy          ? 0
@@ -1450,6 +1460,7 @@ static void run_until_signal(const struct serve_opts *o, struct MHD_Daemon *d, s
 static void teardown(char *cert, char *key)
 {
     states_free();
+    wire_free();
     ratelimit_free(limiter);
     limiter = NULL;
     backoff_free(auth_fail);

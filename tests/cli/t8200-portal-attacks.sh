@@ -58,6 +58,14 @@ stop_server() {  # stop_server PID NAME — SIGTERM, wait; 0 when it exited 0 an
 }
 trap 'for p in "${PIDS[@]}"; do kill -TERM $p 2>/dev/null; done' EXIT
 code() { curl -s -o /dev/null -w "%{http_code}" "$@"; }
+# the console's forms carry a token bound to the kt_form cookie (docs/agent.md): ftok JAR ACTION
+# [curl options] loads /agent with the cookie jar JAR and prints the token of the form to ACTION
+ftok() {
+    curl -s -b "$1" -c "$1" "${@:3}" "$URL/agent?lang=en" |
+        awk -v a="action=\"$2\"" 'index($0, a) { f = 1 } f && match($0, /name="ft" value="[0-9a-f]+"/) { print substr($0, RSTART + 17, 32); exit }'
+}
+# signin JAR TOKEN [curl options]: the sign-in form as a browser posts it; prints the status
+signin() { code -b "$1" -c "$1" "${@:3}" -X POST --data-urlencode "token=$2" -d "ft=$(ftok "$1" /agent/login "${@:3}")" "$URL/agent/login"; }
 # spread GROUP...: "GROUP" is a space-separated list of medians; 0 when in each group max/min < 1.5.
 # Timing checks run up to three times: a loaded machine may disturb one run, a real difference
 # (a lookup only for known codes, an early exit in a comparison) shows in every run.
@@ -157,18 +165,24 @@ print("held=%d open_at_end=%d last_closed=%.1f" % (held, sum(1 for c in closed i
 PY
 cat >"$TRASH/timing.py" <<'PY'
 # timing.py URL N CASE... : POST each CASE (a form body, or @json:BODY for the API, or
-# @token:TOKEN for the agent log-in, or @bearer:TOKEN) N times, interleaved, on kept-alive
-# connections; XFF_UNIQUE=1 sends a fresh X-Forwarded-For each time. Prints each median (ms).
-import http.client, sys, time, os, statistics, urllib.parse, json
+# @token:TOKEN for the agent log-in — with the form cookie and token from GET /agent —, or
+# @bearer:TOKEN) N times, interleaved, on kept-alive connections; XFF_UNIQUE=1 sends a fresh
+# X-Forwarded-For each time. Prints each median (ms).
+import http.client, sys, time, os, statistics, urllib.parse, json, re
 url = urllib.parse.urlparse(sys.argv[1]); n = int(sys.argv[2]); cases = sys.argv[3:]
 conns = [http.client.HTTPConnection(url.hostname, url.port) for _ in cases]
+c0 = http.client.HTTPConnection(url.hostname, url.port); c0.request("GET", "/agent"); r0 = c0.getresponse()
+form_cookie = re.search(r"kt_form=([0-9a-f]+)", r0.getheader("Set-Cookie", "")).group(1)
+form_token = re.search(r'action="/agent/login".*?name="ft" value="([0-9a-f]+)"', r0.read().decode(), re.S).group(1)
 times = [[] for _ in cases]; k = 0
 for i in range(n + 5):
     for j, c in enumerate(cases):
         h = {"Content-Type": "application/x-www-form-urlencoded"}
         path, body = "/verify", c
         if c.startswith("@json:"): path, body, h = "/api/v1/verify", c[6:], {"Content-Type": "application/json"}
-        if c.startswith("@token:"): path, body = "/agent/login", "token=" + urllib.parse.quote(c[7:])
+        if c.startswith("@token:"):
+            path, body = "/agent/login", "ft=" + form_token + "&token=" + urllib.parse.quote(c[7:])
+            h["Cookie"] = "kt_form=" + form_cookie
         if c.startswith("@bearer:"): path, body, h = "/api/v1/agent/lookup", '{"code":"x"}', {"Authorization": "Bearer " + c[8:]}
         if os.environ.get("XFF_UNIQUE"):
             k += 1; h["X-Forwarded-For"] = "198.18.%d.%d" % (k // 250, k % 250 + 1)
@@ -238,7 +252,7 @@ test_expect_success 'enumeration: 10 wrong codes from one address, then 429 with
     head -1 h429 | grep_q " 429" && grep_q "^Retry-After: [1-9][0-9]*" h429 && grep_q "^Cache-Control: no-store" h429 &&
     grep_q "Too many attempts" b429 &&
     test "$(code -X POST -H "Content-Type: application/json" -d "{\"code\":\"$CODE\"}" "$URL/api/v1/verify")" = 429 &&
-    test "$(code -X POST -d "token=$TOKEN" "$URL/agent/login")" = 429 &&
+    test "$(signin ej "$TOKEN")" = 429 &&
     test "$(code "$URL/incident/2026-0001")" = 200
 '
 test_expect_success 'enumeration: the right code is refused too once the limit is reached (no oracle behind the limit)' '
@@ -332,15 +346,15 @@ test_expect_success 'enumeration: similar timing — medians of unknown, wrong a
 WRONG1="kta_$(head -c 32 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=" | head -c 43)"
 test_expect_success 'agent tokens: 5 wrong tries (403), then a lock-out (429 + Retry-After) that doubles, even for the right token' '
     for i in 1 2 3 4 5 6; do
-        test "$(code --interface 127.0.0.5 -X POST --data-urlencode "token=${WRONG1}$i" "$URL/agent/login")" = 403 || return 1
+        test "$(signin tj "${WRONG1}$i" --interface 127.0.0.5)" = 403 || return 1
     done &&
-    curl -s --interface 127.0.0.5 -D l1 -o /dev/null -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login" &&
+    curl -s --interface 127.0.0.5 -D l1 -o /dev/null -b tj -X POST --data-urlencode "token=$TOKEN" -d "ft=$(ftok tj /agent/login --interface 127.0.0.5)" "$URL/agent/login" &&
     head -1 l1 | grep_q " 429" && grep_q "^Retry-After: 1" l1 &&
     sleep 1.2 &&
-    test "$(code --interface 127.0.0.5 -X POST --data-urlencode "token=${WRONG1}7" "$URL/agent/login")" = 403 &&
-    curl -s --interface 127.0.0.5 -D l2 -o /dev/null -X POST -d "token=x" "$URL/agent/login" &&
+    test "$(signin tj "${WRONG1}7" --interface 127.0.0.5)" = 403 &&
+    curl -s --interface 127.0.0.5 -D l2 -o /dev/null -b tj -X POST -d "token=x" -d "ft=$(ftok tj /agent/login --interface 127.0.0.5)" "$URL/agent/login" &&
     head -1 l2 | grep_q " 429" && grep_q "^Retry-After: 2" l2 &&
-    test "$(code --interface 127.0.0.6 -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login")" = 303
+    test "$(signin tj6 "$TOKEN" --interface 127.0.0.6)" = 303
 '
 test_expect_success 'agent tokens: the Bearer API backs off the same way (401, then 429)' '
     for i in 1 2 3 4 5 6; do
@@ -605,12 +619,14 @@ test_expect_success 'injection: every page and API answer shows the payloads esc
     n=$((n + 1)); get -X POST --data-urlencode "code=$CODE" -d lang=en "$URL/verify" >p$n.html; pages+=(p$n.html)
     n=$((n + 1)); get -X POST --data-urlencode "code=$CODE" --data-urlencode "email=$RCPT" -d lang=de "$URL/verify" >p$n.html; pages+=(p$n.html)
     n=$((n + 1)); get -X POST --data-urlencode "code=$S" --data-urlencode "email=$A" -d lang=en "$URL/verify" >p$n.html; pages+=(p$n.html)
-    get -X POST --data-urlencode "token=$TOKEN" "$URL/agent/login" >login.h &&
-    cookie=$(sed -n "s/^Set-Cookie: \(kt_agent=[0-9a-f]*\);.*/\1/p" login.h | tr -d "\r") && test -n "$cookie" &&
-    n=$((n + 1)); get -b "$cookie" "$URL/agent?lang=en" >p$n.html; pages+=(p$n.html)
-    n=$((n + 1)); get -b "$cookie" -X POST --data-urlencode "q=$CODE" -d lang=en "$URL/agent/lookup" >p$n.html; pages+=(p$n.html)
-    n=$((n + 1)); get -b "$cookie" -X POST --data-urlencode "q=$RCPT" -d lang=de "$URL/agent/lookup" >p$n.html; pages+=(p$n.html)
-    n=$((n + 1)); get -b "$cookie" -X POST --data-urlencode "q=$S" -d lang=de "$URL/agent/lookup" >p$n.html; pages+=(p$n.html)
+    test "$(signin ij "$TOKEN")" = 303 || { echo "cannot sign in"; return 1; }
+    lk() { get -b ij -X POST -d "ft=$(ftok ij /agent/lookup)" "$@" "$URL/agent/lookup"; }
+    n=$((n + 1)); get -b ij "$URL/agent?lang=en" >p$n.html; pages+=(p$n.html)
+    grep -q "Signed in" p$n.html || { echo "not signed in"; return 1; }
+    n=$((n + 1)); lk --data-urlencode "q=$CODE" -d lang=en >p$n.html; pages+=(p$n.html)
+    n=$((n + 1)); lk --data-urlencode "q=$RCPT" -d lang=de >p$n.html; pages+=(p$n.html)
+    n=$((n + 1)); lk --data-urlencode "q=$S" -d lang=de >p$n.html; pages+=(p$n.html)
+    grep -q "Echte Nachricht" p$((n - 1)).html || { echo "look-up by address failed"; return 1; }
     get "$URL/api/v1/incidents" >a1.json && get "$URL/api/v1/incidents/2026-0001" >a2.json &&
     get -X POST -d "{\"code\":\"$CODE\",\"email\":\"$RCPT\"}" "$URL/api/v1/verify" >a3.json &&
     get -X POST -H "Authorization: Bearer $TOKEN" -d "{\"code\":\"$CODE\"}" "$URL/api/v1/agent/lookup" >a4.json &&

@@ -22,9 +22,25 @@
  *         2*N lower-case hex digits; decoded and written in hex again it is the value;
  *   0x04  the path/query unescaping (http_unescape): never longer, no NUL inside, what
  *         http_urldecode gives where both apply, and every byte of its output percent-encoded
- *         unescapes to that output.
+ *         unescapes to that output;
+ *   0x05  the request bytes on the wire (http_wire_feed): the same verdict however the bytes
+ *         are cut into reads; a run of well-formed requests built from the input (GETs with
+ *         field values of any allowed bytes, POSTs with Content-Length bodies of any bytes,
+ *         empty lines between them, CRLF or LF) has no bad head and as many heads as requests,
+ *         and the same run with one forbidden byte (NUL, bare CR, a control character, DEL,
+ *         obs-fold, white space before a colon) put into request K's head is bad from head K on,
+ *         never before;
+ *   0x06  the access-log escape (http_log_escape: only visible ASCII without '"', bounded, and
+ *         unescaped it is a prefix of the input), tokens (http_token against a plain reference),
+ *         origins (http_origin / http_host_origin: bounded, lower-case, no path, and a fixed
+ *         point: the origin of an origin is itself), and framing (http_framing_check on the
+ *         input's "name: value" lines: refuses exactly two Content-Length, both framings, a
+ *         Transfer-Encoding that is not "chunked", chunked in HTTP/1.0, two Host).
  * Any other first byte: the whole input goes to the parsers above. */
 #include "serve/http_parse.h"
+#include "util/buf.h"
+#include <ctype.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -283,14 +299,150 @@ static void check_unescape(const uint8_t *data, size_t size)
     free(s);
 }
 
+/* DATA fed to a fresh scanner in reads whose sizes come from SEED (0: all at once) */
+static struct http_wire wire_run(const uint8_t *data, size_t size, unsigned seed)
+{
+    struct http_wire w;
+    memset(&w, 0, sizeof w);
+    size_t i = 0;
+    while (i < size) {
+        size_t k = seed ? 1 + (seed = seed * 1103515245u + 12345u) % 17 : size - i;
+        if (k > size - i) k = size - i;
+        uint8_t *chunk = malloc(k); /* exact size: a read past it is a finding */
+        if (!chunk) abort();
+        memcpy(chunk, data + i, k);
+        http_wire_feed(&w, chunk, k);
+        free(chunk);
+        i += k;
+    }
+    return w;
+}
+
+/* requests built from the input: well-formed, or with one forbidden byte in request BAD's head
+   (BAD < 0: none); returns how many requests were written to B */
+static size_t wire_requests(const uint8_t *data, size_t size, long bad, unsigned how, struct buf *b)
+{
+    static const char *const evil[] = {"\0", "\r", "\x01", "\x7f", "\r\n folded", " "};
+    const char *eol = how & 1 ? "\n" : "\r\n";
+    size_t nreq = 0, i = 0;
+    while (i + 1 < size && nreq < 40) {
+        size_t k = 1 + data[i] % 24;
+        if (k > size - i - 1) k = size - i - 1;
+        const uint8_t *v = data + i + 1;
+        if ((how >> 1) & 1 && nreq) buf_adds(b, eol); /* an empty line before a request */
+        int post = v[0] & 1 && k;
+        buf_addf(b, "%s /x HTTP/1.1%sHost: h%sX-F: ", post ? "POST" : "GET", eol, eol);
+        for (size_t j = 0; j < k; j++) { /* a field value: any byte but controls, DEL (HTAB is fine) */
+            uint8_t c = v[j];
+            if ((c < 0x20 && c != '\t') || c == 0x7f) c = 'a';
+            buf_addc(b, (char)c);
+        }
+        if ((long)nreq == bad) {
+            const char *e = evil[v[0] % 6];
+            if (v[0] % 6 == 5) buf_addf(b, "%sX-G : y", eol); /* white space before a colon */
+            else buf_add(b, e, v[0] % 6 == 0 ? 1 : strlen(e));
+        }
+        buf_adds(b, eol);
+        if (post) {
+            buf_addf(b, "Content-Length: %zu%s%s", k, eol, eol);
+            buf_add(b, v, k); /* any bytes: a body is never a head */
+        } else {
+            buf_adds(b, eol);
+        }
+        nreq++;
+        i += k + 1;
+    }
+    return nreq;
+}
+
+static void check_wire(const uint8_t *data, size_t size)
+{
+    unsigned seed = size ? data[0] | 1u : 1;
+    struct http_wire a = wire_run(data, size, 0), b = wire_run(data, size, seed);
+    if (a.heads != b.heads || a.first_bad != b.first_bad || a.state != b.state) abort();
+    if (a.first_bad > a.heads) abort();
+    struct buf r;
+    buf_init(&r, 1 << 20);
+    unsigned how = size ? data[size - 1] : 0;
+    size_t n = wire_requests(data, size, -1, how, &r);
+    struct http_wire w = wire_run((const uint8_t *)r.p, r.len, seed);
+    if (w.first_bad || w.heads != n) abort();
+    if (n) {
+        long bad = (long)(how >> 2) % (long)n;
+        buf_reset(&r);
+        wire_requests(data, size, bad, how, &r);
+        w = wire_run((const uint8_t *)r.p, r.len, seed);
+        if (w.first_bad != (uint32_t)bad + 1 || !http_wire_bad(&w, (uint32_t)bad) ||
+            (bad && http_wire_bad(&w, (uint32_t)bad - 1)))
+            abort();
+    }
+    buf_release(&r);
+}
+
+static void check_misc(const uint8_t *data, size_t size)
+{
+    char *s = cstr(data, size), out[64], o1[128], o2[128];
+    size_t n = strlen(s), m = http_log_escape(s, out, sizeof out);
+    if (m != strlen(out) || m >= sizeof out) abort();
+    size_t k = 0; /* unescaped, a prefix of S */
+    for (size_t i = 0; i < m; i++) {
+        unsigned char c = (unsigned char)out[i];
+        if (c < 0x21 || c > 0x7e || c == '"') abort();
+        int v = c;
+        if (c == '\\') {
+            if (i + 3 >= m || out[i + 1] != 'x') abort();
+            v = (int)strtol((char[]){out[i + 2], out[i + 3], 0}, NULL, 16);
+            i += 3;
+        }
+        if (k >= n || (unsigned char)s[k++] != v) abort();
+    }
+    int tok = n > 0;
+    for (size_t i = 0; i < n; i++) tok &= isalnum((unsigned char)s[i]) || (s[i] && strchr("!#$%&'*+-.^_`|~", s[i]));
+    if (http_token(s, n) != tok) abort();
+    long o = http_origin(s, o1, sizeof o1);
+    if (o >= 0) {
+        if ((size_t)o != strlen(o1) || strchr(o1 + 8, '/') || http_origin(o1, o2, sizeof o2) != o || strcmp(o1, o2))
+            abort();
+        for (const char *p = o1; *p; p++)
+            if (*p >= 'A' && *p <= 'Z') abort();
+    } else if (o1[0]) {
+        abort();
+    }
+    http_host_origin(n & 1 ? "https" : "http", s, n, o1, sizeof o1);
+    /* framing: the input's lines as "name: value" fields */
+    struct http_framing f;
+    memset(&f, 0, sizeof f);
+    int cl = 0, te = 0, chunked = 0, host = 0;
+    for (char *save, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon) continue;
+        const char *v = colon + 1;
+        http_framing_add(&f, line, (size_t)(colon - line), v, strlen(v));
+        size_t kn = (size_t)(colon - line);
+        cl += kn == 14 && !strncasecmp(line, "content-length", 14);
+        host += kn == 4 && !strncasecmp(line, "host", 4);
+        if (kn == 17 && !strncasecmp(line, "transfer-encoding", 17)) te++, chunked += !strcasecmp(v, "chunked");
+    }
+    const char *why = http_framing_check(&f, size & 1);
+    if (!f.bad_name && !f.bad_value) {
+        int refuse = cl > 1 || (cl && te) || (te && !(size & 1)) || te != chunked || te > 1 || host > 1;
+        if (!!why != refuse) abort();
+    } else if (!why) {
+        abort();
+    }
+    free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size >= 1 && data[0] >= 0x01 && data[0] <= 0x04) {
+    if (size >= 1 && data[0] >= 0x01 && data[0] <= 0x06) {
         switch (data[0]) {
         case 0x01: check_xff(data + 1, size - 1); break;
         case 0x02: check_addr(data + 1, size - 1); break;
         case 0x03: check_hex(data + 1, size - 1); break;
-        default: check_unescape(data + 1, size - 1); break;
+        case 0x04: check_unescape(data + 1, size - 1); break;
+        case 0x05: check_wire(data + 1, size - 1); break;
+        default: check_misc(data + 1, size - 1); break;
         }
         return 0;
     }

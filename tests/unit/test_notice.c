@@ -69,6 +69,10 @@ static struct notice_incident incident(void)
     return inc;
 }
 
+static const char *const erika_pages[] = {"/gp/profile/C0012345678"};
+/* the list keeps a page whole, whatever it holds (';' and ',' were separators once) */
+static const char *const john_pages[] = {"/gp/profile/C0099999999", "/gp/orders;sort=new,asc"};
+
 static struct notice_person erika(void)
 {
     struct notice_person p = {
@@ -84,7 +88,8 @@ static struct notice_person erika(void)
         .viewers = 2,
         .signed_in = 1,
         .anonymous = 1,
-        .pages = "/gp/profile/C0012345678",
+        .pages = erika_pages,
+        .npages = 1,
         .fields = "email;name",
     };
     return p;
@@ -105,7 +110,8 @@ static struct notice_person john(void)
         .viewers = 1,
         .signed_in = 1,
         .anonymous = 0,
-        .pages = "/gp/profile/C0099999999;/gp/orders",
+        .pages = john_pages,
+        .npages = 2,
         .fields = "name;phone;password",
     };
     return p;
@@ -266,7 +272,7 @@ static void test_english_notice(void)
     CHECK(has(r.text, "Which data: your name, your phone number and your password."));
     CHECK(has(r.text, "When: on Wednesday, 14 November 2018, 05:00 EST."));
     CHECK(has(r.text, "viewed once by one other person: one person signed in to a customer account."));
-    CHECK(has(r.text, "on these pages of our website: /gp/profile/C0099999999 and /gp/orders."));
+    CHECK(has(r.text, "on these pages of our website: /gp/profile/C0099999999 and /gp/orders;sort=new,asc."));
     CHECK(has(r.text, "All times are in your time zone (America/New_York)."));
     CHECK(has(r.text, "Change your password"));
     CHECK(strstr(r.text ? r.text : "", "Your password was not affected") == NULL);
