@@ -980,19 +980,22 @@ static int last_element(const char *v, char *out, size_t outsz)
     return 0;
 }
 
-/* 1 when the browser says a POST comes from another site: Sec-Fetch-Site is there and is not
-   "same-origin" or "none", or Origin is there and is neither the origin of `portal.url` nor the
-   one the request was sent to (scheme and Host; behind a trusted proxy X-Forwarded-Proto and
-   X-Forwarded-Host when it sends them). A client that sends neither header (curl, scripts)
-   is not a browser on another site. docs/serve.md "Cross-site requests". */
+/* 1 when the browser says a POST comes from another site. Sec-Fetch-Site decides when it is
+   there (every current browser sends it): "same-origin" and "none" (typed by the user) are ours,
+   anything else is not. Without it, an Origin must be the origin of `portal.url` or the one the
+   request was sent to (scheme and Host; behind a trusted proxy X-Forwarded-Proto and
+   X-Forwarded-Host when it sends them) — except "null", which the portal's own pages send too
+   (their Referrer-Policy is no-referrer, and the Fetch standard then sends "null"). A client
+   that sends neither header (curl, scripts) is not a browser on another site. The console's
+   forms carry a token as well (form_ok). docs/serve.md "Cross-site requests". */
 static int cross_site(struct MHD_Connection *c, const struct req *q)
 {
     const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-    if (sfs && strcasecmp(sfs, "same-origin") && strcasecmp(sfs, "none")) return 1;
+    if (sfs) return strcasecmp(sfs, "same-origin") && strcasecmp(sfs, "none");
     const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-    if (!o) return 0;
+    if (!o || !strcmp(o, "null")) return 0;
     char got[300], want[300], proto[8], host[256];
-    if (http_origin(o, got, sizeof got) < 0) return 1; /* "null", junk */
+    if (http_origin(o, got, sizeof got) < 0) return 1; /* junk */
     reg *r = srv_reg();
     const char *pu = r ? reg_org_get(r, "portal.url") : NULL;
     if (pu && http_origin(pu, want, sizeof want) > 0 && !strcmp(got, want)) return 0;

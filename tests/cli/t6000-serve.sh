@@ -234,7 +234,8 @@ test_expect_success 'cross-site: sign-in, look-up and sign-out from another site
     curl -s -D - -o /dev/null -H "Origin: https://evil.example" --data-urlencode "token=$TOKEN" -d "ft=$(ftok jar /agent/login)" -b jar "$URL/agent/login" >xh &&
     head -1 xh | grep_q " 403" && not_grep_q "kt_agent=[0-9a-f]" xh &&
     test "$(apost jar /agent/lookup -H "Sec-Fetch-Site: cross-site" -d "q=$UNKNOWN" -o /dev/null -w "%{http_code}")" = 403 &&
-    test "$(apost jar /agent/logout -H "Origin: null" -o /dev/null -w "%{http_code}")" = 403 &&
+    test "$(apost jar /agent/logout -H "Origin: null" -H "Sec-Fetch-Site: cross-site" -o /dev/null -w "%{http_code}")" = 403 &&
+    test "$(apost jar /agent/lookup -H "Origin: https://evil.example" -H "Sec-Fetch-Site: same-origin" -d "q=$UNKNOWN" -o /dev/null -w "%{http_code}")" = 200 &&
     test "$(apost jar /agent/lookup -H "Sec-Fetch-Site: same-site" -d "q=$UNKNOWN" -o /dev/null -w "%{http_code}")" = 403 &&
     curl -s -b jar "$URL/agent?lang=en" | grep_q "Signed in: <strong>alice" &&
     test "$(code -H "Origin: https://evil.example" -X POST -d "{\"code\":\"$CODE\"}" "$URL/api/v1/verify")" = 403 &&
@@ -254,6 +255,8 @@ test_expect_success 'cross-site: the portal'"'"'s own pages post fine (same-orig
     apost jar /agent/lookup -H "Origin: http://$(echo "$host" | tr 0-9. 0-9.)" -d "q=$UNKNOWN" -d lang=en | grep_q "No notice found" &&
     test "$(code -H "Origin: $URL" -H "Sec-Fetch-Site: same-origin" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
     test "$(code -H "Sec-Fetch-Site: none" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code -H "Origin: null" -H "Sec-Fetch-Site: same-origin" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code -H "Origin: null" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
     test "$(code -H "Origin: https://verify.beispiel-versand.example" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
     test "$(code -H "Origin: https://verify.beispiel-versand.example:443" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
     test "$(code -H "Origin: http://verify.beispiel-versand.example" -X POST -d "code=$CODE" "$URL/verify")" = 403 &&
@@ -319,6 +322,23 @@ test_expect_success 'rate limit per client: 429 with Retry-After after 3 attempt
 '
 kill -INT $PID; wait $PID; src=$?
 test_expect_success 'SIGINT stops it too' 'test $src -eq 0'
+
+start_server server3.log --trust-proxy --access-log off
+test_expect_success 'cross-site behind a trusted proxy: Origin against X-Forwarded-Proto and X-Forwarded-Host' '
+    px="-H X-Forwarded-Proto:https -H X-Forwarded-Host:portal.proxy.example" &&
+    test "$(code $px -H "Origin: https://portal.proxy.example" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code $px -H "Origin: https://PORTAL.proxy.example:443" -X POST -d "code=$CODE" "$URL/verify")" = 200 &&
+    test "$(code $px -H "Origin: http://portal.proxy.example" -X POST -d "code=$CODE" "$URL/verify")" = 403 &&
+    test "$(code $px -H "Origin: https://evil.example" -X POST -d "code=$CODE" "$URL/verify")" = 403 &&
+    test "$(code -H "X-Forwarded-Host: a.example, portal.proxy.example" -H "X-Forwarded-Proto: https" -H "Origin: https://portal.proxy.example" -X POST -d "code=$CODE" "$URL/verify")" = 200
+'
+stop_server; src=$?
+start_server server4.log --access-log off
+test_expect_success 'cross-site without --trust-proxy: X-Forwarded-Host counts for nothing' '
+    test "$(code -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: portal.proxy.example" -H "Origin: https://portal.proxy.example" -X POST -d "code=$CODE" "$URL/verify")" = 403
+'
+stop_server; src2=$?
+test_expect_success 'those servers stop cleanly' 'test $src -eq 0 && test $src2 -eq 0'
 
 test_expect_code 2 'bad options are usage errors' 'klartext serve --listen nowhere'
 test_expect_code 2 'bad rate limit' 'klartext serve --rate-limit 5/hour'
