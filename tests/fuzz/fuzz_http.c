@@ -341,6 +341,7 @@ static size_t wire_requests(const uint8_t *data, size_t size, long bad, unsigned
             const char *e = evil[v[0] % 6];
             if (v[0] % 6 == 5) buf_addf(b, "%sX-G : y", eol); /* white space before a colon */
             else buf_add(b, e, v[0] % 6 == 0 ? 1 : strlen(e));
+            buf_addc(b, 'x'); /* so that a CR is not the CR of a CRLF */
         }
         buf_adds(b, eol);
         if (post) {
