@@ -90,7 +90,8 @@ test_expect_success 'bare CR, NUL, obs-fold, control characters, white space bef
     refused space-colon "GET / HTTP/1.1\r\nHost: x\r\nX-A : a\r\n\r\n" &&
     refused space-name "GET / HTTP/1.1\r\nHost: x\r\nX A: a\r\n\r\n" &&
     refused ctl-target "GET /\001 HTTP/1.1\r\nHost: x\r\n\r\n" &&
-    refused nul-target "GET /verify\0.html HTTP/1.1\r\nHost: x\r\n\r\n"
+    refused nul-target "GET /verify\0.html HTTP/1.1\r\nHost: x\r\n\r\n" &&
+    send "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n$S" | grep_q "^\(400 \|- \)closed$"
 '
 test_expect_success 'a bad head after a good one on the same connection: the good one answered, the bad one 400, then closed' '
     test "$(send "GET /assets/style.css HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nX-A: a\0\r\n\r\n$S")" = "200 400 closed" &&
