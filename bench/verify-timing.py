@@ -9,8 +9,8 @@ median of each fifth of the run, in microseconds, and the difference of the medi
 import http.client, statistics, sys, time, urllib.parse
 
 url = urllib.parse.urlparse(sys.argv[1]); code = sys.argv[2]; n = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
-cases = {"unknown code": "code=7777-7777-7777-7777&email=someone%40example.org",
-         "known code, wrong address": "code=" + urllib.parse.quote(code) + "&email=someone%40example.org"}
+cases = {"unknown code": "code=7777-7777-7777-7777&email=someone%40example.org&lang=en",
+         "known code, wrong address": "code=" + urllib.parse.quote(code) + "&email=someone%40example.org&lang=en"}
 names = list(cases)
 conns = {k: http.client.HTTPConnection(url.hostname, url.port) for k in names}
 hdr = {"Content-Type": "application/x-www-form-urlencoded"}
