@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t6040 — an exposure's pages are a list everywhere: a page whose path holds a ';' (or a ',' or a
-# '\') stays one page from the scan through the register (schema step 8) to the exposure CSV and
+# '\') stays one page from the scan through the register (schema step 9) to the exposure CSV and
 # JSON, the portal's "Where" list and its JSON, and the notice; old registers are migrated
 # exactly (docs/rules.md "Pages with a ';' or a '\'").
 . "$(dirname "$0")/lib.sh"
@@ -32,12 +32,12 @@ test_expect_success 'scan, register, exposure CSV and JSON: a page with a ";" is
     jq -e --arg a "$P1" --arg b "$P2" --arg c "$P3" "(.exposures[0].pages == [\$a, \$b]) and (.exposures[1].pages == [\$c])" reg.json >/dev/null &&
     test "$(sqlite3 klartext.db "SELECT pages FROM exposure WHERE subject = '"'"'S01'"'"'")" = "/p/S01/a\;b'"'"'x&amp\;;/p/S01/c\\\\d"
 '
-test_expect_success 'an old register (schema step 7) is migrated exactly: a "\" in its pages reads back as before' '
+test_expect_success 'an old register (schema step 8) is migrated exactly: a "\" in its pages reads back as before' '
     sqlite3 klartext.db "UPDATE exposure SET pages = '"'"'/old\path;/x'"'"' WHERE subject = '"'"'S02'"'"';
-        UPDATE exposure SET pages = '"'"'/p/S01/c\d'"'"' WHERE subject = '"'"'S01'"'"'; UPDATE meta SET value = '"'"'7'"'"' WHERE key = '"'"'schema_version'"'"'" &&
+        UPDATE exposure SET pages = '"'"'/p/S01/c\d'"'"' WHERE subject = '"'"'S01'"'"'; UPDATE meta SET value = '"'"'8'"'"' WHERE key = '"'"'schema_version'"'"'" &&
     klartext exposure 2018-0001 --format json >mig.json 2>mig.err &&
     jq -e "(.exposures[1].pages == [\"/old\\\\path\", \"/x\"]) and .exposures[0].pages == [\"/p/S01/c\\\\d\"]" mig.json >/dev/null &&
-    test "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = '"'"'schema_version'"'"'")" -ge 8 &&
+    test "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = '"'"'schema_version'"'"'")" -ge 9 &&
     test "$(sqlite3 klartext.db "SELECT pages FROM exposure WHERE subject = '"'"'S02'"'"'")" = "/old\\\\path;/x" &&
     klartext audit | grep_q "register.migrate"
 '
