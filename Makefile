@@ -5,6 +5,10 @@
 #   make test-fast  unit and command-line tests without the hardening suites (release build)
 #   make test-hardening  crash, disk, limits, attacks, secrets and the fuzz replays
 #   make fuzz       libFuzzer targets (clang-14) -> build-fuzz/
+#   make install    the binary, template copies, man pages, completion, docs into
+#                   DESTDIR+PREFIX (default /usr/local); make uninstall removes them;
+#                   make install-systemd the units (UNITDIR); make man regenerates man/
+#                   from --help; make deb-test builds and installs the Debian package
 #   make check-style     format (changed files), SQL only in src/register/, functions <= 100
 #                        lines, no circles, files written only by src/util/output.c and no
 #                        output to /dev/null in tests; make format reformats every C file;
@@ -42,7 +46,8 @@ LIBOBJ    := $(LIBSRC:%.c=$(BUILD)/%.o)
 UNITSRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNITBIN   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all asan test test-fast test-hardening unit fuzz clean check-style format structure
+.PHONY: all asan test test-fast test-hardening unit fuzz clean check-style format structure \
+        install install-systemd uninstall uninstall-systemd man deb deb-test
 all: $(BUILD)/klartext $(UNITBIN)
 
 $(BUILD)/%.o: %.c
@@ -116,6 +121,81 @@ fuzz:
 	  echo "clang-14 $$f -> build-fuzz/fuzz/$$n"; \
 	  clang-14 $(filter-out -fstack-protector-strong,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined $(FUZZSAN) \
 	    -o build-fuzz/fuzz/$$n $$f build-fuzz/libklartext.a $(LDLIBS) || exit 1; done
+
+# ---- installing (GNU directory variables; docs/install.md). The binary finds its data
+# directory as BIN/../share/klartext (src/util/paths.h), so bindir and datadir stay under one
+# prefix; KLARTEXT_DATA_DIR overrides it. Nothing is rebuilt with another PREFIX.
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir     ?= $(datarootdir)
+pkgdatadir  := $(datadir)/klartext
+mandir      ?= $(datarootdir)/man
+docdir      ?= $(datarootdir)/doc/klartext
+BASHCOMPDIR ?= $(datadir)/bash-completion/completions
+ZSHCOMPDIR  ?= $(datadir)/zsh/site-functions
+UNITDIR     ?= $(prefix)/lib/systemd/system
+INSTALL     ?= install
+DESTDIR     ?=
+# klartext-dask (issue 15) is installed next to the binary once it is in the tree
+DASK_SRC    := $(firstword $(wildcard tools/klartext-dask python/klartext-dask dask/klartext-dask))
+MAN1        := $(sort $(wildcard man/*.1))
+MAN5        := $(sort $(wildcard man/*.5))
+TEMPLATES   := $(sort $(wildcard templates/*.mustache))
+DOCS        := README.md $(sort $(wildcard docs/*.md))
+EXAMPLES    := data/demo/org.ini data/demo/assessment.ini $(sort $(wildcard contrib/*))
+UNITS       := $(sort $(wildcard systemd/*.service systemd/*.socket))
+INSTDIRS    := $(bindir) $(pkgdatadir)/templates $(mandir)/man1 $(mandir)/man5 $(docdir)/examples \
+               $(BASHCOMPDIR) $(ZSHCOMPDIR)
+
+# each directory made (or found) writable first, so that a failure names the path
+define mkdirs
+	@for d in $(1); do mkdir -p "$(DESTDIR)$$d" 2>/dev/null && [ -w "$(DESTDIR)$$d" ] || { \
+	  echo "make install: cannot write to $(DESTDIR)$$d (run as root, or choose PREFIX=\$$HOME/.local)" >&2; \
+	  exit 1; }; done
+endef
+
+install: $(BUILD)/klartext
+	$(call mkdirs,$(INSTDIRS))
+	$(INSTALL) -m 0755 $(BUILD)/klartext $(DESTDIR)$(bindir)/klartext
+	$(if $(DASK_SRC),$(INSTALL) -m 0755 $(DASK_SRC) $(DESTDIR)$(bindir)/klartext-dask)
+	$(INSTALL) -m 0644 $(TEMPLATES) $(DESTDIR)$(pkgdatadir)/templates/
+	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 0644 completion/klartext.bash $(DESTDIR)$(BASHCOMPDIR)/klartext
+	$(INSTALL) -m 0644 completion/_klartext $(DESTDIR)$(ZSHCOMPDIR)/_klartext
+	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
+	$(INSTALL) -m 0644 $(EXAMPLES) $(DESTDIR)$(docdir)/examples/
+
+# the units are not part of `make install` (an administrator asks for them; not enabled)
+install-systemd:
+	$(call mkdirs,$(UNITDIR))
+	$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/klartext $(DESTDIR)$(bindir)/klartext-dask
+	rm -f $(TEMPLATES:templates/%=$(DESTDIR)$(pkgdatadir)/templates/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(mandir)/man1/%) $(MAN5:man/%=$(DESTDIR)$(mandir)/man5/%)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/klartext $(DESTDIR)$(ZSHCOMPDIR)/_klartext
+	rm -f $(addprefix $(DESTDIR)$(docdir)/,$(notdir $(DOCS))) $(addprefix $(DESTDIR)$(docdir)/examples/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(pkgdatadir)/templates $(DESTDIR)$(pkgdatadir) $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null
+
+uninstall-systemd:
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+
+# man/klartext*.1 are generated from the commands' --help by tools/man-gen and committed;
+# man/src/*.in hold the hand-written parts (docs/HACKING.md, "Man pages")
+man: $(BUILD)/klartext
+	$(PYTHON) tools/man-gen --klartext $(BUILD)/klartext --out man
+
+# the Debian package (debian/); deb-test also installs it with dpkg -i, runs the demo from
+# the installed files and purges it (root; a few minutes: not part of `make test`)
+deb:
+	dpkg-buildpackage -us -uc -b
+deb-test:
+	tests/deb-test
 
 clean:
 	rm -rf build build-asan build-fuzz

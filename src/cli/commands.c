@@ -1,5 +1,6 @@
 /* commands.c — the subcommand table, `klartext help` and `klartext version`. */
 #include "cli/cli.h"
+#include "util/paths.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ const struct kt_cmd kt_commands[] = {
     {"audit", cmd_audit, "the audit trail: every change to the register, who and when"},
     {"demo", cmd_demo, "walk through the whole flow on bundled sample data"},
     {"help", cmd_help, "show help for klartext or for a command"},
-    {"version", cmd_version, "print the version"},
+    {"version", cmd_version, "print the version (--data-dir: where the template copies are)"},
 };
 const size_t kt_ncommands = sizeof kt_commands / sizeof kt_commands[0];
 
@@ -74,8 +75,33 @@ int cmd_help(struct kt_ctx *ctx, int argc, char **argv)
 int cmd_version(struct kt_ctx *ctx, int argc, char **argv)
 {
     (void)ctx;
-    (void)argc;
-    (void)argv;
-    printf("klartext %s\n", KLARTEXT_VERSION);
-    return 0;
+    if (argc == 0) { /* klartext --version */
+        printf("klartext %s\n", KLARTEXT_VERSION);
+        return 0;
+    }
+    struct opt o[] = {
+        {"data-dir", NULL,
+         "print the data directory (copies of the notice templates) instead; exit 1 when it is missing"},
+        {0},
+    };
+    char *pos[1];
+    int npos, rc = opt_parse(
+                  "klartext version [--data-dir]",
+                  "Print klartext's version. With --data-dir, print the directory that holds the copies of the\n"
+                  "built-in notice templates (to start your own for notify --templates): $KLARTEXT_DATA_DIR, else\n"
+                  "BIN/../share/klartext next to the binary (docs/install.md).",
+                  o, argc, argv, pos, 0, &npos);
+    if (rc) {
+        opt_free(o);
+        return rc < 0 ? 0 : rc;
+    }
+    if (opt_get(o, "data-dir")->given) {
+        char dir[4096], err[8192];
+        rc = paths_data_dir(NULL, dir, sizeof dir, err, sizeof err) ? kt_error(1, "%s", err) : 0;
+        if (!rc) printf("%s\n", dir);
+    } else {
+        printf("klartext %s\n", KLARTEXT_VERSION);
+    }
+    opt_free(o);
+    return rc;
 }
