@@ -272,12 +272,14 @@ static int inc_show(struct kt_ctx *ctx, int argc, char **argv)
 
 static int inc_list(struct kt_ctx *ctx, int argc, char **argv)
 {
-    static const char usage[] = "klartext incident list [--all]";
-    struct opt o[] = {{"all", NULL, "include closed incidents"}, {0}};
+    static const char usage[] = "klartext incident list [--all] [--ids]";
+    struct opt o[] = {{"all", NULL, "include closed incidents"},
+                      {"ids", NULL, "print only the IDs, one a line (for scripts and shell completion)"},
+                      {0}};
     char *pos[1];
     int npos,
         rc = opt_parse(usage, "List incidents (open ones; --all for every incident).", o, argc, argv, pos, 0, &npos);
-    int all = o[0].given;
+    int all = o[0].given, ids = o[1].given;
     opt_free(o);
     if (rc) return rc;
     reg *r;
@@ -289,7 +291,9 @@ static int inc_list(struct kt_ctx *ctx, int argc, char **argv)
         reg_close(r);
         return rc;
     }
-    if (ctx->json) {
+    if (ids) {
+        for (size_t i = 0; i < n; i++) printf("%s\n", l[i].ref);
+    } else if (ctx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) json_array_append_new(a, incident_json(r, &l[i], 0));
         kt_json_print(a);
