@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -162,6 +163,8 @@ static struct backoff *auth_fail; /* wrong agent tokens per client */
 static struct ratelimit *audit_limiter; /* failed sign-ins written to the audit trail, in all */
 static _Atomic long audit_suppressed; /* ... and those beyond it, counted for the next entry */
 static FILE *access_log;
+static const char *access_log_path; /* --access-log FILE, reopened on SIGHUP (log rotation) */
+static int log_stamps = 1; /* 0 when standard error is the journal, which stamps every line */
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---------------------------------------------------------------- requests */
@@ -174,6 +177,8 @@ struct req {
     double t0;
     int close; /* answer with Connection: close (a framing error, a chunked body) */
     int via_proxy; /* the peer is a trusted proxy (--trust-proxy): X-Forwarded-* count */
+    int https; /* the client used HTTPS: to us (--tls-cert), or to the trusted proxy, whose
+                  X-Forwarded-Proto says https (its last element); cookies are then Secure */
     char method[40]; /* as sent (cut), escaped only when logged */
     char path[128]; /* the path as sent (cut; see handler), escaped only when logged */
     char client[INET6_ADDRSTRLEN + 8]; /* the client's address (access log, audit) */
@@ -230,6 +235,8 @@ static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+static int last_element(const char *v, char *out, size_t outsz);
+
 /* the client: the peer, or with --trust-proxy and a trusted peer the last address of
    X-Forwarded-For (the one the proxy appended, port and brackets taken off; anything before it
    is the client's to choose: see http_xff_last). A last element that is not an address is
@@ -239,6 +246,7 @@ static void client_addr(struct MHD_Connection *c, struct req *q)
     struct http_addr a;
     snprintf(q->client, sizeof q->client, "-");
     snprintf(q->rkey, sizeof q->rkey, "-");
+    q->https = srv_g.tls;
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr || sa_addr(ci->client_addr, &a)) return;
     if (srv_g.o->trust_proxy && proxy_trusted(&a)) {
@@ -249,6 +257,9 @@ static void client_addr(struct MHD_Connection *c, struct req *q)
         MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
         int n = http_xff_last(xff, host, sizeof host);
         if (n > 0 && !http_addr_parse(host, (size_t)n, &f)) a = f;
+        char proto[8];
+        if (!last_element(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto"), proto, sizeof proto))
+            q->https |= !strcasecmp(proto, "https");
     }
     inet_ntop(a.family, a.a, q->client, sizeof q->client);
     if (a.family == AF_INET6) {
@@ -697,7 +708,7 @@ struct console {
     struct agent_forms forms;
 };
 
-static void console_init(struct MHD_Connection *c, struct console *k, int de)
+static void console_init(struct MHD_Connection *c, const struct req *q, struct console *k, int de)
 {
     memset(k, 0, sizeof *k);
     k->de = de;
@@ -708,7 +719,7 @@ static void console_init(struct MHD_Connection *c, struct console *k, int de)
         form_cookie_new(k->form_cookie);
         k->new_cookie = 1;
         snprintf(k->set_cookie, sizeof k->set_cookie, "kt_form=%s; Path=/agent; HttpOnly; SameSite=Strict%s",
-                 k->form_cookie, srv_g.tls ? "; Secure" : "");
+                 k->form_cookie, q->https ? "; Secure" : "");
     }
     form_token(k->form_cookie, "/agent/login", k->forms.login);
     form_token(k->form_cookie, "/agent/logout", k->forms.logout);
@@ -772,7 +783,7 @@ static enum MHD_Result agent_login(struct MHD_Connection *c, struct req *q, cons
     session_new(&who, srv_g.o->session_minutes, hex);
     sodium_memzero(&who, sizeof who);
     snprintf(cookie_v, sizeof cookie_v, "kt_agent=%s; Path=/agent; Max-Age=%d; HttpOnly; SameSite=Strict%s", hex,
-             srv_g.o->session_minutes * 60, srv_g.tls ? "; Secure" : "");
+             srv_g.o->session_minutes * 60, q->https ? "; Secure" : "");
     sodium_memzero(hex, sizeof hex);
     struct hdr h[] = {{"Set-Cookie", cookie_v}, {"Location", loc}, {0}};
     buf_adds(out, "see /agent\n");
@@ -821,7 +832,7 @@ static enum MHD_Result agent_routes(struct MHD_Connection *c, struct req *q, con
     const char *b = q->body.p ? q->body.p : "";
     if (post && http_form_get(b, q->body.len, "lang", lang, sizeof lang) < 0) lang[0] = 0;
     struct console k;
-    console_init(c, &k, pick_lang(c, lang));
+    console_init(c, q, &k, pick_lang(c, lang));
     reg *r = srv_reg();
     if (!r) return html_error(c, q, url, 500, k.de, NULL);
     const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kt_agent");
@@ -1203,16 +1214,20 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     if (!q) return;
     if (access_log) {
         /* every field from the request through the one escape (no control character, space or
-           quote of the client's reaches the log) */
-        char iso[KT_ISO_LEN], client[sizeof q->client * 4], method[sizeof q->method * 4], path[sizeof q->path * 4];
+           quote of the client's reaches the log); no time stamp when the journal adds one */
+        char iso[KT_ISO_LEN + 1], client[sizeof q->client * 4], method[sizeof q->method * 4], path[sizeof q->path * 4];
         kt_time_iso((int64_t)time(NULL), iso);
+        if (log_stamps) strcat(iso, " ");
+        else iso[0] = 0;
         http_log_escape(q->client, client, sizeof client);
         http_log_escape(q->method, method, sizeof method);
         http_log_escape(q->path, path, sizeof path);
-        pthread_mutex_lock(&log_mu);
-        fprintf(access_log, "%s %s \"%s %s\" %d %zu %.2fms%s\n", iso, client, method, path, q->status, q->sent,
-                (mono() - q->t0) * 1000.0, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-        fflush(access_log);
+        pthread_mutex_lock(&log_mu); /* access_log may be swapped by a SIGHUP (reopen_log) */
+        if (access_log) {
+            fprintf(access_log, "%s%s \"%s %s\" %d %zu %.2fms%s\n", iso, client, method, path, q->status, q->sent,
+                    (mono() - q->t0) * 1000.0, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+            fflush(access_log);
+        }
         pthread_mutex_unlock(&log_mu);
     }
     if (q->body.p) sodium_memzero(q->body.p, q->body.len);
@@ -1334,14 +1349,59 @@ static int check_register(const struct serve_opts *o, char *err, size_t errlen)
     return 0;
 }
 
+/* 1 when standard error is the journal's stream: systemd sets JOURNAL_STREAM to its
+   "DEVICE:INODE" (systemd.exec(5)); INVOCATION_ID alone would also be set with
+   StandardError=file:, where the time stamps are needed */
+static int stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    struct stat st;
+    if (!js || !*js || fstat(2, &st)) return 0;
+    char *end;
+    errno = 0;
+    unsigned long long dev = strtoull(js, &end, 10);
+    if (errno || *end != ':') return 0;
+    unsigned long long ino = strtoull(end + 1, &end, 10);
+    if (errno || *end) return 0;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/* SIGHUP: the access log file opened again under its name (after logrotate moved it); the old
+   one is closed once no request writes to it. On failure the old file stays in use. */
+static void reopen_log(const struct serve_opts *o)
+{
+    FILE *st = o->status ? o->status : stderr;
+    if (!access_log_path) return;
+    FILE *f = fopen(access_log_path, "a"); /* output-ok: appended to, never replaced */
+    if (!f) {
+        fprintf(st, "klartext: serve: cannot reopen '%s' (%s); still writing to the old file\n", access_log_path,
+                strerror(errno));
+        return;
+    }
+    pthread_mutex_lock(&log_mu);
+    FILE *old = access_log;
+    access_log = f;
+    pthread_mutex_unlock(&log_mu);
+    if (old) fclose(old);
+    fprintf(st, "klartext: serve: access log '%s' reopened\n", access_log_path);
+    fflush(st);
+}
+
 /* the access log, the rate limiters and the sign-in back-off. 0 or 1 with err. */
 static int open_log_and_limits(const struct serve_opts *o, char *err, size_t errlen)
 {
-    if (!o->access_log || !strcmp(o->access_log, "-")) access_log = stderr;
-    else if (!strcmp(o->access_log, "off")) access_log = NULL;
-    else if (!(access_log = fopen(o->access_log, "a"))) { /* output-ok: appended to, never replaced */
+    log_stamps = 1;
+    access_log_path = NULL;
+    if (!o->access_log || !strcmp(o->access_log, "-")) {
+        access_log = stderr;
+        log_stamps = !stderr_is_journal();
+    } else if (!strcmp(o->access_log, "off")) {
+        access_log = NULL;
+    } else if (!(access_log = fopen(o->access_log, "a"))) { /* output-ok: appended to, never replaced */
         snprintf(err, errlen, "cannot open '%s': %s", o->access_log, strerror(errno));
         return 1;
+    } else {
+        access_log_path = o->access_log;
     }
     if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14)) ||
         !(auth_fail = backoff_new(AUTH_FREE, AUTH_MAX_LOCK, AUTH_FORGET, 1 << 12)) ||
@@ -1428,7 +1488,7 @@ static void announce(const struct serve_opts *o, struct MHD_Daemon *d, struct so
 }
 
 /* start the reaper and say where we listen; wait for SIGINT/SIGTERM (blocked in every thread,
-   taken here); stop accepting, give open requests SHUTDOWN_WAIT seconds, stop the daemon and
+   taken here; SIGHUP reopens the access log); stop accepting, give open requests SHUTDOWN_WAIT seconds, stop the daemon and
    the reaper */
 static void run_until_signal(const struct serve_opts *o, struct MHD_Daemon *d, struct sockaddr_storage *ss, int v6,
                              unsigned threads, sigset_t *sigs, int req_timeout)
@@ -1438,7 +1498,7 @@ static void run_until_signal(const struct serve_opts *o, struct MHD_Daemon *d, s
     int have_reaper = pthread_create(&reaper_t, NULL, reaper, (void *)(intptr_t)req_timeout) == 0;
     announce(o, d, ss, v6, threads);
     int sig = 0;
-    sigwait(sigs, &sig);
+    while (sigwait(sigs, &sig) == 0 && sig == SIGHUP) reopen_log(o);
     fprintf(o->status ? o->status : stderr, "klartext: %s: finishing open requests and stopping\n",
             sig == SIGINT ? "interrupted" : "terminated");
     MHD_socket ls = MHD_quiesce_daemon(d);
@@ -1475,6 +1535,7 @@ static void teardown(char *cert, char *key)
     nproxies = 0;
     if (access_log && access_log != stderr) fclose(access_log);
     access_log = NULL;
+    access_log_path = NULL;
     free(srv_g.pubkey);
     if (cert) free(cert);
     if (key) {
@@ -1538,11 +1599,12 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     if (open_log_and_limits(o, err, errlen)) goto out;
     int req_timeout = o->request_timeout > 0 ? o->request_timeout : REQ_TIMEOUT;
 
-    /* SIGINT/SIGTERM are taken by sigwait; the worker threads inherit the blocked mask */
+    /* SIGINT/SIGTERM/SIGHUP are taken by sigwait; the worker threads inherit the blocked mask */
     sigset_t sigs, old;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
     signal(SIGPIPE, SIG_IGN);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
