@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# t6060 — the portal's logs in the ecosystem: logrotate with contrib/klartext-serve.logrotate
+# moves the access log and sends SIGHUP; klartext reopens it (the new file gets the lines, the
+# old one no more) and keeps serving. Under systemd with standard error in the journal
+# (JOURNAL_STREAM names that stream: systemd.exec(5)) the access log has no time stamp of its
+# own, since the journal adds one; anywhere else it keeps it.
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
+LOGROTATE=$(command -v logrotate || echo /usr/sbin/logrotate)
+klartext init >/dev/null 2>&1
+
+start() {  # start STDERR-FILE OPTIONS...: PID, URL
+    "$KLARTEXT" serve --listen 127.0.0.1:0 "${@:2}" 2>>"$1" &
+    PID=$!
+    for _ in $(seq 100); do
+        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
+        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
+        sleep 0.1
+    done
+    cat "$1"; return 1
+}
+trap 'kill -TERM $PID 2>/dev/null' EXIT
+
+mkdir logs && start server.log --access-log "$TRASH/logs/access.log"
+test_expect_success 'logrotate (the shipped snippet) rotates; after SIGHUP the new file gets the lines, the old one stops' '
+    [ -x "$LOGROTATE" ] || { echo "logrotate is not installed (./run deps test)"; exit 1; }
+    curl -s -o /dev/null "$URL/before" && grep_q "\"GET /before\"" logs/access.log &&
+    sed -e "s|/var/log/klartext/access.log|$TRASH/logs/access.log|" \
+        -e "s|systemctl kill .*|kill -HUP $PID|" "$SRC_DIR/contrib/klartext-serve.logrotate" >rot.conf &&
+    grep_q "kill -HUP $PID" rot.conf &&
+    "$LOGROTATE" -f -s "$TRASH/rot.state" rot.conf &&
+    for _ in $(seq 50); do grep -q "access log .* reopened" server.log && break; sleep 0.1; done &&
+    grep_q "access log .$TRASH/logs/access.log. reopened" server.log &&
+    [ -f logs/access.log.1 ] && curl -s -o /dev/null "$URL/after" &&
+    grep_q "\"GET /after\"" logs/access.log && not_grep_q "before" logs/access.log &&
+    grep_q "\"GET /before\"" logs/access.log.1 && not_grep_q "after" logs/access.log.1
+'
+test_expect_success 'a second rotation compresses the first (delaycompress) and the server still answers' '
+    "$LOGROTATE" -f -s "$TRASH/rot.state" rot.conf && sleep 0.3 && [ -f logs/access.log.2.gz ] &&
+    curl -s -o /dev/null "$URL/third" && grep_q "\"GET /third\"" logs/access.log &&
+    kill -0 $PID
+'
+kill -TERM $PID; wait $PID; src=$?
+test_expect_success 'stopped cleanly after the reopens' 'test $src -eq 0'
+
+test_expect_success 'standard error in the journal (JOURNAL_STREAM is its device:inode): no time stamp of our own' '
+    : >j.err && export JOURNAL_STREAM=$(stat -c "%d:%i" j.err) &&
+    start j.err --access-log - && curl -s -o /dev/null "$URL/journal" && kill -TERM $PID && wait $PID &&
+    grep_q "^127.0.0.1 \"GET /journal\" 404 " j.err
+'
+test_expect_success 'JOURNAL_STREAM naming another stream (stderr redirected elsewhere): the time stamp stays' '
+    : >o.err && export JOURNAL_STREAM=1:1 && start o.err --access-log - && curl -s -o /dev/null "$URL/other" &&
+    kill -TERM $PID && wait $PID && grep_q "^2[0-9-]*T[0-9:]*Z 127.0.0.1 \"GET /other\" 404 " o.err &&
+    unset JOURNAL_STREAM && : >n.err && start n.err && curl -s -o /dev/null "$URL/none" && kill -TERM $PID && wait $PID &&
+    grep_q "^2[0-9-]*T[0-9:]*Z 127.0.0.1 \"GET /none\" 404 " n.err
+'
+test_done
