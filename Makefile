@@ -146,7 +146,7 @@ MAN5        := $(sort $(wildcard man/*.5))
 TEMPLATES   := $(sort $(wildcard templates/*.mustache))
 DOCS        := README.md $(sort $(wildcard docs/*.md))
 EXAMPLES    := data/demo/org.ini data/demo/assessment.ini $(sort $(wildcard contrib/*))
-UNITS       := $(sort $(wildcard systemd/*.service systemd/*.socket))
+UNITS       := $(sort $(wildcard systemd/*.in))
 INSTDIRS    := $(bindir) $(pkgdatadir)/templates $(mandir)/man1 $(mandir)/man5 $(docdir)/examples \
                $(BASHCOMPDIR) $(ZSHCOMPDIR)
 
@@ -170,9 +170,12 @@ install: $(BUILD)/klartext
 	$(INSTALL) -m 0644 $(EXAMPLES) $(DESTDIR)$(docdir)/examples/
 
 # the units are not part of `make install` (an administrator asks for them; not enabled)
+# (systemd/*.in with the paths of this install and the sandbox of systemd/sandbox.conf)
 install-systemd:
 	$(call mkdirs,$(UNITDIR))
-	$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	@for u in $(UNITS); do n=$$(basename $$u .in); echo "  $(DESTDIR)$(UNITDIR)/$$n"; \
+	  sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@DOCDIR@|$(docdir)|g' -e '/@SANDBOX@/{r systemd/sandbox.conf' -e 'd}' \
+	    $$u >$(DESTDIR)$(UNITDIR)/$$n && chmod 0644 $(DESTDIR)$(UNITDIR)/$$n || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/klartext $(DESTDIR)$(bindir)/klartext-dask
@@ -183,7 +186,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(pkgdatadir)/templates $(DESTDIR)$(pkgdatadir) $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null
 
 uninstall-systemd:
-	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS:.in=)))
 
 # man/klartext*.1 are generated from the commands' --help by tools/man-gen and committed;
 # man/src/*.in hold the hand-written parts (docs/HACKING.md, "Man pages")

@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
@@ -1432,8 +1433,37 @@ static unsigned connection_limit(const struct serve_opts *o)
     return max_conns;
 }
 
+/* systemd socket activation (sd_listen_fds(3), without libsystemd): the listening socket that
+   systemd passed as descriptor 3, when LISTEN_PID is this process. Its address goes into SS and
+   *V6. Returns the descriptor, -1 when nothing was passed, -2 with err when it cannot be used. */
+static int inherited_socket(struct sockaddr_storage *ss, int *v6, char *err, size_t errlen)
+{
+    const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+    char *end;
+    if (!pid || !n) return -1;
+    long p = strtol(pid, &end, 10);
+    if (*end || p != (long)getpid()) return -1;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    socklen_t sl = sizeof *ss;
+    int type = 0;
+    socklen_t tl = sizeof type;
+    if (strcmp(n, "1") || getsockname(3, (struct sockaddr *)ss, &sl) ||
+        getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &tl) || type != SOCK_STREAM ||
+        (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)) {
+        snprintf(err, errlen,
+                 "socket activation: expected one TCP socket (LISTEN_FDS=1, ListenStream=ADDR:PORT), got LISTEN_FDS=%s",
+                 n);
+        return -2;
+    }
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    *v6 = ss->ss_family == AF_INET6;
+    return 3;
+}
+
 /* start libmicrohttpd on SS with THREADS workers; NULL when it cannot listen */
-static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockaddr_storage *ss, int v6,
+static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockaddr_storage *ss, int v6, int lfd,
                                        unsigned threads, const char *cert, const char *key)
 {
     unsigned max_conns = connection_limit(o);
@@ -1448,7 +1478,7 @@ static struct MHD_Daemon *start_daemon(const struct serve_opts *o, struct sockad
     if (v6) flags |= MHD_USE_IPv6;
     if (srv_g.tls) flags |= MHD_USE_TLS;
     struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, ss},
+        {lfd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR, lfd, ss}, /* systemd's socket, or --listen */
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
@@ -1571,7 +1601,9 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     int v6;
     memset(&srv_g, 0, sizeof srv_g);
     srv_g.o = o;
-    if (parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
+    int lfd = inherited_socket(&ss, &v6, err, errlen);
+    if (lfd == -2) return 2;
+    if (lfd < 0 && parse_listen(o->listen, &ss, &sl, &v6, err, errlen)) return 2;
     if (check_opts(o, err, errlen)) return 2;
     if (sodium_init() < 0) {
         snprintf(err, errlen, "cannot initialise libsodium");
@@ -1609,7 +1641,7 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     signal(SIGPIPE, SIG_IGN);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(o->threads > 0 ? o->threads : cores > 0 ? cores : 1);
-    struct MHD_Daemon *d = start_daemon(o, &ss, v6, threads, cert, key);
+    struct MHD_Daemon *d = start_daemon(o, &ss, v6, lfd, threads, cert, key);
     if (!d) {
         snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)", o->listen);
         pthread_sigmask(SIG_SETMASK, &old, NULL);

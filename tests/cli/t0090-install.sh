@@ -52,6 +52,19 @@ test_expect_success 'make install-systemd puts the units into UNITDIR (not enabl
     [ -z "$(find "$D" -type l)" ] && mk uninstall-systemd DESTDIR="$D" >log 2>&1 &&
     [ ! -e "$D$P/lib/systemd/system/klartext-serve.service" ]
 '
+test_expect_success 'the units pass systemd-analyze verify and security (offline): exposure "OK"' '
+    command -v systemd-analyze >/dev/null || { echo "systemd-analyze is missing (./run deps test)"; exit 1; }
+    mk install install-systemd PREFIX="$TRASH/p" >log 2>&1 && cd "$TRASH/p/lib/systemd/system" &&
+    grep_q "^ExecStart=$TRASH/p/bin/klartext " klartext-serve.service && not_grep_q "@" klartext-serve.socket &&
+    grep_q "^MemoryDenyWriteExecute=yes" klartext-serve.service && grep_q "^Type=oneshot" klartext-notify@.service &&
+    cp klartext-serve@.service klartext-serve@demo.service && cp klartext-notify@.service klartext-notify@2026-0001.service &&
+    systemd-analyze verify --man=no ./klartext-serve.service ./klartext-serve.socket ./klartext-serve@demo.service \
+        ./klartext-notify@2026-0001.service >verify.out 2>&1; rc=$?; cat verify.out; [ $rc = 0 ] && [ ! -s verify.out ] &&
+    for u in klartext-serve.service klartext-serve@demo.service klartext-notify@2026-0001.service; do
+        systemd-analyze security --offline=true --no-pager ./$u >sec.out 2>&1; tail -1 sec.out
+        tail -1 sec.out | grep -q "exposure level for $u: [01]\.[0-9] OK" || exit 1
+    done
+'
 test_expect_success 'make uninstall removes every installed file' '
     mk uninstall DESTDIR="$D" >log 2>&1 && find "$D" -type f >left && [ ! -s left ] &&
     [ ! -e "$D$P/share/klartext" ]
