@@ -62,14 +62,17 @@ static int serve_numbers(struct opt *o, struct serve_opts *so)
 int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt o[] = {
-        {"listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080; IPv6 as [::1]:8080; port 0: any free port)"},
+        {"listen", "ADDR:PORT",
+         "where to listen (default 127.0.0.1:8080; IPv6 as [::1]:8080; port 0: any free port; a socket passed by systemd takes its place)"},
         {"rate-limit", "N/min", "verification and sign-in attempts per client address and minute (default 20/min)"},
         {"tls-cert", "PEM", "serve HTTPS with this certificate (chain) file"},
         {"tls-key", "PEM", "... and this private key file"},
-        {"trust-proxy", NULL, "take the client address from X-Forwarded-For (only behind your own reverse proxy)"},
+        {"trust-proxy", NULL,
+         "take the client address from X-Forwarded-For and https from X-Forwarded-Proto (only behind your own reverse proxy)"},
         {"trusted-proxy", "ADDR",
          "... when the request comes from this proxy address (repeatable; default: loopback only)"},
-        {"access-log", "FILE", "append the access log to FILE ('-': standard error, the default; 'off': none)"},
+        {"access-log", "FILE",
+         "append the access log to FILE, opened again on SIGHUP ('-': standard error, the default; 'off': none)"},
         {"threads", "N", "worker threads (default: the number of cores)"},
         {"session-minutes", "N", "how long an agent stays signed in (default 480)"},
         {"max-connections", "N", "open connections in all (default 4096)"},
