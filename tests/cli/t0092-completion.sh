@@ -44,6 +44,12 @@ test_expect_success 'bash: no register, no IDs and no error' '
     bash --norc --noprofile -c ". \"$COMP/klartext.bash\"; COMP_WORDS=(klartext --db none.db report \"\"); COMP_CWORD=4;
         _klartext; echo \"[\${COMPREPLY[*]}]\"" >out 2>err && [ "$(cat out)" = "[]" ] && [ ! -s err ] && [ ! -e none.db ]
 '
+test_expect_success 'bash with Debian'"'"'s bash-completion loaded (_init_completion, _filedir): the same answers' '
+    BC=/usr/share/bash-completion/bash_completion; [ -f $BC ] || { echo "bash-completion is not installed"; exit 1; }
+    bash --norc --noprofile -c ". $BC; . bash-drive \"$COMP/klartext.bash\"" >out2 2>&1; cat out2 &&
+    [ "$(sed -n 4p out2)" = "event list new publish show update " ] && [ "$(sed -n 7p out2)" = "2026-0001 2026-0002 " ] &&
+    [ "$(sed -n 9p out2)" = "de en " ] && sed -n 10p out2 | grep_q " rule.conf " && sed -n 10p out2 | not_grep_q access.log
+'
 cat >zsh-drive <<'Z'
 fpath=($1 $fpath)
 autoload -Uz compinit && compinit -u -d $PWD/.zcompdump
