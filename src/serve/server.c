@@ -163,7 +163,8 @@ static struct ratelimit *limiter;
 static struct backoff *auth_fail; /* wrong agent tokens per client */
 static struct ratelimit *audit_limiter; /* failed sign-ins written to the audit trail, in all */
 static _Atomic long audit_suppressed; /* ... and those beyond it, counted for the next entry */
-static FILE *access_log;
+static FILE *access_log; /* swapped under log_mu by a SIGHUP (reopen_log) */
+static int log_on; /* an access log is written (set before the daemon starts, never changed) */
 static const char *access_log_path; /* --access-log FILE, reopened on SIGHUP (log rotation) */
 static int log_stamps = 1; /* 0 when standard error is the journal, which stamps every line */
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1213,7 +1214,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
         atomic_store(&t->waiting, 1);
     } /* the next request's clock */
     if (!q) return;
-    if (access_log) {
+    if (log_on) {
         /* every field from the request through the one escape (no control character, space or
            quote of the client's reaches the log); no time stamp when the journal adds one */
         char iso[KT_ISO_LEN + 1], client[sizeof q->client * 4], method[sizeof q->method * 4], path[sizeof q->path * 4];
@@ -1404,6 +1405,7 @@ static int open_log_and_limits(const struct serve_opts *o, char *err, size_t err
     } else {
         access_log_path = o->access_log;
     }
+    log_on = access_log != NULL;
     if (!(limiter = ratelimit_new(o->rate_per_min, 1 << 14)) ||
         !(auth_fail = backoff_new(AUTH_FREE, AUTH_MAX_LOCK, AUTH_FORGET, 1 << 12)) ||
         !(audit_limiter = ratelimit_new(AUDIT_FAIL_MIN, 1))) {
@@ -1518,8 +1520,8 @@ static void announce(const struct serve_opts *o, struct MHD_Daemon *d, struct so
 }
 
 /* start the reaper and say where we listen; wait for SIGINT/SIGTERM (blocked in every thread,
-   taken here; SIGHUP reopens the access log); stop accepting, give open requests SHUTDOWN_WAIT seconds, stop the daemon and
-   the reaper */
+   taken here; a SIGHUP reopens the access log); stop accepting, give open requests
+   SHUTDOWN_WAIT seconds, stop the daemon and the reaper */
 static void run_until_signal(const struct serve_opts *o, struct MHD_Daemon *d, struct sockaddr_storage *ss, int v6,
                              unsigned threads, sigset_t *sigs, int req_timeout)
 {
@@ -1566,6 +1568,7 @@ static void teardown(char *cert, char *key)
     if (access_log && access_log != stderr) fclose(access_log);
     access_log = NULL;
     access_log_path = NULL;
+    log_on = 0;
     free(srv_g.pubkey);
     if (cert) free(cert);
     if (key) {
