@@ -135,14 +135,19 @@ static int open_incident(struct kt_ctx *ctx, const char *incid, reg **r, struct 
     return 0;
 }
 
-/* the result as the incident's next scan version, in one transaction; 0 or the exit code */
+/* the result as the incident's next scan version, in one transaction (with a timeline entry
+ * when more than 1 % of the lines parsed in a file were malformed); 0 or the exit code */
 static int store_scan(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
                       const struct scan_opts *so)
 {
     int64_t version;
     int rc;
+    char share[2048];
+    scan_malformed_share(res, share, sizeof share);
+    size_t sl = strlen(share);
+    if (sl && share[sl - 1] == '\n') share[sl - 1] = 0;
     if ((rc = reg_begin(r)) || (rc = scans_store(r, inc, rule, res, so->keep_viewers, so->check_all, &version)) ||
-        (rc = reg_commit(r))) {
+        (sl && (rc = incident_event_add(r, inc, reg_now(r), "scan", share, 0, NULL))) || (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
         return rc;

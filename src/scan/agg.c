@@ -612,6 +612,7 @@ static void file_sum(struct res_file *d, const struct res_file *s)
     d->out_of_window += s->out_of_window;
     d->self_views += s->self_views;
     d->views += s->views;
+    d->empty = d->empty && s->empty;
 }
 
 static void file_copy(scan_result *r, struct res_file *d, const struct res_file *s)
@@ -948,6 +949,7 @@ void scan_result_file(const scan_result *r, size_t i, struct scan_file *o)
     o->self_views = f->self_views;
     o->views = f->views;
     o->error = f->error;
+    o->empty = f->empty;
 }
 
 size_t scan_result_samples(const scan_result *r)
@@ -990,8 +992,9 @@ void scan_result_totals(const scan_result *r, struct scan_totals *t)
 }
 
 /* ---- serialisation ----
- * "KTSCANP1", then little-endian fields; strings as u32 length + bytes. Everything that
- * merge needs, in canonical order; read back with full bounds and order checks. */
+ * "KTSCANP2", then little-endian fields; strings as u32 length + bytes. Everything that
+ * merge needs, in canonical order; read back with full bounds and order checks. Version 2
+ * adds the "empty" bit to each file's flags byte; version 1 partials are still read. */
 struct wbuf {
     struct buf b;
     int failed;
@@ -1019,7 +1022,8 @@ static void wb_str(struct wbuf *w, const char *s)
     wb_put(w, s, n);
 }
 
-#define SER_MAGIC "KTSCANP1"
+#define SER_MAGIC "KTSCANP2"
+#define SER_MAGIC1 "KTSCANP1"
 #define SER_MAX (SIZE_MAX / 4) /* no limit of its own: as much as memory holds */
 
 int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
@@ -1075,9 +1079,9 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
         uint64_t c[10] = {f->bytes_in,  f->bytes_out,    f->lines,         f->lines_parsed, f->lines_matched,
                           f->malformed, f->odd_requests, f->out_of_window, f->self_views,   f->views};
         for (int k = 0; k < 10; k++) wb_u64(&w, c[k]);
-        unsigned char he = f->error != NULL;
+        unsigned char he = (unsigned char)((f->error != NULL) | (f->empty ? 2 : 0));
         wb_put(&w, &he, 1);
-        if (he) wb_str(&w, f->error);
+        if (f->error) wb_str(&w, f->error);
     }
     wb_u32(&w, (uint32_t)r->nsamples);
     for (size_t i = 0; i < r->nsamples; i++) {
@@ -1102,6 +1106,7 @@ struct rbuf {
     const unsigned char *p;
     size_t n, off;
     int bad;
+    int version; /* 1 or 2 */
 };
 static int rb_get(struct rbuf *b, void *d, size_t n)
 {
@@ -1155,7 +1160,9 @@ static char *rb_str(struct rbuf *b, struct arena *ar)
 static const char *read_head(struct rbuf *b, scan_result *r, uint32_t *nf)
 {
     char magic[8];
-    if (rb_get(b, magic, 8) || memcmp(magic, SER_MAGIC, 8)) return "not a klartext partial scan result";
+    if (rb_get(b, magic, 8) || (memcmp(magic, SER_MAGIC, 8) && memcmp(magic, SER_MAGIC1, 8)))
+        return "not a klartext partial scan result";
+    b->version = magic[7] - '0';
     rb_get(b, r->digest, 32);
     rb_get(b, r->key_fp, 8);
     r->keep_viewers = rb_u32(b) != 0;
@@ -1272,7 +1279,9 @@ static const char *read_file_stats(struct rbuf *b, scan_result *r)
         for (int k = 0; k < 10; k++) *c[k] = rb_u64(b);
         unsigned char he = 0;
         rb_get(b, &he, 1);
-        if (he) f.error = rb_str(b, &r->ar);
+        if (he > (b->version >= 2 ? 3 : 1)) return SER_NONCANON;
+        if (he & 1) f.error = rb_str(b, &r->ar);
+        f.empty = (he & 2) != 0;
         if (b->bad) return SER_TRUNCATED;
         const struct res_file *prev = r->nfiles ? &r->files[r->nfiles - 1] : NULL;
         if (prev && cmp_file_key(prev->index, prev->name, f.index, f.name) >= 0) return SER_NONCANON;

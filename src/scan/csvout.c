@@ -178,6 +178,53 @@ static void addf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
     if (*pos >= len) *pos = len;
 }
 
+void scan_malformed_share(const scan_result *r, char *buf, size_t len)
+{
+    size_t pos = 0, shown = 0, more = 0;
+    if (!len) return;
+    buf[0] = 0;
+    for (size_t i = 0; i < scan_result_files(r); i++) {
+        struct scan_file f;
+        scan_result_file(r, i, &f);
+        if (!f.malformed || f.malformed * 100 <= f.lines_parsed) continue;
+        if (shown == 10) {
+            more++;
+            continue;
+        }
+        uint64_t base = f.lines_parsed > f.malformed ? f.lines_parsed : f.malformed;
+        addf(buf, len, &pos, "%s%s %llu of %llu (%.1f %%)",
+             shown ? "; " : "warning: more than 1 % of the lines parsed in full are malformed: ", f.name,
+             (unsigned long long)f.malformed, (unsigned long long)base, 100.0 * (double)f.malformed / (double)base);
+        shown++;
+    }
+    if (more) addf(buf, len, &pos, "; and %zu more file%s", more, more == 1 ? "" : "s");
+    if (shown) addf(buf, len, &pos, " (is the rule's format the log's?)\n");
+}
+
+/* "empty: 2 files hold no log lines: a.log, b.log" */
+static void empty_files(const scan_result *r, char *buf, size_t len, size_t *pos)
+{
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; i < scan_result_files(r); i++) {
+        struct scan_file f;
+        scan_result_file(r, i, &f);
+        n += f.empty != 0;
+    }
+    if (!n) return;
+    addf(buf, len, pos, "empty: %zu file%s with no log lines:", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < scan_result_files(r); i++) {
+        struct scan_file f;
+        scan_result_file(r, i, &f);
+        if (!f.empty) continue;
+        if (shown++ == 10) {
+            addf(buf, len, pos, " and %zu more", n - 10);
+            break;
+        }
+        addf(buf, len, pos, "%s %s", shown > 1 ? "," : "", f.name);
+    }
+    addf(buf, len, pos, "\n");
+}
+
 void scan_summary_format(const scan_result *r, char *buf, size_t len)
 {
     struct scan_totals t;
@@ -197,6 +244,11 @@ void scan_summary_format(const scan_result *r, char *buf, size_t len)
          (unsigned long long)t.people, (unsigned long long)t.views, (unsigned long long)t.viewer_pairs,
          (unsigned long long)t.records);
     addf(buf, len, &pos, "%.2f s, %.0f MB/s, %d thread%s\n", t.seconds, mbs, t.threads, t.threads == 1 ? "" : "s");
+    empty_files(r, buf, len, &pos);
+    if (pos < len) {
+        scan_malformed_share(r, buf + pos, len - pos);
+        pos += strlen(buf + pos);
+    }
     size_t ns = scan_result_samples(r);
     if (ns) {
         addf(buf, len, &pos, "malformed lines (first %zu of %llu):\n", ns, (unsigned long long)t.malformed);

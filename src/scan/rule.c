@@ -1,7 +1,9 @@
-/* rule.c — the exposure rule file: a small strict INI reader, checks, regex compilation and
- * the literal prefilter derived from the regexes (see docs/rules.md "The rule file"). */
+/* rule.c — the exposure rule file: a small strict INI reader, checks and regex compilation
+ * (see docs/rules.md "The rule file"); FIELDs per format are rule_fields.c's, the literal
+ * prefilter prefilter.c's. */
 #include "scan/scan_int.h"
 #include "util/err.h"
+#include "util/i18n.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
 #include <ctype.h>
@@ -21,9 +23,9 @@ struct pstate {
     size_t errlen;
     int line;
     int cur; /* current section index, -1 at top level */
-    int seen_format, seen_from, seen_until, seen_client;
-    int top_client_xff;
-    int from_line, until_line;
+    int seen_format, seen_from, seen_until, seen_client, seen_zone;
+    int top_client_xf, top_client_line;
+    int from_line, until_line, zone_line, format_line;
     /* per-section temporaries */
     char *secfields[SCAN_MAX_SECTIONS][SCAN_MAX_FIELDS];
     int nsecfields[SCAN_MAX_SECTIONS];
@@ -44,224 +46,6 @@ static int fail(struct pstate *ps, int line, const char *fmt, ...)
                        ps->filename ? " " : "", line, msg);
     if (ps->filename) return err_set(ps->err, ps->errlen, "%s: %s", ps->filename, msg);
     return err_set(ps->err, ps->errlen, "%s", msg);
-}
-
-/* ---- regex literal analysis ------------------------------------------------------------ */
-
-/* bytes that access logs escape (\" \\ \xHH): a prefilter literal must not contain them */
-static int loggable(unsigned char c)
-{
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/* skip a character class starting at re[i] == '['; returns the index after ']' or 0 if
- * unterminated */
-static size_t skip_class(const char *re, size_t i, size_t n)
-{
-    i++;
-    if (i < n && re[i] == '^') i++;
-    if (i < n && re[i] == ']') i++;
-    while (i < n) {
-        if (re[i] == '\\') {
-            i += 2;
-            continue;
-        }
-        if (re[i] == '[' && i + 1 < n && re[i + 1] == ':') {
-            const char *e = strstr(re + i + 2, ":]");
-            if (e) {
-                i = (size_t)(e - re) + 2;
-                continue;
-            }
-        }
-        if (re[i] == ']') return i + 1;
-        i++;
-    }
-    return 0;
-}
-
-/* skip a group starting at re[i] == '('; returns index after ')' or 0 */
-static size_t skip_group(const char *re, size_t i, size_t n)
-{
-    int depth = 0;
-    while (i < n) {
-        char c = re[i];
-        if (c == '\\') {
-            i += 2;
-            continue;
-        }
-        if (c == '[') {
-            size_t j = skip_class(re, i, n);
-            if (!j) return 0;
-            i = j;
-            continue;
-        }
-        if (c == '(') depth++;
-        else if (c == ')') {
-            if (--depth == 0) return i + 1;
-        }
-        i++;
-    }
-    return 0;
-}
-
-struct litrun {
-    char run[512];
-    size_t rl, best;
-    int anchored, first_run;
-};
-
-/* a literal run ended: 1 when the answer is known (anchored prefix, in st->rl) */
-static int end_run(struct litrun *st, char *out, size_t cap, int *is_anchored)
-{
-    if (st->anchored && st->first_run) {
-        if (st->rl > cap) st->rl = cap;
-        memcpy(out, st->run, st->rl);
-        *is_anchored = 1;
-        return 1;
-    }
-    if (st->rl > st->best && st->rl <= cap) {
-        st->best = st->rl;
-        memcpy(out, st->run, st->rl);
-    }
-    st->rl = 0;
-    st->first_run = 0;
-    return 0;
-}
-
-/* Required literal runs of a regex at the top level. anchored: only the run that starts
- * right after a leading '^' (its literal prefix). Otherwise the longest required run.
- * Returns its length (copied to out, cap bytes) or 0 when there is none; sets *is_anchored. */
-static size_t regex_literal(const char *re, int *is_anchored, char *out, size_t cap)
-{
-    size_t n = strlen(re), i = 0;
-    struct litrun st;
-    int anchored = 0;
-    memset(&st, 0, sizeof st);
-    st.first_run = 1;
-    *is_anchored = 0;
-    if (strstr(re, "\\Q")) return 0;
-    /* inline option settings such as (?i), (?x), (?-s), (?^) change the meaning of literals;
-     * other "(?" groups ((?:, (?=, (?<name>, (?P<, (?|, (?#, (?R, (?1, (?+1, (?(…) do not */
-    for (const char *q = strstr(re, "(?"); q; q = strstr(q + 2, "(?"))
-        if (!strchr(":=!<>|P#'&R+(", q[2]) || !q[2]) {
-            if (!isdigit((unsigned char)q[2])) return 0;
-        }
-    if (n && re[0] == '^') {
-        anchored = 1;
-        i = 1;
-    }
-    st.anchored = anchored;
-    /* a top-level alternation makes no literal required */
-    {
-        size_t j = 0;
-        while (j < n) {
-            if (re[j] == '\\') {
-                j += 2;
-                continue;
-            }
-            if (re[j] == '[') {
-                size_t k = skip_class(re, j, n);
-                if (!k) return 0;
-                j = k;
-                continue;
-            }
-            if (re[j] == '(') {
-                size_t k = skip_group(re, j, n);
-                if (!k) return 0;
-                j = k;
-                continue;
-            }
-            if (re[j] == '|') return 0;
-            j++;
-        }
-    }
-    while (i < n) {
-        unsigned char c = (unsigned char)re[i];
-        if (c == '\\') {
-            if (i + 1 >= n) break;
-            unsigned char e = (unsigned char)re[i + 1];
-            if (isalnum(e)) {
-                if (end_run(&st, out, cap, is_anchored)) return st.rl;
-                /* an escape with an argument (\x2F, \x{2F}, \o{57}, \057, \1, \cA, \p{Lu},
-                 * \N{U+2F}, \g{1}, \k<n>): its argument is not literal text; keep what was found */
-                if (strchr("xocpPNgk", e) || isdigit(e)) return st.best;
-                i += 2;
-                continue;
-            }
-            c = e;
-            i += 2;
-            goto literal;
-        }
-        if (c == '[') {
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-            size_t k = skip_class(re, i, n);
-            if (!k) return 0;
-            i = k;
-            continue;
-        }
-        if (c == '(') {
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-            size_t k = skip_group(re, i, n);
-            if (!k) return 0;
-            i = k;
-            continue;
-        }
-        if (c == '*' || c == '?') {
-            if (st.rl) st.rl--;
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-            i++;
-            continue;
-        }
-        if (c == '+') {
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-            i++;
-            continue;
-        }
-        if (c == '{') {
-            /* a quantifier {m}, {m,}, {m,n}; else a literal '{' */
-            size_t k = i + 1;
-            unsigned m = 0;
-            int digits = 0;
-            while (k < n && isdigit((unsigned char)re[k])) {
-                m = m * 10 + (unsigned)(re[k] - '0');
-                k++;
-                digits++;
-                if (m > 100000) m = 100000;
-            }
-            if (digits && k < n && (re[k] == '}' || re[k] == ',')) {
-                if (re[k] == ',') {
-                    k++;
-                    while (k < n && isdigit((unsigned char)re[k])) k++;
-                }
-                if (k < n && re[k] == '}') {
-                    if (m == 0 && st.rl) st.rl--;
-                    if (end_run(&st, out, cap, is_anchored)) return st.rl;
-                    i = k + 1;
-                    continue;
-                }
-            }
-            i++;
-            goto literal;
-        }
-        if (c == '.' || c == '^' || c == '$' || c == ')') {
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-            i++;
-            continue;
-        }
-        i++;
-    literal:
-        if (!loggable(c)) {
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-            continue;
-        }
-        if (st.rl < sizeof st.run) st.run[st.rl++] = (char)c;
-        else {
-            if (end_run(&st, out, cap, is_anchored)) return st.rl;
-        }
-        continue;
-    }
-    if (end_run(&st, out, cap, is_anchored)) return st.rl;
-    return st.best;
 }
 
 /* ---- values ------------------------------------------------------------------------------ */
@@ -317,6 +101,7 @@ static int parse_nginx(struct pstate *ps, const char *f, size_t n)
                 return fail(ps, ps->line, "format variables $%s and $%.*s must be separated by text",
                             r->nx[r->nnx - 1].text, (int)(e - s), f + s);
             it->is_var = 1;
+            it->slot = -1;
             it->text = xstrndup(f + s, e - s);
             it->len = e - s;
             it->var = NX_OPAQUE;
@@ -327,6 +112,7 @@ static int parse_nginx(struct pstate *ps, const char *f, size_t n)
         } else {
             size_t e = i;
             while (e < n && f[e] != '$') e++;
+            it->slot = -1;
             it->text = xstrndup(f + i, e - i);
             it->len = e - i;
             i = e;
@@ -346,20 +132,6 @@ static int parse_nginx(struct pstate *ps, const char *f, size_t n)
 static int parse_format(struct pstate *ps, char *v)
 {
     scan_rule *r = ps->r;
-    if (!strcmp(v, "combined")) {
-        r->kind = LF_COMBINED;
-        r->logs_status = 1;
-        return 0;
-    }
-    if (!strcmp(v, "common")) {
-        r->kind = LF_COMMON;
-        r->logs_status = 1;
-        return 0;
-    }
-    if (!strcmp(v, "jsonl")) {
-        r->kind = LF_JSONL;
-        return 0;
-    }
     if (!strncmp(v, "nginx:", 6)) {
         char *f = trim(v + 6);
         size_t n = strlen(f);
@@ -368,7 +140,16 @@ static int parse_format(struct pstate *ps, char *v)
         r->kind = LF_NGINX;
         return parse_nginx(ps, f + 1, n - 2);
     }
-    return fail(ps, ps->line, "unknown format '%.60s' (expected combined, common, nginx:'<log_format>' or jsonl)", v);
+    for (int k = 1; k < LF_NKIND; k++)
+        if (k != LF_NGINX && !strcmp(v, lf_kind_name(k))) {
+            r->kind = (enum lf_kind)k;
+            r->logs_status = k != LF_JSONL;
+            return 0;
+        }
+    return fail(ps, ps->line,
+                "unknown format '%.60s' (expected combined, common, nginx:'<log_format>', jsonl, alb, elb, w3c, "
+                "cloudfront, caddy, traefik or haproxy)",
+                v);
 }
 
 static int parse_status(struct pstate *ps, struct rule_section *s, char *v)
@@ -427,20 +208,66 @@ static int parse_fields(struct pstate *ps, int si, char *v)
     return 0;
 }
 
-static int parse_client(struct pstate *ps, const char *v, int *xff)
+/* subject/user/client = FIELD: the slot for the format (client = $remote_addr: the format's
+ * own client field, -1) */
+static int parse_xf(struct pstate *ps, const char *role, const char *v, int *slot)
 {
-    if (!strcmp(v, "$http_x_forwarded_for")) {
-        *xff = 1;
+    char msg[300];
+    *slot = -1;
+    if (!strcmp(role, "client") && !strcmp(v, "$remote_addr")) {
+        if (ps->r->kind == LF_JSONL) return fail(ps, ps->line, "'client' does not apply to format jsonl");
         return 0;
     }
-    if (!strcmp(v, "$remote_addr")) {
-        *xff = 0;
-        return 0;
-    }
-    return fail(ps, ps->line, "bad client '%.60s' (expected $remote_addr or $http_x_forwarded_for)", v);
+    if (rule_field(ps->r, role, v, slot, msg, sizeof msg)) return fail(ps, ps->line, "%s", msg);
+    return 0;
 }
 
-static const char *const sec_keys[] = {"method", "request", "where", "status", "viewer", "self", "fields", "client"};
+static const char *const sec_keys[] = {"method", "request", "where",  "status",  "viewer",
+                                       "self",   "fields",  "client", "subject", "user"};
+
+static int parse_method(struct pstate *ps, struct rule_section *s, const char *v)
+{
+    if (ps->r->kind == LF_JSONL) return fail(ps, ps->line, "'method' does not apply to format jsonl");
+    if (!*v || strlen(v) > 32) goto bad;
+    for (const char *p = v; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) goto bad;
+    s->method = xstrdup(v);
+    s->method_len = strlen(v);
+    ps->r->needs_method = 1;
+    return 0;
+bad:
+    return fail(ps, ps->line, "bad method '%.40s'", v);
+}
+
+/* request / where: compiled (JIT when the platform has it); whether group 1 must capture the
+ * subject is checked at the end, when `subject` is known */
+static int parse_regex(struct pstate *ps, struct rule_section *s, int is_where, const char *v)
+{
+    int jsonl = ps->r->kind == LF_JSONL;
+    if (!is_where && jsonl) return fail(ps, ps->line, "format jsonl selects events with 'where', not 'request'");
+    if (is_where && !jsonl) return fail(ps, ps->line, "'where' is for format jsonl; use 'request'");
+    if (s->regex) return fail(ps, ps->line, "duplicate regex in section '%s'", s->name);
+    if (!*v) return fail(ps, ps->line, "empty regex");
+    int ec;
+    PCRE2_SIZE eo;
+    s->re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+    if (!s->re) {
+        PCRE2_UCHAR m[160];
+        pcre2_get_error_message(ec, m, sizeof m);
+        return fail(ps, ps->line, "bad regex: %s at offset %zu", (char *)m, (size_t)eo);
+    }
+    uint32_t caps = 0;
+    pcre2_pattern_info(s->re, PCRE2_INFO_CAPTURECOUNT, &caps);
+    s->re_caps = (int)caps;
+    s->re_line = ps->line;
+    if ((int)caps > ps->r->max_capture) ps->r->max_capture = (int)caps;
+    /* KLARTEXT_SCAN_NOJIT=1 forces the interpreter (tests of its limits, or a system where
+     * JIT memory is not allowed) */
+    const char *nojit = getenv("KLARTEXT_SCAN_NOJIT");
+    s->jit = !(nojit && *nojit == '1') && pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE) == 0;
+    s->regex = xstrdup(v);
+    return 0;
+}
 
 static int section_kv(struct pstate *ps, const char *key, char *v)
 {
@@ -450,52 +277,18 @@ static int section_kv(struct pstate *ps, const char *key, char *v)
     for (k = 0; k < sizeof sec_keys / sizeof sec_keys[0]; k++)
         if (!strcmp(key, sec_keys[k])) break;
     if (k == sizeof sec_keys / sizeof sec_keys[0]) {
-        if (!strcmp(key, "format") || !strcmp(key, "from") || !strcmp(key, "until"))
+        if (!strcmp(key, "format") || !strcmp(key, "from") || !strcmp(key, "until") || !strcmp(key, "zone"))
             return fail(ps, ps->line, "'%s' belongs at the top, before the first [exposure] section", key);
         return fail(ps, ps->line,
                     "unknown key '%.60s' in section '%s' (expected method, request, status, viewer, self, fields%s)",
-                    key, s->name, ps->r->kind == LF_JSONL ? ", where" : ", client");
+                    key, s->name, ps->r->kind == LF_JSONL ? ", where" : ", client, subject, user");
     }
     if (ps->seen_keys[si] & (1u << k)) return fail(ps, ps->line, "duplicate key '%s' in section '%s'", key, s->name);
     ps->seen_keys[si] |= 1u << k;
-    int jsonl = ps->r->kind == LF_JSONL;
     switch (k) {
-    case 0: /* method */
-        if (jsonl) return fail(ps, ps->line, "'method' does not apply to format jsonl");
-        if (!*v || strlen(v) > 32) goto badmethod;
-        for (const char *p = v; *p; p++)
-            if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) goto badmethod;
-        s->method = xstrdup(v);
-        s->method_len = strlen(v);
-        return 0;
-    badmethod:
-        return fail(ps, ps->line, "bad method '%.40s'", v);
+    case 0: return parse_method(ps, s, v);
     case 1:
-    case 2: { /* request / where */
-        if (k == 1 && jsonl) return fail(ps, ps->line, "format jsonl selects events with 'where', not 'request'");
-        if (k == 2 && !jsonl) return fail(ps, ps->line, "'where' is for format jsonl; use 'request'");
-        if (s->regex) return fail(ps, ps->line, "duplicate regex in section '%s'", s->name);
-        if (!*v) return fail(ps, ps->line, "empty regex");
-        int ec;
-        PCRE2_SIZE eo;
-        s->re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
-        if (!s->re) {
-            PCRE2_UCHAR m[160];
-            pcre2_get_error_message(ec, m, sizeof m);
-            return fail(ps, ps->line, "bad regex: %s at offset %zu", (char *)m, (size_t)eo);
-        }
-        uint32_t caps = 0;
-        pcre2_pattern_info(s->re, PCRE2_INFO_CAPTURECOUNT, &caps);
-        if (k == 1 && caps < 1)
-            return fail(ps, ps->line, "regex has no capture group (group 1 must capture the subject id)");
-        if ((int)caps > ps->r->max_capture) ps->r->max_capture = (int)caps;
-        /* JIT when the platform has it; KLARTEXT_SCAN_NOJIT=1 forces the interpreter (tests of
-         * its limits, or a system where JIT memory is not allowed) */
-        const char *nojit = getenv("KLARTEXT_SCAN_NOJIT");
-        s->jit = !(nojit && *nojit == '1') && pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE) == 0;
-        s->regex = xstrdup(v);
-        return 0;
-    }
+    case 2: return parse_regex(ps, s, k == 2, v);
     case 3: /* status */
         if (!ps->r->logs_status) return fail(ps, ps->line, "the format logs no status; remove 'status'");
         return parse_status(ps, s, v);
@@ -511,10 +304,30 @@ static int section_kv(struct pstate *ps, const char *key, char *v)
         return 0;
     case 6: /* fields */ return parse_fields(ps, si, v);
     case 7: /* client */
-        if (jsonl) return fail(ps, ps->line, "'client' does not apply to format jsonl");
         ps->sec_client_set[si] = 1;
-        return parse_client(ps, v, &s->client_xff);
+        s->client_line = ps->line;
+        return parse_xf(ps, "client", v, &s->client_xf);
+    case 8: /* subject */ s->subj_line = ps->line; return parse_xf(ps, "subject", v, &s->subj_xf);
+    case 9: /* user */ s->user_line = ps->line; return parse_xf(ps, "user", v, &s->user_xf);
     }
+    return 0;
+}
+
+/* zone = NAME: an IANA time zone for local times without an offset */
+static int parse_zone(struct pstate *ps, const char *v)
+{
+    scan_rule *r = ps->r;
+    char e2[300];
+    if (ps->seen_zone) return fail(ps, ps->line, "duplicate key 'zone'");
+    ps->seen_zone = 1;
+    ps->zone_line = ps->line;
+    if (!ps->seen_format) return fail(ps, ps->line, "'format' must come before 'zone'");
+    if (r->kind != LF_HAPROXY && r->kind != LF_JSONL && r->kind != LF_CADDY)
+        return fail(ps, ps->line, "format %s writes times in UTC or with an offset; 'zone' does not apply",
+                    r->kind == LF_NGINX ? "nginx" : lf_kind_name(r->kind));
+    if (!i18n_zone_name_ok(v) || !(r->zone = i18n_zone_get(v, e2, sizeof e2)))
+        return fail(ps, ps->line, "unknown time zone '%.60s' (expected an IANA name such as Europe/Berlin)", v);
+    r->zone_name = xstrdup(v);
     return 0;
 }
 
@@ -525,6 +338,7 @@ static int top_kv(struct pstate *ps, const char *key, char *v)
     if (!strcmp(key, "format")) {
         if (ps->seen_format) return fail(ps, ps->line, "duplicate key 'format'");
         ps->seen_format = 1;
+        ps->format_line = ps->line;
         return parse_format(ps, v);
     }
     if (!strcmp(key, "from") || !strcmp(key, "until")) {
@@ -548,13 +362,15 @@ static int top_kv(struct pstate *ps, const char *key, char *v)
     if (!strcmp(key, "client")) {
         if (ps->seen_client) return fail(ps, ps->line, "duplicate key 'client'");
         ps->seen_client = 1;
-        if (r->kind == LF_JSONL) return fail(ps, ps->line, "'client' does not apply to format jsonl");
-        return parse_client(ps, v, &ps->top_client_xff);
+        ps->top_client_line = ps->line;
+        if (!ps->seen_format) return fail(ps, ps->line, "'format' must come before 'client'");
+        return parse_xf(ps, "client", v, &ps->top_client_xf);
     }
+    if (!strcmp(key, "zone")) return parse_zone(ps, v);
     for (unsigned k = 0; k < sizeof sec_keys / sizeof sec_keys[0]; k++)
         if (!strcmp(key, sec_keys[k]))
             return fail(ps, ps->line, "key '%s' belongs in an [exposure \"NAME\"] section", key);
-    return fail(ps, ps->line, "unknown key '%.60s' (expected format, from, until)", key);
+    return fail(ps, ps->line, "unknown key '%.60s' (expected format, from, until, client, zone)", key);
 }
 
 static int section_header(struct pstate *ps, char *l)
@@ -581,6 +397,7 @@ static int section_header(struct pstate *ps, char *l)
     memset(s, 0, sizeof *s);
     s->name = xstrdup(p);
     s->line = ps->line;
+    s->subj_xf = s->user_xf = s->client_xf = -1;
     ps->cur = r->nsec++;
     return 0;
 }
@@ -645,99 +462,10 @@ static int cmpstr(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* the prefilter needle for one section, or 0 when none can be derived */
-static size_t section_needle(const scan_rule *r, const struct rule_section *s, char *out, size_t cap)
-{
-    char lit[300];
-    int anchored;
-    if (r->kind == LF_JSONL || !s->regex) return 0;
-    size_t ln = regex_literal(s->regex, &anchored, lit, sizeof lit);
-    size_t n = 0;
-    if (!anchored) {
-        if (ln < 3 || ln > cap) return 0;
-        memcpy(out, lit, ln);
-        return ln;
-    }
-    /* anchored on the request target: add what precedes it in the line */
-    char before = 0;
-    int via_request = 1;
-    if (r->kind == LF_COMBINED || r->kind == LF_COMMON) before = '"';
-    else {
-        size_t k;
-        for (k = 0; k < r->nnx; k++)
-            if (r->nx[k].is_var && (r->nx[k].var == NX_REQUEST || r->nx[k].var == NX_REQUEST_URI)) break;
-        if (k == r->nnx) return 0;
-        via_request = r->nx[k].var == NX_REQUEST;
-        /* with both $request and $request_uri logged, use the first; both hold the target */
-        if (k > 0 && !r->nx[k - 1].is_var && r->nx[k - 1].len) {
-            char c = r->nx[k - 1].text[r->nx[k - 1].len - 1];
-            if (loggable((unsigned char)c) || c == '"') before = c;
-        }
-    }
-    if (ln + s->method_len + 3 > cap) return 0;
-    if (via_request) {
-        if (s->method) {
-            if (before) out[n++] = before;
-            memcpy(out + n, s->method, s->method_len);
-            n += s->method_len;
-            out[n++] = ' ';
-        } else {
-            if (!ln) return 0;
-            out[n++] = ' ';
-        }
-    } else {
-        if (before) out[n++] = before;
-        else if (!ln) return 0;
-    }
-    memcpy(out + n, lit, ln);
-    n += ln;
-    return n >= 2 ? n : 0;
-}
-
-static void derive_prefilter(scan_rule *r)
-{
-    char buf[400];
-    r->nneedles = 0;
-    for (int i = 0; i < r->nsec; i++) {
-        size_t n = section_needle(r, &r->sec[i], buf, sizeof buf);
-        if (!n) { /* one section without a literal: every line must be parsed */
-            for (int k = 0; k < r->nneedles; k++) free(r->needles[k]);
-            r->nneedles = 0;
-            return;
-        }
-        r->needles[r->nneedles] = xstrndup(buf, n);
-        r->needle_len[r->nneedles++] = n;
-    }
-    /* drop needles that contain another needle (the shorter one finds their lines too) */
-    for (int i = 0; i < r->nneedles; i++) {
-        for (int k = 0; k < r->nneedles; k++) {
-            if (i == k || !r->needles[i] || !r->needles[k]) continue;
-            if (r->needle_len[k] <= r->needle_len[i] &&
-                memmem(r->needles[i], r->needle_len[i], r->needles[k], r->needle_len[k]) &&
-                (r->needle_len[k] < r->needle_len[i] || k < i)) {
-                free(r->needles[i]);
-                r->needles[i] = NULL;
-                break;
-            }
-        }
-    }
-    int m = 0;
-    for (int i = 0; i < r->nneedles; i++)
-        if (r->needles[i]) {
-            r->needles[m] = r->needles[i];
-            r->needle_len[m++] = r->needle_len[i];
-        }
-    r->nneedles = m;
-}
-
-static int finish(struct pstate *ps)
+/* the fields of all sections: their sorted union, and each section's bits into it */
+static int finish_fields(struct pstate *ps)
 {
     scan_rule *r = ps->r;
-    if (!ps->seen_format) return fail(ps, 0, "no 'format' line (e.g. format = combined)");
-    if (!r->nsec) return fail(ps, 0, "no [exposure \"NAME\"] section");
-    if (r->has_from && r->has_until && r->from >= r->until)
-        return fail(ps, ps->until_line, "'until' must be later than 'from'");
-    /* field names: sorted union */
     for (int i = 0; i < r->nsec; i++)
         for (int k = 0; k < ps->nsecfields[i]; k++) {
             int dup = 0;
@@ -749,42 +477,91 @@ static int finish(struct pstate *ps)
             r->fieldnames[r->nfields++] = xstrdup(ps->secfields[i][k]);
         }
     qsort(r->fieldnames, (size_t)r->nfields, sizeof r->fieldnames[0], cmpstr);
-    unsigned h = r->nx_has;
     for (int i = 0; i < r->nsec; i++) {
         struct rule_section *s = &r->sec[i];
         for (int k = 0; k < ps->nsecfields[i]; k++)
             for (int j = 0; j < r->nfields; j++)
                 if (!strcmp(r->fieldnames[j], ps->secfields[i][k])) s->fields |= (uint64_t)1 << j;
         s->has_fields = ps->nsecfields[i] > 0;
-        if (!ps->sec_client_set[i]) s->client_xff = ps->top_client_xff;
-        if (r->kind == LF_JSONL) continue;
-        if (!s->regex) return fail(ps, s->line, "section '%s' has no 'request' regex", s->name);
-        if (r->logs_status && !s->nst)
-            return fail(ps, s->line, "section '%s' has no 'status' (the format logs one; e.g. status = 200,304)",
-                        s->name);
-        if (!s->has_fields)
-            return fail(ps, s->line,
-                        "section '%s' has no 'fields' (the personal data disclosed, e.g. fields = name,email)",
-                        s->name);
-        if (s->client_xff && r->kind != LF_NGINX)
-            return fail(ps, s->line, "format %s does not log $http_x_forwarded_for (section '%s')",
-                        r->kind == LF_COMBINED ? "combined" : "common", s->name);
-        if (r->kind == LF_NGINX) {
-            if (s->client_xff && !(h & 1u << NX_XFF))
-                return fail(ps, s->line, "format has no $http_x_forwarded_for (section '%s' uses it as client)",
-                            s->name);
-            if (s->viewer != VIEW_USER && !(h & 1u << NX_REMOTE_ADDR) && !s->client_xff)
-                return fail(ps, s->line, "format has no $remote_addr (section '%s' identifies viewers by address)",
-                            s->name);
-            if ((s->viewer != VIEW_IP || s->self_user) && !(h & 1u << NX_REMOTE_USER))
-                return fail(ps, s->line, "format has no $remote_user (section '%s'; use viewer = ip and no 'self')",
-                            s->name);
-            if (s->method && !(h & (1u << NX_REQUEST | 1u << NX_REQUEST_METHOD)))
-                return fail(ps, s->line, "format has no $request or $request_method (section '%s' has a method)",
-                            s->name);
-        }
     }
-    derive_prefilter(r);
+    return 0;
+}
+
+/* a section's regex against its `subject`: with subject = FIELD the regex only selects
+ * requests and must not capture (a group 1 would look like the subject id but is not);
+ * without it group 1 is the subject id */
+static int check_capture(struct pstate *ps, const struct rule_section *s)
+{
+    if (s->subj_xf >= 0 && s->re_caps > 0)
+        return fail(ps, s->re_line,
+                    "section '%s' takes the subject id from 'subject = %s', so 'request' only selects requests "
+                    "and must not capture: write (?:…) for its groups",
+                    s->name, ps->r->xf[s->subj_xf].name);
+    if (s->subj_xf < 0 && s->re_caps < 1)
+        return fail(ps, s->re_line, "regex has no capture group (group 1 must capture the subject id)");
+    return 0;
+}
+
+/* formats that log no user: viewer = user and self = user would count nothing */
+static int check_user(struct pstate *ps, const struct rule_section *s)
+{
+    scan_rule *r = ps->r;
+    int userless = r->kind == LF_ALB || r->kind == LF_ELB || r->kind == LF_CLOUDFRONT ||
+                   (r->kind == LF_HAPROXY && s->user_xf < 0);
+    if (!userless || (s->viewer != VIEW_USER && !s->self_user)) return 0;
+    return fail(ps, s->line, "format %s logs no user, so %s would count nothing (section '%s'%s)",
+                lf_kind_name(r->kind), s->viewer == VIEW_USER ? "'viewer = user'" : "'self = user'", s->name,
+                r->kind == LF_HAPROXY ? "; name a captured header with user = capture(N)" : "");
+}
+
+static int check_nginx(struct pstate *ps, const struct rule_section *s)
+{
+    unsigned h = ps->r->nx_has;
+    if (s->viewer != VIEW_USER && !(h & 1u << NX_REMOTE_ADDR) && s->client_xf < 0)
+        return fail(ps, s->line, "format has no $remote_addr (section '%s' identifies viewers by address)", s->name);
+    if ((s->viewer != VIEW_IP || s->self_user) && !(h & 1u << NX_REMOTE_USER) && s->user_xf < 0)
+        return fail(ps, s->line,
+                    "format has no $remote_user (section '%s'; use viewer = ip and no 'self', or name the user's "
+                    "variable with 'user')",
+                    s->name);
+    if (s->method && !(h & (1u << NX_REQUEST | 1u << NX_REQUEST_METHOD)))
+        return fail(ps, s->line, "format has no $request or $request_method (section '%s' has a method)", s->name);
+    return 0;
+}
+
+static int check_section(struct pstate *ps, int i)
+{
+    scan_rule *r = ps->r;
+    struct rule_section *s = &r->sec[i];
+    if (!ps->sec_client_set[i]) s->client_xf = ps->top_client_xf;
+    if (r->kind == LF_JSONL) return 0;
+    if (!s->regex) return fail(ps, s->line, "section '%s' has no 'request' regex", s->name);
+    if (check_capture(ps, s)) return -1;
+    if (r->logs_status && !s->nst)
+        return fail(ps, s->line, "section '%s' has no 'status' (the format logs one; e.g. status = 200,304)", s->name);
+    if (!s->has_fields)
+        return fail(ps, s->line, "section '%s' has no 'fields' (the personal data disclosed, e.g. fields = name,email)",
+                    s->name);
+    if (check_user(ps, s)) return -1;
+    return r->kind == LF_NGINX ? check_nginx(ps, s) : 0;
+}
+
+static int finish(struct pstate *ps)
+{
+    scan_rule *r = ps->r;
+    if (!ps->seen_format) return fail(ps, 0, "no 'format' line (e.g. format = combined)");
+    if (r->kind == LF_HAPROXY && !r->zone)
+        return fail(ps, ps->format_line,
+                    "format haproxy logs local times without an offset: add 'zone = <IANA name>', the zone HAProxy "
+                    "ran in (e.g. zone = Europe/Berlin)");
+    if (!r->nsec) return fail(ps, 0, "no [exposure \"NAME\"] section");
+    if (r->has_from && r->has_until && r->from >= r->until)
+        return fail(ps, ps->until_line, "'until' must be later than 'from'");
+    if (finish_fields(ps)) return -1;
+    for (int i = 0; i < r->nsec; i++)
+        if (check_section(ps, i)) return -1;
+    rule_json_tree(r);
+    rule_derive_prefilter(r);
     return 0;
 }
 
@@ -796,6 +573,7 @@ scan_rule *scan_rule_parse(const char *text, size_t len, const char *filename, c
     ps.err = err;
     ps.errlen = errlen;
     ps.cur = -1;
+    ps.top_client_xf = -1;
     if (errlen) err[0] = 0;
     if (sodium_init() < 0) {
         err_set(err, errlen, "cannot initialise libsodium");
@@ -849,8 +627,27 @@ void scan_rule_free(scan_rule *r)
     }
     for (size_t i = 0; i < r->nnx; i++) free(r->nx[i].text);
     free(r->nx);
+    for (int i = 0; i < r->nxf; i++) free(r->xf[i].name);
+    for (int i = 0; i < r->njn; i++) free(r->jn[i].key);
+    free(r->jn);
+    free(r->zone_name);
     for (int i = 0; i < r->nfields; i++) free(r->fieldnames[i]);
     for (int i = 0; i < r->nneedles; i++) free(r->needles[i]);
     free(r->text);
     free(r);
+}
+
+scan_rule *rule_for_format(int kind)
+{
+    if (kind <= 0 || kind >= LF_NKIND || kind == LF_NGINX) return NULL;
+    scan_rule *r = xcalloc(1, sizeof *r);
+    r->text = xstrdup("");
+    r->kind = (enum lf_kind)kind;
+    r->logs_status = kind != LF_JSONL;
+    if (kind == LF_HAPROXY) {
+        char e2[200];
+        r->zone = i18n_zone_get("UTC", e2, sizeof e2);
+    }
+    rule_json_tree(r);
+    return r;
 }

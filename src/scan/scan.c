@@ -3,6 +3,7 @@
  * find candidate lines with the rule's literal prefilter over whole buffers, parse only those
  * in full and aggregate into a per-thread struct agg. At the end the per-thread aggregates are
  * canonicalised and merged (the same merge that combines serialised partials). */
+#include "scan/guard.h"
 #include "scan/scan_int.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -223,6 +224,14 @@ struct item {
     uint64_t start, end;
     int last; /* the range ends at the file's size: never read past it */
     struct istats st;
+    struct guard guard; /* what its first lines showed (guard.c) */
+    /* w3c, cloudfront files cut into ranges: a range after the first starts with the layout
+     * of the file's first #Fields directive; its results are kept apart (part) and the range
+     * is read again when the directives before it said otherwise (job_check_layouts) */
+    int own_agg;
+    scan_result *part;
+    struct w3c_layout w3c_start, w3c_last;
+    int w3c_used, w3c_has_last;
 };
 
 struct jfile {
@@ -233,6 +242,8 @@ struct jfile {
     uint32_t index;
     char error[400];
     int fail; /* could not even be opened (keep_going) */
+    int empty; /* no line but empty ones (and w3c directives) */
+    struct w3c_layout w3c_head; /* w3c, cloudfront ranges: the first #Fields directive */
 };
 
 struct job {
@@ -242,7 +253,8 @@ struct job {
     size_t nfiles;
     struct item *items;
     size_t nitems;
-    size_t *order;
+    size_t *order, norder; /* the items to run, biggest first */
+    scan_rule *alt[LF_NKIND]; /* the other formats, for the guard */
     atomic_size_t next;
     atomic_int stop;
     atomic_uint_fast64_t bytes_done, matches;
@@ -272,6 +284,8 @@ struct worker {
     struct fuse fuse;
     int fuse_ready;
     int producer; /* this struct stands for a pipeline's decompressing thread */
+    struct guard_ctx gc;
+    struct agg *saved; /* the worker's aggregate while an item has its own */
     pthread_t tid;
 };
 
@@ -313,6 +327,177 @@ struct match {
     int sec;
 };
 
+static inline int regex_run(struct worker *w, const struct rule_section *s, struct lf_str t)
+{
+    return s->jit ? pcre2_jit_match(s->re, (PCRE2_SPTR)t.p, t.n, 0, 0, w->md, w->mctx)
+                  : pcre2_match(s->re, (PCRE2_SPTR)t.p, t.n, 0, 0, w->md, w->mctx);
+}
+
+/* jsonl: the event's own fields as bits (added to the agg's field table once per line) */
+static inline int event_fields(struct worker *w, const struct lf_line *L, uint64_t *bits, int *done)
+{
+    if (*done) return 0;
+    for (int k = 0; k < L->nfields; k++) {
+        int b = agg_field(w->agg, L->fields[k].p, L->fields[k].n);
+        if (b < 0) return -1;
+        *bits |= (uint64_t)1 << b;
+    }
+    *done = 1;
+    return 0;
+}
+
+/* Does section s match line L? 1 with the subject and fields in *cur, 0 when not, -1 when
+ * the line turned out malformed (recorded). */
+static inline int section_match(struct worker *w, const struct rule_section *s, const struct lf_line *L,
+                                uint64_t lineno, struct match *cur, uint64_t *ev_fields, int *ev_done)
+{
+    if (w->job->rule->kind == LF_JSONL) {
+        if (s->re) {
+            if (!L->has_where) return 0;
+            int rc = regex_run(w, s, L->where);
+            if (rc == PCRE2_ERROR_NOMATCH) return 0;
+            if (rc < 0) goto limit;
+        }
+        cur->s = L->subject.p;
+        cur->n = L->subject.n;
+        if (!L->has_fields) cur->fields = s->fields;
+        else if (event_fields(w, L, ev_fields, ev_done)) {
+            malformed(w, lineno, "more than 64 distinct field names");
+            return -1;
+        } else cur->fields = *ev_fields;
+        return 1;
+    }
+    int rc = regex_run(w, s, L->target);
+    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    if (rc < 0) goto limit;
+    cur->fields = s->fields;
+    if (s->subj_xf >= 0) { /* subject = FIELD: '-', empty or absent is no exposure */
+        struct lf_str v = L->xf[s->subj_xf];
+        if (is_dash(v)) return 0;
+        cur->s = v.p;
+        cur->n = v.n;
+        return 1;
+    }
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
+    if (rc < 2 || ov[2] == PCRE2_UNSET || ov[3] <= ov[2]) return 0;
+    cur->s = L->target.p + ov[2];
+    cur->n = ov[3] - ov[2];
+    return 1;
+limit:
+    malformed(w, lineno, "regex match failed (limit)");
+    return -1;
+}
+
+/* the signed-in user a section sees on the line: its `user` FIELD or the format's user */
+static inline struct lf_str section_user(const struct rule_section *s, const struct lf_line *L)
+{
+    return s->user_xf >= 0 ? L->xf[s->user_xf] : L->user;
+}
+
+/* every section against the line: the distinct subjects (fields united) into m; returns how
+ * many, or -1 when the line is malformed (recorded) */
+static inline int match_sections(struct worker *w, const struct lf_line *L, uint64_t lineno, struct match *m)
+{
+    const scan_rule *r = w->job->rule;
+    int nm = 0, self = 0, ev_done = 0;
+    uint64_t ev_fields = 0;
+    for (int i = 0; i < r->nsec; i++) {
+        const struct rule_section *s = &r->sec[i];
+        struct match cur;
+        if (s->method && (L->method.n != s->method_len || memcmp(L->method.p, s->method, s->method_len))) continue;
+        if (s->nst && !status_ok(s, L->status)) continue;
+        int k = section_match(w, s, L, lineno, &cur, &ev_fields, &ev_done);
+        if (k < 0) return -1;
+        if (!k) continue;
+        if (s->self_user) {
+            struct lf_str u = section_user(s, L);
+            if (!is_dash(u) && u.n == cur.n && !memcmp(u.p, cur.s, cur.n)) {
+                self = 1;
+                continue;
+            }
+        }
+        cur.sec = i;
+        for (k = 0; k < nm; k++)
+            if (m[k].n == cur.n && !memcmp(m[k].s, cur.s, cur.n)) {
+                m[k].fields |= cur.fields;
+                break;
+            }
+        if (k == nm) m[nm++] = cur;
+    }
+    if (self) w->it->st.self++;
+    return nm;
+}
+
+/* who saw it, as section s identifies viewers; 0, or -1 when the section does not count the
+ * line (viewer = user and nobody signed in) */
+static inline int viewer_of(const struct rule_section *s, const struct lf_line *L, int *kind, struct lf_str *id)
+{
+    struct lf_str u = section_user(s, L);
+    if (!is_dash(u) && s->viewer != VIEW_IP) {
+        *kind = SCAN_VIEWER_USER;
+        *id = u;
+        return 0;
+    }
+    if (s->viewer == VIEW_USER) return -1; /* only signed-in requests count */
+    *kind = SCAN_VIEWER_IP;
+    *id = L->host;
+    if (s->client_xf >= 0 && !is_dash(L->xf[s->client_xf])) {
+        struct lf_str x = L->xf[s->client_xf];
+        const char *c = memchr(x.p, ',', x.n);
+        size_t n = c ? (size_t)(c - x.p) : x.n;
+        const char *p = x.p;
+        while (n && (*p == ' ' || *p == '\t')) {
+            p++;
+            n--;
+        }
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (n) {
+            id->p = p;
+            id->n = n;
+        }
+    }
+    if (!id->p) {
+        id->p = "-";
+        id->n = 1;
+    }
+    return 0;
+}
+
+/* the views of the matched subjects into the worker's aggregate */
+static inline void count_views(struct worker *w, const struct lf_line *L, const struct match *m, int nm,
+                               uint64_t lineno)
+{
+    const scan_rule *r = w->job->rule;
+    struct istats *st = &w->it->st;
+    /* the page: the target (jsonl: where) up to the first '?' */
+    struct lf_str page = r->kind == LF_JSONL ? L->where : L->target;
+    if (page.p) {
+        const char *q = memchr(page.p, '?', page.n);
+        if (q) page.n = (size_t)(q - page.p);
+    } else page.n = 0;
+    if (memchr(page.p ? page.p : "", 0, page.n)) {
+        malformed(w, lineno, "NUL byte in the request");
+        return;
+    }
+    int counted = 0;
+    for (int k = 0; k < nm; k++) {
+        int kind;
+        struct lf_str id;
+        if (viewer_of(&r->sec[m[k].sec], L, &kind, &id)) continue;
+        if (memchr(m[k].s, 0, m[k].n) || memchr(id.p, 0, id.n)) {
+            malformed(w, lineno, "NUL byte in a field");
+            return;
+        }
+        if (agg_add(w->agg, m[k].s, m[k].n, L->t, page.p, page.n, m[k].fields, kind, id.p, id.n)) {
+            malformed(w, lineno, "cannot hash the viewer");
+            return;
+        }
+        st->views++;
+        counted = 1;
+    }
+    if (counted) st->matched++;
+}
+
 static void process_line(struct worker *w, const char *line, size_t len, uint64_t lineno)
 {
     const scan_rule *r = w->job->rule;
@@ -323,8 +508,10 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
         malformed(w, lineno, "line longer than 1 MiB");
         return;
     }
+    int rc = lf_parse(r, &w->lf, line, len, &L, &reason);
+    if (rc == LF_DIRECTIVE) return; /* w3c, cloudfront: not a request */
     st->parsed++;
-    if (lf_parse(r, &w->lf, line, len, &L, &reason)) {
+    if (rc) {
         malformed(w, lineno, reason);
         return;
     }
@@ -337,133 +524,32 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
         return;
     }
     struct match m[SCAN_MAX_SECTIONS];
-    int nm = 0, self = 0;
-    uint64_t ev_fields = 0;
-    int ev_fields_done = 0;
-    int user_set = !is_dash(L.user);
-    for (int i = 0; i < r->nsec; i++) {
-        const struct rule_section *s = &r->sec[i];
-        struct match cur = {0};
-        if (s->method && (L.method.n != s->method_len || memcmp(L.method.p, s->method, s->method_len))) continue;
-        if (s->nst && !status_ok(s, L.status)) continue;
-        if (r->kind == LF_JSONL) {
-            if (s->re) {
-                if (!L.has_where) continue;
-                int rc = s->jit ? pcre2_jit_match(s->re, (PCRE2_SPTR)L.where.p, L.where.n, 0, 0, w->md, w->mctx)
-                                : pcre2_match(s->re, (PCRE2_SPTR)L.where.p, L.where.n, 0, 0, w->md, w->mctx);
-                if (rc == PCRE2_ERROR_NOMATCH) continue;
-                if (rc < 0) {
-                    malformed(w, lineno, "regex match failed (limit)");
-                    return;
-                }
-            }
-            cur.s = L.subject.p;
-            cur.n = L.subject.n;
-            if (L.has_fields) {
-                if (!ev_fields_done) {
-                    for (int k = 0; k < L.nfields; k++) {
-                        int b = agg_field(w->agg, L.fields[k].p, L.fields[k].n);
-                        if (b < 0) {
-                            malformed(w, lineno, "more than 64 distinct field names");
-                            return;
-                        }
-                        ev_fields |= (uint64_t)1 << b;
-                    }
-                    ev_fields_done = 1;
-                }
-                cur.fields = ev_fields;
-            } else cur.fields = s->fields;
-        } else {
-            int rc = s->jit ? pcre2_jit_match(s->re, (PCRE2_SPTR)L.target.p, L.target.n, 0, 0, w->md, w->mctx)
-                            : pcre2_match(s->re, (PCRE2_SPTR)L.target.p, L.target.n, 0, 0, w->md, w->mctx);
-            if (rc == PCRE2_ERROR_NOMATCH) continue;
-            if (rc < 0) {
-                malformed(w, lineno, "regex match failed (limit)");
-                return;
-            }
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
-            if (rc < 2 || ov[2] == PCRE2_UNSET || ov[3] <= ov[2]) continue;
-            cur.s = L.target.p + ov[2];
-            cur.n = ov[3] - ov[2];
-            cur.fields = s->fields;
-        }
-        if (s->self_user && user_set && L.user.n == cur.n && !memcmp(L.user.p, cur.s, cur.n)) {
-            self = 1;
-            continue;
-        }
-        cur.sec = i;
-        int k;
-        for (k = 0; k < nm; k++)
-            if (m[k].n == cur.n && !memcmp(m[k].s, cur.s, cur.n)) {
-                m[k].fields |= cur.fields;
-                break;
-            }
-        if (k == nm) m[nm++] = cur;
-    }
-    if (self) st->self++;
-    if (!nm) return;
-    /* the page: the target (jsonl: where) up to the first '?' */
-    struct lf_str page = r->kind == LF_JSONL ? L.where : L.target;
-    if (page.p) {
-        const char *q = memchr(page.p, '?', page.n);
-        if (q) page.n = (size_t)(q - page.p);
-    } else page.n = 0;
-    if (memchr(page.p ? page.p : "", 0, page.n)) {
-        malformed(w, lineno, "NUL byte in the request");
-        return;
-    }
-    int counted = 0;
-    for (int k = 0; k < nm; k++) {
-        const struct rule_section *s = &r->sec[m[k].sec];
-        int kind;
-        struct lf_str id;
-        if (user_set && s->viewer != VIEW_IP) {
-            kind = SCAN_VIEWER_USER;
-            id = L.user;
-        } else if (s->viewer == VIEW_USER) continue; /* only signed-in requests count */
-        else {
-            kind = SCAN_VIEWER_IP;
-            id = L.host;
-            if (s->client_xff && !is_dash(L.xff)) {
-                const char *c = memchr(L.xff.p, ',', L.xff.n);
-                size_t n = c ? (size_t)(c - L.xff.p) : L.xff.n;
-                const char *p = L.xff.p;
-                while (n && (*p == ' ' || *p == '\t')) {
-                    p++;
-                    n--;
-                }
-                while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-                if (n) {
-                    id.p = p;
-                    id.n = n;
-                }
-            }
-            if (!id.p) {
-                id.p = "-";
-                id.n = 1;
-            }
-        }
-        if (memchr(m[k].s, 0, m[k].n) || memchr(id.p, 0, id.n)) {
-            malformed(w, lineno, "NUL byte in a field");
-            return;
-        }
-        if (agg_add(w->agg, m[k].s, m[k].n, L.t, page.p, page.n, m[k].fields, kind, id.p, id.n)) {
-            malformed(w, lineno, "cannot hash the viewer");
-            return;
-        }
-        st->views++;
-        counted = 1;
-    }
-    if (counted) st->matched++;
+    int nm = match_sections(w, &L, lineno, m);
+    if (nm > 0) count_views(w, &L, m, nm, lineno);
 }
 
 /* a block of whole lines (the last one may lack its '\n' only at the end of input) */
+/* the first lines of an item go through the format guard too */
+static void guard_block(struct worker *w, const char *b, size_t n)
+{
+    struct guard *g = &w->it->guard;
+    const char *p = b, *end = b + n;
+    while (p < end && !g->done) {
+        const char *le = memchr(p, '\n', (size_t)(end - p));
+        if (!le) le = end;
+        if ((size_t)(le - p) > SCAN_MAX_LINE) guard_long_line(g);
+        else guard_line(g, &w->gc, w->job->rule, p, (size_t)(le - p));
+        p = le + 1;
+    }
+}
+
 static void process_block(struct worker *w, const char *b, size_t n)
 {
     const scan_rule *r = w->job->rule;
     struct istats *st = &w->it->st;
     const char *end = b + n;
     if (!n) return;
+    if (!w->it->guard.done) guard_block(w, b, n);
     if (w->job->check_all || !r->nneedles) {
         const char *p = b;
         while (p < end) {
@@ -539,6 +625,7 @@ static void process_block(struct worker *w, const char *b, size_t n)
 static void long_line(struct worker *w)
 {
     struct istats *st = &w->it->st;
+    guard_long_line(&w->it->guard);
     st->lines++;
     malformed(w, st->lines, "line longer than 1 MiB");
 }
@@ -1030,26 +1117,54 @@ static int take_spare(struct job *j)
     return 0;
 }
 
+/* an item starts: its parser and guard states; a range of its own gets its own aggregate */
+static void item_begin(struct worker *w, struct item *it)
+{
+    struct job *j = w->job;
+    w->it = it;
+    w->len = 0;
+    w->skipping = 0;
+    w->lf.w3c = it->w3c_start;
+    w->lf.w3c_dirs = w->lf.w3c_data = 0;
+    guard_begin(&it->guard, &w->gc, it->start == 0, &it->w3c_start);
+    if (it->own_agg) {
+        w->saved = w->agg;
+        w->agg = agg_new(j->rule, j->o->viewer_key, j->o->keep_viewers);
+    }
+}
+
+static void item_end(struct worker *w, struct item *it)
+{
+    it->w3c_used = w->lf.w3c_data || w->gc.own.w3c_data;
+    it->w3c_has_last = w->lf.w3c_dirs > 0;
+    if (it->w3c_has_last) it->w3c_last = w->lf.w3c;
+    if (it->own_agg) {
+        it->part = agg_finish(w->agg);
+        w->agg = w->saved;
+        w->saved = NULL;
+    }
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct job *j = w->job;
     for (;;) {
         size_t k = atomic_fetch_add(&j->next, 1);
-        if (k >= j->nitems || atomic_load(&j->stop)) break;
+        if (k >= j->norder || atomic_load(&j->stop)) break;
         struct item *it = &j->items[j->order[k]];
-        w->it = it;
-        w->len = 0;
-        w->skipping = 0;
+        item_begin(w, it);
         if (it->kind == ITEM_RANGE) run_range(w, it);
         else if (j->files[it->file].regular && take_spare(j)) {
             if (run_stream_piped(w, it)) run_stream(w, it);
             atomic_fetch_add(&j->spare, 1);
         } else run_stream(w, it);
+        item_end(w, it);
         atomic_fetch_add(&j->matches, it->st.matched);
     }
-    /* canonicalise here, in parallel with the other workers */
-    w->part = agg_finish(w->agg);
+    /* canonicalise here, in parallel with the other workers (once: a second round of items
+     * has aggregates of its own) */
+    if (w->agg) w->part = agg_finish(w->agg);
     w->agg = NULL;
     pthread_mutex_lock(&j->mu);
     j->running--;
@@ -1157,11 +1272,62 @@ static int job_threads(const struct scan_opts *o)
     return T;
 }
 
+/* how many byte ranges a file is cut into */
+static uint64_t file_chunks(const struct jfile *f, const struct scan_opts *o, int T, uint64_t split)
+{
+    uint64_t nch = 1;
+    if (f->regular && f->comp == IN_NONE && !o->hash_inputs && T > 1) {
+        if (split) nch = (f->size + split - 1) / split;
+        else if (f->size > SPLIT_MIN) {
+            uint64_t cs = f->size / ((uint64_t)T * 4);
+            if (cs < CHUNK_MIN) cs = CHUNK_MIN;
+            nch = (f->size + cs - 1) / cs;
+        }
+        if (nch < 1) nch = 1;
+        if (nch > 100000) nch = 100000;
+    }
+    return nch;
+}
+
+/* w3c, cloudfront: the layout of the file's first #Fields directive (in its first 64 KiB),
+ * which the ranges after the first start with */
+static void w3c_head(const scan_rule *r, struct jfile *f)
+{
+    enum { HEAD = 64 << 10 };
+    char *b = xmalloc(HEAD);
+    ssize_t n = pread(f->fd, b, HEAD, 0);
+    const char *why;
+    for (const char *p = b, *e = b + (n > 0 ? n : 0); p < e;) {
+        const char *le = memchr(p, '\n', (size_t)(e - p));
+        if (!le) break;
+        size_t len = (size_t)(le - p);
+        if (len && p[len - 1] == '\r') len--;
+        if (len >= 8 && !memcmp(p, "#Fields:", 8)) {
+            lf_w3c_layout(r, p + 8, len - 8, &f->w3c_head, &why);
+            break;
+        }
+        p = le + 1;
+    }
+    free(b);
+}
+
+static struct item *new_item(struct job *j, size_t *cap)
+{
+    if (j->nitems == *cap) {
+        *cap *= 2;
+        j->items = xrealloc(j->items, *cap * sizeof *j->items);
+    }
+    struct item *it = &j->items[j->nitems++];
+    memset(it, 0, sizeof *it);
+    return it;
+}
+
 /* Cuts the inputs into work items: a plain regular file into byte ranges (more than one when
  * it is large and T > 1), anything else into one stream; then orders them biggest first. */
 static void job_plan(struct job *j, const struct scan_opts *o, int T)
 {
     uint64_t split = o->split_bytes;
+    int w3c = j->rule->kind == LF_W3C || j->rule->kind == LF_CLOUDFRONT;
     if (!split) {
         const char *e = getenv("KLARTEXT_SCAN_SPLIT");
         if (e && *e) split = strtoull(e, NULL, 10);
@@ -1172,24 +1338,10 @@ static void job_plan(struct job *j, const struct scan_opts *o, int T)
         struct jfile *f = &j->files[i];
         if (f->fail) continue;
         j->total += f->size;
-        uint64_t nch = 1;
-        if (f->regular && f->comp == IN_NONE && !o->hash_inputs && T > 1) {
-            if (split) nch = (f->size + split - 1) / split;
-            else if (f->size > SPLIT_MIN) {
-                uint64_t cs = f->size / ((uint64_t)T * 4);
-                if (cs < CHUNK_MIN) cs = CHUNK_MIN;
-                nch = (f->size + cs - 1) / cs;
-            }
-            if (nch < 1) nch = 1;
-            if (nch > 100000) nch = 100000;
-        }
+        uint64_t nch = file_chunks(f, o, T, split);
+        if (w3c && nch > 1) w3c_head(j->rule, f);
         for (uint64_t c = 0; c < nch; c++) {
-            if (j->nitems == cap) {
-                cap *= 2;
-                j->items = xrealloc(j->items, cap * sizeof *j->items);
-            }
-            struct item *it = &j->items[j->nitems++];
-            memset(it, 0, sizeof *it);
+            struct item *it = new_item(j, &cap);
             it->file = i;
             if (nch > 1 || (f->regular && f->comp == IN_NONE && !o->hash_inputs)) {
                 it->kind = ITEM_RANGE;
@@ -1201,10 +1353,15 @@ static void job_plan(struct job *j, const struct scan_opts *o, int T)
                 it->start = 0;
                 it->end = f->size;
             }
+            if (w3c && c > 0) {
+                it->own_agg = 1;
+                it->w3c_start = f->w3c_head;
+            }
         }
     }
     j->order = xmalloc((j->nitems + 1) * sizeof *j->order);
     for (size_t i = 0; i < j->nitems; i++) j->order[i] = i;
+    j->norder = j->nitems;
     qsort_r(j->order, j->nitems, sizeof *j->order, cmp_order, j);
 }
 
@@ -1217,6 +1374,7 @@ static struct worker *workers_new(struct job *j, const scan_rule *rule, const st
         w->job = j;
         w->agg = agg_new(rule, o->viewer_key, o->keep_viewers);
         lf_state_init(&w->lf);
+        guard_ctx_init(&w->gc, j->alt);
         w->md = pcre2_match_data_create((uint32_t)rule->max_capture + 1, NULL);
         /* a private JIT stack (32 KiB, growing to 1 MiB) and bounded backtracking */
         w->mctx = pcre2_match_context_create(NULL);
@@ -1243,6 +1401,7 @@ static void workers_free(struct worker *ws, int nw)
         agg_free(ws[i].agg);
         scan_result_free(ws[i].part);
         lf_state_release(&ws[i].lf);
+        guard_ctx_release(&ws[i].gc);
         pcre2_match_data_free(ws[i].md);
         pcre2_match_context_free(ws[i].mctx);
         pcre2_jit_stack_free(ws[i].jstack);
@@ -1293,7 +1452,7 @@ static void job_run(struct job *j, struct worker *ws, int nw, const struct scan_
         if (ws[i].tid) pthread_join(ws[i].tid, NULL);
     /* if a thread could not be created, finish its share here */
     for (int i = 0; i < nw; i++)
-        if (!ws[i].tid && atomic_load(&j->next) < j->nitems && !atomic_load(&j->stop)) {
+        if (!ws[i].tid && atomic_load(&j->next) < j->norder && !atomic_load(&j->stop)) {
             j->running = 1;
             worker_main(&ws[i]);
         }
@@ -1313,10 +1472,18 @@ static int job_first_error(const struct job *j, const struct scan_opts *o, char 
     return SCAN_OK;
 }
 
-/* The per-thread aggregates merged (a left fold of the associative merge); NULL + err. */
-static scan_result *job_merge(struct worker *ws, int nw, char *err, size_t errlen)
+/* The per-thread aggregates and the items' own merged (a left fold of the associative merge);
+ * NULL + err. */
+static scan_result *job_merge(struct job *j, struct worker *ws, int nw, char *err, size_t errlen)
 {
     scan_result *res = NULL;
+    for (size_t k = 0; k < j->nitems; k++) {
+        scan_result *p = j->items[k].part;
+        j->items[k].part = NULL;
+        if (!p) continue;
+        if (!res) res = p;
+        else if (!(res = res_merge_consume(res, p, err, errlen))) return NULL;
+    }
     for (int i = 0; i < nw; i++) {
         scan_result *p = ws[i].part;
         ws[i].part = NULL;
@@ -1346,6 +1513,7 @@ static void job_add_files(struct job *j, scan_result *res)
         rf.compression = in_comp_name(f->comp);
         rf.size = f->size;
         rf.mtime = f->mtime;
+        rf.empty = f->empty;
         if (f->fail) {
             rf.error = f->error;
             res_add_file(res, &rf);
@@ -1379,6 +1547,139 @@ static void job_add_files(struct job *j, scan_result *res)
     }
 }
 
+/* ---- after the first round: w3c layouts, the format guard ---- */
+
+/* w3c, cloudfront ranges that started with a layout other than the one the directives before
+ * them leave in force, and read a line with it, are read again: their indexes go to
+ * j->order; returns how many */
+static size_t job_check_layouts(struct job *j)
+{
+    size_t n = 0;
+    struct w3c_layout actual;
+    for (size_t k = 0; k < j->nitems; k++) {
+        struct item *it = &j->items[k];
+        if (!k || it->file != j->items[k - 1].file) memset(&actual, 0, sizeof actual);
+        if (it->own_agg && it->w3c_used && memcmp(&it->w3c_start, &actual, sizeof actual)) {
+            scan_result_free(it->part);
+            it->part = NULL;
+            memset(&it->st, 0, sizeof it->st);
+            it->w3c_start = actual;
+            j->order[n++] = k;
+        }
+        if (it->w3c_has_last) actual = it->w3c_last;
+    }
+    return n;
+}
+
+/* a plain file read from its start again, when its first lines were cut into several items:
+ * the other formats tried on them, as one item at the start of a file does */
+static void guard_reread(struct job *j, struct jfile *f, struct guard *g)
+{
+    enum { CHUNK = 1 << 20, LIMIT = 256 << 20 };
+    struct guard_ctx c;
+    struct w3c_layout none;
+    memset(&none, 0, sizeof none);
+    guard_ctx_init(&c, j->alt);
+    guard_begin(g, &c, 1, &none);
+    char *b = xmalloc((size_t)SCAN_MAX_LINE + CHUNK + 1);
+    size_t len = 0;
+    uint64_t off = 0;
+    int skipping = 0;
+    while (!g->done && off < LIMIT) {
+        ssize_t n = pread(f->fd, b + len, CHUNK, (off_t)off);
+        if (n <= 0) break;
+        off += (uint64_t)n;
+        len += (size_t)n;
+        char *p = b, *e = b + len, *le;
+        while (!g->done && (le = memchr(p, '\n', (size_t)(e - p)))) {
+            if (!skipping) guard_line(g, &c, j->rule, p, (size_t)(le - p));
+            skipping = 0;
+            p = le + 1;
+        }
+        len = (size_t)(e - p);
+        memmove(b, p, len);
+        if (len > SCAN_MAX_LINE) { /* a line too long: it does not parse; skip to its end */
+            if (!skipping) guard_long_line(g);
+            skipping = 1;
+            len = 0;
+        }
+    }
+    if (!g->done && len && !skipping) guard_line(g, &c, j->rule, b, len);
+    free(b);
+    guard_ctx_release(&c);
+}
+
+/* One file's verdict from its items' guards: 0 (its first lines parse, or it is empty: then
+ * f->empty), or SCAN_EINPUT with the message in err */
+static int file_guard(struct job *j, size_t fi, char *err, size_t errlen)
+{
+    struct jfile *f = &j->files[fi];
+    uint32_t remaining = GUARD_LINES, total = 0;
+    unsigned alts = 0;
+    int exact = 1;
+    for (size_t k = 0; k < j->nitems && remaining; k++) {
+        const struct guard *g = &j->items[k].guard;
+        if (j->items[k].file != fi || !g->seen) continue;
+        if (g->first_ok >= 0 && (uint32_t)g->first_ok < remaining) return SCAN_OK;
+        if (!g->try_alts) exact = 0; /* lines of the window were not tried in other formats */
+        for (int a = 0; a < LF_NKIND; a++)
+            if (g->alt_first[a] >= 0 && (uint32_t)g->alt_first[a] < remaining) alts |= 1u << a;
+        uint32_t take = g->seen < remaining ? g->seen : remaining;
+        total += take;
+        remaining -= take;
+    }
+    if (!total) {
+        f->empty = 1;
+        return SCAN_OK;
+    }
+    if (!exact) {
+        struct guard g;
+        guard_reread(j, f, &g);
+        alts = 0;
+        for (int a = 0; a < LF_NKIND; a++)
+            if (g.alt_first[a] >= 0) alts |= 1u << a;
+    }
+    char msg[600];
+    guard_message(msg, sizeof msg, f->is_stdin ? "standard input" : f->name, j->rule, total, alts);
+    err_set(err, errlen, "%s", msg);
+    return SCAN_EINPUT;
+}
+
+/* every file's guard, in file order: the first that fails is the scan's error */
+static int job_guard(struct job *j, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < j->nfiles; i++) {
+        if (j->files[i].fail) continue;
+        int rc = file_guard(j, i, err, errlen);
+        if (rc) return rc;
+    }
+    return SCAN_OK;
+}
+
+/* the merged result with its files and run data; strict: the first malformed line is an error */
+static int job_result(struct job *j, struct worker *ws, int nw, double t0, scan_result **out, char *err, size_t errlen)
+{
+    const struct scan_opts *o = j->o;
+    scan_result *res = NULL;
+    int rc = job_first_error(j, o, err, errlen); /* errors first, in file order */
+    if (rc == SCAN_OK) rc = job_guard(j, err, errlen);
+    if (rc == SCAN_OK && !(res = job_merge(j, ws, nw, err, errlen))) rc = SCAN_EFAIL;
+    if (rc == SCAN_OK) {
+        job_add_files(j, res);
+        res_set_run(res, now_s() - t0, nw);
+        if (o->strict && scan_result_samples(res)) {
+            struct scan_sample sm;
+            scan_result_sample(res, 0, &sm);
+            err_set(err, errlen, "cannot parse '%s' line %llu: %s", sm.file, (unsigned long long)sm.line, sm.reason);
+            scan_result_free(res);
+            res = NULL;
+            rc = SCAN_EINPUT;
+        }
+    }
+    *out = res;
+    return rc;
+}
+
 int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, const struct scan_opts *o,
              scan_result **out, char *err, size_t errlen)
 {
@@ -1402,6 +1703,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, con
     j.nfiles = npaths;
     pthread_mutex_init(&j.mu, NULL);
     pthread_cond_init(&j.cv, NULL);
+    guard_rules_new(rule, j.alt);
     int rc = job_open_files(&j, paths, npaths, o, err, errlen);
     if (rc != SCAN_OK) goto fail;
     int T = job_threads(o);
@@ -1411,30 +1713,21 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, con
     atomic_init(&j.spare, T - nw);
     struct worker *ws = workers_new(&j, rule, o, nw);
     job_run(&j, ws, nw, o);
-    if (o->progress) o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
-
-    scan_result *res = NULL;
-    rc = job_first_error(&j, o, err, errlen); /* errors first, in file order */
-    if (rc == SCAN_OK && !(res = job_merge(ws, nw, err, errlen))) rc = SCAN_EFAIL;
-    if (rc == SCAN_OK) {
-        job_add_files(&j, res);
-        res_set_run(res, now_s() - t0, nw);
-        if (o->strict && scan_result_samples(res)) {
-            struct scan_sample sm;
-            scan_result_sample(res, 0, &sm);
-            err_set(err, errlen, "cannot parse '%s' line %llu: %s", sm.file, (unsigned long long)sm.line, sm.reason);
-            scan_result_free(res);
-            res = NULL;
-            rc = SCAN_EINPUT;
-        }
+    if ((rule->kind == LF_W3C || rule->kind == LF_CLOUDFRONT) && !atomic_load(&j.stop) &&
+        (j.norder = job_check_layouts(&j))) {
+        atomic_store(&j.next, 0);
+        job_run(&j, ws, nw, o); /* the ranges whose layout was not the one assumed */
     }
+    if (o->progress) o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
+    rc = job_result(&j, ws, nw, t0, out, err, errlen);
     workers_free(ws, nw);
     free(j.order);
-    *out = res;
 fail:
+    for (size_t k = 0; k < j.nitems; k++) scan_result_free(j.items[k].part);
     file_close_all(&j);
     free(j.items);
     free(j.files);
+    guard_rules_free(j.alt);
     pthread_mutex_destroy(&j.mu);
     pthread_cond_destroy(&j.cv);
     return rc;

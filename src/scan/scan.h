@@ -108,6 +108,11 @@ int scan_write_csv(const scan_result *r, FILE *f);
  * parsed in full, matched, malformed (+ the first ten with file:line and reason), odd
  * requests, people, views, records, bytes, seconds, MB/s, and lost files (keep_going). */
 void scan_summary_format(const scan_result *r, char *buf, size_t len);
+/* When more than 1 % of the lines parsed in full in a file are malformed: one line naming
+ * those files ("warning: more than 1 % of the lines parsed in full are malformed: access.log
+ * 12 of 300 (4.0 %) (is the rule's format the log's?)\n"), which the summary also shows and
+ * `scan --incident` records on the timeline; "" otherwise. Truncated to len. */
+void scan_malformed_share(const scan_result *r, char *buf, size_t len);
 
 /* ---- accessors (all in canonical order; pointers owned by the result) ------------------- */
 struct scan_exposure {
@@ -154,6 +159,7 @@ struct scan_file {
     uint64_t bytes_out; /* log bytes after decompression */
     uint64_t lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window, self_views, views;
     const char *error; /* keep_going: what went wrong (data after it was lost), else NULL */
+    int empty; /* the file holds no line but empty ones (w3c: directives): reported, not an error */
 };
 size_t scan_result_files(const scan_result *r);
 void scan_result_file(const scan_result *r, size_t i, struct scan_file *out);

@@ -12,7 +12,20 @@
 #include <pcre2.h>
 
 /* ---- rule ---- */
-enum lf_kind { LF_COMBINED = 1, LF_COMMON, LF_NGINX, LF_JSONL };
+enum lf_kind {
+    LF_COMBINED = 1,
+    LF_COMMON,
+    LF_NGINX,
+    LF_JSONL,
+    LF_ALB,
+    LF_ELB,
+    LF_W3C,
+    LF_CLOUDFRONT,
+    LF_CADDY,
+    LF_TRAEFIK,
+    LF_HAPROXY
+};
+#define LF_NKIND 12 /* kinds are 1..LF_NKIND-1 */
 
 enum nx_var { /* nginx variables the parser understands; all others are opaque */
               NX_OPAQUE = 0,
@@ -32,6 +45,38 @@ struct nx_item {
     enum nx_var var;
     char *text;
     size_t len; /* literal text, or the variable name (without '$') */
+    int slot; /* index into lf_line.xf when a section names this variable, else -1 */
+};
+
+/* A logged field that a section names with `subject = FIELD`, `user = FIELD` or
+ * `client = FIELD` (docs/rules.md): its value on each line goes to lf_line.xf[slot]. */
+#define SCAN_MAX_XF 16
+struct rule_xf {
+    char *name; /* as written in the rule: "$upstream_http_x_account_id", "cs(X-Account-Id)",
+                   "resp_headers.X-Account-Id", "capture(2)", "x-forwarded-for" */
+    int col; /* alb/elb: the field's position (0-based); haproxy: the capture number (1-based) */
+};
+
+/* JSON formats (caddy, traefik): the paths the parser looks at, as a tree of keys */
+enum jrole {
+    JR_NONE = 0,
+    JR_TS,
+    JR_TS2,
+    JR_METHOD,
+    JR_URI,
+    JR_STATUS,
+    JR_USER,
+    JR_CLIENT,
+    JR_REMOTE,
+    JR_ADDR,
+    JR_LOGGER
+};
+struct jnode {
+    char *key;
+    size_t klen;
+    int child, next; /* first child and next sibling (index into scan_rule.jn), -1: none */
+    int role; /* enum jrole */
+    uint32_t xfmask; /* bit k: the value goes to lf_line.xf[k] */
 };
 
 enum viewer_mode { VIEW_USER_IP = 0, VIEW_IP, VIEW_USER };
@@ -44,14 +89,18 @@ struct rule_section {
     char *regex; /* request (or where for jsonl); NULL: none */
     pcre2_code *re;
     int jit;
+    int re_line, re_caps; /* the regex's line and capture groups (checked at the end) */
     uint32_t st_lo[64], st_hi[64];
     int nst; /* status ranges; nst 0: not checked */
     int viewer; /* enum viewer_mode */
     int self_user;
-    int client_xff;
+    int subj_xf, user_xf, client_xf; /* slots of subject/user/client = FIELD, -1: none */
+    int subj_line, user_line, client_line;
     uint64_t fields; /* bits into rule->fieldnames */
     int has_fields;
 };
+
+struct i18n_zone;
 
 struct scan_rule {
     char *text;
@@ -63,18 +112,39 @@ struct scan_rule {
     unsigned nx_has; /* bit (1 << nx_var) for each variable present */
     int has_from, has_until;
     int64_t from, until;
+    const struct i18n_zone *zone; /* `zone = NAME`: local times without an offset; NULL: none */
+    char *zone_name;
     struct rule_section sec[SCAN_MAX_SECTIONS];
     int nsec;
     char *fieldnames[SCAN_MAX_FIELDS];
     int nfields; /* sorted bytewise */
-    char *needles[SCAN_MAX_SECTIONS];
-    size_t needle_len[SCAN_MAX_SECTIONS];
+    struct rule_xf xf[SCAN_MAX_XF];
+    int nxf;
+    struct jnode *jn; /* caddy, traefik: jn[0] is the root object */
+    int njn;
+    int needs_method; /* a section names a method */
+    char *needles[2 * SCAN_MAX_SECTIONS + 1];
+    size_t needle_len[2 * SCAN_MAX_SECTIONS + 1];
     int nneedles;
     int logs_status; /* the format logs a status */
     int max_capture; /* largest capture count of any regex */
 };
 
-/* ---- line parser (logfmt.c) ---- */
+/* the format's name in rules and messages ("combined", "alb", ...; "nginx" for nginx:'…') */
+const char *lf_kind_name(int kind);
+/* A rule that only names a built-in format (no sections; haproxy in UTC), for the format
+ * guard's tries of the other formats. NULL for LF_NGINX or an unknown kind. Free with
+ * scan_rule_free. */
+scan_rule *rule_for_format(int kind);
+/* rule_fields.c: FIELD for the rule's format into a slot (0), or -1 with msg; role is
+ * "subject", "user" or "client" */
+int rule_field(scan_rule *r, const char *role, const char *name, int *slot, char *msg, size_t len);
+/* rule_fields.c: caddy, traefik: builds r->jn from the built-in keys and the FIELDs */
+void rule_json_tree(scan_rule *r);
+/* prefilter.c: the needles of a finished rule (r->needles) */
+void rule_derive_prefilter(scan_rule *r);
+
+/* ---- line parser (logfmt.c and the fmt_*.c files) ---- */
 struct lf_str {
     const char *p;
     size_t n;
@@ -82,17 +152,30 @@ struct lf_str {
 
 struct lf_line {
     int64_t t; /* UTC seconds */
-    struct lf_str host, user, xff; /* user.n == 0 or "-": none */
-    struct lf_str method, target; /* target: as logged (\" \\ unescaped in Apache formats) */
+    struct lf_str host, user, xff; /* user.n == 0 or "-": none; xff: nginx $http_x_forwarded_for */
+    struct lf_str method, target; /* target: path and query, as logged (see docs/rules.md per format) */
     int odd; /* request is not METHOD SP TARGET SP PROTOCOL */
     int has_request;
-    int status; /* -1: not logged */
+    int status; /* -1: not logged, or none sent */
+    struct lf_str xf[SCAN_MAX_XF]; /* the rule's FIELDs; p NULL: absent */
     /* jsonl */
     struct lf_str subject, where, viewer, ip;
     int has_where;
     int nfields;
     struct lf_str fields[SCAN_MAX_FIELDS];
     int has_fields;
+};
+
+/* w3c / cloudfront: what the last #Fields: directive said (compared with memcmp: always
+ * built from a zeroed struct) */
+#define W3C_MAX_COLS 128
+struct w3c_layout {
+    int seen; /* a #Fields: directive was read */
+    const char *bad; /* static: why data lines under this directive are malformed, or NULL */
+    int ncols;
+    int16_t c_date, c_time, c_method, c_stem, c_query, c_uri, c_status, c_user, c_ip; /* -1: absent */
+    int16_t c_xf[SCAN_MAX_XF];
+    int16_t maxcol; /* the highest column that is read */
 };
 
 struct lf_state {
@@ -103,6 +186,17 @@ struct lf_state {
     char ikey[40];
     size_t ikey_len;
     int64_t ibase;
+    char lkey[24]; /* haproxy local minute "dd/Mon/yyyy:HH:MM" -> UTC of its first second */
+    int64_t lbase;
+    int lvalid;
+    const struct i18n_zone *lzone; /* the zone lbase was computed in */
+    char dkey[16]; /* w3c "YYYY-MM-DD HH:MM" */
+    int64_t dbase;
+    int dvalid;
+    const struct i18n_zone *zone; /* the rule's zone, set by lf_parse */
+    struct w3c_layout w3c; /* w3c / cloudfront: the layout in force */
+    int w3c_data; /* a data line was parsed with the layout the item started with */
+    int w3c_dirs; /* #Fields: directives read since the item started */
     char *scratch;
     size_t scratch_cap; /* unescaped strings live here until the next line */
     size_t scratch_len;
@@ -110,8 +204,12 @@ struct lf_state {
 };
 void lf_state_init(struct lf_state *st);
 void lf_state_release(struct lf_state *st);
-/* Parses one line (without its '\n'; a trailing '\r' is ignored). Returns 0, or -1 with
- * *reason (static or in st->reason) for a malformed line. Strings point into the line or
+/* lf_parse's results */
+#define LF_OK 0
+#define LF_MALFORMED (-1)
+#define LF_DIRECTIVE 1 /* a w3c/cloudfront directive line (#Fields:, #Version: …): not a request */
+/* Parses one line (without its '\n'; a trailing '\r' is ignored). Returns LF_OK, LF_DIRECTIVE
+ * or LF_MALFORMED with *reason (static or in st->reason). Strings point into the line or
  * into st->scratch. */
 int lf_parse(const scan_rule *r, struct lf_state *st, const char *line, size_t len, struct lf_line *out,
              const char **reason);
@@ -119,6 +217,12 @@ int lf_parse(const scan_rule *r, struct lf_state *st, const char *line, size_t l
 int lf_parse_clf_time(struct lf_state *st, const char *p, size_t n, int64_t *t, const char **reason);
 int lf_parse_iso_time(struct lf_state *st, const char *p, size_t n, int64_t *t, const char **reason);
 int lf_parse_msec(const char *p, size_t n, int64_t *t);
+/* UTC of a local time (seconds since the epoch as if the local time were UTC) in zone z:
+ * 0 and *utc, -1 when that local time does not exist (a DST gap), -2 when it occurs twice */
+int lf_local_to_utc(const struct i18n_zone *z, int64_t local, int64_t *utc);
+/* w3c / cloudfront: the layout a "#Fields: …" line (without "#Fields:") gives, for the rule's
+ * format and FIELDs; -1 + *reason when it lacks a field the rule needs or is too long */
+int lf_w3c_layout(const scan_rule *r, const char *p, size_t n, struct w3c_layout *out, const char **reason);
 
 /* ---- inputs (input.c) ---- */
 enum in_comp { IN_NONE = 0, IN_GZIP, IN_ZSTD };
@@ -172,6 +276,7 @@ struct res_file {
     uint64_t bytes_in, bytes_out, lines, lines_parsed, lines_matched, malformed, odd_requests, out_of_window,
         self_views, views;
     char *error;
+    int empty; /* the file has no line but empty ones */
 };
 struct res_sample {
     uint32_t file_index;
