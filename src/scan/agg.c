@@ -266,97 +266,87 @@ static void pair_grow(struct agg *a)
     a->pmask = nm;
 }
 
-int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const char *page, size_t page_len,
-            uint64_t fields, int kind, const char *ident, size_t ident_len)
+/* viewer hash: BLAKE2b-128 keyed, over kind byte || identity; a one-entry cache for the same
+ * viewer in a row. -1 if hashing fails (never in practice). */
+static inline __attribute__((always_inline)) int viewer_hash(struct agg *a, int kind, const char *ident,
+                                                             size_t ident_len, uint8_t h[SCAN_HASH_LEN])
 {
-    /* memory latency first: the person's slot is fetched while the viewer is hashed */
-    uint64_t sh = hash_bytes(subj, subj_len);
-    __builtin_prefetch(&a->stab[(uint32_t)sh & a->smask]);
-    /* viewer hash: BLAKE2b-128 keyed, over kind byte || identity */
-    uint8_t h[SCAN_HASH_LEN];
     if (a->cvalid && a->ckind == kind && a->clen == ident_len && !memcmp(a->cident, ident, ident_len)) {
-        memcpy(h, a->ch, sizeof h);
-    } else {
-        crypto_generichash_state st;
-        unsigned char kb = kind == SCAN_VIEWER_USER ? 'u' : 'a';
-        if (crypto_generichash_init(&st, a->key, SCAN_KEY_LEN, SCAN_HASH_LEN) ||
-            crypto_generichash_update(&st, &kb, 1) ||
-            crypto_generichash_update(&st, (const unsigned char *)ident, ident_len) ||
-            crypto_generichash_final(&st, h, SCAN_HASH_LEN))
-            return -1;
-        if (ident_len <= sizeof a->cident) {
-            a->cvalid = 1;
-            a->ckind = kind;
-            a->clen = ident_len;
-            memcpy(a->cident, ident, ident_len);
-            memcpy(a->ch, h, sizeof h);
-        }
+        memcpy(h, a->ch, SCAN_HASH_LEN);
+        return 0;
     }
-    uint64_t ph = pair_hash(sh, h);
+    crypto_generichash_state st;
+    unsigned char kb = kind == SCAN_VIEWER_USER ? 'u' : 'a';
+    if (crypto_generichash_init(&st, a->key, SCAN_KEY_LEN, SCAN_HASH_LEN) || crypto_generichash_update(&st, &kb, 1) ||
+        crypto_generichash_update(&st, (const unsigned char *)ident, ident_len) ||
+        crypto_generichash_final(&st, h, SCAN_HASH_LEN))
+        return -1;
+    if (ident_len <= sizeof a->cident) {
+        a->cvalid = 1;
+        a->ckind = kind;
+        a->clen = ident_len;
+        memcpy(a->cident, ident, ident_len);
+        memcpy(a->ch, h, SCAN_HASH_LEN);
+    }
+    return 0;
+}
+
+/* the page into the person's list of distinct pages */
+static inline void page_add(struct agg *a, struct asubj *s, const char *page, size_t page_len)
+{
+    uint32_t pi = s->page_head;
+    while (pi) {
+        struct apage *pg = &a->pages[pi - 1];
+        if (pg->len == page_len && !memcmp(pg->p, page, page_len)) return;
+        pi = pg->next;
+    }
+    if (a->npages == a->cappages) {
+        a->cappages = a->cappages ? a->cappages * 2 : 1024;
+        a->pages = xrealloc(a->pages, (size_t)a->cappages * sizeof *a->pages);
+    }
+    struct apage *pg = &a->pages[a->npages++];
+    pg->p = arena_dup(&a->ar, page, page_len);
+    pg->len = (uint32_t)page_len;
+    pg->next = s->page_head;
+    s->page_head = a->npages;
+}
+
+/* the (person, viewer) pair, made when new */
+static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h[SCAN_HASH_LEN], uint64_t ph, int kind,
+                                     const char *ident, size_t ident_len)
+{
     uint32_t j = (uint32_t)ph & a->pmask;
-    __builtin_prefetch(&a->ptab[j]);
-    uint32_t si = subj_get(a, subj, subj_len, sh);
-    struct asubj *s = &a->subj[si];
-    if (t < s->first) s->first = t;
-    if (t > s->last) s->last = t;
-    s->views++;
-    s->fields |= fields;
-    if (page_len) {
-        uint32_t pi = s->page_head;
-        while (pi) {
-            struct apage *pg = &a->pages[pi - 1];
-            if (pg->len == page_len && !memcmp(pg->p, page, page_len)) break;
-            pi = pg->next;
-        }
-        if (!pi) {
-            if (a->npages == a->cappages) {
-                a->cappages = a->cappages ? a->cappages * 2 : 1024;
-                a->pages = xrealloc(a->pages, (size_t)a->cappages * sizeof *a->pages);
-            }
-            struct apage *pg = &a->pages[a->npages++];
-            pg->p = arena_dup(&a->ar, page, page_len);
-            pg->len = (uint32_t)page_len;
-            pg->next = s->page_head;
-            s->page_head = a->npages;
-        }
-    }
-    j = (uint32_t)ph & a->pmask;
-    struct apair *p = NULL;
     for (;;) {
         uint32_t v = a->ptab[j];
         if (!v) break;
         struct apair *x = &a->pairs[v - 1];
-        if (x->subj == si && !memcmp(x->h, h, sizeof h)) {
-            p = x;
-            break;
-        }
+        if (x->subj == si && !memcmp(x->h, h, SCAN_HASH_LEN)) return x;
         j = (j + 1) & a->pmask;
     }
-    if (!p) {
-        if (a->npairs == a->cappairs) {
-            a->cappairs = a->cappairs ? a->cappairs * 2 : 1024;
-            a->pairs = xrealloc(a->pairs, (size_t)a->cappairs * sizeof *a->pairs);
-        }
-        p = &a->pairs[a->npairs];
-        memset(p, 0, sizeof *p);
-        p->subj = si;
-        p->kind = (uint8_t)kind;
-        memcpy(p->h, h, sizeof h);
-        p->first = INT64_MAX;
-        p->last = INT64_MIN;
-        if (a->keep_viewers) p->raw = arena_dup(&a->ar, ident, ident_len);
-        a->ptab[j] = ++a->npairs;
-        if ((uint64_t)a->npairs * 2 > a->pmask) pair_grow(a);
-        p = &a->pairs[a->npairs - 1];
+    if (a->npairs == a->cappairs) {
+        a->cappairs = a->cappairs ? a->cappairs * 2 : 1024;
+        a->pairs = xrealloc(a->pairs, (size_t)a->cappairs * sizeof *a->pairs);
     }
-    p->views++;
-    if (t < p->first) p->first = t;
-    if (t > p->last) p->last = t;
-    /* hourly histogram (times are nearly ordered: remember the last hour) */
+    struct apair *p = &a->pairs[a->npairs];
+    memset(p, 0, sizeof *p);
+    p->subj = si;
+    p->kind = (uint8_t)kind;
+    memcpy(p->h, h, SCAN_HASH_LEN);
+    p->first = INT64_MAX;
+    p->last = INT64_MIN;
+    if (a->keep_viewers) p->raw = arena_dup(&a->ar, ident, ident_len);
+    a->ptab[j] = ++a->npairs;
+    if ((uint64_t)a->npairs * 2 > a->pmask) pair_grow(a);
+    return &a->pairs[a->npairs - 1];
+}
+
+/* hourly histogram (times are nearly ordered: remember the last hour) */
+static inline void hour_add(struct agg *a, int64_t t)
+{
     int64_t hr = t >= 0 ? t - t % 3600 : t - ((t % 3600) + 3600) % 3600;
     if (hr == a->lasthour) {
         a->hours[a->lasthour_i].views++;
-        return 0;
+        return;
     }
     uint32_t i;
     for (i = 0; i < a->nhours; i++)
@@ -373,6 +363,30 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
     a->hours[i].views++;
     a->lasthour = hr;
     a->lasthour_i = i;
+}
+
+int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const char *page, size_t page_len,
+            uint64_t fields, int kind, const char *ident, size_t ident_len)
+{
+    /* memory latency first: the person's slot is fetched while the viewer is hashed */
+    uint64_t sh = hash_bytes(subj, subj_len);
+    __builtin_prefetch(&a->stab[(uint32_t)sh & a->smask]);
+    uint8_t h[SCAN_HASH_LEN];
+    if (viewer_hash(a, kind, ident, ident_len, h)) return -1;
+    uint64_t ph = pair_hash(sh, h);
+    __builtin_prefetch(&a->ptab[(uint32_t)ph & a->pmask]);
+    uint32_t si = subj_get(a, subj, subj_len, sh);
+    struct asubj *s = &a->subj[si];
+    if (t < s->first) s->first = t;
+    if (t > s->last) s->last = t;
+    s->views++;
+    s->fields |= fields;
+    if (page_len) page_add(a, s, page, page_len);
+    struct apair *p = pair_get(a, si, h, ph, kind, ident, ident_len);
+    p->views++;
+    if (t < p->first) p->first = t;
+    if (t > p->last) p->last = t;
+    hour_add(a, t);
     return 0;
 }
 

@@ -239,110 +239,124 @@ long in_dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen, unsig
     return n;
 }
 
+static long dec_zlib(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap,
+                     char *err, size_t errlen)
+{
+    size_t produced = 0;
+    while (produced < outcap) {
+        if (!*inlen && !d->member_open) break;
+        d->member_open = 1;
+        size_t chunk = *inlen > UINT32_MAX ? UINT32_MAX : *inlen;
+        size_t oc = outcap - produced > UINT32_MAX ? UINT32_MAX : outcap - produced;
+        d->u.z.next_in = (Bytef *)*in;
+        d->u.z.avail_in = (uInt)chunk;
+        d->u.z.next_out = out + produced;
+        d->u.z.avail_out = (uInt)oc;
+        int rc = inflate(&d->u.z, Z_NO_FLUSH);
+        size_t used = chunk - d->u.z.avail_in, made = oc - d->u.z.avail_out;
+        *in += used;
+        *inlen -= used;
+        produced += made;
+        if (rc == Z_STREAM_END) {
+            inflateReset(&d->u.z);
+            d->member_open = 0;
+            d->members++;
+            continue;
+        }
+        if (rc == Z_BUF_ERROR) break;
+        if (rc != Z_OK) {
+            /* zlib fails on a wrong magic after reading exactly its two bytes */
+            if (rc == Z_DATA_ERROR && d->members && d->u.z.total_in <= 2)
+                err_set(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
+            else err_set(err, errlen, "%s", d->u.z.msg ? d->u.z.msg : "corrupt data");
+            return -1;
+        }
+        if (!used && !made) break;
+    }
+    return (long)produced;
+}
+
+#ifdef HAVE_ISAL
+static long dec_isal(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap,
+                     char *err, size_t errlen)
+{
+    size_t produced = 0;
+    while (produced < outcap) {
+        if (!*inlen && !d->member_open) break;
+        if (!d->member_open) {
+            memset(&d->gh, 0, sizeof d->gh);
+            isal_inflate_reset(&d->u.isal);
+            d->u.isal.crc_flag = ISAL_GZIP_NO_HDR_VER; /* deflate data, then the trailer is checked */
+            d->member_open = 1;
+        }
+        if (d->gh.part != GH_DONE) {
+            int h = gz_read_header(d, in, inlen, err, errlen);
+            if (h < 0) return -1;
+            if (h == 0) break; /* needs more input */
+        }
+        size_t chunk = *inlen > UINT32_MAX ? UINT32_MAX : *inlen;
+        d->u.isal.next_in = (uint8_t *)*in;
+        d->u.isal.avail_in = (uint32_t)chunk;
+        d->u.isal.next_out = out + produced;
+        size_t oc = outcap - produced > UINT32_MAX ? UINT32_MAX : outcap - produced;
+        d->u.isal.avail_out = (uint32_t)oc;
+        int rc = isal_inflate(&d->u.isal);
+        /* on some corrupt input ISA-L fails with next_in/avail_in rewound past the input it
+           was given (avail_in 26 -> 2^32-1): never trust counts outside this call's buffers */
+        if (d->u.isal.avail_in > chunk || d->u.isal.avail_out > oc) return err_set(err, errlen, "%s", isal_msg(rc));
+        size_t used = chunk - d->u.isal.avail_in, made = oc - d->u.isal.avail_out;
+        *in += used;
+        *inlen -= used;
+        produced += made;
+        if (rc < 0) return err_set(err, errlen, "%s", isal_msg(rc));
+        if (d->u.isal.block_state == ISAL_BLOCK_FINISH) {
+            d->member_open = 0;
+            d->members++;
+            continue;
+        }
+        if (!used && !made) break; /* needs more input */
+    }
+    return (long)produced;
+}
+#endif
+
+static long dec_zstd(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap,
+                     char *err, size_t errlen)
+{
+    size_t produced = 0;
+    while (produced < outcap) {
+        if (!*inlen && !d->member_open) break; /* a finished frame holds no output */
+        ZSTD_inBuffer ib = {*in, *inlen, 0};
+        ZSTD_outBuffer ob = {out + produced, outcap - produced, 0};
+        size_t rc = ZSTD_decompressStream(d->zd, &ob, &ib);
+        *in += ib.pos;
+        *inlen -= ib.pos;
+        produced += ob.pos;
+        if (ZSTD_isError(rc)) {
+            if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+                err_set(err, errlen,
+                        "the zstd window is larger than %u MiB (made with --long=%d or more): "
+                        "decompress it with 'zstd -d --memory=2048MB' first, or recompress with --long=%d",
+                        1u << (IN_ZSTD_WINDOW_LOG - 20), IN_ZSTD_WINDOW_LOG + 1, IN_ZSTD_WINDOW_LOG);
+            else err_set(err, errlen, "%s", ZSTD_getErrorName(rc));
+            return -1;
+        }
+        if (!ib.pos && !ob.pos) break;
+        d->zlast = rc;
+        d->member_open = rc != 0;
+        if (!*inlen && ob.pos < ob.size) break;
+    }
+    return (long)produced;
+}
+
 static long dec_run(struct in_dec *d, const unsigned char **in, size_t *inlen, unsigned char *out, size_t outcap,
                     char *err, size_t errlen)
 {
-    size_t produced = 0;
-    if (d->comp == IN_GZIP && d->backend == IN_BACKEND_ZLIB) {
-        while (produced < outcap) {
-            if (!*inlen && !d->member_open) break;
-            d->member_open = 1;
-            size_t chunk = *inlen > UINT32_MAX ? UINT32_MAX : *inlen;
-            size_t oc = outcap - produced > UINT32_MAX ? UINT32_MAX : outcap - produced;
-            d->u.z.next_in = (Bytef *)*in;
-            d->u.z.avail_in = (uInt)chunk;
-            d->u.z.next_out = out + produced;
-            d->u.z.avail_out = (uInt)oc;
-            int rc = inflate(&d->u.z, Z_NO_FLUSH);
-            size_t used = chunk - d->u.z.avail_in, made = oc - d->u.z.avail_out;
-            *in += used;
-            *inlen -= used;
-            produced += made;
-            if (rc == Z_STREAM_END) {
-                inflateReset(&d->u.z);
-                d->member_open = 0;
-                d->members++;
-                continue;
-            }
-            if (rc == Z_BUF_ERROR) break;
-            if (rc != Z_OK) {
-                /* zlib fails on a wrong magic after reading exactly its two bytes */
-                if (rc == Z_DATA_ERROR && d->members && d->u.z.total_in <= 2)
-                    err_set(err, errlen, "trailing garbage after gzip member %lu (not a gzip header)", d->members);
-                else err_set(err, errlen, "%s", d->u.z.msg ? d->u.z.msg : "corrupt data");
-                return -1;
-            }
-            if (!used && !made) break;
-        }
-        return (long)produced;
-    }
+    if (d->comp == IN_GZIP && d->backend == IN_BACKEND_ZLIB) return dec_zlib(d, in, inlen, out, outcap, err, errlen);
 #ifdef HAVE_ISAL
-    if (d->comp == IN_GZIP) {
-        while (produced < outcap) {
-            if (!*inlen && !d->member_open) break;
-            if (!d->member_open) {
-                memset(&d->gh, 0, sizeof d->gh);
-                isal_inflate_reset(&d->u.isal);
-                d->u.isal.crc_flag = ISAL_GZIP_NO_HDR_VER; /* deflate data, then the trailer is checked */
-                d->member_open = 1;
-            }
-            if (d->gh.part != GH_DONE) {
-                int h = gz_read_header(d, in, inlen, err, errlen);
-                if (h < 0) return -1;
-                if (h == 0) break; /* needs more input */
-            }
-            size_t chunk = *inlen > UINT32_MAX ? UINT32_MAX : *inlen;
-            d->u.isal.next_in = (uint8_t *)*in;
-            d->u.isal.avail_in = (uint32_t)chunk;
-            d->u.isal.next_out = out + produced;
-            size_t oc = outcap - produced > UINT32_MAX ? UINT32_MAX : outcap - produced;
-            d->u.isal.avail_out = (uint32_t)oc;
-            int rc = isal_inflate(&d->u.isal);
-            /* on some corrupt input ISA-L fails with next_in/avail_in rewound past the input it
-               was given (avail_in 26 -> 2^32-1): never trust counts outside this call's buffers */
-            if (d->u.isal.avail_in > chunk || d->u.isal.avail_out > oc) {
-                return err_set(err, errlen, "%s", isal_msg(rc));
-            }
-            size_t used = chunk - d->u.isal.avail_in, made = oc - d->u.isal.avail_out;
-            *in += used;
-            *inlen -= used;
-            produced += made;
-            if (rc < 0) return err_set(err, errlen, "%s", isal_msg(rc));
-            if (d->u.isal.block_state == ISAL_BLOCK_FINISH) {
-                d->member_open = 0;
-                d->members++;
-                continue;
-            }
-            if (!used && !made) break; /* needs more input */
-        }
-        return (long)produced;
-    }
+    if (d->comp == IN_GZIP) return dec_isal(d, in, inlen, out, outcap, err, errlen);
 #endif
-    if (d->comp == IN_ZSTD) {
-        while (produced < outcap) {
-            if (!*inlen && !d->member_open) break; /* a finished frame holds no output */
-            ZSTD_inBuffer ib = {*in, *inlen, 0};
-            ZSTD_outBuffer ob = {out + produced, outcap - produced, 0};
-            size_t rc = ZSTD_decompressStream(d->zd, &ob, &ib);
-            *in += ib.pos;
-            *inlen -= ib.pos;
-            produced += ob.pos;
-            if (ZSTD_isError(rc)) {
-                if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
-                    err_set(err, errlen,
-                            "the zstd window is larger than %u MiB (made with --long=%d or more): "
-                            "decompress it with 'zstd -d --memory=2048MB' first, or recompress with --long=%d",
-                            1u << (IN_ZSTD_WINDOW_LOG - 20), IN_ZSTD_WINDOW_LOG + 1, IN_ZSTD_WINDOW_LOG);
-                else err_set(err, errlen, "%s", ZSTD_getErrorName(rc));
-                return -1;
-            }
-            if (!ib.pos && !ob.pos) break;
-            d->zlast = rc;
-            d->member_open = rc != 0;
-            if (!*inlen && ob.pos < ob.size) break;
-        }
-        return (long)produced;
-    }
+    if (d->comp == IN_ZSTD) return dec_zstd(d, in, inlen, out, outcap, err, errlen);
     /* plain */
     size_t n = *inlen < outcap ? *inlen : outcap;
     memcpy(out, *in, n);

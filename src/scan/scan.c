@@ -816,6 +816,70 @@ done:
     it->st.bytes_out = it->st.bytes_in;
 }
 
+/* stdin, pipes: the compression from the first bytes (read up to 8 of them into dst after
+ * the *n there are); 0, or -1 when the item failed */
+static int stream_detect(struct worker *w, struct jfile *f, unsigned char *dst, ssize_t *n, int *comp)
+{
+    char e2[200];
+    size_t have = (size_t)*n;
+    while (have < 8) {
+        ssize_t m = read(f->fd, dst + have, 8 - have);
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) break;
+        have += (size_t)m;
+    }
+    *n = (ssize_t)have;
+    if (in_detect(dst, have, comp, e2, sizeof e2)) {
+        item_fail(w, SCAN_EINPUT, "cannot read '%s': %s", f->name, e2);
+        return -1;
+    }
+    f->comp = *comp;
+    if (*comp != IN_NONE) memcpy(w->cbuf, dst, have);
+    return 0;
+}
+
+/* n compressed bytes in w->cbuf (the file's bytes up to *off) through the decoder into the
+ * lines; *out counts the log bytes. 0, or -1 when the item failed. */
+static int stream_decode(struct worker *w, struct jfile *f, struct in_dec *d, size_t n, uint64_t off, uint64_t *out)
+{
+    char e2[200];
+    const unsigned char *in = w->cbuf;
+    size_t inlen = n;
+    for (;;) {
+        size_t cap = w->cap - w->len;
+        if (cap > READ_SIZE) cap = READ_SIZE;
+        long m = in_dec_run(d, &in, &inlen, (unsigned char *)w->buf + w->len, cap, e2, sizeof e2);
+        if (m < 0) {
+            item_fail(w, SCAN_EINPUT, "cannot decompress '%s' at byte %llu: %s", f->name,
+                      (unsigned long long)(off - (uint64_t)n + (uint64_t)(in - w->cbuf)), e2);
+            return -1;
+        }
+        *out += (uint64_t)m;
+        sink_commit(w, (size_t)m);
+        if (!inlen && (size_t)m < cap) return 0;
+    }
+}
+
+/* end of input: what the decoder still holds, then a clean end of the stream? */
+static int stream_flush(struct worker *w, struct jfile *f, struct in_dec *d, uint64_t off, uint64_t *out)
+{
+    char e2[200];
+    for (;;) {
+        const unsigned char *in = w->cbuf;
+        size_t inlen = 0, cap = w->cap - w->len;
+        if (cap > READ_SIZE) cap = READ_SIZE;
+        long m = in_dec_run(d, &in, &inlen, (unsigned char *)w->buf + w->len, cap, e2, sizeof e2);
+        if (m <= 0) break;
+        *out += (uint64_t)m;
+        sink_commit(w, (size_t)m);
+    }
+    if (in_dec_finish(d, e2, sizeof e2)) {
+        item_fail(w, SCAN_EINPUT, "cannot decompress '%s' at byte %llu: %s", f->name, (unsigned long long)off, e2);
+        return -1;
+    }
+    return 0;
+}
+
 static void run_stream(struct worker *w, struct item *it)
 {
     struct job *j = w->job;
@@ -824,20 +888,12 @@ static void run_stream(struct worker *w, struct item *it)
     struct in_dec *d = NULL;
     struct sha256_ctx sha;
     uint64_t off = 0, out = 0;
-    char e2[200];
     if (j->o->hash_inputs) sha256_init(&sha);
     if (!detected) comp = IN_NONE;
     for (;;) {
         if (atomic_load_explicit(&j->stop, memory_order_relaxed)) goto out;
-        unsigned char *dst;
-        size_t want;
-        if (comp == IN_NONE) {
-            dst = (unsigned char *)w->buf + w->len;
-            want = detected ? READ_SIZE : CREAD_SIZE;
-        } else {
-            dst = w->cbuf;
-            want = CREAD_SIZE;
-        }
+        unsigned char *dst = comp == IN_NONE ? (unsigned char *)w->buf + w->len : w->cbuf;
+        size_t want = comp != IN_NONE || !detected ? CREAD_SIZE : READ_SIZE;
         ssize_t n = f->regular ? pread(f->fd, dst, want, (off_t)off) : read(f->fd, dst, want);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -846,22 +902,8 @@ static void run_stream(struct worker *w, struct item *it)
         }
         if (n == 0) break;
         if (!detected) {
-            /* stdin / pipes: look at the first bytes */
-            size_t have = (size_t)n;
-            while (have < 8) {
-                ssize_t m = read(f->fd, dst + have, 8 - have);
-                if (m < 0 && errno == EINTR) continue;
-                if (m <= 0) break;
-                have += (size_t)m;
-            }
-            n = (ssize_t)have;
-            if (in_detect(dst, have, &comp, e2, sizeof e2)) {
-                item_fail(w, SCAN_EINPUT, "cannot read '%s': %s", f->name, e2);
-                goto out;
-            }
+            if (stream_detect(w, f, dst, &n, &comp)) goto out;
             detected = 1;
-            f->comp = comp;
-            if (comp != IN_NONE) memcpy(w->cbuf, dst, have);
         }
         off += (uint64_t)n;
         progress_tick(w, (uint64_t)n);
@@ -875,38 +917,9 @@ static void run_stream(struct worker *w, struct item *it)
             item_fail(w, SCAN_EFAIL, "cannot start decompressing '%s'", f->name);
             goto out;
         }
-        const unsigned char *in = w->cbuf;
-        size_t inlen = (size_t)n;
-        for (;;) {
-            size_t cap = w->cap - w->len;
-            if (cap > READ_SIZE) cap = READ_SIZE;
-            long m = in_dec_run(d, &in, &inlen, (unsigned char *)w->buf + w->len, cap, e2, sizeof e2);
-            if (m < 0) {
-                item_fail(w, SCAN_EINPUT, "cannot decompress '%s' at byte %llu: %s", f->name,
-                          (unsigned long long)(off - (uint64_t)n + (uint64_t)(in - w->cbuf)), e2);
-                goto out;
-            }
-            out += (uint64_t)m;
-            sink_commit(w, (size_t)m);
-            if (!inlen && (size_t)m < cap) break;
-        }
+        if (stream_decode(w, f, d, (size_t)n, off, &out)) goto out;
     }
-    if (d) {
-        /* flush what the decoder still holds, then check that the stream ended cleanly */
-        for (;;) {
-            const unsigned char *in = w->cbuf;
-            size_t inlen = 0, cap = w->cap - w->len;
-            if (cap > READ_SIZE) cap = READ_SIZE;
-            long m = in_dec_run(d, &in, &inlen, (unsigned char *)w->buf + w->len, cap, e2, sizeof e2);
-            if (m <= 0) break;
-            out += (uint64_t)m;
-            sink_commit(w, (size_t)m);
-        }
-        if (in_dec_finish(d, e2, sizeof e2)) {
-            item_fail(w, SCAN_EINPUT, "cannot decompress '%s' at byte %llu: %s", f->name, (unsigned long long)off, e2);
-            goto out;
-        }
-    }
+    if (d && stream_flush(w, f, d, off, &out)) goto out;
     sink_end(w);
     if (j->o->hash_inputs) {
         sha256_final(&sha, it->st.sha);
