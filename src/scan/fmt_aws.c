@@ -59,10 +59,11 @@ struct aws_pos {
 static int aws_field(const scan_rule *r, struct lf_state *st, const struct aws_pos *ps, int i, struct lf_str v,
                      int quoted, int esc, struct lf_line *o, const char **reason)
 {
-    if (i == 0 && r->kind == LF_ALB && !word(v)) return lf_reasonf(st, reason, "bad type '%.20s'", v.n ? v.p : "");
+    if (i == 0 && r->kind == LF_ALB && !word(v))
+        return lf_reasonf(st, reason, "bad type '%.*s'", (int)(v.n > 20 ? 20 : v.n), v.p);
     if (i == ps->time) return lf_parse_iso_time(st, v.p, v.n, &o->t, reason);
     if (i == ps->client) {
-        if (lf_client_port(v.p, v.n, &o->host)) {
+        if (!memchr(v.p, ':', v.n) || lf_client_port(v.p, v.n, &o->host)) {
             *reason = "bad client address";
             return -1;
         }
