@@ -178,6 +178,7 @@ int lf_parse_w3c(const scan_rule *r, struct lf_state *st, const char *p, const c
 {
     if (*p == '#') return w3c_directive(r, st, p, e);
     const struct w3c_layout *L = &st->w3c;
+    if (!st->w3c_dirs) st->w3c_data = 1; /* read with the layout the item started with */
     if (!L->seen) {
         *reason = "data line before any #Fields directive";
         return -1;
@@ -186,7 +187,6 @@ int lf_parse_w3c(const scan_rule *r, struct lf_state *st, const char *p, const c
         *reason = L->bad;
         return -1;
     }
-    if (!st->w3c_dirs) st->w3c_data = 1;
     struct lf_str col[W3C_MAX_COLS];
     int n = 0, tab = r->kind == LF_CLOUDFRONT;
     while (n <= L->maxcol || n < L->ncols) {

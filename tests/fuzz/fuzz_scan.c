@@ -12,6 +12,11 @@
  *      never other exposures);
  *   C  2 threads, the file cut into byte ranges of 64..4144 bytes (lines that straddle a cut
  *      must be counted exactly once).
+ * Byte 0 modulo the number of rules picks the rule: combined, common, two nginx formats, jsonl,
+ * combined with viewer = user, then alb, elb, w3c (a section with subject/user = FIELD), cloudfront
+ * (client = x-forwarded-for), caddy (subject = a response header), traefik, haproxy (Europe/Berlin,
+ * captures) and nginx with subject/user = FIELD (the cache mix-up of docs/rules.md). A file in
+ * another format is refused by the format guard in all three scans or in none.
  * Inputs whose byte 0 is 0xf0 or more are repeated to about 2.5 MiB first (lines over the
  * 1 MiB limit, lines across 512 KiB reads and 256–511 KiB ranges).
  * Inputs whose byte 0 is 0xe0..0xef are also scanned compressed (gzip when bit 1 is clear,
@@ -45,6 +50,26 @@ static const char *const rules[] = {
     "[exposure \"p\"]\nmethod = GET\nrequest = ^/u/(\\d+)\nstatus = 200\nfields = n\n",
     "format = jsonl\nfrom = 2018-01-01T00:00:00Z\n[exposure \"acct\"]\nwhere = ^/account/\n[exposure \"all\"]\n",
     "format = combined\n[exposure \"x\"]\nrequest = ^/(?:a|b)/([^/?]+)\nstatus = 100-599\nviewer = user\nfields = f1,f2\n",
+    /* the formats of issue 14, with FIELDs and zones */
+    "format = alb\nfrom = 2024-05-28T08:00:00Z\n[exposure \"a\"]\nmethod = GET\nrequest = ^/account/(C[0-9]{4})(\\?|$)\n"
+    "status = 200,304\nfields = name,email\n",
+    "format = elb\n[exposure \"o\"]\nrequest = ^/orders/(\\d+)(\\?|$)\nstatus = 200-299\nfields = address\n",
+    "format = w3c\n[exposure \"p\"]\nmethod = GET\nrequest = ^/profile/(\\d{5})(\\?|$)\nstatus = 200,304\nself = user\n"
+    "fields = name,phone\n[exposure \"q\"]\nrequest = ^/q\nsubject = X-Account-Id\nuser = X-User\nstatus = 200\nfields = q\n",
+    "format = cloudfront\nclient = x-forwarded-for\n[exposure \"i\"]\nrequest = ^/invoices/([0-9]+)\\.pdf(\\?|$)\n"
+    "status = 200,206\nfields = invoice\n",
+    "format = caddy\n[exposure \"a\"]\nmethod = GET\nrequest = ^/account(?:/|\\?|$)\nsubject = resp_headers.X-Account-Id\n"
+    "status = 200\nself = user\nfields = name,address\n[exposure \"u\"]\nrequest = ^/u/(\\w+)\nstatus = 200\n"
+    "client = request.headers.X-Forwarded-For\nfields = u\n",
+    "format = traefik\n[exposure \"u\"]\nmethod = GET\nrequest = ^/api/users/(\\d+)(/|\\?|$)\nstatus = 200\nself = user\n"
+    "fields = email\n",
+    "format = haproxy\nzone = Europe/Berlin\nclient = capture(1)\n[exposure \"p\"]\nmethod = GET\n"
+    "request = ^/p/([a-z0-9]+)(\\?|$)\nstatus = 200,304\nfields = name\n[exposure \"c\"]\nrequest = ^/c\n"
+    "subject = capture(2)\nstatus = 200\nfields = c\n",
+    "format = nginx:'$remote_addr - $cookie_uid [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" "
+    "\"$http_user_agent\" $upstream_cache_status $sent_http_x_account_id'\n[exposure \"a\"]\nmethod = GET\n"
+    "request = ^/account(?:\\?|$)\nsubject = $sent_http_x_account_id\nuser = $cookie_uid\nself = user\nstatus = 200\n"
+    "fields = name\n",
 };
 #define NR (sizeof rules / sizeof rules[0])
 static scan_rule *parsed[NR];
@@ -113,8 +138,8 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
         char *line = malloc(len ? len : 1);
         memcpy(line, p, len);
         p = e + 1;
-        if (lf_parse(r, &st, line, len, &L, &why) || (L.has_request && L.odd) || (r->has_from && L.t < r->from) ||
-            (r->has_until && L.t >= r->until)) {
+        if (lf_parse(r, &st, line, len, &L, &why) != LF_OK || (L.has_request && L.odd) ||
+            (r->has_from && L.t < r->from) || (r->has_until && L.t >= r->until)) {
             free(line);
             continue;
         }
@@ -127,11 +152,19 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
             for (int k = 0; k < s->nst; k++) ok |= L.status >= (int)s->st_lo[k] && L.status <= (int)s->st_hi[k];
             if (!ok || !L.target.p) continue;
             int rc = pcre2_match(s->re, (PCRE2_SPTR)L.target.p, L.target.n, 0, 0, md, NULL);
-            if (rc < 2) continue;
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-            if (ov[2] == PCRE2_UNSET || ov[3] <= ov[2]) continue;
-            struct lf_str c = {L.target.p + ov[2], ov[3] - ov[2]};
-            if (s->self_user && !dash(L.user) && L.user.n == c.n && !memcmp(L.user.p, c.p, c.n)) continue;
+            struct lf_str c;
+            if (s->subj_xf >= 0) { /* subject = FIELD: the regex only selects */
+                if (rc < 1 || dash(L.xf[s->subj_xf])) continue;
+                c = L.xf[s->subj_xf];
+            } else {
+                if (rc < 2) continue;
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+                if (ov[2] == PCRE2_UNSET || ov[3] <= ov[2]) continue;
+                c.p = L.target.p + ov[2];
+                c.n = ov[3] - ov[2];
+            }
+            struct lf_str u = s->user_xf >= 0 ? L.xf[s->user_xf] : L.user;
+            if (s->self_user && !dash(u) && u.n == c.n && !memcmp(u.p, c.p, c.n)) continue;
             int dup = 0;
             for (int k = 0; k < nm; k++) dup |= subj[k].n == c.n && !memcmp(subj[k].p, c.p, c.n);
             if (!dup) {
@@ -148,13 +181,14 @@ static void reference(const scan_rule *r, const uint8_t *d, size_t n, const scan
         }
         for (int k = 0; k < nm; k++) {
             const struct rule_section *s = &r->sec[sec[k]];
-            struct lf_str id = L.host;
-            if (!dash(L.user) && s->viewer != VIEW_IP) id = L.user;
+            struct lf_str id = L.host, u = s->user_xf >= 0 ? L.xf[s->user_xf] : L.user;
+            struct lf_str x = s->client_xf >= 0 ? L.xf[s->client_xf] : (struct lf_str){NULL, 0};
+            if (!dash(u) && s->viewer != VIEW_IP) id = u;
             else if (s->viewer == VIEW_USER) continue;
-            else if (s->client_xff && !dash(L.xff)) {
-                const char *c = memchr(L.xff.p, ',', L.xff.n);
-                size_t xn = c ? (size_t)(c - L.xff.p) : L.xff.n;
-                const char *xp = L.xff.p;
+            else if (!dash(x)) {
+                const char *c = memchr(x.p, ',', x.n);
+                size_t xn = c ? (size_t)(c - x.p) : x.n;
+                const char *xp = x.p;
                 while (xn && (*xp == ' ' || *xp == '\t')) {
                     xp++;
                     xn--;
