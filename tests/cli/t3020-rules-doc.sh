@@ -33,6 +33,23 @@ test_expect_success 'the summary quoted under the first example is what scan pri
     while IFS= read -r line; do grep -qxF -- "$line" err || { echo "missing: $line"; cat err; exit 1; }; done <ex.1.summary
 '
 
+test_expect_success 'every summary quoted under an example is what scan prints (the log read as access.log)' '
+    for sm in ex.*.summary; do
+        n=${sm#ex.}; n=${n%.summary}
+        cp ex.$n.log access.log &&
+        klartext scan --rule ex.$n.rule access.log >/dev/null 2>err &&
+        while IFS= read -r line; do
+            grep -qF -- "$(echo "$line" | sed "s/^ *//")" err || { echo "example $n: missing: $line"; cat err; exit 1; }
+        done <"$sm" || exit 1
+    done
+'
+
+test_expect_success 'the cache mix-up example is tests/scan/cases/cache-mixup, byte for byte' '
+    c=$SRC_DIR/tests/scan/cases/cache-mixup found=
+    for r in ex.*.rule; do cmp -s "$r" "$c/rule.conf" && found=${r%.rule}; done
+    [ -n "$found" ] && cmp "$found.log" "$c/access.log" && cmp "$found.csv" "$c/expected.csv"
+'
+
 test_expect_success 'the error messages quoted for the rule file are what scan prints, with exit 2' '
     cp ex.1.rule rule.conf &&
     sed -i "s/^request = .*/request = ^\/gp\/profile\//" rule.conf &&
