@@ -1,9 +1,16 @@
-/* bench/gen.c — a seeded generator of realistic combined-format access logs with a known
- * answer. It writes the log and the exposure CSV that `klartext scan` must produce for
- * bench/profile.rule (the example rule of docs/rules.md), computed independently of the scanner.
+/* bench/gen.c — a seeded generator of realistic access logs with a known answer. It writes
+ * the log and the exposure CSV that `klartext scan` must produce for bench/profile.rule (the
+ * example rule of docs/rules.md) or, with --format, for bench/rules/FORMAT.rule, computed
+ * independently of the scanner.
  *
  *   cc -O2 -o bench/out/gen bench/gen.c
  *   bench/out/gen --size 2G --seed 1 --out bench/out/access.log --truth bench/out/truth.csv
+ *   bench/out/gen --format alb --size 2G --seed 1 --out … --truth …
+ *
+ * --format: combined (default), alb, elb, w3c (IIS, a header block now and then), cloudfront,
+ * caddy, traefik, haproxy (local time in Europe/Berlin: UTC+1 in November 2018). The same
+ * traffic in every format; where a format logs no user (alb, elb, cloudfront, haproxy) every
+ * viewer is an address and a customer's own view counts like anybody's.
  *
  * Traffic: about 1 M customers, a shop's pages, static assets, search, bots; about 3 % of the
  * lines are GET /gp/profile/<ID> (the leaking endpoint) with 200/304 and some 404/302/500;
@@ -121,6 +128,178 @@ static void ip_of(char *o, uint32_t k)
     else sprintf(o, "%u.%u.%u.%u", 11 + (s >> 16), (s >> 8) & 255, s & 255, 10 + k % 7);
 }
 
+/* ---- the other formats ---- */
+enum fmt { F_COMBINED, F_ALB, F_ELB, F_W3C, F_CLOUDFRONT, F_CADDY, F_TRAEFIK, F_HAPROXY };
+static const char *const fmt_names[] = {"combined", "alb", "elb", "w3c", "cloudfront", "caddy", "traefik", "haproxy"};
+static int has_user(int f)
+{
+    return f == F_COMBINED || f == F_W3C || f == F_CADDY || f == F_TRAEFIK;
+}
+
+/* one request, whatever the format */
+struct ev {
+    int64_t t;
+    unsigned frac; /* microseconds */
+    const char *ip, *user, *method, *req, *ref, *ua;
+    int status, bytes, bad_date;
+    unsigned port;
+};
+
+/* "2018-11-12T14:03:00" (or the 31st of November), the UTC time t + add seconds */
+static void civil(char *o, int64_t t, int bad, char sep)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    sprintf(o, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, bad ? 11 : tm.tm_mon + 1, bad ? 31 : tm.tm_mday, sep,
+            tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* s with each byte of `from` replaced: IIS writes spaces as '+'; CloudFront %-encodes */
+static void w3c_value(char *o, const char *s, int cloudfront)
+{
+    size_t k = 0;
+    if (!*s || !strcmp(s, "-")) {
+        strcpy(o, "-");
+        return;
+    }
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!cloudfront && c == ' ') o[k++] = '+';
+        else if (cloudfront && (c <= ' ' || c >= 127 || strchr("<>\"#%{}|\\^~[]`'", c))) k += (size_t)sprintf(o + k, "%%%02X", c);
+        else o[k++] = (char)c;
+    }
+    o[k] = 0;
+}
+
+/* a user agent as logged in the combined format (\" for a quote) as it is: quotes */
+static void plain_ua(char *o, const char *ua)
+{
+    size_t k = 0;
+    for (; *ua; ua++) {
+        if (ua[0] == '\\' && ua[1] == '"') continue;
+        o[k++] = *ua;
+    }
+    o[k] = 0;
+}
+
+static int render_aws(char *line, size_t cap, int f, const struct ev *e)
+{
+    char ts[40];
+    civil(ts, e->t, e->bad_date, 'T');
+    if (f == F_ELB)
+        return snprintf(line, cap,
+                        "%s.%06uZ shop-lb %s:%u 10.0.0.1:80 0.000073 0.001048 0.000057 %d %d 0 %d \"%s "
+                        "https://shop.example:443%s HTTP/1.1\" \"%s\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2\n",
+                        ts, e->frac, e->ip, e->port, e->status, e->status, e->bytes, e->method, e->req, e->ua);
+    return snprintf(line, cap,
+                    "https %s.%06uZ app/shop-lb/50dc6c495c0c9188 %s:%u 10.0.0.1:80 0.000 0.%03u 0.000 %d %d 412 %d \"%s "
+                    "https://shop.example:443%s HTTP/1.1\" \"%s\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 "
+                    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "
+                    "\"Root=1-%08x-%012x\" \"shop.example\" \"session-reused\" 0 %s.%06uZ \"forward\" \"-\" \"-\" "
+                    "\"10.0.0.1:80\" \"%d\" \"-\" \"-\"\n",
+                    ts, e->frac, e->ip, e->port, e->frac % 1000, e->status, e->status, e->bytes, e->method, e->req, e->ua,
+                    (unsigned)e->t, e->frac, ts, e->frac, e->status);
+}
+
+static const char w3c_fields[] = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+                                 "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+static const char cf_fields[] =
+    "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) "
+    "cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes "
+    "time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status "
+    "fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
+    "sc-range-start sc-range-end\n";
+
+static int render_w3c(char *line, size_t cap, int f, const struct ev *e)
+{
+    char d[40], stem[600], query[600], ua[300], ref[600], pu[300];
+    civil(d, e->t, e->bad_date, f == F_CLOUDFRONT ? '\t' : ' ');
+    const char *q = strchr(e->req, '?');
+    size_t sn = q ? (size_t)(q - e->req) : strlen(e->req);
+    memcpy(stem, e->req, sn);
+    stem[sn] = 0;
+    w3c_value(query, q ? q + 1 : "", f == F_CLOUDFRONT);
+    plain_ua(pu, e->ua);
+    w3c_value(ua, pu, f == F_CLOUDFRONT);
+    w3c_value(ref, e->ref, f == F_CLOUDFRONT);
+    if (f == F_W3C)
+        return snprintf(line, cap, "%s 10.0.0.1 %s %s %s 443 %s %s %s %s %d 0 0 %u\n", d, e->method, stem, query,
+                        e->user, e->ip, ua, ref, e->status, 1 + e->frac % 900);
+    return snprintf(line, cap,
+                    "%s\tFRA56-C1\t%d\t%s\t%s\td111111abcdef8.cloudfront.net\t%s\t%d\t%s\t%s\t%s\t-\tMiss\t"
+                    "SOX4xwn4XV6Q4rgb7XiVGOH%08xms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\tshop.example\thttps\t412\t0.%03u\t-\t"
+                    "TLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t%u\t0.%03u\tMiss\ttext/html\t%d\t-\t-\n",
+                    d, e->bytes + 400, e->ip, e->method, stem, e->status, ref, ua, query, (unsigned)e->t, e->frac % 1000,
+                    e->port, e->frac % 1000, e->bytes);
+}
+
+static int render_json(char *line, size_t cap, int f, const struct ev *e)
+{
+    char ref[700];
+    if (f == F_CADDY) {
+        if (strcmp(e->ref, "-")) snprintf(ref, sizeof ref, ",\"Referer\":[\"%s\"]", e->ref);
+        else ref[0] = 0;
+        return snprintf(line, cap,
+                        "{\"level\":\"info\",\"ts\":%lld.%06u,\"logger\":\"http.log.access.log0\",\"msg\":\"handled request\","
+                        "\"request\":{\"remote_ip\":\"%s\",\"remote_port\":\"%u\",\"client_ip\":\"%s\",\"proto\":\"HTTP/2.0\","
+                        "\"method\":\"%s\",\"host\":\"shop.example\",\"uri\":\"%s\",\"headers\":{\"User-Agent\":[\"%s\"],"
+                        "\"Accept\":[\"*/*\"]%s}},\"bytes_read\":0,\"user_id\":\"%s\",\"duration\":0.00%04u,\"size\":%d,"
+                        "\"status\":%d,\"resp_headers\":{\"Server\":[\"Caddy\"],\"Content-Type\":[\"text/html; charset=utf-8\"]}}\n",
+                        (long long)e->t, e->frac, e->ip, e->port, e->ip, e->method, e->req, e->ua, ref,
+                        strcmp(e->user, "-") ? e->user : "", e->frac % 10000, e->bytes, e->status);
+    }
+    char ts[40], lt[40], path[1200], addr[80];
+    size_t k = 0;
+    for (const char *p = e->req; *p; p++) /* Go's encoding/json: & as \u0026 */
+        if (*p == '&') k += (size_t)sprintf(path + k, "\\u0026");
+        else path[k++] = *p;
+    path[k] = 0;
+    civil(ts, e->t, e->bad_date, 'T');
+    civil(lt, e->t + 3600, e->bad_date, 'T');
+    snprintf(addr, sizeof addr, strchr(e->ip, ':') ? "[%s]:%u" : "%s:%u", e->ip, e->port);
+    return snprintf(line, cap,
+                    "{\"ClientAddr\":\"%s\",\"ClientHost\":\"%s\",\"ClientPort\":\"%u\",\"ClientUsername\":\"%s\","
+                    "\"DownstreamContentSize\":%d,\"DownstreamStatus\":%d,\"Duration\":%u,\"OriginContentSize\":%d,"
+                    "\"OriginDuration\":%u,\"OriginStatus\":%d,\"Overhead\":%u,\"RequestAddr\":\"shop.example\","
+                    "\"RequestContentSize\":0,\"RequestCount\":%u,\"RequestHost\":\"shop.example\",\"RequestMethod\":\"%s\","
+                    "\"RequestPath\":\"%s\",\"RequestPort\":\"-\",\"RequestProtocol\":\"HTTP/2.0\",\"RequestScheme\":\"https\","
+                    "\"RetryAttempts\":0,\"RouterName\":\"shop@docker\",\"ServiceAddr\":\"172.29.0.2:8080\","
+                    "\"ServiceName\":\"shop@docker\",\"ServiceURL\":\"http://172.29.0.2:8080\",\"StartLocal\":\"%s.%06u+01:00\","
+                    "\"StartUTC\":\"%s.%06uZ\",\"TLSCipher\":\"TLS_AES_128_GCM_SHA256\",\"TLSVersion\":\"1.3\","
+                    "\"entryPointName\":\"https\",\"level\":\"info\",\"msg\":\"\",\"time\":\"%s+01:00\"}\n",
+                    addr, e->ip, e->port, e->user, e->bytes, e->status, 100000 + e->frac * 7, e->bytes, 90000 + e->frac * 7,
+                    e->status, 10000 + e->frac, (unsigned)e->t & 0xfffff, e->method, path, lt, e->frac, ts, e->frac, lt);
+}
+
+static int render_haproxy(char *line, size_t cap, const struct ev *e)
+{
+    char ts[40];
+    stamp(ts, e->t, 60, e->bad_date); /* local time in Berlin: UTC+1 in November 2018 */
+    ts[20] = 0; /* without the offset */
+    return snprintf(line, cap,
+                    "%s:%u [%s.%03u] https~ shop/srv%u 0/0/1/%u/%u %d %d - - ---- 12/12/3/1/0 0/0 \"%s %s HTTP/1.1\"\n",
+                    e->ip, e->port, ts, e->frac / 1000, 1 + e->frac % 4, 5 + e->frac % 50, 6 + e->frac % 50, e->status,
+                    e->bytes + 350, e->method, e->req);
+}
+
+static int render(char *line, size_t cap, int f, const struct ev *e)
+{
+    switch (f) {
+    case F_ALB:
+    case F_ELB: return render_aws(line, cap, f, e);
+    case F_W3C:
+    case F_CLOUDFRONT: return render_w3c(line, cap, f, e);
+    case F_CADDY:
+    case F_TRAEFIK: return render_json(line, cap, f, e);
+    case F_HAPROXY: return render_haproxy(line, cap, e);
+    }
+    char ts[40];
+    stamp(ts, e->t, 60, e->bad_date);
+    return snprintf(line, cap, "%s - %s [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n", e->ip, e->user, ts, e->method,
+                    e->req, e->status, e->bytes, e->ref, e->ua);
+}
+
 static int cmp_hit(const void *x, const void *y)
 {
     const struct hit *a = x, *b = y;
@@ -153,6 +332,7 @@ int main(int argc, char **argv)
     uint64_t size = 2000000000ull, seed = 1, maxlines = 0;
     const char *out = NULL, *truth = NULL;
     double hit_rate = 0.03;
+    int fmt = F_COMBINED;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--size") && i + 1 < argc) size = parse_size(argv[++i]);
         else if (!strcmp(argv[i], "--lines") && i + 1 < argc) maxlines = strtoull(argv[++i], NULL, 10);
@@ -160,8 +340,16 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--hit-rate") && i + 1 < argc) hit_rate = atof(argv[++i]);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth = argv[++i];
+        else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+            const char *v = argv[++i];
+            for (fmt = 0; fmt < 8 && strcmp(fmt_names[fmt], v); fmt++) continue;
+            if (fmt == 8) {
+                fprintf(stderr, "gen: unknown format '%s'\n", v);
+                return 2;
+            }
+        }
         else {
-            fprintf(stderr, "usage: gen [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
+            fprintf(stderr, "usage: gen [--format F] [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
             return 2;
         }
     }
@@ -179,10 +367,15 @@ int main(int argc, char **argv)
     static char iobuf[1 << 20];
     setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
     /* lines are spread over [START, END); estimate the count from the size */
-    uint64_t est = maxlines ? maxlines : size / 235 + 1;
+    static const unsigned line_len[] = {235, 535, 290, 182, 403, 567, 878, 149}; /* bytes, measured */
+    uint64_t est = maxlines ? maxlines : size / line_len[fmt] + 1;
     double step = (double)(END - START) / (double)est;
     uint64_t written = 0, lines = 0, nmal = 0, nself = 0;
-    char line[2048], ts[40], ip[64], req[512], ref[300];
+    char line[4096], ip[64], req[512], ref[300];
+    if (fmt == F_W3C)
+        written += (uint64_t)fprintf(f, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                                        "#Date: 2018-11-10 00:00:00\n%s", w3c_fields);
+    if (fmt == F_CLOUDFRONT) written += (uint64_t)fprintf(f, "#Version: 1.0\n%s", cf_fields);
     while (maxlines ? lines < maxlines : written < size) {
         int64_t t = START + (int64_t)((double)lines * step) + (int64_t)rn(11) - 5;
         if (rn(1000) == 0) t -= 60 + rn(600); /* a late line: minutes out of order */
@@ -276,29 +469,66 @@ int main(int argc, char **argv)
             cut = 2;
             nmal++;
         } /* the other tools do not check user agents */
-        stamp(ts, t, 60, bad_date);
-        int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n", ip, user, ts,
-                         method, req, status, bytes, ref, uas[rn(NUA)]);
-        if (cut == 1) {
+        const char *ua = uas[rn(NUA)];
+        unsigned frac = 0, port = 0;
+        if (fmt != F_COMBINED) { /* drawn only here: the combined log stays what it always was */
+            frac = rn(1000000);
+            port = 1024 + rn(60000);
+        }
+        if (fmt == F_CADDY && bad_date) { /* Caddy writes epoch seconds: no impossible date */
+            bad_date = 0;
+            cut = 1;
+        }
+        if (fmt != F_COMBINED && cut == 2) { /* only the combined log has a user agent to cut */
+            cut = 0;
+            nmal--;
+        }
+        struct ev e;
+        e.t = t;
+        e.frac = frac;
+        e.ip = ip;
+        e.user = user;
+        e.method = method;
+        e.req = req;
+        e.ref = ref;
+        e.ua = ua;
+        e.status = status;
+        e.bytes = bytes;
+        e.bad_date = bad_date;
+        e.port = port;
+        int n = render(line, sizeof line, fmt, &e);
+        if (cut == 1 && fmt == F_COMBINED) { /* before the status */
             n = (int)(strstr(line, " HTTP/1.1\"") - line) + 10;
             line[n++] = '\n';
-        } /* before the status */
+        } else if (cut == 1) { /* right after the path: no format's line is complete */
+            size_t pl = strcspn(req, "?");
+            char path[512];
+            memcpy(path, req, pl);
+            path[pl] = 0;
+            n = (int)(strstr(line, path) - line) + (int)pl;
+            line[n++] = '\n';
+        }
         if (cut == 2) {
             n -= 12;
             line[n++] = '\n';
         } /* inside the user agent */
-        if (rn(5000) == 0 && !hit) { /* a TLS handshake on the HTTP port */
+        if (rn(5000) == 0 && !hit && fmt == F_COMBINED) { /* a TLS handshake on the HTTP port */
+            char ts[40];
+            stamp(ts, t, 60, bad_date);
             n = snprintf(
                 line, sizeof line,
                 "%s - - [%s] \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\" 400 226 \"-\" \"-\"\n", ip,
                 ts);
         }
+        if (fmt == F_W3C && lines && lines % 4000000 == 0) /* IIS writes its header again after a restart */
+            written += (uint64_t)fprintf(f, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                                            "#Date: 2018-11-1%d 03:00:00\n%s", (int)(lines / 4000000) % 10, w3c_fields);
         fwrite(line, 1, (size_t)n, f);
         written += (uint64_t)n;
         lines++;
         if (hit && !bad_date && !cut && t >= FROM && t < UNTIL && (status == 200 || status == 304) &&
-            strcmp(user, ids[subj])) {
-            add_hit(subj, viewer_user ? 0x80000000u | vu : client, t);
+            (!has_user(fmt) || strcmp(user, ids[subj]))) {
+            add_hit(subj, viewer_user && has_user(fmt) ? 0x80000000u | vu : client, t);
         }
     }
     if (f != stdout) fclose(f);
