@@ -21,11 +21,31 @@ static const char *find_date(const char *p, const char *e)
     return NULL;
 }
 
-/* "dd/Mon/yyyy:HH:MM:SS[.fff]" (without the brackets), local in st->zone */
+/* the local hour "dd/Mon/yyyy:HH" (p, checked) -> seconds as if UTC; -1 + *reason */
+static int local_hour(struct lf_state *st, const char *p, int64_t *local, const char **reason)
+{
+    if (!dig(p[0]) || !dig(p[1]) || !dig(p[7]) || !dig(p[8]) || !dig(p[9]) || !dig(p[10]) || !dig(p[12]) ||
+        !dig(p[13])) {
+        *reason = "bad timestamp";
+        return -1;
+    }
+    int mon = lf_month(p + 3);
+    if (!mon) return lf_reasonf(st, reason, "unknown month '%.3s'", p + 3);
+    int day = d2(p), year = (p[7] - '0') * 1000 + (p[8] - '0') * 100 + d2(p + 9), hh = d2(p + 12);
+    if (day < 1 || day > kt_days_in_month(year, (unsigned)mon))
+        return lf_reasonf(st, reason, "impossible date %.6s", p);
+    if (hh > 23) return lf_reasonf(st, reason, "impossible time %.8s", p + 12);
+    *local = kt_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600;
+    return 0;
+}
+
+/* "dd/Mon/yyyy:HH:MM:SS[.fff]" (without the brackets), local in st->zone. The UTC of the local
+ * hour is cached when the whole hour maps one to one to UTC (its first and last second have
+ * the same offset: a change of offset inside would need two in one hour). */
 static int haproxy_time(struct lf_state *st, const char *p, size_t n, int64_t *t, const char **reason)
 {
-    if (n < 20 || p[2] != '/' || p[6] != '/' || p[11] != ':' || p[14] != ':' || p[17] != ':' || !dig(p[18]) ||
-        !dig(p[19]) || (n > 20 && (p[20] != '.' || n == 21))) {
+    if (n < 20 || p[2] != '/' || p[6] != '/' || p[11] != ':' || p[14] != ':' || p[17] != ':' || !dig(p[15]) ||
+        !dig(p[16]) || !dig(p[18]) || !dig(p[19]) || (n > 20 && (p[20] != '.' || n == 21))) {
         *reason = "bad timestamp";
         return -1;
     }
@@ -34,36 +54,24 @@ static int haproxy_time(struct lf_state *st, const char *p, size_t n, int64_t *t
             *reason = "bad timestamp";
             return -1;
         }
-    int sec = d2(p + 18);
-    if (sec > 59) return lf_reasonf(st, reason, "impossible time %.8s", p + 12);
-    if (st->lvalid && st->lzone == st->zone && !memcmp(st->lkey, p, 17)) {
-        *t = st->lbase + sec;
+    int mm = d2(p + 15), sec = d2(p + 18);
+    if (mm > 59 || sec > 59) return lf_reasonf(st, reason, "impossible time %.8s", p + 12);
+    if (st->lvalid && st->lzone == st->zone && !memcmp(st->lkey, p, 14)) {
+        *t = st->lbase + mm * 60 + sec;
         return 0;
     }
-    if (!dig(p[0]) || !dig(p[1]) || !dig(p[7]) || !dig(p[8]) || !dig(p[9]) || !dig(p[10]) || !dig(p[12]) ||
-        !dig(p[13]) || !dig(p[15]) || !dig(p[16])) {
-        *reason = "bad timestamp";
-        return -1;
-    }
-    int mon = lf_month(p + 3);
-    if (!mon) return lf_reasonf(st, reason, "unknown month '%.3s'", p + 3);
-    int day = d2(p), year = (p[7] - '0') * 1000 + (p[8] - '0') * 100 + d2(p + 9), hh = d2(p + 12), mm = d2(p + 15);
-    if (day < 1 || day > kt_days_in_month(year, (unsigned)mon))
-        return lf_reasonf(st, reason, "impossible date %.6s", p);
-    if (hh > 23 || mm > 59) return lf_reasonf(st, reason, "impossible time %.8s", p + 12);
-    int64_t local = kt_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60;
-    int64_t u0, u59;
-    /* cache the minute only when all of it maps to UTC one to one */
+    int64_t local = 0, u0, u1;
+    if (local_hour(st, p, &local, reason)) return -1;
     st->lvalid = 0;
-    if (!lf_local_to_utc(st->zone, local, &u0) && !lf_local_to_utc(st->zone, local + 59, &u59) && u59 - u0 == 59) {
-        memcpy(st->lkey, p, 17);
+    if (!lf_local_to_utc(st->zone, local, &u0) && !lf_local_to_utc(st->zone, local + 3599, &u1) && u1 - u0 == 3599) {
+        memcpy(st->lkey, p, 14);
         st->lbase = u0;
         st->lzone = st->zone;
         st->lvalid = 1;
-        *t = u0 + sec;
+        *t = u0 + mm * 60 + sec;
         return 0;
     }
-    return lf_zone_utc(st, local + sec, p, 20, t, reason);
+    return lf_zone_utc(st, local + mm * 60 + sec, p, 20, t, reason);
 }
 
 static int hexval(char c)

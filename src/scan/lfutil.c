@@ -347,20 +347,22 @@ static int hex4(const char *p, unsigned *v)
 }
 
 /* p at the opening quote; sets *out, returns the position after the closing quote or NULL */
+/* 1 for the bytes a JSON string holds as they are: not '"' (34), '\\' (92) or a control byte */
+static const unsigned char json_plain[256] = {[32 ... 33] = 1, [35 ... 91] = 1, [93 ... 255] = 1};
+
 const char *lf_json_string(struct lf_state *st, const char *p, const char *e, struct lf_str *out, const char **reason)
 {
     const char *s = ++p;
     int esc = 0;
-    while (p < e && *p != '"') {
+    for (;;) {
+        while (p < e && json_plain[(unsigned char)*p]) p++;
+        if (p >= e || *p == '"') break;
         if ((unsigned char)*p < 0x20) {
             *reason = "bad JSON string";
             return NULL;
         }
-        if (*p == '\\') {
-            esc = 1;
-            p++;
-        }
-        p++;
+        esc = 1; /* a backslash: the byte after it is escaped */
+        p += 2;
     }
     if (p >= e) {
         *reason = "unterminated quote";

@@ -247,6 +247,24 @@ static size_t cut_literal(int kind, const char *lit, size_t n)
     return n;
 }
 
+/* JSON formats: the longest piece of the literal without '/', since some log shippers write
+ * '/' as "\/" (a needle with '/' would miss their lines); 0 when it is shorter than 3 bytes */
+static size_t json_piece(char *lit, size_t n)
+{
+    size_t best = 0, bs = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && lit[j] != '/') j++;
+        if (j - i > best) {
+            best = j - i;
+            bs = i;
+        }
+        i = j + 1;
+    }
+    memmove(lit, lit + bs, best);
+    return best >= 3 ? best : 0;
+}
+
 /* combined, common, nginx: the byte before the request target in the line ('"' for the
  * quoted request) and whether the target follows the method (in $request) */
 static int clf_context(const scan_rule *r, char *before, int *via_request)
@@ -316,6 +334,10 @@ static size_t section_needle(const scan_rule *r, const struct rule_section *s, c
     /* the other formats: the literal alone, cut where the log writes it differently (an
      * absolute URI, a separate query field or an escape may stand around or inside it) */
     ln = cut_literal(r->kind, lit, ln);
+    if (r->kind == LF_CADDY || r->kind == LF_TRAEFIK) {
+        ln = json_piece(lit, ln);
+        anchored = 0;
+    }
     if (ln < 3 || ln + 1 > cap) return 0;
     size_t n = 0;
     if (anchored && r->kind == LF_CLOUDFRONT) out[n++] = '\t'; /* cs-uri-stem is its own field */
@@ -327,19 +349,6 @@ static void add_needle(scan_rule *r, const char *p, size_t n)
 {
     r->needles[r->nneedles] = xstrndup(p, n);
     r->needle_len[r->nneedles++] = n;
-}
-
-/* JSON formats: a needle with '/' is also looked for as written by shippers that escape it
- * ("\/"); 0 when that variant does not fit */
-static size_t json_slash_variant(const char *p, size_t n, char *out, size_t cap)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k + 2 > cap) return 0;
-        if (p[i] == '/') out[k++] = '\\';
-        out[k++] = p[i];
-    }
-    return k;
 }
 
 /* drop needles that contain another needle (the shorter one finds their lines too) */
@@ -368,7 +377,7 @@ static void drop_contained(scan_rule *r)
 
 void rule_derive_prefilter(scan_rule *r)
 {
-    char buf[400], var[800];
+    char buf[400];
     r->nneedles = 0;
     for (int i = 0; i < r->nsec; i++) {
         size_t n = section_needle(r, &r->sec[i], buf, sizeof buf);
@@ -378,15 +387,6 @@ void rule_derive_prefilter(scan_rule *r)
             return;
         }
         add_needle(r, buf, n);
-        if ((r->kind == LF_CADDY || r->kind == LF_TRAEFIK) && memchr(buf, '/', n)) {
-            size_t vn = json_slash_variant(buf, n, var, sizeof var);
-            if (!vn) { /* cannot happen with a 300-byte literal; never drop lines */
-                for (int k = 0; k < r->nneedles; k++) free(r->needles[k]);
-                r->nneedles = 0;
-                return;
-            }
-            add_needle(r, var, vn);
-        }
     }
     /* w3c, cloudfront: the directives that change the layout are read whatever the rule */
     if (r->kind == LF_W3C || r->kind == LF_CLOUDFRONT) add_needle(r, "#Fields:", 8);

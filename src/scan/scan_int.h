@@ -186,7 +186,7 @@ struct lf_state {
     char ikey[40];
     size_t ikey_len;
     int64_t ibase;
-    char lkey[24]; /* haproxy local minute "dd/Mon/yyyy:HH:MM" -> UTC of its first second */
+    char lkey[24]; /* haproxy local hour "dd/Mon/yyyy:HH" -> UTC of its first second */
     int64_t lbase;
     int lvalid;
     const struct i18n_zone *lzone; /* the zone lbase was computed in */
