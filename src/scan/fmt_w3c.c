@@ -188,10 +188,13 @@ int lf_parse_w3c(const scan_rule *r, struct lf_state *st, const char *p, const c
         return -1;
     }
     struct lf_str col[W3C_MAX_COLS];
-    int n = 0, tab = r->kind == LF_CLOUDFRONT;
+    /* cloudfront: TABs; w3c: spaces (IIS), or TABs too (the W3C draft allows both) */
+    char sep = r->kind == LF_CLOUDFRONT ? '\t' : ' ';
+    int both = r->kind == LF_W3C && memchr(p, '\t', (size_t)(e - p));
+    int n = 0;
     while (n <= L->maxcol || n < L->ncols) {
         const char *q = p;
-        if (tab) q = memchr(p, '\t', (size_t)(e - p));
+        if (!both) q = memchr(p, sep, (size_t)(e - p));
         else
             while (q < e && *q != ' ' && *q != '\t') q++;
         if (q == e) q = NULL;

@@ -388,7 +388,5 @@ void rule_derive_prefilter(scan_rule *r)
         }
         add_needle(r, buf, n);
     }
-    /* w3c, cloudfront: the directives that change the layout are read whatever the rule */
-    if (r->kind == LF_W3C || r->kind == LF_CLOUDFRONT) add_needle(r, "#Fields:", 8);
     drop_contained(r);
 }

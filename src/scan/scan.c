@@ -528,7 +528,6 @@ static void process_line(struct worker *w, const char *line, size_t len, uint64_
     if (nm > 0) count_views(w, &L, m, nm, lineno);
 }
 
-/* a block of whole lines (the last one may lack its '\n' only at the end of input) */
 /* the first lines of an item go through the format guard too */
 static void guard_block(struct worker *w, const char *b, size_t n)
 {
@@ -543,61 +542,81 @@ static void guard_block(struct worker *w, const char *b, size_t n)
     }
 }
 
-static void process_block(struct worker *w, const char *b, size_t n)
+/* w3c, cloudfront: the directive lines in [from, to) (whole lines of a block that starts at b),
+ * so that a #Fields: change is in force for the candidate lines after it. The prefilter does
+ * not look for them: a memchr for '#' is cheaper than a second needle in the fused pass. */
+static void directives(struct worker *w, const char *b, const char *from, const char *to)
+{
+    for (const char *q = from; q < to && (q = memchr(q, '#', (size_t)(to - q))); q++) {
+        if (q != b && q[-1] != '\n') continue;
+        const char *le = memchr(q, '\n', (size_t)(to - q));
+        if (!le) le = to;
+        process_line(w, q, (size_t)(le - q), 0);
+        q = le;
+    }
+}
+
+/* every line parsed (check_all, or a rule without needles) */
+static void process_all(struct worker *w, const char *b, const char *end)
+{
+    struct istats *st = &w->it->st;
+    for (const char *p = b; p < end;) {
+        const char *le = memchr(p, '\n', (size_t)(end - p));
+        if (!le) le = end;
+        st->lines++;
+        process_line(w, p, (size_t)(le - p), st->lines);
+        p = le + 1;
+    }
+}
+
+/* up to FUSE_MAX needles: one pass finds candidates and counts newlines together */
+static void process_fused(struct worker *w, const char *b, const char *end, int w3c)
 {
     const scan_rule *r = w->job->rule;
     struct istats *st = &w->it->st;
-    const char *end = b + n;
-    if (!n) return;
-    if (!w->it->guard.done) guard_block(w, b, n);
-    if (w->job->check_all || !r->nneedles) {
-        const char *p = b;
-        while (p < end) {
-            const char *le = memchr(p, '\n', (size_t)(end - p));
-            if (!le) le = end;
-            st->lines++;
-            process_line(w, p, (size_t)(le - p), st->lines);
-            p = le + 1;
+    struct fuse *F = &w->fuse;
+    if (!w->fuse_ready) {
+        F->k = r->nneedles;
+        F->maxm = 0;
+        for (int k = 0; k < F->k; k++) {
+            F->p[k] = r->needles[k];
+            F->m[k] = r->needle_len[k];
+            if (F->m[k] > F->maxm) F->maxm = F->m[k];
         }
-        return;
+        fuse_tune(F, b, (size_t)(end - b));
+        w->fuse_ready = 1;
     }
-    if (r->nneedles <= FUSE_MAX) {
-        /* one pass: candidates and newlines together */
-        struct fuse *F = &w->fuse;
-        if (!w->fuse_ready) {
-            F->k = r->nneedles;
-            F->maxm = 0;
-            for (int k = 0; k < F->k; k++) {
-                F->p[k] = r->needles[k];
-                F->m[k] = r->needle_len[k];
-                if (F->m[k] > F->maxm) F->maxm = F->m[k];
-            }
-            fuse_tune(F, b, n);
-            w->fuse_ready = 1;
+    const char *p = b;
+    uint64_t ln = st->lines;
+    for (;;) {
+        const char *hit = find_count(p, (size_t)(end - p), F, &ln);
+        if (!hit) break;
+        const char *ls = hit > p ? memrchr(p, '\n', (size_t)(hit - p)) : NULL;
+        ls = ls ? ls + 1 : p;
+        const char *le = memchr(hit, '\n', (size_t)(end - hit));
+        if (!le) le = end;
+        if (w3c) directives(w, b, p, ls);
+        process_line(w, ls, (size_t)(le - ls), ln + 1);
+        if (le == end) {
+            p = end;
+            break;
         }
-        const char *p = b;
-        uint64_t ln = st->lines;
-        for (;;) {
-            const char *hit = find_count(p, (size_t)(end - p), F, &ln);
-            if (!hit) break;
-            const char *ls = hit > p ? memrchr(p, '\n', (size_t)(hit - p)) : NULL;
-            ls = ls ? ls + 1 : p;
-            const char *le = memchr(hit, '\n', (size_t)(end - hit));
-            if (!le) le = end;
-            process_line(w, ls, (size_t)(le - ls), ln + 1);
-            if (le == end) {
-                p = end;
-                break;
-            }
-            ln++;
-            p = le + 1;
-        }
-        if (end[-1] != '\n') ln++;
-        st->lines = ln;
-        return;
+        ln++;
+        p = le + 1;
     }
-    const char *nxt[SCAN_MAX_SECTIONS];
+    if (w3c) directives(w, b, p, end);
+    if (end[-1] != '\n') ln++;
+    st->lines = ln;
+}
+
+/* more needles: one search per needle, newlines counted between candidates */
+static void process_multi(struct worker *w, const char *b, const char *end, int w3c)
+{
+    const scan_rule *r = w->job->rule;
+    struct istats *st = &w->it->st;
+    const char *nxt[2 * SCAN_MAX_SECTIONS + 1];
     int nn = r->nneedles;
+    size_t n = (size_t)(end - b);
     for (int k = 0; k < nn; k++) nxt[k] = scan_find(b, n, r->needles[k], r->needle_len[k]);
     const char *p = b, *counted = b;
     uint64_t ln = st->lines;
@@ -612,14 +631,28 @@ static void process_block(struct worker *w, const char *b, size_t n)
         if (!le) le = end;
         ln += scan_count_nl(counted, (size_t)(ls - counted));
         counted = ls;
+        if (w3c) directives(w, b, p, ls);
         process_line(w, ls, (size_t)(le - ls), ln + 1);
         p = le < end ? le + 1 : end;
         for (int k = 0; k < nn; k++)
             if (nxt[k] && nxt[k] < p) nxt[k] = scan_find(p, (size_t)(end - p), r->needles[k], r->needle_len[k]);
     }
+    if (w3c) directives(w, b, p, end);
     ln += scan_count_nl(counted, (size_t)(end - counted));
     if (end[-1] != '\n') ln++;
     st->lines = ln;
+}
+
+/* a block of whole lines (the last one may lack its '\n' only at the end of input) */
+static void process_block(struct worker *w, const char *b, size_t n)
+{
+    const scan_rule *r = w->job->rule;
+    if (!n) return;
+    if (!w->it->guard.done) guard_block(w, b, n);
+    int w3c = r->kind == LF_W3C || r->kind == LF_CLOUDFRONT;
+    if (w->job->check_all || !r->nneedles) process_all(w, b, b + n);
+    else if (r->nneedles <= FUSE_MAX) process_fused(w, b, b + n, w3c);
+    else process_multi(w, b, b + n, w3c);
 }
 
 static void long_line(struct worker *w)
