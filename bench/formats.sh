@@ -9,8 +9,9 @@
 # bench/rules/FORMAT.rule (bench/profile.rule for combined). Every contender runs BENCH_RUNS
 # times after the page cache is warm; every answer is checked against the truth (a wrong one
 # stops the run). The table gives medians, klartext's seconds per GB against the combined
-# format's, and how many times faster klartext is than DuckDB and than mawk (mawk only where it
-# can split the lines: not the JSON formats). The load average is printed with each format.
+# format's (wall clock, and CPU time user+sys, which a busy machine disturbs less), and how many
+# times faster klartext is than DuckDB and than mawk (mawk only where it can split the lines:
+# not the JSON formats). The load average is printed with each format.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=bench/out
@@ -32,16 +33,17 @@ fi
 cp bench/duckdb.mjs "$OUT/duckdb.mjs"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); $T threads, $RUNS runs each"
 
-MED=
-# run CMD...: RUNS timed runs; MED = the median wall seconds
+MED= CPU=
+# run CMD...: RUNS timed runs; MED = the median wall seconds, CPU = the median user+sys seconds
 run() {
-    local times=() i t
+    local times=() cpus=() i t u s
     for i in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e" -o "$OUT/.time" "$@" >/dev/null 2>"$OUT/.err" || { echo "bench: $* failed:"; cat "$OUT/.err"; exit 1; }
-        t=$(cat "$OUT/.time"); times+=("$t")
+        /usr/bin/time -f "%e %U %S" -o "$OUT/.time" "$@" >/dev/null 2>"$OUT/.err" || { echo "bench: $* failed:"; cat "$OUT/.err"; exit 1; }
+        read -r t u s <"$OUT/.time"; times+=("$t"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
     done
     MED=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
-    echo "    runs: ${times[*]}" >&2
+    CPU=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+    echo "    runs (wall): ${times[*]}; user+sys: ${cpus[*]}" >&2
 }
 check() {  # check NAME TRUTH CSV
     cmp -s "$2" "$3" || { echo "bench: $1: WRONG ANSWER"; diff "$2" "$3" | head -5; exit 1; }
@@ -63,7 +65,7 @@ for f in "${FORMATS[@]}"; do
     cat "$log" >/dev/null
     echo "== $f: $bytes bytes, $lines lines, $(($(wc -l <"$truth") - 1)) people; load average $(cut -d' ' -f1-3 /proc/loadavg)"
     run $SCAN --rule "$rule" --csv "$OUT/k.csv" --threads "$T" "$log"
-    k=$MED; check "klartext $f" "$truth" "$OUT/k.csv"
+    k=$MED kc=$CPU; check "klartext $f" "$truth" "$OUT/k.csv"
     run node "$OUT/duckdb.mjs" --format "$f" "$log" "$OUT/d.csv" "$T"
     d=$MED; check "duckdb $f" "$truth" "$OUT/d.csv"
     m=-
@@ -77,19 +79,21 @@ for f in "${FORMATS[@]}"; do
         m=$MED; { head -1 "$truth"; cat "$OUT/m.body"; } >"$OUT/m.csv"; check "mawk $f" "$truth" "$OUT/m.csv"
     fi
     per_gb=$(awk -v k="$k" -v b="$bytes" 'BEGIN { printf "%.3f", k / (b / 1e9) }')
-    [ "$f" = combined ] && cs_per_gb=$per_gb
-    rows+=("$f $bytes $lines $k $per_gb $d $m")
+    cpu_gb=$(awk -v k="$kc" -v b="$bytes" 'BEGIN { printf "%.3f", k / (b / 1e9) }')
+    [ "$f" = combined ] && cs_per_gb=$per_gb cc_per_gb=$cpu_gb
+    rows+=("$f $bytes $lines $k $per_gb $d $m $kc $cpu_gb")
     echo "   klartext $k s, DuckDB $d s, mawk $m s (answers match the truth); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
 echo
-echo "| format | log | lines | klartext | s per GB | × combined's s/GB | DuckDB | klartext vs DuckDB | mawk | klartext vs mawk |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| format | log | lines | klartext | s per GB | × combined's | CPU (user+sys) | CPU × combined's | DuckDB | klartext vs DuckDB | mawk | klartext vs mawk |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for r in "${rows[@]}"; do
     set -- $r
-    awk -v f="$1" -v b="$2" -v l="$3" -v k="$4" -v g="$5" -v d="$6" -v m="$7" -v c="${cs_per_gb:-0}" 'BEGIN {
-        rel = c > 0 ? sprintf("%.2fx", g / c) : "-"
+    awk -v f="$1" -v b="$2" -v l="$3" -v k="$4" -v g="$5" -v d="$6" -v m="$7" -v kc="$8" -v cg="$9" \
+        -v c="${cs_per_gb:-0}" -v cc="${cc_per_gb:-0}" 'BEGIN {
+        rel = c > 0 ? sprintf("%.2fx", g / c) : "-"; crel = cc > 0 ? sprintf("%.2fx", cg / cc) : "-"
         mm = m == "-" ? "-" : sprintf("%.2f s", m); mx = m == "-" ? "-" : sprintf("%.1fx", m / k)
-        printf "| %s | %.2f GB | %d | %.2f s | %.3f s | %s | %.2f s | %.1fx | %s | %s |\n", f, b / 1e9, l, k, g, rel, d, d / k, mm, mx
+        printf "| %s | %.2f GB | %d | %.2f s | %.3f s | %s | %.2f s | %s | %.2f s | %.1fx | %s | %s |\n", f, b / 1e9, l, k, g, rel, kc, crel, d, d / k, mm, mx
     }'
 done
