@@ -151,8 +151,8 @@ static void civil(char *o, int64_t t, int bad, char sep)
     time_t tt = (time_t)t;
     struct tm tm;
     gmtime_r(&tt, &tm);
-    sprintf(o, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, bad ? 11 : tm.tm_mon + 1, bad ? 31 : tm.tm_mday, sep,
-            tm.tm_hour, tm.tm_min, tm.tm_sec);
+    sprintf(o, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, bad ? 11 : tm.tm_mon + 1, bad ? 31 : tm.tm_mday,
+            sep, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* s with each byte of `from` replaced: IIS writes spaces as '+'; CloudFront %-encodes */
@@ -166,7 +166,8 @@ static void w3c_value(char *o, const char *s, int cloudfront)
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (!cloudfront && c == ' ') o[k++] = '+';
-        else if (cloudfront && (c <= ' ' || c >= 127 || strchr("<>\"#%{}|\\^~[]`'", c))) k += (size_t)sprintf(o + k, "%%%02X", c);
+        else if (cloudfront && (c <= ' ' || c >= 127 || strchr("<>\"#%{}|\\^~[]`'", c)))
+            k += (size_t)sprintf(o + k, "%%%02X", c);
         else o[k++] = (char)c;
     }
     o[k] = 0;
@@ -192,14 +193,15 @@ static int render_aws(char *line, size_t cap, int f, const struct ev *e)
                         "%s.%06uZ shop-lb %s:%u 10.0.0.1:80 0.000073 0.001048 0.000057 %d %d 0 %d \"%s "
                         "https://shop.example:443%s HTTP/1.1\" \"%s\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2\n",
                         ts, e->frac, e->ip, e->port, e->status, e->status, e->bytes, e->method, e->req, e->ua);
-    return snprintf(line, cap,
-                    "https %s.%06uZ app/shop-lb/50dc6c495c0c9188 %s:%u 10.0.0.1:80 0.000 0.%03u 0.000 %d %d 412 %d \"%s "
-                    "https://shop.example:443%s HTTP/1.1\" \"%s\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 "
-                    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "
-                    "\"Root=1-%08x-%012x\" \"shop.example\" \"session-reused\" 0 %s.%06uZ \"forward\" \"-\" \"-\" "
-                    "\"10.0.0.1:80\" \"%d\" \"-\" \"-\"\n",
-                    ts, e->frac, e->ip, e->port, e->frac % 1000, e->status, e->status, e->bytes, e->method, e->req, e->ua,
-                    (unsigned)e->t, e->frac, ts, e->frac, e->status);
+    return snprintf(
+        line, cap,
+        "https %s.%06uZ app/shop-lb/50dc6c495c0c9188 %s:%u 10.0.0.1:80 0.000 0.%03u 0.000 %d %d 412 %d \"%s "
+        "https://shop.example:443%s HTTP/1.1\" \"%s\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 "
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "
+        "\"Root=1-%08x-%012x\" \"shop.example\" \"session-reused\" 0 %s.%06uZ \"forward\" \"-\" \"-\" "
+        "\"10.0.0.1:80\" \"%d\" \"-\" \"-\"\n",
+        ts, e->frac, e->ip, e->port, e->frac % 1000, e->status, e->status, e->bytes, e->method, e->req, e->ua,
+        (unsigned)e->t, e->frac, ts, e->frac, e->status);
 }
 
 static const char w3c_fields[] = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
@@ -226,12 +228,13 @@ static int render_w3c(char *line, size_t cap, int f, const struct ev *e)
     if (f == F_W3C)
         return snprintf(line, cap, "%s 10.0.0.1 %s %s %s 443 %s %s %s %s %d 0 0 %u\n", d, e->method, stem, query,
                         e->user, e->ip, ua, ref, e->status, 1 + e->frac % 900);
-    return snprintf(line, cap,
-                    "%s\tFRA56-C1\t%d\t%s\t%s\td111111abcdef8.cloudfront.net\t%s\t%d\t%s\t%s\t%s\t-\tMiss\t"
-                    "SOX4xwn4XV6Q4rgb7XiVGOH%08xms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\tshop.example\thttps\t412\t0.%03u\t-\t"
-                    "TLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t%u\t0.%03u\tMiss\ttext/html\t%d\t-\t-\n",
-                    d, e->bytes + 400, e->ip, e->method, stem, e->status, ref, ua, query, (unsigned)e->t, e->frac % 1000,
-                    e->port, e->frac % 1000, e->bytes);
+    return snprintf(
+        line, cap,
+        "%s\tFRA56-C1\t%d\t%s\t%s\td111111abcdef8.cloudfront.net\t%s\t%d\t%s\t%s\t%s\t-\tMiss\t"
+        "SOX4xwn4XV6Q4rgb7XiVGOH%08xms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\tshop.example\thttps\t412\t0.%03u\t-\t"
+        "TLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t%u\t0.%03u\tMiss\ttext/html\t%d\t-\t-\n",
+        d, e->bytes + 400, e->ip, e->method, stem, e->status, ref, ua, query, (unsigned)e->t, e->frac % 1000, e->port,
+        e->frac % 1000, e->bytes);
 }
 
 static int render_json(char *line, size_t cap, int f, const struct ev *e)
@@ -240,14 +243,15 @@ static int render_json(char *line, size_t cap, int f, const struct ev *e)
     if (f == F_CADDY) {
         if (strcmp(e->ref, "-")) snprintf(ref, sizeof ref, ",\"Referer\":[\"%s\"]", e->ref);
         else ref[0] = 0;
-        return snprintf(line, cap,
-                        "{\"level\":\"info\",\"ts\":%lld.%06u,\"logger\":\"http.log.access.log0\",\"msg\":\"handled request\","
-                        "\"request\":{\"remote_ip\":\"%s\",\"remote_port\":\"%u\",\"client_ip\":\"%s\",\"proto\":\"HTTP/2.0\","
-                        "\"method\":\"%s\",\"host\":\"shop.example\",\"uri\":\"%s\",\"headers\":{\"User-Agent\":[\"%s\"],"
-                        "\"Accept\":[\"*/*\"]%s}},\"bytes_read\":0,\"user_id\":\"%s\",\"duration\":0.00%04u,\"size\":%d,"
-                        "\"status\":%d,\"resp_headers\":{\"Server\":[\"Caddy\"],\"Content-Type\":[\"text/html; charset=utf-8\"]}}\n",
-                        (long long)e->t, e->frac, e->ip, e->port, e->ip, e->method, e->req, e->ua, ref,
-                        strcmp(e->user, "-") ? e->user : "", e->frac % 10000, e->bytes, e->status);
+        return snprintf(
+            line, cap,
+            "{\"level\":\"info\",\"ts\":%lld.%06u,\"logger\":\"http.log.access.log0\",\"msg\":\"handled request\","
+            "\"request\":{\"remote_ip\":\"%s\",\"remote_port\":\"%u\",\"client_ip\":\"%s\",\"proto\":\"HTTP/2.0\","
+            "\"method\":\"%s\",\"host\":\"shop.example\",\"uri\":\"%s\",\"headers\":{\"User-Agent\":[\"%s\"],"
+            "\"Accept\":[\"*/*\"]%s}},\"bytes_read\":0,\"user_id\":\"%s\",\"duration\":0.00%04u,\"size\":%d,"
+            "\"status\":%d,\"resp_headers\":{\"Server\":[\"Caddy\"],\"Content-Type\":[\"text/html; charset=utf-8\"]}}\n",
+            (long long)e->t, e->frac, e->ip, e->port, e->ip, e->method, e->req, e->ua, ref,
+            strcmp(e->user, "-") ? e->user : "", e->frac % 10000, e->bytes, e->status);
     }
     char ts[40], lt[40], path[1200], addr[80];
     size_t k = 0;
@@ -258,18 +262,19 @@ static int render_json(char *line, size_t cap, int f, const struct ev *e)
     civil(ts, e->t, e->bad_date, 'T');
     civil(lt, e->t + 3600, e->bad_date, 'T');
     snprintf(addr, sizeof addr, strchr(e->ip, ':') ? "[%s]:%u" : "%s:%u", e->ip, e->port);
-    return snprintf(line, cap,
-                    "{\"ClientAddr\":\"%s\",\"ClientHost\":\"%s\",\"ClientPort\":\"%u\",\"ClientUsername\":\"%s\","
-                    "\"DownstreamContentSize\":%d,\"DownstreamStatus\":%d,\"Duration\":%u,\"OriginContentSize\":%d,"
-                    "\"OriginDuration\":%u,\"OriginStatus\":%d,\"Overhead\":%u,\"RequestAddr\":\"shop.example\","
-                    "\"RequestContentSize\":0,\"RequestCount\":%u,\"RequestHost\":\"shop.example\",\"RequestMethod\":\"%s\","
-                    "\"RequestPath\":\"%s\",\"RequestPort\":\"-\",\"RequestProtocol\":\"HTTP/2.0\",\"RequestScheme\":\"https\","
-                    "\"RetryAttempts\":0,\"RouterName\":\"shop@docker\",\"ServiceAddr\":\"172.29.0.2:8080\","
-                    "\"ServiceName\":\"shop@docker\",\"ServiceURL\":\"http://172.29.0.2:8080\",\"StartLocal\":\"%s.%06u+01:00\","
-                    "\"StartUTC\":\"%s.%06uZ\",\"TLSCipher\":\"TLS_AES_128_GCM_SHA256\",\"TLSVersion\":\"1.3\","
-                    "\"entryPointName\":\"https\",\"level\":\"info\",\"msg\":\"\",\"time\":\"%s+01:00\"}\n",
-                    addr, e->ip, e->port, e->user, e->bytes, e->status, 100000 + e->frac * 7, e->bytes, 90000 + e->frac * 7,
-                    e->status, 10000 + e->frac, (unsigned)e->t & 0xfffff, e->method, path, lt, e->frac, ts, e->frac, lt);
+    return snprintf(
+        line, cap,
+        "{\"ClientAddr\":\"%s\",\"ClientHost\":\"%s\",\"ClientPort\":\"%u\",\"ClientUsername\":\"%s\","
+        "\"DownstreamContentSize\":%d,\"DownstreamStatus\":%d,\"Duration\":%u,\"OriginContentSize\":%d,"
+        "\"OriginDuration\":%u,\"OriginStatus\":%d,\"Overhead\":%u,\"RequestAddr\":\"shop.example\","
+        "\"RequestContentSize\":0,\"RequestCount\":%u,\"RequestHost\":\"shop.example\",\"RequestMethod\":\"%s\","
+        "\"RequestPath\":\"%s\",\"RequestPort\":\"-\",\"RequestProtocol\":\"HTTP/2.0\",\"RequestScheme\":\"https\","
+        "\"RetryAttempts\":0,\"RouterName\":\"shop@docker\",\"ServiceAddr\":\"172.29.0.2:8080\","
+        "\"ServiceName\":\"shop@docker\",\"ServiceURL\":\"http://172.29.0.2:8080\",\"StartLocal\":\"%s.%06u+01:00\","
+        "\"StartUTC\":\"%s.%06uZ\",\"TLSCipher\":\"TLS_AES_128_GCM_SHA256\",\"TLSVersion\":\"1.3\","
+        "\"entryPointName\":\"https\",\"level\":\"info\",\"msg\":\"\",\"time\":\"%s+01:00\"}\n",
+        addr, e->ip, e->port, e->user, e->bytes, e->status, 100000 + e->frac * 7, e->bytes, 90000 + e->frac * 7,
+        e->status, 10000 + e->frac, (unsigned)e->t & 0xfffff, e->method, path, lt, e->frac, ts, e->frac, lt);
 }
 
 static int render_haproxy(char *line, size_t cap, const struct ev *e)
@@ -347,9 +352,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "gen: unknown format '%s'\n", v);
                 return 2;
             }
-        }
-        else {
-            fprintf(stderr, "usage: gen [--format F] [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
+        } else {
+            fprintf(
+                stderr,
+                "usage: gen [--format F] [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
             return 2;
         }
     }
@@ -373,8 +379,10 @@ int main(int argc, char **argv)
     uint64_t written = 0, lines = 0, nmal = 0, nself = 0;
     char line[4096], ip[64], req[512], ref[300];
     if (fmt == F_W3C)
-        written += (uint64_t)fprintf(f, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
-                                        "#Date: 2018-11-10 00:00:00\n%s", w3c_fields);
+        written += (uint64_t)fprintf(f,
+                                     "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                                     "#Date: 2018-11-10 00:00:00\n%s",
+                                     w3c_fields);
     if (fmt == F_CLOUDFRONT) written += (uint64_t)fprintf(f, "#Version: 1.0\n%s", cf_fields);
     while (maxlines ? lines < maxlines : written < size) {
         int64_t t = START + (int64_t)((double)lines * step) + (int64_t)rn(11) - 5;
@@ -521,8 +529,10 @@ int main(int argc, char **argv)
                 ts);
         }
         if (fmt == F_W3C && lines && lines % 4000000 == 0) /* IIS writes its header again after a restart */
-            written += (uint64_t)fprintf(f, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
-                                            "#Date: 2018-11-1%d 03:00:00\n%s", (int)(lines / 4000000) % 10, w3c_fields);
+            written += (uint64_t)fprintf(f,
+                                         "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                                         "#Date: 2018-11-1%d 03:00:00\n%s",
+                                         (int)(lines / 4000000) % 10, w3c_fields);
         fwrite(line, 1, (size_t)n, f);
         written += (uint64_t)n;
         lines++;
