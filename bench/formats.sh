@@ -70,8 +70,8 @@ for f in "${FORMATS[@]}"; do
     d=$MED; check "duckdb $f" "$truth" "$OUT/d.csv"
     m=-
     case $f in
-        combined) awk=(mawk -f bench/scan.awk) ;;
-        alb|elb|w3c|cloudfront|haproxy) awk=(mawk -v fmt="$f" -f bench/formats.awk) ;;
+        combined) awk=(mawk -f bench/exposure.awk -f bench/scan.awk) ;;
+        alb|elb|w3c|cloudfront|haproxy) awk=(mawk -v fmt="$f" -f bench/exposure.awk -f bench/formats.awk) ;;
         *) awk=() ;;
     esac
     if [ ${#awk[@]} -gt 0 ]; then

@@ -39,17 +39,6 @@ static void init(void)
     }
 }
 
-static void raw(const uint8_t *d, size_t n)
-{
-    const char *p = (const char *)d, *end = p + n;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        lf_three(rules[0], &warm[0], p, (size_t)(e - p));
-        p = e + 1;
-    }
-}
-
 /* does the local time of u also belong to another instant? (the offsets a day around it) */
 static int twice(const struct i18n_zone *z, int64_t u)
 {
@@ -143,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!rules[0]) init();
     if (!size) return 0;
-    if (data[0] == 0) raw(data + 1, size - 1);
+    if (data[0] == 0) lf_raw_lines(rules[0], &warm[0], data + 1, size - 1);
     else {
         struct src s = {data + 1, size - 1, 0};
         round_trip(&s);

@@ -35,16 +35,6 @@ static void init(void)
         lf_state_init(&warm[i]);
     }
 }
-
-static void raw(int k, const uint8_t *d, size_t n)
-{
-    const char *p = (const char *)d, *end = p + n;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        lf_three(rules[k], &warm[k], p, (size_t)(e - p));
-        p = e + 1;
-    }
 }
 
 /* a string of any code points from the input (valid UTF-8 for jansson) */
@@ -205,6 +195,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 2) {
         struct src s = {data + 1, size - 1, 0};
         round_trip(k, &s);
-    } else raw(k, data + 1, size - 1);
+    } else lf_raw_lines(rules[k], &warm[k], data + 1, size - 1);
     return 0;
 }

@@ -103,4 +103,15 @@ static inline void lf_three(const scan_rule *r, struct lf_state *warm, const cha
     lf_state_release(&f2);
     lf_state_release(&f3);
 }
+/* every line of d (split at '\n') through lf_three with one warm state */
+static inline void lf_raw_lines(const scan_rule *r, struct lf_state *warm, const uint8_t *d, size_t n)
+{
+    const char *p = (const char *)d, *end = p + n;
+    while (p < end) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e) e = end;
+        lf_three(r, warm, p, (size_t)(e - p));
+        p = e + 1;
+    }
+}
 #endif

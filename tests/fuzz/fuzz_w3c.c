@@ -32,18 +32,6 @@ static void init(void)
     lf_state_init(&warm_c);
 }
 
-static void raw(const scan_rule *r, struct lf_state *warm, const uint8_t *d, size_t n)
-{
-    const char *p = (const char *)d, *end = p + n;
-    memset(&warm->w3c, 0, sizeof warm->w3c);
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        lf_three(r, warm, p, (size_t)(e - p));
-        p = e + 1;
-    }
-}
-
 /* ---- the model ---- */
 enum { C_DATE, C_TIME, C_IP, C_METHOD, C_STEM, C_QUERY, C_STATUS, C_XFF, C_X1, C_X2, NCOL };
 static const char *const names[NCOL] = {"date",
@@ -170,9 +158,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!w3c) init();
     if (!size) return 0;
-    if (data[0] == 0) raw(w3c, &warm_w, data + 1, size - 1);
-    else if (data[0] == 1) raw(cf, &warm_c, data + 1, size - 1);
-    else {
+    if (data[0] == 0 || data[0] == 1) {
+        struct lf_state *st = data[0] ? &warm_c : &warm_w;
+        memset(&st->w3c, 0, sizeof st->w3c); /* each input starts a file */
+        lf_raw_lines(data[0] ? cf : w3c, st, data + 1, size - 1);
+    } else {
         struct src s = {data + 1, size - 1, 0};
         differential(&s);
     }
