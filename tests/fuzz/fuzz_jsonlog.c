@@ -35,7 +35,6 @@ static void init(void)
         lf_state_init(&warm[i]);
     }
 }
-}
 
 /* a string of any code points from the input (valid UTF-8 for jansson) */
 static size_t utf8_text(struct src *s, char *out, size_t max, int path)

@@ -27,7 +27,6 @@ static void init(void)
         lf_state_init(&warm[i]);
     }
 }
-}
 
 /* the client: IPv4, or IPv6 written in full (unbracketed as AWS does, or bracketed) */
 static void client(struct src *s, char *ip, char *field)
