@@ -6,26 +6,8 @@
 #include "scan/guard.h"
 #include "scan/scan_int.h"
 #include "util/i18n.h"
+#include "rule_check.h"
 #include <stdlib.h>
-
-static scan_rule *parse(const char *text, char *err, size_t errlen)
-{
-    return scan_rule_parse(text, strlen(text), "rule.conf", err, errlen);
-}
-
-static void expect_error(const char *text, const char *want)
-{
-    char err[512];
-    scan_rule *r = parse(text, err, sizeof err);
-    CHECK(r == NULL);
-    if (r) {
-        scan_rule_free(r);
-        printf("#   accepted: %s\n", text);
-        return;
-    }
-    if (!strstr(err, want)) printf("#   error '%s' lacks '%s'\n", err, want);
-    CHECK(strstr(err, want) != NULL);
-}
 
 #define SEC "[exposure \"p\"]\n"
 #define REQ "request = ^/a/(\\d+)\nstatus = 200\nfields = n\n"

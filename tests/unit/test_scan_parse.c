@@ -2,29 +2,11 @@
  * line parsers (timestamps, combined/common, nginx, jsonl) of src/scan. */
 #include "check.h"
 #include "scan/scan_int.h"
+#include "rule_check.h"
 #include <stdlib.h>
-
-static scan_rule *parse(const char *text, char *err, size_t errlen)
-{
-    return scan_rule_parse(text, strlen(text), "rule.conf", err, errlen);
-}
 
 #define TOP "format = combined\nfrom = 2018-11-12T14:00:00Z\nuntil = 2018-11-21T09:12:00Z\n"
 #define SEC "[exposure \"p\"]\n"
-
-static void expect_error(const char *text, const char *want)
-{
-    char err[512];
-    scan_rule *r = parse(text, err, sizeof err);
-    CHECK(r == NULL);
-    if (r) {
-        scan_rule_free(r);
-        printf("#   accepted: %s\n", text);
-        return;
-    }
-    if (!strstr(err, want)) printf("#   error '%s' lacks '%s'\n", err, want);
-    CHECK(strstr(err, want) != NULL);
-}
 
 static void test_rule_ok(void)
 {
