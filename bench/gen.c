@@ -18,7 +18,10 @@
  * customers looking at their own profile); lines outside the window on both sides; times
  * jittered by a few seconds and now and then by minutes (out of order); IPv6 clients; quotes
  * in user agents; and a few malformed lines (impossible dates, lines cut short).
- * Deterministic for a given seed and size. */
+ * Deterministic for a given seed and size.
+ *
+ * --pairs N (combined only): N lines, every one a counted view by a viewer seen nowhere else
+ * (about 0.79 N people, N (person, viewer) pairs): the breach that touches millions. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdint.h>
@@ -322,6 +325,102 @@ static void iso(char *o, int64_t t)
     strftime(o, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* ---- --pairs N: every matching request a new (person, viewer) pair ----
+ * N lines, each a counted view (GET /gp/profile/<ID>, 200, inside the window) of a person
+ * drawn uniformly from 2N (so about 0.79 N distinct people), by a viewer seen nowhere else:
+ * 40 % signed in (a user outside the population of people), the rest one address each.
+ * The breach that touches millions: a public bucket, a cache that served every account page. */
+static const char b36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/* person i (< 2^50) -> 10 characters; a bijection, so distinct people get distinct ids */
+static void pid_of(char *o, uint64_t i)
+{
+    uint64_t x = (i * 0x9E3779B97F4A7C15ull) & ((1ull << 50) - 1);
+    for (int k = 0; k < 10; k++) {
+        o[k] = b36[x % 36];
+        x /= 36;
+    }
+    o[10] = 0;
+}
+
+/* the id's bytewise order as a number (fixed length, '0'-'9' before 'A'-'Z') */
+static uint64_t pid_key(const char *id)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 10; i++) k = k * 36 + (uint64_t)(strchr(b36, id[i]) - b36);
+    return k;
+}
+
+struct phit {
+    uint64_t key; /* pid_key of the person */
+    uint32_t subj;
+    uint32_t t; /* seconds after FROM; bit 31: a signed-in viewer */
+};
+static int cmp_phit(const void *x, const void *y)
+{
+    const struct phit *a = x, *b = y;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static int gen_pairs(uint64_t n, FILE *f, const char *truth)
+{
+    struct phit *h = malloc((n ? n : 1) * sizeof *h);
+    if (!h) return 1;
+    double step = (double)(UNTIL - FROM - 60) / (double)(n ? n : 1);
+    char line[512], id[11], user[11], ip[32], ts[40];
+    uint64_t written = 0;
+    for (uint64_t k = 0; k < n; k++) {
+        uint32_t subj = (uint32_t)(rnd() % (2 * n));
+        int64_t t = FROM + (int64_t)((double)k * step) + (int64_t)rn(30);
+        int signed_in = rn(100) < 40;
+        pid_of(id, subj);
+        uint32_t s = ((uint32_t)k * 0x9E3779B1u) & 0xffffff; /* a bijection of [0, 2^24) */
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", 11 + (unsigned)(k >> 24 & 127), s >> 16, (s >> 8) & 255, s & 255);
+        if (signed_in) pid_of(user, 2 * n + k);
+        stamp(ts, t, 60, 0);
+        int len = snprintf(line, sizeof line, "%s - %s [%s] \"GET /gp/profile/%s%s HTTP/1.1\" %d %u \"-\" \"%s\"\n", ip,
+                           signed_in ? user : "-", ts, id, rn(4) ? "" : "?ref=cm_cr_arp_d_gw_btm", rn(8) ? 200 : 304,
+                           200 + rn(40000), uas[rn(4) == 0 ? 7 : 3]);
+        fwrite(line, 1, (size_t)len, f);
+        written += (uint64_t)len;
+        h[k].key = pid_key(id);
+        h[k].subj = subj;
+        h[k].t = (uint32_t)(t - FROM) | (signed_in ? 0x80000000u : 0);
+    }
+    qsort(h, n, sizeof *h, cmp_phit);
+    FILE *tf = fopen(truth, "w");
+    if (!tf) {
+        perror(truth);
+        return 1;
+    }
+    static char tbuf[1 << 20];
+    setvbuf(tf, tbuf, _IOFBF, sizeof tbuf);
+    fprintf(tf, "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n");
+    uint64_t people = 0;
+    for (uint64_t i = 0, j; i < n; i = j) {
+        uint32_t first = UINT32_MAX, last = 0;
+        uint64_t users = 0;
+        for (j = i; j < n && h[j].key == h[i].key; j++) {
+            uint32_t t = h[j].t & 0x7fffffff;
+            users += h[j].t >> 31;
+            if (t < first) first = t;
+            if (t > last) last = t;
+        }
+        char a[32], b[32];
+        iso(a, FROM + first);
+        iso(b, FROM + last);
+        pid_of(id, h[i].subj);
+        fprintf(tf, "%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",/gp/profile/%s,email;name\n", id, a, b,
+                j - i, j - i, users, j - i - users, id);
+        people++;
+    }
+    fclose(tf);
+    free(h);
+    fprintf(stderr, "gen: %" PRIu64 " lines, %" PRIu64 " bytes, %" PRIu64 " counted views of %" PRIu64 " people\n", n,
+            written, n, people);
+    return 0;
+}
+
 static uint64_t parse_size(const char *s)
 {
     char *e;
@@ -334,13 +433,14 @@ static uint64_t parse_size(const char *s)
 
 int main(int argc, char **argv)
 {
-    uint64_t size = 2000000000ull, seed = 1, maxlines = 0;
+    uint64_t size = 2000000000ull, seed = 1, maxlines = 0, pairs = 0;
     const char *out = NULL, *truth = NULL;
     double hit_rate = 0.03;
     int fmt = F_COMBINED;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--size") && i + 1 < argc) size = parse_size(argv[++i]);
         else if (!strcmp(argv[i], "--lines") && i + 1 < argc) maxlines = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) pairs = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--hit-rate") && i + 1 < argc) hit_rate = atof(argv[++i]);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
@@ -355,7 +455,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(
                 stderr,
-                "usage: gen [--format F] [--size 2G | --lines N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
+                "usage: gen [--format F] [--size 2G | --lines N | --pairs N] [--seed S] [--hit-rate 0.03] --out LOG --truth CSV\n");
             return 2;
         }
     }
@@ -372,6 +472,15 @@ int main(int argc, char **argv)
     }
     static char iobuf[1 << 20];
     setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
+    if (pairs && fmt != F_COMBINED) {
+        fprintf(stderr, "gen: --pairs writes the combined format only\n");
+        return 2;
+    }
+    if (pairs) {
+        int rc = gen_pairs(pairs, f, truth);
+        if (f != stdout && fclose(f)) rc = 1;
+        return rc;
+    }
     /* lines are spread over [START, END); estimate the count from the size */
     static const unsigned line_len[] = {235, 535, 290, 182, 403, 567, 878, 149}; /* bytes, measured */
     uint64_t est = maxlines ? maxlines : size / line_len[fmt] + 1;

@@ -21,10 +21,8 @@ command -v igzip >/dev/null || { echo "bench: igzip not found (apt-get install i
 [ -x "${SCAN%% *}" ] || { echo "bench: ${SCAN%% *} not built (make)"; exit 1; }
 cc -O2 -o "$OUT/gen" bench/gen.c
 cc -O2 -pthread -o "$OUT/prefilter" bench/prefilter.c
-if [ ! -f "$OUT/node_modules/@duckdb/node-api/package.json" ]; then
-    npm install --no-audit --no-fund --prefix "$OUT" @duckdb/node-api >/dev/null
-fi
-cp bench/duckdb.mjs "$OUT/duckdb.mjs"
+. bench/lib.sh
+duckdb_setup
 log=$OUT/access-$SIZE-$SEED.log
 truth=$OUT/truth-$SIZE-$SEED.csv
 gz=$log.gz
@@ -39,38 +37,20 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 cat "$log" >/dev/null    # warm the page cache
 cat "$gz" >/dev/null
 
-declare -A MED RSS
-# run NAME CMD...: RUNS timed runs; median wall seconds and max peak RSS (KB)
-run() {
-    local name=$1; shift
-    local times=() rss=0 i t m
-    for i in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$OUT/.time" "$@" >/dev/null 2>"$OUT/.err" || { echo "bench: $name failed:"; cat "$OUT/.err"; exit 1; }
-        read -r t m <"$OUT/.time"
-        times+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
-    done
-    MED[$name]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
-    RSS[$name]=$rss
-    printf '%-28s median %6.2f s  (runs: %s)  peak RSS %6d MB\n' "$name" "${MED[$name]}" "${times[*]}" $((rss / 1024))
-}
-check() {  # check NAME CSV
-    if cmp -s "$truth" "$2"; then echo "  $1: answer matches the truth"; else echo "  $1: WRONG ANSWER"; diff "$truth" "$2" | head -5; exit 1; fi
-}
-
 echo "--- limits"
 run "wc -l" wc -l "$log"
 run "prefilter pass ($T threads)" "$OUT/prefilter" "$log" "$NEEDLE" "$T"
 run "igzip -dc" sh -c "igzip -dc '$gz' >/dev/null"
 echo "--- the exposure job"
 run "klartext ($T threads)" $SCAN --rule bench/profile.rule --csv "$OUT/klartext.csv" --threads "$T" "$log"
-check klartext "$OUT/klartext.csv"
+check klartext "$truth" "$OUT/klartext.csv"
 run "klartext .gz" $SCAN --rule bench/profile.rule --csv "$OUT/klartext-gz.csv" --threads "$T" "$gz"
-check "klartext .gz" "$OUT/klartext-gz.csv"
+check "klartext .gz" "$truth" "$OUT/klartext-gz.csv"
 run "duckdb ($T threads)" node "$OUT/duckdb.mjs" "$log" "$OUT/duckdb.csv" "$T"
-check duckdb "$OUT/duckdb.csv"
+check duckdb "$truth" "$OUT/duckdb.csv"
 run "mawk" sh -c "mawk -f bench/exposure.awk -f bench/scan.awk '$log' | LC_ALL=C sort >'$OUT/mawk.body'"
 { head -1 "$truth"; cat "$OUT/mawk.body"; } >"$OUT/mawk.csv"
-check mawk "$OUT/mawk.csv"
+check mawk "$truth" "$OUT/mawk.csv"
 echo "--- ratios (medians of $RUNS)"
 k=${MED["klartext ($T threads)"]}; kg=${MED["klartext .gz"]}
 d=${MED["duckdb ($T threads)"]}; m=${MED[mawk]}; p=${MED["prefilter pass ($T threads)"]}; i=${MED["igzip -dc"]}
