@@ -393,10 +393,11 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
 /* ---- canonical result ---- */
 struct rsubj {
     const char *id;
+    uint64_t pre; /* the id's first 8 bytes, big-endian (prefix_key): compared before the id */
     int64_t first, last;
     uint64_t views, fields;
-    uint32_t page_off, npages, pair_off, npairs;
-    uint64_t viewers, signed_in, anon;
+    uint32_t page_off, npages, pair_off, npairs; /* npairs: the viewers */
+    uint32_t signed_in; /* of the viewers; the others are anonymous */
 };
 struct rpair {
     uint32_t subj;
@@ -462,15 +463,13 @@ static void res_index_pairs(scan_result *r)
     for (size_t i = 0; i < r->nsubj; i++) {
         r->subj[i].pair_off = 0;
         r->subj[i].npairs = 0;
-        r->subj[i].viewers = r->subj[i].signed_in = r->subj[i].anon = 0;
+        r->subj[i].signed_in = 0;
     }
     for (size_t k = 0; k < r->npairs; k++) {
         struct rsubj *s = &r->subj[r->pairs[k].subj];
         if (!s->npairs) s->pair_off = (uint32_t)k;
         s->npairs++;
-        s->viewers++;
         if (r->pairs[k].kind == SCAN_VIEWER_USER) s->signed_in++;
-        else s->anon++;
     }
 }
 
@@ -496,6 +495,53 @@ static uint64_t prefix_key(const char *s, size_t n)
     for (size_t i = 0; i < 8; i++) k = k << 8 | (i < n ? (unsigned char)s[i] : 0);
     return k;
 }
+
+/* keys[0..n) by pre: least significant 16 bits first, a pass skipped where every key has the
+ * same digit (ids that share a prefix); tmp holds n keys. Stable. */
+static void radix_skeys(struct skey *keys, struct skey *tmp, size_t n)
+{
+    size_t *cnt = xmalloc(((size_t)1 << 16) * sizeof *cnt);
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(cnt, 0, ((size_t)1 << 16) * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[keys[i].pre >> shift & 0xffff]++;
+        if (cnt[keys[0].pre >> shift & 0xffff] == n) continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < ((size_t)1 << 16); d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) tmp[cnt[keys[i].pre >> shift & 0xffff]++] = keys[i];
+        memcpy(keys, tmp, n * sizeof *keys);
+    }
+    free(cnt);
+}
+
+/* the agg's subjects in bytewise order of their ids: a radix sort of the 8-byte prefixes, then
+ * runs of equal prefixes by the whole id */
+static struct skey *sorted_subjects(const struct agg *a)
+{
+    size_t n = a->nsubj;
+    struct skey *keys = xmalloc((n + 1) * sizeof *keys);
+    for (uint32_t i = 0; i < a->nsubj; i++) {
+        keys[i].pre = prefix_key(a->subj[i].id, a->subj[i].len);
+        keys[i].idx = i;
+    }
+    if (n < 4096) {
+        qsort_r(keys, n, sizeof *keys, cmp_skey, (void *)a);
+        return keys;
+    }
+    struct skey *tmp = xmalloc(n * sizeof *tmp);
+    radix_skeys(keys, tmp, n);
+    free(tmp);
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && keys[e].pre == keys[i].pre) e++;
+        if (e - i > 1) qsort_r(keys + i, e - i, sizeof *keys, cmp_skey, (void *)a);
+        i = e;
+    }
+    return keys;
+}
 static int cmp_rpair(const void *x, const void *y)
 {
     const struct rpair *a = x, *b = y;
@@ -516,50 +562,42 @@ static uint64_t remap_bits(uint64_t bits, const int *map)
     return o;
 }
 
-scan_result *agg_finish(struct agg *a)
+/* the field names sorted; map[old bit] = new bit */
+static void finish_fields(scan_result *r, const struct agg *a, int *map)
 {
-    scan_result *r = res_new();
-    memcpy(r->digest, a->digest, 32);
-    memcpy(r->key_fp, a->key_fp, 8);
-    r->keep_viewers = a->keep_viewers;
-    arena_adopt(&r->ar, &a->ar); /* every string stays where the agg put it (NUL-terminated) */
-    /* fields: sorted names, map old bit -> new bit */
-    int order[SCAN_MAX_FIELDS], map[SCAN_MAX_FIELDS];
-    const char *names[SCAN_MAX_FIELDS];
-    for (int i = 0; i < a->nf; i++) names[i] = a->fname[i];
+    int order[SCAN_MAX_FIELDS];
     for (int i = 0; i < a->nf; i++) order[i] = i;
     for (int i = 1; i < a->nf; i++) /* insertion sort, at most 64 */
-        for (int k = i; k > 0 && strcmp(names[order[k - 1]], names[order[k]]) > 0; k--) {
+        for (int k = i; k > 0 && strcmp(a->fname[order[k - 1]], a->fname[order[k]]) > 0; k--) {
             int t = order[k];
             order[k] = order[k - 1];
             order[k - 1] = t;
         }
     for (int i = 0; i < a->nf; i++) {
         map[order[i]] = i;
-        r->fieldnames[i] = names[order[i]];
+        r->fieldnames[i] = a->fname[order[i]];
     }
     r->nfields = a->nf;
-    /* subjects sorted bytewise */
-    struct skey *keys = xmalloc(((size_t)a->nsubj + 1) * sizeof *keys);
-    uint32_t *idx = xmalloc(((size_t)a->nsubj + 1) * sizeof *idx);
+}
+
+/* the subjects in id order with their sorted pages; returns newi[old index] = new index. The
+ * agg's subjects and pages are freed here (at the peak of memory, nothing twice that need not be) */
+static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
+{
+    struct skey *keys = sorted_subjects(a);
     uint32_t *newi = xmalloc(((size_t)a->nsubj + 1) * sizeof *newi);
-    for (uint32_t i = 0; i < a->nsubj; i++) {
-        keys[i].pre = prefix_key(a->subj[i].id, a->subj[i].len);
-        keys[i].idx = i;
-    }
-    qsort_r(keys, a->nsubj, sizeof *keys, cmp_skey, a);
-    for (uint32_t i = 0; i < a->nsubj; i++) idx[i] = keys[i].idx;
-    free(keys);
     r->nsubj = a->nsubj;
-    r->subj = xcalloc(a->nsubj + 1, sizeof *r->subj);
+    r->subj = xmalloc(((size_t)a->nsubj + 1) * sizeof *r->subj);
     r->npages = a->npages;
-    r->pages = xcalloc(a->npages + 1, sizeof *r->pages);
+    r->pages = xmalloc(((size_t)a->npages + 1) * sizeof *r->pages);
     size_t pg = 0;
     for (uint32_t k = 0; k < a->nsubj; k++) {
-        const struct asubj *s = &a->subj[idx[k]];
+        const struct asubj *s = &a->subj[keys[k].idx];
         struct rsubj *o = &r->subj[k];
-        newi[idx[k]] = k;
+        memset(o, 0, sizeof *o);
+        newi[keys[k].idx] = k;
         o->id = s->id;
+        o->pre = keys[k].pre;
         o->first = s->first;
         o->last = s->last;
         o->views = s->views;
@@ -567,17 +605,29 @@ scan_result *agg_finish(struct agg *a)
         o->page_off = (uint32_t)pg;
         for (uint32_t p = s->page_head; p; p = a->pages[p - 1].next) r->pages[pg++] = a->pages[p - 1].p;
         o->npages = (uint32_t)(pg - o->page_off);
-        qsort(r->pages + o->page_off, o->npages, sizeof *r->pages, cmp_cstr);
+        if (o->npages > 1) qsort(r->pages + o->page_off, o->npages, sizeof *r->pages, cmp_cstr);
     }
+    free(keys);
+    free(a->subj);
+    free(a->pages);
+    a->subj = NULL;
+    a->pages = NULL;
+    return newi;
+}
+
+/* the pairs grouped by the new subject index (a counting sort), each person's by hash */
+static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
+{
     r->npairs = a->npairs;
-    r->pairs = xcalloc(a->npairs + 1, sizeof *r->pairs);
-    uint32_t *start = xcalloc((size_t)a->nsubj + 1, sizeof *start);
+    r->pairs = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pairs);
+    uint32_t *start = xcalloc((size_t)r->nsubj + 1, sizeof *start);
     for (uint32_t k = 0; k < a->npairs; k++) start[newi[a->pairs[k].subj] + 1]++;
-    for (uint32_t k = 0; k < a->nsubj; k++) start[k + 1] += start[k];
+    for (size_t k = 0; k < r->nsubj; k++) start[k + 1] += start[k];
     for (uint32_t k = 0; k < a->npairs; k++) {
         const struct apair *p = &a->pairs[k];
         uint32_t si = newi[p->subj];
         struct rpair *o = &r->pairs[start[si]++];
+        memset(o, 0, sizeof *o);
         o->subj = si;
         o->kind = p->kind;
         memcpy(o->h, p->h, SCAN_HASH_LEN);
@@ -587,6 +637,8 @@ scan_result *agg_finish(struct agg *a)
         o->raw = p->raw;
     }
     free(start);
+    free(a->pairs);
+    a->pairs = NULL;
     for (size_t k = 0; k < r->npairs;) { /* each person's few viewers, by hash */
         size_t e = k + 1;
         while (e < r->npairs && r->pairs[e].subj == r->pairs[k].subj) e++;
@@ -594,6 +646,23 @@ scan_result *agg_finish(struct agg *a)
         k = e;
     }
     res_index_pairs(r);
+}
+
+scan_result *agg_finish(struct agg *a)
+{
+    scan_result *r = res_new();
+    memcpy(r->digest, a->digest, 32);
+    memcpy(r->key_fp, a->key_fp, 8);
+    r->keep_viewers = a->keep_viewers;
+    arena_adopt(&r->ar, &a->ar); /* every string stays where the agg put it (NUL-terminated) */
+    int map[SCAN_MAX_FIELDS];
+    finish_fields(r, a, map);
+    free(a->stab); /* the tables are done with: less memory at the peak */
+    free(a->ptab);
+    a->stab = a->ptab = NULL;
+    uint32_t *newi = finish_subjects(r, a, map);
+    finish_pairs(r, a, newi);
+    free(newi);
     r->nhours = a->nhours;
     r->hours = xcalloc(a->nhours + 1, sizeof *r->hours);
     for (uint32_t k = 0; k < a->nhours; k++) {
@@ -601,8 +670,6 @@ scan_result *agg_finish(struct agg *a)
         r->hours[k].views = a->hours[k].views;
     }
     qsort(r->hours, r->nhours, sizeof *r->hours, cmp_rhour);
-    free(idx);
-    free(newi);
     agg_free(a);
     return r;
 }
@@ -740,6 +807,12 @@ static void merge_pages(scan_result *c, int steal, const char *const *pa, size_t
     }
 }
 
+static int cmp_rsubj(const struct rsubj *a, const struct rsubj *b)
+{
+    if (a->pre != b->pre) return a->pre < b->pre ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
 /* the subjects (merge-join on the id) with their pages; ia[x] / ib[y] map a's and b's subject
  * indexes to c's (the caller frees both) */
 static void merge_subjects(scan_result *c, const scan_result *a, const scan_result *b, int steal, const int *ma,
@@ -750,11 +823,12 @@ static void merge_subjects(scan_result *c, const scan_result *a, const scan_resu
     c->subj = xcalloc(na + nb + 1, sizeof *c->subj);
     c->pages = xcalloc(a->npages + b->npages + 1, sizeof *c->pages);
     while (x < na || y < nb) {
-        int cmp = x >= na ? 1 : y >= nb ? -1 : strcmp(a->subj[x].id, b->subj[y].id);
+        int cmp = x >= na ? 1 : y >= nb ? -1 : cmp_rsubj(&a->subj[x], &b->subj[y]);
         struct rsubj *o = &c->subj[k];
         const struct rsubj *sa = cmp <= 0 ? &a->subj[x] : NULL, *sb = cmp >= 0 ? &b->subj[y] : NULL;
         const struct rsubj *s0 = sa ? sa : sb;
         o->id = mdup(c, steal, s0->id);
+        o->pre = s0->pre;
         o->first = INT64_MAX;
         o->last = INT64_MIN;
         o->page_off = (uint32_t)pg;
@@ -851,6 +925,16 @@ static void merge_files_and_run(scan_result *c, const scan_result *a, const scan
     c->threads = a->threads > b->threads ? a->threads : b->threads;
 }
 
+/* frees r's subjects and pages (its pairs keep their subject indexes) */
+static void release_subjects(scan_result *r)
+{
+    free(r->subj);
+    free(r->pages);
+    r->subj = NULL;
+    r->pages = NULL;
+    r->nsubj = r->npages = 0;
+}
+
 static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen)
 {
     if (memcmp(a->digest, b->digest, 32)) {
@@ -876,6 +960,10 @@ static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *e
     }
     uint32_t *ia, *ib;
     merge_subjects(c, a, b, steal, ma, mb, &ia, &ib);
+    if (steal) { /* a and b go: their subjects and pages now, not after the pairs */
+        release_subjects(a);
+        release_subjects(b);
+    }
     merge_pairs(c, a, b, steal, ia, ib);
     free(ia);
     free(ib);
@@ -898,9 +986,9 @@ void scan_result_exposure(const scan_result *r, size_t i, struct scan_exposure *
     o->first_seen = s->first;
     o->last_seen = s->last;
     o->views = s->views;
-    o->viewers = s->viewers;
+    o->viewers = s->npairs;
     o->signed_in_viewers = s->signed_in;
-    o->anonymous_viewers = s->anon;
+    o->anonymous_viewers = s->npairs - s->signed_in;
     o->npages = s->npages;
     o->pages = r->pages + s->page_off;
     for (int f = 0; f < r->nfields; f++)
@@ -1202,6 +1290,7 @@ static const char *read_subjects(struct rbuf *b, scan_result *r, uint32_t nf)
     for (uint64_t i = 0; i < ns && !b->bad; i++) {
         struct rsubj *s = &r->subj[i];
         s->id = rb_str(b, &r->ar);
+        s->pre = prefix_key(s->id, strlen(s->id));
         s->first = (int64_t)rb_u64(b);
         s->last = (int64_t)rb_u64(b);
         s->views = rb_u64(b);

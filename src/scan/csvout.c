@@ -2,74 +2,95 @@
 #include "scan/scan_int.h"
 #include "util/csv.h"
 #include "util/ktime.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
-struct obuf {
-    char b[1 << 16];
-    size_t n;
-    FILE *f;
-    int err;
+/* The rows are formatted by up to CSV_THREADS threads, CSV_ROWS rows each per round, into
+ * buffers of their own, and each round goes out in one writev: the CSV of millions of people
+ * costs the formatting divided by the threads plus one system call per round. */
+#define CSV_THREADS 8
+#define CSV_ROWS 16384
+
+struct isocache {
+    int64_t day;
+    char date[11];
 };
 
-static void ob_flush(struct obuf *o)
-{
-    if (o->n && fwrite(o->b, 1, o->n, o->f) != o->n) o->err = 1;
-    o->n = 0;
-}
-static void ob_put(struct obuf *o, const char *s, size_t n)
-{
-    while (n) {
-        if (o->n == sizeof o->b) ob_flush(o);
-        size_t k = sizeof o->b - o->n < n ? sizeof o->b - o->n : n;
-        memcpy(o->b + o->n, s, k);
-        o->n += k;
-        s += k;
-        n -= k;
-    }
-}
-static void ob_s(struct obuf *o, const char *s)
-{
-    ob_put(o, s, strlen(s));
-}
+/* one thread's rows [from, to) */
+struct csvpart {
+    const scan_result *r;
+    size_t from, to;
+    struct buf b;
+    int fail;
+    struct isocache c1, c2;
+    size_t *len; /* the cells' parts' lengths */
+    size_t cap;
+};
 
 /* One cell: the parts joined with ';' — as a list (util/semilist.h: '\' and ';' inside a part
- * written "\\" and "\;") when LIST, so that a page with a ';' stays one page. RFC 4180: quote
- * only when the cell holds a comma, a quote or a line break. The formula guard of util/csv.h:
- * a leading ' when a spreadsheet would run the cell as a formula; a cell of several parts holds
- * a ';', so it is never a plain number or the lone "-" and only its first byte decides. */
-static void ob_field(struct obuf *o, const char *const *parts, size_t n, int list)
+ * written "\\" and "\;") when the cell is a list, so that a page with a ';' stays one page.
+ * RFC 4180: quote only when the cell holds a comma, a quote or a line break. The formula guard
+ * of util/csv.h: a leading ' when a spreadsheet would run the cell as a formula; a cell of
+ * several parts holds a ';', so it is never a plain number or the lone "-" and only its first
+ * byte decides. q: quoted; x: a part holds a list's special byte. Writes at *o, which has room
+ * for 2 * the parts' length + n + 3 bytes (cell_bound). */
+static char *put_cell(char *o, const char *const *parts, const size_t *len, size_t n, int q, int x)
 {
-    int q = 0, g = 0;
-    for (size_t i = 0; i < n && !q; i++)
-        for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
-            if (*p == ',' || *p == '"' || *p == '\r' || *p == '\n') {
-                q = 1;
-                break;
-            }
-    if (n && csv_formula_char((unsigned char)parts[0][0])) g = n > 1 || csv_needs_guard(parts[0], strlen(parts[0]));
-    if (q) ob_put(o, "\"", 1);
-    if (g) ob_put(o, "'", 1);
+    int g = 0;
+    if (n && csv_formula_char((unsigned char)parts[0][0])) g = n > 1 || csv_needs_guard(parts[0], len[0]);
+    if (q) *o++ = '"';
+    if (g) *o++ = '\'';
     for (size_t i = 0; i < n; i++) {
-        if (i) ob_put(o, ";", 1);
-        if (!q && !(list && strpbrk(parts[i], ";\\"))) {
-            ob_s(o, parts[i]);
+        if (i) *o++ = ';';
+        if (!q && !x) {
+            memcpy(o, parts[i], len[i]);
+            o += len[i];
             continue;
         }
         for (const char *p = parts[i]; *p; p++) {
-            if (q && *p == '"') ob_put(o, "\"\"", 2);
-            else if (list && (*p == ';' || *p == '\\')) {
-                ob_put(o, "\\", 1);
-                ob_put(o, p, 1);
-            } else ob_put(o, p, 1);
+            if (q && *p == '"') *o++ = '"';
+            else if (x && (*p == ';' || *p == '\\')) *o++ = '\\';
+            *o++ = *p;
         }
     }
-    if (q) ob_put(o, "\"", 1);
+    if (q) *o++ = '"';
+    return o;
 }
 
-static void ob_u64(struct obuf *o, uint64_t v)
+/* the parts' lengths into len; *q: a part needs quotes; *x (list: the cell is a list): a part
+ * holds ';' or '\'; returns the room put_cell needs */
+static size_t cell_bound(const char *const *parts, size_t n, size_t *len, int *q, int list, int *x)
+{
+    static const unsigned char stop[2][256] = {
+        {[0] = 1, [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1},
+        {[0] = 1, [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1, [';'] = 1, ['\\'] = 1}};
+    const unsigned char *t = stop[list != 0];
+    size_t room = n + 3;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)parts[i];
+        size_t k = 0;
+        for (;;) {
+            while (!t[p[k]]) k++;
+            if (!p[k]) break;
+            if (p[k] == ';' || p[k] == '\\') *x = 1;
+            else *q = 1;
+            k++;
+        }
+        len[i] = k;
+        room += 2 * k;
+    }
+    return room;
+}
+
+static char *put_u64(char *o, uint64_t v)
 {
     char b[24];
     int n = 24;
@@ -77,15 +98,19 @@ static void ob_u64(struct obuf *o, uint64_t v)
         b[--n] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    ob_put(o, b + n, (size_t)(24 - n));
+    memcpy(o, b + n, (size_t)(24 - n));
+    return o + (24 - n);
+}
+
+static inline char *put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" without printf; the date part is cached */
-struct isocache {
-    int64_t day;
-    char date[11];
-};
-static void ob_time(struct obuf *o, struct isocache *c, int64_t t)
+static char *put_time(char *o, struct isocache *c, int64_t t)
 {
     int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t s = t - day * 86400;
@@ -99,71 +124,146 @@ static void ob_time(struct obuf *o, struct isocache *c, int64_t t)
             memcpy(c->date, b, 10);
         } else {
             char *q = c->date;
-            q[0] = (char)('0' + y / 1000);
-            q[1] = (char)('0' + y / 100 % 10);
-            q[2] = (char)('0' + y / 10 % 10);
-            q[3] = (char)('0' + y % 10);
-            q[4] = '-';
-            q[5] = (char)('0' + mo / 10);
-            q[6] = (char)('0' + mo % 10);
-            q[7] = '-';
-            q[8] = (char)('0' + d / 10);
-            q[9] = (char)('0' + d % 10);
+            q = put2(q, (int)(y / 100));
+            q = put2(q, (int)(y % 100));
+            *q++ = '-';
+            q = put2(q, (int)mo);
+            *q++ = '-';
+            put2(q, (int)d);
         }
         c->date[10] = 0;
         c->day = day;
     }
-    char b[20];
-    memcpy(b, c->date, 10);
-    int h = (int)(s / 3600), m = (int)(s / 60 % 60), sec = (int)(s % 60);
-    b[10] = 'T';
-    b[11] = (char)('0' + h / 10);
-    b[12] = (char)('0' + h % 10);
-    b[13] = ':';
-    b[14] = (char)('0' + m / 10);
-    b[15] = (char)('0' + m % 10);
-    b[16] = ':';
-    b[17] = (char)('0' + sec / 10);
-    b[18] = (char)('0' + sec % 10);
-    b[19] = 'Z';
-    ob_put(o, b, 20);
+    memcpy(o, c->date, 10);
+    o[10] = 'T';
+    put2(o + 11, (int)(s / 3600));
+    o[13] = ':';
+    put2(o + 14, (int)(s / 60 % 60));
+    o[16] = ':';
+    put2(o + 17, (int)(s % 60));
+    o[19] = 'Z';
+    return o + 20;
+}
+
+/* one row; -1 when the buffer cannot grow */
+static int put_row(struct csvpart *c, const struct scan_exposure *e)
+{
+    size_t nl = 1 + e->nfields + e->npages;
+    if (nl > c->cap) {
+        c->cap = nl * 2;
+        c->len = xrealloc(c->len, c->cap * sizeof *c->len);
+    }
+    size_t *ls = c->len, *lf = ls + 1, *lp = lf + e->nfields;
+    int qs = 0, qp = 0, qf = 0, xs = 0, xp = 0, xf = 0;
+    size_t room = cell_bound(&e->subject, 1, ls, &qs, 0, &xs) + cell_bound(e->fields, e->nfields, lf, &qf, 1, &xf) +
+                  cell_bound(e->pages, e->npages, lp, &qp, 1, &xp) + 4 * 24 + 2 * 20 + 8;
+    if (buf_reserve(&c->b, room)) return -1;
+    char *o = c->b.p + c->b.len;
+    o = put_cell(o, &e->subject, ls, 1, qs, 0);
+    *o++ = ',';
+    o = put_time(o, &c->c1, e->first_seen);
+    *o++ = ',';
+    o = put_time(o, &c->c2, e->last_seen);
+    const uint64_t num[] = {e->views, e->viewers, e->signed_in_viewers, e->anonymous_viewers};
+    for (int k = 0; k < 4; k++) {
+        *o++ = ',';
+        o = put_u64(o, num[k]);
+    }
+    *o++ = ',';
+    o = put_cell(o, e->pages, lp, e->npages, qp, xp);
+    *o++ = ',';
+    o = put_cell(o, e->fields, lf, e->nfields, qf, xf);
+    *o++ = '\n';
+    c->b.len = (size_t)(o - c->b.p);
+    return 0;
+}
+
+static void *format_rows(void *arg)
+{
+    struct csvpart *c = arg;
+    buf_reset(&c->b);
+    for (size_t i = c->from; i < c->to && !c->fail; i++) {
+        struct scan_exposure e;
+        scan_result_exposure(c->r, i, &e);
+        if (put_row(c, &e)) c->fail = 1;
+    }
+    return NULL;
+}
+
+/* every byte of the n buffers to fd, in as few writev calls as the kernel allows */
+static int write_all(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        while (n > 0 && (size_t)w >= iov->iov_len) {
+            w -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
+
+/* one round: rows [from, ...) by nt threads (the first on this one), then written */
+static int csv_round(struct csvpart *parts, int nt, size_t from, size_t n, FILE *f)
+{
+    pthread_t tid[CSV_THREADS];
+    int started[CSV_THREADS] = {0}, used = 0;
+    for (int t = 0; t < nt && from < n; t++, used++) {
+        parts[t].from = from;
+        parts[t].to = n - from > CSV_ROWS ? from + CSV_ROWS : n;
+        from = parts[t].to;
+        if (t && !pthread_create(&tid[t], NULL, format_rows, &parts[t])) started[t] = 1;
+    }
+    for (int t = 0; t < used; t++)
+        if (!started[t]) format_rows(&parts[t]);
+    for (int t = 1; t < used; t++)
+        if (started[t]) pthread_join(tid[t], NULL);
+    struct iovec iov[CSV_THREADS];
+    for (int t = 0; t < used; t++) {
+        if (parts[t].fail) {
+            errno = ENOMEM;
+            return -1;
+        }
+        iov[t].iov_base = parts[t].b.p;
+        iov[t].iov_len = parts[t].b.len;
+    }
+    int fd = fileno(f);
+    if (fd >= 0) return write_all(fd, iov, used);
+    for (int t = 0; t < used; t++)
+        if (fwrite(iov[t].iov_base, 1, iov[t].iov_len, f) != iov[t].iov_len) return -1;
+    return 0;
 }
 
 int scan_write_csv(const scan_result *r, FILE *f)
 {
-    struct obuf *o = calloc(1, sizeof *o);
-    if (!o) return -1;
-    o->f = f;
-    ob_s(o, "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n");
-    size_t n = scan_result_exposures(r);
-    struct isocache c1 = {0, {0}}, c2 = {0, {0}};
-    for (size_t i = 0; i < n; i++) {
-        struct scan_exposure e;
-        scan_result_exposure(r, i, &e);
-        ob_field(o, &e.subject, 1, 0);
-        ob_put(o, ",", 1);
-        ob_time(o, &c1, e.first_seen);
-        ob_put(o, ",", 1);
-        ob_time(o, &c2, e.last_seen);
-        ob_put(o, ",", 1);
-        ob_u64(o, e.views);
-        ob_put(o, ",", 1);
-        ob_u64(o, e.viewers);
-        ob_put(o, ",", 1);
-        ob_u64(o, e.signed_in_viewers);
-        ob_put(o, ",", 1);
-        ob_u64(o, e.anonymous_viewers);
-        ob_put(o, ",", 1);
-        ob_field(o, e.pages, e.npages, 1);
-        ob_put(o, ",", 1);
-        ob_field(o, e.fields, e.nfields, 1);
-        ob_put(o, "\n", 1);
+    static const char head[] =
+        "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n";
+    if (fputs(head, f) == EOF || fflush(f)) return -1;
+    struct scan_totals t;
+    scan_result_totals(r, &t);
+    int nt = t.threads < 1 ? 1 : t.threads > CSV_THREADS ? CSV_THREADS : t.threads;
+    struct csvpart parts[CSV_THREADS];
+    memset(parts, 0, sizeof parts);
+    for (int k = 0; k < nt; k++) {
+        parts[k].r = r;
+        buf_init(&parts[k].b, SIZE_MAX / 2);
     }
-    ob_flush(o);
-    int err = o->err;
-    free(o);
-    if (fflush(f) != 0) err = 1;
-    return err ? -1 : 0;
+    size_t n = scan_result_exposures(r);
+    int rc = 0;
+    for (size_t from = 0; from < n && !rc; from += (size_t)nt * CSV_ROWS) rc = csv_round(parts, nt, from, n, f);
+    for (int k = 0; k < nt; k++) {
+        buf_release(&parts[k].b);
+        free(parts[k].len);
+    }
+    if (fflush(f) != 0) rc = -1;
+    return rc;
 }
 
 static void addf(char *buf, size_t len, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
