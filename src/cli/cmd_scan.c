@@ -95,6 +95,45 @@ static int write_csv(const scan_result *res, struct out *csv, const char *path)
     return 0;
 }
 
+/* the default --memory-limit: three quarters of the physical memory, or of the control group's
+ * memory.max when that is lower (a container) */
+static uint64_t default_memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t m = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+    char *t, e[256];
+    size_t n;
+    if (!file_read("/sys/fs/cgroup/memory.max", 64, &t, &n, e, sizeof e)) {
+        char *end;
+        unsigned long long c = strtoull(t, &end, 10);
+        if (end != t && c && (!m || c < m)) m = c;
+        free(t);
+    }
+    return m / 4 * 3;
+}
+
+/* --memory-limit: N with K, M, G or T (powers of 1024), or "none"; 0 or the exit code */
+static int memory_limit(const char *v, uint64_t *out)
+{
+    if (!v) {
+        *out = default_memory_limit();
+        return 0;
+    }
+    if (!strcmp(v, "none")) {
+        *out = 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : *end == 'T' ? 40 : 0;
+    if (shift) end++;
+    if (errno || end == v || *end || !n || !(v[0] >= '0' && v[0] <= '9') || n > (UINT64_MAX >> shift))
+        return kt_error(2, "--memory-limit: '%s' is not a size such as 512M, 8G or none", v);
+    *out = (uint64_t)n << shift;
+    return 0;
+}
+
 /* the scan options given on the command line into so; 0 or the exit code */
 static int scan_options(struct opt *o, struct scan_opts *so, const char *incid)
 {
@@ -111,6 +150,8 @@ static int scan_options(struct opt *o, struct scan_opts *so, const char *incid)
     so->keep_going = opt_get(o, "keep-going")->given > 0;
     so->keep_viewers = opt_get(o, "keep-viewers")->given > 0;
     so->hash_inputs = opt_get(o, "hash-inputs")->given > 0;
+    int rc = memory_limit(opt_get(o, "memory-limit")->value, &so->memory_limit);
+    if (rc) return rc;
     if (so->keep_viewers && !incid)
         return kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)");
     return 0;
@@ -173,6 +214,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
         {"keep-going", NULL, "go on after a corrupt or unreadable file, reporting the loss"},
         {"keep-viewers", NULL, "also store raw viewer identities (default: keyed hashes only)"},
         {"hash-inputs", NULL, "record each input file's SHA-256 (computed in the same pass)"},
+        {"memory-limit", "SIZE", "stop (exit 1) before the scan needs more (512M, 8G, none; default: 3/4 of RAM)"},
         {"progress", NULL, "draw the progress bar even when stderr is not a terminal"},
         {"no-progress", NULL, "never draw the progress bar"},
         {0},

@@ -111,6 +111,7 @@ struct ahour {
 
 struct agg {
     int keep_viewers;
+    struct agg_mem *mem; /* NULL: not counted */
     unsigned char *key; /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
     unsigned char key_fp[8];
     unsigned char digest[32];
@@ -140,16 +141,45 @@ struct agg {
     uint32_t lasthour_i;
 };
 
+/* What the aggregates hold is counted as capacity (arrays and tables double, arena blocks are
+ * 1 MiB), which is more than they touch; each thread's canonical copy is made while its tables
+ * are freed step by step, and the merge's copy while the consumed results' subjects go first.
+ * Measured peak RSS against the held bytes at the end of the aggregation (docs/performance.md,
+ * "Memory"): 1.11-1.25x, plus the readers' buffers. */
+uint64_t agg_mem_peak(uint64_t held)
+{
+    return held / 4 * 5 + ((uint64_t)16 << 20);
+}
+
+/* n more bytes held (as capacity: what is allocated, touched or not) */
+static void charge(struct agg *a, size_t n)
+{
+    struct agg_mem *m = a->mem;
+    if (!m) return;
+    uint64_t now = atomic_fetch_add_explicit(&m->bytes, n, memory_order_relaxed) + n;
+    if (m->limit && agg_mem_peak(now) > m->limit && !atomic_exchange(&m->over, 1) && m->stop) atomic_store(m->stop, 1);
+}
+
+/* a string in the agg's arena, a new block counted */
+static char *agg_dup(struct agg *a, const char *s, size_t n)
+{
+    const struct ablk *h = a->ar.head;
+    char *p = arena_dup(&a->ar, s, n);
+    if (a->ar.head != h) charge(a, sizeof *a->ar.head + a->ar.head->cap);
+    return p;
+}
+
 static void key_fingerprint(const unsigned char key[SCAN_KEY_LEN], unsigned char fp[8])
 {
     static const char msg[] = "klartext scan viewer key check";
     crypto_generichash(fp, 8, (const unsigned char *)msg, sizeof msg - 1, key, SCAN_KEY_LEN);
 }
 
-struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers)
+struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers, struct agg_mem *mem)
 {
     struct agg *a = xcalloc(1, sizeof *a);
     a->keep_viewers = keep_viewers;
+    a->mem = mem;
     if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) { /* as xalloc does */
         fputs("klartext: out of memory\n", stderr);
         exit(1);
@@ -202,6 +232,7 @@ int agg_field(struct agg *a, const char *name, size_t len)
 static void subj_grow(struct agg *a)
 {
     uint32_t nm = a->smask * 2 + 1;
+    charge(a, ((size_t)a->smask + 1) * sizeof *a->stab);
     uint32_t *t = xcalloc((size_t)nm + 1, sizeof *t);
     for (uint32_t i = 0; i <= a->smask; i++) {
         uint32_t v = a->stab[i];
@@ -226,12 +257,13 @@ static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
         j = (j + 1) & a->smask;
     }
     if (a->nsubj == a->capsubj) {
+        charge(a, (a->capsubj ? a->capsubj : 1024) * sizeof *a->subj);
         a->capsubj = a->capsubj ? a->capsubj * 2 : 1024;
         a->subj = xrealloc(a->subj, (size_t)a->capsubj * sizeof *a->subj);
     }
     struct asubj *x = &a->subj[a->nsubj];
     memset(x, 0, sizeof *x);
-    x->id = arena_dup(&a->ar, s, n);
+    x->id = agg_dup(a, s, n);
     x->len = (uint32_t)n;
     x->hash = h;
     x->first = INT64_MAX;
@@ -253,6 +285,7 @@ static uint64_t pair_hash(uint64_t subj_hash, const uint8_t h[SCAN_HASH_LEN])
 static void pair_grow(struct agg *a)
 {
     uint32_t nm = a->pmask * 2 + 1;
+    charge(a, ((size_t)a->pmask + 1) * sizeof *a->ptab);
     uint32_t *t = xcalloc((size_t)nm + 1, sizeof *t);
     for (uint32_t i = 0; i <= a->pmask; i++) {
         uint32_t v = a->ptab[i];
@@ -301,11 +334,12 @@ static inline void page_add(struct agg *a, struct asubj *s, const char *page, si
         pi = pg->next;
     }
     if (a->npages == a->cappages) {
+        charge(a, (a->cappages ? a->cappages : 1024) * sizeof *a->pages);
         a->cappages = a->cappages ? a->cappages * 2 : 1024;
         a->pages = xrealloc(a->pages, (size_t)a->cappages * sizeof *a->pages);
     }
     struct apage *pg = &a->pages[a->npages++];
-    pg->p = arena_dup(&a->ar, page, page_len);
+    pg->p = agg_dup(a, page, page_len);
     pg->len = (uint32_t)page_len;
     pg->next = s->page_head;
     s->page_head = a->npages;
@@ -324,6 +358,7 @@ static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h
         j = (j + 1) & a->pmask;
     }
     if (a->npairs == a->cappairs) {
+        charge(a, (a->cappairs ? a->cappairs : 1024) * sizeof *a->pairs);
         a->cappairs = a->cappairs ? a->cappairs * 2 : 1024;
         a->pairs = xrealloc(a->pairs, (size_t)a->cappairs * sizeof *a->pairs);
     }
@@ -334,7 +369,7 @@ static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h
     memcpy(p->h, h, SCAN_HASH_LEN);
     p->first = INT64_MAX;
     p->last = INT64_MIN;
-    if (a->keep_viewers) p->raw = arena_dup(&a->ar, ident, ident_len);
+    if (a->keep_viewers) p->raw = agg_dup(a, ident, ident_len);
     a->ptab[j] = ++a->npairs;
     if ((uint64_t)a->npairs * 2 > a->pmask) pair_grow(a);
     return &a->pairs[a->npairs - 1];

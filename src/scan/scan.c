@@ -257,6 +257,7 @@ struct job {
     scan_rule *alt[LF_NKIND]; /* the other formats, for the guard */
     atomic_size_t next;
     atomic_int stop;
+    struct agg_mem mem; /* what the aggregates hold, against o->memory_limit */
     atomic_uint_fast64_t bytes_done, matches;
     uint64_t total;
     int check_all;
@@ -1175,7 +1176,7 @@ static void item_begin(struct worker *w, struct item *it)
     guard_begin(&it->guard, &w->gc, it->start == 0, &it->w3c_start);
     if (it->own_agg) {
         w->saved = w->agg;
-        w->agg = agg_new(j->rule, j->o->viewer_key, j->o->keep_viewers);
+        w->agg = agg_new(j->rule, j->o->viewer_key, j->o->keep_viewers, &j->mem);
     }
 }
 
@@ -1210,8 +1211,10 @@ static void *worker_main(void *arg)
     }
     /* canonicalise here, in parallel with the other workers (once: a second round of items
      * has aggregates of its own) */
-    if (w->agg) w->part = agg_finish(w->agg);
-    w->agg = NULL;
+    if (w->agg && !atomic_load(&j->mem.over)) { /* over the memory limit: nothing to finish */
+        w->part = agg_finish(w->agg);
+        w->agg = NULL;
+    }
     pthread_mutex_lock(&j->mu);
     j->running--;
     pthread_cond_broadcast(&j->cv);
@@ -1418,7 +1421,7 @@ static struct worker *workers_new(struct job *j, const scan_rule *rule, const st
     for (int i = 0; i < nw; i++) {
         struct worker *w = &ws[i];
         w->job = j;
-        w->agg = agg_new(rule, o->viewer_key, o->keep_viewers);
+        w->agg = agg_new(rule, o->viewer_key, o->keep_viewers, &j->mem);
         lf_state_init(&w->lf);
         guard_ctx_init(&w->gc, j->alt);
         w->md = pcre2_match_data_create((uint32_t)rule->max_capture + 1, NULL);
@@ -1726,6 +1729,31 @@ static int job_result(struct job *j, struct worker *ws, int nw, double t0, scan_
     return rc;
 }
 
+static void mbytes(uint64_t n, char *out, size_t len)
+{
+    if (n >= (uint64_t)10 << 30) snprintf(out, len, "%.1f GiB", (double)n / (1 << 30));
+    else snprintf(out, len, "%.0f MiB", (double)n / (1 << 20));
+}
+
+/* SCAN_EFAIL: the aggregates grew past what --memory-limit allows; the figures in err */
+static int memory_error(struct job *j, char *err, size_t errlen)
+{
+    char held[32], peak[32], lim[32], done[32], total[32];
+    uint64_t h = atomic_load(&j->mem.bytes);
+    mbytes(h, held, sizeof held);
+    mbytes(agg_mem_peak(h), peak, sizeof peak);
+    mbytes(j->mem.limit, lim, sizeof lim);
+    mbytes(atomic_load(&j->bytes_done), done, sizeof done);
+    mbytes(j->total, total, sizeof total);
+    err_set(err, errlen,
+            "the scan stopped at the memory limit: after %s of %s of log the people and (person, viewer) "
+            "pairs found hold %s, and finishing the scan would take about %s, more than --memory-limit %s; "
+            "nothing was written or stored (give a higher --memory-limit on a machine that has the memory; "
+            "docs/performance.md gives the bytes per person and per pair)",
+            done, j->total ? total : "an unknown size", held, peak, lim);
+    return SCAN_EFAIL;
+}
+
 int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, const struct scan_opts *o,
              scan_result **out, char *err, size_t errlen)
 {
@@ -1744,6 +1772,8 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, con
     memset(&j, 0, sizeof j);
     j.rule = rule;
     j.o = o;
+    j.mem.limit = o->memory_limit;
+    j.mem.stop = &j.stop;
     j.check_all = o->check_all;
     j.files = xcalloc(npaths, sizeof *j.files);
     j.nfiles = npaths;
@@ -1765,7 +1795,8 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, con
         job_run(&j, ws, nw, o); /* the ranges whose layout was not the one assumed */
     }
     if (o->progress) o->progress(o->progress_ctx, atomic_load(&j.bytes_done), j.total, atomic_load(&j.matches));
-    rc = job_result(&j, ws, nw, t0, out, err, errlen);
+    if (atomic_load(&j.mem.over)) rc = memory_error(&j, err, errlen);
+    else rc = job_result(&j, ws, nw, t0, out, err, errlen);
     workers_free(ws, nw);
     free(j.order);
 fail:

@@ -77,6 +77,9 @@ struct scan_opts {
     uint64_t split_bytes; /* 0: automatic (plain files over 32 MiB are cut into byte ranges
                                  for the threads; env KLARTEXT_SCAN_SPLIT=N overrides, for
                                  tests); else cut plain files into ranges of about N bytes */
+    uint64_t memory_limit; /* 0: none; else the scan stops with SCAN_EFAIL ("memory limit") as
+                              soon as the people and pairs it holds imply a peak above this
+                              many bytes (agg_mem_peak), before any result exists */
     unsigned char viewer_key[SCAN_KEY_LEN]; /* BLAKE2b key for viewer hashes (all zero: a
                            fixed public key; the CLI must pass the register's secret key) */
     scan_progress_fn progress; /* NULL, or called now and then (about 5x a second, never per

@@ -7,6 +7,7 @@
 #include "scan/scan.h"
 #include <stdint.h>
 #include <stddef.h>
+#include <stdatomic.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -254,7 +255,20 @@ const char *scan_find(const char *hay, size_t n, const char *needle, size_t m);
 
 /* ---- aggregation (agg.c) ---- */
 struct agg;
-struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers);
+/* What a scan's aggregates hold, shared by its threads: bytes counts every table, array and
+ * string block they allocate; when the peak that holding them implies (agg_mem_peak) passes
+ * limit (0: none), over is set and so is *stop. */
+struct agg_mem {
+    atomic_uint_fast64_t bytes;
+    uint64_t limit;
+    atomic_int over;
+    atomic_int *stop;
+};
+/* the peak memory a scan reaches (the aggregates, their canonical copies and the merge) when
+ * its aggregates hold `held` bytes */
+uint64_t agg_mem_peak(uint64_t held);
+/* mem: NULL, or the scan's accounting (must outlive the agg) */
+struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers, struct agg_mem *mem);
 void agg_free(struct agg *a);
 /* one view of subject at t: page (the target up to '?'), fields as bits into the agg's field
  * table (rule fields first; agg_field adds jsonl names), viewer kind and identity.
