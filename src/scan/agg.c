@@ -87,7 +87,6 @@ struct asubj {
     const char *id;
     uint32_t len;
     uint32_t page_head; /* index+1 into pages, 0 = none */
-    uint64_t hash;
     int64_t first, last;
     uint64_t views, fields;
 };
@@ -121,13 +120,13 @@ struct agg {
     int nf;
     struct asubj *subj;
     uint32_t nsubj, capsubj;
-    uint32_t *stab;
+    uint64_t *stab; /* slots (see slot_make) of subj */
     uint32_t smask;
     struct apage *pages;
     uint32_t npages, cappages;
     struct apair *pairs;
     uint32_t npairs, cappairs;
-    uint32_t *ptab;
+    uint64_t *ptab; /* slots of pairs */
     uint32_t pmask;
     struct ahour *hours;
     uint32_t nhours, caphours;
@@ -229,31 +228,48 @@ int agg_field(struct agg *a, const char *name, size_t len)
     return a->nf++;
 }
 
-static void subj_grow(struct agg *a)
+/* A table slot: 0 is empty, else the upper 32 bits of the entry's 64-bit hash (its position
+ * in the table and a fingerprint) and its index + 1. Probing and growing touch only the table:
+ * an entry's record is read when the fingerprint matches, and a new entry's never. */
+static inline uint64_t slot_make(uint64_t h, uint32_t idx1)
 {
-    uint32_t nm = a->smask * 2 + 1;
-    charge(a, ((size_t)a->smask + 1) * sizeof *a->stab);
-    uint32_t *t = xcalloc((size_t)nm + 1, sizeof *t);
-    for (uint32_t i = 0; i <= a->smask; i++) {
-        uint32_t v = a->stab[i];
+    return (h >> 32) << 32 | idx1;
+}
+
+/* a table twice the size of t[0..mask], every slot placed again; the old one is freed */
+static uint64_t *table_grow(struct agg *a, uint64_t *t, uint32_t *mask)
+{
+    uint32_t nm = *mask * 2 + 1;
+    charge(a, ((size_t)*mask + 1) * sizeof *t);
+    uint64_t *n = xcalloc((size_t)nm + 1, sizeof *n);
+    for (uint32_t i = 0; i <= *mask; i++) {
+        uint64_t v = t[i];
         if (!v) continue;
-        uint32_t j = (uint32_t)a->subj[v - 1].hash & nm;
-        while (t[j]) j = (j + 1) & nm;
-        t[j] = v;
+        uint32_t j = (uint32_t)(v >> 32) & nm;
+        while (n[j]) j = (j + 1) & nm;
+        n[j] = v;
     }
-    free(a->stab);
-    a->stab = t;
-    a->smask = nm;
+    free(t);
+    *mask = nm;
+    return n;
+}
+
+/* grow at three quarters full */
+static inline int table_full(uint32_t n, uint32_t mask)
+{
+    return (uint64_t)n * 4 > ((uint64_t)mask + 1) * 3;
 }
 
 static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
 {
-    uint32_t j = (uint32_t)h & a->smask;
+    uint32_t f = (uint32_t)(h >> 32), j = f & a->smask;
     for (;;) {
-        uint32_t v = a->stab[j];
+        uint64_t v = a->stab[j];
         if (!v) break;
-        struct asubj *x = &a->subj[v - 1];
-        if (x->hash == h && x->len == n && !memcmp(x->id, s, n)) return v - 1;
+        if ((uint32_t)(v >> 32) == f) {
+            struct asubj *x = &a->subj[(uint32_t)v - 1];
+            if (x->len == n && !memcmp(x->id, s, n)) return (uint32_t)v - 1;
+        }
         j = (j + 1) & a->smask;
     }
     if (a->nsubj == a->capsubj) {
@@ -265,11 +281,10 @@ static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
     memset(x, 0, sizeof *x);
     x->id = agg_dup(a, s, n);
     x->len = (uint32_t)n;
-    x->hash = h;
     x->first = INT64_MAX;
     x->last = INT64_MIN;
-    a->stab[j] = ++a->nsubj;
-    if ((uint64_t)a->nsubj * 2 > a->smask) subj_grow(a);
+    a->stab[j] = slot_make(h, ++a->nsubj);
+    if (table_full(a->nsubj, a->smask)) a->stab = table_grow(a, a->stab, &a->smask);
     return a->nsubj - 1;
 }
 
@@ -280,23 +295,6 @@ static uint64_t pair_hash(uint64_t subj_hash, const uint8_t h[SCAN_HASH_LEN])
     uint64_t x;
     memcpy(&x, h, 8);
     return x ^ (subj_hash * 0x9E3779B97F4A7C15ull);
-}
-
-static void pair_grow(struct agg *a)
-{
-    uint32_t nm = a->pmask * 2 + 1;
-    charge(a, ((size_t)a->pmask + 1) * sizeof *a->ptab);
-    uint32_t *t = xcalloc((size_t)nm + 1, sizeof *t);
-    for (uint32_t i = 0; i <= a->pmask; i++) {
-        uint32_t v = a->ptab[i];
-        if (!v) continue;
-        uint32_t j = (uint32_t)pair_hash(a->subj[a->pairs[v - 1].subj].hash, a->pairs[v - 1].h) & nm;
-        while (t[j]) j = (j + 1) & nm;
-        t[j] = v;
-    }
-    free(a->ptab);
-    a->ptab = t;
-    a->pmask = nm;
 }
 
 /* viewer hash: BLAKE2b-128 keyed, over kind byte || identity; a one-entry cache for the same
@@ -349,12 +347,14 @@ static inline void page_add(struct agg *a, struct asubj *s, const char *page, si
 static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h[SCAN_HASH_LEN], uint64_t ph, int kind,
                                      const char *ident, size_t ident_len)
 {
-    uint32_t j = (uint32_t)ph & a->pmask;
+    uint32_t f = (uint32_t)(ph >> 32), j = f & a->pmask;
     for (;;) {
-        uint32_t v = a->ptab[j];
+        uint64_t v = a->ptab[j];
         if (!v) break;
-        struct apair *x = &a->pairs[v - 1];
-        if (x->subj == si && !memcmp(x->h, h, SCAN_HASH_LEN)) return x;
+        if ((uint32_t)(v >> 32) == f) {
+            struct apair *x = &a->pairs[(uint32_t)v - 1];
+            if (x->subj == si && !memcmp(x->h, h, SCAN_HASH_LEN)) return x;
+        }
         j = (j + 1) & a->pmask;
     }
     if (a->npairs == a->cappairs) {
@@ -370,8 +370,8 @@ static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h
     p->first = INT64_MAX;
     p->last = INT64_MIN;
     if (a->keep_viewers) p->raw = agg_dup(a, ident, ident_len);
-    a->ptab[j] = ++a->npairs;
-    if ((uint64_t)a->npairs * 2 > a->pmask) pair_grow(a);
+    a->ptab[j] = slot_make(ph, ++a->npairs);
+    if (table_full(a->npairs, a->pmask)) a->ptab = table_grow(a, a->ptab, &a->pmask);
     return &a->pairs[a->npairs - 1];
 }
 
@@ -405,11 +405,11 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
 {
     /* memory latency first: the person's slot is fetched while the viewer is hashed */
     uint64_t sh = hash_bytes(subj, subj_len);
-    __builtin_prefetch(&a->stab[(uint32_t)sh & a->smask]);
+    __builtin_prefetch(&a->stab[(uint32_t)(sh >> 32) & a->smask]);
     uint8_t h[SCAN_HASH_LEN];
     if (viewer_hash(a, kind, ident, ident_len, h)) return -1;
     uint64_t ph = pair_hash(sh, h);
-    __builtin_prefetch(&a->ptab[(uint32_t)ph & a->pmask]);
+    __builtin_prefetch(&a->ptab[(uint32_t)(ph >> 32) & a->pmask]);
     uint32_t si = subj_get(a, subj, subj_len, sh);
     struct asubj *s = &a->subj[si];
     if (t < s->first) s->first = t;
