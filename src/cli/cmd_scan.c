@@ -149,6 +149,7 @@ static int scan_options(struct opt *o, struct scan_opts *so, const char *incid)
     so->check_all = opt_get(o, "check-all")->given > 0;
     so->keep_going = opt_get(o, "keep-going")->given > 0;
     so->keep_viewers = opt_get(o, "keep-viewers")->given > 0;
+    so->counts_only = !incid; /* the CSV needs no per-pair views or times */
     so->hash_inputs = opt_get(o, "hash-inputs")->given > 0;
     int rc = memory_limit(opt_get(o, "memory-limit")->value, &so->memory_limit);
     if (rc) return rc;

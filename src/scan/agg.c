@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- string arena (stable pointers) ---- */
 struct ablk {
@@ -67,6 +69,33 @@ static void arena_free(struct arena *a)
     a->head = NULL;
 }
 
+/* ---- giving memory back behind a front-to-back read ----
+ * An array that is read once from its start and then freed (a consumed result in the merge,
+ * an aggregate's pairs when they are sorted) gives its pages back to the kernel every MiB
+ * behind the reader: at the peak a phase holds about one copy of what it moves, not two. The
+ * pages must never be read again; free() of the array stays valid (glibc's chunk headers lie
+ * outside the whole pages given back). */
+struct behind {
+    const char *base;
+    size_t done; /* bytes from base given back (page-aligned end) */
+};
+
+static void give_back(struct behind *g, const void *base, size_t upto)
+{
+    static size_t pg;
+    if (!pg) pg = (size_t)sysconf(_SC_PAGESIZE);
+    if (!base) return;
+    if (g->base != base) {
+        g->base = base;
+        g->done = 0;
+    }
+    uintptr_t lo = ((uintptr_t)g->base + g->done + pg - 1) & ~(uintptr_t)(pg - 1);
+    uintptr_t hi = ((uintptr_t)g->base + upto) & ~(uintptr_t)(pg - 1);
+    if (hi <= lo || hi - lo < ((size_t)1 << 20)) return;
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    g->done = hi - (uintptr_t)g->base;
+}
+
 static inline uint64_t hash_bytes(const void *p, size_t n)
 {
     /* FNV-1a 64 with a final mix; only for table placement, never for output order */
@@ -95,13 +124,18 @@ struct apage {
     uint32_t len;
     uint32_t next;
 };
+/* A (person, viewer) pair, in the aggregate and in the result: what distinct viewers are
+ * counted by (24 bytes). What the register keeps of each pair besides is in a pstat at the
+ * same index, kept only when the scan's caller wants it (not for a CSV alone). */
 struct apair {
     uint32_t subj;
     uint8_t kind;
     uint8_t h[SCAN_HASH_LEN];
+};
+struct pstat {
     uint64_t views;
     int64_t first, last;
-    const char *raw;
+    const char *raw; /* the identity, with keep_viewers */
 };
 struct ahour {
     int64_t hour;
@@ -110,6 +144,7 @@ struct ahour {
 
 struct agg {
     int keep_viewers;
+    int stats; /* keep a pstat per pair */
     struct agg_mem *mem; /* NULL: not counted */
     unsigned char *key; /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
     unsigned char key_fp[8];
@@ -125,6 +160,7 @@ struct agg {
     struct apage *pages;
     uint32_t npages, cappages;
     struct apair *pairs;
+    struct pstat *pst; /* NULL: counts only */
     uint32_t npairs, cappairs;
     uint64_t *ptab; /* slots of pairs */
     uint32_t pmask;
@@ -174,10 +210,12 @@ static void key_fingerprint(const unsigned char key[SCAN_KEY_LEN], unsigned char
     crypto_generichash(fp, 8, (const unsigned char *)msg, sizeof msg - 1, key, SCAN_KEY_LEN);
 }
 
-struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers, struct agg_mem *mem)
+struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers, int counts_only,
+                    struct agg_mem *mem)
 {
     struct agg *a = xcalloc(1, sizeof *a);
     a->keep_viewers = keep_viewers;
+    a->stats = !counts_only;
     a->mem = mem;
     if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) { /* as xalloc does */
         fputs("klartext: out of memory\n", stderr);
@@ -208,6 +246,7 @@ void agg_free(struct agg *a)
     free(a->stab);
     free(a->pages);
     free(a->pairs);
+    free(a->pst);
     free(a->ptab);
     free(a->hours);
     free(a);
@@ -343,9 +382,9 @@ static inline void page_add(struct agg *a, struct asubj *s, const char *page, si
     s->page_head = a->npages;
 }
 
-/* the (person, viewer) pair, made when new */
-static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h[SCAN_HASH_LEN], uint64_t ph, int kind,
-                                     const char *ident, size_t ident_len)
+/* the index of the (person, viewer) pair, made when new */
+static inline uint32_t pair_get(struct agg *a, uint32_t si, const uint8_t h[SCAN_HASH_LEN], uint64_t ph, int kind,
+                                const char *ident, size_t ident_len)
 {
     uint32_t f = (uint32_t)(ph >> 32), j = f & a->pmask;
     for (;;) {
@@ -353,26 +392,32 @@ static inline struct apair *pair_get(struct agg *a, uint32_t si, const uint8_t h
         if (!v) break;
         if ((uint32_t)(v >> 32) == f) {
             struct apair *x = &a->pairs[(uint32_t)v - 1];
-            if (x->subj == si && !memcmp(x->h, h, SCAN_HASH_LEN)) return x;
+            if (x->subj == si && !memcmp(x->h, h, SCAN_HASH_LEN)) return (uint32_t)v - 1;
         }
         j = (j + 1) & a->pmask;
     }
     if (a->npairs == a->cappairs) {
-        charge(a, (a->cappairs ? a->cappairs : 1024) * sizeof *a->pairs);
+        size_t more = a->cappairs ? a->cappairs : 1024;
+        charge(a, more * (sizeof *a->pairs + (a->stats ? sizeof *a->pst : 0)));
         a->cappairs = a->cappairs ? a->cappairs * 2 : 1024;
         a->pairs = xrealloc(a->pairs, (size_t)a->cappairs * sizeof *a->pairs);
+        if (a->stats) a->pst = xrealloc(a->pst, (size_t)a->cappairs * sizeof *a->pst);
     }
     struct apair *p = &a->pairs[a->npairs];
     memset(p, 0, sizeof *p);
     p->subj = si;
     p->kind = (uint8_t)kind;
     memcpy(p->h, h, SCAN_HASH_LEN);
-    p->first = INT64_MAX;
-    p->last = INT64_MIN;
-    if (a->keep_viewers) p->raw = agg_dup(a, ident, ident_len);
+    if (a->stats) {
+        struct pstat *st = &a->pst[a->npairs];
+        st->views = 0;
+        st->first = INT64_MAX;
+        st->last = INT64_MIN;
+        st->raw = a->keep_viewers ? agg_dup(a, ident, ident_len) : NULL;
+    }
     a->ptab[j] = slot_make(ph, ++a->npairs);
     if (table_full(a->npairs, a->pmask)) a->ptab = table_grow(a, a->ptab, &a->pmask);
-    return &a->pairs[a->npairs - 1];
+    return a->npairs - 1;
 }
 
 /* hourly histogram (times are nearly ordered: remember the last hour) */
@@ -417,10 +462,13 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
     s->views++;
     s->fields |= fields;
     if (page_len) page_add(a, s, page, page_len);
-    struct apair *p = pair_get(a, si, h, ph, kind, ident, ident_len);
-    p->views++;
-    if (t < p->first) p->first = t;
-    if (t > p->last) p->last = t;
+    uint32_t pi = pair_get(a, si, h, ph, kind, ident, ident_len);
+    if (a->stats) {
+        struct pstat *p = &a->pst[pi];
+        p->views++;
+        if (t < p->first) p->first = t;
+        if (t > p->last) p->last = t;
+    }
     hour_add(a, t);
     return 0;
 }
@@ -433,14 +481,6 @@ struct rsubj {
     uint64_t views, fields;
     uint32_t page_off, npages, pair_off, npairs; /* npairs: the viewers */
     uint32_t signed_in; /* of the viewers; the others are anonymous */
-};
-struct rpair {
-    uint32_t subj;
-    uint8_t kind;
-    uint8_t h[SCAN_HASH_LEN];
-    uint64_t views;
-    int64_t first, last;
-    const char *raw;
 };
 struct rhour {
     int64_t hour;
@@ -459,7 +499,8 @@ struct scan_result {
     size_t npages;
     const char **pages;
     size_t npairs;
-    struct rpair *pairs;
+    struct apair *pairs; /* subj: the index into subj */
+    struct pstat *pst; /* NULL: counts only (the scan was asked for no per-pair statistics) */
     size_t nhours;
     struct rhour *hours;
     size_t nfiles;
@@ -482,6 +523,7 @@ void scan_result_free(scan_result *r)
     free(r->subj);
     free(r->pages);
     free(r->pairs);
+    free(r->pst);
     free(r->hours);
     free(r->files);
     free(r);
@@ -577,9 +619,9 @@ static struct skey *sorted_subjects(const struct agg *a)
     }
     return keys;
 }
-static int cmp_rpair(const void *x, const void *y)
+static int cmp_apair(const void *x, const void *y)
 {
-    const struct rpair *a = x, *b = y;
+    const struct apair *a = x, *b = y;
     if (a->subj != b->subj) return a->subj < b->subj ? -1 : 1;
     return memcmp(a->h, b->h, SCAN_HASH_LEN);
 }
@@ -615,39 +657,111 @@ static void finish_fields(scan_result *r, const struct agg *a, int *map)
     r->nfields = a->nf;
 }
 
-/* the subjects in id order with their sorted pages; returns newi[old index] = new index. The
- * agg's subjects and pages are freed here (at the peak of memory, nothing twice that need not be) */
-static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
+_Static_assert(sizeof(struct rsubj) >= sizeof(struct asubj), "finish_subjects widens the records in place");
+
+/* a->subj[i] moved to a->subj[to[i]] for every i, in place (to is used up) */
+static void permute_subjects(struct agg *a, uint32_t *to)
 {
-    struct skey *keys = sorted_subjects(a);
-    uint32_t *newi = xmalloc(((size_t)a->nsubj + 1) * sizeof *newi);
-    r->nsubj = a->nsubj;
-    r->subj = xmalloc(((size_t)a->nsubj + 1) * sizeof *r->subj);
+    for (uint32_t i = 0; i < a->nsubj; i++)
+        while (to[i] != i) {
+            uint32_t j = to[i];
+            struct asubj t = a->subj[j];
+            a->subj[j] = a->subj[i];
+            a->subj[i] = t;
+            to[i] = to[j];
+            to[j] = j;
+        }
+}
+
+/* each subject's pages into r->pages, sorted; the subject's page_head becomes the offset of
+ * its pages there and its len their count */
+static void gather_pages(scan_result *r, struct agg *a)
+{
     r->npages = a->npages;
     r->pages = xmalloc(((size_t)a->npages + 1) * sizeof *r->pages);
     size_t pg = 0;
     for (uint32_t k = 0; k < a->nsubj; k++) {
-        const struct asubj *s = &a->subj[keys[k].idx];
-        struct rsubj *o = &r->subj[k];
-        memset(o, 0, sizeof *o);
-        newi[keys[k].idx] = k;
-        o->id = s->id;
-        o->pre = keys[k].pre;
-        o->first = s->first;
-        o->last = s->last;
-        o->views = s->views;
-        o->fields = remap_bits(s->fields, map);
-        o->page_off = (uint32_t)pg;
+        struct asubj *s = &a->subj[k];
+        size_t off = pg;
         for (uint32_t p = s->page_head; p; p = a->pages[p - 1].next) r->pages[pg++] = a->pages[p - 1].p;
-        o->npages = (uint32_t)(pg - o->page_off);
-        if (o->npages > 1) qsort(r->pages + o->page_off, o->npages, sizeof *r->pages, cmp_cstr);
+        if (pg - off > 1) qsort(r->pages + off, pg - off, sizeof *r->pages, cmp_cstr);
+        s->page_head = (uint32_t)off;
+        s->len = (uint32_t)(pg - off);
+    }
+    free(a->pages);
+    a->pages = NULL;
+}
+
+/* the subjects in id order with their sorted pages; returns newi[old index] = new index. The
+ * agg's records are sorted in place and then widened into the result's in the same memory
+ * (from the last: a result record is larger, so none is overwritten before it is read) */
+static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
+{
+    size_t n = a->nsubj;
+    struct skey *keys = sorted_subjects(a);
+    uint32_t *newi = xmalloc((n + 1) * sizeof *newi), *to = xmalloc((n + 1) * sizeof *to);
+    uint64_t *pre = xmalloc((n + 1) * sizeof *pre);
+    for (size_t k = 0; k < n; k++) {
+        newi[keys[k].idx] = (uint32_t)k;
+        pre[k] = keys[k].pre;
     }
     free(keys);
-    free(a->subj);
-    free(a->pages);
+    memcpy(to, newi, n * sizeof *to);
+    permute_subjects(a, to);
+    free(to);
+    gather_pages(r, a);
+    struct rsubj *rs = xrealloc(a->subj, (n + 1) * sizeof *rs);
     a->subj = NULL;
-    a->pages = NULL;
+    for (size_t k = n; k-- > 0;) {
+        struct asubj s = ((struct asubj *)rs)[k];
+        struct rsubj *o = &rs[k];
+        memset(o, 0, sizeof *o);
+        o->id = s.id;
+        o->pre = pre[k];
+        o->first = s.first;
+        o->last = s.last;
+        o->views = s.views;
+        o->fields = remap_bits(s.fields, map);
+        o->page_off = s.page_head;
+        o->npages = s.len;
+    }
+    free(pre);
+    r->nsubj = n;
+    r->subj = rs;
     return newi;
+}
+
+/* one person's pairs [0, n) (with their statistics, if any) in hash order */
+static void sort_group(struct apair *p, struct pstat *st, size_t n)
+{
+    struct both {
+        struct apair p;
+        struct pstat s;
+    };
+    if (n <= 8) { /* most people: a few viewers, sorted where they are */
+        for (size_t i = 1; i < n; i++)
+            for (size_t k = i; k > 0 && memcmp(p[k - 1].h, p[k].h, SCAN_HASH_LEN) > 0; k--) {
+                struct apair tp = p[k];
+                p[k] = p[k - 1];
+                p[k - 1] = tp;
+                if (!st) continue;
+                struct pstat ts = st[k];
+                st[k] = st[k - 1];
+                st[k - 1] = ts;
+            }
+        return;
+    }
+    struct both *t = xmalloc(n * sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        t[i].p = p[i];
+        if (st) t[i].s = st[i];
+    }
+    qsort(t, n, sizeof *t, cmp_apair); /* the pair comes first in struct both */
+    for (size_t i = 0; i < n; i++) {
+        p[i] = t[i].p;
+        if (st) st[i] = t[i].s;
+    }
+    free(t);
 }
 
 /* the pairs grouped by the new subject index (a counting sort), each person's by hash */
@@ -655,29 +769,30 @@ static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
 {
     r->npairs = a->npairs;
     r->pairs = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pairs);
+    if (a->pst) r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
     uint32_t *start = xcalloc((size_t)r->nsubj + 1, sizeof *start);
     for (uint32_t k = 0; k < a->npairs; k++) start[newi[a->pairs[k].subj] + 1]++;
     for (size_t k = 0; k < r->nsubj; k++) start[k + 1] += start[k];
+    struct behind g[2] = {{0}};
     for (uint32_t k = 0; k < a->npairs; k++) {
-        const struct apair *p = &a->pairs[k];
-        uint32_t si = newi[p->subj];
-        struct rpair *o = &r->pairs[start[si]++];
-        memset(o, 0, sizeof *o);
-        o->subj = si;
-        o->kind = p->kind;
-        memcpy(o->h, p->h, SCAN_HASH_LEN);
-        o->views = p->views;
-        o->first = p->first;
-        o->last = p->last;
-        o->raw = p->raw;
+        if (!(k & 4095)) {
+            give_back(&g[0], a->pairs, k * sizeof *a->pairs);
+            give_back(&g[1], a->pst, k * sizeof *a->pst);
+        }
+        uint32_t si = newi[a->pairs[k].subj], o = start[si]++;
+        r->pairs[o] = a->pairs[k];
+        r->pairs[o].subj = si;
+        if (r->pst) r->pst[o] = a->pst[k];
     }
     free(start);
     free(a->pairs);
+    free(a->pst);
     a->pairs = NULL;
+    a->pst = NULL;
     for (size_t k = 0; k < r->npairs;) { /* each person's few viewers, by hash */
         size_t e = k + 1;
         while (e < r->npairs && r->pairs[e].subj == r->pairs[k].subj) e++;
-        if (e - k > 1) qsort(r->pairs + k, e - k, sizeof *r->pairs, cmp_rpair);
+        if (e - k > 1) sort_group(r->pairs + k, r->pst ? r->pst + k : NULL, e - k);
         k = e;
     }
     res_index_pairs(r);
@@ -857,7 +972,14 @@ static void merge_subjects(scan_result *c, const scan_result *a, const scan_resu
     uint32_t *ia = xmalloc((na + 1) * sizeof *ia), *ib = xmalloc((nb + 1) * sizeof *ib);
     c->subj = xcalloc(na + nb + 1, sizeof *c->subj);
     c->pages = xcalloc(a->npages + b->npages + 1, sizeof *c->pages);
+    struct behind g[4] = {{0}};
     while (x < na || y < nb) {
+        if (steal && !(k & 4095)) { /* a and b are about to be freed */
+            give_back(&g[0], a->subj, x * sizeof *a->subj);
+            give_back(&g[1], b->subj, y * sizeof *b->subj);
+            give_back(&g[2], a->pages, (x < na ? a->subj[x].page_off : a->npages) * sizeof *a->pages);
+            give_back(&g[3], b->pages, (y < nb ? b->subj[y].page_off : b->npages) * sizeof *b->pages);
+        }
         int cmp = x >= na ? 1 : y >= nb ? -1 : cmp_rsubj(&a->subj[x], &b->subj[y]);
         struct rsubj *o = &c->subj[k];
         const struct rsubj *sa = cmp <= 0 ? &a->subj[x] : NULL, *sb = cmp >= 0 ? &b->subj[y] : NULL;
@@ -893,13 +1015,41 @@ static void merge_subjects(scan_result *c, const scan_result *a, const scan_resu
     *ibp = ib;
 }
 
-/* the (person, viewer) pairs: subject maps are monotonic, so (mapped subject, hash) order is kept */
+/* c's statistics of pair k from a's pair x and/or b's pair y (-1: not there) */
+static void merge_pstat(scan_result *c, size_t k, const scan_result *a, long x, const scan_result *b, long y, int steal)
+{
+    struct pstat *o = &c->pst[k];
+    o->views = 0;
+    o->first = INT64_MAX;
+    o->last = INT64_MIN;
+    o->raw = NULL;
+    for (int t = 0; t < 2; t++) {
+        const struct pstat *p = t ? (y >= 0 ? &b->pst[y] : NULL) : (x >= 0 ? &a->pst[x] : NULL);
+        if (!p) continue;
+        o->views += p->views;
+        if (p->first < o->first) o->first = p->first;
+        if (p->last > o->last) o->last = p->last;
+        if (!o->raw && p->raw) o->raw = mdup(c, steal, p->raw);
+    }
+}
+
+/* the (person, viewer) pairs: subject maps are monotonic, so (mapped subject, hash) order is
+ * kept; statistics when both have them */
 static void merge_pairs(scan_result *c, const scan_result *a, const scan_result *b, int steal, const uint32_t *ia,
                         const uint32_t *ib)
 {
     size_t x = 0, y = 0, k = 0;
-    c->pairs = xcalloc(a->npairs + b->npairs + 1, sizeof *c->pairs);
+    c->pairs = xmalloc((a->npairs + b->npairs + 1) * sizeof *c->pairs);
+    if ((a->pst || !a->npairs) && (b->pst || !b->npairs))
+        c->pst = xmalloc((a->npairs + b->npairs + 1) * sizeof *c->pst);
+    struct behind g[4] = {{0}};
     while (x < a->npairs || y < b->npairs) {
+        if (steal && !(k & 4095)) {
+            give_back(&g[0], a->pairs, x * sizeof *a->pairs);
+            give_back(&g[1], b->pairs, y * sizeof *b->pairs);
+            give_back(&g[2], a->pst, x * sizeof *a->pst);
+            give_back(&g[3], b->pst, y * sizeof *b->pst);
+        }
         int cmp;
         if (x >= a->npairs) cmp = 1;
         else if (y >= b->npairs) cmp = -1;
@@ -907,25 +1057,12 @@ static void merge_pairs(scan_result *c, const scan_result *a, const scan_result 
             uint32_t s1 = ia[a->pairs[x].subj], s2 = ib[b->pairs[y].subj];
             cmp = s1 != s2 ? (s1 < s2 ? -1 : 1) : memcmp(a->pairs[x].h, b->pairs[y].h, SCAN_HASH_LEN);
         }
-        struct rpair *o = &c->pairs[k++];
-        const struct rpair *pa = cmp <= 0 ? &a->pairs[x] : NULL, *pb = cmp >= 0 ? &b->pairs[y] : NULL;
-        const struct rpair *p0 = pa ? pa : pb;
-        *o = *p0;
-        o->subj = pa ? ia[pa->subj] : ib[pb->subj];
-        o->views = 0;
-        o->first = INT64_MAX;
-        o->last = INT64_MIN;
-        o->raw = NULL;
-        for (int t = 0; t < 2; t++) {
-            const struct rpair *p = t ? pb : pa;
-            if (!p) continue;
-            o->views += p->views;
-            if (p->first < o->first) o->first = p->first;
-            if (p->last > o->last) o->last = p->last;
-            if (!o->raw && p->raw) o->raw = mdup(c, steal, p->raw);
-        }
-        if (pa) x++;
-        if (pb) y++;
+        c->pairs[k] = cmp <= 0 ? a->pairs[x] : b->pairs[y];
+        c->pairs[k].subj = cmp <= 0 ? ia[a->pairs[x].subj] : ib[b->pairs[y].subj];
+        if (c->pst) merge_pstat(c, k, a, cmp <= 0 ? (long)x : -1, b, cmp >= 0 ? (long)y : -1, steal);
+        k++;
+        if (cmp <= 0) x++;
+        if (cmp >= 0) y++;
     }
     c->npairs = k;
     res_index_pairs(c);
@@ -1039,15 +1176,16 @@ size_t scan_result_pairs(const scan_result *r)
 
 void scan_result_pair(const scan_result *r, size_t i, struct scan_pair *o)
 {
-    const struct rpair *p = &r->pairs[i];
+    const struct apair *p = &r->pairs[i];
+    const struct pstat *st = r->pst ? &r->pst[i] : NULL;
     o->subject = r->subj[p->subj].id;
     o->exposure = p->subj;
     memcpy(o->hash, p->h, SCAN_HASH_LEN);
     o->kind = p->kind == SCAN_VIEWER_USER ? SCAN_VIEWER_USER : SCAN_VIEWER_IP;
-    o->views = p->views;
-    o->first_seen = p->first;
-    o->last_seen = p->last;
-    o->identity = p->raw;
+    o->views = st ? st->views : 0;
+    o->first_seen = st ? st->first : 0;
+    o->last_seen = st ? st->last : 0;
+    o->identity = st ? st->raw : NULL;
 }
 
 size_t scan_result_hours(const scan_result *r)
@@ -1165,6 +1303,7 @@ static void wb_str(struct wbuf *w, const char *s)
 
 int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
 {
+    if (r->npairs && !r->pst) return err_set(err, errlen, "a scan made for its counts only cannot be a partial result");
     struct wbuf w = {{0}, 0};
     buf_init(&w.b, SER_MAX);
     wb_put(&w, SER_MAGIC, 8);
@@ -1186,16 +1325,17 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
     }
     wb_u64(&w, r->npairs);
     for (size_t i = 0; i < r->npairs; i++) {
-        const struct rpair *p = &r->pairs[i];
+        const struct apair *p = &r->pairs[i];
+        const struct pstat *st = &r->pst[i];
         wb_u32(&w, p->subj);
         wb_put(&w, &p->kind, 1);
         wb_put(&w, p->h, SCAN_HASH_LEN);
-        wb_u64(&w, p->views);
-        wb_u64(&w, (uint64_t)p->first);
-        wb_u64(&w, (uint64_t)p->last);
-        unsigned char has = p->raw != NULL;
+        wb_u64(&w, st->views);
+        wb_u64(&w, (uint64_t)st->first);
+        wb_u64(&w, (uint64_t)st->last);
+        unsigned char has = st->raw != NULL;
         wb_put(&w, &has, 1);
-        if (has) wb_str(&w, p->raw);
+        if (has) wb_str(&w, st->raw);
     }
     wb_u64(&w, r->nhours);
     for (size_t i = 0; i < r->nhours; i++) {
@@ -1358,21 +1498,23 @@ static const char *read_pairs(struct rbuf *b, scan_result *r)
     if (b->bad) return SER_TRUNCATED;
     if (npairs > b->n / 46) return SER_TRUNCATED;
     r->pairs = xcalloc(npairs + 1, sizeof *r->pairs);
+    r->pst = xcalloc(npairs + 1, sizeof *r->pst);
     for (uint64_t i = 0; i < npairs && !b->bad; i++) {
-        struct rpair *p = &r->pairs[i];
+        struct apair *p = &r->pairs[i];
+        struct pstat *st = &r->pst[i];
         p->subj = rb_u32(b);
         rb_get(b, &p->kind, 1);
         rb_get(b, p->h, SCAN_HASH_LEN);
-        p->views = rb_u64(b);
-        p->first = (int64_t)rb_u64(b);
-        p->last = (int64_t)rb_u64(b);
+        st->views = rb_u64(b);
+        st->first = (int64_t)rb_u64(b);
+        st->last = (int64_t)rb_u64(b);
         unsigned char has = 0;
         rb_get(b, &has, 1);
-        if (has) p->raw = rb_str(b, &r->ar);
+        if (has) st->raw = rb_str(b, &r->ar);
         if (b->bad) return SER_TRUNCATED;
         r->npairs = i + 1;
         if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) return SER_NONCANON;
-        if (i && cmp_rpair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
+        if (i && cmp_apair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
     }
     return NULL;
 }

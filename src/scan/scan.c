@@ -1176,7 +1176,7 @@ static void item_begin(struct worker *w, struct item *it)
     guard_begin(&it->guard, &w->gc, it->start == 0, &it->w3c_start);
     if (it->own_agg) {
         w->saved = w->agg;
-        w->agg = agg_new(j->rule, j->o->viewer_key, j->o->keep_viewers, &j->mem);
+        w->agg = agg_new(j->rule, j->o->viewer_key, j->o->keep_viewers, j->o->counts_only, &j->mem);
     }
 }
 
@@ -1421,7 +1421,7 @@ static struct worker *workers_new(struct job *j, const scan_rule *rule, const st
     for (int i = 0; i < nw; i++) {
         struct worker *w = &ws[i];
         w->job = j;
-        w->agg = agg_new(rule, o->viewer_key, o->keep_viewers, &j->mem);
+        w->agg = agg_new(rule, o->viewer_key, o->keep_viewers, o->counts_only, &j->mem);
         lf_state_init(&w->lf);
         guard_ctx_init(&w->gc, j->alt);
         w->md = pcre2_match_data_create((uint32_t)rule->max_capture + 1, NULL);

@@ -72,6 +72,9 @@ struct scan_opts {
     int keep_going; /* a corrupt/unreadable file is recorded (scan_file.error) and the
                            scan goes on; scan_run returns 0 */
     int keep_viewers; /* also keep the raw viewer identities (scan_pair.identity) */
+    int counts_only; /* the caller wants the exposures and the pairs' identity only: each pair's
+                        views, first_seen and last_seen are 0 and its identity NULL, the result
+                        cannot be serialised; 24 bytes a pair instead of 56 (the CSV alone) */
     int hash_inputs; /* SHA-256 of each input file's bytes as read (one reader per file) */
     uint32_t file_index_base; /* scan_file.index of paths[0] (for sharded runs; default 0) */
     uint64_t split_bytes; /* 0: automatic (plain files over 32 MiB are cut into byte ranges

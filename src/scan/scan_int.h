@@ -267,8 +267,10 @@ struct agg_mem {
 /* the peak memory a scan reaches (the aggregates, their canonical copies and the merge) when
  * its aggregates hold `held` bytes */
 uint64_t agg_mem_peak(uint64_t held);
-/* mem: NULL, or the scan's accounting (must outlive the agg) */
-struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers, struct agg_mem *mem);
+/* counts_only: no per-pair views, times or identities (scan_opts.counts_only); mem: NULL, or
+ * the scan's accounting (must outlive the agg) */
+struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], int keep_viewers, int counts_only,
+                    struct agg_mem *mem);
 void agg_free(struct agg *a);
 /* one view of subject at t: page (the target up to '?'), fields as bits into the agg's field
  * table (rule fields first; agg_field adds jsonl names), viewer kind and identity.
