@@ -35,12 +35,13 @@ for views in "$@"; do
     run "duckdb $views" node "$OUT/duckdb.mjs" "$log" "$OUT/duckdb-pairs.csv" "$T"
     check duckdb "$truth" "$OUT/duckdb-pairs.csv"
     rows+=("$(awk -v p="$people" -v v="$views" -v b="$bytes" -v k="${MED["klartext $views"]}" -v d="${MED["duckdb $views"]}" \
+        -v kc="${CPU["klartext $views"]}" -v dc="${CPU["duckdb $views"]}" \
         -v kr="${RSS["klartext $views"]}" -v dr="${RSS["duckdb $views"]}" 'BEGIN {
-        printf "| %d (%d) | %.0f MB | %.2f s | %.2f s | %.1fx | %.0f MB | %.0f MB | %.2f | %.2f µs |",
-            p, v, b / 1e6, k, d, d / k, kr / 1024, dr / 1024, kr / dr, k / v * 1e6 }')")
+        printf "| %d (%d) | %.0f MB | %.2f s (CPU %.2f s) | %.2f s (CPU %.2f s) | %.1fx (CPU %.1fx) | %.0f MB | %.0f MB | %.2f | %.2f µs |",
+            p, v, b / 1e6, k, kc, d, dc, d / k, dc / kc, kr / 1024, dr / 1024, kr / dr, kc / v * 1e6 }')")
 done
 echo
-echo "| affected people (views) | log | klartext | DuckDB | DuckDB / klartext | klartext peak RSS | DuckDB peak RSS | RSS ratio | klartext per view |"
+echo "| affected people (views) | log | klartext | DuckDB | DuckDB / klartext | klartext peak RSS | DuckDB peak RSS | RSS ratio | klartext CPU per view |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo "(medians of $RUNS; load at the end $(cut -d' ' -f1-3 /proc/loadavg))"
