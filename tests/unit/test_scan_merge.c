@@ -266,6 +266,41 @@ static void test_keep_viewers_merge(void)
     scan_result_free(m2);
 }
 
+/* counts_only (scan --csv alone): the same exposures, every pair with no statistics, and no
+ * partial can be made of it */
+static void test_counts_only(void)
+{
+    const char *p[] = {path_of(0), path_of(1), path_of(2)};
+    struct scan_opts o;
+    scan_opts_init(&o);
+    o.threads = 2;
+    o.counts_only = 1;
+    o.split_bytes = 4096; /* several ranges: the merge of results without statistics */
+    memset(o.viewer_key, 7, sizeof o.viewer_key);
+    scan_result *c = NULL;
+    char err[256];
+    CHECK_INT(scan_run(rule, p, 3, &o, &c, err, sizeof err), 0);
+    char *a = csv_of(c), *b = csv_of(all);
+    CHECK_STR(a, b);
+    CHECK_INT(scan_result_pairs(c), scan_result_pairs(all));
+    size_t stats = 0;
+    for (size_t i = 0; i < scan_result_pairs(c); i++) {
+        struct scan_pair q, r;
+        scan_result_pair(c, i, &q);
+        scan_result_pair(all, i, &r);
+        CHECK(!strcmp(q.subject, r.subject) && !memcmp(q.hash, r.hash, SCAN_HASH_LEN) && q.kind == r.kind);
+        stats += q.views || q.first_seen || q.identity;
+    }
+    CHECK_INT(stats, 0);
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    CHECK_INT(scan_result_serialize(c, &bytes, &n, err, sizeof err), -1);
+    CHECK_STR(err, "a scan made for its counts only cannot be a partial result");
+    free(a);
+    free(b);
+    scan_result_free(c);
+}
+
 static void test_teardown(void)
 {
     scan_result_free(pa);
@@ -286,6 +321,7 @@ int main(void)
     RUN(test_roundtrip);
     RUN(test_refuse_mismatch);
     RUN(test_keep_viewers_merge);
+    RUN(test_counts_only);
     RUN(test_teardown);
     return check_done();
 }
