@@ -714,7 +714,8 @@ static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
     struct rsubj *rs = xrealloc(a->subj, (n + 1) * sizeof *rs);
     a->subj = NULL;
     for (size_t k = n; k-- > 0;) {
-        struct asubj s = ((struct asubj *)rs)[k];
+        struct asubj s; /* copied as bytes: the store into o below may not be moved before it */
+        memcpy(&s, (const char *)rs + k * sizeof s, sizeof s);
         struct rsubj *o = &rs[k];
         memset(o, 0, sizeof *o);
         o->id = s.id;
