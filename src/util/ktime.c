@@ -148,6 +148,70 @@ int64_t kt_add_months(int64_t t, int months)
     return kt_days_from_civil(y, m, d) * 86400 + rem;
 }
 
+static const char period_hint[] = "durations are written like P6M, P30D, P1Y6M, P2W, PT12H";
+
+/* one "<number><unit>" of a duration at *S; the unit must be in UNITS. Returns the unit or 0 */
+static char period_part(const char **s, const char *whole, const char *units, int *value, char *err, size_t errlen)
+{
+    const char *p = *s;
+    long v = 0;
+    if (!isdigit((unsigned char)*p)) {
+        err_set(err, errlen, "'%s': expected a number at '%s' (%s)", whole, p, period_hint);
+        return 0;
+    }
+    while (isdigit((unsigned char)*p)) {
+        v = v * 10 + (*p++ - '0');
+        if (v > KT_PERIOD_PART_MAX) {
+            err_set(err, errlen, "'%s': a number above %d", whole, KT_PERIOD_PART_MAX);
+            return 0;
+        }
+    }
+    if (!*p || !strchr(units, *p)) {
+        if (*p == '.' || *p == ',') err_set(err, errlen, "'%s': fractions are not supported (%s)", whole, period_hint);
+        else if (*p) err_set(err, errlen, "'%s': unknown or misplaced unit '%c' (%s)", whole, *p, period_hint);
+        else err_set(err, errlen, "'%s': a number without its unit (%s)", whole, period_hint);
+        return 0;
+    }
+    *value = (int)v;
+    *s = p + 1;
+    return p[0];
+}
+
+int kt_period_parse(const char *s, struct kt_period *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    if (s[0] != 'P') return err_set(err, errlen, "'%s' is not an ISO 8601 duration (%s)", s, period_hint);
+    const char *c = s + 1, *date_units = "YMWD", *time_units = "HMS";
+    int parts = 0, in_time = 0;
+    while (*c) {
+        if (*c == 'T' && !in_time) {
+            in_time = 1;
+            c++;
+            if (!*c) return err_set(err, errlen, "'%s': nothing after 'T' (%s)", s, period_hint);
+            continue;
+        }
+        const char *units = in_time ? time_units : date_units;
+        int v = 0;
+        char u = period_part(&c, s, units, &v, err, errlen);
+        if (!u) return -1;
+        int *slot = in_time ? (u == 'H' ? &p->hours : u == 'M' ? &p->minutes : &p->seconds)
+                            : (u == 'Y' ? &p->years : u == 'M' ? &p->months : u == 'W' ? &p->weeks : &p->days);
+        *slot = v;
+        /* each unit once and in order: what follows may use only the units after this one */
+        if (in_time) time_units = strchr(time_units, u) + 1;
+        else date_units = strchr(date_units, u) + 1;
+        parts++;
+    }
+    if (!parts) return err_set(err, errlen, "'%s': a duration needs at least one part (%s)", s, period_hint);
+    return 0;
+}
+
+int64_t kt_period_add(int64_t t, const struct kt_period *p)
+{
+    int64_t r = kt_add_months(t, p->years * 12 + p->months);
+    return r + ((((int64_t)p->weeks * 7 + p->days) * 24 + p->hours) * 60 + p->minutes) * 60 + p->seconds;
+}
+
 void kt_duration_short(int64_t s, char *out, size_t len)
 {
     if (s < 0) s = -s;

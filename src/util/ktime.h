@@ -24,6 +24,18 @@ int kt_days_in_month(int64_t y, unsigned m);
 void kt_gmtime(int64_t t, struct tm *tm);
 /* t plus N calendar months in UTC; the day is clamped to the month's last day */
 int64_t kt_add_months(int64_t t, int months);
+/* An ISO 8601 duration ("P6M", "P30D", "P1Y6M", "P2W", "PT12H", "P1DT12H"): calendar parts (years,
+ * months) and exact parts (weeks, days, hours, minutes, seconds), whole numbers only. */
+struct kt_period {
+    int years, months, weeks, days, hours, minutes, seconds;
+};
+#define KT_PERIOD_PART_MAX 9999 /* largest number one part may hold */
+/* Parse S (upper case, as ISO 8601 writes it). Returns 0, or -1 with err ("'P6X': unknown unit 'X'
+ * (durations are written P6M, P30D, P1Y6M, PT12H)"). */
+int kt_period_parse(const char *s, struct kt_period *p, char *err, size_t errlen);
+/* T plus P: the years and months in calendar months of UTC (the day clamped to the month's last
+ * day, as kt_add_months), then the exact parts in seconds */
+int64_t kt_period_add(int64_t t, const struct kt_period *p);
 /* "3 d 4 h", "71 h 12 min", "12 min", "40 s" — compact, for status lines */
 void kt_duration_short(int64_t secs, char *out, size_t len);
 /* the clock: KLARTEXT_NOW (an ISO time) when set, else time(NULL). -1 + err if KLARTEXT_NOW is bad */

@@ -182,8 +182,41 @@ static void test_ini(void)
     CHECK_INT(ini_parse(t6, sizeof t6 - 1, cb, &s, err, sizeof err), -1);
 }
 
+static void test_period(void)
+{
+    struct kt_period p;
+    char err[200];
+    CHECK_INT(kt_period_parse("P6M", &p, err, sizeof err), 0);
+    CHECK_INT(p.months, 6);
+    CHECK_INT(kt_period_add(T("2026-08-31T10:00:00Z"), &p), T("2027-02-28T10:00:00Z"));
+    CHECK_INT(kt_period_parse("P1Y2M3W4DT5H6M7S", &p, err, sizeof err), 0);
+    CHECK_INT(p.years * 1000000 + p.months * 100000 + p.weeks * 10000 + p.days * 1000 + p.hours * 100 +
+                  p.minutes * 10 + p.seconds,
+              1234567);
+    CHECK_INT(kt_period_parse("P30D", &p, err, sizeof err), 0);
+    CHECK_INT(kt_period_add(T("2026-01-01T00:00:00Z"), &p), T("2026-01-31T00:00:00Z"));
+    CHECK_INT(kt_period_parse("PT36H", &p, err, sizeof err), 0);
+    CHECK_INT(kt_period_add(T("2026-01-01T00:00:00Z"), &p), T("2026-01-02T12:00:00Z"));
+    CHECK_INT(kt_period_parse("P0D", &p, err, sizeof err), 0);
+    CHECK_INT(kt_period_add(T("2026-01-01T00:00:00Z"), &p), T("2026-01-01T00:00:00Z"));
+    CHECK_INT(kt_period_parse("P4Y", &p, err, sizeof err), 0);
+    CHECK_INT(kt_period_add(T("2024-02-29T00:00:00Z"), &p), T("2028-02-29T00:00:00Z"));
+    static const char *const bads[] = {"",    "6M",   "P",     "PT",   "P6",    "P6X",   "P1.5Y", "P1M2Y",
+                                      "P6m", "P1H",  "PT1D",  "P1MM", "P-1D",  "P99999D", "P1DT", " P6M", NULL};
+    for (int i = 0; bads[i]; i++) {
+        err[0] = 0;
+        CHECK_INT(kt_period_parse(bads[i], &p, err, sizeof err), -1);
+        CHECK(err[0] != 0);
+    }
+    kt_period_parse("P6X", &p, err, sizeof err);
+    CHECK_STR(err, "'P6X': unknown or misplaced unit 'X' (durations are written like P6M, P30D, P1Y6M, P2W, PT12H)");
+    kt_period_parse("P1.5Y", &p, err, sizeof err);
+    CHECK(strstr(err, "fractions are not supported") != NULL);
+}
+
 int main(void)
 {
+    RUN(test_period);
     RUN(test_parse_forms);
     RUN(test_parse_rejects);
     RUN(test_format_iso);
