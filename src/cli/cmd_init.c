@@ -31,7 +31,8 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
 {
     struct opt opts[] = {
         {"org", "FILE",
-         "the organisation's details (INI: [organisation] [dpo] [service] [notices] [authority] [portal])"},
+         "the organisation's details (INI: [organisation] [dpo] [service] [notices] [authority] [portal] "
+         "[retention])"},
         {0},
     };
     char *pos[1];
@@ -64,6 +65,7 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
     if ((rc = reg_begin(r))) goto fail;
     int missing = 0;
     for (size_t i = 0; i < org_nkeys; i++) {
+        if (!vals[i] && org_keys[i].kind == ORG_DURATION) continue; /* the default applies until set */
         const char *v = vals[i] ? vals[i] : org_keys[i].placeholder;
         if ((rc = reg_org_set(r, org_keys[i].key, v))) goto fail;
         if (!vals[i] && reg_org_is_placeholder(r, org_keys[i].key)) missing++; /* not: a default such as "en" */

@@ -19,12 +19,13 @@ static int org_cb(void *vctx, const char *section, const char *sub, const char *
 {
     struct org_ctx *c = vctx;
     if (!key) {
-        static const char *const sections[] = {"organisation", "dpo",    "service", "notices",
-                                               "authority",    "portal", NULL};
+        static const char *const sections[] = {"organisation", "dpo",    "service",   "notices",
+                                               "authority",    "portal", "retention", NULL};
         for (const char *const *s = sections; *s; s++)
             if (!strcmp(*s, section) && !sub) return 0;
         snprintf(err, errlen,
-                 "unknown section [%s%s%s%s] (expected organisation, dpo, service, notices, authority, portal)",
+                 "unknown section [%s%s%s%s] (expected organisation, dpo, service, notices, authority, portal, "
+                 "retention)",
                  section, sub ? " \"" : "", sub ? sub : "", sub ? "\"" : "");
         return -1;
     }
@@ -82,27 +83,31 @@ int org_file_read(const char *path, char *vals[], char *err, size_t errlen)
 static const char org_usage[] = "klartext org show | klartext org set KEY=VALUE...";
 static const char org_desc[] =
     "The controller's details that reports and notices carry: organisation, DPO, customer service,\n"
-    "sender addresses, lead supervisory authority, portal address, languages, NIS2 scope.\n"
+    "sender addresses, lead supervisory authority, portal address, languages, NIS2 scope, and the\n"
+    "retention policy (ISO 8601 durations after the incident's closing, docs/retention.md).\n"
     "Keys: organisation.name organisation.address organisation.timezone organisation.languages\n"
     "      organisation.nis2 dpo.name dpo.email dpo.phone service.phone service.hours notices.from\n"
-    "      notices.reply_to authority.lead portal.url";
+    "      notices.reply_to authority.lead portal.url retention.contact_data retention.notices\n"
+    "      retention.exposures retention.viewer_identities";
 
 static int org_show(struct kt_ctx *ctx, reg *r)
 {
     if (ctx->json) {
         json_t *o = json_object();
         for (size_t i = 0; i < org_nkeys; i++) {
-            const char *v = reg_org_get(r, org_keys[i].key);
+            const char *v = reg_org_value(r, org_keys[i].key, NULL);
             json_object_set_new(o, org_keys[i].key, v ? json_string(v) : json_null());
         }
         return kt_json_print(o);
     }
     int placeholders = 0;
     for (size_t i = 0; i < org_nkeys; i++) {
-        const char *v = reg_org_get(r, org_keys[i].key);
+        int dflt = 0;
+        const char *v = reg_org_value(r, org_keys[i].key, &dflt);
         int ph = reg_org_is_placeholder(r, org_keys[i].key);
         placeholders += ph;
-        printf("%-24s %s%s\n", org_keys[i].key, v ? v : "(not set)", ph ? "   <- placeholder" : "");
+        printf("%-29s %s%s%s\n", org_keys[i].key, v ? v : "(not set)", ph ? "   <- placeholder" : "",
+               dflt ? "   (default)" : "");
     }
     if (placeholders)
         printf("\n%d detail%s still hold%s a placeholder: set %s with 'klartext org set KEY=VALUE'.\n"

@@ -24,6 +24,13 @@ const struct org_key org_keys[] = {
     {"notices.reply_to", "reply-to of notices", ORG_EMAIL, 1, "dpo@example.invalid"},
     {"authority.lead", "lead supervisory authority", ORG_TEXT, 1, "Lead supervisory authority (placeholder)"},
     {"portal.url", "verification portal address", ORG_URL, 1, "https://portal.example.invalid"},
+    /* the retention policy (docs/retention.md): the "placeholder" is the default, which applies
+       until the organisation sets its own; counted from the incident's closing (viewer identities:
+       from the scan, but never before the closing) */
+    {"retention.contact_data", "keep names and addresses for", ORG_DURATION, 0, "P6M"},
+    {"retention.notices", "keep notices for", ORG_DURATION, 0, "P4Y"},
+    {"retention.exposures", "keep per-person exposures for", ORG_DURATION, 0, "P12M"},
+    {"retention.viewer_identities", "keep raw viewer identities for", ORG_DURATION, 0, "P30D"},
 };
 const size_t org_nkeys = sizeof org_keys / sizeof org_keys[0];
 
@@ -137,6 +144,15 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
             while (n > 8 && canon[n - 1] == '/') canon[--n] = 0;
         }
         break;
+    case ORG_DURATION: {
+        struct kt_period p;
+        char e[256];
+        if (kt_period_parse(value, &p, e, sizeof e)) {
+            snprintf(err, errlen, "%s: %s", key, e);
+            return 2;
+        }
+        break;
+    }
     case ORG_PHONE:
         for (const char *c = value; *c; c++)
             if (!(isdigit((unsigned char)*c) || strchr("+ -()/.", *c))) {
@@ -169,10 +185,19 @@ const char *reg_org_get(reg *r, const char *key)
 int reg_org_is_placeholder(reg *r, const char *key)
 {
     const struct org_key *k = org_key_find(key);
+    if (k && k->kind == ORG_DURATION) return 0; /* a default, not a placeholder */
     const char *v = reg_org_get(r, key);
     return !v || (k && !strcmp(v, k->placeholder) && strcmp(key, "organisation.timezone") &&
                   strcmp(key, "organisation.languages") && strcmp(key, "organisation.nis2") &&
                   strcmp(key, "organisation.records_language"));
+}
+
+const char *reg_org_value(reg *r, const char *key, int *is_default)
+{
+    const struct org_key *k = org_key_find(key);
+    const char *v = reg_org_get(r, key);
+    if (is_default) *is_default = !v && k && k->kind == ORG_DURATION;
+    return v || !k || k->kind != ORG_DURATION ? v : k->placeholder;
 }
 
 const char *reg_org_zone(reg *r)

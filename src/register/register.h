@@ -64,11 +64,12 @@ int reg_audit(reg *r, const char *incident_ref, const char *action, const char *
 struct org_key {
     const char *key; /* "dpo.email" */
     const char *label; /* "DPO e-mail" */
-    int kind; /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE, ORG_LANG (one of de, en) */
+    int kind; /* ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE, ORG_LANG (one of de, en),
+                 ORG_DURATION (ISO 8601, util/ktime.h: the retention policy) */
     int required; /* needed before reports and notices */
-    const char *placeholder;
+    const char *placeholder; /* ORG_DURATION: the default, used while the key is not set */
 };
-enum { ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE, ORG_LANG };
+enum { ORG_TEXT, ORG_EMAIL, ORG_ZONE, ORG_LANGS, ORG_BOOL, ORG_URL, ORG_PHONE, ORG_LANG, ORG_DURATION };
 extern const struct org_key org_keys[];
 extern const size_t org_nkeys;
 const struct org_key *org_key_find(const char *key);
@@ -82,6 +83,10 @@ void reg_org_refresh(reg *r);
 int reg_org_set(reg *r, const char *key, const char *value); /* validates, audits */
 /* is the value still the placeholder written by init without --org? */
 int reg_org_is_placeholder(reg *r, const char *key);
+/* The value, or for a key with a default (the retention policy) the default while it is not set
+ * (*is_default 1; IS_DEFAULT may be NULL). NULL when a key without a default is not set. Owned as
+ * reg_org_get's. */
+const char *reg_org_value(reg *r, const char *key, int *is_default);
 /* the organisation's time zone (never NULL; "UTC" when unset) */
 const char *reg_org_zone(reg *r);
 #endif
