@@ -105,4 +105,5 @@ int cmd_notify(struct kt_ctx *, int, char **);
 int cmd_verify(struct kt_ctx *, int, char **);
 int cmd_serve(struct kt_ctx *, int, char **);
 int cmd_agent(struct kt_ctx *, int, char **);
+int cmd_purge(struct kt_ctx *, int, char **);
 #endif

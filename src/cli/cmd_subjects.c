@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "register/scans.h"
 #include "register/subjects.h"
+#include "util/ktime.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 #include <errno.h>
@@ -60,7 +61,7 @@ static json_t *summary_json(const struct incident *inc, const struct subjects_su
     json_object_set_new(j, "scan_version", s->scan_version ? json_integer(s->scan_version) : json_null());
     json_object_set_new(j, "exposed", json_integer(s->exposed));
     json_object_set_new(j, "reachable", json_integer(s->reachable));
-    json_object_set_new(j, "not_reachable", json_integer((json_int_t)s->nunreachable));
+    json_object_set_new(j, "not_reachable", json_integer((json_int_t)s->not_reachable));
     json_object_set_new(j, "not_reachable_subjects", str_array(s->unreachable, s->nunreachable));
     json_object_set_new(j, "unknown_subjects", json_integer(s->unknown));
     return j;
@@ -71,8 +72,13 @@ static void print_summary(const struct subjects_summary *s)
     printf("  %-40s %lld\n", s->scan_version ? "people exposed (current scan)" : "people exposed (no scan yet)",
            s->exposed);
     printf("  %-40s %lld\n", "with an e-mail address", s->reachable);
-    printf("  %-40s %zu\n", "not reachable individually", s->nunreachable);
+    printf("  %-40s %lld\n", "not reachable individually", s->not_reachable);
     for (size_t i = 0; i < s->nunreachable; i++) printf("      %s\n", s->unreachable[i]);
+    if (s->purged_at) {
+        char at[KT_ISO_LEN];
+        kt_time_iso(s->purged_at, at);
+        printf("  (the per-person rows were deleted under the retention policy; these counts were kept on %s)\n", at);
+    }
     if (s->nunreachable)
         printf("  (people without contact data are never dropped: the report counts them, and they are\n"
                "   told by a public communication, Art. 34(3)(c) GDPR)\n");

@@ -19,6 +19,7 @@ const struct kt_cmd kt_commands[] = {
     {"serve", cmd_serve, "the portal: public incident pages, verification, agent console, JSON API, log endpoints"},
     {"agent", cmd_agent, "the customer-service agents of the portal: add, list, remove"},
     {"status", cmd_status, "open incidents and their deadlines (72 h, Reg. 1182/71, NIS2)"},
+    {"purge", cmd_purge, "delete the personal data whose retention period has ended (--dry-run first)"},
     {"audit", cmd_audit, "the audit trail: every change to the register, who and when"},
     {"demo", cmd_demo, "walk through the whole flow on bundled sample data"},
     {"help", cmd_help, "show help for klartext or for a command"},

@@ -686,6 +686,15 @@ static int cmp_cstr(const void *a, const void *b)
 int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
 {
     memset(out, 0, sizeof *out);
+    struct scans_kept kept;
+    int found, krc = scans_kept_get(r, scan_id, &kept, &found);
+    if (krc) return krc;
+    if (found) { /* the per-person rows were purged: the counts kept before */
+        out->fields = kept.fields;
+        out->viewers = kept.viewers;
+        out->anonymous_viewers = kept.anonymous_viewers;
+        return 0;
+    }
     db *d = reg_db(r);
     db_stmt *s = db_prepare(d, "SELECT DISTINCT fields FROM exposure WHERE scan_id = ?");
     if (!s) return reg_dberr(r);
@@ -766,7 +775,7 @@ int suggest_facts_get(reg *r, const struct incident *inc, struct suggest_facts *
     }
     f->subjects_version = sum.version;
     f->exposed = sum.exposed;
-    f->unreachable = sum.nunreachable;
+    f->unreachable = sum.not_reachable;
     subjects_summary_release(&sum);
     return 0;
 }

@@ -370,3 +370,32 @@ int scans_most_viewed(reg *r, char *subject, size_t len)
     db_reset(s);
     return st == DB_ERR ? reg_dberr(r) : 0;
 }
+
+int scans_kept_get(reg *r, int64_t scan_id, struct scans_kept *k, int *found)
+{
+    memset(k, 0, sizeof *k);
+    *found = 0;
+    db_stmt *s = db_prepare(reg_db(r), "SELECT fields, viewers, anonymous_viewers, exposed, reachable, unreachable,"
+                                       " stored_at FROM purge_scan WHERE scan_id = ?");
+    if (!s) return reg_dberr(r);
+    db_bind_int(s, 1, scan_id);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *found = 1;
+        k->fields = xstrdup(db_col_text(s, 0) ? db_col_text(s, 0) : "");
+        k->viewers = db_col_int(s, 1);
+        k->anonymous_viewers = db_col_int(s, 2);
+        k->exposed = db_col_int(s, 3);
+        k->reachable = db_col_int(s, 4);
+        k->unreachable = db_col_int(s, 5);
+        k->stored_at = db_col_int(s, 6);
+    }
+    db_reset(s);
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+void scans_kept_release(struct scans_kept *k)
+{
+    free(k->fields);
+    memset(k, 0, sizeof *k);
+}

@@ -36,6 +36,15 @@ void exposure_rows_free(struct exposure_row *rows, size_t n);
 /* The subject seen by the most viewers (then views, then name) in any incident's current scan,
  * into SUBJECT ("" when there is none). Returns 0 or 1 (reg_err). For the demo. */
 int scans_most_viewed(reg *r, char *subject, size_t len);
+/* The counts a purge stored for SCAN_ID before it deleted the scan's per-person rows (purge.h):
+ * 0 and *found 1, or *found 0 when its rows were never purged. FIELDS is malloc'd (the disclosed
+ * fields, ','-separated, sorted; scans_kept_release). */
+struct scans_kept {
+    char *fields;
+    int64_t viewers, anonymous_viewers, exposed, reachable, unreachable, stored_at;
+};
+int scans_kept_get(reg *r, int64_t scan_id, struct scans_kept *k, int *found);
+void scans_kept_release(struct scans_kept *k);
 /* hourly histogram of a scan: hour start -> views */
 int scans_hours(reg *r, int64_t scan_id, int64_t **hours, int64_t **views, size_t *n);
 #endif

@@ -326,6 +326,67 @@ static const char v8[] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;\n";
    stored as a separator and cannot be told from one (docs/scan.md "Pages with a ';'"). */
 static const char v9[] = "UPDATE exposure SET pages = replace(pages, '\\', '\\\\') WHERE instr(pages, '\\') > 0;\n";
 
+/* v10: retention (docs/retention.md). purge: one row per kind of personal data a purge deleted
+   from an incident — when, by whom, under which period, how many rows; append-only. purge_scan and
+   purge_field: what the report needs of a scan once its per-person rows are gone (the disclosed
+   fields, viewers, reachable and unreachable people; people and views per field), stored in the
+   purge's transaction before anything is deleted. The append-only notices and notice events take
+   exactly one update: a notice of an incident that has a 'notices' purge row may be emptied once
+   (subject, address, masked address and message; codec 'purged'), every other column unchanged;
+   an emptied notice's events may lose their server reply, and a compression dictionary no notice
+   that is not emptied uses may be emptied (it was made from a sample notice, whose pages are real).
+   Everything else stays refused. */
+static const char v10[] =
+    "CREATE TABLE purge (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  at INTEGER NOT NULL, actor TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('contact_data','notices','exposures','viewer_identities')),\n"
+    "  period TEXT NOT NULL, due_at INTEGER NOT NULL, count INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX purge_incident ON purge(incident_id, kind);\n"
+    "CREATE TABLE purge_scan (\n"
+    "  scan_id INTEGER PRIMARY KEY REFERENCES scan(id),\n"
+    "  stored_at INTEGER NOT NULL,\n"
+    "  fields TEXT NOT NULL, viewers INTEGER NOT NULL, anonymous_viewers INTEGER NOT NULL,\n"
+    "  import_id INTEGER REFERENCES subject_import(id),\n"
+    "  exposed INTEGER NOT NULL, reachable INTEGER NOT NULL, unreachable INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE TABLE purge_field (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id), field TEXT NOT NULL,\n"
+    "  people INTEGER NOT NULL, views INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, field)\n"
+    ") STRICT;\n"
+    "CREATE TRIGGER purge_append_only_u BEFORE UPDATE ON purge BEGIN SELECT RAISE(ABORT, 'purge records are append-only'); END;\n"
+    "CREATE TRIGGER purge_append_only_d BEFORE DELETE ON purge BEGIN SELECT RAISE(ABORT, 'purge records are append-only'); END;\n"
+    "CREATE TRIGGER purge_scan_append_only_u BEFORE UPDATE ON purge_scan BEGIN SELECT RAISE(ABORT, 'kept counts are append-only'); END;\n"
+    "CREATE TRIGGER purge_scan_append_only_d BEFORE DELETE ON purge_scan BEGIN SELECT RAISE(ABORT, 'kept counts are append-only'); END;\n"
+    "CREATE TRIGGER purge_field_append_only_u BEFORE UPDATE ON purge_field BEGIN SELECT RAISE(ABORT, 'kept counts are append-only'); END;\n"
+    "CREATE TRIGGER purge_field_append_only_d BEFORE DELETE ON purge_field BEGIN SELECT RAISE(ABORT, 'kept counts are append-only'); END;\n"
+    "DROP TRIGGER notice_append_only_u;\n"
+    "CREATE TRIGGER notice_append_only_u BEFORE UPDATE ON notice WHEN NOT (\n"
+    "  OLD.message_codec <> 'purged' AND NEW.message_codec = 'purged' AND NEW.subject = '' AND NEW.rcpt = ''\n"
+    "  AND NEW.rcpt_masked = '' AND length(NEW.message) = 0\n"
+    "  AND NEW.id = OLD.id AND NEW.incident_id = OLD.incident_id AND NEW.seq = OLD.seq\n"
+    "  AND NEW.notice_id = OLD.notice_id AND NEW.created_at = OLD.created_at AND NEW.approval_id = OLD.approval_id\n"
+    "  AND NEW.scan_id = OLD.scan_id AND NEW.import_id = OLD.import_id AND NEW.lang = OLD.lang\n"
+    "  AND NEW.code_hash = OLD.code_hash AND NEW.message_id = OLD.message_id AND NEW.text_sha256 = OLD.text_sha256\n"
+    "  AND NEW.message_len = OLD.message_len AND NEW.dict_id IS OLD.dict_id\n"
+    "  AND EXISTS (SELECT 1 FROM purge p WHERE p.incident_id = OLD.incident_id AND p.kind = 'notices'))\n"
+    "BEGIN SELECT RAISE(ABORT, 'notices are append-only (a purge may only empty their personal columns)'); END;\n"
+    "DROP TRIGGER notice_event_append_only_u;\n"
+    "CREATE TRIGGER notice_event_append_only_u BEFORE UPDATE ON notice_event WHEN NOT (\n"
+    "  NEW.reply IS NULL AND NEW.id = OLD.id AND NEW.notice = OLD.notice AND NEW.at = OLD.at\n"
+    "  AND NEW.state = OLD.state AND NEW.attempt = OLD.attempt\n"
+    "  AND EXISTS (SELECT 1 FROM notice n WHERE n.id = OLD.notice AND n.message_codec = 'purged'))\n"
+    "BEGIN SELECT RAISE(ABORT, 'notice events are append-only (a purge may only drop their replies)'); END;\n"
+    "DROP TRIGGER notice_dict_append_only_u;\n"
+    "CREATE TRIGGER notice_dict_append_only_u BEFORE UPDATE ON notice_dict WHEN NOT (\n"
+    "  length(NEW.content) = 0 AND NEW.id = OLD.id AND NEW.incident_id = OLD.incident_id\n"
+    "  AND NEW.created_at = OLD.created_at AND NEW.sha256 = OLD.sha256\n"
+    "  AND NOT EXISTS (SELECT 1 FROM notice n WHERE n.dict_id = OLD.id AND n.message_codec <> 'purged'))\n"
+    "BEGIN SELECT RAISE(ABORT, 'notice dictionaries are append-only (a purge may only empty unused ones)'); END;\n";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -336,6 +397,7 @@ const struct schema_step schema_steps[] = {
     {7, "notices stored as parts against a shared dictionary", v7},
     {8, "per-notice claims of the outbox (claimed_by)", v8},
     {9, "exposure pages as a list (a ';' inside a page escaped)", v9},
+    {10, "retention: purge records, kept counts, notices that a purge may empty", v10},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

@@ -382,6 +382,7 @@ static void add_unreachable(struct subjects_summary *sum, const char *subject, s
         sum->unreachable = xrealloc(sum->unreachable, *cap * sizeof *sum->unreachable);
     }
     sum->unreachable[sum->nunreachable++] = xstrdup(subject);
+    sum->not_reachable++;
 }
 
 static int store(reg *r, struct incident *inc, const char *file_name, const char *file_sha256,
@@ -564,6 +565,20 @@ int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_sum
         return rc;
     }
     sum->scan_version = si.version;
+    struct scans_kept kept;
+    int found;
+    if ((rc = scans_kept_get(r, si.id, &kept, &found))) {
+        subjects_summary_release(sum);
+        return rc;
+    }
+    if (found) { /* the per-person rows were purged: the counts kept before */
+        sum->exposed = kept.exposed;
+        sum->reachable = kept.reachable;
+        sum->not_reachable = kept.unreachable;
+        sum->purged_at = kept.stored_at;
+        scans_kept_release(&kept);
+        return 0;
+    }
     s = db_prepare(
         d, "SELECT e.subject, s.email FROM exposure e LEFT JOIN subject s ON s.import_id = ? AND s.subject = e.subject"
            " WHERE e.scan_id = ? ORDER BY e.subject COLLATE BINARY");

@@ -91,8 +91,10 @@ struct subjects_summary {
     long long exposed; /* people in the current scan */
     long long reachable; /* ... with an e-mail address in the import */
     long long unknown; /* rows of the file for people not exposed (at import) */
-    char **unreachable; /* exposed people without one, sorted bytewise */
+    char **unreachable; /* exposed people without one, sorted bytewise (none after a purge) */
     size_t nunreachable;
+    long long not_reachable; /* how many: nunreachable, or the count a purge kept */
+    int64_t purged_at; /* when the counts were kept before a purge deleted the rows; 0 = never */
 };
 void subjects_summary_release(struct subjects_summary *s);
 

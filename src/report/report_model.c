@@ -230,7 +230,7 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->subj_version = sum.version;
     m->exposed = sum.exposed;
     m->reachable = sum.reachable;
-    m->unreachable = (long long)sum.nunreachable;
+    m->unreachable = sum.not_reachable;
     subjects_summary_release(&sum); /* the names of unreachable people never enter the model */
     if ((rc = report_data_notices(r, inc->id, &m->notices))) goto fail;
     if ((rc = assessments_list(r, inc, &m->assessments, &m->nassessments))) goto fail;
