@@ -1,6 +1,7 @@
 /* cmd_exposure.c — `klartext exposure ID`: what the register holds about exposed people. */
 #include "cli/cli.h"
 #include "notify/notice.h"
+#include "register/purge.h"
 #include "register/scans.h"
 #include "util/buf.h"
 #include "util/csv.h"
@@ -159,14 +160,32 @@ static json_t *exposure_json(const struct exposure_row *r)
     return e;
 }
 
-static void print_json(const char *ref, const struct scan_info *si, const struct exposure_row *rows, size_t n)
+static void print_json(const char *ref, const struct scan_info *si, const struct exposure_row *rows, size_t n,
+                       int64_t purged)
 {
     json_t *j = json_object(), *a = json_array();
     json_object_set_new(j, "incident", json_string(ref));
+    if (purged) json_object_set_new(j, "purged_at", kt_json_time(purged));
     json_object_set_new(j, "scan", scan_json(si));
     for (size_t i = 0; i < n; i++) json_array_append_new(a, exposure_json(&rows[i]));
     json_object_set_new(j, "exposures", a);
     kt_json_print(j);
+}
+
+/* "per-person data purged on …" (stdout for text, stderr with an error for one person) */
+static int purged_note(reg *r, const struct incident *inc, int64_t *purged)
+{
+    if (purge_when(r, inc->id, PK_EXPOSURES, purged)) return kt_error(1, "%s", reg_err(r));
+    return 0;
+}
+
+static void print_purged(struct kt_ctx *ctx, reg *r, const char *ref, int64_t purged, FILE *f)
+{
+    char t[64];
+    kt_fmt_time(ctx, r, purged, t, sizeof t);
+    fprintf(f, "The per-person data of incident %s was purged on %s under the retention policy\n"
+               "(docs/retention.md); the totals above and the report's counts are kept.\n",
+            ref, t);
 }
 
 int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
@@ -227,12 +246,15 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
         kt_error(rc, "%s", reg_err(r));
         goto out;
     }
+    int64_t purged = 0;
+    if ((rc = purged_note(r, &inc, &purged))) goto out;
     if (subject && !n) {
         rc = kt_error(1, "no exposure of '%s' in scan version %lld of %s", subject, (long long)si.version, inc.ref);
+        if (purged) print_purged(ctx, r, inc.ref, purged, stderr);
         goto out;
     }
     if (!strcmp(fmt, "csv")) print_csv(rows, n);
-    else if (!strcmp(fmt, "json")) print_json(inc.ref, &si, rows, n);
+    else if (!strcmp(fmt, "json")) print_json(inc.ref, &si, rows, n, purged);
     else {
         char t[64];
         kt_fmt_time(ctx, r, si.created_at, t, sizeof t);
@@ -242,6 +264,7 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
                 inc.ref, (long long)si.version, t, si.rule_sha256, (long long)si.people, (long long)si.records,
                 (long long)si.views);
         for (size_t i = 0; i < n; i++) print_text(ctx, r, &rows[i]);
+        if (purged && !n) print_purged(ctx, r, inc.ref, purged, stdout);
     }
 out:
     exposure_rows_free(rows, n);

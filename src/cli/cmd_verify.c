@@ -393,7 +393,8 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
         if (v->have_notice) {
             json_object_set_new(j, "incident", json_string(v->ni.incident_ref));
             json_object_set_new(j, "notice", json_string(v->ni.notice_id));
-            json_object_set_new(j, "to", json_string(v->ni.rcpt_masked));
+            if (v->ni.purged_at) json_object_set_new(j, "details_deleted_at", kt_json_time(v->ni.purged_at));
+            else json_object_set_new(j, "to", json_string(v->ni.rcpt_masked));
             json_object_set_new(j, "language", json_string(v->ni.lang));
             json_object_set_new(j, "state", json_string(outbox_state_name(v->ni.state)));
             json_object_set_new(j, "made_at", kt_json_time(v->ni.created_at));
@@ -408,7 +409,7 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
     if (v->have_notice) {
         printf("  %-12s %s\n", "notice", v->ni.notice_id);
         printf("  %-12s %s%s%s\n", "incident", v->ni.incident_ref, v->title ? " — " : "", v->title ? v->title : "");
-        printf("  %-12s %s (language %s)\n", "sent to", v->ni.rcpt_masked, v->ni.lang);
+        if (!v->ni.purged_at) printf("  %-12s %s (language %s)\n", "sent to", v->ni.rcpt_masked, v->ni.lang);
         kt_fmt_time(ctx, r, v->ni.created_at, t, sizeof t);
         printf("  %-12s %s\n", "made", t);
         switch (v->ni.state) {
@@ -426,6 +427,12 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
         printf("  %-12s %s\n", "incident", v->incident);
     }
     if (v->have_sig) printf("  %-12s valid (key %s); trusted comment: %s\n", "signature", v->keyid, v->trusted);
+    if (v->have_notice && v->ni.purged_at) {
+        kt_fmt_time(ctx, r, v->ni.purged_at, t, sizeof t);
+        printf("  %-12s deleted under the retention policy on %s: whom it went to, its text and its\n"
+               "  %-12s signature are no longer stored; the code shows it was ours\n",
+               "details", t, "");
+    }
     if (v->test) printf("  %-12s this is a TEST sample, not a notice to a person\n", "note");
 }
 
@@ -537,6 +544,13 @@ static int verify_code(struct kt_ctx *ctx, const char *code, const char *pub, in
     }
     v.have_notice = 1;
     load_title(r, &v);
+    if (v.ni.purged_at) { /* nothing left to check a signature on: the code itself was ours */
+        v.genuine = state_ok(&v.ni, &v);
+        if (!(proof && ctx->json)) print_verdict(ctx, r, &v, "the notice with this code");
+        rc = v.genuine ? 0 : 1;
+        if (!rc && proof) rc = print_log_proof(ctx, r, &v.ni); /* the text's hash is kept: the entry still proves */
+        goto out;
+    }
     if ((rc = check_stored(r, pk, id, &v, &msg))) goto out;
     v.genuine = v.have_sig && state_ok(&v.ni, &v);
     if (!(proof && ctx->json)) print_verdict(ctx, r, &v, "the notice with this code");

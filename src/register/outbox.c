@@ -561,7 +561,9 @@ void outbox_infos_free(struct notice_info *ni, size_t n)
 #define INFO_SQL \
     "SELECT n.id, n.incident_id, n.seq, n.created_at, coalesce(o.updated_at, 0), coalesce(o.sent_at, 0), " \
     "coalesce(o.attempts, 0), coalesce(o.state, ''), i.ref, n.notice_id, n.subject, n.lang, n.rcpt_masked, " \
-    "n.message_id, n.text_sha256, o.reply, n.code_hash, n.rcpt, n.scan_id, n.import_id " \
+    "n.message_id, n.text_sha256, o.reply, n.code_hash, n.rcpt, n.scan_id, n.import_id, " \
+    "CASE WHEN n.message_codec = 'purged' THEN (SELECT coalesce(max(p.at), 1) FROM purge p " \
+    "WHERE p.incident_id = n.incident_id AND p.kind = 'notices') ELSE 0 END " \
     "FROM notice n JOIN incident i ON i.id = n.incident_id LEFT JOIN outbox o ON o.notice = n.id "
 
 static void info_fill(db_stmt *s, struct notice_info *ni)
@@ -589,6 +591,7 @@ static void info_fill(db_stmt *s, struct notice_info *ni)
     ni->rcpt = dup_col(s, 17);
     ni->scan_id = db_col_int(s, 18);
     ni->import_id = db_col_int(s, 19);
+    ni->purged_at = db_col_int(s, 20);
 }
 
 static int info_row(reg *r, db_stmt *s, struct notice_info *ni, int *found)

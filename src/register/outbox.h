@@ -188,6 +188,8 @@ struct notice_info {
     char *incident_ref, *notice_id, *subject, *lang, *rcpt_masked, *message_id, *text_sha256, *reply;
     char *rcpt; /* the full address: compare it, never show it (wiped by release) */
     uint8_t code_hash[32];
+    int64_t purged_at; /* when a purge emptied it (docs/retention.md): subject, addresses and the
+                          message are then "" and cannot be read; 0 = never */
 };
 void notice_info_release(struct notice_info *ni);
 /* The one look-up by code: by the keyed lookup hash of a code, compared in constant time after

@@ -135,6 +135,10 @@ json_t *api_verify(const struct verify_res *v, const struct person_exposure *e)
     json_object_set_new(o, "incident_url", json_sprintf("/incident/%s", h->incident_ref));
     json_object_set_new(o, "title", json_string(h->title));
     json_object_set_new(o, "sent_at", iso(lookup_sent_date(h)));
+    if (h->purged_at) { /* its details were deleted under the retention policy */
+        json_object_set_new(o, "details_deleted_at", iso(h->purged_at));
+        return o;
+    }
     json_object_set_new(o, "recipient", json_string(h->rcpt_masked));
     if (v->with_email && e) {
         json_t *x = json_object();

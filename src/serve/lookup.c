@@ -33,6 +33,7 @@ static void hit_fill(const struct notice_info *ni, struct notice_hit *h)
     copy(h->state, sizeof h->state, outbox_state_name(ni->state));
     h->sent_at = ni->sent_at;
     h->updated_at = ni->updated_at;
+    h->purged_at = ni->purged_at;
 }
 
 static void addr_hash(const char *addr, unsigned char out[32])
@@ -75,7 +76,8 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
     addr_hash(rcpt, stored);
     int same = sodium_memcmp(given, stored, sizeof given) == 0;
     v->known = row;
-    v->matched = row && (!v->with_email || same);
+    /* a purged notice keeps no address to compare: its code alone answers (date sent, details deleted) */
+    v->matched = row && (!v->with_email || same || v->h.purged_at);
     if (!v->matched) memset(&v->h, 0, sizeof v->h);
     else lookup_title(r, v->h.incident_ref, v->h.lang, v->h.title, sizeof v->h.title);
     sodium_memzero(rcpt, sizeof rcpt);

@@ -687,6 +687,31 @@ static void log_section(const struct person_exposure *e, int de_, struct buf *b)
     buf_adds(b, "</section>\n");
 }
 
+/* a notice whose details a purge deleted: when it was sent and when its details went, nothing else */
+static void verify_purged(reg *r, int de_, const struct notice_hit *h, struct buf *b)
+{
+    const char *zone = reg_org_zone(r);
+    char when[I18N_TEXT_MAX], gone[I18N_TEXT_MAX];
+    html_begin(b, r, de_, T("Die Nachricht ist echt", "The message is genuine"), "/verify");
+    fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
+    fmt_t(de_, h->purged_at, zone, gone, sizeof gone);
+    buf_addf(b, "<div class=\"result good\" role=\"status\">\n<h1>%s</h1>\n<p>%s %s%s</p>\n",
+             T("Ja, diese Nachricht ist echt", "Yes, this message is genuine"),
+             T("Wir haben sie am", "We sent it on"), when, T(" geschickt.", "."));
+    buf_addf(b, "<p>%s <a href=\"/incident/%s?lang=%s\">", T("Sie betrifft den Vorfall", "It concerns the incident"),
+             ref_s(h->incident_ref), de_ ? "de" : "en");
+    html_esc(b, *h->title ? h->title : h->incident_ref);
+    buf_addf(b, "</a> (%s).</p>\n</div>\n", ref_s(h->incident_ref));
+    buf_addf(b, "<p>%s %s%s</p>\n",
+             T("Die Einzelheiten (an wen sie ging, ihr Text, welche Ihrer Daten betroffen waren) haben wir nach "
+               "unseren Aufbewahrungsfristen am",
+               "Its details (whom it went to, its text, which of your data was affected) were deleted under our "
+               "retention policy on"),
+             gone, T(" gelöscht.", "."));
+    contact_box(b, r, de_);
+    html_end(b, r, de_);
+}
+
 void page_verify_result(reg *r, int de_, const struct verify_res *v, const struct person_exposure *e, struct buf *b)
 {
     const char *zone = reg_org_zone(r);
@@ -696,6 +721,10 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
         return;
     }
     const struct notice_hit *h = &v->h;
+    if (h->purged_at) {
+        verify_purged(r, de_, h, b);
+        return;
+    }
     html_begin(b, r, de_, T("Die Nachricht ist echt", "The message is genuine"), "/verify");
     fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
     buf_addf(b, "<div class=\"result good\" role=\"status\">\n<h1>%s</h1>\n<p>%s ",

@@ -43,6 +43,7 @@ struct notice_hit {
     char rcpt_masked[HTTP_FIELD_MAX];
     char state[16];
     char title[256]; /* the incident's published title in the notice's language, or "" */
+    int64_t purged_at; /* its details were deleted under the retention policy then; 0 = never */
 };
 struct verify_res {
     int bad_code; /* the input is not a code at all */

@@ -572,7 +572,7 @@ static enum MHD_Result verify(struct MHD_Connection *c, struct req *q, const cha
     memset(&e, 0, sizeof e);
     e.log_index = -1;
     if (lookup_verify(r, code, email, &v)) return html_error(c, q, url, 500, de, NULL);
-    if (v.matched && v.with_email && lookup_exposure(r, &v.h, &e)) {
+    if (v.matched && v.with_email && !v.h.purged_at && lookup_exposure(r, &v.h, &e)) {
         person_exposure_release(&e);
         return html_error(c, q, url, 500, de, NULL);
     }
