@@ -183,8 +183,9 @@ static void print_purged(struct kt_ctx *ctx, reg *r, const char *ref, int64_t pu
 {
     char t[64];
     kt_fmt_time(ctx, r, purged, t, sizeof t);
-    fprintf(f, "The per-person data of incident %s was purged on %s under the retention policy\n"
-               "(docs/retention.md); the totals above and the report's counts are kept.\n",
+    fprintf(f,
+            "The per-person data of incident %s was purged on %s under the retention policy\n"
+            "(docs/retention.md); the totals above and the report's counts are kept.\n",
             ref, t);
 }
 

@@ -44,7 +44,8 @@ static int print_json(const struct purge_plan *p, int dry)
         json_array_append_new(a, item_json(&p->items[i]));
         for (int k = 0; k < PK_COUNT; k++) t[k] += p->items[i].k[k].count;
     }
-    for (int k = 0; k < PK_COUNT; k++) json_object_set_new(tot, purge_kind_name((enum purge_kind)k), json_integer(t[k]));
+    for (int k = 0; k < PK_COUNT; k++)
+        json_object_set_new(tot, purge_kind_name((enum purge_kind)k), json_integer(t[k]));
     json_object_set_new(o, "dry_run", json_boolean(dry));
     json_object_set_new(o, "at", kt_json_time(p->now));
     json_object_set_new(o, "incidents", a);

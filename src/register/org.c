@@ -57,6 +57,33 @@ static int email_ok(const char *s)
     return 1;
 }
 
+/* the languages of notices, in the order given (the first is the default): "de", "en", "de,en" or "en,de" */
+static int langs_canon(const char *key, const char *value, char *canon, size_t canonlen, char *err, size_t errlen)
+{
+    int de = 0, en = 0;
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s", value);
+    for (char *save, *tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (!strcmp(tok, "de")) de = 1;
+        else if (!strcmp(tok, "en")) en = 1;
+        else {
+            snprintf(err, errlen, "%s: language '%s' is not supported (de, en)", key, tok);
+            return -1;
+        }
+    }
+    if (!de && !en) {
+        snprintf(err, errlen, "%s: no language given", key);
+        return -1;
+    }
+    /* keep the order given: the first language is the default */
+    const char *first = strstr(value, "de") && (!strstr(value, "en") || strstr(value, "de") < strstr(value, "en"))
+                            ? "de"
+                            : "en";
+    if (de && en) snprintf(canon, canonlen, "%s,%s", first, strcmp(first, "de") ? "de" : "en");
+    else snprintf(canon, canonlen, "%s", de ? "de" : "en");
+    return 0;
+}
+
 int org_validate(const char *key, const char *value, char *canon, size_t canonlen, char *err, size_t errlen)
 {
     const struct org_key *k = org_key_find(key);
@@ -100,30 +127,9 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
             return 2;
         }
         break;
-    case ORG_LANGS: {
-        int de = 0, en = 0;
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%s", value);
-        for (char *save, *tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-            if (!strcmp(tok, "de")) de = 1;
-            else if (!strcmp(tok, "en")) en = 1;
-            else {
-                snprintf(err, errlen, "%s: language '%s' is not supported (de, en)", key, tok);
-                return 2;
-            }
-        }
-        if (!de && !en) {
-            snprintf(err, errlen, "%s: no language given", key);
-            return 2;
-        }
-        /* keep the order given: the first language is the default */
-        const char *first = strstr(value, "de") && (!strstr(value, "en") || strstr(value, "de") < strstr(value, "en"))
-                                ? "de"
-                                : "en";
-        if (de && en) snprintf(canon, canonlen, "%s,%s", first, strcmp(first, "de") ? "de" : "en");
-        else snprintf(canon, canonlen, "%s", de ? "de" : "en");
+    case ORG_LANGS:
+        if (langs_canon(key, value, canon, canonlen, err, errlen)) return 2;
         break;
-    }
     case ORG_LANG:
         if (strcmp(value, "de") && strcmp(value, "en")) {
             snprintf(err, errlen, "%s: language '%s' is not supported (de or en)", key, value);

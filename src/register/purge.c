@@ -76,8 +76,7 @@ static int blockers(reg *r, struct purge_item *it, struct buf *b)
                    " OR (state = 'failed' AND permanent = 0 AND attempts < ?))",
                    it->incident_id, 5, &waiting);
     if (rc) return rc;
-    if (unfiled)
-        buf_addf(b, "%sthe decision to notify the authority has not been filed yet", b->len ? "; " : "");
+    if (unfiled) buf_addf(b, "%sthe decision to notify the authority has not been filed yet", b->len ? "; " : "");
     if (waiting)
         buf_addf(b, "%s%lld notice%s still in the outbox (queued, being sent or to be retried)", b->len ? "; " : "",
                  (long long)waiting, waiting == 1 ? "" : "s");
@@ -269,9 +268,10 @@ static int keep_scan(reg *r, int64_t scan_id, int64_t import_id)
                     "SELECT count(*), count(s.subject) FROM exposure e LEFT JOIN subject s"
                     " ON s.import_id = ?2 AND s.subject = e.subject AND s.email <> '' WHERE e.scan_id = ?1",
                     scan_id, import_id, &v[2], 2);
-    db_stmt *s = rc ? NULL : db_prepare(r->d, "INSERT INTO purge_scan(scan_id, stored_at, fields, viewers,"
-                                              " anonymous_viewers, import_id, exposed, reachable, unreachable)"
-                                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = rc ? NULL
+                    : db_prepare(r->d, "INSERT INTO purge_scan(scan_id, stored_at, fields, viewers,"
+                                       " anonymous_viewers, import_id, exposed, reachable, unreachable)"
+                                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!rc && !s) rc = reg_dberr(r);
     if (!rc) {
         int64_t exposed = v[2], reachable = v[3];
@@ -393,9 +393,8 @@ static int insert_rec(reg *r, const struct purge_item *it, int k)
 /* the record of one incident's purge: audit entry, log commitment and timeline event say it */
 static void describe(const struct purge_item *it, struct buf *counts, struct buf *text)
 {
-    static const char *const what[PK_COUNT] = {"contact records (names, addresses)",
-                                               "notices (addressees and texts)", "per-person exposures",
-                                               "raw viewer identities"};
+    static const char *const what[PK_COUNT] = {"contact records (names, addresses)", "notices (addressees and texts)",
+                                               "per-person exposures", "raw viewer identities"};
     buf_adds(text, "Personal data deleted under the retention policy:");
     int first = 1;
     for (int k = 0; k < PK_COUNT; k++) {
@@ -403,8 +402,8 @@ static void describe(const struct purge_item *it, struct buf *counts, struct buf
         if (!it->k[k].count) continue;
         char due[KT_ISO_LEN];
         kt_time_iso(it->k[k].due_at, due);
-        buf_addf(text, "%s %lld %s (%s, due %s)", first ? "" : ";", (long long)it->k[k].count, what[k],
-                 it->k[k].period, due);
+        buf_addf(text, "%s %lld %s (%s, due %s)", first ? "" : ";", (long long)it->k[k].count, what[k], it->k[k].period,
+                 due);
         first = 0;
     }
     buf_adds(text, ". Kept: the record, timeline, assessments, decisions, filings and counts.");
@@ -503,7 +502,8 @@ int purge_list(reg *r, int64_t incident_id, struct purge_rec **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(r->d, "SELECT at, due_at, count, kind, period FROM purge WHERE incident_id = ? ORDER BY id");
+    db_stmt *s = db_prepare(r->d,
+                            "SELECT at, due_at, count, kind, period FROM purge WHERE incident_id = ? ORDER BY id");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, incident_id);
     size_t cap = 0;

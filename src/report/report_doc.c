@@ -667,6 +667,28 @@ static void filings(const struct report *m, struct doc *d, int L, const char *zo
     }
 }
 
+/* what purges deleted under the retention policy, and when */
+static void retention(const struct report *m, struct doc *d, int L, const char *zone)
+{
+    static const char *const what[PK_COUNT][2] = {
+        {"names and addresses of the people affected", "Namen und Adressen der betroffenen Personen"},
+        {"the stored notices' addressees and texts", "Empfänger und Texte der gespeicherten Benachrichtigungen"},
+        {"the per-person exposures", "die Einzeldaten je Person"},
+        {"the raw identities of the viewers", "die Kennungen der Abrufenden"}};
+    if (!m->npurges) return;
+    add(d, DOC_SECTION, NULL,
+        T("Personal data deleted under the retention policy", "Nach der Aufbewahrungsfrist gelöschte Daten"));
+    for (size_t i = 0; i < m->npurges; i++) {
+        const struct purge_rec *p = &m->purges[i];
+        char t[128];
+        report_time((enum report_lang)L, zone, p->at, t, sizeof t);
+        addf(d, DOC_EVENT, t,
+             L ? "%s: %lld Datensätze (Frist %s nach Abschluss des Vorfalls); die Zahlen dieser Meldung sind erhalten"
+               : "%s: %lld records (period %s after the incident was closed); the numbers in this notification "
+                 "were kept",
+             what[p->kind][L], (long long)p->count, p->period);
+    }
+}
 
 int report_doc_build(const struct report *m, enum report_lang lang, const char *zone, struct doc *d, char *err,
                      size_t errlen)
@@ -695,6 +717,7 @@ int report_doc_build(const struct report *m, enum report_lang lang, const char *
     }
     timeline(m, d, L, zone);
     filings(m, d, L, zone);
+    retention(m, d, L, zone);
     add(d, DOC_FOOT, NULL,
         T("This notification contains no personal data of the people affected: only numbers and categories. "
           "Prepared with klartext from the register of breaches.",

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include "register/assessments.h"
 #include "register/incident.h"
+#include "register/purge.h"
 #include "register/report_data.h"
 #include "register/scans.h"
 #include "report/report.h"
@@ -47,6 +48,9 @@ struct report {
     size_t ndecisions;
     struct filing *filings;
     size_t nfilings;
+    /* what purges deleted under the retention policy (oldest first; none = never purged) */
+    struct purge_rec *purges;
+    size_t npurges;
 };
 
 /* the latest assessment / decision, or NULL; the assessment a decision refers to */

@@ -285,6 +285,19 @@ json_t *report_facts_json(const struct report *m)
     json_t *fl = json_array();
     for (size_t k = 0; k < m->nfilings; k++) json_array_append_new(fl, report_filing_json(&m->filings[k]));
     json_object_set_new(j, "filings", fl);
+    if (m->npurges) { /* only after a purge: older outputs stay as they were */
+        json_t *pa = json_array();
+        for (size_t k = 0; k < m->npurges; k++) {
+            const struct purge_rec *p = &m->purges[k];
+            json_t *o = json_object();
+            json_object_set_new(o, "kind", json_string(purge_kind_name(p->kind)));
+            json_object_set_new(o, "deleted_at", time_or_null(p->at));
+            json_object_set_new(o, "records", json_integer(p->count));
+            json_object_set_new(o, "period", json_string(p->period));
+            json_array_append_new(pa, o);
+        }
+        json_object_set_new(j, "deleted_under_retention_policy", pa);
+    }
     return j;
 }
 

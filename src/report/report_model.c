@@ -190,6 +190,7 @@ void report_free(struct report *m)
     assessments_free(m->assessments, m->nassessments);
     decisions_free(m->decisions, m->ndecisions);
     filings_free(m->filings, m->nfilings);
+    free(m->purges);
     free(m);
 }
 
@@ -236,6 +237,7 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     if ((rc = assessments_list(r, inc, &m->assessments, &m->nassessments))) goto fail;
     if ((rc = decisions_list(r, inc, &m->decisions, &m->ndecisions))) goto fail;
     if ((rc = filings_list(r, inc, &m->filings, &m->nfilings))) goto fail;
+    if ((rc = purge_list(r, inc->id, &m->purges, &m->npurges))) goto fail;
     if ((rc = redact_model(r, m))) goto fail;
     *out = m;
     return 0;

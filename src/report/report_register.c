@@ -221,6 +221,13 @@ static void text_incident(const struct report *m, int L, const char *zone, struc
               L ? "%lld betroffen, %lld per E-Mail erreichbar, %lld nicht direkt erreichbar"
                 : "%lld affected, %lld reachable by e-mail, %lld not reachable individually",
               m->exposed, m->reachable, m->unreachable);
+    for (size_t i = 0; i < m->npurges; i++) {
+        char t[128];
+        report_time((enum report_lang)L, zone, m->purges[i].at, t, sizeof t);
+        linef(b, T("deleted", "gelöscht"),
+              L ? "%s: %s, %lld Datensätze (Aufbewahrungsfrist %s)" : "%s: %s, %lld records (retention period %s)", t,
+              purge_kind_name(m->purges[i].kind), (long long)m->purges[i].count, m->purges[i].period);
+    }
 }
 
 static int sink(void *ctx, const char *data, size_t len)

@@ -696,8 +696,8 @@ static void verify_purged(reg *r, int de_, const struct notice_hit *h, struct bu
     fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
     fmt_t(de_, h->purged_at, zone, gone, sizeof gone);
     buf_addf(b, "<div class=\"result good\" role=\"status\">\n<h1>%s</h1>\n<p>%s %s%s</p>\n",
-             T("Ja, diese Nachricht ist echt", "Yes, this message is genuine"),
-             T("Wir haben sie am", "We sent it on"), when, T(" geschickt.", "."));
+             T("Ja, diese Nachricht ist echt", "Yes, this message is genuine"), T("Wir haben sie am", "We sent it on"),
+             when, T(" geschickt.", "."));
     buf_addf(b, "<p>%s <a href=\"/incident/%s?lang=%s\">", T("Sie betrifft den Vorfall", "It concerns the incident"),
              ref_s(h->incident_ref), de_ ? "de" : "en");
     html_esc(b, *h->title ? h->title : h->incident_ref);

@@ -194,8 +194,13 @@ int kt_period_parse(const char *s, struct kt_period *p, char *err, size_t errlen
         int v = 0;
         char u = period_part(&c, s, units, &v, err, errlen);
         if (!u) return -1;
-        int *slot = in_time ? (u == 'H' ? &p->hours : u == 'M' ? &p->minutes : &p->seconds)
-                            : (u == 'Y' ? &p->years : u == 'M' ? &p->months : u == 'W' ? &p->weeks : &p->days);
+        int *slot = in_time ? (u == 'H'   ? &p->hours
+                               : u == 'M' ? &p->minutes
+                                          : &p->seconds)
+                            : (u == 'Y'   ? &p->years
+                               : u == 'M' ? &p->months
+                               : u == 'W' ? &p->weeks
+                                          : &p->days);
         *slot = v;
         /* each unit once and in order: what follows may use only the units after this one */
         if (in_time) time_units = strchr(time_units, u) + 1;

@@ -190,8 +190,8 @@ static void test_period(void)
     CHECK_INT(p.months, 6);
     CHECK_INT(kt_period_add(T("2026-08-31T10:00:00Z"), &p), T("2027-02-28T10:00:00Z"));
     CHECK_INT(kt_period_parse("P1Y2M3W4DT5H6M7S", &p, err, sizeof err), 0);
-    CHECK_INT(p.years * 1000000 + p.months * 100000 + p.weeks * 10000 + p.days * 1000 + p.hours * 100 +
-                  p.minutes * 10 + p.seconds,
+    CHECK_INT(p.years * 1000000 + p.months * 100000 + p.weeks * 10000 + p.days * 1000 + p.hours * 100 + p.minutes * 10 +
+                  p.seconds,
               1234567);
     CHECK_INT(kt_period_parse("P30D", &p, err, sizeof err), 0);
     CHECK_INT(kt_period_add(T("2026-01-01T00:00:00Z"), &p), T("2026-01-31T00:00:00Z"));
@@ -201,8 +201,8 @@ static void test_period(void)
     CHECK_INT(kt_period_add(T("2026-01-01T00:00:00Z"), &p), T("2026-01-01T00:00:00Z"));
     CHECK_INT(kt_period_parse("P4Y", &p, err, sizeof err), 0);
     CHECK_INT(kt_period_add(T("2024-02-29T00:00:00Z"), &p), T("2028-02-29T00:00:00Z"));
-    static const char *const bads[] = {"",    "6M",   "P",     "PT",   "P6",    "P6X",   "P1.5Y", "P1M2Y",
-                                      "P6m", "P1H",  "PT1D",  "P1MM", "P-1D",  "P99999D", "P1DT", " P6M", NULL};
+    static const char *const bads[] = {"",    "6M",   "P",    "PT",   "P6",      "P6X",  "P1.5Y", "P1M2Y", "P6m",
+                                       "P1H", "PT1D", "P1MM", "P-1D", "P99999D", "P1DT", " P6M",  NULL};
     for (int i = 0; bads[i]; i++) {
         err[0] = 0;
         CHECK_INT(kt_period_parse(bads[i], &p, err, sizeof err), -1);
