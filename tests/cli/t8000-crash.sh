@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Crash consistency: six commands that change the register are killed with SIGKILL at random
+# Crash consistency: seven commands that change the register are killed with SIGKILL at random
 # points — `scan --incident` (a re-scan of a generated log sized to run ~1 s; ~0.5 s in the short
 # default campaign), `notify --smtp` (to postfix's smtp-sink on loopback; sized alike),
 # `assess --decide`, `incident update`, `incident publish`, `report --filed` (the last four also
-# append to the audit chain and, but for update, to the transparency log). Each run starts from a copy of a prepared register, starts the command,
+# append to the audit chain and, but for update, to the transparency log), `purge` (of a closed
+# incident of generated people whose notices were written, with every period P0D; it also
+# compacts the file after its commit). Each run starts from a copy of a prepared register, starts the command,
 # sleeps a random 0..T ms (T = the command's measured run time) and kills it with SIGKILL.
 # After every kill:
 #   - the register opens (`klartext status`), `PRAGMA integrity_check` is ok, there are no
@@ -21,19 +23,19 @@
 #     messages received, and duplicates <= the notices that were `sending` at the kill.
 # One TAP line per kill, one per command with the number of kills that landed while the command
 # ran ("mid-run") and after it had ended.
-#   KLARTEXT_CRASH_RUNS   kills in total (default 36, split over the six commands; 200 = full)
+#   KLARTEXT_CRASH_RUNS   kills in total (default 42, split over the seven commands; 210 = full)
 #   KLARTEXT_CRASH_SEED   seed of the random kill points (default: from the clock; printed)
 #   KLARTEXT_CRASH_REPORT FILE: also write the summary there
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
-RUNS=${KLARTEXT_CRASH_RUNS:-36}
+RUNS=${KLARTEXT_CRASH_RUNS:-42}
 SEED=${KLARTEXT_CRASH_SEED:-$(( $(date +%s%N) / 1000 % 32768 ))}
 RANDOM=$SEED
 echo "# seed $SEED (KLARTEXT_CRASH_SEED=$SEED repeats the kill points), $RUNS kills, binary $KLARTEXT"
-CMDS=(scan notify decide update publish filed)
+CMDS=(scan notify decide update publish filed purge)
 have_sink=1
-[ -x /usr/sbin/smtp-sink ] || { have_sink=0; CMDS=(scan decide update publish filed); }
+[ -x /usr/sbin/smtp-sink ] || { have_sink=0; CMDS=(scan decide update publish filed purge); }
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; NOW_MS=$(( t / 1000 )); }   # no fork: NOW_MS
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
@@ -61,8 +63,10 @@ CMD[decide]='assess 2018-0001 --decide authority=yes,subjects=yes --by "Dana DPO
 CMD[update]='incident update 2018-0001 --status confirmed --contained-at 2018-11-21T09:12:00Z --description "Ein Fehler im Zwischenspeicher zeigte Profile anderer Kunden." --measures-taken "Zwischenspeicher geleert"'
 CMD[publish]='incident publish 2018-0001 --lang de --statement "Wir haben einen Fehler gemacht: Namen und E-Mail-Adressen waren sichtbar."'
 CMD[filed]='report 2018-0001 --filed --at 2018-11-22T08:00:00Z --ref BlnBDI-711.1234'
+CMD[purge]='purge'
 for c in scan decide update publish filed; do BASE[$c]=base_small; done
 BASE[notify]=base_notify
+BASE[purge]=base_purge
 
 # one query giving the row count of every table: "table count" lines
 SIGSQL=
@@ -71,7 +75,9 @@ SCANSQL="SELECT s.version, s.current, s.people, s.views, s.lines,
   (SELECT count(*) FROM scan_input i WHERE i.scan_id = s.id), (SELECT count(*) FROM exposure e WHERE e.scan_id = s.id),
   (SELECT count(*) FROM exposure_viewer v WHERE v.scan_id = s.id), (SELECT count(*) FROM scan_hour h WHERE h.scan_id = s.id),
   (SELECT coalesce(sum(views), 0) FROM scan_hour h WHERE h.scan_id = s.id), (SELECT count(*) FROM scan_sample m WHERE m.scan_id = s.id)
-  FROM scan s ORDER BY s.version"
+  FROM scan s ORDER BY s.version;
+  SELECT count(*), count(CASE WHEN message_codec = 'purged' THEN 1 END) FROM notice;
+  SELECT count(*) FROM notice_event WHERE reply IS NOT NULL"
 
 fresh() {  # fresh BASE: an empty run directory with a copy of the base register; cd there
     rm -rf "$TRASH/run" && mkdir "$TRASH/run" && cp "$TRASH/$1"/klartext.* "$TRASH/run/" && cd "$TRASH/run"
@@ -132,9 +138,17 @@ done
 [ $have_sink = 1 ] && T_MS[notify]=$ELAPSED
 reachable=$((notify_n - notify_n / 50))
 
+# purge: a closed, filed incident of generated people with written notices, every period P0D
+mkdir base_purge && (cd base_purge && notify_setup 2000 &&
+    klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null && klartext notify 2018-0001 --out out >/dev/null 2>&1 &&
+    klartext report 2018-0001 --filed --at 2018-11-22T08:00:00Z --ref BlnBDI-711.1234 >/dev/null &&
+    klartext incident update 2018-0001 --status closed >/dev/null &&
+    klartext org set retention.contact_data=P0D retention.notices=P0D retention.exposures=P0D \
+        retention.viewer_identities=P0D >/dev/null && rm -rf out) || setup_ok=0
+
 # the clean runs: their table counts (and the scan's details) are what a completed command leaves
 declare -A BASESIG CLEANSIG BASESCAN CLEANSCAN
-for c in scan decide update publish filed; do
+for c in scan decide update publish filed purge; do
     fresh "${BASE[$c]}"
     BASESIG[$c]=$(sig); BASESCAN[$c]=$(sqlite3 klartext.db "$SCANSQL")
     best=
@@ -151,7 +165,7 @@ done
 [ $have_sink = 1 ] || { test_count=$((test_count + 1)); echo "ok $test_count # SKIP notify --smtp: postfix's smtp-sink is not installed"; }
 declare -A T0_MS
 for c in "${!T_MS[@]}"; do T0_MS[$c]=${T_MS[$c]}; done
-say_result $((1 - setup_ok)) "prepared registers; clean run times: scan ${T_MS[scan]} ms ($scan_n people), notify ${T_MS[notify]} ms ($notify_n people), assess --decide ${T_MS[decide]} ms, incident update ${T_MS[update]} ms, incident publish ${T_MS[publish]} ms, report --filed ${T_MS[filed]} ms"
+say_result $((1 - setup_ok)) "prepared registers; clean run times: scan ${T_MS[scan]} ms ($scan_n people), notify ${T_MS[notify]} ms ($notify_n people), assess --decide ${T_MS[decide]} ms, incident update ${T_MS[update]} ms, incident publish ${T_MS[publish]} ms, report --filed ${T_MS[filed]} ms, purge ${T_MS[purge]} ms"
 [ $setup_ok = 1 ] || { test_done; exit 1; }
 
 # ---------------------------------------------------------------- the checks
@@ -299,7 +313,7 @@ for ((k = 0; k < RUNS; k++)); do
     if [ $rc != 0 ] && [ "${KEEP_TRASH:-0}" = 1 ]; then mv "$TRASH/run" "$TRASH/failed-$k"; fi
 done
 declare -A LABEL=([scan]="scan --incident" [notify]="notify --smtp" [decide]="assess --decide"
-                  [update]="incident update" [publish]="incident publish" [filed]="report --filed")
+                  [update]="incident update" [publish]="incident publish" [filed]="report --filed" [purge]="purge")
 {
     echo "crash campaign: $RUNS kills, seed $SEED, $KLARTEXT"
     echo "T: the kill window, measured first and at the end; mid-run: killed while running (of which"
