@@ -17,7 +17,7 @@
  *
  * Kinds: lowercase a-z, 0-9 and '-', 1..32 bytes. In use: "statement" (public, written by
  * statement_add), "filing", "decision", "notice" (commitments, by the report, assess and
- * notify modules), "audit-head" (commitment to the audit trail's head, written by
+ * notify modules), "purge" (commitment, by purge.c), "audit-head" (commitment to the audit trail's head, written by
  * tlog_checkpoint; reserved).
  *
  * Leaf hash = SHA-256(0x00 ‖ entry bytes); the tree and the proofs are RFC 9162's
