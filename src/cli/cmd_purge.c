@@ -2,6 +2,7 @@
  * retention period has ended (register/purge.h, docs/retention.md). */
 #include "cli/cli.h"
 #include "register/purge.h"
+#include "report/report.h"
 #include "util/ktime.h"
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,23 @@ static void print_plan(struct kt_ctx *ctx, reg *r, const struct purge_plan *p, i
     printf(")%s\n", dry ? ". Nothing was changed (--dry-run)." : ".");
 }
 
+/* the personal words in the free text of every incident the plan purges: the report keeps hiding them */
+static int keep_words(reg *r, const struct purge_plan *p)
+{
+    int rc = 0;
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        const struct purge_item *it = &p->items[i];
+        if (it->blocked || !(it->k[PK_CONTACT].count || it->k[PK_EXPOSURES].count || it->k[PK_VIEWERS].count)) continue;
+        struct incident inc;
+        struct report_words w;
+        if ((rc = incident_load(r, it->ref, &inc))) break;
+        if (!(rc = report_redacted_words(r, &inc, &w))) rc = purge_keep_words(r, it->incident_id, w.v, w.n);
+        report_words_free(&w);
+        incident_release(&inc);
+    }
+    return rc;
+}
+
 /* the purge in one transaction, then the compaction of the file */
 static int run(struct kt_ctx *ctx, reg *r, const char *ref)
 {
@@ -95,7 +113,8 @@ static int run(struct kt_ctx *ctx, reg *r, const char *ref)
     int rc = purge_secure_delete(r);
     if (!rc) rc = reg_begin(r);
     if (rc) return kt_error(rc, "%s", reg_err(r));
-    if ((rc = purge_plan_make(r, ref, &p)) || (rc = purge_apply(r, &p)) || (rc = reg_commit(r))) {
+    if ((rc = purge_plan_make(r, ref, &p)) || (rc = keep_words(r, &p)) || (rc = purge_apply(r, &p)) ||
+        (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
         if (p.items) purge_plan_release(&p);

@@ -450,6 +450,19 @@ int purge_apply(reg *r, const struct purge_plan *plan)
     return 0;
 }
 
+int purge_keep_words(reg *r, int64_t incident_id, char *const *words, size_t n)
+{
+    db_stmt *s = db_prepare(r->d, "INSERT INTO purge_word(incident_id, word) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    if (!s) return reg_dberr(r);
+    for (size_t i = 0; i < n; i++) {
+        db_bind_int(s, 1, incident_id);
+        db_bind_text(s, 2, words[i]);
+        if (db_step(s) != DB_DONE) return reg_dberr(r);
+        db_reset(s);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- the file */
 
 int purge_secure_delete(reg *r)

@@ -61,6 +61,11 @@ int64_t purge_plan_total(const struct purge_plan *p);
  * transaction. */
 int purge_apply(reg *r, const struct purge_plan *plan);
 
+/* Keep the N WORDS (personal words found in the incident's free text: report_redacted_words), so
+ * that the report still hides them after the purge. In the caller's transaction, before
+ * purge_apply; a word kept already is skipped. */
+int purge_keep_words(reg *r, int64_t incident_id, char *const *words, size_t n);
+
 /* SQLite: overwrite deleted content with zeros (PRAGMA secure_delete) from now on in this
  * connection; call before reg_begin. Other backends: nothing. Returns 0 or 1. */
 int purge_secure_delete(reg *r);

@@ -58,6 +58,8 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
                          "SELECT s.email, s.subject FROM subject s JOIN subject_import i ON i.id = s.import_id"
                          " WHERE i.incident_id = ?",
                          incident_id, 2, w);
+    if (!rc) /* the words a purge kept because they stand in the incident's free text */
+        rc = words_query(r, "SELECT word FROM purge_word WHERE incident_id = ?", incident_id, 1, w);
     return rc;
 }
 

@@ -23,8 +23,9 @@ struct report_words {
 void report_words_free(struct report_words *w);
 
 /* Appends to *w every word that identifies a person of the incident: the subject ids exposed in
- * scan scan_id, the viewer identities that scan kept, and the e-mail addresses and subject ids
- * of the incident's imported contact data (every import). Unsorted; a word may appear more than
+ * scan scan_id, the viewer identities that scan kept, the e-mail addresses and subject ids
+ * of the incident's imported contact data (every import), and the words a purge kept because they
+ * stand in the incident's free text (purge.h). Unsorted; a word may appear more than
  * once; NULL values are left out. */
 int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, struct report_words *w);
 

@@ -330,7 +330,8 @@ static const char v9[] = "UPDATE exposure SET pages = replace(pages, '\\', '\\\\
    from an incident — when, by whom, under which period, how many rows; append-only. purge_scan and
    purge_field: what the report needs of a scan once its per-person rows are gone (the disclosed
    fields, viewers, reachable and unreachable people; people and views per field), stored in the
-   purge's transaction before anything is deleted. The append-only notices and notice events take
+   purge's transaction before anything is deleted. purge_word: the personal words that stand in
+   the incident's own free text (record, timeline, reasons), which the report keeps hiding. The append-only notices and notice events take
    exactly one update: a notice of an incident that has a 'notices' purge row may be emptied once
    (subject, address, masked address and message; codec 'purged'), every other column unchanged;
    an emptied notice's events may lose their server reply, and a compression dictionary no notice
@@ -357,6 +358,12 @@ static const char v10[] =
     "  people INTEGER NOT NULL, views INTEGER NOT NULL,\n"
     "  PRIMARY KEY (scan_id, field)\n"
     ") STRICT;\n"
+    "CREATE TABLE purge_word (\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id), word TEXT NOT NULL,\n"
+    "  PRIMARY KEY (incident_id, word)\n"
+    ") STRICT;\n"
+    "CREATE TRIGGER purge_word_append_only_u BEFORE UPDATE ON purge_word BEGIN SELECT RAISE(ABORT, 'kept words are append-only'); END;\n"
+    "CREATE TRIGGER purge_word_append_only_d BEFORE DELETE ON purge_word BEGIN SELECT RAISE(ABORT, 'kept words are append-only'); END;\n"
     "CREATE TRIGGER purge_append_only_u BEFORE UPDATE ON purge BEGIN SELECT RAISE(ABORT, 'purge records are append-only'); END;\n"
     "CREATE TRIGGER purge_append_only_d BEFORE DELETE ON purge BEGIN SELECT RAISE(ABORT, 'purge records are append-only'); END;\n"
     "CREATE TRIGGER purge_scan_append_only_u BEFORE UPDATE ON purge_scan BEGIN SELECT RAISE(ABORT, 'kept counts are append-only'); END;\n"

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "register/incident.h"
+#include "register/report_data.h"
 #include "util/buf.h"
 
 enum report_format { REPORT_TEXT, REPORT_HTML, REPORT_JSON, REPORT_VERIS };
@@ -39,6 +40,11 @@ struct report;
 /* Loads everything the report of inc needs. Returns 0, or an exit code with reg_err. */
 int report_load(reg *r, const struct incident *inc, struct report **out);
 void report_free(struct report *m);
+/* The words that identify a person of INC and stand in its free text (record, timeline, reasons,
+ * decisions): what the report replaces there. A purge keeps them (purge_keep_words), so that the
+ * report still hides them once the per-person rows they came from are gone. *OUT is filled
+ * (report_words_free; a word may appear more than once). Returns 0 or an exit code. */
+int report_redacted_words(reg *r, const struct incident *inc, struct report_words *out);
 
 /* Appends the report in `fmt` and `lang`, times in `zone` (an IANA name, or "UTC").
  * Returns 0, or -1 with err (an unknown zone, output too large). */

@@ -51,6 +51,8 @@ struct report {
     /* what purges deleted under the retention policy (oldest first; none = never purged) */
     struct purge_rec *purges;
     size_t npurges;
+    /* the personal words the redaction replaced in the free text (report_redacted_words) */
+    struct report_words redacted;
 };
 
 /* the latest assessment / decision, or NULL; the assessment a decision refers to */

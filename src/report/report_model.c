@@ -94,8 +94,16 @@ static int tok_char(unsigned char c)
            strchr("_.@+-:", c);
 }
 
+/* HITS collects the tokens replaced (for report_redacted_words) */
+static void hit_add(struct report_words *hits, const char *t, size_t len)
+{
+    if (hits->n == hits->cap)
+        hits->v = xrealloc(hits->v, (hits->cap = hits->cap ? hits->cap * 2 : 16) * sizeof *hits->v);
+    hits->v[hits->n++] = xstrndup(t, len);
+}
+
 /* the text with every listed token replaced (a new string), or NULL when nothing matched */
-static char *redact_text(const struct report_words *x, const char *text)
+static char *redact_text(const struct report_words *x, const char *text, struct report_words *hits)
 {
     if (!text || !x->n) return NULL;
     struct buf b;
@@ -112,6 +120,7 @@ static char *redact_text(const struct report_words *x, const char *text)
         size_t len = (size_t)(p - t), core = len;
         while (core && strchr(".:-", t[core - 1])) core--; /* sentence punctuation after a token */
         if (redact_has(x, t, core)) {
+            hit_add(hits, t, core);
             buf_adds(&b, REDACTED);
             buf_add(&b, t + core, len - core);
             hit = 1;
@@ -126,18 +135,18 @@ static char *redact_text(const struct report_words *x, const char *text)
     return buf_detach(&b);
 }
 
-static void redact_str(const struct report_words *x, char **s)
+static void redact_str(const struct report_words *x, char **s, struct report_words *hits)
 {
-    char *t = redact_text(x, *s);
+    char *t = redact_text(x, *s, hits);
     if (t) {
         free(*s);
         *s = t;
     }
 }
 
-static void redact_arr(const struct report_words *x, char *s, size_t len)
+static void redact_arr(const struct report_words *x, char *s, size_t len, struct report_words *hits)
 {
-    char *t = redact_text(x, s);
+    char *t = redact_text(x, s, hits);
     if (t) {
         snprintf(s, len, "%s", t);
         free(t);
@@ -151,16 +160,17 @@ static int redact_model(reg *r, struct report *m)
     redact_prepare(&x);
     if (rc || !x.n) goto out;
     for (int i = 0; i < IF_COUNT; i++)
-        if (inc_fields[i].type == F_TEXT && i != IF_TITLE) redact_str(&x, &m->inc.v[i]);
-    redact_str(&x, &m->inc.v[IF_TITLE]);
-    for (size_t i = 0; i < m->nevents; i++) redact_str(&x, &m->events[i].text);
+        if (inc_fields[i].type == F_TEXT && i != IF_TITLE) redact_str(&x, &m->inc.v[i], &m->redacted);
+    redact_str(&x, &m->inc.v[IF_TITLE], &m->redacted);
+    for (size_t i = 0; i < m->nevents; i++) redact_str(&x, &m->events[i].text, &m->redacted);
     for (size_t i = 0; i < m->nassessments; i++) {
         struct assessment *a = &m->assessments[i];
-        for (int k = 0; k < ENISA_K_COUNT; k++) redact_arr(&x, a->in.v[k].reason, sizeof a->in.v[k].reason);
+        for (int k = 0; k < ENISA_K_COUNT; k++)
+            redact_arr(&x, a->in.v[k].reason, sizeof a->in.v[k].reason, &m->redacted);
     }
     for (size_t i = 0; i < m->ndecisions; i++) {
-        redact_str(&x, &m->decisions[i].reason);
-        redact_str(&x, &m->decisions[i].by);
+        redact_str(&x, &m->decisions[i].reason, &m->redacted);
+        redact_str(&x, &m->decisions[i].by, &m->redacted);
     }
 out:
     report_words_free(&x);
@@ -191,6 +201,7 @@ void report_free(struct report *m)
     decisions_free(m->decisions, m->ndecisions);
     filings_free(m->filings, m->nfilings);
     free(m->purges);
+    report_words_free(&m->redacted);
     free(m);
 }
 
@@ -279,4 +290,16 @@ void report_basis(const struct report *m, int64_t *assessment_id, int64_t *decis
     *assessment_id = a ? a->id : 0;
     *decision_id = d ? d->id : 0;
     *scan_id = m->has_scan ? m->scan.id : 0;
+}
+
+int report_redacted_words(reg *r, const struct incident *inc, struct report_words *out)
+{
+    struct report *m;
+    memset(out, 0, sizeof *out);
+    int rc = report_load(r, inc, &m);
+    if (rc) return rc;
+    *out = m->redacted;
+    memset(&m->redacted, 0, sizeof m->redacted);
+    report_free(m);
+    return 0;
 }
