@@ -903,7 +903,12 @@ void page_agent_result(reg *r, int de_, const char *agent, const struct agent_fo
         buf_addf(b, "</a> (%s)</dd>\n<dt>%s</dt><dd>", ref_s(h->incident_ref), T("Nachricht", "Notice"));
         html_esc(b, h->notice_id);
         buf_addf(b, "</dd>\n<dt>%s</dt><dd>", T("Empfänger", "Recipient"));
-        html_esc(b, h->rcpt_masked);
+        if (h->purged_at) {
+            char gone[I18N_TEXT_MAX];
+            fmt_t(de_, h->purged_at, zone, gone, sizeof gone);
+            buf_addf(b, T("nach der Aufbewahrungsfrist am %s gelöscht", "deleted under the retention policy on %s"),
+                     gone);
+        } else html_esc(b, h->rcpt_masked);
         buf_addf(b, "</dd>\n<dt>%s</dt><dd>%s, %s</dd>\n</dl>\n", T("Zustellung", "Delivery"),
                  state_text(de_, h->state), when);
         buf_addf(b, "<p><strong>%s</strong> ", T("Sagen Sie:", "Say:"));
