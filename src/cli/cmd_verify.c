@@ -629,6 +629,12 @@ static int matches_register(struct kt_ctx *ctx, reg *r, struct verdict *v, const
         print_verdict(ctx, r, v, path);
         return 1;
     }
+    if (v->ni.purged_at) { /* the stored message is gone; the signed text's SHA-256 is what is kept */
+        load_title(r, v);
+        v->genuine = state_ok(&v->ni, v);
+        print_verdict(ctx, r, v, path);
+        return v->genuine ? 0 : 1;
+    }
     struct buf msg;
     buf_init(&msg, NOTICE_MSG_MAX * 2);
     if ((rc = pack_message(r, v->ni.row, &msg))) {

@@ -118,6 +118,10 @@ test_expect_success 'verify --code answers a purged notice: when, and that its d
     grep_q "status  *sent " v.txt && not_grep_q "sent to" v.txt && not_grep_q "@" v.txt &&
     klartext --json verify --code "$CODE" | jq -e ".details_deleted_at == \"2022-01-01T10:00:00Z\" and (has(\"to\") | not)" >/dev/null
 '
+test_expect_success 'verify FILE.eml of a purged notice: signature and the kept text hash still agree' '
+    eml=$(grep -l "$CODE" "$TRASH"/s1/*.eml | head -1) && [ -n "$eml" ] &&
+    klartext verify "$eml" >vf.txt && grep_q "^GENUINE" vf.txt && grep_q "deleted under the retention policy" vf.txt
+'
 test_expect_success 'exposure ID says the per-person data was purged on that date' '
     klartext exposure 2018-0001 >e.txt && grep_q "was purged on Sat 1 Jan 2022" e.txt &&
     { klartext exposure 2018-0001 --subject C0012345678 2>e2; [ $? = 1 ]; } && grep_q "was purged on" e2
