@@ -205,6 +205,23 @@ void report_free(struct report *m)
     free(m);
 }
 
+/* what the redaction reads: the record, the timeline, the current scan's id, assessments, decisions */
+static int load_texts(reg *r, const struct incident *inc, struct report *m)
+{
+    m->inc = *inc;
+    m->inc.id = inc->id;
+    for (int i = 0; i < IF_COUNT; i++) m->inc.v[i] = inc->v[i] ? xstrdup(inc->v[i]) : NULL;
+    int rc = incident_events(r, inc, &m->events, &m->nevents);
+    if (!rc) {
+        rc = scans_get(r, inc, 0, &m->scan);
+        if (rc == 2) rc = 0;
+        else if (!rc) m->has_scan = 1;
+    }
+    if (!rc) rc = assessments_list(r, inc, &m->assessments, &m->nassessments);
+    if (!rc) rc = decisions_list(r, inc, &m->decisions, &m->ndecisions);
+    return rc;
+}
+
 int report_load(reg *r, const struct incident *inc, struct report **out)
 {
     struct report *m = xcalloc(1, sizeof *m);
@@ -218,17 +235,11 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->authority = inc->v[IF_LEAD_AUTHORITY] ? xstrdup(inc->v[IF_LEAD_AUTHORITY]) : org(r, "authority.lead");
     m->records_lang = org(r, "organisation.records_language");
     m->regime = regime_for(inc_time(inc, IF_AWARE_AT));
-    m->inc = *inc;
-    m->inc.id = inc->id;
-    for (int i = 0; i < IF_COUNT; i++) m->inc.v[i] = inc->v[i] ? xstrdup(inc->v[i]) : NULL;
-    if ((rc = incident_events(r, inc, &m->events, &m->nevents))) goto fail;
+    if ((rc = load_texts(r, inc, m))) goto fail;
     m->as_of = inc->updated_at > inc->created_at ? inc->updated_at : inc->created_at;
     for (size_t i = 0; i < m->nevents; i++)
         if (m->events[i].recorded_at > m->as_of) m->as_of = m->events[i].recorded_at;
     deadlines_compute(inc_time(inc, IF_AWARE_AT), m->regime->hours, inc_time(inc, IF_NIS2_NOTIFIED_AT), &m->dl);
-    rc = scans_get(r, inc, 0, &m->scan);
-    if (rc && rc != 2) goto fail;
-    m->has_scan = rc == 0;
     if (m->has_scan) {
         if ((rc = scan_facts_get(r, m->scan.id, &m->facts))) goto fail;
         if ((rc = scans_hours(r, m->scan.id, &m->hours, &m->views, &m->nhours))) goto fail;
@@ -245,8 +256,6 @@ int report_load(reg *r, const struct incident *inc, struct report **out)
     m->unreachable = sum.not_reachable;
     subjects_summary_release(&sum); /* the names of unreachable people never enter the model */
     if ((rc = report_data_notices(r, inc->id, &m->notices))) goto fail;
-    if ((rc = assessments_list(r, inc, &m->assessments, &m->nassessments))) goto fail;
-    if ((rc = decisions_list(r, inc, &m->decisions, &m->ndecisions))) goto fail;
     if ((rc = filings_list(r, inc, &m->filings, &m->nfilings))) goto fail;
     if ((rc = purge_list(r, inc->id, &m->purges, &m->npurges))) goto fail;
     if ((rc = redact_model(r, m))) goto fail;
@@ -294,10 +303,14 @@ void report_basis(const struct report *m, int64_t *assessment_id, int64_t *decis
 
 int report_redacted_words(reg *r, const struct incident *inc, struct report_words *out)
 {
-    struct report *m;
+    struct report *m = xcalloc(1, sizeof *m);
     memset(out, 0, sizeof *out);
-    int rc = report_load(r, inc, &m);
-    if (rc) return rc;
+    int rc = load_texts(r, inc, m);
+    if (!rc) rc = redact_model(r, m);
+    if (rc) {
+        report_free(m);
+        return rc;
+    }
     *out = m->redacted;
     memset(&m->redacted, 0, sizeof m->redacted);
     report_free(m);
