@@ -25,7 +25,7 @@ free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 
 base=$OUT/base-$N
 if [ ! -f "$base/klartext.db" ]; then
-    echo "setting up $N people and their notices in $base (once; about 4 minutes per million) ..."
+    echo "setting up $N people and their notices in $base (once; about 15 minutes on a loaded 2-core machine) ..."
     rm -rf "$base" && mkdir -p "$base"
     (
         cd "$base"
