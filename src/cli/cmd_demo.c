@@ -6,6 +6,7 @@
  * now (KLARTEXT_NOW fixes them). DIR is replaced on a re-run only if it holds the demo marker. */
 #include "cli/cli.h"
 #include "cli/demo_data.h"
+#include "register/outbox.h"
 #include "register/scans.h"
 #include "util/buf.h"
 #include "util/ktime.h"
@@ -154,6 +155,8 @@ static int prepare_dir(const char *dir, char **orgpath)
 
 /* the story's times, relative to now: the error went live 9 days ago, a customer reported it
    yesterday morning, it was fixed two hours later */
+#define NOTICE_ID_MAX_DEMO 48
+
 struct story {
     int64_t now, live, aware, fixed;
     char ref[32];
@@ -308,6 +311,81 @@ static int story_notify_publish(struct kt_ctx *ctx, const char *dir, const struc
     return rc;
 }
 
+/* the newest notice's id and the address notice number 2 went to (for the demo's bounce) */
+static void reach_ids(struct kt_ctx *ctx, const char *dir, const char *ref, char newest[NOTICE_ID_MAX_DEMO],
+                      char second[NOTICE_ID_MAX_DEMO], char rcpt[256])
+{
+    reg *r;
+    struct kt_ctx c2 = *ctx;
+    char *dbp = xasprintf("%s/klartext.db", dir);
+    struct incident inc;
+    struct notice_info ni;
+    int64_t seq = 0;
+    int found = 0;
+    newest[0] = second[0] = rcpt[0] = 0;
+    c2.db_path = dbp;
+    if (!kt_open(&c2, REG_OPEN_READONLY, &r)) {
+        if (!incident_load(r, ref, &inc)) {
+            if (!outbox_max_seq(r, inc.id, &seq) && seq)
+                snprintf(newest, NOTICE_ID_MAX_DEMO, "%s-%06lld", ref, (long long)seq);
+            snprintf(second, NOTICE_ID_MAX_DEMO, "%s-%06d", ref, 2);
+            if (!outbox_find_id(r, second, &ni, &found) && found) {
+                snprintf(rcpt, 256, "%s", ni.rcpt ? ni.rcpt : "");
+                notice_info_release(&ni);
+            }
+            incident_release(&inc);
+        }
+        reg_close(r);
+    }
+    free(dbp);
+}
+
+/* what happens after the notices: a log found late gives one customer a follow-up; one notice
+   comes back from the customer's mail server */
+static int story_reach(struct kt_ctx *ctx, const char *dir, const struct story *s, const char *subject)
+{
+    const char *ref = s->ref;
+    char err[512], newest[NOTICE_ID_MAX_DEMO], second[NOTICE_ID_MAX_DEMO], rcpt[256];
+    struct demo_times dt = {s->live - 5 * 86400, s->live, s->fixed, s->aware + 20 * 3600};
+    if (!*subject) return 0;
+    if (demo_write_late(dir, subject, &dt, err, sizeof err)) return kt_error(1, "%s", err);
+    printf("\nA second web server's log turns up late: %s/logs/web2-access.log. Scanned with the others, it\n"
+           "shows two more views of %s's profile, so that customer gets a follow-up notice.\n",
+           dir, subject);
+    char *rule = xasprintf("%s/rule.conf", dir), *log1 = xasprintf("%s/logs/access.log.1.gz", dir),
+         *log2 = xasprintf("%s/logs/access.log", dir), *log3 = xasprintf("%s/logs/web2-access.log", dir),
+         *outdir = xasprintf("%s/notices", dir), *ret = xasprintf("%s/returned", dir),
+         *csv = xasprintf("%s/exposures.csv", dir);
+    int rc = run(ctx, dir, "scan", "--rule", rule, "--incident", ref, "--hash-inputs", "--csv", csv, log1, log2, log3,
+                 NULL);
+    if (!rc) rc = run(ctx, dir, "notify", ref, "--status", NULL);
+    if (!rc) rc = run(ctx, dir, "notify", ref, "--approve", "--by", "Dr. Jana Schreiber (DPO)", NULL);
+    if (!rc) rc = run(ctx, dir, "notify", ref, "--out", outdir, NULL);
+    if (!rc) rc = run(ctx, dir, "org", "set", "notices.bounce_address=bounces@beispiel-versand.example", NULL);
+    reach_ids(ctx, dir, ref, newest, second, rcpt);
+    if (!rc && *rcpt && demo_write_bounce(dir, second, rcpt, err, sizeof err)) rc = kt_error(1, "%s", err);
+    if (!rc && *rcpt) {
+        printf("\nOne customer's mail server refused notice %s and sent a report back to its bounce\n"
+               "address (bounces+%s@beispiel-versand.example): %s/returned/1.eml.\n",
+               second, second, dir);
+        rc = run(ctx, dir, "notify", ref, "--bounces", ret, NULL);
+    }
+    if (!rc) rc = run(ctx, dir, "notify", ref, "--status", NULL);
+    if (!rc)
+        printf("\nThe follow-up: %s/notices/%s.eml (it names the earlier notice and says what changed).\n"
+               "The returned mail: %s/returned/1.eml; 'notify %s --status' lists the notice as failed.\n"
+               "Letters for people without e-mail are not part of this klartext yet (docs/notify.md).\n",
+               dir, newest, dir, ref);
+    free(rule);
+    free(log1);
+    free(log2);
+    free(log3);
+    free(outdir);
+    free(ret);
+    free(csv);
+    return rc;
+}
+
 static void print_next_steps(struct kt_ctx *ctx, const char *dir, const char *ref)
 {
     static const struct {
@@ -358,7 +436,7 @@ int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)
            dir);
     if ((rc = story_record(ctx, dir, orgpath, &s)) || (rc = story_scan(ctx, dir, &s, subject)) ||
         (rc = story_assess_report(ctx, dir, &s)) || (rc = story_notify_publish(ctx, dir, &s, subject)) ||
-        (rc = run(ctx, dir, "status", NULL)))
+        (rc = story_reach(ctx, dir, &s, subject)) || (rc = run(ctx, dir, "status", NULL)))
         goto out;
     print_portal_hint(ctx, dir, s.ref);
     print_next_steps(ctx, dir, s.ref);

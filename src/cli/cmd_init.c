@@ -67,6 +67,7 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
     for (size_t i = 0; i < org_nkeys; i++) {
         if (!vals[i] && org_keys[i].kind == ORG_DURATION) continue; /* the default applies until set */
         const char *v = vals[i] ? vals[i] : org_keys[i].placeholder;
+        if (!v) continue; /* optional, no placeholder (notices.bounce_address) */
         if ((rc = reg_org_set(r, org_keys[i].key, v))) goto fail;
         if (!vals[i] && reg_org_is_placeholder(r, org_keys[i].key)) missing++; /* not: a default such as "en" */
     }

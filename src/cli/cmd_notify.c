@@ -13,6 +13,7 @@
 #include "notify/notify.h"
 #include "notify/smtp.h"
 #include "register/assessments.h"
+#include "register/bounces.h"
 #include "register/outbox.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
@@ -34,7 +35,8 @@
 
 static const char usage[] =
     "klartext notify ID (--preview SUBJECT [--html] | --test-to ADDR --smtp URL | --approve --by NAME |\n"
-    "                    --out DIR | --smtp URL | --status | --cancel | --requeue | --resolve sent|resend) [OPTIONS]";
+    "                    --out DIR | --smtp URL | --status | --bounces PATH | --cancel | --requeue |\n"
+    "                    --resolve sent|resend) [OPTIONS]";
 
 /* ---------------------------------------------------------------- context */
 
@@ -56,6 +58,9 @@ struct nctx {
     int64_t decision_seq;
     int decision_people; /* -1: no decision */
     int voluntary;
+    struct notify_plan plan; /* --status: who needs which notice */
+    int plan_loaded;
+    int64_t returned_failed, returned_delayed; /* notices a server gave back (--bounces) */
 };
 
 static struct notify_clock clock_of(const struct nctx *c)
@@ -88,6 +93,7 @@ static int fail(struct nctx *c, int rc)
 
 static void nctx_release(struct nctx *c)
 {
+    if (c->plan_loaded) notify_plan_release(&c->plan);
     notify_people_release(&c->pp);
     notice_templates_free(c->tm);
     sign_key_free(c->key);
@@ -319,6 +325,14 @@ static void print_summary_json(struct nctx *c, const struct notify_make_stats *m
     json_object_set_new(j, "written", json_integer(oc->written));
     json_object_set_new(j, "cancelled", json_integer(oc->cancelled));
     json_object_set_new(j, "superseded", json_integer(oc->superseded));
+    json_object_set_new(j, "followups", json_integer(oc->followups));
+    json_object_set_new(j, "returned_failed", json_integer(c->returned_failed));
+    json_object_set_new(j, "returned_delayed", json_integer(c->returned_delayed));
+    if (c->plan_loaded) {
+        json_object_set_new(j, "changed_since_notice", json_integer(c->plan.changed));
+        json_object_set_new(j, "followups_to_make", json_integer(c->plan.followups));
+        json_object_set_new(j, "first_notices_to_make", json_integer(c->plan.firsts));
+    }
     kt_json_print(j);
 }
 
@@ -342,7 +356,13 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
     ROW("unreachable (no e-mail address)", ms->unreachable,
         ms->unreachable ? "never dropped: tell them by a public communication (Art. 34(3)(c))" : NULL);
     if (ms->created) ROW("notices made in this run", ms->created, NULL);
+    if (ms->followups) ROW("of these, follow-ups", ms->followups, "the exposure changed since their notice");
     ROW("sent", oc->sent, NULL);
+    if (c->returned_failed || c->returned_delayed) {
+        ROW("of these, returned: failed (5.x.x)", c->returned_failed,
+            "not delivered: tell them another way (letter, phone)");
+        ROW("of these, returned: delayed (4.x.x)", c->returned_delayed, NULL);
+    }
     ROW("failed", oc->failed, oc->failed ? "refused by the server or out of attempts: see --status" : NULL);
     ROW("pending", pending, NULL);
     if (pending) {
@@ -351,6 +371,7 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
                  (long long)oc->failed_retry, (long long)oc->sending);
         printf("  %-40s %9s  %s\n", "", "", t);
     }
+    if (oc->followups) ROW("of these, follow-ups", oc->followups, NULL);
     if (oc->written) ROW("written to files (not sent by klartext)", oc->written, NULL);
     if (oc->cancelled) ROW("cancelled", oc->cancelled, "'--requeue' puts them back");
 #undef ROW
@@ -359,7 +380,9 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
 static int summary_counts(struct nctx *c, int max_attempts, struct notify_make_stats *ms, struct outbox_counts *oc)
 {
     int rc;
-    if ((rc = outbox_count(c->r, c->inc.id, max_attempts, oc))) return fail(c, rc);
+    if ((rc = outbox_count(c->r, c->inc.id, max_attempts, oc)) ||
+        (rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)))
+        return fail(c, rc);
     notify_count_people(&c->pp, ms);
     return 0;
 }
@@ -406,26 +429,65 @@ static int find_person(struct nctx *c, const char *subject, const struct exposur
     return 0;
 }
 
+/* A follow-up's earlier notice, when the plan says SUBJECT needs one: 0 with *out filled (NULL
+   when a first notice is due); strings point into pl and c (pl stays loaded while out is used) */
+static int earlier_of(struct nctx *c, const char *subject, struct notify_plan *pl, struct notice_earlier *ea,
+                      char id[NOTICE_ID_MAX], const struct notice_earlier **out)
+{
+    int rc;
+    *out = NULL;
+    if ((rc = notify_plan_load(c->r, &c->inc, &c->pp, -1, pl))) return fail(c, rc);
+    for (size_t i = 0; i < pl->nv; i++) {
+        const struct notify_verdict *v = &pl->v[i];
+        if (strcmp(c->pp.ex[v->ex].subject, subject) || !v->changes || !v->old) continue;
+        notice_make_id(c->inc.ref, v->base->seq, id, NOTICE_ID_MAX);
+        *ea = (struct notice_earlier){.notice_id = id,
+                                      .date = v->base->created_at,
+                                      .first_seen = v->old->first_seen,
+                                      .last_seen = v->old->last_seen,
+                                      .views = v->old->views,
+                                      .viewers = v->old->viewers,
+                                      .fields = v->old->fields,
+                                      .pages = (const char *const *)v->old->pages,
+                                      .npages = v->old->npages};
+        *out = ea;
+    }
+    return 0;
+}
+
 static int mode_preview(struct nctx *c, const char *subject, int html)
 {
     const struct exposure_row *e;
     const struct subject_rec *s;
+    struct notify_plan pl;
+    struct notice_earlier ea;
+    const struct notice_earlier *earlier = NULL;
+    char eid[NOTICE_ID_MAX];
     int rc;
     if ((rc = find_person(c, subject, &e, &s))) return rc;
+    if ((rc = earlier_of(c, subject, &pl, &ea, eid, &earlier))) {
+        notify_plan_release(&pl);
+        return rc;
+    }
     struct notice_person p;
     notify_person(e, s, &p);
     char id[NOTICE_ID_MAX];
     snprintf(id, sizeof id, "%s-preview", c->inc.ref);
-    struct notice_meta m = {.notice_id = id, .code = "XXXX-XXXX-XXXX-XXXX", .date = c->ctx->now, .preview = 1};
+    struct notice_meta m = {.earlier = earlier,
+                            .notice_id = id,
+                            .code = "XXXX-XXXX-XXXX-XXXX",
+                            .date = c->ctx->now,
+                            .preview = 1};
     struct notice_renderer *rr = notice_renderer_new(c->tm);
     struct notice_result res = {0};
     char err[400];
-    if (!rr) return kt_error(1, "out of memory");
-    if (notice_render(rr, &c->org, &c->ni, &p, &m, &res, err, sizeof err)) rc = kt_error(2, "%s", err);
+    if (!rr) rc = kt_error(1, "out of memory");
+    else if (notice_render(rr, &c->org, &c->ni, &p, &m, &res, err, sizeof err)) rc = kt_error(2, "%s", err);
     else if (html) fwrite(res.html, 1, res.html_len, stdout);
     else printf("Subject: %s\n\n%s", res.subject, res.text);
     notice_result_release(&res);
     notice_renderer_free(rr);
+    notify_plan_release(&pl);
     return rc;
 }
 
@@ -488,10 +550,21 @@ static int mode_test(struct nctx *c, const char *to, const char *subject, const 
     snprintf(id, sizeof id, "%s-test-%.8s", c->inc.ref, rnd);
     struct notify_content nc = content_of(c);
     notify_code(&nc, 0, code);
-    struct notice_meta m = {.notice_id = id, .code = code, .date = now_live(c), .test = 1};
+    struct notify_plan pl;
+    struct notice_earlier ea;
+    const struct notice_earlier *earlier = NULL;
+    char eid[NOTICE_ID_MAX];
+    if ((rc = earlier_of(c, e->subject, &pl, &ea, eid, &earlier))) {
+        notify_plan_release(&pl);
+        return rc;
+    }
+    struct notice_meta m = {.earlier = earlier, .notice_id = id, .code = code, .date = now_live(c), .test = 1};
     struct notice_renderer *rr = notice_renderer_new(c->tm);
     struct notice_result res = {0};
-    if (!rr) return kt_error(1, "out of memory");
+    if (!rr) {
+        notify_plan_release(&pl);
+        return kt_error(1, "out of memory");
+    }
     if (notice_render(rr, &c->org, &c->ni, &p, &m, &res, err, sizeof err) ||
         notice_package(c->key, &c->org, &c->ni, &p, &m, &res, err, sizeof err)) {
         notify_mask_reply(err, sizeof err);
@@ -499,6 +572,7 @@ static int mode_test(struct nctx *c, const char *to, const char *subject, const 
     } else rc = send_test(c, sc, to, &res);
     notice_result_release(&res);
     notice_renderer_free(rr);
+    notify_plan_release(&pl);
     return rc;
 }
 
@@ -625,16 +699,76 @@ static int mode_out(struct nctx *c, const char *dir, int nth, int64_t approval_i
     return 0;
 }
 
+/* "views 1 -> 3, viewers 1 -> 3, an earlier first view" */
+static void changes_text(const struct notify_verdict *v, const struct exposure_row *e, char *out, size_t len)
+{
+    struct buf b;
+    buf_init(&b, 512);
+    if (v->changes & NOTIFY_CH_VIEWS) buf_addf(&b, "views %lld -> %lld", (long long)v->old->views, (long long)e->views);
+    if (v->changes & NOTIFY_CH_VIEWERS)
+        buf_addf(&b, "%sviewers %lld -> %lld", b.len ? ", " : "", (long long)v->old->viewers, (long long)e->viewers);
+    if (v->changes & NOTIFY_CH_FIRST) buf_addf(&b, "%san earlier first view", b.len ? ", " : "");
+    if (v->changes & NOTIFY_CH_LAST) buf_addf(&b, "%sa later last view", b.len ? ", " : "");
+    if (v->changes & NOTIFY_CH_FIELDS) buf_addf(&b, "%sother fields", b.len ? ", " : "");
+    if (v->changes & NOTIFY_CH_PAGES) buf_addf(&b, "%sother pages", b.len ? ", " : "");
+    snprintf(out, len, "%s", buf_str(&b));
+    buf_release(&b);
+}
+
+/* what a new scan asks for: follow-ups and first notices still to be made, the first 200 listed */
+static void print_plan(struct nctx *c)
+{
+    const struct notify_plan *pl = &c->plan;
+    printf("\nAgainst the current scan:\n");
+    printf("  %-40s %9lld%s\n", "changed in substance since their notice", (long long)pl->changed,
+           pl->followups ? "  follow-ups to make: --preview SUBJECT, --approve, then --out or --smtp" : "");
+    printf("  %-40s %9lld%s\n", "without a notice yet (e.g. found only now)", (long long)pl->firsts,
+           pl->firsts ? "  first notices to make" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < pl->nv && shown < 200; i++) {
+        const struct notify_verdict *v = &pl->v[i];
+        if (!v->changes) continue;
+        char what[256], masked[NOTICE_MASK_MAX], nid[NOTICE_ID_MAX];
+        if (!shown++) printf("\n%-18s %-28s %s\n", "EARLIER NOTICE", "TO", "WHAT CHANGED");
+        changes_text(v, &c->pp.ex[v->ex], what, sizeof what);
+        notice_mask_address(v->base->rcpt, masked, sizeof masked);
+        notice_make_id(c->inc.ref, v->base->seq, nid, sizeof nid);
+        printf("%-18s %-28s %s%s\n", nid, masked, what, v->keep_pend ? " (follow-up made)" : "");
+    }
+}
+
+/* notices a mail server gave back (--bounces), the worst report of each */
+static int print_returned(struct nctx *c)
+{
+    struct bounce_row *b = NULL;
+    size_t n = 0;
+    int rc;
+    if ((rc = bounce_list(c->r, c->inc.id, 200, &b, &n))) return fail(c, rc);
+    if (n) printf("\n%-18s %-28s %-8s %-7s %s\n", "RETURNED", "TO", "AS", "STATUS", "DIAGNOSTIC");
+    for (size_t i = 0; i < n; i++)
+        printf("%-18s %-28s %-8s %-7s %s\n", b[i].notice_id, b[i].rcpt_masked, b[i].failed ? "failed" : "delayed",
+               *b[i].status ? b[i].status : "-", b[i].diagnostic);
+    bounce_rows_free(b, n);
+    return 0;
+}
+
 static int mode_status(struct nctx *c, int max_attempts)
 {
     struct notify_make_stats ms = {0};
     struct outbox_counts oc;
     int rc;
+    if ((rc = notify_plan_load(c->r, &c->inc, &c->pp, -1, &c->plan))) {
+        notify_plan_release(&c->plan);
+        return fail(c, rc);
+    }
+    c->plan_loaded = 1;
     if ((rc = summary_counts(c, max_attempts, &ms, &oc))) return rc;
     char title[200];
     snprintf(title, sizeof title, "Notices of incident %s:", c->inc.ref);
     print_summary(c, &ms, &oc, title);
     if (c->ctx->json) return 0;
+    print_plan(c);
+    if ((rc = print_returned(c))) return rc;
     /* failed and unknown ones, with the server's reply (addresses masked) */
     struct outbox_problem *p = NULL;
     size_t n = 0;
@@ -691,6 +825,71 @@ static int mode_bulk(struct nctx *c, const char *what, const char *resolve)
     close(lfd);
     printf("%s.\n", text);
     return 0;
+}
+
+static const char *const bounce_what[] = {"unmatched", "unknown notice", "other incident", "malformed", "not a bounce"};
+
+static void print_bounces(struct nctx *c, const char *path, const struct notify_bounce_stats *st)
+{
+    if (c->ctx->json) {
+        json_t *j = json_object(), *items = json_array();
+        json_object_set_new(j, "incident", json_string(c->inc.ref));
+        json_object_set_new(j, "read", json_integer(st->mails));
+        json_object_set_new(j, "failed", json_integer(st->failed));
+        json_object_set_new(j, "delayed", json_integer(st->delayed));
+        json_object_set_new(j, "recorded_before", json_integer(st->again));
+        json_object_set_new(j, "unmatched", json_integer(st->unmatched));
+        json_object_set_new(j, "malformed", json_integer(st->malformed));
+        json_object_set_new(j, "not_bounce", json_integer(st->not_bounce));
+        for (size_t i = 0; i < st->nitems; i++) {
+            json_t *it = json_object();
+            json_object_set_new(it, "what", json_string(bounce_what[st->items[i].what]));
+            json_object_set_new(it, "source", json_string(st->items[i].source));
+            json_object_set_new(it, "notice", json_string(st->items[i].notice_id));
+            json_object_set_new(it, "detail", json_string(st->items[i].detail));
+            json_array_append_new(items, it);
+        }
+        json_object_set_new(j, "listed", items);
+        kt_json_print(j);
+        return;
+    }
+    printf("Returned mail read from %s for incident %s:\n", path, c->inc.ref);
+    printf("  %-40s %9lld\n", "mails read", (long long)st->mails);
+    printf("  %-40s %9lld\n", "notices failed (5.x.x)", (long long)st->failed);
+    printf("  %-40s %9lld\n", "notices delayed (4.x.x)", (long long)st->delayed);
+    if (st->again) printf("  %-40s %9lld\n", "recorded by an earlier run", (long long)st->again);
+    printf("  %-40s %9lld%s\n", "unmatched (listed below)", (long long)st->unmatched,
+           st->unmatched ? "  never dropped: check them by hand" : "");
+    printf("  %-40s %9lld\n", "malformed (listed below)", (long long)st->malformed);
+    printf("  %-40s %9lld\n", "not a bounce (listed below)", (long long)st->not_bounce);
+    for (size_t i = 0; i < st->nitems; i++) {
+        const struct notify_bounce_item *it = &st->items[i];
+        printf("%s%-15s %s%s%s: %s\n", i ? "" : "\n", bounce_what[it->what], it->source,
+               *it->notice_id ? " notice " : "", it->notice_id, it->detail);
+    }
+    if (st->failed || st->delayed)
+        printf(
+            "\nSee them with 'klartext notify %s --status'; tell the people whose notice failed another way (a letter, a call).\n",
+            c->inc.ref);
+}
+
+static int mode_bounces(struct nctx *c, const char *path)
+{
+    struct notify_bounce_stats st;
+    int rc = notify_bounces(c->r, &c->inc, path, now_live(c), &st);
+    if (rc) {
+        notify_bounce_stats_release(&st);
+        return fail(c, rc);
+    }
+    char text[400];
+    snprintf(text, sizeof text,
+             "Returned mail read: %lld; notices failed: %lld, delayed: %lld; unmatched: %lld, malformed: %lld, not a "
+             "bounce: %lld",
+             (long long)st.mails, (long long)st.failed, (long long)st.delayed, (long long)st.unmatched,
+             (long long)st.malformed, (long long)st.not_bounce);
+    if (!(rc = record_run(c, "notify.bounces", text))) print_bounces(c, path, &st);
+    notify_bounce_stats_release(&st);
+    return rc;
 }
 
 /* notices left `sending` by an earlier run: resend them (--resend-unknown) or hold them */
@@ -769,6 +968,7 @@ static int mode_smtp(struct nctx *c, struct notify_send_opts *so, int resend_unk
     struct progress pr = {.json = c->ctx->json};
     struct notify_send_stats st;
     so->from = reg_org_get(c->r, "notices.from");
+    so->bounce = reg_org_get(c->r, "notices.bounce_address");
     so->clock = clock_of(c);
     so->progress = (struct notify_progress){progress_show, &pr};
     if ((rc = notify_send(c->r, c->inc.id, so, &st))) fail(c, rc);
@@ -813,7 +1013,7 @@ static const char description[] =
 /* what the options ask for, checked */
 struct nopts {
     struct opt *o;
-    struct opt *preview, *test_to, *approve, *out, *smtp, *cancel, *requeue, *resolve, *status;
+    struct opt *preview, *test_to, *approve, *out, *smtp, *cancel, *requeue, *resolve, *status, *bounces;
     struct notify_send_opts so;
     int resend_unknown;
     long nth;
@@ -834,7 +1034,7 @@ static int check_modes(struct nopts *n, int npos)
 {
     int modes = n->preview->given + n->test_to->given + n->approve->given + n->out->given +
                 (n->smtp->given && !n->test_to->given) + n->cancel->given + n->requeue->given + n->resolve->given +
-                n->status->given;
+                n->status->given + n->bounces->given;
     if (npos != 1) {
         kt_error(2, "notify needs the incident's ID");
         usage_line(usage);
@@ -844,8 +1044,9 @@ static int check_modes(struct nopts *n, int npos)
         kt_error(
             2,
             modes
-                ? "choose one of --preview, --test-to, --approve, --out, --smtp, --status, --cancel, --requeue, --resolve"
-                : "what should notify do? give --preview, --test-to, --approve, --out, --smtp or --status");
+                ? "choose one of --preview, --test-to, --approve, --out, --smtp, --status, --bounces, --cancel, --requeue, "
+                  "--resolve"
+                : "what should notify do? give --preview, --test-to, --approve, --out, --smtp, --status or --bounces");
         usage_line(usage);
         return 2;
     }
@@ -954,6 +1155,7 @@ static int run(struct kt_ctx *ctx, struct nctx *c, struct nopts *n, const char *
     if ((rc = kt_open(ctx, readonly ? REG_OPEN_READONLY : 0, &c->r))) return rc;
     if ((rc = incident_load(c->r, ref, &c->inc))) return fail(c, rc);
     c->inc_loaded = 1;
+    if (n->bounces->given) return mode_bounces(c, n->bounces->value);
     if (n->cancel->given || n->requeue->given || n->resolve->given)
         return mode_bulk(c, n->cancel->given ? "cancel" : n->requeue->given ? "requeue" : "resolve", n->resolve->value);
     return run_notices(c, n);
@@ -981,7 +1183,8 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         {"resolve", "sent|resend", "resolve notices of unknown delivery: mark them sent, or queue them again"},
         {"cancel", NULL, "cancel the notices that are still queued or waiting for a retry"},
         {"requeue", NULL, "queue cancelled notices again"},
-        {"status", NULL, "show the outbox: sent, failed, pending, unreachable"},
+        {"status", NULL, "show the outbox: sent, failed, pending, unreachable, returned, follow-ups to make"},
+        {"bounces", "PATH", "read returned mail (a Maildir or an mbox): notices failed (5.x.x) or delayed (4.x.x)"},
         {"voluntary", NULL, "send a voluntary notice (decision subjects=no, assessment recommends one)"},
         {"templates", "DIR", "use the templates in DIR instead of the built-in ones"},
         {"threads", "N", "threads that render and sign (default: the number of CPUs)"},
@@ -1011,6 +1214,7 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         .requeue = opt_get(o, "requeue"),
         .resolve = opt_get(o, "resolve"),
         .status = opt_get(o, "status"),
+        .bounces = opt_get(o, "bounces"),
         .so = {.max_attempts = OUTBOX_MAX_ATTEMPTS, .connections = NOTIFY_CONNECTIONS_DEFAULT},
     };
     struct nctx c = {.ctx = ctx, .decision_people = -1};

@@ -87,7 +87,7 @@ static const char org_desc[] =
     "retention policy (ISO 8601 durations after the incident's closing, docs/retention.md).\n"
     "Keys: organisation.name organisation.address organisation.timezone organisation.languages\n"
     "      organisation.nis2 dpo.name dpo.email dpo.phone service.phone service.hours notices.from\n"
-    "      notices.reply_to authority.lead portal.url retention.contact_data retention.notices\n"
+    "      notices.reply_to notices.bounce_address authority.lead portal.url retention.contact_data retention.notices\n"
     "      retention.exposures retention.viewer_identities";
 
 static int org_show(struct kt_ctx *ctx, reg *r)

@@ -375,6 +375,25 @@ static int check_stored(reg *r, const unsigned char pk[32], const unsigned char 
     return 0;
 }
 
+
+/* a follow-up says so; a notice with newer ones names them (the newest facts are in those) */
+static void print_newer(struct kt_ctx *ctx, reg *r, const struct verdict *v)
+{
+    struct notice_info *ns = NULL;
+    size_t n = 0;
+    char t[64];
+    if (v->ni.kind && !strcmp(v->ni.kind, "followup"))
+        printf("  %-12s a follow-up: it states what changed since an earlier notice\n", "kind");
+    if (outbox_person_notices(r, v->ni.incident_id, v->ni.subject, 32, &ns, &n)) return;
+    for (size_t i = 0; i < n && ns[i].seq > v->ni.seq; i++) {
+        kt_fmt_time(ctx, r, ns[i].created_at, t, sizeof t);
+        printf("  %-12s %s (%s, made %s, %s): it states the newest facts\n", "newer", ns[i].notice_id,
+               ns[i].kind && !strcmp(ns[i].kind, "followup") ? "follow-up" : "notice", t,
+               outbox_state_name(ns[i].state));
+    }
+    outbox_infos_free(ns, n);
+}
+
 static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, const char *subject_of_check)
 {
     char t[64];
@@ -422,6 +441,7 @@ static void print_verdict(struct kt_ctx *ctx, reg *r, const struct verdict *v, c
         case OB_SENDING: printf("  %-12s handed to the mail server; its delivery was not confirmed\n", "status"); break;
         default: printf("  %-12s %s\n", "status", outbox_state_name(v->ni.state)); break;
         }
+        print_newer(ctx, r, v);
     } else if (v->incident[0]) {
         printf("  %-12s %s\n", "notice", v->notice_id);
         printf("  %-12s %s\n", "incident", v->incident);

@@ -331,3 +331,49 @@ int demo_write_data(const char *dir, const struct demo_times *t, char *err, size
     free(ls.L);
     return rc;
 }
+
+int demo_write_late(const char *dir, const char *subject, const struct demo_times *t, char *err, size_t errlen)
+{
+    char tgt[96], ip[64];
+    struct buf b;
+    buf_init(&b, 0);
+    snprintf(tgt, sizeof tgt, "/account/profile/%s", subject);
+    /* two more visitors on the second day of the error, from a server the first scan missed */
+    for (unsigned k = 0; k < 2; k++) {
+        int64_t tt = t->live + 86400 + 3600 * (k + 2);
+        client_ip(9000 + k, ip, sizeof ip);
+        char *line = mkline(tt, ip, "-", "GET", tgt, 200, 5120, "-", agents[k]);
+        buf_adds(&b, line);
+        free(line);
+    }
+    char *p = xasprintf("%s/logs/web2-access.log", dir);
+    int rc = out_write_file(p, b.p, b.len, 0, OUT_MODE_KEEP, err, errlen);
+    free(p);
+    buf_release(&b);
+    return rc ? -1 : 0;
+}
+
+int demo_write_bounce(const char *dir, const char *notice_id, const char *rcpt, char *err, size_t errlen)
+{
+    char *text = xasprintf("From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+                           "To: bounces+%s@beispiel-versand.example\n"
+                           "Subject: Undelivered Mail Returned to Sender\n"
+                           "Auto-Submitted: auto-replied\n"
+                           "MIME-Version: 1.0\n"
+                           "Content-Type: multipart/report; report-type=delivery-status; boundary=\"demo-bounce\"\n\n"
+                           "--demo-bounce\nContent-Type: text/plain\n\n"
+                           "This is the mail system at host mx.example.net. Your message could not be delivered.\n\n"
+                           "--demo-bounce\nContent-Type: message/delivery-status\n\n"
+                           "Reporting-MTA: dns; mx.example.net\n\n"
+                           "Final-Recipient: rfc822; %s\nAction: failed\nStatus: 5.1.1\n"
+                           "Diagnostic-Code: smtp; 550 5.1.1 <%s>: Recipient address rejected: User unknown\n\n"
+                           "--demo-bounce--\n",
+                           notice_id, rcpt, rcpt);
+    char *d = xasprintf("%s/returned", dir), *p = xasprintf("%s/returned/1.eml", dir);
+    int rc = mkdir(d, 0700) && errno != EEXIST ? err_set(err, errlen, "cannot create '%s': %s", d, strerror(errno))
+                                               : out_write_file(p, text, strlen(text), 0, 0600, err, errlen);
+    free(text);
+    free(d);
+    free(p);
+    return rc ? -1 : 0;
+}

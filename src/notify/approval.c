@@ -68,6 +68,11 @@ char *notify_manifest(reg *r, const struct incident *inc, const struct notice_te
     man_time(&b, "incident.contained_at", ni->contained_at);
     man_time(&b, "incident.notified_at", ni->notified_at);
     man_line(&b, "voluntary", ni->voluntary ? "yes" : "no");
+    /* the scan the notices state: a new scan means follow-ups and new people, approved again */
+    struct scan_info si;
+    char v[32] = "";
+    if (!scans_get(r, inc, 0, &si)) snprintf(v, sizeof v, "%lld", (long long)si.version);
+    man_line(&b, "scan", v);
     return buf_detach(&b);
 }
 

@@ -28,6 +28,9 @@ void notify_code(const struct notify_content *nc, int64_t seq, char out[CODE_DIS
 struct job {
     const struct exposure_row *e;
     const struct subject_rec *s;
+    const struct notify_verdict *v; /* a follow-up: v->base and v->old; else NULL */
+    struct notice_earlier earlier;
+    char earlier_id[NOTICE_ID_MAX];
     int64_t seq;
     char notice_id[NOTICE_ID_MAX];
     char code[CODE_DISPLAY_SIZE];
@@ -74,7 +77,10 @@ static void make_one(struct pool *pl, struct notice_renderer *rr, struct notice_
     const struct notify_content *nc = pl->nc;
     struct notice_person p;
     notify_person(j->e, j->s, &p);
-    struct notice_meta m = {.notice_id = j->notice_id, .code = j->code, .date = pl->date};
+    struct notice_meta m = {.earlier = j->v ? &j->earlier : NULL,
+                            .notice_id = j->notice_id,
+                            .code = j->code,
+                            .date = pl->date};
     j->rc = -1;
     if (notice_render(rr, nc->org, nc->ni, &p, &m, res, j->err, sizeof j->err) ||
         notice_package(nc->key, nc->org, nc->ni, &p, &m, res, j->err, sizeof j->err) ||
@@ -214,6 +220,7 @@ static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
             .packed_len = j->packed_len,
             .message_len = j->msg_len,
             .dict_id = sc->dict_id,
+            .follows = j->v ? j->v->base->row : 0,
         };
         memcpy(nn.code_hash, j->code_hash, 32);
         memcpy(nn.text_sha256, j->text_sha, 65);
@@ -346,40 +353,35 @@ static int drop_gone(reg *r, const struct outbox_live *l, int64_t scan_id, int64
                             0);
 }
 
-/* Decide, per person, in one transaction: count them, supersede the stale notices, and list in
- * todo (indexes into pp->ex) the reachable people who need a new notice. */
-static int plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
-                const struct outbox_live *live, size_t nlive, size_t *todo, size_t *ntodo, struct notify_make_stats *ms)
+/* Act on the plan in one transaction: count the people, supersede the pending notices that no
+ * longer stand, and list in todo the verdicts of the reachable people who need a new notice. */
+static int apply_plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
+                      const struct notify_plan *pl, const struct notify_verdict **todo, size_t *ntodo,
+                      struct notify_make_stats *ms)
 {
     int rc;
-    size_t li = 0;
     *ntodo = 0;
     if ((rc = reg_begin(r))) return rc;
-    for (size_t i = 0; i < pp->nex; i++) {
-        const struct exposure_row *e = &pp->ex[i];
-        int ok = notify_reachable(notify_contact(pp, e->subject));
+    for (size_t i = 0; i < pl->nv; i++) {
+        const struct notify_verdict *v = &pl->v[i];
         ms->exposed++;
-        if (ok) ms->reachable++;
+        if (v->reachable) ms->reachable++;
         else ms->unreachable++;
-        /* live notices of subjects before this one are no longer exposed */
-        while (li < nlive && strcmp(live[li].subject, e->subject) < 0)
-            if ((rc = drop_gone(r, &live[li++], pp->scan_id, o->at, ms))) goto fail;
-        const struct outbox_live *l = li < nlive && !strcmp(live[li].subject, e->subject) ? &live[li++] : NULL;
-        if (l) {
-            int stale = l->approval_id != o->approval_id || l->scan_id != pp->scan_id || l->import_id != pp->import_id;
-            if (!(never_accepted(l) && stale)) {
-                ms->kept++;
-                continue;
-            }
-            if ((rc = outbox_set_state(r, l->row, (int)l->state, OB_SUPERSEDED, o->at, 0,
-                                       "made again from changed content, scan or contact data", 0, 0)))
+        if (v->pend && !v->keep_pend) {
+            const char *why = v->base && !v->changes ? "the notice sent before states the current facts"
+                                                     : "made again from changed content, scan or contact data";
+            if ((rc = outbox_set_state(r, v->pend->row, (int)v->pend->state, OB_SUPERSEDED, o->at, 0, why, 0, 0)))
                 goto fail;
             ms->superseded++;
         }
-        if (ok) todo[(*ntodo)++] = i;
+        if (v->need == NOTIFY_NEED_NONE || !v->reachable) {
+            if (v->base || v->pend) ms->kept++;
+            continue;
+        }
+        todo[(*ntodo)++] = v;
     }
-    while (li < nlive)
-        if ((rc = drop_gone(r, &live[li++], pp->scan_id, o->at, ms))) goto fail;
+    for (size_t i = 0; i < pl->ngone; i++)
+        if ((rc = drop_gone(r, pl->gone[i], pp->scan_id, o->at, ms))) goto fail;
     if ((rc = reg_commit(r))) goto fail;
     return 0;
 fail:
@@ -395,16 +397,37 @@ static void progress(const struct notify_progress *p, int64_t done, int64_t tota
 }
 
 /* fill the jobs of the next batch from todo[*pos ..]: their people, numbers, ids and codes */
+/* a follow-up's earlier notice: what base stated */
+static void job_earlier(const struct incident *inc, struct job *j)
+{
+    const struct notify_verdict *v = j->v;
+    notice_make_id(inc->ref, v->base->seq, j->earlier_id, sizeof j->earlier_id);
+    j->earlier = (struct notice_earlier){.notice_id = j->earlier_id,
+                                         .date = v->base->created_at,
+                                         .first_seen = v->old->first_seen,
+                                         .last_seen = v->old->last_seen,
+                                         .views = v->old->views,
+                                         .viewers = v->old->viewers,
+                                         .fields = v->old->fields,
+                                         .pages = (const char *const *)v->old->pages,
+                                         .npages = v->old->npages};
+}
+
 static size_t next_batch(const struct incident *inc, const struct notify_people *pp, const struct notify_content *nc,
-                         const size_t *todo, size_t ntodo, size_t *pos, int64_t *seq, struct job *jb)
+                         const struct notify_verdict *const *todo, size_t ntodo, size_t *pos, int64_t *seq,
+                         struct job *jb)
 {
     size_t n = 0;
     for (; n < NOTIFY_BATCH_MAKE && *pos < ntodo; n++, (*pos)++) {
         struct job *j = &jb[n];
         job_clear(j);
         memset(j, 0, sizeof *j);
-        j->e = &pp->ex[todo[*pos]];
+        j->e = &pp->ex[todo[*pos]->ex];
         j->s = notify_contact(pp, j->e->subject);
+        if (todo[*pos]->need == NOTIFY_NEED_FOLLOWUP) {
+            j->v = todo[*pos];
+            job_earlier(inc, j);
+        }
         j->seq = ++*seq;
         notice_make_id(inc->ref, j->seq, j->notice_id, sizeof j->notice_id);
         notify_code(nc, j->seq, j->code);
@@ -415,7 +438,8 @@ static size_t next_batch(const struct incident *inc, const struct notify_people 
 /* Make the notices of todo, NOTIFY_BATCH_MAKE at a time with two batches in flight: while the
  * workers make one, this thread stores the other. */
 static int make_batches(const struct store_ctx *sc, const struct notify_content *nc, struct pool *pl,
-                        const size_t *todo, size_t ntodo, int64_t seq, struct notify_make_stats *ms)
+                        const struct notify_verdict *const *todo, size_t ntodo, int64_t seq,
+                        struct notify_make_stats *ms)
 {
     struct job *jobs[2] = {xcalloc(NOTIFY_BATCH_MAKE, sizeof(struct job)),
                            xcalloc(NOTIFY_BATCH_MAKE, sizeof(struct job))};
@@ -431,6 +455,7 @@ static int make_batches(const struct store_ctx *sc, const struct notify_content 
         }
         if (pending >= 0) {
             rc = store_batch(sc, jobs[pending], nb[pending]);
+            for (size_t i = 0; !rc && i < nb[pending]; i++) ms->followups += jobs[pending][i].v != NULL;
             if (!rc) ms->created += (int64_t)nb[pending];
             progress(&sc->o->progress, ms->created, (int64_t)ntodo, NOTIFY_STEP);
         }
@@ -453,15 +478,15 @@ static int make_batches(const struct store_ctx *sc, const struct notify_content 
 }
 
 /* make the notices of todo (not empty): dictionary, workers, batches */
-static int make_todo(const struct store_ctx *sc, const struct notify_content *nc, const size_t *todo, size_t ntodo,
-                     int64_t seq, struct notify_make_stats *ms)
+static int make_todo(const struct store_ctx *sc, const struct notify_content *nc,
+                     const struct notify_verdict *const *todo, size_t ntodo, int64_t seq, struct notify_make_stats *ms)
 {
     struct store_ctx s = *sc;
     struct pack_dict *dict = NULL;
     struct pool pl;
     int rc;
     outbox_tune(sc->r, OUTBOX_TUNE_BULK);
-    if ((rc = make_dict(sc->r, sc->inc, nc, &sc->pp->ex[todo[0]], sc->o->at, &dict, &s.dict_id))) return rc;
+    if ((rc = make_dict(sc->r, sc->inc, nc, &sc->pp->ex[todo[0]->ex], sc->o->at, &dict, &s.dict_id))) return rc;
     if (pool_start(&pl, nc, dict, sc->o->threads, sc->o->outdir, sc->o->at)) {
         pack_dict_free(dict);
         return reg_fail(sc->r, 1, "cannot start worker threads");
@@ -476,25 +501,25 @@ static int make_todo(const struct store_ctx *sc, const struct notify_content *nc
 int notify_make(reg *r, const struct incident *inc, const struct notify_people *pp, const struct notify_content *nc,
                 const struct notify_make_opts *o, struct notify_make_stats *ms)
 {
-    struct outbox_live *live = NULL;
-    size_t nlive = 0, ntodo = 0;
+    struct notify_plan pl;
+    size_t ntodo = 0;
     int64_t seq = 0;
     int rc;
     memset(ms, 0, sizeof *ms);
-    if ((rc = outbox_live_list(r, inc->id, &live, &nlive))) return rc;
-    if ((rc = outbox_max_seq(r, inc->id, &seq))) {
-        outbox_live_free(live, nlive);
+    if ((rc = outbox_max_seq(r, inc->id, &seq))) return rc;
+    ms->first_seq = seq + 1;
+    if ((rc = notify_plan_load(r, inc, pp, o->approval_id, &pl))) {
+        notify_plan_release(&pl);
         return rc;
     }
-    ms->first_seq = seq + 1;
-    size_t *todo = xcalloc(pp->nex + 1, sizeof *todo);
-    rc = plan(r, pp, o, live, nlive, todo, &ntodo, ms);
-    outbox_live_free(live, nlive);
+    const struct notify_verdict **todo = xcalloc(pl.nv + 1, sizeof *todo);
+    rc = apply_plan(r, pp, o, &pl, todo, &ntodo, ms);
     if (!rc && ntodo) {
         struct store_ctx sc = {.r = r, .inc = inc, .pp = pp, .o = o};
         rc = make_todo(&sc, nc, todo, ntodo, seq, ms);
     }
     free(todo);
+    notify_plan_release(&pl);
     return rc;
 }
 

@@ -34,53 +34,74 @@ KT_INCBIN(kt_tmpl_de_html, "templates/notice.de.html.mustache");
 KT_INCBIN(kt_tmpl_en_subject, "templates/notice.en.subject.mustache");
 KT_INCBIN(kt_tmpl_en_txt, "templates/notice.en.txt.mustache");
 KT_INCBIN(kt_tmpl_en_html, "templates/notice.en.html.mustache");
+KT_INCBIN(kt_tmpl_fde_subject, "templates/followup.de.subject.mustache");
+KT_INCBIN(kt_tmpl_fde_txt, "templates/followup.de.txt.mustache");
+KT_INCBIN(kt_tmpl_fde_html, "templates/followup.de.html.mustache");
+KT_INCBIN(kt_tmpl_fen_subject, "templates/followup.en.subject.mustache");
+KT_INCBIN(kt_tmpl_fen_txt, "templates/followup.en.txt.mustache");
+KT_INCBIN(kt_tmpl_fen_html, "templates/followup.en.html.mustache");
 
-static const char *const tmpl_names[NOTICE_NLANGS][NOTICE_NPARTS] = {
-    [NOTICE_EN] = {"notice.en.subject.mustache", "notice.en.txt.mustache", "notice.en.html.mustache"},
-    [NOTICE_DE] = {"notice.de.subject.mustache", "notice.de.txt.mustache", "notice.de.html.mustache"},
+static const char *const tmpl_names[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS] = {
+    [NOTICE_FIRST] =
+        {
+            [NOTICE_EN] = {"notice.en.subject.mustache", "notice.en.txt.mustache", "notice.en.html.mustache"},
+            [NOTICE_DE] = {"notice.de.subject.mustache", "notice.de.txt.mustache", "notice.de.html.mustache"},
+        },
+    [NOTICE_FOLLOWUP] =
+        {
+            [NOTICE_EN] = {"followup.en.subject.mustache", "followup.en.txt.mustache", "followup.en.html.mustache"},
+            [NOTICE_DE] = {"followup.de.subject.mustache", "followup.de.txt.mustache", "followup.de.html.mustache"},
+        },
 };
 
-static const char *builtin_start(enum notice_lang l, enum notice_part p, size_t *len)
+/* the embedded copies: start and end of each, as tmpl_names */
+static const char *const builtin_range[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS][2] = {
+    [NOTICE_FIRST] =
+        {
+            [NOTICE_EN] = {{kt_tmpl_en_subject, kt_tmpl_en_subject_end},
+                           {kt_tmpl_en_txt, kt_tmpl_en_txt_end},
+                           {kt_tmpl_en_html, kt_tmpl_en_html_end}},
+            [NOTICE_DE] = {{kt_tmpl_de_subject, kt_tmpl_de_subject_end},
+                           {kt_tmpl_de_txt, kt_tmpl_de_txt_end},
+                           {kt_tmpl_de_html, kt_tmpl_de_html_end}},
+        },
+    [NOTICE_FOLLOWUP] =
+        {
+            [NOTICE_EN] = {{kt_tmpl_fen_subject, kt_tmpl_fen_subject_end},
+                           {kt_tmpl_fen_txt, kt_tmpl_fen_txt_end},
+                           {kt_tmpl_fen_html, kt_tmpl_fen_html_end}},
+            [NOTICE_DE] = {{kt_tmpl_fde_subject, kt_tmpl_fde_subject_end},
+                           {kt_tmpl_fde_txt, kt_tmpl_fde_txt_end},
+                           {kt_tmpl_fde_html, kt_tmpl_fde_html_end}},
+        },
+};
+
+static const char *builtin_start(enum notice_kind k, enum notice_lang l, enum notice_part p, size_t *len)
 {
-    const char *s = NULL, *e = NULL;
-    if (l == NOTICE_DE) {
-        if (p == NOTICE_SUBJECT) {
-            s = kt_tmpl_de_subject;
-            e = kt_tmpl_de_subject_end;
-        } else if (p == NOTICE_TXT) {
-            s = kt_tmpl_de_txt;
-            e = kt_tmpl_de_txt_end;
-        } else {
-            s = kt_tmpl_de_html;
-            e = kt_tmpl_de_html_end;
-        }
-    } else {
-        if (p == NOTICE_SUBJECT) {
-            s = kt_tmpl_en_subject;
-            e = kt_tmpl_en_subject_end;
-        } else if (p == NOTICE_TXT) {
-            s = kt_tmpl_en_txt;
-            e = kt_tmpl_en_txt_end;
-        } else {
-            s = kt_tmpl_en_html;
-            e = kt_tmpl_en_html_end;
-        }
-    }
+    const char *s = builtin_range[k][l][p][0], *e = builtin_range[k][l][p][1];
     *len = (size_t)(e - s) - 1; /* without the NUL the assembler appended */
     return s;
 }
 
 const char *notice_template_name(enum notice_lang lang, enum notice_part part)
 {
-    if ((unsigned)lang >= NOTICE_NLANGS || (unsigned)part >= NOTICE_NPARTS) return "";
-    return tmpl_names[lang][part];
+    return notice_template_name_kind(NOTICE_FIRST, lang, part);
+}
+
+const char *notice_template_name_kind(enum notice_kind kind, enum notice_lang lang, enum notice_part part)
+{
+    if ((unsigned)kind >= NOTICE_NKINDS || (unsigned)lang >= NOTICE_NLANGS || (unsigned)part >= NOTICE_NPARTS)
+        return "";
+    return tmpl_names[kind][lang][part];
 }
 
 const char *notice_builtin_template(const char *name, size_t *len)
 {
-    for (int l = 0; l < NOTICE_NLANGS; l++)
-        for (int p = 0; p < NOTICE_NPARTS; p++)
-            if (!strcmp(tmpl_names[l][p], name)) return builtin_start((enum notice_lang)l, (enum notice_part)p, len);
+    for (int k = 0; k < NOTICE_NKINDS; k++)
+        for (int l = 0; l < NOTICE_NLANGS; l++)
+            for (int p = 0; p < NOTICE_NPARTS; p++)
+                if (!strcmp(tmpl_names[k][l][p], name))
+                    return builtin_start((enum notice_kind)k, (enum notice_lang)l, (enum notice_part)p, len);
     return NULL;
 }
 
@@ -140,6 +161,17 @@ const char *const notice_placeholders[] = {"lang",
                                            "notice.id",
                                            "notice.code",
                                            "notice.date",
+                                           "followup",
+                                           "earlier.id",
+                                           "earlier.date",
+                                           "earlier.first",
+                                           "earlier.last",
+                                           "earlier.once",
+                                           "earlier.views",
+                                           "earlier.viewers",
+                                           "earlier.viewers_words",
+                                           "earlier.fields_text",
+                                           "changes",
                                            NULL};
 
 const char *const notice_placeholder_help[] = {
@@ -197,6 +229,17 @@ const char *const notice_placeholder_help[] = {
     "the notice's id (2026-0001-000042)",
     "the notice code (K7QM-2D9X-PH4T-W3RC)",
     "the date of the notice, in words",
+    "yes in a follow-up notice (followup.*.mustache): the exposure changed since an earlier notice",
+    "follow-up: the id of the earlier notice it corrects (2026-0001-000042)",
+    "follow-up: the date of the earlier notice, in words",
+    "follow-up: the first view the earlier notice stated",
+    "follow-up: the last view the earlier notice stated",
+    "follow-up: yes when the earlier notice stated a single view",
+    "follow-up: the number of views the earlier notice stated",
+    "follow-up: the number of other people the earlier notice stated",
+    "that number in words",
+    "follow-up: the disclosed data as the earlier notice stated it, as one phrase",
+    "follow-up: list: what changed since the earlier notice, one sentence each",
     NULL};
 
 /* field keyword -> category; the words ("e-mail address", "your e-mail address", "E-Mail-Adresse",
@@ -319,7 +362,7 @@ static const char *const advice[A_N][2] = {
 /* ---------------------------------------------------------------- templates */
 
 struct notice_templates {
-    struct tmpl *t[NOTICE_NLANGS][NOTICE_NPARTS];
+    struct tmpl *t[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS];
     char *manifest;
     char *tags; /* the text of every tag of every template, '\n'-separated */
     size_t tags_len;
@@ -416,6 +459,47 @@ static int read_template(const char *dir, const char *name, char **out, size_t *
     return rc ? -1 : 1;
 }
 
+/* load, check and compile template NAME (kind K, language L, part P) into t, and append its
+   manifest line to *man: 0 or -1 with err */
+static int load_one(struct notice_templates *t, const char *dir, enum notice_kind k, enum notice_lang l,
+                    enum notice_part p, char **man, size_t *manlen, char *err, size_t errlen)
+{
+    const char *name = tmpl_names[k][l][p];
+    char *own = NULL;
+    size_t len = 0, bad;
+    const char *src;
+    int got = dir ? read_template(dir, name, &own, &len, err, errlen) : 0;
+    if (got < 0) return -1;
+    src = got ? own : builtin_start(k, l, p, &len);
+    if (!utf8_valid((const unsigned char *)src, len, &bad)) {
+        err_set(err, errlen, "%s line %zu: not valid UTF-8", name, line_of(src, bad));
+        free(own);
+        return -1;
+    }
+    t->t[k][l][p] = tmpl_compile(name, src, len, p == NOTICE_HTML ? TMPL_HTML : 0, notice_placeholders, err, errlen);
+    if (t->t[k][l][p] && collect_tags(t, src, len)) {
+        err_set(err, errlen, "out of memory");
+        tmpl_free(t->t[k][l][p]);
+        t->t[k][l][p] = NULL;
+    }
+    uint8_t dg[SHA256_DIGEST_LEN];
+    char hex[SHA256_HEX_LEN + 1];
+    sha256_hash(src, len, dg);
+    sha256_to_hex(dg, hex);
+    free(own);
+    if (!t->t[k][l][p]) return -1;
+    char line[4096 + 200];
+    int n = snprintf(line, sizeof line, "%s %s%s%s %s\n", name, got ? dir : "built-in", got ? "/" : "", got ? name : "",
+                     hex);
+    if (n < 0 || (size_t)n >= sizeof line) return err_set(err, errlen, "template directory name too long");
+    char *nm = realloc(*man, *manlen + (size_t)n + 1);
+    if (!nm) return err_set(err, errlen, "out of memory");
+    *man = nm;
+    memcpy(*man + *manlen, line, (size_t)n + 1);
+    *manlen += (size_t)n;
+    return 0;
+}
+
 struct notice_templates *notice_templates_load(const char *dir, char *err, size_t errlen)
 {
     struct notice_templates *t = calloc(1, sizeof *t);
@@ -436,57 +520,14 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
             goto fail;
         }
     }
-    /* manifest lines sorted by name: de before en, html < subject < txt */
+    /* manifest lines: the first notice's templates, then the follow-up's; each kind sorted by
+       name: de before en, html < subject < txt */
     static const enum notice_part order[NOTICE_NPARTS] = {NOTICE_HTML, NOTICE_SUBJECT, NOTICE_TXT};
     static const enum notice_lang lorder[NOTICE_NLANGS] = {NOTICE_DE, NOTICE_EN};
-    for (int li = 0; li < NOTICE_NLANGS; li++) {
-        for (int pi = 0; pi < NOTICE_NPARTS; pi++) {
-            enum notice_lang l = lorder[li];
-            enum notice_part p = order[pi];
-            const char *name = tmpl_names[l][p];
-            char *own = NULL;
-            size_t len = 0;
-            const char *src;
-            int got = dir ? read_template(dir, name, &own, &len, err, errlen) : 0;
-            if (got < 0) goto fail;
-            if (got) src = own;
-            else src = builtin_start(l, p, &len);
-            size_t bad;
-            if (!utf8_valid((const unsigned char *)src, len, &bad)) {
-                err_set(err, errlen, "%s line %zu: not valid UTF-8", name, line_of(src, bad));
-                free(own);
-                goto fail;
-            }
-            t->t[l][p] = tmpl_compile(name, src, len, p == NOTICE_HTML ? TMPL_HTML : 0, notice_placeholders, err,
-                                      errlen);
-            if (t->t[l][p] && collect_tags(t, src, len)) {
-                err_set(err, errlen, "out of memory");
-                tmpl_free(t->t[l][p]);
-                t->t[l][p] = NULL;
-            }
-            uint8_t dg[SHA256_DIGEST_LEN];
-            char hex[SHA256_HEX_LEN + 1];
-            sha256_hash(src, len, dg);
-            sha256_to_hex(dg, hex);
-            free(own);
-            if (!t->t[l][p]) goto fail;
-            char line[4096 + 200];
-            int k = snprintf(line, sizeof line, "%s %s%s%s %s\n", name, got ? dir : "built-in", got ? "/" : "",
-                             got ? name : "", hex);
-            if (k < 0 || (size_t)k >= sizeof line) {
-                err_set(err, errlen, "template directory name too long");
-                goto fail;
-            }
-            char *nm = realloc(man, manlen + (size_t)k + 1);
-            if (!nm) {
-                err_set(err, errlen, "out of memory");
-                goto fail;
-            }
-            man = nm;
-            memcpy(man + manlen, line, (size_t)k + 1);
-            manlen += (size_t)k;
-        }
-    }
+    for (int k = 0; k < NOTICE_NKINDS; k++)
+        for (int li = 0; li < NOTICE_NLANGS; li++)
+            for (int pi = 0; pi < NOTICE_NPARTS; pi++)
+                if (load_one(t, dir, (enum notice_kind)k, lorder[li], order[pi], &man, &manlen, err, errlen)) goto fail;
     t->manifest = man;
     return t;
 fail:
@@ -498,8 +539,9 @@ fail:
 void notice_templates_free(struct notice_templates *t)
 {
     if (!t) return;
-    for (int l = 0; l < NOTICE_NLANGS; l++)
-        for (int p = 0; p < NOTICE_NPARTS; p++) tmpl_free(t->t[l][p]);
+    for (int k = 0; k < NOTICE_NKINDS; k++)
+        for (int l = 0; l < NOTICE_NLANGS; l++)
+            for (int p = 0; p < NOTICE_NPARTS; p++) tmpl_free(t->t[k][l][p]);
     free(t->manifest);
     free(t->tags);
     free(t);
@@ -996,7 +1038,8 @@ static int ctx_incident(struct notice_renderer *rr, struct tmpl_node *r, const s
     return 0;
 }
 
-/* exposure.fields and exposure.fields_text; cats[] gets the categories of the disclosed data */
+/* exposure.fields and exposure.fields_text (EX NULL: only the phrase, left in rr->join); cats[] gets the
+   categories of the disclosed data */
 static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const char *fields, enum notice_lang L,
                        int cats[FC_N])
 {
@@ -1019,21 +1062,21 @@ static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const c
             }
     for (size_t i = 0; i < nf; i++)
         if (!fw[i]) order[no++] = i;
-    struct tmpl_node *fl = tmpl_set_list(ex, "fields");
+    struct tmpl_node *fl = ex ? tmpl_set_list(ex, "fields") : NULL;
     const char *your[MAXITEMS];
     for (size_t j = 0; j < no; j++) {
         size_t i = order[j];
         if (fw[i]) {
-            tmpl_add_str(fl, fw_word(fw[i], de));
+            if (fl) tmpl_add_str(fl, fw_word(fw[i], de));
             your[j] = fw_your(fw[i], de);
             cats[fw[i]->cat] = 1;
         } else if (field_term(tok[i], tl[i], "field", de)) {
-            tmpl_add_str(fl, field_term(tok[i], tl[i], "field", de));
+            if (fl) tmpl_add_str(fl, field_term(tok[i], tl[i], "field", de));
             your[j] = field_term(tok[i], tl[i], "field.your", de);
             cats[FC_OTHER] = 1;
         } else {
             snprintf(unk[j], sizeof unk[j], de ? "Angaben „%.*s“" : "the data “%.*s”", (int)tl[i], tok[i]);
-            tmpl_add_str(fl, unk[j]);
+            if (fl) tmpl_add_str(fl, unk[j]);
             your[j] = unk[j];
             cats[FC_OTHER] = 1;
         }
@@ -1041,7 +1084,7 @@ static void ctx_fields(struct notice_renderer *rr, struct tmpl_node *ex, const c
     buf_reset(&rr->join);
     if (no) join_items(&rr->join, your, no, L);
     else buf_adds(&rr->join, de ? "Ihre personenbezogenen Daten" : "your personal data");
-    tmpl_set_str(ex, "fields_text", buf_str(&rr->join));
+    if (ex) tmpl_set_str(ex, "fields_text", buf_str(&rr->join));
 }
 
 /* exposure.*: what of the person's data was seen, when, how often, by how many, where */
@@ -1112,6 +1155,110 @@ static void ctx_advice(struct tmpl_node *r, const int cats[FC_N], int password_s
         if (a[i]) tmpl_add_str(al, advice[i][de]);
 }
 
+/* does the ';'-list A hold an item that B lacks? */
+static int list_grew(const char *a, const char *b)
+{
+    const char *tok[MAXITEMS], *tb[MAXITEMS];
+    size_t tl[MAXITEMS], tbl[MAXITEMS];
+    size_t na = split_list(a, tok, tl, MAXITEMS), nb = split_list(b, tb, tbl, MAXITEMS);
+    for (size_t i = 0; i < na; i++) {
+        int found = 0;
+        for (size_t j = 0; j < nb && !found; j++) found = tl[i] == tbl[j] && !memcmp(tok[i], tb[j], tl[i]);
+        if (!found) return 1;
+    }
+    return 0;
+}
+
+/* the pages of P that E did not list */
+static size_t pages_new(const struct notice_person *p, const struct notice_earlier *e, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->npages && n < max; i++) {
+        int found = 0;
+        for (size_t j = 0; j < e->npages && !found; j++) found = !strcmp(p->pages[i], e->pages[j]);
+        if (!found) out[n++] = p->pages[i];
+    }
+    return n;
+}
+
+/* changes: one sentence per kind of change since the earlier notice */
+static int ctx_changes(struct notice_renderer *rr, struct tmpl_node *r, const struct notice_person *p,
+                       const struct notice_earlier *e, enum notice_lang L, const char *zone, char *err, size_t errlen)
+{
+    int de = L == NOTICE_DE;
+    char a[I18N_TEXT_MAX], b[I18N_TEXT_MAX], line[3 * I18N_TEXT_MAX];
+    struct tmpl_node *cl = tmpl_set_list(r, "changes");
+    if (p->views > e->views) {
+        snprintf(line, sizeof line,
+                 de ? "Ihre Daten wurden %lld-mal aufgerufen, nicht %lld-mal."
+                    : "Your data was viewed %lld times, not %lld.",
+                 (long long)p->views, (long long)e->views);
+        tmpl_add_str(cl, line);
+    }
+    if (p->viewers > e->viewers) {
+        snprintf(line, sizeof line,
+                 de ? "%lld andere Personen haben sie gesehen, nicht %lld." : "%lld other people saw it, not %lld.",
+                 (long long)p->viewers, (long long)e->viewers);
+        tmpl_add_str(cl, line);
+    }
+    if (p->first_seen < e->first_seen || p->last_seen > e->last_seen) {
+        if (fmt_time(L, p->first_seen < e->first_seen ? p->first_seen : p->last_seen, zone, a, sizeof a, err, errlen) ||
+            fmt_time(L, p->first_seen < e->first_seen ? e->first_seen : e->last_seen, zone, b, sizeof b, err, errlen))
+            return -1;
+        if (p->first_seen < e->first_seen)
+            snprintf(line, sizeof line,
+                     de ? "Sie wurden zuerst am %s gesehen, früher als wir schrieben (%s)."
+                        : "It was first seen on %s, earlier than we wrote (%s).",
+                     a, b);
+        else
+            snprintf(line, sizeof line,
+                     de ? "Sie wurden zuletzt am %s gesehen, später als wir schrieben (%s)."
+                        : "It was last seen on %s, later than we wrote (%s).",
+                     a, b);
+        tmpl_add_str(cl, line);
+    }
+    if (list_grew(p->fields, e->fields) || list_grew(e->fields, p->fields)) {
+        int cats[FC_N] = {0};
+        ctx_fields(rr, NULL, p->fields, L, cats);
+        snprintf(line, sizeof line, de ? "Sichtbar waren: %s." : "What was visible: %s.", buf_str(&rr->join));
+        tmpl_add_str(cl, line);
+    }
+    const char *np[MAXITEMS];
+    size_t nn = pages_new(p, e, np, MAXITEMS);
+    if (nn) {
+        buf_reset(&rr->join);
+        join_items(&rr->join, np, nn, L);
+        snprintf(line, sizeof line, de ? "Auch auf diesen Seiten: %s." : "Also on these pages: %s.",
+                 buf_str(&rr->join));
+        tmpl_add_str(cl, line);
+    }
+    return 0;
+}
+
+/* earlier.* and changes: what the earlier notice stated, for a follow-up */
+static int ctx_earlier(struct notice_renderer *rr, struct tmpl_node *r, const struct notice_person *p,
+                       const struct notice_earlier *e, enum notice_lang L, const char *zone, char *err, size_t errlen)
+{
+    char tbuf[I18N_TEXT_MAX];
+    int cats[FC_N] = {0};
+    tmpl_set_bool(r, "followup", 1);
+    struct tmpl_node *en = tmpl_set_map(r, "earlier");
+    tmpl_set_str(en, "id", e->notice_id ? e->notice_id : "");
+    if (i18n_format_utc(L == NOTICE_DE ? I18N_DE : I18N_EN, e->date, zone, I18N_DATE, tbuf, sizeof tbuf, err, errlen))
+        return -1;
+    tmpl_set_str(en, "date", tbuf);
+    if (fmt_time(L, e->first_seen, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+    tmpl_set_str(en, "first", tbuf);
+    if (fmt_time(L, e->last_seen, zone, tbuf, sizeof tbuf, err, errlen)) return -1;
+    tmpl_set_str(en, "last", tbuf);
+    tmpl_set_bool(en, "once", e->first_seen == e->last_seen);
+    set_num(en, "views", L, e->views);
+    set_num(en, "viewers", L, e->viewers);
+    set_words(en, "viewers_words", L, e->viewers);
+    ctx_fields(rr, en, e->fields, L, cats);
+    return ctx_changes(rr, r, p, e, L, zone, err, errlen);
+}
+
 static int build_context(struct notice_renderer *rr, const struct notice_org *org, const struct notice_incident *inc,
                          const struct notice_person *p, const struct notice_meta *m, char *err, size_t errlen)
 {
@@ -1132,6 +1279,7 @@ static int build_context(struct notice_renderer *rr, const struct notice_org *or
         ctx_exposure(rr, r, p, L, zone, cats, err, errlen))
         return -1;
     ctx_advice(r, cats, password_safe, de);
+    if (m->earlier && ctx_earlier(rr, r, p, m->earlier, L, zone, err, errlen)) return -1;
 
     struct tmpl_node *nn = tmpl_set_map(r, "notice");
     tmpl_set_str(nn, "id", m->notice_id ? m->notice_id : "");
@@ -1198,19 +1346,20 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org, cons
                   size_t errlen)
 {
     enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
+    enum notice_kind K = m->earlier ? NOTICE_FOLLOWUP : NOTICE_FIRST;
     if (build_context(rr, org, inc, p, m, err, errlen)) return -1;
     struct tmpl_node *root = tmpl_ctx_root(rr->c);
     buf_reset(&rr->sb);
     buf_reset(&rr->tb);
     buf_reset(&rr->hb);
-    if (tmpl_render(rr->t->t[L][NOTICE_SUBJECT], root, &rr->sb, err, errlen) ||
-        tmpl_render(rr->t->t[L][NOTICE_TXT], root, &rr->tb, err, errlen) ||
-        tmpl_render(rr->t->t[L][NOTICE_HTML], root, &rr->hb, err, errlen))
+    if (tmpl_render(rr->t->t[K][L][NOTICE_SUBJECT], root, &rr->sb, err, errlen) ||
+        tmpl_render(rr->t->t[K][L][NOTICE_TXT], root, &rr->tb, err, errlen) ||
+        tmpl_render(rr->t->t[K][L][NOTICE_HTML], root, &rr->hb, err, errlen))
         return -1;
     rr->sb.len = one_line(rr->sb.p, rr->sb.len);
-    if (!rr->sb.len) return err_set(err, errlen, "%s: the subject line is empty", tmpl_names[L][NOTICE_SUBJECT]);
+    if (!rr->sb.len) return err_set(err, errlen, "%s: the subject line is empty", tmpl_names[K][L][NOTICE_SUBJECT]);
     if (wrap_buf(&rr->tb, NOTICE_WRAP, rr->wrapped, &rr->wrap)) return err_set(err, errlen, "out of memory");
-    if (canonical_text(&rr->tb)) return err_set(err, errlen, "%s: the text is empty", tmpl_names[L][NOTICE_TXT]);
+    if (canonical_text(&rr->tb)) return err_set(err, errlen, "%s: the text is empty", tmpl_names[K][L][NOTICE_TXT]);
     take(&rr->sb, &res->subject, &res->subject_len, &res->subject_cap);
     take(&rr->tb, &res->text, &res->text_len, &res->text_cap);
     take(&rr->hb, &res->html, &res->html_len, &res->html_cap);

@@ -17,6 +17,7 @@
  *   notice.L.subject.mustache   the subject line (white space collapsed to one line)
  *   notice.L.txt.mustache       the text (also the signed notice.txt)
  *   notice.L.html.mustache      the HTML part
+ * and followup.L.{subject,txt,html}.mustache for a follow-up notice (notice_meta.earlier set),
  * are built into klartext (templates/ in the source tree) and may be replaced by files of the
  * same names in a directory (--templates DIR); a file missing there is taken from the built-in
  * set. Every template is compiled once against notice_placeholders, so an unknown placeholder is
@@ -37,7 +38,7 @@
 
 /* The version of the data model (the placeholder names and their meaning). It is part of
  * every approval: a klartext whose model differs asks for a new approval. */
-#define NOTICE_MODEL_VERSION 1
+#define NOTICE_MODEL_VERSION 2 /* 2: the follow-up notice and its placeholders */
 #define NOTICE_WRAP 72 /* text lines are wrapped at this many characters */
 #define NOTICE_SUBJECT_MAX ((size_t)4096) /* a rendered subject line */
 #define NOTICE_TEXT_MAX ((size_t)256 << 10) /* a rendered text or HTML part */
@@ -52,17 +53,21 @@ extern const char *const notice_placeholder_help[];
 
 enum notice_lang { NOTICE_EN = 0, NOTICE_DE = 1, NOTICE_NLANGS = 2 };
 enum notice_part { NOTICE_SUBJECT = 0, NOTICE_TXT = 1, NOTICE_HTML = 2, NOTICE_NPARTS = 3 };
+/* a first notice, or a follow-up that says what changed since an earlier one (docs/notify.md) */
+enum notice_kind { NOTICE_FIRST = 0, NOTICE_FOLLOWUP = 1, NOTICE_NKINDS = 2 };
 
 /* ---- templates ---- */
 
 struct notice_templates;
 
-/* The file name of a template: "notice.de.txt.mustache" (static). */
+/* The file name of a first notice's template: "notice.de.txt.mustache" (static). */
 const char *notice_template_name(enum notice_lang lang, enum notice_part part);
+/* The same for either kind: "followup.de.txt.mustache" (static; "" when out of range). */
+const char *notice_template_name_kind(enum notice_kind kind, enum notice_lang lang, enum notice_part part);
 /* The built-in template of that name (static, NUL-terminated; *len its length), or NULL. */
 const char *notice_builtin_template(const char *name, size_t *len);
 
-/* Load and compile all six templates: from DIR when it holds a file of that name (at most
+/* Load and compile all twelve templates (notice.* and followup.*): from DIR when it holds a file of that name (at most
  * TMPL_MAX_SOURCE bytes, valid UTF-8), else the built-in one. DIR NULL = built-in only; a DIR
  * that is not a readable directory is an error. Returns the set (notice_templates_free), or
  * NULL with err ("notice.de.txt.mustache line 12: unknown placeholder 'persn.name'"). */
@@ -114,7 +119,18 @@ struct notice_person {
     const char *fields; /* ';'- or ','-separated keywords */
 };
 
+/* what an earlier notice of the same person stated: a follow-up names it and says what changed */
+struct notice_earlier {
+    const char *notice_id; /* "2026-0001-000042" */
+    int64_t date; /* when it was made */
+    int64_t first_seen, last_seen, views, viewers;
+    const char *fields; /* ';'-separated, as the scan keeps them */
+    const char *const *pages;
+    size_t npages;
+};
+
 struct notice_meta {
+    const struct notice_earlier *earlier; /* a follow-up to this notice; NULL: a first notice */
     const char *notice_id; /* "2026-0001-000042" */
     const char *code; /* display form "K7QM-2D9X-PH4T-W3RC" */
     int64_t date; /* when it is made (Date header, trusted comment) */

@@ -9,10 +9,12 @@
  *                        (make.c: worker threads render and sign, the calling thread stores each
  *                        batch in one transaction while the workers make the next one); for --out
  *                        it also writes DIR/NOTICE-ID.eml
+ *   notify_plan_load     who needs a first notice or a follow-up after a new scan (plan.c)
  *   notify_write_stored  --out: writes the notices made earlier from their stored messages
  *   notify_send          hands what is due to an SMTP relay over N connections at once, exactly
  *                        as register/outbox.h says (send.c: claim, deliver, settle; back-off,
  *                        rate, limit, relays that take fewer connections)
+ *   notify_bounces       reads returned mail into the register (bounce.c, dsn.h)
  *
  * The library never prints and never exits. Progress goes to a callback; results to the stats
  * structs. Functions that take a register return 0, or an exit code (1 failure, 2 bad input)
@@ -91,13 +93,63 @@ void notify_facts(reg *r, const struct incident *inc, const char *key_id, int vo
 extern const char *const notify_org_keys[];
 /* The content an approval covers, one "key=value" line each: the data model version, the
  * templates (name, source, SHA-256), the key id, the organisation details, the incident's facts
- * (its free texts only when a template shows them), voluntary. Malloc'd. */
+ * (its free texts only when a template shows them), voluntary, and the version of the current
+ * scan (a re-scan makes follow-ups and first notices that need a new approval). Malloc'd. */
 char *notify_manifest(reg *r, const struct incident *inc, const struct notice_templates *tm,
                       const struct notice_org *org, const struct notice_incident *ni);
 /* the SHA-256 (hex) of a manifest: what an approval records */
 void notify_manifest_sha(const char *manifest, char hex[65]);
 /* the keys whose lines differ between two manifests, ", "-separated (malloc'd, "" when none) */
 char *notify_manifest_diff(const char *a, const char *b);
+
+/* ---- who needs which notice (plan.c) ----
+ * After a new scan, a person whose exposure changed in substance since the notice they have
+ * (more views or viewers, other fields or pages, an earlier first or a later last view) needs a
+ * follow-up; a person with no notice needs a first one; anyone else nothing. "The notice they
+ * have" is their latest notice a server accepted, that was written with --out, or whose delivery
+ * is unknown (their base); a notice made after it and never accepted is pending. */
+#define NOTIFY_CH_VIEWS 1u /* more views */
+#define NOTIFY_CH_VIEWERS 2u /* more viewers */
+#define NOTIFY_CH_FIRST 4u /* an earlier first view */
+#define NOTIFY_CH_LAST 8u /* a later last view */
+#define NOTIFY_CH_FIELDS 16u /* other fields */
+#define NOTIFY_CH_PAGES 32u /* other pages */
+/* the changes in substance from OLD to NOW (NOTIFY_CH_*; 0: none) */
+unsigned notify_changed(const struct exposure_row *old, const struct exposure_row *now);
+
+enum notify_need { NOTIFY_NEED_NONE, NOTIFY_NEED_FIRST, NOTIFY_NEED_FOLLOWUP };
+struct notify_verdict {
+    size_t ex; /* the person: pp->ex[ex] */
+    int reachable; /* has an e-mail address */
+    enum notify_need need; /* what to make (for reachable people) */
+    unsigned changes; /* NOTIFY_CH_* since base */
+    const struct outbox_live *base; /* the notice they have, or NULL */
+    const struct outbox_live *pend; /* a later notice never accepted, or NULL */
+    const struct exposure_row *old; /* what base stated (its scan's row), or NULL */
+    int keep_pend; /* pend stands; otherwise it is superseded */
+};
+struct notify_old_scan {
+    int64_t scan_id;
+    struct exposure_row *ex;
+    size_t n;
+};
+struct notify_plan {
+    struct outbox_live *live; /* the incident's live notices (owned) */
+    size_t nlive;
+    struct notify_verdict *v; /* one per exposed person, in pp's order */
+    size_t nv;
+    const struct outbox_live **gone; /* live notices of people no longer exposed */
+    size_t ngone;
+    struct notify_old_scan *old; /* the earlier scans' exposures the bases were made from */
+    size_t nold;
+    int64_t unreachable, changed, no_notice, firsts, followups; /* counts of people */
+};
+/* Judge every person of PP against the incident's live notices (reads only). APPROVAL_ID: notices
+ * made under another approval are stale (-1: any approval will do, for --status). 0 with *pl
+ * (notify_plan_release), or an exit code with reg_err(r). */
+int notify_plan_load(reg *r, const struct incident *inc, const struct notify_people *pp, int64_t approval_id,
+                     struct notify_plan *pl);
+void notify_plan_release(struct notify_plan *pl);
 
 /* ---- making ---- */
 struct notify_content { /* what every notice of a run is made from (borrowed) */
@@ -121,10 +173,12 @@ struct notify_make_opts {
 };
 struct notify_make_stats {
     int64_t exposed, reachable, unreachable, created, superseded, kept;
+    int64_t followups; /* of created: follow-ups */
     int64_t first_seq; /* notices from this number on were made in this run */
 };
 /* Make and store the notices that are missing (or stale: made from other content, scan or
- * contact data and never accepted by a server, which become superseded). The decision who is
+ * contact data and never accepted by a server, which become superseded): first notices, and
+ * follow-ups for people whose exposure changed in substance since their notice (plan.c). The decision who is
  * told and the approval of the content are the caller's to check first. */
 int notify_make(reg *r, const struct incident *inc, const struct notify_people *pp, const struct notify_content *nc,
                 const struct notify_make_opts *o, struct notify_make_stats *ms);
@@ -141,6 +195,7 @@ int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int
 struct notify_send_opts {
     struct smtp_conf smtp; /* the relay */
     const char *from; /* the envelope sender (MAIL FROM): notices.from */
+    const char *bounce; /* notices.bounce_address: each notice's MAIL FROM is its VERP address; NULL: from */
     int connections; /* to the relay at once, 1 .. NOTIFY_CONNECTIONS_MAX; 0: NOTIFY_CONNECTIONS_DEFAULT */
     int connect_grace_ms; /* 0: NOTIFY_CONNECT_GRACE_MS */
     double rate; /* notices per second over the whole run, all connections together; 0: no limit */
@@ -176,6 +231,44 @@ int notify_send_one(const struct smtp_conf *sc, const char *from, const char *to
 /* Mask every e-mail address in TEXT ("550 <k***@mail.example>: …") in place, so that neither
  * the register's reply column nor --status shows one. */
 void notify_mask_reply(char *text, size_t cap);
+
+/* ---- bounces (verp.c, bounce.c) ---- */
+#define NOTIFY_VERP_MAX 128
+/* The envelope sender of notice NOTICE_ID for bounce address BOUNCE (VERP):
+ * "bounces@example.org" + "2026-0001-000042" -> "bounces+2026-0001-000042@example.org".
+ * 0, or -1 when BOUNCE has no '@' or the result does not fit LEN. */
+int notify_verp(const char *bounce, const char *notice_id, char *out, size_t len);
+
+/* what --bounces lists: returned mail it could not record against a notice of the incident */
+enum notify_bounce_what {
+    NB_UNMATCHED, /* names no notice */
+    NB_UNKNOWN_NOTICE, /* names a notice id the register does not have */
+    NB_OTHER_INCIDENT, /* names a notice of another incident */
+    NB_MALFORMED, /* not a readable mail or delivery report (why in detail) */
+    NB_NOT_BOUNCE, /* reports no failure: a reply, a "delivered" report */
+};
+struct notify_bounce_item {
+    enum notify_bounce_what what;
+    char source[400]; /* "new/1733.host" or "PATH, message 3 (line 120)" */
+    char notice_id[64];
+    char detail[420]; /* addresses masked */
+};
+struct notify_bounce_stats {
+    int64_t mails; /* read */
+    int64_t failed, delayed; /* recorded now */
+    int64_t again; /* recorded by an earlier run (the same mail) */
+    int64_t unmatched, malformed, not_bounce; /* listed in items */
+    struct notify_bounce_item *items;
+    size_t nitems;
+};
+/* Read the returned mail at PATH — a Maildir (cur/ and new/, or a directory of message files),
+ * an mbox, or one saved message — and record every failed or delayed report about a notice of
+ * INC (one transaction). Unmatched, malformed and not-a-bounce mail is counted and listed in
+ * st->items, never fatal. The notice is found by its VERP address (notices.bounce_address) or
+ * its Message-ID (dsn.h). 0, or an exit code with reg_err(r) (PATH unreadable: 2).
+ * st is released with notify_bounce_stats_release. */
+int notify_bounces(reg *r, const struct incident *inc, const char *path, int64_t at, struct notify_bounce_stats *st);
+void notify_bounce_stats_release(struct notify_bounce_stats *st);
 
 /* ---- one sender at a time ----
  * Take the lock file REGISTER.notify-lock (flock, not waiting): 0 and *fd (close it to

@@ -116,7 +116,8 @@ static int pace_wait_ms(const struct pace *p)
 /* one claimed notice on its way to the relay */
 struct delivery {
     struct outbox_item it;
-    const char *mail_from; /* its envelope sender: o->from (a per-notice bounce address would go here) */
+    const char *mail_from; /* its envelope sender: o->from, or its own bounce address (verp) */
+    char verp[NOTIFY_VERP_MAX];
     int retried; /* times handed to a new connection after the relay closed the one it was on */
     int given_up; /* its connection was given up (give_up_stalled) */
     int res; /* enum smtp_result */
@@ -336,7 +337,10 @@ static int commit_round(struct sender *s)
         for (size_t i = 0; i < n; i++) {
             struct delivery *d = xcalloc(1, sizeof *d);
             d->it = it[i]; /* its strings move with it */
-            d->mail_from = s->o->from;
+            d->mail_from = s->o->bounce && *s->o->bounce &&
+                                   !notify_verp(s->o->bounce, d->it.notice_id, d->verp, sizeof d->verp)
+                               ? d->verp
+                               : s->o->from;
             push(&s->ready, d, 0);
         }
         free(it);

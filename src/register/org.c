@@ -22,6 +22,9 @@ const struct org_key org_keys[] = {
     {"service.hours", "customer-service hours", ORG_TEXT, 1, "Mon-Fri 09:00-17:00 (placeholder)"},
     {"notices.from", "sender of notices", ORG_EMAIL, 1, "privacy@example.invalid"},
     {"notices.reply_to", "reply-to of notices", ORG_EMAIL, 1, "dpo@example.invalid"},
+    /* optional: each notice's envelope sender is LOCAL+NOTICE-ID@DOMAIN (VERP), so that returned
+       mail names its notice (docs/notify.md "Bounces"); unset, it is notices.from */
+    {"notices.bounce_address", "bounce address of notices (VERP)", ORG_EMAIL, 0, NULL},
     {"authority.lead", "lead supervisory authority", ORG_TEXT, 1, "Lead supervisory authority (placeholder)"},
     {"portal.url", "verification portal address", ORG_URL, 1, "https://portal.example.invalid"},
     /* the retention policy (docs/retention.md): the "placeholder" is the default, which applies
@@ -84,6 +87,17 @@ static int langs_canon(const char *key, const char *value, char *canon, size_t c
     return 0;
 }
 
+/* the bounce address (an e-mail address): each notice adds "+NOTICE-ID" to its local part */
+static int bounce_ok(const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!strchr(value, '+') && strrchr(value, '@') - value <= 40) return 0;
+    snprintf(err, errlen,
+             "%s: '%s': each notice adds '+NOTICE-ID' to the local part (bounces+2026-0001-000042@…), so it must hold "
+             "no '+' and be at most 40 characters long",
+             key, value);
+    return 2;
+}
+
 int org_validate(const char *key, const char *value, char *canon, size_t canonlen, char *err, size_t errlen)
 {
     const struct org_key *k = org_key_find(key);
@@ -111,6 +125,7 @@ int org_validate(const char *key, const char *value, char *canon, size_t canonle
             snprintf(err, errlen, "%s: '%s' is not an e-mail address", key, value);
             return 2;
         }
+        if (!strcmp(key, "notices.bounce_address")) return bounce_ok(key, value, err, errlen);
         break;
     case ORG_ZONE:
         if (!kt_zone_valid(value)) {
@@ -193,6 +208,7 @@ int reg_org_is_placeholder(reg *r, const char *key)
     const struct org_key *k = org_key_find(key);
     if (k && k->kind == ORG_DURATION) return 0; /* a default, not a placeholder */
     const char *v = reg_org_get(r, key);
+    if (k && !k->placeholder) return 0; /* optional, nothing stands in for it */
     return !v || (k && !strcmp(v, k->placeholder) && strcmp(key, "organisation.timezone") &&
                   strcmp(key, "organisation.languages") && strcmp(key, "organisation.nis2") &&
                   strcmp(key, "organisation.records_language"));

@@ -136,7 +136,8 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
     *n = 0;
     db_stmt *s = db_prepare(
         reg_db(r),
-        "SELECT n.id, n.seq, n.approval_id, n.scan_id, n.import_id, o.attempts, o.state, o.permanent, n.subject, n.rcpt "
+        "SELECT n.id, n.seq, n.approval_id, n.scan_id, n.import_id, o.attempts, o.state, o.permanent, n.subject, n.rcpt, "
+        "n.created_at, coalesce(n.follows, 0) "
         "FROM notice n JOIN outbox o ON o.notice = n.id "
         "WHERE n.incident_id = ? AND o.state <> 'superseded' ORDER BY n.subject, n.seq");
     if (!s || db_bind_int(s, 1, incident_id)) return reg_dberr(r);
@@ -158,6 +159,8 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
         l->permanent = (int)db_col_int(s, 7);
         l->subject = dup_col(s, 8);
         l->rcpt = dup_col(s, 9);
+        l->created_at = db_col_int(s, 10);
+        l->follows = db_col_int(s, 11);
     }
     db_reset(s);
     return rc == DB_ERR ? reg_dberr(r) : 0;
@@ -189,8 +192,8 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
     db_stmt *s = db_prepare(
         d,
         "INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt, "
-        "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec, dict_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?) RETURNING id");
+        "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec, dict_id, kind, follows) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?, ?, ?) RETURNING id");
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, nn->seq) || db_bind_text(s, 3, nn->notice_id) ||
         db_bind_text(s, 4, nn->subject) || db_bind_int(s, 5, at) || db_bind_int(s, 6, approval_id) ||
         db_bind_int(s, 7, scan_id) || db_bind_int(s, 8, import_id) || db_bind_text(s, 9, nn->lang) ||
@@ -198,7 +201,9 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
         db_bind_blob(s, 12, nn->code_hash, sizeof nn->code_hash) || db_bind_text(s, 13, nn->message_id) ||
         db_bind_text(s, 14, nn->text_sha256) || db_bind_blob(s, 15, nn->packed, nn->packed_len) ||
         db_bind_int(s, 16, (int64_t)nn->message_len) ||
-        (nn->dict_id ? db_bind_int(s, 17, nn->dict_id) : db_bind_null(s, 17)) || db_step(s) != DB_ROW)
+        (nn->dict_id ? db_bind_int(s, 17, nn->dict_id) : db_bind_null(s, 17)) ||
+        db_bind_text(s, 18, nn->follows ? "followup" : "first") ||
+        (nn->follows ? db_bind_int(s, 19, nn->follows) : db_bind_null(s, 19)) || db_step(s) != DB_ROW)
         return reg_dberr(r);
     int64_t id = db_col_int(s, 0);
     if (db_step(s) != DB_DONE) return reg_dberr(r);
@@ -444,7 +449,13 @@ int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_co
         if (st != OB_SUPERSEDED) c->total += k;
     }
     db_reset(s);
-    return rc == DB_ERR ? reg_dberr(r) : 0;
+    if (rc == DB_ERR) return reg_dberr(r);
+    s = db_prepare(reg_db(r), "SELECT count(*) FROM outbox o JOIN notice n ON n.id = o.notice "
+                              "WHERE o.incident_id = ? AND o.state <> 'superseded' AND n.kind = 'followup'");
+    if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
+    c->followups = db_col_int(s, 0);
+    db_reset(s);
+    return 0;
 }
 
 void outbox_problems_free(struct outbox_problem *p, size_t n)
@@ -545,6 +556,7 @@ void notice_info_release(struct notice_info *ni)
     free(ni->message_id);
     free(ni->text_sha256);
     free(ni->reply);
+    free(ni->kind);
     if (ni->rcpt) {
         sodium_memzero(ni->rcpt, strlen(ni->rcpt));
         free(ni->rcpt);
@@ -563,7 +575,7 @@ void outbox_infos_free(struct notice_info *ni, size_t n)
     "coalesce(o.attempts, 0), coalesce(o.state, ''), i.ref, n.notice_id, n.subject, n.lang, n.rcpt_masked, " \
     "n.message_id, n.text_sha256, o.reply, n.code_hash, n.rcpt, n.scan_id, n.import_id, " \
     "CASE WHEN n.message_codec = 'purged' THEN (SELECT coalesce(max(p.at), 1) FROM purge p " \
-    "WHERE p.incident_id = n.incident_id AND p.kind = 'notices') ELSE 0 END " \
+    "WHERE p.incident_id = n.incident_id AND p.kind = 'notices') ELSE 0 END, n.kind " \
     "FROM notice n JOIN incident i ON i.id = n.incident_id LEFT JOIN outbox o ON o.notice = n.id "
 
 static void info_fill(db_stmt *s, struct notice_info *ni)
@@ -592,6 +604,7 @@ static void info_fill(db_stmt *s, struct notice_info *ni)
     ni->scan_id = db_col_int(s, 18);
     ni->import_id = db_col_int(s, 19);
     ni->purged_at = db_col_int(s, 20);
+    ni->kind = dup_col(s, 21);
 }
 
 static int info_row(reg *r, db_stmt *s, struct notice_info *ni, int *found)
@@ -627,14 +640,9 @@ int outbox_find_id(reg *r, const char *notice_id, struct notice_info *ni, int *f
     return info_row(r, s, ni, found);
 }
 
-int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out, size_t *n)
+/* the rows of statement S (bound), at most MAX, into *out */
+static int info_rows(reg *r, db_stmt *s, size_t max, struct notice_info **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    db_stmt *s = db_prepare(reg_db(r), INFO_SQL
-                            "WHERE substr(n.rcpt, 1, length(?1)) = ?1 AND lower(substr(n.rcpt, length(?1) + 1)) = ?2 "
-                            "ORDER BY n.created_at DESC, n.id DESC");
-    if (!s || db_bind_text(s, 1, local_at) || db_bind_text(s, 2, domain)) return reg_dberr(r);
     *out = xcalloc(max ? max : 1, sizeof **out);
     int st = DB_DONE;
     while (*n < max && (st = db_step(s)) == DB_ROW) info_fill(s, &(*out)[(*n)++]);
@@ -647,6 +655,28 @@ int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t m
         return reg_dberr(r);
     }
     return 0;
+}
+
+int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(reg_db(r), INFO_SQL
+                            "WHERE substr(n.rcpt, 1, length(?1)) = ?1 AND lower(substr(n.rcpt, length(?1) + 1)) = ?2 "
+                            "ORDER BY n.created_at DESC, n.id DESC");
+    if (!s || db_bind_text(s, 1, local_at) || db_bind_text(s, 2, domain)) return reg_dberr(r);
+    return info_rows(r, s, max, out, n);
+}
+
+int outbox_person_notices(reg *r, int64_t incident_id, const char *subject, size_t max, struct notice_info **out,
+                          size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(reg_db(r), INFO_SQL "WHERE n.incident_id = ? AND n.subject = ? "
+                                                "AND coalesce(o.state, '') <> 'superseded' ORDER BY n.seq DESC");
+    if (!s || db_bind_int(s, 1, incident_id) || db_bind_text(s, 2, subject)) return reg_dberr(r);
+    return info_rows(r, s, max, out, n);
 }
 
 int outbox_person_zone(reg *r, int64_t import_id, const char *subject, char *out, size_t outsz, int *found)

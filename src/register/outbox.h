@@ -60,11 +60,13 @@ int outbox_current_import(reg *r, const struct incident *inc, int64_t *import_id
 
 /* the live notice (not superseded) of each person of an incident, sorted by subject */
 struct outbox_live {
-    int64_t row, seq, approval_id, scan_id, import_id, attempts;
+    int64_t row, seq, approval_id, scan_id, import_id, attempts, created_at;
+    int64_t follows; /* a follow-up: the notice (row) it follows; 0 for a first notice */
     enum outbox_state state;
     int permanent;
     char *subject, *rcpt;
 };
+/* (several per person once follow-ups were made: sorted by subject, then in the order they were made) */
 int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size_t *n);
 void outbox_live_free(struct outbox_live *l, size_t n);
 /* the highest notice number of the incident so far (0 when none) */
@@ -79,6 +81,7 @@ struct outbox_new {
     size_t packed_len; /* the parts, packed (codec "parts1", notify/pack.h) */
     size_t message_len; /* the message's size */
     int64_t dict_id; /* the dictionary it was packed with, 0 = none */
+    int64_t follows; /* a follow-up: the row of the notice it follows (schema step 11); 0: a first notice */
 };
 /* Store a new notice with its outbox row in STATE (queued or written) at time AT (the notice's
  * created_at; notice_event records the changes after that). Returns 0 and *row. */
@@ -160,6 +163,7 @@ int outbox_settle(reg *r, int64_t row, const char *token, enum outbox_state to, 
 #define OUTBOX_MAX_ATTEMPTS 5 /* notify's default --max-attempts */
 struct outbox_counts {
     int64_t queued, sending, sent, failed, failed_retry, written, cancelled, superseded, total;
+    int64_t followups; /* of total: follow-up notices (notice.kind) */
     int64_t next_retry; /* earliest next_at of failed_retry rows, 0 if none */
 };
 int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_counts *c);
@@ -186,6 +190,7 @@ struct notice_info {
     int64_t row, incident_id, seq, created_at, updated_at, sent_at, attempts, scan_id, import_id;
     enum outbox_state state;
     char *incident_ref, *notice_id, *subject, *lang, *rcpt_masked, *message_id, *text_sha256, *reply;
+    char *kind; /* "first" or "followup" */
     char *rcpt; /* the full address: compare it, never show it (wiped by release) */
     uint8_t code_hash[32];
     int64_t purged_at; /* when a purge emptied it (docs/retention.md): subject, addresses and the
@@ -203,6 +208,10 @@ int outbox_find_id(reg *r, const char *notice_id, struct notice_info *ni, int *f
 int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t max, struct notice_info **out,
                       size_t *n);
 void outbox_infos_free(struct notice_info *ni, size_t n);
+/* The notices of SUBJECT in incident INCIDENT_ID that were not superseded, newest first, at most
+ * MAX (a person's first notice and follow-ups). *out is malloc'd (outbox_infos_free). */
+int outbox_person_notices(reg *r, int64_t incident_id, const char *subject, size_t max, struct notice_info **out,
+                          size_t *n);
 /* The time zone of SUBJECT in the subject import a notice was made from: 0 and *found; out is
  * "" when the row has none. */
 int outbox_person_zone(reg *r, int64_t import_id, const char *subject, char *out, size_t outsz, int *found);

@@ -1,5 +1,6 @@
 /* report_data.c — the register's queries for the report (report_data.h). */
 #include "register/report_data.h"
+#include "register/bounces.h"
 #include "register/outbox.h"
 #include "register/reg_int.h"
 #include "util/xalloc.h"
@@ -76,5 +77,6 @@ int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
     out->unknown = c.sending;
     out->failed = c.failed;
     out->cancelled = c.cancelled;
-    return 0;
+    out->followups = c.followups;
+    return bounce_counts(r, incident_id, &out->returned_failed, &out->returned_delayed);
 }

@@ -33,9 +33,12 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
  * made and signed, except those superseded by a newer version; sent: accepted by the mail
  * server; written: written to files for the organisation to deliver; pending: queued, or failed
  * and to be tried again (fewer than REPORT_NOTICE_MAX_ATTEMPTS attempts, not refused for good);
- * unknown: interrupted while sending (held for review); failed: failed for good; cancelled. */
+ * unknown: interrupted while sending (held for review); failed: failed for good; cancelled.
+ * followups: of made, follow-ups after a new scan; returned_failed / returned_delayed: notices
+ * a mail server gave back as undeliverable (5.x.x) / delayed (4.x.x) (notify --bounces). */
 struct report_notices {
     int64_t made, sent, written, pending, unknown, failed, cancelled;
+    int64_t followups, returned_failed, returned_delayed;
 };
 #define REPORT_NOTICE_MAX_ATTEMPTS 5 /* notify's default --max-attempts (OUTBOX_MAX_ATTEMPTS) */
 int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out);

@@ -8,6 +8,7 @@
 #include "register/schema.h"
 #include "register/reg_int.h"
 #include <stddef.h>
+#include <stdio.h>
 
 static const char v1[] =
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;\n"
@@ -394,6 +395,53 @@ static const char v10[] =
     "  AND NOT EXISTS (SELECT 1 FROM notice n WHERE n.dict_id = OLD.id AND n.message_codec <> 'purged'))\n"
     "BEGIN SELECT RAISE(ABORT, 'notice dictionaries are append-only (a purge may only empty unused ones)'); END;\n";
 
+/* v11: follow-up notices and returned mail (docs/notify.md "Follow-ups", "Bounces"); the subject
+   directory's optional postal address (street, postcode, city, country). A notice is
+   a first notice or a follow-up that says what changed since an earlier notice of the same person
+   (follows: that notice's row), made when a new scan found more in substance than the earlier
+   notice stated. notice_bounce: a mail server gave a notice back, failed (5.x.x) or delayed
+   (4.x.x), with its status and diagnostic; one row per returned mail (sha256) and notice;
+   append-only. */
+static const char v11[] =
+    "CREATE TABLE IF NOT EXISTS notice_bounce (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  notice INTEGER NOT NULL REFERENCES notice(id),\n"
+    "  incident_id INTEGER NOT NULL REFERENCES incident(id),\n"
+    "  at INTEGER NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('failed','delayed')),\n"
+    "  status TEXT NOT NULL, action TEXT NOT NULL, diagnostic TEXT NOT NULL, source TEXT NOT NULL,\n"
+    "  sha256 TEXT NOT NULL,\n"
+    "  UNIQUE (notice, sha256)\n"
+    ") STRICT;\n"
+    "CREATE INDEX IF NOT EXISTS notice_bounce_incident ON notice_bounce(incident_id, notice);\n"
+    "CREATE TRIGGER IF NOT EXISTS notice_bounce_append_only_u BEFORE UPDATE ON notice_bounce BEGIN SELECT RAISE(ABORT, 'returned mail is append-only'); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS notice_bounce_append_only_d BEFORE DELETE ON notice_bounce BEGIN SELECT RAISE(ABORT, 'returned mail is append-only'); END;\n";
+
+/* step 11's new columns, each added unless the table has it already (a file marked with an
+   older version than its tables, as a test makes one, is migrated all the same) */
+static int v11_columns(db *d)
+{
+    static const char *const cols[][3] = {
+        {"notice", "kind", "TEXT NOT NULL DEFAULT 'first'"},
+        {"notice", "follows", "INTEGER REFERENCES notice(id)"},
+        {"subject", "street", "TEXT"},
+        {"subject", "postcode", "TEXT"},
+        {"subject", "city", "TEXT"},
+        {"subject", "country", "TEXT"},
+    };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        char sql[200];
+        int64_t n = 0;
+        int found = 0;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = ?", cols[i][0]);
+        if (db_query_int(d, sql, cols[i][1], &n, &found)) return -1;
+        if (n) continue;
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", cols[i][0], cols[i][1], cols[i][2]);
+        if (db_exec(d, sql)) return -1;
+    }
+    return 0;
+}
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -405,6 +453,8 @@ const struct schema_step schema_steps[] = {
     {8, "per-notice claims of the outbox (claimed_by)", v8},
     {9, "exposure pages as a list (a ';' inside a page escaped)", v9},
     {10, "retention: purge records, kept counts, notices that a purge may empty", v10},
+    {11, "follow-up notices (notice.kind, notice.follows), returned mail (notice_bounce), postal addresses of subjects",
+     v11, v11_columns},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

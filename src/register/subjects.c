@@ -15,8 +15,21 @@
 
 /* ---------------- parsing ---------------- */
 
-enum { C_SUBJECT, C_NAME, C_EMAIL, C_LANGUAGE, C_TIMEZONE, C_SALUTATION, C_COUNT };
-static const char *const col_names[C_COUNT] = {"subject", "name", "email", "language", "timezone", "salutation"};
+enum {
+    C_SUBJECT,
+    C_NAME,
+    C_EMAIL,
+    C_LANGUAGE,
+    C_TIMEZONE,
+    C_SALUTATION,
+    C_STREET,
+    C_POSTCODE,
+    C_CITY,
+    C_COUNTRY,
+    C_COUNT
+};
+static const char *const col_names[C_COUNT] = {"subject",    "name",   "email",    "language", "timezone",
+                                               "salutation", "street", "postcode", "city",     "country"};
 
 #define ZONE_CACHE 128
 
@@ -114,7 +127,7 @@ static int header_cb(struct pctx *p, const struct csv_record *rec, char *err, si
         if (found < 0) {
             snprintf(err, errlen,
                      "unknown column '%.60s' (expected subject, name, email, language, timezone "
-                     "and optionally salutation)",
+                     "and optionally salutation, street, postcode, city, country)",
                      rec->field[i]);
             return -1;
         }
@@ -170,8 +183,8 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
                 break;
             }
     }
-    /* name, salutation */
-    static const int texts[] = {C_NAME, C_SALUTATION};
+    /* name, salutation, the postal address */
+    static const int texts[] = {C_NAME, C_SALUTATION, C_STREET, C_POSTCODE, C_CITY, C_COUNTRY};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         const char *t = v[texts[i]];
         if (strlen(t) > SUBJECT_TEXT_MAX)
@@ -207,6 +220,10 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     r->language = xstrdup(lang);
     r->timezone = xstrdup(z);
     r->salutation = *v[C_SALUTATION] ? xstrdup(v[C_SALUTATION]) : NULL;
+    r->street = *v[C_STREET] ? xstrdup(v[C_STREET]) : NULL;
+    r->postcode = *v[C_POSTCODE] ? xstrdup(v[C_POSTCODE]) : NULL;
+    r->city = *v[C_CITY] ? xstrdup(v[C_CITY]) : NULL;
+    r->country = *v[C_COUNTRY] ? xstrdup(v[C_COUNTRY]) : NULL;
     r->line = line;
     return 0;
 }
@@ -235,6 +252,10 @@ void subject_rec_release(struct subject_rec *s)
     free(s->language);
     free(s->timezone);
     free(s->salutation);
+    free(s->street);
+    free(s->postcode);
+    free(s->city);
+    free(s->country);
     memset(s, 0, sizeof *s);
 }
 
@@ -453,8 +474,8 @@ static int insert_import(reg *r, const struct incident *inc, const char *file_na
     int64_t import_id = db_col_int(s, 0);
     sum->version = db_col_int(s, 1);
     db_reset(s);
-    s = db_prepare(r->d, "INSERT INTO subject(import_id, subject, line, name, email, language, timezone, salutation)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    s = db_prepare(r->d, "INSERT INTO subject(import_id, subject, line, name, email, language, timezone, salutation, "
+                         "street, postcode, city, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return reg_dberr(r);
     for (size_t k = 0; k < nkeep; k++) {
         const struct subject_rec *row = &f->rows[keep[k]];
@@ -466,6 +487,10 @@ static int insert_import(reg *r, const struct incident *inc, const char *file_na
         db_bind_text(s, 6, row->language);
         db_bind_text(s, 7, row->timezone);
         db_bind_text(s, 8, row->salutation);
+        db_bind_text(s, 9, row->street);
+        db_bind_text(s, 10, row->postcode);
+        db_bind_text(s, 11, row->city);
+        db_bind_text(s, 12, row->country);
         if (db_step(s) != DB_DONE) return reg_dberr(r);
     }
     return 0;
@@ -611,6 +636,10 @@ static void row_from(db_stmt *s, struct subject_rec *o)
     o->language = xstrdup(db_col_text(s, 4));
     o->timezone = xstrdup(db_col_text(s, 5));
     o->salutation = db_col_is_null(s, 6) ? NULL : xstrdup(db_col_text(s, 6));
+    o->street = db_col_is_null(s, 7) ? NULL : xstrdup(db_col_text(s, 7));
+    o->postcode = db_col_is_null(s, 8) ? NULL : xstrdup(db_col_text(s, 8));
+    o->city = db_col_is_null(s, 9) ? NULL : xstrdup(db_col_text(s, 9));
+    o->country = db_col_is_null(s, 10) ? NULL : xstrdup(db_col_text(s, 10));
 }
 
 int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows, size_t *n)
@@ -619,9 +648,11 @@ int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows,
     *rows = NULL;
     *n = 0;
     db_stmt *s = db_prepare(
-        reg_db(r), "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
-                   " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1"
-                   " ORDER BY s.subject COLLATE BINARY");
+        reg_db(r),
+        "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation, s.street, s.postcode, "
+        "s.city, s.country FROM subject s"
+        " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1"
+        " ORDER BY s.subject COLLATE BINARY");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);
     size_t cap = 0;
@@ -642,7 +673,8 @@ int subjects_get(reg *r, const struct incident *inc, const char *subject, struct
     *found = 0;
     db_stmt *s = db_prepare(
         reg_db(r),
-        "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation FROM subject s"
+        "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation, s.street, s.postcode, "
+        "s.city, s.country FROM subject s"
         " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1 AND s.subject = ?");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);

@@ -2,7 +2,7 @@
  *
  * `klartext subjects import ID FILE.csv` reads the organisation's directory (docs/rules.md
  * "The subject CSV": header row; columns subject,name,email,language,timezone in any
- * order, optionally salutation), validates every row, and stores — in one transaction, as a
+ * order, optionally salutation and the postal address street, postcode, city, country), validates every row, and stores — in one transaction, as a
  * new import version of the incident — the rows of the people whom the incident's current
  * scan found exposed. Rows of people who were not exposed are counted ("unknown subjects")
  * and not stored: klartext keeps no contact data it does not need (Art. 5(1)(c) GDPR).
@@ -33,6 +33,7 @@
 struct subject_rec {
     char *subject, *name, *email, *language, *timezone;
     char *salutation; /* NULL when the column is absent or empty */
+    char *street, *postcode, *city, *country; /* the postal address (letters); each NULL when absent or empty */
     long line; /* line of the CSV file it came from */
 };
 

@@ -563,6 +563,12 @@ static void notices_row(const struct report *m, struct doc *d, int L)
          "nach einer Unterbrechung mit ungewisser Zustellung (zur Prüfung zurückgehalten)"},
         {c->failed, "could not be delivered", "konnten nicht zugestellt werden"},
         {c->cancelled, "held back (sending cancelled)", "zurückgehalten (Versand abgebrochen)"},
+        {c->followups, "of the notices made, follow-ups after a new log analysis",
+         "davon Nachträge nach einer neuen Protokollauswertung"},
+        {c->returned_failed, "returned as undeliverable by the recipient's mail server",
+         "vom Mailserver der Empfänger als unzustellbar zurückgegeben"},
+        {c->returned_delayed, "reported as delayed by the recipient's mail server",
+         "vom Mailserver der Empfänger als verzögert gemeldet"},
     };
     int first = 1;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {

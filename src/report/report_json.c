@@ -263,6 +263,9 @@ static json_t *facts_communication(const struct report *m, const struct decision
     json_object_set_new(nt, "unknown", json_integer(oc->unknown));
     json_object_set_new(nt, "failed", json_integer(oc->failed));
     json_object_set_new(nt, "cancelled", json_integer(oc->cancelled));
+    json_object_set_new(nt, "followups", json_integer(oc->followups));
+    json_object_set_new(nt, "returned_failed", json_integer(oc->returned_failed));
+    json_object_set_new(nt, "returned_delayed", json_integer(oc->returned_delayed));
     json_object_set_new(cm, "notices", nt);
     return cm;
 }

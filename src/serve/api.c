@@ -161,6 +161,15 @@ json_t *api_verify(const struct verify_res *v, const struct person_exposure *e)
             json_object_set_new(x, "timezone", json_string(e->timezone));
         }
         json_object_set_new(o, "exposure", x);
+        json_t *ns = json_array(); /* the person's notices of this incident, newest first */
+        for (size_t i = 0; i < e->nnotices; i++) {
+            json_t *ne = json_object();
+            json_object_set_new(ne, "notice", json_string(e->notices[i].notice_id));
+            json_object_set_new(ne, "kind", json_string(e->notices[i].kind));
+            json_object_set_new(ne, "sent_at", iso(lookup_sent_date(&e->notices[i])));
+            json_array_append_new(ns, ne);
+        }
+        json_object_set_new(o, "notices", ns);
         json_t *lg = json_object();
         json_object_set_new(lg, "index", e->log_index >= 0 ? json_integer(e->log_index) : json_null());
         json_object_set_new(lg, "in_checkpoint", json_boolean(e->in_checkpoint));

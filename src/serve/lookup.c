@@ -2,11 +2,14 @@
  * queries are the register's (register/outbox.h); this file turns their rows into what the
  * portal and the agent console show. */
 #include "serve/serve_int.h"
+#include "register/bounces.h"
 #include "register/outbox.h"
+#include "register/subjects.h"
 #include "register/scans.h"
 #include "register/statement.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
+#include "util/xalloc.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@ static void hit_fill(const struct notice_info *ni, struct notice_hit *h)
     h->sent_at = ni->sent_at;
     h->updated_at = ni->updated_at;
     h->purged_at = ni->purged_at;
+    copy(h->kind, sizeof h->kind, ni->kind ? ni->kind : "first");
 }
 
 static void addr_hash(const char *addr, unsigned char out[32])
@@ -201,13 +205,27 @@ static int inclusion(reg *r, int64_t idx, struct person_exposure *e)
     return 0;
 }
 
+/* the person's notices of the incident, newest first: a follow-up states newer facts */
+static int person_notices(reg *r, const struct notice_hit *h, struct person_exposure *e)
+{
+    struct notice_info *ni = NULL;
+    size_t n = 0;
+    int rc = outbox_person_notices(r, h->incident_id, h->subject, 32, &ni, &n);
+    if (rc) return rc;
+    e->notices = xcalloc(n + 1, sizeof *e->notices);
+    for (size_t i = 0; i < n; i++) hit_fill(&ni[i], &e->notices[i]);
+    e->nnotices = n;
+    outbox_infos_free(ni, n);
+    return 0;
+}
+
 int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e)
 {
     memset(e, 0, sizeof *e);
     e->log_index = -1;
     int64_t idx = 0;
     int own = 0, found = 0, rc;
-    if ((rc = exposure_rows(r, h, e))) return rc;
+    if ((rc = exposure_rows(r, h, e)) || (rc = person_notices(r, h, e))) return rc;
     if ((rc = outbox_log_entry(r, h->notice_id, &idx, &own, &found))) return rc;
     if (found && own) commitment(r, h, idx, e);
     return found ? inclusion(r, idx, e) : 0;
@@ -220,4 +238,48 @@ void person_exposure_release(struct person_exposure *e)
     free(e->pages);
     e->pages = NULL;
     e->npages = 0;
+    free(e->notices);
+    e->notices = NULL;
+    e->nnotices = 0;
+}
+
+/* one incident's counts into C: 0, or 1 (register error); *any 0 when it has no notices */
+static int reach_one(reg *r, const struct incident *inc, struct reach_counts *c, int *any)
+{
+    struct outbox_counts oc;
+    struct subjects_summary sum;
+    memset(c, 0, sizeof *c);
+    *any = 0;
+    if (outbox_count(r, inc->id, OUTBOX_MAX_ATTEMPTS, &oc)) return 1;
+    if (!oc.total) return 0;
+    *any = 1;
+    copy(c->ref, sizeof c->ref, inc->ref);
+    c->sent = oc.sent;
+    c->written = oc.written;
+    c->followups = oc.followups;
+    if (bounce_counts(r, inc->id, &c->returned_failed, &c->returned_delayed)) return 1;
+    memset(&sum, 0, sizeof sum);
+    if (subjects_summary_get(r, inc, &sum)) return 1;
+    c->not_reachable = (int64_t)sum.nunreachable;
+    subjects_summary_release(&sum);
+    return 0;
+}
+
+int lookup_reach(reg *r, struct reach_counts **out, size_t *n)
+{
+    struct incident *incs = NULL;
+    size_t ni = 0;
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    if (incident_list(r, 1, &incs, &ni)) return 1;
+    *out = xcalloc(ni + 1, sizeof **out);
+    for (size_t i = ni; i-- > 0 && !rc;) {
+        int any = 0;
+        rc = reach_one(r, &incs[i], &(*out)[*n], &any);
+        if (any && !rc) (*n)++;
+    }
+    for (size_t i = 0; i < ni; i++) incident_release(&incs[i]);
+    free(incs);
+    return rc;
 }

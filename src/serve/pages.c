@@ -644,6 +644,32 @@ static void exposure_section(const struct person_exposure *e, int de_, struct bu
     buf_adds(b, ".</p>\n</section>\n");
 }
 
+/* the person's notices of this incident, newest first (shown once there is more than one): a
+   follow-up states newer facts than the notice before it */
+static void notices_section(const struct verify_res *v, const struct person_exposure *e, int de_, const char *zone,
+                            struct buf *b)
+{
+    if (e->nnotices < 2) return;
+    buf_addf(b, "<section aria-labelledby=\"notices\">\n<h2 id=\"notices\">%s</h2>\n<p>%s</p>\n<ol>\n",
+             T("Ihre Mitteilungen zu diesem Vorfall", "Your notices about this incident"),
+             T("Die neueste zuerst: Ein Nachtrag nennt den neueren Stand; seine Angaben ersetzen die der früheren.",
+               "The newest first: a follow-up states what we know now; its facts replace those of the earlier one."));
+    for (size_t i = 0; i < e->nnotices; i++) {
+        const struct notice_hit *h = &e->notices[i];
+        char when[I18N_TEXT_MAX];
+        fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
+        buf_addf(b, "<li>%s%s <code>",
+                 i == 0 ? T("<strong>Neuester Stand:</strong> ", "<strong>Newest facts:</strong> ") : "",
+                 !strcmp(h->kind, "followup") ? T("Nachtrag", "Follow-up") : T("Mitteilung", "Notice"));
+        html_esc(b, h->notice_id);
+        buf_addf(b, "</code> %s %s%s</li>\n", T("vom", "of"), when,
+                 !strcmp(h->notice_id, v->h.notice_id)
+                     ? T(" (die Nachricht, die Sie prüfen)", " (the one you are checking)")
+                     : "");
+    }
+    buf_adds(b, "</ol>\n</section>\n");
+}
+
 /* where the notice stands in the transparency log, and how to check it */
 static void log_section(const struct person_exposure *e, int de_, struct buf *b)
 {
@@ -737,6 +763,7 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
     html_esc(b, *h->title ? h->title : h->incident_ref);
     buf_addf(b, "</a> (%s).</p>\n</div>\n", ref_s(h->incident_ref));
     if (v->with_email && e && e->found) {
+        notices_section(v, e, de_, zone, b);
         exposure_section(e, de_, b);
     } else if (v->with_email) {
         buf_addf(b, "<p>%s</p>\n",
@@ -840,12 +867,39 @@ static void agent_head(struct buf *b, int de_, const char *agent, const struct a
     buf_addf(b, "</strong> <button type=\"submit\" class=\"link\">%s</button></p></form>\n", T("Abmelden", "Sign out"));
 }
 
+/* whom the notices of each incident reached (returned mail from notify --bounces) */
+static void agent_reach(reg *r, int de_, struct buf *b)
+{
+    struct reach_counts *rc = NULL;
+    size_t n = 0;
+    if (lookup_reach(r, &rc, &n) || !n) {
+        free(rc);
+        return;
+    }
+    buf_addf(b,
+             "<section aria-labelledby=\"reach\">\n<h2 id=\"reach\">%s</h2>\n<table>\n<tr><th scope=\"col\">%s</th>"
+             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>\n",
+             T("Wen die Mitteilungen erreicht haben", "Whom the notices reached"), T("Vorfall", "Incident"),
+             T("versandt", "sent"), T("als Datei", "as files"), T("unzustellbar", "returned failed"),
+             T("verzögert", "delayed"), T("davon Nachträge", "follow-ups"),
+             T("ohne E-Mail-Adresse", "no e-mail address"));
+    for (size_t i = 0; i < n; i++)
+        buf_addf(b,
+                 "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
+                 ref_s(rc[i].ref), (long long)rc[i].sent, (long long)rc[i].written, (long long)rc[i].returned_failed,
+                 (long long)rc[i].returned_delayed, (long long)rc[i].followups, (long long)rc[i].not_reachable);
+    buf_adds(b, "</table>\n</section>\n");
+    free(rc);
+}
+
 void page_agent_console(reg *r, int de_, const char *agent, const struct agent_forms *f, struct buf *b)
 {
     html_begin(b, r, de_, T("Kundenservice", "Customer service"), "/agent");
     agent_head(b, de_, agent, f);
     buf_addf(b, "<h1>%s</h1>\n", T("Ist die Nachricht echt?", "Is the message genuine?"));
     agent_search(b, de_, f);
+    agent_reach(r, de_, b);
     html_end(b, r, de_);
 }
 

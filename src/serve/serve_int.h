@@ -42,6 +42,7 @@ struct notice_hit {
     char lang[4];
     char rcpt_masked[HTTP_FIELD_MAX];
     char state[16];
+    char kind[12]; /* "first" or "followup" */
     char title[256]; /* the incident's published title in the notice's language, or "" */
     int64_t purged_at; /* its details were deleted under the retention policy then; 0 = never */
 };
@@ -76,8 +77,17 @@ struct person_exposure {
     json_t *proof; /* tlog_proof_json of the inclusion proof, or NULL */
     char salt_hex[65]; /* the commitment's salt ("" when not a per-notice entry) */
     char committed[256]; /* the committed line "NOTICE-ID SHA-256-OF-TEXT\n" */
+    struct notice_hit *notices; /* the person's notices of this incident, newest first (owned) */
+    size_t nnotices;
 };
 int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e);
+/* whom each incident reached, for the agent console: the incidents with notices, newest first */
+struct reach_counts {
+    char ref[16];
+    int64_t sent, written, followups, returned_failed, returned_delayed, not_reachable;
+};
+/* 0 with *out (malloc'd, free it) and *n, or 1 (register error) */
+int lookup_reach(reg *r, struct reach_counts **out, size_t *n);
 void person_exposure_release(struct person_exposure *e);
 
 /* ---- HTML (pages.c) ---- */

@@ -26,6 +26,19 @@ for part in m.iter_attachments():
 test_expect_success 'the demo proves one notice'"'"'s inclusion in the log and verifies the log' '
     grep_q "In the transparency log: entry" out && grep_q "^log verified" out
 '
+test_expect_success 'the demo shows a follow-up and a bounce, and says where they are' '
+    f=$(sed -n "s|^The follow-up: \(.*\.eml\) (it names.*|\1|p" out) && [ -f "$f" ] &&
+    /usr/bin/python3 -c "
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], \"rb\"), policy=email.policy.default)
+assert m[\"Subject\"].startswith((\"Follow-up from\", \"Nachtrag von\")), m[\"Subject\"]
+" "$f" &&
+    klartext --db klartext-demo/klartext.db verify "$f" | grep_q "^GENUINE" &&
+    grep_q "^The returned mail: klartext-demo/returned/1.eml" out && [ -f klartext-demo/returned/1.eml ] &&
+    klartext --db klartext-demo/klartext.db notify 2026-0001 --status >st &&
+    grep -E -q "of these, returned: failed \(5.x.x\) +1" st && grep -E -q "of these, follow-ups +1" st &&
+    grep -E -q "^2026-0001-000002 .* failed +5\.1\.1 " st
+'
 test_expect_success 'the demo register can be used afterwards' '
     klartext --db klartext-demo/klartext.db incident list | grep_q "Customer names and e-mail addresses"
 '

@@ -124,5 +124,14 @@ test_expect_success 'an unknown incident, a missing file, missing arguments' '
 test_expect_success 'subjects list of an incident without an import' '
     klartext subjects list 2018-0002 >out && grep_q "No contact data imported for incident 2018-0002 yet" out
 '
+test_expect_success 'the optional postal address columns are checked and stored' '
+    printf "%s\n" "subject,name,email,language,timezone,street,postcode,city,country" \
+        "C0012345678,Erika Mustermann,,de,Europe/Berlin,Musterstraße 1,10115,Berlin,Deutschland" \
+        "C0099999999,John Doe,john@example.com,en,Europe/London,,,," >addr.csv &&
+    klartext subjects import 2018-0001 addr.csv >/dev/null &&
+    [ "$(sqlite3 klartext.db "SELECT subject || \"|\" || coalesce(street, \"-\") || \"|\" || coalesce(postcode, \"-\") || \"|\" || coalesce(city, \"-\") || \"|\" || coalesce(country, \"-\") FROM subject s JOIN subject_import i ON i.id = s.import_id WHERE i.current = 1 ORDER BY subject" | tr "\n" " ")" = "C0012345678|Musterstraße 1|10115|Berlin|Deutschland C0099999999|-|-|-|- " ] &&
+    printf "subject,name,email,language,timezone,city\nC0012345678,E,,de,Europe/Berlin,\"Ber\nlin\"\n" >bad.csv &&
+    unchanged 2 "line 2, field .city.: holds a line break" klartext subjects import 2018-0001 bad.csv
+'
 test_expect_success 'help' 'klartext subjects --help >out && grep_q "import ID FILE.csv" out'
 test_done

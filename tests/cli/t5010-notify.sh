@@ -71,7 +71,7 @@ test_expect_code 2 '--approve needs --by' '
 test_expect_success '--approve records the content hash, audited and on the timeline' '
     klartext notify 2018-0001 --approve --by "Dana DPO" >ap &&
     grep_q "approval #1 by Dana DPO" ap &&
-    [ "$(sqlite3 klartext.db "SELECT approved_by || \" \" || model_version || \" \" || templates FROM notice_approval")" = "Dana DPO 1 built-in" ] &&
+    [ "$(sqlite3 klartext.db "SELECT approved_by || \" \" || model_version || \" \" || templates FROM notice_approval")" = "Dana DPO 2 built-in" ] &&
     sqlite3 klartext.db "SELECT manifest FROM notice_approval" | grep_q "^notice.de.txt.mustache built-in [0-9a-f]\{64\}$" &&
     klartext audit 2018-0001 | grep_q "notify.approve" &&
     klartext incident show 2018-0001 | grep_q "Notice content approved by Dana DPO" &&

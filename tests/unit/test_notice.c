@@ -136,9 +136,10 @@ static char *slurp(const char *path, size_t *n)
 
 static void test_builtin_equals_files(void)
 {
-    for (int l = 0; l < NOTICE_NLANGS; l++)
+    for (int k = 0; k < NOTICE_NKINDS * NOTICE_NLANGS; k++)
         for (int p = 0; p < NOTICE_NPARTS; p++) {
-            const char *name = notice_template_name((enum notice_lang)l, (enum notice_part)p);
+            const char *name = notice_template_name_kind((enum notice_kind)(k / NOTICE_NLANGS),
+                                                         (enum notice_lang)(k % NOTICE_NLANGS), (enum notice_part)p);
             char path[256];
             snprintf(path, sizeof path, "templates/%s", name);
             size_t n = 0, bl = 0;
