@@ -319,7 +319,7 @@ static int keep_counts(reg *r, int64_t incident_id)
 /* ---------------------------------------------------------------- deleting */
 
 /* the statements of each kind, with the incident's id as ?1 */
-static const char *const purge_sql[PK_COUNT][4] = {
+static const char *const purge_sql[PK_COUNT][5] = {
     {"DELETE FROM subject WHERE import_id IN (SELECT id FROM subject_import WHERE incident_id = ?1)", NULL, NULL},
     {"UPDATE notice SET subject = '', rcpt = '', rcpt_masked = '', message = ?2, message_codec = 'purged'"
      " WHERE incident_id = ?1 AND message_codec <> 'purged'",
@@ -328,7 +328,9 @@ static const char *const purge_sql[PK_COUNT][4] = {
      "UPDATE outbox SET reply = NULL WHERE incident_id = ?1 AND reply IS NOT NULL",
      "UPDATE notice_dict SET content = ?2 WHERE length(content) > 0 AND id IN (SELECT dict_id FROM notice WHERE"
      " incident_id = ?1) AND NOT EXISTS (SELECT 1 FROM notice n WHERE n.dict_id = notice_dict.id"
-     " AND n.message_codec <> 'purged')"},
+     " AND n.message_codec <> 'purged')",
+     "UPDATE notice_bounce SET diagnostic = '', source = '' WHERE incident_id = ?1"
+     " AND (diagnostic <> '' OR source <> '')"},
     {"DELETE FROM exposure_viewer WHERE scan_id IN (SELECT id FROM scan WHERE incident_id = ?1)",
      "DELETE FROM exposure WHERE scan_id IN (SELECT id FROM scan WHERE incident_id = ?1)", NULL},
     {NULL, NULL, NULL},
@@ -336,7 +338,7 @@ static const char *const purge_sql[PK_COUNT][4] = {
 
 static int run_kind(reg *r, const struct purge_item *it, int k)
 {
-    for (int i = 0; i < 4 && purge_sql[k][i]; i++) {
+    for (int i = 0; i < 5 && purge_sql[k][i]; i++) {
         db_stmt *s = db_prepare(r->d, purge_sql[k][i]);
         if (!s) return reg_dberr(r);
         db_bind_int(s, 1, it->incident_id);

@@ -401,7 +401,9 @@ static const char v10[] =
    (follows: that notice's row), made when a new scan found more in substance than the earlier
    notice stated. notice_bounce: a mail server gave a notice back, failed (5.x.x) or delayed
    (4.x.x), with its status and diagnostic; one row per returned mail (sha256) and notice;
-   append-only. */
+   append-only, but for one change: a purge of the incident's notices (a `notices` purge
+   record, step 10) empties the diagnostic and the source once — a mail server's diagnostic
+   usually quotes the address it refused (docs/retention.md). */
 static const char v11[] =
     "CREATE TABLE IF NOT EXISTS notice_bounce (\n"
     "  id INTEGER PRIMARY KEY,\n"
@@ -414,7 +416,12 @@ static const char v11[] =
     "  UNIQUE (notice, sha256)\n"
     ") STRICT;\n"
     "CREATE INDEX IF NOT EXISTS notice_bounce_incident ON notice_bounce(incident_id, notice);\n"
-    "CREATE TRIGGER IF NOT EXISTS notice_bounce_append_only_u BEFORE UPDATE ON notice_bounce BEGIN SELECT RAISE(ABORT, 'returned mail is append-only'); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS notice_bounce_append_only_u BEFORE UPDATE ON notice_bounce WHEN NOT (\n"
+    "  (OLD.diagnostic <> '' OR OLD.source <> '') AND NEW.diagnostic = '' AND NEW.source = ''\n"
+    "  AND NEW.id = OLD.id AND NEW.notice = OLD.notice AND NEW.incident_id = OLD.incident_id AND NEW.at = OLD.at\n"
+    "  AND NEW.kind = OLD.kind AND NEW.status = OLD.status AND NEW.action = OLD.action AND NEW.sha256 = OLD.sha256\n"
+    "  AND EXISTS (SELECT 1 FROM purge WHERE purge.incident_id = OLD.incident_id AND purge.kind = 'notices'))\n"
+    "BEGIN SELECT RAISE(ABORT, 'returned mail is append-only'); END;\n"
     "CREATE TRIGGER IF NOT EXISTS notice_bounce_append_only_d BEFORE DELETE ON notice_bounce BEGIN SELECT RAISE(ABORT, 'returned mail is append-only'); END;\n";
 
 /* step 11's new columns, each added unless the table has it already (a file marked with an

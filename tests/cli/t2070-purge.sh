@@ -49,6 +49,16 @@ test_expect_success 'notices still to be retried keep the incident, and the dry 
 smtpd_start s1
 KLARTEXT_NOW=2018-11-22T12:00:00Z klartext notify 2018-0001 --smtp smtp://127.0.0.1:$s1_port >/dev/null 2>&1
 CODE=$(cat "$TRASH"/s1/*.eml | grep -ao '[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-[0-9A-Z]\{4\}' | head -1)
+# one notice comes back: the mail server's diagnostic quotes the address (purged with the notices)
+first=$(ls "$TRASH"/s1/*.eml | head -1)
+MID=$(sed -n 's/^Message-ID: *//Ip' "$first" | head -1 | tr -d '\r')
+RCPT=$(sed -n 's/^To: *//p' "$first" | head -1 | tr -d '\r' | sed 's/.*<\(.*\)>.*/\1/')
+printf '%s\n' "From: MAILER-DAEMON@mx.example.org" "To: datenschutz@example.org" "Subject: Undelivered Mail" \
+    "MIME-Version: 1.0" 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"' "" "--B" "" \
+    "<$RCPT>: user unknown" "" "--B" "Content-Type: message/delivery-status" "" "Reporting-MTA: dns; mx.example.org" "" \
+    "Final-Recipient: rfc822; $RCPT" "Action: failed" "Status: 5.1.1" "Diagnostic-Code: smtp; 550 5.1.1 <$RCPT>: user unknown" \
+    "" "--B" "Content-Type: text/rfc822-headers" "" "Message-ID: $MID" "" "--B--" >bounce.eml
+KLARTEXT_NOW=2018-11-22T12:30:00Z klartext notify 2018-0001 --bounces bounce.eml >bounce.out 2>&1
 KLARTEXT_NOW=2018-11-22T12:00:00Z klartext report 2018-0001 --lang en --filed --at 2018-11-22T09:30:00Z --ref "LDA-2018-4711" >/dev/null
 # a person named in the timeline's free text: the timeline keeps it, the report hides it, after the purge too
 KLARTEXT_NOW=2018-11-22T12:00:00Z klartext incident event 2018-0001 --text "Kundin C0077777777 hat angerufen" >/dev/null
@@ -80,6 +90,11 @@ test_expect_success 'purge deletes them: audit entry with the counts, a timeline
     [ "$(sqlite3 klartext.db "SELECT count(*) FROM exposure") $(sqlite3 klartext.db "SELECT count(*) FROM exposure_viewer")" = "0 0" ] &&
     [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice WHERE message_codec = \"purged\" AND rcpt = \"\" AND length(message) = 0")" = 4 ] &&
     [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice_event WHERE reply IS NOT NULL")" = 0 ]
+'
+test_expect_success 'a returned mail keeps its status, its diagnostic (which quoted the address) is gone' '
+    [ -n "$RCPT" ] && grep -a -q -F "$RCPT" saved-before.db &&
+    [ "$(sqlite3 klartext.db "SELECT count(*), min(status), max(diagnostic), max(source) FROM notice_bounce")" = "1|5.1.1||" ] &&
+    sqlite3 klartext.db "UPDATE notice_bounce SET status = \"x\"" 2>err; grep_q "append-only" err
 '
 test_expect_success 'no purged name, address or subject id is left in the raw bytes of the file or its -wal' '
     [ -n "$PURGED_WORDS" ] && [ "$(echo "$PURGED_WORDS" | wc -l)" -ge 10 ] &&
