@@ -38,6 +38,22 @@ test_expect_success 'klartext-org(5) documents every key that klartext org knows
     [ $(wc -l <keys) -ge 10 ] && while read -r k; do grep -q "$(echo "$k" | sed "s/\./\\\\./g")" "$MAN/klartext-org.5" ||
         { echo "klartext-org.5 lacks $k"; exit 1; }; done <keys
 '
+# the format names of the scanner (src/scan/rule_fields.c, lf_kind_name) against the .TP heads of
+# klartext-rules(5) LOG FORMATS: a format added to the scanner without its man entry fails here
+formats_missing() {  # formats_missing PAGE: the names the page's LOG FORMATS does not head
+    sed -n "/names\[LF_NKIND\] = {/,/};/p" "$SRC_DIR/src/scan/rule_fields.c" | grep -o "\"[a-z0-9]*\"" | tr -d "\"" |
+        grep . >formats && [ $(wc -l <formats) -ge 11 ] || { echo "no format names in rule_fields.c"; return 2; }
+    sed -n "/^\.SH LOG FORMATS/,/^\.SH [A-Z]/p" "$1" | awk "/^\.TP/ { getline; print }" >heads
+    while read -r f; do grep -qwF -- "$f" heads || echo "$f"; done <formats
+}
+test_expect_success 'klartext-rules(5) has an entry for every log format the scanner knows, and so does its error' '
+    formats_missing "$MAN/klartext-rules.5" >missing; cat missing; [ ! -s missing ] &&
+    printf "format = nosuch\n" >r.conf && ! klartext scan --rule r.conf /dev/null 2>err &&
+    while read -r f; do grep -qwF -- "$f" err || { cat err; echo "the unknown-format error lacks $f"; exit 1; }; done <formats
+'
+test_expect_success 'the format check fails when an entry is missing (the test can fail)' '
+    sed "/^\.B haproxy\$/d" "$MAN/klartext-rules.5" >rules.5 && formats_missing rules.5 >missing && [ "$(cat missing)" = haproxy ]
+'
 test_expect_success 'the check fails when a page lacks an option (the test can fail)' '
     rule=$(printf "%s" "\\fB\\-\\-rule\\fR") && grep -vF -- "$rule" "$MAN/klartext-scan.1" >scan.1 &&
     [ $(wc -l <scan.1) = $(($(wc -l <"$MAN/klartext-scan.1") - 1)) ] &&
