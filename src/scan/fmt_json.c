@@ -112,7 +112,7 @@ static int epoch_number(struct lf_str v, int64_t *t)
     size_t i = 0;
     int64_t x = 0;
     while (i < v.n && dig(v.p[i])) {
-        if (i >= 19) return -1;
+        if (i >= 19 || x > (INT64_MAX - (v.p[i] - '0')) / 10) return -1; /* past 2^63-1: bad ts */
         x = x * 10 + (v.p[i] - '0');
         i++;
     }

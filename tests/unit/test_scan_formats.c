@@ -311,6 +311,19 @@ static void test_json_lines(void)
         0);
     CHECK_INT(o.t, 1726651920);
     CHECK_INT(o.status, -1);
+    /* 19 digits past 2^63-1 (finding F7 of fuzz_jsonlog: signed overflow): bad ts; 2^63-1 itself is read */
+    CHECK_INT(line_of(r, &st,
+                      "{\"ts\":9999999999999999999,\"request\":{\"uri\":\"/\",\"method\":\"GET\",\"remote_ip\":\"a\"},"
+                      "\"status\":200}",
+                      &o, &why),
+              -1);
+    CHECK_STR(why, "bad ts");
+    CHECK_INT(line_of(r, &st,
+                      "{\"ts\":9223372036854775807,\"request\":{\"uri\":\"/\",\"method\":\"GET\",\"remote_ip\":\"a\"},"
+                      "\"status\":200}",
+                      &o, &why),
+              0);
+    CHECK_INT(o.t, 9223372036);
     CHECK_INT(line_of(r, &st,
                       "{\"ts\":\"2024-09-18T11:32:00.5+02:00\",\"request\":{\"uri\":\"/\",\"method\":\"GET\","
                       "\"remote_ip\":\"a\"},\"status\":200}",
