@@ -881,6 +881,13 @@ static int mode_bounces(struct nctx *c, const char *path)
         notify_bounce_stats_release(&st);
         return fail(c, rc);
     }
+    if (st.mails > 0 && st.malformed == st.mails) { /* a file of another kind, not "nothing came back" */
+        const char *why = st.nitems ? st.items[0].detail : "";
+        rc = kt_error(2, "%s: not a Maildir, an mbox or a saved mail: none of its %lld message%s could be read (%s)",
+                      path, (long long)st.mails, st.mails == 1 ? "" : "s", why);
+        notify_bounce_stats_release(&st);
+        return rc;
+    }
     char text[400];
     snprintf(text, sizeof text,
              "Returned mail read: %lld; notices failed: %lld, delayed: %lld; unmatched: %lld, malformed: %lld, not a "

@@ -136,4 +136,10 @@ test_expect_success 'an mbox with text before the first message and the Exchange
 test_expect_code 2 'a path that does not exist is bad input' '
     klartext notify 2018-0001 --bounces nowhere 2>err; rc=$?; grep_q "cannot read .nowhere." err; exit $rc
 '
+test_expect_code 2 'a file of another kind (not one readable mail in it) is bad input, named, nothing recorded' '
+    head -c 3000 /dev/urandom >junk.bin && before=$(klartext audit | wc -l) &&
+    klartext notify 2018-0001 --bounces junk.bin >out 2>err; rc=$?
+    grep_q "junk.bin: not a Maildir, an mbox or a saved mail" err && [ "$(klartext audit | wc -l)" = "$before" ]; [ $? = 0 ] || exit 1
+    exit $rc
+'
 test_done
