@@ -154,6 +154,10 @@ int opt_parse(const char *usage, const char *description, struct opt *opts, int 
 
 char *kt_key_path(const char *db_path, const char *ext)
 {
+    /* KLARTEXT_KEYS names the directory of the key files; a register in a database has no
+       file to put them next to: without KLARTEXT_KEYS they are in the current directory */
+    const char *dir = getenv("KLARTEXT_KEYS");
+    if ((dir && *dir) || reg_target_is_url(db_path)) return xasprintf("%s/klartext%s", dir && *dir ? dir : ".", ext);
     size_t n = strlen(db_path);
     if (n > 3 && !strcmp(db_path + n - 3, ".db")) n -= 3;
     return xasprintf("%.*s%s", (int)n, db_path, ext);

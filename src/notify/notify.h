@@ -272,6 +272,6 @@ void notify_bounce_stats_release(struct notify_bounce_stats *st);
 
 /* ---- one sender at a time ----
  * Take the lock file REGISTER.notify-lock (flock, not waiting): 0 and *fd (close it to
- * release), or 1 with reg_err(r) ("another 'klartext notify' is working on this register"). */
+ * release; -1 on PostgreSQL, whose lock is the register handle's until it is closed), or 1 with reg_err(r) ("another 'klartext notify' is working on this register"). */
 int notify_lock(reg *r, int *fd);
 #endif

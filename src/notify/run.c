@@ -126,6 +126,10 @@ void notify_facts(reg *r, const struct incident *inc, const char *key_id, int vo
 
 int notify_lock(reg *r, int *fd)
 {
+    if (reg_is_pg(r)) { /* no file to lock: the database's own lock, until the handle is closed */
+        *fd = -1;
+        return reg_pg_notify_lock(r);
+    }
     char *p = xasprintf("%s.notify-lock", reg_path(r));
     int rc = 0;
     *fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* output-ok: a lock, nothing is written */

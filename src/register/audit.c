@@ -89,9 +89,12 @@ int audit_chain_migrate(db *d)
     }
     free(ids);
     free(h);
-    if (!ret && db_exec(d, "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit BEGIN "
-                           "SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"))
-        ret = -1;
+    const char *guard = strcmp(db_backend(d), "sqlite")
+                            ? "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit FOR EACH ROW "
+                              "EXECUTE FUNCTION kt_refuse('the audit trail is append-only')"
+                            : "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit BEGIN "
+                              "SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
+    if (!ret && db_exec(d, guard)) ret = -1;
     return ret;
 }
 
@@ -210,10 +213,10 @@ int audit_list(reg *r, const char *incident_ref, int64_t limit, struct audit_rec
                   ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
                     "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
                   : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-                    "WHERE ? IS NULL ORDER BY id DESC LIMIT ?");
+                    "WHERE CAST(? AS TEXT) IS NULL ORDER BY id DESC LIMIT ?");
     if (!s) return reg_dberr(r);
     db_bind_text(s, 1, incident_ref);
-    db_bind_int(s, 2, limit);
+    db_bind_int(s, 2, limit < 0 ? INT64_MAX : limit); /* LIMIT -1 is SQLite's only */
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {

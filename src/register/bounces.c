@@ -22,9 +22,11 @@ int bounce_add(reg *r, const struct bounce_new *b, int *added)
 
 int bounce_counts(reg *r, int64_t incident_id, int64_t *failed, int64_t *delayed)
 {
-    db_stmt *s = db_prepare(reg_db(r), "SELECT coalesce(sum(f), 0), coalesce(sum(1 - f), 0) FROM "
-                                       "(SELECT max(kind = 'failed') AS f FROM notice_bounce WHERE incident_id = ? "
-                                       "GROUP BY notice)");
+    db_stmt *s = db_prepare(
+        reg_db(r),
+        "SELECT coalesce(sum(f), 0), coalesce(sum(1 - f), 0) FROM "
+        "(SELECT max(CASE WHEN kind = 'failed' THEN 1 ELSE 0 END) AS f FROM notice_bounce WHERE incident_id = ? "
+        "GROUP BY notice) AS t");
     if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
     *failed = db_col_int(s, 0);
     *delayed = db_col_int(s, 1);
@@ -49,7 +51,8 @@ int bounce_list(reg *r, int64_t incident_id, size_t limit, struct bounce_row **o
                             "(SELECT b2.id FROM notice_bounce b2 WHERE b2.notice = b.notice "
                             "ORDER BY b2.kind = 'failed' DESC, b2.id DESC LIMIT 1) "
                             "ORDER BY b.kind = 'failed' DESC, n.seq LIMIT ?");
-    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, (int64_t)limit)) return reg_dberr(r);
+    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit))
+        return reg_dberr(r);
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {

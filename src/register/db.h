@@ -2,8 +2,10 @@
  *
  * Only the register's own files include it (`make check-style` refuses it anywhere else); they
  * speak only this API and portable SQL: '?' placeholders, INTEGER/BIGINT/TEXT/BLOB values, INSERT … RETURNING, ON CONFLICT.
- * Backends: SQLite (db_sqlite.c, the embedded default) and, later, PostgreSQL (libpq; '?' is
- * rewritten to $n there). Backend-specific DDL lives in the backend's migration list.
+ * Backends: SQLite (db_sqlite.c, the embedded default) and PostgreSQL (db_pg.c, libpq; '?' and
+ * '?N' are rewritten to $n there, `COLLATE BINARY` to `COLLATE "C"`). db.c picks the backend by
+ * the target. Backend-specific DDL lives in the backend's migration list (schema.c, schema_pg.c);
+ * the few statements that cannot be one text choose by db_backend().
  *
  * Errors: every call that can fail returns DB_ERR (or NULL) and leaves a message for
  * db_errmsg(); db_errkind() tells whether the cause was a lock (DB_EBUSY), a damaged file
@@ -22,12 +24,15 @@ enum { DB_OK = 0, DB_ROW = 1, DB_DONE = 2, DB_ERR = -1 };
 enum { DB_EIO = 1, DB_EBUSY, DB_ECORRUPT, DB_ECONSTRAINT, DB_ENOTFOUND };
 enum { DB_OPEN_CREATE = 1, DB_OPEN_READONLY = 2 };
 
-/* Open a register. target: a file path (SQLite). With DB_OPEN_CREATE the file must not exist.
- * Returns NULL on failure with the message in err and the kind in *kind. */
+/* Open a register. target: a file path (SQLite) or a libpq URI "postgresql://…"/"postgres://…"
+ * (db_is_url). With DB_OPEN_CREATE the file must not exist (PostgreSQL: the database must not
+ * hold a register's tables). Returns NULL on failure with the message in err and the kind in
+ * *kind (DB_ENOTFOUND: no register there). */
 db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind);
 void db_close(db *d);
-const char *db_backend(const db *d); /* "sqlite" */
-const char *db_target(const db *d); /* path as given */
+int db_is_url(const char *target); /* 1 for a PostgreSQL URI */
+const char *db_backend(const db *d); /* "sqlite" or "postgresql" */
+const char *db_target(const db *d); /* path as given; a URI without its password */
 
 int db_exec(db *d, const char *sql); /* one or more statements, no parameters */
 int db_begin(db *d); /* a write transaction (BEGIN IMMEDIATE) */
@@ -47,6 +52,13 @@ const char *db_col_text(db_stmt *s, int i); /* NULL for NULL; valid until next s
 const void *db_col_blob(db_stmt *s, int i, size_t *n);
 int db_col_is_null(db_stmt *s, int i);
 int db_changes(db *d);
+/* the catalogue, asked the backend's way: does TABLE (in the register's schema) exist, does it
+ * have COLUMN; DB_OK or DB_ERR */
+int db_has_table(db *d, const char *table, int *has);
+int db_has_column(db *d, const char *table, const char *column, int *has);
+/* a number that changes when another connection commits a change (SQLite: PRAGMA data_version;
+ * PostgreSQL: the newest audit row, which every change writes); *found 0 when there is none */
+int db_data_version(db *d, int64_t *v, int *found);
 
 const char *db_errmsg(const db *d);
 int db_errkind(const db *d);

@@ -1,6 +1,6 @@
 /* db_sqlite.c — the SQLite backend of db.h: WAL, foreign keys, busy timeout, a cache of
  * prepared statements keyed by SQL text. */
-#include "register/db.h"
+#include "register/db_impl.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 #include <sqlite3.h>
@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 struct db_stmt {
+    db *owner; /* first: struct db_stmt_head */
     sqlite3_stmt *st;
-    db *owner;
     char *sql;
     struct db_stmt *next;
 };
 
 struct db {
+    struct db_head head; /* first */
     sqlite3 *h;
     char *target;
     char err[512];
@@ -28,6 +29,8 @@ struct db {
     int in_tx;
     struct db_stmt *cache;
 };
+
+static void sq_close(db *d);
 
 static int kind_of(int rc)
 {
@@ -120,7 +123,7 @@ static int readonly_fallback(db *d, int rc)
     return 1;
 }
 
-db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
+static db *sq_open(const char *target, int flags, char *err, size_t errlen, int *kind)
 {
     struct stat st;
     int exists = stat(target, &st) == 0;
@@ -140,6 +143,7 @@ db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
         return NULL;
     }
     db *d = xcalloc(1, sizeof *d);
+    d->head.ops = &db_sqlite_ops;
     d->target = xstrdup(target);
     int oflags = (flags & DB_OPEN_READONLY)
                      ? SQLITE_OPEN_READONLY
@@ -150,7 +154,7 @@ db *db_open(const char *target, int flags, char *err, size_t errlen, int *kind)
        -wal and -shm files the same mode) */
     if ((flags & DB_OPEN_CREATE) && chmod(target, 0600)) {
         snprintf(err, errlen, "cannot restrict the permissions of '%s': %s", target, strerror(errno));
-        db_close(d);
+        sq_close(d);
         unlink(target);
         return NULL;
     }
@@ -169,12 +173,12 @@ fail:
     set_err(d, rc);
     snprintf(err, errlen, "%s", d->err);
     *kind = d->kind;
-    db_close(d);
+    sq_close(d);
     if ((flags & DB_OPEN_CREATE)) unlink(target);
     return NULL;
 }
 
-void db_close(db *d)
+static void sq_close(db *d)
 {
     if (!d) return;
     for (struct db_stmt *s = d->cache, *n; s; s = n) {
@@ -189,58 +193,53 @@ void db_close(db *d)
     free(d);
 }
 
-const char *db_backend(const db *d)
-{
-    (void)d;
-    return "sqlite";
-}
-const char *db_target(const db *d)
+static const char *sq_target(const db *d)
 {
     return d->target;
 }
-const char *db_errmsg(const db *d)
+static const char *sq_errmsg(const db *d)
 {
     return d->err;
 }
-int db_errkind(const db *d)
+static int sq_errkind(const db *d)
 {
     return d->kind;
 }
-int db_in_tx(const db *d)
+static int sq_in_tx(const db *d)
 {
     return d->in_tx;
 }
-int db_changes(db *d)
+static int sq_changes(db *d)
 {
     return sqlite3_changes(d->h);
 }
 
-int db_exec(db *d, const char *sql)
+static int sq_exec(db *d, const char *sql)
 {
     int rc = sqlite3_exec(d->h, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? DB_OK : set_err(d, rc);
 }
 
-int db_begin(db *d)
+static int sq_begin(db *d)
 {
     if (d->in_tx) {
         snprintf(d->err, sizeof d->err, "internal error: nested transaction");
         d->kind = DB_EIO;
         return DB_ERR;
     }
-    if (db_exec(d, "BEGIN IMMEDIATE")) return DB_ERR;
+    if (sq_exec(d, "BEGIN IMMEDIATE")) return DB_ERR;
     d->in_tx = 1;
     return DB_OK;
 }
 
-int db_commit(db *d)
+static int sq_commit(db *d)
 {
-    int rc = db_exec(d, "COMMIT");
+    int rc = sq_exec(d, "COMMIT");
     if (rc == DB_OK) d->in_tx = 0;
     return rc;
 }
 
-int db_rollback(db *d)
+static int sq_rollback(db *d)
 {
     if (!d || !d->in_tx) return DB_OK;
     for (struct db_stmt *s = d->cache; s; s = s->next) sqlite3_reset(s->st);
@@ -249,7 +248,7 @@ int db_rollback(db *d)
     return DB_OK;
 }
 
-db_stmt *db_prepare(db *d, const char *sql)
+static db_stmt *sq_prepare(db *d, const char *sql)
 {
     for (struct db_stmt *s = d->cache; s; s = s->next)
         if (strcmp(s->sql, sql) == 0) {
@@ -276,24 +275,24 @@ static int bind_rc(db_stmt *s, int rc)
 {
     return rc == SQLITE_OK ? DB_OK : set_err(s->owner, rc);
 }
-int db_bind_int(db_stmt *s, int i, int64_t v)
+static int sq_bind_int(db_stmt *s, int i, int64_t v)
 {
     return bind_rc(s, sqlite3_bind_int64(s->st, i, v));
 }
-int db_bind_text(db_stmt *s, int i, const char *v)
+static int sq_bind_text(db_stmt *s, int i, const char *v)
 {
     return bind_rc(s, v ? sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s->st, i));
 }
-int db_bind_blob(db_stmt *s, int i, const void *v, size_t n)
+static int sq_bind_blob(db_stmt *s, int i, const void *v, size_t n)
 {
     return bind_rc(s, sqlite3_bind_blob64(s->st, i, v, n, SQLITE_TRANSIENT));
 }
-int db_bind_null(db_stmt *s, int i)
+static int sq_bind_null(db_stmt *s, int i)
 {
     return bind_rc(s, sqlite3_bind_null(s->st, i));
 }
 
-int db_step(db_stmt *s)
+static int sq_step(db_stmt *s)
 {
     int rc = sqlite3_step(s->st);
     if (rc == SQLITE_ROW) return DB_ROW;
@@ -306,39 +305,93 @@ int db_step(db_stmt *s)
     return DB_ERR;
 }
 
-int db_reset(db_stmt *s)
+static int sq_reset(db_stmt *s)
 {
     sqlite3_reset(s->st);
     return DB_OK;
 }
-int64_t db_col_int(db_stmt *s, int i)
+static int64_t sq_col_int(db_stmt *s, int i)
 {
     return sqlite3_column_int64(s->st, i);
 }
-const char *db_col_text(db_stmt *s, int i)
+static const char *sq_col_text(db_stmt *s, int i)
 {
     return (const char *)sqlite3_column_text(s->st, i);
 }
-const void *db_col_blob(db_stmt *s, int i, size_t *n)
+static const void *sq_col_blob(db_stmt *s, int i, size_t *n)
 {
     const void *p = sqlite3_column_blob(s->st, i);
     *n = (size_t)sqlite3_column_bytes(s->st, i);
     return p;
 }
-int db_col_is_null(db_stmt *s, int i)
+static int sq_col_is_null(db_stmt *s, int i)
 {
     return sqlite3_column_type(s->st, i) == SQLITE_NULL;
 }
 
-int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
+/* the first column of SQL's first row with up to two text arguments (*found 0: no row) */
+static int sq_query(db *d, const char *sql, const char *a, const char *b, int64_t *out, int *found)
 {
-    db_stmt *s = db_prepare(d, sql);
-    if (!s) return DB_ERR;
-    if (text_arg && db_bind_text(s, 1, text_arg)) return DB_ERR;
-    int rc = db_step(s);
+    db_stmt *s = sq_prepare(d, sql);
+    if (!s || (a && sq_bind_text(s, 1, a)) || (b && sq_bind_text(s, 2, b))) return DB_ERR;
+    int rc = sq_step(s);
     if (rc == DB_ERR) return DB_ERR;
     *found = rc == DB_ROW;
-    *out = rc == DB_ROW ? db_col_int(s, 0) : 0;
-    db_reset(s);
+    *out = rc == DB_ROW ? sq_col_int(s, 0) : 0;
+    sq_reset(s);
     return DB_OK;
 }
+
+static int sq_has_table(db *d, const char *table, int *has)
+{
+    int64_t n;
+    int found;
+    if (sq_query(d, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name=?", table, NULL, &n, &found))
+        return DB_ERR;
+    *has = n > 0;
+    return DB_OK;
+}
+
+static int sq_has_column(db *d, const char *table, const char *column, int *has)
+{
+    int64_t n;
+    int found;
+    if (sq_query(d, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", table, column, &n, &found))
+        return DB_ERR;
+    *has = n > 0;
+    return DB_OK;
+}
+
+static int sq_data_version(db *d, int64_t *v, int *found)
+{
+    return sq_query(d, "PRAGMA data_version", NULL, NULL, v, found);
+}
+
+const struct db_ops db_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .target = sq_target,
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .in_tx = sq_in_tx,
+    .prepare = sq_prepare,
+    .bind_int = sq_bind_int,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .col_is_null = sq_col_is_null,
+    .changes = sq_changes,
+    .errmsg = sq_errmsg,
+    .errkind = sq_errkind,
+    .has_table = sq_has_table,
+    .has_column = sq_has_column,
+    .data_version = sq_data_version,
+};

@@ -28,9 +28,12 @@ int reg_migrate_to(reg *r, int64_t target)
     int rc;
     if ((rc = reg_schema_version(r, &v))) return rc;
     if (v >= target) return 0;
+    int pg = strcmp(db_backend(r->d), "sqlite") != 0;
+    const struct schema_step *steps = pg ? schema_pg_steps : schema_steps;
+    size_t nsteps = pg ? schema_pg_nsteps : schema_nsteps;
     if ((rc = reg_begin(r))) return rc;
-    for (size_t i = 0; i < schema_nsteps; i++) {
-        const struct schema_step *st = &schema_steps[i];
+    for (size_t i = 0; i < nsteps; i++) {
+        const struct schema_step *st = &steps[i];
         if (st->version <= v || st->version > target) continue;
         if ((rc = migrate_step(r, st, v))) {
             reg_rollback(r);
@@ -39,7 +42,8 @@ int reg_migrate_to(reg *r, int64_t target)
         v = st->version;
     }
     if (v == 1 || target >= 1) {
-        db_stmt *s = db_prepare(r->d, "INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'klartext')");
+        db_stmt *s = db_prepare(
+            r->d, "INSERT INTO meta(key, value) VALUES ('application', 'klartext') ON CONFLICT DO NOTHING");
         if (!s || db_step(s) != DB_DONE) {
             rc = reg_dberr(r);
             reg_rollback(r);

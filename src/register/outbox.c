@@ -273,12 +273,13 @@ int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *conte
         db_reset(s);
         return 0;
     }
-    s = db_prepare(d, "INSERT INTO notice_dict(incident_id, created_at, sha256, content) VALUES (?, ?, ?, ?)");
+    s = db_prepare(d, "INSERT INTO notice_dict(incident_id, created_at, sha256, content) VALUES (?, ?, ?, ?) "
+                      "RETURNING id");
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, at) || db_bind_text(s, 3, hex) ||
-        db_bind_blob(s, 4, content, len) || db_step(s) != DB_DONE)
+        db_bind_blob(s, 4, content, len) || db_step(s) != DB_ROW)
         return reg_dberr(r);
-    int found;
-    if (db_query_int(d, "SELECT last_insert_rowid()", NULL, id, &found) || !found) return reg_dberr(r);
+    *id = db_col_int(s, 0);
+    db_reset(s);
     return 0;
 }
 
@@ -477,7 +478,8 @@ int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_pro
         "SELECT n.notice_id, n.rcpt_masked, o.state, o.attempts, o.permanent, coalesce(o.reply, '') FROM outbox o "
         "JOIN notice n ON n.id = o.notice WHERE o.incident_id = ? AND o.state IN ('failed', 'sending') "
         "ORDER BY n.seq LIMIT ?");
-    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, (int64_t)limit)) return reg_dberr(r);
+    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit))
+        return reg_dberr(r);
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -661,9 +663,9 @@ int outbox_find_email(reg *r, const char *local_at, const char *domain, size_t m
 {
     *out = NULL;
     *n = 0;
-    db_stmt *s = db_prepare(reg_db(r), INFO_SQL
-                            "WHERE substr(n.rcpt, 1, length(?1)) = ?1 AND lower(substr(n.rcpt, length(?1) + 1)) = ?2 "
-                            "ORDER BY n.created_at DESC, n.id DESC");
+    db_stmt *s = db_prepare(reg_db(r), INFO_SQL "WHERE substr(n.rcpt, 1, length(CAST(?1 AS TEXT))) = ?1 "
+                                                "AND lower(substr(n.rcpt, length(CAST(?1 AS TEXT)) + 1)) = ?2 "
+                                                "ORDER BY n.created_at DESC, n.id DESC");
     if (!s || db_bind_text(s, 1, local_at) || db_bind_text(s, 2, domain)) return reg_dberr(r);
     return info_rows(r, s, max, out, n);
 }
@@ -703,9 +705,15 @@ int outbox_log_entry(reg *r, const char *notice_id, int64_t *idx, int *own, int 
         return 0;
     }
     /* notify committed to a batch of notices at once before: ref "FIRST..LAST" */
-    db_stmt *s = db_prepare(reg_db(r), "SELECT idx FROM tlog_entry WHERE kind = 'notice' AND instr(ref, '..') > 0 "
-                                       "AND ?1 >= substr(ref, 1, instr(ref, '..') - 1) "
-                                       "AND ?1 <= substr(ref, instr(ref, '..') + 2) ORDER BY idx DESC LIMIT 1");
+    /* SQLite has instr(), PostgreSQL strpos(): the one statement here that needs a variant */
+    db_stmt *s = db_prepare(reg_db(r),
+                            strcmp(db_backend(reg_db(r)), "sqlite")
+                                ? "SELECT idx FROM tlog_entry WHERE kind = 'notice' AND strpos(ref, '..') > 0 "
+                                  "AND ?1 >= substr(ref, 1, strpos(ref, '..') - 1) "
+                                  "AND ?1 <= substr(ref, strpos(ref, '..') + 2) ORDER BY idx DESC LIMIT 1"
+                                : "SELECT idx FROM tlog_entry WHERE kind = 'notice' AND instr(ref, '..') > 0 "
+                                  "AND ?1 >= substr(ref, 1, instr(ref, '..') - 1) "
+                                  "AND ?1 <= substr(ref, instr(ref, '..') + 2) ORDER BY idx DESC LIMIT 1");
     if (!s || db_bind_text(s, 1, notice_id)) return reg_dberr(r);
     int st = db_step(s);
     if (st == DB_ROW) {

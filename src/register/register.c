@@ -78,13 +78,32 @@ void reg_close(reg *r)
     free(r);
 }
 
+int reg_is_pg(const reg *r)
+{
+    return strcmp(db_backend(r->d), "sqlite") != 0;
+}
+
+int reg_pg_notify_lock(reg *r)
+{
+    int64_t got = 0;
+    int found = 0;
+    /* the key: "klartext" in ASCII + 1 (db_pg.c's write lock is + 0) */
+    if (db_query_int(r->d, "SELECT pg_try_advisory_lock(7741853290462722165)", NULL, &got, &found)) return reg_dberr(r);
+    if (!found || !got)
+        return reg_fail(r, 1, "another 'klartext notify' is working on this register (register '%s')", r->path);
+    return 0;
+}
+
+int reg_target_is_url(const char *target)
+{
+    return db_is_url(target);
+}
+
 int reg_schema_version(reg *r, int64_t *v)
 {
-    int found;
-    int64_t n;
-    if (db_query_int(r->d, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='meta'", NULL, &n, &found))
-        return reg_dberr(r);
-    if (!n) {
+    int has;
+    if (db_has_table(r->d, "meta", &has)) return reg_dberr(r);
+    if (!has) {
         *v = 0;
         return 0;
     }
@@ -101,6 +120,6 @@ int reg_data_version(reg *r, int64_t *v)
 {
     int found = 0;
     *v = -1;
-    if (db_query_int(r->d, "PRAGMA data_version", NULL, v, &found)) return reg_dberr(r);
+    if (db_data_version(r->d, v, &found)) return reg_dberr(r);
     return found ? 0 : reg_fail(r, 1, "register '%s': no data version", r->path);
 }

@@ -45,6 +45,17 @@ int reg_begin(reg *r);
 int reg_commit(reg *r);
 void reg_rollback(reg *r);
 
+/* 1 when TARGET names a PostgreSQL register (a libpq URI "postgresql://…" or "postgres://…"),
+ * 0 for a SQLite file */
+int reg_target_is_url(const char *target);
+
+/* 1 for a register in a PostgreSQL database, 0 for a SQLite file */
+int reg_is_pg(const reg *r);
+/* A PostgreSQL register's lock for one sender (what notify's lock file is for a SQLite file):
+ * a session advisory lock, held until the handle is closed. 0 when taken, 1 with reg_err when
+ * another connection holds it or the query fails. */
+int reg_pg_notify_lock(reg *r);
+
 /* schema version stored in the file */
 int reg_schema_version(reg *r, int64_t *v);
 /* A counter that changes whenever another connection commits a change to the register (a

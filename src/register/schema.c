@@ -438,11 +438,9 @@ static int v11_columns(db *d)
     };
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         char sql[200];
-        int64_t n = 0;
-        int found = 0;
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = ?", cols[i][0]);
-        if (db_query_int(d, sql, cols[i][1], &n, &found)) return -1;
-        if (n) continue;
+        int has = 0;
+        if (db_has_column(d, cols[i][0], cols[i][1], &has)) return -1;
+        if (has) continue;
         snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", cols[i][0], cols[i][1], cols[i][2]);
         if (db_exec(d, sql)) return -1;
     }

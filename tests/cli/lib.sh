@@ -15,7 +15,18 @@ TRASH=$(mktemp -d "${TMPDIR:-/tmp}/klartext-t.XXXXXX")
 cd "$TRASH" || exit 1
 export HOME="$TRASH"
 export KLARTEXT_NOW=${KLARTEXT_NOW:-2026-11-21T10:00:00Z}
-unset KLARTEXT_DB KLARTEXT_REGIME
+unset KLARTEXT_DB KLARTEXT_REGIME KLARTEXT_KEYS
+# KLARTEXT_TEST_DB=pg: the register a test makes without --db (klartext.db) is a fresh database
+# on a throwaway PostgreSQL cluster instead (tests/pg.sh; the cluster of tests/run when it
+# started one, else the script's own); its key files are in the current directory (the trash).
+# A test that needs the SQLite file itself (sqlite3, a damaged file) checks test_on_pg.
+test_on_pg() { [ "${KLARTEXT_TEST_DB:-sqlite}" = pg ]; }
+if test_on_pg; then
+    . "$TEST_DIR/../pg.sh"
+    if [ -z "${PGHOST:-}" ] || ! [ -S "$PGHOST/.s.PGSQL.${PGPORT:-5432}" ]; then pg_start || exit 1; fi
+    KLARTEXT_DB=$(pg_newdb) || exit 1
+    export KLARTEXT_DB
+fi
 export LC_ALL=C.UTF-8
 test_count=0 test_failures=0
 

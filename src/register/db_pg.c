@@ -1,0 +1,580 @@
+/* db_pg.c — the PostgreSQL backend of db.h (libpq): a register in a database named by a libpq
+ * URI (libpq's environment variables, ~/.pgpass and sslmode apply as in psql).
+ *
+ * SQL is the register's portable text: '?' and '?N' become $n, `COLLATE BINARY` becomes
+ * `COLLATE "C"` (the tables' text columns are "C" already, so that order and comparison are
+ * byte-wise as in SQLite). Statements are prepared once per connection (named "k1", "k2", …)
+ * and cached by their text; parameters go as text (blobs as binary bytea), results come as
+ * text and are read through the column API: integers parsed, booleans 't'/'f' as 1/0, bytea
+ * decoded. A result is held whole, so a caller may run other statements while it steps.
+ *
+ * Writers are serialised like SQLite's BEGIN IMMEDIATE: db_begin takes one transaction-level
+ * advisory lock (DB_PG_WRITE_LOCK) before anything else, so two writers never interleave and
+ * the transparency log and the audit chain stay one sequence. Errors: SQLSTATE class 23 and
+ * the append-only triggers' exceptions are DB_ECONSTRAINT, 40001/40P01/55P03 DB_EBUSY, a lost
+ * connection DB_EIO with a message that says so. */
+#include "register/db_impl.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BYTEA_OID 17
+#define BOOL_OID 16
+#define TEXT_OID 25
+/* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
+#define DB_PG_WRITE_LOCK "7741853290462722164"
+
+struct db_stmt {
+    db *owner; /* first: struct db_stmt_head */
+    char *sql;
+    char name[24];
+    int nparams;
+    char **vals; /* nparams values (NULL: SQL NULL) */
+    int *lens, *fmts;
+    PGresult *res;
+    int row, nrows, nfields, executed;
+    unsigned char **dec; /* decoded bytea of the current row, per column */
+    size_t *declen;
+    struct db_stmt *next;
+};
+
+struct db {
+    struct db_head head; /* first */
+    PGconn *c;
+    char *target; /* the URI without its password */
+    char err[512];
+    int kind, in_tx, changes, nstmt;
+    struct db_stmt *cache;
+};
+
+static void pg_close(db *d);
+
+/* the URI as it may be shown: "postgresql://user:secret@host/db" → "postgresql://user@host/db" */
+static char *shown_uri(const char *uri)
+{
+    const char *scheme = strstr(uri, "://");
+    char *out = xstrdup(uri);
+    if (!scheme) return out;
+    const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@') at = p;
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) return out;
+    size_t head = (size_t)(colon - uri);
+    memmove(out + head, out + (at - uri), strlen(at) + 1);
+    return out;
+}
+
+/* libpq's messages end with a newline and may have a second line ("DETAIL: …"): the first line */
+static void first_line(char *dst, size_t n, const char *msg)
+{
+    size_t len = strcspn(msg ? msg : "", "\n");
+    snprintf(dst, n, "%.*s", (int)len, msg ? msg : "");
+}
+
+static int lost(db *d)
+{
+    return PQstatus(d->c) == CONNECTION_BAD;
+}
+
+static int set_err_msg(db *d, const char *sqlstate, const char *msg)
+{
+    char m[400];
+    first_line(m, sizeof m, msg);
+    d->kind = DB_EIO;
+    if (sqlstate && strncmp(sqlstate, "23", 2) == 0) d->kind = DB_ECONSTRAINT;
+    else if (sqlstate && (!strcmp(sqlstate, "40001") || !strcmp(sqlstate, "40P01") || !strcmp(sqlstate, "55P03")))
+        d->kind = DB_EBUSY;
+    if (lost(d))
+        snprintf(d->err, sizeof d->err, "register '%s': lost the connection to the PostgreSQL server (%s)", d->target,
+                 m[0] ? m : "no reply");
+    else if (d->kind == DB_EBUSY)
+        snprintf(d->err, sizeof d->err,
+                 "register '%s' is busy with another klartext process (try again when it has finished): %s", d->target,
+                 m);
+    else snprintf(d->err, sizeof d->err, "register '%s': %s", d->target, m);
+    return DB_ERR;
+}
+
+static int set_err_res(db *d, const PGresult *res)
+{
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    return set_err_msg(d, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL, msg ? msg : PQerrorMessage(d->c));
+}
+
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+/* run SQL without parameters; DB_OK or DB_ERR */
+static int pg_exec(db *d, const char *sql)
+{
+    PGresult *res = PQexec(d->c, sql);
+    ExecStatusType st = PQresultStatus(res);
+    int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? DB_OK : set_err_res(d, res);
+    if (rc == DB_OK) d->changes = atoi(PQcmdTuples(res));
+    PQclear(res);
+    return rc;
+}
+
+/* 1 when the database's schema holds a table of that name */
+static int table_exists(db *d, const char *table, int *has)
+{
+    const char *v[1] = {table};
+    PGresult *res = PQexecParams(d->c, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        set_err_res(d, res);
+        PQclear(res);
+        return DB_ERR;
+    }
+    *has = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return DB_OK;
+}
+
+static int open_check(db *d, int flags, char *err, size_t errlen, int *kind)
+{
+    int has = 0;
+    if (pg_exec(d, "SET client_min_messages = warning; SET lock_timeout = '120s'") || table_exists(d, "meta", &has)) {
+        snprintf(err, errlen, "%s", d->err);
+        *kind = d->kind;
+        return 1;
+    }
+    if ((flags & DB_OPEN_CREATE) && has) {
+        snprintf(err, errlen,
+                 "'%s' already holds a klartext register (or a table 'meta'): klartext will not initialise over an "
+                 "existing register",
+                 d->target);
+        return 1;
+    }
+    if (!(flags & DB_OPEN_CREATE) && !has) {
+        *kind = DB_ENOTFOUND;
+        snprintf(err, errlen,
+                 "'%s' is not a klartext register: the database has no klartext tables (create them with "
+                 "'klartext init --db URL')",
+                 d->target);
+        return 1;
+    }
+    if ((flags & DB_OPEN_READONLY) && pg_exec(d, "SET default_transaction_read_only = on")) {
+        snprintf(err, errlen, "%s", d->err);
+        return 1;
+    }
+    return 0;
+}
+
+static db *pg_open(const char *target, int flags, char *err, size_t errlen, int *kind)
+{
+    *kind = DB_EIO;
+    db *d = xcalloc(1, sizeof *d);
+    d->head.ops = &db_pg_ops;
+    d->target = shown_uri(target);
+    d->c = PQconnectdb(target);
+    if (PQstatus(d->c) != CONNECTION_OK) {
+        char m[400];
+        first_line(m, sizeof m, PQerrorMessage(d->c));
+        snprintf(err, errlen, "cannot connect to the PostgreSQL register '%s': %s", d->target, m);
+        pg_close(d);
+        return NULL;
+    }
+    PQsetNoticeProcessor(d->c, quiet, NULL);
+    if (open_check(d, flags, err, errlen, kind)) {
+        pg_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+static void stmt_clear_result(struct db_stmt *s)
+{
+    for (int i = 0; s->dec && i < s->nfields; i++) {
+        free(s->dec[i]);
+        s->dec[i] = NULL;
+    }
+    free(s->dec);
+    free(s->declen);
+    s->dec = NULL;
+    s->declen = NULL;
+    PQclear(s->res);
+    s->res = NULL;
+    s->executed = 0;
+    s->row = s->nrows = s->nfields = 0;
+}
+
+static void stmt_clear_bindings(struct db_stmt *s)
+{
+    for (int i = 0; i < s->nparams; i++) {
+        free(s->vals[i]);
+        s->vals[i] = NULL;
+        s->lens[i] = 0;
+        s->fmts[i] = 0;
+    }
+}
+
+static void pg_close(db *d)
+{
+    for (struct db_stmt *s = d->cache, *n; s; s = n) {
+        n = s->next;
+        stmt_clear_result(s);
+        stmt_clear_bindings(s);
+        free(s->vals);
+        free(s->lens);
+        free(s->fmts);
+        free(s->sql);
+        free(s);
+    }
+    if (d->in_tx && !lost(d)) pg_exec(d, "ROLLBACK");
+    PQfinish(d->c);
+    free(d->target);
+    free(d);
+}
+
+static const char *pg_target(const db *d)
+{
+    return d->target;
+}
+static const char *pg_errmsg(const db *d)
+{
+    return d->err;
+}
+static int pg_errkind(const db *d)
+{
+    return d->kind;
+}
+static int pg_in_tx(const db *d)
+{
+    return d->in_tx;
+}
+static int pg_changes(db *d)
+{
+    return d->changes;
+}
+
+static int pg_begin(db *d)
+{
+    if (d->in_tx) {
+        snprintf(d->err, sizeof d->err, "internal error: nested transaction");
+        d->kind = DB_EIO;
+        return DB_ERR;
+    }
+    if (pg_exec(d, "BEGIN")) return DB_ERR;
+    d->in_tx = 1;
+    if (pg_exec(d, "SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")")) {
+        char keep[sizeof d->err];
+        int kind = d->kind;
+        memcpy(keep, d->err, sizeof keep);
+        if (!lost(d)) pg_exec(d, "ROLLBACK");
+        d->in_tx = 0;
+        memcpy(d->err, keep, sizeof keep);
+        d->kind = kind;
+        return DB_ERR;
+    }
+    return DB_OK;
+}
+
+static int pg_commit(db *d)
+{
+    int rc = pg_exec(d, "COMMIT");
+    /* a failed COMMIT ends the transaction all the same (it is rolled back) */
+    d->in_tx = 0;
+    return rc;
+}
+
+static int pg_rollback(db *d)
+{
+    if (!d->in_tx) return DB_OK;
+    for (struct db_stmt *s = d->cache; s; s = s->next) stmt_clear_result(s);
+    if (!lost(d)) {
+        PGresult *res = PQexec(d->c, "ROLLBACK");
+        PQclear(res);
+    }
+    d->in_tx = 0;
+    return DB_OK;
+}
+
+/* the register's SQL in PostgreSQL's words ('?'/'?N' → $n, COLLATE BINARY → COLLATE "C");
+   *nparams: the highest parameter number */
+static char *translate(const char *sql, int *nparams)
+{
+    struct buf b;
+    buf_init(&b, BUF_MAX_DEFAULT);
+    int maxp = 0;
+    for (const char *p = sql; *p;) {
+        if (*p == '\'' || *p == '"') {
+            const char *e = strchr(p + 1, *p);
+            size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+            buf_add(&b, p, n);
+            p += n;
+        } else if (*p == '?') {
+            p++;
+            int n = 0;
+            if (*p >= '0' && *p <= '9')
+                while (*p >= '0' && *p <= '9') n = n * 10 + (*p++ - '0');
+            else n = maxp + 1;
+            if (n > maxp) maxp = n;
+            buf_addf(&b, "$%d", n);
+        } else if (strncmp(p, "COLLATE BINARY", 14) == 0) {
+            buf_adds(&b, "COLLATE \"C\"");
+            p += 14;
+        } else {
+            buf_addc(&b, *p++);
+        }
+    }
+    *nparams = maxp;
+    return buf_detach(&b);
+}
+
+/* PQprepare with the parameters' types left to the server; a parameter whose type it cannot
+   tell ("? IS NULL" alone) is text, as SQLite would treat it */
+static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np)
+{
+    Oid *types = xcalloc((size_t)(np ? np : 1), sizeof *types);
+    PGresult *res;
+    for (int tries = 0;; tries++) {
+        res = PQprepare(d->c, name, sql, np, types);
+        const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *dollar = msg ? strchr(msg, '$') : NULL;
+        int n = dollar ? atoi(dollar + 1) : 0;
+        if (tries >= np || !st || strcmp(st, "42P18") || n < 1 || n > np || types[n - 1]) break;
+        types[n - 1] = TEXT_OID;
+        PQclear(res);
+    }
+    free(types);
+    return res;
+}
+
+static db_stmt *pg_prepare(db *d, const char *sql)
+{
+    for (struct db_stmt *s = d->cache; s; s = s->next)
+        if (strcmp(s->sql, sql) == 0) {
+            stmt_clear_result(s);
+            stmt_clear_bindings(s);
+            return s;
+        }
+    int np;
+    char *pgsql = translate(sql, &np);
+    char name[24];
+    snprintf(name, sizeof name, "k%d", d->nstmt + 1);
+    PGresult *res = prepare_typed(d, name, pgsql, np);
+    free(pgsql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        set_err_res(d, res);
+        PQclear(res);
+        return NULL;
+    }
+    PQclear(res);
+    d->nstmt++;
+    struct db_stmt *s = xcalloc(1, sizeof *s);
+    s->owner = d;
+    s->sql = xstrdup(sql);
+    memcpy(s->name, name, sizeof name);
+    s->nparams = np;
+    s->vals = xcalloc((size_t)(np ? np : 1), sizeof *s->vals);
+    s->lens = xcalloc((size_t)(np ? np : 1), sizeof *s->lens);
+    s->fmts = xcalloc((size_t)(np ? np : 1), sizeof *s->fmts);
+    s->next = d->cache;
+    d->cache = s;
+    return s;
+}
+
+static int bind_raw(db_stmt *s, int i, char *v, int len, int fmt)
+{
+    if (i < 1 || i > s->nparams) {
+        free(v);
+        snprintf(s->owner->err, sizeof s->owner->err, "internal error: parameter %d of %d", i, s->nparams);
+        s->owner->kind = DB_EIO;
+        return DB_ERR;
+    }
+    free(s->vals[i - 1]);
+    s->vals[i - 1] = v;
+    s->lens[i - 1] = len;
+    s->fmts[i - 1] = fmt;
+    return DB_OK;
+}
+static int pg_bind_int(db_stmt *s, int i, int64_t v)
+{
+    return bind_raw(s, i, xasprintf("%lld", (long long)v), 0, 0);
+}
+static int pg_bind_text(db_stmt *s, int i, const char *v)
+{
+    return bind_raw(s, i, v ? xstrdup(v) : NULL, 0, 0);
+}
+static int pg_bind_blob(db_stmt *s, int i, const void *v, size_t n)
+{
+    char *c = xmalloc(n ? n : 1);
+    if (n) memcpy(c, v, n);
+    return bind_raw(s, i, c, (int)n, 1);
+}
+static int pg_bind_null(db_stmt *s, int i)
+{
+    return bind_raw(s, i, NULL, 0, 0);
+}
+
+static void drop_row_decoded(db_stmt *s)
+{
+    for (int i = 0; s->dec && i < s->nfields; i++) {
+        free(s->dec[i]);
+        s->dec[i] = NULL;
+    }
+}
+
+static int pg_step(db_stmt *s)
+{
+    db *d = s->owner;
+    if (!s->executed) {
+        stmt_clear_result(s);
+        s->res = PQexecPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0);
+        ExecStatusType st = PQresultStatus(s->res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            set_err_res(d, s->res);
+            stmt_clear_result(s);
+            return DB_ERR;
+        }
+        s->executed = 1;
+        s->row = -1;
+        s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+        s->nfields = PQnfields(s->res);
+        const char *ct = PQcmdTuples(s->res);
+        d->changes = *ct ? atoi(ct) : s->nrows;
+        if (s->nfields) {
+            s->dec = xcalloc((size_t)s->nfields, sizeof *s->dec);
+            s->declen = xcalloc((size_t)s->nfields, sizeof *s->declen);
+        }
+    }
+    drop_row_decoded(s);
+    if (++s->row < s->nrows) return DB_ROW;
+    stmt_clear_result(s); /* done: the next step runs the statement again, as in SQLite */
+    return DB_DONE;
+}
+
+static int pg_reset(db_stmt *s)
+{
+    stmt_clear_result(s);
+    return DB_OK;
+}
+
+static int col_ok(db_stmt *s, int i)
+{
+    return s->res && s->row >= 0 && s->row < s->nrows && i >= 0 && i < s->nfields;
+}
+
+static int pg_col_is_null(db_stmt *s, int i)
+{
+    return !col_ok(s, i) || PQgetisnull(s->res, s->row, i);
+}
+
+static int64_t pg_col_int(db_stmt *s, int i)
+{
+    if (pg_col_is_null(s, i)) return 0;
+    const char *v = PQgetvalue(s->res, s->row, i);
+    if (PQftype(s->res, i) == BOOL_OID) return v[0] == 't';
+    return strtoll(v, NULL, 10);
+}
+
+/* the bytes of a bytea column, decoded once per row, with a NUL after them (a text read) */
+static const unsigned char *bytea(db_stmt *s, int i, size_t *n)
+{
+    if (!s->dec[i]) {
+        size_t len = 0;
+        unsigned char *p = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, i), &len);
+        s->dec[i] = xmalloc(len + 1);
+        if (p && len) memcpy(s->dec[i], p, len);
+        s->dec[i][len] = 0;
+        s->declen[i] = len;
+        PQfreemem(p);
+    }
+    *n = s->declen[i];
+    return s->dec[i];
+}
+
+static const char *pg_col_text(db_stmt *s, int i)
+{
+    if (pg_col_is_null(s, i)) return NULL;
+    if (PQftype(s->res, i) != BYTEA_OID) return PQgetvalue(s->res, s->row, i);
+    size_t n;
+    return (const char *)bytea(s, i, &n);
+}
+
+static const void *pg_col_blob(db_stmt *s, int i, size_t *n)
+{
+    *n = 0;
+    if (pg_col_is_null(s, i)) return NULL;
+    if (PQftype(s->res, i) != BYTEA_OID) {
+        *n = (size_t)PQgetlength(s->res, s->row, i);
+        return PQgetvalue(s->res, s->row, i);
+    }
+    const unsigned char *p = bytea(s, i, n);
+    return *n ? p : NULL;
+}
+
+static int pg_has_table(db *d, const char *table, int *has)
+{
+    return table_exists(d, table, has);
+}
+
+static int pg_has_column(db *d, const char *table, const char *column, int *has)
+{
+    const char *v[2] = {table, column};
+    PGresult *res = PQexecParams(
+        d->c,
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = $1 AND column_name = $2",
+        2, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        set_err_res(d, res);
+        PQclear(res);
+        return DB_ERR;
+    }
+    *has = atoi(PQgetvalue(res, 0, 0)) > 0;
+    PQclear(res);
+    return DB_OK;
+}
+
+static int pg_data_version(db *d, int64_t *v, int *found)
+{
+    PGresult *res = PQexec(d->c, "SELECT coalesce(max(id), 0) FROM audit");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        set_err_res(d, res);
+        PQclear(res);
+        return DB_ERR;
+    }
+    *v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *found = 1;
+    PQclear(res);
+    return DB_OK;
+}
+
+const struct db_ops db_pg_ops = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .target = pg_target,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .in_tx = pg_in_tx,
+    .prepare = pg_prepare,
+    .bind_int = pg_bind_int,
+    .bind_text = pg_bind_text,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .reset = pg_reset,
+    .col_int = pg_col_int,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+    .col_is_null = pg_col_is_null,
+    .changes = pg_changes,
+    .errmsg = pg_errmsg,
+    .errkind = pg_errkind,
+    .has_table = pg_has_table,
+    .has_column = pg_has_column,
+    .data_version = pg_data_version,
+};

@@ -1,0 +1,52 @@
+# tests/pg.sh — a throwaway PostgreSQL 15 cluster for a test suite. Source it, then:
+#   pg_available || skip …        # the server binaries are installed
+#   pg_start                      # initdb + pg_ctl start; stopped when the shell exits
+#   url=$(pg_newdb)               # a fresh, empty database: postgresql:///kt_N
+# The server runs as an unprivileged user (PostgreSQL refuses root: as root it runs as
+# `postgres`, or `nobody`), listens only on a Unix socket in its own directory under /tmp (a
+# suite's TMPDIR may be 0700, which that user cannot enter) and trusts local connections.
+# libpq finds it through PGHOST/PGPORT/PGUSER, which pg_start exports, so the URLs stay short.
+# PG_BIN overrides /usr/lib/postgresql/15/bin.
+: "${PG_BIN:=/usr/lib/postgresql/15/bin}"
+PG_DIR='' PG_NDB=0
+
+pg_available() { [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; }
+
+pg_as() {  # run a server command as the cluster's owner
+    if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OWNER" -- "$@"; else "$@"; fi
+}
+
+pg_stop() {
+    [ -n "$PG_DIR" ] || return 0
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
+    rm -rf "$PG_DIR"
+    PG_DIR=''
+}
+
+pg_start() {
+    PG_OWNER=postgres
+    id -u postgres >/dev/null 2>&1 || PG_OWNER=nobody
+    PG_DIR=$(mktemp -d /tmp/klartext-pg.XXXXXX) || return 1
+    chmod 755 "$PG_DIR"
+    [ "$(id -u)" = 0 ] && chown "$PG_OWNER" "$PG_DIR"
+    # a Unix socket only: the port just names the socket file, no TCP port is taken
+    PG_PORT=5432
+    pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U klartext -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
+        || { cat "$PG_DIR/initdb.log"; return 1; }
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" \
+        start >/dev/null || { cat "$PG_DIR/server.log"; return 1; }
+    export PGHOST="$PG_DIR" PGPORT="$PG_PORT" PGUSER=klartext PGDATABASE=postgres
+    trap 'pg_stop' EXIT
+}
+
+# a new empty database; prints its URL
+pg_newdb() {
+    PG_NDB=$((PG_NDB + 1))
+    local name="kt_$$_$PG_NDB"
+    "$PG_BIN/psql" -qAtX -d postgres -c "CREATE DATABASE $name" >/dev/null || return 1
+    echo "postgresql:///$name"
+}
+
+# psql on a database of the cluster: pg_sql URL SQL
+pg_sql() { "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
