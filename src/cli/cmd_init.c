@@ -107,7 +107,10 @@ rollback:
     reg_rollback(r);
 out:
     reg_close(r);
-    if (rc && created) remove_register(ctx->db_path);
+    if (rc && created) {
+        if (reg_target_is_url(ctx->db_path)) reg_pg_drop_new(ctx->db_path);
+        else remove_register(ctx->db_path);
+    }
     for (size_t i = 0; i < org_nkeys; i++) free(vals[i]);
     free(keypath);
     free(pubpath);

@@ -111,3 +111,16 @@ fail:
     reg_close(r);
     return rc;
 }
+
+void reg_pg_drop_new(const char *target)
+{
+    char err[REG_ERRLEN];
+    int kind;
+    db *d = db_is_url(target) ? db_open(target, 0, err, sizeof err, &kind) : NULL;
+    if (!d) return;
+    if (db_begin(d) == DB_OK) {
+        if (db_exec(d, schema_pg_drop) == DB_OK) db_commit(d);
+        else db_rollback(d);
+    }
+    db_close(d);
+}

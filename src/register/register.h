@@ -56,6 +56,10 @@ int reg_is_pg(const reg *r);
  * another connection holds it or the query fails. */
 int reg_pg_notify_lock(reg *r);
 
+/* Undo the register a failed `init` made in the PostgreSQL database TARGET (a SQLite file is
+ * removed by init itself): drop its tables in one transaction. Best effort, no message. */
+void reg_pg_drop_new(const char *target);
+
 /* schema version stored in the file */
 int reg_schema_version(reg *r, int64_t *v);
 /* A counter that changes whenever another connection commits a change to the register (a

@@ -17,4 +17,5 @@ extern const struct schema_step schema_steps[]; /* SQLite (schema.c) */
 extern const size_t schema_nsteps;
 extern const struct schema_step schema_pg_steps[]; /* PostgreSQL (schema_pg.c): the same versions */
 extern const size_t schema_pg_nsteps;
+extern const char schema_pg_drop[]; /* drops every table and function of schema_pg_steps */
 #endif

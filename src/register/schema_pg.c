@@ -382,3 +382,13 @@ const struct schema_step schema_pg_steps[] = {
      pv11},
 };
 const size_t schema_pg_nsteps = sizeof schema_pg_steps / sizeof schema_pg_steps[0];
+
+/* every table and function of the steps above, for undoing a failed `init` (a step that adds a
+   table or function adds it here too) */
+const char schema_pg_drop[] =
+    "DROP TABLE IF EXISTS meta, org, incident, event, audit, scan, scan_input, scan_sample, exposure, exposure_viewer,"
+    " scan_hour, subject_import, subject, assessment, assessment_input, assessment_reason, decision, filing,"
+    " tlog_entry, tlog_checkpoint, incident_statement, notice_approval, notice, outbox, notice_event, agent,"
+    " notice_dict, purge, purge_scan, purge_field, purge_word, notice_bounce CASCADE;\n"
+    "DROP FUNCTION IF EXISTS kt_refuse(), kt_notice_append_only_u(), kt_notice_event_append_only_u(),"
+    " kt_notice_dict_append_only_u(), kt_notice_bounce_append_only_u() CASCADE;\n";

@@ -75,4 +75,9 @@ test_expect_code 1 'a register of a newer klartext is refused with both versions
 test_expect_code 1 'init over an existing register is refused' '
     klartext --db "$URL" init 2>e; rc=$?; grep_q "will not initialise" e; exit $rc
 '
+test_expect_code 1 'an init that fails after the schema was made leaves no tables behind' '
+    u=$(pg_newdb) && KLARTEXT_KEYS=/nonexistent/dir klartext --db "$u" init 2>e; rc=$?
+    grep_q "signing key" e && [ "$(pg_sql "$u" "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" = 0 ]
+    exit $rc
+'
 test_done

@@ -41,7 +41,7 @@ klartext incident publish 2026-0001 --lang en --statement "First version." >/dev
 test_expect_success 'build the API test program' '
     # link with the sanitizers the library was built with (whatever its directory is called)
     san=; nm "$build/libklartext.a" >syms.txt 2>/dev/null; grep -q "__asan_" syms.txt && san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-    pkgs="libsodium sqlite3 jansson libpcre2-8 zlib libzstd libcurl libmicrohttpd"
+    pkgs="libsodium sqlite3 libpq jansson libpcre2-8 zlib libzstd libcurl libmicrohttpd"
     pkg-config --exists libisal && pkgs="$pkgs libisal"
     ${CC:-cc} -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Wno-unused-parameter -I"$SRC_DIR/src" -I"$SRC_DIR/tests/unit" \
         $(pkg-config --cflags jansson libsodium) $san -o store_api "$SRC_DIR/tests/tlog/store_api.c" \
