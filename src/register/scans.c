@@ -157,11 +157,9 @@ static int store_viewers_hours(reg *r, int64_t scan_id, const scan_result *res, 
     for (size_t i = 0; i < scan_result_pairs(res); i++) {
         struct scan_pair p;
         scan_result_pair(res, i, &p);
-        char vh[2 * SCAN_HASH_LEN + 1];
-        hex(p.hash, SCAN_HASH_LEN, vh);
         db_bind_int(s, 1, scan_id);
         db_bind_text(s, 2, p.subject);
-        db_bind_text(s, 3, vh);
+        db_bind_blob(s, 3, p.hash, SCAN_HASH_LEN);
         db_bind_text(s, 4, p.kind == SCAN_VIEWER_USER ? "signed-in" : "anonymous");
         db_bind_text(s, 5, keep_viewers ? p.identity : NULL);
         db_bind_int(s, 6, (int64_t)p.views);

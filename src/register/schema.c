@@ -447,6 +447,89 @@ static int v11_columns(db *d)
     return 0;
 }
 
+/* v12: the per-person tables at millions of people (issue 19, docs/performance.md "Storing
+   millions"): exposure and exposure_viewer become WITHOUT ROWID tables clustered on their
+   primary keys, so that each row is stored once instead of once in the table and once more in
+   the primary key's index, and rows are read back in key order without a sort; a viewer's keyed
+   hash is its 16 bytes (a BLOB) instead of 32 hex digits. Old rows are copied over, the old
+   viewer hex decoded (v12_viewers). Nothing else changes: columns, names and meanings stay. */
+static const char v12[] =
+    "CREATE TABLE exposure_v12 (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  subject TEXT NOT NULL,\n"
+    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,\n"
+    "  views INTEGER NOT NULL, viewers INTEGER NOT NULL,\n"
+    "  signed_in_viewers INTEGER NOT NULL, anonymous_viewers INTEGER NOT NULL,\n"
+    "  pages TEXT NOT NULL, fields TEXT NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, subject)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "INSERT INTO exposure_v12 SELECT scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,\n"
+    "  anonymous_viewers, pages, fields FROM exposure ORDER BY scan_id, subject;\n"
+    "DROP TABLE exposure;\n"
+    "ALTER TABLE exposure_v12 RENAME TO exposure;\n"
+    "CREATE TABLE exposure_viewer_v12 (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  subject TEXT NOT NULL,\n"
+    "  viewer BLOB NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  identity TEXT,\n"
+    "  views INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, subject, viewer)\n"
+    ") STRICT, WITHOUT ROWID;\n";
+
+static int unhex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* the hash of an old row as bytes: HX (N chars) decoded into BIN when it is even-length hex, as
+   klartext wrote it; *len 0 when it is not (then it is kept as it is) */
+static void v12_unhex(const char *hx, size_t n, unsigned char *bin, size_t cap, size_t *len)
+{
+    *len = 0;
+    if (n % 2 || n / 2 > cap) return;
+    for (size_t k = 0; k < n / 2; k++) {
+        int hi = unhex_digit(hx[2 * k]), lo = unhex_digit(hx[2 * k + 1]);
+        if (hi < 0 || lo < 0) return;
+        bin[k] = (unsigned char)(hi << 4 | lo);
+    }
+    *len = n / 2;
+}
+
+/* step 12's copy of the viewers: hex text as its bytes (a BLOB, in a file whose tables are
+   newer than its version mark, is copied as it is), then the old table replaced */
+static int v12_viewers(db *d)
+{
+    db_stmt *in = db_prepare(d, "INSERT INTO exposure_viewer_v12(scan_id, subject, viewer, kind, identity, views,"
+                                " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt *s = db_prepare(d, "SELECT scan_id, subject, viewer, kind, identity, views, first_seen, last_seen,"
+                               " typeof(viewer) = 'text' FROM exposure_viewer ORDER BY scan_id, subject, viewer");
+    if (!in || !s) return -1;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        size_t n, bn = 0;
+        const void *v = db_col_blob(s, 2, &n);
+        unsigned char bin[64];
+        if (db_col_int(s, 8)) v12_unhex(v, n, bin, sizeof bin, &bn);
+        db_bind_int(in, 1, db_col_int(s, 0));
+        db_bind_text(in, 2, db_col_text(s, 1));
+        if (bn) db_bind_blob(in, 3, bin, bn);
+        else db_bind_blob(in, 3, v, n);
+        db_bind_text(in, 4, db_col_text(s, 3));
+        db_bind_text(in, 5, db_col_text(s, 4));
+        for (int c = 5; c < 8; c++) db_bind_int(in, c + 1, db_col_int(s, c));
+        if (db_step(in) != DB_DONE) {
+            db_reset(s);
+            return -1;
+        }
+    }
+    if (rc == DB_ERR) return -1;
+    return db_exec(d, "DROP TABLE exposure_viewer; ALTER TABLE exposure_viewer_v12 RENAME TO exposure_viewer;");
+}
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -460,6 +543,7 @@ const struct schema_step schema_steps[] = {
     {10, "retention: purge records, kept counts, notices that a purge may empty", v10},
     {11, "follow-up notices (notice.kind, notice.follows), returned mail (notice_bounce), postal addresses of subjects",
      v11, v11_columns},
+    {12, "exposure and exposure_viewer WITHOUT ROWID, viewer hashes as 16-byte BLOBs", v12, v12_viewers},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

@@ -61,6 +61,37 @@ test_expect_success 'a re-scan is a new version; the old one stays; --keep-viewe
     klartext incident show 2018-0001 | grep_q "Raw viewer identities were kept" &&
     [ "$(sqlite3 klartext.db "SELECT count(*) FROM exposure_viewer e JOIN scan s ON s.id=e.scan_id WHERE s.version=2 AND identity IS NOT NULL")" = 3 ]
 '
+test_expect_success 'per-person tables: WITHOUT ROWID, a viewer is its 16-byte hash' '
+    sqlite3 klartext.db "SELECT sql FROM sqlite_schema WHERE name IN (\"exposure\", \"exposure_viewer\")" >schema.txt &&
+    [ "$(grep -c "WITHOUT ROWID" schema.txt)" = 2 ] &&
+    [ "$(sqlite3 klartext.db "SELECT DISTINCT typeof(viewer) || length(viewer) FROM exposure_viewer")" = blob16 ]
+'
+test_expect_success 'a register of schema step 11 (viewers as hex text, rowid tables) migrates; every answer as before' '
+    for v in 1 2; do klartext exposure 2018-0001 --scan $v --format csv >new$v.csv &&
+        klartext exposure 2018-0001 --scan $v --format json >new$v.json || return 1; done &&
+    sqlite3 klartext.db "SELECT scan_id, subject, hex(viewer), kind, identity, views FROM exposure_viewer ORDER BY 1, 2, 3" >viewers.before &&
+    sqlite3 klartext.db "
+        CREATE TABLE e11 (scan_id INTEGER NOT NULL REFERENCES scan(id), subject TEXT NOT NULL,
+          first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, views INTEGER NOT NULL, viewers INTEGER NOT NULL,
+          signed_in_viewers INTEGER NOT NULL, anonymous_viewers INTEGER NOT NULL, pages TEXT NOT NULL, fields TEXT NOT NULL,
+          PRIMARY KEY (scan_id, subject)) STRICT;
+        INSERT INTO e11 SELECT * FROM exposure ORDER BY subject DESC; DROP TABLE exposure; ALTER TABLE e11 RENAME TO exposure;
+        CREATE TABLE v11 (scan_id INTEGER NOT NULL REFERENCES scan(id), subject TEXT NOT NULL, viewer TEXT NOT NULL,
+          kind TEXT NOT NULL, identity TEXT, views INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+          PRIMARY KEY (scan_id, subject, viewer)) STRICT;
+        INSERT INTO v11 SELECT scan_id, subject, lower(hex(viewer)), kind, identity, views, first_seen, last_seen
+          FROM exposure_viewer ORDER BY subject DESC;
+        DROP TABLE exposure_viewer; ALTER TABLE v11 RENAME TO exposure_viewer;
+        UPDATE meta SET value = 11 WHERE key = \"schema_version\"" &&
+    [ "$(sqlite3 klartext.db "SELECT DISTINCT typeof(viewer) || length(viewer) FROM exposure_viewer")" = text32 ] &&
+    for v in 1 2; do klartext exposure 2018-0001 --scan $v --format csv | cmp - new$v.csv &&
+        klartext exposure 2018-0001 --scan $v --format json | cmp - new$v.json || return 1; done &&
+    sqlite3 klartext.db "SELECT scan_id, subject, hex(viewer), kind, identity, views FROM exposure_viewer ORDER BY 1, 2, 3" |
+        cmp - viewers.before &&
+    [ "$(sqlite3 klartext.db "SELECT count(*) FROM sqlite_schema WHERE sql LIKE \"%WITHOUT ROWID%\"")" = 2 ] &&
+    [ "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = \"schema_version\"")" -ge 12 ] &&
+    klartext audit | grep_q "register.migrate" && klartext log verify >/dev/null
+'
 test_expect_code 2 'a bad rule is rejected before any log is read, naming the line' '
     printf "format = combined\nfrom = 2018-11-12T14:00:00Z\nuntil = 2018-11-21T09:12:00Z\n[exposure \"x\"]\nrequest = ^/gp/profile/[A-Z]+\nstatus = 200\n" >bad.rule
     klartext scan --rule bad.rule --csv - /nonexistent.log 2>err; rc=$?
