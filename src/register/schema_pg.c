@@ -367,6 +367,15 @@ static const char pv11[] =
     "ALTER TABLE subject ADD COLUMN IF NOT EXISTS city TEXT COLLATE \"C\";\n"
     "ALTER TABLE subject ADD COLUMN IF NOT EXISTS country TEXT COLLATE \"C\";\n";
 
+/* pv12: step 12 on PostgreSQL: a viewer's keyed hash as its 16 bytes (BYTEA) instead of 32 hex
+   digits, old rows decoded (text that is not hex, which klartext never wrote, is kept as its
+   bytes). PostgreSQL has no WITHOUT ROWID: its tables are heaps with a primary-key index either
+   way, so exposure and exposure_viewer otherwise stay as they are. bytea compares as memcmp,
+   which orders viewers as their lower-case hex did. */
+static const char pv12[] =
+    "ALTER TABLE exposure_viewer ALTER COLUMN viewer TYPE BYTEA USING\n"
+    "  CASE WHEN viewer ~ '^([0-9a-fA-F]{2})*$' THEN decode(viewer, 'hex') ELSE convert_to(viewer, 'UTF8') END;\n";
+
 const struct schema_step schema_pg_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", pv1},
     {2, "exposure scans", pv2},
@@ -380,6 +389,7 @@ const struct schema_step schema_pg_steps[] = {
     {10, "retention: purge records, kept counts, notices that a purge may empty", pv10},
     {11, "follow-up notices (notice.kind, notice.follows), returned mail (notice_bounce), postal addresses of subjects",
      pv11},
+    {12, "exposure and exposure_viewer WITHOUT ROWID, viewer hashes as 16-byte BLOBs", pv12},
 };
 const size_t schema_pg_nsteps = sizeof schema_pg_steps / sizeof schema_pg_steps[0];
 
