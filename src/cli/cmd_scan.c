@@ -1,13 +1,12 @@
 /* cmd_scan.c — `klartext scan`: find exposures in logs; write the CSV and/or store them. */
-#include "cli/cli.h"
-#include "register/scans.h"
-#include "scan/scan.h"
+#include "cli/scan_cli.h"
 #include "sign/keys.h"
 #include "sign/subkey.h"
 #include "util/file.h"
 #include "util/output.h"
 #include "util/xalloc.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage[] = "klartext scan --rule RULE [--incident ID] [--csv FILE|-] [--threads N] [OPTIONS] LOG...";
+static const char usage[] =
+    "klartext scan --rule RULE [--incident ID] [--csv FILE|-] [--threads N] [OPTIONS] LOG...\n"
+    "       klartext scan --rule RULE --partial FILE [--range START:END] [OPTIONS] LOG...\n"
+    "       klartext scan merge --rule RULE [--incident ID] [--csv FILE|-] [--partial FILE] PART...";
 static const char desc[] =
     "Find, for every person, which data was visible, first and last time, pages, views and how\n"
     "many other people saw it, from access logs (plain, .gz, .zst, or - for stdin) and an\n"
     "exposure rule (docs/rules.md). --csv writes the exposure CSV; --incident stores the result in\n"
-    "the register as the incident's next scan version. A summary always goes to stderr.";
+    "the register as the incident's next scan version. A summary always goes to stderr.\n"
+    "--partial writes a mergeable partial result instead; 'klartext scan merge' combines partials\n"
+    "into the CSV, the stored scan or a partial again (docs/scan.md, \"Partial scans\").";
 
 struct progress {
     int on;
@@ -66,33 +70,6 @@ static void on_progress(void *vctx, uint64_t done, uint64_t total, uint64_t matc
     }
     fprintf(stderr, "\r%-100s", line);
     p->drawn = 1;
-}
-
-#define RULE_MAX ((size_t)1 << 20)
-
-/* the rule file: missing or too large is bad input (exit 2), unreadable a failure (exit 1) */
-static int read_rule(const char *path, char **out, size_t *len)
-{
-    char err[1024];
-    int rc = file_read(path, RULE_MAX, out, len, err, sizeof err);
-    if (rc == FILE_ETOOBIG) return kt_error(2, "'%s' is larger than %zu bytes: not a rule file", path, RULE_MAX);
-    if (rc) return kt_error(file_exit_code(rc), "%s", err);
-    return 0;
-}
-
-/* write the CSV through util/output (opened before the scan, so that a path that cannot be
-   written is refused before the logs are read): a regular file is replaced atomically, so a
-   failed scan never leaves half a file; a device, FIFO or link is written as it is */
-static int write_csv(const scan_result *res, struct out *csv, const char *path)
-{
-    char err[1024];
-    if (scan_write_csv(res, out_stream(csv))) {
-        int e = errno;
-        out_abort(csv);
-        return kt_error(1, "cannot write '%s': %s", path, strerror(e));
-    }
-    if (out_commit(csv, err, sizeof err)) return kt_error(1, "%s", err);
-    return 0;
 }
 
 /* the default --memory-limit: three quarters of the physical memory, or of the control group's
@@ -153,54 +130,79 @@ static int scan_options(struct opt *o, struct scan_opts *so, const char *incid)
     so->hash_inputs = opt_get(o, "hash-inputs")->given > 0;
     int rc = memory_limit(opt_get(o, "memory-limit")->value, &so->memory_limit);
     if (rc) return rc;
-    if (so->keep_viewers && !incid)
-        return kt_error(2, "--keep-viewers only makes sense with --incident (the CSV holds no identities)");
+    if (so->keep_viewers && !incid && !opt_get(o, "partial")->value)
+        return kt_error(2,
+                        "--keep-viewers only makes sense with --incident or --partial (the CSV holds no identities)");
     return 0;
 }
 
-/* --incident: open the register, load the incident (*loaded = 1) and derive the viewer key
- * from the register's signing key; 0 or the exit code */
-static int open_incident(struct kt_ctx *ctx, const char *incid, reg **r, struct incident *inc, int *loaded,
-                         struct scan_opts *so)
+/* --range START:END and --input-index N into so; 0 or the exit code */
+static int partial_options(struct opt *o, struct scan_opts *so, const char *part, int npos)
+{
+    const char *rg = opt_get(o, "range")->value, *ix = opt_get(o, "input-index")->value;
+    if ((rg || ix) && !part) return kt_error(2, "--range and --input-index need --partial FILE");
+    if (part && (opt_get(o, "incident")->value || opt_get(o, "csv")->value))
+        return kt_error(2, "--partial writes a partial result: give --csv or --incident to 'scan merge'");
+    if (ix) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(ix, &end, 10);
+        if (errno || *end || end == ix || ix[0] == '-' || n > UINT32_MAX - 1000000u)
+            return kt_error(2, "--input-index: '%s' is not a number", ix);
+        so->file_index_base = (uint32_t)n;
+    }
+    if (rg) {
+        unsigned long long a, b;
+        int used = 0;
+        if (sscanf(rg, "%llu:%llu%n", &a, &b, &used) != 2 || rg[used] || rg[0] == '-' || strchr(rg, '+') ||
+            strstr(rg, ":-"))
+            return kt_error(2, "--range: '%s' is not START:END (byte offsets)", rg);
+        if (npos != 1) return kt_error(2, "--range needs exactly one LOG");
+        so->has_range = 1;
+        so->range_start = a;
+        so->range_end = b;
+    }
+    if (part) so->counts_only = 0;
+    return 0;
+}
+
+/* the scan with its progress bar; the viewer key is wiped after it; 0 or the exit code */
+static int run_scan(struct opt *o, const scan_rule *rule, char **pos, int npos, struct scan_opts *so, scan_result **res)
+{
+    char err[1024];
+    struct progress pr = {0};
+    pr.on = !opt_get(o, "no-progress")->given && (opt_get(o, "progress")->given || isatty(2));
+    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    so->progress = on_progress;
+    so->progress_ctx = &pr;
+    int rc = scan_run(rule, (const char *const *)pos, (size_t)npos, so, res, err, sizeof err);
+    sodium_memzero(so->viewer_key, sizeof so->viewer_key);
+    if (pr.drawn) fprintf(stderr, "\r%-100s\r", "");
+    if (rc != SCAN_OK) return kt_error(rc == SCAN_EINPUT ? 2 : 1, "%s", err);
+    return 0;
+}
+
+/* an output named by option opt (NULL: none), opened before the scan; 0 or the exit code */
+static int open_output(struct out *o, const char *opt, const char *path, int mode)
 {
     char err[1024];
     int rc;
-    if ((rc = kt_open(ctx, 0, r))) return rc;
-    if ((rc = incident_load(*r, incid, inc))) return kt_error(rc, "%s", reg_err(*r));
-    *loaded = 1;
-    char *kp = kt_key_path(ctx->db_path, ".key");
-    sign_key *k = sign_key_load(kp, err, sizeof err);
-    free(kp);
-    if (!k) return kt_error(1, "%s", err);
-    sign_subkey(k, SUBKEY_VIEWER, so->viewer_key);
-    sign_key_free(k);
+    if (path && (rc = out_open(o, path, 0, mode, err, sizeof err))) return kt_error(rc, "%s: %s", opt, err);
     return 0;
 }
 
-/* the result as the incident's next scan version, in one transaction (with a timeline entry
- * when more than 1 % of the lines parsed in a file were malformed); 0 or the exit code */
-static int store_scan(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res,
-                      const struct scan_opts *so)
+/* --partial: the scan's result as a partial file (res consumed) */
+static int write_partial_result(scan_result *res, const struct scan_opts *so, struct out *po, const char *path)
 {
-    int64_t version;
-    int rc;
-    char share[2048];
-    scan_malformed_share(res, share, sizeof share);
-    size_t sl = strlen(share);
-    if (sl && share[sl - 1] == '\n') share[sl - 1] = 0;
-    if ((rc = reg_begin(r)) || (rc = scans_store(r, inc, rule, res, so->keep_viewers, so->check_all, &version)) ||
-        (sl && (rc = incident_event_add(r, inc, reg_now(r), "scan", share, 0, NULL))) || (rc = reg_commit(r))) {
-        kt_error(rc, "%s", reg_err(r));
-        reg_rollback(r);
-        return rc;
+    char err[1024];
+    scan_partial *p = scan_partial_from_result(res, so, so->check_all, err, sizeof err);
+    if (!p) {
+        out_abort(po);
+        return kt_error(1, "%s", err);
     }
-    struct scan_totals t;
-    scan_result_totals(res, &t);
-    fprintf(stderr,
-            "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
-            "See them with 'klartext exposure %s' (--format csv|json|text).\n",
-            (long long)version, inc->ref, (unsigned long long)t.people, (unsigned long long)t.records, inc->ref);
-    return 0;
+    int rc = scan_cli_write_partial(p, po, path);
+    scan_partial_free(p);
+    return rc;
 }
 
 int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
@@ -216,10 +218,17 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
         {"keep-viewers", NULL, "also store raw viewer identities (default: keyed hashes only)"},
         {"hash-inputs", NULL, "record each input file's SHA-256 (computed in the same pass)"},
         {"memory-limit", "SIZE", "stop (exit 1) before the scan needs more (512M, 8G, none; default: 3/4 of RAM)"},
+        {"partial", "FILE", "write a partial result for 'klartext scan merge' instead of the CSV"},
+        {"viewer-key", "KEY",
+         "with --partial: the viewer-hash key file (32 bytes, mode 0600; default: the register's)"},
+        {"range", "START:END", "with --partial: only the lines that start in these bytes of the one LOG"},
+        {"input-index", "N", "with --partial: the position of the first LOG among all inputs (default 0)"},
         {"progress", NULL, "draw the progress bar even when stderr is not a terminal"},
         {"no-progress", NULL, "never draw the progress bar"},
         {0},
     };
+    if (argc > 1 && !strcmp(argv[1], "merge")) return cmd_scan_merge(ctx, argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "viewer-key")) return cmd_scan_viewer_key(ctx, argc - 1, argv + 1);
     int maxpos = argc;
     char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
     int npos, rc = opt_parse(usage, desc, o, argc, argv, pos, maxpos, &npos);
@@ -229,19 +238,14 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
     char *ruletext = NULL;
     struct scan_opts *so = NULL; /* holds the viewer key: guarded memory, wiped by sodium_free */
     struct incident inc = {0};
-    struct out csv_out = {0};
+    struct out csv_out = {0}, part_out = {0};
     int have_inc = 0;
     char err[1024];
     if (rc) goto out;
     const char *rulepath = opt_get(o, "rule")->value, *incid = opt_get(o, "incident")->value;
-    const char *csv = opt_get(o, "csv")->value;
-    if (!rulepath) {
-        rc = kt_error(2, "missing --rule FILE");
-        usage_line(usage);
-        goto out;
-    }
-    if (npos == 0) {
-        rc = kt_error(2, "no log files given (use - for stdin)");
+    const char *csv = opt_get(o, "csv")->value, *part = opt_get(o, "partial")->value;
+    if (!rulepath || !npos) {
+        rc = kt_error(2, !rulepath ? "missing --rule FILE" : "no log files given (use - for stdin)");
         usage_line(usage);
         goto out;
     }
@@ -249,49 +253,45 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
         rc = kt_error(1, "cannot allocate secure memory");
         goto out;
     }
-    if ((rc = scan_options(o, so, incid))) goto out;
+    if ((rc = scan_options(o, so, incid)) || (rc = partial_options(o, so, part, npos))) goto out;
 
     /* the rule first: a bad rule is rejected before any log is read */
     size_t rlen;
-    if ((rc = read_rule(rulepath, &ruletext, &rlen))) goto out;
+    if ((rc = scan_cli_read_rule(rulepath, &ruletext, &rlen))) goto out;
     if (!(rule = scan_rule_parse(ruletext, rlen, rulepath, err, sizeof err))) {
         rc = kt_error(2, "%s", err);
         goto out;
     }
 
-    if (csv && (rc = out_open(&csv_out, csv, 0, OUT_MODE_KEEP, err, sizeof err))) {
-        rc = kt_error(rc, "--csv: %s", err);
+    if ((rc = open_output(&csv_out, "--csv", csv, OUT_MODE_KEEP)) ||
+        (rc = open_output(&part_out, "--partial", part, 0600)))
         goto out;
-    }
     if (incid) {
-        if ((rc = open_incident(ctx, incid, &r, &inc, &have_inc, so))) goto out;
+        if ((rc = scan_cli_open_incident(ctx, incid, &r, &inc, &have_inc, so->viewer_key))) goto out;
+    } else if (part) {
+        if ((rc = scan_cli_viewer_key(ctx, opt_get(o, "viewer-key")->value, so->viewer_key))) goto out;
     } else {
         /* no register: a one-off key; the counts do not depend on it */
         randombytes_buf(so->viewer_key, sizeof so->viewer_key);
     }
-    struct progress pr = {0};
-    pr.on = !opt_get(o, "no-progress")->given && (opt_get(o, "progress")->given || isatty(2));
-    clock_gettime(CLOCK_MONOTONIC, &pr.start);
-    so->progress = on_progress;
-    so->progress_ctx = &pr;
-    rc = scan_run(rule, (const char *const *)pos, (size_t)npos, so, &res, err, sizeof err);
-    sodium_memzero(so->viewer_key, sizeof so->viewer_key);
-    if (pr.drawn) fprintf(stderr, "\r%-100s\r", "");
-    if (rc != SCAN_OK) {
-        rc = kt_error(rc == SCAN_EINPUT ? 2 : 1, "%s", err);
-        goto out;
-    }
+    if ((rc = run_scan(o, rule, pos, npos, so, &res))) goto out;
 
     char summary[8192];
     scan_summary_format(res, summary, sizeof summary);
     fputs(summary, stderr);
-    if (csv && (rc = write_csv(res, &csv_out, csv))) goto out;
-    if (have_inc && (rc = store_scan(r, &inc, rule, res, so))) goto out;
+    if (part) {
+        rc = write_partial_result(res, so, &part_out, part);
+        res = NULL;
+        goto out;
+    }
+    if (csv && (rc = scan_cli_write_csv(res, &csv_out, csv))) goto out;
+    if (have_inc && (rc = scan_cli_store(r, &inc, rule, res, so->keep_viewers, so->check_all))) goto out;
     if (!csv && !have_inc) {
         if (scan_write_csv(res, stdout)) rc = kt_error(1, "cannot write the CSV");
     }
 out:
     out_abort(&csv_out); /* nothing to drop once written */
+    out_abort(&part_out);
     if (have_inc) incident_release(&inc);
     scan_result_free(res);
     scan_rule_free(rule);

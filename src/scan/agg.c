@@ -903,6 +903,31 @@ void res_set_run(scan_result *r, double seconds, int threads)
     r->threads = threads;
 }
 
+void res_clear_samples(scan_result *r)
+{
+    r->nsamples = 0; /* their strings stay in the arena */
+}
+
+const unsigned char *res_key_id(const scan_result *r)
+{
+    return r->key_fp;
+}
+
+const unsigned char *res_digest(const scan_result *r)
+{
+    return r->digest;
+}
+
+int res_keep_viewers(const scan_result *r)
+{
+    return r->keep_viewers;
+}
+
+void scan_viewer_key_id(const unsigned char key[SCAN_KEY_LEN], unsigned char id[SCAN_KEY_ID_LEN])
+{
+    key_fingerprint(key, id);
+}
+
 /* ---- merge ----
  * steal: a and b are about to be freed: adopt their strings instead of copying them */
 static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen);

@@ -1312,6 +1312,25 @@ static int job_open_files(struct job *j, const char *const *paths, size_t npaths
     return SCAN_OK;
 }
 
+/* o->has_range: one plain regular file, a range inside it, a format without directives */
+static int job_check_range(const struct job *j, const struct scan_opts *o, char *err, size_t errlen)
+{
+    if (!o->has_range) return SCAN_OK;
+    const struct jfile *f = &j->files[0];
+    const char *why = j->nfiles != 1                                              ? "needs exactly one input file"
+                      : j->rule->kind == LF_W3C || j->rule->kind == LF_CLOUDFRONT ? "cannot cut w3c or cloudfront logs"
+                      : o->hash_inputs                                            ? "cannot be used with --hash-inputs"
+                      : f->fail                                                   ? NULL
+                      : !f->regular || f->comp != IN_NONE ? "needs a plain (uncompressed) regular file"
+                      : o->range_start > o->range_end || o->range_end > f->size   ? "lies outside the file"
+                      : o->range_start == o->range_end && o->range_end != f->size ? "is empty"
+                                                                                  : NULL;
+    if (!why) return SCAN_OK;
+    err_set(err, errlen, "byte range %llu-%llu of '%s' %s", (unsigned long long)o->range_start,
+            (unsigned long long)o->range_end, f->name, why);
+    return SCAN_EINPUT;
+}
+
 /* worker threads: o->threads, else one per core; 1 to 256 */
 static int job_threads(const struct scan_opts *o)
 {
@@ -1386,17 +1405,21 @@ static void job_plan(struct job *j, const struct scan_opts *o, int T)
     for (size_t i = 0; i < j->nfiles; i++) {
         struct jfile *f = &j->files[i];
         if (f->fail) continue;
-        j->total += f->size;
-        uint64_t nch = file_chunks(f, o, T, split);
+        /* a range (o->has_range, checked by job_check_range) is cut as a file of its length */
+        uint64_t r0 = o->has_range ? o->range_start : 0, span = o->has_range ? o->range_end - r0 : f->size;
+        struct jfile sized = *f;
+        sized.size = span;
+        j->total += span;
+        uint64_t nch = file_chunks(&sized, o, T, split);
         if (w3c && nch > 1) w3c_head(j->rule, f);
         for (uint64_t c = 0; c < nch; c++) {
             struct item *it = new_item(j, &cap);
             it->file = i;
             if (nch > 1 || (f->regular && f->comp == IN_NONE && !o->hash_inputs)) {
                 it->kind = ITEM_RANGE;
-                it->start = f->size * c / nch;
-                it->end = f->size * (c + 1) / nch;
-                it->last = c + 1 == nch;
+                it->start = r0 + span * c / nch;
+                it->end = r0 + span * (c + 1) / nch;
+                it->last = c + 1 == nch && r0 + span == f->size;
             } else {
                 it->kind = ITEM_STREAM;
                 it->start = 0;
@@ -1781,6 +1804,7 @@ int scan_run(const scan_rule *rule, const char *const *paths, size_t npaths, con
     pthread_cond_init(&j.cv, NULL);
     guard_rules_new(rule, j.alt);
     int rc = job_open_files(&j, paths, npaths, o, err, errlen);
+    if (rc == SCAN_OK) rc = job_check_range(&j, o, err, errlen);
     if (rc != SCAN_OK) goto fail;
     int T = job_threads(o);
     job_plan(&j, o, T);

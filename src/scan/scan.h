@@ -38,6 +38,7 @@
 #define SCAN_MAX_SAMPLES 10 /* malformed lines kept with file:line and reason */
 #define SCAN_HASH_LEN 16 /* viewer identity hash: BLAKE2b-128, keyed */
 #define SCAN_KEY_LEN 32
+#define SCAN_KEY_ID_LEN 8 /* the viewer-key id a partial records: keyed BLAKE2b-64 of a fixed text */
 /* A regex that exceeds these gives up: the line is malformed "regex match failed (limit)".
  * KLARTEXT_SCAN_NOJIT=1 in the environment makes scan_rule_parse skip JIT (tests, or systems
  * that forbid JIT memory). */
@@ -77,6 +78,10 @@ struct scan_opts {
                         cannot be serialised; 24 bytes a pair instead of 56 (the CSV alone) */
     int hash_inputs; /* SHA-256 of each input file's bytes as read (one reader per file) */
     uint32_t file_index_base; /* scan_file.index of paths[0] (for sharded runs; default 0) */
+    int has_range; /* scan only the lines that start in bytes [range_start, range_end) of the one
+                      path given, a plain regular file (not w3c or cloudfront, not hash_inputs);
+                      samples' line numbers then count from the range's first line */
+    uint64_t range_start, range_end;
     uint64_t split_bytes; /* 0: automatic (plain files over 32 MiB are cut into byte ranges
                                  for the threads; env KLARTEXT_SCAN_SPLIT=N overrides, for
                                  tests); else cut plain files into ranges of about N bytes */
@@ -209,4 +214,52 @@ scan_result *scan_result_deserialize(const void *data, size_t len, char *err, si
 /* a new result holding a ∪ b (inputs untouched), or NULL + err when they come from different
  * rules or viewer keys */
 scan_result *scan_result_merge(const scan_result *a, const scan_result *b, char *err, size_t errlen);
+/* the id of a viewer key, as partials record it (not secret: it does not reveal the key) */
+void scan_viewer_key_id(const unsigned char key[SCAN_KEY_LEN], unsigned char id[SCAN_KEY_ID_LEN]);
+
+/* ---- partial files: what `scan --partial` writes and `scan merge` reads (partial.c) ----------
+ * A file holds a scan's result (scan_result_serialize, without its malformed-line samples) and
+ * the pieces of input it covers: (index, name, size, byte range [start, end), lines, SHA-256,
+ * the range's first malformed lines counted from its first line). Layout, little-endian,
+ * strings as u32 length + bytes:
+ *   "KTPARTIA"  u32 version (SCAN_PARTIAL_VERSION)  rule digest (32)  viewer-key id (8)
+ *   u32 flags (1 keep_viewers, 2 check_all)  u32 pieces, each:
+ *     u32 index, name, u64 size, u64 start, u64 end, u64 lines, u8 has_sha256, sha256 (32),
+ *     u32 samples (<= SCAN_MAX_SAMPLES), each: u64 line, reason
+ *   u64 body length, body   SHA-256 of every byte before it (32)
+ * Merging partials merges their bodies (associative, commutative) and collects their pieces;
+ * scan_partial_finish checks the pieces (no input twice, every file covered from its first to
+ * its last byte) and puts the samples back with their line numbers in the whole file, so the
+ * result equals one scan_run over all the inputs. */
+#define SCAN_PARTIAL_VERSION 1
+#define SCAN_PARTIAL_KEEP_VIEWERS 1u
+#define SCAN_PARTIAL_CHECK_ALL 2u
+typedef struct scan_partial scan_partial;
+
+/* A partial from a finished scan (res is consumed, even on error; it must not be counts_only).
+ * range: the scan's scan_opts with has_range, or NULL (each file whole). NULL + err. */
+scan_partial *scan_partial_from_result(scan_result *res, const struct scan_opts *range, int check_all, char *err,
+                                       size_t errlen);
+/* the file's bytes: 0 and *out (malloc'd, caller frees) + *outlen, or -1 + err */
+int scan_partial_write(const scan_partial *p, unsigned char **out, size_t *outlen, char *err, size_t errlen);
+/* Reads a partial file's bytes (checked: magic, version, checksum, then the contents). tag is
+ * the caller's number for the file (scan_partial_check names pieces by it). NULL + err:
+ * "not a klartext partial scan", "format version 7, this klartext reads version 1",
+ * "truncated or corrupted (checksum mismatch)", "partial is not canonical". */
+scan_partial *scan_partial_read(const void *data, size_t len, uint32_t tag, char *err, size_t errlen);
+const unsigned char *scan_partial_digest(const scan_partial *p); /* 32 bytes */
+const unsigned char *scan_partial_key_id(const scan_partial *p); /* SCAN_KEY_ID_LEN bytes */
+uint32_t scan_partial_flags(const scan_partial *p);
+/* *acc (or NULL) merged with p; both consumed; 0, or -1 + err (*acc freed and NULL) when they
+ * come from different rules, viewer keys or flags */
+int scan_partial_merge(scan_partial **acc, scan_partial *p, char *err, size_t errlen);
+/* Each input at most once: 0, or -1 with *tag_a / *tag_b the partials that both hold a piece
+ * and err naming it ("'access.log' bytes 0-4096 (index 0) twice"); also refused: one name with
+ * two indexes or sizes, one index with two names. Sorts the pieces. */
+int scan_partial_check(scan_partial *p, uint32_t *tag_a, uint32_t *tag_b, char *err, size_t errlen);
+/* The final result (p consumed): scan_partial_check, then every file covered, the samples in
+ * place. NULL + err ("'access.log' bytes 4096-8192 are in no partial"); *tag_a and *tag_b as
+ * scan_partial_check (UINT32_MAX when no partial is to blame). */
+scan_result *scan_partial_finish(scan_partial *p, uint32_t *tag_a, uint32_t *tag_b, char *err, size_t errlen);
+void scan_partial_free(scan_partial *p);
 #endif

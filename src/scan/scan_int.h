@@ -310,4 +310,10 @@ scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t
 void res_add_file(scan_result *r, const struct res_file *f);
 void res_add_sample(scan_result *r, uint32_t file_index, const char *file, uint64_t line, const char *reason);
 void res_set_run(scan_result *r, double seconds, int threads);
+/* drops the result's malformed-line samples (partial.c keeps them with its pieces) */
+void res_clear_samples(scan_result *r);
+/* the viewer-key id (SCAN_KEY_ID_LEN bytes), the rule digest (32), keep_viewers; owned by r */
+const unsigned char *res_key_id(const scan_result *r);
+const unsigned char *res_digest(const scan_result *r);
+int res_keep_viewers(const scan_result *r);
 #endif
