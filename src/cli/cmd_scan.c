@@ -140,7 +140,10 @@ static int scan_options(struct opt *o, struct scan_opts *so, const char *incid)
 static int partial_options(struct opt *o, struct scan_opts *so, const char *part, int npos)
 {
     const char *rg = opt_get(o, "range")->value, *ix = opt_get(o, "input-index")->value;
-    if ((rg || ix) && !part) return kt_error(2, "--range and --input-index need --partial FILE");
+    const char *nm = opt_get(o, "input-name")->value;
+    if ((rg || ix || nm) && !part) return kt_error(2, "--range, --input-index and --input-name need --partial FILE");
+    if (nm && (npos != 1 || !*nm)) return kt_error(2, "--input-name needs exactly one LOG and a name");
+    so->input_name = nm;
     if (part && (opt_get(o, "incident")->value || opt_get(o, "csv")->value))
         return kt_error(2, "--partial writes a partial result: give --csv or --incident to 'scan merge'");
     if (ix) {
@@ -223,6 +226,7 @@ int cmd_scan(struct kt_ctx *ctx, int argc, char **argv)
          "with --partial: the viewer-hash key file (32 bytes, mode 0600; default: the register's)"},
         {"range", "START:END", "with --partial: only the lines that start in these bytes of the one LOG"},
         {"input-index", "N", "with --partial: the position of the first LOG among all inputs (default 0)"},
+        {"input-name", "NAME", "with --partial: the name recorded for the one LOG (default: as given)"},
         {"progress", NULL, "draw the progress bar even when stderr is not a terminal"},
         {"no-progress", NULL, "never draw the progress bar"},
         {0},

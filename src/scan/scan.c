@@ -1290,7 +1290,7 @@ static int job_open_files(struct job *j, const char *const *paths, size_t npaths
     int nstdin = 0;
     for (size_t i = 0; i < npaths; i++) {
         struct jfile *f = &j->files[i];
-        f->name = paths[i];
+        f->name = o->input_name && npaths == 1 ? o->input_name : paths[i];
         f->index = o->file_index_base + (uint32_t)i;
         f->fd = -1;
         if (!strcmp(paths[i], "-")) {
@@ -1304,6 +1304,11 @@ static int job_open_files(struct job *j, const char *const *paths, size_t npaths
             continue;
         }
         file_open(f, paths[i]);
+        if (f->fail && f->name != paths[i]) { /* the message names the input as it is to be known */
+            char why[sizeof f->error];
+            snprintf(why, sizeof why, "%s", f->error);
+            snprintf(f->error, sizeof f->error, "'%s': %.300s", f->name, why);
+        }
         if (f->fail && !o->keep_going) {
             err_set(err, errlen, "%s", f->error);
             return f->fail;

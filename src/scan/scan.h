@@ -82,6 +82,8 @@ struct scan_opts {
                       path given, a plain regular file (not w3c or cloudfront, not hash_inputs);
                       samples' line numbers then count from the range's first line */
     uint64_t range_start, range_end;
+    const char *input_name; /* NULL, or the name recorded (and used in messages) for the one path given,
+                               e.g. "web1:/var/log/access.log" for a file read on host web1 */
     uint64_t split_bytes; /* 0: automatic (plain files over 32 MiB are cut into byte ranges
                                  for the threads; env KLARTEXT_SCAN_SPLIT=N overrides, for
                                  tests); else cut plain files into ranges of about N bytes */

@@ -301,6 +301,126 @@ static void test_counts_only(void)
     scan_result_free(c);
 }
 
+/* ---- partial files (partial.c) ---- */
+
+/* a partial file's bytes: shard k's whole file (range NULL) or bytes [a, b) of it */
+static unsigned char *part_file(int k, const uint64_t *range, size_t *n)
+{
+    struct scan_opts o;
+    scan_opts_init(&o);
+    o.threads = 2;
+    o.file_index_base = (uint32_t)k;
+    memset(o.viewer_key, 7, sizeof o.viewer_key);
+    if (range) {
+        o.has_range = 1;
+        o.range_start = range[0];
+        o.range_end = range[1];
+    }
+    const char *paths[] = {path_of(k)};
+    scan_result *res = NULL;
+    char err[512];
+    unsigned char *b = NULL;
+    if (scan_run(rule, paths, 1, &o, &res, err, sizeof err)) printf("#   %s\n", err);
+    scan_partial *p = res ? scan_partial_from_result(res, &o, 0, err, sizeof err) : NULL;
+    if (!p || scan_partial_write(p, &b, n, err, sizeof err)) printf("#   %s\n", err);
+    scan_partial_free(p);
+    return b;
+}
+
+static scan_partial *part_read(const unsigned char *b, size_t n, uint32_t tag)
+{
+    char err[256];
+    scan_partial *p = scan_partial_read(b, n, tag, err, sizeof err);
+    if (!p) printf("#   read: %s\n", err);
+    return p;
+}
+
+static long file_size(int k)
+{
+    FILE *f = fopen(path_of(k), "rb");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* shards 0 and 2 whole, shard 1 cut in three ranges: any order of merging gives the CSV and
+ * the samples (numbered in the whole file) of one scan over the three files */
+static void test_partial_files(void)
+{
+    uint64_t s1 = (uint64_t)file_size(1), r[3][2] = {{0, s1 / 3}, {s1 / 3, s1 / 3 * 2 + 5}, {s1 / 3 * 2 + 5, s1}};
+    size_t n[5];
+    unsigned char *b[5] = {part_file(0, NULL, &n[0]), part_file(1, r[0], &n[1]), part_file(1, r[1], &n[2]),
+                           part_file(1, r[2], &n[3]), part_file(2, NULL, &n[4])};
+    for (int i = 0; i < 5; i++) CHECK(b[i] != NULL);
+    /* read back and written again: the same bytes */
+    scan_partial *p = part_read(b[2], n[2], 0);
+    unsigned char *again;
+    size_t na;
+    char err[256];
+    CHECK(p && !scan_partial_write(p, &again, &na, err, sizeof err) && na == n[2] && !memcmp(again, b[2], na));
+    free(again);
+    scan_partial_free(p);
+    static const int orders[3][5] = {{0, 1, 2, 3, 4}, {4, 3, 2, 1, 0}, {2, 0, 4, 3, 1}};
+    char *want = csv_of(all);
+    for (int o = 0; o < 3; o++) {
+        scan_partial *acc = NULL;
+        for (int i = 0; i < 5; i++) {
+            int k = orders[o][i];
+            CHECK_INT(scan_partial_merge(&acc, part_read(b[k], n[k], (uint32_t)k), err, sizeof err), 0);
+        }
+        uint32_t ta, tb;
+        scan_result *res = scan_partial_finish(acc, &ta, &tb, err, sizeof err);
+        CHECK(res != NULL);
+        if (!res) continue;
+        char *got = csv_of(res);
+        CHECK_STR(got, want);
+        free(got);
+        struct scan_totals t1, t2;
+        scan_result_totals(res, &t1);
+        scan_result_totals(all, &t2);
+        CHECK(t1.lines == t2.lines && t1.malformed == t2.malformed && t1.bytes_in == t2.bytes_in);
+        CHECK_INT((int)scan_result_samples(res), (int)scan_result_samples(all));
+        for (size_t i = 0; i < scan_result_samples(res) && i < scan_result_samples(all); i++) {
+            struct scan_sample x, y;
+            scan_result_sample(res, i, &x);
+            scan_result_sample(all, i, &y);
+            CHECK(x.line == y.line && !strcmp(x.file, y.file) && !strcmp(x.reason, y.reason));
+        }
+        scan_result_free(res);
+    }
+    free(want);
+    /* a range twice, and a gap */
+    scan_partial *acc = NULL;
+    uint32_t ta, tb;
+    scan_partial_merge(&acc, part_read(b[1], n[1], 1), err, sizeof err);
+    scan_partial_merge(&acc, part_read(b[1], n[1], 5), err, sizeof err);
+    CHECK_INT(scan_partial_check(acc, &ta, &tb, err, sizeof err), -1);
+    CHECK(ta == 1 && tb == 5 && strstr(err, "the same input twice"));
+    scan_partial_free(acc);
+    acc = NULL;
+    scan_partial_merge(&acc, part_read(b[1], n[1], 1), err, sizeof err);
+    scan_partial_merge(&acc, part_read(b[3], n[3], 3), err, sizeof err);
+    CHECK(scan_partial_finish(acc, &ta, &tb, err, sizeof err) == NULL);
+    CHECK(strstr(err, "are in no partial") != NULL);
+    /* every truncation and every bit flip is refused */
+    int refused = 1;
+    for (size_t k = 0; k < n[4]; k++) {
+        scan_partial *t = scan_partial_read(b[4], k, 0, err, sizeof err);
+        if (t) refused = 0;
+        scan_partial_free(t);
+    }
+    for (size_t k = 0; k < n[4] * 8; k += 7) {
+        b[4][k / 8] ^= (unsigned char)(1u << (k % 8));
+        scan_partial *t = scan_partial_read(b[4], n[4], 0, err, sizeof err);
+        if (t) refused = 0;
+        scan_partial_free(t);
+        b[4][k / 8] ^= (unsigned char)(1u << (k % 8));
+    }
+    CHECK(refused);
+    for (int i = 0; i < 5; i++) free(b[i]);
+}
+
 static void test_teardown(void)
 {
     scan_result_free(pa);
@@ -322,6 +442,7 @@ int main(void)
     RUN(test_refuse_mismatch);
     RUN(test_keep_viewers_merge);
     RUN(test_counts_only);
+    RUN(test_partial_files);
     RUN(test_teardown);
     return check_done();
 }
