@@ -1327,6 +1327,7 @@ static void wb_str(struct wbuf *w, const char *s)
 #define SER_MAGIC "KTSCANP2"
 #define SER_MAGIC1 "KTSCANP1"
 #define SER_MAX (SIZE_MAX / 4) /* no limit of its own: as much as memory holds */
+#define SER_MAX_US ((uint64_t)1 << 46) /* 2.2 years of run time: a double holds it to the microsecond */
 
 int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
 {
@@ -1394,7 +1395,9 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
         wb_u64(&w, r->samples[i].line);
         wb_str(&w, r->samples[i].reason);
     }
-    uint64_t secs_us = (uint64_t)(r->seconds * 1e6 + 0.5);
+    /* the run's seconds as microseconds, at most SER_MAX_US (which reads back exactly) */
+    double us = r->seconds * 1e6 + 0.5;
+    uint64_t secs_us = us >= (double)SER_MAX_US ? SER_MAX_US : us > 0 ? (uint64_t)us : 0;
     wb_u64(&w, secs_us);
     wb_u32(&w, (uint32_t)r->threads);
     if (w.failed) {
@@ -1611,6 +1614,7 @@ static const char *read_samples_and_run(struct rbuf *b, scan_result *r)
         res_add_sample(r, fi, file, line, reason);
     }
     uint64_t us = rb_u64(b);
+    if (us > SER_MAX_US) return SER_NONCANON;
     r->seconds = (double)us / 1e6;
     r->threads = (int)rb_u32(b);
     if (b->bad) return SER_TRUNCATED;

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# bench/dask.sh — klartext-dask on a loopback Dask cluster of 2 single-threaded workers against
+# `klartext scan --threads 2` on the same file, and `klartext scan merge` alone.
+#   bench/dask.sh [SIZE] [MERGE_PARTS] [PEOPLE_PER_PART]     defaults: 2G 64 100000
+# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
+# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half.
+# The scan half: bench/out/access-SIZE-SEED.log (as bench/run.sh makes it); both answers are
+# checked against the true answer. The merge half: a `gen --pairs` log with PARTS x PEOPLE/0.79
+# lines (every line a new (person, viewer) pair) cut into PARTS byte ranges, each scanned into a
+# partial (about PEOPLE people each); then the merge of all of them into the CSV is timed, checked
+# against the truth, and its rate given in (person, viewer) pairs of the inputs per second.
+set -eu
+cd "$(dirname "$0")/.."
+OUT=bench/out
+SIZE=${1:-2G}
+PARTS=${2:-64}
+PEOPLE=${3:-100000}
+SEED=${BENCH_SEED:-1}
+RUNS=${BENCH_RUNS:-3}
+KT=$PWD/build/klartext
+mkdir -p "$OUT"
+[ -x "$KT" ] || { echo "bench: build/klartext not built (make)"; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time not found (apt-get install time)"; exit 1; }
+command -v dask-scheduler >/dev/null || { echo "bench: dask-scheduler not found (apt-get install python3-distributed)"; exit 1; }
+cc -O2 -o "$OUT/gen" bench/gen.c
+. bench/lib.sh
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
+    log=$OUT/access-$SIZE-$SEED.log
+    truth=$OUT/truth-$SIZE-$SEED.csv
+    [ -f "$log" ] && [ -f "$truth" ] || "$OUT/gen" --size "$SIZE" --seed "$SEED" --out "$log" --truth "$truth"
+    bytes=$(stat -c %s "$log")
+    echo "log: $log, $bytes bytes"
+    cat "$log" >/dev/null
+    tmp=$(mktemp -d)
+    pids=()
+    trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+    mkdir "$tmp/bin" && ln -s "$KT" "$tmp/bin/klartext"
+    DASK_DISTRIBUTED__WORKER__DAEMON=False dask-scheduler --host 127.0.0.1 --port 0 --no-dashboard \
+        --scheduler-file "$tmp/s.json" >"$tmp/s.log" 2>&1 &
+    pids+=($!)
+    for i in $(seq 100); do [ -s "$tmp/s.json" ] && break; sleep 0.1; done
+    addr=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$tmp/s.json")
+    for w in 1 2; do
+        PATH=$tmp/bin:$PATH dask-worker "$addr" --name "w$w" --nthreads 1 --no-nanny --no-dashboard \
+            --local-directory "$tmp" >"$tmp/w$w.log" 2>&1 &
+        pids+=($!)
+    done
+    /usr/bin/python3 -c 'import sys; from distributed import Client; c = Client(sys.argv[1], timeout=60); c.wait_for_workers(2, timeout=60); c.close()' "$addr"
+    echo "--- $SIZE: 2 threads on one machine vs 2 single-threaded Dask workers"
+    run "klartext scan --threads 2" "$KT" scan --no-progress --rule bench/profile.rule --csv "$OUT/plain.csv" --threads 2 "$log"
+    check "klartext scan" "$truth" "$OUT/plain.csv"
+    run "klartext-dask (2 workers)" /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
+        --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log"
+    check "klartext-dask" "$truth" "$OUT/dask.csv"
+    awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$bytes" 'BEGIN {
+        printf "klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x)\n",
+               b / 1e6 / k, b / 1e6 / d, d / k }'
+fi
+
+if [ "${BENCH_SKIP_MERGE:-0}" != 1 ]; then
+    lines=$((PARTS * PEOPLE * 100 / 79))
+    log=$OUT/pairs-$lines-$SEED.log
+    truth=$OUT/pairs-$lines-$SEED.truth.csv
+    [ -f "$log" ] && [ -f "$truth" ] || "$OUT/gen" --pairs "$lines" --seed "$SEED" --out "$log" --truth "$truth"
+    pdir=$OUT/parts-$PARTS-$lines-$SEED
+    size=$(stat -c %s "$log")
+    head -c 32 /dev/urandom >"$OUT/vk" && chmod 600 "$OUT/vk"
+    if [ ! -f "$pdir/done" ]; then
+        rm -rf "$pdir" && mkdir -p "$pdir"
+        echo "scanning $log into $PARTS partials ..."
+        for k in $(seq 0 $((PARTS - 1))); do
+            "$KT" scan --no-progress --rule bench/profile.rule --viewer-key "$OUT/vk" --threads 2 \
+                --partial "$pdir/$k.part" --range $((size * k / PARTS)):$((size * (k + 1) / PARTS)) "$log" 2>"$pdir/$k.err"
+        done
+        touch "$pdir/done"
+    fi
+    pairs=0
+    for k in $(seq 0 $((PARTS - 1))); do
+        n=$(sed -n 's/.*distinct (person, viewer) pairs \([0-9]*\),.*/\1/p' "$pdir/$k.err")
+        pairs=$((pairs + n))
+    done
+    echo "--- merge: $PARTS partials, $(sed -n 's/^people \([0-9]*\),.*/\1/p' "$pdir/0.err") people in the first, $pairs (person, viewer) pairs in all, $(du -sb "$pdir" | cut -f1) bytes"
+    cat "$pdir"/*.part >/dev/null
+    run "klartext scan merge" "$KT" scan merge --rule bench/profile.rule --csv "$OUT/merge.csv" "$pdir"/*.part
+    check "klartext scan merge" "$truth" "$OUT/merge.csv"
+    awk -v t="${MED["klartext scan merge"]}" -v p="$pairs" 'BEGIN {
+        printf "merge: %.2f million (person, viewer) pairs per second (target >= 2)\n", p / t / 1e6 }'
+fi
