@@ -1,6 +1,7 @@
 /* Unit tests: the incident field table and the status machine. */
 #include "check.h"
 #include "register/incident.h"
+#include "register/schema.h"
 #include <stdlib.h>
 
 static void test_field_table(void)
@@ -48,10 +49,21 @@ static void test_status_machine(void)
     CHECK_STR(inc_status_label("not-a-breach"), "not a breach");
 }
 
+/* every schema step has its PostgreSQL text (schema_pg.c) with the same version, in the same order */
+static void test_schema_backends(void)
+{
+    CHECK(schema_pg_nsteps == schema_nsteps);
+    for (size_t i = 0; i < schema_nsteps && i < schema_pg_nsteps; i++) {
+        CHECK(schema_pg_steps[i].version == schema_steps[i].version);
+        CHECK(schema_pg_steps[i].sql != NULL);
+    }
+}
+
 int main(void)
 {
     RUN(test_field_table);
     RUN(test_canon);
     RUN(test_status_machine);
+    RUN(test_schema_backends);
     return check_done();
 }
