@@ -43,7 +43,7 @@ pg_start() {
 # a new empty database; prints its URL
 pg_newdb() {
     PG_NDB=$((PG_NDB + 1))
-    local name="kt_$$_$PG_NDB"
+    local name="kt_${BASHPID}_${PG_NDB}_$RANDOM"
     "$PG_BIN/psql" -qAtX -d postgres -c "CREATE DATABASE $name" >/dev/null || return 1
     echo "postgresql:///$name"
 }

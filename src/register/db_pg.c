@@ -24,6 +24,7 @@
 #define BYTEA_OID 17
 #define BOOL_OID 16
 #define TEXT_OID 25
+#define DB_PG_MAX_PARAMS 256
 /* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
 #define DB_PG_WRITE_LOCK "7741853290462722164"
 
@@ -299,8 +300,9 @@ static int pg_rollback(db *d)
 
 /* the register's SQL in PostgreSQL's words ('?'/'?N' → $n, COLLATE BINARY → COLLATE "C");
    *nparams: the highest parameter number */
-static char *translate(const char *sql, int *nparams)
+static char *translate(const char *sql, int *nparams, unsigned char used[DB_PG_MAX_PARAMS])
 {
+    memset(used, 0, DB_PG_MAX_PARAMS);
     struct buf b;
     buf_init(&b, BUF_MAX_DEFAULT);
     int maxp = 0;
@@ -317,6 +319,7 @@ static char *translate(const char *sql, int *nparams)
                 while (*p >= '0' && *p <= '9') n = n * 10 + (*p++ - '0');
             else n = maxp + 1;
             if (n > maxp) maxp = n;
+            if (n >= 1 && n <= DB_PG_MAX_PARAMS) used[n - 1] = 1;
             buf_addf(&b, "$%d", n);
         } else if (strncmp(p, "COLLATE BINARY", 14) == 0) {
             buf_adds(&b, "COLLATE \"C\"");
@@ -329,21 +332,32 @@ static char *translate(const char *sql, int *nparams)
     return buf_detach(&b);
 }
 
-/* PQprepare with the parameters' types left to the server; a parameter whose type it cannot
-   tell ("? IS NULL" alone) is text, as SQLite would treat it */
-static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np)
+/* PQprepare with the parameters' types left to the server, but for those the text does not use
+   (SQLite allows a gap in ?N) and those whose type the server cannot tell ("? IS NULL" alone):
+   text, as SQLite would treat them. USED[n-1] is 1 for a parameter the text names. A failed
+   prepare aborts an open transaction, so inside one it runs under a savepoint. */
+static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np, const unsigned char *used)
 {
     Oid *types = xcalloc((size_t)(np ? np : 1), sizeof *types);
+    for (int i = 0; i < np; i++)
+        if (!used[i]) types[i] = TEXT_OID;
+    int sp = d->in_tx && pg_exec(d, "SAVEPOINT kt_prepare") == DB_OK;
     PGresult *res;
     for (int tries = 0;; tries++) {
         res = PQprepare(d->c, name, sql, np, types);
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) break;
         const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
         const char *dollar = msg ? strchr(msg, '$') : NULL;
         int n = dollar ? atoi(dollar + 1) : 0;
         if (tries >= np || !st || strcmp(st, "42P18") || n < 1 || n > np || types[n - 1]) break;
+        if (sp && pg_exec(d, "ROLLBACK TO SAVEPOINT kt_prepare")) break;
         types[n - 1] = TEXT_OID;
         PQclear(res);
+    }
+    if (sp) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) pg_exec(d, "ROLLBACK TO SAVEPOINT kt_prepare");
+        pg_exec(d, "RELEASE SAVEPOINT kt_prepare");
     }
     free(types);
     return res;
@@ -358,10 +372,17 @@ static db_stmt *pg_prepare(db *d, const char *sql)
             return s;
         }
     int np;
-    char *pgsql = translate(sql, &np);
+    unsigned char used[DB_PG_MAX_PARAMS];
+    char *pgsql = translate(sql, &np, used);
+    if (np > DB_PG_MAX_PARAMS) {
+        free(pgsql);
+        snprintf(d->err, sizeof d->err, "internal error: more than %d parameters", DB_PG_MAX_PARAMS);
+        d->kind = DB_EIO;
+        return NULL;
+    }
     char name[24];
     snprintf(name, sizeof name, "k%d", d->nstmt + 1);
-    PGresult *res = prepare_typed(d, name, pgsql, np);
+    PGresult *res = prepare_typed(d, name, pgsql, np, used);
     free(pgsql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         set_err_res(d, res);

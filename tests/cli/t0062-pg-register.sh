@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 . "$SRC_DIR/tests/pg.sh"
+unset KLARTEXT_DB    # this suite names its registers itself, on both backends
 if ! pg_available; then
     echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
     test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
@@ -52,6 +53,15 @@ test_expect_success 'log verify passes; the audit trail has every step, the acto
 test_expect_success 'a notice made on PostgreSQL verifies by its code' '
     code=$(eml_code pg/out/2018-0001-000001.eml) &&
     (cd pg && KLARTEXT_DB=$URL klartext verify --code "$code") >ve && grep_q "2018-0001-000001" ve
+'
+test_expect_success 'notify --smtp sends every notice once; the outbox, the log and the audit chain verify' '
+    U2=$(pg_newdb) && smtpd_start mail && mkdir s && cd s && export KLARTEXT_DB=$U2 &&
+    fixture_register && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
+    klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$mail_port" >sum && grep -E -q "sent +4" sum &&
+    [ "$(ls "$TRASH/mail" | wc -l)" -ge 4 ] &&
+    [ "$(pg_sql "$U2" "SELECT count(*) FROM outbox WHERE state = '\''sent'\'' AND claimed_by IS NOT NULL")" = 4 ] &&
+    klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$mail_port" >sum2 && grep_q "this run: 0 sent" sum2 &&
+    klartext log verify >lv && grep_q "log verified" lv
 '
 test_expect_success 'the timeline, the audit trail, the log and the notices cannot be edited, even with SQL' '
     for q in "UPDATE event SET text = '\''x'\''" "DELETE FROM audit" "UPDATE audit SET actor = '\''x'\''" \
