@@ -54,6 +54,17 @@ int cmd_init(struct kt_ctx *ctx, int argc, char **argv)
         rc = kt_error(1, "'%s' already exists: klartext will not initialise over an existing register", ctx->db_path);
         goto out;
     }
+    if (reg_target_is_url(ctx->db_path)) { /* a database: is there a register in it already? */
+        char e[REG_ERRLEN];
+        if (!reg_open(ctx->db_path, REG_OPEN_READONLY, ctx->actor, ctx->cmdline, ctx->now, &r, e, sizeof e)) {
+            reg_close(r);
+            r = NULL;
+            rc = kt_error(
+                1, "'%s' already holds a klartext register: klartext will not initialise over an existing register",
+                ctx->db_path);
+            goto out;
+        }
+    }
     if (stat(keypath, &st) == 0 || stat(pubpath, &st) == 0) {
         rc = kt_error(1,
                       "'%s' already exists: klartext never overwrites a signing key (move it away or use another --db)",

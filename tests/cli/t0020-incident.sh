@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # incident new|list|show|update|event, the timeline, the audit trail.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2026-11-21T10:00:00Z
 klartext init >/dev/null 2>&1
@@ -69,6 +70,7 @@ test_expect_success 'timeline event, then a correction that refers to it' '
     grep_q "evidence .*Logs secured" show
 '
 test_expect_code 2 'a correction must refer to an existing entry' 'klartext incident event 2026-0001 --text x --corrects 99'
+sqlite_only "reads the register with sqlite3 (t0062 checks the same on PostgreSQL)"
 test_expect_success 'the timeline and the audit trail cannot be edited, even with SQL' '
     ! sqlite3 klartext.db "UPDATE event SET text=\"x\" WHERE seq=1" 2>err && grep_q "append-only" err &&
     ! sqlite3 klartext.db "DELETE FROM event" 2>/dev/null &&

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # status: the 72 h deadline, Reg. 1182/71, OVERDUE, late notifications, NIS2.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 klartext init >/dev/null 2>&1
 klartext org set organisation.timezone=Europe/Berlin >/dev/null

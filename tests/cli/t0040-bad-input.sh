@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Bad input: a clear one-line error, exit 2, and the register exactly as it was.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 klartext init >/dev/null 2>&1
 klartext incident new --title T --aware-at 2026-11-20T09:17:00+01:00 --aware-how x >/dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # report ID: the Art. 33 notification in English and German, as text, HTML, JSON and VERIS 1.4;
 # no personal data of the people affected; byte-identical output; VERIS validates.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
 SCHEMA="$SRC_DIR/tests/data/schemas/veris-1.4.0-merged.schema.json"

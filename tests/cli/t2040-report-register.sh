@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # report --register: the Art. 33(5) register of every incident, notified or not, with facts,
 # effects, remedial action and the reasoning of each decision; text, CSV, JSON.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
 klartext init >/dev/null 2>&1

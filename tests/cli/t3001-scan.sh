@@ -2,6 +2,7 @@
 # t3001-scan — the scanner against a reference answer (a log from bench/gen with the true
 # exposure CSV), on the real Apache sample log, and its exit codes and limits.
 # $SCAN is the command under test: the scanner driver until `klartext scan` exists.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 if [ -z "${SCAN:-}" ]; then
     b=${KLARTEXT_BUILD:-build-asan}; case $b in /*) ;; *) b=$SRC_DIR/$b ;; esac

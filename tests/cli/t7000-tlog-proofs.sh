@@ -2,6 +2,7 @@
 # t7000 — transparency-log proofs and checkpoints: the C implementation (through the helper
 # modes of build/tests/test_merkle and test_checkpoint) against the independent Python
 # verifier tests/tlog/verify.py (hashlib + PyNaCl, /usr/bin/python3).
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 
 build=${KLARTEXT_BUILD:-build-asan}

@@ -2,6 +2,7 @@
 # t7100 — the transparency log through the command line: incident publish, log checkpoint,
 # entries, prove, verify, pubkey, checked by the independent Python verifier
 # (tests/tlog/verify.py) for a log of a few dozen entries.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 VERIFY="$SRC_DIR/tests/tlog/verify.py"
@@ -144,6 +145,7 @@ test_expect_success 'python: every entry canonical, leaf hashes, revisions linke
     done &&
     "$PY" "$VERIFY" log-entries all.json --vkey "$vk" $args >out && grep_q "^checked 42 entries (9 audit-head, 33 statement) and 9 checkpoints" out
 '
+sqlite_only "reads the register with sqlite3 (t0062 checks the same on PostgreSQL)"
 test_expect_success 'python: the register file on its own (chain, audit heads, consistency of all checkpoints)' '
     "$PY" "$VERIFY" register klartext.db --vkey "$(klartext log pubkey)" >out && grep_q "register verified: 42 entries, 9 checkpoints" out
 '
@@ -220,6 +222,7 @@ for e in d[\"entries\"]:
     klartext log entries --start 100 | grep_q "No entries in that range" &&
     { klartext log entries --start 5 --end 2 2>err; test $? -eq 2; }
 '
+sqlite_only "reads the register with sqlite3 (t0062 checks the same on PostgreSQL)"
 test_expect_success 'the triggers keep the log, the checkpoints and the statements append-only' '
     ! sqlite3 klartext.db "UPDATE tlog_entry SET kind = \"x\" WHERE idx = 0" 2>err && grep_q "append-only" err &&
     ! sqlite3 klartext.db "DELETE FROM tlog_entry WHERE idx = 43" 2>/dev/null &&
@@ -235,7 +238,7 @@ test_expect_success 'the triggers keep the log, the checkpoints and the statemen
 test_expect_success 'the same commands give the same public entries; only commitments differ (random salts)' '
     for d in two three; do
         mkdir $d && (
-            cd $d && klartext init >/dev/null 2>&1 && klartext org set portal.url=https://verify.beispiel-versand.example >/dev/null &&
+            cd $d && { ! test_on_pg || export KLARTEXT_DB=$(pg_newdb); } && klartext init >/dev/null 2>&1 && klartext org set portal.url=https://verify.beispiel-versand.example >/dev/null &&
             new_incident "Names visible on profile pages" &&
             klartext incident publish 2026-0001 --lang de --statement "Wir haben einen Fehler gemacht: Namen und E-Mail-Adressen waren sichtbar." >/dev/null &&
             klartext log checkpoint >/dev/null && klartext --json log entries >e.json
