@@ -62,6 +62,12 @@ test_expect_code() {  # CODE TITLE SCRIPT
 # check that a file contains a fixed string / regex
 grep_q()  { grep -q -- "$@" || { echo "expected to find '$1' in ${2:-stdin}:"; cat "${2:-/dev/stdin}" 2>/dev/null | head -40; return 1; }; }
 not_grep_q() { if grep -q -- "$@"; then echo "did not expect '$1' in ${2:-stdin}"; return 1; fi; }
+# a line a server writes when a request is done, which may be after the client has its answer:
+# wait for it (5 s at most), then as grep_q
+wait_grep() {
+    for _ in $(seq 50); do grep -q -- "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
+    grep_q "$1" "$2"
+}
 # dump a register's content for before/after comparisons
 # (on PostgreSQL the test's database, its rows in pg_dump's order; not the identity counters, which
 # a rolled-back transaction advances too, nor pg_dump's random \restrict key)

@@ -24,7 +24,7 @@ trap 'kill -TERM $PID 2>/dev/null' EXIT
 mkdir logs && start server.log --access-log "$TRASH/logs/access.log"
 test_expect_success 'logrotate (the shipped snippet) rotates; after SIGHUP the new file gets the lines, the old one stops' '
     [ -x "$LOGROTATE" ] || { echo "logrotate is not installed (./run deps test)"; exit 1; }
-    curl -s -o /dev/null "$URL/before" && grep_q "\"GET /before\"" logs/access.log &&
+    curl -s -o /dev/null "$URL/before" && wait_grep "\"GET /before\"" logs/access.log &&
     sed -e "s|/var/log/klartext/access.log|$TRASH/logs/access.log|" \
         -e "s|systemctl kill .*|kill -HUP $PID|" "$SRC_DIR/contrib/klartext-serve.logrotate" >rot.conf &&
     grep_q "kill -HUP $PID" rot.conf &&
@@ -32,12 +32,12 @@ test_expect_success 'logrotate (the shipped snippet) rotates; after SIGHUP the n
     for _ in $(seq 50); do grep -q "access log .* reopened" server.log && break; sleep 0.1; done &&
     grep_q "access log .$TRASH/logs/access.log. reopened" server.log &&
     [ -f logs/access.log.1 ] && curl -s -o /dev/null "$URL/after" &&
-    grep_q "\"GET /after\"" logs/access.log && not_grep_q "before" logs/access.log &&
+    wait_grep "\"GET /after\"" logs/access.log && not_grep_q "before" logs/access.log &&
     grep_q "\"GET /before\"" logs/access.log.1 && not_grep_q "after" logs/access.log.1
 '
 test_expect_success 'a second rotation compresses the first (delaycompress) and the server still answers' '
     "$LOGROTATE" -f -s "$TRASH/rot.state" rot.conf && sleep 0.3 && [ -f logs/access.log.2.gz ] &&
-    curl -s -o /dev/null "$URL/third" && grep_q "\"GET /third\"" logs/access.log &&
+    curl -s -o /dev/null "$URL/third" && wait_grep "\"GET /third\"" logs/access.log &&
     kill -0 $PID
 '
 kill -TERM $PID; wait $PID; src=$?

@@ -286,20 +286,16 @@ test_expect_success 'behind a trusted proxy: a value that is not an address fall
 '
 # the access log's line of a request is written when the request is done, which may be just
 # after its answer reached curl: wait for it (up to 5 s) before looking
-log_has() {
-    for _ in $(seq 50); do grep -q -- "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
-    grep_q "$1" "$2"
-}
 test_expect_success 'behind a trusted proxy: of several X-Forwarded-For lines the last counts (the proxy adds its own after the client'"'"'s); a port is taken off' '
     for i in 1 2 3 4 5; do
         test "$(code -H "X-Forwarded-For: 6.6.6.$i" -H "X-Forwarded-For: 198.51.100.7" -X POST -d code=x "$URL/verify")" = 200 || return 1
     done &&
     test "$(code -H "X-Forwarded-For: 6.6.6.99" -H "X-Forwarded-For: 198.51.100.7" -X POST -d code=x "$URL/verify")" = 429 &&
-    log_has "^[^ ]* 198.51.100.7 \"POST /verify\" 429" "$TRASH/xff.access" &&
+    wait_grep "^[^ ]* 198.51.100.7 \"POST /verify\" 429" "$TRASH/xff.access" &&
     not_grep_q " 6\.6\.6\." "$TRASH/xff.access" &&
     for i in 1 2 3 4 5; do test "$(code -H "X-Forwarded-For: 198.51.100.8:5$i" -X POST -d code=x "$URL/verify")" = 200 || return 1; done &&
     test "$(code -H "X-Forwarded-For: [::ffff:198.51.100.8]:443" -X POST -d code=x "$URL/verify")" = 429 &&
-    log_has "^[^ ]* 198.51.100.8 \"POST /verify\" 429" "$TRASH/xff.access"
+    wait_grep "^[^ ]* 198.51.100.8 \"POST /verify\" 429" "$TRASH/xff.access"
 '
 stop_server $XFF_PID xff; src=$?
 start_server xff2 "$TRASH/demo" --rate-limit 5/min --trust-proxy --trusted-proxy 192.0.2.10
