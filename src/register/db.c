@@ -64,6 +64,14 @@ int db_bind_blob(db_stmt *s, int idx, const void *v, size_t n)
 {
     return SOPS(s)->bind_blob(s, idx, v, n);
 }
+int db_bind_text_ref(db_stmt *s, int idx, const char *v, size_t n)
+{
+    return SOPS(s)->bind_text_ref(s, idx, v, n);
+}
+int db_bind_blob_ref(db_stmt *s, int idx, const void *v, size_t n)
+{
+    return SOPS(s)->bind_blob_ref(s, idx, v, n);
+}
 int db_bind_null(db_stmt *s, int idx)
 {
     return SOPS(s)->bind_null(s, idx);

@@ -45,6 +45,10 @@ int db_bind_int(db_stmt *s, int idx, int64_t v); /* idx from 1 */
 int db_bind_text(db_stmt *s, int idx, const char *v); /* NULL binds NULL; copied */
 int db_bind_blob(db_stmt *s, int idx, const void *v, size_t n);
 int db_bind_null(db_stmt *s, int idx);
+/* the same without a copy, for bulk inserts: V[0..N) must stay unchanged until the statement
+ * has been stepped (or reset); a backend that cannot bind without copying copies */
+int db_bind_text_ref(db_stmt *s, int idx, const char *v, size_t n);
+int db_bind_blob_ref(db_stmt *s, int idx, const void *v, size_t n);
 int db_step(db_stmt *s); /* DB_ROW, DB_DONE or DB_ERR */
 int db_reset(db_stmt *s);
 int64_t db_col_int(db_stmt *s, int i); /* columns from 0 */

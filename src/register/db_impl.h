@@ -21,6 +21,8 @@ struct db_ops {
     int (*bind_int)(db_stmt *s, int idx, int64_t v);
     int (*bind_text)(db_stmt *s, int idx, const char *v);
     int (*bind_blob)(db_stmt *s, int idx, const void *v, size_t n);
+    int (*bind_text_ref)(db_stmt *s, int idx, const char *v, size_t n);
+    int (*bind_blob_ref)(db_stmt *s, int idx, const void *v, size_t n);
     int (*bind_null)(db_stmt *s, int idx);
     int (*step)(db_stmt *s);
     int (*reset)(db_stmt *s);

@@ -432,6 +432,15 @@ static int pg_bind_blob(db_stmt *s, int i, const void *v, size_t n)
     if (n) memcpy(c, v, n);
     return bind_raw(s, i, c, (int)n, 1);
 }
+/* libpq takes the values at PQexecPrepared: the "no copy" binds copy all the same */
+static int pg_bind_text_ref(db_stmt *s, int i, const char *v, size_t n)
+{
+    return bind_raw(s, i, xstrndup(v, n), 0, 0);
+}
+static int pg_bind_blob_ref(db_stmt *s, int i, const void *v, size_t n)
+{
+    return pg_bind_blob(s, i, v, n);
+}
 static int pg_bind_null(db_stmt *s, int i)
 {
     return bind_raw(s, i, NULL, 0, 0);
@@ -585,6 +594,8 @@ const struct db_ops db_pg_ops = {
     .bind_int = pg_bind_int,
     .bind_text = pg_bind_text,
     .bind_blob = pg_bind_blob,
+    .bind_text_ref = pg_bind_text_ref,
+    .bind_blob_ref = pg_bind_blob_ref,
     .bind_null = pg_bind_null,
     .step = pg_step,
     .reset = pg_reset,

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,17 @@ static int readonly_fallback(db *d, int rc)
     return 1;
 }
 
+/* SQLite's global settings, once per process before its first use: no memory statistics (they
+   take a global mutex on every allocation and free; klartext never asks for them) */
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static void config_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static db *sq_open(const char *target, int flags, char *err, size_t errlen, int *kind)
 {
+    pthread_once(&config_once, config_sqlite);
     struct stat st;
     int exists = stat(target, &st) == 0;
     *kind = DB_EIO;
@@ -287,6 +297,14 @@ static int sq_bind_blob(db_stmt *s, int i, const void *v, size_t n)
 {
     return bind_rc(s, sqlite3_bind_blob64(s->st, i, v, n, SQLITE_TRANSIENT));
 }
+static int sq_bind_text_ref(db_stmt *s, int i, const char *v, size_t n)
+{
+    return bind_rc(s, sqlite3_bind_text64(s->st, i, v, n, SQLITE_STATIC, SQLITE_UTF8));
+}
+static int sq_bind_blob_ref(db_stmt *s, int i, const void *v, size_t n)
+{
+    return bind_rc(s, sqlite3_bind_blob64(s->st, i, v, n, SQLITE_STATIC));
+}
 static int sq_bind_null(db_stmt *s, int i)
 {
     return bind_rc(s, sqlite3_bind_null(s->st, i));
@@ -381,6 +399,8 @@ const struct db_ops db_sqlite_ops = {
     .bind_int = sq_bind_int,
     .bind_text = sq_bind_text,
     .bind_blob = sq_bind_blob,
+    .bind_text_ref = sq_bind_text_ref,
+    .bind_blob_ref = sq_bind_blob_ref,
     .bind_null = sq_bind_null,
     .step = sq_step,
     .reset = sq_reset,
