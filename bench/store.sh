@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# bench/store.sh — the register at millions of people (issue 19, item 3): `scan --incident` of the
+# logs of bench/millions.sh into a fresh register, against `scan --csv` of the same log (the scan
+# alone), so that the difference is the store; the register's bytes per person; `exposure
+# --format csv` (checked byte for byte against the generator's truth); with BENCH_NOTIFY=1 also
+# the start-up of `notify` (`--preview` of one person and `--status`) after a contact import and a
+# decision for everyone.
+#   bench/store.sh [VIEWS...]     default: 200000 2000000 8000000 (157 k, 1.57 M, 6.3 M people)
+# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_THREADS (2), KLARTEXT (build/klartext), BENCH_NOTIFY (0).
+# Works in bench/out/store/ (git-ignored). Prints one table row per size: medians of wall and CPU
+# (user + sys) time; "store" is the median CPU of scan --incident minus that of scan --csv.
+set -eu
+cd "$(dirname "$0")/.."
+OUT=$PWD/bench/out
+W=$OUT/store
+SEED=${BENCH_SEED:-1}
+RUNS=${BENCH_RUNS:-3}
+T=${BENCH_THREADS:-2}
+K=${KLARTEXT:-build/klartext}
+case $K in /*) ;; *) K="$PWD/$K" ;; esac
+[ $# -gt 0 ] || set -- 200000 2000000 8000000
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time not found (apt-get install time)"; exit 1; }
+[ -x "$K" ] || { echo "bench: $K not built (make)"; exit 1; }
+mkdir -p "$W"
+cc -O2 -o "$OUT/gen" bench/gen.c
+SRC=$PWD
+. bench/lib.sh
+export KLARTEXT_NOW=2018-11-22T10:00:00Z
+RULE=$PWD/bench/profile.rule
+
+fresh() {  # fresh DIR: an empty register with incident 2018-0001
+    rm -rf "$1" && mkdir -p "$1"
+    (cd "$1" && "$K" init >/dev/null 2>&1 &&
+        "$K" incident new --title "Profile pages" --aware-at 2018-11-21T09:12:00Z --aware-how "customer" >/dev/null)
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "klartext: $K"
+rows=()
+for views in "$@"; do
+    log=$OUT/pairs-$views-$SEED.log
+    truth=$OUT/pairs-$views-$SEED.truth.csv
+    [ -f "$log" ] && [ -f "$truth" ] || "$OUT/gen" --pairs "$views" --seed "$SEED" --out "$log" --truth "$truth"
+    people=$(($(wc -l <"$truth") - 1))
+    echo "--- $views views, $people people (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    cat "$log" >/dev/null # warm the page cache
+    run "scan --csv $views" "$K" scan --no-progress --rule "$RULE" --threads "$T" --csv "$W/scan.csv" "$log"
+    check "scan --csv" "$truth" "$W/scan.csv"
+    # each run of scan --incident into a fresh register (made before the clock starts)
+    times=() cpus=() rss=0
+    for i in $(seq "$RUNS"); do
+        fresh "$W/reg"
+        (cd "$W/reg" && /usr/bin/time -f "%e %M %U %S" -o "$W/.time" "$K" scan --no-progress --rule "$RULE" \
+            --threads "$T" --incident 2018-0001 "$log" >/dev/null 2>"$W/.err") ||
+            { echo "bench: scan --incident failed:"; cat "$W/.err"; exit 1; }
+        read -r t m u s <"$W/.time"
+        times+=("$t") cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
+        [ "$m" -gt "$rss" ] && rss=$m
+    done
+    MED[inc]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+    CPU[inc]=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+    printf '%-28s median %6.2f s  (runs: %s)  CPU %6.2f s  peak RSS %6d MB\n' "scan --incident $views" "${MED[inc]}" \
+        "${times[*]}" "${CPU[inc]}" $((rss / 1024))
+    bytes=$(stat -c %s "$W/reg/klartext.db")
+    [ -f "$W/reg/klartext.db-wal" ] && bytes=$((bytes + $(stat -c %s "$W/reg/klartext.db-wal")))
+    cd "$W/reg"
+    run "exposure --format csv $views" "$K" exposure 2018-0001 --format csv
+    "$K" exposure 2018-0001 --format csv >"$W/exposure.csv"
+    cd "$OLDPWD"
+    check "exposure --format csv" "$truth" "$W/exposure.csv"
+    notify="–"
+    if [ "${BENCH_NOTIFY:-0}" = 1 ]; then
+        awk -F, 'NR == 1 { print "subject,name,email,language,timezone,salutation"; next }
+            { printf "%s,Person %d,p%d@mail.example,en,Europe/London,\n", $1, NR, NR }' "$truth" >"$W/subjects.csv"
+        first=$(sed -n 2p "$truth" | cut -d, -f1)
+        cd "$W/reg"
+        "$K" subjects import 2018-0001 "$W/subjects.csv" >/dev/null
+        "$K" assess 2018-0001 >/dev/null
+        "$K" assess 2018-0001 --decide authority=yes,subjects=yes --by Bench --reason bench >/dev/null 2>&1
+        run "notify --preview $views" "$K" notify 2018-0001 --preview "$first"
+        run "notify --status $views" "$K" notify 2018-0001 --status
+        cd "$OLDPWD"
+        notify="see above"
+    fi
+    rows+=("$(awk -v p="$people" -v v="$views" -v sw="${MED["scan --csv $views"]}" -v sc="${CPU["scan --csv $views"]}" \
+        -v iw="${MED[inc]}" -v ic="${CPU[inc]}" -v b="$bytes" -v ew="${MED["exposure --format csv $views"]}" \
+        -v ec="${CPU["exposure --format csv $views"]}" -v rss="$rss" 'BEGIN {
+        st = ic - sc; if (st < 0.001) st = 0.001
+        printf "| %d (%d) | %.2f s (CPU %.2f s) | %.2f s (CPU %.2f s) | %.2f s | %.0f k/s | %.0f MB | %.0f | %.2f s (CPU %.2f s) | %.0f MB |",
+            p, v, sw, sc, iw, ic, st, p / st / 1000, b / 1e6, b / p, ew, ec, rss / 1024 }')")
+done
+echo
+echo "| people (pairs) | scan --csv | scan --incident | store (CPU) | people/s stored (CPU) | register | bytes/person | exposure --format csv | peak RSS (--incident) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo "(medians of $RUNS; load at the end $(cut -d' ' -f1-3 /proc/loadavg))"
