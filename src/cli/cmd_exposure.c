@@ -29,27 +29,48 @@ static void csv_field(FILE *f, const char *s)
     if (q) fputc('"', f);
 }
 
+static const char csv_header[] =
+    "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n";
+
+/* one row of the CSV; PAGES is scratch space (scans_exposures_each's callback: ARG is PAGES) */
+static int csv_row(const struct exposure_row *e, void *pages)
+{
+    struct buf *pb = pages;
+    char a[KT_ISO_LEN], b[KT_ISO_LEN];
+    kt_time_iso(e->first_seen, a);
+    kt_time_iso(e->last_seen, b);
+    csv_field(stdout, e->subject);
+    printf(",%s,%s,%lld,%lld,%lld,%lld,", a, b, (long long)e->views, (long long)e->viewers,
+           (long long)e->signed_in_viewers, (long long)e->anonymous_viewers);
+    buf_reset(pb);
+    semilist_join(pb, (const char *const *)e->pages, e->npages); /* a ';' in a page as "\;" */
+    csv_field(stdout, buf_str(pb));
+    fputc(',', stdout);
+    csv_field(stdout, e->fields);
+    fputc('\n', stdout);
+    return 0;
+}
+
 /* the same bytes as `scan --csv` (docs/rules.md "The exposure CSV") */
 static void print_csv(const struct exposure_row *e, size_t n)
 {
     struct buf pages;
     buf_init(&pages, 0);
-    fputs("subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n", stdout);
-    for (size_t i = 0; i < n; i++) {
-        char a[KT_ISO_LEN], b[KT_ISO_LEN];
-        kt_time_iso(e[i].first_seen, a);
-        kt_time_iso(e[i].last_seen, b);
-        csv_field(stdout, e[i].subject);
-        printf(",%s,%s,%lld,%lld,%lld,%lld,", a, b, (long long)e[i].views, (long long)e[i].viewers,
-               (long long)e[i].signed_in_viewers, (long long)e[i].anonymous_viewers);
-        buf_reset(&pages);
-        semilist_join(&pages, (const char *const *)e[i].pages, e[i].npages); /* a ';' in a page as "\;" */
-        csv_field(stdout, buf_str(&pages));
-        fputc(',', stdout);
-        csv_field(stdout, e[i].fields);
-        fputc('\n', stdout);
-    }
+    fputs(csv_header, stdout);
+    for (size_t i = 0; i < n; i++) csv_row(&e[i], &pages);
     buf_release(&pages);
+}
+
+/* the CSV of a whole scan, a row at a time from the register (millions of people need not be
+   held at once) */
+static int stream_csv(reg *r, int64_t scan_id)
+{
+    struct buf pages;
+    buf_init(&pages, 0);
+    fputs(csv_header, stdout);
+    int rc = scans_exposures_each(r, scan_id, NULL, csv_row, &pages);
+    buf_release(&pages);
+    return rc;
 }
 
 /* the words a notice uses for a field keyword (src/notify/notice.c), the keyword otherwise */
@@ -243,11 +264,16 @@ int cmd_exposure(struct kt_ctx *ctx, int argc, char **argv)
         kt_error(rc, "%s", reg_err(r));
         goto out;
     }
+    int64_t purged = 0;
+    if (!subject && !strcmp(fmt, "csv")) {
+        if ((rc = purged_note(r, &inc, &purged)) || !(rc = stream_csv(r, si.id))) goto out;
+        kt_error(rc, "%s", reg_err(r));
+        goto out;
+    }
     if ((rc = scans_exposures(r, si.id, subject, &rows, &n))) {
         kt_error(rc, "%s", reg_err(r));
         goto out;
     }
-    int64_t purged = 0;
     if ((rc = purged_note(r, &inc, &purged))) goto out;
     if (subject && !n) {
         rc = kt_error(1, "no exposure of '%s' in scan version %lld of %s", subject, (long long)si.version, inc.ref);

@@ -368,16 +368,38 @@ int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_i
     return 0;
 }
 
-int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n)
+/* the statement of the rows of SCAN_ID (only SUBJECT when non-NULL), in subject order */
+static db_stmt *exposures_query(reg *r, int64_t scan_id, const char *subject)
 {
     db_stmt *s = db_prepare(
         reg_db(r),
         "SELECT subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, fields"
         " FROM exposure WHERE scan_id = ? AND (? IS NULL OR subject = ?) ORDER BY subject COLLATE BINARY");
-    if (!s) return reg_dberr(r);
+    if (!s) return NULL;
     db_bind_int(s, 1, scan_id);
     db_bind_text(s, 2, subject);
     db_bind_text(s, 3, subject);
+    return s;
+}
+
+/* the current row of S into E (subject, pages and fields malloc'd) */
+static void exposure_row_read(db_stmt *s, struct exposure_row *e)
+{
+    e->subject = xstrdup(db_col_text(s, 0));
+    e->first_seen = db_col_int(s, 1);
+    e->last_seen = db_col_int(s, 2);
+    e->views = db_col_int(s, 3);
+    e->viewers = db_col_int(s, 4);
+    e->signed_in_viewers = db_col_int(s, 5);
+    e->anonymous_viewers = db_col_int(s, 6);
+    semilist_split(db_col_text(s, 7), &e->pages, &e->npages);
+    e->fields = xstrdup(db_col_text(s, 8));
+}
+
+int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n)
+{
+    db_stmt *s = exposures_query(r, scan_id, subject);
+    if (!s) return reg_dberr(r);
     size_t cap = 64;
     *n = 0;
     *out = xcalloc(cap, sizeof **out);
@@ -387,16 +409,28 @@ int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposur
             cap *= 2;
             *out = xrealloc(*out, cap * sizeof **out);
         }
-        struct exposure_row *e = &(*out)[(*n)++];
-        e->subject = xstrdup(db_col_text(s, 0));
-        e->first_seen = db_col_int(s, 1);
-        e->last_seen = db_col_int(s, 2);
-        e->views = db_col_int(s, 3);
-        e->viewers = db_col_int(s, 4);
-        e->signed_in_viewers = db_col_int(s, 5);
-        e->anonymous_viewers = db_col_int(s, 6);
-        semilist_split(db_col_text(s, 7), &e->pages, &e->npages);
-        e->fields = xstrdup(db_col_text(s, 8));
+        exposure_row_read(s, &(*out)[(*n)++]);
+    }
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int scans_exposures_each(reg *r, int64_t scan_id, const char *subject,
+                         int (*fn)(const struct exposure_row *e, void *arg), void *arg)
+{
+    db_stmt *s = exposures_query(r, scan_id, subject);
+    if (!s) return reg_dberr(r);
+    int rc, stop = 0;
+    while (!stop && (rc = db_step(s)) == DB_ROW) {
+        struct exposure_row e;
+        exposure_row_read(s, &e);
+        stop = fn(&e, arg);
+        free(e.subject);
+        free(e.pages);
+        free(e.fields);
+    }
+    if (stop) {
+        db_reset(s);
+        return stop;
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
 }

@@ -33,6 +33,11 @@ struct exposure_row {
 /* rows of a scan, sorted by subject bytewise (only SUBJECT when non-NULL) */
 int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n);
 void exposure_rows_free(struct exposure_row *rows, size_t n);
+/* The same rows one at a time, in the same order, without holding them all (the CSV of millions of
+ * people): FN gets each row, valid during the call only; a non-zero return stops the walk and is
+ * returned. Returns 0, FN's value, or 1 (reg_err). */
+int scans_exposures_each(reg *r, int64_t scan_id, const char *subject,
+                         int (*fn)(const struct exposure_row *e, void *arg), void *arg);
 /* The subject seen by the most viewers (then views, then name) in any incident's current scan,
  * into SUBJECT ("" when there is none). Returns 0 or 1 (reg_err). For the demo. */
 int scans_most_viewed(reg *r, char *subject, size_t len);
