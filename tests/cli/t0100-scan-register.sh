@@ -96,6 +96,16 @@ test_expect_success 'a register of schema step 11 (viewers as hex text, rowid ta
     [ "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = \"schema_version\"")" -ge 12 ] &&
     klartext audit | grep_q "register.migrate" && klartext log verify >/dev/null
 '
+test_expect_success 'a store of many rows (64 per statement and the rest) holds exactly what scan --csv writes' '
+    mkdir many && (cd many && gen_people 150) &&
+    klartext incident new --title Many --aware-at 2018-11-21T09:00:00Z --aware-how x >/dev/null &&
+    klartext scan --rule rule.conf --csv many/scan.csv many/access.log 2>/dev/null &&
+    klartext scan --rule rule.conf --incident 2018-0002 --keep-viewers many/access.log 2>err &&
+    grep_q "Stored as scan version 1 of incident 2018-0002: 150 people" err &&
+    klartext exposure 2018-0002 --format csv | cmp - many/scan.csv &&
+    [ "$(sqlite3 klartext.db "SELECT count(*), count(identity), sum(kind = '"'"'signed-in'"'"') FROM exposure_viewer v
+        JOIN scan s ON s.id = v.scan_id JOIN incident i ON i.id = s.incident_id WHERE i.ref = '"'"'2018-0002'"'"'")" = "200|200|50" ]
+'
 test_expect_code 2 'a bad rule is rejected before any log is read, naming the line' '
     printf "format = combined\nfrom = 2018-11-12T14:00:00Z\nuntil = 2018-11-21T09:12:00Z\n[exposure \"x\"]\nrequest = ^/gp/profile/[A-Z]+\nstatus = 200\n" >bad.rule
     klartext scan --rule bad.rule --csv - /nonexistent.log 2>err; rc=$?
@@ -110,6 +120,6 @@ test_expect_code 2 'a truncated gzip: error naming the file, nothing stored' '
 test_expect_code 2 'scan --incident of an unknown incident' 'klartext scan --rule rule.conf --incident 2018-0042 access.log'
 test_expect_code 2 'exposure of an incident without a scan' '
     klartext incident new --title U --aware-at 2018-11-21T09:00:00Z --aware-how x >/dev/null
-    klartext exposure 2018-0002 2>err; rc=$?; grep_q "no exposure scan yet" err; exit $rc
+    klartext exposure 2018-0003 2>err; rc=$?; grep_q "no exposure scan yet" err; exit $rc
 '
 test_done
