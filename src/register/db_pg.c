@@ -24,7 +24,7 @@
 #define BYTEA_OID 17
 #define BOOL_OID 16
 #define TEXT_OID 25
-#define DB_PG_MAX_PARAMS 256
+#define DB_PG_MAX_PARAMS 1024 /* the batched store of scans.c binds 64 rows of 10 values */
 /* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
 #define DB_PG_WRITE_LOCK "7741853290462722164"
 

@@ -103,8 +103,9 @@ test_expect_success 'a store of many rows (64 per statement and the rest) holds 
     klartext scan --rule rule.conf --incident 2018-0002 --keep-viewers many/access.log 2>err &&
     grep_q "Stored as scan version 1 of incident 2018-0002: 150 people" err &&
     klartext exposure 2018-0002 --format csv | cmp - many/scan.csv &&
-    [ "$(sqlite3 klartext.db "SELECT count(*), count(identity), sum(kind = '"'"'signed-in'"'"') FROM exposure_viewer v
-        JOIN scan s ON s.id = v.scan_id JOIN incident i ON i.id = s.incident_id WHERE i.ref = '"'"'2018-0002'"'"'")" = "200|200|50" ]
+    { test_on_pg || [ "$(sqlite3 klartext.db "SELECT count(*), count(identity), sum(kind = '"'"'signed-in'"'"')
+        FROM exposure_viewer v JOIN scan s ON s.id = v.scan_id JOIN incident i ON i.id = s.incident_id
+        WHERE i.ref = '"'"'2018-0002'"'"'")" = "200|200|50" ]; }
 '
 test_expect_code 2 'a bad rule is rejected before any log is read, naming the line' '
     printf "format = combined\nfrom = 2018-11-12T14:00:00Z\nuntil = 2018-11-21T09:12:00Z\n[exposure \"x\"]\nrequest = ^/gp/profile/[A-Z]+\nstatus = 200\n" >bad.rule
