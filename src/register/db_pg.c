@@ -334,7 +334,7 @@ static char *translate(const char *sql, int *nparams, unsigned char used[DB_PG_M
 
 /* PQprepare with the parameters' types left to the server, but for those the text does not use
    (SQLite allows a gap in ?N) and those whose type the server cannot tell ("? IS NULL" alone):
-   text, as SQLite would treat them. USED[n-1] is 1 for a parameter the text names. A failed
+   text, as SQLite would treat them (SQLSTATE 42P18 or 42P08). USED[n-1] is 1 for a parameter the text names. A failed
    prepare aborts an open transaction, so inside one it runs under a savepoint. */
 static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np, const unsigned char *used)
 {
@@ -350,7 +350,8 @@ static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np,
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
         const char *dollar = msg ? strchr(msg, '$') : NULL;
         int n = dollar ? atoi(dollar + 1) : 0;
-        if (tries >= np || !st || strcmp(st, "42P18") || n < 1 || n > np || types[n - 1]) break;
+        if (tries >= np || !st || (strcmp(st, "42P18") && strcmp(st, "42P08")) || n < 1 || n > np || types[n - 1])
+            break;
         if (sp && pg_exec(d, "ROLLBACK TO SAVEPOINT kt_prepare")) break;
         types[n - 1] = TEXT_OID;
         PQclear(res);
