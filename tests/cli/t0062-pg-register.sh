@@ -116,6 +116,13 @@ test_expect_code 1 'a register of a newer klartext is refused with both versions
 test_expect_code 1 'init over an existing register is refused' '
     klartext --db "$URL" init 2>e; rc=$?; grep_q "will not initialise" e; exit $rc
 '
+test_expect_success '--keys DIR: the key files of a PostgreSQL register are there, never in the database' '
+    u=$(pg_newdb) && mkdir -p keys kk && (cd kk && klartext --db "$u" --keys ../keys init >/dev/null 2>&1) &&
+    [ -f keys/klartext.key ] && [ -f keys/klartext.pub ] && ! [ -e kk/klartext.key ] &&
+    ! "$PG_BIN/pg_dump" "$u" 2>/dev/null | grep -qF "$(sed -n 2p keys/klartext.key)" &&
+    klartext --db "$u" org set portal.url=https://verify.example >/dev/null &&
+    KLARTEXT_KEYS=keys klartext --db "$u" log checkpoint >/dev/null && klartext --db "$u" --keys keys log verify >/dev/null
+'
 test_expect_code 1 'an init that fails after the schema was made leaves no tables behind' '
     u=$(pg_newdb) && KLARTEXT_KEYS=/nonexistent/dir klartext --db "$u" init 2>e; rc=$?
     grep_q "signing key" e && [ "$(pg_sql "$u" "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" = 0 ]
