@@ -83,6 +83,30 @@ test_expect_success 'serve on PostgreSQL: the pages, the API, a verification by 
     jq -S "del(.log)" v.sq.json >v.sq && jq -S "del(.log)" v.pg.json >v.pg && cmp v.sq v.pg &&
     sed "s/[0-9a-f]\{64\}/H/g" v.sq.html >h.sq && sed "s/[0-9a-f]\{64\}/H/g" v.pg.html >h.pg && cmp h.sq h.pg
 '
+test_expect_success 'parallel writers (timeline, statements) and a portal at once: one unbroken log and audit chain' '
+    cd pg && export KLARTEXT_DB=$URL && serve_on . "$URL" && code=$(eml_code out/2018-0001-000003.eml) || exit 1
+    before=$(pg_sql "$URL" "SELECT count(*) FROM audit"); pids=""
+    for w in 1 2 3 4; do
+        ( for i in 1 2 3 4 5; do
+              klartext incident event 2018-0001 --text "writer $w entry $i" >/dev/null || exit 1
+              klartext incident publish 2018-0001 --lang en --statement "Statement $w.$i" >/dev/null || exit 1
+          done ) &
+        pids="$pids $!"
+    done
+    ( for i in $(seq 20); do
+          curl -s -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify" | jq -e ".genuine == true" >/dev/null || exit 1
+      done ) &
+    pids="$pids $!"; ok=1
+    for p in $pids; do wait $p || ok=0; done
+    kill -TERM $SPID; wait $SPID
+    [ $ok = 1 ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM event WHERE text LIKE '\''writer %'\''")" = 20 ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM incident_statement")" = 21 ] &&
+    [ "$(pg_sql "$URL" "SELECT max(id) - min(id) + 1 = count(*) FROM audit")" = t ] &&
+    [ "$(pg_sql "$URL" "SELECT max(idx) + 1 = count(*) FROM tlog_entry")" = t ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM audit")" -gt "$before" ] &&
+    klartext log checkpoint >/dev/null && klartext log verify >lv && grep_q "log verified" lv
+'
 test_expect_success 'notify --smtp sends every notice once; the outbox, the log and the audit chain verify' '
     U2=$(pg_newdb) && smtpd_start mail && mkdir s && cd s && export KLARTEXT_DB=$U2 &&
     fixture_register && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
