@@ -45,6 +45,16 @@ pg_newdb() {
     PG_NDB=$((PG_NDB + 1))
     local name="kt_${BASHPID}_${PG_NDB}_$RANDOM"
     "$PG_BIN/psql" -qAtX -d postgres -c "CREATE DATABASE $name" >/dev/null || return 1
+    # SQLite's group_concat and hex, for the tests' own queries (reg_sql in tests/cli/lib.sh)
+    "$PG_BIN/psql" -qAtX -d "$name" >/dev/null <<'SQL' || return 1
+CREATE FUNCTION kt_gc(a text, b anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b::text ELSE a || ',' || b::text END $$;
+CREATE AGGREGATE group_concat(anyelement) (SFUNC = kt_gc, STYPE = text);
+CREATE FUNCTION kt_gc2(a text, b anyelement, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b::text ELSE a || sep || b::text END $$;
+CREATE AGGREGATE group_concat(anyelement, text) (SFUNC = kt_gc2, STYPE = text);
+CREATE FUNCTION hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode($1, 'hex')) $$;
+SQL
     echo "postgresql:///$name"
 }
 
