@@ -40,6 +40,12 @@ pg_start() {
     trap 'pg_stop' EXIT
 }
 
+# restart the server (fast shutdown: every connection is cut), e.g. under a running portal
+pg_restart() {
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 restart \
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
+}
+
 # a new empty database; prints its URL
 pg_newdb() {
     PG_NDB=$((PG_NDB + 1))

@@ -107,6 +107,16 @@ test_expect_success 'parallel writers (timeline, statements) and a portal at onc
     [ "$(pg_sql "$URL" "SELECT count(*) FROM audit")" -gt "$before" ] &&
     klartext log checkpoint >/dev/null && klartext log verify >lv && grep_q "log verified" lv
 '
+if [ -n "$PG_DIR" ]; then   # only a cluster of this suite's own may be restarted
+test_expect_success 'the server restarted under a running portal: it answers again, without a restart of its own' '
+    serve_on pg "$URL" && code=$(eml_code pg/out/2018-0001-000001.eml) &&
+    curl -s -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify" | jq -e ".genuine == true" >/dev/null &&
+    pg_restart && for i in 1 2 3; do curl -s -o /dev/null "$SURL/"; done &&
+    curl -s -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify" | jq -e ".genuine == true" >/dev/null &&
+    [ "$(curl -s -o /dev/null -w "%{http_code}" "$SURL/incident/2018-0001")" = 200 ]
+    rc=$?; kill -TERM $SPID; wait $SPID; exit $rc
+'
+fi
 test_expect_success 'notify --smtp sends every notice once; the outbox, the log and the audit chain verify' '
     U2=$(pg_newdb) && smtpd_start mail && mkdir s && cd s && export KLARTEXT_DB=$U2 &&
     fixture_register && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
