@@ -46,6 +46,12 @@ pg_restart() {
         -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
 }
 
+# stop or start the server of the cluster (pg_server stop|start), e.g. under a running portal
+pg_server() {
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 "$1" -l "$PG_DIR/server.log" \
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
+}
+
 # a new empty database; prints its URL
 pg_newdb() {
     PG_NDB=$((PG_NDB + 1))

@@ -618,6 +618,11 @@ static int pg_data_version(db *d, int64_t *v, int *found)
     return DB_OK;
 }
 
+static int pg_unavailable(const db *d)
+{
+    return PQstatus(d->c) == CONNECTION_BAD;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -645,4 +650,5 @@ const struct db_ops db_pg_ops = {
     .has_table = pg_has_table,
     .has_column = pg_has_column,
     .data_version = pg_data_version,
+    .unavailable = pg_unavailable,
 };

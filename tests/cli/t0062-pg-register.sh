@@ -116,6 +116,16 @@ test_expect_success 'the server restarted under a running portal: it answers aga
     [ "$(curl -s -o /dev/null -w "%{http_code}" "$SURL/incident/2018-0001")" = 200 ]
     rc=$?; kill -TERM $SPID; wait $SPID; exit $rc
 '
+test_expect_success 'the server stopped under a running portal: 503 (not 500) until it is back, then answers' '
+    serve_on pg "$URL" && code=$(eml_code pg/out/2018-0001-000001.eml) && pg_server stop &&
+    c1=$(curl -s -o a.json -w "%{http_code}" -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify") &&
+    c2=$(curl -s -o /dev/null -w "%{http_code}" -X POST --data-urlencode "code=$code" "$SURL/verify") &&
+    pg_server start &&
+    c3=$(curl -s -o b.json -w "%{http_code}" -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify")
+    rc=$?; kill -TERM $SPID; wait $SPID
+    [ $rc = 0 ] && [ "$c1" = 503 ] && [ "$c2" = 503 ] && [ "$c3" = 200 ] && grep_q unavailable a.json &&
+    jq -e ".genuine == true" b.json >/dev/null || { echo "$c1 $c2 $c3"; exit 1; }
+'
 fi
 test_expect_success 'notify --smtp sends every notice once; the outbox, the log and the audit chain verify' '
     U2=$(pg_newdb) && smtpd_start mail && mkdir s && cd s && export KLARTEXT_DB=$U2 &&
