@@ -136,6 +136,18 @@ test_expect_success 'notify --smtp sends every notice once; the outbox, the log 
     klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$mail_port" >sum2 && grep_q "this run: 0 sent" sum2 &&
     klartext log verify >lv && grep_q "log verified" lv
 '
+test_expect_success 'two notify --smtp at once on one register: every notice delivered exactly once' '
+    U3=$(pg_newdb) && smtpd_start slow --delay 100 && mkdir two && cd two && export KLARTEXT_DB=$U3 &&
+    fixture_register && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
+    { klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$slow_port" >s1 2>e1 & p1=$!; } &&
+    { klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$slow_port" >s2 2>e2 & p2=$!; } &&
+    wait $p1; r1=$?; wait $p2; r2=$?
+    # one sends; the other finds the register taken (exit 1, says so) or nothing left to send
+    for i in 1 2; do eval "r=\$r$i"; [ "$r" = 0 ] || grep_q "another .klartext notify. is working" e$i || exit 1; done &&
+    [ "$(pg_sql "$U3" "SELECT count(*) FROM outbox WHERE state = '\''sent'\'' AND attempts = 1")" = 4 ] &&
+    [ "$(ls "$TRASH/slow" | grep -c "\.eml$")" = 4 ] &&
+    [ "$(cat "$TRASH"/slow/*.eml | grep -ci "^Message-ID:" )" = 4 ]
+'
 test_expect_success 'the timeline, the audit trail, the log and the notices cannot be edited, even with SQL' '
     for q in "UPDATE event SET text = '\''x'\''" "DELETE FROM audit" "UPDATE audit SET actor = '\''x'\''" \
              "UPDATE tlog_entry SET kind = '\''x'\''" "DELETE FROM notice" "UPDATE decision SET reason = '\''x'\''"; do
