@@ -17,7 +17,7 @@ static char *default_actor(void)
     return xstrdup(u && *u ? u : "unknown");
 }
 
-/* The global options (--db, --actor, --json, --utc, before or after the command; "--" ends
+/* The global options (--db, --actor, --keys, --json, --utc, before or after the command; "--" ends
  * option scanning) into ctx and *actor; the other arguments into args[*nargs]. 0, or 2 after
  * the message. */
 static int global_options(int argc, char **argv, struct kt_ctx *ctx, char **args, int *nargs, char **actor)
@@ -38,6 +38,7 @@ static int global_options(int argc, char **argv, struct kt_ctx *ctx, char **args
         }
         if (!strncmp(a, "--db", 4) && (a[4] == 0 || a[4] == '=')) takes = 1;
         else if (!strncmp(a, "--actor", 7) && (a[7] == 0 || a[7] == '=')) takes = 2;
+        else if (!strncmp(a, "--keys", 6) && (a[6] == 0 || a[6] == '=')) takes = 3;
         if (takes) {
             const char *eq = strchr(a, '=');
             if (eq) val = eq + 1;
@@ -49,6 +50,7 @@ static int global_options(int argc, char **argv, struct kt_ctx *ctx, char **args
             }
             if (!*val) return kt_error(2, "option '%.7s' needs a non-empty value", a);
             if (takes == 1) ctx->db_path = val;
+            else if (takes == 3) setenv("KLARTEXT_KEYS", val, 1); /* kt_key_path reads it */
             else {
                 free(*actor);
                 *actor = xstrdup(val);

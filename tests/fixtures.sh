@@ -96,6 +96,8 @@ EOF
 }
 
 fixture_register() {  # fixture_register [N [salutations]]
+    # on PostgreSQL (KLARTEXT_TEST_DB=pg) every fixture register is a database of its own
+    if declare -F test_on_pg >/dev/null && test_on_pg; then KLARTEXT_DB=$(pg_newdb) || return 1; export KLARTEXT_DB; fi
     write_org
     klartext init --org org.ini >/dev/null 2>&1 || return 1
     klartext incident new --title "Namen auf Profilseiten sichtbar" --aware-at 2018-11-21T09:12:00Z \

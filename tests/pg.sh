@@ -40,11 +40,33 @@ pg_start() {
     trap 'pg_stop' EXIT
 }
 
+# restart the server (fast shutdown: every connection is cut), e.g. under a running portal
+pg_restart() {
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 restart \
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
+}
+
+# stop or start the server of the cluster (pg_server stop|start), e.g. under a running portal
+pg_server() {
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 "$1" -l "$PG_DIR/server.log" \
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
+}
+
 # a new empty database; prints its URL
 pg_newdb() {
     PG_NDB=$((PG_NDB + 1))
     local name="kt_${BASHPID}_${PG_NDB}_$RANDOM"
     "$PG_BIN/psql" -qAtX -d postgres -c "CREATE DATABASE $name" >/dev/null || return 1
+    # SQLite's group_concat and hex, for the tests' own queries (reg_sql in tests/cli/lib.sh)
+    "$PG_BIN/psql" -qAtX -d "$name" >/dev/null <<'SQL' || return 1
+CREATE FUNCTION kt_gc(a text, b anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b::text ELSE a || ',' || b::text END $$;
+CREATE AGGREGATE group_concat(anyelement) (SFUNC = kt_gc, STYPE = text);
+CREATE FUNCTION kt_gc2(a text, b anyelement, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b::text ELSE a || sep || b::text END $$;
+CREATE AGGREGATE group_concat(anyelement, text) (SFUNC = kt_gc2, STYPE = text);
+CREATE FUNCTION hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode($1, 'hex')) $$;
+SQL
     echo "postgresql:///$name"
 }
 

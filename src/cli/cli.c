@@ -73,7 +73,7 @@ static void print_help(const char *usage, const char *description, const struct 
             if (*c == '_') *c = '-';
         printf("  %-26s %s\n", left, o->help ? o->help : "");
     }
-    printf("\nglobal options: --db PATH, --json, --utc, --actor NAME (see 'klartext help')\n");
+    printf("\nglobal options: --db PATH, --keys DIR, --json, --utc, --actor NAME (see 'klartext help')\n");
 }
 
 int opt_parse(const char *usage, const char *description, struct opt *opts, int argc, char **argv, char **pos,

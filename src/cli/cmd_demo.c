@@ -23,6 +23,18 @@
 
 #define MARKER ".klartext-demo"
 
+
+/* the demo's register: DIR/klartext.db, or the PostgreSQL database --db (or KLARTEXT_DB) names,
+   whose key files then go into DIR too (KLARTEXT_KEYS). malloc'd. */
+static char *demo_db(const struct kt_ctx *ctx, const char *dir)
+{
+    if (ctx->db_path && reg_target_is_url(ctx->db_path)) {
+        setenv("KLARTEXT_KEYS", dir, 1);
+        return xstrdup(ctx->db_path);
+    }
+    return xasprintf("%s/klartext.db", dir);
+}
+
 static const char demo_org[] =
 #include "demo_org.ini.inc"
     ;
@@ -56,7 +68,9 @@ static int run(struct kt_ctx *base, const char *dir, ...)
     for (const char *a; (a = va_arg(ap, const char *)) && argc < 63;) argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    printf("\n$ %s --db %s/klartext.db", base->prog ? base->prog : "klartext", dir);
+    char *shown = demo_db(base, dir);
+    printf("\n$ %s --db %s", base->prog ? base->prog : "klartext", shown);
+    free(shown);
     for (int i = 0; i < argc; i++) {
         if (argc > 8 && argv[i][0] == '-' && argv[i][1] == '-') printf(" \\\n   ");
         printf(strchr(argv[i], ' ') || strchr(argv[i], '\'') ? " \"%s\"" : " %s", argv[i]);
@@ -65,7 +79,7 @@ static int run(struct kt_ctx *base, const char *dir, ...)
     fflush(stdout);
     struct kt_ctx ctx = *base;
     ctx.json = 0;
-    char *dbp = xasprintf("%s/klartext.db", dir);
+    char *dbp = demo_db(base, dir);
     ctx.db_path = dbp;
     struct buf cl;
     buf_init(&cl, 4096);
@@ -119,16 +133,18 @@ static void print_portal_hint(struct kt_ctx *ctx, const char *dir, const char *r
            "without klartext: save its attachments notice.txt and notice.txt.minisig, then\n"
            "  minisign -Vm notice.txt -p %s/klartext.pub\n",
            dir, dir);
+    char *db = demo_db(ctx, dir);
     printf("\nThe portal: public incident page, verification, agent console (Ctrl-C stops it):\n"
-           "  %s --db %s/klartext.db serve\n"
+           "  %s --db %s serve\n"
            "  then open http://127.0.0.1:8080/incident/%s and http://127.0.0.1:8080/verify\n",
-           ctx->prog ? ctx->prog : "klartext", dir, ref);
+           ctx->prog ? ctx->prog : "klartext", db, ref);
     if (code[0])
         printf("  and enter the code %s%s%s%s to see that this letter is genuine%s.\n", code,
                to[0] ? " (with the address " : "", to, to[0] ? ")" : "",
                to[0] ? " and that person's own exposure" : "");
-    printf("  Agents: %s --db %s/klartext.db agent add alice, then sign in at http://127.0.0.1:8080/agent\n",
-           ctx->prog ? ctx->prog : "klartext", dir);
+    printf("  Agents: %s --db %s agent add alice, then sign in at http://127.0.0.1:8080/agent\n",
+           ctx->prog ? ctx->prog : "klartext", db);
+    free(db);
 }
 
 /* DIR made anew (an earlier demo there is replaced; anything else is refused), with the marker
@@ -235,7 +251,7 @@ static int story_scan(struct kt_ctx *ctx, const char *dir, const struct story *s
     if (rc) return rc;
     reg *r;
     struct kt_ctx c2 = *ctx;
-    char *dbp = xasprintf("%s/klartext.db", dir);
+    char *dbp = demo_db(ctx, dir);
     c2.db_path = dbp;
     subject[0] = 0;
     if (!kt_open(&c2, REG_OPEN_READONLY, &r)) {
@@ -317,7 +333,7 @@ static void reach_ids(struct kt_ctx *ctx, const char *dir, const char *ref, char
 {
     reg *r;
     struct kt_ctx c2 = *ctx;
-    char *dbp = xasprintf("%s/klartext.db", dir);
+    char *dbp = demo_db(ctx, dir);
     struct incident inc;
     struct notice_info ni;
     int64_t seq = 0;
@@ -404,9 +420,11 @@ static void print_next_steps(struct kt_ctx *ctx, const char *dir, const char *re
         {"status --json", 0, "the same clocks, for scripts"},
     };
     printf("\nWhat you can try next (the demo register stays in %s/):\n", dir);
+    char *db = demo_db(ctx, dir);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        printf("  # %s\n  %s --db %s/klartext.db %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", dir,
-               steps[i].cmd, steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
+        printf("  # %s\n  %s --db %s %s%s%s\n", steps[i].what, ctx->prog ? ctx->prog : "klartext", db, steps[i].cmd,
+               steps[i].with_ref ? " " : "", steps[i].with_ref ? ref : "");
+    free(db);
 }
 
 int cmd_demo(struct kt_ctx *ctx, int argc, char **argv)

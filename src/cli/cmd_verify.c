@@ -683,7 +683,7 @@ static int verify_file(struct kt_ctx *ctx, const char *path, const char *pub)
     struct mime_parts parts = {0};
     unsigned char pk[32], id[8];
     struct stat st;
-    int have_reg = stat(ctx->db_path, &st) == 0;
+    int have_reg = reg_target_is_url(ctx->db_path) || stat(ctx->db_path, &st) == 0;
     if (!pub && !have_reg) {
         rc = kt_error(2, "no register at '%s' and no --pub KEY to check against", ctx->db_path);
         goto out;

@@ -42,7 +42,7 @@ int kt_dispatch(struct kt_ctx *ctx, int argc, char **argv)
 
 void kt_usage(FILE *f)
 {
-    fprintf(f, "usage: klartext [--db PATH] [--json] [--utc] [--actor NAME] COMMAND [ARGS]\n");
+    fprintf(f, "usage: klartext [--db PATH] [--keys DIR] [--json] [--utc] [--actor NAME] COMMAND [ARGS]\n");
 }
 
 int cmd_help(struct kt_ctx *ctx, int argc, char **argv)
@@ -64,7 +64,8 @@ int cmd_help(struct kt_ctx *ctx, int argc, char **argv)
     printf("\ncommands:\n");
     for (size_t i = 0; i < kt_ncommands; i++) printf("  %-10s %s\n", kt_commands[i].name, kt_commands[i].summary);
     printf("\nglobal options (before or after the command):\n"
-           "  --db PATH      the register (default: $KLARTEXT_DB, else ./klartext.db)\n"
+           "  --db PATH      the register, a file or a postgresql:// URI (default: $KLARTEXT_DB, else ./klartext.db)\n"
+           "  --keys DIR     where klartext.key and .pub are (default: $KLARTEXT_KEYS, else beside the file)\n"
            "  --json         machine-readable output on commands that show data\n"
            "  --utc          show times in UTC instead of the organisation's time zone\n"
            "  --actor NAME   who is acting, for the audit trail (default: the OS user)\n"

@@ -125,6 +125,11 @@ int db_data_version(db *d, int64_t *v, int *found)
     return OPS(d)->data_version(d, v, found);
 }
 
+int db_unavailable(const db *d)
+{
+    return OPS(d)->unavailable ? OPS(d)->unavailable(d) : 0;
+}
+
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
 {
     db_stmt *s = db_prepare(d, sql);

@@ -63,6 +63,9 @@ int db_has_column(db *d, const char *table, const char *column, int *has);
 /* a number that changes when another connection commits a change (SQLite: PRAGMA data_version;
  * PostgreSQL: the newest audit row, which every change writes); *found 0 when there is none */
 int db_data_version(db *d, int64_t *v, int *found);
+/* 1 when the last error was that the database server could not be reached (PostgreSQL: the
+ * connection is lost and could not be made again); 0 for SQLite */
+int db_unavailable(const db *d);
 
 const char *db_errmsg(const db *d);
 int db_errkind(const db *d);

@@ -36,6 +36,7 @@ struct db_ops {
     int (*has_table)(db *d, const char *table, int *has);
     int (*has_column)(db *d, const char *table, const char *column, int *has);
     int (*data_version)(db *d, int64_t *v, int *found);
+    int (*unavailable)(const db *d);
 };
 
 struct db_head {

@@ -37,6 +37,9 @@ struct db_stmt {
     int *lens, *fmts;
     PGresult *res;
     int row, nrows, nfields, executed;
+    char *pgsql; /* the text as prepared, and which parameters it names: to prepare it again */
+    unsigned char *used;
+    int epoch; /* the connection it was prepared on (db.epoch) */
     unsigned char **dec; /* decoded bytea of the current row, per column */
     size_t *declen;
     struct db_stmt *next;
@@ -48,10 +51,12 @@ struct db {
     char *target; /* the URI without its password */
     char err[512];
     int kind, in_tx, changes, nstmt;
+    int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
     struct db_stmt *cache;
 };
 
 static void pg_close(db *d);
+static int reconnect(db *d);
 
 /* the URI as it may be shown: "postgresql://user:secret@host/db" → "postgresql://user@host/db" */
 static char *shown_uri(const char *uri)
@@ -162,7 +167,8 @@ static int open_check(db *d, int flags, char *err, size_t errlen, int *kind)
                  d->target);
         return 1;
     }
-    if ((flags & DB_OPEN_READONLY) && pg_exec(d, "SET default_transaction_read_only = on")) {
+    d->readonly = (flags & DB_OPEN_READONLY) != 0;
+    if (d->readonly && pg_exec(d, "SET default_transaction_read_only = on")) {
         snprintf(err, errlen, "%s", d->err);
         return 1;
     }
@@ -227,6 +233,8 @@ static void pg_close(db *d)
         free(s->lens);
         free(s->fmts);
         free(s->sql);
+        free(s->pgsql);
+        free(s->used);
         free(s);
     }
     if (d->in_tx && !lost(d)) pg_exec(d, "ROLLBACK");
@@ -263,6 +271,7 @@ static int pg_begin(db *d)
         d->kind = DB_EIO;
         return DB_ERR;
     }
+    if (lost(d)) reconnect(d); /* between transactions a new connection is as good as the old */
     if (pg_exec(d, "BEGIN")) return DB_ERR;
     d->in_tx = 1;
     if (pg_exec(d, "SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")")) {
@@ -334,7 +343,7 @@ static char *translate(const char *sql, int *nparams, unsigned char used[DB_PG_M
 
 /* PQprepare with the parameters' types left to the server, but for those the text does not use
    (SQLite allows a gap in ?N) and those whose type the server cannot tell ("? IS NULL" alone):
-   text, as SQLite would treat them. USED[n-1] is 1 for a parameter the text names. A failed
+   text, as SQLite would treat them (SQLSTATE 42P18 or 42P08). USED[n-1] is 1 for a parameter the text names. A failed
    prepare aborts an open transaction, so inside one it runs under a savepoint. */
 static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np, const unsigned char *used)
 {
@@ -350,7 +359,8 @@ static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np,
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
         const char *dollar = msg ? strchr(msg, '$') : NULL;
         int n = dollar ? atoi(dollar + 1) : 0;
-        if (tries >= np || !st || strcmp(st, "42P18") || n < 1 || n > np || types[n - 1]) break;
+        if (tries >= np || !st || (strcmp(st, "42P18") && strcmp(st, "42P08")) || n < 1 || n > np || types[n - 1])
+            break;
         if (sp && pg_exec(d, "ROLLBACK TO SAVEPOINT kt_prepare")) break;
         types[n - 1] = TEXT_OID;
         PQclear(res);
@@ -382,11 +392,12 @@ static db_stmt *pg_prepare(db *d, const char *sql)
     }
     char name[24];
     snprintf(name, sizeof name, "k%d", d->nstmt + 1);
+    if (lost(d) && !d->in_tx) reconnect(d);
     PGresult *res = prepare_typed(d, name, pgsql, np, used);
-    free(pgsql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         set_err_res(d, res);
         PQclear(res);
+        free(pgsql);
         return NULL;
     }
     PQclear(res);
@@ -396,6 +407,10 @@ static db_stmt *pg_prepare(db *d, const char *sql)
     s->sql = xstrdup(sql);
     memcpy(s->name, name, sizeof name);
     s->nparams = np;
+    s->pgsql = pgsql;
+    s->used = xmalloc(DB_PG_MAX_PARAMS);
+    memcpy(s->used, used, DB_PG_MAX_PARAMS);
+    s->epoch = d->epoch;
     s->vals = xcalloc((size_t)(np ? np : 1), sizeof *s->vals);
     s->lens = xcalloc((size_t)(np ? np : 1), sizeof *s->lens);
     s->fmts = xcalloc((size_t)(np ? np : 1), sizeof *s->fmts);
@@ -454,13 +469,45 @@ static void drop_row_decoded(db_stmt *s)
     }
 }
 
+/* a new connection after the old one was lost (a server restart, a network cut) outside a
+   transaction: the session set up again; statements are prepared again when next run */
+static int reconnect(db *d)
+{
+    PQreset(d->c);
+    if (PQstatus(d->c) != CONNECTION_OK) return DB_ERR;
+    d->epoch++;
+    if (pg_exec(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
+    if (d->readonly && pg_exec(d, "SET default_transaction_read_only = on")) return DB_ERR;
+    return DB_OK;
+}
+
+/* run S (prepared again first on a new connection); its result in s->res */
+static ExecStatusType exec_stmt(db_stmt *s)
+{
+    db *d = s->owner;
+    if (s->epoch != d->epoch) {
+        PGresult *res = prepare_typed(d, s->name, s->pgsql, s->nparams, s->used);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            s->res = res;
+            return PQresultStatus(res);
+        }
+        PQclear(res);
+        s->epoch = d->epoch;
+    }
+    s->res = PQexecPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0);
+    return PQresultStatus(s->res);
+}
+
 static int pg_step(db_stmt *s)
 {
     db *d = s->owner;
     if (!s->executed) {
         stmt_clear_result(s);
-        s->res = PQexecPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0);
-        ExecStatusType st = PQresultStatus(s->res);
+        ExecStatusType st = exec_stmt(s);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && lost(d) && !d->in_tx && reconnect(d) == DB_OK) {
+            stmt_clear_result(s); /* the server went away between two transactions: once more */
+            st = exec_stmt(s);
+        }
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             set_err_res(d, s->res);
             stmt_clear_result(s);
@@ -580,6 +627,11 @@ static int pg_data_version(db *d, int64_t *v, int *found)
     return DB_OK;
 }
 
+static int pg_unavailable(const db *d)
+{
+    return PQstatus(d->c) == CONNECTION_BAD;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -609,4 +661,5 @@ const struct db_ops db_pg_ops = {
     .has_table = pg_has_table,
     .has_column = pg_has_column,
     .data_version = pg_data_version,
+    .unavailable = pg_unavailable,
 };

@@ -94,6 +94,11 @@ int reg_pg_notify_lock(reg *r)
     return 0;
 }
 
+int reg_unavailable(const reg *r)
+{
+    return r && r->d && db_unavailable(r->d);
+}
+
 int reg_target_is_url(const char *target)
 {
     return db_is_url(target);

@@ -60,6 +60,10 @@ int reg_pg_notify_lock(reg *r);
  * removed by init itself): drop its tables in one transaction. Best effort, no message. */
 void reg_pg_drop_new(const char *target);
 
+/* 1 when the register's database server cannot be reached just now (PostgreSQL; the next call
+ * tries to connect again): a portal answers 503, not 500 */
+int reg_unavailable(const reg *r);
+
 /* schema version stored in the file */
 int reg_schema_version(reg *r, int64_t *v);
 /* A counter that changes whenever another connection commits a change to the register (a

@@ -444,9 +444,20 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, struct req *q, int s
     return reply(c, q, status, "application/json; charset=utf-8", p, n + 1, MHD_RESPMEM_MUST_FREE, flags, 0, NULL);
 }
 
+/* a PostgreSQL register's server cannot be reached just now (a 500 becomes 503: try again) */
+static int db_away(void)
+{
+    struct tstate *t = tstate();
+    return t->r ? reg_unavailable(t->r) : reg_target_is_url(srv_g.o->db_path);
+}
+
 static enum MHD_Result json_error(struct MHD_Connection *c, struct req *q, int status, const char *msg,
                                   const struct hdr *extra)
 {
+    if (status == 500 && db_away()) { /* the database is away: try again later */
+        status = 503;
+        msg = "service unavailable";
+    }
     char *s = NULL;
     json_t *j = json_pack("{s:s}", "error", msg);
     s = json_dumps(j, JSON_SORT_KEYS);
@@ -477,6 +488,7 @@ static enum MHD_Result html_error(struct MHD_Connection *c, struct req *q, const
     struct buf b;
     buf_init(&b, 0);
     reg *r = srv_reg();
+    if (status == 500 && db_away()) status = 503; /* the database is away: try again later */
     if (status == 404 && r) page_not_found(r, de, &b);
     else page_error(r, de, status, &b);
     return reply_buf(c, q, status, "text/html; charset=utf-8", &b, R_HTML | R_NOSTORE, de, extra);

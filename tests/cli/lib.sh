@@ -68,6 +68,19 @@ wait_grep() {
     for _ in $(seq 50); do grep -q -- "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
     grep_q "$1" "$2"
 }
+# reg_sql SQL: run SQL on the test's register (sqlite3 klartext.db, or psql on the PostgreSQL
+# database: there "..." string literals, as the tests write them inside their single quotes,
+# become '...', and group_concat/hex exist as in SQLite, pg_newdb makes them)
+# (".backup FILE" and ".restore FILE" are pg_dump and pg_restore there; a PRAGMA does nothing)
+reg_sql() {
+    if ! test_on_pg; then sqlite3 klartext.db "$1"; return; fi
+    case "$1" in
+    ".backup "*) "$PG_BIN/pg_dump" -Fc -f "${1#.backup }" "$KLARTEXT_DB" ;;
+    ".restore "*) "$PG_BIN/pg_restore" --clean --if-exists --single-transaction -d "$KLARTEXT_DB" "${1#.restore }" ;;
+    PRAGMA*) ;;
+    *) "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 -d "$KLARTEXT_DB" -c "$(printf '%s' "$1" | tr '"' "'")" ;;
+    esac
+}
 # dump a register's content for before/after comparisons
 # (on PostgreSQL the test's database, its rows in pg_dump's order; not the identity counters, which
 # a rolled-back transaction advances too, nor pg_dump's random \restrict key)

@@ -54,6 +54,79 @@ test_expect_success 'a notice made on PostgreSQL verifies by its code' '
     code=$(eml_code pg/out/2018-0001-000001.eml) &&
     (cd pg && KLARTEXT_DB=$URL klartext verify --code "$code") >ve && grep_q "2018-0001-000001" ve
 '
+serve_on() {  # serve_on DIR [URL]: start the portal on that register; sets SURL, SPID
+    (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi; exec "$KLARTEXT" serve --listen 127.0.0.1:0 2>serve.err) &
+    SPID=$!
+    for _ in $(seq 100); do
+        SURL=$(grep -o "http://127.0.0.1:[0-9]*" "$1/serve.err" 2>/dev/null | head -1)
+        [ -n "$SURL" ] && curl -s -o /dev/null "$SURL/" && return 0
+        sleep 0.1
+    done
+    cat "$1/serve.err"; return 1
+}
+test_expect_success 'serve on PostgreSQL: the pages, the API, a verification by code and address as on SQLite' '
+    code=$(eml_code pg/out/2018-0001-000002.eml) && rcpt=$(sed -n "s/^To: .*<\(.*\)>.*/\1/p" pg/out/2018-0001-000002.eml | tr -d "\r") &&
+    for d in sq pg; do
+        if [ $d = pg ]; then serve_on pg "$URL"; else serve_on sq; fi || exit 1
+        for p in / /incident/2018-0001 /api/v1/incidents /api/v1/incidents/2018-0001 /log/checkpoint; do
+            curl -s -o "r.$d.$(echo "$p" | tr / _)" -w "%{http_code}\n" "$SURL$p" >>codes.$d
+        done
+        curl -s -X POST -d "{\"code\":\"$code\",\"email\":\"$rcpt\"}" "$SURL/api/v1/verify" >v.$d.json
+        curl -s -X POST --data-urlencode "code=$code" "$SURL/verify" >v.$d.html
+        kill -TERM $SPID; wait $SPID
+    done &&
+    [ "$(sort -u codes.pg)" = 200 ] && cmp codes.sq codes.pg &&
+    jq -e ".genuine == true and .incident == \"2018-0001\" and .exposure.views >= 1" v.pg.json >/dev/null &&
+    for f in r.sq.*; do  # a checkpoint signs the root, which the random salts of commitments change
+        case "$f" in *checkpoint) continue ;; esac; cmp "$f" "r.pg.${f#r.sq.}" || exit 1
+    done &&
+    jq -S "del(.log)" v.sq.json >v.sq && jq -S "del(.log)" v.pg.json >v.pg && cmp v.sq v.pg &&
+    sed "s/[0-9a-f]\{64\}/H/g" v.sq.html >h.sq && sed "s/[0-9a-f]\{64\}/H/g" v.pg.html >h.pg && cmp h.sq h.pg
+'
+test_expect_success 'parallel writers (timeline, statements) and a portal at once: one unbroken log and audit chain' '
+    cd pg && export KLARTEXT_DB=$URL && serve_on . "$URL" && code=$(eml_code out/2018-0001-000003.eml) || exit 1
+    before=$(pg_sql "$URL" "SELECT count(*) FROM audit"); pids=""
+    for w in 1 2 3 4; do
+        ( for i in 1 2 3 4 5; do
+              klartext incident event 2018-0001 --text "writer $w entry $i" >/dev/null || exit 1
+              klartext incident publish 2018-0001 --lang en --statement "Statement $w.$i" >/dev/null || exit 1
+          done ) &
+        pids="$pids $!"
+    done
+    ( for i in $(seq 20); do
+          curl -s -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify" | jq -e ".genuine == true" >/dev/null || exit 1
+      done ) &
+    pids="$pids $!"; ok=1
+    for p in $pids; do wait $p || ok=0; done
+    kill -TERM $SPID; wait $SPID
+    [ $ok = 1 ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM event WHERE text LIKE '\''writer %'\''")" = 20 ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM incident_statement")" = 21 ] &&
+    [ "$(pg_sql "$URL" "SELECT max(id) - min(id) + 1 = count(*) FROM audit")" = t ] &&
+    [ "$(pg_sql "$URL" "SELECT max(idx) + 1 = count(*) FROM tlog_entry")" = t ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM audit")" -gt "$before" ] &&
+    klartext log checkpoint >/dev/null && klartext log verify >lv && grep_q "log verified" lv
+'
+if [ -n "$PG_DIR" ]; then   # only a cluster of this suite's own may be restarted
+test_expect_success 'the server restarted under a running portal: it answers again, without a restart of its own' '
+    serve_on pg "$URL" && code=$(eml_code pg/out/2018-0001-000001.eml) &&
+    curl -s -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify" | jq -e ".genuine == true" >/dev/null &&
+    pg_restart && for i in 1 2 3; do curl -s -o /dev/null "$SURL/"; done &&
+    curl -s -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify" | jq -e ".genuine == true" >/dev/null &&
+    [ "$(curl -s -o /dev/null -w "%{http_code}" "$SURL/incident/2018-0001")" = 200 ]
+    rc=$?; kill -TERM $SPID; wait $SPID; exit $rc
+'
+test_expect_success 'the server stopped under a running portal: 503 (not 500) until it is back, then answers' '
+    serve_on pg "$URL" && code=$(eml_code pg/out/2018-0001-000001.eml) && pg_server stop &&
+    c1=$(curl -s -o a.json -w "%{http_code}" -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify") &&
+    c2=$(curl -s -o /dev/null -w "%{http_code}" -X POST --data-urlencode "code=$code" "$SURL/verify") &&
+    pg_server start &&
+    c3=$(curl -s -o b.json -w "%{http_code}" -X POST -d "{\"code\":\"$code\"}" "$SURL/api/v1/verify")
+    rc=$?; kill -TERM $SPID; wait $SPID
+    [ $rc = 0 ] && [ "$c1" = 503 ] && [ "$c2" = 503 ] && [ "$c3" = 200 ] && grep_q unavailable a.json &&
+    jq -e ".genuine == true" b.json >/dev/null || { echo "$c1 $c2 $c3"; exit 1; }
+'
+fi
 test_expect_success 'notify --smtp sends every notice once; the outbox, the log and the audit chain verify' '
     U2=$(pg_newdb) && smtpd_start mail && mkdir s && cd s && export KLARTEXT_DB=$U2 &&
     fixture_register && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
@@ -62,6 +135,18 @@ test_expect_success 'notify --smtp sends every notice once; the outbox, the log 
     [ "$(pg_sql "$U2" "SELECT count(*) FROM outbox WHERE state = '\''sent'\'' AND claimed_by IS NOT NULL")" = 4 ] &&
     klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$mail_port" >sum2 && grep_q "this run: 0 sent" sum2 &&
     klartext log verify >lv && grep_q "log verified" lv
+'
+test_expect_success 'two notify --smtp at once on one register: every notice delivered exactly once' '
+    U3=$(pg_newdb) && smtpd_start slow --delay 100 && mkdir two && cd two && export KLARTEXT_DB=$U3 &&
+    fixture_register && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
+    { klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$slow_port" >s1 2>e1 & p1=$!; } &&
+    { klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$slow_port" >s2 2>e2 & p2=$!; } &&
+    wait $p1; r1=$?; wait $p2; r2=$?
+    # one sends; the other finds the register taken (exit 1, says so) or nothing left to send
+    for i in 1 2; do eval "r=\$r$i"; [ "$r" = 0 ] || grep_q "another .klartext notify. is working" e$i || exit 1; done &&
+    [ "$(pg_sql "$U3" "SELECT count(*) FROM outbox WHERE state = '\''sent'\'' AND attempts = 1")" = 4 ] &&
+    [ "$(ls "$TRASH/slow" | grep -c "\.eml$")" = 4 ] &&
+    [ "$(cat "$TRASH"/slow/*.eml | grep -ci "^Message-ID:" )" = 4 ]
 '
 test_expect_success 'the timeline, the audit trail, the log and the notices cannot be edited, even with SQL' '
     for q in "UPDATE event SET text = '\''x'\''" "DELETE FROM audit" "UPDATE audit SET actor = '\''x'\''" \
@@ -86,6 +171,13 @@ test_expect_code 1 'a register of a newer klartext is refused with both versions
 '
 test_expect_code 1 'init over an existing register is refused' '
     klartext --db "$URL" init 2>e; rc=$?; grep_q "will not initialise" e; exit $rc
+'
+test_expect_success '--keys DIR: the key files of a PostgreSQL register are there, never in the database' '
+    u=$(pg_newdb) && mkdir -p keys kk && (cd kk && klartext --db "$u" --keys ../keys init >/dev/null 2>&1) &&
+    [ -f keys/klartext.key ] && [ -f keys/klartext.pub ] && ! [ -e kk/klartext.key ] &&
+    ! "$PG_BIN/pg_dump" "$u" 2>/dev/null | grep -qF "$(sed -n 2p keys/klartext.key)" &&
+    klartext --db "$u" org set portal.url=https://verify.example >/dev/null &&
+    KLARTEXT_KEYS=keys klartext --db "$u" log checkpoint >/dev/null && klartext --db "$u" --keys keys log verify >/dev/null
 '
 test_expect_code 1 'an init that fails after the schema was made leaves no tables behind' '
     u=$(pg_newdb) && KLARTEXT_KEYS=/nonexistent/dir klartext --db "$u" init 2>e; rc=$?

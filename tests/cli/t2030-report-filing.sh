@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # report --filed: records the SHA-256 of the exact bytes (lang/format stored), the case reference,
 # sets notified_at through the incident's rules (72 h: reasons for delay), numbers follow-ups.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
 klartext init >/dev/null 2>&1
@@ -25,7 +26,7 @@ test_expect_success 'filing records the SHA-256 of the exact bytes sent, the ref
     grep_q "Recorded the notification of incident 2018-0001" out &&
     grep_q "case reference LDA-2018-4711" out &&
     sum=$(sha256sum <sent.txt | cut -d" " -f1) && grep_q "SHA-256 $sum" out &&
-    [ "$(sqlite3 klartext.db "SELECT follow_up, case_ref, lang, format, sha256, bytes FROM filing")" = "0|LDA-2018-4711|en|text|$sum|$(wc -c <sent.txt)" ]
+    [ "$(reg_sql "SELECT follow_up, case_ref, lang, format, sha256, bytes FROM filing")" = "0|LDA-2018-4711|en|text|$sum|$(wc -c <sent.txt)" ]
 '
 test_expect_success 'the incident is notified; status shows it within 72 hours' '
     klartext --json incident show 2018-0001 >j && /usr/bin/python3 -c "
@@ -48,14 +49,14 @@ test_expect_success 'the next report is marked follow-up no. 1 under the referen
     grep_q "Folgemeldung Nr. 1 (Art. 33 Abs. 4 DSGVO)" fu.html && grep_q "Ihr Aktenzeichen LDA-2018-4711" fu.html &&
     klartext report 2018-0001 --lang de --format html --filed --follow-up --at 2018-11-22T09:45:00Z >out &&
     grep_q "Recorded follow-up report no. 1" out &&
-    [ "$(sqlite3 klartext.db "SELECT follow_up || \"|\" || case_ref || \"|\" || lang || \"|\" || format || \"|\" || sha256 FROM filing WHERE seq = 2")" = "1|LDA-2018-4711|de|html|$(sha256sum <fu.html | cut -d" " -f1)" ] &&
+    [ "$(reg_sql "SELECT follow_up || \"|\" || case_ref || \"|\" || lang || \"|\" || format || \"|\" || sha256 FROM filing WHERE seq = 2")" = "1|LDA-2018-4711|de|html|$(sha256sum <fu.html | cut -d" " -f1)" ] &&
     klartext report 2018-0001 --lang en --filed --follow-up --ref LDA-2018-4711 --at 2018-11-22T09:50:00Z >/dev/null &&
-    [ "$(sqlite3 klartext.db "SELECT group_concat(follow_up) FROM filing")" = "0,1,2" ] &&
+    [ "$(reg_sql "SELECT group_concat(follow_up) FROM filing")" = "0,1,2" ] &&
     klartext report 2018-0001 --lang en >r && grep_q "follow-up notification no. 3" r &&
     grep_q "^[0-9]*\. Notifications filed under this reference" r
 '
 test_expect_success 'notified_at stays the initial notification'"'"'s time' '
-    [ "$(sqlite3 klartext.db "SELECT notified_at FROM incident WHERE ref = \"2018-0001\"")" = "$(date -u -d 2018-11-22T09:30:00Z +%s)" ]
+    [ "$(reg_sql "SELECT notified_at FROM incident WHERE ref = \"2018-0001\"")" = "$(date -u -d 2018-11-22T09:30:00Z +%s)" ]
 '
 test_expect_success 'a follow-up without an initial notification is refused' '
     unchanged 2 "no initial notification on record" klartext report 2018-0002 --filed --follow-up --at 2018-11-22T09:00:00Z --ref R
@@ -93,8 +94,8 @@ test_expect_success 'bad filing input: future, before awareness, no --at, no --r
     unchanged 2 "run them separately" klartext report 2018-0003 --filed --at 2018-11-22T09:00:00Z --ref R --out x
 '
 test_expect_success 'filings are append-only' '
-    ! sqlite3 klartext.db "UPDATE filing SET case_ref = 1" 2>e && grep_q "append-only" e &&
-    ! sqlite3 klartext.db "DELETE FROM filing" 2>e && grep_q "append-only" e
+    ! reg_sql "UPDATE filing SET case_ref = 1" 2>e && grep_q "append-only" e &&
+    ! reg_sql "DELETE FROM filing" 2>e && grep_q "append-only" e
 '
 test_expect_success '--json' '
     klartext --json report 2018-0003 --filed --at 2018-11-22T09:00:00Z --ref R-3 >j 2>/dev/null && /usr/bin/python3 -c "

@@ -3,6 +3,7 @@
 # golden files (fixed test key and code seed), every .eml parsed by Python's email package and
 # its signature checked by the real minisign, a forged text refused; templates from a directory;
 # people without contact data counted, never dropped.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
@@ -63,7 +64,7 @@ test_expect_success 'templates from a directory replace the built-in ones file b
 test_expect_code 1 'nothing is made before the content is approved' '
     klartext notify 2018-0001 --out out 2>err; rc=$?
     grep_q "not approved yet" err && [ ! -e out ] &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice")" = 0 ]; exit $rc
+    [ "$(reg_sql "SELECT count(*) FROM notice")" = 0 ]; exit $rc
 '
 test_expect_code 2 '--approve needs --by' '
     klartext notify 2018-0001 --approve 2>err; rc=$?; grep_q "needs --by NAME" err; exit $rc
@@ -71,8 +72,8 @@ test_expect_code 2 '--approve needs --by' '
 test_expect_success '--approve records the content hash, audited and on the timeline' '
     klartext notify 2018-0001 --approve --by "Dana DPO" >ap &&
     grep_q "approval #1 by Dana DPO" ap &&
-    [ "$(sqlite3 klartext.db "SELECT approved_by || \" \" || model_version || \" \" || templates FROM notice_approval")" = "Dana DPO 2 built-in" ] &&
-    sqlite3 klartext.db "SELECT manifest FROM notice_approval" | grep_q "^notice.de.txt.mustache built-in [0-9a-f]\{64\}$" &&
+    [ "$(reg_sql "SELECT approved_by || \" \" || model_version || \" \" || templates FROM notice_approval")" = "Dana DPO 2 built-in" ] &&
+    reg_sql "SELECT manifest FROM notice_approval" | grep_q "^notice.de.txt.mustache built-in [0-9a-f]\{64\}$" &&
     klartext audit 2018-0001 | grep_q "notify.approve" &&
     klartext incident show 2018-0001 | grep_q "Notice content approved by Dana DPO" &&
     klartext notify 2018-0001 --approve --by "Dana DPO" | grep_q "unchanged: approval #1"
@@ -91,7 +92,7 @@ test_expect_code 1 'other templates than the approved ones are refused' '
     grep_q "notice.en.txt.mustache" err; exit $rc
 '
 test_expect_code 1 'a decision for a public communication makes no individual notices' '
-    sqlite3 klartext.db ".backup saved.db" &&
+    reg_sql ".backup saved.db" &&
     klartext assess 2018-0001 --decide authority=yes,subjects=public --by "Dana DPO" --reason "test" >/dev/null &&
     klartext notify 2018-0001 --out out 2>err; rc=$?
     grep_q "public communication" err; exit $rc
@@ -103,7 +104,7 @@ test_expect_code 1 'a decision not to tell the people is refused without --volun
 '
 test_expect_success '--voluntary follows a recommended voluntary notice; the letter says so' '
     klartext notify 2018-0001 --preview C0099999999 --voluntary | grep_q "The law does not require us to send this letter" &&
-    sqlite3 klartext.db ".restore saved.db" && [ "$(sqlite3 klartext.db "SELECT count(*) FROM decision")" = 1 ]
+    reg_sql ".restore saved.db" && [ "$(reg_sql "SELECT count(*) FROM decision")" = 1 ]
 '
 test_expect_code 1 'placeholder organisation details are refused' '
     mkdir ph && (cd ph && klartext init >/dev/null 2>&1 && cp ../access.log ../rule.conf ../subjects.csv . &&
@@ -128,6 +129,7 @@ test_expect_success 'the summary counts the person without contact data as unrea
     grep -E -q "people exposed \(current scan\) +5" sum && grep -E -q "unreachable \(no e-mail address\) +1" sum &&
     grep -E -q "notices made in this run +4" sum
 '
+sqlite_only "copies the SQLite file next to another key"
 test_expect_code 2 'the test code seed is refused with any other key' '
     mkdir other && (cd other && klartext init --org ../org.ini >/dev/null 2>&1 && rm klartext.db &&
       sqlite3 ../klartext.db ".backup klartext.db" &&
@@ -171,22 +173,23 @@ test_expect_code 1 'a forged notice text fails minisign' '
 '
 test_expect_success 'the register keeps lookup hashes and the message, no code in any other column' '
     code=$(eml_code out/2018-0001-000001.eml) && canon=$(echo "$code" | tr -d -) &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice WHERE length(code_hash) = 32")" = 4 ] &&
-    ! sqlite3 klartext.db "SELECT notice_id, subject, rcpt, rcpt_masked, message_id, text_sha256, hex(code_hash) FROM notice" | grep -q -e "$code" -e "$canon" &&
-    ! sqlite3 klartext.db "SELECT * FROM notice_event; SELECT * FROM outbox; SELECT * FROM audit; SELECT * FROM event" | grep -q -e "$code" -e "$canon" &&
-    [ "$(sqlite3 klartext.db "SELECT group_concat(rcpt_masked, \" \") FROM notice")" = "e***@example.org k***@example.net l***@example.de j***@example.com" ] &&
-    [ "$(sqlite3 klartext.db "SELECT group_concat(state) FROM outbox")" = "written,written,written,written" ] &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM tlog_entry WHERE kind = \"notice\"")" = 4 ]
+    [ "$(reg_sql "SELECT count(*) FROM notice WHERE length(code_hash) = 32")" = 4 ] &&
+    ! reg_sql "SELECT notice_id, subject, rcpt, rcpt_masked, message_id, text_sha256, hex(code_hash) FROM notice" | grep -q -e "$code" -e "$canon" &&
+    ! reg_sql "SELECT * FROM notice_event; SELECT * FROM outbox; SELECT * FROM audit; SELECT * FROM event" | grep -q -e "$code" -e "$canon" &&
+    [ "$(reg_sql "SELECT group_concat(rcpt_masked, \" \") FROM notice")" = "e***@example.org k***@example.net l***@example.de j***@example.com" ] &&
+    [ "$(reg_sql "SELECT group_concat(state) FROM outbox")" = "written,written,written,written" ] &&
+    [ "$(reg_sql "SELECT count(*) FROM tlog_entry WHERE kind = \"notice\"")" = 4 ]
 '
+sqlite_only "writes the dictionary out with sqlite3's writefile"
 test_expect_success 'the storage dictionary holds no real person: no code, address or name of anyone told' '
-    [ "$(sqlite3 klartext.db "SELECT count(DISTINCT dict_id) FROM notice WHERE message_codec = \"parts1\"")" = 1 ] &&
-    sqlite3 klartext.db "SELECT writefile(\"dict.bin\", content) FROM notice_dict" >/dev/null &&
+    [ "$(reg_sql "SELECT count(DISTINCT dict_id) FROM notice WHERE message_codec = \"parts1\"")" = 1 ] &&
+    reg_sql "SELECT writefile(\"dict.bin\", content) FROM notice_dict" >/dev/null &&
     grep -q -a "Alex Muster" dict.bin &&
     for f in out/*.eml; do
         code=$(eml_code "$f") && ! grep -q -a -e "$code" -e "$(echo "$code" | tr -d -)" dict.bin || exit 1
     done &&
-    for a in $(sqlite3 klartext.db "SELECT rcpt FROM notice"); do ! grep -q -a -F "$a" dict.bin || exit 1; done &&
-    for n in $(sqlite3 klartext.db "SELECT replace(name, \" \", \"_\") FROM subject"); do
+    for a in $(reg_sql "SELECT rcpt FROM notice"); do ! grep -q -a -F "$a" dict.bin || exit 1; done &&
+    for n in $(reg_sql "SELECT replace(name, \" \", \"_\") FROM subject"); do
         ! grep -q -a -F "$(echo "$n" | tr _ " ")" dict.bin || exit 1
     done
 '
@@ -196,11 +199,12 @@ test_expect_success 'the authority report counts the notices made and what becam
     klartext report 2018-0001 --lang de | tr -s " \n" "  " | grep -q "4 erstellt und signiert: 4 als Dateien geschrieben" &&
     klartext report 2018-0001 --format json | "$PY" -c "import json,sys; n = json.load(sys.stdin)[\"communication\"][\"notices\"]; assert n[\"made\"] == 4 and n[\"written\"] == 4 and n[\"sent\"] == 0, n"
 '
+sqlite_only "reads the log's blobs with sqlite3"
 test_expect_success 'the transparency log commits to each notice: its NOTICE-ID SHA-256 line, opened with its salt' '
-    sqlite3 klartext.db "SELECT hex(salt) || \" \" || ref FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >c &&
+    reg_sql "SELECT hex(salt) || \" \" || ref FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >c &&
     grep_q " 2018-0001-000001$" c && grep_q " 2018-0001-000004$" c &&
-    sqlite3 klartext.db "SELECT notice_id || \" \" || text_sha256 FROM notice ORDER BY seq" >lines &&
-    sqlite3 klartext.db "SELECT entry FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >entry &&
+    reg_sql "SELECT notice_id || \" \" || text_sha256 FROM notice ORDER BY seq" >lines &&
+    reg_sql "SELECT entry FROM tlog_entry WHERE kind = \"notice\" ORDER BY idx" >entry &&
     "$PY" - <<EOF2
 import hashlib, json
 salts = [bytes.fromhex(l.split()[0]) for l in open("c")]
@@ -218,7 +222,7 @@ EOF2
 test_expect_success 'a second --out writes the same bytes again and makes nothing new' '
     KLARTEXT_TEST_CODE_SEED=$(printf "42%.0s" $(seq 32)) klartext notify 2018-0001 --out out2 >sum2 2>/dev/null &&
     for f in out2/*.eml; do cmp "$f" "out/$(basename "$f")" || exit 1; done &&
-    not_grep_q "made in this run" sum2 && [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice")" = 4 ]
+    not_grep_q "made in this run" sum2 && [ "$(reg_sql "SELECT count(*) FROM notice")" = 4 ]
 '
 test_expect_success 'verify FILE.eml: genuine, for which incident, masked address' '
     klartext verify out/2018-0001-000001.eml >v &&
@@ -267,9 +271,11 @@ EOF
 '
 test_expect_success 'verify FILE.eml --pub works without a register (signature only)' '
     mkdir elsewhere && cp out/2018-0001-000004.eml klartext.pub elsewhere/ &&
-    (cd elsewhere && klartext verify 2018-0001-000004.eml --pub klartext.pub >v && grep_q "^GENUINE" v && grep_q "signature only" v) &&
-    (cd elsewhere && klartext verify 2018-0001-000004.eml --pub "$(tail -1 klartext.pub)" | grep_q "^GENUINE")
+    (cd elsewhere && unset KLARTEXT_DB && klartext verify 2018-0001-000004.eml --pub klartext.pub >v && grep_q "^GENUINE" v &&
+        grep_q "signature only" v) &&
+    (cd elsewhere && unset KLARTEXT_DB && klartext verify 2018-0001-000004.eml --pub "$(tail -1 klartext.pub)" | grep_q "^GENUINE")
 '
+sqlite_only "needs the other key of the SQLite copy above"
 test_expect_code 1 'verify FILE.eml --pub with another key: not genuine' '
     klartext verify out/2018-0001-000001.eml --pub other/klartext.pub >v; rc=$?; grep_q "not signed with this organisation.s key" v; exit $rc
 '

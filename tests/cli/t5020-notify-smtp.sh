@@ -5,13 +5,14 @@
 # lost after DATA leaves the notice "unknown" and held until resent with the same Message-ID;
 # --test-to, --cancel, --requeue, --limit, --rate; credentials only from a 0600 file or the
 # environment; STARTTLS required with --require-tls.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
 notify_setup
 klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
 
-outbox() { sqlite3 klartext.db "SELECT n.notice_id || ' ' || o.state || ' ' || o.attempts FROM outbox o JOIN notice n ON n.id = o.notice WHERE o.state <> 'superseded' ORDER BY n.seq"; }
+outbox() { reg_sql "SELECT n.notice_id || ' ' || o.state || ' ' || o.attempts FROM outbox o JOIN notice n ON n.id = o.notice WHERE o.state <> 'superseded' ORDER BY n.seq"; }
 
 port=$(free_port)
 "$PY" -m aiosmtpd -n -l 127.0.0.1:$port -c aiosmtpd.handlers.Mailbox "$TRASH/maildir" 2>mb.err &
@@ -34,8 +35,8 @@ EOF
 '
 test_expect_success 'the outbox says sent, with the server reply, timeline and audit' '
     [ "$(outbox | tr "\n" ,)" = "2018-0001-000001 sent 1,2018-0001-000002 sent 1,2018-0001-000003 sent 1,2018-0001-000004 sent 1," ] &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox WHERE reply IS NOT NULL AND sent_at IS NOT NULL")" = 4 ] &&
-    [ "$(sqlite3 klartext.db "SELECT group_concat(state) FROM notice_event WHERE notice = 1 ORDER BY id")" = "sending,sent" ] &&
+    [ "$(reg_sql "SELECT count(*) FROM outbox WHERE reply IS NOT NULL AND sent_at IS NOT NULL")" = 4 ] &&
+    [ "$(reg_sql "SELECT group_concat(state) FROM (SELECT state FROM notice_event WHERE notice = 1 ORDER BY id) AS e")" = "sending,sent" ] &&
     klartext audit 2018-0001 | grep_q "notify.send" &&
     klartext incident show 2018-0001 | grep_q "Notices sent in this run: 4; failed: 0; unknown: 0"
 '
@@ -54,7 +55,7 @@ stop_servers
 mkdir fail && cd fail
 notify_setup
 klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
-outbox() { sqlite3 klartext.db "SELECT n.rcpt || ' ' || o.state || ' ' || o.attempts || ' ' || o.permanent FROM outbox o JOIN notice n ON n.id = o.notice WHERE o.state <> 'superseded' ORDER BY n.rcpt"; }
+outbox() { reg_sql "SELECT n.rcpt || ' ' || o.state || ' ' || o.attempts || ' ' || o.permanent FROM outbox o JOIN notice n ON n.id = o.notice WHERE o.state <> 'superseded' ORDER BY n.rcpt"; }
 
 smtpd_start s1 --reject john@example.com --defer kim@example.net
 test_expect_code 1 'a 5xx for one address and a 4xx for another do not stop the others' '
@@ -80,7 +81,7 @@ stop_servers
 cd "$TRASH" && mkdir drop && cd drop
 notify_setup
 klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
-outbox() { sqlite3 klartext.db "SELECT n.rcpt || ' ' || o.state || ' ' || o.attempts FROM outbox o JOIN notice n ON n.id = o.notice WHERE o.state <> 'superseded' ORDER BY n.rcpt"; }
+outbox() { reg_sql "SELECT n.rcpt || ' ' || o.state || ' ' || o.attempts FROM outbox o JOIN notice n ON n.id = o.notice WHERE o.state <> 'superseded' ORDER BY n.rcpt"; }
 
 smtpd_start s2 --drop-once lea@example.de
 test_expect_code 1 'a connection lost after DATA leaves the notice unknown (sending), not failed, not resent' '
@@ -94,7 +95,7 @@ test_expect_code 1 'a re-run holds it and says how to resolve it' '
     [ "$(wc -l <"$TRASH/s2/log.jsonl")" = 3 ] && exit $rc
 '
 test_expect_success '--resend-unknown sends it again with the same Message-ID' '
-    mid=$(sqlite3 klartext.db "SELECT message_id FROM notice WHERE rcpt = \"lea@example.de\"") &&
+    mid=$(reg_sql "SELECT message_id FROM notice WHERE rcpt = \"lea@example.de\"") &&
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$s2_port --resend-unknown >sum 2>err &&
     grep_q "resending 1 notice" err &&
     [ "$(outbox | tr "\n" ,)" = "erika@example.org sent 1,john@example.com sent 1,kim@example.net sent 1,lea@example.de sent 2," ] &&
@@ -102,27 +103,27 @@ test_expect_success '--resend-unknown sends it again with the same Message-ID' '
 '
 sink_start k1 -q .
 test_expect_success 'smtp-sink dropping after DATA (-q): unknown; --resolve sent marks it sent' '
-    sqlite3 klartext.db "UPDATE outbox SET state = \"queued\" WHERE notice = 1" &&
+    reg_sql "UPDATE outbox SET state = \"queued\" WHERE notice = 1" &&
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$k1_port >sum 2>err; [ $? = 1 ] &&
-    [ "$(sqlite3 klartext.db "SELECT state FROM outbox WHERE notice = 1")" = sending ] &&
+    [ "$(reg_sql "SELECT state FROM outbox WHERE notice = 1")" = sending ] &&
     klartext notify 2018-0001 --resolve sent >r && grep_q "resolved as sent: 1" r &&
-    [ "$(sqlite3 klartext.db "SELECT state FROM outbox WHERE notice = 1")" = sent ] &&
+    [ "$(reg_sql "SELECT state FROM outbox WHERE notice = 1")" = sent ] &&
     klartext audit 2018-0001 | grep_q "notify.resolve"
 '
 sink_start k2 -f RCPT
 test_expect_code 1 'smtp-sink refusing RCPT (-f): failed permanently, the run goes on' '
-    sqlite3 klartext.db "UPDATE outbox SET state = \"queued\", attempts = 0 WHERE notice IN (1, 2)" &&
+    reg_sql "UPDATE outbox SET state = \"queued\", attempts = 0 WHERE notice IN (1, 2)" &&
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$k2_port >sum 2>err; rc=$?
-    [ "$(sqlite3 klartext.db "SELECT group_concat(state || \":\" || permanent) FROM outbox WHERE notice IN (1, 2)")" = "failed:1,failed:1" ] &&
+    [ "$(reg_sql "SELECT group_concat(state || \":\" || permanent) FROM outbox WHERE notice IN (1, 2)")" = "failed:1,failed:1" ] &&
     exit $rc
 '
 test_expect_code 1 'no server: the run stops after a few failed connections, nobody is lost' '
-    sqlite3 klartext.db "UPDATE outbox SET state = \"queued\", attempts = 0, permanent = 0" &&
+    reg_sql "UPDATE outbox SET state = \"queued\", attempts = 0, permanent = 0" &&
     dead=$(free_port) &&
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$dead >sum 2>err; rc=$?
     grep_q "stopped after 3 failed connections" err &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox WHERE state IN (\"queued\", \"failed\")")" = 4 ] &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox WHERE state = \"sending\"")" = 0 ] && exit $rc
+    [ "$(reg_sql "SELECT count(*) FROM outbox WHERE state IN (\"queued\", \"failed\")")" = 4 ] &&
+    [ "$(reg_sql "SELECT count(*) FROM outbox WHERE state = \"sending\"")" = 0 ] && exit $rc
 '
 smtpd_start s3
 test_expect_success '--cancel stops what is queued; --requeue puts it back; --limit sends a few' '
@@ -165,7 +166,7 @@ test_expect_code 2 'an --smtp URL that is not smtp:// or smtps:// is refused bef
     klartext notify 2018-0001 --smtp http://127.0.0.1:1 2>err; rc=$?; grep_q "use smtp://" err; exit $rc
 '
 test_expect_code 1 '--require-tls with a server that offers no STARTTLS: nothing is sent in clear' '
-    sqlite3 klartext.db "UPDATE outbox SET state = \"queued\"" &&
+    reg_sql "UPDATE outbox SET state = \"queued\"" &&
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$s3_port --require-tls --limit 1 >sum 2>err; rc=$?
     [ "$(wc -l <"$TRASH/s3/log.jsonl")" = 5 ] && exit $rc
 '
@@ -174,11 +175,11 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -
     -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
 smtpd_start s4 --tls-cert tls.crt --tls-key tls.key --require-tls --auth relay-user:relay-pass
 test_expect_success 'STARTTLS and AUTH: --require-tls with the server certificate, credentials from the environment' '
-    sqlite3 klartext.db "UPDATE outbox SET state = \"queued\", attempts = 0" &&
+    reg_sql "UPDATE outbox SET state = \"queued\", attempts = 0" &&
     KLARTEXT_SMTP_USER=relay-user KLARTEXT_SMTP_PASSWORD=relay-pass \
         klartext notify 2018-0001 --smtp smtp://127.0.0.1:$s4_port --require-tls --smtp-ca tls.crt >sum 2>err &&
     grep_q "this run: 4 sent" sum && [ "$(wc -l <"$TRASH/s4/log.jsonl")" = 4 ] &&
-    sqlite3 klartext.db "UPDATE outbox SET state = \"queued\"" &&
+    reg_sql "UPDATE outbox SET state = \"queued\"" &&
     KLARTEXT_SMTP_USER=relay-user KLARTEXT_SMTP_PASSWORD=wrong \
         klartext notify 2018-0001 --smtp smtp://127.0.0.1:$s4_port --require-tls --smtp-ca tls.crt --limit 1 >sum 2>err
     [ $? = 1 ] && [ "$(wc -l <"$TRASH/s4/log.jsonl")" = 4 ] && not_grep_q wrong err && not_grep_q wrong sum

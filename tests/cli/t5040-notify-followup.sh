@@ -3,6 +3,7 @@
 # substance gets a follow-up (its own templates, signed, naming the earlier notice and what
 # changed), a person found only now a first notice; both need a new approval; --status lists
 # them; --preview and --test-to show the follow-up; verify --code knows the follow-up's code.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
@@ -23,7 +24,7 @@ test_expect_success 'an unchanged re-scan: --status lists no change; approved ag
     klartext notify 2018-0001 --approve --by "Dana DPO" | grep_q "approval #2" &&
     klartext notify 2018-0001 --smtp "$smtp" >sum && [ "$(received)" = 4 ] &&
     not_grep_q "notices made in this run" sum &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice")" = 4 ]
+    [ "$(reg_sql "SELECT count(*) FROM notice")" = 4 ]
 '
 # John Doe (C0099999999): seen once by one person; now three times by three. A new person.
 cat >>access.log <<'L'
@@ -57,14 +58,14 @@ test_expect_success '--preview shows the follow-up: the earlier notice, what we 
     klartext notify 2018-0001 --preview C0044444444 | grep_q "^Subject: Personal notice from"
 '
 test_expect_success 'German follow-up: its own templates' '
-    sqlite3 klartext.db ".backup before-de.db" && cp access.log before-de.log &&
+    reg_sql ".backup before-de.db" && cp access.log before-de.log &&
     printf "10.0.0.50 - - [21/Nov/2018:08:00:00 +0000] \"GET /gp/profile/C0012345678 HTTP/1.1\" 200 512 \"-\" \"M\"\n" >>access.log &&
     klartext scan --rule rule.conf --incident 2018-0001 access.log >/dev/null 2>&1 &&
     klartext notify 2018-0001 --preview C0012345678 >p.txt && tr -s " \n" " " <p.txt >flat &&
     grep_q "^Subject: Nachtrag von Beispiel Versand GmbH zu unserer Mitteilung 2018-0001-00000[0-9]" p.txt &&
     grep_q "Wir schrieben, Ihre Daten seien 3-mal von zwei anderen Personen aufgerufen worden; heute wissen wir, dass sie 4-mal von drei anderen Personen aufgerufen wurden" flat &&
     grep_q "WAS SICH SEIT UNSEREM SCHREIBEN VOM" flat &&
-    sqlite3 klartext.db ".restore before-de.db" && cp before-de.log access.log
+    reg_sql ".restore before-de.db" && cp before-de.log access.log
 '
 test_expect_success 'a TEST sample of the follow-up goes to the DPO' '
     klartext notify 2018-0001 --test-to dpo@beispiel-versand.example --subject C0099999999 --smtp "$smtp" >t &&
@@ -75,8 +76,8 @@ test_expect_success 'approved again: one follow-up and one first notice are sent
     klartext notify 2018-0001 --smtp "$smtp" >sum &&
     grep -E -q "notices made in this run +2" sum && grep -E -q "of these, follow-ups +1" sum &&
     [ "$(received)" = 7 ] &&
-    [ "$(sqlite3 klartext.db "SELECT group_concat(kind || \":\" || coalesce(follows, 0), \" \") FROM notice ORDER BY id")" = "first:0 first:0 first:0 first:0 first:0 followup:2" ] ||
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice WHERE kind = \"followup\" AND follows = (SELECT id FROM notice WHERE rcpt = \"john@example.com\" AND kind = \"first\")")" = 1 ]
+    [ "$(reg_sql "SELECT group_concat(kind || \":\" || coalesce(follows, 0), \" \") FROM notice ORDER BY id")" = "first:0 first:0 first:0 first:0 first:0 followup:2" ] ||
+    [ "$(reg_sql "SELECT count(*) FROM notice WHERE kind = \"followup\" AND follows = (SELECT id FROM notice WHERE rcpt = \"john@example.com\" AND kind = \"first\")")" = 1 ]
 '
 test_expect_success 'the follow-up as received: signed, names the earlier notice, its code verifies' '
     f=$(grep -l "^Subject: Follow-up" "$TRASH"/s1/* | head -1) && [ -n "$f" ] &&

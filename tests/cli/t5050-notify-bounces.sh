@@ -5,6 +5,7 @@
 # report), and writes both reports to the bounce address, where aiosmtpd keeps them in a Maildir;
 # --bounces reads them and hand-checked samples (RFC 3464, Gmail-, Exchange-, qmail-style, an
 # auto-reply, malformed, unknown, unmatched) from a Maildir and an mbox.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
@@ -101,7 +102,7 @@ test_expect_success '--bounces reads the Maildir: one notice failed, one delayed
 test_expect_success 'reading the same mail again counts nothing twice' '
     klartext notify 2018-0001 --bounces "$TRASH/returned" >b &&
     grep -E -q "recorded by an earlier run +2" b && grep -E -q "notices failed \(5.x.x\) +0" b &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM notice_bounce")" = 2 ]
+    [ "$(reg_sql "SELECT count(*) FROM notice_bounce")" = 2 ]
 '
 pf_stop
 trap stop_servers EXIT
@@ -118,10 +119,10 @@ test_expect_success 'samples from a Maildir: each kind read as it should be, not
     jq -e "[.listed[] | .what] | sort == [\"malformed\", \"not a bounce\", \"unknown notice\", \"unmatched\"]" b.json >/dev/null &&
     jq -e ".listed[] | select(.what == \"unknown notice\") | .notice == \"2018-0001-999999\"" b.json >/dev/null &&
     jq -e ".listed[] | select(.what == \"malformed\") | .detail == \"a multipart without a boundary\"" b.json >/dev/null &&
-    sqlite3 klartext.db "SELECT n.notice_id, b.kind, b.status FROM notice_bounce b JOIN notice n ON n.id = b.notice ORDER BY b.id" >rows &&
+    reg_sql "SELECT n.notice_id, b.kind, b.status FROM notice_bounce b JOIN notice n ON n.id = b.notice ORDER BY b.id" >rows &&
     grep_q "^2018-0001-000001|failed|5.0.0$" rows && grep_q "^2018-0001-000003|failed|5.1.1$" rows &&
     grep_q "^2018-0001-000004|failed|5.1.1$" rows &&
-    sqlite3 klartext.db "SELECT diagnostic FROM notice_bounce WHERE status = \"5.1.1\" AND source LIKE \"%03\"" | grep_q "^smtp; 550-5.1.1 The email account that you tried to reach does not exist. Please try" &&
+    reg_sql "SELECT diagnostic FROM notice_bounce WHERE status = \"5.1.1\" AND source LIKE \"%03\"" | grep_q "^smtp; 550-5.1.1 The email account that you tried to reach does not exist. Please try" &&
     not_grep_q "@example" rows
 '
 test_expect_success 'an mbox with text before the first message and the Exchange-style delay (base64 report)' '

@@ -4,6 +4,7 @@
 # enumeration (unknown code vs wrong address: identical bodies, similar timing), rate limiting,
 # the agent console (log-in, session cookie, lookups in the audit trail), the JSON API, the
 # log endpoints, and a clean shutdown on SIGTERM (no leaks under ASan).
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 
@@ -35,6 +36,7 @@ trap 'kill -TERM $PID 2>/dev/null' EXIT
 
 klartext agent add alice >token 2>agent.err
 TOKEN=$(cat token)
+sqlite_only "reads the register with sqlite3"
 test_expect_success 'agent add prints a token once and stores only its hash' '
     echo "$TOKEN" | grep_q "^kta_[A-Za-z0-9_-]\{43\}$" &&
     grep_q "shown only this once" agent.err &&
@@ -291,6 +293,7 @@ test_expect_success 'log-out ends the session; a removed agent loses theirs' '
     curl -s -b jar "$URL/agent?lang=en" | grep_q "Your agent token" &&
     test "$(signin jar "$TOKEN" | head -1 | cut -d" " -f2)" = 403
 '
+sqlite_only "reads the register with sqlite3"
 test_expect_success 'a session ends when its agent is removed and added again (a new token): no look-up with the old cookie' '
     klartext agent add alice >token.a 2>/dev/null && TA=$(cat token.a) &&
     signin jar "$TA" | head -1 | grep_q " 303" &&

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # t6020 — every curl example in docs/api.md runs against a demo portal and succeeds.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 klartext demo --dir demo >/dev/null 2>&1 && cd demo || { echo "not ok 1 - demo"; echo "1..1"; exit 1; }
 klartext notify 2026-0001 --approve --by "Test DPO" >/dev/null 2>&1

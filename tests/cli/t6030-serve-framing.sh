@@ -4,6 +4,7 @@
 # answered 400 and the connection closed — nothing after it on the connection is read as another
 # request (docs/serve.md "HTTP/1.1 framing"); methods that are not tokens are 400 and every field
 # of the access log is escaped. Well-formed requests, keep-alive and pipelining still work.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 

@@ -5,6 +5,7 @@
 # 127.0.0.3), the access log's addresses, and the agent cookies Secure; HttpOnly;
 # SameSite=Strict when the trusted proxy says https — X-Forwarded-Proto sent by a client
 # straight to klartext changes nothing, nor a forged X-Forwarded-For through the proxy.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "1..0 # SKIP nginx is not installed (./run deps test)"; exit 0; }

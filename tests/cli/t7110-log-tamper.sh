@@ -3,6 +3,7 @@
 # the register file would (dropping the append-only triggers first): `log verify` must fail
 # (exit 1) and say what is wrong, `log checkpoint` must refuse to sign on top of it, and the
 # independent Python verifier must reject the file too.
+# postgresql: not run there: it damages the SQLite file itself (t0062 checks the guards on PostgreSQL)
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 VERIFY="$SRC_DIR/tests/tlog/verify.py"
