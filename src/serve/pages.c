@@ -660,7 +660,9 @@ static void notices_section(const struct verify_res *v, const struct person_expo
         fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
         buf_addf(b, "<li>%s%s <code>",
                  i == 0 ? T("<strong>Neuester Stand:</strong> ", "<strong>Newest facts:</strong> ") : "",
-                 !strcmp(h->kind, "followup") ? T("Nachtrag", "Follow-up") : T("Mitteilung", "Notice"));
+                 !strcmp(h->kind, "followup") ? T("Nachtrag", "Follow-up")
+                 : !strcmp(h->kind, "letter") ? T("Brief", "Letter")
+                                              : T("Mitteilung", "Notice"));
         html_esc(b, h->notice_id);
         buf_addf(b, "</code> %s %s%s</li>\n", T("vom", "of"), when,
                  !strcmp(h->notice_id, v->h.notice_id)
