@@ -15,6 +15,7 @@
 #include "register/assessments.h"
 #include "register/bounces.h"
 #include "register/outbox.h"
+#include "register/report_data.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
 #include "sign/keys.h"
@@ -62,6 +63,7 @@ struct nctx {
     struct notify_plan plan; /* --status: who needs which notice */
     int plan_loaded;
     int64_t returned_failed, returned_delayed; /* notices a server gave back (--bounces) */
+    int64_t not_reached; /* exposed people told neither by an accepted e-mail nor by a letter */
 };
 
 static struct notify_clock clock_of(const struct nctx *c)
@@ -328,6 +330,7 @@ static void print_summary_json(struct nctx *c, const struct notify_make_stats *m
     json_object_set_new(j, "superseded", json_integer(oc->superseded));
     json_object_set_new(j, "followups", json_integer(oc->followups));
     json_object_set_new(j, "letters", json_integer(oc->letters));
+    json_object_set_new(j, "not_reached", json_integer(c->not_reached));
     json_object_set_new(j, "returned_failed", json_integer(c->returned_failed));
     json_object_set_new(j, "returned_delayed", json_integer(c->returned_delayed));
     if (c->plan_loaded) {
@@ -376,6 +379,8 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
     if (oc->followups) ROW("of these, follow-ups", oc->followups, NULL);
     if (oc->written) ROW("written to files (not sent by klartext)", oc->written, NULL);
     if (oc->letters) ROW("letters (by post, --letters)", oc->letters, NULL);
+    ROW("not told individually (yet)", c->not_reached,
+        c->not_reached ? "no e-mail accepted, no letter: --letters DIR, or a public communication" : NULL);
     if (oc->cancelled) ROW("cancelled", oc->cancelled, "'--requeue' puts them back");
 #undef ROW
 }
@@ -384,7 +389,8 @@ static int summary_counts(struct nctx *c, int max_attempts, struct notify_make_s
 {
     int rc;
     if ((rc = outbox_count(c->r, c->inc.id, max_attempts, oc)) ||
-        (rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)))
+        (rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)) ||
+        (rc = report_data_not_reached(c->r, c->inc.id, &c->not_reached)))
         return fail(c, rc);
     notify_count_people(&c->pp, ms);
     return 0;

@@ -878,19 +878,22 @@ static void agent_reach(reg *r, int de_, struct buf *b)
         free(rc);
         return;
     }
-    buf_addf(b,
-             "<section aria-labelledby=\"reach\">\n<h2 id=\"reach\">%s</h2>\n<table>\n<tr><th scope=\"col\">%s</th>"
-             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>\n",
-             T("Wen die Mitteilungen erreicht haben", "Whom the notices reached"), T("Vorfall", "Incident"),
-             T("versandt", "sent"), T("als Datei", "as files"), T("unzustellbar", "returned failed"),
-             T("verzögert", "delayed"), T("davon Nachträge", "follow-ups"),
-             T("ohne E-Mail-Adresse", "no e-mail address"));
+    buf_addf(
+        b,
+        "<section aria-labelledby=\"reach\">\n<h2 id=\"reach\">%s</h2>\n<table>\n<tr><th scope=\"col\">%s</th>"
+        "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+        "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>\n",
+        T("Wen die Mitteilungen erreicht haben", "Whom the notices reached"), T("Vorfall", "Incident"),
+        T("versandt", "sent"), T("als Datei", "as files"), T("unzustellbar", "returned failed"),
+        T("verzögert", "delayed"), T("davon Nachträge", "follow-ups"), T("Briefe", "letters"),
+        T("ohne E-Mail-Adresse", "no e-mail address"), T("nicht erreicht", "not reached"));
     for (size_t i = 0; i < n; i++)
         buf_addf(b,
-                 "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
+                 "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td>"
+                 "<td>%lld</td><td>%lld</td></tr>\n",
                  ref_s(rc[i].ref), (long long)rc[i].sent, (long long)rc[i].written, (long long)rc[i].returned_failed,
-                 (long long)rc[i].returned_delayed, (long long)rc[i].followups, (long long)rc[i].not_reachable);
+                 (long long)rc[i].returned_delayed, (long long)rc[i].followups, (long long)rc[i].letters,
+                 (long long)rc[i].not_reachable, (long long)rc[i].not_reached);
     buf_adds(b, "</table>\n</section>\n");
     free(rc);
 }
