@@ -359,7 +359,7 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
     ROW("people exposed (current scan)", ms->exposed, NULL);
     ROW("with an e-mail address", ms->reachable, NULL);
     ROW("unreachable (no e-mail address)", ms->unreachable,
-        ms->unreachable ? "never dropped: tell them by a public communication (Art. 34(3)(c))" : NULL);
+        ms->unreachable ? "never dropped: a letter (--letters DIR) or a public communication (Art. 34(3)(c))" : NULL);
     if (ms->created) ROW("notices made in this run", ms->created, NULL);
     if (ms->followups) ROW("of these, follow-ups", ms->followups, "the exposure changed since their notice");
     ROW("sent", oc->sent, NULL);

@@ -143,6 +143,14 @@ test_expect_success '--status and --json count the letters apart from the e-mail
     klartext --json notify 2018-0001 --status | "$PY" -c "import json,sys; j=json.load(sys.stdin); assert j[\"letters\"] == 2 and j[\"written\"] == 0, j" &&
     klartext --json notify 2018-0001 --letters out | "$PY" -c "import json,sys; j=json.load(sys.stdin); assert j[\"made\"] == 0 and j[\"kept\"] == 2 and j[\"unreachable\"][0][\"subject\"] == \"C0077777777\" and j[\"incomplete\"][0][\"why\"] == \"the postal address has no postcode\", j"
 '
+test_expect_success 'the report (text de/en, JSON) and report --register count the letters and who was not reached' '
+    klartext report 2018-0001 --lang en | tr -s " \n" "  " >r.en &&
+    grep_q "; 2 letters by post (printed, for people without e-mail or whose e-mail failed)" r.en &&
+    grep_q "Not told individually (yet) 2" r.en &&
+    klartext report 2018-0001 --lang de | tr -s " \n" "  " | grep_q "2 Briefe per Post" &&
+    klartext report 2018-0001 --format json | jq -e ".communication.notices.letters == 2 and .communication.notices.not_reached == 2" >/dev/null &&
+    klartext report --register --lang en | tr -s " \n" "  " | grep_q "2 letters by post; not told individually: 2"
+'
 test_expect_code 1 'fonts missing: a clear error naming the Debian package; nothing made' '
     printf "<?xml version=\"1.0\"?>\n<fontconfig><dir>%s/nofonts</dir><cachedir>%s/fccache</cachedir></fontconfig>\n" "$PWD" "$PWD" >fonts.conf &&
     mkdir -p nofonts && FONTCONFIG_FILE=$PWD/fonts.conf klartext notify 2018-0001 --letters out2 --for all 2>err; rc=$?
