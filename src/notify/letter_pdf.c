@@ -72,6 +72,12 @@ int letter_fonts_check(char *err, size_t errlen)
     return 0;
 }
 
+void letter_fonts_release(void)
+{
+    cairo_debug_reset_static_data(); /* cairo's font caches hold fontconfig patterns */
+    FcFini();
+}
+
 struct letter_typesetter *letter_ts_new(void)
 {
     struct letter_typesetter *ts = calloc(1, sizeof *ts);

@@ -50,6 +50,9 @@ struct letter_doc {
  * package that brings it ("the font 'DejaVu Sans' is not installed: apt-get install
  * fonts-dejavu-core"). */
 int letter_fonts_check(char *err, size_t errlen);
+/* Release fontconfig's process-wide caches once no typesetter or book is left (a later
+ * letter_fonts_check loads them again). */
+void letter_fonts_release(void);
 
 struct letter_typesetter;
 struct letter_typesetter *letter_ts_new(void); /* NULL: out of memory */

@@ -729,7 +729,10 @@ int notify_letters(reg *r, const struct incident *inc, const struct notify_peopl
     int64_t seq = 0;
     int rc;
     memset(st, 0, sizeof *st);
-    if (letter_fonts_check(err, sizeof err)) return reg_fail(r, 1, "%s", err);
+    if (letter_fonts_check(err, sizeof err)) {
+        letter_fonts_release();
+        return reg_fail(r, 1, "%s", err);
+    }
     if ((rc = plan_letters(r, inc, pp, o, &pl, st)) || (rc = outbox_max_seq(r, inc->id, &seq))) goto out;
     if (!(run.ts = letter_ts_new())) {
         rc = reg_fail(r, 1, "out of memory");
@@ -747,6 +750,7 @@ int notify_letters(reg *r, const struct incident *inc, const struct notify_peopl
     if (!rc) rc = brc;
 out:
     letter_ts_free(run.ts);
+    letter_fonts_release();
     free(pl.todo);
     free(pl.rewrite);
     return rc;
