@@ -330,7 +330,7 @@ static void print_summary_json(struct nctx *c, const struct notify_make_stats *m
     json_object_set_new(j, "superseded", json_integer(oc->superseded));
     json_object_set_new(j, "followups", json_integer(oc->followups));
     json_object_set_new(j, "letters", json_integer(oc->letters));
-    json_object_set_new(j, "not_reached", json_integer(c->not_reached));
+    json_object_set_new(j, "not_reached", c->not_reached >= 0 ? json_integer(c->not_reached) : json_null());
     json_object_set_new(j, "returned_failed", json_integer(c->returned_failed));
     json_object_set_new(j, "returned_delayed", json_integer(c->returned_delayed));
     if (c->plan_loaded) {
@@ -379,8 +379,9 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
     if (oc->followups) ROW("of these, follow-ups", oc->followups, NULL);
     if (oc->written) ROW("written to files (not sent by klartext)", oc->written, NULL);
     if (oc->letters) ROW("letters (by post, --letters)", oc->letters, NULL);
-    ROW("not told individually (yet)", c->not_reached,
-        c->not_reached ? "no e-mail accepted, no letter: --letters DIR, or a public communication" : NULL);
+    if (c->not_reached >= 0) /* -1: a retention purge deleted the per-person rows */
+        ROW("not told individually (yet)", c->not_reached,
+            c->not_reached ? "no e-mail accepted, no letter: --letters DIR, or a public communication" : NULL);
     if (oc->cancelled) ROW("cancelled", oc->cancelled, "'--requeue' puts them back");
 #undef ROW
 }

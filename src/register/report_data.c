@@ -66,7 +66,17 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
 
 int report_data_not_reached(reg *r, int64_t incident_id, int64_t *n)
 {
-    db_stmt *s = db_prepare(
+    /* after a purge of the exposures the per-person rows are gone: unknown */
+    db_stmt *s = db_prepare(reg_db(r), "SELECT count(*) FROM purge_scan p JOIN scan s ON s.id = p.scan_id "
+                                       "WHERE s.incident_id = ? AND s.current = 1");
+    if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
+    int64_t purged = db_col_int(s, 0);
+    db_reset(s);
+    if (purged) {
+        *n = -1;
+        return 0;
+    }
+    s = db_prepare(
         reg_db(r),
         "SELECT count(*) FROM exposure e JOIN scan s ON s.id = e.scan_id WHERE s.incident_id = ?1 AND s.current = 1 "
         "AND NOT EXISTS (SELECT 1 FROM notice n JOIN outbox o ON o.notice = n.id WHERE n.incident_id = ?1 "

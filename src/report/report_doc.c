@@ -582,6 +582,7 @@ static void notices_row(const struct report *m, struct doc *d, int L)
     }
     add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"), buf_str(&b));
     buf_release(&b);
+    if (c->not_reached < 0) return; /* a retention purge deleted the per-person rows */
     num(L, c->not_reached, n, sizeof n);
     add(d, DOC_ROW, T("Not told individually (yet)", "(Noch) nicht direkt benachrichtigt"), n);
 }

@@ -887,13 +887,16 @@ static void agent_reach(reg *r, int de_, struct buf *b)
         T("versandt", "sent"), T("als Datei", "as files"), T("unzustellbar", "returned failed"),
         T("verzögert", "delayed"), T("davon Nachträge", "follow-ups"), T("Briefe", "letters"),
         T("ohne E-Mail-Adresse", "no e-mail address"), T("nicht erreicht", "not reached"));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        char nr[24] = "–"; /* unknown after a retention purge */
+        if (rc[i].not_reached >= 0) snprintf(nr, sizeof nr, "%lld", (long long)rc[i].not_reached);
         buf_addf(b,
                  "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td>"
-                 "<td>%lld</td><td>%lld</td></tr>\n",
+                 "<td>%lld</td><td>%s</td></tr>\n",
                  ref_s(rc[i].ref), (long long)rc[i].sent, (long long)rc[i].written, (long long)rc[i].returned_failed,
                  (long long)rc[i].returned_delayed, (long long)rc[i].followups, (long long)rc[i].letters,
-                 (long long)rc[i].not_reachable, (long long)rc[i].not_reached);
+                 (long long)rc[i].not_reachable, nr);
+    }
     buf_adds(b, "</table>\n</section>\n");
     free(rc);
 }
