@@ -326,9 +326,50 @@ static void draw_foot(cairo_t *cr, struct letter_typesetter *ts, const struct le
     g_object_unref(l);
 }
 
-/* typeset D onto CR (a PDF surface): every page, each ended with cairo_show_page */
-static int draw_letter(cairo_t *cr, struct letter_typesetter *ts, const struct letter_doc *d, int *pages, char *err,
-                       size_t errlen)
+/* the pages a letter is drawn on: each one a recording surface (cairo's list of drawing
+   operations), so that the letter is laid out once and replayed into its own PDF and into the
+   combined one */
+struct letter_pages {
+    cairo_surface_t **page;
+    int n;
+};
+
+static cairo_t *page_begin(struct letter_pages *lp)
+{
+    cairo_surface_t **np = realloc(lp->page, (size_t)(lp->n + 1) * sizeof *np);
+    if (!np) return NULL;
+    lp->page = np;
+    cairo_rectangle_t r = {0, 0, PAGE_W, PAGE_H};
+    lp->page[lp->n++] = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &r);
+    cairo_t *cr = cairo_create(lp->page[lp->n - 1]);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    return cr;
+}
+
+static void pages_free(struct letter_pages *lp)
+{
+    for (int i = 0; i < lp->n; i++) cairo_surface_destroy(lp->page[i]);
+    free(lp->page);
+    lp->page = NULL;
+    lp->n = 0;
+}
+
+/* replay the recorded pages onto CR (a PDF surface), each ended with cairo_show_page */
+static int pages_replay(cairo_t *cr, const struct letter_pages *lp, char *err, size_t errlen)
+{
+    for (int i = 0; i < lp->n; i++) {
+        cairo_set_source_surface(cr, lp->page[i], 0, 0);
+        cairo_paint(cr);
+        cairo_show_page(cr);
+    }
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        return err_set(err, errlen, "cannot typeset the letter: %s", cairo_status_to_string(cairo_status(cr)));
+    return 0;
+}
+
+/* lay D out and draw it onto recorded pages (*rec, released with pages_free) */
+static int draw_letter(struct letter_pages *rec, struct letter_typesetter *ts, const struct letter_doc *d, int *pages,
+                       char *err, size_t errlen)
 {
     PangoLayout *body = body_layout(ts, d);
     PangoLayout *subj = layout_new(ts, FONT_BOLD, d->subject ? d->subject : "", -1, TEXT_W);
@@ -343,9 +384,14 @@ static int draw_letter(cairo_t *cr, struct letter_typesetter *ts, const struct l
         g_object_unref(body);
         return err_set(err, errlen, "out of memory");
     }
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int p = 0; p < np; p++) {
+    int rc = 0;
+    for (int p = 0; p < np && !rc; p++) {
         double y0 = p ? BODY_YN : body_y1;
+        cairo_t *cr = page_begin(rec);
+        if (!cr) {
+            rc = err_set(err, errlen, "out of memory");
+            break;
+        }
         if (!p) {
             draw_marks(cr);
             draw_head(cr, ts, d);
@@ -364,16 +410,16 @@ static int draw_letter(cairo_t *cr, struct letter_typesetter *ts, const struct l
         }
         pango_layout_iter_free(it);
         draw_foot(cr, ts, d, p + 1, np);
-        cairo_show_page(cr);
+        if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+            rc = err_set(err, errlen, "cannot typeset the letter: %s", cairo_status_to_string(cairo_status(cr)));
+        cairo_destroy(cr);
     }
     *pages = np;
     free(first);
     free(lp);
     g_object_unref(subj);
     g_object_unref(body);
-    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
-        return err_set(err, errlen, "cannot typeset the letter: %s", cairo_status_to_string(cairo_status(cr)));
-    return 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- PDF surfaces */
@@ -399,13 +445,35 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned 
 int letter_pdf(struct letter_typesetter *ts, const struct letter_doc *d, struct buf *out, int *pages, char *err,
                size_t errlen)
 {
+    return letter_pdf_keep(ts, d, out, pages, NULL, err, errlen);
+}
+
+void letter_pages_free(struct letter_pages *lp)
+{
+    if (!lp) return;
+    pages_free(lp);
+    free(lp);
+}
+
+int letter_pdf_keep(struct letter_typesetter *ts, const struct letter_doc *d, struct buf *out, int *pages,
+                    struct letter_pages **keep, char *err, size_t errlen)
+{
+    struct letter_pages rec = {0};
+    if (keep) *keep = NULL;
     buf_reset(out);
+    int rc = draw_letter(&rec, ts, d, pages, err, errlen);
+    if (rc) {
+        pages_free(&rec);
+        return rc;
+    }
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, PAGE_W, PAGE_H);
     cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_5);
     pdf_metadata(s, d, d->created);
     cairo_t *cr = cairo_create(s);
-    int rc = draw_letter(cr, ts, d, pages, err, errlen);
+    rc = pages_replay(cr, &rec, err, errlen);
     cairo_destroy(cr);
+    if (keep && !rc && (*keep = malloc(sizeof **keep))) **keep = rec;
+    else pages_free(&rec);
     cairo_surface_finish(s);
     cairo_status_t st = cairo_surface_status(s);
     cairo_surface_destroy(s);
@@ -442,7 +510,16 @@ struct letter_book *letter_book_open(void *stream, int64_t created, char *err, s
 
 int letter_book_add(struct letter_book *b, const struct letter_doc *d, int *pages, char *err, size_t errlen)
 {
-    return draw_letter(b->cr, b->ts, d, pages, err, errlen);
+    struct letter_pages rec = {0};
+    int rc = draw_letter(&rec, b->ts, d, pages, err, errlen);
+    if (!rc) rc = pages_replay(b->cr, &rec, err, errlen);
+    pages_free(&rec);
+    return rc;
+}
+
+int letter_book_add_pages(struct letter_book *b, const struct letter_pages *lp, char *err, size_t errlen)
+{
+    return pages_replay(b->cr, lp, err, errlen);
 }
 
 int letter_book_close(struct letter_book *b, char *err, size_t errlen)

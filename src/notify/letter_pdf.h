@@ -62,6 +62,14 @@ void letter_ts_free(struct letter_typesetter *ts);
 int letter_pdf(struct letter_typesetter *ts, const struct letter_doc *d, struct buf *out, int *pages, char *err,
                size_t errlen);
 
+/* The same, keeping the letter's pages as laid out (*keep, NULL on failure) for
+ * letter_book_add_pages, so that the combined PDF need not lay the letter out again. The pages
+ * may be handed to another thread; letter_pages_free releases them. */
+struct letter_pages;
+int letter_pdf_keep(struct letter_typesetter *ts, const struct letter_doc *d, struct buf *out, int *pages,
+                    struct letter_pages **keep, char *err, size_t errlen);
+void letter_pages_free(struct letter_pages *lp);
+
 /* ---- the combined PDF: every letter of a run, one after another ----
  * letter_book_open writes into STREAM (a FILE * the caller owns and closes after
  * letter_book_close); letter_book_add typesets one more letter after the others (a letter
@@ -69,5 +77,7 @@ int letter_pdf(struct letter_typesetter *ts, const struct letter_doc *d, struct 
 struct letter_book;
 struct letter_book *letter_book_open(void *stream, int64_t created, char *err, size_t errlen);
 int letter_book_add(struct letter_book *b, const struct letter_doc *d, int *pages, char *err, size_t errlen);
+/* add a letter typeset before (letter_pdf_keep) */
+int letter_book_add_pages(struct letter_book *b, const struct letter_pages *lp, char *err, size_t errlen);
 int letter_book_close(struct letter_book *b, char *err, size_t errlen); /* frees b */
 #endif

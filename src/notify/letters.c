@@ -313,6 +313,7 @@ struct ljob {
     size_t packed_len;
     struct buf pdf;
     int pages;
+    struct letter_pages *laid; /* its pages as laid out: replayed into the combined PDF */
     uint8_t code_hash[32];
     char text_sha[65];
 };
@@ -428,7 +429,7 @@ static void make_letter(struct lrun *run, struct lworker *w, struct ljob *j)
         snprintf(j->err, sizeof j->err, "bad code");
         return;
     }
-    if (letter_pdf(w->ts, &pd, &j->pdf, &j->pages, j->err, sizeof j->err)) return;
+    if (letter_pdf_keep(w->ts, &pd, &j->pdf, &j->pages, &j->laid, j->err, sizeof j->err)) return;
     j->rc = 0;
 }
 
@@ -518,8 +519,10 @@ static int book_open(struct lrun *run, const char *first_id)
     return 0;
 }
 
-/* write letter D (typeset as PDF, PAGES pages) into DIR, the combined PDF and the manifest */
-static int write_letter(struct lrun *run, const struct letter_doc *d, const struct buf *pdf, int pages)
+/* write letter D (typeset as PDF, PAGES pages; LAID its pages as laid out, or NULL) into DIR, the
+ * combined PDF and the manifest */
+static int write_letter(struct lrun *run, const struct letter_doc *d, const struct buf *pdf, int pages,
+                        const struct letter_pages *laid)
 {
     char path[4200], err[4400], file[200], first[32], npages[32];
     int rc, bp = 0;
@@ -528,7 +531,10 @@ static int write_letter(struct lrun *run, const struct letter_doc *d, const stru
     snprintf(path, sizeof path, "%s/%s", run->o->dir, file);
     if ((rc = out_write_file(path, pdf->p, pdf->len, OUT_NOSYNC, 0600, err, sizeof err)))
         return reg_fail(run->r, rc, "%s", err);
-    if (letter_book_add(run->book, d, &bp, err, sizeof err)) return reg_fail(run->r, 1, "%s", err);
+    if (laid ? letter_book_add_pages(run->book, laid, err, sizeof err)
+             : letter_book_add(run->book, d, &bp, err, sizeof err))
+        return reg_fail(run->r, 1, "%s", err);
+    if (laid) bp = pages;
     snprintf(first, sizeof first, "%lld", (long long)run->book_pages + 1);
     snprintf(npages, sizeof npages, "%d", pages);
     run->book_pages += bp;
@@ -573,7 +579,7 @@ static int rewrite_missing(struct lrun *run, const struct lplan *pl)
         int pages = 0;
         if ((rc = notify_letter_get(run->r, pl->rewrite[i], &l))) break;
         if (letter_pdf(run->ts, &l.doc, &pdf, &pages, err, sizeof err)) rc = reg_fail(run->r, 1, "%s", err);
-        else rc = write_letter(run, &l.doc, &pdf, pages);
+        else rc = write_letter(run, &l.doc, &pdf, pages, NULL);
         notify_letter_release(&l);
     }
     buf_release(&pdf);
@@ -634,7 +640,7 @@ static int store_batch(struct lrun *run, struct ljob *jobs, size_t n)
         memcpy(copy, jobs[i].rec.p, jobs[i].rec.len + 1);
         if (rec_parse(copy, jobs[i].rec.len, &d, &sig, &sl))
             rc = reg_fail(run->r, 1, "letter %s: bad record", jobs[i].notice_id);
-        else rc = write_letter(run, &d, &jobs[i].pdf, jobs[i].pages);
+        else rc = write_letter(run, &d, &jobs[i].pdf, jobs[i].pages, jobs[i].laid);
         sodium_memzero(copy, jobs[i].rec.len);
         free(copy);
     }
@@ -653,6 +659,8 @@ static void jobs_clear(struct ljob *jobs, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(jobs[i].packed);
         jobs[i].packed = NULL;
+        letter_pages_free(jobs[i].laid);
+        jobs[i].laid = NULL;
         if (jobs[i].rec.p) sodium_memzero(jobs[i].rec.p, jobs[i].rec.len);
         sodium_memzero(jobs[i].code, sizeof jobs[i].code);
     }
