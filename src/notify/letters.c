@@ -363,12 +363,26 @@ static void return_line(const struct notice_org *org, char *out, size_t len)
     buf_release(&b);
 }
 
-/* the address lines of S: name, street, postcode and city, the country in capitals */
-static void address_of(const struct subject_rec *s, struct letter_doc *d, char *pc, size_t pclen, char *cty,
-                       size_t ctylen)
+/* the form of address before the name, from the salutation: "Sehr geehrte Frau" -> "Frau",
+   "Sehr geehrter Herr" -> "Herrn", "Dear Ms" -> "Ms"; "" when there is none */
+static const char *address_form(const char *sal)
+{
+    if (!has(sal)) return "";
+    if (!strcmp(sal, "Sehr geehrte Frau")) return "Frau";
+    if (!strcmp(sal, "Sehr geehrter Herr")) return "Herrn";
+    if (!strncmp(sal, "Dear ", 5) && !strchr(sal + 5, ' ')) return sal + 5;
+    return "";
+}
+
+/* the address lines of S: the name (with Frau/Herrn, Ms/Mr from the salutation), street, postcode
+   and city, the country in capitals */
+static void address_of(const struct subject_rec *s, struct letter_doc *d, char *name, size_t namelen, char *pc,
+                       size_t pclen, char *cty, size_t ctylen)
 {
     int n = 0;
-    d->to[n++] = s->name;
+    const char *form = address_form(s->salutation);
+    snprintf(name, namelen, "%s%s%s", form, *form ? " " : "", s->name);
+    d->to[n++] = name;
     d->to[n++] = s->street;
     snprintf(pc, pclen, "%s %s", s->postcode, s->city);
     d->to[n++] = pc;
@@ -387,7 +401,7 @@ static void make_letter(struct lrun *run, struct lworker *w, struct ljob *j)
     struct notice_person p;
     notify_person(j->e, j->s, &p);
     struct notice_meta m = {.notice_id = j->notice_id, .code = j->code, .date = run->o->at, .letter = 1};
-    char trusted[512], sig[MINISIG_TEXT_MAX], date[I18N_TEXT_MAX], ret[600], pc[1100], cty[600];
+    char trusted[512], sig[MINISIG_TEXT_MAX], date[I18N_TEXT_MAX], ret[600], pc[1100], cty[600], name[600];
     size_t siglen = 0;
     j->rc = -1;
     if (notice_render(w->rr, nc->org, nc->ni, &p, &m, &w->res, j->err, sizeof j->err)) return;
@@ -413,7 +427,7 @@ static void make_letter(struct lrun *run, struct lworker *w, struct ljob *j)
                            .text = w->res.text,
                            .text_len = w->res.text_len,
                            .created = run->o->at};
-    address_of(j->s, &d, pc, sizeof pc, cty, sizeof cty);
+    address_of(j->s, &d, name, sizeof name, pc, sizeof pc, cty, sizeof cty);
     rec_build(&j->rec, &d, sig, siglen);
     sha256_to_hex(w->res.text_sha256, j->text_sha);
     struct letter_doc pd;

@@ -24,7 +24,7 @@ write_people
 cat >subjects.csv <<'C'
 subject,name,email,language,timezone,salutation,street,postcode,city,country
 C0012345678,Erika Mustermann,erika@example.org,de,Europe/Berlin,Sehr geehrte Frau,,,,
-C0099999999,John Doe,john@example.com,en,America/New_York,,350 Fifth Avenue,NY 10118,New York,USA
+C0099999999,John Doe,john@example.com,en,America/New_York,Dear Mr,350 Fifth Avenue,NY 10118,New York,USA
 C0055555555,Max Muster,,de,Europe/Vienna,,Mariahilfer Straße 12/3,1060,Wien,Österreich
 C0066666666,Kim O'Neil,,en,Europe/London,Dear Ms,10 Downing Street,,London,United Kingdom
 C0077777777,Lea Öztürk,,de,Europe/Vienna,,,,,
@@ -135,7 +135,8 @@ test_expect_success 'e-mail to Erika and John; the relay refuses John (550): --f
     klartext notify 2018-0001 --letters out --for failed >sum4 &&
     grep -E -q "people the letters are for +1" sum4 && grep -E -q "letters made in this run +1" sum4 &&
     f=$(sed -n "s/^For the print service: \(out\/letters-[0-9-]*.pdf\).*/\1/p" sum4) && [ -n "$f" ] &&
-    pdftotext "$f" - | grep_q "Dear John Doe," && pdftotext "$f" - | grep_q "NY 10118 New York"
+    pdftotext "$f" - >john.txt && grep_q "Dear Mr John Doe," john.txt && grep_q "^Mr John Doe$" john.txt &&
+    grep_q "^350 Fifth Avenue$" john.txt && grep_q "^NY 10118 New York$" john.txt && grep_q "^USA$" john.txt
 '
 test_expect_success '--status and --json count the letters apart from the e-mail' '
     klartext notify 2018-0001 --status >st && grep -E -q "letters \(by post, --letters\) +2" st &&
