@@ -15,7 +15,7 @@
 #                        make structure prints the structure drawing (docs/HACKING.md)
 # Options: WERROR=1 (CI), WITH_ISAL=0 to build without ISA-L, JOBS=N suites at once in tests.
 
-PKGS      := libsodium sqlite3 libpq jansson libpcre2-8 zlib libzstd libcurl libmicrohttpd
+PKGS      := libsodium sqlite3 libpq jansson libpcre2-8 zlib libzstd libcurl libmicrohttpd pangocairo cairo-pdf fontconfig
 WITH_ISAL ?= $(shell pkg-config --exists libisal && echo 1 || echo 0)
 ifeq ($(WITH_ISAL),1)
 PKGS      += libisal

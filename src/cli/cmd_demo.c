@@ -371,7 +371,7 @@ static int story_reach(struct kt_ctx *ctx, const char *dir, const struct story *
     char *rule = xasprintf("%s/rule.conf", dir), *log1 = xasprintf("%s/logs/access.log.1.gz", dir),
          *log2 = xasprintf("%s/logs/access.log", dir), *log3 = xasprintf("%s/logs/web2-access.log", dir),
          *outdir = xasprintf("%s/notices", dir), *ret = xasprintf("%s/returned", dir),
-         *csv = xasprintf("%s/exposures.csv", dir);
+         *csv = xasprintf("%s/exposures.csv", dir), *letters = xasprintf("%s/letters", dir);
     int rc = run(ctx, dir, "scan", "--rule", rule, "--incident", ref, "--hash-inputs", "--csv", csv, log1, log2, log3,
                  NULL);
     if (!rc) rc = run(ctx, dir, "notify", ref, "--status", NULL);
@@ -386,12 +386,18 @@ static int story_reach(struct kt_ctx *ctx, const char *dir, const struct story *
                second, second, dir);
         rc = run(ctx, dir, "notify", ref, "--bounces", ret, NULL);
     }
+    if (!rc) {
+        printf("\nOne exposed customer has no e-mail address, only a postal address; the notice that came back\n"
+               "failed. Both get a printed letter (A4 PDF for a window envelope), with a combined PDF and a\n"
+               "manifest for a print service:\n");
+        rc = run(ctx, dir, "notify", ref, "--letters", letters, NULL);
+    }
     if (!rc) rc = run(ctx, dir, "notify", ref, "--status", NULL);
     if (!rc)
         printf("\nThe follow-up: %s/notices/%s.eml (it names the earlier notice and says what changed).\n"
                "The returned mail: %s/returned/1.eml; 'notify %s --status' lists the notice as failed.\n"
-               "Letters for people without e-mail are not part of this klartext yet (docs/notify.md).\n",
-               dir, newest, dir, ref);
+               "The letters: %s/letters/ (one PDF per person, NOTICE-ID.pdf; open one in a PDF viewer).\n",
+               dir, newest, dir, ref, dir);
     free(rule);
     free(log1);
     free(log2);
@@ -399,6 +405,7 @@ static int story_reach(struct kt_ctx *ctx, const char *dir, const struct story *
     free(outdir);
     free(ret);
     free(csv);
+    free(letters);
     return rc;
 }
 

@@ -2,7 +2,7 @@
  * outbox that sends them (docs/notify.md).
  *
  * Modes (exactly one): --preview SUBJECT, --test-to ADDR, --approve, --out DIR, --smtp URL,
- * --cancel, --requeue, --resolve sent|resend, --status.
+ * --letters DIR, --cancel, --requeue, --resolve sent|resend, --status, --bounces PATH.
  *
  * This file parses the options, checks the gates (decision, organisation details, approval),
  * calls the notify library (src/notify/notify.h: making in make.c, sending in send.c) and
@@ -15,6 +15,7 @@
 #include "register/assessments.h"
 #include "register/bounces.h"
 #include "register/outbox.h"
+#include "register/report_data.h"
 #include "register/tlog_store.h"
 #include "sign/code.h"
 #include "sign/keys.h"
@@ -35,7 +36,8 @@
 
 static const char usage[] =
     "klartext notify ID (--preview SUBJECT [--html] | --test-to ADDR --smtp URL | --approve --by NAME |\n"
-    "                    --out DIR | --smtp URL | --status | --bounces PATH | --cancel | --requeue |\n"
+    "                    --out DIR | --smtp URL | --letters DIR [--for no-email,failed|all] | --status |\n"
+    "                    --bounces PATH | --cancel | --requeue |\n"
     "                    --resolve sent|resend) [OPTIONS]";
 
 /* ---------------------------------------------------------------- context */
@@ -61,6 +63,7 @@ struct nctx {
     struct notify_plan plan; /* --status: who needs which notice */
     int plan_loaded;
     int64_t returned_failed, returned_delayed; /* notices a server gave back (--bounces) */
+    int64_t not_reached; /* exposed people told neither by an accepted e-mail nor by a letter */
 };
 
 static struct notify_clock clock_of(const struct nctx *c)
@@ -326,6 +329,8 @@ static void print_summary_json(struct nctx *c, const struct notify_make_stats *m
     json_object_set_new(j, "cancelled", json_integer(oc->cancelled));
     json_object_set_new(j, "superseded", json_integer(oc->superseded));
     json_object_set_new(j, "followups", json_integer(oc->followups));
+    json_object_set_new(j, "letters", json_integer(oc->letters));
+    json_object_set_new(j, "not_reached", c->not_reached >= 0 ? json_integer(c->not_reached) : json_null());
     json_object_set_new(j, "returned_failed", json_integer(c->returned_failed));
     json_object_set_new(j, "returned_delayed", json_integer(c->returned_delayed));
     if (c->plan_loaded) {
@@ -354,7 +359,7 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
     ROW("people exposed (current scan)", ms->exposed, NULL);
     ROW("with an e-mail address", ms->reachable, NULL);
     ROW("unreachable (no e-mail address)", ms->unreachable,
-        ms->unreachable ? "never dropped: tell them by a public communication (Art. 34(3)(c))" : NULL);
+        ms->unreachable ? "never dropped: a letter (--letters DIR) or a public communication (Art. 34(3)(c))" : NULL);
     if (ms->created) ROW("notices made in this run", ms->created, NULL);
     if (ms->followups) ROW("of these, follow-ups", ms->followups, "the exposure changed since their notice");
     ROW("sent", oc->sent, NULL);
@@ -373,6 +378,10 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
     }
     if (oc->followups) ROW("of these, follow-ups", oc->followups, NULL);
     if (oc->written) ROW("written to files (not sent by klartext)", oc->written, NULL);
+    if (oc->letters) ROW("letters (by post, --letters)", oc->letters, NULL);
+    if (c->not_reached >= 0) /* -1: a retention purge deleted the per-person rows */
+        ROW("not told individually (yet)", c->not_reached,
+            c->not_reached ? "no e-mail accepted, no letter: --letters DIR, or a public communication" : NULL);
     if (oc->cancelled) ROW("cancelled", oc->cancelled, "'--requeue' puts them back");
 #undef ROW
 }
@@ -381,7 +390,8 @@ static int summary_counts(struct nctx *c, int max_attempts, struct notify_make_s
 {
     int rc;
     if ((rc = outbox_count(c->r, c->inc.id, max_attempts, oc)) ||
-        (rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)))
+        (rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)) ||
+        (rc = report_data_not_reached(c->r, c->inc.id, &c->not_reached)))
         return fail(c, rc);
     notify_count_people(&c->pp, ms);
     return 0;
@@ -699,6 +709,118 @@ static int mode_out(struct nctx *c, const char *dir, int nth, int64_t approval_i
     return 0;
 }
 
+/* ---------------------------------------------------------------- --letters */
+
+static json_t *misses_json(const struct notify_letter_miss *m, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "subject", json_string(m[i].subject));
+        json_object_set_new(o, "why", json_string(m[i].why));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static void print_letters_json(struct nctx *c, const char *dir, const struct notify_letter_stats *st)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "incident", json_string(c->inc.ref));
+    json_object_set_new(j, "dir", json_string(dir));
+    json_object_set_new(j, "for", json_integer(st->eligible));
+    json_object_set_new(j, "made", json_integer(st->made));
+    json_object_set_new(j, "kept", json_integer(st->kept));
+    json_object_set_new(j, "written", json_integer(st->written));
+    json_object_set_new(j, "pages", json_integer(st->pages));
+    json_object_set_new(j, "combined", st->combined[0] ? json_string(st->combined) : json_null());
+    json_object_set_new(j, "manifest", st->manifest[0] ? json_string(st->manifest) : json_null());
+    json_object_set_new(j, "unreachable", misses_json(st->unreachable, st->nunreachable));
+    json_object_set_new(j, "incomplete", misses_json(st->incomplete, st->nincomplete));
+    kt_json_print(j);
+}
+
+static void print_letters(struct nctx *c, const char *dir, const char *who, const struct notify_letter_stats *st)
+{
+    if (c->ctx->json) {
+        print_letters_json(c, dir, st);
+        return;
+    }
+    printf("Letters of incident %s in %s/ (one NOTICE-ID.pdf each, for a print service):\n", c->inc.ref, dir);
+    printf("  %-44s %9lld  (--for %s)\n", "people the letters are for", (long long)st->eligible, who);
+    printf("  %-44s %9lld\n", "letters made in this run", (long long)st->made);
+    printf("  %-44s %9lld\n", "had a letter from the current scan already", (long long)st->kept);
+    printf("  %-44s %9lld  (%lld pages)\n", "PDFs written in this run", (long long)st->written, (long long)st->pages);
+    printf("  %-44s %9zu%s\n", "not reachable (no postal address)", st->nunreachable,
+           st->nunreachable ? "  never dropped: tell them by a public communication (Art. 34(3)(c))" : "");
+    printf("  %-44s %9zu%s\n", "incomplete address (no letter)", st->nincomplete,
+           st->nincomplete ? "  complete the subject directory and run again" : "");
+    if (st->combined[0])
+        printf("\nFor the print service: %s (all %lld letters of this run, %lld pages)\n  and its manifest %s\n"
+               "Open one letter, e.g. %s/%s\n",
+               st->combined, (long long)st->written, (long long)st->pages, st->manifest, dir,
+               strrchr(st->combined, '/') ? strrchr(st->combined, '/') + 9 : "");
+    for (size_t i = 0; i < st->nunreachable && i < 200; i++)
+        printf("%s%-18s %s\n", i ? "" : "\nNOT REACHABLE      WHY\n", st->unreachable[i].subject,
+               st->unreachable[i].why);
+    for (size_t i = 0; i < st->nincomplete && i < 200; i++)
+        printf("%s%-18s %s\n", i ? "" : "\nINCOMPLETE         WHY\n", st->incomplete[i].subject, st->incomplete[i].why);
+}
+
+/* --for: "no-email", "failed", "no-email,failed" or "all" */
+static int parse_for(const char *s, unsigned *who)
+{
+    char buf[64];
+    *who = 0;
+    if (!s) s = "no-email,failed";
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "no-email")) *who |= NOTIFY_FOR_NO_EMAIL;
+        else if (!strcmp(t, "failed")) *who |= NOTIFY_FOR_FAILED;
+        else if (!strcmp(t, "all")) *who |= NOTIFY_FOR_ALL;
+        else return -1;
+    }
+    return *who ? 0 : -1;
+}
+
+static int mode_letters(struct nctx *c, const char *dir, const char *who_s, int nth, int max_attempts,
+                        int64_t approval_id)
+{
+    struct stat sb;
+    unsigned who = 0;
+    parse_for(who_s, &who);
+    if (stat(dir, &sb)) {
+        if (errno != ENOENT || mkdir(dir, 0700)) return kt_error(1, "cannot create '%s': %s", dir, strerror(errno));
+    } else if (!S_ISDIR(sb.st_mode)) return kt_error(2, "--letters '%s' is not a directory", dir);
+    struct progress pr = {.json = c->ctx->json};
+    struct notify_content nc = content_of(c);
+    struct notify_letter_opts lo = {.approval_id = approval_id,
+                                    .dir = dir,
+                                    .who = who,
+                                    .threads = nth,
+                                    .max_attempts = max_attempts,
+                                    .at = now_live(c),
+                                    .progress = {progress_show, &pr}};
+    struct notify_letter_stats st;
+    int lfd = -1, rc;
+    if ((rc = notify_lock(c->r, &lfd))) return fail(c, rc);
+    rc = notify_letters(c->r, &c->inc, &c->pp, &nc, &lo, &st);
+    close(lfd);
+    if (rc) {
+        notify_letter_stats_release(&st);
+        return fail(c, rc);
+    }
+    char text[400];
+    snprintf(text, sizeof text,
+             "Letters: %lld made, %lld PDFs written to files; %zu people without a postal address, %zu with an "
+             "incomplete one",
+             (long long)st.made, (long long)st.written, st.nunreachable, st.nincomplete);
+    if (!(rc = record_run(c, "notify.letters", text))) print_letters(c, dir, who_s ? who_s : "no-email,failed", &st);
+    notify_letter_stats_release(&st);
+    return rc;
+}
+
 /* "views 1 -> 3, viewers 1 -> 3, an earlier first view" */
 static void changes_text(const struct notify_verdict *v, const struct exposure_row *e, char *out, size_t len)
 {
@@ -1010,7 +1132,8 @@ static const char description[] =
     "any change to templates, texts or organisation details); --out DIR writes DIR/NOTICE-ID.eml; --smtp URL sends\n"
     "(a re-run sends what is queued or due for a retry; notices whose delivery is unknown after a crash are held:\n"
     "--resend-unknown or --resolve sent|resend); --status shows the outbox; --cancel stops what is still queued;\n"
-    "--requeue queues cancelled notices again.\n"
+    "--requeue queues cancelled notices again; --letters DIR writes a PDF letter for each person without an e-mail\n"
+    "address or whose e-mail notice failed, with a combined PDF and a CSV manifest for a print service.\n"
     "\n"
     "SMTP credentials come from --smtp-credentials FILE (mode 0600; lines 'user = NAME', 'password = SECRET') or\n"
     "KLARTEXT_SMTP_USER / KLARTEXT_SMTP_PASSWORD, never from the command line.\n"
@@ -1020,7 +1143,7 @@ static const char description[] =
 /* what the options ask for, checked */
 struct nopts {
     struct opt *o;
-    struct opt *preview, *test_to, *approve, *out, *smtp, *cancel, *requeue, *resolve, *status, *bounces;
+    struct opt *preview, *test_to, *approve, *out, *smtp, *cancel, *requeue, *resolve, *status, *bounces, *letters;
     struct notify_send_opts so;
     int resend_unknown;
     long nth;
@@ -1041,7 +1164,7 @@ static int check_modes(struct nopts *n, int npos)
 {
     int modes = n->preview->given + n->test_to->given + n->approve->given + n->out->given +
                 (n->smtp->given && !n->test_to->given) + n->cancel->given + n->requeue->given + n->resolve->given +
-                n->status->given + n->bounces->given;
+                n->status->given + n->bounces->given + n->letters->given;
     if (npos != 1) {
         kt_error(2, "notify needs the incident's ID");
         usage_line(usage);
@@ -1051,13 +1174,18 @@ static int check_modes(struct nopts *n, int npos)
         kt_error(
             2,
             modes
-                ? "choose one of --preview, --test-to, --approve, --out, --smtp, --status, --bounces, --cancel, --requeue, "
-                  "--resolve"
-                : "what should notify do? give --preview, --test-to, --approve, --out, --smtp, --status or --bounces");
+                ? "choose one of --preview, --test-to, --approve, --out, --smtp, --letters, --status, --bounces, --cancel, "
+                  "--requeue, --resolve"
+                : "what should notify do? give --preview, --test-to, --approve, --out, --smtp, --letters, --status or "
+                  "--bounces");
         usage_line(usage);
         return 2;
     }
     if (given(n, "html") && !n->preview->given) return kt_error(2, "--html goes with --preview");
+    unsigned who;
+    if (given(n, "for") && !n->letters->given) return kt_error(2, "--for goes with --letters");
+    if (given(n, "for") && parse_for(value(n, "for"), &who))
+        return kt_error(2, "--for '%s': use no-email, failed, no-email,failed or all", value(n, "for"));
     if (n->approve->given && !given(n, "by")) return kt_error(2, "--approve needs --by NAME (who approves)");
     if (given(n, "by") && !*value(n, "by")) return kt_error(2, "--by needs a name");
     if (n->test_to->given && !n->smtp->given) return kt_error(2, "--test-to needs --smtp URL");
@@ -1134,7 +1262,7 @@ static int run_notices(struct nctx *c, struct nopts *n)
     char err[600];
     c->tm = notice_templates_load(c->opt_templates, err, sizeof err);
     if (!c->tm) return kt_error(2, "%s", err);
-    int sending = n->out->given || (n->smtp->given && !n->test_to->given);
+    int sending = n->out->given || n->letters->given || (n->smtp->given && !n->test_to->given);
     if ((rc = check_decision(c, given(n, "voluntary"), sending))) return rc;
     if (n->preview->given || n->approve->given) {
         if (n->approve->given && (rc = check_placeholders(c, 1))) return rc;
@@ -1150,6 +1278,8 @@ static int run_notices(struct nctx *c, struct nopts *n)
     int64_t approval_id = 0;
     if ((rc = check_approval(c, &approval_id))) return rc;
     if (n->out->given) return mode_out(c, n->out->value, (int)n->nth, approval_id);
+    if (n->letters->given)
+        return mode_letters(c, n->letters->value, value(n, "for"), (int)n->nth, n->so.max_attempts, approval_id);
     return mode_smtp(c, &n->so, n->resend_unknown, (int)n->nth, approval_id);
 }
 
@@ -1178,6 +1308,12 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         {"approve", NULL, "record that the notice content was checked and approved (--by NAME)"},
         {"by", "NAME", "who approves"},
         {"out", "DIR", "write each notice as DIR/NOTICE-ID.eml (mode 0600) instead of sending"},
+        {"letters", "DIR",
+         "write a printed letter (A4 PDF, DIN 5008 window envelope) for each person e-mail does not reach: "
+         "DIR/NOTICE-ID.pdf, a combined PDF and a CSV manifest for a print service"},
+        {"for", "no-email,failed|all",
+         "with --letters: people without an e-mail address, people whose e-mail notice failed, both (the default), "
+         "or everyone"},
         {"smtp", "URL", "send through this relay: smtp://HOST[:PORT] or smtps://HOST[:PORT]"},
         {"require-tls", NULL, "with smtp://: refuse to send without STARTTLS"},
         {"smtp-ca", "FILE", "trust these CA certificates (PEM) for the relay"},
@@ -1222,6 +1358,7 @@ int cmd_notify(struct kt_ctx *ctx, int argc, char **argv)
         .resolve = opt_get(o, "resolve"),
         .status = opt_get(o, "status"),
         .bounces = opt_get(o, "bounces"),
+        .letters = opt_get(o, "letters"),
         .so = {.max_attempts = OUTBOX_MAX_ATTEMPTS, .connections = NOTIFY_CONNECTIONS_DEFAULT},
     };
     struct nctx c = {.ctx = ctx, .decision_people = -1};

@@ -8,6 +8,7 @@
 #include "register/tlog_store.h"
 #include "notify/mime.h"
 #include "notify/notice.h"
+#include "notify/notify.h"
 #include "notify/pack.h"
 #include "register/outbox.h"
 #include "sign/code.h"
@@ -339,26 +340,16 @@ static int state_ok(const struct notice_info *ni, struct verdict *v)
     }
 }
 
-/* check the stored message's signature, and that it is the notice with that id */
-static int check_stored(reg *r, const unsigned char pk[32], const unsigned char id[8], struct verdict *v,
-                        struct buf *msg)
+/* the signature of a stored text and its SHA-256 against the notice's record */
+static void check_signed(const unsigned char pk[32], const unsigned char id[8], struct verdict *v, const char *text,
+                         size_t len, const char *sig, size_t siglen)
 {
-    int rc;
-    if ((rc = pack_message(r, v->ni.row, msg))) return kt_error(rc, "%s", reg_err(r));
-    struct mime_parts parts = {0};
-    char err[400];
-    if (mime_extract_notice(msg->p, msg->len, &parts, err, sizeof err)) {
-        snprintf(v->why_buf, sizeof v->why_buf, "the stored message of notice %s cannot be read: %s", v->ni.notice_id,
-                 err);
-        v->why = v->why_buf;
-        return 0;
-    }
     struct minisig ms;
-    int st = minisig_verify(pk, id, parts.notice_txt, parts.notice_txt_len, parts.minisig, parts.minisig_len, &ms, err,
-                            sizeof err);
+    char err[400];
+    int st = minisig_verify(pk, id, text, len, sig, siglen, &ms, err, sizeof err);
     uint8_t dg[32];
     char hex[65];
-    sha256_hash(parts.notice_txt, parts.notice_txt_len, dg);
+    sha256_hash(text, len, dg);
     sha256_to_hex(dg, hex);
     if (st != MINISIG_OK) {
         snprintf(v->why_buf, sizeof v->why_buf, "the stored notice's signature does not verify with this key (%s)",
@@ -371,6 +362,30 @@ static int check_stored(reg *r, const unsigned char pk[32], const unsigned char 
         v->have_sig = 1;
         escape_line(ms.trusted, ms.trusted_len, v->trusted, sizeof v->trusted);
     }
+}
+
+/* check the stored message's signature, and that it is the notice with that id */
+static int check_stored(reg *r, const unsigned char pk[32], const unsigned char id[8], struct verdict *v,
+                        struct buf *msg)
+{
+    int rc;
+    if (v->ni.kind && !strcmp(v->ni.kind, "letter")) { /* a printed letter: its stored record */
+        struct notify_letter l;
+        if ((rc = notify_letter_get(r, v->ni.row, &l))) return kt_error(rc, "%s", reg_err(r));
+        check_signed(pk, id, v, l.doc.text, l.doc.text_len, l.sig, l.sig_len);
+        notify_letter_release(&l);
+        return 0;
+    }
+    if ((rc = pack_message(r, v->ni.row, msg))) return kt_error(rc, "%s", reg_err(r));
+    struct mime_parts parts = {0};
+    char err[400];
+    if (mime_extract_notice(msg->p, msg->len, &parts, err, sizeof err)) {
+        snprintf(v->why_buf, sizeof v->why_buf, "the stored message of notice %s cannot be read: %s", v->ni.notice_id,
+                 err);
+        v->why = v->why_buf;
+        return 0;
+    }
+    check_signed(pk, id, v, parts.notice_txt, parts.notice_txt_len, parts.minisig, parts.minisig_len);
     mime_parts_release(&parts);
     return 0;
 }
@@ -384,12 +399,16 @@ static void print_newer(struct kt_ctx *ctx, reg *r, const struct verdict *v)
     char t[64];
     if (v->ni.kind && !strcmp(v->ni.kind, "followup"))
         printf("  %-12s a follow-up: it states what changed since an earlier notice\n", "kind");
+    if (v->ni.kind && !strcmp(v->ni.kind, "letter"))
+        printf("  %-12s a printed letter (notify --letters), sent by post\n", "kind");
     if (outbox_person_notices(r, v->ni.incident_id, v->ni.subject, 32, &ns, &n)) return;
     for (size_t i = 0; i < n && ns[i].seq > v->ni.seq; i++) {
         kt_fmt_time(ctx, r, ns[i].created_at, t, sizeof t);
         printf("  %-12s %s (%s, made %s, %s): it states the newest facts\n", "newer", ns[i].notice_id,
-               ns[i].kind && !strcmp(ns[i].kind, "followup") ? "follow-up" : "notice", t,
-               outbox_state_name(ns[i].state));
+               ns[i].kind && !strcmp(ns[i].kind, "followup") ? "follow-up"
+               : ns[i].kind && !strcmp(ns[i].kind, "letter") ? "letter"
+                                                             : "notice",
+               t, outbox_state_name(ns[i].state));
     }
     outbox_infos_free(ns, n);
 }

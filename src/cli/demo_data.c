@@ -148,15 +148,19 @@ static void shop_traffic(struct lines *ls, const struct demo_times *t)
 }
 
 /* other people's profiles: 403 before and after the bug, 200/304 while it lasted */
+/* the one customer with a postal address and no e-mail address: an exposed one seen only a few
+   times (the demo writes them a letter) */
+static unsigned no_email = NCUST;
+
 static void profile_views(struct lines *ls, const struct demo_times *t)
 {
     int64_t span = t->logs_until - t->logs_from;
     char ip[64], cid[16], cid2[16], tgt[96];
-    unsigned exposed[420];
+    unsigned exposed[420], seen[420] = {0};
     for (unsigned i = 0; i < 420; i++) exposed[i] = (unsigned)below(NCUST);
     for (int i = 0; i < 2600; i++) {
         int64_t tt = t->logs_from + (int64_t)below((uint64_t)span);
-        unsigned victim = exposed[below(420)];
+        unsigned k = (unsigned)below(420), victim = exposed[k];
         unsigned who = 6000 + (unsigned)below(260); /* 260 distinct viewers */
         cust_id(victim, cid);
         client_ip(who, ip, sizeof ip);
@@ -166,6 +170,7 @@ static void profile_views(struct lines *ls, const struct demo_times *t)
             user = cid2;
         } /* a third are signed in */
         int during = tt >= t->live && tt < t->fixed;
+        seen[k] += during;
         snprintf(tgt, sizeof tgt, below(10) ? "/account/profile/%s" : "/account/profile/%s?tab=overview", cid);
         int status = during ? (below(8) ? 200 : 304) : 403;
         add(ls, tt, mkline(tt, ip, user, "GET", tgt, status, status == 200 ? 5120 : 0, "-", agents[who % 6]));
@@ -174,6 +179,28 @@ static void profile_views(struct lines *ls, const struct demo_times *t)
             snprintf(ref, sizeof ref, "https://shop.example/account/profile/%s", cid);
             add(ls, tt + 7, mkline(tt + 7, ip, user, "GET", "/product/4711", 200, 9000, ref, agents[who % 6]));
         }
+    }
+    unsigned best = 0;
+    for (unsigned k = 1; k < 420; k++)
+        if (seen[k] >= 2 && (seen[best] < 2 || seen[k] < seen[best])) best = k;
+    no_email = exposed[best];
+}
+
+static const char *const streets_de[] = {"Lindenstraße", "Bahnhofstraße", "Gartenweg", "Schillerstraße", "Am Markt"};
+static const char *const cities_de[][2] = {
+    {"10115", "Berlin"}, {"20095", "Hamburg"}, {"80331", "München"}, {"50667", "Köln"}, {"04109", "Leipzig"}};
+static const char *const streets_en[] = {"High Street", "Station Road", "Church Lane", "Victoria Road"};
+static const char *const cities_en[][2] = {{"SW1A 2AA", "London"}, {"M1 1AE", "Manchester"}, {"BS1 4DJ", "Bristol"}};
+
+/* the postal address of customer I: street, postcode, city, country (empty for Germany) */
+static void write_address(FILE *f, unsigned i, int de)
+{
+    if (de) {
+        const char *const *c = cities_de[i % 5];
+        fprintf(f, ",%s %u,%s,%s,", streets_de[(i / 5) % 5], 1 + i % 97, c[0], c[1]);
+    } else {
+        const char *const *c = cities_en[i % 3];
+        fprintf(f, ",%u %s,%s,%s,United Kingdom", 1 + i % 89, streets_en[(i / 3) % 4], c[0], c[1]);
     }
 }
 
@@ -292,7 +319,7 @@ static int write_subjects(const char *dir, char *err, size_t errlen)
     free(p);
     if (rc) return -1;
     FILE *f = out_stream(&o);
-    fprintf(f, "subject,name,email,language,timezone,salutation\n");
+    fprintf(f, "subject,name,email,language,timezone,salutation,street,postcode,city,country\n");
     for (unsigned i = 0; i < NCUST; i++) {
         if (i % 997 == 13) continue; /* no contact data: never dropped, listed as unreachable */
         cust_id(i, cid);
@@ -301,11 +328,14 @@ static int write_subjects(const char *dir, char *err, size_t errlen)
                    *ln = de ? last_de[(i / 16) % 16] : last_en[(i / 10) % 10];
         char email[128];
         snprintf(email, sizeof email, "kunde%u@mail.example", i);
+        if (i == no_email) email[0] = 0; /* a letter by post (notify --letters) */
         const char *zone = de ? zones_de[i % 5] : zones_en[i % 4];
         /* the first names alternate: German lists start with a woman's name, English with a man's */
         const char *sal = de ? (i % 2 ? "Sehr geehrter Herr" : "Sehr geehrte Frau") : (i % 2 ? "Dear Ms" : "Dear Mr");
-        if (strchr(ln, '\'')) fprintf(f, "%s,%s %s,%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
-        else fprintf(f, "%s,\"%s %s\",%s,%s,%s,%s\n", cid, fn, ln, email, de ? "de" : "en", zone, sal);
+        if (strchr(ln, '\'')) fprintf(f, "%s,%s %s,%s,%s,%s,%s", cid, fn, ln, email, de ? "de" : "en", zone, sal);
+        else fprintf(f, "%s,\"%s %s\",%s,%s,%s,%s", cid, fn, ln, email, de ? "de" : "en", zone, sal);
+        write_address(f, i, de);
+        fputc('\n', f);
     }
     return out_commit(&o, err, errlen) ? -1 : 0;
 }

@@ -40,6 +40,10 @@ KT_INCBIN(kt_tmpl_fde_html, "templates/followup.de.html.mustache");
 KT_INCBIN(kt_tmpl_fen_subject, "templates/followup.en.subject.mustache");
 KT_INCBIN(kt_tmpl_fen_txt, "templates/followup.en.txt.mustache");
 KT_INCBIN(kt_tmpl_fen_html, "templates/followup.en.html.mustache");
+KT_INCBIN(kt_tmpl_lde_subject, "templates/letter.de.subject.mustache");
+KT_INCBIN(kt_tmpl_lde_txt, "templates/letter.de.txt.mustache");
+KT_INCBIN(kt_tmpl_len_subject, "templates/letter.en.subject.mustache");
+KT_INCBIN(kt_tmpl_len_txt, "templates/letter.en.txt.mustache");
 
 static const char *const tmpl_names[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS] = {
     [NOTICE_FIRST] =
@@ -52,28 +56,44 @@ static const char *const tmpl_names[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS]
             [NOTICE_EN] = {"followup.en.subject.mustache", "followup.en.txt.mustache", "followup.en.html.mustache"},
             [NOTICE_DE] = {"followup.de.subject.mustache", "followup.de.txt.mustache", "followup.de.html.mustache"},
         },
+    [NOTICE_LETTER] =
+        {
+            [NOTICE_EN] = {"letter.en.subject.mustache", "letter.en.txt.mustache", NULL},
+            [NOTICE_DE] = {"letter.de.subject.mustache", "letter.de.txt.mustache", NULL},
+        },
 };
 
 /* the embedded copies: start and end of each, as tmpl_names */
-static const char *const builtin_range[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS][2] = {
-    [NOTICE_FIRST] =
+static const char
+    *const builtin_range[NOTICE_NKINDS][NOTICE_NLANGS][NOTICE_NPARTS][2] =
         {
-            [NOTICE_EN] = {{kt_tmpl_en_subject, kt_tmpl_en_subject_end},
-                           {kt_tmpl_en_txt, kt_tmpl_en_txt_end},
-                           {kt_tmpl_en_html, kt_tmpl_en_html_end}},
-            [NOTICE_DE] = {{kt_tmpl_de_subject, kt_tmpl_de_subject_end},
-                           {kt_tmpl_de_txt, kt_tmpl_de_txt_end},
-                           {kt_tmpl_de_html, kt_tmpl_de_html_end}},
-        },
-    [NOTICE_FOLLOWUP] =
-        {
-            [NOTICE_EN] = {{kt_tmpl_fen_subject, kt_tmpl_fen_subject_end},
-                           {kt_tmpl_fen_txt, kt_tmpl_fen_txt_end},
-                           {kt_tmpl_fen_html, kt_tmpl_fen_html_end}},
-            [NOTICE_DE] = {{kt_tmpl_fde_subject, kt_tmpl_fde_subject_end},
-                           {kt_tmpl_fde_txt, kt_tmpl_fde_txt_end},
-                           {kt_tmpl_fde_html, kt_tmpl_fde_html_end}},
-        },
+            [NOTICE_FIRST] =
+                {
+                    [NOTICE_EN] = {{kt_tmpl_en_subject, kt_tmpl_en_subject_end},
+                                   {kt_tmpl_en_txt, kt_tmpl_en_txt_end},
+                                   {kt_tmpl_en_html, kt_tmpl_en_html_end}},
+                    [NOTICE_DE] = {{kt_tmpl_de_subject, kt_tmpl_de_subject_end},
+                                   {kt_tmpl_de_txt, kt_tmpl_de_txt_end},
+                                   {kt_tmpl_de_html, kt_tmpl_de_html_end}},
+                },
+            [NOTICE_FOLLOWUP] =
+                {
+                    [NOTICE_EN] = {{kt_tmpl_fen_subject, kt_tmpl_fen_subject_end},
+                                   {kt_tmpl_fen_txt, kt_tmpl_fen_txt_end},
+                                   {kt_tmpl_fen_html, kt_tmpl_fen_html_end}},
+                    [NOTICE_DE] = {{kt_tmpl_fde_subject, kt_tmpl_fde_subject_end},
+                                   {kt_tmpl_fde_txt, kt_tmpl_fde_txt_end},
+                                   {kt_tmpl_fde_html, kt_tmpl_fde_html_end}},
+                },
+            [NOTICE_LETTER] =
+                {
+                    [NOTICE_EN] = {{kt_tmpl_len_subject, kt_tmpl_len_subject_end},
+                                   {kt_tmpl_len_txt, kt_tmpl_len_txt_end},
+                                   {NULL, NULL}},
+                    [NOTICE_DE] = {{kt_tmpl_lde_subject, kt_tmpl_lde_subject_end},
+                                   {kt_tmpl_lde_txt, kt_tmpl_lde_txt_end},
+                                   {NULL, NULL}},
+                },
 };
 
 static const char *builtin_start(enum notice_kind k, enum notice_lang l, enum notice_part p, size_t *len)
@@ -92,7 +112,7 @@ const char *notice_template_name_kind(enum notice_kind kind, enum notice_lang la
 {
     if ((unsigned)kind >= NOTICE_NKINDS || (unsigned)lang >= NOTICE_NLANGS || (unsigned)part >= NOTICE_NPARTS)
         return "";
-    return tmpl_names[kind][lang][part];
+    return tmpl_names[kind][lang][part] ? tmpl_names[kind][lang][part] : "";
 }
 
 const char *notice_builtin_template(const char *name, size_t *len)
@@ -100,7 +120,7 @@ const char *notice_builtin_template(const char *name, size_t *len)
     for (int k = 0; k < NOTICE_NKINDS; k++)
         for (int l = 0; l < NOTICE_NLANGS; l++)
             for (int p = 0; p < NOTICE_NPARTS; p++)
-                if (!strcmp(tmpl_names[k][l][p], name))
+                if (tmpl_names[k][l][p] && !strcmp(tmpl_names[k][l][p], name))
                     return builtin_start((enum notice_kind)k, (enum notice_lang)l, (enum notice_part)p, len);
     return NULL;
 }
@@ -465,6 +485,7 @@ static int load_one(struct notice_templates *t, const char *dir, enum notice_kin
                     enum notice_part p, char **man, size_t *manlen, char *err, size_t errlen)
 {
     const char *name = tmpl_names[k][l][p];
+    if (!name) return 0; /* a part this kind does not have */
     char *own = NULL;
     size_t len = 0, bad;
     const char *src;
@@ -520,8 +541,8 @@ struct notice_templates *notice_templates_load(const char *dir, char *err, size_
             goto fail;
         }
     }
-    /* manifest lines: the first notice's templates, then the follow-up's; each kind sorted by
-       name: de before en, html < subject < txt */
+    /* manifest lines: the first notice's templates, then the follow-up's, then the letter's; each
+       kind sorted by name: de before en, html < subject < txt */
     static const enum notice_part order[NOTICE_NPARTS] = {NOTICE_HTML, NOTICE_SUBJECT, NOTICE_TXT};
     static const enum notice_lang lorder[NOTICE_NLANGS] = {NOTICE_DE, NOTICE_EN};
     for (int k = 0; k < NOTICE_NKINDS; k++)
@@ -1346,7 +1367,7 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org, cons
                   size_t errlen)
 {
     enum notice_lang L = p->lang == NOTICE_DE ? NOTICE_DE : NOTICE_EN;
-    enum notice_kind K = m->earlier ? NOTICE_FOLLOWUP : NOTICE_FIRST;
+    enum notice_kind K = m->letter ? NOTICE_LETTER : m->earlier ? NOTICE_FOLLOWUP : NOTICE_FIRST;
     if (build_context(rr, org, inc, p, m, err, errlen)) return -1;
     struct tmpl_node *root = tmpl_ctx_root(rr->c);
     buf_reset(&rr->sb);
@@ -1354,7 +1375,7 @@ int notice_render(struct notice_renderer *rr, const struct notice_org *org, cons
     buf_reset(&rr->hb);
     if (tmpl_render(rr->t->t[K][L][NOTICE_SUBJECT], root, &rr->sb, err, errlen) ||
         tmpl_render(rr->t->t[K][L][NOTICE_TXT], root, &rr->tb, err, errlen) ||
-        tmpl_render(rr->t->t[K][L][NOTICE_HTML], root, &rr->hb, err, errlen))
+        (rr->t->t[K][L][NOTICE_HTML] && tmpl_render(rr->t->t[K][L][NOTICE_HTML], root, &rr->hb, err, errlen)))
         return -1;
     rr->sb.len = one_line(rr->sb.p, rr->sb.len);
     if (!rr->sb.len) return err_set(err, errlen, "%s: the subject line is empty", tmpl_names[K][L][NOTICE_SUBJECT]);

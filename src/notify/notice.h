@@ -53,8 +53,9 @@ extern const char *const notice_placeholder_help[];
 
 enum notice_lang { NOTICE_EN = 0, NOTICE_DE = 1, NOTICE_NLANGS = 2 };
 enum notice_part { NOTICE_SUBJECT = 0, NOTICE_TXT = 1, NOTICE_HTML = 2, NOTICE_NPARTS = 3 };
-/* a first notice, or a follow-up that says what changed since an earlier one (docs/notify.md) */
-enum notice_kind { NOTICE_FIRST = 0, NOTICE_FOLLOWUP = 1, NOTICE_NKINDS = 2 };
+/* a first notice, a follow-up that says what changed since an earlier one, or a printed letter
+ * (docs/notify.md; a letter has a subject and a text template, no HTML) */
+enum notice_kind { NOTICE_FIRST = 0, NOTICE_FOLLOWUP = 1, NOTICE_LETTER = 2, NOTICE_NKINDS = 3 };
 
 /* ---- templates ---- */
 
@@ -62,12 +63,13 @@ struct notice_templates;
 
 /* The file name of a first notice's template: "notice.de.txt.mustache" (static). */
 const char *notice_template_name(enum notice_lang lang, enum notice_part part);
-/* The same for either kind: "followup.de.txt.mustache" (static; "" when out of range). */
+/* The same for any kind: "followup.de.txt.mustache" (static; "" when out of range or the kind has
+ * no such part: a letter's HTML). */
 const char *notice_template_name_kind(enum notice_kind kind, enum notice_lang lang, enum notice_part part);
 /* The built-in template of that name (static, NUL-terminated; *len its length), or NULL. */
 const char *notice_builtin_template(const char *name, size_t *len);
 
-/* Load and compile all twelve templates (notice.* and followup.*): from DIR when it holds a file of that name (at most
+/* Load and compile all sixteen templates (notice.*, followup.* and letter.*): from DIR when it holds a file of that name (at most
  * TMPL_MAX_SOURCE bytes, valid UTF-8), else the built-in one. DIR NULL = built-in only; a DIR
  * that is not a readable directory is an error. Returns the set (notice_templates_free), or
  * NULL with err ("notice.de.txt.mustache line 12: unknown placeholder 'persn.name'"). */
@@ -136,6 +138,7 @@ struct notice_meta {
     int64_t date; /* when it is made (Date header, trusted comment) */
     int test; /* a TEST sample (marked in subject and text) */
     int preview; /* a preview (no code issued) */
+    int letter; /* a printed letter (letter.* templates; no HTML part) */
 };
 
 /* ---- rendering ---- */

@@ -15,6 +15,8 @@
  *                        as register/outbox.h says (send.c: claim, deliver, settle; back-off,
  *                        rate, limit, relays that take fewer connections)
  *   notify_bounces       reads returned mail into the register (bounce.c, dsn.h)
+ *   notify_letters       --letters: a printed letter (PDF) for each person e-mail did not reach
+ *                        (letters.c, letter_pdf.h)
  *
  * The library never prints and never exits. Progress goes to a callback; results to the stats
  * structs. Functions that take a register return 0, or an exit code (1 failure, 2 bad input)
@@ -27,6 +29,7 @@
 #define KT_NOTIFY_H
 #include <stddef.h>
 #include <stdint.h>
+#include "notify/letter_pdf.h"
 #include "notify/notice.h"
 #include "notify/smtp.h"
 #include "register/incident.h"
@@ -269,6 +272,54 @@ struct notify_bounce_stats {
  * st is released with notify_bounce_stats_release. */
 int notify_bounces(reg *r, const struct incident *inc, const char *path, int64_t at, struct notify_bounce_stats *st);
 void notify_bounce_stats_release(struct notify_bounce_stats *st);
+
+/* ---- letters (letters.c; the PDF: letter_pdf.h) ---- */
+#define NOTIFY_FOR_NO_EMAIL 1u /* people without an e-mail address */
+#define NOTIFY_FOR_FAILED 2u /* people whose latest e-mail notice failed for good */
+#define NOTIFY_FOR_ALL 4u /* everyone exposed */
+struct notify_letter_opts {
+    int64_t approval_id; /* the approval the letters are made under */
+    const char *dir; /* DIR/NOTICE-ID.pdf, DIR/letters-NOTICE-ID.{pdf,csv}; the directory exists */
+    unsigned who; /* NOTIFY_FOR_* */
+    int threads; /* 1 .. NOTIFY_MAX_THREADS */
+    int max_attempts; /* a notice failed this often has failed for good (NOTIFY_FOR_FAILED) */
+    int64_t at; /* the letters' date */
+    struct notify_progress progress;
+};
+struct notify_letter_miss {
+    const char *subject; /* borrowed from the people */
+    char why[120]; /* "no e-mail address and no postal address", "no postcode" */
+};
+struct notify_letter_stats {
+    int64_t eligible; /* people the letters are for (--for) */
+    int64_t made, kept; /* letters made now; people who have one from the current scan */
+    int64_t written, pages; /* PDFs written into DIR in this run (new ones and missing ones) */
+    struct notify_letter_miss *unreachable, *incomplete; /* no address / an incomplete one: no letter */
+    size_t nunreachable, nincomplete;
+    char combined[4200], manifest[4200]; /* this run's combined PDF and CSV; "" when nothing was written */
+};
+/* Make, store and write the letters of INC for the people O->who selects (docs/notify.md
+ * "Letters"): one letter per person and current scan; a re-run writes only the PDFs missing in
+ * O->dir. The caller checked the decision and the approval and holds notify_lock. 0, or an exit
+ * code with reg_err(r) (the font missing: 1, naming its Debian package). st is released with
+ * notify_letter_stats_release. */
+int notify_letters(reg *r, const struct incident *inc, const struct notify_people *pp, const struct notify_content *nc,
+                   const struct notify_letter_opts *o, struct notify_letter_stats *st);
+void notify_letter_stats_release(struct notify_letter_stats *st);
+
+/* A stored letter (codec "letter1"): the record, and the letter and signature parsed from it
+ * (pointing into rec). */
+struct notify_letter {
+    char *rec;
+    size_t rec_len;
+    struct letter_doc doc;
+    const char *sig; /* the minisign signature file of doc.text */
+    size_t sig_len;
+};
+/* Read the letter of notice ROW: 0, or 1 with reg_err(r). Release with notify_letter_release
+ * (which wipes the record: it holds the code). */
+int notify_letter_get(reg *r, int64_t row, struct notify_letter *l);
+void notify_letter_release(struct notify_letter *l);
 
 /* ---- one sender at a time ----
  * Take the lock file REGISTER.notify-lock (flock, not waiting): 0 and *fd (close it to

@@ -139,7 +139,7 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
         "SELECT n.id, n.seq, n.approval_id, n.scan_id, n.import_id, o.attempts, o.state, o.permanent, n.subject, n.rcpt, "
         "n.created_at, coalesce(n.follows, 0) "
         "FROM notice n JOIN outbox o ON o.notice = n.id "
-        "WHERE n.incident_id = ? AND o.state <> 'superseded' ORDER BY n.subject, n.seq");
+        "WHERE n.incident_id = ? AND o.state <> 'superseded' AND n.kind <> 'letter' ORDER BY n.subject, n.seq");
     if (!s || db_bind_int(s, 1, incident_id)) return reg_dberr(r);
     size_t cap = 0;
     int rc;
@@ -193,17 +193,17 @@ int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id
         d,
         "INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt, "
         "rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec, dict_id, kind, follows) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'parts1', ?, ?, ?) RETURNING id");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    const char *kind = nn->kind ? nn->kind : nn->follows ? "followup" : "first";
     if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, nn->seq) || db_bind_text(s, 3, nn->notice_id) ||
         db_bind_text(s, 4, nn->subject) || db_bind_int(s, 5, at) || db_bind_int(s, 6, approval_id) ||
         db_bind_int(s, 7, scan_id) || db_bind_int(s, 8, import_id) || db_bind_text(s, 9, nn->lang) ||
         db_bind_text(s, 10, nn->rcpt) || db_bind_text(s, 11, nn->rcpt_masked) ||
         db_bind_blob(s, 12, nn->code_hash, sizeof nn->code_hash) || db_bind_text(s, 13, nn->message_id) ||
         db_bind_text(s, 14, nn->text_sha256) || db_bind_blob(s, 15, nn->packed, nn->packed_len) ||
-        db_bind_int(s, 16, (int64_t)nn->message_len) ||
-        (nn->dict_id ? db_bind_int(s, 17, nn->dict_id) : db_bind_null(s, 17)) ||
-        db_bind_text(s, 18, nn->follows ? "followup" : "first") ||
-        (nn->follows ? db_bind_int(s, 19, nn->follows) : db_bind_null(s, 19)) || db_step(s) != DB_ROW)
+        db_bind_int(s, 16, (int64_t)nn->message_len) || db_bind_text(s, 17, nn->codec ? nn->codec : "parts1") ||
+        (nn->dict_id ? db_bind_int(s, 18, nn->dict_id) : db_bind_null(s, 18)) || db_bind_text(s, 19, kind) ||
+        (nn->follows ? db_bind_int(s, 20, nn->follows) : db_bind_null(s, 20)) || db_step(s) != DB_ROW)
         return reg_dberr(r);
     int64_t id = db_col_int(s, 0);
     if (db_step(s) != DB_DONE) return reg_dberr(r);
@@ -425,7 +425,8 @@ int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_co
     memset(c, 0, sizeof *c);
     db_stmt *s = db_prepare(
         reg_db(r), "SELECT state, (state = 'failed' AND permanent = 0 AND attempts < ?), count(*), min(next_at) "
-                   "FROM outbox WHERE incident_id = ? GROUP BY 1, 2");
+                   "FROM outbox o WHERE incident_id = ? AND NOT EXISTS "
+                   "(SELECT 1 FROM notice n WHERE n.id = o.notice AND n.kind = 'letter') GROUP BY 1, 2");
     if (!s || db_bind_int(s, 1, max_attempts) || db_bind_int(s, 2, incident_id)) return reg_dberr(r);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -456,7 +457,75 @@ int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_co
     if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
     c->followups = db_col_int(s, 0);
     db_reset(s);
+    s = db_prepare(reg_db(r),
+                   "SELECT count(*), count(DISTINCT n.subject) FROM outbox o JOIN notice n ON n.id = o.notice "
+                   "WHERE o.incident_id = ? AND o.state <> 'superseded' AND n.kind = 'letter'");
+    if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
+    c->letters = db_col_int(s, 0);
+    c->letter_people = db_col_int(s, 1);
+    db_reset(s);
     return 0;
+}
+
+/* ---------------------------------------------------------------- letters */
+
+void outbox_letters_free(struct outbox_letter *l, size_t n)
+{
+    for (size_t i = 0; l && i < n; i++) free(l[i].subject);
+    free(l);
+}
+
+int outbox_letters(reg *r, int64_t incident_id, struct outbox_letter **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(reg_db(r), "SELECT n.id, n.seq, n.scan_id, n.created_at, n.subject FROM notice n "
+                                       "JOIN outbox o ON o.notice = n.id WHERE n.incident_id = ? AND n.kind = 'letter' "
+                                       "AND o.state <> 'superseded' ORDER BY n.seq");
+    if (!s || db_bind_int(s, 1, incident_id)) return reg_dberr(r);
+    size_t cap = 0;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        struct outbox_letter *l = &(*out)[(*n)++];
+        l->row = db_col_int(s, 0);
+        l->seq = db_col_int(s, 1);
+        l->scan_id = db_col_int(s, 2);
+        l->created_at = db_col_int(s, 3);
+        l->subject = dup_col(s, 4);
+    }
+    db_reset(s);
+    return rc == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int outbox_failed_subjects(reg *r, int64_t incident_id, int max_attempts, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* each person's latest e-mail notice that was not superseded or cancelled */
+    db_stmt *s = db_prepare(
+        reg_db(r),
+        "SELECT n.subject FROM notice n JOIN outbox o ON o.notice = n.id "
+        "WHERE n.incident_id = ?1 AND n.kind <> 'letter' AND n.seq = (SELECT max(n2.seq) FROM notice n2 "
+        "JOIN outbox o2 ON o2.notice = n2.id WHERE n2.incident_id = n.incident_id AND n2.subject = n.subject "
+        "AND n2.kind <> 'letter' AND o2.state NOT IN ('superseded', 'cancelled')) "
+        "AND ((o.state = 'failed' AND (o.permanent = 1 OR o.attempts >= ?2)) "
+        "OR EXISTS (SELECT 1 FROM notice_bounce b WHERE b.notice = n.id AND b.kind = 'failed')) ORDER BY n.subject");
+    if (!s || db_bind_int(s, 1, incident_id) || db_bind_int(s, 2, max_attempts)) return reg_dberr(r);
+    size_t cap = 0;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = dup_col(s, 0);
+    }
+    db_reset(s);
+    return rc == DB_ERR ? reg_dberr(r) : 0;
 }
 
 void outbox_problems_free(struct outbox_problem *p, size_t n)

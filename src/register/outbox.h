@@ -66,7 +66,8 @@ struct outbox_live {
     int permanent;
     char *subject, *rcpt;
 };
-/* (several per person once follow-ups were made: sorted by subject, then in the order they were made) */
+/* (several per person once follow-ups were made: sorted by subject, then in the order they were made;
+ * letters are not listed: they are never sent and never superseded by an e-mail) */
 int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size_t *n);
 void outbox_live_free(struct outbox_live *l, size_t n);
 /* the highest notice number of the incident so far (0 when none) */
@@ -82,6 +83,8 @@ struct outbox_new {
     size_t message_len; /* the message's size */
     int64_t dict_id; /* the dictionary it was packed with, 0 = none */
     int64_t follows; /* a follow-up: the row of the notice it follows (schema step 11); 0: a first notice */
+    const char *kind; /* notice.kind: NULL = "followup" when follows, else "first"; "letter" for a letter */
+    const char *codec; /* how packed is stored: NULL = "parts1" (notify/pack.h); "letter1" (notify/letters.c) */
 };
 /* Store a new notice with its outbox row in STATE (queued or written) at time AT (the notice's
  * created_at; notice_event records the changes after that). Returns 0 and *row. */
@@ -108,6 +111,23 @@ int outbox_dict_store(reg *r, int64_t incident_id, int64_t at, const void *conte
  *                        marks must, or a re-run would send what the server already has */
 enum outbox_tuning { OUTBOX_TUNE_BULK, OUTBOX_TUNE_NORMAL, OUTBOX_TUNE_DURABLE };
 void outbox_tune(reg *r, enum outbox_tuning t);
+
+/* ---- letters (notify --letters) ----
+ * A letter is a notice of kind 'letter' whose outbox row is `written` from the start (the
+ * organisation has it printed and posted); its stored form is codec "letter1". Letters do not
+ * appear in outbox_live_list, outbox_claim or the state counts of outbox_count (which counts them
+ * apart). */
+struct outbox_letter {
+    int64_t row, seq, scan_id, created_at;
+    char *subject;
+};
+/* the incident's letters (not superseded), in the order they were made: *out malloc'd */
+int outbox_letters(reg *r, int64_t incident_id, struct outbox_letter **out, size_t *n);
+void outbox_letters_free(struct outbox_letter *l, size_t n);
+/* The people whose latest e-mail notice failed for good: refused (5xx), out of attempts (at least
+ * MAX_ATTEMPTS), or returned as failed by a mail server (notify --bounces). Sorted subject ids,
+ * *out and each string malloc'd. */
+int outbox_failed_subjects(reg *r, int64_t incident_id, int max_attempts, char ***out, size_t *n);
 
 /* ---- stored messages ---- */
 /* The stored form of notice ROW as it is in the register (notify/pack.h turns it back into the
@@ -164,6 +184,7 @@ int outbox_settle(reg *r, int64_t row, const char *token, enum outbox_state to, 
 struct outbox_counts {
     int64_t queued, sending, sent, failed, failed_retry, written, cancelled, superseded, total;
     int64_t followups; /* of total: follow-up notices (notice.kind) */
+    int64_t letters, letter_people; /* letters (kind 'letter', not counted above) and the people they went to */
     int64_t next_retry; /* earliest next_at of failed_retry rows, 0 if none */
 };
 int outbox_count(reg *r, int64_t incident_id, int max_attempts, struct outbox_counts *c);

@@ -64,6 +64,31 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
     return rc;
 }
 
+int report_data_not_reached(reg *r, int64_t incident_id, int64_t *n)
+{
+    /* after a purge of the exposures the per-person rows are gone: unknown */
+    db_stmt *s = db_prepare(reg_db(r), "SELECT count(*) FROM purge_scan p JOIN scan s ON s.id = p.scan_id "
+                                       "WHERE s.incident_id = ? AND s.current = 1");
+    if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
+    int64_t purged = db_col_int(s, 0);
+    db_reset(s);
+    if (purged) {
+        *n = -1;
+        return 0;
+    }
+    s = db_prepare(
+        reg_db(r),
+        "SELECT count(*) FROM exposure e JOIN scan s ON s.id = e.scan_id WHERE s.incident_id = ?1 AND s.current = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM notice n JOIN outbox o ON o.notice = n.id WHERE n.incident_id = ?1 "
+        "AND n.subject = e.subject AND ((n.kind = 'letter' AND o.state = 'written') OR (n.kind <> 'letter' "
+        "AND o.state IN ('sent', 'written', 'sending') AND NOT EXISTS (SELECT 1 FROM notice_bounce b "
+        "WHERE b.notice = n.id AND b.kind = 'failed'))))");
+    if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
+    *n = db_col_int(s, 0);
+    db_reset(s);
+    return 0;
+}
+
 int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
 {
     struct outbox_counts c;
@@ -78,5 +103,7 @@ int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out)
     out->failed = c.failed;
     out->cancelled = c.cancelled;
     out->followups = c.followups;
-    return bounce_counts(r, incident_id, &out->returned_failed, &out->returned_delayed);
+    out->letters = c.letters;
+    int rc2 = bounce_counts(r, incident_id, &out->returned_failed, &out->returned_delayed);
+    return rc2 ? rc2 : report_data_not_reached(r, incident_id, &out->not_reached);
 }

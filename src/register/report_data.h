@@ -35,11 +35,21 @@ int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, str
  * and to be tried again (fewer than REPORT_NOTICE_MAX_ATTEMPTS attempts, not refused for good);
  * unknown: interrupted while sending (held for review); failed: failed for good; cancelled.
  * followups: of made, follow-ups after a new scan; returned_failed / returned_delayed: notices
- * a mail server gave back as undeliverable (5.x.x) / delayed (4.x.x) (notify --bounces). */
+ * a mail server gave back as undeliverable (5.x.x) / delayed (4.x.x) (notify --bounces);
+ * letters and not_reached: below. */
 struct report_notices {
     int64_t made, sent, written, pending, unknown, failed, cancelled;
     int64_t followups, returned_failed, returned_delayed;
+    int64_t letters; /* printed letters (notify --letters), not among the counts above */
+    int64_t not_reached; /* people exposed in the current scan with neither an e-mail notice that a mail
+                            server accepted (and did not return as failed), nor one written to a file,
+                            nor a letter: the people not told individually (yet); -1 after a purge */
 };
 #define REPORT_NOTICE_MAX_ATTEMPTS 5 /* notify's default --max-attempts (OUTBOX_MAX_ATTEMPTS) */
 int report_data_notices(reg *r, int64_t incident_id, struct report_notices *out);
+/* The people exposed in the incident's current scan who were not told individually: no e-mail
+ * notice accepted by a mail server (sent, or of unknown delivery) and not returned as failed, none
+ * written to a file, no letter. -1 when a retention purge deleted the scan's per-person rows
+ * (docs/retention.md): then it cannot be counted any more. */
+int report_data_not_reached(reg *r, int64_t incident_id, int64_t *n);
 #endif

@@ -542,7 +542,7 @@ static void assessment(const struct report *m, struct doc *d, int L, const char 
 static void notices_row(const struct report *m, struct doc *d, int L)
 {
     const struct report_notices *c = &m->notices;
-    if (!c->made) {
+    if (!c->made && !c->letters) {
         add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"), T("none made yet", "noch keine erstellt"));
         return;
     }
@@ -551,6 +551,7 @@ static void notices_row(const struct report *m, struct doc *d, int L)
     buf_init(&b, 0);
     num(L, c->made, n, sizeof n);
     buf_addf(&b, L ? "%s erstellt und signiert" : "%s made and signed", n);
+    if (!c->made) buf_reset(&b);
     const struct {
         int64_t v;
         const char *en, *de;
@@ -569,16 +570,21 @@ static void notices_row(const struct report *m, struct doc *d, int L)
          "vom Mailserver der Empfänger als unzustellbar zurückgegeben"},
         {c->returned_delayed, "reported as delayed by the recipient's mail server",
          "vom Mailserver der Empfänger als verzögert gemeldet"},
+        {c->letters, "letters by post (printed, for people without e-mail or whose e-mail failed)",
+         "Briefe per Post (gedruckt, für Personen ohne E-Mail oder deren E-Mail scheiterte)"},
     };
-    int first = 1;
+    int first = c->made > 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         if (!parts[i].v) continue;
         num(L, parts[i].v, n, sizeof n);
-        buf_addf(&b, "%s %s %s", first ? ":" : ";", n, L ? parts[i].de : parts[i].en);
+        buf_addf(&b, "%s%s %s", first ? ": " : b.len ? "; " : "", n, L ? parts[i].de : parts[i].en);
         first = 0;
     }
     add(d, DOC_ROW, T("Personal notices", "Persönliche Mitteilungen"), buf_str(&b));
     buf_release(&b);
+    if (c->not_reached < 0) return; /* a retention purge deleted the per-person rows */
+    num(L, c->not_reached, n, sizeof n);
+    add(d, DOC_ROW, T("Not told individually (yet)", "(Noch) nicht direkt benachrichtigt"), n);
 }
 
 static void communication(const struct report *m, struct doc *d, int L)

@@ -266,6 +266,8 @@ static json_t *facts_communication(const struct report *m, const struct decision
     json_object_set_new(nt, "followups", json_integer(oc->followups));
     json_object_set_new(nt, "returned_failed", json_integer(oc->returned_failed));
     json_object_set_new(nt, "returned_delayed", json_integer(oc->returned_delayed));
+    json_object_set_new(nt, "letters", json_integer(oc->letters));
+    json_object_set_new(nt, "not_reached", oc->not_reached >= 0 ? json_integer(oc->not_reached) : json_null());
     json_object_set_new(cm, "notices", nt);
     return cm;
 }

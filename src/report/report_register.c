@@ -229,15 +229,17 @@ static void text_incident(const struct report *m, int L, const char *zone, struc
               purge_kind_name(m->purges[i].kind), (long long)m->purges[i].count, m->purges[i].period);
     }
     const struct report_notices *c = &m->notices;
-    if (c->made)
-        linef(
-            b, T("notices", "Mitteilungen"),
-            L ? "%lld erstellt (davon %lld Nachträge): %lld versandt, %lld in Dateien; zurückgegeben: %lld unzustellbar, "
-                "%lld verzögert"
-              : "%lld made (%lld follow-ups): %lld sent, %lld written to files; returned: %lld undeliverable, "
-                "%lld delayed",
-            (long long)c->made, (long long)c->followups, (long long)c->sent, (long long)c->written,
-            (long long)c->returned_failed, (long long)c->returned_delayed);
+    char nr[48];
+    if (c->not_reached >= 0) snprintf(nr, sizeof nr, "%lld", (long long)c->not_reached);
+    else snprintf(nr, sizeof nr, "%s", T("unknown after the purge", "nach der Löschung unbekannt"));
+    if (c->made || c->letters)
+        linef(b, T("notices", "Mitteilungen"),
+              L ? "%lld erstellt (davon %lld Nachträge): %lld versandt, %lld in Dateien; zurückgegeben: %lld "
+                  "unzustellbar, %lld verzögert; %lld Briefe per Post; nicht direkt benachrichtigt: %s"
+                : "%lld made (%lld follow-ups): %lld sent, %lld written to files; returned: %lld undeliverable, "
+                  "%lld delayed; %lld letters by post; not told individually: %s",
+              (long long)c->made, (long long)c->followups, (long long)c->sent, (long long)c->written,
+              (long long)c->returned_failed, (long long)c->returned_delayed, (long long)c->letters, nr);
 }
 
 static int sink(void *ctx, const char *data, size_t len)

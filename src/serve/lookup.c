@@ -4,6 +4,7 @@
 #include "serve/serve_int.h"
 #include "register/bounces.h"
 #include "register/outbox.h"
+#include "register/report_data.h"
 #include "register/subjects.h"
 #include "register/scans.h"
 #include "register/statement.h"
@@ -251,13 +252,15 @@ static int reach_one(reg *r, const struct incident *inc, struct reach_counts *c,
     memset(c, 0, sizeof *c);
     *any = 0;
     if (outbox_count(r, inc->id, OUTBOX_MAX_ATTEMPTS, &oc)) return 1;
-    if (!oc.total) return 0;
+    if (!oc.total && !oc.letters) return 0;
     *any = 1;
     copy(c->ref, sizeof c->ref, inc->ref);
     c->sent = oc.sent;
     c->written = oc.written;
     c->followups = oc.followups;
+    c->letters = oc.letters;
     if (bounce_counts(r, inc->id, &c->returned_failed, &c->returned_delayed)) return 1;
+    if (report_data_not_reached(r, inc->id, &c->not_reached)) return 1;
     memset(&sum, 0, sizeof sum);
     if (subjects_summary_get(r, inc, &sum)) return 1;
     c->not_reachable = (int64_t)sum.nunreachable;

@@ -660,7 +660,9 @@ static void notices_section(const struct verify_res *v, const struct person_expo
         fmt_t(de_, lookup_sent_date(h), zone, when, sizeof when);
         buf_addf(b, "<li>%s%s <code>",
                  i == 0 ? T("<strong>Neuester Stand:</strong> ", "<strong>Newest facts:</strong> ") : "",
-                 !strcmp(h->kind, "followup") ? T("Nachtrag", "Follow-up") : T("Mitteilung", "Notice"));
+                 !strcmp(h->kind, "followup") ? T("Nachtrag", "Follow-up")
+                 : !strcmp(h->kind, "letter") ? T("Brief", "Letter")
+                                              : T("Mitteilung", "Notice"));
         html_esc(b, h->notice_id);
         buf_addf(b, "</code> %s %s%s</li>\n", T("vom", "of"), when,
                  !strcmp(h->notice_id, v->h.notice_id)
@@ -876,19 +878,25 @@ static void agent_reach(reg *r, int de_, struct buf *b)
         free(rc);
         return;
     }
-    buf_addf(b,
-             "<section aria-labelledby=\"reach\">\n<h2 id=\"reach\">%s</h2>\n<table>\n<tr><th scope=\"col\">%s</th>"
-             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>\n",
-             T("Wen die Mitteilungen erreicht haben", "Whom the notices reached"), T("Vorfall", "Incident"),
-             T("versandt", "sent"), T("als Datei", "as files"), T("unzustellbar", "returned failed"),
-             T("verzögert", "delayed"), T("davon Nachträge", "follow-ups"),
-             T("ohne E-Mail-Adresse", "no e-mail address"));
-    for (size_t i = 0; i < n; i++)
+    buf_addf(
+        b,
+        "<section aria-labelledby=\"reach\">\n<h2 id=\"reach\">%s</h2>\n<table>\n<tr><th scope=\"col\">%s</th>"
+        "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+        "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>\n",
+        T("Wen die Mitteilungen erreicht haben", "Whom the notices reached"), T("Vorfall", "Incident"),
+        T("versandt", "sent"), T("als Datei", "as files"), T("unzustellbar", "returned failed"),
+        T("verzögert", "delayed"), T("davon Nachträge", "follow-ups"), T("Briefe", "letters"),
+        T("ohne E-Mail-Adresse", "no e-mail address"), T("nicht erreicht", "not reached"));
+    for (size_t i = 0; i < n; i++) {
+        char nr[24] = "–"; /* unknown after a retention purge */
+        if (rc[i].not_reached >= 0) snprintf(nr, sizeof nr, "%lld", (long long)rc[i].not_reached);
         buf_addf(b,
-                 "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
+                 "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td>"
+                 "<td>%lld</td><td>%s</td></tr>\n",
                  ref_s(rc[i].ref), (long long)rc[i].sent, (long long)rc[i].written, (long long)rc[i].returned_failed,
-                 (long long)rc[i].returned_delayed, (long long)rc[i].followups, (long long)rc[i].not_reachable);
+                 (long long)rc[i].returned_delayed, (long long)rc[i].followups, (long long)rc[i].letters,
+                 (long long)rc[i].not_reachable, nr);
+    }
     buf_adds(b, "</table>\n</section>\n");
     free(rc);
 }

@@ -42,7 +42,7 @@ struct notice_hit {
     char lang[4];
     char rcpt_masked[HTTP_FIELD_MAX];
     char state[16];
-    char kind[12]; /* "first" or "followup" */
+    char kind[12]; /* "first", "followup" or "letter" */
     char title[256]; /* the incident's published title in the notice's language, or "" */
     int64_t purged_at; /* its details were deleted under the retention policy then; 0 = never */
 };
@@ -85,6 +85,7 @@ int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *
 struct reach_counts {
     char ref[16];
     int64_t sent, written, followups, returned_failed, returned_delayed, not_reachable;
+    int64_t letters, not_reached; /* letters by post; people told neither by e-mail nor by letter */
 };
 /* 0 with *out (malloc'd, free it) and *n, or 1 (register error) */
 int lookup_reach(reg *r, struct reach_counts **out, size_t *n);

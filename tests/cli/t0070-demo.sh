@@ -39,6 +39,14 @@ assert m[\"Subject\"].startswith((\"Follow-up from\", \"Nachtrag von\")), m[\"Su
     grep -E -q "of these, returned: failed \(5.x.x\) +1" st && grep -E -q "of these, follow-ups +1" st &&
     grep -E -q "^2026-0001-000002 .* failed +5\.1\.1 " st
 '
+test_expect_success 'the demo writes letters (the customer without e-mail, the returned notice) and says where' '
+    grep_q "^The letters: klartext-demo/letters/" out &&
+    f=$(sed -n "s|^Open one letter, e.g. \(klartext-demo/letters/.*\.pdf\)$|\1|p" out) && [ -f "$f" ] &&
+    ls klartext-demo/letters/letters-*.pdf klartext-demo/letters/letters-*.csv >/dev/null &&
+    [ "$(ls klartext-demo/letters/2026-0001-*.pdf | wc -l)" = 2 ] &&
+    if command -v pdftotext >/dev/null; then pdftotext "$f" - | grep_q "Prüfcode\|notice code"; fi &&
+    klartext --db klartext-demo/klartext.db notify 2026-0001 --status | grep -E -q "letters \(by post, --letters\) +2"
+'
 test_expect_success 'the demo register can be used afterwards' '
     klartext --db klartext-demo/klartext.db incident list | grep_q "Customer names and e-mail addresses"
 '

@@ -38,6 +38,6 @@ test_expect_success 'JSON: communication.notices' '
     klartext report 2018-0001 --format json | "$PY" -c "
 import json, sys
 n = json.load(sys.stdin)[\"communication\"][\"notices\"]
-assert n == dict(made=23, sent=7, written=4, pending=6, unknown=2, failed=3, cancelled=1, followups=0, returned_failed=0, returned_delayed=0), n"
+assert n == dict(made=23, sent=7, written=4, pending=6, unknown=2, failed=3, cancelled=1, followups=0, returned_failed=0, returned_delayed=0, letters=0, not_reached=11), n"
 '
 test_done

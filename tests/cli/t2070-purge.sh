@@ -125,8 +125,10 @@ test_expect_success 'the report still hides a person named in the free text afte
 test_expect_success 'the report keeps the counts: people, reachable, fields as before the purge' '
     KLARTEXT_NOW=2018-11-24T10:00:00Z klartext --db saved-before.db report 2018-0001 --format json >a.json &&
     klartext report 2018-0001 --format json >b.json &&
-    jq -S ".numbers, .communication, .where" a.json >a.n && jq -S ".numbers, .communication, .where" b.json >b.n &&
-    diff a.n b.n
+    # not_reached (people told neither by e-mail nor by letter) needs the per-person rows the purge deleted
+    jq -S ".numbers, (.communication | del(.notices.not_reached)), .where" a.json >a.n &&
+    jq -S ".numbers, (.communication | del(.notices.not_reached)), .where" b.json >b.n &&
+    diff a.n b.n && jq -e ".communication.notices.not_reached == null" b.json >/dev/null
 '
 test_expect_success 'verify --code answers a purged notice: when, and that its details were deleted; no address' '
     klartext verify --code "$CODE" >v.txt && grep_q "^GENUINE: the notice with this code" v.txt &&
