@@ -1462,6 +1462,13 @@ static char *rb_str(struct rbuf *b, struct arena *ar)
  * count is checked against the bytes there are before anything is allocated for it. */
 #define SER_TRUNCATED "partial is truncated"
 #define SER_NONCANON "partial is not canonical"
+#define SER_BADTIME "partial has a time outside the years 0000 to 9999"
+
+/* a time a log can give: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z (the CSV writes 4 digits) */
+static int ser_time_ok(int64_t t)
+{
+    return t >= -62167219200 && t <= 253402300799;
+}
 
 /* magic, rule digest, viewer-key fingerprint, keep_viewers, the field names (*nf of them) */
 static const char *read_head(struct rbuf *b, scan_result *r, uint32_t *nf)
@@ -1501,6 +1508,7 @@ static const char *read_subjects(struct rbuf *b, scan_result *r, uint32_t nf)
         s->views = rb_u64(b);
         s->fields = rb_u64(b);
         if (nf < 64 && s->fields >> nf) return "partial has an unknown field";
+        if (!ser_time_ok(s->first) || !ser_time_ok(s->last)) return SER_BADTIME;
         uint32_t np = rb_u32(b);
         if (b->bad) return SER_TRUNCATED;
         if (np > b->n) return SER_TRUNCATED;
@@ -1542,6 +1550,7 @@ static const char *read_pairs(struct rbuf *b, scan_result *r)
         rb_get(b, &has, 1);
         if (has) st->raw = rb_str(b, &r->ar);
         if (b->bad) return SER_TRUNCATED;
+        if (!ser_time_ok(st->first) || !ser_time_ok(st->last)) return SER_BADTIME;
         r->npairs = i + 1;
         if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) return SER_NONCANON;
         if (i && cmp_apair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
@@ -1559,6 +1568,7 @@ static const char *read_hours(struct rbuf *b, scan_result *r)
     for (uint64_t i = 0; i < nh && !b->bad; i++) {
         r->hours[i].hour = (int64_t)rb_u64(b);
         r->hours[i].views = rb_u64(b);
+        if (!ser_time_ok(r->hours[i].hour)) return SER_BADTIME;
         r->nhours = i + 1;
         if (i && r->hours[i - 1].hour >= r->hours[i].hour) return SER_NONCANON;
     }
