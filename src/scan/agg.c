@@ -25,11 +25,14 @@ struct arena {
     struct ablk *head;
 };
 
+/* blocks of 64 KiB, doubling to 1 MiB: a small result (a partial of a few people, read by
+ * `scan merge` or the fuzzer) does not touch a mebibyte per result */
 static char *arena_alloc(struct arena *a, size_t n)
 {
     struct ablk *b = a->head;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        size_t want = !b ? (64u << 10) : b->cap >= (1u << 20) ? (1u << 20) : b->cap * 2;
+        size_t cap = n > want ? n : want;
         b = xmalloc(sizeof *b + cap);
         b->cap = cap;
         b->used = 0;
@@ -176,8 +179,8 @@ struct agg {
     uint32_t lasthour_i;
 };
 
-/* What the aggregates hold is counted as capacity (arrays and tables double, arena blocks are
- * 1 MiB), more than they touch. The canonical copies are made in the same memory or while the
+/* What the aggregates hold is counted as capacity (arrays and tables double, arena blocks go
+ * from 64 KiB to 1 MiB), more than they touch. The canonical copies are made in the same memory or while the
  * tables go, and the merge gives back what it has read, so the peak of the whole scan stays
  * near what the aggregates held: measured peak RSS / held at the end of the aggregation, 0.85
  * (6.3 M people) to 0.97 (1.57 M), plus the readers' buffers (docs/performance.md, "Memory").
