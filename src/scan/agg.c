@@ -25,11 +25,14 @@ struct arena {
     struct ablk *head;
 };
 
+/* blocks of 64 KiB, doubling to 1 MiB: a small result (a partial of a few people, read by
+ * `scan merge` or the fuzzer) does not touch a mebibyte per result */
 static char *arena_alloc(struct arena *a, size_t n)
 {
     struct ablk *b = a->head;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        size_t want = !b ? (64u << 10) : b->cap >= (1u << 20) ? (1u << 20) : b->cap * 2;
+        size_t cap = n > want ? n : want;
         b = xmalloc(sizeof *b + cap);
         b->cap = cap;
         b->used = 0;
@@ -176,8 +179,8 @@ struct agg {
     uint32_t lasthour_i;
 };
 
-/* What the aggregates hold is counted as capacity (arrays and tables double, arena blocks are
- * 1 MiB), more than they touch. The canonical copies are made in the same memory or while the
+/* What the aggregates hold is counted as capacity (arrays and tables double, arena blocks go
+ * from 64 KiB to 1 MiB), more than they touch. The canonical copies are made in the same memory or while the
  * tables go, and the merge gives back what it has read, so the peak of the whole scan stays
  * near what the aggregates held: measured peak RSS / held at the end of the aggregation, 0.85
  * (6.3 M people) to 0.97 (1.57 M), plus the readers' buffers (docs/performance.md, "Memory").
@@ -1462,6 +1465,13 @@ static char *rb_str(struct rbuf *b, struct arena *ar)
  * count is checked against the bytes there are before anything is allocated for it. */
 #define SER_TRUNCATED "partial is truncated"
 #define SER_NONCANON "partial is not canonical"
+#define SER_BADTIME "partial has a time outside the years 0000 to 9999"
+
+/* a time a log can give: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z (the CSV writes 4 digits) */
+static int ser_time_ok(int64_t t)
+{
+    return t >= -62167219200 && t <= 253402300799;
+}
 
 /* magic, rule digest, viewer-key fingerprint, keep_viewers, the field names (*nf of them) */
 static const char *read_head(struct rbuf *b, scan_result *r, uint32_t *nf)
@@ -1501,6 +1511,7 @@ static const char *read_subjects(struct rbuf *b, scan_result *r, uint32_t nf)
         s->views = rb_u64(b);
         s->fields = rb_u64(b);
         if (nf < 64 && s->fields >> nf) return "partial has an unknown field";
+        if (!ser_time_ok(s->first) || !ser_time_ok(s->last)) return SER_BADTIME;
         uint32_t np = rb_u32(b);
         if (b->bad) return SER_TRUNCATED;
         if (np > b->n) return SER_TRUNCATED;
@@ -1542,6 +1553,7 @@ static const char *read_pairs(struct rbuf *b, scan_result *r)
         rb_get(b, &has, 1);
         if (has) st->raw = rb_str(b, &r->ar);
         if (b->bad) return SER_TRUNCATED;
+        if (!ser_time_ok(st->first) || !ser_time_ok(st->last)) return SER_BADTIME;
         r->npairs = i + 1;
         if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) return SER_NONCANON;
         if (i && cmp_apair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
@@ -1559,6 +1571,7 @@ static const char *read_hours(struct rbuf *b, scan_result *r)
     for (uint64_t i = 0; i < nh && !b->bad; i++) {
         r->hours[i].hour = (int64_t)rb_u64(b);
         r->hours[i].views = rb_u64(b);
+        if (!ser_time_ok(r->hours[i].hour)) return SER_BADTIME;
         r->nhours = i + 1;
         if (i && r->hours[i - 1].hour >= r->hours[i].hour) return SER_NONCANON;
     }

@@ -114,9 +114,19 @@ test_expect_code 1 'an unreachable scheduler: exit 1 within the timeout' '
 '
 test_expect_success 'a worker killed (SIGKILL) in the middle of the scan: the identical answer' '
     kd --csv k.csv --chunk 20000 --progress a.log b.log.gz 2>k.err & kpid=$!;
-    for i in $(seq 300); do grep -q " tasks " k.err 2>/dev/null && break; sleep 0.1; done;
-    sleep 1; kill -9 $WEB2 && wait $kpid && cmp plain.csv k.csv &&
+    for i in $(seq 1200); do grep -q " tasks " k.err 2>/dev/null && break; sleep 0.1; done;
+    sleep 1; kill -9 $WEB2; wait $kpid && cmp plain.csv k.csv &&
     tr "\r" "\n" <k.err | grep -v -e " tasks  " -e "^ *\$" >k2.err && summ k2.err >s2 &&
     summ plain.err >s0 && diff -u s0 s2 && ! kill -0 $WEB2 2>/dev/null
+'
+test_expect_code 1 'a HOST:PATH input whose host'"'"'s worker dies: exit 1 after --timeout, named' '
+    (PATH=$TRASH/bin2:$PATH exec dask-worker "$ADDR" --name web3 --nthreads 1 --no-nanny --no-dashboard \
+        --local-directory "$TRASH/host2" >web3.log 2>&1) & w3=$!; pids+=($w3);
+    for i in $(seq 300); do grep -q "Registered to" web3.log && break; sleep 0.1; done;
+    kd --csv x.csv --timeout 3 --chunk 20000 --progress web3:$TRASH/a.log 2>err & kpid=$!;
+    for i in $(seq 1200); do grep -q " tasks " err 2>/dev/null && break; sleep 0.1; done;
+    sleep 1; kill -9 $w3; wait $kpid; rc=$?;
+    grep_q "scanning web3:$TRASH/a.log bytes [0-9]*-[0-9]*: the worker of its host left the cluster" err &&
+    [ ! -e x.csv ] && return $rc
 '
 test_done
