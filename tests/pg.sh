@@ -8,7 +8,7 @@
 # libpq finds it through PGHOST/PGPORT/PGUSER, which pg_start exports, so the URLs stay short.
 # PG_BIN overrides /usr/lib/postgresql/15/bin.
 : "${PG_BIN:=/usr/lib/postgresql/15/bin}"
-PG_DIR='' PG_NDB=0
+PG_DIR=${PG_DIR:-} PG_NDB=${PG_NDB:-0}   # sourced twice (lib.sh, a suite): the cluster stays known
 
 pg_available() { [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; }
 

@@ -92,6 +92,7 @@ db_dump() {
 }
 test_done() {
     echo "1..$test_count"
+    if declare -F pg_stop >/dev/null; then pg_stop; fi   # a cluster of this script's own (tests/pg.sh)
     if [ "$test_failures" -eq 0 ] || [ "${KEEP_TRASH:-0}" != 1 ]; then rm -rf "$TRASH"; fi
     [ "$test_failures" -eq 0 ]
 }

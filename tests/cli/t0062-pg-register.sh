@@ -8,6 +8,7 @@
 . "$SRC_DIR/tests/notify/lib.sh"
 . "$SRC_DIR/tests/pg.sh"
 unset KLARTEXT_DB    # this suite names its registers itself, on both backends
+KLARTEXT_TEST_DB=sqlite   # (with KLARTEXT_TEST_DB=pg too: its fixtures must not move to PostgreSQL)
 if ! pg_available; then
     echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
     test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'

@@ -17,7 +17,7 @@ stop_servers() {
     for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; done
     SERVER_PIDS=()
 }
-trap stop_servers EXIT
+trap 'stop_servers; if declare -F pg_stop >/dev/null; then pg_stop; fi' EXIT   # and a cluster of tests/pg.sh
 
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
