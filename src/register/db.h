@@ -21,7 +21,7 @@ typedef struct db db;
 typedef struct db_stmt db_stmt;
 
 enum { DB_OK = 0, DB_ROW = 1, DB_DONE = 2, DB_ERR = -1 };
-enum { DB_EIO = 1, DB_EBUSY, DB_ECORRUPT, DB_ECONSTRAINT, DB_ENOTFOUND };
+enum { DB_EIO = 1, DB_EBUSY, DB_ECORRUPT, DB_ECONSTRAINT, DB_ENOTFOUND, DB_EINVAL /* a target that does not parse */ };
 enum { DB_OPEN_CREATE = 1, DB_OPEN_READONLY = 2 };
 
 /* Open a register. target: a file path (SQLite) or a libpq URI "postgresql://…"/"postgres://…"

@@ -177,6 +177,20 @@ static int open_check(db *d, int flags, char *err, size_t errlen, int *kind)
 
 static db *pg_open(const char *target, int flags, char *err, size_t errlen, int *kind)
 {
+    /* an address libpq cannot read is the user's input, not a failure of the server */
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(target, &perr);
+    if (!opts) {
+        char *shown = shown_uri(target), m[400];
+        first_line(m, sizeof m, perr ? perr : "out of memory");
+        snprintf(err, errlen, "'%s' is not a PostgreSQL address (a libpq URI such as postgresql://user@host/db): %s",
+                 shown, m);
+        free(shown);
+        PQfreemem(perr);
+        *kind = DB_EINVAL;
+        return NULL;
+    }
+    PQconninfoFree(opts);
     *kind = DB_EIO;
     db *d = xcalloc(1, sizeof *d);
     d->head.ops = &db_pg_ops;

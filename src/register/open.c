@@ -80,7 +80,7 @@ int reg_open(const char *path, int flags, const char *actor, const char *command
        and it works where the register cannot be written (read-only media, another user's) */
     int ro = !(flags & REG_OPEN_CREATE) && (flags & REG_OPEN_READONLY);
     db *d = db_open(path, (flags & REG_OPEN_CREATE) ? DB_OPEN_CREATE : ro ? DB_OPEN_READONLY : 0, err, errlen, &kind);
-    if (!d) return 1;
+    if (!d) return kind == DB_EINVAL ? 2 : 1; /* a --db that does not parse is bad input */
     reg *r = xcalloc(1, sizeof *r);
     r->d = d;
     r->path = xstrdup(path);

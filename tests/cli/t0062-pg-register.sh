@@ -156,6 +156,11 @@ test_expect_success 'the timeline, the audit trail, the log and the notices cann
         grep_q "append-only" e || exit 1
     done
 '
+test_expect_code 2 'a URI that does not parse: exit 2 (bad input), named, without its password' '
+    klartext --db "postgresql://kt:secret@127.0.0.1:1/x?bogus_option=1" status 2>e; rc=$?
+    grep_q "is not a PostgreSQL address" e && not_grep_q secret e && grep_q "postgresql://kt@127.0.0.1:1/x" e &&
+    klartext --db "postgresql://%zz@/x" incident list 2>e2; [ $? -eq 2 ] && grep_q "is not a PostgreSQL address" e2; exit $rc
+'
 test_expect_code 1 'a URI that names no server: exit 1, the reason, the URI without its password' '
     klartext --db "postgresql://kt:secret@127.0.0.1:1/x?connect_timeout=2" status 2>e; rc=$?
     grep_q "cannot connect" e && not_grep_q secret e && grep_q "postgresql://kt@127.0.0.1:1/x" e; exit $rc
