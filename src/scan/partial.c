@@ -384,7 +384,7 @@ static int check_indexes(scan_partial *p, uint32_t *ta, uint32_t *tb, char *err,
     const struct piece **v = xmalloc((p->npc + 1) * sizeof *v);
     int rc = 0;
     for (size_t i = 0; i < p->npc; i++) v[i] = &p->pc[i];
-    qsort(v, p->npc, sizeof *v, cmp_piece_index);
+    if (p->npc > 1) qsort(v, p->npc, sizeof *v, cmp_piece_index);
     for (size_t i = 1; i < p->npc && !rc; i++)
         if (v[i]->index == v[i - 1]->index && strcmp(v[i]->name, v[i - 1]->name)) {
             err_set(err, errlen,
@@ -399,7 +399,7 @@ static int check_indexes(scan_partial *p, uint32_t *ta, uint32_t *tb, char *err,
 int scan_partial_check(scan_partial *p, uint32_t *ta, uint32_t *tb, char *err, size_t errlen)
 {
     *ta = *tb = UINT32_MAX;
-    qsort(p->pc, p->npc, sizeof *p->pc, cmp_piece);
+    if (p->npc > 1) qsort(p->pc, p->npc, sizeof *p->pc, cmp_piece); /* a partial may have no piece: pc is NULL then */
     for (size_t i = 1; i < p->npc; i++) {
         const struct piece *a = &p->pc[i - 1], *b = &p->pc[i];
         if (strcmp(a->name, b->name)) continue;
