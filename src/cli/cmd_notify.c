@@ -450,16 +450,7 @@ static int earlier_of(struct nctx *c, const char *subject, struct notify_plan *p
     for (size_t i = 0; i < pl->nv; i++) {
         const struct notify_verdict *v = &pl->v[i];
         if (strcmp(c->pp.ex[v->ex].subject, subject) || !v->changes || !v->old) continue;
-        notice_make_id(c->inc.ref, v->base->seq, id, NOTICE_ID_MAX);
-        *ea = (struct notice_earlier){.notice_id = id,
-                                      .date = v->base->created_at,
-                                      .first_seen = v->old->first_seen,
-                                      .last_seen = v->old->last_seen,
-                                      .views = v->old->views,
-                                      .viewers = v->old->viewers,
-                                      .fields = v->old->fields,
-                                      .pages = (const char *const *)v->old->pages,
-                                      .npages = v->old->npages};
+        notify_verdict_earlier(c->inc.ref, v, id, ea);
         *out = ea;
     }
     return 0;

@@ -400,17 +400,7 @@ static void progress(const struct notify_progress *p, int64_t done, int64_t tota
 /* a follow-up's earlier notice: what base stated */
 static void job_earlier(const struct incident *inc, struct job *j)
 {
-    const struct notify_verdict *v = j->v;
-    notice_make_id(inc->ref, v->base->seq, j->earlier_id, sizeof j->earlier_id);
-    j->earlier = (struct notice_earlier){.notice_id = j->earlier_id,
-                                         .date = v->base->created_at,
-                                         .first_seen = v->old->first_seen,
-                                         .last_seen = v->old->last_seen,
-                                         .views = v->old->views,
-                                         .viewers = v->old->viewers,
-                                         .fields = v->old->fields,
-                                         .pages = (const char *const *)v->old->pages,
-                                         .npages = v->old->npages};
+    notify_verdict_earlier(inc->ref, j->v, j->earlier_id, &j->earlier);
 }
 
 static size_t next_batch(const struct incident *inc, const struct notify_people *pp, const struct notify_content *nc,

@@ -131,6 +131,10 @@ struct notify_verdict {
     const struct exposure_row *old; /* what base stated (its scan's row), or NULL */
     int keep_pend; /* pend stands; otherwise it is superseded */
 };
+/* a follow-up's earlier notice: what V's base notice stated (V->base and V->old set), with its
+   notice id written into ID; OUT's strings point into ID and V's rows */
+void notify_verdict_earlier(const char *incident_ref, const struct notify_verdict *v, char id[NOTICE_ID_MAX],
+                            struct notice_earlier *out);
 struct notify_old_scan {
     int64_t scan_id;
     struct exposure_row *ex;

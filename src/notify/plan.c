@@ -162,3 +162,18 @@ void notify_plan_release(struct notify_plan *pl)
     outbox_live_free(pl->live, pl->nlive);
     memset(pl, 0, sizeof *pl);
 }
+
+void notify_verdict_earlier(const char *incident_ref, const struct notify_verdict *v, char id[NOTICE_ID_MAX],
+                            struct notice_earlier *out)
+{
+    notice_make_id(incident_ref, v->base->seq, id, NOTICE_ID_MAX);
+    *out = (struct notice_earlier){.notice_id = id,
+                                   .date = v->base->created_at,
+                                   .first_seen = v->old->first_seen,
+                                   .last_seen = v->old->last_seen,
+                                   .views = v->old->views,
+                                   .viewers = v->old->viewers,
+                                   .fields = v->old->fields,
+                                   .pages = (const char *const *)v->old->pages,
+                                   .npages = v->old->npages};
+}

@@ -129,18 +129,27 @@ static int pg_exec(db *d, const char *sql)
     return rc;
 }
 
-/* 1 when the database's schema holds a table of that name */
-static int table_exists(db *d, const char *table, int *has)
+/* the first column of the first row of SQL (parameters V[0..N-1], text) as text into OUT */
+static int pg_scalar(db *d, const char *sql, int n, const char *const *v, char *out, size_t outlen)
 {
-    const char *v[1] = {table};
-    PGresult *res = PQexecParams(d->c, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
+    PGresult *res = PQexecParams(d->c, sql, n, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         set_err_res(d, res);
         PQclear(res);
         return DB_ERR;
     }
-    *has = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    snprintf(out, outlen, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
     PQclear(res);
+    return DB_OK;
+}
+
+/* 1 when the database's schema holds a table of that name */
+static int table_exists(db *d, const char *table, int *has)
+{
+    const char *v[1] = {table};
+    char r[8];
+    if (pg_scalar(d, "SELECT to_regclass($1) IS NOT NULL", 1, v, r, sizeof r)) return DB_ERR;
+    *has = r[0] == 't';
     return DB_OK;
 }
 
@@ -612,32 +621,22 @@ static int pg_has_table(db *d, const char *table, int *has)
 static int pg_has_column(db *d, const char *table, const char *column, int *has)
 {
     const char *v[2] = {table, column};
-    PGresult *res = PQexecParams(
-        d->c,
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = $1 AND column_name = $2",
-        2, NULL, v, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        set_err_res(d, res);
-        PQclear(res);
+    char r[32];
+    if (pg_scalar(d,
+                  "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                  "AND table_name = $1 AND column_name = $2",
+                  2, v, r, sizeof r))
         return DB_ERR;
-    }
-    *has = atoi(PQgetvalue(res, 0, 0)) > 0;
-    PQclear(res);
+    *has = atoi(r) > 0;
     return DB_OK;
 }
 
 static int pg_data_version(db *d, int64_t *v, int *found)
 {
-    PGresult *res = PQexec(d->c, "SELECT coalesce(max(id), 0) FROM audit");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        set_err_res(d, res);
-        PQclear(res);
-        return DB_ERR;
-    }
-    *v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    char r[32];
+    if (pg_scalar(d, "SELECT coalesce(max(id), 0) FROM audit", 0, NULL, r, sizeof r)) return DB_ERR;
+    *v = strtoll(r, NULL, 10);
     *found = 1;
-    PQclear(res);
     return DB_OK;
 }
 
