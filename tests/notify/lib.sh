@@ -6,13 +6,24 @@
 #   smtpd_start NAME ARGS...  tests/notify/smtpd.py on a free loopback port: $NAME_port, spool $TRASH/NAME
 #   sink_start NAME ARGS...   postfix's smtp-sink on a free port, one file per message in $TRASH/NAME
 #   sink_received NAME        the complete messages in that spool: "rcpt message-id" per line
-# Every server started here is stopped when the script exits (trap).
+# Every server started here is stopped when the script exits (trap), also one started inside a
+# test's subshell (its pid goes to $SERVER_PID_FILE as well as SERVER_PIDS; the file is outside
+# $TRASH, which test_done removes before the trap runs).
 PY=/usr/bin/python3
 NOTIFY_DIR="$SRC_DIR/tests/notify"
 . "$SRC_DIR/tests/fixtures.sh"      # write_org, write_rule, write_people, gen_people, fixture_register
 SERVER_PIDS=()
+SERVER_PID_FILE="${TMPDIR:-/tmp}/klartext-servers.$$"   # $$: the script's pid, also in a subshell
+server_started() {  # server_started PID: stopped at exit, even when started in a subshell
+    SERVER_PIDS+=("$1")
+    echo "$1" >>"$SERVER_PID_FILE"
+}
 stop_servers() {
     local p
+    if [ -f "$SERVER_PID_FILE" ]; then
+        while read -r p; do kill "$p" 2>/dev/null; done <"$SERVER_PID_FILE"
+        rm -f "$SERVER_PID_FILE"
+    fi
     for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; done
     SERVER_PIDS=()
@@ -27,7 +38,7 @@ smtpd_start() {  # smtpd_start NAME ARGS...
     local name=$1; shift
     rm -f "$TRASH/$name.port"
     "$PY" "$NOTIFY_DIR/smtpd.py" --dir "$TRASH/$name" --port-file "$TRASH/$name.port" "$@" 2>"$TRASH/$name.err" &
-    SERVER_PIDS+=($!)
+    server_started $!
     local i
     for i in $(seq 100); do [ -s "$TRASH/$name.port" ] && break; sleep 0.1; done
     [ -s "$TRASH/$name.port" ] || { echo "smtpd $name did not start"; cat "$TRASH/$name.err"; return 1; }
@@ -41,7 +52,7 @@ sink_start() {  # sink_start NAME ARGS... (smtp-sink options before host:port)
     for i in 1 2 3 4 5; do
         port=$(free_port)
         /usr/sbin/smtp-sink -u "$(id -un)" -d "$TRASH/$name/%M." "$@" "127.0.0.1:$port" 256 2>"$TRASH/$name.err" &
-        SERVER_PIDS+=($!)
+        server_started $!
         local j
         for j in $(seq 50); do
             "$PY" -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && break
