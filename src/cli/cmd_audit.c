@@ -44,6 +44,8 @@ int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
         json_object_set_new(e, "at", kt_json_time(a[k].at));
         json_object_set_new(e, "at_unix", json_integer(a[k].at));
         json_object_set_new(e, "actor", json_string(a[k].actor));
+        /* the database login (PostgreSQL): only there, so that a SQLite export stays as it was */
+        if (a[k].login) json_object_set_new(e, "login", json_string(a[k].login));
         json_object_set_new(e, "command", json_string(a[k].command));
         const char *const names[] = {"incident", "action", "field", "old", "new"};
         const char *const vals[] = {a[k].incident_ref, a[k].action, a[k].field, a[k].old_value, a[k].new_value};
@@ -66,8 +68,13 @@ int cmd_audit(struct kt_ctx *ctx, int argc, char **argv)
             char t[64];
             kt_fmt_time(ctx, r, json_integer_value(json_object_get(e, "at_unix")), t, sizeof t);
             const char *cmd = json_string_value(json_object_get(e, "command"));
-            if (!lastcmd || strcmp(lastcmd, cmd))
-                printf("%s  %s  %s\n", t, json_string_value(json_object_get(e, "actor")), cmd);
+            if (!lastcmd || strcmp(lastcmd, cmd)) {
+                const char *actor = json_string_value(json_object_get(e, "actor"));
+                const char *login = json_string_value(json_object_get(e, "login"));
+                /* PostgreSQL: the login the database authenticated, the --actor (or OS user) beside it */
+                if (login && strcmp(login, actor)) printf("%s  %s (--actor '%s')  %s\n", t, login, actor, cmd);
+                else printf("%s  %s  %s\n", t, login ? login : actor, cmd);
+            }
             lastcmd = cmd;
             const char *inc = json_string_value(json_object_get(e, "incident"));
             const char *field = json_string_value(json_object_get(e, "field"));

@@ -37,7 +37,7 @@ static void put_text(struct sha256_ctx *c, const char *s)
 
 void audit_hash(const uint8_t prev[HL], int64_t id, int64_t at, const char *actor, const char *command,
                 const char *incident_ref, const char *action, const char *field, const char *old_value,
-                const char *new_value, uint8_t out[HL])
+                const char *new_value, const char *login, uint8_t out[HL])
 {
     static const char domain[] = "klartext audit v1"; /* with its NUL: 18 bytes */
     struct sha256_ctx c;
@@ -53,6 +53,7 @@ void audit_hash(const uint8_t prev[HL], int64_t id, int64_t at, const char *acto
     put_text(&c, field);
     put_text(&c, old_value);
     put_text(&c, new_value);
+    if (login) put_text(&c, login); /* from schema step SCHEMA_AUDIT_LOGIN, on PostgreSQL */
     sha256_final(&c, out);
 }
 
@@ -74,7 +75,7 @@ int audit_chain_migrate(db *d)
         }
         ids[n] = db_col_int(s, 0);
         audit_hash(prev, ids[n], db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 4),
-                   db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), h[n]);
+                   db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), NULL, h[n]);
         memcpy(prev, h[n], HL);
         n++;
     }
@@ -144,15 +145,18 @@ static int audit_unchained(reg *r, const char *incident_ref, const char *action,
     return db_step(s) == DB_DONE ? 0 : reg_dberr(r);
 }
 
-static int audit_chained(reg *r, const char *incident_ref, const char *action, const char *field, const char *old_value,
-                         const char *new_value)
+/* LOGIN: the database login the row will get (PostgreSQL from step SCHEMA_AUDIT_LOGIN on: the
+   column's trigger writes session_user whatever the INSERT says, so the hash is computed over
+   the same value; NULL on SQLite and before that step) */
+static int audit_chained(reg *r, const char *login, const char *incident_ref, const char *action, const char *field,
+                         const char *old_value, const char *new_value)
 {
     uint8_t prev[HL], hash[HL];
     int64_t id;
     int has, found, rc;
     if ((rc = audit_head(r, &id, prev, &has, &found))) return rc;
     id = found ? id + 1 : 1; /* a head without a hash: a broken chain, log verify reports it */
-    audit_hash(prev, id, r->now, r->actor, r->command, incident_ref, action, field, old_value, new_value, hash);
+    audit_hash(prev, id, r->now, r->actor, r->command, incident_ref, action, field, old_value, new_value, login, hash);
     db_stmt *s = db_prepare(
         r->d,
         "INSERT INTO audit(id, at, actor, command, incident_ref, action, field, old_value, new_value, prev_hash, hash) "
@@ -175,7 +179,8 @@ int reg_audit(reg *r, const char *incident_ref, const char *action, const char *
     if (v < SCHEMA_AUDIT_CHAIN) return audit_unchained(r, incident_ref, action, field, old_value, new_value);
     int own_tx = !db_in_tx(r->d);
     if (own_tx && (rc = reg_begin(r))) return rc;
-    rc = audit_chained(r, incident_ref, action, field, old_value, new_value);
+    rc = audit_chained(r, v >= SCHEMA_AUDIT_LOGIN ? db_login(r->d) : NULL, incident_ref, action, field, old_value,
+                       new_value);
     if (own_tx) {
         if (!rc) return reg_commit(r);
         reg_rollback(r);
@@ -200,6 +205,7 @@ void audit_recs_free(struct audit_rec *a, size_t n)
         free(a[i].field);
         free(a[i].old_value);
         free(a[i].new_value);
+        free(a[i].login);
     }
     free(a);
 }
@@ -209,11 +215,12 @@ int audit_list(reg *r, const char *incident_ref, int64_t limit, struct audit_rec
     *out = NULL;
     *n = 0;
     db_stmt *s = db_prepare(
-        r->d, incident_ref
-                  ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-                    "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
-                  : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value FROM audit "
-                    "WHERE CAST(? AS TEXT) IS NULL ORDER BY id DESC LIMIT ?");
+        r->d,
+        incident_ref
+            ? "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value, login FROM audit "
+              "WHERE incident_ref = ? ORDER BY id DESC LIMIT ?"
+            : "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value, login FROM audit "
+              "WHERE CAST(? AS TEXT) IS NULL ORDER BY id DESC LIMIT ?");
     if (!s) return reg_dberr(r);
     db_bind_text(s, 1, incident_ref);
     db_bind_int(s, 2, limit < 0 ? INT64_MAX : limit); /* LIMIT -1 is SQLite's only */
@@ -234,6 +241,7 @@ int audit_list(reg *r, const char *incident_ref, int64_t limit, struct audit_rec
         a->field = dup_or_null(db_col_text(s, 6));
         a->old_value = dup_or_null(db_col_text(s, 7));
         a->new_value = dup_or_null(db_col_text(s, 8));
+        a->login = dup_or_null(db_col_text(s, 9));
     }
     db_reset(s);
     if (rc == DB_ERR) {

@@ -130,6 +130,15 @@ int db_unavailable(const db *d)
     return OPS(d)->unavailable ? OPS(d)->unavailable(d) : 0;
 }
 
+const char *db_login(const db *d)
+{
+    return OPS(d)->login ? OPS(d)->login(d) : NULL;
+}
+const char *db_login_roles(const db *d)
+{
+    return OPS(d)->login_roles ? OPS(d)->login_roles(d) : NULL;
+}
+
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
 {
     db_stmt *s = db_prepare(d, sql);

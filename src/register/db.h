@@ -21,7 +21,15 @@ typedef struct db db;
 typedef struct db_stmt db_stmt;
 
 enum { DB_OK = 0, DB_ROW = 1, DB_DONE = 2, DB_ERR = -1 };
-enum { DB_EIO = 1, DB_EBUSY, DB_ECORRUPT, DB_ECONSTRAINT, DB_ENOTFOUND, DB_EINVAL /* a target that does not parse */ };
+enum {
+    DB_EIO = 1,
+    DB_EBUSY,
+    DB_ECORRUPT,
+    DB_ECONSTRAINT,
+    DB_ENOTFOUND,
+    DB_EINVAL, /* a target that does not parse */
+    DB_EPERM /* PostgreSQL: the login lacks a privilege (SQLSTATE 42501) */
+};
 enum { DB_OPEN_CREATE = 1, DB_OPEN_READONLY = 2 };
 
 /* Open a register. target: a file path (SQLite) or a libpq URI "postgresql://…"/"postgres://…"
@@ -66,6 +74,13 @@ int db_data_version(db *d, int64_t *v, int *found);
 /* 1 when the last error was that the database server could not be reached (PostgreSQL: the
  * connection is lost and could not be made again); 0 for SQLite */
 int db_unavailable(const db *d);
+
+/* the authenticated login of the connection (PostgreSQL: session_user, read when the
+ * connection was made) and the klartext group roles it is a member of ("klartext_agent",
+ * "klartext_dpo, klartext_engineer", "superuser", or "" for none); NULL for SQLite, which
+ * knows no logins */
+const char *db_login(const db *d);
+const char *db_login_roles(const db *d);
 
 const char *db_errmsg(const db *d);
 int db_errkind(const db *d);

@@ -37,6 +37,8 @@ struct db_ops {
     int (*has_column)(db *d, const char *table, const char *column, int *has);
     int (*data_version)(db *d, int64_t *v, int *found);
     int (*unavailable)(const db *d);
+    const char *(*login)(const db *d); /* NULL: the backend knows no logins */
+    const char *(*login_roles)(const db *d);
 };
 
 struct db_head {

@@ -53,6 +53,7 @@ struct db {
     int kind, in_tx, changes, nstmt;
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
     struct db_stmt *cache;
+    char *login, *login_roles; /* session_user and its klartext group roles (pg_identity) */
 };
 
 static void pg_close(db *d);
@@ -87,12 +88,23 @@ static int lost(db *d)
     return PQstatus(d->c) == CONNECTION_BAD;
 }
 
+/* SQLSTATE 42501: the login lacks a privilege. The message names the login and its klartext
+   role; the register (roles.c, reg_dberr) says which command it was and which role it needs. */
+static int set_err_perm(db *d, const char *m)
+{
+    d->kind = DB_EPERM;
+    const char *roles = d->login_roles && *d->login_roles ? d->login_roles : "no klartext role";
+    snprintf(d->err, sizeof d->err, "login '%s' (%s): %s", d->login ? d->login : "?", roles, m);
+    return DB_ERR;
+}
+
 static int set_err_msg(db *d, const char *sqlstate, const char *msg)
 {
     char m[400];
     first_line(m, sizeof m, msg);
     d->kind = DB_EIO;
     if (sqlstate && strncmp(sqlstate, "23", 2) == 0) d->kind = DB_ECONSTRAINT;
+    else if (sqlstate && !strcmp(sqlstate, "42501")) return set_err_perm(d, m);
     else if (sqlstate && (!strcmp(sqlstate, "40001") || !strcmp(sqlstate, "40P01") || !strcmp(sqlstate, "55P03")))
         d->kind = DB_EBUSY;
     if (lost(d))
@@ -153,10 +165,35 @@ static int table_exists(db *d, const char *table, int *has)
     return DB_OK;
 }
 
+/* who the connection is: session_user (the login libpq authenticated, which SET ROLE does not
+   change) and the klartext group roles it belongs to, for the audit trail's hash and the
+   messages of missing grants. A superuser is a member of every role: it is shown as such. */
+static int pg_identity(db *d)
+{
+    static const char q[] =
+        "SELECT session_user, CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) "
+        "THEN 'superuser' ELSE coalesce((SELECT string_agg(rolname, ', ' ORDER BY rolname) FROM pg_roles "
+        "WHERE rolname IN ('klartext_dpo', 'klartext_engineer', 'klartext_agent', 'klartext_auditor') "
+        "AND pg_has_role(session_user, oid, 'MEMBER')), '') END";
+    PGresult *res = PQexec(d->c, q);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        set_err_res(d, res);
+        PQclear(res);
+        return DB_ERR;
+    }
+    free(d->login);
+    free(d->login_roles);
+    d->login = xstrdup(PQgetvalue(res, 0, 0));
+    d->login_roles = xstrdup(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return DB_OK;
+}
+
 static int open_check(db *d, int flags, char *err, size_t errlen, int *kind)
 {
     int has = 0;
-    if (pg_exec(d, "SET client_min_messages = warning; SET lock_timeout = '120s'") || table_exists(d, "meta", &has)) {
+    if (pg_exec(d, "SET client_min_messages = warning; SET lock_timeout = '120s'") || pg_identity(d) ||
+        table_exists(d, "meta", &has)) {
         snprintf(err, errlen, "%s", d->err);
         *kind = d->kind;
         return 1;
@@ -263,6 +300,8 @@ static void pg_close(db *d)
     if (d->in_tx && !lost(d)) pg_exec(d, "ROLLBACK");
     PQfinish(d->c);
     free(d->target);
+    free(d->login);
+    free(d->login_roles);
     free(d);
 }
 
@@ -645,6 +684,15 @@ static int pg_unavailable(const db *d)
     return PQstatus(d->c) == CONNECTION_BAD;
 }
 
+static const char *pg_login(const db *d)
+{
+    return d->login;
+}
+static const char *pg_login_roles(const db *d)
+{
+    return d->login_roles;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -675,4 +723,6 @@ const struct db_ops db_pg_ops = {
     .has_column = pg_has_column,
     .data_version = pg_data_version,
     .unavailable = pg_unavailable,
+    .login = pg_login,
+    .login_roles = pg_login_roles,
 };

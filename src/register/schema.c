@@ -530,6 +530,20 @@ static int v12_viewers(db *d)
     return db_exec(d, "DROP TABLE exposure_viewer; ALTER TABLE exposure_viewer_v12 RENAME TO exposure_viewer;");
 }
 
+/* v13: the audit trail's database login (audit.login). SQLite knows no logins: anyone who can
+   write the file can write any name into it, so a login there would claim an identity nothing
+   checked. The column stays NULL on SQLite (the actor is --actor or the OS user, as before), and
+   a row whose login is NULL hashes as rows always did, so a SQLite register's chain, exports and
+   listings are unchanged byte for byte. On PostgreSQL (schema_pg.c) the database fills it with
+   session_user. Added by v13_login unless the table has it (a file marked older than its tables). */
+static const char v13[] = "";
+static int v13_login(db *d)
+{
+    int has = 0;
+    if (db_has_column(d, "audit", "login", &has)) return -1;
+    return has ? 0 : db_exec(d, "ALTER TABLE audit ADD COLUMN login TEXT");
+}
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -544,6 +558,8 @@ const struct schema_step schema_steps[] = {
     {11, "follow-up notices (notice.kind, notice.follows), returned mail (notice_bounce), postal addresses of subjects",
      v11, v11_columns},
     {12, "exposure and exposure_viewer WITHOUT ROWID, viewer hashes as 16-byte BLOBs", v12, v12_viewers},
+    {SCHEMA_AUDIT_LOGIN, "the audit trail's database login (PostgreSQL: session_user, set by the database)", v13,
+     v13_login},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

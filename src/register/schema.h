@@ -13,6 +13,8 @@ struct schema_step {
 };
 /* the step that adds the audit trail's hash chain: rows from then on carry prev_hash/hash */
 #define SCHEMA_AUDIT_CHAIN 4
+/* the step that adds audit.login: on PostgreSQL session_user, written by the database itself */
+#define SCHEMA_AUDIT_LOGIN 13
 extern const struct schema_step schema_steps[]; /* SQLite (schema.c) */
 extern const size_t schema_nsteps;
 extern const struct schema_step schema_pg_steps[]; /* PostgreSQL (schema_pg.c): the same versions */

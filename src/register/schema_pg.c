@@ -376,6 +376,20 @@ static const char pv12[] =
     "ALTER TABLE exposure_viewer ALTER COLUMN viewer TYPE BYTEA USING\n"
     "  CASE WHEN viewer ~ '^([0-9a-fA-F]{2})*$' THEN decode(viewer, 'hex') ELSE convert_to(viewer, 'UTF8') END;\n";
 
+/* pv13: the audit trail's actor from the database: audit.login is session_user, the login libpq
+   authenticated (SET ROLE does not change it; only a superuser's SET SESSION AUTHORIZATION
+   does). The column's DEFAULT is session_user and a BEFORE INSERT trigger overwrites whatever an
+   INSERT says, so no client can write another name; the trigger is named to run after any other
+   BEFORE INSERT trigger. The DEFAULT is set after the column is added: set with it, PostgreSQL
+   would give every existing row the migrating login, and old rows keep NULL (their hash has no
+   login). audit.c hashes the login into the chain from this step on. */
+static const char pv13[] =
+    "ALTER TABLE audit ADD COLUMN IF NOT EXISTS login TEXT COLLATE \"C\";\n"
+    "ALTER TABLE audit ALTER COLUMN login SET DEFAULT session_user;\n"
+    "CREATE OR REPLACE FUNCTION kt_audit_login() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n"
+    "  NEW.login := session_user; RETURN NEW; END $$;\n"
+    "CREATE OR REPLACE TRIGGER zz_audit_login BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION kt_audit_login();\n";
+
 const struct schema_step schema_pg_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", pv1},
     {2, "exposure scans", pv2},
@@ -390,6 +404,7 @@ const struct schema_step schema_pg_steps[] = {
     {11, "follow-up notices (notice.kind, notice.follows), returned mail (notice_bounce), postal addresses of subjects",
      pv11},
     {12, "exposure and exposure_viewer WITHOUT ROWID, viewer hashes as 16-byte BLOBs", pv12},
+    {SCHEMA_AUDIT_LOGIN, "the audit trail's database login (PostgreSQL: session_user, set by the database)", pv13},
 };
 const size_t schema_pg_nsteps = sizeof schema_pg_steps / sizeof schema_pg_steps[0];
 
@@ -401,4 +416,4 @@ const char schema_pg_drop[] =
     " tlog_entry, tlog_checkpoint, incident_statement, notice_approval, notice, outbox, notice_event, agent,"
     " notice_dict, purge, purge_scan, purge_field, purge_word, notice_bounce CASCADE;\n"
     "DROP FUNCTION IF EXISTS kt_refuse(), kt_notice_append_only_u(), kt_notice_event_append_only_u(),"
-    " kt_notice_dict_append_only_u(), kt_notice_bounce_append_only_u() CASCADE;\n";
+    " kt_notice_dict_append_only_u(), kt_notice_bounce_append_only_u(), kt_audit_login() CASCADE;\n";

@@ -391,7 +391,8 @@ static void chain_row(struct vstate *v, db_stmt *s, struct arow *x, int first, i
                         id, (long long)prev_id);
         }
         audit_hash(stored_prev, x->id, db_col_int(s, 1), db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 4),
-                   db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), want);
+                   db_col_text(s, 5), db_col_text(s, 6), db_col_text(s, 7), db_col_text(s, 8), db_col_text(s, 11),
+                   want);
         if (memcmp(want, x->hash, HL))
             problem(v, -1, "audit entry #%lld: its content does not match its hash (edited?)", id);
     }
@@ -403,7 +404,7 @@ static void chain_row(struct vstate *v, db_stmt *s, struct arow *x, int first, i
 static int audit_chain(reg *r, struct vstate *v, struct arow **out, size_t *nout)
 {
     db_stmt *s = db_prepare(r->d, "SELECT id, at, actor, command, incident_ref, action, field, old_value, new_value, "
-                                  "prev_hash, hash FROM audit ORDER BY id");
+                                  "prev_hash, hash, login FROM audit ORDER BY id");
     if (!s) return -1;
     size_t na = 0, cap = 0;
     struct arow *a = NULL;
