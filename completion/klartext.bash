@@ -20,6 +20,7 @@ _klartext_verbs()
     else
         case $1 in
         agent) echo "add list remove" ;;
+        db) echo "copy" ;;
         org) echo "show set" ;;
         subjects) echo "import list show" ;;
         esac

@@ -106,4 +106,5 @@ int cmd_verify(struct kt_ctx *, int, char **);
 int cmd_serve(struct kt_ctx *, int, char **);
 int cmd_agent(struct kt_ctx *, int, char **);
 int cmd_purge(struct kt_ctx *, int, char **);
+int cmd_db(struct kt_ctx *, int, char **);
 #endif
