@@ -1,5 +1,6 @@
 /* open.c — opening a register (reg_open) and migrating its schema forward (reg_migrate_to). */
 #include "register/reg_int.h"
+#include "register/roles.h"
 #include "register/schema.h"
 #include "util/xalloc.h"
 #include <stdio.h>
@@ -22,6 +23,14 @@ static int migrate_step(reg *r, const struct schema_step *st, int64_t from)
                      from == 0 ? NULL : old, ver);
 }
 
+/* the group roles and their grants (roles.c), in the schema's transaction */
+static int pg_roles(reg *r, int creating, int after)
+{
+    int dberr;
+    if (!roles_pg_setup(r->d, creating, after, &dberr, r->err, sizeof r->err)) return 0;
+    return dberr ? reg_dberr(r) : 1;
+}
+
 int reg_migrate_to(reg *r, int64_t target)
 {
     int64_t v;
@@ -32,6 +41,10 @@ int reg_migrate_to(reg *r, int64_t target)
     const struct schema_step *steps = pg ? schema_pg_steps : schema_steps;
     size_t nsteps = pg ? schema_pg_nsteps : schema_nsteps;
     if ((rc = reg_begin(r))) return rc;
+    if (pg && (rc = pg_roles(r, v == 0, 0))) {
+        reg_rollback(r);
+        return rc;
+    }
     for (size_t i = 0; i < nsteps; i++) {
         const struct schema_step *st = &steps[i];
         if (st->version <= v || st->version > target) continue;
@@ -40,6 +53,10 @@ int reg_migrate_to(reg *r, int64_t target)
             return rc;
         }
         v = st->version;
+    }
+    if (pg && (rc = pg_roles(r, 0, 1))) {
+        reg_rollback(r);
+        return rc;
     }
     if (v == 1 || target >= 1) {
         db_stmt *s = db_prepare(

@@ -1,8 +1,10 @@
 /* register.c — the register handle: its connection, the context of the command that uses it
  * (actor, command line, clock), its error message, transactions and the schema version.
  * Opening and migrating are in open.c, the audit trail in audit.c, the organisation in org.c.
- * This file calls nothing of the register but db.h: every other file may build on it. */
+ * This file calls nothing of the register but db.h and roles.c (the message of a missing grant):
+ * every other file may build on it. */
 #include "register/reg_int.h"
+#include "register/roles.h"
 #include "util/xalloc.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,7 +43,9 @@ int reg_fail(reg *r, int code, const char *fmt, ...)
 
 int reg_dberr(reg *r)
 {
-    snprintf(r->err, sizeof r->err, "%s", db_errmsg(r->d));
+    /* a missing grant (PostgreSQL): which command, which login and role, which role may */
+    if (db_errkind(r->d) == DB_EPERM) roles_explain(r->command, db_errmsg(r->d), r->err, sizeof r->err);
+    else snprintf(r->err, sizeof r->err, "%s", db_errmsg(r->d));
     return 1;
 }
 

@@ -3,7 +3,9 @@
  * columns with the "C" collation so that order and comparison are byte-wise as in SQLite, and
  * the append-only guards as PL/pgSQL trigger functions that raise SQLSTATE 23000). Every step
  * added to schema.c gets its PostgreSQL text here (schema_check_lists in schema.c refuses a
- * binary whose lists differ). Never edit a released step: add a new one. */
+ * binary whose lists differ). Never edit a released step: add a new one. A step that adds a table
+ * or an identity column adds its grants to the group roles in roles.c (roles_pg_grant, run after
+ * every migration) and the table to schema_pg_drop below. */
 #include "register/schema.h"
 #include "register/reg_int.h"
 #include <stddef.h>
