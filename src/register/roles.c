@@ -74,67 +74,6 @@ const char roles_pg_grant[] =
     "CREATE POLICY kt_agent_all ON agent TO klartext_dpo, klartext_auditor USING (true);\n"
     "CREATE POLICY kt_agent_active ON agent FOR SELECT TO klartext_agent USING (removed_at IS NULL);\n";
 
-/* what a command does, for the message of a missing grant, and the least role that may */
-struct cmd_need {
-    const char *words; /* the command's words after "klartext ", then an option it must have ("" none) */
-    const char *opt;
-    const char *what, *role;
-};
-static const struct cmd_need needs[] = {
-    {"assess", "--decide", "decide on an incident", "klartext_dpo"},
-    {"assess", "", "record an assessment", "klartext_engineer"},
-    {"incident publish", "", "publish a statement", "klartext_dpo"},
-    {"incident", "", "change an incident", "klartext_engineer"},
-    {"scan", "", "store a scan", "klartext_engineer"},
-    {"subjects", "", "import the subject directory", "klartext_engineer"},
-    {"notify", "--approve", "approve notices", "klartext_dpo"},
-    {"notify", "", "make or send notices", "klartext_dpo"},
-    {"report", "--filed", "record a filing", "klartext_dpo"},
-    {"report", "", "read the register", "klartext_auditor"},
-    {"org", "", "change the organisation's details", "klartext_dpo"},
-    {"agent list", "", "list the portal's agents", "klartext_agent"},
-    {"agent", "", "manage the portal's agents", "klartext_dpo"},
-    {"log checkpoint", "", "sign a checkpoint of the transparency log", "klartext_dpo"},
-    {"log", "", "read the transparency log", "klartext_auditor"},
-    {"purge", "", "purge personal data", "klartext_dpo"},
-    {"serve", "", "answer look-ups on the portal", "klartext_agent"},
-    {"init", "", "create a register", "klartext_dpo"},
-    {"status", "", "read the register", "klartext_auditor"},
-    {"audit", "", "read the audit trail", "klartext_auditor"},
-    {"exposure", "", "read the exposures", "klartext_auditor"},
-    {"verify", "", "look up a notice", "klartext_agent"},
-};
-
-/* 1 when COMMAND ("klartext WORDS …") starts with WORDS and, if OPT is set, has OPT as a word */
-static int cmd_matches(const char *command, const char *words, const char *opt)
-{
-    const char *p = strncmp(command, "klartext ", 9) ? command : command + 9;
-    size_t n = strlen(words);
-    if (strncmp(p, words, n) || (p[n] && p[n] != ' ')) return 0;
-    if (!*opt) return 1;
-    size_t on = strlen(opt);
-    for (const char *q = strstr(p, opt); q; q = strstr(q + 1, opt))
-        if (q[-1] == ' ' && (q[on] == 0 || q[on] == ' ' || q[on] == '=')) return 1;
-    return 0;
-}
-
-void roles_explain(const char *command, const char *dbmsg, char *out, size_t n)
-{
-    const char *what = "change the register", *role = "klartext_dpo";
-    for (size_t i = 0; command && i < sizeof needs / sizeof needs[0]; i++)
-        if (cmd_matches(command, needs[i].words, needs[i].opt)) {
-            what = needs[i].what;
-            role = needs[i].role;
-            break;
-        }
-    const char *sep = strstr(dbmsg, "): ");
-    if (!sep || strncmp(dbmsg, "login '", 7)) {
-        snprintf(out, n, "%s (ask the DBA for %s)", dbmsg, role);
-        return;
-    }
-    snprintf(out, n, "%.*s) may not %s: %s (ask the DBA for %s)", (int)(sep - dbmsg), dbmsg, what, sep + 3, role);
-}
-
 #define ROLE_NAMES "('klartext_dpo', 'klartext_engineer', 'klartext_agent', 'klartext_auditor')"
 
 int roles_pg_setup(db *d, int creating, int after, int *dberr, char *err, size_t n)

@@ -1,6 +1,6 @@
 /* roles.h — the group roles of a PostgreSQL register (docs/team.md): klartext_dpo,
- * klartext_engineer, klartext_agent, klartext_auditor, their grants, and what a missing grant
- * means for the command that met it. Internal to src/register/. */
+ * klartext_engineer, klartext_agent, klartext_auditor, and their grants (what a missing grant
+ * means for the command that met it is register.c's reg_dberr). Internal to src/register/. */
 #ifndef KT_ROLES_H
 #define KT_ROLES_H
 #include <stddef.h>
@@ -21,9 +21,4 @@ extern const char roles_pg_grant[];
  * and how the DBA does it by hand) or in db_errmsg (DBERR set to 1). */
 int roles_pg_setup(db *d, int creating, int after, int *dberr, char *err, size_t n);
 
-/* A permission error (db.h's DB_EPERM; DBMSG "login 'eve' (klartext_agent): permission denied
- * for table decision") as the user should read it: which command it was and which role may do
- * it — "login 'eve' (klartext_agent) may not decide on an incident: permission denied for table
- * decision (ask the DBA for klartext_dpo)". COMMAND is the audit trail's command line. */
-void roles_explain(const char *command, const char *dbmsg, char *out, size_t n);
 #endif

@@ -168,6 +168,13 @@ test_expect_success 'row-level security: an agent login sees only the active age
     [ "$("$PG_BIN/psql" -qAtX -d "$(as_login $DANA "$U3")" -c "$q")" = 2 ] &&
     as $ANN agent list >al && grep_q "^bob " al && not_grep_q carol al
 '
+test_expect_success 'a register that needs a migration, opened by a login that does not own it: told to run it as the owner' '
+    u=$(pg_newdb) && mkdir m && (cd m && write_org && KLARTEXT_TEST_SCHEMA=12 KLARTEXT_DB=$u klartext init --org org.ini >/dev/null) &&
+    before=$("$PG_BIN/pg_dump" --no-owner "$u" 2>/dev/null | grep -v -e "^.restrict " -e "^.unrestrict ") &&
+    (cd m && KLARTEXT_DB=$(as_login $DANA "$u") klartext status) >out 2>err; rc=$?
+    [ $rc = 1 ] && grep_q "login '\''$DANA'\'' (klartext_dpo) may not bring the register'\''s schema up to this klartext'\''s version: must be owner of table audit (run one klartext command as the tables'\'' owner" err &&
+    [ "$("$PG_BIN/pg_dump" --no-owner "$u" 2>/dev/null | grep -v -e "^.restrict " -e "^.unrestrict ")" = "$before" ]
+'
 # the roles are the cluster's, and the shared cluster of tests/run has them by now: a cluster of
 # its own for init without them (stopped when the test's subshell exits)
 test_expect_success 'init by a login without CREATEROLE where the roles are missing: refused, named, nothing written; with the DBA'"'"'s SQL from docs/team.md it works' '
