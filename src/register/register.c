@@ -69,7 +69,7 @@ static const struct cmd_need needs[] = {
     {"status", "", "read the register", "klartext_auditor"},
     {"audit", "", "read the audit trail", "klartext_auditor"},
     {"exposure", "", "read the exposures", "klartext_auditor"},
-    {"verify", "", "look up a notice", "klartext_agent"},
+    {"verify", "", "check a notice's signed text", "klartext_auditor"},
 };
 
 /* 1 when COMMAND ("klartext WORDS …") starts with WORDS and, if OPT is set, has OPT as a word */

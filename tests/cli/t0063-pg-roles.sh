@@ -149,6 +149,17 @@ test_expect_success 'auditor: reads everything (status, show, report, audit, log
     refused $AUD "sign a checkpoint of the transparency log" klartext_dpo log checkpoint &&
     refused $AUD "import the subject directory" klartext_engineer subjects import 2018-0001 subjects.csv
 '
+test_expect_success 'engineer and auditor run every reading command; verify (the signed text) is the auditor'"'"'s, not an agent'"'"'s' '
+    for u in $ENG $AUD; do
+        for c in "status" "incident list" "incident show 2018-0001" "exposure 2018-0001 --format csv" \
+                 "report 2018-0001 --lang en" "notify 2018-0001 --status" "audit" "log verify" "log entries" \
+                 "subjects show 2018-0001" "assess 2018-0001 --json"; do
+            as $u $c >/dev/null 2>err || { echo "$u: klartext $c"; cat err; exit 1; }
+        done
+    done &&
+    code=$(eml_code t/out/2018-0001-000001.eml) && as $AUD verify --code "$code" >ve && grep_q "2018-0001-000001" ve &&
+    refused $ANN "check a notice'"'"'s signed text" klartext_auditor verify --code "$code"
+'
 test_expect_success 'a login without a klartext role: refused, and told which role to ask for' '
     refused $EVE "read the register" klartext_auditor status &&
     refused $EVE "change an incident" klartext_engineer incident update 2018-0001 --approx-subjects 9
