@@ -211,7 +211,7 @@ ftok() {
         awk -v a="action=\"$2\"" 'index($0, a) { f = 1 } f && match($0, /name="ft" value="[0-9a-f]+"/) { print substr($0, RSTART + 17, 32); exit }'
 }
 test_expect_success 'serve as an agent login: pages, verification, the agent console; its audit rows carry the login' '
-    (cd t && KLARTEXT_DB=$(as_login $ANN "$U3") exec "$KLARTEXT" serve --listen 127.0.0.1:0 2>serve.err) & SERVER_PIDS+=($!)
+    (cd t && KLARTEXT_DB=$(as_login $ANN "$U3") exec "$KLARTEXT" serve --listen 127.0.0.1:0 2>serve.err) & server_started $!
     for _ in $(seq 100); do
         URL=$(grep -o "http://127.0.0.1:[0-9]*" t/serve.err 2>/dev/null | head -1); [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && break
         sleep 0.1
@@ -227,6 +227,6 @@ test_expect_success 'serve as an agent login: pages, verification, the agent con
     curl -s -b jar -c jar -X POST -d "ft=$(ftok jar /agent/lookup)" --data-urlencode "q=$code" -d lang=en "$URL/agent/lookup" >al.html &&
     grep_q "Genuine notice" al.html &&
     [ "$(pg_sql "$U3" "SELECT count(*) FROM audit WHERE login = '\''$ANN'\''")" -ge $((before + 2)) ] &&
-    not_grep_q "permission denied" t/serve.err
+    not_grep_q "permission denied" t/serve.err; rc=$?; stop_servers; exit $rc
 '
 test_done
