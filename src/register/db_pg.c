@@ -167,10 +167,12 @@ static int table_exists(db *d, const char *table, int *has)
 
 /* who the connection is: session_user (the login libpq authenticated, which SET ROLE does not
    change) and the klartext group roles it belongs to, for the audit trail's hash and the
-   messages of missing grants. A superuser is a member of every role: it is shown as such. */
+   messages of missing grants. A superuser is a member of every role: it is shown as such. With
+   the session's settings, in one round trip (PQexec returns the last statement's result). */
 static int pg_identity(db *d)
 {
     static const char q[] =
+        "SET client_min_messages = warning; SET lock_timeout = '120s'; "
         "SELECT session_user, CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) "
         "THEN 'superuser' ELSE coalesce((SELECT string_agg(rolname, ', ' ORDER BY rolname) FROM pg_roles "
         "WHERE rolname IN ('klartext_dpo', 'klartext_engineer', 'klartext_agent', 'klartext_auditor') "
@@ -192,8 +194,7 @@ static int pg_identity(db *d)
 static int open_check(db *d, int flags, char *err, size_t errlen, int *kind)
 {
     int has = 0;
-    if (pg_exec(d, "SET client_min_messages = warning; SET lock_timeout = '120s'") || pg_identity(d) ||
-        table_exists(d, "meta", &has)) {
+    if (pg_identity(d) || table_exists(d, "meta", &has)) {
         snprintf(err, errlen, "%s", d->err);
         *kind = d->kind;
         return 1;
