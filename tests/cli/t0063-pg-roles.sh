@@ -97,15 +97,19 @@ SEED=$(printf "42%.0s" $(seq 32))
 DANA=dana_$SUF ENG=eng_$SUF ANN=ann_$SUF AUD=aud_$SUF EVE=eve_$SUF
 test_expect_success 'init creates the four group roles (NOLOGIN) and grants; logins join them' '
     mkdir t && cd t && export KLARTEXT_DB=$U3 && fixture_register && use_test_key &&
-    klartext incident publish 2018-0001 --lang en --statement "Names were visible." >/dev/null &&
-    klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
-    KLARTEXT_TEST_CODE_SEED=$SEED klartext notify 2018-0001 --out out >/dev/null 2>&1 &&
-    klartext log checkpoint >/dev/null &&
     [ "$(pg_sql "$U3" "SELECT string_agg(rolname || '\'':'\'' || rolcanlogin, '\'','\'' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE '\''klartext\_%'\''")" = \
       "klartext_agent:false,klartext_auditor:false,klartext_dpo:false,klartext_engineer:false" ] &&
     pg_sql "$U3" "CREATE ROLE $DANA LOGIN IN ROLE klartext_dpo; CREATE ROLE $ENG LOGIN IN ROLE klartext_engineer;
                   CREATE ROLE $ANN LOGIN IN ROLE klartext_agent; CREATE ROLE $AUD LOGIN IN ROLE klartext_auditor;
                   CREATE ROLE $EVE LOGIN"
+'
+as() { local u=$1; shift; (cd t && KLARTEXT_DB=$(as_login "$u" "$U3") klartext "$@"); }
+test_expect_success 'the DPO'"'"'s login publishes, approves, makes the notices and signs a checkpoint' '
+    as $DANA incident publish 2018-0001 --lang en --statement "Names were visible." >/dev/null &&
+    as $DANA notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
+    KLARTEXT_TEST_CODE_SEED=$SEED as $DANA notify 2018-0001 --out out >/dev/null 2>&1 && ls t/out | grep -c "\.eml$" | grep_q 4 &&
+    as $DANA log checkpoint >/dev/null &&
+    [ "$(pg_sql "$U3" "SELECT count(*) FROM audit WHERE action = '\''notify.approve'\'' AND login = '\''$DANA'\''")" = 1 ]
 '
 dump() { "$PG_BIN/pg_dump" --data-only --no-owner "$U3" 2>/dev/null | grep -v -e "^SELECT pg_catalog.setval" -e "^.restrict " -e "^.unrestrict "; }
 # refused USER WHAT ROLE CMD...: exit 1, the message names the login, its role, what it may not do
@@ -121,7 +125,6 @@ refused() {
     grep_q "(ask the DBA for $need)" err || return 1
     dump >after.sql && cmp before.sql after.sql || { echo "changed by: klartext $*"; diff before.sql after.sql | head; return 1; }
 }
-as() { local u=$1; shift; (cd t && KLARTEXT_DB=$(as_login "$u" "$U3") klartext "$@"); }
 test_expect_success 'engineer: incidents, timeline, scans, subjects, assessments; not decisions, approvals, notices, the log' '
     as $ENG incident update 2018-0001 --approx-subjects 7 >/dev/null &&
     as $ENG incident new --title "Second" --aware-at 2026-01-01T00:00:00Z --aware-how mail >/dev/null &&
@@ -167,6 +170,10 @@ test_expect_success 'a login without a klartext role: refused, and told which ro
 test_expect_success 'DPO: decides, approves, signs checkpoints, manages agents; the audit names each login' '
     as $DANA assess 2018-0001 --decide authority=yes,subjects=yes --by "Dana" --reason "still everyone" >/dev/null &&
     as $DANA agent add bob >tok 2>/dev/null && as $DANA agent add carol >/dev/null 2>&1 && as $DANA agent remove carol >/dev/null &&
+    as $DANA org set service.hours="Mo-Fr 9-17" >/dev/null && as $DANA incident publish 2018-0001 --lang en --statement "Fixed." >/dev/null &&
+    as $DANA report 2018-0001 --lang en --filed --at 2018-11-22T09:30:00Z --ref "LDA-1" >/dev/null &&
+    as $DANA notify 2018-0001 --status >/dev/null && KLARTEXT_NOW=2040-01-01T00:00:00Z as $DANA purge --dry-run >/dev/null &&
+    refused $ENG "record a filing" klartext_dpo report 2018-0001 --lang en --filed --at 2018-11-22T09:40:00Z --ref "LDA-1" --follow-up &&
     as $DANA log checkpoint >/dev/null && as $DANA log verify >/dev/null &&
     for u in $ENG $DANA; do [ "$(pg_sql "$U3" "SELECT count(*) FROM audit WHERE login = '\''$u'\''")" -gt 0 ] || exit 1; done &&
     [ "$(pg_sql "$U3" "SELECT count(*) FROM audit WHERE login IN ('\''$ANN'\'', '\''$AUD'\'', '\''$EVE'\'')")" = 0 ] &&
