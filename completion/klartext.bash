@@ -21,6 +21,7 @@ _klartext_verbs()
         case $1 in
         agent) echo "add list remove" ;;
         db) echo "copy" ;;
+        keys) echo "portal" ;;
         org) echo "show set" ;;
         subjects) echo "import list show" ;;
         esac

@@ -107,4 +107,5 @@ int cmd_serve(struct kt_ctx *, int, char **);
 int cmd_agent(struct kt_ctx *, int, char **);
 int cmd_purge(struct kt_ctx *, int, char **);
 int cmd_db(struct kt_ctx *, int, char **);
+int cmd_keys(struct kt_ctx *, int, char **);
 #endif

@@ -7,7 +7,8 @@
 
 static const char usage[] = "klartext serve [--listen ADDR:PORT] [--rate-limit N/min] [--tls-cert PEM --tls-key PEM] "
                             "[--trust-proxy [--trusted-proxy ADDR]...] [--access-log FILE|-|off] [--threads N] "
-                            "[--max-connections N] [--max-connections-per-ip N] [--request-timeout SECONDS]";
+                            "[--max-connections N] [--max-connections-per-ip N] [--request-timeout SECONDS] "
+                            "[--portal-keys FILE]";
 
 /* The --trusted-proxy values joined with commas (caller frees). */
 static char *join_proxies(const char **pv)
@@ -79,6 +80,8 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
         {"max-connections-per-ip", "N",
          "open connections per client address (default 128; 0: no limit; with --trust-proxy: none)"},
         {"request-timeout", "SECONDS", "time a client has to send a whole request, headers and body (default 20)"},
+        {"portal-keys", "FILE",
+         "the portal key file of 'klartext keys portal' instead of klartext.key and .pub: no signing key on this machine"},
         {0},
     };
     char *pos[1];
@@ -97,6 +100,7 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
     so.db_path = ctx->db_path;
     so.key_path = key;
     so.pub_path = pub;
+    so.portal_keys_path = opt_get(o, "portal-keys")->value;
     so.listen = opt_get(o, "listen")->value ? opt_get(o, "listen")->value : "127.0.0.1:8080";
     so.tls_cert = opt_get(o, "tls-cert")->value;
     so.tls_key = opt_get(o, "tls-key")->value;

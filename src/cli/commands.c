@@ -21,6 +21,7 @@ const struct kt_cmd kt_commands[] = {
     {"status", cmd_status, "open incidents and their deadlines (72 h, Reg. 1182/71, NIS2)"},
     {"purge", cmd_purge, "delete the personal data whose retention period has ended (--dry-run first)"},
     {"audit", cmd_audit, "the audit trail: every change to the register, who and when"},
+    {"keys", cmd_keys, "the portal key file: serve without the signing key (keys portal --out FILE)"},
     {"db", cmd_db, "copy the register into another database: SQLite and PostgreSQL, either way (db copy --to)"},
     {"demo", cmd_demo, "walk through the whole flow on bundled sample data"},
     {"help", cmd_help, "show help for klartext or for a command"},

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COPY_PAGE 4096
+#define COPY_PAGE 4096 /* rows; KLARTEXT_TEST_COPY_PAGE makes it smaller, so that a test crosses pages */
 #define COPY_PARAMS 1000 /* values per INSERT (PostgreSQL's backend takes up to 1024) */
 #define COPY_ROWS 128 /* rows per INSERT at most */
 
@@ -58,6 +58,13 @@ struct copy {
     void *arg;
     struct reg_copy_result *res;
 };
+
+static int page_rows(void)
+{
+    const char *e = getenv("KLARTEXT_TEST_COPY_PAGE");
+    int n = e && *e ? atoi(e) : 0;
+    return n >= 1 && n < COPY_PAGE ? n : COPY_PAGE;
+}
 
 static int is_pg(db *d)
 {
@@ -122,7 +129,8 @@ static int cat_columns(struct copy *c, db *d, struct table *t)
 {
     int pg = is_pg(d);
     db_stmt *s = db_prepare(
-        d, pg ? "SELECT a.attname, ty.typname, coalesce(array_position(i.indkey::int2[], a.attnum), 0),"
+        d, pg ? "SELECT a.attname, ty.typname,"
+                " coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0),"
                 " a.attidentity <> '' FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
                 " LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary"
                 " WHERE a.attrelid = to_regclass(quote_ident(?)) AND a.attnum > 0 AND NOT a.attisdropped"
@@ -299,7 +307,7 @@ static char *select_sql(const struct table *t, int after)
     buf_adds(&b, " ORDER BY ");
     int nk = t->npk ? t->npk : t->ncols;
     for (int k = 0; k < nk; k++) buf_addf(&b, "%s\"%s\"", k ? ", " : "", t->cols[t->npk ? t->pk[k] : k].name);
-    if (t->npk) buf_addf(&b, " LIMIT %d", COPY_PAGE);
+    if (t->npk) buf_addf(&b, " LIMIT %d", page_rows());
     return buf_detach(&b);
 }
 
@@ -358,8 +366,14 @@ static int copy_page(struct copy *c, struct tcopy *tc, const char *sql, int firs
     const struct table *t = tc->t;
     db_stmt *s = db_prepare(c->s, sql);
     int bad = !s;
-    for (int k = 0; k < t->npk && !first && !bad; k++)
-        bad = val_bind(s, k + 1, t->cols[t->pk[k]].type, &tc->last[k]) != DB_OK;
+    /* bound as copies: tc->last changes while the statement runs */
+    for (int k = 0; k < t->npk && !first && !bad; k++) {
+        const struct val *v = &tc->last[k];
+        int type = t->cols[t->pk[k]].type;
+        bad = (type == CT_INT    ? db_bind_int(s, k + 1, v->i)
+               : type == CT_TEXT ? db_bind_text(s, k + 1, v->p)
+                                 : db_bind_blob(s, k + 1, v->p, v->n)) != DB_OK;
+    }
     char what[160];
     snprintf(what, sizeof what, "reading table '%s' of '%s'", t->name, db_target(c->s));
     if (bad) return dberr(c, c->s, what);
@@ -393,7 +407,7 @@ static int copy_table(struct copy *c, const struct table *t)
     char *first = select_sql(t, 0), *next = select_sql(t, 1);
     int page = 0, n = 0;
     do rc = copy_page(c, &tc, page ? next : first, page == 0, &n);
-    while (!rc && t->npk && n == COPY_PAGE && ++page);
+    while (!rc && t->npk && n == page_rows() && ++page);
     if (!rc) rc = flush(c, &tc);
     if (!rc && tc.done != tc.total)
         rc = reg_fail(c->src, 1, "db copy: table '%s' of '%s' has %lld rows, but %lld were read", t->name,
@@ -437,43 +451,63 @@ static int set_identities(struct copy *c, struct cat *dst)
    BEFORE INSERT trigger may rewrite a copied value (the audit trail's login is set to the
    session's on PostgreSQL), which would change what the source's chain hashed. The guards
    against UPDATE and DELETE do not matter to inserts, but are off too. Nobody else sees the
-   tables before the commit. PostgreSQL: ALTER TABLE … DISABLE/ENABLE TRIGGER USER (the foreign
-   keys' system triggers stay on); SQLite has no switch: the triggers are dropped and made again
-   from their text in sqlite_schema. */
+   tables before the commit. PostgreSQL: ALTER TABLE … DISABLE/ENABLE TRIGGER USER, and the
+   foreign keys dropped and added again after the rows (then each is checked by one query
+   instead of one look-up per row: the copy is several times faster); SQLite has no switch: the
+   triggers are dropped and made again from their text in sqlite_schema (its foreign-key checks
+   are cheap and stay on). */
 struct triggers {
-    char **sql; /* SQLite: the CREATE TRIGGER texts */
+    char **sql; /* what puts them back: CREATE TRIGGER texts (SQLite), ADD CONSTRAINT (PostgreSQL) */
     size_t n;
 };
 
+/* the objects QUERY lists (table, name, text), dropped, with the statements that make them
+   again kept in TG: SQLite's triggers (PG 0), PostgreSQL's foreign keys (PG 1) */
+static int drop_kept(struct copy *c, const char *query, int pg, struct triggers *tg)
+{
+    db_stmt *s = db_prepare(c->t, query);
+    char **drops = NULL;
+    size_t n = 0;
+    int rc = DB_DONE, bad = !s;
+    while (s && (rc = db_step(s)) == DB_ROW) {
+        const char *t = db_col_text(s, 0), *name = db_col_text(s, 1), *text = db_col_text(s, 2);
+        if (!ident_ok(t) || !ident_ok(name) || !text) bad = 1;
+        if (bad) continue;
+        drops = xrealloc(drops, (n + 1) * sizeof *drops);
+        tg->sql = xrealloc(tg->sql, (tg->n + 1) * sizeof *tg->sql);
+        if (pg) {
+            drops[n++] = xasprintf("ALTER TABLE \"%s\" DROP CONSTRAINT \"%s\"", t, name);
+            tg->sql[tg->n++] = xasprintf("ALTER TABLE \"%s\" ADD CONSTRAINT \"%s\" %s", t, name, text);
+        } else {
+            drops[n++] = xasprintf("DROP TRIGGER \"%s\"", name);
+            tg->sql[tg->n++] = xstrdup(text);
+        }
+    }
+    bad = bad || rc == DB_ERR;
+    for (size_t i = 0; i < n; i++) {
+        if (!bad && db_exec(c->t, drops[i])) bad = 1;
+        free(drops[i]);
+    }
+    free(drops);
+    return bad ? dberr(c, c->t, "turning the triggers off for the copy") : 0;
+}
+
 static int triggers_off(struct copy *c, struct cat *dst, struct triggers *tg)
 {
-    if (is_pg(c->t)) {
-        for (size_t i = 0; i < dst->n; i++) {
-            char *sql = xasprintf("ALTER TABLE \"%s\" DISABLE TRIGGER USER", dst->t[i].name);
-            int rc = db_exec(c->t, sql);
-            free(sql);
-            if (rc) return dberr(c, c->t, "turning the triggers off for the copy");
-        }
-        return 0;
-    }
-    db_stmt *s = db_prepare(c->t, "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name");
-    char **names = NULL;
-    int rc = DB_DONE;
-    while (s && (rc = db_step(s)) == DB_ROW) {
-        names = xrealloc(names, (tg->n + 1) * sizeof *names);
-        tg->sql = xrealloc(tg->sql, (tg->n + 1) * sizeof *tg->sql);
-        names[tg->n] = xstrdup(db_col_text(s, 0));
-        tg->sql[tg->n++] = xstrdup(db_col_text(s, 1));
-    }
-    int bad = !s || rc == DB_ERR;
-    for (size_t i = 0; i < tg->n; i++) {
-        char *sql = xasprintf("DROP TRIGGER \"%s\"", names[i]);
-        if (!bad && (!ident_ok(names[i]) || db_exec(c->t, sql))) bad = 1;
+    if (!is_pg(c->t))
+        return drop_kept(c, "SELECT tbl_name, name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name", 0,
+                         tg);
+    for (size_t i = 0; i < dst->n; i++) {
+        char *sql = xasprintf("ALTER TABLE \"%s\" DISABLE TRIGGER USER", dst->t[i].name);
+        int rc = db_exec(c->t, sql);
         free(sql);
-        free(names[i]);
+        if (rc) return dberr(c, c->t, "turning the triggers off for the copy");
     }
-    free(names);
-    return bad ? dberr(c, c->t, "turning the triggers off for the copy") : 0;
+    return drop_kept(c,
+                     "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
+                     " JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+                     " WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY 1, 2",
+                     1, tg);
 }
 
 static int triggers_on(struct copy *c, struct cat *dst, struct triggers *tg)
@@ -485,7 +519,7 @@ static int triggers_on(struct copy *c, struct cat *dst, struct triggers *tg)
         free(sql);
     }
     for (size_t i = 0; i < tg->n && !bad; i++) bad = db_exec(c->t, tg->sql[i]) != DB_OK;
-    return bad ? dberr(c, c->t, "turning the triggers on again") : 0;
+    return bad ? dberr(c, c->t, "turning the triggers and foreign keys on again") : 0;
 }
 
 static void triggers_free(struct triggers *tg)

@@ -10,6 +10,7 @@ struct serve_opts {
     const char *db_path; /* the register */
     const char *key_path; /* klartext.key: the code-lookup and address keys are derived from it */
     const char *pub_path; /* klartext.pub: served at /api/v1/pubkey */
+    const char *portal_keys_path; /* instead of both: the portal key file (sign/portalkeys.h), or NULL */
     const char *listen; /* "127.0.0.1:8080", "[::1]:8080"; port 0 = any free port */
     const char *tls_cert, *tls_key; /* PEM files, both or neither */
     const char *access_log; /* file to append to; NULL = stderr; "-" = stderr; "off" = none */

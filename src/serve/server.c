@@ -7,7 +7,7 @@
 #include "register/tlog_store.h"
 #include "sign/code.h"
 #include "sign/keys.h"
-#include "sign/subkey.h"
+#include "sign/portalkeys.h"
 #include "util/file.h"
 #include "util/ktime.h"
 #include "util/xalloc.h"
@@ -1329,22 +1329,31 @@ static int parse_proxies(const char *list, char *err, size_t errlen)
     return 0;
 }
 
-/* derive what the portal needs from the signing key and drop the key; read klartext.pub.
-   0 or 1 with err. */
+/* what the portal needs of the organisation's keys (sign/portalkeys.h): from the portal key file
+   (--portal-keys), or derived from the signing key, which is dropped at once, and klartext.pub.
+   The portal signs nothing. 0 or 1 with err. */
 static int load_keys(const struct serve_opts *o, char *err, size_t errlen)
 {
-    sign_key *k = sign_key_load(o->key_path, err, errlen);
-    if (!k) return 1;
-    if (!(srv_g.keys = sodium_malloc(sizeof *srv_g.keys))) {
-        sign_key_free(k);
+    struct portal_keys *pk = sodium_malloc(sizeof *pk);
+    if (!pk || !(srv_g.keys = sodium_malloc(sizeof *srv_g.keys))) {
+        sodium_free(pk);
         snprintf(err, errlen, "cannot allocate guarded memory for the portal's keys");
         return 1;
     }
-    sign_subkey(k, SUBKEY_CODE, srv_g.keys->code_key);
-    sign_subkey(k, "portal-address-v1", srv_g.keys->addr_key);
-    sign_subkey(k, "portal-audit-v1", srv_g.keys->audit_key);
-    sign_key_free(k);
-    return file_read(o->pub_path, 4096, &srv_g.pubkey, NULL, err, errlen) ? 1 : 0;
+    int rc = 0;
+    if (o->portal_keys_path) {
+        rc = portal_keys_load(o->portal_keys_path, pk, &srv_g.pubkey, err, errlen) ? 1 : 0;
+    } else {
+        sign_key *k = sign_key_load(o->key_path, err, errlen);
+        if (k) portal_keys_derive(k, pk);
+        sign_key_free(k);
+        rc = !k || file_read(o->pub_path, 4096, &srv_g.pubkey, NULL, err, errlen) ? 1 : 0;
+    }
+    memcpy(srv_g.keys->code_key, pk->code, 32);
+    memcpy(srv_g.keys->addr_key, pk->address, 32);
+    memcpy(srv_g.keys->audit_key, pk->audit, 32);
+    sodium_free(pk); /* wipes it */
+    return rc;
 }
 
 /* the register, opened once here (migrates it to this version's schema, e.g. the agent table);

@@ -31,7 +31,7 @@ B
 test_expect_success 'bash: complete -p names the function; commands, verbs, options, IDs, values, files' '
     bash --norc --noprofile bash-drive "$COMP/klartext.bash" >out 2>&1; cat out &&
     sed -n 1p out | grep_q "^complete -F _klartext klartext" &&
-    sed -n 2p out | grep_q "^agent assess audit db demo exposure help incident init log notify org purge report scan serve status subjects verify version $" &&
+    sed -n 2p out | grep_q "^agent assess audit db demo exposure help incident init keys log notify org purge report scan serve status subjects verify version $" &&
     [ "$(sed -n 3p out)" = "incident " ] &&
     [ "$(sed -n 4p out)" = "event list new publish show update " ] &&
     sed -n 5p out | grep_q "all --db --help --ids --json --utc" &&
@@ -70,7 +70,7 @@ test_expect_success 'zsh: compinit registers _klartext; commands, verbs, IDs, va
     command -v zsh >/dev/null || { echo "zsh is not installed (./run deps test)"; exit 1; }
     zsh -f zsh-drive "$COMP" >out 2>&1; cat out &&
     [ "$(sed -n 1p out)" = "registered: _klartext" ] &&
-    sed -n 2p out | grep_q "^agent assess audit db demo exposure help incident init log notify org purge report scan serve status subjects verify version $" &&
+    sed -n 2p out | grep_q "^agent assess audit db demo exposure help incident init keys log notify org purge report scan serve status subjects verify version $" &&
     [ "$(sed -n 3p out)" = "event list new publish show update " ] &&
     [ "$(sed -n 4p out)" = "2026-0001 2026-0002 " ] && [ "$(sed -n 5p out)" = "de en " ] &&
     [ "$(sed -n 6p out)" = "<files -/> " ] && [ "$(sed -n 7p out)" = "<files > " ] &&
