@@ -3,7 +3,7 @@
 # `klartext scan --threads 2` on the same file, and `klartext scan merge` alone.
 #   bench/dask.sh [SIZE] [MERGE_PARTS] [PEOPLE_PER_PART]     defaults: 2G 64 100000
 # Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
-# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half.
+# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half, BENCH_KLARTEXT (build/klartext) the binary.
 # The scan half: bench/out/access-SIZE-SEED.log (as bench/run.sh makes it); both answers are
 # checked against the true answer. The merge half: a `gen --pairs` log with PARTS x PEOPLE/0.79
 # lines (every line a new (person, viewer) pair) cut into PARTS byte ranges, each scanned into a
@@ -17,7 +17,7 @@ PARTS=${2:-64}
 PEOPLE=${3:-100000}
 SEED=${BENCH_SEED:-1}
 RUNS=${BENCH_RUNS:-3}
-KT=$PWD/build/klartext
+KT=${BENCH_KLARTEXT:-$PWD/build/klartext}
 mkdir -p "$OUT"
 [ -x "$KT" ] || { echo "bench: build/klartext not built (make)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time not found (apt-get install time)"; exit 1; }
