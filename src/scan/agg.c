@@ -1005,44 +1005,56 @@ static int merge_fields(scan_result *c, struct mcur *cur, size_t n, char *err, s
     return 0;
 }
 
-static int cmp_rsubj(const struct rsubj *a, const struct rsubj *b)
+/* A heap node: an input and its next subject's prefix key, kept here so that most comparisons
+ * read only the heap. Order: the next subject, then the input's place (so that equal subjects
+ * come out in input order). */
+struct hnode {
+    uint64_t pre;
+    struct mcur *c;
+};
+
+static inline const struct rsubj *cur_subj(const struct mcur *c)
 {
-    if (a->pre != b->pre) return a->pre < b->pre ? -1 : 1;
-    return strcmp(a->id, b->id);
+    return &c->r->subj[c->s];
 }
 
-/* heap order: the next subject, then the input's place (so that equal subjects come out in
- * input order) */
-static int cur_before(const struct mcur *x, const struct mcur *y)
+static inline int node_before(const struct hnode *x, const struct hnode *y)
 {
-    int c = cmp_rsubj(&x->r->subj[x->s], &y->r->subj[y->s]);
-    return c ? c < 0 : x < y;
+    if (x->pre != y->pre) return x->pre < y->pre;
+    int c = strcmp(cur_subj(x->c)->id, cur_subj(y->c)->id);
+    return c ? c < 0 : x->c < y->c;
 }
 
-static void heap_down(struct mcur **h, size_t n, size_t i)
+static void heap_down(struct hnode *h, size_t n, size_t i)
 {
-    struct mcur *t = h[i];
+    struct hnode t = h[i];
     for (;;) {
         size_t l = 2 * i + 1;
         if (l >= n) break;
-        if (l + 1 < n && cur_before(h[l + 1], h[l])) l++;
-        if (!cur_before(h[l], t)) break;
+        if (l + 1 < n && node_before(&h[l + 1], &h[l])) l++;
+        if (!node_before(&h[l], &t)) break;
         h[i] = h[l];
         i = l;
     }
     h[i] = t;
 }
 
-static void heap_up(struct mcur **h, size_t i)
+static void heap_up(struct hnode *h, size_t i)
 {
-    struct mcur *t = h[i];
+    struct hnode t = h[i];
     while (i) {
         size_t p = (i - 1) / 2;
-        if (!cur_before(t, h[p])) break;
+        if (!node_before(&t, &h[p])) break;
         h[i] = h[p];
         i = p;
     }
     h[i] = t;
+}
+
+/* node n holds the same subject as the top */
+static inline int node_same(const struct hnode *n, const struct hnode *top)
+{
+    return n->pre == top->pre && !strcmp(cur_subj(n->c)->id, cur_subj(top->c)->id);
 }
 
 /* the merged subject's pages: the inputs' sorted lists, their union sorted */
@@ -1170,7 +1182,7 @@ static void cur_give_back(struct mcur *cur)
 /* every input's subjects, pages and pairs into c, in one pass */
 static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
 {
-    size_t ns = 0, np = 0, npr = 0, maxm = 0, hn = 0;
+    size_t ns = 0, np = 0, npr = 0, hn = 0;
     for (size_t i = 0; i < n; i++) {
         ns += cur[i].r->nsubj;
         np += cur[i].r->npages;
@@ -1184,28 +1196,49 @@ static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
     for (size_t i = 0; i < n; i++)
         if (!cur[i].r->pst && cur[i].r->npairs) pst = 0;
     if (pst) c->pst = xmalloc((npr + 1) * sizeof *c->pst);
-    struct mcur **h = xmalloc((n + 1) * sizeof *h), **grp = xmalloc((n + 1) * sizeof *grp);
+    struct hnode *h = xmalloc((n + 1) * sizeof *h);
+    struct mcur **grp = xmalloc((n + 1) * sizeof *grp);
     size_t *u = xmalloc((n + 1) * sizeof *u), *e = xmalloc((n + 1) * sizeof *e);
     for (size_t i = 0; i < n; i++)
         if (cur[i].r->nsubj) {
-            h[hn] = &cur[i];
+            h[hn].c = &cur[i];
+            h[hn].pre = cur_subj(&cur[i])->pre;
             heap_up(h, hn++);
         }
     while (hn) {
-        size_t m = 0;
-        do {
-            grp[m++] = h[0];
-            h[0] = h[--hn];
-            if (hn) heap_down(h, hn, 0);
-        } while (hn && !cmp_rsubj(&h[0]->r->subj[h[0]->s], &grp[0]->r->subj[grp[0]->s]));
-        if (m > maxm) maxm = m;
+        /* is the top's subject in other inputs too? Then the second in heap order, one of the
+         * top's children, has it */
+        size_t m = 1, q = 0;
+        grp[0] = h[0].c;
+        for (size_t i = 1; i < hn && i <= 2; i++)
+            if (node_same(&h[i], &h[0])) grp[m++] = h[i].c;
+        if (m > 1) { /* pop them all, in input order */
+            struct hnode top = h[0];
+            m = 0;
+            do {
+                grp[m++] = h[0].c;
+                h[0] = h[--hn];
+                if (hn) heap_down(h, hn, 0);
+            } while (hn && node_same(&h[0], &top));
+            q = 1;
+        }
         merge_subject(c, grp, m, steal, u, e);
         for (size_t j = 0; j < m; j++) {
             struct mcur *t = grp[j];
             t->s++;
             if (steal && !(t->s & 4095)) cur_give_back(t);
-            if (t->s < t->r->nsubj) {
-                h[hn] = t;
+            int more = t->s < t->r->nsubj;
+            if (!q) { /* the top advances in place */
+                if (more) {
+                    h[0].pre = cur_subj(t)->pre;
+                    heap_down(h, hn, 0);
+                } else {
+                    h[0] = h[--hn];
+                    if (hn) heap_down(h, hn, 0);
+                }
+            } else if (more) {
+                h[hn].c = t;
+                h[hn].pre = cur_subj(t)->pre;
                 heap_up(h, hn++);
             }
         }
