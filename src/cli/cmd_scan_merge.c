@@ -207,6 +207,25 @@ static int blame(char **pos, uint32_t ta, uint32_t tb, const char *err)
     return kt_error(2, "%s", err);
 }
 
+/* the CSV's rows are formatted on every core (the partials' scans may have used one) */
+static int csv_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+static int write_csv(const scan_result *res, struct out *csv, const char *path)
+{
+    char err[1024];
+    if (scan_write_csv_threads(res, out_stream(csv), csv_threads())) {
+        int e = errno;
+        out_abort(csv);
+        return kt_error(1, "cannot write '%s': %s", path, strerror(e));
+    }
+    if (out_commit(csv, err, sizeof err)) return kt_error(1, "%s", err);
+    return 0;
+}
+
 struct merge_out {
     const char *csv, *part;
     struct out csv_out, part_out;
@@ -233,11 +252,12 @@ static int finish(scan_partial *p, char **pos, const scan_rule *rule, struct mer
     scan_summary_format(res, summary, sizeof summary);
     fputs(summary, stderr);
     int rc = 0;
-    if (m->csv) rc = scan_cli_write_csv(res, &m->csv_out, m->csv);
+    if (m->csv) rc = write_csv(res, &m->csv_out, m->csv);
     if (!rc && m->have_inc)
         rc = scan_cli_store(m->r, &m->inc, rule, res, !!(flags & SCAN_PARTIAL_KEEP_VIEWERS),
                             !!(flags & SCAN_PARTIAL_CHECK_ALL));
-    if (!rc && !m->csv && !m->have_inc && scan_write_csv(res, stdout)) rc = kt_error(1, "cannot write the CSV");
+    if (!rc && !m->csv && !m->have_inc && scan_write_csv_threads(res, stdout, csv_threads()))
+        rc = kt_error(1, "cannot write the CSV");
     scan_result_free(res);
     return rc;
 }

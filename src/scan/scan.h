@@ -117,6 +117,8 @@ void scan_result_free(scan_result *r);
 /* The exposure CSV of docs/rules.md (header + one row per person, sorted). 0, or -1 on a write
  * error (errno set). */
 int scan_write_csv(const scan_result *r, FILE *f);
+/* the same with the rows formatted by that many threads (< 1: the scan's threads) */
+int scan_write_csv_threads(const scan_result *r, FILE *f, int threads);
 /* The closing summary (several lines, each ending in '\n'; truncated to len). Lines read,
  * parsed in full, matched, malformed (+ the first ten with file:line and reason), odd
  * requests, people, views, records, bytes, seconds, MB/s, and lost files (keep_going). */
