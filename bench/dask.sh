@@ -54,6 +54,10 @@ if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
     run "klartext-dask (2 workers)" /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
         --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log"
     check "klartext-dask" "$truth" "$OUT/dask.csv"
+    echo "  where the time goes (one more run, KLARTEXT_DASK_TIMES=1: seconds since the client started):"
+    KLARTEXT_DASK_TIMES=1 /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
+        --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log" \
+        2>&1 >/dev/null | sed -n 's/^klartext-dask: \([0-9.]* s \)/    \1/p'
     awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$bytes" 'BEGIN {
         printf "klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x)\n",
                b / 1e6 / k, b / 1e6 / d, d / k }'
