@@ -3,7 +3,7 @@
 # `klartext scan --threads 2` on the same file, and `klartext scan merge` alone.
 #   bench/dask.sh [SIZE] [MERGE_PARTS] [PEOPLE_PER_PART]     defaults: 2G 64 100000
 # Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
-# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half.
+# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half, BENCH_KLARTEXT (build/klartext) the binary.
 # The scan half: bench/out/access-SIZE-SEED.log (as bench/run.sh makes it); both answers are
 # checked against the true answer. The merge half: a `gen --pairs` log with PARTS x PEOPLE/0.79
 # lines (every line a new (person, viewer) pair) cut into PARTS byte ranges, each scanned into a
@@ -17,7 +17,7 @@ PARTS=${2:-64}
 PEOPLE=${3:-100000}
 SEED=${BENCH_SEED:-1}
 RUNS=${BENCH_RUNS:-3}
-KT=$PWD/build/klartext
+KT=${BENCH_KLARTEXT:-$PWD/build/klartext}
 mkdir -p "$OUT"
 [ -x "$KT" ] || { echo "bench: build/klartext not built (make)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time not found (apt-get install time)"; exit 1; }
@@ -54,6 +54,10 @@ if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
     run "klartext-dask (2 workers)" /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
         --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log"
     check "klartext-dask" "$truth" "$OUT/dask.csv"
+    echo "  where the time goes (one more run, KLARTEXT_DASK_TIMES=1: seconds since the client started):"
+    KLARTEXT_DASK_TIMES=1 /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
+        --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log" \
+        2>&1 >/dev/null | sed -n 's/^klartext-dask: \([0-9.]* s \)/    \1/p'
     awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$bytes" 'BEGIN {
         printf "klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x)\n",
                b / 1e6 / k, b / 1e6 / d, d / k }'

@@ -5,9 +5,11 @@
 #include "util/file.h"
 #include "util/xalloc.h"
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char merge_usage[] =
     "klartext scan merge --rule RULE [--incident ID] [--csv FILE|-] [--partial FILE] [--viewer-key KEY] PART...";
@@ -20,14 +22,16 @@ static const char merge_desc[] =
 
 #define PART_MAX ((size_t)1 << 40)
 
-/* Partials are merged as they are read, like a binary counter: a merged pair of the same
- * weight is merged again, so each pair is copied about log2(partials) times and memory holds
- * about what the results hold, whatever the number of partials. */
-struct stack {
-    scan_partial *p[64];
-    unsigned w[64];
-    int n;
-};
+/* Partials are read, checksummed and parsed by reader threads ahead of the merge, in argument
+ * order, at most READ_AHEAD bytes of files ahead of it. The merge takes them in batches: a batch
+ * grows until it holds as many bytes as the merged result so far (at least BATCH_MIN), and is
+ * merged with the result in one k-way merge. So each pair is copied about twice at most, and
+ * memory holds about twice the result (people and pairs) plus BATCH_MIN and READ_AHEAD,
+ * whatever the number of partials. KLARTEXT_MERGE_BATCH=N (bytes) sets BATCH_MIN, for tests of
+ * many small batches. */
+#define BATCH_MIN ((size_t)512 << 20)
+#define READ_AHEAD ((size_t)256 << 20)
+#define READERS_MAX 4
 
 /* what every partial must agree on: the first's key id and flags, the rule, the given key */
 struct expect {
@@ -37,61 +41,84 @@ struct expect {
     uint32_t flags;
 };
 
-static int push(struct stack *s, scan_partial *p, const char *name)
-{
+/* one partial as a reader left it */
+struct slot {
+    scan_partial *p;
+    size_t len; /* the file's bytes */
+    int frc; /* file_read's result, or -1: not a readable partial (err) */
+    int done;
     char err[1024];
-    s->p[s->n] = p;
-    s->w[s->n++] = 1;
-    while (s->n >= 2 && s->w[s->n - 1] == s->w[s->n - 2]) {
-        scan_partial *acc = s->p[s->n - 2];
-        if (scan_partial_merge(&acc, s->p[s->n - 1], err, sizeof err)) {
-            s->n -= 2;
-            return kt_error(2, "cannot merge '%s': %s", name, err);
-        }
-        s->n--;
-        s->p[s->n - 1] = acc;
-        s->w[s->n - 1] *= 2;
-    }
-    return 0;
-}
+};
 
-/* everything on the stack merged into one (NULL when empty); 0 or the exit code */
-static int collapse(struct stack *s, scan_partial **out)
-{
-    char err[1024];
-    scan_partial *acc = NULL;
-    while (s->n > 0) {
-        scan_partial *top = s->p[--s->n];
-        if (!acc) acc = top;
-        else if (scan_partial_merge(&top, acc, err, sizeof err)) return kt_error(2, "cannot merge: %s", err);
-        else acc = top;
-    }
-    *out = acc;
-    return 0;
-}
+struct feed {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char **pos;
+    int npos, next; /* next: the first partial no reader has taken */
+    int stop, nthreads;
+    size_t ahead; /* bytes read and not yet taken by the merge */
+    struct slot *slot;
+};
 
-static void stack_free(struct stack *s)
+/* partial i read and parsed into its slot */
+static void read_one(struct feed *f, int i)
 {
-    while (s->n > 0) scan_partial_free(s->p[--s->n]);
-}
-
-/* one PART read and checked against e; NULL and *rc */
-static scan_partial *read_part(const char *path, uint32_t tag, struct expect *e, int *rc)
-{
-    char err[1024], *data;
-    size_t len;
-    int frc = file_read(path, PART_MAX, &data, &len, err, sizeof err);
-    if (frc) {
-        *rc = kt_error(file_exit_code(frc), "%s", err);
-        return NULL;
-    }
-    scan_partial *p = scan_partial_read(data, len, tag, err, sizeof err);
+    struct slot *s = &f->slot[i];
+    char *data = NULL;
+    size_t len = 0;
+    s->frc = file_read(f->pos[i], PART_MAX, &data, &len, s->err, sizeof s->err);
+    if (!s->frc && !(s->p = scan_partial_read(data, len, (uint32_t)i, s->err, sizeof s->err))) s->frc = -1;
     free(data);
-    const char *why = NULL;
-    if (!p) {
-        *rc = kt_error(2, "'%s': %s", path, err);
+    pthread_mutex_lock(&f->mu);
+    s->len = len;
+    s->done = 1;
+    f->ahead += len;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+static void *reader(void *arg)
+{
+    struct feed *f = arg;
+    for (;;) {
+        pthread_mutex_lock(&f->mu);
+        while (!f->stop && f->next < f->npos && f->ahead >= READ_AHEAD) pthread_cond_wait(&f->cv, &f->mu);
+        int i = f->stop ? f->npos : f->next;
+        if (i < f->npos) f->next++;
+        pthread_mutex_unlock(&f->mu);
+        if (i >= f->npos) return NULL;
+        read_one(f, i);
+    }
+}
+
+/* partial i as its reader left it (waits for it) */
+static struct slot *take(struct feed *f, int i)
+{
+    if (!f->nthreads) read_one(f, i); /* no reader thread could start: read it here */
+    pthread_mutex_lock(&f->mu);
+    while (!f->slot[i].done) pthread_cond_wait(&f->cv, &f->mu);
+    f->ahead -= f->slot[i].len;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    return &f->slot[i];
+}
+
+/* partial i checked against e; NULL and *rc */
+static scan_partial *check_part(struct feed *f, int i, struct expect *e, int *rc)
+{
+    struct slot *s = take(f, i);
+    const char *path = f->pos[i];
+    scan_partial *p = s->p;
+    s->p = NULL;
+    if (s->frc > 0) {
+        *rc = kt_error(file_exit_code(s->frc), "%s", s->err);
         return NULL;
     }
+    if (!p) {
+        *rc = kt_error(2, "'%s': %s", path, s->err);
+        return NULL;
+    }
+    const char *why = NULL;
     if (memcmp(scan_partial_digest(p), e->digest, 32)) why = "is a partial of another rule";
     else if (e->have_key && memcmp(scan_partial_key_id(p), e->key_id, SCAN_KEY_ID_LEN))
         why = e->have_first ? "was made with another viewer key than the partials before it"
@@ -112,17 +139,63 @@ static scan_partial *read_part(const char *path, uint32_t tag, struct expect *e,
     return p;
 }
 
+/* the batch merged into *acc; 0 or the exit code (names the batch's first and last) */
+static int merge_batch(scan_partial **acc, scan_partial **batch, int nb, char **pos, int last)
+{
+    char err[1024];
+    if (!scan_partial_merge_many(acc, batch, (size_t)nb, err, sizeof err)) return 0;
+    return kt_error(2, "cannot merge '%s' to '%s': %s", pos[last - nb + 1], pos[last], err);
+}
+
+static int readers_start(struct feed *f, pthread_t *th)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = cpus < 1 ? 1 : cpus > READERS_MAX ? READERS_MAX : (int)cpus, started = 0;
+    if (n > f->npos) n = f->npos;
+    for (int t = 0; t < n; t++)
+        if (!pthread_create(&th[t], NULL, reader, f)) started++;
+    f->nthreads = started;
+    return started;
+}
+
+static void readers_stop(struct feed *f, pthread_t *th, int n)
+{
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    for (int t = 0; t < n; t++) pthread_join(th[t], NULL);
+    for (int i = 0; i < f->npos; i++) scan_partial_free(f->slot[i].p);
+}
+
 /* every PART read and merged into *out; 0 or the exit code */
 static int read_all(char **pos, int npos, struct expect *e, scan_partial **out)
 {
-    struct stack s = {0};
-    int rc = 0;
+    struct feed f = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .pos = pos, .npos = npos};
+    f.slot = xcalloc((size_t)npos + 1, sizeof *f.slot);
+    scan_partial **batch = xcalloc((size_t)npos + 1, sizeof *batch), *acc = NULL;
+    pthread_t th[READERS_MAX];
+    int nth = readers_start(&f, th), nb = 0, rc = 0;
+    const char *env = getenv("KLARTEXT_MERGE_BATCH");
+    size_t bytes = 0, least = env && *env ? (size_t)strtoull(env, NULL, 10) : BATCH_MIN, budget = least;
     for (int i = 0; i < npos && !rc; i++) {
-        scan_partial *p = read_part(pos[i], (uint32_t)i, e, &rc);
-        if (p) rc = push(&s, p, pos[i]);
+        scan_partial *p = check_part(&f, i, e, &rc);
+        if (!p) break;
+        batch[nb++] = p;
+        bytes += scan_partial_bytes(p);
+        if (bytes < budget && i + 1 < npos) continue;
+        rc = merge_batch(&acc, batch, nb, pos, i);
+        nb = 0;
+        bytes = 0;
+        size_t held = acc ? scan_partial_bytes(acc) : 0;
+        budget = held > least ? held : least;
     }
-    if (!rc) rc = collapse(&s, out);
-    stack_free(&s);
+    readers_stop(&f, th, nth);
+    for (int k = 0; k < nb; k++) scan_partial_free(batch[k]);
+    free(batch);
+    free(f.slot);
+    if (rc) scan_partial_free(acc);
+    else *out = acc;
     return rc;
 }
 
@@ -132,6 +205,25 @@ static int blame(char **pos, uint32_t ta, uint32_t tb, const char *err)
     if (ta != UINT32_MAX && ta == tb) return kt_error(2, "'%s' %s", pos[ta], err);
     if (ta != UINT32_MAX) return kt_error(2, "'%s' and '%s' %s", pos[ta < tb ? ta : tb], pos[ta < tb ? tb : ta], err);
     return kt_error(2, "%s", err);
+}
+
+/* the CSV's rows are formatted on every core (the partials' scans may have used one) */
+static int csv_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+static int write_csv(const scan_result *res, struct out *csv, const char *path)
+{
+    char err[1024];
+    if (scan_write_csv_threads(res, out_stream(csv), csv_threads())) {
+        int e = errno;
+        out_abort(csv);
+        return kt_error(1, "cannot write '%s': %s", path, strerror(e));
+    }
+    if (out_commit(csv, err, sizeof err)) return kt_error(1, "%s", err);
+    return 0;
 }
 
 struct merge_out {
@@ -160,11 +252,12 @@ static int finish(scan_partial *p, char **pos, const scan_rule *rule, struct mer
     scan_summary_format(res, summary, sizeof summary);
     fputs(summary, stderr);
     int rc = 0;
-    if (m->csv) rc = scan_cli_write_csv(res, &m->csv_out, m->csv);
+    if (m->csv) rc = write_csv(res, &m->csv_out, m->csv);
     if (!rc && m->have_inc)
         rc = scan_cli_store(m->r, &m->inc, rule, res, !!(flags & SCAN_PARTIAL_KEEP_VIEWERS),
                             !!(flags & SCAN_PARTIAL_CHECK_ALL));
-    if (!rc && !m->csv && !m->have_inc && scan_write_csv(res, stdout)) rc = kt_error(1, "cannot write the CSV");
+    if (!rc && !m->csv && !m->have_inc && scan_write_csv_threads(res, stdout, csv_threads()))
+        rc = kt_error(1, "cannot write the CSV");
     scan_result_free(res);
     return rc;
 }

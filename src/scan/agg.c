@@ -932,246 +932,402 @@ void scan_viewer_key_id(const unsigned char key[SCAN_KEY_LEN], unsigned char id[
 }
 
 /* ---- merge ----
- * steal: a and b are about to be freed: adopt their strings instead of copying them */
-static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen);
+ * One k-way merge of any number of results: a heap over the inputs' next subjects (each
+ * input's subjects are in id order), so every subject, page and pair is copied once, and each
+ * merged subject's range of pairs and viewer counts are known as it is written (no re-index).
+ * steal: the inputs are about to be freed: their strings are adopted instead of copied, and
+ * what the merge has read of their arrays is given back to the kernel as it goes. */
+struct mcur {
+    scan_result *r;
+    size_t s; /* the next subject */
+    int ident; /* the field map is the identity */
+    int map[SCAN_MAX_FIELDS]; /* the input's field bits -> the merged result's */
+    struct behind g[4];
+};
+
+static scan_result *res_merge_many(scan_result **in, size_t n, int steal, char *err, size_t errlen);
 
 scan_result *scan_result_merge(const scan_result *a, const scan_result *b, char *err, size_t errlen)
 {
-    return res_merge((scan_result *)a, (scan_result *)b, 0, err, errlen);
+    scan_result *in[2] = {(scan_result *)a, (scan_result *)b};
+    return res_merge_many(in, 2, 0, err, errlen);
+}
+
+scan_result *res_merge_all(scan_result **in, size_t n, char *err, size_t errlen)
+{
+    scan_result *c = res_merge_many(in, n, 1, err, errlen);
+    for (size_t i = 0; i < n; i++) scan_result_free(in[i]);
+    return c;
 }
 
 scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t errlen)
 {
-    scan_result *c = res_merge(a, b, 1, err, errlen);
-    scan_result_free(a);
-    scan_result_free(b);
-    return c;
+    scan_result *in[2] = {a, b};
+    return res_merge_all(in, 2, err, errlen);
 }
 
-/* a string of a or b for the merged result c: adopted as it is when stealing, else copied */
+/* a string of an input for the merged result c: adopted as it is when stealing, else copied */
 static char *mdup(scan_result *c, int steal, const char *s)
 {
     return steal ? (char *)s : arena_dup(&c->ar, s, strlen(s));
 }
 
-/* the union of the field names; ma[i] / mb[j] map a's and b's field bits to c's */
-static int merge_fields(scan_result *c, const scan_result *a, const scan_result *b, int steal, int *ma, int *mb,
-                        char *err, size_t errlen)
+/* the union of the field names, each input's map to it; 0, or -1 + err over SCAN_MAX_FIELDS */
+static int merge_fields(scan_result *c, struct mcur *cur, size_t n, char *err, size_t errlen)
 {
-    int i = 0, j = 0, n = 0;
-    while (i < a->nfields || j < b->nfields) {
-        int cmp = i >= a->nfields ? 1 : j >= b->nfields ? -1 : strcmp(a->fieldnames[i], b->fieldnames[j]);
-        if (n >= SCAN_MAX_FIELDS)
+    size_t total = 0, u = 0;
+    for (size_t i = 0; i < n; i++) total += (size_t)cur[i].r->nfields;
+    const char **all = xmalloc((total + 1) * sizeof *all);
+    for (size_t i = 0; i < n; i++)
+        for (int f = 0; f < cur[i].r->nfields; f++) all[u++] = cur[i].r->fieldnames[f];
+    if (total > 1) qsort(all, total, sizeof *all, cmp_cstr);
+    int nf = 0;
+    for (size_t k = 0; k < total; k++) {
+        if (nf && !strcmp(all[k], c->fieldnames[nf - 1])) continue;
+        if (nf >= SCAN_MAX_FIELDS) {
+            free(all);
             return err_set(err, errlen, "cannot merge: more than %d distinct field names", SCAN_MAX_FIELDS);
-        const char *nm = cmp <= 0 ? a->fieldnames[i] : b->fieldnames[j];
-        c->fieldnames[n] = mdup(c, steal, nm);
-        if (cmp <= 0) ma[i++] = n;
-        if (cmp >= 0) mb[j++] = n;
-        n++;
+        }
+        c->fieldnames[nf++] = all[k];
     }
-    c->nfields = n;
+    free(all);
+    c->nfields = nf;
+    for (size_t i = 0; i < n; i++) { /* both lists sorted: one walk */
+        int k = 0;
+        cur[i].ident = 1;
+        for (int f = 0; f < cur[i].r->nfields; f++) {
+            while (strcmp(c->fieldnames[k], cur[i].r->fieldnames[f])) k++;
+            cur[i].map[f] = k;
+            if (k != f) cur[i].ident = 0;
+        }
+    }
+    for (int k = 0; k < nf; k++) c->fieldnames[k] = arena_dup(&c->ar, c->fieldnames[k], strlen(c->fieldnames[k]));
     return 0;
 }
 
-/* the sorted union of two subjects' page lists, appended to c->pages at *pg */
-static void merge_pages(scan_result *c, int steal, const char *const *pa, size_t npa, const char *const *pb, size_t npb,
-                        size_t *pg)
+/* A heap node: an input and its next subject's prefix key, kept here so that most comparisons
+ * read only the heap. Order: the next subject, then the input's place (so that equal subjects
+ * come out in input order). */
+struct hnode {
+    uint64_t pre;
+    struct mcur *c;
+};
+
+static inline const struct rsubj *cur_subj(const struct mcur *c)
 {
-    size_t u = 0, v = 0;
-    while (u < npa || v < npb) {
-        int pc = u >= npa ? 1 : v >= npb ? -1 : strcmp(pa[u], pb[v]);
-        const char *s = pc <= 0 ? pa[u] : pb[v];
-        c->pages[(*pg)++] = mdup(c, steal, s);
-        if (pc <= 0) u++;
-        if (pc >= 0) v++;
+    return &c->r->subj[c->s];
+}
+
+static inline int node_before(const struct hnode *x, const struct hnode *y)
+{
+    if (x->pre != y->pre) return x->pre < y->pre;
+    int c = strcmp(cur_subj(x->c)->id, cur_subj(y->c)->id);
+    return c ? c < 0 : x->c < y->c;
+}
+
+static void heap_down(struct hnode *h, size_t n, size_t i)
+{
+    struct hnode t = h[i];
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n) break;
+        if (l + 1 < n && node_before(&h[l + 1], &h[l])) l++;
+        if (!node_before(&h[l], &t)) break;
+        h[i] = h[l];
+        i = l;
+    }
+    h[i] = t;
+}
+
+static void heap_up(struct hnode *h, size_t i)
+{
+    struct hnode t = h[i];
+    while (i) {
+        size_t p = (i - 1) / 2;
+        if (!node_before(&t, &h[p])) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = t;
+}
+
+/* node n holds the same subject as the top */
+static inline int node_same(const struct hnode *n, const struct hnode *top)
+{
+    return n->pre == top->pre && !strcmp(cur_subj(n->c)->id, cur_subj(top->c)->id);
+}
+
+/* the merged subject's pages: the inputs' sorted lists, their union sorted */
+static void merge_pages(scan_result *c, struct mcur **grp, size_t m, int steal)
+{
+    size_t at = c->npages;
+    for (size_t j = 0; j < m; j++) {
+        const scan_result *r = grp[j]->r;
+        const struct rsubj *s = &r->subj[grp[j]->s];
+        memcpy(c->pages + c->npages, r->pages + s->page_off, s->npages * sizeof *c->pages);
+        c->npages += s->npages;
+    }
+    if (m > 1 && c->npages - at > 1) {
+        qsort(c->pages + at, c->npages - at, sizeof *c->pages, cmp_cstr);
+        size_t w = at + 1;
+        for (size_t k = at + 1; k < c->npages; k++)
+            if (strcmp(c->pages[k], c->pages[w - 1])) c->pages[w++] = c->pages[k];
+        c->npages = w;
+    }
+    if (!steal)
+        for (size_t k = at; k < c->npages; k++) c->pages[k] = mdup(c, 0, c->pages[k]);
+}
+
+/* one input's pairs of the subject, as they are */
+static void copy_pairs(scan_result *c, const struct mcur *cur, uint32_t k, int steal)
+{
+    const scan_result *r = cur->r;
+    const struct rsubj *s = &r->subj[cur->s];
+    struct apair *o = c->pairs + c->npairs;
+    memcpy(o, r->pairs + s->pair_off, s->npairs * sizeof *o);
+    for (uint32_t i = 0; i < s->npairs; i++) o[i].subj = k;
+    if (c->pst) {
+        struct pstat *os = c->pst + c->npairs;
+        memcpy(os, r->pst + s->pair_off, s->npairs * sizeof *os);
+        if (!steal)
+            for (uint32_t i = 0; i < s->npairs; i++)
+                if (os[i].raw) os[i].raw = mdup(c, 0, os[i].raw);
+    }
+    c->npairs += s->npairs;
+}
+
+/* the merged subject k's pairs from m inputs: by hash, the statistics of equal ones combined
+ * (the identity from the first input that has it) */
+static void merge_pairs(scan_result *c, struct mcur **grp, size_t m, uint32_t k, int steal, size_t *u, size_t *e)
+{
+    for (size_t j = 0; j < m; j++) {
+        const struct rsubj *s = &grp[j]->r->subj[grp[j]->s];
+        u[j] = s->pair_off;
+        e[j] = (size_t)s->pair_off + s->npairs;
+    }
+    for (;;) {
+        const struct apair *best = NULL;
+        for (size_t j = 0; j < m; j++)
+            if (u[j] < e[j] && (!best || memcmp(grp[j]->r->pairs[u[j]].h, best->h, SCAN_HASH_LEN) < 0))
+                best = &grp[j]->r->pairs[u[j]];
+        if (!best) break;
+        struct apair *o = &c->pairs[c->npairs];
+        struct pstat *os = c->pst ? &c->pst[c->npairs] : NULL;
+        *o = *best;
+        o->subj = k;
+        if (os) {
+            os->views = 0;
+            os->first = INT64_MAX;
+            os->last = INT64_MIN;
+            os->raw = NULL;
+        }
+        for (size_t j = 0; j < m; j++) {
+            if (u[j] >= e[j] || memcmp(grp[j]->r->pairs[u[j]].h, o->h, SCAN_HASH_LEN)) continue;
+            const struct pstat *p = os ? &grp[j]->r->pst[u[j]] : NULL;
+            u[j]++;
+            if (!p) continue;
+            os->views += p->views;
+            if (p->first < os->first) os->first = p->first;
+            if (p->last > os->last) os->last = p->last;
+            if (!os->raw && p->raw) os->raw = mdup(c, steal, p->raw);
+        }
+        c->npairs++;
     }
 }
 
-static int cmp_rsubj(const struct rsubj *a, const struct rsubj *b)
+/* the merged subject from the m inputs whose next subject it is (in input order) */
+static void merge_subject(scan_result *c, struct mcur **grp, size_t m, int steal, size_t *u, size_t *e)
 {
-    if (a->pre != b->pre) return a->pre < b->pre ? -1 : 1;
-    return strcmp(a->id, b->id);
-}
-
-/* the subjects (merge-join on the id) with their pages; ia[x] / ib[y] map a's and b's subject
- * indexes to c's (the caller frees both) */
-static void merge_subjects(scan_result *c, const scan_result *a, const scan_result *b, int steal, const int *ma,
-                           const int *mb, uint32_t **iap, uint32_t **ibp)
-{
-    size_t na = a->nsubj, nb = b->nsubj, x = 0, y = 0, k = 0, pg = 0;
-    uint32_t *ia = xmalloc((na + 1) * sizeof *ia), *ib = xmalloc((nb + 1) * sizeof *ib);
-    c->subj = xcalloc(na + nb + 1, sizeof *c->subj);
-    c->pages = xcalloc(a->npages + b->npages + 1, sizeof *c->pages);
-    struct behind g[4] = {{0}};
-    while (x < na || y < nb) {
-        if (steal && !(k & 4095)) { /* a and b are about to be freed */
-            give_back(&g[0], a->subj, x * sizeof *a->subj);
-            give_back(&g[1], b->subj, y * sizeof *b->subj);
-            give_back(&g[2], a->pages, (x < na ? a->subj[x].page_off : a->npages) * sizeof *a->pages);
-            give_back(&g[3], b->pages, (y < nb ? b->subj[y].page_off : b->npages) * sizeof *b->pages);
-        }
-        int cmp = x >= na ? 1 : y >= nb ? -1 : cmp_rsubj(&a->subj[x], &b->subj[y]);
-        struct rsubj *o = &c->subj[k];
-        const struct rsubj *sa = cmp <= 0 ? &a->subj[x] : NULL, *sb = cmp >= 0 ? &b->subj[y] : NULL;
-        const struct rsubj *s0 = sa ? sa : sb;
-        o->id = mdup(c, steal, s0->id);
-        o->pre = s0->pre;
-        o->first = INT64_MAX;
-        o->last = INT64_MIN;
-        o->page_off = (uint32_t)pg;
-        const char *const *pa = sa ? a->pages + sa->page_off : NULL, *const *pb = sb ? b->pages + sb->page_off : NULL;
-        size_t npa = sa ? sa->npages : 0, npb = sb ? sb->npages : 0;
-        if (sa) {
-            o->first = sa->first;
-            o->last = sa->last;
-            o->views += sa->views;
-            o->fields |= remap_bits(sa->fields, ma);
-            ia[x++] = (uint32_t)k;
-        }
-        if (sb) {
-            if (sb->first < o->first) o->first = sb->first;
-            if (sb->last > o->last) o->last = sb->last;
-            o->views += sb->views;
-            o->fields |= remap_bits(sb->fields, mb);
-            ib[y++] = (uint32_t)k;
-        }
-        merge_pages(c, steal, pa, npa, pb, npb, &pg);
-        o->npages = (uint32_t)(pg - o->page_off);
-        k++;
-    }
-    c->nsubj = k;
-    c->npages = pg;
-    *iap = ia;
-    *ibp = ib;
-}
-
-/* c's statistics of pair k from a's pair x and/or b's pair y (-1: not there) */
-static void merge_pstat(scan_result *c, size_t k, const scan_result *a, long x, const scan_result *b, long y, int steal)
-{
-    struct pstat *o = &c->pst[k];
-    o->views = 0;
+    uint32_t k = (uint32_t)c->nsubj;
+    struct rsubj *o = &c->subj[k];
+    const struct rsubj *s0 = &grp[0]->r->subj[grp[0]->s];
+    memset(o, 0, sizeof *o);
+    o->id = mdup(c, steal, s0->id);
+    o->pre = s0->pre;
     o->first = INT64_MAX;
     o->last = INT64_MIN;
-    o->raw = NULL;
-    for (int t = 0; t < 2; t++) {
-        const struct pstat *p = t ? (y >= 0 ? &b->pst[y] : NULL) : (x >= 0 ? &a->pst[x] : NULL);
-        if (!p) continue;
-        o->views += p->views;
-        if (p->first < o->first) o->first = p->first;
-        if (p->last > o->last) o->last = p->last;
-        if (!o->raw && p->raw) o->raw = mdup(c, steal, p->raw);
+    for (size_t j = 0; j < m; j++) {
+        const struct rsubj *s = &grp[j]->r->subj[grp[j]->s];
+        if (s->first < o->first) o->first = s->first;
+        if (s->last > o->last) o->last = s->last;
+        o->views += s->views;
+        o->fields |= grp[j]->ident ? s->fields : remap_bits(s->fields, grp[j]->map);
     }
+    o->page_off = (uint32_t)c->npages;
+    merge_pages(c, grp, m, steal);
+    o->npages = (uint32_t)(c->npages - o->page_off);
+    size_t p0 = c->npairs;
+    if (m == 1) copy_pairs(c, grp[0], k, steal);
+    else merge_pairs(c, grp, m, k, steal, u, e);
+    o->pair_off = (uint32_t)p0;
+    o->npairs = (uint32_t)(c->npairs - p0);
+    if (m == 1) o->signed_in = s0->signed_in;
+    else
+        for (size_t i = p0; i < c->npairs; i++) o->signed_in += c->pairs[i].kind == SCAN_VIEWER_USER;
+    c->nsubj++;
 }
 
-/* the (person, viewer) pairs: subject maps are monotonic, so (mapped subject, hash) order is
- * kept; statistics when both have them */
-static void merge_pairs(scan_result *c, const scan_result *a, const scan_result *b, int steal, const uint32_t *ia,
-                        const uint32_t *ib)
+/* what the merge has read of an input's arrays, back to the kernel */
+static void cur_give_back(struct mcur *cur)
 {
-    size_t x = 0, y = 0, k = 0;
-    c->pairs = xmalloc((a->npairs + b->npairs + 1) * sizeof *c->pairs);
-    if ((a->pst || !a->npairs) && (b->pst || !b->npairs))
-        c->pst = xmalloc((a->npairs + b->npairs + 1) * sizeof *c->pst);
-    struct behind g[4] = {{0}};
-    while (x < a->npairs || y < b->npairs) {
-        if (steal && !(k & 4095)) {
-            give_back(&g[0], a->pairs, x * sizeof *a->pairs);
-            give_back(&g[1], b->pairs, y * sizeof *b->pairs);
-            give_back(&g[2], a->pst, x * sizeof *a->pst);
-            give_back(&g[3], b->pst, y * sizeof *b->pst);
+    const scan_result *r = cur->r;
+    int more = cur->s < r->nsubj;
+    give_back(&cur->g[0], r->subj, cur->s * sizeof *r->subj);
+    give_back(&cur->g[1], r->pages, (more ? r->subj[cur->s].page_off : r->npages) * sizeof *r->pages);
+    size_t pairs = more ? r->subj[cur->s].pair_off : r->npairs;
+    give_back(&cur->g[2], r->pairs, pairs * sizeof *r->pairs);
+    give_back(&cur->g[3], r->pst, pairs * sizeof *r->pst);
+}
+
+/* every input's subjects, pages and pairs into c, in one pass */
+static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
+{
+    size_t ns = 0, np = 0, npr = 0, hn = 0;
+    for (size_t i = 0; i < n; i++) {
+        ns += cur[i].r->nsubj;
+        np += cur[i].r->npages;
+        npr += cur[i].r->npairs;
+    }
+    /* capacity for the worst case; pages never written are never touched */
+    c->subj = xmalloc((ns + 1) * sizeof *c->subj);
+    c->pages = xmalloc((np + 1) * sizeof *c->pages);
+    c->pairs = xmalloc((npr + 1) * sizeof *c->pairs);
+    int pst = 1;
+    for (size_t i = 0; i < n; i++)
+        if (!cur[i].r->pst && cur[i].r->npairs) pst = 0;
+    if (pst) c->pst = xmalloc((npr + 1) * sizeof *c->pst);
+    struct hnode *h = xmalloc((n + 1) * sizeof *h);
+    struct mcur **grp = xmalloc((n + 1) * sizeof *grp);
+    size_t *u = xmalloc((n + 1) * sizeof *u), *e = xmalloc((n + 1) * sizeof *e);
+    for (size_t i = 0; i < n; i++)
+        if (cur[i].r->nsubj) {
+            h[hn].c = &cur[i];
+            h[hn].pre = cur_subj(&cur[i])->pre;
+            heap_up(h, hn++);
         }
-        int cmp;
-        if (x >= a->npairs) cmp = 1;
-        else if (y >= b->npairs) cmp = -1;
-        else {
-            uint32_t s1 = ia[a->pairs[x].subj], s2 = ib[b->pairs[y].subj];
-            cmp = s1 != s2 ? (s1 < s2 ? -1 : 1) : memcmp(a->pairs[x].h, b->pairs[y].h, SCAN_HASH_LEN);
+    while (hn) {
+        /* is the top's subject in other inputs too? Then the second in heap order, one of the
+         * top's children, has it */
+        size_t m = 1, q = 0;
+        grp[0] = h[0].c;
+        for (size_t i = 1; i < hn && i <= 2; i++)
+            if (node_same(&h[i], &h[0])) grp[m++] = h[i].c;
+        if (m > 1) { /* pop them all, in input order */
+            struct hnode top = h[0];
+            m = 0;
+            do {
+                grp[m++] = h[0].c;
+                h[0] = h[--hn];
+                if (hn) heap_down(h, hn, 0);
+            } while (hn && node_same(&h[0], &top));
+            q = 1;
         }
-        c->pairs[k] = cmp <= 0 ? a->pairs[x] : b->pairs[y];
-        c->pairs[k].subj = cmp <= 0 ? ia[a->pairs[x].subj] : ib[b->pairs[y].subj];
-        if (c->pst) merge_pstat(c, k, a, cmp <= 0 ? (long)x : -1, b, cmp >= 0 ? (long)y : -1, steal);
-        k++;
-        if (cmp <= 0) x++;
-        if (cmp >= 0) y++;
+        merge_subject(c, grp, m, steal, u, e);
+        for (size_t j = 0; j < m; j++) {
+            struct mcur *t = grp[j];
+            t->s++;
+            if (steal && !(t->s & 4095)) cur_give_back(t);
+            int more = t->s < t->r->nsubj;
+            if (!q) { /* the top advances in place */
+                if (more) {
+                    h[0].pre = cur_subj(t)->pre;
+                    heap_down(h, hn, 0);
+                } else {
+                    h[0] = h[--hn];
+                    if (hn) heap_down(h, hn, 0);
+                }
+            } else if (more) {
+                h[hn].c = t;
+                h[hn].pre = cur_subj(t)->pre;
+                heap_up(h, hn++);
+            }
+        }
     }
-    c->npairs = k;
-    res_index_pairs(c);
+    free(h);
+    free(grp);
+    free(u);
+    free(e);
+    /* down to what was written (a large block shrinks in place) */
+    c->subj = xrealloc(c->subj, (c->nsubj + 1) * sizeof *c->subj);
+    c->pages = xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
+    c->pairs = xrealloc(c->pairs, (c->npairs + 1) * sizeof *c->pairs);
+    if (c->pst) c->pst = xrealloc(c->pst, (c->npairs + 1) * sizeof *c->pst);
 }
 
-/* views per hour: the sum where both have the hour */
-static void merge_hours(scan_result *c, const scan_result *a, const scan_result *b)
+/* views per hour: the sum where several have the hour */
+static void merge_hours(scan_result *c, struct mcur *cur, size_t n)
 {
-    size_t x = 0, y = 0, k = 0;
-    c->hours = xcalloc(a->nhours + b->nhours + 1, sizeof *c->hours);
-    while (x < a->nhours || y < b->nhours) {
-        int cmp = x >= a->nhours ? 1 : y >= b->nhours ? -1 : cmp_rhour(&a->hours[x], &b->hours[y]);
-        c->hours[k].hour = cmp <= 0 ? a->hours[x].hour : b->hours[y].hour;
-        c->hours[k].views = (cmp <= 0 ? a->hours[x].views : 0) + (cmp >= 0 ? b->hours[y].views : 0);
-        if (cmp <= 0) x++;
-        if (cmp >= 0) y++;
-        k++;
+    size_t total = 0, k = 0;
+    for (size_t i = 0; i < n; i++) total += cur[i].r->nhours;
+    c->hours = xcalloc(total + 1, sizeof *c->hours);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(c->hours + k, cur[i].r->hours, cur[i].r->nhours * sizeof *c->hours);
+        k += cur[i].r->nhours;
     }
-    c->nhours = k;
-}
-
-/* files, samples and run data: the files' counts add up, the longer run and more threads count */
-static void merge_files_and_run(scan_result *c, const scan_result *a, const scan_result *b)
-{
-    for (size_t f = 0; f < a->nfiles; f++) res_add_file(c, &a->files[f]);
-    for (size_t f = 0; f < b->nfiles; f++) res_add_file(c, &b->files[f]);
-    for (size_t s = 0; s < a->nsamples; s++)
-        res_add_sample(c, a->samples[s].file_index, a->samples[s].file, a->samples[s].line, a->samples[s].reason);
-    for (size_t s = 0; s < b->nsamples; s++)
-        res_add_sample(c, b->samples[s].file_index, b->samples[s].file, b->samples[s].line, b->samples[s].reason);
-    c->seconds = a->seconds > b->seconds ? a->seconds : b->seconds;
-    c->threads = a->threads > b->threads ? a->threads : b->threads;
-}
-
-/* frees r's subjects and pages (its pairs keep their subject indexes) */
-static void release_subjects(scan_result *r)
-{
-    free(r->subj);
-    free(r->pages);
-    r->subj = NULL;
-    r->pages = NULL;
-    r->nsubj = r->npages = 0;
-}
-
-static scan_result *res_merge(scan_result *a, scan_result *b, int steal, char *err, size_t errlen)
-{
-    if (memcmp(a->digest, b->digest, 32)) {
-        err_set(err, errlen, "cannot merge partial results of different rules");
-        return NULL;
+    if (n > 1 && total > 1) qsort(c->hours, total, sizeof *c->hours, cmp_rhour);
+    size_t w = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (w && c->hours[w - 1].hour == c->hours[i].hour) c->hours[w - 1].views += c->hours[i].views;
+        else c->hours[w++] = c->hours[i];
     }
-    if (memcmp(a->key_fp, b->key_fp, 8)) {
-        err_set(err, errlen, "cannot merge partial results made with different viewer keys");
-        return NULL;
+    c->nhours = w;
+}
+
+/* files, samples and run data: the files' counts add up, the longest run and most threads count */
+static void merge_files_and_run(scan_result *c, struct mcur *cur, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const scan_result *r = cur[i].r;
+        for (size_t f = 0; f < r->nfiles; f++) res_add_file(c, &r->files[f]);
+        for (size_t s = 0; s < r->nsamples; s++)
+            res_add_sample(c, r->samples[s].file_index, r->samples[s].file, r->samples[s].line, r->samples[s].reason);
+        if (!i || r->seconds > c->seconds) c->seconds = r->seconds;
+        if (!i || r->threads > c->threads) c->threads = r->threads;
+    }
+}
+
+static scan_result *res_merge_many(scan_result **in, size_t n, int steal, char *err, size_t errlen)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (memcmp(in[0]->digest, in[i]->digest, 32)) {
+            err_set(err, errlen, "cannot merge partial results of different rules");
+            return NULL;
+        }
+        if (memcmp(in[0]->key_fp, in[i]->key_fp, 8)) {
+            err_set(err, errlen, "cannot merge partial results made with different viewer keys");
+            return NULL;
+        }
     }
     scan_result *c = res_new();
-    memcpy(c->digest, a->digest, 32);
-    memcpy(c->key_fp, a->key_fp, 8);
-    c->keep_viewers = a->keep_viewers || b->keep_viewers;
-    if (steal) {
-        arena_adopt(&c->ar, &a->ar);
-        arena_adopt(&c->ar, &b->ar);
+    struct mcur *cur = xcalloc(n + 1, sizeof *cur);
+    for (size_t i = 0; i < n; i++) cur[i].r = in[i];
+    if (n) {
+        memcpy(c->digest, in[0]->digest, 32);
+        memcpy(c->key_fp, in[0]->key_fp, 8);
     }
-    int ma[SCAN_MAX_FIELDS], mb[SCAN_MAX_FIELDS];
-    if (merge_fields(c, a, b, steal, ma, mb, err, errlen)) {
+    if (merge_fields(c, cur, n, err, errlen)) {
+        free(cur);
         scan_result_free(c);
         return NULL;
     }
-    uint32_t *ia, *ib;
-    merge_subjects(c, a, b, steal, ma, mb, &ia, &ib);
-    if (steal) { /* a and b go: their subjects and pages now, not after the pairs */
-        release_subjects(a);
-        release_subjects(b);
+    for (size_t i = 0; i < n; i++) {
+        c->keep_viewers = c->keep_viewers || in[i]->keep_viewers;
+        if (steal) arena_adopt(&c->ar, &in[i]->ar);
     }
-    merge_pairs(c, a, b, steal, ia, ib);
-    free(ia);
-    free(ib);
-    merge_hours(c, a, b);
-    merge_files_and_run(c, a, b);
+    merge_people(c, cur, n, steal);
+    merge_hours(c, cur, n);
+    merge_files_and_run(c, cur, n);
+    free(cur);
     return c;
+}
+
+size_t res_bytes(const scan_result *r)
+{
+    if (!r) return 0;
+    size_t n = r->nsubj * sizeof *r->subj + r->npages * sizeof *r->pages + r->npairs * sizeof *r->pairs +
+               (r->pst ? r->npairs * sizeof *r->pst : 0) + r->nhours * sizeof *r->hours + r->nfiles * sizeof *r->files;
+    for (const struct ablk *b = r->ar.head; b; b = b->next) n += sizeof *b + b->cap;
+    return n;
 }
 
 /* ---- accessors ---- */

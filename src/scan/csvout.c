@@ -243,12 +243,18 @@ static int csv_round(struct csvpart *parts, int nt, size_t from, size_t n, FILE 
 
 int scan_write_csv(const scan_result *r, FILE *f)
 {
+    return scan_write_csv_threads(r, f, 0);
+}
+
+int scan_write_csv_threads(const scan_result *r, FILE *f, int threads)
+{
     static const char head[] =
         "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n";
     if (fputs(head, f) == EOF || fflush(f)) return -1;
     struct scan_totals t;
     scan_result_totals(r, &t);
-    int nt = t.threads < 1 ? 1 : t.threads > CSV_THREADS ? CSV_THREADS : t.threads;
+    if (threads < 1) threads = t.threads;
+    int nt = threads < 1 ? 1 : threads > CSV_THREADS ? CSV_THREADS : threads;
     struct csvpart parts[CSV_THREADS];
     memset(parts, 0, sizeof parts);
     for (int k = 0; k < nt; k++) {

@@ -323,35 +323,64 @@ scan_partial *scan_partial_read(const void *data, size_t len, uint32_t tag, char
 }
 
 /* ---- merging ---- */
-int scan_partial_merge(scan_partial **accp, scan_partial *p, char *err, size_t errlen)
+/* why a and p cannot be merged, or NULL */
+static const char *mismatch(const scan_partial *a, const scan_partial *p)
+{
+    return memcmp(a->digest, p->digest, 32)                    ? "it was made with another rule"
+           : memcmp(a->key_id, p->key_id, SCAN_KEY_ID_LEN)     ? "it was made with another viewer key"
+           : (a->flags ^ p->flags) & SCAN_PARTIAL_KEEP_VIEWERS ? "one has raw viewers (--keep-viewers), the other not"
+           : (a->flags ^ p->flags) & SCAN_PARTIAL_CHECK_ALL    ? "one was made with --check-all, the other not"
+                                                               : NULL;
+}
+
+int scan_partial_merge_many(scan_partial **accp, scan_partial **ps, size_t n, char *err, size_t errlen)
 {
     scan_partial *a = *accp;
+    size_t i0 = 0;
     if (!a) {
-        *accp = p;
-        return 0;
+        if (!n) return 0;
+        a = ps[0];
+        i0 = 1;
     }
-    const char *why = memcmp(a->digest, p->digest, 32)                ? "it was made with another rule"
-                      : memcmp(a->key_id, p->key_id, SCAN_KEY_ID_LEN) ? "it was made with another viewer key"
-                      : (a->flags ^ p->flags) & SCAN_PARTIAL_KEEP_VIEWERS
-                          ? "one has raw viewers (--keep-viewers), the other not"
-                      : (a->flags ^ p->flags) & SCAN_PARTIAL_CHECK_ALL ? "one was made with --check-all, the other not"
-                                                                       : NULL;
-    if (!why && !(a->res = res_merge_consume(a->res, p->res, err, errlen))) {
-        p->res = NULL;
-        why = err;
+    const char *why = NULL;
+    for (size_t i = i0; i < n && !why; i++) why = mismatch(a, ps[i]);
+    scan_result **rs = xmalloc((n + 1) * sizeof *rs);
+    size_t nr = 0;
+    rs[nr++] = a->res;
+    for (size_t i = i0; i < n; i++) {
+        rs[nr++] = ps[i]->res;
+        ps[i]->res = NULL;
     }
-    p->res = NULL;
+    a->res = NULL;
     if (why) {
-        if (why != err) err_set(err, errlen, "%s", why);
+        for (size_t k = 0; k < nr; k++) scan_result_free(rs[k]);
+        err_set(err, errlen, "%s", why);
+    } else if (!(a->res = res_merge_all(rs, nr, err, errlen))) why = err;
+    free(rs);
+    for (size_t i = i0; i < n; i++) {
+        if (!why) { /* the pieces move to a */
+            for (size_t k = 0; k < ps[i]->npc; k++) *piece_new(a) = ps[i]->pc[k];
+            ps[i]->npc = 0;
+        }
+        scan_partial_free(ps[i]);
+    }
+    if (why) {
         scan_partial_free(a);
-        scan_partial_free(p);
         *accp = NULL;
         return -1;
     }
-    for (size_t i = 0; i < p->npc; i++) *piece_new(a) = p->pc[i];
-    p->npc = 0;
-    scan_partial_free(p);
+    *accp = a;
     return 0;
+}
+
+int scan_partial_merge(scan_partial **accp, scan_partial *p, char *err, size_t errlen)
+{
+    return scan_partial_merge_many(accp, &p, 1, err, errlen);
+}
+
+size_t scan_partial_bytes(const scan_partial *p)
+{
+    return res_bytes(p->res) + p->npc * sizeof *p->pc;
 }
 
 static int cmp_piece(const void *x, const void *y)

@@ -117,6 +117,8 @@ void scan_result_free(scan_result *r);
 /* The exposure CSV of docs/rules.md (header + one row per person, sorted). 0, or -1 on a write
  * error (errno set). */
 int scan_write_csv(const scan_result *r, FILE *f);
+/* the same with the rows formatted by that many threads (< 1: the scan's threads) */
+int scan_write_csv_threads(const scan_result *r, FILE *f, int threads);
 /* The closing summary (several lines, each ending in '\n'; truncated to len). Lines read,
  * parsed in full, matched, malformed (+ the first ten with file:line and reason), odd
  * requests, people, views, records, bytes, seconds, MB/s, and lost files (keep_going). */
@@ -255,6 +257,11 @@ uint32_t scan_partial_flags(const scan_partial *p);
 /* *acc (or NULL) merged with p; both consumed; 0, or -1 + err (*acc freed and NULL) when they
  * come from different rules, viewer keys or flags */
 int scan_partial_merge(scan_partial **acc, scan_partial *p, char *err, size_t errlen);
+/* *acc (or NULL) and ps[0..n) in one k-way merge (each pair copied once); all consumed; 0, or
+ * -1 + err (*acc freed and NULL) as scan_partial_merge */
+int scan_partial_merge_many(scan_partial **acc, scan_partial **ps, size_t n, char *err, size_t errlen);
+/* about the memory p holds, in bytes */
+size_t scan_partial_bytes(const scan_partial *p);
 /* Each input at most once: 0, or -1 with *tag_a / *tag_b the partials that both hold a piece
  * and err naming it ("'access.log' bytes 0-4096 (index 0) twice"); also refused: one name with
  * two indexes or sizes, one index with two names. Sorts the pieces. */

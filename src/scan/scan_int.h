@@ -306,6 +306,11 @@ scan_result *agg_finish(struct agg *a);
 /* merge(a, b) that frees a and b and adopts their strings instead of copying; NULL + err as
  * scan_result_merge (a and b are freed either way) */
 scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t errlen);
+/* the same for in[0..n) (n >= 1) in one k-way merge: each pair is copied once; every input is
+ * freed either way */
+scan_result *res_merge_all(scan_result **in, size_t n, char *err, size_t errlen);
+/* about the memory r holds (its arrays and strings), in bytes */
+size_t res_bytes(const scan_result *r);
 /* adds file stats, samples and run data to a result (copies strings) */
 void res_add_file(scan_result *r, const struct res_file *f);
 void res_add_sample(scan_result *r, uint32_t file_index, const char *file, uint64_t line, const char *reason);

@@ -124,4 +124,39 @@ test_expect_success 'option checks: the viewer key file, --range' '
     gzip -k b.log && { part --partial x --range 0:10 b.log.gz 2>err; [ $? = 2 ]; } && grep_q "plain" err &&
     [ ! -e x ]
 '
+test_expect_success 'one partial alone, and partials without people: the same bytes as a plain scan' '
+    klartext scan --rule rule.conf --csv b.csv b.log 2>b.err && part --partial p1 b.log 2>/dev/null &&
+    klartext scan merge --rule rule.conf --csv m4.csv p1 2>m4.err && cmp b.csv m4.csv &&
+    summ b.err >s3 && summ m4.err >s4 && diff -u s3 s4 &&
+    : >empty.log && sed "s,/gp/profile/,/help/," b.log >nomatch.log &&
+    klartext scan --rule rule.conf --csv be.csv b.log empty.log nomatch.log 2>be.err &&
+    part --partial e1 --input-index 1 empty.log 2>/dev/null && part --partial e2 --input-index 2 nomatch.log 2>/dev/null &&
+    klartext scan merge --rule rule.conf --partial e12 e2 e1 2>/dev/null &&
+    klartext scan merge --rule rule.conf --csv m5.csv e12 p1 2>m5.err && cmp be.csv m5.csv &&
+    summ be.err >s7 && summ m5.err >s8 && diff -u s7 s8 &&
+    klartext scan merge --rule rule.conf --csv m9.csv e1 2>/dev/null && [ $(wc -l <m9.csv) = 1 ]
+'
+# 200 byte ranges of a log where one person is in every range, with viewers that come back
+# across ranges (equal pairs in many partials), and other people in some
+awk 'BEGIN { for (i = 0; i < 1600; i++) {
+    v = i % 3 ? "U" sprintf("%09d", i % 37) : "-"; ip = "10.1." int(i / 250) "." i % 250;
+    s = i % 4 ? "C0099999999" : "C00" sprintf("%08d", i % 91);
+    printf "%s - %s [1%d/Nov/2018:1%d:%02d:00 +0000] \"GET /gp/profile/%s?p=%d HTTP/1.1\" 200 5 \"-\" \"x\"\n",
+        ip, v, 2 + i % 8, 4 + i % 6, i % 60, s, i % 5 } }' >all.log
+A=$(stat -c %s all.log)
+test_expect_success 'a person in all of 200 partials: any batching and grouping gives the same bytes' '
+    klartext scan --rule rule.conf --csv all.csv all.log 2>all.err &&
+    [ $(grep -c C0099999999 all.csv) = 1 ] &&
+    for k in $(seq 0 199); do
+        part --partial q$k --range $((A * k / 200)):$((A * (k + 1) / 200)) all.log 2>/dev/null || return 1
+    done &&
+    klartext scan merge --rule rule.conf --csv m6.csv $(seq -f q%g 0 199) 2>m6.err && cmp all.csv m6.csv &&
+    summ all.err >s5 && summ m6.err >s6 && diff -u s5 s6 &&
+    KLARTEXT_MERGE_BATCH=1 klartext scan merge --rule rule.conf --csv m7.csv $(seq -f q%g 199 -1 0) 2>/dev/null &&
+    cmp all.csv m7.csv &&
+    KLARTEXT_MERGE_BATCH=20000 klartext scan merge --rule rule.conf --partial g1 $(seq -f q%g 0 2 199) 2>/dev/null &&
+    klartext scan merge --rule rule.conf --partial g2 $(seq -f q%g 1 2 99) 2>/dev/null &&
+    klartext scan merge --rule rule.conf --csv m8.csv g2 $(seq -f q%g 101 2 199) g1 2>/dev/null &&
+    cmp all.csv m8.csv
+'
 test_done

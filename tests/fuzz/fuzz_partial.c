@@ -8,7 +8,8 @@
  * Properties checked beyond "no crash, no sanitizer report":
  *  - a partial that reads writes without error, and what it writes reads again and writes
  *    the same bytes (the writer is canonical);
- *  - merged with itself (the same rule and key: the merge succeeds), the duplicate check runs;
+ *  - merged with two copies of itself in one k-way merge (the same rule and key: the merge
+ *    succeeds), the duplicate check runs;
  *  - finishing it either fails with a message or gives a result whose CSV can be written. */
 #include "scan/scan.h"
 #include "util/sha256.h"
@@ -62,9 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     scan_partial *q = scan_partial_read(w1, n1, 1, err, sizeof err);
     if (!q) abort();
     if (scan_partial_write(q, &w2, &n2, err, sizeof err) || n1 != n2 || memcmp(w1, w2, n1)) abort();
-    scan_partial *twin = scan_partial_read(w1, n1, 2, err, sizeof err);
-    if (!twin) abort();
-    if (!scan_partial_merge(&q, twin, err, sizeof err)) {
+    scan_partial *twins[2] = {scan_partial_read(w1, n1, 2, err, sizeof err),
+                              scan_partial_read(w1, n1, 3, err, sizeof err)};
+    if (!twins[0] || !twins[1]) abort();
+    if (!scan_partial_merge_many(&q, twins, 2, err, sizeof err)) {
         uint32_t ta, tb;
         if (scan_partial_check(q, &ta, &tb, err, sizeof err) && !err[0]) abort();
         scan_partial_free(q);
