@@ -2,6 +2,7 @@
 # report: what became of the personal notices (section 7 and communication.notices), counted
 # from a real outbox with a notice in every state: superseded ones are not counted, a failed
 # notice still to be retried is waiting, one refused for good or out of attempts has failed.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
@@ -10,7 +11,7 @@ klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
 klartext notify 2018-0001 --out out >/dev/null 2>&1
 
 set_state() {  # set_state SEQ STATE ATTEMPTS PERMANENT
-    sqlite3 klartext.db "UPDATE outbox SET state = '$2', attempts = $3, permanent = $4
+    reg_sql "UPDATE outbox SET state = '$2', attempts = $3, permanent = $4
                          WHERE notice = (SELECT id FROM notice WHERE seq = $1)"
 }
 # the notices' states: each count below differs from the others, so a state counted under the
@@ -20,12 +21,12 @@ states="1 queued 0 0, 2 queued 0 0, 3 sending 1 0, 4 sending 1 0,
         12 failed 1 0, 13 failed 2 0, 14 failed 4 0, 15 failed 3 0, 16 failed 1 1, 17 failed 2 1, 18 failed 5 0,
         19 written 0 0, 20 written 0 0, 21 written 0 0, 22 written 0 0, 23 cancelled 0 0, 24 superseded 0 0"
 test_expect_success 'the outbox holds 24 notices in every state' '
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox")" = 24 ] &&
+    [ "$(reg_sql "SELECT count(*) FROM outbox")" = 24 ] &&
     echo "$states" | tr "," "\n" | while read -r seq state attempts permanent; do
         [ -n "$seq" ] || continue
         set_state "$seq" "$state" "$attempts" "$permanent" || exit 1
     done &&
-    [ "$(sqlite3 klartext.db "SELECT state || \" \" || count(*) FROM outbox GROUP BY state ORDER BY state" | tr "\n" ,)" = \
+    [ "$(reg_sql "SELECT state || \" \" || count(*) FROM outbox GROUP BY state ORDER BY state" | tr "\n" ,)" = \
       "cancelled 1,failed 7,queued 2,sending 2,sent 7,superseded 1,written 4," ]
 '
 test_expect_success 'the text report counts each state (English and German)' '

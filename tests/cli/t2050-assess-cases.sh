@@ -3,6 +3,7 @@
 # sources and justifies every input; klartext proposes what the file records; the table in
 # docs/assessment.md is the one the files give; and whatever klartext proposes, a named person
 # may decide otherwise with a reason (Art. 33(5): the reason is kept).
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 CASES="$SRC_DIR/tests/assess/cases"
 PY=/usr/bin/python3
@@ -58,7 +59,7 @@ print(\"authority=%s,subjects=%s\" % (\"yes\" if p[\"notify_authority\"] else \"
             grep_q "It differs from the proposal" out || return 1
         fi
     done; done
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM decision d JOIN incident i ON i.id = d.incident_id WHERE i.ref = '$ref'")" = 6 ]
+    [ "$(reg_sql "SELECT count(*) FROM decision d JOIN incident i ON i.id = d.incident_id WHERE i.ref = '$ref'")" = 6 ]
 }
 test_expect_success 'a high risk (case 11): every decision can be recorded, a different one with its reason' '
     decide_all 2026-0001 01-2021-case-11

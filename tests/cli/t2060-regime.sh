@@ -3,6 +3,7 @@
 # Digital Omnibus proposal COM(2025) 837 (only a high risk, 96 hours), which is not in force and
 # applies only when KLARTEXT_REGIME switches it on for testing; shown in status, the report and
 # assess --json.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2026-11-21T10:00:00Z
 klartext init >/dev/null 2>&1
@@ -70,7 +71,7 @@ test_expect_success 'an assessment keeps the law it applied; a decision on it is
     grep_q "law applied *Digital Omnibus proposal (not in force): NOT IN FORCE" out &&
     klartext assess 2026-0001 --decide authority=no,subjects=no --by "Dana DPO" >out &&
     grep_q "It follows the proposal" out &&
-    [ "$(sqlite3 klartext.db "SELECT config FROM assessment" | sed "s/.*,regime=//")" = "$OMNI" ]
+    [ "$(reg_sql "SELECT config FROM assessment" | sed "s/.*,regime=//")" = "$OMNI" ]
 '
 test_expect_success 'an unknown regime is refused before anything runs' '
     before=$(db_dump) && ! KLARTEXT_REGIME=gdpr-2030 klartext status >out 2>err &&
