@@ -6,6 +6,7 @@
 # client below, python3 only): the verify form, and the agent console's sign-in, look-up and
 # sign-out (each form with its token). The same verify form posted from a page of another site
 # (a file: page) is refused (docs/serve.md "Cross-site requests").
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROME" ] || { echo "1..0 # SKIP chromium is not installed"; exit 0; }

@@ -3,6 +3,7 @@
 # `klartext serve --trust-proxy`, with a throwaway certificate instead of an ACME one:
 # the agent cookies are Secure (Caddy sets X-Forwarded-Proto), rate limiting and the access log
 # use the real client's address, and a client's own X-Forwarded-For does not reach klartext.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 CADDY=$(command -v caddy || true)
 [ -n "$CADDY" ] || { echo "1..0 # SKIP caddy is not installed (./run deps test)"; exit 0; }

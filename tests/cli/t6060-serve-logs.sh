@@ -4,6 +4,7 @@
 # old one no more) and keeps serving. Under systemd with standard error in the journal
 # (JOURNAL_STREAM names that stream: systemd.exec(5)) the access log has no time stamp of its
 # own, since the journal adds one; anywhere else it keeps it.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 LOGROTATE=$(command -v logrotate || echo /usr/sbin/logrotate)
@@ -55,17 +56,21 @@ test_expect_success 'JOURNAL_STREAM naming another stream (stderr redirected els
     grep_q "^2[0-9-]*T[0-9:]*Z 127.0.0.1 \"GET /none\" 404 " n.err
 '
 SA=$(command -v systemd-socket-activate || true)
+# systemd-socket-activate passes on only the environment it is told to (-E): on PostgreSQL the
+# register's URI and libpq's variables
+SA_ENV=''
+if test_on_pg; then for v in KLARTEXT_DB PGHOST PGPORT PGUSER; do SA_ENV="$SA_ENV -E $v=${!v}"; done; fi
 test_expect_success 'socket activation (systemd-socket-activate): serves on the socket it was given, not on --listen' '
     [ -n "$SA" ] || { echo "systemd-socket-activate is missing (package systemd)"; exit 1; }
     p=$(/usr/bin/python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
-    "$SA" -l 127.0.0.1:$p "$KLARTEXT" serve --listen 127.0.0.1:1 2>sa.err & PID=$!
+    "$SA" $SA_ENV -l 127.0.0.1:$p "$KLARTEXT" serve --listen 127.0.0.1:1 2>sa.err & PID=$!
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
     curl -s "http://127.0.0.1:$p/incident/none" -o /dev/null -w "%{http_code}" >code; kill -TERM $PID; wait $PID; rc=$?
     cat sa.err; [ "$(cat code)" = 404 ] && [ $rc = 0 ] && grep_q "serving on http://127.0.0.1:$p " sa.err
 '
 test_expect_code 2 'socket activation with two sockets is refused with a clear message' '
     p1=$(/usr/bin/python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
-    "$SA" -l 127.0.0.1:$p1 -l 127.0.0.1:$((p1 + 1)) "$KLARTEXT" serve 2>sa2.err & PID=$!
+    "$SA" $SA_ENV -l 127.0.0.1:$p1 -l 127.0.0.1:$((p1 + 1)) "$KLARTEXT" serve 2>sa2.err & PID=$!
     sleep 0.3; curl -s -m 2 -o /dev/null "http://127.0.0.1:$p1/"; wait $PID; rc=$?
     cat sa2.err; grep_q "socket activation: expected one TCP socket" sa2.err && exit $rc
 '
