@@ -8,13 +8,16 @@
 # a refused session (wrong password) stops the run with no notice failed; two senders on one
 # register never send a notice twice; a notice left `sending` by an older klartext is held and
 # resent. After every run: every reachable person got exactly one message.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
 notify_setup 40
 klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
-sqlite3 klartext.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null && cp klartext.db base.db
-fresh() { rm -f klartext.db-wal klartext.db-shm && cp base.db klartext.db; }   # made and sent from scratch
+reg_sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null && reg_sql ".backup base.db"
+fresh() {  # made and sent from scratch
+    if test_on_pg; then reg_sql ".restore base.db" >/dev/null 2>&1; else rm -f klartext.db-wal klartext.db-shm && cp base.db klartext.db; fi
+}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 each_once() {  # each_once NAME: the server accepted exactly one message for each of the 40 notices
     "$PY" - "$TRASH/$1/log.jsonl" <<'EOF'
@@ -36,7 +39,7 @@ EOF
 sending_max() {  # sending_max PID: the most notices `sending` seen while PID runs
     local m=0 k
     while kill -0 "$1" 2>/dev/null; do
-        k=$(sqlite3 klartext.db "SELECT count(*) FROM outbox WHERE state = 'sending'" 2>/dev/null || echo 0)
+        k=$(reg_sql "SELECT count(*) FROM outbox WHERE state = 'sending'" 2>/dev/null || echo 0)
         [ "${k:-0}" -gt $m ] && m=$k
         sleep 0.02
     done
@@ -52,7 +55,7 @@ test_expect_success 'four connections at once, each carrying many messages; neve
     grep_q "this run: 40 sent, 0 failed, 0 unknown" sum && each_once slow &&
     [ "$(sessions slow)" = "4 4" ] && [ "$most" -le 4 ] &&
     [ $((t1 - t0)) -lt 6000 ] &&   # one after another: 8 s at least
-    [ "$(sqlite3 klartext.db "SELECT count(DISTINCT claimed_by) FROM outbox")" = 1 ] &&
+    [ "$(reg_sql "SELECT count(DISTINCT claimed_by) FROM outbox")" = 1 ] &&
     not_grep_q "took" err
 '
 stop_servers
@@ -119,7 +122,7 @@ test_expect_success 'two senders at once on one register: the second is refused,
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$race_port --connections 4 >sum1 2>err1 &
     pid=$!
     for i in $(seq 250); do
-        [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox WHERE state = \"sending\"" 2>/dev/null || echo 0)" -gt 0 ] && break
+        [ "$(reg_sql "SELECT count(*) FROM outbox WHERE state = \"sending\"" 2>/dev/null || echo 0)" -gt 0 ] && break
         sleep 0.02
     done
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$race_port --connections 4 >sum2 2>err2; rc=$?
@@ -127,13 +130,13 @@ test_expect_success 'two senders at once on one register: the second is refused,
     [ $rc1 = 0 ] && [ $rc = 1 ] && grep_q "another" err2 && grep_q "this run: 40 sent" sum1 && each_once race
 '
 test_expect_success 'a notice left sending by an older klartext (no claim token) is held, then resent with its Message-ID' '
-    sqlite3 klartext.db "UPDATE outbox SET state = \"sending\", claimed_by = NULL WHERE notice = 7" &&
+    reg_sql "UPDATE outbox SET state = \"sending\", claimed_by = NULL WHERE notice = 7" &&
     { klartext notify 2018-0001 --smtp smtp://127.0.0.1:$race_port --connections 4 >sum 2>err; rc=$?; [ $rc = 1 ]; } &&
     grep_q "1 notice was being sent when an earlier run stopped" err &&
     klartext notify 2018-0001 --smtp smtp://127.0.0.1:$race_port --connections 4 --resend-unknown >sum 2>err &&
-    mid=$(sqlite3 klartext.db "SELECT message_id FROM notice WHERE id = 7") &&
+    mid=$(reg_sql "SELECT message_id FROM notice WHERE id = 7") &&
     [ "$(grep -c "\"message_id\": \"$mid\"" "$TRASH/race/log.jsonl")" = 2 ] &&
-    [ "$(sqlite3 klartext.db "SELECT state || \" \" || (claimed_by IS NOT NULL) FROM outbox WHERE notice = 7")" = "sent 1" ]
+    [ "$(reg_sql "SELECT state || \" \" || CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END FROM outbox WHERE notice = 7")" = "sent 1" ]
 '
 stop_servers
 
@@ -145,7 +148,7 @@ test_expect_success 'a wrong password over 4 connections: the run stops at once 
     KLARTEXT_SMTP_USER=relay-user KLARTEXT_SMTP_PASSWORD=wrong \
         klartext notify 2018-0001 --smtp smtp://127.0.0.1:$auth_port --require-tls --smtp-ca tls.crt --connections 4 >sum 2>err; rc=$?
     cat err; [ $rc = 1 ] && grep_q "refused the session" err && not_grep_q wrong err && not_grep_q wrong sum &&
-    [ "$(sqlite3 klartext.db "SELECT group_concat(DISTINCT state || \" \" || attempts) FROM outbox")" = "queued 0" ] &&
+    [ "$(reg_sql "SELECT group_concat(DISTINCT state || \" \" || attempts) FROM outbox")" = "queued 0" ] &&
     [ ! -s "$TRASH/auth/log.jsonl" ]
 '
 test_expect_success 'the right password: all 40 over 4 TLS connections' '
