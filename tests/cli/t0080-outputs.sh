@@ -7,6 +7,7 @@
 # device is still a device, the FIFO's reader got the bytes, the link is still a link and its
 # target has the content, nothing *.tmp* is left. Where a condition cannot be made (not root,
 # no chattr, no private mount namespace) the test says `ok N # SKIP reason`.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg; init's key files are made beside SQLite files)
 if [ -z "${KT_T0080_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
    unshare -m --propagation private true 2>/dev/null; then
     export KT_T0080_NS=1
@@ -30,9 +31,12 @@ ref_of() { case $1 in scan) echo ref/scan.csv ;; report) echo ref/report.txt ;; 
 
 # the register: the five people, approved notices, the fixed test key and code seed, so that
 # every run writes the same bytes; each notify case starts from this copy
+save() { if test_on_pg; then reg_sql ".backup saved.db"; else cp klartext.db saved.db; fi; }
 notify_setup && use_test_key && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
-    cp klartext.db saved.db || { echo "not ok 1 - setup"; echo "1..1"; exit 1; }
-fresh() { cp saved.db klartext.db && rm -f klartext.db-wal klartext.db-shm; }
+    save || { echo "not ok 1 - setup"; echo "1..1"; exit 1; }
+fresh() {
+    if test_on_pg; then reg_sql ".restore saved.db" >/dev/null 2>&1; else cp saved.db klartext.db && rm -f klartext.db-wal klartext.db-shm; fi
+}
 
 # the three outputs, each into $1; EML is the notice file that notify --out writes first
 out_scan() { klartext scan --rule rule.conf --csv "$1" access.log 2>"$TRASH/err"; }
@@ -97,7 +101,7 @@ test_expect_code 2 'report --out DIR: exit 2, naming the directory' '
 '
 test_expect_success 'notify --out: a directory where a notice file goes: exit 1, nothing stored' '
     run_case notify dir; rc=$?; grep_q "cannot write .case/2018-0001-000001.eml.: it is a directory" err &&
-    [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox")" = 0 ] && [ -z "$(ls case | grep -v "^$EML$")" ] &&
+    [ "$(reg_sql "SELECT count(*) FROM outbox")" = 0 ] && [ -z "$(ls case | grep -v "^$EML$")" ] &&
     no_temps && [ $rc = 1 ]
 '
 test_expect_code 2 'scan --csv into a missing directory: exit 2, naming it' '
@@ -151,7 +155,7 @@ if [ "$(id -u)" = 0 ] && mkdir imm && chattr +i imm 2>/dev/null && chattr -i imm
         rm -rf case && mkdir case && chattr +i case
         out_notify case; rc=$?; chattr -i case; cat err
         grep_q "cannot create a temporary file in .case." err && [ -z "$(ls -A case)" ] &&
-        [ "$(sqlite3 klartext.db "SELECT count(*) FROM outbox")" = 0 ] && [ $rc = 1 ]
+        [ "$(reg_sql "SELECT count(*) FROM outbox")" = 0 ] && [ $rc = 1 ]
     '
 else
     skip "not root, or no chattr +i on this file system" "scan: an immutable directory" "report: an immutable directory" \

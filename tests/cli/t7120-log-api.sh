@@ -2,6 +2,8 @@
 # t7120 — the audit hash chain added to an existing register by the schema migration, and the
 # C API of src/register/tlog_store.h as the other modules use it (tests/tlog/store_api.c,
 # built here against the build's libklartext.a, under the same sanitizers).
+# postgresql: not run there: it migrates a SQLite file of schema step 3 (old.db) and tests/tlog/verify.py
+# reads the SQLite file itself; the log and the audit chain of a PostgreSQL register are verified by t0062 and t0064
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 VERIFY="$SRC_DIR/tests/tlog/verify.py"
