@@ -490,9 +490,40 @@ static int checkpoint(reg *r)
     return 0;
 }
 
+/* PostgreSQL: the deleted and emptied rows stay in the tables' pages as dead tuples until a
+   VACUUM, and plain VACUUM does not overwrite them: VACUUM FULL rewrites each table the purge
+   changed into new files and removes the old ones (docs/retention.md "PostgreSQL"; the WAL and
+   backups are the administrator's). Only a table's owner may; for another login PostgreSQL would
+   skip the table with a warning, so the ownership is checked first and a table it cannot
+   rewrite is named. */
+static int pg_compact(reg *r)
+{
+    static const char *const tables[] = {"subject",       "notice",   "notice_event",   "notice_dict",
+                                         "notice_bounce", "exposure", "exposure_viewer"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        int has = 0, found = 0;
+        int64_t owner = 0;
+        if (db_has_table(r->d, tables[i], &has)) return reg_dberr(r);
+        if (!has) continue;
+        if (db_query_int(r->d, "SELECT pg_has_role(relowner, 'MEMBER')::int FROM pg_class WHERE oid = to_regclass(?)",
+                         tables[i], &owner, &found))
+            return reg_dberr(r);
+        if (!owner)
+            return reg_fail(r, 1,
+                            "register '%s': the purge is committed, but this login does not own the table '%s', so"
+                            " the deleted rows stay in the database's files until its owner runs 'VACUUM FULL %s'"
+                            " (docs/retention.md, \"PostgreSQL\")",
+                            r->path, tables[i], tables[i]);
+        char sql[64];
+        snprintf(sql, sizeof sql, "VACUUM FULL %s", tables[i]);
+        if (db_exec(r->d, sql) == DB_ERR) return reg_dberr(r);
+    }
+    return 0;
+}
+
 int purge_compact(reg *r)
 {
-    if (strcmp(db_backend(r->d), "sqlite")) return 0;
+    if (strcmp(db_backend(r->d), "sqlite")) return pg_compact(r);
     int rc = checkpoint(r);
     if (!rc && db_exec(r->d, "VACUUM") == DB_ERR) rc = reg_dberr(r);
     if (!rc) rc = checkpoint(r);

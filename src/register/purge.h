@@ -73,7 +73,8 @@ int purge_secure_delete(reg *r);
  * the file rebuilt without free pages (VACUUM) and the journal emptied again, so that deleted
  * bytes are neither in the file nor in its -wal. Returns 0, or 1 when another connection (e.g.
  * a running serve) keeps the journal from being emptied ("…: run purge again when it has
- * stopped"). Outside a transaction. */
+ * stopped"). On PostgreSQL: VACUUM FULL of every table the purge changed (1 naming the table
+ * when this login does not own it). Outside a transaction. */
 int purge_compact(reg *r);
 
 /* ---- what readers learn ---- */

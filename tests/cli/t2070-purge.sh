@@ -5,7 +5,8 @@
 # log verify); no purged name, address or subject id left in the raw bytes of the file or its
 # -wal; report, register, verify --code, the portal and exposure after a purge; the triggers that
 # still refuse every other change; viewer identities on their own, shorter clock.
-# postgresql: not run there yet: it checks the purge in copies of the SQLite file (.backup, grep on the file)
+# postgresql: not run there: it checks the bytes of the SQLite file and its -wal, and reads copies of the file as
+# registers (--db saved-before.db); t2071 checks the purge on PostgreSQL (rows gone, VACUUM FULL, table files)
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# t2071 — purge on PostgreSQL (issue 16): the same purge as on SQLite (t2070) in a register on a
+# throwaway PostgreSQL 15 cluster: the contact rows, exposures and notices' personal columns are
+# gone from the tables, the log and the audit chain verify, the report keeps its counts; and
+# then VACUUM FULL has rewritten every table the purge changed (new files), so that a purged
+# name is in none of the database's table files any more (it was before: the check can fail).
+# What stays in the WAL and in backups is the administrator's (docs/retention.md "PostgreSQL").
+# postgresql: this suite is about PostgreSQL (t2070 checks the purge of a SQLite file)
+. "$(dirname "$0")/lib.sh"
+. "$SRC_DIR/tests/notify/lib.sh"
+. "$SRC_DIR/tests/pg.sh"
+KLARTEXT_TEST_DB=sqlite   # the register is named below
+if ! pg_available; then
+    echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
+    test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
+    test_done; exit
+fi
+if [ -z "${PGHOST:-}" ] || ! [ -S "$PGHOST/.s.PGSQL.${PGPORT:-5432}" ]; then pg_start || exit 1; fi
+trap 'stop_servers; pg_stop' EXIT
+KLARTEXT_DB=$(pg_newdb) && export KLARTEXT_DB || exit 1
+export KLARTEXT_NOW=2018-11-22T10:00:00Z
+fixture_register && use_test_key || exit 1
+klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null
+klartext notify 2018-0001 --out out >/dev/null 2>&1
+KLARTEXT_NOW=2018-11-22T12:00:00Z klartext report 2018-0001 --lang en --filed --at 2018-11-22T09:30:00Z --ref "LDA-1" >/dev/null
+KLARTEXT_NOW=2018-11-23T10:00:00Z klartext incident update 2018-0001 --status closed >/dev/null
+export KLARTEXT_NOW=2023-01-01T10:00:00Z
+NAME=$(sed -n 2p subjects.csv | cut -d, -f2)   # a person's name, in the contact rows only
+TABLES="'subject','notice','notice_event','exposure','exposure_viewer'"
+nodes() { pg_sql "$KLARTEXT_DB" "SELECT relname || ' ' || relfilenode FROM pg_class WHERE relname IN ($TABLES) ORDER BY 1"; }
+# the database's table files (the server runs as another user; root may read them)
+DBDIR="$(pg_sql "$KLARTEXT_DB" "SHOW data_directory")/base/$(pg_sql "$KLARTEXT_DB" "SELECT oid FROM pg_database WHERE datname = current_database()")"
+in_files() { grep -rlaF -- "$1" "$DBDIR" 2>/dev/null | head -3; }
+pg_sql "$KLARTEXT_DB" "CHECKPOINT" >/dev/null   # the rows in the table files, not only in the WAL
+
+test_expect_success 'before the purge: the contact rows are there, and the name is in the table files' '
+    [ -n "$NAME" ] && [ "$(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM subject")" = 5 ] &&
+    if [ -r "$DBDIR" ]; then [ -n "$(in_files "$NAME")" ]; else echo "# cannot read $DBDIR"; fi &&
+    nodes >nodes.before && [ "$(wc -l <nodes.before)" -ge 4 ]
+'
+test_expect_success 'purge: the rows are gone, the notices emptied, the log and the chain verify, the report counts' '
+    klartext purge >out.txt 2>err && grep_q "^Deleted: " out.txt &&
+    [ "$(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM subject") $(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM exposure")" = "0 0" ] &&
+    [ "$(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM notice WHERE message_codec <> '\''purged'\'' OR rcpt <> '\'''\''")" = 0 ] &&
+    klartext log verify >lv && grep_q "^log verified" lv &&
+    klartext report 2018-0001 --lang en >rep.txt && grep_q "Personal data deleted under the retention policy" rep.txt &&
+    klartext audit 2018-0001 | grep_q "purge"
+'
+test_expect_success 'VACUUM FULL rewrote the purged tables: new files, and the name in none of them' '
+    nodes >nodes.after && ! cmp -s nodes.before nodes.after &&
+    join nodes.before nodes.after | while read -r t a b; do [ "$a" != "$b" ] || { echo "$t not rewritten"; exit 1; }; done &&
+    if [ -r "$DBDIR" ]; then f=$(in_files "$NAME"); [ -z "$f" ] || { echo "$NAME still in $f"; exit 1; }; fi
+'
+test_expect_success 'the guards still refuse a change of a purged notice' '
+    { pg_sql "$KLARTEXT_DB" "UPDATE notice SET lang = '\''xx'\''" 2>e; [ $? != 0 ]; } && grep_q "append-only" e
+'
+test_done
