@@ -7,6 +7,7 @@
  * multi-row INSERTs of at most COPY_PARAMS values. */
 #include "register/copy.h"
 #include "register/reg_int.h"
+#include "register/roles.h"
 #include "register/schema.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
@@ -530,19 +531,31 @@ static void triggers_free(struct triggers *tg)
 
 /* ---------------------------------------------------------------- the copy */
 
+/* PostgreSQL: the group roles and their grants (roles.c), as init makes them: BEFORE the steps
+   the roles are checked (or this login may create them), AFTER them created and granted */
+static int pg_roles(struct copy *c, int creating, int after)
+{
+    int isdb = 0;
+    char err[REG_ERRLEN];
+    if (!roles_pg_setup(c->t, creating, after, &isdb, err, sizeof err)) return 0;
+    return isdb ? dberr(c, c->t, "the group roles") : reg_fail(c->src, 1, "db copy: %s", err);
+}
+
 /* the target's schema: its backend's steps up to VERSION, without their audit entries (the
-   source's trail is copied) */
+   source's trail is copied), and on PostgreSQL the group roles' grants */
 static int make_schema(struct copy *c, int64_t version)
 {
-    int pg = is_pg(c->t);
+    int pg = is_pg(c->t), rc;
     const struct schema_step *steps = pg ? schema_pg_steps : schema_steps;
     size_t n = pg ? schema_pg_nsteps : schema_nsteps;
     int64_t made = 0;
+    if (pg && (rc = pg_roles(c, 1, 0))) return rc;
     for (size_t i = 0; i < n && steps[i].version <= version; i++) {
         if (db_exec(c->t, steps[i].sql) || (steps[i].fn && steps[i].fn(c->t)))
             return dberr(c, c->t, "creating the schema");
         made = steps[i].version;
     }
+    if (pg && (rc = pg_roles(c, 0, 1))) return rc;
     if (made != version)
         return reg_fail(c->src, 1,
                         "db copy: the source '%s' has schema version %lld, but this klartext makes %s registers only "

@@ -133,7 +133,7 @@ test_expect_success 'the PostgreSQL copy: exports byte-identical, log verify pas
     { pg_sql "$URL" "DELETE FROM audit" 2>e2; [ $? != 0 ]; } && grep_q "append-only" e2 &&
     { pg_sql "$URL" "UPDATE tlog_entry SET kind = '\''x'\''" 2>e3; [ $? != 0 ]; } && grep_q "append-only" e3
 '
-test_expect_success 'the PostgreSQL copy has the constraints, indexes and triggers of a register init makes' '
+test_expect_success 'the PostgreSQL copy has the constraints, indexes, triggers and grants of a register init makes' '
     U5=$(pg_newdb) && mkdir fresh && (cd fresh && klartext --db "$U5" init >/dev/null 2>&1) &&
     q="SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint
          WHERE connamespace = '\''public'\''::regnamespace ORDER BY 1, 2" &&
@@ -142,7 +142,11 @@ test_expect_success 'the PostgreSQL copy has the constraints, indexes and trigge
     pg_sql "$URL" "$q" >g.copy && pg_sql "$U5" "$q" >g.fresh && cmp g.copy g.fresh && [ "$(wc -l <g.copy)" -gt 30 ] &&
     q="SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
          WHERE c.relnamespace = '\''public'\''::regnamespace ORDER BY 1" &&
-    pg_sql "$URL" "$q" >i.copy && pg_sql "$U5" "$q" >i.fresh && cmp i.copy i.fresh
+    pg_sql "$URL" "$q" >i.copy && pg_sql "$U5" "$q" >i.fresh && cmp i.copy i.fresh &&
+    # the privileges (the group roles'"'"' grants, where init gives them) and row-level security
+    q="SELECT relname, relacl, relrowsecurity FROM pg_class WHERE relnamespace = '\''public'\''::regnamespace
+         AND relkind IN ('\''r'\'', '\''S'\'') ORDER BY 1" &&
+    pg_sql "$URL" "$q" >a.copy && pg_sql "$U5" "$q" >a.fresh && cmp a.copy a.fresh
 '
 test_expect_success 'the PostgreSQL copy goes on: new rows take the next ids, the log and the chain verify' '
     KLARTEXT_KEYS=$KEYS klartext --db "$URL" incident new --title "Drittes" --aware-at 2023-01-02T09:00:00Z \
