@@ -207,7 +207,8 @@ test_expect_success 'init by a login without CREATEROLE where the roles are miss
     # the DBA creates the roles by hand (docs/team.md), then the same login may init
     sed -n "/^CREATE ROLE klartext_/p" "$SRC_DIR/docs/team.md" >roles.sql && [ "$(wc -l <roles.sql)" = 4 ] &&
     "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 -d postgres -f roles.sql &&
-    klartext --db $u init --org org.ini >/dev/null &&
+    klartext --db $u --actor "Someone Else" init --org org.ini >/dev/null &&
+    [ "$(pg_sql $u "SELECT DISTINCT login FROM audit WHERE action = '\''key.create'\''")" = nocr ] &&
     pg_sql postgres "CREATE ROLE dpo2 LOGIN IN ROLE klartext_dpo" &&
     klartext --db postgresql://dpo2@/nocr incident new --title T --aware-at 2026-01-01T00:00:00Z --aware-how mail >/dev/null &&
     [ "$(pg_sql $u "SELECT DISTINCT login FROM audit WHERE action = '\''incident.create'\''")" = dpo2 ]
