@@ -179,6 +179,19 @@ test_expect_success 'DPO: decides, approves, signs checkpoints, manages agents; 
     [ "$(pg_sql "$U3" "SELECT count(*) FROM audit WHERE login IN ('\''$ANN'\'', '\''$AUD'\'', '\''$EVE'\'')")" = 0 ] &&
     as $AUD audit | grep_q "$DANA (--actor"
 '
+test_expect_success 'the DPO'"'"'s login sends over SMTP (outbox claims, events, the log); an engineer'"'"'s may not' '
+    U4=$(pg_newdb) && smtpd_start mail && mkdir sm && cd sm && { (export KLARTEXT_DB=$U4 && fixture_register) || { echo fixture; false; }; } &&
+    d=$(as_login $DANA "$U4") && KLARTEXT_DB=$d klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null &&
+    e=$(as_login $ENG "$U4") && before=$("$PG_BIN/pg_dump" --data-only "$U4" 2>/dev/null | grep -v -e "^SELECT pg_catalog.setval" -e "^.restrict " -e "^.unrestrict ") &&
+    { KLARTEXT_DB=$e klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$mail_port" >/dev/null 2>err; [ $? = 1 ] || { echo "engineer: exit not 1"; cat err; false; }; } &&
+    grep_q "login '\''$ENG'\'' (klartext_engineer) may not make or send notices: permission denied" err &&
+    after=$("$PG_BIN/pg_dump" --data-only "$U4" 2>/dev/null | grep -v -e "^SELECT pg_catalog.setval" -e "^.restrict " -e "^.unrestrict ") &&
+    { [ "$after" = "$before" ] || { echo "changed:"; diff <(echo "$before") <(echo "$after") | head; false; }; } &&
+    { [ "$(ls "$TRASH/mail" 2>/dev/null | grep -vc "\.jsonl$")" = 0 ] || { echo "mail sent:"; ls "$TRASH/mail"; false; }; } &&
+    KLARTEXT_DB=$d klartext notify 2018-0001 --smtp "smtp://127.0.0.1:$mail_port" >sum 2>&1 && { grep -E -q "sent +4" sum || { cat sum; false; }; } &&
+    [ "$(pg_sql "$U4" "SELECT count(*) FROM outbox WHERE state = '\''sent'\''")" = 4 ] &&
+    KLARTEXT_DB=$d klartext log verify >/dev/null; rc=$?; stop_servers; exit $rc
+'
 test_expect_success 'row-level security: an agent login sees only the active agents, the DPO and auditor all' '
     q="SELECT count(*) FROM agent" &&
     [ "$("$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "$q")" = 1 ] &&
@@ -207,7 +220,8 @@ test_expect_success 'init by a login without CREATEROLE where the roles are miss
     # the DBA creates the roles by hand (docs/team.md), then the same login may init
     sed -n "/^CREATE ROLE klartext_/p" "$SRC_DIR/docs/team.md" >roles.sql && [ "$(wc -l <roles.sql)" = 4 ] &&
     "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 -d postgres -f roles.sql &&
-    klartext --db $u init --org org.ini >/dev/null &&
+    klartext --db $u --actor "Someone Else" init --org org.ini >/dev/null &&
+    [ "$(pg_sql $u "SELECT DISTINCT login FROM audit WHERE action = '\''key.create'\''")" = nocr ] &&
     pg_sql postgres "CREATE ROLE dpo2 LOGIN IN ROLE klartext_dpo" &&
     klartext --db postgresql://dpo2@/nocr incident new --title T --aware-at 2026-01-01T00:00:00Z --aware-how mail >/dev/null &&
     [ "$(pg_sql $u "SELECT DISTINCT login FROM audit WHERE action = '\''incident.create'\''")" = dpo2 ]
