@@ -6,7 +6,9 @@
 # the start-up of `notify` (`--preview` of one person and `--status`) after a contact import and a
 # decision for everyone.
 #   bench/store.sh [VIEWS...]     default: 200000 2000000 8000000 (157 k, 1.57 M, 6.3 M people)
-# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_THREADS (2), KLARTEXT (build/klartext), BENCH_NOTIFY (0).
+# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_THREADS (2), KLARTEXT (build/klartext), BENCH_NOTIFY (0),
+# BENCH_DB (sqlite; pg: each register a fresh database of a throwaway PostgreSQL 15 cluster of
+# tests/pg.sh — fsync off, as for the tests — and the server's CPU time counted with the store's).
 # Works in bench/out/store/ (git-ignored). Prints one table row per size: medians of wall and CPU
 # (user + sys) time; "store" is the median CPU of scan --incident minus that of scan --csv.
 set -eu
@@ -28,14 +30,44 @@ SRC=$PWD
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
 RULE=$PWD/bench/profile.rule
 
-fresh() {  # fresh DIR: an empty register with incident 2018-0001
+PG=0
+if [ "${BENCH_DB:-sqlite}" = pg ]; then
+    PG=1
+    . tests/pg.sh
+    pg_available || { echo "bench: PostgreSQL 15 not installed ($PG_BIN)"; exit 1; }
+    pg_start || exit 1
+fi
+# pg_cpu: CPU seconds the cluster has used so far (the postmaster, the children it reaped — the
+# backends of finished connections — and its live children); 0 without PostgreSQL
+pg_cpu() {
+    [ "$PG" = 1 ] || { echo 0; return; }
+    local pm i
+    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+    # a backend ends shortly after its client: wait until the postmaster has reaped every one
+    for i in $(seq 100); do ps -o cmd= --ppid "$pm" | grep -q "klartext kt_" || break; sleep 0.1; done
+    { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
+      for c in $(ps -o pid= --ppid "$pm"); do awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null; done; } |
+        awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.2f\n", s / hz }'
+}
+# reg_bytes DIR: the register's size (SQLite: the file and its WAL; PostgreSQL: the database)
+reg_bytes() {
+    if [ "$PG" = 1 ]; then pg_sql "$KLARTEXT_DB" "SELECT pg_database_size(current_database())"; return; fi
+    local b
+    b=$(stat -c %s "$1/klartext.db")
+    [ -f "$1/klartext.db-wal" ] && b=$((b + $(stat -c %s "$1/klartext.db-wal")))
+    echo "$b"
+}
+
+fresh() {  # fresh DIR: an empty register with incident 2018-0001 (PostgreSQL: in a new database)
     rm -rf "$1" && mkdir -p "$1"
+    if [ "$PG" = 1 ]; then KLARTEXT_DB=$(pg_newdb) && export KLARTEXT_DB || exit 1; fi
     (cd "$1" && "$K" init >/dev/null 2>&1 &&
         "$K" incident new --title "Profile pages" --aware-at 2018-11-21T09:12:00Z --aware-how "customer" >/dev/null)
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "klartext: $K"
+[ "$PG" = 1 ] && echo "register: PostgreSQL 15 ($("$PG_BIN/postgres" --version)), fsync off; CPU includes the server's"
 rows=()
 for views in "$@"; do
     log=$OUT/pairs-$views-$SEED.log
@@ -50,19 +82,19 @@ for views in "$@"; do
     times=() cpus=() rss=0
     for i in $(seq "$RUNS"); do
         fresh "$W/reg"
+        pg0=$(pg_cpu)
         (cd "$W/reg" && /usr/bin/time -f "%e %M %U %S" -o "$W/.time" "$K" scan --no-progress --rule "$RULE" \
             --threads "$T" --incident 2018-0001 "$log" >/dev/null 2>"$W/.err") ||
             { echo "bench: scan --incident failed:"; cat "$W/.err"; exit 1; }
         read -r t m u s <"$W/.time"
-        times+=("$t") cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
+        times+=("$t") cpus+=("$(awk -v u="$u" -v s="$s" -v a="$pg0" -v b="$(pg_cpu)" 'BEGIN { print u + s + b - a }')")
         [ "$m" -gt "$rss" ] && rss=$m
     done
     MED[inc]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
     CPU[inc]=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
     printf '%-28s median %6.2f s  (runs: %s)  CPU %6.2f s  peak RSS %6d MB\n' "scan --incident $views" "${MED[inc]}" \
         "${times[*]}" "${CPU[inc]}" $((rss / 1024))
-    bytes=$(stat -c %s "$W/reg/klartext.db")
-    [ -f "$W/reg/klartext.db-wal" ] && bytes=$((bytes + $(stat -c %s "$W/reg/klartext.db-wal")))
+    bytes=$(reg_bytes "$W/reg")
     cd "$W/reg"
     run "exposure --format csv $views" "$K" exposure 2018-0001 --format csv
     "$K" exposure 2018-0001 --format csv >"$W/exposure.csv"

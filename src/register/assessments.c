@@ -1,6 +1,7 @@
 /* assessments.c — append-only assessments, decisions and filings. */
 #include "register/assessments.h"
 #include "register/reg_int.h"
+#include "register/viewlist.h"
 #include "register/scans.h"
 #include "register/subjects.h"
 #include "register/tlog_store.h"
@@ -724,20 +725,13 @@ int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
     for (size_t i = 0; i < n; i++) free(items[i]);
     free(items);
     if (rc == DB_ERR) return reg_dberr(r);
-    s = db_prepare(d, "SELECT count(DISTINCT viewer), count(DISTINCT CASE WHEN kind = 'anonymous' THEN viewer END)"
-                      " FROM exposure_viewer WHERE scan_id = ?");
-    if (!s) {
+    int64_t v, a;
+    if (viewlist_scan_viewers(r, scan_id, &v, &a)) {
         scan_facts_release(out);
-        return reg_dberr(r);
+        return 1;
     }
-    db_bind_int(s, 1, scan_id);
-    if (db_step(s) != DB_ROW) {
-        scan_facts_release(out);
-        return reg_dberr(r);
-    }
-    out->viewers = db_col_int(s, 0);
-    out->anonymous_viewers = db_col_int(s, 1);
-    db_reset(s);
+    out->viewers = v;
+    out->anonymous_viewers = a;
     return 0;
 }
 

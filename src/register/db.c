@@ -138,6 +138,22 @@ const char *db_login_roles(const db *d)
 {
     return OPS(d)->login_roles ? OPS(d)->login_roles(d) : NULL;
 }
+int db_can_copy(const db *d)
+{
+    return OPS(d)->copy_begin != NULL;
+}
+int db_copy_begin(db *d, const char *sql)
+{
+    return OPS(d)->copy_begin(d, sql);
+}
+int db_copy_data(db *d, const void *p, size_t n)
+{
+    return OPS(d)->copy_data(d, p, n);
+}
+int db_copy_end(db *d)
+{
+    return OPS(d)->copy_end(d);
+}
 
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
 {

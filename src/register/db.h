@@ -64,6 +64,14 @@ const char *db_col_text(db_stmt *s, int i); /* NULL for NULL; valid until next s
 const void *db_col_blob(db_stmt *s, int i, size_t *n);
 int db_col_is_null(db_stmt *s, int i);
 int db_changes(db *d);
+/* bulk loading, where the backend has it (PostgreSQL's COPY … FROM STDIN; db_can_copy 0 on
+ * SQLite, whose callers insert): db_copy_begin with the COPY statement, the rows' bytes in the
+ * format it names, in pieces of any size, then db_copy_end, which reports what the server
+ * refused; inside the caller's transaction. DB_OK or DB_ERR. */
+int db_can_copy(const db *d);
+int db_copy_begin(db *d, const char *sql);
+int db_copy_data(db *d, const void *p, size_t n);
+int db_copy_end(db *d);
 /* the catalogue, asked the backend's way: does TABLE (in the register's schema) exist, does it
  * have COLUMN; DB_OK or DB_ERR */
 int db_has_table(db *d, const char *table, int *has);

@@ -39,6 +39,9 @@ struct db_ops {
     int (*unavailable)(const db *d);
     const char *(*login)(const db *d); /* NULL: the backend knows no logins */
     const char *(*login_roles)(const db *d);
+    int (*copy_begin)(db *d, const char *sql); /* optional (db_can_copy) */
+    int (*copy_data)(db *d, const void *p, size_t n);
+    int (*copy_end)(db *d);
 };
 
 struct db_head {

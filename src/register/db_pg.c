@@ -24,7 +24,7 @@
 #define BYTEA_OID 17
 #define BOOL_OID 16
 #define TEXT_OID 25
-#define DB_PG_MAX_PARAMS 1024 /* the batched store of scans.c binds 64 rows of 10 values */
+#define DB_PG_MAX_PARAMS 1024 /* the batched INSERTs of scans.c bind 64 rows of 11 values and one */
 /* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
 #define DB_PG_WRITE_LOCK "7741853290462722164"
 
@@ -694,6 +694,39 @@ static const char *pg_login_roles(const db *d)
     return d->login_roles;
 }
 
+/* COPY … FROM STDIN: the server waits for the data */
+static int pg_copy_begin(db *d, const char *sql)
+{
+    PGresult *res = PQexec(d->c, sql);
+    int rc = PQresultStatus(res) == PGRES_COPY_IN ? DB_OK : set_err_res(d, res);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_copy_data(db *d, const void *p, size_t n)
+{
+    while (n) {
+        int k = n > (1u << 30) ? 1 << 30 : (int)n;
+        if (PQputCopyData(d->c, p, k) != 1) return set_err_msg(d, NULL, PQerrorMessage(d->c));
+        p = (const char *)p + k;
+        n -= (size_t)k;
+    }
+    return DB_OK;
+}
+
+/* the end of the data, and the server's verdict on all of it */
+static int pg_copy_end(db *d)
+{
+    int rc = PQputCopyEnd(d->c, NULL) == 1 ? DB_OK : set_err_msg(d, NULL, PQerrorMessage(d->c));
+    PGresult *res;
+    while ((res = PQgetResult(d->c))) {
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) d->changes = atoi(PQcmdTuples(res));
+        else if (rc == DB_OK) rc = set_err_res(d, res);
+        PQclear(res);
+    }
+    return rc;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -726,4 +759,7 @@ const struct db_ops db_pg_ops = {
     .unavailable = pg_unavailable,
     .login = pg_login,
     .login_roles = pg_login_roles,
+    .copy_begin = pg_copy_begin,
+    .copy_data = pg_copy_data,
+    .copy_end = pg_copy_end,
 };

@@ -4,6 +4,7 @@
 #include "register/purge.h"
 #include "register/incident.h"
 #include "register/reg_int.h"
+#include "register/viewlist.h"
 #include "register/tlog_store.h"
 #include "util/buf.h"
 #include "util/ktime.h"
@@ -97,19 +98,33 @@ static int policy(reg *r, struct purge_item *it, int k, struct kt_period *p)
 /* raw viewer identities: per scan, due PERIOD after the scan but never before the closing */
 static int plan_viewers(reg *r, struct purge_item *it, const struct kt_period *p, int64_t now, int all)
 {
-    db_stmt *s = db_prepare(r->d, "SELECT s.created_at, (SELECT count(*) FROM exposure_viewer v WHERE v.scan_id = s.id"
-                                  " AND v.identity IS NOT NULL) FROM scan s WHERE s.incident_id = ? ORDER BY s.id");
+    db_stmt *s = db_prepare(r->d, "SELECT id, created_at FROM scan WHERE incident_id = ? ORDER BY id");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, it->incident_id);
+    int64_t(*sc)[2] = NULL; /* id, created_at */
+    size_t n = 0, cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        int64_t due = kt_period_add(db_col_int(s, 0), p), n = db_col_int(s, 1);
-        if (due < it->closed_at) due = it->closed_at;
-        if (due > it->k[PK_VIEWERS].due_at) it->k[PK_VIEWERS].due_at = due;
-        if (all || due <= now) it->k[PK_VIEWERS].count += n;
-        else it->k[PK_VIEWERS].later += n;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            sc = xrealloc(sc, cap * sizeof *sc);
+        }
+        sc[n][0] = db_col_int(s, 0);
+        sc[n++][1] = db_col_int(s, 1);
     }
     db_reset(s);
+    for (size_t i = 0; rc != DB_ERR && i < n; i++) {
+        int64_t due = kt_period_add(sc[i][1], p), kept;
+        if (viewlist_scan_identities(r, sc[i][0], &kept, NULL, NULL)) {
+            free(sc);
+            return 1;
+        }
+        if (due < it->closed_at) due = it->closed_at;
+        if (due > it->k[PK_VIEWERS].due_at) it->k[PK_VIEWERS].due_at = due;
+        if (all || due <= now) it->k[PK_VIEWERS].count += kept;
+        else it->k[PK_VIEWERS].later += kept;
+    }
+    free(sc);
     return rc == DB_ERR ? reg_dberr(r) : 0;
 }
 
@@ -258,11 +273,7 @@ static int keep_scan(reg *r, int64_t scan_id, int64_t import_id)
     int64_t v[5] = {0};
     int rc = count_fields(r, scan_id, &f, &nf, &fields);
     if (!rc) rc = store_fields(r, scan_id, f, nf);
-    if (!rc)
-        rc = q_ints(r,
-                    "SELECT count(DISTINCT viewer), count(DISTINCT CASE WHEN kind = 'anonymous' THEN viewer END)"
-                    " FROM exposure_viewer WHERE scan_id = ?",
-                    scan_id, -1, &v[0], 2);
+    if (!rc) rc = viewlist_scan_viewers(r, scan_id, &v[0], &v[1]);
     if (!rc)
         rc = q_ints(r,
                     "SELECT count(*), count(s.subject) FROM exposure e LEFT JOIN subject s"
@@ -331,8 +342,7 @@ static const char *const purge_sql[PK_COUNT][5] = {
      " AND n.message_codec <> 'purged')",
      "UPDATE notice_bounce SET diagnostic = '', source = '' WHERE incident_id = ?1"
      " AND (diagnostic <> '' OR source <> '')"},
-    {"DELETE FROM exposure_viewer WHERE scan_id IN (SELECT id FROM scan WHERE incident_id = ?1)",
-     "DELETE FROM exposure WHERE scan_id IN (SELECT id FROM scan WHERE incident_id = ?1)", NULL},
+    {"DELETE FROM exposure WHERE scan_id IN (SELECT id FROM scan WHERE incident_id = ?1)", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -367,7 +377,8 @@ static int run_viewers(reg *r, const struct purge_item *it, int64_t now)
     }
     db_reset(s);
     if (rc == DB_ERR) return reg_dberr(r);
-    s = db_prepare(r->d, "UPDATE exposure_viewer SET identity = NULL WHERE scan_id = ? AND identity IS NOT NULL");
+    s = db_prepare(r->d,
+                   "UPDATE exposure SET viewer_identities = NULL WHERE scan_id = ? AND viewer_identities IS NOT NULL");
     if (!s) return reg_dberr(r);
     for (size_t i = 0; i < n; i++) {
         db_bind_int(s, 1, ids[i]);

@@ -3,6 +3,7 @@
 #include "register/bounces.h"
 #include "register/outbox.h"
 #include "register/reg_int.h"
+#include "register/viewlist.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,11 @@ static void words_add(struct report_words *w, const char *s)
     w->v[w->n++] = xstrdup(s);
 }
 
+static void identity_word(void *w, const char *id)
+{
+    words_add(w, id);
+}
+
 /* every column of every row of SQL with one integer parameter */
 static int words_query(reg *r, const char *sql, int64_t arg, int ncols, struct report_words *w)
 {
@@ -51,9 +57,8 @@ static int words_query(reg *r, const char *sql, int64_t arg, int ncols, struct r
 int report_data_personal_words(reg *r, int64_t incident_id, int64_t scan_id, struct report_words *w)
 {
     int rc = words_query(r, "SELECT subject FROM exposure WHERE scan_id = ?", scan_id, 1, w);
-    if (!rc)
-        rc = words_query(r, "SELECT DISTINCT identity FROM exposure_viewer WHERE scan_id = ? AND identity IS NOT NULL",
-                         scan_id, 1, w);
+    int64_t kept;
+    if (!rc) rc = viewlist_scan_identities(r, scan_id, &kept, identity_word, w);
     if (!rc)
         rc = words_query(r,
                          "SELECT s.email, s.subject FROM subject s JOIN subject_import i ON i.id = s.import_id"

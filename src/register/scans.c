@@ -1,6 +1,7 @@
 /* scans.c — storing and reading exposure scans. */
 #include "register/scans.h"
 #include "register/reg_int.h"
+#include "register/viewlist.h"
 #include "util/buf.h"
 #include "util/ktime.h"
 #include "util/semilist.h"
@@ -113,78 +114,136 @@ static int store_samples(reg *r, int64_t scan_id, const scan_result *res)
     return 0;
 }
 
-/* The bulk of a scan — every person and every (person, viewer) pair — goes in STORE_BATCH rows
-   per statement: one execution keeps its B-tree cursor at the end of the table, where each of
-   the sorted rows is appended, instead of seeking from the root for every row (about 40 % of the
-   instructions of a row-per-statement store). Values are bound without copies: the result and
-   the batch's buffers outlive each step. */
-#define STORE_BATCH 64 /* rows of up to 10 values: 640 parameters (db_pg.c takes 1024) */
+/* The bulk of a scan — one row per person, their viewers packed into it — goes in STORE_BATCH
+   rows per statement: one execution keeps its B-tree cursor at the end of the table, where each
+   of the sorted rows is appended, instead of seeking from the root for every row (about 40 % of
+   the instructions of a row-per-statement store). The statement is prepared once (the cache's
+   lookup compares the whole text, and clears every binding) and the scan's id is one parameter
+   (?1) for all rows. Values are bound without copies: the result and the batch's buffers outlive
+   each step. */
+#define STORE_BATCH 64 /* rows of 11 values and the scan's id: 705 parameters (db_pg.c takes 1024) */
 
-/* HEAD followed by ROWS groups of NCOL placeholders (malloc'd) */
+/* HEAD and ROWS rows of NCOL values: the first of each row ?1, the others ?2, ?3, … (malloc'd) */
 static char *insert_sql(const char *head, int ncol, size_t rows)
 {
     struct buf b;
     buf_init(&b, 0);
     buf_adds(&b, head);
+    int p = 2;
     for (size_t i = 0; i < rows; i++) {
-        buf_adds(&b, i ? ", (?" : " VALUES (?");
-        for (int c = 1; c < ncol; c++) buf_adds(&b, ", ?");
+        buf_adds(&b, i ? ", (?1" : " VALUES (?1");
+        for (int c = 1; c < ncol; c++) buf_addf(&b, ", ?%d", p++);
         buf_addc(&b, ')');
     }
     return buf_detach(&b);
 }
 
-/* the statement for the next K rows of N from I: a full batch, else one row at a time */
-static db_stmt *batch_stmt(reg *r, const char *full, const char *one, size_t i, size_t n, size_t *k)
+static const char exposure_head[] =
+    "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers,"
+    " signed_in_viewers, anonymous_viewers, pages, fields, viewer_list, viewer_identities)";
+#define EXPOSURE_COLS 12
+
+/* where row J's texts and lists start in the batch's buffer: pages, fields, viewer list,
+   identities, end; identities of -1: none (NULL) */
+struct row_off {
+    size_t pages, fields, list, ids, end;
+    int has_ids;
+};
+
+/* the values of exposure E as row J of S (the scan's id is ?1); its pages, fields and viewers as
+   written into T at O */
+static void bind_exposure(db_stmt *s, size_t j, const struct scan_exposure *e, const struct buf *t,
+                          const struct row_off *o)
 {
-    *k = n - i >= STORE_BATCH ? STORE_BATCH : 1;
-    return db_prepare(r->d, *k == STORE_BATCH ? full : one);
+    int c = (int)j * (EXPOSURE_COLS - 1) - 1; /* row J's values are ?(c + 3) … ?(c + 13) */
+    db_bind_text_ref(s, c + 3, e->subject, strlen(e->subject));
+    db_bind_int(s, c + 4, e->first_seen);
+    db_bind_int(s, c + 5, e->last_seen);
+    db_bind_int(s, c + 6, (int64_t)e->views);
+    db_bind_int(s, c + 7, (int64_t)e->viewers);
+    db_bind_int(s, c + 8, (int64_t)e->signed_in_viewers);
+    db_bind_int(s, c + 9, (int64_t)e->anonymous_viewers);
+    db_bind_text_ref(s, c + 10, buf_str(t) + o->pages, o->fields - o->pages);
+    db_bind_text_ref(s, c + 11, buf_str(t) + o->fields, o->list - o->fields);
+    db_bind_blob_ref(s, c + 12, buf_str(t) + o->list, o->ids - o->list);
+    if (o->has_ids) db_bind_blob_ref(s, c + 13, buf_str(t) + o->ids, o->end - o->ids);
+    else db_bind_null(s, c + 13);
 }
 
-static const char exposure_head[] = "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers,"
-                                    " signed_in_viewers, anonymous_viewers, pages, fields)";
-
-/* the values of exposure E as row J of S; its pages and fields as written into T at OFF */
-static void bind_exposure(db_stmt *s, size_t j, int64_t scan_id, const struct scan_exposure *e, const struct buf *t,
-                          const size_t off[3])
+/* person E's viewers (viewlist.h) into T: the list, then with KEEP_VIEWERS the identities when
+   any pair has one */
+static void pack_viewers(struct buf *t, const scan_result *res, const struct scan_exposure *e, int keep_viewers,
+                         struct row_off *o)
 {
-    int c = (int)j * 10;
-    db_bind_int(s, c + 1, scan_id);
-    db_bind_text_ref(s, c + 2, e->subject, strlen(e->subject));
-    db_bind_int(s, c + 3, e->first_seen);
-    db_bind_int(s, c + 4, e->last_seen);
-    db_bind_int(s, c + 5, (int64_t)e->views);
-    db_bind_int(s, c + 6, (int64_t)e->viewers);
-    db_bind_int(s, c + 7, (int64_t)e->signed_in_viewers);
-    db_bind_int(s, c + 8, (int64_t)e->anonymous_viewers);
-    db_bind_text_ref(s, c + 9, buf_str(t) + off[0], off[1] - off[0]);
-    db_bind_text_ref(s, c + 10, buf_str(t) + off[1], off[2] - off[1]);
+    int ids = 0;
+    o->list = t->len;
+    for (size_t k = 0; k < e->npairs; k++) {
+        struct scan_pair p;
+        scan_result_pair(res, e->pair_first + k, &p);
+        struct viewlist_pair v = {.kind = p.kind == SCAN_VIEWER_USER ? VIEWLIST_SIGNED_IN : VIEWLIST_ANONYMOUS,
+                                  .views = p.views,
+                                  .first_seen = p.first_seen,
+                                  .last_seen = p.last_seen};
+        memcpy(v.hash, p.hash, VIEWLIST_HASH);
+        viewlist_add(t, &v);
+        ids |= keep_viewers && p.identity;
+    }
+    o->ids = t->len;
+    for (size_t k = 0; ids && k < e->npairs; k++) {
+        struct scan_pair p;
+        scan_result_pair(res, e->pair_first + k, &p);
+        viewlist_add_identity(t, p.identity, p.identity ? strlen(p.identity) : 0);
+    }
+    o->has_ids = ids;
+    o->end = t->len;
 }
 
-static int store_exposures(reg *r, int64_t scan_id, const scan_result *res)
+/* people I … I + K - 1 of the result into E, and the memory of their strings asked for ahead: the
+   strings lie where the scan met them, not in this order, so at millions of people each is a
+   cache miss; asked for together, the misses of a batch overlap instead of following each other */
+static void read_batch(const scan_result *res, size_t i, size_t k, struct scan_exposure *e)
 {
-    char *full = insert_sql(exposure_head, 10, STORE_BATCH), *one = insert_sql(exposure_head, 10, 1);
+    for (size_t j = 0; j < k; j++) {
+        scan_result_exposure(res, i + j, &e[j]);
+        __builtin_prefetch(e[j].subject);
+        __builtin_prefetch(e[j].pages);
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t p = 0; p < e[j].npages && p < 4; p++) __builtin_prefetch(e[j].pages[p]);
+}
+
+/* one exposure row per person, their viewers packed into it (viewlist.h); raw identities
+   only with KEEP_VIEWERS */
+static int store_exposures(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
+{
+    char *full = insert_sql(exposure_head, EXPOSURE_COLS, STORE_BATCH);
+    char *one = insert_sql(exposure_head, EXPOSURE_COLS, 1);
     struct buf t;
     buf_init(&t, 0);
     int rc = 0;
-    size_t n = scan_result_exposures(res), k, off[STORE_BATCH][3];
+    size_t n = scan_result_exposures(res), k;
+    struct row_off off[STORE_BATCH];
+    db_stmt *stmt[2] = {NULL, NULL}; /* a full batch, one row */
     for (size_t i = 0; i < n && !rc; i += k) {
-        db_stmt *s = batch_stmt(r, full, one, i, n, &k);
-        if (!s) {
+        k = n - i >= STORE_BATCH ? STORE_BATCH : 1;
+        db_stmt **sp = &stmt[k != STORE_BATCH];
+        if (!*sp && !(*sp = db_prepare(r->d, k == STORE_BATCH ? full : one))) {
             rc = reg_dberr(r);
             break;
         }
+        db_stmt *s = *sp;
         struct scan_exposure e[STORE_BATCH];
         buf_reset(&t); /* filled for the whole batch before anything points into it */
+        read_batch(res, i, k, e);
         for (size_t j = 0; j < k; j++) {
-            scan_result_exposure(res, i + j, &e[j]);
-            off[j][0] = t.len;
+            off[j].pages = t.len;
             semilist_join(&t, e[j].pages, e[j].npages); /* a list: a page may hold a ';' (semilist.h) */
-            off[j][1] = t.len;
+            off[j].fields = t.len;
             join(&t, e[j].nfields, e[j].fields);
-            off[j][2] = t.len;
+            pack_viewers(&t, res, &e[j], keep_viewers, &off[j]);
         }
-        for (size_t j = 0; j < k; j++) bind_exposure(s, j, scan_id, &e[j], &t, off[j]);
+        db_bind_int(s, 1, scan_id);
+        for (size_t j = 0; j < k; j++) bind_exposure(s, j, &e[j], &t, &off[j]);
         if (db_step(s) != DB_DONE) rc = reg_dberr(r);
         db_reset(s);
     }
@@ -194,49 +253,86 @@ static int store_exposures(reg *r, int64_t scan_id, const scan_result *res)
     return rc;
 }
 
-static const char viewer_head[] =
-    "INSERT INTO exposure_viewer(scan_id, subject, viewer, kind, identity, views, first_seen, last_seen)";
-
-/* the values of pair P as row J of S */
-static void bind_pair(db_stmt *s, size_t j, int64_t scan_id, const struct scan_pair *p, int keep_viewers)
+/* PostgreSQL: the same rows through COPY … FROM STDIN in its binary format (a header, then per
+   row the number of fields and each field as its length and bytes, -1 for NULL; integers as 8
+   bytes, big-endian; a trailer of -1), sent in pieces of about 1 MiB, in the store's transaction:
+   one statement for all the people instead of one per 64, no parameters to bind or parse */
+static void put_be(struct buf *b, uint64_t v, int n)
 {
-    static const char signed_in[] = "signed-in", anonymous[] = "anonymous";
-    int c = (int)j * 8;
-    db_bind_int(s, c + 1, scan_id);
-    db_bind_text_ref(s, c + 2, p->subject, strlen(p->subject));
-    db_bind_blob_ref(s, c + 3, p->hash, SCAN_HASH_LEN);
-    if (p->kind == SCAN_VIEWER_USER) db_bind_text_ref(s, c + 4, signed_in, sizeof signed_in - 1);
-    else db_bind_text_ref(s, c + 4, anonymous, sizeof anonymous - 1);
-    if (keep_viewers && p->identity) db_bind_text_ref(s, c + 5, p->identity, strlen(p->identity));
-    else db_bind_null(s, c + 5);
-    db_bind_int(s, c + 6, (int64_t)p->views);
-    db_bind_int(s, c + 7, p->first_seen);
-    db_bind_int(s, c + 8, p->last_seen);
+    unsigned char x[8];
+    for (int i = 0; i < n; i++) x[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+    buf_add(b, x, (size_t)n);
 }
 
-/* who saw whom (raw identities only with KEEP_VIEWERS) */
-static int store_viewers(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
+static void copy_int(struct buf *b, int64_t v)
 {
-    char *full = insert_sql(viewer_head, 8, STORE_BATCH), *one = insert_sql(viewer_head, 8, 1);
+    put_be(b, 8, 4);
+    put_be(b, (uint64_t)v, 8);
+}
+
+static void copy_bytes(struct buf *b, const char *p, size_t n)
+{
+    put_be(b, n, 4);
+    buf_add(b, p, n);
+}
+
+/* person E as one row of the COPY data in OUT; T the row's scratch buffer */
+static void copy_row(struct buf *out, struct buf *t, int64_t scan_id, const scan_result *res,
+                     const struct scan_exposure *e, int keep_viewers)
+{
+    struct row_off o = {0};
+    buf_reset(t);
+    semilist_join(t, e->pages, e->npages);
+    o.fields = t->len;
+    join(t, e->nfields, e->fields);
+    pack_viewers(t, res, e, keep_viewers, &o);
+    put_be(out, EXPOSURE_COLS, 2);
+    copy_int(out, scan_id);
+    copy_bytes(out, e->subject, strlen(e->subject));
+    const int64_t v[] = {e->first_seen,
+                         e->last_seen,
+                         (int64_t)e->views,
+                         (int64_t)e->viewers,
+                         (int64_t)e->signed_in_viewers,
+                         (int64_t)e->anonymous_viewers};
+    for (int i = 0; i < 6; i++) copy_int(out, v[i]);
+    copy_bytes(out, t->p, o.fields);
+    copy_bytes(out, t->p + o.fields, o.list - o.fields);
+    copy_bytes(out, t->p + o.list, o.ids - o.list);
+    if (o.has_ids) copy_bytes(out, t->p + o.ids, o.end - o.ids);
+    else put_be(out, 0xffffffffu, 4);
+}
+
+static int copy_exposures(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
+{
+    static const char head[19] = "PGCOPY\n\377\r\n"; /* signature, flags 0, no extension */
+    if (db_copy_begin(r->d, "COPY exposure(scan_id, subject, first_seen, last_seen, views, viewers,"
+                            " signed_in_viewers, anonymous_viewers, pages, fields, viewer_list, viewer_identities)"
+                            " FROM STDIN (FORMAT binary)"))
+        return reg_dberr(r);
+    struct buf out, t;
+    buf_init(&out, 0);
+    buf_init(&t, 0);
+    buf_add(&out, head, sizeof head);
     int rc = 0;
-    size_t n = scan_result_pairs(res), k;
-    for (size_t i = 0; i < n && !rc; i += k) {
-        db_stmt *s = batch_stmt(r, full, one, i, n, &k);
-        if (!s) {
-            rc = reg_dberr(r);
-            break;
+    struct scan_exposure e[STORE_BATCH];
+    for (size_t i = 0, n = scan_result_exposures(res), k; i < n && !rc; i += k) {
+        k = n - i < STORE_BATCH ? n - i : STORE_BATCH;
+        read_batch(res, i, k, e);
+        for (size_t j = 0; j < k; j++) copy_row(&out, &t, scan_id, res, &e[j], keep_viewers);
+        if (out.len >= (1u << 20)) {
+            rc = db_copy_data(r->d, out.p, out.len);
+            buf_reset(&out);
         }
-        struct scan_pair p[STORE_BATCH];
-        for (size_t j = 0; j < k; j++) {
-            scan_result_pair(res, i + j, &p[j]);
-            bind_pair(s, j, scan_id, &p[j], keep_viewers);
-        }
-        if (db_step(s) != DB_DONE) rc = reg_dberr(r);
-        db_reset(s);
     }
-    free(full);
-    free(one);
-    return rc;
+    if (!rc) {
+        put_be(&out, 0xffff, 2);
+        rc = db_copy_data(r->d, out.p, out.len);
+    }
+    int end = db_copy_end(r->d); /* always: the connection leaves the COPY state */
+    buf_release(&out);
+    buf_release(&t);
+    return rc || end ? reg_dberr(r) : 0;
 }
 
 /* the hourly histogram */
@@ -321,7 +417,8 @@ int scans_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_
              (unsigned long long)t.lines_matched, (unsigned long long)t.malformed, (unsigned long long)t.people,
              (unsigned long long)t.records, (unsigned long long)t.views, rulehex);
     if (!(rc = store_inputs(r, scan_id, res, &ev)) && !(rc = store_samples(r, scan_id, res)) &&
-        !(rc = store_exposures(r, scan_id, res)) && !(rc = store_viewers(r, scan_id, res, keep_viewers)) &&
+        !(rc = db_can_copy(r->d) ? copy_exposures(r, scan_id, res, keep_viewers)
+                                 : store_exposures(r, scan_id, res, keep_viewers)) &&
         !(rc = store_hours(r, scan_id, res)))
         rc = record_scan(r, inc, rule, rulehex, &t, keep_viewers, first, last, *version, &ev);
     buf_release(&ev);

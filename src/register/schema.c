@@ -7,6 +7,7 @@
  * can edit or delete a timeline entry. */
 #include "register/schema.h"
 #include "register/reg_int.h"
+#include "register/viewlist.h"
 #include <stddef.h>
 #include <stdio.h>
 
@@ -544,6 +545,32 @@ static int v13_login(db *d)
     return has ? 0 : db_exec(d, "ALTER TABLE audit ADD COLUMN login TEXT");
 }
 
+/* v14: the viewers packed into the exposure rows (issue 19, docs/performance.md "The register at
+   this scale"): one row per person instead of one per person and one more per (person, viewer)
+   pair. exposure gets viewer_list (the pairs, viewlist.h) and viewer_identities (the raw
+   identities kept with --keep-viewers, NULL otherwise); viewlist_migrate packs the old rows and
+   drops exposure_viewer. The same function runs on PostgreSQL (schema_pg.c). exposure.scan_id
+   loses its REFERENCES scan(id): checking it cost about 9 % of the store's instructions here and
+   65 % of PostgreSQL's time, and it guarded nothing that can happen — the store writes the rows
+   in the transaction that inserts their scan, and scan rows are never deleted (a purge deletes
+   exposures, not scans). SQLite cannot drop a constraint: the table is rebuilt, in key order. */
+static const char v14[] =
+    "CREATE TABLE exposure_v14 (\n"
+    "  scan_id INTEGER NOT NULL,\n"
+    "  subject TEXT NOT NULL,\n"
+    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,\n"
+    "  views INTEGER NOT NULL, viewers INTEGER NOT NULL,\n"
+    "  signed_in_viewers INTEGER NOT NULL, anonymous_viewers INTEGER NOT NULL,\n"
+    "  pages TEXT NOT NULL, fields TEXT NOT NULL,\n"
+    "  viewer_list BLOB NOT NULL DEFAULT x'', viewer_identities BLOB,\n"
+    "  PRIMARY KEY (scan_id, subject)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "INSERT INTO exposure_v14(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,\n"
+    "  anonymous_viewers, pages, fields) SELECT scan_id, subject, first_seen, last_seen, views, viewers,\n"
+    "  signed_in_viewers, anonymous_viewers, pages, fields FROM exposure ORDER BY scan_id, subject;\n"
+    "DROP TABLE exposure;\n"
+    "ALTER TABLE exposure_v14 RENAME TO exposure;\n";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -560,6 +587,8 @@ const struct schema_step schema_steps[] = {
     {12, "exposure and exposure_viewer WITHOUT ROWID, viewer hashes as 16-byte BLOBs", v12, v12_viewers},
     {SCHEMA_AUDIT_LOGIN, "the audit trail's database login (PostgreSQL: session_user, set by the database)", v13,
      v13_login},
+    {14, "viewers packed into the exposure rows (viewer_list, viewer_identities), exposure_viewer dropped", v14,
+     viewlist_migrate},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

@@ -77,7 +77,7 @@ test_expect_success 'with --incident: the stored scan version equals a plain sca
     grep_q "Stored as scan version 1 of incident 2018-0002" err &&
     for s in 1 2; do sqlite3 klartext.db "
       SELECT subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, fields FROM exposure WHERE scan_id = $s ORDER BY subject;
-      SELECT subject, viewer, kind, identity, views, first_seen, last_seen FROM exposure_viewer WHERE scan_id = $s ORDER BY subject, viewer;
+      SELECT subject, hex(viewer_list), hex(viewer_identities) FROM exposure WHERE scan_id = $s ORDER BY subject;
       SELECT hour, views FROM scan_hour WHERE scan_id = $s ORDER BY hour;
       SELECT idx, name, compression, size, mtime, sha256, lines, malformed, error FROM scan_input WHERE scan_id = $s ORDER BY idx;
       SELECT seq, file, line, reason FROM scan_sample WHERE scan_id = $s ORDER BY seq;

@@ -74,7 +74,7 @@ SIGSQL=
 sig() { sqlite3 klartext.db "$SIGSQL"; }
 SCANSQL="SELECT s.version, s.current, s.people, s.views, s.lines,
   (SELECT count(*) FROM scan_input i WHERE i.scan_id = s.id), (SELECT count(*) FROM exposure e WHERE e.scan_id = s.id),
-  (SELECT count(*) FROM exposure_viewer v WHERE v.scan_id = s.id), (SELECT count(*) FROM scan_hour h WHERE h.scan_id = s.id),
+  (SELECT coalesce(sum(length(viewer_list)), 0) FROM exposure v WHERE v.scan_id = s.id), (SELECT count(*) FROM scan_hour h WHERE h.scan_id = s.id),
   (SELECT coalesce(sum(views), 0) FROM scan_hour h WHERE h.scan_id = s.id), (SELECT count(*) FROM scan_sample m WHERE m.scan_id = s.id)
   FROM scan s ORDER BY s.version;
   SELECT count(*), count(CASE WHEN message_codec = 'purged' THEN 1 END) FROM notice;
