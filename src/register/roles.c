@@ -30,7 +30,7 @@ const char roles_pg_create[] = "DO $$ BEGIN\n" CREATE_ROLE("klartext_dpo") CREAT
     CREATE_ROLE("klartext_agent") CREATE_ROLE("klartext_auditor") "END $$;\n";
 
 #define ALL_TABLES \
-    "meta, org, incident, event, audit, scan, scan_input, scan_sample, exposure, exposure_viewer, scan_hour, " \
+    "meta, org, incident, event, audit, scan, scan_input, scan_sample, exposure, scan_hour, " \
     "subject_import, subject, assessment, assessment_input, assessment_reason, decision, filing, tlog_entry, " \
     "tlog_checkpoint, incident_statement, notice_approval, notice, outbox, notice_event, agent, notice_dict, purge, " \
     "purge_scan, purge_field, purge_word, notice_bounce"
@@ -48,7 +48,7 @@ const char roles_pg_grant[] =
     "REVOKE INSERT, UPDATE, DELETE ON meta FROM klartext_dpo;\n"
     "GRANT USAGE ON SEQUENCE " ALL_SEQUENCES " TO klartext_dpo;\n"
     /* engineers: incidents, scans, exposures, subjects, assessments (not decisions) */
-    "GRANT SELECT ON meta, org, incident, event, audit, scan, scan_input, scan_sample, exposure, exposure_viewer, "
+    "GRANT SELECT ON meta, org, incident, event, audit, scan, scan_input, scan_sample, exposure, "
     "scan_hour, subject_import, subject, assessment, assessment_input, assessment_reason, decision, filing, tlog_entry, "
     "tlog_checkpoint, incident_statement, notice_approval, outbox, notice_event, purge, purge_scan, purge_field, "
     "purge_word, notice_bounce TO klartext_engineer;\n"
@@ -56,13 +56,19 @@ const char roles_pg_grant[] =
     "rcpt_masked, code_hash, message_id, text_sha256, message_len, message_codec, dict_id, kind, follows) ON notice TO "
     "klartext_engineer;\n"
     "GRANT INSERT, UPDATE ON incident, scan, subject_import TO klartext_engineer;\n"
-    "GRANT INSERT ON event, audit, scan_input, scan_sample, exposure, exposure_viewer, scan_hour, subject, assessment, "
+    "GRANT INSERT ON event, audit, scan_input, scan_sample, exposure, scan_hour, subject, assessment, "
     "assessment_input, assessment_reason TO klartext_engineer;\n"
     "GRANT USAGE ON SEQUENCE incident_id_seq, event_id_seq, audit_id_seq, scan_id_seq, subject_import_id_seq, "
     "assessment_id_seq TO klartext_engineer;\n"
-    /* agents: the portal's look-ups; notices without their texts; audit rows of their own */
-    "GRANT SELECT ON meta, org, incident, incident_statement, tlog_entry, tlog_checkpoint, scan, scan_hour, exposure, "
+    /* agents: the portal's look-ups; notices without their texts; exposures without the viewers
+       (schema step 14 packed them into the person's row: the table-level grant of step 13 goes,
+       and with it any column grant, before the columns the portal reads are granted); audit rows
+       of their own */
+    "GRANT SELECT ON meta, org, incident, incident_statement, tlog_entry, tlog_checkpoint, scan, scan_hour, "
     "subject_import, subject, outbox, notice_event, notice_bounce, purge, agent TO klartext_agent;\n"
+    "REVOKE SELECT ON exposure FROM klartext_agent;\n"
+    "GRANT SELECT (scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, "
+    "fields) ON exposure TO klartext_agent;\n"
     "GRANT SELECT (id, incident_id, seq, notice_id, subject, created_at, scan_id, import_id, lang, rcpt, rcpt_masked, "
     "code_hash, message_id, text_sha256, message_codec, kind, follows) ON notice TO klartext_agent;\n"
     "GRANT SELECT (id, hash) ON audit TO klartext_agent;\n"

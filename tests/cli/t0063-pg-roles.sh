@@ -138,12 +138,17 @@ test_expect_success 'engineer: incidents, timeline, scans, subjects, assessments
     refused $ENG "sign a checkpoint of the transparency log" klartext_dpo log checkpoint &&
     refused $ENG "manage the portal'\''s agents" klartext_dpo agent add bob
 '
-test_expect_success 'agent: cannot change an incident or decide; cannot read notice texts or the audit trail' '
+test_expect_success 'agent: cannot change an incident or decide; cannot read notice texts, the audit trail or the viewers' '
     refused $ANN "change an incident" klartext_engineer incident update 2018-0001 --approx-subjects 9 &&
     refused $ANN "decide on an incident" klartext_dpo assess 2018-0001 --decide authority=no,subjects=no --by A --reason r &&
     ! "$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT message FROM notice LIMIT 1" 2>e && grep_q "permission denied" e &&
     ! "$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT actor FROM audit LIMIT 1" 2>e && grep_q "permission denied" e &&
-    ! "$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT content FROM notice_dict LIMIT 1" 2>e && grep_q "permission denied" e
+    ! "$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT content FROM notice_dict LIMIT 1" 2>e && grep_q "permission denied" e &&
+    ! "$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT viewer_identities FROM exposure LIMIT 1" 2>e &&
+    grep_q "permission denied" e &&
+    ! "$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT viewer_list FROM exposure LIMIT 1" 2>e &&
+    grep_q "permission denied" e &&
+    [ "$("$PG_BIN/psql" -qAtX -d "$(as_login $ANN "$U3")" -c "SELECT count(subject) FROM exposure")" -gt 0 ]
 '
 test_expect_success 'auditor: reads everything (status, show, report, audit, log verify); changes nothing' '
     as $AUD status >/dev/null && as $AUD incident show 2018-0001 >/dev/null && as $AUD audit >/dev/null &&
