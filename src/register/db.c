@@ -139,6 +139,12 @@ const char *db_login_roles(const db *d)
     return OPS(d)->login_roles ? OPS(d)->login_roles(d) : NULL;
 }
 
+int db_session_lock(db *d, int64_t key, int *got)
+{
+    *got = 0;
+    return OPS(d)->session_lock ? OPS(d)->session_lock(d, key, got) : DB_ERR;
+}
+
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
 {
     db_stmt *s = db_prepare(d, sql);

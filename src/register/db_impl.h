@@ -39,6 +39,7 @@ struct db_ops {
     int (*unavailable)(const db *d);
     const char *(*login)(const db *d); /* NULL: the backend knows no logins */
     const char *(*login_roles)(const db *d);
+    int (*session_lock)(db *d, int64_t key, int *got); /* NULL: the backend has none */
 };
 
 struct db_head {
