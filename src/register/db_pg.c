@@ -39,6 +39,9 @@
 /* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
 #define DB_PG_WRITE_LOCK "7741853290462722164"
 #define DB_PG_RETRIES 10 /* serialization failures / deadlocks tried again */
+/* every commit notifies this channel; data_version listens on it (below) */
+#define DB_PG_CHANNEL "klartext_changes"
+#define DB_PG_DV_MAX_AGE 1.0 /* seconds data_version trusts its last answer without a notification */
 
 struct db_stmt {
     db *owner; /* first: struct db_stmt_head */
@@ -67,6 +70,9 @@ struct db {
     int64_t slock; /* a session lock to take again after a reconnect (0: none) */
     int slock_lost; /* it could not be taken again: the handle refuses to go on */
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
+    int listen_epoch; /* the connection (epoch + 1) that LISTENs on DB_PG_CHANNEL; -1: it cannot */
+    int64_t dv; /* data_version's last answer, and when (monotonic seconds) */
+    double dv_at;
     struct db_stmt *cache;
     char *login, *login_roles; /* session_user and its klartext group roles (pg_identity) */
 };
@@ -421,7 +427,17 @@ static int pg_begin(db *d)
 
 static int pg_commit(db *d)
 {
-    int rc = pg_exec(d, "COMMIT");
+    /* the listeners (a portal's data_version) learn of the change without asking; the NOTIFY
+       goes in the COMMIT's round trip and is delivered only if the transaction commits */
+    int rc = pg_exec(d, "NOTIFY " DB_PG_CHANNEL "; COMMIT");
+    if (rc && !lost(d) && PQtransactionStatus(d->c) != PQTRANS_IDLE) { /* COMMIT not reached: end it */
+        char keep[sizeof d->err];
+        int kind = d->kind;
+        memcpy(keep, d->err, sizeof keep);
+        exec_once(d, "ROLLBACK");
+        memcpy(d->err, keep, sizeof keep);
+        d->kind = kind;
+    }
     /* a failed COMMIT ends the transaction all the same (it is rolled back) */
     d->in_tx = 0;
     return rc;
@@ -774,12 +790,43 @@ static int pg_has_column(db *d, const char *table, const char *column, int *has)
     return DB_OK;
 }
 
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Asked at the start of every portal request, so without a round trip when it can be: the
+   connection LISTENs on DB_PG_CHANNEL, which every commit of klartext notifies (pg_commit);
+   while no notification has come, the last answer stands for DB_PG_DV_MAX_AGE seconds (a
+   writer that does not notify, say psql, is seen after at most that). Otherwise, and on a
+   server where LISTEN is refused (a hot standby), the newest audit row is asked for, with a
+   prepared statement. */
 static int pg_data_version(db *d, int64_t *v, int *found)
 {
-    char r[32];
-    if (pg_scalar(d, "SELECT coalesce(max(id), 0) FROM audit", 0, NULL, r, sizeof r)) return DB_ERR;
-    *v = strtoll(r, NULL, 10);
     *found = 1;
+    double now = mono_s();
+    if (!d->in_tx && d->listen_epoch == d->epoch + 1 && !lost(d)) {
+        int news = !PQconsumeInput(d->c); /* a failed read: ask, and the failure shows there */
+        for (PGnotify *n; (n = PQnotifies(d->c)); news = 1) PQfreemem(n);
+        if (!news && now - d->dv_at < DB_PG_DV_MAX_AGE) {
+            *v = d->dv;
+            return DB_OK;
+        }
+    }
+    if (!d->in_tx && d->listen_epoch >= 0 && d->listen_epoch != d->epoch + 1) {
+        if (pg_exec(d, "LISTEN " DB_PG_CHANNEL) == DB_OK) d->listen_epoch = d->epoch + 1;
+        else if (!lost(d)) d->listen_epoch = -1; /* refused: ask every time */
+    }
+    db_stmt *s = pg_prepare(d, "SELECT coalesce(max(id), 0) FROM audit");
+    if (!s) return DB_ERR;
+    int rc = pg_step(s);
+    if (rc == DB_ERR) return DB_ERR;
+    *v = rc == DB_ROW ? pg_col_int(s, 0) : 0;
+    pg_reset(s);
+    d->dv = *v;
+    d->dv_at = now;
     return DB_OK;
 }
 
