@@ -6,8 +6,10 @@
 # `postgres`, or `nobody`), listens only on a Unix socket in its own directory under /tmp (a
 # suite's TMPDIR may be 0700, which that user cannot enter) and trusts local connections.
 # libpq finds it through PGHOST/PGPORT/PGUSER, which pg_start exports, so the URLs stay short.
-# PG_BIN overrides /usr/lib/postgresql/15/bin.
+# PG_BIN overrides /usr/lib/postgresql/15/bin; PG_SERVER_OPTS the server's settings (bench/pg.sh:
+# the server's own durability instead of the tests' fsync=off).
 : "${PG_BIN:=/usr/lib/postgresql/15/bin}"
+: "${PG_SERVER_OPTS:=-c fsync=off -c full_page_writes=off -c max_connections=60}"
 PG_DIR=${PG_DIR:-} PG_NDB=${PG_NDB:-0}   # sourced twice (lib.sh, a suite): the cluster stays known
 
 pg_available() { [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; }
@@ -34,7 +36,7 @@ pg_start() {
     pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U klartext -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
         || { cat "$PG_DIR/initdb.log"; return 1; }
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" \
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= $PG_SERVER_OPTS" \
         start >/dev/null || { cat "$PG_DIR/server.log"; return 1; }
     export PGHOST="$PG_DIR" PGPORT="$PG_PORT" PGUSER=klartext PGDATABASE=postgres
     trap 'pg_stop' EXIT
@@ -43,13 +45,13 @@ pg_start() {
 # restart the server (fast shutdown: every connection is cut), e.g. under a running portal
 pg_restart() {
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 restart \
-        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= $PG_SERVER_OPTS" >/dev/null
 }
 
 # stop or start the server of the cluster (pg_server stop|start), e.g. under a running portal
 pg_server() {
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 "$1" -l "$PG_DIR/server.log" \
-        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" >/dev/null
+        -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= $PG_SERVER_OPTS" >/dev/null
 }
 
 # a new empty database; prints its URL

@@ -25,7 +25,13 @@
  *     itself (authentication failed) stops it at once, the notice not attempted.
  * A connection that is still not through to MAIL FROM after the grace period while others
  * deliver (a relay that leaves connections over its limit waiting in its accept queue) is
- * given up and counts as a new connection that failed. */
+ * given up and counts as a new connection that failed.
+ *
+ * The register's server gone (PostgreSQL restarted, register_back): a round whose transaction
+ * failed because the connection was lost was rolled back by the server; the run keeps the
+ * connections to the relay going and runs the round again on a new connection, for up to
+ * NOTIFY_DB_WAIT_S seconds, so that what went out is recorded once the server is back (and no
+ * notice is left `sending`, in doubt). After that the run stops with the register's error. */
 #include "notify/notify.h"
 #include "notify/pack.h"
 #include "util/buf.h"
@@ -79,6 +85,8 @@ static int64_t backoff(int64_t attempts)
     for (int64_t i = 1; i < attempts && d < 6 * 3600; i++) d *= 2;
     return d > 6 * 3600 ? 6 * 3600 : d;
 }
+
+#define NOTIFY_DB_WAIT_S 60.0 /* how long a run waits for the register's server to come back */
 
 static double mono(void)
 {
@@ -153,6 +161,7 @@ struct sender {
     double grace, last_ok; /* seconds a connection may take to reach MAIL FROM; when a message last went out */
     int64_t claimed, settled, total;
     int conn_fail; /* connections failed in a row */
+    double db_down; /* when the register's server was first found gone (0: it is there) */
     int exhausted, stopping;
     int rc; /* the first register error */
 };
@@ -296,6 +305,19 @@ static int settle_one(struct sender *s, const struct delivery *d, int64_t at)
     }
 }
 
+/* After a failed register call: 1 when the register's server is gone (the connection lost and
+   not made again) and the run should try again — after a pause in which the connections to the
+   relay go on — 0 when the failure stands (another error, or NOTIFY_DB_WAIT_S have passed). */
+static int register_back(struct sender *s)
+{
+    if (!reg_unavailable(s->r)) return 0;
+    double now = mono();
+    if (!s->db_down) s->db_down = now;
+    if (now - s->db_down > NOTIFY_DB_WAIT_S) return 0;
+    smtp_pool_wait(s->pool, 200);
+    return 1;
+}
+
 /* how many notices to claim now: one for each free connection, within --limit and the rate */
 static size_t claim_want(struct sender *s)
 {
@@ -325,11 +347,20 @@ static int commit_round(struct sender *s)
     if (!s->done.n && !want) return 0;
     int64_t at = notify_now(&s->o->clock);
     struct outbox_item *it = NULL;
-    int rc = reg_begin(s->r);
-    for (size_t i = 0; i < s->done.n && !rc; i++) rc = settle_one(s, s->done.d[i], at);
-    if (!rc && want) rc = outbox_claim(s->r, s->incident_id, s->token, at, s->o->max_attempts, want, &it, &n);
-    if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
+    int rc;
+    do {
+        rc = reg_begin(s->r);
+        for (size_t i = 0; i < s->done.n && !rc; i++) rc = settle_one(s, s->done.d[i], at);
+        if (!rc && want) rc = outbox_claim(s->r, s->incident_id, s->token, at, s->o->max_attempts, want, &it, &n);
+        if (rc || (rc = reg_commit(s->r))) {
+            reg_rollback(s->r);
+            outbox_items_free(it, n);
+            it = NULL;
+            n = 0;
+        }
+    } while (rc && register_back(s));
     if (!rc) {
+        s->db_down = 0;
         count_done(s);
         s->settled += (int64_t)s->done.n;
         s->claimed += (int64_t)n;
@@ -345,7 +376,7 @@ static int commit_round(struct sender *s)
         }
         free(it);
         if (s->done.n) progress(s, NOTIFY_STEP);
-    } else outbox_items_free(it, n);
+    }
     /* not committed: those results stay `sending` (unknown) in the register */
     for (size_t i = 0; i < s->done.n; i++) delivery_free(s->done.d[i]);
     s->done.n = 0;
@@ -376,6 +407,8 @@ static void hand_out(struct sender *s)
         struct slot *sl = &s->slot[i];
         struct delivery *d = s->ready.d[0];
         int rc = pack_message(s->r, d->it.row, &sl->msg);
+        if (rc && register_back(s)) return; /* the register's server is gone: the notice waits */
+        if (!rc) s->db_down = 0;
         if (!rc && smtp_pool_start(s->pool, i, d->mail_from, d->it.rcpt, sl->msg.p, sl->msg.len))
             rc = reg_fail(s->r, 1, "cannot start sending a message: out of memory");
         if (rc) {
@@ -396,13 +429,16 @@ static int put_back(struct sender *s)
 {
     if (!s->ready.n) return 0;
     int64_t at = notify_now(&s->o->clock);
-    int rc = reg_begin(s->r);
-    for (size_t i = 0; i < s->ready.n && !rc; i++) {
-        const struct outbox_item *it = &s->ready.d[i]->it;
-        rc = outbox_settle(s->r, it->row, s->token, it->state == OB_FAILED ? OB_FAILED : OB_QUEUED, at, -1,
-                           "not attempted (the run stopped)", 0, 0);
-    }
-    if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
+    int rc;
+    do {
+        rc = reg_begin(s->r);
+        for (size_t i = 0; i < s->ready.n && !rc; i++) {
+            const struct outbox_item *it = &s->ready.d[i]->it;
+            rc = outbox_settle(s->r, it->row, s->token, it->state == OB_FAILED ? OB_FAILED : OB_QUEUED, at, -1,
+                               "not attempted (the run stopped)", 0, 0);
+        }
+        if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
+    } while (rc && register_back(s));
     while (s->ready.n) delivery_free(pop(&s->ready));
     return rc;
 }

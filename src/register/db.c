@@ -155,6 +155,12 @@ int db_copy_end(db *d)
     return OPS(d)->copy_end(d);
 }
 
+int db_session_lock(db *d, int64_t key, int *got)
+{
+    *got = 0;
+    return OPS(d)->session_lock ? OPS(d)->session_lock(d, key, got) : DB_ERR;
+}
+
 int db_query_int(db *d, const char *sql, const char *text_arg, int64_t *out, int *found)
 {
     db_stmt *s = db_prepare(d, sql);

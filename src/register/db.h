@@ -82,6 +82,10 @@ int db_data_version(db *d, int64_t *v, int *found);
 /* 1 when the last error was that the database server could not be reached (PostgreSQL: the
  * connection is lost and could not be made again); 0 for SQLite */
 int db_unavailable(const db *d);
+/* PostgreSQL: a session advisory lock KEY without waiting (*got 0 when another session holds
+ * it), held until db_close and taken again after a reconnect (when that fails, every later call
+ * fails); SQLite has none (DB_ERR) */
+int db_session_lock(db *d, int64_t key, int *got);
 
 /* the authenticated login of the connection (PostgreSQL: session_user, read when the
  * connection was made) and the klartext group roles it is a member of ("klartext_agent",

@@ -42,6 +42,7 @@ struct db_ops {
     int (*copy_begin)(db *d, const char *sql); /* optional (db_can_copy) */
     int (*copy_data)(db *d, const void *p, size_t n);
     int (*copy_end)(db *d);
+    int (*session_lock)(db *d, int64_t key, int *got); /* NULL: the backend has none */
 };
 
 struct db_head {

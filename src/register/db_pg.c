@@ -12,7 +12,17 @@
  * advisory lock (DB_PG_WRITE_LOCK) before anything else, so two writers never interleave and
  * the transparency log and the audit chain stay one sequence. Errors: SQLSTATE class 23 and
  * the append-only triggers' exceptions are DB_ECONSTRAINT, 40001/40P01/55P03 DB_EBUSY, a lost
- * connection DB_EIO with a message that says so. */
+ * connection DB_EIO with a message that says so.
+ *
+ * Faults (issue 16 item 6): a transaction is READ COMMITTED whatever the database's
+ * default_transaction_isolation says (its snapshot is taken after the write lock, so a writer
+ * sees what the writer before it committed: no serialization failure between writers); a
+ * serialization failure or deadlock (40001/40P01) of the write lock or of a statement outside a
+ * transaction is tried again (DB_PG_RETRIES times), not reported. A connection found lost
+ * outside a transaction (a server restart) is made again and the statement run once more; one
+ * lost inside a transaction fails the transaction (the server rolls it back). A session lock
+ * (db_session_lock: notify's) is taken again on the new connection, or the handle refuses to go
+ * on. */
 #include "register/db_impl.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
@@ -20,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BYTEA_OID 17
 #define BOOL_OID 16
@@ -27,6 +38,10 @@
 #define DB_PG_MAX_PARAMS 1024 /* the batched INSERTs of scans.c bind 64 rows of 11 values and one */
 /* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
 #define DB_PG_WRITE_LOCK "7741853290462722164"
+#define DB_PG_RETRIES 10 /* serialization failures / deadlocks tried again */
+/* every commit notifies this channel; data_version listens on it (below) */
+#define DB_PG_CHANNEL "klartext_changes"
+#define DB_PG_DV_MAX_AGE 1.0 /* seconds data_version trusts its last answer without a notification */
 
 struct db_stmt {
     db *owner; /* first: struct db_stmt_head */
@@ -50,8 +65,14 @@ struct db {
     PGconn *c;
     char *target; /* the URI without its password */
     char err[512];
+    char state[6]; /* the SQLSTATE of the last error ("" when none was given) */
     int kind, in_tx, changes, nstmt;
+    int64_t slock; /* a session lock to take again after a reconnect (0: none) */
+    int slock_lost; /* it could not be taken again: the handle refuses to go on */
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
+    int listen_epoch; /* the connection (epoch + 1) that LISTENs on DB_PG_CHANNEL; -1: it cannot */
+    int64_t dv; /* data_version's last answer, and when (monotonic seconds) */
+    double dv_at;
     struct db_stmt *cache;
     char *login, *login_roles; /* session_user and its klartext group roles (pg_identity) */
 };
@@ -102,6 +123,7 @@ static int set_err_msg(db *d, const char *sqlstate, const char *msg)
 {
     char m[400];
     first_line(m, sizeof m, msg);
+    snprintf(d->state, sizeof d->state, "%s", sqlstate ? sqlstate : "");
     d->kind = DB_EIO;
     if (sqlstate && strncmp(sqlstate, "23", 2) == 0) d->kind = DB_ECONSTRAINT;
     else if (sqlstate && !strcmp(sqlstate, "42501")) return set_err_perm(d, m);
@@ -130,8 +152,40 @@ static void quiet(void *arg, const char *msg)
     (void)msg;
 }
 
-/* run SQL without parameters; DB_OK or DB_ERR */
-static int pg_exec(db *d, const char *sql)
+/* the last error was a serialization failure or a deadlock: worth trying again */
+static int retryable(const db *d)
+{
+    return !strcmp(d->state, "40001") || !strcmp(d->state, "40P01");
+}
+
+/* before try TRIES + 1 of a retryable failure: 2, 4, 8 … ms, at most 200 ms */
+static void retry_pause(int tries)
+{
+    long ms = 2L << (tries < 7 ? tries : 7);
+    struct timespec t = {0, (ms > 200 ? 200 : ms) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* after a failure outside a transaction: 1 when the connection was lost and is made again (run
+   the statement once more), 0 when the failure stands */
+static int again(db *d)
+{
+    return !d->in_tx && lost(d) && reconnect(d) == DB_OK;
+}
+
+/* the session lock could not be taken again after a reconnect: DB_ERR with the message */
+static int refuse_lost_lock(db *d)
+{
+    d->kind = DB_EBUSY;
+    snprintf(d->err, sizeof d->err,
+             "register '%s': the connection to the PostgreSQL server was lost and, meanwhile, another klartext "
+             "process took this command's lock (another 'klartext notify'): stopped",
+             d->target);
+    return DB_ERR;
+}
+
+/* run SQL without parameters once; DB_OK or DB_ERR */
+static int exec_once(db *d, const char *sql)
 {
     PGresult *res = PQexec(d->c, sql);
     ExecStatusType st = PQresultStatus(res);
@@ -141,12 +195,27 @@ static int pg_exec(db *d, const char *sql)
     return rc;
 }
 
+/* run SQL without parameters (again on a new connection when the old one was found lost
+   outside a transaction); DB_OK or DB_ERR */
+static int pg_exec(db *d, const char *sql)
+{
+    if (d->slock_lost) return refuse_lost_lock(d);
+    int rc = exec_once(d, sql);
+    if (rc && again(d)) rc = exec_once(d, sql);
+    return rc;
+}
+
 /* the first column of the first row of SQL (parameters V[0..N-1], text) as text into OUT */
 static int pg_scalar(db *d, const char *sql, int n, const char *const *v, char *out, size_t outlen)
 {
     PGresult *res = PQexecParams(d->c, sql, n, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK && (set_err_res(d, res), again(d))) {
+        PQclear(res);
+        res = PQexecParams(d->c, sql, n, NULL, v, NULL, NULL, 0);
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        set_err_res(d, res);
+        if (d->slock_lost) refuse_lost_lock(d);
+        else set_err_res(d, res);
         PQclear(res);
         return DB_ERR;
     }
@@ -334,25 +403,41 @@ static int pg_begin(db *d)
         d->kind = DB_EIO;
         return DB_ERR;
     }
-    if (lost(d)) reconnect(d); /* between transactions a new connection is as good as the old */
-    if (pg_exec(d, "BEGIN")) return DB_ERR;
-    d->in_tx = 1;
-    if (pg_exec(d, "SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")")) {
-        char keep[sizeof d->err];
-        int kind = d->kind;
+    for (int tries = 0;; tries++) {
+        if (lost(d)) reconnect(d); /* between transactions a new connection is as good as the old */
+        /* READ COMMITTED whatever the database's default: each statement sees what the writer
+           before this one committed (a REPEATABLE READ snapshot would be taken before the lock) */
+        if (pg_exec(d, "BEGIN ISOLATION LEVEL READ COMMITTED")) return DB_ERR;
+        d->in_tx = 1;
+        if (exec_once(d, "SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")") == DB_OK) return DB_OK;
+        char keep[sizeof d->err], state[sizeof d->state];
+        int kind = d->kind, lostc = lost(d);
         memcpy(keep, d->err, sizeof keep);
-        if (!lost(d)) pg_exec(d, "ROLLBACK");
+        memcpy(state, d->state, sizeof state);
+        if (!lostc) exec_once(d, "ROLLBACK");
         d->in_tx = 0;
         memcpy(d->err, keep, sizeof keep);
+        memcpy(d->state, state, sizeof state);
         d->kind = kind;
-        return DB_ERR;
+        /* nothing was done yet: a lost connection (once) or a deadlock is tried again */
+        if (!((lostc && tries == 0) || (retryable(d) && tries < DB_PG_RETRIES))) return DB_ERR;
+        if (!lostc) retry_pause(tries);
     }
-    return DB_OK;
 }
 
 static int pg_commit(db *d)
 {
-    int rc = pg_exec(d, "COMMIT");
+    /* the listeners (a portal's data_version) learn of the change without asking; the NOTIFY
+       goes in the COMMIT's round trip and is delivered only if the transaction commits */
+    int rc = pg_exec(d, "NOTIFY " DB_PG_CHANNEL "; COMMIT");
+    if (rc && !lost(d) && PQtransactionStatus(d->c) != PQTRANS_IDLE) { /* COMMIT not reached: end it */
+        char keep[sizeof d->err];
+        int kind = d->kind;
+        memcpy(keep, d->err, sizeof keep);
+        exec_once(d, "ROLLBACK");
+        memcpy(d->err, keep, sizeof keep);
+        d->kind = kind;
+    }
     /* a failed COMMIT ends the transaction all the same (it is rolled back) */
     d->in_tx = 0;
     return rc;
@@ -455,8 +540,17 @@ static db_stmt *pg_prepare(db *d, const char *sql)
     }
     char name[24];
     snprintf(name, sizeof name, "k%d", d->nstmt + 1);
+    if (d->slock_lost) {
+        free(pgsql);
+        refuse_lost_lock(d);
+        return NULL;
+    }
     if (lost(d) && !d->in_tx) reconnect(d);
     PGresult *res = prepare_typed(d, name, pgsql, np, used);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && (set_err_res(d, res), again(d))) {
+        PQclear(res); /* the connection was found lost: prepared on the new one */
+        res = prepare_typed(d, name, pgsql, np, used);
+    }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         set_err_res(d, res);
         PQclear(res);
@@ -539,8 +633,23 @@ static int reconnect(db *d)
     PQreset(d->c);
     if (PQstatus(d->c) != CONNECTION_OK) return DB_ERR;
     d->epoch++;
-    if (pg_exec(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
-    if (d->readonly && pg_exec(d, "SET default_transaction_read_only = on")) return DB_ERR;
+    if (exec_once(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
+    if (d->readonly && exec_once(d, "SET default_transaction_read_only = on")) return DB_ERR;
+    if (d->slock) {
+        char key[24], r[8];
+        snprintf(key, sizeof key, "%lld", (long long)d->slock);
+        const char *v[1] = {key};
+        PGresult *res = PQexecParams(d->c, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, v, NULL, NULL, 0);
+        int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        snprintf(r, sizeof r, "%s", ok && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+        if (!ok) set_err_res(d, res);
+        PQclear(res);
+        if (!ok) return DB_ERR;
+        if (r[0] != 't') {
+            d->slock_lost = 1;
+            return refuse_lost_lock(d);
+        }
+    }
     return DB_OK;
 }
 
@@ -566,12 +675,22 @@ static int pg_step(db_stmt *s)
     db *d = s->owner;
     if (!s->executed) {
         stmt_clear_result(s);
+        if (d->slock_lost) return refuse_lost_lock(d);
         ExecStatusType st = exec_stmt(s);
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && lost(d) && !d->in_tx && reconnect(d) == DB_OK) {
-            stmt_clear_result(s); /* the server went away between two transactions: once more */
+        for (int tries = 0; st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !d->in_tx; tries++) {
+            set_err_res(d, s->res);
+            if (tries == 0 && again(d)) { /* the server went away between two transactions: once more */
+            } else if (retryable(d) && tries < DB_PG_RETRIES) { /* a statement of its own: tried again */
+                retry_pause(tries);
+            } else break;
+            stmt_clear_result(s);
             st = exec_stmt(s);
         }
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (d->slock_lost) { /* the reconnect found the session lock taken: that is the error */
+                stmt_clear_result(s);
+                return refuse_lost_lock(d);
+            }
             set_err_res(d, s->res);
             stmt_clear_result(s);
             return DB_ERR;
@@ -671,12 +790,43 @@ static int pg_has_column(db *d, const char *table, const char *column, int *has)
     return DB_OK;
 }
 
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Asked at the start of every portal request, so without a round trip when it can be: the
+   connection LISTENs on DB_PG_CHANNEL, which every commit of klartext notifies (pg_commit);
+   while no notification has come, the last answer stands for DB_PG_DV_MAX_AGE seconds (a
+   writer that does not notify, say psql, is seen after at most that). Otherwise, and on a
+   server where LISTEN is refused (a hot standby), the newest audit row is asked for, with a
+   prepared statement. */
 static int pg_data_version(db *d, int64_t *v, int *found)
 {
-    char r[32];
-    if (pg_scalar(d, "SELECT coalesce(max(id), 0) FROM audit", 0, NULL, r, sizeof r)) return DB_ERR;
-    *v = strtoll(r, NULL, 10);
     *found = 1;
+    double now = mono_s();
+    if (!d->in_tx && d->listen_epoch == d->epoch + 1 && !lost(d)) {
+        int news = !PQconsumeInput(d->c); /* a failed read: ask, and the failure shows there */
+        for (PGnotify *n; (n = PQnotifies(d->c)); news = 1) PQfreemem(n);
+        if (!news && now - d->dv_at < DB_PG_DV_MAX_AGE) {
+            *v = d->dv;
+            return DB_OK;
+        }
+    }
+    if (!d->in_tx && d->listen_epoch >= 0 && d->listen_epoch != d->epoch + 1) {
+        if (pg_exec(d, "LISTEN " DB_PG_CHANNEL) == DB_OK) d->listen_epoch = d->epoch + 1;
+        else if (!lost(d)) d->listen_epoch = -1; /* refused: ask every time */
+    }
+    db_stmt *s = pg_prepare(d, "SELECT coalesce(max(id), 0) FROM audit");
+    if (!s) return DB_ERR;
+    int rc = pg_step(s);
+    if (rc == DB_ERR) return DB_ERR;
+    *v = rc == DB_ROW ? pg_col_int(s, 0) : 0;
+    pg_reset(s);
+    d->dv = *v;
+    d->dv_at = now;
     return DB_OK;
 }
 
@@ -727,6 +877,19 @@ static int pg_copy_end(db *d)
     return rc;
 }
 
+/* a session advisory lock KEY, without waiting (*got 0: another session holds it); kept until
+   the handle is closed, and taken again on a new connection after a reconnect */
+static int pg_session_lock(db *d, int64_t key, int *got)
+{
+    char k[24], r[8];
+    snprintf(k, sizeof k, "%lld", (long long)key);
+    const char *v[1] = {k};
+    if (pg_scalar(d, "SELECT pg_try_advisory_lock($1::bigint)", 1, v, r, sizeof r)) return DB_ERR;
+    *got = r[0] == 't';
+    if (*got) d->slock = key;
+    return DB_OK;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -762,4 +925,5 @@ const struct db_ops db_pg_ops = {
     .copy_begin = pg_copy_begin,
     .copy_data = pg_copy_data,
     .copy_end = pg_copy_end,
+    .session_lock = pg_session_lock,
 };

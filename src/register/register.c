@@ -166,12 +166,10 @@ int reg_is_pg(const reg *r)
 
 int reg_pg_notify_lock(reg *r)
 {
-    int64_t got = 0;
-    int found = 0;
+    int got = 0;
     /* the key: "klartext" in ASCII + 1 (db_pg.c's write lock is + 0) */
-    if (db_query_int(r->d, "SELECT pg_try_advisory_lock(7741853290462722165)", NULL, &got, &found)) return reg_dberr(r);
-    if (!found || !got)
-        return reg_fail(r, 1, "another 'klartext notify' is working on this register (register '%s')", r->path);
+    if (db_session_lock(r->d, INT64_C(7741853290462722165), &got)) return reg_dberr(r);
+    if (!got) return reg_fail(r, 1, "another 'klartext notify' is working on this register (register '%s')", r->path);
     return 0;
 }
 

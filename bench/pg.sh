@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# bench/pg.sh — a register on PostgreSQL against one on SQLite, in the same run (issue 16):
+#   store   `scan --incident` of bench/run.sh's log (bench/out/access-SIZE-1.log, made by bench/gen)
+#           into a fresh register, beside `scan --csv` of the same log: the store is the
+#           difference of the medians (wall time; PostgreSQL works in its own processes)
+#   notify  `notify ID --out DIR` for PEOPLE people (tests/fixtures.sh's register, decided and
+#           approved), every run from a copy of the prepared register (SQLite: the file;
+#           PostgreSQL: CREATE DATABASE … TEMPLATE)
+#   serve   POST /verify (an unknown code with an address: the whole lookup; rate limit out of
+#           the way) under wrk: one `serve` on the SQLite register against two `serve` processes
+#           on the one PostgreSQL database, each with its own wrk at the same time (rates added)
+# and prints each ratio PostgreSQL / SQLite against the targets of issue 16: store and notify
+# >= 0.5, two serve on PostgreSQL >= one on SQLite.
+#   bench/pg.sh [SIZE] [PEOPLE]        default: 2G 100000
+# Env: BENCH_RUNS (3), KLARTEXT (build/klartext), BENCH_SECS (wrk seconds per run, 10),
+# BENCH_ONLY (store, notify or serve: that part alone), BENCH_CONNS (wrk connections in all, 64).
+# The PostgreSQL 15 cluster is a throwaway one (tests/pg.sh: initdb + pg_ctl as an unprivileged
+# user, a Unix socket in its own directory under /tmp) with the server's own durability
+# (fsync and synchronous_commit on, as SQLite's register commits durably) and shared_buffers
+# 256MB; it is stopped at the end. Works in bench/out/pg/ (git-ignored). Run it under
+# `nice -n 10` on a shared machine and give the load average it prints.
+set -eu
+cd "$(dirname "$0")/.."
+SRC=$PWD
+SIZE=${1:-2G}
+N=${2:-100000}
+RUNS=${BENCH_RUNS:-3}
+SECS=${BENCH_SECS:-10}
+CONNS=${BENCH_CONNS:-64}
+ONLY=${BENCH_ONLY:-}
+K=${KLARTEXT:-build/klartext}
+case $K in /*) ;; *) K="$PWD/$K" ;; esac
+OUT=$PWD/bench/out
+W=$OUT/pg
+[ -x "$K" ] || { echo "bench: $K not built (make)"; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time not found (apt-get install time)"; exit 1; }
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)"; exit 1; }
+. tests/pg.sh
+pg_available || { echo "bench: PostgreSQL 15 is not installed ($PG_BIN; apt-get install postgresql-15)"; exit 1; }
+mkdir -p "$W"
+. bench/lib.sh
+export KLARTEXT_NOW=2018-11-22T10:00:00Z
+unset KLARTEXT_DB KLARTEXT_KEYS
+RULE=$PWD/bench/profile.rule
+spids=()
+cleanup() {
+    local p
+    for p in "${spids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${spids[@]}"; do wait "$p" 2>/dev/null || true; done
+    pg_stop
+}
+PG_SERVER_OPTS="-c max_connections=60 -c shared_buffers=256MB"
+pg_start || exit 1
+trap cleanup EXIT
+med() { sort -g | sed -n "$(((RUNS + 1) / 2))p"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "target met" : "TARGET MISSED") }'; }
+newdb() { pg_newdb; }
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load $(load)"
+echo "klartext: $K; PostgreSQL: $("$PG_BIN/postgres" --version); $RUNS runs each, medians"
+declare -A R   # R[part.backend]: rate
+
+# ---------------------------------------------------------------- store
+fresh() {  # fresh DIR [URL]: an empty register with incident 2018-0001 (keys in DIR)
+    rm -rf "$1" && mkdir -p "$1"
+    (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi && "$K" init >/dev/null 2>&1 &&
+        "$K" incident new --title "Profile pages" --aware-at 2018-11-21T09:12:00Z --aware-how "customer" >/dev/null)
+}
+if [ -z "$ONLY" ] || [ "$ONLY" = store ]; then
+    log=$OUT/access-$SIZE-1.log
+    truth=$OUT/access-$SIZE-1.truth.csv
+    if ! [ -f "$log" ] || ! [ -f "$truth" ]; then
+        cc -O2 -o "$OUT/gen" bench/gen.c
+        "$OUT/gen" --size "$SIZE" --seed 1 --out "$log" --truth "$truth"
+    fi
+    people=$(($(wc -l <"$truth") - 1))
+    echo "--- store: $log ($(du -h "$log" | cut -f1)), $people people; load $(load)"
+    cat "$log" >/dev/null   # the page cache
+    run "scan --csv" "$K" scan --no-progress --rule "$RULE" --csv "$W/scan.csv" "$log"
+    check "scan --csv" "$truth" "$W/scan.csv"
+    for b in sqlite pg; do
+        times=()
+        for i in $(seq "$RUNS"); do
+            url=; [ $b = pg ] && url=$(newdb)
+            fresh "$W/reg" "$url"
+            (cd "$W/reg" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi &&
+                /usr/bin/time -f "%e" -o "$W/.time" "$K" scan --no-progress --rule "$RULE" --incident 2018-0001 "$log" \
+                    >/dev/null 2>"$W/.err") || { echo "bench: scan --incident ($b) failed:"; cat "$W/.err"; exit 1; }
+            times+=("$(cat "$W/.time")")
+        done
+        m=$(printf '%s\n' "${times[@]}" | med)
+        (cd "$W/reg" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi && "$K" exposure 2018-0001 --format csv >"$W/exposure.csv")
+        check "exposure --format csv ($b)" "$truth" "$W/exposure.csv"
+        store=$(awk -v a="$m" -v b="${MED[scan --csv]}" 'BEGIN { printf "%.2f", a - b }')
+        R[store.$b]=$(awk -v p="$people" -v s="$store" 'BEGIN { printf "%.0f", (s > 0 ? p / s : 0) }')
+        R[scan.$b]=$m
+        printf '%-8s scan --incident median %6.2f s (runs: %s); the store %5.2f s = %s people/s\n' "$b" "$m" "${times[*]}" \
+            "$store" "${R[store.$b]}"
+        [ -n "$url" ] && pg_sql postgres "DROP DATABASE ${url##*/}" >/dev/null
+    done
+fi
+
+# ---------------------------------------------------------------- notify --out
+if [ -z "$ONLY" ] || [ "$ONLY" = notify ] || [ "$ONLY" = serve ]; then
+    made=$((N - N / 50))
+    base=$W/base-$N
+    echo "--- notify --out: $N people ($made notices); setting up both registers; load $(load)"
+    for b in sqlite pg; do
+        rm -rf "$base.$b" && mkdir -p "$base.$b"
+        (
+            cd "$base.$b"
+            if [ $b = pg ]; then KLARTEXT_DB=$(newdb) && export KLARTEXT_DB && echo "$KLARTEXT_DB" >url; fi
+            klartext() { "$K" "$@"; }
+            PY=/usr/bin/python3
+            . "$SRC/tests/fixtures.sh"
+            fixture_register "$N" salutations
+            "$K" notify 2018-0001 --approve --by Bench >/dev/null
+        ) || { echo "bench: the $b register could not be made"; exit 1; }
+    done
+    BASEURL=$(cat "$base.pg/url")
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = notify ]; then
+    for b in sqlite pg; do
+        rates=()
+        for i in $(seq "$RUNS"); do
+            run=$W/run && rm -rf "$run" && mkdir -p "$run"
+            cp "$base.$b/klartext.key" "$base.$b/klartext.pub" "$run/"
+            url=
+            if [ $b = pg ]; then
+                url=${BASEURL}_r$i && pg_sql postgres "CREATE DATABASE ${url##*/} TEMPLATE ${BASEURL##*/}" >/dev/null
+            else cp "$base.$b/klartext.db" "$run/"; fi
+            sync
+            t0=$(date +%s.%N)
+            (cd "$run" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi && "$K" notify 2018-0001 --out notices >/dev/null 2>"$W/.err") ||
+                { echo "bench: notify --out ($b) failed:"; cat "$W/.err"; exit 1; }
+            t1=$(date +%s.%N)
+            files=$(ls "$run/notices" | wc -l)
+            [ "$files" = "$made" ] || { echo "bench: $files files written ($b), expected $made"; exit 1; }
+            rates+=("$(awk -v n="$made" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.0f", n / (z - a) }')")
+            [ -n "$url" ] && pg_sql postgres "DROP DATABASE ${url##*/}" >/dev/null
+        done
+        R[notify.$b]=$(printf '%s\n' "${rates[@]}" | med)
+        printf '%-8s notify --out: median %s notices/s (runs: %s); load %s\n' "$b" "${R[notify.$b]}" "${rates[*]}" "$(load)"
+    done
+fi
+
+# ---------------------------------------------------------------- serve
+serve_start() {  # serve_start DIR [URL]: a portal; its URL in SURL
+    local log=$W/serve.$RANDOM.log
+    (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi &&
+        exec "$K" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off 2>"$log") &
+    spids+=($!)
+    for _ in $(seq 100); do
+        SURL=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 || true)
+        [ -n "$SURL" ] && curl -s -o /dev/null "$SURL/" && return 0
+        sleep 0.1
+    done
+    cat "$log"; return 1
+}
+wrk_rate() {  # wrk_rate URL THREADS CONNS OUT: requests/s into OUT (non-2xx fail the run)
+    wrk -t"$2" -c"$3" -d"${SECS}s" -s "$W/post.lua" "$1/verify" >"$4.txt"
+    if grep -q "Non-2xx\|Socket errors: connect [1-9]\|read [1-9]\|write [1-9]" "$4.txt"; then
+        echo "bench: errors under load:"; cat "$4.txt"; exit 1
+    fi
+    grep "Socket errors" "$4.txt" || true   # timeouts (2 s) are counted, not errors: a loaded machine
+    sed -n 's/^Requests\/sec: *//p' "$4.txt" >"$4"
+}
+if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
+    body='code=7777-7777-7777-7777&email=someone%40example.org&lang=en'
+    printf 'wrk.method = "POST"\nwrk.body = "%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' \
+        "$body" >"$W/post.lua"
+    echo "--- serve: POST /verify, wrk ${SECS} s, $CONNS connections in all; load $(load)"
+    sq=() pg=()
+    for i in $(seq "$RUNS"); do
+        serve_start "$base.sqlite"
+        wrk_rate "$SURL" 2 "$CONNS" "$W/w.sq"
+        kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'
+        sq+=("$(cat "$W/w.sq")")
+        serve_start "$base.pg" "$BASEURL"; u1=$SURL
+        serve_start "$base.pg" "$BASEURL"; u2=$SURL
+        wrk_rate "$u1" 1 $((CONNS / 2)) "$W/w.pg1" & w1=$!
+        wrk_rate "$u2" 1 $((CONNS / 2)) "$W/w.pg2" & w2=$!
+        wait $w1 && wait $w2
+        for _ in 1 2; do kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'; done
+        pg+=("$(awk '{ s += $1 } END { printf "%.0f", s }' "$W/w.pg1" "$W/w.pg2")")
+        printf 'run %d: one serve on SQLite %.0f requests/s; two serve on PostgreSQL %s + %s = %s requests/s\n' "$i" \
+            "${sq[-1]}" "$(cat "$W/w.pg1")" "$(cat "$W/w.pg2")" "${pg[-1]}"
+    done
+    R[serve.sqlite]=$(printf '%.0f\n' "${sq[@]}" | med)
+    R[serve.pg]=$(printf '%s\n' "${pg[@]}" | med)
+fi
+
+# ---------------------------------------------------------------- the table
+echo "--- PostgreSQL / SQLite (load $(load))"
+printf '%-46s %12s %12s %7s  %s\n' "" "SQLite" "PostgreSQL" "ratio" "target"
+if [ -n "${R[store.pg]:-}" ]; then
+    r=$(ratio "${R[store.pg]}" "${R[store.sqlite]}")
+    printf '%-46s %12s %12s %7s  >= 0.50: %s\n' "store, people/s (2 GB scan: ${R[scan.sqlite]} s / ${R[scan.pg]} s)" \
+        "${R[store.sqlite]}" "${R[store.pg]}" "$r" "$(verdict "$r" 0.5)"
+fi
+if [ -n "${R[notify.pg]:-}" ]; then
+    r=$(ratio "${R[notify.pg]}" "${R[notify.sqlite]}")
+    printf '%-46s %12s %12s %7s  >= 0.50: %s\n' "notify --out, notices/s" "${R[notify.sqlite]}" "${R[notify.pg]}" "$r" \
+        "$(verdict "$r" 0.5)"
+fi
+if [ -n "${R[serve.pg]:-}" ]; then
+    r=$(ratio "${R[serve.pg]}" "${R[serve.sqlite]}")
+    printf '%-46s %12s %12s %7s  >= 1.00: %s\n' "POST /verify, requests/s (1 serve / 2 serve)" "${R[serve.sqlite]}" \
+        "${R[serve.pg]}" "$r" "$(verdict "$r" 1)"
+fi
