@@ -39,6 +39,7 @@
 /* pg_advisory_xact_lock's key: "klartext" in ASCII, the one write lock of a register */
 #define DB_PG_WRITE_LOCK "7741853290462722164"
 #define DB_PG_RETRIES 10 /* serialization failures / deadlocks tried again */
+#define DB_PG_COMMIT_WAIT_S 30.0 /* how long a lost COMMIT waits for the server to learn its outcome */
 /* every commit notifies this channel; data_version listens on it (below) */
 #define DB_PG_CHANNEL "klartext_changes"
 #define DB_PG_DV_MAX_AGE 1.0 /* seconds data_version trusts its last answer without a notification */
@@ -70,6 +71,8 @@ struct db {
     int64_t slock; /* a session lock to take again after a reconnect (0: none) */
     int slock_lost; /* it could not be taken again: the handle refuses to go on */
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
+    char xid[24]; /* the open write transaction's id (txid_current), to learn a lost COMMIT's outcome */
+    int commit_lost; /* the last COMMIT was lost and did not commit: unavailable() until the next BEGIN */
     int listen_epoch; /* the connection (epoch + 1) that LISTENs on DB_PG_CHANNEL; -1: it cannot */
     int64_t dv; /* data_version's last answer, and when (monotonic seconds) */
     double dv_at;
@@ -396,6 +399,56 @@ static int pg_changes(db *d)
     return d->changes;
 }
 
+/* the write lock, and the transaction's id in the same round trip (pg_commit asks for its
+   status when the reply to COMMIT was lost) */
+static int lock_and_xid(db *d)
+{
+    PGresult *res = PQexec(d->c, "SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK "), txid_current()");
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? DB_OK : set_err_res(d, res);
+    if (rc == DB_OK) snprintf(d->xid, sizeof d->xid, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return rc;
+}
+
+/* The connection was lost while COMMIT was on its way: the server may have committed before it
+   went (its reply lost) or not. Connect again (waiting up to DB_PG_COMMIT_WAIT_S for a restarting
+   server) and ask txid_status: DB_OK when the transaction committed; else DB_ERR with the error
+   of the lost COMMIT (rolled back, or the outcome could not be learned: the message says so). */
+static int commit_outcome(db *d)
+{
+    char keep[sizeof d->err];
+    int kind = d->kind;
+    memcpy(keep, d->err, sizeof keep);
+    char status[24] = "";
+    for (int tries = 0; tries * 0.2 < DB_PG_COMMIT_WAIT_S; tries++) {
+        if (reconnect(d) == DB_OK) {
+            const char *v[1] = {d->xid};
+            PGresult *res = PQexecParams(d->c, "SELECT txid_status($1::bigint)", 1, NULL, v, NULL, NULL, 0);
+            const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+            if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+                snprintf(status, sizeof status, "%s", PQgetisnull(res, 0, 0) ? "unknown" : PQgetvalue(res, 0, 0));
+            /* "transaction ID … is in the future": after a crash the server never logged it, so
+               it did not commit */
+            else if (st && !strcmp(st, "22023")) snprintf(status, sizeof status, "aborted");
+            PQclear(res);
+            if (status[0]) break;
+        }
+        if (d->slock_lost) return DB_ERR; /* refuse_lost_lock said why */
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (!strcmp(status, "committed")) {
+        d->err[0] = d->state[0] = 0;
+        return DB_OK;
+    }
+    d->kind = kind;
+    d->commit_lost = 1; /* the caller may run the transaction again, as after a lost connection */
+    if (strcmp(status, "aborted"))
+        snprintf(d->err, sizeof d->err, "%.*s; whether its last transaction was committed is not known", 400, keep);
+    else memcpy(d->err, keep, sizeof keep);
+    return DB_ERR;
+}
+
 static int pg_begin(db *d)
 {
     if (d->in_tx) {
@@ -409,7 +462,10 @@ static int pg_begin(db *d)
            before this one committed (a REPEATABLE READ snapshot would be taken before the lock) */
         if (pg_exec(d, "BEGIN ISOLATION LEVEL READ COMMITTED")) return DB_ERR;
         d->in_tx = 1;
-        if (exec_once(d, "SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")") == DB_OK) return DB_OK;
+        if (lock_and_xid(d) == DB_OK) {
+            d->commit_lost = 0;
+            return DB_OK;
+        }
         char keep[sizeof d->err], state[sizeof d->state];
         int kind = d->kind, lostc = lost(d);
         memcpy(keep, d->err, sizeof keep);
@@ -438,13 +494,17 @@ static int pg_commit(db *d)
         memcpy(d->err, keep, sizeof keep);
         d->kind = kind;
     }
-    /* a failed COMMIT ends the transaction all the same (it is rolled back) */
+    /* a failed COMMIT ends the transaction all the same (it is rolled back) — unless the
+       connection went while it was on its way: then the server may have committed it */
     d->in_tx = 0;
+    if (rc && lost(d) && d->xid[0]) rc = commit_outcome(d);
+    d->xid[0] = 0;
     return rc;
 }
 
 static int pg_rollback(db *d)
 {
+    d->xid[0] = 0;
     if (!d->in_tx) return DB_OK;
     for (struct db_stmt *s = d->cache; s; s = s->next) stmt_clear_result(s);
     if (!lost(d)) {
@@ -832,7 +892,7 @@ static int pg_data_version(db *d, int64_t *v, int *found)
 
 static int pg_unavailable(const db *d)
 {
-    return PQstatus(d->c) == CONNECTION_BAD;
+    return PQstatus(d->c) == CONNECTION_BAD || d->commit_lost;
 }
 
 static const char *pg_login(const db *d)
