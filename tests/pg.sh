@@ -74,3 +74,25 @@ SQL
 
 # psql on a database of the cluster: pg_sql URL SQL
 pg_sql() { "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+
+# pg_suite [own]: the start of a suite that runs on PostgreSQL only (after tests/cli/lib.sh): it
+# names its registers itself (KLARTEXT_DB unset; its fixtures are SQLite files whatever
+# KLARTEXT_TEST_DB says), fails one test when the server binaries are missing, and uses the
+# cluster tests/run started, or one of its own (always with `own`: a suite that restarts it);
+# the servers of tests/notify/lib.sh and the cluster are stopped at exit
+pg_suite() {
+    unset KLARTEXT_DB
+    KLARTEXT_TEST_DB=sqlite
+    if ! pg_available; then
+        echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
+        test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
+        test_done; exit
+    fi
+    if [ "${1:-}" = own ]; then
+        PG_DIR=''
+        pg_start || exit 1
+    elif [ -z "${PGHOST:-}" ] || ! [ -S "$PGHOST/.s.PGSQL.${PGPORT:-5432}" ]; then
+        pg_start || exit 1
+    fi
+    trap 'if declare -F stop_servers >/dev/null; then stop_servers; fi; pg_stop' EXIT
+}

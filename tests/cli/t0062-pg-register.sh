@@ -7,15 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 . "$SRC_DIR/tests/pg.sh"
-unset KLARTEXT_DB    # this suite names its registers itself, on both backends
-KLARTEXT_TEST_DB=sqlite   # (with KLARTEXT_TEST_DB=pg too: its fixtures must not move to PostgreSQL)
-if ! pg_available; then
-    echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
-    test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
-    test_done; exit
-fi
-if [ -z "${PGHOST:-}" ] || ! [ -S "$PGHOST/.s.PGSQL.${PGPORT:-5432}" ]; then pg_start || exit 1; fi
-trap 'stop_servers; pg_stop' EXIT
+pg_suite   # it names its registers itself, on both backends (with KLARTEXT_TEST_DB=pg too: its fixtures stay SQLite)
 SEED=$(printf "42%.0s" $(seq 32))
 
 # the same register twice: sq/ a SQLite file, pg/ a PostgreSQL database

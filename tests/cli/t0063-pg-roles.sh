@@ -13,15 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 . "$SRC_DIR/tests/pg.sh"
-unset KLARTEXT_DB
-KLARTEXT_TEST_DB=sqlite
-if ! pg_available; then
-    echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
-    test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
-    test_done; exit
-fi
-if [ -z "${PGHOST:-}" ] || ! [ -S "$PGHOST/.s.PGSQL.${PGPORT:-5432}" ]; then pg_start || exit 1; fi
-trap 'stop_servers; pg_stop' EXIT
+pg_suite
 
 # the URL of database URL for login USER: as_login USER URL
 as_login() { echo "postgresql://$1@/${2#postgresql:///}"; }

@@ -11,15 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 . "$SRC_DIR/tests/pg.sh"
-unset KLARTEXT_DB
-KLARTEXT_TEST_DB=sqlite   # the fixtures below make SQLite files; the copies go to PostgreSQL
-if ! pg_available; then
-    echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
-    test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
-    test_done; exit
-fi
-if [ -z "${PGHOST:-}" ] || ! [ -S "$PGHOST/.s.PGSQL.${PGPORT:-5432}" ]; then pg_start || exit 1; fi
-trap 'stop_servers; pg_stop' EXIT
+pg_suite   # the fixtures make SQLite files (KLARTEXT_TEST_DB=sqlite); the copies go to PostgreSQL
 SEED=$(printf "42%.0s" $(seq 32))
 
 # the source: sq/klartext.db with a row in (nearly) every table

@@ -20,18 +20,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/notify/lib.sh"
 . "$SRC_DIR/tests/pg.sh"
-unset KLARTEXT_DB
-KLARTEXT_TEST_DB=sqlite
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
-if ! pg_available; then
-    echo "# PostgreSQL 15 is not installed ($PG_BIN): ./run deps test installs postgresql-15"
-    test_expect_success 'PostgreSQL 15 server binaries are installed' 'false'
-    test_done; exit
-fi
-# a cluster of its own, whatever tests/run started: this suite restarts it
-PG_DIR=''
-pg_start || exit 1
-trap 'stop_servers; pg_stop' EXIT
+pg_suite own   # a cluster of its own, whatever tests/run started: this suite restarts it
 
 pg_immediate() (  # restart with -m immediate (a crash: no shutdown checkpoint, recovery at start)
     cd / && pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w -t 60 restart -l "$PG_DIR/server.log" \
