@@ -14,15 +14,8 @@ cd "$(dirname "$0")/.."
 PEOPLE=${1:-10000}
 RUNS=${2:-2}
 THREADS=${3:-2}
-K=${KLARTEXT:-build/klartext}
-case $K in /*) ;; *) K="$PWD/$K" ;; esac
-OUT=$PWD/bench/out/letters/$PEOPLE
-[ -x "$K" ] || { echo "bench: $K not built (make)"; exit 1; }
-export KLARTEXT_NOW=2018-11-22T10:00:00Z PY=/usr/bin/python3
-klartext() { "$K" "$@"; }
-. tests/fixtures.sh
-mkdir -p "$OUT"
-cd "$OUT"
+. bench/lib.sh
+fixture_dir letters/$PEOPLE
 if [ ! -s ready ]; then
     rm -rf ./*
     fixture_register "$PEOPLE" >/dev/null

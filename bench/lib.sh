@@ -1,4 +1,5 @@
-# bench/lib.sh — what bench/run.sh and bench/millions.sh share (sourced, not run).
+# bench/lib.sh — what the benchmarks share (sourced, not run): timed runs (bench/run.sh,
+# bench/millions.sh) and a register made by tests/fixtures.sh (letters, reach, copy).
 # Needs OUT (the output directory) and RUNS (timed runs per contender).
 declare -A MED RSS CPU
 
@@ -29,4 +30,34 @@ duckdb_setup() {
         npm install --no-audit --no-fund --prefix "$OUT" @duckdb/node-api >/dev/null
     fi
     cp bench/duckdb.mjs "$OUT/duckdb.mjs"
+}
+
+# fixture_dir NAME: the klartext under test in $K (KLARTEXT, default build/klartext), a `klartext`
+# function calling it, tests/fixtures.sh loaded, the clock fixed, and the working directory
+# bench/out/NAME (made; git-ignored) in $OUT. Run from the source tree's root.
+fixture_dir() {
+    K=${KLARTEXT:-build/klartext}
+    case $K in /*) ;; *) K="$PWD/$K" ;; esac
+    [ -x "$K" ] || { echo "bench: $K not built (make)"; exit 1; }
+    export KLARTEXT_NOW=2018-11-22T10:00:00Z PY=/usr/bin/python3
+    klartext() { "$K" "$@"; }
+    . tests/fixtures.sh
+    OUT=$PWD/bench/out/$1
+    mkdir -p "$OUT"
+    cd "$OUT" || exit 1
+}
+
+# fake_sent_notices: in the SQLite register klartext.db of the current directory, a notice marked
+# sent for scan version 1 for every subject with an e-mail address, written with SQL (a code
+# hash, no real message): making and signing real notices would measure notify --out instead
+fake_sent_notices() {
+    sqlite3 klartext.db <<'SQL'
+INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt,
+  rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec)
+SELECT 1, row_number() OVER (ORDER BY s.subject), '2018-0001-' || printf('%06d', row_number() OVER (ORDER BY s.subject)),
+  s.subject, 1542880800, 1, (SELECT id FROM scan WHERE version = 1), s.import_id, s.language, s.email, 'p***@mail.example',
+  randomblob(32), '<notice.x@verify.example>', '', x'00', 0, 'parts1'
+FROM subject s WHERE s.email <> '';
+INSERT INTO outbox(notice, incident_id, state, updated_at, sent_at) SELECT id, 1, 'sent', 1542880800, 1542880800 FROM notice;
+SQL
 }

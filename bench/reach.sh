@@ -18,28 +18,13 @@ set -eu
 cd "$(dirname "$0")/.."
 PEOPLE=${1:-1000000}
 DSNS=${2:-100000}
-K=${KLARTEXT:-build/klartext}
-case $K in /*) ;; *) K="$PWD/$K" ;; esac
-OUT=$PWD/bench/out/reach/$PEOPLE
-[ -x "$K" ] || { echo "bench: $K not built (make)"; exit 1; }
-export KLARTEXT_NOW=2018-11-22T10:00:00Z PY=/usr/bin/python3
-klartext() { "$K" "$@"; }
-. tests/fixtures.sh
-mkdir -p "$OUT"
-cd "$OUT"
+. bench/lib.sh
+fixture_dir reach/$PEOPLE
 if [ ! -s ready ]; then
     rm -rf ./*
     fixture_register "$PEOPLE" >/dev/null
     klartext notify 2018-0001 --approve --by "Bench" >/dev/null
-    sqlite3 klartext.db <<'SQL'
-INSERT INTO notice(incident_id, seq, notice_id, subject, created_at, approval_id, scan_id, import_id, lang, rcpt,
-  rcpt_masked, code_hash, message_id, text_sha256, message, message_len, message_codec)
-SELECT 1, row_number() OVER (ORDER BY s.subject), '2018-0001-' || printf('%06d', row_number() OVER (ORDER BY s.subject)),
-  s.subject, 1542880800, 1, (SELECT id FROM scan WHERE version = 1), s.import_id, s.language, s.email, 'p***@mail.example',
-  randomblob(32), '<notice.x@verify.example>', '', x'00', 0, 'parts1'
-FROM subject s WHERE s.email <> '';
-INSERT INTO outbox(notice, incident_id, state, updated_at, sent_at) SELECT id, 1, 'sent', 1542880800, 1542880800 FROM notice;
-SQL
+    fake_sent_notices
     awk 'NR % 10 == 1 && /\/gp\/profile\/C[0-9]+ / { sub(/10\.1\./, "10.9."); print }' access.log >more.log
     cat access.log more.log >access2.log
     grep -o 'profile/C[0-9]*' more.log | sort -u | wc -l >changed.expected
