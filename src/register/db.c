@@ -155,6 +155,15 @@ int db_copy_end(db *d)
     return OPS(d)->copy_end(d);
 }
 
+int db_can_rows(const db *d)
+{
+    return OPS(d)->insert_rows != NULL;
+}
+int db_insert_rows(db *d, const char *sql, db_rows_fn fn, void *arg)
+{
+    return OPS(d)->insert_rows(d, sql, fn, arg);
+}
+
 int db_session_lock(db *d, int64_t key, int *got)
 {
     *got = 0;

@@ -72,6 +72,23 @@ int db_can_copy(const db *d);
 int db_copy_begin(db *d, const char *sql);
 int db_copy_data(db *d, const void *p, size_t n);
 int db_copy_end(db *d);
+/* bulk rows from memory, where the backend reads them so (SQLite: db_can_rows 1): SQL is one
+ * statement that reads the table kt_rows, whose columns c0 … c15 are the values FN gives, row
+ * after row ("INSERT INTO t(a, b) SELECT c0, c1 FROM kt_rows"). FN fills ROW (ncol values) and
+ * returns 1, or 0 when there are no more rows; the values it points at must stay unchanged until
+ * FN is called again. No binding per value, no statement per batch: what SQLite spends per row
+ * is the insert. Runs the statement to its end: DB_OK or DB_ERR. */
+enum db_value_type { DB_V_NULL, DB_V_INT, DB_V_TEXT, DB_V_BLOB };
+struct db_value {
+    enum db_value_type type;
+    int64_t i; /* DB_V_INT */
+    const void *p; /* DB_V_TEXT, DB_V_BLOB: n bytes (a text without its terminating 0) */
+    size_t n;
+};
+#define DB_ROWS_MAXCOL 16
+typedef int (*db_rows_fn)(void *arg, struct db_value *row);
+int db_can_rows(const db *d);
+int db_insert_rows(db *d, const char *sql, db_rows_fn fn, void *arg);
 /* the catalogue, asked the backend's way: does TABLE (in the register's schema) exist, does it
  * have COLUMN; DB_OK or DB_ERR */
 int db_has_table(db *d, const char *table, int *has);

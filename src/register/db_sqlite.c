@@ -29,9 +29,13 @@ struct db {
     int kind;
     int in_tx;
     struct db_stmt *cache;
+    db_rows_fn rows_fn; /* during sq_insert_rows: what the table kt_rows reads */
+    void *rows_arg;
 };
 
 static void sq_close(db *d);
+static int sq_reset(db_stmt *s);
+static const sqlite3_module rows_module; /* kt_rows, below */
 
 static int kind_of(int rc)
 {
@@ -178,6 +182,8 @@ static db *sq_open(const char *target, int flags, char *err, size_t errlen, int 
         rc = sqlite3_exec(d->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
         if (rc != SQLITE_OK) goto fail;
     }
+    rc = sqlite3_create_module_v2(d->h, "kt_rows", &rows_module, d, NULL);
+    if (rc != SQLITE_OK) goto fail;
     return d;
 fail:
     set_err(d, rc);
@@ -323,6 +329,122 @@ static int sq_step(db_stmt *s)
     return DB_ERR;
 }
 
+/* ---- kt_rows: rows from memory (db_insert_rows) ----
+ * An eponymous virtual table of 16 untyped columns whose rows are what the connection's rows_fn
+ * gives while sq_insert_rows runs (none otherwise). Its values reach SQLite without a copy
+ * (SQLITE_STATIC): the statement reads a row's columns into registers and writes the record
+ * before it asks for the next row, which is as long as rows_fn keeps them. Only the register's
+ * own statements may name it (SQLITE_VTAB_DIRECTONLY: no trigger or view in a file). */
+struct rows_vtab {
+    sqlite3_vtab base; /* first */
+    db *d;
+};
+struct rows_cur {
+    sqlite3_vtab_cursor base; /* first */
+    db *d;
+    int eof;
+    sqlite3_int64 n;
+    struct db_value v[DB_ROWS_MAXCOL];
+};
+
+static int rows_connect(sqlite3 *h, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
+{
+    (void)argc, (void)argv, (void)err;
+    int rc = sqlite3_declare_vtab(h, "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13,"
+                                     " c14, c15)");
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_vtab_config(h, SQLITE_VTAB_DIRECTONLY);
+    struct rows_vtab *t = sqlite3_malloc(sizeof *t);
+    if (!t) return SQLITE_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->d = aux;
+    *out = &t->base;
+    return SQLITE_OK;
+}
+static int rows_disconnect(sqlite3_vtab *t)
+{
+    sqlite3_free(t);
+    return SQLITE_OK;
+}
+static int rows_best_index(sqlite3_vtab *t, sqlite3_index_info *ii)
+{
+    (void)t;
+    ii->estimatedCost = 1e6;
+    return SQLITE_OK;
+}
+static int rows_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out)
+{
+    struct rows_cur *c = sqlite3_malloc(sizeof *c);
+    if (!c) return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    c->d = ((struct rows_vtab *)t)->d;
+    c->eof = 1;
+    *out = &c->base;
+    return SQLITE_OK;
+}
+static int rows_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+    struct rows_cur *c = (struct rows_cur *)cur;
+    c->eof = !c->d->rows_fn || !c->d->rows_fn(c->d->rows_arg, c->v);
+    c->n++;
+    return SQLITE_OK;
+}
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc, sqlite3_value **argv)
+{
+    (void)idx, (void)idxs, (void)argc, (void)argv;
+    ((struct rows_cur *)cur)->n = 0;
+    return rows_next(cur);
+}
+static int rows_eof(sqlite3_vtab_cursor *cur)
+{
+    return ((struct rows_cur *)cur)->eof;
+}
+static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
+{
+    const struct db_value *v = &((struct rows_cur *)cur)->v[i];
+    switch (v->type) {
+    case DB_V_INT: sqlite3_result_int64(ctx, v->i); break;
+    case DB_V_TEXT: sqlite3_result_text64(ctx, v->p, v->n, SQLITE_STATIC, SQLITE_UTF8); break;
+    case DB_V_BLOB: sqlite3_result_blob64(ctx, v->p, v->n, SQLITE_STATIC); break;
+    default: sqlite3_result_null(ctx);
+    }
+    return SQLITE_OK;
+}
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *id)
+{
+    *id = ((struct rows_cur *)cur)->n;
+    return SQLITE_OK;
+}
+static const sqlite3_module rows_module = {
+    .xConnect = rows_connect,
+    .xBestIndex = rows_best_index,
+    .xDisconnect = rows_disconnect,
+    .xOpen = rows_open,
+    .xClose = rows_close,
+    .xFilter = rows_filter,
+    .xNext = rows_next,
+    .xEof = rows_eof,
+    .xColumn = rows_column,
+    .xRowid = rows_rowid,
+};
+
+static int sq_insert_rows(db *d, const char *sql, db_rows_fn fn, void *arg)
+{
+    db_stmt *s = sq_prepare(d, sql);
+    if (!s) return DB_ERR;
+    d->rows_fn = fn;
+    d->rows_arg = arg;
+    int rc = sq_step(s);
+    d->rows_fn = NULL;
+    d->rows_arg = NULL;
+    return rc == DB_DONE ? DB_OK : rc == DB_ROW ? (sq_reset(s), DB_OK) : DB_ERR;
+}
+
 static int sq_reset(db_stmt *s)
 {
     sqlite3_reset(s->st);
@@ -414,4 +536,5 @@ const struct db_ops db_sqlite_ops = {
     .has_table = sq_has_table,
     .has_column = sq_has_column,
     .data_version = sq_data_version,
+    .insert_rows = sq_insert_rows,
 };

@@ -143,6 +143,8 @@ struct scan_exposure {
 };
 size_t scan_result_exposures(const scan_result *r); /* people (rows) */
 void scan_result_exposure(const scan_result *r, size_t i, struct scan_exposure *out);
+/* the earliest first_seen and the latest last_seen of all people (0 and 0 without people) */
+void scan_result_span(const scan_result *r, int64_t *first, int64_t *last);
 
 enum scan_viewer_kind { SCAN_VIEWER_USER = 1, SCAN_VIEWER_IP = 2 };
 /* one distinct (person, viewer): sorted by subject, then hash */
