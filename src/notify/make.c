@@ -203,12 +203,12 @@ static void drop_files(struct job *jobs, size_t n, const char *outdir)
  * given the salt on the portal, can recompute it and prove that their notice is in the log) */
 static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
 {
-    int rc = 0;
     struct tlog_commit_item *items = xcalloc(n + 1, sizeof *items);
+    struct outbox_new *nn = xcalloc(n + 1, sizeof *nn);
     char(*lines)[NOTICE_ID_MAX + 80] = xcalloc(n + 1, sizeof *lines);
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct job *j = &jobs[i];
-        struct outbox_new nn = {
+        nn[i] = (struct outbox_new){
             .seq = j->seq,
             .subject = j->e->subject,
             .notice_id = j->notice_id,
@@ -222,15 +222,21 @@ static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
             .dict_id = sc->dict_id,
             .follows = j->v ? j->v->base->row : 0,
         };
-        memcpy(nn.code_hash, j->code_hash, 32);
-        memcpy(nn.text_sha256, j->text_sha, 65);
-        rc = outbox_add(sc->r, sc->inc->id, sc->o->approval_id, sc->pp->scan_id, sc->pp->import_id, sc->o->at, &nn,
-                        sc->o->state, NULL);
+        memcpy(nn[i].code_hash, j->code_hash, 32);
+        memcpy(nn[i].text_sha256, j->text_sha, 65);
         int k = snprintf(lines[i], sizeof lines[i], "%s %s\n", j->notice_id, j->text_sha);
         items[i] = (struct tlog_commit_item){.content = lines[i], .len = (size_t)k, .ref = j->notice_id};
     }
+    struct outbox_batch bt = {.incident_id = sc->inc->id,
+                              .approval_id = sc->o->approval_id,
+                              .scan_id = sc->pp->scan_id,
+                              .import_id = sc->pp->import_id,
+                              .at = sc->o->at,
+                              .state = sc->o->state};
+    int rc = outbox_add_many(sc->r, &bt, nn, n);
     if (!rc) rc = tlog_append_commitments(sc->r, "notice", items, n, NULL);
     free(items);
+    free(nn);
     free(lines);
     return rc;
 }

@@ -924,6 +924,17 @@ static int pg_copy_data(db *d, const void *p, size_t n)
     return DB_OK;
 }
 
+/* a COPY's error, and the row the server refused when it says: "… (COPY notice, line 17)" */
+static int set_err_copy(db *d, const PGresult *res)
+{
+    set_err_res(d, res);
+    const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT), *at = ctx ? strstr(ctx, "COPY ") : NULL;
+    size_t len = strlen(d->err);
+    if (at && len + 4 < sizeof d->err)
+        snprintf(d->err + len, sizeof d->err - len, " (%.*s)", (int)strcspn(at, ":\n"), at);
+    return DB_ERR;
+}
+
 /* the end of the data, and the server's verdict on all of it */
 static int pg_copy_end(db *d)
 {
@@ -931,7 +942,7 @@ static int pg_copy_end(db *d)
     PGresult *res;
     while ((res = PQgetResult(d->c))) {
         if (PQresultStatus(res) == PGRES_COMMAND_OK) d->changes = atoi(PQcmdTuples(res));
-        else if (rc == DB_OK) rc = set_err_res(d, res);
+        else if (rc == DB_OK) rc = set_err_copy(d, res);
         PQclear(res);
     }
     return rc;

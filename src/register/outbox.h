@@ -91,6 +91,17 @@ struct outbox_new {
 int outbox_add(reg *r, int64_t incident_id, int64_t approval_id, int64_t scan_id, int64_t import_id, int64_t at,
                const struct outbox_new *nn, enum outbox_state state, int64_t *row);
 
+/* what the notices of one outbox_add_many have in common */
+struct outbox_batch {
+    int64_t incident_id, approval_id, scan_id, import_id, at;
+    enum outbox_state state;
+};
+/* Store the notices NN[0..N) with their outbox rows, as outbox_add each, in the caller's
+ * transaction: on PostgreSQL in two statements for all of them (COPY), not two per notice. On
+ * failure the message names the notices (and the one the server refused, when it says); the
+ * caller rolls the transaction back. Returns 0 or 1. */
+int outbox_add_many(reg *r, const struct outbox_batch *bt, const struct outbox_new *nn, size_t n);
+
 /* Change the state of notice ROW (and append its event): ATTEMPT_INC adds to the attempt count
  * (1 when a sending attempt starts, -1 when a claimed notice was not attempted); REPLY (may be
  * NULL) is the server's reply or the reason; PERMANENT marks a failure that is not retried;
