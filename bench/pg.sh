@@ -178,7 +178,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
     for b in sqlite pg; do
         d=$W/srv.$b && rm -rf "$d" && mkdir -p "$d" && cp "$base.$b"/klartext.key "$base.$b"/klartext.pub "$d/"
         if [ $b = pg ]; then
-            SRVURL=${BASEURL}_srv && pg_sql postgres "DROP DATABASE IF EXISTS ${SRVURL##*/}" >/dev/null &&
+            SRVURL=${BASEURL}_srv && { pg_sql postgres "DROP DATABASE IF EXISTS ${SRVURL##*/}" >/dev/null 2>&1 || true; } &&
                 pg_sql postgres "CREATE DATABASE ${SRVURL##*/} TEMPLATE ${BASEURL##*/}" >/dev/null
         else cp "$base.$b/klartext.db" "$d/"; fi
         (cd "$d" && if [ $b = pg ]; then export KLARTEXT_DB=$SRVURL; fi && "$K" notify 2018-0001 --out notices >/dev/null 2>"$W/.err") ||

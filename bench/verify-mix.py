@@ -81,7 +81,8 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-local i, answers, genuine, bad = 0, 0, 0, 0
+-- globals, not locals: done() reads each thread's with thread:get
+i, answers, genuine, bad = 0, 0, 0, 0
 function init(args) i = math.random(#bodies) end
 function request()
   i = i %% #bodies + 1
