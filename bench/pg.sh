@@ -6,14 +6,18 @@
 #   notify  `notify ID --out DIR` for PEOPLE people (tests/fixtures.sh's register, decided and
 #           approved), every run from a copy of the prepared register (SQLite: the file;
 #           PostgreSQL: CREATE DATABASE … TEMPLATE)
-#   serve   POST /verify (an unknown code with an address: the whole lookup; rate limit out of
-#           the way) under wrk: one `serve` on the SQLite register against two `serve` processes
-#           on the one PostgreSQL database, each with its own wrk at the same time (rates added)
+#   serve   POST /verify under wrk (rate limit out of the way), a realistic mix from
+#           bench/verify-mix.py: 90 % codes no notice has (guesses, typos, with and without an
+#           address), 10 % right codes of the register's notices (half with their address), every
+#           answer checked: one `serve` on the SQLite register against two `serve` processes on
+#           the one PostgreSQL database, each with its own wrk at the same time (rates added).
+#           BENCH_MIX=unknown posts only the one unknown code with an address (the old load).
 # and prints each ratio PostgreSQL / SQLite against the targets of issue 16: store and notify
 # >= 0.5, two serve on PostgreSQL >= one on SQLite.
 #   bench/pg.sh [SIZE] [PEOPLE]        default: 2G 100000
 # Env: BENCH_RUNS (3), KLARTEXT (build/klartext), BENCH_SECS (wrk seconds per run, 10),
-# BENCH_ONLY (store, notify or serve: that part alone), BENCH_CONNS (wrk connections in all, 64).
+# BENCH_ONLY (store, notify or serve: that part alone), BENCH_CONNS (wrk connections in all, 64),
+# BENCH_MIX (mixed or unknown: the serve load, above).
 # The PostgreSQL 15 cluster is a throwaway one (tests/pg.sh: initdb + pg_ctl as an unprivileged
 # user, a Unix socket in its own directory under /tmp) with the server's own durability
 # (fsync and synchronous_commit on, as SQLite's register commits durably) and shared_buffers
@@ -159,34 +163,52 @@ serve_start() {  # serve_start DIR [URL]: a portal; its URL in SURL
     done
     cat "$log"; return 1
 }
-wrk_rate() {  # wrk_rate URL THREADS CONNS OUT: requests/s into OUT (non-2xx fail the run)
-    wrk -t"$2" -c"$3" -d"${SECS}s" -s "$W/post.lua" "$1/verify" >"$4.txt"
-    if grep -q "Non-2xx\|Socket errors: connect [1-9]\|read [1-9]\|write [1-9]" "$4.txt"; then
+wrk_rate() {  # wrk_rate URL THREADS CONNS OUT LUA: requests/s into OUT (non-2xx or a wrong answer fail the run)
+    wrk -t"$2" -c"$3" -d"${SECS}s" -s "$5" "$1/verify" >"$4.txt"
+    if grep -q "Non-2xx\|Socket errors: connect [1-9]\|read [1-9]\|write [1-9]\|^mix: .*, [1-9][0-9]* bad" "$4.txt"; then
         echo "bench: errors under load:"; cat "$4.txt"; exit 1
     fi
     grep "Socket errors" "$4.txt" || true   # timeouts (2 s) are counted, not errors: a loaded machine
+    grep "^mix:" "$4.txt" || true
     sed -n 's/^Requests\/sec: *//p' "$4.txt" >"$4"
 }
 if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
-    body='code=7777-7777-7777-7777&email=someone%40example.org&lang=en'
-    printf 'wrk.method = "POST"\nwrk.body = "%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' \
-        "$body" >"$W/post.lua"
-    echo "--- serve: POST /verify, wrk ${SECS} s, $CONNS connections in all; load $(load)"
+    MIX=${BENCH_MIX:-mixed}
+    # the portals' registers: copies of the prepared ones, with the notices made (notify --out)
+    for b in sqlite pg; do
+        d=$W/srv.$b && rm -rf "$d" && mkdir -p "$d" && cp "$base.$b"/klartext.key "$base.$b"/klartext.pub "$d/"
+        if [ $b = pg ]; then
+            SRVURL=${BASEURL}_srv && { pg_sql postgres "DROP DATABASE IF EXISTS ${SRVURL##*/}" >/dev/null 2>&1 || true; } &&
+                pg_sql postgres "CREATE DATABASE ${SRVURL##*/} TEMPLATE ${BASEURL##*/}" >/dev/null
+        else cp "$base.$b/klartext.db" "$d/"; fi
+        (cd "$d" && if [ $b = pg ]; then export KLARTEXT_DB=$SRVURL; fi && "$K" notify 2018-0001 --out notices >/dev/null 2>"$W/.err") ||
+            { echo "bench: notify --out for the portal ($b) failed:"; cat "$W/.err"; exit 1; }
+        if [ "$MIX" = unknown ]; then
+            printf 'wrk.method = "POST"\nwrk.body = "%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' \
+                'code=7777-7777-7777-7777&email=someone%40example.org&lang=en' >"$d/post.lua"
+        else /usr/bin/python3 bench/verify-mix.py "$d/notices" "$d/post.lua" || exit 1; fi
+    done
+    echo "--- serve: POST /verify ($MIX), wrk ${SECS} s, $CONNS connections in all; $(ls "$W/srv.sqlite/notices" | wc -l) notices; load $(load)"
     sq=() pg=()
     for i in $(seq "$RUNS"); do
-        serve_start "$base.sqlite"
-        wrk_rate "$SURL" 2 "$CONNS" "$W/w.sq"
+        serve_start "$W/srv.sqlite"
+        [ "$MIX" = unknown ] || /usr/bin/python3 bench/verify-mix.py "$W/srv.sqlite/notices" - --check "$SURL" || exit 1
+        wrk_rate "$SURL" 2 "$CONNS" "$W/w.sq" "$W/srv.sqlite/post.lua"
         kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'
         sq+=("$(cat "$W/w.sq")")
-        serve_start "$base.pg" "$BASEURL"; u1=$SURL
-        serve_start "$base.pg" "$BASEURL"; u2=$SURL
-        wrk_rate "$u1" 1 $((CONNS / 2)) "$W/w.pg1" & w1=$!
-        wrk_rate "$u2" 1 $((CONNS / 2)) "$W/w.pg2" & w2=$!
+        serve_start "$W/srv.pg" "$SRVURL"; u1=$SURL
+        serve_start "$W/srv.pg" "$SRVURL"; u2=$SURL
+        if [ "$MIX" != unknown ]; then
+            /usr/bin/python3 bench/verify-mix.py "$W/srv.pg/notices" - --check "$u1" &&
+                /usr/bin/python3 bench/verify-mix.py "$W/srv.pg/notices" - --check "$u2" || exit 1
+        fi
+        wrk_rate "$u1" 1 $((CONNS / 2)) "$W/w.pg1" "$W/srv.pg/post.lua" & w1=$!
+        wrk_rate "$u2" 1 $((CONNS / 2)) "$W/w.pg2" "$W/srv.pg/post.lua" & w2=$!
         wait $w1 && wait $w2
         for _ in 1 2; do kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'; done
         pg+=("$(awk '{ s += $1 } END { printf "%.0f", s }' "$W/w.pg1" "$W/w.pg2")")
-        printf 'run %d: one serve on SQLite %.0f requests/s; two serve on PostgreSQL %s + %s = %s requests/s\n' "$i" \
-            "${sq[-1]}" "$(cat "$W/w.pg1")" "$(cat "$W/w.pg2")" "${pg[-1]}"
+        printf 'run %d: one serve on SQLite %.0f requests/s; two serve on PostgreSQL %s + %s = %s requests/s; load %s\n' "$i" \
+            "${sq[-1]}" "$(cat "$W/w.pg1")" "$(cat "$W/w.pg2")" "${pg[-1]}" "$(load)"
     done
     R[serve.sqlite]=$(printf '%.0f\n' "${sq[@]}" | med)
     R[serve.pg]=$(printf '%s\n' "${pg[@]}" | med)
@@ -207,6 +229,6 @@ if [ -n "${R[notify.pg]:-}" ]; then
 fi
 if [ -n "${R[serve.pg]:-}" ]; then
     r=$(ratio "${R[serve.pg]}" "${R[serve.sqlite]}")
-    printf '%-46s %12s %12s %7s  >= 1.00: %s\n' "POST /verify, requests/s (1 serve / 2 serve)" "${R[serve.sqlite]}" \
+    printf '%-46s %12s %12s %7s  >= 1.00: %s\n' "POST /verify ($MIX), requests/s (1 serve / 2 serve)" "${R[serve.sqlite]}" \
         "${R[serve.pg]}" "$r" "$(verdict "$r" 1)"
 fi

@@ -94,7 +94,9 @@ int db_insert_rows(db *d, const char *sql, db_rows_fn fn, void *arg);
 int db_has_table(db *d, const char *table, int *has);
 int db_has_column(db *d, const char *table, const char *column, int *has);
 /* a number that changes when another connection commits a change (SQLite: PRAGMA data_version;
- * PostgreSQL: the newest audit row, which every change writes); *found 0 when there is none */
+ * PostgreSQL: a count of the commits the connection heard of by LISTEN/NOTIFY, or saw in the
+ * server's snapshot, db_pg.c); compare it only with the same connection's; *found 0 when there
+ * is none */
 int db_data_version(db *d, int64_t *v, int *found);
 /* 1 when the last error was that the database server could not be reached (PostgreSQL: the
  * connection is lost and could not be made again); 0 for SQLite */

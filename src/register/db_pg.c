@@ -74,8 +74,10 @@ struct db {
     char xid[24]; /* the open write transaction's id (txid_current), to learn a lost COMMIT's outcome */
     int commit_lost; /* the last COMMIT was lost and did not commit: unavailable() until the next BEGIN */
     int listen_epoch; /* the connection (epoch + 1) that LISTENs on DB_PG_CHANNEL; -1: it cannot */
-    int64_t dv; /* data_version's last answer, and when (monotonic seconds) */
-    double dv_at;
+    int64_t dv; /* data_version's count of changes heard of (pg_data_version) */
+    double dv_at; /* when the snapshot was last asked for (monotonic seconds) */
+    uint64_t dv_snap; /* a hash of that snapshot's text */
+    int dv_epoch; /* the connection (epoch + 1) it was asked on */
     struct db_stmt *cache;
     char *login, *login_roles; /* session_user and its klartext group roles (pg_identity) */
 };
@@ -857,20 +859,24 @@ static double mono_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Asked at the start of every portal request, so without a round trip when it can be: the
-   connection LISTENs on DB_PG_CHANNEL, which every commit of klartext notifies (pg_commit);
-   while no notification has come, the last answer stands for DB_PG_DV_MAX_AGE seconds (a
-   writer that does not notify, say psql, is seen after at most that). Otherwise, and on a
-   server where LISTEN is refused (a hot standby), the newest audit row is asked for, with a
-   prepared statement. */
+/* Asked at the start of every portal request, so without a round trip when it can be: a count,
+   per connection, of the changes it has heard of. The connection LISTENs on DB_PG_CHANNEL,
+   which every commit of klartext notifies (pg_commit): each batch of notifications is one more.
+   While none has come, the count stands for DB_PG_DV_MAX_AGE seconds; then (and always on a
+   server that refuses LISTEN, a hot standby) the server's snapshot is asked for, and one more
+   is counted when it differs from the last one seen (any commit since, klartext's or psql's:
+   a writer that does not notify is seen after at most that), or when the connection is new
+   (a reconnect: what was notified meanwhile was not heard). */
 static int pg_data_version(db *d, int64_t *v, int *found)
 {
     *found = 1;
     double now = mono_s();
     if (!d->in_tx && d->listen_epoch == d->epoch + 1 && !lost(d)) {
-        int news = !PQconsumeInput(d->c); /* a failed read: ask, and the failure shows there */
-        for (PGnotify *n; (n = PQnotifies(d->c)); news = 1) PQfreemem(n);
-        if (!news && now - d->dv_at < DB_PG_DV_MAX_AGE) {
+        int failed = !PQconsumeInput(d->c); /* a failed read: ask, and the failure shows there */
+        int heard = 0;
+        for (PGnotify *n; (n = PQnotifies(d->c)); heard = 1) PQfreemem(n);
+        d->dv += heard;
+        if (!failed && now - d->dv_at < DB_PG_DV_MAX_AGE) {
             *v = d->dv;
             return DB_OK;
         }
@@ -879,14 +885,19 @@ static int pg_data_version(db *d, int64_t *v, int *found)
         if (pg_exec(d, "LISTEN " DB_PG_CHANNEL) == DB_OK) d->listen_epoch = d->epoch + 1;
         else if (!lost(d)) d->listen_epoch = -1; /* refused: ask every time */
     }
-    db_stmt *s = pg_prepare(d, "SELECT coalesce(max(id), 0) FROM audit");
+    db_stmt *s = pg_prepare(d, "SELECT pg_current_snapshot()::text");
     if (!s) return DB_ERR;
     int rc = pg_step(s);
     if (rc == DB_ERR) return DB_ERR;
-    *v = rc == DB_ROW ? pg_col_int(s, 0) : 0;
+    const char *snap = rc == DB_ROW ? pg_col_text(s, 0) : NULL;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a of the snapshot's text */
+    for (const char *p = snap ? snap : ""; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
     pg_reset(s);
-    d->dv = *v;
+    if (h != d->dv_snap || d->dv_epoch != d->epoch + 1) d->dv++;
+    d->dv_snap = h;
+    d->dv_epoch = d->epoch + 1;
     d->dv_at = now;
+    *v = d->dv;
     return DB_OK;
 }
 

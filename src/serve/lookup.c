@@ -68,7 +68,8 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
     if (code_lookup_hash(srv_g.keys->code_key, canon, ch)) return 1;
     struct notice_info ni;
     int found = 0, rc;
-    if ((rc = outbox_find_code(r, ch, &ni, &found))) return rc;
+    /* a code the set of known codes does not hold is no notice's: no query (codeset.c) */
+    if (codeset_maybe(r, ch) && (rc = outbox_find_code(r, ch, &ni, &found))) return rc;
     char rcpt[HTTP_FIELD_MAX] = "nobody@invalid.invalid";
     int row = found && !v->bad_code;
     if (row) {

@@ -33,6 +33,17 @@ reg *srv_reg(void);
 /* a short-lived write connection acting as ACTOR (reg_close it); NULL on failure */
 reg *srv_reg_write(const char *actor, const char *command);
 
+/* ---- the set of known codes (codeset.c, docs/serve.md "The code cache") ---- */
+/* Is the code whose lookup hash starts with HASH (8 bytes) perhaps a notice's? 1 (perhaps: look
+ * it up), 0 (no notice has it, as of R's view of the register at this call), or -1 (the set
+ * could not be brought up to date: look it up). Brings the set up to date first when another
+ * connection has committed since this thread last did (reg_data_version). */
+int codeset_maybe(reg *r, const unsigned char *hash);
+/* notices in the set, and the bytes of its table */
+void codeset_stats(size_t *notices, size_t *bytes);
+/* free the set (serve_run's shutdown); the next codeset_maybe of every thread starts over */
+void codeset_release(void);
+
 /* ---- notices (lookup.c) ---- */
 struct notice_hit {
     int64_t row, incident_id, scan_id, import_id, created_at, sent_at, updated_at;
@@ -53,9 +64,11 @@ struct verify_res {
     int matched; /* known, and (with_email) the address is the one it went to */
     struct notice_hit h; /* when matched */
 };
-/* Look up CODE (and EMAIL, may be "" or NULL) doing the same work whether the code is known or
- * not: one keyed code hash, one indexed lookup, one keyed address hash and a constant-time
- * comparison. Returns 0 or 1 (register error). */
+/* Look up CODE (and EMAIL, may be "" or NULL). A code the set of known codes does not hold
+ * (codeset_maybe: no notice has it; malformed codes are hashed as "0000…" and take the same way)
+ * is answered without a query; any other does one indexed lookup. Then, known code or not, one
+ * keyed address hash of each side and a constant-time comparison. Returns 0 or 1 (register
+ * error). */
 int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v);
 /* Notices sent to ADDRESS (normalised as http_email_norm), newest first, at most MAX. */
 int lookup_by_email(reg *r, const char *address, struct notice_hit *out, size_t max, size_t *n);

@@ -148,6 +148,7 @@ static void states_free(void)
     free(states);
     states = NULL;
     nstates = capstates = 0;
+    codeset_release();
 }
 
 /* the register's change counter as seen by this thread's connection */

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# t6080 — the portal's set of known codes (docs/serve.md "The code cache"): a code no notice has
+# is answered from memory, and never from stale memory: notices made while the portal runs are
+# confirmed at the next request, on every worker thread (the set starts empty and grows past
+# its first table: 1,176 notices), a purge while it runs is seen at the next request, and a
+# portal that has followed every change answers byte for byte as one started afresh.
+# postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg: the changes reach the portal by LISTEN/NOTIFY)
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
+command -v jq >/dev/null || { echo "1..0 # SKIP jq is not installed"; exit 0; }
+. "$SRC_DIR/tests/fixtures.sh"
+
+export KLARTEXT_NOW=2018-11-22T10:00:00Z
+fixture_register 1200 >/dev/null 2>&1 || { echo "not ok 1 - the register"; echo "1..1"; exit 1; }
+klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null 2>&1
+UNKNOWN=7777-7777-7777-7777
+
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done' EXIT
+start_server() {  # start_server LOG [OPTION...]: a portal (URL), its pid last in PIDS
+    "$KLARTEXT" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off "${@:2}" 2>"$1" &
+    PIDS+=($!)
+    for _ in $(seq 100); do
+        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
+        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
+        sleep 0.1
+    done
+    cat "$1"; return 1
+}
+api() {  # api URL CODE [EMAIL]: the JSON answer of POST /api/v1/verify
+    if [ -n "${3:-}" ]; then curl -s -X POST -d "{\"code\":\"$2\",\"email\":\"$3\"}" "$1/api/v1/verify"
+    else curl -s -X POST -d "{\"code\":\"$2\"}" "$1/api/v1/verify"; fi
+}
+many() {  # many URL CODE N: 0 when all N answers are {"genuine": false}
+    local i
+    for i in $(seq "$3"); do api "$1" "$2" | jq -e '. == {"genuine": false}' >/dev/null || return 1; done
+}
+
+# the portal that follows the changes has one worker thread: its set was surely loaded before
+# (the threads share the set, so a second thread's first request would load it afresh)
+start_server s1.log --threads 1
+U1=$URL
+test_expect_success 'before any notice: unknown codes are not confirmed (the set is loaded, empty)' '
+    many "$U1" "$UNKNOWN" 8
+'
+
+klartext notify 2018-0001 --out out >/dev/null 2>&1
+codes() { grep -aho "[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-[0-9A-Z]\{4\}" "$@"; }
+rcpt() { sed -n "s/^To: *//p" "$1" | head -1 | tr -d "\r" | sed "s/.*<\(.*\)>.*/\1/"; }
+test_expect_success 'notices made while the portal runs: every code asked is confirmed at the next request' '
+    test "$(ls out/*.eml | wc -l)" = 1176 &&
+    for f in out/2018-0001-000001.eml out/2018-0001-000002.eml out/2018-0001-000600.eml out/2018-0001-001176.eml \
+             out/2018-0001-000003.eml out/2018-0001-000004.eml; do
+        c=$(codes "$f" | head -1) && test -n "$c" &&
+        api "$U1" "$c" | jq -e ".genuine == true and .incident == \"2018-0001\"" >/dev/null &&
+        api "$U1" "$c" "$(rcpt "$f")" | jq -e ".genuine == true and .exposure.views >= 1" >/dev/null &&
+        api "$U1" "$c" someone@example.org | jq -e ". == {\"genuine\": false}" >/dev/null || return 1
+    done &&
+    many "$U1" "$UNKNOWN" 4
+'
+
+# the same requests to the portal that followed the changes and to a fresh one
+ask() {  # ask URL DIR
+    local i=0 f c
+    mkdir -p "$2"
+    for f in out/2018-0001-000001.eml out/2018-0001-000050.eml out/2018-0001-001000.eml; do
+        c=$(codes "$f" | head -1)
+        i=$((i + 1)); api "$1" "$c" >"$2/$i.json"
+        i=$((i + 1)); api "$1" "$c" "$(rcpt "$f")" >"$2/$i.json"
+        i=$((i + 1)); curl -s -X POST --data-urlencode "code=$c" --data-urlencode "email=$(rcpt "$f")" -d lang=en "$1/verify" >"$2/$i.html"
+        i=$((i + 1)); curl -s -X POST --data-urlencode "code=$c" -d lang=de "$1/verify" >"$2/$i.html"
+        i=$((i + 1)); curl -s -X POST --data-urlencode "code=$c" -d email=someone%40example.org -d lang=en "$1/verify" >"$2/$i.html"
+    done
+    curl -s -X POST -d "code=$UNKNOWN" -d email=someone%40example.org -d lang=en "$1/verify" >"$2/unknown.html"
+    curl -s -X POST -d "code=not-a-code" -d lang=en "$1/verify" >"$2/bad.html"
+}
+start_server s2.log
+U2=$URL
+test_expect_success 'the portal that followed the changes answers byte for byte as a portal started afresh' '
+    ask "$U1" a1 && ask "$U2" a2 && diff -r a1 a2 &&
+    grep_q "We could not confirm" a1/unknown.html && cmp a1/unknown.html a1/5.html &&
+    jq -e ".genuine == true and .exposure != null" a1/2.json >/dev/null
+'
+
+F=out/2018-0001-000002.eml
+C2=$(codes "$F" | head -1)
+R2=$(rcpt "$F")
+test_expect_success 'a purge while the portal runs is seen at the next request (date sent, details deleted)' '
+    api "$U1" "$C2" "$R2" | jq -e ".recipient != null and (has(\"details_deleted_at\") | not)" >/dev/null &&
+    klartext report 2018-0001 --lang en --filed --at 2018-11-22T09:30:00Z --ref "LDA-2018-4711" >/dev/null &&
+    klartext incident update 2018-0001 --status closed >/dev/null &&
+    KLARTEXT_NOW=2030-01-01T00:00:00Z klartext purge >purge.out 2>&1 &&
+    api "$U1" "$C2" "$R2" | jq -e ".genuine == true and (.details_deleted_at | type) == \"string\" and (has(\"recipient\") | not)" >/dev/null &&
+    api "$U1" "$C2" someone@example.org | jq -e ".genuine == true and (has(\"recipient\") | not)" >/dev/null &&
+    many "$U1" "$UNKNOWN" 2
+'
+
+rcs=''
+for p in "${PIDS[@]}"; do kill -TERM "$p"; wait "$p"; rcs="$rcs $?"; done
+PIDS=()
+test_expect_success 'both portals stop cleanly on SIGTERM' 'test "$rcs" = " 0 0"' 
+test_done
