@@ -136,7 +136,7 @@ int notify_plan_load(reg *r, const struct incident *inc, const struct notify_peo
     if ((rc = outbox_live_list(r, inc->id, &pl->live, &pl->nlive))) return rc;
     pl->v = xcalloc(pp->nex + 1, sizeof *pl->v);
     pl->gone = xcalloc(pl->nlive + 1, sizeof *pl->gone);
-    size_t li = 0;
+    size_t li = 0, ci = 0;
     for (size_t i = 0; i < pp->nex; i++) {
         const struct exposure_row *e = &pp->ex[i];
         /* live notices of subjects before this one: no longer exposed */
@@ -145,7 +145,7 @@ int notify_plan_load(reg *r, const struct incident *inc, const struct notify_peo
         while (li < pl->nlive && !strcmp(pl->live[li].subject, e->subject)) li++;
         struct notify_verdict *v = &pl->v[pl->nv++];
         v->ex = i;
-        v->reachable = notify_reachable(notify_contact(pp, e->subject));
+        v->reachable = notify_reachable(notify_contact_next(pp, &ci, e->subject));
         if ((rc = judge(r, pl, pp, approval_id, pl->live + first, li - first, v))) return rc;
         tally(pl, v);
     }

@@ -52,6 +52,13 @@ const struct subject_rec *notify_contact(const struct notify_people *pp, const c
     return NULL;
 }
 
+const struct subject_rec *notify_contact_next(const struct notify_people *pp, size_t *k, const char *subject)
+{
+    int cmp = 1;
+    while (*k < pp->nsubj && (cmp = strcmp(pp->subj[*k].subject, subject)) < 0) ++*k;
+    return *k < pp->nsubj && !cmp ? &pp->subj[*k] : NULL;
+}
+
 int notify_reachable(const struct subject_rec *s)
 {
     return s && s->email && *s->email;
@@ -81,9 +88,10 @@ void notify_person(const struct exposure_row *e, const struct subject_rec *s, st
 void notify_count_people(const struct notify_people *pp, struct notify_make_stats *ms)
 {
     if (ms->exposed) return;
+    size_t k = 0;
     for (size_t i = 0; i < pp->nex; i++) {
         ms->exposed++;
-        if (notify_reachable(notify_contact(pp, pp->ex[i].subject))) ms->reachable++;
+        if (notify_reachable(notify_contact_next(pp, &k, pp->ex[i].subject))) ms->reachable++;
         else ms->unreachable++;
     }
 }

@@ -479,18 +479,28 @@ static db_stmt *exposures_query(reg *r, int64_t scan_id, const char *subject)
     return s;
 }
 
-/* the current row of S into E (subject, pages and fields malloc'd) */
+/* the current row of S into E: its pages, subject and fields in one allocation (e->pages, freed
+   by exposure_row_release): notify holds every person's row, and three small allocations a
+   person cost 112 bytes and three calls of malloc and of free at millions of people */
 static void exposure_row_read(db_stmt *s, struct exposure_row *e)
 {
-    e->subject = xstrdup(db_col_text(s, 0));
+    const char *subject = db_col_text(s, 0), *fields = db_col_text(s, 8);
+    size_t ls = strlen(subject) + 1, lf = strlen(fields) + 1;
+    char *tail;
+    semilist_split_extra(db_col_text(s, 7), &e->pages, &e->npages, ls + lf, &tail);
+    e->subject = memcpy(tail, subject, ls);
+    e->fields = memcpy(tail + ls, fields, lf);
     e->first_seen = db_col_int(s, 1);
     e->last_seen = db_col_int(s, 2);
     e->views = db_col_int(s, 3);
     e->viewers = db_col_int(s, 4);
     e->signed_in_viewers = db_col_int(s, 5);
     e->anonymous_viewers = db_col_int(s, 6);
-    semilist_split(db_col_text(s, 7), &e->pages, &e->npages);
-    e->fields = xstrdup(db_col_text(s, 8));
+}
+
+static void exposure_row_release(struct exposure_row *e)
+{
+    free(e->pages);
 }
 
 int scans_exposures(reg *r, int64_t scan_id, const char *subject, struct exposure_row **out, size_t *n)
@@ -521,9 +531,7 @@ int scans_exposures_each(reg *r, int64_t scan_id, const char *subject,
         struct exposure_row e;
         exposure_row_read(s, &e);
         stop = fn(&e, arg);
-        free(e.subject);
-        free(e.pages);
-        free(e.fields);
+        exposure_row_release(&e);
     }
     if (stop) {
         db_reset(s);
@@ -534,11 +542,7 @@ int scans_exposures_each(reg *r, int64_t scan_id, const char *subject,
 
 void exposure_rows_free(struct exposure_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].subject);
-        free(rows[i].pages);
-        free(rows[i].fields);
-    }
+    for (size_t i = 0; i < n; i++) exposure_row_release(&rows[i]);
     free(rows);
 }
 

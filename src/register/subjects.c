@@ -651,7 +651,10 @@ int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows,
         reg_db(r),
         "SELECT s.subject, s.line, s.name, s.email, s.language, s.timezone, s.salutation, s.street, s.postcode, "
         "s.city, s.country FROM subject s"
-        " JOIN subject_import i ON i.id = s.import_id WHERE i.incident_id = ? AND i.current = 1"
+        /* the import's id first (one is current: subjects_store clears the others): read from the
+           primary key (import_id, subject), the rows come in subject order; joined, SQLite sorted
+           them all in a temporary B-tree (0.9 s of CPU at 1.57 M people, notify's start-up) */
+        " WHERE s.import_id = (SELECT i.id FROM subject_import i WHERE i.incident_id = ? AND i.current = 1)"
         " ORDER BY s.subject COLLATE BINARY");
     if (!s) return reg_dberr(r);
     db_bind_int(s, 1, inc->id);

@@ -20,12 +20,19 @@ int semilist_join(struct buf *b, const char *const *items, size_t n)
 
 void semilist_split(const char *s, char ***out, size_t *n)
 {
+    char *extra;
+    semilist_split_extra(s, out, n, 0, &extra);
+}
+
+void semilist_split_extra(const char *s, char ***out, size_t *n, size_t extra, char **extra_at)
+{
     size_t len = strlen(s), items = *s ? 1 : 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\\' && i + 1 < len) i++;
         else if (s[i] == ';') items++;
     }
-    char **v = xmalloc((items + 1) * sizeof *v + len + 1);
+    char **v = xmalloc((items + 1) * sizeof *v + len + 1 + extra);
+    *extra_at = (char *)(v + items + 1) + len + 1;
     char *t = (char *)(v + items + 1);
     size_t k = 0;
     if (items) v[k++] = t;

@@ -15,4 +15,6 @@ int semilist_join(struct buf *b, const char *const *items, size_t n);
  * after it ("\;" is ';', "\\" is '\', "\x" is 'x'); a '\' at the very end is kept as it is.
  * Never fails (xalloc). */
 void semilist_split(const char *s, char ***out, size_t *n);
+/* the same with EXTRA bytes more in the allocation, at *EXTRA_AT, for the caller's own use */
+void semilist_split_extra(const char *s, char ***out, size_t *n, size_t extra, char **extra_at);
 #endif
