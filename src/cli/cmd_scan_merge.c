@@ -28,7 +28,10 @@ static const char merge_desc[] =
  * grows until it holds as many bytes as the merged result so far (at least BATCH_MIN), and is
  * merged with the result in one k-way merge. So each pair is copied about twice at most, and
  * memory holds about twice the result (people and pairs) plus BATCH_MIN and READ_AHEAD,
- * whatever the number of partials. KLARTEXT_MERGE_BATCH=N (bytes) sets BATCH_MIN, for tests of
+ * whatever the number of partials. When only the CSV is made, the last batch is not merged
+ * into one result: its people are merged range by range as the CSV is written
+ * (scan_partial_finish_csv), so that batch may be twice as large in the same memory, and the
+ * pairs' statistics are not kept at all. KLARTEXT_MERGE_BATCH=N (bytes) sets BATCH_MIN, for tests of
  * many small batches. */
 #define BATCH_MIN ((size_t)512 << 20)
 #define READ_AHEAD ((size_t)256 << 20)
@@ -57,6 +60,7 @@ struct feed {
     char **pos;
     int npos, next; /* next: the first partial no reader has taken */
     int stop, nthreads;
+    int counts_only; /* the CSV alone is made: the pairs' statistics are not kept */
     size_t ahead; /* bytes read and not yet taken by the merge */
     struct slot *slot;
 };
@@ -68,7 +72,8 @@ static void read_one(struct feed *f, int i)
     char *data = NULL;
     size_t len = 0;
     s->frc = file_read(f->pos[i], PART_MAX, &data, &len, s->err, sizeof s->err);
-    if (!s->frc && !(s->p = scan_partial_read(data, len, (uint32_t)i, s->err, sizeof s->err))) s->frc = -1;
+    if (!s->frc && !(s->p = scan_partial_read_opt(data, len, (uint32_t)i, f->counts_only, s->err, sizeof s->err)))
+        s->frc = -1;
     free(data);
     pthread_mutex_lock(&f->mu);
     s->len = len;
@@ -169,22 +174,29 @@ static void readers_stop(struct feed *f, pthread_t *th, int n)
     for (int i = 0; i < f->npos; i++) scan_partial_free(f->slot[i].p);
 }
 
-/* every PART read and merged into *out; 0 or the exit code */
-static int read_all(char **pos, int npos, struct expect *e, scan_partial **out)
+/* every PART read and merged into out[0] (*nout = 1); with keep_last the last batch is not
+ * merged: out holds the merge so far (if any) and the last batch's partials; 0 or the exit code */
+static int read_all(char **pos, int npos, struct expect *e, int keep_last, scan_partial **out, int *nout)
 {
-    struct feed f = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .pos = pos, .npos = npos};
+    struct feed f = {.mu = PTHREAD_MUTEX_INITIALIZER,
+                     .cv = PTHREAD_COND_INITIALIZER,
+                     .pos = pos,
+                     .npos = npos,
+                     .counts_only = keep_last};
     f.slot = xcalloc((size_t)npos + 1, sizeof *f.slot);
     scan_partial **batch = xcalloc((size_t)npos + 1, sizeof *batch), *acc = NULL;
     pthread_t th[READERS_MAX];
     int nth = readers_start(&f, th), nb = 0, rc = 0;
     const char *env = getenv("KLARTEXT_MERGE_BATCH");
-    size_t bytes = 0, least = env && *env ? (size_t)strtoull(env, NULL, 10) : BATCH_MIN, budget = least;
+    /* with keep_last the last batch is never merged into a copy: it may hold twice as much */
+    size_t bytes = 0, least = env && *env ? (size_t)strtoull(env, NULL, 10) : BATCH_MIN << keep_last, budget = least;
     for (int i = 0; i < npos && !rc; i++) {
         scan_partial *p = check_part(&f, i, e, &rc);
         if (!p) break;
         batch[nb++] = p;
         bytes += scan_partial_bytes(p);
         if (bytes < budget && i + 1 < npos) continue;
+        if (keep_last && i + 1 == npos) break;
         rc = merge_batch(&acc, batch, nb, pos, i);
         nb = 0;
         bytes = 0;
@@ -192,11 +204,15 @@ static int read_all(char **pos, int npos, struct expect *e, scan_partial **out)
         budget = held > least ? held : least;
     }
     readers_stop(&f, th, nth);
-    for (int k = 0; k < nb; k++) scan_partial_free(batch[k]);
+    *nout = 0;
+    if (!rc && acc) out[(*nout)++] = acc;
+    else scan_partial_free(acc);
+    for (int k = 0; k < nb; k++) {
+        if (!rc) out[(*nout)++] = batch[k];
+        else scan_partial_free(batch[k]);
+    }
     free(batch);
     free(f.slot);
-    if (rc) scan_partial_free(acc);
-    else *out = acc;
     return rc;
 }
 
@@ -234,6 +250,28 @@ struct merge_out {
     struct incident inc;
     int have_inc;
 };
+
+/* only the CSV: the last batch's people are merged as the CSV is written (ps consumed) */
+static int finish_csv(scan_partial **ps, int n, char **pos, struct merge_out *m)
+{
+    char err[1024];
+    uint32_t ta, tb;
+    scan_result *res;
+    FILE *f = m->csv ? out_stream(&m->csv_out) : stdout;
+    int rc = scan_partial_finish_csv(ps, (size_t)n, f, csv_threads(), &res, &ta, &tb, err, sizeof err);
+    if (rc == -1) return blame(pos, ta, tb, err);
+    if (rc) {
+        int e = errno;
+        out_abort(&m->csv_out);
+        return kt_error(1, "cannot write '%s': %s", m->csv ? m->csv : "the CSV to standard output", strerror(e));
+    }
+    char summary[8192];
+    scan_summary_format(res, summary, sizeof summary);
+    scan_result_free(res);
+    fputs(summary, stderr);
+    if (m->csv && out_commit(&m->csv_out, err, sizeof err)) return kt_error(1, "%s", err);
+    return 0;
+}
 
 /* the merged partial into its outputs (p consumed); 0 or the exit code */
 static int finish(scan_partial *p, char **pos, const scan_rule *rule, struct merge_out *m)
@@ -328,7 +366,8 @@ int cmd_scan_merge(struct kt_ctx *ctx, int argc, char **argv)
     scan_rule *rule = NULL;
     char *ruletext = NULL, err[1024];
     size_t rlen;
-    scan_partial *all = NULL;
+    scan_partial **all = xcalloc((size_t)argc + 1, sizeof *all);
+    int nall = 0;
     const char *rulepath = opt_get(o, "rule")->value;
     if (rc) goto out;
     if (!rulepath || !npos) {
@@ -342,9 +381,11 @@ int cmd_scan_merge(struct kt_ctx *ctx, int argc, char **argv)
         goto out;
     }
     e.digest = scan_rule_digest(rule);
-    if ((rc = prepare(ctx, o, &m, &e)) || (rc = read_all(pos, npos, &e, &all))) goto out;
+    if ((rc = prepare(ctx, o, &m, &e))) goto out;
+    int rows_only = !m.part && !m.have_inc; /* no merged result needed: the last batch streams */
+    if ((rc = read_all(pos, npos, &e, rows_only, all, &nall))) goto out;
     times("read and merged");
-    rc = finish(all, pos, rule, &m);
+    rc = rows_only ? finish_csv(all, nall, pos, &m) : finish(all[0], pos, rule, &m);
     times("written");
 out:
     out_abort(&m.csv_out);
@@ -355,6 +396,7 @@ out:
     free(ruletext);
     opt_free(o);
     free(pos);
+    free(all);
     return rc;
 }
 

@@ -513,6 +513,8 @@ struct scan_result {
     struct res_sample samples[SCAN_MAX_SAMPLES];
     double seconds;
     int threads;
+    int streamed; /* the people went out as rows (res_merge_rows): their totals are these */
+    uint64_t st_people, st_views, st_pairs, st_records;
 };
 
 static scan_result *res_new(void)
@@ -935,17 +937,25 @@ void scan_viewer_key_id(const unsigned char key[SCAN_KEY_LEN], unsigned char id[
  * One k-way merge of any number of results: a heap over the inputs' next subjects (each
  * input's subjects are in id order), so every subject, page and pair is copied once, and each
  * merged subject's range of pairs and viewer counts are known as it is written (no re-index).
- * steal: the inputs are about to be freed: their strings are adopted instead of copied, and
- * what the merge has read of their arrays is given back to the kernel as it goes. */
+ * M_STEAL: the inputs are about to be freed: their strings are adopted instead of copied, and
+ * what the merge has read of their arrays is given back to the kernel as it goes. M_ROWS
+ * (res_merge_rows): a range of the people for the CSV only, into a scratch result: strings
+ * referenced (the inputs outlive it), no pairs kept. M_META: no people, only the rest. */
+#define M_REF 1 /* strings referenced, not copied */
+#define M_GIVE 2 /* the inputs' arrays given back behind the merge */
+#define M_ADOPT 4 /* the inputs' arenas move to the result */
+#define M_STEAL (M_REF | M_GIVE | M_ADOPT)
+#define M_ROWS 8
+#define M_META 16
 struct mcur {
     scan_result *r;
-    size_t s; /* the next subject */
+    size_t s, end; /* the next subject, and one past the last to take */
     int ident; /* the field map is the identity */
     int map[SCAN_MAX_FIELDS]; /* the input's field bits -> the merged result's */
     struct behind g[4];
 };
 
-static scan_result *res_merge_many(scan_result **in, size_t n, int steal, char *err, size_t errlen);
+static scan_result *res_merge_many(scan_result **in, size_t n, int flags, char *err, size_t errlen);
 
 scan_result *scan_result_merge(const scan_result *a, const scan_result *b, char *err, size_t errlen)
 {
@@ -955,7 +965,7 @@ scan_result *scan_result_merge(const scan_result *a, const scan_result *b, char 
 
 scan_result *res_merge_all(scan_result **in, size_t n, char *err, size_t errlen)
 {
-    scan_result *c = res_merge_many(in, n, 1, err, errlen);
+    scan_result *c = res_merge_many(in, n, M_STEAL, err, errlen);
     for (size_t i = 0; i < n; i++) scan_result_free(in[i]);
     return c;
 }
@@ -1135,8 +1145,9 @@ static void merge_pairs(scan_result *c, struct mcur **grp, size_t m, uint32_t k,
     }
 }
 
-/* the merged subject from the m inputs whose next subject it is (in input order) */
-static void merge_subject(scan_result *c, struct mcur **grp, size_t m, int steal, size_t *u, size_t *e)
+/* the merged subject from the m inputs whose next subject it is (in input order); rows: its
+ * counts only, its pairs not kept */
+static void merge_subject(scan_result *c, struct mcur **grp, size_t m, int steal, int rows, size_t *u, size_t *e)
 {
     uint32_t k = (uint32_t)c->nsubj;
     struct rsubj *o = &c->subj[k];
@@ -1157,6 +1168,12 @@ static void merge_subject(scan_result *c, struct mcur **grp, size_t m, int steal
     merge_pages(c, grp, m, steal);
     o->npages = (uint32_t)(c->npages - o->page_off);
     size_t p0 = c->npairs;
+    c->nsubj++;
+    if (m == 1 && rows) {
+        o->npairs = s0->npairs;
+        o->signed_in = s0->signed_in;
+        return;
+    }
     if (m == 1) copy_pairs(c, grp[0], k, steal);
     else merge_pairs(c, grp, m, k, steal, u, e);
     o->pair_off = (uint32_t)p0;
@@ -1164,7 +1181,7 @@ static void merge_subject(scan_result *c, struct mcur **grp, size_t m, int steal
     if (m == 1) o->signed_in = s0->signed_in;
     else
         for (size_t i = p0; i < c->npairs; i++) o->signed_in += c->pairs[i].kind == SCAN_VIEWER_USER;
-    c->nsubj++;
+    if (rows) c->npairs = p0;
 }
 
 /* what the merge has read of an input's arrays, back to the kernel */
@@ -1179,20 +1196,33 @@ static void cur_give_back(struct mcur *cur)
     give_back(&cur->g[3], r->pst, pairs * sizeof *r->pst);
 }
 
-/* every input's subjects, pages and pairs into c, in one pass */
-static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
+/* the subjects, pages and pairs of an input's range [s, end) */
+static void range_sizes(const struct mcur *cur, size_t *ns, size_t *np, size_t *npr)
+{
+    const scan_result *r = cur->r;
+    *ns += cur->end - cur->s;
+    if (!cur->s && cur->end == r->nsubj) {
+        *np += r->npages;
+        *npr += r->npairs;
+        return;
+    }
+    for (size_t k = cur->s; k < cur->end; k++) {
+        *np += r->subj[k].npages;
+        *npr += r->subj[k].npairs;
+    }
+}
+
+/* every input's subjects (of its range), pages and pairs into c, in one pass */
+static void merge_people(scan_result *c, struct mcur *cur, size_t n, int flags)
 {
     size_t ns = 0, np = 0, npr = 0, hn = 0;
-    for (size_t i = 0; i < n; i++) {
-        ns += cur[i].r->nsubj;
-        np += cur[i].r->npages;
-        npr += cur[i].r->npairs;
-    }
+    int steal = flags & M_REF, rows = (flags & M_ROWS) != 0;
+    for (size_t i = 0; i < n; i++) range_sizes(&cur[i], &ns, &np, &npr);
     /* capacity for the worst case; pages never written are never touched */
     c->subj = xmalloc((ns + 1) * sizeof *c->subj);
     c->pages = xmalloc((np + 1) * sizeof *c->pages);
     c->pairs = xmalloc((npr + 1) * sizeof *c->pairs);
-    int pst = 1;
+    int pst = !rows;
     for (size_t i = 0; i < n; i++)
         if (!cur[i].r->pst && cur[i].r->npairs) pst = 0;
     if (pst) c->pst = xmalloc((npr + 1) * sizeof *c->pst);
@@ -1200,7 +1230,7 @@ static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
     struct mcur **grp = xmalloc((n + 1) * sizeof *grp);
     size_t *u = xmalloc((n + 1) * sizeof *u), *e = xmalloc((n + 1) * sizeof *e);
     for (size_t i = 0; i < n; i++)
-        if (cur[i].r->nsubj) {
+        if (cur[i].s < cur[i].end) {
             h[hn].c = &cur[i];
             h[hn].pre = cur_subj(&cur[i])->pre;
             heap_up(h, hn++);
@@ -1222,12 +1252,12 @@ static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
             } while (hn && node_same(&h[0], &top));
             q = 1;
         }
-        merge_subject(c, grp, m, steal, u, e);
+        merge_subject(c, grp, m, steal, rows, u, e);
         for (size_t j = 0; j < m; j++) {
             struct mcur *t = grp[j];
             t->s++;
-            if (steal && !(t->s & 4095)) cur_give_back(t);
-            int more = t->s < t->r->nsubj;
+            if ((flags & M_GIVE) && !(t->s & 4095)) cur_give_back(t);
+            int more = t->s < t->end;
             if (!q) { /* the top advances in place */
                 if (more) {
                     h[0].pre = cur_subj(t)->pre;
@@ -1247,6 +1277,7 @@ static void merge_people(scan_result *c, struct mcur *cur, size_t n, int steal)
     free(grp);
     free(u);
     free(e);
+    if (rows) return; /* a scratch result, freed soon */
     /* down to what was written (a large block shrinks in place) */
     c->subj = xrealloc(c->subj, (c->nsubj + 1) * sizeof *c->subj);
     c->pages = xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
@@ -1286,7 +1317,7 @@ static void merge_files_and_run(scan_result *c, struct mcur *cur, size_t n)
     }
 }
 
-static scan_result *res_merge_many(scan_result **in, size_t n, int steal, char *err, size_t errlen)
+static scan_result *res_merge_many(scan_result **in, size_t n, int flags, char *err, size_t errlen)
 {
     for (size_t i = 1; i < n; i++) {
         if (memcmp(in[0]->digest, in[i]->digest, 32)) {
@@ -1300,7 +1331,10 @@ static scan_result *res_merge_many(scan_result **in, size_t n, int steal, char *
     }
     scan_result *c = res_new();
     struct mcur *cur = xcalloc(n + 1, sizeof *cur);
-    for (size_t i = 0; i < n; i++) cur[i].r = in[i];
+    for (size_t i = 0; i < n; i++) {
+        cur[i].r = in[i];
+        cur[i].end = in[i]->nsubj;
+    }
     if (n) {
         memcpy(c->digest, in[0]->digest, 32);
         memcpy(c->key_fp, in[0]->key_fp, 8);
@@ -1312,13 +1346,69 @@ static scan_result *res_merge_many(scan_result **in, size_t n, int steal, char *
     }
     for (size_t i = 0; i < n; i++) {
         c->keep_viewers = c->keep_viewers || in[i]->keep_viewers;
-        if (steal) arena_adopt(&c->ar, &in[i]->ar);
+        if (flags & M_ADOPT) arena_adopt(&c->ar, &in[i]->ar);
     }
-    merge_people(c, cur, n, steal);
+    if (!(flags & M_META)) merge_people(c, cur, n, flags);
     merge_hours(c, cur, n);
     merge_files_and_run(c, cur, n);
     free(cur);
     return c;
+}
+
+scan_result *res_merge_meta(scan_result **in, size_t n, char *err, size_t errlen)
+{
+    return res_merge_many(in, n, M_META, err, errlen);
+}
+
+scan_result *res_merge_rows(scan_result **in, size_t n, const size_t *lo, const size_t *hi, struct scan_totals *t)
+{
+    char err[200];
+    scan_result *c = res_new();
+    struct mcur *cur = xcalloc(n + 1, sizeof *cur);
+    for (size_t i = 0; i < n; i++) {
+        cur[i].r = in[i];
+        cur[i].s = lo[i];
+        cur[i].end = hi[i];
+    }
+    if (merge_fields(c, cur, n, err, sizeof err)) { /* not after res_merge_meta of the same inputs */
+        free(cur);
+        scan_result_free(c);
+        return NULL;
+    }
+    merge_people(c, cur, n, M_REF | M_ROWS);
+    free(cur);
+    t->people += c->nsubj;
+    for (size_t i = 0; i < c->nsubj; i++) {
+        t->views += c->subj[i].views;
+        t->viewer_pairs += c->subj[i].npairs;
+        t->records += (uint64_t)__builtin_popcountll(c->subj[i].fields);
+    }
+    return c;
+}
+
+void res_set_people_totals(scan_result *r, const struct scan_totals *t)
+{
+    r->streamed = 1;
+    r->st_people = t->people;
+    r->st_views = t->views;
+    r->st_pairs = t->viewer_pairs;
+    r->st_records = t->records;
+}
+
+const char *res_subject_id(const scan_result *r, size_t i)
+{
+    return r->subj[i].id;
+}
+
+size_t res_subject_lower(const scan_result *r, const char *id)
+{
+    size_t a = 0, b = r->nsubj;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (strcmp(r->subj[m].id, id) < 0) a = m + 1;
+        else b = m;
+    }
+    return a;
 }
 
 size_t res_bytes(const scan_result *r)
@@ -1461,6 +1551,12 @@ void scan_result_totals(const scan_result *r, struct scan_totals *t)
     }
     t->people = r->nsubj;
     t->viewer_pairs = r->npairs;
+    if (r->streamed) {
+        t->people = r->st_people;
+        t->views = r->st_views;
+        t->viewer_pairs = r->st_pairs;
+        t->records = r->st_records;
+    }
     t->seconds = r->seconds;
     t->threads = r->threads;
 }
@@ -1630,6 +1726,17 @@ static char *rb_str(struct rbuf *b, struct arena *ar)
     return s;
 }
 
+/* a string checked as rb_str checks it, not kept */
+static void rb_skip_str(struct rbuf *b)
+{
+    uint32_t n = rb_u32(b);
+    if (b->bad || b->n - b->off < n || memchr(b->p + b->off, 0, n)) {
+        b->bad = 1;
+        return;
+    }
+    b->off += n;
+}
+
 /* The readers of the sections below return NULL, or what is wrong with the partial. Each
  * count is checked against the bytes there are before anything is allocated for it. */
 #define SER_TRUNCATED "partial is truncated"
@@ -1701,26 +1808,57 @@ static const char *read_subjects(struct rbuf *b, scan_result *r, uint32_t nf)
     return NULL;
 }
 
-/* the (person, viewer) pairs, in (subject, hash) order */
-static const char *read_pairs(struct rbuf *b, scan_result *r)
+static inline uint64_t ld_u64(const unsigned char *q)
 {
-    uint64_t npairs = rb_u64(b);
-    if (b->bad) return SER_TRUNCATED;
-    if (npairs > b->n / 46) return SER_TRUNCATED;
-    r->pairs = xcalloc(npairs + 1, sizeof *r->pairs);
-    r->pst = xcalloc(npairs + 1, sizeof *r->pst);
-    for (uint64_t i = 0; i < npairs && !b->bad; i++) {
-        struct apair *p = &r->pairs[i];
-        struct pstat *st = &r->pst[i];
+    uint64_t v;
+    memcpy(&v, q, 8);
+    return le64toh(v);
+}
+
+/* one pair's fixed 46 bytes (subject, kind, hash, views, first, last, has identity) */
+#define PAIR_FIXED (4 + 1 + SCAN_HASH_LEN + 24 + 1)
+static void read_pair(struct rbuf *b, struct apair *p, struct pstat *st, unsigned char *has)
+{
+    if (b->bad || b->n - b->off < PAIR_FIXED) {
         p->subj = rb_u32(b);
         rb_get(b, &p->kind, 1);
         rb_get(b, p->h, SCAN_HASH_LEN);
         st->views = rb_u64(b);
         st->first = (int64_t)rb_u64(b);
         st->last = (int64_t)rb_u64(b);
+        rb_get(b, has, 1);
+        return;
+    }
+    const unsigned char *q = b->p + b->off;
+    uint32_t subj;
+    memcpy(&subj, q, 4);
+    p->subj = le32toh(subj);
+    p->kind = q[4];
+    memcpy(p->h, q + 5, SCAN_HASH_LEN);
+    st->views = ld_u64(q + 5 + SCAN_HASH_LEN);
+    st->first = (int64_t)ld_u64(q + 13 + SCAN_HASH_LEN);
+    st->last = (int64_t)ld_u64(q + 21 + SCAN_HASH_LEN);
+    *has = q[29 + SCAN_HASH_LEN];
+    b->off += PAIR_FIXED;
+}
+
+/* the (person, viewer) pairs, in (subject, hash) order; counts: their statistics and
+ * identities are checked, not kept */
+static const char *read_pairs(struct rbuf *b, scan_result *r, int counts)
+{
+    uint64_t npairs = rb_u64(b);
+    if (b->bad) return SER_TRUNCATED;
+    if (npairs > b->n / 46) return SER_TRUNCATED;
+    r->pairs = xcalloc(npairs + 1, sizeof *r->pairs);
+    r->pst = counts ? NULL : xcalloc(npairs + 1, sizeof *r->pst);
+    for (uint64_t i = 0; i < npairs && !b->bad; i++) {
+        struct apair *p = &r->pairs[i];
+        struct pstat one, *st = counts ? &one : &r->pst[i];
         unsigned char has = 0;
-        rb_get(b, &has, 1);
-        if (has) st->raw = rb_str(b, &r->ar);
+        read_pair(b, p, st, &has);
+        st->raw = NULL;
+        if (has && counts) rb_skip_str(b);
+        else if (has) st->raw = rb_str(b, &r->ar);
         if (b->bad) return SER_TRUNCATED;
         if (!ser_time_ok(st->first) || !ser_time_ok(st->last)) return SER_BADTIME;
         r->npairs = i + 1;
@@ -1806,12 +1944,17 @@ static const char *read_samples_and_run(struct rbuf *b, scan_result *r)
 
 scan_result *scan_result_deserialize(const void *data, size_t len, char *err, size_t errlen)
 {
+    return res_deserialize(data, len, 0, err, errlen);
+}
+
+scan_result *res_deserialize(const void *data, size_t len, int counts, char *err, size_t errlen)
+{
     struct rbuf b = {data, len, 0, 0};
     scan_result *r = res_new();
     uint32_t nf = 0;
     const char *why = read_head(&b, r, &nf);
     if (!why) why = read_subjects(&b, r, nf);
-    if (!why) why = read_pairs(&b, r);
+    if (!why) why = read_pairs(&b, r, counts);
     if (!why) why = read_hours(&b, r);
     if (!why) why = read_file_stats(&b, r);
     if (!why) why = read_samples_and_run(&b, r);

@@ -19,9 +19,14 @@
 #define CSV_THREADS 8
 #define CSV_ROWS 16384
 
-struct isocache {
+/* the dates of the last days seen, by day (rows in id order jump between days) */
+#define ISO_DAYS 64
+struct isoday {
     int64_t day;
     char date[11];
+};
+struct isocache {
+    struct isoday e[ISO_DAYS];
 };
 
 /* one thread's rows [from, to) */
@@ -30,7 +35,7 @@ struct csvpart {
     size_t from, to;
     struct buf b;
     int fail;
-    struct isocache c1, c2;
+    struct isocache ic;
     size_t *len; /* the cells' parts' lengths */
     size_t cap;
 };
@@ -110,10 +115,11 @@ static inline char *put2(char *o, int v)
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" without printf; the date part is cached */
-static char *put_time(char *o, struct isocache *c, int64_t t)
+static char *put_time(char *o, struct isocache *ic, int64_t t)
 {
     int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t s = t - day * 86400;
+    struct isoday *c = &ic->e[(uint64_t)day % ISO_DAYS];
     if (day != c->day || !c->date[0]) {
         int64_t y;
         unsigned mo, d;
@@ -161,9 +167,9 @@ static int put_row(struct csvpart *c, const struct scan_exposure *e)
     char *o = c->b.p + c->b.len;
     o = put_cell(o, &e->subject, ls, 1, qs, 0);
     *o++ = ',';
-    o = put_time(o, &c->c1, e->first_seen);
+    o = put_time(o, &c->ic, e->first_seen);
     *o++ = ',';
-    o = put_time(o, &c->c2, e->last_seen);
+    o = put_time(o, &c->ic, e->last_seen);
     const uint64_t num[] = {e->views, e->viewers, e->signed_in_viewers, e->anonymous_viewers};
     for (int k = 0; k < 4; k++) {
         *o++ = ',';
@@ -270,6 +276,178 @@ int scan_write_csv_threads(const scan_result *r, FILE *f, int threads)
     }
     if (fflush(f) != 0) rc = -1;
     return rc;
+}
+
+/* ---- the CSV of a merge, by ranges of ids ----
+ * The people of the inputs are cut into about MERGE_RANGE people per range at ids sampled
+ * from every input; each thread takes the next range, merges it (res_merge_rows) and formats
+ * its rows; whichever thread finds the next range to write ready writes it (and the ones
+ * after it that are ready) while the others go on. At most MERGE_AHEAD ranges per thread
+ * wait to be written, so memory holds a few ranges' rows, not the CSV. KLARTEXT_MERGE_RANGE=N
+ * sets the people per range (tests: many ranges of a few people). */
+#define MERGE_RANGE 16384
+#define MERGE_AHEAD 4
+#define MERGE_SAMPLES 4 /* ids sampled per range */
+
+struct mslot {
+    struct buf b;
+    int ready;
+};
+
+struct mcsv {
+    scan_result **in;
+    size_t n;
+    const char **piv; /* range j is [piv[j - 1], piv[j]); the first and the last are open */
+    size_t npiv, nranges;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t next, written, ahead;
+    int writing, err; /* err: the first failure's errno */
+    struct mslot *slot;
+    FILE *f;
+    struct scan_totals t;
+};
+
+static int cmp_str_ptr(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* the pivots: every MERGE_SAMPLES-th of ids sampled evenly from every input, sorted, without repeats */
+static void merge_pivots(struct mcsv *m)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < m->n; i++) total += scan_result_exposures(m->in[i]);
+    const char *env = getenv("KLARTEXT_MERGE_RANGE"); /* people per range, for tests */
+    size_t per = env && *env && strtoull(env, NULL, 10) ? (size_t)strtoull(env, NULL, 10) : MERGE_RANGE;
+    size_t want = total / per; /* ranges */
+    if (want < 2) return;
+    size_t ns = 0, cap = want * MERGE_SAMPLES + m->n + 1;
+    const char **smp = xmalloc(cap * sizeof *smp);
+    for (size_t i = 0; i < m->n; i++) {
+        size_t k = scan_result_exposures(m->in[i]), take = k * want * MERGE_SAMPLES / total;
+        for (size_t j = 0; j < take && ns < cap; j++) smp[ns++] = res_subject_id(m->in[i], j * k / take);
+    }
+    qsort(smp, ns, sizeof *smp, cmp_str_ptr);
+    m->piv = xmalloc((ns / MERGE_SAMPLES + 1) * sizeof *m->piv);
+    for (size_t j = MERGE_SAMPLES; j < ns; j += MERGE_SAMPLES)
+        if (!m->npiv || strcmp(m->piv[m->npiv - 1], smp[j])) m->piv[m->npiv++] = smp[j];
+    free(smp);
+}
+
+/* range j's rows into c->b; -1 + errno */
+static int merge_range(struct mcsv *m, size_t j, struct csvpart *c, size_t *lo, size_t *hi, struct scan_totals *t)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        lo[i] = j ? res_subject_lower(m->in[i], m->piv[j - 1]) : 0;
+        hi[i] = j < m->npiv ? res_subject_lower(m->in[i], m->piv[j]) : scan_result_exposures(m->in[i]);
+    }
+    scan_result *r = res_merge_rows(m->in, m->n, lo, hi, t);
+    if (!r) {
+        errno = EINVAL;
+        return -1;
+    }
+    c->r = r;
+    c->from = 0;
+    c->to = scan_result_exposures(r);
+    c->fail = 0;
+    format_rows(c);
+    scan_result_free(r);
+    if (c->fail) errno = ENOMEM;
+    return c->fail ? -1 : 0;
+}
+
+/* the ready ranges from the next to write on, written (called with mu held, returns with it) */
+static void merge_write_ready(struct mcsv *m)
+{
+    m->writing = 1;
+    while (!m->err && m->written < m->nranges && m->slot[m->written].ready) {
+        struct mslot *s = &m->slot[m->written];
+        pthread_mutex_unlock(&m->mu);
+        struct iovec iov = {s->b.p, s->b.len};
+        int fd = fileno(m->f), rc = 0;
+        if (s->b.len) rc = fd >= 0 ? write_all(fd, &iov, 1) : fwrite(s->b.p, 1, s->b.len, m->f) == s->b.len ? 0 : -1;
+        int e = errno;
+        buf_release(&s->b);
+        pthread_mutex_lock(&m->mu);
+        if (rc && !m->err) m->err = e ? e : EIO;
+        m->written++;
+        pthread_cond_broadcast(&m->cv);
+    }
+    m->writing = 0;
+}
+
+static void *merge_worker(void *arg)
+{
+    struct mcsv *m = arg;
+    struct csvpart c;
+    memset(&c, 0, sizeof c);
+    size_t *lo = xmalloc((m->n + 1) * sizeof *lo), *hi = xmalloc((m->n + 1) * sizeof *hi);
+    pthread_mutex_lock(&m->mu);
+    for (;;) {
+        while (!m->err && m->next < m->nranges && m->next >= m->written + m->ahead) pthread_cond_wait(&m->cv, &m->mu);
+        if (m->err || m->next >= m->nranges) break;
+        size_t j = m->next++;
+        pthread_mutex_unlock(&m->mu);
+        struct scan_totals t;
+        memset(&t, 0, sizeof t);
+        buf_init(&c.b, SIZE_MAX / 2);
+        int rc = merge_range(m, j, &c, lo, hi, &t), e = errno;
+        pthread_mutex_lock(&m->mu);
+        if (rc) {
+            buf_release(&c.b);
+            if (!m->err) m->err = e;
+            pthread_cond_broadcast(&m->cv);
+            break;
+        }
+        m->t.people += t.people;
+        m->t.views += t.views;
+        m->t.viewer_pairs += t.viewer_pairs;
+        m->t.records += t.records;
+        m->slot[j].b = c.b;
+        m->slot[j].ready = 1;
+        if (!m->writing) merge_write_ready(m);
+    }
+    pthread_mutex_unlock(&m->mu);
+    free(c.len);
+    free(lo);
+    free(hi);
+    return NULL;
+}
+
+int scan_write_csv_merged(scan_result **in, size_t n, FILE *f, int threads, struct scan_totals *t)
+{
+    static const char head[] =
+        "subject,first_seen,last_seen,views,viewers,signed_in_viewers,anonymous_viewers,pages,fields\n";
+    memset(t, 0, sizeof *t);
+    if (fputs(head, f) == EOF || fflush(f)) return -1;
+    struct mcsv m;
+    memset(&m, 0, sizeof m);
+    pthread_mutex_init(&m.mu, NULL);
+    pthread_cond_init(&m.cv, NULL);
+    m.in = in;
+    m.n = n;
+    m.f = f;
+    merge_pivots(&m);
+    m.nranges = m.npiv + 1;
+    int nt = threads < 1 ? 1 : threads > CSV_THREADS ? CSV_THREADS : threads;
+    m.ahead = (size_t)nt * MERGE_AHEAD;
+    m.slot = xcalloc(m.nranges, sizeof *m.slot);
+    pthread_t tid[CSV_THREADS];
+    int started = 0;
+    for (int k = 1; k < nt; k++)
+        if (!pthread_create(&tid[started], NULL, merge_worker, &m)) started++;
+    merge_worker(&m);
+    for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
+    for (size_t j = 0; j < m.nranges; j++) buf_release(&m.slot[j].b);
+    free(m.slot);
+    free(m.piv);
+    pthread_mutex_destroy(&m.mu);
+    pthread_cond_destroy(&m.cv);
+    *t = m.t;
+    if (!m.err && fflush(f)) m.err = errno ? errno : EIO;
+    if (m.err) errno = m.err;
+    return m.err ? -1 : 0;
 }
 
 static void addf(char *buf, size_t len, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

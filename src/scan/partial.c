@@ -278,6 +278,12 @@ static const char *read_pieces(struct pr *r, scan_partial *p)
 
 scan_partial *scan_partial_read(const void *data, size_t len, uint32_t tag, char *err, size_t errlen)
 {
+    return scan_partial_read_opt(data, len, tag, 0, err, errlen);
+}
+
+scan_partial *scan_partial_read_opt(const void *data, size_t len, uint32_t tag, int counts_only, char *err,
+                                    size_t errlen)
+{
     const unsigned char *d = data;
     if (len < 8 || memcmp(d, PART_MAGIC, 8)) {
         err_set(err, errlen, "not a klartext partial scan");
@@ -309,7 +315,7 @@ scan_partial *scan_partial_read(const void *data, size_t len, uint32_t tag, char
     uint64_t blen = why ? 0 : pr_u64(&r);
     if (!why && (r.bad || blen != r.n - r.off)) why = "partial is not canonical (body length)";
     char e2[200];
-    if (!why && !(p->res = scan_result_deserialize(d + r.off, (size_t)blen, e2, sizeof e2))) why = e2;
+    if (!why && !(p->res = res_deserialize(d + r.off, (size_t)blen, counts_only, e2, sizeof e2))) why = e2;
     if (!why && (memcmp(res_digest(p->res), p->digest, 32) || memcmp(res_key_id(p->res), p->key_id, SCAN_KEY_ID_LEN) ||
                  !res_keep_viewers(p->res) != !(p->flags & SCAN_PARTIAL_KEEP_VIEWERS) || scan_result_samples(p->res)))
         why = "partial is not canonical (header and body differ)";
@@ -471,6 +477,45 @@ static int cover_and_number(scan_partial *p, char *err, size_t errlen)
             return err_set(err, errlen, "'%s' bytes %llu-%llu are in no partial", q->name, (unsigned long long)at,
                            (unsigned long long)q->size);
     }
+    return 0;
+}
+
+int scan_partial_finish_csv(scan_partial **ps, size_t n, FILE *f, int threads, scan_result **out, uint32_t *ta,
+                            uint32_t *tb, char *err, size_t errlen)
+{
+    *ta = *tb = UINT32_MAX;
+    *out = NULL;
+    scan_partial *p = ps[0];
+    const char *why = NULL;
+    for (size_t i = 1; i < n && !why; i++) why = mismatch(p, ps[i]);
+    scan_result **rs = xmalloc((n + 1) * sizeof *rs), *meta = NULL;
+    for (size_t i = 0; i < n; i++) {
+        rs[i] = ps[i]->res;
+        ps[i]->res = NULL;
+        if (i) { /* the pieces move to p */
+            for (size_t k = 0; k < ps[i]->npc; k++) *piece_new(p) = ps[i]->pc[k];
+            ps[i]->npc = 0;
+            scan_partial_free(ps[i]);
+        }
+    }
+    int rc = -1;
+    if (why) err_set(err, errlen, "cannot merge: %s", why);
+    else if ((meta = res_merge_meta(rs, n, err, errlen))) {
+        p->res = meta;
+        if (!scan_partial_check(p, ta, tb, err, errlen) && !cover_and_number(p, err, errlen)) rc = 0;
+        p->res = NULL;
+    }
+    scan_partial_free(p);
+    struct scan_totals t;
+    if (!rc && scan_write_csv_merged(rs, n, f, threads, &t)) rc = -2;
+    for (size_t i = 0; i < n; i++) scan_result_free(rs[i]);
+    free(rs);
+    if (rc) {
+        scan_result_free(meta);
+        return rc;
+    }
+    res_set_people_totals(meta, &t);
+    *out = meta;
     return 0;
 }
 

@@ -253,6 +253,10 @@ int scan_partial_write(const scan_partial *p, unsigned char **out, size_t *outle
  * "not a klartext partial scan", "format version 7, this klartext reads version 1",
  * "truncated or corrupted (checksum mismatch)", "partial is not canonical". */
 scan_partial *scan_partial_read(const void *data, size_t len, uint32_t tag, char *err, size_t errlen);
+/* The same; counts_only: the pairs' statistics and identities are checked but not kept (for
+ * scan_partial_finish_csv only: such a partial cannot be written or stored) */
+scan_partial *scan_partial_read_opt(const void *data, size_t len, uint32_t tag, int counts_only, char *err,
+                                    size_t errlen);
 const unsigned char *scan_partial_digest(const scan_partial *p); /* 32 bytes */
 const unsigned char *scan_partial_key_id(const scan_partial *p); /* SCAN_KEY_ID_LEN bytes */
 uint32_t scan_partial_flags(const scan_partial *p);
@@ -272,5 +276,13 @@ int scan_partial_check(scan_partial *p, uint32_t *tag_a, uint32_t *tag_b, char *
  * place. NULL + err ("'access.log' bytes 4096-8192 are in no partial"); *tag_a and *tag_b as
  * scan_partial_check (UINT32_MAX when no partial is to blame). */
 scan_result *scan_partial_finish(scan_partial *p, uint32_t *tag_a, uint32_t *tag_b, char *err, size_t errlen);
+/* The final CSV of the merge of ps[0..n) (n >= 1, all consumed), without merging their people
+ * into one result first: their pieces are checked as scan_partial_finish does, then the CSV
+ * goes to f with the people merged by ranges of ids on `threads` threads. 0 and *out: the
+ * result without its people (files, samples, hours) whose scan_result_totals give the people's
+ * totals, for the summary; -1 + err (and *tag_a, *tag_b) as scan_partial_finish; -2 + errno:
+ * the CSV could not be written (or memory ran out). */
+int scan_partial_finish_csv(scan_partial **ps, size_t n, FILE *f, int threads, scan_result **out, uint32_t *tag_a,
+                            uint32_t *tag_b, char *err, size_t errlen);
 void scan_partial_free(scan_partial *p);
 #endif

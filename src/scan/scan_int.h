@@ -309,6 +309,26 @@ scan_result *res_merge_consume(scan_result *a, scan_result *b, char *err, size_t
 /* the same for in[0..n) (n >= 1) in one k-way merge: each pair is copied once; every input is
  * freed either way */
 scan_result *res_merge_all(scan_result **in, size_t n, char *err, size_t errlen);
+/* in[0..n)'s fields, hours, files and run merged, without their people (the inputs are kept);
+ * NULL + err as res_merge_all */
+scan_result *res_merge_meta(scan_result **in, size_t n, char *err, size_t errlen);
+/* the people of in[0..n) whose places lie in [lo[i], hi[i]) of each input (the same range of
+ * ids in each) merged into a new scratch result for the CSV only: its strings are the inputs'
+ * (free it before them), its pairs not kept (each person's counts are); the people, views,
+ * viewer pairs and records added to *t. NULL: more than SCAN_MAX_FIELDS field names. */
+scan_result *res_merge_rows(scan_result **in, size_t n, const size_t *lo, const size_t *hi, struct scan_totals *t);
+/* the people's totals of a result whose people went out as rows (scan_result_totals gives them) */
+void res_set_people_totals(scan_result *r, const struct scan_totals *t);
+/* subject i's id; the place of the first subject whose id is not below id */
+const char *res_subject_id(const scan_result *r, size_t i);
+size_t res_subject_lower(const scan_result *r, const char *id);
+/* the CSV of the merge of in[0..n) (not merged before: the people are merged by ranges of ids
+ * on `threads` threads, each range's rows written in order as they are ready); the people's
+ * totals into *t. -1 + errno (ENOMEM, or the write's). */
+int scan_write_csv_merged(scan_result **in, size_t n, FILE *f, int threads, struct scan_totals *t);
+/* scan_result_deserialize; counts: the pairs' statistics and identities are checked, not kept
+ * (a result for the CSV only, as of a scan made for its counts) */
+scan_result *res_deserialize(const void *data, size_t len, int counts, char *err, size_t errlen);
 /* about the memory r holds (its arrays and strings), in bytes */
 size_t res_bytes(const scan_result *r);
 /* adds file stats, samples and run data to a result (copies strings) */

@@ -45,7 +45,11 @@ test_expect_success 'byte ranges (cut anywhere, 1 or 2 threads) and merges of me
     klartext scan merge --rule rule.conf --partial r234b r23 pb r4 2>/dev/null &&
     klartext scan merge --rule rule.conf --csv m2.csv r234b r1 2>m2.err &&
     cmp plain.csv m2.csv && summ m2.err >s2 && diff -u s0 s2 &&
-    klartext scan merge --rule rule.conf --csv - r4 r1 r3 pb r2 >m3.csv 2>m3.err && cmp plain.csv m3.csv
+    klartext scan merge --rule rule.conf --csv - r4 r1 r3 pb r2 >m3.csv 2>m3.err && cmp plain.csv m3.csv &&
+    for n in 1 2 7 50; do
+        KLARTEXT_MERGE_RANGE=$n klartext scan merge --rule rule.conf --csv - r4 r1 r3 pb r2 >m3.csv 2>m3.err &&
+        cmp plain.csv m3.csv && summ m3.err >s3 && diff -u s0 s3 || return 1
+    done
 '
 test_expect_success 'merged into the register: the same scan version as a plain scan' '
     klartext scan --rule rule.conf --incident 2018-0001 a.log b.log 2>/dev/null &&
@@ -153,6 +157,10 @@ test_expect_success 'a person in all of 200 partials: any batching and grouping 
     klartext scan merge --rule rule.conf --csv m6.csv $(seq -f q%g 0 199) 2>m6.err && cmp all.csv m6.csv &&
     summ all.err >s5 && summ m6.err >s6 && diff -u s5 s6 &&
     KLARTEXT_MERGE_BATCH=1 klartext scan merge --rule rule.conf --csv m7.csv $(seq -f q%g 199 -1 0) 2>/dev/null &&
+    cmp all.csv m7.csv &&
+    KLARTEXT_MERGE_RANGE=1 klartext scan merge --rule rule.conf --csv m7.csv $(seq -f q%g 199 -1 0) 2>m7.err &&
+    cmp all.csv m7.csv && summ m7.err >s7 && diff -u s5 s7 &&
+    KLARTEXT_MERGE_BATCH=1 KLARTEXT_MERGE_RANGE=3 klartext scan merge --rule rule.conf --csv m7.csv $(seq -f q%g 0 199) 2>/dev/null &&
     cmp all.csv m7.csv &&
     KLARTEXT_MERGE_BATCH=20000 klartext scan merge --rule rule.conf --partial g1 $(seq -f q%g 0 2 199) 2>/dev/null &&
     klartext scan merge --rule rule.conf --partial g2 $(seq -f q%g 1 2 99) 2>/dev/null &&
