@@ -27,11 +27,12 @@ CC        ?= cc
 BUILD     ?= build
 OPT       ?= -O2
 SAN       ?=
+TESTHOOKS ?=
 WFLAGS    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wvla -Wformat=2
 ifeq ($(WERROR),1)
 WFLAGS    += -Werror
 endif
-CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) -g $(WFLAGS) $(SAN) $(DEFS) \
+CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) -g $(WFLAGS) $(SAN) $(DEFS) $(TESTHOOKS) \
              -DKLARTEXT_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/gen \
              -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
              $(shell pkg-config --cflags $(PKGS))
@@ -76,7 +77,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libklartext.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 asan:
-	$(MAKE) BUILD=build-asan EXCLUDE="$(EXCLUDE)" OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	$(MAKE) BUILD=build-asan EXCLUDE="$(EXCLUDE)" OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  TESTHOOKS=-DKLARTEXT_TEST_HOOKS
 
 # The test command: ASan+UBSan build, then unit tests and command-line tests (tests/run runs
 # JOBS suites at once, default the number of cores). Which to run when: docs/HACKING.md.

@@ -31,7 +31,11 @@
  * failed because the connection was lost was rolled back by the server; the run keeps the
  * connections to the relay going and runs the round again on a new connection, for up to
  * NOTIFY_DB_WAIT_S seconds, so that what went out is recorded once the server is back (and no
- * notice is left `sending`, in doubt). After that the run stops with the register's error. */
+ * notice is left `sending`, in doubt). After that the run stops with the register's error. The
+ * results of a round that was not committed stay in memory (the run knows the relay took those
+ * messages) and go into every later round until one commits — also after the run stopped, while
+ * the messages still on their way come back; only those the register never took again are left
+ * `sending`, in doubt. */
 #include "notify/notify.h"
 #include "notify/pack.h"
 #include "util/buf.h"
@@ -314,7 +318,11 @@ static int register_back(struct sender *s)
     double now = mono();
     if (!s->db_down) s->db_down = now;
     if (now - s->db_down > NOTIFY_DB_WAIT_S) return 0;
-    smtp_pool_wait(s->pool, 200);
+    /* a pause, not smtp_pool_wait: that returns at once while a finished message waits to be
+       collected, and the run would try the server thousands of times a second. The messages on
+       their way go on meanwhile (each connection has its own thread). */
+    struct timespec t = {0, 200 * 1000000L};
+    nanosleep(&t, NULL);
     return 1;
 }
 
@@ -359,28 +367,26 @@ static int commit_round(struct sender *s)
             n = 0;
         }
     } while (rc && register_back(s));
-    if (!rc) {
-        s->db_down = 0;
-        count_done(s);
-        s->settled += (int64_t)s->done.n;
-        s->claimed += (int64_t)n;
-        if (n < want || (s->o->limit && s->claimed >= s->o->limit)) s->exhausted = 1;
-        for (size_t i = 0; i < n; i++) {
-            struct delivery *d = xcalloc(1, sizeof *d);
-            d->it = it[i]; /* its strings move with it */
-            d->mail_from = s->o->bounce && *s->o->bounce &&
-                                   !notify_verp(s->o->bounce, d->it.notice_id, d->verp, sizeof d->verp)
-                               ? d->verp
-                               : s->o->from;
-            push(&s->ready, d, 0);
-        }
-        free(it);
-        if (s->done.n) progress(s, NOTIFY_STEP);
+    if (rc) return rc; /* the results wait in s->done for the next round */
+    s->db_down = 0;
+    count_done(s);
+    s->settled += (int64_t)s->done.n;
+    s->claimed += (int64_t)n;
+    if (n < want || (s->o->limit && s->claimed >= s->o->limit)) s->exhausted = 1;
+    for (size_t i = 0; i < n; i++) {
+        struct delivery *d = xcalloc(1, sizeof *d);
+        d->it = it[i]; /* its strings move with it */
+        d->mail_from = s->o->bounce && *s->o->bounce &&
+                               !notify_verp(s->o->bounce, d->it.notice_id, d->verp, sizeof d->verp)
+                           ? d->verp
+                           : s->o->from;
+        push(&s->ready, d, 0);
     }
-    /* not committed: those results stay `sending` (unknown) in the register */
+    free(it);
+    if (s->done.n) progress(s, NOTIFY_STEP);
     for (size_t i = 0; i < s->done.n; i++) delivery_free(s->done.d[i]);
     s->done.n = 0;
-    return rc;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- hand out */
@@ -483,6 +489,7 @@ static void sender_release(struct sender *s)
         buf_release(&s->slot[i].msg);
     }
     while (s->ready.d && s->ready.n) delivery_free(pop(&s->ready));
+    while (s->done.d && s->done.n) delivery_free(pop(&s->done)); /* never recorded: left `sending` */
     free(s->slot);
     free(s->ready.d);
     free(s->done.d);

@@ -22,7 +22,14 @@
  * outside a transaction (a server restart) is made again and the statement run once more; one
  * lost inside a transaction fails the transaction (the server rolls it back). A session lock
  * (db_session_lock: notify's) is taken again on the new connection, or the handle refuses to go
- * on. */
+ * on.
+ *
+ * A connection is lost when libpq says so (CONNECTION_BAD) or when a call failed with an error of
+ * libpq's own (no SQLSTATE: "server closed the connection unexpectedly"): libpq marks the
+ * connection bad only once it reads the end of the stream, so after a failed write (the server
+ * killed while the client was between statements) it may still say CONNECTION_OK — such a
+ * connection is made again all the same (a run of notify took that for an error of the statement
+ * and stopped with notices in doubt). */
 #include "register/db_impl.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
@@ -31,6 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef KLARTEXT_TEST_HOOKS
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#endif
 
 #define BYTEA_OID 17
 #define BOOL_OID 16
@@ -40,6 +53,9 @@
 #define DB_PG_WRITE_LOCK "7741853290462722164"
 #define DB_PG_RETRIES 10 /* serialization failures / deadlocks tried again */
 #define DB_PG_COMMIT_WAIT_S 30.0 /* how long a lost COMMIT waits for the server to learn its outcome */
+/* how long a new connection tries to take the session lock again: the old connection's server
+   process may not have ended yet (a network cut, pg_terminate_backend) and still hold it */
+#define DB_PG_RELOCK_WAIT_S 5.0
 /* every commit notifies this channel; data_version listens on it (below) */
 #define DB_PG_CHANNEL "klartext_changes"
 #define DB_PG_DV_MAX_AGE 1.0 /* seconds data_version trusts its last answer without a notification */
@@ -68,6 +84,7 @@ struct db {
     char err[512];
     char state[6]; /* the SQLSTATE of the last error ("" when none was given) */
     int kind, in_tx, changes, nstmt;
+    int broken; /* a call failed with an error of libpq's own: the connection is lost (lost()) */
     int64_t slock; /* a session lock to take again after a reconnect (0: none) */
     int slock_lost; /* it could not be taken again: the handle refuses to go on */
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
@@ -109,10 +126,62 @@ static void first_line(char *dst, size_t n, const char *msg)
     snprintf(dst, n, "%.*s", (int)len, msg ? msg : "");
 }
 
-static int lost(db *d)
+static int lost(const db *d)
 {
-    return PQstatus(d->c) == CONNECTION_BAD;
+    return d->broken || PQstatus(d->c) == CONNECTION_BAD;
 }
+
+#ifdef KLARTEXT_TEST_HOOKS
+/* Fault injection for the tests, compiled only into the test build (`make asan`; docs/HACKING.md):
+   KLARTEXT_TEST_FAULT=POINT:N[,POINT:N...] ends the connection's server process the way
+   `pg_ctl restart -m immediate` does (SIGQUIT: it sends a last warning and exits, the server
+   restarts after a crash recovery; the client learns of it only when it next writes or reads)
+   the Nth time the process passes POINT, and says so on stderr ("klartext: test fault: POINT
+   N"); where it may not signal the server, the connection is cut (shutdown(2)) instead:
+     commit-before  just before a COMMIT is sent: the server rolls the transaction back
+     commit-after   just after a COMMIT was answered: committed, but its answer counts as lost
+     in-tx          before a statement inside a transaction
+     idle           before a statement outside one (a read between two transactions) */
+enum fault { FAULT_COMMIT_BEFORE, FAULT_COMMIT_AFTER, FAULT_IN_TX, FAULT_IDLE, FAULT_N };
+static const char *const fault_name[FAULT_N] = {"commit-before", "commit-after", "in-tx", "idle"};
+static long fault_at[FAULT_N];
+static atomic_long fault_seen[FAULT_N];
+static atomic_int fault_parsed;
+
+static void fault_parse(void)
+{
+    const char *e = getenv("KLARTEXT_TEST_FAULT");
+    while (e && *e) {
+        size_t n = strcspn(e, ":,");
+        int f = 0;
+        while (f < FAULT_N && (strlen(fault_name[f]) != n || strncmp(e, fault_name[f], n))) f++;
+        if (f == FAULT_N || e[n] != ':' || (fault_at[f] = strtol(e + n + 1, NULL, 10)) < 1)
+            fprintf(stderr, "klartext: KLARTEXT_TEST_FAULT: '%.*s' is not POINT:N (%s, %s, %s, %s)\n", (int)n, e,
+                    fault_name[0], fault_name[1], fault_name[2], fault_name[3]);
+        e += strcspn(e, ",");
+        if (*e) e++;
+    }
+}
+
+/* 1 when this pass of POINT is the one to fail: the connection is cut */
+static int fault(db *d, enum fault f)
+{
+    if (!atomic_exchange(&fault_parsed, 1)) fault_parse();
+    if (!fault_at[f] || atomic_fetch_add(&fault_seen[f], 1) + 1 != fault_at[f]) return 0;
+    fprintf(stderr, "klartext: test fault: %s %ld\n", fault_name[f], fault_at[f]);
+    int pid = PQbackendPID(d->c), fd = PQsocket(d->c);
+    if (pid <= 0 || kill(pid, SIGQUIT)) {
+        shutdown(fd, SHUT_RDWR);
+        return 1;
+    }
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    poll(&p, 1, 10000); /* until the server's end of the connection is gone */
+    return 1;
+}
+#define FAULT(d, f) fault(d, f)
+#else
+#define FAULT(d, f) 0
+#endif
 
 /* SQLSTATE 42501: the login lacks a privilege. The message names the login and its klartext
    role; the register (roles.c, reg_dberr) says which command it was and which role it needs. */
@@ -130,6 +199,7 @@ static int set_err_msg(db *d, const char *sqlstate, const char *msg)
     first_line(m, sizeof m, msg);
     snprintf(d->state, sizeof d->state, "%s", sqlstate ? sqlstate : "");
     d->kind = DB_EIO;
+    if (!d->state[0]) d->broken = 1; /* the server said nothing: libpq lost it (see the top) */
     if (sqlstate && strncmp(sqlstate, "23", 2) == 0) d->kind = DB_ECONSTRAINT;
     else if (sqlstate && !strcmp(sqlstate, "42501")) return set_err_perm(d, m);
     else if (sqlstate && (!strcmp(sqlstate, "40001") || !strcmp(sqlstate, "40P01") || !strcmp(sqlstate, "55P03")))
@@ -161,6 +231,12 @@ static void quiet(void *arg, const char *msg)
 static int retryable(const db *d)
 {
     return !strcmp(d->state, "40001") || !strcmp(d->state, "40P01");
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
 }
 
 /* before try TRIES + 1 of a retryable failure: 2, 4, 8 … ms, at most 200 ms */
@@ -423,7 +499,7 @@ static int commit_outcome(db *d)
     memcpy(keep, d->err, sizeof keep);
     char status[24] = "";
     for (int tries = 0; tries * 0.2 < DB_PG_COMMIT_WAIT_S; tries++) {
-        if (reconnect(d) == DB_OK) {
+        if (!lost(d) || reconnect(d) == DB_OK) {
             const char *v[1] = {d->xid};
             PGresult *res = PQexecParams(d->c, "SELECT txid_status($1::bigint)", 1, NULL, v, NULL, NULL, 0);
             const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -436,8 +512,7 @@ static int commit_outcome(db *d)
             if (status[0]) break;
         }
         if (d->slock_lost) return DB_ERR; /* refuse_lost_lock said why */
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        pause_ms(200);
     }
     if (!strcmp(status, "committed")) {
         d->err[0] = d->state[0] = 0;
@@ -487,7 +562,10 @@ static int pg_commit(db *d)
 {
     /* the listeners (a portal's data_version) learn of the change without asking; the NOTIFY
        goes in the COMMIT's round trip and is delivered only if the transaction commits */
+    (void)FAULT(d, FAULT_COMMIT_BEFORE);
     int rc = pg_exec(d, "NOTIFY " DB_PG_CHANNEL "; COMMIT");
+    if (rc == DB_OK && FAULT(d, FAULT_COMMIT_AFTER) && (rc = exec_once(d, "SELECT 1")) == DB_OK)
+        rc = set_err_msg(d, NULL, "the test fault's cut went unnoticed");
     if (rc && !lost(d) && PQtransactionStatus(d->c) != PQTRANS_IDLE) { /* COMMIT not reached: end it */
         char keep[sizeof d->err];
         int kind = d->kind;
@@ -688,30 +766,48 @@ static void drop_row_decoded(db_stmt *s)
     }
 }
 
-/* a new connection after the old one was lost (a server restart, a network cut) outside a
-   transaction: the session set up again; statements are prepared again when next run */
-static int reconnect(db *d)
+/* The session lock taken again on a new connection. The old connection's server process (OLD)
+   may still hold it for a moment, not yet aware that its client went (a network cut): then the
+   lock is tried again for up to DB_PG_RELOCK_WAIT_S. Held by any other process, it was taken
+   meanwhile: the handle refuses to go on. In one round trip: the lock, or who holds it. */
+static int relock(db *d, int old)
 {
-    PQreset(d->c);
-    if (PQstatus(d->c) != CONNECTION_OK) return DB_ERR;
-    d->epoch++;
-    if (exec_once(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
-    if (d->readonly && exec_once(d, "SET default_transaction_read_only = on")) return DB_ERR;
-    if (d->slock) {
-        char key[24], r[8];
-        snprintf(key, sizeof key, "%lld", (long long)d->slock);
-        const char *v[1] = {key};
-        PGresult *res = PQexecParams(d->c, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, v, NULL, NULL, 0);
+    char key[24], pid[16], r[16];
+    snprintf(key, sizeof key, "%lld", (long long)d->slock);
+    snprintf(pid, sizeof pid, "%d", old);
+    const char *v[2] = {key, pid};
+    for (int tries = 0;; tries++) {
+        PGresult *res = PQexecParams(d->c,
+                                     "SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN 'got' "
+                                     "WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                     "AND objsubid = 1 AND pid <> $2::int AND ((classid::bigint << 32) | "
+                                     "objid::bigint) = $1::bigint) THEN 'taken' ELSE 'wait' END",
+                                     2, NULL, v, NULL, NULL, 0);
         int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         snprintf(r, sizeof r, "%s", ok && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
         if (!ok) set_err_res(d, res);
         PQclear(res);
         if (!ok) return DB_ERR;
-        if (r[0] != 't') {
-            d->slock_lost = 1;
-            return refuse_lost_lock(d);
-        }
+        if (!strcmp(r, "got")) return DB_OK;
+        if (!strcmp(r, "taken") || tries * 0.1 >= DB_PG_RELOCK_WAIT_S) break;
+        pause_ms(100);
     }
+    d->slock_lost = 1;
+    return refuse_lost_lock(d);
+}
+
+/* a new connection after the old one was lost (a server restart, a network cut) outside a
+   transaction: the session set up again; statements are prepared again when next run */
+static int reconnect(db *d)
+{
+    int old = PQbackendPID(d->c); /* the old connection's server process, which may hold the session lock */
+    PQreset(d->c);
+    if (PQstatus(d->c) != CONNECTION_OK) return DB_ERR;
+    d->broken = 0;
+    d->epoch++;
+    if (exec_once(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
+    if (d->readonly && exec_once(d, "SET default_transaction_read_only = on")) return DB_ERR;
+    if (d->slock) return relock(d, old);
     return DB_OK;
 }
 
@@ -719,6 +815,7 @@ static int reconnect(db *d)
 static ExecStatusType exec_stmt(db_stmt *s)
 {
     db *d = s->owner;
+    (void)FAULT(d, d->in_tx ? FAULT_IN_TX : FAULT_IDLE);
     if (s->epoch != d->epoch) {
         PGresult *res = prepare_typed(d, s->name, s->pgsql, s->nparams, s->used);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -903,7 +1000,7 @@ static int pg_data_version(db *d, int64_t *v, int *found)
 
 static int pg_unavailable(const db *d)
 {
-    return PQstatus(d->c) == CONNECTION_BAD || d->commit_lost;
+    return lost(d) || d->commit_lost;
 }
 
 static const char *pg_login(const db *d)
