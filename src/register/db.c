@@ -164,6 +164,11 @@ int db_insert_rows(db *d, const char *sql, db_rows_fn fn, void *arg)
     return OPS(d)->insert_rows(d, sql, fn, arg);
 }
 
+int db_stream(db_stmt *s)
+{
+    return SOPS(s)->stream ? SOPS(s)->stream(s) : DB_OK;
+}
+
 int db_session_lock(db *d, int64_t key, int *got)
 {
     *got = 0;

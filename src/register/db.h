@@ -58,6 +58,12 @@ int db_bind_null(db_stmt *s, int idx);
 int db_bind_text_ref(db_stmt *s, int idx, const char *v, size_t n);
 int db_bind_blob_ref(db_stmt *s, int idx, const void *v, size_t n);
 int db_step(db_stmt *s); /* DB_ROW, DB_DONE or DB_ERR */
+/* after db_prepare (and the binds), before the first step: S's rows may come from the server one
+ * at a time as they are stepped instead of all at once (PostgreSQL: one row in memory, not the
+ * whole result; SQLite steps that way anyway). Until its last row or db_reset no other statement
+ * may run on the connection: one that does makes S's next step fail (DB_ERR), never end early.
+ * For big reads whose loop runs nothing else. */
+int db_stream(db_stmt *s);
 int db_reset(db_stmt *s);
 int64_t db_col_int(db_stmt *s, int i); /* columns from 0 */
 const char *db_col_text(db_stmt *s, int i); /* NULL for NULL; valid until next step/reset */

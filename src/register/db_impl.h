@@ -44,6 +44,7 @@ struct db_ops {
     int (*copy_end)(db *d);
     int (*session_lock)(db *d, int64_t key, int *got); /* NULL: the backend has none */
     int (*insert_rows)(db *d, const char *sql, db_rows_fn fn, void *arg); /* optional (db_can_rows) */
+    int (*stream)(db_stmt *s); /* NULL: rows come as they are stepped anyway */
 };
 
 struct db_head {

@@ -74,6 +74,7 @@ struct db_stmt {
     int epoch; /* the connection it was prepared on (db.epoch) */
     unsigned char **dec; /* decoded bytea of the current row, per column */
     size_t *declen;
+    int stream, broken; /* db_stream: rows one at a time; broken: another statement cut them short */
     struct db_stmt *next;
 };
 
@@ -96,11 +97,13 @@ struct db {
     uint64_t dv_snap; /* a hash of that snapshot's text */
     int dv_epoch; /* the connection (epoch + 1) it was asked on */
     struct db_stmt *cache;
+    struct db_stmt *streaming; /* the statement whose rows are still coming (db_stream), or NULL */
     char *login, *login_roles; /* session_user and its klartext group roles (pg_identity) */
 };
 
 static void pg_close(db *d);
 static int reconnect(db *d);
+static void stream_interrupt(db *d);
 
 /* the URI as it may be shown: "postgresql://user:secret@host/db" → "postgresql://user@host/db" */
 static char *shown_uri(const char *uri)
@@ -268,6 +271,7 @@ static int refuse_lost_lock(db *d)
 /* run SQL without parameters once; DB_OK or DB_ERR */
 static int exec_once(db *d, const char *sql)
 {
+    stream_interrupt(d);
     PGresult *res = PQexec(d->c, sql);
     ExecStatusType st = PQresultStatus(res);
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? DB_OK : set_err_res(d, res);
@@ -289,6 +293,7 @@ static int pg_exec(db *d, const char *sql)
 /* the first column of the first row of SQL (parameters V[0..N-1], text) as text into OUT */
 static int pg_scalar(db *d, const char *sql, int n, const char *const *v, char *out, size_t outlen)
 {
+    stream_interrupt(d);
     PGresult *res = PQexecParams(d->c, sql, n, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && (set_err_res(d, res), again(d))) {
         PQclear(res);
@@ -410,6 +415,8 @@ static db *pg_open(const char *target, int flags, char *err, size_t errlen, int 
 
 static void stmt_clear_result(struct db_stmt *s)
 {
+    if (s->owner->streaming == s) stream_interrupt(s->owner);
+    s->broken = 0;
     for (int i = 0; s->dec && i < s->nfields; i++) {
         free(s->dec[i]);
         s->dec[i] = NULL;
@@ -635,6 +642,7 @@ static char *translate(const char *sql, int *nparams, unsigned char used[DB_PG_M
    prepare aborts an open transaction, so inside one it runs under a savepoint. */
 static PGresult *prepare_typed(db *d, const char *name, const char *sql, int np, const unsigned char *used)
 {
+    stream_interrupt(d);
     Oid *types = xcalloc((size_t)(np ? np : 1), sizeof *types);
     for (int i = 0; i < np; i++)
         if (!used[i]) types[i] = TEXT_OID;
@@ -667,6 +675,7 @@ static db_stmt *pg_prepare(db *d, const char *sql)
         if (strcmp(s->sql, sql) == 0) {
             stmt_clear_result(s);
             stmt_clear_bindings(s);
+            s->stream = 0;
             return s;
         }
     int np;
@@ -815,6 +824,7 @@ static int reconnect(db *d)
 static ExecStatusType exec_stmt(db_stmt *s)
 {
     db *d = s->owner;
+    stream_interrupt(d);
     (void)FAULT(d, d->in_tx ? FAULT_IN_TX : FAULT_IDLE);
     if (s->epoch != d->epoch) {
         PGresult *res = prepare_typed(d, s->name, s->pgsql, s->nparams, s->used);
@@ -829,9 +839,100 @@ static ExecStatusType exec_stmt(db_stmt *s)
     return PQresultStatus(s->res);
 }
 
+/* ---- streamed rows (db_stream): the statement is sent, libpq's single-row mode gives its rows one
+   PGresult each as they are stepped, so a result of millions of rows is never held whole. While
+   they come the connection is busy: a statement run meanwhile first reads and drops the rest
+   (stream_interrupt), and the streamed statement's next step fails instead of ending early. */
+
+static int pg_stream(db_stmt *s)
+{
+    s->stream = 1;
+    return DB_OK;
+}
+
+static void stream_interrupt(db *d)
+{
+    struct db_stmt *s = d->streaming;
+    if (!s) return;
+    d->streaming = NULL;
+    for (PGresult *r; (r = PQgetResult(d->c));) PQclear(r);
+    stmt_clear_result(s);
+    s->executed = s->broken = 1; /* after stmt_clear_result, which clears them */
+}
+
+/* send S in single-row mode (prepared again first on a new connection) */
+static int stream_send(db_stmt *s)
+{
+    db *d = s->owner;
+    for (int tries = 0;; tries++) {
+        stream_interrupt(d);
+        if (d->slock_lost) return refuse_lost_lock(d);
+        if (s->epoch != d->epoch) {
+            PGresult *res = prepare_typed(d, s->name, s->pgsql, s->nparams, s->used);
+            int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+            if (!ok) set_err_res(d, res);
+            PQclear(res);
+            if (ok) s->epoch = d->epoch;
+            else if (tries == 0 && again(d)) continue;
+            else return DB_ERR;
+        }
+        (void)FAULT(d, d->in_tx ? FAULT_IN_TX : FAULT_IDLE);
+        if (PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0) &&
+            PQsetSingleRowMode(d->c))
+            break;
+        set_err_msg(d, NULL, PQerrorMessage(d->c));
+        if (tries > 0 || !again(d)) return DB_ERR; /* lost between two transactions: once more */
+    }
+    d->streaming = s;
+    s->executed = 1;
+    return DB_OK;
+}
+
+static int stream_step(db_stmt *s)
+{
+    db *d = s->owner;
+    if (s->broken) {
+        stmt_clear_result(s);
+        snprintf(d->err, sizeof d->err, "internal error: register '%s': another statement ran while a result was read",
+                 d->target);
+        d->kind = DB_EIO;
+        return DB_ERR;
+    }
+    int first = !s->executed;
+    if (first && stream_send(s)) return DB_ERR;
+    drop_row_decoded(s);
+    PQclear(s->res);
+    s->res = PQgetResult(d->c);
+    ExecStatusType st = PQresultStatus(s->res);
+    if (first && st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && !d->in_tx && lost(d)) {
+        /* the server went away between two transactions before the first row: once more, as
+           pg_step does */
+        set_err_res(d, s->res);
+        d->streaming = NULL;
+        stmt_clear_result(s);
+        if (!again(d) || stream_send(s)) return DB_ERR;
+        s->res = PQgetResult(d->c);
+        st = PQresultStatus(s->res);
+    }
+    if (st == PGRES_SINGLE_TUPLE) {
+        if (!s->dec) {
+            s->nfields = PQnfields(s->res);
+            s->dec = xcalloc((size_t)(s->nfields ? s->nfields : 1), sizeof *s->dec);
+            s->declen = xcalloc((size_t)(s->nfields ? s->nfields : 1), sizeof *s->declen);
+        }
+        s->row = 0;
+        s->nrows = 1;
+        return DB_ROW;
+    }
+    int rc = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? DB_DONE : set_err_res(d, s->res);
+    stmt_clear_result(s); /* reads what is left: the connection is free again */
+    return rc;
+}
+
 static int pg_step(db_stmt *s)
 {
     db *d = s->owner;
+    if (s->stream) return stream_step(s);
     if (!s->executed) {
         stmt_clear_result(s);
         if (d->slock_lost) return refuse_lost_lock(d);
@@ -1015,6 +1116,7 @@ static const char *pg_login_roles(const db *d)
 /* COPY … FROM STDIN: the server waits for the data */
 static int pg_copy_begin(db *d, const char *sql)
 {
+    stream_interrupt(d);
     PGresult *res = PQexec(d->c, sql);
     int rc = PQresultStatus(res) == PGRES_COPY_IN ? DB_OK : set_err_res(d, res);
     PQclear(res);
@@ -1105,4 +1207,5 @@ const struct db_ops db_pg_ops = {
     .copy_data = pg_copy_data,
     .copy_end = pg_copy_end,
     .session_lock = pg_session_lock,
+    .stream = pg_stream,
 };

@@ -476,6 +476,7 @@ static db_stmt *exposures_query(reg *r, int64_t scan_id, const char *subject)
     db_bind_int(s, 1, scan_id);
     db_bind_text(s, 2, subject);
     db_bind_text(s, 3, subject);
+    if (!subject) db_stream(s); /* every person: row by row (the loops run no other statement) */
     return s;
 }
 
