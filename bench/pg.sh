@@ -5,7 +5,8 @@
 #           difference of the medians (wall time; PostgreSQL works in its own processes)
 #   notify  `notify ID --out DIR` for PEOPLE people (tests/fixtures.sh's register, decided and
 #           approved), every run from a copy of the prepared register (SQLite: the file;
-#           PostgreSQL: CREATE DATABASE … TEMPLATE)
+#           PostgreSQL: CREATE DATABASE … TEMPLATE), the backends alternating run by run; wall
+#           time, and CPU seconds of klartext and of the PostgreSQL server
 #   serve   POST /verify under wrk (rate limit out of the way), a realistic mix from
 #           bench/verify-mix.py: 90 % codes no notice has (guesses, typos, with and without an
 #           address), 10 % right codes of the register's notices (half with their address), every
@@ -125,10 +126,22 @@ if [ -z "$ONLY" ] || [ "$ONLY" = notify ] || [ "$ONLY" = serve ]; then
     done
     BASEURL=$(cat "$base.pg/url")
 fi
+# the CPU the cluster has used, in clock ticks: the postmaster's own and its waited-for children's
+# (every backend that has ended) and its living children's
+pg_cpu() {
+    local pm t c
+    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+    t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")
+    for c in $(pgrep -P "$pm"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0))); done
+    echo "$t"
+}
 if [ -z "$ONLY" ] || [ "$ONLY" = notify ]; then
-    for b in sqlite pg; do
-        rates=()
-        for i in $(seq "$RUNS"); do
+    # the backends alternate run by run, so that both see the same load; wall time, and the CPU of
+    # klartext (all threads) and of the PostgreSQL server (its backend, WAL writer, checkpointer)
+    declare -A rates cpus
+    tick=$(getconf CLK_TCK)
+    for i in $(seq "$RUNS"); do
+        for b in sqlite pg; do
             run=$W/run && rm -rf "$run" && mkdir -p "$run"
             cp "$base.$b/klartext.key" "$base.$b/klartext.pub" "$run/"
             url=
@@ -136,17 +149,29 @@ if [ -z "$ONLY" ] || [ "$ONLY" = notify ]; then
                 url=${BASEURL}_r$i && pg_sql postgres "CREATE DATABASE ${url##*/} TEMPLATE ${BASEURL##*/}" >/dev/null
             else cp "$base.$b/klartext.db" "$run/"; fi
             sync
+            c0=$(pg_cpu)
             t0=$(date +%s.%N)
-            (cd "$run" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi && "$K" notify 2018-0001 --out notices >/dev/null 2>"$W/.err") ||
+            (cd "$run" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi &&
+                /usr/bin/time -f "%U %S" -o "$W/.time" "$K" notify 2018-0001 --out notices >/dev/null 2>"$W/.err") ||
                 { echo "bench: notify --out ($b) failed:"; cat "$W/.err"; exit 1; }
             t1=$(date +%s.%N)
+            c1=$(pg_cpu)
             files=$(ls "$run/notices" | wc -l)
             [ "$files" = "$made" ] || { echo "bench: $files files written ($b), expected $made"; exit 1; }
-            rates+=("$(awk -v n="$made" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.0f", n / (z - a) }')")
+            rate=$(awk -v n="$made" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.0f", n / (z - a) }')
+            srv=0; [ $b = pg ] && srv=$(awk -v c=$((c1 - c0)) -v t="$tick" 'BEGIN { printf "%.2f", c / t }')
+            cpu=$(awk -v s="$srv" '{ printf "%.2f", $1 + $2 + s }' "$W/.time")
+            rates[$b]="${rates[$b]:-} $rate" cpus[$b]="${cpus[$b]:-} $cpu"
+            printf 'run %d %-7s notify --out: %6s notices/s, CPU %6.2f s (klartext %s, server %s); load %s\n' "$i" "$b" \
+                "$rate" "$cpu" "$(awk '{ printf "%.2f", $1 + $2 }' "$W/.time")" "$srv" "$(load)"
             [ -n "$url" ] && pg_sql postgres "DROP DATABASE ${url##*/}" >/dev/null
         done
-        R[notify.$b]=$(printf '%s\n' "${rates[@]}" | med)
-        printf '%-8s notify --out: median %s notices/s (runs: %s); load %s\n' "$b" "${R[notify.$b]}" "${rates[*]}" "$(load)"
+    done
+    for b in sqlite pg; do
+        R[notify.$b]=$(printf '%s\n' ${rates[$b]} | med)
+        R[ncpu.$b]=$(printf '%s\n' ${cpus[$b]} | med)
+        printf '%-8s notify --out: median %s notices/s (runs:%s), median CPU %s s (runs:%s)\n' "$b" "${R[notify.$b]}" \
+            "${rates[$b]}" "${R[ncpu.$b]}" "${cpus[$b]}"
     done
 fi
 
@@ -226,6 +251,9 @@ if [ -n "${R[notify.pg]:-}" ]; then
     r=$(ratio "${R[notify.pg]}" "${R[notify.sqlite]}")
     printf '%-46s %12s %12s %7s  >= 0.50: %s\n' "notify --out, notices/s" "${R[notify.sqlite]}" "${R[notify.pg]}" "$r" \
         "$(verdict "$r" 0.5)"
+    r=$(ratio "${R[ncpu.sqlite]}" "${R[ncpu.pg]}")
+    printf '%-46s %12s %12s %7s  (CPU: SQLite / PostgreSQL)\n' "notify --out, CPU seconds (klartext + server)" \
+        "${R[ncpu.sqlite]}" "${R[ncpu.pg]}" "$r"
 fi
 if [ -n "${R[serve.pg]:-}" ]; then
     r=$(ratio "${R[serve.pg]}" "${R[serve.sqlite]}")
