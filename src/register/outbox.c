@@ -142,6 +142,7 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
         "FROM notice n JOIN outbox o ON o.notice = n.id "
         "WHERE n.incident_id = ? AND o.state <> 'superseded' AND n.kind <> 'letter' ORDER BY n.subject, n.seq");
     if (!s || db_bind_int(s, 1, incident_id)) return reg_dberr(r);
+    db_stream(s); /* every live notice, row by row: the loop runs no other statement */
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {

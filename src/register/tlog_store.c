@@ -462,6 +462,7 @@ int tlog_entries(reg *r, int64_t start, int64_t end, struct tlog_entry **out, si
     db_bind_int(s, 1, start);
     db_bind_int(s, 2, end);
     db_bind_int(s, 3, TLOG_MAX_LIST);
+    db_stream(s); /* row by row: the loop runs no other statement */
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -633,6 +634,7 @@ int tlog_load_leaves(reg *r, int64_t n, uint8_t **out)
         return reg_dberr(r);
     }
     db_bind_int(s, 1, n);
+    db_stream(s); /* every leaf, row by row: the loop runs no other statement */
     int64_t i = 0;
     int rc, ret = 0;
     while ((rc = db_step(s)) == DB_ROW) {
