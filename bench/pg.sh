@@ -135,6 +135,14 @@ pg_cpu() {
     for c in $(pgrep -P "$pm"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0))); done
     echo "$t"
 }
+# wait (5 s at most) until the backend of database NAME has ended and the postmaster has reaped
+# it: until then its CPU is in neither of pg_cpu's sums
+pg_reaped() {
+    local pm _
+    [ -n "$1" ] || return 0
+    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+    for _ in $(seq 50); do pgrep -P "$pm" -f "$1" >/dev/null || return 0; sleep 0.1; done
+}
 if [ -z "$ONLY" ] || [ "$ONLY" = notify ]; then
     # the backends alternate run by run, so that both see the same load; wall time, and the CPU of
     # klartext (all threads) and of the PostgreSQL server (its backend, WAL writer, checkpointer)
@@ -155,6 +163,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = notify ]; then
                 /usr/bin/time -f "%U %S" -o "$W/.time" "$K" notify 2018-0001 --out notices >/dev/null 2>"$W/.err") ||
                 { echo "bench: notify --out ($b) failed:"; cat "$W/.err"; exit 1; }
             t1=$(date +%s.%N)
+            pg_reaped "${url##*/}"
             c1=$(pg_cpu)
             files=$(ls "$run/notices" | wc -l)
             [ "$files" = "$made" ] || { echo "bench: $files files written ($b), expected $made"; exit 1; }
