@@ -154,7 +154,7 @@ fi
 serve_start() {  # serve_start DIR [URL]: a portal; its URL in SURL
     local log=$W/serve.$RANDOM.log
     (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi &&
-        exec "$K" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off 2>"$log") &
+        exec "$K" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off ${SERVE_OPTS:-} 2>"$log") &
     spids+=($!)
     for _ in $(seq 100); do
         SURL=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 || true)
