@@ -153,6 +153,7 @@ fi
 # ---------------------------------------------------------------- serve
 serve_start() {  # serve_start DIR [URL]: a portal; its URL in SURL
     local log=$W/serve.$RANDOM.log
+    : >"$log"
     (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi &&
         exec "$K" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off ${SERVE_OPTS:-} 2>"$log") &
     spids+=($!)
