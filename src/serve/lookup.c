@@ -39,6 +39,7 @@ static void hit_fill(const struct notice_info *ni, struct notice_hit *h)
     h->updated_at = ni->updated_at;
     h->purged_at = ni->purged_at;
     copy(h->kind, sizeof h->kind, ni->kind ? ni->kind : "first");
+    copy(h->text_sha256, sizeof h->text_sha256, ni->text_sha256); /* the log commitment's line */
 }
 
 static void addr_hash(const char *addr, unsigned char out[32])
@@ -213,10 +214,7 @@ static int exposure_rows(reg *r, const struct notice_hit *h, struct person_expos
 /* a per-notice commitment at log index IDX: what the person needs to recompute it */
 static void commitment(reg *r, const struct notice_hit *h, int64_t idx, struct person_exposure *e)
 {
-    struct notice_info ni;
     uint8_t salt[TLOG_SALT_LEN];
-    int found = 0;
-    if (outbox_find_id(r, h->notice_id, &ni, &found) || !found) return;
     if (tlog_commitment_salt(r, idx, salt) == 0) {
         static const char hx[] = "0123456789abcdef";
         for (int i = 0; i < TLOG_SALT_LEN && 2 * i + 1 < (int)sizeof e->salt_hex; i++) {
@@ -224,9 +222,8 @@ static void commitment(reg *r, const struct notice_hit *h, int64_t idx, struct p
             e->salt_hex[2 * i + 1] = hx[salt[i] & 15];
         }
         e->salt_hex[2 * TLOG_SALT_LEN < (int)sizeof e->salt_hex ? 2 * TLOG_SALT_LEN : (int)sizeof e->salt_hex - 1] = 0;
-        snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, ni.text_sha256 ? ni.text_sha256 : "");
+        snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, h->text_sha256);
     }
-    notice_info_release(&ni);
 }
 
 /* the inclusion proof of log entry IDX, against the latest signed checkpoint when it covers it */

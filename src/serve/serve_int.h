@@ -62,6 +62,7 @@ struct notice_hit {
     char rcpt_masked[HTTP_FIELD_MAX];
     char state[16];
     char kind[12]; /* "first", "followup" or "letter" */
+    char text_sha256[65]; /* of the signed text, hex ("" when none) */
     char title[256]; /* the incident's published title in the notice's language, or "" */
     int64_t purged_at; /* its details were deleted under the retention policy then; 0 = never */
 };
