@@ -13,6 +13,8 @@
 #           answer checked: one `serve` on the SQLite register against two `serve` processes on
 #           the one PostgreSQL database, each with its own wrk at the same time (rates added).
 #           BENCH_MIX=unknown posts only the one unknown code with an address (the old load).
+#           Each run also prints the CPU per request (user + system time of the portals and of
+#           every process of the PostgreSQL cluster during the wrk run, over the requests made).
 # and prints each ratio PostgreSQL / SQLite against the targets of issue 16: store and notify
 # >= 0.5, two serve on PostgreSQL >= one on SQLite.
 #   bench/pg.sh [SIZE] [PEOPLE]        default: 2G 100000
@@ -187,8 +189,9 @@ fi
 # ---------------------------------------------------------------- serve
 serve_start() {  # serve_start DIR [URL]: a portal; its URL in SURL
     local log=$W/serve.$RANDOM.log
+    : >"$log"
     (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi &&
-        exec "$K" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off 2>"$log") &
+        exec "$K" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off ${SERVE_OPTS:-} 2>"$log") &
     spids+=($!)
     for _ in $(seq 100); do
         SURL=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 || true)
@@ -206,6 +209,27 @@ wrk_rate() {  # wrk_rate URL THREADS CONNS OUT LUA: requests/s into OUT (non-2xx
     grep "^mix:" "$4.txt" || true
     sed -n 's/^Requests\/sec: *//p' "$4.txt" >"$4"
 }
+# CPU time (user + system, clock ticks) of processes, to give the CPU each request cost: a
+# portal's, and the PostgreSQL server's (every process of the cluster: backends, writers)
+declare -A C0 C1
+HZ=$(getconf CLK_TCK)
+cpu_snap() {  # cpu_snap NAME PID...: ticks of each PID into the associative array NAME
+    local -n m=$1
+    shift
+    m=()
+    local p
+    for p in "$@"; do [ -r "/proc/$p/stat" ] && m[$p]=$(awk '{ print $14 + $15 }' "/proc/$p/stat"); done
+    return 0
+}
+cpu_used() {  # cpu_used BEFORE AFTER: ticks used in between (a process new in AFTER counts whole)
+    local -n b=$1 a=$2
+    local p t=0
+    for p in "${!a[@]}"; do t=$((t + a[$p] - ${b[$p]:-0})); done
+    echo $t
+}
+pg_pids() { ps -o pid= --ppid "$(head -1 "$PG_DIR/data/postmaster.pid")"; head -1 "$PG_DIR/data/postmaster.pid"; }
+requests() { cat "$@" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' | awk '{ s += $1 } END { print s }'; }
+us_per() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
 if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
     MIX=${BENCH_MIX:-mixed}
     # the portals' registers: copies of the prepared ones, with the notices made (notify --out)
@@ -227,7 +251,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
     for i in $(seq "$RUNS"); do
         serve_start "$W/srv.sqlite"
         [ "$MIX" = unknown ] || /usr/bin/python3 bench/verify-mix.py "$W/srv.sqlite/notices" - --check "$SURL" || exit 1
+        cpu_snap C0 "${spids[-1]}"
         wrk_rate "$SURL" 2 "$CONNS" "$W/w.sq" "$W/srv.sqlite/post.lua"
+        cpu_snap C1 "${spids[-1]}"
+        sqcpu=$(us_per "$(cpu_used C0 C1)" "$(requests "$W/w.sq.txt")")
         kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'
         sq+=("$(cat "$W/w.sq")")
         serve_start "$W/srv.pg" "$SRVURL"; u1=$SURL
@@ -236,13 +263,22 @@ if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
             /usr/bin/python3 bench/verify-mix.py "$W/srv.pg/notices" - --check "$u1" &&
                 /usr/bin/python3 bench/verify-mix.py "$W/srv.pg/notices" - --check "$u2" || exit 1
         fi
+        declare -A P0 P1
+        cpu_snap C0 "${spids[-1]}" "${spids[-2]}"
+        cpu_snap P0 $(pg_pids)
         wrk_rate "$u1" 1 $((CONNS / 2)) "$W/w.pg1" "$W/srv.pg/post.lua" & w1=$!
         wrk_rate "$u2" 1 $((CONNS / 2)) "$W/w.pg2" "$W/srv.pg/post.lua" & w2=$!
         wait $w1 && wait $w2
+        cpu_snap C1 "${spids[-1]}" "${spids[-2]}"
+        cpu_snap P1 $(pg_pids)
+        n=$(requests "$W/w.pg1.txt" "$W/w.pg2.txt")
+        pgcpu=$(us_per "$(cpu_used C0 C1)" "$n") srvcpu=$(us_per "$(cpu_used P0 P1)" "$n")
         for _ in 1 2; do kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'; done
         pg+=("$(awk '{ s += $1 } END { printf "%.0f", s }' "$W/w.pg1" "$W/w.pg2")")
         printf 'run %d: one serve on SQLite %.0f requests/s; two serve on PostgreSQL %s + %s = %s requests/s; load %s\n' "$i" \
             "${sq[-1]}" "$(cat "$W/w.pg1")" "$(cat "$W/w.pg2")" "${pg[-1]}" "$(load)"
+        printf '       CPU per request: SQLite %s us (serve); PostgreSQL %s us (serve %s + server %s)\n' "$sqcpu" \
+            "$((pgcpu + srvcpu))" "$pgcpu" "$srvcpu"
     done
     R[serve.sqlite]=$(printf '%.0f\n' "${sq[@]}" | med)
     R[serve.pg]=$(printf '%s\n' "${pg[@]}" | med)

@@ -1,4 +1,5 @@
-/* portal_codes.c — the notices' code lookup hashes in id order (portal_codes.h). */
+/* portal_codes.c — the notices' code lookup hashes in id order, the log's leaf hashes in index
+ * order (portal_codes.h). */
 #include "register/portal_codes.h"
 #include "register/reg_int.h"
 #include <string.h>
@@ -32,4 +33,40 @@ int portal_codes_after(reg *r, int64_t after, portal_codes_fn fn, void *ctx, int
         if (st == DB_ERR) return reg_dberr(r);
         if (rows < PORTAL_CODES_PAGE) return 0;
     }
+}
+
+/* the entries FROM <= idx < TO, checked to be all there */
+static int leaves_range(reg *r, int64_t from, int64_t to, portal_leaves_fn fn, void *ctx)
+{
+    db_stmt *s = db_prepare(reg_db(r), "SELECT idx, leaf_hash FROM tlog_entry WHERE idx >= ? AND idx < ? ORDER BY idx");
+    if (!s) return reg_dberr(r);
+    int64_t next = from;
+    while (next < to) {
+        int64_t stop = to - next > PORTAL_CODES_PAGE ? next + PORTAL_CODES_PAGE : to;
+        if (db_bind_int(s, 1, next) || db_bind_int(s, 2, stop)) return reg_dberr(r);
+        int st = DB_DONE, rc = 0;
+        while (!rc && (st = db_step(s)) == DB_ROW) {
+            size_t n = 0;
+            const uint8_t *h = db_col_blob(s, 1, &n);
+            if (db_col_int(s, 0) != next || !h || n != 32) {
+                db_reset(s);
+                return reg_fail(r, 1, "the transparency log is damaged at entry %lld (run 'klartext log verify')",
+                                (long long)next);
+            }
+            rc = fn(ctx, next++, h);
+        }
+        db_reset(s);
+        if (rc) return rc;
+        if (st == DB_ERR) return reg_dberr(r);
+        if (next < stop)
+            return reg_fail(r, 1, "the transparency log is damaged at entry %lld (run 'klartext log verify')",
+                            (long long)next);
+    }
+    return 0;
+}
+
+int portal_leaves(reg *r, int64_t from, int64_t to, int64_t from2, int64_t to2, portal_leaves_fn fn, void *ctx)
+{
+    int rc = leaves_range(r, from, to, fn, ctx);
+    return rc || from2 >= to2 ? rc : leaves_range(r, from2, to2, fn, ctx);
 }

@@ -468,15 +468,19 @@ int scans_get(reg *r, const struct incident *inc, int64_t version, struct scan_i
 /* the statement of the rows of SCAN_ID (only SUBJECT when non-NULL), in subject order */
 static db_stmt *exposures_query(reg *r, int64_t scan_id, const char *subject)
 {
-    db_stmt *s = db_prepare(
-        reg_db(r),
-        "SELECT subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, fields"
-        " FROM exposure WHERE scan_id = ? AND (? IS NULL OR subject = ?) ORDER BY subject COLLATE BINARY");
+#define EXPOSURE_COLS \
+    "SELECT subject, first_seen, last_seen, views, viewers, signed_in_viewers, anonymous_viewers, pages, fields" \
+    " FROM exposure WHERE scan_id = ?"
+    /* one person: a statement of its own, so that the planners (SQLite's, and PostgreSQL's generic
+       plan) look the row up by the key instead of reading every row of the scan (`? IS NULL OR
+       subject = ?` did: 70 ms per portal answer at 100,000 people) */
+    db_stmt *s = db_prepare(reg_db(r), subject ? EXPOSURE_COLS " AND subject = ?"
+                                               : EXPOSURE_COLS " ORDER BY subject COLLATE BINARY");
+#undef EXPOSURE_COLS
     if (!s) return NULL;
     db_bind_int(s, 1, scan_id);
-    db_bind_text(s, 2, subject);
-    db_bind_text(s, 3, subject);
-    if (!subject) db_stream(s); /* every person: row by row (the loops run no other statement) */
+    if (subject) db_bind_text(s, 2, subject);
+    else db_stream(s); /* every person: row by row (the loops run no other statement) */
     return s;
 }
 

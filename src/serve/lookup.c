@@ -39,6 +39,7 @@ static void hit_fill(const struct notice_info *ni, struct notice_hit *h)
     h->updated_at = ni->updated_at;
     h->purged_at = ni->purged_at;
     copy(h->kind, sizeof h->kind, ni->kind ? ni->kind : "first");
+    copy(h->text_sha256, sizeof h->text_sha256, ni->text_sha256); /* the log commitment's line */
 }
 
 static void addr_hash(const char *addr, unsigned char out[32])
@@ -116,7 +117,56 @@ int64_t lookup_sent_date(const struct notice_hit *h)
     return h->created_at;
 }
 
+/* per worker thread, valid for one data_version of its connection: the titles asked for, and
+   the log's size and latest checkpoint (every answer with an inclusion proof needs them) */
+#define TITLES 16
+static __thread struct {
+    reg *r;
+    int64_t version;
+    struct {
+        char ref[16], lang[4], title[256];
+    } t[TITLES];
+    size_t nt, next;
+    int have_log; /* log_size and the checkpoint below are known */
+    int64_t log_size, ckpt_size; /* ckpt_size -1: no checkpoint */
+} tc;
+
+/* the thread's cache, emptied when R's data_version moved (or cannot be read: then 0) */
+static int tc_valid(reg *r)
+{
+    int64_t v;
+    if (reg_data_version(r, &v)) {
+        tc.r = NULL;
+        return 0;
+    }
+    if (tc.r != r || tc.version != v) {
+        tc.r = r;
+        tc.version = v;
+        tc.nt = tc.next = 0;
+        tc.have_log = 0;
+    }
+    return 1;
+}
+
+static void title_uncached(reg *r, const char *ref, const char *lang, char *out, size_t outsz);
+
 void lookup_title(reg *r, const char *ref, const char *lang, char *out, size_t outsz)
+{
+    int cache = tc_valid(r) && strlen(ref) < sizeof tc.t[0].ref && strlen(lang) < sizeof tc.t[0].lang;
+    for (size_t i = 0; cache && i < tc.nt; i++)
+        if (!strcmp(tc.t[i].ref, ref) && !strcmp(tc.t[i].lang, lang)) {
+            copy(out, outsz, tc.t[i].title);
+            return;
+        }
+    title_uncached(r, ref, lang, out, outsz);
+    if (!cache) return;
+    size_t k = tc.nt < TITLES ? tc.nt++ : tc.next++ % TITLES;
+    copy(tc.t[k].ref, sizeof tc.t[k].ref, ref);
+    copy(tc.t[k].lang, sizeof tc.t[k].lang, lang);
+    copy(tc.t[k].title, sizeof tc.t[k].title, out);
+}
+
+static void title_uncached(reg *r, const char *ref, const char *lang, char *out, size_t outsz)
 {
     struct statement *st = NULL;
     size_t n = 0;
@@ -164,10 +214,7 @@ static int exposure_rows(reg *r, const struct notice_hit *h, struct person_expos
 /* a per-notice commitment at log index IDX: what the person needs to recompute it */
 static void commitment(reg *r, const struct notice_hit *h, int64_t idx, struct person_exposure *e)
 {
-    struct notice_info ni;
     uint8_t salt[TLOG_SALT_LEN];
-    int found = 0;
-    if (outbox_find_id(r, h->notice_id, &ni, &found) || !found) return;
     if (tlog_commitment_salt(r, idx, salt) == 0) {
         static const char hx[] = "0123456789abcdef";
         for (int i = 0; i < TLOG_SALT_LEN && 2 * i + 1 < (int)sizeof e->salt_hex; i++) {
@@ -175,30 +222,34 @@ static void commitment(reg *r, const struct notice_hit *h, int64_t idx, struct p
             e->salt_hex[2 * i + 1] = hx[salt[i] & 15];
         }
         e->salt_hex[2 * TLOG_SALT_LEN < (int)sizeof e->salt_hex ? 2 * TLOG_SALT_LEN : (int)sizeof e->salt_hex - 1] = 0;
-        snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, ni.text_sha256 ? ni.text_sha256 : "");
+        snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, h->text_sha256);
     }
-    notice_info_release(&ni);
 }
 
 /* the inclusion proof of log entry IDX, against the latest signed checkpoint when it covers it */
 static int inclusion(reg *r, int64_t idx, struct person_exposure *e)
 {
     int64_t size = -1;
-    struct tlog_ckpt ck;
-    int have = 0, rc;
+    int rc;
     e->log_index = idx;
-    if ((rc = tlog_checkpoint_latest(r, &ck, &have))) return rc;
-    if (have) {
-        if (idx < ck.size) {
-            size = ck.size;
-            e->in_checkpoint = 1;
-        }
-        tlog_ckpt_release(&ck);
+    if (!tc_valid(r) || !tc.have_log) {
+        struct tlog_ckpt ck;
+        int have = 0;
+        int64_t n = 0;
+        if ((rc = tlog_checkpoint_latest(r, &ck, &have))) return rc;
+        tc.ckpt_size = have ? ck.size : -1;
+        if (have) tlog_ckpt_release(&ck);
+        if ((rc = tlog_size(r, &n))) return rc;
+        tc.log_size = n;
+        tc.have_log = tc.r == r; /* kept when the version could be read */
     }
-    if (size < 0 && (rc = tlog_size(r, &size))) return rc;
+    if (tc.ckpt_size >= 0 && idx < tc.ckpt_size) {
+        size = tc.ckpt_size;
+        e->in_checkpoint = 1;
+    } else size = tc.log_size;
     if (idx < size) {
         struct tlog_proof p;
-        if (tlog_prove_inclusion(r, idx, size, &p) == 0) {
+        if (proofcache_inclusion(r, idx, size, &p) == 0) {
             e->have_proof = 1;
             e->log_size = size;
             e->proof = tlog_proof_json(&p);

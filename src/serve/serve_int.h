@@ -44,6 +44,14 @@ void codeset_stats(size_t *notices, size_t *bytes);
 /* free the set (serve_run's shutdown); the next codeset_maybe of every thread starts over */
 void codeset_release(void);
 
+/* ---- inclusion proofs from a cache of the log's subtree roots (proofcache.c) ---- */
+struct tlog_proof;
+/* As tlog_prove_inclusion (register/tlog_store.h), the same proof and root, reading the leaves
+ * of at most two 32-entry blocks (SIZE must not exceed the log's size). Returns 0, 1 (register
+ * error) or 2 (INDEX not below SIZE). */
+int proofcache_inclusion(reg *r, int64_t index, int64_t size, struct tlog_proof *p);
+void proofcache_release(void); /* serve_run's shutdown */
+
 /* ---- notices (lookup.c) ---- */
 struct notice_hit {
     int64_t row, incident_id, scan_id, import_id, created_at, sent_at, updated_at;
@@ -54,6 +62,7 @@ struct notice_hit {
     char rcpt_masked[HTTP_FIELD_MAX];
     char state[16];
     char kind[12]; /* "first", "followup" or "letter" */
+    char text_sha256[65]; /* of the signed text, hex ("" when none) */
     char title[256]; /* the incident's published title in the notice's language, or "" */
     int64_t purged_at; /* its details were deleted under the retention policy then; 0 = never */
 };

@@ -43,6 +43,7 @@
 #define CACHE_SLOTS 32 /* rendered public pages per worker thread */
 #define LOG_ENTRIES_MAX 1000 /* entries per /log/entries request */
 #define SHUTDOWN_WAIT 5 /* seconds in-flight requests get to finish */
+#define PG_THREADS_PER_CORE 4 /* default worker threads per core on a PostgreSQL register */
 
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                           "frame-ancestors 'none'; base-uri 'none'";
@@ -149,6 +150,7 @@ static void states_free(void)
     states = NULL;
     nstates = capstates = 0;
     codeset_release();
+    proofcache_release();
 }
 
 /* the register's change counter as seen by this thread's connection */
@@ -1665,7 +1667,9 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
     signal(SIGPIPE, SIG_IGN);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : cores > 0 ? cores : 1);
+    /* on PostgreSQL a worker waits for the server at each query: more of them keep the cores busy */
+    long per_core = reg_target_is_url(o->db_path) ? PG_THREADS_PER_CORE : 1;
+    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (cores > 0 ? cores : 1) * per_core);
     struct MHD_Daemon *d = start_daemon(o, &ss, v6, lfd, threads, cert, key);
     if (!d) {
         snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)", o->listen);

@@ -3,7 +3,8 @@
 # is answered from memory, and never from stale memory: notices made while the portal runs are
 # confirmed at the next request, on every worker thread (the set starts empty and grows past
 # its first table: 1,176 notices), a purge while it runs is seen at the next request, and a
-# portal that has followed every change answers byte for byte as one started afresh.
+# portal that has followed every change answers byte for byte as one started afresh; its
+# inclusion proofs, from a cache of the log's subtree roots, are those of the whole log.
 # postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg: the changes reach the portal by LISTEN/NOTIFY)
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
@@ -80,6 +81,21 @@ test_expect_success 'the portal that followed the changes answers byte for byte 
     ask "$U1" a1 && ask "$U2" a2 && diff -r a1 a2 &&
     grep_q "We could not confirm" a1/unknown.html && cmp a1/unknown.html a1/5.html &&
     jq -e ".genuine == true and .exposure != null" a1/2.json >/dev/null
+'
+
+# the portal's proofs come from its cache of subtree roots (src/serve/proofcache.c); `verify
+# --code --proof` hashes every leaf (tlog_prove_inclusion): the same proof and root, for notices
+# in the first, middle and last (incomplete) blocks of 32 entries, against a checkpoint's size
+test_expect_success 'inclusion proofs from the cache of subtree roots are those of the whole log' '
+    klartext log checkpoint >/dev/null &&
+    for n in 000001 000002 000031 000032 000033 000064 000065 000500 001000 001150 001175 001176; do
+        f=out/2018-0001-$n.eml && c=$(codes "$f" | head -1) &&
+        klartext --json verify --code "$c" --proof | jq -c .inclusion_proof >cli.json &&
+        api "$U1" "$c" "$(rcpt "$f")" | jq -c .log.inclusion_proof >portal.json &&
+        jq -e ".type == \"inclusion\" and (.proof | length) > 3" cli.json >/dev/null &&
+        cmp cli.json portal.json || { echo "notice $n:"; cat cli.json portal.json; return 1; }
+    done &&
+    api "$U2" "$c" "$(rcpt "$f")" | jq -c .log.inclusion_proof | cmp - cli.json
 '
 
 F=out/2018-0001-000002.eml
