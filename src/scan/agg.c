@@ -1892,6 +1892,10 @@ static const char *read_pairs(struct rbuf *b, scan_result *r, int counts)
         r->npairs = i + 1;
         if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) return SER_NONCANON;
         if (i && cmp_apair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
+        struct rsubj *s = &r->subj[p->subj]; /* the index res_index_pairs makes, as the pairs go by */
+        if (!s->npairs) s->pair_off = (uint32_t)i;
+        s->npairs++;
+        s->signed_in += p->kind == SCAN_VIEWER_USER;
     }
     return NULL;
 }
@@ -2010,6 +2014,5 @@ scan_result *res_deserialize(const void *data, size_t len, int counts, char *err
         scan_result_free(r);
         return NULL;
     }
-    res_index_pairs(r);
-    return r;
+    return r; /* read_pairs indexed the pairs */
 }
