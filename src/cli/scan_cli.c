@@ -109,21 +109,17 @@ int scan_cli_store(reg *r, struct incident *inc, const scan_rule *rule, const sc
     return 0;
 }
 
+static int put_out(void *ctx, const void *d, size_t n)
+{
+    return out_write(ctx, d, n) ? -1 : 0;
+}
+
 int scan_cli_write_partial(const scan_partial *p, struct out *o, const char *path)
 {
     char err[1024];
-    unsigned char *b;
-    size_t n;
-    if (scan_partial_write(p, &b, &n, err, sizeof err)) {
+    if (scan_partial_write_to(p, put_out, o, err, sizeof err)) { /* streamed: never the whole file in memory */
         out_abort(o);
         return kt_error(1, "cannot write '%s': %s", path, err);
-    }
-    int bad = out_write(o, b, n);
-    int e = errno;
-    free(b);
-    if (bad) {
-        out_abort(o);
-        return kt_error(1, "cannot write '%s': %s", path, strerror(e));
     }
     if (out_commit(o, err, sizeof err)) return kt_error(1, "%s", err);
     return 0;

@@ -8,6 +8,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1565,13 +1566,30 @@ void scan_result_totals(const scan_result *r, struct scan_totals *t)
  * "KTSCANP2", then little-endian fields; strings as u32 length + bytes. Everything that
  * merge needs, in canonical order; read back with full bounds and order checks. Version 2
  * adds the "empty" bit to each file's flags byte; version 1 partials are still read. */
+/* The writer: into one buffer (scan_result_serialize), counting only (res_serialized_len), or
+ * in chunks of about WB_CHUNK bytes handed to a callback (res_serialize_to). */
+#define WB_CHUNK ((size_t)1 << 20)
 struct wbuf {
     struct buf b;
     int failed;
+    int count; /* only count: n grows, nothing is kept */
+    uint64_t n;
+    int (*put)(void *ctx, const void *d, size_t n); /* set: b goes out in chunks */
+    void *ctx;
 };
+static void wb_flush(struct wbuf *w)
+{
+    if (!w->failed && w->b.len && w->put(w->ctx, w->b.p, w->b.len)) w->failed = 1;
+    buf_reset(&w->b);
+}
 static void wb_put(struct wbuf *w, const void *d, size_t n)
 {
+    if (w->count) {
+        w->n += n;
+        return;
+    }
     if (buf_add(&w->b, d, n)) w->failed = 1;
+    if (w->put && w->b.len >= WB_CHUNK) wb_flush(w);
 }
 static void wb_u64(struct wbuf *w, uint64_t v)
 {
@@ -1597,11 +1615,10 @@ static void wb_str(struct wbuf *w, const char *s)
 #define SER_MAX (SIZE_MAX / 4) /* no limit of its own: as much as memory holds */
 #define SER_MAX_US ((uint64_t)1 << 46) /* 2.2 years of run time: a double holds it to the microsecond */
 
-int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
+/* the whole serialised result into w */
+static void ser_all(const scan_result *r, struct wbuf *wp)
 {
-    if (r->npairs && !r->pst) return err_set(err, errlen, "a scan made for its counts only cannot be a partial result");
-    struct wbuf w = {{0}, 0};
-    buf_init(&w.b, SER_MAX);
+    struct wbuf w = *wp; /* given back at the end */
     wb_put(&w, SER_MAGIC, 8);
     wb_put(&w, r->digest, 32);
     wb_put(&w, r->key_fp, 8);
@@ -1668,6 +1685,17 @@ int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *out
     uint64_t secs_us = us >= (double)SER_MAX_US ? SER_MAX_US : us > 0 ? (uint64_t)us : 0;
     wb_u64(&w, secs_us);
     wb_u32(&w, (uint32_t)r->threads);
+    *wp = w;
+}
+
+#define SER_COUNTS_ONLY "a scan made for its counts only cannot be a partial result"
+
+int scan_result_serialize(const scan_result *r, unsigned char **out, size_t *outlen, char *err, size_t errlen)
+{
+    if (r->npairs && !r->pst) return err_set(err, errlen, SER_COUNTS_ONLY);
+    struct wbuf w = {.failed = 0};
+    buf_init(&w.b, SER_MAX);
+    ser_all(r, &w);
     if (w.failed) {
         buf_release(&w.b);
         return err_set(err, errlen, "partial result larger than %zu bytes", (size_t)SER_MAX);
@@ -1864,6 +1892,10 @@ static const char *read_pairs(struct rbuf *b, scan_result *r, int counts)
         r->npairs = i + 1;
         if (p->subj >= r->nsubj || (p->kind != SCAN_VIEWER_USER && p->kind != SCAN_VIEWER_IP)) return SER_NONCANON;
         if (i && cmp_apair(&r->pairs[i - 1], p) >= 0) return SER_NONCANON;
+        struct rsubj *s = &r->subj[p->subj]; /* the index res_index_pairs makes, as the pairs go by */
+        if (!s->npairs) s->pair_off = (uint32_t)i;
+        s->npairs++;
+        s->signed_in += p->kind == SCAN_VIEWER_USER;
     }
     return NULL;
 }
@@ -1942,6 +1974,25 @@ static const char *read_samples_and_run(struct rbuf *b, scan_result *r)
     return NULL;
 }
 
+uint64_t res_serialized_len(const scan_result *r)
+{
+    struct wbuf w = {.count = 1};
+    ser_all(r, &w);
+    return w.n;
+}
+
+int res_serialize_to(const scan_result *r, int (*put)(void *ctx, const void *d, size_t n), void *ctx, char *err,
+                     size_t errlen)
+{
+    if (r->npairs && !r->pst) return err_set(err, errlen, SER_COUNTS_ONLY);
+    struct wbuf w = {.put = put, .ctx = ctx};
+    buf_init(&w.b, WB_CHUNK * 2);
+    ser_all(r, &w);
+    wb_flush(&w);
+    buf_release(&w.b);
+    return w.failed ? err_set(err, errlen, "%s", strerror(errno ? errno : EIO)) : 0;
+}
+
 scan_result *scan_result_deserialize(const void *data, size_t len, char *err, size_t errlen)
 {
     return res_deserialize(data, len, 0, err, errlen);
@@ -1963,6 +2014,5 @@ scan_result *res_deserialize(const void *data, size_t len, int counts, char *err
         scan_result_free(r);
         return NULL;
     }
-    res_index_pairs(r);
-    return r;
+    return r; /* read_pairs indexed the pairs */
 }

@@ -6,6 +6,7 @@
 #include "util/err.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,11 +140,22 @@ static void pw_str(struct pw *w, const char *s)
     pw_put(w, s, n);
 }
 
-int scan_partial_write(const scan_partial *p, unsigned char **out, size_t *outlen, char *err, size_t errlen)
+/* the stream's bytes so far go into the checksum and out */
+struct pstream {
+    struct sha256_ctx sha;
+    int (*put)(void *ctx, const void *d, size_t n);
+    void *ctx;
+};
+static int ps_put(void *ctx, const void *d, size_t n)
 {
-    unsigned char *body;
-    size_t blen;
-    if (scan_result_serialize(p->res, &body, &blen, err, errlen)) return -1;
+    struct pstream *s = ctx;
+    sha256_update(&s->sha, d, n);
+    return s->put(s->ctx, d, n);
+}
+
+/* everything before the body, whose length is blen */
+static int write_head(const scan_partial *p, uint64_t blen, struct pstream *s)
+{
     struct pw w = {{0}, 0};
     buf_init(&w.b, PART_MAX);
     pw_put(&w, PART_MAGIC, 8);
@@ -170,18 +182,41 @@ int scan_partial_write(const scan_partial *p, unsigned char **out, size_t *outle
         }
     }
     pw_u64(&w, blen);
-    pw_put(&w, body, blen);
-    free(body);
-    if (!w.failed && buf_reserve(&w.b, 32)) w.failed = 1;
-    if (w.failed) {
-        buf_release(&w.b);
-        return err_set(err, errlen, "partial larger than %zu bytes", (size_t)PART_MAX);
-    }
+    int rc = w.failed ? (errno = ENOMEM, -1) : ps_put(s, w.b.p, w.b.len);
+    buf_release(&w.b);
+    return rc;
+}
+
+int scan_partial_write_to(const scan_partial *p, int (*put)(void *ctx, const void *d, size_t n), void *ctx, char *err,
+                          size_t errlen)
+{
+    struct pstream s = {.put = put, .ctx = ctx};
+    sha256_init(&s.sha);
+    if (write_head(p, res_serialized_len(p->res), &s)) return err_set(err, errlen, "%s", strerror(errno ? errno : EIO));
+    if (res_serialize_to(p->res, ps_put, &s, err, errlen)) return -1;
     unsigned char sum[32];
-    sha256_hash(w.b.p, w.b.len, sum);
-    pw_put(&w, sum, 32);
-    *outlen = w.b.len;
-    *out = (unsigned char *)buf_detach(&w.b);
+    sha256_final(&s.sha, sum);
+    if (put(ctx, sum, 32)) return err_set(err, errlen, "%s", strerror(errno ? errno : EIO));
+    return 0;
+}
+
+static int to_buf(void *ctx, const void *d, size_t n)
+{
+    if (!buf_add(ctx, d, n)) return 0;
+    errno = EFBIG;
+    return -1;
+}
+
+int scan_partial_write(const scan_partial *p, unsigned char **out, size_t *outlen, char *err, size_t errlen)
+{
+    struct buf b;
+    buf_init(&b, PART_MAX);
+    if (scan_partial_write_to(p, to_buf, &b, err, errlen)) {
+        buf_release(&b);
+        return -1;
+    }
+    *outlen = b.len;
+    *out = (unsigned char *)buf_detach(&b);
     return 0;
 }
 

@@ -248,6 +248,10 @@ scan_partial *scan_partial_from_result(scan_result *res, const struct scan_opts 
                                        size_t errlen);
 /* the file's bytes: 0 and *out (malloc'd, caller frees) + *outlen, or -1 + err */
 int scan_partial_write(const scan_partial *p, unsigned char **out, size_t *outlen, char *err, size_t errlen);
+/* The same bytes handed to put in chunks of about 1 MiB as they are made (put returns 0, or -1
+ * with errno): memory holds the result and one chunk, not the file. 0, or -1 + err. */
+int scan_partial_write_to(const scan_partial *p, int (*put)(void *ctx, const void *d, size_t n), void *ctx, char *err,
+                          size_t errlen);
 /* Reads a partial file's bytes (checked: magic, version, checksum, then the contents). tag is
  * the caller's number for the file (scan_partial_check names pieces by it). NULL + err:
  * "not a klartext partial scan", "format version 7, this klartext reads version 1",

@@ -326,6 +326,11 @@ size_t res_subject_lower(const scan_result *r, const char *id);
  * on `threads` threads, each range's rows written in order as they are ready); the people's
  * totals into *t. -1 + errno (ENOMEM, or the write's). */
 int scan_write_csv_merged(scan_result **in, size_t n, FILE *f, int threads, struct scan_totals *t);
+/* the length of r serialised; r serialised in chunks of about 1 MiB to put (returns 0, or -1
+ * with errno); -1 + err (the callback's errno, or a result for its counts only) */
+uint64_t res_serialized_len(const scan_result *r);
+int res_serialize_to(const scan_result *r, int (*put)(void *ctx, const void *d, size_t n), void *ctx, char *err,
+                     size_t errlen);
 /* scan_result_deserialize; counts: the pairs' statistics and identities are checked, not kept
  * (a result for the CSV only, as of a scan made for its counts) */
 scan_result *res_deserialize(const void *data, size_t len, int counts, char *err, size_t errlen);

@@ -3,6 +3,7 @@
  * must give what one scan over all the inputs gives. */
 #include "check.h"
 #include "scan/scan.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -421,6 +422,74 @@ static void test_partial_files(void)
     for (int i = 0; i < 5; i++) free(b[i]);
 }
 
+struct sink {
+    struct {
+        unsigned char *p;
+        size_t len;
+    } got;
+    size_t calls, fail_after; /* fail_after: refuse once this many bytes are in (0: never) */
+};
+
+static int sink_put(void *ctx, const void *d, size_t n)
+{
+    struct sink *s = ctx;
+    s->calls++;
+    if (s->fail_after && s->got.len + n > s->fail_after) {
+        errno = ENOSPC;
+        return -1;
+    }
+    s->got.p = realloc(s->got.p, s->got.len + n);
+    memcpy(s->got.p + s->got.len, d, n);
+    s->got.len += n;
+    return 0;
+}
+
+/* a partial written as a stream is the same bytes, a failing writer is reported; the CSV
+ * streamed by ranges from partials read counts-only is the merged result's */
+static void test_partial_stream(void)
+{
+    uint64_t s1 = (uint64_t)file_size(1), r[2][2] = {{0, s1 / 2}, {s1 / 2, s1}};
+    size_t n[4];
+    unsigned char *b[4] = {part_file(0, NULL, &n[0]), part_file(1, r[0], &n[1]), part_file(1, r[1], &n[2]),
+                           part_file(2, NULL, &n[3])};
+    char err[256];
+    scan_partial *p = part_read(b[3], n[3], 0);
+    struct sink s = {{NULL, 0}, 0, 0};
+    CHECK(p && !scan_partial_write_to(p, sink_put, &s, err, sizeof err));
+    CHECK(s.got.len == n[3] && !memcmp(s.got.p, b[3], n[3]) && s.calls >= 3);
+    free(s.got.p);
+    struct sink f = {{NULL, 0}, 0, n[3] / 2};
+    CHECK_INT(p ? scan_partial_write_to(p, sink_put, &f, err, sizeof err) : 0, -1);
+    CHECK(strstr(err, "No space left") != NULL);
+    free(f.got.p);
+    scan_partial_free(p);
+    char *want = csv_of(all);
+    static const char *const per[] = {"1", "2", "1000"};
+    for (int k = 0; k < 3; k++) {
+        setenv("KLARTEXT_MERGE_RANGE", per[k], 1);
+        scan_partial *ps[4];
+        for (int i = 0; i < 4; i++) ps[i] = scan_partial_read_opt(b[3 - i], n[3 - i], (uint32_t)i, 1, err, sizeof err);
+        char *got = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&got, &len);
+        scan_result *res = NULL;
+        uint32_t ta, tb;
+        CHECK_INT(scan_partial_finish_csv(ps, 4, m, 2, &res, &ta, &tb, err, sizeof err), 0);
+        fclose(m);
+        CHECK_STR(got, want);
+        struct scan_totals t1, t2;
+        if (res) scan_result_totals(res, &t1);
+        scan_result_totals(all, &t2);
+        CHECK(res && t1.people == t2.people && t1.views == t2.views && t1.viewer_pairs == t2.viewer_pairs &&
+              t1.records == t2.records && t1.lines == t2.lines);
+        scan_result_free(res);
+        free(got);
+    }
+    unsetenv("KLARTEXT_MERGE_RANGE");
+    free(want);
+    for (int i = 0; i < 4; i++) free(b[i]);
+}
+
 static void test_teardown(void)
 {
     scan_result_free(pa);
@@ -443,6 +512,7 @@ int main(void)
     RUN(test_keep_viewers_merge);
     RUN(test_counts_only);
     RUN(test_partial_files);
+    RUN(test_partial_stream);
     RUN(test_teardown);
     return check_done();
 }
