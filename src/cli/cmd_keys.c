@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] = "klartext keys portal --out FILE";
@@ -38,6 +39,13 @@ static int write_keys(struct kt_ctx *ctx, const char *out)
 {
     reg *r = NULL;
     char *pubtext = NULL, err[1024];
+    struct stat st;
+    /* never replaced (util/output's OUT_EXCL says so too, but as a failure, after the work) */
+    if (lstat(out, &st) == 0)
+        return kt_error(2,
+                        "--out '%s': the file already exists; a portal key file is never replaced (remove it, or "
+                        "name a new file)",
+                        out);
     struct portal_keys *pk = sodium_init() < 0 ? NULL : sodium_malloc(sizeof *pk);
     if (!pk) return kt_error(1, "cannot allocate secure memory");
     int rc = derive(ctx, pk, &pubtext), written = 0;
