@@ -45,6 +45,26 @@ void usage_line(const char *usage)
     fprintf(stderr, "usage: %s\n", usage);
 }
 
+int opt_parse_sub(const char *usage, const char *description, struct opt *opts, int argc, char **argv, const char *cmd,
+                  const char *sub, const char *name, const char *missing, char **value)
+{
+    char *pos[1];
+    int npos, rc = opt_parse(usage, description, opts, argc, argv, pos, 1, &npos);
+    const char *v = rc ? NULL : opt_get(opts, name)->value;
+    *value = v && *v ? xstrdup(v) : NULL;
+    opt_free(opts);
+    if (rc) return rc;
+    if (!npos) rc = kt_error(2, "%s needs a command (%s)", cmd, sub);
+    else if (strcmp(pos[0], sub)) rc = kt_error(2, "'%s' is not a %s command (%s)", pos[0], cmd, sub);
+    else if (!*value) rc = kt_error(2, "%s", missing);
+    if (rc) {
+        usage_line(usage);
+        free(*value);
+        *value = NULL;
+    }
+    return rc;
+}
+
 struct opt *opt_get(struct opt *opts, const char *name)
 {
     for (struct opt *o = opts; o->name; o++)

@@ -66,6 +66,14 @@ int opt_parse(const char *usage, const char *description, struct opt *opts, int 
 struct opt *opt_get(struct opt *opts, const char *name);
 void opt_free(struct opt *opts);
 void usage_line(const char *usage); /* "usage: klartext …" to stderr */
+/* A command of one sub-command that needs one option (`keys portal --out FILE`, `db copy --to
+ * URL`): opt_parse with one positional, the sub-command, which must be SUB; *VALUE a copy of
+ * option NAME's value (malloc'd). Returns 0; -1 after --help; 2 (the message and the usage line
+ * printed, *VALUE NULL) without a sub-command ("CMD needs a command (SUB)"), with another ("'X'
+ * is not a CMD command (SUB)"), or without NAME or with it empty (the message MISSING). OPTS is
+ * freed (opt_free) in every case. */
+int opt_parse_sub(const char *usage, const char *description, struct opt *opts, int argc, char **argv, const char *cmd,
+                  const char *sub, const char *name, const char *missing, char **value);
 
 /* ---- the register ---- */
 /* open the register of ctx; on failure prints the error and returns its exit code */

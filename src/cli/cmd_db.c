@@ -98,26 +98,10 @@ int cmd_db(struct kt_ctx *ctx, int argc, char **argv)
          "copy: the new register, a SQLite file (must not exist) or a postgresql:// URI (no register in it)"},
         {0},
     };
-    char *pos[1];
-    int npos, rc = opt_parse(usage, desc, o, argc, argv, pos, 1, &npos);
-    if (rc) {
-        opt_free(o);
-        return rc;
-    }
-    char *to = opt_get(o, "to")->value ? xstrdup(opt_get(o, "to")->value) : NULL;
-    opt_free(o);
-    if (!npos || strcmp(pos[0], "copy")) {
-        kt_error(2, npos ? "'%s' is not a db command (copy)" : "db needs a command%s (copy)", npos ? pos[0] : "");
-        usage_line(usage);
-        free(to);
-        return 2;
-    }
-    if (!to || !*to) {
-        free(to);
-        kt_error(2, "db copy needs --to: the new register (a file path or a postgresql:// URI)");
-        usage_line(usage);
-        return 2;
-    }
+    char *to;
+    int rc = opt_parse_sub(usage, desc, o, argc, argv, "db", "copy", "to",
+                           "db copy needs --to: the new register (a file path or a postgresql:// URI)", &to);
+    if (rc) return rc;
     rc = db_copy(ctx, to);
     free(to);
     return rc;

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] = "klartext keys portal --out FILE";
@@ -38,6 +39,13 @@ static int write_keys(struct kt_ctx *ctx, const char *out)
 {
     reg *r = NULL;
     char *pubtext = NULL, err[1024];
+    struct stat st;
+    /* never replaced (util/output's OUT_EXCL says so too, but as a failure, after the work) */
+    if (lstat(out, &st) == 0)
+        return kt_error(2,
+                        "--out '%s': the file already exists; a portal key file is never replaced (remove it, or "
+                        "name a new file)",
+                        out);
     struct portal_keys *pk = sodium_init() < 0 ? NULL : sodium_malloc(sizeof *pk);
     if (!pk) return kt_error(1, "cannot allocate secure memory");
     int rc = derive(ctx, pk, &pubtext), written = 0;
@@ -68,24 +76,11 @@ int cmd_keys(struct kt_ctx *ctx, int argc, char **argv)
         {"out", "FILE", "portal: the portal key file to create (mode 0600, never replaced)"},
         {0},
     };
-    char *pos[1];
-    int npos, rc = opt_parse(usage, desc, o, argc, argv, pos, 1, &npos);
-    if (rc) {
-        opt_free(o);
-        return rc;
-    }
-    char *out = opt_get(o, "out")->value ? xstrdup(opt_get(o, "out")->value) : NULL;
-    opt_free(o);
-    if (!npos || strcmp(pos[0], "portal") || !out || !*out) {
-        if (!npos || strcmp(pos[0], "portal"))
-            kt_error(2, npos ? "'%s' is not a keys command (portal)" : "keys needs a command%s (portal)",
-                     npos ? pos[0] : "");
-        else kt_error(2, "keys portal needs --out FILE: the portal key file to create");
-        usage_line(usage);
-        rc = 2;
-    } else {
-        rc = write_keys(ctx, out);
-    }
+    char *out;
+    int rc = opt_parse_sub(usage, desc, o, argc, argv, "keys", "portal", "out",
+                           "keys portal needs --out FILE: the portal key file to create", &out);
+    if (rc) return rc;
+    rc = write_keys(ctx, out);
     free(out);
     return rc;
 }

@@ -310,34 +310,34 @@ static void progress_show(void *arg, const char *what, int64_t done, int64_t tot
 
 /* ---------------------------------------------------------------- summary */
 
+/* the counts of a --json answer: KEY and its number, set in J (JSON_INTS: a list of pairs) */
+struct json_int {
+    const char *key;
+    int64_t n;
+};
+static void json_ints(json_t *j, const struct json_int *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) json_object_set_new(j, v[i].key, json_integer(v[i].n));
+}
+#define JSON_INTS(j, ...) \
+    json_ints(j, (const struct json_int[]){__VA_ARGS__}, \
+              sizeof((const struct json_int[]){__VA_ARGS__}) / sizeof(struct json_int))
+
 static void print_summary_json(struct nctx *c, const struct notify_make_stats *ms, const struct outbox_counts *oc)
 {
     int64_t pending = oc->queued + oc->failed_retry + oc->sending;
     json_t *j = json_object();
     json_object_set_new(j, "incident", json_string(c->inc.ref));
-    json_object_set_new(j, "exposed", json_integer(ms->exposed));
-    json_object_set_new(j, "reachable", json_integer(ms->reachable));
-    json_object_set_new(j, "unreachable", json_integer(ms->unreachable));
-    json_object_set_new(j, "made", json_integer(ms->created));
-    json_object_set_new(j, "sent", json_integer(oc->sent));
-    json_object_set_new(j, "failed", json_integer(oc->failed));
-    json_object_set_new(j, "pending", json_integer(pending));
-    json_object_set_new(j, "queued", json_integer(oc->queued));
-    json_object_set_new(j, "retry_later", json_integer(oc->failed_retry));
-    json_object_set_new(j, "unknown", json_integer(oc->sending));
-    json_object_set_new(j, "written", json_integer(oc->written));
-    json_object_set_new(j, "cancelled", json_integer(oc->cancelled));
-    json_object_set_new(j, "superseded", json_integer(oc->superseded));
-    json_object_set_new(j, "followups", json_integer(oc->followups));
-    json_object_set_new(j, "letters", json_integer(oc->letters));
+    JSON_INTS(j, {"exposed", ms->exposed}, {"reachable", ms->reachable}, {"unreachable", ms->unreachable},
+              {"made", ms->created}, {"sent", oc->sent}, {"failed", oc->failed}, {"pending", pending},
+              {"queued", oc->queued}, {"retry_later", oc->failed_retry}, {"unknown", oc->sending},
+              {"written", oc->written}, {"cancelled", oc->cancelled}, {"superseded", oc->superseded},
+              {"followups", oc->followups}, {"letters", oc->letters}, {"returned_failed", c->returned_failed},
+              {"returned_delayed", c->returned_delayed});
     json_object_set_new(j, "not_reached", c->not_reached >= 0 ? json_integer(c->not_reached) : json_null());
-    json_object_set_new(j, "returned_failed", json_integer(c->returned_failed));
-    json_object_set_new(j, "returned_delayed", json_integer(c->returned_delayed));
-    if (c->plan_loaded) {
-        json_object_set_new(j, "changed_since_notice", json_integer(c->plan.changed));
-        json_object_set_new(j, "followups_to_make", json_integer(c->plan.followups));
-        json_object_set_new(j, "first_notices_to_make", json_integer(c->plan.firsts));
-    }
+    if (c->plan_loaded)
+        JSON_INTS(j, {"changed_since_notice", c->plan.changed}, {"followups_to_make", c->plan.followups},
+                  {"first_notices_to_make", c->plan.firsts});
     kt_json_print(j);
 }
 
@@ -719,11 +719,8 @@ static void print_letters_json(struct nctx *c, const char *dir, const struct not
     json_t *j = json_object();
     json_object_set_new(j, "incident", json_string(c->inc.ref));
     json_object_set_new(j, "dir", json_string(dir));
-    json_object_set_new(j, "for", json_integer(st->eligible));
-    json_object_set_new(j, "made", json_integer(st->made));
-    json_object_set_new(j, "kept", json_integer(st->kept));
-    json_object_set_new(j, "written", json_integer(st->written));
-    json_object_set_new(j, "pages", json_integer(st->pages));
+    JSON_INTS(j, {"for", st->eligible}, {"made", st->made}, {"kept", st->kept}, {"written", st->written},
+              {"pages", st->pages});
     json_object_set_new(j, "combined", st->combined[0] ? json_string(st->combined) : json_null());
     json_object_set_new(j, "manifest", st->manifest[0] ? json_string(st->manifest) : json_null());
     json_object_set_new(j, "unreachable", misses_json(st->unreachable, st->nunreachable));
@@ -947,13 +944,9 @@ static void print_bounces(struct nctx *c, const char *path, const struct notify_
     if (c->ctx->json) {
         json_t *j = json_object(), *items = json_array();
         json_object_set_new(j, "incident", json_string(c->inc.ref));
-        json_object_set_new(j, "read", json_integer(st->mails));
-        json_object_set_new(j, "failed", json_integer(st->failed));
-        json_object_set_new(j, "delayed", json_integer(st->delayed));
-        json_object_set_new(j, "recorded_before", json_integer(st->again));
-        json_object_set_new(j, "unmatched", json_integer(st->unmatched));
-        json_object_set_new(j, "malformed", json_integer(st->malformed));
-        json_object_set_new(j, "not_bounce", json_integer(st->not_bounce));
+        JSON_INTS(j, {"read", st->mails}, {"failed", st->failed}, {"delayed", st->delayed},
+                  {"recorded_before", st->again}, {"unmatched", st->unmatched}, {"malformed", st->malformed},
+                  {"not_bounce", st->not_bounce});
         for (size_t i = 0; i < st->nitems; i++) {
             json_t *it = json_object();
             json_object_set_new(it, "what", json_string(bounce_what[st->items[i].what]));

@@ -4,17 +4,26 @@
  * pg_class, pg_attribute, pg_index and pg_constraint on PostgreSQL); everything else is the
  * register's portable SQL. Rows are read in pages of COPY_PAGE in primary-key order (keyset
  * pagination: a PostgreSQL result is held whole, so a page bounds the memory) and written as
- * multi-row INSERTs of at most COPY_PARAMS values. */
+ * multi-row INSERTs of at most COPY_PARAMS values.
+ *
+ * A SQLite target is made under a temporary name beside it (DIR/.NAME.copy-PID-N) and gets its
+ * name only once the copy has committed, is one file (journal_mode DELETE: no -wal beside it)
+ * and is on disk (fsync of the file, then of the directory, after the link): a copy that fails
+ * removes the temporary file, one that is killed leaves it (never a file at NAME, which a re-run
+ * would refuse as existing). */
 #include "register/copy.h"
 #include "register/reg_int.h"
 #include "register/roles.h"
 #include "register/schema.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define COPY_PAGE 4096 /* rows; KLARTEXT_TEST_COPY_PAGE makes it smaller, so that a test crosses pages */
@@ -55,6 +64,7 @@ struct copy {
     reg *src;
     db *s, *t;
     const char *to;
+    char *tmp; /* a SQLite target's temporary name, NULL for PostgreSQL */
     reg_copy_progress fn;
     void *arg;
     struct reg_copy_result *res;
@@ -586,10 +596,10 @@ static int open_target(struct copy *c, const char *to, struct cat *src, db **out
         }
         if (kind != DB_ENOTFOUND) return reg_fail(c->src, kind == DB_EINVAL ? 2 : 1, "%s", err);
     }
-    db *t = db_open(to, DB_OPEN_CREATE, err, sizeof err, &kind);
+    db *t = db_open(c->tmp ? c->tmp : to, DB_OPEN_CREATE, err, sizeof err, &kind);
     if (!t) return reg_fail(c->src, kind == DB_EINVAL ? 2 : 1, "%s", err);
     free(c->res->to);
-    c->res->to = xstrdup(db_target(t));
+    c->res->to = xstrdup(c->tmp ? to : db_target(t));
     for (size_t i = 0; i < src->n; i++) {
         int has = 0;
         if (db_has_table(t, src->t[i].name, &has) || has) {
@@ -646,10 +656,60 @@ static void remove_file(const char *path)
     }
 }
 
+/* DIR/.NAME.copy-PID-N beside TO, a name nothing has */
+static char *temp_name(const char *to)
+{
+    const char *slash = strrchr(to, '/');
+    int dl = slash ? (int)(slash - to + 1) : 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    for (unsigned n = (unsigned)ts.tv_nsec;; n++) {
+        struct stat st;
+        char *p = xasprintf("%.*s.%s.copy-%ld-%u", dl, to, to + dl, (long)getpid(), n % 1000000);
+        if (lstat(p, &st) && errno == ENOENT) return p;
+        free(p);
+    }
+}
+
+/* fsync PATH (a file or a directory); 0 or -1 with errno */
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0) return -1;
+    int rc = fsync(fd), e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* the committed and closed copy at C->tmp gets its name C->to, which it never takes from another
+   file; then it and the directory are on disk */
+static int publish(struct copy *c)
+{
+    const char *to = c->to;
+    if (sync_path(c->tmp, 0))
+        return reg_fail(c->src, 1, "db copy: cannot write '%s' to disk: %s", c->tmp, strerror(errno));
+    if (link(c->tmp, to)) { /* output-ok: the new register takes its name once whole; link never replaces */
+        if (errno == EEXIST)
+            return reg_fail(c->src, 2,
+                            "'%s' already exists (made while the copy ran): db copy never writes over a file", to);
+        return reg_fail(c->src, 1, "db copy: cannot give the copy its name '%s': %s", to, strerror(errno));
+    }
+    unlink(c->tmp);
+    const char *slash = strrchr(to, '/');
+    char *dir = slash ? xstrndup(to, slash == to ? 1 : (size_t)(slash - to)) : xstrdup(".");
+    int rc = sync_path(dir, O_DIRECTORY)
+                 ? reg_fail(c->src, 1, "db copy: cannot write the directory '%s' to disk: %s", dir, strerror(errno))
+                 : 0;
+    free(dir);
+    return rc;
+}
+
 int reg_copy(reg *src, const char *to, reg_copy_progress fn, void *arg, struct reg_copy_result *out)
 {
     memset(out, 0, sizeof *out);
     struct copy c = {.src = src, .s = src->d, .to = to, .fn = fn, .arg = arg, .res = out};
+    if (!db_is_url(to)) c.tmp = temp_name(to);
     out->to = xstrdup(to); /* a URI: without its password once it is open (open_target) */
     struct cat cat = {0};
     int rc = reg_schema_version(src, &out->schema_version);
@@ -664,10 +724,14 @@ int reg_copy(reg *src, const char *to, reg_copy_progress fn, void *arg, struct r
     if (!rc) rc = copy_all(&c, &cat, out->schema_version);
     if (!rc && db_commit(c.t)) rc = dberr(&c, c.t, "committing the copy");
     if (rc && c.t) db_rollback(c.t);
+    /* one file, no -wal beside it, before it takes its name */
+    if (!rc && c.tmp && db_exec(c.t, "PRAGMA journal_mode = DELETE")) rc = dberr(&c, c.t, "closing the copy");
     if (snap) db_exec(c.s, "COMMIT");
     db_close(c.t);
     cat_free(&cat);
-    if (rc && made && !db_is_url(to)) remove_file(to);
+    if (!rc && c.tmp) rc = publish(&c);
+    if (rc && made && c.tmp) remove_file(c.tmp);
+    free(c.tmp);
     return rc;
 }
 

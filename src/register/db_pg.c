@@ -139,17 +139,18 @@ static int lost(const db *d)
    KLARTEXT_TEST_FAULT=POINT:N[,POINT:N...] ends the connection's server process the way
    `pg_ctl restart -m immediate` does (SIGQUIT: it sends a last warning and exits, the server
    restarts after a crash recovery; the client learns of it only when it next writes or reads)
-   the Nth time the process passes POINT, and says so on stderr ("klartext: test fault: POINT
-   N"); where it may not signal the server, the connection is cut (shutdown(2)) instead:
-     commit-before  just before a COMMIT is sent: the server rolls the transaction back
-     commit-after   just after a COMMIT was answered: committed, but its answer counts as lost
-     in-tx          before a statement inside a transaction
-     idle           before a statement outside one (a read between two transactions) */
+   once, at POINT, and says so on stderr ("klartext: test fault: POINT N"); where it may not
+   signal the server, the connection is cut (shutdown(2)) instead. N counts transactions, not
+   statements (how many statements a command runs changes with every optimisation):
+     commit-before  just before the Nth COMMIT is sent: the server rolls the transaction back
+     commit-after   just after the Nth COMMIT was answered: committed, but its answer counts as lost
+     in-tx          before the first statement inside a transaction, from the Nth one begun
+     idle           before the first statement outside a transaction after the Nth COMMIT */
 enum fault { FAULT_COMMIT_BEFORE, FAULT_COMMIT_AFTER, FAULT_IN_TX, FAULT_IDLE, FAULT_N };
 static const char *const fault_name[FAULT_N] = {"commit-before", "commit-after", "in-tx", "idle"};
 static long fault_at[FAULT_N];
-static atomic_long fault_seen[FAULT_N];
-static atomic_int fault_parsed;
+static atomic_long fault_begun, fault_commits; /* transactions begun, COMMITs sent, by the process */
+static atomic_int fault_fired[FAULT_N], fault_parsed;
 
 static void fault_parse(void)
 {
@@ -166,11 +167,12 @@ static void fault_parse(void)
     }
 }
 
-/* 1 when this pass of POINT is the one to fail: the connection is cut */
+/* 1 when POINT is to fail now (once): the connection is cut */
 static int fault(db *d, enum fault f)
 {
     if (!atomic_exchange(&fault_parsed, 1)) fault_parse();
-    if (!fault_at[f] || atomic_fetch_add(&fault_seen[f], 1) + 1 != fault_at[f]) return 0;
+    long now = atomic_load(f == FAULT_IN_TX ? &fault_begun : &fault_commits);
+    if (!fault_at[f] || now < fault_at[f] || atomic_exchange(&fault_fired[f], 1)) return 0;
     fprintf(stderr, "klartext: test fault: %s %ld\n", fault_name[f], fault_at[f]);
     int pid = PQbackendPID(d->c), fd = PQsocket(d->c);
     if (pid <= 0 || kill(pid, SIGQUIT)) {
@@ -182,8 +184,10 @@ static int fault(db *d, enum fault f)
     return 1;
 }
 #define FAULT(d, f) fault(d, f)
+#define FAULT_TICK(counter) atomic_fetch_add(&(counter), 1)
 #else
 #define FAULT(d, f) 0
+#define FAULT_TICK(counter) 0
 #endif
 
 /* SQLSTATE 42501: the login lacks a privilege. The message names the login and its klartext
@@ -548,6 +552,7 @@ static int pg_begin(db *d)
         d->in_tx = 1;
         if (lock_and_xid(d) == DB_OK) {
             d->commit_lost = 0;
+            (void)FAULT_TICK(fault_begun);
             return DB_OK;
         }
         char keep[sizeof d->err], state[sizeof d->state];
@@ -569,6 +574,7 @@ static int pg_commit(db *d)
 {
     /* the listeners (a portal's data_version) learn of the change without asking; the NOTIFY
        goes in the COMMIT's round trip and is delivered only if the transaction commits */
+    (void)FAULT_TICK(fault_commits);
     (void)FAULT(d, FAULT_COMMIT_BEFORE);
     int rc = pg_exec(d, "NOTIFY " DB_PG_CHANNEL "; COMMIT");
     if (rc == DB_OK && FAULT(d, FAULT_COMMIT_AFTER) && (rc = exec_once(d, "SELECT 1")) == DB_OK)

@@ -1334,7 +1334,7 @@ static int parse_proxies(const char *list, char *err, size_t errlen)
 
 /* what the portal needs of the organisation's keys (sign/portalkeys.h): from the portal key file
    (--portal-keys), or derived from the signing key, which is dropped at once, and klartext.pub.
-   The portal signs nothing. 0 or 1 with err. */
+   The portal signs nothing. 0, or 1 / 2 (the portal key file is not one) with err. */
 static int load_keys(const struct serve_opts *o, char *err, size_t errlen)
 {
     struct portal_keys *pk = sodium_malloc(sizeof *pk);
@@ -1345,7 +1345,7 @@ static int load_keys(const struct serve_opts *o, char *err, size_t errlen)
     }
     int rc = 0;
     if (o->portal_keys_path) {
-        rc = portal_keys_load(o->portal_keys_path, pk, &srv_g.pubkey, err, errlen) ? 1 : 0;
+        rc = portal_keys_load(o->portal_keys_path, pk, &srv_g.pubkey, err, errlen);
     } else {
         sign_key *k = sign_key_load(o->key_path, err, errlen);
         if (k) portal_keys_derive(k, pk);
@@ -1636,10 +1636,11 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "cannot initialise libsodium");
         return 1;
     }
-    if (load_keys(o, err, errlen)) {
+    if ((rc = load_keys(o, err, errlen))) {
         if (!srv_g.keys) return 1;
         goto out;
     }
+    rc = 1;
     if (check_register(o, err, errlen)) goto out;
     if (session_init()) {
         snprintf(err, errlen, "cannot allocate guarded memory for the form key");

@@ -66,12 +66,15 @@ int portal_keys_write(const char *path, const struct portal_keys *pk, const char
     return rc;
 }
 
-/* the file's bytes into sodium_malloc'd memory, after the checks of a secret key file */
-static char *read_secret(const char *path, size_t *len, char *err, size_t errlen)
+/* the file's bytes into sodium_malloc'd memory, after the checks of a secret key file; NULL with
+   *rc 2 (the file is not what it must be: bad input) or 1 (it cannot be read) */
+static char *read_secret(const char *path, size_t *len, int *rc, char *err, size_t errlen)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    *rc = 2;
     if (fd < 0) {
+        if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG) *rc = 1;
         err_set(err, errlen, "cannot open the portal key file '%s': %s", path, strerror(errno));
         return NULL;
     }
@@ -86,6 +89,7 @@ static char *read_secret(const char *path, size_t *len, char *err, size_t errlen
                 (unsigned)(st.st_mode & 07777), path);
     } else if (!(text = sodium_malloc(PORTAL_KEYS_MAX + 1))) {
         err_set(err, errlen, "cannot allocate secure memory");
+        *rc = 1;
     } else {
         size_t n = 0;
         int bad = 0;
@@ -103,6 +107,7 @@ static char *read_secret(const char *path, size_t *len, char *err, size_t errlen
             }
         }
         if (bad) {
+            if (bad == 1) *rc = 1;
             if (bad == 1) err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
             else err_set(err, errlen, "'%s' is too large to be a portal key file", path);
             sodium_free(text);
@@ -119,11 +124,15 @@ static char *read_secret(const char *path, size_t *len, char *err, size_t errlen
 int portal_keys_load(const char *path, struct portal_keys *pk, char **pubtext, char *err, size_t errlen)
 {
     size_t len = 0;
+    int rc;
     *pubtext = NULL;
-    if (sodium_init() < 0) return err_set(err, errlen, "cannot initialise libsodium");
-    char *text = read_secret(path, &len, err, errlen);
-    if (!text) return -1;
-    int rc = -1;
+    if (sodium_init() < 0) {
+        err_set(err, errlen, "cannot initialise libsodium");
+        return 1;
+    }
+    char *text = read_secret(path, &len, &rc, err, errlen);
+    if (!text) return rc;
+    rc = 2; /* until the file is read whole: not a portal key file */
     const char *p = text;
     if (len < strlen(MAGIC) || memcmp(text, MAGIC, strlen(MAGIC))) {
         err_set(err, errlen,
@@ -150,7 +159,11 @@ int portal_keys_load(const char *path, struct portal_keys *pk, char **pubtext, c
         goto out;
     }
     *pubtext = strdup(p);
-    rc = *pubtext ? 0 : err_set(err, errlen, "out of memory");
+    rc = 0;
+    if (!*pubtext) {
+        err_set(err, errlen, "out of memory");
+        rc = 1;
+    }
 out:
     if (rc) sodium_memzero(pk, sizeof *pk);
     sodium_free(text);

@@ -40,7 +40,8 @@ void portal_keys_derive(const sign_key *k, struct portal_keys *pk);
 int portal_keys_write(const char *path, const struct portal_keys *pk, const char *pubtext, char *err, size_t errlen);
 
 /* Read PATH into PK and *PUBTEXT (malloc'd: the public key file's two lines). Refuses a file
- * that is not a regular file, that group or others may access ("run chmod 600"), or that is not
- * a portal key file (naming the line). Returns 0 or -1 with err. */
+ * that is missing, not a regular file, that group or others may access ("run chmod 600"), or
+ * that is not a portal key file (naming the line): 2 (bad input); 1 when it cannot be read
+ * (permissions, I/O, memory); 0 on success; err filled unless 0. */
 int portal_keys_load(const char *path, struct portal_keys *pk, char **pubtext, char *err, size_t errlen);
 #endif

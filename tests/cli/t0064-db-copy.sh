@@ -217,7 +217,36 @@ test_expect_code 1 'a copy that fails in the middle leaves no file behind (SQLit
     # files may grow to 64 KiB here: the copy fails while it writes the rows
     ( trap "" XFSZ; ulimit -f 64; klartext --db "$URL" db copy --to full.db 2>err ); rc=$?
     grep_q "db copy: writing table\|db copy: creating the schema\|db copy: committing" err && cat err &&
-    ! ls full.db* 2>/dev/null; [ $? = 0 ] && exit $rc
+    ! ls full.db* .full.db* 2>/dev/null; [ $? = 0 ] && exit $rc
+'
+test_expect_success 'a copy killed (SIGKILL) in the middle leaves no file at the target: the re-run copies' '
+    # another session holds a lock on notice_event: the copy waits there, its temporary file
+    # written up to that table, and is killed while it waits
+    pg_sql "$URL" "BEGIN; LOCK TABLE notice_event IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
+    locker=$!
+    for i in $(seq 500); do
+        [ "$(pg_sql "$URL" "SELECT count(*) FROM pg_locks WHERE relation = '\''notice_event'\''::regclass AND granted")" != 0 ] && break
+        sleep 0.02
+    done
+    "$KLARTEXT" --db "$URL" db copy --to killed.db >/dev/null 2>err &
+    pid=$!
+    for i in $(seq 500); do
+        [ "$(pg_sql "$URL" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+              AND wait_event_type = '\''Lock'\'' AND query LIKE '\''%notice_event%'\''")" != 0 ] && break
+        sleep 0.02
+    done
+    tmp=$(ls -d .killed.db.copy-* 2>/dev/null | head -1)
+    kill -9 $pid; wait $pid; rc=$?
+    pg_sql "$URL" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '\''%pg_sleep(60)%'\''
+                   AND pid <> pg_backend_pid()" >/dev/null; wait $locker
+    echo "the copy: exit $rc, its temporary file: ${tmp:-none} ($(stat -c %s "$tmp" 2>/dev/null) bytes)"
+    [ $rc = 137 ] && [ -n "$tmp" ] || exit 1
+    [ ! -e killed.db ] && klartext --db "$URL" db copy --to killed.db >out 2>err2 || { cat err2; exit 1; }
+    [ -f killed.db ] && [ ! -e killed.db-wal ] && [ "$(stat -c %a killed.db)" = 600 ] ||
+        { echo "not one file of mode 0600"; exit 1; }
+    KLARTEXT_KEYS=$KEYS klartext --db killed.db log verify >lv && grep_q "^log verified" lv &&
+    [ "$(sqlite3 killed.db "SELECT count(*) FROM notice_event")" = "$(pg_sql "$URL" "SELECT count(*) FROM notice_event")" ] &&
+    ! ls .killed.db.copy-* 2>/dev/null | grep -v -F "$tmp"   # the re-run left no file of its own
 '
 test_expect_code 1 'a source of a newer klartext is refused with both versions' '
     cp sq/klartext.db newer.db && sqlite3 newer.db "UPDATE meta SET value = '\''99'\'' WHERE key = '\''schema_version'\''" &&

@@ -51,10 +51,13 @@ test_expect_success 'four connections at once, each carrying many messages; neve
     fresh && t0=$(now_ms) &&
     { klartext notify 2018-0001 --smtp smtp://127.0.0.1:$slow_port --connections 4 >sum 2>err & pid=$!; } &&
     most=$(sending_max $pid) && wait $pid && t1=$(now_ms) &&
-    echo "most sending at once: $most; $((t1 - t0)) ms; sessions: $(sessions slow)" &&
+    held=$(jq -s "map(.held) | max" "$TRASH/slow/log.jsonl") &&
+    echo "most sending at once: $most; most at the relay at once: $held; $((t1 - t0)) ms; sessions: $(sessions slow)" &&
     grep_q "this run: 40 sent, 0 failed, 0 unknown" sum && each_once slow &&
     [ "$(sessions slow)" = "4 4" ] && [ "$most" -le 4 ] &&
-    [ $((t1 - t0)) -lt 6000 ] &&   # one after another: 8 s at least
+    # carried at once: a message reached the relay while another waited for its reply (not a
+    # wall-clock bound: that failed once on a loaded machine)
+    [ "$held" -ge 2 ] && [ "$held" -le 4 ] &&
     [ "$(reg_sql "SELECT count(DISTINCT claimed_by) FROM outbox")" = 1 ] &&
     not_grep_q "took" err
 '

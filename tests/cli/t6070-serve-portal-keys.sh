@@ -63,9 +63,13 @@ test_expect_success 'the file holds no signing key: not its text, and neither mi
     mkdir kdir && cp -p portal.keys kdir/klartext.key && cp klartext.pub kdir/ &&
     { KLARTEXT_KEYS=$PWD/kdir klartext log checkpoint 2>ck.err; [ $? = 1 ]; } && cat ck.err && grep_q "klartext.key" ck.err
 '
-test_expect_code 1 'an existing file is never replaced' '
-    sum=$(sha256sum portal.keys) && klartext keys portal --out portal.keys 2>err; rc=$?
-    cat err; [ "$sum" = "$(sha256sum portal.keys)" ] && grep_q "portal.keys" err && exit $rc
+test_expect_code 2 'an existing file is never replaced: bad input (exit 2), the file named, nothing audited' '
+    sum=$(sha256sum portal.keys) && n=$(klartext audit 2>/dev/null | grep -c key.portal) &&
+    klartext keys portal --out portal.keys 2>err; rc=$?
+    cat err; [ "$sum" = "$(sha256sum portal.keys)" ] && grep_q "portal.keys.: the file already exists" err &&
+    [ "$(klartext audit 2>/dev/null | grep -c key.portal)" = "$n" ] &&
+    ln -s missing-target dangling && { klartext keys portal --out dangling 2>err2; [ $? = 2 ]; } &&
+    grep_q "dangling.: the file already exists" err2 && [ ! -e missing-target ] && exit $rc
 '
 test_expect_code 2 'keys without portal, and portal without --out, are bad usage' '
     { klartext keys 2>e1; [ $? = 2 ]; } && grep_q "keys needs a command" e1 &&
@@ -92,17 +96,32 @@ test_expect_success 'a portal key file of another register verifies nothing' '
     curl -s -X POST -d "{\"code\":\"$CODE\"}" "$URL/api/v1/verify" >o.json; stop_server
     jq -e ".genuine == false" o.json >/dev/null || { cat o.json; exit 1; }
 '
-test_expect_code 1 'a portal key file that others may read is refused (chmod 600)' '
+test_expect_code 2 'a portal key file that others may read is bad input: refused (chmod 600)' '
     chmod 644 portal.keys && "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys portal.keys 2>err; rc=$?
     chmod 600 portal.keys; grep_q "is readable by others (mode 0644); run chmod 600" err && exit $rc
 '
-test_expect_code 1 'a damaged portal key file is refused, naming the line' '
+test_expect_code 2 'a damaged portal key file is bad input, refused naming the line' '
     sed "3s/ [0-9a-f]\{64\}$/ zz/" portal.keys >bad.keys && chmod 600 bad.keys &&
     "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys bad.keys 2>err; rc=$?
     grep_q "bad.keys. line 3: expected .address. and 64 hex digits" err && exit $rc
 '
-test_expect_code 1 'the signing key is not a portal key file' '
+test_expect_code 2 'the signing key is not a portal key file: bad input' '
     cp -p ../stash/klartext.key sk && "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys sk 2>err; rc=$?
     grep_q "line 1: not a portal key file" err && exit $rc
+'
+test_expect_code 2 'a directory or a missing file as the portal key file: bad input, named' '
+    mkdir kdir && "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys kdir 2>err; rc=$?
+    [ $rc = 2 ] && grep_q "kdir. is not a regular file" err &&
+    "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys no-such.keys 2>err2; rc=$?
+    grep_q "no-such.keys.: No such file" err2 && exit $rc
+'
+test_expect_code 1 'a portal key file klartext may not read is a failure (exit 1), named' '
+    cp -p portal.keys locked.keys && chmod 600 locked.keys || exit 3
+    if [ "$(id -u)" = 0 ]; then   # root reads any file: klartext runs as nobody (the file is root'"'"'s, 0600)
+        runuser -u nobody -- "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys "$PWD/locked.keys" 2>err
+    else
+        chmod 000 locked.keys && "$KLARTEXT" --db "$DB" serve --listen 127.0.0.1:0 --portal-keys locked.keys 2>err
+    fi; rc=$?
+    cat err; grep_q "locked.keys.: Permission denied" err && exit $rc
 '
 test_done

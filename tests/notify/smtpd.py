@@ -8,7 +8,9 @@ usage: smtpd.py --dir DIR --port-file FILE [--reject ADDR]... [--defer ADDR]...
 
 Listens on 127.0.0.1 on a free port and writes the port to FILE. Every accepted message is
 written to DIR/NNNNNN.eml exactly as received, and DIR/log.jsonl gets one line per message:
-{"n": 1, "from": "...", "rcpt": ["..."], "message_id": "<...>"}.
+{"n": 1, "from": "...", "rcpt": ["..."], "message_id": "<...>", "held": 1} (held: with --delay, the
+messages waiting for their reply when this one began to wait, this one included: more than 1
+shows messages carried at once, whatever the machine's speed).
   --reject ADDR     RCPT TO:<ADDR> gets "550 5.1.1 mailbox unavailable" (permanent)
   --defer ADDR      RCPT TO:<ADDR> gets "451 4.3.0 try again later" the first time only
   --drop-once ADDR  the first message for ADDR: the connection is dropped after the message
@@ -65,6 +67,7 @@ class Handler:
         self.attempt = {}
         self.n = 0
         self.delay = args.delay / 1000.0
+        self.waiting = 0  # messages in their --delay now
         self.close_after = args.close_after
         self.quit_after = args.quit_after
         self.active = 0
@@ -135,8 +138,14 @@ class Handler:
                 self.dropped.add(a)
                 server.transport.abort()
                 return '250 OK'   # never reaches the client
+        held = 0
         if self.delay:
-            await asyncio.sleep(self.delay)
+            self.waiting += 1
+            held = self.waiting
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self.waiting -= 1
         self.n += 1
         session.kt_messages = getattr(session, 'kt_messages', 0) + 1
         if self.quit_after and session.kt_messages >= self.quit_after:
@@ -146,7 +155,7 @@ class Handler:
             f.write(data)
         hdr = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
         self.log.write(json.dumps({'n': self.n, 'from': envelope.mail_from, 'rcpt': envelope.rcpt_tos,
-                                   'message_id': hdr.get('Message-ID', '')}) + '\n')
+                                   'message_id': hdr.get('Message-ID', ''), 'held': held}) + '\n')
         return '250 2.0.0 Ok: queued as T%06d' % self.n
 
 
