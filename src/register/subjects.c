@@ -147,6 +147,27 @@ static int cmp_keep(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+
+/* a row's texts in the order subject, language, timezone, name, e-mail, salutation, street,
+   postcode, city, country (the last five NULL when absent) */
+#define REC_TEXTS 10
+
+/* R's texts T in one allocation, which r->subject points at (subject_rec_release frees it):
+   notify holds every person's row, and ten small allocations cost about 250 bytes a person */
+static void rec_fill(struct subject_rec *r, const char *const t[REC_TEXTS], long line)
+{
+    size_t len[REC_TEXTS], total = 0;
+    for (int i = 0; i < REC_TEXTS; i++) total += len[i] = t[i] ? strlen(t[i]) + 1 : 0;
+    char *b = xmalloc(total), *q = b;
+    char **out[REC_TEXTS] = {&r->subject,    &r->language, &r->timezone, &r->name, &r->email,
+                             &r->salutation, &r->street,   &r->postcode, &r->city, &r->country};
+    for (int i = 0; i < REC_TEXTS; i++) {
+        *out[i] = t[i] ? memcpy(q, t[i], len[i]) : NULL;
+        q += len[i];
+    }
+    r->line = line;
+}
+
 static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t errlen)
 {
     struct pctx *p = ctx;
@@ -213,18 +234,17 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
         p->cap = p->cap ? p->cap * 2 : 256;
         p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
     }
-    struct subject_rec *r = &p->rows[p->n++];
-    r->subject = xstrdup(s);
-    r->name = xstrdup(v[C_NAME]);
-    r->email = xstrdup(v[C_EMAIL]);
-    r->language = xstrdup(lang);
-    r->timezone = xstrdup(z);
-    r->salutation = *v[C_SALUTATION] ? xstrdup(v[C_SALUTATION]) : NULL;
-    r->street = *v[C_STREET] ? xstrdup(v[C_STREET]) : NULL;
-    r->postcode = *v[C_POSTCODE] ? xstrdup(v[C_POSTCODE]) : NULL;
-    r->city = *v[C_CITY] ? xstrdup(v[C_CITY]) : NULL;
-    r->country = *v[C_COUNTRY] ? xstrdup(v[C_COUNTRY]) : NULL;
-    r->line = line;
+    const char *t[REC_TEXTS] = {s,
+                                lang,
+                                z,
+                                v[C_NAME],
+                                v[C_EMAIL],
+                                *v[C_SALUTATION] ? v[C_SALUTATION] : NULL,
+                                *v[C_STREET] ? v[C_STREET] : NULL,
+                                *v[C_POSTCODE] ? v[C_POSTCODE] : NULL,
+                                *v[C_CITY] ? v[C_CITY] : NULL,
+                                *v[C_COUNTRY] ? v[C_COUNTRY] : NULL};
+    rec_fill(&p->rows[p->n++], t, line);
     return 0;
 }
 
@@ -246,16 +266,7 @@ static int cmp_rec(const void *a, const void *b)
 
 void subject_rec_release(struct subject_rec *s)
 {
-    free(s->subject);
-    free(s->name);
-    free(s->email);
-    free(s->language);
-    free(s->timezone);
-    free(s->salutation);
-    free(s->street);
-    free(s->postcode);
-    free(s->city);
-    free(s->country);
+    free(s->subject); /* the block of all its texts (rec_fill) */
     memset(s, 0, sizeof *s);
 }
 
@@ -629,17 +640,10 @@ int subjects_summary_get(reg *r, const struct incident *inc, struct subjects_sum
 
 static void row_from(db_stmt *s, struct subject_rec *o)
 {
-    o->subject = xstrdup(db_col_text(s, 0));
-    o->line = (long)db_col_int(s, 1);
-    o->name = xstrdup(db_col_text(s, 2));
-    o->email = xstrdup(db_col_text(s, 3));
-    o->language = xstrdup(db_col_text(s, 4));
-    o->timezone = xstrdup(db_col_text(s, 5));
-    o->salutation = db_col_is_null(s, 6) ? NULL : xstrdup(db_col_text(s, 6));
-    o->street = db_col_is_null(s, 7) ? NULL : xstrdup(db_col_text(s, 7));
-    o->postcode = db_col_is_null(s, 8) ? NULL : xstrdup(db_col_text(s, 8));
-    o->city = db_col_is_null(s, 9) ? NULL : xstrdup(db_col_text(s, 9));
-    o->country = db_col_is_null(s, 10) ? NULL : xstrdup(db_col_text(s, 10));
+    const char *t[REC_TEXTS] = {db_col_text(s, 0), db_col_text(s, 4), db_col_text(s, 5), db_col_text(s, 2),
+                                db_col_text(s, 3)};
+    for (int i = 5; i < REC_TEXTS; i++) t[i] = db_col_is_null(s, i + 1) ? NULL : db_col_text(s, i + 1);
+    rec_fill(o, t, (long)db_col_int(s, 1));
 }
 
 int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows, size_t *n)
