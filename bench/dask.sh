@@ -3,11 +3,17 @@
 # `klartext scan --threads 2` on the same file, and `klartext scan merge` alone.
 #   bench/dask.sh [SIZE] [MERGE_PARTS] [PEOPLE_PER_PART]     defaults: 2G 64 100000
 # Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
-# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half, BENCH_KLARTEXT (build/klartext) the binary.
+# BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half, BENCH_KLARTEXT (build/klartext) the binary,
+# BENCH_SIZES="1 4 8": the scan half at each of these multiples of SIZE (default "1"): N > 1 is the
+# log N times, as N inputs that are symbolic links to it (so the page cache needs SIZE, not N x
+# SIZE: every run reads from memory); BENCH_CONCAT=1 makes them one file of N x SIZE instead
+# (bench/out/access-SIZE-SEED-xN.log; check `free -g` first: larger than the free memory, it is
+# read from the disk, cold).
 # The scan half: bench/out/access-SIZE-SEED.log (as bench/run.sh makes it); both answers are
-# checked against the true answer. The merge half: a `gen --pairs` log with PARTS x PEOPLE/0.79
-# lines (every line a new (person, viewer) pair) cut into PARTS byte ranges, each scanned into a
-# partial (about PEOPLE people each); then the merge of all of them into the CSV is timed, checked
+# checked against the true answer (N > 1: klartext-dask's against the plain scan's, byte for
+# byte). The merge half: a `gen --pairs` log with PARTS x PEOPLE/0.79 lines (every line a new
+# (person, viewer) pair) cut into PARTS byte ranges, each scanned into a partial (about PEOPLE
+# people each); then the merge of all of them into the CSV is timed, checked
 # against the truth, and its rate given in (person, viewer) pairs of the inputs per second.
 set -eu
 cd "$(dirname "$0")/.."
@@ -48,19 +54,36 @@ if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
         pids+=($!)
     done
     /usr/bin/python3 -c 'import sys; from distributed import Client; c = Client(sys.argv[1], timeout=60); c.wait_for_workers(2, timeout=60); c.close()' "$addr"
-    echo "--- $SIZE: 2 threads on one machine vs 2 single-threaded Dask workers"
-    run "klartext scan --threads 2" "$KT" scan --no-progress --rule bench/profile.rule --csv "$OUT/plain.csv" --threads 2 "$log"
-    check "klartext scan" "$truth" "$OUT/plain.csv"
-    run "klartext-dask (2 workers)" /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
-        --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log"
-    check "klartext-dask" "$truth" "$OUT/dask.csv"
-    echo "  where the time goes (one more run, KLARTEXT_DASK_TIMES=1: seconds since the client started):"
-    KLARTEXT_DASK_TIMES=1 /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
-        --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "$PWD/$log" \
-        2>&1 >/dev/null | sed -n 's/^klartext-dask: \([0-9.]* s \)/    \1/p'
-    awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$bytes" 'BEGIN {
-        printf "klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x)\n",
-               b / 1e6 / k, b / 1e6 / d, d / k }'
+    for n in ${BENCH_SIZES:-1}; do
+        inputs=("$PWD/$log") what=$SIZE
+        if [ "$n" != 1 ]; then
+            inputs=()
+            if [ "${BENCH_CONCAT:-0}" = 1 ]; then
+                big=$OUT/access-$SIZE-$SEED-x$n.log
+                [ "$(stat -c %s "$big" 2>/dev/null)" = $((bytes * n)) ] ||
+                    for i in $(seq "$n"); do cat "$log"; done >"$big"
+                inputs=("$PWD/$big") what="$n x $SIZE in one file"
+                cat "$big" >/dev/null
+            else
+                for i in $(seq "$n"); do ln -sf "$PWD/$log" "$tmp/copy$i.log" && inputs+=("$tmp/copy$i.log"); done
+                what="$n x $SIZE ($n inputs: links to one file)"
+            fi
+        fi
+        echo "--- $what: 2 threads on one machine vs 2 single-threaded Dask workers"
+        run "klartext scan --threads 2" "$KT" scan --no-progress --rule bench/profile.rule --csv "$OUT/plain.csv" --threads 2 "${inputs[@]}"
+        [ "$n" = 1 ] && check "klartext scan" "$truth" "$OUT/plain.csv"
+        run "klartext-dask (2 workers)" /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
+            --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "${inputs[@]}"
+        if [ "$n" = 1 ]; then check "klartext-dask" "$truth" "$OUT/dask.csv"
+        else check "klartext-dask (against the plain scan)" "$OUT/plain.csv" "$OUT/dask.csv"; fi
+        echo "  where the time goes (one more run, KLARTEXT_DASK_TIMES=1: seconds since the client started):"
+        KLARTEXT_DASK_TIMES=1 /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
+            --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "${inputs[@]}" \
+            2>&1 >/dev/null | sed -n -e 's/^klartext-dask: \([0-9.]* s \)/    \1/p' -e 's/^klartext-dask: \(.* tasks\? on\)/    \1/p'
+        awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$((bytes * n))" 'BEGIN {
+            printf "%.1f GB: klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x)\n",
+                   b / 1e9, b / 1e6 / k, b / 1e6 / d, d / k }'
+    done
 fi
 
 if [ "${BENCH_SKIP_MERGE:-0}" != 1 ]; then
