@@ -146,8 +146,21 @@ struct ahour {
     uint64_t views;
 };
 
+/* A view waiting in the agg's batch: hashed, its table slots prefetched, not yet counted. Its
+ * strings are copied into the batch (the caller's may live in a per-line scratch buffer). */
+#define AGG_BATCH 16
+#define AGG_BATCH_BYTES (8u << 10)
+struct pending {
+    uint64_t sh, ph, fields;
+    int64_t t;
+    uint32_t subj, subj_len, page, page_len, ident, ident_len; /* offsets into qbuf */
+    int kind;
+    uint8_t h[SCAN_HASH_LEN];
+};
+
 struct agg {
     int keep_viewers;
+    int huge; /* tables of 2 MiB and more on huge pages (KLARTEXT_NO_HUGE_TABLES: not) */
     int stats; /* keep a pstat per pair */
     struct agg_mem *mem; /* NULL: not counted */
     unsigned char *key; /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
@@ -178,6 +191,11 @@ struct agg {
     int cvalid;
     int64_t lasthour;
     uint32_t lasthour_i;
+    /* the batch (agg_add): views hashed, their slots prefetched, counted by agg_flush */
+    struct pending q[AGG_BATCH];
+    uint32_t nq;
+    uint32_t qlen; /* bytes of qbuf in use */
+    char qbuf[AGG_BATCH_BYTES];
 };
 
 /* What the aggregates hold is counted as capacity (arrays and tables double, arena blocks go
@@ -209,6 +227,35 @@ static char *agg_dup(struct agg *a, const char *s, size_t n)
     return p;
 }
 
+/* A table of mask + 1 zeroed slots. From 2 MiB on it is mapped at a 2 MiB boundary and the
+ * kernel is asked for huge pages: every probe is a random access, and with 4 KiB pages nearly
+ * each one is a TLB miss too. A table is touched all over soon after it is made, so a huge
+ * page holds nothing that would not be touched anyway. */
+#define HUGE_TABLE ((size_t)2 << 20)
+static uint64_t *table_new(const struct agg *a, uint32_t mask)
+{
+    size_t bytes = ((size_t)mask + 1) * sizeof(uint64_t);
+    if (bytes < HUGE_TABLE || !a->huge) return xcalloc((size_t)mask + 1, sizeof(uint64_t));
+    char *m = mmap(NULL, bytes + HUGE_TABLE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        fputs("klartext: out of memory\n", stderr); /* as xalloc does */
+        exit(1);
+    }
+    char *t = (char *)(((uintptr_t)m + HUGE_TABLE - 1) & ~(uintptr_t)(HUGE_TABLE - 1));
+    if (t > m) munmap(m, (size_t)(t - m));
+    munmap(t + bytes, HUGE_TABLE - (size_t)(t - m));
+    madvise(t, bytes, MADV_HUGEPAGE);
+    return (uint64_t *)t;
+}
+
+static void table_free(const struct agg *a, uint64_t *t, uint32_t mask)
+{
+    size_t bytes = ((size_t)mask + 1) * sizeof(uint64_t);
+    if (!t) return;
+    if (bytes < HUGE_TABLE || !a->huge) free(t);
+    else munmap(t, bytes);
+}
+
 static void key_fingerprint(const unsigned char key[SCAN_KEY_LEN], unsigned char fp[8])
 {
     static const char msg[] = "klartext scan viewer key check";
@@ -221,6 +268,7 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
     struct agg *a = xcalloc(1, sizeof *a);
     a->keep_viewers = keep_viewers;
     a->stats = !counts_only;
+    a->huge = !getenv("KLARTEXT_NO_HUGE_TABLES");
     a->mem = mem;
     if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) { /* as xalloc does */
         fputs("klartext: out of memory\n", stderr);
@@ -235,9 +283,9 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
     }
     a->nf = r->nfields;
     a->smask = 4095;
-    a->stab = xcalloc(a->smask + 1, sizeof *a->stab);
+    a->stab = table_new(a, a->smask);
     a->pmask = 4095;
-    a->ptab = xcalloc(a->pmask + 1, sizeof *a->ptab);
+    a->ptab = table_new(a, a->pmask);
     a->lasthour = INT64_MIN;
     return a;
 }
@@ -248,11 +296,11 @@ void agg_free(struct agg *a)
     sodium_free(a->key); /* wipes */
     arena_free(&a->ar);
     free(a->subj);
-    free(a->stab);
+    table_free(a, a->stab, a->smask);
     free(a->pages);
     free(a->pairs);
     free(a->pst);
-    free(a->ptab);
+    table_free(a, a->ptab, a->pmask);
     free(a->hours);
     free(a);
 }
@@ -285,7 +333,7 @@ static uint64_t *table_grow(struct agg *a, uint64_t *t, uint32_t *mask)
 {
     uint32_t nm = *mask * 2 + 1;
     charge(a, ((size_t)*mask + 1) * sizeof *t);
-    uint64_t *n = xcalloc((size_t)nm + 1, sizeof *n);
+    uint64_t *n = table_new(a, nm);
     for (uint32_t i = 0; i <= *mask; i++) {
         uint64_t v = t[i];
         if (!v) continue;
@@ -293,7 +341,7 @@ static uint64_t *table_grow(struct agg *a, uint64_t *t, uint32_t *mask)
         while (n[j]) j = (j + 1) & nm;
         n[j] = v;
     }
-    free(t);
+    table_free(a, t, *mask);
     *mask = nm;
     return n;
 }
@@ -450,16 +498,11 @@ static inline void hour_add(struct agg *a, int64_t t)
     a->lasthour_i = i;
 }
 
-int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const char *page, size_t page_len,
-            uint64_t fields, int kind, const char *ident, size_t ident_len)
+/* one view into the tables (its hashes known) */
+static void view_count(struct agg *a, const char *subj, size_t subj_len, uint64_t sh, int64_t t, const char *page,
+                       size_t page_len, uint64_t fields, int kind, const char *ident, size_t ident_len,
+                       const uint8_t h[SCAN_HASH_LEN], uint64_t ph)
 {
-    /* memory latency first: the person's slot is fetched while the viewer is hashed */
-    uint64_t sh = hash_bytes(subj, subj_len);
-    __builtin_prefetch(&a->stab[(uint32_t)(sh >> 32) & a->smask]);
-    uint8_t h[SCAN_HASH_LEN];
-    if (viewer_hash(a, kind, ident, ident_len, h)) return -1;
-    uint64_t ph = pair_hash(sh, h);
-    __builtin_prefetch(&a->ptab[(uint32_t)(ph >> 32) & a->pmask]);
     uint32_t si = subj_get(a, subj, subj_len, sh);
     struct asubj *s = &a->subj[si];
     if (t < s->first) s->first = t;
@@ -475,6 +518,67 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
         if (t > p->last) p->last = t;
     }
     hour_add(a, t);
+}
+
+/* The batch counted, in the order the views came (the result does not depend on the order,
+ * agg_finish sorts everything; keeping it keeps the tables as they were). Their slots were
+ * prefetched when they came; a person seen before has its record prefetched here, before the
+ * first of them is counted, so that the batch's misses overlap instead of following each other. */
+static void agg_flush(struct agg *a)
+{
+    for (uint32_t i = 0; i < a->nq; i++) {
+        const struct pending *v = &a->q[i];
+        uint64_t e = a->stab[(uint32_t)(v->sh >> 32) & a->smask];
+        if (e && (uint32_t)(e >> 32) == (uint32_t)(v->sh >> 32)) __builtin_prefetch(&a->subj[(uint32_t)e - 1]);
+    }
+    for (uint32_t i = 0; i < a->nq; i++) {
+        const struct pending *v = &a->q[i];
+        view_count(a, a->qbuf + v->subj, v->subj_len, v->sh, v->t, a->qbuf + v->page, v->page_len, v->fields, v->kind,
+                   a->qbuf + v->ident, v->ident_len, v->h, v->ph);
+    }
+    a->nq = 0;
+    a->qlen = 0;
+}
+
+static inline uint32_t q_put(struct agg *a, const char *s, size_t n)
+{
+    uint32_t off = a->qlen;
+    if (n) memcpy(a->qbuf + off, s, n);
+    a->qlen += (uint32_t)n;
+    return off;
+}
+
+int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const char *page, size_t page_len,
+            uint64_t fields, int kind, const char *ident, size_t ident_len)
+{
+    /* memory latency first: the person's and the pair's slots are fetched while the batch fills */
+    uint64_t sh = hash_bytes(subj, subj_len);
+    __builtin_prefetch(&a->stab[(uint32_t)(sh >> 32) & a->smask]);
+    uint8_t h[SCAN_HASH_LEN];
+    if (viewer_hash(a, kind, ident, ident_len, h)) return -1;
+    uint64_t ph = pair_hash(sh, h);
+    __builtin_prefetch(&a->ptab[(uint32_t)(ph >> 32) & a->pmask]);
+    size_t keep = a->stats && a->keep_viewers ? ident_len : 0, need = subj_len + page_len + keep;
+    if (need > AGG_BATCH_BYTES) { /* a view too large for the batch: counted at once, in order */
+        agg_flush(a);
+        view_count(a, subj, subj_len, sh, t, page, page_len, fields, kind, ident, ident_len, h, ph);
+        return 0;
+    }
+    if (a->qlen + need > AGG_BATCH_BYTES) agg_flush(a);
+    struct pending *v = &a->q[a->nq];
+    v->sh = sh;
+    v->ph = ph;
+    v->fields = fields;
+    v->t = t;
+    v->kind = kind;
+    memcpy(v->h, h, SCAN_HASH_LEN);
+    v->subj = q_put(a, subj, subj_len);
+    v->subj_len = (uint32_t)subj_len;
+    v->page = q_put(a, page, page_len);
+    v->page_len = (uint32_t)page_len;
+    v->ident = q_put(a, ident, keep);
+    v->ident_len = (uint32_t)keep;
+    if (++a->nq == AGG_BATCH) agg_flush(a);
     return 0;
 }
 
@@ -580,24 +684,31 @@ static uint64_t prefix_key(const char *s, size_t n)
     return k;
 }
 
-/* keys[0..n) by pre: least significant 16 bits first, a pass skipped where every key has the
- * same digit (ids that share a prefix); tmp holds n keys. Stable. */
+/* keys[0..n) by pre: least significant byte first, a pass skipped where every key has the same
+ * byte (ids that share a prefix); tmp holds n keys. Stable. Digits of 8 bits: each pass writes
+ * into 256 places at a time, which the TLB and the cache hold (with 16-bit digits nearly every
+ * write of a large sort went to a page of its own: a TLB miss per key and pass). */
 static void radix_skeys(struct skey *keys, struct skey *tmp, size_t n)
 {
-    size_t *cnt = xmalloc(((size_t)1 << 16) * sizeof *cnt);
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(cnt, 0, ((size_t)1 << 16) * sizeof *cnt);
-        for (size_t i = 0; i < n; i++) cnt[keys[i].pre >> shift & 0xffff]++;
-        if (cnt[keys[0].pre >> shift & 0xffff] == n) continue;
+    size_t(*cnt)[256] = xcalloc(8, sizeof *cnt);
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < 8; d++) cnt[d][keys[i].pre >> (8 * d) & 0xff]++;
+    struct skey *from = keys, *to = tmp;
+    for (int d = 0; d < 8; d++) {
+        int shift = 8 * d;
+        if (cnt[d][keys[0].pre >> shift & 0xff] == n) continue;
         size_t sum = 0;
-        for (size_t d = 0; d < ((size_t)1 << 16); d++) {
-            size_t c = cnt[d];
-            cnt[d] = sum;
+        for (int k = 0; k < 256; k++) {
+            size_t c = cnt[d][k];
+            cnt[d][k] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) tmp[cnt[keys[i].pre >> shift & 0xffff]++] = keys[i];
-        memcpy(keys, tmp, n * sizeof *keys);
+        for (size_t i = 0; i < n; i++) to[cnt[d][from[i].pre >> shift & 0xff]++] = from[i];
+        struct skey *t = from;
+        from = to;
+        to = t;
     }
+    if (from != keys) memcpy(keys, from, n * sizeof *keys);
     free(cnt);
 }
 
@@ -808,6 +919,7 @@ static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
 
 scan_result *agg_finish(struct agg *a)
 {
+    agg_flush(a);
     scan_result *r = res_new();
     memcpy(r->digest, a->digest, 32);
     memcpy(r->key_fp, a->key_fp, 8);
@@ -815,8 +927,8 @@ scan_result *agg_finish(struct agg *a)
     arena_adopt(&r->ar, &a->ar); /* every string stays where the agg put it (NUL-terminated) */
     int map[SCAN_MAX_FIELDS];
     finish_fields(r, a, map);
-    free(a->stab); /* the tables are done with: less memory at the peak */
-    free(a->ptab);
+    table_free(a, a->stab, a->smask); /* the tables are done with: less memory at the peak */
+    table_free(a, a->ptab, a->pmask);
     a->stab = a->ptab = NULL;
     uint32_t *newi = finish_subjects(r, a, map);
     finish_pairs(r, a, newi);
@@ -1425,6 +1537,16 @@ size_t res_bytes(const scan_result *r)
 size_t scan_result_exposures(const scan_result *r)
 {
     return r->nsubj;
+}
+
+/* the strings of row i (its id and first page) towards the cache: a reader in row order calls
+ * it some rows ahead (the strings lie in the order the people were first seen, not in id order) */
+void res_prefetch_row(const scan_result *r, size_t i)
+{
+    if (i >= r->nsubj) return;
+    const struct rsubj *s = &r->subj[i];
+    __builtin_prefetch(s->id);
+    if (s->npages) __builtin_prefetch(r->pages[s->page_off]);
 }
 
 void scan_result_exposure(const scan_result *r, size_t i, struct scan_exposure *o)

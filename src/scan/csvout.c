@@ -190,6 +190,7 @@ static void *format_rows(void *arg)
     buf_reset(&c->b);
     for (size_t i = c->from; i < c->to && !c->fail; i++) {
         struct scan_exposure e;
+        res_prefetch_row(c->r, i + 8);
         scan_result_exposure(c->r, i, &e);
         if (put_row(c, &e)) c->fail = 1;
     }

@@ -321,6 +321,8 @@ scan_result *res_merge_rows(scan_result **in, size_t n, const size_t *lo, const 
 void res_set_people_totals(scan_result *r, const struct scan_totals *t);
 /* subject i's id; the place of the first subject whose id is not below id */
 const char *res_subject_id(const scan_result *r, size_t i);
+/* row i's id and first page towards the cache (nothing past the end) */
+void res_prefetch_row(const scan_result *r, size_t i);
 size_t res_subject_lower(const scan_result *r, const char *id);
 /* the CSV of the merge of in[0..n) (not merged before: the people are merged by ranges of ids
  * on `threads` threads, each range's rows written in order as they are ready); the people's
