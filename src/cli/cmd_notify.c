@@ -13,6 +13,7 @@
 #include "notify/notify.h"
 #include "notify/smtp.h"
 #include "register/assessments.h"
+#include "register/analyze.h"
 #include "register/bounces.h"
 #include "register/outbox.h"
 #include "register/report_data.h"
@@ -1085,6 +1086,7 @@ static int mode_smtp(struct nctx *c, struct notify_send_opts *so, int resend_unk
     so->clock = clock_of(c);
     so->progress = (struct notify_progress){progress_show, &pr};
     if ((rc = notify_send(c->r, c->inc.id, so, &st))) fail(c, rc);
+    reg_analyze(c->r, REG_BULK_STATES, st.sent + st.failed + st.unknown); /* PostgreSQL's statistics, at once */
     if (!rc && !st.stopped && st.connections < so->connections)
         kt_note("klartext: the mail server took %d connection%s at once, not %d: the run went on with %s",
                 st.connections, st.connections == 1 ? "" : "s", so->connections, st.connections == 1 ? "it" : "those");

@@ -1,5 +1,6 @@
 /* cmd_subjects.c — `klartext subjects import|list`: contact data of the affected people. */
 #include "cli/cli.h"
+#include "register/analyze.h"
 #include "register/scans.h"
 #include "register/subjects.h"
 #include "util/ktime.h"
@@ -157,6 +158,7 @@ static int subj_import(struct kt_ctx *ctx, int argc, char **argv)
         reg_rollback(r);
         goto out;
     }
+    reg_analyze(r, REG_BULK_SUBJECTS, sum.rows - sum.unknown); /* PostgreSQL's statistics, at once */
     if (ctx->json) rc = kt_json_print(summary_json(&inc, &sum));
     else {
         printf("Imported contact data for incident %s (version %lld) from %s: %lld row%s.\n", inc.ref,

@@ -1,5 +1,6 @@
 /* scan_cli.c — what `klartext scan` and `klartext scan merge` share (scan_cli.h). */
 #include "cli/scan_cli.h"
+#include "register/analyze.h"
 #include "sign/keys.h"
 #include "sign/subkey.h"
 #include "util/file.h"
@@ -102,6 +103,7 @@ int scan_cli_store(reg *r, struct incident *inc, const scan_rule *rule, const sc
     }
     struct scan_totals t;
     scan_result_totals(res, &t);
+    reg_analyze(r, REG_BULK_SCAN, (int64_t)t.people); /* PostgreSQL's statistics, at once */
     fprintf(stderr,
             "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
             "See them with 'klartext exposure %s' (--format csv|json|text).\n",

@@ -81,13 +81,17 @@ int report_data_not_reached(reg *r, int64_t incident_id, int64_t *n)
         *n = -1;
         return 0;
     }
-    s = db_prepare(
-        reg_db(r),
-        "SELECT count(*) FROM exposure e JOIN scan s ON s.id = e.scan_id WHERE s.incident_id = ?1 AND s.current = 1 "
-        "AND NOT EXISTS (SELECT 1 FROM notice n JOIN outbox o ON o.notice = n.id WHERE n.incident_id = ?1 "
-        "AND n.subject = e.subject AND ((n.kind = 'letter' AND o.state = 'written') OR (n.kind <> 'letter' "
-        "AND o.state IN ('sent', 'written', 'sending') AND NOT EXISTS (SELECT 1 FROM notice_bounce b "
-        "WHERE b.notice = n.id AND b.kind = 'failed'))))");
+    /* the people of the current scan less those a notice reached, as a set difference: each side
+       is read once, whatever the planner believes of the tables' sizes. As a NOT EXISTS per person,
+       PostgreSQL without statistics of freshly written tables (analyze.h) planned it as a loop over
+       all notices for each person: 4 min 40 s for 100,000 people instead of 0.4 s. A subject is
+       one row per scan, so the count of the difference is the count of people. */
+    s = db_prepare(reg_db(r),
+                   "SELECT count(*) FROM (SELECT e.subject FROM exposure e JOIN scan s ON s.id = e.scan_id "
+                   "WHERE s.incident_id = ?1 AND s.current = 1 EXCEPT SELECT n.subject FROM notice n "
+                   "JOIN outbox o ON o.notice = n.id WHERE n.incident_id = ?1 AND ((n.kind = 'letter' "
+                   "AND o.state = 'written') OR (n.kind <> 'letter' AND o.state IN ('sent', 'written', 'sending') "
+                   "AND NOT EXISTS (SELECT 1 FROM notice_bounce b WHERE b.notice = n.id AND b.kind = 'failed')))) x");
     if (!s || db_bind_int(s, 1, incident_id) || db_step(s) != DB_ROW) return reg_dberr(r);
     *n = db_col_int(s, 0);
     db_reset(s);
