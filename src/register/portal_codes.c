@@ -1,16 +1,16 @@
 /* portal_codes.c — the notices' code lookup hashes in id order, the log's leaf hashes in index
- * order (portal_codes.h). */
+ * order, the rest of the portal's whole answer in one statement (portal_codes.h). */
 #include "register/portal_codes.h"
 #include "register/reg_int.h"
+#include "util/semilist.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int portal_codes_after(reg *r, int64_t after, portal_codes_fn fn, void *ctx, int64_t *last)
+/* the rows of S (its parameters: the id to start after, the page size) to FN, page after page */
+static int codes_walk(reg *r, db_stmt *s, int64_t after, portal_codes_fn fn, void *ctx, int64_t *last)
 {
     *last = after;
-    /* substr of a blob/bytea is the same text in SQLite and PostgreSQL: 8 bytes a row, not 32 */
-    db_stmt *s = db_prepare(reg_db(r),
-                            "SELECT id, substr(code_hash, 1, 8) FROM notice WHERE id > ? ORDER BY id LIMIT ?");
-    if (!s) return reg_dberr(r);
     for (;;) {
         int64_t rows = 0;
         if (db_bind_int(s, 1, *last) || db_bind_int(s, 2, PORTAL_CODES_PAGE)) return reg_dberr(r);
@@ -21,7 +21,8 @@ int portal_codes_after(reg *r, int64_t after, portal_codes_fn fn, void *ctx, int
             uint8_t prefix[PORTAL_CODES_PREFIX] = {0};
             if (h) memcpy(prefix, h, n < sizeof prefix ? n : sizeof prefix);
             int64_t id = db_col_int(s, 0);
-            int rc = fn(ctx, id, prefix);
+            const char *rcpt = db_col_text(s, 2);
+            int rc = fn(ctx, id, prefix, rcpt ? rcpt : "", db_col_int(s, 3) != 0);
             if (rc) {
                 db_reset(s);
                 return rc;
@@ -33,6 +34,104 @@ int portal_codes_after(reg *r, int64_t after, portal_codes_fn fn, void *ctx, int
         if (st == DB_ERR) return reg_dberr(r);
         if (rows < PORTAL_CODES_PAGE) return 0;
     }
+}
+
+/* substr of a blob/bytea is the same text in SQLite and PostgreSQL: 8 bytes a row, not 32 */
+#define CODES_SQL \
+    "SELECT id, substr(code_hash, 1, 8), rcpt, CASE WHEN message_codec = 'purged' THEN 1 ELSE 0 END FROM notice "
+
+int portal_codes_after(reg *r, int64_t after, portal_codes_fn fn, void *ctx, int64_t *last)
+{
+    db_stmt *s = db_prepare(reg_db(r), CODES_SQL "WHERE id > ? ORDER BY id LIMIT ?");
+    if (!s) return reg_dberr(r);
+    return codes_walk(r, s, after, fn, ctx, last);
+}
+
+int portal_purge_mark(reg *r, int64_t *mark)
+{
+    *mark = 0;
+    db_stmt *s = db_prepare(reg_db(r), "SELECT coalesce(max(id), 0) FROM purge");
+    if (!s) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) *mark = db_col_int(s, 0);
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int portal_purged(reg *r, portal_codes_fn fn, void *ctx)
+{
+    db_stmt *s = db_prepare(reg_db(r), CODES_SQL "WHERE message_codec = 'purged' AND id > ? ORDER BY id LIMIT ?");
+    if (!s) return reg_dberr(r);
+    int64_t last = 0;
+    return codes_walk(r, s, 0, fn, ctx, &last);
+}
+
+int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d)
+{
+    memset(d, 0, sizeof *d);
+    /* the exposure and the directory's row by their keys; the log entry as tlog_find finds it
+       (the newest of kind 'notice' with the notice's id as ref), by the index (kind, ref); the
+       person's notices that outbox_person_notices would list, counted (index notice_subject) */
+    db_stmt *s = db_prepare(
+        reg_db(r),
+        "SELECT e.subject, e.first_seen, e.last_seen, e.views, e.viewers, e.signed_in_viewers, "
+        "e.anonymous_viewers, e.pages, e.fields, s.timezone, "
+        "(SELECT l.idx FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id "
+        "ORDER BY l.idx DESC LIMIT 1), "
+        "(SELECT l.salt FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id "
+        "ORDER BY l.idx DESC LIMIT 1), "
+        "(SELECT count(*) FROM notice p LEFT JOIN outbox po ON po.notice = p.id WHERE p.incident_id = "
+        "n.incident_id AND p.subject = n.subject AND coalesce(po.state, '') <> 'superseded'), "
+        "CASE WHEN o.state = 'superseded' THEN 1 ELSE 0 END "
+        "FROM notice n LEFT JOIN outbox o ON o.notice = n.id LEFT JOIN exposure e ON e.scan_id = n.scan_id AND e.subject = n.subject "
+        "LEFT JOIN subject s ON s.import_id = n.import_id AND s.subject = n.subject WHERE n.id = ?");
+    if (!s || db_bind_int(s, 1, notice_row)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) {
+        if (!db_col_is_null(s, 0)) {
+            const char *subject = db_col_text(s, 0), *fields = db_col_text(s, 8);
+            subject = subject ? subject : "";
+            fields = fields ? fields : "";
+            size_t ls = strlen(subject) + 1, lf = strlen(fields) + 1;
+            char *tail;
+            const char *pages = db_col_text(s, 7);
+            semilist_split_extra(pages ? pages : "", &d->ex.pages, &d->ex.npages, ls + lf, &tail);
+            d->ex.subject = memcpy(tail, subject, ls);
+            d->ex.fields = memcpy(tail + ls, fields, lf);
+            d->ex.first_seen = db_col_int(s, 1);
+            d->ex.last_seen = db_col_int(s, 2);
+            d->ex.views = db_col_int(s, 3);
+            d->ex.viewers = db_col_int(s, 4);
+            d->ex.signed_in_viewers = db_col_int(s, 5);
+            d->ex.anonymous_viewers = db_col_int(s, 6);
+            d->have_exposure = 1;
+        }
+        if (!db_col_is_null(s, 9)) {
+            const char *z = db_col_text(s, 9);
+            snprintf(d->zone, sizeof d->zone, "%s", z ? z : "");
+            d->have_zone = 1;
+        }
+        if (!db_col_is_null(s, 10)) {
+            d->have_log = 1;
+            d->log_idx = db_col_int(s, 10);
+            size_t n = 0;
+            const void *salt = db_col_blob(s, 11, &n);
+            if (salt && n == TLOG_SALT_LEN) {
+                memcpy(d->salt, salt, TLOG_SALT_LEN);
+                d->have_salt = 1;
+            }
+        }
+        d->person_notices = db_col_int(s, 12);
+        d->superseded = db_col_int(s, 13) != 0;
+    }
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+void portal_detail_release(struct portal_detail *d)
+{
+    free(d->ex.pages);
+    memset(d, 0, sizeof *d);
 }
 
 /* the entries FROM <= idx < TO, checked to be all there */

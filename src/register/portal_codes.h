@@ -1,9 +1,11 @@
 /* portal_codes.h — what the portal keeps in memory, read from the register in order: the keyed
- * lookup hashes of the notices' codes (its set of known codes, src/serve/codeset.c) and the
- * transparency log's leaf hashes (its Merkle tree cache, src/serve/proofcache.c); docs/serve.md
- * "The code cache".
+ * lookup hashes of the notices' codes with their addresses and purge state (its set of known
+ * codes, src/serve/codeset.c) and the transparency log's leaf hashes (its Merkle tree cache,
+ * src/serve/proofcache.c); docs/serve.md "The code cache". And the part of the portal's whole
+ * answer that is not the notice's row, in one statement (portal_notice_detail).
  *
- * Notices are append-only and their code_hash never changes (schema step 5's triggers), and
+ * Notices are append-only and their code_hash never changes (schema step 5's triggers; a purge
+ * deletes their address and texts in place and records itself in the table purge), and
  * every writer holds the register's one write lock (PostgreSQL: an advisory lock taken at
  * BEGIN; SQLite: one writer), so a notice's id is handed out in commit order: a reader that has
  * seen every notice up to id N and asks again for the rows after N misses none.
@@ -14,17 +16,50 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "register/register.h"
+#include "register/scans.h"
+#include "register/tlog_store.h"
 
 #define PORTAL_CODES_PREFIX 8 /* bytes of each lookup hash handed out */
 #define PORTAL_CODES_PAGE 65536 /* rows per query: memory stays bounded at any register size */
 
-/* FN is called with each notice's id and the first PORTAL_CODES_PREFIX bytes of its code's
- * lookup hash; a non-zero return stops the walk (and is returned) */
-typedef int (*portal_codes_fn)(void *ctx, int64_t id, const uint8_t prefix[PORTAL_CODES_PREFIX]);
+/* FN is called with each notice's id, the first PORTAL_CODES_PREFIX bytes of its code's lookup
+ * hash, its address as stored (never NULL: "" when it has none, e.g. after a purge) and whether
+ * it was purged; a non-zero return stops the walk (and is returned) */
+typedef int (*portal_codes_fn)(void *ctx, int64_t id, const uint8_t prefix[PORTAL_CODES_PREFIX], const char *rcpt,
+                               int purged);
 /* Every notice with an id above AFTER, in id order, in queries of PORTAL_CODES_PAGE rows
  * (autocommit reads: a page sees what was committed when it ran). Returns 0 (or FN's value)
  * with *last the highest id passed to FN (AFTER when none), or 1 (register error). */
 int portal_codes_after(reg *r, int64_t after, portal_codes_fn fn, void *ctx, int64_t *last);
+/* A purge of notices changes them in place (their address deleted) and records itself in the
+ * table purge: *mark is the highest id of that table (0: no purge yet), which only grows. */
+int portal_purge_mark(reg *r, int64_t *mark);
+/* FN for every purged notice (rcpt "", purged 1), in id order; returns as portal_codes_after */
+int portal_purged(reg *r, portal_codes_fn fn, void *ctx);
+
+/* What the whole answer of the portal needs besides the notice's row (src/serve/lookup.c), in
+ * one statement, so in one round trip on PostgreSQL: the person's exposure as the notice's scan
+ * recorded it (scans.h's row), the time zone of the subject directory the notice was written
+ * from, the notice's own entry in the transparency log (kind 'notice', its id as ref) with the
+ * commitment's salt, and how many notices the person has of the incident. */
+struct portal_detail {
+    int have_exposure; /* ex is the row of (notice's scan, notice's subject) */
+    struct exposure_row ex; /* its pages, subject and fields owned: portal_detail_release */
+    int have_zone;
+    char zone[64];
+    int have_log; /* the notice's own entry (not a batch's "FIRST..LAST" of older registers) */
+    int64_t log_idx;
+    int have_salt; /* the entry is a commitment with its salt */
+    uint8_t salt[TLOG_SALT_LEN];
+    /* how many notices outbox_person_notices lists for the notice's incident and subject (those
+       not superseded), and whether this notice is superseded: 1 and 0 say the list is this one */
+    int64_t person_notices;
+    int superseded;
+};
+/* the detail of the notice with row id NOTICE_ROW: 0 (all have_ 0 when there is no such
+   notice), or 1 (register error) */
+int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d);
+void portal_detail_release(struct portal_detail *d);
 
 /* FN is called with each log entry's index and leaf hash (32 bytes); non-zero stops the walk */
 typedef int (*portal_leaves_fn)(void *ctx, int64_t idx, const uint8_t leaf[32]);

@@ -4,6 +4,7 @@
 #include "serve/serve_int.h"
 #include "register/bounces.h"
 #include "register/outbox.h"
+#include "register/portal_codes.h"
 #include "register/report_data.h"
 #include "register/subjects.h"
 #include "register/scans.h"
@@ -42,19 +43,6 @@ static void hit_fill(const struct notice_info *ni, struct notice_hit *h)
     copy(h->text_sha256, sizeof h->text_sha256, ni->text_sha256); /* the log commitment's line */
 }
 
-static void addr_hash(const char *addr, unsigned char out[32])
-{
-    char norm[HTTP_FIELD_MAX];
-    long n = http_email_norm(addr, norm, sizeof norm);
-    if (n < 0) {
-        memset(norm, 0, sizeof norm);
-        n = (long)sizeof norm - 1;
-        norm[0] = '\n';
-    }
-    crypto_generichash(out, 32, (const unsigned char *)norm, (size_t)n, srv_g.keys->addr_key,
-                       sizeof srv_g.keys->addr_key);
-}
-
 int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v)
 {
     unsigned char ch[CODE_HASH_BYTES], given[32], stored[32];
@@ -67,10 +55,12 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
         memcpy(canon, "0000000000000000", CODE_CANON_SIZE); /* same work below */
     }
     if (code_lookup_hash(srv_g.keys->code_key, canon, ch)) return 1;
+    codeset_addr_hash(v->with_email ? email : "", given);
     struct notice_info ni;
     int found = 0, rc;
-    /* a code the set of known codes does not hold is no notice's: no query (codeset.c) */
-    if (codeset_maybe(r, ch) && (rc = outbox_find_code(r, ch, &ni, &found))) return rc;
+    /* a code the set of known codes does not hold is no notice's, and one it holds with another
+       address (not purged) gets the same answer: no query (codeset.c) */
+    if (codeset_maybe(r, ch, v->with_email ? given : NULL) && (rc = outbox_find_code(r, ch, &ni, &found))) return rc;
     char rcpt[HTTP_FIELD_MAX] = "nobody@invalid.invalid";
     int row = found && !v->bad_code;
     if (row) {
@@ -78,9 +68,9 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
         copy(rcpt, sizeof rcpt, ni.rcpt);
     }
     if (found) notice_info_release(&ni);
-    /* one address hash of each side, compared in constant time, known code or not */
-    addr_hash(v->with_email ? email : "", given);
-    addr_hash(rcpt, stored);
+    /* the address given (hashed above) and one hash of the other side, compared in constant
+       time, known code or not */
+    codeset_addr_hash(rcpt, stored);
     int same = sodium_memcmp(given, stored, sizeof given) == 0;
     v->known = row;
     /* a purged notice keeps no address to compare: its code alone answers (date sent, details deleted) */
@@ -183,47 +173,34 @@ static void title_uncached(reg *r, const char *ref, const char *lang, char *out,
     statements_free(st, n);
 }
 
-/* the person's exposure as the scan recorded it, and the zone the notice was written in */
-static int exposure_rows(reg *r, const struct notice_hit *h, struct person_exposure *e)
+/* the person's exposure as the scan recorded it, and the zone the notice was written in (D) */
+static void exposure_rows(const struct portal_detail *d, struct person_exposure *e)
 {
-    struct exposure_row *rows = NULL;
-    size_t n = 0;
-    int found = 0, rc = scans_exposures(r, h->scan_id, h->subject, &rows, &n);
-    if (rc) return rc;
-    if (n) {
+    if (d->have_exposure) {
         e->found = 1;
-        copy(e->fields, sizeof e->fields, rows[0].fields);
-        e->pages = rows[0].pages; /* taken over */
-        e->npages = rows[0].npages;
-        rows[0].pages = NULL;
-        e->first_seen = rows[0].first_seen;
-        e->last_seen = rows[0].last_seen;
-        e->views = rows[0].views;
-        e->viewers = rows[0].viewers;
-        e->signed_in = rows[0].signed_in_viewers;
-        e->anonymous = rows[0].anonymous_viewers;
+        copy(e->fields, sizeof e->fields, d->ex.fields);
+        e->pages = d->ex.pages; /* taken over: the caller no longer releases D */
+        e->npages = d->ex.npages;
+        e->first_seen = d->ex.first_seen;
+        e->last_seen = d->ex.last_seen;
+        e->views = d->ex.views;
+        e->viewers = d->ex.viewers;
+        e->signed_in = d->ex.signed_in_viewers;
+        e->anonymous = d->ex.anonymous_viewers;
     }
-    exposure_rows_free(rows, n);
-    copy(e->timezone, sizeof e->timezone, "UTC");
-    char zone[sizeof e->timezone];
-    if ((rc = outbox_person_zone(r, h->import_id, h->subject, zone, sizeof zone, &found))) return rc;
-    if (found) copy(e->timezone, sizeof e->timezone, zone);
-    return 0;
+    copy(e->timezone, sizeof e->timezone, d->have_zone ? d->zone : "UTC");
 }
 
 /* a per-notice commitment at log index IDX: what the person needs to recompute it */
-static void commitment(reg *r, const struct notice_hit *h, int64_t idx, struct person_exposure *e)
+static void commitment(const struct notice_hit *h, const uint8_t salt[TLOG_SALT_LEN], struct person_exposure *e)
 {
-    uint8_t salt[TLOG_SALT_LEN];
-    if (tlog_commitment_salt(r, idx, salt) == 0) {
-        static const char hx[] = "0123456789abcdef";
-        for (int i = 0; i < TLOG_SALT_LEN && 2 * i + 1 < (int)sizeof e->salt_hex; i++) {
-            e->salt_hex[2 * i] = hx[salt[i] >> 4];
-            e->salt_hex[2 * i + 1] = hx[salt[i] & 15];
-        }
-        e->salt_hex[2 * TLOG_SALT_LEN < (int)sizeof e->salt_hex ? 2 * TLOG_SALT_LEN : (int)sizeof e->salt_hex - 1] = 0;
-        snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, h->text_sha256);
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < TLOG_SALT_LEN && 2 * i + 1 < (int)sizeof e->salt_hex; i++) {
+        e->salt_hex[2 * i] = hx[salt[i] >> 4];
+        e->salt_hex[2 * i + 1] = hx[salt[i] & 15];
     }
+    e->salt_hex[2 * TLOG_SALT_LEN < (int)sizeof e->salt_hex ? 2 * TLOG_SALT_LEN : (int)sizeof e->salt_hex - 1] = 0;
+    snprintf(e->committed, sizeof e->committed, "%s %s\n", h->notice_id, h->text_sha256);
 }
 
 /* the inclusion proof of log entry IDX, against the latest signed checkpoint when it covers it */
@@ -272,15 +249,33 @@ static int person_notices(reg *r, const struct notice_hit *h, struct person_expo
     return 0;
 }
 
+/* the whole answer: the notice's exposure, zone, log entry and salt in one statement
+   (portal_notice_detail), the person's notices in another when there is more than this one; the
+   proof from memory */
 int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e)
 {
     memset(e, 0, sizeof *e);
     e->log_index = -1;
-    int64_t idx = 0;
-    int own = 0, found = 0, rc;
-    if ((rc = exposure_rows(r, h, e)) || (rc = person_notices(r, h, e))) return rc;
-    if ((rc = outbox_log_entry(r, h->notice_id, &idx, &own, &found))) return rc;
-    if (found && own) commitment(r, h, idx, e);
+    struct portal_detail d;
+    int rc = portal_notice_detail(r, h->row, &d);
+    if (rc) return rc;
+    exposure_rows(&d, e);
+    d.ex.pages = NULL; /* e owns them now */
+    if (d.person_notices == 1 && !d.superseded) { /* the list is this notice: no query */
+        e->notices = xcalloc(2, sizeof *e->notices);
+        e->notices[0] = *h;
+        e->notices[0].title[0] = 0; /* as person_notices fills it */
+        e->nnotices = 1;
+    } else if ((rc = person_notices(r, h, e))) {
+        return rc;
+    }
+    int64_t idx = d.log_idx;
+    int found = d.have_log;
+    if (d.have_log && d.have_salt) commitment(h, d.salt, e);
+    portal_detail_release(&d);
+    /* not its own entry: an older register's batch entry "FIRST..LAST" (no commitment of its own) */
+    int own = 0;
+    if (!found && (rc = outbox_log_entry(r, h->notice_id, &idx, &own, &found))) return rc;
     return found ? inclusion(r, idx, e) : 0;
 }
 

@@ -34,11 +34,16 @@ reg *srv_reg(void);
 reg *srv_reg_write(const char *actor, const char *command);
 
 /* ---- the set of known codes (codeset.c, docs/serve.md "The code cache") ---- */
-/* Is the code whose lookup hash starts with HASH (8 bytes) perhaps a notice's? 1 (perhaps: look
- * it up), 0 (no notice has it, as of R's view of the register at this call), or -1 (the set
- * could not be brought up to date: look it up). Brings the set up to date first when another
- * connection has committed since this thread last did (reg_data_version). */
-int codeset_maybe(reg *r, const unsigned char *hash);
+/* Is the code whose lookup hash starts with HASH (8 bytes) perhaps a notice's — with the address
+ * whose keyed hash (codeset_addr_hash) starts with ADDR, when ADDR is not NULL? 1 (perhaps: look
+ * it up), 0 (no notice has it, or the notice that has it went to another address and was not
+ * purged — as of R's view of the register at this call), or -1 (the set could not be brought up
+ * to date: look it up). Brings the set up to date first when another connection has committed
+ * since this thread last did (reg_data_version). */
+int codeset_maybe(reg *r, const unsigned char *hash, const unsigned char *addr);
+/* the keyed hash (portal-address key) of ADDR normalised as http_email_norm; an address that
+   does not normalise ("" included) gets the hash of a text no address normalises to */
+void codeset_addr_hash(const char *addr, unsigned char out[32]);
 /* notices in the set, and the bytes of its table */
 void codeset_stats(size_t *notices, size_t *bytes);
 /* free the set (serve_run's shutdown); the next codeset_maybe of every thread starts over */
@@ -46,9 +51,9 @@ void codeset_release(void);
 
 /* ---- inclusion proofs from a cache of the log's subtree roots (proofcache.c) ---- */
 struct tlog_proof;
-/* As tlog_prove_inclusion (register/tlog_store.h), the same proof and root, reading the leaves
- * of at most two 32-entry blocks (SIZE must not exceed the log's size). Returns 0, 1 (register
- * error) or 2 (INDEX not below SIZE). */
+/* As tlog_prove_inclusion (register/tlog_store.h), the same proof and root, from the leaf hashes
+ * kept in memory (read from the register only when the log has grown; SIZE must not exceed the
+ * log's size). Returns 0, 1 (register error) or 2 (INDEX not below SIZE). */
 int proofcache_inclusion(reg *r, int64_t index, int64_t size, struct tlog_proof *p);
 void proofcache_release(void); /* serve_run's shutdown */
 
@@ -73,11 +78,11 @@ struct verify_res {
     int matched; /* known, and (with_email) the address is the one it went to */
     struct notice_hit h; /* when matched */
 };
-/* Look up CODE (and EMAIL, may be "" or NULL). A code the set of known codes does not hold
- * (codeset_maybe: no notice has it; malformed codes are hashed as "0000…" and take the same way)
- * is answered without a query; any other does one indexed lookup. Then, known code or not, one
- * keyed address hash of each side and a constant-time comparison. Returns 0 or 1 (register
- * error). */
+/* Look up CODE (and EMAIL, may be "" or NULL). A code the set of known codes does not hold,
+ * and a known one with an address it did not go to (codeset_maybe; malformed codes are hashed as
+ * "0000…" and take the same way), is answered without a query; any other does one indexed lookup.
+ * In every case: one keyed hash of the address given, one of the address compared with (the
+ * notice's, else a stand-in) and a constant-time comparison. Returns 0 or 1 (register error). */
 int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v);
 /* Notices sent to ADDRESS (normalised as http_email_norm), newest first, at most MAX. */
 int lookup_by_email(reg *r, const char *address, struct notice_hit *out, size_t max, size_t *n);

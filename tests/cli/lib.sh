@@ -64,6 +64,24 @@ grep_q()  { grep -q -- "$@" || { echo "expected to find '$1' in ${2:-stdin}:"; c
 not_grep_q() { if grep -q -- "$@"; then echo "did not expect '$1' in ${2:-stdin}"; return 1; fi; }
 # a line a server writes when a request is done, which may be after the client has its answer:
 # wait for it (5 s at most), then as grep_q
+# start_server LOG [OPTION...]: `klartext serve` on a free port of 127.0.0.1 (its standard error
+# in LOG) with the options; once it answers, PID and URL are set and PID is added to PIDS. When it
+# does not come up (10 s, or it exits): LOG shown, 1. stop_server: SIGTERM to PID, its exit code.
+PID='' PIDS=()
+start_server() {
+    "$KLARTEXT" serve --listen 127.0.0.1:0 "${@:2}" 2>"$1" &
+    PID=$!
+    PIDS+=("$PID")
+    local _
+    for _ in $(seq 100); do
+        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
+        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$1"; return 1
+}
+stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID"; }
 wait_grep() {
     for _ in $(seq 50); do grep -q -- "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
     grep_q "$1" "$2"

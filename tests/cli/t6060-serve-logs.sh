@@ -10,19 +10,9 @@ command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0
 LOGROTATE=$(command -v logrotate || echo /usr/sbin/logrotate)
 klartext init >/dev/null 2>&1
 
-start() {  # start STDERR-FILE OPTIONS...: PID, URL
-    "$KLARTEXT" serve --listen 127.0.0.1:0 "${@:2}" 2>>"$1" &
-    PID=$!
-    for _ in $(seq 100); do
-        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
-        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
-        sleep 0.1
-    done
-    cat "$1"; return 1
-}
 trap 'kill -TERM $PID 2>/dev/null' EXIT
 
-mkdir logs && start server.log --access-log "$TRASH/logs/access.log"
+mkdir logs && start_server server.log --access-log "$TRASH/logs/access.log"
 test_expect_success 'logrotate (the shipped snippet) rotates; after SIGHUP the new file gets the lines, the old one stops' '
     [ -x "$LOGROTATE" ] || { echo "logrotate is not installed (./run deps test)"; exit 1; }
     curl -s -o /dev/null "$URL/before" && wait_grep "\"GET /before\"" logs/access.log &&
@@ -46,13 +36,13 @@ test_expect_success 'stopped cleanly after the reopens' 'test $src -eq 0'
 
 test_expect_success 'standard error in the journal (JOURNAL_STREAM is its device:inode): no time stamp of our own' '
     : >j.err && export JOURNAL_STREAM=$(stat -c "%d:%i" j.err) &&
-    start j.err --access-log - && curl -s -o /dev/null "$URL/journal" && kill -TERM $PID && wait $PID &&
+    start_server j.err --access-log - && curl -s -o /dev/null "$URL/journal" && kill -TERM $PID && wait $PID &&
     grep_q "^127.0.0.1 \"GET /journal\" 404 " j.err
 '
 test_expect_success 'JOURNAL_STREAM naming another stream (stderr redirected elsewhere): the time stamp stays' '
-    : >o.err && export JOURNAL_STREAM=1:1 && start o.err --access-log - && curl -s -o /dev/null "$URL/other" &&
+    : >o.err && export JOURNAL_STREAM=1:1 && start_server o.err --access-log - && curl -s -o /dev/null "$URL/other" &&
     kill -TERM $PID && wait $PID && grep_q "^2[0-9-]*T[0-9:]*Z 127.0.0.1 \"GET /other\" 404 " o.err &&
-    unset JOURNAL_STREAM && : >n.err && start n.err && curl -s -o /dev/null "$URL/none" && kill -TERM $PID && wait $PID &&
+    unset JOURNAL_STREAM && : >n.err && start_server n.err && curl -s -o /dev/null "$URL/none" && kill -TERM $PID && wait $PID &&
     grep_q "^2[0-9-]*T[0-9:]*Z 127.0.0.1 \"GET /none\" 404 " n.err
 '
 SA=$(command -v systemd-socket-activate || true)

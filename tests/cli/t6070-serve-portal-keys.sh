@@ -19,19 +19,6 @@ RCPT=$(sed -n 's/^To: *//p' "$eml" | head -1 | tr -d '\r' | sed 's/.*<\(.*\)>.*/
 klartext agent add alice >token 2>/dev/null
 TOKEN=$(cat token)
 if test_on_pg; then DB=$KLARTEXT_DB; else DB=$TRASH/demo/klartext.db; fi   # the register, from anywhere
-PID=''
-start_server() {  # start_server LOGFILE OPTIONS... — sets PID, URL
-    "$KLARTEXT" serve --listen 127.0.0.1:0 "${@:2}" 2>"$1" &
-    PID=$!
-    for _ in $(seq 100); do
-        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
-        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$1"; return 1
-}
-stop_server() { kill -TERM "$PID" 2>/dev/null; wait "$PID"; }
 trap 'if [ -n "$PID" ]; then kill -TERM $PID 2>/dev/null; fi' EXIT
 # what a portal answers: the same requests to URL, each answer in DIR/N
 ask() {  # ask DIR

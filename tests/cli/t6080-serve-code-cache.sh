@@ -16,18 +16,7 @@ fixture_register 1200 >/dev/null 2>&1 || { echo "not ok 1 - the register"; echo 
 klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null 2>&1
 UNKNOWN=7777-7777-7777-7777
 
-PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done' EXIT
-start_server() {  # start_server LOG [OPTION...]: a portal (URL), its pid last in PIDS
-    "$KLARTEXT" serve --listen 127.0.0.1:0 --rate-limit 100000000/min --access-log off "${@:2}" 2>"$1" &
-    PIDS+=($!)
-    for _ in $(seq 100); do
-        URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
-        [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && return 0
-        sleep 0.1
-    done
-    cat "$1"; return 1
-}
 api() {  # api URL CODE [EMAIL]: the JSON answer of POST /api/v1/verify
     if [ -n "${3:-}" ]; then curl -s -X POST -d "{\"code\":\"$2\",\"email\":\"$3\"}" "$1/api/v1/verify"
     else curl -s -X POST -d "{\"code\":\"$2\"}" "$1/api/v1/verify"; fi
@@ -39,7 +28,7 @@ many() {  # many URL CODE N: 0 when all N answers are {"genuine": false}
 
 # the portal that follows the changes has one worker thread: its set was surely loaded before
 # (the threads share the set, so a second thread's first request would load it afresh)
-start_server s1.log --threads 1
+start_server s1.log --rate-limit 100000000/min --access-log off --threads 1
 U1=$URL
 test_expect_success 'before any notice: unknown codes are not confirmed (the set is loaded, empty)' '
     many "$U1" "$UNKNOWN" 8
@@ -75,7 +64,7 @@ ask() {  # ask URL DIR
     curl -s -X POST -d "code=$UNKNOWN" -d email=someone%40example.org -d lang=en "$1/verify" >"$2/unknown.html"
     curl -s -X POST -d "code=not-a-code" -d lang=en "$1/verify" >"$2/bad.html"
 }
-start_server s2.log
+start_server s2.log --rate-limit 100000000/min --access-log off
 U2=$URL
 test_expect_success 'the portal that followed the changes answers byte for byte as a portal started afresh' '
     ask "$U1" a1 && ask "$U2" a2 && diff -r a1 a2 &&
