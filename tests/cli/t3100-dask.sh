@@ -107,6 +107,40 @@ test_expect_code 1 'a worker whose klartext has another version, or none, is ref
     { kd --klartext /nonexistent/klartext --csv x.csv a.log 2>err; [ $? = 1 ]; } && grep_q "cannot run" err &&
     return $rc
 '
+# the checks the scan tasks make on their worker, run here (outside a worker: the host's name
+# stands for the worker's address): a shared input smaller on the worker than the client saw
+# it is refused (exit 2, named); the worker's klartext version is asked once per program file
+# and asked again when the file changes
+test_expect_success 'a scan task refuses an input shorter than the client saw; the version check follows the program file' '
+    printf "#!/bin/sh\necho klartext 0.0.1\n" >v1 && chmod +x v1 && head -c 32 /dev/urandom >vk &&
+    PATH=$TRASH/bin:$PATH /usr/bin/python3 - "$DASK" "$TRASH" >tasks.out 2>&1 <<PY
+import importlib.machinery, importlib.util, os, sys, time
+loader = importlib.machinery.SourceFileLoader("kd", sys.argv[1])
+kd = importlib.util.module_from_spec(importlib.util.spec_from_loader("kd", loader))
+loader.exec_module(kd)
+d = sys.argv[2]
+mine = kd.w_version("klartext")
+rule, key = open(d + "/rule.conf", "rb").read(), open(d + "/vk", "rb").read()
+size = os.path.getsize(d + "/a.log")
+part = kd.w_scan("klartext", mine, rule, key, "a.log", "a.log", d, 0, None, size, ["--threads", "1"])
+print("whole file: partial of", len(part), "bytes")
+try:
+    kd.w_scan("klartext", mine, rule, key, "a.log", "a.log", d, 0, (0, size + 1), size + 1, [])
+except RuntimeError as e:
+    print("refused:", str(e).replace("\n", " | "))
+kd.w_check(d + "/v1", "klartext 0.0.1")
+with open(d + "/v1", "w") as f:
+    f.write("#!/bin/sh\necho klartext 0.0.2\n")
+os.utime(d + "/v1", ns=(0, time.time_ns() + 10**9))
+try:
+    kd.w_check(d + "/v1", "klartext 0.0.1")
+except RuntimeError as e:
+    print("refused:", str(e).replace("\n", " | "))
+PY
+    grep_q "^whole file: partial of [0-9]* bytes" tasks.out &&
+    grep_q "^refused: 2 | input .a.log.: [0-9]* bytes on worker .* but [0-9]* bytes on the client: a shared INPUT must be the same file everywhere" tasks.out &&
+    grep_q "^refused: 1 | worker .* runs klartext 0.0.2, this client klartext 0.0.1: every worker needs the same klartext version" tasks.out
+'
 test_expect_code 1 'an unreachable scheduler: exit 1 within the timeout' '
     start=$(date +%s);
     PATH=$TRASH/bin:$PATH /usr/bin/python3 "$DASK" --scheduler tcp://127.0.0.1:9 --timeout 3 --rule rule.conf a.log 2>err; rc=$?;
