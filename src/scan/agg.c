@@ -232,10 +232,9 @@ static char *agg_dup(struct agg *a, const char *s, size_t n)
  * each one is a TLB miss too. A table is touched all over soon after it is made, so a huge
  * page holds nothing that would not be touched anyway. */
 #define HUGE_TABLE ((size_t)2 << 20)
-static uint64_t *table_new(const struct agg *a, uint32_t mask)
+/* bytes of zeroed memory at a 2 MiB boundary, huge pages asked for; munmap(p, bytes) frees */
+static void *huge_map(size_t bytes)
 {
-    size_t bytes = ((size_t)mask + 1) * sizeof(uint64_t);
-    if (bytes < HUGE_TABLE || !a->huge) return xcalloc((size_t)mask + 1, sizeof(uint64_t));
     char *m = mmap(NULL, bytes + HUGE_TABLE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
         fputs("klartext: out of memory\n", stderr); /* as xalloc does */
@@ -245,7 +244,24 @@ static uint64_t *table_new(const struct agg *a, uint32_t mask)
     if (t > m) munmap(m, (size_t)(t - m));
     munmap(t + bytes, HUGE_TABLE - (size_t)(t - m));
     madvise(t, bytes, MADV_HUGEPAGE);
-    return (uint64_t *)t;
+    return t;
+}
+
+/* huge pages for a new array of malloc's that is about to be written all over at random (the
+ * whole 2 MiB pages inside it; nothing is touched that the writes would not touch) */
+static void huge_advise(int huge, void *p, size_t bytes)
+{
+    if (!huge || bytes < 2 * HUGE_TABLE) return;
+    uintptr_t lo = ((uintptr_t)p + HUGE_TABLE - 1) & ~(uintptr_t)(HUGE_TABLE - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_TABLE - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+static uint64_t *table_new(const struct agg *a, uint32_t mask)
+{
+    size_t bytes = ((size_t)mask + 1) * sizeof(uint64_t);
+    if (bytes < HUGE_TABLE || !a->huge) return xcalloc((size_t)mask + 1, sizeof(uint64_t));
+    return huge_map(bytes);
 }
 
 static void table_free(const struct agg *a, uint64_t *t, uint32_t mask)
@@ -780,13 +796,18 @@ _Static_assert(sizeof(struct rsubj) >= sizeof(struct asubj), "finish_subjects wi
 /* a->subj[i] moved to a->subj[to[i]] for every i, in place (to is used up) */
 static void permute_subjects(struct agg *a, uint32_t *to)
 {
+    struct asubj *v = a->subj;
     for (uint32_t i = 0; i < a->nsubj; i++)
         while (to[i] != i) {
-            uint32_t j = to[i];
-            struct asubj t = a->subj[j];
-            a->subj[j] = a->subj[i];
-            a->subj[i] = t;
-            to[i] = to[j];
+            /* a cycle is a linked list through to[]: the next record's place is known a step
+             * ahead, so its record and its link are fetched while this one is moved */
+            uint32_t j = to[i], nx = to[j];
+            __builtin_prefetch(&v[nx]);
+            __builtin_prefetch(&to[nx]);
+            struct asubj t = v[j];
+            v[j] = v[i];
+            v[i] = t;
+            to[i] = nx;
             to[j] = j;
         }
 }
@@ -817,7 +838,11 @@ static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
 {
     size_t n = a->nsubj;
     struct skey *keys = sorted_subjects(a);
-    uint32_t *newi = xmalloc((n + 1) * sizeof *newi), *to = xmalloc((n + 1) * sizeof *to);
+    uint32_t *newi = xmalloc((n + 1) * sizeof *newi);
+    huge_advise(a->huge, newi, (n + 1) * sizeof *newi);
+    size_t tob = (n + 1) * sizeof(uint32_t);
+    int tohuge = a->huge && tob >= HUGE_TABLE; /* read at random: see table_new */
+    uint32_t *to = tohuge ? huge_map(tob) : xmalloc(tob);
     uint64_t *pre = xmalloc((n + 1) * sizeof *pre);
     for (size_t k = 0; k < n; k++) {
         newi[keys[k].idx] = (uint32_t)k;
@@ -826,7 +851,8 @@ static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
     free(keys);
     memcpy(to, newi, n * sizeof *to);
     permute_subjects(a, to);
-    free(to);
+    if (tohuge) munmap(to, tob);
+    else free(to);
     gather_pages(r, a);
     struct rsubj *rs = xrealloc(a->subj, (n + 1) * sizeof *rs);
     a->subj = NULL;
@@ -888,8 +914,13 @@ static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
 {
     r->npairs = a->npairs;
     r->pairs = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pairs);
-    if (a->pst) r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
+    huge_advise(a->huge, r->pairs, ((size_t)a->npairs + 1) * sizeof *r->pairs);
+    if (a->pst) {
+        r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
+        huge_advise(a->huge, r->pst, ((size_t)a->npairs + 1) * sizeof *r->pst);
+    }
     uint32_t *start = xcalloc((size_t)r->nsubj + 1, sizeof *start);
+    huge_advise(a->huge, start, ((size_t)r->nsubj + 1) * sizeof *start);
     for (uint32_t k = 0; k < a->npairs; k++) start[newi[a->pairs[k].subj] + 1]++;
     for (size_t k = 0; k < r->nsubj; k++) start[k + 1] += start[k];
     struct behind g[2] = {{0}};
@@ -898,6 +929,10 @@ static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
             give_back(&g[0], a->pairs, k * sizeof *a->pairs);
             give_back(&g[1], a->pst, k * sizeof *a->pst);
         }
+        /* the places of later pairs towards the cache: their counters 16 ahead, their slots
+         * 8 ahead (the pairs come in the order they were seen, their places are at random) */
+        if (k + 16 < a->npairs) __builtin_prefetch(&start[newi[a->pairs[k + 16].subj]]);
+        if (k + 8 < a->npairs) __builtin_prefetch(&r->pairs[start[newi[a->pairs[k + 8].subj]]]);
         uint32_t si = newi[a->pairs[k].subj], o = start[si]++;
         r->pairs[o] = a->pairs[k];
         r->pairs[o].subj = si;
