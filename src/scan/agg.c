@@ -16,27 +16,63 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* ---- huge pages ----
+ * At millions of people the hash tables, the permutation into id order and the strings written
+ * out are read at random, and with 4 KiB pages nearly every such read is a TLB miss as well as
+ * a cache miss (on a virtual machine a TLB miss walks two sets of page tables). Transparent huge
+ * pages are usually in "madvise" mode: the kernel gives 2 MiB pages only where asked, and we ask
+ * only for memory that is written all over anyway, so that no more is touched than with small
+ * pages. KLARTEXT_NO_HUGE_TABLES=1 asks for none (to compare). */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* bytes of zeroed memory at a 2 MiB boundary, huge pages asked for; munmap(p, bytes) frees */
+static void *huge_map(size_t bytes)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    bytes = (bytes + pg - 1) & ~(pg - 1);
+    char *m = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        fputs("klartext: out of memory\n", stderr); /* as xalloc does */
+        exit(1);
+    }
+    char *t = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (t > m) munmap(m, (size_t)(t - m));
+    munmap(t + bytes, HUGE_PAGE - (size_t)(t - m));
+    madvise(t, bytes, MADV_HUGEPAGE);
+    return t;
+}
+
 /* ---- string arena (stable pointers) ---- */
 struct ablk {
     struct ablk *next;
     size_t used, cap;
+    int mapped; /* huge_map'd */
     char data[];
 };
 struct arena {
     struct ablk *head;
+    int huge; /* large blocks on huge pages once the arena is large */
+    unsigned nfull; /* blocks of 1 MiB made */
 };
 
 /* blocks of 64 KiB, doubling to 1 MiB: a small result (a partial of a few people, read by
- * `scan merge` or the fuzzer) does not touch a mebibyte per result */
+ * `scan merge` or the fuzzer) does not touch a mebibyte per result. An aggregate's arena that
+ * has made 16 blocks of 1 MiB goes on in blocks of 8 MiB on huge pages: its strings are read
+ * at random when the people are written out in id order (and with 4 KiB pages each such
+ * read is a TLB miss too). Blocks are filled from the front: a huge page is touched only
+ * when a string is put in it. */
 static char *arena_alloc(struct arena *a, size_t n)
 {
     struct ablk *b = a->head;
     if (!b || b->cap - b->used < n) {
         size_t want = !b ? (64u << 10) : b->cap >= (1u << 20) ? (1u << 20) : b->cap * 2;
-        size_t cap = n > want ? n : want;
-        b = xmalloc(sizeof *b + cap);
+        int big = a->huge && a->nfull >= 16 && n <= (1u << 20);
+        if (!big && want == (1u << 20)) a->nfull++;
+        size_t cap = big ? 4 * HUGE_PAGE - sizeof *b : n > want ? n : want;
+        b = big ? huge_map(sizeof *b + cap) : xmalloc(sizeof *b + cap);
         b->cap = cap;
         b->used = 0;
+        b->mapped = big;
         b->next = a->head;
         a->head = b;
     }
@@ -68,7 +104,8 @@ static void arena_free(struct arena *a)
 {
     for (struct ablk *b = a->head, *n; b; b = n) {
         n = b->next;
-        free(b);
+        if (b->mapped) munmap(b, sizeof *b + b->cap);
+        else free(b);
     }
     a->head = NULL;
 }
@@ -160,7 +197,7 @@ struct pending {
 
 struct agg {
     int keep_viewers;
-    int huge; /* tables of 2 MiB and more on huge pages (KLARTEXT_NO_HUGE_TABLES: not) */
+    int huge; /* tables of 2 MiB and more on huge pages (KLARTEXT_NO_HUGE_PAGES: not) */
     int stats; /* keep a pstat per pair */
     struct agg_mem *mem; /* NULL: not counted */
     unsigned char *key; /* SCAN_KEY_LEN bytes, sodium_malloc'd (guarded, wiped on free) */
@@ -231,28 +268,28 @@ static char *agg_dup(struct agg *a, const char *s, size_t n)
  * kernel is asked for huge pages: every probe is a random access, and with 4 KiB pages nearly
  * each one is a TLB miss too. A table is touched all over soon after it is made, so a huge
  * page holds nothing that would not be touched anyway. */
-#define HUGE_TABLE ((size_t)2 << 20)
+/* huge pages for a new array of malloc's that is about to be written all over at random (the
+ * whole 2 MiB pages inside it; nothing is touched that the writes would not touch) */
+static void huge_advise(int huge, void *p, size_t bytes)
+{
+    if (!huge || bytes < 2 * HUGE_PAGE) return;
+    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 static uint64_t *table_new(const struct agg *a, uint32_t mask)
 {
     size_t bytes = ((size_t)mask + 1) * sizeof(uint64_t);
-    if (bytes < HUGE_TABLE || !a->huge) return xcalloc((size_t)mask + 1, sizeof(uint64_t));
-    char *m = mmap(NULL, bytes + HUGE_TABLE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
-        fputs("klartext: out of memory\n", stderr); /* as xalloc does */
-        exit(1);
-    }
-    char *t = (char *)(((uintptr_t)m + HUGE_TABLE - 1) & ~(uintptr_t)(HUGE_TABLE - 1));
-    if (t > m) munmap(m, (size_t)(t - m));
-    munmap(t + bytes, HUGE_TABLE - (size_t)(t - m));
-    madvise(t, bytes, MADV_HUGEPAGE);
-    return (uint64_t *)t;
+    if (bytes < HUGE_PAGE || !a->huge) return xcalloc((size_t)mask + 1, sizeof(uint64_t));
+    return huge_map(bytes);
 }
 
 static void table_free(const struct agg *a, uint64_t *t, uint32_t mask)
 {
     size_t bytes = ((size_t)mask + 1) * sizeof(uint64_t);
     if (!t) return;
-    if (bytes < HUGE_TABLE || !a->huge) free(t);
+    if (bytes < HUGE_PAGE || !a->huge) free(t);
     else munmap(t, bytes);
 }
 
@@ -268,7 +305,8 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
     struct agg *a = xcalloc(1, sizeof *a);
     a->keep_viewers = keep_viewers;
     a->stats = !counts_only;
-    a->huge = !getenv("KLARTEXT_NO_HUGE_TABLES");
+    a->huge = !getenv("KLARTEXT_NO_HUGE_PAGES");
+    a->ar.huge = a->huge;
     a->mem = mem;
     if (sodium_init() < 0 || !(a->key = sodium_malloc(SCAN_KEY_LEN))) { /* as xalloc does */
         fputs("klartext: out of memory\n", stderr);
@@ -780,13 +818,18 @@ _Static_assert(sizeof(struct rsubj) >= sizeof(struct asubj), "finish_subjects wi
 /* a->subj[i] moved to a->subj[to[i]] for every i, in place (to is used up) */
 static void permute_subjects(struct agg *a, uint32_t *to)
 {
+    struct asubj *v = a->subj;
     for (uint32_t i = 0; i < a->nsubj; i++)
         while (to[i] != i) {
-            uint32_t j = to[i];
-            struct asubj t = a->subj[j];
-            a->subj[j] = a->subj[i];
-            a->subj[i] = t;
-            to[i] = to[j];
+            /* a cycle is a linked list through to[]: the next record's place is known a step
+             * ahead, so its record and its link are fetched while this one is moved */
+            uint32_t j = to[i], nx = to[j];
+            __builtin_prefetch(&v[nx]);
+            __builtin_prefetch(&to[nx]);
+            struct asubj t = v[j];
+            v[j] = v[i];
+            v[i] = t;
+            to[i] = nx;
             to[j] = j;
         }
 }
@@ -817,7 +860,11 @@ static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
 {
     size_t n = a->nsubj;
     struct skey *keys = sorted_subjects(a);
-    uint32_t *newi = xmalloc((n + 1) * sizeof *newi), *to = xmalloc((n + 1) * sizeof *to);
+    uint32_t *newi = xmalloc((n + 1) * sizeof *newi);
+    huge_advise(a->huge, newi, (n + 1) * sizeof *newi);
+    size_t tob = (n + 1) * sizeof(uint32_t);
+    int tohuge = a->huge && tob >= HUGE_PAGE; /* read at random: see table_new */
+    uint32_t *to = tohuge ? huge_map(tob) : xmalloc(tob);
     uint64_t *pre = xmalloc((n + 1) * sizeof *pre);
     for (size_t k = 0; k < n; k++) {
         newi[keys[k].idx] = (uint32_t)k;
@@ -826,7 +873,8 @@ static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
     free(keys);
     memcpy(to, newi, n * sizeof *to);
     permute_subjects(a, to);
-    free(to);
+    if (tohuge) munmap(to, tob);
+    else free(to);
     gather_pages(r, a);
     struct rsubj *rs = xrealloc(a->subj, (n + 1) * sizeof *rs);
     a->subj = NULL;
@@ -888,8 +936,13 @@ static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
 {
     r->npairs = a->npairs;
     r->pairs = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pairs);
-    if (a->pst) r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
+    huge_advise(a->huge, r->pairs, ((size_t)a->npairs + 1) * sizeof *r->pairs);
+    if (a->pst) {
+        r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
+        huge_advise(a->huge, r->pst, ((size_t)a->npairs + 1) * sizeof *r->pst);
+    }
     uint32_t *start = xcalloc((size_t)r->nsubj + 1, sizeof *start);
+    huge_advise(a->huge, start, ((size_t)r->nsubj + 1) * sizeof *start);
     for (uint32_t k = 0; k < a->npairs; k++) start[newi[a->pairs[k].subj] + 1]++;
     for (size_t k = 0; k < r->nsubj; k++) start[k + 1] += start[k];
     struct behind g[2] = {{0}};
@@ -898,6 +951,10 @@ static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
             give_back(&g[0], a->pairs, k * sizeof *a->pairs);
             give_back(&g[1], a->pst, k * sizeof *a->pst);
         }
+        /* the places of later pairs towards the cache: their counters 16 ahead, their slots
+         * 8 ahead (the pairs come in the order they were seen, their places are at random) */
+        if (k + 16 < a->npairs) __builtin_prefetch(&start[newi[a->pairs[k + 16].subj]]);
+        if (k + 8 < a->npairs) __builtin_prefetch(&r->pairs[start[newi[a->pairs[k + 8].subj]]]);
         uint32_t si = newi[a->pairs[k].subj], o = start[si]++;
         r->pairs[o] = a->pairs[k];
         r->pairs[o].subj = si;
