@@ -2,7 +2,7 @@
 # bench/dask.sh — klartext-dask on a loopback Dask cluster of 2 single-threaded workers against
 # `klartext scan --threads 2` on the same file, and `klartext scan merge` alone.
 #   bench/dask.sh [SIZE] [MERGE_PARTS] [PEOPLE_PER_PART]     defaults: 2G 64 100000
-# Env: BENCH_SEED (1), BENCH_RUNS (3), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
+# Env: BENCH_SEED (1), BENCH_RUNS (3; the two contenders of the scan half alternate run by run), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
 # BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half, BENCH_KLARTEXT (build/klartext) the binary,
 # BENCH_SIZES="1 4 8": the scan half at each of these multiples of SIZE (default "1"): N > 1 is the
 # log N times, as N inputs that are symbolic links to it (so the page cache needs SIZE, not N x
@@ -30,6 +30,37 @@ mkdir -p "$OUT"
 command -v dask-scheduler >/dev/null || { echo "bench: dask-scheduler not found (apt-get install python3-distributed)"; exit 1; }
 cc -O2 -o "$OUT/gen" bench/gen.c
 . bench/lib.sh
+
+# alternate NAME1 NAME2 -- CMD1... -- CMD2...: RUNS rounds of CMD1 then CMD2 (run by run, so that
+# a change of the machine's load hits both alike); as lib.sh's run, plus the best run in BEST[NAME]
+declare -A BEST
+alternate() {
+    local n1=$1 n2=$2 c1=() c2=() i k t m u s name
+    shift 3
+    while [ "$1" != -- ]; do c1+=("$1"); shift; done
+    shift
+    c2=("$@")
+    declare -A T C R
+    for i in $(seq "$RUNS"); do
+        for k in 1 2; do
+            if [ $k = 1 ]; then name=$n1; set -- "${c1[@]}"; else name=$n2; set -- "${c2[@]}"; fi
+            /usr/bin/time -f "%e %M %U %S" -o "$OUT/.time" "$@" >/dev/null 2>"$OUT/.err" ||
+                { echo "bench: $name failed:"; cat "$OUT/.err"; exit 1; }
+            read -r t m u s <"$OUT/.time"
+            T[$name]+="$t " C[$name]+="$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') "
+            [ "$m" -gt "${R[$name]:-0}" ] && R[$name]=$m
+        done
+    done
+    for name in "$n1" "$n2"; do
+        MED[$name]=$(printf '%s\n' ${T[$name]} | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+        BEST[$name]=$(printf '%s\n' ${T[$name]} | sort -n | head -1)
+        CPU[$name]=$(printf '%s\n' ${C[$name]} | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+        RSS[$name]=${R[$name]}
+        m=${R[$name]}
+        printf '%-28s median %6.2f s  (runs: %s)  CPU %6.2f s  peak RSS %6d MB\n' "$name" "${MED[$name]}" \
+            "${T[$name]% }" "${CPU[$name]}" $((m / 1024))
+    done
+}
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
@@ -69,20 +100,22 @@ if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
                 what="$n x $SIZE ($n inputs: links to one file)"
             fi
         fi
-        echo "--- $what: 2 threads on one machine vs 2 single-threaded Dask workers"
-        run "klartext scan --threads 2" "$KT" scan --no-progress --rule bench/profile.rule --csv "$OUT/plain.csv" --threads 2 "${inputs[@]}"
+        echo "--- $what: 2 threads on one machine vs 2 single-threaded Dask workers (alternated run by run)"
+        alternate "klartext scan --threads 2" "klartext-dask (2 workers)" -- \
+            "$KT" scan --no-progress --rule bench/profile.rule --csv "$OUT/plain.csv" --threads 2 "${inputs[@]}" -- \
+            /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule --local-klartext "$KT" \
+            --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "${inputs[@]}"
         [ "$n" = 1 ] && check "klartext scan" "$truth" "$OUT/plain.csv"
-        run "klartext-dask (2 workers)" /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
-            --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "${inputs[@]}"
         if [ "$n" = 1 ]; then check "klartext-dask" "$truth" "$OUT/dask.csv"
         else check "klartext-dask (against the plain scan)" "$OUT/plain.csv" "$OUT/dask.csv"; fi
         echo "  where the time goes (one more run, KLARTEXT_DASK_TIMES=1: seconds since the client started):"
         KLARTEXT_DASK_TIMES=1 /usr/bin/python3 dask/klartext-dask --scheduler "$addr" --rule bench/profile.rule \
             --local-klartext "$KT" --no-progress --csv "$OUT/dask.csv" ${BENCH_CHUNK:+--chunk "$BENCH_CHUNK"} "${inputs[@]}" \
             2>&1 >/dev/null | sed -n -e 's/^klartext-dask: \([0-9.]* s \)/    \1/p' -e 's/^klartext-dask: \(.* tasks\? on\)/    \1/p'
-        awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$((bytes * n))" 'BEGIN {
-            printf "%.1f GB: klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x)\n",
-                   b / 1e9, b / 1e6 / k, b / 1e6 / d, d / k }'
+        awk -v k="${MED["klartext scan --threads 2"]}" -v d="${MED["klartext-dask (2 workers)"]}" -v b="$((bytes * n))" \
+            -v kb="${BEST["klartext scan --threads 2"]}" -v db="${BEST["klartext-dask (2 workers)"]}" 'BEGIN {
+            printf "%.1f GB: klartext scan %.0f MB/s, klartext-dask %.0f MB/s: the cluster takes %.2fx the time (target <= 1.3x); best runs %.2fx\n",
+                   b / 1e9, b / 1e6 / k, b / 1e6 / d, d / k, db / kb }'
     done
 fi
 
