@@ -2,7 +2,8 @@
 # bench/dask.sh — klartext-dask on a loopback Dask cluster of 2 single-threaded workers against
 # `klartext scan --threads 2` on the same file, and `klartext scan merge` alone.
 #   bench/dask.sh [SIZE] [MERGE_PARTS] [PEOPLE_PER_PART]     defaults: 2G 64 100000
-# Env: BENCH_SEED (1), BENCH_RUNS (3; the two contenders of the scan half alternate run by run), BENCH_CHUNK (klartext-dask --chunk, its default if unset),
+# Env: BENCH_SEED (1), BENCH_RUNS (3; the two contenders of the scan half alternate run by run),
+# BENCH_CHUNK (klartext-dask --chunk, its default if unset),
 # BENCH_SKIP_SCAN=1 / BENCH_SKIP_MERGE=1 to run one half, BENCH_KLARTEXT (build/klartext) the binary,
 # BENCH_SIZES="1 4 8": the scan half at each of these multiples of SIZE (default "1"): N > 1 is the
 # log N times, as N inputs that are symbolic links to it (so the page cache needs SIZE, not N x
