@@ -163,12 +163,19 @@ test_expect_success 'no enumeration: unknown code and known code with a wrong ad
 '
 # on both backends: a known code with another address is answered from the portal's memory (its
 # set of known codes keeps each notice's address hash), as an unknown code is — no query for either
-test_expect_success 'no enumeration: similar timing (medians of 50 interleaved requests each within 3x)' '
+# up to three runs, as t8200 does, so that a busy machine does not fail it: a real difference
+# (a query one case makes and the other does not) shows in every run
+test_expect_success 'no enumeration: similar timing (medians of 50 interleaved requests each within 3x, best of 3 runs)' '
     one() { curl -s -o /dev/null -w "%{time_total}\n" -X POST --data-urlencode "code=$1" --data-urlencode "email=someone@example.org" "$URL/verify"; }
     for i in $(seq 10); do one "$UNKNOWN" >/dev/null; one "$CODE" >/dev/null; done
-    for i in $(seq 50); do one "$UNKNOWN" >>ta; one "$CODE" >>tb; done
-    a=$(sort -n ta | sed -n 25p) && b=$(sort -n tb | sed -n 25p) && echo "median unknown $a s, known+wrong address $b s" &&
-    awk -v a="$a" -v b="$b" "BEGIN { r = a > b ? a / b : b / a; exit !(r < 3) }"
+    for run in 1 2 3; do
+        rm -f ta tb
+        for i in $(seq 50); do one "$UNKNOWN" >>ta; one "$CODE" >>tb; done
+        a=$(sort -n ta | sed -n 25p) && b=$(sort -n tb | sed -n 25p) &&
+        echo "run $run: median unknown $a s, known+wrong address $b s" &&
+        awk -v a="$a" -v b="$b" "BEGIN { r = a > b ? a / b : b / a; exit !(r < 3) }" && break
+        test $run -lt 3 || return 1
+    done
 '
 test_expect_success 'the JSON API: incidents, one incident, verify, pubkey' '
     curl -s "$URL/api/v1/incidents" | jq -e ".incidents[0].ref == \"2026-0001\"" >/dev/null &&
