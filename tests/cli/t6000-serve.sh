@@ -34,7 +34,8 @@ test_expect_success 'agent add prints a token once and stores only its hash' '
 '
 test_expect_code 2 'agent add refuses a bad or duplicate name' 'klartext agent add "bad name"; klartext agent add alice'
 
-start_server server.log --rate-limit 1000/min --access-log access.log
+# the rate limit out of the way of the timing check below (up to 3 x 340 requests); server2 tests it
+start_server server.log --rate-limit 100000/min --access-log access.log
 test_expect_success 'serve starts and says where' 'test -n "$URL" && grep_q "serving on http://127.0.0.1:" server.log'
 
 hdr() { curl -s -D - -o /dev/null "$@"; }
@@ -163,12 +164,33 @@ test_expect_success 'no enumeration: unknown code and known code with a wrong ad
 '
 # on both backends: a known code with another address is answered from the portal's memory (its
 # set of known codes keeps each notice's address hash), as an unknown code is — no query for either
-test_expect_success 'no enumeration: similar timing (medians of 50 interleaved requests each within 3x)' '
-    one() { curl -s -o /dev/null -w "%{time_total}\n" -X POST --data-urlencode "code=$1" --data-urlencode "email=someone@example.org" "$URL/verify"; }
-    for i in $(seq 10); do one "$UNKNOWN" >/dev/null; one "$CODE" >/dev/null; done
-    for i in $(seq 50); do one "$UNKNOWN" >>ta; one "$CODE" >>tb; done
-    a=$(sort -n ta | sed -n 25p) && b=$(sort -n tb | sed -n 25p) && echo "median unknown $a s, known+wrong address $b s" &&
-    awk -v a="$a" -v b="$b" "BEGIN { r = a > b ? a / b : b / a; exit !(r < 3) }"
+# both cases alternate request by request, each on its own kept-alive connection (curl's new
+# connection and process per request hid a PostgreSQL round trip: main's portal passed a 3x check
+# of curl medians while its known code made one query more); up to three runs, as t8200 does, so
+# that a busy machine does not fail it: a real difference shows in every run
+cat >timing.py <<'PY'
+import http.client, statistics, sys, urllib.parse
+url = urllib.parse.urlparse(sys.argv[1])
+cases = ["code=%s&email=someone%%40example.org&lang=en" % c for c in sys.argv[2:4]]
+conns = [http.client.HTTPConnection(url.hostname, url.port) for _ in cases]
+times = [[], []]
+import time
+for i in range(170):
+    for k in ((0, 1) if i % 2 == 0 else (1, 0)):
+        t = time.perf_counter()
+        conns[k].request("POST", "/verify", body=cases[k], headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = conns[k].getresponse(); r.read()
+        if r.status != 200: sys.exit("status %d" % r.status)
+        if i >= 20: times[k].append((time.perf_counter() - t) * 1e6)
+print("%.0f %.0f" % (statistics.median(times[0]), statistics.median(times[1])))
+PY
+test_expect_success 'no enumeration: similar timing (medians of 150 alternating kept-alive requests each within 1.5x, best of 3 runs)' '
+    for run in 1 2 3; do
+        python3 timing.py "$URL" "$UNKNOWN" "$CODE" >tm && read -r a b <tm &&
+        echo "run $run: median unknown $a us, known code + another address $b us" &&
+        awk -v a="$a" -v b="$b" "BEGIN { r = a > b ? a / b : b / a; exit !(r < 1.5) }" && break
+        test $run -lt 3 || return 1
+    done
 '
 test_expect_success 'the JSON API: incidents, one incident, verify, pubkey' '
     curl -s "$URL/api/v1/incidents" | jq -e ".incidents[0].ref == \"2026-0001\"" >/dev/null &&
