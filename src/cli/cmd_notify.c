@@ -89,9 +89,15 @@ static struct notify_content content_of(const struct nctx *c)
                                    .test_seed = c->have_seed ? c->seed : NULL};
 }
 
-/* the register's message as the command's error */
+/* the register's message as the command's error; when its server stayed away (PostgreSQL, longer
+   than notify waits for it: notify_db_back) with what a re-run does */
 static int fail(struct nctx *c, int rc)
 {
+    if (reg_unavailable(c->r))
+        return kt_error(rc,
+                        "%s; what was stored before is kept: run the same command again when the server is back "
+                        "to go on from there",
+                        reg_err(c->r));
     return kt_error(rc, "%s", reg_err(c->r));
 }
 
@@ -390,10 +396,13 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
 static int summary_counts(struct nctx *c, int max_attempts, struct notify_make_stats *ms, struct outbox_counts *oc)
 {
     int rc;
-    if ((rc = outbox_count(c->r, c->inc.id, max_attempts, oc)) ||
-        (rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)) ||
-        (rc = report_data_not_reached(c->r, c->inc.id, &c->not_reached)))
-        return fail(c, rc);
+    double down = 0;
+    do {
+        if (!(rc = outbox_count(c->r, c->inc.id, max_attempts, oc)) &&
+            !(rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)))
+            rc = report_data_not_reached(c->r, c->inc.id, &c->not_reached);
+    } while (rc && notify_db_back(c->r, &down));
+    if (rc) return fail(c, rc);
     notify_count_people(&c->pp, ms);
     return 0;
 }
@@ -628,15 +637,19 @@ static int mode_approve(struct nctx *c, const char *by)
     return 0;
 }
 
+/* the run's audit entry and timeline event, the last write of a run: again while the register's
+   server restarts (notify_db_back), as every write of the run before it */
 static int record_run(struct nctx *c, const char *action, const char *text)
 {
     int rc;
-    if ((rc = reg_begin(c->r)) || (rc = reg_audit(c->r, c->inc.ref, action, NULL, NULL, text)) ||
-        (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) ||
-        (rc = reg_commit(c->r))) {
-        kt_error(rc, "%s", reg_err(c->r));
-        reg_rollback(c->r);
-    }
+    double down = 0;
+    do {
+        if ((rc = reg_begin(c->r)) || (rc = reg_audit(c->r, c->inc.ref, action, NULL, NULL, text)) ||
+            (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) ||
+            (rc = reg_commit(c->r)))
+            reg_rollback(c->r);
+    } while (rc && notify_db_back(c->r, &down));
+    if (rc) kt_error(rc, "%s", reg_err(c->r));
     return rc;
 }
 

@@ -634,17 +634,19 @@ static int store_rows(struct lrun *run, struct ljob *jobs, size_t n)
     return rc;
 }
 
-/* store a made batch in one transaction, then write its files */
+/* store a made batch in one transaction (again, the same rows, while the register's server
+   restarts: notify_db_back), then write its files */
 static int store_batch(struct lrun *run, struct ljob *jobs, size_t n)
 {
     int rc;
+    double down = 0;
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) return reg_fail(run->r, 1, "letter %s: %s", jobs[i].notice_id, jobs[i].err);
-    if ((rc = reg_begin(run->r))) return rc;
-    if ((rc = store_rows(run, jobs, n)) || (rc = reg_commit(run->r))) {
-        reg_rollback(run->r);
-        return rc;
-    }
+    do {
+        if ((rc = reg_begin(run->r)) || (rc = store_rows(run, jobs, n)) || (rc = reg_commit(run->r)))
+            reg_rollback(run->r);
+    } while (rc && notify_db_back(run->r, &down));
+    if (rc) return rc;
     run->st->made += (int64_t)n;
     for (size_t i = 0; i < n && !rc; i++) {
         struct letter_doc d;

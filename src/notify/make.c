@@ -242,24 +242,30 @@ static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
     return rc;
 }
 
-/* Store one batch of made notices in one transaction; then, for --out, move the files into
- * place. */
+/* the batch's rows in one transaction: 0, or the error (rolled back) */
+static int store_tx(const struct store_ctx *sc, struct job *jobs, size_t n)
+{
+    int rc;
+    if ((rc = reg_begin(sc->r)) || (rc = store_rows(sc, jobs, n)) || (rc = reg_commit(sc->r))) reg_rollback(sc->r);
+    return rc;
+}
+
+/* Store one batch of made notices in one transaction (again, with the same rows, while the
+ * register's server restarts: notify_db_back); then, for --out, move the files into place. */
 static int store_batch(const struct store_ctx *sc, struct job *jobs, size_t n)
 {
     const char *outdir = sc->o->outdir;
     int rc;
+    double down = 0;
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) {
             drop_files(jobs, n, outdir);
             notify_mask_reply(jobs[i].err, sizeof jobs[i].err); /* a MIME error may quote the address */
             return reg_fail(sc->r, 1, "notice %s: %s", jobs[i].notice_id, jobs[i].err);
         }
-    if ((rc = reg_begin(sc->r))) {
-        drop_files(jobs, n, outdir);
-        return rc;
-    }
-    if ((rc = store_rows(sc, jobs, n)) || (rc = reg_commit(sc->r))) {
-        reg_rollback(sc->r);
+    do rc = store_tx(sc, jobs, n);
+    while (rc && notify_db_back(sc->r, &down));
+    if (rc) {
         drop_files(jobs, n, outdir);
         return rc;
     }
@@ -334,11 +340,17 @@ static int make_dict(reg *r, const struct incident *inc, const struct notify_con
     buf_init(&all, (size_t)1 << 24);
     if ((rc = dict_content(nc, e, at, &all, err, sizeof err))) rc = reg_fail(r, rc, "%s", err);
     else if (!(*dict = pack_dict_new(all.p, all.len))) rc = reg_fail(r, 1, "out of memory");
-    else if ((rc = reg_begin(r)) || (rc = outbox_dict_store(r, inc->id, at, all.p, all.len, dict_id)) ||
-             (rc = reg_commit(r))) {
-        reg_rollback(r);
-        pack_dict_free(*dict);
-        *dict = NULL;
+    else {
+        double down = 0;
+        do {
+            if ((rc = reg_begin(r)) || (rc = outbox_dict_store(r, inc->id, at, all.p, all.len, dict_id)) ||
+                (rc = reg_commit(r)))
+                reg_rollback(r);
+        } while (rc && notify_db_back(r, &down));
+        if (rc) {
+            pack_dict_free(*dict);
+            *dict = NULL;
+        }
     }
     buf_release(&all);
     return rc;
@@ -362,9 +374,9 @@ static int drop_gone(reg *r, const struct outbox_live *l, int64_t scan_id, int64
 
 /* Act on the plan in one transaction: count the people, supersede the pending notices that no
  * longer stand, and list in todo the verdicts of the reachable people who need a new notice. */
-static int apply_plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
-                      const struct notify_plan *pl, const struct notify_verdict **todo, size_t *ntodo,
-                      struct notify_make_stats *ms)
+static int apply_plan_tx(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
+                         const struct notify_plan *pl, const struct notify_verdict **todo, size_t *ntodo,
+                         struct notify_make_stats *ms)
 {
     int rc;
     *ntodo = 0;
@@ -393,6 +405,18 @@ static int apply_plan(reg *r, const struct notify_people *pp, const struct notif
     return 0;
 fail:
     reg_rollback(r);
+    return rc;
+}
+
+/* apply_plan_tx, again from the start while the register's server restarts (notify_db_back) */
+static int apply_plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
+                      const struct notify_plan *pl, const struct notify_verdict **todo, size_t *ntodo,
+                      struct notify_make_stats *ms)
+{
+    struct notify_make_stats before = *ms;
+    double down = 0;
+    int rc;
+    while ((rc = apply_plan_tx(r, pp, o, pl, todo, ntodo, ms)) && notify_db_back(r, &down)) *ms = before;
     return rc;
 }
 
@@ -525,8 +549,8 @@ int notify_make(reg *r, const struct incident *inc, const struct notify_people *
 
 /* ---------------------------------------------------------------- --out: notices made before */
 
-int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int64_t first_seq, int64_t at,
-                        int64_t *written)
+static int write_stored_tx(reg *r, const struct incident *inc, const char *dir, int64_t first_seq, int64_t at,
+                           int64_t *written)
 {
     struct outbox_live *live = NULL;
     size_t nlive = 0;
@@ -559,5 +583,17 @@ int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int
 out:
     buf_release(&msg);
     outbox_live_free(live, nlive);
+    return rc;
+}
+
+/* write_stored_tx, again from the start while the register's server restarts (notify_db_back):
+   the files it wrote before are written again, the same bytes */
+int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int64_t first_seq, int64_t at,
+                        int64_t *written)
+{
+    double down = 0;
+    int rc;
+    do rc = write_stored_tx(r, inc, dir, first_seq, at, written);
+    while (rc && notify_db_back(r, &down));
     return rc;
 }

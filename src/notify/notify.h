@@ -333,4 +333,16 @@ void notify_letter_release(struct notify_letter *l);
  * Take the lock file REGISTER.notify-lock (flock, not waiting): 0 and *fd (close it to
  * release; -1 on PostgreSQL, whose lock is the register handle's until it is closed), or 1 with reg_err(r) ("another 'klartext notify' is working on this register"). */
 int notify_lock(reg *r, int *fd);
+
+/* ---- the register's server gone (PostgreSQL restarted) ----
+ * After a failed register call: 1 when the cause was that the register's server went away (the
+ * connection lost: the server rolled the open transaction back, or a lost COMMIT did not commit)
+ * and the caller should run that transaction again — after a pause of 200 ms, for up to
+ * NOTIFY_DB_WAIT_S seconds from the first such failure (*down, 0 before it; the clock of the
+ * caller's retries) — 0 when the failure stands. A transaction run again must be the same: what
+ * it writes is made before (a batch's notices, with their numbers and codes), so nothing is
+ * stored twice (and notice numbers and codes are unique in the register: a second copy would be
+ * refused, never kept). SQLite: always 0. */
+#define NOTIFY_DB_WAIT_S 60.0
+int notify_db_back(reg *r, double *down);
 #endif

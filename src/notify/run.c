@@ -132,6 +132,19 @@ void notify_facts(reg *r, const struct incident *inc, const char *key_id, int vo
     n->voluntary = voluntary;
 }
 
+int notify_db_back(reg *r, double *down)
+{
+    if (!reg_unavailable(r)) return 0;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    if (*down == 0) *down = now;
+    if (now - *down > NOTIFY_DB_WAIT_S) return 0;
+    t = (struct timespec){0, 200 * 1000000L};
+    nanosleep(&t, NULL);
+    return 1;
+}
+
 int notify_lock(reg *r, int *fd)
 {
     if (reg_is_pg(r)) { /* no file to lock: the database's own lock, until the handle is closed */

@@ -90,7 +90,6 @@ static int64_t backoff(int64_t attempts)
     return d > 6 * 3600 ? 6 * 3600 : d;
 }
 
-#define NOTIFY_DB_WAIT_S 60.0 /* how long a run waits for the register's server to come back */
 
 static double mono(void)
 {
