@@ -947,6 +947,7 @@ static int mode_bulk(struct nctx *c, const char *what, const char *resolve)
         return rc;
     }
     close(lfd);
+    reg_analyze(c->r, REG_BULK_STATES, n); /* PostgreSQL's statistics, at once */
     printf("%s.\n", text);
     return 0;
 }
