@@ -2,7 +2,8 @@
 # bench/pg.sh — a register on PostgreSQL against one on SQLite, in the same run (issue 16):
 #   store   `scan --incident` of bench/run.sh's log (bench/out/access-SIZE-1.log, made by bench/gen)
 #           into a fresh register, beside `scan --csv` of the same log: the store is the
-#           difference of the medians (wall time; PostgreSQL works in its own processes)
+#           difference of the medians (wall time; PostgreSQL works in its own processes), and
+#           also timed within each run (from the scan's summary on stderr to "Stored as …")
 #   notify  `notify ID --out DIR` for PEOPLE people (tests/fixtures.sh's register, decided and
 #           approved), every run from a copy of the prepared register (SQLite: the file;
 #           PostgreSQL: CREATE DATABASE … TEMPLATE), the backends alternating run by run; wall
