@@ -4,7 +4,8 @@
 # key afterwards (kt_exposure_stage / kt_exposure_attach, SECURITY DEFINER); the rows read back
 # as `scan --csv` writes them; a store that fails leaves no table behind; the two functions refuse
 # what they must (a scan that does not exist, a version stored already, a login without the role)
-# and leave the storing login no privilege on the partition; an engineer's login stores, an
+# and leave the storing login no privilege on the partition; the new partition is analyzed after
+# the store, the older ones not again; an engineer's login stores, an
 # auditor's reads, an agent's reads only its columns; a register of step 14 migrates (every
 # answer the same, the grants made again) and a row of no scan stops that migration; db copy
 # PostgreSQL → SQLite → PostgreSQL gives the same exports and a partition per scan.
@@ -44,6 +45,9 @@ test_expect_success 'each scan version is a partition of its own, with its prima
     klartext exposure 2018-0001 --scan 1 --format csv | cmp - s.csv &&
     klartext exposure 2018-0001 --scan 2 --format csv | cmp - s.csv &&
     [ "$(q "SELECT count(*), count(viewer_identities) FROM exposure_2")" = "150|150" ] &&
+    # the statistics after a store: the new partition analyzed, the older ones not again (analyze.c)
+    [ "$(q "SELECT pg_stat_get_analyze_count('\''exposure_1'\''::regclass) || '\'' '\''
+            || pg_stat_get_analyze_count('\''exposure_2'\''::regclass)")" = "1 1" ] &&
     [ "$(q "SELECT count(*) FROM pg_class WHERE relname LIKE '\''exposure\_%'\'' AND relacl IS NOT NULL")" = 0 ] &&
     answers before
 '
