@@ -23,9 +23,7 @@ N=1100 MADE=1078   # fixture_register N: every 50th person has no address
 LIMIT=$((5 * N))
 URL=$(pg_newdb)
 on() { (cd reg && KLARTEXT_DB=$URL klartext "$@"); }
-# (exposure is partitioned by scan version, schema step 15: its rows are its partitions')
-tuples() { pg_sql "$URL" "SELECT sum(reltuples)::bigint FROM pg_class WHERE relkind = 'r' AND (relname = '$1'
-    OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass('$1')))"; }
+tuples() { pg_sql "$URL" "SELECT reltuples::bigint FROM pg_class WHERE relname = '$1' AND relkind = 'r'"; }
 count() { pg_sql "$URL" "SELECT count(*) FROM $1"; }
 # the plans of the statements of one command (auto_explain with the rows each node made), checked
 plans() {  # plans NAME COMMAND…: klartext COMMAND… on the register, its plans into NAME.plans
@@ -45,9 +43,14 @@ forget() {
         WHERE s.oid = c.relnamespace AND s.nspname = 'public' AND c.relkind = 'r'"
 }
 
+# exposure is partitioned by scan version (schema step 15): its rows are its partitions', which are
+# what a store analyzes (src/register/analyze.c), never the parent
+part_tuples() { pg_sql "$URL" "SELECT sum(reltuples)::bigint FROM pg_class WHERE relkind = 'r'
+    AND oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass('$1'))"; }
+
 test_expect_success 'scan --incident, subjects import and notify --out leave the tables they filled analyzed' '
     mkdir reg && (cd reg && export KLARTEXT_DB=$URL && fixture_register "$N" salutations) &&
-    [ "$(tuples exposure)" = "$N" ] && [ "$(tuples subject)" = "$(count subject)" ] &&
+    [ "$(part_tuples exposure)" = "$N" ] && [ "$(tuples subject)" = "$(count subject)" ] &&
     [ "$(pg_sql "$URL" "SELECT count(DISTINCT tablename) FROM pg_stats WHERE tablename LIKE '\''exposure\_%'\''")" = 1 ] &&
     [ "$(tuples notice)" = -1 ] &&
     on notify 2018-0001 --approve --by "Dana DPO" >/dev/null && on notify 2018-0001 --out out >sum &&
@@ -61,7 +64,7 @@ test_expect_success 'with statistics: every statement of --status, report and --
     plans report report 2018-0001 && plans letters notify 2018-0001 --letters "$PWD/letters"
 '
 test_expect_success 'without statistics (a register never analyzed): the same, and the summary of a notify --out' '
-    forget && [ "$(tuples notice)" = -1 ] && [ "$(tuples exposure)" = -1 ] &&
+    forget && [ "$(tuples notice)" = -1 ] && [ "$(part_tuples exposure)" = -1 ] &&
     plans status0 notify 2018-0001 --status && cmp status.out status0.out &&
     plans report0 report 2018-0001 && rm -rf letters && plans letters0 notify 2018-0001 --letters "$PWD/letters" &&
     forget && plans out0 notify 2018-0001 --out out && grep_q "not told individually (yet) *$((N - MADE)) " out0.out
