@@ -192,7 +192,8 @@ static int cat_read(struct copy *c, db *d, struct cat *out)
 {
     db_stmt *s = db_prepare(d, is_pg(d) ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
                                           " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-                                          " AND c.relkind IN ('r', 'p') ORDER BY c.relname COLLATE \"C\""
+                                          " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                                          " ORDER BY c.relname COLLATE \"C\""
                                         : "SELECT name FROM sqlite_schema WHERE type = 'table'"
                                           " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
     if (!s) return dberr(c, d, "reading the catalogue");
@@ -616,6 +617,27 @@ static int open_target(struct copy *c, const char *to, struct cat *src, db **out
     return 0;
 }
 
+/* a PostgreSQL target from schema step 15 on: exposure is partitioned by scan version
+   (schema_pg.c pv15), so every scan of the source gets its partition, made before the rows come
+   (the copy's login made the schema and owns it) */
+static int pg_partitions(struct copy *c, int64_t version)
+{
+    if (!is_pg(c->t) || version < 15) return 0;
+    db_stmt *s = db_prepare(c->s, "SELECT id FROM scan UNION SELECT scan_id FROM exposure ORDER BY 1");
+    if (!s) return dberr(c, c->s, "reading the scans");
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        char sql[160];
+        long long id = (long long)db_col_int(s, 0);
+        snprintf(sql, sizeof sql, "CREATE TABLE \"exposure_%lld\" PARTITION OF exposure FOR VALUES IN (%lld)", id, id);
+        if (db_exec(c->t, sql)) {
+            db_reset(s);
+            return dberr(c, c->t, "making the partitions of table 'exposure'");
+        }
+    }
+    return rc == DB_ERR ? dberr(c, c->s, "reading the scans") : 0;
+}
+
 /* the schema, every table, the counters and the audit entry, in the target's transaction */
 static int copy_all(struct copy *c, struct cat *src, int64_t version)
 {
@@ -625,6 +647,7 @@ static int copy_all(struct copy *c, struct cat *src, int64_t version)
     if (!rc) rc = cat_read(c, c->t, &dst);
     if (!rc) rc = cat_match(c, src, &dst);
     if (!rc) rc = triggers_off(c, &dst, &tg);
+    if (!rc) rc = pg_partitions(c, version);
     for (struct table *t; !rc && (t = next_table(src));) {
         rc = copy_table(c, t);
         t->done = 1;

@@ -308,13 +308,29 @@ static void copy_row(struct buf *out, struct buf *t, int64_t scan_id, const scan
     else put_be(out, 0xffffffffu, 4);
 }
 
+/* The rows go into a table of their own (schema step 15, schema_pg.c: exposure is partitioned by
+   scan version): kt_exposure_stage makes it without any index and returns its name, the COPY
+   fills it, and kt_exposure_attach builds its primary key in one sorted pass and attaches it to
+   exposure — all in the store's transaction, so a store that fails leaves no table behind. */
 static int copy_exposures(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
 {
     static const char head[19] = "PGCOPY\n\377\r\n"; /* signature, flags 0, no extension */
-    if (db_copy_begin(r->d, "COPY exposure(scan_id, subject, first_seen, last_seen, views, viewers,"
-                            " signed_in_viewers, anonymous_viewers, pages, fields, viewer_list, viewer_identities)"
-                            " FROM STDIN (FORMAT binary)"))
-        return reg_dberr(r);
+    char sql[320];
+    db_stmt *st = db_prepare(r->d, "SELECT kt_exposure_stage(?)");
+    if (!st) return reg_dberr(r);
+    db_bind_int(st, 1, scan_id);
+    if (db_step(st) != DB_ROW) return reg_dberr(r);
+    char table[64];
+    snprintf(table, sizeof table, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
+    db_reset(st);
+    if (!*table)
+        return reg_fail(r, 1, "register '%s': kt_exposure_stage gave no table for scan %lld", r->path,
+                        (long long)scan_id);
+    snprintf(sql, sizeof sql,
+             "COPY \"%s\"(scan_id, subject, first_seen, last_seen, views, viewers, signed_in_viewers,"
+             " anonymous_viewers, pages, fields, viewer_list, viewer_identities) FROM STDIN (FORMAT binary)",
+             table);
+    if (db_copy_begin(r->d, sql)) return reg_dberr(r);
     struct buf out, t;
     buf_init(&out, 0);
     buf_init(&t, 0);
@@ -337,7 +353,12 @@ static int copy_exposures(reg *r, int64_t scan_id, const scan_result *res, int k
     int end = db_copy_end(r->d); /* always: the connection leaves the COPY state */
     buf_release(&out);
     buf_release(&t);
-    return rc || end ? reg_dberr(r) : 0;
+    if (rc || end) return reg_dberr(r);
+    if (!(st = db_prepare(r->d, "SELECT kt_exposure_attach(?)"))) return reg_dberr(r);
+    db_bind_int(st, 1, scan_id);
+    if (db_step(st) != DB_ROW) return reg_dberr(r);
+    db_reset(st);
+    return 0;
 }
 
 /* the hourly histogram */

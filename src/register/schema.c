@@ -571,6 +571,13 @@ static const char v14[] =
     "DROP TABLE exposure;\n"
     "ALTER TABLE exposure_v14 RENAME TO exposure;\n";
 
+/* v15: on PostgreSQL exposure becomes a table partitioned by scan version, each version's rows
+   loaded into a table of its own whose primary key is built after the load (schema_pg.c pv15).
+   SQLite has no partitions, and its store already appends each version's sorted rows at the end
+   of the clustered WITHOUT ROWID table: nothing changes here, the step keeps both lists' versions
+   equal. */
+static const char v15[] = "";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -589,6 +596,7 @@ const struct schema_step schema_steps[] = {
      v13_login},
     {14, "viewers packed into the exposure rows (viewer_list, viewer_identities), exposure_viewer dropped", v14,
      viewlist_migrate},
+    {15, "exposure partitioned by scan version (PostgreSQL; SQLite: no change)", v15},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

@@ -400,6 +400,66 @@ static const char pv14[] = "ALTER TABLE exposure DROP CONSTRAINT IF EXISTS expos
                            "ALTER TABLE exposure ADD COLUMN viewer_list BYTEA NOT NULL DEFAULT ''::bytea;\n"
                            "ALTER TABLE exposure ADD COLUMN viewer_identities BYTEA;\n";
 
+/* pv15: exposure partitioned by scan version (LIST on scan_id), one partition per scan: a store
+   COPYs a version's rows into a fresh table without any index (kt_exposure_stage), builds its
+   primary key afterwards in one sorted pass and attaches it (kt_exposure_attach). Maintaining
+   the primary key row by row during the COPY was about two thirds of the server's store
+   (docs/performance.md, "PostgreSQL"). The table's CHECK (scan_id = N) lets ATTACH skip the scan
+   of its rows. ATTACH needs the owner of exposure, which klartext's group roles are not: both
+   functions are SECURITY DEFINER (the owner's), pinned to the register's schema, executable only
+   by the roles that may store scans (roles.c). stage refuses a scan that does not exist or whose
+   partition exists already, and lets the calling login (session_user) only INSERT into the new
+   table until attach revokes that again; reads, purges and grants go through the parent as
+   before. Old rows are moved, a version at a time in key order; a row whose scan does not exist
+   (none can: see pv14) makes the migration fail instead of being left behind. */
+static const char pv15[] =
+    "ALTER TABLE exposure RENAME TO exposure_v14;\n"
+    "ALTER INDEX IF EXISTS exposure_pkey RENAME TO exposure_v14_pkey;\n"
+    "CREATE TABLE exposure (\n"
+    "  scan_id BIGINT NOT NULL,\n"
+    "  subject TEXT COLLATE \"C\" NOT NULL,\n"
+    "  first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,\n"
+    "  views BIGINT NOT NULL, viewers BIGINT NOT NULL,\n"
+    "  signed_in_viewers BIGINT NOT NULL, anonymous_viewers BIGINT NOT NULL,\n"
+    "  pages TEXT COLLATE \"C\" NOT NULL, fields TEXT COLLATE \"C\" NOT NULL,\n"
+    "  viewer_list BYTEA NOT NULL DEFAULT ''::bytea, viewer_identities BYTEA,\n"
+    "  PRIMARY KEY (scan_id, subject)\n"
+    ") PARTITION BY LIST (scan_id);\n"
+    "CREATE FUNCTION kt_exposure_stage(sid BIGINT) RETURNS TEXT LANGUAGE plpgsql SECURITY DEFINER AS $$\n"
+    "DECLARE t TEXT := 'exposure_' || sid; BEGIN\n"
+    "  IF NOT EXISTS (SELECT 1 FROM scan WHERE id = sid) THEN\n"
+    "    RAISE EXCEPTION 'there is no scan with id % to store exposures for', sid USING ERRCODE = '23503'; END IF;\n"
+    "  IF to_regclass(quote_ident(t)) IS NOT NULL THEN\n"
+    "    RAISE EXCEPTION 'the exposures of scan % are stored already (table %)', sid, t USING ERRCODE = '23505'; END IF;\n"
+    "  EXECUTE format('CREATE TABLE %I (LIKE exposure INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CONSTRAINT %I CHECK (scan_id = %s))',\n"
+    "    t, t || '_scan', sid);\n"
+    "  IF session_user <> current_user THEN EXECUTE format('GRANT INSERT ON %I TO %I', t, session_user); END IF;\n"
+    "  RETURN t; END $$;\n"
+    "CREATE FUNCTION kt_exposure_attach(sid BIGINT) RETURNS VOID LANGUAGE plpgsql SECURITY DEFINER AS $$\n"
+    "DECLARE t TEXT := 'exposure_' || sid; BEGIN\n"
+    "  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident(t)) AND NOT relispartition) THEN\n"
+    "    RAISE EXCEPTION 'no staged exposures of scan % to attach', sid USING ERRCODE = '55000'; END IF;\n"
+    "  IF session_user <> current_user THEN EXECUTE format('REVOKE ALL ON %I FROM %I', t, session_user); END IF;\n"
+    "  EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I PRIMARY KEY (scan_id, subject)', t, t || '_pkey');\n"
+    "  EXECUTE format('ALTER TABLE exposure ATTACH PARTITION %I FOR VALUES IN (%s)', t, sid);\n"
+    "  END $$;\n"
+    "REVOKE ALL ON FUNCTION kt_exposure_stage(BIGINT), kt_exposure_attach(BIGINT) FROM PUBLIC;\n"
+    "DO $$ BEGIN\n"
+    "  EXECUTE format('ALTER FUNCTION kt_exposure_stage(BIGINT) SET search_path = %I, pg_temp', current_schema());\n"
+    "  EXECUTE format('ALTER FUNCTION kt_exposure_attach(BIGINT) SET search_path = %I, pg_temp', current_schema());\n"
+    "END $$;\n"
+    "DO $$ DECLARE sid BIGINT; n BIGINT; BEGIN\n"
+    "  FOR sid IN SELECT id FROM scan ORDER BY id LOOP\n"
+    "    EXECUTE format('INSERT INTO %I SELECT scan_id, subject, first_seen, last_seen, views, viewers,'\n"
+    "      ' signed_in_viewers, anonymous_viewers, pages, fields, viewer_list, viewer_identities FROM exposure_v14'\n"
+    "      ' WHERE scan_id = %s ORDER BY subject', kt_exposure_stage(sid), sid);\n"
+    "    PERFORM kt_exposure_attach(sid);\n"
+    "  END LOOP;\n"
+    "  SELECT count(*) INTO n FROM exposure_v14 WHERE scan_id NOT IN (SELECT id FROM scan);\n"
+    "  IF n > 0 THEN RAISE EXCEPTION '% exposure rows belong to no scan: not migrated', n USING ERRCODE = '23503'; END IF;\n"
+    "END $$;\n"
+    "DROP TABLE exposure_v14;\n";
+
 const struct schema_step schema_pg_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", pv1},
     {2, "exposure scans", pv2},
@@ -417,6 +477,7 @@ const struct schema_step schema_pg_steps[] = {
     {SCHEMA_AUDIT_LOGIN, "the audit trail's database login (PostgreSQL: session_user, set by the database)", pv13},
     {14, "viewers packed into the exposure rows (viewer_list, viewer_identities), exposure_viewer dropped", pv14,
      viewlist_migrate},
+    {15, "exposure partitioned by scan version (PostgreSQL; SQLite: no change)", pv15},
 };
 const size_t schema_pg_nsteps = sizeof schema_pg_steps / sizeof schema_pg_steps[0];
 
@@ -428,4 +489,5 @@ const char schema_pg_drop[] =
     " tlog_entry, tlog_checkpoint, incident_statement, notice_approval, notice, outbox, notice_event, agent,"
     " notice_dict, purge, purge_scan, purge_field, purge_word, notice_bounce CASCADE;\n"
     "DROP FUNCTION IF EXISTS kt_refuse(), kt_notice_append_only_u(), kt_notice_event_append_only_u(),"
-    " kt_notice_dict_append_only_u(), kt_notice_bounce_append_only_u(), kt_audit_login() CASCADE;\n";
+    " kt_notice_dict_append_only_u(), kt_notice_bounce_append_only_u(), kt_audit_login(),"
+    " kt_exposure_stage(BIGINT), kt_exposure_attach(BIGINT) CASCADE;\n";

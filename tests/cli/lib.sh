@@ -94,7 +94,11 @@ reg_sql() {
     if ! test_on_pg; then sqlite3 klartext.db "$1"; return; fi
     case "$1" in
     ".backup "*) "$PG_BIN/pg_dump" -Fc -f "${1#.backup }" "$KLARTEXT_DB" ;;
-    ".restore "*) "$PG_BIN/pg_restore" --clean --if-exists --single-transaction -d "$KLARTEXT_DB" "${1#.restore }" ;;
+    # into an emptied schema: pg_restore --clean cannot drop the primary key of a partition of
+    # exposure (schema step 15: "cannot drop inherited constraint"), so the schema goes first
+    ".restore "*) { echo "DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+                          GRANT USAGE ON SCHEMA public TO PUBLIC;"; "$PG_BIN/pg_restore" -f - "${1#.restore }"; } |
+        "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 --single-transaction -d "$KLARTEXT_DB" >/dev/null ;;
     PRAGMA*) ;;
     *) "$PG_BIN/psql" -qAtX -v ON_ERROR_STOP=1 -d "$KLARTEXT_DB" -c "$(printf '%s' "$1" | tr '"' "'")" ;;
     esac

@@ -125,19 +125,24 @@ test_expect_success 'the PostgreSQL copy: exports byte-identical, log verify pas
     { pg_sql "$URL" "DELETE FROM audit" 2>e2; [ $? != 0 ]; } && grep_q "append-only" e2 &&
     { pg_sql "$URL" "UPDATE tlog_entry SET kind = '\''x'\''" 2>e3; [ $? != 0 ]; } && grep_q "append-only" e3
 '
+# the partitions of exposure (one per scan version, schema step 15) are the copy's alone: a fresh
+# register has none, so they are left out of the comparison and counted instead
 test_expect_success 'the PostgreSQL copy has the constraints, indexes, triggers and grants of a register init makes' '
     U5=$(pg_newdb) && mkdir fresh && (cd fresh && klartext --db "$U5" init >/dev/null 2>&1) &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM pg_inherits WHERE inhparent = '\''exposure'\''::regclass")" = \
+      "$(pg_sql "$URL" "SELECT count(*) FROM scan")" ] &&
     q="SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint
-         WHERE connamespace = '\''public'\''::regnamespace ORDER BY 1, 2" &&
+         WHERE connamespace = '\''public'\''::regnamespace AND conrelid NOT IN (SELECT inhrelid FROM pg_inherits)
+         ORDER BY 1, 2" &&
     pg_sql "$URL" "$q" >k.copy && pg_sql "$U5" "$q" >k.fresh && cmp k.copy k.fresh && grep -q "FOREIGN KEY" k.copy &&
     q="SELECT tgrelid::regclass, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2" &&
     pg_sql "$URL" "$q" >g.copy && pg_sql "$U5" "$q" >g.fresh && cmp g.copy g.fresh && [ "$(wc -l <g.copy)" -gt 30 ] &&
     q="SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
-         WHERE c.relnamespace = '\''public'\''::regnamespace ORDER BY 1" &&
+         WHERE c.relnamespace = '\''public'\''::regnamespace AND NOT c.relispartition ORDER BY 1" &&
     pg_sql "$URL" "$q" >i.copy && pg_sql "$U5" "$q" >i.fresh && cmp i.copy i.fresh &&
     # the privileges (the group roles'"'"' grants, where init gives them) and row-level security
     q="SELECT relname, relacl, relrowsecurity FROM pg_class WHERE relnamespace = '\''public'\''::regnamespace
-         AND relkind IN ('\''r'\'', '\''S'\'') ORDER BY 1" &&
+         AND relkind IN ('\''r'\'', '\''S'\'') AND NOT relispartition ORDER BY 1" &&
     pg_sql "$URL" "$q" >a.copy && pg_sql "$U5" "$q" >a.fresh && cmp a.copy a.fresh
 '
 test_expect_success 'the PostgreSQL copy goes on: new rows take the next ids, the log and the chain verify' '

@@ -27,7 +27,9 @@ KLARTEXT_NOW=2018-11-23T10:00:00Z klartext incident update 2018-0001 --status cl
 export KLARTEXT_NOW=2023-01-01T10:00:00Z
 NAME=$(sed -n 2p subjects.csv | cut -d, -f2)   # a person's name, in the contact rows only
 TABLES="'subject','notice','notice_event','exposure','exposure_viewer'"
-nodes() { pg_sql "$KLARTEXT_DB" "SELECT relname || ' ' || relfilenode FROM pg_class WHERE relname IN ($TABLES) ORDER BY 1"; }
+# the tables' files: exposure's are its partitions' (one per scan version, schema step 15)
+nodes() { pg_sql "$KLARTEXT_DB" "SELECT relname || ' ' || relfilenode FROM pg_class WHERE relkind = 'r' AND (relname IN ($TABLES)
+    OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'exposure'::regclass)) ORDER BY 1"; }
 # the database's table files (the server runs as another user; root may read them)
 DBDIR="$(pg_sql "$KLARTEXT_DB" "SHOW data_directory")/base/$(pg_sql "$KLARTEXT_DB" "SELECT oid FROM pg_database WHERE datname = current_database()")"
 in_files() { grep -rlaF -- "$1" "$DBDIR" 2>/dev/null | head -3; }

@@ -45,9 +45,15 @@ forget() {
         WHERE s.oid = c.relnamespace AND s.nspname = 'public' AND c.relkind IN ('r', 'p')"
 }
 
+# exposure is partitioned by scan version (schema step 15): its rows are its partitions', which are
+# what a store analyzes (src/register/analyze.c), never the parent
+part_tuples() { pg_sql "$URL" "SELECT sum(reltuples)::bigint FROM pg_class WHERE relkind = 'r'
+    AND oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass('$1'))"; }
+
 test_expect_success 'scan --incident, subjects import and notify --out leave the tables they filled analyzed' '
     mkdir reg && (cd reg && export KLARTEXT_DB=$URL && fixture_register "$N" salutations) &&
-    [ "$(tuples exposure)" = "$N" ] && [ "$(tuples subject)" = "$(count subject)" ] &&
+    [ "$(part_tuples exposure)" = "$N" ] && [ "$(tuples subject)" = "$(count subject)" ] &&
+    [ "$(pg_sql "$URL" "SELECT count(DISTINCT tablename) FROM pg_stats WHERE tablename LIKE '\''exposure\_%'\''")" = 1 ] &&
     [ "$(tuples notice)" = -1 ] &&
     on notify 2018-0001 --approve --by "Dana DPO" >/dev/null && on notify 2018-0001 --out out >sum &&
     [ "$(ls reg/out | grep -c "\.eml$")" = $MADE ] &&
@@ -60,7 +66,7 @@ test_expect_success 'with statistics: every statement of --status, report and --
     plans report report 2018-0001 && plans letters notify 2018-0001 --letters "$PWD/letters"
 '
 test_expect_success 'without statistics (a register never analyzed): the same, and the summary of a notify --out' '
-    forget && [ "$(tuples notice)" = -1 ] && [ "$(tuples exposure)" = -1 ] &&
+    forget && [ "$(tuples notice)" = -1 ] && [ "$(part_tuples exposure)" = -1 ] &&
     plans status0 notify 2018-0001 --status && cmp status.out status0.out &&
     plans report0 report 2018-0001 && rm -rf letters && plans letters0 notify 2018-0001 --letters "$PWD/letters" &&
     forget && plans out0 notify 2018-0001 --out out && grep_q "not told individually (yet) *$((N - MADE)) " out0.out
