@@ -74,7 +74,7 @@ int cmd_serve(struct kt_ctx *ctx, int argc, char **argv)
          "... when the request comes from this proxy address (repeatable; default: loopback only)"},
         {"access-log", "FILE",
          "append the access log to FILE, opened again on SIGHUP ('-': standard error, the default; 'off': none)"},
-        {"threads", "N", "worker threads (default: the number of cores; 4 per core on PostgreSQL)"},
+        {"threads", "N", "worker threads (default: the number of cores)"},
         {"session-minutes", "N", "how long an agent stays signed in (default 480)"},
         {"max-connections", "N", "open connections in all (default 4096)"},
         {"max-connections-per-ip", "N",

@@ -43,7 +43,6 @@
 #define CACHE_SLOTS 32 /* rendered public pages per worker thread */
 #define LOG_ENTRIES_MAX 1000 /* entries per /log/entries request */
 #define SHUTDOWN_WAIT 5 /* seconds in-flight requests get to finish */
-#define PG_THREADS_PER_CORE 4 /* default worker threads per core on a PostgreSQL register */
 
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                           "frame-ancestors 'none'; base-uri 'none'";
@@ -1668,9 +1667,11 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
     signal(SIGPIPE, SIG_IGN);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    /* on PostgreSQL a worker waits for the server at each query: more of them keep the cores busy */
-    long per_core = reg_target_is_url(o->db_path) ? PG_THREADS_PER_CORE : 1;
-    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (cores > 0 ? cores : 1) * per_core);
+    /* one per core on either backend: most answers come from memory (the code set), so a worker
+       seldom waits for a PostgreSQL server, and more workers only cost the cores switching
+       between them (docs/performance.md: 4 per core took 47-50 us of CPU per request, 1 per core
+       36-42) */
+    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (cores > 0 ? cores : 1));
     struct MHD_Daemon *d = start_daemon(o, &ss, v6, lfd, threads, cert, key);
     if (!d) {
         snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)", o->listen);
