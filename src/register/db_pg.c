@@ -88,6 +88,7 @@ struct db {
     int broken; /* a call failed with an error of libpq's own: the connection is lost (lost()) */
     int64_t slock; /* a session lock to take again after a reconnect (0: none) */
     int slock_lost; /* it could not be taken again: the handle refuses to go on */
+    int oldpid[8], noldpid; /* this handle's earlier server processes (reconnect), newest last */
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
     char xid[24]; /* the open write transaction's id (txid_current), to learn a lost COMMIT's outcome */
     int commit_lost; /* the last COMMIT was lost and did not commit: unavailable() until the next BEGIN */
@@ -781,21 +782,25 @@ static void drop_row_decoded(db_stmt *s)
     }
 }
 
-/* The session lock taken again on a new connection. The old connection's server process (OLD)
-   may still hold it for a moment, not yet aware that its client went (a network cut): then the
-   lock is tried again for up to DB_PG_RELOCK_WAIT_S. Held by any other process, it was taken
-   meanwhile: the handle refuses to go on. In one round trip: the lock, or who holds it. */
-static int relock(db *d, int old)
+/* The session lock taken again on a new connection. This handle's earlier server processes
+   (d->oldpid: after several lost connections there are several) may still hold it for a moment,
+   not yet aware that their client went (a network cut, a loaded server): then the lock is tried
+   again for up to DB_PG_RELOCK_WAIT_S. Held by any other process, it was taken meanwhile: the
+   handle refuses to go on. In one round trip: the lock, or who holds it. */
+static int relock(db *d)
 {
-    char key[24], pid[16], r[16];
+    char key[24], pids[8 * 12 + 3], r[16];
     snprintf(key, sizeof key, "%lld", (long long)d->slock);
-    snprintf(pid, sizeof pid, "%d", old);
-    const char *v[2] = {key, pid};
+    size_t n = (size_t)snprintf(pids, sizeof pids, "{");
+    for (int i = 0; i < d->noldpid; i++)
+        n += (size_t)snprintf(pids + n, sizeof pids - n, "%s%d", i ? "," : "", d->oldpid[i]);
+    snprintf(pids + n, sizeof pids - n, "}");
+    const char *v[2] = {key, pids};
     for (int tries = 0;; tries++) {
         PGresult *res = PQexecParams(d->c,
                                      "SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN 'got' "
                                      "WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                                     "AND objsubid = 1 AND pid <> $2::int AND ((classid::bigint << 32) | "
+                                     "AND objsubid = 1 AND pid <> ALL ($2::int[]) AND ((classid::bigint << 32) | "
                                      "objid::bigint) = $1::bigint) THEN 'taken' ELSE 'wait' END",
                                      2, NULL, v, NULL, NULL, 0);
         int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
@@ -815,14 +820,17 @@ static int relock(db *d, int old)
    transaction: the session set up again; statements are prepared again when next run */
 static int reconnect(db *d)
 {
-    int old = PQbackendPID(d->c); /* the old connection's server process, which may hold the session lock */
+    /* the old connection's server process, which may hold the session lock: remembered with the
+       earlier ones (the oldest is forgotten after 8) */
+    if (d->noldpid == 8) memmove(d->oldpid, d->oldpid + 1, 7 * sizeof d->oldpid[0]), d->noldpid = 7;
+    d->oldpid[d->noldpid++] = PQbackendPID(d->c);
     PQreset(d->c);
     if (PQstatus(d->c) != CONNECTION_OK) return DB_ERR;
     d->broken = 0;
     d->epoch++;
     if (exec_once(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
     if (d->readonly && exec_once(d, "SET default_transaction_read_only = on")) return DB_ERR;
-    if (d->slock) return relock(d, old);
+    if (d->slock) return relock(d);
     return DB_OK;
 }
 
