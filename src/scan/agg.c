@@ -935,12 +935,10 @@ static void sort_group(struct apair *p, struct pstat *st, size_t n)
 static void finish_pairs(scan_result *r, struct agg *a, const uint32_t *newi)
 {
     r->npairs = a->npairs;
+    /* not on huge pages: the merge gives these back behind its reader (MADV_DONTNEED of
+     * 1 MiB ranges would split them) */
     r->pairs = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pairs);
-    huge_advise(a->huge, r->pairs, ((size_t)a->npairs + 1) * sizeof *r->pairs);
-    if (a->pst) {
-        r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
-        huge_advise(a->huge, r->pst, ((size_t)a->npairs + 1) * sizeof *r->pst);
-    }
+    if (a->pst) r->pst = xmalloc(((size_t)a->npairs + 1) * sizeof *r->pst);
     uint32_t *start = xcalloc((size_t)r->nsubj + 1, sizeof *start);
     huge_advise(a->huge, start, ((size_t)r->nsubj + 1) * sizeof *start);
     for (uint32_t k = 0; k < a->npairs; k++) start[newi[a->pairs[k].subj] + 1]++;
