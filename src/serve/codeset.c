@@ -47,17 +47,19 @@ static uint64_t key_of(const uint8_t p[8])
     return k ? k : 1; /* 0 marks an empty slot; a 1 that stands for 0 only costs a look-up */
 }
 
-void codeset_addr_hash(const char *addr, unsigned char out[32])
+int codeset_addr_hash(const char *addr, unsigned char out[32])
 {
     char norm[HTTP_FIELD_MAX];
     long n = http_email_norm(addr, norm, sizeof norm);
-    if (n < 0) { /* no address: a text no address normalises to, hashed with the same work */
+    int real = n >= 0;
+    if (!real) { /* no address: a text no address normalises to, hashed with the same work */
         memset(norm, 0, sizeof norm);
         n = (long)sizeof norm - 1;
         norm[0] = '\n';
     }
     crypto_generichash(out, 32, (const unsigned char *)norm, (size_t)n, srv_g.keys->addr_key,
                        sizeof srv_g.keys->addr_key);
+    return real;
 }
 
 /* add K with address key A, or, when K is there: its address forgotten unless it is A (two

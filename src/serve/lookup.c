@@ -55,7 +55,7 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
         memcpy(canon, "0000000000000000", CODE_CANON_SIZE); /* same work below */
     }
     if (code_lookup_hash(srv_g.keys->code_key, canon, ch)) return 1;
-    codeset_addr_hash(v->with_email ? email : "", given);
+    int given_real = codeset_addr_hash(v->with_email ? email : "", given);
     struct notice_info ni;
     int found = 0, rc;
     /* a code the set of known codes does not hold is no notice's, and one it holds with another
@@ -70,8 +70,10 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
     if (found) notice_info_release(&ni);
     /* the address given (hashed above) and one hash of the other side, compared in constant
        time, known code or not */
-    codeset_addr_hash(rcpt, stored);
-    int same = sodium_memcmp(given, stored, sizeof given) == 0;
+    int stored_real = codeset_addr_hash(rcpt, stored);
+    /* two texts that are no e-mail address (a letter's notice has none; "x" typed in) hash alike
+       but are no match: only a real address given that is the notice's own shows its details */
+    int same = (sodium_memcmp(given, stored, sizeof given) == 0) & given_real & stored_real;
     v->known = row;
     /* a purged notice keeps no address to compare: its code alone answers (date sent, details deleted) */
     v->matched = row && (!v->with_email || same || v->h.purged_at);

@@ -42,8 +42,9 @@ reg *srv_reg_write(const char *actor, const char *command);
  * since this thread last did (reg_data_version). */
 int codeset_maybe(reg *r, const unsigned char *hash, const unsigned char *addr);
 /* the keyed hash (portal-address key) of ADDR normalised as http_email_norm; an address that
-   does not normalise ("" included) gets the hash of a text no address normalises to */
-void codeset_addr_hash(const char *addr, unsigned char out[32]);
+   does not normalise ("" included) gets the hash of a text no address normalises to; 1 when ADDR
+   was an address, 0 when not (two non-addresses hash alike and must not count as a match) */
+int codeset_addr_hash(const char *addr, unsigned char out[32]);
 /* notices in the set, and the bytes of its table */
 void codeset_stats(size_t *notices, size_t *bytes);
 /* free the set (serve_run's shutdown); the next codeset_maybe of every thread starts over */

@@ -123,6 +123,15 @@ test_expect_success 'the portal verifies the letter code' '
     curl -s -X POST --data-urlencode "code=$(cat code)" -d lang=en "$URL/verify" >ok.html; kill $spid; wait $spid
     grep_q "Yes, this message is genuine" ok.html && grep_q "/incident/2018-0001" ok.html
 '
+test_expect_success 'a letter code with a text that is no e-mail address shows nothing of the person' '
+    "$KLARTEXT" serve --listen 127.0.0.1:0 2>serve2.log & spid=$!
+    for _ in $(seq 100); do URL=$(grep -o "http://127.0.0.1:[0-9]*" serve2.log | head -1); [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && break; sleep 0.1; done
+    curl -s -X POST --data-urlencode "code=$(cat code)" -d email=x -d lang=en "$URL/verify" >x.html
+    curl -s -X POST --data-urlencode "code=$(cat code)" -d email=max@example.com -d lang=en "$URL/verify" >m.html
+    kill $spid; wait $spid
+    grep_q "We could not confirm this message" x.html && ! grep -q "genuine" x.html &&
+    grep_q "We could not confirm this message" m.html && ! grep -q "genuine" m.html
+'
 test_expect_success 'a re-run makes no second letter; a lost PDF is typeset again, byte for byte' '
     cp out/2018-0001-000001.pdf keep.pdf &&
     klartext notify 2018-0001 --letters out >sum2 && grep -E -q "letters made in this run +0" sum2 &&
