@@ -9,7 +9,9 @@
  * instead of a fraction of a second. reg_analyze does at once what autovacuum would do later.
  *
  * reg_analyze(r, what, rows), called after the transaction that wrote ROWS rows of WHAT has
- * committed: on PostgreSQL, ANALYZE of those of WHAT's tables that were never analyzed or whose
+ * committed: on PostgreSQL, ANALYZE — of the columns analyze.c names, never a person's name,
+ * address, identifier or message: ANALYZE copies sample values into pg_statistic, where a purge
+ * does not reach them — of those of WHAT's tables that were never analyzed or whose
  * ROWS reach autovacuum's own rule (autovacuum_analyze_threshold + autovacuum_analyze_scale_factor
  * × the rows the table had at its last ANALYZE; 50 + 10 % by default), and that the login may
  * analyze (PostgreSQL 15: the table's owner or the database's; for any other login the tables
