@@ -85,3 +85,12 @@ int reg_analyze(reg *r, enum reg_bulk what, int64_t rows)
     db_exec(d, sql); /* statistics only: a failure is not the command's (analyze.h) */
     return 0;
 }
+
+int reg_analyze_sql(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "ANALYZE");
+    for (size_t i = 0; i < sizeof analyze_columns / sizeof analyze_columns[0] && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s %s (%s)", i ? "," : "", analyze_columns[i].table,
+                              analyze_columns[i].columns);
+    return n < len ? 0 : -1;
+}

@@ -35,5 +35,9 @@ enum reg_bulk {
     REG_BULK_STATES /* outbox states changed (notices sent, requeued, cancelled): outbox, notice_event */
 };
 int reg_analyze(reg *r, enum reg_bulk what, int64_t rows);
+/* "ANALYZE t (columns), …" of every table above with only its columns (never a person's data),
+   into OUT: for a whole register written at once (db copy to PostgreSQL); 0, or -1 when LEN is
+   too small */
+int reg_analyze_sql(char *out, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
  * and is on disk (fsync of the file, then of the directory, after the link): a copy that fails
  * removes the temporary file, one that is killed leaves it (never a file at NAME, which a re-run
  * would refuse as existing). */
+#include "register/analyze.h"
 #include "register/copy.h"
 #include "register/reg_int.h"
 #include "register/roles.h"
@@ -456,7 +457,11 @@ static int set_identities(struct copy *c, struct cat *dst)
             if (!s || db_step(s) != DB_ROW) return dberr(c, c->t, "setting the identity counters");
             db_reset(s);
         }
-    return db_exec(c->t, "ANALYZE") ? dberr(c, c->t, "ANALYZE") : 0;
+    /* statistics of the columns klartext's statements need, and of no person's data: ANALYZE
+       copies sample values into pg_statistic, where a later purge would not reach them (analyze.h) */
+    char sql[1024];
+    if (reg_analyze_sql(sql, sizeof sql)) return dberr(c, c->t, "ANALYZE");
+    return db_exec(c->t, sql) ? dberr(c, c->t, "ANALYZE") : 0;
 }
 
 /* The target's own triggers are off while the rows go in, and on again before the commit: a

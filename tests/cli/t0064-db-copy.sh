@@ -145,6 +145,10 @@ test_expect_success 'the PostgreSQL copy has the constraints, indexes, triggers 
          AND relkind IN ('\''r'\'', '\''S'\'') AND NOT relispartition ORDER BY 1" &&
     pg_sql "$URL" "$q" >a.copy && pg_sql "$U5" "$q" >a.fresh && cmp a.copy a.fresh
 '
+test_expect_success 'the PostgreSQL copy has statistics, but of no column with personal data (pg_statistic)' '
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = '\''outbox'\'' AND attname = '\''state'\''")" = 1 ] &&
+    [ "$(pg_sql "$URL" "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND ((tablename = '\''subject'\'' AND attname <> '\''import_id'\'') OR attname IN ('\''rcpt'\'', '\''email'\'', '\''name'\'', '\''street'\'', '\''subject'\''))")" = 0 ]
+'
 test_expect_success 'the PostgreSQL copy goes on: new rows take the next ids, the log and the chain verify' '
     KLARTEXT_KEYS=$KEYS klartext --db "$URL" incident new --title "Drittes" --aware-at 2023-01-02T09:00:00Z \
         --aware-how "Test" >/dev/null &&
