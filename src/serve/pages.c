@@ -770,6 +770,14 @@ void page_verify_result(reg *r, int de_, const struct verify_res *v, const struc
     } else if (v->with_email) {
         buf_addf(b, "<p>%s</p>\n",
                  T("Zu Ihrer Adresse sind keine Abrufe gespeichert.", "No views are recorded for your address."));
+    } else if (!strcmp(h->kind, "letter")) {
+        /* a letter went by post: there is no e-mail address to add, and the letter itself lists
+           the person's data (lookup_verify matches no address against a letter) */
+        buf_addf(b, "<p>%s</p>\n",
+                 T("Welche Ihrer Daten betroffen waren, steht in dem Brief selbst. Bei Fragen helfen wir Ihnen gern "
+                   "über die Kontaktangaben unten.",
+                   "The letter itself lists which of your data was affected. If you have questions, please contact "
+                   "us using the details below."));
     } else {
         buf_addf(
             b, "<p>%s</p>\n",

@@ -121,7 +121,9 @@ test_expect_success 'the portal verifies the letter code' '
     "$KLARTEXT" serve --listen 127.0.0.1:0 2>serve.log & spid=$!    # not the function: $! is the server
     for _ in $(seq 100); do URL=$(grep -o "http://127.0.0.1:[0-9]*" serve.log | head -1); [ -n "$URL" ] && curl -s -o /dev/null "$URL/" && break; sleep 0.1; done
     curl -s -X POST --data-urlencode "code=$(cat code)" -d lang=en "$URL/verify" >ok.html; kill $spid; wait $spid
-    grep_q "Yes, this message is genuine" ok.html && grep_q "/incident/2018-0001" ok.html
+    grep_q "Yes, this message is genuine" ok.html && grep_q "/incident/2018-0001" ok.html &&
+    grep_q "The letter itself lists which of your data was affected" ok.html &&
+    ! grep -q "Also enter the e-mail address" ok.html
 '
 test_expect_success 'a letter code with a text that is no e-mail address shows nothing of the person' '
     "$KLARTEXT" serve --listen 127.0.0.1:0 2>serve2.log & spid=$!
