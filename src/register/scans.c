@@ -308,6 +308,17 @@ static void copy_row(struct buf *out, struct buf *t, int64_t scan_id, const scan
     else put_be(out, 0xffffffffu, 4);
 }
 
+/* one of step 15's functions (SQL, one parameter) called for SCAN_ID; its text result into OUT
+   when OUT is not NULL ("" for NULL); 0, or -1 with the register's error */
+static int call_for_scan(reg *r, const char *sql, int64_t scan_id, char *out, size_t len)
+{
+    db_stmt *st = db_prepare(r->d, sql);
+    if (!st || db_bind_int(st, 1, scan_id) || db_step(st) != DB_ROW) return -1;
+    if (out) snprintf(out, len, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
+    db_reset(st);
+    return 0;
+}
+
 /* The rows go into a table of their own (schema step 15, schema_pg.c: exposure is partitioned by
    scan version): kt_exposure_stage makes it without any index and returns its name, the COPY
    fills it, and kt_exposure_attach builds its primary key in one sorted pass and attaches it to
@@ -315,14 +326,8 @@ static void copy_row(struct buf *out, struct buf *t, int64_t scan_id, const scan
 static int copy_exposures(reg *r, int64_t scan_id, const scan_result *res, int keep_viewers)
 {
     static const char head[19] = "PGCOPY\n\377\r\n"; /* signature, flags 0, no extension */
-    char sql[320];
-    db_stmt *st = db_prepare(r->d, "SELECT kt_exposure_stage(?)");
-    if (!st) return reg_dberr(r);
-    db_bind_int(st, 1, scan_id);
-    if (db_step(st) != DB_ROW) return reg_dberr(r);
-    char table[64];
-    snprintf(table, sizeof table, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
-    db_reset(st);
+    char sql[320], table[64];
+    if (call_for_scan(r, "SELECT kt_exposure_stage(?)", scan_id, table, sizeof table)) return reg_dberr(r);
     if (!*table)
         return reg_fail(r, 1, "register '%s': kt_exposure_stage gave no table for scan %lld", r->path,
                         (long long)scan_id);
@@ -354,11 +359,7 @@ static int copy_exposures(reg *r, int64_t scan_id, const scan_result *res, int k
     buf_release(&out);
     buf_release(&t);
     if (rc || end) return reg_dberr(r);
-    if (!(st = db_prepare(r->d, "SELECT kt_exposure_attach(?)"))) return reg_dberr(r);
-    db_bind_int(st, 1, scan_id);
-    if (db_step(st) != DB_ROW) return reg_dberr(r);
-    db_reset(st);
-    return 0;
+    return call_for_scan(r, "SELECT kt_exposure_attach(?)", scan_id, NULL, 0) ? reg_dberr(r) : 0;
 }
 
 /* the hourly histogram */
