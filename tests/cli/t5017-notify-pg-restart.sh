@@ -28,6 +28,9 @@ mkdir base && (cd base && export KLARTEXT_DB=$(pg_newdb) && echo "$KLARTEXT_DB" 
     fixture_register "$N" salutations && klartext notify 2018-0001 --approve --by "Dana DPO" >/dev/null) || exit 1
 BASE=$(cat base/url)
 copy_db() {  # copy_db NAME: a copy of the approved register; its URL
+    # a fault of the run before ends a server process with SIGQUIT: the server then recovers for a
+    # moment and refuses connections; wait for it (up to 30 s) before the next copy
+    for _ in $(seq 300); do pg_sql postgres "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
     pg_sql postgres "CREATE DATABASE ${BASE##*/}_$1 TEMPLATE ${BASE##*/}" >/dev/null && echo "${BASE}_$1"
 }
 # after a run into DIR on URL: one notice per reachable person, numbered 1..MADE, all written, one
