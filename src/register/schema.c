@@ -578,6 +578,12 @@ static const char v14[] =
    equal. */
 static const char v15[] = "";
 
+/* v16: on PostgreSQL the columns that hold a person's data get a statistics target of 0, so that
+   no ANALYZE (autovacuum's included) copies their values into pg_statistic, where a purge would
+   not reach them (schema_pg.c pv16). SQLite has no background ANALYZE and klartext runs none
+   there (analyze.h): nothing changes here, the step keeps both lists' versions equal. */
+static const char v16[] = "";
+
 const struct schema_step schema_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", v1},
     {2, "exposure scans", v2},
@@ -597,6 +603,7 @@ const struct schema_step schema_steps[] = {
     {14, "viewers packed into the exposure rows (viewer_list, viewer_identities), exposure_viewer dropped", v14,
      viewlist_migrate},
     {15, "exposure partitioned by scan version (PostgreSQL; SQLite: no change)", v15},
+    {16, "personal columns kept out of the statistics (PostgreSQL: SET STATISTICS 0; SQLite: no change)", v16},
 };
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
 

@@ -460,6 +460,55 @@ static const char pv15[] =
     "END $$;\n"
     "DROP TABLE exposure_v14;\n";
 
+/* pv16: personal data never in PostgreSQL's statistics. ANALYZE copies sample values of the columns
+   it reads (most common values, histogram bounds) into pg_statistic, where a purge does not reach
+   them; klartext's own ANALYZE names harmless columns only (analyze.c), but autovacuum's reads
+   every column whose statistics target is not 0. So every column that holds a person's data —
+   subject identifiers, names, e-mail and postal addresses, language and time zone, pages viewed,
+   viewers, recipients, messages and their hashes, code hashes, mail servers' replies and
+   diagnostics, the personal words a purge keeps hiding, and the audit trail's values (a lookup
+   records a masked address) — gets SET STATISTICS 0: no values of it are gathered by anyone (the
+   planner assumes many distinct values; t5016 keeps the statements linear without them).
+   exposure's scan_id gets a target of 1 (a sample of 300 rows instead of 30,000): each partition
+   holds one scan_id, so the sample says all there is, and the ANALYZE after a store costs a few
+   milliseconds instead of 40–70 (docs/performance.md). ALTER TABLE sets the targets on exposure's
+   existing partitions too; kt_exposure_stage now copies exposure's targets to each new one
+   (CREATE TABLE … LIKE does not), in one ALTER TABLE. CREATE OR REPLACE keeps the function's owner
+   and grants, not its settings: search_path is pinned again. */
+static const char pv16[] =
+    "ALTER TABLE subject ALTER COLUMN subject SET STATISTICS 0, ALTER COLUMN name SET STATISTICS 0,\n"
+    "  ALTER COLUMN email SET STATISTICS 0, ALTER COLUMN language SET STATISTICS 0,\n"
+    "  ALTER COLUMN timezone SET STATISTICS 0, ALTER COLUMN salutation SET STATISTICS 0,\n"
+    "  ALTER COLUMN street SET STATISTICS 0, ALTER COLUMN postcode SET STATISTICS 0,\n"
+    "  ALTER COLUMN city SET STATISTICS 0, ALTER COLUMN country SET STATISTICS 0;\n"
+    "ALTER TABLE exposure ALTER COLUMN subject SET STATISTICS 0, ALTER COLUMN pages SET STATISTICS 0,\n"
+    "  ALTER COLUMN viewer_list SET STATISTICS 0, ALTER COLUMN viewer_identities SET STATISTICS 0,\n"
+    "  ALTER COLUMN scan_id SET STATISTICS 1;\n"
+    "ALTER TABLE notice ALTER COLUMN subject SET STATISTICS 0, ALTER COLUMN rcpt SET STATISTICS 0,\n"
+    "  ALTER COLUMN rcpt_masked SET STATISTICS 0, ALTER COLUMN code_hash SET STATISTICS 0,\n"
+    "  ALTER COLUMN message SET STATISTICS 0, ALTER COLUMN text_sha256 SET STATISTICS 0;\n"
+    "ALTER TABLE outbox ALTER COLUMN reply SET STATISTICS 0;\n"
+    "ALTER TABLE notice_event ALTER COLUMN reply SET STATISTICS 0;\n"
+    "ALTER TABLE notice_bounce ALTER COLUMN diagnostic SET STATISTICS 0, ALTER COLUMN source SET STATISTICS 0;\n"
+    "ALTER TABLE purge_word ALTER COLUMN word SET STATISTICS 0;\n"
+    "ALTER TABLE audit ALTER COLUMN old_value SET STATISTICS 0, ALTER COLUMN new_value SET STATISTICS 0;\n"
+    "CREATE OR REPLACE FUNCTION kt_exposure_stage(sid BIGINT) RETURNS TEXT LANGUAGE plpgsql SECURITY DEFINER AS $$\n"
+    "DECLARE t TEXT := 'exposure_' || sid; st TEXT; BEGIN\n"
+    "  IF NOT EXISTS (SELECT 1 FROM scan WHERE id = sid) THEN\n"
+    "    RAISE EXCEPTION 'there is no scan with id % to store exposures for', sid USING ERRCODE = '23503'; END IF;\n"
+    "  IF to_regclass(quote_ident(t)) IS NOT NULL THEN\n"
+    "    RAISE EXCEPTION 'the exposures of scan % are stored already (table %)', sid, t USING ERRCODE = '23505'; END IF;\n"
+    "  EXECUTE format('CREATE TABLE %I (LIKE exposure INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CONSTRAINT %I CHECK (scan_id = %s))',\n"
+    "    t, t || '_scan', sid);\n"
+    "  SELECT string_agg(format('ALTER COLUMN %I SET STATISTICS %s', attname, attstattarget), ', ' ORDER BY attnum) INTO st\n"
+    "    FROM pg_attribute WHERE attrelid = 'exposure'::regclass AND attnum > 0 AND NOT attisdropped AND attstattarget >= 0;\n"
+    "  IF st IS NOT NULL THEN EXECUTE format('ALTER TABLE %I ', t) || st; END IF;\n"
+    "  IF session_user <> current_user THEN EXECUTE format('GRANT INSERT ON %I TO %I', t, session_user); END IF;\n"
+    "  RETURN t; END $$;\n"
+    "DO $$ BEGIN\n"
+    "  EXECUTE format('ALTER FUNCTION kt_exposure_stage(BIGINT) SET search_path = %I, pg_temp', current_schema());\n"
+    "END $$;\n";
+
 const struct schema_step schema_pg_steps[] = {
     {1, "incidents, timeline, audit trail, organisation", pv1},
     {2, "exposure scans", pv2},
@@ -478,6 +527,7 @@ const struct schema_step schema_pg_steps[] = {
     {14, "viewers packed into the exposure rows (viewer_list, viewer_identities), exposure_viewer dropped", pv14,
      viewlist_migrate},
     {15, "exposure partitioned by scan version (PostgreSQL; SQLite: no change)", pv15},
+    {16, "personal columns kept out of the statistics (PostgreSQL: SET STATISTICS 0; SQLite: no change)", pv16},
 };
 const size_t schema_pg_nsteps = sizeof schema_pg_steps / sizeof schema_pg_steps[0];
 

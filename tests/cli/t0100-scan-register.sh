@@ -92,7 +92,7 @@ test_expect_success 'a register of schema step 12 migrates in one step; every an
     mkdir s12 && (cd s12 && sqlite3 klartext.db <"$STEP12/register.sql" &&
         [ "$(sqlite3 klartext.db "SELECT count(*) FROM exposure_viewer")" = 65 ] &&
         mkdir got && step12_answers got && step12_same got &&
-        [ "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = \"schema_version\"")" = 15 ] &&
+        [ "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = \"schema_version\"")" = 16 ] &&
         [ "$(sqlite3 klartext.db "SELECT count(*) FROM sqlite_schema WHERE name = \"exposure_viewer\"")" = 0 ] &&
         [ "$(sqlite3 klartext.db "SELECT count(*) FROM exposure WHERE viewer_identities IS NOT NULL")" = 26 ] &&
         klartext audit | grep_q "register.migrate.*schema_version.*13.*14" &&
@@ -116,7 +116,7 @@ test_expect_success 'a register of schema step 11 (viewers as hex text, rowid ta
         [ "$(sqlite3 klartext.db "SELECT DISTINCT typeof(viewer) || length(viewer) FROM exposure_viewer")" = text32 ] &&
         mkdir got && step12_answers got && step12_same got &&
         [ "$(sqlite3 klartext.db "SELECT count(*) FROM sqlite_schema WHERE sql LIKE \"%WITHOUT ROWID%\"")" = 1 ] &&
-        [ "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = \"schema_version\"")" = 15 ])
+        [ "$(sqlite3 klartext.db "SELECT value FROM meta WHERE key = \"schema_version\"")" = 16 ])
 '
 sqlite_only "damages a SQLite file of step 12"
 test_expect_code 1 'a pair row without its person is refused by the migration, the register left as it was' '

@@ -8,7 +8,9 @@
 # the store, the older ones not again; an engineer's login stores, an
 # auditor's reads, an agent's reads only its columns; a register of step 14 migrates (every
 # answer the same, the grants made again) and a row of no scan stops that migration; db copy
-# PostgreSQL → SQLite → PostgreSQL gives the same exports and a partition per scan.
+# PostgreSQL → SQLite → PostgreSQL gives the same exports and a partition per scan; a new
+# partition takes exposure's statistics targets (schema step 16: 0 for the personal columns, 1
+# for scan_id; a DBA's own too), so a plain ANALYZE of it keeps no personal value.
 # postgresql: PostgreSQL only: partitions exist only there (SQLite's step 15 changes nothing; its
 # store is t0100's)
 . "$(dirname "$0")/lib.sh"
@@ -109,10 +111,14 @@ test_expect_success 'a register of step 14 migrates: a partition per scan, every
     answers b4 && unstep15 "$URL" &&
     [ "$(q "SELECT relkind FROM pg_class WHERE oid = '\''exposure'\''::regclass") $(q "SELECT count(*) FROM exposure")" = "r 450" ] &&
     answers after && for f in e1.csv e2.csv e.json r.json; do cmp b4/$f after/$f || exit 1; done &&
-    [ "$(q "SELECT value FROM meta WHERE key = '\''schema_version'\''")" = 15 ] &&
+    [ "$(q "SELECT value FROM meta WHERE key = '\''schema_version'\''")" = 16 ] &&
     [ "$(parts)" = "exposure_1 FOR VALUES IN ('\''1'\''), exposure_2 FOR VALUES IN ('\''2'\''), exposure_4 FOR VALUES IN ('\''4'\'')" ] &&
     [ "$(q "SELECT count(*) FROM exposure_4")" = 150 ] &&
     klartext audit | grep_q "register.migrate.*schema_version.*14.*15" &&
+    klartext audit | grep_q "register.migrate.*schema_version.*15.*16" &&
+    # step 16 reached the partitions the migration made: no statistics of a subject
+    [ "$(q "SELECT string_agg(c.relname || '\'':'\'' || a.attstattarget, '\'','\'' ORDER BY c.relname) FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid WHERE c.relkind = '\''r'\'' AND c.relname LIKE '\''exposure\_%'\'' AND a.attname = '\''subject'\''")" = "exposure_1:0,exposure_2:0,exposure_4:0" ] &&
     [ "$(q "SELECT has_column_privilege('\''klartext_agent'\'', '\''exposure'\'', '\''pages'\'', '\''SELECT'\'')
             || '\'' '\'' || has_column_privilege('\''klartext_agent'\'', '\''exposure'\'', '\''viewer_list'\'', '\''SELECT'\'')
             || '\'' '\'' || has_function_privilege('\''klartext_engineer'\'', '\''kt_exposure_stage(bigint)'\'', '\''EXECUTE'\'')")" = "true false true" ] &&
@@ -136,5 +142,17 @@ test_expect_success 'db copy PostgreSQL → SQLite → PostgreSQL: the same answ
     for f in e1.csv e2.csv e.json r.json; do cmp src/$f sq/$f && cmp src/$f pg3/$f || exit 1; done &&
     [ "$(parts "$U3")" = "$(parts)" ] &&
     [ "$(pg_sql "$U3" "SELECT count(*) FROM exposure")" = "$(q "SELECT count(*) FROM exposure")" ]
+'
+test_expect_success 'a new partition takes exposure'\''s statistics targets (step 16 and a DBA'\''s own): a plain ANALYZE keeps no personal value' '
+    q "ALTER TABLE exposure ALTER COLUMN fields SET STATISTICS 0" &&
+    klartext scan --rule rule.conf --incident 2018-0001 access.log 2>/dev/null &&
+    n=$(q "SELECT max(id) FROM scan") &&
+    [ "$(q "SELECT string_agg(a.attname || '\'':'\'' || a.attstattarget, '\'','\'' ORDER BY a.attnum) FROM pg_attribute a
+            WHERE a.attrelid = '\''exposure_$n'\''::regclass AND a.attnum > 0 AND a.attstattarget >= 0")" = \
+        "scan_id:1,subject:0,pages:0,fields:0,viewer_list:0,viewer_identities:0" ] &&
+    q "ANALYZE exposure_$n" &&
+    [ "$(q "SELECT string_agg(attname, '\'','\'' ORDER BY attname) FROM pg_stats WHERE tablename = '\''exposure_$n'\''")" = \
+        "anonymous_viewers,first_seen,last_seen,scan_id,signed_in_viewers,viewers,views" ] &&
+    q "ALTER TABLE exposure ALTER COLUMN fields SET STATISTICS -1"
 '
 test_done
