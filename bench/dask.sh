@@ -68,7 +68,7 @@ if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
     log=$OUT/access-$SIZE-$SEED.log
     truth=$OUT/truth-$SIZE-$SEED.csv
     [ -f "$log" ] && [ -f "$truth" ] || "$OUT/gen" --size "$SIZE" --seed "$SEED" --out "$log" --truth "$truth"
-    bytes=$(stat -c %s "$log")
+    bytes=$(stat -L -c %s "$log")
     echo "log: $log, $bytes bytes"
     cat "$log" >/dev/null
     tmp=$(mktemp -d)
@@ -92,7 +92,7 @@ if [ "${BENCH_SKIP_SCAN:-0}" != 1 ]; then
             inputs=()
             if [ "${BENCH_CONCAT:-0}" = 1 ]; then
                 big=$OUT/access-$SIZE-$SEED-x$n.log
-                [ "$(stat -c %s "$big" 2>/dev/null)" = $((bytes * n)) ] ||
+                [ "$(stat -L -c %s "$big" 2>/dev/null)" = $((bytes * n)) ] ||
                     for i in $(seq "$n"); do cat "$log"; done >"$big"
                 inputs=("$PWD/$big") what="$n x $SIZE in one file"
                 cat "$big" >/dev/null
@@ -126,7 +126,7 @@ if [ "${BENCH_SKIP_MERGE:-0}" != 1 ]; then
     truth=$OUT/pairs-$lines-$SEED.truth.csv
     [ -f "$log" ] && [ -f "$truth" ] || "$OUT/gen" --pairs "$lines" --seed "$SEED" --out "$log" --truth "$truth"
     pdir=$OUT/parts-$PARTS-$lines-$SEED
-    size=$(stat -c %s "$log")
+    size=$(stat -L -c %s "$log")
     head -c 32 /dev/urandom >"$OUT/vk" && chmod 600 "$OUT/vk"
     if [ ! -f "$pdir/done" ]; then
         rm -rf "$pdir" && mkdir -p "$pdir"

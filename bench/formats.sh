@@ -60,7 +60,7 @@ for f in "${FORMATS[@]}"; do
         "$OUT/gen" --format "$f" --size "$SIZE" --seed "$SEED" --out "$log" --truth "$truth" 2>"$OUT/.gen"
         cat "$OUT/.gen"
     fi
-    bytes=$(stat -c %s "$log")
+    bytes=$(stat -L -c %s "$log")
     lines=$(wc -l <"$log")
     cat "$log" >/dev/null
     echo "== $f: $bytes bytes, $lines lines, $(($(wc -l <"$truth") - 1)) people; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -31,8 +31,8 @@ if [ ! -f "$log" ] || [ ! -f "$truth" ]; then
     "$OUT/gen" --size "$SIZE" --seed "$SEED" --out "$log" --truth "$truth"
 fi
 [ -f "$gz" ] || { echo "compressing $gz (igzip -3) ..."; igzip -3 -c "$log" >"$gz"; }
-bytes=$(stat -c %s "$log")
-echo "log: $log, $bytes bytes, $(($(wc -l <"$truth") - 1)) people in the truth; gzip copy $(stat -c %s "$gz") bytes"
+bytes=$(stat -L -c %s "$log")
+echo "log: $log, $bytes bytes, $(($(wc -l <"$truth") - 1)) people in the truth; gzip copy $(stat -L -c %s "$gz") bytes"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 cat "$log" >/dev/null    # warm the page cache
 cat "$gz" >/dev/null
