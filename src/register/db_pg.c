@@ -88,6 +88,8 @@ struct db {
     int broken; /* a call failed with an error of libpq's own: the connection is lost (lost()) */
     int64_t slock; /* a session lock to take again after a reconnect (0: none) */
     int slock_lost; /* it could not be taken again: the handle refuses to go on */
+    char holder[200]; /* who held it then (relock), for the refusal's message */
+    int pid; /* the connection's server process (PQbackendPID when it was made; 0: none) */
     int oldpid[8], noldpid; /* this handle's earlier server processes (reconnect), newest last */
     int readonly, epoch; /* epoch: one more for every new connection (reconnect) */
     char xid[24]; /* the open write transaction's id (txid_current), to learn a lost COMMIT's outcome */
@@ -146,9 +148,12 @@ static int lost(const db *d)
      commit-before  just before the Nth COMMIT is sent: the server rolls the transaction back
      commit-after   just after the Nth COMMIT was answered: committed, but its answer counts as lost
      in-tx          before the first statement inside a transaction, from the Nth one begun
-     idle           before the first statement outside a transaction after the Nth COMMIT */
-enum fault { FAULT_COMMIT_BEFORE, FAULT_COMMIT_AFTER, FAULT_IN_TX, FAULT_IDLE, FAULT_N };
-static const char *const fault_name[FAULT_N] = {"commit-before", "commit-after", "in-tx", "idle"};
+     idle           before the first statement outside a transaction after the Nth COMMIT
+     idle-stop      as idle, but the server process is stopped (SIGSTOP), not ended, and the
+                    connection cut: it keeps its locks, as one that has not yet noticed its
+                    client went (a network cut, a loaded server), until the test sends SIGCONT */
+enum fault { FAULT_COMMIT_BEFORE, FAULT_COMMIT_AFTER, FAULT_IN_TX, FAULT_IDLE, FAULT_IDLE_STOP, FAULT_N };
+static const char *const fault_name[FAULT_N] = {"commit-before", "commit-after", "in-tx", "idle", "idle-stop"};
 static long fault_at[FAULT_N];
 static atomic_long fault_begun, fault_commits; /* transactions begun, COMMITs sent, by the process */
 static atomic_int fault_fired[FAULT_N], fault_parsed;
@@ -161,8 +166,8 @@ static void fault_parse(void)
         int f = 0;
         while (f < FAULT_N && (strlen(fault_name[f]) != n || strncmp(e, fault_name[f], n))) f++;
         if (f == FAULT_N || e[n] != ':' || (fault_at[f] = strtol(e + n + 1, NULL, 10)) < 1)
-            fprintf(stderr, "klartext: KLARTEXT_TEST_FAULT: '%.*s' is not POINT:N (%s, %s, %s, %s)\n", (int)n, e,
-                    fault_name[0], fault_name[1], fault_name[2], fault_name[3]);
+            fprintf(stderr, "klartext: KLARTEXT_TEST_FAULT: '%.*s' is not POINT:N (%s, %s, %s, %s, %s)\n", (int)n, e,
+                    fault_name[0], fault_name[1], fault_name[2], fault_name[3], fault_name[4]);
         e += strcspn(e, ",");
         if (*e) e++;
     }
@@ -174,8 +179,13 @@ static int fault(db *d, enum fault f)
     if (!atomic_exchange(&fault_parsed, 1)) fault_parse();
     long now = atomic_load(f == FAULT_IN_TX ? &fault_begun : &fault_commits);
     if (!fault_at[f] || now < fault_at[f] || atomic_exchange(&fault_fired[f], 1)) return 0;
-    fprintf(stderr, "klartext: test fault: %s %ld\n", fault_name[f], fault_at[f]);
     int pid = PQbackendPID(d->c), fd = PQsocket(d->c);
+    fprintf(stderr, "klartext: test fault: %s %ld\n", fault_name[f], fault_at[f]);
+    if (f == FAULT_IDLE_STOP) {
+        if (pid > 0) kill(pid, SIGSTOP);
+        shutdown(fd, SHUT_RDWR);
+        return 1;
+    }
     if (pid <= 0 || kill(pid, SIGQUIT)) {
         shutdown(fd, SHUT_RDWR);
         return 1;
@@ -268,8 +278,8 @@ static int refuse_lost_lock(db *d)
     d->kind = DB_EBUSY;
     snprintf(d->err, sizeof d->err,
              "register '%s': the connection to the PostgreSQL server was lost and, meanwhile, another klartext "
-             "process took this command's lock (another 'klartext notify'): stopped",
-             d->target);
+             "process took this command's lock (another 'klartext notify'%s%s): stopped",
+             d->target, d->holder[0] ? ": " : "", d->holder);
     return DB_ERR;
 }
 
@@ -411,6 +421,7 @@ static db *pg_open(const char *target, int flags, char *err, size_t errlen, int 
         return NULL;
     }
     PQsetNoticeProcessor(d->c, quiet, NULL);
+    d->pid = PQbackendPID(d->c);
     if (open_check(d, flags, err, errlen, kind)) {
         pg_close(d);
         return NULL;
@@ -796,13 +807,19 @@ static int relock(db *d)
         n += (size_t)snprintf(pids + n, sizeof pids - n, "%s%d", i ? "," : "", d->oldpid[i]);
     snprintf(pids + n, sizeof pids - n, "}");
     const char *v[2] = {key, pids};
+    /* an advisory lock belongs to a database: the same key held in another database of the
+       cluster (another register) is not this register's lock */
+    static const char held[] = "FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                               "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                               "AND l.pid <> ALL ($2::int[]) AND ((l.classid::bigint << 32) | l.objid::bigint) = "
+                               "$1::bigint";
+    char sql[1024];
     for (int tries = 0;; tries++) {
-        PGresult *res = PQexecParams(d->c,
-                                     "SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN 'got' "
-                                     "WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                                     "AND objsubid = 1 AND pid <> ALL ($2::int[]) AND ((classid::bigint << 32) | "
-                                     "objid::bigint) = $1::bigint) THEN 'taken' ELSE 'wait' END",
-                                     2, NULL, v, NULL, NULL, 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN 'got' WHEN EXISTS (SELECT 1 %s) THEN "
+                 "'taken' ELSE 'wait' END",
+                 held);
+        PGresult *res = PQexecParams(d->c, sql, 2, NULL, v, NULL, NULL, 0);
         int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         snprintf(r, sizeof r, "%s", ok && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
         if (!ok) set_err_res(d, res);
@@ -812,6 +829,23 @@ static int relock(db *d)
         if (!strcmp(r, "taken") || tries * 0.1 >= DB_PG_RELOCK_WAIT_S) break;
         pause_ms(100);
     }
+    /* who holds it, for the message: its server process, since when, from where */
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(format('server process %%s of database %%s, connected %%s%%s', l.pid, "
+             "coalesce((SELECT datname FROM pg_database WHERE oid = l.database)::text, l.database::text), "
+             "coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS.MS TZ'), 'at an unknown time'), "
+             "coalesce(' by ' || nullif(a.application_name, ''), '')), '; ' ORDER BY l.pid) "
+             "FROM (SELECT l.pid, l.database %s) l LEFT JOIN pg_stat_activity a ON a.pid = l.pid",
+             held);
+    PGresult *res = PQexecParams(d->c, sql, 2, NULL, v, NULL, NULL, 0);
+    snprintf(d->holder, sizeof d->holder, "%s",
+             PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+#ifdef KLARTEXT_TEST_HOOKS
+    fprintf(stderr,
+            "klartext: test hooks: lock %s not taken again on server process %d (%s); earlier ones %s; held by %s\n",
+            key, PQbackendPID(d->c), r, pids, d->holder[0] ? d->holder : "nobody now");
+#endif
     d->slock_lost = 1;
     return refuse_lost_lock(d);
 }
@@ -822,10 +856,18 @@ static int reconnect(db *d)
 {
     /* the old connection's server process, which may hold the session lock: remembered with the
        earlier ones (the oldest is forgotten after 8) */
-    if (d->noldpid == 8) memmove(d->oldpid, d->oldpid + 1, 7 * sizeof d->oldpid[0]), d->noldpid = 7;
-    d->oldpid[d->noldpid++] = PQbackendPID(d->c);
+    /* d->pid, not PQbackendPID: libpq answers 0 once it has marked the connection bad, the
+       usual way a lost connection is found (the server process, ended by a crash, still held
+       the lock in the lock table until the postmaster cleaned up: "taken meanwhile") */
+    int pid = d->pid;
+    int known = pid <= 0;
+    for (int i = 0; i < d->noldpid; i++) known |= d->oldpid[i] == pid;
+    if (!known && d->noldpid == 8) memmove(d->oldpid, d->oldpid + 1, 7 * sizeof d->oldpid[0]), d->noldpid = 7;
+    if (!known) d->oldpid[d->noldpid++] = pid;
+    d->pid = 0;
     PQreset(d->c);
     if (PQstatus(d->c) != CONNECTION_OK) return DB_ERR;
+    d->pid = PQbackendPID(d->c);
     d->broken = 0;
     d->epoch++;
     if (exec_once(d, "SET client_min_messages = warning; SET lock_timeout = '120s'")) return DB_ERR;
@@ -839,7 +881,7 @@ static ExecStatusType exec_stmt(db_stmt *s)
 {
     db *d = s->owner;
     stream_interrupt(d);
-    (void)FAULT(d, d->in_tx ? FAULT_IN_TX : FAULT_IDLE);
+    (void)(d->in_tx ? FAULT(d, FAULT_IN_TX) : (FAULT(d, FAULT_IDLE) || FAULT(d, FAULT_IDLE_STOP)));
     if (s->epoch != d->epoch) {
         PGresult *res = prepare_typed(d, s->name, s->pgsql, s->nparams, s->used);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -890,7 +932,7 @@ static int stream_send(db_stmt *s)
             else if (tries == 0 && again(d)) continue;
             else return DB_ERR;
         }
-        (void)FAULT(d, d->in_tx ? FAULT_IN_TX : FAULT_IDLE);
+        (void)(d->in_tx ? FAULT(d, FAULT_IN_TX) : (FAULT(d, FAULT_IDLE) || FAULT(d, FAULT_IDLE_STOP)));
         if (PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0) &&
             PQsetSingleRowMode(d->c))
             break;
