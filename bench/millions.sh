@@ -28,7 +28,7 @@ for views in "$@"; do
     truth=$OUT/pairs-$views-$SEED.truth.csv
     [ -f "$log" ] && [ -f "$truth" ] || "$OUT/gen" --pairs "$views" --seed "$SEED" --out "$log" --truth "$truth"
     people=$(($(wc -l <"$truth") - 1))
-    bytes=$(stat -c %s "$log")
+    bytes=$(stat -L -c %s "$log")
     echo "--- $views views, $people people, $bytes bytes (load $(cut -d' ' -f1-3 /proc/loadavg))"
     cat "$log" >/dev/null # warm the page cache
     run "klartext $views" "$KLARTEXT" scan --no-progress --rule bench/profile.rule --csv "$OUT/kt-pairs.csv" --threads "$T" "$log"

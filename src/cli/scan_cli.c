@@ -9,7 +9,9 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RULE_MAX ((size_t)1 << 20)
@@ -84,8 +86,21 @@ int scan_cli_open_incident(struct kt_ctx *ctx, const char *incid, reg **r, struc
     return register_viewer_key(ctx, key, "");
 }
 
+/* seconds of wall time (CLOCK_MONOTONIC) and of this process's CPU time (user + system) */
+static void store_clock(double *wall, double *cpu)
+{
+    struct timespec t;
+    struct rusage u;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    getrusage(RUSAGE_SELF, &u);
+    *wall = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    *cpu = (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 /* the result as the incident's next scan version, in one transaction (with a timeline entry
- * when more than 1 % of the lines parsed in a file were malformed); 0 or the exit code */
+ * when more than 1 % of the lines parsed in a file were malformed); 0 or the exit code. The
+ * message gives the store's own time, from the transaction's start to its commit (wall and
+ * this process's CPU; a PostgreSQL server's CPU is not in it): bench/store.sh reads it. */
 int scan_cli_store(reg *r, struct incident *inc, const scan_rule *rule, const scan_result *res, int keep_viewers,
                    int check_all)
 {
@@ -95,19 +110,23 @@ int scan_cli_store(reg *r, struct incident *inc, const scan_rule *rule, const sc
     scan_malformed_share(res, share, sizeof share);
     size_t sl = strlen(share);
     if (sl && share[sl - 1] == '\n') share[sl - 1] = 0;
+    double w0, c0, w1, c1;
+    store_clock(&w0, &c0);
     if ((rc = reg_begin(r)) || (rc = scans_store(r, inc, rule, res, keep_viewers, check_all, &version)) ||
         (sl && (rc = incident_event_add(r, inc, reg_now(r), "scan", share, 0, NULL))) || (rc = reg_commit(r))) {
         kt_error(rc, "%s", reg_err(r));
         reg_rollback(r);
         return rc;
     }
+    store_clock(&w1, &c1);
     struct scan_totals t;
     scan_result_totals(res, &t);
     reg_analyze(r, REG_BULK_SCAN, (int64_t)t.people); /* PostgreSQL's statistics, at once */
     fprintf(stderr,
-            "Stored as scan version %lld of incident %s: %llu people, %llu records.\n"
+            "Stored as scan version %lld of incident %s: %llu people, %llu records (store %.2f s, CPU %.2f s).\n"
             "See them with 'klartext exposure %s' (--format csv|json|text).\n",
-            (long long)version, inc->ref, (unsigned long long)t.people, (unsigned long long)t.records, inc->ref);
+            (long long)version, inc->ref, (unsigned long long)t.people, (unsigned long long)t.records, w1 - w0, c1 - c0,
+            inc->ref);
     return 0;
 }
 

@@ -183,14 +183,22 @@ struct ahour {
     uint64_t views;
 };
 
-/* A view waiting in the agg's batch: hashed, its table slots prefetched, not yet counted. Its
- * strings are copied into the batch (the caller's may live in a per-line scratch buffer). */
+/* A view waiting in the agg's batch: hashed, not yet counted. Its strings are copied into the
+ * batch (the caller's may live in a per-line scratch buffer). While the tables are small (they
+ * live in the cache) a batch is AGG_BATCH views, their slots prefetched as they come; once a
+ * table is AGG_SORTED_SLOTS slots or more, a batch is AGG_BATCH_MAX views, counted in the order
+ * of their slots in the person table and then in the order of their slots in the pair table
+ * (see agg_flush). */
 #define AGG_BATCH 16
-#define AGG_BATCH_BYTES (8u << 10)
+#define AGG_BATCH_MAX 2048
+#define AGG_BATCH_BYTES (192u << 10)
+#define AGG_SORTED_SLOTS ((uint32_t)1 << 17) /* 1 MiB of slots */
+#define AGG_SORT_BITS 10 /* the batch is sorted by the top 10 bits of a slot's place */
 struct pending {
     uint64_t sh, ph, fields;
     int64_t t;
     uint32_t subj, subj_len, page, page_len, ident, ident_len; /* offsets into qbuf */
+    uint32_t si; /* the person's index, once counted */
     int kind;
     uint8_t h[SCAN_HASH_LEN];
 };
@@ -229,9 +237,12 @@ struct agg {
     int64_t lasthour;
     uint32_t lasthour_i;
     /* the batch (agg_add): views hashed, their slots prefetched, counted by agg_flush */
-    struct pending q[AGG_BATCH];
-    uint32_t nq;
+    struct pending q[AGG_BATCH_MAX];
+    uint32_t nq, qmax; /* views in the batch; the batch's size now */
+    int sorted_always; /* KLARTEXT_SORTED_BATCHES=1 (tests): large sorted batches from the start */
     uint32_t qlen; /* bytes of qbuf in use */
+    uint16_t qorder[AGG_BATCH_MAX]; /* the batch in the order of its slots (agg_flush) */
+    uint32_t qcount[(1u << AGG_SORT_BITS) + 1];
     char qbuf[AGG_BATCH_BYTES];
 };
 
@@ -325,6 +336,9 @@ struct agg *agg_new(const scan_rule *r, const unsigned char key[SCAN_KEY_LEN], i
     a->pmask = 4095;
     a->ptab = table_new(a, a->pmask);
     a->lasthour = INT64_MIN;
+    const char *sb = getenv("KLARTEXT_SORTED_BATCHES");
+    a->sorted_always = sb && !strcmp(sb, "1");
+    a->qmax = a->sorted_always ? AGG_BATCH_MAX : AGG_BATCH;
     return a;
 }
 
@@ -536,10 +550,9 @@ static inline void hour_add(struct agg *a, int64_t t)
     a->lasthour_i = i;
 }
 
-/* one view into the tables (its hashes known) */
-static void view_count(struct agg *a, const char *subj, size_t subj_len, uint64_t sh, int64_t t, const char *page,
-                       size_t page_len, uint64_t fields, int kind, const char *ident, size_t ident_len,
-                       const uint8_t h[SCAN_HASH_LEN], uint64_t ph)
+/* a view's person into the tables: its index */
+static inline uint32_t view_subject(struct agg *a, const char *subj, size_t subj_len, uint64_t sh, int64_t t,
+                                    const char *page, size_t page_len, uint64_t fields)
 {
     uint32_t si = subj_get(a, subj, subj_len, sh);
     struct asubj *s = &a->subj[si];
@@ -548,6 +561,13 @@ static void view_count(struct agg *a, const char *subj, size_t subj_len, uint64_
     s->views++;
     s->fields |= fields;
     if (page_len) page_add(a, s, page, page_len);
+    return si;
+}
+
+/* a view's (person, viewer) pair into the tables */
+static inline void view_pair(struct agg *a, uint32_t si, int64_t t, int kind, const char *ident, size_t ident_len,
+                             const uint8_t h[SCAN_HASH_LEN], uint64_t ph)
+{
     uint32_t pi = pair_get(a, si, h, ph, kind, ident, ident_len);
     if (a->stats) {
         struct pstat *p = &a->pst[pi];
@@ -555,7 +575,64 @@ static void view_count(struct agg *a, const char *subj, size_t subj_len, uint64_
         if (t < p->first) p->first = t;
         if (t > p->last) p->last = t;
     }
+}
+
+/* one view into the tables (its hashes known) */
+static void view_count(struct agg *a, const char *subj, size_t subj_len, uint64_t sh, int64_t t, const char *page,
+                       size_t page_len, uint64_t fields, int kind, const char *ident, size_t ident_len,
+                       const uint8_t h[SCAN_HASH_LEN], uint64_t ph)
+{
+    uint32_t si = view_subject(a, subj, subj_len, sh, t, page, page_len, fields);
+    view_pair(a, si, t, kind, ident, ident_len, h, ph);
     hour_add(a, t);
+}
+
+/* the batch's views in a->qorder by the place of their slot in a table of mask + 1 slots (hash:
+ * the person's or the pair's): a counting sort by the place's top AGG_SORT_BITS bits */
+static void batch_order(struct agg *a, uint32_t mask, int pairs)
+{
+    unsigned bits = 32 - (unsigned)__builtin_clz(mask); /* mask + 1 = 2^bits */
+    unsigned shift = bits > AGG_SORT_BITS ? bits - AGG_SORT_BITS : 0;
+    uint32_t *c = a->qcount;
+    memset(c, 0, sizeof a->qcount);
+    for (uint32_t i = 0; i < a->nq; i++) {
+        uint64_t hv = pairs ? a->q[i].ph : a->q[i].sh;
+        c[((uint32_t)(hv >> 32) & mask) >> shift]++;
+    }
+    uint32_t sum = 0;
+    for (uint32_t k = 0; k <= (1u << AGG_SORT_BITS); k++) {
+        uint32_t n = c[k];
+        c[k] = sum;
+        sum += n;
+    }
+    for (uint32_t i = 0; i < a->nq; i++) {
+        uint64_t hv = pairs ? a->q[i].ph : a->q[i].sh;
+        a->qorder[c[((uint32_t)(hv >> 32) & mask) >> shift]++] = (uint16_t)i;
+    }
+}
+
+/* A large batch against large tables. With millions of people every probe of a table is a cache
+ * miss and, with 4 KiB pages, a TLB miss whose page walk is itself a cache miss (a software
+ * prefetch that misses the TLB waits for the walk). Counted in the order of their slots, the
+ * batch's probes sweep each table from its start to its end: the page-table entries of
+ * neighbouring probes share cache lines and the walks hit the cache. The persons first (their
+ * indexes kept), then the pairs, each in its table's order. The result does not depend on the
+ * order in which views are counted (agg_finish sorts everything). */
+static void agg_flush_sorted(struct agg *a)
+{
+    batch_order(a, a->smask, 0);
+    for (uint32_t k = 0; k < a->nq; k++) {
+        if (k + 8 < a->nq) __builtin_prefetch(&a->stab[(uint32_t)(a->q[a->qorder[k + 8]].sh >> 32) & a->smask]);
+        struct pending *v = &a->q[a->qorder[k]];
+        v->si = view_subject(a, a->qbuf + v->subj, v->subj_len, v->sh, v->t, a->qbuf + v->page, v->page_len, v->fields);
+    }
+    batch_order(a, a->pmask, 1);
+    for (uint32_t k = 0; k < a->nq; k++) {
+        if (k + 8 < a->nq) __builtin_prefetch(&a->ptab[(uint32_t)(a->q[a->qorder[k + 8]].ph >> 32) & a->pmask]);
+        const struct pending *v = &a->q[a->qorder[k]];
+        view_pair(a, v->si, v->t, v->kind, a->qbuf + v->ident, v->ident_len, v->h, v->ph);
+    }
+    for (uint32_t i = 0; i < a->nq; i++) hour_add(a, a->q[i].t);
 }
 
 /* The batch counted, in the order the views came (the result does not depend on the order,
@@ -564,6 +641,12 @@ static void view_count(struct agg *a, const char *subj, size_t subj_len, uint64_
  * first of them is counted, so that the batch's misses overlap instead of following each other. */
 static void agg_flush(struct agg *a)
 {
+    if (a->nq > AGG_BATCH) {
+        agg_flush_sorted(a);
+        a->nq = 0;
+        a->qlen = 0;
+        return;
+    }
     for (uint32_t i = 0; i < a->nq; i++) {
         const struct pending *v = &a->q[i];
         uint64_t e = a->stab[(uint32_t)(v->sh >> 32) & a->smask];
@@ -576,6 +659,9 @@ static void agg_flush(struct agg *a)
     }
     a->nq = 0;
     a->qlen = 0;
+    /* the next batch's size: large once a table no longer fits in the cache */
+    a->qmax = a->sorted_always || a->smask + 1 >= AGG_SORTED_SLOTS || a->pmask + 1 >= AGG_SORTED_SLOTS ? AGG_BATCH_MAX
+                                                                                                       : AGG_BATCH;
 }
 
 static inline uint32_t q_put(struct agg *a, const char *s, size_t n)
@@ -591,11 +677,12 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
 {
     /* memory latency first: the person's and the pair's slots are fetched while the batch fills */
     uint64_t sh = hash_bytes(subj, subj_len);
-    __builtin_prefetch(&a->stab[(uint32_t)(sh >> 32) & a->smask]);
+    int sorted = a->qmax > AGG_BATCH; /* a large batch: counted in slot order, no prefetch here */
+    if (!sorted) __builtin_prefetch(&a->stab[(uint32_t)(sh >> 32) & a->smask]);
     uint8_t h[SCAN_HASH_LEN];
     if (viewer_hash(a, kind, ident, ident_len, h)) return -1;
     uint64_t ph = pair_hash(sh, h);
-    __builtin_prefetch(&a->ptab[(uint32_t)(ph >> 32) & a->pmask]);
+    if (!sorted) __builtin_prefetch(&a->ptab[(uint32_t)(ph >> 32) & a->pmask]);
     size_t keep = a->stats && a->keep_viewers ? ident_len : 0, need = subj_len + page_len + keep;
     if (need > AGG_BATCH_BYTES) { /* a view too large for the batch: counted at once, in order */
         agg_flush(a);
@@ -616,7 +703,7 @@ int agg_add(struct agg *a, const char *subj, size_t subj_len, int64_t t, const c
     v->page_len = (uint32_t)page_len;
     v->ident = q_put(a, ident, keep);
     v->ident_len = (uint32_t)keep;
-    if (++a->nq == AGG_BATCH) agg_flush(a);
+    if (++a->nq >= a->qmax) agg_flush(a);
     return 0;
 }
 

@@ -30,6 +30,12 @@ test_expect_success 'generated log: byte-identical with 2 threads and small rang
     cmp "$DATA/gen-small.truth.csv" out2.csv &&
     grep -q "2 threads" err
 '
+test_expect_success 'generated log: byte-identical with the views counted in large batches in slot order' '
+    KLARTEXT_SORTED_BATCHES=1 $SCAN --rule profile.rule --csv out2s.csv --threads 1 gen.log 2>err &&
+    cmp "$DATA/gen-small.truth.csv" out2s.csv &&
+    KLARTEXT_SORTED_BATCHES=1 KLARTEXT_SCAN_SPLIT=100000 $SCAN --rule profile.rule --csv out2t.csv --threads 2 gen.log 2>err &&
+    cmp "$DATA/gen-small.truth.csv" out2t.csv
+'
 test_expect_success 'generated log: same answer from the gzip file and with --check-all' '
     $SCAN --rule profile.rule --csv out3.csv --check-all "$DATA/gen-small.log.gz" 2>err &&
     cmp "$DATA/gen-small.truth.csv" out3.csv &&
