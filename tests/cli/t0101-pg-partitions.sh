@@ -8,7 +8,8 @@
 # the store, the older ones not again; an engineer's login stores, an
 # auditor's reads, an agent's reads only its columns; a register of step 14 migrates (every
 # answer the same, the grants made again) and a row of no scan stops that migration; db copy
-# PostgreSQL → SQLite → PostgreSQL gives the same exports and a partition per scan; a new
+# PostgreSQL → SQLite → PostgreSQL gives the same exports and a partition per scan; the hourly
+# histogram (one statement on PostgreSQL) has the rows SQLite stores; a new
 # partition takes exposure's statistics targets (schema step 16: 0 for the personal columns, 1
 # for scan_id; a DBA's own too), so a plain ANALYZE of it keeps no personal value.
 # postgresql: PostgreSQL only: partitions exist only there (SQLite's step 15 changes nothing; its
@@ -52,6 +53,15 @@ test_expect_success 'each scan version is a partition of its own, with its prima
             || pg_stat_get_analyze_count('\''exposure_2'\''::regclass)")" = "1 1" ] &&
     [ "$(q "SELECT count(*) FROM pg_class WHERE relname LIKE '\''exposure\_%'\'' AND relacl IS NOT NULL")" = 0 ] &&
     answers before
+'
+test_expect_success 'the hourly histogram (one statement on PostgreSQL) holds the rows SQLite stores for the same log' '
+    mkdir h && (cd h && write_org && KLARTEXT_DB=h.db klartext init --org org.ini >/dev/null 2>&1 &&
+        KLARTEXT_DB=h.db klartext incident new --title T --aware-at 2018-11-21T09:12:00Z --aware-how x >/dev/null &&
+        KLARTEXT_DB=h.db klartext scan --rule ../rule.conf --incident 2018-0001 ../access.log 2>/dev/null) &&
+    sqlite3 -separator "|" h/h.db "SELECT hour, views FROM scan_hour WHERE scan_id = 1 ORDER BY hour" >h/sqlite.txt &&
+    q "SELECT hour, views FROM scan_hour WHERE scan_id = 1 ORDER BY hour" >h/pg.txt &&
+    [ "$(wc -l <h/pg.txt)" -gt 1 ] && cmp h/sqlite.txt h/pg.txt &&
+    [ "$(q "SELECT count(*) FROM scan_hour WHERE scan_id = 2")" = "$(wc -l <h/pg.txt)" ]
 '
 test_expect_code 1 'a store the database refuses: exit 1 naming the row, no partition and no table left behind' '
     q "ALTER TABLE exposure ADD CONSTRAINT kt_test_refuse CHECK (subject <> '\''C0000000140'\'') NOT VALID" &&
