@@ -86,7 +86,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = store ]; then
         "$OUT/gen" --size "$SIZE" --seed 1 --out "$log" --truth "$truth"
     fi
     people=$(($(wc -l <"$truth") - 1))
-    echo "--- store: $log ($(du -h "$log" | cut -f1)), $people people; load $(load)"
+    echo "--- store: $log ($(du -hL "$log" | cut -f1)), $people people; load $(load)"
     cat "$log" >/dev/null   # the page cache
     run "scan --csv" "$K" scan --no-progress --rule "$RULE" --csv "$W/scan.csv" "$log"
     check "scan --csv" "$truth" "$W/scan.csv"
