@@ -78,6 +78,23 @@ fresh() {  # fresh DIR [URL]: an empty register with incident 2018-0001 (keys in
     (cd "$1" && if [ -n "${2:-}" ]; then export KLARTEXT_DB=$2; fi && "$K" init >/dev/null 2>&1 &&
         "$K" incident new --title "Profile pages" --aware-at 2018-11-21T09:12:00Z --aware-how "customer" >/dev/null)
 }
+# the CPU the cluster has used, in clock ticks: the postmaster's own and its waited-for children's
+# (every backend that has ended) and its living children's
+pg_cpu() {
+    local pm t c
+    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+    t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")
+    for c in $(pgrep -P "$pm"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0))); done
+    echo "$t"
+}
+# wait (5 s at most) until the backend of database NAME has ended and the postmaster has reaped
+# it: until then its CPU is in neither of pg_cpu's sums
+pg_reaped() {
+    local pm _
+    [ -n "$1" ] || return 0
+    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+    for _ in $(seq 50); do pgrep -P "$pm" -f "$1" >/dev/null || return 0; sleep 0.1; done
+}
 if [ -z "$ONLY" ] || [ "$ONLY" = store ]; then
     log=$OUT/access-$SIZE-1.log
     truth=$OUT/access-$SIZE-1.truth.csv
@@ -99,21 +116,32 @@ if [ -z "$ONLY" ] || [ "$ONLY" = store ]; then
     # (BENCH_STORE_RUNS, 7 by default: a store of the 2 GB scan is 0.1–0.6 s), the ratio of the
     # medians is the verdict, the ratio of the fastest runs is printed beside it. The difference
     # of the medians of scan --incident and scan --csv (wall time) is printed too, as before.
+    # Beside the wall time, the CPU of each store, which the load moves less: klartext's own for
+    # its store phase when "Stored as …" gives it ("CPU C s"), and on PostgreSQL the cluster's
+    # (pg_cpu, from before the scan until its backend was reaped: the store's statements, the
+    # WAL writer's and the ANALYZE after it).
     STORE_RUNS=${BENCH_STORE_RUNS:-7}
+    tick=$(getconf CLK_TCK)
     stamp() { local l; while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done; }
-    declare -A times owns urls
+    declare -A times owns urls kcpu scpu
     for i in $(seq "$STORE_RUNS"); do
         for b in sqlite pg; do
             [ -n "${urls[$b]:-}" ] && pg_sql postgres "DROP DATABASE ${urls[$b]##*/}" >/dev/null
             urls[$b]=; [ $b = pg ] && urls[$b]=$(newdb)
             url=${urls[$b]}
             fresh "$W/reg-$b" "$url"
+            [ $b = pg ] && c0=$(pg_cpu)
             (cd "$W/reg-$b" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi &&
                 /usr/bin/time -f "%e" -o "$W/.time" "$K" scan --no-progress --rule "$RULE" --incident 2018-0001 "$log" \
                     2>&1 >/dev/null | stamp >"$W/.err"; exit "${PIPESTATUS[0]}") ||
                 { echo "bench: scan --incident ($b) failed:"; cat "$W/.err"; exit 1; }
             times[$b]+="$(cat "$W/.time") "
             owns[$b]+="$(awk '/ Stored as scan version / { printf "%.3f", $1 - prev; exit } { prev = $1 }' "$W/.err") "
+            kcpu[$b]+="$(sed -n 's/.* Stored as scan version .*, CPU \([0-9.]*\) s).*/\1/p' "$W/.err") "
+            if [ $b = pg ]; then
+                pg_reaped "${url##*/}"
+                scpu[$b]+="$(awk -v a="$c0" -v b="$(pg_cpu)" -v t="$tick" 'BEGIN { printf "%.2f", (b - a) / t }') "
+            fi
         done
         printf 'run %d of %d: the store  SQLite %s s  PostgreSQL %s s; load %s\n' "$i" "$STORE_RUNS" \
             "$(echo ${owns[sqlite]} | awk '{ print $NF }')" "$(echo ${owns[pg]} | awk '{ print $NF }')" "$(load)"
@@ -127,6 +155,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = store ]; then
         R[best.$b]=$(awk -v p="$people" -v s="$best" 'BEGIN { printf "%.0f", (s > 0 ? p / s : 0) }')
         printf '%-8s the store timed in each run, median %5.3f s (runs: %s) = %s people/s; fastest %5.3f s = %s people/s\n' \
             "$b" "$own" "${owns[$b]% }" "${R[own.$b]}" "$best" "${R[best.$b]}"
+        kc=$(echo ${kcpu[$b]:-} | smed); sc=$(echo ${scpu[$b]:-} | smed)
+        [ -n "$kc" ] && printf '%-8s the store'\''s CPU in klartext, median %5.2f s (runs: %s)\n' "$b" "$kc" "${kcpu[$b]% }"
+        [ -n "$sc" ] && printf '%-8s the server'\''s CPU per store, median %5.2f s (runs: %s)\n' "$b" "$sc" "${scpu[$b]% }"
+        R[cpu.$b]=$(awk -v k="${kc:-0}" -v s="${sc:-0}" 'BEGIN { printf "%.2f", k + s }')
         (cd "$W/reg-$b" && if [ -n "$url" ]; then export KLARTEXT_DB=$url; fi && "$K" exposure 2018-0001 --format csv >"$W/exposure.csv")
         check "exposure --format csv ($b)" "$truth" "$W/exposure.csv"
         m=$(echo ${times[$b]} | smed)
@@ -159,23 +191,6 @@ if [ -z "$ONLY" ] || [ "$ONLY" = notify ] || [ "$ONLY" = serve ]; then
     done
     BASEURL=$(cat "$base.pg/url")
 fi
-# the CPU the cluster has used, in clock ticks: the postmaster's own and its waited-for children's
-# (every backend that has ended) and its living children's
-pg_cpu() {
-    local pm t c
-    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
-    t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")
-    for c in $(pgrep -P "$pm"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0))); done
-    echo "$t"
-}
-# wait (5 s at most) until the backend of database NAME has ended and the postmaster has reaped
-# it: until then its CPU is in neither of pg_cpu's sums
-pg_reaped() {
-    local pm _
-    [ -n "$1" ] || return 0
-    pm=$(head -1 "$PG_DIR/data/postmaster.pid")
-    for _ in $(seq 50); do pgrep -P "$pm" -f "$1" >/dev/null || return 0; sleep 0.1; done
-}
 if [ -z "$ONLY" ] || [ "$ONLY" = notify ]; then
     # the backends alternate run by run, so that both see the same load; wall time, and the CPU of
     # klartext (all threads) and of the PostgreSQL server (its backend, WAL writer, checkpointer)
@@ -326,6 +341,11 @@ if [ -n "${R[own.pg]:-}" ]; then
     printf '%-46s %12s %12s %7s\n' "store, people/s (the fastest run of each)" "${R[best.sqlite]}" "${R[best.pg]}" "$r"
     r=$(ratio "${R[store.pg]}" "${R[store.sqlite]}")
     printf '%-46s %12s %12s %7s\n' "store, people/s (scan --incident - scan --csv)" "${R[store.sqlite]}" "${R[store.pg]}" "$r"
+    if [ -n "$(echo ${kcpu[sqlite]:-})" ]; then
+        r=$(ratio "${R[cpu.sqlite]}" "${R[cpu.pg]}")
+        printf '%-46s %12s %12s %7s  (CPU: SQLite / PostgreSQL)\n' "store, CPU seconds (klartext + server)" \
+            "${R[cpu.sqlite]}" "${R[cpu.pg]}" "$r"
+    fi
 fi
 if [ -n "${R[notify.pg]:-}" ]; then
     r=$(ratio "${R[notify.pg]}" "${R[notify.sqlite]}")
