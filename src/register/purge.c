@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const kind_names[PK_COUNT] = {"contact_data", "notices", "exposures", "viewer_identities"};
 
@@ -507,10 +508,54 @@ static int checkpoint(reg *r)
    backups are the administrator's). Only a table's owner may; for another login PostgreSQL would
    skip the table with a warning, so the ownership is checked first and a table it cannot
    rewrite is named. */
+/* A deleted row stays in the new files VACUUM FULL writes while any snapshot that may still see it
+   exists: a session of this database whose snapshot or transaction began before the purge's
+   COMMIT (a long report, psql left in an open transaction, pg_dump, autovacuum's ANALYZE), a
+   prepared transaction, a replication slot (a standby's feedback). MARK is the first transaction
+   id not yet given out when the purge had committed (its low 32 bits, as xid compares): whatever
+   holds an older one is named, "" when nothing does. Conservative: a snapshot taken after the
+   COMMIT while an older transaction ran counts too (that transaction is named as well). */
+#define PG_OLD_SNAPSHOTS_SQL \
+    "WITH m AS (SELECT ?::text::xid AS x) SELECT coalesce(string_agg(w, '; ' ORDER BY w), '') FROM (" \
+    "SELECT format('server process %s (login %s%s, %s since %s)', pid, usename, " \
+    "coalesce(' by ' || nullif(application_name, ''), ''), coalesce(state, backend_type), " \
+    "to_char(coalesce(xact_start, backend_start), 'YYYY-MM-DD HH24:MI:SS TZ')) AS w " \
+    "FROM m, pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() " \
+    "AND (age(backend_xmin) > age(m.x) OR age(backend_xid) > age(m.x)) " \
+    "UNION ALL SELECT format('prepared transaction %s (owner %s, since %s)', gid, owner, " \
+    "to_char(prepared, 'YYYY-MM-DD HH24:MI:SS TZ')) FROM m, pg_prepared_xacts " \
+    "WHERE database = current_database() AND age(transaction) > age(m.x) " \
+    "UNION ALL SELECT format('replication slot %s', slot_name) FROM m, pg_replication_slots " \
+    "WHERE (database IS NULL OR database = current_database()) AND age(xmin) > age(m.x)) o"
+#define PG_COMPACT_WAIT_S 30
+
+static int pg_old_snapshots(reg *r, const char *mark, char *out, size_t n)
+{
+    db_stmt *s = db_prepare(r->d, PG_OLD_SNAPSHOTS_SQL);
+    if (!s || db_bind_text(s, 1, mark)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) snprintf(out, n, "%s", db_col_text(s, 0) ? db_col_text(s, 0) : "");
+    db_reset(s);
+    return st == DB_ROW ? 0 : reg_dberr(r);
+}
+
 static int pg_compact(reg *r)
 {
     static const char *const tables[] = {"subject",       "notice",   "notice_event",   "notice_dict",
                                          "notice_bounce", "exposure", "exposure_viewer"};
+    /* first wait (up to PG_COMPACT_WAIT_S) until nothing holds a snapshot from before the purge */
+    char mark[24], held[1024] = "";
+    int64_t m = 0;
+    int mfound = 0;
+    if (db_query_int(r->d, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296", NULL, &m,
+                     &mfound))
+        return reg_dberr(r);
+    snprintf(mark, sizeof mark, "%lld", (long long)m);
+    for (int i = 0; i <= PG_COMPACT_WAIT_S * 5; i++) {
+        if (pg_old_snapshots(r, mark, held, sizeof held)) return 1;
+        if (!*held) break;
+        if (i < PG_COMPACT_WAIT_S * 5) nanosleep(&(struct timespec){0, 200 * 1000000L}, NULL);
+    }
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         int has = 0, found = 0;
         int64_t owner = 0;
@@ -529,6 +574,13 @@ static int pg_compact(reg *r)
         snprintf(sql, sizeof sql, "VACUUM FULL %s", tables[i]);
         if (db_exec(r->d, sql) == DB_ERR) return reg_dberr(r);
     }
+    if (*held) /* the rewrite ran while it was held: it had to copy the rows that snapshot may see */
+        return reg_fail(r, 1,
+                        "register '%s': the purge is committed, but PostgreSQL had to keep the deleted rows in the"
+                        " database's files: %s still held a snapshot from before the purge after %d s. End it (or"
+                        " let it finish) and run 'klartext purge' again: it rewrites the tables then"
+                        " (docs/retention.md, \"PostgreSQL\")",
+                        r->path, held, PG_COMPACT_WAIT_S);
     return 0;
 }
 

@@ -74,7 +74,9 @@ int purge_secure_delete(reg *r);
  * bytes are neither in the file nor in its -wal. Returns 0, or 1 when another connection (e.g.
  * a running serve) keeps the journal from being emptied ("…: run purge again when it has
  * stopped"). On PostgreSQL: VACUUM FULL of every table the purge changed (1 naming the table
- * when this login does not own it). Outside a transaction. */
+ * when this login does not own it), after waiting up to 30 s until no snapshot older than the
+ * purge is left (1 naming what still held one: the rewrite had to keep the rows it may see).
+ * Outside a transaction. */
 int purge_compact(reg *r);
 
 /* ---- what readers learn ---- */

@@ -4,6 +4,7 @@
 # gone from the tables, the log and the audit chain verify, the report keeps its counts; and
 # then VACUUM FULL has rewritten every table the purge changed (new files), so that a purged
 # name is in none of the database's table files any more (it was before: the check can fail),
+# also when a reader's snapshot from before the purge still existed as it began (the purge waits),
 # pg_statistic's included after a plain ANALYZE of every column (schema step 16: personal
 # columns have a statistics target of 0, so autovacuum's ANALYZE gathers none of their values).
 # What stays in the WAL and in backups is the administrator's (docs/retention.md "PostgreSQL").
@@ -61,8 +62,24 @@ test_expect_success 'a plain ANALYZE (autovacuum'\''s) gathered statistics, and 
         AND attname = '\''import_id'\''")" = 1 ] &&
     [ -z "$(personal_stats)" ] && [ -z "$(stats_with "$NAME")" ] && [ -z "$(stats_with "$EMAIL")" ]
 '
+# a reader whose snapshot predates the purge (REPEATABLE READ, on a table the purge does not
+# change, so no lock of its holds VACUUM FULL back): while it lasts, VACUUM FULL would have to copy
+# the deleted rows it may still see into the new files, so the purge waits for it to end
+old_reader() {  # old_reader SECONDS: in the background until its snapshot is taken; pid in READER
+    printf '%s\n' "SET application_name = 't2071 reader';" "BEGIN ISOLATION LEVEL REPEATABLE READ;" \
+        "SELECT count(*) FROM incident;" "SELECT pg_sleep($1);" "COMMIT;" |
+        "$PG_BIN/psql" -qAtX -d "$KLARTEXT_DB" >/dev/null &
+    READER=$!
+    for _ in $(seq 100); do
+        [ "$(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 't2071 reader'
+            AND backend_xmin IS NOT NULL")" = 1 ] && return 0
+        sleep 0.1
+    done
+    echo "the reader did not start"; return 1
+}
 test_expect_success 'purge: the rows are gone, the notices emptied, the log and the chain verify, the report counts' '
-    klartext purge >out.txt 2>err && grep_q "^Deleted: " out.txt &&
+    old_reader 4 && t0=$(date +%s) && klartext purge >out.txt 2>err && t1=$(date +%s) && wait $READER &&
+    [ $((t1 - t0)) -ge 2 ] && grep_q "^Deleted: " out.txt &&
     [ "$(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM subject") $(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM exposure")" = "0 0" ] &&
     [ "$(pg_sql "$KLARTEXT_DB" "SELECT count(*) FROM notice WHERE message_codec <> '\''purged'\'' OR rcpt <> '\'''\''")" = 0 ] &&
     klartext log verify >lv && grep_q "^log verified" lv &&
@@ -81,5 +98,10 @@ test_expect_success 'VACUUM FULL rewrote the purged tables: new files, and the n
 '
 test_expect_success 'the guards still refuse a change of a purged notice' '
     { pg_sql "$KLARTEXT_DB" "UPDATE notice SET lang = '\''xx'\''" 2>e; [ $? != 0 ]; } && grep_q "append-only" e
+'
+test_expect_success 'a reader older than the purge for longer than 30 s: exit 1 naming it; purge again after it ends: exit 0' '
+    old_reader 33 && { klartext purge >out2.txt 2>err2; rc=$?; wait $READER; } && cat err2 && [ $rc = 1 ] &&
+    grep_q "PostgreSQL had to keep the deleted rows" err2 && grep_q "by t2071 reader" err2 &&
+    grep_q "run .klartext purge. again" err2 && klartext purge >out3.txt 2>err3 && [ ! -s err3 ]
 '
 test_done
