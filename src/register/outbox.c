@@ -1,5 +1,6 @@
 /* outbox.c — approvals, notices and their outbox in the register (see outbox.h). */
 #include "register/outbox.h"
+#include "register/outbox_row.h"
 #include "register/reg_int.h"
 #include "register/copyrow.h"
 #include "register/tlog_store.h"
@@ -760,15 +761,9 @@ void outbox_infos_free(struct notice_info *ni, size_t n)
     free(ni);
 }
 
-#define INFO_SQL \
-    "SELECT n.id, n.incident_id, n.seq, n.created_at, coalesce(o.updated_at, 0), coalesce(o.sent_at, 0), " \
-    "coalesce(o.attempts, 0), coalesce(o.state, ''), i.ref, n.notice_id, n.subject, n.lang, n.rcpt_masked, " \
-    "n.message_id, n.text_sha256, o.reply, n.code_hash, n.rcpt, n.scan_id, n.import_id, " \
-    "CASE WHEN n.message_codec = 'purged' THEN (SELECT coalesce(max(p.at), 1) FROM purge p " \
-    "WHERE p.incident_id = n.incident_id AND p.kind = 'notices') ELSE 0 END, n.kind " \
-    "FROM notice n JOIN incident i ON i.id = n.incident_id LEFT JOIN outbox o ON o.notice = n.id "
+#define INFO_SQL "SELECT " OUTBOX_ROW_COLS OUTBOX_ROW_FROM
 
-static void info_fill(db_stmt *s, struct notice_info *ni)
+void outbox_row_fill(db_stmt *s, struct notice_info *ni)
 {
     memset(ni, 0, sizeof *ni);
     ni->row = db_col_int(s, 0);
@@ -804,7 +799,7 @@ static int info_row(reg *r, db_stmt *s, struct notice_info *ni, int *found)
     int rc = db_step(s);
     if (rc == DB_ERR) return reg_dberr(r);
     if (rc == DB_ROW) {
-        info_fill(s, ni);
+        outbox_row_fill(s, ni);
         *found = 1;
     }
     db_reset(s);
@@ -835,7 +830,7 @@ static int info_rows(reg *r, db_stmt *s, size_t max, struct notice_info **out, s
 {
     *out = xcalloc(max ? max : 1, sizeof **out);
     int st = DB_DONE;
-    while (*n < max && (st = db_step(s)) == DB_ROW) info_fill(s, &(*out)[(*n)++]);
+    while (*n < max && (st = db_step(s)) == DB_ROW) outbox_row_fill(s, &(*out)[(*n)++]);
     if (*n >= max) st = DB_DONE;
     db_reset(s);
     if (st == DB_ERR) {

@@ -1,7 +1,9 @@
 /* portal_codes.c — the notices' code lookup hashes in id order, the log's leaf hashes in index
  * order, the rest of the portal's whole answer in one statement (portal_codes.h). */
 #include "register/portal_codes.h"
+#include "register/outbox_row.h"
 #include "register/reg_int.h"
+#include "sign/code.h"
 #include "util/semilist.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,17 +78,62 @@ int portal_purged(reg *r, portal_codes_fn fn, void *ctx)
 #define DETAIL_LOG_SQL(order, col) \
     "(SELECT l." col " FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id ORDER BY " order \
     " DESC LIMIT 1), "
-#define DETAIL_COLS \
-    "SELECT e.subject, e.first_seen, e.last_seen, e.views, e.viewers, e.signed_in_viewers, " \
-    "e.anonymous_viewers, e.pages, e.fields, s.timezone, "
-#define DETAIL_REST \
-    "(SELECT count(*) FROM notice p WHERE p.incident_id = n.incident_id AND p.subject = n.subject AND " \
-    "coalesce((SELECT po.state FROM outbox po WHERE po.notice = p.id), '') <> 'superseded'), " \
-    "CASE WHEN o.state = 'superseded' THEN 1 ELSE 0 END " \
-    "FROM notice n LEFT JOIN outbox o ON o.notice = n.id " \
+/* the detail's columns (DETAIL_NCOLS), from notice n, outbox o and the joins of DETAIL_JOINS */
+#define DETAIL_COLS(order) \
+    "e.subject, e.first_seen, e.last_seen, e.views, e.viewers, e.signed_in_viewers, e.anonymous_viewers, " \
+    "e.pages, e.fields, s.timezone, " DETAIL_LOG_SQL(order, "idx") DETAIL_LOG_SQL( \
+        order, \
+        "salt") "(SELECT count(*) FROM notice p WHERE p.incident_id = n.incident_id AND p.subject = n.subject AND " \
+                "coalesce((SELECT po.state FROM outbox po WHERE po.notice = p.id), '') <> 'superseded'), " \
+                "CASE WHEN o.state = 'superseded' THEN 1 ELSE 0 END "
+#define DETAIL_JOINS \
     "LEFT JOIN exposure e ON e.scan_id = n.scan_id AND e.subject = n.subject " \
-    "LEFT JOIN subject s ON s.import_id = n.import_id AND s.subject = n.subject WHERE n.id = ?"
-#define DETAIL_SQL(order) DETAIL_COLS DETAIL_LOG_SQL(order, "idx") DETAIL_LOG_SQL(order, "salt") DETAIL_REST
+    "LEFT JOIN subject s ON s.import_id = n.import_id AND s.subject = n.subject "
+#define DETAIL_SQL(order) \
+    "SELECT " DETAIL_COLS(order) "FROM notice n LEFT JOIN outbox o ON o.notice = n.id " DETAIL_JOINS "WHERE n.id = ?"
+/* the notice's row as outbox_find_code reads it, then the detail's columns */
+#define CODE_DETAIL_SQL(order) \
+    "SELECT " OUTBOX_ROW_COLS ", " DETAIL_COLS(order) OUTBOX_ROW_FROM DETAIL_JOINS "WHERE n.code_hash = ?"
+
+/* the detail's columns of S's row, from column C on, into D */
+static void detail_fill(db_stmt *s, int c, struct portal_detail *d)
+{
+    if (!db_col_is_null(s, c)) {
+        const char *subject = db_col_text(s, c), *fields = db_col_text(s, c + 8);
+        subject = subject ? subject : "";
+        fields = fields ? fields : "";
+        size_t ls = strlen(subject) + 1, lf = strlen(fields) + 1;
+        char *tail;
+        const char *pages = db_col_text(s, c + 7);
+        semilist_split_extra(pages ? pages : "", &d->ex.pages, &d->ex.npages, ls + lf, &tail);
+        d->ex.subject = memcpy(tail, subject, ls);
+        d->ex.fields = memcpy(tail + ls, fields, lf);
+        d->ex.first_seen = db_col_int(s, c + 1);
+        d->ex.last_seen = db_col_int(s, c + 2);
+        d->ex.views = db_col_int(s, c + 3);
+        d->ex.viewers = db_col_int(s, c + 4);
+        d->ex.signed_in_viewers = db_col_int(s, c + 5);
+        d->ex.anonymous_viewers = db_col_int(s, c + 6);
+        d->have_exposure = 1;
+    }
+    if (!db_col_is_null(s, c + 9)) {
+        const char *z = db_col_text(s, c + 9);
+        snprintf(d->zone, sizeof d->zone, "%s", z ? z : "");
+        d->have_zone = 1;
+    }
+    if (!db_col_is_null(s, c + 10)) {
+        d->have_log = 1;
+        d->log_idx = db_col_int(s, c + 10);
+        size_t n = 0;
+        const void *salt = db_col_blob(s, c + 11, &n);
+        if (salt && n == TLOG_SALT_LEN) {
+            memcpy(d->salt, salt, TLOG_SALT_LEN);
+            d->have_salt = 1;
+        }
+    }
+    d->person_notices = db_col_int(s, c + 12);
+    d->superseded = db_col_int(s, c + 13) != 0;
+}
 
 int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d)
 {
@@ -98,45 +145,33 @@ int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d)
     db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? DETAIL_SQL("l.idx + 0") : DETAIL_SQL("l.idx"));
     if (!s || db_bind_int(s, 1, notice_row)) return reg_dberr(r);
     int st = db_step(s);
-    if (st == DB_ROW) {
-        if (!db_col_is_null(s, 0)) {
-            const char *subject = db_col_text(s, 0), *fields = db_col_text(s, 8);
-            subject = subject ? subject : "";
-            fields = fields ? fields : "";
-            size_t ls = strlen(subject) + 1, lf = strlen(fields) + 1;
-            char *tail;
-            const char *pages = db_col_text(s, 7);
-            semilist_split_extra(pages ? pages : "", &d->ex.pages, &d->ex.npages, ls + lf, &tail);
-            d->ex.subject = memcpy(tail, subject, ls);
-            d->ex.fields = memcpy(tail + ls, fields, lf);
-            d->ex.first_seen = db_col_int(s, 1);
-            d->ex.last_seen = db_col_int(s, 2);
-            d->ex.views = db_col_int(s, 3);
-            d->ex.viewers = db_col_int(s, 4);
-            d->ex.signed_in_viewers = db_col_int(s, 5);
-            d->ex.anonymous_viewers = db_col_int(s, 6);
-            d->have_exposure = 1;
-        }
-        if (!db_col_is_null(s, 9)) {
-            const char *z = db_col_text(s, 9);
-            snprintf(d->zone, sizeof d->zone, "%s", z ? z : "");
-            d->have_zone = 1;
-        }
-        if (!db_col_is_null(s, 10)) {
-            d->have_log = 1;
-            d->log_idx = db_col_int(s, 10);
-            size_t n = 0;
-            const void *salt = db_col_blob(s, 11, &n);
-            if (salt && n == TLOG_SALT_LEN) {
-                memcpy(d->salt, salt, TLOG_SALT_LEN);
-                d->have_salt = 1;
-            }
-        }
-        d->person_notices = db_col_int(s, 12);
-        d->superseded = db_col_int(s, 13) != 0;
-    }
+    if (st == DB_ROW) detail_fill(s, 0, d);
     db_reset(s);
     return st == DB_ERR ? reg_dberr(r) : 0;
+}
+
+int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found, struct portal_detail *d)
+{
+    memset(ni, 0, sizeof *ni);
+    memset(d, 0, sizeof *d);
+    *found = 0;
+    db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? CODE_DETAIL_SQL("l.idx + 0") : CODE_DETAIL_SQL("l.idx"));
+    if (!s || db_bind_blob(s, 1, hash, 32)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) {
+        outbox_row_fill(s, ni);
+        detail_fill(s, OUTBOX_ROW_NCOLS, d);
+        *found = 1;
+    }
+    db_reset(s);
+    if (st == DB_ERR) return reg_dberr(r);
+    /* as outbox_find_code: the whole hash compared in constant time after the index lookup */
+    if (*found && !code_equal_ct(ni->code_hash, hash, 32)) {
+        notice_info_release(ni);
+        portal_detail_release(d);
+        *found = 0;
+    }
+    return 0;
 }
 
 void portal_detail_release(struct portal_detail *d)

@@ -2,7 +2,8 @@
  * lookup hashes of the notices' codes with their addresses and purge state (its set of known
  * codes, src/serve/codeset.c) and the transparency log's leaf hashes (its Merkle tree cache,
  * src/serve/proofcache.c); docs/serve.md "The code cache". And the part of the portal's whole
- * answer that is not the notice's row, in one statement (portal_notice_detail).
+ * answer that is not the notice's row, in one statement (portal_notice_detail), or with it
+ * (portal_find_code_detail).
  *
  * Notices are append-only and their code_hash never changes (schema step 5's triggers; a purge
  * deletes their address and texts in place and records itself in the table purge), and
@@ -15,6 +16,7 @@
 #define KT_PORTAL_CODES_H
 #include <stddef.h>
 #include <stdint.h>
+#include "register/outbox.h"
 #include "register/register.h"
 #include "register/scans.h"
 #include "register/tlog_store.h"
@@ -60,6 +62,12 @@ struct portal_detail {
    notice), or 1 (register error) */
 int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d);
 void portal_detail_release(struct portal_detail *d);
+/* outbox_find_code and portal_notice_detail in one statement, for a code given with the address
+   its notice went to (the code set says so: the whole answer will be shown): *found and NI as
+   outbox_find_code (the whole hash compared in constant time), D as portal_notice_detail of that
+   notice (all have_ 0 when none). 0, or 1 (register error). */
+int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found,
+                            struct portal_detail *d);
 
 /* FN is called with each log entry's index and leaf hash (32 bytes); non-zero stops the walk */
 typedef int (*portal_leaves_fn)(void *ctx, int64_t idx, const uint8_t leaf[32]);

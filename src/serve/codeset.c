@@ -186,8 +186,9 @@ int codeset_maybe(reg *r, const unsigned char *hash, const unsigned char *addr)
     uint64_t k = key_of(hash), a = addr ? key_of(addr) : 0;
     pthread_rwlock_rdlock(&set_rw);
     const struct slot *sl = find(k);
-    /* known: look it up, unless an address was given and the notice went to another one */
-    int hit = sl && (!addr || !sl->addr || sl->addr == a);
+    /* known: look it up, unless an address was given and the notice went to another one; with
+       the whole answer when it went to this one */
+    int hit = !sl ? 0 : addr && sl->addr && sl->addr == a ? 2 : !addr || !sl->addr;
     pthread_rwlock_unlock(&set_rw);
     return hit;
 }

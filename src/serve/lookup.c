@@ -57,10 +57,21 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
     if (code_lookup_hash(srv_g.keys->code_key, canon, ch)) return 1;
     int given_real = codeset_addr_hash(v->with_email ? email : "", given);
     struct notice_info ni;
-    int found = 0, rc;
+    int found = 0, rc = 0;
     /* a code the set of known codes does not hold is no notice's, and one it holds with another
-       address (not purged) gets the same answer: no query (codeset.c) */
-    if (codeset_maybe(r, ch, v->with_email ? given : NULL) && (rc = outbox_find_code(r, ch, &ni, &found))) return rc;
+       address (not purged) gets the same answer: no query (codeset.c); one with the address its
+       notice went to is read with the rest of the whole answer, in one statement */
+    int maybe = codeset_maybe(r, ch, v->with_email ? given : NULL);
+    if (maybe == 2) {
+        rc = portal_find_code_detail(r, ch, &ni, &found, &v->detail);
+        v->have_detail = found;
+    } else if (maybe) {
+        rc = outbox_find_code(r, ch, &ni, &found);
+    }
+    if (rc) {
+        verify_res_release(v);
+        return rc;
+    }
     char rcpt[HTTP_FIELD_MAX] = "nobody@invalid.invalid";
     int row = found && !v->bad_code;
     if (row) {
@@ -77,10 +88,17 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
     v->known = row;
     /* a purged notice keeps no address to compare: its code alone answers (date sent, details deleted) */
     v->matched = row && (!v->with_email || same || v->h.purged_at);
+    if (!v->matched || !v->with_email || v->h.purged_at) verify_res_release(v); /* not the whole answer */
     if (!v->matched) memset(&v->h, 0, sizeof v->h);
     else lookup_title(r, v->h.incident_ref, v->h.lang, v->h.title, sizeof v->h.title);
     sodium_memzero(rcpt, sizeof rcpt);
     return 0;
+}
+
+void verify_res_release(struct verify_res *v)
+{
+    if (v->have_detail) portal_detail_release(&v->detail);
+    v->have_detail = 0;
 }
 
 int lookup_by_email(reg *r, const char *address, struct notice_hit *out, size_t max, size_t *n)
@@ -251,16 +269,22 @@ static int person_notices(reg *r, const struct notice_hit *h, struct person_expo
     return 0;
 }
 
-/* the whole answer: the notice's exposure, zone, log entry and salt in one statement
-   (portal_notice_detail), the person's notices in another when there is more than this one; the
-   proof from memory */
-int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e)
+/* the whole answer: the notice's exposure, zone, log entry and salt read with the notice's row
+   (portal_find_code_detail) or in one statement after it (portal_notice_detail), the person's
+   notices in another when there is more than this one; the proof from memory */
+int lookup_exposure(reg *r, struct verify_res *v, struct person_exposure *e)
 {
+    const struct notice_hit *h = &v->h;
     memset(e, 0, sizeof *e);
     e->log_index = -1;
     struct portal_detail d;
-    int rc = portal_notice_detail(r, h->row, &d);
-    if (rc) return rc;
+    int rc = 0;
+    if (v->have_detail) {
+        d = v->detail;
+        v->have_detail = 0;
+    } else if ((rc = portal_notice_detail(r, h->row, &d))) {
+        return rc;
+    }
     exposure_rows(&d, e);
     d.ex.pages = NULL; /* e owns them now */
     if (d.person_notices == 1 && !d.superseded) { /* the list is this notice: no query */

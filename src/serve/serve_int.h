@@ -7,6 +7,7 @@
 #include "register/register.h"
 #include "register/subjects.h"
 #include "register/agents.h"
+#include "register/portal_codes.h"
 #include "serve/http_parse.h"
 #include "serve/serve.h"
 #include "serve/session.h"
@@ -36,9 +37,10 @@ reg *srv_reg_write(const char *actor, const char *command);
 /* ---- the set of known codes (codeset.c, docs/serve.md "The code cache") ---- */
 /* Is the code whose lookup hash starts with HASH (8 bytes) perhaps a notice's — with the address
  * whose keyed hash (codeset_addr_hash) starts with ADDR, when ADDR is not NULL? 1 (perhaps: look
- * it up), 0 (no notice has it, or the notice that has it went to another address and was not
- * purged — as of R's view of the register at this call), or -1 (the set could not be brought up
- * to date: look it up). Brings the set up to date first when another connection has committed
+ * it up), 2 (perhaps, and with the address it went to: look it up with the whole answer), 0 (no
+ * notice has it, or the notice that has it went to another address and was not purged — as of
+ * R's view of the register at this call), or -1 (the set could not be brought up to date: look
+ * it up). Brings the set up to date first when another connection has committed
  * since this thread last did (reg_data_version). */
 int codeset_maybe(reg *r, const unsigned char *hash, const unsigned char *addr);
 /* the keyed hash (portal-address key) of ADDR normalised as http_email_norm; an address that
@@ -78,6 +80,11 @@ struct verify_res {
     int with_email; /* an address was given */
     int matched; /* known, and (with_email) the address is the one it went to */
     struct notice_hit h; /* when matched */
+    /* the rest of the whole answer, read with the notice's row when the code set said the address
+       was the notice's (portal_find_code_detail); kept only when matched, with an address, and not
+       purged — what lookup_exposure is asked for next, which takes it over */
+    int have_detail;
+    struct portal_detail detail;
 };
 /* Look up CODE (and EMAIL, may be "" or NULL). A code the set of known codes does not hold,
  * and a known one with an address it did not go to (codeset_maybe; malformed codes are hashed as
@@ -85,6 +92,7 @@ struct verify_res {
  * In every case: one keyed hash of the address given, one of the address compared with (the
  * notice's, else a stand-in) and a constant-time comparison. Returns 0 or 1 (register error). */
 int lookup_verify(reg *r, const char *code, const char *email, struct verify_res *v);
+void verify_res_release(struct verify_res *v); /* the detail, when lookup_exposure did not take it */
 /* Notices sent to ADDRESS (normalised as http_email_norm), newest first, at most MAX. */
 int lookup_by_email(reg *r, const char *address, struct notice_hit *out, size_t max, size_t *n);
 /* The date a notice reached its recipient's hands: sent_at, else when it was written/created. */
@@ -108,7 +116,8 @@ struct person_exposure {
     struct notice_hit *notices; /* the person's notices of this incident, newest first (owned) */
     size_t nnotices;
 };
-int lookup_exposure(reg *r, const struct notice_hit *h, struct person_exposure *e);
+/* the whole answer for V's matched notice (V->h); the detail read with it, if any, is taken over */
+int lookup_exposure(reg *r, struct verify_res *v, struct person_exposure *e);
 /* whom each incident reached, for the agent console: the incidents with notices, newest first */
 struct reach_counts {
     char ref[16];

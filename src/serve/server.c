@@ -586,10 +586,12 @@ static enum MHD_Result verify(struct MHD_Connection *c, struct req *q, const cha
     memset(&e, 0, sizeof e);
     e.log_index = -1;
     if (lookup_verify(r, code, email, &v)) return html_error(c, q, url, 500, de, NULL);
-    if (v.matched && v.with_email && !v.h.purged_at && lookup_exposure(r, &v.h, &e)) {
+    if (v.matched && v.with_email && !v.h.purged_at && lookup_exposure(r, &v, &e)) {
         person_exposure_release(&e);
+        verify_res_release(&v);
         return html_error(c, q, url, 500, de, NULL);
     }
+    verify_res_release(&v);
     sodium_memzero(code, sizeof code);
     sodium_memzero(email, sizeof email);
     enum MHD_Result ret;
@@ -657,6 +659,7 @@ static int agent_lookup(reg *r, const char *agent, const char *query, int *by_co
         struct verify_res v;
         char canon[CODE_CANON_SIZE], err[96], disp[CODE_DISPLAY_SIZE];
         if (lookup_verify(r, query, NULL, &v)) return 1;
+        verify_res_release(&v);
         if (v.matched) hits[(*n)++] = v.h;
         if (!code_parse(query, strlen(query) > CODE_INPUT_MAX ? CODE_INPUT_MAX : strlen(query), canon, err,
                         sizeof err)) {

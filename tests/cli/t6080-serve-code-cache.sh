@@ -55,9 +55,13 @@ test_expect_success 'notices made while the portal runs: every code asked is con
 # (src/register/analyze.c), and before, it walked the log's primary key backward from its end to
 # the notice's entry and hash-joined the whole outbox, at every answer. 30 answers for the first
 # notices (log entries 1 to 30 of 1,177): the tuples read of both tables, counted by the server
-# (its statistics are flushed when the portal's connection ends), with the portal's start (the
-# codes, the leaves, the log's size): 2,416 of the log and 90 of the outbox; before, 72,046 and
-# 35,340.
+# (its statistics are flushed when the portal's connection ends). The log's include the portal's
+# start (the codes, the leaves, the log's size: 2,416) and one count of the log (1,177) at each
+# catch-up — the server's snapshot is asked for every second, and other suites' commits on the
+# same cluster move it; before, 72,046. The outbox's are the answers' own: its row of each
+# notice by key, joined with the notice's row and in the count of the person's notices, in one
+# statement with the rest of the answer (portal_find_code_detail) — 60; with the rest in a second
+# statement by the notice's id, 90; before that, 35,340.
 if test_on_pg; then
     reg_sql "ALTER TABLE tlog_entry SET (autovacuum_enabled = off); ALTER TABLE outbox SET (autovacuum_enabled = off)"
 fi
@@ -77,7 +81,7 @@ test_on_pg && test_expect_success 'PostgreSQL: 30 whole answers read the log and
     for _ in $(seq 50); do [ "$(backends)" = "$b0" ] && break; sleep 0.1; done &&
     l1=$(tuples tlog_entry) && o1=$(tuples outbox) &&
     echo "log: $((l1 - l0)) tuples read, outbox: $((o1 - o0))" &&
-    test $((l1 - l0)) -lt 6000 && test $((o1 - o0)) -lt 3000
+    test $((l1 - l0)) -lt 40000 && test $((o1 - o0)) -lt 80
 '
 
 # the same requests to the portal that followed the changes and to a fresh one
