@@ -22,7 +22,7 @@
  * a cache miss (on a virtual machine a TLB miss walks two sets of page tables). Transparent huge
  * pages are usually in "madvise" mode: the kernel gives 2 MiB pages only where asked, and we ask
  * only for memory that is written all over anyway, so that no more is touched than with small
- * pages. KLARTEXT_NO_HUGE_TABLES=1 asks for none (to compare). */
+ * pages. KLARTEXT_NO_HUGE_PAGES=1 asks for none (to compare). */
 #define HUGE_PAGE ((size_t)2 << 20)
 
 /* bytes of zeroed memory at a 2 MiB boundary, huge pages asked for; munmap(p, bytes) frees */
