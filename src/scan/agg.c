@@ -22,7 +22,7 @@
  * a cache miss (on a virtual machine a TLB miss walks two sets of page tables). Transparent huge
  * pages are usually in "madvise" mode: the kernel gives 2 MiB pages only where asked, and we ask
  * only for memory that is written all over anyway, so that no more is touched than with small
- * pages. KLARTEXT_NO_HUGE_TABLES=1 asks for none (to compare). */
+ * pages. KLARTEXT_NO_HUGE_PAGES=1 asks for none (to compare). */
 #define HUGE_PAGE ((size_t)2 << 20)
 
 /* bytes of zeroed memory at a 2 MiB boundary, huge pages asked for; munmap(p, bytes) frees */
@@ -622,7 +622,11 @@ static void agg_flush_sorted(struct agg *a)
 {
     batch_order(a, a->smask, 0);
     for (uint32_t k = 0; k < a->nq; k++) {
-        if (k + 8 < a->nq) __builtin_prefetch(&a->stab[(uint32_t)(a->q[a->qorder[k + 8]].sh >> 32) & a->smask]);
+        if (k + 16 < a->nq) __builtin_prefetch(&a->stab[(uint32_t)(a->q[a->qorder[k + 16]].sh >> 32) & a->smask]);
+        if (k + 8 < a->nq) { /* a person seen before: its record, once its slot (asked for 8 views ago) is here */
+            uint64_t sh = a->q[a->qorder[k + 8]].sh, e = a->stab[(uint32_t)(sh >> 32) & a->smask];
+            if (e && (uint32_t)(e >> 32) == (uint32_t)(sh >> 32)) __builtin_prefetch(&a->subj[(uint32_t)e - 1]);
+        }
         struct pending *v = &a->q[a->qorder[k]];
         v->si = view_subject(a, a->qbuf + v->subj, v->subj_len, v->sh, v->t, a->qbuf + v->page, v->page_len, v->fields);
     }
