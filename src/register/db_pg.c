@@ -809,17 +809,15 @@ static int relock(db *d)
     const char *v[2] = {key, pids};
     /* an advisory lock belongs to a database: the same key held in another database of the
        cluster (another register) is not this register's lock */
-    static const char held[] = "FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-                               "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                               "AND l.pid <> ALL ($2::int[]) AND ((l.classid::bigint << 32) | l.objid::bigint) = "
-                               "$1::bigint";
-    char sql[1024];
+#define HELD_BY_OTHERS \
+    "FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 " \
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) " \
+    "AND l.pid <> ALL ($2::int[]) AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint"
     for (int tries = 0;; tries++) {
-        snprintf(sql, sizeof sql,
-                 "SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN 'got' WHEN EXISTS (SELECT 1 %s) THEN "
-                 "'taken' ELSE 'wait' END",
-                 held);
-        PGresult *res = PQexecParams(d->c, sql, 2, NULL, v, NULL, NULL, 0);
+        PGresult *res = PQexecParams(d->c,
+                                     "SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN 'got' WHEN EXISTS "
+                                     "(SELECT 1 " HELD_BY_OTHERS ") THEN 'taken' ELSE 'wait' END",
+                                     2, NULL, v, NULL, NULL, 0);
         int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         snprintf(r, sizeof r, "%s", ok && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
         if (!ok) set_err_res(d, res);
@@ -830,14 +828,14 @@ static int relock(db *d)
         pause_ms(100);
     }
     /* who holds it, for the message: its server process, since when, from where */
-    snprintf(sql, sizeof sql,
-             "SELECT string_agg(format('server process %%s of database %%s, connected %%s%%s', l.pid, "
-             "coalesce((SELECT datname FROM pg_database WHERE oid = l.database)::text, l.database::text), "
-             "coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS.MS TZ'), 'at an unknown time'), "
-             "coalesce(' by ' || nullif(a.application_name, ''), '')), '; ' ORDER BY l.pid) "
-             "FROM (SELECT l.pid, l.database %s) l LEFT JOIN pg_stat_activity a ON a.pid = l.pid",
-             held);
-    PGresult *res = PQexecParams(d->c, sql, 2, NULL, v, NULL, NULL, 0);
+    static const char holder_sql[] =
+        "SELECT string_agg(format('server process %s of database %s, connected %s%s', l.pid, "
+        "coalesce((SELECT datname FROM pg_database WHERE oid = l.database)::text, l.database::text), "
+        "coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS.MS TZ'), 'at an unknown time'), "
+        "coalesce(' by ' || nullif(a.application_name, ''), '')), '; ' ORDER BY l.pid) "
+        "FROM (SELECT l.pid, l.database " HELD_BY_OTHERS ") l LEFT JOIN pg_stat_activity a ON a.pid = l.pid";
+#undef HELD_BY_OTHERS
+    PGresult *res = PQexecParams(d->c, holder_sql, 2, NULL, v, NULL, NULL, 0);
     snprintf(d->holder, sizeof d->holder, "%s",
              PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
     PQclear(res);
