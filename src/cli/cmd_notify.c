@@ -393,15 +393,27 @@ static void print_summary(struct nctx *c, const struct notify_make_stats *ms, co
 #undef ROW
 }
 
+struct counts_arg {
+    struct nctx *c;
+    int max_attempts;
+    struct outbox_counts *oc;
+};
+
+static int read_counts(reg *r, void *arg)
+{
+    struct counts_arg *a = arg;
+    struct nctx *c = a->c;
+    int rc;
+    if (!(rc = outbox_count(r, c->inc.id, a->max_attempts, a->oc)) &&
+        !(rc = bounce_counts(r, c->inc.id, &c->returned_failed, &c->returned_delayed)))
+        rc = report_data_not_reached(r, c->inc.id, &c->not_reached);
+    return rc;
+}
+
 static int summary_counts(struct nctx *c, int max_attempts, struct notify_make_stats *ms, struct outbox_counts *oc)
 {
-    int rc;
-    double down = 0;
-    do {
-        if (!(rc = outbox_count(c->r, c->inc.id, max_attempts, oc)) &&
-            !(rc = bounce_counts(c->r, c->inc.id, &c->returned_failed, &c->returned_delayed)))
-            rc = report_data_not_reached(c->r, c->inc.id, &c->not_reached);
-    } while (rc && notify_db_back(c->r, &down));
+    struct counts_arg a = {c, max_attempts, oc};
+    int rc = notify_again(c->r, read_counts, &a, NULL);
     if (rc) return fail(c, rc);
     notify_count_people(&c->pp, ms);
     return 0;
@@ -637,18 +649,26 @@ static int mode_approve(struct nctx *c, const char *by)
     return 0;
 }
 
+struct run_entry {
+    struct nctx *c;
+    const char *action, *text;
+};
+
+static int add_run_entry(reg *r, void *arg)
+{
+    const struct run_entry *e = arg;
+    int rc;
+    if (!(rc = reg_audit(r, e->c->inc.ref, e->action, NULL, NULL, e->text)))
+        rc = incident_event_add(r, &e->c->inc, reg_now(r), "communication", e->text, 0, NULL);
+    return rc;
+}
+
 /* the run's audit entry and timeline event, the last write of a run: again while the register's
    server restarts (notify_db_back), as every write of the run before it */
 static int record_run(struct nctx *c, const char *action, const char *text)
 {
-    int rc;
-    double down = 0;
-    do {
-        if ((rc = reg_begin(c->r)) || (rc = reg_audit(c->r, c->inc.ref, action, NULL, NULL, text)) ||
-            (rc = incident_event_add(c->r, &c->inc, reg_now(c->r), "communication", text, 0, NULL)) ||
-            (rc = reg_commit(c->r)))
-            reg_rollback(c->r);
-    } while (rc && notify_db_back(c->r, &down));
+    struct run_entry e = {c, action, text};
+    int rc = notify_in_tx(c->r, add_run_entry, &e, NULL);
     if (rc) kt_error(rc, "%s", reg_err(c->r));
     return rc;
 }

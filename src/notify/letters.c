@@ -602,8 +602,19 @@ static int rewrite_missing(struct lrun *run, const struct lplan *pl)
 
 /* ---------------------------------------------------------------- storing a batch */
 
-static int store_rows(struct lrun *run, struct ljob *jobs, size_t n)
+struct batch {
+    struct lrun *run;
+    struct ljob *jobs;
+    size_t n;
+};
+
+/* the rows of batch ARG (a struct batch), in the caller's transaction */
+static int store_rows(reg *r, void *arg)
 {
+    const struct batch *b = arg;
+    struct lrun *run = b->run;
+    struct ljob *jobs = b->jobs;
+    size_t n = b->n;
     int rc = 0;
     struct tlog_commit_item *items = xcalloc(n + 1, sizeof *items);
     char(*lines)[NOTICE_ID_MAX + 80] = xcalloc(n + 1, sizeof *lines);
@@ -623,12 +634,12 @@ static int store_rows(struct lrun *run, struct ljob *jobs, size_t n)
                                 .codec = "letter1"};
         memcpy(nn.code_hash, j->code_hash, 32);
         memcpy(nn.text_sha256, j->text_sha, 65);
-        rc = outbox_add(run->r, run->inc->id, run->o->approval_id, run->pp->scan_id, run->pp->import_id, run->o->at,
-                        &nn, OB_WRITTEN, NULL);
+        rc = outbox_add(r, run->inc->id, run->o->approval_id, run->pp->scan_id, run->pp->import_id, run->o->at, &nn,
+                        OB_WRITTEN, NULL);
         int k = snprintf(lines[i], sizeof lines[i], "%s %s\n", j->notice_id, j->text_sha);
         items[i] = (struct tlog_commit_item){.content = lines[i], .len = (size_t)k, .ref = j->notice_id};
     }
-    if (!rc) rc = tlog_append_commitments(run->r, "notice", items, n, NULL);
+    if (!rc) rc = tlog_append_commitments(r, "notice", items, n, NULL);
     free(items);
     free(lines);
     return rc;
@@ -639,14 +650,10 @@ static int store_rows(struct lrun *run, struct ljob *jobs, size_t n)
 static int store_batch(struct lrun *run, struct ljob *jobs, size_t n)
 {
     int rc;
-    double down = 0;
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) return reg_fail(run->r, 1, "letter %s: %s", jobs[i].notice_id, jobs[i].err);
-    do {
-        if ((rc = reg_begin(run->r)) || (rc = store_rows(run, jobs, n)) || (rc = reg_commit(run->r)))
-            reg_rollback(run->r);
-    } while (rc && notify_db_back(run->r, &down));
-    if (rc) return rc;
+    struct batch b = {run, jobs, n};
+    if ((rc = notify_in_tx(run->r, store_rows, &b, NULL))) return rc;
     run->st->made += (int64_t)n;
     for (size_t i = 0; i < n && !rc; i++) {
         struct letter_doc d;

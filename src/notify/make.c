@@ -199,11 +199,23 @@ static void drop_files(struct job *jobs, size_t n, const char *outdir)
     for (size_t i = 0; outdir && i < n; i++) eml_drop(&jobs[i].file);
 }
 
+/* a batch of made notices */
+struct batch {
+    const struct store_ctx *sc;
+    struct job *jobs;
+    size_t n;
+};
+
 /* the batch's notices and outbox rows, and for each notice a transparency-log commitment to the
  * line "NOTICE-ID SHA-256-OF-TEXT\n" (salted: the log shows only the commitment; the person,
- * given the salt on the portal, can recompute it and prove that their notice is in the log) */
-static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
+ * given the salt on the portal, can recompute it and prove that their notice is in the log):
+ * of batch ARG (a struct batch), in the caller's transaction */
+static int store_rows(reg *r, void *arg)
 {
+    const struct batch *b = arg;
+    const struct store_ctx *sc = b->sc;
+    struct job *jobs = b->jobs;
+    size_t n = b->n;
     struct tlog_commit_item *items = xcalloc(n + 1, sizeof *items);
     struct outbox_new *nn = xcalloc(n + 1, sizeof *nn);
     char(*lines)[NOTICE_ID_MAX + 80] = xcalloc(n + 1, sizeof *lines);
@@ -234,19 +246,11 @@ static int store_rows(const struct store_ctx *sc, struct job *jobs, size_t n)
                               .import_id = sc->pp->import_id,
                               .at = sc->o->at,
                               .state = sc->o->state};
-    int rc = outbox_add_many(sc->r, &bt, nn, n);
-    if (!rc) rc = tlog_append_commitments(sc->r, "notice", items, n, NULL);
+    int rc = outbox_add_many(r, &bt, nn, n);
+    if (!rc) rc = tlog_append_commitments(r, "notice", items, n, NULL);
     free(items);
     free(nn);
     free(lines);
-    return rc;
-}
-
-/* the batch's rows in one transaction: 0, or the error (rolled back) */
-static int store_tx(const struct store_ctx *sc, struct job *jobs, size_t n)
-{
-    int rc;
-    if ((rc = reg_begin(sc->r)) || (rc = store_rows(sc, jobs, n)) || (rc = reg_commit(sc->r))) reg_rollback(sc->r);
     return rc;
 }
 
@@ -256,16 +260,14 @@ static int store_batch(const struct store_ctx *sc, struct job *jobs, size_t n)
 {
     const char *outdir = sc->o->outdir;
     int rc;
-    double down = 0;
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) {
             drop_files(jobs, n, outdir);
             notify_mask_reply(jobs[i].err, sizeof jobs[i].err); /* a MIME error may quote the address */
             return reg_fail(sc->r, 1, "notice %s: %s", jobs[i].notice_id, jobs[i].err);
         }
-    do rc = store_tx(sc, jobs, n);
-    while (rc && notify_db_back(sc->r, &down));
-    if (rc) {
+    struct batch b = {sc, jobs, n};
+    if ((rc = notify_in_tx(sc->r, store_rows, &b, NULL))) {
         drop_files(jobs, n, outdir);
         return rc;
     }
@@ -330,7 +332,21 @@ static int dict_content(const struct notify_content *nc, const struct exposure_r
     return rc;
 }
 
-/* make the dictionary for sample exposure E and store it (once per content): 0 with *dict, *dict_id */
+struct dict_row {
+    int64_t incident_id, at;
+    const struct buf *all;
+    int64_t *dict_id;
+};
+
+/* the dictionary ARG (a struct dict_row), in the caller's transaction */
+static int store_dict(reg *r, void *arg)
+{
+    const struct dict_row *d = arg;
+    return outbox_dict_store(r, d->incident_id, d->at, d->all->p, d->all->len, d->dict_id);
+}
+
+/* make the dictionary for sample exposure E and store it (once per content, in one transaction:
+   again while the register's server restarts, notify_db_back): 0 with *dict, *dict_id */
 static int make_dict(reg *r, const struct incident *inc, const struct notify_content *nc, const struct exposure_row *e,
                      int64_t at, struct pack_dict **dict, int64_t *dict_id)
 {
@@ -341,13 +357,8 @@ static int make_dict(reg *r, const struct incident *inc, const struct notify_con
     if ((rc = dict_content(nc, e, at, &all, err, sizeof err))) rc = reg_fail(r, rc, "%s", err);
     else if (!(*dict = pack_dict_new(all.p, all.len))) rc = reg_fail(r, 1, "out of memory");
     else {
-        double down = 0;
-        do {
-            if ((rc = reg_begin(r)) || (rc = outbox_dict_store(r, inc->id, at, all.p, all.len, dict_id)) ||
-                (rc = reg_commit(r)))
-                reg_rollback(r);
-        } while (rc && notify_db_back(r, &down));
-        if (rc) {
+        struct dict_row d = {inc->id, at, &all, dict_id};
+        if ((rc = notify_in_tx(r, store_dict, &d, NULL))) {
             pack_dict_free(*dict);
             *dict = NULL;
         }
@@ -372,15 +383,27 @@ static int drop_gone(reg *r, const struct outbox_live *l, int64_t scan_id, int64
                             0);
 }
 
-/* Act on the plan in one transaction: count the people, supersede the pending notices that no
- * longer stand, and list in todo the verdicts of the reachable people who need a new notice. */
-static int apply_plan_tx(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
-                         const struct notify_plan *pl, const struct notify_verdict **todo, size_t *ntodo,
-                         struct notify_make_stats *ms)
+/* what apply_plan works on, and the counts as they were before it */
+struct plan_run {
+    const struct notify_people *pp;
+    const struct notify_make_opts *o;
+    const struct notify_plan *pl;
+    const struct notify_verdict **todo;
+    size_t *ntodo;
+    struct notify_make_stats *ms, before;
+};
+
+/* Act on the plan ARG (a struct plan_run), in the caller's transaction: count the people,
+ * supersede the pending notices that no longer stand, and list in todo the verdicts of the
+ * reachable people who need a new notice. */
+static int apply_plan_rows(reg *r, void *arg)
 {
+    const struct plan_run *p = arg;
+    const struct notify_make_opts *o = p->o;
+    const struct notify_plan *pl = p->pl;
+    struct notify_make_stats *ms = p->ms;
     int rc;
-    *ntodo = 0;
-    if ((rc = reg_begin(r))) return rc;
+    *p->ntodo = 0;
     for (size_t i = 0; i < pl->nv; i++) {
         const struct notify_verdict *v = &pl->v[i];
         ms->exposed++;
@@ -390,34 +413,35 @@ static int apply_plan_tx(reg *r, const struct notify_people *pp, const struct no
             const char *why = v->base && !v->changes ? "the notice sent before states the current facts"
                                                      : "made again from changed content, scan or contact data";
             if ((rc = outbox_set_state(r, v->pend->row, (int)v->pend->state, OB_SUPERSEDED, o->at, 0, why, 0, 0)))
-                goto fail;
+                return rc;
             ms->superseded++;
         }
         if (v->need == NOTIFY_NEED_NONE || !v->reachable) {
             if (v->base || v->pend) ms->kept++;
             continue;
         }
-        todo[(*ntodo)++] = v;
+        p->todo[(*p->ntodo)++] = v;
     }
     for (size_t i = 0; i < pl->ngone; i++)
-        if ((rc = drop_gone(r, pl->gone[i], pp->scan_id, o->at, ms))) goto fail;
-    if ((rc = reg_commit(r))) goto fail;
+        if ((rc = drop_gone(r, pl->gone[i], p->pp->scan_id, o->at, ms))) return rc;
     return 0;
-fail:
-    reg_rollback(r);
-    return rc;
 }
 
-/* apply_plan_tx, again from the start while the register's server restarts (notify_db_back) */
+/* a try of apply_plan_rows that failed: its counts undone */
+static void apply_plan_undo(void *arg)
+{
+    struct plan_run *p = arg;
+    *p->ms = p->before;
+}
+
+/* apply_plan_rows in one transaction, again from the start while the register's server restarts
+   (notify_db_back) */
 static int apply_plan(reg *r, const struct notify_people *pp, const struct notify_make_opts *o,
                       const struct notify_plan *pl, const struct notify_verdict **todo, size_t *ntodo,
                       struct notify_make_stats *ms)
 {
-    struct notify_make_stats before = *ms;
-    double down = 0;
-    int rc;
-    while ((rc = apply_plan_tx(r, pp, o, pl, todo, ntodo, ms)) && notify_db_back(r, &down)) *ms = before;
-    return rc;
+    struct plan_run p = {pp, o, pl, todo, ntodo, ms, *ms};
+    return notify_in_tx(r, apply_plan_rows, &p, apply_plan_undo);
 }
 
 /* ---------------------------------------------------------------- making, batch by batch */
@@ -549,9 +573,21 @@ int notify_make(reg *r, const struct incident *inc, const struct notify_people *
 
 /* ---------------------------------------------------------------- --out: notices made before */
 
-static int write_stored_tx(reg *r, const struct incident *inc, const char *dir, int64_t first_seq, int64_t at,
-                           int64_t *written)
+struct stored_run {
+    const struct incident *inc;
+    const char *dir;
+    int64_t first_seq, at;
+    int64_t *written;
+};
+
+/* write the live notices of ARG (a struct stored_run) into its directory, in one transaction that
+   marks the queued ones written */
+static int write_stored_tx(reg *r, void *arg)
 {
+    const struct stored_run *w = arg;
+    const struct incident *inc = w->inc;
+    const char *dir = w->dir;
+    int64_t first_seq = w->first_seq, at = w->at, *written = w->written;
     struct outbox_live *live = NULL;
     size_t nlive = 0;
     int rc;
@@ -591,9 +627,6 @@ out:
 int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int64_t first_seq, int64_t at,
                         int64_t *written)
 {
-    double down = 0;
-    int rc;
-    do rc = write_stored_tx(r, inc, dir, first_seq, at, written);
-    while (rc && notify_db_back(r, &down));
-    return rc;
+    struct stored_run w = {inc, dir, first_seq, at, written};
+    return notify_again(r, write_stored_tx, &w, NULL);
 }

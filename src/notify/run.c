@@ -145,6 +145,41 @@ int notify_db_back(reg *r, double *down)
     return 1;
 }
 
+/* BODY(r, BARG) until it succeeds or its failure stands, AGAIN(AARG) before each new try (notify.h) */
+static int retry(reg *r, int (*body)(reg *r, void *arg), void *barg, void (*again)(void *arg), void *aarg)
+{
+    double down = 0;
+    int rc;
+    while ((rc = body(r, barg)) && notify_db_back(r, &down))
+        if (again) again(aarg);
+    return rc;
+}
+
+int notify_again(reg *r, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg))
+{
+    return retry(r, body, arg, again, arg);
+}
+
+struct tx_body {
+    int (*body)(reg *r, void *arg);
+    void *arg;
+};
+
+/* begin, the body, commit: 0, or the error (rolled back) */
+static int in_tx(reg *r, void *arg)
+{
+    const struct tx_body *t = arg;
+    int rc;
+    if ((rc = reg_begin(r)) || (rc = t->body(r, t->arg)) || (rc = reg_commit(r))) reg_rollback(r);
+    return rc;
+}
+
+int notify_in_tx(reg *r, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg))
+{
+    struct tx_body t = {body, arg};
+    return retry(r, in_tx, &t, again, arg);
+}
+
 int notify_lock(reg *r, int *fd)
 {
     if (reg_is_pg(r)) { /* no file to lock: the database's own lock, until the handle is closed */
