@@ -30,11 +30,26 @@ static const struct {
     {"notice_event", "notice, at, state, attempt"},
 };
 
+#define NCOLUMNS (sizeof analyze_columns / sizeof analyze_columns[0])
+#define ANALYZE "ANALYZE " /* then the list */
+#define LIST_MAX 512 /* reg_analyze's list: the newest partitions that fit (tables_due) */
+
 static const char *columns_of(const char *table)
 {
-    for (size_t i = 0; i < sizeof analyze_columns / sizeof analyze_columns[0]; i++)
+    for (size_t i = 0; i < NCOLUMNS; i++)
         if (!strcmp(analyze_columns[i].table, table)) return analyze_columns[i].columns;
     return NULL;
+}
+
+/* "TABLE (COLUMNS)" added to the list in LIST (", " after an entry before it): 0, or -1 with the
+   list as it was when the entry does not fit into LEN */
+static int list_add(char *list, size_t len, const char *table, const char *columns)
+{
+    size_t n = strlen(list);
+    int k = snprintf(list + n, len - n, "%s%s (%s)", n ? ", " : "", table, columns);
+    if (k >= 0 && (size_t)k < len - n) return 0;
+    list[n] = 0;
+    return -1;
 }
 
 /* WHAT's tables (in the register's schema) that need it after ROWS rows and that this login may
@@ -62,14 +77,10 @@ static int tables_due(db *d, enum reg_bulk what, int64_t rows, char *list, size_
     int rc;
     *list = 0;
     while ((rc = db_step(s)) == DB_ROW) {
-        const char *t = db_col_text(s, 0), *cols = columns_of(db_col_text(s, 1));
-        size_t n = strlen(list);
+        const char *cols = columns_of(db_col_text(s, 1));
         if (!cols) continue; /* cannot happen: bulk_tables names only tables of analyze_columns */
-        int k = snprintf(list + n, len - n, "%s%s (%s)", n ? ", " : "", t, cols);
-        if (k < 0 || (size_t)k >= len - n) { /* the newest partitions first; the rest are autovacuum's */
-            list[n] = 0;
-            break;
-        }
+        if (list_add(list, len, db_col_text(s, 0), cols))
+            break; /* the newest partitions first; the rest are autovacuum's */
     }
     db_reset(s);
     return rc == DB_ERR ? -1 : 0;
@@ -79,18 +90,19 @@ int reg_analyze(reg *r, enum reg_bulk what, int64_t rows)
 {
     db *d = reg_db(r);
     if (!reg_is_pg(r) || db_in_tx(d) || rows <= 0) return 0;
-    char list[512], sql[540];
-    if (tables_due(d, what, rows, list, sizeof list) || !*list) return 0;
-    snprintf(sql, sizeof sql, "ANALYZE %s", list);
+    char sql[sizeof ANALYZE + LIST_MAX] = ANALYZE, *list = sql + strlen(ANALYZE);
+    if (tables_due(d, what, rows, list, LIST_MAX) || !*list) return 0;
     db_exec(d, sql); /* statistics only: a failure is not the command's (analyze.h) */
     return 0;
 }
 
 int reg_analyze_sql(char *out, size_t len)
 {
-    size_t n = (size_t)snprintf(out, len, "ANALYZE");
-    for (size_t i = 0; i < sizeof analyze_columns / sizeof analyze_columns[0] && n < len; i++)
-        n += (size_t)snprintf(out + n, len - n, "%s %s (%s)", i ? "," : "", analyze_columns[i].table,
-                              analyze_columns[i].columns);
-    return n < len ? 0 : -1;
+    if (len < sizeof ANALYZE) return -1;
+    memcpy(out, ANALYZE, sizeof ANALYZE);
+    for (size_t i = 0; i < NCOLUMNS; i++)
+        if (list_add(out + strlen(ANALYZE), len - strlen(ANALYZE), analyze_columns[i].table,
+                     analyze_columns[i].columns))
+            return -1;
+    return 0;
 }
