@@ -2,10 +2,10 @@
  * PostgreSQL (register/copy.h; docs/team.md "Moving a register"). */
 #include "cli/cli.h"
 #include "register/copy.h"
+#include "util/mono.h"
 #include "util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char usage[] = "klartext db copy --to URL";
 static const char desc[] =
@@ -18,7 +18,7 @@ static const char desc[] =
     "end says where the copy looks for them.";
 
 struct progress {
-    struct timespec last;
+    double last; /* mono_now() */
     const char *table;
 };
 
@@ -26,9 +26,7 @@ struct progress {
 static void on_progress(void *arg, const char *table, int64_t done, int64_t total)
 {
     struct progress *p = arg;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double since = (double)(now.tv_sec - p->last.tv_sec) + (double)(now.tv_nsec - p->last.tv_nsec) / 1e9;
+    double now = mono_now(), since = now - p->last;
     if (p->table != table) { /* a new table: its clock starts now */
         p->table = table;
         p->last = now;
@@ -78,7 +76,7 @@ static int db_copy(struct kt_ctx *ctx, const char *to)
     reg *r;
     int rc;
     if ((rc = kt_open(ctx, REG_OPEN_READONLY, &r))) return rc;
-    struct progress p = {{0, 0}, NULL};
+    struct progress p = {0, NULL};
     struct reg_copy_result res;
     rc = reg_copy(r, to, on_progress, &p, &res);
     if (rc) kt_error(rc, "%s", reg_err(r));

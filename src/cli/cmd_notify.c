@@ -23,6 +23,7 @@
 #include "sign/subkey.h"
 #include "util/buf.h"
 #include "util/i18n.h"
+#include "util/mono.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <sodium.h>
@@ -30,7 +31,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TEST_SEED_ENV "KLARTEXT_TEST_CODE_SEED"
@@ -279,15 +279,8 @@ static int check_approval(struct nctx *c, int64_t *approval_id)
 struct progress {
     int on, json;
     int64_t total;
-    struct timespec t0, last;
+    double t0, last; /* mono_now() */
 };
-
-static double secs_since(const struct timespec *a)
-{
-    struct timespec b;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
-}
 
 /* the library's progress callback: a bar on a terminal, at most five times a second */
 static void progress_show(void *arg, const char *what, int64_t done, int64_t total, enum notify_step step)
@@ -297,18 +290,18 @@ static void progress_show(void *arg, const char *what, int64_t done, int64_t tot
     if (step == NOTIFY_START) {
         p->on = !p->json && isatty(2) && total > 0;
         p->total = total;
-        clock_gettime(CLOCK_MONOTONIC, &p->t0);
-        p->last = p->t0;
+        p->t0 = p->last = mono_now();
         return;
     }
     if (!p->on) return;
-    if (!final && secs_since(&p->last) < 0.2) return;
-    clock_gettime(CLOCK_MONOTONIC, &p->last);
+    double now = mono_now();
+    if (!final && now - p->last < 0.2) return;
+    p->last = now;
     int width = 30, fill = p->total ? (int)(done * width / p->total) : width;
     char bar[64];
     for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
-    double s = secs_since(&p->t0);
+    double s = now - p->t0;
     fprintf(stderr, "\r  %-8s [%s] %lld/%lld  %.0f/s   ", what, bar, (long long)done, (long long)p->total,
             s > 0 ? (double)done / s : 0.0);
     if (final) fputc('\n', stderr);

@@ -3,6 +3,7 @@
 #include "sign/keys.h"
 #include "sign/subkey.h"
 #include "util/file.h"
+#include "util/mono.h"
 #include "util/output.h"
 #include "util/xalloc.h"
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -28,16 +28,9 @@ static const char desc[] =
 
 struct progress {
     int on;
-    struct timespec start;
+    double start; /* mono_now() */
     int drawn;
 };
-
-static double since(const struct timespec *a)
-{
-    struct timespec b;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
-}
 
 static void human(double bytes, char *out, size_t len)
 {
@@ -50,7 +43,7 @@ static void on_progress(void *vctx, uint64_t done, uint64_t total, uint64_t matc
 {
     struct progress *p = vctx;
     if (!p->on) return;
-    double s = since(&p->start);
+    double s = mono_now() - p->start;
     double rate = s > 0 ? (double)done / s : 0;
     char d[32], t[32], line[160];
     human((double)done, d, sizeof d);
@@ -175,7 +168,7 @@ static int run_scan(struct opt *o, const scan_rule *rule, char **pos, int npos, 
     char err[1024];
     struct progress pr = {0};
     pr.on = !opt_get(o, "no-progress")->given && (opt_get(o, "progress")->given || isatty(2));
-    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    pr.start = mono_now();
     so->progress = on_progress;
     so->progress_ctx = &pr;
     int rc = scan_run(rule, (const char *const *)pos, (size_t)npos, so, res, err, sizeof err);

@@ -3,6 +3,7 @@
  * viewer-hash key into a file, for the machines that make partials (klartext-dask). */
 #include "cli/scan_cli.h"
 #include "util/file.h"
+#include "util/mono.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <pthread.h>
@@ -332,19 +333,17 @@ static int prepare(struct kt_ctx *ctx, struct opt *o, struct merge_out *m, struc
  * seconds at each phase, on stderr (bench/dask.sh) */
 static void times(const char *what)
 {
-    static struct timespec t0;
+    static double t0;
     static int on = -1;
     if (on < 0) {
         const char *v = getenv("KLARTEXT_MERGE_TIMES");
         on = v && !strcmp(v, "1");
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        t0 = mono_now();
     }
     if (!on || !what) return;
-    struct timespec w, c;
-    clock_gettime(CLOCK_MONOTONIC, &w);
+    struct timespec c;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
-    fprintf(stderr, "klartext: merge times: %.2f s wall, %.2f s CPU of the merging thread: %s\n",
-            (double)(w.tv_sec - t0.tv_sec) + (double)(w.tv_nsec - t0.tv_nsec) / 1e9,
+    fprintf(stderr, "klartext: merge times: %.2f s wall, %.2f s CPU of the merging thread: %s\n", mono_now() - t0,
             (double)c.tv_sec + (double)c.tv_nsec / 1e9, what);
 }
 

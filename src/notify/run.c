@@ -1,6 +1,7 @@
 /* run.c — what a run of notify works on: the people, the facts the letters state, the clock
  * and the lock (notify.h). */
 #include "notify/notify.h"
+#include "util/mono.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -135,12 +136,10 @@ void notify_facts(reg *r, const struct incident *inc, const char *key_id, int vo
 int notify_db_back(reg *r, double *down)
 {
     if (!reg_unavailable(r)) return 0;
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    double now = mono_now();
     if (*down == 0) *down = now;
     if (now - *down > NOTIFY_DB_WAIT_S) return 0;
-    t = (struct timespec){0, 200 * 1000000L};
+    struct timespec t = {0, 200 * 1000000L};
     nanosleep(&t, NULL);
     return 1;
 }

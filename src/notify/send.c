@@ -40,6 +40,7 @@
 #include "notify/pack.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/mono.h"
 #include "util/xalloc.h"
 #include <math.h>
 #include <sodium.h>
@@ -91,13 +92,6 @@ static int64_t backoff(int64_t attempts)
 }
 
 
-static double mono(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---------------------------------------------------------------- pace */
 
 /* at most RATE messages a second over the whole run, all connections together (0: no limit):
@@ -111,14 +105,14 @@ struct pace {
 static int64_t pace_allow(const struct pace *p)
 {
     if (p->rate <= 0) return INT64_MAX / 2;
-    return (int64_t)floor((mono() - p->t0) * p->rate) + 1 - p->started;
+    return (int64_t)floor((mono_now() - p->t0) * p->rate) + 1 - p->started;
 }
 
 /* milliseconds until the next message may start (0: now) */
 static int pace_wait_ms(const struct pace *p)
 {
     if (p->rate <= 0) return 0;
-    double w = (double)p->started / p->rate - (mono() - p->t0);
+    double w = (double)p->started / p->rate - (mono_now() - p->t0);
     return w > 0 ? (int)ceil(w * 1000) : 0;
 }
 
@@ -254,7 +248,7 @@ static int connection_level(int res, const struct smtp_reply *rep)
    given up: their messages come back (conn_failed) and wait for the connections that work. */
 static void give_up_stalled(struct sender *s)
 {
-    double now = mono();
+    double now = mono_now();
     for (int i = 0; i < s->nslot && s->busy > 1; i++) {
         const struct slot *sl = &s->slot[i];
         if (sl->d && !sl->given_up && now - sl->started >= s->grace && s->last_ok > sl->started &&
@@ -284,7 +278,7 @@ static void collect(struct sender *s)
             if (conn_failed(s, d)) continue;
         } else {
             s->conn_fail = 0;
-            s->last_ok = mono();
+            s->last_ok = mono_now();
         }
         push(&s->done, d, 0);
     }
@@ -314,7 +308,7 @@ static int settle_one(struct sender *s, const struct delivery *d, int64_t at)
 static int register_back(struct sender *s)
 {
     if (!reg_unavailable(s->r)) return 0;
-    double now = mono();
+    double now = mono_now();
     if (!s->db_down) s->db_down = now;
     if (now - s->db_down > NOTIFY_DB_WAIT_S) return 0;
     /* a pause, not smtp_pool_wait: that returns at once while a finished message waits to be
@@ -423,7 +417,7 @@ static void hand_out(struct sender *s)
         }
         pop(&s->ready);
         sl->d = d;
-        sl->started = mono();
+        sl->started = mono_now();
         s->busy++;
         s->pace.started++;
     }
@@ -477,7 +471,7 @@ static int sender_init(struct sender *s)
     unsigned char t[8];
     randombytes_buf(t, sizeof t);
     sodium_bin2hex(s->token, sizeof s->token, t, sizeof t);
-    s->pace = (struct pace){.rate = o->rate, .t0 = mono()};
+    s->pace = (struct pace){.rate = o->rate, .t0 = mono_now()};
     return 0;
 }
 
