@@ -406,7 +406,7 @@ static int read_counts(reg *r, void *arg)
 static int summary_counts(struct nctx *c, int max_attempts, struct notify_make_stats *ms, struct outbox_counts *oc)
 {
     struct counts_arg a = {c, max_attempts, oc};
-    int rc = notify_again(c->r, read_counts, &a, NULL);
+    int rc = notify_again(c->r, NULL, read_counts, &a, NULL);
     if (rc) return fail(c, rc);
     notify_count_people(&c->pp, ms);
     return 0;
@@ -661,7 +661,7 @@ static int add_run_entry(reg *r, void *arg)
 static int record_run(struct nctx *c, const char *action, const char *text)
 {
     struct run_entry e = {c, action, text};
-    int rc = notify_in_tx(c->r, add_run_entry, &e, NULL);
+    int rc = notify_in_tx(c->r, NULL, add_run_entry, &e, NULL);
     if (rc) kt_error(rc, "%s", reg_err(c->r));
     return rc;
 }

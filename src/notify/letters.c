@@ -653,7 +653,7 @@ static int store_batch(struct lrun *run, struct ljob *jobs, size_t n)
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) return reg_fail(run->r, 1, "letter %s: %s", jobs[i].notice_id, jobs[i].err);
     struct batch b = {run, jobs, n};
-    if ((rc = notify_in_tx(run->r, store_rows, &b, NULL))) return rc;
+    if ((rc = notify_in_tx(run->r, NULL, store_rows, &b, NULL))) return rc;
     run->st->made += (int64_t)n;
     for (size_t i = 0; i < n && !rc; i++) {
         struct letter_doc d;

@@ -267,7 +267,7 @@ static int store_batch(const struct store_ctx *sc, struct job *jobs, size_t n)
             return reg_fail(sc->r, 1, "notice %s: %s", jobs[i].notice_id, jobs[i].err);
         }
     struct batch b = {sc, jobs, n};
-    if ((rc = notify_in_tx(sc->r, store_rows, &b, NULL))) {
+    if ((rc = notify_in_tx(sc->r, NULL, store_rows, &b, NULL))) {
         drop_files(jobs, n, outdir);
         return rc;
     }
@@ -358,7 +358,7 @@ static int make_dict(reg *r, const struct incident *inc, const struct notify_con
     else if (!(*dict = pack_dict_new(all.p, all.len))) rc = reg_fail(r, 1, "out of memory");
     else {
         struct dict_row d = {inc->id, at, &all, dict_id};
-        if ((rc = notify_in_tx(r, store_dict, &d, NULL))) {
+        if ((rc = notify_in_tx(r, NULL, store_dict, &d, NULL))) {
             pack_dict_free(*dict);
             *dict = NULL;
         }
@@ -441,7 +441,7 @@ static int apply_plan(reg *r, const struct notify_people *pp, const struct notif
                       struct notify_make_stats *ms)
 {
     struct plan_run p = {pp, o, pl, todo, ntodo, ms, *ms};
-    return notify_in_tx(r, apply_plan_rows, &p, apply_plan_undo);
+    return notify_in_tx(r, NULL, apply_plan_rows, &p, apply_plan_undo);
 }
 
 /* ---------------------------------------------------------------- making, batch by batch */
@@ -628,5 +628,5 @@ int notify_write_stored(reg *r, const struct incident *inc, const char *dir, int
                         int64_t *written)
 {
     struct stored_run w = {inc, dir, first_seq, at, written};
-    return notify_again(r, write_stored_tx, &w, NULL);
+    return notify_again(r, NULL, write_stored_tx, &w, NULL);
 }

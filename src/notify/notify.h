@@ -347,7 +347,8 @@ int notify_lock(reg *r, int *fd);
 int notify_db_back(reg *r, double *down);
 
 /* Run BODY(r, arg) until it succeeds or its failure stands: while it fails because the register's
- * server went away (notify_db_back: every 200 ms, for up to NOTIFY_DB_WAIT_S s), AGAIN(arg)
+ * server went away (notify_db_back: every 200 ms, for up to NOTIFY_DB_WAIT_S s from the first
+ * such failure; DOWN is notify_db_back's clock — NULL: one of its own, from this call), AGAIN(arg)
  * (when not NULL) undoes what the failed try changed outside the register — counters, lists —
  * and BODY runs again from the start. What a retry guarantees: the failed try left nothing in
  * the register (the server rolled its transaction back, or its lost COMMIT did not commit), so
@@ -355,6 +356,6 @@ int notify_db_back(reg *r, double *down);
  * exactly once; a BODY that only reads reads again. Returns BODY's last code (reg_err(r)).
  * notify_in_tx: the same, with BODY in one transaction of its own (begin, BODY, commit; rolled
  * back when any of them fails). */
-int notify_again(reg *r, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg));
-int notify_in_tx(reg *r, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg));
+int notify_again(reg *r, double *down, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg));
+int notify_in_tx(reg *r, double *down, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg));
 #endif

@@ -145,18 +145,18 @@ int notify_db_back(reg *r, double *down)
 }
 
 /* BODY(r, BARG) until it succeeds or its failure stands, AGAIN(AARG) before each new try (notify.h) */
-static int retry(reg *r, int (*body)(reg *r, void *arg), void *barg, void (*again)(void *arg), void *aarg)
+static int retry(reg *r, double *down, int (*body)(reg *r, void *arg), void *barg, void (*again)(void *arg), void *aarg)
 {
-    double down = 0;
+    double own = 0;
     int rc;
-    while ((rc = body(r, barg)) && notify_db_back(r, &down))
+    while ((rc = body(r, barg)) && notify_db_back(r, down ? down : &own))
         if (again) again(aarg);
     return rc;
 }
 
-int notify_again(reg *r, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg))
+int notify_again(reg *r, double *down, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg))
 {
-    return retry(r, body, arg, again, arg);
+    return retry(r, down, body, arg, again, arg);
 }
 
 struct tx_body {
@@ -173,10 +173,10 @@ static int in_tx(reg *r, void *arg)
     return rc;
 }
 
-int notify_in_tx(reg *r, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg))
+int notify_in_tx(reg *r, double *down, int (*body)(reg *r, void *arg), void *arg, void (*again)(void *arg))
 {
     struct tx_body t = {body, arg};
-    return retry(r, in_tx, &t, again, arg);
+    return retry(r, down, in_tx, &t, again, arg);
 }
 
 int notify_lock(reg *r, int *fd)

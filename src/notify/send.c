@@ -27,7 +27,7 @@
  * deliver (a relay that leaves connections over its limit waiting in its accept queue) is
  * given up and counts as a new connection that failed.
  *
- * The register's server gone (PostgreSQL restarted, register_back): a round whose transaction
+ * The register's server gone (PostgreSQL restarted, notify_db_back): a round whose transaction
  * failed because the connection was lost was rolled back by the server; the run keeps the
  * connections to the relay going and runs the round again on a new connection, for up to
  * NOTIFY_DB_WAIT_S seconds, so that what went out is recorded once the server is back (and no
@@ -158,7 +158,12 @@ struct sender {
     double grace, last_ok; /* seconds a connection may take to reach MAIL FROM; when a message last went out */
     int64_t claimed, settled, total;
     int conn_fail; /* connections failed in a row */
-    double db_down; /* when the register's server was first found gone (0: it is there) */
+    /* when the register's server was first found gone (0: it is there): the clock of the run's
+       retries (notify_db_back), over rounds and messages until one gets through. Their pause is
+       notify_db_back's, not smtp_pool_wait: that returns at once while a finished message waits
+       to be collected, and the run would try the server thousands of times a second. The
+       messages on their way go on meanwhile (each connection has its own thread). */
+    double db_down;
     int exhausted, stopping;
     int rc; /* the first register error */
 };
@@ -302,23 +307,6 @@ static int settle_one(struct sender *s, const struct delivery *d, int64_t at)
     }
 }
 
-/* After a failed register call: 1 when the register's server is gone (the connection lost and
-   not made again) and the run should try again — after a pause in which the connections to the
-   relay go on — 0 when the failure stands (another error, or NOTIFY_DB_WAIT_S have passed). */
-static int register_back(struct sender *s)
-{
-    if (!reg_unavailable(s->r)) return 0;
-    double now = mono_now();
-    if (!s->db_down) s->db_down = now;
-    if (now - s->db_down > NOTIFY_DB_WAIT_S) return 0;
-    /* a pause, not smtp_pool_wait: that returns at once while a finished message waits to be
-       collected, and the run would try the server thousands of times a second. The messages on
-       their way go on meanwhile (each connection has its own thread). */
-    struct timespec t = {0, 200 * 1000000L};
-    nanosleep(&t, NULL);
-    return 1;
-}
-
 /* how many notices to claim now: one for each free connection, within --limit and the rate */
 static size_t claim_want(struct sender *s)
 {
@@ -341,26 +329,49 @@ static void count_done(struct sender *s)
     }
 }
 
-/* one transaction: settle what finished, claim what the free connections take next */
+/* a round: what finished is settled at AT, up to WANT notices claimed into IT, N */
+struct round {
+    struct sender *s;
+    size_t want, n;
+    int64_t at;
+    struct outbox_item *it;
+};
+
+/* the round ARG (a struct round), in the caller's transaction */
+static int round_rows(reg *r, void *arg)
+{
+    struct round *x = arg;
+    struct sender *s = x->s;
+    int rc = 0;
+    for (size_t i = 0; i < s->done.n && !rc; i++) rc = settle_one(s, s->done.d[i], x->at);
+    if (!rc && x->want)
+        rc = outbox_claim(r, s->incident_id, s->token, x->at, s->o->max_attempts, x->want, &x->it, &x->n);
+    return rc;
+}
+
+/* a round that was not committed: the notices it claimed are not the run's */
+static void round_undo(void *arg)
+{
+    struct round *x = arg;
+    outbox_items_free(x->it, x->n);
+    x->it = NULL;
+    x->n = 0;
+}
+
+/* one transaction: settle what finished, claim what the free connections take next (again while
+   the register's server restarts: notify_db_back) */
 static int commit_round(struct sender *s)
 {
-    size_t want = claim_want(s), n = 0;
+    size_t want = claim_want(s);
     if (!s->done.n && !want) return 0;
-    int64_t at = notify_now(&s->o->clock);
-    struct outbox_item *it = NULL;
-    int rc;
-    do {
-        rc = reg_begin(s->r);
-        for (size_t i = 0; i < s->done.n && !rc; i++) rc = settle_one(s, s->done.d[i], at);
-        if (!rc && want) rc = outbox_claim(s->r, s->incident_id, s->token, at, s->o->max_attempts, want, &it, &n);
-        if (rc || (rc = reg_commit(s->r))) {
-            reg_rollback(s->r);
-            outbox_items_free(it, n);
-            it = NULL;
-            n = 0;
-        }
-    } while (rc && register_back(s));
-    if (rc) return rc; /* the results wait in s->done for the next round */
+    struct round x = {.s = s, .want = want, .at = notify_now(&s->o->clock)};
+    int rc = notify_in_tx(s->r, &s->db_down, round_rows, &x, round_undo);
+    if (rc) {
+        round_undo(&x);
+        return rc; /* the results wait in s->done for the next round */
+    }
+    struct outbox_item *it = x.it;
+    size_t n = x.n;
     s->db_down = 0;
     count_done(s);
     s->settled += (int64_t)s->done.n;
@@ -406,7 +417,7 @@ static void hand_out(struct sender *s)
         struct slot *sl = &s->slot[i];
         struct delivery *d = s->ready.d[0];
         int rc = pack_message(s->r, d->it.row, &sl->msg);
-        if (rc && register_back(s)) return; /* the register's server is gone: the notice waits */
+        if (rc && notify_db_back(s->r, &s->db_down)) return; /* the register's server is gone: the notice waits */
         if (!rc) s->db_down = 0;
         if (!rc && smtp_pool_start(s->pool, i, d->mail_from, d->it.rcpt, sl->msg.p, sl->msg.len))
             rc = reg_fail(s->r, 1, "cannot start sending a message: out of memory");
@@ -423,21 +434,28 @@ static void hand_out(struct sender *s)
     }
 }
 
-/* Claimed notices that never went out (the run stopped) go back to where they were. */
+/* the claimed notices that never went out, back to where they were at ARG's time (a struct
+   round: s, at), in the caller's transaction */
+static int put_back_rows(reg *r, void *arg)
+{
+    const struct round *x = arg;
+    const struct sender *s = x->s;
+    int rc = 0;
+    for (size_t i = 0; i < s->ready.n && !rc; i++) {
+        const struct outbox_item *it = &s->ready.d[i]->it;
+        rc = outbox_settle(r, it->row, s->token, it->state == OB_FAILED ? OB_FAILED : OB_QUEUED, x->at, -1,
+                           "not attempted (the run stopped)", 0, 0);
+    }
+    return rc;
+}
+
+/* Claimed notices that never went out (the run stopped) go back to where they were (again while
+   the register's server restarts: notify_db_back). */
 static int put_back(struct sender *s)
 {
     if (!s->ready.n) return 0;
-    int64_t at = notify_now(&s->o->clock);
-    int rc;
-    do {
-        rc = reg_begin(s->r);
-        for (size_t i = 0; i < s->ready.n && !rc; i++) {
-            const struct outbox_item *it = &s->ready.d[i]->it;
-            rc = outbox_settle(s->r, it->row, s->token, it->state == OB_FAILED ? OB_FAILED : OB_QUEUED, at, -1,
-                               "not attempted (the run stopped)", 0, 0);
-        }
-        if (rc || (rc = reg_commit(s->r))) reg_rollback(s->r);
-    } while (rc && register_back(s));
+    struct round x = {.s = s, .at = notify_now(&s->o->clock)};
+    int rc = notify_in_tx(s->r, &s->db_down, put_back_rows, &x, NULL);
     while (s->ready.n) delivery_free(pop(&s->ready));
     return rc;
 }
