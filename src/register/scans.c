@@ -6,7 +6,9 @@
 #include "util/ktime.h"
 #include "util/semilist.h"
 #include "util/xalloc.h"
+#include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,11 +117,12 @@ static int store_samples(reg *r, int64_t scan_id, const scan_result *res)
 }
 
 /* The bulk of a scan — one row per person, their viewers packed into it — goes in through one
-   statement that reads the rows from memory (db_insert_rows: SQLite's table kt_rows), filled a
-   batch of STORE_BATCH people at a time: no value bound, no statement executed and reset per
-   row or batch (the 64-row INSERTs before spent 17 % of the store's instructions binding 11
-   values per row and copying them into registers again), and the B-tree cursor stays at the end
-   of the table, where each of the sorted rows is appended. */
+   statement that reads the rows from memory (db_insert_rows: SQLite's table kt_rows), made in
+   slots of STORE_SLOT people (below): no value bound, no statement executed and reset per row or
+   batch (the 64-row INSERTs before spent 17 % of the store's instructions binding 11 values per
+   row and copying them into registers again), and the B-tree cursor stays at the end of the
+   table, where each of the sorted rows is appended. The result is read STORE_BATCH people at a
+   time (read_batch). */
 #define STORE_BATCH 64
 
 /* where row J's texts and lists start in the batch's buffer: pages, fields, viewer list,
@@ -171,70 +174,150 @@ static void read_batch(const scan_result *res, size_t i, size_t k, struct scan_e
         for (size_t p = 0; p < e[j].npages && p < 4; p++) __builtin_prefetch(e[j].pages[p]);
 }
 
-/* the rows of store_exposures, a batch at a time (db_rows_fn) */
+/* The rows of store_exposures are made on a second thread while SQLite inserts them: reading the
+   result (each person's strings are a cache miss), joining the pages and fields and packing the
+   viewers were a quarter of the store's time on the one thread that steps the statement. The
+   maker fills slots of STORE_SLOT rows, each row's values ready for kt_rows and every byte they
+   point at (the subject too) in the slot's own buffer; exposure_row hands them to SQLite in
+   order and gives a slot back when SQLite asks for the row after its last one (the values stay
+   valid until the next call, as db_insert_rows wants). STORE_SLOTS slots: the maker is woken
+   when half of them are free, not for every slot. The same rows in the same order as one
+   thread would make them; with fewer than two slots' worth of people, or when no thread can
+   be started, the rows are made on the calling thread. */
+#define STORE_SLOT 512
+#define STORE_SLOTS 8
+#define STORE_COLS 12
+
+struct row_slot {
+    size_t k; /* rows */
+    struct buf t; /* the rows' subjects, pages, fields and viewers */
+    struct db_value v[STORE_SLOT][STORE_COLS];
+};
+
 struct exposure_rows {
     const scan_result *res;
     int64_t scan_id;
     int keep_viewers;
-    size_t next, n; /* the person of the next batch; people */
-    size_t j, k; /* the next row of the batch; its rows */
-    struct buf t; /* the batch's pages, fields and viewers */
-    struct scan_exposure e[STORE_BATCH];
-    struct row_off off[STORE_BATCH];
+    size_t n, made_people; /* people; people put into slots so far (the maker's) */
+    size_t j; /* the next row of the consumer's slot */
+    uint64_t made, used; /* slots filled and slots given back (under mu) */
+    int threaded, stop, cur; /* cur: the consumer holds slot used % STORE_SLOTS */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct row_slot slot[STORE_SLOTS];
 };
-
-static void fill_batch(struct exposure_rows *x)
-{
-    x->k = x->n - x->next < STORE_BATCH ? x->n - x->next : STORE_BATCH;
-    x->j = 0;
-    buf_reset(&x->t);
-    read_batch(x->res, x->next, x->k, x->e);
-    for (size_t j = 0; j < x->k; j++) {
-        struct row_off *o = &x->off[j];
-        o->pages = x->t.len;
-        semilist_join(&x->t, x->e[j].pages, x->e[j].npages); /* a list: a page may hold a ';' (semilist.h) */
-        o->fields = x->t.len;
-        join(&x->t, x->e[j].nfields, x->e[j].fields);
-        pack_viewers(&x->t, x->res, &x->e[j], x->keep_viewers, o);
-    }
-    x->next += x->k;
-}
 
 static void val_int(struct db_value *v, int64_t i)
 {
     v->type = DB_V_INT;
     v->i = i;
 }
-static void val_bytes(struct db_value *v, enum db_value_type type, const char *p, size_t n)
+/* a text or blob at offset OFF of the slot's buffer: the pointer is set when the slot is full
+   (the buffer may move while it grows) */
+static void val_off(struct db_value *v, enum db_value_type type, size_t off, size_t end)
 {
     v->type = type;
-    v->p = p;
-    v->n = n;
+    v->p = (const void *)(uintptr_t)off;
+    v->n = end - off;
 }
 
-static int exposure_row(void *arg, struct db_value *v)
+/* person E as row V, its bytes appended to T */
+static void make_row(struct exposure_rows *x, struct buf *t, const struct scan_exposure *e, struct db_value *v)
 {
-    struct exposure_rows *x = arg;
-    if (x->j == x->k) {
-        if (x->next == x->n) return 0;
-        fill_batch(x); /* the rows before were written: the buffer may be reused */
-    }
-    const struct scan_exposure *e = &x->e[x->j];
-    const struct row_off *o = &x->off[x->j++];
-    const char *t = buf_str(&x->t);
+    struct row_off o;
+    size_t subject = t->len;
+    buf_adds(t, e->subject);
+    o.pages = t->len;
+    semilist_join(t, e->pages, e->npages); /* a list: a page may hold a ';' (semilist.h) */
+    o.fields = t->len;
+    join(t, e->nfields, e->fields);
+    pack_viewers(t, x->res, e, x->keep_viewers, &o);
     val_int(&v[0], x->scan_id);
-    val_bytes(&v[1], DB_V_TEXT, e->subject, strlen(e->subject));
+    val_off(&v[1], DB_V_TEXT, subject, o.pages);
     val_int(&v[2], e->first_seen);
     val_int(&v[3], e->last_seen);
     val_int(&v[4], (int64_t)e->views);
     val_int(&v[5], (int64_t)e->viewers);
     val_int(&v[6], (int64_t)e->signed_in_viewers);
     val_int(&v[7], (int64_t)e->anonymous_viewers);
-    val_bytes(&v[8], DB_V_TEXT, t + o->pages, o->fields - o->pages);
-    val_bytes(&v[9], DB_V_TEXT, t + o->fields, o->list - o->fields);
-    val_bytes(&v[10], DB_V_BLOB, t + o->list, o->ids - o->list);
-    if (o->has_ids) val_bytes(&v[11], DB_V_BLOB, t + o->ids, o->end - o->ids);
+    val_off(&v[8], DB_V_TEXT, o.pages, o.fields);
+    val_off(&v[9], DB_V_TEXT, o.fields, o.list);
+    val_off(&v[10], DB_V_BLOB, o.list, o.ids);
+    if (o.has_ids) val_off(&v[11], DB_V_BLOB, o.ids, o.end);
     else v[11].type = DB_V_NULL;
+}
+
+/* the next STORE_SLOT people (or the rest) into slot S, read STORE_BATCH at a time */
+static void fill_slot(struct exposure_rows *x, struct row_slot *s)
+{
+    struct scan_exposure e[STORE_BATCH];
+    buf_reset(&s->t);
+    s->k = x->n - x->made_people < STORE_SLOT ? x->n - x->made_people : STORE_SLOT;
+    for (size_t j = 0, k; j < s->k; j += k) {
+        k = s->k - j < STORE_BATCH ? s->k - j : STORE_BATCH;
+        read_batch(x->res, x->made_people + j, k, e);
+        for (size_t i = 0; i < k; i++) make_row(x, &s->t, &e[i], s->v[j + i]);
+    }
+    x->made_people += s->k;
+    const char *base = buf_str(&s->t);
+    for (size_t j = 0; j < s->k; j++)
+        for (int c = 0; c < STORE_COLS; c++)
+            if (s->v[j][c].type == DB_V_TEXT || s->v[j][c].type == DB_V_BLOB)
+                s->v[j][c].p = base + (uintptr_t)s->v[j][c].p;
+}
+
+static void *row_maker(void *arg)
+{
+    struct exposure_rows *x = arg;
+    for (uint64_t m = 0; x->made_people < x->n; m++) {
+        pthread_mutex_lock(&x->mu);
+        /* wait for a free slot; once all were full, until half of them are free again */
+        if (m - x->used == STORE_SLOTS)
+            while (!x->stop && m - x->used > STORE_SLOTS / 2) pthread_cond_wait(&x->cv, &x->mu);
+        int stop = x->stop;
+        pthread_mutex_unlock(&x->mu);
+        if (stop) break;
+        fill_slot(x, &x->slot[m % STORE_SLOTS]);
+        pthread_mutex_lock(&x->mu);
+        x->made = m + 1;
+        pthread_cond_broadcast(&x->cv);
+        pthread_mutex_unlock(&x->mu);
+    }
+    return NULL;
+}
+
+/* the slot the consumer reads */
+static struct row_slot *cur_slot(struct exposure_rows *x)
+{
+    return &x->slot[x->threaded ? x->used % STORE_SLOTS : 0];
+}
+
+/* the consumer's next slot (the rows of the one before were written: it may be reused): 0, or
+   1 when every row was given */
+static int next_slot(struct exposure_rows *x)
+{
+    x->j = 0;
+    if (!x->threaded) {
+        if (x->made_people == x->n) return 1;
+        fill_slot(x, &x->slot[0]);
+        x->cur = 1;
+        return 0;
+    }
+    uint64_t total = (x->n + STORE_SLOT - 1) / STORE_SLOT;
+    pthread_mutex_lock(&x->mu);
+    if (x->cur && ++x->used + STORE_SLOTS / 2 >= x->made) pthread_cond_broadcast(&x->cv); /* half free */
+    while (x->used == x->made && x->made < total) pthread_cond_wait(&x->cv, &x->mu);
+    x->cur = x->used < total;
+    pthread_mutex_unlock(&x->mu);
+    return !x->cur;
+}
+
+static int exposure_row(void *arg, struct db_value *v)
+{
+    struct exposure_rows *x = arg;
+    if ((!x->cur || x->j == cur_slot(x)->k) && next_slot(x)) return 0;
+    memcpy(v, cur_slot(x)->v[x->j++], sizeof cur_slot(x)->v[0]);
     return 1;
 }
 
@@ -247,13 +330,25 @@ static int store_exposures(reg *r, int64_t scan_id, const scan_result *res, int 
     x->scan_id = scan_id;
     x->keep_viewers = keep_viewers;
     x->n = scan_result_exposures(res);
-    buf_init(&x->t, 0);
+    for (int i = 0; i < STORE_SLOTS; i++) buf_init(&x->slot[i].t, 0);
+    pthread_mutex_init(&x->mu, NULL);
+    pthread_cond_init(&x->cv, NULL);
+    x->threaded = x->n >= 2 * STORE_SLOT && pthread_create(&x->th, NULL, row_maker, x) == 0;
     int rc = db_insert_rows(r->d,
                             "INSERT INTO exposure(scan_id, subject, first_seen, last_seen, views, viewers,"
                             " signed_in_viewers, anonymous_viewers, pages, fields, viewer_list, viewer_identities)"
                             " SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 FROM kt_rows",
                             exposure_row, x);
-    buf_release(&x->t);
+    if (x->threaded) { /* a failed insert stops early: the maker may wait for a slot */
+        pthread_mutex_lock(&x->mu);
+        x->stop = 1;
+        pthread_cond_broadcast(&x->cv);
+        pthread_mutex_unlock(&x->mu);
+        pthread_join(x->th, NULL);
+    }
+    pthread_cond_destroy(&x->cv);
+    pthread_mutex_destroy(&x->mu);
+    for (int i = 0; i < STORE_SLOTS; i++) buf_release(&x->slot[i].t);
     free(x);
     return rc ? reg_dberr(r) : 0;
 }
