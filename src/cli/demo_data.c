@@ -108,10 +108,7 @@ struct lines {
 
 static void add(struct lines *ls, int64_t t, char *text)
 {
-    if (ls->n == ls->cap) {
-        ls->cap = ls->cap ? ls->cap * 2 : 80000;
-        ls->L = xrealloc(ls->L, ls->cap * sizeof *ls->L);
-    }
+    ls->L = xgrow(ls->L, ls->n, &ls->cap, sizeof *ls->L, 80000);
     ls->L[ls->n].t = t;
     ls->L[ls->n].text = text;
     ls->n++;

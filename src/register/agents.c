@@ -80,10 +80,7 @@ int agent_list(reg *r, int all, struct agent_rec **out, size_t *n)
     size_t cap = 0;
     int st;
     while ((st = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 8);
         struct agent_rec *a = &(*out)[(*n)++];
         a->id = db_col_int(s, 0);
         a->name = xstrdup(db_col_text(s, 1));

@@ -311,10 +311,7 @@ int assessments_list(reg *r, const struct incident *inc, struct assessment **out
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 4);
         assessment_from_row(s, &(*out)[(*n)++]);
     }
     if (rc == DB_ERR) return reg_dberr(r);
@@ -469,10 +466,7 @@ int decisions_list(reg *r, const struct incident *inc, struct decision **out, si
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 4);
         decision_from_row(s, &(*out)[(*n)++]);
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;
@@ -593,10 +587,7 @@ int filings_list(reg *r, const struct incident *inc, struct filing **out, size_t
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 4);
         struct filing *f = &(*out)[(*n)++];
         memset(f, 0, sizeof *f);
         f->id = db_col_int(s, 0);
@@ -706,10 +697,7 @@ int scan_facts_get(reg *r, int64_t scan_id, struct scan_facts *out)
     while ((rc = db_step(s)) == DB_ROW) {
         char *t = xstrdup(db_col_text(s, 0));
         for (char *sv, *tok = strtok_r(t, ";,", &sv); tok; tok = strtok_r(NULL, ";,", &sv)) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                items = xrealloc(items, cap * sizeof *items);
-            }
+            items = xgrow(items, n, &cap, sizeof *items, 16);
             items[n++] = xstrdup(tok);
         }
         free(t);

@@ -227,10 +227,7 @@ int audit_list(reg *r, const char *incident_ref, int64_t limit, struct audit_rec
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 64);
         struct audit_rec *a = &(*out)[(*n)++];
         a->id = db_col_int(s, 0);
         a->at = db_col_int(s, 1);

@@ -56,10 +56,7 @@ int bounce_list(reg *r, int64_t incident_id, size_t limit, struct bounce_row **o
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 16);
         struct bounce_row *b = &(*out)[(*n)++];
         b->notice_id = dup_col(s, 0);
         b->rcpt_masked = dup_col(s, 1);

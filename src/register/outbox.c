@@ -147,10 +147,7 @@ int outbox_live_list(reg *r, int64_t incident_id, struct outbox_live **out, size
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 256;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 256);
         struct outbox_live *l = &(*out)[(*n)++];
         l->row = db_col_int(s, 0);
         l->seq = db_col_int(s, 1);
@@ -604,10 +601,7 @@ int outbox_letters(reg *r, int64_t incident_id, struct outbox_letter **out, size
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 64);
         struct outbox_letter *l = &(*out)[(*n)++];
         l->row = db_col_int(s, 0);
         l->seq = db_col_int(s, 1);
@@ -638,10 +632,7 @@ int outbox_failed_subjects(reg *r, int64_t incident_id, int max_attempts, char *
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 64);
         (*out)[(*n)++] = dup_col(s, 0);
     }
     db_reset(s);
@@ -672,10 +663,7 @@ int outbox_problems(reg *r, int64_t incident_id, size_t limit, struct outbox_pro
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 16);
         struct outbox_problem *p = &(*out)[(*n)++];
         p->notice_id = dup_col(s, 0);
         p->rcpt_masked = dup_col(s, 1);

@@ -106,10 +106,7 @@ static int plan_viewers(reg *r, struct purge_item *it, const struct kt_period *p
     size_t n = 0, cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            sc = xrealloc(sc, cap * sizeof *sc);
-        }
+        sc = xgrow(sc, n, &cap, sizeof *sc, 16);
         sc[n][0] = db_col_int(s, 0);
         sc[n++][1] = db_col_int(s, 1);
     }
@@ -230,7 +227,7 @@ static int count_fields(reg *r, int64_t scan_id, struct field_count **out, size_
             size_t i = 0;
             while (i < *n && strcmp((*out)[i].name, tok)) i++;
             if (i == *n) {
-                if (*n == cap) *out = xrealloc(*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
+                *out = xgrow(*out, *n, &cap, sizeof **out, 8);
                 (*out)[(*n)++] = (struct field_count){xstrdup(tok), 0, 0};
             }
             (*out)[i].people++;
@@ -618,7 +615,7 @@ int purge_list(reg *r, int64_t incident_id, struct purge_rec **out, size_t *n)
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) *out = xrealloc(*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
+        *out = xgrow(*out, *n, &cap, sizeof **out, 8);
         struct purge_rec *p = &(*out)[(*n)++];
         p->at = db_col_int(s, 0);
         p->due_at = db_col_int(s, 1);

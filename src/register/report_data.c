@@ -30,10 +30,7 @@ void report_words_free(struct report_words *w)
 static void words_add(struct report_words *w, const char *s)
 {
     if (!s) return;
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 256;
-        w->v = xrealloc(w->v, w->cap * sizeof *w->v);
-    }
+    w->v = xgrow(w->v, w->n, &w->cap, sizeof *w->v, 256);
     w->v[w->n++] = xstrdup(s);
 }
 

@@ -185,10 +185,7 @@ int statement_list(reg *r, const char *incident_ref, int latest_only, struct sta
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 8);
         struct statement *t = &(*out)[(*n)++];
         memset(t, 0, sizeof *t);
         snprintf(t->incident, sizeof t->incident, "%s", db_col_text(s, 0));

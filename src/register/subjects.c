@@ -182,10 +182,7 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     size_t sl = strlen(s);
     p->total++;
     if (*s && sl <= SUBJECT_ID_MAX) {
-        if (p->nids == p->capids) {
-            p->capids = p->capids ? p->capids * 2 : 256;
-            p->ids = xrealloc(p->ids, p->capids * sizeof *p->ids);
-        }
+        p->ids = xgrow(p->ids, p->nids, &p->capids, sizeof *p->ids, 256);
         if (p->idcap - p->idlen < sl + 1) {
             while (p->idcap - p->idlen < sl + 1) p->idcap = p->idcap ? p->idcap * 2 : 4096;
             p->idbuf = xrealloc(p->idbuf, p->idcap);
@@ -230,10 +227,7 @@ static int record_cb(void *ctx, const struct csv_record *rec, char *err, size_t 
     else if (!zone_ok(p, z)) err_add(e, line, "timezone", "'%.60s' is not an IANA time zone (e.g. Europe/Berlin)", z);
     if (e->total != before) return 0; /* keep checking the other rows */
     if (p->keep && !bsearch(&s, p->keep, p->nkeep, sizeof *p->keep, cmp_keep)) return 0; /* counted, not kept */
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 256;
-        p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
-    }
+    p->rows = xgrow(p->rows, p->n, &p->cap, sizeof *p->rows, 256);
     const char *t[REC_TEXTS] = {s,
                                 lang,
                                 z,
@@ -409,10 +403,7 @@ void subjects_summary_release(struct subjects_summary *s)
 
 static void add_unreachable(struct subjects_summary *sum, const char *subject, size_t *cap)
 {
-    if (sum->nunreachable == *cap) {
-        *cap = *cap ? *cap * 2 : 16;
-        sum->unreachable = xrealloc(sum->unreachable, *cap * sizeof *sum->unreachable);
-    }
+    sum->unreachable = xgrow(sum->unreachable, sum->nunreachable, cap, sizeof *sum->unreachable, 16);
     sum->unreachable[sum->nunreachable++] = xstrdup(subject);
     sum->not_reachable++;
 }
@@ -665,10 +656,7 @@ int subjects_list(reg *r, const struct incident *inc, struct subject_rec **rows,
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *rows = xrealloc(*rows, cap * sizeof **rows);
-        }
+        *rows = xgrow(*rows, *n, &cap, sizeof **rows, 64);
         row_from(s, &(*rows)[(*n)++]);
     }
     return rc == DB_ERR ? reg_dberr(r) : 0;

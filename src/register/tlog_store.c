@@ -466,10 +466,7 @@ int tlog_entries(reg *r, int64_t start, int64_t end, struct tlog_entry **out, si
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 16);
         struct tlog_entry *e = &(*out)[*n];
         memset(e, 0, sizeof *e);
         e->idx = db_col_int(s, 0);
@@ -581,10 +578,7 @@ int tlog_checkpoints(reg *r, struct tlog_ckpt **out, size_t *n)
     size_t cap = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        *out = xgrow(*out, *n, &cap, sizeof **out, 8);
         ckpt_row(s, &(*out)[(*n)++]);
     }
     db_reset(s);

@@ -52,10 +52,7 @@ struct vstate {
 static void problem(struct vstate *v, int64_t entry, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void problem(struct vstate *v, int64_t entry, const char *fmt, ...)
 {
-    if (v->n == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 16;
-        v->p = xrealloc(v->p, v->cap * sizeof *v->p);
-    }
+    v->p = xgrow(v->p, v->n, &v->cap, sizeof *v->p, 16);
     va_list ap;
     va_start(ap, fmt);
     char *m = NULL;
@@ -153,10 +150,7 @@ static void load_entries(reg *r, struct vstate *v, struct tlog_verify_result *re
     int64_t expect = 0, last_time = INT64_MIN;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            e = xrealloc(e, cap * sizeof *e);
-        }
+        e = xgrow(e, n, &cap, sizeof *e, 64);
         struct ventry *x = &e[n++];
         memset(x, 0, sizeof *x);
         x->idx = db_col_int(s, 0);
@@ -412,10 +406,7 @@ static int audit_chain(reg *r, struct vstate *v, struct arow **out, size_t *nout
     int64_t prev_id = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (na == cap) {
-            cap = cap ? cap * 2 : 256;
-            a = xrealloc(a, cap * sizeof *a);
-        }
+        a = xgrow(a, na, &cap, sizeof *a, 256);
         struct arow *x = &a[na++];
         memset(x, 0, sizeof *x);
         chain_row(v, s, x, na == 1, prev_id, prev);

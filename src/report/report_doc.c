@@ -16,10 +16,7 @@
 
 static void add(struct doc *d, enum doc_kind k, const char *label, const char *text)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 64;
-        d->items = xrealloc(d->items, d->cap * sizeof *d->items);
-    }
+    d->items = xgrow(d->items, d->n, &d->cap, sizeof *d->items, 64);
     struct doc_item *it = &d->items[d->n++];
     it->kind = k;
     it->label = label ? xstrdup(label) : NULL;

@@ -31,10 +31,7 @@ static void parse_rules(const char *text, struct report *m)
         while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r')) s[--l] = 0;
         if (!strncmp(s, "[exposure", 9)) {
             char *q1 = strchr(s, '"'), *q2 = q1 ? strrchr(s, '"') : NULL;
-            if (m->nrules == cap) {
-                cap = cap ? cap * 2 : 4;
-                m->rules = xrealloc(m->rules, cap * sizeof *m->rules);
-            }
+            m->rules = xgrow(m->rules, m->nrules, &cap, sizeof *m->rules, 4);
             struct report_rule *ru = &m->rules[m->nrules++];
             ru->name = q1 && q2 > q1 ? xstrndup(q1 + 1, (size_t)(q2 - q1 - 1)) : xstrdup("?");
             ru->where = NULL;
@@ -97,8 +94,7 @@ static int tok_char(unsigned char c)
 /* HITS collects the tokens replaced (for report_redacted_words) */
 static void hit_add(struct report_words *hits, const char *t, size_t len)
 {
-    if (hits->n == hits->cap)
-        hits->v = xrealloc(hits->v, (hits->cap = hits->cap ? hits->cap * 2 : 16) * sizeof *hits->v);
+    hits->v = xgrow(hits->v, hits->n, &hits->cap, sizeof *hits->v, 16);
     hits->v[hits->n++] = xstrndup(t, len);
 }
 

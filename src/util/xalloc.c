@@ -1,5 +1,6 @@
 #include "util/xalloc.h"
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,14 @@ void *xrealloc(void *p, size_t n)
     p = realloc(p, n ? n : 1);
     if (!p) xalloc_fail();
     return p;
+}
+void *xgrow(void *p, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap) return p;
+    size_t c = *cap ? *cap * 2 : first;
+    if (c < *cap || (size && c > SIZE_MAX / size)) xalloc_fail(); /* more than the address space */
+    *cap = c;
+    return xrealloc(p, c * size);
 }
 char *xstrdup(const char *s)
 {
