@@ -51,6 +51,7 @@ struct ablk {
 };
 struct arena {
     struct ablk *head;
+    struct ablk *spare; /* blocks made ready to be filled before any new one is made */
     int huge; /* large blocks on huge pages once the arena is large */
     unsigned nfull; /* blocks of 1 MiB made */
 };
@@ -64,6 +65,12 @@ struct arena {
 static char *arena_alloc(struct arena *a, size_t n)
 {
     struct ablk *b = a->head;
+    if ((!b || b->cap - b->used < n) && a->spare && a->spare->cap >= n) {
+        b = a->spare;
+        a->spare = b->next;
+        b->next = a->head;
+        a->head = b;
+    }
     if (!b || b->cap - b->used < n) {
         size_t want = !b ? (64u << 10) : b->cap >= (1u << 20) ? (1u << 20) : b->cap * 2;
         int big = a->huge && a->nfull >= 16 && n <= (1u << 20);
@@ -81,6 +88,30 @@ static char *arena_alloc(struct arena *a, size_t n)
     return p;
 }
 
+/* a block of n bytes (on huge pages from 8 MiB, as an arena's large blocks) for the arena to
+ * fill after the spare blocks it has */
+static void arena_spare_new(struct arena *a, size_t n)
+{
+    int big = a->huge && n >= 4 * HUGE_PAGE;
+    struct ablk *b = big ? huge_map(sizeof *b + n) : xmalloc(sizeof *b + n);
+    b->cap = n;
+    b->used = 0;
+    b->mapped = big;
+    struct ablk **e = &a->spare;
+    while (*e) e = &(*e)->next;
+    b->next = NULL;
+    *e = b;
+}
+
+static void blocks_free(struct ablk *b)
+{
+    for (struct ablk *n; b; b = n) {
+        n = b->next;
+        if (b->mapped) munmap(b, sizeof *b + b->cap);
+        else free(b);
+    }
+}
+
 static char *arena_dup(struct arena *a, const char *s, size_t n)
 {
     char *p = arena_alloc(a, n + 1);
@@ -92,6 +123,8 @@ static char *arena_dup(struct arena *a, const char *s, size_t n)
 /* moves all of src's blocks into dst (strings keep their addresses) */
 static void arena_adopt(struct arena *dst, struct arena *src)
 {
+    blocks_free(src->spare); /* never filled: nothing points into them */
+    src->spare = NULL;
     if (!src->head) return;
     struct ablk *b = src->head;
     while (b->next) b = b->next;
@@ -102,12 +135,9 @@ static void arena_adopt(struct arena *dst, struct arena *src)
 
 static void arena_free(struct arena *a)
 {
-    for (struct ablk *b = a->head, *n; b; b = n) {
-        n = b->next;
-        if (b->mapped) munmap(b, sizeof *b + b->cap);
-        else free(b);
-    }
-    a->head = NULL;
+    blocks_free(a->head);
+    blocks_free(a->spare);
+    a->head = a->spare = NULL;
 }
 
 /* ---- giving memory back behind a front-to-back read ----
@@ -155,8 +185,9 @@ static inline uint64_t hash_bytes(const void *p, size_t n)
 /* ---- working aggregation ---- */
 struct asubj {
     const char *id;
-    uint32_t len;
-    uint32_t page_head; /* index+1 into pages, 0 = none */
+    const char *page1; /* the first page seen (most people have one): NULL = none */
+    uint32_t len, page1_len;
+    uint32_t page_head; /* the other pages: index+1 into pages, 0 = none */
     int64_t first, last;
     uint64_t views, fields;
 };
@@ -221,6 +252,7 @@ struct agg {
     uint32_t smask;
     struct apage *pages;
     uint32_t npages, cappages;
+    size_t strbytes; /* bytes of the people's ids and pages in ar (with their NULs) */
     struct apair *pairs;
     struct pstat *pst; /* NULL: counts only */
     uint32_t npairs, cappairs;
@@ -425,6 +457,7 @@ static uint32_t subj_get(struct agg *a, const char *s, size_t n, uint64_t h)
     memset(x, 0, sizeof *x);
     x->id = agg_dup(a, s, n);
     x->len = (uint32_t)n;
+    a->strbytes += n + 1;
     x->first = INT64_MAX;
     x->last = INT64_MIN;
     a->stab[j] = slot_make(h, ++a->nsubj);
@@ -469,6 +502,13 @@ static inline __attribute__((always_inline)) int viewer_hash(struct agg *a, int 
 /* the page into the person's list of distinct pages */
 static inline void page_add(struct agg *a, struct asubj *s, const char *page, size_t page_len)
 {
+    if (!s->page1) { /* in the record itself: no page record to read or write */
+        s->page1 = agg_dup(a, page, page_len);
+        s->page1_len = (uint32_t)page_len;
+        a->strbytes += page_len + 1;
+        return;
+    }
+    if (s->page1_len == page_len && !memcmp(s->page1, page, page_len)) return;
     uint32_t pi = s->page_head;
     while (pi) {
         struct apage *pg = &a->pages[pi - 1];
@@ -483,6 +523,7 @@ static inline void page_add(struct agg *a, struct asubj *s, const char *page, si
     struct apage *pg = &a->pages[a->npages++];
     pg->p = agg_dup(a, page, page_len);
     pg->len = (uint32_t)page_len;
+    a->strbytes += page_len + 1;
     pg->next = s->page_head;
     s->page_head = a->npages;
 }
@@ -906,40 +947,67 @@ static void finish_fields(scan_result *r, const struct agg *a, int *map)
 
 _Static_assert(sizeof(struct rsubj) >= sizeof(struct asubj), "finish_subjects widens the records in place");
 
-/* a->subj[i] moved to a->subj[to[i]] for every i, in place (to is used up) */
+/* a->subj[i] moved to a->subj[to[i]] for every i, in place (to is used up). A cycle is a linked
+ * list through to[]: each step's record is a cache miss (and with 4 KiB pages a TLB miss) that
+ * depends on the step before. to[] is small (4 bytes a person, on huge pages, just written: in
+ * the cache), so a scout walks the cycle 16 steps ahead through to[] alone and asks for the
+ * records it passes: the misses of 16 steps overlap instead of following each other. */
 static void permute_subjects(struct agg *a, uint32_t *to)
 {
     struct asubj *v = a->subj;
-    for (uint32_t i = 0; i < a->nsubj; i++)
+    for (uint32_t i = 0; i < a->nsubj; i++) {
+        if (to[i] == i) continue;
+        uint32_t sc = to[i]; /* the scout: a place of this cycle ahead of the one moved */
+        for (int d = 0; d < 16 && sc != i; d++) {
+            __builtin_prefetch(&v[sc]);
+            sc = to[sc];
+        }
         while (to[i] != i) {
-            /* a cycle is a linked list through to[]: the next record's place is known a step
-             * ahead, so its record and its link are fetched while this one is moved */
             uint32_t j = to[i], nx = to[j];
-            __builtin_prefetch(&v[nx]);
-            __builtin_prefetch(&to[nx]);
+            if (sc != i) { /* places not reached yet: their links are as they were */
+                __builtin_prefetch(&v[sc]);
+                sc = to[sc];
+            }
             struct asubj t = v[j];
             v[j] = v[i];
             v[i] = t;
             to[i] = nx;
             to[j] = j;
         }
+    }
 }
 
 /* each subject's pages into r->pages, sorted; the subject's page_head becomes the offset of
- * its pages there and its len their count */
-static void gather_pages(scan_result *r, struct agg *a)
+ * its pages there and its len their count. With `to`, the subject's id and pages are copied
+ * into it as they come, i.e. in id order: the merge and the CSV then read the strings front to
+ * back (in the agg's arena they lie in the order the people were first seen, and at millions
+ * of people every such read was a cache miss). The reads here are at random too, but their
+ * places are known ahead and fetched 8 people ahead (the page records 16 ahead). */
+static void gather_pages(scan_result *r, struct agg *a, struct arena *to)
 {
-    r->npages = a->npages;
-    r->pages = xmalloc(((size_t)a->npages + 1) * sizeof *r->pages);
+    r->pages = xmalloc(((size_t)a->npages + a->nsubj + 1) * sizeof *r->pages);
     size_t pg = 0;
     for (uint32_t k = 0; k < a->nsubj; k++) {
+        if (to && k + 8 < a->nsubj) {
+            const struct asubj *f = &a->subj[k + 8];
+            __builtin_prefetch(f->id);
+            if (f->page1) __builtin_prefetch(f->page1);
+        }
         struct asubj *s = &a->subj[k];
         size_t off = pg;
+        if (s->page1) r->pages[pg++] = s->page1;
         for (uint32_t p = s->page_head; p; p = a->pages[p - 1].next) r->pages[pg++] = a->pages[p - 1].p;
         if (pg - off > 1) qsort(r->pages + off, pg - off, sizeof *r->pages, cmp_cstr);
+        if (to) { /* the pages as C strings: what every reader of a result takes them as */
+            s->id = arena_dup(to, s->id, s->len);
+            if (pg - off == 1 && s->page1) r->pages[off] = arena_dup(to, s->page1, s->page1_len);
+            else
+                for (size_t q = off; q < pg; q++) r->pages[q] = arena_dup(to, r->pages[q], strlen(r->pages[q]));
+        }
         s->page_head = (uint32_t)off;
         s->len = (uint32_t)(pg - off);
     }
+    r->npages = pg;
     free(a->pages);
     a->pages = NULL;
 }
@@ -947,7 +1015,7 @@ static void gather_pages(scan_result *r, struct agg *a)
 /* the subjects in id order with their sorted pages; returns newi[old index] = new index. The
  * agg's records are sorted in place and then widened into the result's in the same memory
  * (from the last: a result record is larger, so none is overwritten before it is read) */
-static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
+static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map, struct arena *strs, size_t bytes)
 {
     size_t n = a->nsubj;
     struct skey *keys = sorted_subjects(a);
@@ -966,7 +1034,8 @@ static uint32_t *finish_subjects(scan_result *r, struct agg *a, const int *map)
     permute_subjects(a, to);
     if (tohuge) munmap(to, tob);
     else free(to);
-    gather_pages(r, a);
+    if (strs) arena_spare_new(strs, bytes); /* where the memory of the sort's arrays just went */
+    gather_pages(r, a, strs);
     struct rsubj *rs = xrealloc(a->subj, (n + 1) * sizeof *rs);
     a->subj = NULL;
     for (size_t k = n; k-- > 0;) {
@@ -1070,13 +1139,28 @@ scan_result *agg_finish(struct agg *a)
     memcpy(r->digest, a->digest, 32);
     memcpy(r->key_fp, a->key_fp, 8);
     r->keep_viewers = a->keep_viewers;
-    arena_adopt(&r->ar, &a->ar); /* every string stays where the agg put it (NUL-terminated) */
     int map[SCAN_MAX_FIELDS];
     finish_fields(r, a, map);
     table_free(a, a->stab, a->smask); /* the tables are done with: less memory at the peak */
     table_free(a, a->ptab, a->pmask);
     a->stab = a->ptab = NULL;
-    uint32_t *newi = finish_subjects(r, a, map);
+    /* The people's ids and pages are copied in id order into one block (gather_pages, once the
+     * sort's scratch arrays are freed) and the agg's arena is freed whole after. With
+     * keep_viewers the viewers' identities live there too: it becomes the result's as it is
+     * (every string stays where the agg put it). */
+    struct arena old = a->ar;
+    memset(&a->ar, 0, sizeof a->ar);
+    int copy = !a->keep_viewers;
+    size_t need = a->strbytes + 1;
+    for (int i = 0; i < r->nfields; i++) need += strlen(r->fieldnames[i]) + 1;
+    if (copy) r->ar.huge = old.huge;
+    else arena_adopt(&r->ar, &old);
+    uint32_t *newi = finish_subjects(r, a, map, copy ? &r->ar : NULL, need);
+    if (copy) {
+        for (int i = 0; i < r->nfields; i++)
+            r->fieldnames[i] = arena_dup(&r->ar, r->fieldnames[i], strlen(r->fieldnames[i]));
+        arena_free(&old);
+    }
     finish_pairs(r, a, newi);
     free(newi);
     r->nhours = a->nhours;
