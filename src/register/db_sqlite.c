@@ -178,6 +178,13 @@ static db *sq_open(const char *target, int flags, char *err, size_t errlen, int 
     rc = sqlite3_exec(d->h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
     if (rc != SQLITE_OK && (flags & DB_OPEN_READONLY) && readonly_fallback(d, rc)) rc = SQLITE_OK;
     if (rc != SQLITE_OK) goto fail;
+    /* a new register's pages are 16 KiB (SQLite's default: 4 KiB), set before its first table and
+       before WAL, when the file is still empty: storing a scan of millions of people writes a
+       quarter of the pages, WAL frames and write calls, and its rows and its commit took 28 %
+       and 45 % less CPU (docs/performance.md, "16 KiB pages"); 64 KiB gained no more. A register
+       that exists keeps the size it was made with. */
+    if ((flags & DB_OPEN_CREATE) && (rc = sqlite3_exec(d->h, "PRAGMA page_size=16384", NULL, NULL, NULL)) != SQLITE_OK)
+        goto fail;
     if (!(flags & DB_OPEN_READONLY)) {
         rc = sqlite3_exec(d->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
         if (rc != SQLITE_OK) goto fail;

@@ -2,7 +2,8 @@
 # t2080-store-rows — the bulk store of a scan version at a size where the rows are made on a
 # second thread (SQLite: src/register/scans.c, slots of 512 people): every row as scan --csv
 # writes it, raw identities with --keep-viewers, and a row refused in the middle stops the store
-# with exit 1 and nothing stored (the row maker is stopped, not left waiting).
+# with exit 1 and nothing stored (the row maker is stopped, not left waiting); a new register's
+# 16 KiB pages, an old register's 4 KiB kept.
 # postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg)
 . "$(dirname "$0")/lib.sh"
 export KLARTEXT_NOW=2018-11-22T10:00:00Z
@@ -40,4 +41,16 @@ test_expect_code 1 "a row refused in the middle of the store ($who): exit 1 nami
     cat err >&2; [ $ok = 1 ] || exit 99; exit $rc
 '
 done
+sqlite_only "the page size of the SQLite file"
+test_expect_success 'a new register has 16 KiB pages; an old one keeps its 4 KiB through the migration and a store' '
+    [ "$(sqlite3 klartext.db "PRAGMA page_size")" = 16384 ] &&
+    mkdir old && cp klartext.key klartext.pub old/ && (cd old &&
+        sqlite3 klartext.db <"$SRC_DIR/tests/data/register-step12/register.sql" &&
+        [ "$(sqlite3 klartext.db "PRAGMA page_size")" = 4096 ] &&
+        klartext scan --rule ../rule.conf --incident 2018-0001 ../access.log 2>err &&
+        grep_q "Stored as scan version 3 of incident 2018-0001: 2600 people" err &&
+        klartext exposure 2018-0001 --format csv | cmp - ../scan.csv &&
+        [ "$(sqlite3 klartext.db "PRAGMA page_size")" = 4096 ] &&
+        [ "$(sqlite3 klartext.db "PRAGMA integrity_check")" = ok ])
+'
 test_done

@@ -58,8 +58,9 @@ fi
 
 # ---------------------------------------------------------------- disk full
 if [ $have_ns = 1 ]; then
-    # scan --incident: the register on a 2 MB tmpfs, a scan of 20,000 people needs ~7 MB
-    mkdir fs1 && mount -t tmpfs -o size=2m tmpfs fs1 && cd fs1
+    # scan --incident: the register on a 3 MB tmpfs (an empty one, 16 KiB pages: 1.2 MB), a scan of
+    # 20,000 people needs ~7 MB
+    mkdir fs1 && mount -t tmpfs -o size=3m tmpfs fs1 && cd fs1
     write_org && klartext init --org org.ini >/dev/null 2>&1 &&
     klartext incident new --title "Profilseiten" --aware-at 2018-11-21T09:12:00Z --aware-how "Kundin" >/dev/null &&
     write_rule && (cd .. && gen_people 20000) && db_dump >../fs1.before
