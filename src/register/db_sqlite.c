@@ -180,9 +180,9 @@ static db *sq_open(const char *target, int flags, char *err, size_t errlen, int 
     if (rc != SQLITE_OK) goto fail;
     /* a new register's pages are 16 KiB (SQLite's default: 4 KiB), set before its first table and
        before WAL, when the file is still empty: storing a scan of millions of people writes a
-       quarter of the pages, WAL frames and write calls, and its rows and its commit took 28 %
-       and 45 % less CPU (docs/performance.md, "16 KiB pages"); 64 KiB gained no more. A register
-       that exists keeps the size it was made with. */
+       quarter of the pages, WAL frames and write calls; its rows took about a fifth and its
+       commit more than half less CPU (docs/performance.md, "The store on two threads, 16 KiB
+       pages"); 64 KiB gained no more. A register that exists keeps the size it was made with. */
     if ((flags & DB_OPEN_CREATE) && (rc = sqlite3_exec(d->h, "PRAGMA page_size=16384", NULL, NULL, NULL)) != SQLITE_OK)
         goto fail;
     if (!(flags & DB_OPEN_READONLY)) {
