@@ -69,20 +69,19 @@ int portal_purged(reg *r, portal_codes_fn fn, void *ctx)
 }
 
 /* the newest log entry of kind 'notice' with the notice's id as ref, as tlog_find finds it, by
-   the index (kind, ref). SQLite: two subqueries (the index holds (kind, ref, rowid) in order).
-   PostgreSQL: one lateral join for both columns, ordered by "idx + 0": the column ref has no
-   statistics (analyze.c keeps identifiers out of them), so the planner guesses 10 rows of
-   (kind, ref) and would rather walk the primary key backward from the end of the log until it
-   meets one — every entry after the notice's read and filtered, hundreds of microseconds at
-   2,000 entries and more with each one written. "+ 0" takes that order away from the primary
-   key: the (kind, ref) index and a sort of the one or two entries found. */
-#define DETAIL_LOG_SQ(col) \
-    "(SELECT l." col " FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id ORDER BY l.idx DESC LIMIT 1), "
-#define DETAIL_LOG_SQ_COLS DETAIL_LOG_SQ("idx") DETAIL_LOG_SQ("salt")
-#define DETAIL_LOG_PG_COLS "lg.idx, lg.salt, "
-#define DETAIL_LOG_PG_JOIN \
-    "LEFT JOIN LATERAL (SELECT l.idx, l.salt FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id " \
-    "ORDER BY l.idx + 0 DESC LIMIT 1) lg ON true "
+   the index (kind, ref). On PostgreSQL ordered by "idx + 0": the column ref has no statistics
+   (analyze.c keeps identifiers out of them), so the planner guesses 10 rows of (kind, ref) and
+   would rather walk the primary key backward from the end of the log until it meets one — every
+   entry after the notice's read and filtered, hundreds of microseconds at 2,000 entries and
+   more with each one written. "+ 0" takes that order away from the primary key: the (kind, ref)
+   index and a sort of the one or two entries found. SQLite reads (kind, ref, rowid) in order.
+   Two subqueries (index, salt), not one lateral join: PostgreSQL's generic plan put a Memoize
+   node (a hash table set up at every call) above the join, and the whole answer cost more server
+   CPU that way (pgbench, docs/performance.md, pg-portal4). */
+#define DETAIL_LOG_SQL(order, col) \
+    "(SELECT l." col " FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id ORDER BY " order \
+    " DESC LIMIT 1), "
+#define DETAIL_LOG(order) DETAIL_LOG_SQL(order, "idx") DETAIL_LOG_SQL(order, "salt")
 /* the detail's columns (DETAIL_NCOLS), from notice n, outbox o and the joins of DETAIL_JOINS: the
    log's columns as LOG gives them; whether the person has other notices of the incident (any
    state: the list is then read, outbox_person_notices) — an EXISTS on the index notice_subject,
@@ -96,8 +95,9 @@ int portal_purged(reg *r, portal_codes_fn fn, void *ctx)
 #define DETAIL_JOINS \
     "LEFT JOIN exposure e ON e.scan_id = n.scan_id AND e.subject = n.subject " \
     "LEFT JOIN subject s ON s.import_id = n.import_id AND s.subject = n.subject "
-#define DETAIL_SQL(log, join) \
-    "SELECT " DETAIL_COLS(log) "FROM notice n LEFT JOIN outbox o ON o.notice = n.id " DETAIL_JOINS join "WHERE n.id = ?"
+#define DETAIL_SQL(order) \
+    "SELECT " DETAIL_COLS(DETAIL_LOG(order)) "FROM notice n LEFT JOIN outbox o ON o.notice = n.id " DETAIL_JOINS \
+                                             "WHERE n.id = ?"
 /* the portal's notice row: outbox_find_code's, but with -1 for "purged" instead of when, which
    portal_purged_at reads then: a subquery in the statement, though never run for a notice that
    was not purged, costs PostgreSQL its set-up at every call (an aggregate and an index scan:
@@ -105,8 +105,8 @@ int portal_purged(reg *r, portal_codes_fn fn, void *ctx)
 #define PORTAL_ROW_COLS OUTBOX_ROW_COLS_WITH("CASE WHEN n.message_codec = 'purged' THEN -1 ELSE 0 END")
 #define PORTAL_ROW_SQL "SELECT " PORTAL_ROW_COLS OUTBOX_ROW_FROM "WHERE n.code_hash = ?"
 /* the notice's row as portal_find_code reads it, then the detail's columns */
-#define CODE_DETAIL_SQL(log, join) \
-    "SELECT " PORTAL_ROW_COLS ", " DETAIL_COLS(log) OUTBOX_ROW_FROM DETAIL_JOINS join "WHERE n.code_hash = ?"
+#define CODE_DETAIL_SQL(order) \
+    "SELECT " PORTAL_ROW_COLS ", " DETAIL_COLS(DETAIL_LOG(order)) OUTBOX_ROW_FROM DETAIL_JOINS "WHERE n.code_hash = ?"
 
 /* NI's purged_at when the row said -1 (purged), as OUTBOX_ROW_PURGED_AT gives it: 0, or 1 */
 static int portal_purged_at(reg *r, struct notice_info *ni)
@@ -164,10 +164,9 @@ static void detail_fill(db_stmt *s, int c, struct portal_detail *d)
 int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d)
 {
     memset(d, 0, sizeof *d);
-    /* the exposure and the directory's row by their keys; the log entry (DETAIL_LOG_*); whether
+    /* the exposure and the directory's row by their keys; the log entry (DETAIL_LOG_SQL); whether
        the person has other notices (index notice_subject) */
-    db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? DETAIL_SQL(DETAIL_LOG_PG_COLS, DETAIL_LOG_PG_JOIN)
-                                                    : DETAIL_SQL(DETAIL_LOG_SQ_COLS, ""));
+    db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? DETAIL_SQL("l.idx + 0") : DETAIL_SQL("l.idx"));
     if (!s || db_bind_int(s, 1, notice_row)) return reg_dberr(r);
     int st = db_step(s);
     if (st == DB_ROW) detail_fill(s, 0, d);
@@ -180,8 +179,7 @@ int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *
     memset(ni, 0, sizeof *ni);
     memset(d, 0, sizeof *d);
     *found = 0;
-    db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? CODE_DETAIL_SQL(DETAIL_LOG_PG_COLS, DETAIL_LOG_PG_JOIN)
-                                                    : CODE_DETAIL_SQL(DETAIL_LOG_SQ_COLS, ""));
+    db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? CODE_DETAIL_SQL("l.idx + 0") : CODE_DETAIL_SQL("l.idx"));
     if (!s || db_bind_blob(s, 1, hash, 32)) return reg_dberr(r);
     int st = db_step(s);
     if (st == DB_ROW) {
