@@ -60,8 +60,9 @@ test_expect_success 'notices made while the portal runs: every code asked is con
 # catch-up — the server's snapshot is asked for every second, and other suites' commits on the
 # same cluster move it; before, 72,046. The outbox's are the answers' own: its row of each
 # notice by key, joined with the notice's row, in one statement with the rest of the answer
-# (portal_find_code_detail) — 30; with the outbox's state of each of the person's notices in a
-# count of them, 60; with the rest in a second statement by the notice's id, 90; before that,
+# (portal_find_code_detail) — 30 (a few more when the first portal's backend, idle, flushes its
+# counts late, inside the window: the bound is 45); with the outbox's state of each of the person's
+# notices in a count of them, 60; with the rest in a second statement by the notice's id, 90; before that,
 # 35,340.
 if test_on_pg; then
     reg_sql "ALTER TABLE tlog_entry SET (autovacuum_enabled = off); ALTER TABLE outbox SET (autovacuum_enabled = off)"
@@ -82,7 +83,7 @@ test_on_pg && test_expect_success 'PostgreSQL: 30 whole answers read the log and
     for _ in $(seq 50); do [ "$(backends)" = "$b0" ] && break; sleep 0.1; done &&
     l1=$(tuples tlog_entry) && o1=$(tuples outbox) &&
     echo "log: $((l1 - l0)) tuples read, outbox: $((o1 - o0))" &&
-    test $((l1 - l0)) -lt 40000 && test $((o1 - o0)) -le 30
+    test $((l1 - l0)) -lt 40000 && test $((o1 - o0)) -lt 45
 '
 
 # the same requests to the portal that followed the changes and to a fresh one
