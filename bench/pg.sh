@@ -16,7 +16,9 @@
 #           the one PostgreSQL database, each with its own wrk at the same time (rates added).
 #           BENCH_MIX=unknown posts only the one unknown code with an address (the old load).
 #           Each run also prints the CPU per request (user + system time of the portals and of
-#           every process of the PostgreSQL cluster during the wrk run, over the requests made).
+#           every process of the PostgreSQL cluster during the wrk run, over the requests made;
+#           the cluster's split into the portals' backends and the rest: autovacuum — also its
+#           workers that ended meanwhile —, WAL writer, checkpointer, postmaster).
 # and prints each ratio PostgreSQL / SQLite against the targets of issue 16: store and notify
 # >= 0.5, two serve on PostgreSQL >= one on SQLite.
 #   bench/pg.sh [SIZE] [PEOPLE]        default: 2G 100000
@@ -274,6 +276,16 @@ cpu_used() {  # cpu_used BEFORE AFTER: ticks used in between (a process new in A
     echo $t
 }
 pg_pids() { ps -o pid= --ppid "$(head -1 "$PG_DIR/data/postmaster.pid")"; head -1 "$PG_DIR/data/postmaster.pid"; }
+# ticks of the cluster's processes that ended (reaped by the postmaster: autovacuum workers)
+pg_reaped_ticks() { awk '{ print $16 + $17 }' "/proc/$(head -1 "$PG_DIR/data/postmaster.pid")/stat"; }
+backend_ticks() {  # backend_ticks BEFORE AFTER DB: the ticks of AFTER's processes that are DB's backends
+    local -n b=$1 a=$2
+    local p t=0
+    for p in "${!a[@]}"; do
+        case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in "postgres: klartext $3 "*) t=$((t + a[$p] - ${b[$p]:-0})) ;; esac
+    done
+    echo $t
+}
 requests() { cat "$@" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' | awk '{ s += $1 } END { print s }'; }
 us_per() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
 if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
@@ -312,19 +324,23 @@ if [ -z "$ONLY" ] || [ "$ONLY" = serve ]; then
         declare -A P0 P1
         cpu_snap C0 "${spids[-1]}" "${spids[-2]}"
         cpu_snap P0 $(pg_pids)
+        r0=$(pg_reaped_ticks)
         wrk_rate "$u1" 1 $((CONNS / 2)) "$W/w.pg1" "$W/srv.pg/post.lua" & w1=$!
         wrk_rate "$u2" 1 $((CONNS / 2)) "$W/w.pg2" "$W/srv.pg/post.lua" & w2=$!
         wait $w1 && wait $w2
         cpu_snap C1 "${spids[-1]}" "${spids[-2]}"
         cpu_snap P1 $(pg_pids)
+        r1=$(pg_reaped_ticks)
         n=$(requests "$W/w.pg1.txt" "$W/w.pg2.txt")
-        pgcpu=$(us_per "$(cpu_used C0 C1)" "$n") srvcpu=$(us_per "$(cpu_used P0 P1)" "$n")
+        bet=$(backend_ticks P0 P1 "${SRVURL##*/}")
+        pgcpu=$(us_per "$(cpu_used C0 C1)" "$n") srvcpu=$(us_per "$(($(cpu_used P0 P1) + r1 - r0))" "$n")
+        becpu=$(us_per "$bet" "$n") bgcpu=$(us_per "$(($(cpu_used P0 P1) + r1 - r0 - bet))" "$n")
         for _ in 1 2; do kill -TERM "${spids[-1]}"; wait "${spids[-1]}" || true; unset 'spids[-1]'; done
         pg+=("$(awk '{ s += $1 } END { printf "%.0f", s }' "$W/w.pg1" "$W/w.pg2")")
         printf 'run %d: one serve on SQLite %.0f requests/s; two serve on PostgreSQL %s + %s = %s requests/s; load %s\n' "$i" \
             "${sq[-1]}" "$(cat "$W/w.pg1")" "$(cat "$W/w.pg2")" "${pg[-1]}" "$(load)"
-        printf '       CPU per request: SQLite %s us (serve); PostgreSQL %s us (serve %s + server %s)\n' "$sqcpu" \
-            "$((pgcpu + srvcpu))" "$pgcpu" "$srvcpu"
+        printf '       CPU per request: SQLite %s us (serve); PostgreSQL %s us (serve %s + server %s: the portals'"'"' backends %s, the rest %s)\n' \
+            "$sqcpu" "$((pgcpu + srvcpu))" "$pgcpu" "$srvcpu" "$becpu" "$bgcpu"
     done
     R[serve.sqlite]=$(printf '%.0f\n' "${sq[@]}" | med)
     R[serve.pg]=$(printf '%s\n' "${pg[@]}" | med)

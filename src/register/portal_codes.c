@@ -74,26 +74,52 @@ int portal_purged(reg *r, portal_codes_fn fn, void *ctx)
    would rather walk the primary key backward from the end of the log until it meets one — every
    entry after the notice's read and filtered, hundreds of microseconds at 2,000 entries and
    more with each one written. "+ 0" takes that order away from the primary key: the (kind, ref)
-   index and a sort of the one or two entries found. SQLite reads (kind, ref, rowid) in order. */
+   index and a sort of the one or two entries found. SQLite reads (kind, ref, rowid) in order.
+   Two subqueries (index, salt), not one lateral join: PostgreSQL's generic plan put a Memoize
+   node (a hash table set up at every call) above the join, and the whole answer cost more server
+   CPU that way (pgbench, docs/performance.md, pg-portal4). */
 #define DETAIL_LOG_SQL(order, col) \
     "(SELECT l." col " FROM tlog_entry l WHERE l.kind = 'notice' AND l.ref = n.notice_id ORDER BY " order \
     " DESC LIMIT 1), "
-/* the detail's columns (DETAIL_NCOLS), from notice n, outbox o and the joins of DETAIL_JOINS */
-#define DETAIL_COLS(order) \
+#define DETAIL_LOG(order) DETAIL_LOG_SQL(order, "idx") DETAIL_LOG_SQL(order, "salt")
+/* the detail's columns (DETAIL_NCOLS), from notice n, outbox o and the joins of DETAIL_JOINS: the
+   log's columns as LOG gives them; whether the person has other notices of the incident (any
+   state: the list is then read, outbox_person_notices) — an EXISTS on the index notice_subject,
+   not a count with each notice's outbox state, whose aggregate and nested subquery PostgreSQL
+   set up at every call */
+#define DETAIL_COLS(log) \
     "e.subject, e.first_seen, e.last_seen, e.views, e.viewers, e.signed_in_viewers, e.anonymous_viewers, " \
-    "e.pages, e.fields, s.timezone, " DETAIL_LOG_SQL(order, "idx") DETAIL_LOG_SQL( \
-        order, \
-        "salt") "(SELECT count(*) FROM notice p WHERE p.incident_id = n.incident_id AND p.subject = n.subject AND " \
-                "coalesce((SELECT po.state FROM outbox po WHERE po.notice = p.id), '') <> 'superseded'), " \
-                "CASE WHEN o.state = 'superseded' THEN 1 ELSE 0 END "
+    "e.pages, e.fields, s.timezone, " log "CASE WHEN EXISTS (SELECT 1 FROM notice p WHERE p.incident_id = " \
+    "n.incident_id AND p.subject = n.subject AND p.id <> n.id) THEN 1 ELSE 0 END, " \
+    "CASE WHEN o.state = 'superseded' THEN 1 ELSE 0 END "
 #define DETAIL_JOINS \
     "LEFT JOIN exposure e ON e.scan_id = n.scan_id AND e.subject = n.subject " \
     "LEFT JOIN subject s ON s.import_id = n.import_id AND s.subject = n.subject "
 #define DETAIL_SQL(order) \
-    "SELECT " DETAIL_COLS(order) "FROM notice n LEFT JOIN outbox o ON o.notice = n.id " DETAIL_JOINS "WHERE n.id = ?"
-/* the notice's row as outbox_find_code reads it, then the detail's columns */
+    "SELECT " DETAIL_COLS(DETAIL_LOG(order)) "FROM notice n LEFT JOIN outbox o ON o.notice = n.id " DETAIL_JOINS \
+                                             "WHERE n.id = ?"
+/* the portal's notice row: outbox_find_code's, but with -1 for "purged" instead of when, which
+   portal_purged_at reads then: a subquery in the statement, though never run for a notice that
+   was not purged, costs PostgreSQL its set-up at every call (an aggregate and an index scan:
+   about 8 % of the row's server CPU, perf) */
+#define PORTAL_ROW_COLS OUTBOX_ROW_COLS_WITH("CASE WHEN n.message_codec = 'purged' THEN -1 ELSE 0 END")
+#define PORTAL_ROW_SQL "SELECT " PORTAL_ROW_COLS OUTBOX_ROW_FROM "WHERE n.code_hash = ?"
+/* the notice's row as portal_find_code reads it, then the detail's columns */
 #define CODE_DETAIL_SQL(order) \
-    "SELECT " OUTBOX_ROW_COLS ", " DETAIL_COLS(order) OUTBOX_ROW_FROM DETAIL_JOINS "WHERE n.code_hash = ?"
+    "SELECT " PORTAL_ROW_COLS ", " DETAIL_COLS(DETAIL_LOG(order)) OUTBOX_ROW_FROM DETAIL_JOINS "WHERE n.code_hash = ?"
+
+/* NI's purged_at when the row said -1 (purged), as OUTBOX_ROW_PURGED_AT gives it: 0, or 1 */
+static int portal_purged_at(reg *r, struct notice_info *ni)
+{
+    if (ni->purged_at != -1) return 0;
+    db_stmt *s = db_prepare(reg_db(r), "SELECT coalesce(max(p.at), 1) FROM purge p WHERE p.incident_id = ? AND "
+                                       "p.kind = 'notices'");
+    if (!s || db_bind_int(s, 1, ni->incident_id)) return reg_dberr(r);
+    int st = db_step(s);
+    ni->purged_at = st == DB_ROW ? db_col_int(s, 0) : 1;
+    db_reset(s);
+    return st == DB_ERR ? reg_dberr(r) : 0;
+}
 
 /* the detail's columns of S's row, from column C on, into D */
 static void detail_fill(db_stmt *s, int c, struct portal_detail *d)
@@ -131,17 +157,15 @@ static void detail_fill(db_stmt *s, int c, struct portal_detail *d)
             d->have_salt = 1;
         }
     }
-    d->person_notices = db_col_int(s, c + 12);
+    d->others = db_col_int(s, c + 12) != 0;
     d->superseded = db_col_int(s, c + 13) != 0;
 }
 
 int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d)
 {
     memset(d, 0, sizeof *d);
-    /* the exposure and the directory's row by their keys; the log entry (DETAIL_LOG_SQL); the
-       person's notices that outbox_person_notices would list, counted (index notice_subject), each
-       one's state by the outbox's key — a correlated subquery, not a join: without statistics of
-       the subject the planner would hash-join the whole outbox for the one or two rows */
+    /* the exposure and the directory's row by their keys; the log entry (DETAIL_LOG_SQL); whether
+       the person has other notices (index notice_subject) */
     db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? DETAIL_SQL("l.idx + 0") : DETAIL_SQL("l.idx"));
     if (!s || db_bind_int(s, 1, notice_row)) return reg_dberr(r);
     int st = db_step(s);
@@ -170,6 +194,37 @@ int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *
         notice_info_release(ni);
         portal_detail_release(d);
         *found = 0;
+    }
+    if (*found && portal_purged_at(r, ni)) {
+        notice_info_release(ni);
+        portal_detail_release(d);
+        *found = 0;
+        return 1;
+    }
+    return 0;
+}
+
+int portal_find_code(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found)
+{
+    memset(ni, 0, sizeof *ni);
+    *found = 0;
+    db_stmt *s = db_prepare(reg_db(r), PORTAL_ROW_SQL);
+    if (!s || db_bind_blob(s, 1, hash, 32)) return reg_dberr(r);
+    int st = db_step(s);
+    if (st == DB_ROW) {
+        outbox_row_fill(s, ni);
+        *found = 1;
+    }
+    db_reset(s);
+    if (st == DB_ERR) return reg_dberr(r);
+    if (*found && !code_equal_ct(ni->code_hash, hash, 32)) { /* as outbox_find_code */
+        notice_info_release(ni);
+        *found = 0;
+    }
+    if (*found && portal_purged_at(r, ni)) {
+        notice_info_release(ni);
+        *found = 0;
+        return 1;
     }
     return 0;
 }

@@ -53,18 +53,21 @@ struct portal_detail {
     int64_t log_idx;
     int have_salt; /* the entry is a commitment with its salt */
     uint8_t salt[TLOG_SALT_LEN];
-    /* how many notices outbox_person_notices lists for the notice's incident and subject (those
-       not superseded), and whether this notice is superseded: 1 and 0 say the list is this one */
-    int64_t person_notices;
+    /* whether the person has other notices of the incident (in any state), and whether this
+       notice is superseded: 0 and 0 say that outbox_person_notices would list this one alone */
+    int others;
     int superseded;
 };
 /* the detail of the notice with row id NOTICE_ROW: 0 (all have_ 0 when there is no such
    notice), or 1 (register error) */
 int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d);
 void portal_detail_release(struct portal_detail *d);
-/* outbox_find_code and portal_notice_detail in one statement, for a code given with the address
+/* outbox_find_code for the portal: the same answer (*found, NI), by a statement PostgreSQL sets
+   up more cheaply (the purge's date read by a second one only for a purged notice). 0, or 1. */
+int portal_find_code(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found);
+/* portal_find_code and portal_notice_detail in one statement, for a code given with the address
    its notice went to (the code set says so: the whole answer will be shown): *found and NI as
-   outbox_find_code (the whole hash compared in constant time), D as portal_notice_detail of that
+   portal_find_code (the whole hash compared in constant time), D as portal_notice_detail of that
    notice (all have_ 0 when none). 0, or 1 (register error). */
 int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found,
                             struct portal_detail *d);

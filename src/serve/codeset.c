@@ -174,7 +174,7 @@ int codeset_maybe(reg *r, const unsigned char *hash, const unsigned char *addr)
 {
     int64_t v;
     /* the version first: a commit after it is seen at the next request, never lost */
-    if (reg_data_version(r, &v)) return -1;
+    if (srv_data_version(r, &v)) return -1;
     int64_t g = generation;
     if (t_reg != r || v != t_version || t_generation != g) {
         t_reg = NULL;

@@ -66,7 +66,7 @@ int lookup_verify(reg *r, const char *code, const char *email, struct verify_res
         rc = portal_find_code_detail(r, ch, &ni, &found, &v->detail);
         v->have_detail = found;
     } else if (maybe) {
-        rc = outbox_find_code(r, ch, &ni, &found);
+        rc = portal_find_code(r, ch, &ni, &found);
     }
     if (rc) {
         verify_res_release(v);
@@ -145,7 +145,7 @@ static __thread struct {
 static int tc_valid(reg *r)
 {
     int64_t v;
-    if (reg_data_version(r, &v)) {
+    if (srv_data_version(r, &v)) {
         tc.r = NULL;
         return 0;
     }
@@ -287,7 +287,7 @@ int lookup_exposure(reg *r, struct verify_res *v, struct person_exposure *e)
     }
     exposure_rows(&d, e);
     d.ex.pages = NULL; /* e owns them now */
-    if (d.person_notices == 1 && !d.superseded) { /* the list is this notice: no query */
+    if (!d.others && !d.superseded) { /* the list is this notice: no query */
         e->notices = xcalloc(2, sizeof *e->notices);
         e->notices[0] = *h;
         e->notices[0].title[0] = 0; /* as person_notices fills it */

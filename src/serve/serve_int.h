@@ -33,6 +33,14 @@ extern struct srv srv_g; /* state.c */
 reg *srv_reg(void);
 /* a short-lived write connection acting as ACTOR (reg_close it); NULL on failure */
 reg *srv_reg_write(const char *actor, const char *command);
+/* reg_data_version of R, read once per request: at its start on the thread's read connection
+ * (srv_reg), and that value again for R until the next request starts on this thread or a write
+ * connection is opened (srv_reg_write); state.c. A value read at the request's start or later is always
+ * right for the caches that use it (what they read after it is as new or newer); on PostgreSQL
+ * each read is a read of the socket (db_pg.c), on SQLite a pragma — a request asked up to three. */
+int srv_data_version(reg *r, int64_t *v);
+/* what srv_data_version answers for R from now on (server.c, at a request's start; R NULL: read) */
+void srv_request_version(reg *r, int64_t v);
 
 /* ---- the set of known codes (codeset.c, docs/serve.md "The code cache") ---- */
 /* Is the code whose lookup hash starts with HASH (8 bytes) perhaps a notice's — with the address
@@ -41,7 +49,7 @@ reg *srv_reg_write(const char *actor, const char *command);
  * notice has it, or the notice that has it went to another address and was not purged — as of
  * R's view of the register at this call), or -1 (the set could not be brought up to date: look
  * it up). Brings the set up to date first when another connection has committed
- * since this thread last did (reg_data_version). */
+ * since this thread last did (srv_data_version). */
 int codeset_maybe(reg *r, const unsigned char *hash, const unsigned char *addr);
 /* the keyed hash (portal-address key) of ADDR normalised as http_email_norm; an address that
    does not normalise ("" included) gets the hash of a text no address normalises to; 1 when ADDR

@@ -114,13 +114,16 @@ reg *srv_reg(void)
 }
 
 /* At the start of a request (never in the middle of one, while pages may hold the values):
-   forget the organisation values this thread cached when another connection has committed
-   since (`klartext org set`; PRAGMA data_version counts other connections' commits). */
+   read the data_version for the request (srv_data_version), and forget the organisation values
+   this thread cached when another connection has committed since (`klartext org set`; PRAGMA
+   data_version counts other connections' commits). */
 static void org_refresh_if_changed(void)
 {
     struct tstate *t = tstate();
+    srv_request_version(NULL, 0);
     if (!t->r) return;
     int64_t v = data_version(t->r);
+    if (v >= 0) srv_request_version(t->r, v);
     if (v != t->org_version) {
         reg_org_refresh(t->r);
         t->org_version = v;
@@ -131,6 +134,7 @@ reg *srv_reg_write(const char *actor, const char *command)
 {
     reg *r = NULL;
     char err[REG_ERRLEN];
+    srv_request_version(NULL, 0); /* what the request reads after its write sees the write */
     if (reg_open(srv_g.o->db_path, 0, actor, command, clock_now(), &r, err, sizeof err)) {
         fprintf(stderr, "klartext: serve: cannot open the register for writing: %s\n", err);
         return NULL;
@@ -156,7 +160,7 @@ static void states_free(void)
 static int64_t data_version(reg *r)
 {
     int64_t v;
-    return reg_data_version(r, &v) ? -1 : v;
+    return srv_data_version(r, &v) ? -1 : v;
 }
 
 /* ---------------------------------------------------------------- process-wide pieces */

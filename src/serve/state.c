@@ -4,3 +4,23 @@
 #include "serve/serve_int.h"
 
 struct srv srv_g;
+
+/* the data_version of the thread's read connection read at the start of its latest request
+   (srv_data_version); dv_reg NULL: none */
+static __thread reg *dv_reg;
+static __thread int64_t dv_val;
+
+void srv_request_version(reg *r, int64_t v)
+{
+    dv_reg = r;
+    dv_val = v;
+}
+
+int srv_data_version(reg *r, int64_t *v)
+{
+    if (r && r == dv_reg) {
+        *v = dv_val;
+        return 0;
+    }
+    return reg_data_version(r, v);
+}

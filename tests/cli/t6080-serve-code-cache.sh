@@ -5,7 +5,7 @@
 # its first table: 1,176 notices), a purge while it runs is seen at the next request, and a
 # portal that has followed every change answers byte for byte as one started afresh; its
 # inclusion proofs, from a cache of the log's subtree roots, are those of the whole log; on
-# PostgreSQL, the whole answer reads the log and the outbox by their keys.
+# PostgreSQL, the whole answer reads the log and the outbox by their keys, the outbox's row once.
 # postgresql: runs (tests/run pg, KLARTEXT_TEST_DB=pg: the changes reach the portal by LISTEN/NOTIFY)
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "1..0 # SKIP curl is not installed"; exit 0; }
@@ -59,9 +59,11 @@ test_expect_success 'notices made while the portal runs: every code asked is con
 # start (the codes, the leaves, the log's size: 2,416) and one count of the log (1,177) at each
 # catch-up — the server's snapshot is asked for every second, and other suites' commits on the
 # same cluster move it; before, 72,046. The outbox's are the answers' own: its row of each
-# notice by key, joined with the notice's row and in the count of the person's notices, in one
-# statement with the rest of the answer (portal_find_code_detail) — 60; with the rest in a second
-# statement by the notice's id, 90; before that, 35,340.
+# notice by key, joined with the notice's row, in one statement with the rest of the answer
+# (portal_find_code_detail) — 30 (a few more when the first portal's backend, idle, flushes its
+# counts late, inside the window: the bound is 45); with the outbox's state of each of the person's
+# notices in a count of them, 60; with the rest in a second statement by the notice's id, 90; before that,
+# 35,340.
 if test_on_pg; then
     reg_sql "ALTER TABLE tlog_entry SET (autovacuum_enabled = off); ALTER TABLE outbox SET (autovacuum_enabled = off)"
 fi
@@ -81,7 +83,7 @@ test_on_pg && test_expect_success 'PostgreSQL: 30 whole answers read the log and
     for _ in $(seq 50); do [ "$(backends)" = "$b0" ] && break; sleep 0.1; done &&
     l1=$(tuples tlog_entry) && o1=$(tuples outbox) &&
     echo "log: $((l1 - l0)) tuples read, outbox: $((o1 - o0))" &&
-    test $((l1 - l0)) -lt 40000 && test $((o1 - o0)) -lt 80
+    test $((l1 - l0)) -lt 40000 && test $((o1 - o0)) -lt 45
 '
 
 # the same requests to the portal that followed the changes and to a fresh one
@@ -133,6 +135,15 @@ test_expect_success 'a purge while the portal runs is seen at the next request (
     api "$U1" "$C2" "$R2" | jq -e ".genuine == true and (.details_deleted_at | type) == \"string\" and (has(\"recipient\") | not)" >/dev/null &&
     api "$U1" "$C2" someone@example.org | jq -e ".genuine == true and (has(\"recipient\") | not)" >/dev/null &&
     many "$U1" "$UNKNOWN" 2
+'
+# the code alone of a purged notice: the date of the purge, read by a statement of its own
+# (portal_find_code), the same with and without an address, and on a portal started afresh
+test_expect_success 'a purged notice: its code alone answers with the date of the purge' '
+    for a in "" "$R2" someone@example.org; do
+        api "$U1" "$C2" $a | jq -e ".genuine == true and .details_deleted_at == \"2030-01-01T00:00:00Z\"" >/dev/null ||
+            return 1
+    done &&
+    api "$U2" "$C2" | jq -e ".details_deleted_at == \"2030-01-01T00:00:00Z\"" >/dev/null
 '
 
 rcs=''
