@@ -226,24 +226,6 @@ static int utf8_step(struct csv_parser *p, unsigned char c)
     return 0;
 }
 
-/* C after a field (unquoted, or its closing quote): ',' ends the field, LF the field and the
-   record, CR waits for its LF (ST_CR) — 1 with *rc set; any other byte: 0, nothing done */
-static int field_end(struct csv_parser *p, unsigned char c, int *rc)
-{
-    if (c == ',') {
-        *rc = end_field(p);
-        p->state = ST_FIELD_START;
-    } else if (c == '\r') {
-        p->state = ST_CR;
-        p->cr_line = p->line;
-        p->cr_col = p->col;
-    } else if (c == '\n') {
-        *rc = end_field_record(p);
-        p->state = ST_RECORD_START;
-    } else return 0;
-    return 1;
-}
-
 static int step(struct csv_parser *p, unsigned char c)
 {
     if ((c & 0xC0) != 0x80 || !p->u_need) p->col++; /* characters, and stray bytes */
@@ -263,14 +245,32 @@ static int step(struct csv_parser *p, unsigned char c)
             p->state = ST_QUOTED;
             p->quote_line = p->line;
             if (p->count == 0) p->first_quoted = 1;
-        } else if (!field_end(p, c, &rc)) {
+        } else if (c == ',') {
+            rc = end_field(p);
+        } else if (c == '\r') {
+            p->state = ST_CR;
+            p->cr_line = p->line;
+            p->cr_col = p->col;
+        } else if (c == '\n') {
+            rc = end_field_record(p);
+            p->state = ST_RECORD_START;
+        } else {
             rc = add_byte(p, c);
             p->state = ST_UNQUOTED;
         }
         break;
     case ST_UNQUOTED:
-        if (field_end(p, c, &rc)) break;
-        if (c == '"') {
+        if (c == ',') {
+            rc = end_field(p);
+            p->state = ST_FIELD_START;
+        } else if (c == '\r') {
+            p->state = ST_CR;
+            p->cr_line = p->line;
+            p->cr_col = p->col;
+        } else if (c == '\n') {
+            rc = end_field_record(p);
+            p->state = ST_RECORD_START;
+        } else if (c == '"') {
             rc = perr(p,
                       "line %ld, column %ld: quote in an unquoted field (quote the whole "
                       "field and double the quote)",
@@ -287,7 +287,17 @@ static int step(struct csv_parser *p, unsigned char c)
         if (c == '"') {
             rc = add_byte(p, c);
             p->state = ST_QUOTED;
-        } else if (!field_end(p, c, &rc)) {
+        } else if (c == ',') {
+            rc = end_field(p);
+            p->state = ST_FIELD_START;
+        } else if (c == '\r') {
+            p->state = ST_CR;
+            p->cr_line = p->line;
+            p->cr_col = p->col;
+        } else if (c == '\n') {
+            rc = end_field_record(p);
+            p->state = ST_RECORD_START;
+        } else {
             rc = perr(p, "line %ld, column %ld: text after closing quote", p->line, p->col);
         }
         break;
