@@ -40,12 +40,14 @@ say_result() {  # say_result OK TITLE
     fi
 }
 # sqlite_only REASON: the next test needs the SQLite file itself (sqlite3 on it, a damaged file);
-# on PostgreSQL it is reported as skipped with the reason
+# on PostgreSQL it is reported as skipped with the reason. skip_next REASON: the next test is
+# reported as skipped with the reason (never dropped without a word)
 SKIP_NEXT=''
-sqlite_only() { if test_on_pg; then SKIP_NEXT=$1; fi; }
+sqlite_only() { if test_on_pg; then SKIP_NEXT="on PostgreSQL: $1"; fi; }
+skip_next() { SKIP_NEXT=$1; }
 skipped() {  # skipped TITLE: 0 when the test is skipped (and says so)
     [ -n "$SKIP_NEXT" ] || return 1
-    test_count=$((test_count + 1)); echo "ok $test_count - $1 # SKIP on PostgreSQL: $SKIP_NEXT"; SKIP_NEXT=''
+    test_count=$((test_count + 1)); echo "ok $test_count - $1 # SKIP $SKIP_NEXT"; SKIP_NEXT=''
 }
 test_expect_success() {  # TITLE SCRIPT
     skipped "$1" && return 0

@@ -76,11 +76,14 @@ test_expect_success 'nginx serves the portal over TLS' '
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 CHROME_ARGS=--ignore-certificate-errors
 . "$TEST_DIR/browser.sh"
-if [ -n "$CHROME" ]; then
+# without Chromium the two browser tests are reported as skipped
+need_chrome() { [ -n "$CHROME" ] || skip_next "Chromium is not installed (apt-get install chromium)"; }
+need_chrome
 test_expect_success 'Chromium through nginx: the verify form on the portal gives the answer' '
     browser 1280,1400 go "$URL/verify?lang=en" set "#code" "$CODE" set "#email" "$RCPT" click "form[action=\"/verify\"] button" \
         wait "Yes, this message is genuine" dom ans.dom && grep_q "What happened to your data" ans.dom
 '
+need_chrome
 test_expect_success 'Chromium through nginx: agent sign-in and look-up; its cookies are Secure, HttpOnly, SameSite=Strict' '
     browser 1280,1000 go "$URL/agent?lang=en" set "#token" "$TOKEN" click "form[action=\"/agent/login\"] button" \
         wait "Signed in:" set "#q" "$CODE" click "form[action=\"/agent/lookup\"] button" wait "Genuine notice" \
@@ -88,7 +91,6 @@ test_expect_success 'Chromium through nginx: agent sign-in and look-up; its cook
     jq -e "[.[] | select(.name == \"kt_agent\" and .secure and .httpOnly and .sameSite == \"Strict\")] | length == 1" cookies.json &&
     jq -e "[.[] | select(.name == \"kt_form\" and .secure and .httpOnly and .sameSite == \"Strict\")] | length == 1" cookies.json
 '
-fi
 ftok() {  # ftok JAR ACTION BASE [curl options]: the form token of the form posting to ACTION
     curl -sk -b "$1" -c "$1" "${@:4}" "$3/agent?lang=en" |
         awk -v a="action=\"$2\"" 'index($0, a) { f = 1 } f && match($0, /name="ft" value="[0-9a-f]+"/) { print substr($0, RSTART + 17, 32); exit }'
