@@ -174,59 +174,42 @@ int portal_notice_detail(reg *r, int64_t notice_row, struct portal_detail *d)
     return st == DB_ERR ? reg_dberr(r) : 0;
 }
 
-int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found, struct portal_detail *d)
+/* the notice whose code has HASH, read by SQL (a notice row, then with D the detail's columns):
+   the whole hash compared in constant time after the index lookup, as outbox_find_code does;
+   a purged notice's date read then (portal_purged_at) */
+static int find_by_code(reg *r, const char *sql, const uint8_t hash[32], struct notice_info *ni, int *found,
+                        struct portal_detail *d)
 {
     memset(ni, 0, sizeof *ni);
-    memset(d, 0, sizeof *d);
+    if (d) memset(d, 0, sizeof *d);
     *found = 0;
-    db_stmt *s = db_prepare(reg_db(r), reg_is_pg(r) ? CODE_DETAIL_SQL("l.idx + 0") : CODE_DETAIL_SQL("l.idx"));
+    db_stmt *s = db_prepare(reg_db(r), sql);
     if (!s || db_bind_blob(s, 1, hash, 32)) return reg_dberr(r);
     int st = db_step(s);
     if (st == DB_ROW) {
         outbox_row_fill(s, ni);
-        detail_fill(s, OUTBOX_ROW_NCOLS, d);
+        if (d) detail_fill(s, OUTBOX_ROW_NCOLS, d);
         *found = 1;
     }
     db_reset(s);
     if (st == DB_ERR) return reg_dberr(r);
-    /* as outbox_find_code: the whole hash compared in constant time after the index lookup */
-    if (*found && !code_equal_ct(ni->code_hash, hash, 32)) {
+    int rc = 0;
+    if (*found && (!code_equal_ct(ni->code_hash, hash, 32) || (rc = portal_purged_at(r, ni)))) {
         notice_info_release(ni);
-        portal_detail_release(d);
+        if (d) portal_detail_release(d);
         *found = 0;
     }
-    if (*found && portal_purged_at(r, ni)) {
-        notice_info_release(ni);
-        portal_detail_release(d);
-        *found = 0;
-        return 1;
-    }
-    return 0;
+    return rc;
+}
+
+int portal_find_code_detail(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found, struct portal_detail *d)
+{
+    return find_by_code(r, reg_is_pg(r) ? CODE_DETAIL_SQL("l.idx + 0") : CODE_DETAIL_SQL("l.idx"), hash, ni, found, d);
 }
 
 int portal_find_code(reg *r, const uint8_t hash[32], struct notice_info *ni, int *found)
 {
-    memset(ni, 0, sizeof *ni);
-    *found = 0;
-    db_stmt *s = db_prepare(reg_db(r), PORTAL_ROW_SQL);
-    if (!s || db_bind_blob(s, 1, hash, 32)) return reg_dberr(r);
-    int st = db_step(s);
-    if (st == DB_ROW) {
-        outbox_row_fill(s, ni);
-        *found = 1;
-    }
-    db_reset(s);
-    if (st == DB_ERR) return reg_dberr(r);
-    if (*found && !code_equal_ct(ni->code_hash, hash, 32)) { /* as outbox_find_code */
-        notice_info_release(ni);
-        *found = 0;
-    }
-    if (*found && portal_purged_at(r, ni)) {
-        notice_info_release(ni);
-        *found = 0;
-        return 1;
-    }
-    return 0;
+    return find_by_code(r, PORTAL_ROW_SQL, hash, ni, found, NULL);
 }
 
 void portal_detail_release(struct portal_detail *d)
